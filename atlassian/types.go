@@ -55,7 +55,9 @@ func (p ProductActivity) SiteID() string {
 }
 
 // Used reports whether the product has any recorded activity.
-func (p ProductActivity) Used() bool { return !p.LastActive.IsZero() || !p.LastActiveTimestamp.IsZero() }
+func (p ProductActivity) Used() bool {
+	return !p.LastActive.IsZero() || !p.LastActiveTimestamp.IsZero()
+}
 
 // Last returns the best known instant of the last activity: the timestamp
 // when present, else the day at 00:00 UTC; zero when never used.

@@ -1,0 +1,90 @@
+package atlassiantest
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
+
+// index is an immutable snapshot of the organisation with the lookup
+// structures the handlers need, so that 50,000 users stay fast: maps for
+// exact keys, sorted term lists for Jira's prefix search.
+type index struct {
+	orgID string
+	// users is sorted by display name (ignoring case), then account ID: the
+	// order of every answer, and the positions cursors point at.
+	users   []User
+	pos     map[string]int   // account ID → position
+	byEmail map[string][]int // lower-case email → positions, hidden ones included
+	// nameTerms and emailTerms hold lower-case prefixable strings of active
+	// users, sorted by text: every word of the display name, and the email
+	// when visible.
+	nameTerms  []term
+	emailTerms []term
+}
+
+type term struct {
+	text string
+	pos  int
+}
+
+func buildIndex(orgID string, in []User) *index {
+	x := &index{
+		orgID:   orgID,
+		users:   make([]User, len(in)),
+		pos:     make(map[string]int, len(in)),
+		byEmail: make(map[string][]int, len(in)),
+	}
+	// Sort small keys rather than the large User values, lowering each
+	// name once: this is most of the cost of a 50,000-user org.
+	type sortKey struct {
+		name, id string
+		in       int
+	}
+	keys := make([]sortKey, len(in))
+	for i, u := range in {
+		keys[i] = sortKey{strings.ToLower(u.DisplayName), u.AccountID, i}
+	}
+	slices.SortFunc(keys, func(a, b sortKey) int {
+		return cmp.Or(cmp.Compare(a.name, b.name), cmp.Compare(a.id, b.id), cmp.Compare(a.in, b.in))
+	})
+	for i, k := range keys {
+		x.users[i] = in[k.in].normalized()
+		u := &x.users[i]
+		x.pos[u.AccountID] = i
+		email := strings.ToLower(u.Email)
+		if email != "" {
+			x.byEmail[email] = append(x.byEmail[email], i)
+		}
+		if u.AccountStatus != "active" {
+			continue // Jira's user search never returns them
+		}
+		if email != "" && !u.HideEmail {
+			x.emailTerms = append(x.emailTerms, term{email, i})
+		}
+		for w := range strings.FieldsSeq(k.name) {
+			x.nameTerms = append(x.nameTerms, term{w, i})
+		}
+	}
+	byText := func(a, b term) int { return cmp.Or(cmp.Compare(a.text, b.text), cmp.Compare(a.pos, b.pos)) }
+	slices.SortFunc(x.nameTerms, byText)
+	slices.SortFunc(x.emailTerms, byText)
+	return x
+}
+
+// withPrefix adds to set the positions of terms starting with p.
+func withPrefix(terms []term, p string, set map[int]struct{}) {
+	i, _ := slices.BinarySearchFunc(terms, p, func(t term, p string) int { return cmp.Compare(t.text, p) })
+	for ; i < len(terms) && strings.HasPrefix(terms[i].text, p); i++ {
+		set[terms[i].pos] = struct{}{}
+	}
+}
+
+// lookup returns the user with the account ID.
+func (x *index) lookup(accountID string) (*User, bool) {
+	i, ok := x.pos[accountID]
+	if !ok {
+		return nil, false
+	}
+	return &x.users[i], true
+}

@@ -1,0 +1,125 @@
+package atlassiantest
+
+import (
+	"strings"
+	"time"
+)
+
+// Fixed fake credentials. The fake accepts exactly these, each on its own
+// API: the Jira pair as Basic auth, the API key as a Bearer token.
+const (
+	JiraEmail    = "bot@example.com"
+	JiraAPIToken = "jira-token-for-tests-only"
+	APIKey       = "admin-api-key-for-tests-only"
+	// OrgID is the organisation of SampleOrg and GenerateOrg, and the one a
+	// Server serves when its Org has no ID.
+	OrgID = "org-demo-1"
+	// DirectoryID is the one directory of the fake organisation; the v2
+	// search also accepts "-" (all directories), as Atlassian does.
+	DirectoryID = "dir-demo-1"
+)
+
+// The two cloud sites of the sample and generated organisations. Products
+// on a site get the ID "ari:cloud:<key>::site/<SiteID>".
+const (
+	SiteMain   = "58d24034-e3ec-11ed-b5ea-0242ac120002"
+	SiteSecond = "7c3e9f20-5a1b-4c2d-9e8f-0123456789ab"
+)
+
+// Org is the organisation a Server pretends to be.
+type Org struct {
+	ID    string
+	Users []User
+}
+
+// User is one account known to Jira and, unless NotMember, to the
+// organisation's directory.
+type User struct {
+	AccountID string
+	// AccountType is "atlassian" when empty, else "app" or "customer".
+	AccountType string
+	DisplayName string
+	Email       string
+	// HideEmail mimics a profile that hides the email: Jira leaves out
+	// emailAddress, and only a query for the exact full email finds the user.
+	HideEmail bool
+	// AccountStatus is "active" when empty, else "inactive" or "closed".
+	// Jira's user search returns active accounts only.
+	AccountStatus string
+	// MembershipStatus is "active" when empty, else "suspended" or
+	// "no_membership" (v2 users search only).
+	MembershipStatus string
+	// ClaimStatus is "managed" when empty, else "unmanaged" (v2 users search only).
+	ClaimStatus string
+	// AddedToOrg is when the user joined the org; zero sends added_to_org
+	// as absent or null (decided per user, see Server), as orgs on the
+	// original user management experience do.
+	AddedToOrg time.Time
+	// NotMember makes the Admin API answer 404 ADMIN-404-8 for this account
+	// and hides it from the v2 users search, while Jira still finds it:
+	// apps, JSM customers and people from other organisations. The zero
+	// value means member, so plain literals need no extra field.
+	NotMember bool
+	Products  []Product
+}
+
+// Product is one product on one site the user has access to.
+type Product struct {
+	// Key is any product key; unknown keys ("compass", "loom") are welcome.
+	Key string
+	// SiteID is the cloud ID; the fake builds "ari:cloud:<Key>::site/<SiteID>".
+	SiteID string
+	// LastActive is the last activity; zero means never used, sent as an
+	// entry without last_active.
+	LastActive time.Time
+	// DateOnly sends last_active without last_active_timestamp, as the
+	// official tutorial shows.
+	DateOnly bool
+}
+
+// ID returns the product instance ID as Atlassian sends it: a site ARI.
+func (p Product) ID() string { return "ari:cloud:" + p.Key + "::site/" + p.SiteID }
+
+// Lookup returns the first user whose account ID or email (ignoring case)
+// is key. It scans the list: meant for tests and samples, not for large orgs.
+func (o *Org) Lookup(key string) (User, bool) {
+	for _, u := range o.Users {
+		if u.AccountID == key || (u.Email != "" && strings.EqualFold(u.Email, key)) {
+			return u, true
+		}
+	}
+	return User{}, false
+}
+
+// normalized returns a deep copy with the documented defaults filled in, so
+// the handlers never see empty enum fields and the caller's Org stays theirs.
+func (u User) normalized() User {
+	if u.AccountType == "" {
+		u.AccountType = "atlassian"
+	}
+	if u.AccountStatus == "" {
+		u.AccountStatus = "active"
+	}
+	if u.MembershipStatus == "" {
+		u.MembershipStatus = "active"
+	}
+	if u.ClaimStatus == "" {
+		u.ClaimStatus = "managed"
+	}
+	u.Products = append([]Product(nil), u.Products...)
+	return u
+}
+
+// status is the v2 composite of account and membership status.
+func (u *User) status() string {
+	switch {
+	case u.AccountStatus != "active":
+		return "deactivated"
+	case u.MembershipStatus == "suspended":
+		return "suspended"
+	case u.MembershipStatus == "no_membership":
+		return "not_invited"
+	default:
+		return "active"
+	}
+}

@@ -1,0 +1,40 @@
+package atlassian
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// BenchmarkDecodeLastActive3Pages decodes three realistic pages (a
+// multi-site org: five products each) as one LastActive call would.
+func BenchmarkDecodeLastActive3Pages(b *testing.B) {
+	var pages [3][]byte
+	for i := range pages {
+		var items []string
+		for j := range 5 {
+			items = append(items, fmt.Sprintf(`{"id":"ari:cloud:jira-software::site/58d24034-e3ec-11ed-b5ea-0242ac12%04d","key":"jira-software",`+
+				`"last_active":"2026-11-%02d","last_active_timestamp":"2026-11-%02dT09:14:05Z"}`, i*5+j, j+1, j+1))
+		}
+		next := `"c` + fmt.Sprint(i+1) + `"`
+		if i == 2 {
+			next = "null"
+		}
+		pages[i] = []byte(`{"data":{"product_access":[` + strings.Join(items, ",") +
+			`],"added_to_org":"2024-03-04","added_to_org_timestamp":"2024-03-04T08:00:00Z"},"links":{"next":` + next + `}}`)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		n := 0
+		for _, p := range pages {
+			pg, err := decodeLastActivePage(p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n += len(pg.products)
+		}
+		if n != 15 {
+			b.Fatalf("%d products", n)
+		}
+	}
+}

@@ -1,0 +1,472 @@
+package atlassian
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// DefaultAdminBaseURL is where the Admin API lives for every organisation.
+const DefaultAdminBaseURL = "https://api.atlassian.com"
+
+const (
+	defaultTimeout = 10 * time.Second
+	// defaultMaxBody bounds what we read of a successful answer; real pages
+	// are a few KiB, so anything near this is a broken or hostile upstream.
+	defaultMaxBody = 4 << 20
+	// maxErrorBody is all we read of an error answer: enough for its code.
+	maxErrorBody    = 64 << 10
+	defaultJiraPage = 50
+	userAgent       = "lastactive"
+)
+
+// ErrNotConfigured is returned by calls to the half of the client (Jira or
+// Admin API) whose credentials were not in the Config.
+var ErrNotConfigured = errors.New("credentials not configured")
+
+// Config holds the two credentials and where to send them. The Jira half
+// (JiraBaseURL, JiraEmail, JiraAPIToken) serves FindAccount and Myself; the
+// Admin half (OrgID, APIKey) serves LastActive. Each half is all or nothing,
+// and at least one must be set, so a report-only tool can leave Jira out.
+type Config struct {
+	JiraBaseURL  string // the Jira Cloud site, e.g. https://example.atlassian.net
+	JiraEmail    string // Basic auth user: the account that owns the API token
+	JiraAPIToken string
+	AdminBaseURL string // default DefaultAdminBaseURL; requests go to {AdminBaseURL}/admin/v1/...
+	OrgID        string
+	APIKey       string // Admin API key, sent as a Bearer token
+}
+
+// Client calls Jira Cloud user search and the Atlassian Admin API. It is safe
+// for concurrent use and starts no goroutines.
+type Client struct {
+	jiraBase  *url.URL // nil when the Jira half is not configured
+	adminBase *url.URL // nil when the Admin half is not configured
+	jiraAuth  string   // full Authorization header values
+	adminAuth string
+	orgID     string
+	secrets   []string // every credential form, scrubbed from upstream text
+
+	hc           *http.Client
+	retry        RetryPolicy
+	log          *slog.Logger
+	clock        Clock
+	observe      func(RequestInfo)
+	timeout      time.Duration
+	maxBody      int64
+	jiraPageSize int
+}
+
+// Clock is the time source of the retry waits; tests replace it so they
+// never sleep.
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time                         { return time.Now() }
+func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// Option configures a Client. Options validate their argument, so New
+// reports a nil HTTP client or a negative timeout instead of failing later.
+type Option func(*Client) error
+
+// WithHTTPClient sets the HTTP client. New works on a copy whose redirect
+// policy refuses to leave the original host, so credentials never travel
+// to a host they were not meant for.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *Client) error {
+		if hc == nil {
+			return errors.New("WithHTTPClient: nil client")
+		}
+		c.hc = hc
+		return nil
+	}
+}
+
+// WithRetry sets the retry policy; zero fields take their defaults.
+func WithRetry(p RetryPolicy) Option {
+	return func(c *Client) error {
+		p, err := p.withDefaults()
+		if err != nil {
+			return fmt.Errorf("WithRetry: %w", err)
+		}
+		c.retry = p
+		return nil
+	}
+}
+
+// WithLogger sets the logger. The client logs at debug level only, and only
+// the API, step, path, status, attempt and duration: never a header or query.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *Client) error {
+		if l == nil {
+			return errors.New("WithLogger: nil logger")
+		}
+		c.log = l
+		return nil
+	}
+}
+
+// WithClock replaces the clock used for retry waits.
+func WithClock(clk Clock) Option {
+	return func(c *Client) error {
+		if clk == nil {
+			return errors.New("WithClock: nil clock")
+		}
+		c.clock = clk
+		return nil
+	}
+}
+
+// RequestInfo describes one HTTP attempt, for metrics.
+type RequestInfo struct {
+	API      API
+	Op       string
+	Status   int // 0 on a transport error
+	Duration time.Duration
+	Attempt  int // 1 for the first try
+}
+
+// WithObserver registers f to be called after every HTTP attempt, retries
+// included. It runs on the caller's goroutine and must be quick. This keeps
+// metrics libraries out of this package.
+func WithObserver(f func(RequestInfo)) Option {
+	return func(c *Client) error {
+		if f == nil {
+			return errors.New("WithObserver: nil func")
+		}
+		c.observe = f
+		return nil
+	}
+}
+
+// WithTimeout bounds each HTTP attempt (default 10 s). A shorter deadline on
+// the caller's context still wins.
+func WithTimeout(d time.Duration) Option {
+	return func(c *Client) error {
+		if d <= 0 {
+			return errors.New("WithTimeout: must be positive")
+		}
+		c.timeout = d
+		return nil
+	}
+}
+
+// New returns a Client for cfg. It checks that the base URLs are absolute
+// http(s) URLs without credentials, query or fragment, and that each
+// configured half of cfg is complete. Error messages name fields, never values.
+func New(cfg Config, opts ...Option) (*Client, error) {
+	def, _ := RetryPolicy{}.withDefaults()
+	c := &Client{
+		hc:           http.DefaultClient,
+		retry:        def,
+		log:          slog.New(slog.DiscardHandler),
+		clock:        realClock{},
+		timeout:      defaultTimeout,
+		maxBody:      defaultMaxBody,
+		jiraPageSize: defaultJiraPage,
+		orgID:        cfg.OrgID,
+	}
+
+	jiraSet := cfg.JiraBaseURL != "" || cfg.JiraEmail != "" || cfg.JiraAPIToken != ""
+	adminSet := cfg.OrgID != "" || cfg.APIKey != ""
+	if !jiraSet && !adminSet {
+		return nil, errors.New("atlassian: config: neither Jira nor Admin API credentials are set")
+	}
+	if jiraSet {
+		if err := missing([][2]string{{"JiraBaseURL", cfg.JiraBaseURL}, {"JiraEmail", cfg.JiraEmail}, {"JiraAPIToken", cfg.JiraAPIToken}}); err != nil {
+			return nil, err
+		}
+		u, err := parseBase("JiraBaseURL", cfg.JiraBaseURL)
+		if err != nil {
+			return nil, err
+		}
+		c.jiraBase = u
+		pair := cfg.JiraEmail + ":" + cfg.JiraAPIToken
+		b64 := base64.StdEncoding.EncodeToString([]byte(pair))
+		c.jiraAuth = "Basic " + b64
+		c.secrets = append(c.secrets, pair, b64, cfg.JiraAPIToken)
+	}
+	if adminSet {
+		if err := missing([][2]string{{"OrgID", cfg.OrgID}, {"APIKey", cfg.APIKey}}); err != nil {
+			return nil, err
+		}
+		base := cfg.AdminBaseURL
+		if base == "" {
+			base = DefaultAdminBaseURL
+		}
+		u, err := parseBase("AdminBaseURL", base)
+		if err != nil {
+			return nil, err
+		}
+		c.adminBase = u
+		c.adminAuth = "Bearer " + cfg.APIKey
+		c.secrets = append(c.secrets, cfg.APIKey)
+	}
+
+	for _, o := range opts {
+		if err := o(c); err != nil {
+			return nil, fmt.Errorf("atlassian: %w", err)
+		}
+	}
+
+	hc := *c.hc
+	hc.CheckRedirect = sameHostRedirects
+	c.hc = &hc
+	return c, nil
+}
+
+// OrgID returns the organisation the Admin half works on ("" when unset).
+func (c *Client) OrgID() string { return c.orgID }
+
+func missing(fields [][2]string) error {
+	var names []string
+	for _, f := range fields {
+		if strings.TrimSpace(f[1]) == "" {
+			names = append(names, f[0])
+		}
+	}
+	if len(names) > 0 {
+		return fmt.Errorf("atlassian: config: %s not set", strings.Join(names, ", "))
+	}
+	return nil
+}
+
+// parseBase never quotes raw in its errors: a URL may carry a password.
+func parseBase(field, raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil, fmt.Errorf("atlassian: config: %s is not a valid URL", field)
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("atlassian: config: %s must be an absolute http or https URL", field)
+	case u.Host == "":
+		return nil, fmt.Errorf("atlassian: config: %s has no host", field)
+	case u.User != nil:
+		return nil, fmt.Errorf("atlassian: config: %s must not contain credentials", field)
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return nil, fmt.Errorf("atlassian: config: %s must not have a query or fragment", field)
+	}
+	// Paths are appended to the base, so "https://x/" and "https://x" agree.
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = strings.TrimRight(u.RawPath, "/")
+	return u, nil
+}
+
+// joinPath appends path segments to base, escaping each one: an account ID
+// holding "/" or "?" stays one segment and cannot reach another resource.
+func joinPath(base *url.URL, segs ...string) *url.URL {
+	u := *base
+	raw := u.EscapedPath()
+	for _, s := range segs {
+		raw += "/" + url.PathEscape(s)
+	}
+	p, err := url.PathUnescape(raw)
+	if err != nil {
+		// Every piece was escaped by us or validated by url.Parse.
+		panic("atlassian: joinPath: " + err.Error())
+	}
+	u.Path, u.RawPath = p, raw
+	u.RawQuery = ""
+	return &u
+}
+
+// sameHostRedirects stops at the first redirect that changes scheme or host:
+// the redirect then surfaces as an unexpected 3xx rather than a request that
+// carries our Authorization header elsewhere.
+func sameHostRedirects(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return http.ErrUseLastResponse
+	}
+	first := via[0].URL
+	if req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
+		return http.ErrUseLastResponse
+	}
+	return nil
+}
+
+// call is one logical GET: the step it belongs to, its full URL (query
+// included; never shown) and the Authorization header to send.
+type call struct {
+	api  API
+	op   string
+	url  *url.URL
+	auth string
+}
+
+// path is the part of the URL that may appear in errors and logs.
+func (cl call) path() string { return cl.url.EscapedPath() }
+
+// fail builds the *Error for cl.
+func (c *Client) fail(cl call, kind Kind, status int, code string, err error) error {
+	return &Error{Kind: kind, API: cl.api, Op: cl.op, Path: cl.path(), Status: status, Code: code, Err: err}
+}
+
+// upstreamError is the cause recorded for an error status: what the server
+// said, scrubbed and shortened.
+type upstreamError struct {
+	status  int
+	message string
+}
+
+func (e *upstreamError) Error() string {
+	if e.message == "" {
+		return fmt.Sprintf("HTTP %d", e.status)
+	}
+	return fmt.Sprintf("HTTP %d: %s", e.status, e.message)
+}
+
+// get performs cl with retries and returns the body of a 2xx answer. Every
+// failure is an *Error; a cancelled ctx, even during a wait, ends the call at
+// once with ErrUnavailable wrapping ctx.Err(), so errors.Is(err,
+// context.Canceled) holds.
+func (c *Client) get(ctx context.Context, cl call) ([]byte, error) {
+	var waited time.Duration
+	for attempt := 1; ; attempt++ {
+		res := c.attempt(ctx, cl, attempt)
+		if res.err == nil {
+			return res.body, nil
+		}
+		if !res.retry {
+			return nil, res.err
+		}
+		if ctx.Err() != nil {
+			return nil, c.fail(cl, ErrUnavailable, res.status, res.code, ctx.Err())
+		}
+
+		wait, hinted := res.hint, res.hinted
+		if !hinted {
+			wait = c.retry.backoff(attempt)
+		}
+		giveUp := attempt >= c.retry.MaxAttempts || waited+wait > c.retry.MaxWait
+		if giveUp {
+			e := res.err.(*Error)
+			if e.Kind == ErrRateLimited {
+				// Without a hint, our own next wait is the best guess we have.
+				e.RetryAfter = wait
+			}
+			e.Err = fmt.Errorf("giving up after %d attempt%s: %w", attempt, plural(attempt), e.Err)
+			return nil, e
+		}
+		c.log.DebugContext(ctx, "atlassian retry", "api", cl.api, "op", cl.op, "path", cl.path(),
+			"attempt", attempt, "wait", wait)
+		select {
+		case <-c.clock.After(wait):
+			waited += wait
+		case <-ctx.Done():
+			return nil, c.fail(cl, ErrUnavailable, res.status, res.code, ctx.Err())
+		}
+	}
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// result is the outcome of one attempt.
+type result struct {
+	body   []byte
+	err    error // an *Error, or nil
+	retry  bool
+	status int
+	code   string
+	hint   time.Duration // the server's wait hint, if hinted
+	hinted bool
+}
+
+func (c *Client) attempt(ctx context.Context, cl call, n int) (res result) {
+	start := time.Now()
+	defer func() {
+		d := time.Since(start)
+		if c.observe != nil {
+			c.observe(RequestInfo{API: cl.api, Op: cl.op, Status: res.status, Duration: d, Attempt: n})
+		}
+		c.log.DebugContext(ctx, "atlassian request", "api", cl.api, "op", cl.op, "path", cl.path(),
+			"status", res.status, "attempt", n, "duration", d)
+	}()
+
+	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(actx, http.MethodGet, cl.url.String(), nil)
+	if err != nil {
+		return result{err: c.fail(cl, ErrRejected, 0, "", errors.New("building the request"))}
+	}
+	req.Header.Set("Authorization", cl.auth)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", userAgent)
+
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return result{err: c.fail(cl, ErrUnavailable, 0, "", transportCause(err)), retry: true}
+	}
+	defer func() {
+		// Drain a little so the connection can be reused, but never read a
+		// huge body just to throw it away.
+		io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+		resp.Body.Close()
+	}()
+	res.status = resp.StatusCode
+
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+		if err != nil {
+			res.err, res.retry = c.fail(cl, ErrUnavailable, res.status, "", fmt.Errorf("reading the answer: %w", transportCause(err))), true
+			return res
+		}
+		if int64(len(body)) > c.maxBody {
+			res.err = c.fail(cl, ErrBadResponse, res.status, "", fmt.Errorf("answer larger than %d bytes", c.maxBody))
+			return res
+		}
+		res.body = body
+		return res
+	}
+
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	eb := decodeErrorBody(raw)
+	res.code = eb.code
+	cause := &upstreamError{status: res.status, message: summarize(eb.message, c.secrets)}
+	switch s := resp.StatusCode; {
+	case s == http.StatusTooManyRequests:
+		res.hint, res.hinted = retryHint(resp.Header, c.clock.Now(), true)
+		res.err, res.retry = c.fail(cl, ErrRateLimited, s, eb.code, cause), true
+	case s >= 500:
+		res.hint, res.hinted = retryHint(resp.Header, c.clock.Now(), false)
+		res.err, res.retry = c.fail(cl, ErrUnavailable, s, eb.code, cause), true
+	case s == http.StatusUnauthorized || s == http.StatusForbidden:
+		res.err = c.fail(cl, ErrCredentials, s, eb.code, cause)
+	case s == http.StatusNotFound && eb.code == "ADMIN-404-8":
+		res.err = c.fail(cl, ErrNotFound, s, eb.code, cause)
+	case s >= 400:
+		res.err = c.fail(cl, ErrRejected, s, eb.code, cause)
+	case s >= 300 && s < 400:
+		// Only a redirect to another host gets here (sameHostRedirects).
+		res.err = c.fail(cl, ErrBadResponse, s, "", errors.New("redirected to another host; not followed"))
+	default:
+		res.err = c.fail(cl, ErrBadResponse, s, "", errors.New("unexpected status"))
+	}
+	return res
+}
+
+// transportCause strips the *url.Error wrapper: its text holds the full URL,
+// query string included.
+func transportCause(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}

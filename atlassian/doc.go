@@ -1,0 +1,32 @@
+// Package atlassian is the bot's client for the two Atlassian APIs it needs
+// to answer "when was this person last active?".
+//
+// The Jira half turns an email address into an Atlassian account: it calls
+// Jira Cloud's user search (GET /rest/api/3/user/search, Basic auth with the
+// Jira email and API token) and, because that search matches prefixes of
+// names and addresses, filters the result itself: only "atlassian" accounts
+// (never apps or portal customers) whose visible address equals the email,
+// ignoring case. A person who hides their address is returned by an exact
+// search without it, so such an account is accepted as long as it is the only
+// one left; several left is ErrAmbiguous, none is ErrNotFound.
+//
+// The Admin half reads that account's last active dates per product from the
+// Atlassian Administration API
+// (GET /admin/v1/orgs/{orgId}/directory/users/{accountId}/last-active-dates,
+// Bearer API key), following links.next cursors until the list is complete.
+// An empty product list is a valid answer: no recorded activity.
+//
+// Both halves share one request loop. It gives every attempt a deadline,
+// reads bodies through a size limit, refuses redirects to another host (they
+// would carry the credentials away), retries only what is safe (429, 5xx and
+// transport failures of these idempotent GETs) honouring Retry-After and
+// X-RateLimit-Reset within a bounded budget, and turns every failure into an
+// *Error whose Kind callers test with errors.Is. Error texts and debug logs
+// name the step and the URL path, never a query string, a token or an
+// Authorization header; any text repeated from an upstream error body is
+// scrubbed of the configured secrets. A cancelled context ends a call at once,
+// retry waits included; its error is ErrUnavailable and also matches
+// context.Canceled (or context.DeadlineExceeded) with errors.Is.
+//
+// A Client is safe for concurrent use and starts no goroutines.
+package atlassian

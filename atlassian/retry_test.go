@@ -1,0 +1,242 @@
+package atlassian
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const okPage = `{"data":{"product_access":[]}}`
+
+func TestRetryAfterThenSuccess(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		checkAuth(t, r, "Bearer "+testAPIKey)
+		if calls.Add(1) == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			fmt.Fprint(w, `{"code":429,"message":"Too many requests"}`)
+			return
+		}
+		fmt.Fprint(w, okPage)
+	})
+	var infos []RequestInfo // the observer runs on the caller's goroutine
+	c, clk := newTestClient(t, srv.URL, WithObserver(func(ri RequestInfo) { infos = append(infos, ri) }))
+	if _, err := c.LastActive(context.Background(), testAccountID); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]time.Duration{time.Second}, clk.Waits()); diff != "" {
+		t.Errorf("waits (-want +got):\n%s", diff)
+	}
+	for i := range infos {
+		infos[i].Duration = 0 // real time, not ours to check
+	}
+	op := "read last active dates"
+	want := []RequestInfo{{API: Admin, Op: op, Status: 429, Attempt: 1}, {API: Admin, Op: op, Status: 200, Attempt: 2}}
+	if diff := cmp.Diff(want, infos); diff != "" {
+		t.Errorf("observed (-want +got):\n%s", diff)
+	}
+}
+
+func TestPersistent500GivesUp(t *testing.T) {
+	t.Parallel()
+	body := fixture(t, "schema-derived/admin-error.500.ADMIN-500-1.json")
+	var calls atomic.Int32
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.WriteHeader(http.StatusInternalServerError)
+		w.Write(body)
+	})
+	p := RetryPolicy{MaxAttempts: 3, BaseDelay: 100 * time.Millisecond, MaxDelay: 150 * time.Millisecond}
+	c, clk := newTestClient(t, srv.URL, WithRetry(p))
+	_, err := c.LastActive(context.Background(), testAccountID)
+	if !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("err = %v, want ErrUnavailable", err)
+	}
+	if !strings.Contains(err.Error(), "giving up after 3 attempts") {
+		t.Errorf("err = %q, want it to say how many attempts", err)
+	}
+	var last *upstreamError
+	if !errors.As(err, &last) || last.status != 500 || !strings.Contains(last.message, "Internal error") {
+		t.Errorf("err = %v does not wrap the last upstream answer", err)
+	}
+	if got := calls.Load(); got != 3 {
+		t.Errorf("server saw %d requests, want 3", got)
+	}
+	waits := clk.Waits()
+	if len(waits) != 2 {
+		t.Fatalf("waits = %v, want 2", waits)
+	}
+	// Equal jitter: attempt 1 waits in [50ms,100ms], attempt 2 in [75ms,150ms] (capped).
+	if waits[0] < 50*time.Millisecond || waits[0] > 100*time.Millisecond ||
+		waits[1] < 75*time.Millisecond || waits[1] > 150*time.Millisecond {
+		t.Errorf("waits = %v outside the backoff bounds", waits)
+	}
+}
+
+func TestTransportErrorRetried(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) < 3 {
+			// Drop the connection mid-answer, as a crashing proxy would.
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			conn.Close()
+			return
+		}
+		fmt.Fprint(w, okPage)
+	})
+	c, clk := newTestClient(t, srv.URL)
+	if _, err := c.LastActive(context.Background(), testAccountID); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(clk.Waits()); got != 2 {
+		t.Errorf("%d waits, want 2", got)
+	}
+
+	// And when it never recovers: ErrUnavailable, no status, the cause kept.
+	calls.Store(-100)
+	var infos []RequestInfo
+	c2, _ := newTestClient(t, srv.URL, WithRetry(RetryPolicy{MaxAttempts: 2}),
+		WithObserver(func(ri RequestInfo) { infos = append(infos, ri) }))
+	_, err := c2.LastActive(context.Background(), testAccountID)
+	if !errors.Is(err, ErrUnavailable) || asError(t, err).Status != 0 || errors.Unwrap(errors.Unwrap(err)) == nil {
+		t.Fatalf("err = %v, want ErrUnavailable wrapping the transport error", err)
+	}
+	if len(infos) != 2 || infos[0].Status != 0 || infos[1].Attempt != 2 {
+		t.Errorf("observed %+v, want two attempts with status 0", infos)
+	}
+}
+
+// TestCancelDuringBackoff: the wait never ends by itself, so only the
+// cancellation can end the call.
+func TestCancelDuringBackoff(t *testing.T) {
+	t.Parallel()
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	clk := newFakeClock()
+	clk.block = func(time.Duration) <-chan time.Time {
+		cancel()
+		return nil // never fires
+	}
+	c, _ := newTestClient(t, srv.URL, WithClock(clk))
+	_, err := c.LastActive(ctx, testAccountID)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if len(clk.Waits()) != 1 {
+		t.Errorf("waits = %v, want exactly one", clk.Waits())
+	}
+}
+
+func TestRateLimitBeyondBudget(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Retry-After", "120")
+		w.WriteHeader(http.StatusTooManyRequests)
+	})
+	c, clk := newTestClient(t, srv.URL, WithRetry(RetryPolicy{MaxWait: 30 * time.Second}))
+	_, err := c.FindAccount(context.Background(), "ada@example.com")
+	if !errors.Is(err, ErrRateLimited) {
+		t.Fatalf("err = %v, want ErrRateLimited", err)
+	}
+	e := asError(t, err)
+	if e.RetryAfter != 120*time.Second || e.API != Jira || e.Status != 429 {
+		t.Errorf("error = %+v, want Jira 429 with RetryAfter 2m", e)
+	}
+	if calls.Load() != 1 || len(clk.Waits()) != 0 {
+		t.Errorf("%d requests, waits %v: want one request and no wait", calls.Load(), clk.Waits())
+	}
+}
+
+func TestRateLimitResetHeader(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	clk := newFakeClock()
+	reset := clk.Now().Add(5 * time.Second).Format(time.RFC3339)
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.Header().Set("X-RateLimit-Reset", reset)
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		fmt.Fprint(w, okPage)
+	})
+	c, _ := newTestClient(t, srv.URL, WithClock(clk))
+	if _, err := c.LastActive(context.Background(), testAccountID); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]time.Duration{5 * time.Second}, clk.Waits()); diff != "" {
+		t.Errorf("waits (-want +got):\n%s", diff)
+	}
+}
+
+func TestRetryHint(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name        string
+		header      map[string]string
+		rateLimited bool
+		want        time.Duration
+		wantOK      bool
+	}{
+		{"none", nil, true, 0, false},
+		{"seconds", map[string]string{"Retry-After": "7"}, true, 7 * time.Second, true},
+		{"zero seconds", map[string]string{"Retry-After": "0"}, true, 0, true},
+		{"http date", map[string]string{"Retry-After": "Thu, 26 Nov 2026 12:00:30 GMT"}, true, 30 * time.Second, true},
+		{"http date in the past", map[string]string{"Retry-After": "Thu, 26 Nov 2026 11:00:00 GMT"}, true, 0, true},
+		{"huge", map[string]string{"Retry-After": "99999999999999999"}, true, maxHint, true},
+		{"negative", map[string]string{"Retry-After": "-5"}, true, 0, false},
+		{"garbage", map[string]string{"Retry-After": "soon"}, true, 0, false},
+		{"reset rfc3339", map[string]string{"X-RateLimit-Reset": "2026-11-26T12:01:00Z"}, true, time.Minute, true},
+		{"reset jira minutes", map[string]string{"X-RateLimit-Reset": "2026-11-26T12:02Z"}, true, 2 * time.Minute, true},
+		{"reset ignored on 5xx", map[string]string{"X-RateLimit-Reset": "2026-11-26T12:02Z"}, false, 0, false},
+		{"retry-after wins", map[string]string{"Retry-After": "3", "X-RateLimit-Reset": "2026-11-26T12:02Z"}, true, 3 * time.Second, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := http.Header{}
+			for k, v := range tt.header {
+				h.Set(k, v)
+			}
+			got, ok := retryHint(h, now, tt.rateLimited)
+			if got != tt.want || ok != tt.wantOK {
+				t.Errorf("retryHint = %v, %v; want %v, %v", got, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+}
+
+func TestBackoffBounds(t *testing.T) {
+	t.Parallel()
+	p, err := RetryPolicy{BaseDelay: time.Second, MaxDelay: 4 * time.Second}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n, ceil := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second, 4: 4 * time.Second, 60: 4 * time.Second} {
+		for range 50 {
+			if d := p.backoff(n); d < ceil/2 || d > ceil {
+				t.Fatalf("backoff(%d) = %v, want in [%v, %v]", n, d, ceil/2, ceil)
+			}
+		}
+	}
+}

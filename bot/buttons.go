@@ -1,0 +1,101 @@
+package bot
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// ButtonSigner seals the values of the Share and Refresh buttons: the emails
+// they redo, when they were made, and an HMAC, so a forged or altered value
+// is refused and an old one is recognised as stale. Replicas built from the
+// same secret accept each other's buttons.
+type ButtonSigner struct {
+	key    []byte
+	maxAge time.Duration
+	now    func() time.Time
+}
+
+// NewButtonSigner derives the signing key from secret (any configured
+// secret: only a one-way hash of it is kept). Buttons older than maxAge are
+// stale.
+func NewButtonSigner(secret string, maxAge time.Duration, now func() time.Time) *ButtonSigner {
+	if now == nil {
+		now = time.Now
+	}
+	k := sha256.Sum256([]byte("lastactive button key\x00" + secret))
+	return &ButtonSigner{key: k[:], maxAge: maxAge, now: now}
+}
+
+// ErrStaleButton and ErrForgedButton are the two ways a click is refused.
+var (
+	ErrStaleButton  = errors.New("button is too old")
+	ErrForgedButton = errors.New("button value is not one we made")
+)
+
+const sigSep = "~"
+
+// Sign returns value sealed with the current time.
+func (s *ButtonSigner) Sign(value string) string {
+	ts := strconv.FormatInt(s.now().Unix(), 10)
+	return value + sigSep + ts + sigSep + s.mac(value, ts)
+}
+
+func (s *ButtonSigner) mac(value, ts string) string {
+	m := hmac.New(sha256.New, s.key)
+	m.Write([]byte(value))
+	m.Write([]byte{0})
+	m.Write([]byte(ts))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+}
+
+// Open checks a sealed value and returns the emails it carries.
+func (s *ButtonSigner) Open(sealed string) ([]string, error) {
+	if len(sealed) > 2000 {
+		return nil, ErrForgedButton
+	}
+	parts := strings.Split(sealed, sigSep)
+	if len(parts) != 3 {
+		return nil, ErrForgedButton
+	}
+	value, ts, mac := parts[0], parts[1], parts[2]
+	if !hmac.Equal([]byte(mac), []byte(s.mac(value, ts))) {
+		return nil, ErrForgedButton
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return nil, ErrForgedButton
+	}
+	if age := s.now().Sub(time.Unix(sec, 0)); s.maxAge > 0 && (age > s.maxAge || age < -time.Minute) {
+		return nil, ErrStaleButton
+	}
+	emails, err := ParseButtonValue(value)
+	if err != nil {
+		return nil, ErrForgedButton
+	}
+	return emails, nil
+}
+
+// sealButtons seals the values of every Share and Refresh button in m.
+func (s *ButtonSigner) sealButtons(m *Message) {
+	if s == nil {
+		return
+	}
+	for _, b := range m.Blocks {
+		ab, ok := b.(*slack.ActionBlock)
+		if !ok || ab.Elements == nil {
+			continue
+		}
+		for _, e := range ab.Elements.ElementSet {
+			if btn, ok := e.(*slack.ButtonBlockElement); ok && (btn.ActionID == ActionShare || btn.ActionID == ActionRefresh) {
+				btn.Value = s.Sign(btn.Value)
+			}
+		}
+	}
+}

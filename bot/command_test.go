@@ -1,0 +1,194 @@
+package bot
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func emails(es ...string) []Target {
+	ts := make([]Target, len(es))
+	for i, e := range es {
+		ts[i] = Target{Email: e}
+	}
+	return ts
+}
+
+func numbered(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("user%d@example.com", i+1)
+	}
+	return out
+}
+
+func TestParseCommand(t *testing.T) {
+	t.Parallel()
+	ten := numbered(10)
+	tests := []struct {
+		name string
+		text string
+		want Command
+	}{
+		{"plain email", "ada@example.com", Command{Kind: CmdLookup, Targets: emails("ada@example.com")}},
+		{"upper case email", "  Ada.Lovelace@EXAMPLE.com ", Command{Kind: CmdLookup, Targets: emails("ada.lovelace@example.com")}},
+		{"mailto with label", "<mailto:ada@example.com|ada@example.com>", Command{Kind: CmdLookup, Targets: emails("ada@example.com")}},
+		{"mailto takes target not label", "<mailto:ada@example.com|grace@example.com>", Command{Kind: CmdLookup, Targets: emails("ada@example.com")}},
+		{"mailto without label", "<mailto:Ada@Example.com>", Command{Kind: CmdLookup, Targets: emails("ada@example.com")}},
+		{"mention", "<@U123ABC>", Command{Kind: CmdLookup, Targets: []Target{{UserID: "U123ABC"}}}},
+		{"mention with name", "<@U123ABC|ada>", Command{Kind: CmdLookup, Targets: []Target{{UserID: "U123ABC"}}}},
+		{"W-prefixed ID", "<@W0123456789|ada>", Command{Kind: CmdLookup, Targets: []Target{{UserID: "W0123456789"}}}},
+		{"two emails", "ada@example.com grace@example.com", Command{Kind: CmdLookup, Targets: emails("ada@example.com", "grace@example.com")}},
+		{"comma separated", "ada@example.com, grace@example.com,alan@example.com", Command{Kind: CmdLookup, Targets: emails("ada@example.com", "grace@example.com", "alan@example.com")}},
+		{"ten emails", strings.Join(ten, " "), Command{Kind: CmdLookup, Targets: emails(ten...)}},
+		{"mixed forms", "ada@example.com\t<@U1ABC>\n<mailto:grace@example.com|grace@example.com>", Command{Kind: CmdLookup, Targets: []Target{{Email: "ada@example.com"}, {UserID: "U1ABC"}, {Email: "grace@example.com"}}}},
+		{"duplicates deduped", "ada@example.com ADA@example.com <mailto:ada@example.com|x> <@U1ABC> <@U1ABC|ada>", Command{Kind: CmdLookup, Targets: []Target{{Email: "ada@example.com"}, {UserID: "U1ABC"}}}},
+		{"eleven with duplicates is ten", strings.Join(append(ten, ten[0]), " "), Command{Kind: CmdLookup, Targets: emails(ten...)}},
+		{"fresh before", "--fresh ada@example.com", Command{Kind: CmdLookup, Targets: emails("ada@example.com"), Fresh: true}},
+		{"fresh after", "ada@example.com --FRESH", Command{Kind: CmdLookup, Targets: emails("ada@example.com"), Fresh: true}},
+		{"fresh with em dash", "ada@example.com —fresh", Command{Kind: CmdLookup, Targets: emails("ada@example.com"), Fresh: true}},
+		{"help", "help", Command{Kind: CmdHelp}},
+		{"HELP with words", "HELP me", Command{Kind: CmdHelp}},
+		{"empty", "", Command{Kind: CmdHelp}},
+		{"whitespace only", " \t\n  ", Command{Kind: CmdHelp}},
+		{"idle", "idle", Command{Kind: CmdIdle}},
+		{"idle days", "idle 30", Command{Kind: CmdIdle, IdleDays: 30}},
+		{"idle days products", "idle 30 confluence jira-software", Command{Kind: CmdIdle, IdleDays: 30, Products: []string{"confluence", "jira-software"}}},
+		{"idle products any case, deduped, days last", "Idle Confluence confluence 3650", Command{Kind: CmdIdle, IdleDays: 3650, Products: []string{"confluence"}}},
+		{"plus and apostrophe", "o'brien+tag@sub.example.co.uk", Command{Kind: CmdLookup, Targets: emails("o'brien+tag@sub.example.co.uk")}},
+		{"underscore", "first_last@example.com", Command{Kind: CmdLookup, Targets: emails("first_last@example.com")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := ParseCommand(tt.text)
+			if err != nil {
+				t.Fatalf("ParseCommand(%q) error: %v", tt.text, err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ParseCommand(%q) mismatch (-want +got):\n%s", tt.text, diff)
+			}
+		})
+	}
+}
+
+func TestParseCommandErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		text string
+		want string // a piece of the reason
+	}{
+		{"eleven emails", strings.Join(numbered(11), " "), "11 people; look up at most 10"},
+		{"idle zero", "idle 0", "between 1 and 3650"},
+		{"idle too many days", "idle 3651", "between 1 and 3650"},
+		{"idle huge number", "idle 99999999999999999999999", "between 1 and 3650"},
+		{"idle abc", "idle abc", "“abc” is neither a number of days"},
+		{"idle negative", "idle -5", "“-5” is neither"},
+		{"idle days twice", "idle 30 60", "only once"},
+		{"bad email no tld", "ada@example", "“ada@example” is not a valid email"},
+		{"bad email two ats", "ada@@example.com", "not a valid email"},
+		{"bad email spaces in mailto", "<mailto:ada example.com|x>", "not a valid email"},
+		{"bad email double dot", "ada..l@example.com", "not a valid email"},
+		{"bad email numeric tld", "ada@10.0.0.1", "not a valid email"},
+		{"word", "ada", "“ada” is not an email address"},
+		{"at handle as text", "@ada", "not a Slack mention"},
+		{"hash channel as text", "#general", "is a channel"},
+		{"channel", "<!channel>", "@channel is a special mention"},
+		{"here", "ada@example.com <!here>", "@here is a special mention"},
+		{"subteam", "<!subteam^S123|@support>", "user group"},
+		{"date", "<!date^1392734382^{date}|Feb 18>", "special Slack mention"},
+		{"channel link", "<#C123|general>", "“#general” is a channel"},
+		{"private channel", "<#C123|>", "That is a channel"},
+		{"url", "<https://x.y>", "“https://x.y” is a link"},
+		{"url with label and spaces", "<https://evil.example|click me now>", "is a link"},
+		{"bad mention id", "<@u123>", "not a Slack user"},
+		{"unclosed", "<@U123", "is not an email"},
+		{"fresh alone", "--fresh", "--fresh needs at least one email"},
+		{"long text", strings.Repeat("a", 5000), "too long (5000 characters"},
+		{"control chars", "ada@example.com\x00", "control characters"},
+		{"escape char", "ada@example.com \x1b[31m", "control characters"},
+		{"invalid utf8", "ada@example.com \xff", "not text"},
+		{"script", "&lt;script&gt;", "“<script>” is not an email"},
+		{"ampersand", "a&amp;b@example.com", "“a&b@example.com” is not a valid email"},
+		{"idn", "ada@exämple.com", "not a valid email"},
+		{"long local part", strings.Repeat("a", 65) + "@example.com", "not a valid email"},
+		{"long domain", "a@" + strings.Repeat("b", 250) + ".com", "not a valid email"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := ParseCommand(tt.text)
+			var ue *UsageError
+			if !errors.As(err, &ue) {
+				t.Fatalf("ParseCommand(%q) = %+v, %v; want a *UsageError", tt.text, got, err)
+			}
+			if !strings.Contains(ue.Reason, tt.want) {
+				t.Errorf("reason %q does not contain %q", ue.Reason, tt.want)
+			}
+			if n := len([]rune(ue.Reason)); n > 200 {
+				t.Errorf("reason is %d runes long; input must not be echoed at length", n)
+			}
+			for _, r := range ue.Reason {
+				if invisible(r) {
+					t.Errorf("reason %q contains control character %U", ue.Reason, r)
+				}
+			}
+			checkNoRawControl(t, RenderUsage(err))
+		})
+	}
+}
+
+func TestValidEmail(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"a@b.co", true},
+		{"a.b-c_d+e%f'g@x-y.example.com", true},
+		{"a@xn--bcher-kva.example", true},
+		{strings.Repeat("a", 64) + "@" + strings.Repeat("b", 63) + "." + strings.Repeat("c", 63) + "." + strings.Repeat("d", 61), true}, // 254 bytes
+		{strings.Repeat("a", 64) + "@" + strings.Repeat("b", 63) + "." + strings.Repeat("c", 63) + "." + strings.Repeat("d", 62), false},
+		{"", false},
+		{"@b.co", false},
+		{"a@", false},
+		{"a@b", false},
+		{"a@b.c", false},
+		{"a@.b.co", false},
+		{"a@b..co", false},
+		{"a@-b.co", false},
+		{"a@b-.co", false},
+		{".a@b.co", false},
+		{"a.@b.co", false},
+		{"A@b.co", false}, // normalised input only
+		{"a b@c.co", false},
+		{"a*b@c.co", false},
+		{"a`b@c.co", false},
+		{"a<b@c.co", false},
+		{"a|b@c.co", false},
+		{"a@b@c.co", false},
+		{"a@123.45", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			if got := validEmail(tt.in); got != tt.want {
+				t.Errorf("validEmail(%q) = %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func BenchmarkParseCommand(b *testing.B) {
+	text := "<mailto:ada@example.com|ada@example.com> grace@example.com <@U123ABC|alan> --fresh"
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseCommand(text); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,408 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+	"go.uber.org/goleak"
+
+	"lastactive/atlassian"
+	"lastactive/atlassian/atlassiantest"
+	"lastactive/bot"
+	"lastactive/bot/slacktest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// syncBuffer collects logs from many goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// harness is the real bot, with the real slack-go client, between a fake
+// Slack and a fake Atlassian, all on loopback.
+type harness struct {
+	t     *testing.T
+	slack *slacktest.Server
+	atl   *atlassiantest.Server
+	org   *atlassiantest.Org
+	logs  *syncBuffer
+	now   time.Time
+}
+
+type harnessOpts struct {
+	gate        bot.GateConfig
+	ttl         time.Duration
+	badAppToken bool
+}
+
+func startBot(t *testing.T, o harnessOpts) *harness {
+	t.Helper()
+	now := time.Now().UTC()
+	org := atlassiantest.SampleOrg(now)
+	h := &harness{t: t, org: org, now: now, logs: &syncBuffer{}}
+	h.atl = atlassiantest.NewServer(org)
+	h.slack = slacktest.NewServer(slacktest.WithPingInterval(200 * time.Millisecond))
+	if o.badAppToken {
+		h.slack.SetAppTokenValid(false)
+	}
+	log := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	client, err := atlassian.New(atlassian.Config{
+		JiraBaseURL: h.atl.URL(), JiraEmail: atlassiantest.JiraEmail, JiraAPIToken: atlassiantest.JiraAPIToken,
+		AdminBaseURL: h.atl.URL(), OrgID: org.ID, APIKey: atlassiantest.APIKey,
+	}, atlassian.WithLogger(log), atlassian.WithRetry(atlassian.RetryPolicy{
+		MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxWait: 5 * time.Second,
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := slack.New(slacktest.BotToken, slack.OptionAppLevelToken(slacktest.AppToken), slack.OptionAPIURL(h.slack.APIURL()))
+	sm := socketmode.New(api, socketmode.OptionPingInterval(2*time.Second))
+	ttl := o.ttl
+	if ttl == 0 {
+		ttl = time.Hour
+	}
+	lookups := bot.NewLookups(client, bot.LookupOptions{TTL: ttl})
+	svc := bot.NewService(bot.ServiceConfig{
+		Lookups: lookups, Users: bot.SlackUsers{API: api}, Gate: bot.NewGate(o.gate),
+		OrgID: org.ID, IdleDays: 90, Logger: log,
+	})
+	b := bot.NewBot(sm, svc, bot.NewResponder(nil, h.slack.APIURL()), lookups, bot.BotConfig{ShutdownTimeout: 2 * time.Second}, log, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = b.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		h.slack.Close()
+		h.atl.Close()
+		for _, secret := range []string{atlassiantest.JiraAPIToken, atlassiantest.APIKey, slacktest.BotToken, slacktest.AppToken} {
+			if strings.Contains(h.logs.String(), secret) {
+				t.Errorf("a secret reached the logs")
+			}
+		}
+	})
+	if !o.badAppToken {
+		wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+		defer wcancel()
+		if err := h.slack.WaitConnected(wctx); err != nil {
+			t.Fatalf("bot did not connect: %v", err)
+		}
+	}
+	return h
+}
+
+// ask sends a slash command and returns its one reply.
+func (h *harness) ask(user, channel, text string) slacktest.Reply {
+	h.t.Helper()
+	env := h.send(user, channel, text)
+	return h.reply(env)
+}
+
+func (h *harness) send(user, channel, text string) *slacktest.Envelope {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	env, err := h.slack.SlashCommand(ctx, slacktest.Command{UserID: user, ChannelID: channel, Text: text})
+	if err != nil {
+		h.t.Fatalf("send command: %v", err)
+	}
+	return env
+}
+
+func (h *harness) reply(env *slacktest.Envelope) slacktest.Reply {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if _, err := h.slack.WaitAck(ctx, env.ID); err != nil {
+		h.t.Fatalf("no ack: %v", err)
+	}
+	replies, err := h.slack.WaitReplies(ctx, env.ID, 1)
+	if err != nil {
+		h.t.Fatalf("no reply: %v", err)
+	}
+	return replies[0]
+}
+
+// text is everything a person can read in a reply: the fallback and every
+// text in the blocks.
+func text(r slacktest.Reply) string {
+	var b strings.Builder
+	b.WriteString(r.Text)
+	b.WriteString("\n")
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, vv := range x {
+				if s, ok := vv.(string); ok && (k == "text" || k == "url") {
+					b.WriteString(s)
+					b.WriteString("\n")
+				}
+				walk(vv)
+			}
+		case []any:
+			for _, vv := range x {
+				walk(vv)
+			}
+		}
+	}
+	var blocks any
+	_ = json.Unmarshal(r.Blocks, &blocks)
+	walk(blocks)
+	return b.String()
+}
+
+func (h *harness) user(email string) atlassiantest.User {
+	for _, u := range h.org.Users {
+		if strings.EqualFold(u.Email, email) {
+			return u
+		}
+	}
+	h.t.Fatalf("no sample user %s", email)
+	return atlassiantest.User{}
+}
+
+func (h *harness) adminCalls() int { return h.atl.Count("admin", "") }
+func (h *harness) jiraCalls() int  { return h.atl.Count("jira", "") }
+
+func TestLookupAcrossPages(t *testing.T) {
+	h := startBot(t, harnessOpts{})
+	// The sample user with the most products spans several pages.
+	var many atlassiantest.User
+	for _, u := range h.org.Users {
+		if len(u.Products) > len(many.Products) && u.Email != "" && !u.HideEmail {
+			many = u
+		}
+	}
+	if len(many.Products) < 5 {
+		t.Fatalf("sample org has nobody spanning 3+ pages")
+	}
+	r := h.ask("U1", "C1", many.Email)
+	if r.ResponseType != "ephemeral" {
+		t.Errorf("response_type = %q, want ephemeral", r.ResponseType)
+	}
+	got := text(r)
+	for _, p := range many.Products {
+		if p.LastActive.IsZero() {
+			continue
+		}
+		if d := p.LastActive.UTC().Format(time.DateOnly); !strings.Contains(got, d) {
+			t.Errorf("reply lacks %s date %s:\n%s", p.Key, d, got)
+		}
+	}
+	if !many.AddedToOrg.IsZero() && !strings.Contains(got, many.AddedToOrg.UTC().Format(time.DateOnly)) {
+		t.Errorf("reply lacks the join date")
+	}
+	if h.atl.Count("admin", "") < 3 {
+		t.Errorf("admin calls = %d, want the 3+ pages", h.adminCalls())
+	}
+}
+
+func TestCacheFreshAndCoalescing(t *testing.T) {
+	h := startBot(t, harnessOpts{})
+	h.ask("U1", "C1", "ada@example.com")
+	admin := h.adminCalls()
+	if admin == 0 {
+		t.Fatal("no Admin call for the first lookup")
+	}
+	h.ask("U1", "C1", "ada@example.com")
+	if got := h.adminCalls(); got != admin {
+		t.Errorf("second lookup cost %d Admin calls, want 0", got-admin)
+	}
+	h.ask("U1", "C1", "ada@example.com --fresh")
+	if got := h.adminCalls(); got != 2*admin {
+		t.Errorf("--fresh cost %d Admin calls, want %d", got-admin, admin)
+	}
+
+	// 20 concurrent commands about one new person: one Jira search, one chain.
+	target := h.user("grace@example.com")
+	jira0, admin0 := h.jiraCalls(), h.adminCalls()
+	envs := make([]*slacktest.Envelope, 20)
+	for i := range envs {
+		envs[i] = h.send(fmt.Sprintf("U%d", i+10), "C1", target.Email)
+	}
+	for _, e := range envs {
+		if got := text(h.reply(e)); !strings.Contains(got, target.DisplayName) {
+			t.Errorf("reply does not name %s", target.DisplayName)
+		}
+	}
+	if got := h.jiraCalls() - jira0; got != 1 {
+		t.Errorf("Jira searches = %d, want 1", got)
+	}
+	pages := max(1, (len(target.Products)+1)/2) // default page size 2
+	if got := h.adminCalls() - admin0; got != pages {
+		t.Errorf("Admin calls = %d, want %d (one chain)", got, pages)
+	}
+}
+
+func TestCommandForms(t *testing.T) {
+	h := startBot(t, harnessOpts{})
+	h.slack.AddUser(slacktest.User{ID: "U0ADA", Name: "ada", Email: "ada@example.com"})
+	ada := h.user("ada@example.com")
+	cases := []struct {
+		name, text string
+		want       []string
+		upstream   bool
+	}{
+		{"mention", "<@U0ADA>", []string{ada.DisplayName}, true},
+		{"mention with name", "<@U0ADA|ada>", []string{ada.DisplayName}, true},
+		{"mailto", "<mailto:ada@example.com|ada@example.com>", []string{ada.DisplayName}, true},
+		{"two people", "ada@example.com grace@example.com", []string{ada.DisplayName, h.user("grace@example.com").DisplayName}, true},
+		{"help", "help", []string{"/lastactive"}, false},
+		{"empty", "", []string{"/lastactive"}, false},
+		{"bad email", "not-an-email", []string{"email"}, false},
+		{"long text", strings.Repeat("a", 5000), []string{"long"}, false},
+		{"channel special", "<!channel>", nil, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := h.jiraCalls() + h.adminCalls()
+			txt := c.text
+			if c.upstream {
+				txt += " --fresh" // so the cache cannot hide the upstream call
+			}
+			r := h.ask("U1", "C1", txt)
+			got := text(r)
+			for _, w := range c.want {
+				if !strings.Contains(strings.ToLower(got), strings.ToLower(w)) {
+					t.Errorf("reply lacks %q:\n%s", w, got)
+				}
+			}
+			if strings.Contains(got, "<!channel>") || strings.Contains(string(r.Blocks), "<!channel>") {
+				t.Errorf("reply echoes <!channel> raw")
+			}
+			calls := h.jiraCalls() + h.adminCalls() - before
+			if c.upstream && calls == 0 {
+				t.Errorf("no upstream call")
+			}
+			if !c.upstream && calls != 0 {
+				t.Errorf("%d upstream calls for an invalid command", calls)
+			}
+		})
+	}
+}
+
+func TestFailuresGetTheirOwnReply(t *testing.T) {
+	h := startBot(t, harnessOpts{ttl: -1})
+	cases := []struct {
+		name    string
+		text    string
+		failure *atlassiantest.Failure
+		want    string
+	}{
+		{"not found", "nobody@example.com", nil, "not found"},
+		{"admin 401", "ada@example.com", &atlassiantest.Failure{API: "admin", Status: 401}, "key"},
+		{"429 then success", "ada@example.com", &atlassiantest.Failure{API: "admin", Status: 429, RetryAfter: "1", Times: 1}, h.user("ada@example.com").DisplayName},
+		{"persistent 500", "ada@example.com", &atlassiantest.Failure{API: "admin", Status: 500}, "unavailable"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.failure != nil {
+				remove := h.atl.Fail(*c.failure)
+				defer remove()
+			}
+			got := text(h.ask("U1", "C1", c.text))
+			if !strings.Contains(strings.ToLower(got), strings.ToLower(c.want)) {
+				t.Errorf("reply lacks %q:\n%s", c.want, got)
+			}
+		})
+	}
+	// And the bot goes on serving.
+	if got := text(h.ask("U1", "C1", "ada@example.com")); !strings.Contains(got, h.user("ada@example.com").DisplayName) {
+		t.Errorf("the next command failed:\n%s", got)
+	}
+}
+
+func TestReconnectsAndDuplicates(t *testing.T) {
+	h := startBot(t, harnessOpts{})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	opens := h.slack.Opens()
+	h.slack.Disconnect("refresh_requested")
+	if err := h.slack.Wait(ctx, func() bool { return h.slack.Opens() > opens && h.slack.Connections() > 0 }); err != nil {
+		t.Fatalf("no reconnect after disconnect: %v", err)
+	}
+	h.ask("U1", "C1", "help")
+
+	opens = h.slack.Opens()
+	h.slack.DropConnections()
+	if err := h.slack.Wait(ctx, func() bool { return h.slack.Opens() > opens && h.slack.Connections() > 0 }); err != nil {
+		t.Fatalf("no reconnect after a dropped socket: %v", err)
+	}
+	env := h.send("U1", "C1", "ada@example.com")
+	h.reply(env)
+	if err := h.slack.Resend(ctx, env); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.slack.Wait(ctx, func() bool { return h.slack.Acks(env.ID) >= 2 }); err != nil {
+		t.Fatalf("the redelivered envelope was not acked: %v", err)
+	}
+	// A later command's reply proves the duplicate was handled before it.
+	h.ask("U1", "C1", "help")
+	if n := len(h.slack.Replies(env.ID)); n != 1 {
+		t.Errorf("duplicate envelope answered %d times, want 1", n)
+	}
+}
+
+func TestFatalAuthIsRetried(t *testing.T) {
+	h := startBot(t, harnessOpts{badAppToken: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := h.slack.Wait(ctx, func() bool { return strings.Contains(h.logs.String(), "invalid_auth") }); err != nil {
+		t.Fatalf("invalid_auth was not logged: %v\n%s", err, h.logs.String())
+	}
+	h.slack.SetAppTokenValid(true)
+	if err := h.slack.WaitConnected(ctx); err != nil {
+		t.Fatalf("the bot did not retry after invalid_auth: %v", err)
+	}
+	h.ask("U1", "C1", "help")
+}
+
+func TestRefusalsCostNoUpstreamCall(t *testing.T) {
+	h := startBot(t, harnessOpts{gate: bot.GateConfig{
+		AllowedUsers: []string{"UOK"}, AllowedChannels: []string{"COK"}, PerUserEvery: time.Hour, PerUserBurst: 2,
+	}})
+	cases := []struct{ name, user, channel, text, want string }{
+		{"user not allowed", "UNO", "COK", "ada@example.com", "not allowed"},
+		{"channel not allowed", "UOK", "CNO", "ada@example.com", "not allowed"},
+		{"rate limited", "UOK", "COK", "a@example.com b@example.com c@example.com", "try again"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := h.jiraCalls() + h.adminCalls()
+			got := text(h.ask(c.user, c.channel, c.text))
+			if !strings.Contains(strings.ToLower(got), c.want) {
+				t.Errorf("reply lacks %q:\n%s", c.want, got)
+			}
+			if calls := h.jiraCalls() + h.adminCalls() - before; calls != 0 {
+				t.Errorf("%d upstream calls for a refused command", calls)
+			}
+		})
+	}
+	if !strings.Contains(h.logs.String(), `"outcome":"refused"`) {
+		t.Errorf("no audit line for the refusal")
+	}
+}

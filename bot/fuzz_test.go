@@ -1,0 +1,130 @@
+package bot
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"lastactive/atlassian"
+)
+
+// commandSeeds are the shapes Slack really sends, and the ones it should not.
+var commandSeeds = []string{
+	"", "help", "idle", "idle 30 confluence jira-software", "idle 0", "idle abc",
+	"ada@example.com", "ADA@Example.COM --fresh", "<mailto:ada@example.com|ada@example.com>",
+	"<mailto:ada@example.com>", "<@U123ABC>", "<@W123ABC|ada>", "<!channel>", "<!here>",
+	"<!subteam^S1|@team>", "<#C123|general>", "<#C123|>", "<https://x.y>", "<https://x.y|a b c>",
+	"&lt;script&gt;", "a&amp;b@example.com", "ada@example.com\x00", "<", ">", "<>", "<@", "<mailto:|>",
+	"a@b.co, c@d.co", "—fresh", strings.Repeat("ada@example.com ", 11), strings.Repeat("x", 1001),
+	"\xff\xfe", "ada@exämple.com", "_*~`@example.com", "<@U1|<!channel>>",
+}
+
+// FuzzParseCommand: ParseCommand never panics; what it accepts is valid;
+// what it refuses renders within limits without echoing anything that could
+// ping, link or mention.
+func FuzzParseCommand(f *testing.F) {
+	for _, s := range commandSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		cmd, err := ParseCommand(text)
+		if err != nil {
+			var ue *UsageError
+			if !errors.As(err, &ue) {
+				t.Fatalf("error %T, want *UsageError", err)
+			}
+			checkNoRawControl(t, RenderUsage(err))
+			return
+		}
+		switch cmd.Kind {
+		case CmdHelp:
+		case CmdIdle:
+			if cmd.IdleDays < 0 || cmd.IdleDays > maxIdleDays || len(cmd.Products) > maxProducts {
+				t.Fatalf("bad idle command %+v", cmd)
+			}
+			for _, p := range cmd.Products {
+				if _, ok := productNames[p]; !ok {
+					t.Fatalf("unknown product %q accepted", p)
+				}
+			}
+		case CmdLookup:
+			if n := len(cmd.Targets); n < 1 || n > MaxTargets {
+				t.Fatalf("%d targets", n)
+			}
+			seen := map[Target]bool{}
+			var people []Person
+			for _, tg := range cmd.Targets {
+				if seen[tg] {
+					t.Fatalf("duplicate target %+v", tg)
+				}
+				seen[tg] = true
+				switch {
+				case tg.Email != "" && tg.UserID == "":
+					if !validEmail(tg.Email) || strings.ToLower(tg.Email) != tg.Email {
+						t.Fatalf("invalid email %q accepted", tg.Email)
+					}
+				case tg.UserID != "" && tg.Email == "":
+					if !validUserID(tg.UserID) {
+						t.Fatalf("invalid user ID %q accepted", tg.UserID)
+					}
+				default:
+					t.Fatalf("target %+v must have exactly one of Email and UserID", tg)
+				}
+				people = append(people, Person{Query: tg.Email, UserID: tg.UserID, Err: atlassian.ErrNotFound})
+			}
+			mustCheck(t, RenderLookup(people, private))
+		default:
+			t.Fatalf("kind %d", cmd.Kind)
+		}
+	})
+}
+
+// FuzzParseButtonValue: a value either parses to what ButtonValue would
+// have made of it, or is refused.
+func FuzzParseButtonValue(f *testing.F) {
+	for _, s := range []string{
+		"ada@example.com", "ada@example.com grace@example.com", "", " ", "Ada@example.com",
+		"ada@example.com ada@example.com", "ada@example.com  grace@example.com", "<@U1>",
+		"ada@example.com~1764000000~abc", strings.Join(numbered(10), " "), strings.Join(numbered(11), " "),
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		emails, err := ParseButtonValue(v)
+		if err != nil {
+			return
+		}
+		if n := len(emails); n < 1 || n > MaxTargets {
+			t.Fatalf("%d emails accepted", n)
+		}
+		if got := ButtonValue(emails); got != v && len(v) <= maxButtonValue-buttonValueRoom {
+			t.Fatalf("ParseButtonValue(%q) accepted a value ButtonValue would write as %q", v, got)
+		}
+	})
+}
+
+// FuzzEscapeMrkdwn: whatever goes in, what comes out is one line that
+// opens no control sequence, fits a text object, and is valid UTF-8.
+func FuzzEscapeMrkdwn(f *testing.F) {
+	for _, s := range []string{"", "Ada", "<!channel>", "&amp;", "*_~`", "a\nb", "\u202e", "\xff", strings.Repeat("&", 600)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := EscapeMrkdwn(s)
+		if !utf8.ValidString(got) || strings.ContainsAny(got, "<>*~`\n\r\t") {
+			t.Fatalf("EscapeMrkdwn(%q) = %q", s, got)
+		}
+		if rest := entityRe.ReplaceAllString(got, ""); strings.Contains(rest, "&") {
+			t.Fatalf("EscapeMrkdwn(%q) = %q has a bare &", s, got)
+		}
+		if n := utf8.RuneCountInString(got); n > maxTextObject {
+			t.Fatalf("EscapeMrkdwn output is %d characters", n)
+		}
+		for _, r := range got {
+			if invisible(r) {
+				t.Fatalf("EscapeMrkdwn(%q) kept %U", s, r)
+			}
+		}
+	})
+}

@@ -1,0 +1,191 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/patrickmn/go-cache"
+	"golang.org/x/sync/singleflight"
+
+	"lastactive/atlassian"
+)
+
+// Directory is what the bot needs from Atlassian: an email to an account, and
+// an account to its last active dates. *atlassian.Client satisfies it.
+type Directory interface {
+	FindAccount(ctx context.Context, email string) (atlassian.Account, error)
+	LastActive(ctx context.Context, accountID string) (*atlassian.Activity, error)
+}
+
+// LookupOptions tune the cache. The zero value of each field takes its default.
+type LookupOptions struct {
+	// TTL is how long a person's answer is reused. Zero disables the cache
+	// (every lookup goes upstream); negative is treated as zero.
+	TTL time.Duration
+	// AccountTTL is how long the email → account mapping is kept; it changes
+	// far less often than activity. Default 24 h (never shorter than TTL).
+	AccountTTL time.Duration
+	// NotFoundTTL is how long "not found" is remembered, so a typo repeated
+	// at 9am does not hit Jira each time, yet a new hire appears soon. Default 1 min.
+	NotFoundTTL time.Duration
+	// Timeout bounds one upstream call chain, whoever waits for it. Default 30 s.
+	Timeout time.Duration
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// Observe, when set, is told the outcome of every lookup ("ok", "not_found",
+	// "error") and whether the cache answered.
+	Observe func(outcome string, cacheHit bool)
+}
+
+// Lookups answers "when was this person last active", through a cache and
+// with concurrent questions about one person sharing one upstream call chain.
+type Lookups struct {
+	dir      Directory
+	opt      LookupOptions
+	results  *cache.Cache // normalised email → Person (ok or not found)
+	accounts *cache.Cache // normalised email → atlassian.Account
+	group    singleflight.Group
+}
+
+// NewLookups returns a Lookups over dir.
+func NewLookups(dir Directory, opt LookupOptions) *Lookups {
+	if opt.TTL < 0 {
+		opt.TTL = 0
+	}
+	if opt.AccountTTL <= 0 {
+		opt.AccountTTL = 24 * time.Hour
+	}
+	if opt.AccountTTL < opt.TTL {
+		opt.AccountTTL = opt.TTL
+	}
+	if opt.NotFoundTTL <= 0 {
+		opt.NotFoundTTL = time.Minute
+	}
+	if opt.Timeout <= 0 {
+		opt.Timeout = 30 * time.Second
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	// The janitor goroutine of go-cache would outlive the bot; expired items
+	// are instead dropped on read and by Sweep, which the owner may call.
+	return &Lookups{
+		dir:      dir,
+		opt:      opt,
+		results:  cache.New(cache.NoExpiration, 0),
+		accounts: cache.New(cache.NoExpiration, 0),
+	}
+}
+
+// Sweep drops expired entries. The bot calls it periodically so memory stays
+// bounded by the number of people asked about within one TTL.
+func (l *Lookups) Sweep() {
+	l.results.DeleteExpired()
+	l.accounts.DeleteExpired()
+}
+
+// Len reports how many answers are cached.
+func (l *Lookups) Len() int { return l.results.ItemCount() }
+
+// NormaliseEmail is the cache key of an email: trimmed and lower case.
+func NormaliseEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// Lookup returns what is known about email. Failures are carried in
+// Person.Err rather than returned, so one bad address in a multi-person
+// command does not hide the others. With fresh, the cached answer is ignored
+// (and replaced).
+func (l *Lookups) Lookup(ctx context.Context, email string, fresh bool) Person {
+	key := NormaliseEmail(email)
+	if !fresh && l.opt.TTL > 0 {
+		if v, ok := l.results.Get(key); ok {
+			p := v.(Person)
+			p.Cached = true
+			l.observe(p, true)
+			return p
+		}
+	}
+	// The shared call must not die with the first caller who gives up, so it
+	// runs detached with its own deadline; each caller waits on its own ctx.
+	ch := l.group.DoChan(key, func() (any, error) {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.opt.Timeout)
+		defer cancel()
+		return l.fetch(cctx, key, fresh), nil
+	})
+	select {
+	case res := <-ch:
+		p := res.Val.(Person)
+		l.observe(p, false)
+		return p
+	case <-ctx.Done():
+		p := Person{Query: key, Err: ctx.Err()}
+		l.observe(p, false)
+		return p
+	}
+}
+
+func (l *Lookups) observe(p Person, hit bool) {
+	if l.opt.Observe == nil {
+		return
+	}
+	outcome := "ok"
+	switch {
+	case p.Err == nil:
+	case errors.Is(p.Err, atlassian.ErrNotFound):
+		outcome = "not_found"
+	default:
+		outcome = "error"
+	}
+	l.opt.Observe(outcome, hit)
+}
+
+// fetch runs the upstream chain: account (possibly cached), then activity.
+func (l *Lookups) fetch(ctx context.Context, key string, fresh bool) Person {
+	p := Person{Query: key}
+	var acct atlassian.Account
+	if v, ok := l.accounts.Get(key); ok && !fresh {
+		acct = v.(atlassian.Account)
+	} else {
+		a, err := l.dir.FindAccount(ctx, key)
+		if err != nil {
+			p.Err = err
+			l.remember(key, p)
+			return p
+		}
+		acct = a
+		if l.opt.TTL > 0 {
+			l.accounts.Set(key, acct, l.opt.AccountTTL)
+		}
+	}
+	p.Account = acct
+	act, err := l.dir.LastActive(ctx, acct.AccountID)
+	if err != nil {
+		if errors.Is(err, atlassian.ErrNotFound) {
+			// The mapping may be stale (account left the org): forget it.
+			l.accounts.Delete(key)
+		}
+		p.Err = err
+		l.remember(key, p)
+		return p
+	}
+	p.Activity = act
+	p.FetchedAt = l.opt.Now()
+	l.remember(key, p)
+	return p
+}
+
+// remember caches successes for TTL and "not found" briefly; other errors
+// are never cached, so a bad minute upstream is not repeated for an hour.
+func (l *Lookups) remember(key string, p Person) {
+	if l.opt.TTL <= 0 {
+		return
+	}
+	switch {
+	case p.Err == nil:
+		l.results.Set(key, p, l.opt.TTL)
+	case errors.Is(p.Err, atlassian.ErrNotFound):
+		p.FetchedAt = l.opt.Now()
+		l.results.Set(key, p, min(l.opt.NotFoundTTL, l.opt.TTL))
+	}
+}

@@ -1,0 +1,132 @@
+package bot
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are what operators watch. Every method is safe on a nil *Metrics,
+// so tests and the CLI can run without a registry.
+type Metrics struct {
+	commands        *prometheus.CounterVec
+	lookups         *prometheus.CounterVec
+	upstream        *prometheus.CounterVec
+	upstreamLatency *prometheus.HistogramVec
+	replyLatency    prometheus.Histogram
+	ackLatency      prometheus.Histogram
+	inFlight        prometheus.Gauge
+	reconnects      prometheus.Counter
+	connected       prometheus.Gauge
+	replyFailures   prometheus.Counter
+}
+
+// NewMetrics registers the bot's series with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lastactive_commands_total", Help: "Commands and clicks handled, by kind and outcome.",
+		}, []string{"kind", "outcome"}),
+		lookups: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lastactive_lookups_total", Help: "Person lookups, by outcome and whether the cache answered.",
+		}, []string{"outcome", "cache"}),
+		upstream: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lastactive_upstream_requests_total", Help: "HTTP requests to Atlassian, by API and status (0 = transport error).",
+		}, []string{"api", "status"}),
+		upstreamLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "lastactive_upstream_request_duration_seconds", Help: "Latency of requests to Atlassian, by API.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 2, 12),
+		}, []string{"api"}),
+		replyLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "lastactive_reply_duration_seconds", Help: "Time from envelope received to reply posted.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 15),
+		}),
+		ackLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "lastactive_ack_duration_seconds", Help: "Time from envelope received to ack queued.",
+			Buckets: prometheus.ExponentialBuckets(0.00005, 2, 16),
+		}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "lastactive_lookups_in_flight", Help: "Commands being answered right now.",
+		}),
+		reconnects: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "lastactive_socketmode_reconnects_total", Help: "Socket Mode connections opened after the first.",
+		}),
+		connected: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "lastactive_socketmode_connected", Help: "1 while the Socket Mode connection is up.",
+		}),
+		replyFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "lastactive_reply_failures_total", Help: "Replies that could not be posted to Slack.",
+		}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.commands, m.lookups, m.upstream, m.upstreamLatency, m.replyLatency,
+			m.ackLatency, m.inFlight, m.reconnects, m.connected, m.replyFailures)
+	}
+	return m
+}
+
+// Command counts one handled command or click.
+func (m *Metrics) Command(kind, outcome string) {
+	if m != nil {
+		m.commands.WithLabelValues(kind, outcome).Inc()
+	}
+}
+
+// Lookup counts one person lookup.
+func (m *Metrics) Lookup(outcome string, cacheHit bool) {
+	if m == nil {
+		return
+	}
+	c := "miss"
+	if cacheHit {
+		c = "hit"
+	}
+	m.lookups.WithLabelValues(outcome, c).Inc()
+}
+
+// Upstream records one HTTP attempt to Atlassian.
+func (m *Metrics) Upstream(api string, status int, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.upstream.WithLabelValues(api, strconv.Itoa(status)).Inc()
+	m.upstreamLatency.WithLabelValues(api).Observe(d.Seconds())
+}
+
+func (m *Metrics) replied(d time.Duration, err error) {
+	if m == nil {
+		return
+	}
+	if err != nil {
+		m.replyFailures.Inc()
+		return
+	}
+	m.replyLatency.Observe(d.Seconds())
+}
+
+func (m *Metrics) acked(d time.Duration) {
+	if m != nil {
+		m.ackLatency.Observe(d.Seconds())
+	}
+}
+
+func (m *Metrics) inflight(delta float64) {
+	if m != nil {
+		m.inFlight.Add(delta)
+	}
+}
+
+func (m *Metrics) connection(up bool, count int) {
+	if m == nil {
+		return
+	}
+	if up {
+		m.connected.Set(1)
+		if count > 0 {
+			m.reconnects.Inc()
+		}
+		return
+	}
+	m.connected.Set(0)
+}

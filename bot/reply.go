@@ -1,0 +1,153 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// Response types of a response_url post.
+const (
+	Ephemeral = "ephemeral"
+	InChannel = "in_channel"
+)
+
+// responseBody is what a response_url takes.
+type responseBody struct {
+	ResponseType    string        `json:"response_type"`
+	Text            string        `json:"text"`
+	Blocks          []slack.Block `json:"blocks,omitempty"`
+	ReplaceOriginal bool          `json:"replace_original"`
+}
+
+// Responder posts replies to Slack response URLs. Slack allows five posts
+// per URL within 30 minutes, so it retries only what Slack asks to be
+// retried (429, 5xx, transport errors), a few times.
+type Responder struct {
+	client *http.Client
+	// trusted says which hosts may receive a reply. Replies carry personal
+	// data, so a forged payload must not send them elsewhere.
+	trusted  func(*url.URL) bool
+	attempts int
+	sleep    func(context.Context, time.Duration) error
+}
+
+// NewResponder returns a Responder. apiURL is the Slack Web API base URL
+// in use: besides https://*.slack.com, replies may go to its host (a test or
+// an enterprise proxy).
+func NewResponder(client *http.Client, apiURL string) *Responder {
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	var api *url.URL
+	if u, err := url.Parse(apiURL); err == nil && u.Host != "" {
+		api = u
+	}
+	return &Responder{
+		client:   client,
+		attempts: 3,
+		sleep:    sleepCtx,
+		trusted: func(u *url.URL) bool {
+			if u.Scheme == "https" && (u.Hostname() == "slack.com" || strings.HasSuffix(u.Hostname(), ".slack.com")) {
+				return true
+			}
+			return api != nil && u.Scheme == api.Scheme && u.Host == api.Host
+		},
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// ErrUntrustedURL is returned for a response_url that is not Slack's.
+var ErrUntrustedURL = errors.New("response_url is not a Slack URL")
+
+// Post sends msg to responseURL.
+func (r *Responder) Post(ctx context.Context, responseURL string, msg Message, responseType string, replace bool) error {
+	u, err := url.Parse(responseURL)
+	if err != nil || !r.trusted(u) {
+		return ErrUntrustedURL
+	}
+	body, err := json.Marshal(responseBody{ResponseType: responseType, Text: msg.Text, Blocks: msg.Blocks, ReplaceOriginal: replace})
+	if err != nil {
+		return fmt.Errorf("encode reply: %w", err)
+	}
+	var last error
+	for attempt := 1; attempt <= r.attempts; attempt++ {
+		wait, err := r.post(ctx, u.String(), body)
+		if err == nil {
+			return nil
+		}
+		last = err
+		if wait < 0 || attempt == r.attempts || ctx.Err() != nil {
+			break
+		}
+		if err := r.sleep(ctx, wait); err != nil {
+			return fmt.Errorf("post reply: %w", err)
+		}
+	}
+	return fmt.Errorf("post reply: %w", last)
+}
+
+// post makes one attempt. A negative wait means "do not retry".
+func (r *Responder) post(ctx context.Context, target string, body []byte) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return -1, errors.New("build request")
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	resp, err := r.client.Do(req)
+	if err != nil {
+		// The URL carries a one-time secret path: never echo it.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		return time.Second, fmt.Errorf("send: %w", err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		wait := time.Second
+		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
+			wait = min(time.Duration(s)*time.Second, 10*time.Second)
+		}
+		return wait, errors.New("slack answered 429")
+	case resp.StatusCode >= 500:
+		return time.Second, fmt.Errorf("slack answered %d", resp.StatusCode)
+	case resp.StatusCode != http.StatusOK:
+		return -1, fmt.Errorf("slack answered %d", resp.StatusCode)
+	}
+	// Slack answers "ok" as text or {"ok":true} as JSON.
+	var ok struct {
+		OK    bool   `json:"ok"`
+		Error string `json:"error"`
+	}
+	if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '{' {
+		if err := json.Unmarshal(trimmed, &ok); err == nil && !ok.OK {
+			return -1, fmt.Errorf("slack refused the reply: %.64s", ok.Error)
+		}
+	}
+	return 0, nil
+}

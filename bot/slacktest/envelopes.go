@@ -1,0 +1,173 @@
+package slacktest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// VerificationToken is the deprecated per-app token Slack still puts in
+// payloads. It is not a credential, and the bot should ignore it.
+const VerificationToken = "fake-verification-token"
+
+// Command is a slash command invocation.
+type Command struct {
+	UserID, UserName       string
+	ChannelID, ChannelName string
+	TeamID                 string // default TeamID
+	Text                   string
+	Command                string // default "/lastactive"
+}
+
+// Action is a click on a button in a message the bot posted.
+type Action struct {
+	UserID    string
+	ChannelID string
+	ActionID  string
+	BlockID   string
+	Value     string
+	URL       string // set for link buttons
+	MessageTS string // the message the button is in; default a fresh ts
+}
+
+// Shortcut is a message shortcut used on someone's message.
+type Shortcut struct {
+	UserID        string
+	ChannelID     string
+	CallbackID    string
+	MessageUserID string
+	MessageText   string
+	MessageTS     string // default a fresh ts
+}
+
+// SlashCommand delivers a slash_commands envelope whose payload has the
+// documented fields of a slash command, with a response_url on this server.
+func (s *Server) SlashCommand(ctx context.Context, c Command) (*Envelope, error) {
+	if c.Command == "" {
+		c.Command = "/lastactive"
+	}
+	if c.TeamID == "" {
+		c.TeamID = TeamID
+	}
+	env := s.newEnvelope("slash_commands")
+	env.Payload = mustJSON(map[string]any{
+		"token":                 VerificationToken,
+		"team_id":               c.TeamID,
+		"team_domain":           TeamDomain,
+		"channel_id":            c.ChannelID,
+		"channel_name":          c.ChannelName,
+		"user_id":               c.UserID,
+		"user_name":             c.UserName,
+		"command":               c.Command,
+		"text":                  c.Text,
+		"response_url":          env.ResponseURL,
+		"trigger_id":            triggerID(),
+		"api_app_id":            AppID,
+		"is_enterprise_install": false,
+	})
+	if err := s.deliver(ctx, env, true); err != nil {
+		return nil, err
+	}
+	return env, nil
+}
+
+// BlockAction delivers an interactive envelope of type block_actions for a
+// button click on an ephemeral message.
+func (s *Server) BlockAction(ctx context.Context, a Action) (*Envelope, error) {
+	if a.MessageTS == "" {
+		a.MessageTS = messageTS()
+	}
+	env := s.newEnvelope("interactive")
+	action := map[string]any{
+		"type":      "button",
+		"action_id": a.ActionID,
+		"block_id":  a.BlockID,
+		"text":      map[string]any{"type": "plain_text", "text": a.ActionID, "emoji": true},
+		"action_ts": messageTS(),
+	}
+	if a.Value != "" {
+		action["value"] = a.Value
+	}
+	if a.URL != "" {
+		action["url"] = a.URL
+	}
+	env.Payload = mustJSON(map[string]any{
+		"type":       "block_actions",
+		"token":      VerificationToken,
+		"api_app_id": AppID,
+		"team":       map[string]any{"id": TeamID, "domain": TeamDomain},
+		"user":       map[string]any{"id": a.UserID, "team_id": TeamID},
+		"channel":    map[string]any{"id": a.ChannelID},
+		"container": map[string]any{
+			"type":         "message",
+			"message_ts":   a.MessageTS,
+			"channel_id":   a.ChannelID,
+			"is_ephemeral": true,
+		},
+		"trigger_id":   triggerID(),
+		"response_url": env.ResponseURL,
+		"actions":      []any{action},
+		"state":        map[string]any{"values": map[string]any{}},
+	})
+	if err := s.deliver(ctx, env, false); err != nil {
+		return nil, err
+	}
+	return env, nil
+}
+
+// MessageShortcut delivers an interactive envelope of type message_action.
+func (s *Server) MessageShortcut(ctx context.Context, m Shortcut) (*Envelope, error) {
+	if m.MessageTS == "" {
+		m.MessageTS = messageTS()
+	}
+	env := s.newEnvelope("interactive")
+	env.Payload = mustJSON(map[string]any{
+		"type":         "message_action",
+		"token":        VerificationToken,
+		"action_ts":    messageTS(),
+		"team":         map[string]any{"id": TeamID, "domain": TeamDomain},
+		"user":         map[string]any{"id": m.UserID, "team_id": TeamID},
+		"channel":      map[string]any{"id": m.ChannelID},
+		"callback_id":  m.CallbackID,
+		"trigger_id":   triggerID(),
+		"message_ts":   m.MessageTS,
+		"response_url": env.ResponseURL,
+		"message": map[string]any{
+			"type": "message",
+			"user": m.MessageUserID,
+			"text": m.MessageText,
+			"ts":   m.MessageTS,
+		},
+	})
+	if err := s.deliver(ctx, env, false); err != nil {
+		return nil, err
+	}
+	return env, nil
+}
+
+func (s *Server) newEnvelope(typ string) *Envelope {
+	s.mu.Lock()
+	n := s.nextIDLocked()
+	s.mu.Unlock()
+	// Random like Slack's UUIDs, with a counter so logs read in order.
+	id := fmt.Sprintf("%04d-%s", n, randomHex(8))
+	return &Envelope{ID: id, Type: typ, ResponseURL: s.srv.URL + "/response/" + id}
+}
+
+func triggerID() string {
+	return fmt.Sprintf("%d.%s", time.Now().Unix(), randomHex(8))
+}
+
+func messageTS() string {
+	now := time.Now()
+	return fmt.Sprintf("%d.%06d", now.Unix(), now.Nanosecond()/1000)
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only maps of plain values are marshalled here
+	}
+	return b
+}

@@ -1,0 +1,181 @@
+package slacktest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// MaxResponseURLUses is how often Slack accepts posts to one response_url.
+const MaxResponseURLUses = 5
+
+// Reply is a message POSTed to an envelope's response_url.
+type Reply struct {
+	EnvelopeID      string
+	ResponseType    string // as sent; Slack treats "" as "ephemeral"
+	Text            string
+	Blocks          json.RawMessage
+	ReplaceOriginal bool
+	DeleteOriginal  bool
+	Raw             []byte
+	Status          int    // what the fake answered
+	Error           string // why it was refused, when Status is not 200
+}
+
+// flexBool accepts the JSON booleans slack-go sends and the strings
+// ("true") that Slack's own examples use.
+type flexBool bool
+
+func (b *flexBool) UnmarshalJSON(data []byte) error {
+	switch strings.Trim(string(data), `"`) {
+	case "true":
+		*b = true
+	case "false", "", "null":
+		*b = false
+	default:
+		return errors.New("not a boolean")
+	}
+	return nil
+}
+
+// handleResponse plays a response_url: JSON message bodies only, at most
+// MaxResponseURLUses accepted posts per envelope.
+func (s *Server) handleResponse(w http.ResponseWriter, r *http.Request) {
+	id := strings.TrimPrefix(r.URL.Path, "/response/")
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		return
+	}
+	rep := Reply{EnvelopeID: id, Raw: body}
+
+	refuse := func(status int, code string) {
+		rep.Status, rep.Error = status, code
+		s.mu.Lock()
+		s.attempts[id] = append(s.attempts[id], rep)
+		s.broadcastLocked()
+		s.mu.Unlock()
+		s.logf("response_url %s: refused with %d %s", id, status, code)
+		writeJSON(w, status, map[string]any{"ok": false, "error": code})
+	}
+
+	s.mu.Lock()
+	_, known := s.envelopes[id]
+	failing := s.failResp.n > 0
+	status := s.failResp.status
+	if failing {
+		s.failResp.n--
+	}
+	s.mu.Unlock()
+
+	switch {
+	case failing:
+		refuse(status, "injected_failure")
+		return
+	case r.Method != http.MethodPost:
+		refuse(http.StatusMethodNotAllowed, "method_not_allowed")
+		return
+	case !known:
+		refuse(http.StatusNotFound, "expired_url")
+		return
+	}
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/json" {
+		refuse(http.StatusBadRequest, "invalid_content_type")
+		return
+	}
+	var msg struct {
+		ResponseType    string          `json:"response_type"`
+		Text            string          `json:"text"`
+		Blocks          json.RawMessage `json:"blocks"`
+		ReplaceOriginal flexBool        `json:"replace_original"`
+		DeleteOriginal  flexBool        `json:"delete_original"`
+	}
+	if err := json.Unmarshal(body, &msg); err != nil {
+		refuse(http.StatusBadRequest, "invalid_payload")
+		return
+	}
+	if err := checkBlocks(msg.Blocks); err != nil {
+		refuse(http.StatusBadRequest, "invalid_blocks")
+		return
+	}
+	switch msg.ResponseType {
+	case "", "ephemeral", "in_channel":
+	default:
+		refuse(http.StatusBadRequest, "invalid_response_type")
+		return
+	}
+	if msg.Text == "" && len(msg.Blocks) == 0 && !msg.DeleteOriginal {
+		refuse(http.StatusBadRequest, "no_text")
+		return
+	}
+	rep.ResponseType = msg.ResponseType
+	rep.Text = msg.Text
+	rep.Blocks = msg.Blocks
+	rep.ReplaceOriginal = bool(msg.ReplaceOriginal)
+	rep.DeleteOriginal = bool(msg.DeleteOriginal)
+
+	s.mu.Lock()
+	e := s.envelopes[id]
+	if e.uses >= MaxResponseURLUses {
+		s.mu.Unlock()
+		refuse(http.StatusNotFound, "used_url")
+		return
+	}
+	e.uses++
+	rep.Status = http.StatusOK
+	s.attempts[id] = append(s.attempts[id], rep)
+	s.replies[id] = append(s.replies[id], rep)
+	s.allReplies = append(s.allReplies, rep)
+	s.broadcastLocked()
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+}
+
+// FailResponseURL makes the next n response_url posts, for any envelope,
+// fail with status. They do not count as replies or as uses of the URL;
+// ResponseAttempts shows them.
+func (s *Server) FailResponseURL(n int, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failResp.n, s.failResp.status = n, status
+}
+
+// Replies returns the accepted replies to envelopeID, oldest first.
+func (s *Server) Replies(envelopeID string) []Reply {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.replies[envelopeID])
+}
+
+// AllReplies returns every accepted reply to any envelope, oldest first.
+func (s *Server) AllReplies() []Reply {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.allReplies)
+}
+
+// ResponseAttempts returns every post to envelopeID's response_url,
+// accepted or not, oldest first; Status tells them apart.
+func (s *Server) ResponseAttempts(envelopeID string) []Reply {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.attempts[envelopeID])
+}
+
+// WaitReplies waits until envelopeID has at least n accepted replies and
+// returns all of them.
+func (s *Server) WaitReplies(ctx context.Context, envelopeID string, n int) ([]Reply, error) {
+	var out []Reply
+	err := s.Wait(ctx, func() bool {
+		out = s.Replies(envelopeID)
+		return len(out) >= n
+	})
+	if err != nil {
+		return out, errorf("wait for %d replies to %s (got %d): %w", n, envelopeID, len(out), err)
+	}
+	return out, nil
+}

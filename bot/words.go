@@ -1,0 +1,125 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"lastactive/atlassian"
+)
+
+// ErrSlackUserNoEmail means a mentioned Slack user has no email the bot can
+// read: a bot, a deleted account, or a profile without one (or the app lacks
+// the users:read.email scope), so there is nothing to look up in Atlassian.
+var ErrSlackUserNoEmail = errors.New("slack user has no email address")
+
+// An ambiguity reply names at most maxCandidates accounts, each name cut to
+// maxCandidateRunes, so that even ten of them fit one message.
+const (
+	maxCandidates     = 5
+	maxCandidateRunes = 40
+)
+
+// ErrorText turns any error from a lookup into short words for the person
+// who asked. It is the one place where errors become words: it names no
+// paths, tokens or internal detail, and never includes err.Error(). The
+// result is safe inside mrkdwn; anything in it from outside is escaped.
+func ErrorText(err error) string { return errorText(err, "", maxCandidates) }
+
+// errorText is ErrorText for one person; who, when not empty, is the
+// already escaped email that the words are about, and an ambiguity names at
+// most maxCands of the accounts (RenderLookup asks for none when the
+// message is short of room).
+func errorText(err error, who string, maxCands int) string {
+	var ae *atlassian.Error
+	errors.As(err, &ae)
+	var ue *UsageError
+
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &ue):
+		return EscapeMrkdwn(ue.Reason)
+	case errors.Is(err, ErrSlackUserNoEmail):
+		return "This Slack user has no email address the bot can read (a bot, a deactivated account, or a profile without an email), so there is nothing to look up. Try their email address instead."
+	case errors.Is(err, atlassian.ErrNotFound):
+		if who == "" {
+			return "This email was not found (or deactivated): no active Atlassian account in this organisation uses that email."
+		}
+		return who + " was not found (or deactivated): no active Atlassian account in this organisation uses that email."
+	case errors.Is(err, atlassian.ErrAmbiguous):
+		var cands []atlassian.Account
+		if ae != nil {
+			cands = ae.Candidates
+		}
+		return ambiguousText(who, cands[:min(len(cands), maxCands)], len(cands))
+	case errors.Is(err, atlassian.ErrCredentials):
+		if ae != nil && ae.API == atlassian.Admin {
+			return "The Atlassian Admin API key was rejected — it has probably expired (keys last a week unless another date was chosen). Ask your Slack admin to renew it."
+		}
+		return "The Jira API token was rejected — it has probably expired or been revoked. Ask your Slack admin to renew it."
+	case errors.Is(err, atlassian.ErrRateLimited):
+		wait := "a minute"
+		if ae != nil && ae.RetryAfter > 0 {
+			wait = fmt.Sprintf("%d s", int(math.Ceil(ae.RetryAfter.Seconds())))
+		}
+		return "Atlassian is rate limiting us; try again in " + wait + "."
+	case errors.Is(err, context.DeadlineExceeded):
+		return "Atlassian took too long to answer; try again in a minute."
+	case errors.Is(err, context.Canceled):
+		return "The lookup was stopped before it finished (the bot may be restarting); try again in a minute."
+	case errors.Is(err, atlassian.ErrUnavailable):
+		return "Atlassian is unavailable right now; try again in a few minutes."
+	case errors.Is(err, atlassian.ErrBadResponse):
+		return "Atlassian sent an answer the bot could not read; try again later, and tell your Slack admin if it keeps happening."
+	case errors.Is(err, atlassian.ErrRejected):
+		return "Atlassian refused the request, which points to a problem in the bot's configuration (such as the organisation ID). Ask your Slack admin to check it."
+	default:
+		return "Something went wrong while looking this up; try again, and tell your Slack admin if it keeps happening."
+	}
+}
+
+// ambiguousText lists the matching accounts by display name, with only the
+// end of each account ID: enough to tell two "Ada Lovelace"s apart in
+// Atlassian Administration, without pasting raw IDs into a channel.
+func ambiguousText(who string, cands []atlassian.Account, total int) string {
+	if who == "" {
+		who = "this email"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Several Atlassian accounts match %s", who)
+	if len(cands) == 0 {
+		b.WriteString("; check them in Atlassian Administration.")
+		return b.String()
+	}
+	b.WriteString(": ")
+	for i, c := range cands {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		name := sanitize(c.DisplayName, maxCandidateRunes)
+		if name == "" {
+			name = "(no name)"
+		}
+		b.WriteString(EscapeMrkdwn(name))
+		if id := sanitize(c.AccountID, 200); len(id) > 0 {
+			fmt.Fprintf(&b, " (account …%s)", EscapeMrkdwn(lastRunes(id, 6)))
+		}
+	}
+	if more := total - len(cands); more > 0 {
+		fmt.Fprintf(&b, " and %d more", more)
+	}
+	b.WriteString(". Check them in Atlassian Administration.")
+	return b.String()
+}
+
+// lastRunes returns the last n runes of s.
+func lastRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[len(r)-n:])
+}

@@ -1,0 +1,88 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"lastactive/atlassian"
+)
+
+func TestErrorText(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		err  error
+		want []string
+	}{
+		{"not found", &atlassian.Error{Kind: atlassian.ErrNotFound, API: atlassian.Jira}, []string{"not found (or deactivated)"}},
+		{"not found wrapped", fmt.Errorf("look up ada: %w", &atlassian.Error{Kind: atlassian.ErrNotFound, API: atlassian.Admin, Code: "ADMIN-404-8"}), []string{"not found (or deactivated)"}},
+		{"ambiguous", &atlassian.Error{Kind: atlassian.ErrAmbiguous, Candidates: []atlassian.Account{
+			{AccountID: "5b10a2844c20165700ede21g", DisplayName: "Mia Krystof"},
+			{AccountID: "5b10ac8d82e05b22cc7d4ef5", DisplayName: "<!here> *Emma*"},
+		}}, []string{"Several Atlassian accounts match this email", "Mia Krystof (account …ede21g)", "&lt;!here&gt; ∗Emma∗ (account …7d4ef5)"}},
+		{"ambiguous, many", &atlassian.Error{Kind: atlassian.ErrAmbiguous, Candidates: make([]atlassian.Account, 7)}, []string{"(no name)", "and 2 more"}},
+		{"ambiguous, bare kind", atlassian.ErrAmbiguous, []string{"Several Atlassian accounts match"}},
+		{"admin key", &atlassian.Error{Kind: atlassian.ErrCredentials, API: atlassian.Admin, Status: 401}, []string{"The Atlassian Admin API key was rejected — it has probably expired (keys last a week unless another date was chosen). Ask your Slack admin to renew it."}},
+		{"jira token", &atlassian.Error{Kind: atlassian.ErrCredentials, API: atlassian.Jira, Status: 403}, []string{"Jira API token was rejected"}},
+		{"rate limited", &atlassian.Error{Kind: atlassian.ErrRateLimited, RetryAfter: 12300 * time.Millisecond}, []string{"Atlassian is rate limiting us; try again in 13 s"}},
+		{"rate limited whole seconds", &atlassian.Error{Kind: atlassian.ErrRateLimited, RetryAfter: 30 * time.Second}, []string{"try again in 30 s"}},
+		{"rate limited no wait", &atlassian.Error{Kind: atlassian.ErrRateLimited}, []string{"try again in a minute"}},
+		{"unavailable", &atlassian.Error{Kind: atlassian.ErrUnavailable, Status: 503}, []string{"Atlassian is unavailable right now; try again in a few minutes"}},
+		{"bad response", &atlassian.Error{Kind: atlassian.ErrBadResponse}, []string{"could not read"}},
+		{"rejected", &atlassian.Error{Kind: atlassian.ErrRejected, Code: "ADMIN-404-2"}, []string{"configuration", "Slack admin"}},
+		{"deadline", fmt.Errorf("lookup: %w", context.DeadlineExceeded), []string{"took too long"}},
+		{"deadline inside unavailable", &atlassian.Error{Kind: atlassian.ErrUnavailable, Err: context.DeadlineExceeded}, []string{"took too long"}},
+		{"canceled", context.Canceled, []string{"stopped before it finished"}},
+		{"slack user without email", fmt.Errorf("%w: user_not_found", ErrSlackUserNoEmail), []string{"no email address"}},
+		{"usage", &UsageError{Reason: "“<b>” is bad"}, []string{"“&lt;b&gt;” is bad"}},
+		{"unknown", errors.New("boom"), []string{"Something went wrong"}},
+		{"nil", nil, []string{""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := ErrorText(tt.err)
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("ErrorText = %q, want it to contain %q", got, w)
+				}
+			}
+			if tt.err != nil {
+				mustCheck(t, RenderNotice(got))
+			}
+		})
+	}
+}
+
+func TestErrorTextNamesTheEmail(t *testing.T) {
+	t.Parallel()
+	got := errorText(atlassian.ErrNotFound, EscapeMrkdwn("ada@example.com"), maxCandidates)
+	if want := "ada@example.com was not found (or deactivated)"; !strings.Contains(got, want) {
+		t.Errorf("errorText = %q, want %q", got, want)
+	}
+}
+
+// TestErrorTextLeaksNothing: no error's own text, path, code, status or
+// cause reaches the words.
+func TestErrorTextLeaksNothing(t *testing.T) {
+	t.Parallel()
+	secret := "s3cr3t-t0ken"
+	cause := errors.New("Get https://api.atlassian.com/admin/v1/orgs/org-42/x?cursor=" + secret)
+	for _, kind := range []atlassian.Kind{atlassian.ErrNotFound, atlassian.ErrAmbiguous, atlassian.ErrCredentials,
+		atlassian.ErrRateLimited, atlassian.ErrUnavailable, atlassian.ErrBadResponse, atlassian.ErrRejected, "brand new kind"} {
+		for _, api := range []atlassian.API{atlassian.Jira, atlassian.Admin} {
+			err := &atlassian.Error{Kind: kind, API: api, Op: "get last active dates", Path: "/admin/v1/orgs/org-42/directory/users/acc-7/last-active-dates",
+				Status: 418, Code: "ADMIN-418-1", Err: cause}
+			got := ErrorText(err)
+			for _, leak := range []string{secret, "org-42", "acc-7", "/admin", "418", "ADMIN-", "get last active", "http"} {
+				if strings.Contains(got, leak) {
+					t.Errorf("%s/%s: %q leaks %q", kind, api, got, leak)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+)
+
+// Config is every environment variable of the contract. Only main reads the
+// environment (loadConfig); everything else takes a Config value.
+type Config struct {
+	SlackAppToken   string        `envconfig:"SLACK_APP_TOKEN"`
+	SlackBotToken   string        `envconfig:"SLACK_BOT_TOKEN"`
+	SlackAPIURL     string        `envconfig:"SLACK_API_URL" default:"https://slack.com/api/"`
+	JiraBaseURL     string        `envconfig:"JIRA_BASE_URL"`
+	JiraEmail       string        `envconfig:"JIRA_EMAIL"`
+	JiraAPIToken    string        `envconfig:"JIRA_API_TOKEN"`
+	OrgID           string        `envconfig:"ATLASSIAN_ORG_ID"`
+	APIKey          string        `envconfig:"ATLASSIAN_API_KEY"`
+	AdminAPIURL     string        `envconfig:"ATLASSIAN_API_URL" default:"https://api.atlassian.com"`
+	CacheTTL        time.Duration `envconfig:"LASTACTIVE_CACHE_TTL" default:"1h"`
+	AllowedUsers    []string      `envconfig:"LASTACTIVE_ALLOWED_USERS"`
+	AllowedChannels []string      `envconfig:"LASTACTIVE_ALLOWED_CHANNELS"`
+	HTTPAddr        string        `envconfig:"LASTACTIVE_HTTP_ADDR" default:":8080"`
+	LogLevel        string        `envconfig:"LASTACTIVE_LOG_LEVEL" default:"info"`
+	IdleDays        int           `envconfig:"LASTACTIVE_IDLE_DAYS" default:"90"`
+	ReportUsers     []string      `envconfig:"LASTACTIVE_REPORT_USERS"`
+	SeatPricesRaw   string        `envconfig:"LASTACTIVE_SEAT_PRICES"`
+
+	// SeatPrices is SeatPricesRaw parsed: monthly price per seat by product key.
+	SeatPrices map[string]float64 `ignored:"true"`
+}
+
+// configError is a configuration problem: the program says it in one line
+// and exits 2 before any network call.
+type configError struct{ problems []string }
+
+func (e *configError) Error() string { return strings.Join(e.problems, "; ") }
+
+// variables lists the table printed by --help, in the contract's order.
+var variables = []struct{ name, need, def, meaning string }{
+	{"SLACK_APP_TOKEN", "serve, check", "", "app-level token, xapp-…, scope connections:write"},
+	{"SLACK_BOT_TOKEN", "serve, check", "", "bot token, xoxb-…"},
+	{"SLACK_API_URL", "", "https://slack.com/api/", "Slack Web API base URL"},
+	{"JIRA_BASE_URL", "serve, lookup, check", "", "Jira Cloud site, e.g. https://example.atlassian.net"},
+	{"JIRA_EMAIL", "serve, lookup, check", "", "account that owns the Jira API token"},
+	{"JIRA_API_TOKEN", "serve, lookup, check", "", "Jira API token"},
+	{"ATLASSIAN_ORG_ID", "serve, lookup, report, check", "", "organisation ID from Atlassian Administration"},
+	{"ATLASSIAN_API_KEY", "serve, lookup, report, check", "", "Admin API key (Bearer)"},
+	{"ATLASSIAN_API_URL", "", "https://api.atlassian.com", "Admin API base URL"},
+	{"LASTACTIVE_CACHE_TTL", "", "1h", "how long a result is reused (Go duration; 0 disables)"},
+	{"LASTACTIVE_ALLOWED_USERS", "", "everyone", "comma-separated Slack user IDs allowed to use the bot"},
+	{"LASTACTIVE_ALLOWED_CHANNELS", "", "everywhere", "comma-separated channel IDs where it may be used"},
+	{"LASTACTIVE_HTTP_ADDR", "", ":8080", "health and metrics server address"},
+	{"LASTACTIVE_LOG_LEVEL", "", "info", "debug, info, warn or error (JSON lines on stderr)"},
+	{"LASTACTIVE_IDLE_DAYS", "", "90", "days without use after which a product is idle"},
+	{"LASTACTIVE_REPORT_USERS", "", "nobody", "comma-separated Slack user IDs allowed to run org-wide reports"},
+	{"LASTACTIVE_SEAT_PRICES", "", "", "monthly seat price by product key, e.g. jira-software=8.60,confluence=6.05"},
+}
+
+// loadConfig reads the environment. Malformed values are reported by
+// variable name and expected form, never by value: the value may be a secret.
+func loadConfig() (Config, error) {
+	var c Config
+	if err := envconfig.Process("", &c); err != nil {
+		var pe *envconfig.ParseError
+		if errors.As(err, &pe) {
+			return c, &configError{[]string{pe.KeyName + " " + expected(pe.KeyName)}}
+		}
+		return c, &configError{[]string{"cannot read the environment"}}
+	}
+	return c, nil
+}
+
+func expected(key string) string {
+	switch key {
+	case "LASTACTIVE_CACHE_TTL":
+		return "must be a Go duration such as 1h, 30m or 0"
+	case "LASTACTIVE_IDLE_DAYS":
+		return "must be a whole number of days between 1 and 3650"
+	}
+	return "is malformed"
+}
+
+// need names what a subcommand requires.
+type need int
+
+const (
+	needSlack need = 1 << iota
+	needJira
+	needAdmin
+)
+
+var (
+	slackUserID    = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
+	slackChannelID = regexp.MustCompile(`^[CGD][A-Z0-9]{2,20}$`)
+	productKey     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+)
+
+// validate checks c for what n requires, normalises URLs, and parses the
+// seat prices. All problems are reported at once, in one line.
+func (c *Config) validate(n need) error {
+	var p []string
+	missing := func(name, hint string) { p = append(p, fmt.Sprintf("%s is not set (%s)", name, hint)) }
+	if n&needSlack != 0 {
+		switch {
+		case c.SlackAppToken == "":
+			missing("SLACK_APP_TOKEN", "the app-level token, xapp-…")
+		case !strings.HasPrefix(c.SlackAppToken, "xapp-"):
+			p = append(p, "SLACK_APP_TOKEN must start with xapp- (an app-level token with connections:write)")
+		}
+		switch {
+		case c.SlackBotToken == "":
+			missing("SLACK_BOT_TOKEN", "the bot token, xoxb-…")
+		case !strings.HasPrefix(c.SlackBotToken, "xoxb-"):
+			p = append(p, "SLACK_BOT_TOKEN must start with xoxb- (the Bot User OAuth Token)")
+		}
+		if u, err := checkURL(c.SlackAPIURL); err != nil {
+			p = append(p, "SLACK_API_URL "+err.Error())
+		} else {
+			c.SlackAPIURL = strings.TrimRight(u, "/") + "/" // slack-go appends method names
+		}
+	}
+	if n&needJira != 0 {
+		switch u, err := checkURL(c.JiraBaseURL); {
+		case c.JiraBaseURL == "":
+			missing("JIRA_BASE_URL", "your Jira Cloud site, e.g. https://example.atlassian.net")
+		case err != nil:
+			p = append(p, "JIRA_BASE_URL "+err.Error())
+		default:
+			c.JiraBaseURL = strings.TrimRight(u, "/")
+		}
+		switch {
+		case c.JiraEmail == "":
+			missing("JIRA_EMAIL", "the email of the account that owns the Jira API token")
+		case !strings.Contains(c.JiraEmail, "@"):
+			p = append(p, "JIRA_EMAIL must be an email address")
+		}
+		if c.JiraAPIToken == "" {
+			missing("JIRA_API_TOKEN", "an API token from id.atlassian.com")
+		}
+	}
+	if n&needAdmin != 0 {
+		if c.OrgID == "" {
+			missing("ATLASSIAN_ORG_ID", "the organisation ID from admin.atlassian.com")
+		} else if strings.ContainsAny(c.OrgID, "/?#% \t") {
+			p = append(p, "ATLASSIAN_ORG_ID must be the bare organisation ID, not a URL")
+		}
+		if c.APIKey == "" {
+			missing("ATLASSIAN_API_KEY", "an Admin API key from admin.atlassian.com → Settings → API keys")
+		}
+		if u, err := checkURL(c.AdminAPIURL); err != nil {
+			p = append(p, "ATLASSIAN_API_URL "+err.Error())
+		} else {
+			c.AdminAPIURL = strings.TrimRight(u, "/")
+		}
+	}
+	if c.CacheTTL < 0 {
+		p = append(p, "LASTACTIVE_CACHE_TTL must not be negative (0 disables the cache)")
+	}
+	if c.IdleDays < 1 || c.IdleDays > 3650 {
+		p = append(p, "LASTACTIVE_IDLE_DAYS must be a whole number of days between 1 and 3650")
+	}
+	for _, id := range c.AllowedUsers {
+		if !slackUserID.MatchString(strings.TrimSpace(id)) {
+			p = append(p, "LASTACTIVE_ALLOWED_USERS must be Slack user IDs such as U012ABCDEF, separated by commas")
+			break
+		}
+	}
+	for _, id := range c.ReportUsers {
+		if !slackUserID.MatchString(strings.TrimSpace(id)) {
+			p = append(p, "LASTACTIVE_REPORT_USERS must be Slack user IDs such as U012ABCDEF, separated by commas")
+			break
+		}
+	}
+	for _, id := range c.AllowedChannels {
+		if !slackChannelID.MatchString(strings.TrimSpace(id)) {
+			p = append(p, "LASTACTIVE_ALLOWED_CHANNELS must be Slack channel IDs such as C012ABCDEF, separated by commas")
+			break
+		}
+	}
+	c.AllowedUsers, c.AllowedChannels, c.ReportUsers = trimAll(c.AllowedUsers), trimAll(c.AllowedChannels), trimAll(c.ReportUsers)
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		p = append(p, "LASTACTIVE_HTTP_ADDR must be host:port or :port, e.g. :8080")
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		p = append(p, "LASTACTIVE_LOG_LEVEL must be debug, info, warn or error")
+	}
+	prices, err := parsePrices(c.SeatPricesRaw)
+	if err != nil {
+		p = append(p, "LASTACTIVE_SEAT_PRICES "+err.Error())
+	}
+	c.SeatPrices = prices
+	if len(p) > 0 {
+		return &configError{p}
+	}
+	return nil
+}
+
+func trimAll(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if id = strings.TrimSpace(id); id != "" {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// checkURL accepts https URLs, and http only on loopback (tests and local
+// proxies): credentials must not travel in clear text.
+func checkURL(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "", errors.New("must be an absolute URL such as https://example.atlassian.net")
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		h := u.Hostname()
+		if ip := net.ParseIP(h); h != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return "", errors.New("must use https (http is accepted only for loopback addresses)")
+		}
+	default:
+		return "", errors.New("must be an https URL")
+	}
+	return u.String(), nil
+}
+
+// parsePrices reads "jira-software=8.60,confluence=6.05".
+func parsePrices(raw string) (map[string]float64, error) {
+	out := map[string]float64{}
+	if strings.TrimSpace(raw) == "" {
+		return out, nil
+	}
+	for part := range strings.SplitSeq(raw, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		k = strings.TrimSpace(k)
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if !ok || !productKey.MatchString(k) || err != nil || f < 0 || f > 100000 {
+			return nil, errors.New("must look like jira-software=8.60,confluence=6.05")
+		}
+		out[k] = f
+	}
+	return out, nil
+}

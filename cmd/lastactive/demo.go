@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"lastactive/atlassian"
+	"lastactive/atlassian/atlassiantest"
+	"lastactive/bot"
+)
+
+// demoUser is who asks in the demo, and the Slack users the demo's
+// mentions resolve to.
+const demoUser, demoChannel = "U0DEMO", "C0DEMO"
+
+// demo answers command texts against the built-in sample organisation:
+// the real parser, lookups, cache and rendering, with Atlassian replaced by
+// atlassiantest on loopback. It needs no credentials and no network.
+func (a *app) demo(ctx context.Context, args []string) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	blocks := fs.Bool("blocks", false, "print the Block Kit JSON and a Block Kit Builder link instead of text")
+	fs.Usage = func() { fmt.Fprintln(a.stderr, "usage: lastactive demo [--blocks] [COMMAND TEXT]") }
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	now := time.Now()
+	org := atlassiantest.SampleOrg(now)
+	srv := atlassiantest.NewServer(org)
+	defer srv.Close()
+
+	log := slog.New(slog.NewJSONHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	dir, err := atlassian.New(atlassian.Config{
+		JiraBaseURL: srv.URL(), JiraEmail: atlassiantest.JiraEmail, JiraAPIToken: atlassiantest.JiraAPIToken,
+		AdminBaseURL: srv.URL(), OrgID: org.ID, APIKey: atlassiantest.APIKey,
+	}, atlassian.WithLogger(log))
+	if err != nil {
+		fmt.Fprintf(a.stderr, "%s demo: %v\n", programName, err)
+		return exitFailed
+	}
+	users := demoUsers(org)
+	c := Config{CacheTTL: time.Hour, IdleDays: 90, OrgID: org.ID}
+	svc, _ := newService(c, dir, users, log, nil)
+
+	answer := func(text string) {
+		r := svc.Answer(ctx, bot.Request{UserID: demoUser, ChannelID: demoChannel, Text: text}, func(m bot.Message) {
+			a.show(m, *blocks)
+		})
+		a.show(r.Message, *blocks)
+	}
+	if fs.NArg() > 0 {
+		answer(strings.Join(fs.Args(), " "))
+		return exitOK
+	}
+	sc := bufio.NewScanner(a.stdin)
+	sc.Buffer(make([]byte, 64<<10), 64<<10)
+	for sc.Scan() {
+		if ctx.Err() != nil {
+			break
+		}
+		fmt.Fprintf(a.stdout, "> /lastactive %s\n", clean(clip(sc.Text(), 200)))
+		answer(sc.Text())
+		fmt.Fprintln(a.stdout)
+	}
+	return exitOK
+}
+
+func (a *app) show(m bot.Message, blocks bool) {
+	if !blocks {
+		fmt.Fprint(a.stdout, renderText(m))
+		return
+	}
+	payload := map[string]any{"blocks": m.Blocks}
+	js, _ := json.MarshalIndent(payload, "", "  ")
+	fmt.Fprintf(a.stdout, "%s\n", js)
+	compact, _ := json.Marshal(payload)
+	fmt.Fprintf(a.stdout, "Open in Block Kit Builder: https://app.slack.com/block-kit-builder/#%s\n", url.PathEscape(string(compact)))
+}
+
+// demoDirectory maps demo Slack user IDs to sample emails, so mentions
+// such as <@U0ADA> work in the demo.
+type demoDirectory map[string]string
+
+func (d demoDirectory) EmailOf(_ context.Context, userID string) (string, error) {
+	if e, ok := d[userID]; ok {
+		return e, nil
+	}
+	return "", bot.ErrSlackUserNoEmail
+}
+
+func demoUsers(org *atlassiantest.Org) demoDirectory {
+	d := demoDirectory{}
+	for _, u := range org.Users {
+		if u.Email == "" {
+			continue
+		}
+		local, _, _ := strings.Cut(u.Email, "@")
+		id := "U0" + strings.ToUpper(strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, local))
+		if _, dup := d[id]; !dup {
+			d[id] = u.Email
+		}
+	}
+	return d
+}

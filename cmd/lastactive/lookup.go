@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"lastactive/atlassian"
+	"lastactive/bot"
+)
+
+func (a *app) lookup(ctx context.Context, args []string) int {
+	fs := flag.NewFlagSet("lookup", flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	_ = fs.Bool("fresh", false, "bypass the cache (each run starts with an empty cache, so this changes nothing here)")
+	fs.Usage = func() { fmt.Fprintln(a.stderr, "usage: lastactive lookup [--json] [--fresh] EMAIL...") }
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	emails, err := parseEmails(fs.Args())
+	if err != nil {
+		fmt.Fprintf(a.stderr, "%s lookup: %v\n", programName, err)
+		fs.Usage()
+		return exitUsage
+	}
+	c, ok := a.config(needJira | needAdmin)
+	if !ok {
+		return exitConfig
+	}
+	log := a.logger(c)
+	hc := upstreamHTTP()
+	defer hc.CloseIdleConnections()
+	dir, err := newDirectory(c, log, nil, hc)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "%s: %v\n", programName, err)
+		return exitConfig
+	}
+	people := lookupAll(ctx, bot.NewLookups(dir, bot.LookupOptions{TTL: c.CacheTTL}), emails)
+	now := time.Now()
+	if *asJSON {
+		err = writeJSON(a.stdout, people, now, c.IdleDays)
+	} else {
+		err = writeTable(a.stdout, people, now, c.IdleDays)
+	}
+	if err != nil {
+		fmt.Fprintf(a.stderr, "%s: write output: %v\n", programName, err)
+		return exitFailed
+	}
+	for _, p := range people {
+		if p.Err != nil {
+			return exitFailed
+		}
+	}
+	return exitOK
+}
+
+// parseEmails validates command-line emails with the slash command's own
+// parser, so the terminal accepts exactly what Slack would.
+func parseEmails(args []string) ([]string, error) {
+	if len(args) == 0 {
+		return nil, fmt.Errorf("name at least one email")
+	}
+	var out []string
+	for _, arg := range args {
+		cmd, err := bot.ParseCommand(arg)
+		if err != nil || cmd.Kind != bot.CmdLookup || len(cmd.Targets) != 1 || cmd.Targets[0].Email == "" {
+			return nil, fmt.Errorf("%q is not an email address", clip(arg, 80))
+		}
+		out = append(out, cmd.Targets[0].Email)
+	}
+	return out, nil
+}
+
+// lookupAll looks people up one after another: Jira's user search limit is
+// shared by the whole tenant.
+func lookupAll(ctx context.Context, l *bot.Lookups, emails []string) []bot.Person {
+	people := make([]bot.Person, 0, len(emails))
+	for _, e := range emails {
+		people = append(people, l.Lookup(ctx, e, true))
+	}
+	return people
+}
+
+type jsonProduct struct {
+	Key                 string  `json:"key"`
+	Name                string  `json:"name"`
+	ID                  string  `json:"id"`
+	Site                string  `json:"site"`
+	LastActive          *string `json:"last_active"`
+	LastActiveTimestamp *string `json:"last_active_timestamp,omitempty"`
+	DaysAgo             *int    `json:"days_ago"`
+	Verdict             string  `json:"verdict"`
+}
+
+type jsonPerson struct {
+	Email       string        `json:"email"`
+	OK          bool          `json:"ok"`
+	AccountID   string        `json:"account_id,omitempty"`
+	DisplayName string        `json:"display_name,omitempty"`
+	AddedToOrg  *string       `json:"added_to_org"`
+	Products    []jsonProduct `json:"products"`
+	Error       *jsonError    `json:"error,omitempty"`
+}
+
+type jsonError struct {
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+}
+
+func day(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(time.DateOnly)
+	return &s
+}
+
+func writeJSON(w io.Writer, people []bot.Person, now time.Time, idleDays int) error {
+	out := make([]jsonPerson, 0, len(people))
+	for _, p := range people {
+		jp := jsonPerson{Email: p.Query, OK: p.Err == nil, AccountID: p.Account.AccountID, DisplayName: p.Account.DisplayName, Products: []jsonProduct{}}
+		if p.Err != nil {
+			jp.Error = &jsonError{Kind: errorKind(p.Err), Message: plainText(bot.ErrorText(p.Err))}
+		}
+		if p.Activity != nil {
+			jp.AddedToOrg = day(p.Activity.AddedToOrg)
+			for _, pr := range p.Activity.Products {
+				v, days := bot.VerdictFor(pr, now, idleDays)
+				jpr := jsonProduct{Key: pr.Key, Name: bot.ProductName(pr.Key), ID: pr.ID, Site: pr.SiteID(),
+					LastActive: day(pr.LastActive), Verdict: string(v)}
+				if !pr.LastActiveTimestamp.IsZero() {
+					s := pr.LastActiveTimestamp.UTC().Format(time.RFC3339)
+					jpr.LastActiveTimestamp = &s
+				}
+				if jpr.LastActive == nil && !pr.LastActiveTimestamp.IsZero() {
+					jpr.LastActive = day(pr.LastActiveTimestamp)
+				}
+				if pr.Used() {
+					jpr.DaysAgo = &days
+				}
+				jp.Products = append(jp.Products, jpr)
+			}
+		}
+		out = append(out, jp)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func errorKind(err error) string {
+	for _, k := range []atlassian.Kind{atlassian.ErrNotFound, atlassian.ErrAmbiguous, atlassian.ErrCredentials,
+		atlassian.ErrRateLimited, atlassian.ErrUnavailable, atlassian.ErrBadResponse, atlassian.ErrRejected} {
+		if errors.Is(err, k) {
+			return string(k)
+		}
+	}
+	return "error"
+}
+
+func writeTable(w io.Writer, people []bot.Person, now time.Time, idleDays int) error {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PERSON\tPRODUCT\tSITE\tLAST ACTIVE\tDAYS AGO\tVERDICT")
+	for _, p := range people {
+		who := p.Query
+		if p.Account.DisplayName != "" {
+			who = fmt.Sprintf("%s <%s>", p.Account.DisplayName, p.Query)
+		}
+		who = clean(who)
+		switch {
+		case p.Err != nil:
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%s\n", who, clean(plainText(bot.ErrorText(p.Err))))
+		case len(p.Activity.Products) == 0:
+			fmt.Fprintf(tw, "%s\t(none)\t-\tno recorded activity\t-\tnever used\n", who)
+		default:
+			for _, pr := range p.Activity.Products {
+				v, days := bot.VerdictFor(pr, now, idleDays)
+				last, ago := "never", "-"
+				if d := day(pr.Last()); d != nil {
+					last, ago = *d, fmt.Sprint(days)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", who, clean(bot.ProductName(pr.Key)), clean(shortSite(pr.SiteID())), last, ago, v)
+			}
+		}
+	}
+	return tw.Flush()
+}
+
+func shortSite(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
+}
+
+// clean keeps upstream text from moving the terminal cursor or breaking
+// the table: control characters and tabs become spaces.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return ' '
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"lastactive/bot"
+)
+
+func (a *app) serve(ctx context.Context, args []string) int {
+	if len(args) > 0 {
+		fmt.Fprintf(a.stderr, "%s serve: takes no arguments\n", programName)
+		return exitUsage
+	}
+	c, ok := a.config(needSlack | needJira | needAdmin)
+	if !ok {
+		return exitConfig
+	}
+	ln, err := net.Listen("tcp", c.HTTPAddr)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "%s: cannot listen on LASTACTIVE_HTTP_ADDR %s: %v\n", programName, c.HTTPAddr, err)
+		return exitFailed
+	}
+	if err := serveOn(ctx, c, a, ln); err != nil {
+		fmt.Fprintf(a.stderr, "%s: %v\n", programName, err)
+		return exitFailed
+	}
+	return exitOK
+}
+
+// serveOn runs the bot and the health server until ctx is done. It owns ln.
+func serveOn(ctx context.Context, c Config, a *app, ln net.Listener) error {
+	log := a.logger(c)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := bot.NewMetrics(reg)
+
+	hc := upstreamHTTP()
+	dir, err := newDirectory(c, log, m, hc)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	api := slack.New(c.SlackBotToken,
+		slack.OptionAppLevelToken(c.SlackAppToken),
+		slack.OptionAPIURL(c.SlackAPIURL),
+		slack.OptionHTTPClient(hc),
+		slack.OptionLog(slogWriter{log}),
+	)
+	sm := socketmode.New(api, socketmode.OptionLog(slogWriter{log}))
+	svc, lookups := newService(c, dir, bot.SlackUsers{API: api}, log, m)
+	b := bot.NewBot(sm, svc, bot.NewResponder(hc, c.SlackAPIURL), lookups, bot.BotConfig{}, log, m)
+
+	srv := &http.Server{
+		Handler:           healthMux(b.Ready, reg),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("health server stopped", "err", err)
+		}
+	})
+	log.Info("lastactive starting", "version", version, "http_addr", ln.Addr().String())
+	err = b.Run(ctx)
+
+	sctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	wg.Wait()
+	hc.CloseIdleConnections()
+	return err
+}
+
+func healthMux(ready func() bool, g prometheus.Gatherer) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if !ready() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, "not connected to Slack")
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
+	return mux
+}
+
+// healthcheck is for container runtimes without a shell or curl: it asks
+// the local health endpoint and exits 0 when it answers 200.
+func (a *app) healthcheck(ctx context.Context, _ []string) int {
+	c, err := a.load()
+	if err != nil {
+		fmt.Fprintf(a.stderr, "%s: configuration: %v\n", programName, err)
+		return exitConfig
+	}
+	host, port, err := net.SplitHostPort(c.HTTPAddr)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "%s: LASTACTIVE_HTTP_ADDR must be host:port\n", programName)
+		return exitConfig
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "%s: healthz: %v\n", programName, err)
+		return exitFailed
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(a.stderr, "%s: healthz answered %d\n", programName, resp.StatusCode)
+		return exitFailed
+	}
+	return exitOK
+}
