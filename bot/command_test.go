@@ -25,9 +25,21 @@ func numbered(n int) []string {
 	return out
 }
 
+func mailtos(es []string) string {
+	var b strings.Builder
+	for _, e := range es {
+		fmt.Fprintf(&b, "<mailto:%s|%s> ", e, e)
+	}
+	return b.String()
+}
+
 func TestParseCommand(t *testing.T) {
 	t.Parallel()
 	ten := numbered(10)
+	var longTen []string
+	for i := range 10 {
+		longTen = append(longTen, fmt.Sprintf("firstname.lastname%02d@subsidiary.example.com", i))
+	}
 	tests := []struct {
 		name string
 		text string
@@ -44,6 +56,7 @@ func TestParseCommand(t *testing.T) {
 		{"two emails", "ada@example.com grace@example.com", Command{Kind: CmdLookup, Targets: emails("ada@example.com", "grace@example.com")}},
 		{"comma separated", "ada@example.com, grace@example.com,alan@example.com", Command{Kind: CmdLookup, Targets: emails("ada@example.com", "grace@example.com", "alan@example.com")}},
 		{"ten emails", strings.Join(ten, " "), Command{Kind: CmdLookup, Targets: emails(ten...)}},
+		{"ten long emails in mailto form", mailtos(longTen), Command{Kind: CmdLookup, Targets: emails(longTen...)}},
 		{"mixed forms", "ada@example.com\t<@U1ABC>\n<mailto:grace@example.com|grace@example.com>", Command{Kind: CmdLookup, Targets: []Target{{Email: "ada@example.com"}, {UserID: "U1ABC"}, {Email: "grace@example.com"}}}},
 		{"duplicates deduped", "ada@example.com ADA@example.com <mailto:ada@example.com|x> <@U1ABC> <@U1ABC|ada>", Command{Kind: CmdLookup, Targets: []Target{{Email: "ada@example.com"}, {UserID: "U1ABC"}}}},
 		{"eleven with duplicates is ten", strings.Join(append(ten, ten[0]), " "), Command{Kind: CmdLookup, Targets: emails(ten...)}},

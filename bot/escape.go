@@ -117,5 +117,8 @@ func clipRunes(s string, n int) string {
 // and format characters (Unicode Cf: bidi overrides, zero-width spaces and
 // joiners, the BOM) that could hide or reorder what the reader sees.
 func invisible(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r < 0x20 || r == 0x7f
+	}
 	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
 }

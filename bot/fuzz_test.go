@@ -16,7 +16,7 @@ var commandSeeds = []string{
 	"<mailto:ada@example.com>", "<@U123ABC>", "<@W123ABC|ada>", "<!channel>", "<!here>",
 	"<!subteam^S1|@team>", "<#C123|general>", "<#C123|>", "<https://x.y>", "<https://x.y|a b c>",
 	"&lt;script&gt;", "a&amp;b@example.com", "ada@example.com\x00", "<", ">", "<>", "<@", "<mailto:|>",
-	"a@b.co, c@d.co", "—fresh", strings.Repeat("ada@example.com ", 11), strings.Repeat("x", 1001),
+	"a@b.co, c@d.co", "—fresh", strings.Repeat("ada@example.com ", 11), strings.Repeat("x", 2001),
 	"\xff\xfe", "ada@exämple.com", "_*~`@example.com", "<@U1|<!channel>>",
 }
 

@@ -127,8 +127,8 @@ func (x *index) search(q string) []int {
 	return hits
 }
 
-// jiraUser serves GET /rest/api/3/user?accountId=.
-func (s *Server) jiraUser(x *index, q url.Values, auth string) reply {
+// jiraGetUser serves GET /rest/api/3/user?accountId=.
+func (s *Server) jiraGetUser(x *index, q url.Values, auth string) reply {
 	if auth != "basic" {
 		return errorReply("jira", http.StatusUnauthorized, "", "Client must be authenticated to access this resource.")
 	}

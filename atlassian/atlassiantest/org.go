@@ -51,9 +51,10 @@ type User struct {
 	MembershipStatus string
 	// ClaimStatus is "managed" when empty, else "unmanaged" (v2 users search only).
 	ClaimStatus string
-	// AddedToOrg is when the user joined the org; zero sends added_to_org
-	// as absent or null (decided per user, see Server), as orgs on the
-	// original user management experience do.
+	// AddedToOrg is when the user joined the org. Zero leaves added_to_org
+	// out or sends it as null, as orgs on the original user management
+	// experience do; which of the two is fixed per account ID (a hash), so
+	// clients meet both and every run sends the same.
 	AddedToOrg time.Time
 	// NotMember makes the Admin API answer 404 ADMIN-404-8 for this account
 	// and hides it from the v2 users search, while Jira still finds it:

@@ -88,7 +88,9 @@ func NewServer(org *Org, opts ...Option) *Server {
 		id = OrgID
 	}
 	s.idx.Store(buildIndex(id, org.Users))
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	// Assign before starting: handlers read s.srv.URL.
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.srv.Start()
 	return s
 }
 
@@ -256,7 +258,7 @@ func jsonReply(status int, body []byte) reply {
 	return reply{status: status, header: http.Header{"Content-Type": {"application/json"}}, body: body}
 }
 
-// maxBody bounds what the fake reads from a request; real APIs reject far less.
+// maxBody bounds how much of a request body the fake reads.
 const maxBody = 1 << 20
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
@@ -378,7 +380,7 @@ func (s *Server) route(r *http.Request, api, auth string, body []byte) reply {
 	q := r.URL.Query()
 	endpoints := []endpoint{
 		{userSearchPattern, http.MethodGet, func([]string) reply { return s.jiraUserSearch(idx, q, auth) }},
-		{userPattern, http.MethodGet, func([]string) reply { return s.jiraUser(idx, q, auth) }},
+		{userPattern, http.MethodGet, func([]string) reply { return s.jiraGetUser(idx, q, auth) }},
 		{myselfPattern, http.MethodGet, func([]string) reply { return s.jiraMyself(idx, auth) }},
 		{lastActivePattern, http.MethodGet, func(v []string) reply { return s.lastActiveDates(idx, v[0], v[1], q, auth) }},
 		{usersSearchPattern, http.MethodPost, func(v []string) reply { return s.usersSearchV2(idx, v[0], v[1], body, auth) }},

@@ -136,7 +136,9 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("/link/", s.handleLink)
 	mux.HandleFunc("/response/", s.handleResponse)
 	mux.HandleFunc("/upload/", s.handleUpload)
-	s.srv = httptest.NewServer(mux)
+	// Assign before starting: handlers read s.srv.URL.
+	s.srv = httptest.NewUnstartedServer(mux)
+	s.srv.Start()
 	return s
 }
 

@@ -1,0 +1,474 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"lastactive/atlassian/atlassiantest"
+	"lastactive/bot/slacktest"
+)
+
+var binary string
+
+// TestMain builds the real binary once: the contract is tested through it,
+// as the acceptance tests will.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "lastactive-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "lastactive")
+	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// fakes holds a fake Slack and a fake Atlassian, and the environment that
+// points the binary at them.
+type fakes struct {
+	slack *slacktest.Server
+	atl   *atlassiantest.Server
+	org   *atlassiantest.Org
+}
+
+func startFakes(t *testing.T) *fakes {
+	t.Helper()
+	org := atlassiantest.SampleOrg(time.Now())
+	f := &fakes{org: org, atl: atlassiantest.NewServer(org), slack: slacktest.NewServer(slacktest.WithPingInterval(500 * time.Millisecond))}
+	t.Cleanup(func() { f.slack.Close(); f.atl.Close() })
+	return f
+}
+
+func (f *fakes) env(overrides ...string) []string {
+	env := []string{
+		"PATH=" + os.Getenv("PATH"),
+		"SLACK_APP_TOKEN=" + slacktest.AppToken,
+		"SLACK_BOT_TOKEN=" + slacktest.BotToken,
+		"SLACK_API_URL=" + f.slack.APIURL(),
+		"JIRA_BASE_URL=" + f.atl.URL(),
+		"JIRA_EMAIL=" + atlassiantest.JiraEmail,
+		"JIRA_API_TOKEN=" + atlassiantest.JiraAPIToken,
+		"ATLASSIAN_ORG_ID=" + f.org.ID,
+		"ATLASSIAN_API_KEY=" + atlassiantest.APIKey,
+		"ATLASSIAN_API_URL=" + f.atl.URL(),
+		"LASTACTIVE_HTTP_ADDR=127.0.0.1:0",
+	}
+	for _, o := range overrides {
+		k, _, _ := strings.Cut(o, "=")
+		for i, e := range env {
+			if strings.HasPrefix(e, k+"=") {
+				env = append(env[:i], env[i+1:]...)
+				break
+			}
+		}
+		if strings.Contains(o, "=") {
+			env = append(env, o)
+		}
+	}
+	return env
+}
+
+var secrets = []string{slacktest.AppToken, slacktest.BotToken, atlassiantest.JiraAPIToken, atlassiantest.APIKey}
+
+// noSecrets fails when any configured secret appears in out.
+func noSecrets(t *testing.T, out ...string) {
+	t.Helper()
+	for _, o := range out {
+		for _, s := range secrets {
+			if strings.Contains(o, s) {
+				t.Errorf("output contains a configured secret")
+			}
+		}
+	}
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func runBinary(t *testing.T, env []string, stdin string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env = env
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	noSecrets(t, out.String(), errb.String())
+	return result{code, out.String(), errb.String()}
+}
+
+func TestMissingAndMalformedConfig(t *testing.T) {
+	f := startFakes(t)
+	cases := []struct {
+		name string
+		env  []string
+		args []string
+		want string
+	}{
+		{"missing bot token", f.env("SLACK_BOT_TOKEN"), []string{"serve"}, "SLACK_BOT_TOKEN"},
+		{"missing bot token, default subcommand", f.env("SLACK_BOT_TOKEN"), nil, "SLACK_BOT_TOKEN"},
+		{"app token of the wrong kind", f.env("SLACK_APP_TOKEN=xoxb-wrong"), []string{"serve"}, "SLACK_APP_TOKEN must start with xapp-"},
+		{"bad duration", f.env("LASTACTIVE_CACHE_TTL=soon"), []string{"serve"}, "LASTACTIVE_CACHE_TTL"},
+		{"lookup without Jira", f.env("JIRA_API_TOKEN"), []string{"lookup", "ada@example.com"}, "JIRA_API_TOKEN"},
+		{"plain http to a remote host", f.env("JIRA_BASE_URL=http://example.atlassian.net"), []string{"lookup", "ada@example.com"}, "JIRA_BASE_URL"},
+		{"bad seat prices", f.env("LASTACTIVE_SEAT_PRICES=jira:lots"), []string{"serve"}, "LASTACTIVE_SEAT_PRICES"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := runBinary(t, c.env, "", c.args...)
+			if r.code != 2 {
+				t.Errorf("exit code = %d, want 2; stderr:\n%s", r.code, r.stderr)
+			}
+			if !strings.Contains(r.stderr, c.want) {
+				t.Errorf("stderr does not name %q:\n%s", c.want, r.stderr)
+			}
+			if n := strings.Count(strings.TrimSpace(r.stderr), "\n"); n != 0 {
+				t.Errorf("want one line, got %d:\n%s", n+1, r.stderr)
+			}
+		})
+	}
+	// The fakes saw nothing: configuration errors stop before any call.
+	if n := len(f.atl.Requests()); n != 0 {
+		t.Errorf("%d Atlassian calls before the configuration was valid", n)
+	}
+	if n := len(f.slack.Calls("")); n != 0 {
+		t.Errorf("%d Slack calls before the configuration was valid", n)
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	r := runBinary(t, []string{}, "", "--help")
+	for _, want := range []string{"serve", "lookup", "report", "check", "demo", "SLACK_APP_TOKEN", "LASTACTIVE_SEAT_PRICES"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("--help lacks %q", want)
+		}
+	}
+	if r.code != 0 {
+		t.Errorf("--help exit code %d", r.code)
+	}
+	r = runBinary(t, []string{}, "", "version")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "lastactive ") || !strings.Contains(r.stdout, "go1.") {
+		t.Errorf("version: code %d, %q", r.code, r.stdout)
+	}
+	r = runBinary(t, []string{}, "", "frobnicate")
+	if r.code != 2 {
+		t.Errorf("unknown subcommand exit code %d, want 2", r.code)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	org := atlassiantest.SampleOrg(time.Now())
+	ada, _ := org.Lookup("ada@example.com")
+	r := runBinary(t, []string{}, "", "demo", "ada@example.com")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, p := range ada.Products {
+		if !p.LastActive.IsZero() && !strings.Contains(r.stdout, p.LastActive.UTC().Format(time.DateOnly)) {
+			t.Errorf("demo output lacks %s date:\n%s", p.Key, r.stdout)
+		}
+	}
+	if !strings.Contains(r.stdout, ada.DisplayName) {
+		t.Errorf("demo output lacks the name")
+	}
+
+	r = runBinary(t, []string{}, "ada@example.com\nhelp\nnot an email\n", "demo")
+	if r.code != 0 || strings.Count(r.stdout, "> /lastactive") != 3 {
+		t.Errorf("stdin demo: code %d, output:\n%s", r.code, r.stdout)
+	}
+
+	r = runBinary(t, []string{}, "", "demo", "--blocks", "ada@example.com")
+	js, _, _ := strings.Cut(r.stdout, "\nOpen in Block Kit Builder")
+	var payload struct {
+		Blocks []map[string]any `json:"blocks"`
+	}
+	if err := json.Unmarshal([]byte(js), &payload); err != nil || len(payload.Blocks) == 0 {
+		t.Errorf("--blocks did not print Block Kit JSON: %v\n%s", err, r.stdout)
+	}
+	if !strings.Contains(r.stdout, "https://app.slack.com/block-kit-builder/#") {
+		t.Errorf("--blocks lacks the Block Kit Builder link")
+	}
+}
+
+func TestLookupJSON(t *testing.T) {
+	f := startFakes(t)
+	ada, _ := f.org.Lookup("ada@example.com")
+	r := runBinary(t, f.env(), "", "lookup", "--json", "ada@example.com")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var got []struct {
+		Email    string `json:"email"`
+		OK       bool   `json:"ok"`
+		Products []struct {
+			Key        string  `json:"key"`
+			ID         string  `json:"id"`
+			LastActive *string `json:"last_active"`
+		} `json:"products"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, r.stdout)
+	}
+	if len(got) != 1 || !got[0].OK || len(got[0].Products) != len(ada.Products) {
+		t.Fatalf("got %+v, want %d products", got, len(ada.Products))
+	}
+	for i, p := range ada.Products {
+		g := got[0].Products[i]
+		if g.Key != p.Key || g.ID != p.ID() {
+			t.Errorf("product %d = %s %s, want %s %s", i, g.Key, g.ID, p.Key, p.ID())
+		}
+		if want := p.LastActive.UTC().Format(time.DateOnly); !p.LastActive.IsZero() && (g.LastActive == nil || *g.LastActive != want) {
+			t.Errorf("%s last_active = %v, want %s", p.Key, g.LastActive, want)
+		}
+	}
+
+	// A person not found makes the run fail, and the table says why.
+	r = runBinary(t, f.env(), "", "lookup", "ada@example.com", "nobody@example.com")
+	if r.code != 1 || !strings.Contains(r.stdout, "not found") {
+		t.Errorf("not found: code %d\n%s", r.code, r.stdout)
+	}
+	r = runBinary(t, f.env(), "", "lookup", "--json", "not-an-email")
+	if r.code != 2 {
+		t.Errorf("bad email: code %d, want 2", r.code)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	f := startFakes(t)
+	r := runBinary(t, f.env(), "", "check")
+	if r.code != 0 || strings.Contains(r.stdout, "FAIL") || strings.Count(r.stdout, "ok  ") != 5 {
+		t.Fatalf("check against working fakes: code %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	cases := []struct {
+		name  string
+		env   []string
+		setup func()
+		want  string
+	}{
+		{"bot token rejected", f.env(), func() { f.slack.SetBotTokenValid(false) }, "FAIL  Slack bot token"},
+		{"app token rejected", f.env(), func() { f.slack.SetAppTokenValid(false) }, "FAIL  Slack app token"},
+		{"jira token rejected", f.env("JIRA_API_TOKEN=wrong-token"), nil, "FAIL  Jira credentials"},
+		{"admin key rejected", f.env("ATLASSIAN_API_KEY=expired-key"), nil, "expired or was revoked"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f.slack.SetBotTokenValid(true)
+			f.slack.SetAppTokenValid(true)
+			if c.setup != nil {
+				c.setup()
+			}
+			r := runBinary(t, c.env, "", "check")
+			if r.code != 1 {
+				t.Errorf("exit code %d, want 1", r.code)
+			}
+			if !strings.Contains(r.stdout, c.want) {
+				t.Errorf("output lacks %q:\n%s", c.want, r.stdout)
+			}
+		})
+	}
+}
+
+// serveProcess runs `lastactive serve` and returns its HTTP address.
+func serveProcess(t *testing.T, env []string) (*exec.Cmd, string, *syncBuffer) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(binary, "serve")
+	cmd.Env = append(env, "LASTACTIVE_HTTP_ADDR="+addr)
+	logs := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+		noSecrets(t, logs.String())
+	})
+	return cmd, "http://" + addr, logs
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func get(url string) (int, string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// eventually polls cond (a state, not a timing) until it holds or 20 s pass.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestServeProcess(t *testing.T) {
+	f := startFakes(t)
+	f.slack.SetAppTokenValid(false) // not connected yet: /readyz must say so
+	cmd, base, logs := serveProcess(t, f.env())
+	eventually(t, "/healthz", func() bool { c, _ := get(base + "/healthz"); return c == 200 })
+	if c, _ := get(base + "/readyz"); c != http.StatusServiceUnavailable {
+		t.Errorf("/readyz before connecting = %d, want 503", c)
+	}
+	f.slack.SetAppTokenValid(true)
+	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
+
+	_, before := get(base + "/metrics")
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	env, err := f.slack.SlashCommand(ctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "ada@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.slack.WaitReplies(ctx, env.ID, 1); err != nil {
+		t.Fatalf("no reply: %v\n%s", err, logs.String())
+	}
+	_, after := get(base + "/metrics")
+	for _, series := range []string{
+		`lastactive_commands_total{kind="lookup",outcome="ok"} 1`,
+		`lastactive_lookups_total{cache="miss",outcome="ok"} 1`,
+		`lastactive_upstream_requests_total{api="admin",status="200"}`,
+		`lastactive_upstream_request_duration_seconds_bucket{api="jira"`,
+		`lastactive_reply_duration_seconds_count 1`,
+		`lastactive_lookups_in_flight 0`,
+		`lastactive_socketmode_reconnects_total`,
+	} {
+		if !strings.Contains(after, series) {
+			t.Errorf("/metrics lacks %s", series)
+		}
+		if strings.Contains(before, series) && strings.HasSuffix(series, " 1") {
+			t.Errorf("%s was already there before the command", series)
+		}
+	}
+	if !strings.Contains(logs.String(), `"msg":"audit"`) {
+		t.Errorf("no audit line in the logs")
+	}
+
+	start := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	if err != nil {
+		t.Errorf("serve exited with %v after SIGTERM, want 0\n%s", err, logs.String())
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("serve took %s to stop, the contract allows 10 s", d)
+	}
+}
+
+// TestServeInProcess runs the serve path inside the test, so goleak (in
+// TestMain) proves no goroutine outlives a stop.
+func TestServeInProcess(t *testing.T) {
+	f := startFakes(t)
+	c := Config{
+		SlackAppToken: slacktest.AppToken, SlackBotToken: slacktest.BotToken, SlackAPIURL: f.slack.APIURL(),
+		JiraBaseURL: f.atl.URL(), JiraEmail: atlassiantest.JiraEmail, JiraAPIToken: atlassiantest.JiraAPIToken,
+		OrgID: f.org.ID, APIKey: atlassiantest.APIKey, AdminAPIURL: f.atl.URL(),
+		CacheTTL: time.Hour, HTTPAddr: "127.0.0.1:0", LogLevel: "debug", IdleDays: 90,
+	}
+	if err := c.validate(needSlack | needJira | needAdmin); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr syncBuffer
+	a := &app{stdout: io.Discard, stderr: &stderr}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serveOn(ctx, c, a, ln) }()
+	base := "http://" + ln.Addr().String()
+	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
+	cctx, ccancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer ccancel()
+	env, err := f.slack.SlashCommand(cctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "ada@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.slack.WaitReplies(cctx, env.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serveOn: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serveOn did not return within 10 s of the stop")
+	}
+	http.DefaultClient.CloseIdleConnections()
+	noSecrets(t, stderr.String())
+}

