@@ -410,3 +410,16 @@ func TestRefusalsCostNoUpstreamCall(t *testing.T) {
 		t.Errorf("no audit line for the refusal")
 	}
 }
+
+func TestReplyRetriedOnSlackFailure(t *testing.T) {
+	h := startBot(t, harnessOpts{})
+	h.slack.FailResponseURL(1, 500)
+	env := h.send("U1", "C1", "help")
+	r := h.reply(env)
+	if !strings.Contains(text(r), "/lastactive") {
+		t.Errorf("retried reply is not the help:\n%s", text(r))
+	}
+	if n := len(h.slack.ResponseAttempts(env.ID)); n != 2 {
+		t.Errorf("response_url attempts = %d, want 2 (one 500, one success)", n)
+	}
+}
