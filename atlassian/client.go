@@ -1,6 +1,7 @@
 package atlassian
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -11,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // DefaultAdminBaseURL is where the Admin API lives for every organisation.
@@ -62,7 +65,19 @@ type Client struct {
 	timeout      time.Duration
 	maxBody      int64
 	jiraPageSize int
+	// adminPace is one token bucket for every Admin API attempt: the
+	// organisation's limit (about 200 a minute) is shared with every other
+	// tool, so we stay under it rather than lean on 429s. Nil: no pacing.
+	adminPace *rate.Limiter
 }
+
+// Default pace of Admin API requests: 3 a second (180 a minute) with a
+// burst of 10, so a handful of lookups never wait and a long report scan
+// stays under the organisation's 200 a minute even in its first minute.
+const (
+	DefaultAdminRate  rate.Limit = 3
+	DefaultAdminBurst            = 10
+)
 
 // Clock is the time source of the retry waits; tests replace it so they
 // never sleep.
@@ -162,6 +177,19 @@ func WithTimeout(d time.Duration) Option {
 	}
 }
 
+// WithAdminRate sets the pace of Admin API requests, retries included: r
+// requests a second on average, up to burst at once. rate.Inf turns pacing
+// off (tests that measure the client against a fast fake).
+func WithAdminRate(r rate.Limit, burst int) Option {
+	return func(c *Client) error {
+		if r <= 0 || burst < 1 {
+			return errors.New("WithAdminRate: rate and burst must be positive")
+		}
+		c.adminPace = rate.NewLimiter(r, burst)
+		return nil
+	}
+}
+
 // New returns a Client for cfg. It checks that the base URLs are absolute
 // http(s) URLs without credentials, query or fragment, and that each
 // configured half of cfg is complete. Error messages name fields, never values.
@@ -176,6 +204,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		maxBody:      defaultMaxBody,
 		jiraPageSize: defaultJiraPage,
 		orgID:        cfg.OrgID,
+		adminPace:    rate.NewLimiter(DefaultAdminRate, DefaultAdminBurst),
 	}
 
 	jiraSet := cfg.JiraBaseURL != "" || cfg.JiraEmail != "" || cfg.JiraAPIToken != ""
@@ -296,13 +325,17 @@ func sameHostRedirects(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// call is one logical GET: the step it belongs to, its full URL (query
-// included; never shown) and the Authorization header to send.
+// call is one logical request: the step it belongs to, its full URL (query
+// included; never shown) and the Authorization header to send. It is a GET
+// unless method says otherwise; a body is sent again on every retry, so
+// only requests that are safe to repeat (read-only searches) may have one.
 type call struct {
-	api  API
-	op   string
-	url  *url.URL
-	auth string
+	api    API
+	op     string
+	url    *url.URL
+	auth   string
+	method string // "" is GET
+	body   []byte // JSON, or nil
 }
 
 // path is the part of the URL that may appear in errors and logs.
@@ -327,13 +360,17 @@ func (e *upstreamError) Error() string {
 	return fmt.Sprintf("HTTP %d: %s", e.status, e.message)
 }
 
-// get performs cl with retries and returns the body of a 2xx answer. Every
+// get performs cl with retries and returns the body of a 2xx answer. Admin
+// API attempts first wait for the pace (WithAdminRate). Every
 // failure is an *Error; a cancelled ctx, even during a wait, ends the call at
 // once with ErrUnavailable wrapping ctx.Err(), so errors.Is(err,
 // context.Canceled) holds.
 func (c *Client) get(ctx context.Context, cl call) ([]byte, error) {
 	var waited time.Duration
 	for attempt := 1; ; attempt++ {
+		if err := c.pace(ctx, cl); err != nil {
+			return nil, err
+		}
 		res := c.attempt(ctx, cl, attempt)
 		if res.err == nil {
 			return res.body, nil
@@ -370,6 +407,34 @@ func (c *Client) get(ctx context.Context, cl call) ([]byte, error) {
 	}
 }
 
+// pace waits for an Admin API token on the client's clock, so tests with a
+// fake clock never sleep. A wait that ctx cannot afford gives the token back.
+func (c *Client) pace(ctx context.Context, cl call) error {
+	if cl.api != Admin || c.adminPace == nil {
+		return nil
+	}
+	now := c.clock.Now()
+	r := c.adminPace.ReserveN(now, 1)
+	if !r.OK() {
+		return c.fail(cl, ErrRateLimited, 0, "", errors.New("admin pace cannot grant a request"))
+	}
+	d := r.DelayFrom(now)
+	if d <= 0 {
+		return nil
+	}
+	if dl, ok := ctx.Deadline(); ok && dl.Sub(now) < d {
+		r.CancelAt(now)
+		return c.fail(cl, ErrUnavailable, 0, "", fmt.Errorf("pacing Admin API requests: %w", context.DeadlineExceeded))
+	}
+	select {
+	case <-c.clock.After(d):
+		return nil
+	case <-ctx.Done():
+		r.CancelAt(c.clock.Now())
+		return c.fail(cl, ErrUnavailable, 0, "", ctx.Err())
+	}
+}
+
 func plural(n int) string {
 	if n == 1 {
 		return ""
@@ -401,9 +466,19 @@ func (c *Client) attempt(ctx context.Context, cl call, n int) (res result) {
 
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(actx, http.MethodGet, cl.url.String(), nil)
+	method, body := cl.method, io.Reader(nil)
+	if method == "" {
+		method = http.MethodGet
+	}
+	if cl.body != nil {
+		body = bytes.NewReader(cl.body)
+	}
+	req, err := http.NewRequestWithContext(actx, method, cl.url.String(), body)
 	if err != nil {
 		return result{err: c.fail(cl, ErrRejected, 0, "", errors.New("building the request"))}
+	}
+	if cl.body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Authorization", cl.auth)
 	req.Header.Set("Accept", "application/json")

@@ -58,18 +58,12 @@ func serveOn(ctx context.Context, c Config, a *app, ln net.Listener) error {
 		slack.OptionHTTPClient(hc),
 		slack.OptionLog(slogWriter{log}),
 	)
-	sm := socketmode.New(api, socketmode.OptionLog(slogWriter{log}))
+	// Envelopes are small; a frame of a megabyte is hostile or broken.
+	sm := socketmode.New(api, socketmode.OptionLog(slogWriter{log}), socketmode.OptionReadLimit(1<<20))
 	svc, lookups := newService(c, dir, bot.SlackUsers{API: api}, log, m)
 	b := bot.NewBot(sm, svc, bot.NewResponder(hc, c.SlackAPIURL), lookups, bot.BotConfig{}, log, m)
 
-	srv := &http.Server{
-		Handler:           healthMux(b.Ready, reg),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-	}
+	srv := healthServer(b.Ready, reg)
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -85,6 +79,19 @@ func serveOn(ctx context.Context, c Config, a *app, ln net.Listener) error {
 	wg.Wait()
 	hc.CloseIdleConnections()
 	return err
+}
+
+// healthServer serves /healthz, /readyz and /metrics with timeouts, so a
+// slow or hostile client cannot hold connections open.
+func healthServer(ready func() bool, g prometheus.Gatherer) *http.Server {
+	return &http.Server{
+		Handler:           healthMux(ready, g),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+	}
 }
 
 func healthMux(ready func() bool, g prometheus.Gatherer) *http.ServeMux {

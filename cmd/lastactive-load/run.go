@@ -1,0 +1,382 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"lastactive/atlassian/atlassiantest"
+	"lastactive/bot/slacktest"
+)
+
+// Mixes of people asked about.
+const (
+	MixDistinct = "distinct" // every command asks about someone new
+	MixZipf     = "zipf"     // a few people are asked about often, most rarely
+	MixSame     = "same"     // every command asks about one person
+)
+
+// Options describe one load run. Zero values take the defaults of the flags.
+type Options struct {
+	N           int           // commands to send
+	Concurrency int           // commands in flight at once
+	Mix         string        // MixDistinct, MixZipf or MixSame
+	Latency     time.Duration // added by the fake Atlassian to every answer
+	Users       int           // size of the generated organisation
+	PageSize    int           // products per Admin API page
+	Seed        int64         // the same seed asks about the same people
+	InProcess   bool          // run the bot in this process instead of the binary
+	Bin         string        // the lastactive binary; empty builds one
+	// Timeout bounds the whole run; a command still unanswered then is lost.
+	Timeout time.Duration
+	// Stderr receives the bot's warnings; nil discards them.
+	Stderr io.Writer
+}
+
+func (o *Options) defaults() error {
+	if o.N <= 0 {
+		o.N = 1000
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 50
+	}
+	if o.Mix == "" {
+		o.Mix = MixDistinct
+	}
+	switch o.Mix {
+	case MixDistinct, MixZipf, MixSame:
+	default:
+		return fmt.Errorf("unknown mix %q: want distinct, zipf or same", o.Mix)
+	}
+	if o.Latency < 0 {
+		return errors.New("latency must not be negative")
+	}
+	if o.Users <= 1 {
+		o.Users = 20000
+	}
+	if o.PageSize <= 0 {
+		o.PageSize = 2
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 10 * time.Minute
+	}
+	if o.Stderr == nil {
+		o.Stderr = io.Discard
+	}
+	return nil
+}
+
+// Latencies summarises one set of durations, in milliseconds.
+type Latencies struct {
+	N   int     `json:"n"`
+	P50 float64 `json:"p50_ms"`
+	P99 float64 `json:"p99_ms"`
+	Max float64 `json:"max_ms"`
+}
+
+// Result is what one run measured.
+type Result struct {
+	Mode           string  `json:"mode"` // "subprocess" or "in-process"
+	Mix            string  `json:"mix"`
+	Concurrency    int     `json:"concurrency"`
+	LatencyMS      float64 `json:"upstream_latency_ms"`
+	PageSize       int     `json:"page_size"`
+	DistinctPeople int     `json:"distinct_people"`
+
+	Sent     int `json:"commands_sent"`
+	Received int `json:"replies_received"`
+	Lost     int `json:"replies_lost"`
+	// Wrong counts replies that do not show the person asked about (an
+	// error reply, or someone else's answer).
+	Wrong    int `json:"replies_wrong"`
+	LateAcks int `json:"acks_late"` // after Slack's 3 s
+
+	Ack   Latencies `json:"ack"`
+	Reply Latencies `json:"reply"`
+	// The replies split by when the command was sent: the first command
+	// about a person; later ones sent while that first answer was still
+	// being fetched; and those sent after it was answered, which the cache
+	// must serve.
+	ReplyFirst   Latencies `json:"reply_first_ask"`
+	ReplyWaiting Latencies `json:"reply_while_in_flight"`
+	ReplyCached  Latencies `json:"reply_after_answered"`
+
+	// FloorMS is the median, over first asks, of the upstream round trips an
+	// uncached lookup cannot avoid: one Jira search plus one call per Admin
+	// page, each taking the fake's latency. FloorRatio is the median of each
+	// first ask's reply latency divided by its own floor.
+	FloorMS    float64 `json:"uncached_floor_ms"`
+	FloorRatio float64 `json:"uncached_reply_to_floor"`
+
+	JiraCalls          int     `json:"upstream_jira_calls"`
+	AdminCalls         int     `json:"upstream_admin_calls"`
+	UpstreamPerCommand float64 `json:"upstream_calls_per_command"`
+	// OneChainEach holds when Jira was searched once per distinct person and
+	// the Admin API asked once per page of each: no lookup was repeated.
+	OneChainEach   bool `json:"one_chain_per_person"`
+	ExpectedAdmin  int  `json:"expected_admin_calls"`
+	CacheHits      int  `json:"cache_hits"`
+	CacheMisses    int  `json:"cache_misses"`
+	CacheHitRatio  float64 `json:"cache_hit_ratio"`
+	PeakRSSMB      float64 `json:"bot_peak_rss_mb,omitempty"` // VmHWM; subprocess mode only
+	WallSeconds    float64 `json:"wall_seconds"`
+	CommandsPerSec float64 `json:"commands_per_second"`
+}
+
+// sample is what happened to one command.
+type sample struct {
+	person         int // index into the people asked about
+	sent, acked    time.Time
+	replied        time.Time // zero: lost
+	right, lateAck bool
+}
+
+// Run starts the fakes and the bot, sends o.N commands at o.Concurrency and
+// measures. Everything it starts has stopped when it returns.
+func Run(ctx context.Context, o Options) (Result, error) {
+	if err := o.defaults(); err != nil {
+		return Result{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+
+	org := atlassiantest.GenerateOrg(o.Users, o.Seed, time.Now())
+	people := eligible(org)
+	if len(people) == 0 {
+		return Result{}, errors.New("the generated organisation has nobody to look up")
+	}
+	asks := plan(o, len(people))
+
+	atl := atlassiantest.NewServer(org, atlassiantest.WithLatency(o.Latency), atlassiantest.WithPageSize(o.PageSize))
+	defer atl.Close()
+	sl := slacktest.NewServer()
+	defer sl.Close()
+
+	var b target
+	var err error
+	if o.InProcess {
+		b, err = startInProcess(ctx, sl, atl, o.Stderr)
+	} else {
+		b, err = startSubprocess(ctx, o.Bin, sl, atl, o.Stderr)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	defer b.stop()
+
+	samples := make([]sample, len(asks))
+	start := time.Now()
+	send(ctx, sl, o.Concurrency, asks, people, samples)
+	wall := time.Since(start)
+
+	r := Result{
+		Mode: b.mode(), Mix: o.Mix, Concurrency: o.Concurrency,
+		LatencyMS: ms(o.Latency), PageSize: o.PageSize, Sent: len(asks),
+		JiraCalls: atl.Count("jira", ""), AdminCalls: atl.Count("admin", ""),
+		WallSeconds: wall.Seconds(), CommandsPerSec: float64(len(asks)) / wall.Seconds(),
+	}
+	summarise(&r, samples, people, o)
+	if hit, miss, err := b.lookups(ctx); err == nil {
+		r.CacheHits, r.CacheMisses = hit, miss
+		if hit+miss > 0 {
+			r.CacheHitRatio = float64(hit) / float64(hit+miss)
+		}
+	} else {
+		fmt.Fprintf(o.Stderr, "lastactive-load: reading the bot's metrics: %v\n", err)
+	}
+	r.PeakRSSMB = b.peakRSSMB()
+	return r, b.stop()
+}
+
+// person is someone the load asks about, with what their lookup costs.
+type person struct {
+	email, name string
+	products    int
+}
+
+// eligible lists the people a lookup finds: active Atlassian accounts in the
+// org whose email Jira shows. The rest would be "not found" or ambiguous
+// replies, which measure something else.
+func eligible(org *atlassiantest.Org) []person {
+	var out []person
+	for _, u := range org.Users {
+		if u.Email == "" || u.HideEmail || u.NotMember || u.AccountStatus != "" ||
+			(u.AccountType != "" && u.AccountType != "atlassian") || u.Email == atlassiantest.JiraEmail {
+			continue
+		}
+		out = append(out, person{email: u.Email, name: u.DisplayName, products: len(u.Products)})
+	}
+	return out
+}
+
+// plan picks whom each command asks about.
+func plan(o Options, n int) []int {
+	r := rand.New(rand.NewPCG(uint64(o.Seed), 0x10ad))
+	asks := make([]int, o.N)
+	switch o.Mix {
+	case MixDistinct:
+		perm := r.Perm(n)
+		for i := range asks {
+			asks[i] = perm[i%n]
+		}
+	case MixZipf:
+		// s = 1.1 over as many people as commands: the head is asked about
+		// dozens of times, the long tail once, as at a Monday-morning queue.
+		z := rand.NewZipf(r, 1.1, 1, uint64(min(n, o.N)-1))
+		perm := r.Perm(n)
+		for i := range asks {
+			asks[i] = perm[z.Uint64()]
+		}
+	case MixSame:
+		who := r.IntN(n)
+		for i := range asks {
+			asks[i] = who
+		}
+	}
+	return asks
+}
+
+// send runs the commands through the fake Slack, concurrency at a time, each
+// waiting for its ack and its reply.
+func send(ctx context.Context, sl *slacktest.Server, concurrency int, asks []int, people []person, samples []sample) {
+	// Every requester stays within the bot's per-user burst (20 lookups),
+	// so the gate's rate limit does not turn lookups into refusals.
+	requesters := (len(asks) + 9) / 10
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range concurrency {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(asks) || ctx.Err() != nil {
+					return
+				}
+				samples[i] = one(ctx, sl, fmt.Sprintf("ULOAD%06d", i%requesters), people[asks[i]])
+				samples[i].person = asks[i]
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// commandTimeout is how long one command may take before its reply counts
+// as lost. Slack itself gives a response_url 30 minutes, but a bot that
+// needs more than this under load has failed the test anyway.
+const commandTimeout = 30 * time.Second
+
+func one(ctx context.Context, sl *slacktest.Server, requester string, p person) sample {
+	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
+	defer cancel()
+	var s sample
+	s.sent = time.Now()
+	env, err := sl.SlashCommand(ctx, slacktest.Command{UserID: requester, ChannelID: "C0LOAD", Text: p.email})
+	if err != nil {
+		return s
+	}
+	// The fake records acks and replies without a time, so they are timed
+	// when the wait returns: an upper bound, never an underestimate.
+	ack, err := sl.WaitAck(ctx, env.ID)
+	if err != nil {
+		return s
+	}
+	s.acked, s.lateAck = time.Now(), ack.Late
+	replies, err := sl.WaitReplies(ctx, env.ID, 1)
+	if err != nil {
+		return s
+	}
+	s.replied = time.Now()
+	s.right = strings.Contains(string(replies[0].Blocks), "*"+p.name+"*")
+	return s
+}
+
+func summarise(r *Result, samples []sample, people []person, o Options) {
+	// The first reply about each person marks when the cache had them.
+	type first struct {
+		sent    int // index of the first command sent
+		replied time.Time
+	}
+	firsts := map[int]*first{}
+	var acks, replies []time.Duration
+	for i, s := range samples {
+		f := firsts[s.person]
+		if f == nil {
+			f = &first{sent: i}
+			firsts[s.person] = f
+		}
+		if s.sent.Before(samples[f.sent].sent) {
+			f.sent = i
+		}
+		if !s.replied.IsZero() && (f.replied.IsZero() || s.replied.Before(f.replied)) {
+			f.replied = s.replied
+		}
+		if !s.acked.IsZero() {
+			acks = append(acks, s.acked.Sub(s.sent))
+		}
+		if s.lateAck {
+			r.LateAcks++
+		}
+		if s.replied.IsZero() {
+			r.Lost++
+			continue
+		}
+		r.Received++
+		replies = append(replies, s.replied.Sub(s.sent))
+		if !s.right {
+			r.Wrong++
+		}
+	}
+	r.DistinctPeople = len(firsts)
+	r.Ack, r.Reply = summary(acks), summary(replies)
+
+	var firstAsk, waiting, cached, floors []time.Duration
+	var ratios []float64
+	for i, s := range samples {
+		if s.replied.IsZero() {
+			continue
+		}
+		d := s.replied.Sub(s.sent)
+		f := firsts[s.person]
+		switch {
+		case f.sent == i:
+			firstAsk = append(firstAsk, d)
+			floor := time.Duration(1+pages(people[s.person].products, o.PageSize)) * o.Latency
+			floors = append(floors, floor)
+			if floor > 0 {
+				ratios = append(ratios, float64(d)/float64(floor))
+			}
+		case s.sent.After(f.replied):
+			cached = append(cached, d)
+		default:
+			waiting = append(waiting, d)
+		}
+	}
+	r.ReplyFirst, r.ReplyWaiting, r.ReplyCached = summary(firstAsk), summary(waiting), summary(cached)
+	r.FloorMS = ms(percentile(floors, 50))
+	r.FloorRatio = round(medianFloat(ratios), 3)
+
+	for p := range firsts {
+		r.ExpectedAdmin += pages(people[p].products, o.PageSize)
+	}
+	r.OneChainEach = r.JiraCalls == r.DistinctPeople && r.AdminCalls == r.ExpectedAdmin
+	if r.Sent > 0 {
+		r.UpstreamPerCommand = round(float64(r.JiraCalls+r.AdminCalls)/float64(r.Sent), 3)
+	}
+}
+
+// pages is how many Admin API pages a user's last active dates take: an
+// empty answer is still one page.
+func pages(products, pageSize int) int { return max(1, (products+pageSize-1)/pageSize) }
+
+func ms(d time.Duration) float64 { return round(float64(d)/float64(time.Millisecond), 2) }
+
+func round(x float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(x*p) / p
+}
