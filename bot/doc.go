@@ -1,0 +1,22 @@
+// Package bot is the Slack side of lastactive: it turns a /lastactive
+// command (or a button click, or the author shortcut) into a private Block
+// Kit answer saying when each person was last active in each Atlassian
+// product.
+//
+// The parts, from the outside in:
+//
+//   - Bot serves over Slack Socket Mode (slack-go's socketmode client). It
+//     drains every event at once, acks every envelope before any work,
+//     drops envelopes Slack delivers twice, answers on a bounded worker pool
+//     through the command's response_url, and on stop lets acked work finish
+//     within a deadline (abandoned commands still get a "please retry").
+//   - Service answers one request whatever its transport (Slack, the demo,
+//     tests): Gate first (allow-lists, per-requester token bucket), then
+//     ParseCommand, lookups, RenderLookup, and one audit log line.
+//   - Lookups caches answers per normalised email and shares one upstream
+//     call chain between concurrent questions about the same person.
+//   - Render*, ErrorText and EscapeMrkdwn are the only places that turn data
+//     and errors into words; everything from outside is escaped there.
+//
+// bot/slacktest is a loopback fake of Slack for tests and the load tool.
+package bot
