@@ -65,9 +65,12 @@ type Client struct {
 	timeout      time.Duration
 	maxBody      int64
 	jiraPageSize int
-	// adminPace is one token bucket for every Admin API attempt: the
-	// organisation's limit (about 200 a minute) is shared with every other
-	// tool, so we stay under it rather than lean on 429s. Nil: no pacing.
+	// adminPace is the token bucket of bulk Admin API work (the org-wide
+	// scan): the organisation's limit (about 200 a minute) is shared with
+	// every other tool, so a scan stays under it rather than lean on 429s.
+	// One-person lookups are not paced: people ask them one at a time, the
+	// bot's cache and per-user limit keep them few, and a 429 is honoured.
+	// Nil: no pacing.
 	adminPace *rate.Limiter
 }
 
@@ -177,7 +180,7 @@ func WithTimeout(d time.Duration) Option {
 	}
 }
 
-// WithAdminRate sets the pace of Admin API requests, retries included: r
+// WithAdminRate sets the pace of bulk Admin API requests (OrgUsers), retries included: r
 // requests a second on average, up to burst at once. rate.Inf turns pacing
 // off (tests that measure the client against a fast fake).
 func WithAdminRate(r rate.Limit, burst int) Option {
@@ -336,6 +339,7 @@ type call struct {
 	auth   string
 	method string // "" is GET
 	body   []byte // JSON, or nil
+	paced  bool   // bulk work that waits for adminPace
 }
 
 // path is the part of the URL that may appear in errors and logs.
@@ -361,7 +365,7 @@ func (e *upstreamError) Error() string {
 }
 
 // get performs cl with retries and returns the body of a 2xx answer. Admin
-// API attempts first wait for the pace (WithAdminRate). Every
+// API attempts of bulk work first wait for the pace (WithAdminRate). Every
 // failure is an *Error; a cancelled ctx, even during a wait, ends the call at
 // once with ErrUnavailable wrapping ctx.Err(), so errors.Is(err,
 // context.Canceled) holds.
@@ -410,7 +414,7 @@ func (c *Client) get(ctx context.Context, cl call) ([]byte, error) {
 // pace waits for an Admin API token on the client's clock, so tests with a
 // fake clock never sleep. A wait that ctx cannot afford gives the token back.
 func (c *Client) pace(ctx context.Context, cl call) error {
-	if cl.api != Admin || c.adminPace == nil {
+	if !cl.paced || c.adminPace == nil {
 		return nil
 	}
 	now := c.clock.Now()

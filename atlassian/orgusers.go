@@ -75,7 +75,7 @@ type searchBody struct {
 // requests. Each account is yielded once even if pages overlap. On failure
 // the sequence yields a zero OrgUser with the error, then ends.
 //
-// Requests are paced like every Admin API call (WithAdminRate) and 429s are
+// Requests are paced (WithAdminRate: unlike one-person lookups) and 429s are
 // waited out by the retry loop, so a scan of 50,000 users (500 requests)
 // takes about three minutes at the default pace.
 //
@@ -106,7 +106,7 @@ func (c *Client) OrgUsers(ctx context.Context, q UserQuery) iter.Seq2[OrgUser, e
 				yield(OrgUser{}, fmt.Errorf("atlassian: %s: encoding the request: %w", op, err))
 				return
 			}
-			cl := call{api: Admin, op: op, url: u, auth: c.adminAuth, method: http.MethodPost, body: body}
+			cl := call{api: Admin, op: op, url: u, auth: c.adminAuth, method: http.MethodPost, body: body, paced: true}
 			raw, err := c.get(ctx, cl)
 			if err != nil {
 				yield(OrgUser{}, err)
@@ -164,14 +164,14 @@ type wireOrgUsersPage struct {
 }
 
 type wireOrgUser struct {
-	AccountID        string               `json:"accountId"`
-	AccountType      string               `json:"accountType"`
-	Name             string               `json:"name"`
-	Email            string               `json:"email"`
-	AccountStatus    string               `json:"accountStatus"`
-	MembershipStatus string               `json:"membershipStatus"`
-	ClaimStatus      string               `json:"claimStatus"`
-	AddedToOrg       *string              `json:"addedToOrg"`
+	AccountID        string                `json:"accountId"`
+	AccountType      string                `json:"accountType"`
+	Name             string                `json:"name"`
+	Email            string                `json:"email"`
+	AccountStatus    string                `json:"accountStatus"`
+	MembershipStatus string                `json:"membershipStatus"`
+	ClaimStatus      string                `json:"claimStatus"`
+	AddedToOrg       *string               `json:"addedToOrg"`
 	ProductAccess    *[]wireV2ProductEntry `json:"productAccess"`
 }
 

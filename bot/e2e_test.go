@@ -56,6 +56,9 @@ type harnessOpts struct {
 	gate        bot.GateConfig
 	ttl         time.Duration
 	badAppToken bool
+	// reports, when set, builds the idle report runner from the bot's own
+	// Atlassian and Slack clients.
+	reports func(atl *atlassian.Client, api *slack.Client) bot.ReportRunner
 }
 
 func startBot(t *testing.T, o harnessOpts) *harness {
@@ -85,9 +88,13 @@ func startBot(t *testing.T, o harnessOpts) *harness {
 		ttl = time.Hour
 	}
 	lookups := bot.NewLookups(client, bot.LookupOptions{TTL: ttl})
+	var reports bot.ReportRunner
+	if o.reports != nil {
+		reports = o.reports(client, api)
+	}
 	svc := bot.NewService(bot.ServiceConfig{
 		Lookups: lookups, Users: bot.SlackUsers{API: api}, Gate: bot.NewGate(o.gate),
-		OrgID: org.ID, IdleDays: 90, Logger: log,
+		OrgID: org.ID, IdleDays: 90, Logger: log, Reports: reports,
 	})
 	b := bot.NewBot(sm, svc, bot.NewResponder(nil, h.slack.APIURL()), lookups, bot.BotConfig{ShutdownTimeout: 2 * time.Second}, log, nil)
 	ctx, cancel := context.WithCancel(context.Background())

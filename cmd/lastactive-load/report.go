@@ -38,8 +38,12 @@ func summary(ds []time.Duration) Latencies {
 
 // writeTable prints r for a person.
 func writeTable(w io.Writer, r Result) error {
-	fmt.Fprintf(w, "lastactive load: %d commands, concurrency %d, mix %s (%d people), upstream latency %v, page size %d, bot %s\n\n",
-		r.Sent, r.Concurrency, r.Mix, r.DistinctPeople, time.Duration(r.LatencyMS*float64(time.Millisecond)), r.PageSize, r.Mode)
+	pace := "Admin API paced at 3/s"
+	if !r.AdminPaced {
+		pace = "Admin API unpaced"
+	}
+	fmt.Fprintf(w, "lastactive load: %d commands, concurrency %d, mix %s (%d people), upstream latency %v, page size %d, bot %s, %s\n\n",
+		r.Sent, r.Concurrency, r.Mix, r.DistinctPeople, time.Duration(r.LatencyMS*float64(time.Millisecond)), r.PageSize, r.Mode, pace)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "latency (ms)\tn\tp50\tp99\tmax\t")
 	row := func(name string, l Latencies) {
@@ -59,6 +63,7 @@ func writeTable(w io.Writer, r Result) error {
 	}
 	yes := map[bool]string{true: "yes", false: "NO"}
 	fmt.Fprintln(w)
+	fmt.Fprintf(w, "bot-side ack         p99 <= %.3f ms (envelope off slack-go's channel to ack queued, from /metrics)\n", r.BotAckP99MS)
 	fmt.Fprintf(w, "uncached floor       %.0f ms median (1 Jira search + 1 call per Admin page); reply/floor median %.3f\n", r.FloorMS, r.FloorRatio)
 	fmt.Fprintf(w, "upstream calls       %d Jira + %d Admin = %.3f per command; one chain per person: %s (Admin expected %d)\n",
 		r.JiraCalls, r.AdminCalls, r.UpstreamPerCommand, yes[r.OneChainEach], r.ExpectedAdmin)

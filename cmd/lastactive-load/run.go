@@ -1,13 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,7 +33,11 @@ type Options struct {
 	PageSize    int           // products per Admin API page
 	Seed        int64         // the same seed asks about the same people
 	InProcess   bool          // run the bot in this process instead of the binary
-	Bin         string        // the lastactive binary; empty builds one
+	// Unpaced turns off the bot's Admin API pacing (3 calls a second, to
+	// stay under Atlassian's 200 a minute), so that what remains is the
+	// bot's own overhead. In-process only: the binary has no such knob.
+	Unpaced bool
+	Bin     string // the lastactive binary; empty builds one
 	// Timeout bounds the whole run; a command still unanswered then is lost.
 	Timeout time.Duration
 	// Stderr receives the bot's warnings; nil discards them.
@@ -64,6 +68,9 @@ func (o *Options) defaults() error {
 	if o.PageSize <= 0 {
 		o.PageSize = 2
 	}
+	if o.Unpaced && !o.InProcess {
+		return errors.New("unpaced needs in-process: the binary always paces Admin API calls")
+	}
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Minute
 	}
@@ -84,6 +91,7 @@ type Latencies struct {
 // Result is what one run measured.
 type Result struct {
 	Mode           string  `json:"mode"` // "subprocess" or "in-process"
+	AdminPaced     bool    `json:"admin_paced"`
 	Mix            string  `json:"mix"`
 	Concurrency    int     `json:"concurrency"`
 	LatencyMS      float64 `json:"upstream_latency_ms"`
@@ -93,13 +101,19 @@ type Result struct {
 	Sent     int `json:"commands_sent"`
 	Received int `json:"replies_received"`
 	Lost     int `json:"replies_lost"`
-	// Wrong counts replies that do not show the person asked about (an
-	// error reply, or someone else's answer).
+	// Wrong counts replies that do not show the answer about the person
+	// asked about: an error reply (such as "Atlassian is unavailable" when
+	// the Admin API pace cannot serve a lookup in time), or someone else's.
 	Wrong    int `json:"replies_wrong"`
 	LateAcks int `json:"acks_late"` // after Slack's 3 s
 
-	Ack   Latencies `json:"ack"`
-	Reply Latencies `json:"reply"`
+	Ack Latencies `json:"ack"`
+	// BotAckP99MS is the bot's own view (lastactive_ack_duration_seconds,
+	// from taking the envelope off slack-go's Events channel to queueing the
+	// ack), as the upper bound of its p99 bucket. The gap to Ack is slack-go,
+	// the socket, the fake and CPU contention.
+	BotAckP99MS float64   `json:"bot_ack_p99_bucket_ms"`
+	Reply       Latencies `json:"reply"`
 	// The replies split by when the command was sent: the first command
 	// about a person; later ones sent while that first answer was still
 	// being fetched; and those sent after it was answered, which the cache
@@ -120,10 +134,10 @@ type Result struct {
 	UpstreamPerCommand float64 `json:"upstream_calls_per_command"`
 	// OneChainEach holds when Jira was searched once per distinct person and
 	// the Admin API asked once per page of each: no lookup was repeated.
-	OneChainEach   bool `json:"one_chain_per_person"`
-	ExpectedAdmin  int  `json:"expected_admin_calls"`
-	CacheHits      int  `json:"cache_hits"`
-	CacheMisses    int  `json:"cache_misses"`
+	OneChainEach   bool    `json:"one_chain_per_person"`
+	ExpectedAdmin  int     `json:"expected_admin_calls"`
+	CacheHits      int     `json:"cache_hits"`
+	CacheMisses    int     `json:"cache_misses"`
 	CacheHitRatio  float64 `json:"cache_hit_ratio"`
 	PeakRSSMB      float64 `json:"bot_peak_rss_mb,omitempty"` // VmHWM; subprocess mode only
 	WallSeconds    float64 `json:"wall_seconds"`
@@ -162,7 +176,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	var b target
 	var err error
 	if o.InProcess {
-		b, err = startInProcess(ctx, sl, atl, o.Stderr)
+		b, err = startInProcess(ctx, sl, atl, o.Unpaced, o.Stderr)
 	} else {
 		b, err = startSubprocess(ctx, o.Bin, sl, atl, o.Stderr)
 	}
@@ -177,17 +191,19 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	wall := time.Since(start)
 
 	r := Result{
-		Mode: b.mode(), Mix: o.Mix, Concurrency: o.Concurrency,
+		Mode: b.mode(), AdminPaced: !o.Unpaced, Mix: o.Mix, Concurrency: o.Concurrency,
 		LatencyMS: ms(o.Latency), PageSize: o.PageSize, Sent: len(asks),
 		JiraCalls: atl.Count("jira", ""), AdminCalls: atl.Count("admin", ""),
 		WallSeconds: wall.Seconds(), CommandsPerSec: float64(len(asks)) / wall.Seconds(),
 	}
 	summarise(&r, samples, people, o)
-	if hit, miss, err := b.lookups(ctx); err == nil {
+	if mfs, err := b.metrics(ctx); err == nil {
+		hit, miss := lookupCounts(mfs)
 		r.CacheHits, r.CacheMisses = hit, miss
 		if hit+miss > 0 {
-			r.CacheHitRatio = float64(hit) / float64(hit+miss)
+			r.CacheHitRatio = round(float64(hit)/float64(hit+miss), 3)
 		}
+		r.BotAckP99MS = round(1000*histogramQuantile(mfs, "lastactive_ack_duration_seconds", 0.99), 3)
 	} else {
 		fmt.Fprintf(o.Stderr, "lastactive-load: reading the bot's metrics: %v\n", err)
 	}
@@ -246,6 +262,15 @@ func plan(o Options, n int) []int {
 // send runs the commands through the fake Slack, concurrency at a time, each
 // waiting for its ack and its reply.
 func send(ctx context.Context, sl *slacktest.Server, concurrency int, asks []int, people []person, samples []sample) {
+	t := &tracker{sl: sl, pending: map[string]*inflight{}}
+	wctx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		t.watch(wctx)
+	}()
+	defer func() { stopWatch(); <-watched }()
+
 	// Every requester stays within the bot's per-user burst (20 lookups),
 	// so the gate's rate limit does not turn lookups into refusals.
 	requesters := (len(asks) + 9) / 10
@@ -258,8 +283,8 @@ func send(ctx context.Context, sl *slacktest.Server, concurrency int, asks []int
 				if i >= len(asks) || ctx.Err() != nil {
 					return
 				}
-				samples[i] = one(ctx, sl, fmt.Sprintf("ULOAD%06d", i%requesters), people[asks[i]])
 				samples[i].person = asks[i]
+				t.one(ctx, fmt.Sprintf("ULOAD%06d", i%requesters), people[asks[i]], &samples[i])
 			}
 		})
 	}
@@ -271,29 +296,76 @@ func send(ctx context.Context, sl *slacktest.Server, concurrency int, asks []int
 // needs more than this under load has failed the test anyway.
 const commandTimeout = 30 * time.Second
 
-func one(ctx context.Context, sl *slacktest.Server, requester string, p person) sample {
+// tracker times the acks and replies of the commands in flight. One
+// goroutine watches the fake for all of them: with a WaitAck per command,
+// every change would wake every waiter, and that herd on the fake's lock,
+// not the bot, would set the latencies measured.
+type tracker struct {
+	sl      *slacktest.Server
+	mu      sync.Mutex
+	pending map[string]*inflight // by envelope ID
+}
+
+type inflight struct {
+	s     *sample
+	reply []byte // the reply's blocks
+	done  chan struct{}
+}
+
+// one sends a command and waits until it is answered or times out.
+func (t *tracker) one(ctx context.Context, requester string, p person, s *sample) {
 	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
 	defer cancel()
-	var s sample
 	s.sent = time.Now()
-	env, err := sl.SlashCommand(ctx, slacktest.Command{UserID: requester, ChannelID: "C0LOAD", Text: p.email})
+	env, err := t.sl.SlashCommand(ctx, slacktest.Command{UserID: requester, ChannelID: "C0LOAD", Text: p.email})
 	if err != nil {
-		return s
+		return
 	}
-	// The fake records acks and replies without a time, so they are timed
-	// when the wait returns: an upper bound, never an underestimate.
-	ack, err := sl.WaitAck(ctx, env.ID)
-	if err != nil {
-		return s
+	f := &inflight{s: s, done: make(chan struct{})}
+	t.mu.Lock()
+	t.pending[env.ID] = f
+	// The ack, even the reply, may have come before the command was
+	// registered, when the watcher could not know it: look once now. Any
+	// change after this look wakes the watcher.
+	t.checkLocked(env.ID, f, time.Now())
+	t.mu.Unlock()
+	select {
+	case <-f.done:
+		// A failed lookup still names the person, next to a warning.
+		s.right = bytes.Contains(f.reply, []byte("*"+p.name+"*")) && !bytes.Contains(f.reply, []byte(":warning:"))
+	case <-ctx.Done():
+		t.mu.Lock()
+		delete(t.pending, env.ID)
+		t.mu.Unlock()
 	}
-	s.acked, s.lateAck = time.Now(), ack.Late
-	replies, err := sl.WaitReplies(ctx, env.ID, 1)
-	if err != nil {
-		return s
+}
+
+// watch stamps acks and replies as the fake records them, until ctx ends.
+func (t *tracker) watch(ctx context.Context) {
+	_ = t.sl.Wait(ctx, func() bool {
+		now := time.Now()
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		for id, f := range t.pending {
+			t.checkLocked(id, f, now)
+		}
+		return false
+	})
+}
+
+// checkLocked stamps what happened to one command; t.mu must be held.
+func (t *tracker) checkLocked(id string, f *inflight, now time.Time) {
+	if f.s.acked.IsZero() {
+		if t.sl.Acks(id) == 0 {
+			return
+		}
+		f.s.acked, f.s.lateAck = now, t.sl.TimedOut(id)
 	}
-	s.replied = time.Now()
-	s.right = strings.Contains(string(replies[0].Blocks), "*"+p.name+"*")
-	return s
+	if r := t.sl.Replies(id); len(r) > 0 {
+		f.s.replied, f.reply = now, r[0].Blocks
+		delete(t.pending, id)
+		close(f.done)
+	}
 }
 
 func summarise(r *Result, samples []sample, people []person, o Options) {

@@ -246,7 +246,8 @@ func parsePrices(raw string) (map[string]float64, error) {
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 		k = strings.TrimSpace(k)
 		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if !ok || !productKey.MatchString(k) || err != nil || f < 0 || f > 100000 {
+		// Written as !(in range) so that NaN, which fails every comparison, is refused.
+		if !ok || !productKey.MatchString(k) || err != nil || !(f >= 0 && f <= 100000) {
 			return nil, errors.New("must look like jira-software=8.60,confluence=6.05")
 		}
 		out[k] = f

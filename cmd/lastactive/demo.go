@@ -46,8 +46,13 @@ func (a *app) demo(ctx context.Context, args []string) int {
 		return exitFailed
 	}
 	users := demoUsers(org)
-	c := Config{CacheTTL: time.Hour, IdleDays: 90, OrgID: org.ID}
-	svc, _ := newService(c, dir, users, log, nil)
+	// The demo asker may run reports too, with sample prices, so that
+	// `demo idle` shows the report (its CSV has no DM to go to here).
+	c := Config{CacheTTL: time.Hour, IdleDays: 90, OrgID: org.ID, ReportUsers: []string{demoUser},
+		SeatPrices: map[string]float64{"jira-software": 8.60, "confluence": 6.05}}
+	reports := newReports(c, dir, nil, log, nil)
+	defer reports.Close()
+	svc, _ := newService(c, dir, users, log, nil, reports)
 
 	answer := func(text string) {
 		r := svc.Answer(ctx, bot.Request{UserID: demoUser, ChannelID: demoChannel, Text: text}, func(m bot.Message) {

@@ -393,7 +393,12 @@ func TestServeProcess(t *testing.T) {
 	if _, err := f.slack.WaitReplies(ctx, env.ID, 1); err != nil {
 		t.Fatalf("no reply: %v\n%s", err, logs.String())
 	}
-	_, after := get(base + "/metrics")
+	// The reply metric is recorded once the post returns: wait for it.
+	var after string
+	eventually(t, "reply metrics", func() bool {
+		_, after = get(base + "/metrics")
+		return strings.Contains(after, "lastactive_reply_duration_seconds_count 1") && strings.Contains(after, "lastactive_lookups_in_flight 0")
+	})
 	for _, series := range []string{
 		`lastactive_commands_total{kind="lookup",outcome="ok"} 1`,
 		`lastactive_lookups_total{cache="miss",outcome="ok"} 1`,

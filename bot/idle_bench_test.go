@@ -1,0 +1,47 @@
+package bot
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"lastactive/atlassian/atlassiantest"
+)
+
+// BenchmarkIdleReport50kLatency50ms measures a whole report over 50,000
+// accounts when every Admin API answer takes 50 ms, pacing off: cursor
+// paging is sequential, so the floor is calls × latency. Run it with
+//
+//	go test ./bot -run '^$' -bench IdleReport50k -benchtime 1x
+//
+// At the default pace (3 requests a second after a burst of 10) the same
+// scan takes about (calls − 10) / 3 seconds instead: pacing, not latency,
+// is what a real organisation waits for.
+func BenchmarkIdleReport50kLatency50ms(b *testing.B) {
+	const latency = 50 * time.Millisecond
+	org := atlassiantest.GenerateOrg(50_000, 7, idleNow)
+	srv := atlassiantest.NewServer(org, atlassiantest.WithLatency(latency))
+	b.Cleanup(srv.Close)
+	client := adminClient(b, srv)
+	var calls int
+	var wall time.Duration
+	for b.Loop() {
+		reports := NewReports(ReportsConfig{Dir: client, Now: func() time.Time { return idleNow }})
+		before := srv.Count("admin", "/admin/v2/")
+		start := time.Now()
+		rep, err := reports.Report(context.Background(), IdleOptions{Days: 90}, false, nil)
+		wall += time.Since(start)
+		reports.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		calls += srv.Count("admin", "/admin/v2/") - before
+		if rep.Accounts == 0 {
+			b.Fatal("empty report")
+		}
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(calls)/n, "calls/op")
+	b.ReportMetric(wall.Seconds()/n, "wall-s/op")
+	b.ReportMetric((time.Duration(calls)*latency).Seconds()/n, "floor-s/op")
+}

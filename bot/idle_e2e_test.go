@@ -1,0 +1,161 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"lastactive/atlassian"
+	"lastactive/bot"
+)
+
+// TestIdleEndToEnd drives "/lastactive idle 90 confluence" through the real
+// bot between the fake Slack and the fake Atlassian.
+func TestIdleEndToEnd(t *testing.T) {
+	var reports *bot.Reports
+	h := startBot(t, harnessOpts{
+		gate: bot.GateConfig{ReportUsers: []string{"UBOSS"}},
+		reports: func(atl *atlassian.Client, api *slack.Client) bot.ReportRunner {
+			reports = bot.NewReports(bot.ReportsConfig{Dir: atl, Files: bot.SlackFiles{API: api},
+				Prices: map[string]float64{"confluence": 6.05}, TTL: time.Hour})
+			return reports
+		},
+	})
+	t.Cleanup(reports.Close)
+
+	// Independent expectations from the sample organisation.
+	confluenceRows, members := 0, 0
+	for _, u := range h.org.Users {
+		if u.NotMember {
+			continue
+		}
+		members++
+		for _, p := range u.Products {
+			if p.Key == "confluence" {
+				confluenceRows++
+			}
+		}
+	}
+
+	t.Run("someone else is refused, at no cost", func(t *testing.T) {
+		before := h.adminCalls() + h.jiraCalls()
+		r := h.ask("UNOBODY", "C1", "idle 90 confluence")
+		if got := text(r); !strings.Contains(got, "LASTACTIVE_REPORT_USERS") {
+			t.Errorf("reply is not a refusal:\n%s", got)
+		}
+		if calls := h.adminCalls() + h.jiraCalls() - before; calls != 0 {
+			t.Errorf("%d Atlassian calls for a refused report", calls)
+		}
+		if n := len(h.slack.Uploads()); n != 0 {
+			t.Errorf("%d files uploaded for a refused report", n)
+		}
+	})
+
+	t.Run("a report user gets the summary and the CSV in their DMs", func(t *testing.T) {
+		before := h.adminCalls()
+		env := h.send("UBOSS", "C1", "idle 90 confluence")
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		replies, err := h.slack.WaitReplies(ctx, env.ID, 2)
+		if err != nil {
+			t.Fatalf("want a progress reply and the result: %v", err)
+		}
+		progress, result := replies[0], replies[1]
+		if !strings.Contains(text(progress), "Report running") || progress.ReplaceOriginal {
+			t.Errorf("first reply is not a progress message:\n%s", text(progress))
+		}
+		if !result.ReplaceOriginal || result.ResponseType != "ephemeral" {
+			t.Errorf("result: replace_original=%v response_type=%q; want it to replace the progress, privately",
+				result.ReplaceOriginal, result.ResponseType)
+		}
+		got := text(result)
+		for _, want := range []string{"Idle seats: not used for 90 days", "Confluence", "in your direct messages", "24 hours",
+			"peak seat count", "a month"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("summary lacks %q:\n%s", want, got)
+			}
+		}
+		if strings.Contains(got, "Jira Software") {
+			t.Errorf("summary of a Confluence report mentions Jira Software:\n%s", got)
+		}
+		checkBlockLimits(t, result.Blocks)
+
+		if calls := h.adminCalls() - before; calls != (members+99)/100 {
+			t.Errorf("%d Admin API calls, want ceil(%d/100)", calls, members)
+		}
+		ups := h.slack.Uploads()
+		if len(ups) != 1 {
+			t.Fatalf("%d uploads, want exactly 1", len(ups))
+		}
+		up := ups[0]
+		if !up.Completed || up.ChannelID != "DBOSS" || len(up.Channels) != 0 {
+			t.Errorf("upload completed=%v channel=%q channels=%v; want it completed in the requester's DM DBOSS only",
+				up.Completed, up.ChannelID, up.Channels)
+		}
+		opens := h.slack.Calls("conversations.open")
+		if len(opens) != 1 || opens[0].Params.Get("users") != "UBOSS" {
+			t.Errorf("conversations.open calls: %+v; want one for UBOSS", opens)
+		}
+		if n := len(h.slack.Calls("chat.postMessage")); n != 0 {
+			t.Errorf("%d messages posted to channels; the report is private", n)
+		}
+		recs, err := csv.NewReader(bytes.NewReader(up.Content)).ReadAll()
+		if err != nil {
+			t.Fatalf("the uploaded CSV does not parse: %v", err)
+		}
+		if len(recs) != confluenceRows+1 {
+			t.Errorf("%d CSV records, want a header and %d Confluence rows", len(recs), confluenceRows)
+		}
+		for _, r := range recs[1:] {
+			if r[3] != "confluence" {
+				t.Errorf("row for product %q in a Confluence report", r[3])
+			}
+		}
+	})
+}
+
+// checkBlockLimits checks what Slack checks on a message's blocks: at most
+// 50, every text at most 3,000 characters, headers at most 150.
+func checkBlockLimits(t *testing.T, raw json.RawMessage) {
+	t.Helper()
+	var blocks []map[string]any
+	if err := json.Unmarshal(raw, &blocks); err != nil {
+		t.Fatalf("blocks: %v", err)
+	}
+	if len(blocks) == 0 || len(blocks) > 50 {
+		t.Errorf("%d blocks, want 1..50", len(blocks))
+	}
+	var walk func(kind string, v any)
+	walk = func(kind string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if s, ok := x["text"].(string); ok {
+				limit := 3000
+				if kind == "header" {
+					limit = 150
+				}
+				if n := utf8.RuneCountInString(s); n > limit {
+					t.Errorf("a %s text of %d characters, limit %d", kind, n, limit)
+				}
+			}
+			for _, vv := range x {
+				walk(kind, vv)
+			}
+		case []any:
+			for _, vv := range x {
+				walk(kind, vv)
+			}
+		}
+	}
+	for _, b := range blocks {
+		kind, _ := b["type"].(string)
+		walk(kind, b)
+	}
+}

@@ -1,0 +1,107 @@
+// Command lastactive-load measures the bot under load, on loopback only.
+//
+// It starts a fake Slack and a fake Atlassian (with a fixed latency on every
+// answer), runs the real bot against them (the built binary by default, so
+// that its memory is measured on its own), sends N slash commands at
+// concurrency C and reports ack and reply latencies, the floor an uncached
+// reply cannot beat, upstream calls per command, the cache hit ratio, lost
+// replies and the bot's peak RSS:
+//
+//	go run ./cmd/lastactive-load -n 1000 -c 50 -mix distinct -latency 50ms
+//	go run ./cmd/lastactive-load -mix zipf -json
+//
+// It exits 1 when any reply was lost or wrong, 2 on bad flags.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"syscall"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	var o Options
+	var asJSON, quiet bool
+	var cpuProfile string
+	fs := flag.NewFlagSet("lastactive-load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&o.N, "n", 1000, "commands to send")
+	fs.IntVar(&o.Concurrency, "c", 50, "commands in flight at once")
+	fs.StringVar(&o.Mix, "mix", MixDistinct, "whom the commands ask about: distinct, zipf or same")
+	fs.DurationVar(&o.Latency, "latency", 50e6, "latency of every fake Atlassian answer")
+	fs.IntVar(&o.Users, "users", 20000, "size of the generated organisation")
+	fs.IntVar(&o.PageSize, "page-size", 2, "products per Admin API page")
+	fs.Int64Var(&o.Seed, "seed", 1, "seed for the organisation and the mix")
+	fs.BoolVar(&o.InProcess, "inprocess", false, "run the bot in this process instead of as a subprocess")
+	fs.BoolVar(&o.Unpaced, "unpaced", false, "with -inprocess: turn off the bot's Admin API pacing (3 calls/s) to measure its own overhead")
+	fs.StringVar(&o.Bin, "bin", "", "the lastactive binary (default: go build one)")
+	fs.DurationVar(&o.Timeout, "timeout", 10*60e9, "bound on the whole run")
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process to `file` (with -inprocess it includes the bot)")
+	fs.BoolVar(&asJSON, "json", false, "print the result as JSON")
+	fs.BoolVar(&quiet, "quiet", false, "hide the bot's warnings")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "lastactive-load: unexpected arguments %q\n", fs.Args())
+		return 2
+	}
+	if o.Mix != MixDistinct && o.Mix != MixZipf && o.Mix != MixSame {
+		fmt.Fprintf(stderr, "lastactive-load: -mix must be distinct, zipf or same\n")
+		return 2
+	}
+	if o.Unpaced && !o.InProcess {
+		fmt.Fprintf(stderr, "lastactive-load: -unpaced needs -inprocess: the binary always paces Admin API calls\n")
+		return 2
+	}
+	if !quiet {
+		o.Stderr = stderr
+	}
+
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "lastactive-load: %v\n", err)
+			return 2
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "lastactive-load: %v\n", err)
+			return 2
+		}
+		defer pprof.StopCPUProfile()
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	r, err := Run(ctx, o)
+	if err != nil && r.Sent == 0 {
+		fmt.Fprintf(stderr, "lastactive-load: %v\n", err)
+		return 1
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(r); err != nil {
+			return 1
+		}
+	} else if err := writeTable(stdout, r); err != nil {
+		return 1
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "lastactive-load: %v\n", err)
+		return 1
+	}
+	if r.Lost > 0 || r.Wrong > 0 {
+		fmt.Fprintf(stderr, "lastactive-load: %d replies lost, %d wrong\n", r.Lost, r.Wrong)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestRunInProcess(t *testing.T) {
+	for _, mix := range []string{MixDistinct, MixZipf, MixSame} {
+		t.Run(mix, func(t *testing.T) {
+			r, err := Run(context.Background(), Options{
+				N: 30, Concurrency: 5, Mix: mix, Latency: time.Millisecond, Users: 300,
+				InProcess: true, Unpaced: true, Timeout: time.Minute,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Sent != 30 || r.Received != r.Sent || r.Lost != 0 {
+				t.Errorf("sent %d, received %d, lost %d: want 30 received and none lost", r.Sent, r.Received, r.Lost)
+			}
+			if r.Wrong != 0 {
+				t.Errorf("%d replies do not show the person asked about", r.Wrong)
+			}
+			if !r.OneChainEach {
+				t.Errorf("%d Jira searches and %d Admin calls for %d people (want %d Admin): a lookup was repeated",
+					r.JiraCalls, r.AdminCalls, r.DistinctPeople, r.ExpectedAdmin)
+			}
+			if got := r.CacheHits + r.CacheMisses; got != r.Sent {
+				t.Errorf("the bot counted %d lookups, want %d", got, r.Sent)
+			}
+			if r.Ack.N != r.Sent || r.Reply.N != r.Sent {
+				t.Errorf("timed %d acks and %d replies of %d", r.Ack.N, r.Reply.N, r.Sent)
+			}
+		})
+	}
+}
+
+func TestRunSameAsksOnce(t *testing.T) {
+	r, err := Run(context.Background(), Options{
+		N: 40, Concurrency: 10, Mix: MixSame, Latency: 5 * time.Millisecond, Users: 50,
+		InProcess: true, Timeout: time.Minute,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.DistinctPeople != 1 || r.JiraCalls != 1 || r.AdminCalls != r.ExpectedAdmin {
+		t.Errorf("%d people cost %d Jira searches and %d Admin calls, want 1 person, 1 search, %d Admin calls",
+			r.DistinctPeople, r.JiraCalls, r.AdminCalls, r.ExpectedAdmin)
+	}
+	if r.Received != r.Sent {
+		t.Errorf("received %d of %d replies", r.Received, r.Sent)
+	}
+	if r.ReplyFirst.N != 1 || r.ReplyFirst.N+r.ReplyWaiting.N+r.ReplyCached.N != r.Sent {
+		t.Errorf("replies split %d/%d/%d, want 1 first ask and %d in all",
+			r.ReplyFirst.N, r.ReplyWaiting.N, r.ReplyCached.N, r.Sent)
+	}
+}
+
+// TestSubprocess drives the built binary, as the measurements do.
+func TestSubprocess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	var out, errs bytes.Buffer
+	code := run([]string{"-n", "20", "-c", "4", "-mix", "zipf", "-latency", "1ms", "-users", "200", "-json", "-timeout", "2m"}, &out, &errs)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs.String())
+	}
+	var r Result
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out.String())
+	}
+	if r.Mode != "subprocess" || r.Received != 20 || r.PeakRSSMB <= 0 || !r.OneChainEach {
+		t.Errorf("mode %q, %d replies, peak RSS %v MB, one chain each %v: want subprocess, 20, > 0, true",
+			r.Mode, r.Received, r.PeakRSSMB, r.OneChainEach)
+	}
+	for _, secret := range []string{"xoxb-", "xapp-", "jira-token", "admin-api-key"} {
+		if strings.Contains(out.String()+errs.String(), secret) {
+			t.Errorf("output holds a secret (%s…)", secret)
+		}
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	for _, args := range [][]string{{"-mix", "random"}, {"extra"}, {"-unpaced"}} {
+		var out, errs bytes.Buffer
+		if code := run(args, &out, &errs); code == 0 {
+			t.Errorf("%q: exit 0, want non-zero", args)
+		}
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	var ds []time.Duration
+	for i := 1; i <= 100; i++ {
+		ds = append(ds, time.Duration(i)*time.Millisecond)
+	}
+	if got := percentile(ds, 50); got != 50*time.Millisecond {
+		t.Errorf("p50 = %v, want 50ms", got)
+	}
+	if got := percentile(ds, 99); got != 99*time.Millisecond {
+		t.Errorf("p99 = %v, want 99ms", got)
+	}
+	if got := percentile(nil, 99); got != 0 {
+		t.Errorf("p99 of nothing = %v, want 0", got)
+	}
+}

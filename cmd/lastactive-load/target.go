@@ -1,0 +1,355 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+	"golang.org/x/time/rate"
+
+	"lastactive/atlassian"
+	"lastactive/atlassian/atlassiantest"
+	"lastactive/bot"
+	"lastactive/bot/slacktest"
+)
+
+// target is the bot under load.
+type target interface {
+	mode() string
+	// metrics gathers the bot's Prometheus metrics.
+	metrics(ctx context.Context) ([]*dto.MetricFamily, error)
+	// peakRSSMB is the bot's peak resident memory, 0 when unknown.
+	peakRSSMB() float64
+	// stop stops the bot and waits for it; safe to call more than once.
+	stop() error
+}
+
+// subprocess is the built binary, run as an operator would run it, so that
+// its memory is its own.
+type subprocess struct {
+	cmd      *exec.Cmd
+	addr     string
+	tmp      string // holds a binary built for this run; "" when given one
+	exited   chan struct{}
+	exitErr  error
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// startSubprocess runs `bin serve` against the fakes and waits until it is
+// connected to the fake Slack (/readyz). With bin empty it builds the binary
+// first.
+func startSubprocess(ctx context.Context, bin string, sl *slacktest.Server, atl *atlassiantest.Server, stderr io.Writer) (*subprocess, error) {
+	p := &subprocess{exited: make(chan struct{})}
+	if bin == "" {
+		dir, err := os.MkdirTemp("", "lastactive-load-")
+		if err != nil {
+			return nil, err
+		}
+		p.tmp = dir
+		bin = filepath.Join(dir, "lastactive")
+		var out bytes.Buffer
+		build := exec.CommandContext(ctx, "go", "build", "-o", bin, "lastactive/cmd/lastactive")
+		build.Stdout, build.Stderr = &out, &out
+		if err := build.Run(); err != nil {
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("go build lastactive (run from inside the module, or pass -bin): %v\n%s", err, out.Bytes())
+		}
+	}
+	addr, err := freeLoopbackAddr()
+	if err != nil {
+		p.cleanup()
+		return nil, err
+	}
+	p.addr = addr
+
+	p.cmd = exec.Command(bin, "serve")
+	// A clean environment: only fake credentials and loopback URLs, so that
+	// nothing real from the caller's shell can reach the bot.
+	p.cmd.Env = []string{
+		"SLACK_APP_TOKEN=" + slacktest.AppToken,
+		"SLACK_BOT_TOKEN=" + slacktest.BotToken,
+		"SLACK_API_URL=" + sl.APIURL(),
+		"JIRA_BASE_URL=" + atl.URL(),
+		"JIRA_EMAIL=" + atlassiantest.JiraEmail,
+		"JIRA_API_TOKEN=" + atlassiantest.JiraAPIToken,
+		"ATLASSIAN_ORG_ID=" + atl.OrgID(),
+		"ATLASSIAN_API_KEY=" + atlassiantest.APIKey,
+		"ATLASSIAN_API_URL=" + atl.URL(),
+		"LASTACTIVE_HTTP_ADDR=" + addr,
+		"LASTACTIVE_LOG_LEVEL=warn",
+	}
+	// Runtime knobs pass through, so their effect on memory can be measured.
+	for _, k := range []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS", "GODEBUG"} {
+		if v, ok := os.LookupEnv(k); ok {
+			p.cmd.Env = append(p.cmd.Env, k+"="+v)
+		}
+	}
+	p.cmd.Stdout, p.cmd.Stderr = stderr, stderr
+	if err := p.cmd.Start(); err != nil {
+		p.cleanup()
+		return nil, fmt.Errorf("start %s: %w", bin, err)
+	}
+	go func() {
+		p.exitErr = p.cmd.Wait()
+		close(p.exited)
+	}()
+	if err := p.waitReady(ctx); err != nil {
+		p.stop()
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *subprocess) waitReady(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if code, err := get(ctx, "http://"+p.addr+"/readyz", io.Discard); err == nil && code == http.StatusOK {
+			return nil
+		}
+		select {
+		case <-p.exited:
+			return fmt.Errorf("the bot exited before it was ready: %v", p.exitErr)
+		case <-ctx.Done():
+			return fmt.Errorf("the bot did not become ready: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+func (p *subprocess) mode() string { return "subprocess" }
+
+func (p *subprocess) metrics(ctx context.Context) ([]*dto.MetricFamily, error) {
+	var body bytes.Buffer
+	code, err := get(ctx, "http://"+p.addr+"/metrics", &body)
+	if err != nil {
+		return nil, err
+	}
+	if code != http.StatusOK {
+		return nil, fmt.Errorf("/metrics answered %d", code)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	mfs, err := parser.TextToMetricFamilies(&body)
+	if err != nil {
+		return nil, err
+	}
+	var list []*dto.MetricFamily
+	for _, mf := range mfs {
+		list = append(list, mf)
+	}
+	return list, nil
+}
+
+func (p *subprocess) peakRSSMB() float64 {
+	kb, err := vmHWM(p.cmd.Process.Pid)
+	if err != nil {
+		return 0
+	}
+	return round(float64(kb)/1024, 1)
+}
+
+// stop asks the bot to stop as Kubernetes would (SIGTERM) and kills it if
+// it overruns the contract's 10 s.
+func (p *subprocess) stop() error {
+	p.stopOnce.Do(func() {
+		defer p.cleanup()
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		t := time.NewTimer(12 * time.Second)
+		defer t.Stop()
+		select {
+		case <-p.exited:
+			if p.exitErr != nil {
+				p.stopErr = fmt.Errorf("the bot did not exit cleanly on SIGTERM: %v", p.exitErr)
+			}
+		case <-t.C:
+			_ = p.cmd.Process.Kill()
+			<-p.exited
+			p.stopErr = errors.New("the bot did not stop within 12 s of SIGTERM and was killed")
+		}
+	})
+	return p.stopErr
+}
+
+func (p *subprocess) cleanup() {
+	if p.tmp != "" {
+		os.RemoveAll(p.tmp)
+	}
+}
+
+// vmHWM reads a process's peak resident set size, in kB.
+func vmHWM(pid int) (int, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			return strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+		}
+	}
+	return 0, errors.New("no VmHWM in /proc status")
+}
+
+func freeLoopbackAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+func get(ctx context.Context, url string, w io.Writer) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(w, resp.Body)
+	return resp.StatusCode, err
+}
+
+// lookupCounts reads lastactive_lookups_total: cache hits and misses.
+func lookupCounts(mfs []*dto.MetricFamily) (hit, miss int) {
+	for _, mf := range mfs {
+		if mf.GetName() != "lastactive_lookups_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			n := int(m.GetCounter().GetValue())
+			for _, l := range m.GetLabel() {
+				if l.GetName() != "cache" {
+					continue
+				}
+				if l.GetValue() == "hit" {
+					hit += n
+				} else {
+					miss += n
+				}
+			}
+		}
+	}
+	return hit, miss
+}
+
+// inProcess is the bot wired as cmd/lastactive wires it, in this process:
+// handy under a profiler, but its memory cannot be told from the fakes'.
+type inProcess struct {
+	reg      *prometheus.Registry
+	cancel   context.CancelFunc
+	done     chan struct{}
+	hc       *http.Client
+	stopOnce sync.Once
+}
+
+func startInProcess(ctx context.Context, sl *slacktest.Server, atl *atlassiantest.Server, unpaced bool, stderr io.Writer) (*inProcess, error) {
+	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	reg := prometheus.NewRegistry()
+	m := bot.NewMetrics(reg)
+	// The same transport settings as the binary's upstreamHTTP.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 32
+	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	opts := []atlassian.Option{atlassian.WithHTTPClient(hc), atlassian.WithLogger(logger), atlassian.WithObserver(func(ri atlassian.RequestInfo) {
+		m.Upstream(string(ri.API), ri.Status, ri.Duration)
+	})}
+	if unpaced {
+		opts = append(opts, atlassian.WithAdminRate(rate.Inf, 1))
+	}
+	dir, err := atlassian.New(atlassian.Config{
+		JiraBaseURL: atl.URL(), JiraEmail: atlassiantest.JiraEmail, JiraAPIToken: atlassiantest.JiraAPIToken,
+		AdminBaseURL: atl.URL(), OrgID: atl.OrgID(), APIKey: atlassiantest.APIKey,
+	}, opts...)
+	if err != nil {
+		return nil, err
+	}
+	slackLog := log.New(stderr, "slack-go: ", 0)
+	api := slack.New(slacktest.BotToken, slack.OptionAppLevelToken(slacktest.AppToken),
+		slack.OptionAPIURL(sl.APIURL()), slack.OptionHTTPClient(hc), slack.OptionLog(slackLog))
+	sm := socketmode.New(api, socketmode.OptionLog(slackLog))
+	lookups := bot.NewLookups(dir, bot.LookupOptions{TTL: time.Hour, Observe: m.Lookup})
+	svc := bot.NewService(bot.ServiceConfig{
+		Lookups: lookups, Users: bot.SlackUsers{API: api}, Gate: bot.NewGate(bot.GateConfig{}),
+		OrgID: atl.OrgID(), IdleDays: 90, Logger: logger, Metrics: m,
+	})
+	b := bot.NewBot(sm, svc, bot.NewResponder(hc, sl.APIURL()), lookups, bot.BotConfig{}, logger, m)
+
+	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	p := &inProcess{reg: reg, cancel: cancel, done: make(chan struct{}), hc: hc}
+	go func() {
+		defer close(p.done)
+		_ = b.Run(bctx)
+	}()
+	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
+	defer wcancel()
+	if err := sl.WaitConnected(wctx); err != nil {
+		p.stop()
+		return nil, fmt.Errorf("the bot did not connect to the fake Slack: %w", err)
+	}
+	return p, nil
+}
+
+func (p *inProcess) mode() string { return "in-process" }
+
+func (p *inProcess) metrics(context.Context) ([]*dto.MetricFamily, error) { return p.reg.Gather() }
+
+func (p *inProcess) peakRSSMB() float64 { return 0 }
+
+func (p *inProcess) stop() error {
+	p.stopOnce.Do(func() {
+		p.cancel()
+		<-p.done
+		p.hc.CloseIdleConnections()
+	})
+	return nil
+}
+
+// histogramQuantile is the upper bound of the bucket that holds quantile q
+// of the named histogram: an upper bound of the true value. 0 when empty.
+func histogramQuantile(mfs []*dto.MetricFamily, name string, q float64) float64 {
+	for _, mf := range mfs {
+		if mf.GetName() != name || len(mf.GetMetric()) == 0 {
+			continue
+		}
+		h := mf.GetMetric()[0].GetHistogram()
+		want := q * float64(h.GetSampleCount())
+		for _, b := range h.GetBucket() {
+			if float64(b.GetCumulativeCount()) >= want {
+				return b.GetUpperBound()
+			}
+		}
+	}
+	return 0
+}
