@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -26,6 +28,13 @@ func (a *app) serve(ctx context.Context, args []string) int {
 	c, ok := a.config(needSlack | needJira | needAdmin)
 	if !ok {
 		return exitConfig
+	}
+	if _, set := os.LookupEnv("GOGC"); !set {
+		// The live heap is mostly the answer cache. Collecting at +50%
+		// instead of +100% keeps 10,000 cached people under 40 MB of RSS
+		// (43 MB at the default, measured with cmd/lastactive-load) for a
+		// little CPU the idle-most-of-the-time bot can spare.
+		debug.SetGCPercent(50)
 	}
 	ln, err := net.Listen("tcp", c.HTTPAddr)
 	if err != nil {
