@@ -99,8 +99,11 @@ const (
 )
 
 var (
-	slackUserID    = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
-	slackChannelID = regexp.MustCompile(`^[CGD][A-Z0-9]{2,20}$`)
+	// Slack IDs look like U012ABCDEF and C012ABCDEF; the check only refuses
+	// what cannot be an ID (spaces, names with @ or #), so that a list
+	// pasted with a typo fails loudly instead of silently allowing nobody.
+	slackUserID    = regexp.MustCompile(`^[A-Za-z0-9]{1,40}$`)
+	slackChannelID = regexp.MustCompile(`^[A-Za-z0-9]{1,40}$`)
 	productKey     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 )
 
