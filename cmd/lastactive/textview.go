@@ -74,6 +74,11 @@ var (
 	linkRe    = regexp.MustCompile(`<([^<>|]+)\|([^<>]*)>`)
 	bareRe    = regexp.MustCompile(`<([^<>|]+)>`)
 	entityRep = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+	// The bot's own formatting: bold markers and the few emoji it uses.
+	// User text never carries a raw * (escaping turns it into a look-alike).
+	boldRe   = regexp.MustCompile(`\*([^*\n]+)\*`)
+	emojiRep = strings.NewReplacer(":large_green_circle:", "●", ":large_orange_circle:", "◐", ":white_circle:", "○",
+		":warning:", "!", ":hourglass_flowing_sand:", "…")
 )
 
 // plainText turns mrkdwn into what a reader sees: links show their label,
@@ -93,6 +98,8 @@ func plainText(s string) string {
 		}
 		return strings.TrimPrefix(inner, "mailto:")
 	})
+	s = boldRe.ReplaceAllString(s, "$1")
+	s = emojiRep.Replace(s)
 	s = entityRep.Replace(s)
 	return strings.Map(func(r rune) rune {
 		if r == '\n' {
