@@ -28,6 +28,7 @@ type Server struct {
 	mu       sync.Mutex // guards everything below
 	requests []Request
 	failures []*failure
+	chaos    ChaosFunc // see SetChaos
 	window   time.Time // start of the current rate-limit minute
 	inWindow int       // Admin requests seen in that minute
 }
@@ -288,6 +289,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	f, failed := s.takeFailure(rec.API, r, rec.Path)
+	if !failed {
+		f, failed = s.chaosFor(r)
+	}
 	var rep reply
 	if failed && (f.Status != 0 || f.Body != "" || f.Malformed) {
 		rep = failureReply(rec.API, f)

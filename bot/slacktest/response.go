@@ -70,7 +70,11 @@ func (s *Server) handleResponse(w http.ResponseWriter, r *http.Request) {
 	if failing {
 		s.failResp.n--
 	}
+	chaos, attempt := s.respChaos, len(s.attempts[id])+1
 	s.mu.Unlock()
+	if !failing && chaos != nil {
+		status, failing = chaos(id, attempt)
+	}
 
 	switch {
 	case failing:

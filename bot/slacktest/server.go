@@ -105,6 +105,7 @@ type Server struct {
 	attempts   map[string][]Reply // every post, by envelope ID
 	allReplies []Reply
 	failResp   struct{ n, status int }
+	respChaos  ResponseURLChaos // see SetResponseURLChaos
 
 	users    map[string]User
 	calls    []Call

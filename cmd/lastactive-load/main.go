@@ -10,7 +10,15 @@
 //	go run ./cmd/lastactive-load -n 1000 -c 50 -mix distinct -latency 50ms
 //	go run ./cmd/lastactive-load -mix zipf -json
 //
-// It exits 1 when any reply was lost or wrong, 2 on bad flags.
+// With -soak it checks reliability instead of speed: the fakes fail at
+// random (seeded) as issue 9 describes, the sockets are disconnected or
+// dropped every -k commands, and the bot is restarted gracefully -restarts
+// times; every acked command must get exactly one clear reply:
+//
+//	go run ./cmd/lastactive-load -soak -n 2000 -c 20 -k 100 -restarts 3 -latency 50ms
+//
+// It exits 1 when any reply was lost or wrong (with -soak: lost, doubled,
+// unclear, a bot crashed or did not settle), 2 on bad flags.
 package main
 
 import (
@@ -29,7 +37,8 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
 	var o Options
-	var asJSON, quiet bool
+	var asJSON, quiet, soak, noFaults bool
+	var k, restarts int
 	var cpuProfile string
 	fs := flag.NewFlagSet("lastactive-load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -45,6 +54,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.Bin, "bin", "", "the lastactive binary (default: go build one)")
 	fs.DurationVar(&o.Timeout, "timeout", 10*60e9, "bound on the whole run")
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process to `file` (with -inprocess it includes the bot)")
+	fs.BoolVar(&soak, "soak", false, "run the soak: faults, disconnects and restarts; check every acked command got exactly one clear reply")
+	fs.IntVar(&k, "k", 100, "with -soak: disconnect or drop the sockets every k commands (0: never)")
+	fs.IntVar(&restarts, "restarts", 3, "with -soak: graceful restarts of the bot during the run")
+	fs.BoolVar(&noFaults, "no-faults", false, "with -soak: inject no upstream or response_url faults")
 	fs.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	fs.BoolVar(&quiet, "quiet", false, "hide the bot's warnings")
 	if err := fs.Parse(args); err != nil {
@@ -81,6 +94,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if soak {
+		if k == 0 {
+			k = -1
+		}
+		so := SoakOptions{N: o.N, Concurrency: o.Concurrency, Mix: o.Mix, Latency: o.Latency, Users: o.Users,
+			PageSize: o.PageSize, Seed: o.Seed, DisruptEvery: k, Restarts: restarts, InProcess: o.InProcess,
+			Bin: o.Bin, Timeout: o.Timeout, Stderr: o.Stderr, Faults: Faults{None: noFaults}}
+		return runSoak(ctx, so, asJSON, stdout, stderr)
+	}
 	r, err := Run(ctx, o)
 	if err != nil && r.Sent == 0 {
 		fmt.Fprintf(stderr, "lastactive-load: %v\n", err)
@@ -101,6 +123,27 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if r.Lost > 0 || r.Wrong > 0 {
 		fmt.Fprintf(stderr, "lastactive-load: %d replies lost, %d wrong\n", r.Lost, r.Wrong)
+		return 1
+	}
+	return 0
+}
+
+func runSoak(ctx context.Context, o SoakOptions, asJSON bool, stdout, stderr io.Writer) int {
+	r, err := Soak(ctx, o)
+	if err != nil {
+		fmt.Fprintf(stderr, "lastactive-load: soak: %v\n", err)
+		return 1
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(r); err != nil {
+			return 1
+		}
+	} else if err := writeSoak(stdout, r); err != nil {
+		return 1
+	}
+	if !r.OK {
 		return 1
 	}
 	return 0

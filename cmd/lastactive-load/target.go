@@ -63,18 +63,9 @@ type subprocess struct {
 func startSubprocess(ctx context.Context, bin string, sl *slacktest.Server, atl *atlassiantest.Server, stderr io.Writer) (*subprocess, error) {
 	p := &subprocess{exited: make(chan struct{})}
 	if bin == "" {
-		dir, err := os.MkdirTemp("", "lastactive-load-")
-		if err != nil {
+		var err error
+		if bin, p.tmp, err = buildBot(ctx); err != nil {
 			return nil, err
-		}
-		p.tmp = dir
-		bin = filepath.Join(dir, "lastactive")
-		var out bytes.Buffer
-		build := exec.CommandContext(ctx, "go", "build", "-o", bin, "lastactive/cmd/lastactive")
-		build.Stdout, build.Stderr = &out, &out
-		if err := build.Run(); err != nil {
-			os.RemoveAll(dir)
-			return nil, fmt.Errorf("go build lastactive (run from inside the module, or pass -bin): %v\n%s", err, out.Bytes())
 		}
 	}
 	addr, err := freeLoopbackAddr()
@@ -120,6 +111,24 @@ func startSubprocess(ctx context.Context, bin string, sl *slacktest.Server, atl 
 		return nil, err
 	}
 	return p, nil
+}
+
+// buildBot builds the lastactive binary into a new temporary directory,
+// which the caller removes.
+func buildBot(ctx context.Context) (bin, dir string, err error) {
+	dir, err = os.MkdirTemp("", "lastactive-load-")
+	if err != nil {
+		return "", "", err
+	}
+	bin = filepath.Join(dir, "lastactive")
+	var out bytes.Buffer
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "lastactive/cmd/lastactive")
+	build.Stdout, build.Stderr = &out, &out
+	if err := build.Run(); err != nil {
+		os.RemoveAll(dir)
+		return "", "", fmt.Errorf("go build lastactive (run from inside the module, or pass -bin): %v\n%s", err, out.Bytes())
+	}
+	return bin, dir, nil
 }
 
 func (p *subprocess) waitReady(ctx context.Context) error {
@@ -177,6 +186,13 @@ func (p *subprocess) peakRSSMB() float64 {
 func (p *subprocess) stop() error {
 	p.stopOnce.Do(func() {
 		defer p.cleanup()
+		select {
+		case <-p.exited:
+			// Nobody asked it to stop: it crashed, even with exit code 0.
+			p.stopErr = fmt.Errorf("the bot exited before it was asked to stop: %v", p.exitErr)
+			return
+		default:
+		}
 		_ = p.cmd.Process.Signal(syscall.SIGTERM)
 		t := time.NewTimer(12 * time.Second)
 		defer t.Stop()
