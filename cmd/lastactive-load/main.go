@@ -50,7 +50,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.PageSize, "page-size", 2, "products per Admin API page")
 	fs.Int64Var(&o.Seed, "seed", 1, "seed for the organisation and the mix")
 	fs.BoolVar(&o.InProcess, "inprocess", false, "run the bot in this process instead of as a subprocess")
-	fs.BoolVar(&o.Unpaced, "unpaced", false, "with -inprocess: turn off the bot's Admin API pacing (3 calls/s) to measure its own overhead")
 	fs.StringVar(&o.Bin, "bin", "", "the lastactive binary (default: go build one)")
 	fs.DurationVar(&o.Timeout, "timeout", 10*60e9, "bound on the whole run")
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process to `file` (with -inprocess it includes the bot)")
@@ -69,10 +68,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if o.Mix != MixDistinct && o.Mix != MixZipf && o.Mix != MixSame {
 		fmt.Fprintf(stderr, "lastactive-load: -mix must be distinct, zipf or same\n")
-		return 2
-	}
-	if o.Unpaced && !o.InProcess {
-		fmt.Fprintf(stderr, "lastactive-load: -unpaced needs -inprocess: the binary always paces Admin API calls\n")
 		return 2
 	}
 	if !quiet {

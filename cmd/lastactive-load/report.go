@@ -38,12 +38,8 @@ func summary(ds []time.Duration) Latencies {
 
 // writeTable prints r for a person.
 func writeTable(w io.Writer, r Result) error {
-	pace := "Admin API paced at 3/s"
-	if !r.AdminPaced {
-		pace = "Admin API unpaced"
-	}
-	fmt.Fprintf(w, "lastactive load: %d commands, concurrency %d, mix %s (%d people), upstream latency %v, page size %d, bot %s, %s\n\n",
-		r.Sent, r.Concurrency, r.Mix, r.DistinctPeople, time.Duration(r.LatencyMS*float64(time.Millisecond)), r.PageSize, r.Mode, pace)
+	fmt.Fprintf(w, "lastactive load: %d commands, concurrency %d, mix %s (%d people), upstream latency %v, page size %d, bot %s\n\n",
+		r.Sent, r.Concurrency, r.Mix, r.DistinctPeople, time.Duration(r.LatencyMS*float64(time.Millisecond)), r.PageSize, r.Mode)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "latency (ms)\tn\tp50\tp99\tmax\t")
 	row := func(name string, l Latencies) {

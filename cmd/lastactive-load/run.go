@@ -33,10 +33,6 @@ type Options struct {
 	PageSize    int           // products per Admin API page
 	Seed        int64         // the same seed asks about the same people
 	InProcess   bool          // run the bot in this process instead of the binary
-	// Unpaced turns off the bot's Admin API pacing (3 calls a second, to
-	// stay under Atlassian's 200 a minute), so that what remains is the
-	// bot's own overhead. In-process only: the binary has no such knob.
-	Unpaced bool
 	Bin     string // the lastactive binary; empty builds one
 	// Timeout bounds the whole run; a command still unanswered then is lost.
 	Timeout time.Duration
@@ -68,9 +64,6 @@ func (o *Options) defaults() error {
 	if o.PageSize <= 0 {
 		o.PageSize = 2
 	}
-	if o.Unpaced && !o.InProcess {
-		return errors.New("unpaced needs in-process: the binary always paces Admin API calls")
-	}
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Minute
 	}
@@ -91,7 +84,6 @@ type Latencies struct {
 // Result is what one run measured.
 type Result struct {
 	Mode           string  `json:"mode"` // "subprocess" or "in-process"
-	AdminPaced     bool    `json:"admin_paced"`
 	Mix            string  `json:"mix"`
 	Concurrency    int     `json:"concurrency"`
 	LatencyMS      float64 `json:"upstream_latency_ms"`
@@ -176,7 +168,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	var b target
 	var err error
 	if o.InProcess {
-		b, err = startInProcess(ctx, sl, atl, o.Unpaced, o.Stderr)
+		b, err = startInProcess(ctx, sl, atl, o.Stderr)
 	} else {
 		b, err = startSubprocess(ctx, o.Bin, sl, atl, o.Stderr)
 	}
@@ -191,7 +183,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	wall := time.Since(start)
 
 	r := Result{
-		Mode: b.mode(), AdminPaced: !o.Unpaced, Mix: o.Mix, Concurrency: o.Concurrency,
+		Mode: b.mode(), Mix: o.Mix, Concurrency: o.Concurrency,
 		LatencyMS: ms(o.Latency), PageSize: o.PageSize, Sent: len(asks),
 		JiraCalls: atl.Count("jira", ""), AdminCalls: atl.Count("admin", ""),
 		WallSeconds: wall.Seconds(), CommandsPerSec: float64(len(asks)) / wall.Seconds(),

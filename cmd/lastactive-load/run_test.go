@@ -18,7 +18,7 @@ func TestRunInProcess(t *testing.T) {
 		t.Run(mix, func(t *testing.T) {
 			r, err := Run(context.Background(), Options{
 				N: 30, Concurrency: 5, Mix: mix, Latency: time.Millisecond, Users: 300,
-				InProcess: true, Unpaced: true, Timeout: time.Minute,
+				InProcess: true, Timeout: time.Minute,
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -90,7 +90,7 @@ func TestSubprocess(t *testing.T) {
 }
 
 func TestBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"-mix", "random"}, {"extra"}, {"-unpaced"}} {
+	for _, args := range [][]string{{"-mix", "random"}, {"extra"}} {
 		var out, errs bytes.Buffer
 		if code := run(args, &out, &errs); code == 0 {
 			t.Errorf("%q: exit 0, want non-zero", args)

@@ -239,7 +239,7 @@ func Soak(ctx context.Context, o SoakOptions) (SoakResult, error) {
 	}
 	f := &fleet{startOne: func(ctx context.Context) (target, error) {
 		if o.InProcess {
-			return startInProcess(ctx, sl, atl, false, o.Stderr)
+			return startInProcess(ctx, sl, atl, o.Stderr)
 		}
 		return startSubprocess(ctx, bin, sl, atl, o.Stderr)
 	}}

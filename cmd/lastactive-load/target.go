@@ -26,7 +26,6 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
-	"golang.org/x/time/rate"
 
 	"lastactive/atlassian"
 	"lastactive/atlassian/atlassiantest"
@@ -290,7 +289,7 @@ type inProcess struct {
 	stopOnce sync.Once
 }
 
-func startInProcess(ctx context.Context, sl *slacktest.Server, atl *atlassiantest.Server, unpaced bool, stderr io.Writer) (*inProcess, error) {
+func startInProcess(ctx context.Context, sl *slacktest.Server, atl *atlassiantest.Server, stderr io.Writer) (*inProcess, error) {
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	reg := prometheus.NewRegistry()
 	m := bot.NewMetrics(reg)
@@ -301,9 +300,6 @@ func startInProcess(ctx context.Context, sl *slacktest.Server, atl *atlassiantes
 	opts := []atlassian.Option{atlassian.WithHTTPClient(hc), atlassian.WithLogger(logger), atlassian.WithObserver(func(ri atlassian.RequestInfo) {
 		m.Upstream(string(ri.API), ri.Status, ri.Duration)
 	})}
-	if unpaced {
-		opts = append(opts, atlassian.WithAdminRate(rate.Inf, 1))
-	}
 	dir, err := atlassian.New(atlassian.Config{
 		JiraBaseURL: atl.URL(), JiraEmail: atlassiantest.JiraEmail, JiraAPIToken: atlassiantest.JiraAPIToken,
 		AdminBaseURL: atl.URL(), OrgID: atl.OrgID(), APIKey: atlassiantest.APIKey,
