@@ -94,8 +94,8 @@ type Result struct {
 	Received int `json:"replies_received"`
 	Lost     int `json:"replies_lost"`
 	// Wrong counts replies that do not show the answer about the person
-	// asked about: an error reply (such as "Atlassian is unavailable" when
-	// the Admin API pace cannot serve a lookup in time), or someone else's.
+	// asked about: an error reply (such as "Atlassian is unavailable"), or
+	// someone else's.
 	Wrong    int `json:"replies_wrong"`
 	LateAcks int `json:"acks_late"` // after Slack's 3 s
 
