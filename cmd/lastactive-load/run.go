@@ -33,7 +33,7 @@ type Options struct {
 	PageSize    int           // products per Admin API page
 	Seed        int64         // the same seed asks about the same people
 	InProcess   bool          // run the bot in this process instead of the binary
-	Bin     string // the lastactive binary; empty builds one
+	Bin         string        // the lastactive binary; empty builds one
 	// Timeout bounds the whole run; a command still unanswered then is lost.
 	Timeout time.Duration
 	// Stderr receives the bot's warnings; nil discards them.
