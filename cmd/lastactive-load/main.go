@@ -103,13 +103,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "lastactive-load: %v\n", err)
 		return 1
 	}
-	if asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(r); err != nil {
-			return 1
-		}
-	} else if err := writeTable(stdout, r); err != nil {
+	if emit(stdout, asJSON, r, func(w io.Writer) error { return writeTable(w, r) }) != nil {
 		return 1
 	}
 	if err != nil {
@@ -129,17 +123,21 @@ func runSoak(ctx context.Context, o SoakOptions, asJSON bool, stdout, stderr io.
 		fmt.Fprintf(stderr, "lastactive-load: soak: %v\n", err)
 		return 1
 	}
-	if asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(r); err != nil {
-			return 1
-		}
-	} else if err := writeSoak(stdout, r); err != nil {
+	if emit(stdout, asJSON, r, func(w io.Writer) error { return writeSoak(w, r) }) != nil {
 		return 1
 	}
 	if !r.OK {
 		return 1
 	}
 	return 0
+}
+
+// emit prints a result as indented JSON, or as the table its writer makes.
+func emit(w io.Writer, asJSON bool, v any, table func(io.Writer) error) error {
+	if !asJSON {
+		return table(w)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
