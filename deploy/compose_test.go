@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -41,11 +42,13 @@ type composeFile struct {
 		Tmpfs           []string `json:"tmpfs"`
 		CapDrop         []string `json:"cap_drop"`
 		SecurityOpt     []string `json:"security_opt"`
+		Volumes         []string `json:"volumes"`
 		Logging         struct {
 			Driver  string            `json:"driver"`
 			Options map[string]string `json:"options"`
 		} `json:"logging"`
 	} `json:"services"`
+	Volumes map[string]any `json:"volumes"`
 }
 
 func TestCompose(t *testing.T) {
@@ -91,10 +94,66 @@ func TestCompose(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(svc.Build.Context, "Dockerfile")); err != nil {
 		t.Errorf("build context %q has no Dockerfile: %v", svc.Build.Context, err)
 	}
+	// The SQLite database must outlive the container: a named volume (not a
+	// bind mount, whose host directory would belong to root) at /data, where
+	// the image's LASTACTIVE_DATABASE_URL points.
+	dataVolume := ""
+	for _, v := range svc.Volumes {
+		if src, dst, _ := strings.Cut(v, ":"); strings.HasPrefix(dst, "/data") && !strings.ContainsAny(src, "/.") {
+			dataVolume = src
+		}
+	}
+	if _, declared := cf.Volumes[dataVolume]; dataVolume == "" || !declared {
+		t.Errorf("volumes = %q (declared %v): want a named volume at /data for the SQLite database", svc.Volumes, cf.Volumes)
+	}
 	for _, p := range svc.Ports {
 		if !strings.HasPrefix(p, "127.0.0.1:") {
 			t.Errorf("port %q is published on every interface; the health port needs only loopback", p)
 		}
+	}
+}
+
+// TestComposePostgresExample: the commented PostgreSQL service is valid
+// Compose once uncommented, and the bot's env example names the URL to use.
+func TestComposePostgresExample(t *testing.T) {
+	// Uncomment each block that starts with one of these lines, up to the
+	// first line that is not a comment at the same indentation.
+	starts := []string{"  # postgres:", "    # depends_on:", "  # pgdata:"}
+	var uncommented []string
+	prefix := ""
+	for _, line := range strings.Split(string(readFile(t, "compose.yaml")), "\n") {
+		if slices.Contains(starts, line) {
+			prefix = line[:strings.Index(line, "#")+2]
+		}
+		if prefix != "" && strings.HasPrefix(line, prefix) {
+			line = prefix[:len(prefix)-2] + strings.TrimPrefix(line, prefix)
+		} else {
+			prefix = ""
+		}
+		uncommented = append(uncommented, line)
+	}
+	var cf struct {
+		Services map[string]map[string]any `json:"services"`
+		Volumes  map[string]any            `json:"volumes"`
+	}
+	if err := yaml.Unmarshal([]byte(strings.Join(uncommented, "\n")), &cf); err != nil {
+		t.Fatalf("compose.yaml with PostgreSQL uncommented: %v", err)
+	}
+	pg, ok := cf.Services["postgres"]
+	if !ok {
+		t.Fatal("compose.yaml has no commented postgres service")
+	}
+	if _, ok := cf.Volumes["pgdata"]; !ok {
+		t.Error("the postgres service's volume pgdata is not declared once uncommented")
+	}
+	if _, ok := pg["healthcheck"]; !ok {
+		t.Error("postgres service has no healthcheck for depends_on: service_healthy")
+	}
+	if _, ok := cf.Services["lastactive"]["depends_on"]; !ok {
+		t.Error("lastactive does not wait for postgres once uncommented")
+	}
+	if env, _ := pg["environment"].(map[string]any); env["POSTGRES_PASSWORD"] != nil {
+		t.Error("POSTGRES_PASSWORD is written in compose.yaml; it belongs in an env file")
 	}
 }
 
@@ -135,6 +194,30 @@ func TestEnvExample(t *testing.T) {
 	for _, k := range requiredForServe {
 		if _, ok := env[k]; !ok {
 			t.Errorf("lastactive.env.example lacks %s, which serve requires", k)
+		}
+	}
+	set := 0
+	for _, k := range jiraEnv {
+		if _, ok := env[k]; ok {
+			set++
+		}
+	}
+	if set != 0 && set != len(jiraEnv) {
+		t.Errorf("lastactive.env.example sets %d of %v: the bot takes all three or none", set, jiraEnv)
+	}
+	// The commented examples are copied by uncommenting: their names must be
+	// right too, and the optional settings an admin needs must be shown.
+	commented := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^# ([A-Z][A-Z0-9_]*)=`).FindAllSubmatch(readFile(t, "lastactive.env.example"), -1) {
+		k := string(m[1])
+		commented[k] = true
+		if !contractEnv[k] {
+			t.Errorf("lastactive.env.example: commented %s is not a variable lastactive reads", k)
+		}
+	}
+	for _, k := range append([]string{"LASTACTIVE_DATABASE_URL", "LASTACTIVE_ALLOWED_USERS", "LASTACTIVE_ALLOWED_CHANNELS"}, jiraEnv...) {
+		if _, ok := env[k]; !ok && !commented[k] {
+			t.Errorf("lastactive.env.example does not show %s", k)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -204,15 +205,30 @@ func TestDockerfileFinalStage(t *testing.T) {
 		}
 	}
 
-	copies := f.final.find("copy")
-	if len(copies) != 1 {
-		t.Fatalf("final stage should copy exactly the binary, has %d COPY", len(copies))
+	// The binary, and the empty /data owned by the bot's user (where the
+	// SQLite database goes); nothing else.
+	var binary string
+	dataDir := false
+	for _, cp := range f.final.find("copy") {
+		switch {
+		case len(cp.flags) == 1 && cp.flags[0] == "--from="+f.build.name && len(cp.args) == 2 && cp.args[0] == f.binaryOut:
+			binary = cp.args[1]
+		case len(cp.args) == 2 && cp.args[1] == "/data" && slices.Contains(cp.flags, "--chown=65532:65532"):
+			dataDir = true
+		default:
+			t.Errorf("final COPY %q %q: want only the binary (--from=%s %s DEST) and /data with --chown=65532:65532",
+				cp.flags, cp.args, f.build.name, f.binaryOut)
+		}
 	}
-	cp := copies[0]
-	if len(cp.flags) != 1 || cp.flags[0] != "--from="+f.build.name || len(cp.args) != 2 || cp.args[0] != f.binaryOut {
-		t.Errorf("final COPY = %q %q, want --from=%s %s DEST", cp.flags, cp.args, f.build.name, f.binaryOut)
+	if binary == "" {
+		t.Fatalf("final stage does not copy the binary %s from stage %s", f.binaryOut, f.build.name)
 	}
-	binary := cp.args[len(cp.args)-1]
+	if !dataDir {
+		t.Error("final stage has no /data owned by 65532: the SQLite database would have nowhere to go")
+	}
+	if got := finalEnv(f.final)["LASTACTIVE_DATABASE_URL"]; got != "sqlite:/data/lastactive.db" {
+		t.Errorf("final ENV LASTACTIVE_DATABASE_URL = %q, want sqlite:/data/lastactive.db (the default sqlite:lastactive.db is in / , read-only)", got)
+	}
 
 	for _, tc := range []struct {
 		cmd  string
@@ -240,6 +256,56 @@ func TestDockerfileFinalStage(t *testing.T) {
 	}
 	if !exposed {
 		t.Error("final stage does not EXPOSE 8080")
+	}
+}
+
+// finalEnv collects a stage's ENV pairs (the parser gives name, value,
+// separator for each pair).
+func finalEnv(s stage) map[string]string {
+	env := map[string]string{}
+	for _, in := range s.find("env") {
+		for i := 0; i+1 < len(in.args); i += 3 {
+			env[in.args[i]] = in.args[i+1]
+		}
+	}
+	return env
+}
+
+// pinnedImage is an image reference with a tag and a sha256 digest.
+var pinnedImage = regexp.MustCompile(`^[^@\s]+:[^@\s]+@sha256:[0-9a-f]{64}$`)
+
+// TestDockerfileImagesPinned: every base image carries its digest, and the
+// file says how to bump it.
+func TestDockerfileImagesPinned(t *testing.T) {
+	src := readFile(t, rootPath("Dockerfile"))
+	stages := parseDockerfile(t, src)
+	names := map[string]bool{}
+	for _, st := range stages {
+		if !names[st.base] && !pinnedImage.MatchString(st.base) {
+			t.Errorf("FROM %s is not pinned by digest (want image:tag@sha256:...)", st.base)
+		}
+		names[st.name] = true
+	}
+	if !bytes.Contains(src, []byte("imagetools inspect")) {
+		t.Error("Dockerfile does not say how to bump the digests (docker buildx imagetools inspect)")
+	}
+}
+
+func TestPinnedImagePattern(t *testing.T) {
+	for _, tc := range []struct {
+		ref    string
+		pinned bool
+	}{
+		{"golang:1.26-bookworm", false},
+		{"gcr.io/distroless/static-debian12:nonroot", false},
+		{"golang@sha256:" + strings.Repeat("a", 64), false},
+		{"golang:1.26-bookworm@sha256:" + strings.Repeat("a", 63), false},
+		{"golang:1.26-bookworm@sha256:" + strings.Repeat("a", 64), true},
+		{"gcr.io/distroless/static-debian12:nonroot@sha256:" + strings.Repeat("0", 64), true},
+	} {
+		if got := pinnedImage.MatchString(tc.ref); got != tc.pinned {
+			t.Errorf("pinned(%q) = %v, want %v", tc.ref, got, tc.pinned)
+		}
 	}
 }
 

@@ -34,29 +34,30 @@ var realSecret = regexp.MustCompile(`xox[abposr]-[0-9]+-|xapp-[0-9]+-[A-Z0-9]+|A
 // contractEnv lists the environment variables of /work/shared/CONTRACT.md, so
 // a typo in a committed env or ConfigMap key is caught here rather than as a
 // silently ignored setting in production.
-var contractEnv = map[string]bool{
-	"SLACK_APP_TOKEN":             true,
-	"SLACK_BOT_TOKEN":             true,
-	"SLACK_API_URL":               true,
-	"JIRA_BASE_URL":               true,
-	"JIRA_EMAIL":                  true,
-	"JIRA_API_TOKEN":              true,
-	"ATLASSIAN_ORG_ID":            true,
-	"ATLASSIAN_API_KEY":           true,
-	"ATLASSIAN_API_URL":           true,
-	"LASTACTIVE_CACHE_TTL":        true,
-	"LASTACTIVE_ALLOWED_USERS":    true,
-	"LASTACTIVE_ALLOWED_CHANNELS": true,
-	"LASTACTIVE_HTTP_ADDR":        true,
-	"LASTACTIVE_LOG_LEVEL":        true,
-	"LASTACTIVE_IDLE_DAYS":        true,
-	"LASTACTIVE_REPORT_USERS":     true,
-	"LASTACTIVE_SEAT_PRICES":      true,
+var contractEnv = map[string]bool{}
+
+func init() {
+	for _, k := range []string{
+		"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "SLACK_API_URL",
+		"JIRA_BASE_URL", "JIRA_EMAIL", "JIRA_API_TOKEN",
+		"ATLASSIAN_ORG_ID", "ATLASSIAN_API_KEY", "ATLASSIAN_API_URL", "ATLASSIAN_ADMIN_WRITE_KEY",
+		"LASTACTIVE_CACHE_TTL", "LASTACTIVE_ALLOWED_USERS", "LASTACTIVE_ALLOWED_CHANNELS",
+		"LASTACTIVE_HTTP_ADDR", "LASTACTIVE_LOG_LEVEL", "LASTACTIVE_IDLE_DAYS",
+		"LASTACTIVE_REPORT_USERS", "LASTACTIVE_SEAT_PRICES", "LASTACTIVE_CURRENCY",
+		"LASTACTIVE_DATABASE_URL", "LASTACTIVE_AUDIT_RETENTION",
+		"LASTACTIVE_DIGEST_CHANNEL", "LASTACTIVE_DIGEST_SCHEDULE",
+		"LASTACTIVE_NUDGE", "LASTACTIVE_NUDGE_PRODUCTS", "LASTACTIVE_NUDGE_SCHEDULE",
+		"LASTACTIVE_NUDGE_MAX", "LASTACTIVE_NUDGE_WAIT", "LASTACTIVE_APPROVERS",
+	} {
+		contractEnv[k] = true
+	}
 }
 
-// requiredForServe are the variables `lastactive serve` refuses to start without.
+// requiredForServe are the variables `lastactive serve` refuses to start
+// without. Jira is optional: all three of jiraEnv, or none.
 var requiredForServe = []string{
 	"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN",
-	"JIRA_BASE_URL", "JIRA_EMAIL", "JIRA_API_TOKEN",
 	"ATLASSIAN_ORG_ID", "ATLASSIAN_API_KEY",
 }
+
+var jiraEnv = []string{"JIRA_BASE_URL", "JIRA_EMAIL", "JIRA_API_TOKEN"}
