@@ -359,3 +359,41 @@ func checkSlackGoVersion(t *testing.T) {
 		t.Errorf("deploy/go.mod has slack-go %s, ../go.mod has %s: run `go get github.com/slack-go/slack@%[2]s` in deploy/", ours[1], theirs[1])
 	}
 }
+
+// slackMethodName matches a Slack Web API method as comments write it.
+var slackMethodName = regexp.MustCompile(`\b(?:apps|auth|chat|conversations|files|users|views|team|reactions|bots)\.[a-z][A-Za-z.]*[A-Za-z]\b`)
+
+// TestSlackManifestCommentsNameCalledMethods: each Slack method the
+// manifest's comments name as the reason for a scope is one the code calls,
+// so an admin reviewing the scopes reads what the bot really does.
+func TestSlackManifestCommentsNameCalledMethods(t *testing.T) {
+	called := map[string]bool{}
+	toAPI := map[string][]string{}
+	for _, c := range slackCalls {
+		for _, n := range c.goNames {
+			toAPI[n] = strings.Split(c.api, "+")
+		}
+	}
+	for _, c := range scanSlackCalls(t, repoRoot, slackWebAPIMethods()) {
+		for _, api := range toAPI[c.name] {
+			called[api] = true
+		}
+		called[c.name] = true // a literal method name
+	}
+	named := 0
+	for n, line := range strings.Split(string(readFile(t, "slack-app-manifest.yaml")), "\n") {
+		_, comment, ok := strings.Cut(line, "#")
+		if !ok {
+			continue
+		}
+		for _, m := range slackMethodName.FindAllString(comment, -1) {
+			named++
+			if !called[m] {
+				t.Errorf("slack-app-manifest.yaml:%d names %s, which no code outside tests calls", n+1, m)
+			}
+		}
+	}
+	if named == 0 {
+		t.Error("the manifest's comments name no Slack method: the scan found nothing to check")
+	}
+}
