@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"lastactive/internal/backoff"
 )
 
 // DefaultAdminBaseURL is where the Admin API lives for every organisation.
@@ -82,17 +84,10 @@ const (
 	DefaultAdminBurst            = 10
 )
 
-// Clock is the time source of the retry waits; tests replace it so they
-// never sleep.
-type Clock interface {
-	Now() time.Time
-	After(d time.Duration) <-chan time.Time
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time                         { return time.Now() }
-func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+// Clock is the time source of the retry waits and the pacing; tests
+// replace it so they never sleep. It is backoff.Clock, so one fake clock
+// serves every retry loop of the program.
+type Clock = backoff.Clock
 
 // Option configures a Client. Options validate their argument, so New
 // reports a nil HTTP client or a negative timeout instead of failing later.
@@ -202,7 +197,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		hc:           http.DefaultClient,
 		retry:        def,
 		log:          slog.New(slog.DiscardHandler),
-		clock:        realClock{},
+		clock:        backoff.System,
 		timeout:      defaultTimeout,
 		maxBody:      defaultMaxBody,
 		jiraPageSize: defaultJiraPage,
@@ -390,8 +385,7 @@ func (c *Client) get(ctx context.Context, cl call) ([]byte, error) {
 		if !hinted {
 			wait = c.retry.backoff(attempt)
 		}
-		giveUp := attempt >= c.retry.MaxAttempts || waited+wait > c.retry.MaxWait
-		if giveUp {
+		if c.retry.policy().Exhausted(attempt, waited, wait) {
 			e := res.err.(*Error)
 			if e.Kind == ErrRateLimited {
 				// Without a hint, our own next wait is the best guess we have.
@@ -402,12 +396,10 @@ func (c *Client) get(ctx context.Context, cl call) ([]byte, error) {
 		}
 		c.log.DebugContext(ctx, "atlassian retry", "api", cl.api, "op", cl.op, "path", cl.path(),
 			"attempt", attempt, "wait", wait)
-		select {
-		case <-c.clock.After(wait):
-			waited += wait
-		case <-ctx.Done():
-			return nil, c.fail(cl, ErrUnavailable, res.status, res.code, ctx.Err())
+		if err := backoff.Sleep(ctx, c.clock, wait); err != nil {
+			return nil, c.fail(cl, ErrUnavailable, res.status, res.code, err)
 		}
+		waited += wait
 	}
 }
 
