@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"lastactive/internal/backoff"
 )
 
 // DefaultAdminBaseURL is where the Admin API lives for every organisation.
@@ -82,17 +84,10 @@ const (
 	DefaultAdminBurst            = 10
 )
 
-// Clock is the time source of the retry waits; tests replace it so they
-// never sleep.
-type Clock interface {
-	Now() time.Time
-	After(d time.Duration) <-chan time.Time
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time                         { return time.Now() }
-func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+// Clock is the time source of the retry waits and the pacing; tests
+// replace it so they never sleep. It is backoff.Clock, so one fake clock
+// serves every retry loop of the program.
+type Clock = backoff.Clock
 
 // Option configures a Client. Options validate their argument, so New
 // reports a nil HTTP client or a negative timeout instead of failing later.
@@ -202,7 +197,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		hc:           http.DefaultClient,
 		retry:        def,
 		log:          slog.New(slog.DiscardHandler),
-		clock:        realClock{},
+		clock:        backoff.System,
 		timeout:      defaultTimeout,
 		maxBody:      defaultMaxBody,
 		jiraPageSize: defaultJiraPage,
@@ -340,6 +335,9 @@ type call struct {
 	method string // "" is GET
 	body   []byte // JSON, or nil
 	paced  bool   // bulk work that waits for adminPace
+	// orgScoped: the path names nothing but the organisation (and "-" for
+	// all directories), so any 404 means the organisation ID is wrong.
+	orgScoped bool
 }
 
 // path is the part of the URL that may appear in errors and logs.
@@ -383,15 +381,20 @@ func (c *Client) get(ctx context.Context, cl call) ([]byte, error) {
 			return nil, res.err
 		}
 		if ctx.Err() != nil {
-			return nil, c.fail(cl, ErrUnavailable, res.status, res.code, ctx.Err())
+			e := c.fail(cl, ErrUnavailable, res.status, res.code, ctx.Err()).(*Error)
+			if prev := res.err.(*Error); prev.Net != "" && ctx.Err() == context.DeadlineExceeded {
+				// The caller's deadline ended a request that got no answer:
+				// still say which host did not answer.
+				e.Net, e.Host = prev.Net, prev.Host
+			}
+			return nil, e
 		}
 
 		wait, hinted := res.hint, res.hinted
 		if !hinted {
 			wait = c.retry.backoff(attempt)
 		}
-		giveUp := attempt >= c.retry.MaxAttempts || waited+wait > c.retry.MaxWait
-		if giveUp {
+		if c.retry.policy().Exhausted(attempt, waited, wait) {
 			e := res.err.(*Error)
 			if e.Kind == ErrRateLimited {
 				// Without a hint, our own next wait is the best guess we have.
@@ -402,12 +405,10 @@ func (c *Client) get(ctx context.Context, cl call) ([]byte, error) {
 		}
 		c.log.DebugContext(ctx, "atlassian retry", "api", cl.api, "op", cl.op, "path", cl.path(),
 			"attempt", attempt, "wait", wait)
-		select {
-		case <-c.clock.After(wait):
-			waited += wait
-		case <-ctx.Done():
-			return nil, c.fail(cl, ErrUnavailable, res.status, res.code, ctx.Err())
+		if err := backoff.Sleep(ctx, c.clock, wait); err != nil {
+			return nil, c.fail(cl, ErrUnavailable, res.status, res.code, err)
 		}
+		waited += wait
 	}
 }
 
@@ -490,7 +491,11 @@ func (c *Client) attempt(ctx context.Context, cl call, n int) (res result) {
 
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return result{err: c.fail(cl, ErrUnavailable, 0, "", transportCause(err)), retry: true}
+		e := c.fail(cl, ErrUnavailable, 0, "", transportCause(err)).(*Error)
+		if e.Net = classifyNet(err); e.Net != "" {
+			e.Host = cl.url.Host
+		}
+		return result{err: e, retry: true}
 	}
 	defer func() {
 		// Drain a little so the connection can be reused, but never read a
@@ -525,10 +530,14 @@ func (c *Client) attempt(ctx context.Context, cl call, n int) (res result) {
 	case s >= 500:
 		res.hint, res.hinted = retryHint(resp.Header, c.clock.Now(), false)
 		res.err, res.retry = c.fail(cl, ErrUnavailable, s, eb.code, cause), true
+	case s == http.StatusForbidden && cl.api == Admin && strings.HasPrefix(eb.code, "ADMIN-403"):
+		res.err = c.fail(cl, ErrNotOrgAdmin, s, eb.code, cause)
 	case s == http.StatusUnauthorized || s == http.StatusForbidden:
 		res.err = c.fail(cl, ErrCredentials, s, eb.code, cause)
 	case s == http.StatusNotFound && eb.code == "ADMIN-404-8":
 		res.err = c.fail(cl, ErrNotFound, s, eb.code, cause)
+	case s == http.StatusNotFound && cl.api == Admin && (eb.code == "ADMIN-404-2" || cl.orgScoped):
+		res.err = c.fail(cl, ErrOrgNotFound, s, eb.code, cause)
 	case s >= 400:
 		res.err = c.fail(cl, ErrRejected, s, eb.code, cause)
 	case s >= 300 && s < 400:

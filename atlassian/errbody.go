@@ -115,7 +115,24 @@ func summarize(msg string, secrets []string) string {
 	}, msg)
 	msg = strings.TrimSpace(msg)
 	if utf8.RuneCountInString(msg) > maxMessageRunes {
-		msg = string([]rune(msg)[:maxMessageRunes]) + "…"
+		msg = cutAtWord(msg, maxMessageRunes) + "…"
 	}
 	return msg
+}
+
+// cutAtWord shortens s to at most n runes, at the last space within them
+// so that no word is cut; a single word longer than n is cut at n.
+func cutAtWord(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	cut := string(r[:n])
+	if unicode.IsSpace(r[n]) {
+		return strings.TrimRightFunc(cut, unicode.IsSpace)
+	}
+	if i := strings.LastIndexFunc(cut, unicode.IsSpace); i > 0 {
+		return strings.TrimRightFunc(cut[:i], unicode.IsSpace)
+	}
+	return cut
 }

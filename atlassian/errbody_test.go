@@ -45,7 +45,9 @@ func TestSummarize(t *testing.T) {
 		{"secret", "bad key tok here", "bad key [redacted] here"},
 		{"pair first", "auth bot@x:tok", "auth [redacted]"},
 		{"controls", "line1\nline2\x00", "line1 line2"},
-		{"long", strings.Repeat("é", 300), strings.Repeat("é", maxMessageRunes) + "…"},
+		{"one long word", strings.Repeat("é", 300), strings.Repeat("é", maxMessageRunes) + "…"},
+		{"long text is cut between words", strings.Repeat("word ", 39) + "wordiest tail", strings.TrimSpace(strings.Repeat("word ", 39)) + "…"},
+		{"cut lands on a space", strings.Repeat("abcd ", 40) + "tail", strings.TrimSpace(strings.Repeat("abcd ", 40)) + "…"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

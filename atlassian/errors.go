@@ -1,6 +1,7 @@
 package atlassian
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -33,6 +34,62 @@ const (
 	// (ADMIN-404-2) or an org not on the new user management experience
 	// (ADMIN-400-4). Retrying will not help; the configuration needs a look.
 	ErrRejected Kind = "request rejected"
+
+	// ErrNotOrgAdmin: the Admin API answered 403 ADMIN-403-*: the key works
+	// but its owner may not administer this organisation. It is a finer
+	// ErrCredentials: errors.Is matches both.
+	ErrNotOrgAdmin Kind = "key owner is not an admin of the organisation"
+	// ErrOrgNotFound: the Admin API does not know the organisation ID
+	// (ADMIN-404-2, or a 404 from the organisation endpoint). It is a finer
+	// ErrRejected: errors.Is matches both.
+	ErrOrgNotFound Kind = "organisation not found"
+)
+
+// parent is the coarser kind a finer one refines, so callers written
+// against the coarse kinds keep working.
+func (k Kind) parent() Kind {
+	switch k {
+	case ErrNotOrgAdmin:
+		return ErrCredentials
+	case ErrOrgNotFound:
+		return ErrRejected
+	}
+	return ""
+}
+
+// KindOf returns the Kind of the first *Error in err's chain, or "" when
+// there is none (a nil error, a configuration error, a cancelled call that
+// never reached the client). Use it to switch over kinds without keeping a
+// list of errors.Is calls; it returns the finest kind (ErrNotOrgAdmin, not
+// ErrCredentials).
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return ""
+}
+
+// Net names what went wrong on the network when a request got no HTTP
+// answer. Error.Net holds it (with Error.Host), and errors.Is(err, NetDNS)
+// and the like match it. None of them says anything about a credential.
+type Net string
+
+func (n Net) Error() string { return string(n) }
+
+// The network failures.
+const (
+	// NetDNS: the host name does not resolve.
+	NetDNS Net = "host name not found (DNS)"
+	// NetRefused: nothing listens at the host and port.
+	NetRefused Net = "connection refused"
+	// NetTimeout: no answer within the deadline.
+	NetTimeout Net = "timed out"
+	// NetTLS: the TLS handshake failed (certificate not trusted, expired,
+	// for another name, or not TLS at all).
+	NetTLS Net = "TLS handshake failed"
+	// NetOther: any other transport failure (connection reset, closed early).
+	NetOther Net = "connection failed"
 )
 
 // API names the upstream API an error came from.
@@ -59,6 +116,10 @@ type Error struct {
 	RetryAfter time.Duration
 	// Candidates lists the matching accounts for ErrAmbiguous.
 	Candidates []Account
+	// Net is set when the request got no HTTP answer; Host is then the host
+	// (and port, if any) it was sent to, so a fix can name it.
+	Net  Net
+	Host string
 	// Err is the underlying cause, if any.
 	Err error
 }
@@ -70,6 +131,12 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, " %s", e.Path)
 	}
 	fmt.Fprintf(&b, ": %s", e.Kind)
+	if e.Net != "" {
+		fmt.Fprintf(&b, ": %s", e.Net)
+		if e.Host != "" {
+			fmt.Fprintf(&b, " (host %s)", e.Host)
+		}
+	}
 	if e.Status != 0 {
 		fmt.Fprintf(&b, " (HTTP %d", e.Status)
 		if e.Code != "" {
@@ -89,8 +156,14 @@ func (e *Error) Error() string {
 // Unwrap returns the cause so errors.Is/As reach it (context.Canceled, for one).
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is matches the error's Kind.
+// Is matches the error's Kind and the coarser kind it refines (an
+// ErrNotOrgAdmin is also ErrCredentials), and its Net failure, if any.
 func (e *Error) Is(target error) bool {
-	k, ok := target.(Kind)
-	return ok && k == e.Kind
+	switch t := target.(type) {
+	case Kind:
+		return t != "" && (t == e.Kind || t == e.Kind.parent())
+	case Net:
+		return t != "" && t == e.Net
+	}
+	return false
 }

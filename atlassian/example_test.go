@@ -62,3 +62,36 @@ func Example() {
 	// compass: 45 days ago
 	// true
 }
+
+// Range over every account of the organisation: pages are fetched as the
+// loop needs them, and breaking out stops the requests.
+func ExampleClient_OrgUsers() {
+	srv := atlassiantest.NewServer(atlassiantest.SampleOrg(time.Now()))
+	defer srv.Close()
+	client, err := atlassian.New(atlassian.Config{AdminBaseURL: srv.URL(), OrgID: atlassiantest.OrgID, APIKey: atlassiantest.APIKey})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	seats, notBilled := 0, 0
+	for u, err := range client.OrgUsers(ctx, atlassian.UserQuery{PageSize: 5}) {
+		if err != nil {
+			fmt.Println("scan failed:", atlassian.KindOf(err))
+			return
+		}
+		if u.HoldsSeat() {
+			seats++
+		} else {
+			notBilled++
+			fmt.Printf("%s: %s/%s\n", u.Name, u.AccountStatus, u.MembershipStatus)
+		}
+	}
+	fmt.Println(seats, "seats,", notBilled, "not billed,", srv.CountEndpoint(atlassiantest.EndpointUsersSearch), "requests")
+	// Output:
+	// Edsger Dijkstra: active/suspended
+	// Ken Thompson: inactive/active
+	// 11 seats, 2 not billed, 3 requests
+}

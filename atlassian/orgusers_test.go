@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"lastactive/internal/backoff"
 )
 
 var testOrgUsersPath = "/admin/v2/orgs/" + testOrgID + "/directories/-/users/search"
@@ -213,7 +215,7 @@ func TestOrgUsersPacing(t *testing.T) {
 func TestOrgUsersPacingHonoursContext(t *testing.T) {
 	t.Parallel()
 	calls, url := pages(t, 1, 5, nil)
-	c, _ := newTestClient(t, url, WithAdminRate(0.001, 1), WithClock(realClock{}))
+	c, _ := newTestClient(t, url, WithAdminRate(0.001, 1), WithClock(backoff.System))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	_, err := collect(c.OrgUsers(ctx, UserQuery{}))

@@ -104,6 +104,10 @@ func TestNoSecretLeaks(t *testing.T) {
 		"FindAccount": func(ctx context.Context, c *Client) error { _, err := c.FindAccount(ctx, lookupEmail); return err },
 		"Myself":      func(ctx context.Context, c *Client) error { _, err := c.Myself(ctx); return err },
 		"LastActive":  func(ctx context.Context, c *Client) error { _, err := c.LastActive(ctx, testAccountID); return err },
+		"Org":         func(ctx context.Context, c *Client) error { _, err := c.Org(ctx); return err },
+		"Workspaces":  func(ctx context.Context, c *Client) error { _, err := c.Workspaces(ctx); return err },
+		"FindByEmail": func(ctx context.Context, c *Client) error { _, err := c.FindByEmail(ctx, lookupEmail); return err },
+		"Resolve":     func(ctx context.Context, c *Client) error { _, _, err := c.Resolve(ctx, lookupEmail); return err },
 	}
 	for hname, h := range handlers {
 		for cname, call := range calls {

@@ -2,7 +2,8 @@ package atlassian
 
 import "time"
 
-// Account is one Atlassian account as Jira's user search returns it.
+// Account is one Atlassian account as Jira's user search returns it, or as
+// the Admin API's directory search describes it (DirectoryUser.Account).
 type Account struct {
 	AccountID   string `json:"accountId"`
 	AccountType string `json:"accountType"` // "atlassian", "app", "customer" or "unknown"
@@ -10,6 +11,9 @@ type Account struct {
 	// Email is empty when the person hides it through their profile visibility.
 	Email  string `json:"emailAddress,omitempty"`
 	Active bool   `json:"active"`
+	// Status is known when the Admin API found the account (Resolve's
+	// ViaAdmin, FindByEmail); "" when only Jira was asked.
+	Status AccountStatus `json:"-"`
 }
 
 // Activity is a user's last active dates across the organisation's products,

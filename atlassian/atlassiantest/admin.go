@@ -163,6 +163,7 @@ type (
 		AccountStatus    string      `json:"accountStatus"`
 		MembershipStatus string      `json:"membershipStatus"`
 		ClaimStatus      string      `json:"claimStatus"`
+		ManagementSource *string     `json:"managementSource"` // null for unmanaged accounts
 		Status           string      `json:"status"`
 		AddedToOrg       string      `json:"addedToOrg,omitempty"`
 		ProductAccess    []v2Product `json:"productAccess,omitzero"` // [] with the expand, absent without
@@ -362,6 +363,13 @@ func toV2(u *User, expand bool, self string) v2User {
 		ClaimStatus:      u.ClaimStatus,
 		Status:           u.status(),
 		Links:            v2SelfLink{Self: self},
+	}
+	if u.ClaimStatus == "managed" {
+		src := u.ManagementSource
+		if src == "" {
+			src = "invited"
+		}
+		v.ManagementSource = &src
 	}
 	if !u.AddedToOrg.IsZero() {
 		v.AddedToOrg = u.AddedToOrg.UTC().Format("2006-01-02T15:04:05.000Z07:00")

@@ -11,6 +11,14 @@
 //	GET  /rest/api/3/myself                                   Jira, Basic auth
 //	GET  /admin/v1/orgs/{orgId}/directory/users/{accountId}/last-active-dates   Admin, Bearer
 //	POST /admin/v2/orgs/{orgId}/directories/{dirId|-}/users/search              Admin, Bearer
+//	GET  /admin/v1/orgs/{orgId}                                                 Admin, Bearer
+//	POST /admin/v2/orgs/{orgId}/workspaces                                      Admin, Bearer
+//
+// Credentials the fake accepted can be refused later with Server.Reject (a
+// revoked Jira token, an expired API key, a key whose owner is no longer an
+// org admin); a client configured with another organisation ID gets 404
+// ADMIN-404-2. Server.CountEndpoint counts the requests per endpoint, the
+// exact-email search apart from the org-wide scan.
 //
 // It is used by the tests of every package, by `lastactive demo` (SampleOrg,
 // no credentials, no network) and by load tests (GenerateOrg). Failures

@@ -56,7 +56,7 @@ func buildIndex(orgID string, in []User) *index {
 		if email != "" {
 			x.byEmail[email] = append(x.byEmail[email], i)
 		}
-		if u.AccountStatus != "active" {
+		if u.AccountStatus != "active" || u.NotInJira {
 			continue // Jira's user search never returns them
 		}
 		if email != "" && !u.HideEmail {

@@ -100,7 +100,7 @@ func (x *index) search(q string) []int {
 	if strings.Contains(q, "@") {
 		withPrefix(x.emailTerms, q, set)
 		for _, i := range x.byEmail[q] {
-			if u := &x.users[i]; u.HideEmail && u.AccountStatus == "active" {
+			if u := &x.users[i]; u.HideEmail && u.AccountStatus == "active" && !u.NotInJira {
 				set[i] = struct{}{}
 			}
 		}
@@ -137,7 +137,7 @@ func (s *Server) jiraGetUser(x *index, q url.Values, auth string) reply {
 		return errorReply("jira", http.StatusBadRequest, "", "The query parameter 'accountId' is required.")
 	}
 	u, ok := x.lookup(id)
-	if !ok {
+	if !ok || u.NotInJira {
 		return errorReply("jira", http.StatusNotFound, "", "Specified user does not exist or you do not have required permissions")
 	}
 	return marshalReply(http.StatusOK, s.toJira(u))

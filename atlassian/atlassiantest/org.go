@@ -29,7 +29,22 @@ const (
 // Org is the organisation a Server pretends to be.
 type Org struct {
 	ID    string
+	Name  string // sent by GET /admin/v1/orgs/{orgId}; "" is sent as "Demo organisation"
 	Users []User
+	// Workspaces are the product instances POST /admin/v2/orgs/{orgId}/workspaces
+	// lists, in this order.
+	Workspaces []Workspace
+}
+
+// Workspace is one product on one site (or a Bitbucket workspace).
+type Workspace struct {
+	// ID is sent as the workspace id: a bare cloud ID or an ARI ending in
+	// one (the real API has both forms), e.g. "ari:cloud:jira::site/" + SiteMain.
+	ID       string
+	Name     string
+	Type     string // product type: "jira", "confluence", ...
+	HostURL  string // "https://acme.atlassian.net"; "" is sent as null
+	Capacity int    // seat limit; 0 leaves capacity out
 }
 
 // User is one account known to Jira and, unless NotMember, to the
@@ -51,6 +66,9 @@ type User struct {
 	MembershipStatus string
 	// ClaimStatus is "managed" when empty, else "unmanaged" (v2 users search only).
 	ClaimStatus string
+	// ManagementSource of a managed account: "invited" when empty, or
+	// "synced" (from an identity provider); unmanaged accounts send null.
+	ManagementSource string
 	// AddedToOrg is when the user joined the org. Zero leaves added_to_org
 	// out or sends it as null, as orgs on the original user management
 	// experience do; which of the two is fixed per account ID (a hash), so
@@ -61,6 +79,10 @@ type User struct {
 	// apps, JSM customers and people from other organisations. The zero
 	// value means member, so plain literals need no extra field.
 	NotMember bool
+	// NotInJira hides the account from every Jira endpoint (search, user,
+	// even by exact email) while the Admin API knows it: a member Jira
+	// cannot see, found only by the Admin API's exact-email search.
+	NotInJira bool
 	Products  []Product
 }
 

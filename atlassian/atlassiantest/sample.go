@@ -31,9 +31,13 @@ const (
 //	tim@example.org            Tim Berners-Lee           unmanaged account, dates without timestamps (like the tutorial): confluence 15, jira-software 95
 //	edsger@example.com         Edsger Dijkstra           membership suspended; jira-software 150
 //	ken@example.com            Ken Thompson              account deactivated: Jira does not find him, Admin still answers; jira-software 300
+//	hedy@example.com           Hedy Lamarr               Jira cannot see her (NotInJira): only the Admin exact-email search finds her; (2nd) confluence 4
 //	barbara@partner.example    Barbara Liskov            another org's person: Jira finds her, Admin 404 ADMIN-404-8
 //	(none)                     Ada Automation            app account, prefix "ada"; not a member
 //	ada@example.com (hidden)   ada@example.com           JSM customer with Ada's address: an exact query for Ada also returns it; not a member
+//
+// Its workspaces (SampleWorkspaces) name the two sites acme.atlassian.net
+// (SiteMain) and acme-eu.atlassian.net (SiteSecond).
 func SampleOrg(now time.Time) *Org {
 	day := 24 * time.Hour
 	// ago lands mid-morning UTC so that timestamps look real while the date
@@ -53,7 +57,7 @@ func SampleOrg(now time.Time) *Org {
 	dateOnly := func(pr Product) Product { pr.DateOnly = true; return pr }
 	id := func(suffix string) string { return "712020:0a1b2c3d-0000-4000-8000-" + suffix }
 
-	return &Org{ID: OrgID, Users: []User{
+	return &Org{ID: OrgID, Name: "Acme", Workspaces: SampleWorkspaces(), Users: []User{
 		{AccountID: AdaAccountID, DisplayName: "Ada Lovelace", Email: "ada@example.com", AddedToOrg: ago(900),
 			Products: []Product{p("jira-software", 2), p("confluence", 9), p("jira-service-desk", -1), p("compass", 45)}},
 		{AccountID: BotAccountID, DisplayName: "Lastactive Bot", Email: JiraEmail, AddedToOrg: ago(30),
@@ -83,7 +87,29 @@ func SampleOrg(now time.Time) *Org {
 			NotMember: true},
 		{AccountID: "qm:1a2b3c4d-0000-4000-8000-000000000000:5e6f7a8b-0000-4000-8000-000000000ada",
 			AccountType: "customer", DisplayName: "ada@example.com", Email: "ada@example.com", HideEmail: true, NotMember: true},
+		{AccountID: id("000000004ed1"), DisplayName: "Hedy Lamarr", Email: "hedy@example.com", NotInJira: true,
+			AddedToOrg: ago(250), Products: []Product{second(p("confluence", 4))}},
 	}}
+}
+
+// Hosts of the sample sites.
+const (
+	HostMain   = "acme.atlassian.net"
+	HostSecond = "acme-eu.atlassian.net"
+)
+
+// SampleWorkspaces returns the workspaces of the sample and generated
+// organisations: Jira and Confluence on each of the two sites, their IDs
+// in both forms the API uses (bare cloud ID and ARI), and a seat capacity
+// on the main site's Jira only. With the default page size of 2 they take
+// two pages.
+func SampleWorkspaces() []Workspace {
+	return []Workspace{
+		{ID: SiteMain, Name: "Acme", Type: "jira", HostURL: "https://" + HostMain, Capacity: 50},
+		{ID: "ari:cloud:confluence::site/" + SiteMain, Name: "Acme", Type: "confluence", HostURL: "https://" + HostMain},
+		{ID: "ari:cloud:jira::site/" + SiteSecond, Name: "Acme EU", Type: "jira", HostURL: "https://" + HostSecond},
+		{ID: SiteSecond, Name: "Acme EU", Type: "confluence", HostURL: "https://" + HostSecond},
+	}
 }
 
 // GenerateOrg returns an organisation of n users (n >= 1), the same for the
@@ -105,7 +131,7 @@ func GenerateOrg(n int, seed int64, now time.Time) *Org {
 		"Backus", "Johnson", "Thompson", "Hamilton", "Perlman", "Wilson", "Lee", "Goldberg", "Knuth", "Goldwasser", "Lamport"}
 	keys := []string{"jira-software", "confluence", "jira-service-desk", "loom", "compass"}
 
-	org := &Org{ID: OrgID, Users: make([]User, 0, n)}
+	org := &Org{ID: OrgID, Name: "Acme", Workspaces: SampleWorkspaces(), Users: make([]User, 0, n)}
 	if n < 1 {
 		return org
 	}

@@ -112,7 +112,7 @@ func TestUsersSearchRequests(t *testing.T) {
 		{"deactivated", v2Path, map[string]any{"accountStatus": []string{"inactive"}}, 200, "", []string{"Ken Thompson"}},
 		{"suspended", v2Path, map[string]any{"status": []string{"suspended"}}, 200, "", []string{"Edsger Dijkstra"}},
 		{"search term", v2Path, map[string]any{"searchTerm": "hop"}, 200, "", []string{"Grace Hopper"}},
-		{"second site", v2Path, map[string]any{"resourceIds": []string{"ari:cloud:confluence::site/" + SiteSecond}}, 200, "", []string{"Alan Turing"}},
+		{"second site", v2Path, map[string]any{"resourceIds": []string{"ari:cloud:confluence::site/" + SiteSecond}}, 200, "", []string{"Alan Turing", "Hedy Lamarr"}},
 		{"directory by id", "/admin/v2/orgs/" + OrgID + "/directories/" + DirectoryID + "/users/search", map[string]any{"emails": []string{"ada@example.com"}}, 200, "", []string{"Ada Lovelace"}},
 		{"limit too big", v2Path, map[string]any{"limit": 101}, 400, "ADMIN-400-24", nil},
 		{"limit zero", v2Path, map[string]any{"limit": 0}, 400, "ADMIN-400-24", nil},
@@ -161,7 +161,7 @@ func TestUsersSearchWireShape(t *testing.T) {
 	}{
 		{"with productAccess", map[string]any{"emails": []string{"ada@example.com"}, "expand": []string{"productAccess"}}, `[{
 			"accountId":"` + AdaAccountID + `","accountType":"atlassian","name":"Ada Lovelace","email":"ada@example.com",
-			"accountStatus":"active","membershipStatus":"active","claimStatus":"managed","status":"active",
+			"accountStatus":"active","membershipStatus":"active","claimStatus":"managed","managementSource":"invited","status":"active",
 			"addedToOrg":"2024-06-09T09:14:05.000Z",
 			"productAccess":[
 				{"id":"` + ari("jira-software") + `","key":"jira-software","lastActiveTimestamp":"2026-11-24T09:14:05Z"},
@@ -171,15 +171,15 @@ func TestUsersSearchWireShape(t *testing.T) {
 			"links":{"self":"` + encodeCursor("user", AdaAccountID, 0) + `"}}]`},
 		{"never active, no expand", map[string]any{"emails": []string{"margaret@example.com", "dennis@example.com"}}, `[
 			{"accountId":"712020:0a1b2c3d-0000-4000-8000-00000000de15","accountType":"atlassian","name":"Dennis Ritchie","email":"dennis@example.com",
-			 "accountStatus":"active","membershipStatus":"active","claimStatus":"managed","status":"active",
+			 "accountStatus":"active","membershipStatus":"active","claimStatus":"managed","managementSource":"invited","status":"active",
 			 "links":{"self":"` + encodeCursor("user", dennisID, 0) + `"}},
 			{"accountId":"712020:0a1b2c3d-0000-4000-8000-000000009a61","accountType":"atlassian","name":"Margaret Hamilton","email":"margaret@example.com",
-			 "accountStatus":"active","membershipStatus":"active","claimStatus":"managed","status":"active",
+			 "accountStatus":"active","membershipStatus":"active","claimStatus":"managed","managementSource":"invited","status":"active",
 			 "addedToOrg":"2026-11-23T09:14:05.000Z",
 			 "links":{"self":"` + encodeCursor("user", "712020:0a1b2c3d-0000-4000-8000-000000009a61", 0) + `"}}]`},
 		{"never active, with expand", map[string]any{"emails": []string{"margaret@example.com"}, "expand": []string{"productAccess"}}, `[
 			{"accountId":"712020:0a1b2c3d-0000-4000-8000-000000009a61","accountType":"atlassian","name":"Margaret Hamilton","email":"margaret@example.com",
-			 "accountStatus":"active","membershipStatus":"active","claimStatus":"managed","status":"active",
+			 "accountStatus":"active","membershipStatus":"active","claimStatus":"managed","managementSource":"invited","status":"active",
 			 "addedToOrg":"2026-11-23T09:14:05.000Z","productAccess":[],
 			 "links":{"self":"` + encodeCursor("user", "712020:0a1b2c3d-0000-4000-8000-000000009a61", 0) + `"}}]`},
 	}

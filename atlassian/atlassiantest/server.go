@@ -22,6 +22,10 @@ type Server struct {
 	latency  time.Duration
 	onArrive func(*http.Request) // test hook: runs when a request arrives
 
+	orgName    string      // fixed at NewServer
+	workspaces []Workspace // fixed at NewServer
+	reject     atomic.Pointer[Rejections]
+
 	idx     atomic.Pointer[index] // replaced whole on every change, read lock-free
 	writeMu sync.Mutex            // serialises index rebuilds
 
@@ -48,6 +52,8 @@ type Request struct {
 	Auth string
 	// API is "jira" for /rest/..., "admin" for /admin/..., else "".
 	API string
+	// Endpoint is the endpoint the request addressed ("" for none).
+	Endpoint Endpoint
 	// Status is the HTTP status answered; 0 when the client went away first.
 	Status int
 	Time   time.Time // arrival
@@ -89,6 +95,12 @@ func NewServer(org *Org, opts ...Option) *Server {
 		id = OrgID
 	}
 	s.idx.Store(buildIndex(id, org.Users))
+	s.orgName = org.Name
+	if s.orgName == "" {
+		s.orgName = "Demo organisation"
+	}
+	s.workspaces = append([]Workspace(nil), org.Workspaces...)
+	s.reject.Store(&Rejections{})
 	// Assign before starting: handlers read s.srv.URL.
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
 	s.srv.Start()
@@ -284,6 +296,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(body) > 0 {
 		rec.Body = body
 	}
+	rec.Endpoint = endpointOf(r.Method, rec.Path, body)
 	if s.onArrive != nil {
 		s.onArrive(r)
 	}
@@ -295,6 +308,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	var rep reply
 	if failed && (f.Status != 0 || f.Body != "" || f.Malformed) {
 		rep = failureReply(rec.API, f)
+	} else if rej, ok := s.rejection(rec.API); ok {
+		rep = rej
 	} else {
 		rep = s.route(r, rec.API, rec.Auth, body)
 	}
@@ -388,6 +403,8 @@ func (s *Server) route(r *http.Request, api, auth string, body []byte) reply {
 		{myselfPattern, http.MethodGet, func([]string) reply { return s.jiraMyself(idx, auth) }},
 		{lastActivePattern, http.MethodGet, func(v []string) reply { return s.lastActiveDates(idx, v[0], v[1], q, auth) }},
 		{usersSearchPattern, http.MethodPost, func(v []string) reply { return s.usersSearchV2(idx, v[0], v[1], body, auth) }},
+		{orgPattern, http.MethodGet, func(v []string) reply { return s.getOrg(idx, v[0], auth) }},
+		{workspacesPattern, http.MethodPost, func(v []string) reply { return s.workspacesV2(idx, v[0], body, auth) }},
 	}
 	for _, e := range endpoints {
 		vars, ok := match(e.pattern, path)
@@ -411,6 +428,8 @@ var (
 	myselfPattern      = []string{"rest", "api", "3", "myself"}
 	lastActivePattern  = []string{"admin", "v1", "orgs", "*", "directory", "users", "*", "last-active-dates"}
 	usersSearchPattern = []string{"admin", "v2", "orgs", "*", "directories", "*", "users", "search"}
+	orgPattern         = []string{"admin", "v1", "orgs", "*"}
+	workspacesPattern  = []string{"admin", "v2", "orgs", "*", "workspaces"}
 )
 
 func match(pattern []string, path string) ([]string, bool) {

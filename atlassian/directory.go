@@ -1,0 +1,272 @@
+package atlassian
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// maxEmailMatches is the page size of an exact-email search: one address
+// belongs to one account, rarely two; ten is plenty to list them all.
+const maxEmailMatches = 10
+
+// AccountStatus is what a reply says about an account besides its dates.
+// The zero value means unknown (Jira's search does not say).
+type AccountStatus string
+
+// The account statuses, from the Admin API's accountStatus and
+// membershipStatus.
+const (
+	StatusActive AccountStatus = "active"
+	// StatusSuspended: the account's access to this organisation is
+	// suspended (membershipStatus "suspended"); it holds no seat.
+	StatusSuspended AccountStatus = "suspended"
+	// StatusDeactivated: the account is deactivated (accountStatus
+	// "inactive"); Jira no longer finds it.
+	StatusDeactivated AccountStatus = "deactivated"
+	// StatusClosed: the account is closed for good.
+	StatusClosed AccountStatus = "closed"
+)
+
+// statusOf combines the two Admin API fields; "" when neither says.
+func statusOf(accountStatus, membershipStatus string) AccountStatus {
+	switch {
+	case accountStatus == "closed":
+		return StatusClosed
+	case accountStatus == "inactive":
+		return StatusDeactivated
+	case membershipStatus == "suspended":
+		return StatusSuspended
+	case accountStatus == "active":
+		return StatusActive
+	}
+	return ""
+}
+
+// DirectoryUser is one account as the Admin API's directory search returns
+// it (without the product access of OrgUser).
+type DirectoryUser struct {
+	AccountID   string
+	Name        string
+	Email       string // empty when Atlassian withholds it
+	AccountType string // "atlassian"
+	Status      AccountStatus
+	// AccountStatus ("active", "inactive", "closed") and MembershipStatus
+	// ("active", "suspended", "no_membership") as sent; Status combines them.
+	AccountStatus    string
+	MembershipStatus string
+	ClaimStatus      string // "managed" or "unmanaged"
+	// ManagementSource is "invited", "synced" (from an identity provider)
+	// or "" when Atlassian could not say.
+	ManagementSource string
+	// AddedToOrg is when the account joined the organisation; zero when not sent.
+	AddedToOrg time.Time
+}
+
+// Account returns u as an Account, the type lookups pass on.
+func (u DirectoryUser) Account() Account {
+	return Account{AccountID: u.AccountID, AccountType: u.AccountType, DisplayName: u.Name, Email: u.Email,
+		Active: u.Status == StatusActive, Status: u.Status}
+}
+
+// directorySearch is the request of the v2 users search for one person.
+type directorySearch struct {
+	Limit      int      `json:"limit"`
+	Emails     []string `json:"emails,omitempty"`
+	AccountIDs []string `json:"accountIds,omitempty"`
+}
+
+// FindByEmail returns the account whose email is exactly email (Atlassian
+// matches it ignoring case), with its status, through the Admin API's
+// directory search (POST /admin/v2/orgs/{orgId}/directories/-/users/search
+// with emails: [email]). It needs only the Admin API key, so it finds people
+// without Jira, people Jira cannot see, and deactivated accounts. None is
+// ErrNotFound, several are ErrAmbiguous with Error.Candidates.
+//
+// Upstream: https://developer.atlassian.com/cloud/admin/organization/rest/api-group-users/#api-v2-orgs-orgid-directories-directoryid-users-search-post
+func (c *Client) FindByEmail(ctx context.Context, email string) (DirectoryUser, error) {
+	const op = "search users by email"
+	email = strings.TrimSpace(email)
+	if email == "" || !strings.Contains(email, "@") {
+		return DirectoryUser{}, fmt.Errorf("atlassian: %s: not an email address", op)
+	}
+	return c.findOne(ctx, op, directorySearch{Limit: maxEmailMatches, Emails: []string{email}})
+}
+
+// DirectoryUser returns the account with accountID through the same search
+// (accountIds: [accountID]), for its status when it was found another way
+// (Jira). It costs one Admin API request.
+func (c *Client) DirectoryUser(ctx context.Context, accountID string) (DirectoryUser, error) {
+	const op = "read user status"
+	if strings.TrimSpace(accountID) == "" {
+		return DirectoryUser{}, fmt.Errorf("atlassian: %s: empty account ID", op)
+	}
+	return c.findOne(ctx, op, directorySearch{Limit: maxEmailMatches, AccountIDs: []string{accountID}})
+}
+
+func (c *Client) findOne(ctx context.Context, op string, req directorySearch) (DirectoryUser, error) {
+	if c.adminBase == nil {
+		return DirectoryUser{}, fmt.Errorf("atlassian: %s: Admin API %w", op, ErrNotConfigured)
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return DirectoryUser{}, fmt.Errorf("atlassian: %s: encoding the request: %w", op, err)
+	}
+	u := joinPath(c.adminBase, "admin", "v2", "orgs", c.orgID, "directories", "-", "users", "search")
+	cl := call{api: Admin, op: op, url: u, auth: c.adminAuth, method: http.MethodPost, body: body, orgScoped: true}
+	raw, err := c.get(ctx, cl)
+	if err != nil {
+		return DirectoryUser{}, err
+	}
+	users, err := decodeDirectoryUsers(raw)
+	if err != nil {
+		return DirectoryUser{}, c.fail(cl, ErrBadResponse, 200, "", err)
+	}
+	// Keep only what was asked for: a server that ignored the filter must
+	// not hand us somebody else.
+	var found []DirectoryUser
+	for _, du := range users {
+		if len(req.Emails) > 0 && !strings.EqualFold(strings.TrimSpace(du.Email), req.Emails[0]) && du.Email != "" ||
+			len(req.AccountIDs) > 0 && du.AccountID != req.AccountIDs[0] {
+			continue
+		}
+		found = append(found, du)
+	}
+	switch len(found) {
+	case 0:
+		return DirectoryUser{}, c.fail(cl, ErrNotFound, 0, "", nil)
+	case 1:
+		return found[0], nil
+	}
+	cands := make([]Account, len(found))
+	for i, du := range found {
+		cands[i] = du.Account()
+	}
+	return DirectoryUser{}, &Error{Kind: ErrAmbiguous, API: Admin, Op: op, Path: cl.path(), Candidates: cands,
+		Err: fmt.Errorf("%d accounts", len(found))}
+}
+
+// wireDirectoryUsers is the search answer without product access.
+type wireDirectoryUsers struct {
+	Data *[]struct {
+		AccountID        string  `json:"accountId"`
+		AccountType      string  `json:"accountType"`
+		Name             string  `json:"name"`
+		Email            string  `json:"email"`
+		AccountStatus    string  `json:"accountStatus"`
+		MembershipStatus string  `json:"membershipStatus"`
+		ClaimStatus      string  `json:"claimStatus"`
+		ManagementSource *string `json:"managementSource"`
+		AddedToOrg       *string `json:"addedToOrg"`
+	} `json:"data"`
+}
+
+// decodeDirectoryUsers reads one page of the directory search. Every user
+// needs an account ID; statuses are kept as sent and combined by statusOf
+// (an unknown value gives an unknown Status, never "active").
+func decodeDirectoryUsers(b []byte) ([]DirectoryUser, error) {
+	var w wireDirectoryUsers
+	if err := json.Unmarshal(b, &w); err != nil {
+		return nil, fmt.Errorf("decoding the users: %w", err)
+	}
+	if w.Data == nil {
+		return nil, errors.New("no data in the answer")
+	}
+	out := make([]DirectoryUser, 0, len(*w.Data))
+	for i, wu := range *w.Data {
+		if wu.AccountID == "" {
+			return nil, fmt.Errorf("data[%d] has no accountId", i)
+		}
+		du := DirectoryUser{
+			AccountID:        wu.AccountID,
+			Name:             wu.Name,
+			Email:            wu.Email,
+			AccountType:      wu.AccountType,
+			Status:           statusOf(wu.AccountStatus, wu.MembershipStatus),
+			AccountStatus:    wu.AccountStatus,
+			MembershipStatus: wu.MembershipStatus,
+			ClaimStatus:      wu.ClaimStatus,
+			ManagementSource: deref(wu.ManagementSource),
+		}
+		du.AddedToOrg, _ = parseInstant(deref(wu.AddedToOrg))
+		out = append(out, du)
+	}
+	return out, nil
+}
+
+// Via says which search found an account: the label of the bot's
+// lastactive_resolver_total{via} metric.
+type Via string
+
+// The two ways to find a person.
+const (
+	ViaJira  Via = "jira"
+	ViaAdmin Via = "admin"
+)
+
+// Resolve finds the one account behind email, the way a lookup should:
+//
+//   - with Jira configured, Jira's user search first (FindAccount's matching
+//     rules); a person with a visible matching address is the answer (Via
+//     ViaJira, Status unknown: asking the Admin API would cost one more
+//     request, see DirectoryUser);
+//   - the Admin API's exact-email search (FindByEmail) when Jira is not
+//     configured, finds nobody, or finds only people who hide their address
+//     (Via ViaAdmin, Status known);
+//   - several people with visible matching addresses stay FindAccount's
+//     ErrAmbiguous, and Jira's failures (credentials, outages) are returned
+//     as they are, never papered over by the other API.
+//
+// When the Admin search cannot improve on a single hidden-address Jira
+// match (nobody found, or it failed), that match is kept, as FindAccount
+// would answer.
+func (c *Client) Resolve(ctx context.Context, email string) (Account, Via, error) {
+	if c.jiraBase == nil {
+		du, err := c.FindByEmail(ctx, email)
+		if err != nil {
+			return Account{}, ViaAdmin, err
+		}
+		return du.Account(), ViaAdmin, nil
+	}
+	a, err := c.FindAccount(ctx, email)
+	var fallback bool
+	switch {
+	case err == nil:
+		fallback = a.Email == ""
+	case errors.Is(err, ErrNotFound):
+		fallback = true
+	case errors.Is(err, ErrAmbiguous):
+		fallback = allHidden(err)
+	}
+	if !fallback || c.adminBase == nil {
+		return a, ViaJira, err
+	}
+	du, aerr := c.FindByEmail(ctx, email)
+	switch {
+	case aerr == nil:
+		return du.Account(), ViaAdmin, nil
+	case err == nil:
+		return a, ViaJira, nil // keep the single hidden-address match
+	case errors.Is(err, ErrNotFound):
+		return Account{}, ViaAdmin, aerr // the Admin search had the last word
+	}
+	return Account{}, ViaJira, err // Jira's ambiguity stands
+}
+
+// allHidden reports whether every candidate of an ErrAmbiguous hides its address.
+func allHidden(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) || len(e.Candidates) == 0 {
+		return false
+	}
+	for _, a := range e.Candidates {
+		if a.Email != "" {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,237 @@
+package atlassian_test
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"lastactive/atlassian"
+	"lastactive/atlassian/atlassiantest"
+)
+
+// fakeClient starts the fake with the sample org and a client for it;
+// with jira false, the client has no Jira half.
+func fakeClient(t *testing.T, jira bool, mutate func(*atlassian.Config), opts ...atlassian.Option) (*atlassian.Client, *atlassiantest.Server) {
+	t.Helper()
+	srv := atlassiantest.NewServer(atlassiantest.SampleOrg(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)))
+	t.Cleanup(srv.Close)
+	cfg := atlassian.Config{AdminBaseURL: srv.URL(), OrgID: atlassiantest.OrgID, APIKey: atlassiantest.APIKey}
+	if jira {
+		cfg.JiraBaseURL, cfg.JiraEmail, cfg.JiraAPIToken = srv.URL(), atlassiantest.JiraEmail, atlassiantest.JiraAPIToken
+	}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	c, err := atlassian.New(cfg, append([]atlassian.Option{atlassian.WithRetry(atlassian.RetryPolicy{MaxAttempts: 1})}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, srv
+}
+
+func TestOrgCheck(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		reject   atlassiantest.Rejections
+		mutate   func(*atlassian.Config)
+		wantKind atlassian.Kind
+		// also is the coarse kind the error must match too.
+		also       atlassian.Kind
+		wantStatus int
+	}{
+		{name: "ok"},
+		{name: "key rejected", reject: atlassiantest.Rejections{APIKey: true}, wantKind: atlassian.ErrCredentials, wantStatus: 401},
+		{name: "wrong key", mutate: func(c *atlassian.Config) { c.APIKey = "not-the-key" }, wantKind: atlassian.ErrCredentials, wantStatus: 401},
+		{name: "key owner not admin", reject: atlassiantest.Rejections{KeyNotAdmin: true},
+			wantKind: atlassian.ErrNotOrgAdmin, also: atlassian.ErrCredentials, wantStatus: 403},
+		{name: "wrong org ID", mutate: func(c *atlassian.Config) { c.OrgID = "org-typo" },
+			wantKind: atlassian.ErrOrgNotFound, also: atlassian.ErrRejected, wantStatus: 404},
+		{name: "jira token rejected does not matter", reject: atlassiantest.Rejections{JiraToken: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, srv := fakeClient(t, true, tt.mutate)
+			srv.Reject(tt.reject)
+			org, err := c.Org(context.Background())
+			if got := atlassian.KindOf(err); got != tt.wantKind {
+				t.Fatalf("KindOf(%v) = %q, want %q", err, got, tt.wantKind)
+			}
+			if srv.CountEndpoint(atlassiantest.EndpointOrg) != 1 {
+				t.Errorf("org endpoint called %d times, want 1", srv.CountEndpoint(atlassiantest.EndpointOrg))
+			}
+			if tt.wantKind == "" {
+				if diff := cmp.Diff(atlassian.Org{ID: atlassiantest.OrgID, Name: "Acme"}, org); diff != "" {
+					t.Errorf("org (-want +got):\n%s", diff)
+				}
+				return
+			}
+			if !errors.Is(err, tt.wantKind) || tt.also != "" && !errors.Is(err, tt.also) {
+				t.Errorf("err = %v does not match %q and %q", err, tt.wantKind, tt.also)
+			}
+			var e *atlassian.Error
+			if !errors.As(err, &e) || e.Status != tt.wantStatus || e.Net != "" {
+				t.Errorf("err = %+v, want status %d and no network failure", e, tt.wantStatus)
+			}
+			// The three are told apart: no other kind of the three matches.
+			for _, k := range []atlassian.Kind{atlassian.ErrNotOrgAdmin, atlassian.ErrOrgNotFound} {
+				if k != tt.wantKind && errors.Is(err, k) {
+					t.Errorf("err also matches %q", k)
+				}
+			}
+		})
+	}
+}
+
+func TestMyselfRejection(t *testing.T) {
+	t.Parallel()
+	c, srv := fakeClient(t, true, nil)
+	me, err := c.Myself(context.Background())
+	if err != nil || me.AccountID != atlassiantest.BotAccountID {
+		t.Fatalf("Myself = %+v, %v", me, err)
+	}
+	srv.Reject(atlassiantest.Rejections{JiraToken: true})
+	if _, err := c.Myself(context.Background()); !errors.Is(err, atlassian.ErrCredentials) || atlassian.KindOf(err) != atlassian.ErrCredentials {
+		t.Errorf("Myself with a revoked token: %v, want ErrCredentials", err)
+	}
+	if _, err := c.FindAccount(context.Background(), "ada@example.com"); !errors.Is(err, atlassian.ErrCredentials) {
+		t.Errorf("search with a revoked token: %v, want ErrCredentials", err)
+	}
+	// The Admin half is untouched by a Jira rejection.
+	if _, err := c.Org(context.Background()); err != nil {
+		t.Errorf("Org: %v", err)
+	}
+	if got := srv.CountEndpoint(atlassiantest.EndpointJiraMyself); got != 2 {
+		t.Errorf("/myself called %d times, want 2", got)
+	}
+}
+
+// TestNetworkFailures: each failure without an HTTP answer is named, with
+// the host, as ErrUnavailable and never as a credential problem. All of
+// them happen on loopback.
+func TestNetworkFailures(t *testing.T) {
+	t.Parallel()
+	// A port that refuses: listen, note the address, close.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := ln.Addr().String()
+	ln.Close()
+
+	// A server that accepts and never answers.
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { silent.Close() })
+	go func() {
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+
+	tlsSrv := httptest.NewTLSServer(http.NotFoundHandler())
+	t.Cleanup(tlsSrv.Close)
+
+	// A resolver whose DNS server is a closed loopback port: every lookup
+	// fails without leaving the machine.
+	noDNS := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{Resolver: &net.Resolver{
+		PreferGo: true,
+		Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "udp", refused)
+		},
+	}}).DialContext, TLSClientConfig: &tls.Config{}}}
+
+	tests := []struct {
+		name string
+		base string
+		opts []atlassian.Option
+		want atlassian.Net
+		host string
+	}{
+		{"refused", "http://" + refused, nil, atlassian.NetRefused, refused},
+		{"timeout", "http://" + silent.Addr().String(), []atlassian.Option{atlassian.WithTimeout(50 * time.Millisecond)},
+			atlassian.NetTimeout, silent.Addr().String()},
+		{"tls", tlsSrv.URL, nil, atlassian.NetTLS, strings.TrimPrefix(tlsSrv.URL, "https://")},
+		{"dns", "http://no-such-host.example:8080", []atlassian.Option{atlassian.WithHTTPClient(noDNS)}, atlassian.NetDNS, "no-such-host.example:8080"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := atlassian.New(atlassian.Config{AdminBaseURL: tt.base, OrgID: "o", APIKey: "k-SECRET"},
+				append([]atlassian.Option{atlassian.WithRetry(atlassian.RetryPolicy{MaxAttempts: 1})}, tt.opts...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Org(context.Background())
+			var e *atlassian.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("err = %v, not an *Error", err)
+			}
+			if e.Net != tt.want || !errors.Is(err, tt.want) || e.Host != tt.host {
+				t.Errorf("Net = %q, Host = %q (%v); want %q at %q", e.Net, e.Host, err, tt.want, tt.host)
+			}
+			if !errors.Is(err, atlassian.ErrUnavailable) || errors.Is(err, atlassian.ErrCredentials) {
+				t.Errorf("err = %v, want ErrUnavailable and not a credential problem", err)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, string(tt.want)) || !strings.Contains(msg, tt.host) || strings.Contains(msg, "SECRET") {
+				t.Errorf("message %q should name %q and %q and no secret", msg, tt.want, tt.host)
+			}
+		})
+	}
+}
+
+func TestKindOf(t *testing.T) {
+	t.Parallel()
+	base := &atlassian.Error{Kind: atlassian.ErrNotOrgAdmin, API: atlassian.Admin, Status: 403}
+	tests := []struct {
+		name string
+		err  error
+		want atlassian.Kind
+	}{
+		{"nil", nil, ""},
+		{"plain error", errors.New("boom"), ""},
+		{"bare kind is not an *Error", atlassian.ErrNotFound, ""},
+		{"not configured", atlassian.ErrNotConfigured, ""},
+		{"direct", &atlassian.Error{Kind: atlassian.ErrRateLimited}, atlassian.ErrRateLimited},
+		{"finest kind", base, atlassian.ErrNotOrgAdmin},
+		{"wrapped", errors.Join(errors.New("check admin"), base), atlassian.ErrNotOrgAdmin},
+		{"wrapped twice", &wrap{&wrap{&atlassian.Error{Kind: atlassian.ErrOrgNotFound}}}, atlassian.ErrOrgNotFound},
+		{"context only", context.Canceled, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := atlassian.KindOf(tt.err); got != tt.want {
+				t.Errorf("KindOf = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+type wrap struct{ err error }
+
+func (w *wrap) Error() string { return "step: " + w.err.Error() }
+func (w *wrap) Unwrap() error { return w.err }

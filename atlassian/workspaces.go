@@ -1,0 +1,250 @@
+package atlassian
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+const (
+	// workspacesPageSize asks for 100 workspaces a request (the API allows
+	// up to 1,000); an organisation has a handful to a few hundred.
+	workspacesPageSize = 100
+	// maxWorkspacePages caps cursor paging: 100 pages of 100 is far beyond
+	// any organisation; more is a server that never stops.
+	maxWorkspacePages = 100
+)
+
+// Workspace is one product instance of the organisation: a product on a
+// site (Jira or Confluence on acme.atlassian.net), or a Bitbucket or Trello
+// workspace.
+type Workspace struct {
+	// ID is the workspace ID as sent: the bare cloud ID or an ARI ending in it.
+	ID string
+	// CloudID is the site's cloud ID (CloudID(ID)); product-access entries
+	// name their site by it.
+	CloudID string
+	Name    string
+	// Type is the product type as sent ("jira", "confluence", …).
+	Type string
+	// Host is the site's host name ("acme.atlassian.net"); "" when not sent.
+	Host string
+	// URL is the host URL as sent; "" when not sent.
+	URL string
+	// Capacity is the seat limit when Atlassian sends one; else 0.
+	Capacity int
+	// Status is "online", "offline" or "deprecated" ("" when not sent).
+	Status string
+}
+
+// Workspaces returns every workspace of the organisation, following the
+// cursor through every page, so that sites can be named by their host.
+// It reads the whole list on every call; callers keep it (see Sites).
+//
+// Upstream: https://developer.atlassian.com/cloud/admin/organization/rest/api-group-workspaces/#api-v2-orgs-orgid-workspaces-post
+func (c *Client) Workspaces(ctx context.Context) ([]Workspace, error) {
+	const op = "list workspaces"
+	if c.adminBase == nil {
+		return nil, fmt.Errorf("atlassian: %s: Admin API %w", op, ErrNotConfigured)
+	}
+	u := joinPath(c.adminBase, "admin", "v2", "orgs", c.orgID, "workspaces")
+	var all []Workspace
+	have := make(map[string]bool)
+	seen := make(map[string]bool)
+	cursor := ""
+	for page := 1; ; page++ {
+		// With a cursor, the API allows no other field in the body.
+		var reqBody any = struct {
+			Limit int `json:"limit"`
+		}{workspacesPageSize}
+		if cursor != "" {
+			reqBody = struct {
+				Cursor string `json:"cursor"`
+			}{cursor}
+		}
+		body, err := json.Marshal(reqBody)
+		if err != nil {
+			return nil, fmt.Errorf("atlassian: %s: encoding the request: %w", op, err)
+		}
+		cl := call{api: Admin, op: op, url: u, auth: c.adminAuth, method: http.MethodPost, body: body, orgScoped: true}
+		raw, err := c.get(ctx, cl)
+		if err != nil {
+			return nil, err
+		}
+		p, err := decodeWorkspacesPage(raw)
+		if err != nil {
+			return nil, c.fail(cl, ErrBadResponse, 200, "", err)
+		}
+		for _, w := range p.workspaces {
+			if !have[w.ID] {
+				have[w.ID] = true
+				all = append(all, w)
+			}
+		}
+		var stop error
+		switch {
+		case p.next == "":
+			return all, nil
+		case seen[p.next] || p.next == cursor:
+			stop = errors.New("links.next repeats an earlier cursor")
+		case page >= maxWorkspacePages:
+			stop = fmt.Errorf("more than %d pages", maxWorkspacePages)
+		case len(p.next) > maxCursorLen:
+			stop = fmt.Errorf("links.next longer than %d bytes", maxCursorLen)
+		}
+		if stop != nil {
+			return nil, c.fail(cl, ErrBadResponse, 200, "", stop)
+		}
+		seen[p.next] = true
+		cursor = p.next
+	}
+}
+
+type workspacesPage struct {
+	workspaces []Workspace
+	next       string // a cursor; "" on the last page
+}
+
+// The wire format (PageDataResponseV2 of WorkspaceModel). Unknown fields
+// are ignored; pointers tell a missing field from an empty one.
+type wireWorkspacesPage struct {
+	Data  *[]wireWorkspace `json:"data"`
+	Links *struct {
+		Next *string `json:"next"`
+	} `json:"links"`
+}
+
+type wireWorkspace struct {
+	ID         string `json:"id"`
+	Attributes struct {
+		Name     string  `json:"name"`
+		Type     string  `json:"type"`
+		HostURL  *string `json:"hostUrl"`
+		Capacity *int64  `json:"capacity"`
+		Status   string  `json:"status"`
+	} `json:"attributes"`
+}
+
+// decodeWorkspacesPage decodes one page. The list must be there and every
+// workspace needs an ID (it is what product access is matched by); a
+// capacity that is not a positive number is dropped, a host URL that does
+// not parse leaves Host empty (the site is then shown by its ID).
+func decodeWorkspacesPage(b []byte) (workspacesPage, error) {
+	var w wireWorkspacesPage
+	if err := json.Unmarshal(b, &w); err != nil {
+		return workspacesPage{}, fmt.Errorf("decoding the page: %w", err)
+	}
+	if w.Data == nil {
+		return workspacesPage{}, errors.New("no data in the page")
+	}
+	p := workspacesPage{workspaces: make([]Workspace, 0, len(*w.Data))}
+	for i, ww := range *w.Data {
+		id := strings.TrimSpace(ww.ID)
+		cloud := CloudID(id)
+		if id == "" || cloud == "" {
+			return workspacesPage{}, fmt.Errorf("data[%d] has no id", i)
+		}
+		ws := Workspace{ID: id, CloudID: cloud, Name: ww.Attributes.Name, Type: ww.Attributes.Type, Status: ww.Attributes.Status}
+		if ww.Attributes.HostURL != nil {
+			ws.URL = strings.TrimSpace(*ww.Attributes.HostURL)
+			ws.Host = hostOf(ws.URL)
+		}
+		if c := ww.Attributes.Capacity; c != nil && *c > 0 && *c <= 1<<31-1 {
+			ws.Capacity = int(*c)
+		}
+		p.workspaces = append(p.workspaces, ws)
+	}
+	if w.Links != nil {
+		p.next = cursorOf(deref(w.Links.Next))
+	}
+	return p, nil
+}
+
+// hostOf returns the lower-case host name of a host URL, which Atlassian
+// may send with or without a scheme ("https://acme.atlassian.net/",
+// "acme.atlassian.net"); "" when it is not a plain host.
+func hostOf(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	if !strings.Contains(raw, "://") {
+		raw = "https://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.User != nil || u.Hostname() == "" {
+		return ""
+	}
+	h := strings.ToLower(u.Hostname())
+	for _, r := range h {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
+			return "" // not a DNS name: never shown to a person as one
+		}
+	}
+	return h
+}
+
+// cursorOf reads a links.next that the spec describes as a URL of the next
+// page but that the API sends as a bare cursor: the cursor query parameter
+// of a URL, or the value itself.
+func cursorOf(next string) string {
+	next = strings.TrimSpace(next)
+	if strings.HasPrefix(next, "http://") || strings.HasPrefix(next, "https://") || strings.HasPrefix(next, "/") {
+		if u, err := url.Parse(next); err == nil {
+			return u.Query().Get("cursor")
+		}
+	}
+	return next
+}
+
+// CloudID returns the cloud ID a site is known by, from either form it
+// comes in: an ARI ending in it ("ari:cloud:confluence::site/{cloudId}",
+// the last segment after "/") or the bare ID itself. An ARI without a
+// resource part gives "".
+func CloudID(ariOrID string) string {
+	s := strings.TrimSpace(ariOrID)
+	if !strings.HasPrefix(s, "ari:") {
+		return s
+	}
+	i := strings.LastIndexByte(s, '/')
+	if i < 0 {
+		return ""
+	}
+	return s[i+1:]
+}
+
+// Sites names sites by their host. Build it once from Workspaces and keep
+// it: the zero value knows no site. It is read-only and safe for
+// concurrent use.
+type Sites struct {
+	hosts map[string]string // cloud ID → host
+}
+
+// NewSites indexes the workspaces by cloud ID. A site has one workspace per
+// product, all with the same host; the first host seen wins.
+func NewSites(ws []Workspace) Sites {
+	s := Sites{hosts: make(map[string]string, len(ws))}
+	for _, w := range ws {
+		if w.CloudID == "" || w.Host == "" {
+			continue
+		}
+		if _, ok := s.hosts[w.CloudID]; !ok {
+			s.hosts[w.CloudID] = w.Host
+		}
+	}
+	return s
+}
+
+// Host returns the host of the site with cloudID, which may also be given
+// as an ARI ending in it (a product-access ID); false when the site is not
+// in the list.
+func (s Sites) Host(cloudID string) (string, bool) {
+	h, ok := s.hosts[CloudID(cloudID)]
+	return h, ok
+}
+
+// Len is the number of sites with a known host.
+func (s Sites) Len() int { return len(s.hosts) }
