@@ -19,6 +19,7 @@ import (
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
 	"lastactive/bot/slacktest"
+	"lastactive/seat"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -56,15 +57,21 @@ type harnessOpts struct {
 	gate        bot.GateConfig
 	ttl         time.Duration
 	badAppToken bool
-	// reports, when set, builds the idle report runner from the bot's own
-	// Atlassian and Slack clients.
-	reports func(atl *atlassian.Client, api *slack.Client) bot.ReportRunner
+	// reports turns on idle reports, over the bot's own Atlassian client,
+	// with the CSV sent through its Slack client.
+	reports bool
+	prices  seat.Prices
+	// org, when set, changes the sample organisation before the fakes start.
+	org func(*atlassiantest.Org)
 }
 
 func startBot(t *testing.T, o harnessOpts) *harness {
 	t.Helper()
 	now := time.Now().UTC()
 	org := atlassiantest.SampleOrg(now)
+	if o.org != nil {
+		o.org(org)
+	}
 	h := &harness{t: t, org: org, now: now, logs: &syncBuffer{}}
 	h.atl = atlassiantest.NewServer(org)
 	h.slack = slacktest.NewServer(slacktest.WithPingInterval(200 * time.Millisecond))
@@ -88,14 +95,16 @@ func startBot(t *testing.T, o harnessOpts) *harness {
 		ttl = time.Hour
 	}
 	lookups := bot.NewLookups(client, bot.LookupOptions{TTL: ttl})
-	var reports bot.ReportRunner
-	if o.reports != nil {
-		reports = o.reports(client, api)
-	}
-	svc := bot.NewService(bot.ServiceConfig{
+	cfg := bot.ServiceConfig{
 		Lookups: lookups, Users: bot.SlackUsers{API: api}, Gate: bot.NewGate(o.gate),
-		OrgID: org.ID, IdleDays: 90, Logger: log, Reports: reports,
-	})
+		OrgID: org.ID, IdleDays: 90, Logger: log,
+	}
+	if o.reports {
+		scanner := seat.NewScanner(seat.ScanConfig{Dir: client, Prices: o.prices, TTL: time.Hour, Logger: log})
+		t.Cleanup(scanner.Close)
+		cfg.Scanner, cfg.Files = scanner, bot.SlackFiles{API: api}
+	}
+	svc := bot.NewService(cfg)
 	b := bot.NewBot(sm, svc, bot.NewResponder(nil, h.slack.APIURL()), lookups, bot.BotConfig{ShutdownTimeout: 2 * time.Second}, log, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

@@ -89,6 +89,11 @@ func (l *Lookups) Sweep() {
 // Len reports how many answers are cached.
 func (l *Lookups) Len() int { return l.results.ItemCount() }
 
+// ParseEmail checks one email address as the slash command does: trimmed,
+// lower case, and valid by the command's strict rule. The CLI uses it so
+// the terminal accepts exactly what Slack would.
+func ParseEmail(s string) (string, bool) { return normaliseEmail(s) }
+
 // NormaliseEmail is the cache key of an email: trimmed and lower case.
 func NormaliseEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 

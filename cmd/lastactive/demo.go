@@ -50,9 +50,9 @@ func (a *app) demo(ctx context.Context, args []string) int {
 	// `demo idle` shows the report (its CSV has no DM to go to here).
 	c := Config{CacheTTL: time.Hour, IdleDays: 90, OrgID: org.ID, ReportUsers: []string{demoUser},
 		SeatPrices: map[string]float64{"jira-software": 8.60, "confluence": 6.05}}
-	reports := newReports(c, dir, nil, log, nil)
-	defer reports.Close()
-	svc, _ := newService(c, dir, users, log, nil, reports)
+	scanner := newScanner(c, dir, log)
+	defer scanner.Close()
+	svc, _ := newService(c, dir, users, log, nil, scanner, nil)
 
 	answer := func(text string) {
 		r := svc.Answer(ctx, bot.Request{UserID: demoUser, ChannelID: demoChannel, Text: text}, func(m bot.Message) {

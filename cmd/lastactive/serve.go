@@ -69,9 +69,9 @@ func serveOn(ctx context.Context, c Config, a *app, ln net.Listener) error {
 	)
 	// Envelopes are small; a frame of a megabyte is hostile or broken.
 	sm := socketmode.New(api, socketmode.OptionLog(slogWriter{log}), socketmode.OptionReadLimit(1<<20))
-	reports := newReports(c, dir, bot.SlackFiles{API: api}, log, nil)
-	defer reports.Close() // stops a report scan still running
-	svc, lookups := newService(c, dir, bot.SlackUsers{API: api}, log, m, reports)
+	scanner := newScanner(c, dir, log)
+	defer scanner.Close() // stops a report scan still running
+	svc, lookups := newService(c, dir, bot.SlackUsers{API: api}, log, m, scanner, bot.SlackFiles{API: api})
 	b := bot.NewBot(sm, svc, bot.NewResponder(hc, c.SlackAPIURL), lookups, bot.BotConfig{}, log, m)
 
 	srv := healthServer(b.Ready, reg)

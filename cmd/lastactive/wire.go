@@ -7,6 +7,7 @@ import (
 
 	"lastactive/atlassian"
 	"lastactive/bot"
+	"lastactive/seat"
 )
 
 // upstreamHTTP is the HTTP client for every outside call. TLS verification
@@ -36,37 +37,30 @@ func newDirectory(c Config, log *slog.Logger, m *bot.Metrics, hc *http.Client) (
 	)
 }
 
-// newReports builds the idle report runner: one scan of the organisation
-// shared by concurrent reports and reused for LASTACTIVE_CACHE_TTL. files
-// may be nil (the CLI writes the CSV itself), and so may progress. The
-// caller must Close it.
-func newReports(c Config, dir bot.OrgDirectory, files bot.FileSender, log *slog.Logger, progress func(accounts int)) *bot.Reports {
-	return bot.NewReports(bot.ReportsConfig{
-		Dir:        dir,
-		Files:      files,
-		Prices:     c.SeatPrices,
-		IdleDays:   c.IdleDays,
-		TTL:        c.CacheTTL,
-		OnProgress: progress,
-		Logger:     log,
-	})
+// newScanner builds the org scan behind idle reports: one scan of the
+// organisation shared by concurrent reports and reused for
+// LASTACTIVE_CACHE_TTL. The caller must Close it.
+func newScanner(c Config, dir seat.OrgDirectory, log *slog.Logger) *seat.Scanner {
+	return seat.NewScanner(seat.ScanConfig{Dir: dir, Prices: c.SeatPrices, TTL: c.CacheTTL, Logger: log})
 }
 
 // newService builds the request-answering core shared by serve and lookup.
-// reports may be nil: the idle command then says reports are not set up.
-func newService(c Config, dir bot.Directory, users bot.UserDirectory, log *slog.Logger, m *bot.Metrics, reports *bot.Reports) (*bot.Service, *bot.Lookups) {
+// scanner may be nil: the idle command then says reports are not set up;
+// files may be nil too.
+func newService(c Config, dir bot.Directory, users bot.UserDirectory, log *slog.Logger, m *bot.Metrics, scanner *seat.Scanner, files bot.FileSender) (*bot.Service, *bot.Lookups) {
 	lookups := bot.NewLookups(dir, bot.LookupOptions{TTL: c.CacheTTL, Observe: m.Lookup})
 	var signer *bot.ButtonSigner
 	if c.SlackBotToken != "" {
 		// Replicas share the bot token, so they accept each other's buttons.
 		signer = bot.NewButtonSigner(c.SlackBotToken, 24*time.Hour, nil)
 	}
-	var runner bot.ReportRunner
-	if reports != nil { // not a typed nil in the interface
-		runner = reports
+	var sc bot.Scanner
+	if scanner != nil { // not a typed nil in the interface
+		sc = scanner
 	}
 	svc := bot.NewService(bot.ServiceConfig{
-		Reports:  runner,
+		Scanner:  sc,
+		Files:    files,
 		Lookups:  lookups,
 		Users:    users,
 		Gate:     bot.NewGate(bot.GateConfig{AllowedUsers: c.AllowedUsers, AllowedChannels: c.AllowedChannels, ReportUsers: c.ReportUsers}),
