@@ -79,11 +79,26 @@ func NewLookups(dir Directory, opt LookupOptions) *Lookups {
 	}
 }
 
-// Sweep drops expired entries. The bot calls it periodically so memory stays
-// bounded by the number of people asked about within one TTL.
+// Sweep drops expired entries, so memory stays bounded by the number of
+// people asked about within one TTL.
 func (l *Lookups) Sweep() {
 	l.results.DeleteExpired()
 	l.accounts.DeleteExpired()
+}
+
+// RunSweeper calls Sweep every so often until ctx is done. The owner of
+// the Lookups runs it (internal/wire does, next to the bot).
+func (l *Lookups) RunSweeper(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			l.Sweep()
+		}
+	}
 }
 
 // Len reports how many answers are cached.
