@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"lastactive/seat"
 )
 
 // CommandKind says what a /lastactive command asks for.
@@ -27,8 +29,8 @@ const (
 	// Slack's mailto form doubles each email: ten 45-character addresses
 	// already take 1,000 runes. Anything past 2,000 is not a list of people.
 	maxCommandRunes = 2000
-	maxIdleDays     = 3650
-	maxProducts     = 10
+	maxIdleDays     = seat.MaxIdleDays
+	maxProducts     = seat.MaxProductFilter
 	maxQuoted       = 40 // runes of a bad token quoted back in an error
 )
 
@@ -183,7 +185,7 @@ func parseIdle(args []string, fresh bool) (Command, error) {
 			cmd.IdleDays = n
 			continue
 		}
-		if _, ok := productNames[a]; !ok {
+		if !seat.Known(a) {
 			return Command{}, usagef("%s is neither a number of days (1 to %d) nor a product key I know, such as jira-software or confluence.", quote(unescapeEntities(a)), maxIdleDays)
 		}
 		if !contains(cmd.Products, a) {

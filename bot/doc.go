@@ -12,11 +12,16 @@
 //     within a deadline (abandoned commands still get a "please retry").
 //   - Service answers one request whatever its transport (Slack, the demo,
 //     tests): Gate first (allow-lists, per-requester token bucket), then
-//     ParseCommand, lookups, RenderLookup, and one audit log line.
-//   - Lookups caches answers per normalised email and shares one upstream
-//     call chain between concurrent questions about the same person.
+//     ParseCommand, lookups or an idle report (through a Scanner, which
+//     seat.Scanner satisfies), rendering, and one audit log line.
+//   - Lookups caches answers per normalised email, shares one upstream
+//     call chain between concurrent questions about the same person, and
+//     sweeps its own cache (RunSweeper).
 //   - Render*, ErrorText and EscapeMrkdwn are the only places that turn data
 //     and errors into words; everything from outside is escaped there.
 //
-// bot/slacktest is a loopback fake of Slack for tests and the load tool.
+// The seat domain (products, verdicts, the idle report and its CSV) is
+// package seat, which knows nothing of Slack; internal/wire builds a Bot
+// and its Service. bot/slacktest is a loopback fake of Slack for tests and
+// the load tool.
 package bot

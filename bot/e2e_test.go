@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 	"go.uber.org/goleak"
 
@@ -19,6 +18,8 @@ import (
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
 	"lastactive/bot/slacktest"
+	"lastactive/internal/wire"
+	"lastactive/seat"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -56,15 +57,21 @@ type harnessOpts struct {
 	gate        bot.GateConfig
 	ttl         time.Duration
 	badAppToken bool
-	// reports, when set, builds the idle report runner from the bot's own
-	// Atlassian and Slack clients.
-	reports func(atl *atlassian.Client, api *slack.Client) bot.ReportRunner
+	// reports turns on idle reports, over the bot's own Atlassian client,
+	// with the CSV sent through its Slack client.
+	reports bool
+	prices  seat.Prices
+	// org, when set, changes the sample organisation before the fakes start.
+	org func(*atlassiantest.Org)
 }
 
 func startBot(t *testing.T, o harnessOpts) *harness {
 	t.Helper()
 	now := time.Now().UTC()
 	org := atlassiantest.SampleOrg(now)
+	if o.org != nil {
+		o.org(org)
+	}
 	h := &harness{t: t, org: org, now: now, logs: &syncBuffer{}}
 	h.atl = atlassiantest.NewServer(org)
 	h.slack = slacktest.NewServer(slacktest.WithPingInterval(200 * time.Millisecond))
@@ -72,31 +79,32 @@ func startBot(t *testing.T, o harnessOpts) *harness {
 		h.slack.SetAppTokenValid(false)
 	}
 	log := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	client, err := atlassian.New(atlassian.Config{
-		JiraBaseURL: h.atl.URL(), JiraEmail: atlassiantest.JiraEmail, JiraAPIToken: atlassiantest.JiraAPIToken,
-		AdminBaseURL: h.atl.URL(), OrgID: org.ID, APIKey: atlassiantest.APIKey,
-	}, atlassian.WithLogger(log), atlassian.WithRetry(atlassian.RetryPolicy{
-		MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxWait: 5 * time.Second,
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	api := slack.New(slacktest.BotToken, slack.OptionAppLevelToken(slacktest.AppToken), slack.OptionAPIURL(h.slack.APIURL()))
-	sm := socketmode.New(api, socketmode.OptionPingInterval(2*time.Second))
 	ttl := o.ttl
 	if ttl == 0 {
 		ttl = time.Hour
 	}
-	lookups := bot.NewLookups(client, bot.LookupOptions{TTL: ttl})
-	var reports bot.ReportRunner
-	if o.reports != nil {
-		reports = o.reports(client, api)
-	}
-	svc := bot.NewService(bot.ServiceConfig{
-		Lookups: lookups, Users: bot.SlackUsers{API: api}, Gate: bot.NewGate(o.gate),
-		OrgID: org.ID, IdleDays: 90, Logger: log, Reports: reports,
+	// The bot as the binary builds it (internal/wire), with quicker retries
+	// and pings. This is why these tests are in package bot_test: wire
+	// imports bot.
+	app, err := wire.Build(wire.Settings{
+		JiraBaseURL: h.atl.URL(), JiraEmail: atlassiantest.JiraEmail, JiraAPIToken: atlassiantest.JiraAPIToken,
+		AdminAPIURL: h.atl.URL(), OrgID: org.ID, APIKey: atlassiantest.APIKey,
+		SlackAppToken: slacktest.AppToken, SlackBotToken: slacktest.BotToken, SlackAPIURL: h.slack.APIURL(),
+		CacheTTL: ttl, AllowedUsers: o.gate.AllowedUsers, AllowedChannels: o.gate.AllowedChannels, ReportUsers: o.gate.ReportUsers,
+		PerUserEvery: o.gate.PerUserEvery, PerUserBurst: o.gate.PerUserBurst,
+		IdleDays: bot.DefaultIdleDays, SeatPrices: o.prices, Reports: o.reports,
+		Logger: log,
+		AtlassianOptions: []atlassian.Option{atlassian.WithRetry(atlassian.RetryPolicy{
+			MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxWait: 5 * time.Second,
+		})},
+		SocketOptions: []socketmode.Option{socketmode.OptionPingInterval(2 * time.Second)},
+		Bot:           bot.BotConfig{ShutdownTimeout: 2 * time.Second},
 	})
-	b := bot.NewBot(sm, svc, bot.NewResponder(nil, h.slack.APIURL()), lookups, bot.BotConfig{ShutdownTimeout: 2 * time.Second}, log, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(app.Close)
+	b := app
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = b.Run(ctx) }()

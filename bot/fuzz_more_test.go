@@ -194,7 +194,7 @@ func FuzzInteraction(f *testing.F) {
 		svc := NewService(ServiceConfig{Lookups: NewLookups(dir, LookupOptions{}), Users: users, Gate: gate,
 			OrgID: "org", Now: func() time.Time { return fuzzNow }, Buttons: signer})
 		api := slack.New("xoxb-fuzz", slack.OptionHTTPClient(hc), slack.OptionAPIURL("https://slack.com/api/"))
-		b := NewBot(socketmode.New(api), svc, NewResponder(hc, "https://slack.com/api/"), nil, BotConfig{}, nil, nil)
+		b := NewBot(socketmode.New(api), svc, NewResponder(hc, "https://slack.com/api/"), BotConfig{}, nil, nil)
 
 		b.interaction(context.Background(), job{received: fuzzNow, action: &cb})
 

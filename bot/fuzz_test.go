@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"lastactive/atlassian"
+	"lastactive/seat"
 )
 
 // commandSeeds are the shapes Slack really sends, and the ones it should not.
@@ -44,7 +45,7 @@ func FuzzParseCommand(f *testing.F) {
 				t.Fatalf("bad idle command %+v", cmd)
 			}
 			for _, p := range cmd.Products {
-				if _, ok := productNames[p]; !ok {
+				if !seat.Known(p) {
 					t.Fatalf("unknown product %q accepted", p)
 				}
 			}

@@ -10,25 +10,19 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/slack-go/slack"
-
-	"lastactive/atlassian"
+	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
+	"lastactive/seat"
 )
 
 // TestIdleEndToEnd drives "/lastactive idle 90 confluence" through the real
 // bot between the fake Slack and the fake Atlassian.
 func TestIdleEndToEnd(t *testing.T) {
-	var reports *bot.Reports
 	h := startBot(t, harnessOpts{
-		gate: bot.GateConfig{ReportUsers: []string{"UBOSS"}},
-		reports: func(atl *atlassian.Client, api *slack.Client) bot.ReportRunner {
-			reports = bot.NewReports(bot.ReportsConfig{Dir: atl, Files: bot.SlackFiles{API: api},
-				Prices: map[string]float64{"confluence": 6.05}, TTL: time.Hour})
-			return reports
-		},
+		gate:    bot.GateConfig{ReportUsers: []string{"UBOSS"}},
+		reports: true,
+		prices:  seat.Prices{"confluence": 6.05},
 	})
-	t.Cleanup(reports.Close)
 
 	// Independent expectations from the sample organisation.
 	confluenceRows, members := 0, 0
@@ -157,5 +151,62 @@ func checkBlockLimits(t *testing.T, raw json.RawMessage) {
 	for _, b := range blocks {
 		kind, _ := b["type"].(string)
 		walk(kind, b)
+	}
+}
+
+// TestIdleJiraAliasEndToEnd: "/lastactive idle 90 jira" over an
+// organisation where the v2 directory API lists one account under "jira"
+// and the others under "jira-software": one product per site in the
+// summary, priced by either key, and every such account in the CSV.
+func TestIdleJiraAliasEndToEnd(t *testing.T) {
+	h := startBot(t, harnessOpts{
+		gate:    bot.GateConfig{ReportUsers: []string{"UBOSS"}},
+		reports: true,
+		prices:  seat.Prices{"jira": 8.60},
+		org: func(org *atlassiantest.Org) {
+			now := time.Now()
+			org.Users = append(org.Users, atlassiantest.User{AccountID: "712020:vera", DisplayName: "Vera Rubin", Email: "vera@example.com",
+				AddedToOrg: now.Add(-900 * 24 * time.Hour),
+				Products:   []atlassiantest.Product{{Key: "jira", SiteID: atlassiantest.SiteMain, LastActive: now.Add(-200 * 24 * time.Hour)}}})
+		},
+	})
+	jiraRows := 0
+	for _, u := range h.org.Users {
+		for _, p := range u.Products {
+			if !u.NotMember && (p.Key == "jira" || p.Key == "jira-software") {
+				jiraRows++
+			}
+		}
+	}
+
+	env := h.send("UBOSS", "C1", "idle 90 jira")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	replies, err := h.slack.WaitReplies(ctx, env.ID, 2)
+	if err != nil {
+		t.Fatalf("want a progress reply and the result: %v", err)
+	}
+	got := text(replies[1])
+	if n := strings.Count(got, "*Jira Software (site "+atlassiantest.SiteMain[:8]+")*:"); n != 1 {
+		t.Errorf("the main site's Jira shows %d times, want once:\n%s", n, got)
+	}
+	if !strings.Contains(got, "× 8.60") {
+		t.Errorf("the price given for jira did not reach jira-software seats:\n%s", got)
+	}
+	ups := h.slack.Uploads()
+	if len(ups) != 1 {
+		t.Fatalf("%d uploads, want 1", len(ups))
+	}
+	recs, err := csv.NewReader(bytes.NewReader(ups[0].Content)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != jiraRows+1 {
+		t.Errorf("%d CSV records, want a header and %d rows under either key", len(recs), jiraRows)
+	}
+	for _, r := range recs[1:] {
+		if r[3] != "jira-software" {
+			t.Errorf("row for product %q, want jira-software", r[3])
+		}
 	}
 }

@@ -7,19 +7,13 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"lastactive/seat"
 )
 
 // maxIdleGroupLines is how many product/site lines the summary shows; the
 // CSV has the rest.
 const maxIdleGroupLines = 9
-
-// IdleNotes are the caveats every report carries, in whatever form.
-const (
-	IdleActiveNote = "Active means Atlassian recorded use of the product (for example, a page or an issue viewed for at least 2 seconds). " +
-		"Atlassian's activity data can lag by up to 24 hours."
-	IdleBillingNote = "Costs are estimates at the seat prices in LASTACTIVE_SEAT_PRICES. Atlassian bills the peak seat count of a billing cycle: " +
-		"removing idle seats saves from the next cycle, not the current one."
-)
 
 // Delivery says what became of a report's CSV, for the summary.
 type Delivery struct {
@@ -51,7 +45,7 @@ func RenderIdleError(err error) Message {
 // caveats, and where the CSV went. It stays far inside Block Kit's limits
 // whatever the organisation: at most 8 blocks, each text under 3,000
 // characters.
-func RenderIdleReport(rep *IdleReport, d Delivery) Message {
+func RenderIdleReport(rep *seat.Report, d Delivery) Message {
 	tot := rep.Totals()
 	scope := fmt.Sprintf("*%s accounts* read from Atlassian at %s UTC. ", thousands(rep.Accounts), rep.ReadAt.UTC().Format("2006-01-02 15:04"))
 	if rep.NoSeat > 0 {
@@ -60,7 +54,7 @@ func RenderIdleReport(rep *IdleReport, d Delivery) Message {
 	if len(rep.Products) > 0 {
 		names := make([]string, len(rep.Products))
 		for i, p := range rep.Products {
-			names[i] = EscapeMrkdwn(ProductName(p))
+			names[i] = EscapeMrkdwn(productName(p))
 		}
 		scope += "Products: " + strings.Join(names, ", ") + ". "
 	}
@@ -93,14 +87,14 @@ func RenderIdleReport(rep *IdleReport, d Delivery) Message {
 			longest = append(longest, fmt.Sprintf("%d. %s: %s, last active %s (%s days)", i+1, rowWho(r), productLabel(r.Key, r.Site),
 				r.LastActive.Format(time.DateOnly), thousands(r.DaysIdle)))
 		}
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(joinLines("*Idle longest*", longest, MaxLongestIdle, maxSectionChars)),
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(joinLines("*Idle longest*", longest, seat.MaxLongestIdle, maxSectionChars)),
 			nil, nil, slack.SectionBlockOptionBlockID("idle_longest")))
 	}
 
-	notes := []string{IdleActiveNote, fmt.Sprintf("Never used: no recorded activity and in the org for %d days or more.", rep.Days)}
+	notes := []string{seat.ActiveNote, fmt.Sprintf("Never used: no recorded activity and in the org for %d days or more.", rep.Days)}
 	blocks = append(blocks, slack.NewContextBlock("idle_notes", mrkdwn(strings.Join(notes, " "))))
 	if _, ok := rep.MonthlyCost(); ok {
-		blocks = append(blocks, slack.NewContextBlock("idle_billing", mrkdwn(IdleBillingNote)))
+		blocks = append(blocks, slack.NewContextBlock("idle_billing", mrkdwn(seat.BillingNote)))
 	} else {
 		blocks = append(blocks, slack.NewContextBlock("idle_billing", mrkdwn("Set LASTACTIVE_SEAT_PRICES (e.g. confluence=6.05) to see what idle seats cost.")))
 	}
@@ -111,7 +105,7 @@ func RenderIdleReport(rep *IdleReport, d Delivery) Message {
 	return Message{Text: fallback, Blocks: blocks}
 }
 
-func groupLine(g IdleGroup) string {
+func groupLine(g seat.Group) string {
 	l := fmt.Sprintf("*%s*: %s seats · %s active · *%s idle* · %s never used · %s new",
 		productLabel(g.Key, g.Site), thousands(g.Seats), thousands(g.Active), thousands(g.Idle), thousands(g.Never), thousands(g.New))
 	if g.HasPrice && g.Unused() > 0 {
@@ -123,14 +117,14 @@ func groupLine(g IdleGroup) string {
 // productLabel is "Confluence (site 58d24034)": the site is short, as the
 // summary only needs to tell sites apart; the CSV has the whole ID.
 func productLabel(key, site string) string {
-	l := EscapeMrkdwn(ProductName(key))
+	l := EscapeMrkdwn(productName(key))
 	if s := clipRunes(sanitize(site, 64), 8); s != "" {
 		l += " (site " + EscapeMrkdwn(s) + ")"
 	}
 	return l
 }
 
-func rowWho(r IdleRow) string {
+func rowWho(r seat.Row) string {
 	name := EscapeMrkdwn(sanitize(r.Name, maxNameRunes))
 	email := EscapeMrkdwn(sanitize(r.Email, maxEmailRunes))
 	switch {

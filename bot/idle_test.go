@@ -13,394 +13,14 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"golang.org/x/time/rate"
 
 	"lastactive/atlassian"
-	"lastactive/atlassian/atlassiantest"
+	"lastactive/seat"
 )
 
 var idleNow = time.Date(2026, 11, 26, 15, 30, 0, 0, time.UTC)
 
 func daysAgo(n int) time.Time { return idleNow.Add(-time.Duration(n) * 24 * time.Hour) }
-
-func TestIdleVerdict(t *testing.T) {
-	t.Parallel()
-	used := func(days int) atlassian.ProductActivity {
-		ts := daysAgo(days)
-		return atlassian.ProductActivity{Key: "confluence", LastActiveTimestamp: ts,
-			LastActive: time.Date(ts.Year(), ts.Month(), ts.Day(), 0, 0, 0, 0, time.UTC)}
-	}
-	never := atlassian.ProductActivity{Key: "confluence"}
-	member := func(addedDaysAgo int) atlassian.OrgUser {
-		u := atlassian.OrgUser{AccountStatus: "active", MembershipStatus: "active"}
-		if addedDaysAgo >= 0 {
-			u.AddedToOrg = daysAgo(addedDaysAgo)
-		}
-		return u
-	}
-	with := func(u atlassian.OrgUser, f func(*atlassian.OrgUser)) atlassian.OrgUser { f(&u); return u }
-	cases := []struct {
-		name     string
-		user     atlassian.OrgUser
-		product  atlassian.ProductActivity
-		want     Verdict
-		wantDays int
-	}{
-		{"used yesterday", member(500), used(1), VerdictActive, 1},
-		{"used 89 days ago", member(500), used(89), VerdictActive, 89},
-		{"used exactly 90 days ago", member(500), used(90), VerdictIdle, 90},
-		{"used 400 days ago", member(500), used(400), VerdictIdle, 400},
-		{"never used, joined 90 days ago", member(90), never, VerdictNever, 90},
-		{"never used, joined 3 years ago", member(1095), never, VerdictNever, 1095},
-		{"never used, joined last week", member(7), never, VerdictNew, 7},
-		{"never used, join date unknown", member(-1), never, VerdictNever, -1},
-		{"deactivated", with(member(500), func(u *atlassian.OrgUser) { u.AccountStatus = "inactive" }), used(400), VerdictNoSeat, 400},
-		{"closed", with(member(500), func(u *atlassian.OrgUser) { u.AccountStatus = "closed" }), never, VerdictNoSeat, 500},
-		{"suspended", with(member(500), func(u *atlassian.OrgUser) { u.MembershipStatus = "suspended" }), used(2), VerdictNoSeat, 2},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			v, days := IdleVerdict(tc.user, tc.product, idleNow, 90)
-			if v != tc.want || days != tc.wantDays {
-				t.Errorf("IdleVerdict = %q, %d; want %q, %d", v, days, tc.want, tc.wantDays)
-			}
-		})
-	}
-}
-
-// counts is an independent tally of one product on one site, computed
-// from the generated organisation rather than from anything the report
-// code produces.
-type counts struct{ Seats, Active, Idle, Never, New, NoSeat int }
-
-func independentCounts(org *atlassiantest.Org, now time.Time, days int, products ...string) (map[[2]string]counts, int) {
-	dayOf := func(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour) }
-	today := dayOf(now)
-	want := map[[2]string]counts{}
-	rows := 0
-	for _, u := range org.Users {
-		if u.NotMember {
-			continue // not in the organisation's directory
-		}
-		seat := (u.AccountStatus == "" || u.AccountStatus == "active") && (u.MembershipStatus == "" || u.MembershipStatus == "active")
-		for _, p := range u.Products {
-			if len(products) > 0 && !strings.Contains(" "+strings.Join(products, " ")+" ", " "+p.Key+" ") {
-				continue
-			}
-			rows++
-			k := [2]string{p.Key, p.ID()}
-			c := want[k]
-			switch {
-			case !seat:
-				c.NoSeat++
-			case !p.LastActive.IsZero() && today.Sub(dayOf(p.LastActive)) >= time.Duration(days)*24*time.Hour:
-				c.Idle++
-			case !p.LastActive.IsZero():
-				c.Active++
-			case u.AddedToOrg.IsZero() || today.Sub(dayOf(u.AddedToOrg)) >= time.Duration(days)*24*time.Hour:
-				c.Never++
-			default:
-				c.New++
-			}
-			if seat {
-				c.Seats++
-			}
-			want[k] = c
-		}
-	}
-	return want, rows
-}
-
-func reportCounts(rep *IdleReport) map[[2]string]counts {
-	got := map[[2]string]counts{}
-	for _, g := range rep.Groups {
-		got[[2]string{g.Key, g.ProductID}] = counts{g.Seats, g.Active, g.Idle, g.Never, g.New, g.NoSeat}
-	}
-	return got
-}
-
-// recordingClock returns at once from every wait and remembers it, so the
-// client's retry and pace waits are visible without sleeping.
-type recordingClock struct {
-	mu    sync.Mutex
-	waits []time.Duration
-}
-
-func (c *recordingClock) Now() time.Time { return time.Now() }
-func (c *recordingClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	c.waits = append(c.waits, d)
-	c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	ch <- time.Now()
-	return ch
-}
-
-func (c *recordingClock) Waits() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.waits...)
-}
-
-func adminClient(t testing.TB, srv *atlassiantest.Server, opts ...atlassian.Option) *atlassian.Client {
-	t.Helper()
-	c, err := atlassian.New(atlassian.Config{AdminBaseURL: srv.URL(), OrgID: srv.OrgID(), APIKey: atlassiantest.APIKey},
-		append([]atlassian.Option{atlassian.WithAdminRate(rate.Inf, 1)}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-// gatedDir holds every scan until open is closed, so that a test can have
-// two reports join one scan for certain.
-type gatedDir struct {
-	dir  OrgDirectory
-	open chan struct{}
-}
-
-func (g gatedDir) OrgUsers(ctx context.Context, q atlassian.UserQuery) iter.Seq2[atlassian.OrgUser, error] {
-	return func(yield func(atlassian.OrgUser, error) bool) {
-		select {
-		case <-g.open:
-		case <-ctx.Done():
-			yield(atlassian.OrgUser{}, ctx.Err())
-			return
-		}
-		for u, err := range g.dir.OrgUsers(ctx, q) {
-			if !yield(u, err) {
-				return
-			}
-		}
-	}
-}
-
-// TestIdleReport50k runs two concurrent reports over a generated
-// organisation of 50,000 accounts on the fake Admin API, then a third from
-// the cache. A full scan costs seconds under the race detector, so they
-// all share one.
-func TestIdleReport50k(t *testing.T) {
-	t.Parallel()
-	org := atlassiantest.GenerateOrg(50_000, 7, idleNow)
-	srv := atlassiantest.NewServer(org)
-	t.Cleanup(srv.Close)
-	members := 0
-	for _, u := range org.Users {
-		if !u.NotMember {
-			members++
-		}
-	}
-	pages := (members + 99) / 100
-	searches := func() int { return srv.Count("admin", "/admin/v2/") }
-
-	gate := make(chan struct{})
-	reports := NewReports(ReportsConfig{Dir: gatedDir{adminClient(t, srv), gate}, Now: func() time.Time { return idleNow }, TTL: time.Hour})
-	t.Cleanup(reports.Close)
-
-	// Two reports join one scan for certain: the gate holds it until both wait.
-	opts := []IdleOptions{{Days: 90}, {Days: 30, Products: []string{"confluence", "loom"}}}
-	joined := make(chan struct{}, len(opts))
-	reps := make([]*IdleReport, len(opts))
-	var wg sync.WaitGroup
-	start := time.Now()
-	for i, o := range opts {
-		wg.Go(func() {
-			rep, err := reports.Report(context.Background(), o, false, func() { joined <- struct{}{} })
-			if err != nil {
-				t.Error(err)
-			}
-			reps[i] = rep
-		})
-	}
-	for range opts {
-		<-joined
-	}
-	close(gate)
-	wg.Wait()
-	if t.Failed() {
-		t.FailNow()
-	}
-	t.Logf("50,000 accounts: %d Admin API calls, %v (zero latency, no pacing)", searches(), time.Since(start))
-	if got := searches(); got != pages {
-		t.Errorf("two concurrent reports made %d Admin API calls, want ceil(%d/100) = %d", got, members, pages)
-	}
-
-	t.Run("counts", func(t *testing.T) {
-		for i, o := range opts {
-			want, rows := independentCounts(org, idleNow, o.Days, o.Products...)
-			if diff := cmp.Diff(want, reportCounts(reps[i])); diff != "" {
-				t.Errorf("%+v: counts by product and site (-independent +report):\n%s", o, diff)
-			}
-			if reps[i].Accounts != members || len(reps[i].Rows) != rows {
-				t.Errorf("%+v: %d accounts, %d rows; want %d, %d", o, reps[i].Accounts, len(reps[i].Rows), members, rows)
-			}
-		}
-	})
-
-	t.Run("CSV", func(t *testing.T) {
-		var buf bytes.Buffer
-		if err := WriteIdleCSV(&buf, reps[0]); err != nil {
-			t.Fatal(err)
-		}
-		recs, err := csv.NewReader(&buf).ReadAll()
-		if err != nil {
-			t.Fatalf("the CSV does not parse: %v", err)
-		}
-		if _, rows := independentCounts(org, idleNow, 90); len(recs) != rows+1 {
-			t.Errorf("%d CSV records, want a header and one per user and product: %d", len(recs), rows+1)
-		}
-		if diff := cmp.Diff(IdleCSVHeader, recs[0]); diff != "" {
-			t.Errorf("header (-want +got):\n%s", diff)
-		}
-	})
-
-	t.Run("summary within Block Kit limits", func(t *testing.T) {
-		mustCheck(t, RenderIdleReport(reps[0], Delivery{File: IdleCSVName(reps[0]), Rows: len(reps[0].Rows)}))
-	})
-
-	t.Run("a later report reuses the scan", func(t *testing.T) {
-		rep, err := reports.Report(context.Background(), IdleOptions{Days: 120}, false,
-			func() { t.Error("waited for a scan although one was cached") })
-		if err != nil || rep.Days != 120 {
-			t.Fatalf("report: %v", err)
-		}
-		if got := searches(); got != pages {
-			t.Errorf("%d Admin API calls after a cached report, want still %d", got, pages)
-		}
-	})
-}
-
-// TestIdleReport429MidScan: a rate limit a fifth of the way through is
-// waited out as the server asks, and the report completes.
-func TestIdleReport429MidScan(t *testing.T) {
-	t.Parallel()
-	org := atlassiantest.GenerateOrg(5_000, 11, idleNow)
-	srv := atlassiantest.NewServer(org)
-	t.Cleanup(srv.Close)
-	want, _ := independentCounts(org, idleNow, 90)
-	clk := &recordingClock{}
-	var once sync.Once
-	reports := NewReports(ReportsConfig{Dir: adminClient(t, srv, atlassian.WithClock(clk)), Now: func() time.Time { return idleNow },
-		OnProgress: func(n int) {
-			if n >= 1_000 {
-				// Runs between two pages on the scan's goroutine: the
-				// very next request meets the rate limit.
-				once.Do(func() { srv.Fail(atlassiantest.Failure{API: "admin", Status: 429, RetryAfter: "7", Times: 1}) })
-			}
-		}})
-	defer reports.Close()
-	rep, err := reports.Report(context.Background(), IdleOptions{Days: 90}, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(want, reportCounts(rep)); diff != "" {
-		t.Errorf("counts (-independent +report):\n%s", diff)
-	}
-	pages := (rep.Accounts + 99) / 100
-	if got := srv.Count("admin", "/admin/v2/"); got != pages+1 {
-		t.Errorf("%d calls, want %d pages + 1 rate-limited", got, pages)
-	}
-	if diff := cmp.Diff([]time.Duration{7 * time.Second}, clk.Waits()); diff != "" {
-		t.Errorf("waits (-want +got): the 429's Retry-After was not honoured\n%s", diff)
-	}
-	// And a fresh report scans again, whatever the cache.
-	if _, err := reports.Report(context.Background(), IdleOptions{Days: 90}, true, nil); err != nil {
-		t.Fatal(err)
-	}
-	if got := srv.Count("admin", "/admin/v2/"); got != 2*pages+1 {
-		t.Errorf("a fresh report made %d calls, want %d", got-pages-1, pages)
-	}
-}
-
-// TestIdleCSVEscaping: names from anyone's profile come back from a
-// spreadsheet as the same text, never as a formula.
-func TestIdleCSVEscaping(t *testing.T) {
-	t.Parallel()
-	names := []struct{ in, want string }{
-		{"Doe, John", "Doe, John"},
-		{`Ann "The Hammer" Smith`, `Ann "The Hammer" Smith`},
-		{"Two\nLines", "Two\nLines"},
-		{"Carriage\r\nReturn", "Carriage\nReturn"}, // encoding/csv reads a quoted \r\n as \n
-		{`=HYPERLINK("http://evil.example","click")`, `'=HYPERLINK("http://evil.example","click")`},
-		{"+1 555 0100", "'+1 555 0100"},
-		{"-2+3", "'-2+3"},
-		{"@SUM(A1:A9)", "'@SUM(A1:A9)"},
-		{"\t=1", "'\t=1"},
-		{"\r=1", "'\r=1"},
-		{"Zoë 名前", "Zoë 名前"},
-		{"bad \xff utf8", "bad \uFFFD utf8"},
-	}
-	var users []atlassian.OrgUser
-	for i, n := range names {
-		users = append(users, atlassian.OrgUser{AccountID: fmt.Sprintf("acc-%02d", i), Name: n.in, Email: "-" + n.in + "@example.com",
-			AccountStatus: "active", MembershipStatus: "active", AddedToOrg: daysAgo(1000),
-			Products: []atlassian.ProductActivity{{ID: "ari:cloud:confluence::site/s1", Key: "confluence"}}})
-	}
-	rep := BuildIdleReport(users, IdleOptions{Days: 90, Now: idleNow})
-	var buf bytes.Buffer
-	if err := WriteIdleCSV(&buf, rep); err != nil {
-		t.Fatal(err)
-	}
-	recs, err := csv.NewReader(&buf).ReadAll()
-	if err != nil {
-		t.Fatalf("CSV does not parse: %v\n%s", err, buf.String())
-	}
-	if len(recs) != len(names)+1 {
-		t.Fatalf("%d records, want %d", len(recs), len(names)+1)
-	}
-	got := map[string][]string{}
-	for _, r := range recs[1:] {
-		got[r[2]] = r
-	}
-	for i, n := range names {
-		r := got[fmt.Sprintf("acc-%02d", i)]
-		if r == nil {
-			t.Errorf("no row for %q", n.in)
-			continue
-		}
-		if r[0] != n.want {
-			t.Errorf("name %q came back as %q, want %q", n.in, r[0], n.want)
-		}
-		if !strings.HasPrefix(r[1], "'-") {
-			t.Errorf("email %q not neutralised", r[1])
-		}
-		want := []string{"confluence", "s1", "", "1000", "never used", "active"}
-		if diff := cmp.Diff(want, r[3:]); diff != "" {
-			t.Errorf("row %d (-want +got):\n%s", i, diff)
-		}
-	}
-}
-
-func FuzzIdleCSVRoundTrip(f *testing.F) {
-	for _, s := range []string{"", "Doe, John", `"quoted"`, "a\nb", "=1+2", "@x", "-", "+", "\t", "\r\n", "\xff"} {
-		f.Add(s, s)
-	}
-	f.Fuzz(func(t *testing.T, name, email string) {
-		rep := &IdleReport{Rows: []IdleRow{{Name: name, Email: email, AccountID: "a", Key: "k", DaysIdle: -1, Verdict: VerdictNever}}}
-		var buf bytes.Buffer
-		if err := WriteIdleCSV(&buf, rep); err != nil {
-			t.Fatal(err)
-		}
-		recs, err := csv.NewReader(&buf).ReadAll()
-		if err != nil {
-			t.Fatalf("CSV does not parse: %v", err)
-		}
-		if len(recs) != 2 || len(recs[1]) != len(IdleCSVHeader) {
-			t.Fatalf("records = %q", recs)
-		}
-		for i, cell := range recs[1][:2] {
-			in := []string{name, email}[i]
-			// encoding/csv reads \r\n inside quotes as \n.
-			want := strings.ReplaceAll(CSVCell(in), "\r\n", "\n")
-			if cell != want {
-				t.Fatalf("cell %q came back as %q, want %q", in, cell, want)
-			}
-			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
-				t.Fatalf("cell %q starts a formula", cell)
-			}
-		}
-	})
-}
 
 // smallOrg is a hand-made organisation whose report is checked in full.
 func smallOrg() []atlassian.OrgUser {
@@ -429,9 +49,9 @@ func smallOrg() []atlassian.OrgUser {
 
 func TestRenderIdleReportGolden(t *testing.T) {
 	t.Parallel()
-	rep := BuildIdleReport(smallOrg(), IdleOptions{Days: 90, Now: idleNow, Prices: map[string]float64{"confluence": 6.05}})
+	rep := seat.Build(smallOrg(), seat.Options{Days: 90, Now: idleNow, Prices: seat.Prices{"confluence": 6.05}})
 	rep.ReadAt = idleNow
-	golden(t, "idle_summary", RenderIdleReport(rep, Delivery{File: IdleCSVName(rep), Rows: len(rep.Rows)}))
+	golden(t, "idle_summary", RenderIdleReport(rep, Delivery{File: seat.CSVName(rep), Rows: len(rep.Rows)}))
 
 	var longest []string
 	for _, r := range rep.Longest {
@@ -459,8 +79,8 @@ func TestRenderIdleReportLimits(t *testing.T) {
 			Key: key, LastActive: daysAgo(1000 + i), LastActiveTimestamp: daysAgo(1000 + i)})
 		users = append(users, u)
 	}
-	rep := BuildIdleReport(users, IdleOptions{Days: 90, Now: idleNow, Prices: map[string]float64{"x": 99999}})
-	for _, d := range []Delivery{{File: IdleCSVName(rep), Rows: 200}, {Err: errors.New("missing_scope")}, {Off: true}} {
+	rep := seat.Build(users, seat.Options{Days: 90, Now: idleNow, Prices: seat.Prices{"x": 99999}})
+	for _, d := range []Delivery{{File: seat.CSVName(rep), Rows: 200}, {Err: errors.New("missing_scope")}, {Off: true}} {
 		mustCheck(t, RenderIdleReport(rep, d))
 	}
 	mustCheck(t, RenderIdleProgress(90))
@@ -501,12 +121,12 @@ func (f failingDir) OrgUsers(context.Context, atlassian.UserQuery) iter.Seq2[atl
 	return func(yield func(atlassian.OrgUser, error) bool) { yield(atlassian.OrgUser{}, f.err) }
 }
 
-func TestReportsIdle(t *testing.T) {
+func TestServiceIdle(t *testing.T) {
 	t.Parallel()
 	rateLimited := &atlassian.Error{Kind: atlassian.ErrRateLimited, API: atlassian.Admin, RetryAfter: 30 * time.Second}
 	cases := []struct {
 		name         string
-		dir          OrgDirectory
+		dir          seat.OrgDirectory
 		files        *fakeFiles
 		wantOutcome  string
 		wantText     []string
@@ -521,15 +141,16 @@ func TestReportsIdle(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			cfg := ReportsConfig{Dir: tc.dir, Now: func() time.Time { return idleNow }, IdleDays: 90}
+			scanner := seat.NewScanner(seat.ScanConfig{Dir: tc.dir, Now: func() time.Time { return idleNow }})
+			defer scanner.Close()
+			cfg := ServiceConfig{Lookups: NewLookups(nil, LookupOptions{}), Gate: NewGate(GateConfig{ReportUsers: []string{"U1"}}),
+				Scanner: scanner, Now: func() time.Time { return idleNow }, IdleDays: 90}
 			if tc.files != nil {
 				cfg.Files = tc.files
 			}
-			reports := NewReports(cfg)
-			defer reports.Close()
 			var progress []Message
-			r := reports.Idle(context.Background(), Request{UserID: "U1", ChannelID: "C1"},
-				Command{Kind: CmdIdle, IdleDays: 60, Products: []string{"confluence"}}, func(m Message) { progress = append(progress, m) })
+			r := NewService(cfg).Answer(context.Background(), Request{UserID: "U1", ChannelID: "C1", Text: "idle 60 confluence"},
+				func(m Message) { progress = append(progress, m) })
 			if r.Kind != "idle" || r.Outcome != tc.wantOutcome {
 				t.Errorf("Kind, Outcome = %q, %q; want idle, %q", r.Kind, r.Outcome, tc.wantOutcome)
 			}
@@ -559,73 +180,5 @@ func TestReportsIdle(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// TestReportsShutdown: Close stops a scan in flight; the report waiting
-// for it ends with the cancellation, and nothing is left running (goleak
-// checks the goroutines at the end of the package's tests).
-func TestReportsShutdown(t *testing.T) {
-	t.Parallel()
-	reports := NewReports(ReportsConfig{Dir: gatedDir{sliceDir(smallOrg()), make(chan struct{})}})
-	waiting := make(chan struct{})
-	done := make(chan error, 1)
-	go func() {
-		_, err := reports.Report(context.Background(), IdleOptions{}, false, func() { close(waiting) })
-		done <- err
-	}()
-	<-waiting
-	reports.Close()
-	if err := <-done; !errors.Is(err, context.Canceled) {
-		t.Errorf("err = %v, want context.Canceled", err)
-	}
-	if _, err := reports.Report(context.Background(), IdleOptions{}, false, nil); !errors.Is(err, ErrReportsClosed) {
-		t.Errorf("after Close: err = %v, want ErrReportsClosed", err)
-	}
-}
-
-// TestReportsLastWaiterLeaves: when everyone waiting for a scan gives up,
-// the scan stops, and the next report starts a new one.
-func TestReportsLastWaiterLeaves(t *testing.T) {
-	t.Parallel()
-	gate := make(chan struct{})
-	ended := make(chan error, 2)
-	dir := observedDir{gatedDir{sliceDir(smallOrg()), gate}, func(err error) { ended <- err }}
-	reports := NewReports(ReportsConfig{Dir: dir, TTL: time.Hour})
-	defer reports.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	_, err := reports.Report(ctx, IdleOptions{}, false, cancel)
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("err = %v, want context.Canceled", err)
-	}
-	if err := <-ended; !errors.Is(err, context.Canceled) {
-		t.Errorf("the abandoned scan ended with %v, want context.Canceled", err)
-	}
-	close(gate)
-	rep, err := reports.Report(context.Background(), IdleOptions{}, false, nil)
-	if err != nil || rep.Accounts != len(smallOrg()) {
-		t.Fatalf("second report: %v, %v", rep, err)
-	}
-	if err := <-ended; err != nil {
-		t.Errorf("the second scan ended with %v", err)
-	}
-}
-
-// observedDir reports how each scan ended.
-type observedDir struct {
-	dir  OrgDirectory
-	done func(error)
-}
-
-func (o observedDir) OrgUsers(ctx context.Context, q atlassian.UserQuery) iter.Seq2[atlassian.OrgUser, error] {
-	return func(yield func(atlassian.OrgUser, error) bool) {
-		var last error
-		defer func() { o.done(last) }()
-		for u, err := range o.dir.OrgUsers(ctx, q) {
-			last = err
-			if !yield(u, err) {
-				return
-			}
-		}
 	}
 }

@@ -79,15 +79,35 @@ func NewLookups(dir Directory, opt LookupOptions) *Lookups {
 	}
 }
 
-// Sweep drops expired entries. The bot calls it periodically so memory stays
-// bounded by the number of people asked about within one TTL.
+// Sweep drops expired entries, so memory stays bounded by the number of
+// people asked about within one TTL.
 func (l *Lookups) Sweep() {
 	l.results.DeleteExpired()
 	l.accounts.DeleteExpired()
 }
 
+// RunSweeper calls Sweep every so often until ctx is done. The owner of
+// the Lookups runs it (internal/wire does, next to the bot).
+func (l *Lookups) RunSweeper(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			l.Sweep()
+		}
+	}
+}
+
 // Len reports how many answers are cached.
 func (l *Lookups) Len() int { return l.results.ItemCount() }
+
+// ParseEmail checks one email address as the slash command does: trimmed,
+// lower case, and valid by the command's strict rule. The CLI uses it so
+// the terminal accepts exactly what Slack would.
+func ParseEmail(s string) (string, bool) { return normaliseEmail(s) }
 
 // NormaliseEmail is the cache key of an email: trimmed and lower case.
 func NormaliseEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }

@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"lastactive/atlassian"
+	"lastactive/seat"
 )
 
 // Person is one lookup result, ready to render.
@@ -41,7 +42,7 @@ type Message struct {
 }
 
 // DefaultIdleDays is LASTACTIVE_IDLE_DAYS when it is not set.
-const DefaultIdleDays = 90
+const DefaultIdleDays = seat.DefaultIdleDays
 
 // Action IDs of the reply's buttons, for the interaction handler.
 const (
@@ -67,54 +68,6 @@ const (
 	maxTextRunes    = 3000 // the plain fallback
 )
 
-// Verdict is what a product's last activity means for the seat.
-type Verdict string
-
-// The verdicts.
-const (
-	VerdictActive Verdict = "active"
-	VerdictIdle   Verdict = "idle"
-	VerdictNever  Verdict = "never used"
-)
-
-// VerdictFor judges one product: never used without a date; idle when the
-// last active day is idleDays or more whole UTC days before now (0 means
-// DefaultIdleDays); else active. daysAgo is 0 for never, and for dates in
-// the future (clock skew).
-func VerdictFor(p atlassian.ProductActivity, now time.Time, idleDays int) (v Verdict, daysAgo int) {
-	if !p.Used() {
-		return VerdictNever, 0
-	}
-	if idleDays <= 0 {
-		idleDays = DefaultIdleDays
-	}
-	days := daysBetween(lastDay(p), now)
-	if days >= idleDays {
-		return VerdictIdle, days
-	}
-	return VerdictActive, days
-}
-
-// lastDay is the UTC day of the last activity: Atlassian's date when sent,
-// else the day of the timestamp.
-func lastDay(p atlassian.ProductActivity) time.Time {
-	if !p.LastActive.IsZero() {
-		return p.LastActive.UTC()
-	}
-	return p.LastActiveTimestamp.UTC()
-}
-
-// daysBetween counts whole calendar days in UTC from a to b, never below
-// zero. It goes through Unix seconds because time.Duration saturates at
-// about 292 years and hostile dates can be anything.
-func daysBetween(a, b time.Time) int {
-	day := func(t time.Time) int64 {
-		y, m, d := t.UTC().Date()
-		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
-	}
-	return int(max(day(b)-day(a), 0))
-}
-
 func agoText(days int) string {
 	switch days {
 	case 0:
@@ -125,37 +78,10 @@ func agoText(days int) string {
 	return fmt.Sprintf("%d days ago", days)
 }
 
-// productNames maps product keys to the names Atlassian Administration
-// shows. Keys not here are shown as they come.
-var productNames = map[string]string{
-	"jira-software":          "Jira Software",
-	"jira-core":              "Jira Work Management",
-	"jira-work-management":   "Jira Work Management",
-	"jira-service-desk":      "Jira Service Management",
-	"jira-servicedesk":       "Jira Service Management",
-	"jira-product-discovery": "Jira Product Discovery",
-	"jira-align":             "Jira Align",
-	"confluence":             "Confluence",
-	"opsgenie":               "Opsgenie",
-	"statuspage":             "Statuspage",
-	"bitbucket":              "Bitbucket",
-	"trello":                 "Trello",
-	"compass":                "Compass",
-	"loom":                   "Loom",
-	"atlas":                  "Atlas",
-	"townsquare":             "Atlas",
-	"rovo":                   "Rovo",
-	"focus":                  "Focus",
-	"guard":                  "Atlassian Guard",
-}
-
-// ProductName returns the readable name of a product key, or the key
-// itself (cleaned and cut, not escaped) when it is not one we know.
-func ProductName(key string) string {
-	if name, ok := productNames[strings.ToLower(key)]; ok {
-		return name
-	}
-	if k := sanitize(key, maxProductRunes); k != "" {
+// productName is a product's readable name for a reply: seat's name, or
+// the unknown key cleaned and cut (not escaped: callers escape).
+func productName(key string) string {
+	if k := sanitize(seat.ProductName(key), maxProductRunes); k != "" {
 		return k
 	}
 	return "(unnamed product)"
@@ -304,18 +230,18 @@ func productLines(products []atlassian.ProductActivity, v View) []string {
 	hints := siteHints(products)
 	lines := make([]string, 0, len(products))
 	for i, pa := range products {
-		label := "*" + EscapeMrkdwn(ProductName(pa.Key)) + "*"
+		label := "*" + EscapeMrkdwn(productName(pa.Key)) + "*"
 		if hints[i] != "" {
 			label += " (site " + EscapeMrkdwn(hints[i]) + ")"
 		}
-		verdict, days := VerdictFor(pa, v.Now, v.IdleDays)
+		verdict, days := seat.VerdictFor(pa, v.Now, v.IdleDays)
 		switch verdict {
-		case VerdictNever:
+		case seat.VerdictNever:
 			lines = append(lines, ":white_circle: "+label+": never used")
-		case VerdictIdle:
-			lines = append(lines, fmt.Sprintf(":large_orange_circle: %s: %s, %s · idle", label, lastDay(pa).Format(time.DateOnly), agoText(days)))
+		case seat.VerdictIdle:
+			lines = append(lines, fmt.Sprintf(":large_orange_circle: %s: %s, %s · idle", label, seat.LastDay(pa).Format(time.DateOnly), agoText(days)))
 		default:
-			lines = append(lines, fmt.Sprintf(":large_green_circle: %s: %s, %s · active", label, lastDay(pa).Format(time.DateOnly), agoText(days)))
+			lines = append(lines, fmt.Sprintf(":large_green_circle: %s: %s, %s · active", label, seat.LastDay(pa).Format(time.DateOnly), agoText(days)))
 		}
 	}
 	return lines
@@ -446,10 +372,10 @@ func personSummary(p Person, v View) string {
 			parts = append(parts, fmt.Sprintf("%d more", len(p.Activity.Products)-3))
 			break
 		}
-		verdict, _ := VerdictFor(pa, v.Now, v.IdleDays)
-		part := EscapeMrkdwn(ProductName(pa.Key)) + " " + string(verdict)
-		if verdict != VerdictNever {
-			part += " (" + lastDay(pa).Format(time.DateOnly) + ")"
+		verdict, _ := seat.VerdictFor(pa, v.Now, v.IdleDays)
+		part := EscapeMrkdwn(productName(pa.Key)) + " " + string(verdict)
+		if verdict != seat.VerdictNever {
+			part += " (" + seat.LastDay(pa).Format(time.DateOnly) + ")"
 		}
 		parts = append(parts, part)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"lastactive/atlassian"
+	"lastactive/seat"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -596,7 +597,7 @@ func TestRenderLookupBudget(t *testing.T) {
 		p.Account.DisplayName = "Someone With A Rather Long Display Name"
 		p.Cached = true
 		p.Activity.Products = nil
-		for key := range productNames {
+		for _, key := range seat.Keys() {
 			p.Activity.Products = append(p.Activity.Products, product(key, site1, "2026-06-30"), product(key, site2, ""))
 		}
 		people = append(people, p)
@@ -630,40 +631,6 @@ func TestRenderLookupCut(t *testing.T) {
 	}
 }
 
-func TestVerdictFor(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2026, 11, 26, 0, 30, 0, 0, time.UTC)
-	tests := []struct {
-		name     string
-		p        atlassian.ProductActivity
-		idleDays int
-		want     Verdict
-		wantDays int
-	}{
-		{"today", atlassian.ProductActivity{LastActive: day("2026-11-26")}, 90, VerdictActive, 0},
-		{"yesterday", atlassian.ProductActivity{LastActive: day("2026-11-25")}, 90, VerdictActive, 1},
-		{"89 days", atlassian.ProductActivity{LastActive: day("2026-08-29")}, 90, VerdictActive, 89},
-		{"90 days is idle", atlassian.ProductActivity{LastActive: day("2026-08-28")}, 90, VerdictIdle, 90},
-		{"zero idle days means default", atlassian.ProductActivity{LastActive: day("2026-08-28")}, 0, VerdictIdle, 90},
-		{"custom threshold", atlassian.ProductActivity{LastActive: day("2026-11-19")}, 7, VerdictIdle, 7},
-		{"never", atlassian.ProductActivity{Key: "confluence"}, 90, VerdictNever, 0},
-		{"timestamp late yesterday in UTC", atlassian.ProductActivity{LastActiveTimestamp: time.Date(2026, 11, 25, 23, 59, 0, 0, time.UTC)}, 90, VerdictActive, 1},
-		{"timestamp in another zone counts in UTC", atlassian.ProductActivity{LastActiveTimestamp: time.Date(2026, 11, 26, 1, 0, 0, 0, time.FixedZone("CET", 3600))}, 90, VerdictActive, 0},
-		{"future date", atlassian.ProductActivity{LastActive: day("2027-01-01")}, 90, VerdictActive, 0},
-		{"year one", atlassian.ProductActivity{LastActive: time.Date(1, 1, 2, 0, 0, 0, 0, time.UTC)}, 90, VerdictIdle, 739944},
-		{"date wins over timestamp", atlassian.ProductActivity{LastActive: day("2026-11-20"), LastActiveTimestamp: time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)}, 90, VerdictActive, 6},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			got, days := VerdictFor(tt.p, now, tt.idleDays)
-			if got != tt.want || days != tt.wantDays {
-				t.Errorf("VerdictFor = %q, %d; want %q, %d", got, days, tt.want, tt.wantDays)
-			}
-		})
-	}
-}
-
 func TestAgoAndCachedText(t *testing.T) {
 	t.Parallel()
 	for days, want := range map[int]string{0: "today", 1: "yesterday", 2: "2 days ago", 1407: "1407 days ago"} {
@@ -684,10 +651,13 @@ func TestAgoAndCachedText(t *testing.T) {
 	}
 }
 
+// TestProductName: names come from seat; unknown keys are cleaned and cut
+// here, for Slack.
 func TestProductName(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ key, want string }{
 		{"jira-software", "Jira Software"},
+		{"jira", "Jira Software"},
 		{"confluence", "Confluence"},
 		{"jira-service-desk", "Jira Service Management"},
 		{"jira-servicedesk", "Jira Service Management"},
@@ -708,8 +678,8 @@ func TestProductName(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.key, func(t *testing.T) {
 			t.Parallel()
-			if got := ProductName(tt.key); got != tt.want {
-				t.Errorf("ProductName(%q) = %q, want %q", tt.key, got, tt.want)
+			if got := productName(tt.key); got != tt.want {
+				t.Errorf("productName(%q) = %q, want %q", tt.key, got, tt.want)
 			}
 		})
 	}

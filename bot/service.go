@@ -66,18 +66,13 @@ type ServiceConfig struct {
 	Now      func() time.Time
 	Logger   *slog.Logger
 	Metrics  *Metrics
-	// Reports runs org-wide idle reports; nil means the feature is off.
-	Reports ReportRunner
+	// Scanner builds org-wide idle reports; nil means the feature is off.
+	Scanner Scanner
+	// Files sends a report's CSV; nil: the summary says files are not set up.
+	Files FileSender
 	// Buttons seals Share/Refresh button values. Nil: a signer with a
 	// random key (buttons then only work on this process).
 	Buttons *ButtonSigner
-}
-
-// ReportRunner runs the org-wide idle-seat report (the "idle" command).
-type ReportRunner interface {
-	// Idle answers an "idle" command for an allowed report user. progress
-	// may be called once with a first message while the scan runs.
-	Idle(ctx context.Context, req Request, cmd Command, progress func(Message)) Reply
 }
 
 // Service answers requests: authorisation, parsing, lookups, rendering, and
@@ -94,7 +89,7 @@ func NewService(cfg ServiceConfig) *Service {
 		cfg.Now = time.Now
 	}
 	if cfg.IdleDays <= 0 {
-		cfg.IdleDays = 90
+		cfg.IdleDays = DefaultIdleDays
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -131,10 +126,10 @@ func (s *Service) Answer(ctx context.Context, req Request, progress func(Message
 			return Reply{Kind: "idle", Outcome: "refused",
 				Message: RenderNotice("Org-wide reports are only for the people your Slack admin listed in LASTACTIVE_REPORT_USERS.")}
 		}
-		if s.cfg.Reports == nil {
+		if s.cfg.Scanner == nil {
 			return Reply{Kind: "idle", Outcome: "failed", Message: RenderNotice("Org-wide reports are not set up on this bot.")}
 		}
-		return s.cfg.Reports.Idle(ctx, req, cmd, progress)
+		return s.idle(ctx, req, cmd, progress)
 	}
 	return s.lookup(ctx, req, cmd.Targets, cmd.Fresh, View{Buttons: true})
 }

@@ -26,7 +26,8 @@ type BotConfig struct {
 	// before it is abandoned (with a "please retry" reply). Default 8 s, so
 	// the process exits within the 10 s the contract allows.
 	ShutdownTimeout time.Duration
-	// SweepEvery is how often expired cache entries are dropped. Default 1 min.
+	// SweepEvery is how often envelope IDs remembered for deduplication are
+	// dropped once expired. Default 1 min.
 	SweepEvery time.Duration
 }
 
@@ -35,7 +36,6 @@ type Bot struct {
 	sm        *socketmode.Client
 	svc       *Service
 	responder *Responder
-	lookups   *Lookups
 	cfg       BotConfig
 	log       *slog.Logger
 	metrics   *Metrics
@@ -45,8 +45,9 @@ type Bot struct {
 	conns atomic.Int64
 }
 
-// NewBot returns a Bot. lookups may be nil; when set, its cache is swept.
-func NewBot(sm *socketmode.Client, svc *Service, responder *Responder, lookups *Lookups, cfg BotConfig, log *slog.Logger, m *Metrics) *Bot {
+// NewBot returns a Bot. internal/wire builds it; the Lookups behind svc
+// sweep their own cache.
+func NewBot(sm *socketmode.Client, svc *Service, responder *Responder, cfg BotConfig, log *slog.Logger, m *Metrics) *Bot {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 64
 	}
@@ -62,7 +63,7 @@ func NewBot(sm *socketmode.Client, svc *Service, responder *Responder, lookups *
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Bot{sm: sm, svc: svc, responder: responder, lookups: lookups, cfg: cfg, log: log, metrics: m,
+	return &Bot{sm: sm, svc: svc, responder: responder, cfg: cfg, log: log, metrics: m,
 		seen: cache.New(30*time.Minute, 0)}
 }
 
@@ -155,9 +156,6 @@ func (b *Bot) sweep(ctx context.Context) {
 			return
 		case <-t.C:
 			b.seen.DeleteExpired()
-			if b.lookups != nil {
-				b.lookups.Sweep()
-			}
 		}
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -24,13 +23,11 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
-	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
 
-	"lastactive/atlassian"
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
 	"lastactive/bot/slacktest"
+	"lastactive/internal/wire"
 )
 
 // target is the bot under load.
@@ -285,44 +282,29 @@ type inProcess struct {
 	reg      *prometheus.Registry
 	cancel   context.CancelFunc
 	done     chan struct{}
-	hc       *http.Client
+	app      *wire.App
 	stopOnce sync.Once
 }
 
 func startInProcess(ctx context.Context, sl *slacktest.Server, atl *atlassiantest.Server, stderr io.Writer) (*inProcess, error) {
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	reg := prometheus.NewRegistry()
-	m := bot.NewMetrics(reg)
-	// The same transport settings as the binary's upstreamHTTP.
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 32
-	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
-	opts := []atlassian.Option{atlassian.WithHTTPClient(hc), atlassian.WithLogger(logger), atlassian.WithObserver(func(ri atlassian.RequestInfo) {
-		m.Upstream(string(ri.API), ri.Status, ri.Duration)
-	})}
-	dir, err := atlassian.New(atlassian.Config{
+	// The same graph as the binary's serve, from internal/wire.
+	app, err := wire.Build(wire.Settings{
 		JiraBaseURL: atl.URL(), JiraEmail: atlassiantest.JiraEmail, JiraAPIToken: atlassiantest.JiraAPIToken,
-		AdminBaseURL: atl.URL(), OrgID: atl.OrgID(), APIKey: atlassiantest.APIKey,
-	}, opts...)
+		AdminAPIURL: atl.URL(), OrgID: atl.OrgID(), APIKey: atlassiantest.APIKey,
+		SlackAppToken: slacktest.AppToken, SlackBotToken: slacktest.BotToken, SlackAPIURL: sl.APIURL(),
+		CacheTTL: time.Hour, IdleDays: bot.DefaultIdleDays, Reports: true,
+		Logger: logger, Metrics: bot.NewMetrics(reg),
+	})
 	if err != nil {
 		return nil, err
 	}
-	slackLog := log.New(stderr, "slack-go: ", 0)
-	api := slack.New(slacktest.BotToken, slack.OptionAppLevelToken(slacktest.AppToken),
-		slack.OptionAPIURL(sl.APIURL()), slack.OptionHTTPClient(hc), slack.OptionLog(slackLog))
-	sm := socketmode.New(api, socketmode.OptionLog(slackLog))
-	lookups := bot.NewLookups(dir, bot.LookupOptions{TTL: time.Hour, Observe: m.Lookup})
-	svc := bot.NewService(bot.ServiceConfig{
-		Lookups: lookups, Users: bot.SlackUsers{API: api}, Gate: bot.NewGate(bot.GateConfig{}),
-		OrgID: atl.OrgID(), IdleDays: 90, Logger: logger, Metrics: m,
-	})
-	b := bot.NewBot(sm, svc, bot.NewResponder(hc, sl.APIURL()), lookups, bot.BotConfig{}, logger, m)
-
 	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	p := &inProcess{reg: reg, cancel: cancel, done: make(chan struct{}), hc: hc}
+	p := &inProcess{reg: reg, cancel: cancel, done: make(chan struct{}), app: app}
 	go func() {
 		defer close(p.done)
-		_ = b.Run(bctx)
+		_ = app.Run(bctx)
 	}()
 	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
 	defer wcancel()
@@ -343,7 +325,7 @@ func (p *inProcess) stop() error {
 	p.stopOnce.Do(func() {
 		p.cancel()
 		<-p.done
-		p.hc.CloseIdleConnections()
+		p.app.Close()
 	})
 	return nil
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
+
+	"lastactive/seat"
 )
 
 // Config is every environment variable of the contract. Only main reads the
@@ -239,9 +241,13 @@ func checkURL(raw string) (string, error) {
 	return u.String(), nil
 }
 
-// parsePrices reads "jira-software=8.60,confluence=6.05".
+// parsePrices reads "jira-software=8.60,confluence=6.05". Keys are kept as
+// written; seat.Prices.Of finds a price under any key of its product, so
+// jira=8.60 prices jira-software too. Naming one product under two of its
+// keys is refused as ambiguous.
 func parsePrices(raw string) (map[string]float64, error) {
 	out := map[string]float64{}
+	spelled := map[string]string{} // canonical key → key as configured
 	if strings.TrimSpace(raw) == "" {
 		return out, nil
 	}
@@ -253,6 +259,11 @@ func parsePrices(raw string) (map[string]float64, error) {
 		if !ok || !productKey.MatchString(k) || err != nil || !(f >= 0 && f <= 100000) {
 			return nil, errors.New("must look like jira-software=8.60,confluence=6.05")
 		}
+		c := seat.Canonical(k)
+		if prev, dup := spelled[c]; dup && prev != k {
+			return nil, errors.New("names one product under two keys (such as jira and jira-software)")
+		}
+		spelled[c] = k
 		out[k] = f
 	}
 	return out, nil

@@ -11,9 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"lastactive/atlassian"
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
+	"lastactive/internal/wire"
+	"lastactive/seat"
 )
 
 // demoUser is who asks in the demo, and the Slack users the demo's
@@ -37,22 +38,21 @@ func (a *app) demo(ctx context.Context, args []string) int {
 	defer srv.Close()
 
 	log := slog.New(slog.NewJSONHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	dir, err := atlassian.New(atlassian.Config{
+	// The demo asker may run reports too, with sample prices, so that
+	// `demo idle` shows the report (its CSV has no DM to go to here).
+	app, err := wire.Build(wire.Settings{
 		JiraBaseURL: srv.URL(), JiraEmail: atlassiantest.JiraEmail, JiraAPIToken: atlassiantest.JiraAPIToken,
-		AdminBaseURL: srv.URL(), OrgID: org.ID, APIKey: atlassiantest.APIKey,
-	}, atlassian.WithLogger(log))
+		AdminAPIURL: srv.URL(), OrgID: org.ID, APIKey: atlassiantest.APIKey,
+		CacheTTL: time.Hour, IdleDays: bot.DefaultIdleDays, ReportUsers: []string{demoUser},
+		SeatPrices: seat.Prices{"jira-software": 8.60, "confluence": 6.05},
+		Logger:     log, Users: demoUsers(org), Reports: true,
+	})
 	if err != nil {
 		fmt.Fprintf(a.stderr, "%s demo: %v\n", programName, err)
 		return exitFailed
 	}
-	users := demoUsers(org)
-	// The demo asker may run reports too, with sample prices, so that
-	// `demo idle` shows the report (its CSV has no DM to go to here).
-	c := Config{CacheTTL: time.Hour, IdleDays: 90, OrgID: org.ID, ReportUsers: []string{demoUser},
-		SeatPrices: map[string]float64{"jira-software": 8.60, "confluence": 6.05}}
-	reports := newReports(c, dir, nil, log, nil)
-	defer reports.Close()
-	svc, _ := newService(c, dir, users, log, nil, reports)
+	defer app.Close()
+	svc := app.Service
 
 	answer := func(text string) {
 		r := svc.Answer(ctx, bot.Request{UserID: demoUser, ChannelID: demoChannel, Text: text}, func(m bot.Message) {

@@ -16,7 +16,7 @@ func FuzzParsePrices(f *testing.F) {
 	seeds := []string{
 		"", " ", "jira-software=8.60,confluence=6.05", "jira-software=8.60,", "a=0", "a=100000", "a=100000.01",
 		"a=-1", "a=NaN", "a=nan", "a=Inf", "a=+Inf", "a=1e308", "a=0x1p-2", "a=1_0", "A=1", "a==1", "=1", "a=",
-		"jira:lots", ",,", "a=1,a=2", " a = 1 , b = 2 ", "\xff=1",
+		"jira:lots", ",,", "a=1,a=2", "jira=8.60,jira-software=8.60", "jira=1,JIRA=2", " a = 1 , b = 2 ", "\xff=1",
 	}
 	vocabulary := errorTexts(seeds, func(s string) error { _, err := parsePrices(s); return err })
 	for _, s := range seeds {

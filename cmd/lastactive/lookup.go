@@ -7,12 +7,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"lastactive/atlassian"
 	"lastactive/bot"
+	"lastactive/cmd/lastactive/internal/term"
+	"lastactive/seat"
 )
 
 func (a *app) lookup(ctx context.Context, args []string) int {
@@ -61,19 +62,20 @@ func (a *app) lookup(ctx context.Context, args []string) int {
 	return exitOK
 }
 
-// parseEmails validates command-line emails with the slash command's own
-// parser, so the terminal accepts exactly what Slack would.
+// parseEmails checks command-line emails with the slash command's own
+// rule (bot.ParseEmail), so the terminal accepts exactly the addresses
+// Slack would.
 func parseEmails(args []string) ([]string, error) {
 	if len(args) == 0 {
 		return nil, fmt.Errorf("name at least one email")
 	}
 	var out []string
 	for _, arg := range args {
-		cmd, err := bot.ParseCommand(arg)
-		if err != nil || cmd.Kind != bot.CmdLookup || len(cmd.Targets) != 1 || cmd.Targets[0].Email == "" {
+		e, ok := bot.ParseEmail(arg)
+		if !ok {
 			return nil, fmt.Errorf("%q is not an email address", clip(arg, 80))
 		}
-		out = append(out, cmd.Targets[0].Email)
+		out = append(out, e)
 	}
 	return out, nil
 }
@@ -132,8 +134,8 @@ func writeJSON(w io.Writer, people []bot.Person, now time.Time, idleDays int) er
 		if p.Activity != nil {
 			jp.AddedToOrg = day(p.Activity.AddedToOrg)
 			for _, pr := range p.Activity.Products {
-				v, days := bot.VerdictFor(pr, now, idleDays)
-				jpr := jsonProduct{Key: pr.Key, Name: bot.ProductName(pr.Key), ID: pr.ID, Site: pr.SiteID(),
+				v, days := seat.VerdictFor(pr, now, idleDays)
+				jpr := jsonProduct{Key: pr.Key, Name: seat.ProductName(pr.Key), ID: pr.ID, Site: pr.SiteID(),
 					LastActive: day(pr.LastActive), Verdict: string(v)}
 				if !pr.LastActiveTimestamp.IsZero() {
 					s := pr.LastActiveTimestamp.UTC().Format(time.RFC3339)
@@ -181,32 +183,18 @@ func writeTable(w io.Writer, people []bot.Person, now time.Time, idleDays int) e
 			fmt.Fprintf(tw, "%s\t(none)\t-\tno recorded activity\t-\tnever used\n", who)
 		default:
 			for _, pr := range p.Activity.Products {
-				v, days := bot.VerdictFor(pr, now, idleDays)
+				v, days := seat.VerdictFor(pr, now, idleDays)
 				last, ago := "never", "-"
 				if d := day(pr.Last()); d != nil {
 					last, ago = *d, fmt.Sprint(days)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", who, clean(bot.ProductName(pr.Key)), clean(shortSite(pr.SiteID())), last, ago, v)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", who, term.Clean(seat.ProductName(pr.Key)), term.Clean(term.ShortSite(pr.SiteID())), last, ago, v)
 			}
 		}
 	}
 	return tw.Flush()
 }
 
-func shortSite(id string) string {
-	if len(id) > 8 {
-		return id[:8]
-	}
-	return id
-}
-
 // clean keeps upstream text from moving the terminal cursor or breaking
-// the table: control characters and tabs become spaces.
-func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return ' '
-		}
-		return r
-	}, s)
-}
+// the table.
+func clean(s string) string { return term.Clean(s) }

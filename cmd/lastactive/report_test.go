@@ -6,8 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"lastactive/atlassian/atlassiantest"
+	"lastactive/bot/slacktest"
 )
 
 // reportEnv is the environment of a report: the Admin API half only.
@@ -94,5 +96,75 @@ func TestReportCommandFailures(t *testing.T) {
 				t.Errorf("a usage or configuration error reached Atlassian")
 			}
 		})
+	}
+}
+
+// TestReportJiraAlias: the v2 directory API says "jira" for one account
+// where every other says "jira-software". --product and
+// LASTACTIVE_SEAT_PRICES accept either key, and the report counts one
+// product per site whichever key was used.
+func TestReportJiraAlias(t *testing.T) {
+	now := time.Now()
+	org := atlassiantest.SampleOrg(now)
+	org.Users = append(org.Users, atlassiantest.User{AccountID: "712020:vera", DisplayName: "Vera Rubin", Email: "vera@example.com",
+		AddedToOrg: now.Add(-900 * 24 * time.Hour),
+		Products:   []atlassiantest.Product{{Key: "jira", SiteID: atlassiantest.SiteMain, LastActive: now.Add(-200 * 24 * time.Hour)}}})
+	f := &fakes{org: org, atl: atlassiantest.NewServer(org), slack: slacktest.NewServer()}
+	t.Cleanup(func() { f.slack.Close(); f.atl.Close() })
+
+	// table returns the summary table's lines: the same report must give
+	// the same table whichever key names the product.
+	table := func(product, prices string) (string, [][]string) {
+		t.Helper()
+		path := filepath.Join(t.TempDir(), "idle.csv")
+		r := runBinary(t, reportEnv(f, "LASTACTIVE_SEAT_PRICES="+prices), "", "report", "--idle-days", "90", "--product", product, "--csv", path)
+		if r.code != 0 {
+			t.Fatalf("--product %s: exit %d: %s", product, r.code, r.stderr)
+		}
+		start, end := strings.Index(r.stdout, "PRODUCT"), strings.Index(r.stdout, "TOTAL")
+		if start < 0 || end < 0 {
+			t.Fatalf("no table:\n%s", r.stdout)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := csv.NewReader(strings.NewReader(string(b))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.stdout[start : strings.Index(r.stdout[end:], "\n")+end], recs
+	}
+	viaV2, recs := table("jira", "jira=8.60")
+	viaV1, _ := table("jira-software", "jira-software=8.60")
+	if viaV2 != viaV1 {
+		t.Errorf("the table differs with the key:\n--product jira:\n%s\n--product jira-software:\n%s", viaV2, viaV1)
+	}
+	mainSite := 0
+	for _, l := range strings.Split(viaV2, "\n") {
+		if strings.HasPrefix(l, "Jira Software") && strings.Contains(l, atlassiantest.SiteMain[:8]) {
+			mainSite++
+			if strings.HasSuffix(strings.TrimSpace(l), "-") {
+				t.Errorf("the jira price did not reach jira-software seats: %q", l)
+			}
+		}
+		if strings.HasPrefix(l, "jira ") {
+			t.Errorf("the v2 key makes a product of its own: %q", l)
+		}
+	}
+	if mainSite != 1 {
+		t.Errorf("%d Jira Software lines for the main site, want 1:\n%s", mainSite, viaV2)
+	}
+	found := false
+	for _, r := range recs[1:] {
+		if r[1] == "vera@example.com" {
+			found = true
+			if r[3] != "jira-software" || r[7] != "idle" {
+				t.Errorf("Vera's row %q, want product jira-software, verdict idle", r)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("the account the v2 API lists under jira is not in a jira-software report")
 	}
 }

@@ -14,10 +14,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
 
 	"lastactive/bot"
+	"lastactive/internal/wire"
 )
 
 func (a *app) serve(ctx context.Context, args []string) int {
@@ -55,26 +54,14 @@ func serveOn(ctx context.Context, c Config, a *app, ln net.Listener) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := bot.NewMetrics(reg)
 
-	hc := upstreamHTTP()
-	dir, err := newDirectory(c, log, m, hc)
+	app, err := wire.Build(settings(c, log, m, upstreamHTTP()))
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	api := slack.New(c.SlackBotToken,
-		slack.OptionAppLevelToken(c.SlackAppToken),
-		slack.OptionAPIURL(c.SlackAPIURL),
-		slack.OptionHTTPClient(hc),
-		slack.OptionLog(slogWriter{log}),
-	)
-	// Envelopes are small; a frame of a megabyte is hostile or broken.
-	sm := socketmode.New(api, socketmode.OptionLog(slogWriter{log}), socketmode.OptionReadLimit(1<<20))
-	reports := newReports(c, dir, bot.SlackFiles{API: api}, log, nil)
-	defer reports.Close() // stops a report scan still running
-	svc, lookups := newService(c, dir, bot.SlackUsers{API: api}, log, m, reports)
-	b := bot.NewBot(sm, svc, bot.NewResponder(hc, c.SlackAPIURL), lookups, bot.BotConfig{}, log, m)
+	defer app.Close() // stops a report scan still running
 
-	srv := healthServer(b.Ready, reg)
+	srv := healthServer(app.Bot.Ready, reg)
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -82,13 +69,12 @@ func serveOn(ctx context.Context, c Config, a *app, ln net.Listener) error {
 		}
 	})
 	log.Info("lastactive starting", "version", version, "http_addr", ln.Addr().String())
-	err = b.Run(ctx)
+	err = app.Run(ctx)
 
 	sctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	_ = srv.Shutdown(sctx)
 	wg.Wait()
-	hc.CloseIdleConnections()
 	return err
 }
 

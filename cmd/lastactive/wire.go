@@ -3,78 +3,29 @@ package main
 import (
 	"log/slog"
 	"net/http"
-	"time"
 
 	"lastactive/atlassian"
 	"lastactive/bot"
+	"lastactive/internal/wire"
 )
 
-// upstreamHTTP is the HTTP client for every outside call. TLS verification
-// stays on: nothing in this program sets InsecureSkipVerify.
-func upstreamHTTP() *http.Client {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = 32
-	t.ResponseHeaderTimeout = 20 * time.Second
-	return &http.Client{Transport: t, Timeout: 30 * time.Second}
+// upstreamHTTP is the HTTP client for every outside call (wire.UpstreamHTTP).
+func upstreamHTTP() *http.Client { return wire.UpstreamHTTP() }
+
+// settings turns the configuration into what internal/wire builds from.
+func settings(c Config, log *slog.Logger, m *bot.Metrics, hc *http.Client) wire.Settings {
+	return wire.Settings{
+		JiraBaseURL: c.JiraBaseURL, JiraEmail: c.JiraEmail, JiraAPIToken: c.JiraAPIToken,
+		AdminAPIURL: c.AdminAPIURL, OrgID: c.OrgID, APIKey: c.APIKey,
+		SlackAppToken: c.SlackAppToken, SlackBotToken: c.SlackBotToken, SlackAPIURL: c.SlackAPIURL,
+		CacheTTL: c.CacheTTL, AllowedUsers: c.AllowedUsers, AllowedChannels: c.AllowedChannels, ReportUsers: c.ReportUsers,
+		IdleDays: c.IdleDays, SeatPrices: c.SeatPrices,
+		Logger: log, Metrics: m, HTTP: hc, Reports: true,
+	}
 }
 
-// newDirectory builds the Atlassian client from the configuration.
+// newDirectory builds the Atlassian client alone, for the terminal
+// subcommands.
 func newDirectory(c Config, log *slog.Logger, m *bot.Metrics, hc *http.Client) (*atlassian.Client, error) {
-	return atlassian.New(atlassian.Config{
-		JiraBaseURL:  c.JiraBaseURL,
-		JiraEmail:    c.JiraEmail,
-		JiraAPIToken: c.JiraAPIToken,
-		AdminBaseURL: c.AdminAPIURL,
-		OrgID:        c.OrgID,
-		APIKey:       c.APIKey,
-	},
-		atlassian.WithHTTPClient(hc),
-		atlassian.WithLogger(log),
-		atlassian.WithObserver(func(ri atlassian.RequestInfo) {
-			m.Upstream(string(ri.API), ri.Status, ri.Duration)
-		}),
-	)
-}
-
-// newReports builds the idle report runner: one scan of the organisation
-// shared by concurrent reports and reused for LASTACTIVE_CACHE_TTL. files
-// may be nil (the CLI writes the CSV itself), and so may progress. The
-// caller must Close it.
-func newReports(c Config, dir bot.OrgDirectory, files bot.FileSender, log *slog.Logger, progress func(accounts int)) *bot.Reports {
-	return bot.NewReports(bot.ReportsConfig{
-		Dir:        dir,
-		Files:      files,
-		Prices:     c.SeatPrices,
-		IdleDays:   c.IdleDays,
-		TTL:        c.CacheTTL,
-		OnProgress: progress,
-		Logger:     log,
-	})
-}
-
-// newService builds the request-answering core shared by serve and lookup.
-// reports may be nil: the idle command then says reports are not set up.
-func newService(c Config, dir bot.Directory, users bot.UserDirectory, log *slog.Logger, m *bot.Metrics, reports *bot.Reports) (*bot.Service, *bot.Lookups) {
-	lookups := bot.NewLookups(dir, bot.LookupOptions{TTL: c.CacheTTL, Observe: m.Lookup})
-	var signer *bot.ButtonSigner
-	if c.SlackBotToken != "" {
-		// Replicas share the bot token, so they accept each other's buttons.
-		signer = bot.NewButtonSigner(c.SlackBotToken, 24*time.Hour, nil)
-	}
-	var runner bot.ReportRunner
-	if reports != nil { // not a typed nil in the interface
-		runner = reports
-	}
-	svc := bot.NewService(bot.ServiceConfig{
-		Reports:  runner,
-		Lookups:  lookups,
-		Users:    users,
-		Gate:     bot.NewGate(bot.GateConfig{AllowedUsers: c.AllowedUsers, AllowedChannels: c.AllowedChannels, ReportUsers: c.ReportUsers}),
-		OrgID:    c.OrgID,
-		IdleDays: c.IdleDays,
-		Logger:   log,
-		Metrics:  m,
-		Buttons:  signer,
-	})
-	return svc, lookups
+	return wire.Atlassian(settings(c, log, m, hc))
 }

@@ -1,4 +1,4 @@
-package bot
+package seat
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 // accounts when every Admin API answer takes 50 ms, pacing off: cursor
 // paging is sequential, so the floor is calls × latency. Run it with
 //
-//	go test ./bot -run '^$' -bench IdleReport50k -benchtime 1x
+//	go test ./seat -run '^$' -bench IdleReport50k -benchtime 1x
 //
 // At the default pace (3 requests a second after a burst of 10) the same
 // scan takes about (calls − 10) / 3 seconds instead: pacing, not latency,
@@ -26,10 +26,10 @@ func BenchmarkIdleReport50kLatency50ms(b *testing.B) {
 	var calls int
 	var wall time.Duration
 	for b.Loop() {
-		reports := NewReports(ReportsConfig{Dir: client, Now: func() time.Time { return idleNow }})
+		reports := NewScanner(ScanConfig{Dir: client, Now: func() time.Time { return idleNow }})
 		before := srv.Count("admin", "/admin/v2/")
 		start := time.Now()
-		rep, err := reports.Report(context.Background(), IdleOptions{Days: 90}, false, nil)
+		rep, err := reports.Report(context.Background(), Options{Days: 90}, false, nil)
 		wall += time.Since(start)
 		reports.Close()
 		if err != nil {

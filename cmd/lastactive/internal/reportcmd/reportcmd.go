@@ -1,0 +1,236 @@
+// Package reportcmd is `lastactive report`: the org-wide idle-seat report
+// in a terminal, as a summary table and a CSV file. It is built on seat
+// alone, so the report path of the binary does not depend on Slack
+// (go list -deps of this package names no slack-go).
+package reportcmd
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"lastactive/cmd/lastactive/internal/term"
+	"lastactive/seat"
+)
+
+// Exit codes, as the contract gives them.
+const (
+	ExitOK     = 0
+	ExitFailed = 1
+)
+
+// Params is a checked `lastactive report` command line.
+type Params struct {
+	Days     int      // 0: the configured LASTACTIVE_IDLE_DAYS
+	Products []string // product keys as given, lower case, deduplicated
+	CSVPath  string   // "": no CSV
+}
+
+// ErrUsage is returned by Parse for a bad command line, after the usage
+// has been printed.
+var ErrUsage = errors.New("report: bad usage")
+
+// productList collects repeated --product flags.
+type productList []string
+
+func (p *productList) String() string { return strings.Join(*p, ",") }
+func (p *productList) Set(v string) error {
+	*p = append(*p, v)
+	return nil
+}
+
+// Parse reads the flags of `lastactive report`. It checks days and product
+// keys with seat's own rules, the ones the slash command uses too. On a bad
+// command line it prints what was wrong and the usage to stderr, and
+// returns an error wrapping ErrUsage.
+func Parse(args []string, stderr io.Writer) (Params, error) {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	days := fs.Int("idle-days", 0, "days without use after which a seat is idle (default LASTACTIVE_IDLE_DAYS)")
+	var products productList
+	fs.Var(&products, "product", "only this product key, e.g. confluence (repeat for more)")
+	csvPath := fs.String("csv", "", "write the full list (one row per person and product) to `FILE`")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: lastactive report [--idle-days N] [--product KEY]... [--csv FILE]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return Params{}, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	p, err := check(fs, *days, products)
+	if err != nil {
+		fmt.Fprintf(stderr, "lastactive report: %v\n", err)
+		fs.Usage()
+		return Params{}, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	p.CSVPath = *csvPath
+	return p, nil
+}
+
+func check(fs *flag.FlagSet, days int, products []string) (Params, error) {
+	var p Params
+	if fs.NArg() > 0 {
+		return p, fmt.Errorf("unexpected argument %q", clip(fs.Arg(0), 40))
+	}
+	daysSet := false
+	fs.Visit(func(f *flag.Flag) { daysSet = daysSet || f.Name == "idle-days" })
+	if daysSet {
+		if err := seat.ValidIdleDays(days); err != nil {
+			return p, fmt.Errorf("--idle-days: %w", err)
+		}
+		p.Days = days
+	}
+	for _, k := range products {
+		k = strings.ToLower(k)
+		if !seat.Known(k) {
+			return p, fmt.Errorf("--product %q is not a product key we know, such as jira-software or confluence", clip(k, 40))
+		}
+		if !contains(p.Products, k) {
+			p.Products = append(p.Products, k)
+		}
+	}
+	if len(p.Products) > seat.MaxProductFilter {
+		return p, fmt.Errorf("name at most %d products", seat.MaxProductFilter)
+	}
+	return p, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
+
+// Config is what a report needs besides its command line.
+type Config struct {
+	Dir      seat.OrgDirectory
+	Prices   seat.Prices
+	IdleDays int // LASTACTIVE_IDLE_DAYS, for Params.Days 0
+	Logger   *slog.Logger
+	// Progress, when set, hears how many accounts the scan has read; the
+	// caller sets it only when stderr is a terminal.
+	Progress       func(accounts int)
+	Stdout, Stderr io.Writer
+}
+
+// Run reads the organisation once, prints the summary and writes the CSV.
+// It returns the exit code.
+func Run(ctx context.Context, p Params, c Config) int {
+	days := p.Days
+	if days == 0 {
+		days = c.IdleDays
+	}
+	scanner := seat.NewScanner(seat.ScanConfig{Dir: c.Dir, Prices: c.Prices, OnProgress: c.Progress, Logger: c.Logger})
+	defer scanner.Close()
+
+	start := time.Now()
+	rep, err := scanner.Report(ctx, seat.Options{Days: days, Products: p.Products}, true, nil)
+	if c.Progress != nil {
+		fmt.Fprintf(c.Stderr, " done in %s\n", time.Since(start).Round(time.Second))
+	}
+	if err != nil {
+		fmt.Fprintf(c.Stderr, "lastactive report: %s (%v)\n", term.Clean(seat.Explain(err)), err)
+		return ExitFailed
+	}
+	if err := WriteSummary(c.Stdout, rep); err != nil {
+		fmt.Fprintf(c.Stderr, "lastactive: write output: %v\n", err)
+		return ExitFailed
+	}
+	if p.CSVPath != "" {
+		if err := WriteCSVFile(p.CSVPath, rep); err != nil {
+			fmt.Fprintf(c.Stderr, "lastactive report: %v\n", err)
+			return ExitFailed
+		}
+		fmt.Fprintf(c.Stdout, "\nWrote %d rows to %s\n", len(rep.Rows), p.CSVPath)
+	}
+	return ExitOK
+}
+
+// WriteSummary prints the summary table, the people idle longest and the
+// caveats.
+func WriteSummary(w io.Writer, rep *seat.Report) error {
+	fmt.Fprintf(w, "Idle seats: not used for %d days (as of %s UTC)\n", rep.Days, rep.ReadAt.UTC().Format("2006-01-02 15:04"))
+	fmt.Fprintf(w, "%d accounts read; %d deactivated or suspended hold no seat and are counted apart.\n", rep.Accounts, rep.NoSeat)
+	if len(rep.Products) > 0 {
+		fmt.Fprintf(w, "Products: %s\n", strings.Join(rep.Products, ", "))
+	}
+	fmt.Fprintln(w)
+
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PRODUCT\tSITE\tSEATS\tACTIVE\tIDLE\tNEVER USED\tNEW\tNO SEAT\tUNUSED/MONTH\t")
+	for _, g := range rep.Groups {
+		cost := "-"
+		if g.HasPrice {
+			cost = fmt.Sprintf("%.2f", g.MonthlyCost())
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", term.Clean(seat.ProductName(g.Key)), term.Clean(term.ShortSite(g.Site)),
+			g.Seats, g.Active, g.Idle, g.Never, g.New, g.NoSeat, cost)
+	}
+	t := rep.Totals()
+	cost := "-"
+	if sum, ok := rep.MonthlyCost(); ok {
+		cost = fmt.Sprintf("%.2f", sum)
+	}
+	fmt.Fprintf(tw, "TOTAL\t\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", t.Seats, t.Active, t.Idle, t.Never, t.New, t.NoSeat, cost)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	if len(rep.Longest) > 0 {
+		fmt.Fprintln(w, "\nIdle longest:")
+		tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+		for i, r := range rep.Longest {
+			who := term.Clean(r.Name)
+			if r.Email != "" {
+				who += " <" + term.Clean(r.Email) + ">"
+			}
+			fmt.Fprintf(tw, "  %d.\t%s\t%s (%s)\tlast active %s\t%d days\n", i+1, who, term.Clean(seat.ProductName(r.Key)), term.Clean(term.ShortSite(r.Site)),
+				r.LastActive.Format(time.DateOnly), r.DaysIdle)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(w, "\nNever used: no recorded activity and in the org for %d days or more; NEW: joined more recently.\n", rep.Days)
+	fmt.Fprintln(w, seat.ActiveNote)
+	if _, ok := rep.MonthlyCost(); ok {
+		fmt.Fprintln(w, seat.BillingNote)
+	}
+	_, err := fmt.Fprintln(w, "Deactivated and suspended accounts are not billed and are not in the seat counts.")
+	return err
+}
+
+// WriteCSVFile writes the CSV readable by its owner only: it lists every
+// person in the organisation.
+func WriteCSVFile(path string, rep *seat.Report) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("create CSV: %w", err)
+	}
+	if err := seat.WriteCSV(f, rep); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write CSV: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,25 @@
+// Package term holds the few text helpers the terminal subcommands of
+// lastactive share: upstream text made safe for a terminal and a table.
+package term
+
+import "strings"
+
+// Clean keeps upstream text from moving the terminal cursor or breaking
+// a table: control characters and tabs become spaces.
+func Clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// ShortSite is the first 8 characters of a site ID: enough to tell a
+// few sites apart in a table.
+func ShortSite(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
+}

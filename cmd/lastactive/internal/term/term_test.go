@@ -1,0 +1,26 @@
+package term
+
+import "testing"
+
+func TestClean(t *testing.T) {
+	for in, want := range map[string]string{
+		"Ada Lovelace": "Ada Lovelace",
+		"a\tb\nc":      "a b c",
+		"\x1b[2Jx":     " [2Jx",
+		"del\x7f":      "del ",
+		"c1\u0085":     "c1 ",
+		"Zoë":          "Zoë",
+	} {
+		if got := Clean(in); got != want {
+			t.Errorf("Clean(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestShortSite(t *testing.T) {
+	for in, want := range map[string]string{"58d24034-e3ec": "58d24034", "short": "short", "": ""} {
+		if got := ShortSite(in); got != want {
+			t.Errorf("ShortSite(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

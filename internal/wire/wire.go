@@ -1,0 +1,215 @@
+// Package wire builds lastactive's object graph in one place: the
+// Atlassian client, the lookups, the org scanner, the Service and, when
+// Slack tokens are set, the Socket Mode Bot. The binary (serve, demo, the
+// terminal subcommands), the load tool's in-process target and the bot's
+// end-to-end tests all build through it, so they cannot drift apart.
+package wire
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"lastactive/atlassian"
+	"lastactive/bot"
+	"lastactive/seat"
+)
+
+// Settings is everything Build needs: the configuration, as plain values
+// (cmd/lastactive fills it from the environment), and the few parts a
+// caller may replace.
+type Settings struct {
+	JiraBaseURL, JiraEmail, JiraAPIToken string
+	AdminAPIURL, OrgID, APIKey           string
+	// SlackAppToken and SlackBotToken: both empty builds no Bot (demo,
+	// terminal use); the Service then answers without Slack.
+	SlackAppToken, SlackBotToken, SlackAPIURL string
+
+	CacheTTL                                   time.Duration
+	AllowedUsers, AllowedChannels, ReportUsers []string
+	IdleDays                                   int
+	SeatPrices                                 seat.Prices
+	// PerUserEvery and PerUserBurst shape each requester's lookup budget;
+	// zero takes bot.GateConfig's defaults.
+	PerUserEvery time.Duration
+	PerUserBurst int
+
+	Logger  *slog.Logger // nil: discard
+	Metrics *bot.Metrics // nil: none
+	// HTTP is the client for every outside call; nil: UpstreamHTTP().
+	HTTP *http.Client
+	// AtlassianOptions are added after the defaults (tests shorten retries).
+	AtlassianOptions []atlassian.Option
+	// Users resolves Slack mentions; nil: Slack's users.info when Slack is
+	// set up, else no mentions.
+	Users bot.UserDirectory
+	// Files sends report CSVs; nil: Slack's file upload when Slack is set up.
+	Files bot.FileSender
+	// Reports turns the idle report on (it is on for anyone in ReportUsers;
+	// with Reports false the command says reports are not set up).
+	Reports bool
+	Bot     bot.BotConfig
+	// SocketOptions are added to the Socket Mode client's defaults.
+	SocketOptions []socketmode.Option
+	// SweepEvery is how often the lookups drop expired answers; 0: a minute.
+	SweepEvery time.Duration
+}
+
+// ButtonMaxAge is how long a Share or Refresh button stays usable.
+const ButtonMaxAge = 24 * time.Hour
+
+// maxFrame bounds a Socket Mode frame: envelopes are small, and a frame of
+// a megabyte is hostile or broken.
+const maxFrame = 1 << 20
+
+// App is the built graph. Close it when done.
+type App struct {
+	Atlassian *atlassian.Client
+	Lookups   *bot.Lookups
+	Scanner   *seat.Scanner // nil when reports are off
+	Service   *bot.Service
+	Slack     *slack.Client // nil without Slack tokens
+	Bot       *bot.Bot      // nil without Slack tokens
+	HTTP      *http.Client
+
+	sweepEvery time.Duration
+	log        *slog.Logger
+}
+
+// UpstreamHTTP is the HTTP client for every outside call. TLS verification
+// stays on: nothing in this program sets InsecureSkipVerify. A server that
+// accepts a connection and never answers is given up on after 20 s.
+func UpstreamHTTP() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 32
+	t.ResponseHeaderTimeout = 20 * time.Second
+	return &http.Client{Transport: t, Timeout: 30 * time.Second}
+}
+
+// Atlassian builds the Atlassian client alone (the terminal subcommands
+// need nothing else). Metrics, when set, count every upstream request.
+func Atlassian(s Settings) (*atlassian.Client, error) {
+	s.defaults()
+	m := s.Metrics
+	opts := append([]atlassian.Option{
+		atlassian.WithHTTPClient(s.HTTP),
+		atlassian.WithLogger(s.Logger),
+		atlassian.WithObserver(func(ri atlassian.RequestInfo) { m.Upstream(string(ri.API), ri.Status, ri.Duration) }),
+	}, s.AtlassianOptions...)
+	return atlassian.New(atlassian.Config{
+		JiraBaseURL:  s.JiraBaseURL,
+		JiraEmail:    s.JiraEmail,
+		JiraAPIToken: s.JiraAPIToken,
+		AdminBaseURL: s.AdminAPIURL,
+		OrgID:        s.OrgID,
+		APIKey:       s.APIKey,
+	}, opts...)
+}
+
+func (s *Settings) defaults() {
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	if s.HTTP == nil {
+		s.HTTP = UpstreamHTTP()
+	}
+	if s.SweepEvery <= 0 {
+		s.SweepEvery = time.Minute
+	}
+}
+
+// Build builds the graph for s.
+func Build(s Settings) (*App, error) {
+	s.defaults()
+	client, err := Atlassian(s)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Atlassian: client, HTTP: s.HTTP, sweepEvery: s.SweepEvery, log: s.Logger}
+	a.Lookups = bot.NewLookups(client, bot.LookupOptions{TTL: s.CacheTTL, Observe: s.Metrics.Lookup})
+
+	slackOn := s.SlackAppToken != "" || s.SlackBotToken != ""
+	if slackOn {
+		slackLog := slogWriter{s.Logger}
+		a.Slack = slack.New(s.SlackBotToken,
+			slack.OptionAppLevelToken(s.SlackAppToken),
+			slack.OptionAPIURL(s.SlackAPIURL),
+			slack.OptionHTTPClient(s.HTTP),
+			slack.OptionLog(slackLog),
+		)
+		if s.Users == nil {
+			s.Users = bot.SlackUsers{API: a.Slack}
+		}
+		if s.Files == nil {
+			s.Files = bot.SlackFiles{API: a.Slack}
+		}
+	}
+	cfg := bot.ServiceConfig{
+		Lookups: a.Lookups,
+		Users:   s.Users,
+		Gate: bot.NewGate(bot.GateConfig{AllowedUsers: s.AllowedUsers, AllowedChannels: s.AllowedChannels, ReportUsers: s.ReportUsers,
+			PerUserEvery: s.PerUserEvery, PerUserBurst: s.PerUserBurst}),
+		OrgID:    s.OrgID,
+		IdleDays: s.IdleDays,
+		Logger:   s.Logger,
+		Metrics:  s.Metrics,
+	}
+	if s.SlackBotToken != "" {
+		// Replicas share the bot token, so they accept each other's buttons.
+		cfg.Buttons = bot.NewButtonSigner(s.SlackBotToken, ButtonMaxAge, nil)
+	}
+	if s.Reports {
+		a.Scanner = seat.NewScanner(seat.ScanConfig{Dir: client, Prices: s.SeatPrices, TTL: s.CacheTTL, Logger: s.Logger})
+		cfg.Scanner, cfg.Files = a.Scanner, s.Files
+	}
+	a.Service = bot.NewService(cfg)
+
+	if slackOn {
+		opts := append([]socketmode.Option{socketmode.OptionLog(slogWriter{s.Logger}), socketmode.OptionReadLimit(maxFrame)},
+			s.SocketOptions...)
+		sm := socketmode.New(a.Slack, opts...)
+		a.Bot = bot.NewBot(sm, a.Service, bot.NewResponder(s.HTTP, s.SlackAPIURL), s.Bot, s.Logger, s.Metrics)
+	}
+	return a, nil
+}
+
+// ErrNoBot is returned by Run for an App built without Slack tokens.
+var ErrNoBot = errors.New("wire: no Slack tokens, so no bot to run")
+
+// Run serves the Bot and sweeps the lookups' cache until ctx is done, then
+// waits for both. It does not Close the App.
+func (a *App) Run(ctx context.Context) error {
+	if a.Bot == nil {
+		return ErrNoBot
+	}
+	sctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { a.Lookups.RunSweeper(sctx, a.sweepEvery) })
+	err := a.Bot.Run(ctx)
+	stop()
+	wg.Wait()
+	return err
+}
+
+// Close stops a report scan still running and drops idle connections.
+func (a *App) Close() {
+	if a.Scanner != nil {
+		a.Scanner.Close()
+	}
+	a.HTTP.CloseIdleConnections()
+}
+
+// slogWriter lets slack-go's logger (anything with Output) write through slog.
+type slogWriter struct{ log *slog.Logger }
+
+func (w slogWriter) Output(_ int, s string) error {
+	w.log.Debug(strings.TrimSpace(s), "component", "slack-go")
+	return nil
+}

@@ -1,0 +1,78 @@
+package wire
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"lastactive/atlassian/atlassiantest"
+	"lastactive/bot"
+	"lastactive/bot/slacktest"
+)
+
+func fakeSettings(atl *atlassiantest.Server) Settings {
+	return Settings{
+		JiraBaseURL: atl.URL(), JiraEmail: atlassiantest.JiraEmail, JiraAPIToken: atlassiantest.JiraAPIToken,
+		AdminAPIURL: atl.URL(), OrgID: atl.OrgID(), APIKey: atlassiantest.APIKey,
+		CacheTTL: time.Hour, IdleDays: bot.DefaultIdleDays, ReportUsers: []string{"UBOSS"}, Reports: true,
+	}
+}
+
+// TestBuildWithoutSlack: the demo's graph answers lookups and reports
+// without Slack, and has no bot to run.
+func TestBuildWithoutSlack(t *testing.T) {
+	atl := atlassiantest.NewServer(atlassiantest.SampleOrg(time.Now()))
+	t.Cleanup(atl.Close)
+	app, err := Build(fakeSettings(atl))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(app.Close)
+	if app.Bot != nil || app.Slack != nil {
+		t.Errorf("Bot %v, Slack %v: want none without tokens", app.Bot, app.Slack)
+	}
+	if err := app.Run(context.Background()); !errors.Is(err, ErrNoBot) {
+		t.Errorf("Run = %v, want ErrNoBot", err)
+	}
+	r := app.Service.Answer(context.Background(), bot.Request{UserID: "U1", ChannelID: "C1", Text: "ada@example.com"}, nil)
+	if r.Outcome != "ok" || len(r.People) != 1 || r.People[0].Activity == nil {
+		t.Errorf("lookup: outcome %q, people %+v", r.Outcome, r.People)
+	}
+	r = app.Service.Answer(context.Background(), bot.Request{UserID: "UBOSS", ChannelID: "C1", Text: "idle 90 jira"}, nil)
+	if r.Kind != "idle" || r.Outcome != "partial" { // partial: no way to send the CSV without Slack
+		t.Errorf("idle: kind %q, outcome %q; want idle, partial", r.Kind, r.Outcome)
+	}
+}
+
+// TestBuildWithSlack: with tokens the graph has a bot, and it runs until
+// its context ends, sweeper included.
+func TestBuildWithSlack(t *testing.T) {
+	atl := atlassiantest.NewServer(atlassiantest.SampleOrg(time.Now()))
+	t.Cleanup(atl.Close)
+	sl := slacktest.NewServer()
+	t.Cleanup(sl.Close)
+	s := fakeSettings(atl)
+	s.SlackAppToken, s.SlackBotToken, s.SlackAPIURL = slacktest.AppToken, slacktest.BotToken, sl.APIURL()
+	s.Bot = bot.BotConfig{ShutdownTimeout: time.Second}
+	app, err := Build(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(app.Close)
+	if app.Bot == nil || app.Slack == nil || app.Scanner == nil {
+		t.Fatalf("Bot %v, Slack %v, Scanner %v: want all", app.Bot, app.Slack, app.Scanner)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- app.Run(ctx) }()
+	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer wcancel()
+	if err := sl.WaitConnected(wctx); err != nil {
+		t.Fatalf("the bot did not connect: %v", err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run = %v", err)
+	}
+}

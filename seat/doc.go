@@ -1,0 +1,11 @@
+// Package seat is the seat domain of lastactive, without Slack: which
+// products there are (a catalogue with explicit aliases, so the v2 API's
+// "jira" and the v1 API's "jira-software" are one product), what a last
+// active date means for a seat (the verdicts and the day arithmetic), the
+// org-wide idle-seat report (Build, and Scanner, which shares one scan of
+// the organisation between reports), and its CSV.
+//
+// The Slack bot (package bot) renders these values as Block Kit; the CLI
+// (lastactive report) prints them as a table. Neither medium's escaping
+// lives here: names and keys come back as plain text.
+package seat

@@ -1,0 +1,37 @@
+package seat_test
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"lastactive/atlassian"
+	"lastactive/seat"
+)
+
+// Build judges every account × product. The v2 directory API's "jira" and
+// the configured price for "jira-software" name one product.
+func Example() {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	daysAgo := func(n int) time.Time { return now.AddDate(0, 0, -n) }
+	site := "ari:cloud:jira-software::site/58d24034"
+	users := []atlassian.OrgUser{
+		{AccountID: "a1", Name: "Ada", AccountStatus: "active", MembershipStatus: "active", AddedToOrg: daysAgo(900),
+			Products: []atlassian.ProductActivity{{ID: site, Key: "jira-software", LastActive: daysAgo(2)}}},
+		{AccountID: "g1", Name: "Grace", AccountStatus: "active", MembershipStatus: "active", AddedToOrg: daysAgo(900),
+			Products: []atlassian.ProductActivity{{ID: "ari:cloud:jira::site/58d24034", Key: "jira", LastActive: daysAgo(120)}}},
+	}
+	rep := seat.Build(users, seat.Options{Now: now, Products: []string{"jira"}, Prices: seat.Prices{"jira-software": 8.60}})
+	for _, g := range rep.Groups {
+		fmt.Printf("%s on %s: %d seats, %d active, %d idle, %.2f a month unused\n",
+			seat.ProductName(g.Key), g.Site, g.Seats, g.Active, g.Idle, g.MonthlyCost())
+	}
+	if err := seat.WriteCSV(os.Stdout, rep); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// Jira Software on 58d24034: 2 seats, 1 active, 1 idle, 8.60 a month unused
+	// name,email,account ID,product,site,last active,days idle,verdict,account status
+	// Grace,,g1,jira-software,58d24034,2026-07-29,120,idle,active
+	// Ada,,a1,jira-software,58d24034,2026-11-24,2,active,active
+}

@@ -1,0 +1,48 @@
+package seat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+
+	"lastactive/atlassian"
+)
+
+// Explain turns a failure to read Atlassian into short words for a person:
+// what happened and what to do. It is plain text made only of our own
+// words (no upstream text, no err.Error()), so it is safe in any medium;
+// the Slack renderers and the terminal both use it. Errors that need to
+// name someone (not found, ambiguous) are worded by the caller, who knows
+// how to quote a name in its medium.
+func Explain(err error) string {
+	var ae *atlassian.Error
+	errors.As(err, &ae)
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, atlassian.ErrCredentials):
+		if ae != nil && ae.API == atlassian.Admin {
+			return "The Atlassian Admin API key was rejected — it has probably expired (keys last a week unless another date was chosen). Ask your Slack admin to renew it."
+		}
+		return "The Jira API token was rejected — it has probably expired or been revoked. Ask your Slack admin to renew it."
+	case errors.Is(err, atlassian.ErrRateLimited):
+		wait := "a minute"
+		if ae != nil && ae.RetryAfter > 0 {
+			wait = fmt.Sprintf("%d s", int(math.Ceil(ae.RetryAfter.Seconds())))
+		}
+		return "Atlassian is rate limiting us; try again in " + wait + "."
+	case errors.Is(err, context.DeadlineExceeded):
+		return "Atlassian took too long to answer; try again in a minute."
+	case errors.Is(err, context.Canceled):
+		return "The lookup was stopped before it finished (the bot may be restarting); try again in a minute."
+	case errors.Is(err, atlassian.ErrUnavailable):
+		return "Atlassian is unavailable right now; try again in a few minutes."
+	case errors.Is(err, atlassian.ErrBadResponse):
+		return "Atlassian sent an answer the bot could not read; try again later, and tell your Slack admin if it keeps happening."
+	case errors.Is(err, atlassian.ErrRejected):
+		return "Atlassian refused the request, which points to a problem in the bot's configuration (such as the organisation ID). Ask your Slack admin to check it."
+	default:
+		return "Something went wrong while looking this up; try again, and tell your Slack admin if it keeps happening."
+	}
+}

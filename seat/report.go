@@ -1,0 +1,221 @@
+package seat
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"lastactive/atlassian"
+)
+
+// MaxLongestIdle is how many people a report names as idle longest.
+const MaxLongestIdle = 10
+
+// Options is what one report asks for.
+type Options struct {
+	Days int // a product unused for this many days or more is idle; 0 means DefaultIdleDays
+	// Products limits the report to these product keys (aliases match:
+	// jira finds jira-software); empty means all.
+	Products []string
+	Now      time.Time
+	// Prices is the monthly price of one seat by product key.
+	Prices Prices
+}
+
+// Row is one user on one product and site: one line of the CSV.
+type Row struct {
+	AccountID string
+	Name      string
+	Email     string
+	// AccountStatus is what Atlassian Administration shows: "active",
+	// "deactivated", "closed", "suspended" or "not a member".
+	AccountStatus string
+	Key           string // canonical product key (Canonical)
+	ProductID     string // the product instance, a site ARI
+	Site          string // the cloud ID from ProductID
+	LastActive    time.Time
+	// DaysIdle counts whole UTC days since the last activity or, for a
+	// product never used, since the person joined the org; -1 when that
+	// date is unknown.
+	DaysIdle int
+	Verdict  Verdict
+}
+
+// Group counts one product on one site. Seats = Active + Idle + Never +
+// New; accounts that hold no seat are in NoSeat only.
+type Group struct {
+	Key, ProductID, Site string
+	Seats, Active, Idle  int
+	Never, New, NoSeat   int
+	// Price is the monthly price of a seat, when configured (HasPrice).
+	Price    float64
+	HasPrice bool
+}
+
+// Unused is the number of seats that could go: idle or never used.
+func (g Group) Unused() int { return g.Idle + g.Never }
+
+// MonthlyCost is what the unused seats cost a month at Price.
+func (g Group) MonthlyCost() float64 { return float64(g.Unused()) * g.Price }
+
+// Report is the org-wide idle-seat report.
+type Report struct {
+	Days     int
+	Products []string // the filter, as asked
+	Now      time.Time
+	ReadAt   time.Time // when the scan of the organisation finished
+
+	Accounts int // accounts read from Atlassian
+	NoSeat   int // of which deactivated, closed or suspended
+	// Groups are sorted by product name, then site.
+	Groups []Group
+	// Longest are the people idle longest (one entry each, their longest
+	// idle product), most days first.
+	Longest []Row
+	// Rows holds every user × product (filtered), for the CSV, sorted by
+	// product, site, then most days idle.
+	Rows []Row
+}
+
+// Totals sums the groups.
+func (r *Report) Totals() Group {
+	var t Group
+	for _, g := range r.Groups {
+		t.Seats += g.Seats
+		t.Active += g.Active
+		t.Idle += g.Idle
+		t.Never += g.Never
+		t.New += g.New
+		t.NoSeat += g.NoSeat
+	}
+	return t
+}
+
+// MonthlyCost is the cost of the unused seats of the priced groups, and
+// whether any group had a price.
+func (r *Report) MonthlyCost() (float64, bool) {
+	var sum float64
+	priced := false
+	for _, g := range r.Groups {
+		if g.HasPrice {
+			sum += g.MonthlyCost()
+			priced = true
+		}
+	}
+	return sum, priced
+}
+
+// AccountStatus names an account's state as Atlassian Administration does.
+func AccountStatus(u atlassian.OrgUser) string {
+	switch {
+	case u.AccountStatus == "inactive":
+		return "deactivated"
+	case u.AccountStatus != "" && u.AccountStatus != "active":
+		return u.AccountStatus // "closed", or a newer state
+	case u.MembershipStatus == "suspended":
+		return "suspended"
+	case u.MembershipStatus == "no_membership":
+		return "not a member"
+	}
+	return "active"
+}
+
+// productFilter matches product keys by product, so aliases (jira and
+// jira-software) find each other.
+func productFilter(keys []string) func(string) bool {
+	if len(keys) == 0 {
+		return func(string) bool { return true }
+	}
+	want := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		want[Canonical(k)] = true
+	}
+	return func(key string) bool { return want[Canonical(key)] }
+}
+
+// Build judges every user × product of users and counts them by product
+// and site. users is read once and not kept.
+func Build(users []atlassian.OrgUser, o Options) *Report {
+	if o.Days <= 0 {
+		o.Days = DefaultIdleDays
+	}
+	rep := &Report{Days: o.Days, Products: o.Products, Now: o.Now, Accounts: len(users)}
+	keep := productFilter(o.Products)
+	type groupKey struct{ key, site string }
+	groups := make(map[groupKey]*Group)
+	longest := make(map[string]int) // account ID → index in Rows of their longest idle row
+
+	for _, u := range users {
+		if !u.HoldsSeat() {
+			rep.NoSeat++
+		}
+		status := AccountStatus(u)
+		for _, p := range u.Products {
+			if !keep(p.Key) {
+				continue
+			}
+			key := Canonical(p.Key)
+			v, ago := Judge(u, p, o.Now, o.Days)
+			row := Row{AccountID: u.AccountID, Name: u.Name, Email: u.Email, AccountStatus: status,
+				Key: key, ProductID: p.ID, Site: p.SiteID(), LastActive: LastDay(p), DaysIdle: ago, Verdict: v}
+			rep.Rows = append(rep.Rows, row)
+
+			// One product on one site is one group, whichever of its keys
+			// (and so whichever ARI) Atlassian used for this account.
+			gk := groupKey{key, row.Site}
+			g := groups[gk]
+			if g == nil {
+				g = &Group{Key: key, ProductID: p.ID, Site: row.Site}
+				g.Price, g.HasPrice = o.Prices.Of(key)
+				groups[gk] = g
+			}
+			g.ProductID = min(g.ProductID, p.ID) // the same whatever the order of users
+			switch v {
+			case VerdictNoSeat:
+				g.NoSeat++
+				continue
+			case VerdictActive:
+				g.Active++
+			case VerdictIdle:
+				g.Idle++
+				if i, ok := longest[u.AccountID]; !ok || rep.Rows[i].DaysIdle < ago {
+					longest[u.AccountID] = len(rep.Rows) - 1
+				}
+			case VerdictNever:
+				g.Never++
+			case VerdictNew:
+				g.New++
+			}
+			g.Seats++
+		}
+	}
+
+	for _, g := range groups {
+		rep.Groups = append(rep.Groups, *g)
+	}
+	slices.SortFunc(rep.Groups, func(a, b Group) int {
+		return cmp.Or(cmp.Compare(ProductName(a.Key), ProductName(b.Key)), cmp.Compare(a.Key, b.Key), cmp.Compare(a.Site, b.Site))
+	})
+	for _, i := range longest {
+		rep.Longest = append(rep.Longest, rep.Rows[i])
+	}
+	slices.SortFunc(rep.Longest, func(a, b Row) int {
+		return cmp.Or(cmp.Compare(b.DaysIdle, a.DaysIdle), cmp.Compare(a.Name, b.Name), cmp.Compare(a.AccountID, b.AccountID))
+	})
+	rep.Longest = rep.Longest[:min(len(rep.Longest), MaxLongestIdle)]
+	// A total order, so the unstable (and much faster) sort gives the same
+	// CSV for the same scan.
+	slices.SortFunc(rep.Rows, func(a, b Row) int {
+		return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.Site, b.Site), cmp.Compare(b.DaysIdle, a.DaysIdle),
+			cmp.Compare(a.AccountID, b.AccountID))
+	})
+	return rep
+}
+
+// Caveats every report carries, in whatever form.
+const (
+	ActiveNote = "Active means Atlassian recorded use of the product (for example, a page or an issue viewed for at least 2 seconds). " +
+		"Atlassian's activity data can lag by up to 24 hours."
+	BillingNote = "Costs are estimates at the seat prices in LASTACTIVE_SEAT_PRICES. Atlassian bills the peak seat count of a billing cycle: " +
+		"removing idle seats saves from the next cycle, not the current one."
+)

@@ -1,0 +1,209 @@
+package seat
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"log/slog"
+	"sync"
+	"time"
+
+	"lastactive/atlassian"
+)
+
+// OrgDirectory lists the organisation's accounts with their product access.
+// *atlassian.Client satisfies it.
+type OrgDirectory interface {
+	OrgUsers(ctx context.Context, q atlassian.UserQuery) iter.Seq2[atlassian.OrgUser, error]
+}
+
+// DefaultScanTimeout bounds one scan: 100,000 accounts at the default
+// Admin API pace take under 6 minutes.
+const DefaultScanTimeout = 30 * time.Minute
+
+// ScanConfig configures a Scanner. Dir is required.
+type ScanConfig struct {
+	Dir    OrgDirectory
+	Prices Prices
+	// TTL is how long a finished scan is reused (LASTACTIVE_CACHE_TTL); 0
+	// scans afresh for every report not joining one in flight.
+	TTL time.Duration
+	// Timeout bounds one scan; default DefaultScanTimeout.
+	Timeout time.Duration
+	// OnProgress, when set, is told how many accounts a scan has read, after
+	// every page. It runs on the scan's goroutine and must be quick.
+	OnProgress func(accounts int)
+	Now        func() time.Time
+	Logger     *slog.Logger
+}
+
+// Scanner builds reports from shared scans of the organisation: one in
+// flight serves every report that asks meanwhile, whatever its days and
+// products (they only change the counting), and a finished one is reused
+// for TTL. A scan runs on a goroutine of its own, detached from any one
+// caller, and stops when the last caller waiting for it gives up, or on
+// Close.
+type Scanner struct {
+	cfg  ScanConfig
+	log  *slog.Logger
+	base context.Context
+	stop context.CancelFunc
+	wg   sync.WaitGroup
+
+	mu     sync.Mutex
+	cur    *scan // the scan in flight, or the last good one; nil when none
+	closed bool
+}
+
+// scan is one read of the whole organisation.
+type scan struct {
+	done   chan struct{} // closed when users, err and at are set
+	cancel context.CancelFunc
+	// Guarded by Scanner.mu.
+	waiters  int
+	finished bool
+
+	users []atlassian.OrgUser
+	err   error
+	at    time.Time
+}
+
+// ErrClosed is returned for reports asked for after Close.
+var ErrClosed = errors.New("seat scanner: shutting down")
+
+// NewScanner returns a Scanner for cfg. Call Close when done.
+func NewScanner(cfg ScanConfig) *Scanner {
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultScanTimeout
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	base, stop := context.WithCancel(context.Background())
+	return &Scanner{cfg: cfg, log: cfg.Logger, base: base, stop: stop}
+}
+
+// Close cancels any scan in flight and waits for it to end. Reports asked
+// for afterwards fail with ErrClosed.
+func (r *Scanner) Close() {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	r.stop()
+	r.wg.Wait()
+}
+
+// Report builds the report for o from a shared or cached scan, starting
+// one if needed (always, with fresh, unless one is in flight). waiting,
+// when set, is called once before the caller has to wait for a scan.
+// o.Now defaults to the clock, o.Prices to the configured prices.
+func (r *Scanner) Report(ctx context.Context, o Options, fresh bool, waiting func()) (*Report, error) {
+	s, ready, err := r.join(fresh)
+	if err != nil {
+		return nil, err
+	}
+	if !ready {
+		if waiting != nil {
+			waiting()
+		}
+		select {
+		case <-s.done:
+			r.leave(s)
+		case <-ctx.Done():
+			r.leave(s)
+			return nil, ctx.Err()
+		}
+	}
+	if s.err != nil {
+		return nil, s.err
+	}
+	if o.Now.IsZero() {
+		o.Now = r.cfg.Now()
+	}
+	if o.Prices == nil {
+		o.Prices = r.cfg.Prices
+	}
+	rep := Build(s.users, o)
+	rep.ReadAt = s.at
+	return rep, nil
+}
+
+// join returns the scan to use, and whether it has finished already. An
+// unfinished scan counts the caller as waiting until leave.
+func (r *Scanner) join(fresh bool) (*scan, bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil, false, ErrClosed
+	}
+	s := r.cur
+	if s != nil && s.finished && (fresh || r.cfg.TTL <= 0 || r.cfg.Now().Sub(s.at) >= r.cfg.TTL) {
+		s = nil
+	}
+	if s == nil {
+		ctx, cancel := context.WithTimeout(r.base, r.cfg.Timeout)
+		s = &scan{done: make(chan struct{}), cancel: cancel}
+		r.cur = s
+		r.wg.Go(func() { r.run(ctx, s) })
+	}
+	if s.finished {
+		return s, true, nil
+	}
+	s.waiters++
+	return s, false, nil
+}
+
+// leave ends a caller's wait; the last one to leave an unfinished scan
+// stops it, as nobody would read its result.
+func (r *Scanner) leave(s *scan) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s.waiters--
+	if s.waiters == 0 && !s.finished {
+		s.cancel()
+		if r.cur == s {
+			r.cur = nil
+		}
+	}
+}
+
+// progressEvery is how often, in accounts, OnProgress hears of a scan:
+// once a page, as the Admin API answers 100 accounts a page.
+const progressEvery = 100
+
+func (r *Scanner) run(ctx context.Context, s *scan) {
+	defer s.cancel()
+	start := time.Now()
+	var users []atlassian.OrgUser
+	var err error
+	for u, e := range r.cfg.Dir.OrgUsers(ctx, atlassian.UserQuery{}) {
+		if e != nil {
+			err = e
+			break
+		}
+		users = append(users, u)
+		if r.cfg.OnProgress != nil && len(users)%progressEvery == 0 {
+			r.cfg.OnProgress(len(users))
+		}
+	}
+	if err == nil && r.cfg.OnProgress != nil {
+		r.cfg.OnProgress(len(users))
+	}
+	if err != nil {
+		r.log.Warn("idle report scan failed", "accounts_read", len(users), "duration", time.Since(start), "err", err)
+	} else {
+		r.log.Info("idle report scan finished", "accounts", len(users), "duration", time.Since(start))
+	}
+
+	r.mu.Lock()
+	s.users, s.err, s.at, s.finished = users, err, r.cfg.Now(), true
+	if (err != nil || r.cfg.TTL <= 0) && r.cur == s {
+		// Failures are never reused: a bad minute upstream is not an hour's answer.
+		r.cur = nil
+	}
+	r.mu.Unlock()
+	close(s.done)
+}
