@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -77,8 +78,8 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 }
 
 func openSQLite(ctx context.Context, path string) (*Store, error) {
-	if path == "" || strings.ContainsAny(path, "?#\x00") {
-		return nil, fmt.Errorf("open state store: sqlite path must be non-empty without ? or #: %w", ErrBadURL)
+	if path == "" || strings.HasPrefix(path, "//") || strings.ContainsAny(path, "?#\x00") {
+		return nil, fmt.Errorf("open state store: sqlite path must be non-empty, without ? or #, not //…: %w", ErrBadURL)
 	}
 	// busy_timeout makes a writer wait for another process's lock instead of
 	// failing with SQLITE_BUSY; _txlock=immediate takes the write lock at BEGIN,
@@ -129,6 +130,16 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 	return s, nil
 }
 
+var (
+	quoted      = regexp.MustCompile("`[^`]*`")
+	shownParams = map[string]bool{
+		"sslmode": true, "search_path": true, "connect_timeout": true, "application_name": true,
+		"target_session_attrs": true, "pool_max_conns": true, "statement_timeout": true,
+	}
+)
+
+var passwordParam = regexp.MustCompile(`(?i)password=([^&?#]*)`)
+
 // parsePostgresURL reads a postgres:// URL into a pgx configuration, the URL
 // as it may be shown (no password, neither in the user part nor as a
 // password= parameter) and a function that takes the password out of any
@@ -144,13 +155,18 @@ func parsePostgresURL(rawURL string) (cfg *pgx.ConnConfig, shown string, scrub f
 	if pw, ok := u.User.Password(); ok && pw != "" {
 		secrets = append(secrets, pw)
 	}
-	q := u.Query()
-	for _, pw := range q["password"] {
-		if pw != "" {
+	// Every "password=" value, found the blunt way: a malformed query
+	// ("sslmode=require?password=…") hides it from url.Query, and pgx quotes
+	// the URL in its parse errors.
+	for _, m := range passwordParam.FindAllStringSubmatch(rawURL, -1) {
+		if m[1] == "" {
+			continue
+		}
+		secrets = append(secrets, m[1])
+		if pw, err := url.QueryUnescape(m[1]); err == nil && pw != "" {
 			secrets = append(secrets, pw)
 		}
 	}
-	q.Del("password")
 	scrub = func(m string) string {
 		for _, sec := range secrets {
 			for _, form := range []string{sec, url.QueryEscape(sec), url.PathEscape(sec), url.UserPassword("", sec).String()[1:]} {
@@ -161,16 +177,34 @@ func parsePostgresURL(rawURL string) (cfg *pgx.ConnConfig, shown string, scrub f
 		}
 		return m
 	}
+	// Shown: only parameters that cannot carry a password.
+	q := url.Values{}
+	for k, vs := range u.Query() {
+		if shownParams[k] {
+			q[k] = vs
+		}
+	}
 	shownURL := *u
 	shownURL.RawQuery = q.Encode()
+	shownURL.Fragment, shownURL.RawFragment = "", "" // no meaning to pgx; may hold anything
+	if strings.ContainsAny(u.Path, "@:") {
+		// A user-info that swallowed a '/' ends up here: "postgres:///:pw@host".
+		shownURL.Path, shownURL.RawPath = "/[redacted]", ""
+	}
 	if u.User != nil {
 		shownURL.User = url.User(u.User.Username())
 	}
-	shown = scrub(shownURL.String())
 	cfg, err = pgx.ParseConfig(rawURL)
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("open state store %s: %w: %s", shown, ErrBadURL, scrub(err.Error()))
+		// pgx quotes the URL, and its own redaction misses malformed ones.
+		msg := quoted.ReplaceAllString(err.Error(), "(URL not shown)")
+		return nil, "", nil, fmt.Errorf("open state store %s: %w: %s", scrub(shownURL.String()), ErrBadURL, scrub(msg))
 	}
+	// The password pgx will send, wherever it found it (URL, PGPASSWORD, .pgpass).
+	if cfg.Password != "" {
+		secrets = append(secrets, cfg.Password)
+	}
+	shown = scrub(shownURL.String())
 	if cfg.ConnectTimeout <= 0 || cfg.ConnectTimeout > openTimeout {
 		cfg.ConnectTimeout = openTimeout
 	}
