@@ -633,4 +633,3 @@ func testExemptions(t *testing.T, fresh fixture) {
 		t.Errorf("exemption without email: %v, want ErrInvalid", err)
 	}
 }
-
