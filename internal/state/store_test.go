@@ -22,16 +22,16 @@ import (
 
 // A fixture makes a fresh, empty database and returns its URL; every Store
 // opened on that URL shares it, as replicas would.
-type fixture func(t *testing.T) string
+type fixture func(t testing.TB) string
 
-func sqliteFixture(t *testing.T) string {
+func sqliteFixture(t testing.TB) string {
 	return "sqlite:" + filepath.Join(t.TempDir(), "state.db")
 }
 
 // postgresFixture gives each test its own schema in the database of
 // LASTACTIVE_TEST_POSTGRES_URL (through search_path), dropped at cleanup,
 // so tests and concurrent runs never see each other's rows.
-func postgresFixture(t *testing.T) string {
+func postgresFixture(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv("LASTACTIVE_TEST_POSTGRES_URL")
 	if base == "" {
@@ -66,7 +66,7 @@ func postgresFixture(t *testing.T) string {
 }
 
 // open opens and migrates a Store on url, closed at cleanup.
-func open(t *testing.T, url string) *Store {
+func open(t testing.TB, url string) *Store {
 	t.Helper()
 	ctx := context.Background()
 	s, err := Open(ctx, url)
