@@ -10,15 +10,13 @@ import (
 // benchBackends opens a migrated Store per backend: SQLite always,
 // PostgreSQL when LASTACTIVE_TEST_POSTGRES_URL is set.
 func benchBackends(b *testing.B, run func(b *testing.B, s *Store)) {
-	backends := []struct {
+	type backend struct {
 		name  string
 		fresh fixture
-	}{{"sqlite", sqliteFixture}}
+	}
+	backends := []backend{{"sqlite", sqliteFixture}}
 	if os.Getenv("LASTACTIVE_TEST_POSTGRES_URL") != "" {
-		backends = append(backends, struct {
-			name  string
-			fresh fixture
-		}{"postgres", postgresFixture})
+		backends = append(backends, backend{"postgres", postgresFixture})
 	}
 	for _, be := range backends {
 		b.Run(be.name, func(b *testing.B) {
