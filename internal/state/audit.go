@@ -1,0 +1,222 @@
+package state
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Kind is what an audit entry records.
+type Kind string
+
+// The kinds of audit entries: what a person did through the bot, and what
+// the bot did on its own (digest, nudge round, reminder, escalation, release).
+const (
+	KindLookup     Kind = "lookup"
+	KindShare      Kind = "share"
+	KindRefresh    Kind = "refresh"
+	KindShortcut   Kind = "shortcut"
+	KindReport     Kind = "report"
+	KindRefusal    Kind = "refusal"
+	KindDigest     Kind = "digest"
+	KindNudge      Kind = "nudge"
+	KindAnswer     Kind = "answer"
+	KindReminder   Kind = "reminder"
+	KindEscalation Kind = "escalation"
+	KindApproval   Kind = "approval"
+	KindRelease    Kind = "release"
+	KindUndo       Kind = "undo"
+	KindSkip       Kind = "skip"
+)
+
+var kinds = map[Kind]bool{
+	KindLookup: true, KindShare: true, KindRefresh: true, KindShortcut: true, KindReport: true,
+	KindRefusal: true, KindDigest: true, KindNudge: true, KindAnswer: true, KindReminder: true,
+	KindEscalation: true, KindApproval: true, KindRelease: true, KindUndo: true, KindSkip: true,
+}
+
+// Valid reports whether k is one of the kinds above.
+func (k Kind) Valid() bool { return kinds[k] }
+
+// Outcome says how the action ended. The constants cover the bot's cases;
+// other short words are stored as given.
+type Outcome string
+
+const (
+	OutcomeOK      Outcome = "ok"
+	OutcomeFailed  Outcome = "failed"
+	OutcomeRefused Outcome = "refused"
+	OutcomeDryRun  Outcome = "dry-run"
+)
+
+// AuditEntry is one line of the audit trail.
+type AuditEntry struct {
+	ID         string    // set by the store
+	At         time.Time // UTC; zero means now
+	Actor      string    // Slack user ID of who acted; empty for the bot's own actions
+	Emails     []string  // whom: the emails given
+	AccountIDs []string  // whom: Atlassian account IDs
+	Kind       Kind
+	Outcome    Outcome
+	Detail     string // free text for a person; never a secret
+}
+
+// AuditQuery selects entries, newest first.
+type AuditQuery struct {
+	Target string    // an email (any case) or an account ID; empty means everyone
+	Since  time.Time // zero means from the beginning
+	Limit  int       // 0 means 100; at most 10,000
+}
+
+// targetKey is how an email or an account ID is indexed: emails compare
+// without case, account IDs as they are.
+func targetKey(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "@") {
+		return strings.ToLower(s)
+	}
+	return s
+}
+
+// newID makes a text ID that sorts by time (to the nanosecond) and does not
+// collide across processes (random suffix).
+func newID(t time.Time) string {
+	return fmt.Sprintf("%016x%08x", uint64(t.UnixNano()), rand.Uint32())
+}
+
+// Append writes one entry to the audit trail.
+func (s *Store) Append(ctx context.Context, e AuditEntry) error {
+	if !e.Kind.Valid() {
+		return fmt.Errorf("append audit entry: kind %q: %w", e.Kind, ErrInvalid)
+	}
+	if e.At.IsZero() {
+		e.At = s.now()
+	}
+	emails, _ := json.Marshal(nonNil(e.Emails))
+	accounts, _ := json.Marshal(nonNil(e.AccountIDs))
+	id := newID(e.At)
+	targets := map[string]bool{}
+	for _, t := range append(append([]string{}, e.Emails...), e.AccountIDs...) {
+		if k := targetKey(t); k != "" {
+			targets[k] = true
+		}
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.wrap("append audit entry", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx,
+		`INSERT INTO audit_entry (id, at_us, actor, kind, outcome, detail, emails, account_ids)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		id, micros(e.At), e.Actor, string(e.Kind), string(e.Outcome), e.Detail, string(emails), string(accounts)); err != nil {
+		return s.wrap("append audit entry", err)
+	}
+	for t := range targets {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_target (target, audit_id) VALUES ($1, $2)`, t, id); err != nil {
+			return s.wrap("append audit entry", err)
+		}
+	}
+	return s.wrap("append audit entry", tx.Commit())
+}
+
+func nonNil(v []string) []string {
+	if v == nil {
+		return []string{}
+	}
+	return v
+}
+
+// Audit reads the trail, newest first.
+func (s *Store) Audit(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, 10000)
+	since := int64(0)
+	if !q.Since.IsZero() {
+		since = micros(q.Since)
+	}
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT id, at_us, actor, kind, outcome, detail, emails, account_ids FROM audit_entry
+		 WHERE at_us >= $1 AND (CAST($2 AS TEXT) = '' OR id IN (SELECT audit_id FROM audit_target WHERE target = $2))
+		 ORDER BY at_us DESC, id DESC LIMIT $3`,
+		since, targetKey(q.Target), limit)
+	if err != nil {
+		return nil, s.wrap("read audit trail", err)
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var e AuditEntry
+		var at int64
+		var kind, outcome, emails, accounts string
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &kind, &outcome, &e.Detail, &emails, &accounts); err != nil {
+			return nil, s.wrap("read audit trail", err)
+		}
+		e.At, e.Kind, e.Outcome = fromMicros(at), Kind(kind), Outcome(outcome)
+		if err := json.Unmarshal([]byte(emails), &e.Emails); err != nil {
+			return nil, fmt.Errorf("read audit trail: entry %s emails: %w", e.ID, err)
+		}
+		if err := json.Unmarshal([]byte(accounts), &e.AccountIDs); err != nil {
+			return nil, fmt.Errorf("read audit trail: entry %s account IDs: %w", e.ID, err)
+		}
+		out = append(out, e)
+	}
+	return out, s.wrap("read audit trail", rows.Err())
+}
+
+// SweepAudit deletes the entries older than olderThan (with their targets)
+// and returns how many it deleted. The bot calls it daily with
+// now minus LASTACTIVE_AUDIT_RETENTION.
+func (s *Store) SweepAudit(ctx context.Context, olderThan time.Time) (int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, s.wrap("sweep audit trail", err)
+	}
+	defer tx.Rollback()
+	// Targets first and explicitly: no reliance on the foreign-key setting.
+	if _, err := tx.ExecContext(ctx,
+		`DELETE FROM audit_target WHERE audit_id IN (SELECT id FROM audit_entry WHERE at_us < $1)`, micros(olderThan)); err != nil {
+		return 0, s.wrap("sweep audit trail", err)
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM audit_entry WHERE at_us < $1`, micros(olderThan))
+	if err != nil {
+		return 0, s.wrap("sweep audit trail", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, s.wrap("sweep audit trail", err)
+	}
+	return n, s.wrap("sweep audit trail", tx.Commit())
+}
+
+// DefaultAuditRetention is LASTACTIVE_AUDIT_RETENTION's default, 400 days.
+const DefaultAuditRetention = 400 * 24 * time.Hour
+
+// maxRetentionDays keeps days*24h inside a time.Duration (about 292 years).
+const maxRetentionDays = 100000
+
+// ParseRetention reads LASTACTIVE_AUDIT_RETENTION: a number of days with a
+// "d" suffix ("400d") or a Go duration ("720h"). It must be positive; the
+// error quotes the value, which is not a secret.
+func ParseRetention(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n <= 0 || n > maxRetentionDays || days != strconv.Itoa(n) {
+			return 0, fmt.Errorf("audit retention %q: want a whole number of days from 1 to %d, like 400d, or a Go duration: %w", v, maxRetentionDays, ErrInvalid)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("audit retention %q: want a number of days like 400d or a positive Go duration like 720h: %w", v, ErrInvalid)
+	}
+	return d, nil
+}

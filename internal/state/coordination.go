@@ -1,0 +1,126 @@
+package state
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// EnvelopeTTL is how long FirstDelivery remembers an envelope ID: Slack
+// redelivers within seconds, so 30 minutes is ample.
+const EnvelopeTTL = 30 * time.Minute
+
+// FirstDelivery reports whether this is the first time any process sharing
+// the database has seen envelopeID: true exactly once per ID while its entry
+// lives (ttl; 0 means EnvelopeTTL). One atomic INSERT … ON CONFLICT, so
+// replicas racing for one envelope cannot both win.
+func (s *Store) FirstDelivery(ctx context.Context, envelopeID string, ttl time.Duration) (bool, error) {
+	if envelopeID == "" {
+		return false, fmt.Errorf("record envelope: empty ID: %w", ErrInvalid)
+	}
+	if ttl <= 0 {
+		ttl = EnvelopeTTL
+	}
+	now := s.now()
+	// An entry that expired but was not swept yet counts as gone.
+	res, err := s.db.ExecContext(ctx,
+		`INSERT INTO envelope_seen (id, expires_us) VALUES ($1, $2)
+		 ON CONFLICT (id) DO UPDATE SET expires_us = excluded.expires_us WHERE envelope_seen.expires_us <= $3`,
+		envelopeID, micros(now.Add(ttl)), micros(now))
+	return s.won("record envelope", res, err)
+}
+
+// Claim takes the named slot ("digest 2026-W49", "org scan") for holder
+// until ttl has passed, and reports whether it got it. A slot is free when
+// nobody holds it or the claim expired; the current holder claiming again
+// renews it. Atomic across processes.
+func (s *Store) Claim(ctx context.Context, slot, holder string, ttl time.Duration) (bool, error) {
+	if slot == "" || holder == "" || ttl <= 0 {
+		return false, fmt.Errorf("claim %q: need a slot, a holder and a positive ttl: %w", slot, ErrInvalid)
+	}
+	now := s.now()
+	res, err := s.db.ExecContext(ctx,
+		`INSERT INTO claim_slot (slot, holder, expires_us) VALUES ($1, $2, $3)
+		 ON CONFLICT (slot) DO UPDATE SET holder = excluded.holder, expires_us = excluded.expires_us
+		 WHERE claim_slot.expires_us <= $4 OR claim_slot.holder = excluded.holder`,
+		slot, holder, micros(now.Add(ttl)), micros(now))
+	return s.won("claim "+slot, res, err)
+}
+
+// Release gives up holder's claim on slot early (after a finished org scan,
+// say). Releasing a claim one does not hold changes nothing.
+func (s *Store) Release(ctx context.Context, slot, holder string) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM claim_slot WHERE slot = $1 AND holder = $2`, slot, holder)
+	return s.wrap("release "+slot, err)
+}
+
+func (s *Store) won(step string, res sql.Result, err error) (bool, error) {
+	if err != nil {
+		return false, s.wrap(step, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, s.wrap(step, err)
+	}
+	return n == 1, nil
+}
+
+// PutResult publishes a finished piece of work (the gzip'd JSON of an org
+// scan, a few MB) under key for ttl, replacing what was there, so a replica
+// that waited for the scan reads it instead of scanning again.
+func (s *Store) PutResult(ctx context.Context, key string, blob []byte, ttl time.Duration) error {
+	if key == "" || ttl <= 0 {
+		return fmt.Errorf("store result %q: need a key and a positive ttl: %w", key, ErrInvalid)
+	}
+	if blob == nil {
+		blob = []byte{}
+	}
+	_, err := s.db.ExecContext(ctx,
+		`INSERT INTO scan_result (name, body, expires_us) VALUES ($1, $2, $3)
+		 ON CONFLICT (name) DO UPDATE SET body = excluded.body, expires_us = excluded.expires_us`,
+		key, blob, micros(s.now().Add(ttl)))
+	return s.wrap("store result "+key, err)
+}
+
+// Result returns the blob stored under key, or ErrNotFound when there is
+// none or it expired.
+func (s *Store) Result(ctx context.Context, key string) ([]byte, error) {
+	var blob []byte
+	err := s.db.QueryRowContext(ctx,
+		`SELECT body FROM scan_result WHERE name = $1 AND expires_us > $2`, key, micros(s.now())).Scan(&blob)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("read result %q: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return nil, s.wrap("read result "+key, err)
+	}
+	if blob == nil {
+		blob = []byte{}
+	}
+	return blob, nil
+}
+
+// Sweep deletes the envelope IDs, claims and results that expired at now,
+// and returns how many rows went. The bot calls it every few minutes; the
+// audit trail has its own retention (SweepAudit).
+func (s *Store) Sweep(ctx context.Context, now time.Time) (int64, error) {
+	var total int64
+	for _, q := range []string{
+		`DELETE FROM envelope_seen WHERE expires_us <= $1`,
+		`DELETE FROM claim_slot WHERE expires_us <= $1`,
+		`DELETE FROM scan_result WHERE expires_us <= $1`,
+	} {
+		res, err := s.db.ExecContext(ctx, q, micros(now))
+		if err != nil {
+			return total, s.wrap("sweep", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, s.wrap("sweep", err)
+		}
+		total += n
+	}
+	return total, nil
+}

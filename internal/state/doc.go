@@ -1,0 +1,26 @@
+// Package state is the bot's durable state: what must survive a restart and
+// be shared by replicas. It holds
+//
+//   - the audit trail (who looked up, shared, reported on, nudged or released
+//     whom, with what outcome), read by email or account ID, kept for
+//     LASTACTIVE_AUDIT_RETENTION ([ParseRetention], [Store.SweepAudit]);
+//   - the report history: per org scan, per product and site, seats, active,
+//     idle, never used and new ([Store.SaveSnapshot], [Store.Snapshots]);
+//   - envelope dedupe across connections and replicas ([Store.FirstDelivery]);
+//   - claims on named slots ("digest 2026-W49", "org scan") and the published
+//     result of a finished scan ([Store.Claim], [Store.PutResult]);
+//   - nudge exemptions ([Store.PutExemption]); the nudge, approval and release
+//     tables of the "keep or release" feature come in later migrations
+//     (migrations/00002_exemption.sql sketches them).
+//
+// [Open] takes LASTACTIVE_DATABASE_URL: sqlite:PATH (embedded, pure Go, one
+// process), sqlite::memory: (tests, demo) or postgres://… (several
+// replicas). Both backends run one schema from versioned migrations embedded
+// in the binary and applied by [Store.Migrate] (goose; an advisory lock on
+// PostgreSQL so replicas starting together take turns). One contract test
+// suite runs against each backend.
+//
+// Times are stored as microseconds since the epoch and read back in UTC.
+// The database password never appears in an error or in [Store.String].
+// Every method takes a context; Open gives up after 10 s on its own.
+package state

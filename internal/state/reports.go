@@ -1,0 +1,130 @@
+package state
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Snapshot is the result of one org scan, kept so a digest can show the
+// change since the previous one and a chart the trend.
+type Snapshot struct {
+	ID       string    // set by SaveSnapshot
+	Taken    time.Time // when the scan finished (UTC); zero means now
+	IdleDays int       // the idle threshold the counts use
+	Rows     []SnapshotRow
+}
+
+// SnapshotRow holds the counts of one product on one site.
+type SnapshotRow struct {
+	Product   string // product key, e.g. "jira-software"
+	Site      string // site host, e.g. "acme.atlassian.net"
+	Seats     int
+	Capacity  int // licensed seats when the workspaces API gives them, else 0
+	Active    int
+	Idle      int
+	NeverUsed int
+	New       int
+}
+
+// SaveSnapshot stores one scan's counts and returns its ID.
+func (s *Store) SaveSnapshot(ctx context.Context, snap Snapshot) (string, error) {
+	if snap.Taken.IsZero() {
+		snap.Taken = s.now()
+	}
+	id := newID(snap.Taken)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return "", s.wrap("save report snapshot", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO report_scan (id, taken_us, idle_days) VALUES ($1, $2, $3)`,
+		id, micros(snap.Taken), snap.IdleDays); err != nil {
+		return "", s.wrap("save report snapshot", err)
+	}
+	for _, r := range snap.Rows {
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO report_row (scan_id, product, site, seats, capacity, active, idle, never_used, new_seats)
+			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			id, r.Product, r.Site, r.Seats, r.Capacity, r.Active, r.Idle, r.NeverUsed, r.New); err != nil {
+			return "", s.wrap("save report snapshot", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return "", s.wrap("save report snapshot", err)
+	}
+	return id, nil
+}
+
+// Snapshots returns the snapshots taken at or after since, newest first, at
+// most limit of them (0 means 100).
+func (s *Store) Snapshots(ctx context.Context, since time.Time, limit int) ([]Snapshot, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	sinceUS := int64(0)
+	if !since.IsZero() {
+		sinceUS = micros(since)
+	}
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT id, taken_us, idle_days FROM report_scan WHERE taken_us >= $1 ORDER BY taken_us DESC, id DESC LIMIT $2`,
+		sinceUS, limit)
+	if err != nil {
+		return nil, s.wrap("read report snapshots", err)
+	}
+	var out []Snapshot
+	index := map[string]int{}
+	for rows.Next() {
+		var snap Snapshot
+		var taken int64
+		if err := rows.Scan(&snap.ID, &taken, &snap.IdleDays); err != nil {
+			rows.Close()
+			return nil, s.wrap("read report snapshots", err)
+		}
+		snap.Taken = fromMicros(taken)
+		index[snap.ID] = len(out)
+		out = append(out, snap)
+	}
+	// Close before the next query: on SQLite the store has one connection.
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap("read report snapshots", err)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	last := out[len(out)-1]
+	rows, err = s.db.QueryContext(ctx,
+		`SELECT r.scan_id, r.product, r.site, r.seats, r.capacity, r.active, r.idle, r.never_used, r.new_seats
+		 FROM report_row r JOIN report_scan s ON s.id = r.scan_id
+		 WHERE s.taken_us >= $1 AND (s.taken_us > $1 OR s.id >= $2)
+		 ORDER BY r.product, r.site`,
+		micros(last.Taken), last.ID)
+	if err != nil {
+		return nil, s.wrap("read report snapshots", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var r SnapshotRow
+		if err := rows.Scan(&id, &r.Product, &r.Site, &r.Seats, &r.Capacity, &r.Active, &r.Idle, &r.NeverUsed, &r.New); err != nil {
+			return nil, s.wrap("read report snapshots", err)
+		}
+		if i, ok := index[id]; ok { // a scan saved meanwhile is not in out
+			out[i].Rows = append(out[i].Rows, r)
+		}
+	}
+	return out, s.wrap("read report snapshots", rows.Err())
+}
+
+// LatestSnapshot returns the newest snapshot, or ErrNotFound.
+func (s *Store) LatestSnapshot(ctx context.Context) (Snapshot, error) {
+	snaps, err := s.Snapshots(ctx, time.Time{}, 1)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	if len(snaps) == 0 {
+		return Snapshot{}, fmt.Errorf("latest report snapshot: %w", ErrNotFound)
+	}
+	return snaps[0], nil
+}

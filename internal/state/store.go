@@ -1,0 +1,333 @@
+package state
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"hash/crc64"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver: the binary stays static
+)
+
+// Errors callers can test with errors.Is.
+var (
+	// ErrBadURL: the database URL is not one of the accepted forms.
+	ErrBadURL = errors.New("bad database URL: want sqlite:PATH, sqlite::memory:, postgres://… or postgresql://…")
+	// ErrNotFound: nothing stored under that name (or it expired).
+	ErrNotFound = errors.New("not found")
+	// ErrInvalid: a value the store refuses to write (unknown audit kind, empty key, …).
+	ErrInvalid = errors.New("invalid value")
+)
+
+// openTimeout bounds Open when the caller's context has no earlier deadline:
+// a PostgreSQL that accepts the connection and never answers must not hang
+// start-up. A variable so the test of that case does not wait 10 s.
+var openTimeout = 10 * time.Second
+
+type backend int
+
+const (
+	sqliteBackend backend = iota + 1
+	postgresBackend
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is the durable state of the bot: audit trail, report history,
+// envelope dedupe, claims and scan results, exemptions. It is safe for
+// concurrent use; several Stores (processes, replicas) may share one
+// PostgreSQL database.
+type Store struct {
+	db      *sql.DB
+	backend backend
+	shown   string              // the URL without its password, for String and errors
+	scrub   func(string) string // removes the password from driver messages
+	now     func() time.Time    // the clock; tests replace it
+}
+
+// Open connects to the database named by rawURL and checks that it answers.
+// Accepted forms: sqlite:PATH (a file, created if missing), sqlite::memory:
+// (a private in-memory database, for tests and the demo), postgres://… and
+// postgresql://… (any pgx connection URL; its password never appears in an
+// error or in String). Open gives up after 10 s if ctx has no earlier
+// deadline. It does not migrate: call Migrate.
+func Open(ctx context.Context, rawURL string) (*Store, error) {
+	ctx, cancel := context.WithTimeout(ctx, openTimeout)
+	defer cancel()
+	switch {
+	case strings.HasPrefix(rawURL, "sqlite:"):
+		return openSQLite(ctx, strings.TrimPrefix(rawURL, "sqlite:"))
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		return openPostgres(ctx, rawURL)
+	}
+	return nil, fmt.Errorf("open state store: %w", ErrBadURL)
+}
+
+func openSQLite(ctx context.Context, path string) (*Store, error) {
+	if path == "" || strings.HasPrefix(path, "//") || strings.ContainsAny(path, "?#\x00") {
+		return nil, fmt.Errorf("open state store: sqlite path must be non-empty, without ? or #, not //…: %w", ErrBadURL)
+	}
+	// busy_timeout makes a writer wait for another process's lock instead of
+	// failing with SQLITE_BUSY; _txlock=immediate takes the write lock at BEGIN,
+	// so a transaction never fails half-way upgrading a read lock; WAL lets
+	// readers go on while one writes.
+	dsn := path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	shown := "sqlite:" + path
+	if path != ":memory:" {
+		if dir := filepath.Dir(path); dir != "" {
+			if _, err := os.Stat(dir); err != nil {
+				return nil, fmt.Errorf("open state store %s: directory: %w", shown, err)
+			}
+		}
+	}
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open state store %s: %w", shown, err)
+	}
+	// One connection: writes from this process queue in database/sql instead
+	// of meeting each other as SQLITE_BUSY, and ":memory:" stays one database
+	// (each connection would otherwise get its own). Never closed for idleness.
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	s := &Store{db: db, backend: sqliteBackend, shown: shown, scrub: func(m string) string { return m }, now: time.Now}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open state store %s: %w", shown, err)
+	}
+	return s, nil
+}
+
+func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
+	cfg, shown, scrub, err := parsePostgresURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(10)
+	db.SetMaxIdleConns(4)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	s := &Store{db: db, backend: postgresBackend, shown: shown, scrub: scrub, now: time.Now}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, s.wrap("open state store", err)
+	}
+	return s, nil
+}
+
+var (
+	quoted      = regexp.MustCompile("`[^`]*`")
+	shownParams = map[string]bool{
+		"sslmode": true, "search_path": true, "connect_timeout": true, "application_name": true,
+		"target_session_attrs": true, "pool_max_conns": true, "statement_timeout": true,
+	}
+)
+
+var passwordParam = regexp.MustCompile(`(?i)password=([^&?#]*)`)
+
+// parsePostgresURL reads a postgres:// URL into a pgx configuration, the URL
+// as it may be shown (no password, neither in the user part nor as a
+// password= parameter) and a function that takes the password out of any
+// message. No network.
+func parsePostgresURL(rawURL string) (cfg *pgx.ConnConfig, shown string, scrub func(string) string, err error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		// url.Error quotes the URL, and its reason may quote a piece of the
+		// password (a bad %-escape): say neither.
+		return nil, "", nil, fmt.Errorf("open state store: malformed postgres URL (not shown: it may hold a password): %w", ErrBadURL)
+	}
+	var secrets []string
+	if pw, ok := u.User.Password(); ok && pw != "" {
+		secrets = append(secrets, pw)
+	}
+	// Every "password=" value, found the blunt way: a malformed query
+	// ("sslmode=require?password=…") hides it from url.Query, and pgx quotes
+	// the URL in its parse errors.
+	for _, m := range passwordParam.FindAllStringSubmatch(rawURL, -1) {
+		if m[1] == "" {
+			continue
+		}
+		secrets = append(secrets, m[1])
+		if pw, err := url.QueryUnescape(m[1]); err == nil && pw != "" {
+			secrets = append(secrets, pw)
+		}
+	}
+	scrub = func(m string) string {
+		for _, sec := range secrets {
+			for _, form := range []string{sec, url.QueryEscape(sec), url.PathEscape(sec), url.UserPassword("", sec).String()[1:]} {
+				if form != "" {
+					m = strings.ReplaceAll(m, form, "[redacted]")
+				}
+			}
+		}
+		return m
+	}
+	// Shown: only parameters that cannot carry a password.
+	q := url.Values{}
+	for k, vs := range u.Query() {
+		if shownParams[k] {
+			q[k] = vs
+		}
+	}
+	shownURL := *u
+	shownURL.RawQuery = q.Encode()
+	shownURL.Fragment, shownURL.RawFragment = "", "" // no meaning to pgx; may hold anything
+	if strings.ContainsAny(u.Path, "@:") {
+		// A user-info that swallowed a '/' ends up here: "postgres:///:pw@host".
+		shownURL.Path, shownURL.RawPath = "/[redacted]", ""
+	}
+	if u.User != nil {
+		shownURL.User = url.User(u.User.Username())
+	}
+	cfg, err = pgx.ParseConfig(rawURL)
+	if err != nil {
+		// pgx quotes the URL, and its own redaction misses malformed ones.
+		msg := quoted.ReplaceAllString(err.Error(), "(URL not shown)")
+		return nil, "", nil, fmt.Errorf("open state store %s: %w: %s", scrub(shownURL.String()), ErrBadURL, scrub(msg))
+	}
+	// The password pgx will send, wherever it found it (URL, PGPASSWORD, .pgpass).
+	if cfg.Password != "" {
+		secrets = append(secrets, cfg.Password)
+	}
+	shown = scrub(shownURL.String())
+	if cfg.ConnectTimeout <= 0 || cfg.ConnectTimeout > openTimeout {
+		cfg.ConnectTimeout = openTimeout
+	}
+	return cfg, shown, scrub, nil
+}
+
+// String names the database without its password.
+func (s *Store) String() string { return s.shown }
+
+// GoString keeps %#v from printing the fields.
+func (s *Store) GoString() string { return "state.Store(" + s.shown + ")" }
+
+// Close closes the connections.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks that the database answers (for /readyz and the store_ok gauge).
+func (s *Store) Ping(ctx context.Context) error {
+	return s.wrap("ping", s.db.PingContext(ctx))
+}
+
+// Migrate creates or upgrades the schema to the version embedded in this
+// binary; it does nothing when the schema is current. On PostgreSQL it holds
+// a session advisory lock while it runs, so replicas starting together
+// migrate one after the other.
+func (s *Store) Migrate(ctx context.Context) error {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	opts := []goose.ProviderOption{goose.WithTableName("state_migrations"), goose.WithDisableGlobalRegistry(true)}
+	dialect := goose.DialectSQLite3
+	if s.backend == postgresBackend {
+		dialect = goose.DialectPostgres
+		// The lock is per database; derive its ID from the schema so that
+		// stores in separate schemas of one database (tests) do not queue.
+		var schema string
+		if err := s.db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+			return s.wrap("migrate: read schema", err)
+		}
+		id := int64(crc64.Checksum([]byte("lastactive state "+schema), crc64.MakeTable(crc64.ECMA)) >> 1)
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(id), lock.WithLockTimeout(1, 600))
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	if s.backend == sqliteBackend {
+		// SQLite has no session lock that outlives goose's transactions:
+		// take a row lock of our own so two processes (or two Stores) opening
+		// one fresh file do not both create the tables.
+		unlock, err := s.sqliteMigrateLock(ctx)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	p, err := goose.NewProvider(dialect, s.db, fsys, opts...)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	// p.Close would close s.db; the provider holds nothing else.
+	if _, err := p.Up(ctx); err != nil {
+		return s.wrap("migrate", err)
+	}
+	return nil
+}
+
+// sqliteMigrateLock takes the migration lock row, waiting (polling, within
+// ctx) while another process holds it; a holder that died frees it after a
+// minute.
+func (s *Store) sqliteMigrateLock(ctx context.Context) (unlock func(), err error) {
+	if _, err := s.db.ExecContext(ctx,
+		`CREATE TABLE IF NOT EXISTS state_migrate_lock (id INTEGER PRIMARY KEY, holder TEXT NOT NULL, expires_us BIGINT NOT NULL)`); err != nil {
+		return nil, s.wrap("migrate: lock", err)
+	}
+	holder := newID(s.now())
+	for {
+		now := s.now()
+		res, err := s.db.ExecContext(ctx,
+			`INSERT INTO state_migrate_lock (id, holder, expires_us) VALUES (1, $1, $2)
+			 ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, expires_us = excluded.expires_us
+			 WHERE state_migrate_lock.expires_us <= $3`,
+			holder, micros(now.Add(time.Minute)), micros(now))
+		got, err := s.won("migrate: lock", res, err)
+		if err != nil {
+			return nil, err
+		}
+		if got {
+			return func() {
+				// Unlock even when the caller's ctx is done, within a bound.
+				ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+				defer cancel()
+				s.db.ExecContext(ctx, `DELETE FROM state_migrate_lock WHERE id = 1 AND holder = $1`, holder)
+			}, nil
+		}
+		t := time.NewTimer(20 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, s.wrap("migrate: wait for lock", ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// wrap names the step and takes the password out of the driver's message,
+// keeping the cause for errors.Is (context.DeadlineExceeded, ErrNotFound).
+func (s *Store) wrap(step string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &storeError{msg: step + " (" + s.shown + "): " + s.scrub(err.Error()), err: err}
+}
+
+type storeError struct {
+	msg string
+	err error
+}
+
+func (e *storeError) Error() string { return e.msg }
+func (e *storeError) Unwrap() error { return e.err }
+
+// micros and fromMicros are the one place times cross into the database.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }

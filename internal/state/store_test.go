@@ -1,0 +1,635 @@
+package state
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	mrand "math/rand/v2"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	_ "github.com/jackc/pgx/v5/stdlib" // the admin connection that makes a schema per test
+)
+
+// A fixture makes a fresh, empty database and returns its URL; every Store
+// opened on that URL shares it, as replicas would.
+type fixture func(t testing.TB) string
+
+func sqliteFixture(t testing.TB) string {
+	return "sqlite:" + filepath.Join(t.TempDir(), "state.db")
+}
+
+// postgresFixture gives each test its own schema in the database of
+// LASTACTIVE_TEST_POSTGRES_URL (through search_path), dropped at cleanup,
+// so tests and concurrent runs never see each other's rows.
+func postgresFixture(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv("LASTACTIVE_TEST_POSTGRES_URL")
+	if base == "" {
+		t.Skip("LASTACTIVE_TEST_POSTGRES_URL is not set (.ci/run starts a throw-away PostgreSQL; see README)")
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatalf("admin connection: %v", err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	schema := fmt.Sprintf("t_%d_%08x", time.Now().UnixNano(), mrand.Uint32())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("LASTACTIVE_TEST_POSTGRES_URL: %v", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// open opens and migrates a Store on url, closed at cleanup.
+func open(t testing.TB, url string) *Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := Open(ctx, url)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	return s
+}
+
+func TestSQLite(t *testing.T) {
+	t.Parallel()
+	contract(t, sqliteFixture)
+}
+
+func TestPostgres(t *testing.T) {
+	if os.Getenv("LASTACTIVE_TEST_POSTGRES_URL") == "" {
+		t.Skip("LASTACTIVE_TEST_POSTGRES_URL is not set (.ci/run starts a throw-away PostgreSQL; see README)")
+	}
+	t.Parallel()
+	contract(t, postgresFixture)
+}
+
+// contract is what every backend must do.
+func contract(t *testing.T, fresh fixture) {
+	tests := []struct {
+		name string
+		run  func(t *testing.T, fresh fixture)
+	}{
+		{"MigrateTwice", testMigrateTwice},
+		{"MigrateConcurrently", testMigrateConcurrently},
+		{"Ping", testPing},
+		{"AuditByEitherTarget", testAuditByEitherTarget},
+		{"AuditRefusesUnknownKind", testAuditRefusesUnknownKind},
+		{"AuditSweep", testAuditSweep},
+		{"ConcurrentAppendsFromTwoStores", testConcurrentAppends},
+		{"Snapshots", testSnapshots},
+		{"FirstDelivery", testFirstDelivery},
+		{"FirstDeliveryRace", testFirstDeliveryRace},
+		{"Claim", testClaim},
+		{"ClaimRace", testClaimRace},
+		{"ResultBlob5MB", testResultBlob},
+		{"Sweep", testSweep},
+		{"Exemptions", testExemptions},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.run(t, fresh)
+		})
+	}
+}
+
+func testMigrateTwice(t *testing.T, fresh fixture) {
+	s := open(t, fresh(t)) // migrates once
+	if err := s.Migrate(context.Background()); err != nil {
+		t.Fatalf("second Migrate: %v", err)
+	}
+	files, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var version int
+	if err := s.db.QueryRow(`SELECT MAX(version_id) FROM state_migrations`).Scan(&version); err != nil {
+		t.Fatalf("read schema version: %v", err)
+	}
+	if version != len(files) {
+		t.Errorf("schema version %d, want %d (one per embedded migration)", version, len(files))
+	}
+	var applied int
+	if err := s.db.QueryRow(`SELECT COUNT(*) FROM state_migrations WHERE version_id > 0`).Scan(&applied); err != nil {
+		t.Fatal(err)
+	}
+	if applied != len(files) {
+		t.Errorf("%d migrations recorded after migrating twice, want %d", applied, len(files))
+	}
+}
+
+// Two replicas start together and both migrate the same fresh database.
+func testMigrateConcurrently(t *testing.T, fresh fixture) {
+	u := fresh(t)
+	ctx := context.Background()
+	stores := make([]*Store, 2)
+	for i := range stores {
+		s, err := Open(ctx, u)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		t.Cleanup(func() { s.Close() })
+		stores[i] = s
+	}
+	errs := make([]error, len(stores))
+	var wg sync.WaitGroup
+	for i, s := range stores {
+		wg.Go(func() { errs[i] = s.Migrate(ctx) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("store %d: Migrate: %v", i, err)
+		}
+	}
+	if err := stores[1].Append(ctx, AuditEntry{Kind: KindLookup, Outcome: OutcomeOK}); err != nil {
+		t.Errorf("Append after concurrent migrations: %v", err)
+	}
+}
+
+func testPing(t *testing.T, fresh fixture) {
+	s := open(t, fresh(t))
+	if err := s.Ping(context.Background()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	s.Close()
+	if err := s.Ping(context.Background()); err == nil {
+		t.Fatal("Ping after Close: no error")
+	}
+}
+
+func testAuditByEitherTarget(t *testing.T, fresh fixture) {
+	s := open(t, fresh(t))
+	ctx := context.Background()
+	base := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	entries := []AuditEntry{
+		{At: base, Actor: "U1", Emails: []string{"Ada@Example.com"}, AccountIDs: []string{"acc-ada"}, Kind: KindLookup, Outcome: OutcomeOK, Detail: "3 products"},
+		{At: base.Add(time.Minute), Actor: "U2", Emails: []string{"grace@example.com"}, Kind: KindLookup, Outcome: OutcomeFailed},
+		{At: base.Add(2 * time.Minute), Actor: "U1", AccountIDs: []string{"acc-ada"}, Kind: KindShare, Outcome: OutcomeOK},
+		{At: base.Add(3 * time.Minute), Actor: "U3", Kind: KindReport, Outcome: OutcomeOK, Detail: "idle 90"},
+		// A time in another zone is stored as the same instant, read back in UTC.
+		{At: base.Add(4 * time.Minute).In(time.FixedZone("CET", 3600)), Actor: "U9", Emails: []string{"ada@example.com", "grace@example.com"}, Kind: KindRefusal, Outcome: OutcomeRefused},
+	}
+	for _, e := range entries {
+		if err := s.Append(ctx, e); err != nil {
+			t.Fatalf("Append: %v", err)
+		}
+	}
+	details := func(es []AuditEntry) []string {
+		var out []string
+		for _, e := range es {
+			out = append(out, fmt.Sprintf("%s %s %s", e.At.Format("15:04"), e.Actor, e.Kind))
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		q    AuditQuery
+		want []string
+	}{
+		{"everyone newest first", AuditQuery{}, []string{"09:04 U9 refusal", "09:03 U3 report", "09:02 U1 share", "09:01 U2 lookup", "09:00 U1 lookup"}},
+		{"by email any case", AuditQuery{Target: "ADA@example.COM"}, []string{"09:04 U9 refusal", "09:00 U1 lookup"}},
+		{"by account ID", AuditQuery{Target: "acc-ada"}, []string{"09:02 U1 share", "09:00 U1 lookup"}},
+		{"since", AuditQuery{Target: "grace@example.com", Since: base.Add(2 * time.Minute)}, []string{"09:04 U9 refusal"}},
+		{"limit", AuditQuery{Limit: 2}, []string{"09:04 U9 refusal", "09:03 U3 report"}},
+		{"nobody", AuditQuery{Target: "nobody@example.com"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := s.Audit(ctx, tc.q)
+			if err != nil {
+				t.Fatalf("Audit: %v", err)
+			}
+			if diff := cmp.Diff(tc.want, details(got)); diff != "" {
+				t.Errorf("Audit(%+v) (-want +got):\n%s", tc.q, diff)
+			}
+		})
+	}
+	got, err := s.Audit(ctx, AuditQuery{Target: "acc-ada", Since: base, Limit: 1})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("Audit: %v, %d entries", err, len(got))
+	}
+	want := AuditEntry{ID: got[0].ID, At: base.Add(2 * time.Minute), Actor: "U1", Emails: []string{}, AccountIDs: []string{"acc-ada"}, Kind: KindShare, Outcome: OutcomeOK}
+	if diff := cmp.Diff(want, got[0]); diff != "" || got[0].ID == "" || got[0].At.Location() != time.UTC {
+		t.Errorf("entry read back (-want +got):\n%s (ID %q, zone %v)", diff, got[0].ID, got[0].At.Location())
+	}
+}
+
+func testAuditRefusesUnknownKind(t *testing.T, fresh fixture) {
+	s := open(t, fresh(t))
+	err := s.Append(context.Background(), AuditEntry{Kind: "delete everything"})
+	if !errors.Is(err, ErrInvalid) {
+		t.Fatalf("Append with an unknown kind: %v, want ErrInvalid", err)
+	}
+	if got, _ := s.Audit(context.Background(), AuditQuery{}); len(got) != 0 {
+		t.Errorf("refused entry was stored: %+v", got)
+	}
+}
+
+func testAuditSweep(t *testing.T, fresh fixture) {
+	s := open(t, fresh(t))
+	ctx := context.Background()
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	for _, age := range []int{500, 401, 399, 10, 0} { // days
+		e := AuditEntry{At: now.AddDate(0, 0, -age), Actor: "U1", Emails: []string{"ada@example.com"}, AccountIDs: []string{"acc"}, Kind: KindLookup, Outcome: OutcomeOK}
+		if err := s.Append(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := s.SweepAudit(ctx, now.Add(-DefaultAuditRetention))
+	if err != nil {
+		t.Fatalf("SweepAudit: %v", err)
+	}
+	if n != 2 {
+		t.Errorf("SweepAudit deleted %d, want 2 (500 and 401 days old)", n)
+	}
+	left, err := s.Audit(ctx, AuditQuery{Target: "ada@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 3 {
+		t.Errorf("%d entries left, want 3", len(left))
+	}
+	var targets int
+	if err := s.db.QueryRow(`SELECT COUNT(*) FROM audit_target`).Scan(&targets); err != nil {
+		t.Fatal(err)
+	}
+	if targets != 6 { // 3 entries × (email + account)
+		t.Errorf("%d audit targets left, want 6: swept entries left their targets behind", targets)
+	}
+	if n, err := s.SweepAudit(ctx, now.Add(-DefaultAuditRetention)); err != nil || n != 0 {
+		t.Errorf("second SweepAudit = %d, %v; want 0, nil", n, err)
+	}
+}
+
+// Writers in two Stores on one database (two replicas, or for SQLite two
+// connections fighting over the file lock) never fail with "busy".
+func testConcurrentAppends(t *testing.T, fresh fixture) {
+	u := fresh(t)
+	stores := []*Store{open(t, u), open(t, u)}
+	ctx := context.Background()
+	const goroutines, each = 20, 10
+	errs := make(chan error, goroutines*each)
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range each {
+				e := AuditEntry{Actor: fmt.Sprintf("U%d", g), Emails: []string{fmt.Sprintf("p%d@example.com", i)}, Kind: KindLookup, Outcome: OutcomeOK}
+				if err := stores[g%2].Append(ctx, e); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("concurrent Append: %v", err)
+	}
+	got, err := stores[0].Audit(ctx, AuditQuery{Limit: 10000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != goroutines*each {
+		t.Errorf("%d entries stored, want %d", len(got), goroutines*each)
+	}
+}
+
+func testSnapshots(t *testing.T, fresh fixture) {
+	s := open(t, fresh(t))
+	ctx := context.Background()
+	if _, err := s.LatestSnapshot(ctx); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("LatestSnapshot on an empty store: %v, want ErrNotFound", err)
+	}
+	week := 7 * 24 * time.Hour
+	first := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	var saved []Snapshot
+	for i := range 3 {
+		snap := Snapshot{Taken: first.Add(time.Duration(i) * week), IdleDays: 90, Rows: []SnapshotRow{
+			{Product: "jira-software", Site: "acme.atlassian.net", Seats: 100 + i, Capacity: 150, Active: 80, Idle: 15 + i, NeverUsed: 3, New: 2},
+			{Product: "confluence", Site: "acme.atlassian.net", Seats: 50, Active: 40, Idle: 10 - i},
+		}}
+		id, err := s.SaveSnapshot(ctx, snap)
+		if err != nil {
+			t.Fatalf("SaveSnapshot: %v", err)
+		}
+		snap.ID = id
+		// Read back ordered by product and site.
+		snap.Rows[0], snap.Rows[1] = snap.Rows[1], snap.Rows[0]
+		saved = append(saved, snap)
+	}
+	got, err := s.Snapshots(ctx, first.Add(week), 0)
+	if err != nil {
+		t.Fatalf("Snapshots: %v", err)
+	}
+	if diff := cmp.Diff([]Snapshot{saved[2], saved[1]}, got); diff != "" {
+		t.Errorf("Snapshots since week 2 (-want +got):\n%s", diff)
+	}
+	got, err = s.Snapshots(ctx, time.Time{}, 2)
+	if err != nil || len(got) != 2 || got[0].ID != saved[2].ID || got[1].ID != saved[1].ID {
+		t.Errorf("Snapshots limit 2: %v, %+v", err, got)
+	}
+	latest, err := s.LatestSnapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(saved[2], latest); diff != "" {
+		t.Errorf("LatestSnapshot (-want +got):\n%s", diff)
+	}
+}
+
+func testFirstDelivery(t *testing.T, fresh fixture) {
+	u := fresh(t)
+	a, b := open(t, u), open(t, u)
+	ctx := context.Background()
+	first := func(s *Store, id string) bool {
+		t.Helper()
+		ok, err := s.FirstDelivery(ctx, id, 0)
+		if err != nil {
+			t.Fatalf("FirstDelivery(%q): %v", id, err)
+		}
+		return ok
+	}
+	if !first(a, "env-1") {
+		t.Fatal("first delivery of env-1 not first")
+	}
+	if first(a, "env-1") || first(b, "env-1") {
+		t.Fatal("redelivery of env-1 counted as first (same store or the other replica)")
+	}
+	if !first(b, "env-2") {
+		t.Fatal("env-2 not first")
+	}
+	// Kept 30 minutes, then swept; an envelope ID seen again after that is new.
+	if n, err := a.Sweep(ctx, time.Now().Add(29*time.Minute)); err != nil || n != 0 {
+		t.Fatalf("Sweep before the TTL: %d, %v", n, err)
+	}
+	if first(b, "env-1") {
+		t.Fatal("env-1 forgotten before its TTL")
+	}
+	if n, err := a.Sweep(ctx, time.Now().Add(31*time.Minute)); err != nil || n != 2 {
+		t.Fatalf("Sweep after the TTL removed %d, %v; want 2", n, err)
+	}
+	if !first(a, "env-1") {
+		t.Fatal("env-1 still remembered after the sweep")
+	}
+	// An expired entry that no sweep removed yet does not block a new delivery.
+	b.now = func() time.Time { return time.Now().Add(time.Hour) }
+	if !first(b, "env-2") {
+		t.Fatal("expired, unswept env-2 blocked a new first delivery")
+	}
+	if _, err := a.FirstDelivery(ctx, "", 0); !errors.Is(err, ErrInvalid) {
+		t.Errorf("empty envelope ID: %v, want ErrInvalid", err)
+	}
+}
+
+// race runs 20 goroutines, alternating between two Stores on one database,
+// and returns how many won.
+func race(t *testing.T, fresh fixture, try func(s *Store, g int) (bool, error)) int {
+	t.Helper()
+	u := fresh(t)
+	stores := []*Store{open(t, u), open(t, u)}
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		wins  int
+		start = make(chan struct{})
+	)
+	for g := range 20 {
+		wg.Go(func() {
+			<-start
+			ok, err := try(stores[g%2], g)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				t.Errorf("goroutine %d: %v", g, err)
+			}
+			if ok {
+				wins++
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	return wins
+}
+
+func testFirstDeliveryRace(t *testing.T, fresh fixture) {
+	wins := race(t, fresh, func(s *Store, _ int) (bool, error) {
+		return s.FirstDelivery(context.Background(), "Ev0123ABC", 0)
+	})
+	if wins != 1 {
+		t.Fatalf("%d goroutines saw the first delivery, want exactly 1", wins)
+	}
+}
+
+func testClaimRace(t *testing.T, fresh fixture) {
+	wins := race(t, fresh, func(s *Store, g int) (bool, error) {
+		return s.Claim(context.Background(), "digest 2026-W49", fmt.Sprintf("replica-%d", g), time.Hour)
+	})
+	if wins != 1 {
+		t.Fatalf("%d goroutines took the slot, want exactly 1", wins)
+	}
+}
+
+func testClaim(t *testing.T, fresh fixture) {
+	u := fresh(t)
+	a, b := open(t, u), open(t, u)
+	ctx := context.Background()
+	claim := func(s *Store, holder string) bool {
+		t.Helper()
+		ok, err := s.Claim(ctx, "org scan", holder, 10*time.Minute)
+		if err != nil {
+			t.Fatalf("Claim: %v", err)
+		}
+		return ok
+	}
+	if !claim(a, "a") {
+		t.Fatal("a could not take a free slot")
+	}
+	if claim(b, "b") {
+		t.Fatal("b took a slot a holds")
+	}
+	if !claim(a, "a") {
+		t.Fatal("a could not renew its own claim")
+	}
+	if err := b.Release(ctx, "org scan", "b"); err != nil {
+		t.Fatal(err)
+	}
+	if claim(b, "b") {
+		t.Fatal("b's Release of a claim it does not hold freed the slot")
+	}
+	if err := a.Release(ctx, "org scan", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if !claim(b, "b") {
+		t.Fatal("b could not take the slot a released")
+	}
+	// b's claim expires: a retakes the slot without any sweep.
+	a.now = func() time.Time { return time.Now().Add(11 * time.Minute) }
+	if !claim(a, "a") {
+		t.Fatal("a could not retake an expired claim")
+	}
+	if _, err := a.Claim(ctx, "", "a", time.Minute); !errors.Is(err, ErrInvalid) {
+		t.Errorf("empty slot: %v, want ErrInvalid", err)
+	}
+}
+
+// The org scan's result is gzip'd JSON of ~50,000 rows: a few MB, stored by
+// one replica and read by another.
+func testResultBlob(t *testing.T, fresh fixture) {
+	u := fresh(t)
+	a, b := open(t, u), open(t, u)
+	ctx := context.Background()
+	blob := make([]byte, 5<<20)
+	rand.Read(blob)
+	if _, err := b.Result(ctx, "org scan 90d"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Result before PutResult: %v, want ErrNotFound", err)
+	}
+	if err := a.PutResult(ctx, "org scan 90d", blob, time.Hour); err != nil {
+		t.Fatalf("PutResult 5 MB: %v", err)
+	}
+	got, err := b.Result(ctx, "org scan 90d")
+	if err != nil {
+		t.Fatalf("Result: %v", err)
+	}
+	if !bytes.Equal(got, blob) {
+		t.Fatalf("5 MB blob came back different (%d bytes)", len(got))
+	}
+	// Replacing works, and an empty blob is not "not found".
+	if err := a.PutResult(ctx, "org scan 90d", nil, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.Result(ctx, "org scan 90d"); err != nil || len(got) != 0 {
+		t.Fatalf("empty result: %d bytes, %v", len(got), err)
+	}
+	b.now = func() time.Time { return time.Now().Add(2 * time.Hour) }
+	if _, err := b.Result(ctx, "org scan 90d"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("expired result: %v, want ErrNotFound", err)
+	}
+}
+
+func testSweep(t *testing.T, fresh fixture) {
+	s := open(t, fresh(t))
+	ctx := context.Background()
+	now := time.Now()
+	if _, err := s.FirstDelivery(ctx, "short", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.FirstDelivery(ctx, "long", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Claim(ctx, "slot", "me", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutResult(ctx, "res", []byte("x"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Append(ctx, AuditEntry{At: now.AddDate(-5, 0, 0), Kind: KindLookup}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.Sweep(ctx, now.Add(2*time.Minute))
+	if err != nil {
+		t.Fatalf("Sweep: %v", err)
+	}
+	if n != 3 {
+		t.Errorf("Sweep removed %d rows, want 3 (short envelope, claim, result)", n)
+	}
+	if ok, _ := s.FirstDelivery(ctx, "long", 0); ok {
+		t.Error("Sweep removed an envelope that had not expired")
+	}
+	if got, _ := s.Audit(ctx, AuditQuery{}); len(got) != 1 {
+		t.Errorf("Sweep touched the audit trail: %d entries left, want 1", len(got))
+	}
+}
+
+func testExemptions(t *testing.T, fresh fixture) {
+	s := open(t, fresh(t))
+	ctx := context.Background()
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return now }
+	ex := []Exemption{
+		{Email: "Ada@Example.com", Product: "confluence", Reason: "writes the handbook twice a year", By: "U1"},
+		{Email: "grace@example.com", Product: "jira-software", Until: now.AddDate(0, 1, 0), Reason: "on leave", By: "U2"},
+		{Email: "old@example.com", Product: "jira-software", Until: now.AddDate(0, 0, -1), Reason: "was on leave", By: "U2"},
+	}
+	for _, e := range ex {
+		if err := s.PutExemption(ctx, e); err != nil {
+			t.Fatalf("PutExemption: %v", err)
+		}
+	}
+	got, err := s.Exemptions(ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Exemption{
+		{Email: "ada@example.com", Product: "confluence", Reason: "writes the handbook twice a year", By: "U1", Created: now},
+		{Email: "grace@example.com", Product: "jira-software", Until: now.AddDate(0, 1, 0), Reason: "on leave", By: "U2", Created: now},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Exemptions in force (-want +got):\n%s", diff)
+	}
+	if all, _ := s.Exemptions(ctx, time.Time{}); len(all) != 3 {
+		t.Errorf("all exemptions: %d, want 3", len(all))
+	}
+	for _, tc := range []struct {
+		email, product string
+		at             time.Time
+		want           bool
+	}{
+		{"ADA@example.com", "confluence", now, true},
+		{"ada@example.com", "jira-software", now, false},
+		{"grace@example.com", "jira-software", now.AddDate(0, 2, 0), false},
+		{"old@example.com", "jira-software", now, false},
+	} {
+		if got, err := s.Exempt(ctx, tc.email, tc.product, tc.at); err != nil || got != tc.want {
+			t.Errorf("Exempt(%s, %s, %v) = %v, %v; want %v", tc.email, tc.product, tc.at, got, err, tc.want)
+		}
+	}
+	// Replacing keeps one row per email and product.
+	ex[0].Reason = "still writes the handbook"
+	if err := s.PutExemption(ctx, ex[0]); err != nil {
+		t.Fatal(err)
+	}
+	if all, _ := s.Exemptions(ctx, time.Time{}); len(all) != 3 || all[0].Reason != "still writes the handbook" {
+		t.Errorf("after replacing: %+v", all)
+	}
+	if ok, err := s.RemoveExemption(ctx, "ADA@example.com", "confluence"); err != nil || !ok {
+		t.Errorf("RemoveExemption = %v, %v; want true", ok, err)
+	}
+	if ok, err := s.RemoveExemption(ctx, "ada@example.com", "confluence"); err != nil || ok {
+		t.Errorf("second RemoveExemption = %v, %v; want false", ok, err)
+	}
+	if err := s.PutExemption(ctx, Exemption{Product: "confluence"}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("exemption without email: %v, want ErrInvalid", err)
+	}
+}
