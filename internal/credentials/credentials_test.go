@@ -142,10 +142,16 @@ func TestRejectedCredentials(t *testing.T) {
 			func() func() { e.slack.SetAppTokenValid(false); return func() { e.slack.SetAppTokenValid(true) } },
 			"ok FAIL ok ok ok", 1, []string{"invalid_auth", "SLACK_APP_TOKEN"}, []string{"connections:write"}, nil},
 		{"jira token rejected", atlassiantest.OrgID,
-			func() func() { e.atl.Reject(atlassiantest.Rejections{JiraToken: true}); return func() { e.atl.Reject(atlassiantest.Rejections{}) } },
+			func() func() {
+				e.atl.Reject(atlassiantest.Rejections{JiraToken: true})
+				return func() { e.atl.Reject(atlassiantest.Rejections{}) }
+			},
 			"ok ok FAIL SKIP ok", 2, []string{"JIRA_API_TOKEN", "HTTP 401"}, []string{"id.atlassian.com"}, []string{"ATLASSIAN_API_KEY"}},
 		{"admin key expired", atlassiantest.OrgID,
-			func() func() { e.atl.Reject(atlassiantest.Rejections{APIKey: true}); return func() { e.atl.Reject(atlassiantest.Rejections{}) } },
+			func() func() {
+				e.atl.Reject(atlassiantest.Rejections{APIKey: true})
+				return func() { e.atl.Reject(atlassiantest.Rejections{}) }
+			},
 			"ok ok ok ok FAIL", 4, []string{"expired", "HTTP 401"}, []string{"admin.atlassian.com → Settings → API keys", "ATLASSIAN_API_KEY"}, []string{"JIRA", "not an admin"}},
 		{"key owner not an org admin", atlassiantest.OrgID,
 			func() func() {
@@ -156,7 +162,9 @@ func TestRejectedCredentials(t *testing.T) {
 		{"wrong org ID", "org-typo",
 			nil, "ok ok ok ok FAIL", 4, []string{"no organisation org-typo", "HTTP 404"}, []string{"ATLASSIAN_ORG_ID", "admin.atlassian.com/o/"}, []string{"expired", "not an admin"}},
 		{"jira cannot browse users", atlassiantest.OrgID,
-			func() func() { return e.atl.Fail(atlassiantest.Failure{API: "jira", PathContains: "/user/search", Status: 200, Body: "[]"}) },
+			func() func() {
+				return e.atl.Fail(atlassiantest.Failure{API: "jira", PathContains: "/user/search", Status: 200, Body: "[]"})
+			},
 			"ok ok ok FAIL ok", 3, []string{"found nobody"}, []string{"Browse users and groups"}, nil},
 	}
 	for _, c := range cases {
