@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"lastactive/bot"
+	"lastactive/internal/credentials"
 )
 
 func (a *app) serve(ctx context.Context, args []string) int {
@@ -25,7 +27,7 @@ func (a *app) serve(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.stderr, "%s serve: takes no arguments\n", programName)
 		return exitUsage
 	}
-	c, ok := a.config(needSlack | needJira | needAdmin)
+	c, ok := a.config(needSlack | needAdmin) // Jira is optional
 	if !ok {
 		return exitConfig
 	}
@@ -74,8 +76,13 @@ func serveOn(ctx context.Context, c Config, a *app, ln net.Listener) error {
 	svc, lookups := newService(c, dir, bot.SlackUsers{API: api}, log, m, reports)
 	b := bot.NewBot(sm, svc, bot.NewResponder(hc, c.SlackAPIURL), lookups, bot.BotConfig{}, log, m)
 
-	srv := healthServer(b.Ready, reg)
+	// The credential watch is owned here: it stops with wctx, before wg.Wait.
+	watch := credentials.NewWatch(readinessChecker(c, api, dir), credentials.WatchOptions{Interval: credentialInterval(), Logger: log, Registerer: reg})
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	srv := healthServer(notReady(b.Ready, watch), reg)
 	var wg sync.WaitGroup
+	wg.Go(func() { watch.Run(wctx) })
 	wg.Go(func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("health server stopped", "err", err)
@@ -83,6 +90,7 @@ func serveOn(ctx context.Context, c Config, a *app, ln net.Listener) error {
 	})
 	log.Info("lastactive starting", "version", version, "http_addr", ln.Addr().String())
 	err = b.Run(ctx)
+	stopWatch()
 
 	sctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
@@ -94,9 +102,9 @@ func serveOn(ctx context.Context, c Config, a *app, ln net.Listener) error {
 
 // healthServer serves /healthz, /readyz and /metrics with timeouts, so a
 // slow or hostile client cannot hold connections open.
-func healthServer(ready func() bool, g prometheus.Gatherer) *http.Server {
+func healthServer(notReady func() []string, g prometheus.Gatherer) *http.Server {
 	return &http.Server{
-		Handler:           healthMux(ready, g),
+		Handler:           healthMux(notReady, g),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -105,7 +113,7 @@ func healthServer(ready func() bool, g prometheus.Gatherer) *http.Server {
 	}
 }
 
-func healthMux(ready func() bool, g prometheus.Gatherer) *http.ServeMux {
+func healthMux(notReady func() []string, g prometheus.Gatherer) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -113,9 +121,9 @@ func healthMux(ready func() bool, g prometheus.Gatherer) *http.ServeMux {
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if !ready() {
+		if why := notReady(); len(why) > 0 {
 			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintln(w, "not connected to Slack")
+			fmt.Fprintln(w, strings.Join(why, "\n"))
 			return
 		}
 		fmt.Fprintln(w, "ok")
