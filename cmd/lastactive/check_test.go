@@ -73,7 +73,7 @@ func TestCheck(t *testing.T) {
 		{"admin key expired", f.env(), func() func() {
 			f.atl.Reject(atlassiantest.Rejections{APIKey: true})
 			return off
-		}, "ok ok ok ok FAIL", []string{"expired or was revoked", "admin.atlassian.com → Settings → API keys"}, []string{"not an admin"}},
+		}, "ok ok ok ok FAIL", []string{"may have expired or been revoked", "admin.atlassian.com → Settings → API keys"}, []string{"not an admin"}},
 		{"key owner not an org admin", f.env(), func() func() {
 			f.atl.Reject(atlassiantest.Rejections{KeyNotAdmin: true})
 			return off

@@ -272,13 +272,19 @@ func TestLookupJSON(t *testing.T) {
 // serveProcess runs `lastactive serve` and returns its HTTP address.
 func serveProcess(t *testing.T, env []string) (*exec.Cmd, string, *syncBuffer) {
 	t.Helper()
+	return serveProcessWith(t, binary, env)
+}
+
+// serveProcessWith runs `serve` of the binary at bin.
+func serveProcessWith(t *testing.T, bin string, env []string) (*exec.Cmd, string, *syncBuffer) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(binary, "serve")
+	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(env, "LASTACTIVE_HTTP_ADDR="+addr)
 	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs

@@ -100,7 +100,7 @@ var jiraWords = apiWords{
 
 func adminWords(orgID string) apiWords {
 	return apiWords{
-		rejected: "the Admin API rejected ATLASSIAN_API_KEY: it has expired or was revoked (Admin API keys expire after one week unless another date was picked), or it is not an Admin API key",
+		rejected: "the Admin API rejected ATLASSIAN_API_KEY: it may have expired or been revoked (Admin API keys expire after one week unless another date was picked), or it is not an Admin API key",
 		rejectedFix: "create a new key in admin.atlassian.com → Settings → API keys → Create API key (an API key without scopes; pick an expiry date up to a year ahead and note it), " +
 			"then update ATLASSIAN_API_KEY",
 		notAdmin:    "the key works, but its owner is not an admin of organisation " + short(orgID),
