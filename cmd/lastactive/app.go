@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -37,6 +38,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
 	}
+	// Every subcommand answers -h/--help with its usage and exit 0, before
+	// it reads any configuration or makes any call (a health check asked
+	// for help must not run the check).
+	if u, ok := usages[cmd]; ok && wantsHelp(args) {
+		fmt.Fprintln(stdout, u)
+		return exitOK
+	}
 	switch cmd {
 	case "serve":
 		return a.serve(ctx, args)
@@ -50,7 +58,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return a.demo(ctx, args)
 	case "healthcheck":
 		return a.healthcheck(ctx, args)
-	case "version", "--version", "-version":
+	case "version", "--version", "-version", "-v":
 		a.version()
 		return exitOK
 	case "help", "--help", "-help", "-h":
@@ -84,12 +92,16 @@ Usage:
   lastactive lookup [--json] [--fresh] EMAIL...  look people up from the terminal (exit 1 if any lookup failed)
   lastactive report [--idle-days N] [--product KEY]... [--csv FILE]
                                               org-wide idle-seat report
-  lastactive check                            check the configuration and every credential
+  lastactive check [--json]                   check the configuration and every credential (ok, FAIL or SKIP each)
   lastactive demo [--blocks] [COMMAND TEXT]   answer a command against a built-in sample organisation
                                               (no credentials; without TEXT, reads one command per line from stdin)
   lastactive healthcheck                      exit 0 when the local /healthz answers (for container health checks)
   lastactive version                          print the version
-  lastactive --help                           this text
+  lastactive --help                           this text; SUBCOMMAND --help for one subcommand
+
+Jira is optional: set JIRA_BASE_URL, JIRA_EMAIL and JIRA_API_TOKEN (all three)
+to find people through Jira's user search first; without them, people are
+found by the Admin API's exact-email search.
 
 Examples:
   lastactive demo ada@example.com
@@ -125,14 +137,104 @@ func clip(s string, n int) string {
 // line the contract asks for on failure.
 func (a *app) config(n need) (Config, bool) {
 	c, err := a.load()
+	var warnings []string
 	if err == nil {
+		warnings = c.warnings()
 		err = c.validate(n)
 	}
 	if err != nil {
 		fmt.Fprintf(a.stderr, "%s: configuration: %v\n", programName, err)
 		return c, false
 	}
+	a.warn(warnings)
 	return c, true
+}
+
+// warn tells on stderr what validate corrected.
+func (a *app) warn(warnings []string) {
+	for _, w := range warnings {
+		fmt.Fprintf(a.stderr, "%s: warning: %s\n", programName, w)
+	}
+}
+
+// usages are the subcommands' own usage texts, printed by SUBCOMMAND --help.
+var usages = map[string]string{
+	"serve": `usage: lastactive [serve]
+
+Runs the Slack bot over Socket Mode and serves /healthz, /readyz and /metrics
+on LASTACTIVE_HTTP_ADDR until SIGINT or SIGTERM. Needs SLACK_APP_TOKEN,
+SLACK_BOT_TOKEN, ATLASSIAN_ORG_ID and ATLASSIAN_API_KEY (JIRA_* optional, all
+three or none). Each credential is proven at start and every 5 minutes:
+/readyz answers 503, naming the credential and the fix, while one is rejected.`,
+	"lookup": `usage: lastactive lookup [--json] [--fresh] EMAIL...
+
+Looks people up as the slash command does and prints a table (or JSON with
+--json); flags may come before or after the emails. Why a lookup failed goes
+to stderr. Exit 0 when every lookup succeeded, 1 when any failed, 2 on bad
+usage. Needs ATLASSIAN_ORG_ID and ATLASSIAN_API_KEY; JIRA_* optional.
+
+  --json    print JSON instead of a table
+  --fresh   bypass the cache (each run starts with an empty cache anyway)`,
+	"report": `usage: lastactive report [--idle-days N] [--product KEY]... [--csv FILE]
+
+Prints the org-wide idle-seat report and writes the full list as CSV. Needs
+ATLASSIAN_ORG_ID and ATLASSIAN_API_KEY.
+
+  --idle-days N   days without use after which a seat is idle (default LASTACTIVE_IDLE_DAYS)
+  --product KEY   only this product key, e.g. confluence (repeat for more)
+  --csv FILE      write the full list (one row per person and product) to FILE`,
+	"check": `usage: lastactive check [--json]
+
+Checks the configuration and proves each configured credential against its
+API: Slack bot token (auth.test), Slack app token (apps.connections.open),
+Jira (/rest/api/3/myself, then "Browse users and groups"), Admin API key and
+organisation (GET /admin/v1/orgs/{orgId}). One line per check, ok, FAIL or
+SKIP (not configured), each failure with its fix; --json prints one JSON
+object per line instead (name, status, detail, fix). Exit 0 only when nothing
+failed.`,
+	"demo": `usage: lastactive demo [--blocks] [COMMAND TEXT]
+
+Answers a slash command text against a built-in sample organisation (no
+credentials). Without TEXT, reads one command per line from stdin. --blocks
+prints the Block Kit JSON and a Block Kit Builder link.`,
+	"healthcheck": `usage: lastactive healthcheck
+
+Exits 0 when the local /healthz (LASTACTIVE_HTTP_ADDR) answers 200, for
+container health checks.`,
+	"version": `usage: lastactive version   (or -v, --version)`,
+}
+
+// wantsHelp reports whether args ask for help before any "--".
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
+// parseInterspersed parses fs's flags wherever they are among args, as the
+// slash command allows ("lookup ada@example.com --fresh"); everything after
+// "--" is an argument.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		left := fs.Args()
+		if n := len(args) - len(left); n > 0 && args[n-1] == "--" {
+			return append(rest, left...), nil
+		}
+		if len(left) == 0 {
+			return rest, nil
+		}
+		rest, args = append(rest, left[0]), left[1:]
+	}
 }
 
 // logger returns the JSON logger on stderr at the configured level.

@@ -2,141 +2,171 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
-	"strings"
+	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/slack-go/slack"
 
 	"lastactive/atlassian"
+	"lastactive/internal/credentials"
 )
 
-// check proves each credential against its API, one line per check, so a
-// Slack admin can fix the setup before going live.
+// check proves each configured credential against its API and skips the
+// rest, one line per check, so an admin can fix the setup before going live.
 func (a *app) check(ctx context.Context, args []string) int {
-	if len(args) > 0 {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	asJSON := fs.Bool("json", false, "print one JSON object per check")
+	fs.Usage = func() { fmt.Fprintln(a.stderr, usages["check"]) }
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(rest) > 0 {
 		fmt.Fprintf(a.stderr, "%s check: takes no arguments\n", programName)
 		return exitUsage
 	}
-	c, ok := a.config(needSlack | needJira | needAdmin)
-	if !ok {
-		return exitConfig
+	print := func(rs []credentials.Result) {
+		for _, r := range rs {
+			if *asJSON {
+				b, _ := json.Marshal(r)
+				fmt.Fprintf(a.stdout, "%s\n", b)
+				continue
+			}
+			line := fmt.Sprintf("%-4s  %s: %s", r.Status, r.Name, r.Detail)
+			if r.Fix != "" {
+				line += ". Fix: " + r.Fix
+			}
+			fmt.Fprintln(a.stdout, clean(line))
+		}
 	}
+
+	// Nothing is required: check proves what is configured. A value that
+	// is set but malformed (or still a placeholder) is a FAIL line of its
+	// own, one per problem, and nothing is called.
+	c, err := a.load()
+	var warnings []string
+	if err == nil {
+		warnings = c.warnings()
+		err = c.validate(0)
+	}
+	if err != nil {
+		print(configResults(err))
+		return exitFailed
+	}
+	a.warn(warnings)
 	log := a.logger(c)
 	hc := upstreamHTTP()
 	defer hc.CloseIdleConnections()
-	failed := 0
-	line := func(ok bool, what, detail string) {
-		status := "ok  "
-		if !ok {
-			status = "FAIL"
-			failed++
-		}
-		fmt.Fprintf(a.stdout, "%s  %s: %s\n", status, what, clean(detail))
-	}
-	step := func() (context.Context, context.CancelFunc) { return context.WithTimeout(ctx, 20*time.Second) }
-
-	api := slack.New(c.SlackBotToken, slack.OptionAppLevelToken(c.SlackAppToken), slack.OptionAPIURL(c.SlackAPIURL),
-		slack.OptionHTTPClient(hc), slack.OptionLog(slogWriter{log}))
-	sctx, cancel := step()
-	if r, err := api.AuthTestContext(sctx); err != nil {
-		line(false, "Slack bot token (auth.test)", slackHint(err, "SLACK_BOT_TOKEN: reinstall the app and copy the Bot User OAuth Token (xoxb-…)"))
-	} else {
-		line(true, "Slack bot token (auth.test)", fmt.Sprintf("workspace %s, bot user %s", r.Team, r.User))
-	}
-	cancel()
-	sctx, cancel = step()
-	if _, _, err := api.StartSocketModeContext(sctx); err != nil {
-		line(false, "Slack app token (apps.connections.open)", slackHint(err, "SLACK_APP_TOKEN: create an app-level token with the connections:write scope and turn Socket Mode on"))
-	} else {
-		line(true, "Slack app token (apps.connections.open)", "Socket Mode connection can be opened")
-	}
-	cancel()
-
-	dir, err := newDirectory(c, log, nil, hc)
+	ch, err := newChecker(c, log, hc)
 	if err != nil {
-		line(false, "Atlassian configuration", err.Error())
+		print(configResults(err))
 		return exitFailed
 	}
-	jctx, cancel := step()
-	me, err := dir.Myself(jctx)
-	cancel()
-	if err != nil {
-		line(false, "Jira credentials (/rest/api/3/myself)", atlassianHint(err, "JIRA_EMAIL and JIRA_API_TOKEN: create a token at id.atlassian.com → Security → API tokens for that account"))
-		line(false, "Jira \"Browse users and groups\" permission", "skipped: the Jira credentials do not work")
-		line(false, "Admin API key and org (last-active-dates)", "skipped: needs the Jira account to test with")
-		return exitFailed
-	}
-	line(true, "Jira credentials (/rest/api/3/myself)", fmt.Sprintf("signed in as %s", me.DisplayName))
-
-	jctx, cancel = step()
-	found, err := dir.FindAccount(jctx, c.JiraEmail)
-	cancel()
-	switch {
-	case err == nil && found.AccountID == me.AccountID:
-		line(true, "Jira \"Browse users and groups\" permission", "a user search finds the token owner")
-	case err == nil:
-		line(false, "Jira \"Browse users and groups\" permission", "a user search for JIRA_EMAIL found a different account: is JIRA_EMAIL the token owner's email?")
-	case errors.Is(err, atlassian.ErrNotFound):
-		line(false, "Jira \"Browse users and groups\" permission", "a user search for JIRA_EMAIL found nobody: grant the account the global permission \"Browse users and groups\" (without it Jira silently returns no one)")
-	default:
-		line(false, "Jira \"Browse users and groups\" permission", atlassianHint(err, "user search failed"))
-	}
-
-	actx, cancel := step()
-	_, err = dir.LastActive(actx, me.AccountID)
-	cancel()
-	switch {
-	case err == nil:
-		line(true, "Admin API key and org (last-active-dates)", "the key can read last active dates in org "+c.OrgID)
-	case errors.Is(err, atlassian.ErrNotFound):
-		// The key and org work; the token owner is just not a managed member.
-		line(true, "Admin API key and org (last-active-dates)", "the key and org answer (the Jira account itself is not a member of this org)")
-	default:
-		line(false, "Admin API key and org (last-active-dates)", atlassianHint(err, ""))
-	}
-	if failed > 0 {
+	rs := ch.All(ctx)
+	// The database check (LASTACTIVE_DATABASE_URL) goes here, as one more
+	// Result appended to rs, once the store exists.
+	print(rs)
+	if credentials.Failed(rs) {
 		return exitFailed
 	}
 	return exitOK
 }
 
-func slackHint(err error, fix string) string {
-	msg := err.Error()
-	var rl *slack.RateLimitedError
-	if errors.As(err, &rl) {
-		return "Slack is rate limiting; try again in a minute"
+// configResults turns configuration problems into one FAIL result each.
+func configResults(err error) []credentials.Result {
+	var ce *configError
+	if !errors.As(err, &ce) {
+		return []credentials.Result{{Name: "configuration", Status: credentials.Fail, Detail: "could not be read", Fix: "check the environment"}}
 	}
-	// slack-go errors are Slack error codes such as invalid_auth; keep them short.
-	if len(msg) > 80 {
-		msg = msg[:80]
+	out := make([]credentials.Result, 0, len(ce.problems))
+	for _, p := range ce.problems {
+		out = append(out, credentials.Result{Name: "configuration", Status: credentials.Fail, Detail: p,
+			Fix: "see lastactive --help for the variables"})
 	}
-	return msg + ". Fix: " + fix
+	return out
 }
 
-func atlassianHint(err error, fix string) string {
-	var e *atlassian.Error
-	if !errors.As(err, &e) {
-		if errors.Is(err, context.DeadlineExceeded) {
-			return "timed out: is the URL right and reachable?"
+// newChecker builds a credentials.Checker over what c configures: a
+// credential that is not set stays nil and its check is SKIP.
+func newChecker(c Config, log *slog.Logger, hc *http.Client) (*credentials.Checker, error) {
+	ch := &credentials.Checker{JiraEmail: c.JiraEmail, OrgID: c.OrgID}
+	if c.SlackBotToken != "" || c.SlackAppToken != "" {
+		api := slack.New(c.SlackBotToken, slack.OptionAppLevelToken(c.SlackAppToken), slack.OptionAPIURL(c.SlackAPIURL),
+			slack.OptionHTTPClient(hc), slack.OptionLog(slogWriter{log}))
+		if c.SlackBotToken != "" {
+			ch.SlackBot = api
 		}
-		return "failed: " + strings.SplitN(err.Error(), ":", 2)[0]
+		if c.SlackAppToken != "" {
+			ch.SlackApp = api
+		}
 	}
-	switch {
-	case errors.Is(err, atlassian.ErrCredentials) && e.API == atlassian.Admin:
-		return fmt.Sprintf("the Admin API key was rejected (HTTP %d): it has expired or was revoked, or it is a scoped key. Create a new key without scopes in admin.atlassian.com → Settings → API keys (keys expire after a week unless you pick a later date, up to a year)", e.Status)
-	case errors.Is(err, atlassian.ErrCredentials):
-		return fmt.Sprintf("Jira rejected the credentials (HTTP %d). Fix: %s", e.Status, fix)
-	case errors.Is(err, atlassian.ErrRejected) && e.API == atlassian.Admin:
-		return fmt.Sprintf("the Admin API refused the request (HTTP %d %s): check ATLASSIAN_ORG_ID, and that the org uses the new user management experience", e.Status, e.Code)
-	case errors.Is(err, atlassian.ErrRateLimited):
-		return "rate limited by Atlassian; try again in a minute"
-	case errors.Is(err, atlassian.ErrUnavailable):
-		return "Atlassian did not answer: check the URL and the network, or try again later"
+	jira, admin := c.JiraConfigured(), c.AdminConfigured()
+	if !jira && !admin {
+		return ch, nil
 	}
-	if fix != "" {
-		return fmt.Sprintf("%s. Fix: %s", e.Kind, fix)
+	cfg := atlassian.Config{AdminBaseURL: c.AdminAPIURL}
+	if jira {
+		cfg.JiraBaseURL, cfg.JiraEmail, cfg.JiraAPIToken = c.JiraBaseURL, c.JiraEmail, c.JiraAPIToken
 	}
-	return string(e.Kind)
+	if admin {
+		cfg.OrgID, cfg.APIKey = c.OrgID, c.APIKey
+	}
+	// A check is a question, not a lookup: one retry at most, so a down
+	// API is reported in seconds rather than after the full retry budget.
+	cl, err := atlassian.New(cfg, atlassian.WithHTTPClient(hc), atlassian.WithLogger(log),
+		atlassian.WithRetry(atlassian.RetryPolicy{MaxAttempts: 2, MaxWait: 5 * time.Second}))
+	if err != nil {
+		return nil, err
+	}
+	if jira {
+		ch.Jira = cl
+	}
+	if admin {
+		ch.Admin = cl
+	}
+	return ch, nil
+}
+
+// credentialCheckEvery overrides how often serve proves its credentials.
+// Only tests set it, at link time (-ldflags "-X main.credentialCheckEvery=300ms"),
+// so that a fixed credential turns ready within a test; it is not a
+// setting of the program.
+var credentialCheckEvery string
+
+func credentialInterval() time.Duration {
+	if d, err := time.ParseDuration(credentialCheckEvery); err == nil && d > 0 {
+		return d
+	}
+	return credentials.DefaultInterval
+}
+
+// readinessChecker proves serve's own clients: the bot token (the open
+// socket proves the app token), Jira when configured, and the Admin API key
+// with the organisation.
+func readinessChecker(c Config, bot credentials.SlackBot, dir *atlassian.Client) *credentials.Checker {
+	ch := &credentials.Checker{SlackBot: bot, JiraEmail: c.JiraEmail, OrgID: c.OrgID, Admin: dir}
+	if c.JiraConfigured() {
+		ch.Jira = dir
+	}
+	return ch
+}
+
+// notReady lists why serve should not take traffic: no Slack connection,
+// or a credential its API refused. An unreachable API is not on the list:
+// during an Atlassian or Slack outage every replica would go unready at
+// once, and a Kubernetes Service with no ready pod helps nobody.
+func notReady(connected func() bool, w *credentials.Watch) func() []string {
+	return func() []string {
+		var why []string
+		if !connected() {
+			why = append(why, "not connected to Slack")
+		}
+		return append(why, w.Problems()...)
+	}
 }

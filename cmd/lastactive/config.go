@@ -48,14 +48,14 @@ func (e *configError) Error() string { return strings.Join(e.problems, "; ") }
 
 // variables lists the table printed by --help, in the contract's order.
 var variables = []struct{ name, need, def, meaning string }{
-	{"SLACK_APP_TOKEN", "serve, check", "", "app-level token, xapp-…, scope connections:write"},
-	{"SLACK_BOT_TOKEN", "serve, check", "", "bot token, xoxb-…"},
+	{"SLACK_APP_TOKEN", "serve", "", "app-level token, xapp-…, scope connections:write"},
+	{"SLACK_BOT_TOKEN", "serve", "", "bot token, xoxb-…"},
 	{"SLACK_API_URL", "", "https://slack.com/api/", "Slack Web API base URL"},
-	{"JIRA_BASE_URL", "serve, lookup, check", "", "Jira Cloud site, e.g. https://example.atlassian.net"},
-	{"JIRA_EMAIL", "serve, lookup, check", "", "account that owns the Jira API token"},
-	{"JIRA_API_TOKEN", "serve, lookup, check", "", "Jira API token"},
-	{"ATLASSIAN_ORG_ID", "serve, lookup, report, check", "", "organisation ID from Atlassian Administration"},
-	{"ATLASSIAN_API_KEY", "serve, lookup, report, check", "", "Admin API key (Bearer)"},
+	{"JIRA_BASE_URL", "no (all three or none)", "", "Jira Cloud site, e.g. https://example.atlassian.net; without Jira, people are found by the Admin API's exact-email search"},
+	{"JIRA_EMAIL", "with JIRA_BASE_URL", "", "account that owns the Jira API token"},
+	{"JIRA_API_TOKEN", "with JIRA_BASE_URL", "", "Jira API token"},
+	{"ATLASSIAN_ORG_ID", "serve, lookup, report", "", "organisation ID from Atlassian Administration"},
+	{"ATLASSIAN_API_KEY", "serve, lookup, report", "", "Admin API key (Bearer)"},
 	{"ATLASSIAN_API_URL", "", "https://api.atlassian.com", "Admin API base URL"},
 	{"LASTACTIVE_CACHE_TTL", "", "1h", "how long a result is reused (Go duration; 0 disables)"},
 	{"LASTACTIVE_ALLOWED_USERS", "", "everyone", "comma-separated Slack user IDs allowed to use the bot"},
@@ -104,94 +104,108 @@ var (
 	// Slack IDs look like U012ABCDEF and C012ABCDEF; the check only refuses
 	// what cannot be an ID (spaces, names with @ or #), so that a list
 	// pasted with a typo fails loudly instead of silently allowing nobody.
-	slackUserID    = regexp.MustCompile(`^[A-Za-z0-9]{1,40}$`)
-	slackChannelID = regexp.MustCompile(`^[A-Za-z0-9]{1,40}$`)
+	slackUserID    = regexp.MustCompile(`^[A-Z0-9]{1,40}$`)
+	slackChannelID = regexp.MustCompile(`^[A-Z0-9]{1,40}$`)
 	productKey     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 )
 
-// validate checks c for what n requires, normalises URLs, and parses the
-// seat prices. All problems are reported at once, in one line.
+// validate checks c for what n requires, and every value that is set
+// whether required or not; it normalises URLs and Slack IDs and parses the
+// seat prices. All problems are reported at once. (warnings says, before
+// validate, what it will correct.)
 func (c *Config) validate(n need) error {
 	var p []string
 	missing := func(name, hint string) { p = append(p, fmt.Sprintf("%s is not set (%s)", name, hint)) }
-	if n&needSlack != 0 {
-		switch {
-		case c.SlackAppToken == "":
+	p = append(p, placeholders(c)...)
+
+	switch {
+	case c.SlackAppToken == "":
+		if n&needSlack != 0 {
 			missing("SLACK_APP_TOKEN", "the app-level token, xapp-…")
-		case !strings.HasPrefix(c.SlackAppToken, "xapp-"):
-			p = append(p, "SLACK_APP_TOKEN must start with xapp- (an app-level token with connections:write)")
 		}
-		switch {
-		case c.SlackBotToken == "":
-			missing("SLACK_BOT_TOKEN", "the bot token, xoxb-…")
-		case !strings.HasPrefix(c.SlackBotToken, "xoxb-"):
-			p = append(p, "SLACK_BOT_TOKEN must start with xoxb- (the Bot User OAuth Token)")
-		}
-		if u, err := checkURL(c.SlackAPIURL); err != nil {
-			p = append(p, "SLACK_API_URL "+err.Error())
-		} else {
-			c.SlackAPIURL = strings.TrimRight(u, "/") + "/" // slack-go appends method names
-		}
+	case !strings.HasPrefix(c.SlackAppToken, "xapp-"):
+		p = append(p, "SLACK_APP_TOKEN must start with xapp- (an app-level token with connections:write)")
 	}
-	if n&needJira != 0 {
-		switch u, err := checkURL(c.JiraBaseURL); {
+	switch {
+	case c.SlackBotToken == "":
+		if n&needSlack != 0 {
+			missing("SLACK_BOT_TOKEN", "the bot token, xoxb-…")
+		}
+	case !strings.HasPrefix(c.SlackBotToken, "xoxb-"):
+		p = append(p, "SLACK_BOT_TOKEN must start with xoxb- (the Bot User OAuth Token)")
+	}
+	if u, err := checkURL(c.SlackAPIURL); err != nil {
+		p = append(p, "SLACK_API_URL "+err.Error())
+	} else {
+		c.SlackAPIURL = strings.TrimRight(u, "/") + "/" // slack-go appends method names
+	}
+
+	// Jira is optional (people are then found by the Admin API's
+	// exact-email search), but all three or none: two of three is a
+	// mistake, not a choice.
+	if c.JiraConfigured() || n&needJira != 0 {
+		switch site, _, err := jiraSite(c.JiraBaseURL); {
 		case c.JiraBaseURL == "":
-			missing("JIRA_BASE_URL", "your Jira Cloud site, e.g. https://example.atlassian.net")
+			missing("JIRA_BASE_URL", "your Jira Cloud site, e.g. https://example.atlassian.net; set all three JIRA_* or none")
 		case err != nil:
 			p = append(p, "JIRA_BASE_URL "+err.Error())
 		default:
-			c.JiraBaseURL = strings.TrimRight(u, "/")
+			c.JiraBaseURL = site
 		}
 		switch {
 		case c.JiraEmail == "":
-			missing("JIRA_EMAIL", "the email of the account that owns the Jira API token")
+			missing("JIRA_EMAIL", "the email of the account that owns the Jira API token; set all three JIRA_* or none")
 		case !strings.Contains(c.JiraEmail, "@"):
 			p = append(p, "JIRA_EMAIL must be an email address")
 		}
 		if c.JiraAPIToken == "" {
-			missing("JIRA_API_TOKEN", "an API token from id.atlassian.com")
+			missing("JIRA_API_TOKEN", "an API token from id.atlassian.com; set all three JIRA_* or none")
 		}
 	}
-	if n&needAdmin != 0 {
-		if c.OrgID == "" {
+
+	switch {
+	case c.OrgID == "":
+		if n&needAdmin != 0 {
 			missing("ATLASSIAN_ORG_ID", "the organisation ID from admin.atlassian.com")
-		} else if strings.ContainsAny(c.OrgID, "/?#% \t") {
-			p = append(p, "ATLASSIAN_ORG_ID must be the bare organisation ID, not a URL")
 		}
-		if c.APIKey == "" {
-			missing("ATLASSIAN_API_KEY", "an Admin API key from admin.atlassian.com → Settings → API keys")
-		}
-		if u, err := checkURL(c.AdminAPIURL); err != nil {
-			p = append(p, "ATLASSIAN_API_URL "+err.Error())
-		} else {
-			c.AdminAPIURL = strings.TrimRight(u, "/")
-		}
+	case strings.ContainsAny(c.OrgID, "/?#% \t"):
+		p = append(p, "ATLASSIAN_ORG_ID must be the bare organisation ID, not a URL")
 	}
+	if c.APIKey == "" && n&needAdmin != 0 {
+		missing("ATLASSIAN_API_KEY", "an Admin API key from admin.atlassian.com → Settings → API keys")
+	}
+	if u, err := checkURL(c.AdminAPIURL); err != nil {
+		p = append(p, "ATLASSIAN_API_URL "+err.Error())
+	} else {
+		c.AdminAPIURL = strings.TrimRight(u, "/")
+	}
+
 	if c.CacheTTL < 0 {
 		p = append(p, "LASTACTIVE_CACHE_TTL must not be negative (0 disables the cache)")
 	}
 	if c.IdleDays < 1 || c.IdleDays > 3650 {
 		p = append(p, "LASTACTIVE_IDLE_DAYS must be a whole number of days between 1 and 3650")
 	}
-	for _, id := range c.AllowedUsers {
-		if !slackUserID.MatchString(strings.TrimSpace(id)) {
-			p = append(p, "LASTACTIVE_ALLOWED_USERS must be Slack user IDs such as U012ABCDEF, separated by commas")
-			break
+	// Slack IDs are upper case; one pasted in lower case would silently
+	// match nobody and lock everyone out, so they are normalised.
+	c.AllowedUsers, c.AllowedChannels, c.ReportUsers = slackIDs(c.AllowedUsers), slackIDs(c.AllowedChannels), slackIDs(c.ReportUsers)
+	for _, l := range []struct {
+		ids  []string
+		name string
+		re   *regexp.Regexp
+		kind string
+	}{
+		{c.AllowedUsers, "LASTACTIVE_ALLOWED_USERS", slackUserID, "user IDs such as U012ABCDEF"},
+		{c.ReportUsers, "LASTACTIVE_REPORT_USERS", slackUserID, "user IDs such as U012ABCDEF"},
+		{c.AllowedChannels, "LASTACTIVE_ALLOWED_CHANNELS", slackChannelID, "channel IDs such as C012ABCDEF"},
+	} {
+		for _, id := range l.ids {
+			if !l.re.MatchString(id) {
+				p = append(p, l.name+" must be Slack "+l.kind+", separated by commas")
+				break
+			}
 		}
 	}
-	for _, id := range c.ReportUsers {
-		if !slackUserID.MatchString(strings.TrimSpace(id)) {
-			p = append(p, "LASTACTIVE_REPORT_USERS must be Slack user IDs such as U012ABCDEF, separated by commas")
-			break
-		}
-	}
-	for _, id := range c.AllowedChannels {
-		if !slackChannelID.MatchString(strings.TrimSpace(id)) {
-			p = append(p, "LASTACTIVE_ALLOWED_CHANNELS must be Slack channel IDs such as C012ABCDEF, separated by commas")
-			break
-		}
-	}
-	c.AllowedUsers, c.AllowedChannels, c.ReportUsers = trimAll(c.AllowedUsers), trimAll(c.AllowedChannels), trimAll(c.ReportUsers)
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		p = append(p, "LASTACTIVE_HTTP_ADDR must be host:port or :port, e.g. :8080")
 	}
@@ -211,14 +225,103 @@ func (c *Config) validate(n need) error {
 	return nil
 }
 
-func trimAll(ids []string) []string {
+// JiraConfigured reports whether any JIRA_* variable is set (validate
+// makes sure it is then all three).
+func (c *Config) JiraConfigured() bool {
+	return c.JiraBaseURL != "" || c.JiraEmail != "" || c.JiraAPIToken != ""
+}
+
+// AdminConfigured reports whether both Admin API variables are set.
+func (c *Config) AdminConfigured() bool { return c.OrgID != "" && c.APIKey != "" }
+
+// warnings says what validate will correct in c, to be told on stderr. (A
+// Config holds no such list: its fields are printed through redaction.)
+func (c Config) warnings() []string {
+	if !c.JiraConfigured() {
+		return nil
+	}
+	if site, reduced, err := jiraSite(c.JiraBaseURL); err == nil && reduced {
+		return []string{"JIRA_BASE_URL is a page address, not a site: using " + site + " (set JIRA_BASE_URL to that to silence this warning)"}
+	}
+	return nil
+}
+
+// slackIDs trims, upper-cases and drops empty entries.
+func slackIDs(ids []string) []string {
 	var out []string
 	for _, id := range ids {
-		if id = strings.TrimSpace(id); id != "" {
+		if id = strings.ToUpper(strings.TrimSpace(id)); id != "" {
 			out = append(out, id)
 		}
 	}
 	return out
+}
+
+// placeholderMarks are the fill-in markers of deploy/lastactive.env.example
+// and their usual variants, compared in upper case.
+var placeholderMarks = []string{"REPLACE-ME", "REPLACE_ME", "REPLACEME", "CHANGE-ME", "CHANGEME"}
+
+// isPlaceholder reports whether v was copied from the example env file (or
+// the README's examples) without being filled in.
+func isPlaceholder(v string) bool {
+	u := strings.ToUpper(v)
+	for _, m := range placeholderMarks {
+		if strings.Contains(u, m) {
+			return true
+		}
+	}
+	t := strings.TrimSpace(v)
+	return len(t) > 2 && t[0] == '<' && t[len(t)-1] == '>'
+}
+
+// placeholders names every variable that still holds a placeholder. The
+// message never shows the value: for a token it is the secret's slot.
+func placeholders(c *Config) []string {
+	var p []string
+	for _, v := range []struct{ name, value string }{
+		{"SLACK_APP_TOKEN", c.SlackAppToken}, {"SLACK_BOT_TOKEN", c.SlackBotToken}, {"SLACK_API_URL", c.SlackAPIURL},
+		{"JIRA_BASE_URL", c.JiraBaseURL}, {"JIRA_EMAIL", c.JiraEmail}, {"JIRA_API_TOKEN", c.JiraAPIToken},
+		{"ATLASSIAN_ORG_ID", c.OrgID}, {"ATLASSIAN_API_KEY", c.APIKey}, {"ATLASSIAN_API_URL", c.AdminAPIURL},
+		{"LASTACTIVE_ALLOWED_USERS", strings.Join(c.AllowedUsers, ",")},
+		{"LASTACTIVE_ALLOWED_CHANNELS", strings.Join(c.AllowedChannels, ",")},
+		{"LASTACTIVE_REPORT_USERS", strings.Join(c.ReportUsers, ",")},
+	} {
+		placeholder := isPlaceholder(v.value)
+		switch v.name {
+		case "JIRA_BASE_URL":
+			if u, err := url.Parse(strings.TrimSpace(v.value)); err == nil && strings.EqualFold(u.Hostname(), "example.atlassian.net") {
+				placeholder = true
+			}
+		case "JIRA_EMAIL":
+			placeholder = placeholder || strings.EqualFold(v.value, "lastactive-bot@example.com")
+		}
+		if placeholder {
+			p = append(p, v.name+" still holds the placeholder from the example env file: put the real value in")
+		}
+	}
+	return p
+}
+
+// jiraSite reduces a Jira address to its site (scheme and host): people
+// paste what their browser shows, such as
+// https://acme.atlassian.net/jira/your-work?x=1. reduced says something was
+// dropped. A user name or password in it is refused, not dropped: the
+// address then holds a credential that must not be there at all.
+func jiraSite(raw string) (site string, reduced bool, err error) {
+	t := strings.TrimSpace(raw)
+	u, perr := url.Parse(t)
+	if perr != nil || u.Host == "" || u.Opaque != "" {
+		return "", false, errors.New("must be your Jira Cloud site, such as https://example.atlassian.net")
+	}
+	if u.User != nil {
+		return "", false, errors.New("must not contain a user name or password (they go in JIRA_EMAIL and JIRA_API_TOKEN)")
+	}
+	site, err = checkURL((&url.URL{Scheme: u.Scheme, Host: u.Host}).String())
+	if err != nil {
+		return "", false, err
+	}
+	reduced = strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.RawFragment != ""
+	return site, reduced, nil
 }
 
 // checkURL accepts https URLs, and http only on loopback (tests and local

@@ -190,6 +190,9 @@ func placeholder(secret, prefix string) string {
 	switch {
 	case secret == "":
 		return ""
+	case isPlaceholder(secret):
+		// Still the example file's fill-in marker: a shape of its own.
+		return prefix + "REPLACE-ME"
 	case prefix != "" && strings.HasPrefix(secret, prefix):
 		return prefix + "PLACEHOLDER"
 	default:

@@ -22,16 +22,18 @@ func (a *app) lookup(ctx context.Context, args []string) int {
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
 	_ = fs.Bool("fresh", false, "bypass the cache (each run starts with an empty cache, so this changes nothing here)")
 	fs.Usage = func() { fmt.Fprintln(a.stderr, "usage: lastactive lookup [--json] [--fresh] EMAIL...") }
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
 		return exitUsage
 	}
-	emails, err := parseEmails(fs.Args())
+	emails, err := parseEmails(rest)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "%s lookup: %v\n", programName, err)
 		fs.Usage()
 		return exitUsage
 	}
-	c, ok := a.config(needJira | needAdmin)
+	// Jira is optional: without it people are found by the Admin API.
+	c, ok := a.config(needAdmin)
 	if !ok {
 		return exitConfig
 	}
@@ -54,12 +56,16 @@ func (a *app) lookup(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.stderr, "%s: write output: %v\n", programName, err)
 		return exitFailed
 	}
+	code := exitOK
 	for _, p := range people {
 		if p.Err != nil {
-			return exitFailed
+			// The table says what the asker would read in Slack; the
+			// operator also needs the cause, as report prints it.
+			fmt.Fprintf(a.stderr, "%s lookup: %s: %s\n", programName, clean(p.Query), clean(cause(p.Err)))
+			code = exitFailed
 		}
 	}
-	return exitOK
+	return code
 }
 
 // parseEmails checks command-line emails with the slash command's own
@@ -114,7 +120,15 @@ type jsonPerson struct {
 type jsonError struct {
 	Kind    string `json:"kind"`
 	Message string `json:"message"`
+	// Cause is the underlying error, for the operator (e.g. "links.next
+	// repeats an earlier cursor"); the client keeps secrets out of it.
+	Cause string `json:"cause"`
 }
+
+// cause is the operator's account of a failed lookup: the error chain as
+// the Atlassian client words it (step, path, kind, status, cause), which
+// never holds a credential or a query string.
+func cause(err error) string { return err.Error() }
 
 func day(t time.Time) *string {
 	if t.IsZero() {
@@ -129,7 +143,7 @@ func writeJSON(w io.Writer, people []bot.Person, now time.Time, idleDays int) er
 	for _, p := range people {
 		jp := jsonPerson{Email: p.Query, OK: p.Err == nil, AccountID: p.Account.AccountID, DisplayName: p.Account.DisplayName, Products: []jsonProduct{}}
 		if p.Err != nil {
-			jp.Error = &jsonError{Kind: errorKind(p.Err), Message: plainText(bot.ErrorText(p.Err))}
+			jp.Error = &jsonError{Kind: errorKind(p.Err), Message: plainText(bot.ErrorText(p.Err)), Cause: clean(cause(p.Err))}
 		}
 		if p.Activity != nil {
 			jp.AddedToOrg = day(p.Activity.AddedToOrg)

@@ -269,43 +269,14 @@ func TestLookupJSON(t *testing.T) {
 	}
 }
 
-func TestCheck(t *testing.T) {
-	f := startFakes(t)
-	r := runBinary(t, f.env(), "", "check")
-	if r.code != 0 || strings.Contains(r.stdout, "FAIL") || strings.Count(r.stdout, "ok  ") != 5 {
-		t.Fatalf("check against working fakes: code %d\n%s%s", r.code, r.stdout, r.stderr)
-	}
-	cases := []struct {
-		name  string
-		env   []string
-		setup func()
-		want  string
-	}{
-		{"bot token rejected", f.env(), func() { f.slack.SetBotTokenValid(false) }, "FAIL  Slack bot token"},
-		{"app token rejected", f.env(), func() { f.slack.SetAppTokenValid(false) }, "FAIL  Slack app token"},
-		{"jira token rejected", f.env("JIRA_API_TOKEN=wrong-token"), nil, "FAIL  Jira credentials"},
-		{"admin key rejected", f.env("ATLASSIAN_API_KEY=expired-key"), nil, "expired or was revoked"},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			f.slack.SetBotTokenValid(true)
-			f.slack.SetAppTokenValid(true)
-			if c.setup != nil {
-				c.setup()
-			}
-			r := runBinary(t, c.env, "", "check")
-			if r.code != 1 {
-				t.Errorf("exit code %d, want 1", r.code)
-			}
-			if !strings.Contains(r.stdout, c.want) {
-				t.Errorf("output lacks %q:\n%s", c.want, r.stdout)
-			}
-		})
-	}
-}
-
 // serveProcess runs `lastactive serve` and returns its HTTP address.
 func serveProcess(t *testing.T, env []string) (*exec.Cmd, string, *syncBuffer) {
+	t.Helper()
+	return serveProcessWith(t, binary, env)
+}
+
+// serveProcessWith runs `serve` of the binary at bin.
+func serveProcessWith(t *testing.T, bin string, env []string) (*exec.Cmd, string, *syncBuffer) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -313,7 +284,7 @@ func serveProcess(t *testing.T, env []string) (*exec.Cmd, string, *syncBuffer) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(binary, "serve")
+	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(env, "LASTACTIVE_HTTP_ADDR="+addr)
 	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs

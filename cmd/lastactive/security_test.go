@@ -157,7 +157,9 @@ func serveWithFailures(t *testing.T, f *fakes, env []string, inject bool) {
 	f.slack.AddUser(slacktest.User{ID: "U0ADA", Name: "ada", Email: "ada@example.com"})
 	before := len(f.slack.AllReplies())
 	cmd, base, logs := serveProcess(t, env)
-	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
+	// With refused credentials the bot serves (and explains) but is not
+	// ready: wait for the health server, then the socket, instead.
+	eventually(t, "/healthz 200", func() bool { c, _ := get(base + "/healthz"); return c == 200 })
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -414,7 +416,7 @@ func TestTLSVerificationNeverDisabled(t *testing.T) {
 // take over its headers and its request, and how big the headers may be;
 // and a client that sends headers too slowly is cut off.
 func TestHealthServerTimeouts(t *testing.T) {
-	srv := healthServer(func() bool { return true }, prometheus.NewRegistry())
+	srv := healthServer(func() []string { return nil }, prometheus.NewRegistry())
 	if srv.ReadHeaderTimeout <= 0 || srv.ReadTimeout <= 0 || srv.WriteTimeout <= 0 || srv.IdleTimeout <= 0 || srv.MaxHeaderBytes <= 0 {
 		t.Fatalf("health server limits: header %v, read %v, write %v, idle %v, header bytes %d",
 			srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout, srv.MaxHeaderBytes)

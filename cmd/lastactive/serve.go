@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"lastactive/bot"
+	"lastactive/internal/credentials"
 	"lastactive/internal/wire"
 )
 
@@ -24,7 +26,7 @@ func (a *app) serve(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.stderr, "%s serve: takes no arguments\n", programName)
 		return exitUsage
 	}
-	c, ok := a.config(needSlack | needJira | needAdmin)
+	c, ok := a.config(needSlack | needAdmin) // Jira is optional
 	if !ok {
 		return exitConfig
 	}
@@ -61,8 +63,13 @@ func serveOn(ctx context.Context, c Config, a *app, ln net.Listener) error {
 	}
 	defer app.Close() // stops a report scan still running
 
-	srv := healthServer(app.Bot.Ready, reg)
+	// The credential watch is owned here: it stops with wctx, before wg.Wait.
+	watch := credentials.NewWatch(readinessChecker(c, app.Slack, app.Atlassian), credentials.WatchOptions{Interval: credentialInterval(), Logger: log, Registerer: reg})
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	srv := healthServer(notReady(app.Bot.Ready, watch), reg)
 	var wg sync.WaitGroup
+	wg.Go(func() { watch.Run(wctx) })
 	wg.Go(func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("health server stopped", "err", err)
@@ -70,6 +77,7 @@ func serveOn(ctx context.Context, c Config, a *app, ln net.Listener) error {
 	})
 	log.Info("lastactive starting", "version", version, "http_addr", ln.Addr().String())
 	err = app.Run(ctx)
+	stopWatch()
 
 	sctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
@@ -80,9 +88,9 @@ func serveOn(ctx context.Context, c Config, a *app, ln net.Listener) error {
 
 // healthServer serves /healthz, /readyz and /metrics with timeouts, so a
 // slow or hostile client cannot hold connections open.
-func healthServer(ready func() bool, g prometheus.Gatherer) *http.Server {
+func healthServer(notReady func() []string, g prometheus.Gatherer) *http.Server {
 	return &http.Server{
-		Handler:           healthMux(ready, g),
+		Handler:           healthMux(notReady, g),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -91,7 +99,7 @@ func healthServer(ready func() bool, g prometheus.Gatherer) *http.Server {
 	}
 }
 
-func healthMux(ready func() bool, g prometheus.Gatherer) *http.ServeMux {
+func healthMux(notReady func() []string, g prometheus.Gatherer) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -99,9 +107,9 @@ func healthMux(ready func() bool, g prometheus.Gatherer) *http.ServeMux {
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if !ready() {
+		if why := notReady(); len(why) > 0 {
 			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintln(w, "not connected to Slack")
+			fmt.Fprintln(w, strings.Join(why, "\n"))
 			return
 		}
 		fmt.Fprintln(w, "ok")

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"encoding/json"
+	"net"
+	"strings"
+	"testing"
+
+	"lastactive/atlassian/atlassiantest"
+)
+
+// checkLines splits check's output and fails on a line a person cannot read
+// at a glance.
+func checkLines(t *testing.T, out string) []string {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "ok    ") && !strings.HasPrefix(l, "FAIL  ") && !strings.HasPrefix(l, "SKIP  ") {
+			t.Errorf("line does not start with ok, FAIL or SKIP: %q", l)
+		}
+	}
+	return lines
+}
+
+func statusesOf(lines []string) string {
+	var s []string
+	for _, l := range lines {
+		st, _, _ := strings.Cut(l, " ")
+		s = append(s, st)
+	}
+	return strings.Join(s, " ")
+}
+
+// TestCheck runs `lastactive check` against the fakes: every credential,
+// then each wrong one, each with its own fix, and what depends on a failed
+// check is SKIP, never FAIL.
+func TestCheck(t *testing.T) {
+	f := startFakes(t)
+	r := runBinary(t, f.env(), "", "check")
+	lines := checkLines(t, r.stdout)
+	if r.code != 0 || statusesOf(lines) != "ok ok ok ok ok" {
+		t.Fatalf("check against working fakes: code %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := closed.Addr().String()
+	closed.Close()
+
+	off := func() { f.atl.Reject(atlassiantest.Rejections{}) }
+	cases := []struct {
+		name     string
+		env      []string
+		setup    func() func()
+		statuses string
+		want     []string // in the failing line
+		not      []string // never in the output
+	}{
+		{"bot token rejected", f.env(), func() func() {
+			f.slack.SetBotTokenValid(false)
+			return func() { f.slack.SetBotTokenValid(true) }
+		}, "FAIL ok ok ok ok", []string{"FAIL  Slack bot token", "invalid_auth", "Fix: reinstall the app"}, nil},
+		{"app token rejected", f.env(), func() func() {
+			f.slack.SetAppTokenValid(false)
+			return func() { f.slack.SetAppTokenValid(true) }
+		}, "ok FAIL ok ok ok", []string{"FAIL  Slack app token", "connections:write"}, nil},
+		{"jira token rejected", f.env(), func() func() {
+			f.atl.Reject(atlassiantest.Rejections{JiraToken: true})
+			return off
+		}, "ok ok FAIL SKIP ok", []string{"FAIL  Jira credentials", "HTTP 401", "id.atlassian.com", "SKIP  Jira \"Browse users and groups\" permission: skipped"}, nil},
+		{"admin key expired", f.env(), func() func() {
+			f.atl.Reject(atlassiantest.Rejections{APIKey: true})
+			return off
+		}, "ok ok ok ok FAIL", []string{"may have expired or been revoked", "admin.atlassian.com → Settings → API keys"}, []string{"not an admin"}},
+		{"key owner not an org admin", f.env(), func() func() {
+			f.atl.Reject(atlassiantest.Rejections{KeyNotAdmin: true})
+			return off
+		}, "ok ok ok ok FAIL", []string{"not an admin of organisation", "ADMIN-403-3"}, []string{"expired"}},
+		{"wrong org ID", f.env("ATLASSIAN_ORG_ID=org-typo"), nil,
+			"ok ok ok ok FAIL", []string{"no organisation org-typo", "HTTP 404", "ATLASSIAN_ORG_ID"}, []string{"expired"}},
+		{"Atlassian unreachable", f.env("ATLASSIAN_API_URL=http://" + refused), nil,
+			"ok ok ok ok FAIL", []string{"network: could not reach " + refused + ": connection refused", "ATLASSIAN_API_URL"}, []string{"ATLASSIAN_API_KEY", "expired"}},
+		{"no Slack tokens: Atlassian checks still run", f.env("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"), nil,
+			"SKIP SKIP ok ok ok", []string{"SKIP  Slack bot token (auth.test): SLACK_BOT_TOKEN is not set"}, nil},
+		{"no Jira: Admin API still proven", f.env("JIRA_BASE_URL", "JIRA_EMAIL", "JIRA_API_TOKEN"), nil,
+			"ok ok SKIP SKIP ok", []string{"exact-email search"}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.setup != nil {
+				defer c.setup()()
+			}
+			r := runBinary(t, c.env, "", "check")
+			lines := checkLines(t, r.stdout)
+			if got := statusesOf(lines); got != c.statuses {
+				t.Errorf("statuses = %s, want %s\n%s", got, c.statuses, r.stdout)
+			}
+			wantCode := 0
+			if strings.Contains(c.statuses, "FAIL") {
+				wantCode = 1
+			}
+			if r.code != wantCode {
+				t.Errorf("exit code %d, want %d", r.code, wantCode)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(r.stdout, w) {
+					t.Errorf("output lacks %q:\n%s", w, r.stdout)
+				}
+			}
+			for _, w := range c.not {
+				if strings.Contains(r.stdout, w) {
+					t.Errorf("output says %q:\n%s", w, r.stdout)
+				}
+			}
+		})
+	}
+}
+
+// TestCheckNothingConfigured: one short SKIP line per variable group, not
+// one long line, and nothing failed.
+func TestCheckNothingConfigured(t *testing.T) {
+	r := runBinary(t, []string{}, "", "check")
+	lines := checkLines(t, r.stdout)
+	if r.code != 0 || statusesOf(lines) != "SKIP SKIP SKIP SKIP SKIP" {
+		t.Fatalf("code %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, l := range lines {
+		if len(l) > 200 {
+			t.Errorf("line of %d characters: %q", len(l), l)
+		}
+	}
+	for _, v := range []string{"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "JIRA_BASE_URL", "ATLASSIAN_API_KEY"} {
+		if !strings.Contains(r.stdout, v) {
+			t.Errorf("output does not name %s:\n%s", v, r.stdout)
+		}
+	}
+}
+
+// TestCheckJSON: one JSON object per check with name, status, detail, fix.
+func TestCheckJSON(t *testing.T) {
+	f := startFakes(t)
+	f.atl.Reject(atlassiantest.Rejections{APIKey: true})
+	defer f.atl.Reject(atlassiantest.Rejections{})
+	r := runBinary(t, f.env(), "", "check", "--json")
+	if r.code != 1 {
+		t.Errorf("exit code %d, want 1", r.code)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != 5 {
+		t.Fatalf("%d lines, want 5:\n%s", len(lines), r.stdout)
+	}
+	var last map[string]string
+	for _, l := range lines {
+		var obj map[string]string
+		if err := json.Unmarshal([]byte(l), &obj); err != nil {
+			t.Fatalf("not one JSON object: %q: %v", l, err)
+		}
+		for _, k := range []string{"name", "status", "detail"} {
+			if obj[k] == "" {
+				t.Errorf("%q lacks %s", l, k)
+			}
+		}
+		last = obj
+	}
+	if last["status"] != "FAIL" || !strings.Contains(last["fix"], "API keys") || !strings.Contains(last["detail"], "expired") {
+		t.Errorf("admin check = %v", last)
+	}
+}
+
+// TestCheckRefusesPlaceholders: values left as in the example env file are
+// configuration failures naming the variable, never echoing the value, and
+// cost no call.
+func TestCheckRefusesPlaceholders(t *testing.T) {
+	f := startFakes(t)
+	r := runBinary(t, f.env("ATLASSIAN_API_KEY=REPLACE-ME", "SLACK_BOT_TOKEN=xoxb-REPLACE-ME"), "", "check")
+	if r.code != 1 {
+		t.Errorf("exit code %d, want 1", r.code)
+	}
+	lines := checkLines(t, r.stdout)
+	if len(lines) != 2 || !strings.Contains(r.stdout, "FAIL  configuration: SLACK_BOT_TOKEN still holds the placeholder") ||
+		!strings.Contains(r.stdout, "FAIL  configuration: ATLASSIAN_API_KEY still holds the placeholder") {
+		t.Errorf("want one FAIL line per placeholder:\n%s", r.stdout)
+	}
+	if strings.Contains(r.stdout, "REPLACE-ME") {
+		t.Errorf("output echoes the value:\n%s", r.stdout)
+	}
+	if n := len(f.atl.Requests()) + len(f.slack.Calls("")); n != 0 {
+		t.Errorf("%d calls with a placeholder configuration", n)
+	}
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"encoding/json"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"lastactive/atlassian/atlassiantest"
+)
+
+// TestEverySubcommandAnswersHelp: SUBCOMMAND --help and -h print its usage
+// on stdout and exit 0, before reading the configuration or calling
+// anything (healthcheck --help must not run the health check).
+func TestEverySubcommandAnswersHelp(t *testing.T) {
+	var hits atomic.Int32
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { hits.Add(1) })}
+	go srv.Serve(ln) // stopped by Close below
+	t.Cleanup(func() { srv.Close() })
+
+	f := startFakes(t)
+	env := f.env("LASTACTIVE_HTTP_ADDR=" + ln.Addr().String())
+	for _, sub := range []string{"serve", "lookup", "report", "check", "demo", "healthcheck", "version"} {
+		for _, flag := range []string{"--help", "-h"} {
+			t.Run(sub+" "+flag, func(t *testing.T) {
+				args := []string{sub, flag}
+				if sub == "lookup" {
+					args = []string{sub, "ada@example.com", flag} // after an argument, too
+				}
+				r := runBinary(t, env, "", args...)
+				if r.code != 0 {
+					t.Errorf("exit code %d, want 0\n%s", r.code, r.stderr)
+				}
+				if !strings.HasPrefix(r.stdout, "usage: lastactive") || !strings.Contains(r.stdout, sub) {
+					t.Errorf("stdout is not %s's usage:\n%s", sub, r.stdout)
+				}
+			})
+		}
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("healthcheck --help made %d requests", n)
+	}
+	if n := len(f.atl.Requests()) + len(f.slack.Calls("")); n != 0 {
+		t.Errorf("--help made %d upstream calls", n)
+	}
+}
+
+func TestDashVIsVersion(t *testing.T) {
+	r := runBinary(t, []string{}, "", "-v")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "lastactive ") || !strings.Contains(r.stdout, "go1.") {
+		t.Errorf("-v: code %d, %q", r.code, r.stdout)
+	}
+}
+
+// TestLookupFlagsAfterEmails: flags may follow the emails, as in Slack.
+func TestLookupFlagsAfterEmails(t *testing.T) {
+	f := startFakes(t)
+	r := runBinary(t, f.env(), "", "lookup", "ada@example.com", "--fresh", "--json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var got []struct {
+		Email string `json:"email"`
+		OK    bool   `json:"ok"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || len(got) != 1 || !got[0].OK || got[0].Email != "ada@example.com" {
+		t.Errorf("got %+v (%v) from:\n%s", got, err, r.stdout)
+	}
+	// After "--" a flag is an argument (and here not an email).
+	if r := runBinary(t, f.env(), "", "lookup", "--", "--json"); r.code != 2 {
+		t.Errorf("lookup -- --json: exit %d, want 2", r.code)
+	}
+}
+
+// TestLookupPrintsTheCause: a failed lookup says why on stderr (the cause,
+// not only the reply's words), and --json carries it too.
+func TestLookupPrintsTheCause(t *testing.T) {
+	f := startFakes(t)
+	// Every page points to the same next cursor: a loop the client stops.
+	defer f.atl.Fail(atlassiantest.Failure{API: "admin", PathContains: "last-active-dates", Status: 200,
+		Body: `{"data":{"product_access":[]},"links":{"next":"c1"}}`})()
+	const want = "links.next repeats an earlier cursor"
+	r := runBinary(t, f.env(), "", "lookup", "ada@example.com")
+	if r.code != 1 {
+		t.Errorf("exit %d, want 1", r.code)
+	}
+	if !strings.Contains(r.stderr, "ada@example.com") || !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr lacks the cause %q:\n%s", want, r.stderr)
+	}
+	r = runBinary(t, f.env(), "", "lookup", "--json", "ada@example.com")
+	var got []struct {
+		Error struct {
+			Kind  string `json:"kind"`
+			Cause string `json:"cause"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || len(got) != 1 {
+		t.Fatalf("not JSON: %v\n%s", err, r.stdout)
+	}
+	if !strings.Contains(got[0].Error.Cause, want) || got[0].Error.Kind != "bad response" {
+		t.Errorf("error = %+v, want kind bad response and cause %q", got[0].Error, want)
+	}
+}
+
+// TestConfigurationThroughTheBinary: placeholders stop serve with exit 2
+// naming the variable; a Jira page address is reduced to the site with a
+// warning, and the lookup works.
+func TestConfigurationThroughTheBinary(t *testing.T) {
+	f := startFakes(t)
+	r := runBinary(t, f.env("ATLASSIAN_API_KEY=REPLACE-ME"), "", "serve")
+	if r.code != 2 || !strings.Contains(r.stderr, "ATLASSIAN_API_KEY still holds the placeholder") || strings.Contains(r.stderr, "REPLACE-ME") {
+		t.Errorf("placeholder: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	r = runBinary(t, f.env("JIRA_BASE_URL="+f.atl.URL()+"/jira/your-work?from=browser"), "", "lookup", "ada@example.com")
+	if r.code != 0 {
+		t.Fatalf("lookup with a page address: exit %d\n%s", r.code, r.stderr)
+	}
+	if want := "warning: JIRA_BASE_URL is a page address, not a site: using " + f.atl.URL(); !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+	}
+	if strings.Contains(r.stderr, "from=browser") {
+		t.Errorf("the warning repeats the query:\n%s", r.stderr)
+	}
+	r = runBinary(t, []string{}, "", "--help")
+	if !strings.Contains(r.stdout, "no (all three or none)") || !strings.Contains(r.stdout, "exact-email search") {
+		t.Errorf("--help does not say Jira is optional:\n%s", r.stdout)
+	}
+}

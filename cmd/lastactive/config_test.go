@@ -1,0 +1,155 @@
+package main
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func validBase() Config {
+	return Config{
+		SlackAppToken: "xapp-1", SlackBotToken: "xoxb-1", SlackAPIURL: "https://slack.com/api/",
+		OrgID: "org-1", APIKey: "key", AdminAPIURL: "https://api.atlassian.com",
+		CacheTTL: time.Hour, HTTPAddr: ":8080", LogLevel: "info", IdleDays: 90,
+	}
+}
+
+// TestSlackIDsAreNormalised: IDs pasted in lower case or with spaces would
+// match nobody and lock everyone out; they are trimmed and upper-cased.
+func TestSlackIDsAreNormalised(t *testing.T) {
+	c := validBase()
+	c.AllowedUsers = []string{" u0ok ", "U0B"}
+	c.AllowedChannels = []string{"c0chan", " "}
+	c.ReportUsers = []string{"w0boss"}
+	if err := c.validate(needSlack | needAdmin); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name      string
+		got, want []string
+	}{
+		{"users", c.AllowedUsers, []string{"U0OK", "U0B"}},
+		{"channels", c.AllowedChannels, []string{"C0CHAN"}},
+		{"report users", c.ReportUsers, []string{"W0BOSS"}},
+	} {
+		if !slices.Equal(tt.got, tt.want) {
+			t.Errorf("%s = %q, want %q", tt.name, tt.got, tt.want)
+		}
+	}
+}
+
+// TestJiraIsAllOrNothing: Jira is optional, but two of three is a mistake.
+func TestJiraIsAllOrNothing(t *testing.T) {
+	tests := []struct {
+		name                string
+		base, email, token  string
+		wantErr, wantAbsent string
+	}{
+		{"none", "", "", "", "", ""},
+		{"all three", "https://acme.atlassian.net", "a@b.c", "t", "", ""},
+		{"no token", "https://acme.atlassian.net", "a@b.c", "", "JIRA_API_TOKEN is not set", "JIRA_EMAIL"},
+		{"only the site", "https://acme.atlassian.net", "", "", "JIRA_EMAIL is not set", ""},
+		{"only the token", "", "", "t", "JIRA_BASE_URL is not set", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := validBase()
+			c.JiraBaseURL, c.JiraEmail, c.JiraAPIToken = tt.base, tt.email, tt.token
+			err := c.validate(needSlack | needAdmin)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("err = %v, want none", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("err = %v, want %q", err, tt.wantErr)
+			case tt.wantAbsent != "" && strings.Contains(err.Error(), tt.wantAbsent):
+				t.Errorf("err = %v names %s, which is set", err, tt.wantAbsent)
+			}
+		})
+	}
+}
+
+// TestJiraSite: an address copied from the browser is reduced to the site;
+// credentials in it are refused, not dropped.
+func TestJiraSite(t *testing.T) {
+	tests := []struct {
+		in, want string
+		reduced  bool
+		err      string
+	}{
+		{"https://acme.atlassian.net", "https://acme.atlassian.net", false, ""},
+		{"https://acme.atlassian.net/", "https://acme.atlassian.net", false, ""},
+		{" https://acme.atlassian.net ", "https://acme.atlassian.net", false, ""},
+		{"https://acme.atlassian.net/jira/your-work", "https://acme.atlassian.net", true, ""},
+		{"https://acme.atlassian.net/jira/software/projects/X/boards/1?selectedIssue=X-1#top", "https://acme.atlassian.net", true, ""},
+		{"https://acme.atlassian.net?", "https://acme.atlassian.net", true, ""},
+		{"http://127.0.0.1:8080/rest/api/3", "http://127.0.0.1:8080", true, ""},
+		{"https://ops:token@acme.atlassian.net/jira", "", false, "user name or password"},
+		{"http://acme.atlassian.net", "", false, "https"},
+		{"acme.atlassian.net", "", false, "Jira Cloud site"},
+		{"", "", false, "Jira Cloud site"},
+	}
+	for _, tt := range tests {
+		site, reduced, err := jiraSite(tt.in)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("jiraSite(%q) err = %v, want %q", tt.in, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || site != tt.want || reduced != tt.reduced {
+			t.Errorf("jiraSite(%q) = %q, %v, %v; want %q, %v", tt.in, site, reduced, err, tt.want, tt.reduced)
+		}
+	}
+}
+
+// FuzzJiraSite: whatever is pasted, an accepted site is scheme and host
+// only, passes checkURL, is its own site, and never carries a user,
+// password, path, query or fragment of the input.
+func FuzzJiraSite(f *testing.F) {
+	for _, s := range []string{"https://acme.atlassian.net/jira/your-work", "https://a.atlassian.net/?q=1#x",
+		"https://u:p@a.atlassian.net", "http://[::1]:80/x", "https://%zz", "HTTPS://ACME.atlassian.net/", "https://a.net:443/%2F"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		site, _, err := jiraSite(raw)
+		if err != nil {
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error is not one line: %q", err)
+			}
+			return
+		}
+		u, perr := url.Parse(site)
+		if perr != nil || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
+			t.Fatalf("jiraSite(%q) = %q, not scheme and host only", raw, site)
+		}
+		if _, err := checkURL(site); err != nil {
+			t.Fatalf("jiraSite(%q) = %q, which checkURL refuses: %v", raw, site, err)
+		}
+		again, reduced, err := jiraSite(site)
+		if err != nil || again != site || reduced {
+			t.Fatalf("jiraSite(%q) = %q, %v, %v; want itself", site, again, reduced, err)
+		}
+	})
+}
+
+// TestPlaceholdersAreRefused: every value still as in the example env file
+// is named, and no message quotes it.
+func TestPlaceholdersAreRefused(t *testing.T) {
+	c := validBase()
+	c.SlackAppToken, c.SlackBotToken, c.OrgID, c.APIKey = "xapp-REPLACE-ME", "xoxb-REPLACE-ME", "REPLACE-ME", "replace-me"
+	c.JiraBaseURL, c.JiraEmail, c.JiraAPIToken = "https://example.atlassian.net", "lastactive-bot@example.com", "<your token>"
+	err := c.validate(needSlack | needAdmin)
+	if err == nil {
+		t.Fatal("placeholders accepted")
+	}
+	for _, v := range []string{"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "ATLASSIAN_ORG_ID", "ATLASSIAN_API_KEY", "JIRA_BASE_URL", "JIRA_EMAIL", "JIRA_API_TOKEN"} {
+		if !strings.Contains(err.Error(), v+" still holds the placeholder") {
+			t.Errorf("%s not named: %v", v, err)
+		}
+	}
+	if strings.Contains(strings.ToUpper(err.Error()), "REPLACE-ME") || strings.Contains(err.Error(), "your token") {
+		t.Errorf("the error quotes a value: %v", err)
+	}
+}

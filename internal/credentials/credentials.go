@@ -1,0 +1,236 @@
+package credentials
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"lastactive/atlassian"
+)
+
+// Status is the outcome of one check.
+type Status string
+
+// The statuses, as `lastactive check` prints them.
+const (
+	OK   Status = "ok"
+	Fail Status = "FAIL"
+	// Skip: not configured, or not possible because an earlier check failed.
+	Skip Status = "SKIP"
+)
+
+// API names the credential's API, the label of lastactive_credential_ok.
+type API string
+
+// The APIs.
+const (
+	Slack API = "slack"
+	Jira  API = "jira"
+	Admin API = "admin"
+)
+
+// Result is one check.
+type Result struct {
+	Name   string `json:"name"`
+	API    API    `json:"api"`
+	Status Status `json:"status"`
+	Detail string `json:"detail"`
+	Fix    string `json:"fix,omitempty"`
+	// Rejected: the API answered and refused the credential (or, for the
+	// Admin API, the organisation ID). Only this makes serve not ready; a
+	// network failure or an outage does not.
+	Rejected bool `json:"-"`
+}
+
+// The names of the checks, also their order in All.
+const (
+	NameSlackBot   = "Slack bot token (auth.test)"
+	NameSlackApp   = "Slack app token (apps.connections.open)"
+	NameJira       = "Jira credentials (/rest/api/3/myself)"
+	NameJiraBrowse = `Jira "Browse users and groups" permission`
+	NameAdmin      = "Admin API key and organisation (GET /admin/v1/orgs/{orgId})"
+)
+
+// SlackBot is what the bot-token check needs (slack-go's *slack.Client).
+type SlackBot interface {
+	AuthTestContext(ctx context.Context) (*slack.AuthTestResponse, error)
+}
+
+// SlackApp is what the app-token check needs (slack-go's *slack.Client).
+type SlackApp interface {
+	StartSocketModeContext(ctx context.Context) (*slack.SocketModeConnection, string, error)
+}
+
+// JiraAPI is what the Jira checks need (*atlassian.Client).
+type JiraAPI interface {
+	Myself(ctx context.Context) (atlassian.Account, error)
+	FindAccount(ctx context.Context, email string) (atlassian.Account, error)
+}
+
+// AdminAPI is what the Admin API check needs (*atlassian.Client).
+type AdminAPI interface {
+	Org(ctx context.Context) (atlassian.Org, error)
+}
+
+// Checker proves the credentials it was given. A nil API means that
+// credential is not configured: its check is SKIP, naming Missing's
+// variables.
+type Checker struct {
+	SlackBot SlackBot
+	SlackApp SlackApp
+	Jira     JiraAPI
+	// JiraEmail is the token owner's email, searched for to prove "Browse
+	// users and groups".
+	JiraEmail string
+	Admin     AdminAPI
+	OrgID     string
+	// Timeout bounds each check (default 20 s); the caller's context still wins.
+	Timeout time.Duration
+}
+
+const defaultTimeout = 20 * time.Second
+
+func (c *Checker) step(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := c.Timeout
+	if d <= 0 {
+		d = defaultTimeout
+	}
+	return context.WithTimeout(ctx, d)
+}
+
+// All runs every check, in order, for `lastactive check`.
+func (c *Checker) All(ctx context.Context) []Result {
+	out := []Result{c.CheckSlackBot(ctx), c.CheckSlackApp(ctx)}
+	out = append(out, c.CheckJira(ctx)...)
+	return append(out, c.CheckAdmin(ctx))
+}
+
+// Credentials runs the checks readiness repeats: each credential once,
+// without apps.connections.open (it hands out a connection ticket, and the
+// open socket already proves the app token) and without the Jira permission
+// search.
+func (c *Checker) Credentials(ctx context.Context) []Result {
+	return []Result{c.CheckSlackBot(ctx), c.checkMyself(ctx).Result, c.CheckAdmin(ctx)}
+}
+
+// CheckSlackBot proves the bot token with auth.test.
+func (c *Checker) CheckSlackBot(ctx context.Context) Result {
+	r := Result{Name: NameSlackBot, API: Slack}
+	if c.SlackBot == nil {
+		return skip(r, "SLACK_BOT_TOKEN is not set")
+	}
+	ctx, cancel := c.step(ctx)
+	defer cancel()
+	a, err := c.SlackBot.AuthTestContext(ctx)
+	if err != nil {
+		return slackFailure(r, err, "SLACK_BOT_TOKEN", "reinstall the app (api.slack.com/apps → your app → Install App) and copy OAuth & Permissions → Bot User OAuth Token (xoxb-…) into SLACK_BOT_TOKEN")
+	}
+	r.Status, r.Detail = OK, fmt.Sprintf("workspace %s, bot user %s", short(a.Team), short(a.User))
+	return r
+}
+
+// CheckSlackApp proves the app-level token with apps.connections.open.
+func (c *Checker) CheckSlackApp(ctx context.Context) Result {
+	r := Result{Name: NameSlackApp, API: Slack}
+	if c.SlackApp == nil {
+		return skip(r, "SLACK_APP_TOKEN is not set")
+	}
+	ctx, cancel := c.step(ctx)
+	defer cancel()
+	if _, _, err := c.SlackApp.StartSocketModeContext(ctx); err != nil {
+		return slackFailure(r, err, "SLACK_APP_TOKEN", "in api.slack.com/apps → your app → Basic Information → App-Level Tokens, create a token with the connections:write scope, turn Socket Mode on, and put the token (xapp-…) in SLACK_APP_TOKEN")
+	}
+	r.Status, r.Detail = OK, "a Socket Mode connection can be opened"
+	return r
+}
+
+type myself struct {
+	Result
+	account atlassian.Account
+}
+
+func (c *Checker) checkMyself(ctx context.Context) myself {
+	r := Result{Name: NameJira, API: Jira}
+	if c.Jira == nil {
+		return myself{Result: skip(r, "JIRA_BASE_URL, JIRA_EMAIL and JIRA_API_TOKEN are not set (optional: without Jira, people are found by the Admin API's exact-email search)")}
+	}
+	ctx, cancel := c.step(ctx)
+	defer cancel()
+	me, err := c.Jira.Myself(ctx)
+	if err != nil {
+		return myself{Result: atlassianFailure(r, err, jiraWords)}
+	}
+	r.Status, r.Detail = OK, "signed in as "+short(me.DisplayName)
+	return myself{Result: r, account: me}
+}
+
+// CheckJira proves the Jira token with /myself, then that a user search
+// finds its owner: without "Browse users and groups" Jira answers every
+// search with nobody, which looks like "not found" to every asker.
+func (c *Checker) CheckJira(ctx context.Context) []Result {
+	me := c.checkMyself(ctx)
+	perm := Result{Name: NameJiraBrowse, API: Jira}
+	switch me.Status {
+	case Skip:
+		return []Result{me.Result, skip(perm, "Jira is not configured")}
+	case Fail:
+		return []Result{me.Result, skip(perm, "skipped: the Jira credentials did not work (see above)")}
+	}
+	sctx, cancel := c.step(ctx)
+	defer cancel()
+	found, err := c.Jira.FindAccount(sctx, c.JiraEmail)
+	switch {
+	case err == nil && found.AccountID == me.account.AccountID:
+		perm.Status, perm.Detail = OK, "a user search finds the token's owner"
+	case err == nil:
+		perm.Status, perm.Detail = Fail, "a user search for JIRA_EMAIL found another account than the token's owner"
+		perm.Fix = "set JIRA_EMAIL to the email of the account that created JIRA_API_TOKEN"
+	case errors.Is(err, atlassian.ErrAmbiguous):
+		perm.Status, perm.Detail = Fail, "a user search for JIRA_EMAIL found several accounts"
+		perm.Fix = "set JIRA_EMAIL to the exact email of the account that created JIRA_API_TOKEN"
+	case errors.Is(err, atlassian.ErrNotFound):
+		perm.Status, perm.Detail = Fail, "a user search for JIRA_EMAIL found nobody, not even the token's owner"
+		perm.Fix = `grant the account the Jira global permission "Browse users and groups" (Jira settings → System → Global permissions); without it Jira silently finds no one`
+	default:
+		perm = atlassianFailure(perm, err, jiraWords)
+	}
+	return []Result{me.Result, perm}
+}
+
+// CheckAdmin proves the Admin API key and the organisation ID together with
+// GET /admin/v1/orgs/{orgId}, independently of Jira.
+func (c *Checker) CheckAdmin(ctx context.Context) Result {
+	r := Result{Name: NameAdmin, API: Admin}
+	if c.Admin == nil {
+		return skip(r, "ATLASSIAN_ORG_ID and ATLASSIAN_API_KEY are not both set")
+	}
+	ctx, cancel := c.step(ctx)
+	defer cancel()
+	o, err := c.Admin.Org(ctx)
+	if err != nil {
+		return atlassianFailure(r, err, adminWords(c.OrgID))
+	}
+	r.Status, r.Detail = OK, "the key administers organisation "+short(o.ID)
+	if o.Name != "" {
+		r.Detail = fmt.Sprintf("the key administers organisation %q (%s)", short(o.Name), short(o.ID))
+	}
+	return r
+}
+
+func skip(r Result, why string) Result {
+	r.Status, r.Detail = Skip, why
+	return r
+}
+
+// Failed reports whether any result is FAIL.
+func Failed(rs []Result) bool {
+	for _, r := range rs {
+		if r.Status == Fail {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,296 @@
+package credentials_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"lastactive/atlassian"
+	"lastactive/atlassian/atlassiantest"
+	"lastactive/bot/slacktest"
+	"lastactive/internal/credentials"
+)
+
+var secrets = []string{slacktest.AppToken, slacktest.BotToken, atlassiantest.JiraAPIToken, atlassiantest.APIKey}
+
+// noSecret fails when a configured secret appears in any result.
+func noSecret(t *testing.T, rs ...credentials.Result) {
+	t.Helper()
+	b, _ := json.Marshal(rs)
+	for _, s := range secrets {
+		if bytes.Contains(b, []byte(s)) {
+			t.Errorf("a result holds a configured secret")
+		}
+	}
+}
+
+type env struct {
+	slack *slacktest.Server
+	atl   *atlassiantest.Server
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := &env{slack: slacktest.NewServer(), atl: atlassiantest.NewServer(atlassiantest.SampleOrg(time.Now()))}
+	t.Cleanup(func() { e.slack.Close(); e.atl.Close() })
+	return e
+}
+
+// checker builds a Checker over real clients pointed at the fakes.
+func (e *env) checker(t *testing.T, orgID string) *credentials.Checker {
+	t.Helper()
+	api := slack.New(slacktest.BotToken, slack.OptionAppLevelToken(slacktest.AppToken), slack.OptionAPIURL(e.slack.APIURL()))
+	cl, err := atlassian.New(atlassian.Config{
+		JiraBaseURL: e.atl.URL(), JiraEmail: atlassiantest.JiraEmail, JiraAPIToken: atlassiantest.JiraAPIToken,
+		AdminBaseURL: e.atl.URL(), OrgID: orgID, APIKey: atlassiantest.APIKey,
+	}, atlassian.WithRetry(atlassian.RetryPolicy{MaxAttempts: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &credentials.Checker{SlackBot: api, SlackApp: api, Jira: cl, JiraEmail: atlassiantest.JiraEmail, Admin: cl, OrgID: orgID}
+}
+
+func statuses(rs []credentials.Result) string {
+	var b strings.Builder
+	for _, r := range rs {
+		b.WriteString(string(r.Status) + " ")
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func TestAllAgainstWorkingFakes(t *testing.T) {
+	e := newEnv(t)
+	rs := e.checker(t, atlassiantest.OrgID).All(context.Background())
+	if got := statuses(rs); got != "ok ok ok ok ok" {
+		t.Fatalf("statuses = %s\n%+v", got, rs)
+	}
+	wantNames := []string{credentials.NameSlackBot, credentials.NameSlackApp, credentials.NameJira, credentials.NameJiraBrowse, credentials.NameAdmin}
+	for i, r := range rs {
+		if r.Name != wantNames[i] || r.Detail == "" || r.Rejected {
+			t.Errorf("result %d = %+v, want name %q with a detail", i, r, wantNames[i])
+		}
+	}
+	if !strings.Contains(rs[4].Detail, atlassiantest.OrgID) {
+		t.Errorf("admin detail %q does not name the organisation", rs[4].Detail)
+	}
+	if credentials.Failed(rs) {
+		t.Error("Failed = true for all ok")
+	}
+	if n := e.atl.CountEndpoint(atlassiantest.EndpointOrg); n != 1 {
+		t.Errorf("GET /admin/v1/orgs/{orgId} called %d times, want 1", n)
+	}
+	noSecret(t, rs...)
+}
+
+func TestNothingConfiguredIsSkippedNotFailed(t *testing.T) {
+	rs := (&credentials.Checker{}).All(context.Background())
+	if got := statuses(rs); got != "SKIP SKIP SKIP SKIP SKIP" {
+		t.Fatalf("statuses = %s", got)
+	}
+	for _, r := range rs {
+		if r.Detail == "" {
+			t.Errorf("%s: SKIP without a reason", r.Name)
+		}
+	}
+	if credentials.Failed(rs) {
+		t.Error("Failed = true with nothing configured")
+	}
+}
+
+// TestAtlassianWithoutSlack: the Atlassian checks run without any Slack
+// token, and the Admin API check does not depend on Jira.
+func TestAtlassianWithoutSlack(t *testing.T) {
+	e := newEnv(t)
+	c := e.checker(t, atlassiantest.OrgID)
+	c.SlackBot, c.SlackApp, c.Jira = nil, nil, nil
+	rs := c.All(context.Background())
+	if got := statuses(rs); got != "SKIP SKIP SKIP SKIP ok" {
+		t.Fatalf("statuses = %s\n%+v", got, rs)
+	}
+	if n := e.atl.CountEndpoint(atlassiantest.EndpointJiraMyself); n != 0 {
+		t.Errorf("Jira called %d times while not configured", n)
+	}
+}
+
+// TestRejectedCredentials: each refused credential gets its own detail and
+// fix, is marked Rejected, and a check that depends on it is SKIP, not FAIL.
+func TestRejectedCredentials(t *testing.T) {
+	e := newEnv(t)
+	cases := []struct {
+		name      string
+		orgID     string
+		setup     func() func()
+		want      string // statuses of All
+		at        int    // the failing result
+		detail    []string
+		fix       []string
+		notInText []string
+	}{
+		{"bot token revoked", atlassiantest.OrgID,
+			func() func() { e.slack.SetBotTokenValid(false); return func() { e.slack.SetBotTokenValid(true) } },
+			"FAIL ok ok ok ok", 0, []string{"invalid_auth", "SLACK_BOT_TOKEN"}, []string{"Bot User OAuth Token"}, []string{"network"}},
+		{"app token revoked", atlassiantest.OrgID,
+			func() func() { e.slack.SetAppTokenValid(false); return func() { e.slack.SetAppTokenValid(true) } },
+			"ok FAIL ok ok ok", 1, []string{"invalid_auth", "SLACK_APP_TOKEN"}, []string{"connections:write"}, nil},
+		{"jira token rejected", atlassiantest.OrgID,
+			func() func() {
+				e.atl.Reject(atlassiantest.Rejections{JiraToken: true})
+				return func() { e.atl.Reject(atlassiantest.Rejections{}) }
+			},
+			"ok ok FAIL SKIP ok", 2, []string{"JIRA_API_TOKEN", "HTTP 401"}, []string{"id.atlassian.com"}, []string{"ATLASSIAN_API_KEY"}},
+		{"admin key expired", atlassiantest.OrgID,
+			func() func() {
+				e.atl.Reject(atlassiantest.Rejections{APIKey: true})
+				return func() { e.atl.Reject(atlassiantest.Rejections{}) }
+			},
+			"ok ok ok ok FAIL", 4, []string{"expired", "HTTP 401"}, []string{"admin.atlassian.com → Settings → API keys", "ATLASSIAN_API_KEY"}, []string{"JIRA", "not an admin"}},
+		{"key owner not an org admin", atlassiantest.OrgID,
+			func() func() {
+				e.atl.Reject(atlassiantest.Rejections{KeyNotAdmin: true})
+				return func() { e.atl.Reject(atlassiantest.Rejections{}) }
+			},
+			"ok ok ok ok FAIL", 4, []string{"not an admin of organisation " + atlassiantest.OrgID, "ADMIN-403-3"}, []string{"organisation admin"}, []string{"expired"}},
+		{"wrong org ID", "org-typo",
+			nil, "ok ok ok ok FAIL", 4, []string{"no organisation org-typo", "HTTP 404"}, []string{"ATLASSIAN_ORG_ID", "admin.atlassian.com/o/"}, []string{"expired", "not an admin"}},
+		{"jira cannot browse users", atlassiantest.OrgID,
+			func() func() {
+				return e.atl.Fail(atlassiantest.Failure{API: "jira", PathContains: "/user/search", Status: 200, Body: "[]"})
+			},
+			"ok ok ok FAIL ok", 3, []string{"found nobody"}, []string{"Browse users and groups"}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.setup != nil {
+				defer c.setup()()
+			}
+			rs := e.checker(t, c.orgID).All(context.Background())
+			noSecret(t, rs...)
+			if got := statuses(rs); got != c.want {
+				t.Fatalf("statuses = %s, want %s\n%+v", got, c.want, rs)
+			}
+			r := rs[c.at]
+			if c.name != "jira cannot browse users" && !r.Rejected {
+				t.Errorf("%s not marked Rejected", r.Name)
+			}
+			for _, w := range c.detail {
+				if !strings.Contains(r.Detail, w) {
+					t.Errorf("detail %q lacks %q", r.Detail, w)
+				}
+			}
+			for _, w := range c.fix {
+				if !strings.Contains(r.Fix, w) {
+					t.Errorf("fix %q lacks %q", r.Fix, w)
+				}
+			}
+			for _, w := range c.notInText {
+				if strings.Contains(r.Detail+r.Fix, w) {
+					t.Errorf("%q blames %q: %s / %s", r.Name, w, r.Detail, r.Fix)
+				}
+			}
+			if !credentials.Failed(rs) {
+				t.Error("Failed = false")
+			}
+		})
+	}
+}
+
+// TestNetworkFailuresAreNamed: an API that cannot be reached is named with
+// its host and what failed, never blamed on a credential, and not Rejected.
+func TestNetworkFailuresAreNamed(t *testing.T) {
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := closed.Addr().String()
+	closed.Close()
+
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { silent.Close() })
+	accepted := make(chan net.Conn, 16)
+	go func() { // owned by silent: Accept fails once it is closed
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				close(accepted)
+				return
+			}
+			accepted <- c
+		}
+	}()
+	t.Cleanup(func() {
+		silent.Close()
+		for c := range accepted {
+			c.Close()
+		}
+	})
+
+	tlsSrv := httptest.NewTLSServer(http.NotFoundHandler())
+	t.Cleanup(tlsSrv.Close)
+	noDNS := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{Resolver: &net.Resolver{
+		PreferGo: true,
+		Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "udp", refused)
+		},
+	}}).DialContext, TLSClientConfig: &tls.Config{}}}
+
+	cases := []struct {
+		name, base string
+		hc         *http.Client
+		timeout    time.Duration
+		what, host string
+	}{
+		{"refused", "http://" + refused, http.DefaultClient, 0, "connection refused", refused},
+		{"timeout", "http://" + silent.Addr().String(), http.DefaultClient, 200 * time.Millisecond, "timed out", silent.Addr().String()},
+		{"tls", tlsSrv.URL, http.DefaultClient, 0, "TLS handshake failed", strings.TrimPrefix(tlsSrv.URL, "https://")},
+		{"dns", "http://no-such-host.example:8080", noDNS, 0, "host name not found (DNS)", "no-such-host.example:8080"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			api := slack.New(slacktest.BotToken, slack.OptionAppLevelToken(slacktest.AppToken),
+				slack.OptionAPIURL(c.base+"/api/"), slack.OptionHTTPClient(c.hc))
+			cl, err := atlassian.New(atlassian.Config{
+				JiraBaseURL: c.base, JiraEmail: atlassiantest.JiraEmail, JiraAPIToken: atlassiantest.JiraAPIToken,
+				AdminBaseURL: c.base, OrgID: "org-1", APIKey: atlassiantest.APIKey,
+			}, atlassian.WithRetry(atlassian.RetryPolicy{MaxAttempts: 1}), atlassian.WithHTTPClient(c.hc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ch := &credentials.Checker{SlackBot: api, SlackApp: api, Jira: cl, JiraEmail: atlassiantest.JiraEmail,
+				Admin: cl, OrgID: "org-1", Timeout: c.timeout}
+			rs := ch.All(context.Background())
+			noSecret(t, rs...)
+			if got := statuses(rs); got != "FAIL FAIL FAIL SKIP FAIL" {
+				t.Fatalf("statuses = %s\n%+v", got, rs)
+			}
+			for _, r := range rs {
+				if r.Status != credentials.Fail {
+					continue
+				}
+				if r.Rejected {
+					t.Errorf("%s: a network failure marked Rejected", r.Name)
+				}
+				if !strings.Contains(r.Detail, "network") || !strings.Contains(r.Detail, c.what) || !strings.Contains(r.Detail, c.host) {
+					t.Errorf("%s: detail %q should say network, %q and %q", r.Name, r.Detail, c.what, c.host)
+				}
+				for _, blame := range []string{"TOKEN", "API_KEY", "rejected", "expired"} {
+					if strings.Contains(r.Detail+r.Fix, blame) {
+						t.Errorf("%s blames %q on a network failure: %s / %s", r.Name, blame, r.Detail, r.Fix)
+					}
+				}
+			}
+		})
+	}
+}

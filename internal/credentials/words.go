@@ -1,0 +1,238 @@
+package credentials
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"lastactive/atlassian"
+)
+
+// This file is the one place that turns a failed check into words: what
+// happened (Detail) and what to do (Fix). It never quotes upstream text
+// beyond a Slack error code, and never a credential.
+
+// slackRefusals are the Slack error codes that mean the token itself is
+// refused, as opposed to Slack being unwell.
+var slackRefusals = map[string]bool{
+	"invalid_auth": true, "not_authed": true, "token_revoked": true, "token_expired": true,
+	"account_inactive": true, "not_allowed_token_type": true, "ekm_access_denied": true,
+	"team_access_not_granted": true, "no_permission": true, "missing_scope": true,
+}
+
+var slackCode = regexp.MustCompile(`^[a-z0-9_.]{1,64}$`)
+
+func slackFailure(r Result, err error, variable, fix string) Result {
+	r.Status = Fail
+	var (
+		rl     *slack.RateLimitedError
+		apiErr slack.SlackErrorResponse
+		status slack.StatusCodeError
+	)
+	switch {
+	case errors.As(err, &rl):
+		r.Detail = "Slack is rate limiting this app"
+		if rl.RetryAfter > 0 {
+			r.Detail += fmt.Sprintf(" (retry after %s)", rl.RetryAfter.Round(time.Second))
+		}
+		r.Fix = "run the check again in a minute"
+	case errors.As(err, &apiErr):
+		code := apiErr.Err
+		if !slackCode.MatchString(code) {
+			code = "an unknown error"
+		}
+		if slackRefusals[code] {
+			r.Rejected = true
+			r.Detail = fmt.Sprintf("Slack refused %s (%s)", variable, code)
+			r.Fix = fix
+			if code == "missing_scope" {
+				r.Fix = "the token lacks a scope: reinstall the app from its manifest (deploy/slack-app-manifest.yaml) and copy the new token into " + variable
+			}
+			return r
+		}
+		r.Detail = "Slack answered " + code
+		r.Fix = "run the check again; if it persists, look up " + code + " in Slack's API documentation"
+	case errors.As(err, &status):
+		r.Detail = fmt.Sprintf("Slack answered HTTP %d", status.Code)
+		if status.Code == 401 || status.Code == 403 {
+			r.Rejected = true
+			r.Fix = fix
+			return r
+		}
+		r.Fix = "Slack may be having trouble (status.slack.com): run the check again later; if SLACK_API_URL is set, check it"
+	default:
+		if what, host, ok := netProblem(err); ok {
+			return unreachable(r, what, host, "SLACK_API_URL")
+		}
+		r.Detail = "Slack's answer could not be read"
+		r.Fix = "check that SLACK_API_URL (default https://slack.com/api/) is Slack's Web API"
+	}
+	return r
+}
+
+// apiWords are the per-API sentences of an Atlassian failure.
+type apiWords struct {
+	rejected, rejectedFix string // 401, and 403 outside the Admin API's ADMIN-403-*
+	notAdmin, notAdminFix string // 403 ADMIN-403-*
+	orgNotFound, orgFix   string // 404 of the organisation
+	refused, refusedFix   string // any other 4xx
+	urlVar                string // the variable that says where the API is
+}
+
+var jiraWords = apiWords{
+	rejected:    "Jira rejected JIRA_EMAIL and JIRA_API_TOKEN",
+	rejectedFix: "signed in as the JIRA_EMAIL account, create an API token at id.atlassian.com → Security → API tokens (the plain kind, not \"with scopes\") and put it in JIRA_API_TOKEN; check that JIRA_EMAIL is that account's email",
+	refused:     "Jira refused the request",
+	refusedFix:  "check that JIRA_BASE_URL is your Jira Cloud site, e.g. https://example.atlassian.net",
+	urlVar:      "JIRA_BASE_URL",
+}
+
+func adminWords(orgID string) apiWords {
+	return apiWords{
+		rejected: "the Admin API rejected ATLASSIAN_API_KEY: it may have expired or been revoked (Admin API keys expire after one week unless another date was picked), or it is not an Admin API key",
+		rejectedFix: "create a new key in admin.atlassian.com → Settings → API keys → Create API key (an API key without scopes; pick an expiry date up to a year ahead and note it), " +
+			"then update ATLASSIAN_API_KEY",
+		notAdmin:    "the key works, but its owner is not an admin of organisation " + short(orgID),
+		notAdminFix: "create the key as an organisation admin of this organisation (admin.atlassian.com → Settings → API keys), or check ATLASSIAN_ORG_ID is the organisation the key was made in",
+		orgNotFound: "the Admin API knows no organisation " + short(orgID),
+		orgFix:      "set ATLASSIAN_ORG_ID to the Organization ID shown next to the key, also in the address admin.atlassian.com/o/<org ID>/…",
+		refused:     "the Admin API refused the request",
+		refusedFix:  "check ATLASSIAN_ORG_ID, and that the organisation uses the new user management experience",
+		urlVar:      "ATLASSIAN_API_URL",
+	}
+}
+
+func atlassianFailure(r Result, err error, w apiWords) Result {
+	r.Status = Fail
+	var e *atlassian.Error
+	if !errors.As(err, &e) {
+		if what, host, ok := netProblem(err); ok {
+			return unreachable(r, what, host, w.urlVar)
+		}
+		r.Detail, r.Fix = "the check could not run", "check "+w.urlVar
+		return r
+	}
+	code := e.Code
+	if !strings.HasPrefix(code, "ADMIN-") || len(code) > 20 {
+		code = ""
+	}
+	status := fmt.Sprintf(" (HTTP %d)", e.Status)
+	if code != "" {
+		status = fmt.Sprintf(" (HTTP %d %s)", e.Status, code)
+	}
+	switch atlassian.KindOf(err) {
+	case atlassian.ErrNotOrgAdmin:
+		r.Rejected, r.Detail, r.Fix = true, w.notAdmin+status, w.notAdminFix
+		if w.notAdmin == "" {
+			r.Detail, r.Fix = w.rejected+status, w.rejectedFix
+		}
+	case atlassian.ErrCredentials:
+		r.Rejected, r.Detail, r.Fix = true, w.rejected+status, w.rejectedFix
+	case atlassian.ErrOrgNotFound:
+		r.Rejected, r.Detail, r.Fix = true, w.orgNotFound+status, w.orgFix
+	case atlassian.ErrRejected, atlassian.ErrNotFound:
+		r.Rejected, r.Detail, r.Fix = true, w.refused+status, w.refusedFix
+	case atlassian.ErrRateLimited:
+		r.Detail, r.Fix = "Atlassian is rate limiting these requests", "run the check again in a minute (the limit is shared with every other tool of the organisation)"
+	case atlassian.ErrUnavailable:
+		if e.Net != "" {
+			return unreachable(r, string(e.Net), e.Host, w.urlVar)
+		}
+		r.Detail = "Atlassian answered" + status + " and nothing was proven"
+		if e.Status == 0 {
+			r.Detail = "Atlassian did not answer, and nothing was proven"
+		}
+		r.Fix = "Atlassian may be having trouble (status.atlassian.com): run the check again later"
+	case atlassian.ErrBadResponse:
+		r.Detail, r.Fix = "the answer could not be read", "check that "+w.urlVar+" points at Atlassian"
+	default:
+		r.Detail, r.Fix = "the check failed", "check "+w.urlVar
+	}
+	return r
+}
+
+// unreachable words a network failure: the host and what failed, and
+// explicitly not the credential.
+func unreachable(r Result, what, host, urlVar string) Result {
+	r.Status, r.Rejected = Fail, false
+	if host == "" {
+		host = "the API"
+	}
+	r.Detail = fmt.Sprintf("network: could not reach %s: %s (the credential was not tested)", short(host), what)
+	fix := map[string]string{
+		"host name not found (DNS)": "check the host name in " + urlVar + " and this machine's DNS",
+		"connection refused":        "check " + urlVar + " and that a proxy or firewall lets HTTPS (TCP 443) out",
+		"timed out":                 "check that a proxy or firewall lets HTTPS (TCP 443) out to " + short(host),
+		"TLS handshake failed":      "check " + urlVar + " uses https with a trusted certificate, or whether a proxy intercepts TLS",
+	}[what]
+	if fix == "" {
+		fix = "check " + urlVar + " and the network, then run the check again"
+	}
+	r.Fix = fix
+	return r
+}
+
+// netProblem names a transport failure of any client (slack-go's too) the
+// way atlassian.Net does, with the host from the request's URL.
+func netProblem(err error) (what, host string, ok bool) {
+	var (
+		ue        *url.Error
+		dnsErr    *net.DNSError
+		certErr   *tls.CertificateVerificationError
+		unknownCA x509.UnknownAuthorityError
+		hostErr   x509.HostnameError
+		invalid   x509.CertificateInvalidError
+		recordErr tls.RecordHeaderError
+		netErr    net.Error
+	)
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			host = u.Host
+		}
+	}
+	switch {
+	case errors.As(err, &dnsErr) && !dnsErr.IsTimeout:
+		return string(atlassian.NetDNS), host, true
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return string(atlassian.NetRefused), host, true
+	case errors.As(err, &certErr), errors.As(err, &unknownCA), errors.As(err, &hostErr),
+		errors.As(err, &invalid), errors.As(err, &recordErr):
+		return string(atlassian.NetTLS), host, true
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return string(atlassian.NetTimeout), host, true
+	case ue != nil:
+		return string(atlassian.NetOther), host, true
+	}
+	return "", "", false
+}
+
+// short bounds upstream text (display names, IDs, hosts) at a word
+// boundary: a reader must never see half a word.
+func short(s string) string {
+	const max = 80
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "?"))
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	cut := string([]rune(s)[:max])
+	if i := strings.LastIndexByte(cut, ' '); i > max/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ") + "…"
+}
