@@ -100,6 +100,12 @@ func TestIdleEndToEnd(t *testing.T) {
 		if n := len(h.slack.Calls("chat.postMessage")); n != 0 {
 			t.Errorf("%d messages posted to channels; the report is private", n)
 		}
+		// The same file as `lastactive report --csv`: a byte-order mark and
+		// CRLF, so Excel opens accented names correctly.
+		if !bytes.HasPrefix(up.Content, []byte("\xEF\xBB\xBF")) ||
+			bytes.Count(up.Content, []byte("\n")) != bytes.Count(up.Content, []byte("\r\n")) {
+			t.Errorf("the uploaded CSV lacks the byte-order mark or CRLF line ends: %q", up.Content[:min(len(up.Content), 40)])
+		}
 		recs, err := csv.NewReader(bytes.NewReader(up.Content)).ReadAll()
 		if err != nil {
 			t.Fatalf("the uploaded CSV does not parse: %v", err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/csv"
 	"os"
 	"path/filepath"
@@ -61,6 +62,61 @@ func TestReportCommand(t *testing.T) {
 	}
 	if len(recs) != confluence+1 {
 		t.Errorf("%d CSV records, want a header and %d Confluence rows", len(recs), confluence)
+	}
+}
+
+// TestReportCSVFile: the CSV replaces an existing file (here one anyone
+// could read) with a file of mode 0600, is what a spreadsheet opens
+// correctly (a UTF-8 byte-order mark, CRLF line ends), and leaves no
+// temporary file behind.
+func TestReportCSVFile(t *testing.T) {
+	f := startFakes(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "idle.csv")
+	if err := os.WriteFile(path, []byte("old content that is much longer than nothing\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o644); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	r := runBinary(t, reportEnv(f), "", "report", "--csv", path)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("CSV mode %v after replacing a 0644 file, want 0600", fi.Mode().Perm())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rest, ok := bytes.CutPrefix(b, []byte("\xEF\xBB\xBF"))
+	if !ok {
+		t.Errorf("CSV does not start with a UTF-8 byte-order mark: %q", b[:min(len(b), 12)])
+	}
+	if bytes.Count(rest, []byte("\n")) != bytes.Count(rest, []byte("\r\n")) || !bytes.HasSuffix(rest, []byte("\r\n")) {
+		t.Errorf("CSV line ends are not all CRLF")
+	}
+	if bytes.Contains(b, []byte("old content")) {
+		t.Errorf("CSV still holds the old file's content")
+	}
+	if _, err := csv.NewReader(bytes.NewReader(rest)).ReadAll(); err != nil {
+		t.Errorf("CSV does not parse: %v", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("directory holds %q, want only idle.csv", names)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -219,17 +220,36 @@ func WriteSummary(w io.Writer, rep *seat.Report) error {
 }
 
 // WriteCSVFile writes the CSV readable by its owner only: it lists every
-// person in the organisation.
-func WriteCSVFile(path string, rep *seat.Report) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+// person in the organisation. It writes a new file of mode 0600 in the same
+// directory and renames it over path, so an existing file's wider mode is
+// not inherited, and a reader never sees half a report: path holds either
+// the old file or the whole new one.
+func WriteCSVFile(path string, rep *seat.Report) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("create CSV: %w", err)
 	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	// CreateTemp makes 0600 files; say so, whatever the platform's default.
+	if err := f.Chmod(0o600); err != nil {
+		return fmt.Errorf("create CSV: %w", err)
+	}
 	if err := seat.WriteCSV(f, rep); err != nil {
-		f.Close()
 		return err
 	}
+	// Data on disk before the rename makes it visible.
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("write CSV: %w", err)
+	}
 	if err := f.Close(); err != nil {
+		return fmt.Errorf("write CSV: %w", err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
 		return fmt.Errorf("write CSV: %w", err)
 	}
 	return nil
