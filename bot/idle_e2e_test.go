@@ -19,9 +19,10 @@ import (
 // bot between the fake Slack and the fake Atlassian.
 func TestIdleEndToEnd(t *testing.T) {
 	h := startBot(t, harnessOpts{
-		gate:    bot.GateConfig{ReportUsers: []string{"UBOSS"}},
-		reports: true,
-		prices:  seat.Prices{"confluence": 6.05},
+		gate:     bot.GateConfig{ReportUsers: []string{"UBOSS"}},
+		reports:  true,
+		prices:   seat.Prices{"confluence": 6.05},
+		currency: "EUR",
 	})
 
 	// Independent expectations from the sample organisation.
@@ -41,8 +42,10 @@ func TestIdleEndToEnd(t *testing.T) {
 	t.Run("someone else is refused, at no cost", func(t *testing.T) {
 		before := h.adminCalls() + h.jiraCalls()
 		r := h.ask("UNOBODY", "C1", "idle 90 confluence")
-		if got := text(r); !strings.Contains(got, "LASTACTIVE_REPORT_USERS") {
-			t.Errorf("reply is not a refusal:\n%s", got)
+		// A person who may not run reports learns whom to ask, not how
+		// the bot is configured.
+		if got := text(r); !strings.Contains(got, "only for") || !strings.Contains(got, "Ask an admin") || strings.Contains(got, "LASTACTIVE_") {
+			t.Errorf("reply is not a refusal telling to ask an admin, without a variable name:\n%s", got)
 		}
 		if calls := h.adminCalls() + h.jiraCalls() - before; calls != 0 {
 			t.Errorf("%d Atlassian calls for a refused report", calls)
@@ -71,7 +74,7 @@ func TestIdleEndToEnd(t *testing.T) {
 		}
 		got := text(result)
 		for _, want := range []string{"Idle seats: not used for 90 days", "Confluence", "in your direct messages", "24 hours",
-			"peak seat count", "a month"} {
+			"peak seat count", "a month", "× EUR 6.05 = *EUR "} {
 			if !strings.Contains(got, want) {
 				t.Errorf("summary lacks %q:\n%s", want, got)
 			}
@@ -119,6 +122,33 @@ func TestIdleEndToEnd(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestIdleUnknownProduct: "/lastactive idle" with a key not in the
+// catalogue is refused with the list of the known keys, before any scan.
+func TestIdleUnknownProduct(t *testing.T) {
+	h := startBot(t, harnessOpts{gate: bot.GateConfig{ReportUsers: []string{"UBOSS"}}, reports: true})
+	before := h.adminCalls()
+	got := text(h.ask("UBOSS", "C1", "idle 90 confluense"))
+	for _, want := range []string{"confluense", "jira-software (or jira)", "confluence", "jira-service-desk (or jira-servicedesk)", "loom"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("refusal lacks %q:\n%s", want, got)
+		}
+	}
+	if n := h.adminCalls() - before; n != 0 {
+		t.Errorf("%d Admin API calls for a command with an unknown product", n)
+	}
+	// The alias is accepted.
+	env := h.send("UBOSS", "C1", "idle 90 jira")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	replies, err := h.slack.WaitReplies(ctx, env.ID, 2)
+	if err != nil {
+		t.Fatalf("idle 90 jira: %v", err)
+	}
+	if got := text(replies[len(replies)-1]); !strings.Contains(got, "Jira Software") {
+		t.Errorf("idle 90 jira did not report Jira Software:\n%s", got)
+	}
 }
 
 // checkBlockLimits checks what Slack checks on a message's blocks: at most
@@ -196,7 +226,7 @@ func TestIdleJiraAliasEndToEnd(t *testing.T) {
 	if n := strings.Count(got, "*Jira Software (site "+atlassiantest.SiteMain[:8]+")*:"); n != 1 {
 		t.Errorf("the main site's Jira shows %d times, want once:\n%s", n, got)
 	}
-	if !strings.Contains(got, "× 8.60") {
+	if !strings.Contains(got, "× USD 8.60") {
 		t.Errorf("the price given for jira did not reach jira-software seats:\n%s", got)
 	}
 	ups := h.slack.Uploads()

@@ -123,8 +123,7 @@ func (s *Service) Answer(ctx context.Context, req Request, progress func(Message
 		return Reply{Kind: "help", Outcome: "ok", Message: RenderHelp()}
 	case CmdIdle:
 		if !s.cfg.Gate.MayReport(req.UserID) {
-			return Reply{Kind: "idle", Outcome: "refused",
-				Message: RenderNotice("Org-wide reports are only for the people your Slack admin listed in LASTACTIVE_REPORT_USERS.")}
+			return Reply{Kind: "idle", Outcome: "refused", Message: RenderIdleRefused()}
 		}
 		if s.cfg.Scanner == nil {
 			return Reply{Kind: "idle", Outcome: "failed", Message: RenderNotice("Org-wide reports are not set up on this bot.")}

@@ -25,6 +25,9 @@ const DefaultScanTimeout = 30 * time.Minute
 type ScanConfig struct {
 	Dir    OrgDirectory
 	Prices Prices
+	// Currency is the ISO 4217 code of Prices (LASTACTIVE_CURRENCY); ""
+	// means DefaultCurrency.
+	Currency string
 	// TTL is how long a finished scan is reused (LASTACTIVE_CACHE_TTL); 0
 	// scans afresh for every report not joining one in flight.
 	TTL time.Duration
@@ -99,7 +102,8 @@ func (r *Scanner) Close() {
 // Report builds the report for o from a shared or cached scan, starting
 // one if needed (always, with fresh, unless one is in flight). waiting,
 // when set, is called once before the caller has to wait for a scan.
-// o.Now defaults to the clock, o.Prices to the configured prices.
+// o.Now defaults to the clock, o.Prices and o.Currency to the configured
+// ones.
 func (r *Scanner) Report(ctx context.Context, o Options, fresh bool, waiting func()) (*Report, error) {
 	s, ready, err := r.join(fresh)
 	if err != nil {
@@ -125,6 +129,9 @@ func (r *Scanner) Report(ctx context.Context, o Options, fresh bool, waiting fun
 	}
 	if o.Prices == nil {
 		o.Prices = r.cfg.Prices
+	}
+	if o.Currency == "" {
+		o.Currency = r.cfg.Currency
 	}
 	rep := Build(s.users, o)
 	rep.ReadAt = s.at

@@ -30,7 +30,7 @@ func (a *app) report(ctx context.Context, args []string) int {
 		return exitConfig
 	}
 	return reportcmd.Run(ctx, p, reportcmd.Config{
-		Dir: dir, Prices: c.SeatPrices, IdleDays: c.IdleDays, Logger: log,
+		Dir: dir, Prices: c.SeatPrices, Currency: c.Currency, IdleDays: c.IdleDays, Logger: log,
 		Progress: a.progressLine(), Stdout: a.stdout, Stderr: a.stderr,
 	})
 }

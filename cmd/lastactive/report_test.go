@@ -120,6 +120,42 @@ func TestReportCSVFile(t *testing.T) {
 	}
 }
 
+// TestReportWords: costs carry LASTACTIVE_CURRENCY (USD by default), and
+// counts are "1 day", "2 days".
+func TestReportWords(t *testing.T) {
+	f := startFakes(t)
+	cases := []struct {
+		name      string
+		env       []string
+		args      []string
+		want      []string
+		forbidden []string
+	}{
+		{"default currency", []string{"LASTACTIVE_SEAT_PRICES=confluence=6.05"}, []string{"--idle-days", "60"},
+			[]string{"UNUSED/MONTH (USD)", "not used for 60 days", "accounts read"}, []string{"1 accounts", " 1 days"}},
+		{"euros", []string{"LASTACTIVE_SEAT_PRICES=confluence=6.05", "LASTACTIVE_CURRENCY=EUR"}, []string{"--idle-days", "1"},
+			[]string{"UNUSED/MONTH (EUR)", "not used for 1 day ", "in the org for 1 day or more"}, []string{"USD", "1 days"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runBinary(t, reportEnv(f, tc.env...), "", append([]string{"report"}, tc.args...)...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.stdout, w) {
+					t.Errorf("output lacks %q:\n%s", w, r.stdout)
+				}
+			}
+			for _, w := range tc.forbidden {
+				if strings.Contains(r.stdout, w) {
+					t.Errorf("output has %q:\n%s", w, r.stdout)
+				}
+			}
+		})
+	}
+}
+
 func TestReportCommandFailures(t *testing.T) {
 	f := startFakes(t)
 	cases := []struct {
@@ -132,6 +168,8 @@ func TestReportCommandFailures(t *testing.T) {
 	}{
 		{"zero days", nil, []string{"--idle-days", "0"}, nil, 2, "between 1 and 3650"},
 		{"unknown product", nil, []string{"--product", "nosuch"}, nil, 2, "product key"},
+		{"unknown product lists the known ones", nil, []string{"--product", "jira-sofware"}, nil, 2,
+			"Known keys: jira-software (or jira), jira-work-management (or jira-core)"},
 		{"two products in one flag", nil, []string{"--product", "confluence loom"}, nil, 2, "product key"},
 		{"digits as product", nil, []string{"--product", "90"}, nil, 2, "product key"},
 		{"stray argument", nil, []string{"confluence"}, nil, 2, "unexpected argument"},

@@ -36,6 +36,7 @@ type Settings struct {
 	AllowedUsers, AllowedChannels, ReportUsers []string
 	IdleDays                                   int
 	SeatPrices                                 seat.Prices
+	Currency                                   string // ISO 4217 code of SeatPrices; "" means USD
 	// PerUserEvery and PerUserBurst shape each requester's lookup budget;
 	// zero takes bot.GateConfig's defaults.
 	PerUserEvery time.Duration
@@ -166,7 +167,7 @@ func Build(s Settings) (*App, error) {
 		cfg.Buttons = bot.NewButtonSigner(s.SlackBotToken, ButtonMaxAge, nil)
 	}
 	if s.Reports {
-		a.Scanner = seat.NewScanner(seat.ScanConfig{Dir: client, Prices: s.SeatPrices, TTL: s.CacheTTL, Logger: s.Logger})
+		a.Scanner = seat.NewScanner(seat.ScanConfig{Dir: client, Prices: s.SeatPrices, Currency: s.Currency, TTL: s.CacheTTL, Logger: s.Logger})
 		cfg.Scanner, cfg.Files = a.Scanner, s.Files
 	}
 	a.Service = bot.NewService(cfg)

@@ -90,8 +90,8 @@ func check(fs *flag.FlagSet, days int, products []string) (Params, error) {
 	}
 	for _, k := range products {
 		k = strings.ToLower(k)
-		if !seat.Known(k) {
-			return p, fmt.Errorf("--product %q is not a product key we know, such as jira-software or confluence", clip(k, 40))
+		if err := seat.CheckProduct(clip(k, 40)); err != nil {
+			return p, fmt.Errorf("--product: %w", err)
 		}
 		if !contains(p.Products, k) {
 			p.Products = append(p.Products, k)
@@ -124,6 +124,7 @@ func clip(s string, n int) string {
 type Config struct {
 	Dir      seat.OrgDirectory
 	Prices   seat.Prices
+	Currency string // ISO 4217 code of Prices (LASTACTIVE_CURRENCY)
 	IdleDays int // LASTACTIVE_IDLE_DAYS, for Params.Days 0
 	Logger   *slog.Logger
 	// Progress, when set, hears how many accounts the scan has read; the
@@ -139,7 +140,7 @@ func Run(ctx context.Context, p Params, c Config) int {
 	if days == 0 {
 		days = c.IdleDays
 	}
-	scanner := seat.NewScanner(seat.ScanConfig{Dir: c.Dir, Prices: c.Prices, OnProgress: c.Progress, Logger: c.Logger})
+	scanner := seat.NewScanner(seat.ScanConfig{Dir: c.Dir, Prices: c.Prices, Currency: c.Currency, OnProgress: c.Progress, Logger: c.Logger})
 	defer scanner.Close()
 
 	start := time.Now()
@@ -160,7 +161,7 @@ func Run(ctx context.Context, p Params, c Config) int {
 			fmt.Fprintf(c.Stderr, "lastactive report: %v\n", err)
 			return ExitFailed
 		}
-		fmt.Fprintf(c.Stdout, "\nWrote %d rows to %s\n", len(rep.Rows), p.CSVPath)
+		fmt.Fprintf(c.Stdout, "\nWrote %s to %s\n", seat.Count(len(rep.Rows), "row", "rows"), p.CSVPath)
 	}
 	return ExitOK
 }
@@ -168,15 +169,16 @@ func Run(ctx context.Context, p Params, c Config) int {
 // WriteSummary prints the summary table, the people idle longest and the
 // caveats.
 func WriteSummary(w io.Writer, rep *seat.Report) error {
-	fmt.Fprintf(w, "Idle seats: not used for %d days (as of %s UTC)\n", rep.Days, rep.ReadAt.UTC().Format("2006-01-02 15:04"))
-	fmt.Fprintf(w, "%d accounts read; %d deactivated or suspended hold no seat and are counted apart.\n", rep.Accounts, rep.NoSeat)
+	fmt.Fprintf(w, "Idle seats: not used for %s (as of %s UTC)\n", days(rep.Days), rep.ReadAt.UTC().Format("2006-01-02 15:04"))
+	fmt.Fprintf(w, "%s read, %s of them deactivated or suspended (no seat: counted apart).\n",
+		seat.Count(rep.Accounts, "account", "accounts"), seat.Thousands(rep.NoSeat))
 	if len(rep.Products) > 0 {
 		fmt.Fprintf(w, "Products: %s\n", strings.Join(rep.Products, ", "))
 	}
 	fmt.Fprintln(w)
 
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PRODUCT\tSITE\tSEATS\tACTIVE\tIDLE\tNEVER USED\tNEW\tNO SEAT\tUNUSED/MONTH\t")
+	fmt.Fprintf(tw, "PRODUCT\tSITE\tSEATS\tACTIVE\tIDLE\tNEVER USED\tNEW\tNO SEAT\tUNUSED/MONTH (%s)\t\n", term.Clean(rep.Currency))
 	for _, g := range rep.Groups {
 		cost := "-"
 		if g.HasPrice {
@@ -203,14 +205,17 @@ func WriteSummary(w io.Writer, rep *seat.Report) error {
 			if r.Email != "" {
 				who += " <" + term.Clean(r.Email) + ">"
 			}
-			fmt.Fprintf(tw, "  %d.\t%s\t%s (%s)\tlast active %s\t%d days\n", i+1, who, term.Clean(seat.ProductName(r.Key)), term.Clean(term.ShortSite(r.Site)),
-				r.LastActive.Format(time.DateOnly), r.DaysIdle)
+			fmt.Fprintf(tw, "  %d.\t%s\t%s (%s)\tlast active %s\t%s\n", i+1, who, term.Clean(seat.ProductName(r.Key)), term.Clean(term.ShortSite(r.Site)),
+				r.LastActive.Format(time.DateOnly), days(r.DaysIdle))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(w, "\nNever used: no recorded activity and in the org for %d days or more; NEW: joined more recently.\n", rep.Days)
+	if sum, ok := rep.MonthlyCost(); ok {
+		fmt.Fprintf(w, "\nIdle and never-used seats cost about %s a month at your seat prices.\n", seat.Money(sum, rep.Currency))
+	}
+	fmt.Fprintf(w, "\nNever used: no recorded activity and in the org for %s or more; NEW: joined more recently.\n", days(rep.Days))
 	fmt.Fprintln(w, seat.ActiveNote)
 	if _, ok := rep.MonthlyCost(); ok {
 		fmt.Fprintln(w, seat.BillingNote)
@@ -218,6 +223,8 @@ func WriteSummary(w io.Writer, rep *seat.Report) error {
 	_, err := fmt.Fprintln(w, "Deactivated and suspended accounts are not billed and are not in the seat counts.")
 	return err
 }
+
+func days(n int) string { return seat.Count(n, "day", "days") }
 
 // WriteCSVFile writes the CSV readable by its owner only: it lists every
 // person in the organisation. It writes a new file of mode 0600 in the same
