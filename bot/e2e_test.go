@@ -63,6 +63,8 @@ type harnessOpts struct {
 	prices  seat.Prices
 	// currency is LASTACTIVE_CURRENCY; "" is the default.
 	currency string
+	// progressEvery is the least time between report progress updates.
+	progressEvery time.Duration
 	// org, when set, changes the sample organisation before the fakes start.
 	org func(*atlassiantest.Org)
 }
@@ -95,7 +97,8 @@ func startBot(t *testing.T, o harnessOpts) *harness {
 		CacheTTL: ttl, AllowedUsers: o.gate.AllowedUsers, AllowedChannels: o.gate.AllowedChannels, ReportUsers: o.gate.ReportUsers,
 		PerUserEvery: o.gate.PerUserEvery, PerUserBurst: o.gate.PerUserBurst,
 		IdleDays: bot.DefaultIdleDays, SeatPrices: o.prices, Currency: o.currency, Reports: o.reports,
-		Logger: log,
+		ReportProgressEvery: o.progressEvery,
+		Logger:              log,
 		AtlassianOptions: []atlassian.Option{atlassian.WithRetry(atlassian.RetryPolicy{
 			MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxWait: 5 * time.Second,
 		})},

@@ -5,7 +5,11 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -148,6 +152,77 @@ func TestIdleUnknownProduct(t *testing.T) {
 	}
 	if got := text(replies[len(replies)-1]); !strings.Contains(got, "Jira Software") {
 		t.Errorf("idle 90 jira did not report Jira Software:\n%s", got)
+	}
+}
+
+// TestIdleProgressEndToEnd: while the organisation is read, the "report
+// running" message is updated in place with the accounts read, within
+// Slack's budget of 5 posts per response_url.
+func TestIdleProgressEndToEnd(t *testing.T) {
+	h := startBot(t, harnessOpts{
+		gate:          bot.GateConfig{ReportUsers: []string{"UBOSS"}},
+		reports:       true,
+		progressEvery: time.Millisecond, // the count, not the clock, decides what the test sees
+		org: func(org *atlassiantest.Org) {
+			for i := range 250 {
+				org.Users = append(org.Users, atlassiantest.User{AccountID: fmt.Sprintf("712020:gen-%03d", i),
+					DisplayName: fmt.Sprintf("Person %d", i), Email: fmt.Sprintf("p%d@example.com", i),
+					AddedToOrg: time.Now().Add(-400 * 24 * time.Hour)})
+			}
+		},
+	})
+	// Hold the second page of the scan until the update for the first
+	// has arrived.
+	release := make(chan struct{})
+	var once sync.Once
+	t.Cleanup(func() { once.Do(func() { close(release) }) })
+	var searches atomic.Int32
+	h.atl.SetChaos(func(r *http.Request) (atlassiantest.Failure, bool) {
+		if strings.HasSuffix(r.URL.Path, "/users/search") && searches.Add(1) == 2 {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+		return atlassiantest.Failure{}, false
+	})
+
+	env := h.send("UBOSS", "C1", "idle 90")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	replies, err := h.slack.WaitReplies(ctx, env.ID, 2)
+	if err != nil {
+		t.Fatalf("want the progress message and an update: %v", err)
+	}
+	if first := text(replies[0]); !strings.Contains(first, "Report running") || replies[0].ReplaceOriginal {
+		t.Errorf("first reply is not a new progress message (replace_original=%v):\n%s", replies[0].ReplaceOriginal, first)
+	}
+	if up := text(replies[1]); !strings.Contains(up, "100 accounts read so far") || !replies[1].ReplaceOriginal {
+		t.Errorf("second reply does not update the progress in place with 100 accounts read (replace_original=%v):\n%s",
+			replies[1].ReplaceOriginal, up)
+	}
+	once.Do(func() { close(release) })
+
+	if err := h.slack.Wait(ctx, func() bool {
+		rs := h.slack.Replies(env.ID)
+		return strings.Contains(text(rs[len(rs)-1]), "Idle seats: not used for 90 days")
+	}); err != nil {
+		t.Fatalf("no result: %v", err)
+	}
+	replies = h.slack.Replies(env.ID)
+	if len(replies) > 5 {
+		t.Errorf("%d posts to one response_url; Slack allows 5", len(replies))
+	}
+	for i, r := range replies[1:] {
+		if !r.ReplaceOriginal || r.ResponseType != "ephemeral" {
+			t.Errorf("reply %d: replace_original=%v response_type=%q; want every later reply to replace the first, privately",
+				i+2, r.ReplaceOriginal, r.ResponseType)
+		}
+	}
+	for i, r := range replies[:len(replies)-1] {
+		if !strings.Contains(text(r), "Report running") {
+			t.Errorf("reply %d before the result is not a progress message:\n%s", i+1, text(r))
+		}
 	}
 }
 

@@ -22,13 +22,24 @@ type Delivery struct {
 	Off  bool  // no way to send files is set up
 }
 
-// RenderIdleProgress is the first reply to an idle command, replaced by
-// the result.
-func RenderIdleProgress(days int) Message {
-	t := fmt.Sprintf(":hourglass_flowing_sand: Report running: reading every account of the organisation from Atlassian to find seats not used for %d days. "+
+// RenderIdleProgress is the first reply to an idle command, and its
+// updates while the organisation is read (p.Read > 0), each replaced by the
+// next and finally by the result.
+func RenderIdleProgress(idleDays int, p seat.Progress) Message {
+	t := fmt.Sprintf(":hourglass_flowing_sand: Report running: reading every account of the organisation from Atlassian to find seats not used for %s. "+
 		"Large organisations take a few minutes (Atlassian allows about 200 requests a minute, 100 accounts each). "+
-		"The result will replace this message, and the full list will arrive in your direct messages.", days)
-	return Message{Text: "Idle seats report running…",
+		"The result will replace this message, and the full list will arrive in your direct messages.", days(idleDays))
+	fallback := "Idle seats report running…"
+	if p.Read > 0 {
+		read := seat.Count(p.Read, "account", "accounts") + " read so far"
+		if p.Expected > 0 {
+			// An estimate from the last scan: the organisation may have grown.
+			read = fmt.Sprintf("%s of about %s read so far", seat.Thousands(p.Read), seat.Count(p.Expected, "account", "accounts"))
+		}
+		t += "\n*" + read + ".*"
+		fallback = "Idle seats report running: " + read + "…"
+	}
+	return Message{Text: fallback,
 		Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(t), nil, nil, slack.SectionBlockOptionBlockID("idle_progress"))}}
 }
 

@@ -145,7 +145,8 @@ func TestRenderIdleReportLimits(t *testing.T) {
 	for _, d := range []Delivery{{File: seat.CSVName(rep), Rows: 200}, {Err: errors.New("missing_scope")}, {Off: true}} {
 		mustCheck(t, RenderIdleReport(rep, d))
 	}
-	mustCheck(t, RenderIdleProgress(90))
+	mustCheck(t, RenderIdleProgress(90, seat.Progress{}))
+	mustCheck(t, RenderIdleProgress(90, seat.Progress{Read: 49_900, Expected: 50_000}))
 	mustCheck(t, RenderIdleError(&atlassian.Error{Kind: atlassian.ErrRateLimited, API: atlassian.Admin, RetryAfter: time.Minute}))
 }
 

@@ -561,3 +561,61 @@ func (o observedDir) OrgUsers(ctx context.Context, q atlassian.UserQuery) iter.S
 		}
 	}
 }
+
+// pausingDir yields the first `after` users, says so on reached, and
+// waits for resume before the rest.
+type pausingDir struct {
+	users           []atlassian.OrgUser
+	after           int
+	reached, resume chan struct{}
+}
+
+func (d pausingDir) OrgUsers(ctx context.Context, _ atlassian.UserQuery) iter.Seq2[atlassian.OrgUser, error] {
+	return func(yield func(atlassian.OrgUser, error) bool) {
+		for i, u := range d.users {
+			if i == d.after {
+				d.reached <- struct{}{}
+				select {
+				case <-d.resume:
+				case <-ctx.Done():
+					yield(atlassian.OrgUser{}, ctx.Err())
+					return
+				}
+			}
+			if !yield(u, nil) {
+				return
+			}
+		}
+	}
+}
+
+// TestScannerProgress: a scan in flight says how many accounts it has
+// read and, once one scan has finished, how many to expect.
+func TestScannerProgress(t *testing.T) {
+	t.Parallel()
+	users := smallOrg()
+	dir := pausingDir{users: users, after: 2, reached: make(chan struct{}), resume: make(chan struct{})}
+	reports := NewScanner(ScanConfig{Dir: dir, Now: func() time.Time { return idleNow }})
+	t.Cleanup(reports.Close)
+	if p, ok := reports.Progress(); ok {
+		t.Errorf("Progress before any scan = %+v, true", p)
+	}
+	for i, want := range []Progress{{Read: 2}, {Read: 2, Expected: len(users)}} {
+		done := make(chan error, 1)
+		go func() {
+			_, err := reports.Report(context.Background(), Options{}, true, nil)
+			done <- err
+		}()
+		<-dir.reached
+		if p, ok := reports.Progress(); !ok || p != want {
+			t.Errorf("scan %d: Progress = %+v, %v; want %+v, true", i+1, p, ok, want)
+		}
+		dir.resume <- struct{}{}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if p, ok := reports.Progress(); ok {
+			t.Errorf("scan %d: Progress after it finished = %+v, true", i+1, p)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"iter"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"lastactive/atlassian"
@@ -56,6 +57,27 @@ type Scanner struct {
 	mu     sync.Mutex
 	cur    *scan // the scan in flight, or the last good one; nil when none
 	closed bool
+	last   int // accounts in the last scan that finished well: the next one's estimate
+}
+
+// Progress is how far the scan in flight has come.
+type Progress struct {
+	Read int // accounts read so far
+	// Expected is how many accounts the last complete scan found, as an
+	// estimate of this one's total (the Admin API does not give one); 0 when
+	// unknown.
+	Expected int
+}
+
+// Progress reports how far the scan in flight has come, and false when
+// none is in flight. It is cheap: callers may poll it.
+func (r *Scanner) Progress() (Progress, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cur == nil || r.cur.finished {
+		return Progress{}, false
+	}
+	return Progress{Read: int(r.cur.read.Load()), Expected: r.cur.expected}, true
 }
 
 // scan is one read of the whole organisation.
@@ -65,6 +87,9 @@ type scan struct {
 	// Guarded by Scanner.mu.
 	waiters  int
 	finished bool
+	expected int // Scanner.last when the scan started
+
+	read atomic.Int64 // accounts read so far
 
 	users []atlassian.OrgUser
 	err   error
@@ -152,7 +177,7 @@ func (r *Scanner) join(fresh bool) (*scan, bool, error) {
 	}
 	if s == nil {
 		ctx, cancel := context.WithTimeout(r.base, r.cfg.Timeout)
-		s = &scan{done: make(chan struct{}), cancel: cancel}
+		s = &scan{done: make(chan struct{}), cancel: cancel, expected: r.last}
 		r.cur = s
 		r.wg.Go(func() { r.run(ctx, s) })
 	}
@@ -192,6 +217,7 @@ func (r *Scanner) run(ctx context.Context, s *scan) {
 			break
 		}
 		users = append(users, u)
+		s.read.Store(int64(len(users)))
 		if r.cfg.OnProgress != nil && len(users)%progressEvery == 0 {
 			r.cfg.OnProgress(len(users))
 		}
@@ -207,6 +233,9 @@ func (r *Scanner) run(ctx context.Context, s *scan) {
 
 	r.mu.Lock()
 	s.users, s.err, s.at, s.finished = users, err, r.cfg.Now(), true
+	if err == nil {
+		r.last = len(users)
+	}
 	if (err != nil || r.cfg.TTL <= 0) && r.cur == s {
 		// Failures are never reused: a bad minute upstream is not an hour's answer.
 		r.cur = nil
