@@ -125,12 +125,18 @@ type Config struct {
 	Dir      seat.OrgDirectory
 	Prices   seat.Prices
 	Currency string // ISO 4217 code of Prices (LASTACTIVE_CURRENCY)
-	IdleDays int // LASTACTIVE_IDLE_DAYS, for Params.Days 0
+	IdleDays int    // LASTACTIVE_IDLE_DAYS, for Params.Days 0
 	Logger   *slog.Logger
-	// Progress, when set, hears how many accounts the scan has read; the
-	// caller sets it only when stderr is a terminal.
-	Progress       func(accounts int)
+	// Status, when set, shows the scan's progress; the caller sets it only
+	// when stderr is a terminal, and writes the logs through it.
+	Status         Status
 	Stdout, Stderr io.Writer
+}
+
+// Status is a self-updating line on a terminal (*term.StatusLine).
+type Status interface {
+	Set(text string)
+	Finish(text string)
 }
 
 // Run reads the organisation once, prints the summary and writes the CSV.
@@ -140,13 +146,22 @@ func Run(ctx context.Context, p Params, c Config) int {
 	if days == 0 {
 		days = c.IdleDays
 	}
-	scanner := seat.NewScanner(seat.ScanConfig{Dir: c.Dir, Prices: c.Prices, Currency: c.Currency, OnProgress: c.Progress, Logger: c.Logger})
+	var progress func(int)
+	if c.Status != nil {
+		c.Status.Set("lastactive report: reading the organisation's accounts…")
+		progress = func(n int) { c.Status.Set("lastactive report: " + seat.Count(n, "account", "accounts") + " read…") }
+	}
+	scanner := seat.NewScanner(seat.ScanConfig{Dir: c.Dir, Prices: c.Prices, Currency: c.Currency, OnProgress: progress, Logger: c.Logger})
 	defer scanner.Close()
 
 	start := time.Now()
 	rep, err := scanner.Report(ctx, seat.Options{Days: days, Products: p.Products}, true, nil)
-	if c.Progress != nil {
-		fmt.Fprintf(c.Stderr, " done in %s\n", time.Since(start).Round(time.Second))
+	if c.Status != nil {
+		end := "lastactive report: stopped after " + time.Since(start).Round(time.Second).String()
+		if err == nil {
+			end = fmt.Sprintf("lastactive report: %s read in %s", seat.Count(rep.Accounts, "account", "accounts"), time.Since(start).Round(time.Second))
+		}
+		c.Status.Finish(end)
 	}
 	if err != nil {
 		fmt.Fprintf(c.Stderr, "lastactive report: %s (%v)\n", term.Clean(seat.Explain(err)), err)
