@@ -207,6 +207,9 @@ func (c *Config) validate(n need) error {
 		p = append(p, "LASTACTIVE_SEAT_PRICES "+err.Error())
 	}
 	c.SeatPrices = prices
+	if c.Currency == "" { // set but empty, or a Config built in code
+		c.Currency = seat.DefaultCurrency
+	}
 	if err := seat.ValidCurrency(c.Currency); err != nil {
 		p = append(p, "LASTACTIVE_CURRENCY "+err.Error())
 	}
