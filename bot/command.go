@@ -186,7 +186,8 @@ func parseIdle(args []string, fresh bool) (Command, error) {
 			continue
 		}
 		if !seat.Known(a) {
-			return Command{}, usagef("%s is neither a number of days (1 to %d) nor a product key I know, such as jira-software or confluence.", quote(unescapeEntities(a)), maxIdleDays)
+			return Command{}, usagef("%s is neither a number of days (1 to %d) nor a product key I know. Product keys: %s.",
+				quote(unescapeEntities(a)), maxIdleDays, seat.KnownProducts())
 		}
 		if !contains(cmd.Products, a) {
 			cmd.Products = append(cmd.Products, a)

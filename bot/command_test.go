@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"lastactive/seat"
 )
 
 func emails(es ...string) []Target {
@@ -142,7 +144,8 @@ func TestParseCommandErrors(t *testing.T) {
 			if !strings.Contains(ue.Reason, tt.want) {
 				t.Errorf("reason %q does not contain %q", ue.Reason, tt.want)
 			}
-			if n := len([]rune(ue.Reason)); n > 200 {
+			// The list of product keys is ours, not the input's echo.
+			if n := len([]rune(strings.Replace(ue.Reason, seat.KnownProducts(), "", 1))); n > 200 {
 				t.Errorf("reason is %d runes long; input must not be echoed at length", n)
 			}
 			for _, r := range ue.Reason {

@@ -61,6 +61,10 @@ type harnessOpts struct {
 	// with the CSV sent through its Slack client.
 	reports bool
 	prices  seat.Prices
+	// currency is LASTACTIVE_CURRENCY; "" is the default.
+	currency string
+	// progressEvery is the least time between report progress updates.
+	progressEvery time.Duration
 	// org, when set, changes the sample organisation before the fakes start.
 	org func(*atlassiantest.Org)
 }
@@ -92,8 +96,9 @@ func startBot(t *testing.T, o harnessOpts) *harness {
 		SlackAppToken: slacktest.AppToken, SlackBotToken: slacktest.BotToken, SlackAPIURL: h.slack.APIURL(),
 		CacheTTL: ttl, AllowedUsers: o.gate.AllowedUsers, AllowedChannels: o.gate.AllowedChannels, ReportUsers: o.gate.ReportUsers,
 		PerUserEvery: o.gate.PerUserEvery, PerUserBurst: o.gate.PerUserBurst,
-		IdleDays: bot.DefaultIdleDays, SeatPrices: o.prices, Reports: o.reports,
-		Logger: log,
+		IdleDays: bot.DefaultIdleDays, SeatPrices: o.prices, Currency: o.currency, Reports: o.reports,
+		ReportProgressEvery: o.progressEvery,
+		Logger:              log,
 		AtlassianOptions: []atlassian.Option{atlassian.WithRetry(atlassian.RetryPolicy{
 			MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxWait: 5 * time.Second,
 		})},

@@ -12,27 +12,36 @@ import (
 )
 
 // Scanner builds org-wide idle-seat reports from a shared scan of the
-// organisation. *seat.Scanner satisfies it.
+// organisation, and says how far the scan in flight has come.
+// *seat.Scanner satisfies it.
 type Scanner interface {
 	Report(ctx context.Context, o seat.Options, fresh bool, waiting func()) (*seat.Report, error)
+	Progress() (seat.Progress, bool)
 }
 
+// Slack allows 5 posts to one response_url in 30 minutes. An idle report
+// spends them as: the "report running" message, at most
+// maxProgressUpdates updates of it, and the result, which replaces it.
+const (
+	maxProgressUpdates = 3
+	// DefaultProgressEvery is the least time between two updates of the
+	// "report running" message.
+	DefaultProgressEvery = 5 * time.Second
+)
+
 // idle answers an "idle" command for an allowed report user: a progress
-// message while the organisation is read, then the summary, with the CSV
-// sent to the requester's direct messages first so the summary can say
-// where it went. It uses two posts of the response_url at most (Slack
-// allows five).
+// message while the organisation is read, updated with the accounts read
+// so far, then the summary, with the CSV sent to the requester's direct
+// messages first so the summary can say where it went. Every call of
+// progress happens on the caller's goroutine, in order, before idle
+// returns.
 func (s *Service) idle(ctx context.Context, req Request, cmd Command, progress func(Message)) Reply {
 	days := cmd.IdleDays
 	if days <= 0 {
 		days = s.cfg.IdleDays
 	}
 	reply := Reply{Kind: "idle", Targets: cmd.Products}
-	rep, err := s.cfg.Scanner.Report(ctx, seat.Options{Days: days, Products: cmd.Products}, cmd.Fresh, func() {
-		if progress != nil {
-			progress(RenderIdleProgress(days))
-		}
-	})
+	rep, err := s.report(ctx, seat.Options{Days: days, Products: cmd.Products}, cmd.Fresh, days, progress)
 	if err != nil {
 		reply.Outcome = "failed"
 		if errors.Is(err, atlassian.ErrRateLimited) {
@@ -50,6 +59,51 @@ func (s *Service) idle(ctx context.Context, req Request, cmd Command, progress f
 	}
 	reply.Message = RenderIdleReport(rep, d)
 	return reply
+}
+
+// report asks the Scanner for a report on a goroutine of its own, which
+// it always waits for (Report returns when ctx ends), and meanwhile posts
+// the progress: once when the report has to wait for a scan, then at most
+// every ProgressEvery, when the count has moved, maxProgressUpdates times.
+func (s *Service) report(ctx context.Context, o seat.Options, fresh bool, days int, progress func(Message)) (*seat.Report, error) {
+	type result struct {
+		rep *seat.Report
+		err error
+	}
+	done := make(chan result, 1)
+	waiting := make(chan struct{})
+	go func() {
+		rep, err := s.cfg.Scanner.Report(ctx, o, fresh, func() { close(waiting) })
+		done <- result{rep, err}
+	}()
+
+	var tick <-chan time.Time
+	updates, shown := 0, 0
+	for {
+		select {
+		case r := <-done:
+			return r.rep, r.err
+		case <-waiting:
+			waiting = nil
+			if progress == nil {
+				continue
+			}
+			progress(RenderIdleProgress(days, seat.Progress{}))
+			t := time.NewTicker(s.cfg.ProgressEvery)
+			defer t.Stop()
+			tick = t.C
+		case <-tick:
+			p, ok := s.cfg.Scanner.Progress()
+			if !ok || p.Read == shown {
+				continue
+			}
+			progress(RenderIdleProgress(days, p))
+			shown = p.Read
+			if updates++; updates == maxProgressUpdates {
+				tick = nil
+			}
+		}
+	}
 }
 
 // deliver sends the report's CSV to userID's direct messages, never to the

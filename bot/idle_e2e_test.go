@@ -5,7 +5,11 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -19,9 +23,10 @@ import (
 // bot between the fake Slack and the fake Atlassian.
 func TestIdleEndToEnd(t *testing.T) {
 	h := startBot(t, harnessOpts{
-		gate:    bot.GateConfig{ReportUsers: []string{"UBOSS"}},
-		reports: true,
-		prices:  seat.Prices{"confluence": 6.05},
+		gate:     bot.GateConfig{ReportUsers: []string{"UBOSS"}},
+		reports:  true,
+		prices:   seat.Prices{"confluence": 6.05},
+		currency: "EUR",
 	})
 
 	// Independent expectations from the sample organisation.
@@ -41,8 +46,10 @@ func TestIdleEndToEnd(t *testing.T) {
 	t.Run("someone else is refused, at no cost", func(t *testing.T) {
 		before := h.adminCalls() + h.jiraCalls()
 		r := h.ask("UNOBODY", "C1", "idle 90 confluence")
-		if got := text(r); !strings.Contains(got, "LASTACTIVE_REPORT_USERS") {
-			t.Errorf("reply is not a refusal:\n%s", got)
+		// A person who may not run reports learns whom to ask, not how
+		// the bot is configured.
+		if got := text(r); !strings.Contains(got, "only for") || !strings.Contains(got, "Ask an admin") || strings.Contains(got, "LASTACTIVE_") {
+			t.Errorf("reply is not a refusal telling to ask an admin, without a variable name:\n%s", got)
 		}
 		if calls := h.adminCalls() + h.jiraCalls() - before; calls != 0 {
 			t.Errorf("%d Atlassian calls for a refused report", calls)
@@ -71,7 +78,7 @@ func TestIdleEndToEnd(t *testing.T) {
 		}
 		got := text(result)
 		for _, want := range []string{"Idle seats: not used for 90 days", "Confluence", "in your direct messages", "24 hours",
-			"peak seat count", "a month"} {
+			"peak seat count", "a month", "× EUR 6.05 = *EUR "} {
 			if !strings.Contains(got, want) {
 				t.Errorf("summary lacks %q:\n%s", want, got)
 			}
@@ -100,6 +107,12 @@ func TestIdleEndToEnd(t *testing.T) {
 		if n := len(h.slack.Calls("chat.postMessage")); n != 0 {
 			t.Errorf("%d messages posted to channels; the report is private", n)
 		}
+		// The same file as `lastactive report --csv`: a byte-order mark and
+		// CRLF, so Excel opens accented names correctly.
+		if !bytes.HasPrefix(up.Content, []byte("\xEF\xBB\xBF")) ||
+			bytes.Count(up.Content, []byte("\n")) != bytes.Count(up.Content, []byte("\r\n")) {
+			t.Errorf("the uploaded CSV lacks the byte-order mark or CRLF line ends: %q", up.Content[:min(len(up.Content), 40)])
+		}
 		recs, err := csv.NewReader(bytes.NewReader(up.Content)).ReadAll()
 		if err != nil {
 			t.Fatalf("the uploaded CSV does not parse: %v", err)
@@ -113,6 +126,104 @@ func TestIdleEndToEnd(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestIdleUnknownProduct: "/lastactive idle" with a key not in the
+// catalogue is refused with the list of the known keys, before any scan.
+func TestIdleUnknownProduct(t *testing.T) {
+	h := startBot(t, harnessOpts{gate: bot.GateConfig{ReportUsers: []string{"UBOSS"}}, reports: true})
+	before := h.adminCalls()
+	got := text(h.ask("UBOSS", "C1", "idle 90 confluense"))
+	for _, want := range []string{"confluense", "jira-software (or jira)", "confluence", "jira-service-desk (or jira-servicedesk)", "loom"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("refusal lacks %q:\n%s", want, got)
+		}
+	}
+	if n := h.adminCalls() - before; n != 0 {
+		t.Errorf("%d Admin API calls for a command with an unknown product", n)
+	}
+	// The alias is accepted.
+	env := h.send("UBOSS", "C1", "idle 90 jira")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	replies, err := h.slack.WaitReplies(ctx, env.ID, 2)
+	if err != nil {
+		t.Fatalf("idle 90 jira: %v", err)
+	}
+	if got := text(replies[len(replies)-1]); !strings.Contains(got, "Jira Software") {
+		t.Errorf("idle 90 jira did not report Jira Software:\n%s", got)
+	}
+}
+
+// TestIdleProgressEndToEnd: while the organisation is read, the "report
+// running" message is updated in place with the accounts read, within
+// Slack's budget of 5 posts per response_url.
+func TestIdleProgressEndToEnd(t *testing.T) {
+	h := startBot(t, harnessOpts{
+		gate:          bot.GateConfig{ReportUsers: []string{"UBOSS"}},
+		reports:       true,
+		progressEvery: time.Millisecond, // the count, not the clock, decides what the test sees
+		org: func(org *atlassiantest.Org) {
+			for i := range 250 {
+				org.Users = append(org.Users, atlassiantest.User{AccountID: fmt.Sprintf("712020:gen-%03d", i),
+					DisplayName: fmt.Sprintf("Person %d", i), Email: fmt.Sprintf("p%d@example.com", i),
+					AddedToOrg: time.Now().Add(-400 * 24 * time.Hour)})
+			}
+		},
+	})
+	// Hold the second page of the scan until the update for the first
+	// has arrived.
+	release := make(chan struct{})
+	var once sync.Once
+	t.Cleanup(func() { once.Do(func() { close(release) }) })
+	var searches atomic.Int32
+	h.atl.SetChaos(func(r *http.Request) (atlassiantest.Failure, bool) {
+		if strings.HasSuffix(r.URL.Path, "/users/search") && searches.Add(1) == 2 {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+		return atlassiantest.Failure{}, false
+	})
+
+	env := h.send("UBOSS", "C1", "idle 90")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	replies, err := h.slack.WaitReplies(ctx, env.ID, 2)
+	if err != nil {
+		t.Fatalf("want the progress message and an update: %v", err)
+	}
+	if first := text(replies[0]); !strings.Contains(first, "Report running") || replies[0].ReplaceOriginal {
+		t.Errorf("first reply is not a new progress message (replace_original=%v):\n%s", replies[0].ReplaceOriginal, first)
+	}
+	if up := text(replies[1]); !strings.Contains(up, "100 accounts read so far") || !replies[1].ReplaceOriginal {
+		t.Errorf("second reply does not update the progress in place with 100 accounts read (replace_original=%v):\n%s",
+			replies[1].ReplaceOriginal, up)
+	}
+	once.Do(func() { close(release) })
+
+	if err := h.slack.Wait(ctx, func() bool {
+		rs := h.slack.Replies(env.ID)
+		return strings.Contains(text(rs[len(rs)-1]), "Idle seats: not used for 90 days")
+	}); err != nil {
+		t.Fatalf("no result: %v", err)
+	}
+	replies = h.slack.Replies(env.ID)
+	if len(replies) > 5 {
+		t.Errorf("%d posts to one response_url; Slack allows 5", len(replies))
+	}
+	for i, r := range replies[1:] {
+		if !r.ReplaceOriginal || r.ResponseType != "ephemeral" {
+			t.Errorf("reply %d: replace_original=%v response_type=%q; want every later reply to replace the first, privately",
+				i+2, r.ReplaceOriginal, r.ResponseType)
+		}
+	}
+	for i, r := range replies[:len(replies)-1] {
+		if !strings.Contains(text(r), "Report running") {
+			t.Errorf("reply %d before the result is not a progress message:\n%s", i+1, text(r))
+		}
+	}
 }
 
 // checkBlockLimits checks what Slack checks on a message's blocks: at most
@@ -190,7 +301,7 @@ func TestIdleJiraAliasEndToEnd(t *testing.T) {
 	if n := strings.Count(got, "*Jira Software (site "+atlassiantest.SiteMain[:8]+")*:"); n != 1 {
 		t.Errorf("the main site's Jira shows %d times, want once:\n%s", n, got)
 	}
-	if !strings.Contains(got, "× 8.60") {
+	if !strings.Contains(got, "× USD 8.60") {
 		t.Errorf("the price given for jira did not reach jira-software seats:\n%s", got)
 	}
 	ups := h.slack.Uploads()

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -23,14 +22,32 @@ type Delivery struct {
 	Off  bool  // no way to send files is set up
 }
 
-// RenderIdleProgress is the first reply to an idle command, replaced by
-// the result.
-func RenderIdleProgress(days int) Message {
-	t := fmt.Sprintf(":hourglass_flowing_sand: Report running: reading every account of the organisation from Atlassian to find seats not used for %d days. "+
+// RenderIdleProgress is the first reply to an idle command, and its
+// updates while the organisation is read (p.Read > 0), each replaced by the
+// next and finally by the result.
+func RenderIdleProgress(idleDays int, p seat.Progress) Message {
+	t := fmt.Sprintf(":hourglass_flowing_sand: Report running: reading every account of the organisation from Atlassian to find seats not used for %s. "+
 		"Large organisations take a few minutes (Atlassian allows about 200 requests a minute, 100 accounts each). "+
-		"The result will replace this message, and the full list will arrive in your direct messages.", days)
-	return Message{Text: "Idle seats report running…",
+		"The result will replace this message, and the full list will arrive in your direct messages.", days(idleDays))
+	fallback := "Idle seats report running…"
+	if p.Read > 0 {
+		read := seat.Count(p.Read, "account", "accounts") + " read so far"
+		if p.Expected > 0 {
+			// An estimate from the last scan: the organisation may have grown.
+			read = fmt.Sprintf("%s of about %s read so far", seat.Thousands(p.Read), seat.Count(p.Expected, "account", "accounts"))
+		}
+		t += "\n*" + read + ".*"
+		fallback = "Idle seats report running: " + read + "…"
+	}
+	return Message{Text: fallback,
 		Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(t), nil, nil, slack.SectionBlockOptionBlockID("idle_progress"))}}
+}
+
+// RenderIdleRefused answers someone who may use the bot but not run
+// org-wide reports. It names whom to ask, not the setting: the person
+// asking cannot change it, and the bot's configuration is not theirs to see.
+func RenderIdleRefused() Message {
+	return RenderNotice("Org-wide reports are only for the people your admins chose. Ask an admin of this bot if you need one.")
 }
 
 // RenderIdleError says why a report could not be made.
@@ -47,9 +64,12 @@ func RenderIdleError(err error) Message {
 // characters.
 func RenderIdleReport(rep *seat.Report, d Delivery) Message {
 	tot := rep.Totals()
-	scope := fmt.Sprintf("*%s accounts* read from Atlassian at %s UTC. ", thousands(rep.Accounts), rep.ReadAt.UTC().Format("2006-01-02 15:04"))
-	if rep.NoSeat > 0 {
-		scope += fmt.Sprintf("%s deactivated or suspended accounts hold no seat and are counted apart. ", thousands(rep.NoSeat))
+	scope := fmt.Sprintf("*%s* read from Atlassian at %s UTC. ", seat.Count(rep.Accounts, "account", "accounts"), rep.ReadAt.UTC().Format("2006-01-02 15:04"))
+	switch {
+	case rep.NoSeat == 1:
+		scope += "1 deactivated or suspended account holds no seat and is counted apart. "
+	case rep.NoSeat > 1:
+		scope += fmt.Sprintf("%s deactivated or suspended accounts hold no seat and are counted apart. ", seat.Thousands(rep.NoSeat))
 	}
 	if len(rep.Products) > 0 {
 		names := make([]string, len(rep.Products))
@@ -58,14 +78,14 @@ func RenderIdleReport(rep *seat.Report, d Delivery) Message {
 		}
 		scope += "Products: " + strings.Join(names, ", ") + ". "
 	}
-	scope += fmt.Sprintf("\n*%s seats*: %s active · *%s idle* · *%s never used* · %s new (joined less than %d days ago).",
-		thousands(tot.Seats), thousands(tot.Active), thousands(tot.Idle), thousands(tot.Never), thousands(tot.New), rep.Days)
+	scope += fmt.Sprintf("\n*%s*: %s active · *%s idle* · *%s never used* · %s new (joined less than %s ago).",
+		seat.Count(tot.Seats, "seat", "seats"), thousands(tot.Active), thousands(tot.Idle), thousands(tot.Never), thousands(tot.New), days(rep.Days))
 	if cost, ok := rep.MonthlyCost(); ok {
-		scope += fmt.Sprintf("\nIdle and never-used seats cost about *%s a month* at your seat prices.", money(cost))
+		scope += fmt.Sprintf("\nIdle and never-used seats cost about *%s a month* at your seat prices.", money(cost, rep.Currency))
 	}
 
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(plain(fmt.Sprintf("Idle seats: not used for %d days", rep.Days)), slack.HeaderBlockOptionBlockID("idle_header")),
+		slack.NewHeaderBlock(plain("Idle seats: not used for "+days(rep.Days)), slack.HeaderBlockOptionBlockID("idle_header")),
 		slack.NewSectionBlock(mrkdwn(scope), nil, nil, slack.SectionBlockOptionBlockID("idle_scope")),
 	}
 
@@ -73,7 +93,7 @@ func RenderIdleReport(rep *seat.Report, d Delivery) Message {
 	// product keys from upstream are long; the CSV has everything.
 	lines := make([]string, 0, len(rep.Groups))
 	for _, g := range rep.Groups {
-		lines = append(lines, groupLine(g))
+		lines = append(lines, groupLine(g, rep.Currency))
 	}
 	if len(lines) == 0 {
 		lines = []string{"Nobody has access to the products asked about."}
@@ -84,14 +104,14 @@ func RenderIdleReport(rep *seat.Report, d Delivery) Message {
 	if len(rep.Longest) > 0 {
 		longest := make([]string, 0, len(rep.Longest))
 		for i, r := range rep.Longest {
-			longest = append(longest, fmt.Sprintf("%d. %s: %s, last active %s (%s days)", i+1, rowWho(r), productLabel(r.Key, r.Site),
-				r.LastActive.Format(time.DateOnly), thousands(r.DaysIdle)))
+			longest = append(longest, fmt.Sprintf("%d. %s: %s, last active %s (%s)", i+1, rowWho(r), productLabel(r.Key, r.Site),
+				r.LastActive.Format(time.DateOnly), days(r.DaysIdle)))
 		}
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(joinLines("*Idle longest*", longest, seat.MaxLongestIdle, maxSectionChars)),
 			nil, nil, slack.SectionBlockOptionBlockID("idle_longest")))
 	}
 
-	notes := []string{seat.ActiveNote, fmt.Sprintf("Never used: no recorded activity and in the org for %d days or more.", rep.Days)}
+	notes := []string{seat.ActiveNote, fmt.Sprintf("Never used: no recorded activity and in the org for %s or more.", days(rep.Days))}
 	blocks = append(blocks, slack.NewContextBlock("idle_notes", mrkdwn(strings.Join(notes, " "))))
 	if _, ok := rep.MonthlyCost(); ok {
 		blocks = append(blocks, slack.NewContextBlock("idle_billing", mrkdwn(seat.BillingNote)))
@@ -100,19 +120,22 @@ func RenderIdleReport(rep *seat.Report, d Delivery) Message {
 	}
 	blocks = append(blocks, slack.NewContextBlock("idle_file", mrkdwn(deliveryText(d))))
 
-	fallback := fmt.Sprintf("Idle seats (not used for %d days): %s idle and %s never used of %s seats.",
-		rep.Days, thousands(tot.Idle), thousands(tot.Never), thousands(tot.Seats))
+	fallback := fmt.Sprintf("Idle seats (not used for %s): %s idle and %s never used of %s.",
+		days(rep.Days), thousands(tot.Idle), thousands(tot.Never), seat.Count(tot.Seats, "seat", "seats"))
 	return Message{Text: fallback, Blocks: blocks}
 }
 
-func groupLine(g seat.Group) string {
-	l := fmt.Sprintf("*%s*: %s seats · %s active · *%s idle* · %s never used · %s new",
-		productLabel(g.Key, g.Site), thousands(g.Seats), thousands(g.Active), thousands(g.Idle), thousands(g.Never), thousands(g.New))
+func groupLine(g seat.Group, currency string) string {
+	l := fmt.Sprintf("*%s*: %s · %s active · *%s idle* · %s never used · %s new",
+		productLabel(g.Key, g.Site), seat.Count(g.Seats, "seat", "seats"), thousands(g.Active), thousands(g.Idle), thousands(g.Never), thousands(g.New))
 	if g.HasPrice && g.Unused() > 0 {
-		l += fmt.Sprintf("\n      %s unused seats × %s = *%s a month*", thousands(g.Unused()), money(g.Price), money(g.MonthlyCost()))
+		l += fmt.Sprintf("\n      %s × %s = *%s a month*", seat.Count(g.Unused(), "unused seat", "unused seats"),
+			money(g.Price, currency), money(g.MonthlyCost(), currency))
 	}
 	return l
 }
+
+func days(n int) string { return seat.Count(n, "day", "days") }
 
 // productLabel is "Confluence (site 58d24034)": the site is short, as the
 // summary only needs to tell sites apart; the CSV has the whole ID.
@@ -145,31 +168,13 @@ func deliveryText(d Delivery) string {
 	case d.Err != nil:
 		return ":warning: The full list could not be sent to your direct messages. Ask your Slack admin to check that the app has the im:write and files:write scopes."
 	}
-	return fmt.Sprintf(":page_facing_up: The full list (%s rows: name, email, account ID, product, site, last active, days idle, verdict, account status) is in your direct messages as %s.",
-		thousands(d.Rows), EscapeMrkdwn(d.File))
+	return fmt.Sprintf(":page_facing_up: The full list (%s: name, email, account ID, product, site, last active, days idle, verdict, account status) is in your direct messages as %s.",
+		seat.Count(d.Rows, "row", "rows"), EscapeMrkdwn(d.File))
 }
 
 // thousands writes n with thousands separators: 50000 → 50,000.
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func thousands(n int) string { return seat.Thousands(n) }
 
-// money writes an amount with two decimals and separators, without a
-// currency: the prices are in whatever currency the admin configured.
-func money(x float64) string {
-	cents := int64(x*100 + 0.5)
-	return fmt.Sprintf("%s.%02d", thousands(int(cents/100)), cents%100)
-}
+// money writes an amount in the configured currency (LASTACTIVE_CURRENCY),
+// escaped for mrkdwn though a valid code needs none.
+func money(x float64, currency string) string { return EscapeMrkdwn(seat.Money(x, currency)) }

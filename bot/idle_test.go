@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -61,9 +62,70 @@ func TestRenderIdleReportGolden(t *testing.T) {
 	if diff := cmp.Diff([]string{"g confluence 200", "t confluence 95"}, longest); diff != "" {
 		t.Errorf("longest idle (-want +got):\n%s", diff)
 	}
-	if cost, ok := rep.MonthlyCost(); !ok || money(cost) != "18.15" {
+	if cost, ok := rep.MonthlyCost(); !ok || seat.Money(cost, rep.Currency) != "USD 18.15" {
 		t.Errorf("monthly cost = %v, %v; want 3 unused Confluence seats × 6.05 = 18.15", cost, ok)
 	}
+}
+
+// TestRenderIdleWords: counts take the singular for one ("1 seat", "1
+// day"), costs carry the configured currency.
+func TestRenderIdleWords(t *testing.T) {
+	t.Parallel()
+	one := []atlassian.OrgUser{{AccountID: "a", Name: "Ada", Email: "ada@example.com", AccountStatus: "active", MembershipStatus: "active",
+		AddedToOrg: daysAgo(900), Products: []atlassian.ProductActivity{{ID: "ari:cloud:confluence::site/s1", Key: "confluence",
+			LastActive: daysAgo(5), LastActiveTimestamp: daysAgo(5)}}}}
+	deactivated := one[0]
+	deactivated.AccountID, deactivated.AccountStatus = "d", "inactive"
+	rep := seat.Build(append(one, deactivated), seat.Options{Days: 1, Now: idleNow, Prices: seat.Prices{"confluence": 6.05}, Currency: "EUR"})
+	rep.ReadAt = idleNow
+	got := messageText(t, RenderIdleReport(rep, Delivery{File: "x.csv", Rows: 1}))
+	for _, want := range []string{"*2 accounts*", "1 deactivated or suspended account holds no seat", "*1 seat*", "1 idle",
+		"not used for 1 day", "in the org for 1 day or more", "1 unused seat × EUR 6.05 = *EUR 6.05 a month*", "*EUR 6.05 a month*",
+		"The full list (1 row:", "Confluence (site s1)*: 1 seat"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("summary lacks %q:\n%s", want, got)
+		}
+	}
+	for _, bad := range []string{"1 seats", "1 days", "1 rows", "1 accounts", "USD"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("summary has %q:\n%s", bad, got)
+		}
+	}
+}
+
+// messageText is every text of a message, fallback and blocks.
+func messageText(t *testing.T, m Message) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString(m.Text)
+	for _, blk := range m.Blocks {
+		raw, err := json.Marshal(blk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			t.Fatal(err)
+		}
+		var walk func(any)
+		walk = func(v any) {
+			switch x := v.(type) {
+			case map[string]any:
+				if s, ok := x["text"].(string); ok {
+					b.WriteString("\n" + s)
+				}
+				for _, vv := range x {
+					walk(vv)
+				}
+			case []any:
+				for _, vv := range x {
+					walk(vv)
+				}
+			}
+		}
+		walk(v)
+	}
+	return b.String()
 }
 
 // TestRenderIdleReportLimits: a hostile organisation (long, escapable
@@ -83,7 +145,8 @@ func TestRenderIdleReportLimits(t *testing.T) {
 	for _, d := range []Delivery{{File: seat.CSVName(rep), Rows: 200}, {Err: errors.New("missing_scope")}, {Off: true}} {
 		mustCheck(t, RenderIdleReport(rep, d))
 	}
-	mustCheck(t, RenderIdleProgress(90))
+	mustCheck(t, RenderIdleProgress(90, seat.Progress{}))
+	mustCheck(t, RenderIdleProgress(90, seat.Progress{Read: 49_900, Expected: 50_000}))
 	mustCheck(t, RenderIdleError(&atlassian.Error{Kind: atlassian.ErrRateLimited, API: atlassian.Admin, RetryAfter: time.Minute}))
 }
 

@@ -68,6 +68,9 @@ type ServiceConfig struct {
 	Metrics  *Metrics
 	// Scanner builds org-wide idle reports; nil means the feature is off.
 	Scanner Scanner
+	// ProgressEvery is the least time between updates of a report's
+	// "report running" message; 0 means DefaultProgressEvery.
+	ProgressEvery time.Duration
 	// Files sends a report's CSV; nil: the summary says files are not set up.
 	Files FileSender
 	// Buttons seals Share/Refresh button values. Nil: a signer with a
@@ -93,6 +96,9 @@ func NewService(cfg ServiceConfig) *Service {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.ProgressEvery <= 0 {
+		cfg.ProgressEvery = DefaultProgressEvery
 	}
 	if cfg.Buttons == nil {
 		cfg.Buttons = NewButtonSigner(rand.Text(), 24*time.Hour, cfg.Now)
@@ -123,8 +129,7 @@ func (s *Service) Answer(ctx context.Context, req Request, progress func(Message
 		return Reply{Kind: "help", Outcome: "ok", Message: RenderHelp()}
 	case CmdIdle:
 		if !s.cfg.Gate.MayReport(req.UserID) {
-			return Reply{Kind: "idle", Outcome: "refused",
-				Message: RenderNotice("Org-wide reports are only for the people your Slack admin listed in LASTACTIVE_REPORT_USERS.")}
+			return Reply{Kind: "idle", Outcome: "refused", Message: RenderIdleRefused()}
 		}
 		if s.cfg.Scanner == nil {
 			return Reply{Kind: "idle", Outcome: "failed", Message: RenderNotice("Org-wide reports are not set up on this bot.")}

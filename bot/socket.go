@@ -291,8 +291,8 @@ func (b *Bot) command(ctx context.Context, j job) {
 	// replaces that message rather than adding a second one.
 	progressed := false
 	progress := func(m Message) {
+		b.post(ctx, c.ResponseURL, m, Ephemeral, progressed, time.Time{}) // updates replace it too
 		progressed = true
-		b.post(ctx, c.ResponseURL, m, Ephemeral, false, time.Time{})
 	}
 	r := b.svc.Answer(ctx, req, progress)
 	msg := r.Message

@@ -47,14 +47,19 @@ func CSVHeader() []string {
 	return h
 }
 
-// WriteCSV writes the report's rows as CSV (RFC 4180, as encoding/csv
-// writes it: fields with commas, quotes or line breaks are quoted).
-// Spreadsheets run a cell that starts with =, +, -, @, a tab or a carriage
-// return as a formula, and names and emails come from anyone who can edit
-// their profile, so such cells get a leading apostrophe: a display name
-// like =HYPERLINK(...) stays text.
+// bom is the UTF-8 byte-order mark. Excel reads a CSV without it in the
+// system's legacy code page, so "Zoë" would open as "ZoÃ«".
+const bom = "\uFEFF"
+
+// WriteCSV writes the report's rows as CSV for a spreadsheet: RFC 4180
+// (CRLF line ends; fields with commas, quotes or line breaks quoted),
+// after a UTF-8 byte-order mark, every cell passed through CSVCell.
 func WriteCSV(w io.Writer, rep *Report) error {
+	if _, err := io.WriteString(w, bom); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
 	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
 	if err := cw.Write(CSVHeader()); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
@@ -74,14 +79,62 @@ func WriteCSV(w io.Writer, rep *Report) error {
 	return nil
 }
 
-// CSVCell makes one value safe for a spreadsheet: valid UTF-8, and text
-// rather than a formula (OWASP's CSV injection advice).
+// formulaStart are the first characters that make a spreadsheet run a
+// cell as a formula (OWASP's CSV injection advice; a leading line break is
+// stripped by some and leaves the rest to be read).
+const formulaStart = "=+-@\t\r\n"
+
+// CSVCell makes one value safe for a spreadsheet: valid UTF-8, line
+// breaks as \n (the CSV writer turns them into CRLF; a lone \r would be
+// dropped), and text rather than what a spreadsheet would make of it.
+// Names and emails come from anyone who can edit their profile, so a
+// display name like =HYPERLINK(...) must stay text; and a value Excel
+// reads as a number would lose leading zeros ("007" → 7) or digits past
+// the 15th. Such cells get a leading apostrophe, which keeps them text
+// and shows what happened.
 func CSVCell(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	if s != "" && (strings.ContainsRune(formulaStart, rune(s[0])) || lossyNumber(s)) {
 		return "'" + s
 	}
 	return s
+}
+
+// maxExactDigits is how many significant digits a spreadsheet keeps of a
+// number (Excel: 15; the rest become zeros).
+const maxExactDigits = 15
+
+// lossyNumber reports whether a spreadsheet would read s as a number and
+// so change it: leading zeros ("007", "00.5"), more digits than it keeps,
+// or an exponent ("1E5" → 100000, "12E3456" → an error). Plain numbers
+// (the days-idle column) stay numbers.
+func lossyNumber(s string) bool {
+	mant, exp, hasExp := strings.Cut(strings.ToLower(s), "e")
+	intPart, frac, hasDot := strings.Cut(mant, ".")
+	if !allDigits(intPart) || (hasDot && !allDigits(frac)) {
+		return false
+	}
+	if hasExp {
+		if exp != "" && (exp[0] == '+' || exp[0] == '-') {
+			exp = exp[1:]
+		}
+		return allDigits(exp)
+	}
+	return (len(intPart) > 1 && intPart[0] == '0') || len(intPart)+len(frac) > maxExactDigits
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // CSVName is the file name of a report's CSV.

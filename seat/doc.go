@@ -3,7 +3,10 @@
 // "jira" and the v1 API's "jira-software" are one product), what a last
 // active date means for a seat (the verdicts and the day arithmetic), the
 // org-wide idle-seat report (Build, and Scanner, which shares one scan of
-// the organisation between reports), and its CSV.
+// the organisation between reports, and reports how far a scan has come),
+// its CSV (for spreadsheets: byte-order mark, CRLF, cells kept as text), and
+// the report's words shared by Slack and the terminal (Count for "1 seat" /
+// "2 seats", Money with the configured currency, KnownProducts).
 //
 // The Slack bot (package bot) renders these values as Block Kit; the CLI
 // (lastactive report) prints them as a table. Neither medium's escaping

@@ -1,8 +1,9 @@
 package seat_test
 
 import (
+	"bytes"
 	"fmt"
-	"os"
+	"strings"
 	"time"
 
 	"lastactive/atlassian"
@@ -26,12 +27,19 @@ func Example() {
 		fmt.Printf("%s on %s: %d seats, %d active, %d idle, %.2f a month unused\n",
 			seat.ProductName(g.Key), g.Site, g.Seats, g.Active, g.Idle, g.MonthlyCost())
 	}
-	if err := seat.WriteCSV(os.Stdout, rep); err != nil {
+	// The CSV is for spreadsheets: a byte-order mark, then CRLF line ends.
+	var buf bytes.Buffer
+	if err := seat.WriteCSV(&buf, rep); err != nil {
 		fmt.Println(err)
+	}
+	for line := range strings.SplitAfterSeq(buf.String(), "\n") {
+		if line != "" {
+			fmt.Printf("%q\n", line)
+		}
 	}
 	// Output:
 	// Jira Software on 58d24034: 2 seats, 1 active, 1 idle, 8.60 a month unused
-	// name,email,account ID,product,site,last active,days idle,verdict,account status
-	// Grace,,g1,jira-software,58d24034,2026-07-29,120,idle,active
-	// Ada,,a1,jira-software,58d24034,2026-11-24,2,active,active
+	// "\ufeffname,email,account ID,product,site,last active,days idle,verdict,account status\r\n"
+	// "Grace,,g1,jira-software,58d24034,2026-07-29,120,idle,active\r\n"
+	// "Ada,,a1,jira-software,58d24034,2026-11-24,2,active,active\r\n"
 }

@@ -20,6 +20,8 @@ type Options struct {
 	Now      time.Time
 	// Prices is the monthly price of one seat by product key.
 	Prices Prices
+	// Currency is the ISO 4217 code of Prices; "" means DefaultCurrency.
+	Currency string
 }
 
 // Row is one user on one product and site: one line of the CSV.
@@ -62,6 +64,7 @@ func (g Group) MonthlyCost() float64 { return float64(g.Unused()) * g.Price }
 type Report struct {
 	Days     int
 	Products []string // the filter, as asked
+	Currency string   // of every price and cost, e.g. USD
 	Now      time.Time
 	ReadAt   time.Time // when the scan of the organisation finished
 
@@ -139,7 +142,10 @@ func Build(users []atlassian.OrgUser, o Options) *Report {
 	if o.Days <= 0 {
 		o.Days = DefaultIdleDays
 	}
-	rep := &Report{Days: o.Days, Products: o.Products, Now: o.Now, Accounts: len(users)}
+	if o.Currency == "" {
+		o.Currency = DefaultCurrency
+	}
+	rep := &Report{Days: o.Days, Products: o.Products, Currency: o.Currency, Now: o.Now, Accounts: len(users)}
 	keep := productFilter(o.Products)
 	type groupKey struct{ key, site string }
 	groups := make(map[groupKey]*Group)

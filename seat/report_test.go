@@ -242,10 +242,7 @@ func TestReport50k(t *testing.T) {
 		if err := WriteCSV(&buf, reps[0]); err != nil {
 			t.Fatal(err)
 		}
-		recs, err := csv.NewReader(&buf).ReadAll()
-		if err != nil {
-			t.Fatalf("the CSV does not parse: %v", err)
-		}
+		recs := readCSV(t, buf.Bytes())
 		if _, rows := independentCounts(org, idleNow, 90); len(recs) != rows+1 {
 			t.Errorf("%d CSV records, want a header and one per user and product: %d", len(recs), rows+1)
 		}
@@ -324,7 +321,8 @@ func TestCSVEscaping(t *testing.T) {
 		{"-2+3", "'-2+3"},
 		{"@SUM(A1:A9)", "'@SUM(A1:A9)"},
 		{"\t=1", "'\t=1"},
-		{"\r=1", "'\r=1"},
+		{"\r=1", "'\n=1"}, // a lone \r is a line break, which the CSV writes as CRLF
+		{"lone\rreturn", "lone\nreturn"},
 		{"Zoë 名前", "Zoë 名前"},
 		{"bad \xff utf8", "bad \uFFFD utf8"},
 	}
@@ -339,10 +337,7 @@ func TestCSVEscaping(t *testing.T) {
 	if err := WriteCSV(&buf, rep); err != nil {
 		t.Fatal(err)
 	}
-	recs, err := csv.NewReader(&buf).ReadAll()
-	if err != nil {
-		t.Fatalf("CSV does not parse: %v\n%s", err, buf.String())
-	}
+	recs := readCSV(t, buf.Bytes())
 	if len(recs) != len(names)+1 {
 		t.Fatalf("%d records, want %d", len(recs), len(names)+1)
 	}
@@ -369,8 +364,59 @@ func TestCSVEscaping(t *testing.T) {
 	}
 }
 
+// readCSV checks the file form a spreadsheet needs (a UTF-8 byte-order
+// mark, CRLF after every record) and parses what follows.
+func readCSV(t *testing.T, b []byte) [][]string {
+	t.Helper()
+	rest, ok := bytes.CutPrefix(b, []byte("\xEF\xBB\xBF"))
+	if !ok {
+		t.Fatalf("the CSV does not start with a UTF-8 byte-order mark: %q", b[:min(len(b), 10)])
+	}
+	if !bytes.HasSuffix(rest, []byte("\r\n")) || bytes.Count(rest, []byte("\n")) != bytes.Count(rest, []byte("\r\n")) {
+		t.Fatalf("the CSV has a line end other than CRLF: %q", rest)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(rest)).ReadAll()
+	if err != nil {
+		t.Fatalf("the CSV does not parse: %v\n%s", err, rest)
+	}
+	return recs
+}
+
+// TestCSVCellStaysText: values a spreadsheet would turn into a number
+// that differs from the text, or run as a formula, get the apostrophe;
+// numbers it reads exactly do not.
+func TestCSVCellStaysText(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"007", "'007"},
+		{"0", "0"},
+		{"00.5", "'00.5"},
+		{"0.5", "0.5"},
+		{"120", "120"},
+		{"123456789012345", "123456789012345"},
+		{"1234567890123456", "'1234567890123456"},
+		{"12345678901234.56", "'12345678901234.56"},
+		{"1E5", "'1E5"},
+		{"2e-3", "'2e-3"},
+		{"1e", "1e"},
+		{"e5", "e5"},
+		{"1.2.3", "1.2.3"},
+		{"0x1F", "0x1F"},
+		{"2026-11-24", "2026-11-24"},
+		{"=1+2", "'=1+2"},
+		{"\n=1", "'\n=1"},
+		{"Zoë", "Zoë"},
+	}
+	for _, tt := range tests {
+		if got := CSVCell(tt.in); got != tt.want {
+			t.Errorf("CSVCell(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
 func FuzzCSVRoundTrip(f *testing.F) {
-	for _, s := range []string{"", "Doe, John", `"quoted"`, "a\nb", "=1+2", "@x", "-", "+", "\t", "\r\n", "\xff"} {
+	for _, s := range []string{"", "Doe, John", `"quoted"`, "a\nb", "=1+2", "@x", "-", "+", "\t", "\r\n", "\xff",
+		"007", "1234567890123456", "1e5", "a\rb", "Zoë 名前", "'007"} {
 		f.Add(s, s)
 	}
 	f.Fuzz(func(t *testing.T, name, email string) {
@@ -379,22 +425,27 @@ func FuzzCSVRoundTrip(f *testing.F) {
 		if err := WriteCSV(&buf, rep); err != nil {
 			t.Fatal(err)
 		}
-		recs, err := csv.NewReader(&buf).ReadAll()
-		if err != nil {
-			t.Fatalf("CSV does not parse: %v", err)
-		}
+		recs := readCSV(t, buf.Bytes())
 		if len(recs) != 2 || len(recs[1]) != len(CSVHeader()) {
 			t.Fatalf("records = %q", recs)
 		}
 		for i, cell := range recs[1][:2] {
 			in := []string{name, email}[i]
-			// encoding/csv reads \r\n inside quotes as \n.
-			want := strings.ReplaceAll(CSVCell(in), "\r\n", "\n")
-			if cell != want {
-				t.Fatalf("cell %q came back as %q, want %q", in, cell, want)
+			if cell != CSVCell(in) {
+				t.Fatalf("cell %q came back as %q, want %q", in, cell, CSVCell(in))
 			}
-			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+			// Nothing is lost: without the guard's apostrophe the cell is
+			// the input, as valid UTF-8 with \n line breaks.
+			norm := strings.ToValidUTF8(in, "\uFFFD")
+			norm = strings.ReplaceAll(strings.ReplaceAll(norm, "\r\n", "\n"), "\r", "\n")
+			if cell != norm && "'"+norm != cell {
+				t.Fatalf("cell %q came back as %q: more than a guard changed", in, cell)
+			}
+			if cell != "" && strings.ContainsRune(formulaStart, rune(cell[0])) {
 				t.Fatalf("cell %q starts a formula", cell)
+			}
+			if lossyNumber(cell) {
+				t.Fatalf("cell %q would be read as a number that changes it", cell)
 			}
 		}
 	})
@@ -507,6 +558,64 @@ func (o observedDir) OrgUsers(ctx context.Context, q atlassian.UserQuery) iter.S
 			if !yield(u, err) {
 				return
 			}
+		}
+	}
+}
+
+// pausingDir yields the first `after` users, says so on reached, and
+// waits for resume before the rest.
+type pausingDir struct {
+	users           []atlassian.OrgUser
+	after           int
+	reached, resume chan struct{}
+}
+
+func (d pausingDir) OrgUsers(ctx context.Context, _ atlassian.UserQuery) iter.Seq2[atlassian.OrgUser, error] {
+	return func(yield func(atlassian.OrgUser, error) bool) {
+		for i, u := range d.users {
+			if i == d.after {
+				d.reached <- struct{}{}
+				select {
+				case <-d.resume:
+				case <-ctx.Done():
+					yield(atlassian.OrgUser{}, ctx.Err())
+					return
+				}
+			}
+			if !yield(u, nil) {
+				return
+			}
+		}
+	}
+}
+
+// TestScannerProgress: a scan in flight says how many accounts it has
+// read and, once one scan has finished, how many to expect.
+func TestScannerProgress(t *testing.T) {
+	t.Parallel()
+	users := smallOrg()
+	dir := pausingDir{users: users, after: 2, reached: make(chan struct{}), resume: make(chan struct{})}
+	reports := NewScanner(ScanConfig{Dir: dir, Now: func() time.Time { return idleNow }})
+	t.Cleanup(reports.Close)
+	if p, ok := reports.Progress(); ok {
+		t.Errorf("Progress before any scan = %+v, true", p)
+	}
+	for i, want := range []Progress{{Read: 2}, {Read: 2, Expected: len(users)}} {
+		done := make(chan error, 1)
+		go func() {
+			_, err := reports.Report(context.Background(), Options{}, true, nil)
+			done <- err
+		}()
+		<-dir.reached
+		if p, ok := reports.Progress(); !ok || p != want {
+			t.Errorf("scan %d: Progress = %+v, %v; want %+v, true", i+1, p, ok, want)
+		}
+		dir.resume <- struct{}{}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if p, ok := reports.Progress(); ok {
+			t.Errorf("scan %d: Progress after it finished = %+v, true", i+1, p)
 		}
 	}
 }

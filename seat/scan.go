@@ -6,6 +6,7 @@ import (
 	"iter"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"lastactive/atlassian"
@@ -25,6 +26,9 @@ const DefaultScanTimeout = 30 * time.Minute
 type ScanConfig struct {
 	Dir    OrgDirectory
 	Prices Prices
+	// Currency is the ISO 4217 code of Prices (LASTACTIVE_CURRENCY); ""
+	// means DefaultCurrency.
+	Currency string
 	// TTL is how long a finished scan is reused (LASTACTIVE_CACHE_TTL); 0
 	// scans afresh for every report not joining one in flight.
 	TTL time.Duration
@@ -53,6 +57,27 @@ type Scanner struct {
 	mu     sync.Mutex
 	cur    *scan // the scan in flight, or the last good one; nil when none
 	closed bool
+	last   int // accounts in the last scan that finished well: the next one's estimate
+}
+
+// Progress is how far the scan in flight has come.
+type Progress struct {
+	Read int // accounts read so far
+	// Expected is how many accounts the last complete scan found, as an
+	// estimate of this one's total (the Admin API does not give one); 0 when
+	// unknown.
+	Expected int
+}
+
+// Progress reports how far the scan in flight has come, and false when
+// none is in flight. It is cheap: callers may poll it.
+func (r *Scanner) Progress() (Progress, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cur == nil || r.cur.finished {
+		return Progress{}, false
+	}
+	return Progress{Read: int(r.cur.read.Load()), Expected: r.cur.expected}, true
 }
 
 // scan is one read of the whole organisation.
@@ -62,6 +87,9 @@ type scan struct {
 	// Guarded by Scanner.mu.
 	waiters  int
 	finished bool
+	expected int // Scanner.last when the scan started
+
+	read atomic.Int64 // accounts read so far
 
 	users []atlassian.OrgUser
 	err   error
@@ -99,7 +127,8 @@ func (r *Scanner) Close() {
 // Report builds the report for o from a shared or cached scan, starting
 // one if needed (always, with fresh, unless one is in flight). waiting,
 // when set, is called once before the caller has to wait for a scan.
-// o.Now defaults to the clock, o.Prices to the configured prices.
+// o.Now defaults to the clock, o.Prices and o.Currency to the configured
+// ones.
 func (r *Scanner) Report(ctx context.Context, o Options, fresh bool, waiting func()) (*Report, error) {
 	s, ready, err := r.join(fresh)
 	if err != nil {
@@ -126,6 +155,9 @@ func (r *Scanner) Report(ctx context.Context, o Options, fresh bool, waiting fun
 	if o.Prices == nil {
 		o.Prices = r.cfg.Prices
 	}
+	if o.Currency == "" {
+		o.Currency = r.cfg.Currency
+	}
 	rep := Build(s.users, o)
 	rep.ReadAt = s.at
 	return rep, nil
@@ -145,7 +177,7 @@ func (r *Scanner) join(fresh bool) (*scan, bool, error) {
 	}
 	if s == nil {
 		ctx, cancel := context.WithTimeout(r.base, r.cfg.Timeout)
-		s = &scan{done: make(chan struct{}), cancel: cancel}
+		s = &scan{done: make(chan struct{}), cancel: cancel, expected: r.last}
 		r.cur = s
 		r.wg.Go(func() { r.run(ctx, s) })
 	}
@@ -185,6 +217,7 @@ func (r *Scanner) run(ctx context.Context, s *scan) {
 			break
 		}
 		users = append(users, u)
+		s.read.Store(int64(len(users)))
 		if r.cfg.OnProgress != nil && len(users)%progressEvery == 0 {
 			r.cfg.OnProgress(len(users))
 		}
@@ -200,6 +233,9 @@ func (r *Scanner) run(ctx context.Context, s *scan) {
 
 	r.mu.Lock()
 	s.users, s.err, s.at, s.finished = users, err, r.cfg.Now(), true
+	if err == nil {
+		r.last = len(users)
+	}
 	if (err != nil || r.cfg.TTL <= 0) && r.cur == s {
 		// Failures are never reused: a bad minute upstream is not an hour's answer.
 		r.cur = nil

@@ -35,6 +35,7 @@ type Config struct {
 	IdleDays        int           `envconfig:"LASTACTIVE_IDLE_DAYS" default:"90"`
 	ReportUsers     []string      `envconfig:"LASTACTIVE_REPORT_USERS"`
 	SeatPricesRaw   string        `envconfig:"LASTACTIVE_SEAT_PRICES"`
+	Currency        string        `envconfig:"LASTACTIVE_CURRENCY" default:"USD"`
 
 	// SeatPrices is SeatPricesRaw parsed: monthly price per seat by product key.
 	SeatPrices map[string]float64 `ignored:"true"`
@@ -65,6 +66,7 @@ var variables = []struct{ name, need, def, meaning string }{
 	{"LASTACTIVE_IDLE_DAYS", "", "90", "days without use after which a product is idle"},
 	{"LASTACTIVE_REPORT_USERS", "", "nobody", "comma-separated Slack user IDs allowed to run org-wide reports"},
 	{"LASTACTIVE_SEAT_PRICES", "", "", "monthly seat price by product key, e.g. jira-software=8.60,confluence=6.05"},
+	{"LASTACTIVE_CURRENCY", "", "USD", "ISO 4217 code shown with every cost"},
 }
 
 // loadConfig reads the environment. Malformed values are reported by
@@ -219,6 +221,12 @@ func (c *Config) validate(n need) error {
 		p = append(p, "LASTACTIVE_SEAT_PRICES "+err.Error())
 	}
 	c.SeatPrices = prices
+	if c.Currency == "" { // set but empty, or a Config built in code
+		c.Currency = seat.DefaultCurrency
+	}
+	if err := seat.ValidCurrency(c.Currency); err != nil {
+		p = append(p, "LASTACTIVE_CURRENCY "+err.Error())
+	}
 	if len(p) > 0 {
 		return &configError{p}
 	}

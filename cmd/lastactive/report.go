@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"lastactive/cmd/lastactive/internal/reportcmd"
+	"lastactive/cmd/lastactive/internal/term"
 )
 
 // report runs `lastactive report` (package reportcmd, which needs seat and
@@ -21,7 +22,13 @@ func (a *app) report(ctx context.Context, args []string) int {
 	if !ok {
 		return exitConfig
 	}
-	log := a.logger(c)
+	// On a terminal, logs and messages pass above the progress line.
+	status := a.statusLine()
+	la := *a
+	if status != nil {
+		la.stderr = status
+	}
+	log := la.logger(c)
 	hc := upstreamHTTP()
 	defer hc.CloseIdleConnections()
 	dir, err := newDirectory(c, log, nil, hc)
@@ -29,15 +36,19 @@ func (a *app) report(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.stderr, "%s: %v\n", programName, err)
 		return exitConfig
 	}
-	return reportcmd.Run(ctx, p, reportcmd.Config{
-		Dir: dir, Prices: c.SeatPrices, IdleDays: c.IdleDays, Logger: log,
-		Progress: a.progressLine(), Stdout: a.stdout, Stderr: a.stderr,
-	})
+	cfg := reportcmd.Config{
+		Dir: dir, Prices: c.SeatPrices, Currency: c.Currency, IdleDays: c.IdleDays, Logger: log,
+		Stdout: a.stdout, Stderr: la.stderr,
+	}
+	if status != nil {
+		cfg.Status = status
+	}
+	return reportcmd.Run(ctx, p, cfg)
 }
 
-// progressLine returns a progress callback writing one self-updating line
-// to stderr when stderr is a terminal, else nil: logs and pipes get none.
-func (a *app) progressLine() func(int) {
+// statusLine returns a progress line on stderr when stderr is a terminal,
+// else nil: logs and pipes get none.
+func (a *app) statusLine() *term.StatusLine {
 	f, ok := a.stderr.(*os.File)
 	if !ok {
 		return nil
@@ -45,8 +56,5 @@ func (a *app) progressLine() func(int) {
 	if fi, err := f.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
 		return nil
 	}
-	fmt.Fprint(f, "lastactive report: reading the organisation's accounts…")
-	return func(n int) {
-		fmt.Fprintf(f, "\rlastactive report: %d accounts read…", n)
-	}
+	return term.NewStatusLine(f)
 }

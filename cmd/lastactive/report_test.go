@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/csv"
 	"os"
 	"path/filepath"
@@ -64,6 +65,97 @@ func TestReportCommand(t *testing.T) {
 	}
 }
 
+// TestReportCSVFile: the CSV replaces an existing file (here one anyone
+// could read) with a file of mode 0600, is what a spreadsheet opens
+// correctly (a UTF-8 byte-order mark, CRLF line ends), and leaves no
+// temporary file behind.
+func TestReportCSVFile(t *testing.T) {
+	f := startFakes(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "idle.csv")
+	if err := os.WriteFile(path, []byte("old content that is much longer than nothing\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o644); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	r := runBinary(t, reportEnv(f), "", "report", "--csv", path)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("CSV mode %v after replacing a 0644 file, want 0600", fi.Mode().Perm())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rest, ok := bytes.CutPrefix(b, []byte("\xEF\xBB\xBF"))
+	if !ok {
+		t.Errorf("CSV does not start with a UTF-8 byte-order mark: %q", b[:min(len(b), 12)])
+	}
+	if bytes.Count(rest, []byte("\n")) != bytes.Count(rest, []byte("\r\n")) || !bytes.HasSuffix(rest, []byte("\r\n")) {
+		t.Errorf("CSV line ends are not all CRLF")
+	}
+	if bytes.Contains(b, []byte("old content")) {
+		t.Errorf("CSV still holds the old file's content")
+	}
+	if _, err := csv.NewReader(bytes.NewReader(rest)).ReadAll(); err != nil {
+		t.Errorf("CSV does not parse: %v", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("directory holds %q, want only idle.csv", names)
+	}
+}
+
+// TestReportWords: costs carry LASTACTIVE_CURRENCY (USD by default), and
+// counts are "1 day", "2 days".
+func TestReportWords(t *testing.T) {
+	f := startFakes(t)
+	cases := []struct {
+		name      string
+		env       []string
+		args      []string
+		want      []string
+		forbidden []string
+	}{
+		{"default currency", []string{"LASTACTIVE_SEAT_PRICES=confluence=6.05"}, []string{"--idle-days", "60"},
+			[]string{"UNUSED/MONTH (USD)", "not used for 60 days", "accounts read"}, []string{"1 accounts", " 1 days"}},
+		{"euros", []string{"LASTACTIVE_SEAT_PRICES=confluence=6.05", "LASTACTIVE_CURRENCY=EUR"}, []string{"--idle-days", "1"},
+			[]string{"UNUSED/MONTH (EUR)", "not used for 1 day ", "in the org for 1 day or more"}, []string{"USD", "1 days"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runBinary(t, reportEnv(f, tc.env...), "", append([]string{"report"}, tc.args...)...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.stdout, w) {
+					t.Errorf("output lacks %q:\n%s", w, r.stdout)
+				}
+			}
+			for _, w := range tc.forbidden {
+				if strings.Contains(r.stdout, w) {
+					t.Errorf("output has %q:\n%s", w, r.stdout)
+				}
+			}
+		})
+	}
+}
+
 func TestReportCommandFailures(t *testing.T) {
 	f := startFakes(t)
 	cases := []struct {
@@ -76,6 +168,8 @@ func TestReportCommandFailures(t *testing.T) {
 	}{
 		{"zero days", nil, []string{"--idle-days", "0"}, nil, 2, "between 1 and 3650"},
 		{"unknown product", nil, []string{"--product", "nosuch"}, nil, 2, "product key"},
+		{"unknown product lists the known ones", nil, []string{"--product", "jira-sofware"}, nil, 2,
+			"Known keys: jira-software (or jira), jira-work-management (or jira-core)"},
 		{"two products in one flag", nil, []string{"--product", "confluence loom"}, nil, 2, "product key"},
 		{"digits as product", nil, []string{"--product", "90"}, nil, 2, "product key"},
 		{"stray argument", nil, []string{"confluence"}, nil, 2, "unexpected argument"},

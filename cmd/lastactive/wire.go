@@ -19,7 +19,7 @@ func settings(c Config, log *slog.Logger, m *bot.Metrics, hc *http.Client) wire.
 		AdminAPIURL: c.AdminAPIURL, OrgID: c.OrgID, APIKey: c.APIKey,
 		SlackAppToken: c.SlackAppToken, SlackBotToken: c.SlackBotToken, SlackAPIURL: c.SlackAPIURL,
 		CacheTTL: c.CacheTTL, AllowedUsers: c.AllowedUsers, AllowedChannels: c.AllowedChannels, ReportUsers: c.ReportUsers,
-		IdleDays: c.IdleDays, SeatPrices: c.SeatPrices,
+		IdleDays: c.IdleDays, SeatPrices: c.SeatPrices, Currency: c.Currency,
 		Logger: log, Metrics: m, HTTP: hc, Reports: true,
 	}
 }

@@ -36,6 +36,10 @@ type Settings struct {
 	AllowedUsers, AllowedChannels, ReportUsers []string
 	IdleDays                                   int
 	SeatPrices                                 seat.Prices
+	Currency                                   string // ISO 4217 code of SeatPrices; "" means USD
+	// ReportProgressEvery is the least time between updates of a report's
+	// "report running" message; 0 means bot.DefaultProgressEvery.
+	ReportProgressEvery time.Duration
 	// PerUserEvery and PerUserBurst shape each requester's lookup budget;
 	// zero takes bot.GateConfig's defaults.
 	PerUserEvery time.Duration
@@ -156,17 +160,18 @@ func Build(s Settings) (*App, error) {
 		Users:   s.Users,
 		Gate: bot.NewGate(bot.GateConfig{AllowedUsers: s.AllowedUsers, AllowedChannels: s.AllowedChannels, ReportUsers: s.ReportUsers,
 			PerUserEvery: s.PerUserEvery, PerUserBurst: s.PerUserBurst}),
-		OrgID:    s.OrgID,
-		IdleDays: s.IdleDays,
-		Logger:   s.Logger,
-		Metrics:  s.Metrics,
+		OrgID:         s.OrgID,
+		IdleDays:      s.IdleDays,
+		Logger:        s.Logger,
+		ProgressEvery: s.ReportProgressEvery,
+		Metrics:       s.Metrics,
 	}
 	if s.SlackBotToken != "" {
 		// Replicas share the bot token, so they accept each other's buttons.
 		cfg.Buttons = bot.NewButtonSigner(s.SlackBotToken, ButtonMaxAge, nil)
 	}
 	if s.Reports {
-		a.Scanner = seat.NewScanner(seat.ScanConfig{Dir: client, Prices: s.SeatPrices, TTL: s.CacheTTL, Logger: s.Logger})
+		a.Scanner = seat.NewScanner(seat.ScanConfig{Dir: client, Prices: s.SeatPrices, Currency: s.Currency, TTL: s.CacheTTL, Logger: s.Logger})
 		cfg.Scanner, cfg.Files = a.Scanner, s.Files
 	}
 	a.Service = bot.NewService(cfg)

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -89,8 +90,8 @@ func check(fs *flag.FlagSet, days int, products []string) (Params, error) {
 	}
 	for _, k := range products {
 		k = strings.ToLower(k)
-		if !seat.Known(k) {
-			return p, fmt.Errorf("--product %q is not a product key we know, such as jira-software or confluence", clip(k, 40))
+		if err := seat.CheckProduct(clip(k, 40)); err != nil {
+			return p, fmt.Errorf("--product: %w", err)
 		}
 		if !contains(p.Products, k) {
 			p.Products = append(p.Products, k)
@@ -123,12 +124,19 @@ func clip(s string, n int) string {
 type Config struct {
 	Dir      seat.OrgDirectory
 	Prices   seat.Prices
-	IdleDays int // LASTACTIVE_IDLE_DAYS, for Params.Days 0
+	Currency string // ISO 4217 code of Prices (LASTACTIVE_CURRENCY)
+	IdleDays int    // LASTACTIVE_IDLE_DAYS, for Params.Days 0
 	Logger   *slog.Logger
-	// Progress, when set, hears how many accounts the scan has read; the
-	// caller sets it only when stderr is a terminal.
-	Progress       func(accounts int)
+	// Status, when set, shows the scan's progress; the caller sets it only
+	// when stderr is a terminal, and writes the logs through it.
+	Status         Status
 	Stdout, Stderr io.Writer
+}
+
+// Status is a self-updating line on a terminal (*term.StatusLine).
+type Status interface {
+	Set(text string)
+	Finish(text string)
 }
 
 // Run reads the organisation once, prints the summary and writes the CSV.
@@ -138,13 +146,22 @@ func Run(ctx context.Context, p Params, c Config) int {
 	if days == 0 {
 		days = c.IdleDays
 	}
-	scanner := seat.NewScanner(seat.ScanConfig{Dir: c.Dir, Prices: c.Prices, OnProgress: c.Progress, Logger: c.Logger})
+	var progress func(int)
+	if c.Status != nil {
+		c.Status.Set("lastactive report: reading the organisation's accounts…")
+		progress = func(n int) { c.Status.Set("lastactive report: " + seat.Count(n, "account", "accounts") + " read…") }
+	}
+	scanner := seat.NewScanner(seat.ScanConfig{Dir: c.Dir, Prices: c.Prices, Currency: c.Currency, OnProgress: progress, Logger: c.Logger})
 	defer scanner.Close()
 
 	start := time.Now()
 	rep, err := scanner.Report(ctx, seat.Options{Days: days, Products: p.Products}, true, nil)
-	if c.Progress != nil {
-		fmt.Fprintf(c.Stderr, " done in %s\n", time.Since(start).Round(time.Second))
+	if c.Status != nil {
+		end := "lastactive report: stopped after " + time.Since(start).Round(time.Second).String()
+		if err == nil {
+			end = fmt.Sprintf("lastactive report: %s read in %s", seat.Count(rep.Accounts, "account", "accounts"), time.Since(start).Round(time.Second))
+		}
+		c.Status.Finish(end)
 	}
 	if err != nil {
 		fmt.Fprintf(c.Stderr, "lastactive report: %s (%v)\n", term.Clean(seat.Explain(err)), err)
@@ -159,7 +176,7 @@ func Run(ctx context.Context, p Params, c Config) int {
 			fmt.Fprintf(c.Stderr, "lastactive report: %v\n", err)
 			return ExitFailed
 		}
-		fmt.Fprintf(c.Stdout, "\nWrote %d rows to %s\n", len(rep.Rows), p.CSVPath)
+		fmt.Fprintf(c.Stdout, "\nWrote %s to %s\n", seat.Count(len(rep.Rows), "row", "rows"), p.CSVPath)
 	}
 	return ExitOK
 }
@@ -167,15 +184,16 @@ func Run(ctx context.Context, p Params, c Config) int {
 // WriteSummary prints the summary table, the people idle longest and the
 // caveats.
 func WriteSummary(w io.Writer, rep *seat.Report) error {
-	fmt.Fprintf(w, "Idle seats: not used for %d days (as of %s UTC)\n", rep.Days, rep.ReadAt.UTC().Format("2006-01-02 15:04"))
-	fmt.Fprintf(w, "%d accounts read; %d deactivated or suspended hold no seat and are counted apart.\n", rep.Accounts, rep.NoSeat)
+	fmt.Fprintf(w, "Idle seats: not used for %s (as of %s UTC)\n", days(rep.Days), rep.ReadAt.UTC().Format("2006-01-02 15:04"))
+	fmt.Fprintf(w, "%s read, %s of them deactivated or suspended (no seat: counted apart).\n",
+		seat.Count(rep.Accounts, "account", "accounts"), seat.Thousands(rep.NoSeat))
 	if len(rep.Products) > 0 {
 		fmt.Fprintf(w, "Products: %s\n", strings.Join(rep.Products, ", "))
 	}
 	fmt.Fprintln(w)
 
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PRODUCT\tSITE\tSEATS\tACTIVE\tIDLE\tNEVER USED\tNEW\tNO SEAT\tUNUSED/MONTH\t")
+	fmt.Fprintf(tw, "PRODUCT\tSITE\tSEATS\tACTIVE\tIDLE\tNEVER USED\tNEW\tNO SEAT\tUNUSED/MONTH (%s)\t\n", term.Clean(rep.Currency))
 	for _, g := range rep.Groups {
 		cost := "-"
 		if g.HasPrice {
@@ -202,14 +220,17 @@ func WriteSummary(w io.Writer, rep *seat.Report) error {
 			if r.Email != "" {
 				who += " <" + term.Clean(r.Email) + ">"
 			}
-			fmt.Fprintf(tw, "  %d.\t%s\t%s (%s)\tlast active %s\t%d days\n", i+1, who, term.Clean(seat.ProductName(r.Key)), term.Clean(term.ShortSite(r.Site)),
-				r.LastActive.Format(time.DateOnly), r.DaysIdle)
+			fmt.Fprintf(tw, "  %d.\t%s\t%s (%s)\tlast active %s\t%s\n", i+1, who, term.Clean(seat.ProductName(r.Key)), term.Clean(term.ShortSite(r.Site)),
+				r.LastActive.Format(time.DateOnly), days(r.DaysIdle))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(w, "\nNever used: no recorded activity and in the org for %d days or more; NEW: joined more recently.\n", rep.Days)
+	if sum, ok := rep.MonthlyCost(); ok {
+		fmt.Fprintf(w, "\nIdle and never-used seats cost about %s a month at your seat prices.\n", seat.Money(sum, rep.Currency))
+	}
+	fmt.Fprintf(w, "\nNever used: no recorded activity and in the org for %s or more; NEW: joined more recently.\n", days(rep.Days))
 	fmt.Fprintln(w, seat.ActiveNote)
 	if _, ok := rep.MonthlyCost(); ok {
 		fmt.Fprintln(w, seat.BillingNote)
@@ -218,18 +239,39 @@ func WriteSummary(w io.Writer, rep *seat.Report) error {
 	return err
 }
 
+func days(n int) string { return seat.Count(n, "day", "days") }
+
 // WriteCSVFile writes the CSV readable by its owner only: it lists every
-// person in the organisation.
-func WriteCSVFile(path string, rep *seat.Report) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+// person in the organisation. It writes a new file of mode 0600 in the same
+// directory and renames it over path, so an existing file's wider mode is
+// not inherited, and a reader never sees half a report: path holds either
+// the old file or the whole new one.
+func WriteCSVFile(path string, rep *seat.Report) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("create CSV: %w", err)
 	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	// CreateTemp makes 0600 files; say so, whatever the platform's default.
+	if err := f.Chmod(0o600); err != nil {
+		return fmt.Errorf("create CSV: %w", err)
+	}
 	if err := seat.WriteCSV(f, rep); err != nil {
-		f.Close()
 		return err
 	}
+	// Data on disk before the rename makes it visible.
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("write CSV: %w", err)
+	}
 	if err := f.Close(); err != nil {
+		return fmt.Errorf("write CSV: %w", err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
 		return fmt.Errorf("write CSV: %w", err)
 	}
 	return nil

@@ -1,5 +1,6 @@
 // Package term holds the few text helpers the terminal subcommands of
-// lastactive share: upstream text made safe for a terminal and a table.
+// lastactive share: upstream text made safe for a terminal and a table,
+// and a status (progress) line that log lines pass above.
 package term
 
 import "strings"

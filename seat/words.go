@@ -1,0 +1,104 @@
+package seat
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Count writes n with thousands separators and the noun in the number it
+// needs: Count(1, "seat", "seats") is "1 seat", Count(50000, …) is
+// "50,000 seats". Every count a report shows goes through it, in Slack and
+// in a terminal alike.
+func Count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return Thousands(n) + " " + many
+}
+
+// Thousands writes n with thousands separators: 50000 → 50,000.
+func Thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i := 0; i < len(s); i++ {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// DefaultCurrency is the currency of seat prices when none is configured
+// (LASTACTIVE_CURRENCY).
+const DefaultCurrency = "USD"
+
+// ValidCurrency checks that code looks like an ISO 4217 code: three
+// capital letters A-Z. Which codes exist is not checked: a new one must
+// not need a new release.
+func ValidCurrency(code string) error {
+	if len(code) != 3 || strings.IndexFunc(code, func(r rune) bool { return r < 'A' || r > 'Z' }) >= 0 {
+		return fmt.Errorf("must be an ISO 4217 currency code of three capital letters, such as USD or EUR")
+	}
+	return nil
+}
+
+// Money writes an amount with its currency code, two decimals and
+// thousands separators: "USD 1,234.50". The code comes first, as ISO 4217
+// codes do in most locales, and says plainly whose dollars they are.
+func Money(amount float64, currency string) string {
+	if currency == "" {
+		currency = DefaultCurrency
+	}
+	cents := int64(math.Round(math.Abs(amount) * 100))
+	sign := ""
+	if amount < 0 && cents > 0 {
+		sign = "-"
+	}
+	return fmt.Sprintf("%s %s%s.%02d", currency, sign, Thousands(int(cents/100)), cents%100)
+}
+
+// UnknownProductError is a product key that is not in the catalogue. Its
+// message lists the keys we know, so whoever typed it can pick one.
+type UnknownProductError struct{ Key string }
+
+func (e *UnknownProductError) Error() string {
+	return fmt.Sprintf("%q is not a product key we know. Known keys: %s", e.Key, KnownProducts())
+}
+
+// CheckProduct returns an *UnknownProductError unless key (or an alias
+// of it, in any letter case) is in the catalogue.
+func CheckProduct(key string) error {
+	if !Known(key) {
+		return &UnknownProductError{Key: key}
+	}
+	return nil
+}
+
+// KnownProducts lists the catalogue's keys in its order, each with the
+// aliases that also name it: "jira-software (or jira), …".
+func KnownProducts() string {
+	also := make(map[string][]string)
+	for a, k := range aliases {
+		also[k] = append(also[k], a)
+	}
+	parts := make([]string, 0, len(catalogue))
+	for _, p := range catalogue {
+		s := p.key
+		if a := also[p.key]; len(a) > 0 {
+			// At most one alias each today; sort for a stable text anyway.
+			slices.Sort(a)
+			s += " (or " + strings.Join(a, ", ") + ")"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,103 @@
+package seat
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestCount(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		n    int
+		want string
+	}{
+		{0, "0 seats"}, {1, "1 seat"}, {2, "2 seats"}, {999, "999 seats"}, {1000, "1,000 seats"}, {50000, "50,000 seats"},
+		{1234567, "1,234,567 seats"}, {-1, "-1 seats"}, {-1234, "-1,234 seats"},
+	}
+	for _, tt := range tests {
+		if got := Count(tt.n, "seat", "seats"); got != tt.want {
+			t.Errorf("Count(%d) = %q, want %q", tt.n, got, tt.want)
+		}
+	}
+	if got := Count(1, "person", "people"); got != "1 person" {
+		t.Errorf("Count(1, person) = %q", got)
+	}
+	if got := Count(3, "person", "people"); got != "3 people" {
+		t.Errorf("Count(3, people) = %q", got)
+	}
+}
+
+func TestMoney(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		amount   float64
+		currency string
+		want     string
+	}{
+		{0, "USD", "USD 0.00"},
+		{18.15, "EUR", "EUR 18.15"},
+		{1234.5, "GBP", "GBP 1,234.50"},
+		{0.005, "USD", "USD 0.01"},
+		{8.6 * 3, "USD", "USD 25.80"},
+		{1e6, "JPY", "JPY 1,000,000.00"},
+		{-2.5, "USD", "USD -2.50"},
+		{3, "", "USD 3.00"},
+	}
+	for _, tt := range tests {
+		if got := Money(tt.amount, tt.currency); got != tt.want {
+			t.Errorf("Money(%v, %q) = %q, want %q", tt.amount, tt.currency, got, tt.want)
+		}
+	}
+}
+
+func TestValidCurrency(t *testing.T) {
+	t.Parallel()
+	for _, ok := range []string{"USD", "EUR", "CHF", "XXX"} {
+		if err := ValidCurrency(ok); err != nil {
+			t.Errorf("ValidCurrency(%q) = %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "usd", "US", "USDD", "€", "U$D", "ÄBC", "12A", " USD"} {
+		if err := ValidCurrency(bad); err == nil {
+			t.Errorf("ValidCurrency(%q) accepted", bad)
+		}
+	}
+}
+
+func TestCheckProduct(t *testing.T) {
+	t.Parallel()
+	for _, ok := range []string{"confluence", "jira", "JIRA-Software", "townsquare"} {
+		if err := CheckProduct(ok); err != nil {
+			t.Errorf("CheckProduct(%q) = %v", ok, err)
+		}
+	}
+	err := CheckProduct("nosuch")
+	var upe *UnknownProductError
+	if !errors.As(err, &upe) || upe.Key != "nosuch" {
+		t.Fatalf("CheckProduct(nosuch) = %v, want an *UnknownProductError", err)
+	}
+	// The message lists every key of the catalogue, and the aliases with
+	// the product they name.
+	msg := err.Error()
+	for _, p := range catalogue {
+		if !strings.Contains(msg, p.key) {
+			t.Errorf("message lacks %q: %s", p.key, msg)
+		}
+	}
+	for alias, key := range aliases {
+		if !strings.Contains(msg, key+" (or "+alias+")") {
+			t.Errorf("message does not give %s as an alias of %s: %s", alias, key, msg)
+		}
+	}
+}
+
+func TestBuildCurrency(t *testing.T) {
+	t.Parallel()
+	if got := Build(nil, Options{}).Currency; got != DefaultCurrency {
+		t.Errorf("default currency %q, want %q", got, DefaultCurrency)
+	}
+	if got := Build(nil, Options{Currency: "EUR"}).Currency; got != "EUR" {
+		t.Errorf("currency %q, want EUR", got)
+	}
+}
