@@ -7,11 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -43,27 +41,32 @@ type Responder struct {
 	sleep    func(context.Context, time.Duration) error
 }
 
-// NewResponder returns a Responder. apiURL is the Slack Web API base URL
-// in use: besides https://*.slack.com, replies may go to its host (a test or
-// an enterprise proxy).
+// SlackHooksHost is where Slack's response_urls point.
+const SlackHooksHost = "hooks.slack.com"
+
+// NewResponder returns a Responder. Replies go only to
+// https://hooks.slack.com and to the scheme, host and port of apiURL, the
+// Slack Web API base URL in use (a test's fake or an enterprise proxy):
+// nothing else, not even another port of the same machine. Redirects are
+// never followed: a trusted host that answers 307 must not steer a reply,
+// with its personal data, somewhere else (such as a cloud metadata address).
 func NewResponder(client *http.Client, apiURL string) *Responder {
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
 	var api *url.URL
-	if u, err := url.Parse(apiURL); err == nil && u.Host != "" {
+	if u, err := url.Parse(apiURL); err == nil && u.Host != "" && (u.Scheme == "https" || u.Scheme == "http") {
 		api = u
 	}
 	return &Responder{
-		client:   client,
+		client:   NoRedirects(client),
 		attempts: 3,
 		sleep:    sleepCtx,
 		trusted: func(u *url.URL) bool {
-			if u.Scheme == "https" && (u.Hostname() == "slack.com" || strings.HasSuffix(u.Hostname(), ".slack.com")) {
-				return true
+			if u.User != nil {
+				return false
 			}
-			// Loopback is this machine: local proxies and fakes in tests.
-			if h := u.Hostname(); (u.Scheme == "http" || u.Scheme == "https") && (h == "localhost" || isLoopback(h)) {
+			if u.Scheme == "https" && (u.Host == SlackHooksHost || u.Host == SlackHooksHost+":443") {
 				return true
 			}
 			return api != nil && u.Scheme == api.Scheme && u.Host == api.Host
@@ -71,9 +74,14 @@ func NewResponder(client *http.Client, apiURL string) *Responder {
 	}
 }
 
-func isLoopback(host string) bool {
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+// NoRedirects returns a copy of c that never follows a redirect: the
+// redirect answer itself is returned, and the caller treats it as a failure.
+// Every client that posts replies to Slack uses it (response_url posts here,
+// chat.postEphemeral through slack-go, built by internal/wire).
+func NoRedirects(c *http.Client) *http.Client {
+	cc := *c
+	cc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cc
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

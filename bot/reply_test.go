@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -32,14 +35,14 @@ func TestResponderPostsTrustedURLsOnly(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	r := NewResponder(srv.Client(), "https://slack.com/api/")
+	r := NewResponder(srv.Client(), srv.URL+"/api/")
 	var waits []time.Duration
 	r.sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
 	ctx := context.Background()
 	msg := RenderNotice("hello")
 
 	if err := r.Post(ctx, srv.URL+"/commands/1", msg, Ephemeral, true); err != nil {
-		t.Fatalf("post to loopback: %v", err)
+		t.Fatalf("post to the Slack API host: %v", err)
 	}
 	if len(waits) != 1 || waits[0] != time.Second {
 		t.Errorf("waits = %v, want one Retry-After of 1s", waits)
@@ -61,7 +64,11 @@ func TestResponderPostsTrustedURLsOnly(t *testing.T) {
 	for _, u := range []string{
 		"https://hooks.slack.com.evil.example/commands/1", // suffix trick
 		"http://hooks.slack.com/commands/1",               // no TLS
+		"https://hooks.slack.com:8443/commands/1",         // another port
+		"https://evil.slack.com/commands/1",               // another Slack host
+		"https://user@hooks.slack.com/commands/1",         // userinfo
 		"https://10.0.0.1/commands/1",                     // private network
+		"http://169.254.169.254/latest/meta-data/",        // cloud metadata
 		"ftp://127.0.0.1/x",
 		"::not a url",
 	} {
@@ -71,5 +78,90 @@ func TestResponderPostsTrustedURLsOnly(t *testing.T) {
 	}
 	if calls.Load() != before {
 		t.Errorf("an untrusted URL was called")
+	}
+}
+
+// TestResponderTrustsOnlySlackAndTheAPIHost posts to a loopback server that
+// is not the configured Slack API host: it must never be called, although it
+// is this machine. Slack's own host is trusted (checked through a transport
+// that answers for it, so nothing leaves the process).
+func TestResponderTrustsOnlySlackAndTheAPIHost(t *testing.T) {
+	t.Parallel()
+	var stray atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stray.Add(1)
+		io.WriteString(w, "ok")
+	}))
+	defer other.Close()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "ok")
+	}))
+	defer api.Close()
+
+	ctx := context.Background()
+	r := NewResponder(api.Client(), api.URL+"/api/")
+	if err := r.Post(ctx, api.URL+"/response/1", RenderNotice("hi"), Ephemeral, false); err != nil {
+		t.Fatalf("post to the Slack API host: %v", err)
+	}
+	otherURL, _ := url.Parse(other.URL)
+	_, apiPort, _ := net.SplitHostPort(strings.TrimPrefix(api.URL, "http://"))
+	for _, u := range []string{
+		other.URL + "/response/1",                                   // loopback, another port
+		"http://localhost:" + otherURL.Port() + "/response/1",       // loopback by name
+		"http://localhost:" + apiPort + "/response/1",               // the API's port under another name
+		strings.Replace(api.URL, "http://", "https://", 1) + "/r/1", // the API's host, another scheme
+	} {
+		if err := r.Post(ctx, u, RenderNotice("hi"), Ephemeral, false); !errors.Is(err, ErrUntrustedURL) {
+			t.Errorf("Post(%q) = %v, want ErrUntrustedURL", u, err)
+		}
+	}
+	if n := stray.Load(); n != 0 {
+		t.Errorf("a loopback server that is not the Slack API host got %d posts", n)
+	}
+
+	rt := &recordingTransport{}
+	slackOnly := NewResponder(&http.Client{Transport: rt}, "https://slack.com/api/")
+	for _, u := range []string{"https://hooks.slack.com/commands/T0/1/abc", "https://hooks.slack.com:443/actions/T0/1/abc", "https://slack.com/api/x"} {
+		if err := slackOnly.Post(ctx, u, RenderNotice("hi"), Ephemeral, false); err != nil {
+			t.Errorf("Post(%q): %v", u, err)
+		}
+	}
+	if got := len(rt.requests()); got != 3 {
+		t.Errorf("Slack's hosts got %d posts, want 3", got)
+	}
+}
+
+// TestResponderFollowsNoRedirect has the trusted host answer 307 towards
+// another server: the reply is not delivered there, and not retried.
+func TestResponderFollowsNoRedirect(t *testing.T) {
+	t.Parallel()
+	var stray atomic.Int32
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stray.Add(1)
+		io.WriteString(w, "ok")
+	}))
+	defer elsewhere.Close()
+	var calls atomic.Int32
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		http.Redirect(w, r, elsewhere.URL+"/latest/meta-data/", http.StatusTemporaryRedirect)
+	}))
+	defer api.Close()
+
+	// The client as internal/wire passes it: one that would follow redirects.
+	r := NewResponder(&http.Client{}, api.URL+"/api/")
+	err := r.Post(context.Background(), api.URL+"/response/1", RenderNotice("hi"), Ephemeral, false)
+	if err == nil {
+		t.Fatal("a 307 counted as delivered")
+	}
+	if n := stray.Load(); n != 0 {
+		t.Errorf("the redirect was followed (%d posts elsewhere)", n)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("trusted host called %d times, want 1 (a redirect is not retried)", n)
+	}
+	if strings.Contains(err.Error(), elsewhere.URL) || strings.Contains(err.Error(), "/response/1") {
+		t.Errorf("error names a URL: %v", err)
 	}
 }

@@ -141,7 +141,9 @@ func Build(s Settings) (*App, error) {
 		a.Slack = slack.New(s.SlackBotToken,
 			slack.OptionAppLevelToken(s.SlackAppToken),
 			slack.OptionAPIURL(s.SlackAPIURL),
-			slack.OptionHTTPClient(s.HTTP),
+			// Slack's answers never redirect; one that does must not steer a
+			// reply (chat.postEphemeral carries personal data) elsewhere.
+			slack.OptionHTTPClient(bot.NoRedirects(s.HTTP)),
 			slack.OptionLog(slackLog),
 		)
 		if s.Users == nil {
