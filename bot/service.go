@@ -19,22 +19,35 @@ type UserDirectory interface {
 }
 
 // SlackUsers is the UserDirectory backed by the Slack Web API (users.info,
-// scope users:read.email).
-type SlackUsers struct{ API *slack.Client }
+// scope users:read.email). A rate limit or an outage is retried with the
+// one policy (see SlackAPI); a refused bot token is a SlackError of kind
+// ErrSlackTokenRejected, never "no email".
+type SlackUsers struct{ API *SlackAPI }
 
 // EmailOf implements UserDirectory.
 func (s SlackUsers) EmailOf(ctx context.Context, userID string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, slackUsersTimeout)
 	defer cancel()
-	u, err := s.API.GetUserInfoContext(ctx, userID)
+	var u *slack.User
+	err := s.API.call(ctx, "users.info", true, func(ctx context.Context) (err error) {
+		u, err = s.API.Client.GetUserInfoContext(ctx, userID)
+		return err
+	})
 	if err != nil {
-		return "", fmt.Errorf("slack users.info: %w", err)
+		if se := (*SlackError)(nil); errors.As(err, &se) && (se.Code == "user_not_found" || se.Code == "user_not_visible") {
+			return "", fmt.Errorf("%w: %w", ErrSlackUserNoEmail, err)
+		}
+		return "", err
 	}
 	if u.Deleted || u.IsBot || u.Profile.Email == "" {
 		return "", ErrSlackUserNoEmail
 	}
 	return u.Profile.Email, nil
 }
+
+// slackUsersTimeout bounds one mention's users.info, retries included:
+// SlackRetry's 15 s of waiting plus the calls themselves.
+const slackUsersTimeout = 20 * time.Second
 
 // Request is one question to the bot, however it arrived.
 type Request struct {
@@ -200,10 +213,9 @@ func (s *Service) person(ctx context.Context, t Target, fresh bool) Person {
 		}
 		e, err := s.cfg.Users.EmailOf(ctx, t.UserID)
 		if err != nil {
+			// The error keeps its kind: a refused token or a Slack outage
+			// is not "this person has no email".
 			s.log.Warn("resolve slack user", "user", t.UserID, "err", err)
-			if !errors.Is(err, ErrSlackUserNoEmail) {
-				err = fmt.Errorf("%w: %w", ErrSlackUserNoEmail, err)
-			}
 			return Person{UserID: t.UserID, Err: err}
 		}
 		email = e

@@ -52,6 +52,10 @@ type Settings struct {
 	Users bot.UserDirectory
 	// Files sends report CSVs; nil: Slack's file upload when Slack is set up.
 	Files bot.FileSender
+	// OnSlackTokenRejected, when set, is called each time the bot's own
+	// Slack calls (users.info, the report's DM and upload) start finding the
+	// bot token refused: readiness can mark the bot not ready at once.
+	OnSlackTokenRejected func(error)
 	// Reports turns the idle report on (it is on for anyone in ReportUsers;
 	// with Reports false the command says reports are not set up).
 	Reports bool
@@ -146,11 +150,12 @@ func Build(s Settings) (*App, error) {
 			slack.OptionHTTPClient(bot.NoRedirects(s.HTTP)),
 			slack.OptionLog(slackLog),
 		)
+		web := &bot.SlackAPI{Client: a.Slack, Logger: s.Logger, OnTokenRejected: s.OnSlackTokenRejected}
 		if s.Users == nil {
-			s.Users = bot.SlackUsers{API: a.Slack}
+			s.Users = bot.SlackUsers{API: web}
 		}
 		if s.Files == nil {
-			s.Files = bot.SlackFiles{API: a.Slack}
+			s.Files = bot.SlackFiles{API: web}
 		}
 	}
 	cfg := bot.ServiceConfig{
