@@ -9,10 +9,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"lastactive/internal/backoff"
 )
 
 // Response types of a response_url post.
@@ -36,10 +37,17 @@ type Responder struct {
 	client *http.Client
 	// trusted says which hosts may receive a reply. Replies carry personal
 	// data, so a forged payload must not send them elsewhere.
-	trusted  func(*url.URL) bool
-	attempts int
-	sleep    func(context.Context, time.Duration) error
+	trusted func(*url.URL) bool
+	retry   backoff.Policy
+	clock   backoff.Clock // nil: the real clock; tests replace it
 }
+
+// ReplyRetry is the Responder's policy: 3 attempts, backing off from 1 s,
+// and never more than 20 s of waiting in all. A Retry-After from Slack wins
+// but is believed up to maxReplyWait only: a reply that late is of no use.
+var ReplyRetry = backoff.Policy{Base: time.Second, Max: 2 * time.Second, Attempts: 3, Budget: 20 * time.Second}
+
+const maxReplyWait = 10 * time.Second
 
 // SlackHooksHost is where Slack's response_urls point.
 const SlackHooksHost = "hooks.slack.com"
@@ -59,9 +67,8 @@ func NewResponder(client *http.Client, apiURL string) *Responder {
 		api = u
 	}
 	return &Responder{
-		client:   NoRedirects(client),
-		attempts: 3,
-		sleep:    sleepCtx,
+		client: NoRedirects(client),
+		retry:  ReplyRetry,
 		trusted: func(u *url.URL) bool {
 			if u.User != nil {
 				return false
@@ -84,6 +91,8 @@ func NoRedirects(c *http.Client) *http.Client {
 	return &cc
 }
 
+// sleepCtx waits d or until ctx is done. (The Socket Mode reconnect loop
+// uses it; replies wait with backoff.Sleep.)
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -108,30 +117,39 @@ func (r *Responder) Post(ctx context.Context, responseURL string, msg Message, r
 	if err != nil {
 		return fmt.Errorf("encode reply: %w", err)
 	}
-	var last error
-	for attempt := 1; attempt <= r.attempts; attempt++ {
-		wait, err := r.post(ctx, u.String(), body)
+	var (
+		last   error
+		waited time.Duration
+	)
+	for n := 1; ; n++ {
+		retry, hint, err := r.post(ctx, u.String(), body)
 		if err == nil {
 			return nil
 		}
 		last = err
-		if wait < 0 || attempt == r.attempts || ctx.Err() != nil {
+		wait := hint
+		if wait <= 0 {
+			wait = r.retry.Delay(n, nil)
+		}
+		if !retry || ctx.Err() != nil || r.retry.Exhausted(n, waited, wait) {
 			break
 		}
-		if err := r.sleep(ctx, wait); err != nil {
+		if err := backoff.Sleep(ctx, r.clock, wait); err != nil {
 			return fmt.Errorf("post reply: %w", err)
 		}
+		waited += wait
 	}
 	return fmt.Errorf("post reply: %w", last)
 }
 
-// post makes one attempt. A negative wait means "do not retry".
-func (r *Responder) post(ctx context.Context, target string, body []byte) (time.Duration, error) {
+// post makes one attempt. retry says whether another may follow; hint is
+// Slack's Retry-After (capped), or 0 for the policy's backoff.
+func (r *Responder) post(ctx context.Context, target string, body []byte) (retry bool, hint time.Duration, err error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return -1, errors.New("build request")
+		return false, 0, errors.New("build request")
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	resp, err := r.client.Do(req)
@@ -141,21 +159,20 @@ func (r *Responder) post(ctx context.Context, target string, body []byte) (time.
 		if errors.As(err, &uerr) {
 			err = uerr.Err
 		}
-		return time.Second, fmt.Errorf("send: %w", err)
+		return true, 0, fmt.Errorf("send: %w", err)
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
-		wait := time.Second
-		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
-			wait = min(time.Duration(s)*time.Second, 10*time.Second)
+		if d, ok := backoff.RetryAfterHeader(resp.Header, time.Now()); ok && d > 0 {
+			hint = min(d, maxReplyWait)
 		}
-		return wait, errors.New("slack answered 429")
+		return true, hint, errors.New("slack answered 429")
 	case resp.StatusCode >= 500:
-		return time.Second, fmt.Errorf("slack answered %d", resp.StatusCode)
+		return true, 0, fmt.Errorf("slack answered %d", resp.StatusCode)
 	case resp.StatusCode != http.StatusOK:
-		return -1, fmt.Errorf("slack answered %d", resp.StatusCode)
+		return false, 0, fmt.Errorf("slack answered %d", resp.StatusCode)
 	}
 	// Slack answers "ok" as text or {"ok":true} as JSON.
 	var ok struct {
@@ -164,8 +181,8 @@ func (r *Responder) post(ctx context.Context, target string, body []byte) (time.
 	}
 	if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '{' {
 		if err := json.Unmarshal(trimmed, &ok); err == nil && !ok.OK {
-			return -1, fmt.Errorf("slack refused the reply: %.64s", ok.Error)
+			return false, 0, fmt.Errorf("slack refused the reply: %.64s", ok.Error)
 		}
 	}
-	return 0, nil
+	return false, 0, nil
 }

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -36,15 +37,15 @@ func TestResponderPostsTrustedURLsOnly(t *testing.T) {
 	defer srv.Close()
 
 	r := NewResponder(srv.Client(), srv.URL+"/api/")
-	var waits []time.Duration
-	r.sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+	clk := &stepClock{}
+	r.clock = clk
 	ctx := context.Background()
 	msg := RenderNotice("hello")
 
 	if err := r.Post(ctx, srv.URL+"/commands/1", msg, Ephemeral, true); err != nil {
 		t.Fatalf("post to the Slack API host: %v", err)
 	}
-	if len(waits) != 1 || waits[0] != time.Second {
+	if waits := clk.waits; len(waits) != 1 || waits[0] != time.Second {
 		t.Errorf("waits = %v, want one Retry-After of 1s", waits)
 	}
 	var body struct {
@@ -163,5 +164,107 @@ func TestResponderFollowsNoRedirect(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), elsewhere.URL) || strings.Contains(err.Error(), "/response/1") {
 		t.Errorf("error names a URL: %v", err)
+	}
+}
+
+// stepClock records the waits asked of it and never sleeps.
+type stepClock struct {
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+func (c *stepClock) Now() time.Time { return time.Now() }
+
+func (c *stepClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	c.waits = append(c.waits, d)
+	c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	ch <- time.Now()
+	return ch
+}
+
+// TestResponderRetries: the Responder retries 429, 5xx and transport
+// failures with the one policy (internal/backoff): 3 attempts at most,
+// Slack's Retry-After (seconds or a date) believed up to 10 s, the
+// policy's capped backoff otherwise; other answers are not retried.
+func TestResponderRetries(t *testing.T) {
+	t.Parallel()
+	type answer struct {
+		status     int
+		retryAfter string
+	}
+	date := time.Now().Add(4 * time.Second).UTC().Format(http.TimeFormat)
+	cases := []struct {
+		name      string
+		answers   []answer // then 200 ok
+		wantErr   bool
+		wantCalls int
+		check     func(t *testing.T, waits []time.Duration)
+	}{
+		{"429 seconds", []answer{{429, "3"}}, false, 2, exactly(3 * time.Second)},
+		{"429 date", []answer{{429, date}}, false, 2, func(t *testing.T, w []time.Duration) {
+			if len(w) != 1 || w[0] < 2*time.Second || w[0] > 4*time.Second {
+				t.Errorf("waits = %v, want one of about 4s (from the date)", w)
+			}
+		}},
+		{"429 too long is capped", []answer{{429, "3600"}}, false, 2, exactly(10 * time.Second)},
+		{"5xx backs off", []answer{{503, ""}, {500, ""}}, false, 3, func(t *testing.T, w []time.Duration) {
+			if len(w) != 2 || w[0] < 500*time.Millisecond || w[0] > time.Second || w[1] < time.Second || w[1] > 2*time.Second {
+				t.Errorf("waits = %v, want [0.5s..1s, 1s..2s]", w)
+			}
+		}},
+		{"gives up after 3 attempts", []answer{{500, ""}, {500, ""}, {500, ""}, {500, ""}}, true, 3, nil},
+		{"400 is not retried", []answer{{400, ""}}, true, 1, exactly()},
+		{"404 is not retried", []answer{{404, ""}}, true, 1, exactly()},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			var calls atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n := int(calls.Add(1))
+				if n <= len(c.answers) {
+					a := c.answers[n-1]
+					if a.retryAfter != "" {
+						w.Header().Set("Retry-After", a.retryAfter)
+					}
+					w.WriteHeader(a.status)
+					return
+				}
+				w.Header().Set("Content-Type", "text/plain")
+				io.WriteString(w, "ok")
+			}))
+			defer srv.Close()
+			r := NewResponder(srv.Client(), srv.URL+"/api/")
+			clk := &stepClock{}
+			r.clock = clk
+			err := r.Post(context.Background(), srv.URL+"/response/1", RenderNotice("hi"), Ephemeral, false)
+			if (err != nil) != c.wantErr {
+				t.Errorf("Post = %v, want error %v", err, c.wantErr)
+			}
+			if n := int(calls.Load()); n != c.wantCalls {
+				t.Errorf("calls = %d, want %d", n, c.wantCalls)
+			}
+			if c.check != nil {
+				c.check(t, clk.waits)
+			}
+		})
+	}
+}
+
+func exactly(want ...time.Duration) func(*testing.T, []time.Duration) {
+	return func(t *testing.T, got []time.Duration) {
+		t.Helper()
+		if len(got) != len(want) {
+			t.Errorf("waits = %v, want %v", got, want)
+			return
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Errorf("waits = %v, want %v", got, want)
+				return
+			}
+		}
 	}
 }
