@@ -16,11 +16,29 @@ import (
 	"lastactive/internal/backoff"
 )
 
-// Response types of a response_url post.
+// ReplyMode says who sees a response_url reply and whether it replaces the
+// message the URL came from: Slack's response_type and replace_original,
+// as one value so that no call can ask for a combination the bot never means.
+type ReplyMode int
+
+// The reply modes.
 const (
-	Ephemeral = "ephemeral"
-	InChannel = "in_channel"
+	// Private is a new ephemeral message, seen only by the asker.
+	Private ReplyMode = iota
+	// PrivateReplace replaces the ephemeral message the URL belongs to (a
+	// report's progress note, a reply whose Refresh was clicked).
+	PrivateReplace
+	// Public is a new message everyone in the channel sees (Share).
+	Public
 )
+
+// responseType is Slack's response_type for m.
+func (m ReplyMode) responseType() string {
+	if m == Public {
+		return "in_channel"
+	}
+	return "ephemeral"
+}
 
 // responseBody is what a response_url takes.
 type responseBody struct {
@@ -108,12 +126,12 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 var ErrUntrustedURL = errors.New("response_url is not a Slack URL")
 
 // Post sends msg to responseURL.
-func (r *Responder) Post(ctx context.Context, responseURL string, msg Message, responseType string, replace bool) error {
+func (r *Responder) Post(ctx context.Context, responseURL string, msg Message, mode ReplyMode) error {
 	u, err := url.Parse(responseURL)
 	if err != nil || !r.trusted(u) {
 		return ErrUntrustedURL
 	}
-	body, err := json.Marshal(responseBody{ResponseType: responseType, Text: msg.Text, Blocks: msg.Blocks, ReplaceOriginal: replace})
+	body, err := json.Marshal(responseBody{ResponseType: mode.responseType(), Text: msg.Text, Blocks: msg.Blocks, ReplaceOriginal: mode == PrivateReplace})
 	if err != nil {
 		return fmt.Errorf("encode reply: %w", err)
 	}

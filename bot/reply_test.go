@@ -42,7 +42,7 @@ func TestResponderPostsTrustedURLsOnly(t *testing.T) {
 	ctx := context.Background()
 	msg := RenderNotice("hello")
 
-	if err := r.Post(ctx, srv.URL+"/commands/1", msg, Ephemeral, true); err != nil {
+	if err := r.Post(ctx, srv.URL+"/commands/1", msg, PrivateReplace); err != nil {
 		t.Fatalf("post to the Slack API host: %v", err)
 	}
 	if waits := clk.waits; len(waits) != 1 || waits[0] != time.Second {
@@ -57,7 +57,7 @@ func TestResponderPostsTrustedURLsOnly(t *testing.T) {
 	if err := json.Unmarshal(got.Load().([]byte), &body); err != nil {
 		t.Fatal(err)
 	}
-	if body.ResponseType != Ephemeral || !body.ReplaceOriginal || body.Text == "" || len(body.Blocks) == 0 {
+	if body.ResponseType != "ephemeral" || !body.ReplaceOriginal || body.Text == "" || len(body.Blocks) == 0 {
 		t.Errorf("body = %+v", body)
 	}
 
@@ -73,7 +73,7 @@ func TestResponderPostsTrustedURLsOnly(t *testing.T) {
 		"ftp://127.0.0.1/x",
 		"::not a url",
 	} {
-		if err := r.Post(ctx, u, msg, Ephemeral, false); !errors.Is(err, ErrUntrustedURL) {
+		if err := r.Post(ctx, u, msg, Private); !errors.Is(err, ErrUntrustedURL) {
 			t.Errorf("Post(%q) = %v, want ErrUntrustedURL", u, err)
 		}
 	}
@@ -102,7 +102,7 @@ func TestResponderTrustsOnlySlackAndTheAPIHost(t *testing.T) {
 
 	ctx := context.Background()
 	r := NewResponder(api.Client(), api.URL+"/api/")
-	if err := r.Post(ctx, api.URL+"/response/1", RenderNotice("hi"), Ephemeral, false); err != nil {
+	if err := r.Post(ctx, api.URL+"/response/1", RenderNotice("hi"), Private); err != nil {
 		t.Fatalf("post to the Slack API host: %v", err)
 	}
 	otherURL, _ := url.Parse(other.URL)
@@ -113,7 +113,7 @@ func TestResponderTrustsOnlySlackAndTheAPIHost(t *testing.T) {
 		"http://localhost:" + apiPort + "/response/1",               // the API's port under another name
 		strings.Replace(api.URL, "http://", "https://", 1) + "/r/1", // the API's host, another scheme
 	} {
-		if err := r.Post(ctx, u, RenderNotice("hi"), Ephemeral, false); !errors.Is(err, ErrUntrustedURL) {
+		if err := r.Post(ctx, u, RenderNotice("hi"), Private); !errors.Is(err, ErrUntrustedURL) {
 			t.Errorf("Post(%q) = %v, want ErrUntrustedURL", u, err)
 		}
 	}
@@ -124,7 +124,7 @@ func TestResponderTrustsOnlySlackAndTheAPIHost(t *testing.T) {
 	rt := &recordingTransport{}
 	slackOnly := NewResponder(&http.Client{Transport: rt}, "https://slack.com/api/")
 	for _, u := range []string{"https://hooks.slack.com/commands/T0/1/abc", "https://hooks.slack.com:443/actions/T0/1/abc", "https://slack.com/api/x"} {
-		if err := slackOnly.Post(ctx, u, RenderNotice("hi"), Ephemeral, false); err != nil {
+		if err := slackOnly.Post(ctx, u, RenderNotice("hi"), Private); err != nil {
 			t.Errorf("Post(%q): %v", u, err)
 		}
 	}
@@ -152,7 +152,7 @@ func TestResponderFollowsNoRedirect(t *testing.T) {
 
 	// The client as internal/wire passes it: one that would follow redirects.
 	r := NewResponder(&http.Client{}, api.URL+"/api/")
-	err := r.Post(context.Background(), api.URL+"/response/1", RenderNotice("hi"), Ephemeral, false)
+	err := r.Post(context.Background(), api.URL+"/response/1", RenderNotice("hi"), Private)
 	if err == nil {
 		t.Fatal("a 307 counted as delivered")
 	}
@@ -239,7 +239,7 @@ func TestResponderRetries(t *testing.T) {
 			r := NewResponder(srv.Client(), srv.URL+"/api/")
 			clk := &stepClock{}
 			r.clock = clk
-			err := r.Post(context.Background(), srv.URL+"/response/1", RenderNotice("hi"), Ephemeral, false)
+			err := r.Post(context.Background(), srv.URL+"/response/1", RenderNotice("hi"), Private)
 			if (err != nil) != c.wantErr {
 				t.Errorf("Post = %v, want error %v", err, c.wantErr)
 			}

@@ -58,16 +58,46 @@ type Request struct {
 
 // Reply is the bot's answer, ready to post, plus what the audit log needs.
 type Reply struct {
-	Message Message
-	// Kind is "help", "lookup", "idle", "usage" or "refused".
-	Kind string
-	// Outcome is "ok", "partial" (some people failed), "failed", "usage",
-	// "refused" or "rate_limited".
-	Outcome   string
+	Message   Message
+	Kind      ReplyKind
+	Outcome   Outcome
 	Targets   []string // emails asked about, for the audit line
 	CacheHits int
 	People    []Person
 }
+
+// ReplyKind says what was asked: the label "kind" of
+// lastactive_commands_total and of the audit line.
+type ReplyKind string
+
+// The kinds of request.
+const (
+	// KindCommand is a command refused or unreadable before it was parsed
+	// (not allowed here, or a usage error): what it asked is unknown.
+	KindCommand  ReplyKind = "command"
+	KindHelp     ReplyKind = "help"
+	KindLookup   ReplyKind = "lookup"
+	KindIdle     ReplyKind = "idle"
+	KindButton   ReplyKind = "button"
+	KindShortcut ReplyKind = "shortcut"
+)
+
+// Outcome says how a request ended: the label "outcome" of
+// lastactive_commands_total and of the audit line.
+type Outcome string
+
+// The outcomes.
+const (
+	OutcomeOK          Outcome = "ok"
+	OutcomePartial     Outcome = "partial" // some people (or the report's file) failed
+	OutcomeFailed      Outcome = "failed"
+	OutcomeUsage       Outcome = "usage"   // the text could not be read
+	OutcomeRefused     Outcome = "refused" // not allowed (allow-lists, report users)
+	OutcomeRateLimited Outcome = "rate_limited"
+	OutcomeStale       Outcome = "stale"   // a button too old to trust
+	OutcomeForged      Outcome = "forged"  // a button value the bot did not sign
+	OutcomeIgnored     Outcome = "ignored" // a click that needs nothing but the ack
+)
 
 // ServiceConfig holds what a Service needs.
 type ServiceConfig struct {
@@ -124,23 +154,23 @@ func (s *Service) Answer(ctx context.Context, req Request, progress func(Message
 	defer func() { s.audit(req, r, start) }()
 
 	if !s.cfg.Gate.Allowed(req.UserID, req.ChannelID) {
-		return Reply{Kind: "refused", Outcome: "refused",
+		return Reply{Kind: KindCommand, Outcome: OutcomeRefused,
 			Message: RenderNotice("You are not allowed to use /lastactive here. Ask your Slack admin if you need it.")}
 	}
 	cmd, err := ParseCommand(req.Text)
 	if err != nil {
-		return Reply{Kind: "usage", Outcome: "usage", Message: RenderUsage(err)}
+		return Reply{Kind: KindCommand, Outcome: OutcomeUsage, Message: RenderUsage(err)}
 	}
 	switch cmd.Kind {
 	case CmdHelp:
-		return Reply{Kind: "help", Outcome: "ok", Message: RenderHelp()}
+		return Reply{Kind: KindHelp, Outcome: OutcomeOK, Message: RenderHelp()}
 	case CmdIdle:
 		if !s.cfg.Gate.MayReport(req.UserID) {
-			return Reply{Kind: "idle", Outcome: "refused",
+			return Reply{Kind: KindIdle, Outcome: OutcomeRefused,
 				Message: RenderNotice("Org-wide reports are only for the people your Slack admin listed in LASTACTIVE_REPORT_USERS.")}
 		}
 		if s.cfg.Scanner == nil {
-			return Reply{Kind: "idle", Outcome: "failed", Message: RenderNotice("Org-wide reports are not set up on this bot.")}
+			return Reply{Kind: KindIdle, Outcome: OutcomeFailed, Message: RenderNotice("Org-wide reports are not set up on this bot.")}
 		}
 		return s.idle(ctx, req, cmd, progress)
 	}
@@ -153,7 +183,7 @@ func (s *Service) Lookup(ctx context.Context, req Request, targets []Target, fre
 	start := s.cfg.Now()
 	var r Reply
 	if !s.cfg.Gate.Allowed(req.UserID, req.ChannelID) {
-		r = Reply{Kind: "lookup", Outcome: "refused",
+		r = Reply{Kind: KindLookup, Outcome: OutcomeRefused,
 			Message: RenderNotice("You are not allowed to use /lastactive here. Ask your Slack admin if you need it.")}
 	} else {
 		r = s.lookup(ctx, req, targets, fresh, view)
@@ -164,7 +194,7 @@ func (s *Service) Lookup(ctx context.Context, req Request, targets []Target, fre
 
 func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fresh bool, view View) Reply {
 	if ok, wait := s.cfg.Gate.Take(req.UserID, len(targets)); !ok {
-		return Reply{Kind: "lookup", Outcome: "rate_limited", Message: RenderNotice(tryAgain(wait))}
+		return Reply{Kind: KindLookup, Outcome: OutcomeRateLimited, Message: RenderNotice(tryAgain(wait))}
 	}
 	people := make([]Person, len(targets))
 	sem := make(chan struct{}, maxParallelLookups)
@@ -178,7 +208,7 @@ func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fre
 	}
 	wg.Wait()
 
-	r := Reply{Kind: "lookup", People: people}
+	r := Reply{Kind: KindLookup, People: people}
 	failed := 0
 	for _, p := range people {
 		r.Targets = append(r.Targets, p.Query)
@@ -191,11 +221,11 @@ func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fre
 	}
 	switch {
 	case failed == 0:
-		r.Outcome = "ok"
+		r.Outcome = OutcomeOK
 	case failed == len(people):
-		r.Outcome = "failed"
+		r.Outcome = OutcomeFailed
 	default:
-		r.Outcome = "partial"
+		r.Outcome = OutcomePartial
 	}
 	view.Now = s.cfg.Now()
 	view.IdleDays = s.cfg.IdleDays
@@ -236,13 +266,13 @@ func tryAgain(wait time.Duration) string {
 // audit writes the one line an auditor needs: who asked about whom, where,
 // with what outcome. It never holds a token.
 func (s *Service) audit(req Request, r Reply, start time.Time) {
-	s.cfg.Metrics.Command(r.Kind, r.Outcome)
+	s.cfg.Metrics.Command(string(r.Kind), string(r.Outcome))
 	s.log.Info("audit",
 		"requester", req.UserID,
 		"channel", req.ChannelID,
-		"kind", r.Kind,
+		"kind", string(r.Kind),
 		"targets", r.Targets,
-		"outcome", r.Outcome,
+		"outcome", string(r.Outcome),
 		"cache_hits", r.CacheHits,
 		"duration_ms", s.cfg.Now().Sub(start).Milliseconds(),
 	)

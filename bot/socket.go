@@ -259,7 +259,7 @@ func (b *Bot) busy(j job) {
 	if url := j.responseURL(); url != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = b.responder.Post(ctx, url, RenderNotice("The bot is very busy right now. Please try again in a minute."), Ephemeral, false)
+		_ = b.responder.Post(ctx, url, RenderNotice("The bot is very busy right now. Please try again in a minute."), Private)
 	}
 }
 
@@ -292,22 +292,26 @@ func (b *Bot) command(ctx context.Context, j job) {
 	progressed := false
 	progress := func(m Message) {
 		progressed = true
-		b.post(ctx, c.ResponseURL, m, Ephemeral, false, time.Time{})
+		b.post(ctx, c.ResponseURL, m, Private, time.Time{})
 	}
 	r := b.svc.Answer(ctx, req, progress)
 	msg := r.Message
 	if ctx.Err() != nil {
 		msg = RenderNotice("The bot was restarting and could not finish this answer. Please run the command again.")
 	}
-	b.post(ctx, c.ResponseURL, msg, Ephemeral, progressed, j.received)
+	mode := Private
+	if progressed {
+		mode = PrivateReplace
+	}
+	b.post(ctx, c.ResponseURL, msg, mode, j.received)
 }
 
 // post sends a reply. It outlives an abandoned ctx briefly, so that even an
 // abandoned command gets its one answer.
-func (b *Bot) post(ctx context.Context, url string, msg Message, responseType string, replace bool, received time.Time) {
+func (b *Bot) post(ctx context.Context, url string, msg Message, mode ReplyMode, received time.Time) {
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
-	err := b.responder.Post(pctx, url, msg, responseType, replace)
+	err := b.responder.Post(pctx, url, msg, mode)
 	if !received.IsZero() {
 		b.metrics.replied(time.Since(received), err)
 	}
