@@ -1,7 +1,6 @@
 package atlassian
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -9,29 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"lastactive/internal/testlog"
 )
-
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 const (
 	secretCursor = "CURSOR-SECRET-z9/+="
@@ -114,7 +96,7 @@ func TestNoSecretLeaks(t *testing.T) {
 			t.Run(hname+"/"+cname, func(t *testing.T) {
 				t.Parallel()
 				srv := serve(t, h)
-				var logs syncBuffer
+				var logs testlog.Buffer
 				logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 				c, _ := newTestClient(t, srv.URL, WithLogger(logger), WithRetry(RetryPolicy{MaxAttempts: 2}))
 				c.maxBody = 1024

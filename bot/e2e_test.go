@@ -1,13 +1,11 @@
 package bot_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,29 +16,12 @@ import (
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
 	"lastactive/bot/slacktest"
+	"lastactive/internal/testlog"
 	"lastactive/internal/wire"
 	"lastactive/seat"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// syncBuffer collects logs from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // harness is the real bot, with the real slack-go client, between a fake
 // Slack and a fake Atlassian, all on loopback.
@@ -49,7 +30,7 @@ type harness struct {
 	slack *slacktest.Server
 	atl   *atlassiantest.Server
 	org   *atlassiantest.Org
-	logs  *syncBuffer
+	logs  *testlog.Buffer
 	now   time.Time
 }
 
@@ -76,7 +57,7 @@ func startBot(t *testing.T, o harnessOpts) *harness {
 	if o.org != nil {
 		o.org(org)
 	}
-	h := &harness{t: t, org: org, now: now, logs: &syncBuffer{}}
+	h := &harness{t: t, org: org, now: now, logs: &testlog.Buffer{}}
 	h.atl = atlassiantest.NewServer(org)
 	h.slack = slacktest.NewServer(slacktest.WithPingInterval(200 * time.Millisecond))
 	if o.badAppToken {

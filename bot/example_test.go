@@ -37,5 +37,5 @@ func ExampleService() {
 	// Output:
 	// lookup ok 0
 	// lookup ok 1
-	// usage usage 0
+	// command usage 0
 }

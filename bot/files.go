@@ -26,26 +26,42 @@ const fileSendTimeout = time.Minute
 // SlackFiles is the FileSender backed by the Slack Web API: conversations.open
 // for the direct message channel (scope im:write), then the two-step upload
 // files.getUploadURLExternal and files.completeUploadExternal (files:write).
-type SlackFiles struct{ API *slack.Client }
+// Each call is retried as SlackAPI allows (a 429 is waited out); the bytes
+// themselves are posted once.
+type SlackFiles struct{ API *SlackAPI }
 
 // SendFile implements FileSender.
 func (s SlackFiles) SendFile(ctx context.Context, userID string, f File) error {
 	ctx, cancel := context.WithTimeout(ctx, fileSendTimeout)
 	defer cancel()
-	ch, _, _, err := s.API.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{userID}, ReturnIM: true})
-	if err != nil {
-		return fmt.Errorf("slack conversations.open: %w", err)
-	}
-	_, err = s.API.UploadFileContext(ctx, slack.UploadFileParameters{
-		Filename:       f.Name,
-		Title:          f.Title,
-		InitialComment: f.Comment,
-		Reader:         bytes.NewReader(f.Content),
-		FileSize:       len(f.Content),
-		Channel:        ch.ID,
+	api := s.API.Client
+	var ch *slack.Channel
+	err := s.API.call(ctx, "conversations.open", true, func(ctx context.Context) (err error) {
+		ch, _, _, err = api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{userID}, ReturnIM: true})
+		return err
 	})
 	if err != nil {
-		return fmt.Errorf("slack file upload: %w", err)
+		return err
 	}
-	return nil
+	var up *slack.GetUploadURLExternalResponse
+	err = s.API.call(ctx, "files.getUploadURLExternal", true, func(ctx context.Context) (err error) {
+		up, err = api.GetUploadURLExternalContext(ctx, slack.GetUploadURLExternalParameters{FileName: f.Name, FileSize: len(f.Content)})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err := api.UploadToURL(ctx, slack.UploadToURLParameters{UploadURL: up.UploadURL, Reader: bytes.NewReader(f.Content), Filename: f.Name}); err != nil {
+		return fmt.Errorf("slack file upload: %w", stripURL(err))
+	}
+	// Completing twice could share the file twice: only a 429 (which Slack
+	// did not carry out) is repeated.
+	return s.API.call(ctx, "files.completeUploadExternal", false, func(ctx context.Context) error {
+		_, err := api.CompleteUploadExternalContext(ctx, slack.CompleteUploadExternalParameters{
+			Files:          []slack.FileSummary{{ID: up.FileID, Title: f.Title}},
+			Channel:        ch.ID,
+			InitialComment: f.Comment,
+		})
+		return err
+	})
 }

@@ -111,15 +111,22 @@ func (u *fuzzUsers) EmailOf(context.Context, string) (string, error) {
 }
 
 // recordingTransport answers every request with Slack's "ok" and records
-// it, so nothing leaves the process.
+// it, so nothing leaves the process. A path under /redirect/ is answered
+// with a 307 towards a cloud metadata address instead.
 type recordingTransport struct {
 	mu   sync.Mutex
 	reqs []recorded
 }
 
 type recorded struct {
-	host, path string
-	body       []byte
+	scheme, host, path string
+	body               []byte
+}
+
+func (rt *recordingTransport) requests() []recorded {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return slices.Clone(rt.reqs)
 }
 
 func (rt *recordingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -129,8 +136,14 @@ func (rt *recordingTransport) RoundTrip(r *http.Request) (*http.Response, error)
 		r.Body.Close()
 	}
 	rt.mu.Lock()
-	rt.reqs = append(rt.reqs, recorded{r.URL.Host, r.URL.Path, body})
+	rt.reqs = append(rt.reqs, recorded{r.URL.Scheme, r.URL.Host, r.URL.Path, body})
 	rt.mu.Unlock()
+	if strings.HasPrefix(r.URL.Path, "/redirect/") {
+		// A trusted host that tries to steer the reply elsewhere.
+		return &http.Response{StatusCode: http.StatusTemporaryRedirect,
+			Header: http.Header{"Location": {"http://169.254.169.254/latest/meta-data/"}},
+			Body:   io.NopCloser(strings.NewReader("")), Request: r}, nil
+	}
 	return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
 		Body: io.NopCloser(strings.NewReader(`{"ok":true}`)), Request: r}, nil
 }
@@ -171,6 +184,11 @@ func FuzzInteraction(f *testing.F) {
 		interactionSeed("block_actions", "U0OK", "C0NO", okURL, buttonAction(ActionShare, good)),
 		interactionSeed("block_actions", "U0OK", "C0OK", okURL, buttonAction(ActionShare, "ada@example.com")),
 		interactionSeed("block_actions", "U0OK", "C0OK", "https://evil.example/x", buttonAction(ActionShare, good)),
+		interactionSeed("block_actions", "U0OK", "C0OK", "http://127.0.0.1:9/x", buttonAction(ActionRefresh, good)),
+		interactionSeed("block_actions", "U0OK", "C0OK", "https://files.slack.com/x", buttonAction(ActionRefresh, good)),
+		interactionSeed("block_actions", "U0OK", "C0OK", "http://169.254.169.254/latest/meta-data/", buttonAction(ActionShare, good)),
+		interactionSeed("block_actions", "U0OK", "C0OK", "https://hooks.slack.com/redirect/T0/1/abc", buttonAction(ActionRefresh, good)),
+		interactionSeed("message_action", "U0OK", "C0OK", "https://hooks.slack.com/redirect/T0/2/abc", map[string]any{"callback_id": ShortcutAuthor, "message": map[string]any{"user": "U0GRACE"}}),
 		interactionSeed("block_actions", "U0OK", "C0OK", okURL, buttonAction(ActionAdmin, "")),
 		interactionSeed("message_action", "U0OK", "C0OK", okURL, map[string]any{"callback_id": ShortcutAuthor, "message": map[string]any{"user": "U0GRACE", "text": "hi"}}),
 		interactionSeed("message_action", "U0NO", "C0OK", okURL, map[string]any{"callback_id": ShortcutAuthor, "message": map[string]any{"user": "U0GRACE"}}),
@@ -193,7 +211,9 @@ func FuzzInteraction(f *testing.F) {
 		gate := NewGate(GateConfig{AllowedUsers: []string{"U0OK"}, AllowedChannels: []string{"C0OK"}, PerUserBurst: 1000})
 		svc := NewService(ServiceConfig{Lookups: NewLookups(dir, LookupOptions{}), Users: users, Gate: gate,
 			OrgID: "org", Now: func() time.Time { return fuzzNow }, Buttons: signer})
-		api := slack.New("xoxb-fuzz", slack.OptionHTTPClient(hc), slack.OptionAPIURL("https://slack.com/api/"))
+		// Both reply paths get the client as internal/wire gives it: one
+		// that would follow redirects, made safe by the bot.
+		api := slack.New("xoxb-fuzz", slack.OptionHTTPClient(NoRedirects(hc)), slack.OptionAPIURL("https://slack.com/api/"))
 		b := NewBot(socketmode.New(api), svc, NewResponder(hc, "https://slack.com/api/"), BotConfig{}, nil, nil)
 
 		b.interaction(context.Background(), job{received: fuzzNow, action: &cb})
@@ -205,9 +225,10 @@ func FuzzInteraction(f *testing.F) {
 			t.Fatalf("%d posts for one interaction, want at most 1", len(reqs))
 		}
 		for _, r := range reqs {
-			// Slack, or this machine (fakes and local proxies).
-			if h := hostOnly(r.host); h != "slack.com" && !strings.HasSuffix(h, ".slack.com") && h != "localhost" && !isLoopback(h) {
-				t.Fatalf("a reply went to %q", r.host)
+			// Slack's response_url host, or the configured Web API host
+			// (chat.postEphemeral), over TLS; never a redirect's target.
+			if r.scheme != "https" || (hostOnly(r.host) != "hooks.slack.com" && r.host != "slack.com") {
+				t.Fatalf("a reply went to %s://%s", r.scheme, r.host)
 			}
 		}
 		var first *slack.BlockAction

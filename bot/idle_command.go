@@ -40,12 +40,12 @@ func (s *Service) idle(ctx context.Context, req Request, cmd Command, progress f
 	if days <= 0 {
 		days = s.cfg.IdleDays
 	}
-	reply := Reply{Kind: "idle", Targets: cmd.Products}
+	reply := Reply{Kind: KindIdle, Targets: cmd.Products}
 	rep, err := s.report(ctx, seat.Options{Days: days, Products: cmd.Products}, cmd.Fresh, days, progress)
 	if err != nil {
-		reply.Outcome = "failed"
+		reply.Outcome = OutcomeFailed
 		if errors.Is(err, atlassian.ErrRateLimited) {
-			reply.Outcome = "rate_limited"
+			reply.Outcome = OutcomeRateLimited
 		}
 		s.log.Warn("idle report failed", "requester", req.UserID, "err", err)
 		reply.Message = RenderIdleError(err)
@@ -53,9 +53,9 @@ func (s *Service) idle(ctx context.Context, req Request, cmd Command, progress f
 	}
 
 	d := s.deliver(ctx, req.UserID, rep)
-	reply.Outcome = "ok"
+	reply.Outcome = OutcomeOK
 	if d.Err != nil || d.Off {
-		reply.Outcome = "partial"
+		reply.Outcome = OutcomePartial
 	}
 	reply.Message = RenderIdleReport(rep, d)
 	return reply

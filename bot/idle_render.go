@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -165,6 +166,9 @@ func deliveryText(d Delivery) string {
 	switch {
 	case d.Off:
 		return "The full list could not be sent: this bot is not set up to send files."
+	case d.Err != nil && !errors.Is(d.Err, ErrSlackMissingScope) && errors.As(d.Err, new(*SlackError)):
+		t, _ := slackFailureText(d.Err, "send the full list to your direct messages")
+		return ":warning: " + t
 	case d.Err != nil:
 		return ":warning: The full list could not be sent to your direct messages. Ask your Slack admin to check that the app has the im:write and files:write scopes."
 	}

@@ -191,7 +191,7 @@ func TestServiceIdle(t *testing.T) {
 		name         string
 		dir          seat.OrgDirectory
 		files        *fakeFiles
-		wantOutcome  string
+		wantOutcome  Outcome
 		wantText     []string
 		wantUploads  int
 		wantProgress int

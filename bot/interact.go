@@ -30,7 +30,7 @@ func (b *Bot) interaction(ctx context.Context, j job) {
 		default:
 			// The link button (ActionAdmin) opens a URL in the browser;
 			// Slack still sends its click, which needs only the ack.
-			b.svc.cfg.Metrics.Command("button", "ignored")
+			b.svc.cfg.Metrics.Command(string(KindButton), string(OutcomeIgnored))
 		}
 	case slack.InteractionTypeMessageAction:
 		if cb.CallbackID != ShortcutAuthor {
@@ -42,21 +42,21 @@ func (b *Bot) interaction(ctx context.Context, j job) {
 
 func (b *Bot) click(ctx context.Context, j job, req Request, act *slack.BlockAction) {
 	url := j.responseURL()
-	refuse := func(outcome, text string) {
-		b.svc.audit(req, Reply{Kind: "button", Outcome: outcome}, time.Now())
-		b.post(ctx, url, RenderNotice(text), Ephemeral, false, j.received)
+	refuse := func(outcome Outcome, text string) {
+		b.svc.audit(req, Reply{Kind: KindButton, Outcome: outcome}, time.Now())
+		b.post(ctx, url, RenderNotice(text), Private, j.received)
 	}
 	if !b.svc.cfg.Gate.Allowed(req.UserID, req.ChannelID) {
-		refuse("refused", "You are not allowed to use /lastactive here. Ask your Slack admin if you need it.")
+		refuse(OutcomeRefused, "You are not allowed to use /lastactive here. Ask your Slack admin if you need it.")
 		return
 	}
 	emails, err := b.svc.cfg.Buttons.Open(act.Value)
 	switch {
 	case errors.Is(err, ErrStaleButton):
-		refuse("stale", "This button is too old. Run /lastactive again.")
+		refuse(OutcomeStale, "This button is too old. Run /lastactive again.")
 		return
 	case err != nil:
-		refuse("forged", "This button could not be checked. Run /lastactive again.")
+		refuse(OutcomeForged, "This button could not be checked. Run /lastactive again.")
 		return
 	}
 	targets := make([]Target, len(emails))
@@ -65,15 +65,15 @@ func (b *Bot) click(ctx context.Context, j job, req Request, act *slack.BlockAct
 	}
 	if act.ActionID == ActionRefresh {
 		r := b.svc.Lookup(ctx, req, targets, true, View{Buttons: true})
-		b.post(ctx, url, r.Message, Ephemeral, true, j.received)
+		b.post(ctx, url, r.Message, PrivateReplace, j.received)
 		return
 	}
 	r := b.svc.Lookup(ctx, req, targets, false, View{SharedBy: req.UserID})
-	if r.Outcome == "rate_limited" || r.Outcome == "refused" {
-		b.post(ctx, url, r.Message, Ephemeral, false, j.received)
+	if r.Outcome == OutcomeRateLimited || r.Outcome == OutcomeRefused {
+		b.post(ctx, url, r.Message, Private, j.received)
 		return
 	}
-	b.post(ctx, url, r.Message, InChannel, false, j.received)
+	b.post(ctx, url, r.Message, Public, j.received)
 }
 
 func (b *Bot) shortcut(ctx context.Context, j job, req Request) {
@@ -85,16 +85,16 @@ func (b *Bot) shortcut(ctx context.Context, j job, req Request) {
 	var msg Message
 	switch {
 	case !b.svc.cfg.Gate.Allowed(req.UserID, req.ChannelID):
-		b.svc.audit(req, Reply{Kind: "shortcut", Outcome: "refused"}, time.Now())
+		b.svc.audit(req, Reply{Kind: KindShortcut, Outcome: OutcomeRefused}, time.Now())
 		msg = RenderNotice("You are not allowed to use /lastactive here. Ask your Slack admin if you need it.")
 	case len(targets) == 0:
-		b.svc.audit(req, Reply{Kind: "shortcut", Outcome: "usage"}, time.Now())
+		b.svc.audit(req, Reply{Kind: KindShortcut, Outcome: OutcomeUsage}, time.Now())
 		msg = RenderNotice("That message was not written by a person, so there is nobody to look up.")
 	default:
 		msg = b.svc.Lookup(ctx, req, targets, false, View{Buttons: true}).Message
 	}
 	if url := j.responseURL(); url != "" {
-		b.post(ctx, url, msg, Ephemeral, false, j.received)
+		b.post(ctx, url, msg, Private, j.received)
 		return
 	}
 	// A shortcut used where Slack gives no response_url: an ephemeral

@@ -118,17 +118,19 @@ func NormaliseEmail(email string) string { return strings.ToLower(strings.TrimSp
 // (and replaced).
 func (l *Lookups) Lookup(ctx context.Context, email string, fresh bool) Person {
 	key := NormaliseEmail(email)
-	if !fresh && l.opt.TTL > 0 {
-		if v, ok := l.results.Get(key); ok {
-			p := v.(Person)
-			p.Cached = true
-			l.observe(p, true)
-			return p
-		}
+	if p, ok := l.cached(key, fresh); ok {
+		l.observe(p, true)
+		return p
 	}
 	// The shared call must not die with the first caller who gives up, so it
 	// runs detached with its own deadline; each caller waits on its own ctx.
 	ch := l.group.DoChan(key, func() (any, error) {
+		// A flight that ended between our cache miss above and DoChan has
+		// filled the cache already: look again, inside the flight, so that
+		// it costs no second upstream chain.
+		if p, ok := l.cached(key, fresh); ok {
+			return p, nil
+		}
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.opt.Timeout)
 		defer cancel()
 		return l.fetch(cctx, key, fresh), nil
@@ -136,13 +138,27 @@ func (l *Lookups) Lookup(ctx context.Context, email string, fresh bool) Person {
 	select {
 	case res := <-ch:
 		p := res.Val.(Person)
-		l.observe(p, false)
+		l.observe(p, p.Cached)
 		return p
 	case <-ctx.Done():
 		p := Person{Query: key, Err: ctx.Err()}
 		l.observe(p, false)
 		return p
 	}
+}
+
+// cached returns the cached answer for key, unless fresh or the cache is off.
+func (l *Lookups) cached(key string, fresh bool) (Person, bool) {
+	if fresh || l.opt.TTL <= 0 {
+		return Person{}, false
+	}
+	v, ok := l.results.Get(key)
+	if !ok {
+		return Person{}, false
+	}
+	p := v.(Person)
+	p.Cached = true
+	return p, true
 }
 
 func (l *Lookups) observe(p Person, hit bool) {

@@ -7,21 +7,38 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"lastactive/internal/backoff"
 )
 
-// Response types of a response_url post.
+// ReplyMode says who sees a response_url reply and whether it replaces the
+// message the URL came from: Slack's response_type and replace_original,
+// as one value so that no call can ask for a combination the bot never means.
+type ReplyMode int
+
+// The reply modes.
 const (
-	Ephemeral = "ephemeral"
-	InChannel = "in_channel"
+	// Private is a new ephemeral message, seen only by the asker.
+	Private ReplyMode = iota
+	// PrivateReplace replaces the ephemeral message the URL belongs to (a
+	// report's progress note, a reply whose Refresh was clicked).
+	PrivateReplace
+	// Public is a new message everyone in the channel sees (Share).
+	Public
 )
+
+// responseType is Slack's response_type for m.
+func (m ReplyMode) responseType() string {
+	if m == Public {
+		return "in_channel"
+	}
+	return "ephemeral"
+}
 
 // responseBody is what a response_url takes.
 type responseBody struct {
@@ -38,32 +55,43 @@ type Responder struct {
 	client *http.Client
 	// trusted says which hosts may receive a reply. Replies carry personal
 	// data, so a forged payload must not send them elsewhere.
-	trusted  func(*url.URL) bool
-	attempts int
-	sleep    func(context.Context, time.Duration) error
+	trusted func(*url.URL) bool
+	retry   backoff.Policy
+	clock   backoff.Clock // nil: the real clock; tests replace it
 }
 
-// NewResponder returns a Responder. apiURL is the Slack Web API base URL
-// in use: besides https://*.slack.com, replies may go to its host (a test or
-// an enterprise proxy).
+// ReplyRetry is the Responder's policy: 3 attempts, backing off from 1 s,
+// and never more than 20 s of waiting in all. A Retry-After from Slack wins
+// but is believed up to maxReplyWait only: a reply that late is of no use.
+var ReplyRetry = backoff.Policy{Base: time.Second, Max: 2 * time.Second, Attempts: 3, Budget: 20 * time.Second}
+
+const maxReplyWait = 10 * time.Second
+
+// SlackHooksHost is where Slack's response_urls point.
+const SlackHooksHost = "hooks.slack.com"
+
+// NewResponder returns a Responder. Replies go only to
+// https://hooks.slack.com and to the scheme, host and port of apiURL, the
+// Slack Web API base URL in use (a test's fake or an enterprise proxy):
+// nothing else, not even another port of the same machine. Redirects are
+// never followed: a trusted host that answers 307 must not steer a reply,
+// with its personal data, somewhere else (such as a cloud metadata address).
 func NewResponder(client *http.Client, apiURL string) *Responder {
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
 	var api *url.URL
-	if u, err := url.Parse(apiURL); err == nil && u.Host != "" {
+	if u, err := url.Parse(apiURL); err == nil && u.Host != "" && (u.Scheme == "https" || u.Scheme == "http") {
 		api = u
 	}
 	return &Responder{
-		client:   client,
-		attempts: 3,
-		sleep:    sleepCtx,
+		client: NoRedirects(client),
+		retry:  ReplyRetry,
 		trusted: func(u *url.URL) bool {
-			if u.Scheme == "https" && (u.Hostname() == "slack.com" || strings.HasSuffix(u.Hostname(), ".slack.com")) {
-				return true
+			if u.User != nil {
+				return false
 			}
-			// Loopback is this machine: local proxies and fakes in tests.
-			if h := u.Hostname(); (u.Scheme == "http" || u.Scheme == "https") && (h == "localhost" || isLoopback(h)) {
+			if u.Scheme == "https" && (u.Host == SlackHooksHost || u.Host == SlackHooksHost+":443") {
 				return true
 			}
 			return api != nil && u.Scheme == api.Scheme && u.Host == api.Host
@@ -71,11 +99,18 @@ func NewResponder(client *http.Client, apiURL string) *Responder {
 	}
 }
 
-func isLoopback(host string) bool {
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+// NoRedirects returns a copy of c that never follows a redirect: the
+// redirect answer itself is returned, and the caller treats it as a failure.
+// Every client that posts replies to Slack uses it (response_url posts here,
+// chat.postEphemeral through slack-go, built by internal/wire).
+func NoRedirects(c *http.Client) *http.Client {
+	cc := *c
+	cc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cc
 }
 
+// sleepCtx waits d or until ctx is done. (The Socket Mode reconnect loop
+// uses it; replies wait with backoff.Sleep.)
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -91,39 +126,48 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 var ErrUntrustedURL = errors.New("response_url is not a Slack URL")
 
 // Post sends msg to responseURL.
-func (r *Responder) Post(ctx context.Context, responseURL string, msg Message, responseType string, replace bool) error {
+func (r *Responder) Post(ctx context.Context, responseURL string, msg Message, mode ReplyMode) error {
 	u, err := url.Parse(responseURL)
 	if err != nil || !r.trusted(u) {
 		return ErrUntrustedURL
 	}
-	body, err := json.Marshal(responseBody{ResponseType: responseType, Text: msg.Text, Blocks: msg.Blocks, ReplaceOriginal: replace})
+	body, err := json.Marshal(responseBody{ResponseType: mode.responseType(), Text: msg.Text, Blocks: msg.Blocks, ReplaceOriginal: mode == PrivateReplace})
 	if err != nil {
 		return fmt.Errorf("encode reply: %w", err)
 	}
-	var last error
-	for attempt := 1; attempt <= r.attempts; attempt++ {
-		wait, err := r.post(ctx, u.String(), body)
+	var (
+		last   error
+		waited time.Duration
+	)
+	for n := 1; ; n++ {
+		retry, hint, err := r.post(ctx, u.String(), body)
 		if err == nil {
 			return nil
 		}
 		last = err
-		if wait < 0 || attempt == r.attempts || ctx.Err() != nil {
+		wait := hint
+		if wait <= 0 {
+			wait = r.retry.Delay(n, nil)
+		}
+		if !retry || ctx.Err() != nil || r.retry.Exhausted(n, waited, wait) {
 			break
 		}
-		if err := r.sleep(ctx, wait); err != nil {
+		if err := backoff.Sleep(ctx, r.clock, wait); err != nil {
 			return fmt.Errorf("post reply: %w", err)
 		}
+		waited += wait
 	}
 	return fmt.Errorf("post reply: %w", last)
 }
 
-// post makes one attempt. A negative wait means "do not retry".
-func (r *Responder) post(ctx context.Context, target string, body []byte) (time.Duration, error) {
+// post makes one attempt. retry says whether another may follow; hint is
+// Slack's Retry-After (capped), or 0 for the policy's backoff.
+func (r *Responder) post(ctx context.Context, target string, body []byte) (retry bool, hint time.Duration, err error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return -1, errors.New("build request")
+		return false, 0, errors.New("build request")
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	resp, err := r.client.Do(req)
@@ -133,21 +177,20 @@ func (r *Responder) post(ctx context.Context, target string, body []byte) (time.
 		if errors.As(err, &uerr) {
 			err = uerr.Err
 		}
-		return time.Second, fmt.Errorf("send: %w", err)
+		return true, 0, fmt.Errorf("send: %w", err)
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
-		wait := time.Second
-		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
-			wait = min(time.Duration(s)*time.Second, 10*time.Second)
+		if d, ok := backoff.RetryAfterHeader(resp.Header, time.Now()); ok && d > 0 {
+			hint = min(d, maxReplyWait)
 		}
-		return wait, errors.New("slack answered 429")
+		return true, hint, errors.New("slack answered 429")
 	case resp.StatusCode >= 500:
-		return time.Second, fmt.Errorf("slack answered %d", resp.StatusCode)
+		return true, 0, fmt.Errorf("slack answered %d", resp.StatusCode)
 	case resp.StatusCode != http.StatusOK:
-		return -1, fmt.Errorf("slack answered %d", resp.StatusCode)
+		return false, 0, fmt.Errorf("slack answered %d", resp.StatusCode)
 	}
 	// Slack answers "ok" as text or {"ok":true} as JSON.
 	var ok struct {
@@ -156,8 +199,8 @@ func (r *Responder) post(ctx context.Context, target string, body []byte) (time.
 	}
 	if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '{' {
 		if err := json.Unmarshal(trimmed, &ok); err == nil && !ok.OK {
-			return -1, fmt.Errorf("slack refused the reply: %.64s", ok.Error)
+			return false, 0, fmt.Errorf("slack refused the reply: %.64s", ok.Error)
 		}
 	}
-	return 0, nil
+	return false, 0, nil
 }

@@ -5,8 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -32,16 +36,16 @@ func TestResponderPostsTrustedURLsOnly(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	r := NewResponder(srv.Client(), "https://slack.com/api/")
-	var waits []time.Duration
-	r.sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+	r := NewResponder(srv.Client(), srv.URL+"/api/")
+	clk := &stepClock{}
+	r.clock = clk
 	ctx := context.Background()
 	msg := RenderNotice("hello")
 
-	if err := r.Post(ctx, srv.URL+"/commands/1", msg, Ephemeral, true); err != nil {
-		t.Fatalf("post to loopback: %v", err)
+	if err := r.Post(ctx, srv.URL+"/commands/1", msg, PrivateReplace); err != nil {
+		t.Fatalf("post to the Slack API host: %v", err)
 	}
-	if len(waits) != 1 || waits[0] != time.Second {
+	if waits := clk.waits; len(waits) != 1 || waits[0] != time.Second {
 		t.Errorf("waits = %v, want one Retry-After of 1s", waits)
 	}
 	var body struct {
@@ -53,7 +57,7 @@ func TestResponderPostsTrustedURLsOnly(t *testing.T) {
 	if err := json.Unmarshal(got.Load().([]byte), &body); err != nil {
 		t.Fatal(err)
 	}
-	if body.ResponseType != Ephemeral || !body.ReplaceOriginal || body.Text == "" || len(body.Blocks) == 0 {
+	if body.ResponseType != "ephemeral" || !body.ReplaceOriginal || body.Text == "" || len(body.Blocks) == 0 {
 		t.Errorf("body = %+v", body)
 	}
 
@@ -61,15 +65,206 @@ func TestResponderPostsTrustedURLsOnly(t *testing.T) {
 	for _, u := range []string{
 		"https://hooks.slack.com.evil.example/commands/1", // suffix trick
 		"http://hooks.slack.com/commands/1",               // no TLS
+		"https://hooks.slack.com:8443/commands/1",         // another port
+		"https://evil.slack.com/commands/1",               // another Slack host
+		"https://user@hooks.slack.com/commands/1",         // userinfo
 		"https://10.0.0.1/commands/1",                     // private network
+		"http://169.254.169.254/latest/meta-data/",        // cloud metadata
 		"ftp://127.0.0.1/x",
 		"::not a url",
 	} {
-		if err := r.Post(ctx, u, msg, Ephemeral, false); !errors.Is(err, ErrUntrustedURL) {
+		if err := r.Post(ctx, u, msg, Private); !errors.Is(err, ErrUntrustedURL) {
 			t.Errorf("Post(%q) = %v, want ErrUntrustedURL", u, err)
 		}
 	}
 	if calls.Load() != before {
 		t.Errorf("an untrusted URL was called")
+	}
+}
+
+// TestResponderTrustsOnlySlackAndTheAPIHost posts to a loopback server that
+// is not the configured Slack API host: it must never be called, although it
+// is this machine. Slack's own host is trusted (checked through a transport
+// that answers for it, so nothing leaves the process).
+func TestResponderTrustsOnlySlackAndTheAPIHost(t *testing.T) {
+	t.Parallel()
+	var stray atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stray.Add(1)
+		io.WriteString(w, "ok")
+	}))
+	defer other.Close()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "ok")
+	}))
+	defer api.Close()
+
+	ctx := context.Background()
+	r := NewResponder(api.Client(), api.URL+"/api/")
+	if err := r.Post(ctx, api.URL+"/response/1", RenderNotice("hi"), Private); err != nil {
+		t.Fatalf("post to the Slack API host: %v", err)
+	}
+	otherURL, _ := url.Parse(other.URL)
+	_, apiPort, _ := net.SplitHostPort(strings.TrimPrefix(api.URL, "http://"))
+	for _, u := range []string{
+		other.URL + "/response/1",                                   // loopback, another port
+		"http://localhost:" + otherURL.Port() + "/response/1",       // loopback by name
+		"http://localhost:" + apiPort + "/response/1",               // the API's port under another name
+		strings.Replace(api.URL, "http://", "https://", 1) + "/r/1", // the API's host, another scheme
+	} {
+		if err := r.Post(ctx, u, RenderNotice("hi"), Private); !errors.Is(err, ErrUntrustedURL) {
+			t.Errorf("Post(%q) = %v, want ErrUntrustedURL", u, err)
+		}
+	}
+	if n := stray.Load(); n != 0 {
+		t.Errorf("a loopback server that is not the Slack API host got %d posts", n)
+	}
+
+	rt := &recordingTransport{}
+	slackOnly := NewResponder(&http.Client{Transport: rt}, "https://slack.com/api/")
+	for _, u := range []string{"https://hooks.slack.com/commands/T0/1/abc", "https://hooks.slack.com:443/actions/T0/1/abc", "https://slack.com/api/x"} {
+		if err := slackOnly.Post(ctx, u, RenderNotice("hi"), Private); err != nil {
+			t.Errorf("Post(%q): %v", u, err)
+		}
+	}
+	if got := len(rt.requests()); got != 3 {
+		t.Errorf("Slack's hosts got %d posts, want 3", got)
+	}
+}
+
+// TestResponderFollowsNoRedirect has the trusted host answer 307 towards
+// another server: the reply is not delivered there, and not retried.
+func TestResponderFollowsNoRedirect(t *testing.T) {
+	t.Parallel()
+	var stray atomic.Int32
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stray.Add(1)
+		io.WriteString(w, "ok")
+	}))
+	defer elsewhere.Close()
+	var calls atomic.Int32
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		http.Redirect(w, r, elsewhere.URL+"/latest/meta-data/", http.StatusTemporaryRedirect)
+	}))
+	defer api.Close()
+
+	// The client as internal/wire passes it: one that would follow redirects.
+	r := NewResponder(&http.Client{}, api.URL+"/api/")
+	err := r.Post(context.Background(), api.URL+"/response/1", RenderNotice("hi"), Private)
+	if err == nil {
+		t.Fatal("a 307 counted as delivered")
+	}
+	if n := stray.Load(); n != 0 {
+		t.Errorf("the redirect was followed (%d posts elsewhere)", n)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("trusted host called %d times, want 1 (a redirect is not retried)", n)
+	}
+	if strings.Contains(err.Error(), elsewhere.URL) || strings.Contains(err.Error(), "/response/1") {
+		t.Errorf("error names a URL: %v", err)
+	}
+}
+
+// stepClock records the waits asked of it and never sleeps.
+type stepClock struct {
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+func (c *stepClock) Now() time.Time { return time.Now() }
+
+func (c *stepClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	c.waits = append(c.waits, d)
+	c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	ch <- time.Now()
+	return ch
+}
+
+// TestResponderRetries: the Responder retries 429, 5xx and transport
+// failures with the one policy (internal/backoff): 3 attempts at most,
+// Slack's Retry-After (seconds or a date) believed up to 10 s, the
+// policy's capped backoff otherwise; other answers are not retried.
+func TestResponderRetries(t *testing.T) {
+	t.Parallel()
+	type answer struct {
+		status     int
+		retryAfter string
+	}
+	date := time.Now().Add(4 * time.Second).UTC().Format(http.TimeFormat)
+	cases := []struct {
+		name      string
+		answers   []answer // then 200 ok
+		wantErr   bool
+		wantCalls int
+		check     func(t *testing.T, waits []time.Duration)
+	}{
+		{"429 seconds", []answer{{429, "3"}}, false, 2, exactly(3 * time.Second)},
+		{"429 date", []answer{{429, date}}, false, 2, func(t *testing.T, w []time.Duration) {
+			if len(w) != 1 || w[0] < 2*time.Second || w[0] > 4*time.Second {
+				t.Errorf("waits = %v, want one of about 4s (from the date)", w)
+			}
+		}},
+		{"429 too long is capped", []answer{{429, "3600"}}, false, 2, exactly(10 * time.Second)},
+		{"5xx backs off", []answer{{503, ""}, {500, ""}}, false, 3, func(t *testing.T, w []time.Duration) {
+			if len(w) != 2 || w[0] < 500*time.Millisecond || w[0] > time.Second || w[1] < time.Second || w[1] > 2*time.Second {
+				t.Errorf("waits = %v, want [0.5s..1s, 1s..2s]", w)
+			}
+		}},
+		{"gives up after 3 attempts", []answer{{500, ""}, {500, ""}, {500, ""}, {500, ""}}, true, 3, nil},
+		{"400 is not retried", []answer{{400, ""}}, true, 1, exactly()},
+		{"404 is not retried", []answer{{404, ""}}, true, 1, exactly()},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			var calls atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n := int(calls.Add(1))
+				if n <= len(c.answers) {
+					a := c.answers[n-1]
+					if a.retryAfter != "" {
+						w.Header().Set("Retry-After", a.retryAfter)
+					}
+					w.WriteHeader(a.status)
+					return
+				}
+				w.Header().Set("Content-Type", "text/plain")
+				io.WriteString(w, "ok")
+			}))
+			defer srv.Close()
+			r := NewResponder(srv.Client(), srv.URL+"/api/")
+			clk := &stepClock{}
+			r.clock = clk
+			err := r.Post(context.Background(), srv.URL+"/response/1", RenderNotice("hi"), Private)
+			if (err != nil) != c.wantErr {
+				t.Errorf("Post = %v, want error %v", err, c.wantErr)
+			}
+			if n := int(calls.Load()); n != c.wantCalls {
+				t.Errorf("calls = %d, want %d", n, c.wantCalls)
+			}
+			if c.check != nil {
+				c.check(t, clk.waits)
+			}
+		})
+	}
+}
+
+func exactly(want ...time.Duration) func(*testing.T, []time.Duration) {
+	return func(t *testing.T, got []time.Duration) {
+		t.Helper()
+		if len(got) != len(want) {
+			t.Errorf("waits = %v, want %v", got, want)
+			return
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Errorf("waits = %v, want %v", got, want)
+				return
+			}
+		}
 	}
 }

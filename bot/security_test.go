@@ -183,7 +183,7 @@ func TestResponderReadsABoundedAnswer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	r := bot.NewResponder(&http.Client{Transport: ct}, srv.URL+"/api/")
-	if err := r.Post(ctx, srv.URL+"/response/1", bot.RenderNotice("hello"), bot.Ephemeral, false); err != nil {
+	if err := r.Post(ctx, srv.URL+"/response/1", bot.RenderNotice("hello"), bot.Private); err != nil {
 		t.Fatalf("Post against an endless answer: %v", err)
 	}
 	if n := ct.read.Load(); n > 4096 {

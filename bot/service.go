@@ -19,22 +19,35 @@ type UserDirectory interface {
 }
 
 // SlackUsers is the UserDirectory backed by the Slack Web API (users.info,
-// scope users:read.email).
-type SlackUsers struct{ API *slack.Client }
+// scope users:read.email). A rate limit or an outage is retried with the
+// one policy (see SlackAPI); a refused bot token is a SlackError of kind
+// ErrSlackTokenRejected, never "no email".
+type SlackUsers struct{ API *SlackAPI }
 
 // EmailOf implements UserDirectory.
 func (s SlackUsers) EmailOf(ctx context.Context, userID string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, slackUsersTimeout)
 	defer cancel()
-	u, err := s.API.GetUserInfoContext(ctx, userID)
+	var u *slack.User
+	err := s.API.call(ctx, "users.info", true, func(ctx context.Context) (err error) {
+		u, err = s.API.Client.GetUserInfoContext(ctx, userID)
+		return err
+	})
 	if err != nil {
-		return "", fmt.Errorf("slack users.info: %w", err)
+		if se := (*SlackError)(nil); errors.As(err, &se) && (se.Code == "user_not_found" || se.Code == "user_not_visible") {
+			return "", fmt.Errorf("%w: %w", ErrSlackUserNoEmail, err)
+		}
+		return "", err
 	}
 	if u.Deleted || u.IsBot || u.Profile.Email == "" {
 		return "", ErrSlackUserNoEmail
 	}
 	return u.Profile.Email, nil
 }
+
+// slackUsersTimeout bounds one mention's users.info, retries included:
+// SlackRetry's 15 s of waiting plus the calls themselves.
+const slackUsersTimeout = 20 * time.Second
 
 // Request is one question to the bot, however it arrived.
 type Request struct {
@@ -45,16 +58,46 @@ type Request struct {
 
 // Reply is the bot's answer, ready to post, plus what the audit log needs.
 type Reply struct {
-	Message Message
-	// Kind is "help", "lookup", "idle", "usage" or "refused".
-	Kind string
-	// Outcome is "ok", "partial" (some people failed), "failed", "usage",
-	// "refused" or "rate_limited".
-	Outcome   string
+	Message   Message
+	Kind      ReplyKind
+	Outcome   Outcome
 	Targets   []string // emails asked about, for the audit line
 	CacheHits int
 	People    []Person
 }
+
+// ReplyKind says what was asked: the label "kind" of
+// lastactive_commands_total and of the audit line.
+type ReplyKind string
+
+// The kinds of request.
+const (
+	// KindCommand is a command refused or unreadable before it was parsed
+	// (not allowed here, or a usage error): what it asked is unknown.
+	KindCommand  ReplyKind = "command"
+	KindHelp     ReplyKind = "help"
+	KindLookup   ReplyKind = "lookup"
+	KindIdle     ReplyKind = "idle"
+	KindButton   ReplyKind = "button"
+	KindShortcut ReplyKind = "shortcut"
+)
+
+// Outcome says how a request ended: the label "outcome" of
+// lastactive_commands_total and of the audit line.
+type Outcome string
+
+// The outcomes.
+const (
+	OutcomeOK          Outcome = "ok"
+	OutcomePartial     Outcome = "partial" // some people (or the report's file) failed
+	OutcomeFailed      Outcome = "failed"
+	OutcomeUsage       Outcome = "usage"   // the text could not be read
+	OutcomeRefused     Outcome = "refused" // not allowed (allow-lists, report users)
+	OutcomeRateLimited Outcome = "rate_limited"
+	OutcomeStale       Outcome = "stale"   // a button too old to trust
+	OutcomeForged      Outcome = "forged"  // a button value the bot did not sign
+	OutcomeIgnored     Outcome = "ignored" // a click that needs nothing but the ack
+)
 
 // ServiceConfig holds what a Service needs.
 type ServiceConfig struct {
@@ -117,22 +160,22 @@ func (s *Service) Answer(ctx context.Context, req Request, progress func(Message
 	defer func() { s.audit(req, r, start) }()
 
 	if !s.cfg.Gate.Allowed(req.UserID, req.ChannelID) {
-		return Reply{Kind: "refused", Outcome: "refused",
+		return Reply{Kind: KindCommand, Outcome: OutcomeRefused,
 			Message: RenderNotice("You are not allowed to use /lastactive here. Ask your Slack admin if you need it.")}
 	}
 	cmd, err := ParseCommand(req.Text)
 	if err != nil {
-		return Reply{Kind: "usage", Outcome: "usage", Message: RenderUsage(err)}
+		return Reply{Kind: KindCommand, Outcome: OutcomeUsage, Message: RenderUsage(err)}
 	}
 	switch cmd.Kind {
 	case CmdHelp:
-		return Reply{Kind: "help", Outcome: "ok", Message: RenderHelp()}
+		return Reply{Kind: KindHelp, Outcome: OutcomeOK, Message: RenderHelp()}
 	case CmdIdle:
 		if !s.cfg.Gate.MayReport(req.UserID) {
-			return Reply{Kind: "idle", Outcome: "refused", Message: RenderIdleRefused()}
+			return Reply{Kind: KindIdle, Outcome: OutcomeRefused, Message: RenderIdleRefused()}
 		}
 		if s.cfg.Scanner == nil {
-			return Reply{Kind: "idle", Outcome: "failed", Message: RenderNotice("Org-wide reports are not set up on this bot.")}
+			return Reply{Kind: KindIdle, Outcome: OutcomeFailed, Message: RenderNotice("Org-wide reports are not set up on this bot.")}
 		}
 		return s.idle(ctx, req, cmd, progress)
 	}
@@ -145,7 +188,7 @@ func (s *Service) Lookup(ctx context.Context, req Request, targets []Target, fre
 	start := s.cfg.Now()
 	var r Reply
 	if !s.cfg.Gate.Allowed(req.UserID, req.ChannelID) {
-		r = Reply{Kind: "lookup", Outcome: "refused",
+		r = Reply{Kind: KindLookup, Outcome: OutcomeRefused,
 			Message: RenderNotice("You are not allowed to use /lastactive here. Ask your Slack admin if you need it.")}
 	} else {
 		r = s.lookup(ctx, req, targets, fresh, view)
@@ -156,7 +199,7 @@ func (s *Service) Lookup(ctx context.Context, req Request, targets []Target, fre
 
 func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fresh bool, view View) Reply {
 	if ok, wait := s.cfg.Gate.Take(req.UserID, len(targets)); !ok {
-		return Reply{Kind: "lookup", Outcome: "rate_limited", Message: RenderNotice(tryAgain(wait))}
+		return Reply{Kind: KindLookup, Outcome: OutcomeRateLimited, Message: RenderNotice(tryAgain(wait))}
 	}
 	people := make([]Person, len(targets))
 	sem := make(chan struct{}, maxParallelLookups)
@@ -170,7 +213,7 @@ func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fre
 	}
 	wg.Wait()
 
-	r := Reply{Kind: "lookup", People: people}
+	r := Reply{Kind: KindLookup, People: people}
 	failed := 0
 	for _, p := range people {
 		r.Targets = append(r.Targets, p.Query)
@@ -183,11 +226,11 @@ func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fre
 	}
 	switch {
 	case failed == 0:
-		r.Outcome = "ok"
+		r.Outcome = OutcomeOK
 	case failed == len(people):
-		r.Outcome = "failed"
+		r.Outcome = OutcomeFailed
 	default:
-		r.Outcome = "partial"
+		r.Outcome = OutcomePartial
 	}
 	view.Now = s.cfg.Now()
 	view.IdleDays = s.cfg.IdleDays
@@ -205,10 +248,9 @@ func (s *Service) person(ctx context.Context, t Target, fresh bool) Person {
 		}
 		e, err := s.cfg.Users.EmailOf(ctx, t.UserID)
 		if err != nil {
+			// The error keeps its kind: a refused token or a Slack outage
+			// is not "this person has no email".
 			s.log.Warn("resolve slack user", "user", t.UserID, "err", err)
-			if !errors.Is(err, ErrSlackUserNoEmail) {
-				err = fmt.Errorf("%w: %w", ErrSlackUserNoEmail, err)
-			}
 			return Person{UserID: t.UserID, Err: err}
 		}
 		email = e
@@ -229,13 +271,13 @@ func tryAgain(wait time.Duration) string {
 // audit writes the one line an auditor needs: who asked about whom, where,
 // with what outcome. It never holds a token.
 func (s *Service) audit(req Request, r Reply, start time.Time) {
-	s.cfg.Metrics.Command(r.Kind, r.Outcome)
+	s.cfg.Metrics.Command(string(r.Kind), string(r.Outcome))
 	s.log.Info("audit",
 		"requester", req.UserID,
 		"channel", req.ChannelID,
-		"kind", r.Kind,
+		"kind", string(r.Kind),
 		"targets", r.Targets,
-		"outcome", r.Outcome,
+		"outcome", string(r.Outcome),
 		"cache_hits", r.CacheHits,
 		"duration_ms", s.cfg.Now().Sub(start).Milliseconds(),
 	)

@@ -259,7 +259,7 @@ func (b *Bot) busy(j job) {
 	if url := j.responseURL(); url != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = b.responder.Post(ctx, url, RenderNotice("The bot is very busy right now. Please try again in a minute."), Ephemeral, false)
+		_ = b.responder.Post(ctx, url, RenderNotice("The bot is very busy right now. Please try again in a minute."), Private)
 	}
 }
 
@@ -291,7 +291,11 @@ func (b *Bot) command(ctx context.Context, j job) {
 	// replaces that message rather than adding a second one.
 	progressed := false
 	progress := func(m Message) {
-		b.post(ctx, c.ResponseURL, m, Ephemeral, progressed, time.Time{}) // updates replace it too
+		mode := Private
+		if progressed {
+			mode = PrivateReplace // updates replace the first progress message
+		}
+		b.post(ctx, c.ResponseURL, m, mode, time.Time{})
 		progressed = true
 	}
 	r := b.svc.Answer(ctx, req, progress)
@@ -299,15 +303,19 @@ func (b *Bot) command(ctx context.Context, j job) {
 	if ctx.Err() != nil {
 		msg = RenderNotice("The bot was restarting and could not finish this answer. Please run the command again.")
 	}
-	b.post(ctx, c.ResponseURL, msg, Ephemeral, progressed, j.received)
+	mode := Private
+	if progressed {
+		mode = PrivateReplace
+	}
+	b.post(ctx, c.ResponseURL, msg, mode, j.received)
 }
 
 // post sends a reply. It outlives an abandoned ctx briefly, so that even an
 // abandoned command gets its one answer.
-func (b *Bot) post(ctx context.Context, url string, msg Message, responseType string, replace bool, received time.Time) {
+func (b *Bot) post(ctx context.Context, url string, msg Message, mode ReplyMode, received time.Time) {
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
-	err := b.responder.Post(pctx, url, msg, responseType, replace)
+	err := b.responder.Post(pctx, url, msg, mode)
 	if !received.IsZero() {
 		b.metrics.replied(time.Since(received), err)
 	}

@@ -43,6 +43,9 @@ func errorText(err error, who string, maxCands int) string {
 		return EscapeMrkdwn(ue.Reason)
 	case errors.Is(err, ErrSlackUserNoEmail):
 		return "This Slack user has no email address the bot can read (a bot, a deactivated account, or a profile without an email), so there is nothing to look up. Try their email address instead."
+	case errors.As(err, new(*SlackError)):
+		t, _ := slackFailureText(err, "read this Slack user's profile (their email address would work instead)")
+		return t
 	case errors.Is(err, atlassian.ErrNotFound):
 		if who == "" {
 			return "This email was not found (or deactivated): no active Atlassian account in this organisation uses that email."

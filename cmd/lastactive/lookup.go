@@ -172,13 +172,20 @@ func writeJSON(w io.Writer, people []bot.Person, now time.Time, idleDays int) er
 }
 
 func errorKind(err error) string {
-	for _, k := range []atlassian.Kind{atlassian.ErrNotFound, atlassian.ErrAmbiguous, atlassian.ErrCredentials,
-		atlassian.ErrRateLimited, atlassian.ErrUnavailable, atlassian.ErrBadResponse, atlassian.ErrRejected} {
-		if errors.Is(err, k) {
-			return string(k)
-		}
+	k := atlassian.KindOf(err)
+	if k == "" && !errors.As(err, &k) { // a bare kind, as fakes return
+		return "error"
 	}
-	return "error"
+	switch {
+	// The JSON keeps to the coarse kinds; the finer ones (ErrNotOrgAdmin,
+	// ErrOrgNotFound) refine these two, and errors.Is matches both.
+	case errors.Is(err, atlassian.ErrCredentials):
+		return string(atlassian.ErrCredentials)
+	case errors.Is(err, atlassian.ErrRejected):
+		return string(atlassian.ErrRejected)
+	default:
+		return string(k)
+	}
 }
 
 func writeTable(w io.Writer, people []bot.Person, now time.Time, idleDays int) error {

@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,6 +20,7 @@ import (
 
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot/slacktest"
+	"lastactive/internal/testlog"
 )
 
 var binary string
@@ -273,13 +273,13 @@ func TestLookupJSON(t *testing.T) {
 }
 
 // serveProcess runs `lastactive serve` and returns its HTTP address.
-func serveProcess(t *testing.T, env []string) (*exec.Cmd, string, *syncBuffer) {
+func serveProcess(t *testing.T, env []string) (*exec.Cmd, string, *testlog.Buffer) {
 	t.Helper()
 	return serveProcessWith(t, binary, env)
 }
 
 // serveProcessWith runs `serve` of the binary at bin.
-func serveProcessWith(t *testing.T, bin string, env []string) (*exec.Cmd, string, *syncBuffer) {
+func serveProcessWith(t *testing.T, bin string, env []string) (*exec.Cmd, string, *testlog.Buffer) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -289,7 +289,7 @@ func serveProcessWith(t *testing.T, bin string, env []string) (*exec.Cmd, string
 	ln.Close()
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(env, "LASTACTIVE_HTTP_ADDR="+addr)
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -302,23 +302,6 @@ func serveProcessWith(t *testing.T, bin string, env []string) (*exec.Cmd, string
 		noSecrets(t, logs.String())
 	})
 	return cmd, "http://" + addr, logs
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func get(url string) (int, string) {
@@ -423,7 +406,7 @@ func TestServeInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr syncBuffer
+	var stderr testlog.Buffer
 	a := &app{stdout: io.Discard, stderr: &stderr}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

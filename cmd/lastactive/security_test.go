@@ -27,6 +27,7 @@ import (
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
 	"lastactive/bot/slacktest"
+	"lastactive/internal/testlog"
 )
 
 // Wrong credentials that the fakes refuse. They are secrets too: an
@@ -277,7 +278,7 @@ func TestSocketFrameOverReadLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr syncBuffer
+	var stderr testlog.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- serveOn(ctx, c, &app{stdout: io.Discard, stderr: &stderr}, ln) }()

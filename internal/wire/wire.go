@@ -56,6 +56,10 @@ type Settings struct {
 	Users bot.UserDirectory
 	// Files sends report CSVs; nil: Slack's file upload when Slack is set up.
 	Files bot.FileSender
+	// OnSlackTokenRejected, when set, is called each time the bot's own
+	// Slack calls (users.info, the report's DM and upload) start finding the
+	// bot token refused: readiness can mark the bot not ready at once.
+	OnSlackTokenRejected func(error)
 	// Reports turns the idle report on (it is on for anyone in ReportUsers;
 	// with Reports false the command says reports are not set up).
 	Reports bool
@@ -145,14 +149,17 @@ func Build(s Settings) (*App, error) {
 		a.Slack = slack.New(s.SlackBotToken,
 			slack.OptionAppLevelToken(s.SlackAppToken),
 			slack.OptionAPIURL(s.SlackAPIURL),
-			slack.OptionHTTPClient(s.HTTP),
+			// Slack's answers never redirect; one that does must not steer a
+			// reply (chat.postEphemeral carries personal data) elsewhere.
+			slack.OptionHTTPClient(bot.NoRedirects(s.HTTP)),
 			slack.OptionLog(slackLog),
 		)
+		web := &bot.SlackAPI{Client: a.Slack, Logger: s.Logger, OnTokenRejected: s.OnSlackTokenRejected}
 		if s.Users == nil {
-			s.Users = bot.SlackUsers{API: a.Slack}
+			s.Users = bot.SlackUsers{API: web}
 		}
 		if s.Files == nil {
-			s.Files = bot.SlackFiles{API: a.Slack}
+			s.Files = bot.SlackFiles{API: web}
 		}
 	}
 	cfg := bot.ServiceConfig{

@@ -3,8 +3,14 @@ package wire
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/slack-go/slack"
 
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
@@ -74,5 +80,38 @@ func TestBuildWithSlack(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Run = %v", err)
+	}
+}
+
+// TestSlackClientFollowsNoRedirect: the shortcut's fallback reply
+// (chat.postEphemeral through slack-go) is not steered elsewhere by a 307.
+func TestSlackClientFollowsNoRedirect(t *testing.T) {
+	var stray atomic.Int32
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stray.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"ok":true}`)
+	}))
+	t.Cleanup(elsewhere.Close)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(api.Close)
+	atl := atlassiantest.NewServer(atlassiantest.SampleOrg(time.Now()))
+	t.Cleanup(atl.Close)
+	s := fakeSettings(atl)
+	s.SlackAppToken, s.SlackBotToken, s.SlackAPIURL = slacktest.AppToken, slacktest.BotToken, api.URL+"/api/"
+	app, err := Build(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(app.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := app.Slack.PostEphemeralContext(ctx, "C1", "U1", slack.MsgOptionText("hi", false)); err == nil {
+		t.Error("a 307 counted as delivered")
+	}
+	if n := stray.Load(); n != 0 {
+		t.Errorf("the redirect was followed (%d posts elsewhere)", n)
 	}
 }

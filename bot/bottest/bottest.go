@@ -1,0 +1,141 @@
+// Package bottest holds small fakes of the interfaces package bot consumes
+// (the Atlassian directory, the org directory, the Slack user directory and
+// the file sender). Each is a struct of function fields: a test sets only
+// the functions its case needs, and a call to one left nil fails the test
+// that made it, so a fake never answers something nobody decided.
+//
+// Fakes of whole services (Slack, Atlassian) that speak the real protocol
+// over loopback live in bot/slacktest and atlassian/atlassiantest; these are
+// for unit tests of bot's own logic.
+package bottest
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"sync"
+	"sync/atomic"
+
+	"lastactive/atlassian"
+	"lastactive/bot"
+	"lastactive/seat"
+)
+
+// Compile-time checks: each fake satisfies the interface it stands in for.
+var (
+	_ bot.Directory     = (*Directory)(nil)
+	_ bot.UserDirectory = (*Users)(nil)
+	_ bot.FileSender    = (*Files)(nil)
+	_ seat.OrgDirectory = (*OrgDirectory)(nil)
+)
+
+// Directory is a bot.Directory. FindAccountCalls and LastActiveCalls count
+// the calls made, whether or not the function was set.
+type Directory struct {
+	FindAccountFunc func(ctx context.Context, email string) (atlassian.Account, error)
+	LastActiveFunc  func(ctx context.Context, accountID string) (*atlassian.Activity, error)
+
+	FindAccountCalls, LastActiveCalls atomic.Int64
+}
+
+// FindAccount calls FindAccountFunc.
+func (d *Directory) FindAccount(ctx context.Context, email string) (atlassian.Account, error) {
+	d.FindAccountCalls.Add(1)
+	if d.FindAccountFunc == nil {
+		return atlassian.Account{}, fmt.Errorf("bottest.Directory: FindAccount(%q) called but FindAccountFunc is nil", email)
+	}
+	return d.FindAccountFunc(ctx, email)
+}
+
+// LastActive calls LastActiveFunc.
+func (d *Directory) LastActive(ctx context.Context, accountID string) (*atlassian.Activity, error) {
+	d.LastActiveCalls.Add(1)
+	if d.LastActiveFunc == nil {
+		return nil, fmt.Errorf("bottest.Directory: LastActive(%q) called but LastActiveFunc is nil", accountID)
+	}
+	return d.LastActiveFunc(ctx, accountID)
+}
+
+// Users is a bot.UserDirectory.
+type Users struct {
+	EmailOfFunc func(ctx context.Context, userID string) (string, error)
+
+	Calls atomic.Int64
+}
+
+// EmailOf calls EmailOfFunc.
+func (u *Users) EmailOf(ctx context.Context, userID string) (string, error) {
+	u.Calls.Add(1)
+	if u.EmailOfFunc == nil {
+		return "", fmt.Errorf("bottest.Users: EmailOf(%q) called but EmailOfFunc is nil", userID)
+	}
+	return u.EmailOfFunc(ctx, userID)
+}
+
+// Files is a bot.FileSender that records what it was asked to send, then
+// answers with SendFileFunc (nil: success).
+type Files struct {
+	SendFileFunc func(ctx context.Context, userID string, f bot.File) error
+
+	mu   sync.Mutex
+	sent []Sent
+}
+
+// Sent is one file Files was asked to send.
+type Sent struct {
+	UserID string
+	File   bot.File
+}
+
+// SendFile records the file and calls SendFileFunc.
+func (f *Files) SendFile(ctx context.Context, userID string, file bot.File) error {
+	f.mu.Lock()
+	f.sent = append(f.sent, Sent{UserID: userID, File: file})
+	f.mu.Unlock()
+	if f.SendFileFunc == nil {
+		return nil
+	}
+	return f.SendFileFunc(ctx, userID, file)
+}
+
+// Sent returns the files sent so far, oldest first.
+func (f *Files) Sent() []Sent {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Sent(nil), f.sent...)
+}
+
+// OrgDirectory is a seat.OrgDirectory.
+type OrgDirectory struct {
+	OrgUsersFunc func(ctx context.Context, q atlassian.UserQuery) iter.Seq2[atlassian.OrgUser, error]
+}
+
+// OrgUsers calls OrgUsersFunc.
+func (o *OrgDirectory) OrgUsers(ctx context.Context, q atlassian.UserQuery) iter.Seq2[atlassian.OrgUser, error] {
+	if o.OrgUsersFunc == nil {
+		return func(yield func(atlassian.OrgUser, error) bool) {
+			yield(atlassian.OrgUser{}, fmt.Errorf("bottest.OrgDirectory: OrgUsers called but OrgUsersFunc is nil"))
+		}
+	}
+	return o.OrgUsersFunc(ctx, q)
+}
+
+// Org is an OrgDirectory that yields users in order.
+func Org(users ...atlassian.OrgUser) *OrgDirectory {
+	return &OrgDirectory{OrgUsersFunc: func(context.Context, atlassian.UserQuery) iter.Seq2[atlassian.OrgUser, error] {
+		return func(yield func(atlassian.OrgUser, error) bool) {
+			for _, u := range users {
+				if !yield(u, nil) {
+					return
+				}
+			}
+		}
+	}}
+}
+
+// FailingOrg is an OrgDirectory whose scan fails at once with err.
+func FailingOrg(err error) *OrgDirectory {
+	return &OrgDirectory{OrgUsersFunc: func(context.Context, atlassian.UserQuery) iter.Seq2[atlassian.OrgUser, error] {
+		return func(yield func(atlassian.OrgUser, error) bool) { yield(atlassian.OrgUser{}, err) }
+	}}
+}

@@ -1,0 +1,284 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/url"
+	"sync/atomic"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"lastactive/internal/backoff"
+)
+
+// SlackKind is the category of a failed Slack Web API call. Callers branch
+// on it with errors.Is, e.g. errors.Is(err, bot.ErrSlackTokenRejected); a
+// *SlackError matches exactly one kind.
+type SlackKind string
+
+func (k SlackKind) Error() string { return string(k) }
+
+// The kinds of Slack Web API failure.
+const (
+	// ErrSlackTokenRejected: Slack refused the bot token (invalid_auth,
+	// account_inactive, token_revoked, token_expired, not_authed,
+	// not_allowed_token_type). Nothing the asker does helps; an operator must
+	// replace SLACK_BOT_TOKEN or reinstall the app.
+	ErrSlackTokenRejected SlackKind = "slack rejected the bot token"
+	// ErrSlackRateLimited: 429 or "ratelimited" after every retry;
+	// SlackError.RetryAfter says how long Slack asked us to wait.
+	ErrSlackRateLimited SlackKind = "slack is rate limiting the bot"
+	// ErrSlackUnavailable: 5xx, Slack's own fatal_error or
+	// service_unavailable, a transport failure or a timeout, after every retry.
+	ErrSlackUnavailable SlackKind = "slack unavailable"
+	// ErrSlackMissingScope: the app lacks a scope the method needs.
+	ErrSlackMissingScope SlackKind = "slack app lacks a scope"
+	// ErrSlackRefused: any other method error (user_not_found,
+	// channel_not_found, …); SlackError.Code names it.
+	ErrSlackRefused SlackKind = "slack refused the call"
+)
+
+// SlackError is one failed Slack Web API call. Its text names the method,
+// the kind and Slack's error code or HTTP status: never a token, a URL or
+// a request body.
+type SlackError struct {
+	Method     string // e.g. "users.info"
+	Kind       SlackKind
+	Code       string // Slack's error code ("invalid_auth"); "" for HTTP and transport failures
+	Status     int    // HTTP status when the call got a non-200 answer, else 0
+	RetryAfter time.Duration
+	Attempts   int   // how many times the call was made
+	Err        error // the cause, URLs stripped
+}
+
+func (e *SlackError) Error() string {
+	s := fmt.Sprintf("slack %s: %s", e.Method, e.Kind)
+	switch {
+	case e.Code != "":
+		s += " (" + e.Code + ")"
+	case e.Status != 0:
+		s += fmt.Sprintf(" (HTTP %d)", e.Status)
+	case e.Err != nil:
+		s += ": " + e.Err.Error()
+	}
+	if e.RetryAfter > 0 {
+		s += fmt.Sprintf(", retry after %s", e.RetryAfter)
+	}
+	if e.Attempts > 1 {
+		s += fmt.Sprintf(", after %d attempts", e.Attempts)
+	}
+	return s
+}
+
+// Unwrap returns the cause, so errors.Is(err, context.DeadlineExceeded)
+// still sees a timeout.
+func (e *SlackError) Unwrap() error { return e.Err }
+
+// Is matches the error's kind.
+func (e *SlackError) Is(target error) bool {
+	k, ok := target.(SlackKind)
+	return ok && k == e.Kind
+}
+
+// SlackRetry is the retry policy of the bot's Slack Web API calls: 3 attempts
+// and at most 15 s of waiting, so a mention lookup or a report's file stays
+// well inside its own deadline. Slack's Retry-After wins over the backoff;
+// a Retry-After longer than what is left of the budget fails at once, with
+// the wait in the error.
+var SlackRetry = backoff.Policy{Base: 500 * time.Millisecond, Max: 4 * time.Second, Attempts: 3, Budget: 15 * time.Second}
+
+// SlackAPI runs the bot's own Slack Web API calls (users.info,
+// conversations.open, the two-step file upload) with the one retry policy,
+// classifies their failures (SlackError), and watches the bot token: when
+// Slack starts refusing it, one loud log line and one OnTokenRejected call,
+// not one per command.
+type SlackAPI struct {
+	Client *slack.Client
+	// Retry bounds one call's retries; zero fields take SlackRetry's values.
+	Retry backoff.Policy
+	// Clock times the waits; nil is the real clock.
+	Clock  backoff.Clock
+	Logger *slog.Logger // nil: discard
+	// OnTokenRejected, when set, is called each time Slack starts refusing
+	// the bot token (a change of state, not every refused call). Readiness
+	// uses it to mark the bot not ready at once.
+	OnTokenRejected func(err error)
+
+	rejected atomic.Bool
+}
+
+// TokenRejected reports whether the last call that reached Slack had the
+// bot token refused.
+func (a *SlackAPI) TokenRejected() bool { return a.rejected.Load() }
+
+// call runs fn, the Web API method named method, retrying what Slack asks to
+// be retried. safeOn5xx says the method may be repeated after a 5xx or a
+// transport failure (it may have been carried out); a 429 is always safe,
+// since Slack did nothing.
+func (a *SlackAPI) call(ctx context.Context, method string, safeOn5xx bool, fn func(context.Context) error) error {
+	p := a.Retry
+	if p == (backoff.Policy{}) {
+		p = SlackRetry
+	}
+	p, err := p.WithDefaults()
+	if err != nil {
+		return fmt.Errorf("slack %s: retry policy: %w", method, err)
+	}
+	var waited time.Duration
+	for n := 1; ; n++ {
+		err := fn(ctx)
+		if err == nil {
+			a.tokenOK()
+			return nil
+		}
+		se := classifySlack(method, err)
+		se.Attempts = n
+		if se.Kind == ErrSlackTokenRejected {
+			a.tokenRefused(se)
+			return se
+		}
+		if se.Kind == ErrSlackRefused || se.Kind == ErrSlackMissingScope {
+			a.tokenOK() // Slack read the token and refused something else
+		}
+		var wait time.Duration
+		switch {
+		case ctx.Err() != nil:
+			return se
+		case se.Kind == ErrSlackRateLimited:
+			wait = max(se.RetryAfter, time.Second)
+		case se.Kind == ErrSlackUnavailable && safeOn5xx:
+			wait = p.Delay(n, nil)
+		default:
+			return se
+		}
+		if p.Exhausted(n, waited, wait) || !fitsDeadline(ctx, wait) {
+			return se
+		}
+		if err := backoff.Sleep(ctx, a.Clock, wait); err != nil {
+			return se
+		}
+		waited += wait
+	}
+}
+
+// fitsDeadline reports whether waiting d leaves ctx alive.
+func fitsDeadline(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return !ok || time.Until(dl) > d
+}
+
+func (a *SlackAPI) tokenOK() {
+	if a.rejected.CompareAndSwap(true, false) {
+		a.log().Info("Slack accepts the bot token again")
+	}
+}
+
+func (a *SlackAPI) tokenRefused(se *SlackError) {
+	if !a.rejected.CompareAndSwap(false, true) {
+		return
+	}
+	a.log().Error("Slack rejected the bot token: every mention, shortcut and report file fails until SLACK_BOT_TOKEN is replaced (reinstall the app to get a new xoxb- token)",
+		"method", se.Method, "code", se.Code)
+	if a.OnTokenRejected != nil {
+		a.OnTokenRejected(se)
+	}
+}
+
+func (a *SlackAPI) log() *slog.Logger {
+	if a.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return a.Logger
+}
+
+// classifySlack turns what slack-go returned into a SlackError.
+func classifySlack(method string, err error) *SlackError {
+	se := &SlackError{Method: method, Kind: ErrSlackRefused, Err: stripURL(err)}
+	var (
+		rl   *slack.RateLimitedError
+		sc   slack.StatusCodeError
+		resp slack.SlackErrorResponse
+	)
+	switch {
+	case errors.As(err, &rl):
+		se.Kind, se.Status, se.RetryAfter = ErrSlackRateLimited, http.StatusTooManyRequests, rl.RetryAfter
+	case errors.As(err, &sc):
+		se.Status = sc.Code
+		switch {
+		case sc.Code == http.StatusTooManyRequests:
+			se.Kind = ErrSlackRateLimited
+		case sc.Code >= 500:
+			se.Kind = ErrSlackUnavailable
+		case sc.Code == http.StatusUnauthorized:
+			se.Kind = ErrSlackTokenRejected
+		}
+	case errors.As(err, &resp):
+		se.Code = resp.Err
+		se.Kind = slackCodeKind(resp.Err)
+	case errors.Is(err, context.Canceled):
+		// Our own stop, not Slack's failure; the kind still says "no answer".
+		se.Kind = ErrSlackUnavailable
+	default:
+		// Transport failures and timeouts: no answer from Slack.
+		var ue *url.Error
+		if errors.As(err, &ue) || errors.Is(err, context.DeadlineExceeded) {
+			se.Kind = ErrSlackUnavailable
+		}
+	}
+	return se
+}
+
+// slackCodeKind sorts Slack's documented error codes.
+func slackCodeKind(code string) SlackKind {
+	switch code {
+	case "invalid_auth", "account_inactive", "token_revoked", "token_expired", "not_authed", "not_allowed_token_type", "team_access_not_granted":
+		return ErrSlackTokenRejected
+	case "ratelimited", "rate_limited":
+		return ErrSlackRateLimited
+	case "fatal_error", "internal_error", "service_unavailable", "request_timeout":
+		return ErrSlackUnavailable
+	case "missing_scope":
+		return ErrSlackMissingScope
+	}
+	return ErrSlackRefused
+}
+
+// stripURL drops the URL from a transport error: an upload URL carries a
+// one-time secret in its path.
+func stripURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
+	return err
+}
+
+// slackFailureText words a Slack failure for the person who asked; ok is
+// false when err is not a SlackError. what says what the call was for
+// ("read this Slack user's profile").
+func slackFailureText(err error, what string) (string, bool) {
+	var se *SlackError
+	if !errors.As(err, &se) {
+		return "", false
+	}
+	switch se.Kind {
+	case ErrSlackTokenRejected:
+		return "Slack rejected the bot's token, so it could not " + what + ". Your Slack admin has been alerted in the bot's log and it is being fixed; try again later.", true
+	case ErrSlackRateLimited:
+		wait := "a minute"
+		if se.RetryAfter > 0 {
+			wait = fmt.Sprintf("%d s", int(math.Ceil(se.RetryAfter.Seconds())))
+		}
+		return "Slack is rate limiting the bot, so it could not " + what + "; try again in " + wait + ".", true
+	case ErrSlackUnavailable:
+		return "Slack did not answer when the bot tried to " + what + "; try again in a minute.", true
+	case ErrSlackMissingScope:
+		return "The Slack app lacks a scope it needs to " + what + ". Ask your Slack admin to check the app's scopes.", true
+	}
+	return "Slack refused when the bot tried to " + what + "; try again, and tell your Slack admin if it keeps happening.", true
+}

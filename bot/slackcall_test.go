@@ -1,0 +1,312 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"lastactive/atlassian"
+	"lastactive/bot"
+	"lastactive/bot/bottest"
+	"lastactive/bot/slacktest"
+	"lastactive/seat"
+)
+
+// instantClock records the waits it is asked for and never sleeps.
+type instantClock struct {
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+func (c *instantClock) Now() time.Time { return time.Now() }
+
+func (c *instantClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	c.waits = append(c.waits, d)
+	c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	ch <- time.Now()
+	return ch
+}
+
+func (c *instantClock) Waits() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.waits)
+}
+
+// slackAPI is the bot's Slack Web API layer over the fake Slack, with a
+// clock that does not sleep and a log and a hook that tests read.
+type slackAPI struct {
+	*bot.SlackAPI
+	fake     *slacktest.Server
+	clock    *instantClock
+	logs     *bytes.Buffer
+	mu       sync.Mutex
+	rejected []error
+}
+
+func newSlackAPI(t *testing.T) *slackAPI {
+	t.Helper()
+	fake := slacktest.NewServer()
+	t.Cleanup(fake.Close)
+	s := &slackAPI{fake: fake, clock: &instantClock{}, logs: &bytes.Buffer{}}
+	s.SlackAPI = &bot.SlackAPI{
+		Client: slack.New(slacktest.BotToken, slack.OptionAPIURL(fake.APIURL()), slack.OptionHTTPClient(bot.NoRedirects(&http.Client{Timeout: 5 * time.Second}))),
+		Clock:  s.clock,
+		Logger: slog.New(slog.NewJSONHandler(s.logs, nil)),
+		OnTokenRejected: func(err error) {
+			s.mu.Lock()
+			s.rejected = append(s.rejected, err)
+			s.mu.Unlock()
+		},
+	}
+	return s
+}
+
+func (s *slackAPI) rejections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.rejected)
+}
+
+// TestMentionLookupNamesSlackFailures: users.info failing for reasons that
+// are not the person's (rate limits, outages, a refused bot token) is
+// retried when Slack allows it, and otherwise worded for what it is, never
+// as "has no email address".
+func TestMentionLookupNamesSlackFailures(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name      string
+		fail      func(*slacktest.Server)
+		wantCalls int
+		wantWaits []time.Duration // exact waits; nil: any
+		want      string          // in the reply; "" means the person was found
+		rejected  bool
+	}{
+		{name: "429 once, waited out", fail: func(s *slacktest.Server) { s.FailMethod("users.info", 1, 429, "7") },
+			wantCalls: 2, wantWaits: []time.Duration{7 * time.Second}},
+		{name: "ratelimited code once", fail: func(s *slacktest.Server) { s.FailMethodError("users.info", 1, "ratelimited") },
+			wantCalls: 2, wantWaits: []time.Duration{time.Second}},
+		{name: "HTTP 500 once", fail: func(s *slacktest.Server) { s.FailMethod("users.info", 1, 500, "") }, wantCalls: 2},
+		{name: "429 longer than the budget", fail: func(s *slacktest.Server) { s.FailMethod("users.info", 5, 429, "30") },
+			wantCalls: 1, wantWaits: []time.Duration{}, want: "rate limiting the bot"},
+		{name: "429 every time", fail: func(s *slacktest.Server) { s.FailMethod("users.info", 5, 429, "2") },
+			wantCalls: 3, wantWaits: []time.Duration{2 * time.Second, 2 * time.Second}, want: "try again in 2 s"},
+		{name: "HTTP 500 every time", fail: func(s *slacktest.Server) { s.FailMethod("users.info", 5, 500, "") },
+			wantCalls: 3, want: "Slack did not answer"},
+		{name: "invalid_auth", fail: func(s *slacktest.Server) { s.SetBotTokenValid(false) },
+			wantCalls: 1, wantWaits: []time.Duration{}, want: "being fixed", rejected: true},
+		{name: "account_inactive", fail: func(s *slacktest.Server) { s.FailMethodError("users.info", 5, "account_inactive") },
+			wantCalls: 1, wantWaits: []time.Duration{}, want: "being fixed", rejected: true},
+		{name: "token_revoked", fail: func(s *slacktest.Server) { s.FailMethodError("users.info", 5, "token_revoked") },
+			wantCalls: 1, wantWaits: []time.Duration{}, want: "being fixed", rejected: true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			api := newSlackAPI(t)
+			api.fake.AddUser(slacktest.User{ID: "U0ADA", Name: "ada", Email: "ada@example.com"})
+			c.fail(api.fake)
+			svc := mentionService(bot.SlackUsers{API: api.SlackAPI})
+
+			r := svc.Answer(context.Background(), bot.Request{UserID: "U1", ChannelID: "C1", Text: "<@U0ADA>"}, nil)
+			got := messageText(t, r.Message)
+			if strings.Contains(got, "no email address") {
+				t.Errorf("reply blames the person: %q", got)
+			}
+			if c.want == "" && (len(r.People) != 1 || r.People[0].Err != nil) {
+				t.Errorf("person not found after retry: %+v (%q)", r.People, got)
+			}
+			if c.want != "" && !strings.Contains(got, c.want) {
+				t.Errorf("reply %q lacks %q", got, c.want)
+			}
+			if n := len(api.fake.Calls("users.info")); n != c.wantCalls {
+				t.Errorf("users.info calls = %d, want %d", n, c.wantCalls)
+			}
+			if c.wantWaits != nil && !slices.Equal(api.clock.Waits(), c.wantWaits) {
+				t.Errorf("waits = %v, want %v", api.clock.Waits(), c.wantWaits)
+			}
+			if c.rejected {
+				// A second mention: still worded, but no second alarm.
+				svc.Answer(context.Background(), bot.Request{UserID: "U2", ChannelID: "C1", Text: "<@U0ADA>"}, nil)
+				if n := api.rejections(); n != 1 {
+					t.Errorf("OnTokenRejected called %d times for one change of state, want 1", n)
+				}
+				if n := strings.Count(api.logs.String(), "Slack rejected the bot token"); n != 1 {
+					t.Errorf("%d loud log lines, want 1:\n%s", n, api.logs.String())
+				}
+				if !api.TokenRejected() {
+					t.Error("TokenRejected() = false")
+				}
+				var se *bot.SlackError
+				if len(r.People) != 1 || !errors.Is(r.People[0].Err, bot.ErrSlackTokenRejected) || !errors.As(r.People[0].Err, &se) {
+					t.Errorf("error %v is not an ErrSlackTokenRejected SlackError", r.People[0].Err)
+				}
+			} else if n := api.rejections(); n != 0 {
+				t.Errorf("OnTokenRejected called %d times", n)
+			}
+			if strings.Contains(api.logs.String(), slacktest.BotToken) {
+				t.Error("the bot token reached the log")
+			}
+		})
+	}
+}
+
+// TestMentionTokenRecovers: after a refused token, a call that Slack
+// accepts clears the state, and a later refusal alarms again.
+func TestMentionTokenRecovers(t *testing.T) {
+	t.Parallel()
+	api := newSlackAPI(t)
+	api.fake.AddUser(slacktest.User{ID: "U0ADA", Name: "ada", Email: "ada@example.com"})
+	users := bot.SlackUsers{API: api.SlackAPI}
+	ctx := context.Background()
+	api.fake.SetBotTokenValid(false)
+	if _, err := users.EmailOf(ctx, "U0ADA"); !errors.Is(err, bot.ErrSlackTokenRejected) {
+		t.Fatalf("EmailOf = %v, want ErrSlackTokenRejected", err)
+	}
+	api.fake.SetBotTokenValid(true)
+	if e, err := users.EmailOf(ctx, "U0ADA"); err != nil || e != "ada@example.com" {
+		t.Fatalf("EmailOf = %q, %v", e, err)
+	}
+	if api.TokenRejected() {
+		t.Error("still rejected after an accepted call")
+	}
+	api.fake.SetBotTokenValid(false)
+	users.EmailOf(ctx, "U0ADA")
+	if n := api.rejections(); n != 2 {
+		t.Errorf("OnTokenRejected called %d times for two changes of state, want 2", n)
+	}
+}
+
+func mentionService(users bot.UserDirectory) *bot.Service {
+	dir := &bottest.Directory{
+		FindAccountFunc: func(_ context.Context, email string) (atlassian.Account, error) {
+			return atlassian.Account{AccountID: "acc-ada", AccountType: "atlassian", DisplayName: "Ada Lovelace", Email: email, Active: true}, nil
+		},
+		LastActiveFunc: func(_ context.Context, id string) (*atlassian.Activity, error) {
+			return &atlassian.Activity{AccountID: id}, nil
+		},
+	}
+	return bot.NewService(bot.ServiceConfig{
+		Lookups: bot.NewLookups(dir, bot.LookupOptions{TTL: time.Hour}),
+		Users:   users,
+		Gate:    bot.NewGate(bot.GateConfig{}),
+		OrgID:   "org",
+	})
+}
+
+// TestReportFileNamesSlackFailures: the idle report's DM and upload wait
+// out a 429 on each of their three methods, and word a refused token as
+// such, not as a missing scope.
+func TestReportFileNamesSlackFailures(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name      string
+		fail      func(*slacktest.Server)
+		delivered bool
+		want      string
+		wantCalls map[string]int
+	}{
+		{name: "conversations.open 429", fail: func(s *slacktest.Server) { s.FailMethod("conversations.open", 1, 429, "3") },
+			delivered: true, wantCalls: map[string]int{"conversations.open": 2, "files.getUploadURLExternal": 1, "files.completeUploadExternal": 1}},
+		{name: "getUploadURLExternal 429", fail: func(s *slacktest.Server) { s.FailMethod("files.getUploadURLExternal", 1, 429, "3") },
+			delivered: true, wantCalls: map[string]int{"files.getUploadURLExternal": 2, "files.completeUploadExternal": 1}},
+		{name: "completeUploadExternal 429", fail: func(s *slacktest.Server) { s.FailMethod("files.completeUploadExternal", 1, 429, "3") },
+			delivered: true, wantCalls: map[string]int{"files.getUploadURLExternal": 1, "files.completeUploadExternal": 2}},
+		{name: "completeUploadExternal 500 is not repeated", fail: func(s *slacktest.Server) { s.FailMethod("files.completeUploadExternal", 1, 500, "") },
+			want: "Slack did not answer", wantCalls: map[string]int{"files.completeUploadExternal": 1}},
+		{name: "invalid_auth", fail: func(s *slacktest.Server) { s.SetBotTokenValid(false) },
+			want: "being fixed", wantCalls: map[string]int{"conversations.open": 1, "files.getUploadURLExternal": 0}},
+		{name: "missing_scope", fail: func(s *slacktest.Server) { s.FailMethodError("conversations.open", 1, "missing_scope") },
+			want: "im:write and files:write", wantCalls: map[string]int{"conversations.open": 1}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			api := newSlackAPI(t)
+			c.fail(api.fake)
+			now := time.Now()
+			scanner := seat.NewScanner(seat.ScanConfig{Dir: bottest.Org(atlassian.OrgUser{
+				AccountID: "a1", Email: "ada@example.com", Name: "Ada", AccountType: "atlassian", AccountStatus: "active",
+				MembershipStatus: "active", AddedToOrg: now.AddDate(-1, 0, 0),
+				Products: []atlassian.ProductActivity{{ID: "ari:cloud:confluence::site/1", Key: "confluence", LastActive: now.AddDate(0, 0, -200)}},
+			})})
+			t.Cleanup(scanner.Close)
+			svc := bot.NewService(bot.ServiceConfig{
+				Lookups: bot.NewLookups(&bottest.Directory{}, bot.LookupOptions{}),
+				Gate:    bot.NewGate(bot.GateConfig{ReportUsers: []string{"UBOSS"}}),
+				Scanner: scanner,
+				Files:   bot.SlackFiles{API: api.SlackAPI},
+			})
+			r := svc.Answer(context.Background(), bot.Request{UserID: "UBOSS", ChannelID: "C1", Text: "idle"}, nil)
+			got := messageText(t, r.Message)
+			completed := 0
+			for _, u := range api.fake.Uploads() {
+				if u.Completed {
+					completed++
+				}
+			}
+			if c.delivered && (completed != 1 || r.Outcome != "ok") {
+				t.Errorf("completed uploads = %d, outcome %q; want 1, ok:\n%s", completed, r.Outcome, got)
+			}
+			if !c.delivered && completed != 0 {
+				t.Errorf("completed uploads = %d, want 0", completed)
+			}
+			if c.want != "" && !strings.Contains(got, c.want) {
+				t.Errorf("summary lacks %q:\n%s", c.want, got)
+			}
+			if c.want == "being fixed" && strings.Contains(got, "scope") {
+				t.Errorf("a refused token is worded as a missing scope:\n%s", got)
+			}
+			for m, n := range c.wantCalls {
+				if got := len(api.fake.Calls(m)); got != n {
+					t.Errorf("%s calls = %d, want %d", m, got, n)
+				}
+			}
+		})
+	}
+}
+
+// messageText is every text of m, fallback and blocks, one per line.
+func messageText(t *testing.T, m bot.Message) string {
+	t.Helper()
+	raw, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, vv := range x {
+				if s, ok := vv.(string); ok && k == "text" {
+					b.WriteString(s + "\n")
+				} else {
+					walk(vv)
+				}
+			}
+		case []any:
+			for _, vv := range x {
+				walk(vv)
+			}
+		}
+	}
+	walk(v)
+	return b.String()
+}
