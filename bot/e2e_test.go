@@ -63,6 +63,8 @@ type harnessOpts struct {
 	prices  seat.Prices
 	// org, when set, changes the sample organisation before the fakes start.
 	org func(*atlassiantest.Org)
+	// noJira leaves JIRA_* unset: people are found by the Admin API alone.
+	noJira bool
 }
 
 func startBot(t *testing.T, o harnessOpts) *harness {
@@ -86,8 +88,12 @@ func startBot(t *testing.T, o harnessOpts) *harness {
 	// The bot as the binary builds it (internal/wire), with quicker retries
 	// and pings. This is why these tests are in package bot_test: wire
 	// imports bot.
+	jiraURL, jiraEmail, jiraToken := h.atl.URL(), atlassiantest.JiraEmail, atlassiantest.JiraAPIToken
+	if o.noJira {
+		jiraURL, jiraEmail, jiraToken = "", "", ""
+	}
 	app, err := wire.Build(wire.Settings{
-		JiraBaseURL: h.atl.URL(), JiraEmail: atlassiantest.JiraEmail, JiraAPIToken: atlassiantest.JiraAPIToken,
+		JiraBaseURL: jiraURL, JiraEmail: jiraEmail, JiraAPIToken: jiraToken,
 		AdminAPIURL: h.atl.URL(), OrgID: org.ID, APIKey: atlassiantest.APIKey,
 		SlackAppToken: slacktest.AppToken, SlackBotToken: slacktest.BotToken, SlackAPIURL: h.slack.APIURL(),
 		CacheTTL: ttl, AllowedUsers: o.gate.AllowedUsers, AllowedChannels: o.gate.AllowedChannels, ReportUsers: o.gate.ReportUsers,
