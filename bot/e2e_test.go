@@ -215,7 +215,7 @@ func (h *harness) user(email string) atlassiantest.User {
 func (h *harness) adminCalls() int {
 	return h.atl.Count("admin", "") - h.atl.CountEndpoint(atlassiantest.EndpointWorkspaces)
 }
-func (h *harness) jiraCalls() int  { return h.atl.Count("jira", "") }
+func (h *harness) jiraCalls() int { return h.atl.Count("jira", "") }
 
 func TestLookupAcrossPages(t *testing.T) {
 	h := startBot(t, harnessOpts{})
