@@ -3,7 +3,9 @@
 // "jira" and the v1 API's "jira-software" are one product), what a last
 // active date means for a seat (the verdicts and the day arithmetic), the
 // org-wide idle-seat report (Build, and Scanner, which shares one scan of
-// the organisation between reports), and its CSV.
+// the organisation between reports), its CSV, and SiteBook, which names
+// sites by their host from the workspaces (read once an hour, shared by
+// lookups, reports and the CLI).
 //
 // The Slack bot (package bot) renders these values as Block Kit; the CLI
 // (lastactive report) prints them as a table. Neither medium's escaping
