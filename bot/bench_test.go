@@ -17,9 +17,15 @@ import (
 // strings, as a decoded API answer would.
 type benchDir struct{ now time.Time }
 
-func (d benchDir) FindAccount(_ context.Context, email string) (atlassian.Account, error) {
+func (d benchDir) Resolve(_ context.Context, email string) (atlassian.Account, atlassian.Via, error) {
 	name, _, _ := strings.Cut(email, "@")
-	return atlassian.Account{AccountID: "712020:" + name, AccountType: "atlassian", DisplayName: name, Email: email, Active: true}, nil
+	return atlassian.Account{AccountID: "712020:" + name, AccountType: "atlassian", DisplayName: name, Email: email, Active: true,
+		Status: atlassian.StatusActive}, atlassian.ViaAdmin, nil
+}
+
+func (d benchDir) DirectoryUser(_ context.Context, accountID string) (atlassian.DirectoryUser, error) {
+	name := strings.TrimPrefix(accountID, "712020:")
+	return atlassian.DirectoryUser{AccountID: accountID, Name: name, Email: name + "@example.com", Status: atlassian.StatusActive}, nil
 }
 
 func (d benchDir) LastActive(_ context.Context, accountID string) (*atlassian.Activity, error) {

@@ -57,23 +57,9 @@ func (s *ButtonSigner) mac(value, ts string) string {
 
 // Open checks a sealed value and returns the emails it carries.
 func (s *ButtonSigner) Open(sealed string) ([]string, error) {
-	if len(sealed) > 2000 {
-		return nil, ErrForgedButton
-	}
-	parts := strings.Split(sealed, sigSep)
-	if len(parts) != 3 {
-		return nil, ErrForgedButton
-	}
-	value, ts, mac := parts[0], parts[1], parts[2]
-	if !hmac.Equal([]byte(mac), []byte(s.mac(value, ts))) {
-		return nil, ErrForgedButton
-	}
-	sec, err := strconv.ParseInt(ts, 10, 64)
+	value, err := s.unseal(sealed)
 	if err != nil {
-		return nil, ErrForgedButton
-	}
-	if age := s.now().Sub(time.Unix(sec, 0)); s.maxAge > 0 && (age > s.maxAge || age < -time.Minute) {
-		return nil, ErrStaleButton
+		return nil, err
 	}
 	emails, err := ParseButtonValue(value)
 	if err != nil {
@@ -82,7 +68,30 @@ func (s *ButtonSigner) Open(sealed string) ([]string, error) {
 	return emails, nil
 }
 
-// sealButtons seals the values of every Share and Refresh button in m.
+// unseal checks the seal and age of a value and returns it as it was signed.
+func (s *ButtonSigner) unseal(sealed string) (string, error) {
+	if len(sealed) > 2000 {
+		return "", ErrForgedButton
+	}
+	parts := strings.Split(sealed, sigSep)
+	if len(parts) != 3 {
+		return "", ErrForgedButton
+	}
+	value, ts, mac := parts[0], parts[1], parts[2]
+	if !hmac.Equal([]byte(mac), []byte(s.mac(value, ts))) {
+		return "", ErrForgedButton
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return "", ErrForgedButton
+	}
+	if age := s.now().Sub(time.Unix(sec, 0)); s.maxAge > 0 && (age > s.maxAge || age < -time.Minute) {
+		return "", ErrStaleButton
+	}
+	return value, nil
+}
+
+// sealButtons seals the values of every Share, Refresh and This one button in m.
 func (s *ButtonSigner) sealButtons(m *Message) {
 	if s == nil {
 		return
@@ -93,7 +102,7 @@ func (s *ButtonSigner) sealButtons(m *Message) {
 			continue
 		}
 		for _, e := range ab.Elements.ElementSet {
-			if btn, ok := e.(*slack.ButtonBlockElement); ok && (btn.ActionID == ActionShare || btn.ActionID == ActionRefresh) {
+			if btn, ok := e.(*slack.ButtonBlockElement); ok && (btn.ActionID == ActionShare || btn.ActionID == ActionRefresh || IsChooseAction(btn.ActionID)) {
 				btn.Value = s.Sign(btn.Value)
 			}
 		}

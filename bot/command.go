@@ -36,11 +36,14 @@ const (
 
 // Command is a parsed /lastactive command text.
 type Command struct {
-	Kind     CommandKind
-	Targets  []Target // CmdLookup: 1..MaxTargets, deduplicated, in order
-	Fresh    bool     // "--fresh" anywhere in the text: bypass the cache
-	IdleDays int      // CmdIdle: 0 means the configured default
-	Products []string // CmdIdle: known product keys, lower case, deduplicated
+	Kind    CommandKind
+	Targets []Target // CmdLookup: 1..MaxTargets, deduplicated, in order
+	// NotLookedUp are the distinct targets past MaxTargets, in order: the
+	// reply names them rather than refusing the whole list.
+	NotLookedUp []Target
+	Fresh       bool     // "--fresh" anywhere in the text: bypass the cache
+	IdleDays    int      // CmdIdle: 0 means the configured default
+	Products    []string // CmdIdle: known product keys, lower case, deduplicated
 }
 
 // Target is one person to look up: by email, or by Slack user, whose email
@@ -86,7 +89,7 @@ func ParseCommand(text string) (Command, error) {
 	var cmd Command
 	words := tokens[:0]
 	for _, t := range tokens {
-		if isFresh(t) {
+		if t.kind == tokWord && isFresh(t.text) {
 			cmd.Fresh = true
 			continue
 		}
@@ -98,67 +101,190 @@ func ParseCommand(text string) (Command, error) {
 		}
 		return Command{Kind: CmdHelp}, nil
 	}
-	switch strings.ToLower(words[0]) {
+	switch strings.ToLower(words[0].text) {
 	case "help", "-h", "--help":
 		return Command{Kind: CmdHelp}, nil
 	case "idle":
-		return parseIdle(words[1:], cmd.Fresh)
+		args := make([]string, 0, len(words)-1)
+		for _, w := range words[1:] {
+			args = append(args, w.text)
+		}
+		return parseIdle(args, cmd.Fresh)
 	}
 
 	cmd.Kind = CmdLookup
-	seen := make(map[Target]bool, len(words))
-	for _, w := range words {
-		t, err := parseTarget(w)
-		if err != nil {
-			return Command{}, err
-		}
+	targets, err := parseTargets(words)
+	if err != nil {
+		return Command{}, err
+	}
+	seen := make(map[Target]bool, len(targets))
+	for _, t := range targets {
 		if seen[t] {
 			continue
 		}
 		seen[t] = true
+		if len(cmd.Targets) == MaxTargets {
+			cmd.NotLookedUp = append(cmd.NotLookedUp, t)
+			continue
+		}
 		cmd.Targets = append(cmd.Targets, t)
-	}
-	if len(cmd.Targets) > MaxTargets {
-		return Command{}, usagef("That is %d people; look up at most %d at once.", len(cmd.Targets), MaxTargets)
 	}
 	return cmd, nil
 }
 
-// tokenize splits text on white space and commas (people paste lists; not
-// semicolons, which end Slack's entities), keeping each Slack control sequence "<…>" whole: a link's label
-// may contain spaces.
-func tokenize(text string) ([]string, error) {
-	var tokens []string
+// The kinds of token in a command text.
+const (
+	tokWord    = iota // a run of text between separators
+	tokControl        // Slack's own "<…>": a mention, a mailto link, a channel
+	tokQuoted         // "…" or “…”: a display name pasted from a mail client
+)
+
+type token struct {
+	kind int
+	text string
+}
+
+// tokenize splits text on white space, commas and semicolons (people paste
+// lists from mail clients), keeping each Slack control sequence "<…>"
+// whole (a link's label may contain spaces), each quoted display name
+// whole (it may contain a comma), and each entity (&amp; &lt; &gt;) whole,
+// so that the semicolon ending it is not taken for a separator.
+func tokenize(text string) ([]token, error) {
+	var tokens []token
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRuneInString(text[i:])
-		if isSeparator(r) {
+		switch {
+		case isSeparator(r):
 			i += size
 			continue
-		}
-		if r == '<' {
+		case r == '<':
 			end := strings.IndexByte(text[i:], '>')
 			if end < 0 {
 				return nil, usagef("%s is not an email address.", quote(text[i:]))
 			}
-			tokens = append(tokens, text[i:i+end+1])
+			tokens = append(tokens, token{tokControl, text[i : i+end+1]})
 			i += end + 1
+			continue
+		case r == '"' || r == '“':
+			rest := text[i+size:]
+			end := strings.IndexAny(rest, "\"”")
+			if end < 0 {
+				end = len(rest)
+			}
+			tokens = append(tokens, token{tokQuoted, rest[:end]})
+			i += size + end
+			if i < len(text) {
+				_, q := utf8.DecodeRuneInString(text[i:])
+				i += q
+			}
 			continue
 		}
 		j := i
 		for j < len(text) {
+			if e := entityAt(text[j:]); e > 0 {
+				j += e
+				continue
+			}
 			r, size := utf8.DecodeRuneInString(text[j:])
-			if isSeparator(r) || r == '<' {
+			if isSeparator(r) || r == '<' || r == '"' || r == '“' {
 				break
 			}
 			j += size
 		}
-		tokens = append(tokens, text[i:j])
+		tokens = append(tokens, token{tokWord, text[i:j]})
 		i = j
 	}
 	return tokens, nil
 }
 
-func isSeparator(r rune) bool { return unicode.IsSpace(r) || r == ',' }
+// entityAt returns the length of the entity s starts with, or 0.
+func entityAt(s string) int {
+	for _, e := range []string{"&amp;", "&lt;", "&gt;"} {
+		if strings.HasPrefix(s, e) {
+			return len(e)
+		}
+	}
+	return 0
+}
+
+func isSeparator(r rune) bool { return unicode.IsSpace(r) || r == ',' || r == ';' }
+
+// parseTargets reads the tokens of a lookup. Mail clients paste addresses
+// with display names: `Ada Lovelace <ada@x.com>`, `"Lovelace, Ada"
+// <ada@x.com>`; Slack sends the typed brackets as &lt; &gt;, often around
+// its own mailto link. Words and quoted names are held until an address in
+// brackets follows, which they then name; if none follows, the first of
+// them is the error.
+func parseTargets(tokens []token) ([]Target, error) {
+	var targets []Target
+	var pending []token // a display name waiting for its <address>
+	open := false       // inside "&lt; … &gt;" split by a mailto link
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		t := pending[0]
+		if t.kind == tokQuoted {
+			return usagef("%s is a name, not an email address; paste it with its address, e.g. \"Lovelace, Ada\" <ada@example.com>.", quote(unescapeEntities(t.text)))
+		}
+		_, err := parseTarget(t.text)
+		return err
+	}
+	for _, t := range tokens {
+		if t.kind == tokQuoted {
+			pending = append(pending, t)
+			continue
+		}
+		text, bracketed := t.text, open
+		if t.kind == tokWord {
+			plain := unescapeEntities(text)
+			switch {
+			case plain == "<":
+				open = true
+				continue
+			case plain == ">":
+				open = false
+				continue
+			case strings.HasPrefix(plain, "<") && strings.HasSuffix(plain, ">") && len(plain) > 2:
+				// "&lt;ada@x.com&gt;": an address Slack did not link.
+				text, bracketed = plain[1:len(plain)-1], true
+			case strings.HasPrefix(plain, "<"):
+				text, open, bracketed = plain[1:], true, true
+			case strings.HasSuffix(plain, ">"):
+				text, open = plain[:len(plain)-1], false
+			}
+		} else if inner := t.text[1 : len(t.text)-1]; strings.Contains(inner, "@") && !strings.HasPrefix(inner, "@") &&
+			!strings.HasPrefix(inner, "mailto:") && !strings.ContainsRune(inner, '|') {
+			// A raw "<ada@x.com>", as a terminal passes it.
+			bracketed = true
+		}
+		target, err := parseTarget(text)
+		if err != nil {
+			if bracketed {
+				if t.kind == tokWord {
+					_, err = parseTarget(t.text) // quote what was typed
+				}
+				return nil, err
+			}
+			pending = append(pending, t)
+			continue
+		}
+		if !bracketed {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+		pending = nil
+		targets = append(targets, target)
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	if len(targets) == 0 {
+		return nil, usagef("There is no email address in that command; try /lastactive help.")
+	}
+	return targets, nil
+}
 
 // isFresh accepts "--fresh" and the em/en dash that phones and macOS put in
 // place of a typed "--".
@@ -271,6 +397,12 @@ func parseControl(inner string) (Target, error) {
 			return Target{}, usagef("@%s is a special mention, not a person; type an email address.", name)
 		}
 		return Target{}, usagef("That is a special Slack mention, not a person; type an email address.")
+	case label == "" && strings.Contains(target, "@"):
+		// "<ada@x.com>" typed in a terminal, or pasted with a display name.
+		if e, ok := normaliseEmail(unescapeEntities(target)); ok {
+			return Target{Email: e}, nil
+		}
+		return Target{}, usagef("%s is not a valid email address.", quote(unescapeEntities(target)))
 	default:
 		return Target{}, usagef("%s is a link, not an email address.", quote(unescapeEntities(inner)))
 	}

@@ -75,6 +75,18 @@ func TestParseCommand(t *testing.T) {
 		{"idle products any case, deduped, days last", "Idle Confluence confluence 3650", Command{Kind: CmdIdle, IdleDays: 3650, Products: []string{"confluence"}}},
 		{"plus and apostrophe", "o'brien+tag@sub.example.co.uk", Command{Kind: CmdLookup, Targets: emails("o'brien+tag@sub.example.co.uk")}},
 		{"underscore", "first_last@example.com", Command{Kind: CmdLookup, Targets: emails("first_last@example.com")}},
+		{"eleven: the last is not looked up", strings.Join(numbered(12), " "), Command{Kind: CmdLookup, Targets: emails(numbered(10)...),
+			NotLookedUp: emails("user11@example.com", "user12@example.com")}},
+		{"semicolons", "ada@example.com; grace@example.com;alan@example.com;", Command{Kind: CmdLookup, Targets: emails("ada@example.com", "grace@example.com", "alan@example.com")}},
+		{"new lines", "ada@example.com\ngrace@example.com\r\n", Command{Kind: CmdLookup, Targets: emails("ada@example.com", "grace@example.com")}},
+		{"name and address, as Slack sends them", "Ada Lovelace &lt;<mailto:ada@example.com|ada@example.com>&gt;; Grace Hopper &lt;<mailto:grace@example.com|grace@example.com>&gt;",
+			Command{Kind: CmdLookup, Targets: emails("ada@example.com", "grace@example.com")}},
+		{"name and unlinked address", "Ada Lovelace &lt;ada@example.com&gt;, Grace &lt;grace@example.com&gt;", Command{Kind: CmdLookup, Targets: emails("ada@example.com", "grace@example.com")}},
+		{"name and raw address, as a terminal passes it", "Ada Lovelace <ada@example.com>; grace@example.com", Command{Kind: CmdLookup, Targets: emails("ada@example.com", "grace@example.com")}},
+		{"Outlook: quoted last, first", "\"Lovelace, Ada\" &lt;<mailto:ada@example.com|ada@example.com>&gt;; \"Hopper, Grace\" &lt;<mailto:grace@example.com|grace@example.com>&gt;",
+			Command{Kind: CmdLookup, Targets: emails("ada@example.com", "grace@example.com")}},
+		{"Outlook: curly quotes, unquoted last, first", "“Lovelace, Ada” <ada@example.com>; Hopper, Grace <grace@example.com>", Command{Kind: CmdLookup, Targets: emails("ada@example.com", "grace@example.com")}},
+		{"email as its own display name", "ada@example.com &lt;<mailto:ada@example.com|ada@example.com>&gt;", Command{Kind: CmdLookup, Targets: emails("ada@example.com")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,7 +109,6 @@ func TestParseCommandErrors(t *testing.T) {
 		text string
 		want string // a piece of the reason
 	}{
-		{"eleven emails", strings.Join(numbered(11), " "), "11 people; look up at most 10"},
 		{"idle zero", "idle 0", "between 1 and 3650"},
 		{"idle too many days", "idle 3651", "between 1 and 3650"},
 		{"idle huge number", "idle 99999999999999999999999", "between 1 and 3650"},
@@ -128,6 +139,12 @@ func TestParseCommandErrors(t *testing.T) {
 		{"escape char", "ada@example.com \x1b[31m", "control characters"},
 		{"invalid utf8", "ada@example.com \xff", "not text"},
 		{"script", "&lt;script&gt;", "“<script>” is not an email"},
+		{"name without an address", "Ada Lovelace", "“Ada” is not an email address"},
+		{"quoted name without an address", "\"Lovelace, Ada\" ada@example.com", "“Lovelace, Ada” is a name"},
+		{"name before a mention", "Ada <@U123ABC>", "“Ada” is not an email address"},
+		{"bad address in brackets", "Ada &lt;ada@example&gt;", "“<ada@example>” is not a valid email"},
+		{"entity then semicolon separator", "a&amp;b; ada@example.com", "“a&b” is not an email"},
+		{"brackets alone", "&lt; &gt;", "no email address"},
 		{"ampersand", "a&amp;b@example.com", "“a&b@example.com” is not a valid email"},
 		{"idn", "ada@exämple.com", "not a valid email"},
 		{"long local part", strings.Repeat("a", 65) + "@example.com", "not a valid email"},

@@ -91,9 +91,14 @@ func FuzzButtonOpen(f *testing.F) {
 // fuzzDir is a Directory that counts calls and knows nobody.
 type fuzzDir struct{ calls atomic.Int64 }
 
-func (d *fuzzDir) FindAccount(context.Context, string) (atlassian.Account, error) {
+func (d *fuzzDir) Resolve(context.Context, string) (atlassian.Account, atlassian.Via, error) {
 	d.calls.Add(1)
-	return atlassian.Account{}, atlassian.ErrNotFound
+	return atlassian.Account{}, atlassian.ViaAdmin, atlassian.ErrNotFound
+}
+
+func (d *fuzzDir) DirectoryUser(context.Context, string) (atlassian.DirectoryUser, error) {
+	d.calls.Add(1)
+	return atlassian.DirectoryUser{}, atlassian.ErrNotFound
 }
 
 func (d *fuzzDir) LastActive(context.Context, string) (*atlassian.Activity, error) {

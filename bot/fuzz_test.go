@@ -19,6 +19,10 @@ var commandSeeds = []string{
 	"&lt;script&gt;", "a&amp;b@example.com", "ada@example.com\x00", "<", ">", "<>", "<@", "<mailto:|>",
 	"a@b.co, c@d.co", "—fresh", strings.Repeat("ada@example.com ", 11), strings.Repeat("x", 2001),
 	"\xff\xfe", "ada@exämple.com", "_*~`@example.com", "<@U1|<!channel>>",
+	// Lists pasted from mail clients.
+	"a@b.co; c@d.co;", "Ada Lovelace &lt;<mailto:ada@example.com|ada@example.com>&gt;; Grace &lt;grace@example.com&gt;",
+	"\"Lovelace, Ada\" &lt;<mailto:ada@example.com|ada@example.com>&gt;", "“Hopper, Grace” <grace@example.com>",
+	"Ada <ada@example.com>", "\"unclosed <a@b.co>", "&lt;&gt;", "a&amp;b; c@d.co", strings.Repeat("x@y.co\n", 12),
 }
 
 // FuzzParseCommand: ParseCommand never panics; what it accepts is valid;
@@ -74,7 +78,18 @@ func FuzzParseCommand(f *testing.F) {
 				}
 				people = append(people, Person{Query: tg.Email, UserID: tg.UserID, Err: atlassian.ErrNotFound})
 			}
-			mustCheck(t, RenderLookup(people, private))
+			for _, tg := range cmd.NotLookedUp {
+				if seen[tg] || (tg.Email == "") == (tg.UserID == "") || tg.Email != "" && !validEmail(tg.Email) || tg.UserID != "" && !validUserID(tg.UserID) {
+					t.Fatalf("bad or repeated target not looked up: %+v", tg)
+				}
+				seen[tg] = true
+			}
+			if len(cmd.NotLookedUp) > 0 && len(cmd.Targets) != MaxTargets {
+				t.Fatalf("%d not looked up with only %d looked up", len(cmd.NotLookedUp), len(cmd.Targets))
+			}
+			v := private
+			v.NotLookedUp = cmd.NotLookedUp
+			mustCheck(t, RenderLookup(people, v))
 		default:
 			t.Fatalf("kind %d", cmd.Kind)
 		}

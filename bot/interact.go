@@ -24,6 +24,10 @@ func (b *Bot) interaction(ctx context.Context, j job) {
 			return
 		}
 		act := cb.ActionCallback.BlockActions[0]
+		if IsChooseAction(act.ActionID) {
+			b.choose(ctx, j, req, act)
+			return
+		}
 		switch act.ActionID {
 		case ActionShare, ActionRefresh:
 			b.click(ctx, j, req, act)

@@ -12,11 +12,14 @@ import (
 	"lastactive/atlassian"
 )
 
-// Directory is what the bot needs from Atlassian: an email to an account, and
-// an account to its last active dates. *atlassian.Client satisfies it.
+// Directory is what the bot needs from Atlassian: an email to an account
+// (Jira first when configured, then the Admin exact-email search), an
+// account to its last active dates, and one account by ID (for a "This
+// one" choice). *atlassian.Client satisfies it.
 type Directory interface {
-	FindAccount(ctx context.Context, email string) (atlassian.Account, error)
+	Resolve(ctx context.Context, email string) (atlassian.Account, atlassian.Via, error)
 	LastActive(ctx context.Context, accountID string) (*atlassian.Activity, error)
+	DirectoryUser(ctx context.Context, accountID string) (atlassian.DirectoryUser, error)
 }
 
 // LookupOptions tune the cache. The zero value of each field takes its default.
@@ -37,6 +40,9 @@ type LookupOptions struct {
 	// Observe, when set, is told the outcome of every lookup ("ok", "not_found",
 	// "error") and whether the cache answered.
 	Observe func(outcome string, cacheHit bool)
+	// Resolved, when set, is told which search found each account looked
+	// up ("jira" or "admin"), for lastactive_resolver_total{via}.
+	Resolved func(via atlassian.Via)
 }
 
 // Lookups answers "when was this person last active", through a cache and
@@ -183,11 +189,20 @@ func (l *Lookups) fetch(ctx context.Context, key string, fresh bool) Person {
 	if v, ok := l.accounts.Get(key); ok && !fresh {
 		acct = v.(atlassian.Account)
 	} else {
-		a, err := l.dir.FindAccount(ctx, key)
+		a, via, err := l.dir.Resolve(ctx, key)
 		if err != nil {
 			p.Err = err
 			l.remember(key, p)
 			return p
+		}
+		if l.opt.Resolved != nil {
+			l.opt.Resolved(via)
+		}
+		// Jira's search gives no status, only whether the account is
+		// active; asking the Admin API would cost one more request per
+		// person (see README, Performance).
+		if a.Status == "" && via == atlassian.ViaJira && !a.Active {
+			a.Status = atlassian.StatusDeactivated
 		}
 		acct = a
 		if l.opt.TTL > 0 {

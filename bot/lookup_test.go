@@ -24,11 +24,11 @@ func TestLookupCoalescesFirstAskers(t *testing.T) {
 	var mu sync.Mutex
 	chains := map[string]int{}
 	dir := &bottest.Directory{
-		FindAccountFunc: func(_ context.Context, email string) (atlassian.Account, error) {
-			return atlassian.Account{AccountID: "acc-" + email, AccountType: "atlassian", Email: email, Active: true}, nil
+		ResolveFunc: func(_ context.Context, email string) (atlassian.Account, atlassian.Via, error) {
+			return atlassian.Account{AccountID: "acc-" + email, AccountType: "atlassian", Email: email, Active: true}, atlassian.ViaJira, nil
 		},
 		// A chain ends with the activity read; the account is cached apart,
-		// so a second chain may skip FindAccount but never LastActive.
+		// so a second chain may skip Resolve but never LastActive.
 		LastActiveFunc: func(_ context.Context, id string) (*atlassian.Activity, error) {
 			mu.Lock()
 			chains[strings.TrimPrefix(id, "acc-")]++
@@ -59,7 +59,7 @@ func TestLookupCoalescesFirstAskers(t *testing.T) {
 			t.Fatalf("round %d: %d upstream chains for one person, want 1", round, n)
 		}
 	}
-	if got := dir.FindAccountCalls.Load(); got != rounds {
+	if got := dir.ResolveCalls.Load(); got != rounds {
 		t.Errorf("FindAccount calls = %d, want %d (one per person)", got, rounds)
 	}
 }

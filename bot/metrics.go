@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"lastactive/atlassian"
 )
 
 // Metrics are what operators watch. Every method is safe on a nil *Metrics,
@@ -20,6 +22,7 @@ type Metrics struct {
 	reconnects      prometheus.Counter
 	connected       prometheus.Gauge
 	replyFailures   prometheus.Counter
+	resolver        *prometheus.CounterVec
 }
 
 // NewMetrics registers the bot's series with reg.
@@ -58,10 +61,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		replyFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "lastactive_reply_failures_total", Help: "Replies that could not be posted to Slack.",
 		}),
+		resolver: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lastactive_resolver_total", Help: "Accounts found by email, by the search that found them (jira, or the Admin API's exact-email search).",
+		}, []string{"via"}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.commands, m.lookups, m.upstream, m.upstreamLatency, m.replyLatency,
-			m.ackLatency, m.inFlight, m.reconnects, m.connected, m.replyFailures)
+			m.ackLatency, m.inFlight, m.reconnects, m.connected, m.replyFailures, m.resolver)
 	}
 	return m
 }
@@ -83,6 +89,13 @@ func (m *Metrics) Lookup(outcome string, cacheHit bool) {
 		c = "hit"
 	}
 	m.lookups.WithLabelValues(outcome, c).Inc()
+}
+
+// Resolver counts one account found by email, by the search that found it.
+func (m *Metrics) Resolver(via atlassian.Via) {
+	if m != nil {
+		m.resolver.WithLabelValues(string(via)).Inc()
+	}
 }
 
 // Upstream records one HTTP attempt to Atlassian.

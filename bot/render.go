@@ -22,16 +22,25 @@ type Person struct {
 	Activity  *atlassian.Activity // nil when Err != nil
 	FetchedAt time.Time           // when the upstream answer was fetched
 	Cached    bool                // the answer came from the cache
-	Err       error               // non-nil: render this person's failure words instead
+	// Chosen: the account was picked from several candidates ("This one"),
+	// so the email alone does not lead back to it.
+	Chosen bool
+	Err    error // non-nil: render this person's failure words instead
 }
 
 // View is what a rendering needs besides the results.
 type View struct {
 	Now      time.Time // "N days ago" is computed in UTC against this
 	IdleDays int       // LASTACTIVE_IDLE_DAYS; 0 means DefaultIdleDays
-	OrgID    string    // for the link to the person in Atlassian Administration
+	OrgID    string    // for the links to people in Atlassian Administration
 	Buttons  bool      // private replies carry Share/Refresh; the shared version does not
 	SharedBy string    // Slack user ID of who shared it; adds "Shared by <@U…>"
+	// Sites names sites by host; the zero value shows each by its ID with
+	// "(unknown site)".
+	Sites atlassian.Sites
+	// NotLookedUp are the targets past MaxTargets in the command, named in
+	// the footer so that nobody is dropped silently.
+	NotLookedUp []Target
 }
 
 // Message is a rendered reply. Its JSON is the body for a response_url or
@@ -49,23 +58,31 @@ const (
 	ActionShare   = "lastactive_share"
 	ActionRefresh = "lastactive_refresh"
 	ActionAdmin   = "lastactive_admin" // a URL button; its click is acked and ignored
+	// ActionChoose is "This one" under several matching accounts: it
+	// answers for that account (its value: ChooseValue, sealed).
+	ActionChoose = "lastactive_choose"
 )
 
 // Limits that keep any reply inside Slack's Block Kit limits (notes/slack.md
-// §4): at most 10 people make 3 blocks each plus 3 more, well under 50; a
-// section holds at most 3,000 characters; and the whole message aims at
-// 12,000 characters, under the ~13k where Slack starts to answer
-// msg_blocks_too_long.
+// §4): at most 10 people make one section each plus a footer and the
+// buttons, 12 blocks; a section holds at most 3,000 characters; and the
+// whole message aims at 12,000 characters, under the ~13k where Slack
+// starts to answer msg_blocks_too_long.
 const (
 	maxNameRunes    = 60  // display names, cut before escaping
 	maxEmailRunes   = 100 // emails as shown; the button value keeps them whole
 	maxProductRunes = 40  // unknown product keys
+	maxSiteRunes    = 80  // site hosts, or IDs with "(unknown site)"
 	maxSectionChars = 2900
 	messageBudget   = 12000
 	maxButtonValue  = 2000 // Slack's limit for a button value
 	// ButtonValue stays this far under it so a signature can be appended.
 	buttonValueRoom = 100
 	maxTextRunes    = 3000 // the plain fallback
+	// chooseUpTo: "This one" buttons (one actions block per ambiguous
+	// person) are offered when a reply names at most this many people, so
+	// that ten people still fit in 12 blocks.
+	chooseUpTo = 3
 )
 
 func agoText(days int) string {
@@ -78,6 +95,29 @@ func agoText(days int) string {
 	return fmt.Sprintf("%d days ago", days)
 }
 
+// dateToken is a day as a Slack date token, which each reader sees in
+// their own time zone and words ("yesterday", "Nov 24"), with the ISO date
+// as the fallback for clients that cannot render it. A day without a time
+// is placed at noon UTC, so that readers from UTC-11 to UTC+11 see the day
+// Atlassian recorded rather than its neighbour.
+func dateToken(day, instant time.Time) string {
+	t := instant
+	if t.IsZero() {
+		t = day.UTC().Truncate(24 * time.Hour).Add(12 * time.Hour)
+	}
+	fallback := day.UTC().Format(time.DateOnly)
+	if day.IsZero() {
+		fallback = t.UTC().Format(time.DateOnly)
+	}
+	return fmt.Sprintf("<!date^%d^{date_short_pretty}|%s>", t.Unix(), fallback)
+}
+
+// asOfToken is the instant the data was read, as a date token with the
+// time; the fallback is in UTC.
+func asOfToken(t time.Time) string {
+	return fmt.Sprintf("<!date^%d^{date_short_pretty} at {time}|%s>", t.Unix(), t.UTC().Format("2006-01-02 15:04 UTC"))
+}
+
 // productName is a product's readable name for a reply: seat's name, or
 // the unknown key cleaned and cut (not escaped: callers escape).
 func productName(key string) string {
@@ -87,11 +127,19 @@ func productName(key string) string {
 	return "(unnamed product)"
 }
 
+// siteName is a site's host, or its ID with "(unknown site)", cleaned and
+// escaped for mrkdwn.
+func siteName(s atlassian.Sites, productID string) string {
+	return EscapeMrkdwn(sanitize(seat.SiteLabel(s, productID), maxSiteRunes))
+}
+
 // RenderLookup renders the answer for one or more people (at most
-// MaxTargets are shown). Each person gets a section with their name, email
-// and one line per product (or their failure), an admin link button when
-// the account is known, and a context line with the org join date and the
-// age of a cached answer.
+// MaxTargets are shown). Each person gets one section: their name linked to
+// Atlassian Administration, a summary line (last active anywhere, account
+// status), one line per product (or their failure), and an admin link
+// button. A lone person gets a context line with the org join date and the
+// age of a cached answer; several people carry it in their section, so ten
+// of them fit in 12 blocks. The footer says when the data was read.
 func RenderLookup(people []Person, v View) Message {
 	if v.IdleDays <= 0 {
 		v.IdleDays = DefaultIdleDays
@@ -104,44 +152,113 @@ func RenderLookup(people []Person, v View) Message {
 	linesEach := min(max(80/len(shown), 8), 30)
 	// 1,000 characters are kept for the footer and the context lines.
 	charsEach := min(maxSectionChars, (messageBudget-1000)/len(shown))
+	choose := v.Buttons && len(shown) <= chooseUpTo
 
 	var blocks []slack.Block
 	if v.SharedBy != "" {
 		blocks = append(blocks, slack.NewContextBlock("shared_by", mrkdwn("Shared by "+userRef(v.SharedBy, true))))
 	}
 	for i, p := range shown {
-		if i > 0 {
-			d := slack.NewDividerBlock()
-			d.BlockID = fmt.Sprintf("divider_%d", i)
-			blocks = append(blocks, d)
-		}
-		blocks = append(blocks, personBlocks(i, p, v, linesEach, charsEach)...)
+		blocks = append(blocks, personBlocks(i, p, v, len(shown) == 1, choose, linesEach, charsEach)...)
 	}
 
 	footer := fmt.Sprintf("Atlassian's activity data can lag by up to 24 hours. Idle means not used for %d days or more.", v.IdleDays)
-	if cut := len(people) - len(shown); cut > 0 {
-		footer = fmt.Sprintf("%d more people were not shown: look up at most %d at once. ", cut, MaxTargets) + footer
+	if t := asOf(shown, v.Now); !t.IsZero() && t.Unix() > 0 {
+		footer = "Data as of " + asOfToken(t) + ". " + footer
+	}
+	var skipped []string
+	for _, p := range people[len(shown):] {
+		skipped = append(skipped, who(p.Query, p.UserID, v))
+	}
+	for _, t := range v.NotLookedUp {
+		skipped = append(skipped, who(t.Email, t.UserID, v))
+	}
+	if len(skipped) > 0 {
+		footer = notLookedUp(skipped) + " " + footer
 	}
 	blocks = append(blocks, slack.NewContextBlock("footer", mrkdwn(footer)))
 
 	if v.Buttons {
-		emails := make([]string, 0, len(shown))
+		var all, ok []string
 		for _, p := range shown {
-			emails = append(emails, p.Query)
+			all = append(all, p.Query)
+			if p.Err == nil && p.Activity != nil && !p.Chosen {
+				ok = append(ok, p.Query)
+			}
 		}
-		if value := ButtonValue(emails); value != "" {
-			blocks = append(blocks, slack.NewActionBlock("actions",
-				slack.NewButtonBlockElement(ActionShare, value, plain("Share in channel")),
-				slack.NewButtonBlockElement(ActionRefresh, value, plain("Refresh")),
-			))
+		var elems []slack.BlockElement
+		// An error is nothing to share; Refresh stays, to try again.
+		if value := ButtonValue(ok); value != "" {
+			elems = append(elems, slack.NewButtonBlockElement(ActionShare, value, plain("Share in channel")))
+		}
+		if value := ButtonValue(all); value != "" && !anyChosen(shown) {
+			elems = append(elems, slack.NewButtonBlockElement(ActionRefresh, value, plain("Refresh")))
+		}
+		if len(elems) > 0 {
+			blocks = append(blocks, slack.NewActionBlock("actions", elems...))
 		}
 	}
 	return Message{Text: lookupFallback(shown, v), Blocks: blocks}
 }
 
-// personBlocks renders one person: a section, and a context block when
-// there is a join date or a cache age to tell.
-func personBlocks(i int, p Person, v View, maxLines, maxChars int) []slack.Block {
+func anyChosen(people []Person) bool {
+	for _, p := range people {
+		if p.Chosen {
+			return true
+		}
+	}
+	return false
+}
+
+// asOf is when the oldest answer shown was read from Atlassian: a shared
+// or cached reply must not look fresher than its data.
+func asOf(people []Person, now time.Time) time.Time {
+	t := now
+	for _, p := range people {
+		if p.Err == nil && !p.FetchedAt.IsZero() && p.FetchedAt.Before(t) {
+			t = p.FetchedAt
+		}
+	}
+	return t
+}
+
+// who names a target in a footer: the escaped email, or the Slack user.
+func who(email, userID string, v View) string {
+	if e := EscapeMrkdwn(sanitize(email, maxEmailRunes)); e != "" {
+		return e
+	}
+	if userID != "" {
+		return userRef(userID, v.SharedBy == "")
+	}
+	return "someone"
+}
+
+// notLookedUp names the people past MaxTargets, as many as fit in 600
+// characters (each name is already escaped and cut), then counts the rest.
+func notLookedUp(names []string) string {
+	const maxChars = 600
+	var b strings.Builder
+	named := 0
+	for _, n := range names {
+		if named > 0 && b.Len()+len(n) > maxChars {
+			break
+		}
+		if named > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(n)
+		named++
+	}
+	if more := len(names) - named; more > 0 {
+		fmt.Fprintf(&b, " and %d more", more)
+	}
+	return fmt.Sprintf("*Not looked up* (at most %d at once): %s.", MaxTargets, b.String())
+}
+
+// personBlocks renders one person: a section, then, when alone, a context
+// block with the join date or cache age, and "This one" buttons when the
+// email matched several accounts and choose is allowed.
+func personBlocks(i int, p Person, v View, alone, choose bool, maxLines, maxChars int) []slack.Block {
 	email := EscapeMrkdwn(sanitize(p.Query, maxEmailRunes))
 	if email == "" {
 		email = EscapeMrkdwn(sanitize(p.Account.Email, maxEmailRunes))
@@ -149,56 +266,79 @@ func personBlocks(i int, p Person, v View, maxLines, maxChars int) []slack.Block
 	head := personHead(p, email, v)
 
 	var lines []string
-	var accessory *slack.Accessory
 	var meta []string
+	var chooser slack.Block
 	switch {
 	case p.Err != nil || p.Activity == nil:
 		err := p.Err
 		if err == nil {
 			err = errors.New("no activity and no error")
 		}
-		who := email
-		if who == "" {
-			who = "this person"
+		whom := email
+		if whom == "" {
+			whom = "this person"
 		}
-		words := errorText(err, who, maxCandidates)
-		if utf8.RuneCountInString(head)+utf8.RuneCountInString(words) > maxChars-20 {
+		var cands []atlassian.Account
+		if ae := (*atlassian.Error)(nil); errors.As(err, &ae) && errors.Is(err, atlassian.ErrAmbiguous) {
+			cands = ae.Candidates
+		}
+		if len(cands) > 0 {
+			shownCands := cands[:min(len(cands), maxCandidates)]
+			lines = candidateLines(whom, shownCands, len(cands), v, choose && p.Query != "")
+			if choose && p.Query != "" {
+				chooser = chooseBlock(i, p.Query, shownCands)
+			}
+		} else {
+			words := errorText(err, whom, maxCandidates)
+			lines = []string{":warning: " + words}
+		}
+		if utf8.RuneCountInString(head)+utf8.RuneCountInString(strings.Join(lines, "\n")) > maxChars-20 {
 			// Short of room: the head already names the person.
-			words = errorText(err, "", 0)
+			lines = []string{":warning: " + errorText(err, "", 0)}
 		}
-		lines = []string{":warning: " + words}
 		// Failure words must never be cut mid-sentence; the short form
 		// always fits.
 		maxChars = maxSectionChars
 	default:
-		lines = productLines(p.Activity.Products, v)
-		if len(lines) == 0 {
-			lines = []string{":white_circle: No recorded activity in any product. (New accounts can take up to 24 hours to show any.)"}
+		lines = append([]string{summaryLine(p, v)}, productLines(p.Activity.Products, p.Account.Status, v)...)
+		if len(p.Activity.Products) == 0 {
+			lines = append(lines, ":white_circle: No recorded activity in any product. (New accounts can take up to 24 hours to show any.)")
 		}
 		if d := addedDay(p.Activity); !d.IsZero() {
-			meta = append(meta, "Added to the org on "+d.Format(time.DateOnly))
+			meta = append(meta, "Added to the org on "+dateToken(d, time.Time{}))
 		}
 	}
 	if p.Err == nil && p.Cached {
 		meta = append(meta, cachedText(p.FetchedAt, v.Now))
 	}
+	var accessory *slack.Accessory
 	if u := adminURL(v.OrgID, p.Account.AccountID); u != "" {
 		accessory = slack.NewAccessory(slack.NewButtonBlockElement(ActionAdmin, "", plain("Open in Admin")).WithURL(u))
+	}
+	if !alone && len(meta) > 0 {
+		lines = append(lines, "_"+strings.Join(meta, " · ")+"_")
 	}
 
 	section := slack.NewSectionBlock(mrkdwn(joinLines(head, lines, maxLines, maxChars)), nil, accessory,
 		slack.SectionBlockOptionBlockID(fmt.Sprintf("person_%d", i)))
 	blocks := []slack.Block{section}
-	if len(meta) > 0 {
+	if alone && len(meta) > 0 {
 		blocks = append(blocks, slack.NewContextBlock(fmt.Sprintf("person_%d_meta", i), mrkdwn(strings.Join(meta, " · "))))
+	}
+	if chooser != nil {
+		blocks = append(blocks, chooser)
 	}
 	return blocks
 }
 
 // personHead is the first line of a person's section: the display name in
-// bold and the email, or whatever of them is known.
+// bold, linked to the person in Atlassian Administration, and the email, or
+// whatever of them is known.
 func personHead(p Person, email string, v View) string {
 	name := EscapeMrkdwn(sanitize(p.Account.DisplayName, maxNameRunes))
+	if u := adminURL(v.OrgID, p.Account.AccountID); u != "" && name != "" {
+		name = "<" + u + "|" + name + ">"
+	}
 	switch {
 	case name != "" && email != "":
 		return "*" + name + "* · " + email
@@ -224,50 +364,141 @@ func userRef(id string, mention bool) string {
 	return "Slack user " + EscapeMrkdwn(sanitize(id, 30))
 }
 
-// productLines renders one line per product, in Atlassian's order, with a
-// site hint where one product key appears on several sites.
-func productLines(products []atlassian.ProductActivity, v View) []string {
-	hints := siteHints(products)
-	lines := make([]string, 0, len(products))
-	for i, pa := range products {
-		label := "*" + EscapeMrkdwn(productName(pa.Key)) + "*"
-		if hints[i] != "" {
-			label += " (site " + EscapeMrkdwn(hints[i]) + ")"
+// summaryLine is the line under the name: where and when the person was
+// last active anywhere, and the account's status when it is known. A
+// suspended, deactivated or closed account holds no seat, so it is never
+// called idle.
+func summaryLine(p Person, v View) string {
+	var last atlassian.ProductActivity
+	for _, pa := range p.Activity.Products {
+		if pa.Used() && pa.Last().After(last.Last()) {
+			last = pa
 		}
-		verdict, days := seat.VerdictFor(pa, v.Now, v.IdleDays)
-		switch verdict {
-		case seat.VerdictNever:
-			lines = append(lines, ":white_circle: "+label+": never used")
-		case seat.VerdictIdle:
-			lines = append(lines, fmt.Sprintf(":large_orange_circle: %s: %s, %s · idle", label, seat.LastDay(pa).Format(time.DateOnly), agoText(days)))
-		default:
-			lines = append(lines, fmt.Sprintf(":large_green_circle: %s: %s, %s · active", label, seat.LastDay(pa).Format(time.DateOnly), agoText(days)))
+	}
+	var parts []string
+	if last.Used() {
+		_, days := seat.VerdictFor(last, v.Now, v.IdleDays)
+		parts = append(parts, fmt.Sprintf("Last active anywhere: %s on %s, %s (%s)", EscapeMrkdwn(productName(last.Key)),
+			siteName(v.Sites, last.ID), dateToken(last.LastActive, last.LastActiveTimestamp), agoText(days)))
+	} else {
+		parts = append(parts, "Never active in any product")
+	}
+	switch st := p.Account.Status; st {
+	case atlassian.StatusActive:
+		parts = append(parts, "account active")
+	case atlassian.StatusSuspended, atlassian.StatusDeactivated, atlassian.StatusClosed:
+		return ":no_entry: *Account " + string(st) + "*: it holds no seat, so it is not counted as idle. " + strings.Join(parts, " · ")
+	}
+	return strings.Join(parts, " · ")
+}
+
+// inactive reports a status whose account holds no seat.
+func inactive(st atlassian.AccountStatus) bool {
+	return st == atlassian.StatusSuspended || st == atlassian.StatusDeactivated || st == atlassian.StatusClosed
+}
+
+// candidateLines lists the accounts that match one email, each linked to
+// Atlassian Administration, with the end of its account ID (enough to
+// tell two "Ada Lovelace"s apart) and its status when known.
+func candidateLines(whom string, cands []atlassian.Account, total int, v View, choose bool) []string {
+	intro := fmt.Sprintf(":warning: Several Atlassian accounts match %s.", whom)
+	if choose {
+		intro += " Choose *This one* below to see that account's activity."
+	} else {
+		intro += " Check them in Atlassian Administration."
+	}
+	lines := []string{intro}
+	for _, c := range cands {
+		name := EscapeMrkdwn(sanitize(c.DisplayName, maxCandidateRunes))
+		if name == "" {
+			name = "(no name)"
 		}
+		if u := adminURL(v.OrgID, c.AccountID); u != "" {
+			name = "<" + u + "|" + name + ">"
+		}
+		line := "• " + name
+		if id := sanitize(c.AccountID, 200); id != "" {
+			line += " (account …" + EscapeMrkdwn(lastRunes(id, 6)) + ")"
+		}
+		if c.Status != "" {
+			line += " · " + EscapeMrkdwn(string(c.Status))
+		}
+		lines = append(lines, line)
+	}
+	if more := total - len(cands); more > 0 {
+		lines = append(lines, fmt.Sprintf("…and %d more.", more))
 	}
 	return lines
 }
 
-// siteHints returns, per product, a short site ID when its key appears more
-// than once: 8 characters, or the whole ID where 8 do not tell them apart.
-func siteHints(products []atlassian.ProductActivity) []string {
-	count := make(map[string]int, len(products))
+// chooseBlock is one "This one" button per candidate; each value names the
+// email and the account, and is sealed by the Service before it is sent.
+func chooseBlock(i int, email string, cands []atlassian.Account) slack.Block {
+	var elems []slack.BlockElement
+	for j, c := range cands {
+		value := ChooseValue(email, c.AccountID)
+		if value == "" {
+			continue
+		}
+		label := "This one"
+		if n := plainLabel(c.DisplayName, 40); n != "" {
+			label += ": " + n
+		}
+		btn := slack.NewButtonBlockElement(fmt.Sprintf("%s_%d", ActionChoose, j), value, plain(label))
+		elems = append(elems, btn)
+	}
+	if len(elems) == 0 {
+		return nil
+	}
+	return slack.NewActionBlock(fmt.Sprintf("person_%d_choose", i), elems...)
+}
+
+// plainLabel makes outside text fit a plain_text label: cleaned, cut, and
+// without the three characters Slack would read as entities.
+func plainLabel(s string, n int) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '<', '>', '&':
+			return -1
+		}
+		return r
+	}, sanitize(s, n))
+}
+
+// productLines renders one line per product, in Atlassian's order, with
+// the site's host where the person's products span several sites. For an
+// account that holds no seat the line says so instead of a verdict.
+func productLines(products []atlassian.ProductActivity, status atlassian.AccountStatus, v View) []string {
+	multi := false
 	for _, pa := range products {
-		count[pa.Key]++
-	}
-	hints := make([]string, len(products))
-	short := make(map[string]int, len(products)) // key + short hint → uses
-	for i, pa := range products {
-		if count[pa.Key] > 1 {
-			hints[i] = clipRunes(sanitize(pa.SiteID(), 64), 8)
-			short[pa.Key+"\x00"+hints[i]]++
+		if atlassian.CloudID(pa.ID) != atlassian.CloudID(products[0].ID) {
+			multi = true
+			break
 		}
 	}
-	for i, pa := range products {
-		if hints[i] != "" && short[pa.Key+"\x00"+hints[i]] > 1 {
-			hints[i] = sanitize(pa.SiteID(), 64)
+	lines := make([]string, 0, len(products))
+	for _, pa := range products {
+		label := "*" + EscapeMrkdwn(productName(pa.Key)) + "*"
+		if multi {
+			label += " (" + siteName(v.Sites, pa.ID) + ")"
+		}
+		verdict, days := seat.VerdictFor(pa, v.Now, v.IdleDays)
+		when := ""
+		if verdict != seat.VerdictNever {
+			when = dateToken(seat.LastDay(pa), pa.LastActiveTimestamp) + ", " + agoText(days)
+		}
+		switch {
+		case verdict == seat.VerdictNever:
+			lines = append(lines, ":white_circle: "+label+": never used")
+		case inactive(status):
+			lines = append(lines, fmt.Sprintf(":no_entry: %s: %s · account %s", label, when, status))
+		case verdict == seat.VerdictIdle:
+			lines = append(lines, fmt.Sprintf(":large_orange_circle: %s: %s · idle", label, when))
+		default:
+			lines = append(lines, fmt.Sprintf(":large_green_circle: %s: %s · active", label, when))
 		}
 	}
-	return hints
+	return lines
 }
 
 func addedDay(a *atlassian.Activity) time.Time {
@@ -301,8 +532,11 @@ func adminURL(orgID, accountID string) string {
 	return "https://admin.atlassian.com/o/" + url.PathEscape(orgID) + "/users/" + url.PathEscape(accountID)
 }
 
+// plausibleID accepts IDs that are safe in a URL path and inside a Slack
+// link (<url|label>): no spaces, slashes, query or fragment marks, and
+// none of the characters that end a link or an entity.
 func plausibleID(s string) bool {
-	return s != "" && len(s) <= 128 && sanitize(s, 128) == s && !strings.ContainsAny(s, " /?#")
+	return s != "" && len(s) <= 128 && sanitize(s, 128) == s && !strings.ContainsAny(s, " /?#|<>&")
 }
 
 // joinLines puts head and as many lines as fit maxLines and maxChars on
@@ -330,14 +564,15 @@ func joinLines(head string, lines []string, maxLines, maxChars int) string {
 	return b.String()
 }
 
-// lookupFallback is the plain summary Slack shows in notifications.
+// lookupFallback is the plain summary Slack shows in notifications: ISO
+// dates (no date tokens) and when the data was read, in UTC.
 func lookupFallback(people []Person, v View) string {
 	var b strings.Builder
 	b.WriteString("Last active dates from Atlassian")
 	if len(people) > 1 {
 		fmt.Fprintf(&b, " for %d people", len(people))
 	}
-	b.WriteString(":")
+	fmt.Fprintf(&b, " (as of %s):", asOf(people, v.Now).UTC().Format("2006-01-02 15:04 UTC"))
 	for _, p := range people {
 		line := "\n" + personSummary(p, v)
 		if b.Len()+len(line) > maxTextRunes-10 {
@@ -367,13 +602,20 @@ func personSummary(p Person, v View) string {
 		return who + ": no recorded activity in any product"
 	}
 	var parts []string
+	if inactive(p.Account.Status) {
+		parts = append(parts, "account "+string(p.Account.Status))
+	}
 	for i, pa := range p.Activity.Products {
 		if i == 3 {
 			parts = append(parts, fmt.Sprintf("%d more", len(p.Activity.Products)-3))
 			break
 		}
 		verdict, _ := seat.VerdictFor(pa, v.Now, v.IdleDays)
-		part := EscapeMrkdwn(productName(pa.Key)) + " " + string(verdict)
+		word := string(verdict)
+		if inactive(p.Account.Status) && verdict != seat.VerdictNever {
+			word = "last used"
+		}
+		part := EscapeMrkdwn(productName(pa.Key)) + " " + word
 		if verdict != seat.VerdictNever {
 			part += " (" + seat.LastDay(pa).Format(time.DateOnly) + ")"
 		}

@@ -119,6 +119,8 @@ type ServiceConfig struct {
 	// Buttons seals Share/Refresh button values. Nil: a signer with a
 	// random key (buttons then only work on this process).
 	Buttons *ButtonSigner
+	// Sites names sites by host in replies; nil: sites are shown by ID.
+	Sites SiteSource
 }
 
 // Service answers requests: authorisation, parsing, lookups, rendering, and
@@ -179,7 +181,7 @@ func (s *Service) Answer(ctx context.Context, req Request, progress func(Message
 		}
 		return s.idle(ctx, req, cmd, progress)
 	}
-	return s.lookup(ctx, req, cmd.Targets, cmd.Fresh, View{Buttons: true})
+	return s.lookup(ctx, req, cmd.Targets, cmd.Fresh, View{Buttons: true, NotLookedUp: cmd.NotLookedUp})
 }
 
 // Lookup answers a lookup of targets directly (buttons use it: the command
@@ -201,6 +203,7 @@ func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fre
 	if ok, wait := s.cfg.Gate.Take(req.UserID, len(targets)); !ok {
 		return Reply{Kind: KindLookup, Outcome: OutcomeRateLimited, Message: RenderNotice(tryAgain(wait))}
 	}
+	sites := s.sitesAsync(ctx)
 	people := make([]Person, len(targets))
 	sem := make(chan struct{}, maxParallelLookups)
 	var wg sync.WaitGroup
@@ -235,6 +238,7 @@ func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fre
 	view.Now = s.cfg.Now()
 	view.IdleDays = s.cfg.IdleDays
 	view.OrgID = s.cfg.OrgID
+	view.Sites = sites()
 	r.Message = RenderLookup(people, view)
 	s.cfg.Buttons.sealButtons(&r.Message)
 	return r

@@ -191,8 +191,8 @@ func TestMentionTokenRecovers(t *testing.T) {
 
 func mentionService(users bot.UserDirectory) *bot.Service {
 	dir := &bottest.Directory{
-		FindAccountFunc: func(_ context.Context, email string) (atlassian.Account, error) {
-			return atlassian.Account{AccountID: "acc-ada", AccountType: "atlassian", DisplayName: "Ada Lovelace", Email: email, Active: true}, nil
+		ResolveFunc: func(_ context.Context, email string) (atlassian.Account, atlassian.Via, error) {
+			return atlassian.Account{AccountID: "acc-ada", AccountType: "atlassian", DisplayName: "Ada Lovelace", Email: email, Active: true}, atlassian.ViaJira, nil
 		},
 		LastActiveFunc: func(_ context.Context, id string) (*atlassian.Activity, error) {
 			return &atlassian.Activity{AccountID: id}, nil

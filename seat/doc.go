@@ -4,9 +4,11 @@
 // active date means for a seat (the verdicts and the day arithmetic), the
 // org-wide idle-seat report (Build, and Scanner, which shares one scan of
 // the organisation between reports, and reports how far a scan has come),
-// its CSV (for spreadsheets: byte-order mark, CRLF, cells kept as text), and
-// the report's words shared by Slack and the terminal (Count for "1 seat" /
-// "2 seats", Money with the configured currency, KnownProducts).
+// its CSV (for spreadsheets: byte-order mark, CRLF, cells kept as text), the
+// report's words shared by Slack and the terminal (Count for "1 seat" /
+// "2 seats", Money with the configured currency, KnownProducts), and
+// SiteBook, which names sites by their host from the workspaces (read once
+// an hour, shared by lookups, reports and the CLI).
 //
 // The Slack bot (package bot) renders these values as Block Kit; the CLI
 // (lastactive report) prints them as a table. Neither medium's escaping

@@ -29,22 +29,23 @@ var (
 	_ seat.OrgDirectory = (*OrgDirectory)(nil)
 )
 
-// Directory is a bot.Directory. FindAccountCalls and LastActiveCalls count
-// the calls made, whether or not the function was set.
+// Directory is a bot.Directory. ResolveCalls, LastActiveCalls and
+// DirectoryUserCalls count the calls made, whether or not the function was set.
 type Directory struct {
-	FindAccountFunc func(ctx context.Context, email string) (atlassian.Account, error)
-	LastActiveFunc  func(ctx context.Context, accountID string) (*atlassian.Activity, error)
+	ResolveFunc       func(ctx context.Context, email string) (atlassian.Account, atlassian.Via, error)
+	LastActiveFunc    func(ctx context.Context, accountID string) (*atlassian.Activity, error)
+	DirectoryUserFunc func(ctx context.Context, accountID string) (atlassian.DirectoryUser, error)
 
-	FindAccountCalls, LastActiveCalls atomic.Int64
+	ResolveCalls, LastActiveCalls, DirectoryUserCalls atomic.Int64
 }
 
-// FindAccount calls FindAccountFunc.
-func (d *Directory) FindAccount(ctx context.Context, email string) (atlassian.Account, error) {
-	d.FindAccountCalls.Add(1)
-	if d.FindAccountFunc == nil {
-		return atlassian.Account{}, fmt.Errorf("bottest.Directory: FindAccount(%q) called but FindAccountFunc is nil", email)
+// Resolve calls ResolveFunc.
+func (d *Directory) Resolve(ctx context.Context, email string) (atlassian.Account, atlassian.Via, error) {
+	d.ResolveCalls.Add(1)
+	if d.ResolveFunc == nil {
+		return atlassian.Account{}, "", fmt.Errorf("bottest.Directory: Resolve(%q) called but ResolveFunc is nil", email)
 	}
-	return d.FindAccountFunc(ctx, email)
+	return d.ResolveFunc(ctx, email)
 }
 
 // LastActive calls LastActiveFunc.
@@ -54,6 +55,15 @@ func (d *Directory) LastActive(ctx context.Context, accountID string) (*atlassia
 		return nil, fmt.Errorf("bottest.Directory: LastActive(%q) called but LastActiveFunc is nil", accountID)
 	}
 	return d.LastActiveFunc(ctx, accountID)
+}
+
+// DirectoryUser calls DirectoryUserFunc.
+func (d *Directory) DirectoryUser(ctx context.Context, accountID string) (atlassian.DirectoryUser, error) {
+	d.DirectoryUserCalls.Add(1)
+	if d.DirectoryUserFunc == nil {
+		return atlassian.DirectoryUser{}, fmt.Errorf("bottest.Directory: DirectoryUser(%q) called but DirectoryUserFunc is nil", accountID)
+	}
+	return d.DirectoryUserFunc(ctx, accountID)
 }
 
 // Users is a bot.UserDirectory.

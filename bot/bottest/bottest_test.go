@@ -15,14 +15,17 @@ import (
 func TestUnsetFunctionsFail(t *testing.T) {
 	ctx := context.Background()
 	d := &bottest.Directory{}
-	if _, err := d.FindAccount(ctx, "a@example.com"); err == nil {
-		t.Error("FindAccount without FindAccountFunc succeeded")
+	if _, _, err := d.Resolve(ctx, "a@example.com"); err == nil {
+		t.Error("Resolve without ResolveFunc succeeded")
 	}
 	if _, err := d.LastActive(ctx, "acc"); err == nil {
 		t.Error("LastActive without LastActiveFunc succeeded")
 	}
-	if d.FindAccountCalls.Load() != 1 || d.LastActiveCalls.Load() != 1 {
-		t.Errorf("calls = %d, %d; want 1, 1", d.FindAccountCalls.Load(), d.LastActiveCalls.Load())
+	if _, err := d.DirectoryUser(ctx, "acc"); err == nil {
+		t.Error("DirectoryUser without DirectoryUserFunc succeeded")
+	}
+	if d.ResolveCalls.Load() != 1 || d.LastActiveCalls.Load() != 1 || d.DirectoryUserCalls.Load() != 1 {
+		t.Errorf("calls = %d, %d, %d; want 1, 1, 1", d.ResolveCalls.Load(), d.LastActiveCalls.Load(), d.DirectoryUserCalls.Load())
 	}
 	u := &bottest.Users{}
 	if _, err := u.EmailOf(ctx, "U1"); err == nil || u.Calls.Load() != 1 {

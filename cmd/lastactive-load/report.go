@@ -61,8 +61,8 @@ func writeTable(w io.Writer, r Result) error {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "bot-side ack         p99 <= %.3f ms (envelope off slack-go's channel to ack queued, from /metrics)\n", r.BotAckP99MS)
 	fmt.Fprintf(w, "uncached floor       %.0f ms median (1 Jira search + 1 call per Admin page); reply/floor median %.3f\n", r.FloorMS, r.FloorRatio)
-	fmt.Fprintf(w, "upstream calls       %d Jira + %d Admin = %.3f per command; one chain per person: %s (Admin expected %d)\n",
-		r.JiraCalls, r.AdminCalls, r.UpstreamPerCommand, yes[r.OneChainEach], r.ExpectedAdmin)
+	fmt.Fprintf(w, "upstream calls       %d Jira + %d Admin + %d workspaces (site names) = %.3f per command; one chain per person: %s (Admin expected %d)\n",
+		r.JiraCalls, r.AdminCalls, r.WorkspacesCalls, r.UpstreamPerCommand, yes[r.OneChainEach], r.ExpectedAdmin)
 	fmt.Fprintf(w, "cache                %d hits, %d misses: hit ratio %.3f\n", r.CacheHits, r.CacheMisses, r.CacheHitRatio)
 	fmt.Fprintf(w, "replies              %d received of %d sent; lost %d, wrong %d, late acks %d\n", r.Received, r.Sent, r.Lost, r.Wrong, r.LateAcks)
 	if r.PeakRSSMB > 0 {

@@ -121,8 +121,11 @@ type Result struct {
 	FloorMS    float64 `json:"uncached_floor_ms"`
 	FloorRatio float64 `json:"uncached_reply_to_floor"`
 
-	JiraCalls          int     `json:"upstream_jira_calls"`
-	AdminCalls         int     `json:"upstream_admin_calls"`
+	JiraCalls  int `json:"upstream_jira_calls"`
+	AdminCalls int `json:"upstream_admin_calls"` // without the workspaces reads
+	// WorkspacesCalls are the requests of the site-name reads: one read (of
+	// every workspaces page) an hour for the whole process.
+	WorkspacesCalls    int     `json:"upstream_workspaces_calls"`
 	UpstreamPerCommand float64 `json:"upstream_calls_per_command"`
 	// OneChainEach holds when Jira was searched once per distinct person and
 	// the Admin API asked once per page of each: no lookup was repeated.
@@ -186,9 +189,12 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		Mode: b.mode(), Mix: o.Mix, Concurrency: o.Concurrency,
 		LatencyMS: ms(o.Latency), PageSize: o.PageSize, Sent: len(asks),
 		// serve's credential checks (Jira /myself, the Admin org) are not
-		// lookup chains: leave them out of the per-person counts.
-		JiraCalls:   atl.Count("jira", "") - atl.CountEndpoint(atlassiantest.EndpointJiraMyself),
-		AdminCalls:  atl.Count("admin", "") - atl.CountEndpoint(atlassiantest.EndpointOrg),
+		// lookup chains: leave them out of the per-person counts, and count
+		// the hourly workspaces read apart.
+		JiraCalls:       atl.Count("jira", "") - atl.CountEndpoint(atlassiantest.EndpointJiraMyself),
+		WorkspacesCalls: atl.CountEndpoint(atlassiantest.EndpointWorkspaces),
+		AdminCalls: atl.Count("admin", "") - atl.CountEndpoint(atlassiantest.EndpointOrg) -
+			atl.CountEndpoint(atlassiantest.EndpointWorkspaces),
 		WallSeconds: wall.Seconds(), CommandsPerSec: float64(len(asks)) / wall.Seconds(),
 	}
 	summarise(&r, samples, people, o)
@@ -327,7 +333,9 @@ func (t *tracker) one(ctx context.Context, requester string, p person, s *sample
 	select {
 	case <-f.done:
 		// A failed lookup still names the person, next to a warning.
-		s.right = bytes.Contains(f.reply, []byte("*"+p.name+"*")) && !bytes.Contains(f.reply, []byte(":warning:"))
+		// The name is bold, and linked to Atlassian Administration.
+		s.right = (bytes.Contains(f.reply, []byte("*"+p.name+"*")) || bytes.Contains(f.reply, []byte("|"+p.name))) &&
+			!bytes.Contains(f.reply, []byte(":warning:"))
 	case <-ctx.Done():
 		t.mu.Lock()
 		delete(t.pending, env.ID)
@@ -433,7 +441,7 @@ func summarise(r *Result, samples []sample, people []person, o Options) {
 	}
 	r.OneChainEach = r.JiraCalls == r.DistinctPeople && r.AdminCalls == r.ExpectedAdmin
 	if r.Sent > 0 {
-		r.UpstreamPerCommand = round(float64(r.JiraCalls+r.AdminCalls)/float64(r.Sent), 3)
+		r.UpstreamPerCommand = round(float64(r.JiraCalls+r.AdminCalls+r.WorkspacesCalls)/float64(r.Sent), 3)
 	}
 }
 

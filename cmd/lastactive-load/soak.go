@@ -541,7 +541,9 @@ func (s *soaker) count(r *SoakResult) {
 // dates, the kind of failure it names, or "" when it says neither.
 func classify(rep slacktest.Reply, name string) string {
 	body := append([]byte(rep.Text), rep.Blocks...)
-	if bytes.Contains(body, []byte("*"+name+"*")) && !bytes.Contains(body, []byte(":warning:")) {
+	// The name is bold, and linked to Atlassian Administration.
+	named := bytes.Contains(body, []byte("*"+name+"*")) || bytes.Contains(body, []byte("|"+name))
+	if named && !bytes.Contains(body, []byte(":warning:")) {
 		return "answer"
 	}
 	for _, p := range failurePhrases {

@@ -13,6 +13,7 @@ import (
 	"lastactive/atlassian"
 	"lastactive/bot"
 	"lastactive/cmd/lastactive/internal/term"
+	"lastactive/internal/wire"
 	"lastactive/seat"
 )
 
@@ -45,12 +46,16 @@ func (a *app) lookup(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.stderr, "%s: %v\n", programName, err)
 		return exitConfig
 	}
+	book := wire.Sites(dir, log)
+	sitesDone := make(chan atlassian.Sites, 1)
+	go func() { sitesDone <- book.Sites(ctx) }() // next to the lookups; waited for below
 	people := lookupAll(ctx, bot.NewLookups(dir, bot.LookupOptions{TTL: c.CacheTTL}), emails)
+	sites := <-sitesDone
 	now := time.Now()
 	if *asJSON {
-		err = writeJSON(a.stdout, people, now, c.IdleDays)
+		err = writeJSON(a.stdout, people, now, c.IdleDays, sites)
 	} else {
-		err = writeTable(a.stdout, people, now, c.IdleDays)
+		err = writeTable(a.stdout, people, now, c.IdleDays, sites)
 	}
 	if err != nil {
 		fmt.Fprintf(a.stderr, "%s: write output: %v\n", programName, err)
@@ -68,20 +73,36 @@ func (a *app) lookup(ctx context.Context, args []string) int {
 	return code
 }
 
-// parseEmails checks command-line emails with the slash command's own
-// rule (bot.ParseEmail), so the terminal accepts exactly the addresses
-// Slack would.
+// parseEmails reads command-line emails with the slash command's own
+// parser, so the terminal accepts exactly what Slack would, pasted lists
+// included (`"Lovelace, Ada" <ada@x.com>; grace@x.com`), without the ten
+// people limit of one Slack message.
 func parseEmails(args []string) ([]string, error) {
 	if len(args) == 0 {
 		return nil, fmt.Errorf("name at least one email")
 	}
 	var out []string
+	seen := map[string]bool{}
 	for _, arg := range args {
-		e, ok := bot.ParseEmail(arg)
-		if !ok {
+		cmd, err := bot.ParseCommand(arg)
+		var ue *bot.UsageError
+		switch {
+		case errors.As(err, &ue):
+			return nil, fmt.Errorf("%s", clip(ue.Reason, 200))
+		case err != nil:
+			return nil, err
+		case cmd.Kind != bot.CmdLookup || cmd.Fresh:
 			return nil, fmt.Errorf("%q is not an email address", clip(arg, 80))
 		}
-		out = append(out, e)
+		for _, t := range append(cmd.Targets, cmd.NotLookedUp...) {
+			if t.Email == "" {
+				return nil, fmt.Errorf("%q: a Slack mention needs Slack; give the email", clip(arg, 80))
+			}
+			if !seen[t.Email] {
+				seen[t.Email] = true
+				out = append(out, t.Email)
+			}
+		}
 	}
 	return out, nil
 }
@@ -101,6 +122,7 @@ type jsonProduct struct {
 	Name                string  `json:"name"`
 	ID                  string  `json:"id"`
 	Site                string  `json:"site"`
+	Host                string  `json:"host,omitempty"`
 	LastActive          *string `json:"last_active"`
 	LastActiveTimestamp *string `json:"last_active_timestamp,omitempty"`
 	DaysAgo             *int    `json:"days_ago"`
@@ -112,6 +134,7 @@ type jsonPerson struct {
 	OK          bool          `json:"ok"`
 	AccountID   string        `json:"account_id,omitempty"`
 	DisplayName string        `json:"display_name,omitempty"`
+	Status      string        `json:"account_status,omitempty"`
 	AddedToOrg  *string       `json:"added_to_org"`
 	Products    []jsonProduct `json:"products"`
 	Error       *jsonError    `json:"error,omitempty"`
@@ -138,10 +161,11 @@ func day(t time.Time) *string {
 	return &s
 }
 
-func writeJSON(w io.Writer, people []bot.Person, now time.Time, idleDays int) error {
+func writeJSON(w io.Writer, people []bot.Person, now time.Time, idleDays int, sites atlassian.Sites) error {
 	out := make([]jsonPerson, 0, len(people))
 	for _, p := range people {
-		jp := jsonPerson{Email: p.Query, OK: p.Err == nil, AccountID: p.Account.AccountID, DisplayName: p.Account.DisplayName, Products: []jsonProduct{}}
+		jp := jsonPerson{Email: p.Query, OK: p.Err == nil, AccountID: p.Account.AccountID, DisplayName: p.Account.DisplayName,
+			Status: string(p.Account.Status), Products: []jsonProduct{}}
 		if p.Err != nil {
 			jp.Error = &jsonError{Kind: errorKind(p.Err), Message: plainText(bot.ErrorText(p.Err)), Cause: clean(cause(p.Err))}
 		}
@@ -151,6 +175,7 @@ func writeJSON(w io.Writer, people []bot.Person, now time.Time, idleDays int) er
 				v, days := seat.VerdictFor(pr, now, idleDays)
 				jpr := jsonProduct{Key: pr.Key, Name: seat.ProductName(pr.Key), ID: pr.ID, Site: pr.SiteID(),
 					LastActive: day(pr.LastActive), Verdict: string(v)}
+				jpr.Host, _ = sites.Host(pr.ID)
 				if !pr.LastActiveTimestamp.IsZero() {
 					s := pr.LastActiveTimestamp.UTC().Format(time.RFC3339)
 					jpr.LastActiveTimestamp = &s
@@ -188,7 +213,7 @@ func errorKind(err error) string {
 	}
 }
 
-func writeTable(w io.Writer, people []bot.Person, now time.Time, idleDays int) error {
+func writeTable(w io.Writer, people []bot.Person, now time.Time, idleDays int, sites atlassian.Sites) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PERSON\tPRODUCT\tSITE\tLAST ACTIVE\tDAYS AGO\tVERDICT")
 	for _, p := range people {
@@ -209,7 +234,11 @@ func writeTable(w io.Writer, people []bot.Person, now time.Time, idleDays int) e
 				if d := day(pr.Last()); d != nil {
 					last, ago = *d, fmt.Sprint(days)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", who, term.Clean(seat.ProductName(pr.Key)), term.Clean(term.ShortSite(pr.SiteID())), last, ago, v)
+				verdict := string(v)
+				if st := p.Account.Status; v != seat.VerdictNever && (st == atlassian.StatusSuspended || st == atlassian.StatusDeactivated || st == atlassian.StatusClosed) {
+					verdict = "account " + string(st) // holds no seat: not idle
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", who, term.Clean(seat.ProductName(pr.Key)), term.Clean(seat.SiteLabel(sites, pr.ID)), last, ago, verdict)
 			}
 		}
 	}

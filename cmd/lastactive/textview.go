@@ -77,8 +77,9 @@ var (
 	// The bot's own formatting: bold markers and the few emoji it uses.
 	// User text never carries a raw * (escaping turns it into a look-alike).
 	boldRe   = regexp.MustCompile(`\*([^*\n]+)\*`)
+	italicRe = regexp.MustCompile(`(?m)^_([^\n]+)_$`) // a whole line in italics
 	emojiRep = strings.NewReplacer(":large_green_circle:", "●", ":large_orange_circle:", "◐", ":white_circle:", "○",
-		":warning:", "!", ":hourglass_flowing_sand:", "…")
+		":warning:", "!", ":hourglass_flowing_sand:", "…", ":no_entry:", "⊘")
 )
 
 // plainText turns mrkdwn into what a reader sees: links show their label,
@@ -99,6 +100,7 @@ func plainText(s string) string {
 		return strings.TrimPrefix(inner, "mailto:")
 	})
 	s = boldRe.ReplaceAllString(s, "$1")
+	s = italicRe.ReplaceAllString(s, "$1")
 	s = emojiRep.Replace(s)
 	s = entityRep.Replace(s)
 	return strings.Map(func(r rune) rune {

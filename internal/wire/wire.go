@@ -81,11 +81,14 @@ const maxFrame = 1 << 20
 type App struct {
 	Atlassian *atlassian.Client
 	Lookups   *bot.Lookups
-	Scanner   *seat.Scanner // nil when reports are off
-	Service   *bot.Service
-	Slack     *slack.Client // nil without Slack tokens
-	Bot       *bot.Bot      // nil without Slack tokens
-	HTTP      *http.Client
+	// Sites names sites by host for the lookups, the report and the CLI:
+	// one workspaces read an hour for the whole process.
+	Sites   *seat.SiteBook
+	Scanner *seat.Scanner // nil when reports are off
+	Service *bot.Service
+	Slack   *slack.Client // nil without Slack tokens
+	Bot     *bot.Bot      // nil without Slack tokens
+	HTTP    *http.Client
 
 	sweepEvery time.Duration
 	log        *slog.Logger
@@ -121,6 +124,12 @@ func Atlassian(s Settings) (*atlassian.Client, error) {
 	}, opts...)
 }
 
+// Sites builds the site book over client alone (the terminal subcommands
+// use it without the rest of the graph).
+func Sites(client *atlassian.Client, log *slog.Logger) *seat.SiteBook {
+	return seat.NewSiteBook(client, seat.SiteBookOptions{Logger: log})
+}
+
 func (s *Settings) defaults() {
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)
@@ -141,7 +150,8 @@ func Build(s Settings) (*App, error) {
 		return nil, err
 	}
 	a := &App{Atlassian: client, HTTP: s.HTTP, sweepEvery: s.SweepEvery, log: s.Logger}
-	a.Lookups = bot.NewLookups(client, bot.LookupOptions{TTL: s.CacheTTL, Observe: s.Metrics.Lookup})
+	a.Lookups = bot.NewLookups(client, bot.LookupOptions{TTL: s.CacheTTL, Observe: s.Metrics.Lookup, Resolved: s.Metrics.Resolver})
+	a.Sites = Sites(client, s.Logger)
 
 	slackOn := s.SlackAppToken != "" || s.SlackBotToken != ""
 	if slackOn {
@@ -172,6 +182,7 @@ func Build(s Settings) (*App, error) {
 		Logger:        s.Logger,
 		ProgressEvery: s.ReportProgressEvery,
 		Metrics:       s.Metrics,
+		Sites:         a.Sites,
 	}
 	if s.SlackBotToken != "" {
 		// Replicas share the bot token, so they accept each other's buttons.

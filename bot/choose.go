@@ -1,0 +1,115 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/slack-go/slack"
+)
+
+// chooseTag starts every "This one" value, so that it can never be read
+// as a Share or Refresh value (which are only emails), nor one as the other.
+const chooseTag = "pick"
+
+// ChooseValue is the value of a "This one" button: the email asked about
+// and the chosen account, or "" when either is not fit to carry.
+func ChooseValue(email, accountID string) string {
+	e, ok := normaliseEmail(email)
+	if !ok || !plausibleID(accountID) {
+		return ""
+	}
+	v := chooseTag + " " + e + " " + accountID
+	if len(v) > maxButtonValue-buttonValueRoom {
+		return ""
+	}
+	return v
+}
+
+// ParseChooseValue reads a value made by ChooseValue, as strictly as it
+// was made: the value comes back from the client.
+func ParseChooseValue(v string) (email, accountID string, err error) {
+	parts := strings.Split(v, " ")
+	if len(parts) != 3 || parts[0] != chooseTag || !validEmail(parts[1]) || !plausibleID(parts[2]) || strings.ContainsRune(parts[2], '~') {
+		return "", "", errors.New("choose value: not one we made")
+	}
+	return parts[1], parts[2], nil
+}
+
+// IsChooseAction reports whether actionID is one of the "This one"
+// buttons (ActionChoose followed by the candidate's number).
+func IsChooseAction(actionID string) bool {
+	return strings.HasPrefix(actionID, ActionChoose+"_")
+}
+
+// Choose answers a "This one" click: the activity of the chosen account,
+// after the same authorisation and rate limit as a command. The reply
+// replaces the one with the candidates; its Refresh and Share buttons are
+// left out, because they would ask by email and meet the same ambiguity.
+func (s *Service) Choose(ctx context.Context, req Request, sealed string) (r Reply) {
+	start := s.cfg.Now()
+	defer func() { s.audit(req, r, start) }()
+	if !s.cfg.Gate.Allowed(req.UserID, req.ChannelID) {
+		return Reply{Kind: KindButton, Outcome: OutcomeRefused,
+			Message: RenderNotice("You are not allowed to use /lastactive here. Ask your Slack admin if you need it.")}
+	}
+	value, err := s.cfg.Buttons.unseal(sealed)
+	if errors.Is(err, ErrStaleButton) {
+		return Reply{Kind: KindButton, Outcome: OutcomeStale, Message: RenderNotice("This button is too old. Run /lastactive again.")}
+	}
+	var email, accountID string
+	if err == nil {
+		email, accountID, err = ParseChooseValue(value)
+	}
+	if err != nil {
+		return Reply{Kind: KindButton, Outcome: OutcomeForged, Message: RenderNotice("This button could not be checked. Run /lastactive again.")}
+	}
+	if ok, wait := s.cfg.Gate.Take(req.UserID, 1); !ok {
+		return Reply{Kind: KindLookup, Outcome: OutcomeRateLimited, Message: RenderNotice(tryAgain(wait))}
+	}
+	sites := s.sitesAsync(ctx)
+	p := s.cfg.Lookups.LookupAccount(ctx, email, accountID)
+	r = Reply{Kind: KindLookup, Outcome: OutcomeOK, People: []Person{p}, Targets: []string{email}}
+	if p.Err != nil {
+		r.Outcome = OutcomeFailed
+	}
+	view := View{Buttons: true, Now: s.cfg.Now(), IdleDays: s.cfg.IdleDays, OrgID: s.cfg.OrgID, Sites: sites()}
+	r.Message = RenderLookup(r.People, view)
+	s.cfg.Buttons.sealButtons(&r.Message)
+	return r
+}
+
+// LookupAccount answers for one account chosen among several that match
+// email: its name and status (one Admin request) and its last active dates.
+// It is not cached: the cache is keyed by email, which names several.
+func (l *Lookups) LookupAccount(ctx context.Context, email, accountID string) Person {
+	ctx, cancel := context.WithTimeout(ctx, l.opt.Timeout)
+	defer cancel()
+	p := Person{Query: NormaliseEmail(email), Chosen: true}
+	du, err := l.dir.DirectoryUser(ctx, accountID)
+	if err != nil {
+		p.Err = err
+		l.observe(p, false)
+		return p
+	}
+	p.Account = du.Account()
+	act, err := l.dir.LastActive(ctx, accountID)
+	if err != nil {
+		p.Err = err
+	} else {
+		p.Activity, p.FetchedAt = act, l.opt.Now()
+	}
+	l.observe(p, false)
+	return p
+}
+
+// choose posts the Service's answer to a "This one" click in place of the
+// reply that listed the candidates.
+func (b *Bot) choose(ctx context.Context, j job, req Request, act *slack.BlockAction) {
+	r := b.svc.Choose(ctx, req, act.Value)
+	mode := Private
+	if r.Outcome == OutcomeOK || r.Outcome == OutcomeFailed {
+		mode = PrivateReplace // the answer takes the place of the candidate list
+	}
+	b.post(ctx, j.responseURL(), r.Message, mode, j.received)
+}

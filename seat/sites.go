@@ -1,0 +1,142 @@
+package seat
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"lastactive/atlassian"
+)
+
+// WorkspaceLister lists the organisation's workspaces. *atlassian.Client
+// satisfies it.
+type WorkspaceLister interface {
+	Workspaces(ctx context.Context) ([]atlassian.Workspace, error)
+}
+
+// SiteBookOptions tune a SiteBook. The zero value of each field takes its default.
+type SiteBookOptions struct {
+	// TTL is how long a good list of sites is kept. Default 1 h.
+	TTL time.Duration
+	// RetryAfter is how long a failed read waits before the next try; sites
+	// are shown by ID meanwhile. Default 1 min.
+	RetryAfter time.Duration
+	// Timeout bounds one read of every workspaces page. Default 20 s.
+	Timeout time.Duration
+	Now     func() time.Time
+	Logger  *slog.Logger
+}
+
+// SiteBook names the organisation's sites by their host for lookups, the
+// idle report and the CLI alike. It reads the workspaces once per TTL, and
+// everyone asking while a read is under way shares it. It never fails: when
+// the read does, the last good list (or none) is returned, and the sites
+// are shown by their ID until the next try.
+type SiteBook struct {
+	list  WorkspaceLister
+	opt   SiteBookOptions
+	group singleflight.Group
+
+	mu    sync.Mutex
+	sites atlassian.Sites
+	due   time.Time // when the next read is due; zero: at once
+	reads int
+}
+
+// NewSiteBook returns a SiteBook over list.
+func NewSiteBook(list WorkspaceLister, opt SiteBookOptions) *SiteBook {
+	if opt.TTL <= 0 {
+		opt.TTL = time.Hour
+	}
+	if opt.RetryAfter <= 0 {
+		opt.RetryAfter = time.Minute
+	}
+	if opt.Timeout <= 0 {
+		opt.Timeout = 20 * time.Second
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &SiteBook{list: list, opt: opt}
+}
+
+// Sites returns the sites known now, reading the workspaces first when a
+// read is due. The read is shared and detached from ctx, with its own
+// deadline, so one impatient caller does not fail the others; a caller
+// whose ctx ends first gets what was known before.
+func (b *SiteBook) Sites(ctx context.Context) atlassian.Sites {
+	if b == nil {
+		return atlassian.Sites{}
+	}
+	b.mu.Lock()
+	known, due := b.sites, !b.opt.Now().Before(b.due)
+	b.mu.Unlock()
+	if !due {
+		return known
+	}
+	ch := b.group.DoChan("workspaces", func() (any, error) {
+		// Another caller may have finished a read just before this one began.
+		b.mu.Lock()
+		if b.opt.Now().Before(b.due) {
+			s := b.sites
+			b.mu.Unlock()
+			return s, nil
+		}
+		b.mu.Unlock()
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.opt.Timeout)
+		defer cancel()
+		ws, err := b.list.Workspaces(cctx)
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.reads++
+		if err != nil {
+			b.opt.Logger.Warn("site names: workspaces not read; sites are shown by ID until the next try",
+				"err", err, "retry_in", b.opt.RetryAfter)
+			b.due = b.opt.Now().Add(b.opt.RetryAfter)
+			return b.sites, nil
+		}
+		b.sites = atlassian.NewSites(ws)
+		b.due = b.opt.Now().Add(b.opt.TTL)
+		return b.sites, nil
+	})
+	select {
+	case r := <-ch:
+		return r.Val.(atlassian.Sites)
+	case <-ctx.Done():
+		return known
+	}
+}
+
+// Reads reports how many workspaces reads the book has made (for tests and
+// the load tool's cost figures).
+func (b *SiteBook) Reads() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.reads
+}
+
+// UnknownSite is what a site the workspaces do not list is called after its ID.
+const UnknownSite = "(unknown site)"
+
+// SiteLabel names the site of a product-access ID (an ARI ending in the
+// cloud ID, or the bare ID): its host, or the cloud ID followed by
+// UnknownSite. Plain text: callers escape it for their medium.
+func SiteLabel(s atlassian.Sites, productID string) string {
+	if h, ok := s.Host(productID); ok {
+		return h
+	}
+	id := atlassian.CloudID(productID)
+	if id == "" {
+		id = productID
+	}
+	if id == "" {
+		return UnknownSite
+	}
+	return id + " " + UnknownSite
+}

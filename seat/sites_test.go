@@ -1,0 +1,125 @@
+package seat
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"lastactive/atlassian"
+	"lastactive/atlassian/atlassiantest"
+)
+
+// fakeClock is a clock the test moves.
+type fakeClock struct{ t atomic.Int64 }
+
+func (c *fakeClock) now() time.Time              { return time.Unix(0, c.t.Load()) }
+func (c *fakeClock) add(d time.Duration)         { c.t.Add(int64(d)) }
+func newFakeClock(t time.Time) *fakeClock        { c := &fakeClock{}; c.t.Store(t.UnixNano()); return c }
+func hostOf(s atlassian.Sites, id string) string { h, _ := s.Host(id); return h }
+
+func TestSiteBookReadsOncePerTTLForEveryone(t *testing.T) {
+	t.Parallel()
+	srv := atlassiantest.NewServer(atlassiantest.SampleOrg(idleNow), atlassiantest.WithLatency(20*time.Millisecond))
+	t.Cleanup(srv.Close)
+	clock := newFakeClock(idleNow)
+	book := NewSiteBook(adminClient(t, srv), SiteBookOptions{Now: clock.now})
+
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if h := hostOf(book.Sites(context.Background()), atlassiantest.SiteMain); h != atlassiantest.HostMain {
+				t.Errorf("host = %q, want %q", h, atlassiantest.HostMain)
+			}
+		})
+	}
+	wg.Wait()
+	if got := book.Reads(); got != 1 {
+		t.Errorf("20 concurrent callers made %d reads, want 1", got)
+	}
+	pages := srv.CountEndpoint(atlassiantest.EndpointWorkspaces)
+
+	clock.add(59 * time.Minute)
+	book.Sites(context.Background())
+	if got := srv.CountEndpoint(atlassiantest.EndpointWorkspaces); got != pages {
+		t.Errorf("a read within the hour cost %d requests, want 0", got-pages)
+	}
+	clock.add(2 * time.Minute)
+	s := book.Sites(context.Background())
+	if got := book.Reads(); got != 2 {
+		t.Errorf("reads after the hour = %d, want 2", got)
+	}
+	if h := hostOf(s, "ari:cloud:confluence::site/"+atlassiantest.SiteSecond); h != atlassiantest.HostSecond {
+		t.Errorf("second site host = %q, want %q", h, atlassiantest.HostSecond)
+	}
+}
+
+func TestSiteBookFailureShowsIDsAndRetriesSoon(t *testing.T) {
+	t.Parallel()
+	srv := atlassiantest.NewServer(atlassiantest.SampleOrg(idleNow))
+	t.Cleanup(srv.Close)
+	remove := srv.Fail(atlassiantest.Failure{API: "admin", PathContains: "/workspaces", Status: 403})
+	clock := newFakeClock(idleNow)
+	book := NewSiteBook(adminClient(t, srv, atlassian.WithRetry(atlassian.RetryPolicy{MaxAttempts: 1})),
+		SiteBookOptions{Now: clock.now, RetryAfter: time.Minute})
+
+	s := book.Sites(context.Background())
+	if s.Len() != 0 {
+		t.Fatalf("a failed read gave %d sites", s.Len())
+	}
+	if got, want := SiteLabel(s, "ari:cloud:jira::site/"+atlassiantest.SiteMain), atlassiantest.SiteMain+" (unknown site)"; got != want {
+		t.Errorf("label = %q, want %q", got, want)
+	}
+	book.Sites(context.Background())
+	if got := book.Reads(); got != 1 {
+		t.Errorf("reads right after a failure = %d, want 1 (wait RetryAfter)", got)
+	}
+	remove()
+	clock.add(61 * time.Second)
+	if h := hostOf(book.Sites(context.Background()), atlassiantest.SiteMain); h != atlassiantest.HostMain {
+		t.Errorf("after the retry, host = %q, want %q", h, atlassiantest.HostMain)
+	}
+}
+
+func TestSiteBookCallerGivesUpAlone(t *testing.T) {
+	t.Parallel()
+	srv := atlassiantest.NewServer(atlassiantest.SampleOrg(idleNow), atlassiantest.WithLatency(200*time.Millisecond))
+	t.Cleanup(srv.Close)
+	book := NewSiteBook(adminClient(t, srv), SiteBookOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if s := book.Sites(ctx); s.Len() != 0 {
+		t.Errorf("a cancelled caller got %d sites, want what was known (none)", s.Len())
+	}
+	// The read it started goes on for the next caller.
+	if h := hostOf(book.Sites(context.Background()), atlassiantest.SiteMain); h != atlassiantest.HostMain {
+		t.Errorf("host = %q, want %q", h, atlassiantest.HostMain)
+	}
+	if got := book.Reads(); got != 1 {
+		t.Errorf("reads = %d, want 1 shared read", got)
+	}
+}
+
+func TestSiteLabel(t *testing.T) {
+	t.Parallel()
+	s := atlassian.NewSites([]atlassian.Workspace{{ID: "c1", CloudID: "c1", Host: "acme.atlassian.net"}})
+	for in, want := range map[string]string{
+		"ari:cloud:jira-software::site/c1": "acme.atlassian.net",
+		"c1":                               "acme.atlassian.net",
+		"ari:cloud:confluence::site/c2":    "c2 (unknown site)",
+		"c3":                               "c3 (unknown site)",
+		"":                                 "(unknown site)",
+	} {
+		if got := SiteLabel(s, in); got != want {
+			t.Errorf("SiteLabel(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := SiteLabel(atlassian.Sites{}, "c1"); got != "c1 (unknown site)" {
+		t.Errorf("zero Sites: %q", got)
+	}
+	var nilBook *SiteBook
+	if nilBook.Sites(context.Background()).Len() != 0 {
+		t.Error("a nil book knows sites")
+	}
+}
