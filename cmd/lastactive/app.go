@@ -50,6 +50,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return a.demo(ctx, args)
 	case "healthcheck":
 		return a.healthcheck(ctx, args)
+	case "migrate":
+		return a.migrate(ctx, args)
+	case "audit":
+		return a.audit(ctx, args)
 	case "version", "--version", "-version":
 		a.version()
 		return exitOK
@@ -87,6 +91,9 @@ Usage:
   lastactive check                            check the configuration and every credential
   lastactive demo [--blocks] [COMMAND TEXT]   answer a command against a built-in sample organisation
                                               (no credentials; without TEXT, reads one command per line from stdin)
+  lastactive audit [--since DURATION] [--json] [EMAIL]
+                                              the stored audit trail, newest first
+  lastactive migrate                          create or upgrade the database schema and exit
   lastactive healthcheck                      exit 0 when the local /healthz answers (for container health checks)
   lastactive version                          print the version
   lastactive --help                           this text

@@ -35,9 +35,13 @@ type Config struct {
 	IdleDays        int           `envconfig:"LASTACTIVE_IDLE_DAYS" default:"90"`
 	ReportUsers     []string      `envconfig:"LASTACTIVE_REPORT_USERS"`
 	SeatPricesRaw   string        `envconfig:"LASTACTIVE_SEAT_PRICES"`
+	DatabaseURL     string        `envconfig:"LASTACTIVE_DATABASE_URL" default:"sqlite:lastactive.db"`
+	RetentionRaw    string        `envconfig:"LASTACTIVE_AUDIT_RETENTION" default:"400d"`
 
 	// SeatPrices is SeatPricesRaw parsed: monthly price per seat by product key.
 	SeatPrices map[string]float64 `ignored:"true"`
+	// AuditRetention is RetentionRaw parsed (state.ParseRetention).
+	AuditRetention time.Duration `ignored:"true"`
 }
 
 // configError is a configuration problem: the program says it in one line
@@ -65,6 +69,8 @@ var variables = []struct{ name, need, def, meaning string }{
 	{"LASTACTIVE_IDLE_DAYS", "", "90", "days without use after which a product is idle"},
 	{"LASTACTIVE_REPORT_USERS", "", "nobody", "comma-separated Slack user IDs allowed to run org-wide reports"},
 	{"LASTACTIVE_SEAT_PRICES", "", "", "monthly seat price by product key, e.g. jira-software=8.60,confluence=6.05"},
+	{"LASTACTIVE_DATABASE_URL", "", "sqlite:lastactive.db", "state (audit trail, report history, dedupe, claims): sqlite:PATH or postgres://… (a secret)"},
+	{"LASTACTIVE_AUDIT_RETENTION", "", "400d", "how long audit entries are kept (days with a d suffix, or a Go duration)"},
 }
 
 // loadConfig reads the environment. Malformed values are reported by
@@ -205,6 +211,7 @@ func (c *Config) validate(n need) error {
 		p = append(p, "LASTACTIVE_SEAT_PRICES "+err.Error())
 	}
 	c.SeatPrices = prices
+	p = append(p, c.validateState()...)
 	if len(p) > 0 {
 		return &configError{p}
 	}
