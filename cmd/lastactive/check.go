@@ -54,6 +54,10 @@ func (a *app) check(ctx context.Context, args []string) int {
 	}
 	cancel()
 
+	if db := checkDatabase(ctx, c); !db.skip {
+		line(db.ok, db.name, db.text())
+	}
+
 	dir, err := newDirectory(c, log, nil, hc)
 	if err != nil {
 		line(false, "Atlassian configuration", err.Error())

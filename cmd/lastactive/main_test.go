@@ -275,7 +275,7 @@ func TestLookupJSON(t *testing.T) {
 func TestCheck(t *testing.T) {
 	f := startFakes(t)
 	r := runBinary(t, f.env(), "", "check")
-	if r.code != 0 || strings.Contains(r.stdout, "FAIL") || strings.Count(r.stdout, "ok  ") != 5 {
+	if r.code != 0 || strings.Contains(r.stdout, "FAIL") || strings.Count(r.stdout, "ok  ") != 6 {
 		t.Fatalf("check against working fakes: code %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	cases := []struct {

@@ -72,7 +72,9 @@ func (w *AuditWriter) Run(ctx context.Context) {
 	for {
 		select {
 		case e := <-w.q:
-			w.write(ctx, e)
+			// Not ctx: an event taken off the queue is written even if the
+			// stop comes meanwhile (each write has its own deadline).
+			w.write(context.Background(), e)
 		case <-ctx.Done():
 			w.flush()
 			return
