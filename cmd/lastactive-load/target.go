@@ -87,8 +87,9 @@ func startSubprocess(ctx context.Context, bin string, sl *slacktest.Server, atl 
 		"LASTACTIVE_HTTP_ADDR=" + addr,
 		"LASTACTIVE_LOG_LEVEL=warn",
 	}
-	// Runtime knobs pass through, so their effect on memory can be measured.
-	for _, k := range []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS", "GODEBUG"} {
+	// Runtime knobs pass through, so their effect on memory can be measured;
+	// so does the database URL (empty: no store), to measure what it costs.
+	for _, k := range []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS", "GODEBUG", "LASTACTIVE_DATABASE_URL"} {
 		if v, ok := os.LookupEnv(k); ok {
 			p.cmd.Env = append(p.cmd.Env, k+"="+v)
 		}
