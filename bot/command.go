@@ -18,6 +18,7 @@ const (
 	CmdHelp   CommandKind = iota // "help" or nothing at all
 	CmdLookup                    // one or more people
 	CmdIdle                      // the org-wide idle seat report
+	CmdAudit                     // who looked one person up (report users)
 )
 
 // MaxTargets is how many people one command may look up: enough for a
@@ -105,11 +106,9 @@ func ParseCommand(text string) (Command, error) {
 	case "help", "-h", "--help":
 		return Command{Kind: CmdHelp}, nil
 	case "idle":
-		args := make([]string, 0, len(words)-1)
-		for _, w := range words[1:] {
-			args = append(args, w.text)
-		}
-		return parseIdle(args, cmd.Fresh)
+		return parseIdle(texts(words[1:]), cmd.Fresh)
+	case "audit":
+		return parseAudit(texts(words[1:]))
 	}
 
 	cmd.Kind = CmdLookup
@@ -481,3 +480,13 @@ func validEmail(s string) bool {
 }
 
 func isLowerAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+
+// texts is the text of each token, for the subcommands (idle, audit) that
+// take plain words.
+func texts(tokens []token) []string {
+	out := make([]string, 0, len(tokens))
+	for _, t := range tokens {
+		out = append(out, t.text)
+	}
+	return out
+}

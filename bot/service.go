@@ -80,6 +80,7 @@ const (
 	KindIdle     ReplyKind = "idle"
 	KindButton   ReplyKind = "button"
 	KindShortcut ReplyKind = "shortcut"
+	KindAudit    ReplyKind = "audit"
 )
 
 // Outcome says how a request ended: the label "outcome" of
@@ -121,6 +122,10 @@ type ServiceConfig struct {
 	Buttons *ButtonSigner
 	// Sites names sites by host in replies; nil: sites are shown by ID.
 	Sites SiteSource
+	// Audit stores each audit event; nil: the audit line goes to the log only.
+	Audit AuditSink
+	// AuditTrail reads the stored trail for "audit EMAIL"; nil: not kept.
+	AuditTrail AuditTrail
 }
 
 // Service answers requests: authorisation, parsing, lookups, rendering, and
@@ -180,6 +185,8 @@ func (s *Service) Answer(ctx context.Context, req Request, progress func(Message
 			return Reply{Kind: KindIdle, Outcome: OutcomeFailed, Message: RenderNotice("Org-wide reports are not set up on this bot.")}
 		}
 		return s.idle(ctx, req, cmd, progress)
+	case CmdAudit:
+		return s.auditTrail(ctx, req, cmd)
 	}
 	return s.lookup(ctx, req, cmd.Targets, cmd.Fresh, View{Buttons: true, NotLookedUp: cmd.NotLookedUp})
 }
@@ -195,7 +202,7 @@ func (s *Service) Lookup(ctx context.Context, req Request, targets []Target, fre
 	} else {
 		r = s.lookup(ctx, req, targets, fresh, view)
 	}
-	s.audit(req, r, start)
+	s.auditAs(lookupAction(view, fresh), req, r, start)
 	return r
 }
 
@@ -274,15 +281,18 @@ func tryAgain(wait time.Duration) string {
 
 // audit writes the one line an auditor needs: who asked about whom, where,
 // with what outcome. It never holds a token.
-func (s *Service) audit(req Request, r Reply, start time.Time) {
+// With an AuditSink, the event is also stored; the sink then writes the
+// line, saying whether it was stored (audit_stored).
+func (s *Service) audit(req Request, r Reply, start time.Time) { s.auditAs("", req, r, start) }
+
+func (s *Service) auditAs(action AuditAction, req Request, r Reply, start time.Time) {
 	s.cfg.Metrics.Command(string(r.Kind), string(r.Outcome))
-	s.log.Info("audit",
-		"requester", req.UserID,
-		"channel", req.ChannelID,
-		"kind", string(r.Kind),
-		"targets", r.Targets,
-		"outcome", string(r.Outcome),
-		"cache_hits", r.CacheHits,
-		"duration_ms", s.cfg.Now().Sub(start).Milliseconds(),
-	)
+	e := auditEvent(action, req, r, start, s.cfg.Now())
+	if s.cfg.Audit == nil || e.Action == "" {
+		s.log.Info("audit", e.LogAttrs()...)
+		return
+	}
+	if !s.cfg.Audit.Record(e) {
+		s.log.Info("audit", append(e.LogAttrs(), "audit_stored", false)...)
+	}
 }

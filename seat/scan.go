@@ -39,6 +39,10 @@ type ScanConfig struct {
 	OnProgress func(accounts int)
 	Now        func() time.Time
 	Logger     *slog.Logger
+
+	// Share, when set, runs each scan through the coordination of several
+	// processes (one org scan at a time across replicas); nil scans here.
+	Share ScanSharer
 }
 
 // Scanner builds reports from shared scans of the organisation: one in
@@ -94,6 +98,15 @@ type scan struct {
 	users []atlassian.OrgUser
 	err   error
 	at    time.Time
+}
+
+// ScanSharer coordinates org scans between processes sharing a database.
+// Share either runs scan here (and publishes its result) or waits for the
+// result of another process's scan that finished at or after notBefore.
+// Implementations must fall back to running scan when they cannot
+// coordinate: a report never fails for want of coordination.
+type ScanSharer interface {
+	Share(ctx context.Context, notBefore time.Time, scan func(context.Context) ([]atlassian.OrgUser, error)) ([]atlassian.OrgUser, error)
 }
 
 // ErrClosed is returned for reports asked for after Close.
@@ -179,7 +192,12 @@ func (r *Scanner) join(fresh bool) (*scan, bool, error) {
 		ctx, cancel := context.WithTimeout(r.base, r.cfg.Timeout)
 		s = &scan{done: make(chan struct{}), cancel: cancel, expected: r.last}
 		r.cur = s
-		r.wg.Go(func() { r.run(ctx, s) })
+		// Another process's scan will do if this one would have reused it.
+		notBefore := r.cfg.Now()
+		if !fresh && r.cfg.TTL > 0 {
+			notBefore = notBefore.Add(-r.cfg.TTL)
+		}
+		r.wg.Go(func() { r.run(ctx, s, notBefore) })
 	}
 	if s.finished {
 		return s, true, nil
@@ -206,8 +224,33 @@ func (r *Scanner) leave(s *scan) {
 // once a page, as the Admin API answers 100 accounts a page.
 const progressEvery = 100
 
-func (r *Scanner) run(ctx context.Context, s *scan) {
+func (r *Scanner) run(ctx context.Context, s *scan, notBefore time.Time) {
 	defer s.cancel()
+	var users []atlassian.OrgUser
+	var err error
+	read := func(ctx context.Context) ([]atlassian.OrgUser, error) { return r.read(ctx, s) }
+	if r.cfg.Share != nil {
+		users, err = r.cfg.Share.Share(ctx, notBefore, read)
+	} else {
+		users, err = read(ctx)
+	}
+
+	r.mu.Lock()
+	s.users, s.err, s.at, s.finished = users, err, r.cfg.Now(), true
+	if err == nil {
+		r.last = len(users)
+	}
+	if (err != nil || r.cfg.TTL <= 0) && r.cur == s {
+		// Failures are never reused: a bad minute upstream is not an hour's answer.
+		r.cur = nil
+	}
+	r.mu.Unlock()
+	close(s.done)
+}
+
+// read reads every account of the organisation, counting them in s for
+// Progress.
+func (r *Scanner) read(ctx context.Context, s *scan) ([]atlassian.OrgUser, error) {
 	start := time.Now()
 	var users []atlassian.OrgUser
 	var err error
@@ -230,16 +273,5 @@ func (r *Scanner) run(ctx context.Context, s *scan) {
 	} else {
 		r.log.Info("idle report scan finished", "accounts", len(users), "duration", time.Since(start))
 	}
-
-	r.mu.Lock()
-	s.users, s.err, s.at, s.finished = users, err, r.cfg.Now(), true
-	if err == nil {
-		r.last = len(users)
-	}
-	if (err != nil || r.cfg.TTL <= 0) && r.cur == s {
-		// Failures are never reused: a bad minute upstream is not an hour's answer.
-		r.cur = nil
-	}
-	r.mu.Unlock()
-	close(s.done)
+	return users, err
 }

@@ -47,6 +47,7 @@ type subprocess struct {
 	cmd      *exec.Cmd
 	addr     string
 	tmp      string // holds a binary built for this run; "" when given one
+	dbDir    string // holds the bot's SQLite database unless the caller names one
 	exited   chan struct{}
 	exitErr  error
 	stopOnce sync.Once
@@ -87,11 +88,20 @@ func startSubprocess(ctx context.Context, bin string, sl *slacktest.Server, atl 
 		"LASTACTIVE_HTTP_ADDR=" + addr,
 		"LASTACTIVE_LOG_LEVEL=warn",
 	}
-	// Runtime knobs pass through, so their effect on memory can be measured.
-	for _, k := range []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS", "GODEBUG"} {
+	// Runtime knobs pass through, so their effect on memory can be measured;
+	// so does the database URL (empty: no store), to measure what it costs.
+	for _, k := range []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS", "GODEBUG", "LASTACTIVE_DATABASE_URL"} {
 		if v, ok := os.LookupEnv(k); ok {
 			p.cmd.Env = append(p.cmd.Env, k+"="+v)
 		}
+	}
+	if _, ok := os.LookupEnv("LASTACTIVE_DATABASE_URL"); !ok {
+		// The default store, but not in the caller's working directory.
+		if p.dbDir, err = os.MkdirTemp("", "lastactive-load-db-"); err != nil {
+			p.cleanup()
+			return nil, err
+		}
+		p.cmd.Env = append(p.cmd.Env, "LASTACTIVE_DATABASE_URL=sqlite:"+filepath.Join(p.dbDir, "lastactive.db"))
 	}
 	p.cmd.Stdout, p.cmd.Stderr = stderr, stderr
 	if err := p.cmd.Start(); err != nil {
@@ -209,6 +219,9 @@ func (p *subprocess) stop() error {
 func (p *subprocess) cleanup() {
 	if p.tmp != "" {
 		os.RemoveAll(p.tmp)
+	}
+	if p.dbDir != "" {
+		os.RemoveAll(p.dbDir)
 	}
 }
 

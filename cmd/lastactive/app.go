@@ -58,6 +58,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return a.demo(ctx, args)
 	case "healthcheck":
 		return a.healthcheck(ctx, args)
+	case "migrate":
+		return a.migrate(ctx, args)
+	case "audit":
+		return a.audit(ctx, args)
 	case "version", "--version", "-version", "-v":
 		a.version()
 		return exitOK
@@ -95,6 +99,9 @@ Usage:
   lastactive check [--json]                   check the configuration and every credential (ok, FAIL or SKIP each)
   lastactive demo [--blocks] [COMMAND TEXT]   answer a command against a built-in sample organisation
                                               (no credentials; without TEXT, reads one command per line from stdin)
+  lastactive audit [--since DURATION] [--json] [EMAIL]
+                                              the stored audit trail, newest first
+  lastactive migrate                          create or upgrade the database schema and exit
   lastactive healthcheck                      exit 0 when the local /healthz answers (for container health checks)
   lastactive version                          print the version
   lastactive --help                           this text; SUBCOMMAND --help for one subcommand

@@ -68,9 +68,7 @@ func (a *app) check(ctx context.Context, args []string) int {
 		print(configResults(err))
 		return exitFailed
 	}
-	rs := ch.All(ctx)
-	// The database check (LASTACTIVE_DATABASE_URL) goes here, as one more
-	// Result appended to rs, once the store exists.
+	rs := append(ch.All(ctx), checkDatabase(ctx, c))
 	print(rs)
 	if credentials.Failed(rs) {
 		return exitFailed

@@ -36,9 +36,13 @@ type Config struct {
 	ReportUsers     []string      `envconfig:"LASTACTIVE_REPORT_USERS"`
 	SeatPricesRaw   string        `envconfig:"LASTACTIVE_SEAT_PRICES"`
 	Currency        string        `envconfig:"LASTACTIVE_CURRENCY" default:"USD"`
+	DatabaseURL     string        `envconfig:"LASTACTIVE_DATABASE_URL" default:"sqlite:lastactive.db"`
+	RetentionRaw    string        `envconfig:"LASTACTIVE_AUDIT_RETENTION" default:"400d"`
 
 	// SeatPrices is SeatPricesRaw parsed: monthly price per seat by product key.
 	SeatPrices map[string]float64 `ignored:"true"`
+	// AuditRetention is RetentionRaw parsed (state.ParseRetention).
+	AuditRetention time.Duration `ignored:"true"`
 }
 
 // configError is a configuration problem: the program says it in one line
@@ -67,6 +71,8 @@ var variables = []struct{ name, need, def, meaning string }{
 	{"LASTACTIVE_REPORT_USERS", "", "nobody", "comma-separated Slack user IDs allowed to run org-wide reports"},
 	{"LASTACTIVE_SEAT_PRICES", "", "", "monthly seat price by product key, e.g. jira-software=8.60,confluence=6.05"},
 	{"LASTACTIVE_CURRENCY", "", "USD", "ISO 4217 code shown with every cost"},
+	{"LASTACTIVE_DATABASE_URL", "", "sqlite:lastactive.db", "state (audit trail, report history, dedupe, claims): sqlite:PATH or postgres://… (a secret)"},
+	{"LASTACTIVE_AUDIT_RETENTION", "", "400d", "how long audit entries are kept (days with a d suffix, or a Go duration)"},
 }
 
 // loadConfig reads the environment. Malformed values are reported by
@@ -227,6 +233,7 @@ func (c *Config) validate(n need) error {
 	if err := seat.ValidCurrency(c.Currency); err != nil {
 		p = append(p, "LASTACTIVE_CURRENCY "+err.Error())
 	}
+	p = append(p, c.validateState()...)
 	if len(p) > 0 {
 		return &configError{p}
 	}

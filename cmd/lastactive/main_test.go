@@ -55,12 +55,14 @@ type fakes struct {
 	slack *slacktest.Server
 	atl   *atlassiantest.Server
 	org   *atlassiantest.Org
+	db    string // LASTACTIVE_DATABASE_URL: a SQLite file in the test's temp dir
 }
 
 func startFakes(t *testing.T) *fakes {
 	t.Helper()
 	org := atlassiantest.SampleOrg(time.Now())
-	f := &fakes{org: org, atl: atlassiantest.NewServer(org), slack: slacktest.NewServer(slacktest.WithPingInterval(500 * time.Millisecond))}
+	f := &fakes{org: org, atl: atlassiantest.NewServer(org), slack: slacktest.NewServer(slacktest.WithPingInterval(500 * time.Millisecond)),
+		db: "sqlite:" + filepath.Join(t.TempDir(), "lastactive.db")}
 	t.Cleanup(func() { f.slack.Close(); f.atl.Close() })
 	return f
 }
@@ -78,6 +80,7 @@ func (f *fakes) env(overrides ...string) []string {
 		"ATLASSIAN_API_KEY=" + atlassiantest.APIKey,
 		"ATLASSIAN_API_URL=" + f.atl.URL(),
 		"LASTACTIVE_HTTP_ADDR=127.0.0.1:0",
+		"LASTACTIVE_DATABASE_URL=" + f.db,
 	}
 	for _, o := range overrides {
 		k, _, _ := strings.Cut(o, "=")
@@ -372,9 +375,8 @@ func TestServeProcess(t *testing.T) {
 			t.Errorf("%s was already there before the command", series)
 		}
 	}
-	if !strings.Contains(logs.String(), `"msg":"audit"`) {
-		t.Errorf("no audit line in the logs")
-	}
+	// The audit writer logs the line once the entry is stored.
+	eventually(t, "an audit line in the logs", func() bool { return strings.Contains(logs.String(), `"msg":"audit"`) })
 
 	start := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {

@@ -55,8 +55,13 @@ func serveOn(ctx context.Context, c Config, a *app, ln net.Listener) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := bot.NewMetrics(reg)
+	sm := wire.NewStoreMetrics(reg)
+	dur := openState(ctx, c, log, sm)
+	defer dur.Close()
 
-	app, err := wire.Build(settings(c, log, m, upstreamHTTP()))
+	st := settings(c, log, m, upstreamHTTP())
+	st.State, st.StoreMetrics = dur, sm
+	app, err := wire.Build(st)
 	if err != nil {
 		ln.Close()
 		return err

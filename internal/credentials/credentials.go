@@ -30,6 +30,9 @@ const (
 	Slack API = "slack"
 	Jira  API = "jira"
 	Admin API = "admin"
+	// Database is not a credential of this package, but `check` reports the
+	// database (LASTACTIVE_DATABASE_URL) in the same form.
+	Database API = "database"
 )
 
 // Result is one check.

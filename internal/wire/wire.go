@@ -68,6 +68,10 @@ type Settings struct {
 	SocketOptions []socketmode.Option
 	// SweepEvery is how often the lookups drop expired answers; 0: a minute.
 	SweepEvery time.Duration
+	// State is the durable store (audit trail, report history, claims);
+	// nil keeps everything in memory (demo, terminal lookups).
+	State        *Durable
+	StoreMetrics *StoreMetrics
 }
 
 // ButtonMaxAge is how long a Share or Refresh button stays usable.
@@ -89,6 +93,8 @@ type App struct {
 	Slack   *slack.Client // nil without Slack tokens
 	Bot     *bot.Bot      // nil without Slack tokens
 	HTTP    *http.Client
+	State   *Durable     // from Settings; nil without a store
+	Audit   *AuditWriter // nil without a store; Run runs it
 
 	sweepEvery time.Duration
 	log        *slog.Logger
@@ -188,8 +194,17 @@ func Build(s Settings) (*App, error) {
 		// Replicas share the bot token, so they accept each other's buttons.
 		cfg.Buttons = bot.NewButtonSigner(s.SlackBotToken, ButtonMaxAge, nil)
 	}
+	if s.State != nil {
+		a.State = s.State
+		a.Audit = NewAuditWriter(s.State, 0, s.Logger, s.StoreMetrics)
+		cfg.Audit, cfg.AuditTrail = a.Audit, AuditTrailReader{D: s.State}
+	}
 	if s.Reports {
-		a.Scanner = seat.NewScanner(seat.ScanConfig{Dir: client, Prices: s.SeatPrices, Currency: s.Currency, TTL: s.CacheTTL, Logger: s.Logger})
+		sc := seat.ScanConfig{Dir: client, Prices: s.SeatPrices, Currency: s.Currency, TTL: s.CacheTTL, Logger: s.Logger}
+		if s.State != nil {
+			sc.Share = &ScanShare{D: s.State, Log: s.Logger, Metrics: s.StoreMetrics, IdleDays: s.IdleDays, TTL: s.CacheTTL}
+		}
+		a.Scanner = seat.NewScanner(sc)
 		cfg.Scanner, cfg.Files = a.Scanner, s.Files
 	}
 	a.Service = bot.NewService(cfg)
@@ -207,7 +222,9 @@ func Build(s Settings) (*App, error) {
 var ErrNoBot = errors.New("wire: no Slack tokens, so no bot to run")
 
 // Run serves the Bot and sweeps the lookups' cache until ctx is done, then
-// waits for both. It does not Close the App.
+// waits for both. With a store, it also runs the store's checks and sweeps
+// and the audit writer, which flushes after the Bot has stopped. It does
+// not Close the App, nor the store.
 func (a *App) Run(ctx context.Context) error {
 	if a.Bot == nil {
 		return ErrNoBot
@@ -215,6 +232,13 @@ func (a *App) Run(ctx context.Context) error {
 	sctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { a.Lookups.RunSweeper(sctx, a.sweepEvery) })
+	if a.State != nil {
+		wg.Go(func() { a.State.Run(sctx) })
+	}
+	if a.Audit != nil {
+		// Stopped after the Bot, so the last commands' events are flushed.
+		wg.Go(func() { a.Audit.Run(sctx) })
+	}
 	err := a.Bot.Run(ctx)
 	stop()
 	wg.Wait()

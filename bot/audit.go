@@ -1,0 +1,247 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// AuditAction is what an audit event records. The values are those of the
+// durable audit trail (internal/state's Kind).
+type AuditAction string
+
+// The actions the Service records.
+const (
+	AuditLookup   AuditAction = "lookup"
+	AuditShare    AuditAction = "share"
+	AuditRefresh  AuditAction = "refresh"
+	AuditShortcut AuditAction = "shortcut"
+	AuditReport   AuditAction = "report"
+	AuditRefusal  AuditAction = "refusal"
+)
+
+// AuditEvent is one handled request, as the audit trail keeps it: who
+// (Actor), whom (Emails, AccountIDs), what (Action, Detail), the outcome and
+// when. ReplyKind, Channel, CacheHits and Duration feed the log line.
+type AuditEvent struct {
+	At         time.Time
+	Actor      string // Slack user ID
+	Channel    string
+	Action     AuditAction
+	Outcome    Outcome
+	Emails     []string
+	AccountIDs []string
+	Detail     string // never a secret
+
+	ReplyKind ReplyKind
+	CacheHits int
+	Duration  time.Duration
+}
+
+// LogAttrs are the fields of the "audit" log line, the same whether the
+// Service or a sink writes it.
+func (e AuditEvent) LogAttrs() []any {
+	return []any{
+		"requester", e.Actor,
+		"channel", e.Channel,
+		"kind", string(e.ReplyKind),
+		"targets", e.Emails,
+		"outcome", string(e.Outcome),
+		"cache_hits", e.CacheHits,
+		"duration_ms", e.Duration.Milliseconds(),
+	}
+}
+
+// AuditSink stores audit events. Record must not block: it queues the event
+// and returns false when it could not (queue full, store down), in which
+// case the Service writes the audit line to the log with
+// audit_stored=false. A sink that accepts an event owns its log line.
+type AuditSink interface {
+	Record(e AuditEvent) bool
+}
+
+// AuditTrail reads the stored audit trail about one person (an email),
+// newest first, from since on. It returns ErrAuditUnavailable when the
+// store cannot be read.
+type AuditTrail interface {
+	Trail(ctx context.Context, email string, since time.Time) ([]AuditEvent, error)
+}
+
+// ErrAuditUnavailable: the audit trail cannot be read right now.
+var ErrAuditUnavailable = errors.New("audit trail unavailable")
+
+// AuditWindow is how far back `/lastactive audit EMAIL` reads.
+const AuditWindow = 90 * 24 * time.Hour
+
+// maxAuditLines bounds one audit reply (Slack allows 50 blocks).
+const maxAuditLines = 40
+
+// auditEvent turns a handled request into its audit event. action "" takes
+// the action from the reply; an event with no action (help, usage) is
+// logged but not stored.
+func auditEvent(action AuditAction, req Request, r Reply, start, now time.Time) AuditEvent {
+	e := AuditEvent{
+		At: now, Actor: req.UserID, Channel: req.ChannelID, Outcome: r.Outcome,
+		ReplyKind: r.Kind, CacheHits: r.CacheHits, Duration: now.Sub(start),
+	}
+	if r.Kind != KindIdle {
+		e.Emails = r.Targets
+	}
+	for _, p := range r.People {
+		if p.Account.AccountID != "" {
+			e.AccountIDs = append(e.AccountIDs, p.Account.AccountID)
+		}
+	}
+	switch {
+	case action != "":
+		e.Action = action
+	case r.Kind == KindCommand && r.Outcome == OutcomeRefused:
+		e.Action = AuditRefusal
+		e.Detail = "not on the allow-lists"
+	case r.Kind == KindButton, r.Kind == KindShortcut && r.Outcome == OutcomeRefused:
+		e.Action = AuditRefusal
+		e.Detail = string(r.Kind)
+	case r.Kind == KindLookup:
+		e.Action = AuditLookup
+	case r.Kind == KindShortcut:
+		e.Action = AuditShortcut
+	case r.Kind == KindIdle:
+		e.Action = AuditReport
+		e.Detail = "idle report"
+		if len(r.Targets) > 0 {
+			e.Detail += ": " + strings.Join(r.Targets, ", ")
+		}
+	case r.Kind == KindAudit:
+		// Reading someone's trail is itself on the record, as a report on them.
+		e.Action = AuditReport
+		e.Detail = "audit trail"
+	}
+	if e.Outcome == OutcomeRefused && e.Action != AuditRefusal {
+		e.Detail = strings.TrimSpace(string(e.Action) + " " + e.Detail)
+		e.Action = AuditRefusal
+	}
+	return e
+}
+
+// lookupAction names a lookup that did not come from the command: Share
+// carries SharedBy, Refresh bypasses the cache, the shortcut does neither.
+func lookupAction(view View, fresh bool) AuditAction {
+	switch {
+	case view.SharedBy != "":
+		return AuditShare
+	case fresh:
+		return AuditRefresh
+	}
+	return AuditShortcut
+}
+
+// parseAudit reads "audit EMAIL".
+func parseAudit(args []string) (Command, error) {
+	if len(args) != 1 {
+		return Command{}, usagef("Name one person: audit ada@example.com.")
+	}
+	t, err := parseTarget(args[0])
+	if err != nil || t.Email == "" {
+		return Command{}, usagef("Name one person by email: audit ada@example.com.")
+	}
+	return Command{Kind: CmdAudit, Targets: []Target{t}}, nil
+}
+
+// auditTrail answers "audit EMAIL" for a report user.
+func (s *Service) auditTrail(ctx context.Context, req Request, cmd Command) Reply {
+	email := cmd.Targets[0].Email
+	r := Reply{Kind: KindAudit, Targets: []string{email}}
+	if !s.cfg.Gate.MayReport(req.UserID) {
+		r.Outcome = OutcomeRefused
+		r.Message = RenderNotice("The audit trail is only for the people your admins chose. Ask an admin of this bot if you need it.")
+		return r
+	}
+	if s.cfg.AuditTrail == nil {
+		r.Outcome = OutcomeFailed
+		r.Message = RenderNotice("The audit trail is not kept on this bot (no database is set up).")
+		return r
+	}
+	now := s.cfg.Now()
+	events, err := s.cfg.AuditTrail.Trail(ctx, email, now.Add(-AuditWindow))
+	if err != nil {
+		s.log.Warn("audit trail unavailable", "requester", req.UserID, "err", err)
+		r.Outcome = OutcomeFailed
+		r.Message = RenderNotice("The audit trail is unavailable right now: the bot cannot reach its database. Lookups still work; try the audit again later.")
+		return r
+	}
+	r.Outcome = OutcomeOK
+	r.Message = RenderAuditTrail(email, events, now)
+	return r
+}
+
+// RenderAuditTrail lists who looked email up, shared, refreshed or reported
+// on them, newest first, for the last AuditWindow.
+func RenderAuditTrail(email string, events []AuditEvent, now time.Time) Message {
+	head := fmt.Sprintf("*Audit trail for %s* (last %d days, newest first)", EscapeMrkdwn(email), int(AuditWindow.Hours()/24))
+	if len(events) == 0 {
+		t := head + "\nNobody looked this person up, shared or reported on them in that time."
+		return Message{Text: t, Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(t), nil, nil, slack.SectionBlockOptionBlockID("audit"))}}
+	}
+	var lines []string
+	for i, e := range events {
+		if i == maxAuditLines {
+			lines = append(lines, fmt.Sprintf("…and %d more: `lastactive audit %s` prints them all.", len(events)-maxAuditLines, EscapeMrkdwn(email)))
+			break
+		}
+		who := "the bot"
+		if e.Actor != "" {
+			who = "<@" + EscapeMrkdwn(e.Actor) + ">"
+		}
+		at := e.At.UTC()
+		line := fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s> %s · %s · %s",
+			at.Unix(), at.Format("2006-01-02 15:04 UTC"), who, auditVerb(e.Action), EscapeMrkdwn(string(e.Outcome)))
+		if e.Detail != "" {
+			line += " · " + EscapeMrkdwn(e.Detail)
+		}
+		lines = append(lines, line)
+	}
+	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(head), nil, nil, slack.SectionBlockOptionBlockID("audit"))}
+	text := head
+	// Section text is capped at 3,000 characters: pack lines into sections.
+	var cur strings.Builder
+	flush := func() {
+		if cur.Len() > 0 {
+			blocks = append(blocks, slack.NewSectionBlock(mrkdwn(cur.String()), nil, nil))
+			cur.Reset()
+		}
+	}
+	for _, l := range lines {
+		if cur.Len()+len(l)+1 > 2900 {
+			flush()
+		}
+		if cur.Len() > 0 {
+			cur.WriteByte('\n')
+		}
+		cur.WriteString(l)
+		text += "\n" + l
+	}
+	flush()
+	return Message{Text: text, Blocks: blocks}
+}
+
+func auditVerb(a AuditAction) string {
+	switch a {
+	case AuditLookup:
+		return "looked up"
+	case AuditShare:
+		return "shared"
+	case AuditRefresh:
+		return "refreshed"
+	case AuditShortcut:
+		return "looked up (shortcut)"
+	case AuditReport:
+		return "reported on"
+	case AuditRefusal:
+		return "was refused"
+	}
+	return EscapeMrkdwn(string(a))
+}

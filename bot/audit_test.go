@@ -1,0 +1,200 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"lastactive/atlassian"
+	"lastactive/atlassian/atlassiantest"
+)
+
+// recordingSink is an AuditSink that keeps what it is given, or refuses.
+type recordingSink struct {
+	mu     sync.Mutex
+	refuse bool
+	got    []AuditEvent
+}
+
+var _ AuditSink = (*recordingSink)(nil)
+
+func (r *recordingSink) Record(e AuditEvent) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.refuse {
+		return false
+	}
+	r.got = append(r.got, e)
+	return true
+}
+
+// trailFunc is an AuditTrail from a function.
+type trailFunc func(ctx context.Context, email string, since time.Time) ([]AuditEvent, error)
+
+func (f trailFunc) Trail(ctx context.Context, email string, since time.Time) ([]AuditEvent, error) {
+	return f(ctx, email, since)
+}
+
+func auditService(t *testing.T, sink AuditSink, trail AuditTrail, logs *bytes.Buffer) *Service {
+	t.Helper()
+	org := atlassiantest.SampleOrg(time.Now())
+	srv := atlassiantest.NewServer(org)
+	t.Cleanup(srv.Close)
+	client, err := atlassian.New(atlassian.Config{
+		JiraBaseURL: srv.URL(), JiraEmail: atlassiantest.JiraEmail, JiraAPIToken: atlassiantest.JiraAPIToken,
+		AdminBaseURL: srv.URL(), OrgID: org.ID, APIKey: atlassiantest.APIKey,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewService(ServiceConfig{
+		Lookups: NewLookups(client, LookupOptions{TTL: time.Hour}),
+		Gate:    NewGate(GateConfig{AllowedChannels: []string{"C1"}, ReportUsers: []string{"UBOSS"}}),
+		OrgID:   org.ID, Logger: slog.New(slog.NewJSONHandler(logs, nil)),
+		Audit: sink, AuditTrail: trail,
+	})
+}
+
+// TestServiceRecordsAuditEvents: each kind of request reaches the sink
+// with who, whom (emails and account IDs), what and the outcome; help is
+// not stored; a sink that refuses leaves the line in the log, marked
+// audit_stored=false.
+func TestServiceRecordsAuditEvents(t *testing.T) {
+	sink := &recordingSink{}
+	var logs bytes.Buffer
+	svc := auditService(t, sink, nil, &logs)
+	ctx := context.Background()
+	svc.Answer(ctx, Request{UserID: "U1", ChannelID: "C1", Text: "ada@example.com"}, nil)
+	svc.Answer(ctx, Request{UserID: "U1", ChannelID: "COTHER", Text: "ada@example.com"}, nil)
+	svc.Answer(ctx, Request{UserID: "U1", ChannelID: "C1", Text: "help"}, nil)
+	svc.Answer(ctx, Request{UserID: "U1", ChannelID: "C1", Text: "idle"}, nil)
+	svc.Lookup(ctx, Request{UserID: "U2", ChannelID: "C1"}, []Target{{Email: "ada@example.com"}}, false, View{SharedBy: "U2"})
+	svc.Lookup(ctx, Request{UserID: "U2", ChannelID: "C1"}, []Target{{Email: "ada@example.com"}}, true, View{Buttons: true})
+	svc.Lookup(ctx, Request{UserID: "U2", ChannelID: "C1"}, []Target{{Email: "ada@example.com"}}, false, View{Buttons: true})
+
+	want := []struct {
+		actor   string
+		action  AuditAction
+		outcome Outcome
+	}{
+		{"U1", AuditLookup, "ok"},
+		{"U1", AuditRefusal, "refused"},
+		{"U1", AuditRefusal, "refused"}, // idle by someone who is not a report user
+		{"U2", AuditShare, "ok"},
+		{"U2", AuditRefresh, "ok"},
+		{"U2", AuditShortcut, "ok"},
+	}
+	if len(sink.got) != len(want) {
+		t.Fatalf("sink got %d events, want %d: %+v", len(sink.got), len(want), sink.got)
+	}
+	for i, w := range want {
+		g := sink.got[i]
+		if g.Actor != w.actor || g.Action != w.action || g.Outcome != w.outcome {
+			t.Errorf("event %d = %s %s %s, want %s %s %s", i, g.Actor, g.Action, g.Outcome, w.actor, w.action, w.outcome)
+		}
+	}
+	if g := sink.got[0]; len(g.Emails) != 1 || g.Emails[0] != "ada@example.com" || len(g.AccountIDs) != 1 || g.AccountIDs[0] == "" || g.Channel != "C1" {
+		t.Errorf("lookup event whom = %v %v in %q", g.Emails, g.AccountIDs, g.Channel)
+	}
+	if !strings.Contains(sink.got[2].Detail, "report") {
+		t.Errorf("refused idle detail = %q, want it to name the report", sink.got[2].Detail)
+	}
+	// Stored events are the sink's to log; only help went to the log here.
+	if n := strings.Count(logs.String(), `"msg":"audit"`); n != 1 {
+		t.Errorf("%d audit log lines from the Service, want 1 (help):\n%s", n, logs.String())
+	}
+
+	sink.refuse = true
+	logs.Reset()
+	svc.Answer(ctx, Request{UserID: "U1", ChannelID: "C1", Text: "ada@example.com"}, nil)
+	if !strings.Contains(logs.String(), `"audit_stored":false`) || !strings.Contains(logs.String(), "ada@example.com") {
+		t.Errorf("a refused event must be logged with audit_stored=false:\n%s", logs.String())
+	}
+}
+
+// TestAuditCommand: "audit EMAIL" is for report users, reads 90 days, lists
+// who did what, and says clearly when the store is unavailable or off.
+func TestAuditCommand(t *testing.T) {
+	at := time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
+	var asked string
+	var since time.Time
+	trail := trailFunc(func(_ context.Context, email string, s time.Time) ([]AuditEvent, error) {
+		asked, since = email, s
+		return []AuditEvent{
+			{At: at, Actor: "U2", Action: AuditShare, Outcome: "ok", Emails: []string{email}},
+			{At: at.Add(-time.Hour), Actor: "U1", Action: AuditLookup, Outcome: "ok", Emails: []string{email}},
+		}, nil
+	})
+	sink := &recordingSink{}
+	var logs bytes.Buffer
+	svc := auditService(t, sink, trail, &logs)
+	ctx := context.Background()
+
+	r := svc.Answer(ctx, Request{UserID: "U1", ChannelID: "C1", Text: "audit ada@example.com"}, nil)
+	if r.Outcome != "refused" || asked != "" {
+		t.Errorf("non-report user: outcome %q, trail asked for %q; want refused, nothing read", r.Outcome, asked)
+	}
+	r = svc.Answer(ctx, Request{UserID: "UBOSS", ChannelID: "C1", Text: "audit ADA@example.com"}, nil)
+	if r.Outcome != "ok" || asked != "ada@example.com" {
+		t.Fatalf("report user: outcome %q, asked %q", r.Outcome, asked)
+	}
+	if d := time.Since(since); d < AuditWindow-time.Minute || d > AuditWindow+time.Minute {
+		t.Errorf("trail read from %v ago, want %v", d, AuditWindow)
+	}
+	for _, want := range []string{"<@U2>", "shared", "<@U1>", "looked up", "2026-11-20 09:30 UTC"} {
+		if !strings.Contains(r.Message.Text, want) {
+			t.Errorf("reply lacks %q:\n%s", want, r.Message.Text)
+		}
+	}
+	if strings.Index(r.Message.Text, "<@U2>") > strings.Index(r.Message.Text, "<@U1>") {
+		t.Error("entries not newest first")
+	}
+	if last := sink.got[len(sink.got)-1]; last.Action != AuditReport || last.Actor != "UBOSS" || last.Emails[0] != "ada@example.com" {
+		t.Errorf("reading the trail was recorded as %+v, want a report on ada by UBOSS", last)
+	}
+
+	down := auditService(t, nil, trailFunc(func(context.Context, string, time.Time) ([]AuditEvent, error) {
+		return nil, ErrAuditUnavailable
+	}), &logs)
+	r = down.Answer(ctx, Request{UserID: "UBOSS", ChannelID: "C1", Text: "audit ada@example.com"}, nil)
+	if r.Outcome != "failed" || !strings.Contains(r.Message.Text, "unavailable") {
+		t.Errorf("store down: %q %q", r.Outcome, r.Message.Text)
+	}
+	off := auditService(t, nil, nil, &logs)
+	r = off.Answer(ctx, Request{UserID: "UBOSS", ChannelID: "C1", Text: "audit ada@example.com"}, nil)
+	if r.Outcome != "failed" || !strings.Contains(r.Message.Text, "not kept") {
+		t.Errorf("no store: %q %q", r.Outcome, r.Message.Text)
+	}
+}
+
+func TestParseAuditCommand(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		ok   bool
+	}{
+		{"audit ada@example.com", true},
+		{"AUDIT <mailto:ada@example.com|ada@example.com>", true},
+		{"audit", false},
+		{"audit ada@example.com grace@example.com", false},
+		{"audit <@U123>", false},
+		{"audit idle", false},
+	} {
+		cmd, err := ParseCommand(c.text)
+		if c.ok != (err == nil) {
+			t.Errorf("%q: err %v, want ok=%v", c.text, err, c.ok)
+			continue
+		}
+		var ue *UsageError
+		if err != nil && !errors.As(err, &ue) {
+			t.Errorf("%q: error %T, want *UsageError", c.text, err)
+		}
+		if c.ok && (cmd.Kind != CmdAudit || cmd.Targets[0].Email != "ada@example.com") {
+			t.Errorf("%q = %+v", c.text, cmd)
+		}
+	}
+}

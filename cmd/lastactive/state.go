@@ -1,0 +1,233 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"lastactive/bot"
+	"lastactive/internal/state"
+	"lastactive/internal/wire"
+)
+
+// badDatabaseURL names the variable and the accepted forms, never the
+// value: it holds the database password.
+const badDatabaseURL = "LASTACTIVE_DATABASE_URL must be sqlite:PATH or postgres://USER:PASSWORD@HOST:5432/DB"
+
+// validateState checks LASTACTIVE_DATABASE_URL's form (the store checks the
+// rest when it opens) and parses LASTACTIVE_AUDIT_RETENTION.
+func (c *Config) validateState() []string {
+	var p []string
+	if !databaseURLForm(c.DatabaseURL) {
+		p = append(p, badDatabaseURL)
+	}
+	d, err := state.DefaultAuditRetention, error(nil)
+	if c.RetentionRaw != "" { // empty only in a Config built in code
+		d, err = state.ParseRetention(c.RetentionRaw)
+	}
+	if err != nil {
+		p = append(p, "LASTACTIVE_AUDIT_RETENTION must be a number of days such as 400d, or a Go duration such as 720h")
+	}
+	c.AuditRetention = d
+	return p
+}
+
+func databaseURLForm(raw string) bool {
+	if raw == "" {
+		return true // a Config built in code: no store
+	}
+	if path, ok := strings.CutPrefix(raw, "sqlite:"); ok {
+		return path != "" && !strings.HasPrefix(path, "//") && !strings.ContainsAny(path, "?#\x00")
+	}
+	if strings.HasPrefix(raw, "postgres://") || strings.HasPrefix(raw, "postgresql://") {
+		u, err := url.Parse(raw)
+		return err == nil && u.Host != ""
+	}
+	return false
+}
+
+// openState opens, migrates and watches the store for serve. A database
+// that cannot be opened does not stop the bot: lookups do not need it. The
+// error is logged once, lastactive_store_ok is 0, and the store is tried
+// again every 30 s. nil when no database is configured.
+func openState(ctx context.Context, c Config, log *slog.Logger, m *wire.StoreMetrics) *wire.Durable {
+	if c.DatabaseURL == "" {
+		return nil
+	}
+	return wire.OpenDurable(ctx, c.DatabaseURL, wire.DurableOptions{Logger: log, Metrics: m, Retention: c.AuditRetention})
+}
+
+// migrate creates or upgrades the schema and exits.
+func (a *app) migrate(ctx context.Context, args []string) int {
+	if len(args) > 0 {
+		fmt.Fprintf(a.stderr, "%s migrate: takes no arguments\n", programName)
+		return exitUsage
+	}
+	c, ok := a.config(0)
+	if !ok {
+		return exitConfig
+	}
+	if c.DatabaseURL == "" {
+		fmt.Fprintf(a.stderr, "%s migrate: LASTACTIVE_DATABASE_URL is empty\n", programName)
+		return exitConfig
+	}
+	s, err := state.Open(ctx, c.DatabaseURL)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "%s migrate: %v\n", programName, err)
+		return exitFailed
+	}
+	defer s.Close()
+	mctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	if err := s.Migrate(mctx); err != nil {
+		fmt.Fprintf(a.stderr, "%s migrate: %v\n", programName, err)
+		return exitFailed
+	}
+	fmt.Fprintf(a.stdout, "schema is current: %s\n", s)
+	return exitOK
+}
+
+// audit prints the stored audit trail, newest first.
+func (a *app) audit(ctx context.Context, args []string) int {
+	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	since := fs.String("since", "", "only entries newer than this: days (90d) or a Go duration (12h)")
+	asJSON := fs.Bool("json", false, "print JSON lines")
+	fs.Usage = func() { fmt.Fprintln(a.stderr, "usage: lastactive audit [--since DURATION] [--json] [EMAIL]") }
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return exitUsage
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		rest, args = append(rest, fs.Arg(0)), fs.Args()[1:]
+	}
+	if len(rest) > 1 {
+		fmt.Fprintf(a.stderr, "%s audit: name at most one person\n", programName)
+		fs.Usage()
+		return exitUsage
+	}
+	var q state.AuditQuery
+	q.Limit = 10000
+	if len(rest) == 1 {
+		e, ok := bot.ParseEmail(rest[0])
+		if !ok {
+			fmt.Fprintf(a.stderr, "%s audit: %q is not an email address\n", programName, clip(rest[0], 80))
+			return exitUsage
+		}
+		q.Target = e
+	}
+	if *since != "" {
+		d, err := state.ParseRetention(*since)
+		if err != nil {
+			fmt.Fprintf(a.stderr, "%s audit: --since must be days (90d) or a Go duration (12h)\n", programName)
+			return exitUsage
+		}
+		q.Since = time.Now().Add(-d)
+	}
+	c, ok := a.config(0)
+	if !ok {
+		return exitConfig
+	}
+	if c.DatabaseURL == "" {
+		fmt.Fprintf(a.stderr, "%s audit: LASTACTIVE_DATABASE_URL is empty: no audit trail is kept\n", programName)
+		return exitConfig
+	}
+	if path, ok := strings.CutPrefix(c.DatabaseURL, "sqlite:"); ok && path != ":memory:" {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(a.stderr, "%s audit: the audit trail is unavailable: no database at %s (nothing recorded yet, or LASTACTIVE_DATABASE_URL points elsewhere)\n", programName, path)
+			return exitFailed
+		}
+	}
+	s, err := state.Open(ctx, c.DatabaseURL)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "%s audit: the audit trail is unavailable: %v\n", programName, err)
+		return exitFailed
+	}
+	defer s.Close()
+	qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	entries, err := s.Audit(qctx, q)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "%s audit: the audit trail is unavailable: %v\n", programName, err)
+		return exitFailed
+	}
+	if *asJSON {
+		err = writeAuditJSON(a.stdout, entries)
+	} else {
+		err = writeAuditTable(a.stdout, entries)
+	}
+	if err != nil {
+		fmt.Fprintf(a.stderr, "%s: write output: %v\n", programName, err)
+		return exitFailed
+	}
+	return exitOK
+}
+
+type auditJSON struct {
+	At         time.Time `json:"at"`
+	Actor      string    `json:"actor"`
+	Kind       string    `json:"kind"`
+	Outcome    string    `json:"outcome"`
+	Emails     []string  `json:"emails"`
+	AccountIDs []string  `json:"account_ids"`
+	Detail     string    `json:"detail,omitempty"`
+}
+
+func writeAuditJSON(w io.Writer, entries []state.AuditEntry) error {
+	enc := json.NewEncoder(w)
+	for _, e := range entries {
+		j := auditJSON{At: e.At.UTC(), Actor: e.Actor, Kind: string(e.Kind), Outcome: string(e.Outcome),
+			Emails: e.Emails, AccountIDs: e.AccountIDs, Detail: e.Detail}
+		if j.Emails == nil {
+			j.Emails = []string{}
+		}
+		if j.AccountIDs == nil {
+			j.AccountIDs = []string{}
+		}
+		if err := enc.Encode(j); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeAuditTable(w io.Writer, entries []state.AuditEntry) error {
+	if len(entries) == 0 {
+		_, err := fmt.Fprintln(w, "No audit entries.")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "WHEN (UTC)\tWHO\tWHAT\tOUTCOME\tWHOM\tDETAIL")
+	for _, e := range entries {
+		who := e.Actor
+		if who == "" {
+			who = "(bot)"
+		}
+		whom := strings.Join(append(append([]string{}, e.Emails...), e.AccountIDs...), " ")
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.At.UTC().Format("2006-01-02 15:04:05"), oneLine(who), e.Kind,
+			oneLine(string(e.Outcome)), oneLine(whom), oneLine(e.Detail))
+	}
+	return tw.Flush()
+}
+
+// oneLine keeps a stored value from breaking the table (or the terminal).
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '\t' {
+			return ' '
+		}
+		return r
+	}, s)
+}

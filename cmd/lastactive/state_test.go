@@ -1,0 +1,298 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	mrand "math/rand/v2"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"lastactive/atlassian/atlassiantest"
+	"lastactive/bot/slacktest"
+	"lastactive/internal/testlog"
+)
+
+// ask sends one slash command to s and waits for n replies.
+func ask(t *testing.T, s *slacktest.Server, user, text string, n int) []slacktest.Reply {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	env, err := s.SlashCommand(ctx, slacktest.Command{UserID: user, ChannelID: "C1", Text: text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	replies, err := s.WaitReplies(ctx, env.ID, n)
+	if err != nil {
+		t.Fatalf("%q: no reply: %v", text, err)
+	}
+	return replies
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func stop(t *testing.T, cmd *exec.Cmd, logs *testlog.Buffer) {
+	t.Helper()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("serve exited with %v\n%s", err, logs.String())
+	}
+}
+
+func metric(base, series string) bool {
+	_, body := get(base + "/metrics")
+	return strings.Contains(body, series)
+}
+
+// TestAuditTrailSurvivesRestart (SQLite): a lookup made before a restart is
+// in `/lastactive audit` and `lastactive audit` after it.
+func TestAuditTrailSurvivesRestart(t *testing.T) {
+	f := startFakes(t)
+	env := f.env("LASTACTIVE_REPORT_USERS=UBOSS")
+	cmd, base, logs := serveProcess(t, env)
+	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
+	ask(t, f.slack, "U1", "ada@example.com", 1)
+	eventually(t, "the audit line stored", func() bool { return strings.Contains(logs.String(), `"audit_stored":true`) })
+	if !metric(base, "lastactive_store_ok 1") {
+		t.Error("lastactive_store_ok is not 1 with a working SQLite file")
+	}
+	stop(t, cmd, logs)
+
+	r := runBinary(t, env, "", "audit", "--json", "ada@example.com")
+	if r.code != 0 {
+		t.Fatalf("audit: exit %d\n%s", r.code, r.stderr)
+	}
+	var line auditJSON
+	if err := json.Unmarshal([]byte(strings.Split(r.stdout, "\n")[0]), &line); err != nil {
+		t.Fatalf("audit --json: %v\n%s", err, r.stdout)
+	}
+	if line.Actor != "U1" || line.Kind != "lookup" || line.Outcome != "ok" || len(line.Emails) != 1 || len(line.AccountIDs) != 1 {
+		t.Errorf("audit --json first line = %+v", line)
+	}
+	if r := runBinary(t, env, "", "audit", "grace@example.com"); r.code != 0 || !strings.Contains(r.stdout, "No audit entries") {
+		t.Errorf("audit of someone nobody asked about: %d %q", r.code, r.stdout)
+	}
+
+	cmd, base, logs = serveProcess(t, env)
+	eventually(t, "/readyz 200 after restart", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
+	reply := ask(t, f.slack, "UBOSS", "audit ada@example.com", 1)[0]
+	if !strings.Contains(reply.Text, "<@U1>") || !strings.Contains(reply.Text, "looked up") {
+		t.Errorf("/lastactive audit after restart lacks the earlier lookup:\n%s", reply.Text)
+	}
+	stop(t, cmd, logs)
+}
+
+// TestDatabaseFileDeletedWhileServing: lookups go on answering; the store
+// is reported down and the audit line goes to the log unstored.
+func TestDatabaseFileDeletedWhileServing(t *testing.T) {
+	f := startFakes(t)
+	cmd, base, logs := serveProcess(t, f.env())
+	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
+	ask(t, f.slack, "U1", "ada@example.com", 1)
+	// The writer is asynchronous: let the first entry land before the file
+	// goes, or its write fails too and two errors are counted.
+	eventually(t, "the first audit line stored", func() bool { return strings.Contains(logs.String(), `"audit_stored":true`) })
+	path := strings.TrimPrefix(f.db, "sqlite:")
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
+	reply := ask(t, f.slack, "U1", "grace@example.com", 1)[0]
+	if !strings.Contains(reply.Text, "grace@example.com: Jira") {
+		t.Errorf("lookup with the database gone: %q", reply.Text)
+	}
+	eventually(t, "store errors counted", func() bool {
+		return metric(base, `lastactive_store_errors_total{op="audit_write"} 1`)
+	})
+	if !metric(base, "lastactive_store_ok 0") && !strings.Contains(logs.String(), "state store available again") {
+		t.Error("lastactive_store_ok is not 0 after the file was deleted")
+	}
+	if !strings.Contains(logs.String(), `"audit_stored":false`) || !strings.Contains(logs.String(), "state store unavailable") {
+		t.Errorf("no unstored audit line or store error in the logs:\n%s", logs.String())
+	}
+	if c, _ := get(base + "/readyz"); c != 200 {
+		t.Errorf("/readyz = %d with the database gone, want 200 (lookups work)", c)
+	}
+	stop(t, cmd, logs)
+}
+
+// TestStoreUnavailableAtStart: serve runs without its database.
+func TestStoreUnavailableAtStart(t *testing.T) {
+	f := startFakes(t)
+	cmd, base, logs := serveProcess(t, f.env("LASTACTIVE_DATABASE_URL=postgres://lastactive:db-secret-pw@127.0.0.1:1/none?sslmode=disable&connect_timeout=2"))
+	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
+	reply := ask(t, f.slack, "U1", "ada@example.com", 1)[0]
+	if !strings.Contains(reply.Text, "ada@example.com: Jira") {
+		t.Errorf("lookup without a database: %q", reply.Text)
+	}
+	if !metric(base, "lastactive_store_ok 0") {
+		t.Error("lastactive_store_ok is not 0")
+	}
+	stop(t, cmd, logs)
+	if n := strings.Count(logs.String(), "state store unavailable"); n != 1 {
+		t.Errorf("%d store error lines, want 1:\n%s", n, logs.String())
+	}
+	if strings.Contains(logs.String(), "db-secret-pw") {
+		t.Error("the database password reached the log")
+	}
+}
+
+// TestMigrateAndStateConfig: migrate creates the schema; bad values name
+// the variable and never echo the URL (it holds a password).
+func TestMigrateAndStateConfig(t *testing.T) {
+	dir := t.TempDir()
+	env := []string{"PATH=" + os.Getenv("PATH"), "LASTACTIVE_DATABASE_URL=sqlite:" + filepath.Join(dir, "la.db")}
+	r := runBinary(t, env, "", "migrate")
+	if r.code != 0 || !strings.Contains(r.stdout, "schema is current") {
+		t.Fatalf("migrate: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "la.db")); err != nil {
+		t.Errorf("migrate made no database file: %v", err)
+	}
+	if r := runBinary(t, env, "", "migrate"); r.code != 0 {
+		t.Errorf("second migrate: %d %q", r.code, r.stderr)
+	}
+	if r := runBinary(t, env, "", "audit"); r.code != 0 || !strings.Contains(r.stdout, "No audit entries") {
+		t.Errorf("audit of an empty trail: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	for _, c := range []struct{ env, want string }{
+		{"LASTACTIVE_DATABASE_URL=mysql://root:hunter2-secret@db/x", "LASTACTIVE_DATABASE_URL must be"},
+		{"LASTACTIVE_AUDIT_RETENTION=forever", "LASTACTIVE_AUDIT_RETENTION must be"},
+	} {
+		r := runBinary(t, append(env, c.env), "", "migrate")
+		if r.code != 2 || !strings.Contains(r.stderr, c.want) || strings.Contains(r.stderr, "hunter2") || strings.Contains(r.stderr, "forever") {
+			t.Errorf("%s: exit %d, stderr %q", c.env, r.code, r.stderr)
+		}
+	}
+	r = runBinary(t, []string{"PATH=" + os.Getenv("PATH"), "LASTACTIVE_DATABASE_URL=sqlite:" + filepath.Join(dir, "no", "x.db")}, "", "audit")
+	if r.code != 1 || !strings.Contains(r.stderr, "unavailable") {
+		t.Errorf("audit without a database: %d %q", r.code, r.stderr)
+	}
+}
+
+// TestCheckDatabaseLine: check says FAIL for a database it cannot reach,
+// without its password.
+func TestCheckDatabaseLine(t *testing.T) {
+	f := startFakes(t)
+	r := runBinary(t, f.env("LASTACTIVE_DATABASE_URL=postgres://u:pw-not-shown@127.0.0.1:1/x?sslmode=disable&connect_timeout=2"), "", "check")
+	if r.code != 1 || !strings.Contains(r.stdout, "FAIL  Database") || strings.Contains(r.stdout+r.stderr, "pw-not-shown") {
+		t.Errorf("check with an unreachable database: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runBinary(t, f.env(), "", "check")
+	if !strings.Contains(r.stdout, "ok    Database") {
+		t.Errorf("check with a SQLite path: %s", r.stdout)
+	}
+}
+
+// postgresDatabase gives the test a schema of its own in
+// LASTACTIVE_TEST_POSTGRES_URL's database, dropped at the end.
+func postgresDatabase(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("LASTACTIVE_TEST_POSTGRES_URL")
+	if base == "" {
+		t.Skip("LASTACTIVE_TEST_POSTGRES_URL is not set (.ci/run starts a throw-away PostgreSQL)")
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	schema := fmt.Sprintf("e2e_%d_%08x", time.Now().UnixNano(), mrand.Uint32())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// TestTwoReplicasOnePostgres: two serve processes on one database. idle
+// asked on both at once costs one org scan; after both restart, the audit
+// command lists the lookups made before.
+func TestTwoReplicasOnePostgres(t *testing.T) {
+	db := postgresDatabase(t)
+	now := time.Now()
+	org := atlassiantest.GenerateOrg(250, 7, now)
+	ada, ok := atlassiantest.SampleOrg(now).Lookup("ada@example.com")
+	if !ok {
+		t.Fatal("sample org has no ada")
+	}
+	org.Users = append(org.Users, ada)
+	// Slow pages, so that the two reports overlap.
+	atl := atlassiantest.NewServer(org, atlassiantest.WithLatency(150*time.Millisecond))
+	t.Cleanup(atl.Close)
+	f := &fakes{org: org, atl: atl, slack: slacktest.NewServer(slacktest.WithPingInterval(500 * time.Millisecond)), db: db}
+	slack2 := slacktest.NewServer(slacktest.WithPingInterval(500 * time.Millisecond))
+	t.Cleanup(func() { f.slack.Close(); slack2.Close() })
+	envs := [][]string{
+		f.env("LASTACTIVE_REPORT_USERS=UBOSS"),
+		f.env("LASTACTIVE_REPORT_USERS=UBOSS", "SLACK_API_URL="+slack2.APIURL()),
+	}
+	slacks := []*slacktest.Server{f.slack, slack2}
+	start := func() ([]*exec.Cmd, []*testlog.Buffer) {
+		var cmds []*exec.Cmd
+		var logs []*testlog.Buffer
+		for i := range 2 {
+			cmd, base, l := serveProcess(t, envs[i])
+			eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
+			cmds, logs = append(cmds, cmd), append(logs, l)
+		}
+		return cmds, logs
+	}
+	cmds, logs := start()
+
+	search := "/admin/v2/orgs/" + org.ID + "/directories/-/users/search"
+	before := atl.Count("", search)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		// Two replies each: "reading the organisation…", then the summary.
+		wg.Go(func() { ask(t, slacks[i], "UBOSS", "idle", 2) })
+	}
+	wg.Wait()
+	pages := (len(org.Users) + 99) / 100
+	if got := atl.Count("", search) - before; got != pages {
+		t.Errorf("two idle reports on two replicas made %d search calls, want %d (one org scan)", got, pages)
+	}
+	for i := range 2 {
+		ask(t, slacks[i], fmt.Sprintf("U%d", i+1), "ada@example.com", 1)
+	}
+	for i := range 2 {
+		eventually(t, "the audit line stored", func() bool { return strings.Contains(logs[i].String(), `"audit_stored":true`) })
+		stop(t, cmds[i], logs[i])
+	}
+
+	cmds, logs = start()
+	text := ask(t, slack2, "UBOSS", "audit ada@example.com", 1)[0].Text
+	for _, want := range []string{"<@U1>", "<@U2>", "looked up"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("audit after restart lacks %q:\n%s", want, text)
+		}
+	}
+	for i := range 2 {
+		stop(t, cmds[i], logs[i])
+	}
+}

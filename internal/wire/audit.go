@@ -1,0 +1,176 @@
+package wire
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"lastactive/bot"
+	"lastactive/internal/state"
+)
+
+// DefaultAuditQueue is how many audit events may wait for the database.
+const DefaultAuditQueue = 1024
+
+// auditWriteTimeout bounds one write; flushTimeout bounds the flush at stop.
+const (
+	auditWriteTimeout = 5 * time.Second
+	flushTimeout      = 2 * time.Second
+)
+
+// AuditWriter stores the Service's audit events in the state store without
+// slowing the commands: Record queues (never blocks), one goroutine owned
+// by Run writes. A write that fails, an event dropped because the queue is
+// full, and an event still queued when the flush at stop runs out of time
+// are each counted (lastactive_store_errors_total) and their audit line
+// goes to the log with audit_stored=false. Every event is logged once.
+type AuditWriter struct {
+	d   *Durable
+	log *slog.Logger
+	m   *StoreMetrics
+	q   chan bot.AuditEvent
+
+	mu      sync.RWMutex // guards stopped against Record's send
+	stopped bool
+}
+
+var _ bot.AuditSink = (*AuditWriter)(nil)
+
+// NewAuditWriter returns a writer with a queue of size events (0:
+// DefaultAuditQueue). Run it.
+func NewAuditWriter(d *Durable, size int, log *slog.Logger, m *StoreMetrics) *AuditWriter {
+	if size <= 0 {
+		size = DefaultAuditQueue
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &AuditWriter{d: d, log: log, m: m, q: make(chan bot.AuditEvent, size)}
+}
+
+// Record queues e. It returns false, and counts the drop, when the queue
+// is full or the writer has stopped; the caller then logs the line.
+func (w *AuditWriter) Record(e bot.AuditEvent) bool {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	if !w.stopped {
+		select {
+		case w.q <- e:
+			return true
+		default:
+		}
+	}
+	w.m.failed("audit_dropped")
+	return false
+}
+
+// Run writes queued events until ctx is done, then stops taking events and
+// flushes what is queued (for at most 2 s).
+func (w *AuditWriter) Run(ctx context.Context) {
+	for {
+		select {
+		case e := <-w.q:
+			// Not ctx: an event taken off the queue is written even if the
+			// stop comes meanwhile (each write has its own deadline).
+			w.write(context.Background(), e)
+		case <-ctx.Done():
+			w.flush()
+			return
+		}
+	}
+}
+
+func (w *AuditWriter) flush() {
+	w.mu.Lock()
+	w.stopped = true
+	w.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
+	defer cancel()
+	for {
+		select {
+		case e := <-w.q:
+			w.write(ctx, e)
+		default:
+			return
+		}
+	}
+}
+
+func (w *AuditWriter) write(ctx context.Context, e bot.AuditEvent) {
+	err := ctx.Err()
+	if err == nil {
+		err = w.store(ctx, e)
+	}
+	if err != nil {
+		w.m.failed("audit_write")
+		w.log.Info("audit", append(e.LogAttrs(), "audit_stored", false)...)
+		return
+	}
+	w.log.Info("audit", append(e.LogAttrs(), "audit_stored", true)...)
+}
+
+func (w *AuditWriter) store(ctx context.Context, e bot.AuditEvent) error {
+	s := w.d.Store()
+	if s == nil {
+		return ErrStoreUnavailable
+	}
+	if err := w.d.check(); err != nil {
+		w.d.report(err)
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, auditWriteTimeout)
+	defer cancel()
+	err := s.Append(ctx, entryOf(e))
+	w.d.observe(err)
+	if err == nil {
+		w.d.report(nil)
+	}
+	return err
+}
+
+func entryOf(e bot.AuditEvent) state.AuditEntry {
+	detail := e.Detail
+	if e.Channel != "" {
+		detail = joinDetail(detail, "channel "+e.Channel)
+	}
+	return state.AuditEntry{
+		At: e.At, Actor: e.Actor, Emails: e.Emails, AccountIDs: e.AccountIDs,
+		Kind: state.Kind(e.Action), Outcome: state.Outcome(e.Outcome), Detail: detail,
+	}
+}
+
+func joinDetail(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + " · " + b
+}
+
+// AuditTrailReader reads the stored audit trail for the Service's
+// "audit EMAIL" and the audit subcommand.
+type AuditTrailReader struct{ D *Durable }
+
+var _ bot.AuditTrail = AuditTrailReader{}
+
+// Trail implements bot.AuditTrail.
+func (r AuditTrailReader) Trail(ctx context.Context, email string, since time.Time) ([]bot.AuditEvent, error) {
+	s := r.D.Store()
+	if s == nil {
+		return nil, bot.ErrAuditUnavailable
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	entries, err := s.Audit(ctx, state.AuditQuery{Target: email, Since: since, Limit: 1000})
+	if err != nil {
+		r.D.observe(err)
+		return nil, fmt.Errorf("%w: %w", bot.ErrAuditUnavailable, err)
+	}
+	out := make([]bot.AuditEvent, len(entries))
+	for i, en := range entries {
+		out[i] = bot.AuditEvent{At: en.At, Actor: en.Actor, Action: bot.AuditAction(en.Kind), Outcome: bot.Outcome(en.Outcome),
+			Emails: en.Emails, AccountIDs: en.AccountIDs, Detail: en.Detail}
+	}
+	return out, nil
+}

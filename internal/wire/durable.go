@@ -1,0 +1,315 @@
+package wire
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"lastactive/internal/state"
+)
+
+// ErrStoreUnavailable: the state store is not open or not answering.
+var ErrStoreUnavailable = errors.New("state store unavailable")
+
+// StoreMetrics are the state store's series: whether it answers, and the
+// writes it could not make. Safe on a nil *StoreMetrics.
+type StoreMetrics struct {
+	ok     prometheus.Gauge
+	errors *prometheus.CounterVec
+}
+
+// NewStoreMetrics registers lastactive_store_ok and
+// lastactive_store_errors_total with reg (nil: not registered).
+func NewStoreMetrics(reg prometheus.Registerer) *StoreMetrics {
+	m := &StoreMetrics{
+		ok: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "lastactive_store_ok", Help: "1 while the state store (database) answers, else 0.",
+		}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lastactive_store_errors_total", Help: "State store operations that failed or were dropped, by operation.",
+		}, []string{"op"}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.ok, m.errors)
+	}
+	return m
+}
+
+func (m *StoreMetrics) setOK(ok bool) {
+	if m == nil {
+		return
+	}
+	if ok {
+		m.ok.Set(1)
+	} else {
+		m.ok.Set(0)
+	}
+}
+
+func (m *StoreMetrics) failed(op string) {
+	if m != nil {
+		m.errors.WithLabelValues(op).Inc()
+	}
+}
+
+// DurableOptions configures OpenDurable.
+type DurableOptions struct {
+	Logger  *slog.Logger
+	Metrics *StoreMetrics
+	// Retention is how long audit entries are kept; 0: state.DefaultAuditRetention.
+	Retention time.Duration
+	// PingEvery is how often the store is checked (and reopened when it
+	// could not be opened); 0: 30 s.
+	PingEvery time.Duration
+	// SweepEvery is how often expired envelope IDs, claims and results are
+	// deleted; 0: 5 minutes. The audit retention sweep runs daily.
+	SweepEvery time.Duration
+}
+
+// Durable is the bot's handle on its state store. The store is optional for
+// the bot's main work: lookups never wait for it. When the database cannot
+// be opened, or goes away, Store returns nil, lastactive_store_ok is 0, the
+// error is logged once per change of state, and Run keeps trying to open it
+// again. It never prints the database URL, which holds a password.
+type Durable struct {
+	url        string // a secret: never logged
+	sqlitePath string // the file of a sqlite: URL; "" otherwise
+	opts       DurableOptions
+	log        *slog.Logger
+
+	store   atomic.Pointer[state.Store]
+	healthy atomic.Bool
+
+	mu      sync.Mutex // serialises open, close and state changes
+	logged  int        // 0: nothing logged yet, 1: logged up, 2: logged down
+	closed  bool
+	retired []*state.Store // stores replaced while in use; closed by Close
+}
+
+// OpenDurable opens and migrates the store at rawURL. It does not fail: a
+// store that cannot be opened is logged once (lastactive_store_ok 0) and
+// retried by Run.
+func OpenDurable(ctx context.Context, rawURL string, o DurableOptions) *Durable {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Retention <= 0 {
+		o.Retention = state.DefaultAuditRetention
+	}
+	if o.PingEvery <= 0 {
+		o.PingEvery = 30 * time.Second
+	}
+	if o.SweepEvery <= 0 {
+		o.SweepEvery = 5 * time.Minute
+	}
+	d := &Durable{url: rawURL, opts: o, log: o.Logger}
+	if p, ok := strings.CutPrefix(rawURL, "sqlite:"); ok && p != ":memory:" {
+		d.sqlitePath = p
+	}
+	d.open(ctx)
+	return d
+}
+
+// NewDurable wraps a store already open and migrated (tests, demo).
+func NewDurable(s *state.Store, o DurableOptions) *Durable {
+	d := OpenDurable(context.Background(), "", o)
+	d.mu.Lock()
+	d.store.Store(s)
+	d.mu.Unlock()
+	d.report(nil)
+	return d
+}
+
+func (d *Durable) open(ctx context.Context) {
+	if d.url == "" {
+		return
+	}
+	s, err := state.Open(ctx, d.url)
+	if err == nil {
+		mctx, cancel := context.WithTimeout(ctx, time.Minute)
+		err = s.Migrate(mctx)
+		cancel()
+		if err != nil {
+			s.Close()
+		}
+	}
+	if err != nil {
+		d.report(fmt.Errorf("open: %w", err))
+		return
+	}
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		s.Close()
+		return
+	}
+	d.store.Store(s)
+	d.mu.Unlock()
+	d.report(nil)
+}
+
+// Store returns the store, or nil while it is unavailable.
+func (d *Durable) Store() *state.Store {
+	if d == nil || !d.healthy.Load() {
+		return nil
+	}
+	return d.store.Load()
+}
+
+// OK reports whether the store answered at the last check or write.
+func (d *Durable) OK() bool { return d != nil && d.healthy.Load() }
+
+// String names the store without its password.
+func (d *Durable) String() string {
+	if s := d.store.Load(); s != nil {
+		return s.String()
+	}
+	return "state store (not open)"
+}
+
+// check verifies that a file-backed SQLite database is still there: a
+// deleted file keeps accepting writes through the open descriptor, and they
+// would vanish at the next restart.
+func (d *Durable) check() error {
+	if d.sqlitePath == "" {
+		return nil
+	}
+	if _, err := os.Stat(d.sqlitePath); err != nil {
+		return fmt.Errorf("the database file is gone: %w", errors.Unwrap(err))
+	}
+	return nil
+}
+
+// observe records the result of a store operation: a failure (other than a
+// refused value or a missing row) marks the store down until the next good
+// check. The change, not each failure, is logged.
+func (d *Durable) observe(err error) {
+	if err == nil || errors.Is(err, state.ErrInvalid) || errors.Is(err, state.ErrNotFound) ||
+		errors.Is(err, context.Canceled) {
+		return
+	}
+	d.report(err)
+}
+
+func (d *Durable) report(err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	up := err == nil && d.store.Load() != nil
+	d.healthy.Store(up)
+	d.opts.Metrics.setOK(up)
+	switch {
+	case err == nil && d.logged != 1:
+		if d.logged == 2 {
+			d.log.Info("state store available again")
+		}
+		d.logged = 1
+	case err != nil && d.logged != 2:
+		d.log.Error("state store unavailable: lookups go on; audit lines go to the log with audit_stored=false", "err", err)
+		d.logged = 2
+	}
+}
+
+// ping checks the store and reopens it when it was never opened or its
+// file was deleted.
+func (d *Durable) ping(ctx context.Context) {
+	s := d.store.Load()
+	if s == nil {
+		d.open(ctx)
+		return
+	}
+	err := d.check()
+	if err != nil {
+		// Reopen: SQLite creates a new file and the schema; the old store
+		// may still be in use by a writer, so it is closed at Close.
+		d.mu.Lock()
+		if d.store.CompareAndSwap(s, nil) {
+			d.retired = append(d.retired, s)
+		}
+		d.mu.Unlock()
+		d.report(err)
+		d.open(ctx)
+		return
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	err = s.Ping(pctx)
+	cancel()
+	d.report(err)
+}
+
+// Run checks the store every PingEvery, sweeps expired rows every
+// SweepEvery and the audit trail past its retention daily, until ctx is
+// done.
+func (d *Durable) Run(ctx context.Context) {
+	ping := time.NewTicker(d.opts.PingEvery)
+	defer ping.Stop()
+	sweep := time.NewTicker(d.opts.SweepEvery)
+	defer sweep.Stop()
+	var lastAudit time.Time
+	d.sweep(ctx, &lastAudit)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ping.C:
+			d.ping(ctx)
+		case <-sweep.C:
+			d.sweep(ctx, &lastAudit)
+		}
+	}
+}
+
+func (d *Durable) sweep(ctx context.Context, lastAudit *time.Time) {
+	s := d.Store()
+	if s == nil {
+		return
+	}
+	sctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	now := time.Now()
+	if _, err := s.Sweep(sctx, now); err != nil {
+		d.opts.Metrics.failed("sweep")
+		d.observe(err)
+		return
+	}
+	if now.Sub(*lastAudit) < 24*time.Hour {
+		return
+	}
+	n, err := s.SweepAudit(sctx, now.Add(-d.opts.Retention))
+	if err != nil {
+		d.opts.Metrics.failed("sweep")
+		d.observe(err)
+		return
+	}
+	*lastAudit = now
+	if n > 0 {
+		d.log.Info("audit entries past retention deleted", "entries", n, "retention", d.opts.Retention.String())
+	}
+}
+
+// Close closes the store. Call it after everything using it has stopped.
+func (d *Durable) Close() error {
+	if d == nil {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.closed = true
+	var errs []error
+	if s := d.store.Swap(nil); s != nil {
+		errs = append(errs, s.Close())
+	}
+	for _, s := range d.retired {
+		errs = append(errs, s.Close())
+	}
+	d.retired = nil
+	d.healthy.Store(false)
+	return errors.Join(errs...)
+}

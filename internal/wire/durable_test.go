@@ -1,0 +1,363 @@
+package wire
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"lastactive/atlassian"
+	"lastactive/atlassian/atlassiantest"
+	"lastactive/bot"
+	"lastactive/internal/state"
+)
+
+// syncBuf is a log sink safe for the writer's goroutine.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func sqliteURL(t *testing.T) (string, string) {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "state.db")
+	return "sqlite:" + p, p
+}
+
+func openTestDurable(t *testing.T, url string, logs *syncBuf) (*Durable, *StoreMetrics) {
+	t.Helper()
+	m := NewStoreMetrics(prometheus.NewRegistry())
+	log := slog.New(slog.NewJSONHandler(logs, nil))
+	d := OpenDurable(context.Background(), url, DurableOptions{Logger: log, Metrics: m})
+	t.Cleanup(func() { d.Close() })
+	return d, m
+}
+
+func event(actor, email string) bot.AuditEvent {
+	return bot.AuditEvent{At: time.Now(), Actor: actor, Channel: "C1", Action: bot.AuditLookup, Outcome: "ok",
+		Emails: []string{email}, AccountIDs: []string{"acc-" + email}, ReplyKind: "lookup"}
+}
+
+// TestAuditWriterStoresAndFlushes: events queued before the stop are all in
+// the store once Run returns, each with its log line saying it was stored.
+func TestAuditWriterStoresAndFlushes(t *testing.T) {
+	url, _ := sqliteURL(t)
+	var logs syncBuf
+	d, m := openTestDurable(t, url, &logs)
+	if !d.OK() || testutil.ToFloat64(m.ok) != 1 {
+		t.Fatalf("store not ok after open: %s", logs.String())
+	}
+	w := NewAuditWriter(d, 100, slog.New(slog.NewJSONHandler(&logs, nil)), m)
+	for i := range 20 {
+		if !w.Record(event("U1", fmt.Sprintf("p%d@example.com", i))) {
+			t.Fatalf("Record %d refused", i)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // stop at once: everything must come from the flush
+	w.Run(ctx)
+	got, err := d.Store().Audit(context.Background(), state.AuditQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 20 {
+		t.Fatalf("stored %d entries, want 20", len(got))
+	}
+	e, _ := d.Store().Audit(context.Background(), state.AuditQuery{Target: "P7@example.com"})
+	if len(e) != 1 || e[0].Actor != "U1" || e[0].Kind != state.KindLookup || e[0].AccountIDs[0] != "acc-p7@example.com" ||
+		!strings.Contains(e[0].Detail, "channel C1") {
+		t.Errorf("entry for p7 = %+v", e)
+	}
+	if n := strings.Count(logs.String(), `"audit_stored":true`); n != 20 {
+		t.Errorf("%d audit lines with audit_stored=true, want 20", n)
+	}
+	if w.Record(event("U1", "late@example.com")) {
+		t.Error("Record after stop was accepted: it would never be written")
+	}
+	if v := testutil.ToFloat64(m.errors.WithLabelValues("audit_dropped")); v != 1 {
+		t.Errorf("audit_dropped = %v, want 1", v)
+	}
+}
+
+// TestAuditWriterQueueFull: a full queue refuses at once (the command does
+// not wait) and counts the drop.
+func TestAuditWriterQueueFull(t *testing.T) {
+	url, _ := sqliteURL(t)
+	var logs syncBuf
+	d, m := openTestDurable(t, url, &logs)
+	w := NewAuditWriter(d, 2, nil, m)
+	ok := []bool{w.Record(event("U1", "a@example.com")), w.Record(event("U1", "b@example.com")), w.Record(event("U1", "c@example.com"))}
+	if !ok[0] || !ok[1] || ok[2] {
+		t.Errorf("Record results %v, want true, true, false", ok)
+	}
+	if v := testutil.ToFloat64(m.errors.WithLabelValues("audit_dropped")); v != 1 {
+		t.Errorf("audit_dropped = %v, want 1", v)
+	}
+}
+
+// TestStoreUnavailableAtStart: a database that cannot be opened does not
+// fail OpenDurable; it is logged once, store_ok is 0, writes are counted and
+// logged with audit_stored=false, and the audit trail says unavailable.
+func TestStoreUnavailableAtStart(t *testing.T) {
+	var logs syncBuf
+	d, m := openTestDurable(t, "sqlite:"+filepath.Join(t.TempDir(), "missing-dir", "x.db"), &logs)
+	if d.OK() || d.Store() != nil || testutil.ToFloat64(m.ok) != 0 {
+		t.Fatal("store reported ok although its directory does not exist")
+	}
+	d.ping(context.Background()) // still failing: no second error line
+	if n := strings.Count(logs.String(), "state store unavailable"); n != 1 {
+		t.Errorf("%d error lines, want exactly 1 per change of state:\n%s", n, logs.String())
+	}
+	w := NewAuditWriter(d, 10, slog.New(slog.NewJSONHandler(&logs, nil)), m)
+	w.Record(event("U1", "ada@example.com"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	w.Run(ctx)
+	if v := testutil.ToFloat64(m.errors.WithLabelValues("audit_write")); v != 1 {
+		t.Errorf("audit_write errors = %v, want 1", v)
+	}
+	if !strings.Contains(logs.String(), `"audit_stored":false`) || !strings.Contains(logs.String(), "ada@example.com") {
+		t.Errorf("the failed event's audit line is not in the log:\n%s", logs.String())
+	}
+	if _, err := (AuditTrailReader{D: d}).Trail(context.Background(), "ada@example.com", time.Time{}); err != bot.ErrAuditUnavailable {
+		t.Errorf("Trail = %v, want ErrAuditUnavailable", err)
+	}
+}
+
+// TestSQLiteFileDeleted: a deleted database file is noticed at the next
+// write (store_ok 0, the write counted and logged), and the next check
+// opens a new file, after which writes are stored again.
+func TestSQLiteFileDeleted(t *testing.T) {
+	url, path := sqliteURL(t)
+	var logs syncBuf
+	d, m := openTestDurable(t, url, &logs)
+	w := NewAuditWriter(d, 10, slog.New(slog.NewJSONHandler(&logs, nil)), m)
+	ctx := context.Background()
+	w.write(ctx, event("U1", "before@example.com"))
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		os.Remove(p)
+	}
+	w.write(ctx, event("U1", "during@example.com"))
+	if d.OK() || testutil.ToFloat64(m.ok) != 0 {
+		t.Fatal("store still ok after its file was deleted")
+	}
+	if v := testutil.ToFloat64(m.errors.WithLabelValues("audit_write")); v != 1 {
+		t.Errorf("audit_write errors = %v, want 1", v)
+	}
+	d.ping(ctx)
+	if !d.OK() {
+		t.Fatalf("store not reopened:\n%s", logs.String())
+	}
+	w.write(ctx, event("U1", "after@example.com"))
+	got, err := d.Store().Audit(ctx, state.AuditQuery{})
+	if err != nil || len(got) != 1 || got[0].Emails[0] != "after@example.com" {
+		t.Errorf("new file holds %+v (%v), want only the entry written after reopening", got, err)
+	}
+	if !strings.Contains(logs.String(), "state store available again") {
+		t.Errorf("recovery not logged:\n%s", logs.String())
+	}
+}
+
+// memDedupe is the in-process deduper's behaviour: true once per ID.
+type memDedupe struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (m *memDedupe) FirstDelivery(_ context.Context, id string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.seen == nil {
+		m.seen = map[string]bool{}
+	}
+	first := !m.seen[id]
+	m.seen[id] = true
+	return first, nil
+}
+
+// TestStoreDeduper: two processes (two stores on one database, each with
+// its own memory) answer an envelope once between them; with the store
+// gone, each falls back to its own memory and never drops an envelope.
+func TestStoreDeduper(t *testing.T) {
+	url, _ := sqliteURL(t)
+	var logs syncBuf
+	d1, m1 := openTestDurable(t, url, &logs)
+	d2, _ := openTestDurable(t, url, &logs)
+	a := &StoreDeduper{D: d1, Memory: &memDedupe{}, Metrics: m1}
+	b := &StoreDeduper{D: d2, Memory: &memDedupe{}}
+	ctx := context.Background()
+	first := func(dd *StoreDeduper, id string) bool {
+		t.Helper()
+		ok, err := dd.FirstDelivery(ctx, id)
+		if err != nil {
+			t.Fatalf("FirstDelivery(%s): %v", id, err)
+		}
+		return ok
+	}
+	if !first(a, "E1") || first(b, "E1") || first(a, "E1") {
+		t.Error("E1: want first on a only")
+	}
+	if !first(b, "E2") || first(a, "E2") {
+		t.Error("E2: want first on b only")
+	}
+	d1.Close() // the database is gone for a
+	d1.report(fmt.Errorf("closed"))
+	if !first(a, "E3") {
+		t.Error("E3 with the store down: want the memory's answer (first), not a drop")
+	}
+	if first(a, "E3") {
+		t.Error("E3 again on a: the memory must still dedupe")
+	}
+}
+
+// TestStoreDeduperStoreErrors: a store that fails the query (not merely
+// marked down) falls back to the memory answer and counts the error.
+func TestStoreDeduperStoreErrors(t *testing.T) {
+	url, _ := sqliteURL(t)
+	var logs syncBuf
+	d, m := openTestDurable(t, url, &logs)
+	d.Store().Close() // closed underneath: every query fails
+	dd := &StoreDeduper{D: d, Memory: &memDedupe{}, Metrics: m}
+	ok, err := dd.FirstDelivery(context.Background(), "E9")
+	if !ok || err != nil {
+		t.Errorf("FirstDelivery = %v, %v; want true, nil", ok, err)
+	}
+	if v := testutil.ToFloat64(m.errors.WithLabelValues("dedupe")); v != 1 {
+		t.Errorf("dedupe errors = %v, want 1", v)
+	}
+	if d.OK() {
+		t.Error("store still ok after a failed query")
+	}
+}
+
+// TestScanShareOneScanAcrossProcesses: two processes asking for a scan at
+// once run one scan; the other reads its published result; a snapshot of
+// the counts is saved once.
+func TestScanShareOneScanAcrossProcesses(t *testing.T) {
+	url, _ := sqliteURL(t)
+	var logs syncBuf
+	d1, _ := openTestDurable(t, url, &logs)
+	d2, _ := openTestDurable(t, url, &logs)
+	org := atlassiantest.GenerateOrg(30, 1, time.Now())
+	atl := atlassiantest.NewServer(org)
+	t.Cleanup(atl.Close)
+	client, err := Atlassian(fakeSettings(atl))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var scans atomic.Int32
+	started := make(chan struct{})
+	release := make(chan struct{})
+	scan := func(ctx context.Context) ([]atlassian.OrgUser, error) {
+		if scans.Add(1) == 1 {
+			close(started)
+		}
+		<-release // hold the claim until the other process is waiting
+		var users []atlassian.OrgUser
+		for u, err := range client.OrgUsers(ctx, atlassian.UserQuery{}) {
+			if err != nil {
+				return nil, err
+			}
+			users = append(users, u)
+		}
+		return users, nil
+	}
+	shares := []*ScanShare{{D: d1, Holder: "one", IdleDays: 90}, {D: d2, Holder: "two", IdleDays: 90}}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	results := make([][]atlassian.OrgUser, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	since := time.Now()
+	wg.Go(func() { results[0], errs[0] = shares[0].Share(ctx, since, scan) })
+	<-started
+	wg.Go(func() { results[1], errs[1] = shares[1].Share(ctx, since, scan) })
+	// The second is waiting when it finds the slot taken; then let the scan end.
+	waitFor(t, func() bool {
+		ok, _ := d2.Store().Claim(ctx, scanSlot, "probe", time.Minute)
+		return !ok
+	})
+	close(release)
+	wg.Wait()
+	for i := range 2 {
+		if errs[i] != nil {
+			t.Fatalf("process %d: %v", i, errs[i])
+		}
+		if len(results[i]) != len(org.Users) {
+			t.Errorf("process %d got %d accounts, want %d", i, len(results[i]), len(org.Users))
+		}
+	}
+	if n := scans.Load(); n != 1 {
+		t.Errorf("%d scans, want 1", n)
+	}
+	snaps, err := d1.Store().Snapshots(ctx, time.Time{}, 0)
+	if err != nil || len(snaps) != 1 || len(snaps[0].Rows) == 0 || snaps[0].IdleDays != 90 {
+		t.Fatalf("snapshots = %+v (%v), want one with rows", snaps, err)
+	}
+	seats := 0
+	for _, r := range snaps[0].Rows {
+		seats += r.Seats
+		if r.Active+r.Idle+r.NeverUsed+r.New != r.Seats {
+			t.Errorf("row %+v: active+idle+never+new != seats", r)
+		}
+	}
+	if seats == 0 {
+		t.Error("snapshot counts no seats")
+	}
+	// A later ask that accepts this result reads it without scanning.
+	if _, err := shares[1].Share(ctx, since, scan); err != nil || scans.Load() != 1 {
+		t.Errorf("reuse: err %v, scans %d; want the published result", err, scans.Load())
+	}
+	// One that wants a newer result scans again.
+	if _, err := shares[1].Share(ctx, time.Now().Add(time.Second), scan); err != nil || scans.Load() != 2 {
+		t.Errorf("fresh: err %v, scans %d; want a new scan", err, scans.Load())
+	}
+}
+
+// TestScanShareWithoutStore: no store, no coordination: scan here.
+func TestScanShareWithoutStore(t *testing.T) {
+	var logs syncBuf
+	d, _ := openTestDurable(t, "sqlite:"+filepath.Join(t.TempDir(), "no", "x.db"), &logs)
+	n := 0
+	users, err := (&ScanShare{D: d}).Share(context.Background(), time.Now(), func(context.Context) ([]atlassian.OrgUser, error) {
+		n++
+		return []atlassian.OrgUser{{AccountID: "a"}}, nil
+	})
+	if err != nil || n != 1 || len(users) != 1 {
+		t.Errorf("users %v, err %v, scans %d; want the local scan", users, err, n)
+	}
+}
+
+// waitFor polls a condition (a state, not a duration) for up to 20 s.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

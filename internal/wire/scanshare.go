@@ -1,0 +1,259 @@
+package wire
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"lastactive/atlassian"
+	"lastactive/internal/state"
+	"lastactive/seat"
+)
+
+// The names under which replicas coordinate the org scan.
+const (
+	scanSlot       = "org scan"
+	scanResultKey  = "org scan result"      // gzip'd JSON of scanResult
+	scanMarkerKey  = "org scan result time" // 8 bytes: when the result finished, µs since the epoch
+	scanClaimTTL   = 2 * time.Minute        // renewed while scanning; a crashed holder's claim lapses
+	scanPollEvery  = 250 * time.Millisecond
+	minResultTTL   = 10 * time.Minute
+	storeOpTimeout = 10 * time.Second
+)
+
+// scanResult is what a scanning replica publishes.
+type scanResult struct {
+	Finished time.Time           `json:"finished"`
+	Users    []atlassian.OrgUser `json:"users"`
+}
+
+// ScanShare runs the org scan once at a time across every process sharing
+// the database (seat.ScanSharer). The process that claims the "org scan"
+// slot scans, publishes the result (gzip'd JSON) and saves a snapshot of the
+// counts per product and site; the others wait for that result, reading it
+// from the store, instead of scanning too. Without a store, or when the
+// store fails, it scans here: a report never fails for want of the
+// database.
+type ScanShare struct {
+	D        *Durable
+	Log      *slog.Logger
+	Metrics  *StoreMetrics
+	IdleDays int           // the threshold of the saved snapshot
+	TTL      time.Duration // how long a result may be reused (LASTACTIVE_CACHE_TTL)
+	// Holder names this process in claims; "": host, pid and a random suffix.
+	Holder string
+
+	once sync.Once
+}
+
+var _ seat.ScanSharer = (*ScanShare)(nil)
+
+func (c *ScanShare) init() {
+	c.once.Do(func() {
+		if c.Log == nil {
+			c.Log = slog.New(slog.DiscardHandler)
+		}
+		if c.Holder == "" {
+			host, _ := os.Hostname()
+			c.Holder = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), rand.Text()[:8])
+		}
+	})
+}
+
+// Share implements seat.ScanSharer.
+func (c *ScanShare) Share(ctx context.Context, notBefore time.Time, scan func(context.Context) ([]atlassian.OrgUser, error)) ([]atlassian.OrgUser, error) {
+	c.init()
+	poll := time.NewTimer(0)
+	defer poll.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-poll.C:
+		}
+		st := c.D.Store()
+		if st == nil {
+			return scan(ctx)
+		}
+		if users, ok := c.read(ctx, st, notBefore); ok {
+			return users, nil
+		}
+		cctx, cancel := context.WithTimeout(ctx, storeOpTimeout)
+		got, err := st.Claim(cctx, scanSlot, c.Holder, scanClaimTTL)
+		cancel()
+		if err != nil {
+			c.fail("claim", err)
+			return scan(ctx)
+		}
+		if got {
+			// The holder before us may have published just before we claimed.
+			if users, ok := c.read(ctx, st, notBefore); ok {
+				c.release(st)
+				return users, nil
+			}
+			return c.scanHeld(ctx, st, scan)
+		}
+		poll.Reset(scanPollEvery)
+	}
+}
+
+// read returns the published result when it finished at or after notBefore.
+func (c *ScanShare) read(ctx context.Context, st *state.Store, notBefore time.Time) ([]atlassian.OrgUser, bool) {
+	ctx, cancel := context.WithTimeout(ctx, storeOpTimeout)
+	defer cancel()
+	// The 8-byte marker first: the result itself is megabytes.
+	m, err := st.Result(ctx, scanMarkerKey)
+	if err != nil || len(m) != 8 {
+		if err != nil && !errors.Is(err, state.ErrNotFound) {
+			c.fail("result", err)
+		}
+		return nil, false
+	}
+	if time.UnixMicro(int64(binary.BigEndian.Uint64(m))).Before(notBefore) {
+		return nil, false
+	}
+	blob, err := st.Result(ctx, scanResultKey)
+	if err != nil {
+		if !errors.Is(err, state.ErrNotFound) {
+			c.fail("result", err)
+		}
+		return nil, false
+	}
+	res, err := decodeScan(blob)
+	if err != nil || res.Finished.Before(notBefore) {
+		if err != nil {
+			c.Log.Warn("org scan result unreadable; scanning here", "err", err)
+		}
+		return nil, false
+	}
+	c.Log.Info("org scan result read from the store", "accounts", len(res.Users), "finished", res.Finished)
+	return res.Users, true
+}
+
+// scanHeld scans while holding the claim, renewing it, then publishes.
+func (c *ScanShare) scanHeld(ctx context.Context, st *state.Store, scan func(context.Context) ([]atlassian.OrgUser, error)) ([]atlassian.OrgUser, error) {
+	defer c.release(st)
+	rctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(scanClaimTTL / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-rctx.Done():
+				return
+			case <-t.C:
+				cctx, cancel := context.WithTimeout(rctx, storeOpTimeout)
+				if _, err := st.Claim(cctx, scanSlot, c.Holder, scanClaimTTL); err != nil && rctx.Err() == nil {
+					c.fail("claim", err)
+				}
+				cancel()
+			}
+		}
+	})
+	users, err := scan(ctx)
+	stop()
+	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	c.publish(ctx, st, scanResult{Finished: time.Now().UTC(), Users: users})
+	return users, nil
+}
+
+func (c *ScanShare) publish(ctx context.Context, st *state.Store, res scanResult) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeOpTimeout)
+	defer cancel()
+	blob, err := encodeScan(res)
+	if err != nil {
+		c.Log.Error("org scan result not encoded", "err", err)
+		return
+	}
+	ttl := max(c.TTL, minResultTTL)
+	var m [8]byte
+	binary.BigEndian.PutUint64(m[:], uint64(res.Finished.UnixMicro()))
+	if err := st.PutResult(ctx, scanResultKey, blob, ttl); err != nil {
+		c.fail("result", err)
+	} else if err := st.PutResult(ctx, scanMarkerKey, m[:], ttl); err != nil {
+		c.fail("result", err)
+	}
+	// The history: one snapshot per scan, counted at the configured threshold.
+	rep := seat.Build(res.Users, seat.Options{Days: c.IdleDays, Now: res.Finished})
+	snap := state.Snapshot{Taken: res.Finished, IdleDays: rep.Days}
+	for _, g := range rep.Groups {
+		snap.Rows = append(snap.Rows, state.SnapshotRow{Product: g.Key, Site: g.Site, Seats: g.Seats,
+			Active: g.Active, Idle: g.Idle, NeverUsed: g.Never, New: g.New})
+	}
+	if _, err := st.SaveSnapshot(ctx, snap); err != nil {
+		c.fail("snapshot", err)
+	}
+}
+
+func (c *ScanShare) release(st *state.Store) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeOpTimeout)
+	defer cancel()
+	if err := st.Release(ctx, scanSlot, c.Holder); err != nil {
+		c.fail("claim", err)
+	}
+}
+
+func (c *ScanShare) fail(op string, err error) {
+	c.Metrics.failed(op)
+	c.D.observe(err)
+	c.Log.Warn("state store: "+op+" failed", "err", err)
+}
+
+func encodeScan(res scanResult) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if err := json.NewEncoder(zw).Encode(res); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// maxScanJSON bounds a decoded result: 100,000 accounts take about 50 MB.
+const maxScanJSON = 256 << 20
+
+func decodeScan(blob []byte) (scanResult, error) {
+	var res scanResult
+	zr, err := gzip.NewReader(bytes.NewReader(blob))
+	if err != nil {
+		return res, fmt.Errorf("decode org scan result: %w", err)
+	}
+	defer zr.Close()
+	dec := json.NewDecoder(&limitReader{r: zr, n: maxScanJSON})
+	if err := dec.Decode(&res); err != nil {
+		return res, fmt.Errorf("decode org scan result: %w", err)
+	}
+	return res, nil
+}
+
+type limitReader struct {
+	r interface{ Read([]byte) (int, error) }
+	n int64
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		return 0, errors.New("org scan result too large")
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	return n, err
+}
