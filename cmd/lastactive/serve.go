@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -61,6 +62,14 @@ func serveOn(ctx context.Context, c Config, a *app, ln net.Listener) error {
 
 	st := settings(c, log, m, upstreamHTTP())
 	st.State, st.StoreMetrics = dur, sm
+	// A lookup that sees the bot token refused pokes the credential watch
+	// (made below, once the clients exist), so /readyz follows at once.
+	var watchRef atomic.Pointer[credentials.Watch]
+	st.OnSlackTokenRejected = func(error) {
+		if w := watchRef.Load(); w != nil {
+			w.Poke()
+		}
+	}
 	app, err := wire.Build(st)
 	if err != nil {
 		ln.Close()
@@ -70,6 +79,7 @@ func serveOn(ctx context.Context, c Config, a *app, ln net.Listener) error {
 
 	// The credential watch is owned here: it stops with wctx, before wg.Wait.
 	watch := credentials.NewWatch(readinessChecker(c, app.Slack, app.Atlassian), credentials.WatchOptions{Interval: credentialInterval(), Logger: log, Registerer: reg})
+	watchRef.Store(watch)
 	wctx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	srv := healthServer(notReady(app.Bot.Ready, watch), reg)

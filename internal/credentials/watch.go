@@ -27,6 +27,8 @@ type Watch struct {
 	ok      *prometheus.GaugeVec
 	checked *prometheus.GaugeVec
 
+	poke chan struct{} // a check wanted now (capacity 1: pokes coalesce)
+
 	mu    sync.Mutex
 	state map[API]Result // the last verdict per API: ok, rejected, or unreachable
 }
@@ -42,7 +44,7 @@ type WatchOptions struct {
 // lastactive_credential_ok{api} and
 // lastactive_credential_checked_timestamp_seconds{api} with o.Registerer.
 func NewWatch(c *Checker, o WatchOptions) *Watch {
-	w := &Watch{checker: c, interval: o.Interval, log: o.Logger, state: map[API]Result{}}
+	w := &Watch{checker: c, interval: o.Interval, log: o.Logger, state: map[API]Result{}, poke: make(chan struct{}, 1)}
 	if w.interval <= 0 {
 		w.interval = DefaultInterval
 	}
@@ -63,7 +65,7 @@ func NewWatch(c *Checker, o WatchOptions) *Watch {
 	return w
 }
 
-// Run checks at once, then every interval, until ctx is done.
+// Run checks at once, then every interval or when poked, until ctx is done.
 func (w *Watch) Run(ctx context.Context) {
 	t := time.NewTicker(w.interval)
 	defer t.Stop()
@@ -73,7 +75,19 @@ func (w *Watch) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-w.poke:
 		}
+	}
+}
+
+// Poke asks Run to check again now: another part of the bot saw a
+// credential refused (users.info answering invalid_auth) and readiness
+// should follow without waiting for the interval. It never blocks; pokes
+// made while one is pending are one check.
+func (w *Watch) Poke() {
+	select {
+	case w.poke <- struct{}{}:
+	default:
 	}
 }
 

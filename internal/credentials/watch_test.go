@@ -4,31 +4,14 @@ import (
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/internal/credentials"
+	"lastactive/internal/testlog"
 )
-
-type lockedBuf struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func series(t *testing.T, reg *prometheus.Registry, name string) int {
 	t.Helper()
@@ -70,7 +53,7 @@ func gauge(t *testing.T, reg *prometheus.Registry, api string) float64 {
 func TestWatchRejectedThenFixed(t *testing.T) {
 	e := newEnv(t)
 	reg := prometheus.NewRegistry()
-	var logs lockedBuf
+	var logs testlog.Buffer
 	w := credentials.NewWatch(e.checker(t, atlassiantest.OrgID), credentials.WatchOptions{
 		Registerer: reg, Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
 	})
@@ -129,7 +112,7 @@ func TestWatchRejectedThenFixed(t *testing.T) {
 func TestWatchOutageStaysReady(t *testing.T) {
 	e := newEnv(t)
 	reg := prometheus.NewRegistry()
-	var logs lockedBuf
+	var logs testlog.Buffer
 	w := credentials.NewWatch(e.checker(t, atlassiantest.OrgID), credentials.WatchOptions{
 		Registerer: reg, Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
 	})
