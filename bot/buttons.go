@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/slack-go/slack"
 )
 
 // ButtonSigner seals the values of the Share and Refresh buttons: the emails
@@ -80,22 +78,4 @@ func (s *ButtonSigner) Open(sealed string) ([]string, error) {
 		return nil, ErrForgedButton
 	}
 	return emails, nil
-}
-
-// sealButtons seals the values of every Share and Refresh button in m.
-func (s *ButtonSigner) sealButtons(m *Message) {
-	if s == nil {
-		return
-	}
-	for _, b := range m.Blocks {
-		ab, ok := b.(*slack.ActionBlock)
-		if !ok || ab.Elements == nil {
-			continue
-		}
-		for _, e := range ab.Elements.ElementSet {
-			if btn, ok := e.(*slack.ButtonBlockElement); ok && (btn.ActionID == ActionShare || btn.ActionID == ActionRefresh) {
-				btn.Value = s.Sign(btn.Value)
-			}
-		}
-	}
 }

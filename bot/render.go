@@ -32,6 +32,9 @@ type View struct {
 	OrgID    string    // for the link to the person in Atlassian Administration
 	Buttons  bool      // private replies carry Share/Refresh; the shared version does not
 	SharedBy string    // Slack user ID of who shared it; adds "Shared by <@U…>"
+	// Seal signs the value of the Share and Refresh buttons as they are
+	// made (the Service passes its ButtonSigner's Sign); nil leaves it plain.
+	Seal func(value string) string
 }
 
 // Message is a rendered reply. Its JSON is the body for a response_url or
@@ -130,6 +133,9 @@ func RenderLookup(people []Person, v View) Message {
 			emails = append(emails, p.Query)
 		}
 		if value := ButtonValue(emails); value != "" {
+			if v.Seal != nil {
+				value = v.Seal(value)
+			}
 			blocks = append(blocks, slack.NewActionBlock("actions",
 				slack.NewButtonBlockElement(ActionShare, value, plain("Share in channel")),
 				slack.NewButtonBlockElement(ActionRefresh, value, plain("Refresh")),
