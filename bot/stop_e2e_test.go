@@ -76,3 +76,30 @@ func TestStopWhileReplyHangs(t *testing.T) {
 		t.Errorf("%d replies delivered while the fake held every post", n)
 	}
 }
+
+// TestRefreshOfOneSocketLosesNothing: Slack refreshes one connection at a
+// time (a disconnect with refresh_requested); with two per process, a
+// command sent at that moment still finds an open one and is answered.
+// Drops of one socket cost nothing either.
+func TestRefreshOfOneSocketLosesNothing(t *testing.T) {
+	h := startBot(t, harnessOpts{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for i := range 6 {
+		if err := h.slack.Wait(ctx, func() bool { return h.slack.Deliverable() == 2 }); err != nil {
+			t.Fatalf("round %d: two connections not open: %v", i, err)
+		}
+		if i%2 == 0 {
+			h.slack.DisconnectOne("refresh_requested")
+		} else {
+			h.slack.DropOne()
+		}
+		env, err := h.slack.SlashCommand(ctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "help"})
+		if err != nil {
+			t.Fatalf("round %d: command not delivered while one socket was refreshed: %v", i, err)
+		}
+		if _, err := h.slack.WaitReplies(ctx, env.ID, 1); err != nil {
+			t.Fatalf("round %d: %v", i, err)
+		}
+	}
+}
