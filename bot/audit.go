@@ -127,18 +127,6 @@ func auditEvent(action AuditAction, req Request, r Reply, start, now time.Time) 
 	return e
 }
 
-// lookupAction names a lookup that did not come from the command: Share
-// carries SharedBy, Refresh bypasses the cache, the shortcut does neither.
-func lookupAction(view View, fresh bool) AuditAction {
-	switch {
-	case view.SharedBy != "":
-		return AuditShare
-	case fresh:
-		return AuditRefresh
-	}
-	return AuditShortcut
-}
-
 // parseAudit reads "audit EMAIL".
 func parseAudit(args []string) (Command, error) {
 	if len(args) != 1 {

@@ -57,8 +57,12 @@ func auditService(t *testing.T, sink AuditSink, trail AuditTrail, logs *bytes.Bu
 		Gate:    NewGate(GateConfig{AllowedChannels: []string{"C1"}, ReportUsers: []string{"UBOSS"}}),
 		OrgID:   org.ID, Logger: slog.New(slog.NewJSONHandler(logs, nil)),
 		Audit: sink, AuditTrail: trail,
+		Buttons: auditSigner, Users: &fuzzUsers{}, // the shortcut's author is grace@example.com
 	})
 }
+
+// auditSigner seals the button values the audit tests click.
+var auditSigner = NewButtonSigner("audit-test", time.Hour, nil)
 
 // TestServiceRecordsAuditEvents: each kind of request reaches the sink
 // with who, whom (emails and account IDs), what and the outcome; help is
@@ -73,9 +77,10 @@ func TestServiceRecordsAuditEvents(t *testing.T) {
 	svc.Answer(ctx, Request{UserID: "U1", ChannelID: "COTHER", Text: "ada@example.com"}, nil)
 	svc.Answer(ctx, Request{UserID: "U1", ChannelID: "C1", Text: "help"}, nil)
 	svc.Answer(ctx, Request{UserID: "U1", ChannelID: "C1", Text: "idle"}, nil)
-	svc.Lookup(ctx, Request{UserID: "U2", ChannelID: "C1"}, []Target{{Email: "ada@example.com"}}, false, View{SharedBy: "U2"})
-	svc.Lookup(ctx, Request{UserID: "U2", ChannelID: "C1"}, []Target{{Email: "ada@example.com"}}, true, View{Buttons: true})
-	svc.Lookup(ctx, Request{UserID: "U2", ChannelID: "C1"}, []Target{{Email: "ada@example.com"}}, false, View{Buttons: true})
+	value := auditSigner.Sign(ButtonValue([]string{"ada@example.com"}))
+	svc.Click(ctx, Request{UserID: "U2", ChannelID: "C1"}, ActionShare, value, nil)
+	svc.Click(ctx, Request{UserID: "U2", ChannelID: "C1"}, ActionRefresh, value, nil)
+	svc.Shortcut(ctx, Request{UserID: "U2", ChannelID: "C1"}, ShortcutAuthor, "UGRACE", nil)
 
 	want := []struct {
 		actor   string

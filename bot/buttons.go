@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/slack-go/slack"
 )
 
 // ButtonSigner seals the values of the Share and Refresh buttons: the emails
@@ -89,22 +87,4 @@ func (s *ButtonSigner) unseal(sealed string) (string, error) {
 		return "", ErrStaleButton
 	}
 	return value, nil
-}
-
-// sealButtons seals the values of every Share, Refresh and This one button in m.
-func (s *ButtonSigner) sealButtons(m *Message) {
-	if s == nil {
-		return
-	}
-	for _, b := range m.Blocks {
-		ab, ok := b.(*slack.ActionBlock)
-		if !ok || ab.Elements == nil {
-			continue
-		}
-		for _, e := range ab.Elements.ElementSet {
-			if btn, ok := e.(*slack.ButtonBlockElement); ok && (btn.ActionID == ActionShare || btn.ActionID == ActionRefresh || IsChooseAction(btn.ActionID)) {
-				btn.Value = s.Sign(btn.Value)
-			}
-		}
-	}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-
-	"github.com/slack-go/slack"
 )
 
 // chooseTag starts every "This one" value, so that it can never be read
@@ -73,9 +71,8 @@ func (s *Service) Choose(ctx context.Context, req Request, sealed string) (r Rep
 	if p.Err != nil {
 		r.Outcome = OutcomeFailed
 	}
-	view := View{Buttons: true, Now: s.cfg.Now(), IdleDays: s.cfg.IdleDays, OrgID: s.cfg.OrgID, Sites: sites()}
+	view := View{Buttons: true, Now: s.cfg.Now(), IdleDays: s.cfg.IdleDays, OrgID: s.cfg.OrgID, Sites: sites(), Seal: s.cfg.Buttons.Sign}
 	r.Message = RenderLookup(r.People, view)
-	s.cfg.Buttons.sealButtons(&r.Message)
 	return r
 }
 
@@ -101,15 +98,4 @@ func (l *Lookups) LookupAccount(ctx context.Context, email, accountID string) Pe
 	}
 	l.observe(p, false)
 	return p
-}
-
-// choose posts the Service's answer to a "This one" click in place of the
-// reply that listed the candidates.
-func (b *Bot) choose(ctx context.Context, j job, req Request, act *slack.BlockAction) {
-	r := b.svc.Choose(ctx, req, act.Value)
-	mode := Private
-	if r.Outcome == OutcomeOK || r.Outcome == OutcomeFailed {
-		mode = PrivateReplace // the answer takes the place of the candidate list
-	}
-	b.post(ctx, j.responseURL(), r.Message, mode, j.received)
 }

@@ -5,13 +5,16 @@
 //
 // The parts, from the outside in:
 //
-//   - Bot serves over Slack Socket Mode (slack-go's socketmode client). It
-//     drains every event at once, acks every envelope before any work,
-//     drops envelopes Slack delivers twice, answers on a bounded worker pool
-//     through the command's response_url, and on stop lets acked work finish
+//   - Bot is the transport: two Socket Mode connections (Socket, which
+//     SocketMode adapts from slack-go's client). It drains every event at
+//     once, acks every envelope before any work, drops envelopes Slack
+//     delivers twice (a Deduper shared by both sockets), hands each request
+//     to the Service in a goroutine of its own (up to MaxInFlight), posts
+//     the answer to the response_url, and on stop lets acked work finish
 //     within a deadline (abandoned commands still get a "please retry").
 //   - Service answers one request whatever its transport (Slack, the demo,
-//     tests): Gate first (allow-lists, per-requester token bucket), then
+//     tests), with Answer for command text and Click and Shortcut for
+//     interactions: Gate first (allow-lists, per-requester token bucket), then
 //     ParseCommand, lookups or an idle report (through a Scanner, which
 //     seat.Scanner satisfies), rendering, and one audit log line.
 //   - Lookups caches answers per normalised email, shares one upstream

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
 
 	"lastactive/atlassian"
 )
@@ -219,9 +218,10 @@ func FuzzInteraction(f *testing.F) {
 		// Both reply paths get the client as internal/wire gives it: one
 		// that would follow redirects, made safe by the bot.
 		api := slack.New("xoxb-fuzz", slack.OptionHTTPClient(NoRedirects(hc)), slack.OptionAPIURL("https://slack.com/api/"))
-		b := NewBot(socketmode.New(api), svc, NewResponder(hc, "https://slack.com/api/"), BotConfig{}, nil, nil)
+		b := NewBot(Transport{Responder: NewResponder(hc, "https://slack.com/api/"), Ephemeral: api}, svc, BotConfig{}, nil, nil)
 
-		b.interaction(context.Background(), job{received: fuzzNow, action: &cb})
+		ctx := context.Background()
+		b.interaction(runCtx{work: ctx, posts: ctx}, job{received: fuzzNow, action: &cb})
 
 		rt.mu.Lock()
 		reqs := slices.Clone(rt.reqs)

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -12,103 +13,162 @@ import (
 // the author of a message.
 const ShortcutAuthor = "lastactive_author"
 
-// interaction answers button clicks and shortcuts. Each passes the same
-// authorisation and rate limit as the command; a click we cannot trust gets
-// a short private refusal and causes no lookup.
-func (b *Bot) interaction(ctx context.Context, j job) {
+// Response is a Reply and how it is to be posted: privately or in the
+// channel, as a new message or in place of the one the click came from.
+type Response struct {
+	Reply
+	Mode ReplyMode
+}
+
+// Texts of refusals shared by every entry point.
+const (
+	notAllowedText = "You are not allowed to use /lastactive here. Ask your Slack admin if you need it."
+	staleText      = "This button is too old. Run /lastactive again."
+	forgedText     = "This button could not be checked. Run /lastactive again."
+	noAuthorText   = "That message was not written by a person, so there is nobody to look up."
+)
+
+// Click answers a click on Share, Refresh or "This one". It passes the
+// same authorisation and rate limit as the command; a value the Service did
+// not seal gets a short private refusal and causes no lookup. ok is false
+// for a click that needs no answer (the Admin link button, unknown actions).
+// progress, when not nil, receives an interim message if Atlassian is slow.
+func (s *Service) Click(ctx context.Context, req Request, actionID, value string, progress func(Message)) (resp Response, ok bool) {
+	if IsChooseAction(actionID) {
+		r := s.Choose(ctx, req, value)
+		mode := Private
+		if r.Outcome == OutcomeOK || r.Outcome == OutcomeFailed {
+			mode = PrivateReplace // the answer takes the place of the candidate list
+		}
+		return Response{Reply: r, Mode: mode}, true
+	}
+	if actionID != ActionShare && actionID != ActionRefresh {
+		// The link button (ActionAdmin) opens a URL in the browser; Slack
+		// still sends its click, which needs only the ack.
+		s.cfg.Metrics.Command(string(KindButton), string(OutcomeIgnored))
+		return Response{}, false
+	}
+	start := s.cfg.Now()
+	refuse := func(outcome Outcome, text string) (Response, bool) {
+		r := Reply{Kind: KindButton, Outcome: outcome, Message: RenderNotice(text)}
+		s.audit(req, r, start)
+		return Response{Reply: r, Mode: Private}, true
+	}
+	if !s.cfg.Gate.Allowed(req.UserID, req.ChannelID) {
+		return refuse(OutcomeRefused, notAllowedText)
+	}
+	emails, err := s.cfg.Buttons.Open(value)
+	switch {
+	case errors.Is(err, ErrStaleButton):
+		return refuse(OutcomeStale, staleText)
+	case err != nil:
+		return refuse(OutcomeForged, forgedText)
+	}
+	targets := make([]Target, len(emails))
+	for i, e := range emails {
+		targets[i] = Target{Email: e}
+	}
+	var r Reply
+	if actionID == ActionRefresh {
+		defer func() { s.auditAs(AuditRefresh, req, r, start) }()
+		r = s.lookup(ctx, req, targets, true, View{Buttons: true}, progress)
+		return Response{Reply: r, Mode: PrivateReplace}, true
+	}
+	defer func() { s.auditAs(AuditShare, req, r, start) }()
+	// Share posts in the channel: an interim "still looking" there would be
+	// noise, so it gets none.
+	r = s.lookup(ctx, req, targets, false, View{SharedBy: req.UserID}, nil)
+	if r.Outcome == OutcomeRateLimited || r.Outcome == OutcomeRefused {
+		return Response{Reply: r, Mode: Private}, true
+	}
+	return Response{Reply: r, Mode: Public}, true
+}
+
+// Shortcut answers a message shortcut used on a message written by
+// authorID (empty for a message no person wrote). ok is false for a
+// shortcut that is not ours.
+func (s *Service) Shortcut(ctx context.Context, req Request, callbackID, authorID string, progress func(Message)) (resp Response, ok bool) {
+	if callbackID != ShortcutAuthor {
+		return Response{}, false
+	}
+	start := s.cfg.Now()
+	var r Reply
+	switch {
+	case !s.cfg.Gate.Allowed(req.UserID, req.ChannelID):
+		r = Reply{Kind: KindShortcut, Outcome: OutcomeRefused, Message: RenderNotice(notAllowedText)}
+		s.audit(req, r, start)
+	case authorID == "":
+		r = Reply{Kind: KindShortcut, Outcome: OutcomeUsage, Message: RenderNotice(noAuthorText)}
+		s.audit(req, r, start)
+	default:
+		r = s.lookup(ctx, req, []Target{{UserID: authorID}}, false, View{Buttons: true}, progress)
+		s.auditAs(AuditShortcut, req, r, start)
+	}
+	return Response{Reply: r, Mode: Private}, true
+}
+
+// interaction hands a click or a shortcut to the Service and posts its
+// answer.
+func (b *Bot) interaction(rc runCtx, j job) {
 	cb := j.action
 	req := Request{UserID: cb.User.ID, ChannelID: cb.Channel.ID}
+	url := j.responseURL()
+	var progressed atomic.Bool // progress may run on the Service's timer goroutine
+	var progress func(Message)
+	if url != "" {
+		progress = func(m Message) {
+			progressed.Store(true)
+			b.post(rc, url, m, Private, time.Time{})
+		}
+	}
+	var resp Response
+	var ok bool
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:
 		if len(cb.ActionCallback.BlockActions) == 0 {
 			return
 		}
 		act := cb.ActionCallback.BlockActions[0]
-		if IsChooseAction(act.ActionID) {
-			b.choose(ctx, j, req, act)
-			return
-		}
-		switch act.ActionID {
-		case ActionShare, ActionRefresh:
-			b.click(ctx, j, req, act)
-		default:
-			// The link button (ActionAdmin) opens a URL in the browser;
-			// Slack still sends its click, which needs only the ack.
-			b.svc.cfg.Metrics.Command(string(KindButton), string(OutcomeIgnored))
-		}
+		resp, ok = b.svc.Click(rc.work, req, act.ActionID, act.Value, progress)
 	case slack.InteractionTypeMessageAction:
-		if cb.CallbackID != ShortcutAuthor {
-			return
+		resp, ok = b.svc.Shortcut(rc.work, req, cb.CallbackID, cb.Message.User, progress)
+	}
+	if !ok {
+		return
+	}
+	msg := resp.Message
+	if rc.work.Err() != nil {
+		msg = RenderNotice(restartingText)
+		resp.Mode = Private
+	}
+	if url != "" {
+		mode := resp.Mode
+		if mode == Private && progressed.Load() {
+			mode = PrivateReplace // in place of the "still looking" notice
 		}
-		b.shortcut(ctx, j, req)
+		b.post(rc, url, msg, mode, j.received)
+		return
 	}
+	b.ephemeral(rc, req, msg, j.received)
 }
 
-func (b *Bot) click(ctx context.Context, j job, req Request, act *slack.BlockAction) {
-	url := j.responseURL()
-	refuse := func(outcome Outcome, text string) {
-		b.svc.audit(req, Reply{Kind: KindButton, Outcome: outcome}, time.Now())
-		b.post(ctx, url, RenderNotice(text), Private, j.received)
-	}
-	if !b.svc.cfg.Gate.Allowed(req.UserID, req.ChannelID) {
-		refuse(OutcomeRefused, "You are not allowed to use /lastactive here. Ask your Slack admin if you need it.")
+// ephemeral answers where Slack gave no response_url (a shortcut used in
+// some surfaces): a message from the bot only the asker sees (needs
+// chat:write and the bot in the channel).
+func (b *Bot) ephemeral(rc runCtx, req Request, msg Message, received time.Time) {
+	if b.tr.Ephemeral == nil {
+		b.log.Error("reply not delivered: no response_url and no chat.postEphemeral")
+		b.metrics.replied(time.Since(received), errNoReplyPath)
 		return
 	}
-	emails, err := b.svc.cfg.Buttons.Open(act.Value)
-	switch {
-	case errors.Is(err, ErrStaleButton):
-		refuse(OutcomeStale, "This button is too old. Run /lastactive again.")
-		return
-	case err != nil:
-		refuse(OutcomeForged, "This button could not be checked. Run /lastactive again.")
-		return
-	}
-	targets := make([]Target, len(emails))
-	for i, e := range emails {
-		targets[i] = Target{Email: e}
-	}
-	if act.ActionID == ActionRefresh {
-		r := b.svc.Lookup(ctx, req, targets, true, View{Buttons: true})
-		b.post(ctx, url, r.Message, PrivateReplace, j.received)
-		return
-	}
-	r := b.svc.Lookup(ctx, req, targets, false, View{SharedBy: req.UserID})
-	if r.Outcome == OutcomeRateLimited || r.Outcome == OutcomeRefused {
-		b.post(ctx, url, r.Message, Private, j.received)
-		return
-	}
-	b.post(ctx, url, r.Message, Public, j.received)
-}
-
-func (b *Bot) shortcut(ctx context.Context, j job, req Request) {
-	cb := j.action
-	var targets []Target
-	if cb.Message.User != "" {
-		targets = []Target{{UserID: cb.Message.User}}
-	}
-	var msg Message
-	switch {
-	case !b.svc.cfg.Gate.Allowed(req.UserID, req.ChannelID):
-		b.svc.audit(req, Reply{Kind: KindShortcut, Outcome: OutcomeRefused}, time.Now())
-		msg = RenderNotice("You are not allowed to use /lastactive here. Ask your Slack admin if you need it.")
-	case len(targets) == 0:
-		b.svc.audit(req, Reply{Kind: KindShortcut, Outcome: OutcomeUsage}, time.Now())
-		msg = RenderNotice("That message was not written by a person, so there is nobody to look up.")
-	default:
-		msg = b.svc.Lookup(ctx, req, targets, false, View{Buttons: true}).Message
-	}
-	if url := j.responseURL(); url != "" {
-		b.post(ctx, url, msg, Private, j.received)
-		return
-	}
-	// A shortcut used where Slack gives no response_url: an ephemeral
-	// message from the bot (needs chat:write and the bot in the channel).
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	pctx, cancel := context.WithTimeout(rc.posts, 10*time.Second)
 	defer cancel()
-	_, err := b.sm.PostEphemeralContext(pctx, req.ChannelID, req.UserID,
+	_, err := b.tr.Ephemeral.PostEphemeralContext(pctx, req.ChannelID, req.UserID,
 		slack.MsgOptionBlocks(msg.Blocks...), slack.MsgOptionText(msg.Text, false))
-	b.metrics.replied(time.Since(j.received), err)
+	b.metrics.replied(time.Since(received), err)
 	if err != nil {
 		b.log.Error("shortcut reply not delivered", "err", err)
 	}
 }
+
+var errNoReplyPath = errors.New("no way to reply")

@@ -53,10 +53,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "lastactive_lookups_in_flight", Help: "Commands being answered right now.",
 		}),
 		reconnects: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "lastactive_socketmode_reconnects_total", Help: "Socket Mode connections opened after the first.",
+			Name: "lastactive_socketmode_reconnects_total", Help: "Socket Mode connections opened after each socket's first.",
 		}),
 		connected: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "lastactive_socketmode_connected", Help: "1 while the Socket Mode connection is up.",
+			Name: "lastactive_socketmode_connected", Help: "Socket Mode connections open now (the bot keeps two).",
 		}),
 		replyFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "lastactive_reply_failures_total", Help: "Replies that could not be posted to Slack.",
@@ -130,16 +130,17 @@ func (m *Metrics) inflight(delta float64) {
 	}
 }
 
-func (m *Metrics) connection(up bool, count int) {
-	if m == nil {
-		return
+// connections records how many Socket Mode connections are open.
+func (m *Metrics) connections(open int) {
+	if m != nil {
+		m.connected.Set(float64(open))
 	}
-	if up {
-		m.connected.Set(1)
-		if count > 0 {
-			m.reconnects.Inc()
-		}
-		return
+}
+
+// reconnected counts a connection opened; again is false for each socket's
+// first one.
+func (m *Metrics) reconnected(again bool) {
+	if m != nil && again {
+		m.reconnects.Inc()
 	}
-	m.connected.Set(0)
 }

@@ -41,6 +41,18 @@ type View struct {
 	// NotLookedUp are the targets past MaxTargets in the command, named in
 	// the footer so that nobody is dropped silently.
 	NotLookedUp []Target
+	// Seal signs the value of the Share, Refresh and "This one" buttons as
+	// they are made (the Service passes its ButtonSigner's Sign); nil leaves
+	// it plain.
+	Seal func(value string) string
+}
+
+// seal is v.Seal(value), or value when there is no Seal.
+func (v View) seal(value string) string {
+	if v.Seal == nil {
+		return value
+	}
+	return v.Seal(value)
 }
 
 // Message is a rendered reply. Its JSON is the body for a response_url or
@@ -189,10 +201,10 @@ func RenderLookup(people []Person, v View) Message {
 		var elems []slack.BlockElement
 		// An error is nothing to share; Refresh stays, to try again.
 		if value := ButtonValue(ok); value != "" {
-			elems = append(elems, slack.NewButtonBlockElement(ActionShare, value, plain("Share in channel")))
+			elems = append(elems, slack.NewButtonBlockElement(ActionShare, v.seal(value), plain("Share in channel")))
 		}
 		if value := ButtonValue(all); value != "" && !anyChosen(shown) {
-			elems = append(elems, slack.NewButtonBlockElement(ActionRefresh, value, plain("Refresh")))
+			elems = append(elems, slack.NewButtonBlockElement(ActionRefresh, v.seal(value), plain("Refresh")))
 		}
 		if len(elems) > 0 {
 			blocks = append(blocks, slack.NewActionBlock("actions", elems...))
@@ -286,7 +298,7 @@ func personBlocks(i int, p Person, v View, alone, choose bool, maxLines, maxChar
 			shownCands := cands[:min(len(cands), maxCandidates)]
 			lines = candidateLines(whom, shownCands, len(cands), v, choose && p.Query != "")
 			if choose && p.Query != "" {
-				chooser = chooseBlock(i, p.Query, shownCands)
+				chooser = chooseBlock(i, p.Query, shownCands, v.seal)
 			}
 		} else {
 			words := errorText(err, whom, maxCandidates)
@@ -432,8 +444,8 @@ func candidateLines(whom string, cands []atlassian.Account, total int, v View, c
 }
 
 // chooseBlock is one "This one" button per candidate; each value names the
-// email and the account, and is sealed by the Service before it is sent.
-func chooseBlock(i int, email string, cands []atlassian.Account) slack.Block {
+// email and the account, sealed as it is made.
+func chooseBlock(i int, email string, cands []atlassian.Account, seal func(string) string) slack.Block {
 	var elems []slack.BlockElement
 	for j, c := range cands {
 		value := ChooseValue(email, c.AccountID)
@@ -444,7 +456,7 @@ func chooseBlock(i int, email string, cands []atlassian.Account) slack.Block {
 		if n := plainLabel(c.DisplayName, 40); n != "" {
 			label += ": " + n
 		}
-		btn := slack.NewButtonBlockElement(fmt.Sprintf("%s_%d", ActionChoose, j), value, plain(label))
+		btn := slack.NewButtonBlockElement(fmt.Sprintf("%s_%d", ActionChoose, j), seal(value), plain(label))
 		elems = append(elems, btn)
 	}
 	if len(elems) == 0 {

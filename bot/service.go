@@ -126,6 +126,14 @@ type ServiceConfig struct {
 	Audit AuditSink
 	// AuditTrail reads the stored trail for "audit EMAIL"; nil: not kept.
 	AuditTrail AuditTrail
+	// StillLooking is how long a lookup may be pending before the asker is
+	// told that Atlassian is slow (the answer then replaces that message).
+	// Default 10 s; negative: never.
+	StillLooking time.Duration
+	// LookupDeadline bounds a whole lookup command, however many people it
+	// names: who is not answered by then is reported as taking too long.
+	// Default 30 s.
+	LookupDeadline time.Duration
 }
 
 // Service answers requests: authorisation, parsing, lookups, rendering, and
@@ -149,6 +157,12 @@ func NewService(cfg ServiceConfig) *Service {
 	}
 	if cfg.ProgressEvery <= 0 {
 		cfg.ProgressEvery = DefaultProgressEvery
+	}
+	if cfg.StillLooking == 0 {
+		cfg.StillLooking = 10 * time.Second
+	}
+	if cfg.LookupDeadline <= 0 {
+		cfg.LookupDeadline = 30 * time.Second
 	}
 	if cfg.Buttons == nil {
 		cfg.Buttons = NewButtonSigner(rand.Text(), 24*time.Hour, cfg.Now)
@@ -188,40 +202,60 @@ func (s *Service) Answer(ctx context.Context, req Request, progress func(Message
 	case CmdAudit:
 		return s.auditTrail(ctx, req, cmd)
 	}
-	return s.lookup(ctx, req, cmd.Targets, cmd.Fresh, View{Buttons: true, NotLookedUp: cmd.NotLookedUp})
+	return s.lookup(ctx, req, cmd.Targets, cmd.Fresh, View{Buttons: true, NotLookedUp: cmd.NotLookedUp}, progress)
 }
 
-// Lookup answers a lookup of targets directly (buttons use it: the command
-// text is not re-parsed). view's Now, IdleDays and OrgID are filled in.
-func (s *Service) Lookup(ctx context.Context, req Request, targets []Target, fresh bool, view View) Reply {
-	start := s.cfg.Now()
-	var r Reply
-	if !s.cfg.Gate.Allowed(req.UserID, req.ChannelID) {
-		r = Reply{Kind: KindLookup, Outcome: OutcomeRefused,
-			Message: RenderNotice("You are not allowed to use /lastactive here. Ask your Slack admin if you need it.")}
-	} else {
-		r = s.lookup(ctx, req, targets, fresh, view)
-	}
-	s.auditAs(lookupAction(view, fresh), req, r, start)
-	return r
-}
+// stillLookingText is the interim reply of a lookup Atlassian is slow with.
+const stillLookingText = "Still looking: Atlassian is slow to answer right now. The answer will replace this message."
 
-func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fresh bool, view View) Reply {
+// lookup looks targets up and renders them; the caller has checked
+// authorisation. view's Now, IdleDays, OrgID and Seal are filled in.
+// progress, when not nil, gets one interim message if the answer takes
+// longer than StillLooking; it has returned before lookup does.
+func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fresh bool, view View, progress func(Message)) Reply {
 	if ok, wait := s.cfg.Gate.Take(req.UserID, len(targets)); !ok {
 		return Reply{Kind: KindLookup, Outcome: OutcomeRateLimited, Message: RenderNotice(tryAgain(wait))}
 	}
 	sites := s.sitesAsync(ctx)
+	// One deadline for the whole command: people still waiting for a turn
+	// when it passes are not started, and everyone unanswered by then is
+	// reported as too slow.
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.LookupDeadline)
+	defer cancel()
+	var mu sync.Mutex
+	finished := false
+	if progress != nil && s.cfg.StillLooking > 0 {
+		t := time.AfterFunc(s.cfg.StillLooking, func() {
+			mu.Lock()
+			defer mu.Unlock()
+			if !finished {
+				progress(RenderNotice(stillLookingText))
+			}
+		})
+		defer t.Stop()
+	}
+
 	people := make([]Person, len(targets))
 	sem := make(chan struct{}, maxParallelLookups)
 	var wg sync.WaitGroup
 	for i, t := range targets {
 		wg.Go(func() {
-			sem <- struct{}{}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				people[i] = Person{Query: NormaliseEmail(t.Email), UserID: t.UserID, Err: ctx.Err()}
+				return
+			}
 			defer func() { <-sem }()
 			people[i] = s.person(ctx, t, fresh)
 		})
 	}
 	wg.Wait()
+	// An interim message being posted now is waited for, so that the
+	// answer always comes after it (and replaces it).
+	mu.Lock()
+	finished = true
+	mu.Unlock()
 
 	r := Reply{Kind: KindLookup, People: people}
 	failed := 0
@@ -246,8 +280,8 @@ func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fre
 	view.IdleDays = s.cfg.IdleDays
 	view.OrgID = s.cfg.OrgID
 	view.Sites = sites()
+	view.Seal = s.cfg.Buttons.Sign
 	r.Message = RenderLookup(people, view)
-	s.cfg.Buttons.sealButtons(&r.Message)
 	return r
 }
 

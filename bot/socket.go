@@ -8,111 +8,213 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/patrickmn/go-cache"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
+
+	"lastactive/internal/backoff"
 )
+
+// Socket is what the Bot uses of one Socket Mode connection. SocketMode
+// adapts a *socketmode.Client; tests give the Bot their own, so envelope
+// handling is tested without a WebSocket.
+type Socket interface {
+	// RunContext keeps the connection open until ctx is done or it fails
+	// for good (slack-go returns on auth errors).
+	RunContext(ctx context.Context) error
+	// AckCtx acknowledges an envelope on this connection.
+	AckCtx(ctx context.Context, envelopeID string, payload any) error
+	// Events is where the connection's envelopes and state changes arrive.
+	Events() <-chan socketmode.Event
+}
+
+// SocketMode adapts c to Socket.
+func SocketMode(c *socketmode.Client) Socket { return smSocket{c} }
+
+type smSocket struct{ c *socketmode.Client }
+
+func (s smSocket) RunContext(ctx context.Context) error { return s.c.RunContext(ctx) }
+func (s smSocket) AckCtx(ctx context.Context, id string, payload any) error {
+	return s.c.AckCtx(ctx, id, payload)
+}
+func (s smSocket) Events() <-chan socketmode.Event { return s.c.Events }
+
+// EphemeralPoster posts a message only one user sees (chat.postEphemeral).
+// *slack.Client satisfies it.
+type EphemeralPoster interface {
+	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error)
+}
+
+// Transport is how the Bot talks to Slack.
+type Transport struct {
+	// Sockets are the Socket Mode connections, all on the same app token.
+	// Slack delivers each envelope on any one of them and refreshes each
+	// now and then; with two, one is open while the other reconnects.
+	Sockets []Socket
+	// Responder posts replies to response_url.
+	Responder *Responder
+	// Ephemeral answers a shortcut that came without a response_url; nil:
+	// such a shortcut is only logged.
+	Ephemeral EphemeralPoster
+}
 
 // BotConfig tunes the Slack side. Zero values take defaults.
 type BotConfig struct {
-	// Workers bounds how many commands are answered at once. Default 64:
-	// a worker mostly waits on upstream round trips, and with fewer workers
-	// than commands in flight, uncached replies queue behind each other
-	// (16 workers at 50 in flight tripled the median; see the load tool).
-	Workers int
-	// Queue is how many acked commands may wait for a worker. Default 1024.
-	Queue int
+	// MaxInFlight bounds the acked commands and clicks being answered at
+	// once; beyond it the bot answers "busy". Each waits in a goroutine of
+	// its own, so a command waiting on a slow person holds no slot that
+	// help or another person's lookup needs. Default 1024.
+	MaxInFlight int
 	// ShutdownTimeout is how long in-flight work may run after a stop
-	// before it is abandoned (with a "please retry" reply). Default 8 s, so
-	// the process exits within the 10 s the contract allows.
+	// before it is abandoned (with a "please retry" reply). Default 7.5 s.
 	ShutdownTimeout time.Duration
-	// SweepEvery is how often envelope IDs remembered for deduplication are
-	// dropped once expired. Default 1 min.
-	SweepEvery time.Duration
+	// PostGrace is how long the replies of abandoned work may take after
+	// ShutdownTimeout; every post made during a stop ends by then, so Run
+	// returns within ShutdownTimeout+PostGrace (8.5 s by default, inside the
+	// 10 s the contract allows). Default 1 s.
+	PostGrace time.Duration
+	// Dedupe tells first deliveries of an envelope from redeliveries,
+	// across all sockets. Default: NewMemoryDeduper(30 min), this process only.
+	Dedupe Deduper
+	// Reconnect paces a socket's reconnects after slack-go gave up on it.
+	// Zero fields: 1 s doubling up to 5 min.
+	Reconnect backoff.Policy
+	// Stagger is the longest a socket waits for the one before it to
+	// connect before it opens anyway, so that the sockets are not opened
+	// (and later refreshed) at the same instant. Default 2 s.
+	Stagger time.Duration
 }
 
-// Bot serves a Service over Slack Socket Mode.
+// Bot serves a Service over Slack Socket Mode. It is transport only: it
+// acks, deduplicates, hands each request to the Service, and posts what the
+// Service answers.
 type Bot struct {
-	sm        *socketmode.Client
-	svc       *Service
-	responder *Responder
-	cfg       BotConfig
-	log       *slog.Logger
-	metrics   *Metrics
+	tr      Transport
+	svc     *Service
+	cfg     BotConfig
+	log     *slog.Logger
+	metrics *Metrics
 
-	seen  *cache.Cache // envelope IDs already taken: delivery is at least once
-	ready atomic.Bool
-	conns atomic.Int64
+	slots chan struct{} // one per request being answered
+	open  []atomic.Bool // per socket: connected now
+	conns atomic.Int64  // successful connections so far, all sockets
 }
 
-// NewBot returns a Bot. internal/wire builds it; the Lookups behind svc
-// sweep their own cache.
-func NewBot(sm *socketmode.Client, svc *Service, responder *Responder, cfg BotConfig, log *slog.Logger, m *Metrics) *Bot {
-	if cfg.Workers <= 0 {
-		cfg.Workers = 64
-	}
-	if cfg.Queue <= 0 {
-		cfg.Queue = 1024
+// NewBot returns a Bot. internal/wire builds it.
+func NewBot(tr Transport, svc *Service, cfg BotConfig, log *slog.Logger, m *Metrics) *Bot {
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = 1024
 	}
 	if cfg.ShutdownTimeout <= 0 {
-		cfg.ShutdownTimeout = 8 * time.Second
+		cfg.ShutdownTimeout = 7500 * time.Millisecond
 	}
-	if cfg.SweepEvery <= 0 {
-		cfg.SweepEvery = time.Minute
+	if cfg.PostGrace <= 0 {
+		cfg.PostGrace = time.Second
+	}
+	if cfg.Dedupe == nil {
+		cfg.Dedupe = NewMemoryDeduper(30*time.Minute, nil)
+	}
+	if cfg.Reconnect.Base <= 0 {
+		cfg.Reconnect.Base = time.Second
+	}
+	if cfg.Reconnect.Max <= 0 {
+		cfg.Reconnect.Max = 5 * time.Minute
+	}
+	if cfg.Stagger <= 0 {
+		cfg.Stagger = 2 * time.Second
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Bot{sm: sm, svc: svc, responder: responder, cfg: cfg, log: log, metrics: m,
-		seen: cache.New(30*time.Minute, 0)}
+	return &Bot{tr: tr, svc: svc, cfg: cfg, log: log, metrics: m,
+		slots: make(chan struct{}, cfg.MaxInFlight), open: make([]atomic.Bool, len(tr.Sockets))}
 }
 
-// Ready reports whether the Socket Mode connection is up.
-func (b *Bot) Ready() bool { return b.ready.Load() }
+// Ready reports whether at least one Socket Mode connection is open.
+func (b *Bot) Ready() bool { return b.openCount() > 0 }
 
-// job is one acked envelope waiting for a worker.
+func (b *Bot) openCount() int {
+	n := 0
+	for i := range b.open {
+		if b.open[i].Load() {
+			n++
+		}
+	}
+	return n
+}
+
+func (b *Bot) setOpen(i int, up bool) {
+	if b.open[i].Swap(up) == up {
+		return
+	}
+	b.metrics.connections(b.openCount())
+}
+
+// job is one acked envelope.
 type job struct {
 	received time.Time
 	command  *slack.SlashCommand
 	action   *slack.InteractionCallback
 }
 
-// Run serves until ctx is done, then stops taking envelopes, lets acked
-// work finish for up to ShutdownTimeout, abandons the rest with a short
-// "please retry" reply, and returns. Every goroutine it starts has ended
-// when it returns.
+// runCtx holds the contexts of one Run: work is cancelled when acked work
+// is abandoned, posts when even replies must stop.
+type runCtx struct {
+	work, posts context.Context
+	tasks       *sync.WaitGroup
+}
+
+// Run serves until ctx is done, then closes the sockets, lets acked work
+// finish for up to ShutdownTimeout, abandons the rest with a short "please
+// retry" reply that may take PostGrace more, and returns. Every goroutine it
+// starts has ended when it returns.
 func (b *Bot) Run(ctx context.Context) error {
-	// The socket and the workers get contexts of their own, so that stopping
-	// can be done in order: socket first, then the work already acked.
-	sockCtx, stopSocket := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopSocket()
+	// Sockets, work and posts get contexts of their own, so that stopping
+	// goes in order: sockets first, then the work already acked, then the
+	// last replies.
+	sockCtx, stopSockets := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSockets()
 	workCtx, abandon := context.WithCancel(context.WithoutCancel(ctx))
 	defer abandon()
-
-	jobs := make(chan job, b.cfg.Queue)
-	var workers sync.WaitGroup
-	for range b.cfg.Workers {
-		workers.Go(func() {
-			for j := range jobs {
-				b.handle(workCtx, j)
-			}
-		})
-	}
+	postCtx, cutPosts := context.WithCancel(context.WithoutCancel(ctx))
+	defer cutPosts()
+	var tasks sync.WaitGroup
+	rc := runCtx{work: workCtx, posts: postCtx, tasks: &tasks}
 
 	var loops sync.WaitGroup
-	loops.Go(func() { b.drain(sockCtx, jobs) })
-	loops.Go(func() { b.connect(sockCtx) })
-	loops.Go(func() { b.sweep(sockCtx) })
+	prev := make(chan struct{})
+	close(prev)
+	for i, s := range b.tr.Sockets {
+		connected := make(chan struct{})
+		var once sync.Once
+		first := func() { once.Do(func() { close(connected) }) }
+		after := prev
+		loops.Go(func() { b.drain(sockCtx, rc, i, s, first) })
+		loops.Go(func() {
+			// Staggered: each socket opens once the one before it is up (or
+			// after Stagger), so Slack does not refresh them together.
+			t := time.NewTimer(b.cfg.Stagger)
+			defer t.Stop()
+			select {
+			case <-after:
+			case <-t.C:
+			case <-sockCtx.Done():
+				return
+			}
+			b.connect(sockCtx, i, s)
+		})
+		prev = connected
+	}
 
 	<-ctx.Done()
 	b.log.Info("stopping: no new commands; finishing those in flight", "timeout", b.cfg.ShutdownTimeout)
-	stopSocket()
+	stopSockets()
 	loops.Wait()
-	b.ready.Store(false)
-	close(jobs)
+	for i := range b.open {
+		b.setOpen(i, false)
+	}
 
 	done := make(chan struct{})
-	go func() { workers.Wait(); close(done) }()
+	go func() { tasks.Wait(); close(done) }()
 	t := time.NewTimer(b.cfg.ShutdownTimeout)
 	defer t.Stop()
 	select {
@@ -120,83 +222,84 @@ func (b *Bot) Run(ctx context.Context) error {
 	case <-t.C:
 		b.log.Warn("stopping: abandoning commands still in flight")
 		abandon()
-		<-done
+		t.Reset(b.cfg.PostGrace)
+		select {
+		case <-done:
+		case <-t.C:
+			b.log.Warn("stopping: cutting replies still being posted")
+			cutPosts()
+			<-done
+		}
 	}
 	b.log.Info("stopped")
 	return nil
 }
 
-// connect keeps a Socket Mode connection open. slack-go's RunContext
-// returns for good on auth errors; a bot that then sat silent would look
-// alive to Kubernetes, so it retries with backoff and says why, loudly.
-func (b *Bot) connect(ctx context.Context) {
-	backoff := time.Second
-	for {
-		err := b.sm.RunContext(ctx)
+// connect keeps socket i open. slack-go's RunContext returns for good on
+// auth errors; a bot that then sat silent would look alive to Kubernetes,
+// so it retries with backoff and says why, loudly.
+func (b *Bot) connect(ctx context.Context, i int, s Socket) {
+	for failures := 1; ; failures++ {
+		before := b.conns.Load()
+		err := s.RunContext(ctx)
+		b.setOpen(i, false)
 		if ctx.Err() != nil {
 			return
 		}
-		b.ready.Store(false)
-		b.metrics.connection(false, 0)
+		if b.conns.Load() > before {
+			failures = 1 // it was up in between: start the backoff again
+		}
+		wait := b.cfg.Reconnect.Delay(failures, nil)
 		b.log.Error("Slack Socket Mode connection failed; check SLACK_APP_TOKEN (xapp-, scope connections:write) and that Socket Mode is on",
-			"err", err, "retry_in", backoff)
-		if sleepCtx(ctx, backoff) != nil {
+			"socket", i, "err", err, "retry_in", wait)
+		if backoff.Sleep(ctx, nil, wait) != nil {
 			return
-		}
-		backoff = min(backoff*2, 5*time.Minute)
-	}
-}
-
-func (b *Bot) sweep(ctx context.Context) {
-	t := time.NewTicker(b.cfg.SweepEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			b.seen.DeleteExpired()
 		}
 	}
 }
 
-// drain reads every event slack-go emits. It must never block on slow
+// drain reads every event socket i emits. It must never block on slow
 // work: an undrained Events channel stops pings and acks.
-func (b *Bot) drain(ctx context.Context, jobs chan<- job) {
+func (b *Bot) drain(ctx context.Context, rc runCtx, i int, s Socket, connected func()) {
+	events := s.Events()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case evt := <-b.sm.Events:
-			b.event(ctx, evt, jobs)
+		case evt := <-events:
+			b.event(ctx, rc, i, s, evt, connected)
 		}
 	}
 }
 
-func (b *Bot) event(ctx context.Context, evt socketmode.Event, jobs chan<- job) {
+func (b *Bot) event(ctx context.Context, rc runCtx, i int, s Socket, evt socketmode.Event, connected func()) {
 	received := time.Now()
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
-		b.ready.Store(false)
-		b.metrics.connection(false, 0)
-		b.log.Debug("socket mode connecting")
+		b.setOpen(i, false)
+		b.log.Debug("socket mode connecting", "socket", i)
 		return
 	case socketmode.EventTypeConnectionError:
-		b.ready.Store(false)
-		b.metrics.connection(false, 0)
-		b.log.Warn("socket mode connection error", "err", evt.Data)
+		b.setOpen(i, false)
+		b.log.Warn("socket mode connection error", "socket", i, "err", evt.Data)
 		return
 	case socketmode.EventTypeConnected:
 		n := b.conns.Add(1)
-		b.ready.Store(true)
-		b.metrics.connection(true, int(n-1))
-		b.log.Info("socket mode connected", "connections_so_far", n)
+		b.setOpen(i, true)
+		b.metrics.reconnected(n > int64(len(b.tr.Sockets)))
+		connected()
+		b.log.Info("socket mode connected", "socket", i, "open", b.openCount(), "connections_so_far", n)
 		return
 	case socketmode.EventTypeInvalidAuth:
-		b.ready.Store(false)
+		b.setOpen(i, false)
 		b.log.Error("Slack rejected the app-level token (invalid_auth): create a new xapp- token with connections:write")
 		return
-	case socketmode.EventTypeHello, socketmode.EventTypeDisconnect:
+	case socketmode.EventTypeDisconnect:
+		// slack-go reconnects this socket at once; the others stay open.
+		b.setOpen(i, false)
+		b.log.Info("socket mode refresh", "socket", i, "open", b.openCount())
+		return
+	case socketmode.EventTypeHello:
 		return
 	case socketmode.EventTypeErrorBadMessage:
 		// Ack what we cannot parse, or Slack redelivers it.
@@ -205,10 +308,10 @@ func (b *Bot) event(ctx context.Context, evt socketmode.Event, jobs chan<- job) 
 				EnvelopeID string `json:"envelope_id"`
 			}
 			if json.Unmarshal(bad.Message, &env) == nil && env.EnvelopeID != "" {
-				b.ack(ctx, env.EnvelopeID, received)
+				b.ack(ctx, s, env.EnvelopeID, received)
 			}
 		}
-		b.log.Warn("socket mode: unreadable message", "err", evt.Data)
+		b.log.Warn("socket mode: unreadable message", "socket", i, "err", evt.Data)
 		return
 	}
 	if evt.Request == nil || evt.Request.EnvelopeID == "" {
@@ -216,8 +319,14 @@ func (b *Bot) event(ctx context.Context, evt socketmode.Event, jobs chan<- job) 
 		return
 	}
 	id := evt.Request.EnvelopeID
-	b.ack(ctx, id, received)
-	if b.seen.Add(id, struct{}{}, cache.DefaultExpiration) != nil {
+	b.ack(ctx, s, id, received)
+	first, err := b.cfg.Dedupe.FirstDelivery(ctx, id)
+	if err != nil {
+		// Answering twice is better than not at all.
+		b.log.Warn("envelope dedupe failed; answering anyway", "envelope_id", id, "err", err)
+		first = true
+	}
+	if !first {
 		b.log.Info("duplicate envelope ignored", "envelope_id", id)
 		return
 	}
@@ -239,27 +348,29 @@ func (b *Bot) event(ctx context.Context, evt socketmode.Event, jobs chan<- job) 
 		return
 	}
 	select {
-	case jobs <- j:
+	case b.slots <- struct{}{}:
+		rc.tasks.Go(func() {
+			defer func() { <-b.slots }()
+			b.handle(rc, j)
+		})
 	default:
-		// Never block the event loop: answer "busy" from the worker side.
-		b.log.Warn("queue full; answering busy")
-		go b.busy(j)
+		// Never block the event loop: answer "busy" beside it.
+		b.log.Warn("too many commands in flight; answering busy", "max", b.cfg.MaxInFlight)
+		rc.tasks.Go(func() { b.busy(rc, j) })
 	}
 }
 
-func (b *Bot) ack(ctx context.Context, envelopeID string, received time.Time) {
-	if err := b.sm.AckCtx(ctx, envelopeID, nil); err != nil {
+func (b *Bot) ack(ctx context.Context, s Socket, envelopeID string, received time.Time) {
+	if err := s.AckCtx(ctx, envelopeID, nil); err != nil {
 		b.log.Warn("ack failed", "envelope_id", envelopeID, "err", err)
 		return
 	}
 	b.metrics.acked(time.Since(received))
 }
 
-func (b *Bot) busy(j job) {
+func (b *Bot) busy(rc runCtx, j job) {
 	if url := j.responseURL(); url != "" {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = b.responder.Post(ctx, url, RenderNotice("The bot is very busy right now. Please try again in a minute."), Private)
+		b.post(rc, url, RenderNotice("The bot is very busy right now. Please try again in a minute."), Private, time.Time{})
 	}
 }
 
@@ -273,49 +384,58 @@ func (j job) responseURL() string {
 	return ""
 }
 
-func (b *Bot) handle(ctx context.Context, j job) {
+func (b *Bot) handle(rc runCtx, j job) {
 	b.metrics.inflight(1)
 	defer b.metrics.inflight(-1)
 	switch {
 	case j.command != nil:
-		b.command(ctx, j)
+		b.command(rc, j)
 	case j.action != nil:
-		b.interaction(ctx, j)
+		b.interaction(rc, j)
 	}
 }
 
-func (b *Bot) command(ctx context.Context, j job) {
+func (b *Bot) command(rc runCtx, j job) {
 	c := j.command
 	req := Request{UserID: c.UserID, ChannelID: c.ChannelID, Text: c.Text}
-	// A slow command (a report) first says it is running; the answer then
-	// replaces that message rather than adding a second one.
-	progressed := false
+	// A slow command (a report, or a lookup Atlassian is slow with) first
+	// says so; the answer then replaces that message rather than adding a
+	// second one.
+	// progress may be called from the Service's timer goroutine.
+	var progressed atomic.Bool
 	progress := func(m Message) {
 		mode := Private
-		if progressed {
+		if progressed.Load() {
 			mode = PrivateReplace // updates replace the first progress message
 		}
-		b.post(ctx, c.ResponseURL, m, mode, time.Time{})
-		progressed = true
+		b.post(rc, c.ResponseURL, m, mode, time.Time{})
+		progressed.Store(true)
 	}
-	r := b.svc.Answer(ctx, req, progress)
+	r := b.svc.Answer(rc.work, req, progress)
 	msg := r.Message
-	if ctx.Err() != nil {
-		msg = RenderNotice("The bot was restarting and could not finish this answer. Please run the command again.")
+	if rc.work.Err() != nil {
+		msg = RenderNotice(restartingText)
 	}
 	mode := Private
-	if progressed {
+	if progressed.Load() {
 		mode = PrivateReplace
 	}
-	b.post(ctx, c.ResponseURL, msg, mode, j.received)
+	b.post(rc, c.ResponseURL, msg, mode, j.received)
 }
 
-// post sends a reply. It outlives an abandoned ctx briefly, so that even an
-// abandoned command gets its one answer.
-func (b *Bot) post(ctx context.Context, url string, msg Message, mode ReplyMode, received time.Time) {
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+const restartingText = "The bot was restarting and could not finish this answer. Please run the command again."
+
+// postTimeout bounds one reply post in normal running; during a stop the
+// posts context ends sooner.
+const postTimeout = 15 * time.Second
+
+// post sends a reply. It outlives abandoned work, so that even an abandoned
+// command gets its one answer, but not the stop: rc.posts ends PostGrace
+// after work is abandoned.
+func (b *Bot) post(rc runCtx, url string, msg Message, mode ReplyMode, received time.Time) {
+	pctx, cancel := context.WithTimeout(rc.posts, postTimeout)
 	defer cancel()
-	err := b.responder.Post(pctx, url, msg, mode)
+	err := b.tr.Responder.Post(pctx, url, msg, mode)
 	if !received.IsZero() {
 		b.metrics.replied(time.Since(received), err)
 	}

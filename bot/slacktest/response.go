@@ -53,6 +53,23 @@ func (s *Server) handleResponse(w http.ResponseWriter, r *http.Request) {
 	}
 	rep := Reply{EnvelopeID: id, Raw: body}
 
+	s.mu.Lock()
+	hold := s.hold
+	if hold != nil {
+		s.held++
+		s.broadcastLocked()
+	}
+	s.mu.Unlock()
+	if hold != nil {
+		select {
+		case <-hold:
+		case <-s.done:
+			return
+		case <-r.Context().Done():
+			return
+		}
+	}
+
 	refuse := func(status int, code string) {
 		rep.Status, rep.Error = status, code
 		s.mu.Lock()

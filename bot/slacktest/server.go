@@ -106,6 +106,8 @@ type Server struct {
 	allReplies []Reply
 	failResp   struct{ n, status int }
 	respChaos  ResponseURLChaos // see SetResponseURLChaos
+	hold       chan struct{}    // see HoldResponseURL
+	held       int
 
 	users    map[string]User
 	calls    []Call

@@ -473,3 +473,57 @@ func (s *Server) TimedOut(envelopeID string) bool {
 	e, ok := s.envelopes[envelopeID]
 	return ok && e.timedOut
 }
+
+// DisconnectOne sends {"type":"disconnect","reason":reason} to the oldest
+// socket still taking envelopes, as Slack does when it refreshes one
+// connection of an app that holds several. It reports false when no socket
+// was open.
+func (s *Server) DisconnectOne(reason string) bool {
+	frame, _ := json.Marshal(map[string]any{
+		"type":       "disconnect",
+		"reason":     reason,
+		"debug_info": map[string]any{"host": "wss-fake"},
+	})
+	s.mu.Lock()
+	var target *wsConn
+	for _, c := range s.conns {
+		if !c.draining {
+			c.draining = true
+			target = c
+			break
+		}
+	}
+	s.broadcastLocked()
+	s.mu.Unlock()
+	if target == nil {
+		return false
+	}
+	if err := target.write(context.Background(), frame); err != nil {
+		s.logf("conn %d: write disconnect: %v", target.id, err)
+	}
+	return true
+}
+
+// DropOne closes the oldest socket abruptly, without a close frame, as the
+// failure of one network path would. It reports false when none was open.
+func (s *Server) DropOne() bool {
+	s.mu.Lock()
+	if len(s.conns) == 0 {
+		s.mu.Unlock()
+		return false
+	}
+	c := s.conns[0]
+	s.conns = s.conns[1:]
+	s.broadcastLocked()
+	s.mu.Unlock()
+	c.ws.Close()
+	return true
+}
+
+// Deliverable counts open sockets that take envelopes (not sent a
+// disconnect).
+func (s *Server) Deliverable() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.deliverableLocked()
+}

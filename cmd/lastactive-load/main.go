@@ -54,7 +54,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.Timeout, "timeout", 10*60e9, "bound on the whole run")
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process to `file` (with -inprocess it includes the bot)")
 	fs.BoolVar(&soak, "soak", false, "run the soak: faults, disconnects and restarts; check every acked command got exactly one clear reply")
-	fs.IntVar(&k, "k", 100, "with -soak: disconnect or drop the sockets every k commands (0: never)")
+	fs.IntVar(&k, "k", 100, "with -soak: disconnect or drop one socket every k commands (0: never)")
 	fs.IntVar(&restarts, "restarts", 3, "with -soak: graceful restarts of the bot during the run")
 	fs.BoolVar(&noFaults, "no-faults", false, "with -soak: inject no upstream or response_url faults")
 	fs.BoolVar(&asJSON, "json", false, "print the result as JSON")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -111,6 +112,35 @@ func TestClassify(t *testing.T) {
 			got := classify(slacktest.Reply{Text: tc.text, Blocks: json.RawMessage(tc.blocks)}, name)
 			if got != tc.want {
 				t.Errorf("classify = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestShown: a reply that replaces the one before it (the answer after a
+// "still looking" notice) is not a second reply; two new ones are two.
+func TestShown(t *testing.T) {
+	interim := slacktest.Reply{Text: "Still looking"}
+	answer := slacktest.Reply{Text: "answer", ReplaceOriginal: true}
+	second := slacktest.Reply{Text: "again"}
+	for _, tc := range []struct {
+		name    string
+		replies []slacktest.Reply
+		want    []string
+	}{
+		{"none", nil, nil},
+		{"one", []slacktest.Reply{second}, []string{"again"}},
+		{"interim then answer", []slacktest.Reply{interim, answer}, []string{"answer"}},
+		{"doubled", []slacktest.Reply{interim, second}, []string{"Still looking", "again"}},
+		{"replace with nothing before", []slacktest.Reply{answer}, []string{"answer"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, r := range shown(tc.replies) {
+				got = append(got, r.Text)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("shown = %q, want %q", got, tc.want)
 			}
 		})
 	}

@@ -293,7 +293,8 @@ func TestSocketFrameOverReadLimit(t *testing.T) {
 
 	wctx, wcancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer wcancel()
-	if err := f.slack.WaitConnected(wctx); err != nil {
+	// serve keeps two Socket Mode connections: wait for both.
+	if err := f.slack.Wait(wctx, func() bool { return f.slack.Deliverable() == 2 }); err != nil {
 		t.Fatal(err)
 	}
 	hellos := f.slack.Hellos()
@@ -309,7 +310,7 @@ func TestSocketFrameOverReadLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A new connection said hello, and the refused one is gone.
-	if err := f.slack.Wait(wctx, func() bool { return f.slack.Hellos() > hellos && f.slack.Connections() == 1 }); err != nil {
+	if err := f.slack.Wait(wctx, func() bool { return f.slack.Hellos() > hellos && f.slack.Connections() == 2 }); err != nil {
 		t.Fatalf("the bot did not drop the oversized frame's connection and reconnect: %v", err)
 	}
 	e, err := f.slack.SlashCommand(wctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "help"})

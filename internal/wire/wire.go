@@ -72,6 +72,11 @@ type Settings struct {
 	// nil keeps everything in memory (demo, terminal lookups).
 	State        *Durable
 	StoreMetrics *StoreMetrics
+	// Sockets is how many Socket Mode connections the Bot keeps; 0: 2, so
+	// that one is open while Slack refreshes the other.
+	Sockets int
+	// StillLooking and LookupDeadline: see bot.ServiceConfig (0: defaults).
+	StillLooking, LookupDeadline time.Duration
 }
 
 // ButtonMaxAge is how long a Share or Refresh button stays usable.
@@ -189,6 +194,9 @@ func Build(s Settings) (*App, error) {
 		ProgressEvery: s.ReportProgressEvery,
 		Metrics:       s.Metrics,
 		Sites:         a.Sites,
+
+		StillLooking:   s.StillLooking,
+		LookupDeadline: s.LookupDeadline,
 	}
 	if s.SlackBotToken != "" {
 		// Replicas share the bot token, so they accept each other's buttons.
@@ -212,8 +220,17 @@ func Build(s Settings) (*App, error) {
 	if slackOn {
 		opts := append([]socketmode.Option{socketmode.OptionLog(slogWriter{s.Logger}), socketmode.OptionReadLimit(maxFrame)},
 			s.SocketOptions...)
-		sm := socketmode.New(a.Slack, opts...)
-		a.Bot = bot.NewBot(sm, a.Service, bot.NewResponder(s.HTTP, s.SlackAPIURL), s.Bot, s.Logger, s.Metrics)
+		n := s.Sockets
+		if n <= 0 {
+			n = 2
+		}
+		// One client per connection, on the same app token: each keeps
+		// its own socket, events and acks.
+		tr := bot.Transport{Responder: bot.NewResponder(s.HTTP, s.SlackAPIURL), Ephemeral: a.Slack}
+		for range n {
+			tr.Sockets = append(tr.Sockets, bot.SocketMode(socketmode.New(a.Slack, opts...)))
+		}
+		a.Bot = bot.NewBot(tr, a.Service, s.Bot, s.Logger, s.Metrics)
 	}
 	return a, nil
 }

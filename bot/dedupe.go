@@ -1,0 +1,65 @@
+package bot
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Deduper tells the first delivery of an envelope from a redelivery. Slack
+// delivers at least once, on any of an app's connections; a Deduper shared
+// by every connection (and, backed by a database, by every replica) makes
+// sure each envelope is answered once.
+type Deduper interface {
+	// FirstDelivery records envelopeID and reports whether it was new.
+	FirstDelivery(ctx context.Context, envelopeID string) (bool, error)
+}
+
+// MemoryDeduper remembers envelope IDs in this process for a while. Its
+// memory is bounded by the envelopes of one TTL: expired IDs are dropped as
+// new ones come in, with no goroutine of its own.
+type MemoryDeduper struct {
+	ttl time.Duration
+	now func() time.Time
+
+	mu        sync.Mutex
+	seen      map[string]time.Time // envelope ID → when it expires
+	nextSweep time.Time
+}
+
+// NewMemoryDeduper returns a MemoryDeduper that remembers an ID for ttl
+// (Slack retries within minutes). now is the clock; nil: time.Now.
+func NewMemoryDeduper(ttl time.Duration, now func() time.Time) *MemoryDeduper {
+	if now == nil {
+		now = time.Now
+	}
+	return &MemoryDeduper{ttl: ttl, now: now, seen: map[string]time.Time{}}
+}
+
+// FirstDelivery implements Deduper. It never fails.
+func (d *MemoryDeduper) FirstDelivery(_ context.Context, envelopeID string) (bool, error) {
+	now := d.now()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if now.After(d.nextSweep) {
+		for id, exp := range d.seen {
+			if now.After(exp) {
+				delete(d.seen, id)
+			}
+		}
+		// Sweeping once per tenth of a TTL keeps the work per ID constant.
+		d.nextSweep = now.Add(d.ttl / 10)
+	}
+	if exp, ok := d.seen[envelopeID]; ok && !now.After(exp) {
+		return false, nil
+	}
+	d.seen[envelopeID] = now.Add(d.ttl)
+	return true, nil
+}
+
+// Len reports how many IDs are remembered.
+func (d *MemoryDeduper) Len() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.seen)
+}

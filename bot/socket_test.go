@@ -1,0 +1,458 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"lastactive/atlassian"
+	"lastactive/atlassian/atlassiantest"
+	"lastactive/internal/backoff"
+)
+
+// fakeSocket is a Socket without a WebSocket: the test puts events on it
+// and reads back what was acked, in order with the replies (log).
+type fakeSocket struct {
+	events chan socketmode.Event
+	log    *eventLog
+	name   string
+	runs   atomic.Int64
+	// run, when set, replaces the default RunContext, which says
+	// "connected" and blocks until ctx is done.
+	run func(ctx context.Context, events chan<- socketmode.Event) error
+}
+
+func newFakeSocket(name string, log *eventLog) *fakeSocket {
+	return &fakeSocket{events: make(chan socketmode.Event, 16), log: log, name: name}
+}
+
+func (f *fakeSocket) RunContext(ctx context.Context) error {
+	f.runs.Add(1)
+	if f.run != nil {
+		return f.run(ctx, f.events)
+	}
+	select {
+	case f.events <- socketmode.Event{Type: socketmode.EventTypeConnected}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (f *fakeSocket) AckCtx(_ context.Context, id string, _ any) error {
+	f.log.add("ack " + f.name + " " + id)
+	return nil
+}
+
+func (f *fakeSocket) Events() <-chan socketmode.Event { return f.events }
+
+// eventLog records acks and replies in the order they happened.
+type eventLog struct {
+	mu      sync.Mutex
+	lines   []string
+	changed chan struct{}
+}
+
+func newEventLog() *eventLog { return &eventLog{changed: make(chan struct{})} }
+
+func (l *eventLog) add(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, s)
+	close(l.changed)
+	l.changed = make(chan struct{})
+}
+
+func (l *eventLog) snapshot() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.lines...)
+}
+
+func (l *eventLog) count(prefix string) int { return countLines(l.snapshot(), prefix) }
+
+func countLines(lines []string, prefix string) int {
+	n := 0
+	for _, s := range lines {
+		if strings.HasPrefix(s, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// waitFor waits until cond holds on the log (cond runs under the log's
+// lock: it must only read the lines it is given), or fails the test after 10 s
+// (a safety net, not a measurement).
+func (l *eventLog) waitFor(t *testing.T, what string, cond func([]string) bool) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		l.mu.Lock()
+		ok, ch := cond(l.lines), l.changed
+		l.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			t.Fatalf("waiting for %s; log: %q", what, l.snapshot())
+		}
+	}
+}
+
+// replySink is a response_url on loopback: it checks each post is a JSON
+// message and logs "reply <path> <response_type> <replace> <text>".
+func replySink(t *testing.T, log *eventLog) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			ResponseType    string `json:"response_type"`
+			Text            string `json:"text"`
+			ReplaceOriginal bool   `json:"replace_original"`
+		}
+		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if r.Method != http.MethodPost || ct != "application/json" || json.NewDecoder(r.Body).Decode(&body) != nil || body.Text == "" {
+			t.Errorf("bad reply post: %s %s", r.Method, ct)
+			http.Error(w, "bad", http.StatusBadRequest)
+			return
+		}
+		log.add(strings.Join([]string{"reply", r.URL.Path, body.ResponseType, boolWord(body.ReplaceOriginal), body.Text}, " "))
+		w.Write([]byte("ok"))
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func boolWord(b bool) string {
+	if b {
+		return "replace"
+	}
+	return "new"
+}
+
+// unit is a Bot over fake sockets, with a real Service over the Atlassian
+// fake, replying to a loopback sink.
+type unit struct {
+	t       *testing.T
+	log     *eventLog
+	sockets []*fakeSocket
+	atl     *atlassiantest.Server
+	sink    *httptest.Server
+	bot     *Bot
+	svc     *Service
+	stop    func()
+}
+
+func startUnit(t *testing.T, nSockets int, cfg BotConfig, scfg ServiceConfig) *unit {
+	t.Helper()
+	u := &unit{t: t, log: newEventLog()}
+	u.atl = atlassiantest.NewServer(atlassiantest.SampleOrg(time.Now()))
+	t.Cleanup(u.atl.Close)
+	u.sink = replySink(t, u.log)
+	client, err := atlassian.New(atlassian.Config{
+		JiraBaseURL: u.atl.URL(), JiraEmail: atlassiantest.JiraEmail, JiraAPIToken: atlassiantest.JiraAPIToken,
+		AdminBaseURL: u.atl.URL(), OrgID: atlassiantest.OrgID, APIKey: atlassiantest.APIKey,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scfg.Lookups = NewLookups(client, LookupOptions{TTL: time.Hour})
+	if scfg.Gate == nil {
+		scfg.Gate = NewGate(GateConfig{PerUserBurst: 1000})
+	}
+	scfg.OrgID = atlassiantest.OrgID
+	u.svc = NewService(scfg)
+	tr := Transport{Responder: NewResponder(u.sink.Client(), u.sink.URL)}
+	for i := range nSockets {
+		s := newFakeSocket(string(rune('a'+i)), u.log)
+		u.sockets = append(u.sockets, s)
+		tr.Sockets = append(tr.Sockets, s)
+	}
+	u.bot = NewBot(tr, u.svc, cfg, nil, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = u.bot.Run(ctx) }()
+	var once sync.Once
+	u.stop = func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(u.stop)
+	return u
+}
+
+// hang holds every Admin API request whose path contains part until the
+// returned release is called (the Cleanup calls it too).
+func (u *unit) hang(part string) (release func()) {
+	ch := make(chan struct{})
+	u.atl.SetChaos(func(r *http.Request) (atlassiantest.Failure, bool) {
+		if strings.Contains(r.URL.Path, part) {
+			select {
+			case <-ch:
+			case <-r.Context().Done():
+			}
+		}
+		return atlassiantest.Failure{}, false
+	})
+	var once sync.Once
+	release = func() { once.Do(func() { close(ch) }) }
+	u.t.Cleanup(release)
+	return release
+}
+
+func (u *unit) command(socket int, envelopeID, user, text string) {
+	u.sockets[socket].events <- socketmode.Event{
+		Type:    socketmode.EventTypeSlashCommand,
+		Data:    slack.SlashCommand{UserID: user, ChannelID: "C1", Text: text, ResponseURL: u.sink.URL + "/" + envelopeID},
+		Request: &socketmode.Request{EnvelopeID: envelopeID, Type: "slash_commands"},
+	}
+}
+
+func (u *unit) click(envelopeID, actionID, value string) {
+	u.sockets[0].events <- socketmode.Event{
+		Type: socketmode.EventTypeInteractive,
+		Data: slack.InteractionCallback{
+			Type: slack.InteractionTypeBlockActions, User: slack.User{ID: "U1"}, Channel: slack.Channel{GroupConversation: slack.GroupConversation{Conversation: slack.Conversation{ID: "C1"}}},
+			ResponseURL:    u.sink.URL + "/" + envelopeID,
+			ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{{ActionID: actionID, Value: value}}},
+		},
+		Request: &socketmode.Request{EnvelopeID: envelopeID, Type: "interactive"},
+	}
+}
+
+func hasLine(prefix string) func([]string) bool {
+	return func(lines []string) bool {
+		for _, l := range lines {
+			if strings.HasPrefix(l, prefix) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// TestBotAcksBeforeWork: the ack goes out while the lookup is still
+// waiting on Atlassian, and the reply follows it.
+func TestBotAcksBeforeWork(t *testing.T) {
+	u := startUnit(t, 1, BotConfig{}, ServiceConfig{StillLooking: -1})
+	release := u.hang(atlassiantest.AdaAccountID)
+	u.command(0, "E1", "U1", "ada@example.com")
+	u.log.waitFor(t, "the ack", hasLine("ack a E1"))
+	if n := u.log.count("reply"); n != 0 {
+		t.Fatalf("%d replies before Atlassian answered", n)
+	}
+	release()
+	u.log.waitFor(t, "the reply", hasLine("reply /E1 ephemeral new"))
+	if l := u.log.snapshot(); l[0] != "ack a E1" {
+		t.Errorf("first event %q, want the ack", l[0])
+	}
+}
+
+// TestBotDedupeAcrossSockets: Slack redelivers an envelope on the other
+// connection; each delivery is acked on the socket it came on, and the
+// command is answered once.
+func TestBotDedupeAcrossSockets(t *testing.T) {
+	u := startUnit(t, 2, BotConfig{}, ServiceConfig{})
+	u.command(0, "E1", "U1", "help")
+	u.command(1, "E1", "U1", "help")
+	u.command(1, "E2", "U1", "help") // a later command on the second socket
+	u.log.waitFor(t, "both acks and E2's reply", func(l []string) bool {
+		return hasLine("ack a E1")(l) && hasLine("ack b E1")(l) && hasLine("reply /E2")(l)
+	})
+	u.stop() // everything acked is answered before Run returns
+	if n := u.log.count("reply /E1"); n != 1 {
+		t.Errorf("E1 answered %d times, want 1", n)
+	}
+}
+
+// TestBotBusy: beyond MaxInFlight a command is acked and told the bot is
+// busy, without waiting for the work ahead of it.
+func TestBotBusy(t *testing.T) {
+	u := startUnit(t, 1, BotConfig{MaxInFlight: 1}, ServiceConfig{StillLooking: -1})
+	release := u.hang(atlassiantest.AdaAccountID)
+	u.command(0, "E1", "U1", "ada@example.com")
+	u.log.waitFor(t, "E1's ack", hasLine("ack a E1"))
+	u.command(0, "E2", "U2", "help")
+	u.log.waitFor(t, "E2's busy reply", hasLine("reply /E2 ephemeral new The bot is very busy"))
+	if n := u.log.count("reply /E1"); n != 0 {
+		t.Errorf("E1 answered before Atlassian did")
+	}
+	release()
+	u.log.waitFor(t, "E1's answer", hasLine("reply /E1"))
+}
+
+// TestBotHelpDoesNotWaitForSlowLookups: help and a healthy lookup are
+// answered while many commands wait on one slow person.
+func TestBotHelpDoesNotWaitForSlowLookups(t *testing.T) {
+	u := startUnit(t, 1, BotConfig{MaxInFlight: 200}, ServiceConfig{StillLooking: -1})
+	release := u.hang(atlassiantest.AdaAccountID)
+	for i := range 80 {
+		u.command(0, "S"+string(rune('A'+i/26))+string(rune('a'+i%26)), "U1", "ada@example.com")
+	}
+	u.command(0, "H", "U2", "help")
+	u.command(0, "G", "U3", "grace@example.com")
+	u.log.waitFor(t, "help and grace", func(l []string) bool { return hasLine("reply /H ")(l) && hasLine("reply /G ")(l) })
+	if n := u.log.count("reply /S"); n != 0 {
+		t.Fatalf("%d slow lookups answered before help and grace", n)
+	}
+	release()
+	u.log.waitFor(t, "the 80", func(l []string) bool { return countLines(l, "reply /S") == 80 })
+}
+
+// TestBotUnreadableMessageAcked: a frame slack-go cannot parse is acked by
+// its envelope_id (or Slack redelivers it) and answered by nobody.
+func TestBotUnreadableMessageAcked(t *testing.T) {
+	u := startUnit(t, 1, BotConfig{}, ServiceConfig{})
+	u.sockets[0].events <- socketmode.Event{Type: socketmode.EventTypeErrorBadMessage,
+		Data: &socketmode.ErrorBadMessage{Cause: errors.New("bad"), Message: json.RawMessage(`{"envelope_id":"BAD","type":"slash_commands","payload":7}`)}}
+	u.command(0, "E1", "U1", "help") // events are handled in order
+	u.log.waitFor(t, "E1's reply", hasLine("reply /E1"))
+	if !hasLine("ack a BAD")(u.log.snapshot()) {
+		t.Errorf("unreadable envelope not acked: %q", u.log.snapshot())
+	}
+	if n := u.log.count("reply /BAD"); n != 0 {
+		t.Errorf("unreadable envelope answered")
+	}
+}
+
+// TestBotReadyWhileOneSocketOpen: readiness is "at least one connection
+// open"; a refresh of one of two sockets keeps the bot ready.
+func TestBotReadyWhileOneSocketOpen(t *testing.T) {
+	u := startUnit(t, 2, BotConfig{}, ServiceConfig{})
+	waitUntil(t, "both sockets open", func() bool { return u.bot.openCount() == 2 })
+	u.sockets[0].events <- socketmode.Event{Type: socketmode.EventTypeDisconnect}
+	u.command(1, "E1", "U1", "help") // handled after the disconnect on a
+	u.log.waitFor(t, "E1's reply", hasLine("reply /E1"))
+	waitUntil(t, "socket a closed", func() bool { return !u.bot.open[0].Load() })
+	if !u.bot.Ready() {
+		t.Errorf("not ready with socket b open")
+	}
+	u.sockets[1].events <- socketmode.Event{Type: socketmode.EventTypeConnecting}
+	waitUntil(t, "not ready with no socket open", func() bool { return !u.bot.Ready() })
+	u.sockets[0].events <- socketmode.Event{Type: socketmode.EventTypeConnected}
+	waitUntil(t, "ready again", u.bot.Ready)
+}
+
+// TestBotReconnectsWithBackoff: when slack-go gives up (an auth error ends
+// RunContext), the socket is run again, after a backoff.Policy delay.
+func TestBotReconnectsWithBackoff(t *testing.T) {
+	log := newEventLog()
+	s := newFakeSocket("a", log)
+	s.run = func(ctx context.Context, _ chan<- socketmode.Event) error { return errors.New("invalid_auth") }
+	b := NewBot(Transport{Sockets: []Socket{s}}, NewService(ServiceConfig{Lookups: NewLookups(nil, LookupOptions{}), Gate: NewGate(GateConfig{})}),
+		BotConfig{Reconnect: backoff.Policy{Base: time.Millisecond, Max: 4 * time.Millisecond}}, nil, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = b.Run(ctx) }()
+	waitUntil(t, "5 attempts", func() bool { return s.runs.Load() >= 5 })
+	if b.Ready() {
+		t.Errorf("ready with a refused token")
+	}
+	cancel()
+	<-done
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestBotClicks: clicks go through Service.Click; refusals are private and
+// cost no upstream call; Share posts in the channel, Refresh replaces.
+func TestBotClicks(t *testing.T) {
+	signer := NewButtonSigner("k", time.Hour, nil)
+	other := NewButtonSigner("other", time.Hour, nil)
+	u := startUnit(t, 1, BotConfig{}, ServiceConfig{Buttons: signer})
+	cases := []struct {
+		id, action, value, want string
+		upstream                bool
+	}{
+		{"F", ActionShare, other.Sign("ada@example.com"), "reply /F ephemeral new This button could not be checked", false},
+		{"P", ActionRefresh, "ada@example.com", "reply /P ephemeral new This button could not be checked", false},
+		{"S", ActionShare, signer.Sign("ada@example.com"), "reply /S in_channel new ", true},
+		{"R", ActionRefresh, signer.Sign("ada@example.com"), "reply /R ephemeral replace ", true},
+	}
+	for _, c := range cases {
+		before := u.atl.Count("", "")
+		u.click(c.id, c.action, c.value)
+		u.log.waitFor(t, c.id, hasLine(c.want))
+		if called := u.atl.Count("", "") > before; called && !c.upstream {
+			t.Errorf("%s: a refused click called Atlassian", c.id)
+		}
+	}
+	u.click("A", ActionAdmin, "")
+	u.command(0, "E", "U1", "help") // handled after the Admin click
+	u.log.waitFor(t, "E's reply", hasLine("reply /E"))
+	if n := u.log.count("reply /A"); n != 0 {
+		t.Errorf("the Admin link click was answered")
+	}
+}
+
+// TestStillLookingThenAnswer: an asker whose person is still pending after
+// StillLooking is told Atlassian is slow, and the answer then replaces
+// that message.
+func TestStillLookingThenAnswer(t *testing.T) {
+	u := startUnit(t, 1, BotConfig{}, ServiceConfig{StillLooking: 20 * time.Millisecond})
+	release := u.hang(atlassiantest.AdaAccountID)
+	u.command(0, "E1", "U1", "ada@example.com")
+	u.log.waitFor(t, "the interim reply", hasLine("reply /E1 ephemeral new Still looking: Atlassian is slow"))
+	release()
+	u.log.waitFor(t, "the answer", hasLine("reply /E1 ephemeral replace Last active dates from Atlassian"))
+	if n := u.log.count("reply /E1"); n != 2 {
+		t.Errorf("%d replies, want the interim and the answer", n)
+	}
+}
+
+// TestOneDeadlinePerCommand: a command about several people whose Admin
+// API hangs ends at one deadline for the whole command: the people still
+// waiting for a turn then are not started (today's code waited 30 s per
+// batch of 4), and each is reported as too slow.
+func TestOneDeadlinePerCommand(t *testing.T) {
+	u := startUnit(t, 1, BotConfig{}, ServiceConfig{StillLooking: -1, LookupDeadline: 300 * time.Millisecond})
+	release := u.hang("last-active-dates")
+	emails := []string{"ada@example.com", "alan@example.com", "grace@example.com", "margaret@example.com",
+		"dennis@example.com", "katherine@example.com"}
+	r := u.svc.Answer(context.Background(), Request{UserID: "U1", ChannelID: "C1", Text: strings.Join(emails, " ")}, nil)
+	if r.Outcome != "failed" || len(r.People) != len(emails) {
+		t.Fatalf("outcome %q with %d people, want failed with %d", r.Outcome, len(r.People), len(emails))
+	}
+	for _, p := range r.People {
+		if !errors.Is(p.Err, context.DeadlineExceeded) {
+			t.Errorf("%s: %v, want the command's deadline", p.Query, p.Err)
+		}
+	}
+	if !strings.Contains(r.Message.Text, "took too long") {
+		t.Errorf("reply does not say Atlassian was too slow: %q", r.Message.Text)
+	}
+	started := map[string]bool{}
+	for _, q := range u.atl.Requests() {
+		if strings.Contains(q.Path, "last-active-dates") {
+			started[q.Path] = true
+		}
+	}
+	if len(started) > maxParallelLookups {
+		t.Errorf("%d people's activity was asked for, want at most the %d started before the deadline", len(started), maxParallelLookups)
+	}
+	// The started lookups run on, detached, for whoever asks next: join
+	// each of them (or look again) so that none outlives the fakes.
+	release()
+	for _, e := range emails {
+		u.svc.cfg.Lookups.Lookup(context.Background(), e, false)
+	}
+}

@@ -1,0 +1,105 @@
+package bot_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack/socketmode"
+
+	"lastactive/atlassian/atlassiantest"
+	"lastactive/bot"
+	"lastactive/bot/slacktest"
+	"lastactive/internal/wire"
+)
+
+// TestStopWhileReplyHangs: a stop while a reply POST to response_url hangs
+// ends within the contract's 10 s: every post made during the stop is bounded
+// by what is left of it. The fake holds the post until that budget has
+// passed, so Run returning while the post is still held is the proof,
+// by ordering.
+func TestStopWhileReplyHangs(t *testing.T) {
+	now := time.Now().UTC()
+	org := atlassiantest.SampleOrg(now)
+	atl := atlassiantest.NewServer(org)
+	defer atl.Close()
+	sl := slacktest.NewServer(slacktest.WithPingInterval(200 * time.Millisecond))
+	defer sl.Close()
+
+	app, err := wire.Build(wire.Settings{
+		JiraBaseURL: atl.URL(), JiraEmail: atlassiantest.JiraEmail, JiraAPIToken: atlassiantest.JiraAPIToken,
+		AdminAPIURL: atl.URL(), OrgID: org.ID, APIKey: atlassiantest.APIKey,
+		SlackAppToken: slacktest.AppToken, SlackBotToken: slacktest.BotToken, SlackAPIURL: sl.APIURL(),
+		CacheTTL:      time.Hour,
+		SocketOptions: []socketmode.Option{socketmode.OptionPingInterval(2 * time.Second)},
+		Bot:           bot.BotConfig{ShutdownTimeout: time.Second},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	ctx, stop := context.WithCancel(context.Background())
+	returned := make(chan error, 1)
+	go func() { returned <- app.Run(ctx) }()
+
+	wctx, wcancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer wcancel()
+	if err := sl.WaitConnected(wctx); err != nil {
+		t.Fatal(err)
+	}
+	release := sl.HoldResponseURL()
+	defer release()
+	env, err := sl.SlashCommand(wctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "help"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sl.Wait(wctx, func() bool { return sl.HeldPosts() > 0 }); err != nil {
+		t.Fatalf("the reply was never posted: %v", err)
+	}
+
+	// SIGTERM, as serve sees it; the fake holds the post for the whole
+	// budget the contract gives a stop.
+	stop()
+	budget := time.NewTimer(10 * time.Second)
+	defer budget.Stop()
+	select {
+	case err := <-returned:
+		if err != nil {
+			t.Errorf("Run returned %v, want nil (exit 0)", err)
+		}
+	case <-budget.C:
+		release()
+		<-returned
+		t.Fatalf("Run was still waiting on the held reply when the 10 s stop budget ran out")
+	}
+	if n := len(sl.Replies(env.ID)); n != 0 {
+		t.Errorf("%d replies delivered while the fake held every post", n)
+	}
+}
+
+// TestRefreshOfOneSocketLosesNothing: Slack refreshes one connection at a
+// time (a disconnect with refresh_requested); with two per process, a
+// command sent at that moment still finds an open one and is answered.
+// Drops of one socket cost nothing either.
+func TestRefreshOfOneSocketLosesNothing(t *testing.T) {
+	h := startBot(t, harnessOpts{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for i := range 6 {
+		if err := h.slack.Wait(ctx, func() bool { return h.slack.Deliverable() == 2 }); err != nil {
+			t.Fatalf("round %d: two connections not open: %v", i, err)
+		}
+		if i%2 == 0 {
+			h.slack.DisconnectOne("refresh_requested")
+		} else {
+			h.slack.DropOne()
+		}
+		env, err := h.slack.SlashCommand(ctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "help"})
+		if err != nil {
+			t.Fatalf("round %d: command not delivered while one socket was refreshed: %v", i, err)
+		}
+		if _, err := h.slack.WaitReplies(ctx, env.ID, 1); err != nil {
+			t.Fatalf("round %d: %v", i, err)
+		}
+	}
+}
