@@ -193,15 +193,15 @@ func (c *Client) findOne(ctx context.Context, op string, req directorySearch) (D
 // wireDirectoryUsers is the search answer without product access.
 type wireDirectoryUsers struct {
 	Data *[]struct {
-		AccountID        string  `json:"accountId"`
-		AccountType      string  `json:"accountType"`
-		Name             string  `json:"name"`
-		Email            string  `json:"email"`
-		AccountStatus    string  `json:"accountStatus"`
-		MembershipStatus string  `json:"membershipStatus"`
-		ClaimStatus      string  `json:"claimStatus"`
-		ManagementSource *string `json:"managementSource"`
-		AddedToOrg       *string `json:"addedToOrg"`
+		AccountID        string                `json:"accountId"`
+		AccountType      string                `json:"accountType"`
+		Name             string                `json:"name"`
+		Email            string                `json:"email"`
+		AccountStatus    string                `json:"accountStatus"`
+		MembershipStatus string                `json:"membershipStatus"`
+		ClaimStatus      string                `json:"claimStatus"`
+		ManagementSource *string               `json:"managementSource"`
+		AddedToOrg       *string               `json:"addedToOrg"`
 		PlatformRoles    []string              `json:"platformRoles"`
 		ProductAccess    *[]wireV2ProductEntry `json:"productAccess"`
 	} `json:"data"`
