@@ -240,7 +240,7 @@ func PlanRelease(user DirectoryUser, assignments []RoleAssignment, groups []Grou
 		if g.Resources >= 1 {
 			step.AlsoRemoves = g.Resources - 1
 		}
-		if false && g.Resources != 1 {
+		if g.Resources != 1 {
 			if used == nil {
 				r.Reason = RefuseUsageUnknown
 				return Plan{}, r
