@@ -368,15 +368,15 @@ func (s *Server) changeRole(v []string, assign bool, body []byte, auth string) r
 		if !assign {
 			switch {
 			case j < 0 || u.Products[j].Grant == GrantGroup:
-				return reply{status: http.StatusNoContent}, false
+				return noContent(), false
 			case u.Products[j].Grant == GrantInferred:
 				return errorReply("admin", http.StatusBadRequest, "ADMIN-UAM-400-3", "The role is inferred and cannot be revoked"), false
 			}
 			u.Products[j].Grant = GrantGroup
-			return reply{status: http.StatusNoContent}, true
+			return noContent(), true
 		}
 		if j >= 0 && u.Products[j].Grant != GrantGroup {
-			return reply{status: http.StatusNoContent}, false
+			return noContent(), false
 		}
 		if _, full := x.full(u, []string{req.Resource}); full {
 			return errorReply("admin", http.StatusConflict, "ADMIN-UAM-409-3", "Product License Limit Exceeded"), false
@@ -386,7 +386,7 @@ func (s *Server) changeRole(v []string, assign bool, body []byte, auth string) r
 		} else {
 			u.Products[j].Grant = GrantDirect
 		}
-		return reply{status: http.StatusNoContent}, true
+		return noContent(), true
 	})
 }
 
@@ -421,7 +421,7 @@ func (s *Server) removeMember(v []string, auth string) reply {
 			return errorReply("admin", http.StatusNotFound, "ADMIN-404-8", "The user is not a member of the group"), false
 		}
 		g.Members = slices.Delete(g.Members, k, k+1)
-		return reply{status: http.StatusNoContent}, true
+		return noContent(), true
 	})
 }
 
@@ -462,7 +462,7 @@ func (s *Server) addMember(v []string, body []byte, auth string) reply {
 			return errorReply("admin", http.StatusConflict, "ADMIN-409-3", "You've exceeded your user limit for an app that the group grants access to"), false
 		}
 		g.Members = append(g.Members, req.AccountID)
-		return reply{status: http.StatusNoContent}, true
+		return noContent(), true
 	})
 }
 
@@ -508,3 +508,6 @@ func (s *Server) IsMember(groupID, accountID string) bool {
 	g, ok := group(s.idx.Load().groups, groupID)
 	return ok && slices.Contains(g.Members, accountID)
 }
+
+// noContent is the 204 of a successful change.
+func noContent() reply { return reply{status: http.StatusNoContent, header: http.Header{}} }
