@@ -22,7 +22,9 @@ func TestPlanRelease(t *testing.T) {
 		return RoleAssignment{ResourceID: res, Role: role, Methods: ms}
 	}
 	grp := func(id string, resources int) Group { return Group{ID: id, Name: "name-" + id, Resources: resources} }
-	revoke := func(role string) Step { return Step{Kind: StepRevokeRole, AccountID: acct, Role: role, ResourceID: conf} }
+	revoke := func(role string) Step {
+		return Step{Kind: StepRevokeRole, AccountID: acct, Role: role, ResourceID: conf}
+	}
 	leave := func(id string, also int) Step {
 		return Step{Kind: StepRemoveMembership, AccountID: acct, GroupID: id, GroupName: "name-" + id, AlsoRemoves: also}
 	}

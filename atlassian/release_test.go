@@ -297,7 +297,9 @@ func TestReadKeyCannotWrite(t *testing.T) {
 		"RoleAssignments": func() error { _, err := e.c.RoleAssignments(ctx, acct, atlassiantest.ConfluenceMain); return err },
 		"GroupsGranting":  func() error { _, err := e.c.GroupsGranting(ctx, acct, atlassiantest.ConfluenceMain); return err },
 		"RevokeRole":      func() error { return e.c.RevokeRole(ctx, acct, atlassian.RoleUser, atlassiantest.ConfluenceMain) },
-		"RemoveFromGroup": func() error { return e.c.RemoveFromGroup(ctx, atlassiantest.GroupConfluenceUsers, e.id(t, atlassiantest.ReleaseGroupEmail)) },
+		"RemoveFromGroup": func() error {
+			return e.c.RemoveFromGroup(ctx, atlassiantest.GroupConfluenceUsers, e.id(t, atlassiantest.ReleaseGroupEmail))
+		},
 	} {
 		var ae *atlassian.Error
 		if err := call(); !errors.As(err, &ae) || ae.Status != http.StatusForbidden || !errors.Is(err, atlassian.ErrCredentials) {
