@@ -175,8 +175,8 @@ func ReasonOf(err error) Reason {
 //     gives one product (counts.resources == 1), or none of its other
 //     products is in use (else RefuseGroupGrantsMore, or RefuseUsageUnknown
 //     when used is nil);
-//   - any inferred seat role is RefuseInferred: removing the rest would not
-//     free the seat.
+//   - any inferred seat role, or one with no method this package knows, is
+//     RefuseInferred: removing the rest would not free the seat.
 //
 // used maps each other product the person uses (an ARI) to the person's
 // groups that give it: GroupsGranting(accountID, thatARI). nil means not
@@ -205,7 +205,9 @@ func PlanRelease(user DirectoryUser, assignments []RoleAssignment, groups []Grou
 			continue
 		}
 		seat = true
-		if a.Has(MethodInferred) {
+		if a.Has(MethodInferred) || !a.Has(MethodDirect) && !a.Has(MethodGroup) {
+			// No method we can undo (or none at all): leaving the rest
+			// would not free the seat.
 			return Plan{}, refuse(RefuseInferred)
 		}
 		if a.Has(MethodDirect) {
