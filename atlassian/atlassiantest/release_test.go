@@ -248,7 +248,9 @@ func TestWritesChangeTheState(t *testing.T) {
 	t.Parallel()
 	s, org := newRelease(t)
 	donald := mustID(t, org, ReleaseIdleGroupEmail)
-	lad := func() string { return string(call(t, s, http.MethodGet, lastActivePath(OrgID, donald), goodBearer, nil).body) }
+	lad := func() string {
+		return string(call(t, s, http.MethodGet, lastActivePath(OrgID, donald), goodBearer, nil).body)
+	}
 	before, seats := lad(), s.Seats(ConfluenceMain)
 	if a := call(t, s, http.MethodDelete, memberPath(GroupWikiAndLoom, donald), goodWrite, nil); a.status != 204 {
 		t.Fatalf("delete: %d %s", a.status, a.body)
