@@ -47,6 +47,12 @@ type Config struct {
 	AdminBaseURL string // default DefaultAdminBaseURL; requests go to {AdminBaseURL}/admin/v1/...
 	OrgID        string
 	APIKey       string // Admin API key, sent as a Bearer token
+	// AdminWriteKey (ATLASSIAN_ADMIN_WRITE_KEY) is an org admin's key
+	// without scopes, sent as a Bearer token only by the release calls
+	// (RoleAssignments, GroupsGranting, RevokeRole, AssignRole,
+	// RemoveFromGroup, AddToGroup). Optional: without it those calls return
+	// ErrNoWriteKey and send nothing. It needs the Admin half (OrgID, APIKey).
+	AdminWriteKey string
 }
 
 // Client calls Jira Cloud user search and the Atlassian Admin API. It is safe
@@ -56,6 +62,7 @@ type Client struct {
 	adminBase *url.URL // nil when the Admin half is not configured
 	jiraAuth  string   // full Authorization header values
 	adminAuth string
+	writeAuth string // "" without Config.AdminWriteKey
 	orgID     string
 	secrets   []string // every credential form, scrubbed from upstream text
 
@@ -240,6 +247,13 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		c.adminAuth = "Bearer " + cfg.APIKey
 		c.secrets = append(c.secrets, cfg.APIKey)
 	}
+	if strings.TrimSpace(cfg.AdminWriteKey) != "" {
+		if !adminSet {
+			return nil, errors.New("atlassian: config: AdminWriteKey needs OrgID and APIKey")
+		}
+		c.writeAuth = "Bearer " + cfg.AdminWriteKey
+		c.secrets = append(c.secrets, cfg.AdminWriteKey)
+	}
 
 	for _, o := range opts {
 		if err := o(c); err != nil {
@@ -335,6 +349,10 @@ type call struct {
 	method string // "" is GET
 	body   []byte // JSON, or nil
 	paced  bool   // bulk work that waits for adminPace
+	// write: the request changes something upstream, so an attempt whose
+	// outcome is unknown (a 5xx, a lost connection) is not repeated; only a
+	// 429, which says the request was not taken, is waited out.
+	write bool
 	// orgScoped: the path names nothing but the organisation (and "-" for
 	// all directories), so any 404 means the organisation ID is wrong.
 	orgScoped bool
@@ -379,6 +397,9 @@ func (c *Client) get(ctx context.Context, cl call) ([]byte, error) {
 		}
 		if !res.retry {
 			return nil, res.err
+		}
+		if cl.write && res.status != http.StatusTooManyRequests {
+			return nil, uncertain(res.err.(*Error))
 		}
 		if ctx.Err() != nil {
 			e := c.fail(cl, ErrUnavailable, res.status, res.code, ctx.Err()).(*Error)
@@ -534,6 +555,10 @@ func (c *Client) attempt(ctx context.Context, cl call, n int) (res result) {
 		res.err = c.fail(cl, ErrNotOrgAdmin, s, eb.code, cause)
 	case s == http.StatusUnauthorized || s == http.StatusForbidden:
 		res.err = c.fail(cl, ErrCredentials, s, eb.code, cause)
+	case s == http.StatusConflict && seatLimitCode(eb.code):
+		res.err = c.fail(cl, ErrSeatLimit, s, eb.code, cause)
+	case s == http.StatusConflict:
+		res.err = c.fail(cl, ErrConflict, s, eb.code, cause)
 	case s == http.StatusNotFound && eb.code == "ADMIN-404-8":
 		res.err = c.fail(cl, ErrNotFound, s, eb.code, cause)
 	case s == http.StatusNotFound && cl.api == Admin && (eb.code == "ADMIN-404-2" || cl.orgScoped):

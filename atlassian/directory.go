@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -65,7 +66,22 @@ type DirectoryUser struct {
 	ManagementSource string
 	// AddedToOrg is when the account joined the organisation; zero when not sent.
 	AddedToOrg time.Time
+	// PlatformRoles are the organisation-level admin roles
+	// ("atlassian/org-admin", "atlassian/site-admin", …); read only by
+	// UserAccess (expand platformRoles), nil otherwise.
+	PlatformRoles []string
+	// Products is the account's access per product and site with its last
+	// activity; read only by UserAccess (expand productAccess), nil otherwise.
+	Products []ProductActivity
 }
+
+// OrgAdmin reports whether the account administers the organisation. A
+// release never changes an org admin's access.
+func (u DirectoryUser) OrgAdmin() bool { return slices.Contains(u.PlatformRoles, RoleOrgAdmin) }
+
+// Synced reports whether an identity provider manages the account
+// (managementSource "synced"): its access is changed there, never here.
+func (u DirectoryUser) Synced() bool { return u.ManagementSource == "synced" }
 
 // Account returns u as an Account, the type lookups pass on.
 func (u DirectoryUser) Account() Account {
@@ -78,6 +94,7 @@ type directorySearch struct {
 	Limit      int      `json:"limit"`
 	Emails     []string `json:"emails,omitempty"`
 	AccountIDs []string `json:"accountIds,omitempty"`
+	Expand     []string `json:"expand,omitempty"`
 }
 
 // FindByEmail returns the account whose email is exactly email (Atlassian
@@ -106,6 +123,29 @@ func (c *Client) DirectoryUser(ctx context.Context, accountID string) (Directory
 		return DirectoryUser{}, fmt.Errorf("atlassian: %s: empty account ID", op)
 	}
 	return c.findOne(ctx, op, directorySearch{Limit: maxEmailMatches, AccountIDs: []string{accountID}})
+}
+
+// UserAccess returns the account with accountID with what a release must
+// check first: its management source (synced accounts are never changed),
+// its platform roles (org admins are never changed) and its product access
+// with the last activity per product (the read-back that proves a seat is
+// free). It is the directory search of DirectoryUser with expand
+// ["platformRoles", "productAccess"], sent with the read key: one request.
+//
+// Upstream: https://developer.atlassian.com/cloud/admin/organization/rest/api-group-users/#api-v2-orgs-orgid-directories-directoryid-users-search-post
+func (c *Client) UserAccess(ctx context.Context, accountID string) (DirectoryUser, error) {
+	const op = "read user access"
+	if strings.TrimSpace(accountID) == "" {
+		return DirectoryUser{}, fmt.Errorf("atlassian: %s: empty account ID", op)
+	}
+	du, err := c.findOne(ctx, op, directorySearch{Limit: maxEmailMatches, AccountIDs: []string{accountID},
+		Expand: []string{"platformRoles", "productAccess"}})
+	if err == nil && du.Products == nil {
+		// The expand was ignored: "no products" would read as a free seat.
+		return DirectoryUser{}, &Error{Kind: ErrBadResponse, API: Admin, Op: op,
+			Err: errors.New("no productAccess in the answer (was the expand ignored?)")}
+	}
+	return du, err
 }
 
 func (c *Client) findOne(ctx context.Context, op string, req directorySearch) (DirectoryUser, error) {
@@ -153,15 +193,17 @@ func (c *Client) findOne(ctx context.Context, op string, req directorySearch) (D
 // wireDirectoryUsers is the search answer without product access.
 type wireDirectoryUsers struct {
 	Data *[]struct {
-		AccountID        string  `json:"accountId"`
-		AccountType      string  `json:"accountType"`
-		Name             string  `json:"name"`
-		Email            string  `json:"email"`
-		AccountStatus    string  `json:"accountStatus"`
-		MembershipStatus string  `json:"membershipStatus"`
-		ClaimStatus      string  `json:"claimStatus"`
-		ManagementSource *string `json:"managementSource"`
-		AddedToOrg       *string `json:"addedToOrg"`
+		AccountID        string                `json:"accountId"`
+		AccountType      string                `json:"accountType"`
+		Name             string                `json:"name"`
+		Email            string                `json:"email"`
+		AccountStatus    string                `json:"accountStatus"`
+		MembershipStatus string                `json:"membershipStatus"`
+		ClaimStatus      string                `json:"claimStatus"`
+		ManagementSource *string               `json:"managementSource"`
+		AddedToOrg       *string               `json:"addedToOrg"`
+		PlatformRoles    []string              `json:"platformRoles"`
+		ProductAccess    *[]wireV2ProductEntry `json:"productAccess"`
 	} `json:"data"`
 }
 
@@ -193,6 +235,21 @@ func decodeDirectoryUsers(b []byte) ([]DirectoryUser, error) {
 			ManagementSource: deref(wu.ManagementSource),
 		}
 		du.AddedToOrg, _ = parseInstant(deref(wu.AddedToOrg))
+		for _, r := range wu.PlatformRoles {
+			if r != "" && !slices.Contains(du.PlatformRoles, r) {
+				du.PlatformRoles = append(du.PlatformRoles, r)
+			}
+		}
+		if wu.ProductAccess != nil {
+			du.Products = make([]ProductActivity, 0, len(*wu.ProductAccess))
+			for j, wp := range *wu.ProductAccess {
+				pa, err := v2Product(wp)
+				if err != nil {
+					return nil, fmt.Errorf("data[%d].productAccess[%d]: %w", i, j, err)
+				}
+				du.Products = append(du.Products, pa)
+			}
+		}
 		out = append(out, du)
 	}
 	return out, nil

@@ -27,10 +27,33 @@
 // scan (OrgUsers) is an iterator over every account, paced below the
 // organisation's rate limit.
 //
+// Releases (keep or release an idle seat) use a third credential,
+// Config.AdminWriteKey: an org admin's key without scopes, sent only by the
+// release calls, which return ErrNoWriteKey and send nothing without it.
+// The safe sequence is:
+//
+//  1. ReleaseFacts reads the account (UserAccess: managementSource, platform
+//     roles, product access), its RoleAssignments on the product, the
+//     GroupsGranting it with counts.resources and, when a group gives more
+//     than one product, which of the person's groups give each product they
+//     still use.
+//  2. PlanRelease (pure) turns that into a Plan, or refuses with a *Refusal
+//     whose Reason says why: synced accounts and org admins are never
+//     changed; a direct role is revoked; a group is left only if it gives
+//     nothing else the person uses; inferred access is refused.
+//  3. Apply makes the steps (RevokeRole, RemoveFromGroup) and returns those
+//     done, exactly what Undo(done) restores (AssignRole, AddToGroup).
+//  4. SeatHeld reads the role assignments back to prove the seat is free.
+//
+// An undo after the seat went to someone else fails with ErrSeatLimit (409
+// ADMIN-UAM-409-3). Writes are never repeated after a 5xx or a lost
+// connection (ErrWriteUnknown: read back first); a 429 is waited out, since
+// it says the request was not taken. See Example (Release).
+//
 // Both halves share one request loop. It gives every attempt a deadline,
 // reads bodies through a size limit, refuses redirects to another host (they
 // would carry the credentials away), retries only what is safe (429, 5xx and
-// transport failures of these idempotent GETs) honouring Retry-After and
+// transport failures of GETs and read-only searches) honouring Retry-After and
 // X-RateLimit-Reset within a bounded budget, and turns every failure into an
 // *Error whose Kind callers test with errors.Is or read with KindOf. Two
 // kinds refine coarser ones (ErrNotOrgAdmin is also ErrCredentials,

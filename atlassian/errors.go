@@ -43,6 +43,25 @@ const (
 	// (ADMIN-404-2, or a 404 from the organisation endpoint). It is a finer
 	// ErrRejected: errors.Is matches both.
 	ErrOrgNotFound Kind = "organisation not found"
+
+	// ErrNoWriteKey: a release call (RoleAssignments, GroupsGranting,
+	// RevokeRole, AssignRole, RemoveFromGroup, AddToGroup) was made without
+	// Config.AdminWriteKey. Nothing was sent. It is a finer ErrCredentials.
+	ErrNoWriteKey Kind = "no admin write key configured"
+	// ErrSeatLimit: Atlassian refused to give access because the product's
+	// licence limit is reached (409 ADMIN-UAM-409-3 "Product License Limit
+	// Exceeded", or ADMIN-409-3 from the v2 group endpoints): an undo after
+	// somebody else took the seat. Error.Code carries the code. It is a
+	// finer ErrConflict (and so ErrRejected).
+	ErrSeatLimit Kind = "product licence limit exceeded"
+	// ErrConflict: any other 409 (ADMIN-409-28 and the like). A finer
+	// ErrRejected.
+	ErrConflict Kind = "conflict"
+	// ErrWriteUnknown: a change (revoke, assign, membership) got a 5xx or
+	// lost its connection after it was sent, so Atlassian may or may not
+	// have made it. It is not retried: read the state back before deciding.
+	// A finer ErrUnavailable.
+	ErrWriteUnknown Kind = "outcome of the change unknown"
 )
 
 // parent is the coarser kind a finer one refines, so callers written
@@ -51,10 +70,26 @@ func (k Kind) parent() Kind {
 	switch k {
 	case ErrNotOrgAdmin:
 		return ErrCredentials
-	case ErrOrgNotFound:
+	case ErrOrgNotFound, ErrConflict:
 		return ErrRejected
+	case ErrNoWriteKey:
+		return ErrCredentials
+	case ErrSeatLimit:
+		return ErrConflict
+	case ErrWriteUnknown:
+		return ErrUnavailable
 	}
 	return ""
+}
+
+// is reports whether k is target or refines it, at any depth.
+func (k Kind) is(target Kind) bool {
+	for ; k != ""; k = k.parent() {
+		if k == target {
+			return true
+		}
+	}
+	return false
 }
 
 // KindOf returns the Kind of the first *Error in err's chain, or "" when
@@ -157,11 +192,12 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // Is matches the error's Kind and the coarser kind it refines (an
-// ErrNotOrgAdmin is also ErrCredentials), and its Net failure, if any.
+// ErrNotOrgAdmin is also ErrCredentials, ErrSeatLimit is also ErrConflict
+// and ErrRejected), and its Net failure, if any.
 func (e *Error) Is(target error) bool {
 	switch t := target.(type) {
 	case Kind:
-		return t != "" && (t == e.Kind || t == e.Kind.parent())
+		return t != "" && e.Kind.is(t)
 	case Net:
 		return t != "" && t == e.Net
 	}

@@ -16,6 +16,7 @@ const (
 	testJiraEmail = "bot@example.com"
 	testJiraToken = "jira-token-SECRET-7f3a"
 	testAPIKey    = "admin-key-SECRET-91c2"
+	testWriteKey  = "admin-write-key-SECRET-5d0e"
 	testOrgID     = "org-1234"
 )
 
@@ -81,6 +82,8 @@ func newTestClient(t *testing.T, baseURL string, opts ...Option) (*Client, *fake
 		AdminBaseURL: baseURL,
 		OrgID:        testOrgID,
 		APIKey:       testAPIKey,
+		// Every test client can release, so the secret tests cover the write key.
+		AdminWriteKey: testWriteKey,
 	}, append([]Option{WithClock(clk)}, opts...)...)
 	if err != nil {
 		t.Fatalf("New: %v", err)

@@ -181,6 +181,23 @@ type wireV2ProductEntry struct {
 	LastActiveTimestamp *string `json:"lastActiveTimestamp"`
 }
 
+// v2Product reads one productAccess entry: a key is required, and a
+// timestamp that does not parse is an error rather than "never used".
+func v2Product(wp wireV2ProductEntry) (ProductActivity, error) {
+	if wp.Key == "" {
+		return ProductActivity{}, errors.New("no key")
+	}
+	ts, err := parseInstant(deref(wp.LastActiveTimestamp))
+	if err != nil {
+		return ProductActivity{}, fmt.Errorf("lastActiveTimestamp: %w", err)
+	}
+	pa := ProductActivity{ID: wp.ID, Key: wp.Key, LastActiveTimestamp: ts}
+	if !ts.IsZero() {
+		pa.LastActive = time.Date(ts.Year(), ts.Month(), ts.Day(), 0, 0, 0, 0, time.UTC)
+	}
+	return pa, nil
+}
+
 // decodeOrgUsersPage decodes and checks one page. Like the last-active
 // decoder it is strict where a mistake would mislead a manager: data must
 // be there, every user needs an account ID, every product a key, and a
@@ -217,16 +234,9 @@ func decodeOrgUsersPage(b []byte) (orgUsersPage, error) {
 			withAccess++
 			u.Products = make([]ProductActivity, 0, len(*wu.ProductAccess))
 			for j, wp := range *wu.ProductAccess {
-				if wp.Key == "" {
-					return orgUsersPage{}, fmt.Errorf("data[%d].productAccess[%d] has no key", i, j)
-				}
-				ts, err := parseInstant(deref(wp.LastActiveTimestamp))
+				pa, err := v2Product(wp)
 				if err != nil {
-					return orgUsersPage{}, fmt.Errorf("data[%d].productAccess[%d].lastActiveTimestamp: %w", i, j, err)
-				}
-				pa := ProductActivity{ID: wp.ID, Key: wp.Key, LastActiveTimestamp: ts}
-				if !ts.IsZero() {
-					pa.LastActive = time.Date(ts.Year(), ts.Month(), ts.Day(), 0, 0, 0, 0, time.UTC)
+					return orgUsersPage{}, fmt.Errorf("data[%d].productAccess[%d]: %w", i, j, err)
 				}
 				u.Products = append(u.Products, pa)
 			}

@@ -55,15 +55,15 @@ func (s *Server) lastActiveDates(x *index, orgID, accountID string, q url.Values
 	start := 0
 	if q.Has("cursor") {
 		off, ok := decodeCursor(q.Get("cursor"), "lad", accountID)
-		if !ok || off <= 0 || off >= len(u.Products) {
+		if !ok || off <= 0 || off >= len(u.held) {
 			return errorReply("admin", http.StatusBadRequest, "ADMIN-400-1", "Invalid page cursor")
 		}
 		start = off
 	}
-	end := min(start+s.pageSize, len(u.Products))
+	end := min(start+s.pageSize, len(u.held))
 
 	page := ladPage{Data: ladData{ProductAccess: make([]ladProduct, 0, end-start)}}
-	for _, p := range u.Products[start:end] {
+	for _, p := range u.held[start:end] {
 		lp := ladProduct{ID: p.ID(), Key: p.Key}
 		if !p.LastActive.IsZero() {
 			t := p.LastActive.UTC()
@@ -83,7 +83,7 @@ func (s *Server) lastActiveDates(x *index, orgID, accountID string, q url.Values
 		page.Data.AddedToOrg = json.RawMessage("null")
 		page.Data.AddedToOrgTimestamp = json.RawMessage("null")
 	}
-	if end < len(u.Products) {
+	if end < len(u.held) {
 		next := encodeCursor("lad", accountID, end)
 		page.Links.Next = &next
 	}
@@ -167,6 +167,7 @@ type (
 		Status           string      `json:"status"`
 		AddedToOrg       string      `json:"addedToOrg,omitempty"`
 		ProductAccess    []v2Product `json:"productAccess,omitzero"` // [] with the expand, absent without
+		PlatformRoles    []string    `json:"platformRoles,omitzero"` // [] with the expand, absent without
 		Links            v2SelfLink  `json:"links"`
 	}
 	v2Product struct {
@@ -222,6 +223,7 @@ func (s *Server) usersSearchV2(x *index, orgID, dirID string, body []byte, auth 
 		limit = *req.Limit
 	}
 	expand := slices.Contains(req.Expand, "productAccess")
+	roles := slices.Contains(req.Expand, "platformRoles")
 
 	// Exact filters pick candidates from the maps; otherwise walk everyone
 	// from the cursor on. Either way a full paging run is O(users).
@@ -236,7 +238,14 @@ func (s *Server) usersSearchV2(x *index, orgID, dirID string, body []byte, auth 
 			page.Links.Next = encodeCursor("v2", fingerprint, i)
 			break
 		}
-		page.Data = append(page.Data, toV2(u, expand, encodeCursor("user", u.AccountID, 0)))
+		v := toV2(u, expand, encodeCursor("user", u.AccountID, 0))
+		if roles {
+			v.PlatformRoles = []string{}
+			if u.OrgAdmin {
+				v.PlatformRoles = append(v.PlatformRoles, "atlassian/org-admin")
+			}
+		}
+		page.Data = append(page.Data, v)
 	}
 	return marshalReply(http.StatusOK, page)
 }
@@ -340,7 +349,7 @@ func (req *searchRequest) matches(u *User) bool {
 	}) {
 		return false
 	}
-	if len(req.ResourceIDs) > 0 && !slices.ContainsFunc(u.Products, func(p Product) bool {
+	if len(req.ResourceIDs) > 0 && !slices.ContainsFunc(u.held, func(p Product) bool {
 		return slices.Contains(req.ResourceIDs, p.ID())
 	}) {
 		return false
@@ -375,8 +384,8 @@ func toV2(u *User, expand bool, self string) v2User {
 		v.AddedToOrg = u.AddedToOrg.UTC().Format("2006-01-02T15:04:05.000Z07:00")
 	}
 	if expand {
-		v.ProductAccess = make([]v2Product, 0, len(u.Products))
-		for _, p := range u.Products {
+		v.ProductAccess = make([]v2Product, 0, len(u.held))
+		for _, p := range u.held {
 			vp := v2Product{ID: p.ID(), Key: p.Key}
 			if !p.LastActive.IsZero() {
 				vp.LastActiveTimestamp = p.LastActive.UTC().Format(time.RFC3339Nano)

@@ -14,6 +14,22 @@
 //	GET  /admin/v1/orgs/{orgId}                                                 Admin, Bearer
 //	POST /admin/v2/orgs/{orgId}/workspaces                                      Admin, Bearer
 //
+// and, for releases, with AdminWriteKey only (the read key gets 403):
+//
+//	GET    /admin/v2/orgs/{orgId}/directories/{dirId|-}/users/{accountId}/role-assignments
+//	POST   /admin/v2/orgs/{orgId}/directories/{dirId|-}/groups/search
+//	POST   /admin/v1/orgs/{orgId}/users/{accountId}/roles/revoke and …/roles/assign
+//	POST   /admin/v2/orgs/{orgId}/directories/{dirId|-}/groups/{groupId}/memberships
+//	DELETE /admin/v2/orgs/{orgId}/directories/{dirId|-}/groups/{groupId}/memberships/{accountId}
+//
+// The writes change the fake's state: a revoked role or a removed
+// membership takes the product out of last-active-dates, productAccess and
+// the role assignments (its last activity comes back with the undo), and
+// Org.SeatLimits (or Server.SetSeatLimit) makes an assign or a membership
+// that would pass a product's limit answer 409. ReleaseOrg is SampleOrg
+// plus people for each case of a release (direct, by group, synced, org
+// admin, inferred) and their groups, with Confluence's seats all taken.
+//
 // Credentials the fake accepted can be refused later with Server.Reject (a
 // revoked Jira token, an expired API key, a key whose owner is no longer an
 // org admin); a client configured with another organisation ID gets 404

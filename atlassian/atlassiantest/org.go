@@ -11,6 +11,10 @@ const (
 	JiraEmail    = "bot@example.com"
 	JiraAPIToken = "jira-token-for-tests-only"
 	APIKey       = "admin-api-key-for-tests-only"
+	// AdminWriteKey is the org admin key without scopes
+	// (ATLASSIAN_ADMIN_WRITE_KEY) that the release endpoints require: they
+	// answer 403 to APIKey, and the read endpoints 401 to this one.
+	AdminWriteKey = "admin-write-key-for-tests-only"
 	// OrgID is the organisation of SampleOrg and GenerateOrg, and the one a
 	// Server serves when its Org has no ID.
 	OrgID = "org-demo-1"
@@ -34,7 +38,46 @@ type Org struct {
 	// Workspaces are the product instances POST /admin/v2/orgs/{orgId}/workspaces
 	// lists, in this order.
 	Workspaces []Workspace
+	// Groups give their members the user role on products (release
+	// endpoints: role assignments, group search, memberships).
+	Groups []Group
+	// SeatLimits caps, per product ARI (Product.ID), how many active
+	// accounts may hold it: an assign or a membership that would pass the
+	// limit answers 409. Absent means no limit.
+	SeatLimits map[string]int
 }
+
+// Group is a group of the organisation's directory.
+type Group struct {
+	ID   string
+	Name string
+	// Grants lists the products (ARIs, Product.ID) on which the group gives
+	// its members the atlassian/user role.
+	Grants []string
+	// Members are account IDs. A member gets a never-used Product for each
+	// granted ARI it has no entry for.
+	Members []string
+	// ExternalSynced: the group comes from an identity provider; the fake
+	// refuses membership changes with 403, as Atlassian does.
+	ExternalSynced bool
+}
+
+// Grant says how a user holds a Product besides its groups.
+type Grant string
+
+// The grants. A product is held while it is direct or inferred, or while
+// a group the user is in grants it; a held product is in last-active-dates,
+// productAccess and the role assignments, one no longer held is hidden (its
+// last activity is kept and comes back with the access).
+const (
+	// GrantDirect (the zero value): the role was given to the user; revoke
+	// turns it into GrantGroup, assign back.
+	GrantDirect Grant = ""
+	// GrantGroup: no direct role; held only while a group grants it.
+	GrantGroup Grant = "group"
+	// GrantInferred: Atlassian infers it; revoke answers 400.
+	GrantInferred Grant = "inferred"
+)
 
 // Workspace is one product on one site (or a Bitbucket workspace).
 type Workspace struct {
@@ -83,7 +126,14 @@ type User struct {
 	// even by exact email) while the Admin API knows it: a member Jira
 	// cannot see, found only by the Admin API's exact-email search.
 	NotInJira bool
-	Products  []Product
+	// OrgAdmin gives the account the atlassian/org-admin platform role
+	// (platformRoles expand, role assignments).
+	OrgAdmin bool
+	Products []Product
+
+	// held is Products without those no longer held (see Grant), in order;
+	// computed by buildIndex.
+	held []Product
 }
 
 // Product is one product on one site the user has access to.
@@ -98,6 +148,8 @@ type Product struct {
 	// DateOnly sends last_active without last_active_timestamp, as the
 	// official tutorial shows.
 	DateOnly bool
+	// Grant is how the user holds it besides groups; GrantDirect by default.
+	Grant Grant
 }
 
 // ID returns the product instance ID as Atlassian sends it: a site ARI.

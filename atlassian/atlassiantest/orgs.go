@@ -23,6 +23,14 @@ const (
 	EndpointEmailSearch Endpoint = "admin exact-email search"
 	EndpointOrg         Endpoint = "admin org"
 	EndpointWorkspaces  Endpoint = "admin workspaces"
+
+	// The release endpoints; each requires AdminWriteKey.
+	EndpointRoleAssignments  Endpoint = "admin role assignments"
+	EndpointGroupsSearch     Endpoint = "admin groups search"
+	EndpointRevokeRole       Endpoint = "admin revoke role"
+	EndpointAssignRole       Endpoint = "admin assign role"
+	EndpointAddMembership    Endpoint = "admin add group membership"
+	EndpointRemoveMembership Endpoint = "admin remove group membership"
 )
 
 // endpointOf classifies a request by method, path and, for the v2 users
@@ -40,6 +48,12 @@ func endpointOf(method, path string, body []byte) Endpoint {
 		{usersSearchPattern, http.MethodPost, EndpointUsersSearch},
 		{orgPattern, http.MethodGet, EndpointOrg},
 		{workspacesPattern, http.MethodPost, EndpointWorkspaces},
+		{roleAssignmentsPattern, http.MethodGet, EndpointRoleAssignments},
+		{groupsSearchPattern, http.MethodPost, EndpointGroupsSearch},
+		{revokePattern, http.MethodPost, EndpointRevokeRole},
+		{assignPattern, http.MethodPost, EndpointAssignRole},
+		{membershipsPattern, http.MethodPost, EndpointAddMembership},
+		{membershipPattern, http.MethodDelete, EndpointRemoveMembership},
 	} {
 		if _, ok := match(e.pattern, path); !ok || method != e.method {
 			continue
@@ -84,6 +98,9 @@ type Rejections struct {
 	// KeyNotAdmin: 403 ADMIN-403-3 from every Admin endpoint: the key is
 	// valid but its owner may not administer the organisation.
 	KeyNotAdmin bool
+	// WriteKey: 401 to every request carrying AdminWriteKey (revoked or
+	// expired). APIKey and KeyNotAdmin do not touch requests carrying it.
+	WriteKey bool
 }
 
 // Reject sets the rejections in force from the next request on; the zero
@@ -91,9 +108,14 @@ type Rejections struct {
 func (s *Server) Reject(r Rejections) { s.reject.Store(&r) }
 
 // rejection answers a request refused by the current Rejections.
-func (s *Server) rejection(api string) (reply, bool) {
+func (s *Server) rejection(api, auth string) (reply, bool) {
 	r := s.reject.Load()
 	switch {
+	case api == "admin" && auth == "write":
+		if r.WriteKey {
+			return errorReply("admin", http.StatusUnauthorized, "", "Unauthorized"), true
+		}
+		return reply{}, false
 	case api == "jira" && r.JiraToken:
 		return errorReply("jira", http.StatusUnauthorized, "", "Client must be authenticated to access this resource."), true
 	case api == "admin" && r.APIKey:

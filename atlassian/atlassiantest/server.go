@@ -48,7 +48,8 @@ type Request struct {
 	Header http.Header
 	Body   []byte // request body (the v2 search sends JSON)
 	// Auth is "basic" or "bearer" for the fake's own credentials in that
-	// scheme, "none" without an Authorization header, "bad" for anything else.
+	// scheme, "write" for AdminWriteKey as a Bearer token, "none" without an
+	// Authorization header, "bad" for anything else.
 	Auth string
 	// API is "jira" for /rest/..., "admin" for /admin/..., else "".
 	API string
@@ -94,7 +95,7 @@ func NewServer(org *Org, opts ...Option) *Server {
 	if id == "" {
 		id = OrgID
 	}
-	s.idx.Store(buildIndex(id, org.Users))
+	s.idx.Store(buildIndex(id, org.Users, org.Groups, org.SeatLimits))
 	s.orgName = org.Name
 	if s.orgName == "" {
 		s.orgName = "Demo organisation"
@@ -132,14 +133,15 @@ func (s *Server) SetUser(u User) {
 	} else {
 		users = append(users, u)
 	}
-	s.idx.Store(buildIndex(old.orgID, users))
+	s.idx.Store(buildIndex(old.orgID, users, old.groups, old.seatLimits))
 }
 
 // SetUsers replaces every user.
 func (s *Server) SetUsers(users []User) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	s.idx.Store(buildIndex(s.idx.Load().orgID, users))
+	old := s.idx.Load()
+	s.idx.Store(buildIndex(old.orgID, users, old.groups, old.seatLimits))
 }
 
 // RemoveUser deletes the account, as if it had been deleted upstream.
@@ -152,7 +154,7 @@ func (s *Server) RemoveUser(accountID string) {
 		return
 	}
 	users := slices.Delete(append([]User(nil), old.users...), i, i+1)
-	s.idx.Store(buildIndex(old.orgID, users))
+	s.idx.Store(buildIndex(old.orgID, users, old.groups, old.seatLimits))
 }
 
 // Requests returns a copy of every request received since the start or the
@@ -308,7 +310,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	var rep reply
 	if failed && (f.Status != 0 || f.Body != "" || f.Malformed) {
 		rep = failureReply(rec.API, f)
-	} else if rej, ok := s.rejection(rec.API); ok {
+	} else if rej, ok := s.rejection(rec.API, rec.Auth); ok {
 		rep = rej
 	} else {
 		rep = s.route(r, rec.API, rec.Auth, body)
@@ -373,6 +375,7 @@ func apiOf(path string) string {
 var (
 	basicHeader  = "Basic " + base64.StdEncoding.EncodeToString([]byte(JiraEmail+":"+JiraAPIToken))
 	bearerHeader = "Bearer " + APIKey
+	writeHeader  = "Bearer " + AdminWriteKey
 )
 
 func classifyAuth(h string) string {
@@ -383,6 +386,8 @@ func classifyAuth(h string) string {
 		return "basic"
 	case bearerHeader:
 		return "bearer"
+	case writeHeader:
+		return "write"
 	}
 	return "bad"
 }
@@ -405,6 +410,12 @@ func (s *Server) route(r *http.Request, api, auth string, body []byte) reply {
 		{usersSearchPattern, http.MethodPost, func(v []string) reply { return s.usersSearchV2(idx, v[0], v[1], body, auth) }},
 		{orgPattern, http.MethodGet, func(v []string) reply { return s.getOrg(idx, v[0], auth) }},
 		{workspacesPattern, http.MethodPost, func(v []string) reply { return s.workspacesV2(idx, v[0], body, auth) }},
+		{roleAssignmentsPattern, http.MethodGet, func(v []string) reply { return s.roleAssignments(idx, v, q, auth) }},
+		{groupsSearchPattern, http.MethodPost, func(v []string) reply { return s.groupsSearch(idx, v, body, auth) }},
+		{revokePattern, http.MethodPost, func(v []string) reply { return s.changeRole(v, false, body, auth) }},
+		{assignPattern, http.MethodPost, func(v []string) reply { return s.changeRole(v, true, body, auth) }},
+		{membershipsPattern, http.MethodPost, func(v []string) reply { return s.addMember(v, body, auth) }},
+		{membershipPattern, http.MethodDelete, func(v []string) reply { return s.removeMember(v, auth) }},
 	}
 	for _, e := range endpoints {
 		vars, ok := match(e.pattern, path)
@@ -430,6 +441,13 @@ var (
 	usersSearchPattern = []string{"admin", "v2", "orgs", "*", "directories", "*", "users", "search"}
 	orgPattern         = []string{"admin", "v1", "orgs", "*"}
 	workspacesPattern  = []string{"admin", "v2", "orgs", "*", "workspaces"}
+
+	roleAssignmentsPattern = []string{"admin", "v2", "orgs", "*", "directories", "*", "users", "*", "role-assignments"}
+	groupsSearchPattern    = []string{"admin", "v2", "orgs", "*", "directories", "*", "groups", "search"}
+	revokePattern          = []string{"admin", "v1", "orgs", "*", "users", "*", "roles", "revoke"}
+	assignPattern          = []string{"admin", "v1", "orgs", "*", "users", "*", "roles", "assign"}
+	membershipsPattern     = []string{"admin", "v2", "orgs", "*", "directories", "*", "groups", "*", "memberships"}
+	membershipPattern      = []string{"admin", "v2", "orgs", "*", "directories", "*", "groups", "*", "memberships", "*"}
 )
 
 func match(pattern []string, path string) ([]string, bool) {
