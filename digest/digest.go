@@ -48,7 +48,7 @@ type Store interface {
 
 // Change is the difference from the previous snapshot's row.
 type Change struct {
-	Known                     bool // the previous snapshot had this product and site
+	Known                      bool // the previous snapshot had this product and site
 	Seats, Active, Idle, Never int
 }
 
@@ -57,11 +57,11 @@ type Line struct {
 	Key  string // canonical product key
 	Site string // host name ("acme.atlassian.net"), or the cloud ID when unknown
 	// Capacity is the licensed seat count when the workspaces API gives it.
-	Capacity                      int
+	Capacity                        int
 	Seats, Active, Idle, Never, New int
-	Price                         float64
-	HasPrice                      bool
-	Change                        Change
+	Price                           float64
+	HasPrice                        bool
+	Change                          Change
 }
 
 // Unused is what could go: idle and never-used seats.

@@ -108,7 +108,9 @@ func TestMakeFirstDigestHasNoChange(t *testing.T) {
 
 type scannerFunc func() (*seat.Report, error)
 
-func (f scannerFunc) Report(context.Context, seat.Options, bool, func()) (*seat.Report, error) { return f() }
+func (f scannerFunc) Report(context.Context, seat.Options, bool, func()) (*seat.Report, error) {
+	return f()
+}
 
 // Each Build records a snapshot, and the next compares with it.
 func TestBuildRecordsAndCompares(t *testing.T) {
