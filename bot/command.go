@@ -18,6 +18,7 @@ const (
 	CmdHelp   CommandKind = iota // "help" or nothing at all
 	CmdLookup                    // one or more people
 	CmdIdle                      // the org-wide idle seat report
+	CmdDigest                    // the seat digest, now, privately
 )
 
 // MaxTargets is how many people one command may look up: enough for a
@@ -103,6 +104,8 @@ func ParseCommand(text string) (Command, error) {
 		return Command{Kind: CmdHelp}, nil
 	case "idle":
 		return parseIdle(words[1:], cmd.Fresh)
+	case "digest":
+		return parseDigest(words[1:], cmd.Fresh)
 	}
 
 	cmd.Kind = CmdLookup

@@ -27,6 +27,8 @@ func (b *Bot) interaction(ctx context.Context, j job) {
 		switch act.ActionID {
 		case ActionShare, ActionRefresh:
 			b.click(ctx, j, req, act)
+		case ActionDigestFullList, ActionScanNow:
+			b.digestClick(ctx, j, req, act.ActionID)
 		default:
 			// The link button (ActionAdmin) opens a URL in the browser;
 			// Slack still sends its click, which needs only the ack.

@@ -116,6 +116,8 @@ type ServiceConfig struct {
 	ProgressEvery time.Duration
 	// Files sends a report's CSV; nil: the summary says files are not set up.
 	Files FileSender
+	// Digests makes the seat digest and the App Home; nil: both are off.
+	Digests *Digests
 	// Buttons seals Share/Refresh button values. Nil: a signer with a
 	// random key (buttons then only work on this process).
 	Buttons *ButtonSigner
@@ -178,6 +180,8 @@ func (s *Service) Answer(ctx context.Context, req Request, progress func(Message
 			return Reply{Kind: KindIdle, Outcome: OutcomeFailed, Message: RenderNotice("Org-wide reports are not set up on this bot.")}
 		}
 		return s.idle(ctx, req, cmd, progress)
+	case CmdDigest:
+		return s.digestCommand(ctx, req)
 	}
 	return s.lookup(ctx, req, cmd.Targets, cmd.Fresh, View{Buttons: true})
 }

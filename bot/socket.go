@@ -10,6 +10,7 @@ import (
 
 	"github.com/patrickmn/go-cache"
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 )
 
@@ -75,6 +76,7 @@ type job struct {
 	received time.Time
 	command  *slack.SlashCommand
 	action   *slack.InteractionCallback
+	event    *slackevents.EventsAPIEvent // events_api: App Home (home.go)
 }
 
 // Run serves until ctx is done, then stops taking envelopes, lets acked
@@ -235,6 +237,12 @@ func (b *Bot) event(ctx context.Context, evt socketmode.Event, jobs chan<- job) 
 			return
 		}
 		j.action = &cb
+	case socketmode.EventTypeEventsAPI:
+		ev, ok := evt.Data.(slackevents.EventsAPIEvent)
+		if !ok {
+			return
+		}
+		j.event = &ev
 	default:
 		return
 	}
@@ -281,6 +289,8 @@ func (b *Bot) handle(ctx context.Context, j job) {
 		b.command(ctx, j)
 	case j.action != nil:
 		b.interaction(ctx, j)
+	case j.event != nil:
+		b.eventsAPI(ctx, j)
 	}
 }
 
