@@ -271,3 +271,12 @@ func Latest(ctx context.Context, st Store) ([]state.Snapshot, bool, error) {
 	slices.Reverse(snaps)
 	return snaps, true, nil
 }
+
+// History is the stored snapshots, oldest first (none without a Store).
+func (b *Builder) History(ctx context.Context) ([]state.Snapshot, error) {
+	if b.cfg.Store == nil {
+		return nil, nil
+	}
+	h, _, err := Latest(ctx, b.cfg.Store)
+	return h, err
+}

@@ -22,7 +22,7 @@ var secretFields = map[string]bool{"SlackAppToken": true, "SlackBotToken": true,
 
 // urlFields may carry credentials when misconfigured (user:token@host or
 // ?token=…) before validate refuses them.
-var urlFields = map[string]bool{"SlackAPIURL": true, "JiraBaseURL": true, "AdminAPIURL": true}
+var urlFields = map[string]bool{"SlackAPIURL": true, "JiraBaseURL": true, "AdminAPIURL": true, "DatabaseURL": true}
 
 // configFields is Config without its methods, so that printing it does not
 // come back here.

@@ -19,6 +19,8 @@ import (
 
 	"lastactive/atlassian"
 	"lastactive/bot"
+	"lastactive/internal/schedule"
+	"lastactive/internal/state"
 	"lastactive/seat"
 )
 
@@ -68,6 +70,18 @@ type Settings struct {
 	SocketOptions []socketmode.Option
 	// SweepEvery is how often the lookups drop expired answers; 0: a minute.
 	SweepEvery time.Duration
+
+	// The seat digest and App Home (digest.go). DigestChannel empty: no
+	// scheduled digest. Store, when nil, is opened from DatabaseURL when a
+	// digest is scheduled or OpenStore asks for it.
+	DigestChannel  string
+	DigestSchedule schedule.Schedule
+	DatabaseURL    string
+	OpenStore      bool
+	Store          *state.Store
+	// DigestImages and DigestPoster replace the Slack calls (tests, the CLI).
+	DigestImages bot.ImageUploader
+	DigestPoster bot.ChannelPoster
 }
 
 // ButtonMaxAge is how long a Share or Refresh button stays usable.
@@ -86,6 +100,10 @@ type App struct {
 	Slack     *slack.Client // nil without Slack tokens
 	Bot       *bot.Bot      // nil without Slack tokens
 	HTTP      *http.Client
+	Digests   *bot.Digests // nil when reports are off
+
+	digestLoop *schedule.Loop // nil without a digest channel
+	ownedStore *state.Store   // opened by buildDigests; closed by Close
 
 	sweepEvery time.Duration
 	log        *slog.Logger
@@ -144,6 +162,7 @@ func Build(s Settings) (*App, error) {
 	a.Lookups = bot.NewLookups(client, bot.LookupOptions{TTL: s.CacheTTL, Observe: s.Metrics.Lookup})
 
 	slackOn := s.SlackAppToken != "" || s.SlackBotToken != ""
+	var web *bot.SlackAPI
 	if slackOn {
 		slackLog := slogWriter{s.Logger}
 		a.Slack = slack.New(s.SlackBotToken,
@@ -154,7 +173,7 @@ func Build(s Settings) (*App, error) {
 			slack.OptionHTTPClient(bot.NoRedirects(s.HTTP)),
 			slack.OptionLog(slackLog),
 		)
-		web := &bot.SlackAPI{Client: a.Slack, Logger: s.Logger, OnTokenRejected: s.OnSlackTokenRejected}
+		web = &bot.SlackAPI{Client: a.Slack, Logger: s.Logger, OnTokenRejected: s.OnSlackTokenRejected}
 		if s.Users == nil {
 			s.Users = bot.SlackUsers{API: web}
 		}
@@ -181,6 +200,11 @@ func Build(s Settings) (*App, error) {
 		a.Scanner = seat.NewScanner(seat.ScanConfig{Dir: client, Prices: s.SeatPrices, Currency: s.Currency, TTL: s.CacheTTL, Logger: s.Logger})
 		cfg.Scanner, cfg.Files = a.Scanner, s.Files
 	}
+	if a.Digests, err = a.buildDigests(s, client, web); err != nil {
+		a.Close()
+		return nil, err
+	}
+	cfg.Digests = a.Digests
 	a.Service = bot.NewService(cfg)
 
 	if slackOn {
@@ -204,6 +228,7 @@ func (a *App) Run(ctx context.Context) error {
 	sctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { a.Lookups.RunSweeper(sctx, a.sweepEvery) })
+	wg.Go(func() { a.runDigests(sctx) })
 	err := a.Bot.Run(ctx)
 	stop()
 	wg.Wait()
@@ -214,6 +239,9 @@ func (a *App) Run(ctx context.Context) error {
 func (a *App) Close() {
 	if a.Scanner != nil {
 		a.Scanner.Close()
+	}
+	if a.ownedStore != nil {
+		a.ownedStore.Close()
 	}
 	a.HTTP.CloseIdleConnections()
 }
