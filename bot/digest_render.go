@@ -127,14 +127,12 @@ func idlerName(i digest.Idler) string {
 	return "a person without a name"
 }
 
-// dateToken is a Slack date each reader sees in their own time zone.
-func dateToken(t time.Time) string {
-	return fmt.Sprintf("<!date^%d^{date_short_pretty}|%s>", t.Unix(), t.UTC().Format(time.DateOnly))
-}
+// dateToken and dateTimeToken write dates in UTC, as the idle report
+// does. (Slack's <!date^…> tokens, which show each reader their own time
+// zone, belong with the reply rework that moves every renderer to them.)
+func dateToken(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
-func dateTimeToken(t time.Time) string {
-	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s UTC>", t.Unix(), t.UTC().Format("2006-01-02 15:04"))
-}
+func dateTimeToken(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") + " UTC" }
 
 // HomeFacts is what the report users' App Home shows, all from the store.
 type HomeFacts struct {
