@@ -19,6 +19,7 @@ const (
 	CmdLookup                    // one or more people
 	CmdIdle                      // the org-wide idle seat report
 	CmdAudit                     // who looked one person up (report users)
+	CmdDigest                    // the seat digest, now, privately
 )
 
 // MaxTargets is how many people one command may look up: enough for a
@@ -109,6 +110,8 @@ func ParseCommand(text string) (Command, error) {
 		return parseIdle(texts(words[1:]), cmd.Fresh)
 	case "audit":
 		return parseAudit(texts(words[1:]))
+	case "digest":
+		return parseDigest(texts(words[1:]), cmd.Fresh)
 	}
 
 	cmd.Kind = CmdLookup

@@ -42,6 +42,16 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 		}
 		return Response{Reply: r, Mode: mode}, true
 	}
+	switch actionID {
+	case ActionDigestFullList:
+		return Response{Reply: s.DigestFullList(ctx, req), Mode: Private}, true
+	case ActionScanNow:
+		// A Home tab click has no response_url: the answer is the Home tab.
+		if err := s.ScanNow(ctx, req.UserID); err != nil {
+			s.log.Error("scan now: app home not published", "user", req.UserID, "err", err)
+		}
+		return Response{}, false
+	}
 	if actionID != ActionShare && actionID != ActionRefresh {
 		// The link button (ActionAdmin) opens a URL in the browser; Slack
 		// still sends its click, which needs only the ack.

@@ -117,6 +117,8 @@ type ServiceConfig struct {
 	ProgressEvery time.Duration
 	// Files sends a report's CSV; nil: the summary says files are not set up.
 	Files FileSender
+	// Digests makes the seat digest and the App Home; nil: both are off.
+	Digests *Digests
 	// Buttons seals Share/Refresh button values. Nil: a signer with a
 	// random key (buttons then only work on this process).
 	Buttons *ButtonSigner
@@ -201,6 +203,8 @@ func (s *Service) Answer(ctx context.Context, req Request, progress func(Message
 		return s.idle(ctx, req, cmd, progress)
 	case CmdAudit:
 		return s.auditTrail(ctx, req, cmd)
+	case CmdDigest:
+		return s.digestCommand(ctx, req)
 	}
 	return s.lookup(ctx, req, cmd.Targets, cmd.Fresh, View{Buttons: true, NotLookedUp: cmd.NotLookedUp}, progress)
 }

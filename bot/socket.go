@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 
 	"lastactive/internal/backoff"
@@ -154,6 +155,7 @@ type job struct {
 	received time.Time
 	command  *slack.SlashCommand
 	action   *slack.InteractionCallback
+	event    *slackevents.EventsAPIEvent // events_api: App Home (home.go)
 }
 
 // runCtx holds the contexts of one Run: work is cancelled when acked work
@@ -344,6 +346,12 @@ func (b *Bot) event(ctx context.Context, rc runCtx, i int, s Socket, evt socketm
 			return
 		}
 		j.action = &cb
+	case socketmode.EventTypeEventsAPI:
+		ev, ok := evt.Data.(slackevents.EventsAPIEvent)
+		if !ok {
+			return
+		}
+		j.event = &ev
 	default:
 		return
 	}
@@ -392,6 +400,8 @@ func (b *Bot) handle(rc runCtx, j job) {
 		b.command(rc, j)
 	case j.action != nil:
 		b.interaction(rc, j)
+	case j.event != nil:
+		b.eventsAPI(rc, j)
 	}
 }
 

@@ -37,6 +37,11 @@ type slackManifest struct {
 			DisplayName  string `json:"display_name"`
 			AlwaysOnline bool   `json:"always_online"`
 		} `json:"bot_user"`
+		AppHome struct {
+			HomeTabEnabled             bool `json:"home_tab_enabled"`
+			MessagesTabEnabled         bool `json:"messages_tab_enabled"`
+			MessagesTabReadOnlyEnabled bool `json:"messages_tab_read_only_enabled"`
+		} `json:"app_home"`
 		SlashCommands []struct {
 			Command      string `json:"command"`
 			Description  string `json:"description"`
@@ -59,6 +64,9 @@ type slackManifest struct {
 		Interactivity struct {
 			IsEnabled bool `json:"is_enabled"`
 		} `json:"interactivity"`
+		EventSubscriptions struct {
+			BotEvents []string `json:"bot_events"`
+		} `json:"event_subscriptions"`
 		OrgDeployEnabled     bool `json:"org_deploy_enabled"`
 		SocketModeEnabled    bool `json:"socket_mode_enabled"`
 		TokenRotationEnabled bool `json:"token_rotation_enabled"`
@@ -155,6 +163,8 @@ var slackCalls = []struct {
 	{"conversations.open", []string{"OpenConversation", "OpenConversationContext"}, []string{"im:write"}},
 	{"files.getUploadURLExternal", []string{"GetUploadURLExternalContext"}, []string{"files:write"}},
 	{"files.completeUploadExternal", []string{"CompleteUploadExternalContext"}, []string{"files:write"}},
+	// App Home: no scope, only the Home tab turned on (features.app_home).
+	{"views.publish", []string{"PublishView", "PublishViewContext"}, nil},
 	// slack-go's UploadFile runs both steps above (it was UploadFileV2 before v0.16).
 	{"files.getUploadURLExternal+files.completeUploadExternal", []string{"UploadFile", "UploadFileContext"}, []string{"files:write"}},
 }
@@ -395,5 +405,17 @@ func TestSlackManifestCommentsNameCalledMethods(t *testing.T) {
 	}
 	if named == 0 {
 		t.Error("the manifest's comments name no Slack method: the scan found nothing to check")
+	}
+}
+
+// TestSlackManifestAppHome: the bot publishes a Home tab (views.publish) on
+// app_home_opened, so the manifest turns the tab on and subscribes to it.
+func TestSlackManifestAppHome(t *testing.T) {
+	m := loadManifest(t)
+	if !m.Features.AppHome.HomeTabEnabled {
+		t.Error("features.app_home.home_tab_enabled is not true: the bot publishes a Home tab")
+	}
+	if !slices.Contains(m.Settings.EventSubscriptions.BotEvents, "app_home_opened") {
+		t.Errorf("settings.event_subscriptions.bot_events = %v, want app_home_opened", m.Settings.EventSubscriptions.BotEvents)
 	}
 }

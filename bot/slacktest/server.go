@@ -113,6 +113,7 @@ type Server struct {
 	calls    []Call
 	failures map[string]*failure
 	uploads  []*Upload
+	homes    []HomeView // views.publish, in order (home.go)
 	seq      int
 }
 

@@ -220,6 +220,8 @@ func (s *Server) dispatch(method string, p url.Values) (map[string]any, error) {
 		return s.getUploadURLExternal(p)
 	case "files.completeUploadExternal":
 		return s.completeUploadExternal(p)
+	case "views.publish":
+		return s.viewsPublish(p)
 	default:
 		return nil, apiError("unknown_method")
 	}
@@ -312,6 +314,11 @@ func (s *Server) chatPost(p url.Values, ephemeral bool) (map[string]any, error) 
 	}
 	if err := checkBlocks(json.RawMessage(p.Get("blocks"))); err != nil {
 		return nil, apiError("invalid_blocks")
+	}
+	var blocks []map[string]any
+	_ = json.Unmarshal([]byte(p.Get("blocks")), &blocks)
+	if err := s.checkSlackFiles(blocks); err != nil { // home.go
+		return nil, err
 	}
 	s.mu.Lock()
 	ts := fmt.Sprintf("1700000000.%06d", s.nextIDLocked())

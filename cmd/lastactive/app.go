@@ -56,6 +56,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return a.check(ctx, args)
 	case "demo":
 		return a.demo(ctx, args)
+	case "digest":
+		return a.digest(ctx, args)
 	case "healthcheck":
 		return a.healthcheck(ctx, args)
 	case "migrate":
@@ -97,6 +99,7 @@ Usage:
   lastactive report [--idle-days N] [--product KEY]... [--csv FILE]
                                               org-wide idle-seat report
   lastactive check [--json]                   check the configuration and every credential (ok, FAIL or SKIP each)
+  lastactive digest [--post]                  the seat digest now (--post: to LASTACTIVE_DIGEST_CHANNEL)
   lastactive demo [--blocks] [COMMAND TEXT]   answer a command against a built-in sample organisation
                                               (no credentials; without TEXT, reads one command per line from stdin)
   lastactive audit [--since DURATION] [--json] [EMAIL]
@@ -209,6 +212,13 @@ prints the Block Kit JSON and a Block Kit Builder link.`,
 Exits 0 when the local /healthz (LASTACTIVE_HTTP_ADDR) answers 200, for
 container health checks.`,
 	"version": `usage: lastactive version   (or -v, --version)`,
+	"digest": `usage: lastactive digest [--post]
+
+Builds the seat digest now (per product and site: seats, active, idle, never
+used, new, the change since the last stored digest, the cost of idle seats)
+and prints it, recording its snapshot in LASTACTIVE_DATABASE_URL. With --post,
+posts it with the chart to LASTACTIVE_DIGEST_CHANNEL as the schedule would
+(needs the Slack tokens too). Needs ATLASSIAN_ORG_ID and ATLASSIAN_API_KEY.`,
 }
 
 // wantsHelp reports whether args ask for help before any "--".

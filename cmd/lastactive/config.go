@@ -12,6 +12,7 @@ import (
 
 	"github.com/kelseyhightower/envconfig"
 
+	"lastactive/internal/schedule"
 	"lastactive/seat"
 )
 
@@ -38,12 +39,20 @@ type Config struct {
 	Currency        string        `envconfig:"LASTACTIVE_CURRENCY" default:"USD"`
 	DatabaseURL     string        `envconfig:"LASTACTIVE_DATABASE_URL" default:"sqlite:lastactive.db"`
 	RetentionRaw    string        `envconfig:"LASTACTIVE_AUDIT_RETENTION" default:"400d"`
+	DigestChannel   string        `envconfig:"LASTACTIVE_DIGEST_CHANNEL"`
+	DigestSchedule  string        `envconfig:"LASTACTIVE_DIGEST_SCHEDULE" default:"0 9 * * MON"`
 
 	// SeatPrices is SeatPricesRaw parsed: monthly price per seat by product key.
 	SeatPrices map[string]float64 `ignored:"true"`
 	// AuditRetention is RetentionRaw parsed (state.ParseRetention).
 	AuditRetention time.Duration `ignored:"true"`
+	// DigestSlots is DigestSchedule parsed.
+	DigestSlots schedule.Schedule `ignored:"true"`
 }
+
+// defaultDigestSchedule is Monday 09:00 (the process's time zone, UTC in
+// the container image).
+const defaultDigestSchedule = "0 9 * * MON"
 
 // configError is a configuration problem: the program says it in one line
 // and exits 2 before any network call.
@@ -73,6 +82,8 @@ var variables = []struct{ name, need, def, meaning string }{
 	{"LASTACTIVE_CURRENCY", "", "USD", "ISO 4217 code shown with every cost"},
 	{"LASTACTIVE_DATABASE_URL", "", "sqlite:lastactive.db", "state (audit trail, report history, dedupe, claims): sqlite:PATH or postgres://… (a secret)"},
 	{"LASTACTIVE_AUDIT_RETENTION", "", "400d", "how long audit entries are kept (days with a d suffix, or a Go duration)"},
+	{"LASTACTIVE_DIGEST_CHANNEL", "", "no digest", "channel ID that gets the scheduled seat digest"},
+	{"LASTACTIVE_DIGEST_SCHEDULE", "", "0 9 * * MON", "cron (5 fields, optional CRON_TZ=Area/City prefix) or @every DURATION for the digest"},
 }
 
 // loadConfig reads the environment. Malformed values are reported by
@@ -234,6 +245,20 @@ func (c *Config) validate(n need) error {
 		p = append(p, "LASTACTIVE_CURRENCY "+err.Error())
 	}
 	p = append(p, c.validateState()...)
+	if strings.TrimSpace(c.DigestSchedule) == "" { // set but empty, or a Config built in code
+		c.DigestSchedule = defaultDigestSchedule
+	}
+	// The digest's schedule is checked even without a channel, so a typo
+	// shows at the first start, not the day the channel is set.
+	if sched, err := schedule.Parse(c.DigestSchedule); err != nil {
+		p = append(p, "LASTACTIVE_DIGEST_SCHEDULE "+strings.TrimPrefix(err.Error(), schedule.ErrInvalid.Error()+": ")+
+			" (use 5 cron fields such as 0 9 * * MON, optionally after CRON_TZ=Area/City, or @every DURATION)")
+	} else {
+		c.DigestSlots = sched
+	}
+	if c.DigestChannel = strings.ToUpper(strings.TrimSpace(c.DigestChannel)); c.DigestChannel != "" && !slackChannelID.MatchString(c.DigestChannel) {
+		p = append(p, "LASTACTIVE_DIGEST_CHANNEL must be a Slack channel ID such as C012ABCDEF")
+	}
 	if len(p) > 0 {
 		return &configError{p}
 	}

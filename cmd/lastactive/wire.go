@@ -21,6 +21,7 @@ func settings(c Config, log *slog.Logger, m *bot.Metrics, hc *http.Client) wire.
 		CacheTTL: c.CacheTTL, AllowedUsers: c.AllowedUsers, AllowedChannels: c.AllowedChannels, ReportUsers: c.ReportUsers,
 		IdleDays: c.IdleDays, SeatPrices: c.SeatPrices, Currency: c.Currency,
 		Logger: log, Metrics: m, HTTP: hc, Reports: true,
+		DigestChannel: c.DigestChannel, DigestSchedule: c.DigestSlots,
 	}
 }
 

@@ -313,3 +313,43 @@ func (d *Durable) Close() error {
 	d.healthy.Store(false)
 	return errors.Join(errs...)
 }
+
+// errStoreDown is what the store methods of a Durable answer while the
+// store is unavailable.
+var errStoreDown = errors.New("state store unavailable")
+
+// Snapshots reads the report history (digest.Store); it fails while the
+// store is unavailable.
+func (d *Durable) Snapshots(ctx context.Context, since time.Time, limit int) ([]state.Snapshot, error) {
+	st := d.Store()
+	if st == nil {
+		return nil, errStoreDown
+	}
+	snaps, err := st.Snapshots(ctx, since, limit)
+	d.observe(err)
+	return snaps, err
+}
+
+// SaveSnapshot records one snapshot of the report history (digest.Store).
+func (d *Durable) SaveSnapshot(ctx context.Context, snap state.Snapshot) (string, error) {
+	st := d.Store()
+	if st == nil {
+		return "", errStoreDown
+	}
+	id, err := st.SaveSnapshot(ctx, snap)
+	d.observe(err)
+	return id, err
+}
+
+// Claim takes a named slot for holder (schedule.Claimer). While the store
+// is unavailable nobody gets a slot: a digest missed is better than a
+// digest posted by every replica.
+func (d *Durable) Claim(ctx context.Context, slot, holder string, ttl time.Duration) (bool, error) {
+	st := d.Store()
+	if st == nil {
+		return false, errStoreDown
+	}
+	ok, err := st.Claim(ctx, slot, holder, ttl)
+	d.observe(err)
+	return ok, err
+}

@@ -312,20 +312,6 @@ func TestScanShareOneScanAcrossProcesses(t *testing.T) {
 	if n := scans.Load(); n != 1 {
 		t.Errorf("%d scans, want 1", n)
 	}
-	snaps, err := d1.Store().Snapshots(ctx, time.Time{}, 0)
-	if err != nil || len(snaps) != 1 || len(snaps[0].Rows) == 0 || snaps[0].IdleDays != 90 {
-		t.Fatalf("snapshots = %+v (%v), want one with rows", snaps, err)
-	}
-	seats := 0
-	for _, r := range snaps[0].Rows {
-		seats += r.Seats
-		if r.Active+r.Idle+r.NeverUsed+r.New != r.Seats {
-			t.Errorf("row %+v: active+idle+never+new != seats", r)
-		}
-	}
-	if seats == 0 {
-		t.Error("snapshot counts no seats")
-	}
 	// A later ask that accepts this result reads it without scanning.
 	if _, err := shares[1].Share(ctx, since, scan); err != nil || scans.Load() != 1 {
 		t.Errorf("reuse: err %v, scans %d; want the published result", err, scans.Load())

@@ -186,16 +186,9 @@ func (c *ScanShare) publish(ctx context.Context, st *state.Store, res scanResult
 	} else if err := st.PutResult(ctx, scanMarkerKey, m[:], ttl); err != nil {
 		c.fail("result", err)
 	}
-	// The history: one snapshot per scan, counted at the configured threshold.
-	rep := seat.Build(res.Users, seat.Options{Days: c.IdleDays, Now: res.Finished})
-	snap := state.Snapshot{Taken: res.Finished, IdleDays: rep.Days}
-	for _, g := range rep.Groups {
-		snap.Rows = append(snap.Rows, state.SnapshotRow{Product: g.Key, Site: g.Site, Seats: g.Seats,
-			Active: g.Active, Idle: g.Idle, NeverUsed: g.Never, New: g.New})
-	}
-	if _, err := st.SaveSnapshot(ctx, snap); err != nil {
-		c.fail("snapshot", err)
-	}
+	// The report history (snapshots) is recorded by the digest, once per
+	// digest: a snapshot per scan too would count one scan twice and show a
+	// digest no change against its own scan.
 }
 
 func (c *ScanShare) release(st *state.Store) {

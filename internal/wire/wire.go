@@ -19,6 +19,7 @@ import (
 
 	"lastactive/atlassian"
 	"lastactive/bot"
+	"lastactive/internal/schedule"
 	"lastactive/seat"
 )
 
@@ -77,6 +78,14 @@ type Settings struct {
 	Sockets int
 	// StillLooking and LookupDeadline: see bot.ServiceConfig (0: defaults).
 	StillLooking, LookupDeadline time.Duration
+
+	// The seat digest and App Home (digest.go). DigestChannel empty: no
+	// scheduled digest. The digest keeps its history in State.
+	DigestChannel  string
+	DigestSchedule schedule.Schedule
+	// DigestImages and DigestPoster replace the Slack calls (tests, the CLI).
+	DigestImages bot.ImageUploader
+	DigestPoster bot.ChannelPoster
 }
 
 // ButtonMaxAge is how long a Share or Refresh button stays usable.
@@ -100,6 +109,9 @@ type App struct {
 	HTTP    *http.Client
 	State   *Durable     // from Settings; nil without a store
 	Audit   *AuditWriter // nil without a store; Run runs it
+	Digests *bot.Digests // nil when reports are off
+
+	digestLoop *schedule.Loop // nil without a digest channel or a store
 
 	sweepEvery time.Duration
 	log        *slog.Logger
@@ -165,6 +177,7 @@ func Build(s Settings) (*App, error) {
 	a.Sites = Sites(client, s.Logger)
 
 	slackOn := s.SlackAppToken != "" || s.SlackBotToken != ""
+	var web *bot.SlackAPI
 	if slackOn {
 		slackLog := slogWriter{s.Logger}
 		a.Slack = slack.New(s.SlackBotToken,
@@ -175,7 +188,7 @@ func Build(s Settings) (*App, error) {
 			slack.OptionHTTPClient(bot.NoRedirects(s.HTTP)),
 			slack.OptionLog(slackLog),
 		)
-		web := &bot.SlackAPI{Client: a.Slack, Logger: s.Logger, OnTokenRejected: s.OnSlackTokenRejected}
+		web = &bot.SlackAPI{Client: a.Slack, Logger: s.Logger, OnTokenRejected: s.OnSlackTokenRejected}
 		if s.Users == nil {
 			s.Users = bot.SlackUsers{API: web}
 		}
@@ -215,6 +228,11 @@ func Build(s Settings) (*App, error) {
 		a.Scanner = seat.NewScanner(sc)
 		cfg.Scanner, cfg.Files = a.Scanner, s.Files
 	}
+	if a.Digests, err = a.buildDigests(s, client, web); err != nil {
+		a.Close()
+		return nil, err
+	}
+	cfg.Digests = a.Digests
 	a.Service = bot.NewService(cfg)
 
 	if slackOn {
@@ -256,6 +274,7 @@ func (a *App) Run(ctx context.Context) error {
 		// Stopped after the Bot, so the last commands' events are flushed.
 		wg.Go(func() { a.Audit.Run(sctx) })
 	}
+	wg.Go(func() { a.runDigests(sctx) })
 	err := a.Bot.Run(ctx)
 	stop()
 	wg.Wait()

@@ -1,0 +1,242 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"lastactive/digest"
+	"lastactive/internal/state"
+	"lastactive/seat"
+)
+
+// DigestSource builds digests and reads the stored history.
+// *digest.Builder satisfies it.
+type DigestSource interface {
+	Build(ctx context.Context) (*digest.Digest, error)
+	// History is the stored snapshots, oldest first; none is not an error.
+	History(ctx context.Context) ([]state.Snapshot, error)
+}
+
+// ImageUploader uploads an image without sharing it, for image blocks.
+// SlackFiles satisfies it.
+type ImageUploader interface {
+	UploadImage(ctx context.Context, f File) (fileID string, err error)
+}
+
+// ChannelPoster posts a message to a channel. SlackChat satisfies it.
+type ChannelPoster interface {
+	PostMessage(ctx context.Context, channel string, m Message) error
+}
+
+// HomePublisher publishes a user's App Home. SlackViews satisfies it.
+type HomePublisher interface {
+	PublishHome(ctx context.Context, userID string, v slack.HomeTabViewRequest) error
+}
+
+// DigestConfig configures Digests. Source is required; without Images the
+// digest has no chart, without Poster it cannot be posted, without Home no
+// App Home is published.
+type DigestConfig struct {
+	Source  DigestSource
+	Channel string // LASTACTIVE_DIGEST_CHANNEL
+	Images  ImageUploader
+	Poster  ChannelPoster
+	Home    HomePublisher
+	Logger  *slog.Logger
+}
+
+// ErrNoDigestChannel is returned by Post when no channel is configured.
+var ErrNoDigestChannel = errors.New("digest: LASTACTIVE_DIGEST_CHANNEL is not set")
+
+// Digests makes, posts and shows the seat digest and the App Home.
+type Digests struct {
+	cfg DigestConfig
+	log *slog.Logger
+
+	mu     sync.Mutex
+	charts map[string]string // snapshot time (RFC 3339, ns) of the newest drawn → uploaded file ID
+}
+
+// NewDigests returns Digests for cfg.
+func NewDigests(cfg DigestConfig) *Digests {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Digests{cfg: cfg, log: log, charts: map[string]string{}}
+}
+
+// Make builds a digest and renders it; with upload, the chart is drawn and
+// uploaded (from the second stored snapshot on) and shown in the message.
+func (d *Digests) Make(ctx context.Context, upload bool) (Message, *digest.Digest, error) {
+	dg, err := d.cfg.Source.Build(ctx)
+	if err != nil {
+		return Message{}, nil, err
+	}
+	file := ""
+	if upload {
+		file = d.chart(ctx, dg.History)
+	}
+	return RenderDigest(dg, file), dg, nil
+}
+
+// Post builds the digest and posts it to the channel: what each slot of
+// the schedule and `lastactive digest --post` do.
+func (d *Digests) Post(ctx context.Context) error {
+	if d.cfg.Channel == "" || d.cfg.Poster == nil {
+		return ErrNoDigestChannel
+	}
+	m, _, err := d.Make(ctx, true)
+	if err != nil {
+		return err
+	}
+	if err := d.cfg.Poster.PostMessage(ctx, d.cfg.Channel, m); err != nil {
+		return fmt.Errorf("digest: post to %s: %w", d.cfg.Channel, err)
+	}
+	d.log.Info("digest posted", "channel", d.cfg.Channel)
+	return nil
+}
+
+// chart draws and uploads the chart of history, once per newest snapshot
+// (App Home opens reuse it); "" when there is none to show.
+func (d *Digests) chart(ctx context.Context, history []state.Snapshot) string {
+	if d.cfg.Images == nil || len(history) < 2 {
+		return ""
+	}
+	key := history[len(history)-1].Taken.Format(time.RFC3339Nano)
+	d.mu.Lock()
+	id, ok := d.charts[key]
+	d.mu.Unlock()
+	if ok {
+		return id
+	}
+	png, err := digest.Chart(history)
+	if err != nil {
+		d.log.Warn("digest: chart not drawn", "err", err)
+		return ""
+	}
+	id, err = d.cfg.Images.UploadImage(ctx, File{Name: "idle-seats-trend.png", Title: "Idle seats per product", Content: png})
+	if err != nil {
+		d.log.Warn("digest: chart not uploaded", "err", err)
+		return ""
+	}
+	d.mu.Lock()
+	clear(d.charts) // only the newest is asked for again
+	d.charts[key] = id
+	d.mu.Unlock()
+	return id
+}
+
+// digestCommand answers "/lastactive digest": the digest now, privately,
+// for report users.
+func (s *Service) digestCommand(ctx context.Context, req Request) Reply {
+	if !s.cfg.Gate.MayReport(req.UserID) {
+		return Reply{Kind: KindDigest, Outcome: OutcomeRefused, Message: RenderIdleRefused()}
+	}
+	if s.cfg.Digests == nil {
+		return Reply{Kind: KindDigest, Outcome: OutcomeFailed, Message: RenderNotice("The seat digest is not set up on this bot.")}
+	}
+	m, _, err := s.cfg.Digests.Make(ctx, true)
+	if err != nil {
+		s.log.Warn("digest failed", "requester", req.UserID, "err", err)
+		return Reply{Kind: KindDigest, Outcome: OutcomeFailed, Message: RenderIdleError(err)}
+	}
+	return Reply{Kind: KindDigest, Outcome: OutcomeOK, Message: m}
+}
+
+// KindDigest is the digest: the command, its button, the App Home.
+const KindDigest ReplyKind = "digest"
+
+// DigestFullList answers a click on a digest's "Full list": the CSV goes
+// to the clicker's direct messages if they are a report user; the reply
+// (private) says where it went.
+func (s *Service) DigestFullList(ctx context.Context, req Request) Reply {
+	start := s.cfg.Now()
+	r := s.digestFullList(ctx, req)
+	s.audit(req, r, start)
+	return r
+}
+
+func (s *Service) digestFullList(ctx context.Context, req Request) Reply {
+	if !s.cfg.Gate.Allowed(req.UserID, req.ChannelID) || !s.cfg.Gate.MayReport(req.UserID) {
+		return Reply{Kind: KindDigest, Outcome: OutcomeRefused, Message: RenderNotice("The full list is only for the people your admins chose for org-wide reports.")}
+	}
+	if s.cfg.Scanner == nil {
+		return Reply{Kind: KindDigest, Outcome: OutcomeFailed, Message: RenderNotice("Org-wide reports are not set up on this bot.")}
+	}
+	rep, err := s.cfg.Scanner.Report(ctx, seatOptions(s.cfg.IdleDays), false, nil)
+	if err != nil {
+		return Reply{Kind: KindDigest, Outcome: OutcomeFailed, Message: RenderIdleError(err)}
+	}
+	d := s.deliver(ctx, req.UserID, rep)
+	out := OutcomeOK
+	if d.Err != nil || d.Off {
+		out = OutcomePartial
+	}
+	return Reply{Kind: KindDigest, Outcome: out, Message: RenderNotice(deliveryText(d))}
+}
+
+// PublishHome publishes userID's App Home from stored data only (no scan
+// on open): the dashboard for report users, the usage for everyone else.
+func (s *Service) PublishHome(ctx context.Context, userID string) error {
+	if s.cfg.Digests == nil || s.cfg.Digests.cfg.Home == nil {
+		return nil
+	}
+	return s.cfg.Digests.cfg.Home.PublishHome(ctx, userID, s.homeView(ctx, userID))
+}
+
+func (s *Service) homeView(ctx context.Context, userID string) slack.HomeTabViewRequest {
+	if !s.homeAllowed(userID) || !s.cfg.Gate.MayReport(userID) {
+		return RenderHomeUsage(s.homeAllowed(userID))
+	}
+	d := s.cfg.Digests
+	var f HomeFacts
+	h, err := d.cfg.Source.History(ctx)
+	if err != nil {
+		s.log.Warn("app home: history not read", "err", err)
+	}
+	f.History = h
+	f.ChartFileID = d.chart(ctx, h)
+	if s.cfg.Scanner != nil {
+		_, f.Scanning = s.cfg.Scanner.Progress()
+	}
+	return RenderHomeReport(f)
+}
+
+// ScanNow answers App Home's "Scan now": for report users, a scan shared
+// with any in flight (and paced as every scan), a snapshot of it, and the
+// Home tab published again before and after.
+func (s *Service) ScanNow(ctx context.Context, userID string) error {
+	if s.cfg.Digests == nil || s.cfg.Scanner == nil || !s.homeAllowed(userID) || !s.cfg.Gate.MayReport(userID) {
+		return s.PublishHome(ctx, userID)
+	}
+	if _, err := s.cfg.Scanner.Report(ctx, seatOptions(s.cfg.IdleDays), true, func() { _ = s.PublishHome(ctx, userID) }); err != nil {
+		s.log.Warn("scan now failed", "requester", userID, "err", err)
+	} else if _, err := s.cfg.Digests.cfg.Source.Build(ctx); err != nil { // records the snapshot
+		s.log.Warn("scan now: snapshot not recorded", "requester", userID, "err", err)
+	}
+	return s.PublishHome(ctx, userID)
+}
+
+func seatOptions(days int) seat.Options { return seat.Options{Days: days} }
+
+// homeAllowed applies the user allow-list to App Home; the channel list
+// does not apply, as the Home tab is in no channel.
+func (s *Service) homeAllowed(userID string) bool {
+	g := s.cfg.Gate
+	return len(g.users) == 0 || g.users[userID]
+}
+
+// parseDigest reads "digest", which takes nothing more.
+func parseDigest(args []string, fresh bool) (Command, error) {
+	if len(args) > 0 || fresh {
+		return Command{}, usagef("digest takes nothing more: type /lastactive digest.")
+	}
+	return Command{Kind: CmdDigest}, nil
+}

@@ -1,0 +1,200 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"lastactive/digest"
+	"lastactive/internal/state"
+	"lastactive/seat"
+)
+
+// Action IDs of the digest and App Home buttons.
+const (
+	ActionDigestFullList = "digest_full_list"
+	ActionScanNow        = "home_scan_now"
+)
+
+// maxDigestLines is how many product/site lines a digest or the home view
+// shows; the CSV behind "Full list" has everything.
+const maxDigestLines = 15
+
+// RenderDigest renders a digest for a channel: counts per product and site
+// with the change since the previous digest, the cost of idle seats, the
+// people idle longest per product (names only: a channel is no place for
+// emails), the chart (chartFileID, a file uploaded by the bot; "" for none)
+// and the "Full list" button, which sends the CSV to a report user's DMs.
+func RenderDigest(d *digest.Digest, chartFileID string) Message {
+	since := "This is the first digest: the next one will show the change since this one."
+	if !d.Previous.IsZero() {
+		since = fmt.Sprintf("Change since the last digest on %s.", dayToken(d.Previous))
+	}
+	summary := fmt.Sprintf("*%s*%s: %s active · *%s idle*%s · *%s never used*%s · %s new (joined less than %s ago).\n%s",
+		seat.Count(d.Total.Seats, "seat", "seats"), capacityText(d.Total.Capacity),
+		thousands(d.Total.Active), thousands(d.Total.Idle), changeText(d.Total.Change.Known, d.Total.Change.Idle, "idle"),
+		thousands(d.Total.Never), changeText(d.Total.Change.Known, d.Total.Change.Never, "never used"),
+		thousands(d.Total.New), days(d.Days), since)
+	if d.Priced {
+		summary += fmt.Sprintf("\nIdle and never-used seats cost about *%s a month* at your seat prices.", money(d.Cost, d.Currency))
+	}
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(plain("Seat digest: "+d.Now.UTC().Format("Mon 2 Jan 2006")), slack.HeaderBlockOptionBlockID("digest_header")),
+		slack.NewSectionBlock(mrkdwn(summary), nil, nil, slack.SectionBlockOptionBlockID("digest_summary")),
+	}
+	lines := make([]string, 0, len(d.Lines))
+	for _, l := range d.Lines {
+		lines = append(lines, digestLine(l, d.Currency))
+	}
+	if len(lines) == 0 {
+		lines = []string{"Nobody in the organisation has a product seat."}
+	}
+	blocks = append(blocks, slack.NewSectionBlock(mrkdwn(joinLines("*By product and site*", lines, maxDigestLines, maxSectionChars)),
+		nil, nil, slack.SectionBlockOptionBlockID("digest_groups")))
+	if len(d.Longest) > 0 {
+		var longest []string
+		for _, p := range d.Longest {
+			names := make([]string, 0, len(p.People))
+			for _, i := range p.People {
+				names = append(names, fmt.Sprintf("%s (%s)", idlerName(i), days(i.DaysIdle)))
+			}
+			longest = append(longest, "*"+EscapeMrkdwn(productName(p.Key))+"*: "+strings.Join(names, ", "))
+		}
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(joinLines("*Idle longest*", longest, maxDigestLines, maxSectionChars)),
+			nil, nil, slack.SectionBlockOptionBlockID("digest_longest")))
+	}
+	blocks = append(blocks, chartBlock(chartFileID, len(d.History), "digest_chart"))
+	notes := seat.ActiveNote + " " + fmt.Sprintf("Read from Atlassian at %s.", instantToken(d.ReadAt))
+	blocks = append(blocks, slack.NewContextBlock("digest_notes", mrkdwn(notes)))
+	blocks = append(blocks, slack.NewActionBlock("digest_actions",
+		slack.NewButtonBlockElement(ActionDigestFullList, "csv", plain("Full list"))))
+
+	fallback := fmt.Sprintf("Seat digest: %s idle%s and %s never used of %s.", thousands(d.Total.Idle),
+		changeText(d.Total.Change.Known, d.Total.Change.Idle, "idle"), thousands(d.Total.Never), seat.Count(d.Total.Seats, "seat", "seats"))
+	return Message{Text: fallback, Blocks: blocks}
+}
+
+// chartBlock shows the uploaded chart, or says when the trend starts.
+func chartBlock(fileID string, snapshots int, blockID string) slack.Block {
+	if fileID != "" {
+		return slack.NewImageBlockSlackFile(&slack.SlackFileObject{ID: fileID},
+			"Chart of idle seats per product, week by week", blockID, plain("Idle seats per product"))
+	}
+	t := "The trend chart starts next week, once two digests are stored."
+	if snapshots >= 2 {
+		t = "The trend chart could not be uploaded this time."
+	}
+	return slack.NewContextBlock(blockID, mrkdwn(t))
+}
+
+func digestLine(l digest.Line, currency string) string {
+	t := fmt.Sprintf("*%s* · %s: %s%s · %s active · *%s idle*%s · %s never used · %s new",
+		EscapeMrkdwn(productName(l.Key)), EscapeMrkdwn(sanitize(l.Site, 64)), seat.Count(l.Seats, "seat", "seats"), capacityText(l.Capacity),
+		thousands(l.Active), thousands(l.Idle), changeText(l.Change.Known, l.Change.Idle, "idle"), thousands(l.Never), thousands(l.New))
+	if l.HasPrice && l.Unused() > 0 {
+		t += fmt.Sprintf(" · %s a month", money(float64(l.Unused())*l.Price, currency))
+	}
+	return t
+}
+
+func capacityText(capacity int) string {
+	if capacity <= 0 {
+		return ""
+	}
+	return " of " + thousands(capacity) + " licensed"
+}
+
+// changeText is " (+3 idle)", " (−2 idle)" or " (no change)"; "" when the
+// previous digest did not have the line.
+func changeText(known bool, delta int, what string) string {
+	switch {
+	case !known:
+		return ""
+	case delta > 0:
+		return fmt.Sprintf(" (+%s %s)", thousands(delta), what)
+	case delta < 0:
+		return fmt.Sprintf(" (−%s %s)", thousands(-delta), what)
+	}
+	return " (no change)"
+}
+
+func idlerName(i digest.Idler) string {
+	if n := EscapeMrkdwn(sanitize(i.Name, maxNameRunes)); n != "" {
+		return n
+	}
+	return "a person without a name"
+}
+
+// dayToken and instantToken are Slack date tokens, so each reader of the
+// channel sees the dates in their own time zone (plain dates in the text
+// fallback), as in lookup replies.
+func dayToken(t time.Time) string { return dateToken(t, time.Time{}) }
+
+func instantToken(t time.Time) string { return asOfToken(t) }
+
+// HomeFacts is what the report users' App Home shows, all from the store.
+type HomeFacts struct {
+	History     []state.Snapshot // oldest first; the last is the latest summary
+	ChartFileID string
+	Scanning    bool // a scan is running now
+}
+
+// RenderHomeReport is the App Home of a report user: the latest stored
+// summary per product and site, the chart, when the last scan ran, and
+// "Scan now".
+func RenderHomeReport(f HomeFacts) slack.HomeTabViewRequest {
+	blocks := []slack.Block{slack.NewHeaderBlock(plain("Seats at a glance"), slack.HeaderBlockOptionBlockID("home_header"))}
+	if len(f.History) == 0 {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("No scan of the organisation is stored yet. Press *Scan now*, or wait for the next digest."),
+			nil, nil, slack.SectionBlockOptionBlockID("home_empty")))
+	} else {
+		last := f.History[len(f.History)-1]
+		var lines []string
+		var tot state.SnapshotRow
+		for _, r := range last.Rows {
+			lines = append(lines, fmt.Sprintf("*%s* · %s: %s%s · %s active · *%s idle* · %s never used · %s new",
+				EscapeMrkdwn(productName(r.Product)), EscapeMrkdwn(sanitize(r.Site, 64)), seat.Count(r.Seats, "seat", "seats"),
+				capacityText(r.Capacity), thousands(r.Active), thousands(r.Idle), thousands(r.NeverUsed), thousands(r.New)))
+			tot.Seats += r.Seats
+			tot.Idle += r.Idle
+			tot.NeverUsed += r.NeverUsed
+		}
+		head := fmt.Sprintf("Last scan: %s (idle means not used for %s). *%s*: *%s idle* · *%s never used*.",
+			instantToken(last.Taken), days(last.IdleDays), seat.Count(tot.Seats, "seat", "seats"), thousands(tot.Idle), thousands(tot.NeverUsed))
+		blocks = append(blocks,
+			slack.NewSectionBlock(mrkdwn(head), nil, nil, slack.SectionBlockOptionBlockID("home_summary")),
+			slack.NewSectionBlock(mrkdwn(joinLines("*By product and site*", lines, maxDigestLines, maxSectionChars)), nil, nil,
+				slack.SectionBlockOptionBlockID("home_groups")),
+			chartBlock(f.ChartFileID, len(f.History), "home_chart"))
+	}
+	scan := "Scan now reads every account from Atlassian (paced, shared with any scan already running) and updates this page."
+	if f.Scanning {
+		scan = ":hourglass_flowing_sand: A scan is running; this page updates when it ends."
+	}
+	blocks = append(blocks,
+		slack.NewContextBlock("home_scan_note", mrkdwn(scan)),
+		slack.NewActionBlock("home_actions", slack.NewButtonBlockElement(ActionScanNow, "scan", plain("Scan now"))),
+		slack.NewContextBlock("home_help", mrkdwn("`/lastactive digest` shows the digest now; `/lastactive idle` the full report with the CSV.")))
+	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}
+}
+
+// RenderHomeUsage is the App Home of everyone else: how to use the command,
+// and whether they may.
+func RenderHomeUsage(allowed bool) slack.HomeTabViewRequest {
+	may := ":white_check_mark: You may use `/lastactive` here."
+	if !allowed {
+		may = ":no_entry: You are not on the list of people who may use `/lastactive`. Ask your Slack admin if you need it."
+	}
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(plain("lastactive"), slack.HeaderBlockOptionBlockID("home_header")),
+		slack.NewSectionBlock(mrkdwn("Tells you when a person last used each Atlassian product (Jira, Confluence, …), privately."),
+			nil, nil, slack.SectionBlockOptionBlockID("home_about")),
+		slack.NewSectionBlock(mrkdwn("*How to use it*\n• `/lastactive ada@example.com`: one person\n• `/lastactive @Ada`: a Slack user\n"+
+			"• `/lastactive ada@example.com grace@example.com`: up to 10 people\n• `/lastactive help`: everything else"),
+			nil, nil, slack.SectionBlockOptionBlockID("home_usage")),
+		slack.NewContextBlock("home_access", mrkdwn(may)),
+	}
+	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}
+}

@@ -1,0 +1,126 @@
+package bot
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/slack-go/slack"
+
+	"lastactive/atlassian"
+	"lastactive/digest"
+	"lastactive/internal/state"
+	"lastactive/seat"
+)
+
+func digestReport() *seat.Report {
+	rep := &seat.Report{Days: 90, Currency: "EUR", Now: now, ReadAt: now.Add(-time.Minute), Accounts: 40,
+		Groups: []seat.Group{
+			{Key: "jira-software", Site: site1, Seats: 20, Active: 10, Idle: 6, Never: 3, New: 1, Price: 8.6, HasPrice: true},
+			{Key: "confluence", Site: site2, Seats: 5, Active: 2, Idle: 3},
+		}}
+	for i, name := range []string{"Ada *Admin*", "Brian", "Cleo", "Dan", "Eve", "Finn"} {
+		rep.Rows = append(rep.Rows, seat.Row{Key: "jira-software", Site: site1, Name: name, Email: "hidden@example.com",
+			DaysIdle: 100 + i, Verdict: seat.VerdictIdle, LastActive: now.AddDate(0, 0, -100-i)})
+	}
+	rep.Rows = append(rep.Rows, seat.Row{Key: "confluence", Site: site2, Email: "noname@example.com", DaysIdle: 120, Verdict: seat.VerdictIdle})
+	return rep
+}
+
+var digestSites = []atlassian.Workspace{{CloudID: site1, Type: "jira", Host: "acme.atlassian.net", Capacity: 25}}
+
+func TestRenderDigest(t *testing.T) {
+	earlier := []state.Snapshot{{Taken: now.AddDate(0, 0, -7), IdleDays: 90, Rows: []state.SnapshotRow{
+		{Product: "jira-software", Site: "acme.atlassian.net", Seats: 18, Active: 11, Idle: 3, NeverUsed: 4},
+	}}}
+	second := RenderDigest(digest.Make(digestReport(), digestSites, earlier), "F0000CHART")
+	digestGolden(t, "digest", second)
+	first := RenderDigest(digest.Make(digestReport(), digestSites, nil), "")
+	golden(t, "digest_first", first)
+
+	all := func(m Message) string { return strings.Join(allTexts(t, m), "\n") }
+	if s := all(second); strings.Contains(s, "@example.com") {
+		t.Error("the channel digest shows an email")
+	}
+	if !strings.Contains(all(second), "(+3 idle)") || strings.Contains(all(first), "idle)") {
+		t.Error("the change is missing from the second digest or present in the first")
+	}
+	if !strings.Contains(all(first), "trend chart starts next week") {
+		t.Error("the first digest does not say when the trend starts")
+	}
+}
+
+func TestRenderHome(t *testing.T) {
+	history := []state.Snapshot{
+		{Taken: now.AddDate(0, 0, -7), IdleDays: 90, Rows: []state.SnapshotRow{{Product: "confluence", Site: "acme.atlassian.net", Seats: 9, Idle: 2}}},
+		{Taken: now, IdleDays: 90, Rows: []state.SnapshotRow{
+			{Product: "confluence", Site: "acme.atlassian.net", Seats: 10, Capacity: 50, Active: 6, Idle: 3, NeverUsed: 1},
+			{Product: "jira-software", Site: "acme.atlassian.net", Seats: 20, Active: 15, Idle: 5}}},
+	}
+	home := RenderHomeReport(HomeFacts{History: history, ChartFileID: "F0000CHART"})
+	digestGolden(t, "home_report", Message{Text: "App Home", Blocks: home.Blocks.BlockSet})
+	golden(t, "home_report_empty", Message{Text: "App Home", Blocks: RenderHomeReport(HomeFacts{}).Blocks.BlockSet})
+	golden(t, "home_usage", Message{Text: "App Home", Blocks: RenderHomeUsage(true).Blocks.BlockSet})
+	golden(t, "home_refused", Message{Text: "App Home", Blocks: RenderHomeUsage(false).Blocks.BlockSet})
+}
+
+func TestParseDigest(t *testing.T) {
+	if c, err := ParseCommand("digest"); err != nil || c.Kind != CmdDigest {
+		t.Errorf("digest = %+v, %v", c, err)
+	}
+	for _, text := range []string{"digest now", "digest --fresh"} {
+		if _, err := ParseCommand(text); err == nil {
+			t.Errorf("%q parsed", text)
+		}
+	}
+}
+
+// digestGolden is golden for messages with an image block, which the
+// shared limit check does not know: the image block is checked here, the
+// rest there.
+func digestGolden(t *testing.T, name string, m Message) {
+	t.Helper()
+	var rest []slack.Block
+	images := 0
+	for _, b := range m.Blocks {
+		img, ok := b.(*slack.ImageBlock)
+		if !ok {
+			rest = append(rest, b)
+			continue
+		}
+		images++
+		if img.SlackFile == nil || img.SlackFile.ID == "" || img.ImageURL != "" || img.AltText == "" || len(img.AltText) > 2000 {
+			t.Errorf("image block %+v: want a slack_file by ID and alt text", img)
+		}
+	}
+	if images != 1 {
+		t.Errorf("%d image blocks, want 1", images)
+	}
+	mustCheck(t, Message{Text: m.Text, Blocks: rest})
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(m); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), buf.String()); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
+	}
+}

@@ -1,0 +1,74 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// slackPostTimeout bounds one chat.postMessage or views.publish, retries
+// included.
+const slackPostTimeout = 20 * time.Second
+
+// SlackChat posts messages to channels with chat.postMessage (scope
+// chat:write; the bot must be in the channel, or it be public and the app
+// have chat:write.public).
+type SlackChat struct{ API *SlackAPI }
+
+// PostMessage posts m to channel. A 5xx is not repeated: the message may
+// have been posted, and a digest posted twice is worse than one missing.
+func (s SlackChat) PostMessage(ctx context.Context, channel string, m Message) error {
+	ctx, cancel := context.WithTimeout(ctx, slackPostTimeout)
+	defer cancel()
+	return s.API.call(ctx, "chat.postMessage", false, func(ctx context.Context) error {
+		_, _, err := s.API.Client.PostMessageContext(ctx, channel, slack.MsgOptionBlocks(m.Blocks...), slack.MsgOptionText(m.Text, false))
+		return err
+	})
+}
+
+// SlackViews publishes App Home views with views.publish (no scope beyond
+// the Home tab being on).
+type SlackViews struct{ API *SlackAPI }
+
+// PublishHome publishes v as userID's Home tab. Publishing is idempotent,
+// so a 5xx is retried.
+func (s SlackViews) PublishHome(ctx context.Context, userID string, v slack.HomeTabViewRequest) error {
+	ctx, cancel := context.WithTimeout(ctx, slackPostTimeout)
+	defer cancel()
+	return s.API.call(ctx, "views.publish", true, func(ctx context.Context) error {
+		_, err := s.API.Client.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: userID, View: v})
+		return err
+	})
+}
+
+// UploadImage uploads f with the two-step upload without sharing it in any
+// channel, and returns its file ID, for an image block's slack_file.
+func (s SlackFiles) UploadImage(ctx context.Context, f File) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, fileSendTimeout)
+	defer cancel()
+	api := s.API.Client
+	var up *slack.GetUploadURLExternalResponse
+	err := s.API.call(ctx, "files.getUploadURLExternal", true, func(ctx context.Context) (err error) {
+		up, err = api.GetUploadURLExternalContext(ctx, slack.GetUploadURLExternalParameters{FileName: f.Name, FileSize: len(f.Content), AltTxt: f.Title})
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	if err := api.UploadToURL(ctx, slack.UploadToURLParameters{UploadURL: up.UploadURL, Reader: bytes.NewReader(f.Content), Filename: f.Name}); err != nil {
+		return "", fmt.Errorf("slack file upload: %w", stripURL(err))
+	}
+	err = s.API.call(ctx, "files.completeUploadExternal", false, func(ctx context.Context) error {
+		_, err := api.CompleteUploadExternalContext(ctx, slack.CompleteUploadExternalParameters{
+			Files: []slack.FileSummary{{ID: up.FileID, Title: f.Title}},
+		})
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	return up.FileID, nil
+}

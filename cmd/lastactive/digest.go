@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"lastactive/internal/wire"
+)
+
+// digest builds the seat digest now and prints it; with --post it posts it
+// to LASTACTIVE_DIGEST_CHANNEL as a slot of the schedule would.
+func (a *app) digest(ctx context.Context, args []string) int {
+	fs := flag.NewFlagSet("digest", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	post := fs.Bool("post", false, "post it to LASTACTIVE_DIGEST_CHANNEL")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		fmt.Fprintln(a.stderr, usages["digest"])
+		return exitUsage
+	}
+	n := needAdmin
+	if *post {
+		n |= needSlack
+	}
+	c, ok := a.config(n)
+	if !ok {
+		return exitConfig
+	}
+	if *post && c.DigestChannel == "" {
+		fmt.Fprintf(a.stderr, "%s: configuration: LASTACTIVE_DIGEST_CHANNEL is not set (the channel ID the digest goes to)\n", programName)
+		return exitConfig
+	}
+	log := a.logger(c)
+	s := settings(c, log, nil, upstreamHTTP())
+	// The store holds the change since the last digest and gets this one's
+	// snapshot; without it the digest is still made, with no change.
+	if s.State = openState(ctx, c, log, nil); s.State != nil {
+		defer s.State.Close()
+	}
+	if !*post {
+		// Printing needs no Slack: build without it, so nothing is uploaded.
+		s.SlackAppToken, s.SlackBotToken, s.DigestChannel = "", "", ""
+	}
+	app, err := wire.Build(s)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "%s: %v\n", programName, err)
+		return exitFailed
+	}
+	defer app.Close()
+	if *post {
+		if err := app.Digests.Post(ctx); err != nil {
+			fmt.Fprintf(a.stderr, "%s: digest: %v\n", programName, err)
+			return exitFailed
+		}
+		fmt.Fprintf(a.stdout, "Digest posted to %s.\n", c.DigestChannel)
+		return exitOK
+	}
+	m, d, err := app.Digests.Make(ctx, false)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "%s: digest: %v\n", programName, err)
+		return exitFailed
+	}
+	fmt.Fprint(a.stdout, renderText(m))
+	if len(d.History) >= 2 {
+		fmt.Fprintf(a.stdout, "(The posted digest adds a chart of idle seats over %d stored digests.)\n", len(d.History))
+	}
+	return exitOK
+}

@@ -1,0 +1,95 @@
+package digest_test
+
+import (
+	"bytes"
+	"errors"
+	"image/png"
+	"os"
+	"testing"
+	"time"
+
+	"lastactive/digest"
+	"lastactive/internal/state"
+)
+
+func history(weeks int, products ...string) []state.Snapshot {
+	var h []state.Snapshot
+	for w := range weeks {
+		s := state.Snapshot{Taken: now.AddDate(0, 0, 7*w)}
+		for i, p := range products {
+			// Two sites of one product add up to one series.
+			s.Rows = append(s.Rows, state.SnapshotRow{Product: p, Site: "acme.atlassian.net", Idle: 10*i + w},
+				state.SnapshotRow{Product: p, Site: "beta.atlassian.net", Idle: 2})
+		}
+		h = append(h, s)
+	}
+	return h
+}
+
+func TestChart(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		history  []state.Snapshot
+		products int
+	}{
+		{"two weeks, one product", history(2, "confluence"), 1},
+		{"a year, three products (jira is jira-software)", history(52, "confluence", "jira", "jira-software", "jira-servicedesk"), 3},
+		{"two years, eight products", history(104, "a", "b", "c", "d", "e", "f", "g", "h"), 8},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			series := digest.Trend(c.history)
+			if len(series) != c.products {
+				t.Fatalf("Trend gave %d series, want %d", len(series), c.products)
+			}
+			if got := series[0].Points[len(c.history)-1].Idle; got != len(c.history)-1+2 && c.products != 3 {
+				t.Errorf("last point of the first series = %d idle", got)
+			}
+			b, err := digest.Chart(c.history)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(b) >= 200<<10 {
+				t.Errorf("PNG is %d bytes, want under 200 KB", len(b))
+			}
+			img, err := png.Decode(bytes.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := img.Bounds(); r.Dx() != digest.ChartWidthPx || r.Dy() != digest.ChartHeightPx {
+				t.Errorf("PNG is %v, want %d×%d", r, digest.ChartWidthPx, digest.ChartHeightPx)
+			}
+			// Each series is drawn in its own colour, and no more colours of
+			// the palette appear than there are series.
+			counts := map[int]int{}
+			for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y++ {
+				for x := img.Bounds().Min.X; x < img.Bounds().Max.X; x++ {
+					r, g, b, _ := img.At(x, y).RGBA()
+					for i := range 8 {
+						sc := digest.SeriesColor(i)
+						if uint8(r>>8) == sc.R && uint8(g>>8) == sc.G && uint8(b>>8) == sc.B {
+							counts[i]++
+						}
+					}
+				}
+			}
+			for i := range 8 {
+				drawn := counts[i] > 20
+				if drawn != (i < c.products) {
+					t.Errorf("colour of series %d: %d pixels; %d series", i, counts[i], c.products)
+				}
+			}
+			if os.Getenv("CHART_OUT") != "" {
+				_ = os.WriteFile(os.Getenv("CHART_OUT")+"/"+t.Name()[len("TestChart/"):]+".png", b, 0o644)
+			}
+		})
+	}
+}
+
+func TestChartNeedsTwoSnapshots(t *testing.T) {
+	for _, h := range [][]state.Snapshot{nil, history(1, "confluence")} {
+		if _, err := digest.Chart(h); !errors.Is(err, digest.ErrTooFewSnapshots) {
+			t.Errorf("Chart(%d snapshots) = %v, want ErrTooFewSnapshots", len(h), err)
+		}
+	}
+	_ = time.Second
+}

@@ -1,0 +1,282 @@
+// Package digest builds the seat digest: the counts of the idle-seat report
+// per product and site (named by host), the change since the previous
+// stored snapshot, the monthly cost of idle seats, the people idle longest
+// per product (by name only: the digest goes to a channel) and the history
+// for the trend chart. It knows no Slack; bot renders a Digest as Block Kit
+// and cmd/lastactive as text.
+package digest
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"lastactive/atlassian"
+	"lastactive/internal/state"
+	"lastactive/seat"
+)
+
+// MaxLongestPerProduct is how many people idle longest the digest names
+// for each product.
+const MaxLongestPerProduct = 5
+
+// MaxHistory is how many stored snapshots the chart draws: two years of
+// weekly digests.
+const MaxHistory = 104
+
+// Scanner gives the org-wide report from a shared scan (reused while fresh:
+// the report's TTL). *seat.Scanner satisfies it.
+type Scanner interface {
+	Report(ctx context.Context, o seat.Options, fresh bool, waiting func()) (*seat.Report, error)
+}
+
+// Sites lists the organisation's workspaces, to name sites by host and
+// give licensed capacity. *atlassian.Client satisfies it.
+type Sites interface {
+	Workspaces(ctx context.Context) ([]atlassian.Workspace, error)
+}
+
+// Store keeps the snapshots the change and the chart come from.
+// *state.Store satisfies it.
+type Store interface {
+	Snapshots(ctx context.Context, since time.Time, limit int) ([]state.Snapshot, error)
+	SaveSnapshot(ctx context.Context, snap state.Snapshot) (string, error)
+}
+
+// Change is the difference from the previous snapshot's row.
+type Change struct {
+	Known                      bool // the previous snapshot had this product and site
+	Seats, Active, Idle, Never int
+}
+
+// Line is one product on one site.
+type Line struct {
+	Key  string // canonical product key
+	Site string // host name ("acme.atlassian.net"), or the cloud ID when unknown
+	// Capacity is the licensed seat count when the workspaces API gives it.
+	Capacity                        int
+	Seats, Active, Idle, Never, New int
+	Price                           float64
+	HasPrice                        bool
+	Change                          Change
+}
+
+// Unused is what could go: idle and never-used seats.
+func (l Line) Unused() int { return l.Idle + l.Never }
+
+// Idler is one person idle in a product, named without their email.
+type Idler struct {
+	Name       string
+	Site       string
+	LastActive time.Time
+	DaysIdle   int
+}
+
+// ProductIdlers are the people idle longest in one product, all sites.
+type ProductIdlers struct {
+	Key    string
+	People []Idler
+}
+
+// Digest is one digest, ready to render.
+type Digest struct {
+	Now      time.Time
+	ReadAt   time.Time // when the scan it counts finished
+	Days     int       // the idle threshold
+	Currency string
+	Accounts int
+	NoSeat   int
+	Lines    []Line // sorted by product name, then site
+	Total    Line   // Key and Site empty; Change against the previous total
+	// Cost is the monthly cost of the unused seats of priced products.
+	Cost   float64
+	Priced bool
+	// Longest holds, for each product with idle seats, the people idle
+	// longest (at most MaxLongestPerProduct), in the order of Lines.
+	Longest []ProductIdlers
+	// Previous is when the snapshot compared with was taken; zero when this
+	// is the first.
+	Previous time.Time
+	// History is the stored snapshots, oldest first, this digest's last.
+	History []state.Snapshot
+}
+
+// Make builds a digest from a report, the workspaces (nil: sites by cloud
+// ID) and the earlier snapshots, newest first as Store returns them. It is
+// pure: Build does the calls.
+func Make(rep *seat.Report, ws []atlassian.Workspace, earlier []state.Snapshot) *Digest {
+	sites := atlassian.NewSites(ws)
+	capacity := map[[2]string]int{} // canonical key (of the workspace type), cloud ID
+	for _, w := range ws {
+		if w.Capacity > 0 {
+			capacity[[2]string{seat.Canonical(w.Type), w.CloudID}] += w.Capacity
+		}
+	}
+	host := func(cloudID string) string {
+		if h, ok := sites.Host(cloudID); ok {
+			return h
+		}
+		return cloudID
+	}
+
+	d := &Digest{Now: rep.Now, ReadAt: rep.ReadAt, Days: rep.Days, Currency: rep.Currency,
+		Accounts: rep.Accounts, NoSeat: rep.NoSeat}
+	d.Cost, d.Priced = rep.MonthlyCost()
+	var prev map[[2]string]state.SnapshotRow
+	if len(earlier) > 0 {
+		d.Previous = earlier[0].Taken
+		prev = map[[2]string]state.SnapshotRow{}
+		for _, r := range earlier[0].Rows {
+			prev[[2]string{seat.Canonical(r.Product), r.Site}] = r
+		}
+	}
+	for _, g := range rep.Groups {
+		l := Line{Key: g.Key, Site: host(g.Site), Capacity: capacity[[2]string{g.Key, atlassian.CloudID(g.Site)}],
+			Seats: g.Seats, Active: g.Active, Idle: g.Idle, Never: g.Never, New: g.New, Price: g.Price, HasPrice: g.HasPrice}
+		if p, ok := prev[[2]string{l.Key, l.Site}]; ok {
+			l.Change = Change{Known: true, Seats: l.Seats - p.Seats, Active: l.Active - p.Active, Idle: l.Idle - p.Idle, Never: l.Never - p.NeverUsed}
+		}
+		d.Lines = append(d.Lines, l)
+		d.Total.Seats += l.Seats
+		d.Total.Active += l.Active
+		d.Total.Idle += l.Idle
+		d.Total.Never += l.Never
+		d.Total.New += l.New
+		d.Total.Capacity += l.Capacity
+	}
+	slices.SortFunc(d.Lines, func(a, b Line) int {
+		return cmp.Or(cmp.Compare(seat.ProductName(a.Key), seat.ProductName(b.Key)), cmp.Compare(a.Key, b.Key), cmp.Compare(a.Site, b.Site))
+	})
+	if prev != nil {
+		var p Line
+		for _, r := range earlier[0].Rows {
+			p.Seats += r.Seats
+			p.Active += r.Active
+			p.Idle += r.Idle
+			p.Never += r.NeverUsed
+		}
+		d.Total.Change = Change{Known: true, Seats: d.Total.Seats - p.Seats, Active: d.Total.Active - p.Active,
+			Idle: d.Total.Idle - p.Idle, Never: d.Total.Never - p.Never}
+	}
+
+	// Rows are sorted by product, site, then most days idle: merge the
+	// sites of each product and keep the longest.
+	byKey := map[string][]Idler{}
+	for _, r := range rep.Rows {
+		if r.Verdict != seat.VerdictIdle {
+			continue
+		}
+		byKey[r.Key] = append(byKey[r.Key], Idler{Name: r.Name, Site: host(r.Site), LastActive: r.LastActive, DaysIdle: r.DaysIdle})
+	}
+	for _, l := range d.Lines {
+		people, ok := byKey[l.Key]
+		if !ok {
+			continue
+		}
+		delete(byKey, l.Key) // once per product, at its first site
+		slices.SortStableFunc(people, func(a, b Idler) int {
+			return cmp.Or(cmp.Compare(b.DaysIdle, a.DaysIdle), cmp.Compare(a.Name, b.Name))
+		})
+		d.Longest = append(d.Longest, ProductIdlers{Key: l.Key, People: people[:min(len(people), MaxLongestPerProduct)]})
+	}
+
+	for _, s := range slices.Backward(earlier) {
+		d.History = append(d.History, s)
+	}
+	d.History = append(d.History, d.Snapshot())
+	return d
+}
+
+// Snapshot is what the store keeps of this digest.
+func (d *Digest) Snapshot() state.Snapshot {
+	// Taken when the digest was made, not when its scan finished: two
+	// digests may count one scan, and the chart needs them apart.
+	s := state.Snapshot{Taken: d.Now.UTC(), IdleDays: d.Days}
+	for _, l := range d.Lines {
+		s.Rows = append(s.Rows, state.SnapshotRow{Product: l.Key, Site: l.Site, Seats: l.Seats, Capacity: l.Capacity,
+			Active: l.Active, Idle: l.Idle, NeverUsed: l.Never, New: l.New})
+	}
+	return s
+}
+
+// Config configures a Builder. Scanner is required.
+type Config struct {
+	Scanner Scanner
+	Sites   Sites // nil: sites by cloud ID, no capacity
+	Store   Store // nil: no change, no chart, nothing recorded
+	// IdleDays is the idle threshold (LASTACTIVE_IDLE_DAYS); 0 means seat's default.
+	IdleDays int
+	Logger   *slog.Logger
+}
+
+// Builder builds digests.
+type Builder struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// NewBuilder returns a Builder for cfg.
+func NewBuilder(cfg Config) *Builder {
+	if cfg.IdleDays <= 0 {
+		cfg.IdleDays = seat.DefaultIdleDays
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Builder{cfg: cfg, log: log}
+}
+
+// Build makes a digest now: the report from a fresh-enough shared scan (no
+// new scan while the last is younger than the report's TTL), the sites,
+// the earlier snapshots; then it records its own snapshot, so the next
+// digest shows the change since this one. A missing workspaces list or a
+// store that fails costs the host names or the change, never the digest.
+func (b *Builder) Build(ctx context.Context) (*Digest, error) {
+	rep, err := b.cfg.Scanner.Report(ctx, seat.Options{Days: b.cfg.IdleDays}, false, nil)
+	if err != nil {
+		return nil, fmt.Errorf("digest: org report: %w", err)
+	}
+	var ws []atlassian.Workspace
+	if b.cfg.Sites != nil {
+		if ws, err = b.cfg.Sites.Workspaces(ctx); err != nil {
+			b.log.Warn("digest: sites named by cloud ID: workspaces not read", "err", err)
+		}
+	}
+	var earlier []state.Snapshot
+	if b.cfg.Store != nil {
+		if earlier, err = b.cfg.Store.Snapshots(ctx, time.Time{}, MaxHistory-1); err != nil {
+			b.log.Warn("digest: no change or chart: snapshots not read", "err", err)
+		}
+	}
+	d := Make(rep, ws, earlier)
+	if b.cfg.Store != nil {
+		if _, err := b.cfg.Store.SaveSnapshot(ctx, d.Snapshot()); err != nil {
+			b.log.Warn("digest: snapshot not recorded", "err", err)
+		}
+	}
+	return d, nil
+}
+
+// Latest is the newest stored snapshot and the history behind it (oldest
+// first), for App Home, which must not scan: false when none is stored.
+func Latest(ctx context.Context, st Store) ([]state.Snapshot, bool, error) {
+	snaps, err := st.Snapshots(ctx, time.Time{}, MaxHistory)
+	if err != nil || len(snaps) == 0 {
+		return nil, false, err
+	}
+	slices.Reverse(snaps)
+	return snaps, true, nil
+}
+
+// History is the stored snapshots, oldest first (none without a Store).
+func (b *Builder) History(ctx context.Context) ([]state.Snapshot, error) {
+	if b.cfg.Store == nil {
+		return nil, nil
+	}
+	h, _, err := Latest(ctx, b.cfg.Store)
+	return h, err
+}

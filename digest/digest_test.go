@@ -1,0 +1,153 @@
+package digest_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"lastactive/atlassian"
+	"lastactive/digest"
+	"lastactive/internal/state"
+	"lastactive/seat"
+)
+
+const (
+	siteA = "58d24034-e3ec-11ed-b5ea-0242ac120002"
+	siteB = "7c3e9f20-5a1b-4c2d-9e8f-0123456789ab"
+)
+
+var now = time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+
+func idleRow(key, site, name string, days int) seat.Row {
+	return seat.Row{Key: key, Site: site, Name: name, Email: name + "@example.com", DaysIdle: days,
+		LastActive: now.AddDate(0, 0, -days), Verdict: seat.VerdictIdle}
+}
+
+func report() *seat.Report {
+	rep := &seat.Report{Days: 90, Currency: "EUR", Now: now, ReadAt: now.Add(-time.Minute), Accounts: 40, NoSeat: 2,
+		Groups: []seat.Group{
+			{Key: "jira-software", Site: siteA, Seats: 20, Active: 10, Idle: 6, Never: 3, New: 1, Price: 8.6, HasPrice: true},
+			{Key: "confluence", Site: siteA, Seats: 10, Active: 9, Idle: 1},
+			{Key: "confluence", Site: siteB, Seats: 5, Active: 2, Idle: 3},
+		}}
+	for i, name := range []string{"Ada", "Brian", "Cleo", "Dan", "Eve", "Finn"} {
+		rep.Rows = append(rep.Rows, idleRow("jira-software", siteA, name, 100+i*10))
+	}
+	rep.Rows = append(rep.Rows, idleRow("confluence", siteA, "Gus", 95), idleRow("confluence", siteB, "Hana", 300),
+		seat.Row{Key: "confluence", Site: siteA, Name: "Ivy", Verdict: seat.VerdictActive})
+	return rep
+}
+
+var workspaces = []atlassian.Workspace{
+	{CloudID: siteA, Type: "jira", Host: "acme.atlassian.net", Capacity: 25},
+	{CloudID: siteA, Type: "confluence", Host: "acme.atlassian.net"},
+}
+
+func TestMake(t *testing.T) {
+	earlier := []state.Snapshot{{Taken: now.AddDate(0, 0, -7), IdleDays: 90, Rows: []state.SnapshotRow{
+		{Product: "jira-software", Site: "acme.atlassian.net", Seats: 18, Active: 11, Idle: 3, NeverUsed: 3},
+		{Product: "confluence", Site: "acme.atlassian.net", Seats: 10, Active: 9, Idle: 1},
+	}}, {Taken: now.AddDate(0, 0, -14)}}
+	d := digest.Make(report(), workspaces, earlier)
+
+	wantLines := []digest.Line{
+		{Key: "confluence", Site: siteB, Seats: 5, Active: 2, Idle: 3},
+		{Key: "confluence", Site: "acme.atlassian.net", Seats: 10, Active: 9, Idle: 1, Change: digest.Change{Known: true}},
+		{Key: "jira-software", Site: "acme.atlassian.net", Capacity: 25, Seats: 20, Active: 10, Idle: 6, Never: 3, New: 1,
+			Price: 8.6, HasPrice: true, Change: digest.Change{Known: true, Seats: 2, Active: -1, Idle: 3}},
+	}
+	if diff := cmp.Diff(wantLines, d.Lines); diff != "" {
+		t.Errorf("lines (-want +got):\n%s", diff)
+	}
+	wantTotal := digest.Change{Known: true, Seats: 7, Active: 1, Idle: 6, Never: 0}
+	if d.Total.Change != wantTotal || d.Total.Seats != 35 || d.Total.Capacity != 25 {
+		t.Errorf("total = %+v, want 35 seats, capacity 25, change %+v", d.Total, wantTotal)
+	}
+	if cost, _ := report().MonthlyCost(); !d.Priced || d.Cost != cost {
+		t.Errorf("cost = %v (priced %v), want %v", d.Cost, d.Priced, cost)
+	}
+	if !d.Previous.Equal(earlier[0].Taken) {
+		t.Errorf("previous = %v, want %v", d.Previous, earlier[0].Taken)
+	}
+
+	var names [][]string
+	for _, p := range d.Longest {
+		var n []string
+		for _, i := range p.People {
+			n = append(n, p.Key+":"+i.Name)
+		}
+		names = append(names, n)
+	}
+	wantNames := [][]string{
+		{"confluence:Hana", "confluence:Gus"},
+		{"jira-software:Finn", "jira-software:Eve", "jira-software:Dan", "jira-software:Cleo", "jira-software:Brian"},
+	}
+	if diff := cmp.Diff(wantNames, names); diff != "" {
+		t.Errorf("idle longest (-want +got):\n%s", diff)
+	}
+
+	if len(d.History) != 3 || !d.History[0].Taken.Equal(earlier[1].Taken) || !d.History[2].Taken.Equal(now) {
+		t.Errorf("history not oldest first ending now: %+v", d.History)
+	}
+}
+
+func TestMakeFirstDigestHasNoChange(t *testing.T) {
+	d := digest.Make(report(), nil, nil)
+	if !d.Previous.IsZero() || d.Total.Change.Known || len(d.History) != 1 {
+		t.Errorf("first digest: previous %v, change %+v, history %d", d.Previous, d.Total.Change, len(d.History))
+	}
+	for _, l := range d.Lines {
+		if l.Change.Known || (l.Site != siteA && l.Site != siteB) {
+			t.Errorf("line %+v: without workspaces the site is its cloud ID and nothing is compared", l)
+		}
+	}
+}
+
+type scannerFunc func() (*seat.Report, error)
+
+func (f scannerFunc) Report(context.Context, seat.Options, bool, func()) (*seat.Report, error) {
+	return f()
+}
+
+// Each Build records a snapshot, and the next compares with it.
+func TestBuildRecordsAndCompares(t *testing.T) {
+	ctx := context.Background()
+	st, err := state.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	idle := 6
+	at := now
+	b := digest.NewBuilder(digest.Config{Store: st, Scanner: scannerFunc(func() (*seat.Report, error) {
+		rep := report()
+		rep.Now = at
+		rep.Groups[0].Idle = idle
+		return rep, nil
+	})})
+	first, err := b.Build(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idle, at = 9, now.AddDate(0, 0, 7)
+	second, err := b.Build(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Total.Change.Known || !second.Total.Change.Known || second.Total.Change.Idle != 3 {
+		t.Errorf("changes: first %+v, second %+v, want none then +3 idle", first.Total.Change, second.Total.Change)
+	}
+	if len(second.History) != 2 || !second.Previous.Equal(now) {
+		t.Errorf("second digest: history %d, previous %v", len(second.History), second.Previous)
+	}
+	snaps, ok, err := digest.Latest(ctx, st)
+	if err != nil || !ok || len(snaps) != 2 || !snaps[1].Taken.Equal(at) {
+		t.Errorf("Latest = %d snapshots, %v, %v", len(snaps), ok, err)
+	}
+}

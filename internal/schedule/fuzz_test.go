@@ -1,0 +1,32 @@
+package schedule_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"lastactive/internal/schedule"
+)
+
+// FuzzParse: any text is either refused with ErrInvalid or gives a
+// schedule whose next slot is later than the time asked about.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"0 9 * * MON", "CRON_TZ=Europe/Berlin 0 9 * * MON-FRI", "@every 2s", "@every 1h30m",
+		"*/5 * * * *", "@daily", "0 0 31 2 *", "@every 9999999h", "TZ=UTC 0 0 * * *"} {
+		f.Add(s)
+	}
+	from := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, expr string) {
+		s, err := schedule.Parse(expr)
+		if err != nil {
+			if !errors.Is(err, schedule.ErrInvalid) {
+				t.Fatalf("Parse(%q) = %v, not ErrInvalid", expr, err)
+			}
+			return
+		}
+		// robfig gives the zero time for a date that never comes (31 Feb).
+		if n := s.Next(from); !n.IsZero() && !n.After(from) {
+			t.Fatalf("Parse(%q).Next(%v) = %v, not later", expr, from, n)
+		}
+	})
+}

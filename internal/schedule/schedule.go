@@ -1,0 +1,94 @@
+// Package schedule turns a cron expression into slots, and runs work once
+// per slot across replicas: each slot is claimed in a shared store before
+// the work runs, and the claim is kept afterwards, so a second replica (or
+// a restart) finds the slot taken.
+package schedule
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Schedule gives the slots of a parsed expression.
+type Schedule interface {
+	// Next returns the first slot strictly after t.
+	Next(t time.Time) time.Time
+}
+
+// ErrInvalid is wrapped by every error of Parse, so callers can tell a bad
+// expression from anything else.
+var ErrInvalid = errors.New("invalid schedule")
+
+// parser accepts the contract's forms: 5 fields (day-of-week names
+// allowed), an optional CRON_TZ=Area/City (or TZ=) prefix, and the
+// descriptors @every DURATION, @daily, @weekly and so on.
+var parser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// Parse reads expr. @every DURATION gives slots at whole multiples of
+// DURATION since the Unix epoch, so replicas started at different moments
+// agree on them; the other forms are robfig/cron's. A duration under a
+// second is refused: the slots name a second.
+func Parse(expr string) (Schedule, error) {
+	expr = strings.TrimSpace(expr)
+	if expr == "" {
+		return nil, fmt.Errorf("%w: empty", ErrInvalid)
+	}
+	if rest, ok := strings.CutPrefix(expr, "@every "); ok {
+		d, err := time.ParseDuration(strings.TrimSpace(rest))
+		if err != nil {
+			return nil, fmt.Errorf("%w: @every needs a Go duration such as 1h or 30m", ErrInvalid)
+		}
+		if d < time.Second || d%time.Second != 0 {
+			return nil, fmt.Errorf("%w: @every needs a whole number of seconds, at least 1s", ErrInvalid)
+		}
+		return Every(d), nil
+	}
+	s, err := parser.Parse(expr)
+	if err != nil {
+		// robfig's errors quote the expression, which is configuration,
+		// not a secret; they say which field was wrong.
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if _, ok := s.(cron.ConstantDelaySchedule); ok { // "@every" with other spacing
+		return nil, fmt.Errorf("%w: write @every followed by one space and a duration", ErrInvalid)
+	}
+	return s, nil
+}
+
+// Every is a schedule with slots at the multiples of a duration since the
+// Unix epoch.
+type Every time.Duration
+
+// Next implements Schedule.
+func (e Every) Next(t time.Time) time.Time {
+	// time.Truncate counts from year 1, not from the Unix epoch.
+	d := int64(e)
+	n := t.UnixNano()
+	slot := n - n%d
+	if n < 0 && n%d != 0 {
+		slot -= d
+	}
+	return time.Unix(0, slot+d).In(t.Location())
+}
+
+// Latest returns the newest slot at or before t among the slots after
+// since, and whether there is one. It walks forward from since, so since
+// should be recent (the previous slot handled, or t minus a lookback).
+func Latest(s Schedule, since, t time.Time) (time.Time, bool) {
+	var last time.Time
+	found := false
+	for n := s.Next(since); !n.After(t); n = s.Next(n) {
+		last, found = n, true
+	}
+	return last, found
+}
+
+// Period estimates the time between two slots after t, for claim lifetimes.
+func Period(s Schedule, t time.Time) time.Duration {
+	a := s.Next(t)
+	return s.Next(a).Sub(a)
+}

@@ -1,0 +1,220 @@
+package schedule_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"lastactive/internal/schedule"
+	"lastactive/internal/state"
+)
+
+func TestParse(t *testing.T) {
+	from := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC) // a Tuesday
+	for _, c := range []struct {
+		expr string
+		want time.Time
+	}{
+		{"0 9 * * MON", time.Date(2026, 12, 7, 9, 0, 0, 0, time.Local)},
+		{"CRON_TZ=Europe/Berlin 0 9 * * MON", time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)},
+		{"30 12 * * *", time.Date(2026, 12, 1, 12, 30, 0, 0, time.Local)},
+		{"@every 2s", from.Add(2 * time.Second)},
+		{"@every 1h", from.Add(time.Hour)},
+		{"@weekly", time.Date(2026, 12, 6, 0, 0, 0, 0, time.Local)},
+	} {
+		t.Run(c.expr, func(t *testing.T) {
+			s, err := schedule.Parse(c.expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := s.Next(from.In(time.Local)); !got.Equal(c.want) {
+				t.Errorf("Next(%v) = %v, want %v", from, got, c.want)
+			}
+		})
+	}
+}
+
+func TestParseRefuses(t *testing.T) {
+	for _, c := range []struct{ expr, reason string }{
+		{"", "empty"},
+		{"0 9 * *", "expected exactly 5 fields"},
+		{"0 9 * * MON *", "expected exactly 5 fields"},
+		{"61 9 * * MON", "above maximum"},
+		{"0 9 * * FUNDAY", "failed to parse"},
+		{"CRON_TZ=Mars/Olympus 0 9 * * MON", "provided bad location"},
+		{"@every", "unrecognized descriptor"},
+		{"@every soon", "Go duration"},
+		{"@every 500ms", "whole number of seconds"},
+		{"@every -1h", "whole number of seconds"},
+		{"@fortnightly", "unrecognized descriptor"},
+	} {
+		t.Run(c.expr, func(t *testing.T) {
+			_, err := schedule.Parse(c.expr)
+			if !errors.Is(err, schedule.ErrInvalid) {
+				t.Fatalf("Parse(%q) = %v, want ErrInvalid", c.expr, err)
+			}
+			if !strings.Contains(err.Error(), c.reason) {
+				t.Errorf("Parse(%q) = %q, want it to say %q", c.expr, err, c.reason)
+			}
+		})
+	}
+}
+
+// Replicas started at different moments agree on @every slots.
+func TestEveryIsAlignedToTheEpoch(t *testing.T) {
+	s, err := schedule.Parse("@every 2s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := s.Next(time.Unix(1000, 300_000_000))
+	b := s.Next(time.Unix(1001, 900_000_000))
+	if !a.Equal(time.Unix(1002, 0)) || !b.Equal(a) {
+		t.Errorf("Next = %v and %v, want both %v", a, b, time.Unix(1002, 0))
+	}
+	s7, _ := schedule.Parse("@every 7s")
+	if got := s7.Next(time.Unix(1000, 0)); got.Unix()%7 != 0 {
+		t.Errorf("Next = %d, not a multiple of 7 s since the epoch", got.Unix())
+	}
+}
+
+// fakeClock moves only when the loop sleeps; after maxSleeps it cancels.
+type fakeClock struct {
+	mu        sync.Mutex
+	now       time.Time
+	sleeps    int
+	maxSleeps int
+	cancel    context.CancelFunc
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	c.sleeps++
+	stop := c.sleeps > c.maxSleeps
+	if !stop {
+		c.now = c.now.Add(d)
+	}
+	c.mu.Unlock()
+	if stop {
+		c.cancel()
+	}
+	return ctx.Err()
+}
+
+func openStore(t *testing.T) *state.Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := state.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+type runs struct {
+	mu    sync.Mutex
+	slots map[time.Time][]string
+}
+
+func (r *runs) record(holder string) func(context.Context, time.Time) error {
+	return func(_ context.Context, slot time.Time) error {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.slots[slot] = append(r.slots[slot], holder)
+		return nil
+	}
+}
+
+func loop(name, holder string, sched schedule.Schedule, st *state.Store, clock *fakeClock, r *runs, log *slog.Logger) *schedule.Loop {
+	return &schedule.Loop{Name: name, Schedule: sched, Claims: st, Holder: holder, Clock: clock, Logger: log, Run: r.record(holder)}
+}
+
+func TestLoopRunsEachSlotOnceAcrossReplicas(t *testing.T) {
+	st := openStore(t)
+	sched, _ := schedule.Parse("@every 2s")
+	start := time.Date(2026, 12, 1, 9, 0, 1, 0, time.UTC)
+	r := &runs{slots: map[time.Time][]string{}}
+	var wg sync.WaitGroup
+	for _, holder := range []string{"replica-a", "replica-b", "replica-c"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		clock := &fakeClock{now: start, maxSleeps: 5, cancel: cancel}
+		l := loop("digest", holder, sched, st, clock, r, nil)
+		wg.Go(func() {
+			if err := l.Serve(ctx); !errors.Is(err, context.Canceled) {
+				t.Errorf("Serve = %v, want context.Canceled", err)
+			}
+		})
+	}
+	wg.Wait()
+	// The slot at 09:00:00 (1 s late at start) and the 5 slots slept to.
+	if len(r.slots) != 6 {
+		t.Errorf("%d slots ran, want 6: %v", len(r.slots), r.slots)
+	}
+	for slot, holders := range r.slots {
+		if len(holders) != 1 {
+			t.Errorf("slot %v ran %d times (%v), want once", slot, len(holders), holders)
+		}
+		if slot.Unix()%2 != 0 {
+			t.Errorf("slot %v is not on the 2 s grid", slot)
+		}
+	}
+}
+
+func TestLoopMissedSlots(t *testing.T) {
+	sched, _ := schedule.Parse("0 9 * * MON")
+	monday9 := time.Date(2026, 12, 7, 9, 0, 0, 0, time.Local)
+	for _, c := range []struct {
+		name     string
+		start    time.Time
+		ranFirst bool
+	}{
+		{"under an hour late: run once", monday9.Add(59 * time.Minute), true},
+		{"an hour late: skipped", monday9.Add(time.Hour), false},
+		{"a day late: skipped", monday9.Add(24 * time.Hour), false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			st := openStore(t)
+			var logs bytes.Buffer
+			log := slog.New(slog.NewTextHandler(&logs, nil))
+			r := &runs{slots: map[time.Time][]string{}}
+			ctx, cancel := context.WithCancel(context.Background())
+			clock := &fakeClock{now: c.start, maxSleeps: 1, cancel: cancel}
+			_ = loop("digest", "a", sched, st, clock, r, log).Serve(ctx)
+			if got := len(r.slots[monday9]) == 1; got != c.ranFirst {
+				t.Errorf("missed slot ran: %v, want %v", got, c.ranFirst)
+			}
+			skipped := strings.Contains(logs.String(), "more than an hour late")
+			if skipped == c.ranFirst {
+				t.Errorf("skip logged: %v, want %v; logs:\n%s", skipped, !c.ranFirst, logs.String())
+			}
+			next := monday9.AddDate(0, 0, 7)
+			if len(r.slots[next]) != 1 {
+				t.Errorf("the next slot %v did not run once: %v", next, r.slots)
+			}
+
+			// A restart (new holder) finds the slot handled and runs nothing.
+			r2 := &runs{slots: map[time.Time][]string{}}
+			ctx2, cancel2 := context.WithCancel(context.Background())
+			clock2 := &fakeClock{now: c.start, maxSleeps: 0, cancel: cancel2}
+			_ = loop("digest", "b", sched, st, clock2, r2, log).Serve(ctx2)
+			if len(r2.slots) != 0 {
+				t.Errorf("after a restart, slots ran again: %v", r2.slots)
+			}
+		})
+	}
+}

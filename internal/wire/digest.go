@@ -1,0 +1,65 @@
+package wire
+
+import (
+	"context"
+	"crypto/rand"
+	"os"
+	"time"
+
+	"lastactive/atlassian"
+	"lastactive/bot"
+	"lastactive/digest"
+	"lastactive/internal/schedule"
+)
+
+// digestRunTimeout bounds one scheduled digest: a scan of a large
+// organisation at the Admin API's pace (seat.DefaultScanTimeout) plus the
+// upload and the post.
+const digestRunTimeout = 35 * time.Minute
+
+// buildDigests builds the digest and App Home parts when reports are on:
+// the digest Builder on the shared Scanner, the Slack calls, and, with a
+// channel, the schedule loop. web is nil without Slack.
+func (a *App) buildDigests(s Settings, client *atlassian.Client, web *bot.SlackAPI) (*bot.Digests, error) {
+	if a.Scanner == nil {
+		return nil, nil
+	}
+	dc := digest.Config{Scanner: a.Scanner, Sites: client, IdleDays: s.IdleDays, Logger: s.Logger}
+	if s.State != nil {
+		dc.Store = s.State
+	}
+	cfg := bot.DigestConfig{Source: digest.NewBuilder(dc), Channel: s.DigestChannel, Logger: s.Logger}
+	if web != nil {
+		cfg.Images, cfg.Poster, cfg.Home = bot.SlackFiles{API: web}, bot.SlackChat{API: web}, bot.SlackViews{API: web}
+	}
+	if s.DigestImages != nil {
+		cfg.Images = s.DigestImages
+	}
+	if s.DigestPoster != nil {
+		cfg.Poster = s.DigestPoster
+	}
+	d := bot.NewDigests(cfg)
+	if s.DigestChannel != "" && s.State != nil && s.DigestSchedule != nil && cfg.Poster != nil {
+		host, _ := os.Hostname()
+		a.digestLoop = &schedule.Loop{
+			Name: "digest", Schedule: s.DigestSchedule, Claims: s.State, Logger: s.Logger,
+			// Unique per process: a restarted replica must not renew (and so
+			// re-run) the claim its previous life took.
+			Holder: host + " " + rand.Text()[:10],
+			Run: func(ctx context.Context, slot time.Time) error {
+				ctx, cancel := context.WithTimeout(ctx, digestRunTimeout)
+				defer cancel()
+				s.Logger.Info("digest slot", "slot", slot.UTC())
+				return d.Post(ctx)
+			},
+		}
+	}
+	return d, nil
+}
+
+// runDigests runs the digest schedule until ctx is done.
+func (a *App) runDigests(ctx context.Context) {
+	if a.digestLoop != nil {
+		_ = a.digestLoop.Serve(ctx)
+	}
+}
