@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"lastactive/bot"
 	"lastactive/internal/state"
 )
 
@@ -13,8 +14,11 @@ type FirstDeliverer interface {
 	FirstDelivery(ctx context.Context, envelopeID string) (bool, error)
 }
 
-// dedupeTimeout bounds the database's answer: the envelope waits for it.
-const dedupeTimeout = 2 * time.Second
+// dedupeTimeout bounds the database's answer. The Bot asks from the
+// socket's drain loop (after the ack), so the next envelope on that socket
+// waits for it too: a database slower than this is treated as down for the
+// envelope, which is then answered (twice at worst, never not at all).
+const dedupeTimeout = 500 * time.Millisecond
 
 // StoreDeduper answers "first delivery?" across every process sharing the
 // database, so an envelope redelivered to another replica is answered once.
@@ -29,7 +33,7 @@ type StoreDeduper struct {
 	TTL     time.Duration // 0: state.EnvelopeTTL
 }
 
-var _ FirstDeliverer = (*StoreDeduper)(nil)
+var _ bot.Deduper = (*StoreDeduper)(nil)
 
 // FirstDelivery implements FirstDeliverer.
 func (s *StoreDeduper) FirstDelivery(ctx context.Context, envelopeID string) (bool, error) {

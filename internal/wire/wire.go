@@ -20,6 +20,7 @@ import (
 	"lastactive/atlassian"
 	"lastactive/bot"
 	"lastactive/internal/schedule"
+	"lastactive/internal/state"
 	"lastactive/seat"
 )
 
@@ -248,9 +249,25 @@ func Build(s Settings) (*App, error) {
 		for range n {
 			tr.Sockets = append(tr.Sockets, bot.SocketMode(socketmode.New(a.Slack, opts...)))
 		}
-		a.Bot = bot.NewBot(tr, a.Service, s.Bot, s.Logger, s.Metrics)
+		a.Bot = bot.NewBot(tr, a.Service, s.botConfig(), s.Logger, s.Metrics)
 	}
 	return a, nil
+}
+
+// botConfig is s.Bot with, when a store is set, the store's dedupe in
+// front of the in-process one: an envelope that reaches two replicas (or
+// two sockets) is answered once.
+func (s *Settings) botConfig() bot.BotConfig {
+	bc := s.Bot
+	if s.State == nil {
+		return bc
+	}
+	mem := bc.Dedupe
+	if mem == nil {
+		mem = bot.NewMemoryDeduper(state.EnvelopeTTL, nil)
+	}
+	bc.Dedupe = &StoreDeduper{D: s.State, Memory: mem, Metrics: s.StoreMetrics}
+	return bc
 }
 
 // ErrNoBot is returned by Run for an App built without Slack tokens.
