@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"lastactive/bot/slacktest"
+	"lastactive/internal/testlog"
+)
+
+// The tests of two serve processes (replicas) sharing one PostgreSQL
+// database and one fake Slack. They skip without
+// LASTACTIVE_TEST_POSTGRES_URL (.ci/run starts a throw-away PostgreSQL and
+// sets it; README "Running the PostgreSQL tests by hand" says how).
+
+// replicas starts n serve processes on one database and one fake Slack and
+// waits until every socket of every one is open (two each).
+func replicas(t *testing.T, f *fakes, n int, env ...string) ([]*exec.Cmd, []*testlog.Buffer) {
+	t.Helper()
+	var cmds []*exec.Cmd
+	var logs []*testlog.Buffer
+	for range n {
+		cmd, base, l := serveProcess(t, f.env(env...))
+		eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
+		cmds, logs = append(cmds, cmd), append(logs, l)
+	}
+	eventually(t, "every socket open", func() bool { return f.slack.Deliverable() == 2*n })
+	return cmds, logs
+}
+
+func countLines(logs []*testlog.Buffer, substrings ...string) int {
+	n := 0
+	for _, l := range logs {
+	line:
+		for _, s := range strings.Split(l.String(), "\n") {
+			for _, sub := range substrings {
+				if !strings.Contains(s, sub) {
+					continue line
+				}
+			}
+			n++
+		}
+	}
+	return n
+}
+
+// TestEnvelopeAnsweredOnceAcrossReplicas: one envelope delivered on all
+// four connections of two replicas is acked on each and answered once.
+func TestEnvelopeAnsweredOnceAcrossReplicas(t *testing.T) {
+	f := startFakes(t)
+	f.db = postgresDatabase(t)
+	cmds, logs := replicas(t, f, 2)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	env, err := f.slack.SlashCommand(ctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "ada@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := f.slack.ResendAll(ctx, env)
+	if err != nil || n != 4 {
+		t.Fatalf("ResendAll: %d connections, %v; want 4", n, err)
+	}
+	if err := f.slack.Wait(ctx, func() bool { return f.slack.Acks(env.ID) == n+1 }); err != nil {
+		t.Fatalf("acks = %d, want %d (each delivery acked where it arrived)", f.slack.Acks(env.ID), n+1)
+	}
+	if _, err := f.slack.WaitReplies(ctx, env.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	// Every other delivery is recognised (the log says so); a graceful stop
+	// finishes all acked work, so no second answer can still be coming.
+	deadline := time.Now().Add(15 * time.Second)
+	for countLines(logs, "duplicate envelope ignored", env.ID) < n && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	for i := range cmds {
+		stop(t, cmds[i], logs[i])
+	}
+	dupes := countLines(logs, "duplicate envelope ignored", env.ID)
+	if got := len(f.slack.Replies(env.ID)); got != 1 || dupes != n {
+		t.Errorf("%d deliveries to two replicas: %d answers, %d recognised as duplicates; want 1 and %d", n+1, got, dupes, n)
+	}
+	if got := countLines(logs, `"msg":"audit"`, `"audit_stored":true`, "ada@example.com"); got != 1 {
+		t.Errorf("%d stored lookup audit lines, want 1", got)
+	}
+}
+
+var slotLine = regexp.MustCompile(`"msg":"digest slot","slot":"([^"]+)"`)
+
+// TestDigestTwoReplicas: with LASTACTIVE_DIGEST_SCHEDULE="@every 2s" and two
+// replicas on one database, a 9 s window holds 4 or 5 digests, no slot is
+// posted twice, each digest has the fake org's counts, and from the second
+// on the change since the previous one and a chart whose file was uploaded.
+func TestDigestTwoReplicas(t *testing.T) {
+	const channel = "CDIGEST01"
+	f := startFakes(t)
+	f.db = postgresDatabase(t)
+	cmds, logs := replicas(t, f, 2, "LASTACTIVE_REPORT_USERS=UBOSS",
+		"LASTACTIVE_DIGEST_CHANNEL="+channel, "LASTACTIVE_DIGEST_SCHEDULE=@every 2s")
+
+	// The window starts half a second after a slot, so that its ends lie
+	// between slots: it holds 4 slots, and 5 digests only if the one before
+	// it was posted after it began.
+	now := time.Now()
+	time.Sleep(now.Truncate(2 * time.Second).Add(2*time.Second + 500*time.Millisecond).Sub(now))
+	before := len(f.slack.Messages(channel))
+	time.Sleep(9 * time.Second)
+	inWindow := len(f.slack.Messages(channel)) - before
+	for i := range cmds {
+		stop(t, cmds[i], logs[i])
+	}
+	if inWindow < 4 || inWindow > 5 {
+		t.Errorf("%d digests in 9 s at @every 2s, want 4 or 5", inWindow)
+	}
+
+	// Each slot ran once, on one replica or the other.
+	slots := map[string]int{}
+	byReplica := make([]int, len(logs))
+	for i, l := range logs {
+		for _, m := range slotLine.FindAllStringSubmatch(l.String(), -1) {
+			slots[m[1]]++
+			byReplica[i]++
+		}
+	}
+	for slot, n := range slots {
+		if n != 1 {
+			t.Errorf("slot %s run %d times", slot, n)
+		}
+	}
+	msgs := f.slack.Messages(channel)
+	if len(msgs) != len(slots) {
+		t.Errorf("%d digests for %d slots run", len(msgs), len(slots))
+	}
+	t.Logf("%d digests; slots run per replica: %v", len(msgs), byReplica)
+
+	uploaded := map[string]bool{}
+	for _, u := range f.slack.Uploads() {
+		uploaded[u.FileID] = u.Uploaded && u.Completed && strings.HasSuffix(u.Filename, ".png")
+	}
+	for i, m := range msgs {
+		raw, _ := json.Marshal(m.Blocks)
+		text := string(raw)
+		for _, want := range sampleOrgDigest {
+			if !strings.Contains(text, want) {
+				t.Errorf("digest %d lacks %q: %s", i, want, text)
+			}
+		}
+		var image map[string]any
+		for _, b := range m.Blocks {
+			if b["type"] == "image" {
+				image = b
+			}
+		}
+		switch {
+		case i == 0 && (image != nil || !strings.Contains(text, "trend chart starts next week")):
+			t.Errorf("first digest: want no chart and the line about the trend: %s", text)
+		case i > 0 && image == nil:
+			t.Errorf("digest %d has no chart: %s", i, text)
+		case i > 0:
+			id, _ := image["slack_file"].(map[string]any)["id"].(string)
+			if !uploaded[id] {
+				t.Errorf("digest %d shows file %q, which was not uploaded and completed", i, id)
+			}
+			if !strings.Contains(text, "Change since the last digest") || !strings.Contains(text, "(no change)") {
+				t.Errorf("digest %d lacks the change since the previous one: %s", i, text)
+			}
+		}
+	}
+}
+
+// sampleOrgDigest is what every digest of atlassiantest.SampleOrg says:
+// the org's totals and one site's line (the fake counts them as a manager
+// would: 21 seats, 14 active, 5 idle, 2 never used; Jira Software on
+// acme.atlassian.net has 7 of 50 licensed seats, 2 of them idle).
+var sampleOrgDigest = []string{
+	"*21 seats* of 50 licensed: 14 active · *5 idle*",
+	"*2 never used*",
+	"*Jira Software* · acme.atlassian.net: 7 seats of 50 licensed · 5 active · *2 idle*",
+}
