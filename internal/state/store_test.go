@@ -106,6 +106,7 @@ func contract(t *testing.T, fresh fixture) {
 		{"AuditRefusesUnknownKind", testAuditRefusesUnknownKind},
 		{"AuditSweep", testAuditSweep},
 		{"ConcurrentAppendsFromTwoStores", testConcurrentAppends},
+		{"AppendBatch", testAppendBatch},
 		{"Snapshots", testSnapshots},
 		{"FirstDelivery", testFirstDelivery},
 		{"FirstDeliveryRace", testFirstDeliveryRace},
