@@ -14,6 +14,10 @@ import (
 // DefaultAuditQueue is how many audit events may wait for the database.
 const DefaultAuditQueue = 1024
 
+// DefaultAuditBatch is the most events written in one transaction: the
+// events waiting when the writer comes round, up to this many, go together.
+const DefaultAuditBatch = 64
+
 // auditWriteTimeout bounds one write; flushTimeout bounds the flush at stop.
 const (
 	auditWriteTimeout = 5 * time.Second
@@ -31,6 +35,10 @@ type AuditWriter struct {
 	log *slog.Logger
 	m   *StoreMetrics
 	q   chan bot.AuditEvent
+	max int // events per transaction
+
+	// onBatch, when set (tests), is told the size of each batch written.
+	onBatch func(entries int)
 
 	mu      sync.RWMutex // guards stopped against Record's send
 	stopped bool
@@ -47,7 +55,7 @@ func NewAuditWriter(d *Durable, size int, log *slog.Logger, m *StoreMetrics) *Au
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &AuditWriter{d: d, log: log, m: m, q: make(chan bot.AuditEvent, size)}
+	return &AuditWriter{d: d, log: log, m: m, q: make(chan bot.AuditEvent, size), max: DefaultAuditBatch}
 }
 
 // Record queues e. It returns false, and counts the drop, when the queue
@@ -69,49 +77,76 @@ func (w *AuditWriter) Record(e bot.AuditEvent) bool {
 // Run writes queued events until ctx is done, then stops taking events and
 // flushes what is queued (for at most 2 s).
 func (w *AuditWriter) Run(ctx context.Context) {
+	batch := make([]bot.AuditEvent, 0, w.max)
 	for {
 		select {
 		case e := <-w.q:
-			// Not ctx: an event taken off the queue is written even if the
+			// Not ctx: events taken off the queue are written even if the
 			// stop comes meanwhile (each write has its own deadline).
-			w.write(context.Background(), e)
+			batch = w.fill(append(batch[:0], e))
+			w.write(context.Background(), batch...)
 		case <-ctx.Done():
-			w.flush()
+			w.flush(batch)
 			return
 		}
 	}
 }
 
-func (w *AuditWriter) flush() {
+// fill adds the events already queued to batch, up to the batch size.
+func (w *AuditWriter) fill(batch []bot.AuditEvent) []bot.AuditEvent {
+	for len(batch) < w.max {
+		select {
+		case e := <-w.q:
+			batch = append(batch, e)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+func (w *AuditWriter) flush(batch []bot.AuditEvent) {
 	w.mu.Lock()
 	w.stopped = true
 	w.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
 	defer cancel()
 	for {
-		select {
-		case e := <-w.q:
-			w.write(ctx, e)
-		default:
+		batch = w.fill(batch[:0])
+		if len(batch) == 0 {
 			return
 		}
+		w.write(ctx, batch...)
 	}
 }
 
-func (w *AuditWriter) write(ctx context.Context, e bot.AuditEvent) {
+// write stores events in one transaction and logs each one's audit line.
+// An event of a kind the store refuses fails alone.
+func (w *AuditWriter) write(ctx context.Context, events ...bot.AuditEvent) {
+	entries := make([]state.AuditEntry, 0, len(events))
+	for _, e := range events {
+		if en := entryOf(e); en.Kind.Valid() {
+			entries = append(entries, en)
+		}
+	}
 	err := ctx.Err()
-	if err == nil {
-		err = w.store(ctx, e)
+	if err == nil && len(entries) > 0 {
+		err = w.store(ctx, entries)
 	}
-	if err != nil {
-		w.m.failed("audit_write")
-		w.log.Info("audit", append(e.LogAttrs(), "audit_stored", false)...)
-		return
+	if w.onBatch != nil && len(entries) > 0 {
+		w.onBatch(len(entries))
 	}
-	w.log.Info("audit", append(e.LogAttrs(), "audit_stored", true)...)
+	for _, e := range events {
+		if err != nil || !state.Kind(e.Action).Valid() {
+			w.m.failed("audit_write")
+			w.log.Info("audit", append(e.LogAttrs(), "audit_stored", false)...)
+			continue
+		}
+		w.log.Info("audit", append(e.LogAttrs(), "audit_stored", true)...)
+	}
 }
 
-func (w *AuditWriter) store(ctx context.Context, e bot.AuditEvent) error {
+func (w *AuditWriter) store(ctx context.Context, entries []state.AuditEntry) error {
 	s := w.d.Store()
 	if s == nil {
 		return ErrStoreUnavailable
@@ -122,7 +157,7 @@ func (w *AuditWriter) store(ctx context.Context, e bot.AuditEvent) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, auditWriteTimeout)
 	defer cancel()
-	err := s.Append(ctx, entryOf(e))
+	err := s.AppendBatch(ctx, entries)
 	w.d.observe(err)
 	if err == nil {
 		w.d.report(nil)

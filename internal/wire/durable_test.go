@@ -347,3 +347,53 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestAuditWriterBatches: events that wait together are written together,
+// at most a batch per transaction; an event the store refuses (an unknown
+// kind) fails alone, counted and logged unstored, and the rest are stored.
+func TestAuditWriterBatches(t *testing.T) {
+	url, _ := sqliteURL(t)
+	var logs syncBuf
+	d, m := openTestDurable(t, url, &logs)
+	w := NewAuditWriter(d, 1000, slog.New(slog.NewJSONHandler(&logs, nil)), m)
+	var batches []int
+	w.onBatch = func(n int) { batches = append(batches, n) } // called by Run's goroutine only
+	for i := range 200 {
+		e := event("U1", fmt.Sprintf("p%d@example.com", i))
+		if i == 100 {
+			e.Action = "bogus"
+		}
+		if !w.Record(e) {
+			t.Fatalf("Record %d refused", i)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(ctx) }()
+	waitFor(t, func() bool { return strings.Count(logs.String(), `"msg":"audit"`) == 200 })
+	cancel()
+	<-done
+	got, err := d.Store().Audit(context.Background(), state.AuditQuery{Limit: 1000})
+	if err != nil || len(got) != 199 {
+		t.Fatalf("stored %d entries (%v), want 199", len(got), err)
+	}
+	total := 0
+	for _, n := range batches {
+		total += n
+		if n > DefaultAuditBatch {
+			t.Errorf("a batch of %d entries, more than %d", n, DefaultAuditBatch)
+		}
+	}
+	if total != 199 || len(batches) > 4 {
+		t.Errorf("batches %v: %d entries in %d transactions, want 199 in at most 4 (200 queued, batches of %d)", batches, total, len(batches), DefaultAuditBatch)
+	}
+	if n := strings.Count(logs.String(), `"audit_stored":true`); n != 199 {
+		t.Errorf("%d audit lines stored=true, want 199", n)
+	}
+	if n := strings.Count(logs.String(), `"audit_stored":false`); n != 1 {
+		t.Errorf("%d audit lines stored=false, want 1 (the unknown kind)", n)
+	}
+	if v := testutil.ToFloat64(m.errors.WithLabelValues("audit_write")); v != 1 {
+		t.Errorf("audit_write errors = %v, want 1", v)
+	}
+}
