@@ -85,7 +85,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	// failing with SQLITE_BUSY; _txlock=immediate takes the write lock at BEGIN,
 	// so a transaction never fails half-way upgrading a read lock; WAL lets
 	// readers go on while one writes.
-	dsn := path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	dsn := path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-512)&_txlock=immediate"
 	shown := "sqlite:" + path
 	if path != ":memory:" {
 		if dir := filepath.Dir(path); dir != "" {
