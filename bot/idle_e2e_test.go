@@ -312,7 +312,7 @@ func TestIdleJiraAliasEndToEnd(t *testing.T) {
 		t.Fatalf("want a progress reply and the result: %v", err)
 	}
 	got := text(replies[1])
-	if n := strings.Count(got, "*Jira Software (site "+atlassiantest.SiteMain[:8]+")*:"); n != 1 {
+	if n := strings.Count(got, "*Jira Software on "+atlassiantest.HostMain+"*:"); n != 1 {
 		t.Errorf("the main site's Jira shows %d times, want once:\n%s", n, got)
 	}
 	if !strings.Contains(got, "× USD 8.60") {

@@ -105,7 +105,7 @@ func RenderIdleReport(rep *seat.Report, d Delivery) Message {
 	if len(rep.Longest) > 0 {
 		longest := make([]string, 0, len(rep.Longest))
 		for i, r := range rep.Longest {
-			longest = append(longest, fmt.Sprintf("%d. %s: %s, last active %s (%s)", i+1, rowWho(r), productLabel(r.Key, r.Site),
+			longest = append(longest, fmt.Sprintf("%d. %s: %s, last active %s (%s)", i+1, rowWho(r), productLabel(r.Key, r.SiteName),
 				r.LastActive.Format(time.DateOnly), days(r.DaysIdle)))
 		}
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(joinLines("*Idle longest*", longest, seat.MaxLongestIdle, maxSectionChars)),
@@ -128,7 +128,7 @@ func RenderIdleReport(rep *seat.Report, d Delivery) Message {
 
 func groupLine(g seat.Group, currency string) string {
 	l := fmt.Sprintf("*%s*: %s · %s active · *%s idle* · %s never used · %s new",
-		productLabel(g.Key, g.Site), seat.Count(g.Seats, "seat", "seats"), thousands(g.Active), thousands(g.Idle), thousands(g.Never), thousands(g.New))
+		productLabel(g.Key, g.SiteName), seat.Count(g.Seats, "seat", "seats"), thousands(g.Active), thousands(g.Idle), thousands(g.Never), thousands(g.New))
 	if g.HasPrice && g.Unused() > 0 {
 		l += fmt.Sprintf("\n      %s × %s = *%s a month*", seat.Count(g.Unused(), "unused seat", "unused seats"),
 			money(g.Price, currency), money(g.MonthlyCost(), currency))
@@ -142,8 +142,8 @@ func days(n int) string { return seat.Count(n, "day", "days") }
 // summary only needs to tell sites apart; the CSV has the whole ID.
 func productLabel(key, site string) string {
 	l := EscapeMrkdwn(productName(key))
-	if s := clipRunes(sanitize(site, 64), 8); s != "" {
-		l += " (site " + EscapeMrkdwn(s) + ")"
+	if s := sanitize(site, 80); s != "" {
+		l += " on " + EscapeMrkdwn(s)
 	}
 	return l
 }
@@ -172,7 +172,7 @@ func deliveryText(d Delivery) string {
 	case d.Err != nil:
 		return ":warning: The full list could not be sent to your direct messages. Ask your Slack admin to check that the app has the im:write and files:write scopes."
 	}
-	return fmt.Sprintf(":page_facing_up: The full list (%s: name, email, account ID, product, site, last active, days idle, verdict, account status) is in your direct messages as %s.",
+	return fmt.Sprintf(":page_facing_up: The full list (%s: "+strings.Join(seat.CSVHeader(), ", ")+") is in your direct messages as %s.",
 		seat.Count(d.Rows, "row", "rows"), EscapeMrkdwn(d.File))
 }
 

@@ -81,7 +81,7 @@ func TestRenderIdleWords(t *testing.T) {
 	got := messageText(t, RenderIdleReport(rep, Delivery{File: "x.csv", Rows: 1}))
 	for _, want := range []string{"*2 accounts*", "1 deactivated or suspended account holds no seat", "*1 seat*", "1 idle",
 		"not used for 1 day", "in the org for 1 day or more", "1 unused seat × EUR 6.05 = *EUR 6.05 a month*", "*EUR 6.05 a month*",
-		"The full list (1 row:", "Confluence (site s1)*: 1 seat"} {
+		"The full list (1 row:", "Confluence on s1 (unknown site)*: 1 seat"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("summary lacks %q:\n%s", want, got)
 		}

@@ -95,7 +95,7 @@ func TestJiraAliasesAreOneProduct(t *testing.T) {
 	for _, filter := range [][]string{{"jira"}, {"jira-software"}, {"JIRA"}} {
 		for _, prices := range []Prices{{"jira": 8.60}, {"jira-software": 8.60}} {
 			rep := Build(users, Options{Days: 90, Now: idleNow, Products: filter, Prices: prices})
-			want := []Group{{Key: "jira-software", ProductID: site, Site: "11111111-aaaa", Seats: 2, Active: 1, Idle: 1, Price: 8.60, HasPrice: true}}
+			want := []Group{{Key: "jira-software", ProductID: site, Site: "11111111-aaaa", SiteName: "11111111-aaaa (unknown site)", Seats: 2, Active: 1, Idle: 1, Price: 8.60, HasPrice: true}}
 			if diff := cmp.Diff(want, rep.Groups); diff != "" {
 				t.Errorf("filter %q, prices %v: groups (-want +got):\n%s", filter, prices, diff)
 			}

@@ -21,7 +21,8 @@ var columns = []column{
 	{"email", func(r Row) string { return r.Email }},
 	{"account ID", func(r Row) string { return r.AccountID }},
 	{"product", func(r Row) string { return r.Key }},
-	{"site", func(r Row) string { return r.Site }},
+	{"site", func(r Row) string { return r.SiteName }},
+	{"site ID", func(r Row) string { return r.Site }},
 	{"last active", func(r Row) string {
 		if r.LastActive.IsZero() {
 			return ""

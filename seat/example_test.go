@@ -22,10 +22,12 @@ func Example() {
 		{AccountID: "g1", Name: "Grace", AccountStatus: "active", MembershipStatus: "active", AddedToOrg: daysAgo(900),
 			Products: []atlassian.ProductActivity{{ID: "ari:cloud:jira::site/58d24034", Key: "jira", LastActive: daysAgo(120)}}},
 	}
-	rep := seat.Build(users, seat.Options{Now: now, Products: []string{"jira"}, Prices: seat.Prices{"jira-software": 8.60}})
+	// The workspaces name the site by its host (seat.SiteBook reads them).
+	sites := atlassian.NewSites([]atlassian.Workspace{{ID: "58d24034", CloudID: "58d24034", Host: "acme.atlassian.net"}})
+	rep := seat.Build(users, seat.Options{Now: now, Products: []string{"jira"}, Prices: seat.Prices{"jira-software": 8.60}, Sites: sites})
 	for _, g := range rep.Groups {
 		fmt.Printf("%s on %s: %d seats, %d active, %d idle, %.2f a month unused\n",
-			seat.ProductName(g.Key), g.Site, g.Seats, g.Active, g.Idle, g.MonthlyCost())
+			seat.ProductName(g.Key), g.SiteName, g.Seats, g.Active, g.Idle, g.MonthlyCost())
 	}
 	// The CSV is for spreadsheets: a byte-order mark, then CRLF line ends.
 	var buf bytes.Buffer
@@ -38,8 +40,8 @@ func Example() {
 		}
 	}
 	// Output:
-	// Jira Software on 58d24034: 2 seats, 1 active, 1 idle, 8.60 a month unused
-	// "\ufeffname,email,account ID,product,site,last active,days idle,verdict,account status\r\n"
-	// "Grace,,g1,jira-software,58d24034,2026-07-29,120,idle,active\r\n"
-	// "Ada,,a1,jira-software,58d24034,2026-11-24,2,active,active\r\n"
+	// Jira Software on acme.atlassian.net: 2 seats, 1 active, 1 idle, 8.60 a month unused
+	// "\ufeffname,email,account ID,product,site,site ID,last active,days idle,verdict,account status\r\n"
+	// "Grace,,g1,jira-software,acme.atlassian.net,58d24034,2026-07-29,120,idle,active\r\n"
+	// "Ada,,a1,jira-software,acme.atlassian.net,58d24034,2026-11-24,2,active,active\r\n"
 }

@@ -22,6 +22,9 @@ type Options struct {
 	Prices Prices
 	// Currency is the ISO 4217 code of Prices; "" means DefaultCurrency.
 	Currency string
+	// Sites names sites by host (SiteName); the zero value names each by
+	// its ID with UnknownSite.
+	Sites atlassian.Sites
 }
 
 // Row is one user on one product and site: one line of the CSV.
@@ -35,6 +38,7 @@ type Row struct {
 	Key           string // canonical product key (Canonical)
 	ProductID     string // the product instance, a site ARI
 	Site          string // the cloud ID from ProductID
+	SiteName      string // the site's host, or its ID with UnknownSite (SiteLabel)
 	LastActive    time.Time
 	// DaysIdle counts whole UTC days since the last activity or, for a
 	// product never used, since the person joined the org; -1 when that
@@ -47,6 +51,7 @@ type Row struct {
 // New; accounts that hold no seat are in NoSeat only.
 type Group struct {
 	Key, ProductID, Site string
+	SiteName             string // the site's host, or its ID with UnknownSite
 	Seats, Active, Idle  int
 	Never, New, NoSeat   int
 	// Price is the monthly price of a seat, when configured (HasPrice).
@@ -163,7 +168,7 @@ func Build(users []atlassian.OrgUser, o Options) *Report {
 			key := Canonical(p.Key)
 			v, ago := Judge(u, p, o.Now, o.Days)
 			row := Row{AccountID: u.AccountID, Name: u.Name, Email: u.Email, AccountStatus: status,
-				Key: key, ProductID: p.ID, Site: p.SiteID(), LastActive: LastDay(p), DaysIdle: ago, Verdict: v}
+				Key: key, ProductID: p.ID, Site: p.SiteID(), SiteName: SiteLabel(o.Sites, p.ID), LastActive: LastDay(p), DaysIdle: ago, Verdict: v}
 			rep.Rows = append(rep.Rows, row)
 
 			// One product on one site is one group, whichever of its keys
@@ -171,7 +176,7 @@ func Build(users []atlassian.OrgUser, o Options) *Report {
 			gk := groupKey{key, row.Site}
 			g := groups[gk]
 			if g == nil {
-				g = &Group{Key: key, ProductID: p.ID, Site: row.Site}
+				g = &Group{Key: key, ProductID: p.ID, Site: row.Site, SiteName: row.SiteName}
 				g.Price, g.HasPrice = o.Prices.Of(key)
 				groups[gk] = g
 			}

@@ -357,7 +357,7 @@ func TestCSVEscaping(t *testing.T) {
 		if !strings.HasPrefix(r[1], "'-") {
 			t.Errorf("email %q not neutralised", r[1])
 		}
-		want := []string{"confluence", "s1", "", "1000", "never used", "active"}
+		want := []string{"confluence", "s1 (unknown site)", "s1", "", "1000", "never used", "active"}
 		if diff := cmp.Diff(want, r[3:]); diff != "" {
 			t.Errorf("row %d (-want +got):\n%s", i, diff)
 		}

@@ -43,6 +43,9 @@ type ScanConfig struct {
 	// Share, when set, runs each scan through the coordination of several
 	// processes (one org scan at a time across replicas); nil scans here.
 	Share ScanSharer
+	// Sites, when set, names the sites of each report by host (read when a
+	// report is built, once an hour at most); nil: by ID.
+	Sites *SiteBook
 }
 
 // Scanner builds reports from shared scans of the organisation: one in
@@ -164,6 +167,9 @@ func (r *Scanner) Report(ctx context.Context, o Options, fresh bool, waiting fun
 	}
 	if o.Now.IsZero() {
 		o.Now = r.cfg.Now()
+	}
+	if o.Sites.Len() == 0 && r.cfg.Sites != nil {
+		o.Sites = r.cfg.Sites.Sites(ctx)
 	}
 	if o.Prices == nil {
 		o.Prices = r.cfg.Prices

@@ -37,7 +37,7 @@ func (a *app) report(ctx context.Context, args []string) int {
 		return exitConfig
 	}
 	cfg := reportcmd.Config{
-		Dir: dir, Prices: c.SeatPrices, Currency: c.Currency, IdleDays: c.IdleDays, Logger: log,
+		Dir: dir, Sites: dir, Prices: c.SeatPrices, Currency: c.Currency, IdleDays: c.IdleDays, Logger: log,
 		Stdout: a.stdout, Stderr: la.stderr,
 	}
 	if status != nil {

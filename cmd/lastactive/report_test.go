@@ -236,7 +236,7 @@ func TestReportJiraAlias(t *testing.T) {
 	}
 	mainSite := 0
 	for _, l := range strings.Split(viaV2, "\n") {
-		if strings.HasPrefix(l, "Jira Software") && strings.Contains(l, atlassiantest.SiteMain[:8]) {
+		if strings.HasPrefix(l, "Jira Software") && strings.Contains(l, atlassiantest.HostMain) {
 			mainSite++
 			if strings.HasSuffix(strings.TrimSpace(l), "-") {
 				t.Errorf("the jira price did not reach jira-software seats: %q", l)
@@ -253,8 +253,8 @@ func TestReportJiraAlias(t *testing.T) {
 	for _, r := range recs[1:] {
 		if r[1] == "vera@example.com" {
 			found = true
-			if r[3] != "jira-software" || r[7] != "idle" {
-				t.Errorf("Vera's row %q, want product jira-software, verdict idle", r)
+			if r[3] != "jira-software" || r[4] != atlassiantest.HostMain || r[8] != "idle" {
+				t.Errorf("Vera's row %q, want product jira-software on the main host, verdict idle", r)
 			}
 		}
 	}

@@ -222,7 +222,7 @@ func Build(s Settings) (*App, error) {
 		cfg.Audit, cfg.AuditTrail = a.Audit, AuditTrailReader{D: s.State}
 	}
 	if s.Reports {
-		sc := seat.ScanConfig{Dir: client, Prices: s.SeatPrices, Currency: s.Currency, TTL: s.CacheTTL, Logger: s.Logger}
+		sc := seat.ScanConfig{Dir: client, Prices: s.SeatPrices, Currency: s.Currency, TTL: s.CacheTTL, Logger: s.Logger, Sites: a.Sites}
 		if s.State != nil {
 			sc.Share = &ScanShare{D: s.State, Log: s.Logger, Metrics: s.StoreMetrics, IdleDays: s.IdleDays, TTL: s.CacheTTL}
 		}

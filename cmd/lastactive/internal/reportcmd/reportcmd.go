@@ -122,7 +122,9 @@ func clip(s string, n int) string {
 
 // Config is what a report needs besides its command line.
 type Config struct {
-	Dir      seat.OrgDirectory
+	Dir seat.OrgDirectory
+	// Sites lists the workspaces, to name sites by host; nil: by ID.
+	Sites    seat.WorkspaceLister
 	Prices   seat.Prices
 	Currency string // ISO 4217 code of Prices (LASTACTIVE_CURRENCY)
 	IdleDays int    // LASTACTIVE_IDLE_DAYS, for Params.Days 0
@@ -151,7 +153,11 @@ func Run(ctx context.Context, p Params, c Config) int {
 		c.Status.Set("lastactive report: reading the organisation's accounts…")
 		progress = func(n int) { c.Status.Set("lastactive report: " + seat.Count(n, "account", "accounts") + " read…") }
 	}
-	scanner := seat.NewScanner(seat.ScanConfig{Dir: c.Dir, Prices: c.Prices, Currency: c.Currency, OnProgress: progress, Logger: c.Logger})
+	sc := seat.ScanConfig{Dir: c.Dir, Prices: c.Prices, Currency: c.Currency, OnProgress: progress, Logger: c.Logger}
+	if c.Sites != nil {
+		sc.Sites = seat.NewSiteBook(c.Sites, seat.SiteBookOptions{Logger: c.Logger})
+	}
+	scanner := seat.NewScanner(sc)
 	defer scanner.Close()
 
 	start := time.Now()
@@ -199,7 +205,7 @@ func WriteSummary(w io.Writer, rep *seat.Report) error {
 		if g.HasPrice {
 			cost = fmt.Sprintf("%.2f", g.MonthlyCost())
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", term.Clean(seat.ProductName(g.Key)), term.Clean(term.ShortSite(g.Site)),
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", term.Clean(seat.ProductName(g.Key)), term.Clean(g.SiteName),
 			g.Seats, g.Active, g.Idle, g.Never, g.New, g.NoSeat, cost)
 	}
 	t := rep.Totals()
@@ -220,7 +226,7 @@ func WriteSummary(w io.Writer, rep *seat.Report) error {
 			if r.Email != "" {
 				who += " <" + term.Clean(r.Email) + ">"
 			}
-			fmt.Fprintf(tw, "  %d.\t%s\t%s (%s)\tlast active %s\t%s\n", i+1, who, term.Clean(seat.ProductName(r.Key)), term.Clean(term.ShortSite(r.Site)),
+			fmt.Fprintf(tw, "  %d.\t%s\t%s (%s)\tlast active %s\t%s\n", i+1, who, term.Clean(seat.ProductName(r.Key)), term.Clean(r.SiteName),
 				r.LastActive.Format(time.DateOnly), days(r.DaysIdle))
 		}
 		if err := tw.Flush(); err != nil {

@@ -15,12 +15,3 @@ func Clean(s string) string {
 		return r
 	}, s)
 }
-
-// ShortSite is the first 8 characters of a site ID: enough to tell a
-// few sites apart in a table.
-func ShortSite(id string) string {
-	if len(id) > 8 {
-		return id[:8]
-	}
-	return id
-}

@@ -16,11 +16,3 @@ func TestClean(t *testing.T) {
 		}
 	}
 }
-
-func TestShortSite(t *testing.T) {
-	for in, want := range map[string]string{"58d24034-e3ec": "58d24034", "short": "short", "": ""} {
-		if got := ShortSite(in); got != want {
-			t.Errorf("ShortSite(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
