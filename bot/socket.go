@@ -152,6 +152,7 @@ func (b *Bot) setOpen(i int, up bool) {
 
 // job is one acked envelope.
 type job struct {
+	id       string // the envelope ID
 	received time.Time
 	command  *slack.SlashCommand
 	action   *slack.InteractionCallback
@@ -322,17 +323,7 @@ func (b *Bot) event(ctx context.Context, rc runCtx, i int, s Socket, evt socketm
 	}
 	id := evt.Request.EnvelopeID
 	b.ack(ctx, s, id, received)
-	first, err := b.cfg.Dedupe.FirstDelivery(ctx, id)
-	if err != nil {
-		// Answering twice is better than not at all.
-		b.log.Warn("envelope dedupe failed; answering anyway", "envelope_id", id, "err", err)
-		first = true
-	}
-	if !first {
-		b.log.Info("duplicate envelope ignored", "envelope_id", id)
-		return
-	}
-	j := job{received: received}
+	j := job{id: id, received: received}
 	switch evt.Type {
 	case socketmode.EventTypeSlashCommand:
 		cmd, ok := evt.Data.(slack.SlashCommand)
@@ -355,17 +346,41 @@ func (b *Bot) event(ctx context.Context, rc runCtx, i int, s Socket, evt socketm
 	default:
 		return
 	}
+	// The dedupe (a database insert with a store) is asked in the request's
+	// own goroutine: the envelope is acked already, and the loop must not
+	// make the next envelope's ack wait for a database.
 	select {
 	case b.slots <- struct{}{}:
 		rc.tasks.Go(func() {
 			defer func() { <-b.slots }()
-			b.handle(rc, j)
+			if b.first(rc, j.id) {
+				b.handle(rc, j)
+			}
 		})
 	default:
 		// Never block the event loop: answer "busy" beside it.
 		b.log.Warn("too many commands in flight; answering busy", "max", b.cfg.MaxInFlight)
-		rc.tasks.Go(func() { b.busy(rc, j) })
+		rc.tasks.Go(func() {
+			if b.first(rc, j.id) {
+				b.busy(rc, j)
+			}
+		})
 	}
+}
+
+// first reports whether envelope id is delivered for the first time, on
+// any socket (or, with a store, on any replica).
+func (b *Bot) first(rc runCtx, id string) bool {
+	first, err := b.cfg.Dedupe.FirstDelivery(rc.work, id)
+	if err != nil {
+		// Answering twice is better than not at all.
+		b.log.Warn("envelope dedupe failed; answering anyway", "envelope_id", id, "err", err)
+		return true
+	}
+	if !first {
+		b.log.Info("duplicate envelope ignored", "envelope_id", id)
+	}
+	return first
 }
 
 func (b *Bot) ack(ctx context.Context, s Socket, envelopeID string, received time.Time) {

@@ -456,3 +456,32 @@ func TestOneDeadlinePerCommand(t *testing.T) {
 		u.svc.cfg.Lookups.Lookup(context.Background(), e, false)
 	}
 }
+
+// blockingDeduper answers FirstDelivery only when released, as a database
+// under load would; every envelope is a first delivery.
+type blockingDeduper struct{ release chan struct{} }
+
+func (d blockingDeduper) FirstDelivery(ctx context.Context, _ string) (bool, error) {
+	select {
+	case <-d.release:
+		return true, nil
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}
+
+// TestBotAckDoesNotWaitForDedupe: the dedupe (a database insert with a
+// store) is asked beside the event loop, so a slow answer holds neither the
+// next envelope's ack nor the answer to a command already known.
+func TestBotAckDoesNotWaitForDedupe(t *testing.T) {
+	release := make(chan struct{})
+	u := startUnit(t, 1, BotConfig{Dedupe: blockingDeduper{release}}, ServiceConfig{})
+	u.command(0, "E1", "U1", "help")
+	u.command(0, "E2", "U1", "help")
+	u.log.waitFor(t, "E2's ack while E1's dedupe is pending", hasLine("ack a E2"))
+	if n := u.log.count("reply /"); n != 0 {
+		t.Errorf("%d replies before the dedupe answered", n)
+	}
+	close(release)
+	u.log.waitFor(t, "both replies", func(l []string) bool { return hasLine("reply /E1")(l) && hasLine("reply /E2")(l) })
+}
