@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"lastactive/atlassian"
 	"lastactive/bot"
 	"lastactive/bot/bottest"
@@ -61,5 +64,53 @@ func TestLookupCoalescesFirstAskers(t *testing.T) {
 	}
 	if got := dir.ResolveCalls.Load(); got != rounds {
 		t.Errorf("FindAccount calls = %d, want %d (one per person)", got, rounds)
+	}
+}
+
+// TestCachedAnswerIsTheFetchedOne checks that the compact form the cache
+// keeps gives back exactly what was fetched: every product, zero and set
+// times, an empty product list, and "not found".
+func TestCachedAnswerIsTheFetchedOne(t *testing.T) {
+	t.Parallel()
+	day := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+	acts := map[string]*atlassian.Activity{
+		"a1": {AccountID: "a1", AddedToOrg: day.AddDate(-1, 0, 0), AddedToOrgTimestamp: day.AddDate(-1, 0, 0).Add(90 * time.Minute),
+			Products: []atlassian.ProductActivity{
+				{ID: "ari:cloud:jira-software::site/s1", Key: "jira-software", LastActive: day, LastActiveTimestamp: day.Add(9*time.Hour + 123)},
+				{ID: "ari:cloud:confluence::site/s1", Key: "confluence"},
+			}},
+		"a2": {AccountID: "a2", Products: []atlassian.ProductActivity{}},
+		"a3": {AccountID: "a3"},
+	}
+	dir := &bottest.Directory{
+		ResolveFunc: func(_ context.Context, email string) (atlassian.Account, atlassian.Via, error) {
+			id, _, _ := strings.Cut(email, "@")
+			if id == "nobody" {
+				return atlassian.Account{}, "", atlassian.ErrNotFound
+			}
+			return atlassian.Account{AccountID: id, AccountType: "atlassian", DisplayName: "N " + id, Email: email, Active: true,
+				Status: atlassian.StatusActive}, atlassian.ViaAdmin, nil
+		},
+		LastActiveFunc: func(_ context.Context, id string) (*atlassian.Activity, error) { return acts[id], nil },
+	}
+	now := time.Date(2026, 11, 26, 15, 4, 0, 0, time.UTC)
+	l := bot.NewLookups(dir, bot.LookupOptions{TTL: time.Hour, Now: func() time.Time { return now }})
+	for _, email := range []string{"a1@example.com", "a2@example.com", "a3@example.com", "nobody@example.com"} {
+		first := l.Lookup(t.Context(), email, false)
+		again := l.Lookup(t.Context(), email, false)
+		if first.Cached || !again.Cached {
+			t.Fatalf("%s: cached %v then %v, want false then true", email, first.Cached, again.Cached)
+		}
+		again.Cached = false
+		if first.Err != nil {
+			// "Not found" is stamped with the time it was remembered.
+			first.FetchedAt = now
+		}
+		if diff := cmp.Diff(first, again, cmpopts.EquateErrors()); diff != "" {
+			t.Errorf("%s: the cached answer differs from the fetched one (-fetched +cached):\n%s", email, diff)
+		}
+		if first.Activity != nil && again.Activity == first.Activity {
+			t.Errorf("%s: the cached answer shares the fetched Activity; each hit needs its own", email)
+		}
 	}
 }

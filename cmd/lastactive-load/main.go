@@ -10,6 +10,14 @@
 //	go run ./cmd/lastactive-load -n 1000 -c 50 -mix distinct -latency 50ms
 //	go run ./cmd/lastactive-load -mix zipf -json
 //
+// With -target bare it runs the floor instead of the bot: a slack-go Socket
+// Mode client that acks every envelope at once and does nothing else. With
+// -compare P it runs P pairs, bot then bare, alternating, and prints ack
+// p50/p99, CPU seconds per 1,000 commands and peak RSS for both, and their
+// ratio, pair by pair and as medians:
+//
+//	go run ./cmd/lastactive-load -compare 3 -n 1000 -c 50 -mix distinct
+//
 // With -soak it checks reliability instead of speed: the fakes fail at
 // random (seeded) as issue 9 describes, the sockets are disconnected or
 // dropped every -k commands, and the bot is restarted gracefully -restarts
@@ -38,7 +46,7 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 func run(args []string, stdout, stderr io.Writer) int {
 	var o Options
 	var asJSON, quiet, soak, noFaults bool
-	var k, restarts int
+	var k, restarts, pairs int
 	var cpuProfile string
 	fs := flag.NewFlagSet("lastactive-load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -49,8 +57,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.Users, "users", 20000, "size of the generated organisation")
 	fs.IntVar(&o.PageSize, "page-size", 2, "products per Admin API page")
 	fs.Int64Var(&o.Seed, "seed", 1, "seed for the organisation and the mix")
+	fs.StringVar(&o.Target, "target", TargetBot, "what answers: bot, or bare (a slack-go client that only acks: the floor)")
+	fs.IntVar(&pairs, "compare", 0, "run `pairs` × (bot, bare), alternating, and print each figure for both and bot ÷ bare, with medians")
 	fs.BoolVar(&o.InProcess, "inprocess", false, "run the bot in this process instead of as a subprocess")
 	fs.StringVar(&o.Bin, "bin", "", "the lastactive binary (default: go build one)")
+	fs.StringVar(&o.BareBin, "bare-bin", "", "the bare acker, built from ./cmd/lastactive-load/bare (default: go build one)")
 	fs.DurationVar(&o.Timeout, "timeout", 10*60e9, "bound on the whole run")
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process to `file` (with -inprocess it includes the bot)")
 	fs.BoolVar(&soak, "soak", false, "run the soak: faults, disconnects and restarts; check every acked command got exactly one clear reply")
@@ -89,6 +100,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if pairs > 0 {
+		c, err := Compare(ctx, o, pairs)
+		if err != nil {
+			fmt.Fprintf(stderr, "lastactive-load: %v\n", err)
+			return 1
+		}
+		if emit(stdout, asJSON, c, func(w io.Writer) error { return writeComparison(w, c) }) != nil {
+			return 1
+		}
+		if n := c.lost(); n > 0 {
+			fmt.Fprintf(stderr, "lastactive-load: %d commands lost or answered wrong\n", n)
+			return 1
+		}
+		return 0
+	}
 	if soak {
 		if k == 0 {
 			k = -1

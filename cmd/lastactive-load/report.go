@@ -70,6 +70,9 @@ func writeTable(w io.Writer, r Result) error {
 	} else {
 		fmt.Fprintf(w, "bot peak RSS         n/a (in-process)\n")
 	}
+	if r.CPUPer1000 > 0 {
+		fmt.Fprintf(w, "%-20s %.3f CPU s per 1,000 commands (user+system, /proc)\n", r.Mode+" CPU", r.CPUPer1000)
+	}
 	_, err := fmt.Fprintf(w, "wall time            %.2f s, %.0f commands/s\n", r.WallSeconds, r.CommandsPerSec)
 	return err
 }

@@ -38,6 +38,15 @@ type Options struct {
 	Timeout time.Duration
 	// Stderr receives the bot's warnings; nil discards them.
 	Stderr io.Writer
+	// Target is what answers: TargetBot (default) or TargetBare, the
+	// floor, which only acks. A bare run cannot be timed by its replies,
+	// so each command holds its place in flight from its ack until its
+	// upstream floor has passed (1 + pages × Latency after it was sent),
+	// as it would with a bot that answered at the floor: both targets see
+	// about the same command rate.
+	Target string
+	// BareBin is the bare acker (cmd/lastactive-load/bare); empty builds one.
+	BareBin string
 }
 
 func (o *Options) defaults() error {
@@ -49,6 +58,17 @@ func (o *Options) defaults() error {
 	}
 	if o.Mix == "" {
 		o.Mix = MixDistinct
+	}
+	switch o.Target {
+	case "":
+		o.Target = TargetBot
+	case TargetBot:
+	case TargetBare:
+		if o.InProcess {
+			return errors.New("the bare target runs as a subprocess only")
+		}
+	default:
+		return fmt.Errorf("unknown target %q: want bot or bare", o.Target)
 	}
 	switch o.Mix {
 	case MixDistinct, MixZipf, MixSame:
@@ -129,12 +149,15 @@ type Result struct {
 	UpstreamPerCommand float64 `json:"upstream_calls_per_command"`
 	// OneChainEach holds when Jira was searched once per distinct person and
 	// the Admin API asked once per page of each: no lookup was repeated.
-	OneChainEach   bool    `json:"one_chain_per_person"`
-	ExpectedAdmin  int     `json:"expected_admin_calls"`
-	CacheHits      int     `json:"cache_hits"`
-	CacheMisses    int     `json:"cache_misses"`
-	CacheHitRatio  float64 `json:"cache_hit_ratio"`
-	PeakRSSMB      float64 `json:"bot_peak_rss_mb,omitempty"` // VmHWM; subprocess mode only
+	OneChainEach  bool    `json:"one_chain_per_person"`
+	ExpectedAdmin int     `json:"expected_admin_calls"`
+	CacheHits     int     `json:"cache_hits"`
+	CacheMisses   int     `json:"cache_misses"`
+	CacheHitRatio float64 `json:"cache_hit_ratio"`
+	PeakRSSMB     float64 `json:"bot_peak_rss_mb,omitempty"` // VmHWM; subprocess mode only
+	// CPUPer1000 is the target's user+system CPU seconds while the
+	// commands ran, per 1,000 commands (from /proc; subprocess mode only).
+	CPUPer1000     float64 `json:"cpu_seconds_per_1000,omitempty"`
 	WallSeconds    float64 `json:"wall_seconds"`
 	CommandsPerSec float64 `json:"commands_per_second"`
 }
@@ -170,9 +193,12 @@ func Run(ctx context.Context, o Options) (Result, error) {
 
 	var b target
 	var err error
-	if o.InProcess {
+	switch {
+	case o.Target == TargetBare:
+		b, err = startBare(ctx, o.BareBin, sl, o.Stderr)
+	case o.InProcess:
 		b, err = startInProcess(ctx, sl, atl, o.Stderr)
-	} else {
+	default:
 		b, err = startSubprocess(ctx, o.Bin, sl, atl, o.Stderr)
 	}
 	if err != nil {
@@ -181,9 +207,15 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	defer b.stop()
 
 	samples := make([]sample, len(asks))
+	var hold func(person int) time.Duration // bare: each command's floor
+	if o.Target == TargetBare {
+		hold = func(p int) time.Duration { return time.Duration(1+pages(people[p].products, o.PageSize)) * o.Latency }
+	}
+	cpu0 := b.cpuSeconds()
 	start := time.Now()
-	send(ctx, sl, o.Concurrency, asks, people, samples)
+	send(ctx, sl, o.Concurrency, asks, people, samples, hold)
 	wall := time.Since(start)
+	cpu := b.cpuSeconds() - cpu0
 
 	r := Result{
 		Mode: b.mode(), Mix: o.Mix, Concurrency: o.Concurrency,
@@ -198,6 +230,15 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		WallSeconds: wall.Seconds(), CommandsPerSec: float64(len(asks)) / wall.Seconds(),
 	}
 	summarise(&r, samples, people, o)
+	if cpu > 0 {
+		r.CPUPer1000 = round(cpu/float64(len(asks))*1000, 3)
+	}
+	if o.Target == TargetBare {
+		// Only acks are awaited: a command is lost when it was not acked.
+		r.Lost, r.Received, r.Wrong = r.Sent-r.Ack.N, 0, 0
+		r.PeakRSSMB = b.peakRSSMB()
+		return r, b.stop()
+	}
 	if mfs, err := b.metrics(ctx); err == nil {
 		hit, miss := lookupCounts(mfs)
 		r.CacheHits, r.CacheMisses = hit, miss
@@ -262,8 +303,11 @@ func plan(o Options, n int) []int {
 
 // send runs the commands through the fake Slack, concurrency at a time, each
 // waiting for its ack and its reply.
-func send(ctx context.Context, sl *slacktest.Server, concurrency int, asks []int, people []person, samples []sample) {
-	t := &tracker{sl: sl, pending: map[string]*inflight{}}
+//
+// With hold set, only acks are awaited (the bare target): each command then
+// keeps its place until hold(person) after it was sent.
+func send(ctx context.Context, sl *slacktest.Server, concurrency int, asks []int, people []person, samples []sample, hold func(person int) time.Duration) {
+	t := &tracker{sl: sl, pending: map[string]*inflight{}, ackOnly: hold != nil}
 	wctx, stopWatch := context.WithCancel(ctx)
 	watched := make(chan struct{})
 	go func() {
@@ -286,6 +330,9 @@ func send(ctx context.Context, sl *slacktest.Server, concurrency int, asks []int
 				}
 				samples[i].person = asks[i]
 				t.one(ctx, fmt.Sprintf("ULOAD%06d", i%requesters), people[asks[i]], &samples[i])
+				if hold != nil {
+					holdUntil(ctx, samples[i].sent.Add(hold(asks[i])))
+				}
 			}
 		})
 	}
@@ -303,6 +350,7 @@ const commandTimeout = 30 * time.Second
 // not the bot, would set the latencies measured.
 type tracker struct {
 	sl      *slacktest.Server
+	ackOnly bool // a command is done once acked
 	mu      sync.Mutex
 	pending map[string]*inflight // by envelope ID
 }
@@ -363,11 +411,30 @@ func (t *tracker) checkLocked(id string, f *inflight, now time.Time) {
 			return
 		}
 		f.s.acked, f.s.lateAck = now, t.sl.TimedOut(id)
+		if t.ackOnly {
+			delete(t.pending, id)
+			close(f.done)
+			return
+		}
 	}
 	if r := t.sl.Replies(id); len(r) > 0 {
 		f.s.replied, f.reply = now, r[0].Blocks
 		delete(t.pending, id)
 		close(f.done)
+	}
+}
+
+// holdUntil waits until t or until ctx is done.
+func holdUntil(ctx context.Context, t time.Time) {
+	d := time.Until(t)
+	if d <= 0 {
+		return
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+	case <-timer.C:
 	}
 }
 

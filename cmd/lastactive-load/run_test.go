@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -111,5 +112,58 @@ func TestPercentile(t *testing.T) {
 	}
 	if got := percentile(nil, 99); got != 0 {
 		t.Errorf("p99 of nothing = %v, want 0", got)
+	}
+}
+
+// TestCompareBotAndBare runs one pair, bot then bare, as subprocesses built
+// from this module, and checks that every figure was read for both.
+func TestCompareBotAndBare(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs two binaries")
+	}
+	c, err := Compare(context.Background(), Options{
+		N: 30, Concurrency: 5, Mix: MixDistinct, Latency: time.Millisecond, Users: 300, Timeout: 2 * time.Minute,
+	}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Pairs) != 1 {
+		t.Fatalf("%d pairs, want 1", len(c.Pairs))
+	}
+	p := c.Pairs[0]
+	if p.Bot.Mode != "subprocess" || p.Bare.Mode != TargetBare {
+		t.Errorf("modes %q and %q, want subprocess and %s", p.Bot.Mode, p.Bare.Mode, TargetBare)
+	}
+	if p.Bare.Ack.N != 30 || p.Bare.Lost != 0 || p.Bare.Received != 0 {
+		t.Errorf("bare: %d acks, %d lost, %d replies; want 30 acks, none lost, no replies", p.Bare.Ack.N, p.Bare.Lost, p.Bare.Received)
+	}
+	if p.Bot.Received != 30 || p.Bot.Lost != 0 || p.Bot.Wrong != 0 {
+		t.Errorf("bot: %d replies, %d lost, %d wrong; want 30, 0, 0", p.Bot.Received, p.Bot.Lost, p.Bot.Wrong)
+	}
+	for name, v := range map[string]Versus{"ack p50": p.Figures.AckP50, "ack p99": p.Figures.AckP99, "peak RSS": p.Figures.PeakRSS} {
+		if v.Bot <= 0 || v.Bare <= 0 || v.Ratio <= 0 {
+			t.Errorf("%s: bot %v, bare %v, ratio %v: want all read", name, v.Bot, v.Bare, v.Ratio)
+		}
+	}
+	var out bytes.Buffer
+	if err := writeComparison(&out, c); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"ack p99 (ms)", "bot ÷ bare", "CPU s / 1,000 commands", "peak RSS (MB)", "median", "lost: 0"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the comparison table lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestCPUSecondsOfThisProcess(t *testing.T) {
+	if _, err := cpuSeconds(os.Getpid()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBareRefusesInProcess(t *testing.T) {
+	if _, err := Run(context.Background(), Options{Target: TargetBare, InProcess: true}); err == nil {
+		t.Fatal("a bare run in process was accepted")
 	}
 }

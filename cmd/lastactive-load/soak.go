@@ -231,7 +231,7 @@ func Soak(ctx context.Context, o SoakOptions) (SoakResult, error) {
 
 	bin := o.Bin
 	if !o.InProcess && bin == "" {
-		b, dir, err := buildBot(ctx)
+		b, dir, err := buildBinary(ctx, "lastactive/cmd/lastactive")
 		if err != nil {
 			return r, err
 		}

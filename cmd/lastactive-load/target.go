@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -37,6 +38,8 @@ type target interface {
 	metrics(ctx context.Context) ([]*dto.MetricFamily, error)
 	// peakRSSMB is the bot's peak resident memory, 0 when unknown.
 	peakRSSMB() float64
+	// cpuSeconds is the CPU time the bot has used so far, 0 when unknown.
+	cpuSeconds() float64
 	// stop stops the bot and waits for it; safe to call more than once.
 	stop() error
 }
@@ -44,6 +47,7 @@ type target interface {
 // subprocess is the built binary, run as an operator would run it, so that
 // its memory is its own.
 type subprocess struct {
+	name     string // "" for the bot, TargetBare for the bare acker
 	cmd      *exec.Cmd
 	addr     string
 	tmp      string // holds a binary built for this run; "" when given one
@@ -61,7 +65,7 @@ func startSubprocess(ctx context.Context, bin string, sl *slacktest.Server, atl 
 	p := &subprocess{exited: make(chan struct{})}
 	if bin == "" {
 		var err error
-		if bin, p.tmp, err = buildBot(ctx); err != nil {
+		if bin, p.tmp, err = buildBinary(ctx, "lastactive/cmd/lastactive"); err != nil {
 			return nil, err
 		}
 	}
@@ -119,20 +123,20 @@ func startSubprocess(ctx context.Context, bin string, sl *slacktest.Server, atl 
 	return p, nil
 }
 
-// buildBot builds the lastactive binary into a new temporary directory,
-// which the caller removes.
-func buildBot(ctx context.Context) (bin, dir string, err error) {
+// buildBinary builds the main package pkg (the lastactive binary, or the
+// bare acker) into a new temporary directory, which the caller removes.
+func buildBinary(ctx context.Context, pkg string) (bin, dir string, err error) {
 	dir, err = os.MkdirTemp("", "lastactive-load-")
 	if err != nil {
 		return "", "", err
 	}
-	bin = filepath.Join(dir, "lastactive")
+	bin = filepath.Join(dir, path.Base(pkg))
 	var out bytes.Buffer
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "lastactive/cmd/lastactive")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
 	build.Stdout, build.Stderr = &out, &out
 	if err := build.Run(); err != nil {
 		os.RemoveAll(dir)
-		return "", "", fmt.Errorf("go build lastactive (run from inside the module, or pass -bin): %v\n%s", err, out.Bytes())
+		return "", "", fmt.Errorf("go build %s (run from inside the module, or pass -bin / -bare-bin): %v\n%s", pkg, err, out.Bytes())
 	}
 	return bin, dir, nil
 }
@@ -156,9 +160,17 @@ func (p *subprocess) waitReady(ctx context.Context) error {
 	}
 }
 
-func (p *subprocess) mode() string { return "subprocess" }
+func (p *subprocess) mode() string {
+	if p.name != "" {
+		return p.name
+	}
+	return "subprocess"
+}
 
 func (p *subprocess) metrics(ctx context.Context) ([]*dto.MetricFamily, error) {
+	if p.addr == "" {
+		return nil, errors.New("no metrics")
+	}
 	var body bytes.Buffer
 	code, err := get(ctx, "http://"+p.addr+"/metrics", &body)
 	if err != nil {
@@ -185,6 +197,14 @@ func (p *subprocess) peakRSSMB() float64 {
 		return 0
 	}
 	return round(float64(kb)/1024, 1)
+}
+
+func (p *subprocess) cpuSeconds() float64 {
+	s, err := cpuSeconds(p.cmd.Process.Pid)
+	if err != nil {
+		return 0
+	}
+	return s
 }
 
 // stop asks the bot to stop as Kubernetes would (SIGTERM) and kills it if
@@ -333,6 +353,8 @@ func (p *inProcess) mode() string { return "in-process" }
 func (p *inProcess) metrics(context.Context) ([]*dto.MetricFamily, error) { return p.reg.Gather() }
 
 func (p *inProcess) peakRSSMB() float64 { return 0 }
+
+func (p *inProcess) cpuSeconds() float64 { return 0 }
 
 func (p *inProcess) stop() error {
 	p.stopOnce.Do(func() {

@@ -70,6 +70,9 @@ type Settings struct {
 	SocketOptions []socketmode.Option
 	// SweepEvery is how often the lookups drop expired answers; 0: a minute.
 	SweepEvery time.Duration
+	// MaxAtlassianCalls bounds the lookups' Atlassian calls running at once
+	// (LimitDirectory); 0: DefaultMaxAtlassianCalls.
+	MaxAtlassianCalls int
 	// State is the durable store (audit trail, report history, claims);
 	// nil keeps everything in memory (demo, terminal lookups).
 	State        *Durable
@@ -174,7 +177,7 @@ func Build(s Settings) (*App, error) {
 		return nil, err
 	}
 	a := &App{Atlassian: client, HTTP: s.HTTP, sweepEvery: s.SweepEvery, log: s.Logger}
-	a.Lookups = bot.NewLookups(client, bot.LookupOptions{TTL: s.CacheTTL, Observe: s.Metrics.Lookup, Resolved: s.Metrics.Resolver})
+	a.Lookups = bot.NewLookups(LimitDirectory(client, s.MaxAtlassianCalls), bot.LookupOptions{TTL: s.CacheTTL, Observe: s.Metrics.Lookup, Resolved: s.Metrics.Resolver})
 	a.Sites = Sites(client, s.Logger)
 
 	slackOn := s.SlackAppToken != "" || s.SlackBotToken != ""
