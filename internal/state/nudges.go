@@ -412,3 +412,9 @@ func (s *Store) MarkChecked(ctx context.Context, id string, at time.Time) (bool,
 	res, err := s.db.ExecContext(ctx, `UPDATE release_done SET checked_us = $1 WHERE id = $2 AND checked_us = 0`, us(at), id)
 	return s.won("mark release checked", res, err)
 }
+
+// NudgesOfRound returns the nudges one round sent one person (one message),
+// in the order they were stored.
+func (s *Store) NudgesOfRound(ctx context.Context, round, accountID string) ([]Nudge, error) {
+	return s.nudges(ctx, `SELECT `+nudgeCols+` FROM nudge WHERE round = $1 AND account_id = $2 ORDER BY product`, round, accountID)
+}
