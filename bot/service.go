@@ -131,6 +131,8 @@ type ServiceConfig struct {
 	AuditTrail AuditTrail
 	// Exemptions keeps the exempt command's exemptions; nil: not kept.
 	Exemptions ExemptionStore
+	// Release answers the keep-or-release buttons (keep.go); nil: off.
+	Release *KeepRelease
 	// StillLooking is how long a lookup may be pending before the asker is
 	// told that Atlassian is slow (the answer then replaces that message).
 	// Default 10 s; negative: never.
