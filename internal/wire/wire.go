@@ -20,6 +20,7 @@ import (
 	"lastactive/atlassian"
 	"lastactive/bot"
 	"lastactive/internal/schedule"
+	"lastactive/nudge"
 	"lastactive/seat"
 )
 
@@ -86,6 +87,11 @@ type Settings struct {
 	// DigestImages and DigestPoster replace the Slack calls (tests, the CLI).
 	DigestImages bot.ImageUploader
 	DigestPoster bot.ChannelPoster
+
+	// AdminWriteKey lets approved releases change access (nudge.go).
+	AdminWriteKey string
+	// Nudge is keep or release (nudge.go); it needs Reports and State.
+	Nudge NudgeSettings
 }
 
 // ButtonMaxAge is how long a Share or Refresh button stays usable.
@@ -111,7 +117,10 @@ type App struct {
 	Audit   *AuditWriter // nil without a store; Run runs it
 	Digests *bot.Digests // nil when reports are off
 
+	Nudge *nudge.Engine // keep or release; nil without reports or a store
+
 	digestLoop *schedule.Loop // nil without a digest channel or a store
+	nudgeLoop  *schedule.Loop // nil unless LASTACTIVE_NUDGE asks for rounds
 
 	sweepEvery time.Duration
 	log        *slog.Logger
@@ -144,6 +153,8 @@ func Atlassian(s Settings) (*atlassian.Client, error) {
 		AdminBaseURL: s.AdminAPIURL,
 		OrgID:        s.OrgID,
 		APIKey:       s.APIKey,
+
+		AdminWriteKey: s.AdminWriteKey, // only the release calls send it
 	}, opts...)
 }
 
@@ -234,6 +245,7 @@ func Build(s Settings) (*App, error) {
 		return nil, err
 	}
 	cfg.Digests = a.Digests
+	a.buildNudges(s, client, web, &cfg)
 	a.Service = bot.NewService(cfg)
 
 	if slackOn {
@@ -276,6 +288,7 @@ func (a *App) Run(ctx context.Context) error {
 		wg.Go(func() { a.Audit.Run(sctx) })
 	}
 	wg.Go(func() { a.runDigests(sctx) })
+	wg.Go(func() { a.runNudges(sctx) })
 	err := a.Bot.Run(ctx)
 	stop()
 	wg.Wait()
