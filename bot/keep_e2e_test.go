@@ -116,14 +116,15 @@ func TestKeepOrReleaseEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// updates counts the messages (by channel) updated to say text.
 	updates := func(text string) int {
-		n := 0
+		channels := map[string]bool{}
 		for _, c := range fake.Calls("chat.update") {
 			if c.Error == "" && strings.Contains(c.Params.Get("blocks"), text) {
-				n++
+				channels[c.Params.Get("channel")] = true
 			}
 		}
-		return n
+		return len(channels)
 	}
 
 	click("U0FRANCES", bot.ActionNudgeKeep, buttonValue(frances, bot.ActionNudgeKeep))

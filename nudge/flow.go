@@ -136,6 +136,15 @@ func (e *Engine) request(ctx context.Context, s Store, n state.Nudge, requester 
 		if err := s.SetApprovalMessage(ctx, state.ApprovalMessage{RequestID: req.ID, Approver: ap, Channel: ref.Channel, TS: ref.TS}); err != nil {
 			return err
 		}
+		// Decided while this copy was on its way: closeCopies may have
+		// missed it (it had no ts yet), so close it here.
+		if now, err := s.GetRequest(ctx, req.ID); err == nil && now.DecidedBy != "" {
+			closed := a
+			closed.DecidedBy, closed.Decision = now.DecidedBy, now.Decision
+			if err := e.cfg.Messages.Update(ctx, ref, closed); err != nil {
+				e.log.Warn("nudge: update approval copy", "approver", ap, "err", err)
+			}
+		}
 	}
 	return nil
 }
