@@ -165,7 +165,9 @@ func TestExemptCommand(t *testing.T) {
 	svc := NewService(ServiceConfig{Lookups: NewLookups(nil, LookupOptions{}), Gate: NewGate(GateConfig{ReportUsers: []string{"UBOSS"}}),
 		Exemptions: store, Audit: sink, Now: func() time.Time { return now }})
 	ctx := context.Background()
-	ask := func(user, text string) Reply { return svc.Answer(ctx, Request{UserID: user, ChannelID: "C1", Text: text}, nil) }
+	ask := func(user, text string) Reply {
+		return svc.Answer(ctx, Request{UserID: user, ChannelID: "C1", Text: text}, nil)
+	}
 
 	if r := ask("UOTHER", "exempt ada@example.com confluence on leave"); r.Outcome != OutcomeRefused || len(store.m) != 0 {
 		t.Fatalf("non-report user: %v, %d stored", r.Outcome, len(store.m))
