@@ -212,7 +212,7 @@ func (e *Engine) Decide(ctx context.Context, user, requestID string, approve boo
 			Kind: state.KindApproval, Outcome: state.OutcomeRefused, Detail: "the requester cannot decide their own release"})
 		return refused("You asked for this release, so another approver decides it.")
 	case errors.Is(err, state.ErrDecided):
-		return refused("<@%s> decided this already.", req.DecidedBy)
+		return refused("Another approver decided this already: the request above says who.")
 	case errors.Is(err, state.ErrNotFound):
 		return refused("This request is no longer open.")
 	case err != nil:
