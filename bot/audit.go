@@ -105,6 +105,8 @@ func auditEvent(action AuditAction, req Request, r Reply, start, now time.Time) 
 	case r.Kind == KindButton, r.Kind == KindShortcut && r.Outcome == OutcomeRefused:
 		e.Action = AuditRefusal
 		e.Detail = string(r.Kind)
+	case r.Kind == KindExempt:
+		e.Action, e.Detail = AuditExempt, r.Detail
 	case r.Kind == KindLookup:
 		e.Action = AuditLookup
 	case r.Kind == KindShortcut:

@@ -46,6 +46,8 @@ type Command struct {
 	Fresh       bool     // "--fresh" anywhere in the text: bypass the cache
 	IdleDays    int      // CmdIdle: 0 means the configured default
 	Products    []string // CmdIdle: known product keys, lower case, deduplicated
+
+	Exempt ExemptArgs // CmdExempt (exempt.go)
 }
 
 // Target is one person to look up: by email, or by Slack user, whose email
@@ -112,6 +114,8 @@ func ParseCommand(text string) (Command, error) {
 		return parseAudit(texts(words[1:]))
 	case "digest":
 		return parseDigest(texts(words[1:]), cmd.Fresh)
+	case "exempt":
+		return parseExempt(texts(words[1:]))
 	}
 
 	cmd.Kind = CmdLookup

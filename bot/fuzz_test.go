@@ -90,6 +90,8 @@ func FuzzParseCommand(f *testing.F) {
 			v := private
 			v.NotLookedUp = cmd.NotLookedUp
 			mustCheck(t, RenderLookup(people, v))
+		case CmdExempt:
+			checkExempt(t, cmd.Exempt)
 		default:
 			t.Fatalf("kind %d", cmd.Kind)
 		}

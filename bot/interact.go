@@ -34,6 +34,9 @@ const (
 // for a click that needs no answer (the Admin link button, unknown actions).
 // progress, when not nil, receives an interim message if Atlassian is slow.
 func (s *Service) Click(ctx context.Context, req Request, actionID, value string, progress func(Message)) (resp Response, ok bool) {
+	if resp, ok := s.releaseClick(ctx, req, actionID, value); ok || IsReleaseAction(actionID) {
+		return resp, ok // keep or release (keep.go)
+	}
 	if IsChooseAction(actionID) {
 		r := s.Choose(ctx, req, value)
 		mode := Private

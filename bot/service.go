@@ -64,6 +64,7 @@ type Reply struct {
 	Targets   []string // emails asked about, for the audit line
 	CacheHits int
 	People    []Person
+	Detail    string // for the audit entry, when the kind has one (exempt)
 }
 
 // ReplyKind says what was asked: the label "kind" of
@@ -128,6 +129,10 @@ type ServiceConfig struct {
 	Audit AuditSink
 	// AuditTrail reads the stored trail for "audit EMAIL"; nil: not kept.
 	AuditTrail AuditTrail
+	// Exemptions keeps the exempt command's exemptions; nil: not kept.
+	Exemptions ExemptionStore
+	// Release answers the keep-or-release buttons (keep.go); nil: off.
+	Release *KeepRelease
 	// StillLooking is how long a lookup may be pending before the asker is
 	// told that Atlassian is slow (the answer then replaces that message).
 	// Default 10 s; negative: never.
@@ -205,6 +210,8 @@ func (s *Service) Answer(ctx context.Context, req Request, progress func(Message
 		return s.auditTrail(ctx, req, cmd)
 	case CmdDigest:
 		return s.digestCommand(ctx, req)
+	case CmdExempt:
+		return s.exempt(ctx, req, cmd)
 	}
 	return s.lookup(ctx, req, cmd.Targets, cmd.Fresh, View{Buttons: true, NotLookedUp: cmd.NotLookedUp}, progress)
 }

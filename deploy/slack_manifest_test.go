@@ -160,6 +160,10 @@ var slackCalls = []struct {
 	{"users.info", []string{"GetUserInfo", "GetUserInfoContext", "GetUsersInfo", "GetUsersInfoContext"}, []string{"users:read", "users:read.email"}},
 	{"chat.postMessage", []string{"PostMessage", "PostMessageContext"}, []string{"chat:write"}},
 	{"chat.postEphemeral", []string{"PostEphemeral", "PostEphemeralContext"}, []string{"chat:write"}},
+	// Keep or release: a nudge or an approval updated in place.
+	{"chat.update", []string{"UpdateMessage", "UpdateMessageContext"}, []string{"chat:write"}},
+	// Keep or release: the Slack user of an idle person (the email needs users:read.email).
+	{"users.lookupByEmail", []string{"GetUserByEmail", "GetUserByEmailContext"}, []string{"users:read.email"}},
 	{"conversations.open", []string{"OpenConversation", "OpenConversationContext"}, []string{"im:write"}},
 	{"files.getUploadURLExternal", []string{"GetUploadURLExternalContext"}, []string{"files:write"}},
 	{"files.completeUploadExternal", []string{"CompleteUploadExternalContext"}, []string{"files:write"}},

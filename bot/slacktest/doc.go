@@ -4,7 +4,7 @@
 //
 //   - the Web API under [Server.APIURL]: apps.connections.open (app token as
 //     Bearer), auth.test, users.info, users.lookupByEmail, chat.postEphemeral,
-//     chat.postMessage, conversations.open and the files.getUploadURLExternal /
+//     chat.postMessage, chat.update, conversations.open and the files.getUploadURLExternal /
 //     upload URL / files.completeUploadExternal flow. Every call is recorded
 //     with its token redacted ([Server.Calls], [Server.Uploads]); failures and
 //     rate limits can be injected ([Server.FailMethod]).

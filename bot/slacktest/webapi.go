@@ -214,6 +214,8 @@ func (s *Server) dispatch(method string, p url.Values) (map[string]any, error) {
 		return s.chatPost(p, true)
 	case "chat.postMessage":
 		return s.chatPost(p, false)
+	case "chat.update":
+		return s.chatUpdate(p) // chat.go
 	case "conversations.open":
 		return conversationsOpen(p)
 	case "files.getUploadURLExternal":

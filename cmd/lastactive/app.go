@@ -64,6 +64,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return a.migrate(ctx, args)
 	case "audit":
 		return a.audit(ctx, args)
+	case "nudge":
+		return a.nudgeRound(ctx, args) // nudge.go
 	case "version", "--version", "-version", "-v":
 		a.version()
 		return exitOK
@@ -104,6 +106,7 @@ Usage:
                                               (no credentials; without TEXT, reads one command per line from stdin)
   lastactive audit [--since DURATION] [--json] [EMAIL]
                                               the stored audit trail, newest first
+  lastactive nudge [--dry-run]                run one keep-or-release round now (--dry-run: print it, send nothing)
   lastactive migrate                          create or upgrade the database schema and exit
   lastactive healthcheck                      exit 0 when the local /healthz answers (for container health checks)
   lastactive version                          print the version
@@ -212,6 +215,7 @@ prints the Block Kit JSON and a Block Kit Builder link.`,
 Exits 0 when the local /healthz (LASTACTIVE_HTTP_ADDR) answers 200, for
 container health checks.`,
 	"version": `usage: lastactive version   (or -v, --version)`,
+	"nudge":   nudgeUsage,
 	"digest": `usage: lastactive digest [--post]
 
 Builds the seat digest now (per product and site: seats, active, idle, never

@@ -42,12 +42,23 @@ type Config struct {
 	DigestChannel   string        `envconfig:"LASTACTIVE_DIGEST_CHANNEL"`
 	DigestSchedule  string        `envconfig:"LASTACTIVE_DIGEST_SCHEDULE" default:"0 9 * * MON"`
 
+	// Keep or release (nudge_config.go).
+	NudgeMode     string        `envconfig:"LASTACTIVE_NUDGE" default:"off"`
+	NudgeProducts []string      `envconfig:"LASTACTIVE_NUDGE_PRODUCTS"`
+	NudgeSchedule string        `envconfig:"LASTACTIVE_NUDGE_SCHEDULE" default:"0 10 * * MON-FRI"`
+	NudgeMax      int           `envconfig:"LASTACTIVE_NUDGE_MAX" default:"200"`
+	NudgeWait     time.Duration `envconfig:"LASTACTIVE_NUDGE_WAIT" default:"168h"`
+	Approvers     []string      `envconfig:"LASTACTIVE_APPROVERS"`
+	AdminWriteKey string        `envconfig:"ATLASSIAN_ADMIN_WRITE_KEY"`
+
 	// SeatPrices is SeatPricesRaw parsed: monthly price per seat by product key.
 	SeatPrices map[string]float64 `ignored:"true"`
 	// AuditRetention is RetentionRaw parsed (state.ParseRetention).
 	AuditRetention time.Duration `ignored:"true"`
 	// DigestSlots is DigestSchedule parsed.
 	DigestSlots schedule.Schedule `ignored:"true"`
+	// NudgeSlots is NudgeSchedule parsed.
+	NudgeSlots schedule.Schedule `ignored:"true"`
 }
 
 // defaultDigestSchedule is Monday 09:00 (the process's time zone, UTC in
@@ -84,6 +95,13 @@ var variables = []struct{ name, need, def, meaning string }{
 	{"LASTACTIVE_AUDIT_RETENTION", "", "400d", "how long audit entries are kept (days with a d suffix, or a Go duration)"},
 	{"LASTACTIVE_DIGEST_CHANNEL", "", "no digest", "channel ID that gets the scheduled seat digest"},
 	{"LASTACTIVE_DIGEST_SCHEDULE", "", "0 9 * * MON", "cron (5 fields, optional CRON_TZ=Area/City prefix) or @every DURATION for the digest"},
+	{"LASTACTIVE_NUDGE", "", "off", "off, dry-run (decide and record, send nothing) or on: ask idle people whether they still need each idle product"},
+	{"LASTACTIVE_NUDGE_PRODUCTS", "", "every product with a seat price", "product keys that nudges cover"},
+	{"LASTACTIVE_NUDGE_SCHEDULE", "", "0 10 * * MON-FRI", "cron expression for the nudge round (same forms as the digest)"},
+	{"LASTACTIVE_NUDGE_MAX", "", "200", "at most this many people are nudged in one round"},
+	{"LASTACTIVE_NUDGE_WAIT", "", "168h", "how long an unanswered nudge waits before one reminder, and again before escalation"},
+	{"LASTACTIVE_APPROVERS", "", "LASTACTIVE_REPORT_USERS", "Slack user IDs who approve releases and see escalations"},
+	{"ATLASSIAN_ADMIN_WRITE_KEY", "", "never change access", "an org admin's Admin API key without scopes, used only to remove product access after approval (a secret)"},
 }
 
 // loadConfig reads the environment. Malformed values are reported by
@@ -106,6 +124,10 @@ func expected(key string) string {
 		return "must be a Go duration such as 1h, 30m or 0"
 	case "LASTACTIVE_IDLE_DAYS":
 		return "must be a whole number of days between 1 and 3650"
+	case "LASTACTIVE_NUDGE_MAX":
+		return "must be a whole number of people between 1 and 10000"
+	case "LASTACTIVE_NUDGE_WAIT":
+		return "must be a Go duration such as 168h"
 	}
 	return "is malformed"
 }
@@ -259,6 +281,7 @@ func (c *Config) validate(n need) error {
 	if c.DigestChannel = strings.ToUpper(strings.TrimSpace(c.DigestChannel)); c.DigestChannel != "" && !slackChannelID.MatchString(c.DigestChannel) {
 		p = append(p, "LASTACTIVE_DIGEST_CHANNEL must be a Slack channel ID such as C012ABCDEF")
 	}
+	p = append(p, c.validateNudge()...)
 	if len(p) > 0 {
 		return &configError{p}
 	}
@@ -322,6 +345,7 @@ func placeholders(c *Config) []string {
 		{"SLACK_APP_TOKEN", c.SlackAppToken}, {"SLACK_BOT_TOKEN", c.SlackBotToken}, {"SLACK_API_URL", c.SlackAPIURL},
 		{"JIRA_BASE_URL", c.JiraBaseURL}, {"JIRA_EMAIL", c.JiraEmail}, {"JIRA_API_TOKEN", c.JiraAPIToken},
 		{"ATLASSIAN_ORG_ID", c.OrgID}, {"ATLASSIAN_API_KEY", c.APIKey}, {"ATLASSIAN_API_URL", c.AdminAPIURL},
+		{"ATLASSIAN_ADMIN_WRITE_KEY", c.AdminWriteKey},
 		{"LASTACTIVE_ALLOWED_USERS", strings.Join(c.AllowedUsers, ",")},
 		{"LASTACTIVE_ALLOWED_CHANNELS", strings.Join(c.AllowedChannels, ",")},
 		{"LASTACTIVE_REPORT_USERS", strings.Join(c.ReportUsers, ",")},

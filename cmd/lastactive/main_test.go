@@ -78,6 +78,7 @@ func (f *fakes) env(overrides ...string) []string {
 		"JIRA_API_TOKEN=" + atlassiantest.JiraAPIToken,
 		"ATLASSIAN_ORG_ID=" + f.org.ID,
 		"ATLASSIAN_API_KEY=" + atlassiantest.APIKey,
+		"ATLASSIAN_ADMIN_WRITE_KEY=" + atlassiantest.AdminWriteKey,
 		"ATLASSIAN_API_URL=" + f.atl.URL(),
 		"LASTACTIVE_HTTP_ADDR=127.0.0.1:0",
 		"LASTACTIVE_DATABASE_URL=" + f.db,
@@ -97,7 +98,8 @@ func (f *fakes) env(overrides ...string) []string {
 	return env
 }
 
-var secrets = []string{slacktest.AppToken, slacktest.BotToken, atlassiantest.JiraAPIToken, atlassiantest.APIKey}
+var secrets = []string{slacktest.AppToken, slacktest.BotToken, atlassiantest.JiraAPIToken, atlassiantest.APIKey,
+	atlassiantest.AdminWriteKey}
 
 // noSecrets fails when any configured secret appears in out.
 func noSecrets(t *testing.T, out ...string) {

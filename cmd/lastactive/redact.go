@@ -9,7 +9,7 @@ import (
 	"reflect"
 )
 
-// A Config holds three credentials. Printed by mistake (a %v in a log line,
+// A Config holds five credentials. Printed by mistake (a %v in a log line,
 // a panic value, a JSON dump) it must still show none of them, so every way
 // Go prints a value is routed through redacted: fmt.Formatter covers every
 // verb including %#v, String covers the runtime's panic message, LogValue
@@ -18,7 +18,7 @@ import (
 const redactedMark = "[redacted]"
 
 // secretFields name the Config fields that hold credentials.
-var secretFields = map[string]bool{"SlackAppToken": true, "SlackBotToken": true, "JiraAPIToken": true, "APIKey": true}
+var secretFields = map[string]bool{"SlackAppToken": true, "SlackBotToken": true, "JiraAPIToken": true, "APIKey": true, "AdminWriteKey": true}
 
 // urlFields may carry credentials when misconfigured (user:token@host or
 // ?token=…) before validate refuses them.

@@ -18,14 +18,14 @@ import (
 func leakyConfig() (Config, []string) {
 	c := Config{
 		SlackAppToken: "xapp-1-SECRETAPP", SlackBotToken: "xoxb-SECRETBOT", JiraAPIToken: "SECRETJIRA",
-		APIKey: "SECRETADMINKEY", JiraEmail: "ops@example.com", OrgID: "org-1",
+		APIKey: "SECRETADMINKEY", AdminWriteKey: "SECRETWRITEKEY", JiraEmail: "ops@example.com", OrgID: "org-1",
 		SlackAPIURL: "https://u:SECRETINURL@slack.example/api/?token=SECRETINQUERY",
 		JiraBaseURL: "https://x.atlassian.net/#SECRETINFRAGMENT", AdminAPIURL: "https://api.atlassian.com",
 		CacheTTL: time.Hour, HTTPAddr: ":8080", LogLevel: "info", IdleDays: 90,
 		AllowedUsers: []string{"U012ABCDEF"}, SeatPrices: map[string]float64{"jira-software": 8.6},
 	}
 	basic := base64.StdEncoding.EncodeToString([]byte(c.JiraEmail + ":" + c.JiraAPIToken))
-	return c, []string{"SECRETAPP", "SECRETBOT", "SECRETJIRA", "SECRETADMINKEY", "SECRETINURL", "SECRETINQUERY", "SECRETINFRAGMENT", basic}
+	return c, []string{"SECRETAPP", "SECRETBOT", "SECRETJIRA", "SECRETADMINKEY", "SECRETWRITEKEY", "SECRETINURL", "SECRETINQUERY", "SECRETINFRAGMENT", basic}
 }
 
 // TestConfigNeverPrintsSecrets: however a Config is printed (every fmt verb,

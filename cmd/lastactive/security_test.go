@@ -43,7 +43,7 @@ const (
 // auth header value each Jira token makes.
 func allSecrets() []string {
 	s := []string{slacktest.AppToken, slacktest.BotToken, atlassiantest.JiraAPIToken, atlassiantest.APIKey,
-		wrongJiraToken, wrongAPIKey, wrongBotToken, wrongAppToken}
+		atlassiantest.AdminWriteKey, wrongJiraToken, wrongAPIKey, wrongBotToken, wrongAppToken}
 	for _, tok := range []string{atlassiantest.JiraAPIToken, wrongJiraToken} {
 		s = append(s, base64.StdEncoding.EncodeToString([]byte(atlassiantest.JiraEmail+":"+tok)))
 	}

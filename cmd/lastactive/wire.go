@@ -7,6 +7,7 @@ import (
 	"lastactive/atlassian"
 	"lastactive/bot"
 	"lastactive/internal/wire"
+	"lastactive/nudge"
 )
 
 // upstreamHTTP is the HTTP client for every outside call (wire.UpstreamHTTP).
@@ -22,6 +23,9 @@ func settings(c Config, log *slog.Logger, m *bot.Metrics, hc *http.Client) wire.
 		IdleDays: c.IdleDays, SeatPrices: c.SeatPrices, Currency: c.Currency,
 		Logger: log, Metrics: m, HTTP: hc, Reports: true,
 		DigestChannel: c.DigestChannel, DigestSchedule: c.DigestSlots,
+		AdminWriteKey: c.AdminWriteKey,
+		Nudge: wire.NudgeSettings{Mode: nudge.Mode(c.NudgeMode), Products: c.NudgeProducts, Schedule: c.NudgeSlots,
+			Max: c.NudgeMax, Wait: c.NudgeWait, Approvers: c.Approvers},
 	}
 }
 

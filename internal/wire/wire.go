@@ -21,6 +21,7 @@ import (
 	"lastactive/bot"
 	"lastactive/internal/schedule"
 	"lastactive/internal/state"
+	"lastactive/nudge"
 	"lastactive/seat"
 )
 
@@ -90,6 +91,11 @@ type Settings struct {
 	// DigestImages and DigestPoster replace the Slack calls (tests, the CLI).
 	DigestImages bot.ImageUploader
 	DigestPoster bot.ChannelPoster
+
+	// AdminWriteKey lets approved releases change access (nudge.go).
+	AdminWriteKey string
+	// Nudge is keep or release (nudge.go); it needs Reports and State.
+	Nudge NudgeSettings
 }
 
 // ButtonMaxAge is how long a Share or Refresh button stays usable.
@@ -115,7 +121,10 @@ type App struct {
 	Audit   *AuditWriter // nil without a store; Run runs it
 	Digests *bot.Digests // nil when reports are off
 
+	Nudge *nudge.Engine // keep or release; nil without reports or a store
+
 	digestLoop *schedule.Loop // nil without a digest channel or a store
+	nudgeLoop  *schedule.Loop // nil unless LASTACTIVE_NUDGE asks for rounds
 
 	sweepEvery time.Duration
 	log        *slog.Logger
@@ -148,6 +157,8 @@ func Atlassian(s Settings) (*atlassian.Client, error) {
 		AdminBaseURL: s.AdminAPIURL,
 		OrgID:        s.OrgID,
 		APIKey:       s.APIKey,
+
+		AdminWriteKey: s.AdminWriteKey, // only the release calls send it
 	}, opts...)
 }
 
@@ -223,6 +234,7 @@ func Build(s Settings) (*App, error) {
 		a.State = s.State
 		a.Audit = NewAuditWriter(s.State, 0, s.Logger, s.StoreMetrics)
 		cfg.Audit, cfg.AuditTrail = a.Audit, AuditTrailReader{D: s.State}
+		cfg.Exemptions = ExemptionStore{D: s.State}
 	}
 	if s.Reports {
 		sc := seat.ScanConfig{Dir: client, Prices: s.SeatPrices, Currency: s.Currency, TTL: s.CacheTTL, Logger: s.Logger, Sites: a.Sites}
@@ -237,6 +249,7 @@ func Build(s Settings) (*App, error) {
 		return nil, err
 	}
 	cfg.Digests = a.Digests
+	a.buildNudges(s, client, web, &cfg)
 	a.Service = bot.NewService(cfg)
 
 	if slackOn {
@@ -295,6 +308,7 @@ func (a *App) Run(ctx context.Context) error {
 		wg.Go(func() { a.Audit.Run(sctx) })
 	}
 	wg.Go(func() { a.runDigests(sctx) })
+	wg.Go(func() { a.runNudges(sctx) })
 	err := a.Bot.Run(ctx)
 	stop()
 	wg.Wait()

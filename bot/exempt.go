@@ -1,0 +1,241 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"lastactive/seat"
+)
+
+// CmdExempt is `/lastactive exempt …`: keep nudges away from a person's
+// products (report users only).
+const CmdExempt CommandKind = 100
+
+// KindExempt labels the exempt command in metrics and the audit line.
+const KindExempt ReplyKind = "exempt"
+
+// AuditExempt records an exemption added or removed.
+const AuditExempt AuditAction = "exempt"
+
+// The three forms of the exempt command.
+type ExemptOp int
+
+const (
+	ExemptAdd    ExemptOp = iota + 1 // exempt EMAIL PRODUCT… [until YYYY-MM-DD] REASON
+	ExemptList                       // exempt list
+	ExemptRemove                     // exempt remove EMAIL PRODUCT…
+)
+
+// ExemptArgs is a parsed exempt command.
+type ExemptArgs struct {
+	Op       ExemptOp
+	Email    string
+	Products []string  // canonical keys, deduplicated, in order
+	Until    time.Time // ExemptAdd: zero for ever, else the end of that UTC day
+	Reason   string
+}
+
+// maxExemptReason bounds the reason kept in the store and the audit trail.
+const maxExemptReason = 300
+
+const exemptUsage = "Use: exempt EMAIL PRODUCT… [until YYYY-MM-DD] REASON, exempt list, or exempt remove EMAIL PRODUCT…"
+
+// parseExempt reads the words after "exempt". A date already past is
+// refused by the Service, which knows the time.
+func parseExempt(args []string) (Command, error) {
+	if len(args) == 0 {
+		return Command{}, usagef("%s", exemptUsage)
+	}
+	switch strings.ToLower(args[0]) {
+	case "list":
+		if len(args) != 1 {
+			return Command{}, usagef("exempt list takes nothing more.")
+		}
+		return Command{Kind: CmdExempt, Exempt: ExemptArgs{Op: ExemptList}}, nil
+	case "remove":
+		a, rest, err := exemptWho(args[1:])
+		if err != nil {
+			return Command{}, err
+		}
+		if len(rest) > 0 {
+			return Command{}, usagef("%s is not a product key. %s", quote(rest[0]), exemptUsage)
+		}
+		a.Op = ExemptRemove
+		return Command{Kind: CmdExempt, Exempt: a, Targets: []Target{{Email: a.Email}}}, nil
+	}
+	a, rest, err := exemptWho(args)
+	if err != nil {
+		return Command{}, err
+	}
+	a.Op = ExemptAdd
+	if len(rest) >= 2 && strings.EqualFold(rest[0], "until") {
+		d, err := time.Parse(time.DateOnly, rest[1])
+		if err != nil {
+			return Command{}, usagef("%s is not a date: write it as YYYY-MM-DD.", quote(rest[1]))
+		}
+		a.Until = d.Add(24 * time.Hour) // the whole day named
+		rest = rest[2:]
+	}
+	reason := sanitize(strings.Join(rest, " "), maxExemptReason)
+	if strings.TrimSpace(reason) == "" {
+		return Command{}, usagef("Say why, so the next person knows: exempt %s %s on leave until March.", a.Email, a.Products[0])
+	}
+	a.Reason = reason
+	return Command{Kind: CmdExempt, Exempt: a, Targets: []Target{{Email: a.Email}}}, nil
+}
+
+// exemptWho reads EMAIL PRODUCT… and returns the words after the products.
+func exemptWho(args []string) (ExemptArgs, []string, error) {
+	if len(args) == 0 {
+		return ExemptArgs{}, nil, usagef("%s", exemptUsage)
+	}
+	t, err := parseTarget(args[0])
+	if err != nil || t.Email == "" {
+		return ExemptArgs{}, nil, usagef("Name the person by email first. %s", exemptUsage)
+	}
+	a := ExemptArgs{Email: t.Email}
+	i := 1
+	for ; i < len(args) && len(a.Products) < maxProducts; i++ {
+		k := strings.ToLower(args[i])
+		if !seat.Known(k) {
+			break
+		}
+		if c := seat.Canonical(k); !contains(a.Products, c) {
+			a.Products = append(a.Products, c)
+		}
+	}
+	if len(a.Products) == 0 {
+		if i < len(args) {
+			return a, nil, usagef("%s is not a product I know (%s).", quote(args[i]), strings.Join(seat.Keys(), ", "))
+		}
+		return a, nil, usagef("Name at least one product after the email. %s", exemptUsage)
+	}
+	return a, args[i:], nil
+}
+
+// Exemption is one stored exemption, as the exempt command shows it.
+type Exemption struct {
+	Email, Product string
+	Until          time.Time // zero: for ever
+	Reason, By     string
+	Created        time.Time
+}
+
+// ExemptionStore keeps exemptions (the durable store; wire adapts it).
+// ErrAuditUnavailable means it cannot be reached now.
+type ExemptionStore interface {
+	PutExemption(ctx context.Context, e Exemption) error
+	Exemptions(ctx context.Context, at time.Time) ([]Exemption, error)
+	RemoveExemption(ctx context.Context, email, product string) (bool, error)
+}
+
+// exempt answers the exempt command; the caller has checked the allow-lists.
+func (s *Service) exempt(ctx context.Context, req Request, cmd Command) Reply {
+	r := Reply{Kind: KindExempt, Targets: []string{cmd.Exempt.Email}}
+	if cmd.Exempt.Op == ExemptList {
+		r.Targets = nil
+	}
+	if !s.cfg.Gate.MayReport(req.UserID) {
+		r.Outcome, r.Message = OutcomeRefused, RenderNotice("Only report users may exempt people from nudges. Ask your Slack admin.")
+		return r
+	}
+	if s.cfg.Exemptions == nil {
+		r.Outcome, r.Message = OutcomeFailed, RenderNotice("Exemptions need the database, which is not set up on this bot.")
+		return r
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	a := cmd.Exempt
+	now := s.cfg.Now()
+	failed := func(err error) Reply {
+		s.log.Warn("exempt: store", "err", err)
+		r.Detail = "store unavailable"
+		r.Outcome, r.Message = OutcomeFailed, RenderNotice("The exemptions cannot be read or written right now (the database is unavailable). Try again later.")
+		return r
+	}
+	switch a.Op {
+	case ExemptList:
+		list, err := s.cfg.Exemptions.Exemptions(ctx, now)
+		if err != nil {
+			return failed(err)
+		}
+		r.Outcome, r.Message = OutcomeOK, RenderExemptions(list)
+		r.Detail = fmt.Sprintf("listed %d exemptions", len(list))
+		return r
+	case ExemptRemove:
+		var gone []string
+		for _, p := range a.Products {
+			ok, err := s.cfg.Exemptions.RemoveExemption(ctx, a.Email, p)
+			if err != nil {
+				return failed(err)
+			}
+			if ok {
+				gone = append(gone, p)
+			}
+		}
+		r.Outcome = OutcomeOK
+		r.Detail = "removed: " + strings.Join(gone, ", ")
+		if len(gone) == 0 {
+			r.Detail = "removed nothing"
+			r.Message = RenderNotice(fmt.Sprintf("%s had no exemption for %s.", a.Email, productNames(a.Products)))
+			return r
+		}
+		r.Message = RenderNotice(fmt.Sprintf("%s may be nudged again about %s.", a.Email, productNames(gone)))
+		return r
+	}
+	if !a.Until.IsZero() && !a.Until.After(now) {
+		r.Outcome, r.Message = OutcomeUsage, RenderNotice("That date has passed: name a day from today on.")
+		r.Detail = "refused: date in the past"
+		return r
+	}
+	for _, p := range a.Products {
+		if err := s.cfg.Exemptions.PutExemption(ctx, Exemption{Email: a.Email, Product: p, Until: a.Until, Reason: a.Reason, By: req.UserID, Created: now}); err != nil {
+			return failed(err)
+		}
+	}
+	until := "for good"
+	if !a.Until.IsZero() {
+		until = "until " + a.Until.Add(-24*time.Hour).Format(time.DateOnly)
+	}
+	r.Outcome = OutcomeOK
+	r.Detail = fmt.Sprintf("%s %s: %s", strings.Join(a.Products, ", "), until, a.Reason)
+	r.Message = RenderNotice(fmt.Sprintf("%s will not be nudged about %s %s. Reason kept: %s", a.Email, productNames(a.Products), until, a.Reason))
+	return r
+}
+
+func productNames(keys []string) string {
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = seat.ProductName(k)
+	}
+	return strings.Join(names, ", ")
+}
+
+// RenderExemptions lists the exemptions in force.
+func RenderExemptions(list []Exemption) Message {
+	if len(list) == 0 {
+		return RenderNotice("Nobody is exempt from nudges.")
+	}
+	var lines []string
+	for i, e := range list {
+		if i == maxAuditLines {
+			lines = append(lines, fmt.Sprintf("… and %d more", len(list)-i))
+			break
+		}
+		until := "for good"
+		if !e.Until.IsZero() {
+			until = "until " + e.Until.Add(-time.Nanosecond).UTC().Format(time.DateOnly)
+		}
+		lines = append(lines, fmt.Sprintf("• %s · %s %s · %s (by <@%s>)", EscapeMrkdwn(e.Email), EscapeMrkdwn(seat.ProductName(e.Product)),
+			until, EscapeMrkdwn(e.Reason), EscapeMrkdwn(e.By)))
+	}
+	text := "Exempt from nudges:\n" + strings.Join(lines, "\n")
+	text = sanitize(text, 2900)
+	return Message{Text: "Exemptions from nudges", Blocks: []slack.Block{
+		slack.NewSectionBlock(mrkdwn(text), nil, nil, slack.SectionBlockOptionBlockID("exemptions")),
+	}}
+}

@@ -1,0 +1,224 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+
+	"lastactive/seat"
+)
+
+func TestParseExempt(t *testing.T) {
+	day := func(s string) time.Time {
+		d, _ := time.Parse(time.DateOnly, s)
+		return d.Add(24 * time.Hour)
+	}
+	for _, tc := range []struct {
+		text string
+		want ExemptArgs
+		err  string
+	}{
+		{"exempt ada@example.com confluence writes the handbook", ExemptArgs{Op: ExemptAdd, Email: "ada@example.com",
+			Products: []string{"confluence"}, Reason: "writes the handbook"}, ""},
+		{"exempt <mailto:Ada@Example.com|Ada@Example.com> jira Confluence jira-software until 2027-01-31 on leave", ExemptArgs{Op: ExemptAdd,
+			Email: "ada@example.com", Products: []string{"jira-software", "confluence"}, Until: day("2027-01-31"), Reason: "on leave"}, ""},
+		{"exempt list", ExemptArgs{Op: ExemptList}, ""},
+		{"EXEMPT remove ada@example.com confluence loom", ExemptArgs{Op: ExemptRemove, Email: "ada@example.com",
+			Products: []string{"confluence", "loom"}}, ""},
+		{"exempt", ExemptArgs{}, "Use: exempt EMAIL"},
+		{"exempt ada@example.com confluence", ExemptArgs{}, "Say why"},
+		{"exempt ada@example.com confluence until 2027-01-31", ExemptArgs{}, "Say why"},
+		{"exempt ada@example.com until 2027-01-31 leave", ExemptArgs{}, "not a product I know"},
+		{"exempt ada@example.com confluence until 31/01/2027 leave", ExemptArgs{}, "is not a date"},
+		{"exempt confluence ada@example.com leave", ExemptArgs{}, "Name the person by email first"},
+		{"exempt remove ada@example.com confluence because", ExemptArgs{}, "is not a product key"},
+		{"exempt list all", ExemptArgs{}, "takes nothing more"},
+	} {
+		t.Run(tc.text, func(t *testing.T) {
+			cmd, err := ParseCommand(tc.text)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("ParseCommand = %+v, %v; want an error saying %q", cmd, err, tc.err)
+				}
+				return
+			}
+			if err != nil || cmd.Kind != CmdExempt {
+				t.Fatalf("ParseCommand = %+v, %v", cmd, err)
+			}
+			if diff := cmp.Diff(tc.want, cmd.Exempt); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// checkExempt is what every parsed exempt command must satisfy.
+func checkExempt(t *testing.T, a ExemptArgs) {
+	t.Helper()
+	switch a.Op {
+	case ExemptList:
+		if a.Email != "" || len(a.Products) > 0 {
+			t.Fatalf("list with arguments: %+v", a)
+		}
+		return
+	case ExemptAdd:
+		if strings.TrimSpace(a.Reason) == "" || utf8.RuneCountInString(a.Reason) > maxExemptReason+1 || !utf8.ValidString(a.Reason) {
+			t.Fatalf("bad reason %q", a.Reason)
+		}
+	case ExemptRemove:
+	default:
+		t.Fatalf("op %d", a.Op)
+	}
+	if !validEmail(a.Email) || len(a.Products) == 0 || len(a.Products) > maxProducts {
+		t.Fatalf("bad exempt command %+v", a)
+	}
+	for _, p := range a.Products {
+		if !seat.Known(p) || seat.Canonical(p) != p {
+			t.Fatalf("product %q accepted", p)
+		}
+	}
+}
+
+func FuzzParseExempt(f *testing.F) {
+	for _, s := range []string{"list", "remove ada@example.com confluence", "ada@example.com jira until 2027-02-30 x",
+		"ada@example.com confluence until 2027-01-31 on leave", "<mailto:a@b.co|a@b.co> loom \u202e", "a@b.co jira until"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		cmd, err := ParseCommand("exempt " + text)
+		if err != nil {
+			var ue *UsageError
+			if !errors.As(err, &ue) {
+				t.Fatalf("error %T", err)
+			}
+			checkNoRawControl(t, RenderUsage(err))
+			return
+		}
+		if cmd.Kind != CmdExempt {
+			t.Fatalf("kind %d", cmd.Kind)
+		}
+		checkExempt(t, cmd.Exempt)
+	})
+}
+
+// memExemptions is an ExemptionStore in memory.
+type memExemptions struct {
+	mu   sync.Mutex
+	down bool
+	m    map[[2]string]Exemption
+}
+
+var _ ExemptionStore = (*memExemptions)(nil)
+
+func (s *memExemptions) PutExemption(_ context.Context, e Exemption) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.down {
+		return ErrAuditUnavailable
+	}
+	if s.m == nil {
+		s.m = map[[2]string]Exemption{}
+	}
+	s.m[[2]string{e.Email, e.Product}] = e
+	return nil
+}
+
+func (s *memExemptions) Exemptions(_ context.Context, at time.Time) ([]Exemption, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.down {
+		return nil, ErrAuditUnavailable
+	}
+	var out []Exemption
+	for _, e := range s.m {
+		if e.Until.IsZero() || e.Until.After(at) {
+			out = append(out, e)
+		}
+	}
+	slices.SortFunc(out, func(a, b Exemption) int { return strings.Compare(a.Email+a.Product, b.Email+b.Product) })
+	return out, nil
+}
+
+func (s *memExemptions) RemoveExemption(_ context.Context, email, product string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := [2]string{email, product}
+	_, ok := s.m[k]
+	delete(s.m, k)
+	return ok, nil
+}
+
+// TestExemptCommand: report users add, list and remove exemptions, stored
+// with who and why and audited; anyone else is refused and nothing is kept.
+func TestExemptCommand(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	store := &memExemptions{}
+	sink := &recordingSink{}
+	svc := NewService(ServiceConfig{Lookups: NewLookups(nil, LookupOptions{}), Gate: NewGate(GateConfig{ReportUsers: []string{"UBOSS"}}),
+		Exemptions: store, Audit: sink, Now: func() time.Time { return now }})
+	ctx := context.Background()
+	ask := func(user, text string) Reply {
+		return svc.Answer(ctx, Request{UserID: user, ChannelID: "C1", Text: text}, nil)
+	}
+
+	if r := ask("UOTHER", "exempt ada@example.com confluence on leave"); r.Outcome != OutcomeRefused || len(store.m) != 0 {
+		t.Fatalf("non-report user: %v, %d stored", r.Outcome, len(store.m))
+	}
+	r := ask("UBOSS", "exempt ada@example.com confluence jira until 2027-01-31 on leave")
+	if r.Outcome != OutcomeOK || !strings.Contains(r.Message.Text, "until 2027-01-31") {
+		t.Fatalf("add: %v %q", r.Outcome, r.Message.Text)
+	}
+	want := Exemption{Email: "ada@example.com", Product: "confluence", Until: time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC),
+		Reason: "on leave", By: "UBOSS", Created: now}
+	if diff := cmp.Diff(want, store.m[[2]string{"ada@example.com", "confluence"}]); diff != "" {
+		t.Errorf("stored (-want +got):\n%s", diff)
+	}
+	if r := ask("UBOSS", "exempt ada@example.com confluence until 2026-11-30 late"); r.Outcome != OutcomeUsage {
+		t.Errorf("a past date: %v", r.Outcome)
+	}
+	r = ask("UBOSS", "exempt list")
+	if r.Outcome != OutcomeOK || !strings.Contains(r.Message.Text, "Exemptions") || !strings.Contains(blocksText(t, r.Message), "on leave") {
+		t.Errorf("list: %v %s", r.Outcome, blocksText(t, r.Message))
+	}
+	if r := ask("UBOSS", "exempt remove ada@example.com jira"); r.Outcome != OutcomeOK || len(store.m) != 1 {
+		t.Errorf("remove: %v, %d left", r.Outcome, len(store.m))
+	}
+	store.down = true
+	if r := ask("UBOSS", "exempt ada@example.com loom busy"); r.Outcome != OutcomeFailed || !strings.Contains(r.Message.Text, "database is unavailable") {
+		t.Errorf("store down: %v %q", r.Outcome, r.Message.Text)
+	}
+	var kinds []string
+	for _, e := range sink.got {
+		kinds = append(kinds, string(e.Action)+" "+e.Detail)
+	}
+	wantKinds := []string{"refusal exempt", "exempt confluence, jira-software until 2027-01-31: on leave",
+		"exempt refused: date in the past", "exempt listed 2 exemptions", "exempt removed: jira-software", "exempt store unavailable"}
+	if diff := cmp.Diff(wantKinds, kinds); diff != "" {
+		t.Errorf("audit (-want +got):\n%s\n%v", diff, kinds)
+	}
+	if sink.got[1].Actor != "UBOSS" || !slices.Equal(sink.got[1].Emails, []string{"ada@example.com"}) {
+		t.Errorf("audit of the add: %+v", sink.got[1])
+	}
+}
+
+// blocksText is the JSON of a message's blocks, to search.
+func blocksText(t *testing.T, m Message) string {
+	t.Helper()
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m.Blocks); err != nil {
+		t.Fatal(err)
+	}
+	// Some block types marshal themselves with HTML escaping: undo it, to
+	// search what Slack shows.
+	return strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(b.String())
+}

@@ -1,0 +1,300 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"lastactive/nudge"
+	"lastactive/seat"
+)
+
+// The action IDs of keep or release.
+const (
+	ActionNudgeKeep      = "nudge_keep"
+	ActionNudgeRelease   = "nudge_release"
+	ActionReleaseApprove = "release_approve"
+	ActionReleaseKeep    = "release_keep"
+	ActionReleaseUndo    = "release_undo"
+)
+
+// ReleaseButtonMaxAge is how long keep-or-release buttons stay usable: a
+// nudge waits LASTACTIVE_NUDGE_WAIT twice before escalation, and an Undo
+// may be wanted weeks later.
+const ReleaseButtonMaxAge = 60 * 24 * time.Hour
+
+// ReleaseFlow acts on the keep-or-release buttons (*nudge.Engine). A
+// refusal is a *nudge.Refused whose text is shown to the clicker.
+type ReleaseFlow interface {
+	Answer(ctx context.Context, user, nudgeID string, keep bool) error
+	Decide(ctx context.Context, user, requestID string, approve bool) error
+	Undo(ctx context.Context, user, releaseID string) error
+}
+
+var _ ReleaseFlow = (*nudge.Engine)(nil)
+
+// KeepRelease is the keep-or-release part of the Service: the flow and
+// the signer that seals its buttons' values (the IDs they act on).
+type KeepRelease struct {
+	Flow ReleaseFlow
+	Seal *ButtonSigner
+}
+
+// releaseClickTimeout bounds one click's work: a release reads, writes and
+// reads back a few times.
+const releaseClickTimeout = 60 * time.Second
+
+// releaseClick answers a keep-or-release button; ok is false for other
+// actions. The flow checks who may click what (the person asked, the
+// approvers), not the allow-lists: a nudged person need not be allowed to
+// run the command. On success the flow has updated the messages, so there
+// is no reply.
+func (s *Service) releaseClick(ctx context.Context, req Request, actionID, value string) (Response, bool) {
+	switch actionID {
+	case ActionNudgeKeep, ActionNudgeRelease, ActionReleaseApprove, ActionReleaseKeep, ActionReleaseUndo:
+	default:
+		return Response{}, false
+	}
+	kr := s.cfg.Release
+	notice := func(o Outcome, text string) (Response, bool) {
+		s.cfg.Metrics.Command(string(KindButton), string(o))
+		return Response{Reply: Reply{Kind: KindButton, Outcome: o, Message: RenderNotice(text)}, Mode: Private}, true
+	}
+	if kr == nil || kr.Flow == nil || kr.Seal == nil {
+		return notice(OutcomeFailed, "Keep or release is not set up on this bot.")
+	}
+	id, err := kr.Seal.unseal(value)
+	switch {
+	case errors.Is(err, ErrStaleButton):
+		return notice(OutcomeStale, "This button is too old; ask an approver.")
+	case err != nil || id == "":
+		return notice(OutcomeForged, forgedText)
+	}
+	ctx, cancel := context.WithTimeout(ctx, releaseClickTimeout)
+	defer cancel()
+	switch actionID {
+	case ActionNudgeKeep, ActionNudgeRelease:
+		err = kr.Flow.Answer(ctx, req.UserID, id, actionID == ActionNudgeKeep)
+	case ActionReleaseApprove, ActionReleaseKeep:
+		err = kr.Flow.Decide(ctx, req.UserID, id, actionID == ActionReleaseApprove)
+	case ActionReleaseUndo:
+		err = kr.Flow.Undo(ctx, req.UserID, id)
+	}
+	var refused *nudge.Refused
+	switch {
+	case errors.As(err, &refused):
+		return notice(OutcomeRefused, refused.Text)
+	case err != nil:
+		s.log.Error("keep or release: click failed", "action", actionID, "user", req.UserID, "err", err)
+		return notice(OutcomeFailed, "That did not work: the database or Atlassian is unavailable. Try again later.")
+	}
+	s.cfg.Metrics.Command(string(KindButton), string(OutcomeOK))
+	return Response{}, false
+}
+
+// RenderNote renders a keep-or-release message; seal seals button values.
+func RenderNote(n nudge.Note, seal func(string) string) Message {
+	switch n := n.(type) {
+	case nudge.Ask:
+		return renderAsk(n, seal)
+	case nudge.Approval:
+		return renderApproval(n, seal)
+	case nudge.Result:
+		return renderResult(n, seal)
+	}
+	return RenderNotice("Nothing to show.")
+}
+
+func itemLine(it nudge.Item) string {
+	last := "never"
+	if !it.LastActive.IsZero() {
+		last = dateToken(it.LastActive, time.Time{})
+	}
+	return fmt.Sprintf("*%s* on %s · last active %s", EscapeMrkdwn(seat.ProductName(it.Key)), EscapeMrkdwn(it.Site), last)
+}
+
+func contactLine(contact string) string {
+	var ids []string
+	for id := range strings.SplitSeq(contact, ",") {
+		if id = strings.TrimSpace(id); validUserID(id) {
+			ids = append(ids, "<@"+id+">")
+		}
+	}
+	if len(ids) == 0 {
+		return "your Slack admins"
+	}
+	return strings.Join(ids, ", ")
+}
+
+func renderAsk(a nudge.Ask, seal func(string) string) Message {
+	intro := "You have not used these for a while. Each seat costs the company every month."
+	if a.Reminder {
+		intro = "Reminder: you have not answered about these yet. Without an answer the approvers decide."
+	}
+	blocks := []slack.Block{
+		slack.NewSectionBlock(mrkdwn(intro+" Do you still need them?"), nil, nil, slack.SectionBlockOptionBlockID("nudge_intro")),
+	}
+	var fallback []string
+	for i, it := range a.Items {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(itemLine(it)), nil, nil, slack.SectionBlockOptionBlockID(fmt.Sprintf("nudge_item_%d", i))))
+		fallback = append(fallback, seat.ProductName(it.Key)+" on "+it.Site)
+		id := fmt.Sprintf("nudge_answer_%d", i)
+		switch it.Answer {
+		case "keep":
+			blocks = append(blocks, slack.NewContextBlock(id, mrkdwn("Kept, thank you. Nobody will ask again for 90 days.")))
+		case "release":
+			blocks = append(blocks, slack.NewContextBlock(id, mrkdwn("Release requested, thank you: an approver will confirm.")))
+		default:
+			keep := slack.NewButtonBlockElement(ActionNudgeKeep, seal(it.NudgeID), plain("Keep"))
+			keep.Style = slack.StylePrimary
+			rel := slack.NewButtonBlockElement(ActionNudgeRelease, seal(it.NudgeID), plain("Release"))
+			blocks = append(blocks, slack.NewActionBlock(id, keep, rel))
+		}
+	}
+	blocks = append(blocks, slack.NewContextBlock("nudge_why", mrkdwn("Release gives the seat back to the company, so it can go to someone who needs it; "+
+		contactLine(a.Contact)+" approve releases and can answer questions. You can ask for access again at any time.")))
+	text := "Do you still need " + strings.Join(fallback, ", ") + "? Answer Keep or Release."
+	if a.Reminder {
+		text = "Reminder: " + text
+	}
+	return Message{Text: text, Blocks: blocks}
+}
+
+func renderApproval(a nudge.Approval, seal func(string) string) Message {
+	who := EscapeMrkdwn(a.Person.Email)
+	if a.Person.Name != "" {
+		who = EscapeMrkdwn(a.Person.Name) + " (" + who + ")"
+	}
+	why := "No answer after a nudge and a reminder."
+	if a.Requester != "" {
+		why = "Requested by <@" + a.Requester + ">."
+	}
+	lines := []string{
+		"*Release request:* " + who,
+		itemLine(a.Item),
+		"Access given: " + EscapeMrkdwn(orDash(a.Grant)),
+	}
+	if a.HasPrice {
+		lines = append(lines, fmt.Sprintf("Saves %s %.2f a month from the next billing cycle", EscapeMrkdwn(a.Currency), a.MonthlySaving))
+	}
+	lines = append(lines, why)
+	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(strings.Join(lines, "\n")), nil, nil, slack.SectionBlockOptionBlockID("release_request"))}
+	if a.DecidedBy != "" {
+		verb := "kept the seat"
+		if a.Decision == "approve" {
+			verb = "approved the release"
+		}
+		blocks = append(blocks, slack.NewContextBlock("release_decided", mrkdwn("<@"+a.DecidedBy+"> "+verb+".")))
+	} else {
+		approve := slack.NewButtonBlockElement(ActionReleaseApprove, seal(a.RequestID), plain("Approve"))
+		approve.Style = slack.StyleDanger
+		approve.Confirm = slack.NewConfirmationBlockObject(plain("Release this seat?"),
+			plain(plainLabel(seat.ProductName(a.Item.Key)+" for "+a.Person.Email+" is removed the way it was given; Undo restores it.", 290)),
+			plain("Release"), plain("Cancel"))
+		keep := slack.NewButtonBlockElement(ActionReleaseKeep, seal(a.RequestID), plain("Keep"))
+		blocks = append(blocks, slack.NewActionBlock("release_decide", approve, keep))
+	}
+	return Message{Text: "Release request: " + seat.ProductName(a.Item.Key) + " for " + a.Person.Email, Blocks: blocks}
+}
+
+func renderResult(r nudge.Result, seal func(string) string) Message {
+	who := EscapeMrkdwn(r.Person.Email)
+	if r.Person.Name != "" {
+		who = EscapeMrkdwn(r.Person.Name) + " (" + who + ")"
+	}
+	text := fmt.Sprintf("*%s* on %s for %s: %s", EscapeMrkdwn(seat.ProductName(r.Item.Key)), EscapeMrkdwn(r.Item.Site), who, EscapeMrkdwn(r.Text))
+	var els []slack.BlockElement
+	if r.AdminURL != "" {
+		els = append(els, slack.NewButtonBlockElement(ActionAdmin, "", plain("Open in Admin")).WithURL(r.AdminURL))
+	}
+	if r.Undo {
+		els = append(els, slack.NewButtonBlockElement(ActionReleaseUndo, seal(r.ReleaseID), plain("Undo")))
+	}
+	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(text), nil, nil, slack.SectionBlockOptionBlockID("release_result"))}
+	if len(els) > 0 {
+		blocks = append(blocks, slack.NewActionBlock("release_result_actions", els...))
+	}
+	return Message{Text: seat.ProductName(r.Item.Key) + " for " + r.Person.Email + ": " + r.Text, Blocks: blocks}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}
+
+// SlackNotes sends the keep-or-release messages (nudge.Messenger) as direct
+// messages from the bot: chat.postMessage to a user ID opens the app's DM
+// with them, and chat.update changes a message in place (scope chat:write).
+type SlackNotes struct {
+	API  *SlackAPI
+	Seal *ButtonSigner
+}
+
+var _ nudge.Messenger = SlackNotes{}
+
+// Post implements nudge.Messenger. A 5xx is not repeated: the message may
+// have been posted, and a person asked twice is worse than once late.
+func (s SlackNotes) Post(ctx context.Context, to string, n nudge.Note) (nudge.Ref, error) {
+	m := RenderNote(n, s.Seal.Sign)
+	ctx, cancel := context.WithTimeout(ctx, slackPostTimeout)
+	defer cancel()
+	var ref nudge.Ref
+	err := s.API.call(ctx, "chat.postMessage", false, func(ctx context.Context) (err error) {
+		ref.Channel, ref.TS, err = s.API.Client.PostMessageContext(ctx, to, slack.MsgOptionBlocks(m.Blocks...), slack.MsgOptionText(m.Text, false))
+		return err
+	})
+	return ref, err
+}
+
+// Update implements nudge.Messenger; an update is idempotent, so a 5xx is retried.
+func (s SlackNotes) Update(ctx context.Context, ref nudge.Ref, n nudge.Note) error {
+	m := RenderNote(n, s.Seal.Sign)
+	ctx, cancel := context.WithTimeout(ctx, slackPostTimeout)
+	defer cancel()
+	return s.API.call(ctx, "chat.update", true, func(ctx context.Context) error {
+		_, _, _, err := s.API.Client.UpdateMessageContext(ctx, ref.Channel, ref.TS, slack.MsgOptionBlocks(m.Blocks...), slack.MsgOptionText(m.Text, false))
+		return err
+	})
+}
+
+// SlackPeople finds Slack users by email with users.lookupByEmail (scope
+// users:read.email): nudge.People.
+type SlackPeople struct{ API *SlackAPI }
+
+var _ nudge.People = SlackPeople{}
+
+// SlackUserByEmail implements nudge.People.
+func (s SlackPeople) SlackUserByEmail(ctx context.Context, email string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, slackUsersTimeout)
+	defer cancel()
+	var u *slack.User
+	err := s.API.call(ctx, "users.lookupByEmail", true, func(ctx context.Context) (err error) {
+		u, err = s.API.Client.GetUserByEmailContext(ctx, email)
+		return err
+	})
+	if se := (*SlackError)(nil); errors.As(err, &se) && se.Code == "users_not_found" {
+		return "", nudge.ErrNoSlackUser
+	}
+	if err != nil {
+		return "", err
+	}
+	if u.Deleted || u.IsBot {
+		return "", nudge.ErrNoSlackUser
+	}
+	return u.ID, nil
+}
+
+// IsReleaseAction reports whether actionID is a keep-or-release button.
+func IsReleaseAction(actionID string) bool {
+	switch actionID {
+	case ActionNudgeKeep, ActionNudgeRelease, ActionReleaseApprove, ActionReleaseKeep, ActionReleaseUndo:
+		return true
+	}
+	return false
+}

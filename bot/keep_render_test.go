@@ -1,0 +1,68 @@
+package bot
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"lastactive/nudge"
+)
+
+// TestRenderKeepOrRelease: the nudge, its reminder and answered form, the
+// approval open and decided, and the results, against their goldens (and
+// Block Kit's limits, through golden's checks).
+func TestRenderKeepOrRelease(t *testing.T) {
+	seal := func(v string) string { return "sealed:" + v }
+	last := time.Date(2026, 7, 2, 0, 0, 0, 0, time.UTC)
+	person := nudge.Person{AccountID: "acc-1", Email: "frances@example.com", Name: "Frances <Allen>", SlackUser: "U0FRANCES"}
+	items := []nudge.Item{
+		{NudgeID: "n1", Key: "confluence", ProductID: "ari:cloud:confluence::site/s1", Site: "acme.atlassian.net", LastActive: last},
+		{NudgeID: "n2", Key: "jira-software", ProductID: "ari:cloud:jira-software::site/s1", Site: "acme.atlassian.net", LastActive: last.AddDate(0, -1, 0)},
+	}
+	answered := append([]nudge.Item(nil), items...)
+	answered[0].Answer, answered[1].Answer = "keep", "release"
+	approval := nudge.Approval{RequestID: "r1", Person: person, Item: items[0], Grant: "by group confluence-users", MonthlySaving: 6.05,
+		HasPrice: true, Currency: "USD", Requester: "U0FRANCES"}
+	decided := approval
+	decided.DecidedBy, decided.Decision = "U0APP2", "approve"
+	escalated := approval
+	escalated.Requester, escalated.HasPrice = "", false
+	for _, tc := range []struct {
+		name string
+		note nudge.Note
+		want []string // in the blocks
+	}{
+		{"nudge", nudge.Ask{Person: person, Items: items, Contact: "U0APP1,U0APP2"}, []string{ActionNudgeKeep, ActionNudgeRelease, "sealed:n2",
+			"<!date^1782993600^{date_short_pretty}|2026-07-02>", "<@U0APP1>, <@U0APP2>", "acme.atlassian.net"}},
+		{"nudge_reminder", nudge.Ask{Person: person, Items: items[:1], Reminder: true}, []string{"Reminder:", "your Slack admins"}},
+		{"nudge_answered", nudge.Ask{Person: person, Items: answered}, []string{"Kept, thank you", "Release requested"}},
+		{"release_request", approval, []string{ActionReleaseApprove, ActionReleaseKeep, "sealed:r1", "USD 6.05", "Requested by <@U0FRANCES>",
+			"Frances &lt;Allen&gt;"}},
+		{"release_request_escalated", escalated, []string{"No answer after a nudge and a reminder"}},
+		{"release_request_decided", decided, []string{"<@U0APP2> approved the release"}},
+		{"release_result", nudge.Result{ReleaseID: "r1", Person: person, Item: items[0], Undo: true,
+			Text: "released: removed from group confluence-users; read back, the seat is free", AdminURL: "https://admin.atlassian.com/o/org/users/acc-1"},
+			[]string{ActionReleaseUndo, "sealed:r1", "https://admin.atlassian.com/o/org/users/acc-1"}},
+		{"release_refused", nudge.Result{ReleaseID: "r2", Person: person, Item: items[0],
+			Text: "refused: the account is managed by an identity provider", AdminURL: "https://admin.atlassian.com/o/org/users/acc-1"},
+			[]string{"identity provider"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := RenderNote(tc.note, seal)
+			golden(t, tc.name, m)
+			js := blocksText(t, m)
+			for _, w := range tc.want {
+				if !strings.Contains(js, w) {
+					t.Errorf("blocks lack %q", w)
+				}
+			}
+			if tc.name == "release_request_decided" || tc.name == "nudge_answered" || tc.name == "release_refused" {
+				for _, a := range []string{ActionReleaseApprove, ActionNudgeKeep, ActionReleaseUndo} {
+					if strings.Contains(js, a) {
+						t.Errorf("a closed message still has %s", a)
+					}
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,88 @@
+package bot
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"lastactive/nudge"
+)
+
+// flowCalls is a ReleaseFlow that records its calls and refuses as told.
+type flowCalls struct {
+	mu     sync.Mutex
+	calls  []string
+	refuse string
+}
+
+var _ ReleaseFlow = (*flowCalls)(nil)
+
+func (f *flowCalls) record(s string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, s)
+	if f.refuse != "" {
+		return &nudge.Refused{Text: f.refuse}
+	}
+	return nil
+}
+
+func (f *flowCalls) Answer(_ context.Context, user, id string, keep bool) error {
+	return f.record("answer " + user + " " + id + map[bool]string{true: " keep", false: " release"}[keep])
+}
+
+func (f *flowCalls) Decide(_ context.Context, user, id string, approve bool) error {
+	return f.record("decide " + user + " " + id + map[bool]string{true: " approve", false: " keep"}[approve])
+}
+
+func (f *flowCalls) Undo(_ context.Context, user, id string) error { return f.record("undo " + user + " " + id) }
+
+// TestReleaseButtons: each keep-or-release button reaches the flow with the
+// ID its sealed value carries; a forged, re-signed or stale value is
+// refused privately and reaches nothing; the flow's refusal is shown to the
+// clicker.
+func TestReleaseButtons(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	seal := NewButtonSigner("secret", ReleaseButtonMaxAge, func() time.Time { return now })
+	flow := &flowCalls{}
+	svc := NewService(ServiceConfig{Lookups: NewLookups(nil, LookupOptions{}), Gate: NewGate(GateConfig{AllowedUsers: []string{"U0OTHER"}}),
+		Release: &KeepRelease{Flow: flow, Seal: seal}})
+	ctx := context.Background()
+	// Not on the allow-list: nudged people need not be.
+	req := Request{UserID: "U0ADA", ChannelID: "D0ADA"}
+	for _, tc := range []struct{ action, want string }{
+		{ActionNudgeKeep, "answer U0ADA n1 keep"},
+		{ActionNudgeRelease, "answer U0ADA n1 release"},
+		{ActionReleaseApprove, "decide U0ADA n1 approve"},
+		{ActionReleaseKeep, "decide U0ADA n1 keep"},
+		{ActionReleaseUndo, "undo U0ADA n1"},
+	} {
+		flow.calls = nil
+		resp, ok := svc.Click(ctx, req, tc.action, seal.Sign("n1"), nil)
+		if ok || len(flow.calls) != 1 || flow.calls[0] != tc.want {
+			t.Errorf("%s: reply %v (%+v), calls %v; want no reply and %q", tc.action, ok, resp, flow.calls, tc.want)
+		}
+	}
+	old := NewButtonSigner("secret", ReleaseButtonMaxAge, func() time.Time { return now.Add(-ReleaseButtonMaxAge - time.Hour) })
+	for _, tc := range []struct {
+		name, value string
+		want        Outcome
+	}{
+		{"forged", "n1~1764583200~AAAAAAAAAAAAAAAAAAAAAA", OutcomeForged},
+		{"other key", NewButtonSigner("other", ReleaseButtonMaxAge, nil).Sign("n1"), OutcomeForged},
+		{"plain", "n1", OutcomeForged},
+		{"stale", old.Sign("n1"), OutcomeStale},
+	} {
+		flow.calls = nil
+		resp, ok := svc.Click(ctx, req, ActionReleaseApprove, tc.value, nil)
+		if !ok || resp.Outcome != tc.want || resp.Mode != Private || len(flow.calls) != 0 {
+			t.Errorf("%s: %v %v %v, calls %v", tc.name, ok, resp.Outcome, resp.Mode, flow.calls)
+		}
+	}
+	flow.refuse = "You asked for this release, so another approver decides it."
+	resp, ok := svc.Click(ctx, req, ActionReleaseApprove, seal.Sign("r1"), nil)
+	if !ok || resp.Outcome != OutcomeRefused || resp.Message.Text != flow.refuse {
+		t.Errorf("refusal: %v %+v", ok, resp)
+	}
+}

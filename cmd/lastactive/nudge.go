@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"lastactive/internal/wire"
+	"lastactive/nudge"
+	"lastactive/seat"
+)
+
+const nudgeUsage = `usage: lastactive nudge [--dry-run]
+
+Runs one keep-or-release round now: asks each person idle in a covered
+product (LASTACTIVE_NUDGE_PRODUCTS, else every product with a seat price)
+whether they still need it, in a Slack direct message, then sends the
+reminders and escalations that are due. With --dry-run (or
+LASTACTIVE_NUDGE=dry-run) it prints whom it would ask about what and why
+the others are skipped, records that in the audit trail, and sends nothing.
+Needs ATLASSIAN_ORG_ID, ATLASSIAN_API_KEY and the database; sending needs the
+Slack tokens and LASTACTIVE_NUDGE=on.`
+
+// nudgeRound runs one round now and prints what it did.
+func (a *app) nudgeRound(ctx context.Context, args []string) int {
+	fs := flag.NewFlagSet("nudge", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	dryFlag := fs.Bool("dry-run", false, "decide and print, send nothing")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		fmt.Fprintln(a.stderr, nudgeUsage)
+		return exitUsage
+	}
+	n := needAdmin
+	c, ok := a.config(n)
+	if !ok {
+		return exitConfig
+	}
+	dry := *dryFlag || c.NudgeMode == nudgeDryRun
+	if !dry && c.NudgeMode != nudgeOn {
+		fmt.Fprintf(a.stderr, "%s: configuration: LASTACTIVE_NUDGE is off: set it to on to send nudges, or use --dry-run\n", programName)
+		return exitConfig
+	}
+	if !dry && (c.SlackBotToken == "" || c.SlackAppToken == "") {
+		fmt.Fprintf(a.stderr, "%s: configuration: SLACK_APP_TOKEN and SLACK_BOT_TOKEN are needed to send nudges (or use --dry-run)\n", programName)
+		return exitConfig
+	}
+	log := a.logger(c)
+	s := settings(c, log, nil, upstreamHTTP())
+	if s.State = openState(ctx, c, log, nil); s.State == nil || s.State.Store() == nil {
+		fmt.Fprintf(a.stderr, "%s: nudge: the database (LASTACTIVE_DATABASE_URL) cannot be used; rounds are recorded there\n", programName)
+		if s.State != nil {
+			s.State.Close()
+		}
+		return exitFailed
+	}
+	defer s.State.Close()
+	app, err := wire.Build(s)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "%s: %v\n", programName, err)
+		return exitFailed
+	}
+	defer app.Close()
+	if app.Nudge == nil {
+		fmt.Fprintf(a.stderr, "%s: nudge: not available (needs the database)\n", programName)
+		return exitFailed
+	}
+	name := "nudge manual " + time.Now().UTC().Format(time.RFC3339Nano)
+	sum, err := app.Nudge.Round(ctx, name, dry)
+	printSummary(a.stdout, sum)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "%s: nudge: %v\n", programName, err)
+		return exitFailed
+	}
+	if !dry {
+		if err := app.Nudge.FollowUp(ctx); err != nil {
+			fmt.Fprintf(a.stderr, "%s: nudge: reminders and escalations: %v\n", programName, err)
+			return exitFailed
+		}
+	}
+	return exitOK
+}
+
+// printSummary prints whom a round asked (or would ask) and why the others
+// were skipped.
+func printSummary(w io.Writer, sum nudge.Summary) {
+	verb := "Asked"
+	if sum.Dry {
+		verb = "Would ask (dry run, nothing sent)"
+	}
+	fmt.Fprintf(w, "%s: %d people\n", verb, len(sum.Asked))
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	for _, p := range sum.Asked {
+		var items []string
+		for _, it := range p.Items {
+			items = append(items, fmt.Sprintf("%s on %s (last active %s)", seat.ProductName(it.Key), it.Site, it.LastActive.UTC().Format(time.DateOnly)))
+		}
+		fmt.Fprintf(tw, "  %s\t%s\n", p.Person.Email, strings.Join(items, ", "))
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "Skipped: %d\n", len(sum.Skipped))
+	for _, s := range sum.Skipped {
+		fmt.Fprintf(tw, "  %s\t%s on %s\t%s\n", s.Person.Email, seat.ProductName(s.Key), s.Site, s.Reason)
+	}
+	tw.Flush()
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"lastactive/atlassian/atlassiantest"
+	"lastactive/bot/slacktest"
+)
+
+// TestNudgeSubcommand: through the binary, against the release sample:
+// --dry-run prints whom it would ask and why others are skipped, and sends
+// nothing; under LASTACTIVE_NUDGE=on the round sends one direct message per
+// eligible person, a second round asks nobody again, and `audit EMAIL`
+// shows the nudge.
+func TestNudgeSubcommand(t *testing.T) {
+	org := atlassiantest.ReleaseOrg(time.Now())
+	f := &fakes{org: org, atl: atlassiantest.NewServer(org), slack: slacktest.NewServer(),
+		db: "sqlite:" + filepath.Join(t.TempDir(), "lastactive.db")}
+	t.Cleanup(func() { f.slack.Close(); f.atl.Close() })
+	for i, email := range []string{atlassiantest.ReleaseDirectEmail, atlassiantest.ReleaseGroupEmail, atlassiantest.ReleaseSyncedEmail,
+		atlassiantest.ReleaseOrgAdminEmail} {
+		f.slack.AddUser(slacktest.User{ID: "U0PERSON" + string(rune('A'+i)), Name: email, Email: email})
+	}
+	env := f.env("LASTACTIVE_SEAT_PRICES=confluence=6.05", "LASTACTIVE_APPROVERS=U0APPROVER", "LASTACTIVE_NUDGE=dry-run")
+
+	r := runBinary(t, env, "", "nudge", "--dry-run")
+	if r.code != 0 {
+		t.Fatalf("nudge --dry-run: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{"Would ask (dry run, nothing sent): 2 people", atlassiantest.ReleaseDirectEmail,
+		atlassiantest.ReleaseGroupEmail, "managed by an identity provider (synced)", "org admin", "no Slack user with that email",
+		"Confluence on " + atlassiantest.HostMain} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("dry run lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if n := len(f.slack.Calls("chat.postMessage")); n != 0 {
+		t.Fatalf("a dry run posted %d messages", n)
+	}
+	if r := runBinary(t, f.env("LASTACTIVE_SEAT_PRICES=confluence=6.05"), "", "nudge"); r.code != exitConfig ||
+		!strings.Contains(r.stderr, "LASTACTIVE_NUDGE is off") {
+		t.Errorf("nudge while off: exit %d %s", r.code, r.stderr)
+	}
+
+	on := f.env("LASTACTIVE_SEAT_PRICES=confluence=6.05", "LASTACTIVE_APPROVERS=U0APPROVER", "LASTACTIVE_NUDGE=on")
+	if r := runBinary(t, on, "", "nudge"); r.code != 0 || !strings.Contains(r.stdout, "Asked: 2 people") {
+		t.Fatalf("nudge: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	posts := f.slack.Calls("chat.postMessage")
+	if len(posts) != 2 {
+		t.Fatalf("%d messages, want 2", len(posts))
+	}
+	for _, p := range posts {
+		if !strings.HasPrefix(p.Params.Get("channel"), "U0PERSON") || !strings.Contains(p.Params.Get("blocks"), "nudge_keep") {
+			t.Errorf("nudge message %v", p.Params)
+		}
+	}
+	if r := runBinary(t, on, "", "nudge"); r.code != 0 || !strings.Contains(r.stdout, "asked in the last 30 days") {
+		t.Fatalf("second round: exit %d\n%s", r.code, r.stdout)
+	}
+	if n := len(f.slack.Calls("chat.postMessage")); n != 2 {
+		t.Errorf("the second round sent %d more", n-2)
+	}
+	r = runBinary(t, on, "", "audit", atlassiantest.ReleaseDirectEmail)
+	if r.code != 0 || !strings.Contains(r.stdout, "nudge") || !strings.Contains(r.stdout, "asked about confluence") {
+		t.Errorf("audit: exit %d\n%s", r.code, r.stdout)
+	}
+}

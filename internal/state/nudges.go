@@ -1,0 +1,420 @@
+package state
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// KindExempt records an exemption added or removed (`/lastactive exempt`).
+const KindExempt Kind = "exempt"
+
+func init() { kinds[KindExempt] = true }
+
+// ErrOwnRequest: the person who asked for a release may not decide it.
+var ErrOwnRequest = errors.New("the requester cannot decide their own release request")
+
+// ErrDecided: someone else decided the request first.
+var ErrDecided = errors.New("the release request is already decided")
+
+// Answers to a nudge, and decisions on a release request.
+const (
+	AnswerKeep    = "keep"
+	AnswerRelease = "release"
+
+	DecisionApprove = "approve"
+	DecisionKeep    = "keep"
+)
+
+// Nudge is one question to one person about one product (a site ARI),
+// asked in one round.
+type Nudge struct {
+	ID         string
+	Round      string // the round's slot name; with AccountID and Product unique
+	AccountID  string
+	Email      string
+	Product    string // the product instance, a site ARI
+	ProductKey string
+	LastActive time.Time
+	SlackUser  string
+	Channel    string // where the message went, once sent
+	TS         string
+	Asked      time.Time
+	Answer     string // "", AnswerKeep or AnswerRelease
+	Answered   time.Time
+	Reminded   time.Time
+	Escalated  time.Time
+}
+
+// us and fromUS store zero times as 0.
+func us(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return micros(t)
+}
+
+func fromUS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return fromMicros(v)
+}
+
+const nudgeCols = `id, round, account_id, email, product, product_key, last_active_us, slack_user, channel, ts,
+	asked_us, answer, answered_us, reminded_us, escalated_us`
+
+func scanNudge(row interface{ Scan(...any) error }) (Nudge, error) {
+	var n Nudge
+	var last, asked, answered, reminded, escalated int64
+	err := row.Scan(&n.ID, &n.Round, &n.AccountID, &n.Email, &n.Product, &n.ProductKey, &last, &n.SlackUser, &n.Channel, &n.TS,
+		&asked, &n.Answer, &answered, &reminded, &escalated)
+	n.LastActive, n.Asked, n.Answered, n.Reminded, n.Escalated = fromUS(last), fromUS(asked), fromUS(answered), fromUS(reminded), fromUS(escalated)
+	return n, err
+}
+
+// PutNudge records a nudge about to be sent, and reports whether it is new:
+// false when this round already asked this person about this product (a
+// restarted round, a second replica), which then must not send again.
+// ID and Asked are set when empty.
+func (s *Store) PutNudge(ctx context.Context, n Nudge) (Nudge, bool, error) {
+	if n.Round == "" || n.AccountID == "" || n.Product == "" {
+		return n, false, fmt.Errorf("store nudge: need a round, an account and a product: %w", ErrInvalid)
+	}
+	if n.Asked.IsZero() {
+		n.Asked = s.now()
+	}
+	if n.ID == "" {
+		n.ID = newID(n.Asked)
+	}
+	n.Email = strings.ToLower(strings.TrimSpace(n.Email))
+	res, err := s.db.ExecContext(ctx, `INSERT INTO nudge (`+nudgeCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING`,
+		n.ID, n.Round, n.AccountID, n.Email, n.Product, n.ProductKey, us(n.LastActive), n.SlackUser, n.Channel, n.TS,
+		us(n.Asked), n.Answer, us(n.Answered), us(n.Reminded), us(n.Escalated))
+	won, err := s.won("store nudge", res, err)
+	return n, won, err
+}
+
+// SetNudgeMessage records where the nudge's message went (for chat.update).
+func (s *Store) SetNudgeMessage(ctx context.Context, id, channel, ts string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE nudge SET channel = $1, ts = $2 WHERE id = $3`, channel, ts, id)
+	return s.wrap("store nudge message", err)
+}
+
+// GetNudge returns one nudge, or ErrNotFound.
+func (s *Store) GetNudge(ctx context.Context, id string) (Nudge, error) {
+	n, err := scanNudge(s.db.QueryRowContext(ctx, `SELECT `+nudgeCols+` FROM nudge WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return n, fmt.Errorf("read nudge %q: %w", id, ErrNotFound)
+	}
+	return n, s.wrap("read nudge", err)
+}
+
+// NudgesAbout returns the nudges to accountID about product asked at or
+// after since, newest first: the round skips someone asked lately, or who
+// answered Keep lately.
+func (s *Store) NudgesAbout(ctx context.Context, accountID, product string, since time.Time) ([]Nudge, error) {
+	return s.nudges(ctx, `SELECT `+nudgeCols+` FROM nudge WHERE account_id = $1 AND product = $2 AND asked_us >= $3
+		ORDER BY asked_us DESC, id DESC`, accountID, product, us(since))
+}
+
+// Unanswered returns the sent nudges nobody answered and that were not
+// escalated yet, oldest first: the round reminds and escalates them.
+func (s *Store) Unanswered(ctx context.Context) ([]Nudge, error) {
+	return s.nudges(ctx, `SELECT `+nudgeCols+` FROM nudge WHERE answer = '' AND escalated_us = 0 AND ts <> ''
+		ORDER BY asked_us, id`)
+}
+
+func (s *Store) nudges(ctx context.Context, q string, args ...any) ([]Nudge, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, s.wrap("read nudges", err)
+	}
+	defer rows.Close()
+	var out []Nudge
+	for rows.Next() {
+		n, err := scanNudge(rows)
+		if err != nil {
+			return nil, s.wrap("read nudges", err)
+		}
+		out = append(out, n)
+	}
+	return out, s.wrap("read nudges", rows.Err())
+}
+
+// AnswerNudge records the first answer (AnswerKeep or AnswerRelease) and
+// reports whether this call recorded it: a second click, or an answer after
+// escalation, changes nothing.
+func (s *Store) AnswerNudge(ctx context.Context, id, answer string, at time.Time) (bool, error) {
+	if answer != AnswerKeep && answer != AnswerRelease {
+		return false, fmt.Errorf("answer nudge: %q: %w", answer, ErrInvalid)
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE nudge SET answer = $1, answered_us = $2 WHERE id = $3 AND answer = '' AND escalated_us = 0`,
+		answer, us(at), id)
+	return s.won("answer nudge", res, err)
+}
+
+// MarkReminded records the one reminder; false when already reminded or answered.
+func (s *Store) MarkReminded(ctx context.Context, id string, at time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE nudge SET reminded_us = $1 WHERE id = $2 AND reminded_us = 0 AND answer = ''`, us(at), id)
+	return s.won("mark nudge reminded", res, err)
+}
+
+// MarkEscalated records the escalation; false when already escalated or answered.
+func (s *Store) MarkEscalated(ctx context.Context, id string, at time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE nudge SET escalated_us = $1 WHERE id = $2 AND escalated_us = 0 AND answer = ''`, us(at), id)
+	return s.won("mark nudge escalated", res, err)
+}
+
+// ReleaseRequest asks the approvers to release one product of one person:
+// the person's own Release, or an escalation of silence (Requester "").
+type ReleaseRequest struct {
+	ID         string
+	NudgeID    string // one request per nudge
+	AccountID  string
+	Email      string
+	Product    string // site ARI
+	ProductKey string
+	Requester  string // Slack user who asked; "" when the bot escalated
+	Created    time.Time
+	DecidedBy  string
+	Decision   string // "", DecisionApprove or DecisionKeep
+	Decided    time.Time
+}
+
+const requestCols = `id, nudge_id, account_id, email, product, product_key, requester, created_us, decided_by, decision, decided_us`
+
+func scanRequest(row interface{ Scan(...any) error }) (ReleaseRequest, error) {
+	var r ReleaseRequest
+	var created, decided int64
+	err := row.Scan(&r.ID, &r.NudgeID, &r.AccountID, &r.Email, &r.Product, &r.ProductKey, &r.Requester, &created, &r.DecidedBy, &r.Decision, &decided)
+	r.Created, r.Decided = fromUS(created), fromUS(decided)
+	return r, err
+}
+
+// PutRequest stores a release request unless its nudge has one already,
+// and returns the stored one and whether it is new.
+func (s *Store) PutRequest(ctx context.Context, r ReleaseRequest) (ReleaseRequest, bool, error) {
+	if r.NudgeID == "" || r.AccountID == "" || r.Product == "" {
+		return r, false, fmt.Errorf("store release request: need a nudge, an account and a product: %w", ErrInvalid)
+	}
+	if r.Created.IsZero() {
+		r.Created = s.now()
+	}
+	if r.ID == "" {
+		r.ID = newID(r.Created)
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO release_request (`+requestCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', '', 0) ON CONFLICT DO NOTHING`,
+		r.ID, r.NudgeID, r.AccountID, strings.ToLower(r.Email), r.Product, r.ProductKey, r.Requester, us(r.Created))
+	won, err := s.won("store release request", res, err)
+	if err != nil || won {
+		r.Email = strings.ToLower(r.Email)
+		return r, won, err
+	}
+	got, err := scanRequest(s.db.QueryRowContext(ctx, `SELECT `+requestCols+` FROM release_request WHERE nudge_id = $1`, r.NudgeID))
+	return got, false, s.wrap("read release request", err)
+}
+
+// GetRequest returns one request, or ErrNotFound.
+func (s *Store) GetRequest(ctx context.Context, id string) (ReleaseRequest, error) {
+	r, err := scanRequest(s.db.QueryRowContext(ctx, `SELECT `+requestCols+` FROM release_request WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, fmt.Errorf("read release request %q: %w", id, ErrNotFound)
+	}
+	return r, s.wrap("read release request", err)
+}
+
+// PendingRequests returns the undecided requests, oldest first.
+func (s *Store) PendingRequests(ctx context.Context) ([]ReleaseRequest, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+requestCols+` FROM release_request WHERE decided_by = '' ORDER BY created_us, id`)
+	if err != nil {
+		return nil, s.wrap("read release requests", err)
+	}
+	defer rows.Close()
+	var out []ReleaseRequest
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			return nil, s.wrap("read release requests", err)
+		}
+		out = append(out, r)
+	}
+	return out, s.wrap("read release requests", rows.Err())
+}
+
+// Decide records by's decision on request id, atomically: the first
+// decision wins (ErrDecided for every later one, with the request as
+// decided), and the requester may not decide (ErrOwnRequest).
+func (s *Store) Decide(ctx context.Context, id, by, decision string, at time.Time) (ReleaseRequest, error) {
+	if by == "" || decision != DecisionApprove && decision != DecisionKeep {
+		return ReleaseRequest{}, fmt.Errorf("decide release request: %w", ErrInvalid)
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE release_request SET decided_by = $1, decision = $2, decided_us = $3
+		WHERE id = $4 AND decided_by = '' AND requester <> $1`, by, decision, us(at), id)
+	won, err := s.won("decide release request", res, err)
+	if err != nil {
+		return ReleaseRequest{}, err
+	}
+	r, err := s.GetRequest(ctx, id)
+	switch {
+	case err != nil:
+		return r, err
+	case won:
+		return r, nil
+	case r.DecidedBy != "":
+		return r, ErrDecided
+	}
+	return r, ErrOwnRequest
+}
+
+// ApprovalMessage is one approver's copy of a request.
+type ApprovalMessage struct {
+	RequestID, Approver, Channel, TS string
+}
+
+// PutApprovalMessage records an approver's copy; false when they have one
+// already (it is not sent twice).
+func (s *Store) PutApprovalMessage(ctx context.Context, m ApprovalMessage) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO approval_message (request_id, approver, channel, ts) VALUES ($1, $2, $3, $4)
+		ON CONFLICT DO NOTHING`, m.RequestID, m.Approver, m.Channel, m.TS)
+	return s.won("store approval message", res, err)
+}
+
+// SetApprovalMessage records where an approver's copy went.
+func (s *Store) SetApprovalMessage(ctx context.Context, m ApprovalMessage) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE approval_message SET channel = $1, ts = $2 WHERE request_id = $3 AND approver = $4`,
+		m.Channel, m.TS, m.RequestID, m.Approver)
+	return s.wrap("store approval message", err)
+}
+
+// ApprovalMessages returns every approver's copy of a request.
+func (s *Store) ApprovalMessages(ctx context.Context, requestID string) ([]ApprovalMessage, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT request_id, approver, channel, ts FROM approval_message WHERE request_id = $1 ORDER BY approver`, requestID)
+	if err != nil {
+		return nil, s.wrap("read approval messages", err)
+	}
+	defer rows.Close()
+	var out []ApprovalMessage
+	for rows.Next() {
+		var m ApprovalMessage
+		if err := rows.Scan(&m.RequestID, &m.Approver, &m.Channel, &m.TS); err != nil {
+			return nil, s.wrap("read approval messages", err)
+		}
+		out = append(out, m)
+	}
+	return out, s.wrap("read approval messages", rows.Err())
+}
+
+// The states of a release.
+const (
+	ReleaseRunning = "running" // claimed, steps being made
+	ReleaseDone    = "done"    // access removed and read back
+	ReleaseRefused = "refused" // not safe: Detail says why
+	ReleaseFailed  = "failed"  // an upstream call failed; Steps is what was done
+	ReleaseManual  = "manual"  // no write key: an admin is to remove it, checked at CheckDue
+	ReleaseDropped = "dropped" // the person was active again
+)
+
+// Release is what an approved request did: one per request (ID is the
+// request's ID).
+type Release struct {
+	ID        string
+	AccountID string
+	Email     string
+	Product   string
+	State     string
+	Detail    string
+	Steps     string // JSON of the steps made, which the undo inverts
+	Done      time.Time
+	Undone    time.Time
+	CheckDue  time.Time // ReleaseManual: when to check whether an admin removed it
+	Checked   time.Time
+}
+
+const releaseCols = `id, account_id, email, product, state, detail, steps, done_us, undone_us, check_due_us, checked_us`
+
+func scanRelease(row interface{ Scan(...any) error }) (Release, error) {
+	var r Release
+	var done, undone, due, checked int64
+	err := row.Scan(&r.ID, &r.AccountID, &r.Email, &r.Product, &r.State, &r.Detail, &r.Steps, &done, &undone, &due, &checked)
+	r.Done, r.Undone, r.CheckDue, r.Checked = fromUS(done), fromUS(undone), fromUS(due), fromUS(checked)
+	return r, err
+}
+
+// ClaimRelease stores r (State ReleaseRunning) unless the request has a
+// release already, and reports whether this call claimed it: two approvals
+// racing, or a redelivered click, release once.
+func (s *Store) ClaimRelease(ctx context.Context, r Release) (bool, error) {
+	if r.ID == "" || r.AccountID == "" || r.Product == "" {
+		return false, fmt.Errorf("claim release: %w", ErrInvalid)
+	}
+	if r.State == "" {
+		r.State = ReleaseRunning
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO release_done (`+releaseCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		ON CONFLICT DO NOTHING`, r.ID, r.AccountID, strings.ToLower(r.Email), r.Product, r.State, r.Detail, r.Steps,
+		us(r.Done), us(r.Undone), us(r.CheckDue), us(r.Checked))
+	return s.won("claim release", res, err)
+}
+
+// SaveRelease writes r's state, detail, steps and times.
+func (s *Store) SaveRelease(ctx context.Context, r Release) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE release_done SET state = $1, detail = $2, steps = $3, done_us = $4, undone_us = $5,
+		check_due_us = $6, checked_us = $7 WHERE id = $8`, r.State, r.Detail, r.Steps, us(r.Done), us(r.Undone), us(r.CheckDue), us(r.Checked), r.ID)
+	return s.wrap("store release", err)
+}
+
+// GetRelease returns one release, or ErrNotFound.
+func (s *Store) GetRelease(ctx context.Context, id string) (Release, error) {
+	r, err := scanRelease(s.db.QueryRowContext(ctx, `SELECT `+releaseCols+` FROM release_done WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, fmt.Errorf("read release %q: %w", id, ErrNotFound)
+	}
+	return r, s.wrap("read release", err)
+}
+
+// ClaimUndo marks a done release undone at `at`, and reports whether this
+// call did: an Undo clicked twice restores once. A failed undo is put back
+// with SaveRelease.
+func (s *Store) ClaimUndo(ctx context.Context, id string, at time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE release_done SET undone_us = $1 WHERE id = $2 AND undone_us = 0 AND state = $3`,
+		us(at), id, ReleaseDone)
+	return s.won("claim undo", res, err)
+}
+
+// ChecksDue returns the manual releases whose check is due at `at` and not
+// done yet.
+func (s *Store) ChecksDue(ctx context.Context, at time.Time) ([]Release, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+releaseCols+` FROM release_done
+		WHERE state = $1 AND checked_us = 0 AND check_due_us > 0 AND check_due_us <= $2 ORDER BY check_due_us, id`, ReleaseManual, us(at))
+	if err != nil {
+		return nil, s.wrap("read release checks", err)
+	}
+	defer rows.Close()
+	var out []Release
+	for rows.Next() {
+		r, err := scanRelease(rows)
+		if err != nil {
+			return nil, s.wrap("read release checks", err)
+		}
+		out = append(out, r)
+	}
+	return out, s.wrap("read release checks", rows.Err())
+}
+
+// MarkChecked records the check of a manual release; false when done already.
+func (s *Store) MarkChecked(ctx context.Context, id string, at time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE release_done SET checked_us = $1 WHERE id = $2 AND checked_us = 0`, us(at), id)
+	return s.won("mark release checked", res, err)
+}
+
+// NudgesOfRound returns the nudges one round sent one person (one message),
+// in the order they were stored.
+func (s *Store) NudgesOfRound(ctx context.Context, round, accountID string) ([]Nudge, error) {
+	return s.nudges(ctx, `SELECT `+nudgeCols+` FROM nudge WHERE round = $1 AND account_id = $2 ORDER BY product`, round, accountID)
+}

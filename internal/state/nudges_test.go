@@ -1,0 +1,276 @@
+package state
+
+import (
+	"context"
+	"errors"
+	"os"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The keep-or-release tables, on both backends.
+func TestNudgesSQLite(t *testing.T) {
+	t.Parallel()
+	nudgeContract(t, sqliteFixture)
+}
+
+func TestNudgesPostgres(t *testing.T) {
+	if os.Getenv("LASTACTIVE_TEST_POSTGRES_URL") == "" {
+		t.Skip("LASTACTIVE_TEST_POSTGRES_URL is not set (.ci/run starts a throw-away PostgreSQL; see README)")
+	}
+	t.Parallel()
+	nudgeContract(t, postgresFixture)
+}
+
+func nudgeContract(t *testing.T, fresh fixture) {
+	for _, tc := range []struct {
+		name string
+		run  func(t *testing.T, fresh fixture)
+	}{
+		{"NudgeOncePerRound", testNudgeOncePerRound},
+		{"AnswersAndFollowUps", testNudgeAnswers},
+		{"FirstDecisionWins", testFirstDecisionWins},
+		{"ReleaseOnceUndoOnce", testReleaseOnce},
+		{"ExemptKindIsAudited", testExemptKind},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.run(t, fresh)
+		})
+	}
+}
+
+var t0 = time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+
+func testNudgeOncePerRound(t *testing.T, fresh fixture) {
+	url := fresh(t)
+	a, b := open(t, url), open(t, url) // two replicas
+	ctx := context.Background()
+	n := Nudge{Round: "nudge r1", AccountID: "acc-1", Email: "Ada@Example.com", Product: "ari:cloud:confluence::site/s1",
+		ProductKey: "confluence", LastActive: t0.AddDate(0, 0, -120), SlackUser: "U1", Asked: t0}
+	var wins int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, s := range []*Store{a, b, a, b} {
+		wg.Go(func() {
+			_, won, err := s.PutNudge(ctx, n)
+			if err != nil {
+				t.Errorf("PutNudge: %v", err)
+			}
+			if won {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Fatalf("one round asked %d times, want 1", wins)
+	}
+	// Another round may ask again; the history has both, newest first.
+	n2 := n
+	n2.Round, n2.Asked = "nudge r2", t0.AddDate(0, 0, 40)
+	if _, won, err := a.PutNudge(ctx, n2); err != nil || !won {
+		t.Fatalf("second round: %v %v", won, err)
+	}
+	got, err := b.NudgesAbout(ctx, "acc-1", n.Product, t0.AddDate(0, 0, -1))
+	if err != nil || len(got) != 2 || got[0].Round != "nudge r2" || got[1].Email != "ada@example.com" || !got[1].LastActive.Equal(n.LastActive) {
+		t.Fatalf("NudgesAbout = %+v, %v", got, err)
+	}
+	if got, _ := b.NudgesAbout(ctx, "acc-1", n.Product, t0.AddDate(0, 0, 30)); len(got) != 1 {
+		t.Errorf("since filter: %d nudges, want 1", len(got))
+	}
+	if _, _, err := a.PutNudge(ctx, Nudge{Round: "r"}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("nudge without account: %v", err)
+	}
+}
+
+func testNudgeAnswers(t *testing.T, fresh fixture) {
+	s := open(t, fresh(t))
+	ctx := context.Background()
+	n, _, err := s.PutNudge(ctx, Nudge{Round: "r", AccountID: "acc", Product: "p", Asked: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Unanswered(ctx); len(got) != 0 {
+		t.Errorf("a nudge not sent yet is not waiting for an answer: %+v", got)
+	}
+	if err := s.SetNudgeMessage(ctx, n.ID, "D1", "1.2"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Unanswered(ctx); len(got) != 1 || got[0].TS != "1.2" || got[0].Channel != "D1" {
+		t.Fatalf("Unanswered = %+v", got)
+	}
+	if ok, err := s.MarkReminded(ctx, n.ID, t0.Add(time.Hour)); !ok || err != nil {
+		t.Fatalf("MarkReminded = %v %v", ok, err)
+	}
+	if ok, _ := s.MarkReminded(ctx, n.ID, t0.Add(2*time.Hour)); ok {
+		t.Error("reminded twice")
+	}
+	if ok, err := s.AnswerNudge(ctx, n.ID, AnswerKeep, t0.Add(3*time.Hour)); !ok || err != nil {
+		t.Fatalf("AnswerNudge = %v %v", ok, err)
+	}
+	if ok, _ := s.AnswerNudge(ctx, n.ID, AnswerRelease, t0.Add(4*time.Hour)); ok {
+		t.Error("a second answer replaced the first")
+	}
+	if ok, _ := s.MarkEscalated(ctx, n.ID, t0.Add(5*time.Hour)); ok {
+		t.Error("an answered nudge was escalated")
+	}
+	got, err := s.GetNudge(ctx, n.ID)
+	if err != nil || got.Answer != AnswerKeep || !got.Answered.Equal(t0.Add(3*time.Hour)) || !got.Reminded.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("GetNudge = %+v, %v", got, err)
+	}
+	if _, err := s.GetNudge(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing nudge: %v", err)
+	}
+	if _, err := s.AnswerNudge(ctx, n.ID, "maybe", t0); !errors.Is(err, ErrInvalid) {
+		t.Errorf("bad answer: %v", err)
+	}
+	// Escalated: no answer is taken any more.
+	m, _, _ := s.PutNudge(ctx, Nudge{Round: "r", AccountID: "acc2", Product: "p", Asked: t0, TS: "1.3"})
+	if ok, _ := s.MarkEscalated(ctx, m.ID, t0.Add(time.Hour)); !ok {
+		t.Fatal("not escalated")
+	}
+	if ok, _ := s.AnswerNudge(ctx, m.ID, AnswerKeep, t0.Add(2*time.Hour)); ok {
+		t.Error("answered after the escalation")
+	}
+}
+
+func testFirstDecisionWins(t *testing.T, fresh fixture) {
+	url := fresh(t)
+	a, b := open(t, url), open(t, url)
+	ctx := context.Background()
+	r, isNew, err := a.PutRequest(ctx, ReleaseRequest{NudgeID: "n1", AccountID: "acc", Email: "Ada@example.com", Product: "p", Requester: "UREQ"})
+	if err != nil || !isNew {
+		t.Fatalf("PutRequest = %v %v", isNew, err)
+	}
+	// A redelivered Release click finds the same request.
+	again, isNew, err := b.PutRequest(ctx, ReleaseRequest{NudgeID: "n1", AccountID: "acc", Product: "p", Requester: "UREQ"})
+	if err != nil || isNew || again.ID != r.ID {
+		t.Fatalf("second PutRequest = %+v %v %v", again, isNew, err)
+	}
+	if _, err := a.Decide(ctx, r.ID, "UREQ", DecisionApprove, t0); !errors.Is(err, ErrOwnRequest) {
+		t.Fatalf("requester approving: %v, want ErrOwnRequest", err)
+	}
+	if got, _ := a.PendingRequests(ctx); len(got) != 1 {
+		t.Fatalf("pending: %+v", got)
+	}
+	var wins, decided int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i, s := range []*Store{a, b, a, b} {
+		wg.Go(func() {
+			by := []string{"UA", "UB", "UC", "UD"}[i]
+			got, err := s.Decide(ctx, r.ID, by, DecisionApprove, t0)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				wins++
+			case errors.Is(err, ErrDecided) && got.DecidedBy != "" && got.DecidedBy != by:
+				decided++
+			default:
+				t.Errorf("Decide by %s: %+v %v", by, got, err)
+			}
+		})
+	}
+	wg.Wait()
+	if wins != 1 || decided != 3 {
+		t.Fatalf("%d decisions won, %d told it was decided; want 1 and 3", wins, decided)
+	}
+	if got, _ := a.PendingRequests(ctx); len(got) != 0 {
+		t.Errorf("still pending: %+v", got)
+	}
+	for _, ap := range []string{"UA", "UB"} {
+		if ok, err := a.PutApprovalMessage(ctx, ApprovalMessage{RequestID: r.ID, Approver: ap}); !ok || err != nil {
+			t.Fatalf("PutApprovalMessage: %v %v", ok, err)
+		}
+	}
+	if ok, _ := b.PutApprovalMessage(ctx, ApprovalMessage{RequestID: r.ID, Approver: "UA"}); ok {
+		t.Error("an approver got two copies")
+	}
+	if err := a.SetApprovalMessage(ctx, ApprovalMessage{RequestID: r.ID, Approver: "UB", Channel: "DB", TS: "9.9"}); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := b.ApprovalMessages(ctx, r.ID)
+	if err != nil || len(msgs) != 2 || msgs[1].TS != "9.9" {
+		t.Fatalf("ApprovalMessages = %+v %v", msgs, err)
+	}
+}
+
+func testReleaseOnce(t *testing.T, fresh fixture) {
+	url := fresh(t)
+	a, b := open(t, url), open(t, url)
+	ctx := context.Background()
+	r := Release{ID: "req1", AccountID: "acc", Email: "ada@example.com", Product: "p"}
+	var wins int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, s := range []*Store{a, b, a} {
+		wg.Go(func() {
+			won, err := s.ClaimRelease(ctx, r)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				t.Error(err)
+			}
+			if won {
+				wins++
+			}
+		})
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Fatalf("released %d times", wins)
+	}
+	if ok, _ := a.ClaimUndo(ctx, r.ID, t0); ok {
+		t.Error("undo of a release still running")
+	}
+	r.State, r.Steps, r.Done = ReleaseDone, `[{"Kind":"revoke role"}]`, t0
+	if err := a.SaveRelease(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := b.ClaimUndo(ctx, r.ID, t0.Add(time.Minute)); !ok || err != nil {
+		t.Fatalf("ClaimUndo = %v %v", ok, err)
+	}
+	if ok, _ := a.ClaimUndo(ctx, r.ID, t0.Add(2*time.Minute)); ok {
+		t.Error("undone twice")
+	}
+	got, err := a.GetRelease(ctx, r.ID)
+	if err != nil || got.State != ReleaseDone || got.Steps != r.Steps || !got.Undone.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("GetRelease = %+v %v", got, err)
+	}
+	// A manual release is checked once, when due.
+	m := Release{ID: "req2", AccountID: "acc", Product: "p", State: ReleaseManual, CheckDue: t0.Add(24 * time.Hour)}
+	if ok, err := a.ClaimRelease(ctx, m); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	if due, _ := a.ChecksDue(ctx, t0); len(due) != 0 {
+		t.Errorf("due early: %+v", due)
+	}
+	due, err := b.ChecksDue(ctx, t0.Add(25*time.Hour))
+	if err != nil || len(due) != 1 || due[0].ID != "req2" {
+		t.Fatalf("ChecksDue = %+v %v", due, err)
+	}
+	if ok, _ := a.MarkChecked(ctx, "req2", t0.Add(25*time.Hour)); !ok {
+		t.Fatal("not checked")
+	}
+	if due, _ := b.ChecksDue(ctx, t0.Add(26*time.Hour)); len(due) != 0 {
+		t.Errorf("checked twice: %+v", due)
+	}
+}
+
+func testExemptKind(t *testing.T, fresh fixture) {
+	s := open(t, fresh(t))
+	ctx := context.Background()
+	if err := s.Append(ctx, AuditEntry{Actor: "U1", Emails: []string{"ada@example.com"}, Kind: KindExempt, Outcome: OutcomeOK,
+		Detail: "confluence until 2027-01-31: on leave"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Audit(ctx, AuditQuery{Target: "ada@example.com"})
+	if err != nil || len(got) != 1 || got[0].Kind != KindExempt {
+		t.Fatalf("Audit = %+v %v", got, err)
+	}
+}

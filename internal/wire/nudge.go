@@ -1,0 +1,100 @@
+package wire
+
+import (
+	"context"
+	"crypto/rand"
+	"os"
+	"time"
+
+	"lastactive/atlassian"
+	"lastactive/bot"
+	"lastactive/internal/schedule"
+	"lastactive/nudge"
+)
+
+// nudgeRunTimeout bounds one scheduled round: the org scan at the Admin
+// API's pace, then up to LASTACTIVE_NUDGE_MAX people at a message a second.
+const nudgeRunTimeout = 45 * time.Minute
+
+// NudgeSettings is the keep-or-release part of Settings.
+type NudgeSettings struct {
+	Mode      nudge.Mode // "" or Off: no scheduled rounds (the buttons still work)
+	Products  []string
+	Schedule  schedule.Schedule
+	Max       int
+	Wait      time.Duration
+	Approvers []string
+	// Messages and People replace the Slack calls (tests, the CLI without Slack).
+	Messages nudge.Messenger
+	People   nudge.People
+	// PostEvery: see nudge.Config (0: a second).
+	PostEvery time.Duration
+	Now       func() time.Time
+}
+
+// buildNudges builds the keep-or-release engine when reports and the
+// store are on, its Slack side when Slack is, and the round loop when the
+// mode asks for rounds. It fills cfg.Release so the Service answers the
+// buttons.
+func (a *App) buildNudges(s Settings, client *atlassian.Client, web *bot.SlackAPI, cfg *bot.ServiceConfig) {
+	if a.Scanner == nil || s.State == nil {
+		return
+	}
+	ns := s.Nudge
+	seal := bot.NewButtonSigner(s.SlackBotToken+"\x00keep or release", bot.ReleaseButtonMaxAge, nil)
+	nc := nudge.Config{
+		Mode: ns.Mode, Products: ns.Products, Prices: s.SeatPrices, Currency: s.Currency, IdleDays: s.IdleDays,
+		Max: ns.Max, Wait: ns.Wait, Approvers: ns.Approvers, OrgID: s.OrgID,
+		Scans: a.Scanner, Directory: client, Sites: a.Sites, People: ns.People, Messages: ns.Messages,
+		Store: func() nudge.Store {
+			if st := s.State.Store(); st != nil {
+				return st
+			}
+			return nil
+		},
+		Now: ns.Now, PostEvery: ns.PostEvery, Logger: s.Logger,
+	}
+	if web != nil {
+		if nc.Messages == nil {
+			nc.Messages = bot.SlackNotes{API: web, Seal: seal}
+		}
+		if nc.People == nil {
+			nc.People = bot.SlackPeople{API: web}
+		}
+	}
+	if s.Currency == "" {
+		nc.Currency = "USD"
+	}
+	a.Nudge = nudge.New(nc)
+	cfg.Release = &bot.KeepRelease{Flow: a.Nudge, Seal: seal}
+	if ns.Mode != nudge.On && ns.Mode != nudge.DryRun || ns.Schedule == nil || nc.Messages == nil && ns.Mode == nudge.On {
+		return
+	}
+	host, _ := os.Hostname()
+	dry := ns.Mode == nudge.DryRun
+	a.nudgeLoop = &schedule.Loop{
+		Name: "nudge", Schedule: ns.Schedule, Claims: s.State, Logger: s.Logger,
+		Holder: host + " " + rand.Text()[:10], // unique per process, as the digest's
+		Run: func(ctx context.Context, slot time.Time) error {
+			ctx, cancel := context.WithTimeout(ctx, nudgeRunTimeout)
+			defer cancel()
+			name := "nudge " + slot.UTC().Format(time.RFC3339)
+			sum, err := a.Nudge.Round(ctx, name, dry)
+			s.Logger.Info("nudge round", "slot", slot.UTC(), "dry_run", dry, "asked", len(sum.Asked), "skipped", len(sum.Skipped), "err", err)
+			if dry {
+				return err
+			}
+			if ferr := a.Nudge.FollowUp(ctx); ferr != nil && err == nil {
+				err = ferr
+			}
+			return err
+		},
+	}
+}
+
+// runNudges runs the round schedule until ctx is done.
+func (a *App) runNudges(ctx context.Context) {
+	if a.nudgeLoop != nil {
+		_ = a.nudgeLoop.Serve(ctx)
+	}
+}

@@ -1,0 +1,448 @@
+package nudge
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"lastactive/atlassian"
+	"lastactive/internal/state"
+	"lastactive/seat"
+)
+
+// Mode is LASTACTIVE_NUDGE.
+type Mode string
+
+// The modes.
+const (
+	Off    Mode = "off"
+	DryRun Mode = "dry-run" // decide and record, send nothing
+	On     Mode = "on"
+)
+
+// How long an answer keeps a person from being asked again.
+const (
+	AskedWindow = 30 * 24 * time.Hour
+	KeptWindow  = 90 * 24 * time.Hour
+	// CheckAfter is when a release an admin is to make by hand is checked.
+	CheckAfter = 24 * time.Hour
+)
+
+// Skip reasons, as recorded in the audit trail.
+const (
+	SkipExempt      = "exempt"
+	SkipAsked       = "asked in the last 30 days"
+	SkipKept        = "answered Keep in the last 90 days"
+	SkipOrgAdmin    = "org admin"
+	SkipSynced      = "managed by an identity provider (synced)"
+	SkipNoSeat      = "account holds no seat"
+	SkipActiveAgain = "active again"
+	SkipNoSlack     = "no Slack user with that email"
+	SkipCap         = "round cap reached (LASTACTIVE_NUDGE_MAX)"
+	SkipUnreadable  = "account could not be read"
+)
+
+// Config is what an Engine needs.
+type Config struct {
+	Mode      Mode
+	Products  []string // covered product keys; empty: every product with a price
+	Prices    seat.Prices
+	Currency  string
+	IdleDays  int
+	Max       int           // people per round; 0: 200
+	Wait      time.Duration // before the reminder, and again before escalation; 0: 168h
+	Approvers []string
+	OrgID     string
+
+	Scans     Scans
+	Directory Directory
+	Sites     Sites // nil: sites by ID
+	People    People
+	Messages  Messenger    // nil: nothing can be sent (dry-run only)
+	Store     func() Store // returns nil while the store is down
+	Now       func() time.Time
+	// PostEvery is the least time between two messages to one channel
+	// (Slack allows about one a second); 0: a second.
+	PostEvery time.Duration
+	Logger    *slog.Logger
+}
+
+// Engine runs rounds and answers the buttons. Safe for concurrent use.
+type Engine struct {
+	cfg Config
+	log *slog.Logger
+
+	mu        sync.Mutex
+	lastPost  map[string]time.Time // by recipient, for PostEvery
+	lastAudit time.Time
+}
+
+// ErrNoStore: the store is down (or not configured); nothing is decided
+// without it.
+var ErrNoStore = errors.New("nudge: the database is unavailable")
+
+// ErrNotCovered: no product is covered (no LASTACTIVE_NUDGE_PRODUCTS and
+// no seat price).
+var ErrNotCovered = errors.New("nudge: no product is covered: set LASTACTIVE_NUDGE_PRODUCTS or LASTACTIVE_SEAT_PRICES")
+
+// New returns an Engine.
+func New(cfg Config) *Engine {
+	if cfg.Max <= 0 {
+		cfg.Max = 200
+	}
+	if cfg.Wait <= 0 {
+		cfg.Wait = 168 * time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.PostEvery <= 0 {
+		cfg.PostEvery = time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Mode == "" {
+		cfg.Mode = Off
+	}
+	return &Engine{cfg: cfg, log: cfg.Logger, lastPost: map[string]time.Time{}}
+}
+
+// Mode returns the configured mode.
+func (e *Engine) Mode() Mode { return e.cfg.Mode }
+
+func (e *Engine) store() (Store, error) {
+	if e.cfg.Store == nil {
+		return nil, ErrNoStore
+	}
+	s := e.cfg.Store()
+	if s == nil {
+		return nil, ErrNoStore
+	}
+	return s, nil
+}
+
+// covered returns the covered product keys, canonical.
+func (e *Engine) covered() []string {
+	keys := e.cfg.Products
+	if len(keys) == 0 {
+		for k := range e.cfg.Prices {
+			keys = append(keys, k)
+		}
+	}
+	var out []string
+	for _, k := range keys {
+		if c := seat.Canonical(k); !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Planned is one person a round asks (or, dry, would ask).
+type Planned struct {
+	Person Person
+	Items  []Item
+}
+
+// Skipped is one person and product a round did not ask about, and why.
+type Skipped struct {
+	Person Person
+	Key    string
+	Site   string
+	Reason string
+}
+
+// Summary is what a round did.
+type Summary struct {
+	Round   string
+	Dry     bool
+	Asked   []Planned
+	Skipped []Skipped
+}
+
+// candidate is one person idle in covered products, from the scan.
+type candidate struct {
+	person  Person
+	rows    []seat.Row
+	longest int
+}
+
+// Round runs one round named round (a slot name). dry decides and records
+// without sending, whatever the mode.
+func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, error) {
+	sum := Summary{Round: round, Dry: dry}
+	s, err := e.store()
+	if err != nil {
+		return sum, err
+	}
+	if !dry && e.cfg.Messages == nil {
+		return sum, errors.New("nudge: no way to send messages")
+	}
+	covered := e.covered()
+	if len(covered) == 0 {
+		return sum, ErrNotCovered
+	}
+	now := e.cfg.Now()
+	rep, err := e.cfg.Scans.Report(ctx, seat.Options{Days: e.cfg.IdleDays, Products: covered, Now: now}, false, nil)
+	if err != nil {
+		return sum, fmt.Errorf("nudge round: org scan: %w", err)
+	}
+	var sites atlassian.Sites
+	if e.cfg.Sites != nil {
+		sites = e.cfg.Sites.Sites(ctx)
+	}
+	byAccount := map[string]*candidate{}
+	var order []*candidate
+	for _, r := range rep.Rows {
+		if r.Verdict != seat.VerdictIdle || r.AccountID == "" || r.Email == "" {
+			continue
+		}
+		c := byAccount[r.AccountID]
+		if c == nil {
+			c = &candidate{person: Person{AccountID: r.AccountID, Email: strings.ToLower(r.Email), Name: r.Name}}
+			byAccount[r.AccountID] = c
+			order = append(order, c)
+		}
+		c.rows = append(c.rows, r)
+		c.longest = max(c.longest, r.DaysIdle)
+	}
+	// The cap keeps those idle longest.
+	sort.SliceStable(order, func(i, j int) bool { return order[i].longest > order[j].longest })
+
+	asked := 0
+	for _, c := range order {
+		if ctx.Err() != nil {
+			return sum, ctx.Err()
+		}
+		skip := func(key, productID, reason string) {
+			site := seat.SiteLabel(sites, productID)
+			sum.Skipped = append(sum.Skipped, Skipped{Person: c.person, Key: key, Site: site, Reason: reason})
+			e.audit(ctx, s, state.AuditEntry{Emails: []string{c.person.Email}, AccountIDs: []string{c.person.AccountID},
+				Kind: state.KindSkip, Outcome: outcome(dry, state.OutcomeOK), Detail: fmt.Sprintf("%s %s on %s: %s", round, key, site, reason)})
+		}
+		var rows []seat.Row
+		for _, r := range c.rows {
+			if reason, err := e.history(ctx, s, c.person, r, now); err != nil {
+				return sum, err
+			} else if reason != "" {
+				skip(r.Key, r.ProductID, reason)
+				continue
+			}
+			rows = append(rows, r)
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		skipAll := func(reason string) {
+			for _, r := range rows {
+				skip(r.Key, r.ProductID, reason)
+			}
+		}
+		if asked >= e.cfg.Max {
+			skipAll(SkipCap)
+			continue
+		}
+		u, err := e.cfg.Directory.UserAccess(ctx, c.person.AccountID)
+		switch {
+		case err != nil:
+			e.log.Warn("nudge: read account", "account", c.person.AccountID, "err", err)
+			skipAll(SkipUnreadable)
+			continue
+		case u.OrgAdmin():
+			skipAll(SkipOrgAdmin)
+			continue
+		case u.Synced():
+			skipAll(SkipSynced)
+			continue
+		case u.Status != atlassian.StatusActive:
+			skipAll(SkipNoSeat)
+			continue
+		}
+		if u.Name != "" {
+			c.person.Name = u.Name
+		}
+		// Re-read just before asking: whoever used the product since the
+		// scan is not asked about it.
+		var items []Item
+		for _, r := range rows {
+			p, ok := product(u, r.ProductID)
+			if !ok {
+				skip(r.Key, r.ProductID, SkipNoSeat)
+				continue
+			}
+			if v, _ := seat.VerdictFor(p, now, e.cfg.IdleDays); v != seat.VerdictIdle {
+				skip(r.Key, r.ProductID, SkipActiveAgain)
+				continue
+			}
+			items = append(items, Item{Key: r.Key, ProductID: r.ProductID, Site: seat.SiteLabel(sites, r.ProductID), LastActive: seat.LastDay(p)})
+		}
+		if len(items) == 0 {
+			continue
+		}
+		slackUser, err := e.cfg.People.SlackUserByEmail(ctx, c.person.Email)
+		if err != nil {
+			if !errors.Is(err, ErrNoSlackUser) {
+				e.log.Warn("nudge: find Slack user", "account", c.person.AccountID, "err", err)
+			}
+			for _, it := range items {
+				skip(it.Key, it.ProductID, SkipNoSlack)
+			}
+			continue
+		}
+		c.person.SlackUser = slackUser
+		asked++
+		if dry {
+			sum.Asked = append(sum.Asked, Planned{Person: c.person, Items: items})
+			e.audit(ctx, s, state.AuditEntry{Emails: []string{c.person.Email}, AccountIDs: []string{c.person.AccountID},
+				Kind: state.KindNudge, Outcome: state.OutcomeDryRun, Detail: round + " would ask about " + itemList(items)})
+			continue
+		}
+		if err := e.ask(ctx, s, round, c.person, items, now); err != nil {
+			return sum, err
+		}
+		sum.Asked = append(sum.Asked, Planned{Person: c.person, Items: items})
+	}
+	return sum, nil
+}
+
+// history says why a person is not asked about a product now: exempt,
+// asked lately, or kept lately; "" when they may be asked.
+func (e *Engine) history(ctx context.Context, s Store, p Person, r seat.Row, now time.Time) (string, error) {
+	ex, err := s.Exempt(ctx, p.Email, r.Key, now)
+	if err != nil {
+		return "", fmt.Errorf("nudge round: read exemptions: %w", err)
+	}
+	if ex {
+		return SkipExempt, nil
+	}
+	past, err := s.NudgesAbout(ctx, p.AccountID, r.ProductID, now.Add(-KeptWindow))
+	if err != nil {
+		return "", fmt.Errorf("nudge round: read nudges: %w", err)
+	}
+	for _, n := range past {
+		if n.Answer == state.AnswerKeep {
+			return SkipKept, nil
+		}
+		if !n.Asked.Before(now.Add(-AskedWindow)) {
+			return SkipAsked, nil
+		}
+	}
+	return "", nil
+}
+
+func product(u atlassian.DirectoryUser, id string) (atlassian.ProductActivity, bool) {
+	for _, p := range u.Products {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return atlassian.ProductActivity{}, false
+}
+
+func itemList(items []Item) string {
+	parts := make([]string, len(items))
+	for i, it := range items {
+		parts[i] = it.Key + " on " + it.Site
+	}
+	return strings.Join(parts, ", ")
+}
+
+func outcome(dry bool, o state.Outcome) state.Outcome {
+	if dry {
+		return state.OutcomeDryRun
+	}
+	return o
+}
+
+// ask stores each nudge of the message (once per round, person and
+// product) and sends the message if this call stored any.
+func (e *Engine) ask(ctx context.Context, s Store, round string, p Person, items []Item, now time.Time) error {
+	var fresh []Item
+	for _, it := range items {
+		n, won, err := s.PutNudge(ctx, state.Nudge{Round: round, AccountID: p.AccountID, Email: p.Email, Product: it.ProductID,
+			ProductKey: it.Key, LastActive: it.LastActive, SlackUser: p.SlackUser, Asked: now})
+		if err != nil {
+			return fmt.Errorf("nudge round: %w", err)
+		}
+		if won {
+			it.NudgeID = n.ID
+			fresh = append(fresh, it)
+		}
+	}
+	if len(fresh) == 0 {
+		return nil // this round asked already (restarted, or another replica)
+	}
+	ref, err := e.post(ctx, p.SlackUser, Ask{Person: p, Items: fresh, Contact: strings.Join(e.cfg.Approvers, ",")})
+	o := state.OutcomeOK
+	if err != nil {
+		e.log.Warn("nudge: send", "account", p.AccountID, "err", err)
+		o = state.OutcomeFailed
+	}
+	for _, it := range fresh {
+		if err == nil {
+			if serr := s.SetNudgeMessage(ctx, it.NudgeID, ref.Channel, ref.TS); serr != nil {
+				return fmt.Errorf("nudge round: %w", serr)
+			}
+		}
+	}
+	e.audit(ctx, s, state.AuditEntry{Emails: []string{p.Email}, AccountIDs: []string{p.AccountID}, Kind: state.KindNudge, Outcome: o,
+		Detail: round + " asked about " + itemList(fresh)})
+	return nil
+}
+
+// post sends n to `to`, at most one message a PostEvery per recipient.
+func (e *Engine) post(ctx context.Context, to string, n Note) (Ref, error) {
+	e.mu.Lock()
+	wait := e.lastPost[to].Add(e.cfg.PostEvery).Sub(time.Now())
+	e.lastPost[to] = time.Now().Add(max(wait, 0))
+	e.mu.Unlock()
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return Ref{}, ctx.Err()
+		case <-t.C:
+		}
+	}
+	return e.cfg.Messages.Post(ctx, to, n)
+}
+
+// audit stores one entry; a failure is logged, never fatal to the flow.
+func (e *Engine) audit(ctx context.Context, s Store, en state.AuditEntry) {
+	if en.At.IsZero() {
+		en.At = e.cfg.Now()
+	}
+	// The trail is read in time order; steps of one flow made within the
+	// same microsecond (the store's resolution) keep the order they were
+	// made in.
+	e.mu.Lock()
+	if !en.At.After(e.lastAudit) {
+		en.At = e.lastAudit.Add(time.Microsecond)
+	}
+	e.lastAudit = en.At
+	e.mu.Unlock()
+	if err := s.Append(context.WithoutCancel(ctx), en); err != nil {
+		e.log.Error("nudge: audit entry not stored", "kind", en.Kind, "outcome", en.Outcome, "detail", en.Detail, "err", err)
+	}
+}
+
+// AdminURL is the person's page in Atlassian Administration.
+func (e *Engine) AdminURL(accountID string) string {
+	return "https://admin.atlassian.com/o/" + url.PathEscape(e.cfg.OrgID) + "/users/" + url.PathEscape(accountID)
+}
+
+func stepsJSON(steps []atlassian.Step) string {
+	b, _ := json.Marshal(steps)
+	return string(b)
+}

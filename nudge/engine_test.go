@@ -1,0 +1,275 @@
+package nudge
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"lastactive/atlassian/atlassiantest"
+	"lastactive/internal/state"
+)
+
+// TestRoundAsksExactlyTheEligible: of the people idle in Confluence, only
+// those with nothing against it are asked, one message each; everyone else
+// is skipped with the reason in the audit trail; a restarted round sends
+// nothing twice, and the next round skips those just asked.
+func TestRoundAsksExactlyTheEligible(t *testing.T) {
+	h := newHarness(t, true)
+	ctx := context.Background()
+	now := h.clock.Now()
+	if err := h.store.PutExemption(ctx, state.Exemption{Email: atlassiantest.ReleaseIdleGroupEmail, Product: "confluence",
+		Reason: "writes the handbook", By: "U0BOSS"}); err != nil {
+		t.Fatal(err)
+	}
+	shafi := h.account(t, atlassiantest.ReleaseInferredEmail)
+	if _, _, err := h.store.PutNudge(ctx, state.Nudge{Round: "nudge earlier", AccountID: shafi.AccountID, Email: shafi.Email,
+		Product: atlassiantest.ConfluenceMain, ProductKey: "confluence", Asked: now.AddDate(0, 0, -10), TS: "1.1"}); err != nil {
+		t.Fatal(err)
+	}
+	// The scan is read first; Radia uses Confluence afterwards, so only
+	// the re-read before sending sees it.
+	if _, err := h.cfg.Scans.Report(ctx, seatOptions(now), false, nil); err != nil {
+		t.Fatal(err)
+	}
+	radia := h.account(t, atlassiantest.ReleaseSharedGroupEmail)
+	for i := range radia.Products {
+		if radia.Products[i].Key == "confluence" {
+			radia.Products[i].LastActive = now.Add(-time.Hour)
+		}
+	}
+	h.srv.SetUser(radia)
+
+	sum, err := h.e.Round(ctx, "nudge r1", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asked []string
+	for _, p := range sum.Asked {
+		asked = append(asked, p.Person.Email)
+	}
+	sort.Strings(asked)
+	if want := []string{atlassiantest.ReleaseDirectEmail, atlassiantest.ReleaseGroupEmail}; !slices.Equal(asked, want) {
+		t.Fatalf("asked %v, want %v", asked, want)
+	}
+	wantSkip := map[string]string{
+		atlassiantest.ReleaseIdleGroupEmail:   SkipExempt,
+		atlassiantest.ReleaseInferredEmail:    SkipAsked,
+		atlassiantest.ReleaseSharedGroupEmail: SkipActiveAgain,
+		atlassiantest.ReleaseSyncedEmail:      SkipSynced,
+		atlassiantest.ReleaseOrgAdminEmail:    SkipOrgAdmin,
+		"grace@example.com":                   SkipNoSlack,
+	}
+	for email, reason := range wantSkip {
+		found := false
+		for _, s := range sum.Skipped {
+			if s.Person.Email == email && s.Reason == reason && s.Key == "confluence" {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s not skipped as %q: %+v", email, reason, sum.Skipped)
+		}
+		tr := h.trail(t, email)
+		if !slices.ContainsFunc(tr, func(e state.AuditEntry) bool { return e.Kind == state.KindSkip && strings.HasSuffix(e.Detail, reason) }) {
+			t.Errorf("audit of %s lacks the skip %q: %+v", email, reason, tr)
+		}
+	}
+	posts := h.msgs.sent()
+	if len(posts) != 2 {
+		t.Fatalf("%d messages, want 2: %+v", len(posts), posts)
+	}
+	for _, p := range posts {
+		a := p.Note.(Ask)
+		if len(a.Items) != 1 || a.Items[0].Key != "confluence" || a.Items[0].Site != atlassiantest.HostMain || a.Items[0].NudgeID == "" ||
+			a.Items[0].LastActive.IsZero() || p.To != h.people[a.Person.Email] {
+			t.Errorf("nudge %+v", p)
+		}
+	}
+	// Restarted: nothing twice.
+	if _, err := h.e.Round(ctx, "nudge r1", false); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.msgs.sent()); n != 2 {
+		t.Fatalf("a restarted round sent %d messages in all, want 2", n)
+	}
+	// The next round: those just asked are skipped.
+	sum, _ = h.e.Round(ctx, "nudge r2", false)
+	if len(sum.Asked) != 0 || len(h.msgs.sent()) != 2 {
+		t.Fatalf("next round asked %+v", sum.Asked)
+	}
+}
+
+// TestRoundCap: LASTACTIVE_NUDGE_MAX bounds the people asked; the rest are
+// skipped with the reason.
+func TestRoundCap(t *testing.T) {
+	h := newHarness(t, true)
+	h.cfg.Max = 1
+	e := New(h.cfg)
+	sum, err := e.Round(context.Background(), "nudge r1", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Asked) != 1 || len(h.msgs.sent()) != 1 ||
+		!slices.ContainsFunc(sum.Skipped, func(s Skipped) bool { return s.Reason == SkipCap }) {
+		t.Fatalf("asked %d, sent %d, skipped %+v", len(sum.Asked), len(h.msgs.sent()), sum.Skipped)
+	}
+}
+
+// TestDryRunSendsNothing: a dry round decides and records, and sends and
+// stores no nudge.
+func TestDryRunSendsNothing(t *testing.T) {
+	h := newHarness(t, true)
+	ctx := context.Background()
+	sum, err := h.e.Round(ctx, "nudge dry", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Asked) != 5 || len(h.msgs.sent()) != 0 {
+		t.Fatalf("dry run: %d planned, %d sent", len(sum.Asked), len(h.msgs.sent()))
+	}
+	john := h.account(t, atlassiantest.ReleaseGroupEmail)
+	if ns, _ := h.store.NudgesAbout(ctx, john.AccountID, atlassiantest.ConfluenceMain, time.Time{}); len(ns) != 0 {
+		t.Errorf("a dry run stored nudges: %+v", ns)
+	}
+	tr := h.trail(t, john.Email)
+	if len(tr) != 1 || tr[0].Kind != state.KindNudge || tr[0].Outcome != state.OutcomeDryRun {
+		t.Errorf("dry run audit: %+v", tr)
+	}
+	// A real round after it still asks.
+	if sum, _ := h.e.Round(ctx, "nudge r1", false); len(sum.Asked) != 5 {
+		t.Errorf("after a dry run the round asked %d", len(sum.Asked))
+	}
+}
+
+// askOf returns the nudge sent to the person with email.
+func (h *harness) askOf(t *testing.T, email string) Ask {
+	t.Helper()
+	for _, p := range h.msgs.sent() {
+		if a, ok := p.Note.(Ask); ok && a.Person.Email == email {
+			return a
+		}
+	}
+	t.Fatalf("no nudge for %s", email)
+	return Ask{}
+}
+
+// TestKeepThenReleaseByGroup: Keep is recorded and the message updated,
+// with no request; Release goes to every approver but the requester, who
+// cannot approve it; two approvers at once release once, by the group
+// membership; the other copies say who decided; Undo restores it, once.
+func TestKeepThenReleaseByGroup(t *testing.T) {
+	h := newHarness(t, true)
+	ctx := context.Background()
+	if _, err := h.e.Round(ctx, "nudge r1", false); err != nil {
+		t.Fatal(err)
+	}
+	frances := h.askOf(t, atlassiantest.ReleaseDirectEmail)
+	before := len(h.msgs.sent())
+	if err := h.e.Answer(ctx, "U0SOMEONE", frances.Items[0].NudgeID, true); !isRefused(err) {
+		t.Fatalf("someone else's answer: %v", err)
+	}
+	if err := h.e.Answer(ctx, uFrances, frances.Items[0].NudgeID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.e.Answer(ctx, uFrances, frances.Items[0].NudgeID, false); !isRefused(err) {
+		t.Fatalf("second answer: %v", err)
+	}
+	up := h.msgs.updated()
+	if len(up) != 1 || up[0].Note.(Ask).Items[0].Answer != state.AnswerKeep {
+		t.Fatalf("keep did not update the message: %+v", up)
+	}
+	if len(h.msgs.sent()) != before {
+		t.Fatalf("keep sent something: %+v", h.msgs.sent())
+	}
+
+	john := h.askOf(t, atlassiantest.ReleaseGroupEmail)
+	h.clock.Add(time.Minute) // the story is told in the order of the clock
+	if err := h.e.Answer(ctx, uJohn, john.Items[0].NudgeID, false); err != nil {
+		t.Fatal(err)
+	}
+	var approvals []post
+	for _, p := range h.msgs.sent() {
+		if _, ok := p.Note.(Approval); ok {
+			approvals = append(approvals, p)
+		}
+	}
+	if len(approvals) != 2 || approvals[0].To == uJohn || approvals[1].To == uJohn {
+		t.Fatalf("approvals %+v", approvals)
+	}
+	a := approvals[0].Note.(Approval)
+	if a.Requester != uJohn || !strings.Contains(a.Grant, "by group confluence-users") || a.MonthlySaving != 6.05 ||
+		a.Item.Site != atlassiantest.HostMain || a.Item.LastActive.IsZero() {
+		t.Fatalf("approval %+v", a)
+	}
+	h.clock.Add(time.Minute)
+	if err := h.e.Decide(ctx, uJohn, a.RequestID, true); !isRefused(err) || !strings.Contains(err.Error(), "another approver") {
+		t.Fatalf("requester approving: %v", err)
+	}
+	if err := h.e.Decide(ctx, "U0NOTAPPROVER", a.RequestID, true); !isRefused(err) {
+		t.Fatalf("non-approver: %v", err)
+	}
+	h.srv.ResetRequests()
+	h.clock.Add(time.Minute)
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, ap := range []string{"U0APP2", "U0APP3"} {
+		wg.Go(func() { errs[i] = h.e.Decide(ctx, ap, a.RequestID, true) })
+	}
+	wg.Wait()
+	if (errs[0] == nil) == (errs[1] == nil) {
+		t.Fatalf("two approvers at once: %v, %v; want one decision", errs[0], errs[1])
+	}
+	if n := h.srv.Count("admin", "/admin/v2/orgs/"+h.org.ID+"/directories/-/groups/"+atlassiantest.GroupConfluenceUsers+"/memberships/"); n != 1 {
+		t.Errorf("membership removals: %d, want 1", n)
+	}
+	jacc := h.account(t, atlassiantest.ReleaseGroupEmail).AccountID
+	if h.srv.IsMember(atlassiantest.GroupConfluenceUsers, jacc) || h.srv.Holds(jacc, atlassiantest.ConfluenceMain) {
+		t.Fatal("the seat was not freed")
+	}
+	var results []Result
+	for _, p := range h.msgs.sent() {
+		if r, ok := p.Note.(Result); ok {
+			results = append(results, r)
+		}
+	}
+	if len(results) != 1 || !results[0].Undo || !strings.Contains(results[0].Text, "removed from group confluence-users") {
+		t.Fatalf("results %+v", results)
+	}
+	var closed int
+	for _, u := range h.msgs.updated() {
+		if ap, ok := u.Note.(Approval); ok && ap.DecidedBy != "" && ap.Decision == state.DecisionApprove {
+			closed++
+		}
+	}
+	if closed != 2 {
+		t.Errorf("%d approval copies updated with the decision, want 2", closed)
+	}
+	h.clock.Add(time.Minute)
+	if err := h.e.Undo(ctx, "U0APP2", results[0].ReleaseID); err != nil {
+		t.Fatal(err)
+	}
+	if !h.srv.IsMember(atlassiantest.GroupConfluenceUsers, jacc) {
+		t.Fatal("undo did not restore the membership")
+	}
+	if err := h.e.Undo(ctx, "U0APP3", results[0].ReleaseID); !isRefused(err) {
+		t.Fatalf("second undo: %v", err)
+	}
+	var kinds []string
+	for _, e := range h.trail(t, atlassiantest.ReleaseGroupEmail) {
+		kinds = append(kinds, string(e.Kind)+" "+string(e.Outcome))
+	}
+	want := []string{"nudge ok", "answer ok", "approval refused", "approval ok", "release ok", "undo ok"}
+	if !slices.Equal(kinds, want) {
+		t.Errorf("John's story %v, want %v", kinds, want)
+	}
+}
+
+func isRefused(err error) bool {
+	var r *Refused
+	return errors.As(err, &r)
+}

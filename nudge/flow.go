@@ -1,0 +1,414 @@
+package nudge
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"lastactive/atlassian"
+	"lastactive/internal/state"
+	"lastactive/seat"
+)
+
+// Refused is a click the engine will not act on, with the words for the
+// person who clicked. Callers show Text privately.
+type Refused struct{ Text string }
+
+func (r *Refused) Error() string { return r.Text }
+
+func refused(format string, a ...any) error { return &Refused{Text: fmt.Sprintf(format, a...)} }
+
+// Answer records user's Keep (keep) or Release on one nudge. Only the
+// person asked may answer; a second answer changes nothing.
+func (e *Engine) Answer(ctx context.Context, user, nudgeID string, keep bool) error {
+	s, err := e.store()
+	if err != nil {
+		return err
+	}
+	n, err := s.GetNudge(ctx, nudgeID)
+	if errors.Is(err, state.ErrNotFound) {
+		return refused("This question is no longer open.")
+	}
+	if err != nil {
+		return err
+	}
+	if n.SlackUser != user {
+		return refused("This question was for someone else.")
+	}
+	answer := state.AnswerRelease
+	if keep {
+		answer = state.AnswerKeep
+	}
+	now := e.cfg.Now()
+	won, err := s.AnswerNudge(ctx, nudgeID, answer, now)
+	if err != nil {
+		return err
+	}
+	if !won {
+		return refused("You have answered already (or the question went to the approvers). Thank you.")
+	}
+	n.Answer, n.Answered = answer, now
+	p := Person{AccountID: n.AccountID, Email: n.Email, SlackUser: n.SlackUser}
+	e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindAnswer,
+		Outcome: state.OutcomeOK, Detail: fmt.Sprintf("%s: %s %s", answer, n.ProductKey, n.Product)})
+	e.refreshAsk(ctx, s, n, p)
+	if keep {
+		return nil
+	}
+	return e.request(ctx, s, n, user)
+}
+
+// refreshAsk updates the nudge's message with every answer of its round.
+func (e *Engine) refreshAsk(ctx context.Context, s Store, n state.Nudge, p Person) {
+	if n.TS == "" || e.cfg.Messages == nil {
+		return
+	}
+	all, err := s.NudgesOfRound(ctx, n.Round, n.AccountID)
+	if err != nil {
+		e.log.Warn("nudge: read round for update", "err", err)
+		return
+	}
+	var items []Item
+	for _, m := range all {
+		if m.TS != n.TS {
+			continue
+		}
+		items = append(items, e.item(ctx, m))
+	}
+	if err := e.cfg.Messages.Update(ctx, Ref{Channel: n.Channel, TS: n.TS}, Ask{Person: p, Items: items}); err != nil {
+		e.log.Warn("nudge: update message", "err", err)
+	}
+}
+
+func (e *Engine) item(ctx context.Context, n state.Nudge) Item {
+	site := seat.SiteLabel(atlassian.Sites{}, n.Product)
+	if e.cfg.Sites != nil {
+		site = seat.SiteLabel(e.cfg.Sites.Sites(ctx), n.Product)
+	}
+	return Item{NudgeID: n.ID, Key: n.ProductKey, ProductID: n.Product, Site: site, LastActive: n.LastActive, Answer: n.Answer}
+}
+
+// request makes the release request of nudge n (requester "" for an
+// escalation) and sends it to every approver but the requester, once.
+func (e *Engine) request(ctx context.Context, s Store, n state.Nudge, requester string) error {
+	req, isNew, err := s.PutRequest(ctx, state.ReleaseRequest{NudgeID: n.ID, AccountID: n.AccountID, Email: n.Email,
+		Product: n.Product, ProductKey: n.ProductKey, Requester: requester, Created: e.cfg.Now()})
+	if err != nil {
+		return err
+	}
+	if !isNew && req.DecidedBy != "" {
+		return nil
+	}
+	a := Approval{RequestID: req.ID, Person: Person{AccountID: n.AccountID, Email: n.Email, SlackUser: n.SlackUser},
+		Item: e.item(ctx, n), Requester: requester, Currency: e.cfg.Currency}
+	a.MonthlySaving, a.HasPrice = e.cfg.Prices.Of(n.ProductKey)
+	// The facts are read again for the approvers: the last activity and
+	// how the access was given.
+	if u, err := e.cfg.Directory.UserAccess(ctx, n.AccountID); err == nil {
+		a.Person.Name = u.Name
+		if p, ok := product(u, n.Product); ok {
+			a.Item.LastActive = seat.LastDay(p)
+		}
+		a.Grant = e.grant(ctx, u, n.Product)
+	} else {
+		a.Grant = "unknown: the account could not be read"
+	}
+	for _, ap := range e.cfg.Approvers {
+		if ap == requester {
+			continue // they cannot approve their own request
+		}
+		won, err := s.PutApprovalMessage(ctx, state.ApprovalMessage{RequestID: req.ID, Approver: ap})
+		if err != nil {
+			return err
+		}
+		if !won {
+			continue
+		}
+		ref, err := e.post(ctx, ap, a)
+		if err != nil {
+			e.log.Warn("nudge: send approval", "approver", ap, "err", err)
+			continue
+		}
+		if err := s.SetApprovalMessage(ctx, state.ApprovalMessage{RequestID: req.ID, Approver: ap, Channel: ref.Channel, TS: ref.TS}); err != nil {
+			return err
+		}
+		// Decided while this copy was on its way: closeCopies may have
+		// missed it (it had no ts yet), so close it here.
+		if now, err := s.GetRequest(ctx, req.ID); err == nil && now.DecidedBy != "" {
+			closed := a
+			closed.DecidedBy, closed.Decision = now.DecidedBy, now.Decision
+			if err := e.cfg.Messages.Update(ctx, ref, closed); err != nil {
+				e.log.Warn("nudge: update approval copy", "approver", ap, "err", err)
+			}
+		}
+	}
+	return nil
+}
+
+// grant says how u holds product: directly, by which groups, or why it
+// is not known.
+func (e *Engine) grant(ctx context.Context, u atlassian.DirectoryUser, productID string) string {
+	switch {
+	case u.Synced():
+		return "managed by an identity provider (synced): change it there"
+	case u.OrgAdmin():
+		return "org admin: never changed by the bot"
+	case !e.cfg.Directory.HasWriteKey():
+		return "not read (no ATLASSIAN_ADMIN_WRITE_KEY)"
+	}
+	f, err := e.cfg.Directory.ReleaseFacts(ctx, u.AccountID, productID, nil)
+	if err != nil {
+		return "unknown: the role assignments could not be read"
+	}
+	var ways []string
+	for _, a := range f.Assignments {
+		if a.ResourceID != productID || !atlassian.IsSeatRole(a.Role) {
+			continue
+		}
+		if a.Has(atlassian.MethodDirect) {
+			ways = append(ways, "directly")
+		}
+		if a.Has(atlassian.MethodInferred) {
+			ways = append(ways, "inferred from another role")
+		}
+	}
+	for _, g := range f.Groups {
+		w := "by group " + g.Name
+		if g.Resources > 1 {
+			w += fmt.Sprintf(" (which gives %d products)", g.Resources)
+		}
+		ways = append(ways, w)
+	}
+	if len(ways) == 0 {
+		return "no seat role found"
+	}
+	return strings.Join(slices.Compact(ways), ", ")
+}
+
+func (e *Engine) isApprover(user string) bool { return slices.Contains(e.cfg.Approvers, user) }
+
+// Decide records an approver's decision on a request: the first decision
+// closes it for everyone, and approving releases the seat.
+func (e *Engine) Decide(ctx context.Context, user, requestID string, approve bool) error {
+	if !e.isApprover(user) {
+		return refused("Only the approvers (LASTACTIVE_APPROVERS) decide releases.")
+	}
+	s, err := e.store()
+	if err != nil {
+		return err
+	}
+	decision := state.DecisionKeep
+	if approve {
+		decision = state.DecisionApprove
+	}
+	req, err := s.Decide(ctx, requestID, user, decision, e.cfg.Now())
+	switch {
+	case errors.Is(err, state.ErrOwnRequest):
+		e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{req.Email}, AccountIDs: []string{req.AccountID},
+			Kind: state.KindApproval, Outcome: state.OutcomeRefused, Detail: "the requester cannot decide their own release"})
+		return refused("You asked for this release, so another approver decides it.")
+	case errors.Is(err, state.ErrDecided):
+		return refused("Another approver decided this already: the request above says who.")
+	case errors.Is(err, state.ErrNotFound):
+		return refused("This request is no longer open.")
+	case err != nil:
+		return err
+	}
+	e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{req.Email}, AccountIDs: []string{req.AccountID},
+		Kind: state.KindApproval, Outcome: state.OutcomeOK, Detail: fmt.Sprintf("%s: %s %s", decision, req.ProductKey, req.Product)})
+	e.closeCopies(ctx, s, req)
+	if !approve {
+		return nil
+	}
+	return e.release(ctx, s, req, user)
+}
+
+// closeCopies updates every approver's copy to say who decided.
+func (e *Engine) closeCopies(ctx context.Context, s Store, req state.ReleaseRequest) {
+	msgs, err := s.ApprovalMessages(ctx, req.ID)
+	if err != nil {
+		e.log.Warn("nudge: read approval copies", "err", err)
+		return
+	}
+	n := state.Nudge{ID: req.NudgeID, Product: req.Product, ProductKey: req.ProductKey}
+	if got, err := s.GetNudge(ctx, req.NudgeID); err == nil {
+		n = got
+	}
+	a := Approval{RequestID: req.ID, Person: Person{AccountID: req.AccountID, Email: req.Email}, Item: e.item(ctx, n),
+		Requester: req.Requester, DecidedBy: req.DecidedBy, Decision: req.Decision, Currency: e.cfg.Currency}
+	a.MonthlySaving, a.HasPrice = e.cfg.Prices.Of(req.ProductKey)
+	for _, m := range msgs {
+		if m.TS == "" {
+			continue
+		}
+		if err := e.cfg.Messages.Update(ctx, Ref{Channel: m.Channel, TS: m.TS}, a); err != nil {
+			e.log.Warn("nudge: update approval copy", "approver", m.Approver, "err", err)
+		}
+	}
+}
+
+// release removes the access of an approved request, once, and tells the
+// approver what happened.
+func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest, by string) error {
+	rel := state.Release{ID: req.ID, AccountID: req.AccountID, Email: req.Email, Product: req.Product, State: state.ReleaseRunning}
+	won, err := s.ClaimRelease(ctx, rel)
+	if err != nil || !won {
+		return err
+	}
+	n, _ := s.GetNudge(ctx, req.NudgeID)
+	n.ID, n.Product, n.ProductKey = req.NudgeID, req.Product, req.ProductKey
+	res := Result{ReleaseID: req.ID, Person: Person{AccountID: req.AccountID, Email: req.Email}, Item: e.item(ctx, n), AdminURL: e.AdminURL(req.AccountID)}
+	finish := func(st, detail string, o state.Outcome, steps []atlassian.Step) error {
+		rel.State, rel.Detail, rel.Done = st, detail, e.cfg.Now()
+		rel.Steps = stepsJSON(steps)
+		if st == state.ReleaseManual {
+			rel.CheckDue = rel.Done.Add(CheckAfter)
+		}
+		if err := s.SaveRelease(ctx, rel); err != nil {
+			return err
+		}
+		e.audit(ctx, s, state.AuditEntry{Actor: by, Emails: []string{req.Email}, AccountIDs: []string{req.AccountID}, Kind: state.KindRelease,
+			Outcome: o, Detail: fmt.Sprintf("%s %s: %s: %s", req.ProductKey, req.Product, st, detail)})
+		res.Text = detail
+		if _, err := e.post(ctx, by, res); err != nil {
+			e.log.Warn("nudge: send release result", "err", err)
+		}
+		return nil
+	}
+	// Read again just before the change: anyone active again keeps it.
+	u, err := e.cfg.Directory.UserAccess(ctx, req.AccountID)
+	if err != nil {
+		return finish(state.ReleaseFailed, "the account could not be read, so nothing was changed", state.OutcomeFailed, nil)
+	}
+	res.Person.Name = u.Name
+	p, holds := product(u, req.Product)
+	if holds {
+		if v, _ := seat.VerdictFor(p, e.cfg.Now(), e.cfg.IdleDays); v == seat.VerdictActive {
+			return finish(state.ReleaseDropped, "the person used the product again, so it was kept", state.OutcomeOK, nil)
+		}
+	}
+	if !e.cfg.Directory.HasWriteKey() {
+		return finish(state.ReleaseManual, "no write key is configured: remove the access in Atlassian Administration; the bot checks tomorrow whether it is gone",
+			state.OutcomeOK, nil)
+	}
+	var used []string
+	for _, q := range u.Products {
+		if q.ID == req.Product {
+			continue
+		}
+		if v, _ := seat.VerdictFor(q, e.cfg.Now(), e.cfg.IdleDays); v == seat.VerdictActive {
+			used = append(used, q.ID)
+		}
+	}
+	facts, err := e.cfg.Directory.ReleaseFacts(ctx, req.AccountID, req.Product, used)
+	if err != nil {
+		return finish(state.ReleaseFailed, "how the access was given could not be read, so nothing was changed", state.OutcomeFailed, nil)
+	}
+	plan, err := facts.Plan(req.Product)
+	if err != nil {
+		reason := string(atlassian.ReasonOf(err))
+		if reason == "" {
+			reason = "the release could not be planned"
+		}
+		return finish(state.ReleaseRefused, "refused: "+reason+"; change it in Atlassian Administration if it should go", state.OutcomeRefused, nil)
+	}
+	done, err := e.cfg.Directory.Apply(ctx, plan.Steps...)
+	if err != nil {
+		detail := "the change failed part-way; Undo restores what was done"
+		if errors.Is(err, atlassian.ErrWriteUnknown) {
+			detail = "Atlassian did not confirm the change; check the person in Atlassian Administration"
+		}
+		res.Undo = len(done) > 0
+		return finish(state.ReleaseFailed, detail, state.OutcomeFailed, done)
+	}
+	held, err := e.cfg.Directory.SeatHeld(ctx, req.AccountID, req.Product)
+	if err != nil || held {
+		res.Undo = true
+		return finish(state.ReleaseFailed, "the change was made but the seat still reads as taken; check in Atlassian Administration", state.OutcomeFailed, done)
+	}
+	res.Undo = true
+	return finish(state.ReleaseDone, "released: "+describe(done)+"; read back, the seat is free", state.OutcomeOK, done)
+}
+
+func describe(steps []atlassian.Step) string {
+	parts := make([]string, len(steps))
+	for i, s := range steps {
+		switch s.Kind {
+		case atlassian.StepRevokeRole:
+			parts[i] = "direct role revoked"
+		case atlassian.StepRemoveMembership:
+			parts[i] = "removed from group " + s.GroupName
+		default:
+			parts[i] = s.String()
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Undo restores exactly what a release removed, once.
+func (e *Engine) Undo(ctx context.Context, user, releaseID string) error {
+	if !e.isApprover(user) {
+		return refused("Only the approvers (LASTACTIVE_APPROVERS) undo releases.")
+	}
+	s, err := e.store()
+	if err != nil {
+		return err
+	}
+	rel, err := s.GetRelease(ctx, releaseID)
+	if errors.Is(err, state.ErrNotFound) {
+		return refused("There is nothing to undo.")
+	}
+	if err != nil {
+		return err
+	}
+	now := e.cfg.Now()
+	won, err := s.ClaimUndo(ctx, releaseID, now)
+	if err != nil {
+		return err
+	}
+	if !won {
+		return refused("This release was undone already, or there is nothing to undo.")
+	}
+	var done []atlassian.Step
+	if err := json.Unmarshal([]byte(rel.Steps), &done); err != nil {
+		return fmt.Errorf("nudge: undo %s: stored steps: %w", releaseID, err)
+	}
+	req, _ := s.GetRequest(ctx, releaseID)
+	n, _ := s.GetNudge(ctx, req.NudgeID)
+	n.Product, n.ProductKey = rel.Product, req.ProductKey
+	res := Result{ReleaseID: releaseID, Person: Person{AccountID: rel.AccountID, Email: rel.Email}, Item: e.item(ctx, n), AdminURL: e.AdminURL(rel.AccountID)}
+	restored, err := e.cfg.Directory.Apply(ctx, atlassian.Undo(done)...)
+	if err != nil {
+		// Keep what is left to restore, for another try.
+		left := done[:len(done)-len(restored)]
+		rel.Steps, rel.Undone = stepsJSON(left), time.Time{}
+		if serr := s.SaveRelease(ctx, rel); serr != nil {
+			return serr
+		}
+		res.Text, res.Undo = "the undo failed: "+explain(err), true
+		e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{rel.Email}, AccountIDs: []string{rel.AccountID}, Kind: state.KindUndo,
+			Outcome: state.OutcomeFailed, Detail: rel.Product + ": " + explain(err)})
+	} else {
+		res.Text = "restored: " + describe(atlassian.Undo(restored))
+		e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{rel.Email}, AccountIDs: []string{rel.AccountID}, Kind: state.KindUndo,
+			Outcome: state.OutcomeOK, Detail: rel.Product + ": " + res.Text})
+	}
+	if _, err := e.post(ctx, user, res); err != nil {
+		e.log.Warn("nudge: send undo result", "err", err)
+	}
+	return nil
+}
+
+func explain(err error) string {
+	switch {
+	case errors.Is(err, atlassian.ErrSeatLimit):
+		return "the product's seat limit is full (someone took the freed seat): free a seat or raise the limit, then Undo again"
+	case errors.Is(err, atlassian.ErrWriteUnknown):
+		return "Atlassian did not confirm the change; check the person in Atlassian Administration"
+	}
+	return "Atlassian refused or was unavailable; try again later"
+}

@@ -1,0 +1,128 @@
+package nudge
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"lastactive/internal/state"
+	"lastactive/seat"
+)
+
+// FollowUp does what silence and time ask for: one reminder Config.Wait
+// after a nudge nobody answered, an escalation to the approvers (as a
+// release request) Config.Wait after the reminder, and the check a day
+// after a release an admin was to make by hand. The round loop calls it at
+// each slot; every step is recorded once, so replicas and repeats are safe.
+func (e *Engine) FollowUp(ctx context.Context) error {
+	s, err := e.store()
+	if err != nil {
+		return err
+	}
+	if e.cfg.Messages == nil {
+		return nil
+	}
+	now := e.cfg.Now()
+	open, err := s.Unanswered(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range open {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		switch {
+		case n.Reminded.IsZero() && now.Sub(n.Asked) >= e.cfg.Wait:
+			if e.activeAgain(ctx, n) {
+				continue // silently: nothing to remind of
+			}
+			won, err := s.MarkReminded(ctx, n.ID, now)
+			if err != nil {
+				return err
+			}
+			if !won {
+				continue
+			}
+			p := Person{AccountID: n.AccountID, Email: n.Email, SlackUser: n.SlackUser}
+			_, perr := e.post(ctx, n.SlackUser, Ask{Person: p, Items: []Item{e.item(ctx, n)}, Reminder: true,
+				Contact: strings.Join(e.cfg.Approvers, ",")})
+			o := state.OutcomeOK
+			if perr != nil {
+				o = state.OutcomeFailed
+				e.log.Warn("nudge: send reminder", "err", perr)
+			}
+			e.audit(ctx, s, state.AuditEntry{Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindReminder,
+				Outcome: o, Detail: fmt.Sprintf("%s %s: no answer since %s", n.ProductKey, n.Product, n.Asked.UTC().Format("2006-01-02"))})
+		case !n.Reminded.IsZero() && now.Sub(n.Reminded) >= e.cfg.Wait:
+			if e.activeAgain(ctx, n) {
+				continue
+			}
+			won, err := s.MarkEscalated(ctx, n.ID, now)
+			if err != nil {
+				return err
+			}
+			if !won {
+				continue
+			}
+			e.audit(ctx, s, state.AuditEntry{Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindEscalation,
+				Outcome: state.OutcomeOK, Detail: fmt.Sprintf("%s %s: no answer after a reminder; sent to the approvers", n.ProductKey, n.Product)})
+			if err := e.request(ctx, s, n, ""); err != nil {
+				return err
+			}
+		}
+	}
+	return e.checkManual(ctx, s)
+}
+
+// activeAgain re-reads n's product: whoever used it again is not chased.
+func (e *Engine) activeAgain(ctx context.Context, n state.Nudge) bool {
+	u, err := e.cfg.Directory.UserAccess(ctx, n.AccountID)
+	if err != nil {
+		return false
+	}
+	p, ok := product(u, n.Product)
+	if !ok {
+		return true // no access left: nothing to ask about
+	}
+	v, _ := seat.VerdictFor(p, e.cfg.Now(), e.cfg.IdleDays)
+	return v == seat.VerdictActive
+}
+
+// checkManual reports, a day after, whether an admin removed the access of
+// a release approved without the write key.
+func (e *Engine) checkManual(ctx context.Context, s Store) error {
+	due, err := s.ChecksDue(ctx, e.cfg.Now())
+	if err != nil {
+		return err
+	}
+	for _, rel := range due {
+		u, err := e.cfg.Directory.UserAccess(ctx, rel.AccountID)
+		if err != nil {
+			continue // tried again at the next slot
+		}
+		won, err := s.MarkChecked(ctx, rel.ID, e.cfg.Now())
+		if err != nil {
+			return err
+		}
+		if !won {
+			continue
+		}
+		req, _ := s.GetRequest(ctx, rel.ID)
+		text := "checked a day later: an admin removed the access, the seat is free"
+		if _, holds := product(u, rel.Product); holds {
+			text = "checked a day later: the person still has the access; remove it in Atlassian Administration"
+		}
+		e.audit(ctx, s, state.AuditEntry{Actor: req.DecidedBy, Emails: []string{rel.Email}, AccountIDs: []string{rel.AccountID},
+			Kind: state.KindRelease, Outcome: state.OutcomeOK, Detail: rel.Product + ": " + text})
+		n, _ := s.GetNudge(ctx, req.NudgeID)
+		n.Product, n.ProductKey = rel.Product, req.ProductKey
+		res := Result{ReleaseID: rel.ID, Person: Person{AccountID: rel.AccountID, Email: rel.Email, Name: u.Name}, Item: e.item(ctx, n),
+			AdminURL: e.AdminURL(rel.AccountID), Text: text}
+		if req.DecidedBy != "" {
+			if _, err := e.post(ctx, req.DecidedBy, res); err != nil {
+				e.log.Warn("nudge: send check result", "err", err)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,258 @@
+package nudge
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"lastactive/atlassian"
+	"lastactive/atlassian/atlassiantest"
+	"lastactive/internal/state"
+)
+
+func (h *harness) notes(kind string) []post {
+	var out []post
+	for _, p := range h.msgs.sent() {
+		switch p.Note.(type) {
+		case Ask:
+			if kind == "ask" && !p.Note.(Ask).Reminder || kind == "reminder" && p.Note.(Ask).Reminder {
+				out = append(out, p)
+			}
+		case Approval:
+			if kind == "approval" {
+				out = append(out, p)
+			}
+		case Result:
+			if kind == "result" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// TestSilenceRemindsThenEscalates: no answer after the wait gets one
+// reminder; no answer after another wait goes to the approvers as a
+// request nobody requested, which an approver can approve.
+func TestSilenceRemindsThenEscalates(t *testing.T) {
+	h := newHarness(t, true)
+	ctx := context.Background()
+	if _, err := h.e.Round(ctx, "nudge r1", false); err != nil {
+		t.Fatal(err)
+	}
+	asked := len(h.notes("ask"))
+	if err := h.e.FollowUp(ctx); err != nil || len(h.notes("reminder")) != 0 {
+		t.Fatalf("reminded before the wait: %v %d", err, len(h.notes("reminder")))
+	}
+	h.clock.Add(time.Hour)
+	if err := h.e.FollowUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(h.notes("reminder")); got != asked {
+		t.Fatalf("%d reminders, want one per nudge (%d)", got, asked)
+	}
+	h.e.FollowUp(ctx) // nothing more yet
+	if got := len(h.notes("reminder")); got != asked || len(h.notes("approval")) != 0 {
+		t.Fatalf("reminded twice or escalated early: %d reminders, %d approvals", got, len(h.notes("approval")))
+	}
+	h.clock.Add(time.Hour)
+	if err := h.e.FollowUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	approvals := h.notes("approval")
+	if len(approvals) != asked*len(h.cfg.Approvers) {
+		t.Fatalf("%d approval messages, want %d", len(approvals), asked*len(h.cfg.Approvers))
+	}
+	if a := approvals[0].Note.(Approval); a.Requester != "" {
+		t.Errorf("an escalation has no requester: %+v", a)
+	}
+	h.e.FollowUp(ctx)
+	if len(h.notes("approval")) != len(approvals) {
+		t.Error("escalated twice")
+	}
+	var kinds []string
+	for _, e := range h.trail(t, atlassiantest.ReleaseDirectEmail) {
+		kinds = append(kinds, string(e.Kind))
+	}
+	if !slices.Equal(kinds, []string{"nudge", "reminder", "escalation"}) {
+		t.Errorf("Frances's story: %v", kinds)
+	}
+	// A late answer is not taken: the approvers have it now.
+	frances := h.askOf(t, atlassiantest.ReleaseDirectEmail)
+	if err := h.e.Answer(ctx, uFrances, frances.Items[0].NudgeID, true); !isRefused(err) {
+		t.Errorf("answer after escalation: %v", err)
+	}
+}
+
+// requestFor makes a release request for email's Confluence as if the
+// person had clicked Release (requester U0REQ, not an approver).
+func (h *harness) requestFor(t *testing.T, email string) state.ReleaseRequest {
+	t.Helper()
+	ctx := context.Background()
+	u := h.account(t, email)
+	n, _, err := h.store.PutNudge(ctx, state.Nudge{Round: "nudge t", AccountID: u.AccountID, Email: email, Product: atlassiantest.ConfluenceMain,
+		ProductKey: "confluence", SlackUser: "U0REQ", Asked: h.clock.Now(), TS: "1.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := h.e.store()
+	if err := h.e.request(ctx, s, n, "U0REQ"); err != nil {
+		t.Fatal(err)
+	}
+	r, _, err := h.store.PutRequest(ctx, state.ReleaseRequest{NudgeID: n.ID, AccountID: u.AccountID, Product: atlassiantest.ConfluenceMain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestRefusalsSayWhy: a synced account and an org admin are never changed:
+// the approver is told why and given the Admin link; nothing is written.
+func TestRefusalsSayWhy(t *testing.T) {
+	h := newHarness(t, true)
+	ctx := context.Background()
+	for _, tc := range []struct{ email, reason string }{
+		{atlassiantest.ReleaseSyncedEmail, string(atlassian.RefuseSynced)},
+		{atlassiantest.ReleaseOrgAdminEmail, string(atlassian.RefuseOrgAdmin)},
+		{atlassiantest.ReleaseSharedGroupEmail, string(atlassian.RefuseGroupGrantsMore)},
+	} {
+		r := h.requestFor(t, tc.email)
+		h.srv.ResetRequests()
+		if err := h.e.Decide(ctx, "U0APP2", r.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		for _, req := range h.srv.Requests() {
+			if req.Method != "GET" && !strings.HasSuffix(req.Path, "/search") {
+				t.Errorf("%s: a write was sent: %s %s", tc.email, req.Method, req.Path)
+			}
+		}
+		results := h.notes("result")
+		res := results[len(results)-1].Note.(Result)
+		if !strings.Contains(res.Text, tc.reason) || res.Undo || !strings.HasPrefix(res.AdminURL, "https://admin.atlassian.com/o/"+h.org.ID+"/users/") {
+			t.Errorf("%s: result %+v", tc.email, res)
+		}
+		tr := h.trail(t, tc.email)
+		if last := tr[len(tr)-1]; last.Kind != state.KindRelease || last.Outcome != state.OutcomeRefused || !strings.Contains(last.Detail, tc.reason) {
+			t.Errorf("%s: audit %+v", tc.email, last)
+		}
+	}
+}
+
+// TestDirectReleaseUndoMeetsSeatLimit: a direct role is revoked and read
+// back; once someone else takes the seat, Undo is refused by the seat limit
+// and says so; after a seat is freed, Undo works.
+func TestDirectReleaseUndoMeetsSeatLimit(t *testing.T) {
+	h := newHarness(t, true)
+	ctx := context.Background()
+	r := h.requestFor(t, atlassiantest.ReleaseDirectEmail)
+	if err := h.e.Decide(ctx, "U0APP2", r.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	frances := h.account(t, atlassiantest.ReleaseDirectEmail).AccountID
+	if h.srv.Holds(frances, atlassiantest.ConfluenceMain) {
+		t.Fatal("still holds the seat")
+	}
+	adele := h.account(t, atlassiantest.ReleaseSpareEmail).AccountID
+	if err := h.client.AssignRole(ctx, adele, atlassian.RoleUser, atlassiantest.ConfluenceMain); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.e.Undo(ctx, "U0APP2", r.ID); err != nil {
+		t.Fatal(err)
+	}
+	results := h.notes("result")
+	if res := results[len(results)-1].Note.(Result); !strings.Contains(res.Text, "seat limit is full") || !res.Undo {
+		t.Fatalf("undo at the limit: %+v", res)
+	}
+	if err := h.client.RevokeRole(ctx, adele, atlassian.RoleUser, atlassiantest.ConfluenceMain); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.e.Undo(ctx, "U0APP3", r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if !h.srv.Holds(frances, atlassiantest.ConfluenceMain) {
+		t.Fatal("undo did not restore the role")
+	}
+	var outcomes []string
+	for _, e := range h.trail(t, atlassiantest.ReleaseDirectEmail) {
+		if e.Kind == state.KindUndo {
+			outcomes = append(outcomes, string(e.Outcome))
+		}
+	}
+	if !slices.Equal(outcomes, []string{"failed", "ok"}) {
+		t.Errorf("undo audit: %v", outcomes)
+	}
+}
+
+// TestWithoutWriteKey: approval gives the Admin link and changes nothing;
+// a day later the check says whether an admin removed the access.
+func TestWithoutWriteKey(t *testing.T) {
+	h := newHarness(t, false)
+	ctx := context.Background()
+	r := h.requestFor(t, atlassiantest.ReleaseDirectEmail)
+	if a := h.notes("approval")[0].Note.(Approval); !strings.Contains(a.Grant, "no ATLASSIAN_ADMIN_WRITE_KEY") {
+		t.Errorf("grant without the key: %q", a.Grant)
+	}
+	if err := h.e.Decide(ctx, "U0APP2", r.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	frances := h.account(t, atlassiantest.ReleaseDirectEmail)
+	if !h.srv.Holds(frances.AccountID, atlassiantest.ConfluenceMain) {
+		t.Fatal("changed without the write key")
+	}
+	res := h.notes("result")[0].Note.(Result)
+	if !strings.Contains(res.Text, "Atlassian Administration") || res.Undo || res.AdminURL == "" {
+		t.Fatalf("manual result %+v", res)
+	}
+	h.e.FollowUp(ctx)
+	if len(h.notes("result")) != 1 {
+		t.Fatal("checked before the day was over")
+	}
+	h.clock.Add(25 * time.Hour)
+	if err := h.e.FollowUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	results := h.notes("result")
+	if len(results) != 2 || !strings.Contains(results[1].Note.(Result).Text, "still has the access") || results[1].To != "U0APP2" {
+		t.Fatalf("check: %+v", results)
+	}
+	h.clock.Add(25 * time.Hour)
+	h.e.FollowUp(ctx)
+	if len(h.notes("result")) != 2 {
+		t.Error("checked twice")
+	}
+}
+
+// TestTwoReplicasOneRound: two engines on one database running the same
+// round at once send each person one message.
+func TestTwoReplicasOneRound(t *testing.T) {
+	h := newHarness(t, true)
+	other := openStore(t, h.url)
+	cfg2 := h.cfg
+	cfg2.Store = func() Store { return other }
+	e2 := New(cfg2)
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, e := range []*Engine{h.e, e2} {
+		wg.Go(func() { _, errs[i] = e.Round(context.Background(), "nudge r1", false) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	per := map[string]int{}
+	for _, p := range h.notes("ask") {
+		per[p.To]++
+	}
+	if len(per) != 5 {
+		t.Fatalf("people asked: %v, want 5", per)
+	}
+	for to, n := range per {
+		if n != 1 {
+			t.Errorf("%s got %d messages", to, n)
+		}
+	}
+}

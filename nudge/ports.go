@@ -1,0 +1,83 @@
+package nudge
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"lastactive/atlassian"
+	"lastactive/internal/state"
+	"lastactive/seat"
+)
+
+// Scans gives the org-wide idle report, reusing a recent scan
+// (*seat.Scanner).
+type Scans interface {
+	Report(ctx context.Context, o seat.Options, fresh bool, waiting func()) (*seat.Report, error)
+}
+
+// Directory is what the engine reads and changes in Atlassian
+// (*atlassian.Client).
+type Directory interface {
+	UserAccess(ctx context.Context, accountID string) (atlassian.DirectoryUser, error)
+	ReleaseFacts(ctx context.Context, accountID, productARI string, used []string) (atlassian.ReleaseFacts, error)
+	Apply(ctx context.Context, steps ...atlassian.Step) ([]atlassian.Step, error)
+	SeatHeld(ctx context.Context, accountID, productARI string) (bool, error)
+	HasWriteKey() bool
+}
+
+// Sites names sites by host (*seat.SiteBook).
+type Sites interface {
+	Sites(ctx context.Context) atlassian.Sites
+}
+
+// People finds a person's Slack user by email. ErrNoSlackUser when there
+// is none.
+type People interface {
+	SlackUserByEmail(ctx context.Context, email string) (string, error)
+}
+
+// ErrNoSlackUser: nobody in Slack has that email.
+var ErrNoSlackUser = errors.New("no Slack user with that email")
+
+// Ref is where a message went, to update it later.
+type Ref struct{ Channel, TS string }
+
+// Messenger posts and updates the engine's messages (bot renders them).
+// to is a Slack user ID: the message goes to their direct messages.
+type Messenger interface {
+	Post(ctx context.Context, to string, n Note) (Ref, error)
+	Update(ctx context.Context, ref Ref, n Note) error
+}
+
+// Store is the durable state the engine needs (*state.Store).
+type Store interface {
+	Exempt(ctx context.Context, email, product string, at time.Time) (bool, error)
+	PutNudge(ctx context.Context, n state.Nudge) (state.Nudge, bool, error)
+	SetNudgeMessage(ctx context.Context, id, channel, ts string) error
+	GetNudge(ctx context.Context, id string) (state.Nudge, error)
+	NudgesAbout(ctx context.Context, accountID, product string, since time.Time) ([]state.Nudge, error)
+	NudgesOfRound(ctx context.Context, round, accountID string) ([]state.Nudge, error)
+	Unanswered(ctx context.Context) ([]state.Nudge, error)
+	AnswerNudge(ctx context.Context, id, answer string, at time.Time) (bool, error)
+	MarkReminded(ctx context.Context, id string, at time.Time) (bool, error)
+	MarkEscalated(ctx context.Context, id string, at time.Time) (bool, error)
+	PutRequest(ctx context.Context, r state.ReleaseRequest) (state.ReleaseRequest, bool, error)
+	GetRequest(ctx context.Context, id string) (state.ReleaseRequest, error)
+	Decide(ctx context.Context, id, by, decision string, at time.Time) (state.ReleaseRequest, error)
+	PutApprovalMessage(ctx context.Context, m state.ApprovalMessage) (bool, error)
+	SetApprovalMessage(ctx context.Context, m state.ApprovalMessage) error
+	ApprovalMessages(ctx context.Context, requestID string) ([]state.ApprovalMessage, error)
+	ClaimRelease(ctx context.Context, r state.Release) (bool, error)
+	SaveRelease(ctx context.Context, r state.Release) error
+	GetRelease(ctx context.Context, id string) (state.Release, error)
+	ClaimUndo(ctx context.Context, id string, at time.Time) (bool, error)
+	ChecksDue(ctx context.Context, at time.Time) ([]state.Release, error)
+	MarkChecked(ctx context.Context, id string, at time.Time) (bool, error)
+	Append(ctx context.Context, e state.AuditEntry) error
+}
+
+var _ Store = (*state.Store)(nil)
+var _ Directory = (*atlassian.Client)(nil)
+var _ Scans = (*seat.Scanner)(nil)
+var _ Sites = (*seat.SiteBook)(nil)
