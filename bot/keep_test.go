@@ -36,7 +36,9 @@ func (f *flowCalls) Decide(_ context.Context, user, id string, approve bool) err
 	return f.record("decide " + user + " " + id + map[bool]string{true: " approve", false: " keep"}[approve])
 }
 
-func (f *flowCalls) Undo(_ context.Context, user, id string) error { return f.record("undo " + user + " " + id) }
+func (f *flowCalls) Undo(_ context.Context, user, id string) error {
+	return f.record("undo " + user + " " + id)
+}
 
 // TestReleaseButtons: each keep-or-release button reaches the flow with the
 // ID its sealed value carries; a forged, re-signed or stale value is
