@@ -147,12 +147,12 @@ func (s *Service) auditTrail(ctx context.Context, req Request, cmd Command) Repl
 	r := Reply{Kind: KindAudit, Targets: []string{email}}
 	if !s.cfg.Gate.MayReport(req.UserID) {
 		r.Outcome = OutcomeRefused
-		r.Message = RenderNotice("The audit trail is only for the people your admins chose. Ask an admin of this bot if you need it.")
+		r.Message = RenderNoticeKind(NoticeRefused, "The audit trail is only for the people your admins chose. Ask an admin of this bot if you need it.")
 		return r
 	}
 	if s.cfg.AuditTrail == nil {
 		r.Outcome = OutcomeFailed
-		r.Message = RenderNotice("The audit trail is not kept on this bot (no database is set up).")
+		r.Message = RenderNoticeKind(NoticeNotSetUp, "The audit trail is not kept on this bot (no database is set up).")
 		return r
 	}
 	now := s.cfg.Now()
@@ -160,7 +160,7 @@ func (s *Service) auditTrail(ctx context.Context, req Request, cmd Command) Repl
 	if err != nil {
 		s.log.Warn("audit trail unavailable", "requester", req.UserID, "err", err)
 		r.Outcome = OutcomeFailed
-		r.Message = RenderNotice("The audit trail is unavailable right now: the bot cannot reach its database. Lookups still work; try the audit again later.")
+		r.Message = RenderNoticeKind(NoticeUnavailable, "The audit trail is unavailable right now: the bot cannot reach its database. Lookups still work; try the audit again later.")
 		return r
 	}
 	r.Outcome = OutcomeOK

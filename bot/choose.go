@@ -49,21 +49,21 @@ func (s *Service) Choose(ctx context.Context, req Request, sealed string) (r Rep
 	defer func() { s.audit(req, r, start) }()
 	if !s.cfg.Gate.Allowed(req.UserID, req.ChannelID) {
 		return Reply{Kind: KindButton, Outcome: OutcomeRefused,
-			Message: RenderNotice("You are not allowed to use /lastactive here. Ask your Slack admin if you need it.")}
+			Message: RenderNoticeKind(NoticeRefused, notAllowedText)}
 	}
 	value, err := s.cfg.Buttons.unseal(sealed)
 	if errors.Is(err, ErrStaleButton) {
-		return Reply{Kind: KindButton, Outcome: OutcomeStale, Message: RenderNotice("This button is too old. Run /lastactive again.")}
+		return Reply{Kind: KindButton, Outcome: OutcomeStale, Message: RenderNoticeKind(NoticeStale, "This button is too old. Run /lastactive again.")}
 	}
 	var email, accountID string
 	if err == nil {
 		email, accountID, err = ParseChooseValue(value)
 	}
 	if err != nil {
-		return Reply{Kind: KindButton, Outcome: OutcomeForged, Message: RenderNotice("This button could not be checked. Run /lastactive again.")}
+		return Reply{Kind: KindButton, Outcome: OutcomeForged, Message: RenderNoticeKind(NoticeForged, forgedText)}
 	}
 	if ok, wait := s.cfg.Gate.Take(req.UserID, 1); !ok {
-		return Reply{Kind: KindLookup, Outcome: OutcomeRateLimited, Message: RenderNotice(tryAgain(wait))}
+		return Reply{Kind: KindLookup, Outcome: OutcomeRateLimited, Message: RenderNoticeKind(NoticeRateLimited, tryAgain(wait))}
 	}
 	sites := s.sitesAsync(ctx)
 	p := s.cfg.Lookups.LookupAccount(ctx, email, accountID)

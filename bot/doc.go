@@ -22,6 +22,11 @@
 //     sweeps its own cache (RunSweeper).
 //   - Render*, ErrorText and EscapeMrkdwn are the only places that turn data
 //     and errors into words; everything from outside is escaped there.
+//   - Replies also say what happened for machines, in block_ids Slack does
+//     not show: each person's section names its PersonOutcome
+//     ("person_0.not_found"), a notice its NoticeKind ("notice.busy").
+//     PersonOutcomes and NoticeOf read them back (the load tool's soak
+//     counts replies by them, never by their words).
 //
 // The seat domain (products, verdicts, the idle report and its CSV) is
 // package seat, which knows nothing of Slack; internal/wire builds a Bot

@@ -140,11 +140,11 @@ func (s *Service) exempt(ctx context.Context, req Request, cmd Command) Reply {
 		r.Targets = nil
 	}
 	if !s.cfg.Gate.MayReport(req.UserID) {
-		r.Outcome, r.Message = OutcomeRefused, RenderNotice("Only report users may exempt people from nudges. Ask your Slack admin.")
+		r.Outcome, r.Message = OutcomeRefused, RenderNoticeKind(NoticeRefused, "Only report users may exempt people from nudges. Ask your Slack admin.")
 		return r
 	}
 	if s.cfg.Exemptions == nil {
-		r.Outcome, r.Message = OutcomeFailed, RenderNotice("Exemptions need the database, which is not set up on this bot.")
+		r.Outcome, r.Message = OutcomeFailed, RenderNoticeKind(NoticeNotSetUp, "Exemptions need the database, which is not set up on this bot.")
 		return r
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -154,7 +154,7 @@ func (s *Service) exempt(ctx context.Context, req Request, cmd Command) Reply {
 	failed := func(err error) Reply {
 		s.log.Warn("exempt: store", "err", err)
 		r.Detail = "store unavailable"
-		r.Outcome, r.Message = OutcomeFailed, RenderNotice("The exemptions cannot be read or written right now (the database is unavailable). Try again later.")
+		r.Outcome, r.Message = OutcomeFailed, RenderNoticeKind(NoticeUnavailable, "The exemptions cannot be read or written right now (the database is unavailable). Try again later.")
 		return r
 	}
 	switch a.Op {
@@ -181,14 +181,14 @@ func (s *Service) exempt(ctx context.Context, req Request, cmd Command) Reply {
 		r.Detail = "removed: " + strings.Join(gone, ", ")
 		if len(gone) == 0 {
 			r.Detail = "removed nothing"
-			r.Message = RenderNotice(fmt.Sprintf("%s had no exemption for %s.", a.Email, productNames(a.Products)))
+			r.Message = RenderNoticeKind(NoticeDone, fmt.Sprintf("%s had no exemption for %s.", a.Email, productNames(a.Products)))
 			return r
 		}
-		r.Message = RenderNotice(fmt.Sprintf("%s may be nudged again about %s.", a.Email, productNames(gone)))
+		r.Message = RenderNoticeKind(NoticeDone, fmt.Sprintf("%s may be nudged again about %s.", a.Email, productNames(gone)))
 		return r
 	}
 	if !a.Until.IsZero() && !a.Until.After(now) {
-		r.Outcome, r.Message = OutcomeUsage, RenderNotice("That date has passed: name a day from today on.")
+		r.Outcome, r.Message = OutcomeUsage, RenderNoticeKind(NoticeUsage, "That date has passed: name a day from today on.")
 		r.Detail = "refused: date in the past"
 		return r
 	}
@@ -203,7 +203,7 @@ func (s *Service) exempt(ctx context.Context, req Request, cmd Command) Reply {
 	}
 	r.Outcome = OutcomeOK
 	r.Detail = fmt.Sprintf("%s %s: %s", strings.Join(a.Products, ", "), until, a.Reason)
-	r.Message = RenderNotice(fmt.Sprintf("%s will not be nudged about %s %s. Reason kept: %s", a.Email, productNames(a.Products), until, a.Reason))
+	r.Message = RenderNoticeKind(NoticeDone, fmt.Sprintf("%s will not be nudged about %s %s. Reason kept: %s", a.Email, productNames(a.Products), until, a.Reason))
 	return r
 }
 
@@ -218,7 +218,7 @@ func productNames(keys []string) string {
 // RenderExemptions lists the exemptions in force.
 func RenderExemptions(list []Exemption) Message {
 	if len(list) == 0 {
-		return RenderNotice("Nobody is exempt from nudges.")
+		return RenderNoticeKind(NoticeDone, "Nobody is exempt from nudges.")
 	}
 	var lines []string
 	for i, e := range list {

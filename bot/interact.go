@@ -62,20 +62,20 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 		return Response{}, false
 	}
 	start := s.cfg.Now()
-	refuse := func(outcome Outcome, text string) (Response, bool) {
-		r := Reply{Kind: KindButton, Outcome: outcome, Message: RenderNotice(text)}
+	refuse := func(outcome Outcome, kind NoticeKind, text string) (Response, bool) {
+		r := Reply{Kind: KindButton, Outcome: outcome, Message: RenderNoticeKind(kind, text)}
 		s.audit(req, r, start)
 		return Response{Reply: r, Mode: Private}, true
 	}
 	if !s.cfg.Gate.Allowed(req.UserID, req.ChannelID) {
-		return refuse(OutcomeRefused, notAllowedText)
+		return refuse(OutcomeRefused, NoticeRefused, notAllowedText)
 	}
 	emails, err := s.cfg.Buttons.Open(value)
 	switch {
 	case errors.Is(err, ErrStaleButton):
-		return refuse(OutcomeStale, staleText)
+		return refuse(OutcomeStale, NoticeStale, staleText)
 	case err != nil:
-		return refuse(OutcomeForged, forgedText)
+		return refuse(OutcomeForged, NoticeForged, forgedText)
 	}
 	targets := make([]Target, len(emails))
 	for i, e := range emails {
@@ -108,10 +108,10 @@ func (s *Service) Shortcut(ctx context.Context, req Request, callbackID, authorI
 	var r Reply
 	switch {
 	case !s.cfg.Gate.Allowed(req.UserID, req.ChannelID):
-		r = Reply{Kind: KindShortcut, Outcome: OutcomeRefused, Message: RenderNotice(notAllowedText)}
+		r = Reply{Kind: KindShortcut, Outcome: OutcomeRefused, Message: RenderNoticeKind(NoticeRefused, notAllowedText)}
 		s.audit(req, r, start)
 	case authorID == "":
-		r = Reply{Kind: KindShortcut, Outcome: OutcomeUsage, Message: RenderNotice(noAuthorText)}
+		r = Reply{Kind: KindShortcut, Outcome: OutcomeUsage, Message: RenderNoticeKind(NoticeUsage, noAuthorText)}
 		s.audit(req, r, start)
 	default:
 		r = s.lookup(ctx, req, []Target{{UserID: authorID}}, false, View{Buttons: true}, progress)
@@ -151,7 +151,7 @@ func (b *Bot) interaction(rc runCtx, j job) {
 	}
 	msg := resp.Message
 	if rc.work.Err() != nil {
-		msg = RenderNotice(restartingText)
+		msg = RenderNoticeKind(NoticeRestarting, restartingText)
 		resp.Mode = Private
 	}
 	if url != "" {

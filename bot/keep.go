@@ -60,19 +60,19 @@ func (s *Service) releaseClick(ctx context.Context, req Request, actionID, value
 		return Response{}, false
 	}
 	kr := s.cfg.Release
-	notice := func(o Outcome, text string) (Response, bool) {
+	notice := func(o Outcome, kind NoticeKind, text string) (Response, bool) {
 		s.cfg.Metrics.Command(string(KindButton), string(o))
-		return Response{Reply: Reply{Kind: KindButton, Outcome: o, Message: RenderNotice(text)}, Mode: Private}, true
+		return Response{Reply: Reply{Kind: KindButton, Outcome: o, Message: RenderNoticeKind(kind, text)}, Mode: Private}, true
 	}
 	if kr == nil || kr.Flow == nil || kr.Seal == nil {
-		return notice(OutcomeFailed, "Keep or release is not set up on this bot.")
+		return notice(OutcomeFailed, NoticeNotSetUp, "Keep or release is not set up on this bot.")
 	}
 	id, err := kr.Seal.unseal(value)
 	switch {
 	case errors.Is(err, ErrStaleButton):
-		return notice(OutcomeStale, "This button is too old; ask an approver.")
+		return notice(OutcomeStale, NoticeStale, "This button is too old; ask an approver.")
 	case err != nil || id == "":
-		return notice(OutcomeForged, forgedText)
+		return notice(OutcomeForged, NoticeForged, forgedText)
 	}
 	ctx, cancel := context.WithTimeout(ctx, releaseClickTimeout)
 	defer cancel()
@@ -87,10 +87,10 @@ func (s *Service) releaseClick(ctx context.Context, req Request, actionID, value
 	var refused *nudge.Refused
 	switch {
 	case errors.As(err, &refused):
-		return notice(OutcomeRefused, refused.Text)
+		return notice(OutcomeRefused, NoticeRefused, refused.Text)
 	case err != nil:
 		s.log.Error("keep or release: click failed", "action", actionID, "user", req.UserID, "err", err)
-		return notice(OutcomeFailed, "That did not work: the database or Atlassian is unavailable. Try again later.")
+		return notice(OutcomeFailed, NoticeUnavailable, "That did not work: the database or Atlassian is unavailable. Try again later.")
 	}
 	s.cfg.Metrics.Command(string(KindButton), string(OutcomeOK))
 	return Response{}, false

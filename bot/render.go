@@ -157,7 +157,7 @@ func RenderLookup(people []Person, v View) Message {
 		v.IdleDays = DefaultIdleDays
 	}
 	if len(people) == 0 {
-		return RenderNotice("There was nobody to look up.")
+		return RenderNoticeKind(NoticeUsage, "There was nobody to look up.")
 	}
 	shown := people[:min(len(people), MaxTargets)]
 	// Many people share the message budget: fewer product lines each.
@@ -267,7 +267,8 @@ func notLookedUp(names []string) string {
 	return fmt.Sprintf("*Not looked up* (at most %d at once): %s.", MaxTargets, b.String())
 }
 
-// personBlocks renders one person: a section, then, when alone, a context
+// personBlocks renders one person: a section, whose block_id names the
+// person's index and outcome (personBlockID), then, when alone, a context
 // block with the join date or cache age, and "This one" buttons when the
 // email matched several accounts and choose is allowed.
 func personBlocks(i int, p Person, v View, alone, choose bool, maxLines, maxChars int) []slack.Block {
@@ -332,7 +333,7 @@ func personBlocks(i int, p Person, v View, alone, choose bool, maxLines, maxChar
 	}
 
 	section := slack.NewSectionBlock(mrkdwn(joinLines(head, lines, maxLines, maxChars)), nil, accessory,
-		slack.SectionBlockOptionBlockID(fmt.Sprintf("person_%d", i)))
+		slack.SectionBlockOptionBlockID(personBlockID(i, personOutcome(p))))
 	blocks := []slack.Block{section}
 	if alone && len(meta) > 0 {
 		blocks = append(blocks, slack.NewContextBlock(fmt.Sprintf("person_%d_meta", i), mrkdwn(strings.Join(meta, " · "))))
@@ -691,16 +692,27 @@ func RenderUsage(err error) Message {
 	}
 }
 
-// RenderNotice renders a short notice of ours (a refusal, "not allowed",
-// "rate limited"). It is escaped all the same, as it may quote something.
-func RenderNotice(text string) Message {
+// RenderNotice renders a short notice of ours that has no kind (its
+// block_id is "notice"). It is escaped all the same, as it may quote
+// something. Replies to commands and clicks use RenderNoticeKind.
+func RenderNotice(text string) Message { return renderNotice(noticeBlockID, text) }
+
+// RenderNoticeKind renders a short notice of ours (a refusal, "not
+// allowed", "rate limited") whose block_id, "notice.<kind>", names what it
+// says (NoticeOf reads it back). It is escaped all the same, as it may
+// quote something.
+func RenderNoticeKind(kind NoticeKind, text string) Message {
+	return renderNotice(noticeBlockID+"."+string(kind), text)
+}
+
+func renderNotice(blockID, text string) Message {
 	t := EscapeMrkdwn(text)
 	if t == "" {
 		t = "Nothing to show."
 	}
 	return Message{
 		Text:   t,
-		Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(t), nil, nil, slack.SectionBlockOptionBlockID("notice"))},
+		Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(t), nil, nil, slack.SectionBlockOptionBlockID(blockID))},
 	}
 }
 

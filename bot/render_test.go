@@ -435,7 +435,7 @@ func TestRenderGolden(t *testing.T) {
 		{"lookup_unknown_site", RenderLookup([]Person{multi}, View{Now: now, IdleDays: 90, OrgID: orgID, Buttons: true})},
 		{"help", RenderHelp()},
 		{"usage", RenderUsage(usageErr)},
-		{"notice", RenderNotice("You are not allowed to use /lastactive here. Ask your Slack admin if you need it.")},
+		{"notice", RenderNoticeKind(NoticeRefused, notAllowedText)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -669,7 +669,7 @@ func TestRenderLookupCut(t *testing.T) {
 	for i := range 40 {
 		p.Activity.Products = append(p.Activity.Products, product(fmt.Sprintf("p%d", i), site1, "2026-11-01"))
 	}
-	text := sectionText(t, RenderLookup([]Person{p}, private), "person_0")
+	text := sectionText(t, RenderLookup([]Person{p}, private), personBlockID(0, PersonAnswer))
 	shownLines := strings.Count(text, "· active")
 	if shownLines == 0 || shownLines > 30 {
 		t.Errorf("%d product lines shown, want 1..30", shownLines)

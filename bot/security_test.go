@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/slack-go/slack"
 
 	"lastactive/bot"
 	"lastactive/bot/slacktest"
@@ -37,6 +40,21 @@ func (h *harness) shortcut(s slacktest.Shortcut) slacktest.Reply {
 		h.t.Fatalf("no reply to the shortcut: %v", err)
 	}
 	return replies[0]
+}
+
+// noticeKind is the kind of notice r is, read from its blocks' ids as a
+// machine would; it fails the test when r is no notice.
+func noticeKind(t *testing.T, r slacktest.Reply) bot.NoticeKind {
+	t.Helper()
+	var bs slack.Blocks
+	if err := json.Unmarshal(r.Blocks, &bs); err != nil {
+		t.Fatalf("decode the reply's blocks: %v", err)
+	}
+	k, ok := bot.NoticeOf(bs.BlockSet)
+	if !ok {
+		t.Errorf("the reply is no notice: %s", r.Blocks)
+	}
+	return k
 }
 
 // TestAuthorisationOnEveryEntryPoint: the user and channel allow-lists hold
@@ -87,6 +105,9 @@ func TestAuthorisationOnEveryEntryPoint(t *testing.T) {
 				if got := text(r); !strings.Contains(got, "not allowed") {
 					t.Errorf("reply does not say the requester is not allowed:\n%s", got)
 				}
+				if k := noticeKind(t, r); k != bot.NoticeRefused {
+					t.Errorf("the refusal's notice kind is %q, want %q", k, bot.NoticeRefused)
+				}
 				if n := h.upstream() - before; n != 0 {
 					t.Errorf("refused %s cost %d upstream calls", e.name, n)
 				}
@@ -128,6 +149,9 @@ func TestRateLimitIsPerRequesterAcrossEntryPoints(t *testing.T) {
 			r := c.do()
 			if got := strings.ToLower(text(r)); !strings.Contains(got, "try again") {
 				t.Errorf("reply does not say to try again:\n%s", got)
+			}
+			if k := noticeKind(t, r); k != bot.NoticeRateLimited {
+				t.Errorf("the refusal's notice kind is %q, want %q", k, bot.NoticeRateLimited)
 			}
 			if r.ResponseType == "in_channel" {
 				t.Errorf("the refusal was posted in the channel")

@@ -189,7 +189,7 @@ func (s *Service) Answer(ctx context.Context, req Request, progress func(Message
 
 	if !s.cfg.Gate.Allowed(req.UserID, req.ChannelID) {
 		return Reply{Kind: KindCommand, Outcome: OutcomeRefused,
-			Message: RenderNotice("You are not allowed to use /lastactive here. Ask your Slack admin if you need it.")}
+			Message: RenderNoticeKind(NoticeRefused, notAllowedText)}
 	}
 	cmd, err := ParseCommand(req.Text)
 	if err != nil {
@@ -203,7 +203,7 @@ func (s *Service) Answer(ctx context.Context, req Request, progress func(Message
 			return Reply{Kind: KindIdle, Outcome: OutcomeRefused, Message: RenderIdleRefused()}
 		}
 		if s.cfg.Scanner == nil {
-			return Reply{Kind: KindIdle, Outcome: OutcomeFailed, Message: RenderNotice("Org-wide reports are not set up on this bot.")}
+			return Reply{Kind: KindIdle, Outcome: OutcomeFailed, Message: RenderNoticeKind(NoticeNotSetUp, "Org-wide reports are not set up on this bot.")}
 		}
 		return s.idle(ctx, req, cmd, progress)
 	case CmdAudit:
@@ -225,7 +225,7 @@ const stillLookingText = "Still looking: Atlassian is slow to answer right now. 
 // longer than StillLooking; it has returned before lookup does.
 func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fresh bool, view View, progress func(Message)) Reply {
 	if ok, wait := s.cfg.Gate.Take(req.UserID, len(targets)); !ok {
-		return Reply{Kind: KindLookup, Outcome: OutcomeRateLimited, Message: RenderNotice(tryAgain(wait))}
+		return Reply{Kind: KindLookup, Outcome: OutcomeRateLimited, Message: RenderNoticeKind(NoticeRateLimited, tryAgain(wait))}
 	}
 	sites := s.sitesAsync(ctx)
 	// One deadline for the whole command: people still waiting for a turn
@@ -240,7 +240,7 @@ func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fre
 			mu.Lock()
 			defer mu.Unlock()
 			if !finished {
-				progress(RenderNotice(stillLookingText))
+				progress(RenderNoticeKind(NoticeStillLooking, stillLookingText))
 			}
 		})
 		defer t.Stop()

@@ -393,7 +393,7 @@ func (b *Bot) ack(ctx context.Context, s Socket, envelopeID string, received tim
 
 func (b *Bot) busy(rc runCtx, j job) {
 	if url := j.responseURL(); url != "" {
-		b.post(rc, url, RenderNotice("The bot is very busy right now. Please try again in a minute."), Private, time.Time{})
+		b.post(rc, url, RenderNoticeKind(NoticeBusy, "The bot is very busy right now. Please try again in a minute."), Private, time.Time{})
 	}
 }
 
@@ -439,7 +439,7 @@ func (b *Bot) command(rc runCtx, j job) {
 	r := b.svc.Answer(rc.work, req, progress)
 	msg := r.Message
 	if rc.work.Err() != nil {
-		msg = RenderNotice(restartingText)
+		msg = RenderNoticeKind(NoticeRestarting, restartingText)
 	}
 	mode := Private
 	if progressed.Load() {

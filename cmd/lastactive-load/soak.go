@@ -1,11 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -18,8 +19,10 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
+	"github.com/slack-go/slack"
 
 	"lastactive/atlassian/atlassiantest"
+	"lastactive/bot"
 	"lastactive/bot/slacktest"
 )
 
@@ -174,19 +177,42 @@ type Injected struct {
 	ResponseTotals int   `json:"response_url_posts"`
 }
 
-// failurePhrases are the words of bot.ErrorText and the bot's notices that
-// say what went wrong. A reply with none of them and without the answer is
-// "unclear": the generic "something went wrong" counts as unclear too, as
-// every injected fault has words of its own.
-var failurePhrases = []struct{ phrase, kind string }{
-	{"Atlassian is unavailable", "unavailable"},
-	{"rate limiting", "rate limited"},
-	{"took too long", "too slow"},
-	{"could not read", "unreadable answer"},
-	{"restarting", "restarting"},
-	{"very busy", "busy"},
-	{"asked about many people", "per-user limit"},
-	{"was not found", "not found"},
+// personLabels name, in the counts, the failure a person's section says
+// it shows (its bot.PersonOutcome). bot.PersonFailed is not here: the
+// generic "something went wrong" counts as unclear, as every injected fault
+// has an outcome of its own.
+var personLabels = map[bot.PersonOutcome]string{
+	bot.PersonNotFound:           "not found",
+	bot.PersonAmbiguous:          "several accounts",
+	bot.PersonCredentials:        "credentials rejected",
+	bot.PersonRateLimited:        "rate limited",
+	bot.PersonTooSlow:            "too slow",
+	bot.PersonStopped:            "restarting",
+	bot.PersonUnavailable:        "unavailable",
+	bot.PersonBadResponse:        "unreadable answer",
+	bot.PersonRejected:           "request rejected",
+	bot.PersonNoEmail:            "slack user without email",
+	bot.PersonSlackTokenRejected: "slack token rejected",
+	bot.PersonSlackRateLimited:   "slack rate limited",
+	bot.PersonSlackUnavailable:   "slack unavailable",
+	bot.PersonSlackMissingScope:  "slack scope missing",
+	bot.PersonSlackRefused:       "slack refused",
+	bot.PersonUsage:              "usage",
+}
+
+// noticeLabels name, in the counts, what a notice says (its
+// bot.NoticeKind). "Still looking" and a confirmation are not here: they do
+// not say how a lookup ended, so a reply that stays one is unclear.
+var noticeLabels = map[bot.NoticeKind]string{
+	bot.NoticeBusy:        "busy",
+	bot.NoticeRestarting:  "restarting",
+	bot.NoticeRateLimited: "per-user limit",
+	bot.NoticeRefused:     "refused",
+	bot.NoticeUsage:       "usage",
+	bot.NoticeStale:       "stale button",
+	bot.NoticeForged:      "forged button",
+	bot.NoticeNotSetUp:    "not set up",
+	bot.NoticeUnavailable: "database unavailable",
 }
 
 // soakCommand is what happened to one command.
@@ -532,7 +558,7 @@ func (s *soaker) count(r *SoakResult) {
 			r.Doubled++
 			continue
 		}
-		kind := classify(replies[0], s.people[c.person].name)
+		kind := classify(replies[0])
 		switch kind {
 		case "answer":
 			r.Answers++
@@ -562,21 +588,29 @@ func shown(replies []slacktest.Reply) []slacktest.Reply {
 	return out
 }
 
-// classify says what a reply shows: "answer" for the person's last active
-// dates, the kind of failure it names, or "" when it says neither.
-func classify(rep slacktest.Reply, name string) string {
-	body := append([]byte(rep.Text), rep.Blocks...)
-	// The name is bold, and linked to Atlassian Administration.
-	named := bytes.Contains(body, []byte("*"+name+"*")) || bytes.Contains(body, []byte("|"+name))
-	if named && !bytes.Contains(body, []byte(":warning:")) {
-		return "answer"
+// classify says what a reply shows, from the outcome ids in its blocks'
+// block_ids (bot.PersonOutcomes, bot.NoticeOf), never from its words:
+// "answer" when every person in it was answered, the name of the failure
+// (personLabels) of the first who was not, the name of its notice
+// (noticeLabels), or "" when it has none of these.
+func classify(rep slacktest.Reply) string {
+	var blocks slack.Blocks
+	if err := json.Unmarshal(rep.Blocks, &blocks); err != nil {
+		return ""
 	}
-	for _, p := range failurePhrases {
-		if bytes.Contains(body, []byte(p.phrase)) {
-			return p.kind
+	if k, ok := bot.NoticeOf(blocks.BlockSet); ok {
+		return noticeLabels[k]
+	}
+	outcomes := bot.PersonOutcomes(blocks.BlockSet)
+	if len(outcomes) == 0 {
+		return ""
+	}
+	for _, i := range slices.Sorted(maps.Keys(outcomes)) {
+		if o := outcomes[i]; o != bot.PersonAnswer {
+			return personLabels[o]
 		}
 	}
-	return ""
+	return "answer"
 }
 
 // fleet is the bot as a rolling update sees it: one current process, a new

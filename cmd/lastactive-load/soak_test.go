@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"lastactive/bot"
 	"lastactive/bot/slacktest"
 )
 
@@ -95,25 +96,84 @@ func TestSoakNoticesLoss(t *testing.T) {
 	}
 }
 
+// section is a reply's block as the bot sends it: a section with a
+// block_id and words.
+func section(id, words string) string {
+	b, _ := json.Marshal(map[string]any{"type": "section", "block_id": id, "text": map[string]any{"type": "mrkdwn", "text": words}})
+	return string(b)
+}
+
+// TestClassify: replies are classified by the outcome ids of their blocks,
+// never by their words; a reply in English only is unclear.
 func TestClassify(t *testing.T) {
-	const name = "Ada Lovelace"
+	t.Parallel()
+	blocks := func(bs ...string) json.RawMessage { return json.RawMessage("[" + strings.Join(bs, ",") + "]") }
+	notice := func(k bot.NoticeKind) json.RawMessage {
+		b, err := json.Marshal(bot.RenderNoticeKind(k, "Words that say nothing to the soak.").Blocks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
 	for _, tc := range []struct {
-		name, text, blocks, want string
+		name string
+		rep  slacktest.Reply
+		want string
 	}{
-		{"answer", "", `[{"text":"*Ada Lovelace* last active 3 days ago"}]`, "answer"},
-		{"failure next to the name", "", `[{"text":":warning: *Ada Lovelace*: Atlassian is unavailable right now"}]`, "unavailable"},
-		{"rate limited", "Atlassian is rate limiting us; try again in 1 s.", "", "rate limited"},
-		{"unreadable", "Atlassian sent an answer the bot could not read", "", "unreadable answer"},
-		{"restart", "The bot was restarting and could not finish this answer.", "", "restarting"},
-		{"someone else", "", `[{"text":"*Grace Hopper* last active today"}]`, ""},
-		{"generic", "Something went wrong while looking this up", "", ""},
+		{"answer", slacktest.Reply{Blocks: blocks(section("person_0.answer", "*Ada Lovelace*"), section("footer", "Data as of …"))}, "answer"},
+		{"answer whatever its words", slacktest.Reply{Blocks: blocks(section("person_0.answer", ":warning: Atlassian is unavailable"))}, "answer"},
+		{"not found", slacktest.Reply{Blocks: blocks(section("person_0.not_found", "ada@example.com"))}, "not found"},
+		{"unavailable", slacktest.Reply{Blocks: blocks(section("person_0.unavailable", ""))}, "unavailable"},
+		{"rate limited", slacktest.Reply{Blocks: blocks(section("person_0.rate_limited", ""))}, "rate limited"},
+		{"too slow", slacktest.Reply{Blocks: blocks(section("person_0.too_slow", ""))}, "too slow"},
+		{"unreadable", slacktest.Reply{Blocks: blocks(section("person_0.bad_response", ""))}, "unreadable answer"},
+		{"stopped", slacktest.Reply{Blocks: blocks(section("person_0.stopped", ""))}, "restarting"},
+		{"the failure among answers", slacktest.Reply{Blocks: blocks(section("person_0.answer", ""), section("person_1.credentials", ""))}, "credentials rejected"},
+		{"busy", slacktest.Reply{Blocks: notice(bot.NoticeBusy)}, "busy"},
+		{"restarting", slacktest.Reply{Blocks: notice(bot.NoticeRestarting)}, "restarting"},
+		{"per-user limit", slacktest.Reply{Blocks: notice(bot.NoticeRateLimited)}, "per-user limit"},
+		{"generic failure", slacktest.Reply{Blocks: blocks(section("person_0.failed", "Something went wrong"))}, ""},
+		{"still looking, never replaced", slacktest.Reply{Blocks: notice(bot.NoticeStillLooking)}, ""},
+		{"notice without a kind", slacktest.Reply{Blocks: blocks(section("notice", "The bot is very busy right now."))}, ""},
+		{"unknown outcome", slacktest.Reply{Blocks: blocks(section("person_0.exploded", ""))}, ""},
+		{"English only, in the text", slacktest.Reply{Text: "Atlassian is rate limiting us; try again in 1 s."}, ""},
+		{"English only, in blocks", slacktest.Reply{Blocks: blocks(section("", ":warning: *Ada Lovelace*: Atlassian is unavailable right now"))}, ""},
+		{"the old ids", slacktest.Reply{Blocks: blocks(section("person_0", "*Ada Lovelace* · ada@example.com"))}, ""},
+		{"not JSON", slacktest.Reply{Blocks: json.RawMessage(`[{"type":`)}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := classify(slacktest.Reply{Text: tc.text, Blocks: json.RawMessage(tc.blocks)}, name)
-			if got != tc.want {
+			t.Parallel()
+			if got := classify(tc.rep); got != tc.want {
 				t.Errorf("classify = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestClassifyKnowsEveryOutcome: every outcome and notice kind the bot can
+// send is counted under a name of its own, except those that do not say
+// how a lookup ended, which are unclear on purpose.
+func TestClassifyKnowsEveryOutcome(t *testing.T) {
+	t.Parallel()
+	unclear := map[string]bool{string(bot.PersonFailed): true, "notice." + string(bot.NoticeStillLooking): true, "notice." + string(bot.NoticeDone): true}
+	var ids []string
+	for _, o := range bot.PersonOutcomeValues() {
+		if o != bot.PersonAnswer {
+			ids = append(ids, string(o))
+		}
+	}
+	for _, k := range bot.NoticeKindValues() {
+		ids = append(ids, "notice."+string(k))
+	}
+	for _, id := range ids {
+		block := id
+		if !strings.HasPrefix(id, "notice.") {
+			block = "person_0." + id
+		}
+		got := classify(slacktest.Reply{Blocks: json.RawMessage("[" + section(block, "") + "]")})
+		if unclear[id] != (got == "") {
+			t.Errorf("%s is classified %q; unclear on purpose: %v", block, got, unclear[id])
+		}
 	}
 }
 
