@@ -18,6 +18,12 @@ const DefaultAuditQueue = 1024
 // events waiting when the writer comes round, up to this many, go together.
 const DefaultAuditBatch = 64
 
+// auditLinger is how long the writer waits for more events after the first
+// of a batch: commands arriving one by one then share a transaction, whose
+// cost (an fsync-bound commit in SQLite) dominates. An entry reaches the
+// database at most this much later.
+const auditLinger = 50 * time.Millisecond
+
 // auditWriteTimeout bounds one write; flushTimeout bounds the flush at stop.
 const (
 	auditWriteTimeout = 5 * time.Second
@@ -36,6 +42,8 @@ type AuditWriter struct {
 	m   *StoreMetrics
 	q   chan bot.AuditEvent
 	max int // events per transaction
+	// linger is how long a batch waits for more events (auditLinger).
+	linger time.Duration
 
 	// onBatch, when set (tests), is told the size of each batch written.
 	onBatch func(entries int)
@@ -55,7 +63,7 @@ func NewAuditWriter(d *Durable, size int, log *slog.Logger, m *StoreMetrics) *Au
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &AuditWriter{d: d, log: log, m: m, q: make(chan bot.AuditEvent, size), max: DefaultAuditBatch}
+	return &AuditWriter{d: d, log: log, m: m, q: make(chan bot.AuditEvent, size), max: DefaultAuditBatch, linger: auditLinger}
 }
 
 // Record queues e. It returns false, and counts the drop, when the queue
@@ -83,13 +91,31 @@ func (w *AuditWriter) Run(ctx context.Context) {
 		case e := <-w.q:
 			// Not ctx: events taken off the queue are written even if the
 			// stop comes meanwhile (each write has its own deadline).
-			batch = w.fill(append(batch[:0], e))
+			batch = w.gather(ctx, append(batch[:0], e))
 			w.write(context.Background(), batch...)
 		case <-ctx.Done():
 			w.flush(batch)
 			return
 		}
 	}
+}
+
+// gather adds to batch the events recorded within the linger, up to the
+// batch size; a stop ends the wait (the batch is still written).
+func (w *AuditWriter) gather(ctx context.Context, batch []bot.AuditEvent) []bot.AuditEvent {
+	t := time.NewTimer(w.linger)
+	defer t.Stop()
+	for len(batch) < w.max {
+		select {
+		case e := <-w.q:
+			batch = append(batch, e)
+		case <-t.C:
+			return batch
+		case <-ctx.Done():
+			return batch
+		}
+	}
+	return batch
 }
 
 // fill adds the events already queued to batch, up to the batch size.

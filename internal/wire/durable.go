@@ -164,6 +164,12 @@ func (d *Durable) Store() *state.Store {
 	return d.store.Load()
 }
 
+// Shared reports whether the store can be shared by several processes
+// (PostgreSQL); SQLite is for one process.
+func (d *Durable) Shared() bool {
+	return d != nil && (strings.HasPrefix(d.url, "postgres://") || strings.HasPrefix(d.url, "postgresql://"))
+}
+
 // OK reports whether the store answered at the last check or write.
 func (d *Durable) OK() bool { return d != nil && d.healthy.Load() }
 

@@ -397,3 +397,36 @@ func TestAuditWriterBatches(t *testing.T) {
 		t.Errorf("audit_write errors = %v, want 1", v)
 	}
 }
+
+// TestAuditWriterGathers: the writer waits a little for more events before
+// it writes, so commands arriving one by one still share a transaction
+// (SQLite's cost is per transaction). Here the wait is long: the events
+// recorded after the first one join it, and the stop writes them as one.
+func TestAuditWriterGathers(t *testing.T) {
+	url, _ := sqliteURL(t)
+	var logs syncBuf
+	d, m := openTestDurable(t, url, &logs)
+	w := NewAuditWriter(d, 100, slog.New(slog.NewJSONHandler(&logs, nil)), m)
+	w.linger = time.Hour
+	batches := make(chan int, 10)
+	w.onBatch = func(n int) { batches <- n }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(ctx) }()
+	for i := range 10 {
+		if !w.Record(event("U1", fmt.Sprintf("p%d@example.com", i))) {
+			t.Fatalf("Record %d refused", i)
+		}
+		time.Sleep(time.Millisecond) // one by one, as commands arrive
+	}
+	cancel()
+	<-done
+	close(batches)
+	var got []int
+	for n := range batches {
+		got = append(got, n)
+	}
+	if len(got) != 1 || got[0] != 10 {
+		t.Errorf("batches %v, want the 10 events in one", got)
+	}
+}

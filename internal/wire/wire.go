@@ -270,12 +270,14 @@ func Build(s Settings) (*App, error) {
 	return a, nil
 }
 
-// botConfig is s.Bot with, when a store is set, the store's dedupe in
-// front of the in-process one: an envelope that reaches two replicas (or
-// two sockets) is answered once.
+// botConfig is s.Bot with, when the store is shared by several processes
+// (PostgreSQL), the store's dedupe in front of the in-process one: an
+// envelope that reaches two replicas is answered once. SQLite serves one
+// process, whose two sockets the in-process dedupe covers, so it is spared
+// an insert per envelope (measured: cached replies 12 -> 17 ms p50 with it).
 func (s *Settings) botConfig() bot.BotConfig {
 	bc := s.Bot
-	if s.State == nil {
+	if s.State == nil || !s.State.Shared() {
 		return bc
 	}
 	mem := bc.Dedupe
