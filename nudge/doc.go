@@ -10,7 +10,8 @@
 // scan and, per person, skips with a recorded reason: exempt, asked in the
 // last 30 days, answered Keep in the last 90, org admins, accounts an
 // identity provider manages, accounts that hold no seat, people active
-// again (re-read just before sending) and people without a Slack user. At
+// again (re-read just before sending) and people without a Slack user (the
+// round reads the workspace's members once, People.SlackUsers). At
 // most Config.Max people are asked. Each gets one message listing each idle
 // product with Keep and Release. A restarted round, or a second replica,
 // sends nothing twice: each (round, person, product) is stored once before
