@@ -9,6 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"lastactive/internal/state"
 	"lastactive/nudge"
 	"lastactive/seat"
 )
@@ -42,7 +43,26 @@ var _ ReleaseFlow = (*nudge.Engine)(nil)
 type KeepRelease struct {
 	Flow ReleaseFlow
 	Seal *ButtonSigner
+	// Records reads what report users' App Home shows of keep or release;
+	// nil: App Home does not show it.
+	Records KeepReleaseRecords
+	// DryRun is LASTACTIVE_NUDGE=dry-run: App Home shows the last dry run.
+	DryRun bool
 }
+
+// KeepReleaseRecords reads keep or release's records from the store, for
+// App Home (*state.Store; wire.NudgeRecords, which follows the store
+// through outages).
+type KeepReleaseRecords interface {
+	// Unanswered is the nudges sent, not answered and not escalated.
+	Unanswered(ctx context.Context) ([]state.Nudge, error)
+	// PendingRequests is the release requests nobody decided.
+	PendingRequests(ctx context.Context) ([]state.ReleaseRequest, error)
+	// LastDryRun is the newest dry run's record; state.ErrNotFound when none.
+	LastDryRun(ctx context.Context) (state.DryRun, error)
+}
+
+var _ KeepReleaseRecords = (*state.Store)(nil)
 
 // releaseClickTimeout bounds one click's work: a release reads, writes and
 // reads back a few times.

@@ -2,9 +2,12 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +17,7 @@ import (
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
 	"lastactive/bot/slacktest"
+	"lastactive/internal/state"
 	"lastactive/internal/testlog"
 	"lastactive/internal/wire"
 	"lastactive/nudge"
@@ -105,4 +109,93 @@ func TestRoundReadsSlackUsersOncePaged(t *testing.T) {
 	if n := len(fake.Calls("users.lookupByEmail")); n != 0 {
 		t.Errorf("%d users.lookupByEmail calls, want 0", n)
 	}
+}
+
+// TestHomeShowsKeepOrRelease: under LASTACTIVE_NUDGE=dry-run, after a dry
+// round through the engine wire builds, a report user's App Home (opened
+// over Socket Mode) shows whom the round would ask about what and whom it
+// skipped and why, and what waits for an answer and for an approver, all
+// from the store: opening it calls Atlassian not once. Anyone else still
+// gets the usage.
+func TestHomeShowsKeepOrRelease(t *testing.T) {
+	now := time.Now().UTC()
+	org := atlassiantest.ReleaseOrg(now)
+	atl := atlassiantest.NewServer(org)
+	defer atl.Close()
+	fake := slacktest.NewServer(slacktest.WithPingInterval(200 * time.Millisecond))
+	defer fake.Close()
+	for email, id := range map[string]string{atlassiantest.ReleaseDirectEmail: "U0FRANCES", atlassiantest.ReleaseGroupEmail: "U0JOHN",
+		atlassiantest.ReleaseOrgAdminEmail: "U0LESLIE"} {
+		fake.AddUser(slacktest.User{ID: id, Name: id, Email: email})
+	}
+	app, logs := nudgeApp(t, org, atl, fake, nudge.DryRun)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = app.Run(runCtx) }()
+	defer func() { stop(); <-done }()
+	if err := fake.WaitConnected(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	sum, err := app.Nudge.Round(ctx, "nudge dry e2e", true)
+	if err != nil || len(sum.Asked) != 2 {
+		t.Fatalf("dry round: %d would be asked, %v\n%s", len(sum.Asked), err, logs.String())
+	}
+	if n := len(fake.Calls("chat.postMessage")); n != 0 {
+		t.Fatalf("a dry run posted %d messages", n)
+	}
+	// Something waiting for an answer and an approver, as a real round and a
+	// Release click leave them.
+	st := app.State.Store()
+	john := org.Users[slicesIndex(org.Users, atlassiantest.ReleaseGroupEmail)]
+	n, _, err := st.PutNudge(ctx, state.Nudge{Round: "nudge earlier", AccountID: john.AccountID, Email: john.Email,
+		Product: atlassiantest.ConfluenceMain, ProductKey: "confluence", SlackUser: "U0JOHN", Asked: now.AddDate(0, 0, -3)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetNudgeMessage(ctx, n.ID, "DU0JOHN", "1700000000.000001"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.PutRequest(ctx, state.ReleaseRequest{NudgeID: "nudge-of-frances", AccountID: "acc-frances", Email: atlassiantest.ReleaseDirectEmail,
+		Product: atlassiantest.ConfluenceMain, ProductKey: "confluence", Requester: "U0FRANCES"}); err != nil {
+		t.Fatal(err)
+	}
+
+	before := len(atl.Requests())
+	if _, err := fake.AppHomeOpened(ctx, reportUser); err != nil {
+		t.Fatal(err)
+	}
+	if err := fake.Wait(ctx, func() bool { return len(fake.HomeViews(reportUser)) == 1 }); err != nil {
+		t.Fatalf("no Home tab published: %v\n%s", err, logs.String())
+	}
+	raw, _ := json.Marshal(fake.HomeViews(reportUser)[0].Blocks)
+	home := strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(raw))
+	for _, want := range []string{`"block_id":"home_dry_run"`, "Would ask *2 people*", "<@U0JOHN> (john@example.com)", "<@U0FRANCES>",
+		"org admin", "managed by an identity provider (synced)", "no Slack user with that email",
+		`"block_id":"home_nudges"`, "Waiting for an answer (1)", "on " + atlassiantest.HostMain,
+		"Waiting for an approver (1)", "requested by <@U0FRANCES>"} {
+		if !strings.Contains(home, want) {
+			t.Errorf("Home tab lacks %q:\n%s", want, home)
+		}
+	}
+	if n := len(atl.Requests()) - before; n != 0 {
+		t.Errorf("opening App Home made %d Atlassian requests, want 0", n)
+	}
+
+	if _, err := fake.AppHomeOpened(ctx, "UOTHER01"); err != nil {
+		t.Fatal(err)
+	}
+	if err := fake.Wait(ctx, func() bool { return len(fake.HomeViews("UOTHER01")) == 1 }); err != nil {
+		t.Fatal(err)
+	}
+	if raw, _ := json.Marshal(fake.HomeViews("UOTHER01")[0].Blocks); strings.Contains(string(raw), "home_dry_run") ||
+		!strings.Contains(string(raw), "home_usage") {
+		t.Errorf("someone else's Home tab: %s", raw)
+	}
+}
+
+func slicesIndex(users []atlassiantest.User, email string) int {
+	return slices.IndexFunc(users, func(u atlassiantest.User) bool { return u.Email == email })
 }

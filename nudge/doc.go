@@ -15,7 +15,9 @@
 // most Config.Max people are asked. Each gets one message listing each idle
 // product with Keep and Release. A restarted round, or a second replica,
 // sends nothing twice: each (round, person, product) is stored once before
-// its message goes out.
+// its message goes out. A dry run sends nothing and records what it
+// decided (state.DryRun, the first MaxDryRunRows of each list and every
+// count), which App Home shows.
 //
 // Keep is recorded and the message says "Kept, thank you". Release, and
 // silence after one reminder (Config.Wait, twice), become a release request

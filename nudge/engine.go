@@ -317,7 +317,35 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 		}
 		sum.Asked = append(sum.Asked, Planned{Person: c.person, Items: items})
 	}
+	if dry {
+		if err := s.PutDryRun(ctx, dryRunRecord(sum, now)); err != nil {
+			return sum, fmt.Errorf("nudge round: record the dry run: %w", err)
+		}
+	}
 	return sum, nil
+}
+
+// MaxDryRunRows is how many people asked, and how many skips, a dry run's
+// record keeps; the counts cover all of them.
+const MaxDryRunRows = 200
+
+// dryRunRecord is what App Home shows of a dry run.
+func dryRunRecord(sum Summary, at time.Time) state.DryRun {
+	d := state.DryRun{Round: sum.Round, At: at, AskedPeople: len(sum.Asked), Skipped: len(sum.Skipped), Reasons: map[string]int{}}
+	for _, p := range sum.Asked[:min(len(sum.Asked), MaxDryRunRows)] {
+		a := state.DryRunAsk{Email: p.Person.Email, Name: p.Person.Name, SlackUser: p.Person.SlackUser}
+		for _, it := range p.Items {
+			a.Items = append(a.Items, state.DryRunItem{ProductKey: it.Key, Site: it.Site, LastActive: it.LastActive})
+		}
+		d.Asked = append(d.Asked, a)
+	}
+	for i, sk := range sum.Skipped {
+		d.Reasons[sk.Reason]++
+		if i < MaxDryRunRows {
+			d.Skips = append(d.Skips, state.DryRunSkip{Email: sk.Person.Email, Name: sk.Person.Name, ProductKey: sk.Key, Site: sk.Site, Reason: sk.Reason})
+		}
+	}
+	return d
 }
 
 // slackUsers reads the round's map of emails (lower case) to Slack users.

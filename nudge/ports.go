@@ -79,6 +79,7 @@ type Store interface {
 	ChecksDue(ctx context.Context, at time.Time) ([]state.Release, error)
 	MarkChecked(ctx context.Context, id string, at time.Time) (bool, error)
 	Append(ctx context.Context, e state.AuditEntry) error
+	PutDryRun(ctx context.Context, d state.DryRun) error
 }
 
 var _ Store = (*state.Store)(nil)
