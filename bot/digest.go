@@ -10,6 +10,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"lastactive/atlassian"
 	"lastactive/digest"
 	"lastactive/internal/state"
 	"lastactive/seat"
@@ -206,7 +207,38 @@ func (s *Service) homeView(ctx context.Context, userID string) slack.HomeTabView
 	if s.cfg.Scanner != nil {
 		_, f.Scanning = s.cfg.Scanner.Progress()
 	}
+	if kr := s.cfg.Release; kr != nil && kr.Records != nil {
+		f.KeepRelease = s.keepReleaseFacts(ctx, kr)
+	}
 	return RenderHomeReport(f)
+}
+
+// keepReleaseFacts reads what App Home shows of keep or release, from the
+// store only; the sites are named as far as they are known, without a
+// workspaces read.
+func (s *Service) keepReleaseFacts(ctx context.Context, kr *KeepRelease) *KeepReleaseFacts {
+	f := &KeepReleaseFacts{DryRunMode: kr.DryRun}
+	if k, ok := s.cfg.Sites.(interface{ Known() atlassian.Sites }); ok {
+		f.Sites = k.Known()
+	}
+	var err error
+	if f.Pending, err = kr.Records.Unanswered(ctx); err == nil {
+		f.Approvals, err = kr.Records.PendingRequests(ctx)
+	}
+	if err == nil && kr.DryRun {
+		d, derr := kr.Records.LastDryRun(ctx)
+		switch {
+		case derr == nil:
+			f.DryRun = &d
+		case !errors.Is(derr, state.ErrNotFound):
+			err = derr
+		}
+	}
+	if err != nil {
+		s.log.Warn("app home: keep or release records not read", "err", err)
+		return &KeepReleaseFacts{Unreadable: true}
+	}
+	return f
 }
 
 // ScanNow answers App Home's "Scan now": for report users, a scan shared

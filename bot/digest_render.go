@@ -139,6 +139,8 @@ type HomeFacts struct {
 	History     []state.Snapshot // oldest first; the last is the latest summary
 	ChartFileID string
 	Scanning    bool // a scan is running now
+	// KeepRelease is keep or release's part; nil: not set up, not shown.
+	KeepRelease *KeepReleaseFacts
 }
 
 // RenderHomeReport is the App Home of a report user: the latest stored
@@ -175,7 +177,11 @@ func RenderHomeReport(f HomeFacts) slack.HomeTabViewRequest {
 	}
 	blocks = append(blocks,
 		slack.NewContextBlock("home_scan_note", mrkdwn(scan)),
-		slack.NewActionBlock("home_actions", slack.NewButtonBlockElement(ActionScanNow, "scan", plain("Scan now"))),
+		slack.NewActionBlock("home_actions", slack.NewButtonBlockElement(ActionScanNow, "scan", plain("Scan now"))))
+	if f.KeepRelease != nil {
+		blocks = append(blocks, keepReleaseBlocks(f.KeepRelease)...)
+	}
+	blocks = append(blocks,
 		slack.NewContextBlock("home_help", mrkdwn("`/lastactive digest` shows the digest now; `/lastactive idle` the full report with the CSV.")))
 	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}
 }

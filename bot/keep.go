@@ -9,6 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"lastactive/internal/state"
 	"lastactive/nudge"
 	"lastactive/seat"
 )
@@ -42,7 +43,26 @@ var _ ReleaseFlow = (*nudge.Engine)(nil)
 type KeepRelease struct {
 	Flow ReleaseFlow
 	Seal *ButtonSigner
+	// Records reads what report users' App Home shows of keep or release;
+	// nil: App Home does not show it.
+	Records KeepReleaseRecords
+	// DryRun is LASTACTIVE_NUDGE=dry-run: App Home shows the last dry run.
+	DryRun bool
 }
+
+// KeepReleaseRecords reads keep or release's records from the store, for
+// App Home (*state.Store; wire.NudgeRecords, which follows the store
+// through outages).
+type KeepReleaseRecords interface {
+	// Unanswered is the nudges sent, not answered and not escalated.
+	Unanswered(ctx context.Context) ([]state.Nudge, error)
+	// PendingRequests is the release requests nobody decided.
+	PendingRequests(ctx context.Context) ([]state.ReleaseRequest, error)
+	// LastDryRun is the newest dry run's record; state.ErrNotFound when none.
+	LastDryRun(ctx context.Context) (state.DryRun, error)
+}
+
+var _ KeepReleaseRecords = (*state.Store)(nil)
 
 // releaseClickTimeout bounds one click's work: a release reads, writes and
 // reads back a few times.
@@ -263,13 +283,65 @@ func (s SlackNotes) Update(ctx context.Context, ref nudge.Ref, n nudge.Note) err
 	})
 }
 
-// SlackPeople finds Slack users by email with users.lookupByEmail (scope
-// users:read.email): nudge.People.
+// SlackPeople finds Slack users by email (nudge.People): a round reads the
+// whole workspace with users.list (scope users:read; the emails need
+// users:read.email), one person is looked up with users.lookupByEmail.
 type SlackPeople struct{ API *SlackAPI }
 
 var _ nudge.People = SlackPeople{}
 
-// SlackUserByEmail implements nudge.People.
+// usersListPage is the page size of users.list: Slack recommends at most
+// 200 (https://docs.slack.dev/reference/methods/users.list).
+const usersListPage = 200
+
+// maxUsersListPages stops a cursor that never ends: 1,000 pages are
+// 200,000 members, past any workspace the bot serves.
+const maxUsersListPages = 1000
+
+// SlackUsers implements nudge.People: users.list, page by page (cursor,
+// 200 a page), each page through the retry policy (a 429 waits out its
+// Retry-After and asks for the same page again). Deleted users, bots and
+// members without an email are left out.
+func (s SlackPeople) SlackUsers(ctx context.Context) (map[string]string, error) {
+	out := map[string]string{}
+	p := s.API.Client.GetUsersPaginated(slack.GetUsersOptionLimit(usersListPage), slack.GetUsersOptionIncludeLocale(false))
+	seen := map[string]bool{}
+	for page := 1; ; page++ {
+		if page > maxUsersListPages {
+			return nil, fmt.Errorf("slack users.list: more than %d pages; stopped", maxUsersListPages)
+		}
+		err := func() error {
+			ctx, cancel := context.WithTimeout(ctx, slackUsersTimeout)
+			defer cancel()
+			return s.API.call(ctx, "users.list", true, func(ctx context.Context) error {
+				next, err := p.Next(ctx)
+				if err == nil {
+					p = next
+				}
+				return err
+			})
+		}()
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range p.Users {
+			if email := strings.ToLower(strings.TrimSpace(u.Profile.Email)); email != "" && !u.Deleted && !u.IsBot {
+				out[email] = u.ID
+			}
+		}
+		if p.Cursor == "" {
+			return out, nil
+		}
+		if seen[p.Cursor] {
+			return nil, errors.New("slack users.list: a cursor came back twice; stopped")
+		}
+		seen[p.Cursor] = true
+	}
+}
+
+// SlackUserByEmail finds one person's Slack user (users.lookupByEmail,
+// scope users:read.email); nudge.ErrNoSlackUser when there is none, or only
+// a deleted user or a bot.
 func (s SlackPeople) SlackUserByEmail(ctx context.Context, email string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, slackUsersTimeout)
 	defer cancel()

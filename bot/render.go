@@ -653,10 +653,14 @@ func RenderHelp() Message {
 		"*A Slack user:* `/lastactive @Ada` (pick them from the @ menu, so Slack sends a mention)",
 		"*Skip the cache:* `/lastactive ada@example.com --fresh`",
 		"*Idle seats report* (report users only): `/lastactive idle 90 jira-software confluence`: who has not used each product for 90 days, with a CSV in your DMs",
+		"*Who looked someone up* (report users only): `/lastactive audit ada@example.com`: lookups, shares, reports, nudges and releases of the last 90 days",
+		"*Seat digest now* (report users only): `/lastactive digest`",
+		"*Never nudge someone* (report users only): `/lastactive exempt ada@example.com confluence until 2030-01-31 on leave` (without `until`: for good)",
+		"*Exemptions* (report users only): `/lastactive exempt list`, and `/lastactive exempt remove ada@example.com confluence` to end one",
 		"*This help:* `/lastactive help`",
 	}, "\n")
 	return Message{
-		Text: "How to use /lastactive: /lastactive EMAIL [EMAIL …] [--fresh], /lastactive @person, /lastactive idle [DAYS] [PRODUCT …], /lastactive help",
+		Text: "How to use /lastactive: /lastactive EMAIL [EMAIL …] [--fresh], /lastactive @person, /lastactive help; report users also: idle [DAYS] [PRODUCT …], audit EMAIL, digest, exempt EMAIL PRODUCT… [until YYYY-MM-DD] REASON, exempt list, exempt remove EMAIL PRODUCT…",
 		Blocks: []slack.Block{
 			slack.NewHeaderBlock(plain("How to use /lastactive"), slack.HeaderBlockOptionBlockID("help_header")),
 			slack.NewSectionBlock(mrkdwn("Shows when someone last used each Atlassian product, and whether their seat is active, idle or never used."), nil, nil,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -309,4 +310,57 @@ func messageText(t *testing.T, m bot.Message) string {
 	}
 	walk(v)
 	return b.String()
+}
+
+// TestSlackPeopleReadsUsersListPaged: a round's map of emails to Slack
+// users is read with users.list, 200 members a page, following the cursor
+// the fake hands out, waiting out a 429's Retry-After through the retry
+// policy; deleted users and bots are left out, emails compare without case,
+// and users.lookupByEmail is not called.
+func TestSlackPeopleReadsUsersListPaged(t *testing.T) {
+	t.Parallel()
+	s := newSlackAPI(t)
+	const members = 450
+	for i := range members {
+		s.fake.AddUser(slacktest.User{ID: fmt.Sprintf("U%05d", i), Name: fmt.Sprint(i), Email: fmt.Sprintf("Person%d@Example.com", i),
+			Deleted: i == 7, IsBot: i == 8})
+	}
+	s.fake.AddUser(slacktest.User{ID: "U99999", Name: "no email"})
+	s.fake.FailMethod("users.list", 1, http.StatusTooManyRequests, "3")
+
+	got, err := bot.SlackPeople{API: s.SlackAPI}.SlackUsers(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != members-2 || got["person0@example.com"] != "U00000" || got["person449@example.com"] != "U00449" {
+		t.Errorf("%d people mapped (want %d), person0 → %q, person449 → %q", len(got), members-2, got["person0@example.com"], got["person449@example.com"])
+	}
+	for _, gone := range []string{"person7@example.com", "person8@example.com", ""} {
+		if id, ok := got[gone]; ok {
+			t.Errorf("%q mapped to %s: deleted users, bots and members without an email are no one to ask", gone, id)
+		}
+	}
+	calls := s.fake.Calls("users.list")
+	pages := (members + 1 + 199) / 200
+	if len(calls) != pages+1 {
+		t.Fatalf("%d users.list calls, want %d pages and the one answered 429", len(calls), pages)
+	}
+	// The first call was answered 429 and repeated as it was; then each page
+	// asks with a new cursor (the fake refuses one it did not hand out).
+	seen := map[string]bool{}
+	for i, c := range calls {
+		cur := c.Params.Get("cursor")
+		if !c.TokenOK || c.Params.Get("limit") != "200" || (i <= 1) != (cur == "") || seen[cur] {
+			t.Errorf("call %d: token ok %v, limit %q, cursor %q", i, c.TokenOK, c.Params.Get("limit"), cur)
+		}
+		if i > 0 {
+			seen[cur] = true
+		}
+	}
+	if w := s.clock.Waits(); !slices.Equal(w, []time.Duration{3 * time.Second}) {
+		t.Errorf("waits %v, want the 429's Retry-After of 3s", w)
+	}
+	if n := len(s.fake.Calls("users.lookupByEmail")); n != 0 {
+		t.Errorf("%d users.lookupByEmail calls, want 0", n)
+	}
 }

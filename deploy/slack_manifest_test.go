@@ -162,7 +162,10 @@ var slackCalls = []struct {
 	{"chat.postEphemeral", []string{"PostEphemeral", "PostEphemeralContext"}, []string{"chat:write"}},
 	// Keep or release: a nudge or an approval updated in place.
 	{"chat.update", []string{"UpdateMessage", "UpdateMessageContext"}, []string{"chat:write"}},
-	// Keep or release: the Slack user of an idle person (the email needs users:read.email).
+	// Keep or release: a round maps emails to Slack users, page by page
+	// (the emails in the profiles need users:read.email).
+	{"users.list", []string{"GetUsers", "GetUsersContext", "GetUsersPaginated"}, []string{"users:read", "users:read.email"}},
+	// Keep or release: the Slack user of one person (the email needs users:read.email).
 	{"users.lookupByEmail", []string{"GetUserByEmail", "GetUserByEmailContext"}, []string{"users:read.email"}},
 	{"conversations.open", []string{"OpenConversation", "OpenConversationContext"}, []string{"im:write"}},
 	{"files.getUploadURLExternal", []string{"GetUploadURLExternalContext"}, []string{"files:write"}},
@@ -184,6 +187,12 @@ func slackWebAPIMethods() map[string]bool {
 	}
 	api := map[string]bool{}
 	for name := range all {
+		// GetUsersPaginated and its kin have no Context variant: the calls
+		// are made by the pagination's Next, so the method that starts one
+		// stands for the Web API method it pages through.
+		if strings.HasSuffix(name, "Paginated") {
+			api[name] = true
+		}
 		if base, ok := strings.CutSuffix(name, "Context"); ok {
 			api[name] = true
 			if all[base] {

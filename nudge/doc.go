@@ -10,11 +10,14 @@
 // scan and, per person, skips with a recorded reason: exempt, asked in the
 // last 30 days, answered Keep in the last 90, org admins, accounts an
 // identity provider manages, accounts that hold no seat, people active
-// again (re-read just before sending) and people without a Slack user. At
+// again (re-read just before sending) and people without a Slack user (the
+// round reads the workspace's members once, People.SlackUsers). At
 // most Config.Max people are asked. Each gets one message listing each idle
 // product with Keep and Release. A restarted round, or a second replica,
 // sends nothing twice: each (round, person, product) is stored once before
-// its message goes out.
+// its message goes out. A dry run sends nothing and records what it
+// decided (state.DryRun, the first MaxDryRunRows of each list and every
+// count), which App Home shows.
 //
 // Keep is recorded and the message says "Kept, thank you". Release, and
 // silence after one reminder (Config.Wait, twice), become a release request

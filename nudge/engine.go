@@ -220,6 +220,9 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 	sort.SliceStable(order, func(i, j int) bool { return order[i].longest > order[j].longest })
 
 	asked := 0
+	// The Slack users, read once for the round when the first person gets
+	// that far (a round that asks nobody reads nothing).
+	var slackUsers map[string]string
 	for _, c := range order {
 		if ctx.Err() != nil {
 			return sum, ctx.Err()
@@ -289,11 +292,13 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 		if len(items) == 0 {
 			continue
 		}
-		slackUser, err := e.cfg.People.SlackUserByEmail(ctx, c.person.Email)
-		if err != nil {
-			if !errors.Is(err, ErrNoSlackUser) {
-				e.log.Warn("nudge: find Slack user", "account", c.person.AccountID, "err", err)
+		if slackUsers == nil {
+			if slackUsers, err = e.slackUsers(ctx); err != nil {
+				return sum, err
 			}
+		}
+		slackUser, ok := slackUsers[c.person.Email]
+		if !ok {
 			for _, it := range items {
 				skip(it.Key, it.ProductID, SkipNoSlack)
 			}
@@ -312,7 +317,51 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 		}
 		sum.Asked = append(sum.Asked, Planned{Person: c.person, Items: items})
 	}
+	if dry {
+		if err := s.PutDryRun(ctx, dryRunRecord(sum, now)); err != nil {
+			return sum, fmt.Errorf("nudge round: record the dry run: %w", err)
+		}
+	}
 	return sum, nil
+}
+
+// MaxDryRunRows is how many people asked, and how many skips, a dry run's
+// record keeps; the counts cover all of them.
+const MaxDryRunRows = 200
+
+// dryRunRecord is what App Home shows of a dry run.
+func dryRunRecord(sum Summary, at time.Time) state.DryRun {
+	d := state.DryRun{Round: sum.Round, At: at, AskedPeople: len(sum.Asked), Skipped: len(sum.Skipped), Reasons: map[string]int{}}
+	for _, p := range sum.Asked[:min(len(sum.Asked), MaxDryRunRows)] {
+		a := state.DryRunAsk{Email: p.Person.Email, Name: p.Person.Name, SlackUser: p.Person.SlackUser}
+		for _, it := range p.Items {
+			a.Items = append(a.Items, state.DryRunItem{ProductKey: it.Key, Site: it.Site, LastActive: it.LastActive})
+		}
+		d.Asked = append(d.Asked, a)
+	}
+	for i, sk := range sum.Skipped {
+		d.Reasons[sk.Reason]++
+		if i < MaxDryRunRows {
+			d.Skips = append(d.Skips, state.DryRunSkip{Email: sk.Person.Email, Name: sk.Person.Name, ProductKey: sk.Key, Site: sk.Site, Reason: sk.Reason})
+		}
+	}
+	return d
+}
+
+// slackUsers reads the round's map of emails (lower case) to Slack users.
+func (e *Engine) slackUsers(ctx context.Context) (map[string]string, error) {
+	if e.cfg.People == nil {
+		return nil, errors.New("nudge round: no way to find Slack users (SLACK_BOT_TOKEN is not set)")
+	}
+	m, err := e.cfg.People.SlackUsers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("nudge round: read the Slack users: %w", err)
+	}
+	out := make(map[string]string, len(m))
+	for email, id := range m {
+		out[strings.ToLower(strings.TrimSpace(email))] = id
+	}
+	return out, nil
 }
 
 // history says why a person is not asked about a product now: exempt,

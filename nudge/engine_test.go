@@ -140,9 +140,36 @@ func TestDryRunSendsNothing(t *testing.T) {
 	if len(tr) != 1 || tr[0].Kind != state.KindNudge || tr[0].Outcome != state.OutcomeDryRun {
 		t.Errorf("dry run audit: %+v", tr)
 	}
-	// A real round after it still asks.
+	// The dry run is recorded for App Home: whom it would ask about what,
+	// whom it skipped and why, as the summary says.
+	rec, err := h.store.LastDryRun(ctx)
+	if err != nil {
+		t.Fatalf("dry run not recorded: %v", err)
+	}
+	if rec.Round != "nudge dry" || rec.AskedPeople != 5 || len(rec.Asked) != 5 || rec.Skipped != len(sum.Skipped) ||
+		len(rec.Skips) != len(sum.Skipped) || len(sum.Skipped) == 0 {
+		t.Errorf("record: round %q, %d/%d asked, %d/%d skipped; summary %d asked, %d skipped",
+			rec.Round, len(rec.Asked), rec.AskedPeople, len(rec.Skips), rec.Skipped, len(sum.Asked), len(sum.Skipped))
+	}
+	reasons := 0
+	for _, n := range rec.Reasons {
+		reasons += n
+	}
+	if reasons != len(sum.Skipped) || rec.Reasons[SkipOrgAdmin] != 1 || rec.Reasons[SkipSynced] != 1 {
+		t.Errorf("reasons %v", rec.Reasons)
+	}
+	for _, a := range rec.Asked {
+		if a.Email == john.Email && (a.SlackUser == "" || len(a.Items) != 1 || a.Items[0].ProductKey != "confluence" ||
+			a.Items[0].Site != atlassiantest.HostMain || a.Items[0].LastActive.IsZero()) {
+			t.Errorf("john would be asked: %+v", a)
+		}
+	}
+	// A real round after it still asks, and records no dry run.
 	if sum, _ := h.e.Round(ctx, "nudge r1", false); len(sum.Asked) != 5 {
 		t.Errorf("after a dry run the round asked %d", len(sum.Asked))
+	}
+	if rec, _ := h.store.LastDryRun(ctx); rec.Round != "nudge dry" {
+		t.Errorf("a real round recorded a dry run: %q", rec.Round)
 	}
 }
 

@@ -3,6 +3,7 @@ package nudge
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -62,11 +63,8 @@ func (r *recorder) updated() []post {
 // slackPeople maps emails to Slack users.
 type slackPeople map[string]string
 
-func (p slackPeople) SlackUserByEmail(_ context.Context, email string) (string, error) {
-	if id, ok := p[email]; ok {
-		return id, nil
-	}
-	return "", ErrNoSlackUser
+func (p slackPeople) SlackUsers(context.Context) (map[string]string, error) {
+	return maps.Clone(p), nil
 }
 
 // clock is a settable clock.

@@ -31,13 +31,17 @@ type Sites interface {
 	Sites(ctx context.Context) atlassian.Sites
 }
 
-// People finds a person's Slack user by email. ErrNoSlackUser when there
-// is none.
+// People maps emails to Slack users. A round reads the whole workspace
+// once (bot.SlackPeople: users.list, paged), however many people it asks:
+// one lookup per person would cost a call each, at a lower rate limit.
 type People interface {
-	SlackUserByEmail(ctx context.Context, email string) (string, error)
+	// SlackUsers maps the email (lower case) of every member who can be
+	// sent a message (not deleted, not a bot) to their Slack user ID.
+	SlackUsers(ctx context.Context) (map[string]string, error)
 }
 
-// ErrNoSlackUser: nobody in Slack has that email.
+// ErrNoSlackUser: nobody in Slack has that email (the one-person lookup,
+// bot.SlackPeople.SlackUserByEmail).
 var ErrNoSlackUser = errors.New("no Slack user with that email")
 
 // Ref is where a message went, to update it later.
@@ -75,6 +79,7 @@ type Store interface {
 	ChecksDue(ctx context.Context, at time.Time) ([]state.Release, error)
 	MarkChecked(ctx context.Context, id string, at time.Time) (bool, error)
 	Append(ctx context.Context, e state.AuditEntry) error
+	PutDryRun(ctx context.Context, d state.DryRun) error
 }
 
 var _ Store = (*state.Store)(nil)

@@ -113,6 +113,17 @@ func (b *SiteBook) Sites(ctx context.Context) atlassian.Sites {
 	}
 }
 
+// Known returns the sites known now, never reading the workspaces: for
+// what must not call Atlassian (App Home is drawn from stored data only).
+func (b *SiteBook) Known() atlassian.Sites {
+	if b == nil {
+		return atlassian.Sites{}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.sites
+}
+
 // Reads reports how many workspaces reads the book has made (for tests and
 // the load tool's cost figures).
 func (b *SiteBook) Reads() int {

@@ -123,3 +123,26 @@ func TestSiteLabel(t *testing.T) {
 		t.Error("a nil book knows sites")
 	}
 }
+
+// TestSiteBookKnownNeverReads: Known gives what the book knows without a
+// workspaces read, even when one is due (App Home draws from stored data
+// only), and what a read brought once there was one.
+func TestSiteBookKnownNeverReads(t *testing.T) {
+	t.Parallel()
+	srv := atlassiantest.NewServer(atlassiantest.SampleOrg(idleNow))
+	t.Cleanup(srv.Close)
+	clock := newFakeClock(idleNow)
+	book := NewSiteBook(adminClient(t, srv), SiteBookOptions{Now: clock.now})
+	if h := hostOf(book.Known(), atlassiantest.SiteMain); h != "" || book.Reads() != 0 {
+		t.Fatalf("before any read: host %q, %d reads", h, book.Reads())
+	}
+	book.Sites(context.Background())
+	clock.add(2 * time.Hour) // a read is due
+	if h := hostOf(book.Known(), atlassiantest.SiteMain); h != atlassiantest.HostMain || book.Reads() != 1 {
+		t.Errorf("after a read: host %q, %d reads (want %q, 1)", h, book.Reads(), atlassiantest.HostMain)
+	}
+	var none *SiteBook
+	if s := none.Known(); hostOf(s, atlassiantest.SiteMain) != "" {
+		t.Errorf("a nil book knows %v", s)
+	}
+}

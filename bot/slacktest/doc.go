@@ -3,7 +3,8 @@
 // to, so the real slack-go client can be driven against it:
 //
 //   - the Web API under [Server.APIURL]: apps.connections.open (app token as
-//     Bearer), auth.test, users.info, users.lookupByEmail, chat.postEphemeral,
+//     Bearer), auth.test, users.info, users.lookupByEmail, users.list (paged by
+//     cursor), chat.postEphemeral,
 //     chat.postMessage, chat.update, conversations.open and the files.getUploadURLExternal /
 //     upload URL / files.completeUploadExternal flow. Every call is recorded
 //     with its token redacted ([Server.Calls], [Server.Uploads]); failures and

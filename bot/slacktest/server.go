@@ -110,6 +110,7 @@ type Server struct {
 	held       int
 
 	users    map[string]User
+	cursors  map[string]int // users.list cursors handed out → index of the next member (users.go)
 	calls    []Call
 	failures map[string]*failure
 	uploads  []*Upload
@@ -130,6 +131,7 @@ func NewServer(opts ...Option) *Server {
 		replies:       map[string][]Reply{},
 		attempts:      map[string][]Reply{},
 		users:         map[string]User{},
+		cursors:       map[string]int{},
 		failures:      map[string]*failure{},
 	}
 	for _, o := range opts {

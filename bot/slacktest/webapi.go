@@ -12,7 +12,8 @@ import (
 	"strings"
 )
 
-// User is a workspace member that users.info and users.lookupByEmail know.
+// User is a workspace member that users.info, users.lookupByEmail and
+// users.list know.
 type User struct {
 	ID       string
 	Name     string
@@ -210,6 +211,8 @@ func (s *Server) dispatch(method string, p url.Values) (map[string]any, error) {
 		return s.usersInfo(p.Get("user"))
 	case "users.lookupByEmail":
 		return s.usersLookupByEmail(p.Get("email"))
+	case "users.list":
+		return s.usersList(p) // users.go
 	case "chat.postEphemeral":
 		return s.chatPost(p, true)
 	case "chat.postMessage":

@@ -369,3 +369,68 @@ func TestSecretsStayOut(t *testing.T) {
 		t.Errorf("log does not mention the refused token:\n%s", logged)
 	}
 }
+
+// TestUsersList: users.list pages the members by cursor at the limit asked
+// for, ends with an empty cursor, refuses a cursor it did not hand out and
+// a wrong token, and records each call with its cursor.
+func TestUsersList(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	const n = 5
+	for i := range n {
+		s.AddUser(slacktest.User{ID: fmt.Sprintf("U%02d", i), Name: fmt.Sprint(i), Email: fmt.Sprintf("p%d@example.com", i), Deleted: i == 3})
+	}
+	ctx := testContext(t)
+	api := webClient(s, slacktest.BotToken)
+
+	p := api.GetUsersPaginated(slack.GetUsersOptionLimit(2))
+	var ids []string
+	var cursors []string
+	for {
+		var err error
+		if p, err = p.Next(ctx); err != nil {
+			if p.Done(err) {
+				break
+			}
+			t.Fatalf("users.list: %v", err)
+		}
+		for _, u := range p.Users {
+			ids = append(ids, u.ID)
+			if u.Profile.Email == "" || u.Deleted != (u.ID == "U03") {
+				t.Errorf("member %+v", u)
+			}
+		}
+		cursors = append(cursors, p.Cursor)
+	}
+	if got := strings.Join(ids, " "); got != "U00 U01 U02 U03 U04" {
+		t.Errorf("members = %s", got)
+	}
+	calls := s.Calls("users.list")
+	if len(calls) != 3 {
+		t.Fatalf("%d calls, want 3 (pages of 2)", len(calls))
+	}
+	for i, c := range calls {
+		want := ""
+		if i > 0 {
+			want = cursors[i-1]
+		}
+		if !c.TokenOK || c.Params.Get("limit") != "2" || c.Params.Get("cursor") != want || c.Error != "" {
+			t.Errorf("call %d = %+v, want cursor %q", i, c, want)
+		}
+	}
+	if cursors[len(cursors)-1] != "" {
+		t.Errorf("last page has cursor %q", cursors[len(cursors)-1])
+	}
+
+	if _, err := api.GetUsersPaginated(slack.GetUsersOptionCursor("dXNlcjp1MDE=")).Next(ctx); err == nil || err.Error() != "invalid_cursor" {
+		t.Errorf("invented cursor: %v, want invalid_cursor", err)
+	}
+	if _, err := webClient(s, "xoxb-wrong").GetUsersPaginated().Next(ctx); err == nil || err.Error() != "invalid_auth" {
+		t.Errorf("wrong token: %v, want invalid_auth", err)
+	}
+	if all, err := api.GetUsersContext(ctx, slack.GetUsersOptionLimit(maxPage)); err != nil || len(all) != n {
+		t.Errorf("one page of %d: %d members, %v", maxPage, len(all), err)
+	}
+}
+
+const maxPage = 1000

@@ -9,9 +9,12 @@
 //   - envelope dedupe across connections and replicas ([Store.FirstDelivery]);
 //   - claims on named slots ("digest 2026-W49", "org scan") and the published
 //     result of a finished scan ([Store.Claim], [Store.PutResult]);
-//   - nudge exemptions ([Store.PutExemption]); the nudge, approval and release
-//     tables of the "keep or release" feature come in later migrations
-//     (migrations/00002_exemption.sql sketches them).
+//   - keep or release: nudge exemptions ([Store.PutExemption]), the nudges,
+//     release requests, approvers' copies and releases ([Store.PutNudge],
+//     [Store.PutRequest], [Store.Decide], [Store.ClaimRelease]), and what
+//     each dry-run round decided ([Store.PutDryRun], [Store.LastDryRun]),
+//     which App Home shows with the nudges and requests still pending
+//     ([Store.Unanswered], [Store.PendingRequests]).
 //
 // [Open] takes LASTACTIVE_DATABASE_URL: sqlite:PATH (embedded, pure Go, one
 // process), sqlite::memory: (tests, demo) or postgres://… (several

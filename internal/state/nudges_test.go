@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -33,6 +34,7 @@ func nudgeContract(t *testing.T, fresh fixture) {
 		{"FirstDecisionWins", testFirstDecisionWins},
 		{"ReleaseOnceUndoOnce", testReleaseOnce},
 		{"ExemptKindIsAudited", testExemptKind},
+		{"LastDryRun", testLastDryRun},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -272,5 +274,47 @@ func testExemptKind(t *testing.T, fresh fixture) {
 	got, err := s.Audit(ctx, AuditQuery{Target: "ada@example.com"})
 	if err != nil || len(got) != 1 || got[0].Kind != KindExempt {
 		t.Fatalf("Audit = %+v %v", got, err)
+	}
+}
+
+// testLastDryRun: a dry-run round's record reads back whole, the newest
+// round wins whichever replica wrote it, a round written again replaces
+// itself, and before any there is none.
+func testLastDryRun(t *testing.T, fresh fixture) {
+	url := fresh(t)
+	a, b := open(t, url), open(t, url)
+	ctx := context.Background()
+	if _, err := a.LastDryRun(ctx); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("LastDryRun of an empty store: %v, want ErrNotFound", err)
+	}
+	first := DryRun{Round: "nudge 2026-12-07T10:00:00Z", At: t0, AskedPeople: 1, Skipped: 2,
+		Asked: []DryRunAsk{{Email: "ada@example.com", Name: "Ada", SlackUser: "U1",
+			Items: []DryRunItem{{ProductKey: "confluence", Site: "acme.atlassian.net", LastActive: t0.AddDate(0, 0, -120)}}}},
+		Skips:   []DryRunSkip{{Email: "leslie@example.com", Name: "Leslie", ProductKey: "confluence", Site: "acme.atlassian.net", Reason: "org admin"}},
+		Reasons: map[string]int{"org admin": 1, "exempt": 1}}
+	if err := a.PutDryRun(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.LastDryRun(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, first) {
+		t.Errorf("read back\n%+v\nwant\n%+v", got, first)
+	}
+	second := DryRun{Round: "nudge 2026-12-08T10:00:00Z", At: t0.AddDate(0, 0, 1)}
+	if err := b.PutDryRun(ctx, second); err != nil {
+		t.Fatal(err)
+	}
+	again := first
+	again.AskedPeople = 0
+	if err := a.PutDryRun(ctx, again); err != nil { // the older round, written again
+		t.Fatal(err)
+	}
+	if got, err := a.LastDryRun(ctx); err != nil || got.Round != second.Round {
+		t.Errorf("LastDryRun = %q, %v; want the newest round %q", got.Round, err, second.Round)
+	}
+	if err := a.PutDryRun(ctx, DryRun{}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("a dry run without a round: %v, want ErrInvalid", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"lastactive/atlassian"
 	"lastactive/bot"
 	"lastactive/internal/schedule"
+	"lastactive/internal/state"
 	"lastactive/nudge"
 )
 
@@ -66,7 +67,7 @@ func (a *App) buildNudges(s Settings, client *atlassian.Client, web *bot.SlackAP
 		nc.Currency = "USD"
 	}
 	a.Nudge = nudge.New(nc)
-	cfg.Release = &bot.KeepRelease{Flow: a.Nudge, Seal: seal}
+	cfg.Release = &bot.KeepRelease{Flow: a.Nudge, Seal: seal, Records: NudgeRecords{D: s.State}, DryRun: ns.Mode == nudge.DryRun}
 	if ns.Mode != nudge.On && ns.Mode != nudge.DryRun || ns.Schedule == nil || nc.Messages == nil && ns.Mode == nudge.On {
 		return
 	}
@@ -97,4 +98,45 @@ func (a *App) runNudges(ctx context.Context) {
 	if a.nudgeLoop != nil {
 		_ = a.nudgeLoop.Serve(ctx)
 	}
+}
+
+// NudgeRecords reads keep or release's records for App Home from the
+// store; while the store is down every read fails with
+// bot.ErrAuditUnavailable.
+type NudgeRecords struct{ D *Durable }
+
+var _ bot.KeepReleaseRecords = NudgeRecords{}
+
+func (r NudgeRecords) store() (*state.Store, error) {
+	if st := r.D.Store(); st != nil {
+		return st, nil
+	}
+	return nil, bot.ErrAuditUnavailable
+}
+
+// Unanswered implements bot.KeepReleaseRecords.
+func (r NudgeRecords) Unanswered(ctx context.Context) ([]state.Nudge, error) {
+	st, err := r.store()
+	if err != nil {
+		return nil, err
+	}
+	return st.Unanswered(ctx)
+}
+
+// PendingRequests implements bot.KeepReleaseRecords.
+func (r NudgeRecords) PendingRequests(ctx context.Context) ([]state.ReleaseRequest, error) {
+	st, err := r.store()
+	if err != nil {
+		return nil, err
+	}
+	return st.PendingRequests(ctx)
+}
+
+// LastDryRun implements bot.KeepReleaseRecords.
+func (r NudgeRecords) LastDryRun(ctx context.Context) (state.DryRun, error) {
+	st, err := r.store()
+	if err != nil {
+		return state.DryRun{}, err
+	}
+	return st.LastDryRun(ctx)
 }
