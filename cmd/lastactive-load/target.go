@@ -316,25 +316,35 @@ type inProcess struct {
 	cancel   context.CancelFunc
 	done     chan struct{}
 	app      *wire.App
+	state    *wire.Durable // nil without a store
 	stopOnce sync.Once
 }
 
 func startInProcess(ctx context.Context, sl *slacktest.Server, atl *atlassiantest.Server, stderr io.Writer) (*inProcess, error) {
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	reg := prometheus.NewRegistry()
+	// With LASTACTIVE_DATABASE_URL set (and not empty), the store too, so
+	// that its cost shows under the profiler.
+	var state *wire.Durable
+	if u := os.Getenv("LASTACTIVE_DATABASE_URL"); u != "" {
+		state = wire.OpenDurable(ctx, u, wire.DurableOptions{Logger: logger})
+	}
 	// The same graph as the binary's serve, from internal/wire.
 	app, err := wire.Build(wire.Settings{
 		JiraBaseURL: atl.URL(), JiraEmail: atlassiantest.JiraEmail, JiraAPIToken: atlassiantest.JiraAPIToken,
 		AdminAPIURL: atl.URL(), OrgID: atl.OrgID(), APIKey: atlassiantest.APIKey,
 		SlackAppToken: slacktest.AppToken, SlackBotToken: slacktest.BotToken, SlackAPIURL: sl.APIURL(),
 		CacheTTL: time.Hour, IdleDays: bot.DefaultIdleDays, Reports: true,
-		Logger: logger, Metrics: bot.NewMetrics(reg),
+		Logger: logger, Metrics: bot.NewMetrics(reg), State: state,
 	})
 	if err != nil {
+		if state != nil {
+			state.Close()
+		}
 		return nil, err
 	}
 	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	p := &inProcess{reg: reg, cancel: cancel, done: make(chan struct{}), app: app}
+	p := &inProcess{reg: reg, cancel: cancel, done: make(chan struct{}), app: app, state: state}
 	go func() {
 		defer close(p.done)
 		_ = app.Run(bctx)
@@ -361,6 +371,9 @@ func (p *inProcess) stop() error {
 		p.cancel()
 		<-p.done
 		p.app.Close()
+		if p.state != nil {
+			p.state.Close()
+		}
 	})
 	return nil
 }

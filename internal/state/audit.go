@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -117,7 +118,6 @@ func (s *Store) appendEntries(ctx context.Context, step string, entries []AuditE
 	if len(entries) == 0 {
 		return nil
 	}
-	type target struct{ key, id string }
 	rows := make([]any, 0, 8*len(entries))
 	var targets []target
 	now := s.now()
@@ -139,6 +139,12 @@ func (s *Store) appendEntries(ctx context.Context, step string, entries []AuditE
 				targets = append(targets, target{k, id})
 			}
 		}
+	}
+	if s.backend == sqliteBackend {
+		// SQLite compiles a statement of 64 rows for each batch anew, which
+		// cost more than the rows; one prepared row statement, kept on the
+		// single connection, runs as many times instead.
+		return s.wrap(step, s.appendPrepared(ctx, rows, targets))
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -163,6 +169,65 @@ func (s *Store) appendEntries(ctx context.Context, step string, entries []AuditE
 		}
 	}
 	return s.wrap(step, tx.Commit())
+}
+
+// target is one row of audit_target: who an entry is about.
+type target struct{ key, id string }
+
+// Statements of appendPrepared, prepared once per Store (SQLite only).
+const (
+	insertEntry  = "INSERT INTO audit_entry (id, at_us, actor, kind, outcome, detail, emails, account_ids) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+	insertTarget = "INSERT INTO audit_target (target, audit_id) VALUES ($1, $2)"
+)
+
+// appendPrepared writes rows (8 values an entry) and targets in one
+// transaction with the Store's prepared row statements.
+func (s *Store) appendPrepared(ctx context.Context, rows []any, targets []target) error {
+	// Prepared before the transaction: SQLite has one connection, which
+	// the transaction then holds.
+	entry, tgt, err := s.auditStatements(ctx)
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	ie, it := tx.StmtContext(ctx, entry), tx.StmtContext(ctx, tgt)
+	defer ie.Close()
+	defer it.Close()
+	for i := 0; i < len(rows); i += 8 {
+		if _, err := ie.ExecContext(ctx, rows[i:i+8]...); err != nil {
+			return err
+		}
+	}
+	for _, t := range targets {
+		if _, err := it.ExecContext(ctx, t.key, t.id); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// auditStatements prepares the row statements on first use; a failure is
+// not kept, so a database that comes back is prepared again.
+func (s *Store) auditStatements(ctx context.Context) (entry, tgt *sql.Stmt, err error) {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if s.insEntry == nil {
+		if s.insEntry, err = s.db.PrepareContext(ctx, insertEntry); err != nil {
+			s.insEntry = nil
+			return nil, nil, err
+		}
+	}
+	if s.insTarget == nil {
+		if s.insTarget, err = s.db.PrepareContext(ctx, insertTarget); err != nil {
+			s.insTarget = nil
+			return nil, nil, err
+		}
+	}
+	return s.insEntry, s.insTarget, nil
 }
 
 // placeholders writes "($1, $2), ($3, $4)" for rows of cols parameters.

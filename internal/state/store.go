@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -57,6 +58,9 @@ type Store struct {
 	shown   string              // the URL without its password, for String and errors
 	scrub   func(string) string // removes the password from driver messages
 	now     func() time.Time    // the clock; tests replace it
+
+	stmtMu              sync.Mutex
+	insEntry, insTarget *sql.Stmt // appendPrepared's, prepared on first use (SQLite)
 }
 
 // Open connects to the database named by rawURL and checks that it answers.
@@ -218,7 +222,17 @@ func (s *Store) String() string { return s.shown }
 func (s *Store) GoString() string { return "state.Store(" + s.shown + ")" }
 
 // Close closes the connections.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.stmtMu.Lock()
+	for _, st := range []*sql.Stmt{s.insEntry, s.insTarget} {
+		if st != nil {
+			st.Close()
+		}
+	}
+	s.insEntry, s.insTarget = nil, nil
+	s.stmtMu.Unlock()
+	return s.db.Close()
+}
 
 // Ping checks that the database answers (for /readyz and the store_ok gauge).
 func (s *Store) Ping(ctx context.Context) error {
