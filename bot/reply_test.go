@@ -10,10 +10,11 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"lastactive/internal/backoff/backofftest"
 )
 
 func TestResponderPostsTrustedURLsOnly(t *testing.T) {
@@ -37,7 +38,7 @@ func TestResponderPostsTrustedURLsOnly(t *testing.T) {
 	defer srv.Close()
 
 	r := NewResponder(srv.Client(), srv.URL+"/api/")
-	clk := &stepClock{}
+	clk := &backofftest.Clock{}
 	r.clock = clk
 	ctx := context.Background()
 	msg := RenderNotice("hello")
@@ -45,7 +46,7 @@ func TestResponderPostsTrustedURLsOnly(t *testing.T) {
 	if err := r.Post(ctx, srv.URL+"/commands/1", msg, PrivateReplace); err != nil {
 		t.Fatalf("post to the Slack API host: %v", err)
 	}
-	if waits := clk.waits; len(waits) != 1 || waits[0] != time.Second {
+	if waits := clk.Waits(); len(waits) != 1 || waits[0] != time.Second {
 		t.Errorf("waits = %v, want one Retry-After of 1s", waits)
 	}
 	var body struct {
@@ -167,23 +168,6 @@ func TestResponderFollowsNoRedirect(t *testing.T) {
 	}
 }
 
-// stepClock records the waits asked of it and never sleeps.
-type stepClock struct {
-	mu    sync.Mutex
-	waits []time.Duration
-}
-
-func (c *stepClock) Now() time.Time { return time.Now() }
-
-func (c *stepClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	c.waits = append(c.waits, d)
-	c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	ch <- time.Now()
-	return ch
-}
-
 // TestResponderRetries: the Responder retries 429, 5xx and transport
 // failures with the one policy (internal/backoff): 3 attempts at most,
 // Slack's Retry-After (seconds or a date) believed up to 10 s, the
@@ -237,7 +221,7 @@ func TestResponderRetries(t *testing.T) {
 			}))
 			defer srv.Close()
 			r := NewResponder(srv.Client(), srv.URL+"/api/")
-			clk := &stepClock{}
+			clk := &backofftest.Clock{}
 			r.clock = clk
 			err := r.Post(context.Background(), srv.URL+"/response/1", RenderNotice("hi"), Private)
 			if (err != nil) != c.wantErr {
@@ -247,7 +231,7 @@ func TestResponderRetries(t *testing.T) {
 				t.Errorf("calls = %d, want %d", n, c.wantCalls)
 			}
 			if c.check != nil {
-				c.check(t, clk.waits)
+				c.check(t, clk.Waits())
 			}
 		})
 	}

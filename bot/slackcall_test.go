@@ -20,38 +20,16 @@ import (
 	"lastactive/bot"
 	"lastactive/bot/bottest"
 	"lastactive/bot/slacktest"
+	"lastactive/internal/backoff/backofftest"
 	"lastactive/seat"
 )
-
-// instantClock records the waits it is asked for and never sleeps.
-type instantClock struct {
-	mu    sync.Mutex
-	waits []time.Duration
-}
-
-func (c *instantClock) Now() time.Time { return time.Now() }
-
-func (c *instantClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	c.waits = append(c.waits, d)
-	c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	ch <- time.Now()
-	return ch
-}
-
-func (c *instantClock) Waits() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.waits)
-}
 
 // slackAPI is the bot's Slack Web API layer over the fake Slack, with a
 // clock that does not sleep and a log and a hook that tests read.
 type slackAPI struct {
 	*bot.SlackAPI
 	fake     *slacktest.Server
-	clock    *instantClock
+	clock    *backofftest.Clock
 	logs     *bytes.Buffer
 	mu       sync.Mutex
 	rejected []error
@@ -61,7 +39,7 @@ func newSlackAPI(t *testing.T) *slackAPI {
 	t.Helper()
 	fake := slacktest.NewServer()
 	t.Cleanup(fake.Close)
-	s := &slackAPI{fake: fake, clock: &instantClock{}, logs: &bytes.Buffer{}}
+	s := &slackAPI{fake: fake, clock: &backofftest.Clock{}, logs: &bytes.Buffer{}}
 	s.SlackAPI = &bot.SlackAPI{
 		Client: slack.New(slacktest.BotToken, slack.OptionAPIURL(fake.APIURL()), slack.OptionHTTPClient(bot.NoRedirects(&http.Client{Timeout: 5 * time.Second}))),
 		Clock:  s.clock,

@@ -17,6 +17,7 @@ import (
 
 	"lastactive/atlassian"
 	"lastactive/atlassian/atlassiantest"
+	"lastactive/internal/backoff/backofftest"
 )
 
 var idleNow = time.Date(2026, 11, 26, 15, 30, 0, 0, time.UTC)
@@ -117,29 +118,6 @@ func reportCounts(rep *Report) map[[2]string]counts {
 		got[[2]string{g.Key, g.ProductID}] = counts{g.Seats, g.Active, g.Idle, g.Never, g.New, g.NoSeat}
 	}
 	return got
-}
-
-// recordingClock returns at once from every wait and remembers it, so the
-// client's retry and pace waits are visible without sleeping.
-type recordingClock struct {
-	mu    sync.Mutex
-	waits []time.Duration
-}
-
-func (c *recordingClock) Now() time.Time { return time.Now() }
-func (c *recordingClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	c.waits = append(c.waits, d)
-	c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	ch <- time.Now()
-	return ch
-}
-
-func (c *recordingClock) Waits() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.waits...)
 }
 
 func adminClient(t testing.TB, srv *atlassiantest.Server, opts ...atlassian.Option) *atlassian.Client {
@@ -273,7 +251,7 @@ func TestReport429MidScan(t *testing.T) {
 	srv := atlassiantest.NewServer(org)
 	t.Cleanup(srv.Close)
 	want, _ := independentCounts(org, idleNow, 90)
-	clk := &recordingClock{}
+	clk := &backofftest.Clock{}
 	var once sync.Once
 	reports := NewScanner(ScanConfig{Dir: adminClient(t, srv, atlassian.WithClock(clk)), Now: func() time.Time { return idleNow },
 		OnProgress: func(n int) {
