@@ -60,15 +60,8 @@ func TestDigestAndHomeEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer app.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = app.Run(runCtx) }()
-	defer func() { stop(); <-done }()
-	if err := fake.WaitConnected(ctx); err != nil {
-		t.Fatal(err)
-	}
+	ctx, stop := runApp(t, app, fake)
+	defer stop()
 
 	if err := fake.Wait(ctx, func() bool { return len(fake.Messages(digestChannel)) >= 3 }); err != nil {
 		t.Fatalf("3 digests did not arrive: %v; logs:\n%s", err, logs.String())

@@ -434,3 +434,21 @@ func TestReplyRetriedOnSlackFailure(t *testing.T) {
 		t.Errorf("response_url attempts = %d, want 2 (one 500, one success)", n)
 	}
 }
+
+// runApp runs app until stop is called and waits until it is connected to
+// fake. ctx bounds the whole test (60 s). stop stops the app and waits for
+// Run to return; defer it after anything the app uses (and after
+// app.Close), so that it runs first.
+func runApp(t *testing.T, app *wire.App, fake *slacktest.Server) (ctx context.Context, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	runCtx, stopRun := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = app.Run(runCtx) }()
+	stop = func() { stopRun(); <-done; cancel() }
+	if err := fake.WaitConnected(ctx); err != nil {
+		stop()
+		t.Fatal(err)
+	}
+	return ctx, stop
+}

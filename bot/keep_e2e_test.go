@@ -77,15 +77,8 @@ func TestKeepOrReleaseEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer app.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = app.Run(runCtx) }()
-	defer func() { stop(); <-done }()
-	if err := fake.WaitConnected(ctx); err != nil {
-		t.Fatal(err)
-	}
+	ctx, stop := runApp(t, app, fake)
+	defer stop()
 
 	sum, err := app.Nudge.Round(ctx, "nudge e2e", false)
 	if err != nil || len(sum.Asked) != 2 {

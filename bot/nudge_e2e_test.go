@@ -129,15 +129,8 @@ func TestHomeShowsKeepOrRelease(t *testing.T) {
 		fake.AddUser(slacktest.User{ID: id, Name: id, Email: email})
 	}
 	app, logs := nudgeApp(t, org, atl, fake, nudge.DryRun)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = app.Run(runCtx) }()
-	defer func() { stop(); <-done }()
-	if err := fake.WaitConnected(ctx); err != nil {
-		t.Fatal(err)
-	}
+	ctx, stop := runApp(t, app, fake)
+	defer stop()
 
 	sum, err := app.Nudge.Round(ctx, "nudge dry e2e", true)
 	if err != nil || len(sum.Asked) != 2 {
