@@ -2,11 +2,7 @@ package atlassian_test
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -120,48 +116,8 @@ func TestMyselfRejection(t *testing.T) {
 // them happen on loopback.
 func TestNetworkFailures(t *testing.T) {
 	t.Parallel()
-	// A port that refuses: listen, note the address, close.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	refused := ln.Addr().String()
-	ln.Close()
-
-	// A server that accepts and never answers.
-	silent, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { silent.Close() })
-	go func() {
-		var conns []net.Conn
-		defer func() {
-			for _, c := range conns {
-				c.Close()
-			}
-		}()
-		for {
-			c, err := silent.Accept()
-			if err != nil {
-				return
-			}
-			conns = append(conns, c)
-		}
-	}()
-
-	tlsSrv := httptest.NewTLSServer(http.NotFoundHandler())
-	t.Cleanup(tlsSrv.Close)
-
-	// A resolver whose DNS server is a closed loopback port: every lookup
-	// fails without leaving the machine.
-	noDNS := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{Resolver: &net.Resolver{
-		PreferGo: true,
-		Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "udp", refused)
-		},
-	}}).DialContext, TLSClientConfig: &tls.Config{}}}
+	u := atlassiantest.NewUnreachable(t)
+	refused, silent, noDNS := u.Refused, u.Silent, u.NoDNS
 
 	tests := []struct {
 		name string
@@ -171,9 +127,9 @@ func TestNetworkFailures(t *testing.T) {
 		host string
 	}{
 		{"refused", "http://" + refused, nil, atlassian.NetRefused, refused},
-		{"timeout", "http://" + silent.Addr().String(), []atlassian.Option{atlassian.WithTimeout(50 * time.Millisecond)},
-			atlassian.NetTimeout, silent.Addr().String()},
-		{"tls", tlsSrv.URL, nil, atlassian.NetTLS, strings.TrimPrefix(tlsSrv.URL, "https://")},
+		{"timeout", "http://" + silent, []atlassian.Option{atlassian.WithTimeout(50 * time.Millisecond)},
+			atlassian.NetTimeout, silent},
+		{"tls", u.TLSURL, nil, atlassian.NetTLS, strings.TrimPrefix(u.TLSURL, "https://")},
 		{"dns", "http://no-such-host.example:8080", []atlassian.Option{atlassian.WithHTTPClient(noDNS)}, atlassian.NetDNS, "no-such-host.example:8080"},
 	}
 	for _, tt := range tests {

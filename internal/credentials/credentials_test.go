@@ -3,11 +3,8 @@ package credentials_test
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -206,45 +203,8 @@ func TestRejectedCredentials(t *testing.T) {
 // TestNetworkFailuresAreNamed: an API that cannot be reached is named with
 // its host and what failed, never blamed on a credential, and not Rejected.
 func TestNetworkFailuresAreNamed(t *testing.T) {
-	closed, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	refused := closed.Addr().String()
-	closed.Close()
-
-	silent, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { silent.Close() })
-	accepted := make(chan net.Conn, 16)
-	go func() { // owned by silent: Accept fails once it is closed
-		for {
-			c, err := silent.Accept()
-			if err != nil {
-				close(accepted)
-				return
-			}
-			accepted <- c
-		}
-	}()
-	t.Cleanup(func() {
-		silent.Close()
-		for c := range accepted {
-			c.Close()
-		}
-	})
-
-	tlsSrv := httptest.NewTLSServer(http.NotFoundHandler())
-	t.Cleanup(tlsSrv.Close)
-	noDNS := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{Resolver: &net.Resolver{
-		PreferGo: true,
-		Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "udp", refused)
-		},
-	}}).DialContext, TLSClientConfig: &tls.Config{}}}
+	u := atlassiantest.NewUnreachable(t)
+	refused, silent, noDNS := u.Refused, u.Silent, u.NoDNS
 
 	cases := []struct {
 		name, base string
@@ -253,8 +213,8 @@ func TestNetworkFailuresAreNamed(t *testing.T) {
 		what, host string
 	}{
 		{"refused", "http://" + refused, http.DefaultClient, 0, "connection refused", refused},
-		{"timeout", "http://" + silent.Addr().String(), http.DefaultClient, 200 * time.Millisecond, "timed out", silent.Addr().String()},
-		{"tls", tlsSrv.URL, http.DefaultClient, 0, "TLS handshake failed", strings.TrimPrefix(tlsSrv.URL, "https://")},
+		{"timeout", "http://" + silent, http.DefaultClient, 200 * time.Millisecond, "timed out", silent},
+		{"tls", u.TLSURL, http.DefaultClient, 0, "TLS handshake failed", strings.TrimPrefix(u.TLSURL, "https://")},
 		{"dns", "http://no-such-host.example:8080", noDNS, 0, "host name not found (DNS)", "no-such-host.example:8080"},
 	}
 	for _, c := range cases {
