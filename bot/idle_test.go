@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"iter"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"lastactive/atlassian"
+	"lastactive/atlassian/atlassiantest"
 	"lastactive/seat"
 )
 
@@ -166,24 +166,6 @@ func (f *fakeFiles) SendFile(_ context.Context, userID string, file File) error 
 	return f.err
 }
 
-type sliceDir []atlassian.OrgUser
-
-func (s sliceDir) OrgUsers(ctx context.Context, _ atlassian.UserQuery) iter.Seq2[atlassian.OrgUser, error] {
-	return func(yield func(atlassian.OrgUser, error) bool) {
-		for _, u := range s {
-			if !yield(u, nil) {
-				return
-			}
-		}
-	}
-}
-
-type failingDir struct{ err error }
-
-func (f failingDir) OrgUsers(context.Context, atlassian.UserQuery) iter.Seq2[atlassian.OrgUser, error] {
-	return func(yield func(atlassian.OrgUser, error) bool) { yield(atlassian.OrgUser{}, f.err) }
-}
-
 func TestServiceIdle(t *testing.T) {
 	t.Parallel()
 	rateLimited := &atlassian.Error{Kind: atlassian.ErrRateLimited, API: atlassian.Admin, RetryAfter: 30 * time.Second}
@@ -196,10 +178,10 @@ func TestServiceIdle(t *testing.T) {
 		wantUploads  int
 		wantProgress int
 	}{
-		{"ok", sliceDir(smallOrg()), &fakeFiles{}, "ok", []string{"in your direct messages", "lastactive-idle-60d-confluence-2026-11-26.csv"}, 1, 1},
-		{"upload fails", sliceDir(smallOrg()), &fakeFiles{err: errors.New("missing_scope")}, "partial", []string{"could not be sent", "files:write"}, 1, 1},
-		{"no file sender", sliceDir(smallOrg()), nil, "partial", []string{"not set up to send files"}, 0, 1},
-		{"rate limited", failingDir{rateLimited}, &fakeFiles{}, "rate_limited", []string{"rate limiting", "30 s"}, 0, 1},
+		{"ok", atlassiantest.OrgUserList(smallOrg()), &fakeFiles{}, "ok", []string{"in your direct messages", "lastactive-idle-60d-confluence-2026-11-26.csv"}, 1, 1},
+		{"upload fails", atlassiantest.OrgUserList(smallOrg()), &fakeFiles{err: errors.New("missing_scope")}, "partial", []string{"could not be sent", "files:write"}, 1, 1},
+		{"no file sender", atlassiantest.OrgUserList(smallOrg()), nil, "partial", []string{"not set up to send files"}, 0, 1},
+		{"rate limited", atlassiantest.FailingOrgUsers{Err: rateLimited}, &fakeFiles{}, "rate_limited", []string{"rate limiting", "30 s"}, 0, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -454,30 +454,12 @@ func smallOrg() []atlassian.OrgUser {
 	}
 }
 
-type sliceDir []atlassian.OrgUser
-
-func (s sliceDir) OrgUsers(ctx context.Context, _ atlassian.UserQuery) iter.Seq2[atlassian.OrgUser, error] {
-	return func(yield func(atlassian.OrgUser, error) bool) {
-		for _, u := range s {
-			if !yield(u, nil) {
-				return
-			}
-		}
-	}
-}
-
-type failingDir struct{ err error }
-
-func (f failingDir) OrgUsers(context.Context, atlassian.UserQuery) iter.Seq2[atlassian.OrgUser, error] {
-	return func(yield func(atlassian.OrgUser, error) bool) { yield(atlassian.OrgUser{}, f.err) }
-}
-
 // TestScannerShutdown: Close stops a scan in flight; the report waiting
 // for it ends with the cancellation, and nothing is left running (goleak
 // checks the goroutines at the end of the package's tests).
 func TestScannerShutdown(t *testing.T) {
 	t.Parallel()
-	reports := NewScanner(ScanConfig{Dir: gatedDir{sliceDir(smallOrg()), make(chan struct{})}})
+	reports := NewScanner(ScanConfig{Dir: gatedDir{atlassiantest.OrgUserList(smallOrg()), make(chan struct{})}})
 	waiting := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
@@ -500,7 +482,7 @@ func TestScannerLastWaiterLeaves(t *testing.T) {
 	t.Parallel()
 	gate := make(chan struct{})
 	ended := make(chan error, 2)
-	dir := observedDir{gatedDir{sliceDir(smallOrg()), gate}, func(err error) { ended <- err }}
+	dir := observedDir{gatedDir{atlassiantest.OrgUserList(smallOrg()), gate}, func(err error) { ended <- err }}
 	reports := NewScanner(ScanConfig{Dir: dir, TTL: time.Hour})
 	defer reports.Close()
 	ctx, cancel := context.WithCancel(context.Background())

@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 
 	"lastactive/atlassian"
+	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
 	"lastactive/seat"
 )
@@ -132,20 +133,10 @@ func (o *OrgDirectory) OrgUsers(ctx context.Context, q atlassian.UserQuery) iter
 
 // Org is an OrgDirectory that yields users in order.
 func Org(users ...atlassian.OrgUser) *OrgDirectory {
-	return &OrgDirectory{OrgUsersFunc: func(context.Context, atlassian.UserQuery) iter.Seq2[atlassian.OrgUser, error] {
-		return func(yield func(atlassian.OrgUser, error) bool) {
-			for _, u := range users {
-				if !yield(u, nil) {
-					return
-				}
-			}
-		}
-	}}
+	return &OrgDirectory{OrgUsersFunc: atlassiantest.OrgUserList(users).OrgUsers}
 }
 
 // FailingOrg is an OrgDirectory whose scan fails at once with err.
 func FailingOrg(err error) *OrgDirectory {
-	return &OrgDirectory{OrgUsersFunc: func(context.Context, atlassian.UserQuery) iter.Seq2[atlassian.OrgUser, error] {
-		return func(yield func(atlassian.OrgUser, error) bool) { yield(atlassian.OrgUser{}, err) }
-	}}
+	return &OrgDirectory{OrgUsersFunc: atlassiantest.FailingOrgUsers{Err: err}.OrgUsers}
 }
