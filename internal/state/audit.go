@@ -197,13 +197,18 @@ func (s *Store) appendPrepared(ctx context.Context, rows []any, targets []target
 	ie, it := tx.StmtContext(ctx, entry), tx.StmtContext(ctx, tgt)
 	defer ie.Close()
 	defer it.Close()
+	// The driver starts a goroutine to interrupt every statement whose
+	// context can end: one per row here (768 for a batch of 256). The rows
+	// run without one; the transaction still watches ctx, and a batch whose
+	// ctx ends is rolled back between rows (database/sql ends the Tx).
+	rowCtx := context.WithoutCancel(ctx)
 	for i := 0; i < len(rows); i += 8 {
-		if _, err := ie.ExecContext(ctx, rows[i:i+8]...); err != nil {
+		if _, err := ie.ExecContext(rowCtx, rows[i:i+8]...); err != nil {
 			return err
 		}
 	}
 	for _, t := range targets {
-		if _, err := it.ExecContext(ctx, t.key, t.id); err != nil {
+		if _, err := it.ExecContext(rowCtx, t.key, t.id); err != nil {
 			return err
 		}
 	}
