@@ -16,7 +16,7 @@ const DefaultAuditQueue = 1024
 
 // DefaultAuditBatch is the most events written in one transaction: the
 // events waiting when the writer comes round, up to this many, go together.
-const DefaultAuditBatch = 64
+const DefaultAuditBatch = 256
 
 // auditLinger is how long the writer waits for more events after the first
 // of a batch: commands arriving one by one then share a transaction, whose

@@ -1,0 +1,132 @@
+package state
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pressly/goose/v3"
+)
+
+// TestAuditTablesMigrateWithTheirRows: a SQLite file written by the schema
+// of version 4 keeps its trail through migration 5 (and back down), and
+// version 5's audit tables are WITHOUT ROWID with no secondary index.
+func TestAuditTablesMigrateWithTheirRows(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, sqliteFixture(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	to := func(v int64) {
+		t.Helper()
+		if err := s.migrate(ctx, func(p *goose.Provider) error {
+			cur, err := p.GetDBVersion(ctx)
+			if err != nil {
+				return err
+			}
+			if cur > v {
+				_, err = p.DownTo(ctx, v)
+			} else {
+				_, err = p.UpTo(ctx, v)
+			}
+			return err
+		}); err != nil {
+			t.Fatalf("migrate to %d: %v", v, err)
+		}
+	}
+	schemaOf := func(name string) string {
+		t.Helper()
+		var sql string
+		if err := s.db.QueryRow(`SELECT COALESCE(MAX(sql), '') FROM sqlite_master WHERE name = $1`, name).Scan(&sql); err != nil {
+			t.Fatal(err)
+		}
+		return sql
+	}
+	check := func(when string, want int) {
+		t.Helper()
+		all, err := s.Audit(ctx, AuditQuery{Limit: 1000})
+		if err != nil || len(all) != want {
+			t.Fatalf("%s: %d entries, %v; want %d", when, len(all), err, want)
+		}
+		for i := 1; i < len(all); i++ {
+			if !all[i].At.Before(all[i-1].At) {
+				t.Fatalf("%s: entry %d at %v is not older than entry %d at %v", when, i, all[i].At, i-1, all[i-1].At)
+			}
+		}
+		for _, target := range []string{"P3@example.com", "acc-3"} {
+			got, err := s.Audit(ctx, AuditQuery{Target: target, Limit: 1000})
+			if err != nil || len(got) != want/10 {
+				t.Errorf("%s: Audit(%s) = %d entries, %v; want %d", when, target, len(got), err, want/10)
+			}
+		}
+	}
+
+	to(4)
+	base := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	batch := make([]AuditEntry, 50)
+	for i := range batch {
+		batch[i] = AuditEntry{At: base.Add(time.Duration(i) * time.Minute), Actor: "U1", Kind: KindLookup, Outcome: OutcomeOK,
+			Emails: []string{fmt.Sprintf("p%d@example.com", i%10)}, AccountIDs: []string{fmt.Sprintf("acc-%d", i%10)}}
+	}
+	if err := s.AppendBatch(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	check("version 4", 50)
+
+	to(5)
+	check("version 5", 50)
+	for _, table := range []string{"audit_entry", "audit_target"} {
+		if sql := schemaOf(table); !strings.Contains(sql, "WITHOUT ROWID") {
+			t.Errorf("version 5 %s: %s; want WITHOUT ROWID", table, sql)
+		}
+	}
+	for _, index := range []string{"audit_entry_at", "audit_target_audit"} {
+		if sql := schemaOf(index); sql != "" {
+			t.Errorf("version 5 keeps index %s", index)
+		}
+	}
+	if err := s.AppendBatch(ctx, batch[:10]); err != nil { // same times, new IDs
+		t.Fatal(err)
+	}
+	if n, err := s.SweepAudit(ctx, base.Add(10*time.Minute)); err != nil || n != 20 {
+		t.Errorf("SweepAudit: %d, %v; want the 20 entries before 09:10", n, err)
+	}
+	var orphans int
+	if err := s.db.QueryRow(`SELECT COUNT(*) FROM audit_target WHERE audit_id NOT IN (SELECT id FROM audit_entry)`).Scan(&orphans); err != nil || orphans != 0 {
+		t.Errorf("%d targets left without their entry, %v", orphans, err)
+	}
+
+	to(4)
+	check("back at version 4", 40)
+	if sql := schemaOf("audit_target"); !strings.Contains(sql, "REFERENCES \"audit_entry\"") && !strings.Contains(sql, "REFERENCES audit_entry") {
+		t.Errorf("version 4 audit_target lost its foreign key: %s", sql)
+	}
+	to(5)
+	check("at version 5 again", 40)
+}
+
+// TestAuditSinceIsInclusive: entries at the since instant are read, those a
+// nanosecond before are not; the sweep keeps the entries at its bound.
+func TestAuditSinceIsInclusive(t *testing.T) {
+	s := open(t, sqliteFixture(t))
+	ctx := context.Background()
+	at := time.Date(2026, 5, 5, 12, 0, 0, 0, time.UTC)
+	entries := []AuditEntry{
+		{At: at.Add(-time.Nanosecond), Kind: KindLookup, Outcome: OutcomeOK, Detail: "before"},
+		{At: at, Kind: KindLookup, Outcome: OutcomeOK, Detail: "at"},
+		{At: at.Add(time.Nanosecond), Kind: KindLookup, Outcome: OutcomeOK, Detail: "after"},
+	}
+	if err := s.AppendBatch(ctx, entries); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Audit(ctx, AuditQuery{Since: at})
+	if err != nil || len(got) != 2 || got[0].Detail != "after" || got[1].Detail != "at" {
+		t.Errorf("Audit since %v: %+v, %v; want after, at", at, got, err)
+	}
+	if n, err := s.SweepAudit(ctx, at); err != nil || n != 1 {
+		t.Errorf("SweepAudit(%v) = %d, %v; want 1 (before)", at, n, err)
+	}
+}
