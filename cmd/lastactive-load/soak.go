@@ -624,13 +624,19 @@ type fleet struct {
 	problems []string
 }
 
-// restart starts a new bot, waits until it is ready, then stops the old one
-// gracefully (SIGTERM) and waits for it: every command the old one acked
-// must still be answered.
+// restart starts a new bot, waits until it is ready with both its sockets
+// open, then stops the old one gracefully (SIGTERM) and waits for it: every
+// command the old one acked must still be answered.
 func (f *fleet) restart(ctx context.Context) error {
 	next, err := f.startOne(ctx)
 	if err != nil {
 		return fmt.Errorf("start a bot: %w", err)
+	}
+	f.mu.Lock()
+	rolling := f.cur != nil
+	f.mu.Unlock()
+	if rolling {
+		waitBothSockets(ctx, next)
 	}
 	f.mu.Lock()
 	old := f.cur
@@ -641,6 +647,34 @@ func (f *fleet) restart(ctx context.Context) error {
 		f.stopped(old)
 	}
 	return nil
+}
+
+// bothSocketsWait bounds waitBothSockets: a bot that cannot open its
+// second socket is stopped anyway, and commands that find no socket then
+// show in the result.
+const bothSocketsWait = 20 * time.Second
+
+// waitBothSockets waits until t reports two Socket Mode connections open.
+// The fake Slack's "connected" counts the old bot's sockets too, and a
+// socket of the new bot refreshed just as the old one stops would leave
+// none open.
+func waitBothSockets(ctx context.Context, t target) {
+	ctx, cancel := context.WithTimeout(ctx, bothSocketsWait)
+	defer cancel()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if mfs, err := t.metrics(ctx); err == nil {
+			if n, ok := gaugeValue(mfs, "lastactive_socketmode_connected"); ok && n >= 2 {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 func (f *fleet) stopped(t target) {

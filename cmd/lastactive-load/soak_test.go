@@ -7,8 +7,11 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
 
 	"lastactive/bot"
 	"lastactive/bot/slacktest"
@@ -203,5 +206,50 @@ func TestShown(t *testing.T) {
 				t.Errorf("shown = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// stubTarget reports how many Socket Mode connections it has open (set by
+// the test) and records when it is stopped.
+type stubTarget struct {
+	sockets atomic.Int64
+	stopped atomic.Bool
+}
+
+func (s *stubTarget) mode() string        { return "stub" }
+func (s *stubTarget) peakRSSMB() float64  { return 0 }
+func (s *stubTarget) cpuSeconds() float64 { return 0 }
+func (s *stubTarget) stop() error         { s.stopped.Store(true); return nil }
+func (s *stubTarget) metrics(context.Context) ([]*dto.MetricFamily, error) {
+	name, v := "lastactive_socketmode_connected", float64(s.sockets.Load())
+	return []*dto.MetricFamily{{Name: &name, Metric: []*dto.Metric{{Gauge: &dto.Gauge{Value: &v}}}}}, nil
+}
+
+// TestRestartWaitsForBothSockets: a rolling restart stops the old bot only
+// once the new one has both its sockets open. Stopping it at the new bot's
+// first socket left a window in which one refreshed socket meant no socket
+// at all, and TestSoakInProcess failed with "1 commands found no open
+// socket" now and then under CI's load.
+func TestRestartWaitsForBothSockets(t *testing.T) {
+	old, next := &stubTarget{}, &stubTarget{}
+	next.sockets.Store(1)
+	f := &fleet{cur: old, startOne: func(context.Context) (target, error) { return next, nil }}
+	done := make(chan error, 1)
+	go func() { done <- f.restart(context.Background()) }()
+	time.Sleep(100 * time.Millisecond) // the new bot has one socket for a while
+	if old.stopped.Load() {
+		t.Fatal("the old bot was stopped while the new one had one socket open")
+	}
+	next.sockets.Store(2)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("restart did not finish once the new bot had both sockets")
+	}
+	if !old.stopped.Load() || next.stopped.Load() {
+		t.Errorf("old stopped %v, new stopped %v: want the old one only", old.stopped.Load(), next.stopped.Load())
 	}
 }
