@@ -108,10 +108,11 @@ func TestAuditTablesMigrateWithTheirRows(t *testing.T) {
 	check("at version 5 again", 40)
 }
 
-// TestAuditSinceIsInclusive: entries at the since instant are read, those a
-// nanosecond before are not; the sweep keeps the entries at its bound.
-func TestAuditSinceIsInclusive(t *testing.T) {
-	s := open(t, sqliteFixture(t))
+// testAuditSinceIsInclusive: entries at the since instant are read, those a
+// nanosecond before are not; the sweep keeps the entries at its bound. Both
+// go by the entry ID (idFloor), on either backend.
+func testAuditSinceIsInclusive(t *testing.T, fresh fixture) {
+	s := open(t, fresh(t))
 	ctx := context.Background()
 	at := time.Date(2026, 5, 5, 12, 0, 0, 0, time.UTC)
 	entries := []AuditEntry{

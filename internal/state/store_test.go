@@ -105,6 +105,7 @@ func contract(t *testing.T, fresh fixture) {
 		{"AuditByEitherTarget", testAuditByEitherTarget},
 		{"AuditRefusesUnknownKind", testAuditRefusesUnknownKind},
 		{"AuditSweep", testAuditSweep},
+		{"AuditSinceIsInclusive", testAuditSinceIsInclusive},
 		{"ConcurrentAppendsFromTwoStores", testConcurrentAppends},
 		{"AppendBatch", testAppendBatch},
 		{"Snapshots", testSnapshots},
