@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -87,13 +88,27 @@ func targetKey(s string) string {
 // collide across processes (random suffix). The audit trail is read and
 // swept by it: idFloor(t) <= newID(t) < idFloor(t + 1ns).
 func newID(t time.Time) string {
-	return fmt.Sprintf("%016x%08x", uint64(t.UnixNano()), rand.Uint32())
+	return fmt.Sprintf("%016x%08x", idNanos(t), rand.Uint32())
 }
 
 // idFloor is the least ID of an entry made at t: IDs of earlier entries
 // sort below it, of t and later at or above.
 func idFloor(t time.Time) string {
-	return fmt.Sprintf("%016x", uint64(t.UnixNano()))
+	return fmt.Sprintf("%016x", idNanos(t))
+}
+
+// idNanos is t in nanoseconds since 1970, held to what an ID can order:
+// before 1970 is 0 and after 2262 the largest, so that a bound far in the
+// past (audit --since 30000d, a retention of 30000d) keeps every entry
+// rather than wrapping round to delete them all.
+func idNanos(t time.Time) uint64 {
+	switch {
+	case t.Before(time.Unix(0, 0)):
+		return 0
+	case t.After(time.Unix(0, math.MaxInt64)):
+		return math.MaxInt64
+	}
+	return uint64(t.UnixNano())
 }
 
 // Append writes one entry to the audit trail.

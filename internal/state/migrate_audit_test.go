@@ -131,3 +131,31 @@ func testAuditSinceIsInclusive(t *testing.T, fresh fixture) {
 		t.Errorf("SweepAudit(%v) = %d, %v; want 1 (before)", at, n, err)
 	}
 }
+
+// TestAuditBoundsOutsideTheIDRange: IDs hold nanoseconds since 1970 up to
+// 2262. A since before 1970 (lastactive audit --since 30000d) reads every
+// entry and sweeps none; one after 2262 reads none and sweeps all.
+func TestAuditBoundsOutsideTheIDRange(t *testing.T) {
+	s := open(t, sqliteFixture(t))
+	ctx := context.Background()
+	if err := s.AppendBatch(ctx, []AuditEntry{
+		{Kind: KindLookup, Outcome: OutcomeOK, Detail: "one"},
+		{Kind: KindLookup, Outcome: OutcomeOK, Detail: "two"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	past := time.Now().Add(-30000 * 24 * time.Hour)
+	future := time.Date(2400, 1, 1, 0, 0, 0, 0, time.UTC)
+	if got, err := s.Audit(ctx, AuditQuery{Since: past}); err != nil || len(got) != 2 {
+		t.Errorf("Audit since %d: %d entries, %v; want 2", past.Year(), len(got), err)
+	}
+	if got, err := s.Audit(ctx, AuditQuery{Since: future}); err != nil || len(got) != 0 {
+		t.Errorf("Audit since 2400: %d entries, %v; want 0", len(got), err)
+	}
+	if n, err := s.SweepAudit(ctx, past); err != nil || n != 0 {
+		t.Errorf("SweepAudit(%d) = %d, %v; want 0", past.Year(), n, err)
+	}
+	if n, err := s.SweepAudit(ctx, future); err != nil || n != 2 {
+		t.Errorf("SweepAudit(2400) = %d, %v; want 2", n, err)
+	}
+}
