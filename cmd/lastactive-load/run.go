@@ -199,7 +199,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	case o.InProcess:
 		b, err = startInProcess(ctx, sl, atl, o.Stderr)
 	default:
-		b, err = startSubprocess(ctx, o.Bin, sl, atl, o.Stderr)
+		b, err = startSubprocess(ctx, o.Bin, sl, atl, o.Stderr, "")
 	}
 	if err != nil {
 		return Result{}, err

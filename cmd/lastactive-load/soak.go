@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"sort"
@@ -24,6 +25,7 @@ import (
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
 	"lastactive/bot/slacktest"
+	"lastactive/internal/state"
 )
 
 // SoakOptions describe one soak: commands under a seeded mix of faults, with
@@ -148,6 +150,13 @@ type SoakResult struct {
 	Unclear          int            `json:"unclear_replies"`
 	UnclearSample    string         `json:"unclear_sample,omitempty"`
 
+	// AuditStored is how many audit entries the bots left in their shared
+	// SQLite file; AuditExpected is one per answer the fake received. Both
+	// 0 when the soak did not give the bots a file of its own.
+	AuditStored   int `json:"audit_stored,omitempty"`
+	AuditExpected int `json:"audit_expected,omitempty"`
+	shownReplies  int
+
 	Injected Injected `json:"injected"`
 	Crashes  int      `json:"crashes"`
 	Bots     int      `json:"bot_processes"`
@@ -264,11 +273,23 @@ func Soak(ctx context.Context, o SoakOptions) (SoakResult, error) {
 		defer os.RemoveAll(dir)
 		bin = b
 	}
+	// The bots share one SQLite file, as the replicas of a rolling restart
+	// share their volume, so that the soak can count the audit trail they
+	// left: one entry for every command answered, restarts and faults or not.
+	var dbURL string
+	if _, set := os.LookupEnv("LASTACTIVE_DATABASE_URL"); !o.InProcess && !set {
+		dir, err := os.MkdirTemp("", "lastactive-soak-db-")
+		if err != nil {
+			return r, err
+		}
+		defer os.RemoveAll(dir)
+		dbURL = "sqlite:" + filepath.Join(dir, "lastactive.db")
+	}
 	f := &fleet{startOne: func(ctx context.Context) (target, error) {
 		if o.InProcess {
 			return startInProcess(ctx, sl, atl, o.Stderr)
 		}
-		return startSubprocess(ctx, bin, sl, atl, o.Stderr)
+		return startSubprocess(ctx, bin, sl, atl, o.Stderr, dbURL)
 	}}
 	if err := f.restart(ctx); err != nil {
 		return r, err
@@ -343,6 +364,16 @@ func Soak(ctx context.Context, o SoakOptions) (SoakResult, error) {
 
 	// Every bot has stopped: what the fake recorded now is final.
 	s.count(&r)
+	if dbURL != "" {
+		// One entry for each answer shown: a redelivery answered by two
+		// processes was audited by both.
+		r.AuditExpected = r.shownReplies
+		if n, err := countAudit(ctx, dbURL); err != nil {
+			r.Problems = append(r.Problems, "audit trail: "+err.Error())
+		} else {
+			r.AuditStored = int(n)
+		}
+	}
 	inj.UpstreamCalls = atl.Count("", "")
 	inj.Upstream5xx, inj.Upstream429, inj.Malformed = counts.upstream5xx.Load(), counts.upstream429.Load(), counts.malformed.Load()
 	inj.Spikes, inj.ResponseURL = counts.spikes.Load(), counts.responseURL.Load()
@@ -371,6 +402,9 @@ func Soak(ctx context.Context, o SoakOptions) (SoakResult, error) {
 	}
 	if r.Acked == 0 {
 		r.Problems = append(r.Problems, "no command was acked")
+	}
+	if dbURL != "" && r.AuditStored != r.AuditExpected {
+		r.Problems = append(r.Problems, fmt.Sprintf("%d audit entries stored for %d answered commands", r.AuditStored, r.AuditExpected))
 	}
 	if !r.GoroutinesSettled && err == nil {
 		r.Problems = append(r.Problems, fmt.Sprintf("goroutines did not come back: %d after, %d baseline", r.AfterGoroutines, r.BaselineGoroutines))
@@ -532,6 +566,7 @@ func (s *soaker) count(r *SoakResult) {
 			continue
 		}
 		replies := shown(s.sl.Replies(c.id))
+		r.shownReplies += len(replies)
 		if s.sl.Acks(c.id) == 0 {
 			r.NotAcked++
 			if len(replies) > 0 {
@@ -797,6 +832,9 @@ func writeSoak(w io.Writer, r SoakResult) error {
 		i.Upstream5xx, i.Upstream429, i.Malformed, i.Spikes, i.UpstreamCalls)
 	fmt.Fprintf(w, "                %d failed of %d response_url posts; %d disconnects, %d dropped sockets, %d graceful restarts\n",
 		i.ResponseURL, i.ResponseTotals, i.Disconnects, i.Drops, i.Restarts)
+	if r.AuditExpected > 0 || r.AuditStored > 0 {
+		fmt.Fprintf(w, "audit trail     %d entries stored for %d commands answered (one shared SQLite file)\n", r.AuditStored, r.AuditExpected)
+	}
 	fmt.Fprintf(w, "bots            %d started, %d crashed\n", r.Bots, r.Crashes)
 	fmt.Fprintf(w, "goroutines      %d baseline, %d after (back: %v)\n", r.BaselineGoroutines, r.AfterGoroutines, r.GoroutinesSettled)
 	fmt.Fprintf(w, "RSS             %.1f MB baseline, %.1f MB after\n", r.BaselineRSSMB, r.AfterRSSMB)
@@ -824,4 +862,16 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// countAudit counts the audit entries in the store at dbURL.
+func countAudit(ctx context.Context, dbURL string) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	st, err := state.Open(ctx, dbURL)
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	return st.CountAudit(ctx)
 }

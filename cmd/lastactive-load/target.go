@@ -60,8 +60,9 @@ type subprocess struct {
 
 // startSubprocess runs `bin serve` against the fakes and waits until it is
 // connected to the fake Slack (/readyz). With bin empty it builds the binary
-// first.
-func startSubprocess(ctx context.Context, bin string, sl *slacktest.Server, atl *atlassiantest.Server, stderr io.Writer) (*subprocess, error) {
+// first. dbURL, when set, is its LASTACTIVE_DATABASE_URL; otherwise the
+// caller's, or a SQLite file of its own.
+func startSubprocess(ctx context.Context, bin string, sl *slacktest.Server, atl *atlassiantest.Server, stderr io.Writer, dbURL string) (*subprocess, error) {
 	p := &subprocess{exited: make(chan struct{})}
 	if bin == "" {
 		var err error
@@ -94,12 +95,14 @@ func startSubprocess(ctx context.Context, bin string, sl *slacktest.Server, atl 
 	}
 	// Runtime knobs pass through, so their effect on memory can be measured;
 	// so does the database URL (empty: no store), to measure what it costs.
-	for _, k := range []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS", "GODEBUG", "LASTACTIVE_DATABASE_URL"} {
+	for _, k := range []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS", "GODEBUG", "LASTACTIVE_DATABASE_URL", "LASTACTIVE_LOG_LEVEL"} {
 		if v, ok := os.LookupEnv(k); ok {
 			p.cmd.Env = append(p.cmd.Env, k+"="+v)
 		}
 	}
-	if _, ok := os.LookupEnv("LASTACTIVE_DATABASE_URL"); !ok {
+	if dbURL != "" {
+		p.cmd.Env = append(p.cmd.Env, "LASTACTIVE_DATABASE_URL="+dbURL)
+	} else if _, ok := os.LookupEnv("LASTACTIVE_DATABASE_URL"); !ok {
 		// The default store, but not in the caller's working directory.
 		if p.dbDir, err = os.MkdirTemp("", "lastactive-load-db-"); err != nil {
 			p.cleanup()

@@ -327,6 +327,14 @@ func (s *Store) Audit(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
 	return out, s.wrap("read audit trail", rows.Err())
 }
 
+// CountAudit returns how many entries the trail holds (the soak checks
+// that no audit event was lost).
+func (s *Store) CountAudit(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_entry`).Scan(&n)
+	return n, s.wrap("count audit trail", err)
+}
+
 // SweepAudit deletes the entries older than olderThan (with their targets)
 // and returns how many it deleted. The bot calls it daily with
 // now minus LASTACTIVE_AUDIT_RETENTION.

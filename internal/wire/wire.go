@@ -300,19 +300,23 @@ func (a *App) Run(ctx context.Context) error {
 		return ErrNoBot
 	}
 	sctx, stop := context.WithCancel(ctx)
+	// The audit writer stops after the Bot, which finishes the commands it
+	// acked after ctx ends: their events must still be stored. Its context
+	// is not ctx's child, or it would stop with the signal.
+	actx, stopAudit := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { a.Lookups.RunSweeper(sctx, a.sweepEvery) })
 	if a.State != nil {
 		wg.Go(func() { a.State.Run(sctx) })
 	}
 	if a.Audit != nil {
-		// Stopped after the Bot, so the last commands' events are flushed.
-		wg.Go(func() { a.Audit.Run(sctx) })
+		wg.Go(func() { a.Audit.Run(actx) })
 	}
 	wg.Go(func() { a.runDigests(sctx) })
 	wg.Go(func() { a.runNudges(sctx) })
 	err := a.Bot.Run(ctx)
 	stop()
+	stopAudit()
 	wg.Wait()
 	return err
 }
