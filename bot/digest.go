@@ -87,6 +87,11 @@ func (d *Digests) Make(ctx context.Context, upload bool) (Message, *digest.Diges
 	return RenderDigest(dg, file), dg, nil
 }
 
+// ErrDigestNotMade wraps Post's error when the digest could not be made
+// (the org scan failed or was stopped): nothing was posted or recorded, so
+// the slot may be run again.
+var ErrDigestNotMade = errors.New("digest not made")
+
 // Post builds the digest and posts it to the channel: what each slot of
 // the schedule and `lastactive digest --post` do.
 func (d *Digests) Post(ctx context.Context) error {
@@ -95,7 +100,7 @@ func (d *Digests) Post(ctx context.Context) error {
 	}
 	m, _, err := d.Make(ctx, true)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrDigestNotMade, err)
 	}
 	if err := d.cfg.Poster.PostMessage(ctx, d.cfg.Channel, m); err != nil {
 		return fmt.Errorf("digest: post to %s: %w", d.cfg.Channel, err)

@@ -2,7 +2,9 @@ package bot
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -122,5 +124,29 @@ func digestGolden(t *testing.T, name string, m Message) {
 	}
 	if diff := cmp.Diff(string(want), buf.String()); diff != "" {
 		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
+	}
+}
+
+type failingSource struct{ err error }
+
+func (f failingSource) Build(context.Context) (*digest.Digest, error)     { return nil, f.err }
+func (f failingSource) History(context.Context) ([]state.Snapshot, error) { return nil, nil }
+
+type countingPoster struct{ n int }
+
+func (p *countingPoster) PostMessage(context.Context, string, Message) error { p.n++; return nil }
+
+// TestDigestPostSaysWhenNothingWasMade: a digest whose scan fails (or is
+// stopped) posts nothing and says so with ErrDigestNotMade, which the
+// schedule reads as "give the slot back"; the cause stays inspectable.
+func TestDigestPostSaysWhenNothingWasMade(t *testing.T) {
+	p := &countingPoster{}
+	d := NewDigests(DigestConfig{Source: failingSource{context.Canceled}, Channel: "C1", Poster: p})
+	err := d.Post(context.Background())
+	if !errors.Is(err, ErrDigestNotMade) || !errors.Is(err, context.Canceled) {
+		t.Errorf("Post = %v, want ErrDigestNotMade wrapping context.Canceled", err)
+	}
+	if p.n != 0 {
+		t.Errorf("%d posts of a digest that was not made", p.n)
 	}
 }

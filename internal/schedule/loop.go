@@ -2,15 +2,34 @@ package schedule
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 )
 
 // Claimer takes a named slot for a holder until ttl has passed, and says
-// whether it got it. *state.Store satisfies it.
+// whether it got it; Release gives up a slot the holder has. *state.Store
+// satisfies it.
 type Claimer interface {
 	Claim(ctx context.Context, slot, holder string, ttl time.Duration) (bool, error)
+	Release(ctx context.Context, slot, holder string) error
 }
+
+// ErrNotDone, wrapped in Run's error, says the slot's work did nothing
+// anyone can see (a digest whose scan failed or was cut short by a stop):
+// the claim is given back, and this or another process runs the slot
+// again while it is less than MaxLate late.
+var ErrNotDone = errors.New("slot not done")
+
+// RetryEvery is how often a slot not yet handled (its claim held by a
+// process that may give it back, or not readable) is tried again while it
+// is less than MaxLate late. Schedules with shorter periods are not
+// retried: their next slot comes first.
+const RetryEvery = time.Minute
+
+// releaseTimeout bounds giving a claim back, which happens as a process
+// stops too.
+const releaseTimeout = 5 * time.Second
 
 // Clock is the time the loop sees; tests pass a fake that moves on Sleep.
 type Clock interface {
@@ -60,7 +79,7 @@ func (l *Loop) Serve(ctx context.Context) error {
 	now := clock.Now()
 	last, ok := Latest(l.Schedule, now.Add(-lookback), now)
 	if ok {
-		l.handle(ctx, clock, log, last)
+		l.settle(ctx, clock, log, last)
 	} else {
 		last = now
 	}
@@ -80,36 +99,80 @@ func (l *Loop) Serve(ctx context.Context) error {
 		for s := next; s.Before(slot); s = l.Schedule.Next(s) {
 			log.Warn("schedule: slot skipped, a later one is due", "schedule", l.Name, "slot", s.UTC())
 		}
-		l.handle(ctx, clock, log, slot)
+		l.settle(ctx, clock, log, slot)
 		last = slot
 	}
 }
 
-// handle claims slot and runs it when this process won the claim.
-func (l *Loop) handle(ctx context.Context, clock Clock, log *slog.Logger, slot time.Time) {
-	if ctx.Err() != nil {
+// settle handles slot and, while it is not handled, tries again every
+// RetryEvery until it is MaxLate late or the next slot is due. A rolling
+// restart at the slot's time is the case: the old process claims the slot,
+// is stopped mid-scan and gives the claim back, and the new one, which
+// found the slot taken when it started, runs it a minute later.
+func (l *Loop) settle(ctx context.Context, clock Clock, log *slog.Logger, slot time.Time) {
+	if l.handle(ctx, clock, log, slot) || Period(l.Schedule, slot) <= RetryEvery {
 		return
+	}
+	next := l.Schedule.Next(slot)
+	for {
+		at := clock.Now().Add(RetryEvery)
+		if at.Sub(slot) >= MaxLate || !at.Before(next) {
+			return
+		}
+		if err := clock.Sleep(ctx, RetryEvery); err != nil {
+			return
+		}
+		if l.handle(ctx, clock, log, slot) {
+			return
+		}
+	}
+}
+
+// handle claims slot and runs it when this process won the claim. It
+// reports whether the slot is settled: run (or failed after doing
+// something), or skipped as too late. It is not while another process
+// holds the claim, the claim could not be read, or the work did nothing
+// (ErrNotDone; the claim is then given back).
+func (l *Loop) handle(ctx context.Context, clock Clock, log *slog.Logger, slot time.Time) bool {
+	if ctx.Err() != nil {
+		return true
 	}
 	// Kept after the work: the claim is the record that the slot was
 	// handled. It outlives the lookback of a restart, or two periods.
 	ttl := max(2*Period(l.Schedule, slot), lookback+MaxLate)
 	won, err := l.Claims.Claim(ctx, l.SlotName(slot), l.Holder, ttl)
 	if err != nil {
-		log.Error("schedule: cannot claim slot; skipping it", "schedule", l.Name, "slot", slot.UTC(), "err", err)
-		return
+		log.Error("schedule: cannot claim slot", "schedule", l.Name, "slot", slot.UTC(), "err", err)
+		return false
 	}
 	if !won {
 		log.Debug("schedule: slot taken by another replica", "schedule", l.Name, "slot", slot.UTC())
-		return
+		return false
 	}
 	if late := clock.Now().Sub(slot); late >= MaxLate {
 		log.Warn("schedule: slot missed while no replica ran; skipped as more than an hour late",
 			"schedule", l.Name, "slot", slot.UTC(), "late", late.Round(time.Second))
-		return
+		return true
 	}
-	if err := l.Run(ctx, slot); err != nil {
-		log.Error("schedule: slot failed", "schedule", l.Name, "slot", slot.UTC(), "err", err)
+	err = l.Run(ctx, slot)
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, ErrNotDone):
+		// Given back even when the process is stopping: that is when
+		// another process should take it.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+		defer cancel()
+		if rerr := l.Claims.Release(rctx, l.SlotName(slot), l.Holder); rerr != nil {
+			log.Error("schedule: slot not done, and its claim not given back: it will not run", "schedule", l.Name,
+				"slot", slot.UTC(), "err", err, "release_err", rerr)
+			return true
+		}
+		log.Warn("schedule: slot not done; claim given back for another try", "schedule", l.Name, "slot", slot.UTC(), "err", err)
+		return false
 	}
+	log.Error("schedule: slot failed", "schedule", l.Name, "slot", slot.UTC(), "err", err)
+	return true
 }
 
 type realClock struct{}

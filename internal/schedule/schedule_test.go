@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -216,5 +217,111 @@ func TestLoopMissedSlots(t *testing.T) {
 				t.Errorf("after a restart, slots ran again: %v", r2.slots)
 			}
 		})
+	}
+}
+
+// hookClock is a fakeClock that calls onSleep (once per sleep, before the
+// time moves) and records how long each sleep was.
+type hookClock struct {
+	fakeClock
+	onSleep func(n int)
+	slept   []time.Duration
+}
+
+func (c *hookClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	c.slept = append(c.slept, d)
+	n := len(c.slept)
+	c.mu.Unlock()
+	if c.onSleep != nil {
+		c.onSleep(n)
+	}
+	return c.fakeClock.Sleep(ctx, d)
+}
+
+// TestLoopRollingRestartAtTheSlot: the old process claims Monday's slot,
+// is stopped mid-scan (its Run fails with ErrNotDone) and gives the claim
+// back; the new one, which found the slot taken when it started, runs it
+// at its next try, a minute later. Before, the slot stayed claimed by the
+// process that never finished it, and that week had no digest.
+func TestLoopRollingRestartAtTheSlot(t *testing.T) {
+	st := openStore(t)
+	sched, _ := schedule.Parse("0 9 * * MON")
+	monday9 := time.Date(2026, 12, 7, 9, 0, 0, 0, time.Local)
+	ctx := context.Background()
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+
+	// The old process holds the slot while the new one starts.
+	old := &schedule.Loop{Name: "digest", Schedule: sched, Claims: st, Holder: "old", Logger: log}
+	slotName := old.SlotName(monday9)
+	if won, err := st.Claim(ctx, slotName, "old", time.Hour); err != nil || !won {
+		t.Fatalf("old claims: %v, %v", won, err)
+	}
+	r := &runs{slots: map[time.Time][]string{}}
+	clock := &hookClock{}
+	clock.onSleep = func(n int) {
+		if n != 1 {
+			return
+		}
+		// While the new process waits, the old one is stopped mid-scan:
+		// it renews its own claim, its Run fails, it gives the slot back.
+		octx, ocancel := context.WithCancel(ctx)
+		defer ocancel()
+		oldRun := &schedule.Loop{Name: "digest", Schedule: sched, Claims: st, Holder: "old", Logger: log,
+			Clock: &fakeClock{now: monday9.Add(20 * time.Second), maxSleeps: 0, cancel: ocancel},
+			Run: func(context.Context, time.Time) error {
+				return fmt.Errorf("digest: %w: org scan: %w", schedule.ErrNotDone, context.Canceled)
+			}}
+		_ = oldRun.Serve(octx)
+	}
+	nctx2, cancel2 := context.WithCancel(ctx)
+	defer cancel2()
+	clock.fakeClock = fakeClock{now: monday9.Add(10 * time.Second), maxSleeps: 2, cancel: cancel2}
+	l := &schedule.Loop{Name: "digest", Schedule: sched, Claims: st, Holder: "new", Clock: clock, Logger: log, Run: r.record("new")}
+	_ = l.Serve(nctx2)
+	if got := r.slots[monday9]; len(got) != 1 || got[0] != "new" {
+		t.Errorf("Monday's slot ran %v, want once by the new process (logs:\n%s)", got, logs.String())
+	}
+	if len(clock.slept) == 0 || clock.slept[0] != schedule.RetryEvery {
+		t.Errorf("the new process slept %v, want a retry after %v first", clock.slept, schedule.RetryEvery)
+	}
+	if !strings.Contains(logs.String(), "claim given back") {
+		t.Errorf("the old process did not say it gave the slot back:\n%s", logs.String())
+	}
+}
+
+// TestLoopKeepsASlotThatFailedAfterDoingSomething: a Run that fails
+// without ErrNotDone (the digest was made, its post failed) keeps the
+// claim: another process retrying the slot never runs it, and gives up once
+// the slot is an hour late.
+func TestLoopKeepsASlotThatFailedAfterDoingSomething(t *testing.T) {
+	st := openStore(t)
+	sched, _ := schedule.Parse("0 9 * * MON")
+	monday9 := time.Date(2026, 12, 7, 9, 0, 0, 0, time.Local)
+	ctx := context.Background()
+	actx, acancel := context.WithCancel(ctx)
+	defer acancel()
+	a := &schedule.Loop{Name: "digest", Schedule: sched, Claims: st, Holder: "a",
+		Clock: &fakeClock{now: monday9.Add(time.Second), maxSleeps: 0, cancel: acancel},
+		Run:   func(context.Context, time.Time) error { return errors.New("post to C1: channel_not_found") }}
+	_ = a.Serve(actx)
+
+	r := &runs{slots: map[time.Time][]string{}}
+	bctx, bcancel := context.WithCancel(ctx)
+	defer bcancel()
+	clock := &hookClock{fakeClock: fakeClock{now: monday9.Add(2 * time.Second), maxSleeps: 100, cancel: bcancel}}
+	_ = (&schedule.Loop{Name: "digest", Schedule: sched, Claims: st, Holder: "b", Clock: clock, Run: r.record("b")}).Serve(bctx)
+	if len(r.slots[monday9]) != 0 {
+		t.Errorf("the failed slot ran again on b: %v", r.slots)
+	}
+	retries := 0
+	for _, d := range clock.slept {
+		if d == schedule.RetryEvery {
+			retries++
+		}
+	}
+	if retries == 0 || retries > 60 {
+		t.Errorf("b retried %d times (sleeps %v), want some, within the hour", retries, clock.slept)
 	}
 }

@@ -3,6 +3,8 @@ package wire
 import (
 	"context"
 	"crypto/rand"
+	"errors"
+	"fmt"
 	"os"
 	"time"
 
@@ -50,7 +52,12 @@ func (a *App) buildDigests(s Settings, client *atlassian.Client, web *bot.SlackA
 				ctx, cancel := context.WithTimeout(ctx, digestRunTimeout)
 				defer cancel()
 				s.Logger.Info("digest slot", "slot", slot.UTC())
-				return d.Post(ctx)
+				if err := d.Post(ctx); errors.Is(err, bot.ErrDigestNotMade) {
+					return fmt.Errorf("%w: %w", schedule.ErrNotDone, err)
+				} else if err != nil {
+					return err
+				}
+				return nil
 			},
 		}
 	}

@@ -359,3 +359,14 @@ func (d *Durable) Claim(ctx context.Context, slot, holder string, ttl time.Durat
 	d.observe(err)
 	return ok, err
 }
+
+// Release gives back a slot holder has (schedule.Claimer).
+func (d *Durable) Release(ctx context.Context, slot, holder string) error {
+	st := d.Store()
+	if st == nil {
+		return errStoreDown
+	}
+	err := st.Release(ctx, slot, holder)
+	d.observe(err)
+	return err
+}
