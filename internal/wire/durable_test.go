@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"lastactive/atlassian"
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
+	"lastactive/internal/schedule"
 	"lastactive/internal/state"
 )
 
@@ -428,5 +430,24 @@ func TestAuditWriterGathers(t *testing.T) {
 	}
 	if len(got) != 1 || got[0] != 10 {
 		t.Errorf("batches %v, want the 10 events in one", got)
+	}
+}
+
+// TestRetryIfStopped: a nudge round that ended because the process is
+// stopping is marked for another try (the claim is given back); one that
+// failed while the process runs, or succeeded, is not.
+func TestRetryIfStopped(t *testing.T) {
+	running := context.Background()
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	cause := fmt.Errorf("nudge round: org scan: %w", context.Canceled)
+	if err := retryIfStopped(stopped, cause); !errors.Is(err, schedule.ErrNotDone) || !errors.Is(err, context.Canceled) {
+		t.Errorf("stopped: %v, want ErrNotDone wrapping the cause", err)
+	}
+	if err := retryIfStopped(running, cause); errors.Is(err, schedule.ErrNotDone) {
+		t.Errorf("running: %v, want the error as it is", err)
+	}
+	if err := retryIfStopped(stopped, nil); err != nil {
+		t.Errorf("stopped after success: %v, want nil", err)
 	}
 }

@@ -3,6 +3,8 @@ package wire
 import (
 	"context"
 	"crypto/rand"
+	"errors"
+	"fmt"
 	"os"
 	"time"
 
@@ -82,8 +84,10 @@ func (a *App) buildNudges(s Settings, client *atlassian.Client, web *bot.SlackAP
 			name := "nudge " + slot.UTC().Format(time.RFC3339)
 			sum, err := a.Nudge.Round(ctx, name, dry)
 			s.Logger.Info("nudge round", "slot", slot.UTC(), "dry_run", dry, "asked", len(sum.Asked), "skipped", len(sum.Skipped), "err", err)
-			if dry {
-				return err
+			if dry || ctx.Err() != nil {
+				// Stopped during the round: no follow-ups now; the round is
+				// run again by the next process (retryIfStopped).
+				return retryIfStopped(ctx, err)
 			}
 			if ferr := a.Nudge.FollowUp(ctx); ferr != nil && err == nil {
 				err = ferr
@@ -139,4 +143,15 @@ func (r NudgeRecords) LastDryRun(ctx context.Context) (state.DryRun, error) {
 		return state.DryRun{}, err
 	}
 	return st.LastDryRun(ctx)
+}
+
+// retryIfStopped marks err with schedule.ErrNotDone when the round ended
+// because the process is stopping (ctx is done): the claim is given back
+// and the next process runs the round again, which asks only the people
+// this one had not asked yet (a person is asked once per round).
+func retryIfStopped(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil && !errors.Is(err, schedule.ErrNotDone) {
+		return fmt.Errorf("%w: stopped part-way: %w", schedule.ErrNotDone, err)
+	}
+	return err
 }
