@@ -27,6 +27,10 @@ func (e *Engine) FollowUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Reminders are gathered per person: someone asked about several
+	// seats in one message gets one reminder naming them all.
+	var reminders []*reminder
+	byPerson := map[string]*reminder{}
 	for _, n := range open {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -43,16 +47,15 @@ func (e *Engine) FollowUp(ctx context.Context) error {
 			if !won {
 				continue
 			}
-			p := Person{AccountID: n.AccountID, Email: n.Email, SlackUser: n.SlackUser}
-			_, perr := e.post(ctx, n.SlackUser, Ask{Person: p, Items: []Item{e.item(ctx, n)}, Reminder: true,
-				Contact: strings.Join(e.cfg.Approvers, ",")})
-			o := state.OutcomeOK
-			if perr != nil {
-				o = state.OutcomeFailed
-				e.log.Warn("nudge: send reminder", "err", perr)
+			key := n.SlackUser + "\x00" + n.AccountID
+			r := byPerson[key]
+			if r == nil {
+				r = &reminder{person: Person{AccountID: n.AccountID, Email: n.Email, SlackUser: n.SlackUser}}
+				byPerson[key] = r
+				reminders = append(reminders, r)
 			}
-			e.audit(ctx, s, state.AuditEntry{Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindReminder,
-				Outcome: o, Detail: fmt.Sprintf("%s %s: no answer since %s", n.ProductKey, n.Product, n.Asked.UTC().Format("2006-01-02"))})
+			r.items = append(r.items, e.item(ctx, n))
+			r.nudges = append(r.nudges, n)
 		case !n.Reminded.IsZero() && now.Sub(n.Reminded) >= e.cfg.Wait:
 			if e.activeAgain(ctx, n) {
 				continue
@@ -71,7 +74,27 @@ func (e *Engine) FollowUp(ctx context.Context) error {
 			}
 		}
 	}
+	for _, r := range reminders {
+		_, perr := e.post(ctx, r.person.SlackUser, Ask{Person: r.person, Items: r.items, Reminder: true,
+			Contact: strings.Join(e.cfg.Approvers, ",")})
+		o := state.OutcomeOK
+		if perr != nil {
+			o = state.OutcomeFailed
+			e.log.Warn("nudge: send reminder", "err", perr)
+		}
+		for _, n := range r.nudges {
+			e.audit(ctx, s, state.AuditEntry{Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindReminder,
+				Outcome: o, Detail: fmt.Sprintf("%s %s: no answer since %s", n.ProductKey, n.Product, n.Asked.UTC().Format("2006-01-02"))})
+		}
+	}
 	return e.checkManual(ctx, s)
+}
+
+// reminder is one person's reminder: the seats they have not answered for.
+type reminder struct {
+	person Person
+	items  []Item
+	nudges []state.Nudge
 }
 
 // activeAgain re-reads n's product: whoever used it again is not chased.

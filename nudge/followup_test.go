@@ -256,3 +256,41 @@ func TestTwoReplicasOneRound(t *testing.T) {
 		}
 	}
 }
+
+// TestOneReminderPerPerson: someone asked about two seats in one message
+// gets one reminder naming both, not one message per seat; the trail still
+// has a reminder entry for each seat.
+func TestOneReminderPerPerson(t *testing.T) {
+	h := newHarness(t, true)
+	h.cfg.Products = []string{"confluence", "loom"}
+	h.e = New(h.cfg)
+	ctx := context.Background()
+	if _, err := h.e.Round(ctx, "nudge r1", false); err != nil {
+		t.Fatal(err)
+	}
+	if ask := h.askOf(t, atlassiantest.ReleaseIdleGroupEmail); len(ask.Items) != 2 {
+		t.Fatalf("Donald was asked about %d seats, want 2 (Confluence and Loom): %+v", len(ask.Items), ask.Items)
+	}
+	h.clock.Add(time.Hour)
+	if err := h.e.FollowUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var toDonald []Ask
+	for _, p := range h.notes("reminder") {
+		if p.To == uDonald {
+			toDonald = append(toDonald, p.Note.(Ask))
+		}
+	}
+	if len(toDonald) != 1 || len(toDonald[0].Items) != 2 {
+		t.Fatalf("Donald got %d reminders (%+v), want one naming both seats", len(toDonald), toDonald)
+	}
+	reminders := 0
+	for _, e := range h.trail(t, atlassiantest.ReleaseIdleGroupEmail) {
+		if e.Kind == state.KindReminder {
+			reminders++
+		}
+	}
+	if reminders != 2 {
+		t.Errorf("%d reminder entries in Donald's trail, want one per seat (2)", reminders)
+	}
+}
