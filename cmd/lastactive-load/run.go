@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,7 +13,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/slack-go/slack"
+
 	"lastactive/atlassian/atlassiantest"
+	"lastactive/bot"
 	"lastactive/bot/slacktest"
 )
 
@@ -380,10 +384,7 @@ func (t *tracker) one(ctx context.Context, requester string, p person, s *sample
 	t.mu.Unlock()
 	select {
 	case <-f.done:
-		// A failed lookup still names the person, next to a warning.
-		// The name is bold, and linked to Atlassian Administration.
-		s.right = (bytes.Contains(f.reply, []byte("*"+p.name+"*")) || bytes.Contains(f.reply, []byte("|"+p.name))) &&
-			!bytes.Contains(f.reply, []byte(":warning:"))
+		s.right = answersAbout(f.reply, p.name)
 	case <-ctx.Done():
 		t.mu.Lock()
 		delete(t.pending, env.ID)
@@ -521,4 +522,21 @@ func ms(d time.Duration) float64 { return round(float64(d)/float64(time.Millisec
 func round(x float64, digits int) float64 {
 	p := math.Pow(10, float64(digits))
 	return math.Round(x*p) / p
+}
+
+// answersAbout reports whether reply (a reply's blocks) answers about the
+// one person named name: its only person's outcome id (block_id
+// "person_0.answer", bot.PersonOutcomes) says answered, not a failure, and
+// the name is in it (bold, or as the text of the link to Atlassian
+// Administration), so an answer about someone else is wrong too.
+func answersAbout(reply []byte, name string) bool {
+	var blocks slack.Blocks
+	if err := json.Unmarshal(reply, &blocks); err != nil {
+		return false
+	}
+	outcomes := bot.PersonOutcomes(blocks.BlockSet)
+	if len(outcomes) != 1 || outcomes[0] != bot.PersonAnswer {
+		return false
+	}
+	return bytes.Contains(reply, []byte("*"+name+"*")) || bytes.Contains(reply, []byte("|"+name))
 }

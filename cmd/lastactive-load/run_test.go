@@ -167,3 +167,31 @@ func TestBareRefusesInProcess(t *testing.T) {
 		t.Fatal("a bare run in process was accepted")
 	}
 }
+
+// TestAnswersAbout: a reply is right when its one person's outcome id
+// says answered and it names the person asked about: a failure naming
+// them (person_0.unavailable), an answer about someone else, two people,
+// or no outcome id at all are wrong, whatever the words say.
+func TestAnswersAbout(t *testing.T) {
+	reply := func(blockID, text string) []byte {
+		return []byte(`[{"type":"section","block_id":"` + blockID + `","text":{"type":"mrkdwn","text":"` + text + `"}}]`)
+	}
+	for _, c := range []struct {
+		name  string
+		reply []byte
+		want  bool
+	}{
+		{"answered, bold name", reply("person_0.answer", "*Ada Lovelace* · Jira: 3 days ago"), true},
+		{"answered, linked name", reply("person_0.answer", "<https://admin.atlassian.com/x|Ada Lovelace>"), true},
+		{"failure naming her", reply("person_0.unavailable", "*Ada Lovelace* :warning: Atlassian did not answer"), false},
+		{"answer about someone else", reply("person_0.answer", "*Grace Hopper* · Jira: 3 days ago"), false},
+		{"no outcome id", reply("", "*Ada Lovelace* · Jira: 3 days ago"), false},
+		{"two people", []byte(`[{"type":"section","block_id":"person_0.answer","text":{"type":"mrkdwn","text":"*Ada Lovelace*"}},` +
+			`{"type":"section","block_id":"person_1.answer","text":{"type":"mrkdwn","text":"*Grace Hopper*"}}]`), false},
+		{"not JSON", []byte("*Ada Lovelace*"), false},
+	} {
+		if got := answersAbout(c.reply, "Ada Lovelace"); got != c.want {
+			t.Errorf("%s: answersAbout = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
