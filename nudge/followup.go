@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"lastactive/internal/state"
 	"lastactive/seat"
@@ -27,13 +28,50 @@ func (e *Engine) FollowUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// Reminders are gathered per person: someone asked about several
-	// seats in one message gets one reminder naming them all.
+	// Reminders are gathered per person (someone asked about several seats
+	// in one message gets one reminder naming them all), then sent, also
+	// when the loop stops early: each gathered seat is marked reminded.
+	reminders, err := e.remindersAndEscalations(ctx, s, open, now)
+	sctx := ctx
+	if ctx.Err() != nil {
+		// Stopping: the seats gathered are marked reminded; send within
+		// a bound rather than not at all.
+		var cancel context.CancelFunc
+		sctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), remindersGrace)
+		defer cancel()
+	}
+	for _, r := range reminders {
+		_, perr := e.post(sctx, r.person.SlackUser, Ask{Person: r.person, Items: r.items, Reminder: true,
+			Contact: strings.Join(e.cfg.Approvers, ",")})
+		o := state.OutcomeOK
+		if perr != nil {
+			o = state.OutcomeFailed
+			e.log.Warn("nudge: send reminder", "err", perr)
+		}
+		for _, n := range r.nudges {
+			e.audit(ctx, s, state.AuditEntry{Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindReminder,
+				Outcome: o, Detail: fmt.Sprintf("%s %s: no answer since %s", n.ProductKey, n.Product, n.Asked.UTC().Format("2006-01-02"))})
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return e.checkManual(ctx, s)
+}
+
+// remindersGrace bounds sending the reminders already marked when the
+// process is stopping (the rest of the stop waits for it).
+const remindersGrace = 3 * time.Second
+
+// remindersAndEscalations walks the unanswered nudges: it escalates those
+// reminded a wait ago, and marks and gathers per person those due a
+// reminder. On an error (or a stop) it returns what it gathered so far.
+func (e *Engine) remindersAndEscalations(ctx context.Context, s Store, open []state.Nudge, now time.Time) ([]*reminder, error) {
 	var reminders []*reminder
 	byPerson := map[string]*reminder{}
 	for _, n := range open {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return reminders, ctx.Err()
 		}
 		switch {
 		case n.Reminded.IsZero() && now.Sub(n.Asked) >= e.cfg.Wait:
@@ -42,7 +80,7 @@ func (e *Engine) FollowUp(ctx context.Context) error {
 			}
 			won, err := s.MarkReminded(ctx, n.ID, now)
 			if err != nil {
-				return err
+				return reminders, err
 			}
 			if !won {
 				continue
@@ -62,7 +100,7 @@ func (e *Engine) FollowUp(ctx context.Context) error {
 			}
 			won, err := s.MarkEscalated(ctx, n.ID, now)
 			if err != nil {
-				return err
+				return reminders, err
 			}
 			if !won {
 				continue
@@ -70,24 +108,11 @@ func (e *Engine) FollowUp(ctx context.Context) error {
 			e.audit(ctx, s, state.AuditEntry{Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindEscalation,
 				Outcome: state.OutcomeOK, Detail: fmt.Sprintf("%s %s: no answer after a reminder; sent to the approvers", n.ProductKey, n.Product)})
 			if err := e.request(ctx, s, n, ""); err != nil {
-				return err
+				return reminders, err
 			}
 		}
 	}
-	for _, r := range reminders {
-		_, perr := e.post(ctx, r.person.SlackUser, Ask{Person: r.person, Items: r.items, Reminder: true,
-			Contact: strings.Join(e.cfg.Approvers, ",")})
-		o := state.OutcomeOK
-		if perr != nil {
-			o = state.OutcomeFailed
-			e.log.Warn("nudge: send reminder", "err", perr)
-		}
-		for _, n := range r.nudges {
-			e.audit(ctx, s, state.AuditEntry{Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindReminder,
-				Outcome: o, Detail: fmt.Sprintf("%s %s: no answer since %s", n.ProductKey, n.Product, n.Asked.UTC().Format("2006-01-02"))})
-		}
-	}
-	return e.checkManual(ctx, s)
+	return reminders, nil
 }
 
 // reminder is one person's reminder: the seats they have not answered for.

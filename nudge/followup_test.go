@@ -294,3 +294,42 @@ func TestOneReminderPerPerson(t *testing.T) {
 		t.Errorf("%d reminder entries in Donald's trail, want one per seat (2)", reminders)
 	}
 }
+
+// marksFailing is a Store whose MarkReminded fails from the failAt-th call.
+type marksFailing struct {
+	Store
+	calls, failAt int
+}
+
+func (m *marksFailing) MarkReminded(ctx context.Context, id string, at time.Time) (bool, error) {
+	m.calls++
+	if m.calls >= m.failAt {
+		return false, errors.New("database is locked")
+	}
+	return m.Store.MarkReminded(ctx, id, at)
+}
+
+// TestRemindersGatheredAreSentWhenTheWalkStops: the seats already marked
+// reminded when the walk stops on an error are still reminded (a seat
+// marked and never reminded would go straight to the approvers), and the
+// error is returned.
+func TestRemindersGatheredAreSentWhenTheWalkStops(t *testing.T) {
+	h := newHarness(t, true)
+	ctx := context.Background()
+	if _, err := h.e.Round(ctx, "nudge r1", false); err != nil {
+		t.Fatal(err)
+	}
+	if len(h.notes("ask")) < 2 {
+		t.Fatalf("%d people asked, want at least 2", len(h.notes("ask")))
+	}
+	failing := &marksFailing{Store: h.store, failAt: 2}
+	h.cfg.Store = func() Store { return failing }
+	h.e = New(h.cfg)
+	h.clock.Add(time.Hour)
+	if err := h.e.FollowUp(ctx); err == nil {
+		t.Error("FollowUp hid the store's error")
+	}
+	if got := len(h.notes("reminder")); got != 1 {
+		t.Errorf("%d reminders sent, want the one marked before the error", got)
+	}
+}

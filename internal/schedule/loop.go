@@ -15,10 +15,12 @@ type Claimer interface {
 	Release(ctx context.Context, slot, holder string) error
 }
 
-// ErrNotDone, wrapped in Run's error, says the slot's work did nothing
-// anyone can see (a digest whose scan failed or was cut short by a stop):
-// the claim is given back, and this or another process runs the slot
-// again while it is less than MaxLate late.
+// ErrNotDone, wrapped in Run's error, says the slot's work is not done and
+// may safely run again: it did nothing anyone can see (a digest whose scan
+// failed or was cut short by a stop), or nothing it did would be done
+// twice (a nudge round stopped part-way asks each person once). The claim
+// is given back, and this or another process runs the slot again while it
+// is less than MaxLate late.
 var ErrNotDone = errors.New("slot not done")
 
 // RetryEvery is how often a slot not yet handled (its claim held by a
