@@ -42,11 +42,19 @@ func IsChooseAction(actionID string) bool {
 
 // Choose answers a "This one" click: the activity of the chosen account,
 // after the same authorisation and rate limit as a command. The reply
-// replaces the one with the candidates; its Refresh and Share buttons are
-// left out, because they would ask by email and meet the same ambiguity.
-func (s *Service) Choose(ctx context.Context, req Request, sealed string) (r Reply) {
+// replaces the one with the candidates; its Share and Refresh buttons carry
+// the account (ActionChooseShare, ActionChooseRefresh), because by email
+// they would meet the same several accounts.
+func (s *Service) Choose(ctx context.Context, req Request, sealed string) Reply {
+	return s.choose(ctx, req, sealed, "")
+}
+
+// choose answers for the account in sealed: as "This one" (action ""),
+// Refresh (AuditRefresh: private, with buttons) or Share (AuditShare: the
+// version for the channel, without buttons).
+func (s *Service) choose(ctx context.Context, req Request, sealed string, action AuditAction) (r Reply) {
 	start := s.cfg.Now()
-	defer func() { s.audit(req, r, start) }()
+	defer func() { s.auditAs(action, req, r, start) }()
 	if !s.cfg.Gate.Allowed(req.UserID, req.ChannelID) {
 		return Reply{Kind: KindButton, Outcome: OutcomeRefused,
 			Message: RenderNoticeKind(NoticeRefused, notAllowedText)}
@@ -72,6 +80,9 @@ func (s *Service) Choose(ctx context.Context, req Request, sealed string) (r Rep
 		r.Outcome = OutcomeFailed
 	}
 	view := View{Buttons: true, Now: s.cfg.Now(), IdleDays: s.cfg.IdleDays, OrgID: s.cfg.OrgID, Sites: sites(), Seal: s.cfg.Buttons.Sign}
+	if action == AuditShare {
+		view.Buttons, view.SharedBy, view.Seal = false, req.UserID, nil
+	}
 	r.Message = RenderLookup(r.People, view)
 	return r
 }

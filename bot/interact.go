@@ -38,10 +38,21 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 		return resp, ok // keep or release (keep.go)
 	}
 	if IsChooseAction(actionID) {
-		r := s.Choose(ctx, req, value)
+		if actionID == ActionChooseShare {
+			r := s.choose(ctx, req, value, AuditShare)
+			if r.Outcome == OutcomeOK {
+				return Response{Reply: r, Mode: Public}, true
+			}
+			return Response{Reply: r, Mode: Private}, true // nothing to share
+		}
+		action := AuditAction("")
+		if actionID == ActionChooseRefresh {
+			action = AuditRefresh
+		}
+		r := s.choose(ctx, req, value, action)
 		mode := Private
 		if r.Outcome == OutcomeOK || r.Outcome == OutcomeFailed {
-			mode = PrivateReplace // the answer takes the place of the candidate list
+			mode = PrivateReplace // the answer takes the place of the list, or of itself
 		}
 		return Response{Reply: r, Mode: mode}, true
 	}

@@ -116,6 +116,20 @@ func TestChooseOneOfSeveralAccounts(t *testing.T) {
 	if h.jiraCalls() != jira {
 		t.Errorf("a choice searched Jira again")
 	}
+	// Its Share posts the contractor in the channel, found by account:
+	// by email Share would have met both accounts again.
+	after := buttons(t, replies[0])
+	share := after[bot.ActionChooseShare]
+	if share == nil || after[bot.ActionShare] != nil || after[bot.ActionChooseRefresh] == nil {
+		t.Fatalf("buttons under the chosen answer: %v; want Share and Refresh for the account", after)
+	}
+	shared := h.click(slacktest.Action{UserID: "U1", ChannelID: "C1", ActionID: bot.ActionChooseShare, Value: share["value"].(string)})
+	if got := text(shared[0]); shared[0].ResponseType != "in_channel" || !strings.Contains(got, "Sam Rivera (contractor)") {
+		t.Errorf("shared choice (%s):\n%s", shared[0].ResponseType, got)
+	}
+	if h.jiraCalls() != jira {
+		t.Errorf("sharing a choice searched Jira again")
+	}
 
 	before := h.jiraCalls() + h.adminCalls()
 	tampered := strings.Replace(value, "0000000005a2", "0000000005a1", 1)

@@ -117,7 +117,7 @@ func TestServiceChoose(t *testing.T) {
 	dir := &choiceDir{}
 	clock := func() time.Time { return now }
 	signer := NewButtonSigner("secret", time.Hour, clock)
-	svc := NewService(ServiceConfig{Lookups: NewLookups(dir, LookupOptions{Now: clock}), Gate: NewGate(GateConfig{AllowedUsers: []string{"U1"}}),
+	svc := NewService(ServiceConfig{Lookups: NewLookups(dir, LookupOptions{Now: clock}), Gate: NewGate(GateConfig{AllowedUsers: []string{"U1"}, PerUserBurst: 100}),
 		OrgID: orgID, Now: clock, Buttons: signer})
 	req := Request{UserID: "U1", ChannelID: "C1"}
 
@@ -126,13 +126,49 @@ func TestServiceChoose(t *testing.T) {
 	if r.Outcome != "ok" || !strings.Contains(all, "Sam Two") || !strings.Contains(all, "Account suspended") {
 		t.Fatalf("outcome %q:\n%s", r.Outcome, all)
 	}
+	// Share and Refresh carry the account, never the email alone (which
+	// names several accounts).
+	got := map[string]string{}
 	for _, b := range r.Message.Blocks {
-		if _, ok := b.(*slack.ActionBlock); ok {
-			t.Errorf("a chosen account's reply carries Share/Refresh, which would ask by email again")
+		if a, ok := b.(*slack.ActionBlock); ok {
+			for _, el := range a.Elements.ElementSet {
+				if btn, ok := el.(*slack.ButtonBlockElement); ok {
+					got[btn.ActionID] = btn.Value
+				}
+			}
+		}
+	}
+	if len(got) != 2 || got[ActionChooseShare] == "" || got[ActionChooseRefresh] == "" {
+		t.Fatalf("buttons %v: want Share and Refresh for the chosen account only", got)
+	}
+	for id, sealed := range got {
+		v, err := signer.unseal(sealed)
+		if e, acct, perr := ParseChooseValue(v); err != nil || perr != nil || e != "sam@example.com" || acct != "acct-2" {
+			t.Errorf("%s carries %q (%v, %v): want Sam's email and acct-2, sealed", id, v, err, perr)
 		}
 	}
 	if dir.resolves != 0 || dir.users != 1 || dir.activity != 1 {
 		t.Errorf("calls: resolve %d, user %d, activity %d; want 0, 1, 1", dir.resolves, dir.users, dir.activity)
+	}
+
+	// Refresh answers for the same account again, privately, in place;
+	// Share posts it in the channel without buttons, saying who shared it.
+	resp, ok := svc.Click(context.Background(), req, ActionChooseRefresh, got[ActionChooseRefresh], nil)
+	if all := joined(t, resp.Reply.Message); !ok || resp.Mode != PrivateReplace || !strings.Contains(all, "Sam Two") {
+		t.Errorf("refresh: ok %v, mode %v:\n%s", ok, resp.Mode, all)
+	}
+	resp, ok = svc.Click(context.Background(), req, ActionChooseShare, got[ActionChooseShare], nil)
+	all = joined(t, resp.Reply.Message)
+	if !ok || resp.Mode != Public || !strings.Contains(all, "Sam Two") || !strings.Contains(all, "Shared by") {
+		t.Errorf("share: ok %v, mode %v, outcome %q, %d blocks:\n%s", ok, resp.Mode, resp.Reply.Outcome, len(resp.Reply.Message.Blocks), all)
+	}
+	for _, b := range resp.Reply.Message.Blocks {
+		if _, isActions := b.(*slack.ActionBlock); isActions {
+			t.Errorf("the shared answer carries buttons")
+		}
+	}
+	if dir.resolves != 0 || dir.users != 3 || dir.activity != 3 {
+		t.Errorf("after refresh and share: resolve %d, user %d, activity %d; want 0, 3, 3 (by account each time)", dir.resolves, dir.users, dir.activity)
 	}
 
 	for name, tt := range map[string]struct {

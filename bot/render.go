@@ -73,6 +73,11 @@ const (
 	// ActionChoose is "This one" under several matching accounts: it
 	// answers for that account (its value: ChooseValue, sealed).
 	ActionChoose = "lastactive_choose"
+	// ActionChooseShare and ActionChooseRefresh are Share and Refresh
+	// under the answer for a chosen account: they carry the account (a
+	// ChooseValue), not the email, which names several.
+	ActionChooseShare   = ActionChoose + "_share"
+	ActionChooseRefresh = ActionChoose + "_refresh"
 )
 
 // Limits that keep any reply inside Slack's Block Kit limits (notes/slack.md
@@ -199,6 +204,9 @@ func RenderLookup(people []Person, v View) Message {
 			}
 		}
 		var elems []slack.BlockElement
+		if anyChosen(shown) {
+			elems = chosenButtons(shown, v)
+		}
 		// An error is nothing to share; Refresh stays, to try again.
 		if value := ButtonValue(ok); value != "" {
 			elems = append(elems, slack.NewButtonBlockElement(ActionShare, v.seal(value), plain("Share in channel")))
@@ -211,6 +219,25 @@ func RenderLookup(people []Person, v View) Message {
 		}
 	}
 	return Message{Text: lookupFallback(shown, v), Blocks: blocks}
+}
+
+// chosenButtons are Share and Refresh for the one chosen account of a
+// reply ("This one"): by email they would meet the same several accounts,
+// so they carry the account. An error is nothing to share.
+func chosenButtons(shown []Person, v View) []slack.BlockElement {
+	if len(shown) != 1 || !shown[0].Chosen {
+		return nil
+	}
+	p := shown[0]
+	value := ChooseValue(p.Query, p.Account.AccountID)
+	if value == "" {
+		return nil
+	}
+	var elems []slack.BlockElement
+	if p.Err == nil && p.Activity != nil {
+		elems = append(elems, slack.NewButtonBlockElement(ActionChooseShare, v.seal(value), plain("Share in channel")))
+	}
+	return append(elems, slack.NewButtonBlockElement(ActionChooseRefresh, v.seal(value), plain("Refresh")))
 }
 
 func anyChosen(people []Person) bool {
