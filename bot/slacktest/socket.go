@@ -35,9 +35,17 @@ type wsConn struct {
 
 // write sends one text frame, bounded by ctx's deadline and writeWait.
 func (c *wsConn) write(ctx context.Context, frame []byte) error {
+	_, err := c.writeAt(ctx, frame)
+	return err
+}
+
+// writeAt is write that also says when the frame went to the socket (after
+// any wait for the connection's writer), where Slack's ack timer starts.
+func (c *wsConn) writeAt(ctx context.Context, frame []byte) (time.Time, error) {
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
-	return c.writeLocked(ctx, frame)
+	at := time.Now()
+	return at, c.writeLocked(ctx, frame)
 }
 
 // writeLocked is write for a caller that holds c.writeMu.
@@ -71,12 +79,15 @@ type Ack struct {
 	// TooLarge means it was MaxAckSize bytes or more: Slack drops it and
 	// closes the socket with 1009, so it does not count as delivered.
 	TooLarge bool
+	// At is when the frame was read off the socket.
+	At time.Time
 }
 
 type envelopeState struct {
 	env      Envelope
 	frame    []byte
 	sentAt   time.Time
+	wroteAt  time.Time   // when the first delivery went to the socket
 	timer    *time.Timer // nil for acks of envelopes never sent
 	acks     []Ack
 	timedOut bool
@@ -213,6 +224,7 @@ func (s *Server) readLoop(c *wsConn) {
 		if err != nil {
 			return
 		}
+		at := time.Now()
 		var frame struct {
 			EnvelopeID string          `json:"envelope_id"`
 			Payload    json.RawMessage `json:"payload"`
@@ -222,7 +234,7 @@ func (s *Server) readLoop(c *wsConn) {
 			continue
 		}
 		tooLarge := len(msg) >= MaxAckSize
-		s.recordAck(Ack{EnvelopeID: frame.EnvelopeID, Payload: frame.Payload, Size: len(msg), TooLarge: tooLarge})
+		s.recordAck(Ack{EnvelopeID: frame.EnvelopeID, Payload: frame.Payload, Size: len(msg), TooLarge: tooLarge, At: at})
 		if tooLarge {
 			s.logf("conn %d: ack of %d bytes, closing with 1009", c.id, len(msg))
 			msg := websocket.FormatCloseMessage(websocket.CloseMessageTooBig, fmt.Sprintf("Max frame length of %d has been exceeded.", MaxAckSize))
@@ -390,10 +402,29 @@ func (s *Server) deliver(ctx context.Context, env *Envelope, accepts bool) error
 	s.mu.Unlock()
 
 	s.logf("envelope %s: sent on conn %d", env.ID, c.id)
-	if err := c.write(ctx, frame); err != nil {
+	at, err := c.writeAt(ctx, frame)
+	if err != nil {
 		return errorf("deliver %s: %w", env.ID, err)
 	}
+	s.mu.Lock()
+	e.wroteAt = at
+	s.mu.Unlock()
 	return nil
+}
+
+// AckLatency is the round trip of envelopeID's first delivery as Slack
+// times it: from the envelope's write to the socket until its first ack was
+// read off it. It leaves out what happens in this server around the socket
+// (its locks, its waiters), which a busy test process would otherwise add
+// to the client's figure. ok is false until the envelope is sent and acked.
+func (s *Server) AckLatency(envelopeID string) (d time.Duration, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, found := s.envelopes[envelopeID]
+	if !found || e.wroteAt.IsZero() || len(e.acks) == 0 {
+		return 0, false
+	}
+	return max(0, e.acks[0].At.Sub(e.wroteAt)), true
 }
 
 func (s *Server) ackTimedOut(e *envelopeState) {

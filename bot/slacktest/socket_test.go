@@ -510,3 +510,36 @@ func TestNoConnectionAndClose(t *testing.T) {
 		t.Errorf("WaitConnected after Close = %v, want ErrClosed", err)
 	}
 }
+
+// TestAckLatency: the round trip is timed on the wire, from the envelope's
+// write to the ack's read, as Slack's own ack timer runs.
+func TestAckLatency(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	ctx := testContext(t)
+	ws, _ := rawConn(ctx, t, s)
+	readFrame(t, ws)
+	env, err := s.SlashCommand(ctx, slacktest.Command{UserID: "U1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.AckLatency(env.ID); ok {
+		t.Error("AckLatency reports a round trip before any ack")
+	}
+	if _, ok := s.AckLatency("E-never-sent"); ok {
+		t.Error("AckLatency reports a round trip for an envelope never sent")
+	}
+	readFrame(t, ws)
+	const hold = 30 * time.Millisecond
+	time.Sleep(hold) // the client holds the envelope before it acks
+	if err := ws.WriteJSON(map[string]string{"envelope_id": env.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.WaitAck(ctx, env.ID); err != nil {
+		t.Fatal(err)
+	}
+	d, ok := s.AckLatency(env.ID)
+	if !ok || d < hold {
+		t.Errorf("AckLatency = %v, %v; want at least the %v the client held it", d, ok, hold)
+	}
+}

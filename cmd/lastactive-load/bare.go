@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot/slacktest"
 )
 
@@ -18,12 +19,19 @@ import (
 const (
 	TargetBot  = "bot"  // the lastactive binary (or, with -inprocess, its graph)
 	TargetBare = "bare" // the floor: a slack-go Socket Mode client that only acks
+	// TargetReference is the bare acker that also does the least an answer
+	// needs: the bot's upstream calls and one plain reply, nothing else.
+	TargetReference = "reference"
 )
 
 // startBare runs the bare acker (cmd/lastactive-load/bare) against sl and
-// waits until its socket is open. With bin empty it builds it first.
-func startBare(ctx context.Context, bin string, sl *slacktest.Server, stderr io.Writer) (*subprocess, error) {
+// waits until its socket is open. With bin empty it builds it first. With
+// atl set it runs as the reference, answering from atl.
+func startBare(ctx context.Context, bin string, sl *slacktest.Server, atl *atlassiantest.Server, stderr io.Writer) (*subprocess, error) {
 	p := &subprocess{exited: make(chan struct{}), name: TargetBare}
+	if atl != nil {
+		p.name = TargetReference
+	}
 	if bin == "" {
 		var err error
 		if bin, p.tmp, err = buildBinary(ctx, "lastactive/cmd/lastactive-load/bare"); err != nil {
@@ -32,6 +40,12 @@ func startBare(ctx context.Context, bin string, sl *slacktest.Server, stderr io.
 	}
 	p.cmd = exec.Command(bin)
 	p.cmd.Env = []string{"SLACK_APP_TOKEN=" + slacktest.AppToken, "SLACK_API_URL=" + sl.APIURL()}
+	if atl != nil {
+		p.cmd.Args = append(p.cmd.Args, "reference")
+		p.cmd.Env = append(p.cmd.Env,
+			"JIRA_BASE_URL="+atl.URL(), "JIRA_EMAIL="+atlassiantest.JiraEmail, "JIRA_API_TOKEN="+atlassiantest.JiraAPIToken,
+			"ATLASSIAN_API_URL="+atl.URL(), "ATLASSIAN_ORG_ID="+atl.OrgID(), "ATLASSIAN_API_KEY="+atlassiantest.APIKey)
+	}
 	for _, k := range []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS", "GODEBUG"} {
 		if v, ok := os.LookupEnv(k); ok {
 			p.cmd.Env = append(p.cmd.Env, k+"="+v)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -8,19 +9,21 @@ import (
 	"text/tabwriter"
 )
 
-// Comparison is the bot against the bare acker, run in pairs that
-// alternate (bot, bare, bot, bare, …) so that both see the same machine.
+// Comparison is the bot against a floor (the bare acker, or the
+// reference), run in pairs that alternate (bot, floor, bot, floor, …) so
+// that both see the same machine.
 type Comparison struct {
-	Pairs []Pair `json:"pairs"`
+	FloorTarget string `json:"floor_target"` // TargetBare or TargetReference
+	Pairs       []Pair `json:"pairs"`
 	// Median of each figure over the pairs; the ratios are the medians of
 	// the per-pair ratios, not ratios of medians.
 	Median PairFigures `json:"median"`
 }
 
-// Pair is one bot run and the bare run right after it.
+// Pair is one bot run and the floor's run right after it.
 type Pair struct {
 	Bot     Result      `json:"bot"`
-	Bare    Result      `json:"bare"`
+	Floor   Result      `json:"floor"`
 	Figures PairFigures `json:"figures"`
 }
 
@@ -38,23 +41,23 @@ type PairFigures struct {
 	} `json:"bot"`
 }
 
-// Versus is one figure for both targets and bot ÷ bare.
+// Versus is one figure for both targets and bot ÷ floor.
 type Versus struct {
 	Bot   float64 `json:"bot"`
-	Bare  float64 `json:"bare"`
+	Floor float64 `json:"floor"`
 	Ratio float64 `json:"ratio"`
 }
 
-func versus(bot, bare float64) Versus {
-	v := Versus{Bot: bot, Bare: bare}
-	if bare > 0 {
-		v.Ratio = round(bot/bare, 2)
+func versus(bot, floor float64) Versus {
+	v := Versus{Bot: bot, Floor: floor}
+	if floor > 0 {
+		v.Ratio = round(bot/floor, 2)
 	}
 	return v
 }
 
-// Compare runs pairs × (bot, bare) with o, alternating, and collects the
-// figures. It stops at the first run that fails.
+// Compare runs pairs × (bot, o.Floor) with o, alternating, and collects
+// the figures. It stops at the first run that fails.
 func Compare(ctx context.Context, o Options, pairs int) (Comparison, error) {
 	if o.InProcess {
 		return Comparison{}, fmt.Errorf("-compare needs the bot as a subprocess (its CPU and memory are read from /proc)")
@@ -74,10 +77,13 @@ func Compare(ctx context.Context, o Options, pairs int) (Comparison, error) {
 		defer os.RemoveAll(dir)
 		*b.bin = bin
 	}
-	var c Comparison
+	c := Comparison{FloorTarget: cmp.Or(o.Floor, TargetBare)}
+	if c.FloorTarget != TargetBare && c.FloorTarget != TargetReference {
+		return c, fmt.Errorf("unknown floor %q: want %s or %s", o.Floor, TargetBare, TargetReference)
+	}
 	for range max(pairs, 1) {
 		var p Pair
-		for _, target := range []string{TargetBot, TargetBare} {
+		for _, target := range []string{TargetBot, c.FloorTarget} {
 			ro := o
 			ro.Target = target
 			r, err := Run(ctx, ro)
@@ -87,14 +93,14 @@ func Compare(ctx context.Context, o Options, pairs int) (Comparison, error) {
 			if target == TargetBot {
 				p.Bot = r
 			} else {
-				p.Bare = r
+				p.Floor = r
 			}
 		}
 		f := &p.Figures
-		f.AckP50 = versus(p.Bot.Ack.P50, p.Bare.Ack.P50)
-		f.AckP99 = versus(p.Bot.Ack.P99, p.Bare.Ack.P99)
-		f.CPU = versus(p.Bot.CPUPer1000, p.Bare.CPUPer1000)
-		f.PeakRSS = versus(p.Bot.PeakRSSMB, p.Bare.PeakRSSMB)
+		f.AckP50 = versus(p.Bot.Ack.P50, p.Floor.Ack.P50)
+		f.AckP99 = versus(p.Bot.Ack.P99, p.Floor.Ack.P99)
+		f.CPU = versus(p.Bot.CPUPer1000, p.Floor.CPUPer1000)
+		f.PeakRSS = versus(p.Bot.PeakRSSMB, p.Floor.PeakRSSMB)
 		f.BotFloor.ReplyToFloor, f.BotFloor.CachedP99 = p.Bot.FloorRatio, p.Bot.ReplyCached.P99
 		c.Pairs = append(c.Pairs, p)
 	}
@@ -108,7 +114,7 @@ func Compare(ctx context.Context, o Options, pairs int) (Comparison, error) {
 	medV := func(get func(PairFigures) Versus) Versus {
 		return Versus{
 			Bot:   med(func(f PairFigures) float64 { return get(f).Bot }),
-			Bare:  med(func(f PairFigures) float64 { return get(f).Bare }),
+			Floor: med(func(f PairFigures) float64 { return get(f).Floor }),
 			Ratio: med(func(f PairFigures) float64 { return get(f).Ratio }),
 		}
 	}
@@ -126,7 +132,7 @@ func Compare(ctx context.Context, o Options, pairs int) (Comparison, error) {
 func (c Comparison) lost() int {
 	n := 0
 	for _, p := range c.Pairs {
-		n += p.Bot.Lost + p.Bot.Wrong + p.Bare.Lost
+		n += p.Bot.Lost + p.Bot.Wrong + p.Floor.Lost + p.Floor.Wrong
 	}
 	return n
 }
@@ -138,8 +144,9 @@ func writeComparison(w io.Writer, c Comparison) error {
 		return nil
 	}
 	r := c.Pairs[0].Bot
-	fmt.Fprintf(w, "lastactive load, bot against the bare acker: %d pairs (bot, bare, bot, bare, …), each %d commands, concurrency %d, mix %s, upstream latency %.0f ms\n\n",
-		len(c.Pairs), r.Sent, r.Concurrency, r.Mix, r.LatencyMS)
+	fl := c.FloorTarget
+	fmt.Fprintf(w, "lastactive load, bot against the %s: %d pairs (bot, %s, bot, %s, …), each %d commands, concurrency %d, mix %s, upstream latency %.0f ms\n\n",
+		fl, len(c.Pairs), fl, fl, r.Sent, r.Concurrency, r.Mix, r.LatencyMS)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "figure\t\t")
 	for i := range c.Pairs {
@@ -159,7 +166,7 @@ func writeComparison(w io.Writer, c Comparison) error {
 		for k, part := range []struct {
 			label string
 			get   func(Versus) float64
-		}{{"bot", func(v Versus) float64 { return v.Bot }}, {"bare", func(v Versus) float64 { return v.Bare }}, {"bot ÷ bare", func(v Versus) float64 { return v.Ratio }}} {
+		}{{"bot", func(v Versus) float64 { return v.Bot }}, {fl, func(v Versus) float64 { return v.Floor }}, {"bot ÷ " + fl, func(v Versus) float64 { return v.Ratio }}} {
 			name := ""
 			if k == 0 {
 				name = row.name
@@ -184,6 +191,10 @@ func writeComparison(w io.Writer, c Comparison) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "\nlost: %d (replies lost or wrong for the bot, acks missing for the bare acker)\n", c.lost())
+	what := "acks missing for the bare acker"
+	if fl == TargetReference {
+		what = "replies lost or wrong for the reference"
+	}
+	_, err := fmt.Fprintf(w, "\nlost: %d (replies lost or wrong for the bot, %s)\n", c.lost(), what)
 	return err
 }

@@ -47,7 +47,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var o Options
 	var asJSON, quiet, soak, noFaults bool
 	var k, restarts, pairs int
-	var cpuProfile string
+	var cpuProfile, memProfile string
 	fs := flag.NewFlagSet("lastactive-load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.IntVar(&o.N, "n", 1000, "commands to send")
@@ -57,13 +57,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.Users, "users", 20000, "size of the generated organisation")
 	fs.IntVar(&o.PageSize, "page-size", 2, "products per Admin API page")
 	fs.Int64Var(&o.Seed, "seed", 1, "seed for the organisation and the mix")
-	fs.StringVar(&o.Target, "target", TargetBot, "what answers: bot, or bare (a slack-go client that only acks: the floor)")
-	fs.IntVar(&pairs, "compare", 0, "run `pairs` × (bot, bare), alternating, and print each figure for both and bot ÷ bare, with medians")
+	fs.StringVar(&o.Target, "target", TargetBot, "what answers: bot; bare (a slack-go client that only acks: the floor); or reference (bare, plus the bot's upstream calls and a plain reply)")
+	fs.StringVar(&o.Floor, "floor", TargetBare, "with -compare: what the bot is run against, bare or reference")
+	fs.IntVar(&pairs, "compare", 0, "run `pairs` × (bot, floor), alternating, and print each figure for both and bot ÷ floor, with medians")
 	fs.BoolVar(&o.InProcess, "inprocess", false, "run the bot in this process instead of as a subprocess")
 	fs.StringVar(&o.Bin, "bin", "", "the lastactive binary (default: go build one)")
 	fs.StringVar(&o.BareBin, "bare-bin", "", "the bare acker, built from ./cmd/lastactive-load/bare (default: go build one)")
 	fs.DurationVar(&o.Timeout, "timeout", 10*60e9, "bound on the whole run")
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process to `file` (with -inprocess it includes the bot)")
+	fs.StringVar(&memProfile, "memprofile", "", "write a heap profile of this process to `file` at the end of the run, before the bot stops (with -inprocess it is the bot's heap)")
 	fs.BoolVar(&soak, "soak", false, "run the soak: faults, disconnects and restarts; check every acked command got exactly one clear reply")
 	fs.IntVar(&k, "k", 100, "with -soak: disconnect or drop one socket every k commands (0: never)")
 	fs.IntVar(&restarts, "restarts", 3, "with -soak: graceful restarts of the bot during the run")
@@ -84,6 +86,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if !quiet {
 		o.Stderr = stderr
 	}
+	o.MemProfile = memProfile
 
 	if cpuProfile != "" {
 		f, err := os.Create(cpuProfile)

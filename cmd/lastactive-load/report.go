@@ -49,7 +49,8 @@ func writeTable(w io.Writer, r Result) error {
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.2f\t%.2f\t\n", name, l.N, l.P50, l.P99, l.Max)
 	}
-	row("ack", r.Ack)
+	row("ack (on the wire)", r.Ack)
+	row("ack (noticed here)", r.AckNoticed)
 	row("reply, all", r.Reply)
 	row("first ask (uncached)", r.ReplyFirst)
 	row("sent while in flight", r.ReplyWaiting)

@@ -9,6 +9,9 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"os"
+	"runtime"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,7 +40,11 @@ type Options struct {
 	PageSize    int           // products per Admin API page
 	Seed        int64         // the same seed asks about the same people
 	InProcess   bool          // run the bot in this process instead of the binary
-	Bin         string        // the lastactive binary; empty builds one
+	// MemProfile, if set, receives a heap profile of this process once the
+	// commands are answered and before the bot stops: with InProcess, what
+	// the bot holds (its cache above all).
+	MemProfile string
+	Bin        string // the lastactive binary; empty builds one
 	// Timeout bounds the whole run; a command still unanswered then is lost.
 	Timeout time.Duration
 	// Stderr receives the bot's warnings; nil discards them.
@@ -47,10 +54,15 @@ type Options struct {
 	// so each command holds its place in flight from its ack until its
 	// upstream floor has passed (1 + pages × Latency after it was sent),
 	// as it would with a bot that answered at the floor: both targets see
-	// about the same command rate.
+	// about the same command rate. TargetReference answers, and is timed
+	// and judged as the bot is.
 	Target string
-	// BareBin is the bare acker (cmd/lastactive-load/bare); empty builds one.
+	// BareBin is the bare acker (cmd/lastactive-load/bare), which is also
+	// the reference; empty builds one.
 	BareBin string
+	// Floor is what Compare runs the bot against: TargetBare (default) or
+	// TargetReference.
+	Floor string
 }
 
 func (o *Options) defaults() error {
@@ -67,12 +79,12 @@ func (o *Options) defaults() error {
 	case "":
 		o.Target = TargetBot
 	case TargetBot:
-	case TargetBare:
+	case TargetBare, TargetReference:
 		if o.InProcess {
-			return errors.New("the bare target runs as a subprocess only")
+			return fmt.Errorf("the %s target runs as a subprocess only", o.Target)
 		}
 	default:
-		return fmt.Errorf("unknown target %q: want bot or bare", o.Target)
+		return fmt.Errorf("unknown target %q: want bot, bare or reference", o.Target)
 	}
 	switch o.Mix {
 	case MixDistinct, MixZipf, MixSame:
@@ -123,7 +135,14 @@ type Result struct {
 	Wrong    int `json:"replies_wrong"`
 	LateAcks int `json:"acks_late"` // after Slack's 3 s
 
-	Ack Latencies `json:"ack"`
+	// Ack is each envelope's round trip on the wire, as Slack times it: the
+	// fake's write of the envelope to the socket until it read the ack
+	// (slacktest.Server.AckLatency). AckNoticed is from the command's send
+	// until this tool noticed the ack; it adds the fake's queueing and this
+	// process's own wake-ups, which grow with the replies and upstream calls
+	// it serves, so it is no fair floor for a target that only acks.
+	Ack        Latencies `json:"ack"`
+	AckNoticed Latencies `json:"ack_noticed"`
 	// BotAckP99MS is the bot's own view (lastactive_ack_duration_seconds,
 	// from taking the envelope off slack-go's Events channel to queueing the
 	// ack), as the upper bound of its p99 bucket. The gap to Ack is slack-go,
@@ -168,8 +187,11 @@ type Result struct {
 
 // sample is what happened to one command.
 type sample struct {
-	person         int // index into the people asked about
+	person         int    // index into the people asked about
+	env            string // envelope ID
 	sent, acked    time.Time
+	wire           time.Duration // the ack's round trip on the wire
+	wireOK         bool
 	replied        time.Time // zero: lost
 	right, lateAck bool
 }
@@ -199,7 +221,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	var err error
 	switch {
 	case o.Target == TargetBare:
-		b, err = startBare(ctx, o.BareBin, sl, o.Stderr)
+		b, err = startBare(ctx, o.BareBin, sl, nil, o.Stderr)
+	case o.Target == TargetReference:
+		b, err = startBare(ctx, o.BareBin, sl, atl, o.Stderr)
 	case o.InProcess:
 		b, err = startInProcess(ctx, sl, atl, o.Stderr)
 	default:
@@ -220,6 +244,11 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	send(ctx, sl, o.Concurrency, asks, people, samples, hold)
 	wall := time.Since(start)
 	cpu := b.cpuSeconds() - cpu0
+	for i := range samples {
+		if samples[i].env != "" {
+			samples[i].wire, samples[i].wireOK = sl.AckLatency(samples[i].env)
+		}
+	}
 
 	r := Result{
 		Mode: b.mode(), Mix: o.Mix, Concurrency: o.Concurrency,
@@ -239,7 +268,11 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	if o.Target == TargetBare {
 		// Only acks are awaited: a command is lost when it was not acked.
-		r.Lost, r.Received, r.Wrong = r.Sent-r.Ack.N, 0, 0
+		r.Lost, r.Received, r.Wrong = r.Sent-r.AckNoticed.N, 0, 0
+		r.PeakRSSMB = b.peakRSSMB()
+		return r, b.stop()
+	}
+	if o.Target == TargetReference { // no cache, no metrics
 		r.PeakRSSMB = b.peakRSSMB()
 		return r, b.stop()
 	}
@@ -254,7 +287,27 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		fmt.Fprintf(o.Stderr, "lastactive-load: reading the bot's metrics: %v\n", err)
 	}
 	r.PeakRSSMB = b.peakRSSMB()
+	if o.MemProfile != "" {
+		if err := writeHeapProfile(o.MemProfile); err != nil {
+			fmt.Fprintf(os.Stderr, "lastactive-load: %v\n", err)
+		}
+	}
 	return r, b.stop()
+}
+
+// writeHeapProfile writes the live heap after a collection, so the profile
+// shows what is held rather than what was garbage.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("heap profile: %w", err)
+	}
+	return f.Close()
 }
 
 // person is someone the load asks about, with what their lookup costs.
@@ -374,6 +427,7 @@ func (t *tracker) one(ctx context.Context, requester string, p person, s *sample
 	if err != nil {
 		return
 	}
+	s.env = env.ID
 	f := &inflight{s: s, done: make(chan struct{})}
 	t.mu.Lock()
 	t.pending[env.ID] = f
@@ -446,7 +500,7 @@ func summarise(r *Result, samples []sample, people []person, o Options) {
 		replied time.Time
 	}
 	firsts := map[int]*first{}
-	var acks, replies []time.Duration
+	var acks, noticed, replies []time.Duration
 	for i, s := range samples {
 		f := firsts[s.person]
 		if f == nil {
@@ -460,7 +514,10 @@ func summarise(r *Result, samples []sample, people []person, o Options) {
 			f.replied = s.replied
 		}
 		if !s.acked.IsZero() {
-			acks = append(acks, s.acked.Sub(s.sent))
+			noticed = append(noticed, s.acked.Sub(s.sent))
+		}
+		if s.wireOK {
+			acks = append(acks, s.wire)
 		}
 		if s.lateAck {
 			r.LateAcks++
@@ -476,7 +533,7 @@ func summarise(r *Result, samples []sample, people []person, o Options) {
 		}
 	}
 	r.DistinctPeople = len(firsts)
-	r.Ack, r.Reply = summary(acks), summary(replies)
+	r.Ack, r.AckNoticed, r.Reply = summary(acks), summary(noticed), summary(replies)
 
 	var firstAsk, waiting, cached, floors []time.Duration
 	var ratios []float64

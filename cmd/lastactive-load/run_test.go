@@ -37,8 +37,13 @@ func TestRunInProcess(t *testing.T) {
 			if got := r.CacheHits + r.CacheMisses; got != r.Sent {
 				t.Errorf("the bot counted %d lookups, want %d", got, r.Sent)
 			}
-			if r.Ack.N != r.Sent || r.Reply.N != r.Sent {
-				t.Errorf("timed %d acks and %d replies of %d", r.Ack.N, r.Reply.N, r.Sent)
+			if r.Ack.N != r.Sent || r.AckNoticed.N != r.Sent || r.Reply.N != r.Sent {
+				t.Errorf("timed %d acks on the wire, %d noticed and %d replies of %d", r.Ack.N, r.AckNoticed.N, r.Reply.N, r.Sent)
+			}
+			// The wire's round trip lies inside the noticed one, command by
+			// command, so no percentile of it can be larger.
+			if r.Ack.P50 > r.AckNoticed.P50 || r.Ack.Max > r.AckNoticed.Max {
+				t.Errorf("ack on the wire %+v exceeds the ack noticed %+v", r.Ack, r.AckNoticed)
 			}
 		})
 	}
@@ -131,18 +136,18 @@ func TestCompareBotAndBare(t *testing.T) {
 		t.Fatalf("%d pairs, want 1", len(c.Pairs))
 	}
 	p := c.Pairs[0]
-	if p.Bot.Mode != "subprocess" || p.Bare.Mode != TargetBare {
-		t.Errorf("modes %q and %q, want subprocess and %s", p.Bot.Mode, p.Bare.Mode, TargetBare)
+	if p.Bot.Mode != "subprocess" || p.Floor.Mode != TargetBare || c.FloorTarget != TargetBare {
+		t.Errorf("modes %q and %q (floor %q), want subprocess and %s", p.Bot.Mode, p.Floor.Mode, c.FloorTarget, TargetBare)
 	}
-	if p.Bare.Ack.N != 30 || p.Bare.Lost != 0 || p.Bare.Received != 0 {
-		t.Errorf("bare: %d acks, %d lost, %d replies; want 30 acks, none lost, no replies", p.Bare.Ack.N, p.Bare.Lost, p.Bare.Received)
+	if p.Floor.Ack.N != 30 || p.Floor.Lost != 0 || p.Floor.Received != 0 {
+		t.Errorf("bare: %d acks, %d lost, %d replies; want 30 acks, none lost, no replies", p.Floor.Ack.N, p.Floor.Lost, p.Floor.Received)
 	}
 	if p.Bot.Received != 30 || p.Bot.Lost != 0 || p.Bot.Wrong != 0 {
 		t.Errorf("bot: %d replies, %d lost, %d wrong; want 30, 0, 0", p.Bot.Received, p.Bot.Lost, p.Bot.Wrong)
 	}
 	for name, v := range map[string]Versus{"ack p50": p.Figures.AckP50, "ack p99": p.Figures.AckP99, "peak RSS": p.Figures.PeakRSS} {
-		if v.Bot <= 0 || v.Bare <= 0 || v.Ratio <= 0 {
-			t.Errorf("%s: bot %v, bare %v, ratio %v: want all read", name, v.Bot, v.Bare, v.Ratio)
+		if v.Bot <= 0 || v.Floor <= 0 || v.Ratio <= 0 {
+			t.Errorf("%s: bot %v, bare %v, ratio %v: want all read", name, v.Bot, v.Floor, v.Ratio)
 		}
 	}
 	var out bytes.Buffer
@@ -153,6 +158,43 @@ func TestCompareBotAndBare(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the comparison table lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// TestCompareBotAndReference: against the reference, the floor does the
+// bot's upstream calls and replies, and its replies are judged as the bot's.
+func TestCompareBotAndReference(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs two binaries")
+	}
+	c, err := Compare(context.Background(), Options{
+		N: 30, Concurrency: 5, Mix: MixDistinct, Latency: time.Millisecond, Users: 300, Timeout: 2 * time.Minute,
+		Floor: TargetReference,
+	}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := c.Pairs[0]
+	if p.Floor.Mode != TargetReference || c.FloorTarget != TargetReference {
+		t.Errorf("floor mode %q (floor %q), want %s", p.Floor.Mode, c.FloorTarget, TargetReference)
+	}
+	if p.Floor.Received != 30 || p.Floor.Lost != 0 || p.Floor.Wrong != 0 || p.Floor.Ack.N != 30 {
+		t.Errorf("reference: %d acks, %d replies, %d lost, %d wrong; want 30 acks and 30 right replies",
+			p.Floor.Ack.N, p.Floor.Received, p.Floor.Lost, p.Floor.Wrong)
+	}
+	if !p.Floor.OneChainEach || p.Floor.JiraCalls != 30 {
+		t.Errorf("reference: %d Jira and %d Admin calls (want 30 and %d): not the bot's upstream work",
+			p.Floor.JiraCalls, p.Floor.AdminCalls, p.Floor.ExpectedAdmin)
+	}
+	if v := p.Figures.PeakRSS; v.Bot <= 0 || v.Floor <= 0 {
+		t.Errorf("peak RSS: bot %v, reference %v: want both read", v.Bot, v.Floor)
+	}
+	var out bytes.Buffer
+	if err := writeComparison(&out, c); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "bot ÷ reference") {
+		t.Errorf("the comparison table does not name the reference:\n%s", out.String())
 	}
 }
 

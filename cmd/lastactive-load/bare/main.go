@@ -2,9 +2,12 @@
 // against (lastactive-load -target bare, -compare): one Socket Mode
 // connection opened with slack-go, as the bot opens its own, that acks
 // every envelope the moment it is read and does nothing else: no dedupe,
-// no logging, no metrics, no reply. It imports nothing but slack-go, so
-// that its memory is the client's own. It reads SLACK_APP_TOKEN and
-// SLACK_API_URL and runs until SIGTERM or SIGINT.
+// no logging, no metrics, no reply. It imports nothing but slack-go and the
+// standard library, so that its memory is the client's own. It reads
+// SLACK_APP_TOKEN and SLACK_API_URL and runs until SIGTERM or SIGINT.
+//
+// With the argument "reference" (lastactive-load -target reference) it also
+// does the least an answer needs, beside the ack: see reference.
 package main
 
 import (
@@ -35,6 +38,10 @@ func run(ctx context.Context) error {
 	defer cancel()
 	api := slack.New("", slack.OptionAppLevelToken(os.Getenv("SLACK_APP_TOKEN")), slack.OptionAPIURL(os.Getenv("SLACK_API_URL")))
 	c := socketmode.New(api)
+	var ref *reference
+	if len(os.Args) > 1 && os.Args[1] == "reference" {
+		ref = newReference()
+	}
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for {
@@ -44,6 +51,9 @@ func run(ctx context.Context) error {
 			case evt := <-c.Events:
 				if evt.Request != nil && evt.Request.EnvelopeID != "" {
 					_ = c.AckCtx(ctx, evt.Request.EnvelopeID, nil)
+				}
+				if cmd, ok := evt.Data.(slack.SlashCommand); ok && ref != nil {
+					wg.Go(func() { ref.answer(ctx, cmd) })
 				}
 			}
 		}
