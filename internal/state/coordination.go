@@ -24,12 +24,39 @@ func (s *Store) FirstDelivery(ctx context.Context, envelopeID string, ttl time.D
 		ttl = EnvelopeTTL
 	}
 	now := s.now()
-	// An entry that expired but was not swept yet counts as gone.
-	res, err := s.db.ExecContext(ctx,
-		`INSERT INTO envelope_seen (id, expires_us) VALUES ($1, $2)
-		 ON CONFLICT (id) DO UPDATE SET expires_us = excluded.expires_us WHERE envelope_seen.expires_us <= $3`,
-		envelopeID, micros(now.Add(ttl)), micros(now))
+	args := []any{envelopeID, micros(now.Add(ttl)), micros(now)}
+	if s.backend == sqliteBackend {
+		// Asked once per command: SQLite compiling the statement each time
+		// cost as much as running it (pgx caches its statements itself).
+		st, err := s.prepared(ctx, &s.insSeen, insertSeen)
+		if err != nil {
+			return false, s.wrap("record envelope", err)
+		}
+		res, err := st.ExecContext(ctx, args...)
+		return s.won("record envelope", res, err)
+	}
+	res, err := s.db.ExecContext(ctx, insertSeen, args...)
 	return s.won("record envelope", res, err)
+}
+
+// insertSeen records an envelope ID; an entry that expired but was not
+// swept yet counts as gone.
+const insertSeen = `INSERT INTO envelope_seen (id, expires_us) VALUES ($1, $2)
+	ON CONFLICT (id) DO UPDATE SET expires_us = excluded.expires_us WHERE envelope_seen.expires_us <= $3`
+
+// prepared returns *st, preparing query into it on first use. A statement
+// that failed to prepare is tried again next time.
+func (s *Store) prepared(ctx context.Context, st **sql.Stmt, query string) (*sql.Stmt, error) {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if *st == nil {
+		p, err := s.db.PrepareContext(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		*st = p
+	}
+	return *st, nil
 }
 
 // Claim takes the named slot ("digest 2026-W49", "org scan") for holder

@@ -61,6 +61,7 @@ type Store struct {
 
 	stmtMu              sync.Mutex
 	insEntry, insTarget *sql.Stmt // appendPrepared's, prepared on first use (SQLite)
+	insSeen             *sql.Stmt // FirstDelivery's, prepared on first use (SQLite)
 }
 
 // Open connects to the database named by rawURL and checks that it answers.
@@ -227,12 +228,12 @@ func (s *Store) GoString() string { return "state.Store(" + s.shown + ")" }
 // Close closes the connections.
 func (s *Store) Close() error {
 	s.stmtMu.Lock()
-	for _, st := range []*sql.Stmt{s.insEntry, s.insTarget} {
+	for _, st := range []*sql.Stmt{s.insEntry, s.insTarget, s.insSeen} {
 		if st != nil {
 			st.Close()
 		}
 	}
-	s.insEntry, s.insTarget = nil, nil
+	s.insEntry, s.insTarget, s.insSeen = nil, nil, nil
 	s.stmtMu.Unlock()
 	return s.db.Close()
 }
