@@ -30,6 +30,7 @@ type reference struct {
 	admin     string
 	adminAuth string
 	org       string
+	slackHost string // response_url must be on it: a URL from a payload is not trusted
 }
 
 func newReference() *reference {
@@ -42,7 +43,16 @@ func newReference() *reference {
 		admin:     strings.TrimRight(os.Getenv("ATLASSIAN_API_URL"), "/"),
 		adminAuth: "Bearer " + os.Getenv("ATLASSIAN_API_KEY"),
 		org:       os.Getenv("ATLASSIAN_ORG_ID"),
+		slackHost: hostOf(os.Getenv("SLACK_API_URL")),
 	}
+}
+
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Host
 }
 
 // answer looks up the email of cmd and replies with what it found.
@@ -63,6 +73,10 @@ func (r *reference) answer(ctx context.Context, cmd slack.SlashCommand) {
 			"text": map[string]string{"type": "mrkdwn", "text": text},
 		}},
 	})
+	if h := hostOf(cmd.ResponseURL); h == "" || h != r.slackHost {
+		fmt.Fprintf(os.Stderr, "bare: reference: response_url not on the Slack API's host; not replying\n")
+		return
+	}
 	if _, err := r.do(ctx, http.MethodPost, cmd.ResponseURL, "", bytes.NewReader(body)); err != nil {
 		fmt.Fprintf(os.Stderr, "bare: reference reply: %v\n", err)
 	}
