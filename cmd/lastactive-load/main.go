@@ -83,6 +83,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "lastactive-load: -mix must be distinct, zipf or same\n")
 		return 2
 	}
+	if o.Floor != TargetBare && o.Floor != TargetReference {
+		fmt.Fprintf(stderr, "lastactive-load: -floor must be bare or reference\n")
+		return 2
+	}
 	if !quiet {
 		o.Stderr = stderr
 	}

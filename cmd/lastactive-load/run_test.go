@@ -96,7 +96,7 @@ func TestSubprocess(t *testing.T) {
 }
 
 func TestBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"-mix", "random"}, {"extra"}} {
+	for _, args := range [][]string{{"-mix", "random"}, {"extra"}, {"-compare", "1", "-floor", "bot"}, {"-floor", "nothing"}} {
 		var out, errs bytes.Buffer
 		if code := run(args, &out, &errs); code == 0 {
 			t.Errorf("%q: exit 0, want non-zero", args)
