@@ -95,7 +95,7 @@ func startSubprocess(ctx context.Context, bin string, sl *slacktest.Server, atl 
 	}
 	// Runtime knobs pass through, so their effect on memory can be measured;
 	// so does the database URL (empty: no store), to measure what it costs.
-	for _, k := range []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS", "GODEBUG", "LASTACTIVE_DATABASE_URL", "LASTACTIVE_LOG_LEVEL", "LASTACTIVE_PPROF_ADDR"} {
+	for _, k := range []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS", "GODEBUG", "LASTACTIVE_DATABASE_URL", "LASTACTIVE_LOG_LEVEL", "LASTACTIVE_PPROF_ADDR", "LASTACTIVE_MEMPROFILE_RATE"} {
 		if v, ok := os.LookupEnv(k); ok {
 			p.cmd.Env = append(p.cmd.Env, k+"="+v)
 		}

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	_ "net/http/pprof"
 	"os"
+	"runtime"
+	"strconv"
 )
 
 // Built with -tags profile, the bot serves net/http/pprof on
@@ -24,6 +26,11 @@ func init() {
 	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
 		log.Printf("LASTACTIVE_PPROF_ADDR %q is not a loopback IP and port; not serving profiles", addr)
 		return
+	}
+	// LASTACTIVE_MEMPROFILE_RATE samples the heap finer than the default
+	// one allocation in 512 KiB, for a live heap of a few MB.
+	if r, err := strconv.Atoi(os.Getenv("LASTACTIVE_MEMPROFILE_RATE")); err == nil && r > 0 {
+		runtime.MemProfileRate = r
 	}
 	go func() { log.Println(http.ListenAndServe(addr, nil)) }()
 }
