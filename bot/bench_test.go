@@ -19,7 +19,7 @@ type benchDir struct{ now time.Time }
 
 func (d benchDir) Resolve(_ context.Context, email string) (atlassian.Account, atlassian.Via, error) {
 	name, _, _ := strings.Cut(email, "@")
-	return atlassian.Account{AccountID: "712020:" + name, AccountType: "atlassian", DisplayName: name, Email: email, Active: true,
+	return atlassian.Account{AccountID: "712020:" + name, AccountType: "atlassian", DisplayName: name, Email: strings.Clone(email), Active: true,
 		Status: atlassian.StatusActive}, atlassian.ViaAdmin, nil
 }
 

@@ -22,9 +22,12 @@ type MemoryDeduper struct {
 	ttl time.Duration
 	now func() time.Time
 
-	mu        sync.Mutex
-	seen      map[string]time.Time // envelope ID → when it expires
-	nextSweep time.Time
+	mu   sync.Mutex
+	base time.Time // expiries are kept as durations since base: 8 bytes, not 24
+	// seen maps an envelope ID to when it expires, since base (the clock's
+	// monotonic reading, so a wall clock step does not shorten it).
+	seen      map[string]time.Duration
+	nextSweep time.Duration
 }
 
 // NewMemoryDeduper returns a MemoryDeduper that remembers an ID for ttl
@@ -33,27 +36,27 @@ func NewMemoryDeduper(ttl time.Duration, now func() time.Time) *MemoryDeduper {
 	if now == nil {
 		now = time.Now
 	}
-	return &MemoryDeduper{ttl: ttl, now: now, seen: map[string]time.Time{}}
+	return &MemoryDeduper{ttl: ttl, now: now, base: now(), seen: map[string]time.Duration{}}
 }
 
 // FirstDelivery implements Deduper. It never fails.
 func (d *MemoryDeduper) FirstDelivery(_ context.Context, envelopeID string) (bool, error) {
-	now := d.now()
+	now := d.now().Sub(d.base)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if now.After(d.nextSweep) {
+	if now > d.nextSweep {
 		for id, exp := range d.seen {
-			if now.After(exp) {
+			if now > exp {
 				delete(d.seen, id)
 			}
 		}
 		// Sweeping once per tenth of a TTL keeps the work per ID constant.
-		d.nextSweep = now.Add(d.ttl / 10)
+		d.nextSweep = now + d.ttl/10
 	}
-	if exp, ok := d.seen[envelopeID]; ok && !now.After(exp) {
+	if exp, ok := d.seen[envelopeID]; ok && now <= exp {
 		return false, nil
 	}
-	d.seen[envelopeID] = now.Add(d.ttl)
+	d.seen[envelopeID] = now + d.ttl
 	return true, nil
 }
 

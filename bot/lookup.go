@@ -187,14 +187,14 @@ func (l *Lookups) observe(p Person, hit bool) {
 // fetch runs the upstream chain: account (possibly cached), then activity.
 func (l *Lookups) fetch(ctx context.Context, key string, fresh bool) Person {
 	p := Person{Query: key}
-	var acct atlassian.Account
+	var ca *account
 	if v, ok := l.accounts.Get(key); ok && !fresh {
-		acct = v.(atlassian.Account)
+		ca = v.(*account)
 	} else {
 		a, via, err := l.dir.Resolve(ctx, key)
 		if err != nil {
 			p.Err = err
-			l.remember(key, p)
+			l.remember(key, p, nil)
 			return p
 		}
 		if l.opt.Resolved != nil {
@@ -206,62 +206,102 @@ func (l *Lookups) fetch(ctx context.Context, key string, fresh bool) Person {
 		if a.Status == "" && via == atlassian.ViaJira && !a.Active {
 			a.Status = atlassian.StatusDeactivated
 		}
-		acct = a
+		ca = compactAccount(key, a)
 		if l.opt.TTL > 0 {
-			l.accounts.Set(key, acct, l.opt.AccountTTL)
+			// A pointer in the interface: the answer cached below shares it.
+			l.accounts.Set(key, ca, l.opt.AccountTTL)
 		}
 	}
-	p.Account = acct
-	act, err := l.dir.LastActive(ctx, acct.AccountID)
+	p.Account = ca.account(key)
+	act, err := l.dir.LastActive(ctx, p.Account.AccountID)
 	if err != nil {
 		if errors.Is(err, atlassian.ErrNotFound) {
 			// The mapping may be stale (account left the org): forget it.
 			l.accounts.Delete(key)
 		}
 		p.Err = err
-		l.remember(key, p)
+		l.remember(key, p, ca)
 		return p
 	}
 	p.Activity = act
 	p.FetchedAt = l.opt.Now()
-	l.remember(key, p)
+	l.remember(key, p, ca)
 	return p
 }
 
 // remember caches successes for TTL and "not found" briefly; other errors
 // are never cached, so a bad minute upstream is not repeated for an hour.
-func (l *Lookups) remember(key string, p Person) {
+// ca is p's account as the accounts cache holds it (nil: none was found).
+func (l *Lookups) remember(key string, p Person, ca *account) {
 	if l.opt.TTL <= 0 {
 		return
 	}
 	switch {
 	case p.Err == nil:
-		l.results.Set(key, compact(p), l.opt.TTL)
+		l.results.Set(key, compact(p, ca), l.opt.TTL)
 	case errors.Is(p.Err, atlassian.ErrNotFound):
 		p.FetchedAt = l.opt.Now()
-		l.results.Set(key, compact(p), min(l.opt.NotFoundTTL, l.opt.TTL))
+		l.results.Set(key, compact(p, ca), min(l.opt.NotFoundTTL, l.opt.TTL))
 	}
 }
 
 // fact is what the cache keeps of one answer: the facts, compactly, not
-// the Person made from them. Product IDs and keys (the same few site ARIs
-// and product names for everybody) are interned, and times are kept as
-// Unix nanoseconds: about a third of the heap a cached Person held
-// (BenchmarkCachedPersonMemory). The email is the cache key, so it is not
-// kept again; a Person is rebuilt, with an Activity of its own, on each hit.
+// the Person made from them. Product IDs and keys and the account's type
+// and status (the same few values for everybody) are interned, times are
+// kept as Unix nanoseconds, and the account is the one the email → account
+// mapping holds, not a copy: 422 instead of 582 B a person with that
+// mapping (BenchmarkCachedPersonMemory). The email is the cache key, so it
+// is not kept again; a Person is rebuilt, with an Activity of its own, on
+// each hit.
 type fact struct {
-	account   atlassian.Account
-	fetchedAt time.Time
-	err       error // "not found"; nil for an answer
-	// hasActivity: the answer had an Activity (always, without err).
-	hasActivity         bool
-	addedToOrg, addedTS int64 // Unix ns; noTime when zero
+	acct                *account // nil when no account was found
+	err                 error    // "not found"; nil for an answer
+	fetchedAt           int64    // Unix ns; noTime when zero
+	addedToOrg, addedTS int64    // Unix ns; noTime when zero
 	products            []productFact
+	// hasActivity: the answer had an Activity (always, without err).
+	hasActivity bool
 }
 
 type productFact struct {
-	id, key          unique.Handle[string]
+	site             unique.Handle[productSite]
 	lastActive, last int64 // the day and the instant, Unix ns; noTime when zero
+}
+
+// productSite is one product on one site: few per organisation, so interned.
+type productSite struct{ id, key string }
+
+// account is an atlassian.Account as the caches keep it, shared by the
+// email → account mapping and the answers made with it.
+type account struct {
+	id, name string
+	email    string // "" when keyEmail or hidden by the person
+	typ      unique.Handle[string]
+	status   unique.Handle[atlassian.AccountStatus]
+	active   bool
+	keyEmail bool // the email is the cache key, as it nearly always is
+}
+
+func compactAccount(key string, a atlassian.Account) *account {
+	ca := &account{id: a.AccountID, name: a.DisplayName, email: a.Email, active: a.Active,
+		typ: unique.Make(a.AccountType), status: unique.Make(a.Status)}
+	if ca.email == key {
+		ca.email, ca.keyEmail = "", true
+	}
+	return ca
+}
+
+// account rebuilds the atlassian.Account of the person asked about as key.
+func (ca *account) account(key string) atlassian.Account {
+	if ca == nil {
+		return atlassian.Account{}
+	}
+	a := atlassian.Account{AccountID: ca.id, DisplayName: ca.name, Email: ca.email, Active: ca.active,
+		AccountType: ca.typ.Value(), Status: ca.status.Value()}
+	if ca.keyEmail {
+		a.Email = key
+	}
+	return a
 }
 
 // noTime stands for the zero time.Time, which has no Unix nanoseconds.
@@ -283,16 +323,16 @@ func utc(ns int64) time.Time {
 	return time.Unix(0, ns).UTC()
 }
 
-func compact(p Person) *fact {
-	f := &fact{account: p.Account, fetchedAt: p.FetchedAt, err: p.Err}
-	f.account.AccountType = unique.Make(f.account.AccountType).Value()
+// compact keeps p, whose account is ca, for the cache.
+func compact(p Person, ca *account) *fact {
+	f := &fact{acct: ca, fetchedAt: unixNano(p.FetchedAt), err: p.Err}
 	if a := p.Activity; a != nil {
 		f.hasActivity = true
 		f.addedToOrg, f.addedTS = unixNano(a.AddedToOrg), unixNano(a.AddedToOrgTimestamp)
 		if a.Products != nil { // an empty list stays empty, not nil
 			f.products = make([]productFact, len(a.Products))
 			for i, pa := range a.Products {
-				f.products[i] = productFact{id: unique.Make(pa.ID), key: unique.Make(pa.Key),
+				f.products[i] = productFact{site: unique.Make(productSite{pa.ID, pa.Key}),
 					lastActive: unixNano(pa.LastActive), last: unixNano(pa.LastActiveTimestamp)}
 			}
 		}
@@ -302,13 +342,14 @@ func compact(p Person) *fact {
 
 // person rebuilds the answer about key (the normalised email).
 func (f *fact) person(key string) Person {
-	p := Person{Query: key, Account: f.account, FetchedAt: f.fetchedAt, Err: f.err}
+	p := Person{Query: key, Account: f.acct.account(key), FetchedAt: utc(f.fetchedAt), Err: f.err}
 	if f.hasActivity {
-		a := &atlassian.Activity{AccountID: f.account.AccountID, AddedToOrg: utc(f.addedToOrg), AddedToOrgTimestamp: utc(f.addedTS)}
+		a := &atlassian.Activity{AccountID: p.Account.AccountID, AddedToOrg: utc(f.addedToOrg), AddedToOrgTimestamp: utc(f.addedTS)}
 		if f.products != nil {
 			a.Products = make([]atlassian.ProductActivity, len(f.products))
 			for i, pf := range f.products {
-				a.Products[i] = atlassian.ProductActivity{ID: pf.id.Value(), Key: pf.key.Value(),
+				s := pf.site.Value()
+				a.Products[i] = atlassian.ProductActivity{ID: s.id, Key: s.key,
 					LastActive: utc(pf.lastActive), LastActiveTimestamp: utc(pf.last)}
 			}
 		}

@@ -81,12 +81,20 @@ func TestCachedAnswerIsTheFetchedOne(t *testing.T) {
 			}},
 		"a2": {AccountID: "a2", Products: []atlassian.ProductActivity{}},
 		"a3": {AccountID: "a3"},
+		"a4": {AccountID: "a4"},
+		"a5": {AccountID: "a5"},
 	}
 	dir := &bottest.Directory{
 		ResolveFunc: func(_ context.Context, email string) (atlassian.Account, atlassian.Via, error) {
 			id, _, _ := strings.Cut(email, "@")
-			if id == "nobody" {
+			switch id {
+			case "nobody":
 				return atlassian.Account{}, "", atlassian.ErrNotFound
+			case "a4": // the email hidden by the person's profile visibility
+				return atlassian.Account{AccountID: id, AccountType: "app", DisplayName: "N " + id}, atlassian.ViaJira, nil
+			case "a5": // an email that is not the key (the key is lower case)
+				return atlassian.Account{AccountID: id, AccountType: "customer", DisplayName: "N " + id, Email: strings.ToUpper(email),
+					Status: atlassian.StatusSuspended}, atlassian.ViaAdmin, nil
 			}
 			return atlassian.Account{AccountID: id, AccountType: "atlassian", DisplayName: "N " + id, Email: email, Active: true,
 				Status: atlassian.StatusActive}, atlassian.ViaAdmin, nil
@@ -95,7 +103,7 @@ func TestCachedAnswerIsTheFetchedOne(t *testing.T) {
 	}
 	now := time.Date(2026, 11, 26, 15, 4, 0, 0, time.UTC)
 	l := bot.NewLookups(dir, bot.LookupOptions{TTL: time.Hour, Now: func() time.Time { return now }})
-	for _, email := range []string{"a1@example.com", "a2@example.com", "a3@example.com", "nobody@example.com"} {
+	for _, email := range []string{"a1@example.com", "a2@example.com", "a3@example.com", "a4@example.com", "a5@example.com", "nobody@example.com"} {
 		first := l.Lookup(t.Context(), email, false)
 		again := l.Lookup(t.Context(), email, false)
 		if first.Cached || !again.Cached {
@@ -111,6 +119,55 @@ func TestCachedAnswerIsTheFetchedOne(t *testing.T) {
 		}
 		if first.Activity != nil && again.Activity == first.Activity {
 			t.Errorf("%s: the cached answer shares the fetched Activity; each hit needs its own", email)
+		}
+	}
+}
+
+// TestAccountOutlivesTheAnswer: once the answer's TTL has passed, the next
+// lookup asks for the activity again but not for the account, and the
+// account it answers with is the one first found (hidden email, an email
+// that is not the key, type and status included).
+func TestAccountOutlivesTheAnswer(t *testing.T) {
+	t.Parallel()
+	accounts := map[string]atlassian.Account{
+		"ada@example.com":   {AccountID: "a1", AccountType: "atlassian", DisplayName: "Ada", Email: "ada@example.com", Active: true, Status: atlassian.StatusActive},
+		"hid@example.com":   {AccountID: "a2", AccountType: "app", DisplayName: "Hidden"},
+		"upper@example.com": {AccountID: "a3", AccountType: "customer", DisplayName: "Up", Email: "Upper@Example.com", Status: atlassian.StatusSuspended},
+	}
+	dir := &bottest.Directory{
+		ResolveFunc: func(_ context.Context, email string) (atlassian.Account, atlassian.Via, error) {
+			return accounts[email], atlassian.ViaAdmin, nil
+		},
+		LastActiveFunc: func(_ context.Context, id string) (*atlassian.Activity, error) {
+			return &atlassian.Activity{AccountID: id}, nil
+		},
+	}
+	// The cache keeps time by the wall clock: a TTL of 1 ms has passed
+	// once 20 ms have; the accounts are kept for an hour.
+	const ttl = time.Millisecond
+	l := bot.NewLookups(dir, bot.LookupOptions{TTL: ttl, AccountTTL: time.Hour})
+	for email := range accounts {
+		before := dir.ResolveCalls.Load()
+		if p := l.Lookup(t.Context(), email, false); p.Err != nil || p.Cached {
+			t.Fatalf("%s: err %v, cached %v", email, p.Err, p.Cached)
+		}
+		if got := dir.ResolveCalls.Load() - before; got != 1 {
+			t.Fatalf("%s: %d account searches, want 1", email, got)
+		}
+	}
+	time.Sleep(20 * ttl)
+	for email, want := range accounts {
+		before, acts := dir.ResolveCalls.Load(), dir.LastActiveCalls.Load()
+		p := l.Lookup(t.Context(), email, false)
+		if p.Err != nil || p.Cached {
+			t.Fatalf("%s after the TTL: err %v, cached %v; want a fresh answer", email, p.Err, p.Cached)
+		}
+		if dir.ResolveCalls.Load() != before || dir.LastActiveCalls.Load() != acts+1 {
+			t.Errorf("%s after the TTL: %d account searches and %d activity reads, want 0 and 1", email,
+				dir.ResolveCalls.Load()-before, dir.LastActiveCalls.Load()-acts)
+		}
+		if diff := cmp.Diff(want, p.Account); diff != "" {
+			t.Errorf("%s: the account kept differs from the one found (-found +kept):\n%s", email, diff)
 		}
 	}
 }
