@@ -10,6 +10,7 @@ import (
 
 	"lastactive/atlassian"
 	"lastactive/bot"
+	"lastactive/seat"
 )
 
 // benchDir answers every email with a person of three products across two
@@ -88,6 +89,37 @@ func BenchmarkServiceAnswerCached(b *testing.B) {
 		if r := svc.Answer(ctx, req, nil); r.CacheHits != 1 || r.Outcome != "ok" {
 			b.Fatalf("outcome %s, %d cache hits", r.Outcome, r.CacheHits)
 		}
+	}
+}
+
+// workspaces lists benchSites's site for a seat.SiteBook.
+type workspaces struct{}
+
+func (workspaces) Workspaces(context.Context) ([]atlassian.Workspace, error) {
+	return []atlassian.Workspace{{CloudID: "58d24034-e3ec-11ed-b5ea-0242ac120002", Host: benchHost}}, nil
+}
+
+// BenchmarkServiceAnswerCachedSites is BenchmarkServiceAnswerCached as the
+// bot runs it: with a seat.SiteBook that has read the workspaces within the
+// hour, as it has for nearly every command.
+func BenchmarkServiceAnswerCachedSites(b *testing.B) {
+	l := warmLookups(b, "ada@example.com")
+	book := seat.NewSiteBook(workspaces{}, seat.SiteBookOptions{})
+	book.Sites(context.Background())
+	svc := bot.NewService(bot.ServiceConfig{
+		Lookups: l, Gate: bot.NewGate(bot.GateConfig{PerUserEvery: time.Nanosecond, PerUserBurst: 1 << 30}),
+		OrgID: "org-demo-1", Sites: book,
+	})
+	req := bot.Request{UserID: "U1", ChannelID: "C1", Text: "ada@example.com"}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if r := svc.Answer(ctx, req, nil); r.CacheHits != 1 || r.Outcome != "ok" {
+			b.Fatalf("outcome %s, %d cache hits", r.Outcome, r.CacheHits)
+		}
+	}
+	if book.Reads() != 1 {
+		b.Fatalf("%d workspaces reads, want 1", book.Reads())
 	}
 }
 

@@ -247,21 +247,33 @@ func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fre
 	}
 
 	people := make([]Person, len(targets))
-	sem := make(chan struct{}, maxParallelLookups)
-	var wg sync.WaitGroup
-	for i, t := range targets {
-		wg.Go(func() {
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				people[i] = Person{Query: NormaliseEmail(t.Email), UserID: t.UserID, Err: ctx.Err()}
-				return
-			}
-			defer func() { <-sem }()
-			people[i] = s.person(ctx, t, fresh)
-		})
+	if len(targets) == 1 {
+		// Most commands ask about one person: no goroutine, no semaphore.
+		// A deadline already passed gets what a person still waiting for a
+		// turn gets below, and costs no call.
+		t := targets[0]
+		if err := ctx.Err(); err != nil {
+			people[0] = Person{Query: NormaliseEmail(t.Email), UserID: t.UserID, Err: err}
+		} else {
+			people[0] = s.person(ctx, t, fresh)
+		}
+	} else {
+		sem := make(chan struct{}, maxParallelLookups)
+		var wg sync.WaitGroup
+		for i, t := range targets {
+			wg.Go(func() {
+				select {
+				case sem <- struct{}{}:
+				case <-ctx.Done():
+					people[i] = Person{Query: NormaliseEmail(t.Email), UserID: t.UserID, Err: ctx.Err()}
+					return
+				}
+				defer func() { <-sem }()
+				people[i] = s.person(ctx, t, fresh)
+			})
+		}
+		wg.Wait()
 	}
-	wg.Wait()
 	// An interim message being posted now is waited for, so that the
 	// answer always comes after it (and replaces it).
 	mu.Lock()

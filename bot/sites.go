@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"lastactive/atlassian"
+	"lastactive/seat"
 )
 
 // SiteSource names the organisation's sites by host. *seat.SiteBook
@@ -13,6 +14,17 @@ type SiteSource interface {
 	Sites(ctx context.Context) atlassian.Sites
 }
 
+// freshSites is a SiteSource that can tell, from memory alone, whether a
+// read is due. *seat.SiteBook satisfies it.
+type freshSites interface {
+	// KnownFresh returns the sites known now, and whether they are fresh:
+	// no read is due, so Sites would return them as they are.
+	KnownFresh() (atlassian.Sites, bool)
+}
+
+// The fast path is silent when it stops applying: keep the book on it.
+var _ freshSites = (*seat.SiteBook)(nil)
+
 // sitesAsync starts reading the site names next to the lookups, so that
 // the first read of the hour adds no latency of its own, and returns the
 // function that waits for them. The caller must call it: it owns the
@@ -20,6 +32,13 @@ type SiteSource interface {
 func (s *Service) sitesAsync(ctx context.Context) func() atlassian.Sites {
 	if s.cfg.Sites == nil {
 		return func() atlassian.Sites { return atlassian.Sites{} }
+	}
+	// Nearly every command comes within the hour a read is good for: the
+	// answer is in memory, and a goroutine to wait for it is pure cost.
+	if f, ok := s.cfg.Sites.(freshSites); ok {
+		if known, fresh := f.KnownFresh(); fresh {
+			return func() atlassian.Sites { return known }
+		}
 	}
 	ch := make(chan atlassian.Sites, 1)
 	go func() { ch <- s.cfg.Sites.Sites(ctx) }()

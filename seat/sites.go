@@ -124,6 +124,19 @@ func (b *SiteBook) Known() atlassian.Sites {
 	return b.sites
 }
 
+// KnownFresh returns the sites known now, never reading the workspaces,
+// and whether they are fresh: no read is due, so Sites would return them
+// as they are. A caller can then skip waiting on Sites. After a failed
+// read they are fresh until the retry is due, as Sites has it.
+func (b *SiteBook) KnownFresh() (atlassian.Sites, bool) {
+	if b == nil {
+		return atlassian.Sites{}, false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.sites, b.opt.Now().Before(b.due)
+}
+
 // Reads reports how many workspaces reads the book has made (for tests and
 // the load tool's cost figures).
 func (b *SiteBook) Reads() int {

@@ -146,3 +146,36 @@ func TestSiteBookKnownNeverReads(t *testing.T) {
 		t.Errorf("a nil book knows %v", s)
 	}
 }
+
+// TestSiteBookKnownFresh: KnownFresh reports, without reading, whether a
+// read is due: not before the first read, yes within TTL of a good one,
+// not once the TTL has passed. A nil book knows nothing fresh.
+func TestSiteBookKnownFresh(t *testing.T) {
+	t.Parallel()
+	srv := atlassiantest.NewServer(atlassiantest.SampleOrg(idleNow))
+	t.Cleanup(srv.Close)
+	clock := newFakeClock(idleNow)
+	book := NewSiteBook(adminClient(t, srv), SiteBookOptions{Now: clock.now, TTL: time.Hour})
+	check := func(when string, wantFresh bool, wantHost string) {
+		t.Helper()
+		s, fresh := book.KnownFresh()
+		if fresh != wantFresh || hostOf(s, atlassiantest.SiteMain) != wantHost {
+			t.Errorf("%s: fresh %v, host %q; want %v, %q", when, fresh, hostOf(s, atlassiantest.SiteMain), wantFresh, wantHost)
+		}
+	}
+	check("before any read", false, "")
+	book.Sites(context.Background())
+	check("right after a read", true, atlassiantest.HostMain)
+	clock.add(59 * time.Minute)
+	check("within the TTL", true, atlassiantest.HostMain)
+	clock.add(time.Minute) // due at the TTL exactly, as Sites has it
+	check("once the TTL has passed", false, atlassiantest.HostMain)
+	if got := book.Reads(); got != 1 {
+		t.Errorf("KnownFresh read the workspaces: %d reads, want 1", got)
+	}
+
+	var none *SiteBook
+	if s, fresh := none.KnownFresh(); fresh || s.Len() != 0 {
+		t.Errorf("a nil book: fresh %v, %d sites", fresh, s.Len())
+	}
+}
