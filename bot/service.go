@@ -269,6 +269,12 @@ func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fre
 					return
 				}
 				defer func() { <-sem }()
+				// The select picks either when a turn is free and the
+				// deadline has passed: past it, no one is started.
+				if err := ctx.Err(); err != nil {
+					people[i] = Person{Query: NormaliseEmail(t.Email), UserID: t.UserID, Err: err}
+					return
+				}
 				people[i] = s.person(ctx, t, fresh)
 			})
 		}

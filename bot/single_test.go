@@ -9,35 +9,43 @@ import (
 	"lastactive/bot/bottest"
 )
 
-// TestLookupOnePersonPastDeadline: a command about one person whose
-// deadline has already passed gets what a person still waiting for a turn
-// gets in a longer command (the error, with the query or the user), and
-// costs no call upstream.
-func TestLookupOnePersonPastDeadline(t *testing.T) {
+// TestLookupPastDeadline: a command whose deadline has already passed gets,
+// for each person, the error with the query or the user, and costs no call
+// upstream: for one person (answered inline) and for several (each waiting
+// for a turn), every time (a select between a free turn and a done ctx
+// picks either).
+func TestLookupPastDeadline(t *testing.T) {
 	t.Parallel()
+	type want struct{ query, user string }
 	for _, c := range []struct {
-		text, query, user string
+		text   string
+		people []want
 	}{
-		{" Ada@Example.com", "ada@example.com", ""},
-		{"<@U123ABC>", "", "U123ABC"},
+		{" Ada@Example.com", []want{{"ada@example.com", ""}}},
+		{"<@U123ABC>", []want{{"", "U123ABC"}}},
+		{"ada@example.com <@U123ABC> grace@example.com", []want{{"ada@example.com", ""}, {"", "U123ABC"}, {"grace@example.com", ""}}},
 	} {
-		dir, users := &bottest.Directory{}, &bottest.Users{}
-		svc := bot.NewService(bot.ServiceConfig{
-			Lookups: bot.NewLookups(dir, bot.LookupOptions{}),
-			Users:   users,
-			Gate:    bot.NewGate(bot.GateConfig{}),
-		})
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-		r := svc.Answer(ctx, bot.Request{UserID: "U1", ChannelID: "C1", Text: c.text}, nil)
-		if r.Outcome != bot.OutcomeFailed || len(r.People) != 1 {
-			t.Fatalf("%q: outcome %s, %d people", c.text, r.Outcome, len(r.People))
-		}
-		if p := r.People[0]; p.Query != c.query || p.UserID != c.user || !errors.Is(p.Err, context.Canceled) {
-			t.Errorf("%q: query %q, user %q, err %v; want %q, %q, %v", c.text, p.Query, p.UserID, p.Err, c.query, c.user, context.Canceled)
-		}
-		if n := dir.ResolveCalls.Load() + users.Calls.Load(); n != 0 {
-			t.Errorf("%q: %d calls upstream past the deadline", c.text, n)
+		for range 20 {
+			dir, users := &bottest.Directory{}, &bottest.Users{}
+			svc := bot.NewService(bot.ServiceConfig{
+				Lookups: bot.NewLookups(dir, bot.LookupOptions{}),
+				Users:   users,
+				Gate:    bot.NewGate(bot.GateConfig{}),
+			})
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			r := svc.Answer(ctx, bot.Request{UserID: "U1", ChannelID: "C1", Text: c.text}, nil)
+			if r.Outcome != bot.OutcomeFailed || len(r.People) != len(c.people) {
+				t.Fatalf("%q: outcome %s, %d people", c.text, r.Outcome, len(r.People))
+			}
+			for i, w := range c.people {
+				if p := r.People[i]; p.Query != w.query || p.UserID != w.user || !errors.Is(p.Err, context.Canceled) {
+					t.Fatalf("%q, person %d: query %q, user %q, err %v; want %q, %q, %v", c.text, i, p.Query, p.UserID, p.Err, w.query, w.user, context.Canceled)
+				}
+			}
+			if n := dir.ResolveCalls.Load() + users.Calls.Load(); n != 0 {
+				t.Fatalf("%q: %d calls upstream past the deadline", c.text, n)
+			}
 		}
 	}
 }
