@@ -306,7 +306,9 @@ func TestSocketFrameOverReadLimit(t *testing.T) {
 	if len(frame) <= 1<<20 {
 		t.Fatalf("frame is only %d bytes", len(frame))
 	}
-	if err := f.slack.SendRaw(wctx, frame); err != nil {
+	// The bot may refuse the frame while it is still being written: the
+	// write then fails with a reset or a broken pipe, which is the refusal.
+	if err := f.slack.SendRaw(wctx, frame); err != nil && !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, syscall.EPIPE) {
 		t.Fatal(err)
 	}
 	// A new connection said hello, and the refused one is gone.
