@@ -60,6 +60,14 @@ type Responder struct {
 	clock   backoff.Clock // nil: the real clock; tests replace it
 }
 
+// now reads the Responder's clock, the one its waits go by.
+func (r *Responder) now() time.Time {
+	if r.clock == nil {
+		return time.Now()
+	}
+	return r.clock.Now()
+}
+
 // ReplyRetry is the Responder's policy: 3 attempts, backing off from 1 s,
 // and never more than 20 s of waiting in all. A Retry-After from Slack wins
 // but is believed up to maxReplyWait only: a reply that late is of no use.
@@ -183,7 +191,7 @@ func (r *Responder) post(ctx context.Context, target string, body []byte) (retry
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
-		if d, ok := backoff.RetryAfterHeader(resp.Header, time.Now()); ok && d > 0 {
+		if d, ok := backoff.RetryAfterHeader(resp.Header, r.now()); ok && d > 0 {
 			hint = min(d, maxReplyWait)
 		}
 		return true, hint, errors.New("slack answered 429")
