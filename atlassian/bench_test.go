@@ -1,7 +1,10 @@
 package atlassian
 
 import (
+	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -35,6 +38,38 @@ func BenchmarkDecodeLastActive3Pages(b *testing.B) {
 		}
 		if n != 15 {
 			b.Fatalf("%d products", n)
+		}
+	}
+}
+
+// BenchmarkAttempt runs one full GET through the client (the retry loop, one
+// attempt, reading the answer) against a loopback server, as every upstream
+// call of a command does. Its allocations include the server's side.
+func BenchmarkAttempt(b *testing.B) {
+	page := []byte(okPage)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(page)
+	}))
+	defer srv.Close()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	defer tr.CloseIdleConnections()
+	c, err := New(Config{AdminBaseURL: srv.URL, OrgID: testOrgID, APIKey: testAPIKey},
+		WithHTTPClient(&http.Client{Transport: tr}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cl := call{api: Admin, op: "read last active dates", auth: c.adminAuth,
+		url: pageURL(joinPath(c.adminBase, "admin", "v1", "orgs", testOrgID, "directory", "users", testAccountID, "last-active-dates"), "c1")}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		body, err := c.get(ctx, cl)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(body) != len(page) {
+			b.Fatalf("body %q", body)
 		}
 	}
 }

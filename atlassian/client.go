@@ -424,8 +424,10 @@ func (c *Client) get(ctx context.Context, cl call) ([]byte, error) {
 			e.Err = fmt.Errorf("giving up after %d attempt%s: %w", attempt, plural(attempt), e.Err)
 			return nil, e
 		}
-		c.log.DebugContext(ctx, "atlassian retry", "api", cl.api, "op", cl.op, "path", cl.path(),
-			"attempt", attempt, "wait", wait)
+		if c.log.Enabled(ctx, slog.LevelDebug) {
+			c.log.DebugContext(ctx, "atlassian retry", "api", cl.api, "op", cl.op, "path", cl.path(),
+				"attempt", attempt, "wait", wait)
+		}
 		if err := backoff.Sleep(ctx, c.clock, wait); err != nil {
 			return nil, c.fail(cl, ErrUnavailable, res.status, res.code, err)
 		}
@@ -486,8 +488,12 @@ func (c *Client) attempt(ctx context.Context, cl call, n int) (res result) {
 		if c.observe != nil {
 			c.observe(RequestInfo{API: cl.api, Op: cl.op, Status: res.status, Duration: d, Attempt: n})
 		}
-		c.log.DebugContext(ctx, "atlassian request", "api", cl.api, "op", cl.op, "path", cl.path(),
-			"status", res.status, "attempt", n, "duration", d)
+		// The arguments are boxed before DebugContext can look at the
+		// level: ask first, so that a quiet logger costs nothing.
+		if c.log.Enabled(ctx, slog.LevelDebug) {
+			c.log.DebugContext(ctx, "atlassian request", "api", cl.api, "op", cl.op, "path", cl.path(),
+				"status", res.status, "attempt", n, "duration", d)
+		}
 	}()
 
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
@@ -499,16 +505,22 @@ func (c *Client) attempt(ctx context.Context, cl call, n int) (res result) {
 	if cl.body != nil {
 		body = bytes.NewReader(cl.body)
 	}
-	req, err := http.NewRequestWithContext(actx, method, cl.url.String(), body)
+	req, err := newRequest(actx, method, cl.url, body)
 	if err != nil {
 		return result{err: c.fail(cl, ErrRejected, 0, "", errors.New("building the request"))}
 	}
+	// Canonical keys set directly: Header.Set would canonicalise each key
+	// and allocate each value slice anew. The shared value slices are
+	// never written through: net/http only reads them (a redirect copies
+	// them), and an append by anyone else (Header.Add) reallocates, as
+	// each has cap 1.
+	h := req.Header
+	h["Authorization"] = []string{cl.auth}
+	h["Accept"] = jsonValue
+	h["User-Agent"] = userAgentValue
 	if cl.body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		h["Content-Type"] = jsonValue
 	}
-	req.Header.Set("Authorization", cl.auth)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", userAgent)
 
 	resp, err := c.hc.Do(req)
 	if err != nil {
@@ -572,6 +584,34 @@ func (c *Client) attempt(ctx context.Context, cl call, n int) (res result) {
 		res.err = c.fail(cl, ErrBadResponse, s, "", errors.New("unexpected status"))
 	}
 	return res
+}
+
+// Header values shared by every request; see attempt.
+var (
+	jsonValue      = []string{"application/json"}
+	userAgentValue = []string{userAgent}
+)
+
+// newRequest is http.NewRequestWithContext(ctx, method, u.String(), body)
+// without formatting u only for net/http to parse it again: the request is
+// built for the empty URL (whose parse only allocates the empty *url.URL),
+// and that *url.URL then becomes a copy of u. Everything else NewRequestWithContext sets (the
+// method check, Proto, ContentLength and GetBody of a *bytes.Reader body,
+// the context) is its own doing. Our URLs survive the String/Parse round
+// trip unchanged: their hosts come from url.Parse, their paths are
+// escaped by joinPath (RawPath set) and their queries by url.Values; and
+// the one change NewRequestWithContext makes, dropping an empty port
+// ("host:"), is made here too: that is all its removeEmptyPort does to a
+// host ending in ":".
+func newRequest(ctx context.Context, method string, u *url.URL, body io.Reader) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, "", body)
+	if err != nil {
+		return nil, err
+	}
+	*req.URL = *u
+	req.URL.Host = strings.TrimSuffix(u.Host, ":")
+	req.Host = req.URL.Host
+	return req, nil
 }
 
 // transportCause strips the *url.Error wrapper: its text holds the full URL,
