@@ -32,6 +32,19 @@ const maxEcho = 500
 // what came from a user, Slack or Atlassian.
 func EscapeMrkdwn(s string) string {
 	s = sanitize(s, maxEcho)
+	// Most strings (emails without '_', names, product keys) have nothing
+	// to escape: the loop below would copy them rune by rune unchanged.
+	if !strings.ContainsAny(s, mrkdwnSpecial) {
+		return s
+	}
+	return escapeRunes(s)
+}
+
+// mrkdwnSpecial is every character escapeRunes changes.
+const mrkdwnSpecial = "&<>*~`_"
+
+// escapeRunes is EscapeMrkdwn's escaping of a sanitized s.
+func escapeRunes(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	var prev rune
@@ -71,6 +84,38 @@ func isAlnum(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 // ends trimmed, cut to at most max runes (the last one then being "…").
 // It does not escape anything: the result is plain text.
 func sanitize(s string, max int) string {
+	if isSanitized(s, max) {
+		return s
+	}
+	return sanitizeRunes(s, max)
+}
+
+// isSanitized reports whether s is already what sanitize makes of it: printable
+// ASCII, at most max bytes, no space at either end and none doubled. Most
+// strings are (emails, product keys, site hosts), and are then not copied.
+func isSanitized(s string, max int) bool {
+	if len(s) > max {
+		return false
+	}
+	if s == "" {
+		return true
+	}
+	if s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e:
+			return false
+		case c == ' ' && s[i+1] == ' ': // s[i+1] exists: s does not end in ' '
+			return false
+		}
+	}
+	return true
+}
+
+// sanitizeRunes is sanitize rune by rune.
+func sanitizeRunes(s string, max int) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	var b strings.Builder
 	b.Grow(min(len(s), 4*max+4))
