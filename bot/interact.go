@@ -102,7 +102,9 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 	// Share posts in the channel: an interim "still looking" there would be
 	// noise, so it gets none.
 	r = s.lookup(ctx, req, targets, false, View{SharedBy: req.UserID}, nil)
-	if r.Outcome == OutcomeRateLimited || r.Outcome == OutcomeRefused {
+	if r.Outcome != OutcomeOK {
+		// A refusal, a rate limit or a failed lookup is the clicker's to
+		// see, not the channel's (RenderLookup then says it was not shared).
 		return Response{Reply: r, Mode: Private}, true
 	}
 	return Response{Reply: r, Mode: Public}, true

@@ -150,6 +150,18 @@ func siteName(s atlassian.Sites, productID string) string {
 	return EscapeMrkdwn(sanitize(seat.SiteLabel(s, productID), maxSiteRunes))
 }
 
+// notSharedText heads the private answer to a Share whose lookup failed.
+const notSharedText = ":lock: Not shared in the channel: not every lookup succeeded. Only you can see this."
+
+func anyFailed(people []Person) bool {
+	for _, p := range people {
+		if p.Err != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // RenderLookup renders the answer for one or more people (at most
 // MaxTargets are shown). Each person gets one section: their name linked to
 // Atlassian Administration, a summary line (last active anywhere, account
@@ -172,6 +184,13 @@ func RenderLookup(people []Person, v View) Message {
 	choose := v.Buttons && len(shown) <= chooseUpTo
 
 	var blocks []slack.Block
+	if v.SharedBy != "" && anyFailed(shown) {
+		// A failure (not found, a refused key, an outage) is for the one
+		// who clicked Share, not for the channel: the answer goes back to
+		// them alone, saying so.
+		v.SharedBy = ""
+		blocks = append(blocks, slack.NewContextBlock("not_shared", mrkdwn(notSharedText)))
+	}
 	if v.SharedBy != "" {
 		blocks = append(blocks, slack.NewContextBlock("shared_by", mrkdwn("Shared by "+userRef(v.SharedBy, true))))
 	}
