@@ -42,6 +42,10 @@ type ExemptArgs struct {
 // maxExemptReason bounds the reason kept in the store and the audit trail.
 const maxExemptReason = 300
 
+// maxExemptionsText bounds the exemption list in bytes, under Slack's
+// 3,000 characters for a section.
+const maxExemptionsText = 2900
+
 const exemptUsage = "Use: exempt EMAIL PRODUCT… [until YYYY-MM-DD] REASON, exempt list, or exempt remove EMAIL PRODUCT…"
 
 // parseExempt reads the words after "exempt". A date already past is
@@ -72,7 +76,10 @@ func parseExempt(args []string) (Command, error) {
 		return Command{}, err
 	}
 	a.Op = ExemptAdd
-	if len(rest) >= 2 && strings.EqualFold(rest[0], "until") {
+	if len(rest) >= 1 && strings.EqualFold(rest[0], "until") {
+		if len(rest) == 1 {
+			return Command{}, usagef("until needs a date: exempt %s %s until YYYY-MM-DD REASON.", a.Email, a.Products[0])
+		}
 		d, err := time.Parse(time.DateOnly, rest[1])
 		if err != nil {
 			return Command{}, usagef("%s is not a date: write it as YYYY-MM-DD.", quote(rest[1]))
@@ -80,7 +87,8 @@ func parseExempt(args []string) (Command, error) {
 		a.Until = d.Add(24 * time.Hour) // the whole day named
 		rest = rest[2:]
 	}
-	reason := sanitize(strings.Join(rest, " "), maxExemptReason)
+	// Slack sends & < > as entities: keep what was typed (replies escape it).
+	reason := sanitize(unescapeEntities(strings.Join(rest, " ")), maxExemptReason)
 	if strings.TrimSpace(reason) == "" {
 		return Command{}, usagef("Say why, so the next person knows: exempt %s %s on leave until March.", a.Email, a.Products[0])
 	}
@@ -99,12 +107,16 @@ func exemptWho(args []string) (ExemptArgs, []string, error) {
 	}
 	a := ExemptArgs{Email: t.Email}
 	i := 1
-	for ; i < len(args) && len(a.Products) < maxProducts; i++ {
+	for ; i < len(args); i++ {
 		k := strings.ToLower(args[i])
 		if !seat.Known(k) {
 			break
 		}
 		if c := seat.Canonical(k); !contains(a.Products, c) {
+			if len(a.Products) == maxProducts {
+				// Not silently the first word of the reason.
+				return a, nil, usagef("Name at most %d products at once.", maxProducts)
+			}
 			a.Products = append(a.Products, c)
 		}
 	}
@@ -220,21 +232,23 @@ func RenderExemptions(list []Exemption) Message {
 	if len(list) == 0 {
 		return RenderNoticeKind(NoticeDone, "Nobody is exempt from nudges.")
 	}
-	var lines []string
+	// One exemption a line, cut between whole lines (each piece is escaped
+	// and on one line already): a cut inside a line could split an entity
+	// or a mention.
+	text := "Exempt from nudges:"
 	for i, e := range list {
-		if i == maxAuditLines {
-			lines = append(lines, fmt.Sprintf("… and %d more", len(list)-i))
-			break
-		}
 		until := "for good"
 		if !e.Until.IsZero() {
 			until = "until " + e.Until.Add(-time.Nanosecond).UTC().Format(time.DateOnly)
 		}
-		lines = append(lines, fmt.Sprintf("• %s · %s %s · %s (by <@%s>)", EscapeMrkdwn(e.Email), EscapeMrkdwn(seat.ProductName(e.Product)),
-			until, EscapeMrkdwn(e.Reason), EscapeMrkdwn(e.By)))
+		line := fmt.Sprintf("• %s · %s %s · %s (by <@%s>)", EscapeMrkdwn(e.Email), EscapeMrkdwn(seat.ProductName(e.Product)),
+			until, EscapeMrkdwn(e.Reason), EscapeMrkdwn(e.By))
+		if i == maxAuditLines || len(text)+len(line)+len("\n\n… and 1000 more") > maxExemptionsText {
+			text += fmt.Sprintf("\n… and %d more", len(list)-i)
+			break
+		}
+		text += "\n" + line
 	}
-	text := "Exempt from nudges:\n" + strings.Join(lines, "\n")
-	text = sanitize(text, 2900)
 	return Message{Text: "Exemptions from nudges", Blocks: []slack.Block{
 		slack.NewSectionBlock(mrkdwn(text), nil, nil, slack.SectionBlockOptionBlockID("exemptions")),
 	}}

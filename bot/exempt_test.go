@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/slack-go/slack"
 
 	"lastactive/seat"
 )
@@ -41,6 +43,12 @@ func TestParseExempt(t *testing.T) {
 		{"exempt confluence ada@example.com leave", ExemptArgs{}, "Name the person by email first"},
 		{"exempt remove ada@example.com confluence because", ExemptArgs{}, "is not a product key"},
 		{"exempt list all", ExemptArgs{}, "takes nothing more"},
+		// Slack sends & < > as entities: the reason keeps what was typed.
+		{"exempt ada@example.com confluence R&amp;D &lt;b&gt; leave", ExemptArgs{Op: ExemptAdd, Email: "ada@example.com",
+			Products: []string{"confluence"}, Reason: "R&D <b> leave"}, ""},
+		{"exempt ada@example.com jira confluence loom trello compass bitbucket opsgenie statuspage rovo focus guard atlas reason",
+			ExemptArgs{}, "at most 10 products"},
+		{"exempt ada@example.com confluence until", ExemptArgs{}, "until needs a date"},
 	} {
 		t.Run(tc.text, func(t *testing.T) {
 			cmd, err := ParseCommand(tc.text)
@@ -221,4 +229,48 @@ func blocksText(t *testing.T, m Message) string {
 	// Some block types marshal themselves with HTML escaping: undo it, to
 	// search what Slack shows.
 	return strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(b.String())
+}
+
+// TestRenderExemptionsLines: the list keeps one exemption a line, within
+// Slack's 3,000 characters, cut between whole lines (never inside an
+// entity or a mention), with how many more there are.
+func TestRenderExemptionsLines(t *testing.T) {
+	var list []Exemption
+	for i := range 40 {
+		list = append(list, Exemption{Email: fmt.Sprintf("person.%02d@example.com", i), Product: "confluence",
+			Reason: strings.Repeat("R&D <team> ", 12), By: "U1"})
+	}
+	for _, n := range []int{1, 3, 40} {
+		m := RenderExemptions(list[:n])
+		text := m.Blocks[0].(*slack.SectionBlock).Text.Text
+		if utf8.RuneCountInString(text) > 3000 {
+			t.Fatalf("%d exemptions: %d characters", n, utf8.RuneCountInString(text))
+		}
+		lines := strings.Split(text, "\n")
+		if lines[0] != "Exempt from nudges:" {
+			t.Fatalf("%d exemptions: first line %q", n, lines[0])
+		}
+		bullets := 0
+		for _, l := range lines[1:] {
+			switch {
+			case strings.HasPrefix(l, "• person."):
+				bullets++
+				if !strings.HasSuffix(l, "(by <@U1>)") {
+					t.Errorf("%d exemptions: a line is cut: %q", n, l)
+				}
+			case strings.HasPrefix(l, "… and "):
+				if want := fmt.Sprintf("… and %d more", n-bullets); l != want {
+					t.Errorf("%d exemptions: %q, want %q", n, l, want)
+				}
+			default:
+				t.Errorf("%d exemptions: unexpected line %q", n, l)
+			}
+		}
+		if n <= 3 && bullets != n {
+			t.Errorf("%d exemptions: %d lines", n, bullets)
+		}
+		if n == 40 && (bullets == 0 || bullets == n) {
+			t.Errorf("40 exemptions: %d lines shown, want some and a count of the rest", bullets)
+		}
+	}
 }
