@@ -85,6 +85,17 @@ func ParseCommand(text string) (Command, error) {
 			return Command{}, usagef("The command contains control characters; type the email addresses again.")
 		}
 	}
+	// Addresses pasted from web pages and mail clients carry invisible
+	// format characters (zero-width space, BOM, soft hyphen, bidi marks):
+	// not part of what the person sees, nor of any address, so dropped.
+	if strings.IndexFunc(text, isFormat) >= 0 {
+		text = strings.Map(func(r rune) rune {
+			if isFormat(r) {
+				return -1
+			}
+			return r
+		}, text)
+	}
 	tokens, err := tokenize(text)
 	if err != nil {
 		return Command{}, err
@@ -433,6 +444,9 @@ func validUserID(id string) bool {
 var entityReplacer = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">")
 
 func unescapeEntities(s string) string { return entityReplacer.Replace(s) }
+
+// isFormat reports an invisible format character (Unicode category Cf).
+func isFormat(r rune) bool { return r >= 0x80 && unicode.Is(unicode.Cf, r) }
 
 // quote returns a short, cleaned copy of user input between curly quotes,
 // for a UsageError's Reason. It is still plain text; renderers escape it.

@@ -87,6 +87,12 @@ func TestParseCommand(t *testing.T) {
 			Command{Kind: CmdLookup, Targets: emails("ada@example.com", "grace@example.com")}},
 		{"Outlook: curly quotes, unquoted last, first", "“Lovelace, Ada” <ada@example.com>; Hopper, Grace <grace@example.com>", Command{Kind: CmdLookup, Targets: emails("ada@example.com", "grace@example.com")}},
 		{"email as its own display name", "ada@example.com &lt;<mailto:ada@example.com|ada@example.com>&gt;", Command{Kind: CmdLookup, Targets: emails("ada@example.com")}},
+		// Pasted from web pages and mail clients: invisible characters
+		// (zero-width space and joiner, BOM, soft hyphen, bidi marks) are
+		// not part of what the person sees, nor of any address.
+		{"invisible characters pasted in", "\ufeffada@exam\u00adple.com\u200b \u202egrace@example.com\u202c \u200dalan@example.com\u2060",
+			Command{Kind: CmdLookup, Targets: emails("ada@example.com", "grace@example.com", "alan@example.com")}},
+		{"invisible characters around help", "\u200bhelp", Command{Kind: CmdHelp}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
