@@ -15,6 +15,10 @@ const (
 	maxLastActivePages = 100
 	// maxCursorLen keeps a runaway cursor from growing our request URLs.
 	maxCursorLen = 4096
+	// maxLastActiveProducts caps the products kept across pages: a person
+	// has a few per site, so 5,000 is hundreds of sites; more is a server
+	// filling our memory a 4 MiB page at a time.
+	maxLastActiveProducts = 5000
 )
 
 // LastActive returns accountID's last active dates in every product of the
@@ -41,7 +45,7 @@ func (c *Client) LastActive(ctx context.Context, accountID string) (*Activity, e
 	u := joinPath(c.adminBase, "admin", "v1", "orgs", c.orgID, "directory", "users", accountID, "last-active-dates")
 	act := &Activity{AccountID: accountID, Products: []ProductActivity{}}
 	type product struct{ id, key string }
-	have := make(map[product]bool)
+	have := make(map[product]int) // index in act.Products
 	seen := make(map[string]bool)
 	cursor := ""
 	for page := 1; ; page++ {
@@ -55,12 +59,21 @@ func (c *Client) LastActive(ctx context.Context, accountID string) (*Activity, e
 			return nil, c.fail(cl, ErrBadResponse, 200, "", err)
 		}
 		for _, pa := range p.products {
-			// A product repeated on a later page is the same entry; listing
-			// it twice would only confuse the reader.
-			if k := (product{pa.ID, pa.Key}); !have[k] {
-				have[k] = true
-				act.Products = append(act.Products, pa)
+			// A product repeated (on this page or a later one) is one entry,
+			// with its latest date: keeping an older one could show someone
+			// who used it yesterday as idle.
+			k := product{pa.ID, pa.Key}
+			if i, ok := have[k]; ok {
+				if later(pa, act.Products[i]) {
+					act.Products[i] = pa
+				}
+				continue
 			}
+			if len(act.Products) == maxLastActiveProducts {
+				return nil, c.fail(cl, ErrBadResponse, 200, "", fmt.Errorf("more than %d products", maxLastActiveProducts))
+			}
+			have[k] = len(act.Products)
+			act.Products = append(act.Products, pa)
 		}
 		if act.AddedToOrg.IsZero() {
 			act.AddedToOrg = p.addedToOrg
@@ -82,6 +95,15 @@ func (c *Client) LastActive(ctx context.Context, accountID string) (*Activity, e
 		seen[p.next] = true
 		cursor = p.next
 	}
+}
+
+// later reports whether a is a later record of use than b: by date, then
+// by instant. A product never used (zero dates) is never later.
+func later(a, b ProductActivity) bool {
+	if !a.LastActive.Equal(b.LastActive) {
+		return a.LastActive.After(b.LastActive)
+	}
+	return a.LastActiveTimestamp.After(b.LastActiveTimestamp)
 }
 
 // pageURL returns u asking for the page at cursor ("" for the first page).

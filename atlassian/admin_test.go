@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -340,5 +342,68 @@ func TestLastActiveArguments(t *testing.T) {
 	}
 	if _, err := jiraOnly.LastActive(context.Background(), testAccountID); !errors.Is(err, ErrNotConfigured) {
 		t.Errorf("LastActive without Admin credentials: err = %v, want ErrNotConfigured", err)
+	}
+}
+
+// TestLastActiveProductCap: the products of every page are kept, so a
+// server sending page after page of new products must be stopped by their
+// number, not only by the page count: memory is bounded by the cap.
+func TestLastActiveProductCap(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		n := calls.Add(1)
+		var b strings.Builder
+		for i := range 1000 {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"id":"p%d-%d","key":"k","last_active":"2026-11-20"}`, n, i)
+		}
+		fmt.Fprintf(w, `{"data":{"product_access":[%s]},"links":{"next":"c%d"}}`, b.String(), n)
+	})
+	c, _ := newTestClient(t, srv.URL)
+	_, err := c.LastActive(context.Background(), testAccountID)
+	if !errors.Is(err, ErrBadResponse) || !strings.Contains(err.Error(), "products") {
+		t.Fatalf("err = %v, want ErrBadResponse about too many products", err)
+	}
+	if got, want := int(calls.Load()), maxLastActiveProducts/1000+1; got > want {
+		t.Errorf("server saw %d requests, want at most %d", got, want)
+	}
+}
+
+// TestLastActiveRepeatedProductKeepsLatest: a product listed twice (on one
+// page or two) is one entry with its latest date: keeping the first could
+// show a person who used it yesterday as idle.
+func TestLastActiveRepeatedProductKeepsLatest(t *testing.T) {
+	t.Parallel()
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("cursor") == "" {
+			fmt.Fprint(w, `{"data":{"product_access":[
+				{"id":"s1","key":"jira-software","last_active":"2020-01-01","last_active_timestamp":"2020-01-01T10:00:00Z"},
+				{"id":"s1","key":"confluence","last_active":"2026-11-20"},
+				{"id":"s1","key":"confluence","last_active":"2026-11-01"},
+				{"id":"s1","key":"trello"}]},"links":{"next":"c2"}}`)
+			return
+		}
+		fmt.Fprint(w, `{"data":{"product_access":[
+			{"id":"s1","key":"jira-software","last_active":"2026-11-25","last_active_timestamp":"2026-11-25T08:00:00Z"},
+			{"id":"s1","key":"trello","last_active":"2026-10-01"}]},"links":{"next":""}}`)
+	})
+	c, _ := newTestClient(t, srv.URL)
+	act, err := c.LastActive(context.Background(), testAccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, p := range act.Products {
+		got[p.Key] = p.LastActive.Format(time.DateOnly)
+		if p.Key == "jira-software" && !p.LastActiveTimestamp.Equal(time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)) {
+			t.Errorf("jira-software timestamp %v, want the latest entry's", p.LastActiveTimestamp)
+		}
+	}
+	want := map[string]string{"jira-software": "2026-11-25", "confluence": "2026-11-20", "trello": "2026-10-01"}
+	if len(act.Products) != 3 || !reflect.DeepEqual(got, want) {
+		t.Errorf("products %v (%d entries), want %v", got, len(act.Products), want)
 	}
 }

@@ -113,6 +113,11 @@ func (c *Client) OrgUsers(ctx context.Context, q UserQuery) iter.Seq2[OrgUser, e
 				return
 			}
 			p, err := decodeOrgUsersPage(raw)
+			if err == nil && len(p.users) > size {
+				// More than asked for is a broken or hostile server, not a
+				// bigger organisation; page after page of it fills memory.
+				err = fmt.Errorf("a page of %d users, more than the %d asked for", len(p.users), size)
+			}
 			if err != nil {
 				yield(OrgUser{}, c.fail(cl, ErrBadResponse, 200, "", err))
 				return

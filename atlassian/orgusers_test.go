@@ -384,3 +384,52 @@ func FuzzDecodeOrgUsersPage(f *testing.F) {
 		}
 	})
 }
+
+// TestOrgUsersPageLargerThanAsked: a page holding more users than the limit
+// asked for is a broken or hostile server, not a bigger organisation: the
+// scan stops there with ErrBadResponse instead of taking them.
+func TestOrgUsersPageLargerThanAsked(t *testing.T) {
+	t.Parallel()
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		req := readSearch(t, r)
+		var b strings.Builder
+		for i := range req.Limit + 1 {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"accountId":"u%d","accountStatus":"active","membershipStatus":"active","productAccess":[]}`, i)
+		}
+		fmt.Fprintf(w, `{"data":[%s],"links":{"next":null}}`, b.String())
+	})
+	c, _ := newTestClient(t, srv.URL)
+	got, err := collect(c.OrgUsers(context.Background(), UserQuery{PageSize: 10}))
+	if !errors.Is(err, ErrBadResponse) || !strings.Contains(err.Error(), "11 users") {
+		t.Fatalf("err = %v after %d users, want ErrBadResponse about 11 users", err, len(got))
+	}
+}
+
+// TestWorkspacesCap: every workspace is kept across pages, so a server
+// sending page after page of new ones is stopped by their number.
+func TestWorkspacesCap(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		n := calls.Add(1)
+		var b strings.Builder
+		for i := range 2000 {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"id":"w%d-%d","attributes":{"hostUrl":"h%d-%d.atlassian.net"}}`, n, i, n, i)
+		}
+		fmt.Fprintf(w, `{"data":[%s],"links":{"next":"c%d"}}`, b.String(), n)
+	})
+	c, _ := newTestClient(t, srv.URL)
+	_, err := c.Workspaces(context.Background())
+	if !errors.Is(err, ErrBadResponse) || !strings.Contains(err.Error(), "workspaces") {
+		t.Fatalf("err = %v, want ErrBadResponse about too many workspaces", err)
+	}
+	if got, want := int(calls.Load()), maxWorkspaces/2000+1; got > want {
+		t.Errorf("server saw %d requests, want at most %d", got, want)
+	}
+}

@@ -17,6 +17,9 @@ const (
 	// maxWorkspacePages caps cursor paging: 100 pages of 100 is far beyond
 	// any organisation; more is a server that never stops.
 	maxWorkspacePages = 100
+	// maxWorkspaces caps the workspaces kept across pages (100 full pages):
+	// a page may hold more than asked, up to the 4 MiB body limit.
+	maxWorkspaces = maxWorkspacePages * workspacesPageSize
 )
 
 // Workspace is one product instance of the organisation: a product on a
@@ -81,6 +84,9 @@ func (c *Client) Workspaces(ctx context.Context) ([]Workspace, error) {
 		}
 		for _, w := range p.workspaces {
 			if !have[w.ID] {
+				if len(all) == maxWorkspaces {
+					return nil, c.fail(cl, ErrBadResponse, 200, "", fmt.Errorf("more than %d workspaces", maxWorkspaces))
+				}
 				have[w.ID] = true
 				all = append(all, w)
 			}
