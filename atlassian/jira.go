@@ -98,11 +98,22 @@ func matchAccounts(users []Account, email string) []Account {
 	return out
 }
 
-// decodeUsers reads a user-search answer: a JSON array of users.
+// decodeUsers reads a user-search answer: a JSON array of users. Jira's
+// schema makes every field optional: only an explicit "active": false is an
+// inactive account; a missing or null one is not (the search returns active
+// users), so that an answer without it does not read as deactivated.
 func decodeUsers(b []byte) ([]Account, error) {
-	var users []Account
-	if err := json.Unmarshal(b, &users); err != nil {
+	var wire []struct {
+		Account
+		Active *bool `json:"active"` // shadows Account.Active
+	}
+	if err := json.Unmarshal(b, &wire); err != nil {
 		return nil, fmt.Errorf("decoding the user list: %w", err)
+	}
+	users := make([]Account, len(wire))
+	for i, w := range wire {
+		users[i] = w.Account
+		users[i].Active = w.Active == nil || *w.Active
 	}
 	return users, nil
 }

@@ -269,3 +269,28 @@ func TestMyself(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodeUsersActive: Jira's user schema makes every field optional; an
+// answer without "active" must not read as a deactivated account (the
+// lookup would then say the person holds no seat). Only an explicit false
+// is inactive.
+func TestDecodeUsersActive(t *testing.T) {
+	t.Parallel()
+	users, err := decodeUsers([]byte(`[
+		{"accountId":"a1","accountType":"atlassian","emailAddress":"a@x.com","displayName":"A"},
+		{"accountId":"a2","accountType":"atlassian","displayName":"B","active":false},
+		{"accountId":"a3","accountType":"atlassian","displayName":"C","active":true},
+		{"accountId":"a4","accountType":"atlassian","displayName":"D","active":null}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Account{
+		{AccountID: "a1", AccountType: "atlassian", DisplayName: "A", Email: "a@x.com", Active: true},
+		{AccountID: "a2", AccountType: "atlassian", DisplayName: "B", Active: false},
+		{AccountID: "a3", AccountType: "atlassian", DisplayName: "C", Active: true},
+		{AccountID: "a4", AccountType: "atlassian", DisplayName: "D", Active: true},
+	}
+	if diff := cmp.Diff(want, users); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
