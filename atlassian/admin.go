@@ -171,7 +171,12 @@ func decodeLastActivePage(b []byte) (lastActivePage, error) {
 		if err != nil {
 			return lastActivePage{}, fmt.Errorf("product_access[%d].last_active: %w", i, err)
 		}
-		ts, _ := parseInstant(deref(wp.LastActiveTimestamp))
+		ts, err := parseInstant(deref(wp.LastActiveTimestamp))
+		if err != nil && day.IsZero() {
+			// The instant was the only sign of use: dropping it would
+			// read as "never used".
+			return lastActivePage{}, fmt.Errorf("product_access[%d].last_active_timestamp: %w", i, err)
+		}
 		p.products = append(p.products, ProductActivity{ID: wp.ID, Key: wp.Key, LastActive: day, LastActiveTimestamp: ts})
 	}
 	p.addedToOrg, _ = parseDay(deref(w.Data.AddedToOrg))
@@ -195,15 +200,19 @@ func parseDay(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t, nil
-	}
-	t, err := time.Parse(time.RFC3339, s)
+	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
+		if t, err = time.Parse(time.RFC3339, s); err != nil {
+			return time.Time{}, errors.New("not a date")
+		}
+		t = t.UTC()
+		t = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	}
+	if t.IsZero() {
+		// 0001-01-01 is Go's zero time, which means "never" to every reader.
 		return time.Time{}, errors.New("not a date")
 	}
-	t = t.UTC()
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
+	return t, nil
 }
 
 // parseInstant reads an RFC 3339 timestamp into UTC. "" is the zero time.

@@ -407,3 +407,35 @@ func TestLastActiveRepeatedProductKeepsLatest(t *testing.T) {
 		t.Errorf("products %v (%d entries), want %v", got, len(act.Products), want)
 	}
 }
+
+// TestDecodeLastActiveDatesNotMisread: a date that cannot be read must not
+// become "never used" (which reads as an idle seat) nor be dropped where it
+// was the only sign of use.
+func TestDecodeLastActiveDatesNotMisread(t *testing.T) {
+	t.Parallel()
+	page := func(product string) []byte {
+		return []byte(`{"data":{"product_access":[` + product + `]},"links":{"next":""}}`)
+	}
+	for _, c := range []struct {
+		name, product string
+		wantErr       bool
+	}{
+		{"day and instant", `{"id":"s","key":"k","last_active":"2026-11-20","last_active_timestamp":"2026-11-20T10:00:00Z"}`, false},
+		{"instant only", `{"id":"s","key":"k","last_active_timestamp":"2026-11-20T10:00:00Z"}`, false},
+		{"never used", `{"id":"s","key":"k"}`, false},
+		{"odd instant beside a good day (dropped)", `{"id":"s","key":"k","last_active":"2026-11-20","last_active_timestamp":"yesterday"}`, false},
+		{"odd instant and no day", `{"id":"s","key":"k","last_active_timestamp":"2026-11-20T10:00:00.000+0000"}`, true},
+		{"garbage instant and no day", `{"id":"s","key":"k","last_active_timestamp":"garbage"}`, true},
+		{"year one", `{"id":"s","key":"k","last_active":"0001-01-01"}`, true},
+		{"garbage day", `{"id":"s","key":"k","last_active":"soon"}`, true},
+	} {
+		p, err := decodeLastActivePage(page(c.product))
+		if (err != nil) != c.wantErr {
+			t.Errorf("%s: err %v, want an error: %v", c.name, err, c.wantErr)
+			continue
+		}
+		if err == nil && c.name != "never used" && !p.products[0].Used() {
+			t.Errorf("%s: read as never used", c.name)
+		}
+	}
+}

@@ -65,7 +65,9 @@ func decodeOrg(b []byte) (Org, error) {
 		return Org{}, errors.New("no data.id in the answer")
 	}
 	if w.Data.Type != "" && w.Data.Type != "orgs" {
-		return Org{}, fmt.Errorf("data.type is %q, not orgs", summarize(w.Data.Type, nil))
+		// Not echoed: an error must never carry what a server chose to put
+		// there (a broken proxy may reflect the Authorization header).
+		return Org{}, errors.New("data.type is not orgs")
 	}
 	return Org{ID: w.Data.ID, Name: w.Data.Attributes.Name}, nil
 }

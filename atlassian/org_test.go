@@ -3,6 +3,9 @@ package atlassian_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -191,3 +194,22 @@ type wrap struct{ err error }
 
 func (w *wrap) Error() string { return "step: " + w.err.Error() }
 func (w *wrap) Unwrap() error { return w.err }
+
+// TestOrgErrorEchoesNoHeader: a broken proxy that reflects the request's
+// Authorization header into the answer gets an error that does not carry it.
+func TestOrgErrorEchoesNoHeader(t *testing.T) {
+	t.Parallel()
+	const key = "admin-key-SECRET-91c2"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"data":{"id":"o","type":%q}}`, r.Header.Get("Authorization"))
+	}))
+	defer srv.Close()
+	c, err := atlassian.New(atlassian.Config{AdminBaseURL: srv.URL, OrgID: "o", APIKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Org(context.Background())
+	if !errors.Is(err, atlassian.ErrBadResponse) || strings.Contains(err.Error(), "SECRET") {
+		t.Fatalf("err = %v, want ErrBadResponse without the key", err)
+	}
+}
