@@ -261,9 +261,8 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		}
 	}
 
-	hc := *c.hc
-	hc.CheckRedirect = sameHostRedirects
-	c.hc = &hc
+	c.hc = TraceConnections(c.hc)
+	c.hc.CheckRedirect = sameHostRedirects
 	return c, nil
 }
 

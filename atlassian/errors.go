@@ -118,8 +118,12 @@ const (
 	NetDNS Net = "host name not found (DNS)"
 	// NetRefused: nothing listens at the host and port.
 	NetRefused Net = "connection refused"
-	// NetTimeout: no answer within the deadline.
+	// NetTimeout: no connection within the deadline (a firewall that
+	// drops packets, a host that is down).
 	NetTimeout Net = "timed out"
+	// NetNoAnswer: connected, but no answer within the deadline (the
+	// server or a proxy in between is stuck).
+	NetNoAnswer Net = "connected, but no answer in time"
 	// NetTLS: the TLS handshake failed (certificate not trusted, expired,
 	// for another name, or not TLS at all).
 	NetTLS Net = "TLS handshake failed"

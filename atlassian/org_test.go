@@ -130,8 +130,12 @@ func TestNetworkFailures(t *testing.T) {
 		host string
 	}{
 		{"refused", "http://" + refused, nil, atlassian.NetRefused, refused},
-		{"timeout", "http://" + silent, []atlassian.Option{atlassian.WithTimeout(50 * time.Millisecond)},
-			atlassian.NetTimeout, silent},
+		// Connected, then nothing: Atlassian or a proxy is stuck, not a firewall.
+		{"no answer", "http://" + silent, []atlassian.Option{atlassian.WithTimeout(50 * time.Millisecond)},
+			atlassian.NetNoAnswer, silent},
+		// No connection in time: what a firewall that drops packets does.
+		{"connect timeout", "http://" + refused, []atlassian.Option{atlassian.WithTimeout(50 * time.Millisecond),
+			atlassian.WithHTTPClient(atlassiantest.DialBlackhole())}, atlassian.NetTimeout, refused},
 		{"tls", u.TLSURL, nil, atlassian.NetTLS, strings.TrimPrefix(u.TLSURL, "https://")},
 		{"dns", "http://no-such-host.example:8080", []atlassian.Option{atlassian.WithHTTPClient(noDNS)}, atlassian.NetDNS, "no-such-host.example:8080"},
 	}

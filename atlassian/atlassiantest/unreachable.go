@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 )
 
@@ -63,4 +64,14 @@ func NewUnreachable(t testing.TB) Unreachable {
 		},
 	}}).DialContext, TLSClientConfig: &tls.Config{}}}
 	return Unreachable{Refused: refused, Silent: silent.Addr().String(), TLSURL: tlsSrv.URL, NoDNS: noDNS}
+}
+
+// DialBlackhole returns a client whose connections never complete, as
+// behind a firewall that drops packets: each dial waits for its context
+// and fails as a dial timeout, without touching the network.
+func DialBlackhole() *http.Client {
+	return &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		<-ctx.Done()
+		return nil, &net.OpError{Op: "dial", Net: network, Err: os.ErrDeadlineExceeded}
+	}}}
 }

@@ -213,14 +213,15 @@ func TestNetworkFailuresAreNamed(t *testing.T) {
 		what, host string
 	}{
 		{"refused", "http://" + refused, http.DefaultClient, 0, "connection refused", refused},
-		{"timeout", "http://" + silent, http.DefaultClient, 200 * time.Millisecond, "timed out", silent},
+		{"no answer", "http://" + silent, http.DefaultClient, 200 * time.Millisecond, "connected, but no answer in time", silent},
+		{"connect timeout", "http://" + refused, atlassiantest.DialBlackhole(), 200 * time.Millisecond, "timed out", refused},
 		{"tls", u.TLSURL, http.DefaultClient, 0, "TLS handshake failed", strings.TrimPrefix(u.TLSURL, "https://")},
 		{"dns", "http://no-such-host.example:8080", noDNS, 0, "host name not found (DNS)", "no-such-host.example:8080"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			api := slack.New(slacktest.BotToken, slack.OptionAppLevelToken(slacktest.AppToken),
-				slack.OptionAPIURL(c.base+"/api/"), slack.OptionHTTPClient(c.hc))
+				slack.OptionAPIURL(c.base+"/api/"), slack.OptionHTTPClient(atlassian.TraceConnections(c.hc)))
 			cl, err := atlassian.New(atlassian.Config{
 				JiraBaseURL: c.base, JiraEmail: atlassiantest.JiraEmail, JiraAPIToken: atlassiantest.JiraAPIToken,
 				AdminBaseURL: c.base, OrgID: "org-1", APIKey: atlassiantest.APIKey,
@@ -244,6 +245,9 @@ func TestNetworkFailuresAreNamed(t *testing.T) {
 				}
 				if !strings.Contains(r.Detail, "network") || !strings.Contains(r.Detail, c.what) || !strings.Contains(r.Detail, c.host) {
 					t.Errorf("%s: detail %q should say network, %q and %q", r.Name, r.Detail, c.what, c.host)
+				}
+				if strings.Contains(r.Fix, "TCP") && !strings.Contains(r.Fix, "TCP "+c.host[strings.LastIndex(c.host, ":")+1:]) {
+					t.Errorf("%s: fix %q names another port than %s's", r.Name, r.Fix, c.host)
 				}
 				for _, blame := range []string{"TOKEN", "API_KEY", "rejected", "expired"} {
 					if strings.Contains(r.Detail+r.Fix, blame) {

@@ -170,17 +170,28 @@ func unreachable(r Result, what, host, urlVar string) Result {
 		host = "the API"
 	}
 	r.Detail = fmt.Sprintf("network: could not reach %s: %s (the credential was not tested)", short(host), what)
+	tcp := "TCP " + portOf(host)
 	fix := map[string]string{
-		"host name not found (DNS)": "check the host name in " + urlVar + " and this machine's DNS",
-		"connection refused":        "check " + urlVar + " and that a proxy or firewall lets HTTPS (TCP 443) out",
-		"timed out":                 "check that a proxy or firewall lets HTTPS (TCP 443) out to " + short(host),
-		"TLS handshake failed":      "check " + urlVar + " uses https with a trusted certificate, or whether a proxy intercepts TLS",
+		string(atlassian.NetDNS):     "check the host name in " + urlVar + " and this machine's DNS",
+		string(atlassian.NetRefused): "check " + urlVar + " and that a proxy or firewall lets " + tcp + " out",
+		string(atlassian.NetTimeout): "check that a proxy or firewall lets " + tcp + " out to " + short(host),
+		string(atlassian.NetNoAnswer): "the connection was made but nothing answered: the service or a proxy in between is stuck " +
+			"(for Atlassian see status.atlassian.com); run the check again later, and check " + urlVar + " if it persists",
+		string(atlassian.NetTLS): "check " + urlVar + " uses https with a trusted certificate, or whether a proxy intercepts TLS",
 	}[what]
 	if fix == "" {
 		fix = "check " + urlVar + " and the network, then run the check again"
 	}
 	r.Fix = fix
 	return r
+}
+
+// portOf is host's port, or HTTPS's when it names none.
+func portOf(host string) string {
+	if _, port, err := net.SplitHostPort(host); err == nil && port != "" {
+		return port
+	}
+	return "443"
 }
 
 // netProblem names a transport failure of any client (slack-go's too) the
@@ -210,7 +221,7 @@ func netProblem(err error) (what, host string, ok bool) {
 		errors.As(err, &invalid), errors.As(err, &recordErr):
 		return string(atlassian.NetTLS), host, true
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
-		return string(atlassian.NetTimeout), host, true
+		return string(atlassian.TimeoutKind(err)), host, true
 	case ue != nil:
 		return string(atlassian.NetOther), host, true
 	}
