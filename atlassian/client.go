@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -572,6 +573,10 @@ func (c *Client) attempt(ctx context.Context, cl call, n int) (res result) {
 		res.err = c.fail(cl, ErrConflict, s, eb.code, cause)
 	case s == http.StatusNotFound && eb.code == "ADMIN-404-8":
 		res.err = c.fail(cl, ErrNotFound, s, eb.code, cause)
+	case s == http.StatusNotFound && cl.api == Admin && cl.orgScoped && !apiAnswer(raw):
+		// A web page, not the API: the base URL is wrong (admin.atlassian.com
+		// for api.atlassian.com), not the organisation ID.
+		res.err = c.fail(cl, ErrBadResponse, s, "", errors.New("HTTP 404 with a page that is not the Admin API's answer"))
 	case s == http.StatusNotFound && cl.api == Admin && (eb.code == "ADMIN-404-2" || cl.orgScoped):
 		res.err = c.fail(cl, ErrOrgNotFound, s, eb.code, cause)
 	case s >= 400:
@@ -583,6 +588,13 @@ func (c *Client) attempt(ctx context.Context, cl call, n int) (res result) {
 		res.err = c.fail(cl, ErrBadResponse, s, "", errors.New("unexpected status"))
 	}
 	return res
+}
+
+// apiAnswer reports whether an error body can be the API's own: JSON, or
+// nothing at all.
+func apiAnswer(raw []byte) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) == 0 || json.Valid(raw)
 }
 
 // Header values shared by every request; see attempt.

@@ -217,3 +217,36 @@ func TestOrgErrorEchoesNoHeader(t *testing.T) {
 		t.Fatalf("err = %v, want ErrBadResponse without the key", err)
 	}
 }
+
+// TestOrgWrongBaseURL: ATLASSIAN_API_URL pointing at a web site (an HTML
+// 404 page) is not "no such organisation": the admin would fix the org ID
+// while the URL is wrong. A JSON 404 from the API still is.
+func TestOrgWrongBaseURL(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name, ctype, body string
+		want              atlassian.Kind
+	}{
+		{"html page", "text/html; charset=utf-8", "<!DOCTYPE html><html><body>Page not found</body></html>", atlassian.ErrBadResponse},
+		{"plain text", "text/plain", "404 page not found", atlassian.ErrBadResponse},
+		{"api json without code", "application/json", `{"code":404,"message":"Not Found"}`, atlassian.ErrOrgNotFound},
+		{"api json with code", "application/json", `{"errors":[{"code":"ADMIN-404-2","title":"Not Found"}]}`, atlassian.ErrOrgNotFound},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", c.ctype)
+				w.WriteHeader(http.StatusNotFound)
+				fmt.Fprint(w, c.body)
+			}))
+			defer srv.Close()
+			cl, err := atlassian.New(atlassian.Config{AdminBaseURL: srv.URL, OrgID: "o", APIKey: "k"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = cl.Org(context.Background())
+			if got := atlassian.KindOf(err); got != c.want {
+				t.Errorf("kind %q (%v), want %q", got, err, c.want)
+			}
+		})
+	}
+}
