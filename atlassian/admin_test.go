@@ -439,3 +439,30 @@ func TestDecodeLastActiveDatesNotMisread(t *testing.T) {
 		}
 	}
 }
+
+// TestLastActiveFutureDates: a last-active date after tomorrow is not
+// Atlassian's (its data lags; it never leads): read as it comes, it would
+// show an idle seat as active today. It is ErrBadResponse; tomorrow (a UTC
+// day ahead of a reader west of Greenwich) is kept.
+func TestLastActiveFutureDates(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		product string
+		bad     bool
+	}{
+		{`{"id":"s","key":"k","last_active":"2026-11-26"}`, false},
+		{`{"id":"s","key":"k","last_active":"2026-11-27","last_active_timestamp":"2026-11-27T01:00:00Z"}`, false},
+		{`{"id":"s","key":"k","last_active":"9999-12-31"}`, true},
+		{`{"id":"s","key":"k","last_active":"2026-11-29"}`, true},
+		{`{"id":"s","key":"k","last_active_timestamp":"2027-01-01T00:00:00Z"}`, true},
+	} {
+		srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, `{"data":{"product_access":[%s]},"links":{"next":""}}`, c.product)
+		})
+		cl, _ := newTestClient(t, srv.URL) // now: 2026-11-26 12:00 UTC
+		_, err := cl.LastActive(context.Background(), testAccountID)
+		if got := errors.Is(err, ErrBadResponse); got != c.bad {
+			t.Errorf("%s: err %v, want ErrBadResponse %v", c.product, err, c.bad)
+		}
+	}
+}
