@@ -170,7 +170,7 @@ func (c *Client) findOne(ctx context.Context, op string, req directorySearch) (D
 	// not hand us somebody else.
 	var found []DirectoryUser
 	for _, du := range users {
-		if len(req.Emails) > 0 && !strings.EqualFold(strings.TrimSpace(du.Email), req.Emails[0]) && du.Email != "" ||
+		if len(req.Emails) > 0 && !sameEmail(du.Email, req.Emails[0]) && du.Email != "" ||
 			len(req.AccountIDs) > 0 && du.AccountID != req.AccountIDs[0] {
 			continue
 		}

@@ -90,7 +90,7 @@ func matchAccounts(users []Account, email string) []Account {
 		if a.AccountType != "atlassian" || a.AccountID == "" {
 			continue
 		}
-		if a.Email != "" && !strings.EqualFold(strings.TrimSpace(a.Email), email) {
+		if a.Email != "" && !sameEmail(a.Email, email) {
 			continue
 		}
 		out = append(out, a)
@@ -140,4 +140,27 @@ func (c *Client) Myself(ctx context.Context) (Account, error) {
 		return Account{}, c.fail(cl, ErrBadResponse, 200, "", errors.New("no accountId in the answer"))
 	}
 	return a, nil
+}
+
+// sameEmail compares two addresses ignoring ASCII case only: Unicode case
+// folding would match look-alikes (the Kelvin sign folds to k), and an
+// address must not be matched by somebody else's.
+func sameEmail(a, b string) bool {
+	a = strings.TrimSpace(a)
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }

@@ -47,6 +47,10 @@ func TestFindAccountMatching(t *testing.T) {
 		{name: "app and customer ignored", email: "ada@example.com", users: []Account{app, customer}, wantKind: ErrNotFound},
 		{name: "app and customer beside person", email: "ada@example.com", users: []Account{app, ada, customer}, want: ada},
 		{name: "empty", email: "ada@example.com", users: nil, wantKind: ErrNotFound},
+		// Unicode folds the Kelvin sign to k; an address is not matched
+		// by a look-alike.
+		{name: "look-alike letters do not match", email: "kate@example.com",
+			users: []Account{{AccountID: "k1", AccountType: "atlassian", Email: "\u212Aate@example.com"}}, wantKind: ErrNotFound},
 		{name: "plus in email", email: "ada+ops@example.com",
 			users: []Account{{AccountID: "p1", AccountType: "atlassian", Email: "ada+ops@example.com"}},
 			want:  Account{AccountID: "p1", AccountType: "atlassian", Email: "ada+ops@example.com"}},
