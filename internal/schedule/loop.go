@@ -87,6 +87,16 @@ func (l *Loop) Serve(ctx context.Context) error {
 	}
 	for {
 		next := l.Schedule.Next(last)
+		if next.IsZero() {
+			// No slot left (Parse refuses such a schedule; this is the
+			// guard): nothing to run, and the stop must still be heard.
+			log.Error("schedule: no slot will ever come; nothing runs", "schedule", l.Name)
+			<-ctx.Done()
+			return ctx.Err()
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if wait := next.Sub(clock.Now()); wait > 0 {
 			if err := clock.Sleep(ctx, wait); err != nil {
 				return err

@@ -47,6 +47,12 @@ func Parse(expr string) (Schedule, error) {
 		}
 		return Every(d), nil
 	}
+	for _, prefix := range []string{"CRON_TZ=", "TZ="} {
+		// robfig's parser panics on a time zone with nothing after it.
+		if rest, ok := strings.CutPrefix(expr, prefix); ok && !strings.ContainsAny(strings.TrimSpace(rest), " \t") {
+			return nil, fmt.Errorf("%w: has a time zone but no schedule after it, e.g. %sEurope/Berlin 0 9 * * MON", ErrInvalid, prefix)
+		}
+	}
 	s, err := parser.Parse(expr)
 	if err != nil {
 		// robfig's errors quote the expression, which is configuration,
@@ -55,6 +61,12 @@ func Parse(expr string) (Schedule, error) {
 	}
 	if _, ok := s.(cron.ConstantDelaySchedule); ok { // "@every" with other spacing
 		return nil, fmt.Errorf("%w: write @every followed by one space and a duration", ErrInvalid)
+	}
+	// robfig gives the zero time for a date that never comes (31 February):
+	// a schedule without a next slot would never run, and Latest would
+	// walk for ever.
+	if s.Next(time.Now()).IsZero() {
+		return nil, fmt.Errorf("%w: never fires: no day matches it in the next five years", ErrInvalid)
 	}
 	return s, nil
 }
@@ -81,7 +93,9 @@ func (e Every) Next(t time.Time) time.Time {
 func Latest(s Schedule, since, t time.Time) (time.Time, bool) {
 	var last time.Time
 	found := false
-	for n := s.Next(since); !n.After(t); n = s.Next(n) {
+	// A zero Next is a schedule with no slot left (robfig's 31 February):
+	// it is not "before t" for ever.
+	for n := s.Next(since); !n.IsZero() && !n.After(t); n = s.Next(n) {
 		last, found = n, true
 	}
 	return last, found

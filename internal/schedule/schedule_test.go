@@ -54,6 +54,15 @@ func TestParseRefuses(t *testing.T) {
 		{"@every 500ms", "whole number of seconds"},
 		{"@every -1h", "whole number of seconds"},
 		{"@fortnightly", "unrecognized descriptor"},
+		// No slot ever: 31 February, 30 February.
+		{"0 9 31 2 *", "never fires"},
+		{"0 10 30 2 *", "never fires"},
+		// A time zone and nothing after it (robfig's parser panics on these).
+		{"CRON_TZ=UTC", "time zone"},
+		{"CRON_TZ=UTC ", "time zone"},
+		{"CRON_TZ=", "time zone"},
+		{"TZ=", "time zone"},
+		{"TZ=Europe/Paris", "time zone"},
 	} {
 		t.Run(c.expr, func(t *testing.T) {
 			_, err := schedule.Parse(c.expr)
@@ -323,5 +332,44 @@ func TestLoopKeepsASlotThatFailedAfterDoingSomething(t *testing.T) {
 	}
 	if retries == 0 || retries > 60 {
 		t.Errorf("b retried %d times (sleeps %v), want some, within the hour", retries, clock.slept)
+	}
+}
+
+// never is a schedule with no slot, as robfig's gives for 31 February.
+type never struct{}
+
+func (never) Next(time.Time) time.Time { return time.Time{} }
+
+// TestLatestWithNoSlot: Latest and Period end for a schedule that never
+// fires (a zero Next); before, Latest looped for ever.
+func TestLatestWithNoSlot(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	if s, ok := schedule.Latest(never{}, now.Add(-time.Hour), now); ok || !s.IsZero() {
+		t.Errorf("Latest = %v, %v; want none", s, ok)
+	}
+}
+
+// TestLoopWithNoSlotWaitsForTheStop: a schedule that never fires runs
+// nothing and gives Serve back as soon as it is stopped; before, Serve
+// spun on the zero slot and ignored the stop.
+func TestLoopWithNoSlotWaitsForTheStop(t *testing.T) {
+	st := openStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	clock := &fakeClock{now: time.Date(2026, 12, 1, 9, 0, 1, 0, time.UTC), maxSleeps: 1000, cancel: cancel}
+	r := &runs{slots: map[time.Time][]string{}}
+	l := loop("digest", "replica-a", never{}, st, clock, r, nil)
+	done := make(chan error, 1)
+	go func() { done <- l.Serve(ctx) }()
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Serve = %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second): // a hang, not a timing: it returns at once when right
+		t.Fatal("Serve did not return after the stop")
+	}
+	if len(r.slots) != 0 {
+		t.Errorf("ran %v, want nothing", r.slots)
 	}
 }
