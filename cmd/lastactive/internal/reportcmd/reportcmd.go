@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -71,8 +72,50 @@ func Parse(args []string, stderr io.Writer) (Params, error) {
 		fs.Usage()
 		return Params{}, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
+	csvSet := false
+	fs.Visit(func(f *flag.Flag) { csvSet = csvSet || f.Name == "csv" })
+	if csvSet {
+		// Checked now, not after a scan of minutes.
+		if _, err := csvTarget(*csvPath); err != nil {
+			fmt.Fprintf(stderr, "lastactive report: %v\n", err)
+			return Params{}, fmt.Errorf("%w: %w", ErrUsage, err)
+		}
+	}
 	p.CSVPath = *csvPath
 	return p, nil
+}
+
+// csvTarget is the file --csv path writes: path itself, or the file a
+// symlink at path points to (the link stays a link). What a new file must
+// not replace (a directory, a device, a pipe) is refused, and so is a path
+// whose directory does not exist.
+func csvTarget(path string) (string, error) {
+	if path == "" || path == "-" {
+		return "", errors.New("--csv needs a file name (the summary goes to standard output)")
+	}
+	target := path
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		if r, err := filepath.EvalSymlinks(path); err == nil {
+			target = r
+		} else if t, err := os.Readlink(path); err == nil {
+			// A link to a file yet to be made: make it there.
+			if !filepath.IsAbs(t) {
+				t = filepath.Join(filepath.Dir(path), t)
+			}
+			target = t
+		}
+	}
+	fi, err := os.Stat(target)
+	switch {
+	case err == nil && !fi.Mode().IsRegular():
+		return "", fmt.Errorf("--csv %s: not a regular file (a directory, a device or a pipe); name a file", path)
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return "", fmt.Errorf("--csv %s: %w", path, err)
+	}
+	if di, err := os.Stat(filepath.Dir(target)); err != nil || !di.IsDir() {
+		return "", fmt.Errorf("--csv %s: no such directory", path)
+	}
+	return target, nil
 }
 
 func check(fs *flag.FlagSet, days int, products []string) (Params, error) {
@@ -247,12 +290,17 @@ func WriteSummary(w io.Writer, rep *seat.Report) error {
 
 func days(n int) string { return seat.Count(n, "day", "days") }
 
-// WriteCSVFile writes the CSV readable by its owner only: it lists every
+// WriteCSVFile writes the CSV to path (through a symlink, to its file)
+// readable by its owner only: it lists every
 // person in the organisation. It writes a new file of mode 0600 in the same
 // directory and renames it over path, so an existing file's wider mode is
 // not inherited, and a reader never sees half a report: path holds either
 // the old file or the whole new one.
 func WriteCSVFile(path string, rep *seat.Report) (err error) {
+	// Again at the end of the scan: the file may have changed meanwhile.
+	if path, err = csvTarget(path); err != nil {
+		return err
+	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("create CSV: %w", err)

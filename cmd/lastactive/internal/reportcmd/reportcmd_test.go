@@ -2,10 +2,15 @@ package reportcmd
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"lastactive/seat"
 )
 
 func TestParse(t *testing.T) {
@@ -43,5 +48,69 @@ func TestParse(t *testing.T) {
 				t.Errorf("err %v, stderr %q; want ErrUsage mentioning %q", err, stderr.String(), tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestCSVPath: --csv names a file to write; what cannot be replaced by a
+// new file (a directory, a pipe, a device) or is no file name at all is a
+// usage error before the scan, and a symlink is written through, not
+// replaced by a file of its own.
+func TestCSVPath(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "old.csv")
+	if err := os.WriteFile(file, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.csv")
+	if err := os.Symlink(file, link); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "pipe.csv")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dangling := filepath.Join(dir, "dangling.csv")
+	if err := os.Symlink(filepath.Join(dir, "nowhere", "x.csv"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, path, wantErr string
+	}{
+		{"new file", filepath.Join(dir, "new.csv"), ""},
+		{"existing file", file, ""},
+		{"symlink to a file", link, ""},
+		{"directory", dir, "not a regular file"},
+		{"pipe", fifo, "not a regular file"},
+		{"symlink to nowhere", dangling, "no such directory"},
+		{"missing directory", filepath.Join(dir, "no", "x.csv"), "no such directory"},
+		{"empty", "", "needs a file name"},
+		{"dash", "-", "needs a file name"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var stderr strings.Builder
+			_, err := Parse([]string{"--csv", c.path}, &stderr)
+			if c.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Parse: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), c.wantErr) {
+				t.Errorf("err %v; want ErrUsage saying %q", err, c.wantErr)
+			}
+		})
+	}
+	// Written through the link: the link stays a link, its file is the CSV.
+	if err := WriteCSVFile(link, &seat.Report{}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v, %v", fi.Mode(), err)
+	}
+	if b, _ := os.ReadFile(file); string(b) == "old" || len(b) == 0 {
+		t.Errorf("the linked file holds %q, want the CSV", b)
+	}
+	if err := WriteCSVFile(fifo, &seat.Report{}); err == nil {
+		t.Error("WriteCSVFile replaced a pipe")
 	}
 }
