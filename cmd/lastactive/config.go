@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
@@ -158,6 +159,22 @@ func (c *Config) validate(n need) error {
 	var p []string
 	missing := func(name, hint string) { p = append(p, fmt.Sprintf("%s is not set (%s)", name, hint)) }
 	p = append(p, placeholders(c)...)
+
+	// A secret with a space or a line break inside (a second line pasted
+	// with it) can never work, and would surface as a network failure; one
+	// around it is a Secret file's trailing newline, dropped. Never shown.
+	for _, s := range []struct {
+		name string
+		v    *string
+	}{
+		{"SLACK_APP_TOKEN", &c.SlackAppToken}, {"SLACK_BOT_TOKEN", &c.SlackBotToken}, {"JIRA_API_TOKEN", &c.JiraAPIToken},
+		{"ATLASSIAN_API_KEY", &c.APIKey}, {"ATLASSIAN_ADMIN_WRITE_KEY", &c.AdminWriteKey},
+	} {
+		*s.v = strings.TrimSpace(*s.v)
+		if strings.IndexFunc(*s.v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+			p = append(p, s.name+" has a space or a line break inside it: paste it again, on one line")
+		}
+	}
 
 	switch {
 	case c.SlackAppToken == "":

@@ -153,3 +153,46 @@ func TestPlaceholdersAreRefused(t *testing.T) {
 		t.Errorf("the error quotes a value: %v", err)
 	}
 }
+
+// TestSecretsOnOneLine: a secret with a space or a line break inside (a
+// second line pasted with it) can never work and used to surface as a
+// network failure; it is refused by name, without its value. Whitespace
+// around it (a Secret file's trailing newline) is dropped.
+func TestSecretsOnOneLine(t *testing.T) {
+	for _, name := range []string{"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "JIRA_API_TOKEN", "ATLASSIAN_API_KEY", "ATLASSIAN_ADMIN_WRITE_KEY"} {
+		for _, c := range []struct {
+			value, wantErr string
+		}{
+			{"SECRET-1\nx", "inside it"},
+			{"SECRET 1", "inside it"},
+			{"SECRET\t1", "inside it"},
+			{"SECRET\x001", "inside it"},
+			{" SECRET-1\n", ""},
+		} {
+			cfg := validBase()
+			cfg.JiraBaseURL, cfg.JiraEmail, cfg.JiraAPIToken = "https://acme.atlassian.net", "a@b.c", "t"
+			field := map[string]*string{"SLACK_APP_TOKEN": &cfg.SlackAppToken, "SLACK_BOT_TOKEN": &cfg.SlackBotToken,
+				"JIRA_API_TOKEN": &cfg.JiraAPIToken, "ATLASSIAN_API_KEY": &cfg.APIKey, "ATLASSIAN_ADMIN_WRITE_KEY": &cfg.AdminWriteKey}[name]
+			prefix := map[string]string{"SLACK_APP_TOKEN": "xapp-", "SLACK_BOT_TOKEN": "xoxb-"}[name]
+			v := c.value
+			if prefix != "" {
+				v = strings.Replace(v, "SECRET", prefix+"SECRET", 1)
+			}
+			*field = v
+			err := cfg.validate(needSlack | needAdmin)
+			if c.wantErr == "" {
+				if err != nil {
+					t.Errorf("%s=%q: %v", name, c.value, err)
+				} else if *field != strings.TrimSpace(v) {
+					t.Errorf("%s=%q kept as %q, want it trimmed", name, c.value, *field)
+				}
+				continue
+			}
+			if err == nil || !strings.Contains(err.Error(), name+" has a space or a line break inside it") {
+				t.Errorf("%s=%q: err %v, want it refused by name", name, c.value, err)
+			} else if strings.Contains(err.Error(), "SECRET") {
+				t.Errorf("%s: the error shows the value: %v", name, err)
+			}
+		}
+	}
+}
