@@ -8,12 +8,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode"
 	"time"
+	"unicode"
 
 	"github.com/kelseyhightower/envconfig"
 
 	"lastactive/internal/schedule"
+	"lastactive/internal/state"
 	"lastactive/seat"
 )
 
@@ -115,6 +116,19 @@ func loadConfig() (Config, error) {
 			return c, &configError{[]string{pe.KeyName + " " + expected(pe.KeyName)}}
 		}
 		return c, &configError{[]string{"cannot read the environment"}}
+	}
+	// validate reads a zero cap or wait as "use the default", which only a
+	// Config built in code means: from the environment (whose defaults are
+	// 200 and 168h), 0 is a choice it would silently overrule.
+	var p []string
+	if c.NudgeMax == 0 {
+		p = append(p, "LASTACTIVE_NUDGE_MAX "+expected("LASTACTIVE_NUDGE_MAX")+" (to pause nudges, set LASTACTIVE_NUDGE=off or dry-run)")
+	}
+	if c.NudgeWait == 0 {
+		p = append(p, "LASTACTIVE_NUDGE_WAIT must be a positive Go duration such as 168h")
+	}
+	if len(p) > 0 {
+		return c, &configError{p}
 	}
 	return c, nil
 }
@@ -317,13 +331,20 @@ func (c *Config) AdminConfigured() bool { return c.OrgID != "" && c.APIKey != ""
 // warnings says what validate will correct in c, to be told on stderr. (A
 // Config holds no such list: its fields are printed through redaction.)
 func (c Config) warnings() []string {
+	var w []string
+	if d, err := state.ParseRetention(c.RetentionRaw); c.RetentionRaw != "" && err == nil && d < 24*time.Hour {
+		// Allowed (any Go duration is), but "12m" meant as months would
+		// delete the trail after twelve minutes.
+		w = append(w, fmt.Sprintf("LASTACTIVE_AUDIT_RETENTION is %v: audit entries older than that are deleted "+
+			"(m is minutes; write days as 400d)", d))
+	}
 	if !c.JiraConfigured() {
-		return nil
+		return w
 	}
 	if site, reduced, err := jiraSite(c.JiraBaseURL); err == nil && reduced {
-		return []string{"JIRA_BASE_URL is a page address, not a site: using " + site + " (set JIRA_BASE_URL to that to silence this warning)"}
+		w = append(w, "JIRA_BASE_URL is a page address, not a site: using "+site+" (set JIRA_BASE_URL to that to silence this warning)")
 	}
-	return nil
+	return w
 }
 
 // slackIDs trims, upper-cases and drops empty entries.

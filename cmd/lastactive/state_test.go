@@ -296,3 +296,29 @@ func TestTwoReplicasOnePostgres(t *testing.T) {
 		stop(t, cmds[i], logs[i])
 	}
 }
+
+// TestZeroIsNotTheDefault: from the environment, 0 for the nudge cap or
+// wait is a choice, not "use the default" (it became 200 people and a
+// week without a word); it is refused. A retention under a day is kept,
+// as the contract allows any Go duration, but said out loud: "12m" meant
+// as months deletes the trail after twelve minutes.
+func TestZeroIsNotTheDefault(t *testing.T) {
+	dir := t.TempDir()
+	env := []string{"PATH=" + os.Getenv("PATH"), "LASTACTIVE_DATABASE_URL=sqlite:" + filepath.Join(dir, "la.db")}
+	for _, c := range []struct{ env, want string }{
+		{"LASTACTIVE_NUDGE_MAX=0", "LASTACTIVE_NUDGE_MAX must be"},
+		{"LASTACTIVE_NUDGE_WAIT=0", "LASTACTIVE_NUDGE_WAIT must be"},
+		{"LASTACTIVE_NUDGE_WAIT=0s", "LASTACTIVE_NUDGE_WAIT must be"},
+	} {
+		if r := runBinary(t, append(env, c.env), "", "migrate"); r.code != 2 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%s: exit %d, stderr %q; want 2 and %q", c.env, r.code, r.stderr, c.want)
+		}
+	}
+	r := runBinary(t, append(env, "LASTACTIVE_AUDIT_RETENTION=12m"), "", "migrate")
+	if r.code != 0 || !strings.Contains(r.stderr, "warning: LASTACTIVE_AUDIT_RETENTION is 12m0s") {
+		t.Errorf("12m: exit %d, stderr %q; want 0 and a warning", r.code, r.stderr)
+	}
+	if r := runBinary(t, append(env, "LASTACTIVE_AUDIT_RETENTION=400d"), "", "migrate"); r.code != 0 || strings.Contains(r.stderr, "warning") {
+		t.Errorf("400d: exit %d, stderr %q; want no warning", r.code, r.stderr)
+	}
+}
