@@ -216,6 +216,16 @@ Exits 0 when the local /healthz (LASTACTIVE_HTTP_ADDR) answers 200, for
 container health checks.`,
 	"version": `usage: lastactive version   (or -v, --version)`,
 	"nudge":   nudgeUsage,
+	"audit": `usage: lastactive audit [--since DURATION] [--json] [EMAIL]
+
+Prints the stored audit trail from LASTACTIVE_DATABASE_URL, newest first: who
+looked up whom, shared, reported, nudged, approved or released, and when.
+--since keeps entries newer than a number of days (90d) or a Go duration
+(12h); EMAIL keeps those about one person; --json prints JSON lines.`,
+	"migrate": `usage: lastactive migrate
+
+Creates or upgrades the schema of LASTACTIVE_DATABASE_URL and exits (serve
+does it too at start).`,
 	"digest": `usage: lastactive digest [--post]
 
 Builds the seat digest now (per product and site: seats, active, idle, never

@@ -26,7 +26,7 @@ func TestEverySubcommandAnswersHelp(t *testing.T) {
 
 	f := startFakes(t)
 	env := f.env("LASTACTIVE_HTTP_ADDR=" + ln.Addr().String())
-	for _, sub := range []string{"serve", "lookup", "report", "check", "demo", "healthcheck", "version", "nudge"} {
+	for _, sub := range []string{"serve", "lookup", "report", "check", "demo", "healthcheck", "version", "nudge", "digest", "audit", "migrate"} {
 		for _, flag := range []string{"--help", "-h"} {
 			t.Run(sub+" "+flag, func(t *testing.T) {
 				args := []string{sub, flag}

@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -65,14 +67,26 @@ func (a *app) demo(ctx context.Context, args []string) int {
 		answer(strings.Join(fs.Args(), " "))
 		return exitOK
 	}
-	sc := bufio.NewScanner(a.stdin)
-	sc.Buffer(make([]byte, 64<<10), 64<<10)
-	for sc.Scan() {
-		if ctx.Err() != nil {
-			break
+	// A line longer than the buffer is answered from its start (the bot
+	// says it is too long) and the rest of it skipped: a Scanner would stop
+	// there and drop every line after it without a word.
+	br := bufio.NewReaderSize(a.stdin, 64<<10)
+	for ctx.Err() == nil {
+		chunk, err := br.ReadSlice('\n')
+		line := string(chunk)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			_, err = br.ReadSlice('\n')
 		}
-		fmt.Fprintf(a.stdout, "> /lastactive %s\n", clean(clip(sc.Text(), 200)))
-		answer(sc.Text())
+		if err != nil && !errors.Is(err, io.EOF) {
+			fmt.Fprintf(a.stderr, "%s demo: reading standard input: %v\n", programName, err)
+			return exitFailed
+		}
+		if line == "" && err != nil {
+			break // end of input
+		}
+		line = strings.TrimRight(line, "\r\n")
+		fmt.Fprintf(a.stdout, "> /lastactive %s\n", clean(clip(line, 200)))
+		answer(line)
 		fmt.Fprintln(a.stdout)
 	}
 	return exitOK

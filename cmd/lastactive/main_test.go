@@ -438,3 +438,19 @@ func TestServeInProcess(t *testing.T) {
 	http.DefaultClient.CloseIdleConnections()
 	noSecrets(t, stderr.String())
 }
+
+// TestDemoLongLine: a line of standard input longer than the demo reads at
+// once is answered as too long, and the lines after it are still answered
+// (a bufio.Scanner stopped there, exit 0, dropping them without a word).
+func TestDemoLongLine(t *testing.T) {
+	stdin := "ada@example.com\n" + strings.Repeat("x", 70_000) + "\r\ngrace@example.com\n"
+	r := runBinary(t, []string{}, stdin, "demo")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{"Ada Lovelace", "too long", "Grace Hopper"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("output does not say %q:\n%.2000s", want, r.stdout)
+		}
+	}
+}
