@@ -278,7 +278,7 @@ func (c *Config) validate(n need) error {
 			}
 		}
 	}
-	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || !validPort(port) {
 		p = append(p, "LASTACTIVE_HTTP_ADDR must be host:port or :port, e.g. :8080")
 	}
 	switch strings.ToLower(c.LogLevel) {
@@ -345,6 +345,16 @@ func (c Config) warnings() []string {
 		w = append(w, "JIRA_BASE_URL is a page address, not a site: using "+site+" (set JIRA_BASE_URL to that to silence this warning)")
 	}
 	return w
+}
+
+// validPort reports a port net.Listen takes: a number from 0 to 65535
+// (0: any free port), or a service name such as http.
+func validPort(port string) bool {
+	if n, err := strconv.Atoi(port); err == nil {
+		return n >= 0 && n <= 65535 && port == strconv.Itoa(n)
+	}
+	_, err := net.LookupPort("tcp", port)
+	return err == nil
 }
 
 // slackIDs trims, upper-cases and drops empty entries.

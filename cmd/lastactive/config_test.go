@@ -196,3 +196,24 @@ func TestSecretsOnOneLine(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPAddrPort: a port net.Listen would refuse is a configuration
+// error (exit 2, naming the variable), not a failure to listen (exit 1).
+func TestHTTPAddrPort(t *testing.T) {
+	for _, c := range []struct {
+		addr string
+		ok   bool
+	}{
+		{":8080", true}, {"127.0.0.1:9090", true}, {":0", true}, {"[::1]:8080", true}, {":http", true},
+		{":99999", false}, {":-1", false}, {"127.0.0.1:18184x", false}, {":8080 ", false}, {"8080", false}, {":08080", false},
+	} {
+		cfg := validBase()
+		cfg.HTTPAddr = c.addr
+		err := cfg.validate(needSlack | needAdmin)
+		if got := err == nil; got != c.ok {
+			t.Errorf("%q: err %v, want ok %v", c.addr, err, c.ok)
+		} else if err != nil && !strings.Contains(err.Error(), "LASTACTIVE_HTTP_ADDR must be") {
+			t.Errorf("%q: err %v, want it to name LASTACTIVE_HTTP_ADDR", c.addr, err)
+		}
+	}
+}
