@@ -60,6 +60,11 @@ func serveOn(ctx context.Context, c Config, a *app, ln net.Listener) error {
 	sm := wire.NewStoreMetrics(reg)
 	dur := openState(ctx, c, log, sm)
 	defer dur.Close()
+	if c.DatabaseURL == "" {
+		log.Warn("no database: LASTACTIVE_DATABASE_URL is set but empty, so the audit trail, nudges, exemptions " +
+			"and schedule claims live in memory and are lost at restart, and each replica would post the digest " +
+			"(unset it for the default sqlite:lastactive.db)")
+	}
 
 	st := settings(c, log, m, upstreamHTTP())
 	st.State, st.StoreMetrics = dur, sm

@@ -322,3 +322,16 @@ func TestZeroIsNotTheDefault(t *testing.T) {
 		t.Errorf("400d: exit %d, stderr %q; want no warning", r.code, r.stderr)
 	}
 }
+
+// TestServeSaysWhenNothingIsStored: LASTACTIVE_DATABASE_URL set but empty
+// turns the store off (the load tool measures that way), which an admin
+// must not learn only from a metric: serve says so once in its log.
+func TestServeSaysWhenNothingIsStored(t *testing.T) {
+	f := startFakes(t)
+	cmd, base, logs := serveProcess(t, f.env("LASTACTIVE_DATABASE_URL="))
+	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
+	stop(t, cmd, logs)
+	if n := strings.Count(logs.String(), "no database"); n != 1 {
+		t.Errorf("%d lines say there is no database, want 1:\n%s", n, logs.String())
+	}
+}
