@@ -332,6 +332,15 @@ func (c *Config) AdminConfigured() bool { return c.OrgID != "" && c.APIKey != ""
 // Config holds no such list: its fields are printed through redaction.)
 func (c Config) warnings() []string {
 	var w []string
+	for _, k := range c.NudgeProducts {
+		// Allowed (Atlassian may report a product lastactive does not know
+		// yet), but most likely a typo, after which the round covers
+		// nothing and says nothing.
+		if k = strings.ToLower(strings.TrimSpace(k)); k != "" && productKey.MatchString(k) && !seat.Known(k) {
+			w = append(w, "LASTACTIVE_NUDGE_PRODUCTS names "+k+", a product key lastactive does not know ("+seat.KnownProducts()+
+				"): check the spelling")
+		}
+	}
 	if d, err := state.ParseRetention(c.RetentionRaw); c.RetentionRaw != "" && err == nil && d < 24*time.Hour {
 		// Allowed (any Go duration is), but "12m" meant as months would
 		// delete the trail after twelve minutes.

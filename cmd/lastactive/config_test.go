@@ -217,3 +217,18 @@ func TestHTTPAddrPort(t *testing.T) {
 		}
 	}
 }
+
+// TestNudgeProductsSpelling: a product key lastactive does not know in
+// LASTACTIVE_NUDGE_PRODUCTS is most likely a typo, after which the round
+// covers nothing and says nothing: it is warned about by name.
+func TestNudgeProductsSpelling(t *testing.T) {
+	c := validBase()
+	c.NudgeProducts = []string{"jira", " Confluenc ", "jira-software"}
+	w := strings.Join(c.warnings(), "\n")
+	if !strings.Contains(w, "LASTACTIVE_NUDGE_PRODUCTS names confluenc") {
+		t.Errorf("warnings %q do not name the unknown key", w)
+	}
+	if strings.Contains(w, "names jira") || strings.Count(w, "LASTACTIVE_NUDGE_PRODUCTS names") != 1 {
+		t.Errorf("warnings %q name a known key", w)
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -70,9 +71,12 @@ func (a *app) nudgeRound(ctx context.Context, args []string) int {
 	}
 	name := "nudge manual " + time.Now().UTC().Format(time.RFC3339Nano)
 	sum, err := app.Nudge.Round(ctx, name, dry)
-	printSummary(a.stdout, sum)
+	if !errors.Is(err, nudge.ErrNotCovered) { // then there is no round to sum up
+		printSummary(a.stdout, sum)
+	}
 	if err != nil {
-		fmt.Fprintf(a.stderr, "%s: nudge: %v\n", programName, err)
+		// The nudge package's errors say "nudge:" themselves.
+		fmt.Fprintf(a.stderr, "%s: nudge: %s\n", programName, strings.TrimPrefix(err.Error(), "nudge: "))
 		return exitFailed
 	}
 	if !dry {
