@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"unicode"
 	"testing"
 	"time"
 )
@@ -187,17 +188,28 @@ func FuzzValidate(f *testing.F) {
 // placeholder stands for a secret with the same shape: empty stays empty,
 // and a required prefix is kept or missing as it was.
 func placeholder(secret, prefix string) string {
+	// The shape: the white space around it (trimmed), whether anything
+	// is left, whether that holds a space or control character (refused),
+	// the fill-in marker, the prefix.
+	core := strings.TrimSpace(secret)
+	lead := secret[:len(secret)-len(strings.TrimLeftFunc(secret, unicode.IsSpace))]
+	trail := secret[len(strings.TrimRightFunc(secret, unicode.IsSpace)):]
+	var out string
 	switch {
-	case secret == "":
-		return ""
+	case core == "":
+		return secret
 	case isPlaceholder(secret):
 		// Still the example file's fill-in marker: a shape of its own.
-		return prefix + "REPLACE-ME"
-	case prefix != "" && strings.HasPrefix(secret, prefix):
-		return prefix + "PLACEHOLDER"
+		out = prefix + "REPLACE-ME"
+	case prefix != "" && strings.HasPrefix(core, prefix):
+		out = prefix + "PLACEHOLDER"
 	default:
-		return "PLACEHOLDER"
+		out = "PLACEHOLDER"
 	}
+	if strings.IndexFunc(core, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		out += " X"
+	}
+	return lead + out + trail
 }
 
 // envList splits a list variable the way envconfig does.
