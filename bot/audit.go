@@ -22,7 +22,13 @@ const (
 	AuditShortcut AuditAction = "shortcut"
 	AuditReport   AuditAction = "report"
 	AuditRefusal  AuditAction = "refusal"
+	// AuditDigest is a seat digest posted to its channel.
+	AuditDigest AuditAction = "digest"
 )
+
+// CLIActorPrefix starts the actor of what was done from the command line
+// (lastactive lookup, report, digest --post), before the OS user.
+const CLIActorPrefix = "cli:"
 
 // AuditEvent is one handled request, as the audit trail keeps it: who
 // (Actor), whom (Emails, AccountIDs), what (Action, Detail), the outcome and
@@ -183,7 +189,9 @@ func RenderAuditTrail(email string, events []AuditEvent, now time.Time) Message 
 			break
 		}
 		who := "the bot"
-		if e.Actor != "" {
+		if user, ok := strings.CutPrefix(e.Actor, CLIActorPrefix); ok {
+			who = EscapeMrkdwn(user) + " (command line)"
+		} else if e.Actor != "" {
 			who = "<@" + EscapeMrkdwn(e.Actor) + ">"
 		}
 		at := e.At.UTC()

@@ -3,6 +3,7 @@ package bot
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"strings"
@@ -201,5 +202,27 @@ func TestParseAuditCommand(t *testing.T) {
 		if c.ok && (cmd.Kind != CmdAudit || cmd.Targets[0].Email != "ada@example.com") {
 			t.Errorf("%q = %+v", c.text, cmd)
 		}
+	}
+}
+
+// TestRenderAuditTrailActors: a Slack user is a mention, the bot's own
+// action says so, and a command-line run names its OS user as text: a
+// "cli:" actor must not become a broken mention (<@cli:operator>).
+func TestRenderAuditTrailActors(t *testing.T) {
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	m := RenderAuditTrail("ada@example.com", []AuditEvent{
+		{At: now, Actor: "U1", Action: AuditLookup, Outcome: OutcomeOK},
+		{At: now, Actor: "cli:operator", Action: AuditLookup, Outcome: OutcomeOK},
+		{At: now, Action: AuditLookup, Outcome: OutcomeOK},
+	}, now)
+	raw, _ := json.Marshal(m.Blocks)
+	text := m.Text + string(raw)
+	for _, want := range []string{"<@U1>", "operator (command line)", "the bot"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the trail does not say %q: %s", want, text)
+		}
+	}
+	if strings.Contains(text, "<@cli:") {
+		t.Errorf("a command-line actor became a mention: %s", text)
 	}
 }

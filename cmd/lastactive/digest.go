@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 
+	"lastactive/bot"
+	"lastactive/internal/state"
 	"lastactive/internal/wire"
 )
 
@@ -49,7 +52,15 @@ func (a *app) digest(ctx context.Context, args []string) int {
 	}
 	defer app.Close()
 	if *post {
-		if err := app.Digests.Post(ctx); err != nil {
+		err := app.Digests.Post(ctx)
+		if !errors.Is(err, bot.ErrDigestNotMade) { // else nothing was posted
+			outcome := state.OutcomeOK
+			if err != nil {
+				outcome = state.OutcomeFailed
+			}
+			a.auditCLI(ctx, c, state.AuditEntry{Kind: state.KindDigest, Outcome: outcome, Detail: "posted to channel " + c.DigestChannel})
+		}
+		if err != nil {
 			fmt.Fprintf(a.stderr, "%s: digest: %v\n", programName, err)
 			return exitFailed
 		}

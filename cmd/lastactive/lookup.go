@@ -13,6 +13,7 @@ import (
 	"lastactive/atlassian"
 	"lastactive/bot"
 	"lastactive/cmd/lastactive/internal/term"
+	"lastactive/internal/state"
 	"lastactive/internal/wire"
 	"lastactive/seat"
 )
@@ -62,14 +63,29 @@ func (a *app) lookup(ctx context.Context, args []string) int {
 		return exitFailed
 	}
 	code := exitOK
+	entry := state.AuditEntry{Kind: state.KindLookup, Emails: emails}
+	failed := 0
 	for _, p := range people {
+		if p.Account.AccountID != "" {
+			entry.AccountIDs = append(entry.AccountIDs, p.Account.AccountID)
+		}
 		if p.Err != nil {
 			// The table says what the asker would read in Slack; the
 			// operator also needs the cause, as report prints it.
 			fmt.Fprintf(a.stderr, "%s lookup: %s: %s\n", programName, clean(p.Query), clean(cause(p.Err)))
 			code = exitFailed
+			failed++
 		}
 	}
+	switch {
+	case failed == 0:
+		entry.Outcome = state.OutcomeOK
+	case failed == len(people):
+		entry.Outcome = state.OutcomeFailed
+	default:
+		entry.Outcome = state.Outcome(bot.OutcomePartial)
+	}
+	a.auditCLI(ctx, c, entry)
 	return code
 }
 

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"lastactive/cmd/lastactive/internal/reportcmd"
 	"lastactive/cmd/lastactive/internal/term"
+	"lastactive/internal/state"
 )
 
 // report runs `lastactive report` (package reportcmd, which needs seat and
@@ -43,7 +45,21 @@ func (a *app) report(ctx context.Context, args []string) int {
 	if status != nil {
 		cfg.Status = status
 	}
-	return reportcmd.Run(ctx, p, cfg)
+	code := reportcmd.Run(ctx, p, cfg)
+	days := p.Days
+	if days == 0 {
+		days = c.IdleDays
+	}
+	detail := fmt.Sprintf("idle report, %d days", days)
+	if len(p.Products) > 0 {
+		detail += ", " + strings.Join(p.Products, " ")
+	}
+	outcome := state.OutcomeOK
+	if code != exitOK {
+		outcome = state.OutcomeFailed
+	}
+	a.auditCLI(ctx, c, state.AuditEntry{Kind: state.KindReport, Outcome: outcome, Detail: detail})
+	return code
 }
 
 // statusLine returns a progress line on stderr when stderr is a terminal,

@@ -231,3 +231,31 @@ func oneLine(s string) string {
 		return r
 	}, s)
 }
+
+// auditCLI writes what a command-line run did to the audit trail, as the
+// bot writes what Slack users do, so that an auditor asking who looked up
+// whom sees the terminal too. The actor is "cli:" and the OS user (the
+// USER variable, "cli:unknown" without one). A database that cannot be
+// written is said on stderr; the command's own result stands.
+func (a *app) auditCLI(ctx context.Context, c Config, e state.AuditEntry) {
+	if c.DatabaseURL == "" {
+		return
+	}
+	user := strings.TrimSpace(os.Getenv("USER"))
+	if user == "" {
+		user = "unknown"
+	}
+	e.Actor = bot.CLIActorPrefix + clip(user, 64)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	s, err := state.Open(ctx, c.DatabaseURL)
+	if err == nil {
+		defer s.Close()
+		if err = s.Migrate(ctx); err == nil {
+			err = s.AppendBatch(ctx, []state.AuditEntry{e})
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(a.stderr, "%s: warning: not written to the audit trail: %v\n", programName, err)
+	}
+}

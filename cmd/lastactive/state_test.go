@@ -335,3 +335,86 @@ func TestServeSaysWhenNothingIsStored(t *testing.T) {
 		t.Errorf("%d lines say there is no database, want 1:\n%s", n, logs.String())
 	}
 }
+
+// TestCommandLineIsAudited: a lookup or a report run from the terminal is
+// in the audit trail as the bot's are ("every lookup … is written"), under
+// the command line and the OS user, so an auditor asking who looked up
+// whom sees the terminal too.
+func TestCommandLineIsAudited(t *testing.T) {
+	f := startFakes(t)
+	env := f.env("USER=operator")
+	if r := runBinary(t, env, "", "lookup", "ada@example.com", "nobody@example.com"); r.code != 1 {
+		t.Fatalf("lookup: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := runBinary(t, env, "", "report", "--idle-days", "60"); r.code != 0 {
+		t.Fatalf("report: exit %d\n%s", r.code, r.stderr)
+	}
+	r := runBinary(t, env, "", "audit", "--json")
+	if r.code != 0 {
+		t.Fatalf("audit: exit %d\n%s", r.code, r.stderr)
+	}
+	var got []auditJSON
+	for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var j auditJSON
+		if err := json.Unmarshal([]byte(l), &j); err != nil {
+			t.Fatalf("audit --json line %q: %v", l, err)
+		}
+		got = append(got, j)
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d entries, want the report and the lookup:\n%s", len(got), r.stdout)
+	}
+	rep, look := got[0], got[1] // newest first
+	if rep.Kind != "report" || rep.Actor != "cli:operator" || rep.Outcome != "ok" || !strings.Contains(rep.Detail, "60 days") {
+		t.Errorf("report entry %+v", rep)
+	}
+	if look.Kind != "lookup" || look.Actor != "cli:operator" || look.Outcome != "partial" ||
+		strings.Join(look.Emails, " ") != "ada@example.com nobody@example.com" || len(look.AccountIDs) != 1 {
+		t.Errorf("lookup entry %+v", look)
+	}
+}
+
+// TestDigestsAreAudited: each digest posted, by the schedule or by
+// `digest --post`, is a line of the audit trail ("Everything above … is
+// written to the audit trail"), the schedule's by the bot, the command
+// line's by its user.
+func TestDigestsAreAudited(t *testing.T) {
+	const channel = "CDIGEST01"
+	f := startFakes(t)
+	env := f.env("USER=operator", "LASTACTIVE_DIGEST_CHANNEL="+channel, "LASTACTIVE_DIGEST_SCHEDULE=@every 2s")
+	cmd, _, logs := serveProcess(t, env)
+	eventually(t, "a scheduled digest", func() bool { return len(f.slack.Messages(channel)) >= 1 })
+	stop(t, cmd, logs)
+	scheduled := len(f.slack.Messages(channel))
+	if r := runBinary(t, env, "", "digest", "--post"); r.code != 0 {
+		t.Fatalf("digest --post: exit %d\n%s", r.code, r.stderr)
+	}
+	r := runBinary(t, env, "", "audit", "--json")
+	if r.code != 0 {
+		t.Fatalf("audit: exit %d\n%s", r.code, r.stderr)
+	}
+	byBot, byCLI := 0, 0
+	for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var j auditJSON
+		if err := json.Unmarshal([]byte(l), &j); err != nil {
+			t.Fatalf("audit --json line %q: %v", l, err)
+		}
+		if j.Kind != "digest" {
+			continue
+		}
+		if j.Outcome != "ok" || !strings.Contains(j.Detail, channel) {
+			t.Errorf("digest entry %+v", j)
+		}
+		switch j.Actor {
+		case "":
+			byBot++
+		case "cli:operator":
+			byCLI++
+		default:
+			t.Errorf("digest entry by %q", j.Actor)
+		}
+	}
+	if byBot != scheduled || byCLI != 1 {
+		t.Errorf("%d scheduled and %d command-line digest entries, want %d and 1:\n%s", byBot, byCLI, scheduled, r.stdout)
+	}
+}

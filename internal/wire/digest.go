@@ -52,16 +52,31 @@ func (a *App) buildDigests(s Settings, client *atlassian.Client, web *bot.SlackA
 				ctx, cancel := context.WithTimeout(ctx, digestRunTimeout)
 				defer cancel()
 				s.Logger.Info("digest slot", "slot", slot.UTC())
-				if err := d.Post(ctx); errors.Is(err, bot.ErrDigestNotMade) {
+				err := d.Post(ctx)
+				if errors.Is(err, bot.ErrDigestNotMade) {
+					// Nothing was posted: the slot runs again.
 					return fmt.Errorf("%w: %w", schedule.ErrNotDone, err)
-				} else if err != nil {
-					return err
 				}
-				return nil
+				a.auditDigest(s.DigestChannel, slot, err)
+				return err
 			},
 		}
 	}
 	return d, nil
+}
+
+// auditDigest writes a posted (or failed) scheduled digest to the audit
+// trail, by the bot.
+func (a *App) auditDigest(channel string, slot time.Time, err error) {
+	if a.Audit == nil {
+		return
+	}
+	e := bot.AuditEvent{At: time.Now(), Action: bot.AuditDigest, Outcome: bot.OutcomeOK,
+		Detail: "posted to channel " + channel + " for the slot of " + slot.UTC().Format(time.RFC3339)}
+	if err != nil {
+		e.Outcome = bot.OutcomeFailed
+	}
+	a.Audit.Record(e)
 }
 
 // runDigests runs the digest schedule until ctx is done.
