@@ -5,9 +5,9 @@ import (
 	"net"
 	"net/url"
 	"strings"
-	"unicode"
 	"testing"
 	"time"
+	"unicode"
 )
 
 // FuzzParsePrices: parsePrices never panics, and what it accepts is a map of
