@@ -132,3 +132,12 @@ func TestConfigurationThroughTheBinary(t *testing.T) {
 		t.Errorf("--help does not say Jira is optional:\n%s", r.stdout)
 	}
 }
+
+// TestLookupUsageSpeaksTerminal: a bad email on the command line is told
+// in the terminal's words, not pointed at the slash command's help.
+func TestLookupUsageSpeaksTerminal(t *testing.T) {
+	r := runBinary(t, []string{}, "", "lookup", "notanemail")
+	if r.code != 2 || !strings.Contains(r.stderr, "is not an email address") || strings.Contains(r.stderr, "/lastactive") {
+		t.Errorf("exit %d, stderr %q; want 2 and the terminal's words", r.code, r.stderr)
+	}
+}

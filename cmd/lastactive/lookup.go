@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -104,7 +105,9 @@ func parseEmails(args []string) ([]string, error) {
 		var ue *bot.UsageError
 		switch {
 		case errors.As(err, &ue):
-			return nil, fmt.Errorf("%s", clip(ue.Reason, 200))
+			// The slash command's words, less its pointer to /lastactive
+			// help: the usage line printed after this is the terminal's.
+			return nil, fmt.Errorf("%s", clip(strings.TrimSuffix(ue.Reason, "; try /lastactive help."), 200))
 		case err != nil:
 			return nil, err
 		case cmd.Kind != bot.CmdLookup || cmd.Fresh:
