@@ -174,6 +174,11 @@ func (c *Client) findOne(ctx context.Context, op string, req directorySearch) (D
 			len(req.AccountIDs) > 0 && du.AccountID != req.AccountIDs[0] {
 			continue
 		}
+		// By email, people only (as Jira's matching has it): an app or a
+		// portal customer with that address, or none, is not the person.
+		if len(req.Emails) > 0 && du.AccountType != "" && du.AccountType != "atlassian" {
+			continue
+		}
 		found = append(found, du)
 	}
 	switch len(found) {

@@ -433,3 +433,34 @@ func TestWorkspacesCap(t *testing.T) {
 		t.Errorf("server saw %d requests, want at most %d", got, want)
 	}
 }
+
+// TestFindByEmailPeopleOnly: the exact-email search finds people: an app
+// or a portal customer with that address (or none) is not the person, as
+// Jira's matching has it too.
+func TestFindByEmailPeopleOnly(t *testing.T) {
+	t.Parallel()
+	person := `{"accountId":"p1","accountType":"atlassian","name":"Ada","email":"ada@example.com","accountStatus":"active","membershipStatus":"active"}`
+	customer := `{"accountId":"qm:1","accountType":"customer","name":"Ada","email":"ada@example.com","accountStatus":"active","membershipStatus":"active"}`
+	app := `{"accountId":"app1","accountType":"app","name":"Automation","email":"","accountStatus":"active","membershipStatus":"active"}`
+	for _, c := range []struct {
+		name   string
+		users  string
+		wantID string
+		want   Kind
+	}{
+		{"person", person, "p1", ""},
+		{"person beside an app", app + "," + person, "p1", ""},
+		{"person beside a customer", customer + "," + person, "p1", ""},
+		{"customer only", customer, "", ErrNotFound},
+		{"app only", app, "", ErrNotFound},
+	} {
+		srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, `{"data":[%s],"links":{"next":null}}`, c.users)
+		})
+		cl, _ := newTestClient(t, srv.URL)
+		du, err := cl.FindByEmail(context.Background(), "ada@example.com")
+		if KindOf(err) != c.want || du.AccountID != c.wantID {
+			t.Errorf("%s: %q, %v; want %q, kind %q", c.name, du.AccountID, err, c.wantID, c.want)
+		}
+	}
+}
