@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -230,4 +231,52 @@ func serveHTTP(t *testing.T, h http.HandlerFunc) *httptest.Server {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// TestWorkspacesCursorForms: links.next is an opaque cursor, which may
+// start with "/" (base64's alphabet has it): it is sent back as it is,
+// not read as a URL path with no cursor (which ended paging silently). A
+// full URL gives its cursor parameter; one without a cursor is a bad
+// answer, not the last page.
+func TestWorkspacesCursorForms(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name, next, wantCursor string
+		bad                    bool
+	}{
+		{"opaque starting with a slash", "/xI7pHI7Q..", "/xI7pHI7Q..", false},
+		{"url", "https://api.atlassian.com/admin/v2/orgs/o/workspaces?cursor=abc%2B", "abc+", false},
+		{"url without a cursor", "https://api.atlassian.com/admin/v2/orgs/o/workspaces?cursor=", "", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			var mu sync.Mutex
+			srv := serveHTTP(t, func(w http.ResponseWriter, r *http.Request) {
+				var body map[string]string
+				json.NewDecoder(r.Body).Decode(&body)
+				mu.Lock()
+				got = append(got, body["cursor"])
+				mu.Unlock()
+				if body["cursor"] == "" {
+					fmt.Fprintf(w, `{"data":[{"id":"c1","attributes":{"hostUrl":"one.atlassian.net"}}],"links":{"next":%q}}`, c.next)
+					return
+				}
+				fmt.Fprint(w, `{"data":[{"id":"c2","attributes":{"hostUrl":"two.atlassian.net"}}],"links":{"next":null}}`)
+			})
+			cl, err := atlassian.New(atlassian.Config{AdminBaseURL: srv.URL, OrgID: "o", APIKey: "k"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ws, err := cl.Workspaces(context.Background())
+			if c.bad {
+				if !errors.Is(err, atlassian.ErrBadResponse) {
+					t.Fatalf("err = %v (%d workspaces), want ErrBadResponse", err, len(ws))
+				}
+				return
+			}
+			if err != nil || len(ws) != 2 || len(got) != 2 || got[1] != c.wantCursor {
+				t.Fatalf("%d workspaces, %v; cursors sent %q, want the second %q", len(ws), err, got, c.wantCursor)
+			}
+		})
+	}
 }

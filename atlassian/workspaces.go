@@ -165,7 +165,11 @@ func decodeWorkspacesPage(b []byte) (workspacesPage, error) {
 		p.workspaces = append(p.workspaces, ws)
 	}
 	if w.Links != nil {
-		p.next = cursorOf(deref(w.Links.Next))
+		next, err := cursorOf(deref(w.Links.Next))
+		if err != nil {
+			return workspacesPage{}, err
+		}
+		p.next = next
 	}
 	return p, nil
 }
@@ -195,15 +199,23 @@ func hostOf(raw string) string {
 
 // cursorOf reads a links.next that the spec describes as a URL of the next
 // page but that the API sends as a bare cursor: the cursor query parameter
-// of a URL, or the value itself.
-func cursorOf(next string) string {
+// of a full URL, or the value itself. A cursor is opaque and may start with
+// "/" (base64 has it), so only http(s):// is a URL; a URL without a cursor
+// is an error, not the last page (paging would end silently).
+func cursorOf(next string) (string, error) {
 	next = strings.TrimSpace(next)
-	if strings.HasPrefix(next, "http://") || strings.HasPrefix(next, "https://") || strings.HasPrefix(next, "/") {
-		if u, err := url.Parse(next); err == nil {
-			return u.Query().Get("cursor")
-		}
+	if !strings.HasPrefix(next, "http://") && !strings.HasPrefix(next, "https://") {
+		return next, nil
 	}
-	return next
+	u, err := url.Parse(next)
+	if err != nil {
+		return "", errors.New("links.next is neither a cursor nor a URL")
+	}
+	c := u.Query().Get("cursor")
+	if c == "" {
+		return "", errors.New("links.next is a URL without a cursor")
+	}
+	return c, nil
 }
 
 // CloudID returns the cloud ID a site is known by, from either form it
