@@ -3,6 +3,7 @@ package nudge
 import (
 	"context"
 	"errors"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -331,5 +332,67 @@ func TestRemindersGatheredAreSentWhenTheWalkStops(t *testing.T) {
 	}
 	if got := len(h.notes("reminder")); got != 1 {
 		t.Errorf("%d reminders sent, want the one marked before the error", got)
+	}
+}
+
+// TestUndoAfterAPartialRelease: a release whose second step fails has
+// removed something; its result offers Undo, and Undo restores what was
+// removed (before, Undo took only finished releases and answered "nothing
+// to undo", leaving the person half-released).
+func TestUndoAfterAPartialRelease(t *testing.T) {
+	var frances string
+	h := newHarnessOrg(t, true, func(o *atlassiantest.Org) {
+		for _, u := range o.Users {
+			if u.Email == atlassiantest.ReleaseDirectEmail {
+				frances = u.AccountID
+			}
+		}
+		// Frances holds Confluence directly and through a group: the plan
+		// revokes the role, then removes the membership.
+		for i := range o.Groups {
+			if o.Groups[i].ID == atlassiantest.GroupConfluenceUsers {
+				o.Groups[i].Members = append(o.Groups[i].Members, frances)
+			}
+		}
+	})
+	ctx := context.Background()
+	r := h.requestFor(t, atlassiantest.ReleaseDirectEmail)
+	h.srv.Fail(atlassiantest.Failure{API: "admin", PathContains: "/memberships/", Status: http.StatusForbidden, Times: 1})
+	if err := h.e.Decide(ctx, "U0APP2", r.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	results := h.notes("result")
+	if res := results[len(results)-1].Note.(Result); !res.Undo {
+		t.Fatalf("after the partial release: Undo not offered (%q)", res.Text)
+	}
+	writes := func(suffix string) int {
+		n := 0
+		for _, q := range h.srv.Requests() {
+			if q.Method == http.MethodPost && strings.HasSuffix(q.Path, frances+"/roles/"+suffix) {
+				n++
+			}
+		}
+		return n
+	}
+	if writes("revoke") != 1 {
+		t.Fatalf("%d role revokes, want the one of the partial release", writes("revoke"))
+	}
+	if err := h.e.Undo(ctx, "U0APP2", r.ID); err != nil {
+		t.Fatalf("Undo: %v", err)
+	}
+	if writes("assign") != 1 {
+		t.Errorf("%d role assigns after Undo, want 1 (the revoked role restored)", writes("assign"))
+	}
+	if err := h.e.Undo(ctx, "U0APP2", r.ID); err == nil {
+		t.Error("a second Undo was accepted")
+	}
+	undone := 0
+	for _, e := range h.trail(t, atlassiantest.ReleaseDirectEmail) {
+		if e.Kind == state.KindUndo && e.Outcome == state.OutcomeOK {
+			undone++
+		}
+	}
+	if undone != 1 {
+		t.Errorf("%d undo entries in the trail, want 1", undone)
 	}
 }

@@ -106,8 +106,17 @@ const (
 
 func newHarness(t *testing.T, writeKey bool) *harness {
 	t.Helper()
+	return newHarnessOrg(t, writeKey, nil)
+}
+
+// newHarnessOrg is newHarness on the release org as mut changes it.
+func newHarnessOrg(t *testing.T, writeKey bool, mut func(*atlassiantest.Org)) *harness {
+	t.Helper()
 	now := time.Now().UTC()
 	h := &harness{org: atlassiantest.ReleaseOrg(now), msgs: &recorder{}, clock: &clock{t: now}}
+	if mut != nil {
+		mut(h.org)
+	}
 	h.srv = atlassiantest.NewServer(h.org)
 	t.Cleanup(h.srv.Close)
 	cfg := atlassian.Config{AdminBaseURL: h.srv.URL(), OrgID: h.org.ID, APIKey: atlassiantest.APIKey}

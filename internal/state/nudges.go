@@ -378,12 +378,16 @@ func (s *Store) GetRelease(ctx context.Context, id string) (Release, error) {
 	return r, s.wrap("read release", err)
 }
 
-// ClaimUndo marks a done release undone at `at`, and reports whether this
+// ClaimUndo marks a done (or part-way failed) release undone at `at`, and reports whether this
 // call did: an Undo clicked twice restores once. A failed undo is put back
 // with SaveRelease.
 func (s *Store) ClaimUndo(ctx context.Context, id string, at time.Time) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE release_done SET undone_us = $1 WHERE id = $2 AND undone_us = 0 AND state = $3`,
-		us(at), id, ReleaseDone)
+	// A release that failed part-way has removed something too (its steps
+	// say what): it is undone like a finished one. One with no step has
+	// nothing to undo.
+	res, err := s.db.ExecContext(ctx, `UPDATE release_done SET undone_us = $1 WHERE id = $2 AND undone_us = 0
+		AND (state = $3 OR state = $4 AND steps NOT IN ('', 'null', '[]'))`,
+		us(at), id, ReleaseDone, ReleaseFailed)
 	return s.won("claim undo", res, err)
 }
 
