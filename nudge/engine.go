@@ -38,9 +38,15 @@ const (
 
 // Skip reasons, as recorded in the audit trail.
 const (
-	SkipExempt      = "exempt"
-	SkipAsked       = "asked in the last 30 days"
-	SkipKept        = "answered Keep in the last 90 days"
+	SkipExempt = "exempt"
+	SkipAsked  = "asked in the last 30 days"
+	SkipKept   = "answered Keep in the last 90 days"
+	// SkipKeptByApprover: an approver decided Keep on a release request
+	// for the seat in the last 90 days, which counts as the person's Keep.
+	SkipKeptByApprover = "an approver decided Keep in the last 90 days"
+	// SkipPending: the person asked for a release that waits for an
+	// approver; asking again could end in a Keep the old request overrules.
+	SkipPending     = "release requested, waiting for an approver"
 	SkipOrgAdmin    = "org admin"
 	SkipSynced      = "managed by an identity provider (synced)"
 	SkipNoSeat      = "account holds no seat"
@@ -384,6 +390,18 @@ func (e *Engine) history(ctx context.Context, s Store, p Person, r seat.Row, now
 		}
 		if !n.Asked.Before(now.Add(-AskedWindow)) {
 			return SkipAsked, nil
+		}
+	}
+	reqs, err := s.RequestsAbout(ctx, p.AccountID, r.ProductID, now.Add(-KeptWindow))
+	if err != nil {
+		return "", fmt.Errorf("nudge round: read release requests: %w", err)
+	}
+	for _, q := range reqs {
+		switch {
+		case q.DecidedBy == "":
+			return SkipPending, nil
+		case q.Decision == state.DecisionKeep:
+			return SkipKeptByApprover, nil
 		}
 	}
 	return "", nil

@@ -396,3 +396,64 @@ func TestUndoAfterAPartialRelease(t *testing.T) {
 		t.Errorf("%d undo entries in the trail, want 1", undone)
 	}
 }
+
+// skipReason is the reason sum gives for skipping email's Confluence.
+func skipReason(sum Summary, email string) string {
+	for _, s := range sum.Skipped {
+		if s.Person.Email == email && s.Key == "confluence" {
+			return s.Reason
+		}
+	}
+	return ""
+}
+
+// TestNoNudgeWhileARequestIsOpen: a person who answered Release is not
+// asked again about that seat while the request waits for an approver
+// (before, the next round 30 days on asked again; a Keep then could be
+// overruled by approving the old request).
+func TestNoNudgeWhileARequestIsOpen(t *testing.T) {
+	h := newHarness(t, true)
+	ctx := context.Background()
+	if _, err := h.e.Round(ctx, "nudge r1", false); err != nil {
+		t.Fatal(err)
+	}
+	a := h.askOf(t, atlassiantest.ReleaseDirectEmail)
+	if err := h.e.Answer(ctx, uFrances, a.Items[0].NudgeID, false); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Add(31 * 24 * time.Hour)
+	sum, err := h.e.Round(ctx, "nudge r2", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := skipReason(sum, atlassiantest.ReleaseDirectEmail); got != SkipPending {
+		t.Errorf("second round: Frances skipped as %q, want %q (asked: %+v)", got, SkipPending, sum.Asked)
+	}
+}
+
+// TestApproverKeepLastsLikeAKeep: an approver's Keep keeps the seat from
+// nudges for 90 days, as the person's own Keep does (before, 30).
+func TestApproverKeepLastsLikeAKeep(t *testing.T) {
+	h := newHarness(t, true)
+	ctx := context.Background()
+	r := h.requestFor(t, atlassiantest.ReleaseDirectEmail)
+	if err := h.e.Decide(ctx, "U0APP2", r.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Add(31 * 24 * time.Hour)
+	sum, err := h.e.Round(ctx, "nudge r2", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := skipReason(sum, atlassiantest.ReleaseDirectEmail); got != SkipKeptByApprover {
+		t.Errorf("31 days on: Frances skipped as %q, want %q", got, SkipKeptByApprover)
+	}
+	h.clock.Add(60 * 24 * time.Hour)
+	sum, err = h.e.Round(ctx, "nudge r3", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := skipReason(sum, atlassiantest.ReleaseDirectEmail); got != "" {
+		t.Errorf("91 days on: Frances skipped as %q, want asked again", got)
+	}
+}

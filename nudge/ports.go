@@ -68,6 +68,7 @@ type Store interface {
 	MarkEscalated(ctx context.Context, id string, at time.Time) (bool, error)
 	PutRequest(ctx context.Context, r state.ReleaseRequest) (state.ReleaseRequest, bool, error)
 	GetRequest(ctx context.Context, id string) (state.ReleaseRequest, error)
+	RequestsAbout(ctx context.Context, accountID, product string, since time.Time) ([]state.ReleaseRequest, error)
 	Decide(ctx context.Context, id, by, decision string, at time.Time) (state.ReleaseRequest, error)
 	PutApprovalMessage(ctx context.Context, m state.ApprovalMessage) (bool, error)
 	SetApprovalMessage(ctx context.Context, m state.ApprovalMessage) error

@@ -247,6 +247,28 @@ func (s *Store) PendingRequests(ctx context.Context) ([]ReleaseRequest, error) {
 	return out, s.wrap("read release requests", rows.Err())
 }
 
+// RequestsAbout returns the release requests for accountID's product that
+// are undecided or were decided at or after since, oldest first: what a
+// nudge round must know before asking about that seat again.
+func (s *Store) RequestsAbout(ctx context.Context, accountID, product string, since time.Time) ([]ReleaseRequest, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+requestCols+` FROM release_request
+		WHERE account_id = $1 AND product = $2 AND (decided_by = '' OR decided_us >= $3) ORDER BY created_us, id`,
+		accountID, product, us(since))
+	if err != nil {
+		return nil, s.wrap("read release requests", err)
+	}
+	defer rows.Close()
+	var out []ReleaseRequest
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			return nil, s.wrap("read release requests", err)
+		}
+		out = append(out, r)
+	}
+	return out, s.wrap("read release requests", rows.Err())
+}
+
 // Decide records by's decision on request id, atomically: the first
 // decision wins (ErrDecided for every later one, with the request as
 // decided), and the requester may not decide (ErrOwnRequest).
