@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -64,5 +65,23 @@ func TestRenderKeepOrRelease(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAskWithTheMostItemsFitsSlack: the largest nudge the engine sends
+// (nudge.MaxAskItems products, each with long names) stays within Slack's
+// 50 blocks per message, as a reminder too.
+func TestAskWithTheMostItemsFitsSlack(t *testing.T) {
+	var items []nudge.Item
+	for i := range nudge.MaxAskItems {
+		items = append(items, nudge.Item{NudgeID: fmt.Sprintf("n%d", i), Key: "jira-service-management",
+			ProductID: fmt.Sprintf("ari:cloud:jira-servicedesk::site/%d", i), Site: fmt.Sprintf("very-long-subsidiary-name-%02d.atlassian.net", i),
+			LastActive: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)})
+	}
+	for _, reminder := range []bool{false, true} {
+		m := renderAsk(nudge.Ask{Person: nudge.Person{Name: "Ada"}, Items: items, Reminder: reminder}, func(s string) string { return s })
+		if n := len(m.Blocks); n > 50 {
+			t.Errorf("reminder %v: %d blocks, Slack takes 50", reminder, n)
+		}
 	}
 }

@@ -54,7 +54,13 @@ const (
 	SkipNoSlack     = "no Slack user with that email"
 	SkipCap         = "round cap reached (LASTACTIVE_NUDGE_MAX)"
 	SkipUnreadable  = "account could not be read"
+	// SkipTooMany: past MaxAskItems in one message; a later round asks.
+	SkipTooMany = "more idle products than one message holds: asked in a later round"
 )
+
+// MaxAskItems bounds the products of one nudge message: Slack takes 50
+// blocks, and each product is a line and its buttons.
+const MaxAskItems = 20
 
 // Config is what an Engine needs.
 type Config struct {
@@ -297,6 +303,15 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 		}
 		if len(items) == 0 {
 			continue
+		}
+		if len(items) > MaxAskItems {
+			// Slack refuses a message over 50 blocks: the idle longest
+			// are asked now, the rest by a later round.
+			slices.SortStableFunc(items, func(a, b Item) int { return a.LastActive.Compare(b.LastActive) })
+			for _, it := range items[MaxAskItems:] {
+				skip(it.Key, it.ProductID, SkipTooMany)
+			}
+			items = items[:MaxAskItems]
 		}
 		if slackUsers == nil {
 			if slackUsers, err = e.slackUsers(ctx); err != nil {

@@ -2,6 +2,7 @@ package nudge
 
 import (
 	"context"
+	"fmt"
 	"errors"
 	"slices"
 	"sort"
@@ -299,4 +300,50 @@ func TestKeepThenReleaseByGroup(t *testing.T) {
 func isRefused(err error) bool {
 	var r *Refused
 	return errors.As(err, &r)
+}
+
+// TestAskFitsOneSlackMessage: a person idle in more products than one
+// message can carry (Slack takes 50 blocks; each product is two) is asked
+// about the MaxAskItems idle longest; the rest wait for a later round
+// instead of the whole message being refused, which left the person
+// recorded as asked and never followed up.
+func TestAskFitsOneSlackMessage(t *testing.T) {
+	const extra = 30
+	h := newHarnessOrg(t, true, func(o *atlassiantest.Org) {
+		for i := range o.Users {
+			if o.Users[i].Email != atlassiantest.ReleaseDirectEmail {
+				continue
+			}
+			for j := range extra {
+				o.Users[i].Products = append(o.Users[i].Products, atlassiantest.Product{Key: "confluence",
+					SiteID: fmt.Sprintf("5ca1ab1e-0000-4000-8000-%012d", j), LastActive: time.Now().AddDate(0, 0, -200-j)})
+			}
+		}
+	})
+	ctx := context.Background()
+	sum, err := h.e.Round(ctx, "nudge r1", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := h.askOf(t, atlassiantest.ReleaseDirectEmail)
+	if len(a.Items) != MaxAskItems {
+		t.Fatalf("asked about %d products in one message, want %d", len(a.Items), MaxAskItems)
+	}
+	waiting := 0
+	for _, s := range sum.Skipped {
+		if s.Person.Email == atlassiantest.ReleaseDirectEmail && s.Reason == SkipTooMany {
+			waiting++
+		}
+	}
+	if want := extra + 1 - MaxAskItems; waiting != want {
+		t.Errorf("%d products left for a later round, want %d", waiting, want)
+	}
+	// The oldest are asked first: the one idle longest is among them.
+	oldest := false
+	for _, it := range a.Items {
+		oldest = oldest || strings.HasSuffix(it.ProductID, fmt.Sprintf("%012d", extra-1))
+	}
+	if !oldest {
+		t.Error("the product idle longest was left for later")
+	}
 }
