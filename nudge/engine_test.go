@@ -2,8 +2,8 @@ package nudge
 
 import (
 	"context"
-	"fmt"
 	"errors"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
