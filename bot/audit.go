@@ -26,6 +26,9 @@ const (
 	AuditDigest AuditAction = "digest"
 )
 
+// auditSkip is the nudge round's "not asked" entry (state.KindSkip).
+const auditSkip AuditAction = "skip"
+
 // CLIActorPrefix starts the actor of what was done from the command line
 // (lastactive lookup, report, digest --post), before the OS user.
 const CLIActorPrefix = "cli:"
@@ -182,7 +185,28 @@ func RenderAuditTrail(email string, events []AuditEvent, now time.Time) Message 
 		t := head + "\nNobody looked this person up, shared or reported on them in that time."
 		return Message{Text: t, Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(t), nil, nil, slack.SectionBlockOptionBlockID("audit"))}}
 	}
+	// A nudge round writes a skip for every idle person it does not ask:
+	// months of them would push who looked the person up out of view.
+	// They are one line here; lastactive audit lists each.
+	skips := 0
+	kept := events[:0:0]
+	for _, e := range events {
+		if e.Action == auditSkip {
+			skips++
+			continue
+		}
+		kept = append(kept, e)
+	}
+	events = kept
 	var lines []string
+	if skips > 0 {
+		times := fmt.Sprintf("%d times", skips)
+		if skips == 1 {
+			times = "once"
+		}
+		lines = append(lines, fmt.Sprintf("Nudge rounds passed this person over %s (asked recently, exempt, active again…): `lastactive audit %s` lists each.",
+			times, EscapeMrkdwn(email)))
+	}
 	for i, e := range events {
 		if i == maxAuditLines {
 			lines = append(lines, fmt.Sprintf("…and %d more: `lastactive audit %s` prints them all.", len(events)-maxAuditLines, EscapeMrkdwn(email)))

@@ -226,3 +226,23 @@ func TestRenderAuditTrailActors(t *testing.T) {
 		t.Errorf("a command-line actor became a mention: %s", text)
 	}
 }
+
+// TestRenderAuditTrailFoldsSkips: a nudge round writes a skip for every
+// idle person it does not ask; months of them must not push who looked the
+// person up out of the 40 lines shown. Skips are folded into one line.
+func TestRenderAuditTrailFoldsSkips(t *testing.T) {
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	var events []AuditEvent
+	for i := range 60 {
+		events = append(events, AuditEvent{At: now.Add(-time.Duration(i) * time.Hour), Action: "skip", Outcome: OutcomeOK,
+			Detail: "nudge r confluence: asked in the last 30 days"})
+	}
+	events = append(events, AuditEvent{At: now.Add(-100 * time.Hour), Actor: "U1", Action: AuditLookup, Outcome: OutcomeOK})
+	m := RenderAuditTrail("ada@example.com", events, now)
+	if !strings.Contains(m.Text, "<@U1> · looked up") {
+		t.Errorf("the lookup is not shown among the skips:\n%s", m.Text)
+	}
+	if strings.Count(m.Text, "asked in the last 30 days") > 0 || !strings.Contains(m.Text, "Nudge rounds passed this person over 60 times") {
+		t.Errorf("the skips are not folded into one line:\n%.600s", m.Text)
+	}
+}
