@@ -2,6 +2,7 @@ package nudge
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -57,6 +58,17 @@ const (
 	// SkipTooMany: past MaxAskItems in one message; a later round asks.
 	SkipTooMany = "more idle products than one message holds: asked in a later round"
 )
+
+// roundSlot is the claim a sending round holds; roundClaimTTL bounds how
+// long a crashed round keeps others out (a round takes minutes).
+const (
+	roundSlot     = "nudge round running"
+	roundClaimTTL = 30 * time.Minute
+)
+
+// ErrRoundRunning: another nudge round (any name, any process sharing the
+// store) is running; this one did nothing.
+var ErrRoundRunning = errors.New("nudge: another nudge round is running; try again when it is done")
 
 // MaxAskItems bounds the products of one nudge message: Slack takes 50
 // blocks, and each product is a line and its buttons.
@@ -203,6 +215,26 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 	covered := e.covered()
 	if len(covered) == 0 {
 		return sum, ErrNotCovered
+	}
+	if !dry {
+		// One round at a time across processes: rounds of other names (a
+		// manual run during a slot) would each ask everyone, as a person's
+		// history is read before the nudge is stored.
+		holder := rand.Text()
+		won, err := s.Claim(ctx, roundSlot, holder, roundClaimTTL)
+		if err != nil {
+			return sum, fmt.Errorf("nudge round: %w", err)
+		}
+		if !won {
+			return sum, ErrRoundRunning
+		}
+		defer func() {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if err := s.Release(rctx, roundSlot, holder); err != nil {
+				e.log.Warn("nudge round: the round's claim not given back; it lapses by itself", "err", err)
+			}
+		}()
 	}
 	now := e.cfg.Now()
 	rep, err := e.cfg.Scans.Report(ctx, seat.Options{Days: e.cfg.IdleDays, Products: covered, Now: now}, false, nil)

@@ -347,3 +347,41 @@ func TestAskFitsOneSlackMessage(t *testing.T) {
 		t.Error("the product idle longest was left for later")
 	}
 }
+
+// TestRoundsDoNotOverlap: two rounds of different names at once (a manual
+// `lastactive nudge` during a scheduled slot, two replicas, two operators)
+// ask each person once: the second finds a round running and does nothing
+// (before, each asked everyone, and each copy was reminded and escalated).
+func TestRoundsDoNotOverlap(t *testing.T) {
+	h := newHarness(t, true)
+	other := openStore(t, h.url)
+	cfg2 := h.cfg
+	cfg2.Store = func() Store { return other }
+	e2 := New(cfg2)
+	errs := make(chan error, 2)
+	go func() {
+		_, err := h.e.Round(context.Background(), "nudge manual 2026-01-01T10:00:00.1Z", false)
+		errs <- err
+	}()
+	go func() {
+		_, err := e2.Round(context.Background(), "nudge 2026-01-01T10:00:00Z", false)
+		errs <- err
+	}()
+	for range 2 {
+		if err := <-errs; err != nil && !errors.Is(err, ErrRoundRunning) {
+			t.Errorf("Round: %v", err)
+		}
+	}
+	per := map[string]int{}
+	for _, p := range h.notes("ask") {
+		per[p.To]++
+	}
+	if len(per) == 0 {
+		t.Fatal("nobody was asked")
+	}
+	for to, n := range per {
+		if n != 1 {
+			t.Errorf("%s got %d nudges about the same seat", to, n)
+		}
+	}
+}

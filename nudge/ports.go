@@ -73,6 +73,10 @@ type Store interface {
 	PutApprovalMessage(ctx context.Context, m state.ApprovalMessage) (bool, error)
 	SetApprovalMessage(ctx context.Context, m state.ApprovalMessage) error
 	ApprovalMessages(ctx context.Context, requestID string) ([]state.ApprovalMessage, error)
+	// Claim and Release take and give back a named slot across processes
+	// (one nudge round at a time).
+	Claim(ctx context.Context, slot, holder string, ttl time.Duration) (bool, error)
+	Release(ctx context.Context, slot, holder string) error
 	ClaimRelease(ctx context.Context, r state.Release) (bool, error)
 	SaveRelease(ctx context.Context, r state.Release) error
 	GetRelease(ctx context.Context, id string) (state.Release, error)

@@ -84,6 +84,11 @@ func (a *App) buildNudges(s Settings, client *atlassian.Client, web *bot.SlackAP
 			name := "nudge " + slot.UTC().Format(time.RFC3339)
 			sum, err := a.Nudge.Round(ctx, name, dry)
 			s.Logger.Info("nudge round", "slot", slot.UTC(), "dry_run", dry, "asked", len(sum.Asked), "skipped", len(sum.Skipped), "err", err)
+			if errors.Is(err, nudge.ErrRoundRunning) {
+				// A manual round holds the claim: this slot did nothing
+				// and is tried again a minute later.
+				return fmt.Errorf("%w: %w", schedule.ErrNotDone, err)
+			}
 			if dry || ctx.Err() != nil {
 				// Stopped during the round: no follow-ups now; the round is
 				// run again by the next process (retryIfStopped).
