@@ -95,6 +95,19 @@ func (e *Engine) item(ctx context.Context, n state.Nudge) Item {
 // request makes the release request of nudge n (requester "" for an
 // escalation) and sends it to every approver but the requester, once.
 func (e *Engine) request(ctx context.Context, s Store, n state.Nudge, requester string) error {
+	// The facts are read again before any message: anyone active again is
+	// dropped silently (no request), and the approvers see the last
+	// activity and how the access was given.
+	u, uerr := e.cfg.Directory.UserAccess(ctx, n.AccountID)
+	if uerr == nil {
+		if p, ok := product(u, n.Product); ok {
+			if v, _ := seat.VerdictFor(p, e.cfg.Now(), e.cfg.IdleDays); v == seat.VerdictActive {
+				e.audit(ctx, s, state.AuditEntry{Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindSkip,
+					Outcome: state.OutcomeOK, Detail: n.ProductKey + " release not requested: " + SkipActiveAgain})
+				return nil
+			}
+		}
+	}
 	req, isNew, err := s.PutRequest(ctx, state.ReleaseRequest{NudgeID: n.ID, AccountID: n.AccountID, Email: n.Email,
 		Product: n.Product, ProductKey: n.ProductKey, Requester: requester, Created: e.cfg.Now()})
 	if err != nil {
@@ -106,9 +119,7 @@ func (e *Engine) request(ctx context.Context, s Store, n state.Nudge, requester 
 	a := Approval{RequestID: req.ID, Person: Person{AccountID: n.AccountID, Email: n.Email, SlackUser: n.SlackUser},
 		Item: e.item(ctx, n), Requester: requester, Currency: e.cfg.Currency}
 	a.MonthlySaving, a.HasPrice = e.cfg.Prices.Of(n.ProductKey)
-	// The facts are read again for the approvers: the last activity and
-	// how the access was given.
-	if u, err := e.cfg.Directory.UserAccess(ctx, n.AccountID); err == nil {
+	if uerr == nil {
 		a.Person.Name = u.Name
 		if p, ok := product(u, n.Product); ok {
 			a.Item.LastActive = seat.LastDay(p)

@@ -457,3 +457,35 @@ func TestApproverKeepLastsLikeAKeep(t *testing.T) {
 		t.Errorf("91 days on: Frances skipped as %q, want asked again", got)
 	}
 }
+
+// TestReleaseAnswerOfSomeoneActiveAgain: a person who answers Release
+// (or stays silent) after using the product again is dropped silently: no
+// request goes to the approvers, as the contract reads the activity again
+// before any message.
+func TestReleaseAnswerOfSomeoneActiveAgain(t *testing.T) {
+	h := newHarness(t, true)
+	ctx := context.Background()
+	if _, err := h.e.Round(ctx, "nudge r1", false); err != nil {
+		t.Fatal(err)
+	}
+	a := h.askOf(t, atlassiantest.ReleaseDirectEmail)
+	frances := h.account(t, atlassiantest.ReleaseDirectEmail)
+	for i := range frances.Products {
+		if frances.Products[i].Key == "confluence" {
+			frances.Products[i].LastActive = h.clock.Now().Add(-time.Hour)
+		}
+	}
+	h.srv.SetUser(frances)
+	if err := h.e.Answer(ctx, uFrances, a.Items[0].NudgeID, false); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.notes("approval")); n != 0 {
+		t.Errorf("%d approval requests for someone active again, want none", n)
+	}
+	skipped := slices.ContainsFunc(h.trail(t, atlassiantest.ReleaseDirectEmail), func(e state.AuditEntry) bool {
+		return e.Kind == state.KindSkip && strings.HasSuffix(e.Detail, SkipActiveAgain)
+	})
+	if !skipped {
+		t.Error("the audit trail does not say the release was dropped as active again")
+	}
+}
