@@ -332,6 +332,10 @@ func (c *Config) AdminConfigured() bool { return c.OrgID != "" && c.APIKey != ""
 // Config holds no such list: its fields are printed through redaction.)
 func (c Config) warnings() []string {
 	var w []string
+	if strings.EqualFold(strings.TrimSpace(c.NudgeMode), nudgeOn) && len(slackIDs(c.Approvers)) == 0 && len(slackIDs(c.ReportUsers)) == 0 {
+		w = append(w, "LASTACTIVE_NUDGE is on, but nobody can approve a release: set LASTACTIVE_APPROVERS "+
+			"(or LASTACTIVE_REPORT_USERS); until then every Release answer waits")
+	}
 	for _, k := range c.NudgeProducts {
 		// Allowed (Atlassian may report a product lastactive does not know
 		// yet), but most likely a typo, after which the round covers

@@ -232,3 +232,22 @@ func TestNudgeProductsSpelling(t *testing.T) {
 		t.Errorf("warnings %q name a known key", w)
 	}
 }
+
+// TestNudgeWithoutApproversIsWarned: with nudges on and nobody to approve
+// (no LASTACTIVE_APPROVERS, no LASTACTIVE_REPORT_USERS), every Release
+// answer waits for ever: said at start.
+func TestNudgeWithoutApproversIsWarned(t *testing.T) {
+	c := validBase()
+	c.NudgeMode = "on"
+	if w := strings.Join(c.warnings(), "\n"); !strings.Contains(w, "nobody can approve") {
+		t.Errorf("warnings %q do not say nobody can approve", w)
+	}
+	c.ReportUsers = []string{"U0BOSS"}
+	if w := strings.Join(c.warnings(), "\n"); strings.Contains(w, "nobody can approve") {
+		t.Errorf("warned with a report user to approve: %q", w)
+	}
+	c.ReportUsers, c.NudgeMode = nil, "dry-run"
+	if w := strings.Join(c.warnings(), "\n"); strings.Contains(w, "nobody can approve") {
+		t.Errorf("warned for a dry run: %q", w)
+	}
+}
