@@ -38,7 +38,7 @@ func (a *app) digest(ctx context.Context, args []string) int {
 	s := settings(c, log, nil, upstreamHTTP())
 	// The store holds the change since the last digest and gets this one's
 	// snapshot; without it the digest is still made, with no change.
-	if s.State = openState(ctx, c, log, nil); s.State != nil {
+	if s.State = openState(ctx, c, log, nil, false); s.State != nil {
 		defer s.State.Close()
 	}
 	if !*post {

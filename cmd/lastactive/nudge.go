@@ -51,7 +51,7 @@ func (a *app) nudgeRound(ctx context.Context, args []string) int {
 	}
 	log := a.logger(c)
 	s := settings(c, log, nil, upstreamHTTP())
-	if s.State = openState(ctx, c, log, nil); s.State == nil || s.State.Store() == nil {
+	if s.State = openState(ctx, c, log, nil, false); s.State == nil || s.State.Store() == nil {
 		fmt.Fprintf(a.stderr, "%s: nudge: the database (LASTACTIVE_DATABASE_URL) cannot be used; rounds are recorded there\n", programName)
 		if s.State != nil {
 			s.State.Close()

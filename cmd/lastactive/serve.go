@@ -58,7 +58,7 @@ func serveOn(ctx context.Context, c Config, a *app, ln net.Listener) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := bot.NewMetrics(reg)
 	sm := wire.NewStoreMetrics(reg)
-	dur := openState(ctx, c, log, sm)
+	dur := openState(ctx, c, log, sm, true)
 	defer dur.Close()
 	if c.DatabaseURL == "" {
 		log.Warn("no database: LASTACTIVE_DATABASE_URL is set but empty, so the audit trail, nudges, exemptions " +

@@ -55,15 +55,16 @@ func databaseURLForm(raw string) bool {
 	return false
 }
 
-// openState opens, migrates and watches the store for serve. A database
-// that cannot be opened does not stop the bot: lookups do not need it. The
-// error is logged once, lastactive_store_ok is 0, and the store is tried
-// again every 30 s. nil when no database is configured.
-func openState(ctx context.Context, c Config, log *slog.Logger, m *wire.StoreMetrics) *wire.Durable {
+// openState opens, migrates and watches the store. A database that cannot
+// be opened does not stop the bot: lookups do not need it. The error is
+// logged once, lastactive_store_ok is 0, and the store is tried again
+// every 30 s. With inRun (serve) the first open happens in the store's Run,
+// beside the bot, not before it. nil when no database is configured.
+func openState(ctx context.Context, c Config, log *slog.Logger, m *wire.StoreMetrics, inRun bool) *wire.Durable {
 	if c.DatabaseURL == "" {
 		return nil
 	}
-	return wire.OpenDurable(ctx, c.DatabaseURL, wire.DurableOptions{Logger: log, Metrics: m, Retention: c.AuditRetention})
+	return wire.OpenDurable(ctx, c.DatabaseURL, wire.DurableOptions{Logger: log, Metrics: m, Retention: c.AuditRetention, OpenInRun: inRun})
 }
 
 // migrate creates or upgrades the schema and exits.

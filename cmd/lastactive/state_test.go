@@ -418,3 +418,28 @@ func TestDigestsAreAudited(t *testing.T) {
 		t.Errorf("%d scheduled and %d command-line digest entries, want %d and 1:\n%s", byBot, byCLI, scheduled, r.stdout)
 	}
 }
+
+// TestServeDoesNotWaitForTheDatabase: a database that accepts and never
+// answers (a stalled PostgreSQL, a replica holding the migration lock)
+// does not hold up /healthz, /readyz or the lookups: the store is opened
+// beside them. Before, serve waited up to a minute for it, long enough
+// for a liveness probe to restart the pod in a loop.
+func TestServeDoesNotWaitForTheDatabase(t *testing.T) {
+	f := startFakes(t)
+	silent := atlassiantest.NewUnreachable(t).Silent
+	cmd, base, logs := serveProcess(t, f.env("LASTACTIVE_DATABASE_URL=postgres://lastactive:db-secret-pw@"+silent+"/none?sslmode=disable&connect_timeout=60"))
+	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
+	reply := ask(t, f.slack, "U1", "ada@example.com", 1)[0]
+	// The open has not given up yet (it would after 60 s): everything
+	// above ran while it was still waiting.
+	if strings.Contains(logs.String(), "state store unavailable") {
+		t.Fatalf("the store's open gave up before the bot was ready; the test proves nothing:\n%s", logs.String())
+	}
+	if !strings.Contains(reply.Text, "ada@example.com: Jira") {
+		t.Errorf("lookup while the database hangs: %q", reply.Text)
+	}
+	if !metric(base, "lastactive_store_ok 0") {
+		t.Error("lastactive_store_ok is not 0")
+	}
+	stop(t, cmd, logs)
+}

@@ -24,6 +24,16 @@ const DefaultAuditBatch = 256
 // database at most this much later.
 const auditLinger = 50 * time.Millisecond
 
+// maxAuditBacklog bounds the entries kept for another try while the
+// database is unavailable (a stall, a restart, a replica's migration): a
+// few hours of a busy bot, and about 3 MB. Past it, the oldest are given
+// up, counted and logged.
+const maxAuditBacklog = 10_000
+
+// auditRetryEvery is how often a backlog is tried again when no new
+// event comes to carry it.
+const auditRetryEvery = 5 * time.Second
+
 // auditWriteTimeout bounds one write; flushTimeout bounds the flush at stop.
 const (
 	auditWriteTimeout = 5 * time.Second
@@ -32,10 +42,14 @@ const (
 
 // AuditWriter stores the Service's audit events in the state store without
 // slowing the commands: Record queues (never blocks), one goroutine owned
-// by Run writes. A write that fails, an event dropped because the queue is
-// full, and an event still queued when the flush at stop runs out of time
-// are each counted (lastactive_store_errors_total) and their audit line
-// goes to the log with audit_stored=false. Every event is logged once.
+// by Run writes. Entries whose write fails are kept (up to maxAuditBacklog)
+// and written with the next batch or auditRetryEvery later, so a database
+// stall delays the trail instead of cutting holes in it. A failed write
+// (op audit_write), an event dropped because the queue is full
+// (audit_dropped) and an entry given up (audit_lost: the backlog full, or
+// still unwritten when the flush at stop runs out of time) are counted in
+// lastactive_store_errors_total. Every event's audit line is logged once,
+// with audit_stored=false when its first write failed.
 type AuditWriter struct {
 	d   *Durable
 	log *slog.Logger
@@ -50,6 +64,9 @@ type AuditWriter struct {
 
 	mu      sync.RWMutex // guards stopped against Record's send
 	stopped bool
+
+	// backlog is what failed to be written, oldest first; Run's alone.
+	backlog []state.AuditEntry
 }
 
 var _ bot.AuditSink = (*AuditWriter)(nil)
@@ -86,6 +103,8 @@ func (w *AuditWriter) Record(e bot.AuditEvent) bool {
 // flushes what is queued (for at most 2 s).
 func (w *AuditWriter) Run(ctx context.Context) {
 	batch := make([]bot.AuditEvent, 0, w.max)
+	retry := time.NewTicker(auditRetryEvery)
+	defer retry.Stop()
 	for {
 		select {
 		case e := <-w.q:
@@ -93,6 +112,10 @@ func (w *AuditWriter) Run(ctx context.Context) {
 			// stop comes meanwhile (each write has its own deadline).
 			batch = w.gather(ctx, append(batch[:0], e))
 			w.write(context.Background(), batch...)
+		case <-retry.C:
+			if len(w.backlog) > 0 {
+				w.write(context.Background())
+			}
 		case <-ctx.Done():
 			w.flush(batch)
 			return
@@ -139,11 +162,28 @@ func (w *AuditWriter) flush(batch []bot.AuditEvent) {
 	defer cancel()
 	for {
 		batch = w.fill(batch[:0])
-		if len(batch) == 0 {
-			return
+		if len(batch) == 0 && (len(w.backlog) == 0 || ctx.Err() != nil) {
+			break
 		}
+		before := len(w.backlog)
 		w.write(ctx, batch...)
+		if len(batch) == 0 && len(w.backlog) >= before {
+			break // the backlog alone, and the store still refuses it
+		}
 	}
+	if n := len(w.backlog); n > 0 {
+		w.lose(n, "the store was unavailable until the stop")
+	}
+}
+
+// lose gives up the n oldest entries of the backlog, counted and logged
+// (each one's audit line was logged when its first write failed).
+func (w *AuditWriter) lose(n int, why string) {
+	for range n {
+		w.m.failed("audit_lost")
+	}
+	w.log.Error("audit entries not stored", "entries", n, "reason", why)
+	w.backlog = append(w.backlog[:0], w.backlog[n:]...)
 }
 
 // write stores events in one transaction and logs each one's audit line.
@@ -155,12 +195,32 @@ func (w *AuditWriter) write(ctx context.Context, events ...bot.AuditEvent) {
 			entries = append(entries, en)
 		}
 	}
+	// The backlog goes first, in batches the store takes; the new entries
+	// with the last of them.
 	err := ctx.Err()
+	kept := len(w.backlog)
+	if err == nil && len(w.backlog) > 0 {
+		for len(w.backlog) > 0 && err == nil {
+			n := min(len(w.backlog), w.max)
+			if err = w.store(ctx, w.backlog[:n]); err == nil {
+				w.backlog = append(w.backlog[:0], w.backlog[n:]...)
+			}
+		}
+		if err == nil && kept > 0 {
+			w.log.Info("audit entries stored after the store came back", "entries", kept)
+		}
+	}
 	if err == nil && len(entries) > 0 {
 		err = w.store(ctx, entries)
 	}
 	if w.onBatch != nil && len(entries) > 0 {
 		w.onBatch(len(entries))
+	}
+	if err != nil && len(entries) > 0 {
+		w.backlog = append(w.backlog, entries...)
+		if over := len(w.backlog) - maxAuditBacklog; over > 0 {
+			w.lose(over, "more than the backlog holds")
+		}
 	}
 	for _, e := range events {
 		if err != nil || !state.Kind(e.Action).Valid() {

@@ -72,6 +72,10 @@ type DurableOptions struct {
 	// SweepEvery is how often expired envelope IDs, claims and results are
 	// deleted; 0: 5 minutes. The audit retention sweep runs daily.
 	SweepEvery time.Duration
+	// OpenInRun leaves the first open to Run, so that OpenDurable returns
+	// at once: serve must answer /healthz and Slack while a stalled
+	// database (or another replica's migration) takes its time.
+	OpenInRun bool
 }
 
 // Durable is the bot's handle on its state store. The store is optional for
@@ -114,7 +118,9 @@ func OpenDurable(ctx context.Context, rawURL string, o DurableOptions) *Durable 
 	if p, ok := strings.CutPrefix(rawURL, "sqlite:"); ok && p != ":memory:" {
 		d.sqlitePath = p
 	}
-	d.open(ctx)
+	if !o.OpenInRun {
+		d.open(ctx)
+	}
 	return d
 }
 
@@ -259,6 +265,9 @@ func (d *Durable) Run(ctx context.Context) {
 	sweep := time.NewTicker(d.opts.SweepEvery)
 	defer sweep.Stop()
 	var lastAudit time.Time
+	if d.store.Load() == nil {
+		d.open(ctx) // OpenInRun, or a store that could not be opened yet
+	}
 	d.sweep(ctx, &lastAudit)
 	for {
 		select {

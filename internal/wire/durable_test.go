@@ -140,6 +140,10 @@ func TestStoreUnavailableAtStart(t *testing.T) {
 	if v := testutil.ToFloat64(m.errors.WithLabelValues("audit_write")); v != 1 {
 		t.Errorf("audit_write errors = %v, want 1", v)
 	}
+	// Still unavailable at the stop: the kept entry is given up, counted.
+	if v := testutil.ToFloat64(m.errors.WithLabelValues("audit_lost")); v != 1 || !strings.Contains(logs.String(), "audit entries not stored") {
+		t.Errorf("audit_lost = %v, want 1 and a log line:\n%s", v, logs.String())
+	}
 	if !strings.Contains(logs.String(), `"audit_stored":false`) || !strings.Contains(logs.String(), "ada@example.com") {
 		t.Errorf("the failed event's audit line is not in the log:\n%s", logs.String())
 	}
@@ -150,7 +154,9 @@ func TestStoreUnavailableAtStart(t *testing.T) {
 
 // TestSQLiteFileDeleted: a deleted database file is noticed at the next
 // write (store_ok 0, the write counted and logged), and the next check
-// opens a new file, after which writes are stored again.
+// opens a new file, after which writes are stored again, the one that
+// failed meanwhile with them (kept, not lost: before, the new file held
+// only what came after it).
 func TestSQLiteFileDeleted(t *testing.T) {
 	url, path := sqliteURL(t)
 	var logs syncBuf
@@ -174,8 +180,11 @@ func TestSQLiteFileDeleted(t *testing.T) {
 	}
 	w.write(ctx, event("U1", "after@example.com"))
 	got, err := d.Store().Audit(ctx, state.AuditQuery{})
-	if err != nil || len(got) != 1 || got[0].Emails[0] != "after@example.com" {
-		t.Errorf("new file holds %+v (%v), want only the entry written after reopening", got, err)
+	if err != nil || len(got) != 2 || got[0].Emails[0] != "after@example.com" || got[1].Emails[0] != "during@example.com" {
+		t.Errorf("new file holds %+v (%v), want the entry that failed and the one after reopening", got, err)
+	}
+	if !strings.Contains(logs.String(), "audit entries stored after the store came back") {
+		t.Errorf("the late write is not logged:\n%s", logs.String())
 	}
 	if !strings.Contains(logs.String(), "state store available again") {
 		t.Errorf("recovery not logged:\n%s", logs.String())
