@@ -17,11 +17,13 @@ import (
 	"lastactive/internal/wire"
 )
 
-// TestStoreDedupeAnswersOnce: with the SQLite store (one process), one
-// envelope delivered on both sockets is answered once by the in-process
-// dedupe, and the database is spared an insert per envelope: the store does
-// not know the envelope. Two processes need PostgreSQL, whose dedupe
-// cmd/lastactive's TestEnvelopeAnsweredOnceAcrossReplicas proves.
+// TestStoreDedupeAnswersOnce: with the SQLite store, one envelope delivered
+// on both sockets is answered once, the store records it, and a restarted
+// process on the same file answers Slack's redelivery of it not at all
+// (before, SQLite relied on the in-process memory alone, which a restart
+// empties: every envelope redelivered after a restart was answered twice).
+// Two processes need PostgreSQL, whose dedupe cmd/lastactive's
+// TestEnvelopeAnsweredOnceAcrossReplicas proves.
 func TestStoreDedupeAnswersOnce(t *testing.T) {
 	for _, apps := range []int{1} {
 		t.Run("one process, two sockets", func(t *testing.T) {
@@ -105,9 +107,52 @@ func TestStoreDedupeAnswersOnce(t *testing.T) {
 			if got := len(fake.Replies(env.ID)); got != 1 || dupes() != n {
 				t.Errorf("%d deliveries: %d answers and %d recognised as duplicates, want 1 and %d", n+1, got, dupes(), n)
 			}
-			first, err := stores[0].Store().FirstDelivery(ctx, env.ID, 0)
-			if err != nil || !first {
-				t.Errorf("SQLite recorded envelope %s (first=%v, err=%v): one process needs no insert per envelope", env.ID, first, err)
+			if first, err := stores[0].Store().FirstDelivery(ctx, env.ID, time.Hour); err != nil || first {
+				t.Errorf("SQLite did not record envelope %s (first=%v, err=%v)", env.ID, first, err)
+			}
+			for _, d := range stores {
+				d.Close()
+			}
+			stores = nil
+
+			// Restarted on the same file: the redelivery is acked, not answered.
+			d := wire.OpenDurable(ctx, db, wire.DurableOptions{})
+			stores = append(stores, d)
+			app, err := wire.Build(wire.Settings{
+				AdminAPIURL: atl.URL(), OrgID: org.ID, APIKey: atlassiantest.APIKey,
+				SlackAppToken: slacktest.AppToken, SlackBotToken: slacktest.BotToken, SlackAPIURL: fake.APIURL(),
+				CacheTTL: time.Hour, IdleDays: bot.DefaultIdleDays,
+				Logger:        slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+				SocketOptions: []socketmode.Option{socketmode.OptionPingInterval(2 * time.Second)},
+				Bot:           bot.BotConfig{ShutdownTimeout: 2 * time.Second, Stagger: 10 * time.Millisecond},
+				State:         d,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			runCtx, stop := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() { defer close(done); _ = app.Run(runCtx) }()
+			stops = append(stops, func() { stop(); <-done; app.Close() })
+			if err := fake.Wait(ctx, func() bool { return fake.Deliverable() == 2 }); err != nil {
+				t.Fatalf("the restarted process did not connect: %v", err)
+			}
+			acks := fake.Acks(env.ID)
+			if err := fake.Resend(ctx, env); err != nil {
+				t.Fatal(err)
+			}
+			if err := fake.Wait(ctx, func() bool { return fake.Acks(env.ID) == acks+1 }); err != nil {
+				t.Fatalf("the redelivery after the restart was not acked: %v", err)
+			}
+			for dupes() < n+1 && time.Now().Before(deadline.Add(15*time.Second)) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			for _, stop := range stops {
+				stop()
+			}
+			stops = nil
+			if got := len(fake.Replies(env.ID)); got != 1 || dupes() != n+1 {
+				t.Errorf("after the restart: %d answers and %d recognised as duplicates, want 1 and %d", got, dupes(), n+1)
 			}
 		})
 	}
