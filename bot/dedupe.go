@@ -60,6 +60,17 @@ func (d *MemoryDeduper) FirstDelivery(_ context.Context, envelopeID string) (boo
 	return true, nil
 }
 
+// Remember records envelopeID as delivered until `until` (a process
+// loading what it saw before a restart).
+func (d *MemoryDeduper) Remember(envelopeID string, until time.Time) {
+	exp := until.Sub(d.base)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if cur, ok := d.seen[envelopeID]; !ok || cur < exp {
+		d.seen[envelopeID] = exp
+	}
+}
+
 // Len reports how many IDs are remembered.
 func (d *MemoryDeduper) Len() int {
 	d.mu.Lock()

@@ -39,6 +39,58 @@ func (s *Store) FirstDelivery(ctx context.Context, envelopeID string, ttl time.D
 	return s.won("record envelope", res, err)
 }
 
+// RecordEnvelopes records ids as seen for ttl from now (0: EnvelopeTTL),
+// in one transaction: the batched write of a single process, whose memory
+// answers FirstDelivery and which needs the database only across a restart.
+func (s *Store) RecordEnvelopes(ctx context.Context, ids []string, ttl time.Duration) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if ttl <= 0 {
+		ttl = EnvelopeTTL
+	}
+	now := s.now()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.wrap("record envelopes", err)
+	}
+	defer tx.Rollback()
+	st, err := tx.PrepareContext(ctx, insertSeen)
+	if err != nil {
+		return s.wrap("record envelopes", err)
+	}
+	defer st.Close()
+	for _, id := range ids {
+		if id == "" {
+			continue
+		}
+		if _, err := st.ExecContext(ctx, id, micros(now.Add(ttl)), micros(now)); err != nil {
+			return s.wrap("record envelopes", err)
+		}
+	}
+	return s.wrap("record envelopes", tx.Commit())
+}
+
+// RecentEnvelopes returns the envelope IDs still remembered, each with when
+// it expires: what a restarted process loads into its memory.
+func (s *Store) RecentEnvelopes(ctx context.Context) (map[string]time.Time, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, expires_us FROM envelope_seen WHERE expires_us > $1`, micros(s.now()))
+	if err != nil {
+		return nil, s.wrap("read envelopes", err)
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var id string
+		var exp int64
+		if err := rows.Scan(&id, &exp); err != nil {
+			return nil, s.wrap("read envelopes", err)
+		}
+		out[id] = time.UnixMicro(exp)
+	}
+	return out, s.wrap("read envelopes", rows.Err())
+}
+
 // insertSeen records an envelope ID; an entry that expired but was not
 // swept yet counts as gone.
 const insertSeen = `INSERT INTO envelope_seen (id, expires_us) VALUES ($1, $2)

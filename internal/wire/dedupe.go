@@ -2,6 +2,9 @@ package wire
 
 import (
 	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"lastactive/bot"
@@ -58,4 +61,157 @@ func (s *StoreDeduper) FirstDelivery(ctx context.Context, envelopeID string) (bo
 		return true, nil
 	}
 	return won, nil
+}
+
+// EnvelopeLog is the dedupe of a process alone on its database (SQLite):
+// its memory answers every FirstDelivery, as no other process can see the
+// envelope, and the database only remembers across a restart, when the
+// memory is empty and Slack redelivers what it saw acked too late. So the
+// IDs are written in batches beside the commands (one transaction per
+// batch, not one per envelope: about a fifth of the bot's CPU under load),
+// and loaded back into the memory when the store opens. An ID still in
+// the queue when the process dies is the one it may answer twice.
+type EnvelopeLog struct {
+	D       *Durable
+	Memory  *bot.MemoryDeduper
+	Metrics *StoreMetrics
+	Logger  *slog.Logger
+
+	q      chan string
+	loaded chan struct{} // closed once the remembered IDs are in the memory (or will not be)
+	once   sync.Once
+	late   atomic.Bool // a FirstDelivery waited for loaded in vain: none waits again
+}
+
+var _ bot.Deduper = (*EnvelopeLog)(nil)
+
+// NewEnvelopeLog returns an EnvelopeLog; Run it.
+func NewEnvelopeLog(d *Durable, mem *bot.MemoryDeduper, m *StoreMetrics, log *slog.Logger) *EnvelopeLog {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &EnvelopeLog{D: d, Memory: mem, Metrics: m, Logger: log, q: make(chan string, DefaultAuditQueue), loaded: make(chan struct{})}
+}
+
+// FirstDelivery implements bot.Deduper: the memory's answer; a first
+// delivery is queued for the database (never waited for).
+func (l *EnvelopeLog) FirstDelivery(ctx context.Context, envelopeID string) (bool, error) {
+	// Right after a start, the IDs seen before it may not be loaded yet:
+	// wait a little for them, once (a store that does not open is not
+	// waited for on every envelope).
+	if !l.late.Load() {
+		t := time.NewTimer(dedupeTimeout)
+		select {
+		case <-l.loaded:
+		case <-t.C:
+			l.late.Store(true)
+		case <-ctx.Done():
+		}
+		t.Stop()
+	}
+	first, err := l.Memory.FirstDelivery(ctx, envelopeID)
+	if err == nil && first {
+		select {
+		case l.q <- envelopeID:
+		default:
+			l.Metrics.failed("envelope_dropped")
+		}
+	}
+	return first, err
+}
+
+// envelopeRetryEvery is how often, at most, the log looks for its store
+// when it is not open yet (at start, or while it is down).
+const envelopeRetryEvery = time.Second
+
+// Run loads the remembered IDs into the memory once the store is open, then
+// writes queued IDs in batches until ctx is done, and flushes what is
+// queued (for at most flushTimeout).
+func (l *EnvelopeLog) Run(ctx context.Context) {
+	l.load(ctx)
+	batch := make([]string, 0, DefaultAuditBatch)
+	for {
+		select {
+		case id := <-l.q:
+			batch = l.gather(ctx, append(batch[:0], id))
+			l.write(context.Background(), batch)
+		case <-ctx.Done():
+			fctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
+			defer cancel()
+			for {
+				batch = batch[:0]
+				for len(batch) < DefaultAuditBatch {
+					select {
+					case id := <-l.q:
+						batch = append(batch, id)
+						continue
+					default:
+					}
+					break
+				}
+				if len(batch) == 0 || fctx.Err() != nil {
+					return
+				}
+				l.write(fctx, batch)
+			}
+		}
+	}
+}
+
+// load waits for the store (it opens beside the bot) and puts the IDs it
+// remembers into the memory.
+func (l *EnvelopeLog) load(ctx context.Context) {
+	defer l.once.Do(func() { close(l.loaded) })
+	wait := 5 * time.Millisecond
+	for l.D.Store() == nil {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		wait = min(2*wait, envelopeRetryEvery)
+	}
+	rctx, cancel := context.WithTimeout(ctx, auditWriteTimeout)
+	defer cancel()
+	seen, err := l.D.Store().RecentEnvelopes(rctx)
+	if err != nil {
+		l.Metrics.failed("dedupe")
+		l.Logger.Warn("envelope IDs of before the start not read: a redelivery of one may be answered twice", "err", err)
+		return
+	}
+	for id, until := range seen {
+		l.Memory.Remember(id, until)
+	}
+}
+
+func (l *EnvelopeLog) gather(ctx context.Context, batch []string) []string {
+	t := time.NewTimer(auditLinger)
+	defer t.Stop()
+	for len(batch) < DefaultAuditBatch {
+		select {
+		case id := <-l.q:
+			batch = append(batch, id)
+		case <-t.C:
+			return batch
+		case <-ctx.Done():
+			return batch
+		}
+	}
+	return batch
+}
+
+func (l *EnvelopeLog) write(ctx context.Context, ids []string) {
+	s := l.D.Store()
+	if s == nil {
+		l.Metrics.failed("dedupe")
+		return
+	}
+	wctx, cancel := context.WithTimeout(ctx, auditWriteTimeout)
+	defer cancel()
+	if err := s.RecordEnvelopes(wctx, ids, state.EnvelopeTTL); err != nil {
+		l.Metrics.failed("dedupe")
+		l.D.observe(err)
+	}
 }

@@ -460,3 +460,41 @@ func TestRetryIfStopped(t *testing.T) {
 		t.Errorf("stopped after success: %v, want nil", err)
 	}
 }
+
+// TestEnvelopeLogRemembersAcrossARestart: a process alone on its SQLite
+// file answers from memory and writes the IDs in batches; the next process
+// on the file loads them, so Slack's redelivery after a restart is not a
+// first delivery.
+func TestEnvelopeLogRemembersAcrossARestart(t *testing.T) {
+	url, _ := sqliteURL(t)
+	var logs syncBuf
+	d, m := openTestDurable(t, url, &logs)
+	ctx := context.Background()
+
+	first := NewEnvelopeLog(d, bot.NewMemoryDeduper(state.EnvelopeTTL, nil), m, nil)
+	rctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); first.Run(rctx) }()
+	for _, id := range []string{"E1", "E2", "E1"} {
+		if _, err := first.FirstDelivery(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop() // flushes what is queued
+	<-done
+
+	again := NewEnvelopeLog(d, bot.NewMemoryDeduper(state.EnvelopeTTL, nil), m, nil)
+	rctx, stop = context.WithCancel(ctx)
+	done = make(chan struct{})
+	go func() { defer close(done); again.Run(rctx) }()
+	defer func() { stop(); <-done }()
+	for _, c := range []struct {
+		id    string
+		first bool
+	}{{"E1", false}, {"E2", false}, {"E3", true}, {"E3", false}} {
+		got, err := again.FirstDelivery(ctx, c.id)
+		if err != nil || got != c.first {
+			t.Errorf("after the restart, %s: first %v (%v), want %v", c.id, got, err, c.first)
+		}
+	}
+}

@@ -123,6 +123,7 @@ type App struct {
 
 	Nudge *nudge.Engine // keep or release; nil without reports or a store
 
+	envelopes  *EnvelopeLog   // the dedupe's batched writes (SQLite); Run runs it
 	digestLoop *schedule.Loop // nil without a digest channel or a store
 	nudgeLoop  *schedule.Loop // nil unless LASTACTIVE_NUDGE asks for rounds
 
@@ -265,7 +266,9 @@ func Build(s Settings) (*App, error) {
 		for range n {
 			tr.Sockets = append(tr.Sockets, bot.SocketMode(socketmode.New(a.Slack, opts...)))
 		}
-		a.Bot = bot.NewBot(tr, a.Service, s.botConfig(), s.Logger, s.Metrics)
+		bc, envelopes := s.botConfig()
+		a.envelopes = envelopes
+		a.Bot = bot.NewBot(tr, a.Service, bc, s.Logger, s.Metrics)
 	}
 	return a, nil
 }
@@ -276,17 +279,25 @@ func Build(s Settings) (*App, error) {
 // empties the process's memory (SQLite too: the contract keeps the envelope
 // dedupe in the database). It costs one insert per envelope (about 26 µs
 // on SQLite, BenchmarkFirstDelivery).
-func (s *Settings) botConfig() bot.BotConfig {
+func (s *Settings) botConfig() (bot.BotConfig, *EnvelopeLog) {
 	bc := s.Bot
 	if s.State == nil {
-		return bc
+		return bc, nil
 	}
 	mem := bc.Dedupe
 	if mem == nil {
-		mem = bot.NewMemoryDeduper(state.EnvelopeTTL, nil)
+		m := bot.NewMemoryDeduper(state.EnvelopeTTL, nil)
+		if !s.State.Shared() {
+			// Alone on its database: the memory answers, the database
+			// remembers across a restart, written in batches (a.envelopes).
+			log := NewEnvelopeLog(s.State, m, s.StoreMetrics, s.Logger)
+			bc.Dedupe = log
+			return bc, log
+		}
+		mem = m
 	}
 	bc.Dedupe = &StoreDeduper{D: s.State, Memory: mem, Metrics: s.StoreMetrics}
-	return bc
+	return bc, nil
 }
 
 // ErrNoBot is returned by Run for an App built without Slack tokens.
@@ -312,6 +323,10 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	if a.Audit != nil {
 		wg.Go(func() { a.Audit.Run(actx) })
+	}
+	if a.envelopes != nil {
+		// Like the audit writer: flushed after the Bot has stopped.
+		wg.Go(func() { a.envelopes.Run(actx) })
 	}
 	wg.Go(func() { a.runDigests(sctx) })
 	wg.Go(func() { a.runNudges(sctx) })
