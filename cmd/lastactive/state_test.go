@@ -421,13 +421,19 @@ func TestDigestsAreAudited(t *testing.T) {
 
 // TestServeDoesNotWaitForTheDatabase: a database that accepts and never
 // answers (a stalled PostgreSQL, a replica holding the migration lock)
-// does not hold up /healthz, /readyz or the lookups: the store is opened
-// beside them. Before, serve waited up to a minute for it, long enough
-// for a liveness probe to restart the pod in a loop.
+// does not hold up /healthz, which answers at once, and holds up Slack
+// (/readyz, the lookups) only for its first try, at most 5 s, not until
+// it gives up. Before, serve waited for the open before starting the
+// health server, long enough for a liveness probe to restart the pod in a
+// loop.
 func TestServeDoesNotWaitForTheDatabase(t *testing.T) {
 	f := startFakes(t)
 	silent := atlassiantest.NewUnreachable(t).Silent
 	cmd, base, logs := serveProcess(t, f.env("LASTACTIVE_DATABASE_URL=postgres://lastactive:db-secret-pw@"+silent+"/none?sslmode=disable&connect_timeout=60"))
+	eventually(t, "/healthz 200", func() bool { c, _ := get(base + "/healthz"); return c == 200 })
+	if c, _ := get(base + "/readyz"); c == 200 {
+		t.Error("/readyz was ready while the store's first try was still running")
+	}
 	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
 	reply := ask(t, f.slack, "U1", "ada@example.com", 1)[0]
 	// The open has not given up yet (it would after 60 s): everything

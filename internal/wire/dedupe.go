@@ -44,12 +44,17 @@ func (s *StoreDeduper) FirstDelivery(ctx context.Context, envelopeID string) (bo
 	if err != nil || !first {
 		return first, err
 	}
-	st := s.D.Store()
-	if st == nil {
-		return true, nil
-	}
 	ctx, cancel := context.WithTimeout(ctx, dedupeTimeout)
 	defer cancel()
+	st := s.D.Store()
+	if st == nil {
+		// Just started, the store may still be opening (beside the bot):
+		// answering from memory now would let two replicas both answer.
+		s.D.waitTried(ctx, dedupeTimeout)
+		if st = s.D.Store(); st == nil {
+			return true, nil
+		}
+	}
 	ttl := s.TTL
 	if ttl <= 0 {
 		ttl = state.EnvelopeTTL

@@ -92,6 +92,11 @@ type Durable struct {
 	store   atomic.Pointer[state.Store]
 	healthy atomic.Bool
 
+	// tried is closed once the first open has been tried (it may have
+	// failed): a caller that needs the store at start waits on it.
+	tried     chan struct{}
+	triedOnce sync.Once
+
 	mu      sync.Mutex // serialises open, close and state changes
 	logged  int        // 0: nothing logged yet, 1: logged up, 2: logged down
 	closed  bool
@@ -114,14 +119,36 @@ func OpenDurable(ctx context.Context, rawURL string, o DurableOptions) *Durable 
 	if o.SweepEvery <= 0 {
 		o.SweepEvery = 5 * time.Minute
 	}
-	d := &Durable{url: rawURL, opts: o, log: o.Logger}
+	d := &Durable{url: rawURL, opts: o, log: o.Logger, tried: make(chan struct{})}
 	if p, ok := strings.CutPrefix(rawURL, "sqlite:"); ok && p != ":memory:" {
 		d.sqlitePath = p
 	}
-	if !o.OpenInRun {
+	if !o.OpenInRun || rawURL == "" {
 		d.open(ctx)
+		d.triedOnce.Do(func() { close(d.tried) })
 	}
 	return d
+}
+
+// waitTried waits, at most max, for the first open to have been tried:
+// right after a start (OpenInRun) the store may be opening still, and an
+// answer without it (the dedupe's) would be wrong for replicas.
+func (d *Durable) waitTried(ctx context.Context, max time.Duration) {
+	if d == nil {
+		return
+	}
+	select {
+	case <-d.tried:
+		return
+	default:
+	}
+	t := time.NewTimer(max)
+	defer t.Stop()
+	select {
+	case <-d.tried:
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // NewDurable wraps a store already open and migrated (tests, demo).
@@ -268,6 +295,7 @@ func (d *Durable) Run(ctx context.Context) {
 	if d.store.Load() == nil {
 		d.open(ctx) // OpenInRun, or a store that could not be opened yet
 	}
+	d.triedOnce.Do(func() { close(d.tried) })
 	d.sweep(ctx, &lastAudit)
 	for {
 		select {

@@ -498,3 +498,33 @@ func TestEnvelopeLogRemembersAcrossARestart(t *testing.T) {
 		}
 	}
 }
+
+// TestStoreDedupeWaitsForTheOpeningStore: serve opens the store beside the
+// bot, so the first envelopes can come while it is still opening; a replica
+// answering them from its memory alone would answer an envelope its peer
+// answers too. The dedupe waits (briefly) for the first open.
+func TestStoreDedupeWaitsForTheOpeningStore(t *testing.T) {
+	url, _ := sqliteURL(t)
+	var logs syncBuf
+	m := NewStoreMetrics(prometheus.NewRegistry())
+	d := OpenDurable(context.Background(), url, DurableOptions{Logger: slog.New(slog.NewJSONHandler(&logs, nil)), Metrics: m, OpenInRun: true})
+	t.Cleanup(func() { d.Close() })
+	a := &StoreDeduper{D: d, Memory: &memDedupe{}, Metrics: m}
+	b := &StoreDeduper{D: d, Memory: &memDedupe{}, Metrics: m} // the other replica's memory
+
+	got := make(chan bool, 1)
+	go func() {
+		first, _ := a.FirstDelivery(context.Background(), "E1")
+		got <- first
+	}()
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); d.Run(ctx) }() // opens the store
+	defer func() { stop(); <-done }()
+	if first := <-got; !first {
+		t.Fatal("the first delivery was not first")
+	}
+	if first, _ := b.FirstDelivery(context.Background(), "E1"); first {
+		t.Error("the other replica also took E1 as its first delivery: the first answer did not wait for the store")
+	}
+}

@@ -300,6 +300,11 @@ func (s *Settings) botConfig() (bot.BotConfig, *EnvelopeLog) {
 	return bc, nil
 }
 
+// storeStartWait bounds how long Run waits for the store's first open
+// before connecting to Slack: a stalled database delays the bot this much
+// at most, never the health server.
+const storeStartWait = 5 * time.Second
+
 // ErrNoBot is returned by Run for an App built without Slack tokens.
 var ErrNoBot = errors.New("wire: no Slack tokens, so no bot to run")
 
@@ -320,6 +325,11 @@ func (a *App) Run(ctx context.Context) error {
 	wg.Go(func() { a.Lookups.RunSweeper(sctx, a.sweepEvery) })
 	if a.State != nil {
 		wg.Go(func() { a.State.Run(sctx) })
+		// The store opens beside the health server (serve's OpenInRun);
+		// Slack waits for its first try, at most storeStartWait, so that
+		// the first envelopes find the dedupe and the audit trail there
+		// (a replica answering from memory alone would answer twice).
+		a.State.waitTried(ctx, storeStartWait)
 	}
 	if a.Audit != nil {
 		wg.Go(func() { a.Audit.Run(actx) })
