@@ -47,7 +47,8 @@ func TestStoreDedupeAnswersOnce(t *testing.T) {
 					d.Close()
 				}
 			}()
-			for range apps {
+			// start runs one process on db: its store, its App, its stop.
+			start := func() {
 				d := wire.OpenDurable(ctx, db, wire.DurableOptions{})
 				stores = append(stores, d)
 				app, err := wire.Build(wire.Settings{
@@ -66,6 +67,9 @@ func TestStoreDedupeAnswersOnce(t *testing.T) {
 				done := make(chan struct{})
 				go func() { defer close(done); _ = app.Run(runCtx) }()
 				stops = append(stops, func() { stop(); <-done; app.Close() })
+			}
+			for range apps {
+				start()
 			}
 			if err := fake.Wait(ctx, func() bool { return fake.Deliverable() == 2*apps }); err != nil {
 				t.Fatalf("%d connections did not open: %v", 2*apps, err)
@@ -116,24 +120,7 @@ func TestStoreDedupeAnswersOnce(t *testing.T) {
 			stores = nil
 
 			// Restarted on the same file: the redelivery is acked, not answered.
-			d := wire.OpenDurable(ctx, db, wire.DurableOptions{})
-			stores = append(stores, d)
-			app, err := wire.Build(wire.Settings{
-				AdminAPIURL: atl.URL(), OrgID: org.ID, APIKey: atlassiantest.APIKey,
-				SlackAppToken: slacktest.AppToken, SlackBotToken: slacktest.BotToken, SlackAPIURL: fake.APIURL(),
-				CacheTTL: time.Hour, IdleDays: bot.DefaultIdleDays,
-				Logger:        slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
-				SocketOptions: []socketmode.Option{socketmode.OptionPingInterval(2 * time.Second)},
-				Bot:           bot.BotConfig{ShutdownTimeout: 2 * time.Second, Stagger: 10 * time.Millisecond},
-				State:         d,
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			runCtx, stop := context.WithCancel(ctx)
-			done := make(chan struct{})
-			go func() { defer close(done); _ = app.Run(runCtx) }()
-			stops = append(stops, func() { stop(); <-done; app.Close() })
+			start()
 			if err := fake.Wait(ctx, func() bool { return fake.Deliverable() == 2 }); err != nil {
 				t.Fatalf("the restarted process did not connect: %v", err)
 			}

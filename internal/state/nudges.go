@@ -231,7 +231,13 @@ func (s *Store) GetRequest(ctx context.Context, id string) (ReleaseRequest, erro
 
 // PendingRequests returns the undecided requests, oldest first.
 func (s *Store) PendingRequests(ctx context.Context) ([]ReleaseRequest, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+requestCols+` FROM release_request WHERE decided_by = '' ORDER BY created_us, id`)
+	return s.requests(ctx, `WHERE decided_by = '' ORDER BY created_us, id`)
+}
+
+// requests reads the release requests that where (a WHERE and ORDER BY
+// clause) selects.
+func (s *Store) requests(ctx context.Context, where string, args ...any) ([]ReleaseRequest, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+requestCols+` FROM release_request `+where, args...)
 	if err != nil {
 		return nil, s.wrap("read release requests", err)
 	}
@@ -251,22 +257,8 @@ func (s *Store) PendingRequests(ctx context.Context) ([]ReleaseRequest, error) {
 // are undecided or were decided at or after since, oldest first: what a
 // nudge round must know before asking about that seat again.
 func (s *Store) RequestsAbout(ctx context.Context, accountID, product string, since time.Time) ([]ReleaseRequest, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+requestCols+` FROM release_request
-		WHERE account_id = $1 AND product = $2 AND (decided_by = '' OR decided_us >= $3) ORDER BY created_us, id`,
+	return s.requests(ctx, `WHERE account_id = $1 AND product = $2 AND (decided_by = '' OR decided_us >= $3) ORDER BY created_us, id`,
 		accountID, product, us(since))
-	if err != nil {
-		return nil, s.wrap("read release requests", err)
-	}
-	defer rows.Close()
-	var out []ReleaseRequest
-	for rows.Next() {
-		r, err := scanRequest(rows)
-		if err != nil {
-			return nil, s.wrap("read release requests", err)
-		}
-		out = append(out, r)
-	}
-	return out, s.wrap("read release requests", rows.Err())
 }
 
 // Decide records by's decision on request id, atomically: the first
