@@ -258,3 +258,19 @@ func TestNetworkFailuresAreNamed(t *testing.T) {
 		})
 	}
 }
+
+// TestRateLimitSaysWhen: a 429 whose Retry-After is long gets a fix naming
+// that wait, not "in a minute".
+func TestRateLimitSaysWhen(t *testing.T) {
+	e := newEnv(t)
+	defer e.atl.Fail(atlassiantest.Failure{API: "admin", PathContains: "/admin/v1/orgs/", Status: http.StatusTooManyRequests, RetryAfter: "7200"})()
+	rs := e.checker(t, atlassiantest.OrgID).All(context.Background())
+	noSecret(t, rs...)
+	r := rs[4]
+	if r.Status != credentials.Fail || r.Rejected || !strings.Contains(r.Detail, "rate limiting") {
+		t.Fatalf("admin check: %+v", r)
+	}
+	if !strings.Contains(r.Fix, "2h0m0s") || strings.Contains(r.Fix, "a minute") {
+		t.Errorf("fix %q does not name the 2 h Atlassian asked for", r.Fix)
+	}
+}

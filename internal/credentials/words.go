@@ -144,7 +144,11 @@ func atlassianFailure(r Result, err error, w apiWords) Result {
 	case atlassian.ErrRejected, atlassian.ErrNotFound:
 		r.Rejected, r.Detail, r.Fix = true, w.refused+status, w.refusedFix
 	case atlassian.ErrRateLimited:
-		r.Detail, r.Fix = "Atlassian is rate limiting these requests", "run the check again in a minute (the limit is shared with every other tool of the organisation)"
+		when := "in a minute"
+		if e.RetryAfter > time.Minute {
+			when = "in " + e.RetryAfter.Round(time.Second).String() + ", as Atlassian asked"
+		}
+		r.Detail, r.Fix = "Atlassian is rate limiting these requests", "run the check again "+when+" (the limit is shared with every other tool of the organisation)"
 	case atlassian.ErrUnavailable:
 		if e.Net != "" {
 			return unreachable(r, string(e.Net), e.Host, w.urlVar)
