@@ -129,8 +129,8 @@ func (e *Engine) request(ctx context.Context, s Store, n state.Nudge, requester 
 		a.Grant = "unknown: the account could not be read"
 	}
 	for _, ap := range e.cfg.Approvers {
-		if ap == requester {
-			continue // they cannot approve their own request
+		if ap == requester || ap == n.SlackUser {
+			continue // nobody decides their own request, nor their own seat
 		}
 		won, err := s.PutApprovalMessage(ctx, state.ApprovalMessage{RequestID: req.ID, Approver: ap})
 		if err != nil {
@@ -215,6 +215,15 @@ func (e *Engine) Decide(ctx context.Context, user, requestID string, approve boo
 	decision := state.DecisionKeep
 	if approve {
 		decision = state.DecisionApprove
+	}
+	// Nobody decides about their own seat (an escalation has no requester
+	// for the store to refuse): read whose seat it is first.
+	if q, err := s.GetRequest(ctx, requestID); err == nil {
+		if n, err := s.GetNudge(ctx, q.NudgeID); err == nil && n.SlackUser == user {
+			e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{q.Email}, AccountIDs: []string{q.AccountID},
+				Kind: state.KindApproval, Outcome: state.OutcomeRefused, Detail: "an approver cannot decide about their own seat"})
+			return refused("This seat is yours, so another approver decides.")
+		}
 	}
 	req, err := s.Decide(ctx, requestID, user, decision, e.cfg.Now())
 	switch {

@@ -65,8 +65,10 @@ func TestSilenceRemindsThenEscalates(t *testing.T) {
 		t.Fatal(err)
 	}
 	approvals := h.notes("approval")
-	if len(approvals) != asked*len(h.cfg.Approvers) {
-		t.Fatalf("%d approval messages, want %d", len(approvals), asked*len(h.cfg.Approvers))
+	// Every approver gets each escalation, but John (an approver) not the
+	// one about his own seat.
+	if want := asked*len(h.cfg.Approvers) - 1; len(approvals) != want {
+		t.Fatalf("%d approval messages, want %d", len(approvals), want)
 	}
 	if a := approvals[0].Note.(Approval); a.Requester != "" {
 		t.Errorf("an escalation has no requester: %+v", a)
@@ -491,5 +493,41 @@ func TestReleaseAnswerOfSomeoneActiveAgain(t *testing.T) {
 	})
 	if !skipped {
 		t.Error("the audit trail does not say the release was dropped as active again")
+	}
+}
+
+// TestNoOneDecidesTheirOwnSeat: John is an approver, and idle himself; his
+// silence escalates to the other approvers, not to him, and he cannot
+// decide the request about his own seat (before, he got it and could Keep
+// it).
+func TestNoOneDecidesTheirOwnSeat(t *testing.T) {
+	h := newHarness(t, true)
+	ctx := context.Background()
+	if _, err := h.e.Round(ctx, "nudge r1", false); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the reminder, then the escalation
+		h.clock.Add(time.Hour)
+		if err := h.e.FollowUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var johnsRequest string
+	for _, p := range h.notes("approval") {
+		a := p.Note.(Approval)
+		if a.Person.Email != atlassiantest.ReleaseGroupEmail {
+			continue
+		}
+		johnsRequest = a.RequestID
+		if p.To == uJohn {
+			t.Errorf("John was asked to decide about his own seat")
+		}
+	}
+	if johnsRequest == "" {
+		t.Fatal("John's silence was not escalated")
+	}
+	var r *Refused
+	if err := h.e.Decide(ctx, uJohn, johnsRequest, false); !errors.As(err, &r) {
+		t.Errorf("John deciding about his own seat: %v, want a refusal", err)
 	}
 }
