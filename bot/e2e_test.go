@@ -452,3 +452,25 @@ func runApp(t *testing.T, app *wire.App, fake *slacktest.Server) (ctx context.Co
 	}
 	return ctx, stop
 }
+
+// TestUndeliveredReplyIsAudited: a lookup whose reply Slack never took (every
+// response_url attempt failed) is in the trail a second time as
+// undelivered: its "ok" line alone said the person had their answer.
+func TestUndeliveredReplyIsAudited(t *testing.T) {
+	h := startBot(t, harnessOpts{})
+	h.slack.FailResponseURL(10, 500)
+	h.send("U1", "C1", "ada@example.com")
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(h.logs.String(), `"outcome":"undelivered"`) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	var line string
+	for _, l := range strings.Split(h.logs.String(), "\n") {
+		if strings.Contains(l, `"msg":"audit"`) && strings.Contains(l, `"outcome":"undelivered"`) {
+			line = l
+		}
+	}
+	if line == "" || !strings.Contains(line, "ada@example.com") || !strings.Contains(line, `"kind":"lookup"`) {
+		t.Fatalf("no undelivered audit line for the lookup:\n%s", h.logs.String())
+	}
+}

@@ -99,6 +99,9 @@ const (
 	OutcomeStale       Outcome = "stale"   // a button too old to trust
 	OutcomeForged      Outcome = "forged"  // a button value the bot did not sign
 	OutcomeIgnored     Outcome = "ignored" // a click that needs nothing but the ack
+	// OutcomeUndelivered: the answer was made but its post to Slack failed
+	// (after the Responder's retries): audited beside the answer's own line.
+	OutcomeUndelivered Outcome = "undelivered"
 )
 
 // ServiceConfig holds what a Service needs.
@@ -347,6 +350,25 @@ func tryAgain(wait time.Duration) string {
 // With an AuditSink, the event is also stored; the sink then writes the
 // line, saying whether it was stored (audit_stored).
 func (s *Service) audit(req Request, r Reply, start time.Time) { s.auditAs("", req, r, start) }
+
+// Undelivered records that the answer r to the command req never reached
+// Slack: the trail said "ok" for it, and the person asking saw nothing.
+// Only what the trail records (lookups, reports…) is recorded again.
+func (s *Service) Undelivered(req Request, r Reply) {
+	now := s.cfg.Now()
+	e := auditEvent("", req, r, now, now)
+	if e.Action == "" {
+		return
+	}
+	e.Outcome = OutcomeUndelivered
+	if e.Detail != "" {
+		e.Detail += " · "
+	}
+	e.Detail += "the reply could not be posted to Slack"
+	if s.cfg.Audit == nil || !s.cfg.Audit.Record(e) {
+		s.log.Info("audit", append(e.LogAttrs(), "audit_stored", false)...)
+	}
+}
 
 func (s *Service) auditAs(action AuditAction, req Request, r Reply, start time.Time) {
 	s.cfg.Metrics.Command(string(r.Kind), string(r.Outcome))

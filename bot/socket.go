@@ -445,7 +445,9 @@ func (b *Bot) command(rc runCtx, j job) {
 	if progressed.Load() {
 		mode = PrivateReplace
 	}
-	b.post(rc, c.ResponseURL, msg, mode, j.received)
+	if err := b.post(rc, c.ResponseURL, msg, mode, j.received); err != nil && rc.work.Err() == nil {
+		b.svc.Undelivered(req, r)
+	}
 }
 
 const restartingText = "The bot was restarting and could not finish this answer. Please run the command again."
@@ -457,7 +459,7 @@ const postTimeout = 15 * time.Second
 // post sends a reply. It outlives abandoned work, so that even an abandoned
 // command gets its one answer, but not the stop: rc.posts ends PostGrace
 // after work is abandoned.
-func (b *Bot) post(rc runCtx, url string, msg Message, mode ReplyMode, received time.Time) {
+func (b *Bot) post(rc runCtx, url string, msg Message, mode ReplyMode, received time.Time) error {
 	pctx, cancel := context.WithTimeout(rc.posts, postTimeout)
 	defer cancel()
 	err := b.tr.Responder.Post(pctx, url, msg, mode)
@@ -467,4 +469,5 @@ func (b *Bot) post(rc runCtx, url string, msg Message, mode ReplyMode, received 
 	if err != nil {
 		b.log.Error("reply not delivered", "err", err)
 	}
+	return err
 }
