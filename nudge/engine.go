@@ -59,11 +59,14 @@ const (
 	SkipTooMany = "more idle products than one message holds: asked in a later round"
 )
 
-// roundSlot is the claim a sending round holds; roundClaimTTL bounds how
+// roundSlot is the claim a sending round holds; RoundClaimTTL bounds how
 // long a crashed round keeps others out (a round takes minutes).
 const (
-	roundSlot     = "nudge round running"
-	roundClaimTTL = 30 * time.Minute
+	roundSlot = "nudge round running"
+	// RoundClaimTTL outlasts the longest round the schedule allows
+	// (internal/wire's nudgeRunTimeout, 45 minutes): a claim lapsing
+	// mid-round would let a second round ask the same people.
+	RoundClaimTTL = 50 * time.Minute
 )
 
 // ErrRoundRunning: another nudge round (any name, any process sharing the
@@ -221,7 +224,7 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 		// manual run during a slot) would each ask everyone, as a person's
 		// history is read before the nudge is stored.
 		holder := rand.Text()
-		won, err := s.Claim(ctx, roundSlot, holder, roundClaimTTL)
+		won, err := s.Claim(ctx, roundSlot, holder, RoundClaimTTL)
 		if err != nil {
 			return sum, fmt.Errorf("nudge round: %w", err)
 		}

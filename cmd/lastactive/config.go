@@ -121,11 +121,15 @@ func loadConfig() (Config, error) {
 	// Config built in code means: from the environment (whose defaults are
 	// 200 and 168h), 0 is a choice it would silently overrule.
 	var p []string
-	if c.NudgeMax == 0 {
-		p = append(p, "LASTACTIVE_NUDGE_MAX "+expected("LASTACTIVE_NUDGE_MAX")+" (to pause nudges, set LASTACTIVE_NUDGE=off or dry-run)")
-	}
-	if c.NudgeWait == 0 {
-		p = append(p, "LASTACTIVE_NUDGE_WAIT must be a positive Go duration such as 168h")
+	if mode := strings.ToLower(strings.TrimSpace(c.NudgeMode)); mode != "" && mode != nudgeOff {
+		// With nudges off, the values do nothing: an env file that paused
+		// them with 0 must still start.
+		if c.NudgeMax == 0 {
+			p = append(p, "LASTACTIVE_NUDGE_MAX "+expected("LASTACTIVE_NUDGE_MAX")+" (to pause nudges, set LASTACTIVE_NUDGE=off or dry-run)")
+		}
+		if c.NudgeWait == 0 {
+			p = append(p, "LASTACTIVE_NUDGE_WAIT must be a positive Go duration such as 168h")
+		}
 	}
 	if len(p) > 0 {
 		return c, &configError{p}

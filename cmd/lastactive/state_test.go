@@ -310,8 +310,13 @@ func TestZeroIsNotTheDefault(t *testing.T) {
 		{"LASTACTIVE_NUDGE_WAIT=0", "LASTACTIVE_NUDGE_WAIT must be"},
 		{"LASTACTIVE_NUDGE_WAIT=0s", "LASTACTIVE_NUDGE_WAIT must be"},
 	} {
-		if r := runBinary(t, append(env, c.env), "", "migrate"); r.code != 2 || !strings.Contains(r.stderr, c.want) {
+		if r := runBinary(t, append(env, c.env, "LASTACTIVE_NUDGE=dry-run"), "", "migrate"); r.code != 2 || !strings.Contains(r.stderr, c.want) {
 			t.Errorf("%s: exit %d, stderr %q; want 2 and %q", c.env, r.code, r.stderr, c.want)
+		}
+		// With nudges off the value does nothing: an env file that paused
+		// nudges with 0 still starts.
+		if r := runBinary(t, append(env, c.env), "", "migrate"); r.code != 0 {
+			t.Errorf("%s with nudges off: exit %d, stderr %q; want 0", c.env, r.code, r.stderr)
 		}
 	}
 	r := runBinary(t, append(env, "LASTACTIVE_AUDIT_RETENTION=12m"), "", "migrate")

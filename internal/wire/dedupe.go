@@ -44,8 +44,6 @@ func (s *StoreDeduper) FirstDelivery(ctx context.Context, envelopeID string) (bo
 	if err != nil || !first {
 		return first, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, dedupeTimeout)
-	defer cancel()
 	st := s.D.Store()
 	if st == nil {
 		// Just started, the store may still be opening (beside the bot):
@@ -55,6 +53,10 @@ func (s *StoreDeduper) FirstDelivery(ctx context.Context, envelopeID string) (bo
 			return true, nil
 		}
 	}
+	// The query's own budget, after any wait: a store that opened late in
+	// it must not be asked with what is left (and reported down).
+	ctx, cancel := context.WithTimeout(ctx, dedupeTimeout)
+	defer cancel()
 	ttl := s.TTL
 	if ttl <= 0 {
 		ttl = state.EnvelopeTTL

@@ -22,6 +22,7 @@ import (
 	"lastactive/bot"
 	"lastactive/internal/schedule"
 	"lastactive/internal/state"
+	"lastactive/nudge"
 )
 
 // syncBuf is a log sink safe for the writer's goroutine.
@@ -526,5 +527,13 @@ func TestStoreDedupeWaitsForTheOpeningStore(t *testing.T) {
 	}
 	if first, _ := b.FirstDelivery(context.Background(), "E1"); first {
 		t.Error("the other replica also took E1 as its first delivery: the first answer did not wait for the store")
+	}
+}
+
+// TestNudgeRoundClaimOutlastsTheRound: the claim that keeps a second round
+// out must not lapse while the schedule lets a round run.
+func TestNudgeRoundClaimOutlastsTheRound(t *testing.T) {
+	if nudge.RoundClaimTTL < nudgeRunTimeout {
+		t.Errorf("the round's claim lasts %v, a round may run %v", nudge.RoundClaimTTL, nudgeRunTimeout)
 	}
 }
