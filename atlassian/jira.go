@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // maxJiraPages caps user-search paging. An exact email matches a handful of
@@ -142,25 +144,23 @@ func (c *Client) Myself(ctx context.Context) (Account, error) {
 	return a, nil
 }
 
-// sameEmail compares two addresses ignoring ASCII case only: Unicode case
-// folding would match look-alikes (the Kelvin sign folds to k), and an
-// address must not be matched by somebody else's.
+// sameEmail compares two addresses ignoring case as the bot's cache key
+// does (strings.ToLower), except that a non-ASCII letter whose lower case
+// is ASCII (the Kelvin sign folds to k, İ to i) never matches: an address
+// must not be matched by somebody else's look-alike.
 func sameEmail(a, b string) bool {
 	a = strings.TrimSpace(a)
-	if len(a) != len(b) {
-		return false
+	if lookAlike(a) || lookAlike(b) {
+		return a == b
 	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
+	return strings.ToLower(a) == strings.ToLower(b)
+}
+
+func lookAlike(s string) bool {
+	for _, r := range s {
+		if r >= utf8.RuneSelf && unicode.ToLower(r) < utf8.RuneSelf {
+			return true
 		}
 	}
-	return true
+	return false
 }

@@ -49,6 +49,10 @@ func TestFindAccountMatching(t *testing.T) {
 		{name: "empty", email: "ada@example.com", users: nil, wantKind: ErrNotFound},
 		// Unicode folds the Kelvin sign to k; an address is not matched
 		// by a look-alike.
+		// Non-ASCII letters fold as the cache key does (strings.ToLower).
+		{name: "non-ASCII capital", email: "örjan@example.com",
+			users: []Account{{AccountID: "o1", AccountType: "atlassian", Email: "Örjan@Example.com"}},
+			want:  Account{AccountID: "o1", AccountType: "atlassian", Email: "Örjan@Example.com"}},
 		{name: "look-alike letters do not match", email: "kate@example.com",
 			users: []Account{{AccountID: "k1", AccountType: "atlassian", Email: "\u212Aate@example.com"}}, wantKind: ErrNotFound},
 		{name: "plus in email", email: "ada+ops@example.com",
