@@ -132,6 +132,23 @@ func (s *Store) AppendBatch(ctx context.Context, entries []AuditEntry) error {
 	return s.appendEntries(ctx, "append audit entries", entries)
 }
 
+// cleanEntry drops NUL bytes and invalid UTF-8 from e's text: values from
+// upstream (a broken or hostile answer) may hold them, PostgreSQL refuses
+// them, and one refused entry would hold up every entry behind it.
+func cleanEntry(e AuditEntry) AuditEntry {
+	clean := func(s string) string { return strings.ReplaceAll(strings.ToValidUTF8(s, ""), "\x00", "") }
+	list := func(l []string) []string {
+		out := make([]string, len(l))
+		for i, s := range l {
+			out[i] = clean(s)
+		}
+		return out
+	}
+	e.Actor, e.Detail, e.Outcome = clean(e.Actor), clean(e.Detail), Outcome(clean(string(e.Outcome)))
+	e.Emails, e.AccountIDs = list(e.Emails), list(e.AccountIDs)
+	return e
+}
+
 // rowsPerInsert bounds the rows of one multi-row INSERT (8 parameters each:
 // far below SQLite's and PostgreSQL's limits on parameters).
 const rowsPerInsert = 100
@@ -147,6 +164,7 @@ func (s *Store) appendEntries(ctx context.Context, step string, entries []AuditE
 		if !e.Kind.Valid() {
 			return fmt.Errorf("%s: kind %q: %w", step, e.Kind, ErrInvalid)
 		}
+		e = cleanEntry(e)
 		if e.At.IsZero() {
 			e.At = now
 		}

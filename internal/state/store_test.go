@@ -12,9 +12,11 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	_ "github.com/jackc/pgx/v5/stdlib" // the admin connection that makes a schema per test
@@ -108,6 +110,7 @@ func contract(t *testing.T, fresh fixture) {
 		{"AuditSinceIsInclusive", testAuditSinceIsInclusive},
 		{"ConcurrentAppendsFromTwoStores", testConcurrentAppends},
 		{"AppendBatch", testAppendBatch},
+		{"AuditTakesAnyText", testAuditTakesAnyText},
 		{"Snapshots", testSnapshots},
 		{"FirstDelivery", testFirstDelivery},
 		{"FirstDeliveryRace", testFirstDeliveryRace},
@@ -634,5 +637,28 @@ func testExemptions(t *testing.T, fresh fixture) {
 	}
 	if err := s.PutExemption(ctx, Exemption{Product: "confluence"}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("exemption without email: %v, want ErrInvalid", err)
+	}
+}
+
+// testAuditTakesAnyText: an upstream value with a NUL byte or invalid UTF-8
+// (a broken or hostile answer) in an entry is stored, cleaned: PostgreSQL
+// refuses such text, and one refused entry would hold up the audit writer's
+// whole backlog behind it.
+func testAuditTakesAnyText(t *testing.T, fresh fixture) {
+	s := open(t, fresh(t))
+	ctx := context.Background()
+	e := AuditEntry{Actor: "U1\x00", Emails: []string{"ada@example.com"}, AccountIDs: []string{"acc\x00-1", "acc-\xff2"},
+		Kind: KindLookup, Outcome: OutcomeOK, Detail: "detail \x00\xfe"}
+	if err := s.AppendBatch(ctx, []AuditEntry{e}); err != nil {
+		t.Fatalf("AppendBatch: %v", err)
+	}
+	got, err := s.Audit(ctx, AuditQuery{Target: "acc-1"})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("Audit by the cleaned account ID: %v, %v", got, err)
+	}
+	for _, v := range append([]string{got[0].Actor, got[0].Detail}, got[0].AccountIDs...) {
+		if strings.ContainsRune(v, 0) || !utf8.ValidString(v) {
+			t.Errorf("stored %q", v)
+		}
 	}
 }
