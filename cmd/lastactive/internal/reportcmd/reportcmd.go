@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -95,15 +96,17 @@ func csvTarget(path string) (string, error) {
 	}
 	target := path
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-		if r, err := filepath.EvalSymlinks(path); err == nil {
-			target = r
-		} else if t, err := os.Readlink(path); err == nil {
-			// A link to a file yet to be made: make it there.
-			if !filepath.IsAbs(t) {
-				t = filepath.Join(filepath.Dir(path), t)
-			}
-			target = t
+		// Only the runner's own link is followed: in a shared directory
+		// (/tmp) someone else's link could aim the report at any file the
+		// runner may write, which the kernel's own protection would refuse.
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Getuid() {
+			return "", fmt.Errorf("--csv %s: a link owned by another user; name a file of your own", path)
 		}
+		r, err := filepath.EvalSymlinks(path)
+		if err != nil {
+			return "", fmt.Errorf("--csv %s: a link to nothing; name a file", path)
+		}
+		target = r
 	}
 	fi, err := os.Stat(target)
 	switch {

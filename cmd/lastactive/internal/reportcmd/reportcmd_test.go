@@ -81,7 +81,7 @@ func TestCSVPath(t *testing.T) {
 		{"symlink to a file", link, ""},
 		{"directory", dir, "not a regular file"},
 		{"pipe", fifo, "not a regular file"},
-		{"symlink to nowhere", dangling, "no such directory"},
+		{"symlink to nowhere", dangling, "a link to nothing"},
 		{"missing directory", filepath.Join(dir, "no", "x.csv"), "no such directory"},
 		{"empty", "", "needs a file name"},
 		{"dash", "-", "needs a file name"},
@@ -99,6 +99,19 @@ func TestCSVPath(t *testing.T) {
 				t.Errorf("err %v; want ErrUsage saying %q", err, c.wantErr)
 			}
 		})
+	}
+	// Someone else's link is not followed (a shared /tmp): root can make one.
+	foreign := filepath.Join(dir, "foreign.csv")
+	if err := os.Symlink(file, foreign); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Lchown(foreign, 65534, 65534); err == nil {
+		var stderr strings.Builder
+		if _, err := Parse([]string{"--csv", foreign}, &stderr); !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "owned by another user") {
+			t.Errorf("another user's link: err %v, want it refused", err)
+		}
+	} else {
+		t.Logf("not root: the foreign-link case is not run (%v)", err)
 	}
 	// Written through the link: the link stays a link, its file is the CSV.
 	if err := WriteCSVFile(link, &seat.Report{}); err != nil {
