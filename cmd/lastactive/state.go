@@ -242,6 +242,15 @@ func (a *app) auditCLI(ctx context.Context, c Config, e state.AuditEntry) {
 	if c.DatabaseURL == "" {
 		return
 	}
+	if _, set := os.LookupEnv("LASTACTIVE_DATABASE_URL"); !set {
+		// The default, sqlite:lastactive.db, is relative to wherever the
+		// command runs: add to a bot's database there, never make one.
+		if path, ok := strings.CutPrefix(c.DatabaseURL, "sqlite:"); ok {
+			if _, err := os.Stat(path); err != nil {
+				return
+			}
+		}
+	}
 	user := strings.TrimSpace(os.Getenv("USER"))
 	if user == "" {
 		user = "unknown"

@@ -454,3 +454,26 @@ func TestServeDoesNotWaitForTheDatabase(t *testing.T) {
 	}
 	stop(t, cmd, logs)
 }
+
+// TestCommandLineMakesNoDatabase: run where no bot keeps its database, with
+// LASTACTIVE_DATABASE_URL unset, lookup does not create ./lastactive.db just
+// to audit itself (an audit trail the bot never reads); with the variable
+// set, it writes there.
+func TestCommandLineMakesNoDatabase(t *testing.T) {
+	f := startFakes(t)
+	var env []string
+	for _, e := range f.env() {
+		if !strings.HasPrefix(e, "LASTACTIVE_DATABASE_URL=") {
+			env = append(env, e)
+		}
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(binary, "lookup", "ada@example.com")
+	cmd.Env, cmd.Dir = env, dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("lookup: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "lastactive.db")); err == nil {
+		t.Error("lookup created ./lastactive.db")
+	}
+}
