@@ -385,3 +385,45 @@ func TestRoundsDoNotOverlap(t *testing.T) {
 		}
 	}
 }
+
+// TestRemindersFitOneSlackMessage: two rounds' nudges to one person (31
+// products) falling due together are reminded in messages of at most
+// MaxAskItems products, not one message Slack would refuse.
+func TestRemindersFitOneSlackMessage(t *testing.T) {
+	const extra = 30
+	h := newHarnessOrg(t, true, func(o *atlassiantest.Org) {
+		for i := range o.Users {
+			if o.Users[i].Email != atlassiantest.ReleaseDirectEmail {
+				continue
+			}
+			for j := range extra {
+				o.Users[i].Products = append(o.Users[i].Products, atlassiantest.Product{Key: "confluence",
+					SiteID: fmt.Sprintf("5ca1ab1e-0000-4000-8000-%012d", j), LastActive: time.Now().AddDate(0, 0, -200-j)})
+			}
+		}
+	})
+	ctx := context.Background()
+	for _, round := range []string{"nudge r1", "nudge r2"} { // 20, then the 11 left
+		if _, err := h.e.Round(ctx, round, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.clock.Add(time.Hour)
+	if err := h.e.FollowUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	items := 0
+	for _, p := range h.notes("reminder") {
+		a := p.Note.(Ask)
+		if a.Person.Email != atlassiantest.ReleaseDirectEmail {
+			continue
+		}
+		if len(a.Items) > MaxAskItems {
+			t.Errorf("a reminder of %d products, at most %d fit", len(a.Items), MaxAskItems)
+		}
+		items += len(a.Items)
+	}
+	if items != extra+1 {
+		t.Errorf("reminded about %d products, want %d", items, extra+1)
+	}
+}

@@ -87,7 +87,9 @@ func (e *Engine) remindersAndEscalations(ctx context.Context, s Store, open []st
 			}
 			key := n.SlackUser + "\x00" + n.AccountID
 			r := byPerson[key]
-			if r == nil {
+			if r == nil || len(r.items) == MaxAskItems {
+				// One message per person, but no more products than one
+				// message holds (two rounds' worth may be due at once).
 				r = &reminder{person: Person{AccountID: n.AccountID, Email: n.Email, SlackUser: n.SlackUser}}
 				byPerson[key] = r
 				reminders = append(reminders, r)
