@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 )
 
 // Exit codes of the contract.
@@ -140,10 +141,15 @@ func dash(s string) string {
 }
 
 func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
+	if len(s) <= n {
+		return s
 	}
-	return s
+	// Cut between characters: half of one is invalid UTF-8, which
+	// PostgreSQL refuses and a terminal shows as garbage.
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // config loads and validates the configuration for n, printing the one

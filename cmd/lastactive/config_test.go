@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func validBase() Config {
@@ -249,5 +250,16 @@ func TestNudgeWithoutApproversIsWarned(t *testing.T) {
 	c.ReportUsers, c.NudgeMode = nil, "dry-run"
 	if w := strings.Join(c.warnings(), "\n"); strings.Contains(w, "nobody can approve") {
 		t.Errorf("warned for a dry run: %q", w)
+	}
+}
+
+// TestClipKeepsCharactersWhole: clip cuts between characters, never inside
+// one (the audit trail's actor is clipped; half a character is invalid
+// UTF-8).
+func TestClipKeepsCharactersWhole(t *testing.T) {
+	for _, n := range []int{1, 2, 3, 4, 5} {
+		if got := clip("ééé", n); !utf8.ValidString(got) {
+			t.Errorf("clip(ééé, %d) = %q, not valid UTF-8", n, got)
+		}
 	}
 }

@@ -123,7 +123,10 @@ func (l *EnvelopeLog) FirstDelivery(ctx context.Context, envelopeID string) (boo
 		}
 	}
 	first, err := l.Memory.FirstDelivery(ctx, envelopeID)
-	if err == nil && first {
+	// While the store is away the ID stays in memory only: queueing it
+	// would fill the queue (Run waits for the store) and count every
+	// later one as dropped.
+	if err == nil && first && l.D.Store() != nil {
 		select {
 		case l.q <- envelopeID:
 		default:

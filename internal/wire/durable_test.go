@@ -537,3 +537,21 @@ func TestNudgeRoundClaimOutlastsTheRound(t *testing.T) {
 		t.Errorf("the round's claim lasts %v, a round may run %v", nudge.RoundClaimTTL, nudgeRunTimeout)
 	}
 }
+
+// TestEnvelopeLogQuietWhileTheStoreIsAway: with no store, first deliveries
+// are answered from memory and not queued, so the queue does not fill and
+// count thousands of "dropped" envelopes for as long as the store is away.
+func TestEnvelopeLogQuietWhileTheStoreIsAway(t *testing.T) {
+	var logs syncBuf
+	d, m := openTestDurable(t, "sqlite:"+filepath.Join(t.TempDir(), "missing-dir", "x.db"), &logs)
+	l := NewEnvelopeLog(d, bot.NewMemoryDeduper(state.EnvelopeTTL, nil), m, nil)
+	close(l.loaded) // as Run would once it gave up waiting
+	for i := range 2 * DefaultAuditQueue {
+		if first, err := l.FirstDelivery(context.Background(), fmt.Sprintf("E%d", i)); err != nil || !first {
+			t.Fatalf("E%d: first %v, %v", i, first, err)
+		}
+	}
+	if v := testutil.ToFloat64(m.errors.WithLabelValues("envelope_dropped")); v != 0 {
+		t.Errorf("envelope_dropped = %v while the store was away, want 0", v)
+	}
+}
