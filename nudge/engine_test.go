@@ -309,17 +309,7 @@ func isRefused(err error) bool {
 // recorded as asked and never followed up.
 func TestAskFitsOneSlackMessage(t *testing.T) {
 	const extra = 30
-	h := newHarnessOrg(t, true, func(o *atlassiantest.Org) {
-		for i := range o.Users {
-			if o.Users[i].Email != atlassiantest.ReleaseDirectEmail {
-				continue
-			}
-			for j := range extra {
-				o.Users[i].Products = append(o.Users[i].Products, atlassiantest.Product{Key: "confluence",
-					SiteID: fmt.Sprintf("5ca1ab1e-0000-4000-8000-%012d", j), LastActive: time.Now().AddDate(0, 0, -200-j)})
-			}
-		}
-	})
+	h := newHarnessOrg(t, true, francesIdleOn(extra))
 	ctx := context.Background()
 	sum, err := h.e.Round(ctx, "nudge r1", false)
 	if err != nil {
@@ -391,17 +381,7 @@ func TestRoundsDoNotOverlap(t *testing.T) {
 // MaxAskItems products, not one message Slack would refuse.
 func TestRemindersFitOneSlackMessage(t *testing.T) {
 	const extra = 30
-	h := newHarnessOrg(t, true, func(o *atlassiantest.Org) {
-		for i := range o.Users {
-			if o.Users[i].Email != atlassiantest.ReleaseDirectEmail {
-				continue
-			}
-			for j := range extra {
-				o.Users[i].Products = append(o.Users[i].Products, atlassiantest.Product{Key: "confluence",
-					SiteID: fmt.Sprintf("5ca1ab1e-0000-4000-8000-%012d", j), LastActive: time.Now().AddDate(0, 0, -200-j)})
-			}
-		}
-	})
+	h := newHarnessOrg(t, true, francesIdleOn(extra))
 	ctx := context.Background()
 	for _, round := range []string{"nudge r1", "nudge r2"} { // 20, then the 11 left
 		if _, err := h.e.Round(ctx, round, false); err != nil {
@@ -425,5 +405,21 @@ func TestRemindersFitOneSlackMessage(t *testing.T) {
 	}
 	if items != extra+1 {
 		t.Errorf("reminded about %d products, want %d", items, extra+1)
+	}
+}
+
+// francesIdleOn gives Frances Confluence on extra more sites, each idle for
+// longer than the last (the site numbered extra-1 longest).
+func francesIdleOn(extra int) func(*atlassiantest.Org) {
+	return func(o *atlassiantest.Org) {
+		for i := range o.Users {
+			if o.Users[i].Email != atlassiantest.ReleaseDirectEmail {
+				continue
+			}
+			for j := range extra {
+				o.Users[i].Products = append(o.Users[i].Products, atlassiantest.Product{Key: "confluence",
+					SiteID: fmt.Sprintf("5ca1ab1e-0000-4000-8000-%012d", j), LastActive: time.Now().AddDate(0, 0, -200-j)})
+			}
+		}
 	}
 }
