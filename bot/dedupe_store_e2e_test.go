@@ -8,11 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack/socketmode"
-
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
 	"lastactive/bot/slacktest"
+	"lastactive/internal/slacksocket"
 	"lastactive/internal/testlog"
 	"lastactive/internal/wire"
 )
@@ -55,10 +54,10 @@ func TestStoreDedupeAnswersOnce(t *testing.T) {
 					AdminAPIURL: atl.URL(), OrgID: org.ID, APIKey: atlassiantest.APIKey,
 					SlackAppToken: slacktest.AppToken, SlackBotToken: slacktest.BotToken, SlackAPIURL: fake.APIURL(),
 					CacheTTL: time.Hour, IdleDays: bot.DefaultIdleDays,
-					Logger:        slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
-					SocketOptions: []socketmode.Option{socketmode.OptionPingInterval(2 * time.Second)},
-					Bot:           bot.BotConfig{ShutdownTimeout: 2 * time.Second, Stagger: 10 * time.Millisecond},
-					State:         d,
+					Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+					Socket: slacksocket.Options{PingInterval: 2 * time.Second},
+					Bot:    bot.BotConfig{ShutdownTimeout: 2 * time.Second, Stagger: 10 * time.Millisecond},
+					State:  d,
 				})
 				if err != nil {
 					t.Fatal(err)

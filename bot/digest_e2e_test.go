@@ -9,13 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack/socketmode"
-
 	"lastactive/atlassian"
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
 	"lastactive/bot/slacktest"
 	"lastactive/internal/schedule"
+	"lastactive/internal/slacksocket"
 	"lastactive/internal/testlog"
 	"lastactive/internal/wire"
 )
@@ -51,7 +50,7 @@ func TestDigestAndHomeEndToEnd(t *testing.T) {
 		CacheTTL: time.Hour, ReportUsers: []string{reportUser}, IdleDays: bot.DefaultIdleDays, Reports: true,
 		Logger:           slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		AtlassianOptions: []atlassian.Option{atlassian.WithRetry(atlassian.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxWait: time.Second})},
-		SocketOptions:    []socketmode.Option{socketmode.OptionPingInterval(2 * time.Second)},
+		Socket:           slacksocket.Options{PingInterval: 2 * time.Second},
 		Bot:              bot.BotConfig{ShutdownTimeout: 2 * time.Second},
 		DigestChannel:    digestChannel, DigestSchedule: sched,
 		State: store,

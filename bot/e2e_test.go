@@ -9,13 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack/socketmode"
 	"go.uber.org/goleak"
 
 	"lastactive/atlassian"
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
 	"lastactive/bot/slacktest"
+	"lastactive/internal/slacksocket"
 	"lastactive/internal/testlog"
 	"lastactive/internal/wire"
 	"lastactive/seat"
@@ -89,8 +89,8 @@ func startBot(t *testing.T, o harnessOpts) *harness {
 		AtlassianOptions: []atlassian.Option{atlassian.WithRetry(atlassian.RetryPolicy{
 			MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxWait: 5 * time.Second,
 		})},
-		SocketOptions: []socketmode.Option{socketmode.OptionPingInterval(2 * time.Second)},
-		Bot:           bot.BotConfig{ShutdownTimeout: 2 * time.Second},
+		Socket: slacksocket.Options{PingInterval: 2 * time.Second},
+		Bot:    bot.BotConfig{ShutdownTimeout: 2 * time.Second},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -11,12 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack/socketmode"
-
 	"lastactive/atlassian"
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
 	"lastactive/bot/slacktest"
+	"lastactive/internal/slacksocket"
 	"lastactive/internal/state"
 	"lastactive/internal/testlog"
 	"lastactive/internal/wire"
@@ -67,9 +66,9 @@ func TestKeepOrReleaseEndToEnd(t *testing.T) {
 		Logger:     slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		AtlassianOptions: []atlassian.Option{atlassian.WithRetry(atlassian.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond,
 			MaxDelay: time.Millisecond, MaxWait: time.Second})},
-		SocketOptions: []socketmode.Option{socketmode.OptionPingInterval(2 * time.Second)},
-		Bot:           bot.BotConfig{ShutdownTimeout: 2 * time.Second},
-		State:         store,
+		Socket: slacksocket.Options{PingInterval: 2 * time.Second},
+		Bot:    bot.BotConfig{ShutdownTimeout: 2 * time.Second},
+		State:  store,
 		Nudge: wire.NudgeSettings{Mode: nudge.On, Approvers: []string{"U0APP1", "U0APP2"}, Wait: time.Hour,
 			PostEvery: time.Millisecond},
 	})

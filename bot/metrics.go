@@ -46,7 +46,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 15),
 		}),
 		ackLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "lastactive_ack_duration_seconds", Help: "Time from envelope received to ack queued.",
+			Name: "lastactive_ack_duration_seconds", Help: "Time from an envelope's frame read to its ack written.",
 			Buckets: prometheus.ExponentialBuckets(0.00005, 2, 16),
 		}),
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
@@ -118,7 +118,9 @@ func (m *Metrics) replied(d time.Duration, err error) {
 	m.replyLatency.Observe(d.Seconds())
 }
 
-func (m *Metrics) acked(d time.Duration) {
+// Acked records how long an ack took from its frame's arrival to its
+// write (slacksocket.Options.Acked).
+func (m *Metrics) Acked(d time.Duration) {
 	if m != nil {
 		m.ackLatency.Observe(d.Seconds())
 	}

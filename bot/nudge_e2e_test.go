@@ -11,12 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack/socketmode"
-
 	"lastactive/atlassian"
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
 	"lastactive/bot/slacktest"
+	"lastactive/internal/slacksocket"
 	"lastactive/internal/state"
 	"lastactive/internal/testlog"
 	"lastactive/internal/wire"
@@ -39,9 +38,9 @@ func nudgeApp(t *testing.T, org *atlassiantest.Org, atl *atlassiantest.Server, f
 		Logger:     slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		AtlassianOptions: []atlassian.Option{atlassian.WithRetry(atlassian.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond,
 			MaxDelay: time.Millisecond, MaxWait: time.Second})},
-		SocketOptions: []socketmode.Option{socketmode.OptionPingInterval(2 * time.Second)},
-		Bot:           bot.BotConfig{ShutdownTimeout: 2 * time.Second},
-		State:         store,
+		Socket: slacksocket.Options{PingInterval: 2 * time.Second},
+		Bot:    bot.BotConfig{ShutdownTimeout: 2 * time.Second},
+		State:  store,
 		Nudge: wire.NudgeSettings{Mode: mode, Approvers: []string{reportUser}, Max: 10000, Wait: time.Hour,
 			PostEvery: time.Millisecond},
 	})

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -15,29 +14,17 @@ import (
 	"lastactive/internal/backoff"
 )
 
-// Socket is what the Bot uses of one Socket Mode connection. SocketMode
-// adapts a *socketmode.Client; tests give the Bot their own, so envelope
-// handling is tested without a WebSocket.
+// Socket is what the Bot uses of one Socket Mode connection
+// (*slacksocket.Client). Every envelope on Events is acknowledged already:
+// the socket writes the ack in the goroutine that read the frame, so an
+// ack never waits for the Bot or anything it does.
 type Socket interface {
 	// RunContext keeps the connection open until ctx is done or it fails
-	// for good (slack-go returns on auth errors).
+	// for good (Slack refused the app token).
 	RunContext(ctx context.Context) error
-	// AckCtx acknowledges an envelope on this connection.
-	AckCtx(ctx context.Context, envelopeID string, payload any) error
 	// Events is where the connection's envelopes and state changes arrive.
 	Events() <-chan socketmode.Event
 }
-
-// SocketMode adapts c to Socket.
-func SocketMode(c *socketmode.Client) Socket { return smSocket{c} }
-
-type smSocket struct{ c *socketmode.Client }
-
-func (s smSocket) RunContext(ctx context.Context) error { return s.c.RunContext(ctx) }
-func (s smSocket) AckCtx(ctx context.Context, id string, payload any) error {
-	return s.c.AckCtx(ctx, id, payload)
-}
-func (s smSocket) Events() <-chan socketmode.Event { return s.c.Events }
 
 // EphemeralPoster posts a message only one user sees (chat.postEphemeral).
 // *slack.Client satisfies it.
@@ -270,12 +257,12 @@ func (b *Bot) drain(ctx context.Context, rc runCtx, i int, s Socket, connected f
 		case <-ctx.Done():
 			return
 		case evt := <-events:
-			b.event(ctx, rc, i, s, evt, connected)
+			b.event(rc, i, evt, connected)
 		}
 	}
 }
 
-func (b *Bot) event(ctx context.Context, rc runCtx, i int, s Socket, evt socketmode.Event, connected func()) {
+func (b *Bot) event(rc runCtx, i int, evt socketmode.Event, connected func()) {
 	received := time.Now()
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
@@ -305,25 +292,18 @@ func (b *Bot) event(ctx context.Context, rc runCtx, i int, s Socket, evt socketm
 	case socketmode.EventTypeHello:
 		return
 	case socketmode.EventTypeErrorBadMessage:
-		// Ack what we cannot parse, or Slack redelivers it.
+		// The socket acked it if it had an envelope ID: Slack does not
+		// send it again.
 		if bad, ok := evt.Data.(*socketmode.ErrorBadMessage); ok {
-			var env struct {
-				EnvelopeID string `json:"envelope_id"`
-			}
-			if json.Unmarshal(bad.Message, &env) == nil && env.EnvelopeID != "" {
-				b.ack(ctx, s, env.EnvelopeID, received)
-			}
+			b.log.Warn("socket mode: unreadable message", "socket", i, "err", bad.Cause)
 		}
-		b.log.Warn("socket mode: unreadable message", "socket", i, "err", evt.Data)
 		return
 	}
 	if evt.Request == nil || evt.Request.EnvelopeID == "" {
 		b.log.Debug("socket mode event", "type", evt.Type)
 		return
 	}
-	id := evt.Request.EnvelopeID
-	b.ack(ctx, s, id, received)
-	j := job{id: id, received: received}
+	j := job{id: evt.Request.EnvelopeID, received: received}
 	switch evt.Type {
 	case socketmode.EventTypeSlashCommand:
 		cmd, ok := evt.Data.(slack.SlashCommand)
@@ -381,14 +361,6 @@ func (b *Bot) first(rc runCtx, id string) bool {
 		b.log.Info("duplicate envelope ignored", "envelope_id", id)
 	}
 	return first
-}
-
-func (b *Bot) ack(ctx context.Context, s Socket, envelopeID string, received time.Time) {
-	if err := s.AckCtx(ctx, envelopeID, nil); err != nil {
-		b.log.Warn("ack failed", "envelope_id", envelopeID, "err", err)
-		return
-	}
-	b.metrics.acked(time.Since(received))
 }
 
 func (b *Bot) busy(rc runCtx, j job) {

@@ -22,7 +22,9 @@ import (
 )
 
 // fakeSocket is a Socket without a WebSocket: the test puts events on it
-// and reads back what was acked, in order with the replies (log).
+// (acked already, as slacksocket hands them on) and reads back, in order
+// with the replies, when the Bot took each (log). Its channel has no
+// buffer, so a put returns only once the Bot's loop took the event.
 type fakeSocket struct {
 	events chan socketmode.Event
 	log    *eventLog
@@ -34,7 +36,7 @@ type fakeSocket struct {
 }
 
 func newFakeSocket(name string, log *eventLog) *fakeSocket {
-	return &fakeSocket{events: make(chan socketmode.Event, 16), log: log, name: name}
+	return &fakeSocket{events: make(chan socketmode.Event), log: log, name: name}
 }
 
 func (f *fakeSocket) RunContext(ctx context.Context) error {
@@ -51,9 +53,10 @@ func (f *fakeSocket) RunContext(ctx context.Context) error {
 	return ctx.Err()
 }
 
-func (f *fakeSocket) AckCtx(_ context.Context, id string, _ any) error {
-	f.log.add("ack " + f.name + " " + id)
-	return nil
+// put hands evt to the Bot and logs that it was taken.
+func (f *fakeSocket) put(evt socketmode.Event) {
+	f.events <- evt
+	f.log.add("taken " + f.name + " " + evt.Request.EnvelopeID)
 }
 
 func (f *fakeSocket) Events() <-chan socketmode.Event { return f.events }
@@ -211,15 +214,15 @@ func (u *unit) hang(part string) (release func()) {
 }
 
 func (u *unit) command(socket int, envelopeID, user, text string) {
-	u.sockets[socket].events <- socketmode.Event{
+	u.sockets[socket].put(socketmode.Event{
 		Type:    socketmode.EventTypeSlashCommand,
 		Data:    slack.SlashCommand{UserID: user, ChannelID: "C1", Text: text, ResponseURL: u.sink.URL + "/" + envelopeID},
 		Request: &socketmode.Request{EnvelopeID: envelopeID, Type: "slash_commands"},
-	}
+	})
 }
 
 func (u *unit) click(envelopeID, actionID, value string) {
-	u.sockets[0].events <- socketmode.Event{
+	u.sockets[0].put(socketmode.Event{
 		Type: socketmode.EventTypeInteractive,
 		Data: slack.InteractionCallback{
 			Type: slack.InteractionTypeBlockActions, User: slack.User{ID: "U1"}, Channel: slack.Channel{GroupConversation: slack.GroupConversation{Conversation: slack.Conversation{ID: "C1"}}},
@@ -227,7 +230,7 @@ func (u *unit) click(envelopeID, actionID, value string) {
 			ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{{ActionID: actionID, Value: value}}},
 		},
 		Request: &socketmode.Request{EnvelopeID: envelopeID, Type: "interactive"},
-	}
+	})
 }
 
 func hasLine(prefix string) func([]string) bool {
@@ -241,33 +244,34 @@ func hasLine(prefix string) func([]string) bool {
 	}
 }
 
-// TestBotAcksBeforeWork: the ack goes out while the lookup is still
-// waiting on Atlassian, and the reply follows it.
-func TestBotAcksBeforeWork(t *testing.T) {
+// TestBotTakesBeforeWork: the Bot's loop takes the next envelope while a
+// lookup is still waiting on Atlassian, and the reply follows.
+func TestBotTakesBeforeWork(t *testing.T) {
 	u := startUnit(t, 1, BotConfig{}, ServiceConfig{StillLooking: -1})
 	release := u.hang(atlassiantest.AdaAccountID)
 	u.command(0, "E1", "U1", "ada@example.com")
-	u.log.waitFor(t, "the ack", hasLine("ack a E1"))
-	if n := u.log.count("reply"); n != 0 {
-		t.Fatalf("%d replies before Atlassian answered", n)
+	u.command(0, "E2", "U1", "help")
+	u.log.waitFor(t, "E2's reply", hasLine("reply /E2 "))
+	if n := u.log.count("reply /E1"); n != 0 {
+		t.Fatalf("%d replies to E1 before Atlassian answered", n)
 	}
 	release()
 	u.log.waitFor(t, "the reply", hasLine("reply /E1 ephemeral new"))
-	if l := u.log.snapshot(); l[0] != "ack a E1" {
-		t.Errorf("first event %q, want the ack", l[0])
+	if l := u.log.snapshot(); l[0] != "taken a E1" {
+		t.Errorf("first event %q, want E1 taken", l[0])
 	}
 }
 
 // TestBotDedupeAcrossSockets: Slack redelivers an envelope on the other
-// connection; each delivery is acked on the socket it came on, and the
+// connection; each delivery is taken from the socket it came on, and the
 // command is answered once.
 func TestBotDedupeAcrossSockets(t *testing.T) {
 	u := startUnit(t, 2, BotConfig{}, ServiceConfig{})
 	u.command(0, "E1", "U1", "help")
 	u.command(1, "E1", "U1", "help")
 	u.command(1, "E2", "U1", "help") // a later command on the second socket
-	u.log.waitFor(t, "both acks and E2's reply", func(l []string) bool {
-		return hasLine("ack a E1")(l) && hasLine("ack b E1")(l) && hasLine("reply /E2")(l)
+	u.log.waitFor(t, "both deliveries and E2's reply", func(l []string) bool {
+		return hasLine("taken a E1")(l) && hasLine("taken b E1")(l) && hasLine("reply /E2")(l)
 	})
 	u.stop() // everything acked is answered before Run returns
 	if n := u.log.count("reply /E1"); n != 1 {
@@ -275,13 +279,13 @@ func TestBotDedupeAcrossSockets(t *testing.T) {
 	}
 }
 
-// TestBotBusy: beyond MaxInFlight a command is acked and told the bot is
-// busy, without waiting for the work ahead of it.
+// TestBotBusy: beyond MaxInFlight a command is told the bot is busy,
+// without waiting for the work ahead of it.
 func TestBotBusy(t *testing.T) {
 	u := startUnit(t, 1, BotConfig{MaxInFlight: 1}, ServiceConfig{StillLooking: -1})
 	release := u.hang(atlassiantest.AdaAccountID)
 	u.command(0, "E1", "U1", "ada@example.com")
-	u.log.waitFor(t, "E1's ack", hasLine("ack a E1"))
+	u.log.waitFor(t, "E1 taken", hasLine("taken a E1"))
 	u.command(0, "E2", "U2", "help")
 	u.log.waitFor(t, "E2's busy reply", hasLine("reply /E2 ephemeral new The bot is very busy"))
 	if n := u.log.count("reply /E1"); n != 0 {
@@ -309,17 +313,14 @@ func TestBotHelpDoesNotWaitForSlowLookups(t *testing.T) {
 	u.log.waitFor(t, "the 80", func(l []string) bool { return countLines(l, "reply /S") == 80 })
 }
 
-// TestBotUnreadableMessageAcked: a frame slack-go cannot parse is acked by
-// its envelope_id (or Slack redelivers it) and answered by nobody.
-func TestBotUnreadableMessageAcked(t *testing.T) {
+// TestBotUnreadableMessage: a frame the socket could not parse (it acked
+// it by its envelope_id) is answered by nobody and holds up nothing.
+func TestBotUnreadableMessage(t *testing.T) {
 	u := startUnit(t, 1, BotConfig{}, ServiceConfig{})
 	u.sockets[0].events <- socketmode.Event{Type: socketmode.EventTypeErrorBadMessage,
 		Data: &socketmode.ErrorBadMessage{Cause: errors.New("bad"), Message: json.RawMessage(`{"envelope_id":"BAD","type":"slash_commands","payload":7}`)}}
 	u.command(0, "E1", "U1", "help") // events are handled in order
 	u.log.waitFor(t, "E1's reply", hasLine("reply /E1"))
-	if !hasLine("ack a BAD")(u.log.snapshot()) {
-		t.Errorf("unreadable envelope not acked: %q", u.log.snapshot())
-	}
 	if n := u.log.count("reply /BAD"); n != 0 {
 		t.Errorf("unreadable envelope answered")
 	}
@@ -470,15 +471,15 @@ func (d blockingDeduper) FirstDelivery(ctx context.Context, _ string) (bool, err
 	}
 }
 
-// TestBotAckDoesNotWaitForDedupe: the dedupe (a database insert with a
+// TestBotLoopDoesNotWaitForDedupe: the dedupe (a database insert with a
 // store) is asked beside the event loop, so a slow answer holds neither the
-// next envelope's ack nor the answer to a command already known.
-func TestBotAckDoesNotWaitForDedupe(t *testing.T) {
+// next envelope nor the answer to a command already known.
+func TestBotLoopDoesNotWaitForDedupe(t *testing.T) {
 	release := make(chan struct{})
 	u := startUnit(t, 1, BotConfig{Dedupe: blockingDeduper{release}}, ServiceConfig{})
 	u.command(0, "E1", "U1", "help")
 	u.command(0, "E2", "U1", "help")
-	u.log.waitFor(t, "E2's ack while E1's dedupe is pending", hasLine("ack a E2"))
+	u.log.waitFor(t, "E2 taken while E1's dedupe is pending", hasLine("taken a E2"))
 	if n := u.log.count("reply /"); n != 0 {
 		t.Errorf("%d replies before the dedupe answered", n)
 	}

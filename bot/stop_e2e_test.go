@@ -5,11 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack/socketmode"
-
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
 	"lastactive/bot/slacktest"
+	"lastactive/internal/slacksocket"
 	"lastactive/internal/wire"
 )
 
@@ -30,9 +29,9 @@ func TestStopWhileReplyHangs(t *testing.T) {
 		JiraBaseURL: atl.URL(), JiraEmail: atlassiantest.JiraEmail, JiraAPIToken: atlassiantest.JiraAPIToken,
 		AdminAPIURL: atl.URL(), OrgID: org.ID, APIKey: atlassiantest.APIKey,
 		SlackAppToken: slacktest.AppToken, SlackBotToken: slacktest.BotToken, SlackAPIURL: sl.APIURL(),
-		CacheTTL:      time.Hour,
-		SocketOptions: []socketmode.Option{socketmode.OptionPingInterval(2 * time.Second)},
-		Bot:           bot.BotConfig{ShutdownTimeout: time.Second},
+		CacheTTL: time.Hour,
+		Socket:   slacksocket.Options{PingInterval: 2 * time.Second},
+		Bot:      bot.BotConfig{ShutdownTimeout: time.Second},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -15,11 +15,11 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
 
 	"lastactive/atlassian"
 	"lastactive/bot"
 	"lastactive/internal/schedule"
+	"lastactive/internal/slacksocket"
 	"lastactive/internal/state"
 	"lastactive/nudge"
 	"lastactive/seat"
@@ -67,8 +67,9 @@ type Settings struct {
 	// with Reports false the command says reports are not set up).
 	Reports bool
 	Bot     bot.BotConfig
-	// SocketOptions are added to the Socket Mode client's defaults.
-	SocketOptions []socketmode.Option
+	// Socket tunes the Socket Mode connections; zero fields take
+	// slacksocket's defaults, and Log, ReadLimit and Acked are set here.
+	Socket slacksocket.Options
 	// SweepEvery is how often the lookups drop expired answers; 0: a minute.
 	SweepEvery time.Duration
 	// MaxAtlassianCalls bounds the lookups' Atlassian calls running at once
@@ -254,17 +255,17 @@ func Build(s Settings) (*App, error) {
 	a.Service = bot.NewService(cfg)
 
 	if slackOn {
-		opts := append([]socketmode.Option{socketmode.OptionLog(slogWriter{s.Logger}), socketmode.OptionReadLimit(maxFrame)},
-			s.SocketOptions...)
+		so := s.Socket
+		so.Log, so.ReadLimit, so.Acked = s.Logger, maxFrame, s.Metrics.Acked
 		n := s.Sockets
 		if n <= 0 {
 			n = 2
 		}
 		// One client per connection, on the same app token: each keeps
-		// its own socket, events and acks.
+		// its own socket and writes its own acks.
 		tr := bot.Transport{Responder: bot.NewResponder(s.HTTP, s.SlackAPIURL), Ephemeral: a.Slack}
 		for range n {
-			tr.Sockets = append(tr.Sockets, bot.SocketMode(socketmode.New(a.Slack, opts...)))
+			tr.Sockets = append(tr.Sockets, slacksocket.New(a.Slack, so))
 		}
 		bc, envelopes := s.botConfig()
 		a.envelopes = envelopes

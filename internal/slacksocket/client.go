@@ -1,0 +1,347 @@
+// Package slacksocket is a Slack Socket Mode connection that acknowledges
+// every envelope in the goroutine that read it, before it parses the
+// payload or hands anything on.
+//
+// slack-go's socketmode client passes each frame through three goroutines
+// before its ack is written (reader, parser, the consumer that calls Ack,
+// then the writer). Under load every hand-off waits for a free CPU, and the
+// ack's tail latency is the sum of those waits. Here the reader writes the
+// ack itself: one goroutine per connection, no channel between the frame
+// and its ack. Everything else (apps.connections.open, the events and their
+// types) is slack-go's, so the Bot reads the same socketmode.Event values.
+package slacksocket
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+
+	"lastactive/internal/backoff"
+)
+
+// Options tune a Client. Zero values take defaults.
+type Options struct {
+	// ReadLimit is the largest frame accepted; a larger one closes the
+	// connection (Slack's frames are a few kB). Default 1 MiB.
+	ReadLimit int64
+	// PingInterval is how long the connection may stay silent (no ping,
+	// no frame) before it is taken for dead and reopened. Slack pings every
+	// few seconds. Default 30 s.
+	PingInterval time.Duration
+	// HandshakeTimeout bounds the WebSocket upgrade. Default 10 s.
+	HandshakeTimeout time.Duration
+	// WriteTimeout bounds one ack or pong write. Default 10 s.
+	WriteTimeout time.Duration
+	// Reconnect paces attempts to open a connection after one failed.
+	// Zero fields: 1 s doubling up to 5 min.
+	Reconnect backoff.Policy
+	// Acked, when set, is told how long each ack took from the frame's
+	// arrival to its write.
+	Acked func(time.Duration)
+	// Log gets the connection's own troubles; nil discards them.
+	Log *slog.Logger
+}
+
+// Client is one Socket Mode connection, reopened when Slack refreshes it
+// or it fails. Its zero value is not usable; call New.
+type Client struct {
+	api    *slack.Client
+	opts   Options
+	events chan socketmode.Event
+	dialer websocket.Dialer
+}
+
+// New returns a Client that opens connections with api's app-level token.
+func New(api *slack.Client, o Options) *Client {
+	if o.ReadLimit <= 0 {
+		o.ReadLimit = 1 << 20
+	}
+	if o.PingInterval <= 0 {
+		o.PingInterval = 30 * time.Second
+	}
+	if o.HandshakeTimeout <= 0 {
+		o.HandshakeTimeout = 10 * time.Second
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = 10 * time.Second
+	}
+	if o.Reconnect.Base <= 0 {
+		o.Reconnect.Base = time.Second
+	}
+	if o.Reconnect.Max <= 0 {
+		o.Reconnect.Max = 5 * time.Minute
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Client{
+		api:    api,
+		opts:   o,
+		events: make(chan socketmode.Event, 50),
+		dialer: websocket.Dialer{
+			Proxy:            http.ProxyFromEnvironment,
+			HandshakeTimeout: o.HandshakeTimeout,
+		},
+	}
+}
+
+// Events is where envelopes arrive, each already acknowledged, and the
+// connection's state changes. It must be drained.
+func (c *Client) Events() <-chan socketmode.Event { return c.events }
+
+// fatalAuth are apps.connections.open's answers that no retry fixes.
+var fatalAuth = map[string]bool{"invalid_auth": true, "account_inactive": true, "not_authed": true, "token_revoked": true}
+
+// RunContext keeps a connection open until ctx is done (it then returns
+// ctx's error) or Slack refuses the app token (it returns that error).
+func (c *Client) RunContext(ctx context.Context) error {
+	for n := 0; ; n++ {
+		conn, info, err := c.open(ctx, n)
+		if err != nil {
+			return err
+		}
+		c.send(ctx, socketmode.Event{Type: socketmode.EventTypeConnected,
+			Data: &socketmode.ConnectedEvent{ConnectionCount: n, Info: info}})
+		err = c.serve(ctx, conn)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		c.opts.Log.Debug("socket mode: reopening", "err", err)
+	}
+}
+
+// open calls apps.connections.open and dials the URL it gives, retrying
+// what may pass.
+func (c *Client) open(ctx context.Context, n int) (*websocket.Conn, *slack.SocketModeConnection, error) {
+	for failures := 1; ; failures++ {
+		c.send(ctx, socketmode.Event{Type: socketmode.EventTypeConnecting,
+			Data: &slack.ConnectingEvent{Attempt: failures, ConnectionCount: n}})
+		conn, info, err := c.dial(ctx)
+		if err == nil {
+			return conn, info, nil
+		}
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		if fatalAuth[err.Error()] {
+			return nil, nil, err
+		}
+		if code, ok := errors.AsType[slack.StatusCodeError](err); ok && code.Code == http.StatusNotFound {
+			c.send(ctx, socketmode.Event{Type: socketmode.EventTypeInvalidAuth, Data: &slack.InvalidAuthEvent{}})
+			return nil, nil, err
+		}
+		wait := c.opts.Reconnect.Delay(failures, nil)
+		if rl, ok := errors.AsType[*slack.RateLimitedError](err); ok && rl.RetryAfter > wait {
+			wait = min(rl.RetryAfter, c.opts.Reconnect.Max)
+		}
+		c.send(ctx, socketmode.Event{Type: socketmode.EventTypeConnectionError,
+			Data: &slack.ConnectionErrorEvent{Attempt: failures, Backoff: wait, ErrorObj: err}})
+		if err := backoff.Sleep(ctx, nil, wait); err != nil {
+			return nil, nil, err
+		}
+	}
+}
+
+func (c *Client) dial(ctx context.Context) (*websocket.Conn, *slack.SocketModeConnection, error) {
+	info, url, err := c.api.StartSocketModeContext(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	h := http.Header{}
+	h.Set("Origin", "https://api.slack.com")
+	conn, resp, err := c.dialer.DialContext(ctx, url, h)
+	if resp != nil && resp.Body != nil {
+		_ = resp.Body.Close()
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("socket mode: WebSocket dial: %w", err)
+	}
+	return conn, info, nil
+}
+
+// serve reads conn until it fails, Slack asks for a new one, or ctx is
+// done. It closes conn.
+func (c *Client) serve(ctx context.Context, conn *websocket.Conn) error {
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	defer stop()
+	conn.SetReadLimit(c.opts.ReadLimit)
+
+	// A read deadline, pushed on by every ping and frame, is the dead man's
+	// switch: no goroutine watches the connection. Ping handlers run inside
+	// ReadMessage, in this goroutine.
+	var extended time.Time
+	alive := func(now time.Time) {
+		if now.Sub(extended) < time.Second {
+			return
+		}
+		extended = now
+		_ = conn.SetReadDeadline(now.Add(c.opts.PingInterval))
+	}
+	alive(time.Now())
+	conn.SetPingHandler(func(data string) error {
+		alive(time.Now())
+		err := conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(c.opts.WriteTimeout))
+		if err != nil && !errors.Is(err, websocket.ErrCloseSent) {
+			return err
+		}
+		return nil
+	})
+
+	ack := make([]byte, 0, 64)
+	for {
+		// Text or binary alike: slack-go reads either as JSON.
+		_, frame, err := conn.ReadMessage()
+		if err != nil {
+			return err
+		}
+		arrived := time.Now()
+		alive(arrived)
+		req, id, perr := head(frame)
+		if id != "" {
+			ack = appendAck(ack[:0], id)
+			if err := c.write(conn, ack); err != nil {
+				// Slack redelivers what was not acked, on a new connection.
+				return fmt.Errorf("socket mode: ack: %w", err)
+			}
+			if c.opts.Acked != nil {
+				c.opts.Acked(time.Since(arrived))
+			}
+		}
+		if perr != nil {
+			c.send(ctx, badMessage(perr, frame))
+			continue
+		}
+		evt, err := parse(req)
+		if err != nil {
+			c.send(ctx, badMessage(err, frame))
+			continue
+		}
+		c.send(ctx, evt)
+		if evt.Type == socketmode.EventTypeDisconnect {
+			return errors.New("socket mode: Slack asked for a new connection (" + req.Reason + ")")
+		}
+	}
+}
+
+func (c *Client) write(conn *websocket.Conn, msg []byte) error {
+	if err := conn.SetWriteDeadline(time.Now().Add(c.opts.WriteTimeout)); err != nil {
+		return err
+	}
+	return conn.WriteMessage(websocket.TextMessage, msg)
+}
+
+// send hands evt to the consumer, or drops it when ctx is done.
+func (c *Client) send(ctx context.Context, evt socketmode.Event) {
+	select {
+	case c.events <- evt:
+	case <-ctx.Done():
+	}
+}
+
+// head decodes a frame's request without its payload, and the envelope ID
+// to ack: that of the request, or, when the request did not decode (a field
+// of the wrong type), whatever envelope_id the frame has, so that Slack
+// does not send it again and again.
+func head(frame []byte) (*socketmode.Request, string, error) {
+	req := new(socketmode.Request)
+	if err := json.Unmarshal(frame, req); err != nil {
+		return nil, ackable(envelopeID(frame)), fmt.Errorf("unmarshalling WebSocket message: %w", err)
+	}
+	if id := ackable(req.EnvelopeID); id != req.EnvelopeID {
+		return nil, "", fmt.Errorf("an envelope ID of %d bytes", len(req.EnvelopeID))
+	}
+	return req, req.EnvelopeID, nil
+}
+
+// maxEnvelopeID is the longest envelope ID acked. Slack's are 36 bytes; an
+// ack of 20 kB or more makes Slack close the socket, and one so large
+// would come back on every reconnect.
+const maxEnvelopeID = 1024
+
+func ackable(id string) string {
+	if len(id) > maxEnvelopeID {
+		return ""
+	}
+	return id
+}
+
+func badMessage(cause error, frame []byte) socketmode.Event {
+	return socketmode.Event{Type: socketmode.EventTypeErrorBadMessage,
+		Data: &socketmode.ErrorBadMessage{Cause: cause, Message: frame}}
+}
+
+// parse turns a request into the event slack-go would emit for it.
+func parse(req *socketmode.Request) (socketmode.Event, error) {
+	evt := socketmode.Event{Type: socketmode.EventType(req.Type), Request: req}
+	switch req.Type {
+	case socketmode.RequestTypeHello, socketmode.RequestTypeDisconnect:
+	case socketmode.RequestTypeSlashCommands:
+		var cmd slack.SlashCommand
+		if err := json.Unmarshal(req.Payload, &cmd); err != nil {
+			return evt, fmt.Errorf("parsing slash command: %w", err)
+		}
+		evt.Data = cmd
+	case socketmode.RequestTypeInteractive:
+		var cb slack.InteractionCallback
+		if err := json.Unmarshal(req.Payload, &cb); err != nil {
+			return evt, fmt.Errorf("parsing interaction callback: %w", err)
+		}
+		evt.Data = cb
+	case socketmode.RequestTypeEventsAPI:
+		ev, err := slackevents.ParseEvent(req.Payload, slackevents.OptionNoVerifyToken())
+		if err != nil {
+			return evt, fmt.Errorf("parsing Events API event: %w", err)
+		}
+		evt.Data = ev
+	default:
+		return evt, fmt.Errorf("unsupported Socket Mode message type %q", req.Type)
+	}
+	return evt, nil
+}
+
+// envelopeID finds the envelope ID of a frame whose request did not
+// decode.
+func envelopeID(frame []byte) string {
+	var env struct {
+		EnvelopeID string `json:"envelope_id"`
+	}
+	if json.Unmarshal(frame, &env) != nil {
+		return ""
+	}
+	return env.EnvelopeID
+}
+
+// appendAck appends the ack of envelope id: {"envelope_id":"…"}.
+func appendAck(b []byte, id string) []byte {
+	b = append(b, `{"envelope_id":`...)
+	if safeID(id) {
+		b = append(b, '"')
+		b = append(b, id...)
+		return append(b, '"', '}')
+	}
+	q, _ := json.Marshal(id)
+	b = append(b, q...)
+	return append(b, '}')
+}
+
+// safeID reports whether id needs no JSON escaping (Slack's IDs are
+// letters, digits and dashes).
+func safeID(id string) bool {
+	for i := 0; i < len(id); i++ {
+		ch := id[i]
+		if ch < 0x20 || ch == '"' || ch == '\\' || ch >= 0x7f {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,431 @@
+package slacksocket_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+	"go.uber.org/goleak"
+
+	"lastactive/bot/slacktest"
+	"lastactive/internal/slacksocket"
+)
+
+// run connects a Client to s until the test ends. RunContext's result is
+// read with result.
+func run(t *testing.T, s *slacktest.Server, o slacksocket.Options) (*slacksocket.Client, *runResult) {
+	t.Helper()
+	c := slacksocket.New(api(t, s.APIURL()), o)
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &runResult{done: make(chan struct{})}
+	go func() { r.err = c.RunContext(ctx); close(r.done) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-r.done:
+		case <-time.After(5 * time.Second):
+			t.Error("RunContext did not return after its context ended")
+		}
+	})
+	return c, r
+}
+
+type runResult struct {
+	done chan struct{}
+	err  error
+}
+
+// api is a Slack client for url whose idle connections close when the
+// test ends (goleak).
+func api(t *testing.T, url string) *slack.Client {
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	return slack.New(slacktest.BotToken, slack.OptionAppLevelToken(slacktest.AppToken), slack.OptionAPIURL(url),
+		slack.OptionHTTPClient(&http.Client{Transport: tr, Timeout: 5 * time.Second}))
+}
+
+// noLeaks checks, after every other cleanup of the test, that no goroutine
+// is left.
+func noLeaks(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+}
+
+func newServer(t *testing.T, opts ...slacktest.Option) *slacktest.Server {
+	t.Helper()
+	s := slacktest.NewServer(append([]slacktest.Option{slacktest.WithPingInterval(50 * time.Millisecond)}, opts...)...)
+	t.Cleanup(s.Close)
+	return s
+}
+
+func waitCtx(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// next returns the next event of type typ, skipping the others.
+func next(t *testing.T, c *slacksocket.Client, typ socketmode.EventType) socketmode.Event {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case evt := <-c.Events():
+			if evt.Type == typ {
+				return evt
+			}
+		case <-timeout:
+			t.Fatalf("no %s event", typ)
+		}
+	}
+}
+
+// TestAcksWithoutTheConsumer: every envelope is acked as it is read, before
+// anyone takes its event: slack-go's client acked only when its consumer
+// called Ack, after two goroutine hand-offs.
+func TestAcksWithoutTheConsumer(t *testing.T) {
+	noLeaks(t)
+	s := newServer(t)
+	c, _ := run(t, s, slacksocket.Options{})
+	ctx := waitCtx(t)
+	if err := s.WaitConnected(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var envs []*slacktest.Envelope
+	for i := range 5 {
+		env, err := s.SlashCommand(ctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: strings.Repeat("x", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		envs = append(envs, env)
+	}
+	for _, env := range envs {
+		a, err := s.WaitAck(ctx, env.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(a.Payload) != "" {
+			t.Errorf("ack of %s carries a payload %s", env.ID, a.Payload)
+		}
+	}
+	// Only now is anything read off Events: the commands arrive in order,
+	// parsed as slack-go parses them.
+	for i, env := range envs {
+		evt := next(t, c, socketmode.EventTypeSlashCommand)
+		cmd, ok := evt.Data.(slack.SlashCommand)
+		if !ok || evt.Request == nil || evt.Request.EnvelopeID != env.ID || cmd.Text != strings.Repeat("x", i) ||
+			cmd.ResponseURL != env.ResponseURL || cmd.UserID != "U1" {
+			t.Errorf("event %d: %+v, want envelope %s", i, evt, env.ID)
+		}
+		if n := s.Acks(env.ID); n != 1 {
+			t.Errorf("%s acked %d times", env.ID, n)
+		}
+	}
+}
+
+// TestBlockActionParsed: interactive envelopes arrive as slack-go's
+// InteractionCallback.
+func TestBlockActionParsed(t *testing.T) {
+	s := newServer(t)
+	c, _ := run(t, s, slacksocket.Options{})
+	ctx := waitCtx(t)
+	if err := s.WaitConnected(ctx); err != nil {
+		t.Fatal(err)
+	}
+	env, err := s.BlockAction(ctx, slacktest.Action{UserID: "U1", ChannelID: "C1", ActionID: "share", Value: "v"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evt := next(t, c, socketmode.EventTypeInteractive)
+	cb, ok := evt.Data.(slack.InteractionCallback)
+	if !ok || len(cb.ActionCallback.BlockActions) != 1 || cb.ActionCallback.BlockActions[0].ActionID != "share" || cb.ResponseURL != env.ResponseURL {
+		t.Fatalf("event %+v", evt)
+	}
+	if n := s.Acks(env.ID); n != 1 {
+		t.Errorf("acked %d times", n)
+	}
+}
+
+// TestUnreadableFrames: a frame whose payload or fields do not decode is
+// still acked by its envelope_id (or Slack sends it again and again), comes
+// out as a bad message, and holds up nothing after it.
+func TestUnreadableFrames(t *testing.T) {
+	s := newServer(t)
+	c, _ := run(t, s, slacksocket.Options{})
+	ctx := waitCtx(t)
+	if err := s.WaitConnected(ctx); err != nil {
+		t.Fatal(err)
+	}
+	frames := []struct{ frame, ackID string }{
+		{`{"envelope_id":"BAD1","type":"slash_commands","payload":7}`, "BAD1"},
+		{`{"envelope_id":"BAD2","type":"slash_commands","retry_attempt":"x","payload":{}}`, "BAD2"},
+		{`{"envelope_id":"BAD3","type":"mystery","payload":{}}`, "BAD3"},
+		{`{"envelope_id":"BAD4","type":"events_api","payload":{"type":"event_callback","event":7}}`, "BAD4"},
+		{`{"envelope_id":"a\"b\\c","type":"interactive","payload":[]}`, "a\"b\\c"},
+		{`{"envelope_id":"` + strings.Repeat("L", 2000) + `","type":"slash_commands","payload":{}}`, ""},
+		{`not json at all {"envelope_id":"BAD5"}`, ""},
+		{``, ""},
+	}
+	for _, f := range frames {
+		if err := s.SendRaw(ctx, []byte(f.frame)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env, err := s.SlashCommand(ctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "help"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.WaitAck(ctx, env.ID); err != nil {
+		t.Fatal(err) // acks are read in order: all before it are in
+	}
+	var bad int
+	for evt := range c.Events() {
+		if evt.Type == socketmode.EventTypeErrorBadMessage {
+			bad++
+			continue
+		}
+		if evt.Type == socketmode.EventTypeSlashCommand {
+			if evt.Request.EnvelopeID != env.ID {
+				t.Fatalf("a bad frame came out as a command: %+v", evt)
+			}
+			break
+		}
+	}
+	if bad != len(frames) {
+		t.Errorf("%d bad messages, want %d", bad, len(frames))
+	}
+	for _, f := range frames {
+		if f.ackID == "" {
+			continue
+		}
+		if n := s.Acks(f.ackID); n != 1 {
+			t.Errorf("frame %.40q: %q acked %d times, want once", f.frame, f.ackID, n)
+		}
+	}
+	if n := s.Opens(); n != 1 {
+		t.Errorf("%d connections opened: bad frames broke the connection", n)
+	}
+}
+
+// TestRefresh: Slack's disconnect message makes the client open a new
+// connection and go on delivering there; pings are answered.
+func TestRefresh(t *testing.T) {
+	s := newServer(t)
+	c, _ := run(t, s, slacksocket.Options{})
+	ctx := waitCtx(t)
+	first := next(t, c, socketmode.EventTypeConnected)
+	if ce := first.Data.(*socketmode.ConnectedEvent); ce.ConnectionCount != 0 {
+		t.Errorf("first connection counted %d", ce.ConnectionCount)
+	}
+	next(t, c, socketmode.EventTypeHello)
+	if err := s.Wait(ctx, func() bool { return s.Pongs() > 0 }); err != nil {
+		t.Fatalf("no pong: %v", err)
+	}
+	s.Disconnect("refresh_requested")
+	if evt := next(t, c, socketmode.EventTypeDisconnect); evt.Request.Reason != "refresh_requested" {
+		t.Errorf("disconnect reason %q", evt.Request.Reason)
+	}
+	again := next(t, c, socketmode.EventTypeConnected)
+	if ce := again.Data.(*socketmode.ConnectedEvent); ce.ConnectionCount != 1 {
+		t.Errorf("second connection counted %d", ce.ConnectionCount)
+	}
+	if err := s.Wait(ctx, func() bool { return s.Deliverable() == 1 }); err != nil {
+		t.Fatal(err)
+	}
+	env, err := s.SlashCommand(ctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "after"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.WaitAck(ctx, env.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Opens(); n != 2 {
+		t.Errorf("%d connections opened, want 2", n)
+	}
+}
+
+// TestSilentConnectionReopened: a connection that neither pings nor sends
+// for PingInterval is taken for dead and replaced; one that drops is too.
+func TestSilentConnectionReopened(t *testing.T) {
+	s := newServer(t)
+	c, _ := run(t, s, slacksocket.Options{PingInterval: 1500 * time.Millisecond})
+	ctx := waitCtx(t)
+	next(t, c, socketmode.EventTypeConnected)
+	s.PausePings(true)
+	next(t, c, socketmode.EventTypeConnected)
+	s.PausePings(false)
+	s.DropConnections()
+	next(t, c, socketmode.EventTypeConnected)
+	if err := s.Wait(ctx, func() bool { return s.Deliverable() == 1 }); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Opens(); n != 3 {
+		t.Errorf("%d connections opened, want 3", n)
+	}
+}
+
+// TestPingsKeepItOpen: a connection Slack pings stays open well past
+// PingInterval.
+func TestPingsKeepItOpen(t *testing.T) {
+	s := newServer(t)
+	c, _ := run(t, s, slacksocket.Options{PingInterval: 1200 * time.Millisecond})
+	next(t, c, socketmode.EventTypeConnected)
+	time.Sleep(3 * time.Second)
+	if n := s.Opens(); n != 1 {
+		t.Errorf("%d connections opened over 2.5 ping intervals of pings, want 1", n)
+	}
+}
+
+// TestOversizedFrame: a frame over ReadLimit closes the connection unread
+// (and a new one opens); nothing of it is handed on.
+func TestOversizedFrame(t *testing.T) {
+	s := newServer(t)
+	c, _ := run(t, s, slacksocket.Options{ReadLimit: 4096})
+	ctx := waitCtx(t)
+	next(t, c, socketmode.EventTypeConnected)
+	big := `{"envelope_id":"BIG","type":"slash_commands","payload":{"text":"` + strings.Repeat("a", 8192) + `"}}`
+	if err := s.SendRaw(ctx, []byte(big)); err != nil {
+		t.Fatal(err)
+	}
+	next(t, c, socketmode.EventTypeConnected)
+	if n := s.Acks("BIG"); n != 0 {
+		t.Errorf("oversized frame acked")
+	}
+	env, err := s.SlashCommand(ctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "help"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if evt := next(t, c, socketmode.EventTypeSlashCommand); evt.Request.EnvelopeID != env.ID {
+		t.Errorf("got %s", evt.Request.EnvelopeID)
+	}
+}
+
+// TestAppTokenRefused: Slack's invalid_auth ends RunContext with that
+// error; the caller decides when to try again.
+func TestAppTokenRefused(t *testing.T) {
+	s := newServer(t)
+	s.SetAppTokenValid(false)
+	_, r := run(t, s, slacksocket.Options{})
+	select {
+	case <-r.done:
+		err := r.err
+		if err == nil || !strings.Contains(err.Error(), "invalid_auth") {
+			t.Fatalf("RunContext: %v, want invalid_auth", err)
+		}
+		if strings.Contains(err.Error(), slacktest.AppToken) {
+			t.Errorf("error carries the token: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("RunContext kept trying with a refused token")
+	}
+}
+
+// TestUnreachableRetries: while Slack cannot be reached the client says so
+// and retries with backoff; a stop ends the wait at once.
+func TestUnreachableRetries(t *testing.T) {
+	noLeaks(t)
+	c := slacksocket.New(api(t, "http://127.0.0.1:1/api/"), slacksocket.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.RunContext(ctx) }()
+	evt := next(t, c, socketmode.EventTypeConnectionError)
+	ce := evt.Data.(*slack.ConnectionErrorEvent)
+	if ce.Backoff < time.Second/2 {
+		t.Errorf("retry in %v", ce.Backoff)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("RunContext: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("RunContext did not stop while waiting to retry")
+	}
+}
+
+// TestAckedMeasured: Options.Acked hears of every ack.
+func TestAckedMeasured(t *testing.T) {
+	s := newServer(t)
+	got := make(chan time.Duration, 10)
+	run(t, s, slacksocket.Options{Acked: func(d time.Duration) { got <- d }})
+	ctx := waitCtx(t)
+	if err := s.WaitConnected(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SlashCommand(ctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "help"}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case d := <-got:
+		if d < 0 || d > 10*time.Second {
+			t.Errorf("ack took %v", d)
+		}
+	case <-ctx.Done():
+		t.Fatal("Acked not called")
+	}
+}
+
+// TestStopClosesEverything: a stop returns RunContext with no goroutine
+// left behind.
+func TestStopClosesEverything(t *testing.T) {
+	noLeaks(t)
+	s := newServer(t)
+	c := slacksocket.New(api(t, s.APIURL()), slacksocket.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.RunContext(ctx) }()
+	next(t, c, socketmode.EventTypeHello)
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("RunContext: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("RunContext did not return")
+	}
+	if err := s.Wait(waitCtx(t), func() bool { return s.Connections() == 0 }); err != nil {
+		t.Errorf("the server still holds the connection: %v", err)
+	}
+}
+
+// FuzzFrame: any frame either yields an ack that Slack reads back as the
+// same envelope ID, or no ack; nothing panics.
+func FuzzFrame(f *testing.F) {
+	f.Add([]byte(`{"envelope_id":"e1","type":"slash_commands","payload":{"text":"hi","response_url":"https://hooks.slack.com/x"}}`))
+	f.Add([]byte(`{"envelope_id":"e2","type":"interactive","payload":{"type":"block_actions","actions":[{"action_id":"a"}]}}`))
+	f.Add([]byte(`{"envelope_id":"e3","type":"events_api","payload":{"type":"event_callback","event":{"type":"app_home_opened","user":"U1"}}}`))
+	f.Add([]byte(`{"type":"hello","num_connections":1}`))
+	f.Add([]byte(`{"type":"disconnect","reason":"warning"}`))
+	f.Add([]byte(`{"envelope_id":"\u2028\"","type":"x","payload":7}`))
+	f.Add([]byte(`{"envelope_id":"x","retry_attempt":"1"}`))
+	f.Fuzz(func(t *testing.T, frame []byte) {
+		id, ack, evt := slacksocket.Decode(frame)
+		if id == "" {
+			if ack != nil {
+				t.Fatalf("ack %q without an envelope ID", ack)
+			}
+		} else {
+			var back struct {
+				EnvelopeID string `json:"envelope_id"`
+			}
+			if err := json.Unmarshal(ack, &back); err != nil || back.EnvelopeID != id {
+				t.Fatalf("ack %q of %q reads back as %q (%v)", ack, id, back.EnvelopeID, err)
+			}
+			if len(ack) >= slacktest.MaxAckSize {
+				t.Fatalf("ack of %d bytes", len(ack))
+			}
+		}
+		if evt.Type == "" {
+			t.Fatalf("no event for %q", frame)
+		}
+	})
+}
