@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -104,6 +105,7 @@ var fatalAuth = map[string]bool{"invalid_auth": true, "account_inactive": true, 
 // RunContext keeps a connection open until ctx is done (it then returns
 // ctx's error) or Slack refuses the app token (it returns that error).
 func (c *Client) RunContext(ctx context.Context) error {
+	short := 0 // connections in a row that ended within minLife
 	for n := 0; ; n++ {
 		conn, info, err := c.open(ctx, n)
 		if err != nil {
@@ -111,13 +113,41 @@ func (c *Client) RunContext(ctx context.Context) error {
 		}
 		c.send(ctx, socketmode.Event{Type: socketmode.EventTypeConnected,
 			Data: &socketmode.ConnectedEvent{ConnectionCount: n, Info: info}})
+		opened := time.Now()
 		err = c.serve(ctx, conn)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		c.opts.Log.Debug("socket mode: reopening", "err", err)
+		lived := time.Since(opened)
+		if lived >= minLife {
+			short = 0
+			c.opts.Log.Debug("socket mode: reopening", "err", err)
+			continue
+		}
+		// A connection that ends as soon as it opens (a frame over the read
+		// limit that Slack sends again, a refresh loop) is reopened at once
+		// a few times, as a refresh is, then with backoff: never in a tight
+		// loop against Slack.
+		short++
+		if short <= quickReopens {
+			continue
+		}
+		wait := c.opts.Reconnect.Delay(short-quickReopens, nil)
+		c.send(ctx, socketmode.Event{Type: socketmode.EventTypeConnectionError,
+			Data: &slack.ConnectionErrorEvent{Attempt: short, Backoff: wait,
+				ErrorObj: fmt.Errorf("socket mode: connection %d in a row to end within %v: %w", short, minLife, err)}})
+		if err := backoff.Sleep(ctx, nil, wait); err != nil {
+			return err
+		}
 	}
 }
+
+// A connection that ends within minLife of opening counts toward backoff;
+// quickReopens of them in a row are reopened at once.
+const (
+	minLife      = 10 * time.Second
+	quickReopens = 3
+)
 
 // open calls apps.connections.open and dials the URL it gives, retrying
 // what may pass.
@@ -152,15 +182,20 @@ func (c *Client) open(ctx context.Context, n int) (*websocket.Conn, *slack.Socke
 }
 
 func (c *Client) dial(ctx context.Context) (*websocket.Conn, *slack.SocketModeConnection, error) {
-	info, url, err := c.api.StartSocketModeContext(ctx)
+	info, wsURL, err := c.api.StartSocketModeContext(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	h := http.Header{}
 	h.Set("Origin", "https://api.slack.com")
-	conn, resp, err := c.dialer.DialContext(ctx, url, h)
+	conn, resp, err := c.dialer.DialContext(ctx, wsURL, h)
 	if resp != nil && resp.Body != nil {
 		_ = resp.Body.Close()
+	}
+	if ue, ok := errors.AsType[*url.Error](err); ok {
+		// url.Error quotes the whole URL, and its query is a connection
+		// ticket: keep only what went wrong.
+		err = fmt.Errorf("the WebSocket URL Slack gave does not parse: %w", ue.Err)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("socket mode: WebSocket dial: %w", err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"lastactive/bot/slacktest"
+	"lastactive/internal/backoff"
 	"lastactive/internal/slacksocket"
 )
 
@@ -428,4 +430,69 @@ func FuzzFrame(f *testing.F) {
 			t.Fatalf("no event for %q", frame)
 		}
 	})
+}
+
+// TestFlappingBacksOff: connections that end as soon as they open are
+// reopened at once three times, then only after a wait that grows, so a
+// frame Slack keeps resending over the read limit, or a refresh loop, does
+// not become a tight loop of apps.connections.open.
+func TestFlappingBacksOff(t *testing.T) {
+	s := newServer(t)
+	c, _ := run(t, s, slacksocket.Options{Reconnect: backoff.Policy{Base: 100 * time.Millisecond, Max: 400 * time.Millisecond}})
+	var waits []time.Duration
+	for connected := 0; connected < 7; {
+		evt := <-c.Events()
+		switch evt.Type {
+		case socketmode.EventTypeConnected:
+			connected++
+			s.DropConnections()
+		case socketmode.EventTypeConnectionError:
+			ce := evt.Data.(*slack.ConnectionErrorEvent)
+			if connected < 4 {
+				t.Errorf("a wait after %d quick ends, want none before the fourth: %v", connected, ce.ErrorObj)
+			}
+			waits = append(waits, ce.Backoff)
+		}
+	}
+	// Ends 4, 5 and 6 each waited: 50-100, 100-200, 200-400 ms.
+	if len(waits) != 3 {
+		t.Fatalf("waits %v, want 3", waits)
+	}
+	for i, w := range waits {
+		lo := 50 * time.Millisecond << i
+		if w < lo || w > 2*lo {
+			t.Errorf("wait %d = %v, want %v-%v", i+4, w, lo, 2*lo)
+		}
+	}
+}
+
+// TestTicketNeverInErrors: the WebSocket URL's query is a connection
+// ticket; a URL that does not parse is reported without it.
+func TestTicketNeverInErrors(t *testing.T) {
+	const ticket = "TICKET-7f3c9e"
+	for _, u := range []string{
+		"ws://[::1/link/?ticket=" + ticket,
+		"ws://127.0.0.1:1/li%zznk/?ticket=" + ticket,
+		"ws://127.0.0.1:1/link/?ticket=" + ticket, // refused: nothing listens
+	} {
+		open := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "url": u})
+		}))
+		c := slacksocket.New(api(t, open.URL+"/"), slacksocket.Options{})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- c.RunContext(ctx) }()
+		evt := next(t, c, socketmode.EventTypeConnectionError)
+		cancel()
+		<-done
+		open.Close()
+		msg := evt.Data.(*slack.ConnectionErrorEvent).ErrorObj.Error()
+		if strings.Contains(msg, ticket) {
+			t.Errorf("%s: error carries the ticket: %s", u, msg)
+		}
+		if !strings.Contains(msg, "WebSocket") {
+			t.Errorf("%s: error %q does not say what failed", u, msg)
+		}
+	}
 }
