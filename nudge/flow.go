@@ -217,13 +217,24 @@ func (e *Engine) Decide(ctx context.Context, user, requestID string, approve boo
 		decision = state.DecisionApprove
 	}
 	// Nobody decides about their own seat (an escalation has no requester
-	// for the store to refuse): read whose seat it is first.
-	if q, err := s.GetRequest(ctx, requestID); err == nil {
-		if n, err := s.GetNudge(ctx, q.NudgeID); err == nil && n.SlackUser == user {
-			e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{q.Email}, AccountIDs: []string{q.AccountID},
-				Kind: state.KindApproval, Outcome: state.OutcomeRefused, Detail: "an approver cannot decide about their own seat"})
-			return refused("This seat is yours, so another approver decides.")
-		}
+	// for the store to refuse): read whose seat it is first. A read that
+	// fails stops the decision; only a nudge that is gone (swept by
+	// retention) leaves the owner unknown.
+	q, err := s.GetRequest(ctx, requestID)
+	switch {
+	case errors.Is(err, state.ErrNotFound):
+		return refused("This request is no longer open.")
+	case err != nil:
+		return fmt.Errorf("read the release request: %w", err)
+	}
+	n, err := s.GetNudge(ctx, q.NudgeID)
+	switch {
+	case err == nil && n.SlackUser == user:
+		e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{q.Email}, AccountIDs: []string{q.AccountID},
+			Kind: state.KindApproval, Outcome: state.OutcomeRefused, Detail: "an approver cannot decide about their own seat"})
+		return refused("This seat is yours, so another approver decides.")
+	case err != nil && !errors.Is(err, state.ErrNotFound):
+		return fmt.Errorf("read whose seat the request is about: %w", err)
 	}
 	req, err := s.Decide(ctx, requestID, user, decision, e.cfg.Now())
 	switch {

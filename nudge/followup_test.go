@@ -531,3 +531,56 @@ func TestNoOneDecidesTheirOwnSeat(t *testing.T) {
 		t.Errorf("John deciding about his own seat: %v, want a refusal", err)
 	}
 }
+
+// nudgeReadFailing fails every GetNudge, as a database that is briefly
+// away would.
+type nudgeReadFailing struct{ Store }
+
+func (nudgeReadFailing) GetNudge(context.Context, string) (state.Nudge, error) {
+	return state.Nudge{}, errors.New("database is locked")
+}
+
+// TestOwnSeatCheckFailsClosed: when whose seat it is cannot be read, the
+// decision is not taken (before, the check was skipped and John could Keep
+// his own seat while the database hiccuped); it succeeds once it can be.
+func TestOwnSeatCheckFailsClosed(t *testing.T) {
+	h := newHarness(t, true)
+	ctx := context.Background()
+	if _, err := h.e.Round(ctx, "nudge r1", false); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		h.clock.Add(time.Hour)
+		if err := h.e.FollowUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var johnsRequest string
+	for _, p := range h.notes("approval") {
+		if a := p.Note.(Approval); a.Person.Email == atlassiantest.ReleaseGroupEmail {
+			johnsRequest = a.RequestID
+		}
+	}
+	if johnsRequest == "" {
+		t.Fatal("John's silence was not escalated")
+	}
+	real := h.store
+	h.cfg.Store = func() Store { return nudgeReadFailing{real} }
+	e := New(h.cfg)
+	err := e.Decide(ctx, uJohn, johnsRequest, false)
+	if err == nil {
+		t.Fatal("John decided about his own seat while it could not be read whose it is")
+	}
+	var r *Refused
+	if errors.As(err, &r) {
+		t.Errorf("a read failure worded as a refusal: %v", err)
+	}
+	q, qerr := real.GetRequest(ctx, johnsRequest)
+	if qerr != nil || q.Decision != "" {
+		t.Errorf("request after the failed read: %+v, %v; want still open", q, qerr)
+	}
+	h.cfg.Store = func() Store { return real }
+	if err := New(h.cfg).Decide(ctx, uJohn, johnsRequest, false); !errors.As(err, &r) {
+		t.Errorf("John deciding about his own seat: %v, want a refusal", err)
+	}
+}
