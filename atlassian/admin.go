@@ -48,11 +48,7 @@ func (c *Client) LastActive(ctx context.Context, accountID string) (*Activity, e
 	have := make(map[product]int) // index in act.Products
 	seen := make(map[string]bool)
 	cursor := ""
-	// Atlassian's data lags and never leads: a date after tomorrow (UTC;
-	// tomorrow is a reader west of Greenwich's today) is not its own, and
-	// read as it comes would show an idle seat as active today.
-	now := c.clock.Now().UTC()
-	future := time.Date(now.Year(), now.Month(), now.Day()+2, 0, 0, 0, 0, time.UTC)
+	future := c.future()
 	for page := 1; ; page++ {
 		cl := call{api: Admin, op: op, url: pageURL(u, cursor), auth: c.adminAuth}
 		body, err := c.get(ctx, cl)
@@ -64,8 +60,8 @@ func (c *Client) LastActive(ctx context.Context, accountID string) (*Activity, e
 			return nil, c.fail(cl, ErrBadResponse, 200, "", err)
 		}
 		for _, pa := range p.products {
-			if !pa.LastActive.Before(future) || !pa.LastActiveTimestamp.Before(future) {
-				return nil, c.fail(cl, ErrBadResponse, 200, "", fmt.Errorf("a last active date after tomorrow (%s)", pa.Last().Format(time.DateOnly)))
+			if err := notAfterTomorrow(pa, future); err != nil {
+				return nil, c.fail(cl, ErrBadResponse, 200, "", err)
 			}
 			// A product repeated (on this page or a later one) is one entry,
 			// with its latest date: keeping an older one could show someone
@@ -233,4 +229,20 @@ func parseInstant(s string) (time.Time, error) {
 		return time.Time{}, errors.New("not a timestamp")
 	}
 	return t.UTC(), nil
+}
+
+// future is the first instant no last-active date may reach: Atlassian's
+// data lags and never leads, so a date after tomorrow (UTC; tomorrow is a
+// reader west of Greenwich's today) is not its own, and read as it comes
+// would show an idle seat as active today.
+func (c *Client) future() time.Time {
+	now := c.clock.Now().UTC()
+	return time.Date(now.Year(), now.Month(), now.Day()+2, 0, 0, 0, 0, time.UTC)
+}
+
+func notAfterTomorrow(pa ProductActivity, future time.Time) error {
+	if !pa.LastActive.Before(future) || !pa.LastActiveTimestamp.Before(future) {
+		return fmt.Errorf("a last active date after tomorrow (%s)", pa.Last().Format(time.DateOnly))
+	}
+	return nil
 }

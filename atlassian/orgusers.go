@@ -118,6 +118,17 @@ func (c *Client) OrgUsers(ctx context.Context, q UserQuery) iter.Seq2[OrgUser, e
 				// bigger organisation; page after page of it fills memory.
 				err = fmt.Errorf("a page of %d users, more than the %d asked for", len(p.users), size)
 			}
+			if err == nil {
+				future := c.future()
+			check:
+				for _, ou := range p.users {
+					for _, pa := range ou.Products {
+						if err = notAfterTomorrow(pa, future); err != nil {
+							break check
+						}
+					}
+				}
+			}
 			if err != nil {
 				yield(OrgUser{}, c.fail(cl, ErrBadResponse, 200, "", err))
 				return

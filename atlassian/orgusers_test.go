@@ -464,3 +464,30 @@ func TestFindByEmailPeopleOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestOrgUsersFutureDates: the org scan applies LastActive's rule: a
+// last-active date after tomorrow is not Atlassian's and would count an idle
+// seat as used today, so the scan stops with ErrBadResponse; tomorrow is
+// kept (a UTC day ahead of a reader west of Greenwich).
+func TestOrgUsersFutureDates(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		ts  string
+		bad bool
+	}{
+		{"2026-11-26T10:00:00Z", false},
+		{"2026-11-27T23:59:59Z", false},
+		{"2026-11-28T00:00:00Z", true},
+		{"9999-12-31T00:00:00Z", true},
+	} {
+		srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, `{"data":[{"accountId":"u1","accountStatus":"active","membershipStatus":"active",
+				"productAccess":[{"id":"s","key":"jira-software","lastActiveTimestamp":%q}]}],"links":{"next":null}}`, c.ts)
+		})
+		cl, _ := newTestClient(t, srv.URL) // now: 2026-11-26 12:00 UTC
+		_, err := collect(cl.OrgUsers(context.Background(), UserQuery{}))
+		if got := errors.Is(err, ErrBadResponse); got != c.bad {
+			t.Errorf("%s: err %v, want ErrBadResponse %v", c.ts, err, c.bad)
+		}
+	}
+}
