@@ -57,6 +57,7 @@ func (e AuditEvent) LogAttrs() []any {
 	return []any{
 		"requester", e.Actor,
 		"channel", e.Channel,
+		"action", string(e.Action),
 		"kind", string(e.ReplyKind),
 		"targets", e.Emails,
 		"outcome", string(e.Outcome),

@@ -474,3 +474,41 @@ func TestUndeliveredReplyIsAudited(t *testing.T) {
 		t.Fatalf("no undelivered audit line for the lookup:\n%s", h.logs.String())
 	}
 }
+
+// TestUndeliveredClickIsAudited: a Share or Refresh whose reply Slack never
+// took is in the trail a second time as undelivered, under its own action
+// (before, only commands were: a Share that never reached the channel read
+// as shared).
+func TestUndeliveredClickIsAudited(t *testing.T) {
+	h := startBot(t, harnessOpts{})
+	first := h.ask("U1", "C1", "ada@example.com")
+	btn := buttons(t, first)
+	for _, c := range []struct{ action, audit string }{
+		{bot.ActionShare, "share"},
+		{bot.ActionRefresh, "refresh"},
+	} {
+		h.slack.FailResponseURL(10, 500)
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		env, err := h.slack.BlockAction(ctx, slacktest.Action{UserID: "U1", ChannelID: "C1", ActionID: c.action, Value: btn[c.action]["value"].(string)})
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := `"action":"` + c.audit + `"`
+		deadline := time.Now().Add(20 * time.Second)
+		found := func() bool {
+			for _, l := range strings.Split(h.logs.String(), "\n") {
+				if strings.Contains(l, `"msg":"audit"`) && strings.Contains(l, `"outcome":"undelivered"`) && strings.Contains(l, want) {
+					return true
+				}
+			}
+			return false
+		}
+		for !found() && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if !found() {
+			t.Errorf("%s (envelope %s): no undelivered audit line with %s:\n%s", c.action, env.ID, want, h.logs.String())
+		}
+	}
+}

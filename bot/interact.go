@@ -18,6 +18,10 @@ const ShortcutAuthor = "lastactive_author"
 type Response struct {
 	Reply
 	Mode ReplyMode
+	// Audited is the action the answer was audited under, when it is not
+	// the one its reply kind implies (Share, Refresh): a reply that cannot
+	// be posted is audited again under it, as undelivered.
+	Audited AuditAction
 }
 
 // Texts of refusals shared by every entry point.
@@ -41,9 +45,9 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 		if actionID == ActionChooseShare {
 			r := s.choose(ctx, req, value, AuditShare)
 			if r.Outcome == OutcomeOK {
-				return Response{Reply: r, Mode: Public}, true
+				return Response{Reply: r, Mode: Public, Audited: AuditShare}, true
 			}
-			return Response{Reply: r, Mode: Private}, true // nothing to share
+			return Response{Reply: r, Mode: Private, Audited: AuditShare}, true // nothing to share
 		}
 		action := AuditAction("")
 		if actionID == ActionChooseRefresh {
@@ -54,7 +58,7 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 		if r.Outcome == OutcomeOK || r.Outcome == OutcomeFailed {
 			mode = PrivateReplace // the answer takes the place of the list, or of itself
 		}
-		return Response{Reply: r, Mode: mode}, true
+		return Response{Reply: r, Mode: mode, Audited: action}, true
 	}
 	switch actionID {
 	case ActionDigestFullList:
@@ -96,7 +100,7 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 	if actionID == ActionRefresh {
 		defer func() { s.auditAs(AuditRefresh, req, r, start) }()
 		r = s.lookup(ctx, req, targets, true, View{Buttons: true}, progress)
-		return Response{Reply: r, Mode: PrivateReplace}, true
+		return Response{Reply: r, Mode: PrivateReplace, Audited: AuditRefresh}, true
 	}
 	defer func() { s.auditAs(AuditShare, req, r, start) }()
 	// Share posts in the channel: an interim "still looking" there would be
@@ -105,9 +109,9 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 	if r.Outcome != OutcomeOK {
 		// A refusal, a rate limit or a failed lookup is the clicker's to
 		// see, not the channel's (RenderLookup then says it was not shared).
-		return Response{Reply: r, Mode: Private}, true
+		return Response{Reply: r, Mode: Private, Audited: AuditShare}, true
 	}
-	return Response{Reply: r, Mode: Public}, true
+	return Response{Reply: r, Mode: Public, Audited: AuditShare}, true
 }
 
 // Shortcut answers a message shortcut used on a message written by
@@ -172,20 +176,24 @@ func (b *Bot) interaction(rc runCtx, j job) {
 		if mode == Private && progressed.Load() {
 			mode = PrivateReplace // in place of the "still looking" notice
 		}
-		b.post(rc, url, msg, mode, j.received)
+		if err := b.post(rc, url, msg, mode, j.received); err != nil && rc.work.Err() == nil {
+			b.svc.UndeliveredAs(resp.Audited, req, resp.Reply)
+		}
 		return
 	}
-	b.ephemeral(rc, req, msg, j.received)
+	if err := b.ephemeral(rc, req, msg, j.received); err != nil && rc.work.Err() == nil {
+		b.svc.UndeliveredAs(resp.Audited, req, resp.Reply)
+	}
 }
 
 // ephemeral answers where Slack gave no response_url (a shortcut used in
 // some surfaces): a message from the bot only the asker sees (needs
 // chat:write and the bot in the channel).
-func (b *Bot) ephemeral(rc runCtx, req Request, msg Message, received time.Time) {
+func (b *Bot) ephemeral(rc runCtx, req Request, msg Message, received time.Time) error {
 	if b.tr.Ephemeral == nil {
 		b.log.Error("reply not delivered: no response_url and no chat.postEphemeral")
 		b.metrics.replied(time.Since(received), errNoReplyPath)
-		return
+		return errNoReplyPath
 	}
 	pctx, cancel := context.WithTimeout(rc.posts, 10*time.Second)
 	defer cancel()
@@ -195,6 +203,7 @@ func (b *Bot) ephemeral(rc runCtx, req Request, msg Message, received time.Time)
 	if err != nil {
 		b.log.Error("shortcut reply not delivered", "err", err)
 	}
+	return err
 }
 
 var errNoReplyPath = errors.New("no way to reply")

@@ -354,9 +354,13 @@ func (s *Service) audit(req Request, r Reply, start time.Time) { s.auditAs("", r
 // Undelivered records that the answer r to the command req never reached
 // Slack: the trail said "ok" for it, and the person asking saw nothing.
 // Only what the trail records (lookups, reports…) is recorded again.
-func (s *Service) Undelivered(req Request, r Reply) {
+func (s *Service) Undelivered(req Request, r Reply) { s.UndeliveredAs("", req, r) }
+
+// UndeliveredAs is Undelivered for an answer audited under action (""
+// for the one its reply kind implies).
+func (s *Service) UndeliveredAs(action AuditAction, req Request, r Reply) {
 	now := s.cfg.Now()
-	e := auditEvent("", req, r, now, now)
+	e := auditEvent(action, req, r, now, now)
 	if e.Action == "" {
 		return
 	}
