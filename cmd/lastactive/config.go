@@ -475,8 +475,8 @@ func checkURL(raw string) (string, error) {
 
 // parsePrices reads "jira-software=8.60,confluence=6.05". Keys are kept as
 // written; seat.Prices.Of finds a price under any key of its product, so
-// jira=8.60 prices jira-software too. Naming one product under two of its
-// keys is refused as ambiguous.
+// jira=8.60 prices jira-software too. Naming one product twice, under one
+// key or two of its keys, is refused as ambiguous.
 func parsePrices(raw string) (map[string]float64, error) {
 	out := map[string]float64{}
 	spelled := map[string]string{} // canonical key → key as configured
@@ -492,7 +492,10 @@ func parsePrices(raw string) (map[string]float64, error) {
 			return nil, errors.New("must look like jira-software=8.60,confluence=6.05")
 		}
 		c := seat.Canonical(k)
-		if prev, dup := spelled[c]; dup && prev != k {
+		if prev, dup := spelled[c]; dup {
+			if prev == k {
+				return nil, errors.New("names a product twice")
+			}
 			return nil, errors.New("names one product under two keys (such as jira and jira-software)")
 		}
 		spelled[c] = k
