@@ -20,6 +20,9 @@ import (
 // *digest.Builder satisfies it.
 type DigestSource interface {
 	Build(ctx context.Context) (*digest.Digest, error)
+	// MarkPosted records that d reached its channel: the next digest's
+	// change is against it.
+	MarkPosted(ctx context.Context, d *digest.Digest) error
 	// History is the stored snapshots, oldest first; none is not an error.
 	History(ctx context.Context) ([]state.Snapshot, error)
 }
@@ -98,7 +101,7 @@ func (d *Digests) Post(ctx context.Context) error {
 	if d.cfg.Channel == "" || d.cfg.Poster == nil {
 		return ErrNoDigestChannel
 	}
-	m, _, err := d.Make(ctx, true)
+	m, dg, err := d.Make(ctx, true)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrDigestNotMade, err)
 	}
@@ -106,6 +109,10 @@ func (d *Digests) Post(ctx context.Context) error {
 		return fmt.Errorf("digest: post to %s: %w", d.cfg.Channel, err)
 	}
 	d.log.Info("digest posted", "channel", d.cfg.Channel)
+	if err := d.cfg.Source.MarkPosted(ctx, dg); err != nil {
+		// The channel has it; the next digest compares with the one before.
+		d.log.Warn("digest: posted, but not recorded as posted", "err", err)
+	}
 	return nil
 }
 

@@ -131,6 +131,7 @@ type failingSource struct{ err error }
 
 func (f failingSource) Build(context.Context) (*digest.Digest, error)     { return nil, f.err }
 func (f failingSource) History(context.Context) ([]state.Snapshot, error) { return nil, nil }
+func (f failingSource) MarkPosted(context.Context, *digest.Digest) error  { return nil }
 
 type countingPoster struct{ n int }
 
@@ -148,5 +149,47 @@ func TestDigestPostSaysWhenNothingWasMade(t *testing.T) {
 	}
 	if p.n != 0 {
 		t.Errorf("%d posts of a digest that was not made", p.n)
+	}
+}
+
+// markingSource builds one fixed digest and records which were marked
+// posted.
+type markingSource struct{ marked []string }
+
+func (m *markingSource) Build(context.Context) (*digest.Digest, error) {
+	return &digest.Digest{Now: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC), Days: 90, SnapshotID: "snap-1"}, nil
+}
+func (m *markingSource) History(context.Context) ([]state.Snapshot, error) { return nil, nil }
+func (m *markingSource) MarkPosted(_ context.Context, d *digest.Digest) error {
+	m.marked = append(m.marked, d.SnapshotID)
+	return nil
+}
+
+type failingPoster struct{}
+
+func (failingPoster) PostMessage(context.Context, string, Message) error {
+	return errors.New("channel_not_found")
+}
+
+// TestDigestMarkedPostedOnlyOncePosted: the snapshot of a digest that
+// reached the channel is marked posted (the next digest's change is against
+// it); one whose post failed is not, nor is a private one (Make).
+func TestDigestMarkedPostedOnlyOncePosted(t *testing.T) {
+	ctx := context.Background()
+	src := &markingSource{}
+	if err := NewDigests(DigestConfig{Source: src, Channel: "C1", Poster: failingPoster{}}).Post(ctx); err == nil {
+		t.Fatal("a failed post reported as posted")
+	}
+	if _, _, err := NewDigests(DigestConfig{Source: src, Channel: "C1", Poster: &countingPoster{}}).Make(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if len(src.marked) != 0 {
+		t.Fatalf("marked %v before any digest reached the channel", src.marked)
+	}
+	if err := NewDigests(DigestConfig{Source: src, Channel: "C1", Poster: &countingPoster{}}).Post(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(src.marked) != 1 || src.marked[0] != "snap-1" {
+		t.Errorf("marked %v, want [snap-1]", src.marked)
 	}
 }

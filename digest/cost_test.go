@@ -10,6 +10,7 @@ import (
 	"lastactive/atlassian"
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/digest"
+	"lastactive/internal/backoff/backofftest"
 	"lastactive/seat"
 )
 
@@ -25,7 +26,8 @@ func TestDigestCost50k(t *testing.T) {
 	srv := atlassiantest.NewServer(org)
 	defer srv.Close()
 	client, err := atlassian.New(atlassian.Config{AdminBaseURL: srv.URL(), OrgID: srv.OrgID(), APIKey: atlassiantest.APIKey},
-		atlassian.WithAdminRate(rate.Inf, 1)) // pacing off: this counts calls, not seconds
+		atlassian.WithAdminRate(rate.Inf, 1),             // pacing off: this counts calls, not seconds
+		atlassian.WithClock(&backofftest.Clock{At: now})) // the org's dates are as of now, which is not today
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,6 +44,7 @@ type Sites interface {
 type Store interface {
 	Snapshots(ctx context.Context, since time.Time, limit int) ([]state.Snapshot, error)
 	SaveSnapshot(ctx context.Context, snap state.Snapshot) (string, error)
+	MarkSnapshotPosted(ctx context.Context, id string) error
 }
 
 // Change is the difference from the previous snapshot's row.
@@ -102,11 +103,19 @@ type Digest struct {
 	Previous time.Time
 	// History is the stored snapshots, oldest first, this digest's last.
 	History []state.Snapshot
+	// SnapshotID is this digest's recorded snapshot ("" when none was):
+	// MarkPosted it once the digest reached its channel.
+	SnapshotID string
 }
 
 // Make builds a digest from a report, the workspaces (nil: sites by cloud
 // ID) and the earlier snapshots, newest first as Store returns them. It is
 // pure: Build does the calls.
+//
+// The change is against the newest snapshot whose digest was posted: the
+// channel reads "change since the last digest" as since the one it saw,
+// not since someone's private digest or Scan now. Without any posted one
+// (no digest channel), against the newest.
 func Make(rep *seat.Report, ws []atlassian.Workspace, earlier []state.Snapshot) *Digest {
 	sites := atlassian.NewSites(ws)
 	capacity := map[[2]string]int{} // canonical key (of the workspace type), cloud ID
@@ -126,10 +135,15 @@ func Make(rep *seat.Report, ws []atlassian.Workspace, earlier []state.Snapshot) 
 		Accounts: rep.Accounts, NoSeat: rep.NoSeat}
 	d.Cost, d.Priced = rep.MonthlyCost()
 	var prev map[[2]string]state.SnapshotRow
+	var base *state.Snapshot
 	if len(earlier) > 0 {
-		d.Previous = earlier[0].Taken
+		base = &earlier[0]
+		if i := slices.IndexFunc(earlier, func(s state.Snapshot) bool { return s.Posted }); i >= 0 {
+			base = &earlier[i]
+		}
+		d.Previous = base.Taken
 		prev = map[[2]string]state.SnapshotRow{}
-		for _, r := range earlier[0].Rows {
+		for _, r := range base.Rows {
 			prev[[2]string{seat.Canonical(r.Product), r.Site}] = r
 		}
 	}
@@ -152,7 +166,7 @@ func Make(rep *seat.Report, ws []atlassian.Workspace, earlier []state.Snapshot) 
 	})
 	if prev != nil {
 		var p Line
-		for _, r := range earlier[0].Rows {
+		for _, r := range base.Rows {
 			p.Seats += r.Seats
 			p.Active += r.Active
 			p.Idle += r.Idle
@@ -254,11 +268,22 @@ func (b *Builder) Build(ctx context.Context) (*Digest, error) {
 	}
 	d := Make(rep, ws, earlier)
 	if b.cfg.Store != nil {
-		if _, err := b.cfg.Store.SaveSnapshot(ctx, d.Snapshot()); err != nil {
+		// Recorded as not posted: Post marks it once the channel has it.
+		if d.SnapshotID, err = b.cfg.Store.SaveSnapshot(ctx, d.Snapshot()); err != nil {
 			b.log.Warn("digest: snapshot not recorded", "err", err)
 		}
 	}
 	return d, nil
+}
+
+// MarkPosted records that d reached its channel, so that the next
+// digest's change is against it. A digest whose snapshot was not recorded
+// has nothing to mark.
+func (b *Builder) MarkPosted(ctx context.Context, d *Digest) error {
+	if b.cfg.Store == nil || d.SnapshotID == "" {
+		return nil
+	}
+	return b.cfg.Store.MarkSnapshotPosted(ctx, d.SnapshotID)
 }
 
 // Latest is the newest stored snapshot and the history behind it (oldest

@@ -151,3 +151,52 @@ func TestBuildRecordsAndCompares(t *testing.T) {
 		t.Errorf("Latest = %d snapshots, %v, %v", len(snaps), ok, err)
 	}
 }
+
+// TestChangeSinceThePostedDigest: the channel's "change since the last
+// digest" is against the last digest posted, not a private one made since
+// (a /lastactive digest, Scan now): before, Monday's channel digest said
+// "+1 idle since Friday" for a Friday nobody in the channel saw.
+func TestChangeSinceThePostedDigest(t *testing.T) {
+	ctx := context.Background()
+	st, err := state.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	idle, at := 6, now
+	b := digest.NewBuilder(digest.Config{Store: st, Scanner: scannerFunc(func() (*seat.Report, error) {
+		rep := report()
+		rep.Now = at
+		rep.Groups[0].Idle = idle
+		return rep, nil
+	})})
+	posted, err := b.Build(ctx) // Monday, to the channel
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.MarkPosted(ctx, posted); err != nil {
+		t.Fatal(err)
+	}
+	idle, at = 8, now.AddDate(0, 0, 4)
+	private, err := b.Build(ctx) // Friday, privately
+	if err != nil {
+		t.Fatal(err)
+	}
+	if private.Total.Change.Idle != 2 || !private.Previous.Equal(now) {
+		t.Errorf("private digest: change %+v since %v, want +2 since the posted one", private.Total.Change, private.Previous)
+	}
+	idle, at = 9, now.AddDate(0, 0, 7)
+	next, err := b.Build(ctx) // the next Monday
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.Total.Change.Idle != 3 || !next.Previous.Equal(now) {
+		t.Errorf("next channel digest: change %+v since %v, want +3 since %v (the posted one)", next.Total.Change, next.Previous, now)
+	}
+	if len(next.History) != 3 {
+		t.Errorf("chart history %d, want all 3 snapshots", len(next.History))
+	}
+}

@@ -150,6 +150,9 @@ func TestBlockActionParsed(t *testing.T) {
 	if !ok || len(cb.ActionCallback.BlockActions) != 1 || cb.ActionCallback.BlockActions[0].ActionID != "share" || cb.ResponseURL != env.ResponseURL {
 		t.Fatalf("event %+v", evt)
 	}
+	if _, err := s.WaitAck(ctx, env.ID); err != nil { // written before the event, read by the fake since
+		t.Fatal(err)
+	}
 	if n := s.Acks(env.ID); n != 1 {
 		t.Errorf("acked %d times", n)
 	}
@@ -292,6 +295,10 @@ func TestOversizedFrame(t *testing.T) {
 	c, _ := run(t, s, slacksocket.Options{ReadLimit: 4096})
 	ctx := waitCtx(t)
 	next(t, c, socketmode.EventTypeConnected)
+	open := func() bool { return s.Deliverable() == 1 }
+	if err := s.Wait(ctx, open); err != nil { // the server registers it after the client is up
+		t.Fatal(err)
+	}
 	big := `{"envelope_id":"BIG","type":"slash_commands","payload":{"text":"` + strings.Repeat("a", 8192) + `"}}`
 	if err := s.SendRaw(ctx, []byte(big)); err != nil {
 		t.Fatal(err)
@@ -299,6 +306,9 @@ func TestOversizedFrame(t *testing.T) {
 	next(t, c, socketmode.EventTypeConnected)
 	if n := s.Acks("BIG"); n != 0 {
 		t.Errorf("oversized frame acked")
+	}
+	if err := s.Wait(ctx, open); err != nil {
+		t.Fatal(err)
 	}
 	env, err := s.SlashCommand(ctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "help"})
 	if err != nil {
@@ -439,12 +449,22 @@ func FuzzFrame(f *testing.F) {
 func TestFlappingBacksOff(t *testing.T) {
 	s := newServer(t)
 	c, _ := run(t, s, slacksocket.Options{Reconnect: backoff.Policy{Base: 100 * time.Millisecond, Max: 400 * time.Millisecond}})
+	ctx := waitCtx(t)
 	var waits []time.Duration
 	for connected := 0; connected < 7; {
-		evt := <-c.Events()
+		var evt socketmode.Event
+		select {
+		case evt = <-c.Events():
+		case <-ctx.Done():
+			t.Fatalf("after %d connections: %v", connected, ctx.Err())
+		}
 		switch evt.Type {
 		case socketmode.EventTypeConnected:
 			connected++
+			// The server registers the connection after the client is up.
+			if err := s.Wait(ctx, func() bool { return s.Connections() == 1 }); err != nil {
+				t.Fatal(err)
+			}
 			s.DropConnections()
 		case socketmode.EventTypeConnectionError:
 			ce := evt.Data.(*slack.ConnectionErrorEvent)

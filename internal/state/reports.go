@@ -12,7 +12,10 @@ type Snapshot struct {
 	ID       string    // set by SaveSnapshot
 	Taken    time.Time // when the scan finished (UTC); zero means now
 	IdleDays int       // the idle threshold the counts use
-	Rows     []SnapshotRow
+	// Posted is whether the digest it was made for reached the channel
+	// (MarkSnapshotPosted): the channel's change compares with those only.
+	Posted bool
+	Rows   []SnapshotRow
 }
 
 // SnapshotRow holds the counts of one product on one site.
@@ -38,8 +41,8 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap Snapshot) (string, error)
 		return "", s.wrap("save report snapshot", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO report_scan (id, taken_us, idle_days) VALUES ($1, $2, $3)`,
-		id, micros(snap.Taken), snap.IdleDays); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO report_scan (id, taken_us, idle_days, posted) VALUES ($1, $2, $3, $4)`,
+		id, micros(snap.Taken), snap.IdleDays, boolInt(snap.Posted)); err != nil {
 		return "", s.wrap("save report snapshot", err)
 	}
 	for _, r := range snap.Rows {
@@ -67,7 +70,7 @@ func (s *Store) Snapshots(ctx context.Context, since time.Time, limit int) ([]Sn
 		sinceUS = micros(since)
 	}
 	rows, err := s.db.QueryContext(ctx,
-		`SELECT id, taken_us, idle_days FROM report_scan WHERE taken_us >= $1 ORDER BY taken_us DESC, id DESC LIMIT $2`,
+		`SELECT id, taken_us, idle_days, posted FROM report_scan WHERE taken_us >= $1 ORDER BY taken_us DESC, id DESC LIMIT $2`,
 		sinceUS, limit)
 	if err != nil {
 		return nil, s.wrap("read report snapshots", err)
@@ -76,12 +79,12 @@ func (s *Store) Snapshots(ctx context.Context, since time.Time, limit int) ([]Sn
 	index := map[string]int{}
 	for rows.Next() {
 		var snap Snapshot
-		var taken int64
-		if err := rows.Scan(&snap.ID, &taken, &snap.IdleDays); err != nil {
+		var taken, posted int64
+		if err := rows.Scan(&snap.ID, &taken, &snap.IdleDays, &posted); err != nil {
 			rows.Close()
 			return nil, s.wrap("read report snapshots", err)
 		}
-		snap.Taken = fromMicros(taken)
+		snap.Taken, snap.Posted = fromMicros(taken), posted != 0
 		index[snap.ID] = len(out)
 		out = append(out, snap)
 	}
@@ -117,6 +120,19 @@ func (s *Store) Snapshots(ctx context.Context, since time.Time, limit int) ([]Sn
 	return out, s.wrap("read report snapshots", rows.Err())
 }
 
+// MarkSnapshotPosted records that the digest snapshot id was made for
+// reached its channel; ErrNotFound when there is no such snapshot.
+func (s *Store) MarkSnapshotPosted(ctx context.Context, id string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE report_scan SET posted = 1 WHERE id = $1`, id)
+	if err != nil {
+		return s.wrap("mark report snapshot posted", err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("mark report snapshot posted: %w", ErrNotFound)
+	}
+	return nil
+}
+
 // LatestSnapshot returns the newest snapshot, or ErrNotFound.
 func (s *Store) LatestSnapshot(ctx context.Context) (Snapshot, error) {
 	snaps, err := s.Snapshots(ctx, time.Time{}, 1)
@@ -127,4 +143,11 @@ func (s *Store) LatestSnapshot(ctx context.Context) (Snapshot, error) {
 		return Snapshot{}, fmt.Errorf("latest report snapshot: %w", ErrNotFound)
 	}
 	return snaps[0], nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -372,6 +372,28 @@ func testSnapshots(t *testing.T, fresh fixture) {
 	if diff := cmp.Diff(saved[2], latest); diff != "" {
 		t.Errorf("LatestSnapshot (-want +got):\n%s", diff)
 	}
+
+	// Posted: saved as given, and set later by MarkSnapshotPosted.
+	posted, err := s.SaveSnapshot(ctx, Snapshot{Taken: first.Add(3 * week), Posted: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkSnapshotPosted(ctx, saved[1].ID); err != nil {
+		t.Fatalf("MarkSnapshotPosted: %v", err)
+	}
+	if err := s.MarkSnapshotPosted(ctx, "no-such-snapshot"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("MarkSnapshotPosted of an unknown ID: %v, want ErrNotFound", err)
+	}
+	got, err = s.Snapshots(ctx, time.Time{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{posted: true, saved[2].ID: false, saved[1].ID: true, saved[0].ID: false}
+	for _, snap := range got {
+		if snap.Posted != want[snap.ID] {
+			t.Errorf("snapshot %s posted %v, want %v", snap.ID, snap.Posted, want[snap.ID])
+		}
+	}
 }
 
 func testFirstDelivery(t *testing.T, fresh fixture) {

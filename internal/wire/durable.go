@@ -384,6 +384,18 @@ func (d *Durable) SaveSnapshot(ctx context.Context, snap state.Snapshot) (string
 	return id, err
 }
 
+// MarkSnapshotPosted records that a digest reached its channel
+// (digest.Store).
+func (d *Durable) MarkSnapshotPosted(ctx context.Context, id string) error {
+	st := d.Store()
+	if st == nil {
+		return errStoreDown
+	}
+	err := st.MarkSnapshotPosted(ctx, id)
+	d.observe(err)
+	return err
+}
+
 // Claim takes a named slot for holder (schedule.Claimer). While the store
 // is unavailable nobody gets a slot: a digest missed is better than a
 // digest posted by every replica.
