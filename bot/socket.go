@@ -22,7 +22,8 @@ type Socket interface {
 	// RunContext keeps the connection open until ctx is done or it fails
 	// for good (Slack refused the app token).
 	RunContext(ctx context.Context) error
-	// Events is where the connection's envelopes and state changes arrive.
+	// Events is where the connection's envelopes and state changes
+	// arrive. The Bot drains it until RunContext has returned.
 	Events() <-chan socketmode.Event
 }
 
@@ -178,8 +179,10 @@ func (b *Bot) Run(ctx context.Context) error {
 		var once sync.Once
 		first := func() { once.Do(func() { close(connected) }) }
 		after := prev
-		loops.Go(func() { b.drain(sockCtx, rc, i, s, first) })
+		stopped := make(chan struct{}) // the socket's RunContext has returned for good
+		loops.Go(func() { b.drain(rc, i, s, first, stopped) })
 		loops.Go(func() {
+			defer close(stopped)
 			// Staggered: each socket opens once the one before it is up (or
 			// after Stagger), so Slack does not refresh them together.
 			t := time.NewTimer(b.cfg.Stagger)
@@ -248,16 +251,26 @@ func (b *Bot) connect(ctx context.Context, i int, s Socket) {
 	}
 }
 
-// drain reads every event socket i emits. It must never block on slow
-// work: an undrained Events channel stops pings and acks.
-func (b *Bot) drain(ctx context.Context, rc runCtx, i int, s Socket, connected func()) {
+// drain reads every event socket i emits until the socket has stopped,
+// then what is left in its channel: the socket acks as it reads, so an
+// envelope it handed on is acked, and only an answer (or the "restarting"
+// notice) tells the person anything. It must never block on slow work: an
+// undrained Events channel holds up the socket's reading.
+func (b *Bot) drain(rc runCtx, i int, s Socket, connected func(), stopped <-chan struct{}) {
 	events := s.Events()
 	for {
 		select {
-		case <-ctx.Done():
-			return
 		case evt := <-events:
 			b.event(rc, i, evt, connected)
+		case <-stopped:
+			for {
+				select {
+				case evt := <-events:
+					b.event(rc, i, evt, connected)
+				default:
+					return
+				}
+			}
 		}
 	}
 }

@@ -96,11 +96,17 @@ func New(api *slack.Client, o Options) *Client {
 }
 
 // Events is where envelopes arrive, each already acknowledged, and the
-// connection's state changes. It must be drained.
+// connection's state changes. It must be drained until RunContext has
+// returned: an envelope acked is handed on even after a stop, since Slack
+// will not send it again.
 func (c *Client) Events() <-chan socketmode.Event { return c.events }
 
-// fatalAuth are apps.connections.open's answers that no retry fixes.
-var fatalAuth = map[string]bool{"invalid_auth": true, "account_inactive": true, "not_authed": true, "token_revoked": true}
+// fatalAuth are apps.connections.open's answers that no retry fixes: a
+// token refused, not an app-level one (a bot token in SLACK_APP_TOKEN), or
+// without connections:write. RunContext returns them, and the Bot says so
+// loudly and retries slowly.
+var fatalAuth = map[string]bool{"invalid_auth": true, "account_inactive": true, "not_authed": true, "token_revoked": true,
+	"token_expired": true, "not_allowed_token_type": true, "missing_scope": true}
 
 // RunContext keeps a connection open until ctx is done (it then returns
 // ctx's error) or Slack refuses the app token (it returns that error).
@@ -241,6 +247,11 @@ func (c *Client) serve(ctx context.Context, conn *websocket.Conn) error {
 		}
 		arrived := time.Now()
 		alive(arrived)
+		if ctx.Err() != nil {
+			// Stopping: what is not acked, Slack sends to another
+			// connection; what is acked must reach the consumer.
+			return ctx.Err()
+		}
 		req, id, perr := head(frame)
 		if id != "" {
 			ack = appendAck(ack[:0], id)
@@ -259,6 +270,13 @@ func (c *Client) serve(ctx context.Context, conn *websocket.Conn) error {
 		evt, err := parse(req)
 		if err != nil {
 			c.send(ctx, badMessage(err, frame))
+			continue
+		}
+		if id != "" {
+			// Acked: Slack will not send it again, so it is handed on even
+			// if the stop came meanwhile (Events is drained until
+			// RunContext returns).
+			c.events <- evt
 			continue
 		}
 		c.send(ctx, evt)
@@ -315,9 +333,19 @@ func badMessage(cause error, frame []byte) socketmode.Event {
 		Data: &socketmode.ErrorBadMessage{Cause: cause, Message: frame}}
 }
 
+// maxDepth is the deepest nesting of objects and arrays parsed. Slack's
+// payloads nest about a dozen levels (rich text in a message's blocks);
+// slack-go decodes Block Kit level by level, each level decoding all below
+// it again, so a frame nested a thousand deep costs seconds of this
+// connection's only goroutine, while later envelopes wait for their ack.
+const maxDepth = 32
+
 // parse turns a request into the event slack-go would emit for it.
 func parse(req *socketmode.Request) (socketmode.Event, error) {
 	evt := socketmode.Event{Type: socketmode.EventType(req.Type), Request: req}
+	if d := depth(req.Payload); d > maxDepth {
+		return evt, fmt.Errorf("a payload nested %d deep, more than %d", d, maxDepth)
+	}
 	switch req.Type {
 	case socketmode.RequestTypeHello, socketmode.RequestTypeDisconnect:
 	case socketmode.RequestTypeSlashCommands:
@@ -379,4 +407,29 @@ func safeID(id string) bool {
 		}
 	}
 	return true
+}
+
+// depth is the deepest nesting of objects and arrays in JSON text b (which
+// json.Unmarshal has already checked), counting strings out.
+func depth(b []byte) int {
+	d, deepest, inString := 0, 0, false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case inString:
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			d++
+			deepest = max(deepest, d)
+		case c == '}' || c == ']':
+			d--
+		}
+	}
+	return deepest
 }

@@ -29,10 +29,16 @@ func run(t *testing.T, s *slacktest.Server, o slacksocket.Options) (*slacksocket
 	go func() { r.err = c.RunContext(ctx); close(r.done) }()
 	t.Cleanup(func() {
 		cancel()
-		select {
-		case <-r.done:
-		case <-time.After(5 * time.Second):
-			t.Error("RunContext did not return after its context ended")
+		timeout := time.After(5 * time.Second)
+		for {
+			select {
+			case <-r.done:
+				return
+			case <-c.Events(): // drained until RunContext returns, as the Bot does
+			case <-timeout:
+				t.Error("RunContext did not return after its context ended")
+				return
+			}
 		}
 	})
 	return c, r
@@ -319,23 +325,32 @@ func TestOversizedFrame(t *testing.T) {
 	}
 }
 
-// TestAppTokenRefused: Slack's invalid_auth ends RunContext with that
-// error; the caller decides when to try again.
+// TestAppTokenRefused: Slack's invalid_auth, and the answers for a token
+// that is not an app-level one or lacks connections:write, end RunContext
+// with that error; the caller decides when to try again (before, the last
+// two were retried forever, each a warning, and the Bot's "check
+// SLACK_APP_TOKEN" was never said).
 func TestAppTokenRefused(t *testing.T) {
-	s := newServer(t)
-	s.SetAppTokenValid(false)
-	_, r := run(t, s, slacksocket.Options{})
-	select {
-	case <-r.done:
-		err := r.err
-		if err == nil || !strings.Contains(err.Error(), "invalid_auth") {
-			t.Fatalf("RunContext: %v, want invalid_auth", err)
+	for _, code := range []string{"invalid_auth", "not_allowed_token_type", "missing_scope"} {
+		s := newServer(t)
+		if code == "invalid_auth" {
+			s.SetAppTokenValid(false)
+		} else {
+			s.FailMethodError("apps.connections.open", 100, code)
 		}
-		if strings.Contains(err.Error(), slacktest.AppToken) {
-			t.Errorf("error carries the token: %v", err)
+		_, r := run(t, s, slacksocket.Options{})
+		select {
+		case <-r.done:
+			err := r.err
+			if err == nil || !strings.Contains(err.Error(), code) {
+				t.Fatalf("RunContext: %v, want %s", err, code)
+			}
+			if strings.Contains(err.Error(), slacktest.AppToken) {
+				t.Errorf("error carries the token: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("RunContext kept trying after %s", code)
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("RunContext kept trying with a refused token")
 	}
 }
 
@@ -514,5 +529,124 @@ func TestTicketNeverInErrors(t *testing.T) {
 		if !strings.Contains(msg, "WebSocket") {
 			t.Errorf("%s: error %q does not say what failed", u, msg)
 		}
+	}
+}
+
+// TestAckedIsHandedOnAfterStop: an envelope acked is handed on even when
+// the stop comes while it waits for room in Events (Slack will not send it
+// again), and nothing is acked after the stop. Before, the event was
+// dropped at the stop: 48 acked, 47 handed on.
+func TestAckedIsHandedOnAfterStop(t *testing.T) {
+	noLeaks(t)
+	s := newServer(t)
+	c := slacksocket.New(api(t, s.APIURL()), slacksocket.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.RunContext(ctx) }()
+	wctx := waitCtx(t)
+	if err := s.WaitConnected(wctx); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for range 60 { // more than Events holds; nobody reads yet
+		env, err := s.SlashCommand(wctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, env.ID)
+	}
+	acked := func() int {
+		n := 0
+		for _, id := range ids {
+			n += s.Acks(id)
+		}
+		return n
+	}
+	// The reader fills Events, acks one more and waits to hand it on.
+	if err := s.Wait(wctx, func() bool { return acked() >= 48 }); err != nil {
+		t.Fatalf("%d acked: %v", acked(), err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	delivered := 0
+	for stopped := false; !stopped; {
+		select {
+		case evt := <-c.Events():
+			if evt.Type == socketmode.EventTypeSlashCommand {
+				delivered++
+			}
+		case err := <-done:
+			stopped = true
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("RunContext: %v", err)
+			}
+		case <-wctx.Done():
+			t.Fatal("RunContext did not return while Events was drained")
+		}
+	}
+	for len(c.Events()) > 0 {
+		if evt := <-c.Events(); evt.Type == socketmode.EventTypeSlashCommand {
+			delivered++
+		}
+	}
+	if n := acked(); n != delivered {
+		t.Errorf("%d acked, %d handed on", n, delivered)
+	}
+	if delivered == len(ids) {
+		t.Errorf("all %d handed on: the test did not stop the client with envelopes unread", delivered)
+	}
+}
+
+// nested is an interactive frame whose message blocks nest depth deep,
+// padded with pad bytes of text.
+func nested(id string, depth, pad int) []byte {
+	var b strings.Builder
+	b.WriteString(`{"envelope_id":"` + id + `","type":"interactive","payload":{"type":"block_actions","message":{"blocks":`)
+	for range depth {
+		b.WriteString(`[{"type":"container","child_blocks":`)
+	}
+	b.WriteString(`[{"type":"x","t":"` + strings.Repeat("a", pad) + `"}]`)
+	for range depth {
+		b.WriteString(`}]`)
+	}
+	b.WriteString(`}}}`)
+	return []byte(b.String())
+}
+
+// TestDeepFrameDoesNotHoldUpAcks: a frame nested a thousand deep is acked
+// and refused unparsed, and the next envelope's ack does not wait for it
+// (before, slack-go's level-by-level Block Kit decoding took 13 s on one
+// such frame of 1 MB, in the connection's only goroutine, and the next
+// command missed Slack's 3 s).
+func TestDeepFrameDoesNotHoldUpAcks(t *testing.T) {
+	s := newServer(t)
+	c, _ := run(t, s, slacksocket.Options{})
+	ctx := waitCtx(t)
+	if err := s.WaitConnected(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SendRaw(ctx, nested("DEEP", 1000, 900_000)); err != nil {
+		t.Fatal(err)
+	}
+	env, err := s.SlashCommand(ctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "help"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.WaitAck(ctx, env.ID); err != nil {
+		t.Fatal(err)
+	}
+	if s.TimedOut(env.ID) || s.Acks("DEEP") != 1 {
+		t.Errorf("next envelope timed out %v; deep frame acked %d times", s.TimedOut(env.ID), s.Acks("DEEP"))
+	}
+	evt := next(t, c, socketmode.EventTypeErrorBadMessage)
+	if bad := evt.Data.(*socketmode.ErrorBadMessage); !strings.Contains(bad.Cause.Error(), "nested") {
+		t.Errorf("bad message cause %v", bad.Cause)
+	}
+	// A payload as deep as Slack's own (rich text in a message) still parses.
+	if err := s.SendRaw(ctx, nested("OK", 12, 10)); err != nil {
+		t.Fatal(err)
+	}
+	if evt := next(t, c, socketmode.EventTypeInteractive); evt.Request.EnvelopeID != "OK" {
+		t.Errorf("got %s", evt.Request.EnvelopeID)
 	}
 }

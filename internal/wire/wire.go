@@ -339,10 +339,14 @@ func (a *App) Run(ctx context.Context) error {
 		// Like the audit writer: flushed after the Bot has stopped.
 		wg.Go(func() { a.envelopes.Run(actx) })
 	}
-	wg.Go(func() { a.runDigests(sctx) })
-	wg.Go(func() { a.runNudges(sctx) })
+	// The schedules audit what they post: a digest posted as the stop
+	// came is still recorded, so they end before the audit writer does.
+	var scheduled sync.WaitGroup
+	scheduled.Go(func() { a.runDigests(sctx) })
+	scheduled.Go(func() { a.runNudges(sctx) })
 	err := a.Bot.Run(ctx)
 	stop()
+	scheduled.Wait()
 	stopAudit()
 	wg.Wait()
 	return err

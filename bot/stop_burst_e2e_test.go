@@ -1,0 +1,99 @@
+package bot_test
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"lastactive/atlassian/atlassiantest"
+	"lastactive/bot"
+	"lastactive/bot/slacktest"
+	"lastactive/internal/slacksocket"
+	"lastactive/internal/testlog"
+	"lastactive/internal/wire"
+)
+
+// TestStopInBurstAnswersEveryAck: every envelope the bot acked gets its one
+// reply (the answer, or the "restarting" notice), even when the stop comes
+// in the middle of a burst. The socket acks as it reads, so an envelope it
+// acked and then dropped at the stop, or one left in its events channel,
+// was lost for good: Slack does not send an acked envelope again.
+func TestStopInBurstAnswersEveryAck(t *testing.T) {
+	for round := 0; round < 3; round++ {
+		logs := &testlog.Buffer{}
+		now := time.Now().UTC()
+		org := atlassiantest.SampleOrg(now)
+		atl := atlassiantest.NewServer(org)
+		sl := slacktest.NewServer(slacktest.WithPingInterval(200 * time.Millisecond))
+		app, err := wire.Build(wire.Settings{
+			JiraBaseURL: atl.URL(), JiraEmail: atlassiantest.JiraEmail, JiraAPIToken: atlassiantest.JiraAPIToken,
+			AdminAPIURL: atl.URL(), OrgID: org.ID, APIKey: atlassiantest.APIKey,
+			SlackAppToken: slacktest.AppToken, SlackBotToken: slacktest.BotToken, SlackAPIURL: sl.APIURL(),
+			CacheTTL: time.Hour,
+			Logger:   slog.New(slog.NewJSONHandler(logs, nil)),
+			Socket:   slacksocket.Options{PingInterval: 2 * time.Second},
+			Bot:      bot.BotConfig{ShutdownTimeout: 3 * time.Second},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, stop := context.WithCancel(context.Background())
+		defer stop()
+		returned := make(chan error, 1)
+		go func() { returned <- app.Run(ctx) }()
+		wctx, wcancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer wcancel()
+		if err := sl.Wait(wctx, func() bool { return sl.Deliverable() == 2 }); err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex
+		var envs []*slacktest.Envelope
+		var wg sync.WaitGroup
+		for g := 0; g < 4; g++ {
+			wg.Go(func() {
+				for i := 0; i < 100; i++ {
+					env, err := sl.SlashCommand(wctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "help"})
+					if err != nil {
+						return
+					}
+					mu.Lock()
+					envs = append(envs, env)
+					n := len(envs)
+					mu.Unlock()
+					if n == 200 {
+						stop() // SIGTERM in the middle of the burst
+					}
+				}
+			})
+		}
+		wg.Wait()
+		stop()
+		<-returned
+		lost, acked, twice := 0, 0, 0
+		for _, env := range envs {
+			if sl.Acks(env.ID) == 0 {
+				continue
+			}
+			acked++
+			switch n := len(sl.Replies(env.ID)); {
+			case n == 0:
+				lost++
+			case n > 1:
+				twice++
+			}
+		}
+		if twice > 0 {
+			t.Errorf("round %d: %d envelopes answered more than once", round, twice)
+		}
+		t.Logf("round %d: %d sent, %d acked, %d acked but never answered", round, len(envs), acked, lost)
+		if lost > 0 {
+			t.Errorf("round %d: %d acked envelopes got no reply at all; log:\n%.3000s", round, lost, logs.String())
+		}
+		wcancel()
+		app.Close()
+		sl.Close()
+		atl.Close()
+	}
+}
