@@ -60,7 +60,7 @@ func writeTable(w io.Writer, r Result) error {
 	}
 	yes := map[bool]string{true: "yes", false: "NO"}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "bot-side ack         p99 <= %.3f ms (envelope off slack-go's channel to ack queued, from /metrics)\n", r.BotAckP99MS)
+	fmt.Fprintf(w, "bot-side ack         p99 <= %.3f ms (frame read to ack written, from /metrics)\n", r.BotAckP99MS)
 	fmt.Fprintf(w, "uncached floor       %.0f ms median (1 Jira search + 1 call per Admin page); reply/floor median %.3f\n", r.FloorMS, r.FloorRatio)
 	fmt.Fprintf(w, "upstream calls       %d Jira + %d Admin + %d workspaces (site names) = %.3f per command; one chain per person: %s (Admin expected %d)\n",
 		r.JiraCalls, r.AdminCalls, r.WorkspacesCalls, r.UpstreamPerCommand, yes[r.OneChainEach], r.ExpectedAdmin)

@@ -144,9 +144,9 @@ type Result struct {
 	Ack        Latencies `json:"ack"`
 	AckNoticed Latencies `json:"ack_noticed"`
 	// BotAckP99MS is the bot's own view (lastactive_ack_duration_seconds,
-	// from taking the envelope off slack-go's Events channel to queueing the
-	// ack), as the upper bound of its p99 bucket. The gap to Ack is slack-go,
-	// the socket, the fake and CPU contention.
+	// from its read of the frame to its write of the ack), as the upper
+	// bound of its p99 bucket. The gap to Ack is the socket, the scheduling
+	// of the bot's reader and of the fake, and CPU contention.
 	BotAckP99MS float64   `json:"bot_ack_p99_bucket_ms"`
 	Reply       Latencies `json:"reply"`
 	// The replies split by when the command was sent: the first command
