@@ -336,9 +336,16 @@ func (c *Config) AdminConfigured() bool { return c.OrgID != "" && c.APIKey != ""
 // Config holds no such list: its fields are printed through redaction.)
 func (c Config) warnings() []string {
 	var w []string
-	if strings.EqualFold(strings.TrimSpace(c.NudgeMode), nudgeOn) && len(slackIDs(c.Approvers)) == 0 && len(slackIDs(c.ReportUsers)) == 0 {
+	approvers := slackIDs(c.Approvers)
+	if len(approvers) == 0 {
+		approvers = slackIDs(c.ReportUsers)
+	}
+	if on := strings.EqualFold(strings.TrimSpace(c.NudgeMode), nudgeOn); on && len(approvers) == 0 {
 		w = append(w, "LASTACTIVE_NUDGE is on, but nobody can approve a release: set LASTACTIVE_APPROVERS "+
 			"(or LASTACTIVE_REPORT_USERS); until then every Release answer waits")
+	} else if on && len(approvers) == 1 {
+		w = append(w, "LASTACTIVE_NUDGE is on with one approver: nobody decides about their own seat or their own "+
+			"request, so a release of the approver's idle seat waits until LASTACTIVE_APPROVERS names a second")
 	}
 	for _, k := range c.NudgeProducts {
 		// Allowed (Atlassian may report a product lastactive does not know

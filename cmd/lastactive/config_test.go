@@ -247,6 +247,15 @@ func TestNudgeWithoutApproversIsWarned(t *testing.T) {
 	if w := strings.Join(c.warnings(), "\n"); strings.Contains(w, "nobody can approve") {
 		t.Errorf("warned with a report user to approve: %q", w)
 	}
+	// One approver cannot decide about their own seat: said too.
+	if w := strings.Join(c.warnings(), "\n"); !strings.Contains(w, "one approver") {
+		t.Errorf("warnings %q do not say a single approver's own seat waits", w)
+	}
+	c.Approvers = []string{"U0BOSS", "U0DEPUTY"}
+	if w := strings.Join(c.warnings(), "\n"); strings.Contains(w, "one approver") {
+		t.Errorf("warned with two approvers: %q", w)
+	}
+	c.Approvers = nil
 	c.ReportUsers, c.NudgeMode = nil, "dry-run"
 	if w := strings.Join(c.warnings(), "\n"); strings.Contains(w, "nobody can approve") {
 		t.Errorf("warned for a dry run: %q", w)
