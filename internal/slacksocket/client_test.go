@@ -272,6 +272,10 @@ func TestSilentConnectionReopened(t *testing.T) {
 	s.PausePings(true)
 	next(t, c, socketmode.EventTypeConnected)
 	s.PausePings(false)
+	// The server registers the new connection after the client is up.
+	if err := s.Wait(ctx, func() bool { return s.Connections() == 1 }); err != nil {
+		t.Fatal(err)
+	}
 	s.DropConnections()
 	next(t, c, socketmode.EventTypeConnected)
 	if err := s.Wait(ctx, func() bool { return s.Deliverable() == 1 }); err != nil {
