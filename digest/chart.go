@@ -6,10 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"math"
 	"slices"
+	"strconv"
+	"sync"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/font/liberation"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -92,6 +96,54 @@ var palette = []color.RGBA{
 // SeriesColor is the colour of the i-th series of Trend.
 func SeriesColor(i int) color.RGBA { return palette[i%len(palette)] }
 
+// The chart is laid out here on gonum's canvas (vg) rather than with
+// gonum's plot package: that package parses all twelve Liberation fonts in
+// its init, at every process start, for a chart drawn once a week, and
+// links PDF, SVG and LaTeX output besides. Without it the binary is 6 MB
+// smaller and the bot's peak RSS under load 3.6 MB lower; the fonts are
+// parsed the first time a chart is drawn.
+
+// fonts is the Liberation collection, parsed on first use.
+var fonts = sync.OnceValue(func() *font.Cache { return font.NewCache(liberation.Collection()) })
+
+func textStyle(size vg.Length, xa text.XAlignment, ya text.YAlignment) draw.TextStyle {
+	return draw.TextStyle{Color: color.Black, Font: font.Font{Typeface: "Liberation", Variant: "Sans", Size: size},
+		XAlign: xa, YAlign: ya, Handler: text.Plain{Fonts: fonts()}}
+}
+
+// ticks returns tick values from 0 by a round step (1, 2 or 5 times a
+// power of ten, at least least), about n of them: up to the first multiple
+// of step at or above max when up, else up to max.
+func ticks(max float64, n int, up bool, least float64) (step float64, at []float64) {
+	if !(max > 0) {
+		max = 1
+	}
+	raw := max / float64(n)
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	step = 10 * mag
+	for _, m := range []float64{1, 2, 5} {
+		if m*mag >= raw {
+			step = m * mag
+			break
+		}
+	}
+	step = math.Max(step, least)
+	top := max
+	if up {
+		top = math.Ceil(max/step-1e-9) * step
+	}
+	for k := 0; float64(k)*step <= top*(1+1e-9); k++ {
+		at = append(at, float64(k)*step)
+	}
+	return step, at
+}
+
+// tickLabel writes v with as many decimals as step needs.
+func tickLabel(v, step float64) string {
+	decimals := max(0, int(-math.Floor(math.Log10(step)+1e-9)))
+	return strconv.FormatFloat(v, 'f', decimals, 64)
+}
+
 // Chart draws the idle seats per product over the history (oldest first)
 // as a PNG of ChartWidthPx × ChartHeightPx.
 func Chart(history []state.Snapshot) ([]byte, error) {
@@ -99,46 +151,107 @@ func Chart(history []state.Snapshot) ([]byte, error) {
 		return nil, ErrTooFewSnapshots
 	}
 	series := Trend(history)
-	p := plot.New()
-	p.Title.Text = "Idle seats per product"
-	p.Title.TextStyle.Font.Size = titlePt
-	p.X.Label.Text = "Weeks since " + history[0].Taken.UTC().Format("2006-01-02")
-	p.Y.Label.Text = "Idle seats"
-	for _, a := range []*plot.Axis{&p.X, &p.Y} {
-		a.Label.TextStyle.Font.Size = labelPt
-		a.Tick.Label.Font.Size = tickPt
-	}
-	p.Y.Min = 0
-	p.Legend.Top = true
-	p.Legend.Left = true
-	p.Legend.TextStyle.Font.Size = legendPt
-	p.Add(plotter.NewGrid())
-	for i, s := range series {
-		xys := make(plotter.XYs, len(s.Points))
-		for j, pt := range s.Points {
-			xys[j] = plotter.XY{X: pt.Weeks, Y: float64(pt.Idle)}
-		}
-		line, points, err := plotter.NewLinePoints(xys)
-		if err != nil {
-			return nil, fmt.Errorf("chart: %s: %w", s.Key, err)
-		}
-		line.Color = SeriesColor(i)
-		line.Width = vg.Points(2.5)
-		if i >= len(palette) {
-			line.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
-		}
-		points.Color = SeriesColor(i)
-		points.Shape = draw.CircleGlyph{}
-		points.Radius = vg.Points(3)
-		p.Add(line, points)
-		p.Legend.Add(seat.ProductName(s.Key), line)
-	}
 	w := vg.Length(ChartWidthPx) * vg.Inch / chartDPI
 	h := vg.Length(ChartHeightPx) * vg.Inch / chartDPI
-	c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(chartDPI), vgimg.UseBackgroundColor(color.White))
-	p.Draw(draw.New(c))
+	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(chartDPI), vgimg.UseBackgroundColor(color.White))
+	c := draw.New(img)
+
+	maxX, maxY := 0.0, 0.0
+	for _, s := range series {
+		for _, p := range s.Points {
+			maxX, maxY = max(maxX, p.Weeks), max(maxY, float64(p.Idle))
+		}
+	}
+	// The weeks end where the history does; the seats at a round number.
+	xStep, xTicks := ticks(maxX, 6, false, 0)
+	yStep, yTicks := ticks(maxY, 5, true, 1) // whole seats
+	xTop, yTop := max(maxX, xTicks[len(xTicks)-1]), yTicks[len(yTicks)-1]
+
+	var (
+		pad     = vg.Points(8)
+		gap     = vg.Points(4)
+		tickLen = vg.Points(4)
+		title   = textStyle(vg.Points(titlePt), draw.XCenter, draw.YTop)
+		label   = textStyle(vg.Points(labelPt), draw.XCenter, draw.YBottom)
+		yLabel  = textStyle(vg.Points(labelPt), draw.XCenter, draw.YTop)
+		xTick   = textStyle(vg.Points(tickPt), draw.XCenter, draw.YTop)
+		yTick   = textStyle(vg.Points(tickPt), draw.XRight, draw.YCenter)
+		legend  = textStyle(vg.Points(legendPt), draw.XLeft, draw.YCenter)
+	)
+	yLabel.Rotation = math.Pi / 2
+	yLabels := make([]string, len(yTicks))
+	var yLabelW vg.Length
+	for i, v := range yTicks {
+		yLabels[i] = tickLabel(v, yStep)
+		yLabelW = max(yLabelW, yTick.Width(yLabels[i]))
+	}
+	xLabel := "Weeks since " + history[0].Taken.UTC().Format("2006-01-02")
+	lastX := tickLabel(xTop, xStep)
+
+	// The plot area, inside the title, the axis labels and the ticks.
+	left := pad + label.Height(xLabel) + gap + yLabelW + gap + tickLen
+	right := w - max(pad, xTick.Width(lastX)/2+gap)
+	bottom := pad + label.Height(xLabel) + gap + xTick.Height(lastX) + gap + tickLen
+	top := h - pad - title.Height("Idle seats per product") - 2*gap
+	x := func(v float64) vg.Length { return left + (right-left)*vg.Length(v/xTop) }
+	y := func(v float64) vg.Length { return bottom + (top-bottom)*vg.Length(v/yTop) }
+
+	c.FillText(title, vg.Point{X: (left + right) / 2, Y: h - pad}, "Idle seats per product")
+	c.FillText(label, vg.Point{X: (left + right) / 2, Y: pad}, xLabel)
+	c.FillText(yLabel, vg.Point{X: pad, Y: (bottom + top) / 2}, "Idle seats")
+
+	grid := draw.LineStyle{Color: color.Gray{Y: 210}, Width: vg.Points(0.5)}
+	axis := draw.LineStyle{Color: color.Black, Width: vg.Points(0.75)}
+	for _, v := range xTicks {
+		c.StrokeLine2(grid, x(v), bottom, x(v), top)
+		c.StrokeLine2(axis, x(v), bottom, x(v), bottom-tickLen)
+		c.FillText(xTick, vg.Point{X: x(v), Y: bottom - tickLen - gap}, tickLabel(v, xStep))
+	}
+	for i, v := range yTicks {
+		c.StrokeLine2(grid, left, y(v), right, y(v))
+		c.StrokeLine2(axis, left-tickLen, y(v), left, y(v))
+		c.FillText(yTick, vg.Point{X: left - tickLen - gap, Y: y(v)}, yLabels[i])
+	}
+	c.StrokeLine2(axis, left, bottom, right, bottom)
+	c.StrokeLine2(axis, left, bottom, left, top)
+
+	styles := make([]draw.LineStyle, len(series))
+	for i, s := range series {
+		styles[i] = draw.LineStyle{Color: SeriesColor(i), Width: vg.Points(2.5)}
+		if i >= len(palette) {
+			styles[i].Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
+		}
+		pts := make([]vg.Point, len(s.Points))
+		for j, p := range s.Points {
+			pts[j] = vg.Point{X: x(p.Weeks), Y: y(float64(p.Idle))}
+		}
+		c.StrokeLines(styles[i], pts)
+		dot := draw.GlyphStyle{Color: SeriesColor(i), Radius: vg.Points(3), Shape: draw.CircleGlyph{}}
+		for _, pt := range pts {
+			c.DrawGlyph(dot, pt)
+		}
+	}
+
+	// The legend, top left in the plot area, on a pale box so that lines
+	// under it do not cross its words.
+	row := legend.Height("Jg") * 1.25
+	sample := vg.Points(22)
+	var textW vg.Length
+	for _, s := range series {
+		textW = max(textW, legend.Width(seat.ProductName(s.Key)))
+	}
+	x0, y0 := left+vg.Points(6), top-vg.Points(6)
+	box := []vg.Point{{X: x0 - gap, Y: y0 + gap}, {X: x0 + sample + gap + textW + gap, Y: y0 + gap},
+		{X: x0 + sample + gap + textW + gap, Y: y0 - row*vg.Length(len(series)) - gap}, {X: x0 - gap, Y: y0 - row*vg.Length(len(series)) - gap}}
+	c.FillPolygon(color.NRGBA{R: 255, G: 255, B: 255, A: 215}, box)
+	for i, s := range series {
+		ly := y0 - row*vg.Length(i) - row/2
+		c.StrokeLine2(styles[i], x0, ly, x0+sample, ly)
+		c.FillText(legend, vg.Point{X: x0 + sample + gap, Y: ly}, seat.ProductName(s.Key))
+	}
+
 	var buf bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
 		return nil, fmt.Errorf("chart: encode PNG: %w", err)
 	}
 	return buf.Bytes(), nil

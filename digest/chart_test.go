@@ -93,3 +93,29 @@ func TestChartNeedsTwoSnapshots(t *testing.T) {
 	}
 	_ = time.Second
 }
+
+// TestChartEdges: a history with no idle seat at all, or two snapshots
+// taken at one instant, still draws (no division by zero, no fractional
+// seats on the axis).
+func TestChartEdges(t *testing.T) {
+	flat := history(3, "confluence")
+	for i := range flat {
+		for j := range flat[i].Rows {
+			flat[i].Rows[j].Idle = 0
+		}
+	}
+	same := history(2, "confluence")
+	same[1].Taken = same[0].Taken
+	for name, h := range map[string][]state.Snapshot{"no idle seat": flat, "one instant": same} {
+		b, err := digest.Chart(h)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if _, err := png.Decode(bytes.NewReader(b)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		if os.Getenv("CHART_OUT") != "" {
+			_ = os.WriteFile(os.Getenv("CHART_OUT")+"/"+name+".png", b, 0o644)
+		}
+	}
+}

@@ -1,6 +1,6 @@
 // Command linkfloor is the memory floor of lastactive's dependencies: a
-// process that links what the bot links (slack-go's Socket Mode client,
-// SQLite, pgx, goose, Prometheus, gonum's plotting), runs their package
+// process that links what the bot links (slack-go and gorilla's WebSocket,
+// SQLite, pgx, goose, Prometheus, gonum's canvas and fonts), runs their package
 // initialisation, opens and writes one SQLite database as the bot's default
 // store does, and then prints its own resident set from /proc and exits. It
 // does no work: whatever the bot holds above it is the bot's.
@@ -22,7 +22,9 @@ import (
 	_ "github.com/pressly/goose/v3"
 	_ "github.com/prometheus/client_golang/prometheus/promhttp"
 	_ "github.com/slack-go/slack/socketmode"
-	_ "gonum.org/v1/plot"
+	_ "gonum.org/v1/plot/font/liberation"
+	_ "gonum.org/v1/plot/vg/draw"
+	_ "gonum.org/v1/plot/vg/vgimg"
 	_ "modernc.org/sqlite"
 )
 
