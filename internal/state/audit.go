@@ -72,6 +72,10 @@ type AuditQuery struct {
 	Target string    // an email (any case) or an account ID; empty means everyone
 	Since  time.Time // zero means from the beginning
 	Limit  int       // 0 means 100; at most 10,000
+	// Kind, when set, reads only entries of that kind; NotKind, when set,
+	// leaves that kind out (the Slack view reads nudge skips apart, or
+	// months of them would crowd out who looked the person up).
+	Kind, NotKind Kind
 }
 
 // targetKey is how an email or an account ID is indexed: emails compare
@@ -319,8 +323,9 @@ func (s *Store) Audit(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
 	rows, err := s.db.QueryContext(ctx,
 		`SELECT id, at_us, actor, kind, outcome, detail, emails, account_ids FROM audit_entry
 		 WHERE id >= $1 AND (CAST($2 AS TEXT) = '' OR id IN (SELECT audit_id FROM audit_target WHERE target = $2))
+		   AND (CAST($4 AS TEXT) = '' OR kind = $4) AND (CAST($5 AS TEXT) = '' OR kind <> $5)
 		 ORDER BY id DESC LIMIT $3`,
-		since, targetKey(q.Target), limit)
+		since, targetKey(q.Target), limit, string(q.Kind), string(q.NotKind))
 	if err != nil {
 		return nil, s.wrap("read audit trail", err)
 	}

@@ -229,6 +229,8 @@ func testAuditByEitherTarget(t *testing.T, fresh fixture) {
 		{"since", AuditQuery{Target: "grace@example.com", Since: base.Add(2 * time.Minute)}, []string{"09:04 U9 refusal"}},
 		{"limit", AuditQuery{Limit: 2}, []string{"09:04 U9 refusal", "09:03 U3 report"}},
 		{"nobody", AuditQuery{Target: "nobody@example.com"}, nil},
+		{"one kind", AuditQuery{Kind: KindLookup}, []string{"09:01 U2 lookup", "09:00 U1 lookup"}},
+		{"all but one kind", AuditQuery{Target: "ada@example.com", NotKind: KindLookup}, []string{"09:04 U9 refusal"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

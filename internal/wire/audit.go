@@ -1,9 +1,11 @@
 package wire
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -269,6 +271,10 @@ func joinDetail(a, b string) string {
 	return a + " · " + b
 }
 
+// trailRead is how many entries of each part (nudge skips, the rest) the
+// Slack audit view reads.
+const trailRead = 1000
+
 // AuditTrailReader reads the stored audit trail for the Service's
 // "audit EMAIL" and the audit subcommand.
 type AuditTrailReader struct{ D *Durable }
@@ -283,11 +289,20 @@ func (r AuditTrailReader) Trail(ctx context.Context, email string, since time.Ti
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	entries, err := s.Audit(ctx, state.AuditQuery{Target: email, Since: since, Limit: 1000})
+	// Nudge skips are read apart: a round writes one for every idle
+	// product it does not ask about, every weekday, and a thousand of them
+	// would push who looked the person up out of a single read.
+	entries, err := s.Audit(ctx, state.AuditQuery{Target: email, Since: since, Limit: trailRead, NotKind: state.KindSkip})
+	var skips []state.AuditEntry
+	if err == nil {
+		skips, err = s.Audit(ctx, state.AuditQuery{Target: email, Since: since, Limit: trailRead, Kind: state.KindSkip})
+	}
 	if err != nil {
 		r.D.observe(err)
 		return nil, fmt.Errorf("%w: %w", bot.ErrAuditUnavailable, err)
 	}
+	entries = append(entries, skips...)
+	slices.SortStableFunc(entries, func(a, b state.AuditEntry) int { return cmp.Compare(b.ID, a.ID) }) // newest first
 	out := make([]bot.AuditEvent, len(entries))
 	for i, en := range entries {
 		out[i] = bot.AuditEvent{At: en.At, Actor: en.Actor, Action: bot.AuditAction(en.Kind), Outcome: bot.Outcome(en.Outcome),

@@ -555,3 +555,50 @@ func TestEnvelopeLogQuietWhileTheStoreIsAway(t *testing.T) {
 		t.Errorf("envelope_dropped = %v while the store was away, want 0", v)
 	}
 }
+
+// TestTrailSkipsDoNotHideLookups: the Slack audit view reads at most 1,000
+// entries; nudge skips (one per idle product and weekday round) are read
+// apart from the rest, so that months of them cannot push who looked the
+// person up out of the read (before, 1,200 newer skips hid the lookups).
+func TestTrailSkipsDoNotHideLookups(t *testing.T) {
+	url, _ := sqliteURL(t)
+	d, _ := openTestDurable(t, url, &syncBuf{})
+	st := d.Store()
+	ctx := context.Background()
+	base := time.Now().Add(-30 * 24 * time.Hour)
+	var batch []state.AuditEntry
+	for i := range 3 {
+		batch = append(batch, state.AuditEntry{At: base.Add(time.Duration(i) * time.Minute), Actor: "U1",
+			Emails: []string{"ada@example.com"}, Kind: state.KindLookup, Outcome: state.OutcomeOK})
+	}
+	for i := range 1200 {
+		batch = append(batch, state.AuditEntry{At: base.Add(time.Hour + time.Duration(i)*time.Minute),
+			Emails: []string{"ada@example.com"}, Kind: state.KindSkip, Outcome: state.OutcomeOK, Detail: "asked recently"})
+	}
+	for len(batch) > 0 {
+		n := min(len(batch), 500)
+		if err := st.AppendBatch(ctx, batch[:n]); err != nil {
+			t.Fatal(err)
+		}
+		batch = batch[n:]
+	}
+	events, err := (AuditTrailReader{D: d}).Trail(ctx, "ada@example.com", base.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lookups, skips := 0, 0
+	for i, e := range events {
+		switch e.Action {
+		case bot.AuditLookup:
+			lookups++
+		case "skip":
+			skips++
+		}
+		if i > 0 && e.At.After(events[i-1].At) {
+			t.Fatalf("event %d is newer than the one before: not newest first", i)
+		}
+	}
+	if lookups != 3 || skips == 0 {
+		t.Errorf("%d lookups and %d skips read, want the 3 lookups and the skips", lookups, skips)
+	}
+}
