@@ -536,6 +536,9 @@ func (e *Engine) post(ctx context.Context, to string, n Note) (Ref, error) {
 }
 
 // audit stores one entry; a failure is logged, never fatal to the flow.
+// auditTimeout bounds one audit entry's write.
+const auditTimeout = time.Second
+
 func (e *Engine) audit(ctx context.Context, s Store, en state.AuditEntry) {
 	if en.At.IsZero() {
 		en.At = e.cfg.Now()
@@ -549,7 +552,12 @@ func (e *Engine) audit(ctx context.Context, s Store, en state.AuditEntry) {
 	}
 	e.lastAudit = en.At
 	e.mu.Unlock()
-	if err := s.Append(context.WithoutCancel(ctx), en); err != nil {
+	// Recorded even when the flow's context has ended (a stop abandons
+	// work that already did something), but never waited for long: a
+	// stalled database must not hold up the stop.
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
+	defer cancel()
+	if err := s.Append(actx, en); err != nil {
 		e.log.Error("nudge: audit entry not stored", "kind", en.Kind, "outcome", en.Outcome, "detail", en.Detail, "err", err)
 	}
 }

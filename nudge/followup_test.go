@@ -584,3 +584,53 @@ func TestOwnSeatCheckFailsClosed(t *testing.T) {
 		t.Errorf("John deciding about his own seat: %v, want a refusal", err)
 	}
 }
+
+// appendStalled is a store whose audit writes never answer, as a database
+// frozen mid-stop would.
+type appendStalled struct{ Store }
+
+func (appendStalled) Append(ctx context.Context, _ state.AuditEntry) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestAuditWriteDoesNotHoldUpTheFlow: an audit entry the database does not
+// take in auditTimeout is given up (logged), and the decision goes on: a
+// flow abandoned at a stop writes its entries without its own context, and
+// before, a frozen database held it, and the stop, for ever.
+func TestAuditWriteDoesNotHoldUpTheFlow(t *testing.T) {
+	h := newHarness(t, true)
+	ctx := context.Background()
+	if _, err := h.e.Round(ctx, "nudge r1", false); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		h.clock.Add(time.Hour)
+		if err := h.e.FollowUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var req string
+	var approver string
+	for _, p := range h.notes("approval") {
+		if a := p.Note.(Approval); a.Person.Email == atlassiantest.ReleaseGroupEmail {
+			req, approver = a.RequestID, p.To
+		}
+	}
+	if req == "" {
+		t.Fatal("no approval sent")
+	}
+	real := h.store
+	h.cfg.Store = func() Store { return appendStalled{real} }
+	e := New(h.cfg)
+	done := make(chan error, 1)
+	go func() { done <- e.Decide(ctx, approver, req, false) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Decide: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Decide waited for an audit write that never ends")
+	}
+}

@@ -36,11 +36,36 @@ const maxAuditBacklog = 10_000
 // event comes to carry it.
 const auditRetryEvery = 5 * time.Second
 
-// auditWriteTimeout bounds one write; flushTimeout bounds the flush at stop.
+// auditWriteTimeout bounds one write; flushTimeout bounds what is written
+// after the stop, a write already begun included: the Bot may take 8.5 s
+// to stop, and serve has 10.
 const (
 	auditWriteTimeout = 5 * time.Second
-	flushTimeout      = 2 * time.Second
+	flushTimeout      = time.Second
 )
+
+// drainContext is the context of a writer that outlives ctx: a write begun
+// before the stop is not cut by the stop itself, but everything written
+// after it, that write included, ends by d after it.
+func drainContext(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var mu sync.Mutex
+	var timer *time.Timer
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		timer = time.AfterFunc(d, cancel)
+		mu.Unlock()
+	})
+	return dctx, func() {
+		stop()
+		mu.Lock()
+		if timer != nil {
+			timer.Stop()
+		}
+		mu.Unlock()
+		cancel()
+	}
+}
 
 // AuditWriter stores the Service's audit events in the state store without
 // slowing the commands: Record queues (never blocks), one goroutine owned
@@ -102,24 +127,26 @@ func (w *AuditWriter) Record(e bot.AuditEvent) bool {
 }
 
 // Run writes queued events until ctx is done, then stops taking events and
-// flushes what is queued (for at most 2 s).
+// flushes what is queued, for at most flushTimeout after the stop.
 func (w *AuditWriter) Run(ctx context.Context) {
+	// Not ctx: events taken off the queue are written even if the stop
+	// comes meanwhile, but within flushTimeout of it.
+	dctx, cancel := drainContext(ctx, flushTimeout)
+	defer cancel()
 	batch := make([]bot.AuditEvent, 0, w.max)
 	retry := time.NewTicker(auditRetryEvery)
 	defer retry.Stop()
 	for {
 		select {
 		case e := <-w.q:
-			// Not ctx: events taken off the queue are written even if the
-			// stop comes meanwhile (each write has its own deadline).
 			batch = w.gather(ctx, append(batch[:0], e))
-			w.write(context.Background(), batch...)
+			w.write(dctx, batch...)
 		case <-retry.C:
 			if len(w.backlog) > 0 {
-				w.write(context.Background())
+				w.write(dctx)
 			}
 		case <-ctx.Done():
-			w.flush(batch)
+			w.flush(dctx, batch)
 			return
 		}
 	}
@@ -156,12 +183,10 @@ func (w *AuditWriter) fill(batch []bot.AuditEvent) []bot.AuditEvent {
 	return batch
 }
 
-func (w *AuditWriter) flush(batch []bot.AuditEvent) {
+func (w *AuditWriter) flush(ctx context.Context, batch []bot.AuditEvent) {
 	w.mu.Lock()
 	w.stopped = true
 	w.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
-	defer cancel()
 	for {
 		batch = w.fill(batch[:0])
 		if len(batch) == 0 && (len(w.backlog) == 0 || ctx.Err() != nil) {

@@ -145,15 +145,17 @@ const envelopeRetryEvery = time.Second
 // queued (for at most flushTimeout).
 func (l *EnvelopeLog) Run(ctx context.Context) {
 	l.load(ctx)
+	// Like the audit writer's: what was taken is written even after the
+	// stop, but within flushTimeout of it.
+	fctx, cancel := drainContext(ctx, flushTimeout)
+	defer cancel()
 	batch := make([]string, 0, DefaultAuditBatch)
 	for {
 		select {
 		case id := <-l.q:
 			batch = l.gather(ctx, append(batch[:0], id))
-			l.write(context.Background(), batch)
+			l.write(fctx, batch)
 		case <-ctx.Done():
-			fctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
-			defer cancel()
 			for {
 				batch = batch[:0]
 				for len(batch) < DefaultAuditBatch {

@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -600,5 +601,47 @@ func TestTrailSkipsDoNotHideLookups(t *testing.T) {
 	}
 	if lookups != 3 || skips == 0 {
 		t.Errorf("%d lookups and %d skips read, want the 3 lookups and the skips", lookups, skips)
+	}
+}
+
+// TestAuditWriterStopIsBounded: a write begun just before the stop, on a
+// database that stalls (another process holds SQLite's write lock), ends
+// flushTimeout after the stop, not auditWriteTimeout after it began: serve
+// must exit within the contract's 10 s (before, 12.5 s: 7.5 s of abandoned
+// work, then a fresh 5 s write).
+func TestAuditWriterStopIsBounded(t *testing.T) {
+	url, path := sqliteURL(t)
+	d, _ := openTestDurable(t, url, &syncBuf{})
+	// Another process's write lock, as python's BEGIN IMMEDIATE would take.
+	other, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(100)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(context.Background(), "ROLLBACK")
+
+	w := NewAuditWriter(d, 0, nil, nil)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { w.Run(ctx); close(done) }()
+	w.Record(event("U1", "ada@example.com"))
+	time.Sleep(auditLinger + 100*time.Millisecond) // the write has begun, and waits for the lock
+	stopped := time.Now()
+	stop()
+	select {
+	case <-done:
+		if took := time.Since(stopped); took > flushTimeout+time.Second {
+			t.Errorf("Run returned %v after the stop, want within about %v", took, flushTimeout)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("Run did not return")
 	}
 }
