@@ -125,7 +125,8 @@ func (c *Client) RunContext(ctx context.Context) error {
 			return ctx.Err()
 		}
 		lived := time.Since(opened)
-		if lived >= minLife {
+		if lived >= minLife || (errors.Is(err, errRefresh) && lived >= minRefreshLife) {
+			// Slack's own refresh reopens at once, however often it comes.
 			short = 0
 			c.opts.Log.Debug("socket mode: reopening", "err", err)
 			continue
@@ -138,7 +139,7 @@ func (c *Client) RunContext(ctx context.Context) error {
 		if short <= quickReopens {
 			continue
 		}
-		wait := c.opts.Reconnect.Delay(short-quickReopens, nil)
+		wait := min(c.opts.Reconnect.Delay(short-quickReopens, nil), maxFlapWait)
 		c.send(ctx, socketmode.Event{Type: socketmode.EventTypeConnectionError,
 			Data: &slack.ConnectionErrorEvent{Attempt: short, Backoff: wait,
 				ErrorObj: fmt.Errorf("socket mode: connection %d in a row to end within %v: %w", short, minLife, err)}})
@@ -148,12 +149,20 @@ func (c *Client) RunContext(ctx context.Context) error {
 	}
 }
 
-// A connection that ends within minLife of opening counts toward backoff;
-// quickReopens of them in a row are reopened at once.
+// A connection that ends within minLife of opening counts toward backoff,
+// unless Slack asked for a new one after at least minRefreshLife (a refresh
+// as soon as a connection opens is a loop, not a refresh); quickReopens of
+// them in a row are reopened at once, the next after a wait of at most
+// maxFlapWait, so that a network that heals finds the bot back soon.
 const (
-	minLife      = 10 * time.Second
-	quickReopens = 3
+	minLife        = 10 * time.Second
+	minRefreshLife = time.Second
+	quickReopens   = 3
+	maxFlapWait    = 30 * time.Second
 )
+
+// errRefresh is serve's answer when Slack asked for a new connection.
+var errRefresh = errors.New("socket mode: Slack asked for a new connection")
 
 // open calls apps.connections.open and dials the URL it gives, retrying
 // what may pass.
@@ -272,6 +281,12 @@ func (c *Client) serve(ctx context.Context, conn *websocket.Conn) error {
 			c.send(ctx, badMessage(err, frame))
 			continue
 		}
+		if evt.Type == socketmode.EventTypeDisconnect {
+			// Even one that carries an envelope ID (acked above): the Bot
+			// counts this connection closed from here on.
+			c.send(ctx, evt)
+			return fmt.Errorf("%w (%s)", errRefresh, req.Reason)
+		}
 		if id != "" {
 			// Acked: Slack will not send it again, so it is handed on even
 			// if the stop came meanwhile (Events is drained until
@@ -280,9 +295,6 @@ func (c *Client) serve(ctx context.Context, conn *websocket.Conn) error {
 			continue
 		}
 		c.send(ctx, evt)
-		if evt.Type == socketmode.EventTypeDisconnect {
-			return errors.New("socket mode: Slack asked for a new connection (" + req.Reason + ")")
-		}
 	}
 }
 

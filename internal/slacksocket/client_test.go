@@ -654,3 +654,91 @@ func TestDeepFrameDoesNotHoldUpAcks(t *testing.T) {
 		t.Errorf("got %s", evt.Request.EnvelopeID)
 	}
 }
+
+// TestRefreshesAreNotFlapping: Slack's own refreshes (disconnect, then a
+// new connection) reopen at once however often they come, from a second
+// after opening; only connections that fail (or are refreshed as soon as
+// they open) count toward backoff. Before, a refresh every 2 s was taken
+// for flapping after three and left the bot offline 82 % of the time.
+func TestRefreshesAreNotFlapping(t *testing.T) {
+	s := newServer(t)
+	c, _ := run(t, s, slacksocket.Options{Reconnect: backoff.Policy{Base: time.Second, Max: time.Minute}})
+	ctx := waitCtx(t)
+	for i := range 5 {
+		next(t, c, socketmode.EventTypeConnected)
+		if err := s.Wait(ctx, func() bool { return s.Deliverable() == 1 }); err != nil {
+			t.Fatalf("refresh %d: %v", i, err)
+		}
+		time.Sleep(1100 * time.Millisecond)
+		s.Disconnect("refresh_requested")
+	}
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case evt := <-c.Events():
+			switch evt.Type {
+			case socketmode.EventTypeConnectionError:
+				t.Fatalf("a refresh was taken for a failure: %v", evt.Data.(*slack.ConnectionErrorEvent).ErrorObj)
+			case socketmode.EventTypeConnected:
+				return
+			}
+		case <-timeout:
+			t.Fatal("no connection after the sixth refresh")
+		}
+	}
+}
+
+// TestDisconnectWithAnEnvelopeID: a disconnect frame that carries an
+// envelope_id (a hostile or buggy Slack) is acked, and still ends the
+// connection: before, it was handed on as an envelope and the connection
+// kept reading, while the Bot, told "disconnect", counted it closed for
+// good (/readyz 503 with the socket answering).
+func TestDisconnectWithAnEnvelopeID(t *testing.T) {
+	s := newServer(t)
+	c, _ := run(t, s, slacksocket.Options{})
+	ctx := waitCtx(t)
+	next(t, c, socketmode.EventTypeConnected)
+	if err := s.Wait(ctx, func() bool { return s.Deliverable() == 1 }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SendRaw(ctx, []byte(`{"type":"disconnect","envelope_id":"dis-1","reason":"refresh_requested"}`)); err != nil {
+		t.Fatal(err)
+	}
+	next(t, c, socketmode.EventTypeDisconnect)
+	next(t, c, socketmode.EventTypeConnected)
+	if n := s.Opens(); n != 2 {
+		t.Errorf("%d connections opened, want a new one after the disconnect", n)
+	}
+	if n := s.Acks("dis-1"); n != 1 {
+		t.Errorf("disconnect frame acked %d times", n)
+	}
+}
+
+// TestFlappingWaitIsCapped: however long the reconnect policy's waits, a
+// flapping connection waits at most 30 s, so a network that heals finds the
+// bot back soon (before, 500 drops left both sockets away 65 s after).
+func TestFlappingWaitIsCapped(t *testing.T) {
+	s := newServer(t)
+	c, _ := run(t, s, slacksocket.Options{Reconnect: backoff.Policy{Base: 10 * time.Minute, Max: time.Hour}})
+	ctx := waitCtx(t)
+	for {
+		var evt socketmode.Event
+		select {
+		case evt = <-c.Events():
+		case <-ctx.Done():
+			t.Fatal(ctx.Err())
+		}
+		switch evt.Type {
+		case socketmode.EventTypeConnected:
+			if err := s.Wait(ctx, func() bool { return s.Connections() == 1 }); err != nil {
+				t.Fatal(err)
+			}
+			s.DropConnections()
+		case socketmode.EventTypeConnectionError:
+			if w := evt.Data.(*slack.ConnectionErrorEvent).Backoff; w > 30*time.Second || w <= 0 {
+				t.Errorf("flapping wait %v, want at most 30 s", w)
+			}
+			return
+		}
+	}
+}
