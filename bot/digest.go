@@ -109,7 +109,11 @@ func (d *Digests) Post(ctx context.Context) error {
 		return fmt.Errorf("digest: post to %s: %w", d.cfg.Channel, err)
 	}
 	d.log.Info("digest posted", "channel", d.cfg.Channel)
-	if err := d.cfg.Source.MarkPosted(ctx, dg); err != nil {
+	// The channel has it: recorded even if the stop came meanwhile (the
+	// next digest would compare with the one before), briefly.
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	if err := d.cfg.Source.MarkPosted(mctx, dg); err != nil {
 		// The channel has it; the next digest compares with the one before.
 		d.log.Warn("digest: posted, but not recorded as posted", "err", err)
 	}

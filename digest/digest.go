@@ -43,6 +43,8 @@ type Sites interface {
 // *state.Store satisfies it.
 type Store interface {
 	Snapshots(ctx context.Context, since time.Time, limit int) ([]state.Snapshot, error)
+	// PostedSnapshots is the newest limit snapshots of posted digests.
+	PostedSnapshots(ctx context.Context, limit int) ([]state.Snapshot, error)
 	SaveSnapshot(ctx context.Context, snap state.Snapshot) (string, error)
 	MarkSnapshotPosted(ctx context.Context, id string) error
 }
@@ -262,7 +264,7 @@ func (b *Builder) Build(ctx context.Context) (*Digest, error) {
 	}
 	var earlier []state.Snapshot
 	if b.cfg.Store != nil {
-		if earlier, err = b.cfg.Store.Snapshots(ctx, time.Time{}, MaxHistory-1); err != nil {
+		if earlier, err = history(ctx, b.cfg.Store, MaxHistory-1); err != nil {
 			b.log.Warn("digest: no change or chart: snapshots not read", "err", err)
 		}
 	}
@@ -286,12 +288,34 @@ func (b *Builder) MarkPosted(ctx context.Context, d *Digest) error {
 	return b.cfg.Store.MarkSnapshotPosted(ctx, d.SnapshotID)
 }
 
+// history is the newest n snapshots a digest compares with and draws,
+// newest first: those of posted digests when there are any, so that private
+// digests and Scan now, however many, push neither the last posted digest
+// out of the change nor the weeks out of the chart; all of them when none
+// was posted (no digest channel).
+func history(ctx context.Context, st Store, n int) ([]state.Snapshot, error) {
+	snaps, err := st.PostedSnapshots(ctx, n)
+	if err != nil || len(snaps) > 0 {
+		return snaps, err
+	}
+	return st.Snapshots(ctx, time.Time{}, n)
+}
+
 // Latest is the newest stored snapshot and the history behind it (oldest
 // first), for App Home, which must not scan: false when none is stored.
+// The history is that of the posted digests (see history), ending with the
+// newest snapshot of any kind (a Scan now shows at once).
 func Latest(ctx context.Context, st Store) ([]state.Snapshot, bool, error) {
-	snaps, err := st.Snapshots(ctx, time.Time{}, MaxHistory)
-	if err != nil || len(snaps) == 0 {
+	newest, err := st.Snapshots(ctx, time.Time{}, 1)
+	if err != nil || len(newest) == 0 {
 		return nil, false, err
+	}
+	snaps, err := history(ctx, st, MaxHistory)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(snaps) == 0 || snaps[0].ID != newest[0].ID {
+		snaps = append(newest, snaps[:min(len(snaps), MaxHistory-1)]...)
 	}
 	slices.Reverse(snaps)
 	return snaps, true, nil

@@ -196,7 +196,66 @@ func TestChangeSinceThePostedDigest(t *testing.T) {
 	if next.Total.Change.Idle != 3 || !next.Previous.Equal(now) {
 		t.Errorf("next channel digest: change %+v since %v, want +3 since %v (the posted one)", next.Total.Change, next.Previous, now)
 	}
-	if len(next.History) != 3 {
-		t.Errorf("chart history %d, want all 3 snapshots", len(next.History))
+	if len(next.History) != 2 {
+		t.Errorf("chart history %d, want the posted digest and this one", len(next.History))
+	}
+}
+
+// TestPostedBaselineOutlivesPrivateDigests: however many private digests
+// (or Scan now) come after the last posted one, the channel's change is
+// against it, and the chart draws the posted digests' history (before, 103
+// private ones pushed the posted one out of the read: "no change" where it
+// was +3, and a chart of one busy day instead of the weeks).
+func TestPostedBaselineOutlivesPrivateDigests(t *testing.T) {
+	ctx := context.Background()
+	st, err := state.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	idle, at := 6, now
+	b := digest.NewBuilder(digest.Config{Store: st, Scanner: scannerFunc(func() (*seat.Report, error) {
+		rep := report()
+		rep.Now = at
+		rep.Groups[0].Idle = idle
+		return rep, nil
+	})})
+	for w := range 3 { // three weekly digests, posted
+		at = now.AddDate(0, 0, 7*w)
+		d, err := b.Build(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.MarkPosted(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	posted := at
+	idle = 8
+	for i := range digest.MaxHistory + 5 { // a busy day of Scan now
+		at = posted.Add(time.Duration(i+1) * time.Minute)
+		if _, err := b.Build(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	idle, at = 9, posted.AddDate(0, 0, 7)
+	next, err := b.Build(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.Total.Change.Idle != 3 || !next.Previous.Equal(posted) {
+		t.Errorf("change %+v since %v, want +3 since %v (the last posted digest)", next.Total.Change, next.Previous, posted)
+	}
+	if len(next.History) != 4 || !next.History[0].Taken.Equal(now) {
+		t.Errorf("chart history of %d snapshots from %v, want the 3 posted and this one", len(next.History), next.History[0].Taken)
+	}
+	// App Home: the posted digests' history, ending with the newest snapshot
+	// of any kind (here the last Build's, not posted).
+	home, ok, err := digest.Latest(ctx, st)
+	if err != nil || !ok || len(home) != 4 || !home[0].Taken.Equal(now) || !home[3].Taken.Equal(at) || home[3].Posted {
+		t.Errorf("Latest: %d snapshots (%v, %v), want the 3 posted then the newest", len(home), ok, err)
 	}
 }

@@ -89,11 +89,19 @@ func (a *app) migrate(ctx context.Context, args []string) int {
 	defer s.Close()
 	mctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	if err := s.Migrate(mctx); err != nil {
+	from, to, err := s.Upgrade(mctx)
+	if err != nil {
 		fmt.Fprintf(a.stderr, "%s migrate: %v\n", programName, err)
 		return exitFailed
 	}
-	fmt.Fprintf(a.stdout, "schema is current: %s\n", s)
+	switch {
+	case from == to:
+		fmt.Fprintf(a.stdout, "schema is current (version %d): %s\n", to, s)
+	case from == 0:
+		fmt.Fprintf(a.stdout, "schema created (version %d): %s\n", to, s)
+	default:
+		fmt.Fprintf(a.stdout, "schema upgraded from version %d to %d: %s\n", from, to, s)
+	}
 	return exitOK
 }
 

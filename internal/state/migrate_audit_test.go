@@ -159,3 +159,26 @@ func TestAuditBoundsOutsideTheIDRange(t *testing.T) {
 		t.Errorf("SweepAudit(2400) = %d, %v; want 2", n, err)
 	}
 }
+
+// TestUpgradeSaysWhatItDid: Upgrade reports the versions it went from and
+// to, so that `lastactive migrate` can say "upgraded from 5 to 6" rather
+// than "current" after doing the work.
+func TestUpgradeSaysWhatItDid(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, sqliteFixture(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.migrate(ctx, func(p *goose.Provider) error { _, err := p.UpTo(ctx, 5); return err }); err != nil {
+		t.Fatal(err)
+	}
+	from, to, err := s.Upgrade(ctx)
+	if err != nil || from != 5 || to <= 5 {
+		t.Fatalf("Upgrade from version 5: %d → %d, %v", from, to, err)
+	}
+	again, still, err := s.Upgrade(ctx)
+	if err != nil || again != to || still != to {
+		t.Errorf("second Upgrade: %d → %d, %v; want %d → %d", again, still, err, to, to)
+	}
+}

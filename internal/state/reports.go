@@ -62,6 +62,18 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap Snapshot) (string, error)
 // Snapshots returns the snapshots taken at or after since, newest first, at
 // most limit of them (0 means 100).
 func (s *Store) Snapshots(ctx context.Context, since time.Time, limit int) ([]Snapshot, error) {
+	return s.snapshots(ctx, since, limit, 0)
+}
+
+// PostedSnapshots returns the newest limit (0 means 100) snapshots whose
+// digest reached its channel, newest first.
+func (s *Store) PostedSnapshots(ctx context.Context, limit int) ([]Snapshot, error) {
+	return s.snapshots(ctx, time.Time{}, limit, 1)
+}
+
+// snapshots reads snapshots taken at or after since, those with posted >=
+// minPosted (0: all, 1: posted ones).
+func (s *Store) snapshots(ctx context.Context, since time.Time, limit, minPosted int) ([]Snapshot, error) {
 	if limit <= 0 {
 		limit = 100
 	}
@@ -70,8 +82,9 @@ func (s *Store) Snapshots(ctx context.Context, since time.Time, limit int) ([]Sn
 		sinceUS = micros(since)
 	}
 	rows, err := s.db.QueryContext(ctx,
-		`SELECT id, taken_us, idle_days, posted FROM report_scan WHERE taken_us >= $1 ORDER BY taken_us DESC, id DESC LIMIT $2`,
-		sinceUS, limit)
+		`SELECT id, taken_us, idle_days, posted FROM report_scan WHERE taken_us >= $1 AND posted >= $3
+		 ORDER BY taken_us DESC, id DESC LIMIT $2`,
+		sinceUS, limit, minPosted)
 	if err != nil {
 		return nil, s.wrap("read report snapshots", err)
 	}
@@ -100,9 +113,9 @@ func (s *Store) Snapshots(ctx context.Context, since time.Time, limit int) ([]Sn
 	rows, err = s.db.QueryContext(ctx,
 		`SELECT r.scan_id, r.product, r.site, r.seats, r.capacity, r.active, r.idle, r.never_used, r.new_seats
 		 FROM report_row r JOIN report_scan s ON s.id = r.scan_id
-		 WHERE s.taken_us >= $1 AND (s.taken_us > $1 OR s.id >= $2)
+		 WHERE s.taken_us >= $1 AND (s.taken_us > $1 OR s.id >= $2) AND s.posted >= $3
 		 ORDER BY r.product, r.site`,
-		micros(last.Taken), last.ID)
+		micros(last.Taken), last.ID, minPosted)
 	if err != nil {
 		return nil, s.wrap("read report snapshots", err)
 	}

@@ -248,10 +248,24 @@ func (s *Store) Ping(ctx context.Context) error {
 // a session advisory lock while it runs, so replicas starting together
 // migrate one after the other.
 func (s *Store) Migrate(ctx context.Context) error {
-	return s.migrate(ctx, func(p *goose.Provider) error {
-		_, err := p.Up(ctx)
+	_, _, err := s.Upgrade(ctx)
+	return err
+}
+
+// Upgrade is Migrate that says from which schema version to which it went
+// (equal when the schema was current; 0 is an empty database).
+func (s *Store) Upgrade(ctx context.Context) (from, to int64, err error) {
+	err = s.migrate(ctx, func(p *goose.Provider) error {
+		if from, err = p.GetDBVersion(ctx); err != nil {
+			return err
+		}
+		if _, err := p.Up(ctx); err != nil {
+			return err
+		}
+		to, err = p.GetDBVersion(ctx)
 		return err
 	})
+	return from, to, err
 }
 
 // goMigrations are the migrations written in Go: those that differ by

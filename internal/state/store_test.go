@@ -396,6 +396,10 @@ func testSnapshots(t *testing.T, fresh fixture) {
 			t.Errorf("snapshot %s posted %v, want %v", snap.ID, snap.Posted, want[snap.ID])
 		}
 	}
+	onlyPosted, err := s.PostedSnapshots(ctx, 0)
+	if err != nil || len(onlyPosted) != 2 || onlyPosted[0].ID != posted || onlyPosted[1].ID != saved[1].ID || len(onlyPosted[1].Rows) != 2 {
+		t.Errorf("PostedSnapshots: %v, %+v; want the two posted, newest first, with their rows", err, onlyPosted)
+	}
 }
 
 func testFirstDelivery(t *testing.T, fresh fixture) {

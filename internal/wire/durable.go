@@ -373,6 +373,18 @@ func (d *Durable) Snapshots(ctx context.Context, since time.Time, limit int) ([]
 	return snaps, err
 }
 
+// PostedSnapshots reads the newest snapshots of posted digests
+// (digest.Store).
+func (d *Durable) PostedSnapshots(ctx context.Context, limit int) ([]state.Snapshot, error) {
+	st := d.Store()
+	if st == nil {
+		return nil, errStoreDown
+	}
+	snaps, err := st.PostedSnapshots(ctx, limit)
+	d.observe(err)
+	return snaps, err
+}
+
 // SaveSnapshot records one snapshot of the report history (digest.Store).
 func (d *Durable) SaveSnapshot(ctx context.Context, snap state.Snapshot) (string, error) {
 	st := d.Store()
