@@ -7,6 +7,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,6 +17,7 @@ import (
 // same secret accept each other's buttons.
 type ButtonSigner struct {
 	key    []byte
+	older  atomic.Pointer[[][]byte] // earlier secrets' keys, still accepted (AcceptOlder)
 	maxAge time.Duration
 	now    func() time.Time
 }
@@ -29,6 +31,27 @@ func NewButtonSigner(secret string, maxAge time.Duration, now func() time.Time) 
 	}
 	k := sha256.Sum256([]byte("lastactive button key\x00" + secret))
 	return &ButtonSigner{key: k[:], maxAge: maxAge, now: now}
+}
+
+// Key is the signing key (a hash of the secret), to be remembered where a
+// later secret's signer can find it (AcceptOlder).
+func (s *ButtonSigner) Key() []byte { return s.key }
+
+// MaxAge is how long a sealed value stays usable.
+func (s *ButtonSigner) MaxAge() time.Duration { return s.maxAge }
+
+// AcceptOlder makes Open also accept values sealed with keys: those of the
+// secrets before the current one (a rotated bot token), so that buttons
+// already in people's messages keep working. It replaces the earlier list;
+// safe for concurrent use with Open.
+func (s *ButtonSigner) AcceptOlder(keys [][]byte) {
+	var kept [][]byte
+	for _, k := range keys {
+		if len(k) == len(s.key) && !hmac.Equal(k, s.key) {
+			kept = append(kept, k)
+		}
+	}
+	s.older.Store(&kept)
 }
 
 // ErrStaleButton and ErrForgedButton are the two ways a click is refused.
@@ -45,8 +68,10 @@ func (s *ButtonSigner) Sign(value string) string {
 	return value + sigSep + ts + sigSep + s.mac(value, ts)
 }
 
-func (s *ButtonSigner) mac(value, ts string) string {
-	m := hmac.New(sha256.New, s.key)
+func (s *ButtonSigner) mac(value, ts string) string { return macWith(s.key, value, ts) }
+
+func macWith(key []byte, value, ts string) string {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(value))
 	m.Write([]byte{0})
 	m.Write([]byte(ts))
@@ -76,7 +101,7 @@ func (s *ButtonSigner) unseal(sealed string) (string, error) {
 		return "", ErrForgedButton
 	}
 	value, ts, mac := parts[0], parts[1], parts[2]
-	if !hmac.Equal([]byte(mac), []byte(s.mac(value, ts))) {
+	if !s.sealedByUs(value, ts, mac) {
 		return "", ErrForgedButton
 	}
 	sec, err := strconv.ParseInt(ts, 10, 64)
@@ -87,4 +112,20 @@ func (s *ButtonSigner) unseal(sealed string) (string, error) {
 		return "", ErrStaleButton
 	}
 	return value, nil
+}
+
+// sealedByUs reports whether mac seals value and ts under the current key
+// or an older one still accepted.
+func (s *ButtonSigner) sealedByUs(value, ts, mac string) bool {
+	if hmac.Equal([]byte(mac), []byte(s.mac(value, ts))) {
+		return true
+	}
+	if older := s.older.Load(); older != nil {
+		for _, k := range *older {
+			if hmac.Equal([]byte(mac), []byte(macWith(k, value, ts))) {
+				return true
+			}
+		}
+	}
+	return false
 }

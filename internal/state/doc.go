@@ -5,7 +5,8 @@
 //     whom, with what outcome), read by email or account ID, kept for
 //     LASTACTIVE_AUDIT_RETENTION ([ParseRetention], [Store.SweepAudit]);
 //   - the report history: per org scan, per product and site, seats, active,
-//     idle, never used and new ([Store.SaveSnapshot], [Store.Snapshots]);
+//     idle, never used and new, and whether its digest was posted
+//     ([Store.SaveSnapshot], [Store.Snapshots], [Store.PostedSnapshots]);
 //   - envelope dedupe across connections and replicas ([Store.FirstDelivery]);
 //   - claims on named slots ("digest 2026-W49", "org scan") and the published
 //     result of a finished scan ([Store.Claim], [Store.PutResult]);
@@ -14,7 +15,9 @@
 //     [Store.PutRequest], [Store.Decide], [Store.ClaimRelease]), and what
 //     each dry-run round decided ([Store.PutDryRun], [Store.LastDryRun]),
 //     which App Home shows with the nudges and requests still pending
-//     ([Store.Unanswered], [Store.PendingRequests]).
+//     ([Store.Unanswered], [Store.PendingRequests]);
+//   - the keys that sealed the bot's buttons, so that they outlive a
+//     rotation of the bot token ([Store.RememberButtonKey], [Store.ButtonKeys]).
 //
 // [Open] takes LASTACTIVE_DATABASE_URL: sqlite:PATH (embedded, pure Go, one
 // process), sqlite::memory: (tests, demo) or postgres://… (several

@@ -112,6 +112,7 @@ func contract(t *testing.T, fresh fixture) {
 		{"AppendBatch", testAppendBatch},
 		{"AuditTakesAnyText", testAuditTakesAnyText},
 		{"Snapshots", testSnapshots},
+		{"ButtonKeys", testButtonKeys},
 		{"FirstDelivery", testFirstDelivery},
 		{"FirstDeliveryRace", testFirstDeliveryRace},
 		{"Claim", testClaim},
@@ -688,5 +689,45 @@ func testAuditTakesAnyText(t *testing.T, fresh fixture) {
 		if strings.ContainsRune(v, 0) || !utf8.ValidString(v) {
 			t.Errorf("stored %q", v)
 		}
+	}
+}
+
+func testButtonKeys(t *testing.T, fresh fixture) {
+	s := open(t, fresh(t))
+	ctx := context.Background()
+	day := 24 * time.Hour
+	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	a, b, c := []byte{1, 2, 3}, []byte{4, 5, 6}, []byte{7, 8, 9}
+	for _, r := range []struct {
+		purpose string
+		key     []byte
+		at      time.Time
+	}{
+		{"share", a, t0}, {"share", b, t0.Add(10 * day)}, {"release", c, t0.Add(10 * day)},
+		{"share", a, t0.Add(5 * day)}, // seen again: its time moves on
+	} {
+		if err := s.RememberButtonKey(ctx, r.purpose, r.key, r.at); err != nil {
+			t.Fatalf("RememberButtonKey: %v", err)
+		}
+	}
+	got, err := s.ButtonKeys(ctx, "share", t0.Add(day))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([][]byte{b, a}, got); diff != "" {
+		t.Errorf("share keys since day 1 (-want +got):\n%s", diff)
+	}
+	if got, _ := s.ButtonKeys(ctx, "share", t0.Add(6*day)); len(got) != 1 {
+		t.Errorf("share keys since day 6: %d, want 1", len(got))
+	}
+	// A key unused for the retention is forgotten at the next remember.
+	if err := s.RememberButtonKey(ctx, "release", c, t0.Add(11*day+ButtonKeyRetention)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.ButtonKeys(ctx, "share", time.Time{}); len(got) != 0 {
+		t.Errorf("share keys after the retention: %d, want 0", len(got))
+	}
+	if err := s.RememberButtonKey(ctx, "", a, t0); !errors.Is(err, ErrInvalid) {
+		t.Errorf("no purpose: %v, want ErrInvalid", err)
 	}
 }

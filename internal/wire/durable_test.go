@@ -645,3 +645,45 @@ func TestAuditWriterStopIsBounded(t *testing.T) {
 		t.Fatal("Run did not return")
 	}
 }
+
+// TestButtonsSurviveTokenRotation: a button sealed under the old bot token
+// is still accepted by a process started with the new one on the same
+// database (before, every pending Keep/Release and Share read as forged
+// after a rotation); one sealed under a token the store never saw is not.
+func TestButtonsSurviveTokenRotation(t *testing.T) {
+	url, _ := sqliteURL(t)
+	d, _ := openTestDurable(t, url, &syncBuf{})
+	ctx := context.Background()
+	now := time.Now()
+	old := bot.NewButtonSigner("xoxb-old", bot.ReleaseButtonMaxAge, nil)
+	if err := rememberButtonKeys(ctx, d.Store(), []sealer{{"keep or release", old}}, now.Add(-time.Hour), true); err != nil {
+		t.Fatal(err)
+	}
+	sealed := old.Sign(bot.ButtonValue([]string{"ada@example.com"}))
+	// The old process stops; the new one starts with the rotated token.
+	if err := rememberButtonKeys(ctx, d.Store(), []sealer{{"keep or release", old}}, now.Add(-time.Minute), false); err != nil {
+		t.Fatal(err)
+	}
+	rotated := bot.NewButtonSigner("xoxb-new", bot.ReleaseButtonMaxAge, nil)
+	if _, err := rotated.Open(sealed); err == nil {
+		t.Fatal("the new token's signer accepted the old button before reading the store: the test proves nothing")
+	}
+	if err := rememberButtonKeys(ctx, d.Store(), []sealer{{"keep or release", rotated}}, now, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rotated.Open(sealed); err != nil {
+		t.Errorf("old button after the rotation: %v", err)
+	}
+	stranger := bot.NewButtonSigner("xoxb-stranger", bot.ReleaseButtonMaxAge, nil)
+	if _, err := rotated.Open(stranger.Sign(bot.ButtonValue([]string{"ada@example.com"}))); err == nil {
+		t.Error("a button under a token the store never saw was accepted")
+	}
+	// Another purpose's keys are not this one's.
+	share := bot.NewButtonSigner("xoxb-new", bot.ReleaseButtonMaxAge, nil)
+	if err := rememberButtonKeys(ctx, d.Store(), []sealer{{"buttons", share}}, now, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := share.Open(sealed); err == nil {
+		t.Error("the Share signer accepted a Keep/Release key")
+	}
+}

@@ -125,6 +125,7 @@ type App struct {
 	Nudge *nudge.Engine // keep or release; nil without reports or a store
 
 	envelopes  *EnvelopeLog   // the dedupe's batched writes (SQLite); Run runs it
+	sealers    []sealer       // the button signers, whose keys the store remembers
 	digestLoop *schedule.Loop // nil without a digest channel or a store
 	nudgeLoop  *schedule.Loop // nil unless LASTACTIVE_NUDGE asks for rounds
 
@@ -231,6 +232,7 @@ func Build(s Settings) (*App, error) {
 	if s.SlackBotToken != "" {
 		// Replicas share the bot token, so they accept each other's buttons.
 		cfg.Buttons = bot.NewButtonSigner(s.SlackBotToken, ButtonMaxAge, nil)
+		a.sealers = append(a.sealers, sealer{purpose: "buttons", signer: cfg.Buttons})
 	}
 	if s.State != nil {
 		a.State = s.State
@@ -331,6 +333,10 @@ func (a *App) Run(ctx context.Context) error {
 		// the first envelopes find the dedupe and the audit trail there
 		// (a replica answering from memory alone would answer twice).
 		a.State.waitTried(ctx, storeStartWait)
+		if err := rememberButtonKeys(ctx, a.State.Store(), a.sealers, time.Now(), true); err != nil {
+			a.log.Warn("button keys not remembered: after a rotation of SLACK_BOT_TOKEN, older buttons would read as forged", "err", err)
+		}
+		wg.Go(func() { a.keepButtonKeys(sctx) })
 	}
 	if a.Audit != nil {
 		wg.Go(func() { a.Audit.Run(actx) })
