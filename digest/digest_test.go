@@ -115,14 +115,7 @@ func (f scannerFunc) Report(context.Context, seat.Options, bool, func()) (*seat.
 // Each Build records a snapshot, and the next compares with it.
 func TestBuildRecordsAndCompares(t *testing.T) {
 	ctx := context.Background()
-	st, err := state.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := openStore(t)
 	idle := 6
 	at := now
 	b := digest.NewBuilder(digest.Config{Store: st, Scanner: scannerFunc(func() (*seat.Report, error) {
@@ -158,14 +151,7 @@ func TestBuildRecordsAndCompares(t *testing.T) {
 // "+1 idle since Friday" for a Friday nobody in the channel saw.
 func TestChangeSinceThePostedDigest(t *testing.T) {
 	ctx := context.Background()
-	st, err := state.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := openStore(t)
 	idle, at := 6, now
 	b := digest.NewBuilder(digest.Config{Store: st, Scanner: scannerFunc(func() (*seat.Report, error) {
 		rep := report()
@@ -208,14 +194,7 @@ func TestChangeSinceThePostedDigest(t *testing.T) {
 // was +3, and a chart of one busy day instead of the weeks).
 func TestPostedBaselineOutlivesPrivateDigests(t *testing.T) {
 	ctx := context.Background()
-	st, err := state.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := openStore(t)
 	idle, at := 6, now
 	b := digest.NewBuilder(digest.Config{Store: st, Scanner: scannerFunc(func() (*seat.Report, error) {
 		rep := report()
@@ -258,4 +237,19 @@ func TestPostedBaselineOutlivesPrivateDigests(t *testing.T) {
 	if err != nil || !ok || len(home) != 4 || !home[0].Taken.Equal(now) || !home[3].Taken.Equal(at) || home[3].Posted {
 		t.Errorf("Latest: %d snapshots (%v, %v), want the 3 posted then the newest", len(home), ok, err)
 	}
+}
+
+// openStore is a migrated SQLite store in the test's directory.
+func openStore(t *testing.T) *state.Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := state.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }

@@ -503,28 +503,12 @@ func TestReleaseAnswerOfSomeoneActiveAgain(t *testing.T) {
 func TestNoOneDecidesTheirOwnSeat(t *testing.T) {
 	h := newHarness(t, true)
 	ctx := context.Background()
-	if _, err := h.e.Round(ctx, "nudge r1", false); err != nil {
-		t.Fatal(err)
-	}
-	for range 2 { // the reminder, then the escalation
-		h.clock.Add(time.Hour)
-		if err := h.e.FollowUp(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
 	var johnsRequest string
-	for _, p := range h.notes("approval") {
-		a := p.Note.(Approval)
-		if a.Person.Email != atlassiantest.ReleaseGroupEmail {
-			continue
-		}
-		johnsRequest = a.RequestID
+	for _, p := range escalateJohn(t, h) {
+		johnsRequest = p.Note.(Approval).RequestID
 		if p.To == uJohn {
 			t.Errorf("John was asked to decide about his own seat")
 		}
-	}
-	if johnsRequest == "" {
-		t.Fatal("John's silence was not escalated")
 	}
 	var r *Refused
 	if err := h.e.Decide(ctx, uJohn, johnsRequest, false); !errors.As(err, &r) {
@@ -546,24 +530,7 @@ func (nudgeReadFailing) GetNudge(context.Context, string) (state.Nudge, error) {
 func TestOwnSeatCheckFailsClosed(t *testing.T) {
 	h := newHarness(t, true)
 	ctx := context.Background()
-	if _, err := h.e.Round(ctx, "nudge r1", false); err != nil {
-		t.Fatal(err)
-	}
-	for range 2 {
-		h.clock.Add(time.Hour)
-		if err := h.e.FollowUp(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var johnsRequest string
-	for _, p := range h.notes("approval") {
-		if a := p.Note.(Approval); a.Person.Email == atlassiantest.ReleaseGroupEmail {
-			johnsRequest = a.RequestID
-		}
-	}
-	if johnsRequest == "" {
-		t.Fatal("John's silence was not escalated")
-	}
+	johnsRequest := escalateJohn(t, h)[0].Note.(Approval).RequestID
 	real := h.store
 	h.cfg.Store = func() Store { return nudgeReadFailing{real} }
 	e := New(h.cfg)
@@ -601,25 +568,8 @@ func (appendStalled) Append(ctx context.Context, _ state.AuditEntry) error {
 func TestAuditWriteDoesNotHoldUpTheFlow(t *testing.T) {
 	h := newHarness(t, true)
 	ctx := context.Background()
-	if _, err := h.e.Round(ctx, "nudge r1", false); err != nil {
-		t.Fatal(err)
-	}
-	for range 2 {
-		h.clock.Add(time.Hour)
-		if err := h.e.FollowUp(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var req string
-	var approver string
-	for _, p := range h.notes("approval") {
-		if a := p.Note.(Approval); a.Person.Email == atlassiantest.ReleaseGroupEmail {
-			req, approver = a.RequestID, p.To
-		}
-	}
-	if req == "" {
-		t.Fatal("no approval sent")
-	}
+	first := escalateJohn(t, h)[0]
+	req, approver := first.Note.(Approval).RequestID, first.To
 	real := h.store
 	h.cfg.Store = func() Store { return appendStalled{real} }
 	e := New(h.cfg)
@@ -633,4 +583,31 @@ func TestAuditWriteDoesNotHoldUpTheFlow(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Decide waited for an audit write that never ends")
 	}
+}
+
+// escalateJohn runs a round and lets John's silence escalate (the reminder,
+// then the escalation), and returns the approval requests about his seat:
+// one per approver it went to.
+func escalateJohn(t *testing.T, h *harness) []post {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := h.e.Round(ctx, "nudge r1", false); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the reminder, then the escalation
+		h.clock.Add(time.Hour)
+		if err := h.e.FollowUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out []post
+	for _, p := range h.notes("approval") {
+		if a := p.Note.(Approval); a.Person.Email == atlassiantest.ReleaseGroupEmail {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("John's silence was not escalated")
+	}
+	return out
 }
