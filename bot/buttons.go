@@ -7,6 +7,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -17,9 +18,25 @@ import (
 // same secret accept each other's buttons.
 type ButtonSigner struct {
 	key    []byte
-	older  atomic.Pointer[[][]byte] // earlier secrets' keys, still accepted (AcceptOlder)
+	older  atomic.Pointer[[]OlderKey] // other secrets' keys, still accepted (AcceptOlder)
 	maxAge time.Duration
 	now    func() time.Time
+
+	// source, when set, is asked again for the other keys when a seal
+	// matches none known, at most once per every (SetKeySource).
+	source   func() ([]OlderKey, error)
+	every    time.Duration
+	reloadMu sync.Mutex
+	reloaded time.Time
+}
+
+// OlderKey is the key of another secret (the bot token before a rotation,
+// or after it on another replica) and the last time it may have sealed a
+// button: a value sealed under it later than that is not accepted, so a
+// leaked old token cannot mint new buttons.
+type OlderKey struct {
+	Key   []byte
+	Until time.Time
 }
 
 // NewButtonSigner derives the signing key from secret (any configured
@@ -40,18 +57,28 @@ func (s *ButtonSigner) Key() []byte { return s.key }
 // MaxAge is how long a sealed value stays usable.
 func (s *ButtonSigner) MaxAge() time.Duration { return s.maxAge }
 
-// AcceptOlder makes Open also accept values sealed with keys: those of the
-// secrets before the current one (a rotated bot token), so that buttons
-// already in people's messages keep working. It replaces the earlier list;
-// safe for concurrent use with Open.
-func (s *ButtonSigner) AcceptOlder(keys [][]byte) {
-	var kept [][]byte
+// AcceptOlder makes Open also accept values sealed with keys, each up to
+// its Until: those of the secrets before the current one (a rotated bot
+// token), so that buttons already in people's messages keep working, or of
+// the next one on another replica during a rolling rotation. It replaces
+// the earlier list; safe for concurrent use with Open.
+func (s *ButtonSigner) AcceptOlder(keys []OlderKey) {
+	var kept []OlderKey
 	for _, k := range keys {
-		if len(k) == len(s.key) && !hmac.Equal(k, s.key) {
+		if len(k.Key) == len(s.key) && !hmac.Equal(k.Key, s.key) {
 			kept = append(kept, k)
 		}
 	}
 	s.older.Store(&kept)
+}
+
+// SetKeySource makes Open ask source for the other keys again when a seal
+// matches no key it knows, at most once per every: a replica then learns the
+// key another one began to use (a rolling rotation of the bot token), and
+// one that could not read them at start learns them later. Set it before
+// the first Open.
+func (s *ButtonSigner) SetKeySource(source func() ([]OlderKey, error), every time.Duration) {
+	s.source, s.every = source, every
 }
 
 // ErrStaleButton and ErrForgedButton are the two ways a click is refused.
@@ -101,11 +128,8 @@ func (s *ButtonSigner) unseal(sealed string) (string, error) {
 		return "", ErrForgedButton
 	}
 	value, ts, mac := parts[0], parts[1], parts[2]
-	if !s.sealedByUs(value, ts, mac) {
-		return "", ErrForgedButton
-	}
 	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil {
+	if err != nil || !s.sealedByUs(value, ts, mac, time.Unix(sec, 0)) {
 		return "", ErrForgedButton
 	}
 	if age := s.now().Sub(time.Unix(sec, 0)); s.maxAge > 0 && (age > s.maxAge || age < -time.Minute) {
@@ -114,18 +138,48 @@ func (s *ButtonSigner) unseal(sealed string) (string, error) {
 	return value, nil
 }
 
-// sealedByUs reports whether mac seals value and ts under the current key
-// or an older one still accepted.
-func (s *ButtonSigner) sealedByUs(value, ts, mac string) bool {
+// sealedByUs reports whether mac seals value and ts (at) under the current
+// key, or under another accepted one that was in use at.
+func (s *ButtonSigner) sealedByUs(value, ts, mac string, at time.Time) bool {
 	if hmac.Equal([]byte(mac), []byte(s.mac(value, ts))) {
 		return true
 	}
-	if older := s.older.Load(); older != nil {
-		for _, k := range *older {
-			if hmac.Equal([]byte(mac), []byte(macWith(k, value, ts))) {
-				return true
-			}
+	if s.sealedByOlder(value, ts, mac, at) {
+		return true
+	}
+	return s.reload() && s.sealedByOlder(value, ts, mac, at)
+}
+
+func (s *ButtonSigner) sealedByOlder(value, ts, mac string, at time.Time) bool {
+	older := s.older.Load()
+	if older == nil {
+		return false
+	}
+	for _, k := range *older {
+		if !at.After(k.Until) && hmac.Equal([]byte(mac), []byte(macWith(k.Key, value, ts))) {
+			return true
 		}
 	}
 	return false
+}
+
+// reload asks the key source again, unless it was asked within every; it
+// reports whether it did.
+func (s *ButtonSigner) reload() bool {
+	if s.source == nil {
+		return false
+	}
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	now := s.now()
+	if !s.reloaded.IsZero() && now.Sub(s.reloaded) < s.every {
+		return false
+	}
+	s.reloaded = now
+	keys, err := s.source()
+	if err != nil {
+		return false
+	}
+	s.AcceptOlder(keys)
+	return true
 }

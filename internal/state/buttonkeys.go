@@ -27,26 +27,34 @@ func (s *Store) RememberButtonKey(ctx context.Context, purpose string, key []byt
 	return s.wrap("remember button key", err)
 }
 
-// ButtonKeys returns the keys of purpose that sealed buttons at or after
-// since.
-func (s *Store) ButtonKeys(ctx context.Context, purpose string, since time.Time) ([][]byte, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT key_hex FROM button_key WHERE purpose = $1 AND last_us >= $2 ORDER BY last_us DESC`,
+// ButtonKey is a key that sealed buttons, and when it was last recorded
+// in use.
+type ButtonKey struct {
+	Key      []byte
+	LastUsed time.Time
+}
+
+// ButtonKeys returns the keys of purpose recorded in use at or after since,
+// the most recently used first.
+func (s *Store) ButtonKeys(ctx context.Context, purpose string, since time.Time) ([]ButtonKey, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT key_hex, last_us FROM button_key WHERE purpose = $1 AND last_us >= $2 ORDER BY last_us DESC`,
 		purpose, micros(since))
 	if err != nil {
 		return nil, s.wrap("read button keys", err)
 	}
 	defer rows.Close()
-	var out [][]byte
+	var out []ButtonKey
 	for rows.Next() {
 		var h string
-		if err := rows.Scan(&h); err != nil {
+		var last int64
+		if err := rows.Scan(&h, &last); err != nil {
 			return nil, s.wrap("read button keys", err)
 		}
 		k, err := hex.DecodeString(h)
 		if err != nil {
 			return nil, fmt.Errorf("read button keys: %w", err)
 		}
-		out = append(out, k)
+		out = append(out, ButtonKey{Key: k, LastUsed: fromMicros(last)})
 	}
 	return out, s.wrap("read button keys", rows.Err())
 }

@@ -714,7 +714,7 @@ func testButtonKeys(t *testing.T, fresh fixture) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([][]byte{b, a}, got); diff != "" {
+	if diff := cmp.Diff([]ButtonKey{{Key: b, LastUsed: t0.Add(10 * day)}, {Key: a, LastUsed: t0.Add(5 * day)}}, got); diff != "" {
 		t.Errorf("share keys since day 1 (-want +got):\n%s", diff)
 	}
 	if got, _ := s.ButtonKeys(ctx, "share", t0.Add(6*day)); len(got) != 1 {

@@ -18,12 +18,14 @@ type sealer struct {
 // stop.
 const buttonKeyTimeout = 2 * time.Second
 
-// rememberButtonKeys records each sealer's key in the store as in use now,
-// and lets each accept the keys of its purpose still in use within its
-// buttons' lifetime: after SLACK_BOT_TOKEN is rotated (the keys are hashes
-// of it), the buttons already in people's messages keep working. Without a
-// store (or while it is away) nothing is remembered and only the current
-// key is accepted. With accept false (at stop) it only records the time.
+// rememberButtonKeys records each sealer's key in the store as in use now;
+// with accept, it also hands each sealer the keys of its purpose the store
+// knows (olderKeys) and a way to read them again when a click's seal
+// matches none (a rolling rotation: another replica began to use a new
+// key). After SLACK_BOT_TOKEN is rotated (the keys are hashes of it), the
+// buttons already in people's messages keep working. Without a store (or
+// while it is away) nothing is recorded, and a sealer accepts its own key
+// until a read succeeds.
 func rememberButtonKeys(ctx context.Context, st *state.Store, sealers []sealer, now time.Time, accept bool) error {
 	if st == nil {
 		return nil
@@ -37,7 +39,7 @@ func rememberButtonKeys(ctx context.Context, st *state.Store, sealers []sealer, 
 		if !accept {
 			continue
 		}
-		keys, err := st.ButtonKeys(ctx, s.purpose, now.Add(-s.signer.MaxAge()))
+		keys, err := olderKeys(ctx, st, s.purpose, now)
 		if err != nil {
 			return err
 		}
@@ -45,6 +47,41 @@ func rememberButtonKeys(ctx context.Context, st *state.Store, sealers []sealer, 
 	}
 	return nil
 }
+
+// olderKeys reads the keys of purpose recorded in the last
+// ButtonKeyRetention, each accepted for buttons sealed up to an hour (the
+// record's interval) after it was last recorded in use: whether such a
+// button is still young enough is the signer's age check, so an old button
+// reads as stale, not forged.
+func olderKeys(ctx context.Context, st *state.Store, purpose string, now time.Time) ([]bot.OlderKey, error) {
+	keys, err := st.ButtonKeys(ctx, purpose, now.Add(-state.ButtonKeyRetention))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]bot.OlderKey, len(keys))
+	for i, k := range keys {
+		out[i] = bot.OlderKey{Key: k.Key, Until: k.LastUsed.Add(buttonKeyEvery + time.Minute)}
+	}
+	return out, nil
+}
+
+// keySource is a sealer's way to read the keys again (SetKeySource).
+func keySource(d *Durable, purpose string) func() ([]bot.OlderKey, error) {
+	return func() ([]bot.OlderKey, error) {
+		st := d.Store()
+		if st == nil {
+			return nil, errStoreDown
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), buttonKeyTimeout)
+		defer cancel()
+		return olderKeys(ctx, st, purpose, time.Now())
+	}
+}
+
+// keyReloadEvery is the least time between two reads of the keys for
+// seals that match none (a flood of forged clicks costs one read per
+// interval).
+const keyReloadEvery = 10 * time.Second
 
 // buttonKeyEvery is how often a running process records its keys as still
 // in use: a rotated token's successor accepts buttons sealed up to then.

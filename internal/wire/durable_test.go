@@ -649,22 +649,24 @@ func TestAuditWriterStopIsBounded(t *testing.T) {
 // TestButtonsSurviveTokenRotation: a button sealed under the old bot token
 // is still accepted by a process started with the new one on the same
 // database (before, every pending Keep/Release and Share read as forged
-// after a rotation); one sealed under a token the store never saw is not.
+// after a rotation); one sealed under a token the store never saw is not,
+// nor one sealed under the old token after it went out of use; and one too
+// old reads as stale, not forged.
 func TestButtonsSurviveTokenRotation(t *testing.T) {
 	url, _ := sqliteURL(t)
 	d, _ := openTestDurable(t, url, &syncBuf{})
 	ctx := context.Background()
 	now := time.Now()
-	old := bot.NewButtonSigner("xoxb-old", bot.ReleaseButtonMaxAge, nil)
-	if err := rememberButtonKeys(ctx, d.Store(), []sealer{{"keep or release", old}}, now.Add(-time.Hour), true); err != nil {
+	at := func(ago time.Duration) func() time.Time { return func() time.Time { return now.Add(-ago) } }
+	// The old token sealed buttons until 3 h ago (its last record), then
+	// was rotated.
+	old := bot.NewButtonSigner("xoxb-old", ButtonMaxAge, at(3*time.Hour))
+	if err := rememberButtonKeys(ctx, d.Store(), []sealer{{"keep or release", old}}, now.Add(-3*time.Hour), true); err != nil {
 		t.Fatal(err)
 	}
-	sealed := old.Sign(bot.ButtonValue([]string{"ada@example.com"}))
-	// The old process stops; the new one starts with the rotated token.
-	if err := rememberButtonKeys(ctx, d.Store(), []sealer{{"keep or release", old}}, now.Add(-time.Minute), false); err != nil {
-		t.Fatal(err)
-	}
-	rotated := bot.NewButtonSigner("xoxb-new", bot.ReleaseButtonMaxAge, nil)
+	value := bot.ButtonValue([]string{"ada@example.com"})
+	sealed := bot.NewButtonSigner("xoxb-old", ButtonMaxAge, at(3*time.Hour-10*time.Minute)).Sign(value)
+	rotated := bot.NewButtonSigner("xoxb-new", ButtonMaxAge, nil)
 	if _, err := rotated.Open(sealed); err == nil {
 		t.Fatal("the new token's signer accepted the old button before reading the store: the test proves nothing")
 	}
@@ -674,16 +676,51 @@ func TestButtonsSurviveTokenRotation(t *testing.T) {
 	if _, err := rotated.Open(sealed); err != nil {
 		t.Errorf("old button after the rotation: %v", err)
 	}
-	stranger := bot.NewButtonSigner("xoxb-stranger", bot.ReleaseButtonMaxAge, nil)
-	if _, err := rotated.Open(stranger.Sign(bot.ButtonValue([]string{"ada@example.com"}))); err == nil {
-		t.Error("a button under a token the store never saw was accepted")
+	stranger := bot.NewButtonSigner("xoxb-stranger", ButtonMaxAge, nil)
+	if _, err := rotated.Open(stranger.Sign(value)); !errors.Is(err, bot.ErrForgedButton) {
+		t.Errorf("a token the store never saw: %v, want forged", err)
+	}
+	stale := bot.NewButtonSigner("xoxb-old", ButtonMaxAge, at(ButtonMaxAge+time.Hour)).Sign(value)
+	if _, err := rotated.Open(stale); !errors.Is(err, bot.ErrStaleButton) {
+		t.Errorf("a button too old, under the old key: %v, want stale", err)
+	}
+	retired := bot.NewButtonSigner("xoxb-old", ButtonMaxAge, nil).Sign(value) // sealed now, with the leaked token
+	if _, err := rotated.Open(retired); !errors.Is(err, bot.ErrForgedButton) {
+		t.Errorf("a new button under the retired key: %v, want forged", err)
 	}
 	// Another purpose's keys are not this one's.
-	share := bot.NewButtonSigner("xoxb-new", bot.ReleaseButtonMaxAge, nil)
+	share := bot.NewButtonSigner("xoxb-new", ButtonMaxAge, nil)
 	if err := rememberButtonKeys(ctx, d.Store(), []sealer{{"buttons", share}}, now, true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := share.Open(sealed); err == nil {
 		t.Error("the Share signer accepted a Keep/Release key")
+	}
+}
+
+// TestRollingRotation: two replicas, one still on the old token and one on
+// the new, each accept the other's buttons once the other has recorded its
+// key, without a restart (before, the old replica refused half the clicks
+// on new buttons for the rest of its life).
+func TestRollingRotation(t *testing.T) {
+	url, _ := sqliteURL(t)
+	d, _ := openTestDurable(t, url, &syncBuf{})
+	ctx := context.Background()
+	a := bot.NewButtonSigner("xoxb-a", time.Hour, nil)
+	a.SetKeySource(keySource(d, "buttons"), time.Nanosecond)
+	if err := rememberButtonKeys(ctx, d.Store(), []sealer{{"buttons", a}}, time.Now(), true); err != nil {
+		t.Fatal(err)
+	}
+	b := bot.NewButtonSigner("xoxb-b", time.Hour, nil)
+	b.SetKeySource(keySource(d, "buttons"), time.Nanosecond)
+	if err := rememberButtonKeys(ctx, d.Store(), []sealer{{"buttons", b}}, time.Now(), true); err != nil {
+		t.Fatal(err)
+	}
+	value := bot.ButtonValue([]string{"ada@example.com"})
+	if _, err := a.Open(b.Sign(value)); err != nil {
+		t.Errorf("the old replica, a button of the new: %v", err)
+	}
+	if _, err := b.Open(a.Sign(value)); err != nil {
+		t.Errorf("the new replica, a button of the old: %v", err)
 	}
 }

@@ -45,6 +45,7 @@ func (a *App) buildNudges(s Settings, client *atlassian.Client, web *bot.SlackAP
 	}
 	ns := s.Nudge
 	seal := bot.NewButtonSigner(s.SlackBotToken+"\x00keep or release", bot.ReleaseButtonMaxAge, nil)
+	seal.SetKeySource(keySource(s.State, "keep or release"), keyReloadEvery)
 	a.sealers = append(a.sealers, sealer{purpose: "keep or release", signer: seal})
 	nc := nudge.Config{
 		Mode: ns.Mode, Products: ns.Products, Prices: s.SeatPrices, Currency: s.Currency, IdleDays: s.IdleDays,

@@ -232,6 +232,9 @@ func Build(s Settings) (*App, error) {
 	if s.SlackBotToken != "" {
 		// Replicas share the bot token, so they accept each other's buttons.
 		cfg.Buttons = bot.NewButtonSigner(s.SlackBotToken, ButtonMaxAge, nil)
+		if s.State != nil {
+			cfg.Buttons.SetKeySource(keySource(s.State, "buttons"), keyReloadEvery)
+		}
 		a.sealers = append(a.sealers, sealer{purpose: "buttons", signer: cfg.Buttons})
 	}
 	if s.State != nil {
