@@ -163,7 +163,7 @@ func Chart(history []state.Snapshot) ([]byte, error) {
 		}
 	}
 	// The weeks end where the history does; the seats at a round number.
-	xStep, xTicks := ticks(maxX, 6, false, 0)
+	xStep, xTicks := ticks(maxX, 6, false, 0.1) // a tenth of a week at least: no 15-decimal labels
 	yStep, yTicks := ticks(maxY, 5, true, 1) // whole seats
 	xTop, yTop := max(maxX, xTicks[len(xTicks)-1]), yTicks[len(yTicks)-1]
 
@@ -233,21 +233,30 @@ func Chart(history []state.Snapshot) ([]byte, error) {
 	}
 
 	// The legend, top left in the plot area, on a pale box so that lines
-	// under it do not cross its words.
+	// under it do not cross its words: as many rows as fit (the last then
+	// says how many more), names cut to a third of the width.
 	row := legend.Height("Jg") * 1.25
 	sample := vg.Points(22)
+	names := make([]string, len(series))
+	for i, s := range series {
+		names[i] = fitText(legend, seat.ProductName(s.Key), (right-left)/3)
+	}
+	names, shown := legendRows(names, max(1, int((top-bottom-vg.Points(12))/row)))
 	var textW vg.Length
-	for _, s := range series {
-		textW = max(textW, legend.Width(seat.ProductName(s.Key)))
+	for _, n := range names {
+		textW = max(textW, legend.Width(n))
 	}
 	x0, y0 := left+vg.Points(6), top-vg.Points(6)
+	y1 := y0 - row*vg.Length(len(names)) - gap
 	box := []vg.Point{{X: x0 - gap, Y: y0 + gap}, {X: x0 + sample + gap + textW + gap, Y: y0 + gap},
-		{X: x0 + sample + gap + textW + gap, Y: y0 - row*vg.Length(len(series)) - gap}, {X: x0 - gap, Y: y0 - row*vg.Length(len(series)) - gap}}
+		{X: x0 + sample + gap + textW + gap, Y: y1}, {X: x0 - gap, Y: y1}}
 	c.FillPolygon(color.NRGBA{R: 255, G: 255, B: 255, A: 215}, box)
-	for i, s := range series {
+	for i, n := range names {
 		ly := y0 - row*vg.Length(i) - row/2
-		c.StrokeLine2(styles[i], x0, ly, x0+sample, ly)
-		c.FillText(legend, vg.Point{X: x0 + sample + gap, Y: ly}, seat.ProductName(s.Key))
+		if i < shown {
+			c.StrokeLine2(styles[i], x0, ly, x0+sample, ly)
+		}
+		c.FillText(legend, vg.Point{X: x0 + sample + gap, Y: ly}, n)
 	}
 
 	var buf bytes.Buffer
@@ -255,4 +264,27 @@ func Chart(history []state.Snapshot) ([]byte, error) {
 		return nil, fmt.Errorf("chart: encode PNG: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// fitText cuts txt, with an ellipsis, to at most width in sty.
+func fitText(sty draw.TextStyle, txt string, width vg.Length) string {
+	if sty.Width(txt) <= width {
+		return txt
+	}
+	r := []rune(txt)
+	for len(r) > 1 && sty.Width(string(r)+"…") > width {
+		r = r[:len(r)-1]
+	}
+	return string(r) + "…"
+}
+
+// legendRows is the legend's lines for names when fit rows fit: all of
+// them, or the first fit-1 and a line saying how many more; shown is how
+// many series the lines name.
+func legendRows(names []string, fit int) (rows []string, shown int) {
+	if len(names) <= fit {
+		return names, len(names)
+	}
+	shown = max(0, fit-1)
+	return append(names[:shown:shown], fmt.Sprintf("…and %d more", len(names)-shown)), shown
 }

@@ -1,0 +1,39 @@
+package digest
+
+import (
+	"strings"
+	"testing"
+
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+)
+
+// TestLegendRows: the legend holds at most the rows that fit, the last of
+// them saying how many more products there are (before, 300 products ran
+// it off the image); fitText cuts a long name with an ellipsis to the width.
+func TestLegendRows(t *testing.T) {
+	names := make([]string, 40)
+	for i := range names {
+		names[i] = "p"
+	}
+	rows, shown := legendRows(names, 17)
+	if len(rows) != 17 || shown != 16 || rows[16] != "…and 24 more" {
+		t.Errorf("40 names, 17 rows: %d rows, %d shown, last %q", len(rows), shown, rows[len(rows)-1])
+	}
+	if rows, shown := legendRows(names[:5], 17); len(rows) != 5 || shown != 5 {
+		t.Errorf("5 names, 17 rows: %d rows, %d shown", len(rows), shown)
+	}
+	if rows, shown := legendRows(names, 1); len(rows) != 1 || shown != 0 || rows[0] != "…and 40 more" {
+		t.Errorf("one row: %q, %d shown", rows, shown)
+	}
+
+	sty := textStyle(vg.Points(legendPt), text.XLeft, text.YCenter)
+	long := strings.Repeat("Jira Service Management ", 10)
+	cut := fitText(sty, long, vg.Points(150))
+	if !strings.HasSuffix(cut, "…") || sty.Width(cut) > vg.Points(150) || !strings.HasPrefix(long, strings.TrimSuffix(cut, "…")) {
+		t.Errorf("fitText = %q (width %v), want a prefix and an ellipsis within 150 pt", cut, sty.Width(cut))
+	}
+	if got := fitText(sty, "Confluence", vg.Points(150)); got != "Confluence" {
+		t.Errorf("a short name was cut: %q", got)
+	}
+}
