@@ -164,7 +164,7 @@ func Chart(history []state.Snapshot) ([]byte, error) {
 	}
 	// The weeks end where the history does; the seats at a round number.
 	xStep, xTicks := ticks(maxX, 6, false, 0.1) // a tenth of a week at least: no 15-decimal labels
-	yStep, yTicks := ticks(maxY, 5, true, 1) // whole seats
+	yStep, yTicks := ticks(maxY, 5, true, 1)    // whole seats
 	xTop, yTop := max(maxX, xTicks[len(xTicks)-1]), yTicks[len(yTicks)-1]
 
 	var (
