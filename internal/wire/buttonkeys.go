@@ -14,18 +14,17 @@ type sealer struct {
 	signer  *bot.ButtonSigner
 }
 
-// buttonKeyTimeout bounds remembering and reading the keys at start and
-// stop.
+// buttonKeyTimeout bounds one recording or reading of the keys.
 const buttonKeyTimeout = 2 * time.Second
 
 // rememberButtonKeys records each sealer's key in the store as in use now;
 // with accept, it also hands each sealer the keys of its purpose the store
-// knows (olderKeys) and a way to read them again when a click's seal
-// matches none (a rolling rotation: another replica began to use a new
-// key). After SLACK_BOT_TOKEN is rotated (the keys are hashes of it), the
-// buttons already in people's messages keep working. Without a store (or
-// while it is away) nothing is recorded, and a sealer accepts its own key
-// until a read succeeds.
+// knows (olderKeys). Each sealer reads them again itself when a click's
+// seal matches none (keySource, set by Build: a rolling rotation, where
+// another replica began to use a new key). After SLACK_BOT_TOKEN is rotated
+// (the keys are hashes of it), the buttons already in people's messages
+// keep working. Without a store (or while it is away) nothing is recorded,
+// and a sealer accepts its own key until a read succeeds.
 func rememberButtonKeys(ctx context.Context, st *state.Store, sealers []sealer, now time.Time, accept bool) error {
 	if st == nil {
 		return nil
@@ -88,19 +87,31 @@ const keyReloadEvery = 10 * time.Second
 const buttonKeyEvery = time.Hour
 
 // keepButtonKeys records the keys as in use every buttonKeyEvery until ctx
-// is done. (Not at the stop itself: the stop's 10 s are the Bot's and the
-// audit's.)
-func (a *App) keepButtonKeys(ctx context.Context) {
-	t := time.NewTicker(buttonKeyEvery)
+// is done; every minute while a record fails (a store away at start), so
+// that other replicas learn this one's key soon. (Not at the stop itself:
+// the stop's 10 s are the Bot's and the audit's.)
+func (a *App) keepButtonKeys(ctx context.Context, recorded bool, retry, every time.Duration) {
+	wait := func(ok bool) time.Duration {
+		if ok {
+			return every
+		}
+		return retry
+	}
+	t := time.NewTimer(wait(recorded))
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := rememberButtonKeys(ctx, a.State.Store(), a.sealers, time.Now(), false); err != nil {
+			err := rememberButtonKeys(ctx, a.State.Store(), a.sealers, time.Now(), false)
+			if err == nil && a.State.Store() == nil {
+				err = errStoreDown
+			}
+			if err != nil {
 				a.log.Warn("button keys not recorded as in use", "err", err)
 			}
+			t.Reset(wait(err == nil))
 		}
 	}
 }

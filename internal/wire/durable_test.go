@@ -724,3 +724,21 @@ func TestRollingRotation(t *testing.T) {
 		t.Errorf("the new replica, a button of the old: %v", err)
 	}
 }
+
+// TestButtonKeysRecordedOnceTheStoreIsBack: a process whose store was away
+// when it started records its keys at the next retry, not an hour later,
+// so that other replicas can learn them.
+func TestButtonKeysRecordedOnceTheStoreIsBack(t *testing.T) {
+	url, _ := sqliteURL(t)
+	d, _ := openTestDurable(t, url, &syncBuf{})
+	signer := bot.NewButtonSigner("xoxb-late", ButtonMaxAge, nil)
+	a := &App{State: d, sealers: []sealer{{"buttons", signer}}, log: slog.New(slog.DiscardHandler)}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { a.keepButtonKeys(ctx, false, 10*time.Millisecond, time.Hour); close(done) }()
+	defer func() { stop(); <-done }()
+	waitFor(t, func() bool {
+		keys, err := d.Store().ButtonKeys(context.Background(), "buttons", time.Time{})
+		return err == nil && len(keys) == 1
+	})
+}

@@ -336,10 +336,12 @@ func (a *App) Run(ctx context.Context) error {
 		// the first envelopes find the dedupe and the audit trail there
 		// (a replica answering from memory alone would answer twice).
 		a.State.waitTried(ctx, storeStartWait)
-		if err := rememberButtonKeys(ctx, a.State.Store(), a.sealers, time.Now(), true); err != nil {
-			a.log.Warn("button keys not remembered: after a rotation of SLACK_BOT_TOKEN, older buttons would read as forged", "err", err)
+		err := rememberButtonKeys(ctx, a.State.Store(), a.sealers, time.Now(), true)
+		if err != nil {
+			a.log.Warn("button keys not remembered yet: tried again every minute", "err", err)
 		}
-		wg.Go(func() { a.keepButtonKeys(sctx) })
+		recorded := err == nil && a.State.Store() != nil
+		wg.Go(func() { a.keepButtonKeys(sctx, recorded, time.Minute, buttonKeyEvery) })
 	}
 	if a.Audit != nil {
 		wg.Go(func() { a.Audit.Run(actx) })
