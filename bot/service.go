@@ -42,7 +42,15 @@ func (s SlackUsers) EmailOf(ctx context.Context, userID string) (string, error) 
 	if u.Deleted || u.IsBot || u.Profile.Email == "" {
 		return "", ErrSlackUserNoEmail
 	}
-	return u.Profile.Email, nil
+	// The answer is checked as a typed address is: a profile of another
+	// user, or text that is no address (a prefix would reach Jira's prefix
+	// search, which takes a lone hidden-email account as the person), is
+	// no email the bot can use.
+	email, ok := normaliseEmail(u.Profile.Email)
+	if u.ID != userID || !ok {
+		return "", ErrSlackUserNoEmail
+	}
+	return email, nil
 }
 
 // slackUsersTimeout bounds one mention's users.info, retries included:
