@@ -13,6 +13,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"lastactive/atlassian"
+	"lastactive/bot"
 	"lastactive/internal/credentials"
 )
 
@@ -96,7 +97,7 @@ func newChecker(c Config, log *slog.Logger, hc *http.Client) (*credentials.Check
 	ch := &credentials.Checker{JiraEmail: c.JiraEmail, OrgID: c.OrgID}
 	if c.SlackBotToken != "" || c.SlackAppToken != "" {
 		api := slack.New(c.SlackBotToken, slack.OptionAppLevelToken(c.SlackAppToken), slack.OptionAPIURL(c.SlackAPIURL),
-			slack.OptionHTTPClient(atlassian.TraceConnections(hc)), slack.OptionLog(slogWriter{log}))
+			slack.OptionHTTPClient(bot.NoRedirects(atlassian.TraceConnections(hc))), slack.OptionLog(slogWriter{log}))
 		if c.SlackBotToken != "" {
 			ch.SlackBot = api
 		}
