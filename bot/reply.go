@@ -117,6 +117,70 @@ func NoRedirects(c *http.Client) *http.Client {
 	return &cc
 }
 
+// MaxSlackAnswer bounds what is read of one Slack Web API answer: a page
+// of users.list (200 profiles) is well under a MiB, so an answer past this
+// is a broken proxy or a hostile server, not Slack.
+const MaxSlackAnswer = 16 << 20
+
+// ErrSlackAnswerTooLarge ends the reading of an answer over its cap.
+var ErrSlackAnswerTooLarge = errors.New("slack answer larger than the bot reads")
+
+// LimitAnswers returns a copy of c whose answers end with
+// ErrSlackAnswerTooLarge after n bytes: slack-go decodes an answer whole,
+// so without it an endless body would be held in memory until the
+// client's timeout.
+func LimitAnswers(c *http.Client, n int64) *http.Client {
+	cc := *c
+	next := cc.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	cc.Transport = cappedTransport{next: next, max: n}
+	return &cc
+}
+
+type cappedTransport struct {
+	next http.RoundTripper
+	max  int64
+}
+
+func (t cappedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err == nil && resp.Body != nil {
+		resp.Body = &cappedBody{ReadCloser: resp.Body, left: t.max}
+	}
+	return resp, err
+}
+
+// CloseIdleConnections passes through to the wrapped transport.
+func (t cappedTransport) CloseIdleConnections() {
+	if c, ok := t.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+type cappedBody struct {
+	io.ReadCloser
+	left int64
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// At the cap: only the end of the body may follow.
+		var one [1]byte
+		if n, err := b.ReadCloser.Read(one[:]); n == 0 && err != nil {
+			return 0, err
+		}
+		return 0, ErrSlackAnswerTooLarge
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
 // sleepCtx waits d or until ctx is done. (The Socket Mode reconnect loop
 // uses it; replies wait with backoff.Sleep.)
 func sleepCtx(ctx context.Context, d time.Duration) error {

@@ -202,8 +202,9 @@ func Build(s Settings) (*App, error) {
 			slack.OptionAppLevelToken(s.SlackAppToken),
 			slack.OptionAPIURL(s.SlackAPIURL),
 			// Slack's answers never redirect; one that does must not steer a
-			// reply (chat.postEphemeral carries personal data) elsewhere.
-			slack.OptionHTTPClient(bot.NoRedirects(s.HTTP)),
+			// reply (chat.postEphemeral carries personal data) elsewhere;
+			// nor is an answer read past bot.MaxSlackAnswer.
+			slack.OptionHTTPClient(bot.LimitAnswers(bot.NoRedirects(s.HTTP), bot.MaxSlackAnswer)),
 			slack.OptionLog(slackLog),
 		)
 		web = &bot.SlackAPI{Client: a.Slack, Logger: s.Logger, OnTokenRejected: s.OnSlackTokenRejected}
