@@ -259,8 +259,20 @@ func (w *AuditWriter) write(ctx context.Context, events ...bot.AuditEvent) {
 	}
 }
 
+func (w *AuditWriter) isStopped() bool {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	return w.stopped
+}
+
 func (w *AuditWriter) store(ctx context.Context, entries []state.AuditEntry) error {
 	s := w.d.Store()
+	if s == nil && w.isStopped() {
+		// At the stop there is no next check to wait for: try the open
+		// store that the last failure marked down, as the database may be
+		// back since (a write that works marks it up again).
+		s = w.d.store.Load()
+	}
 	if s == nil {
 		return ErrStoreUnavailable
 	}
