@@ -370,3 +370,27 @@ func FuzzParsePostgresURL(f *testing.F) {
 		}
 	})
 }
+
+// TestPostgresSearchPathWithoutASchema: a search_path naming no existing
+// schema (a typo, or a schema not created yet) is named as such, not as
+// "converting NULL to string is unsupported".
+func TestPostgresSearchPathWithoutASchema(t *testing.T) {
+	t.Parallel()
+	u, err := url.Parse(postgresFixture(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", q.Get("search_path")+"_missing")
+	u.RawQuery = q.Encode()
+	s, err := Open(context.Background(), u.String())
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	err = s.Migrate(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "search_path") || !strings.Contains(err.Error(), "no schema") ||
+		strings.Contains(err.Error(), "NULL") {
+		t.Errorf("Migrate = %v, want an error saying search_path names no schema", err)
+	}
+}

@@ -290,11 +290,15 @@ func (s *Store) migrate(ctx context.Context, step func(*goose.Provider) error) e
 		dialect = goose.DialectPostgres
 		// The lock is per database; derive its ID from the schema so that
 		// stores in separate schemas of one database (tests) do not queue.
-		var schema string
+		var schema sql.NullString
 		if err := s.db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
 			return s.wrap("migrate: read schema", err)
 		}
-		id := int64(crc64.Checksum([]byte("lastactive state "+schema), crc64.MakeTable(crc64.ECMA)) >> 1)
+		if !schema.Valid {
+			// NULL: no schema of search_path exists.
+			return fmt.Errorf("migrate (%s): no schema to create the tables in: create the schema that search_path names, or fix search_path", s.shown)
+		}
+		id := int64(crc64.Checksum([]byte("lastactive state "+schema.String), crc64.MakeTable(crc64.ECMA)) >> 1)
 		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(id), lock.WithLockTimeout(1, 600))
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
