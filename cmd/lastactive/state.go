@@ -94,7 +94,11 @@ func (a *app) migrate(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.stderr, "%s migrate: %v\n", programName, err)
 		return exitFailed
 	}
-	switch {
+	switch known := state.KnownVersion(); {
+	case to > known:
+		fmt.Fprintf(a.stderr, "%s migrate: the schema (version %d) is newer than this lastactive knows (version %d), left as is: %s; run the lastactive that migrated it, or a newer one\n",
+			programName, to, known, s)
+		return exitFailed
 	case from == to:
 		fmt.Fprintf(a.stdout, "schema is current (version %d): %s\n", to, s)
 	case from == 0:

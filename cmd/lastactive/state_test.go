@@ -478,3 +478,27 @@ func TestCommandLineMakesNoDatabase(t *testing.T) {
 		t.Error("lookup created ./lastactive.db")
 	}
 }
+
+// TestMigrateOnANewerSchema: a database a newer lastactive migrated is not
+// "current" for this binary: migrate says the schema is newer than it knows,
+// changes nothing and exits 1.
+func TestMigrateOnANewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "la.db")
+	env := []string{"PATH=" + os.Getenv("PATH"), "LASTACTIVE_DATABASE_URL=sqlite:" + path}
+	if r := runBinary(t, env, "", "migrate"); r.code != 0 {
+		t.Fatalf("migrate: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Exec("INSERT INTO state_migrations (version_id, is_applied) VALUES ((SELECT MAX(version_id) + 1 FROM state_migrations), 1)")
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runBinary(t, env, "", "migrate")
+	if r.code != 1 || strings.Contains(r.stdout, "current") || !strings.Contains(r.stderr, "newer than this lastactive knows") {
+		t.Errorf("migrate on a newer schema: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}

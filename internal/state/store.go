@@ -268,6 +268,22 @@ func (s *Store) Upgrade(ctx context.Context) (from, to int64, err error) {
 	return from, to, err
 }
 
+// KnownVersion is the newest schema version this binary can migrate to. A
+// database at a higher version was migrated by a newer lastactive.
+func KnownVersion() int64 {
+	var v int64
+	names, _ := fs.Glob(migrations, "migrations/*.sql")
+	for _, n := range names {
+		if n, err := goose.NumericComponent(n); err == nil {
+			v = max(v, n)
+		}
+	}
+	for _, m := range goMigrations(sqliteBackend) {
+		v = max(v, m.Version)
+	}
+	return v
+}
+
 // goMigrations are the migrations written in Go: those that differ by
 // backend. Their versions follow the SQL files'.
 func goMigrations(b backend) []*goose.Migration {
