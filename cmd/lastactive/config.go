@@ -94,7 +94,7 @@ var variables = []struct{ name, need, def, meaning string }{
 	{"LASTACTIVE_SEAT_PRICES", "", "", "monthly seat price by product key, e.g. jira-software=8.60,confluence=6.05"},
 	{"LASTACTIVE_CURRENCY", "", "USD", "ISO 4217 code shown with every cost"},
 	{"LASTACTIVE_DATABASE_URL", "", "sqlite:lastactive.db", "state (audit trail, report history, dedupe, claims): sqlite:PATH or postgres://… (a secret)"},
-	{"LASTACTIVE_AUDIT_RETENTION", "", "400d", "how long audit entries are kept (days with a d suffix, or a Go duration)"},
+	{"LASTACTIVE_AUDIT_RETENTION", "", "400d", "how long audit entries are kept (a number of days, 400 or 400d, or a Go duration)"},
 	{"LASTACTIVE_DIGEST_CHANNEL", "", "no digest", "channel ID that gets the scheduled seat digest"},
 	{"LASTACTIVE_DIGEST_SCHEDULE", "", "0 9 * * MON", "cron (5 fields, optional CRON_TZ=Area/City prefix) or @every DURATION for the digest"},
 	{"LASTACTIVE_NUDGE", "", "off", "off, dry-run (decide and record, send nothing) or on: ask idle people whether they still need each idle product"},

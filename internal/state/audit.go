@@ -391,12 +391,18 @@ const DefaultAuditRetention = 400 * 24 * time.Hour
 // maxRetentionDays keeps days*24h inside a time.Duration (about 292 years).
 const maxRetentionDays = 100000
 
-// ParseRetention reads LASTACTIVE_AUDIT_RETENTION: a number of days with a
-// "d" suffix ("400d") or a Go duration ("720h"). It must be positive; the
+// ParseRetention reads LASTACTIVE_AUDIT_RETENTION: a number of days, with or
+// without a "d" suffix ("400d", "400"), or a Go duration ("720h"). It must be positive; the
 // error quotes the value, which is not a secret.
 func ParseRetention(v string) (time.Duration, error) {
 	v = strings.TrimSpace(v)
-	if days, ok := strings.CutSuffix(v, "d"); ok {
+	// A bare number is days too: the contract names the value "a number of
+	// days", and Go's durations have no unitless form to confuse it with.
+	days, ok := strings.CutSuffix(v, "d")
+	if !ok && v != "" && strings.Trim(v, "0123456789") == "" {
+		days, ok = v, true
+	}
+	if ok {
 		n, err := strconv.Atoi(days)
 		if err != nil || n <= 0 || n > maxRetentionDays || days != strconv.Itoa(n) {
 			return 0, fmt.Errorf("audit retention %q: want a whole number of days from 1 to %d, like 400d, or a Go duration: %w", v, maxRetentionDays, ErrInvalid)

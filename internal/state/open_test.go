@@ -291,7 +291,10 @@ func TestParseRetention(t *testing.T) {
 		{"", 0, false},
 		{"0", 0, false},
 		{"-5h", 0, false},
-		{"400", 0, false},
+		{"400", 400 * 24 * time.Hour, true}, // a number of days, as the contract says
+		{"007", 0, false},
+		{"-400", 0, false},
+		{"100001", 0, false},
 		{"100001d", 0, false},
 		{"99999999999999999999d", 0, false},
 	} {
