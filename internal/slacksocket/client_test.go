@@ -709,6 +709,11 @@ func TestDisconnectWithAnEnvelopeID(t *testing.T) {
 	if n := s.Opens(); n != 2 {
 		t.Errorf("%d connections opened, want a new one after the disconnect", n)
 	}
+	// The fake records an ack when its reader gets to it, which may be
+	// after the new connection's hello.
+	if err := s.Wait(ctx, func() bool { return s.Acks("dis-1") >= 1 }); err != nil {
+		t.Fatalf("disconnect frame never acked: %v", err)
+	}
 	if n := s.Acks("dis-1"); n != 1 {
 		t.Errorf("disconnect frame acked %d times", n)
 	}
