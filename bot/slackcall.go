@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"net/http"
 	"net/url"
 	"sync/atomic"
@@ -14,6 +13,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"lastactive/internal/backoff"
+	"lastactive/seat"
 )
 
 // SlackKind is the category of a failed Slack Web API call. Callers branch
@@ -270,11 +270,7 @@ func slackFailureText(err error, what string) (string, bool) {
 	case ErrSlackTokenRejected:
 		return "Slack rejected the bot's token, so it could not " + what + ". Your Slack admin has been alerted in the bot's log and it is being fixed; try again later.", true
 	case ErrSlackRateLimited:
-		wait := "a minute"
-		if se.RetryAfter > 0 {
-			wait = fmt.Sprintf("%d s", int(math.Ceil(se.RetryAfter.Seconds())))
-		}
-		return "Slack is rate limiting the bot, so it could not " + what + "; try again in " + wait + ".", true
+		return "Slack is rate limiting the bot, so it could not " + what + "; try again " + seat.RetryIn(se.RetryAfter) + ".", true
 	case ErrSlackUnavailable:
 		return "Slack did not answer when the bot tried to " + what + "; try again in a minute.", true
 	case ErrSlackMissingScope:

@@ -31,6 +31,8 @@ func TestErrorText(t *testing.T) {
 		{"rate limited", &atlassian.Error{Kind: atlassian.ErrRateLimited, RetryAfter: 12300 * time.Millisecond}, []string{"Atlassian is rate limiting us; try again in 13 s"}},
 		{"rate limited whole seconds", &atlassian.Error{Kind: atlassian.ErrRateLimited, RetryAfter: 30 * time.Second}, []string{"try again in 30 s"}},
 		{"rate limited no wait", &atlassian.Error{Kind: atlassian.ErrRateLimited}, []string{"try again in a minute"}},
+		{"rate limited minutes", &atlassian.Error{Kind: atlassian.ErrRateLimited, RetryAfter: 290 * time.Second}, []string{"try again in 5 minutes"}},
+		{"rate limited a day", &atlassian.Error{Kind: atlassian.ErrRateLimited, RetryAfter: 24 * time.Hour}, []string{"Atlassian is rate limiting us; try again later."}},
 		{"unavailable", &atlassian.Error{Kind: atlassian.ErrUnavailable, Status: 503}, []string{"Atlassian is unavailable right now; try again in a few minutes"}},
 		{"bad response", &atlassian.Error{Kind: atlassian.ErrBadResponse}, []string{"could not read"}},
 		{"rejected", &atlassian.Error{Kind: atlassian.ErrRejected, Code: "ADMIN-404-2"}, []string{"configuration", "Slack admin"}},

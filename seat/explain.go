@@ -3,8 +3,7 @@ package seat
 import (
 	"context"
 	"errors"
-	"fmt"
-	"math"
+	"time"
 
 	"lastactive/atlassian"
 )
@@ -27,11 +26,11 @@ func Explain(err error) string {
 		}
 		return "The Jira API token was rejected — it has probably expired or been revoked. Ask your Slack admin to renew it."
 	case errors.Is(err, atlassian.ErrRateLimited):
-		wait := "a minute"
-		if ae != nil && ae.RetryAfter > 0 {
-			wait = fmt.Sprintf("%d s", int(math.Ceil(ae.RetryAfter.Seconds())))
+		var wait time.Duration
+		if ae != nil {
+			wait = ae.RetryAfter
 		}
-		return "Atlassian is rate limiting us; try again in " + wait + "."
+		return "Atlassian is rate limiting us; try again " + RetryIn(wait) + "."
 	case errors.Is(err, context.DeadlineExceeded):
 		return "Atlassian took too long to answer; try again in a minute."
 	case errors.Is(err, context.Canceled):

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Count writes n with thousands separators and the noun in the number it
@@ -101,4 +102,20 @@ func KnownProducts() string {
 		parts = append(parts, s)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// RetryIn says when to try again after a rate limit that asked for d:
+// "in 13 s", "in 5 minutes", or "later" beyond 90 minutes (an upstream that
+// asks for a day, or ten years, is not waited out by a person at Slack).
+// No wait given is "in a minute".
+func RetryIn(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "in a minute"
+	case d <= 2*time.Minute:
+		return fmt.Sprintf("in %d s", int(math.Ceil(d.Seconds())))
+	case d <= 90*time.Minute:
+		return fmt.Sprintf("in %d minutes", int(math.Ceil(d.Minutes())))
+	}
+	return "later"
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCount(t *testing.T) {
@@ -99,5 +100,27 @@ func TestBuildCurrency(t *testing.T) {
 	}
 	if got := Build(nil, Options{Currency: "EUR"}).Currency; got != "EUR" {
 		t.Errorf("currency %q, want EUR", got)
+	}
+}
+
+func TestRetryIn(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "in a minute"},
+		{-time.Second, "in a minute"},
+		{300 * time.Millisecond, "in 1 s"},
+		{12300 * time.Millisecond, "in 13 s"},
+		{2 * time.Minute, "in 120 s"},
+		{121 * time.Second, "in 3 minutes"},
+		{90 * time.Minute, "in 90 minutes"},
+		{91 * time.Minute, "later"},
+		{10 * 365 * 24 * time.Hour, "later"},
+	} {
+		if got := RetryIn(tc.d); got != tc.want {
+			t.Errorf("RetryIn(%v) = %q, want %q", tc.d, got, tc.want)
+		}
 	}
 }
