@@ -46,7 +46,7 @@ func databaseURLForm(raw string) bool {
 		return true // a Config built in code: no store
 	}
 	if path, ok := strings.CutPrefix(raw, "sqlite:"); ok {
-		return path != "" && !strings.HasPrefix(path, "//") && !strings.ContainsAny(path, "?#\x00")
+		return strings.TrimSpace(path) != "" && !strings.HasPrefix(path, "//") && !strings.ContainsAny(path, "?#\x00")
 	}
 	if strings.HasPrefix(raw, "postgres://") || strings.HasPrefix(raw, "postgresql://") {
 		u, err := url.Parse(raw)

@@ -171,6 +171,7 @@ func TestMigrateAndStateConfig(t *testing.T) {
 	for _, c := range []struct{ env, want string }{
 		{"LASTACTIVE_DATABASE_URL=mysql://root:hunter2-secret@db/x", "LASTACTIVE_DATABASE_URL must be"},
 		{"LASTACTIVE_AUDIT_RETENTION=forever", "LASTACTIVE_AUDIT_RETENTION must be"},
+		{"LASTACTIVE_DATABASE_URL=sqlite:  ", "LASTACTIVE_DATABASE_URL must be"}, // not a file named "  "
 	} {
 		r := runBinary(t, append(env, c.env), "", "migrate")
 		if r.code != 2 || !strings.Contains(r.stderr, c.want) || strings.Contains(r.stderr, "hunter2") || strings.Contains(r.stderr, "forever") {
