@@ -102,12 +102,13 @@ func printSummary(w io.Writer, sum nudge.Summary) {
 		for _, it := range p.Items {
 			items = append(items, fmt.Sprintf("%s on %s (last active %s)", seat.ProductName(it.Key), it.Site, it.LastActive.UTC().Format(time.DateOnly)))
 		}
-		fmt.Fprintf(tw, "  %s\t%s\n", p.Person.Email, strings.Join(items, ", "))
+		// Emails, keys and sites are upstream text: clean, as lookup's table.
+		fmt.Fprintf(tw, "  %s\t%s\n", clean(p.Person.Email), clean(strings.Join(items, ", ")))
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "Skipped: %d\n", len(sum.Skipped))
 	for _, s := range sum.Skipped {
-		fmt.Fprintf(tw, "  %s\t%s on %s\t%s\n", s.Person.Email, seat.ProductName(s.Key), s.Site, s.Reason)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", clean(s.Person.Email), clean(seat.ProductName(s.Key)+" on "+s.Site), clean(s.Reason))
 	}
 	tw.Flush()
 }

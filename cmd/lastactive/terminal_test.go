@@ -1,0 +1,50 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"lastactive/atlassian/atlassiantest"
+)
+
+// rawControl reports the first control character in out that a terminal
+// would act on: C0 controls other than newline, DEL, and the C1 controls
+// (U+0080 to U+009F; U+009B is a one-character CSI).
+func rawControl(out string) (rune, bool) {
+	for _, r := range out {
+		if r < 0x20 && r != '\n' || r == 0x7f || r >= 0x80 && r < 0xa0 {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// TestNudgeDryRunKeepsUpstreamControlsOffTheTerminal: an email and a site
+// host from the Admin API are upstream text; `nudge --dry-run` prints them
+// in its table, so they reach the terminal without escape sequences.
+func TestNudgeDryRunKeepsUpstreamControlsOffTheTerminal(t *testing.T) {
+	now := time.Now()
+	org := atlassiantest.SampleOrg(now)
+	const site = "0e0e0e0e-0000-4000-8000-00000000e5c1"
+	org.Workspaces = append(org.Workspaces, atlassiantest.Workspace{ID: site, Name: "Evil", Type: "jira",
+		HostURL: "https://evil\x1b]0;pwned\x07\u009b2J.atlassian.net"})
+	org.Users = append(org.Users, atlassiantest.User{AccountID: "712020:0a1b2c3d-0000-4000-8000-00000000e5c1",
+		DisplayName: "Mallory", Email: "mal\x1b]0;pwned\x07\u009b2J@example.com", AddedToOrg: now.Add(-400 * 24 * time.Hour),
+		Products: []atlassiantest.Product{{Key: "jira-software", SiteID: site, LastActive: now.Add(-200 * 24 * time.Hour)}}})
+	f := startFakes(t)
+	f.atl.Close()
+	f.org, f.atl = org, atlassiantest.NewServer(org)
+	t.Cleanup(f.atl.Close)
+
+	r := runBinary(t, f.env("LASTACTIVE_SEAT_PRICES=jira-software=8.60", "LASTACTIVE_NUDGE=dry-run"), "", "nudge", "--dry-run")
+	if r.code != 0 {
+		t.Fatalf("nudge --dry-run: exit %d\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "pwned") {
+		t.Fatalf("the hostile account is not in the summary:\n%s", r.stdout)
+	}
+	if c, ok := rawControl(r.stdout); ok {
+		t.Errorf("stdout carries the control character %U raw:\n%q", c, r.stdout)
+	}
+}
