@@ -235,15 +235,9 @@ func writeAuditTable(w io.Writer, entries []state.AuditEntry) error {
 	return tw.Flush()
 }
 
-// oneLine keeps a stored value from breaking the table (or the terminal).
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == '\t' {
-			return ' '
-		}
-		return r
-	}, s)
-}
+// oneLine keeps a stored value from breaking the table (or the terminal):
+// C0 and C1 controls alike, as clean does for upstream text.
+func oneLine(s string) string { return clean(s) }
 
 // auditCLI writes what a command-line run did to the audit trail, as the
 // bot writes what Slack users do, so that an auditor asking who looked up

@@ -48,3 +48,24 @@ func TestNudgeDryRunKeepsUpstreamControlsOffTheTerminal(t *testing.T) {
 		t.Errorf("stdout carries the control character %U raw:\n%q", c, r.stdout)
 	}
 }
+
+// TestAuditTableKeepsStoredControlsOffTheTerminal: what the audit trail
+// stores came from others (a Slack user's exemption reason, the USER of a
+// terminal run); the audit table prints it without C0 or C1 controls.
+func TestAuditTableKeepsStoredControlsOffTheTerminal(t *testing.T) {
+	f := startFakes(t)
+	env := f.env("USER=eve\x1b]0;pwned\x07\u009b2J")
+	if r := runBinary(t, f.env(), "", "migrate"); r.code != 0 {
+		t.Fatalf("migrate: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := runBinary(t, env, "", "lookup", "ada@example.com"); r.code != 0 {
+		t.Fatalf("lookup: exit %d\n%s", r.code, r.stderr)
+	}
+	r := runBinary(t, env, "", "audit")
+	if r.code != 0 || !strings.Contains(r.stdout, "pwned") {
+		t.Fatalf("audit: exit %d, the CLI run is not listed:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if c, ok := rawControl(r.stdout); ok {
+		t.Errorf("stdout carries the control character %U raw:\n%q", c, r.stdout)
+	}
+}
