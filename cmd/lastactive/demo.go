@@ -57,14 +57,26 @@ func (a *app) demo(ctx context.Context, args []string) int {
 	defer app.Close()
 	svc := app.Service
 
+	// The first write that fails ends the demo: an answer nobody can read
+	// is not a success.
+	var werr error
+	show := func(m bot.Message) {
+		if werr == nil {
+			werr = a.show(m, *blocks)
+		}
+	}
 	answer := func(text string) {
-		r := svc.Answer(ctx, bot.Request{UserID: demoUser, ChannelID: demoChannel, Text: text}, func(m bot.Message) {
-			a.show(m, *blocks)
-		})
-		a.show(r.Message, *blocks)
+		r := svc.Answer(ctx, bot.Request{UserID: demoUser, ChannelID: demoChannel, Text: text}, show)
+		show(r.Message)
+	}
+	lost := func() int {
+		fmt.Fprintf(a.stderr, "%s: write output: %v\n", programName, werr)
+		return exitFailed
 	}
 	if fs.NArg() > 0 {
-		answer(strings.Join(fs.Args(), " "))
+		if answer(strings.Join(fs.Args(), " ")); werr != nil {
+			return lost()
+		}
 		return exitOK
 	}
 	// A line longer than the buffer is answered from its start (the bot
@@ -85,23 +97,31 @@ func (a *app) demo(ctx context.Context, args []string) int {
 			break // end of input
 		}
 		line = strings.TrimRight(line, "\r\n")
-		fmt.Fprintf(a.stdout, "> /lastactive %s\n", clean(clip(line, 200)))
+		_, werr = fmt.Fprintf(a.stdout, "> /lastactive %s\n", clean(clip(line, 200)))
 		answer(line)
-		fmt.Fprintln(a.stdout)
+		if werr == nil {
+			_, werr = fmt.Fprintln(a.stdout)
+		}
+		if werr != nil {
+			return lost()
+		}
 	}
 	return exitOK
 }
 
-func (a *app) show(m bot.Message, blocks bool) {
+func (a *app) show(m bot.Message, blocks bool) error {
 	if !blocks {
-		fmt.Fprint(a.stdout, renderText(m))
-		return
+		_, err := fmt.Fprint(a.stdout, renderText(m))
+		return err
 	}
 	payload := map[string]any{"blocks": m.Blocks}
 	js, _ := json.MarshalIndent(payload, "", "  ")
-	fmt.Fprintf(a.stdout, "%s\n", js)
+	if _, err := fmt.Fprintf(a.stdout, "%s\n", js); err != nil {
+		return err
+	}
 	compact, _ := json.Marshal(payload)
-	fmt.Fprintf(a.stdout, "Open in Block Kit Builder: https://app.slack.com/block-kit-builder/#%s\n", url.PathEscape(string(compact)))
+	_, err := fmt.Fprintf(a.stdout, "Open in Block Kit Builder: https://app.slack.com/block-kit-builder/#%s\n", url.PathEscape(string(compact)))
+	return err
 }
 
 // demoDirectory maps demo Slack user IDs to sample emails, so mentions

@@ -72,9 +72,13 @@ func (a *app) digest(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.stderr, "%s: digest: %v\n", programName, err)
 		return exitFailed
 	}
-	fmt.Fprint(a.stdout, renderText(m))
-	if len(d.History) >= 2 {
-		fmt.Fprintf(a.stdout, "(The posted digest adds a chart of idle seats over %d stored digests.)\n", len(d.History))
+	_, err = fmt.Fprint(a.stdout, renderText(m))
+	if err == nil && len(d.History) >= 2 {
+		_, err = fmt.Fprintf(a.stdout, "(The posted digest adds a chart of idle seats over %d stored digests.)\n", len(d.History))
+	}
+	if err != nil {
+		fmt.Fprintf(a.stderr, "%s: write output: %v\n", programName, err)
+		return exitFailed
 	}
 	return exitOK
 }

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -67,5 +71,42 @@ func TestAuditTableKeepsStoredControlsOffTheTerminal(t *testing.T) {
 	}
 	if c, ok := rawControl(r.stdout); ok {
 		t.Errorf("stdout carries the control character %U raw:\n%q", c, r.stdout)
+	}
+}
+
+// TestOutputThatCannotBeWrittenIsNotOK: a subcommand whose output is lost
+// (a full disk, here /dev/full) says so on stderr and exits 1, as lookup,
+// report and audit do, instead of exit 0 with nothing written.
+func TestOutputThatCannotBeWrittenIsNotOK(t *testing.T) {
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skip("no /dev/full here")
+	}
+	defer full.Close()
+	f := startFakes(t)
+	for _, c := range []struct {
+		stdin string
+		args  []string
+	}{
+		{"", []string{"digest"}},
+		{"", []string{"demo", "ada@example.com"}},
+		{"ada@example.com\ngrace@example.com\n", []string{"demo"}},
+	} {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, binary, c.args...)
+			cmd.Env, cmd.Stdin, cmd.Stdout = f.env(), strings.NewReader(c.stdin), full
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != exitFailed {
+				t.Errorf("exit %v, want %d\n%s", err, exitFailed, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), "write output") {
+				t.Errorf("stderr does not say the output was lost:\n%s", stderr.String())
+			}
+		})
 	}
 }
