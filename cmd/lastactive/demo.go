@@ -79,22 +79,50 @@ func (a *app) demo(ctx context.Context, args []string) int {
 		}
 		return exitOK
 	}
-	// A line longer than the buffer is answered from its start (the bot
-	// says it is too long) and the rest of it skipped: a Scanner would stop
-	// there and drop every line after it without a word.
-	br := bufio.NewReaderSize(a.stdin, 64<<10)
-	for ctx.Err() == nil {
-		chunk, err := br.ReadSlice('\n')
-		line := string(chunk)
-		for errors.Is(err, bufio.ErrBufferFull) {
-			_, err = br.ReadSlice('\n')
+	// Lines are read beside the loop, so that Ctrl-C (or SIGTERM) ends a
+	// demo waiting for its next line: a read of a terminal or a pipe cannot
+	// be interrupted. The reader ends at the end of input, or, in a process
+	// that goes on, when its next line comes.
+	lines, readErr := make(chan string), make(chan error, 1)
+	go func() {
+		defer close(lines)
+		// A line longer than the buffer is answered from its start (the
+		// bot says it is too long) and the rest of it skipped: a Scanner
+		// would stop there and drop every line after it without a word.
+		br := bufio.NewReaderSize(a.stdin, 64<<10)
+		for {
+			chunk, err := br.ReadSlice('\n')
+			line := string(chunk)
+			for errors.Is(err, bufio.ErrBufferFull) {
+				_, err = br.ReadSlice('\n')
+			}
+			if err != nil && !errors.Is(err, io.EOF) {
+				readErr <- err
+				return
+			}
+			if line == "" {
+				return // end of input
+			}
+			select {
+			case lines <- line:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return // the last line had no newline
+			}
 		}
-		if err != nil && !errors.Is(err, io.EOF) {
-			fmt.Fprintf(a.stderr, "%s demo: reading standard input: %v\n", programName, err)
-			return exitFailed
+	}()
+	for {
+		var line string
+		var more bool
+		select {
+		case line, more = <-lines:
+		case <-ctx.Done():
+			return exitOK
 		}
-		if line == "" && err != nil {
-			break // end of input
+		if !more {
+			break
 		}
 		line = strings.TrimRight(line, "\r\n")
 		_, werr = fmt.Fprintf(a.stdout, "> /lastactive %s\n", clean(clip(line, 200)))
@@ -105,6 +133,12 @@ func (a *app) demo(ctx context.Context, args []string) int {
 		if werr != nil {
 			return lost()
 		}
+	}
+	select {
+	case err := <-readErr:
+		fmt.Fprintf(a.stderr, "%s demo: reading standard input: %v\n", programName, err)
+		return exitFailed
+	default:
 	}
 	return exitOK
 }

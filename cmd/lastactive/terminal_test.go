@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -106,6 +108,68 @@ func TestOutputThatCannotBeWrittenIsNotOK(t *testing.T) {
 			}
 			if !strings.Contains(stderr.String(), "write output") {
 				t.Errorf("stderr does not say the output was lost:\n%s", stderr.String())
+			}
+		})
+	}
+}
+
+// TestDemoStopsOnSignalAtThePrompt: a demo waiting for its next line on
+// standard input (a terminal, here a pipe nobody writes to) ends on
+// SIGINT or SIGTERM, as Ctrl-C is expected to end it, with exit 0.
+func TestDemoStopsOnSignalAtThePrompt(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			stdinR, stdinW, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stdinW.Close()
+			stdoutR, stdoutW, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stdoutR.Close()
+			cmd := exec.Command(binary, "demo")
+			cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+			cmd.Stdin, cmd.Stdout = stdinR, stdoutW
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			stdinR.Close()
+			stdoutW.Close()
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			defer func() {
+				if cmd.ProcessState == nil {
+					cmd.Process.Kill()
+					<-done
+				}
+			}()
+			// One answered line proves the demo is up and its signal
+			// handling installed; it then waits for the next line.
+			if _, err := stdinW.WriteString("help\n"); err != nil {
+				t.Fatal(err)
+			}
+			var seen strings.Builder
+			buf := make([]byte, 4096)
+			for !strings.Contains(seen.String(), "How to use") {
+				n, err := stdoutR.Read(buf)
+				if err != nil {
+					t.Fatalf("demo output ended before the answer: %v\n%s", err, seen.String())
+				}
+				seen.Write(buf[:n])
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			go io.Copy(io.Discard, stdoutR) // the demo may still write
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("demo after %v: %v, want exit 0", sig, err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatalf("demo still waits for input 30 s after %v", sig)
 			}
 		})
 	}
