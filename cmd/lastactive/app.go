@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"unicode/utf8"
 )
@@ -34,6 +35,44 @@ type app struct {
 
 // run dispatches a subcommand and returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, load func() (Config, error)) int {
+	// Output that could not be written is no success, whichever subcommand
+	// wrote it (version, --help and check included): `check --json > full`
+	// exiting 0 with nothing written would pass a broken pipeline.
+	out := &outputWriter{w: stdout}
+	code := dispatch(ctx, args, stdin, out, stderr, load)
+	if err := out.failed(); err != nil && code == exitOK {
+		fmt.Fprintf(stderr, "%s: write output: %v\n", programName, err)
+		return exitFailed
+	}
+	return code
+}
+
+// outputWriter keeps the first error of the writes to standard output.
+type outputWriter struct {
+	w   io.Writer
+	mu  sync.Mutex
+	err error
+}
+
+func (o *outputWriter) Write(p []byte) (int, error) {
+	n, err := o.w.Write(p)
+	if err != nil {
+		o.mu.Lock()
+		if o.err == nil {
+			o.err = err
+		}
+		o.mu.Unlock()
+	}
+	return n, err
+}
+
+func (o *outputWriter) failed() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.err
+}
+
+func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, load func() (Config, error)) int {
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, load: load}
 	cmd := "serve"
 	if len(args) > 0 {

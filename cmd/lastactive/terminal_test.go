@@ -93,6 +93,11 @@ func TestOutputThatCannotBeWrittenIsNotOK(t *testing.T) {
 		{"", []string{"digest"}},
 		{"", []string{"demo", "ada@example.com"}},
 		{"ada@example.com\ngrace@example.com\n", []string{"demo"}},
+		{"", []string{"version"}},
+		{"", []string{"--help"}},
+		{"", []string{"lookup", "--help"}},
+		{"", []string{"check", "--json"}},
+		{"", []string{"check"}},
 	} {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
