@@ -192,6 +192,9 @@ func writeJSON(w io.Writer, people []bot.Person, now time.Time, idleDays int, si
 			jp.AddedToOrg = day(p.Activity.AddedToOrg)
 			for _, pr := range p.Activity.Products {
 				v, days := seat.VerdictFor(pr, now, idleDays)
+				if noSeat(p.Account.Status, v) {
+					v = seat.VerdictNoSeat // as the table says "account deactivated"
+				}
 				jpr := jsonProduct{Key: pr.Key, Name: seat.ProductName(pr.Key), ID: pr.ID, Site: pr.SiteID(),
 					LastActive: day(pr.LastActive), Verdict: string(v)}
 				jpr.Host, _ = sites.Host(pr.ID)
@@ -254,8 +257,8 @@ func writeTable(w io.Writer, people []bot.Person, now time.Time, idleDays int, s
 					last, ago = *d, fmt.Sprint(days)
 				}
 				verdict := string(v)
-				if st := p.Account.Status; v != seat.VerdictNever && (st == atlassian.StatusSuspended || st == atlassian.StatusDeactivated || st == atlassian.StatusClosed) {
-					verdict = "account " + string(st) // holds no seat: not idle
+				if noSeat(p.Account.Status, v) {
+					verdict = "account " + string(p.Account.Status) // holds no seat: not idle
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", who, term.Clean(seat.ProductName(pr.Key)), term.Clean(seat.SiteLabel(sites, pr.ID)), last, ago, verdict)
 			}
@@ -267,3 +270,10 @@ func writeTable(w io.Writer, people []bot.Person, now time.Time, idleDays int, s
 // clean keeps upstream text from moving the terminal cursor or breaking
 // the table.
 func clean(s string) string { return term.Clean(s) }
+
+// noSeat says whether a used product of an account with this status holds
+// no seat: a suspended, deactivated or closed account is not billed, so its
+// products are not idle seats (the report counts them apart as well).
+func noSeat(st atlassian.AccountStatus, v seat.Verdict) bool {
+	return v != seat.VerdictNever && (st == atlassian.StatusSuspended || st == atlassian.StatusDeactivated || st == atlassian.StatusClosed)
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"lastactive/seat"
 	"net"
 	"net/http"
 	"os"
@@ -452,5 +453,36 @@ func TestDemoLongLine(t *testing.T) {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("output does not say %q:\n%.2000s", want, r.stdout)
 		}
+	}
+}
+
+// TestLookupJSONAccountWithoutSeat: a deactivated account holds no seat,
+// so its used products are "no seat" in the JSON, as the table says
+// "account deactivated" and the report counts them: a script that counts
+// idle seats from --json must not count it.
+func TestLookupJSONAccountWithoutSeat(t *testing.T) {
+	f := startFakes(t)
+	r := runBinary(t, f.env(), "", "lookup", "--json", "ken@example.com")
+	var got []struct {
+		Status   string `json:"account_status"`
+		Products []struct {
+			Key     string `json:"key"`
+			Verdict string `json:"verdict"`
+		} `json:"products"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || len(got) != 1 {
+		t.Fatalf("not one person: %v\n%s", err, r.stdout)
+	}
+	if got[0].Status != "deactivated" || len(got[0].Products) == 0 {
+		t.Fatalf("ken: %+v, want a deactivated account with products", got[0])
+	}
+	for _, p := range got[0].Products {
+		if p.Verdict != string(seat.VerdictNoSeat) {
+			t.Errorf("%s: verdict %q, want %q", p.Key, p.Verdict, seat.VerdictNoSeat)
+		}
+	}
+	table := runBinary(t, f.env(), "", "lookup", "ken@example.com")
+	if !strings.Contains(table.stdout, "account deactivated") {
+		t.Errorf("the table does not say the account is deactivated:\n%s", table.stdout)
 	}
 }
