@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -117,6 +119,13 @@ func NoRedirects(c *http.Client) *http.Client {
 	return &cc
 }
 
+// SlackHTTP returns the client for slack-go: c following no redirect
+// (NoRedirects), its answers read up to MaxSlackAnswer, and a 429's
+// Retry-After said in seconds (limitAnswers).
+func SlackHTTP(c *http.Client) *http.Client {
+	return limitAnswers(NoRedirects(c), MaxSlackAnswer)
+}
+
 // MaxSlackAnswer bounds what is read of one Slack Web API answer: a page
 // of users.list (200 profiles) is well under a MiB, so an answer past this
 // is a broken proxy or a hostile server, not Slack.
@@ -125,11 +134,11 @@ const MaxSlackAnswer = 16 << 20
 // ErrSlackAnswerTooLarge ends the reading of an answer over its cap.
 var ErrSlackAnswerTooLarge = errors.New("slack answer larger than the bot reads")
 
-// LimitAnswers returns a copy of c whose answers end with
+// limitAnswers returns a copy of c whose answers end with
 // ErrSlackAnswerTooLarge after n bytes: slack-go decodes an answer whole,
 // so without it an endless body would be held in memory until the
-// client's timeout.
-func LimitAnswers(c *http.Client, n int64) *http.Client {
+// client's timeout. Its 429s carry Retry-After in seconds.
+func limitAnswers(c *http.Client, n int64) *http.Client {
 	cc := *c
 	next := cc.Transport
 	if next == nil {
@@ -146,10 +155,21 @@ type cappedTransport struct {
 
 func (t cappedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(req)
-	if err == nil && resp.Body != nil {
+	if err != nil {
+		return resp, err
+	}
+	if resp.Body != nil {
 		resp.Body = &cappedBody{ReadCloser: resp.Body, left: t.max}
 	}
-	return resp, err
+	if resp.StatusCode == http.StatusTooManyRequests && resp.Header.Get("Retry-After") != "" {
+		// slack-go reads Retry-After as whole seconds only: an HTTP date or
+		// garbage became a number-parsing error, which no caller can tell
+		// from a refusal. Say it in seconds (capped as Atlassian's are),
+		// or 0 when it says nothing usable: still a rate limit.
+		d, _ := backoff.RetryAfterHeader(resp.Header, time.Now())
+		resp.Header.Set("Retry-After", strconv.FormatInt(int64(math.Ceil(d.Seconds())), 10))
+	}
+	return resp, nil
 }
 
 // CloseIdleConnections passes through to the wrapped transport.

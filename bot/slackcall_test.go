@@ -41,7 +41,7 @@ func newSlackAPI(t *testing.T) *slackAPI {
 	t.Cleanup(fake.Close)
 	s := &slackAPI{fake: fake, clock: &backofftest.Clock{}, logs: &bytes.Buffer{}}
 	s.SlackAPI = &bot.SlackAPI{
-		Client: slack.New(slacktest.BotToken, slack.OptionAPIURL(fake.APIURL()), slack.OptionHTTPClient(bot.NoRedirects(&http.Client{Timeout: 5 * time.Second}))),
+		Client: slack.New(slacktest.BotToken, slack.OptionAPIURL(fake.APIURL()), slack.OptionHTTPClient(bot.SlackHTTP(&http.Client{Timeout: 5 * time.Second}))),
 		Clock:  s.clock,
 		Logger: slog.New(slog.NewJSONHandler(s.logs, nil)),
 		OnTokenRejected: func(err error) {
@@ -82,6 +82,15 @@ func TestMentionLookupNamesSlackFailures(t *testing.T) {
 			wantCalls: 1, wantWaits: []time.Duration{}, want: "rate limiting the bot"},
 		{name: "429 every time", fail: func(s *slacktest.Server) { s.FailMethod("users.info", 5, 429, "2") },
 			wantCalls: 3, wantWaits: []time.Duration{2 * time.Second, 2 * time.Second}, want: "try again in 2 s"},
+		// A 429 whose Retry-After is missing or not seconds (an HTTP date,
+		// garbage) is still a rate limit, not "Slack refused".
+		{name: "429 without Retry-After", fail: func(s *slacktest.Server) { s.FailMethod("users.info", 5, 429, "") },
+			wantCalls: 3, wantWaits: []time.Duration{time.Second, time.Second}, want: "rate limiting the bot"},
+		{name: "429 with an unreadable Retry-After", fail: func(s *slacktest.Server) { s.FailMethod("users.info", 5, 429, "soon") },
+			wantCalls: 3, wantWaits: []time.Duration{time.Second, time.Second}, want: "rate limiting the bot"},
+		{name: "429 with a date in the past", fail: func(s *slacktest.Server) {
+			s.FailMethod("users.info", 1, 429, "Wed, 21 Oct 2015 07:28:00 GMT")
+		}, wantCalls: 2, wantWaits: []time.Duration{time.Second}},
 		{name: "HTTP 500 every time", fail: func(s *slacktest.Server) { s.FailMethod("users.info", 5, 500, "") },
 			wantCalls: 3, want: "Slack did not answer"},
 		{name: "invalid_auth", fail: func(s *slacktest.Server) { s.SetBotTokenValid(false) },

@@ -97,7 +97,7 @@ func newChecker(c Config, log *slog.Logger, hc *http.Client) (*credentials.Check
 	ch := &credentials.Checker{JiraEmail: c.JiraEmail, OrgID: c.OrgID}
 	if c.SlackBotToken != "" || c.SlackAppToken != "" {
 		api := slack.New(c.SlackBotToken, slack.OptionAppLevelToken(c.SlackAppToken), slack.OptionAPIURL(c.SlackAPIURL),
-			slack.OptionHTTPClient(bot.LimitAnswers(bot.NoRedirects(atlassian.TraceConnections(hc)), bot.MaxSlackAnswer)), slack.OptionLog(slogWriter{log}))
+			slack.OptionHTTPClient(bot.SlackHTTP(atlassian.TraceConnections(hc))), slack.OptionLog(slogWriter{log}))
 		if c.SlackBotToken != "" {
 			ch.SlackBot = api
 		}

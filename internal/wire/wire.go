@@ -204,7 +204,7 @@ func Build(s Settings) (*App, error) {
 			// Slack's answers never redirect; one that does must not steer a
 			// reply (chat.postEphemeral carries personal data) elsewhere;
 			// nor is an answer read past bot.MaxSlackAnswer.
-			slack.OptionHTTPClient(bot.LimitAnswers(bot.NoRedirects(s.HTTP), bot.MaxSlackAnswer)),
+			slack.OptionHTTPClient(bot.SlackHTTP(s.HTTP)),
 			slack.OptionLog(slackLog),
 		)
 		web = &bot.SlackAPI{Client: a.Slack, Logger: s.Logger, OnTokenRejected: s.OnSlackTokenRejected}
