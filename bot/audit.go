@@ -115,6 +115,9 @@ func auditEvent(action AuditAction, req Request, r Reply, start, now time.Time) 
 	case r.Kind == KindButton, r.Kind == KindShortcut && r.Outcome == OutcomeRefused:
 		e.Action = AuditRefusal
 		e.Detail = string(r.Kind)
+		if r.Detail != "" { // the button's action ID
+			e.Detail += " " + r.Detail
+		}
 	case r.Kind == KindExempt:
 		e.Action, e.Detail = AuditExempt, r.Detail
 	case r.Kind == KindLookup:

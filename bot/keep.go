@@ -80,9 +80,22 @@ func (s *Service) releaseClick(ctx context.Context, req Request, actionID, value
 		return Response{}, false
 	}
 	kr := s.cfg.Release
+	start := s.cfg.Now()
 	notice := func(o Outcome, kind NoticeKind, text string) (Response, bool) {
 		s.cfg.Metrics.Command(string(KindButton), string(o))
 		return Response{Reply: Reply{Kind: KindButton, Outcome: o, Message: RenderNoticeKind(kind, text)}, Mode: Private}, true
+	}
+	// refuse is notice for a click not acted on: like a refused Share, it
+	// goes to the audit trail (who clicked what), unless the flow put it
+	// there already, with whom it was about.
+	refuse := func(o Outcome, kind NoticeKind, text string, audited bool) (Response, bool) {
+		r := Reply{Kind: KindButton, Outcome: o, Message: RenderNoticeKind(kind, text), Detail: actionID}
+		if audited {
+			s.cfg.Metrics.Command(string(KindButton), string(o))
+		} else {
+			s.audit(req, r, start)
+		}
+		return Response{Reply: r, Mode: Private}, true
 	}
 	if kr == nil || kr.Flow == nil || kr.Seal == nil {
 		return notice(OutcomeFailed, NoticeNotSetUp, "Keep or release is not set up on this bot.")
@@ -90,9 +103,9 @@ func (s *Service) releaseClick(ctx context.Context, req Request, actionID, value
 	id, err := kr.Seal.unseal(value)
 	switch {
 	case errors.Is(err, ErrStaleButton):
-		return notice(OutcomeStale, NoticeStale, "This button is too old; ask an approver.")
+		return refuse(OutcomeStale, NoticeStale, "This button is too old; ask an approver.", false)
 	case err != nil || id == "":
-		return notice(OutcomeForged, NoticeForged, forgedText)
+		return refuse(OutcomeForged, NoticeForged, forgedText, false)
 	}
 	ctx, cancel := context.WithTimeout(ctx, releaseClickTimeout)
 	defer cancel()
@@ -107,7 +120,7 @@ func (s *Service) releaseClick(ctx context.Context, req Request, actionID, value
 	var refused *nudge.Refused
 	switch {
 	case errors.As(err, &refused):
-		return notice(OutcomeRefused, NoticeRefused, refused.Text)
+		return refuse(OutcomeRefused, NoticeRefused, refused.Text, refused.Audited)
 	case err != nil:
 		s.log.Error("keep or release: click failed", "action", actionID, "user", req.UserID, "err", err)
 		return notice(OutcomeFailed, NoticeUnavailable, "That did not work: the database or Atlassian is unavailable. Try again later.")

@@ -15,8 +15,12 @@ import (
 )
 
 // Refused is a click the engine will not act on, with the words for the
-// person who clicked. Callers show Text privately.
-type Refused struct{ Text string }
+// person who clicked. Callers show Text privately. Audited says the engine
+// put the refusal in the audit trail itself; otherwise the caller does.
+type Refused struct {
+	Text    string
+	Audited bool
+}
 
 func (r *Refused) Error() string { return r.Text }
 
@@ -232,7 +236,7 @@ func (e *Engine) Decide(ctx context.Context, user, requestID string, approve boo
 	case err == nil && n.SlackUser == user:
 		e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{q.Email}, AccountIDs: []string{q.AccountID},
 			Kind: state.KindApproval, Outcome: state.OutcomeRefused, Detail: "an approver cannot decide about their own seat"})
-		return refused("This seat is yours, so another approver decides.")
+		return &Refused{Text: "This seat is yours, so another approver decides.", Audited: true}
 	case err != nil && !errors.Is(err, state.ErrNotFound):
 		return fmt.Errorf("read whose seat the request is about: %w", err)
 	}
@@ -241,7 +245,7 @@ func (e *Engine) Decide(ctx context.Context, user, requestID string, approve boo
 	case errors.Is(err, state.ErrOwnRequest):
 		e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{req.Email}, AccountIDs: []string{req.AccountID},
 			Kind: state.KindApproval, Outcome: state.OutcomeRefused, Detail: "the requester cannot decide their own release"})
-		return refused("You asked for this release, so another approver decides it.")
+		return &Refused{Text: "You asked for this release, so another approver decides it.", Audited: true}
 	case errors.Is(err, state.ErrDecided):
 		return refused("Another approver decided this already: the request above says who.")
 	case errors.Is(err, state.ErrNotFound):
