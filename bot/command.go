@@ -45,7 +45,7 @@ type Command struct {
 	NotLookedUp []Target
 	Fresh       bool     // "--fresh" anywhere in the text: bypass the cache
 	IdleDays    int      // CmdIdle: 0 means the configured default
-	Products    []string // CmdIdle: known product keys, lower case, deduplicated
+	Products    []string // CmdIdle: known product keys, canonical (seat.Canonical), deduplicated
 
 	Exempt ExemptArgs // CmdExempt (exempt.go)
 }
@@ -332,8 +332,9 @@ func parseIdle(args []string, fresh bool) (Command, error) {
 			return Command{}, usagef("%s is neither a number of days (1 to %d) nor a product key I know. Product keys: %s.",
 				quote(unescapeEntities(a)), maxIdleDays, seat.KnownProducts())
 		}
-		if !contains(cmd.Products, a) {
-			cmd.Products = append(cmd.Products, a)
+		// jira and jira-software are one product: named once, counted once.
+		if c := seat.Canonical(a); !contains(cmd.Products, c) {
+			cmd.Products = append(cmd.Products, c)
 		}
 		if len(cmd.Products) > maxProducts {
 			return Command{}, usagef("Name at most %d products.", maxProducts)

@@ -73,6 +73,7 @@ func TestParseCommand(t *testing.T) {
 		{"idle days", "idle 30", Command{Kind: CmdIdle, IdleDays: 30}},
 		{"idle days products", "idle 30 confluence jira-software", Command{Kind: CmdIdle, IdleDays: 30, Products: []string{"confluence", "jira-software"}}},
 		{"idle products any case, deduped, days last", "Idle Confluence confluence 3650", Command{Kind: CmdIdle, IdleDays: 3650, Products: []string{"confluence"}}},
+		{"idle product aliases are one product", "idle jira jira-software JIRA", Command{Kind: CmdIdle, Products: []string{"jira-software"}}},
 		{"plus and apostrophe", "o'brien+tag@sub.example.co.uk", Command{Kind: CmdLookup, Targets: emails("o'brien+tag@sub.example.co.uk")}},
 		{"underscore", "first_last@example.com", Command{Kind: CmdLookup, Targets: emails("first_last@example.com")}},
 		{"eleven: the last is not looked up", strings.Join(numbered(12), " "), Command{Kind: CmdLookup, Targets: emails(numbered(10)...),
