@@ -159,6 +159,9 @@ func (s *Service) digestCommand(ctx context.Context, req Request) Reply {
 	if s.cfg.Digests == nil {
 		return Reply{Kind: KindDigest, Outcome: OutcomeFailed, Message: RenderNotice("The seat digest is not set up on this bot.")}
 	}
+	if r, limited := s.takeReport(req, KindDigest); limited {
+		return r
+	}
 	m, _, err := s.cfg.Digests.Make(ctx, true)
 	if err != nil {
 		s.log.Warn("digest failed", "requester", req.UserID, "err", err)
@@ -186,6 +189,9 @@ func (s *Service) digestFullList(ctx context.Context, req Request) Reply {
 	}
 	if s.cfg.Scanner == nil {
 		return Reply{Kind: KindDigest, Outcome: OutcomeFailed, Message: RenderNotice("Org-wide reports are not set up on this bot.")}
+	}
+	if r, limited := s.takeReport(req, KindDigest); limited {
+		return r
 	}
 	rep, err := s.cfg.Scanner.Report(ctx, seatOptions(s.cfg.IdleDays), false, nil)
 	if err != nil {

@@ -239,3 +239,27 @@ func (b *countingBody) Read(p []byte) (int, error) {
 	b.n.Add(int64(n))
 	return n, err
 }
+
+// TestReportsDrawFromTheRequestersBucket: a report user who has used up
+// their burst is refused `idle --fresh` and `digest` like any lookup, at
+// no upstream cost: no org scan, no file sent to their direct messages.
+func TestReportsDrawFromTheRequestersBucket(t *testing.T) {
+	h := startBot(t, harnessOpts{gate: bot.GateConfig{ReportUsers: []string{"U0BOSS001"}, PerUserEvery: time.Hour, PerUserBurst: 2},
+		reports: true})
+	h.ask("U0BOSS001", "C1", "ada@example.com grace@example.com") // both tokens
+	for _, cmd := range []string{"idle --fresh", "idle 30 confluence", "digest"} {
+		t.Run(cmd, func(t *testing.T) {
+			admin, files := h.adminCalls(), len(h.slack.Calls("files.getUploadURLExternal"))
+			r := h.ask("U0BOSS001", "C1", cmd)
+			if k := noticeKind(t, r); k != bot.NoticeRateLimited {
+				t.Errorf("notice kind %q, want %q:\n%s", k, bot.NoticeRateLimited, text(r))
+			}
+			if n := h.adminCalls() - admin; n != 0 {
+				t.Errorf("a rate-limited %q cost %d Admin API calls", cmd, n)
+			}
+			if n := len(h.slack.Calls("files.getUploadURLExternal")) - files; n != 0 {
+				t.Errorf("a rate-limited %q sent %d files", cmd, n)
+			}
+		})
+	}
+}

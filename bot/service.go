@@ -216,6 +216,9 @@ func (s *Service) Answer(ctx context.Context, req Request, progress func(Message
 		if s.cfg.Scanner == nil {
 			return Reply{Kind: KindIdle, Outcome: OutcomeFailed, Message: RenderNoticeKind(NoticeNotSetUp, "Org-wide reports are not set up on this bot.")}
 		}
+		if r, limited := s.takeReport(req, KindIdle); limited {
+			return r
+		}
 		return s.idle(ctx, req, cmd, progress)
 	case CmdAudit:
 		return s.auditTrail(ctx, req, cmd)
@@ -343,6 +346,16 @@ func (s *Service) person(ctx context.Context, t Target, fresh bool) Person {
 	p := s.cfg.Lookups.Lookup(ctx, email, fresh)
 	p.UserID = t.UserID
 	return p
+}
+
+// takeReport takes one token from the requester's bucket for a report (an
+// org scan, a file to their direct messages): like a lookup, it is refused
+// at no upstream cost once the bucket is empty. limited says it was.
+func (s *Service) takeReport(req Request, kind ReplyKind) (r Reply, limited bool) {
+	if ok, wait := s.cfg.Gate.Take(req.UserID, 1); !ok {
+		return Reply{Kind: kind, Outcome: OutcomeRateLimited, Message: RenderNoticeKind(NoticeRateLimited, tryAgain(wait))}, true
+	}
+	return Reply{}, false
 }
 
 func tryAgain(wait time.Duration) string {
