@@ -127,7 +127,9 @@ func (s *Service) Shortcut(ctx context.Context, req Request, callbackID, authorI
 	case !s.cfg.Gate.Allowed(req.UserID, req.ChannelID):
 		r = Reply{Kind: KindShortcut, Outcome: OutcomeRefused, Message: RenderNoticeKind(NoticeRefused, notAllowedText)}
 		s.audit(req, r, start)
-	case authorID == "":
+	case !validUserID(authorID):
+		// No person wrote it (a bot's message has no user), or the payload
+		// names no Slack user: nothing to ask users.info about.
 		r = Reply{Kind: KindShortcut, Outcome: OutcomeUsage, Message: RenderNoticeKind(NoticeUsage, noAuthorText)}
 		s.audit(req, r, start)
 	default:

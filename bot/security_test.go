@@ -263,3 +263,20 @@ func TestReportsDrawFromTheRequestersBucket(t *testing.T) {
 		})
 	}
 }
+
+// TestShortcutOnAMalformedAuthorCostsNothing: a message shortcut whose
+// author is no Slack user ID (a forged or damaged payload) is answered as a
+// message no person wrote, without a users.info call or a token.
+func TestShortcutOnAMalformedAuthorCostsNothing(t *testing.T) {
+	h := startBot(t, harnessOpts{})
+	for _, author := range []string{"u1> <!channel", "B0BOT", "U", strings.Repeat("U", 5000)} {
+		before := h.upstream()
+		r := h.shortcut(slacktest.Shortcut{UserID: "U0ALICE01", ChannelID: "C1", CallbackID: bot.ShortcutAuthor, MessageUserID: author})
+		if k := noticeKind(t, r); k != bot.NoticeUsage {
+			t.Errorf("author %.20q: notice kind %q, want %q:\n%s", author, k, bot.NoticeUsage, text(r))
+		}
+		if n := h.upstream() - before; n != 0 {
+			t.Errorf("author %.20q: %d upstream calls", author, n)
+		}
+	}
+}
