@@ -400,7 +400,7 @@ func TestDigestsAreAudited(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("audit: exit %d\n%s", r.code, r.stderr)
 	}
-	byBot, byCLI := 0, 0
+	byBot, byCLI, cut := 0, 0, 0
 	for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
 		var j auditJSON
 		if err := json.Unmarshal([]byte(l), &j); err != nil {
@@ -409,19 +409,25 @@ func TestDigestsAreAudited(t *testing.T) {
 		if j.Kind != "digest" {
 			continue
 		}
-		if j.Outcome != "ok" || !strings.Contains(j.Detail, channel) {
+		if !strings.Contains(j.Detail, channel) {
 			t.Errorf("digest entry %+v", j)
 		}
-		switch j.Actor {
-		case "":
+		switch {
+		case j.Actor == "" && j.Outcome == "failed":
+			// A slot that began as the stop came (every 2 s here) is
+			// audited as failed: that is the audit being honest.
+			cut++
+		case j.Outcome != "ok":
+			t.Errorf("digest entry %+v", j)
+		case j.Actor == "":
 			byBot++
-		case "cli:operator":
+		case j.Actor == "cli:operator":
 			byCLI++
 		default:
 			t.Errorf("digest entry by %q", j.Actor)
 		}
 	}
-	if byBot != scheduled || byCLI != 1 {
+	if byBot != scheduled || byCLI != 1 || cut > 1 {
 		t.Errorf("%d scheduled and %d command-line digest entries, want %d and 1:\n%s", byBot, byCLI, scheduled, r.stdout)
 	}
 }
