@@ -303,7 +303,11 @@ func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest,
 		if st == state.ReleaseManual {
 			rel.CheckDue = rel.Done.Add(CheckAfter)
 		}
-		if err := s.SaveRelease(ctx, rel); err != nil {
+		// Saved even when the click's context has ended (a stop abandons
+		// a release part-way): what was removed must stay undoable.
+		sctx, cancel := detached(ctx)
+		defer cancel()
+		if err := s.SaveRelease(sctx, rel); err != nil {
 			return err
 		}
 		e.audit(ctx, s, state.AuditEntry{Actor: by, Emails: []string{req.Email}, AccountIDs: []string{req.AccountID}, Kind: state.KindRelease,
@@ -421,7 +425,9 @@ func (e *Engine) Undo(ctx context.Context, user, releaseID string) error {
 		// Keep what is left to restore, for another try.
 		left := done[:len(done)-len(restored)]
 		rel.Steps, rel.Undone = stepsJSON(left), time.Time{}
-		if serr := s.SaveRelease(ctx, rel); serr != nil {
+		sctx, cancel := detached(ctx)
+		defer cancel()
+		if serr := s.SaveRelease(sctx, rel); serr != nil {
 			return serr
 		}
 		res.Text, res.Undo = "the undo failed: "+explain(err), true
@@ -436,6 +442,15 @@ func (e *Engine) Undo(ctx context.Context, user, releaseID string) error {
 		e.log.Warn("nudge: send undo result", "err", err)
 	}
 	return nil
+}
+
+// saveTimeout bounds a record saved after the flow's context ended.
+const saveTimeout = time.Second
+
+// detached is ctx without its end, bounded by saveTimeout: for the record
+// of a change already made, which a stop must not lose, nor wait on long.
+func detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
 }
 
 func explain(err error) string {

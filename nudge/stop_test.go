@@ -1,0 +1,115 @@
+package nudge
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"lastactive/atlassian"
+	"lastactive/atlassian/atlassiantest"
+	"lastactive/internal/state"
+)
+
+// stopAtReadBack is the directory of a process told to stop while a release
+// reads its change back: the click's context ends (the stop abandons work
+// in flight) once the writes are made.
+type stopAtReadBack struct {
+	Directory
+	stop context.CancelFunc
+}
+
+func (d stopAtReadBack) SeatHeld(ctx context.Context, accountID, productARI string) (bool, error) {
+	d.stop()
+	<-ctx.Done()
+	return false, ctx.Err()
+}
+
+// TestStopDuringAReleaseKeepsWhatItDid: a stop that abandons a release
+// after its role was revoked still records the release as failed with the
+// step it made (so Undo restores it) and writes it to the audit trail
+// (before, the record was saved with the ended context: it stayed
+// "running" with no steps and no audit entry, and Undo said there was
+// nothing to undo while the person had lost the seat).
+func TestStopDuringAReleaseKeepsWhatItDid(t *testing.T) {
+	h := newHarness(t, true)
+	r := h.requestFor(t, atlassiantest.ReleaseDirectEmail)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	cfg := h.cfg
+	cfg.Directory = stopAtReadBack{Directory: h.client, stop: stop}
+	e := New(cfg)
+	_ = e.Decide(ctx, "U0APP2", r.ID, true)
+
+	frances := h.account(t, atlassiantest.ReleaseDirectEmail).AccountID
+	if h.srv.Holds(frances, atlassiantest.ConfluenceMain) {
+		t.Fatal("the revoke was not made; the test needs it made")
+	}
+	rel, err := h.store.GetRelease(context.Background(), r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []atlassian.Step
+	_ = json.Unmarshal([]byte(rel.Steps), &steps)
+	if rel.State == state.ReleaseRunning || len(steps) != 1 || steps[0].Kind != atlassian.StepRevokeRole {
+		t.Errorf("release after the stop: state %q, steps %q; want it finished with the revoke it made", rel.State, rel.Steps)
+	}
+	var audited bool
+	for _, en := range h.trail(t, atlassiantest.ReleaseDirectEmail) {
+		audited = audited || en.Kind == state.KindRelease && en.Outcome == state.OutcomeFailed
+	}
+	if !audited {
+		t.Error("the release abandoned at the stop is not in the audit trail")
+	}
+	// After the restart, an approver can put the seat back.
+	if err := h.e.Undo(context.Background(), "U0APP2", r.ID); err != nil {
+		t.Fatalf("Undo after the stop: %v", err)
+	}
+	if !h.srv.Holds(frances, atlassiantest.ConfluenceMain) {
+		t.Error("Undo after the stop did not restore the role")
+	}
+	if res := h.notes("result"); len(res) == 0 || !strings.Contains(res[len(res)-1].Note.(Result).Text, "restored") {
+		t.Errorf("undo result: %+v", res)
+	}
+}
+
+// stopAtApply is the directory of a process told to stop just as an Undo
+// starts its writes.
+type stopAtApply struct {
+	Directory
+	stop context.CancelFunc
+}
+
+func (d stopAtApply) Apply(ctx context.Context, steps ...atlassian.Step) ([]atlassian.Step, error) {
+	d.stop()
+	return d.Directory.Apply(ctx, steps...)
+}
+
+// TestStopDuringAnUndoLetsItBeTriedAgain: an Undo abandoned by a stop
+// before it restored anything can be clicked again after the restart
+// (before, the claim was kept and the steps left were saved with the ended
+// context: a second Undo said it was undone already, and the seat stayed
+// removed).
+func TestStopDuringAnUndoLetsItBeTriedAgain(t *testing.T) {
+	h := newHarness(t, true)
+	bg := context.Background()
+	r := h.requestFor(t, atlassiantest.ReleaseDirectEmail)
+	if err := h.e.Decide(bg, "U0APP2", r.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	frances := h.account(t, atlassiantest.ReleaseDirectEmail).AccountID
+	ctx, stop := context.WithCancel(bg)
+	defer stop()
+	cfg := h.cfg
+	cfg.Directory = stopAtApply{Directory: h.client, stop: stop}
+	_ = New(cfg).Undo(ctx, "U0APP2", r.ID)
+	if h.srv.Holds(frances, atlassiantest.ConfluenceMain) {
+		t.Fatal("the abandoned undo restored the role; the test needs it not to")
+	}
+	if err := h.e.Undo(bg, "U0APP3", r.ID); err != nil {
+		t.Fatalf("Undo after the stop: %v", err)
+	}
+	if !h.srv.Holds(frances, atlassiantest.ConfluenceMain) {
+		t.Error("Undo after the stop did not restore the role")
+	}
+}
