@@ -358,8 +358,13 @@ func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest,
 	done, err := e.cfg.Directory.Apply(ctx, plan.Steps...)
 	if err != nil {
 		detail := "the change failed part-way; Undo restores what was done"
-		if errors.Is(err, atlassian.ErrWriteUnknown) {
+		switch {
+		case errors.Is(err, atlassian.ErrWriteUnknown):
 			detail = "Atlassian did not confirm the change; check the person in Atlassian Administration"
+		case len(done) == 0 && errors.Is(err, atlassian.ErrCredentials):
+			detail = "nothing was changed: Atlassian refused ATLASSIAN_ADMIN_WRITE_KEY (it must be an org admin's key without scopes); remove the access in Atlassian Administration"
+		case len(done) == 0:
+			detail = "nothing was changed: Atlassian refused the change or could not be reached; remove the access in Atlassian Administration"
 		}
 		res.Undo = len(done) > 0
 		return finish(state.ReleaseFailed, detail, state.OutcomeFailed, done)
