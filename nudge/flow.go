@@ -52,18 +52,52 @@ func (e *Engine) Answer(ctx context.Context, user, nudgeID string, keep bool) er
 	if err != nil {
 		return err
 	}
-	if !won {
-		return refused("You have answered already (or the question went to the approvers). Thank you.")
+	if won {
+		n.Answer, n.Answered = answer, now
+		e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindAnswer,
+			Outcome: state.OutcomeOK, Detail: fmt.Sprintf("%s: %s %s", answer, n.ProductKey, n.Product)})
+	} else {
+		retry, err := e.unrequested(ctx, s, nudgeID, keep)
+		if err != nil {
+			return err
+		}
+		if retry.ID == "" {
+			return refused("You have answered already (or the question went to the approvers). Thank you.")
+		}
+		n = retry
 	}
-	n.Answer, n.Answered = answer, now
 	p := Person{AccountID: n.AccountID, Email: n.Email, SlackUser: n.SlackUser}
-	e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindAnswer,
-		Outcome: state.OutcomeOK, Detail: fmt.Sprintf("%s: %s %s", answer, n.ProductKey, n.Product)})
-	e.refreshAsk(ctx, s, n, p)
-	if keep {
-		return nil
+	if !keep {
+		// The request before the message says "Release requested": a
+		// click that fails first leaves the buttons, and clicking Release
+		// again makes the request.
+		if err := e.request(ctx, s, n, user); err != nil {
+			return err
+		}
 	}
-	return e.request(ctx, s, n, user)
+	e.refreshAsk(ctx, s, n, p)
+	return nil
+}
+
+// unrequested returns nudge id when Release is clicked again on it after
+// a click that stored the answer but failed before its request was made
+// (a request is made once); the zero Nudge otherwise.
+func (e *Engine) unrequested(ctx context.Context, s Store, id string, keep bool) (state.Nudge, error) {
+	if keep {
+		return state.Nudge{}, nil
+	}
+	n, err := s.GetNudge(ctx, id)
+	if err != nil {
+		return state.Nudge{}, err
+	}
+	if n.Answer != state.AnswerRelease || !n.Escalated.IsZero() {
+		return state.Nudge{}, nil
+	}
+	reqs, err := s.RequestsAbout(ctx, n.AccountID, n.Product, n.Answered)
+	if err != nil || slices.ContainsFunc(reqs, func(q state.ReleaseRequest) bool { return q.NudgeID == n.ID }) {
+		return state.Nudge{}, err
+	}
+	return n, nil
 }
 
 // refreshAsk updates the nudge's message with every answer of its round.
