@@ -56,8 +56,40 @@ func (e *Engine) FollowUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := e.requestEscalated(ctx, s, now); err != nil {
+		return err
+	}
 	return e.checkManual(ctx, s)
 }
+
+// requestEscalated makes the release requests of escalations whose request
+// failed (a database error, a stop between marking and requesting): the
+// escalation was audited as sent to the approvers, so it must reach them.
+// Escalations older than escalationRetry are let go; those whose person is
+// active again are passed over silently (request audits the skip once a
+// request would have been made).
+func (e *Engine) requestEscalated(ctx context.Context, s Store, now time.Time) error {
+	lost, err := s.EscalatedUnrequested(ctx, now.Add(-escalationRetry))
+	if err != nil {
+		return err
+	}
+	for _, n := range lost {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if e.activeAgain(ctx, n) {
+			continue
+		}
+		if err := e.request(ctx, s, n, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// escalationRetry is how long an escalation whose request failed is tried
+// again, at each follow-up.
+const escalationRetry = 30 * 24 * time.Hour
 
 // remindersGrace bounds sending the reminders already marked when the
 // process is stopping (the rest of the stop waits for it).

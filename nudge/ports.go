@@ -63,6 +63,7 @@ type Store interface {
 	NudgesAbout(ctx context.Context, accountID, product string, since time.Time) ([]state.Nudge, error)
 	NudgesOfRound(ctx context.Context, round, accountID string) ([]state.Nudge, error)
 	Unanswered(ctx context.Context) ([]state.Nudge, error)
+	EscalatedUnrequested(ctx context.Context, since time.Time) ([]state.Nudge, error)
 	AnswerNudge(ctx context.Context, id, answer string, at time.Time) (bool, error)
 	MarkReminded(ctx context.Context, id string, at time.Time) (bool, error)
 	MarkEscalated(ctx context.Context, id string, at time.Time) (bool, error)

@@ -129,6 +129,16 @@ func (s *Store) Unanswered(ctx context.Context) ([]Nudge, error) {
 		ORDER BY asked_us, id`)
 }
 
+// EscalatedUnrequested returns the nudges escalated since `since` for
+// which no release request exists: the request is made after the nudge is
+// marked escalated (so that no Keep can slip in beside an open request),
+// and a failure or a stop between the two would otherwise lose it.
+func (s *Store) EscalatedUnrequested(ctx context.Context, since time.Time) ([]Nudge, error) {
+	return s.nudges(ctx, `SELECT `+nudgeCols+` FROM nudge WHERE answer = '' AND escalated_us >= $1 AND escalated_us <> 0
+		AND NOT EXISTS (SELECT 1 FROM release_request r WHERE r.nudge_id = nudge.id)
+		ORDER BY escalated_us, id`, us(since))
+}
+
 func (s *Store) nudges(ctx context.Context, q string, args ...any) ([]Nudge, error) {
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {

@@ -138,6 +138,20 @@ func testNudgeAnswers(t *testing.T, fresh fixture) {
 	if ok, _ := s.AnswerNudge(ctx, m.ID, AnswerKeep, t0.Add(2*time.Hour)); ok {
 		t.Error("answered after the escalation")
 	}
+	// Escalated without its request (the request failed): found, until the
+	// request exists, and only since the time asked for.
+	if got, err := s.EscalatedUnrequested(ctx, t0); err != nil || len(got) != 1 || got[0].ID != m.ID {
+		t.Fatalf("EscalatedUnrequested = %+v, %v; want the escalated nudge", got, err)
+	}
+	if got, _ := s.EscalatedUnrequested(ctx, t0.Add(2*time.Hour)); len(got) != 0 {
+		t.Errorf("escalations before since: %+v", got)
+	}
+	if _, _, err := s.PutRequest(ctx, ReleaseRequest{NudgeID: m.ID, AccountID: "acc2", Product: "p"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.EscalatedUnrequested(ctx, t0); len(got) != 0 {
+		t.Errorf("an escalation with its request: %+v", got)
+	}
 }
 
 func testFirstDecisionWins(t *testing.T, fresh fixture) {
