@@ -3,8 +3,6 @@ package nudge
 import (
 	"context"
 	"testing"
-
-	"lastactive/atlassian/atlassiantest"
 )
 
 // TestEscalationWhoseRequestFailedIsMadeLater: silence escalated while the
@@ -37,5 +35,4 @@ func TestEscalationWhoseRequestFailedIsMadeLater(t *testing.T) {
 	if len(reqs) != asked {
 		t.Errorf("%d release requests after the escalations, want one per person asked (%d): one was lost", len(reqs), asked)
 	}
-	_ = atlassiantest.ReleaseDirectEmail
 }
