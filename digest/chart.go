@@ -239,7 +239,7 @@ func Chart(history []state.Snapshot) ([]byte, error) {
 	sample := vg.Points(22)
 	names := make([]string, len(series))
 	for i, s := range series {
-		names[i] = fitText(legend, seat.ProductName(s.Key), (right-left)/3)
+		names[i] = fitText(legend.Width, seat.ProductName(s.Key), (right-left)/3)
 	}
 	names, shown := legendRows(names, max(1, int((top-bottom-vg.Points(12))/row)))
 	var textW vg.Length
@@ -266,16 +266,26 @@ func Chart(history []state.Snapshot) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// fitText cuts txt, with an ellipsis, to at most width in sty.
-func fitText(sty draw.TextStyle, txt string, width vg.Length) string {
-	if sty.Width(txt) <= width {
+// fitText cuts txt, with an ellipsis, to at most width as measure
+// (a text style's Width) measures it. The cut is found by halving, not
+// rune by rune: a product key of thousands of runes from upstream would
+// otherwise take minutes of CPU to draw.
+func fitText(measure func(string) vg.Length, txt string, width vg.Length) string {
+	if measure(txt) <= width {
 		return txt
 	}
 	r := []rune(txt)
-	for len(r) > 1 && sty.Width(string(r)+"…") > width {
-		r = r[:len(r)-1]
+	// The longest prefix, of at least one rune, that fits with the ellipsis.
+	lo, hi := 1, len(r)-1
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if measure(string(r[:mid])+"…") <= width {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
 	}
-	return string(r) + "…"
+	return string(r[:lo]) + "…"
 }
 
 // legendRows is the legend's lines for names when fit rows fit: all of
