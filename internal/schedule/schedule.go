@@ -68,7 +68,60 @@ func Parse(expr string) (Schedule, error) {
 	if s.Next(time.Now()).IsZero() {
 		return nil, fmt.Errorf("%w: never fires: no day matches it in the next five years", ErrInvalid)
 	}
+	if spec, ok := s.(*cron.SpecSchedule); ok {
+		return wallClock{spec}, nil
+	}
 	return s, nil
+}
+
+// wallClock is a cron schedule that runs each wall-clock time of its time
+// zone once across the summer-time changes, as cron does: robfig runs a
+// time in the hour the clocks go back twice (two digests that morning) and
+// one in the hour they skip never (a Sunday 02:30 digest lost for a week).
+// A repeated time runs at its first occurrence; a skipped one when the
+// clocks jump.
+type wallClock struct{ spec *cron.SpecSchedule }
+
+// Next implements Schedule.
+func (w wallClock) Next(t time.Time) time.Time {
+	n := w.spec.Next(t)
+	loc := w.spec.Location // robfig answers in t's location
+	for !n.IsZero() && repeated(n.In(loc)) {
+		n = w.spec.Next(n)
+	}
+	if n.IsZero() {
+		return n
+	}
+	// A slot whose time fell in a skipped hour between t and n runs at
+	// the jump.
+	for at := t.In(loc); ; {
+		_, end := at.ZoneBounds()
+		if end.IsZero() || end.After(n) {
+			return n
+		}
+		_, before := end.Add(-time.Second).Zone()
+		if _, after := end.Zone(); after > before {
+			// The wall times [end in the old offset, + the jump) never came.
+			old := *w.spec
+			old.Location = time.FixedZone("", before)
+			if old.Next(end.Add(-time.Second)).Before(end.Add(time.Duration(after-before) * time.Second)) {
+				return end.In(t.Location())
+			}
+		}
+		at = end
+	}
+}
+
+// repeated reports whether t's wall-clock time already came once, in the
+// hour before the clocks went back.
+func repeated(t time.Time) bool {
+	start, _ := t.ZoneBounds()
+	if start.IsZero() {
+		return false
+	}
+	_, before := start.Add(-time.Second).Zone()
+	_, now := t.Zone()
+	return before > now && t.Sub(start) < time.Duration(before-now)*time.Second
 }
 
 // Every is a schedule with slots at the multiples of a duration since the

@@ -41,6 +41,52 @@ func TestParse(t *testing.T) {
 	}
 }
 
+// TestParseDSTOncePerDay: in a time zone with summer time, a daily slot in
+// the hour the clocks go back was run twice (02:30 CEST, then 02:30 CET:
+// two digests that morning), and one in the hour they skip not at all (a
+// weekly Sunday 02:30 digest lost a whole week). Each wall-clock time now
+// runs once, and a slot that falls in the skipped hour runs when the clocks
+// jump (03:00 summer time).
+func TestParseDSTOncePerDay(t *testing.T) {
+	utc := func(mo time.Month, d, h, mi int) time.Time { return time.Date(2026, mo, d, h, mi, 0, 0, time.UTC) }
+	for _, c := range []struct {
+		expr string
+		from time.Time
+		want []time.Time
+	}{
+		{"CRON_TZ=Europe/Berlin 30 2 * * *", utc(time.March, 27, 12, 0), // clocks jump 02:00 → 03:00 on the 29th
+			[]time.Time{utc(time.March, 28, 1, 30), utc(time.March, 29, 1, 0), utc(time.March, 30, 0, 30)}},
+		{"CRON_TZ=Europe/Berlin 30 2 * * SUN", utc(time.March, 23, 12, 0),
+			[]time.Time{utc(time.March, 29, 1, 0), utc(time.April, 5, 0, 30)}},
+		{"CRON_TZ=Europe/Berlin 30 2 * * *", utc(time.October, 24, 12, 0), // clocks go back 03:00 → 02:00 on the 25th
+			[]time.Time{utc(time.October, 25, 0, 30), utc(time.October, 26, 1, 30), utc(time.October, 27, 1, 30)}},
+		{"CRON_TZ=Europe/Berlin 0 2 * * *", utc(time.March, 28, 12, 0),
+			[]time.Time{utc(time.March, 29, 1, 0), utc(time.March, 30, 0, 0)}},
+		{"CRON_TZ=Europe/Berlin */30 * * * *", utc(time.March, 29, 0, 15),
+			[]time.Time{utc(time.March, 29, 0, 30), utc(time.March, 29, 1, 0), utc(time.March, 29, 1, 30)}},
+		{"CRON_TZ=Europe/Berlin 0 9 * * *", utc(time.October, 24, 12, 0),
+			[]time.Time{utc(time.October, 25, 8, 0), utc(time.October, 26, 8, 0)}},
+		{"CRON_TZ=America/New_York 30 1 * * *", utc(time.October, 31, 12, 0), // 01:00–02:00 twice on 1 November
+			[]time.Time{utc(time.November, 1, 5, 30), utc(time.November, 2, 6, 30)}},
+	} {
+		s, err := schedule.Parse(c.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []time.Time
+		for n := c.from; len(got) < len(c.want); {
+			n = s.Next(n)
+			got = append(got, n.UTC())
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s from %v:\n got %v\nwant %v", c.expr, c.from, got, c.want)
+		}
+		if last, ok := schedule.Latest(s, c.from, c.want[len(c.want)-1]); !ok || !last.Equal(c.want[len(c.want)-1]) {
+			t.Errorf("%s: Latest = %v, %v", c.expr, last, ok)
+		}
+	}
+}
+
 func TestParseRefuses(t *testing.T) {
 	for _, c := range []struct{ expr, reason string }{
 		{"", "empty"},
