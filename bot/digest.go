@@ -63,8 +63,16 @@ type Digests struct {
 	cfg DigestConfig
 	log *slog.Logger
 
-	mu     sync.Mutex
-	charts map[string]string // snapshot time (RFC 3339, ns) of the newest drawn → uploaded file ID
+	mu      sync.Mutex
+	charts  map[string]string       // snapshot time (RFC 3339, ns) of the newest drawn → uploaded file ID
+	drawing map[string]*chartFlight // the same key → the chart being drawn and uploaded now
+}
+
+// chartFlight is one chart being drawn and uploaded; done is closed when id
+// is set ("" when it failed).
+type chartFlight struct {
+	done chan struct{}
+	id   string
 }
 
 // NewDigests returns Digests for cfg.
@@ -73,7 +81,7 @@ func NewDigests(cfg DigestConfig) *Digests {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Digests{cfg: cfg, log: log, charts: map[string]string{}}
+	return &Digests{cfg: cfg, log: log, charts: map[string]string{}, drawing: map[string]*chartFlight{}}
 }
 
 // Make builds a digest and renders it; with upload, the chart is drawn and
@@ -121,33 +129,52 @@ func (d *Digests) Post(ctx context.Context) error {
 }
 
 // chart draws and uploads the chart of history, once per newest snapshot
-// (App Home opens reuse it); "" when there is none to show.
+// (App Home opens reuse it, and those that come while it is being drawn
+// or uploaded wait for it); "" when there is none to show.
 func (d *Digests) chart(ctx context.Context, history []state.Snapshot) string {
 	if d.cfg.Images == nil || len(history) < 2 {
 		return ""
 	}
 	key := history[len(history)-1].Taken.Format(time.RFC3339Nano)
 	d.mu.Lock()
-	id, ok := d.charts[key]
-	d.mu.Unlock()
-	if ok {
+	if id, ok := d.charts[key]; ok {
+		d.mu.Unlock()
 		return id
 	}
+	if f, ok := d.drawing[key]; ok {
+		d.mu.Unlock()
+		select {
+		case <-f.done:
+			return f.id
+		case <-ctx.Done():
+			return ""
+		}
+	}
+	f := &chartFlight{done: make(chan struct{})}
+	d.drawing[key] = f
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		delete(d.drawing, key)
+		if f.id != "" {
+			clear(d.charts) // only the newest is asked for again
+			d.charts[key] = f.id
+		}
+		d.mu.Unlock()
+		close(f.done)
+	}()
 	png, err := digest.Chart(history)
 	if err != nil {
 		d.log.Warn("digest: chart not drawn", "err", err)
 		return ""
 	}
-	id, err = d.cfg.Images.UploadImage(ctx, File{Name: "idle-seats-trend.png", Title: "Idle seats per product", Content: png})
+	f.id, err = d.cfg.Images.UploadImage(ctx, File{Name: "idle-seats-trend.png", Title: "Idle seats per product", Content: png})
 	if err != nil {
+		f.id = ""
 		d.log.Warn("digest: chart not uploaded", "err", err)
 		return ""
 	}
-	d.mu.Lock()
-	clear(d.charts) // only the newest is asked for again
-	d.charts[key] = id
-	d.mu.Unlock()
-	return id
+	return f.id
 }
 
 // digestCommand answers "/lastactive digest": the digest now, privately,
