@@ -45,6 +45,11 @@ func Parse(expr string) (Schedule, error) {
 		if d < time.Second || d%time.Second != 0 {
 			return nil, fmt.Errorf("%w: @every needs a whole number of seconds, at least 1s", ErrInvalid)
 		}
+		if d > maxEvery {
+			// Slots are multiples of d since 1970: near time.Duration's end
+			// the next one overflows into the past.
+			return nil, fmt.Errorf("%w: @every is at most %v (ten years)", ErrInvalid, maxEvery)
+		}
 		return Every(d), nil
 	}
 	for _, prefix := range []string{"CRON_TZ=", "TZ="} {
@@ -123,6 +128,9 @@ func repeated(t time.Time) bool {
 	_, now := t.Zone()
 	return before > now && t.Sub(start) < time.Duration(before-now)*time.Second
 }
+
+// maxEvery is the longest @every: ten years.
+const maxEvery = 87600 * time.Hour
 
 // Every is a schedule with slots at the multiples of a duration since the
 // Unix epoch.

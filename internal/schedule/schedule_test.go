@@ -99,6 +99,8 @@ func TestParseRefuses(t *testing.T) {
 		{"@every soon", "Go duration"},
 		{"@every 500ms", "whole number of seconds"},
 		{"@every -1h", "whole number of seconds"},
+		{"@every 2562047h", "at most"}, // its second slot would overflow to 1969
+		{"@every 87601h", "at most"},
 		{"@fortnightly", "unrecognized descriptor"},
 		// No slot ever: 31 February, 30 February.
 		{"0 9 31 2 *", "never fires"},
