@@ -449,10 +449,13 @@ func TestServeDoesNotWaitForTheDatabase(t *testing.T) {
 	}
 	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
 	reply := ask(t, f.slack, "U1", "ada@example.com", 1)[0]
-	// The open has not given up yet (it would after 60 s): everything
-	// above ran while it was still waiting.
-	if strings.Contains(logs.String(), "state store unavailable") {
-		t.Fatalf("the store's open gave up before the bot was ready; the test proves nothing:\n%s", logs.String())
+	// The bot connected to Slack while the open was still waiting (it gives
+	// up after 10 s; on a loaded machine the lookup may come after that,
+	// which it does not need the store for).
+	l := logs.String()
+	connected, gaveUp := strings.Index(l, "socket mode connected"), strings.Index(l, "state store unavailable")
+	if connected < 0 || (gaveUp >= 0 && gaveUp < connected) {
+		t.Fatalf("the bot connected to Slack only once the store's open gave up:\n%s", l)
 	}
 	if !strings.Contains(reply.Text, "ada@example.com: Jira") {
 		t.Errorf("lookup while the database hangs: %q", reply.Text)
