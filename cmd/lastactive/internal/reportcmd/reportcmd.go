@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -139,7 +140,8 @@ func check(fs *flag.FlagSet, days int, products []string) (Params, error) {
 		if err := seat.CheckProduct(clip(k, 40)); err != nil {
 			return p, fmt.Errorf("--product: %w", err)
 		}
-		if !contains(p.Products, k) {
+		// jira and jira-software are one product: named once.
+		if !slices.ContainsFunc(p.Products, func(q string) bool { return seat.Canonical(q) == seat.Canonical(k) }) {
 			p.Products = append(p.Products, k)
 		}
 	}
@@ -147,15 +149,6 @@ func check(fs *flag.FlagSet, days int, products []string) (Params, error) {
 		return p, fmt.Errorf("name at most %d products", seat.MaxProductFilter)
 	}
 	return p, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func clip(s string, n int) string {

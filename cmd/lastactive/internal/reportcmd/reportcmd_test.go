@@ -23,6 +23,8 @@ func TestParse(t *testing.T) {
 		{"defaults", nil, Params{}, ""},
 		{"days and products", []string{"--idle-days", "30", "--product", "Confluence", "--product", "jira", "--product", "confluence", "--csv", "x.csv"},
 			Params{Days: 30, Products: []string{"confluence", "jira"}, CSVPath: "x.csv"}, ""},
+		{"aliases are one product", []string{"--product", "jira", "--product", "JIRA-SOFTWARE", "--product", "jira-software"},
+			Params{Products: []string{"jira"}}, ""},
 		{"zero days", []string{"--idle-days", "0"}, Params{}, "between 1 and 3650"},
 		{"too many days", []string{"--idle-days", "3651"}, Params{}, "between 1 and 3650"},
 		{"unknown product", []string{"--product", "nosuch"}, Params{}, "product key"},
