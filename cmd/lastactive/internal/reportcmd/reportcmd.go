@@ -78,7 +78,11 @@ func Parse(args []string, stderr io.Writer) (Params, error) {
 	fs.Visit(func(f *flag.Flag) { csvSet = csvSet || f.Name == "csv" })
 	if csvSet {
 		// Checked now, not after a scan of minutes.
-		if _, err := csvTarget(*csvPath); err != nil {
+		target, err := csvTarget(*csvPath)
+		if err == nil {
+			err = canCreateBeside(target, *csvPath)
+		}
+		if err != nil {
 			fmt.Fprintf(stderr, "lastactive report: %v\n", err)
 			return Params{}, fmt.Errorf("%w: %w", ErrUsage, err)
 		}
@@ -120,6 +124,34 @@ func csvTarget(path string) (string, error) {
 		return "", fmt.Errorf("--csv %s: no such directory", path)
 	}
 	return target, nil
+}
+
+// tempPattern names the temporary file WriteCSVFile writes beside target
+// before renaming it over target: hidden, and short enough to fit however
+// long target's own name is.
+func tempPattern(target string) string {
+	base := filepath.Base(target)
+	if len(base) > 100 {
+		base = strings.ToValidUTF8(base[:100], "")
+	}
+	return "." + base + ".*.tmp"
+}
+
+// canCreateBeside checks that WriteCSVFile will be able to create its
+// temporary file beside target, by creating and removing one: a directory
+// the runner may not write in is found before the scan, not after it.
+func canCreateBeside(target, path string) error {
+	f, err := os.CreateTemp(filepath.Dir(target), tempPattern(target))
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("--csv %s: cannot write a file in %s (%v); name a file in a directory you may write in", path, filepath.Dir(target), err)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
 }
 
 func check(fs *flag.FlagSet, days int, products []string) (Params, error) {
@@ -297,7 +329,7 @@ func WriteCSVFile(path string, rep *seat.Report) (err error) {
 	if path, err = csvTarget(path); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	f, err := os.CreateTemp(filepath.Dir(path), tempPattern(path))
 	if err != nil {
 		return fmt.Errorf("create CSV: %w", err)
 	}

@@ -102,6 +102,34 @@ func TestCSVPath(t *testing.T) {
 			}
 		})
 	}
+	// A directory the runner cannot write in is refused before the scan,
+	// not after minutes of it. Root writes in any mode-0555 directory, so
+	// /proc (where nobody creates files) stands in for it there.
+	readOnly := filepath.Join(dir, "ro")
+	if err := os.Mkdir(readOnly, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{filepath.Join(readOnly, "x.csv"), "/proc/lastactive-report-test.csv"} {
+		if f, err := os.CreateTemp(filepath.Dir(p), "probe"); err == nil {
+			f.Close()
+			os.Remove(f.Name())
+			t.Logf("%s is writable here: case not run", filepath.Dir(p))
+			continue
+		}
+		var stderr strings.Builder
+		if _, err := Parse([]string{"--csv", p}, &stderr); !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "cannot write") {
+			t.Errorf("--csv %s in a directory nobody may write in: err %v, want ErrUsage saying it cannot write there", p, err)
+		}
+	}
+	// A name as long as the file system allows (255 bytes) is a file name
+	// like another: its temporary file beside it must fit too.
+	long := filepath.Join(dir, strings.Repeat("x", 251)+".csv")
+	if _, err := Parse([]string{"--csv", long}, new(strings.Builder)); err != nil {
+		t.Errorf("--csv with a 255-byte name: %v", err)
+	}
+	if err := WriteCSVFile(long, &seat.Report{}); err != nil {
+		t.Errorf("WriteCSVFile with a 255-byte name: %v", err)
+	}
 	// Someone else's link is not followed (a shared /tmp): root can make one.
 	foreign := filepath.Join(dir, "foreign.csv")
 	if err := os.Symlink(file, foreign); err != nil {
