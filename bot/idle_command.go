@@ -41,6 +41,14 @@ func (s *Service) idle(ctx context.Context, req Request, cmd Command, progress f
 		days = s.cfg.IdleDays
 	}
 	reply := Reply{Kind: KindIdle, Targets: cmd.Products}
+	// One report at a time per person: the scan is shared, but each report
+	// holds every row of the organisation and its CSV until it is sent.
+	if !s.idleStart(req.UserID) {
+		reply.Outcome = OutcomeRateLimited
+		reply.Message = RenderNoticeKind(NoticeBusy, idleRunningText)
+		return reply
+	}
+	defer s.idleEnd(req.UserID)
 	rep, err := s.report(ctx, seat.Options{Days: days, Products: cmd.Products}, cmd.Fresh, days, progress)
 	if err != nil {
 		reply.Outcome = OutcomeFailed
@@ -59,6 +67,30 @@ func (s *Service) idle(ctx context.Context, req Request, cmd Command, progress f
 	}
 	reply.Message = RenderIdleReport(rep, d)
 	return reply
+}
+
+const idleRunningText = "Your idle seats report is already running: its result will replace its “Report running” message, " +
+	"and the full list will arrive in your direct messages. Ask again once it is done."
+
+// idleStart records that user's idle report is being made, and false when
+// one is already.
+func (s *Service) idleStart(user string) bool {
+	s.idleMu.Lock()
+	defer s.idleMu.Unlock()
+	if s.idling[user] {
+		return false
+	}
+	if s.idling == nil {
+		s.idling = map[string]bool{}
+	}
+	s.idling[user] = true
+	return true
+}
+
+func (s *Service) idleEnd(user string) {
+	s.idleMu.Lock()
+	defer s.idleMu.Unlock()
+	delete(s.idling, user)
 }
 
 // report asks the Scanner for a report on a goroutine of its own, which

@@ -16,6 +16,7 @@ import (
 
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
+	"lastactive/bot/slacktest"
 	"lastactive/seat"
 )
 
@@ -333,5 +334,77 @@ func TestIdleJiraAliasEndToEnd(t *testing.T) {
 		if r[3] != "jira-software" {
 			t.Errorf("row for product %q, want jira-software", r[3])
 		}
+	}
+}
+
+// TestIdleOnePerRequester: a report user who sends "idle" again while
+// their report is being made is told so at once; the repeat builds no
+// second report over the scan and sends no second copy of the CSV, so one
+// person cannot pile up dozens of reports of the whole organisation in the
+// bot's memory. Another report user meanwhile shares the scan as before.
+func TestIdleOnePerRequester(t *testing.T) {
+	h := startBot(t, harnessOpts{gate: bot.GateConfig{ReportUsers: []string{"UBOSS", "UCFO"}}, reports: true})
+	release := make(chan struct{})
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(free)
+	h.atl.SetChaos(func(r *http.Request) (atlassiantest.Failure, bool) {
+		if strings.HasSuffix(r.URL.Path, "/users/search") {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+		return atlassiantest.Failure{}, false
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	first := h.send("UBOSS", "C1", "idle")
+	if rs, err := h.slack.WaitReplies(ctx, first.ID, 1); err != nil || !strings.Contains(text(rs[0]), "Report running") {
+		t.Fatalf("no progress message for the first report: %v", err)
+	}
+	var again []*slacktest.Envelope
+	for _, cmd := range []string{"idle", "idle 30", "idle confluence", "idle --fresh"} {
+		again = append(again, h.send("UBOSS", "C1", cmd))
+	}
+	for i, env := range again {
+		rs, err := h.slack.WaitReplies(ctx, env.ID, 1)
+		if err != nil {
+			t.Fatalf("repeat %d: no reply: %v", i+1, err)
+		}
+		if got := text(rs[0]); !strings.Contains(got, "already running") {
+			t.Errorf("repeat %d while the first report runs: reply is not \"already running\":\n%s", i+1, got)
+		}
+	}
+	other := h.send("UCFO", "C1", "idle")
+	if rs, err := h.slack.WaitReplies(ctx, other.ID, 1); err != nil || !strings.Contains(text(rs[0]), "Report running") {
+		t.Fatalf("another report user is not served beside the first: %v", err)
+	}
+	free()
+
+	for _, env := range []*slacktest.Envelope{first, other} {
+		if err := h.slack.Wait(ctx, func() bool {
+			rs := h.slack.Replies(env.ID)
+			return strings.Contains(text(rs[len(rs)-1]), "Idle seats: not used for")
+		}); err != nil {
+			t.Fatalf("no result: %v", err)
+		}
+	}
+	if n := len(h.slack.Uploads()); n != 2 {
+		t.Errorf("%d CSV files uploaded, want 2: one per report user", n)
+	}
+	for i, env := range again {
+		if n := len(h.slack.Replies(env.ID)); n != 1 {
+			t.Errorf("repeat %d got %d replies, want the one notice", i+1, n)
+		}
+	}
+	// Done, the next one runs.
+	next := h.send("UBOSS", "C1", "idle")
+	if err := h.slack.Wait(ctx, func() bool {
+		rs := h.slack.Replies(next.ID)
+		return len(rs) > 0 && strings.Contains(text(rs[len(rs)-1]), "Idle seats: not used for")
+	}); err != nil {
+		t.Fatalf("a report after the first one finished: %v", err)
 	}
 }

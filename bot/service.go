@@ -160,6 +160,9 @@ type ServiceConfig struct {
 type Service struct {
 	cfg ServiceConfig
 	log *slog.Logger
+
+	idleMu sync.Mutex
+	idling map[string]bool // users whose idle report is being made
 }
 
 // NewService returns a Service. Lookups and Gate are required.
