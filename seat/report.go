@@ -161,7 +161,7 @@ func Build(users []atlassian.OrgUser, o Options) *Report {
 			rep.NoSeat++
 		}
 		status := AccountStatus(u)
-		for _, p := range u.Products {
+		for _, p := range mergeProducts(u.Products) {
 			if !keep(p.Key) {
 				continue
 			}
@@ -221,6 +221,42 @@ func Build(users []atlassian.OrgUser, o Options) *Report {
 			cmp.Compare(a.AccountID, b.AccountID))
 	})
 	return rep
+}
+
+// mergeProducts returns ps with one entry per product and site, the one
+// with the latest activity: Atlassian may list a product under two of its
+// keys (jira and jira-software) or repeat an entry, and either would count
+// one seat twice, once perhaps as idle. ps is not changed; without repeats
+// it is returned as it is.
+func mergeProducts(ps []atlassian.ProductActivity) []atlassian.ProductActivity {
+	if len(ps) < 2 {
+		return ps
+	}
+	type productSite struct{ key, site string }
+	at := make(map[productSite]int, len(ps)) // index in the result
+	var out []atlassian.ProductActivity      // nil until a repeat: the result is ps[:i]
+	n := 0
+	for i, p := range ps {
+		k := productSite{Canonical(p.Key), p.SiteID()}
+		if j, ok := at[k]; ok {
+			if out == nil {
+				out = slices.Clone(ps[:i])
+			}
+			if p.Last().After(out[j].Last()) {
+				out[j] = p
+			}
+			continue
+		}
+		at[k] = n
+		n++
+		if out != nil {
+			out = append(out, p)
+		}
+	}
+	if out == nil {
+		return ps
+	}
+	return out
 }
 
 // Caveats every report carries, in whatever form.

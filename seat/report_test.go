@@ -558,3 +558,50 @@ func TestScannerProgress(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildOneRowPerPersonProduct: an account whose productAccess names
+// one product on one site twice (under jira and jira-software, or the same
+// entry repeated) is one row and one seat, judged by its latest activity,
+// not two seats of which one looks idle.
+func TestBuildOneRowPerPersonProduct(t *testing.T) {
+	t.Parallel()
+	const site = "58d24034-e3ec-11ed-b5ea-0242ac120002"
+	used := func(key string, days int) atlassian.ProductActivity {
+		ts := daysAgo(days)
+		return atlassian.ProductActivity{ID: "ari:cloud:" + key + "::site/" + site, Key: key, LastActiveTimestamp: ts,
+			LastActive: time.Date(ts.Year(), ts.Month(), ts.Day(), 0, 0, 0, 0, time.UTC)}
+	}
+	never := func(key string) atlassian.ProductActivity {
+		return atlassian.ProductActivity{ID: "ari:cloud:" + key + "::site/" + site, Key: key}
+	}
+	users := []atlassian.OrgUser{
+		{AccountID: "a1", Name: "Ada", AccountStatus: "active", MembershipStatus: "active", AddedToOrg: daysAgo(900),
+			Products: []atlassian.ProductActivity{used("jira", 200), used("jira-software", 2), used("confluence", 300), used("confluence", 300)}},
+		{AccountID: "a2", Name: "Alan", AccountStatus: "active", MembershipStatus: "active", AddedToOrg: daysAgo(900),
+			Products: []atlassian.ProductActivity{never("jira-software"), used("jira", 120)}},
+	}
+	rep := Build(users, Options{Days: 90, Now: idleNow, Prices: Prices{"jira": 10}})
+	type rowKey struct{ account, key, site string }
+	got := map[rowKey]Verdict{}
+	for _, r := range rep.Rows {
+		k := rowKey{r.AccountID, r.Key, r.Site}
+		if _, dup := got[k]; dup {
+			t.Errorf("two rows for %+v", k)
+		}
+		got[k] = r.Verdict
+	}
+	want := map[rowKey]Verdict{
+		{"a1", "jira-software", site}: VerdictActive,
+		{"a1", "confluence", site}:    VerdictIdle,
+		{"a2", "jira-software", site}: VerdictIdle,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+	if tot := rep.Totals(); tot.Seats != 3 || tot.Active != 1 || tot.Idle != 2 || tot.Never != 0 {
+		t.Errorf("totals %+v; want 3 seats: 1 active, 2 idle, none never used", tot)
+	}
+	if cost, _ := rep.MonthlyCost(); cost != 10 {
+		t.Errorf("monthly cost %v, want 10: one unused Jira seat", cost)
+	}
+}
