@@ -1,12 +1,14 @@
 package seat
 
 import (
-	"encoding/csv"
+	"bufio"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // column is one column of the CSV: its header and how a row fills it. The
@@ -53,15 +55,14 @@ func CSVHeader() []string {
 const bom = "\uFEFF"
 
 // WriteCSV writes the report's rows as CSV for a spreadsheet: RFC 4180
-// (CRLF line ends; fields with commas, quotes or line breaks quoted),
-// after a UTF-8 byte-order mark, every cell passed through CSVCell.
+// (CRLF line ends; fields quoted as writeRecord says), after a UTF-8
+// byte-order mark, every cell passed through CSVCell.
 func WriteCSV(w io.Writer, rep *Report) error {
-	if _, err := io.WriteString(w, bom); err != nil {
+	bw := bufio.NewWriter(w)
+	if _, err := bw.WriteString(bom); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	if err := cw.Write(CSVHeader()); err != nil {
+	if err := writeRecord(bw, CSVHeader()); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	rec := make([]string, len(columns))
@@ -69,15 +70,43 @@ func WriteCSV(w io.Writer, rep *Report) error {
 		for i, c := range columns {
 			rec[i] = CSVCell(c.cell(r))
 		}
-		if err := cw.Write(rec); err != nil {
+		if err := writeRecord(bw, rec); err != nil {
 			return fmt.Errorf("write csv: %w", err)
 		}
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	return nil
+}
+
+// quoted escapes the inside of a quoted field: quotes doubled, line
+// breaks as CRLF (CSVCell leaves only \n).
+var quoted = strings.NewReplacer(`"`, `""`, "\r", "", "\n", "\r\n")
+
+// writeRecord writes one record ending in CRLF. A field is quoted where
+// encoding/csv would quote it (a comma, a quote or a line break in it, a
+// leading space), and also when it holds a semicolon or a tab: a
+// spreadsheet whose locale separates lists with ";" (Excel in most of
+// Europe) splits an unquoted field there, and a display name such as
+// "x;=cmd|' /C calc'!A0" would put a formula at the start of a cell.
+// Quotes keep the field whole for that reader as for any other.
+func writeRecord(w *bufio.Writer, rec []string) error {
+	for i, f := range rec {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		r, _ := utf8.DecodeRuneInString(f)
+		if f == "" || !strings.ContainsAny(f, ",\"\r\n;\t") && !unicode.IsSpace(r) && f != `\.` {
+			w.WriteString(f)
+			continue
+		}
+		w.WriteByte('"')
+		quoted.WriteString(w, f)
+		w.WriteByte('"')
+	}
+	_, err := w.WriteString("\r\n")
+	return err
 }
 
 // formulaStart are the first characters that make a spreadsheet run a

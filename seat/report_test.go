@@ -605,3 +605,44 @@ func TestBuildOneRowPerPersonProduct(t *testing.T) {
 		t.Errorf("monthly cost %v, want 10: one unused Jira seat", cost)
 	}
 }
+
+// TestCSVSemicolonLocale: a spreadsheet whose locale separates lists with
+// ";" (Excel in most of Europe) splits an unquoted field there when it
+// opens a .csv, so a display name like "x;=cmd|' /C calc'!A0;y" would
+// put a formula at the start of a cell of its own. Such fields are quoted,
+// which that reader honours as well, and read back the same by a
+// comma-separated reader.
+func TestCSVSemicolonLocale(t *testing.T) {
+	t.Parallel()
+	names := []string{"x;=cmd|' /C calc'!A0;y", "a;+1+1", "b;-1+1", "c;@SUM(1+1)", "d\t=1+1", "plain;semicolon"}
+	var users []atlassian.OrgUser
+	for i, n := range names {
+		users = append(users, atlassian.OrgUser{AccountID: fmt.Sprintf("acc-%02d", i), Name: n, Email: fmt.Sprintf("p%d;=1+1@example.com", i),
+			AccountStatus: "active", MembershipStatus: "active", AddedToOrg: daysAgo(1000),
+			Products: []atlassian.ProductActivity{{ID: "ari:cloud:confluence::site/s1", Key: "confluence"}}})
+	}
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, Build(users, Options{Days: 90, Now: idleNow})); err != nil {
+		t.Fatal(err)
+	}
+	recs := readCSV(t, buf.Bytes())
+	for i, r := range recs[1:] {
+		if r[0] != names[i] && r[0] != CSVCell(names[i]) {
+			t.Errorf("name %q came back as %q", names[i], r[0])
+		}
+	}
+	rest := bytes.TrimPrefix(buf.Bytes(), []byte("\xEF\xBB\xBF"))
+	semi := csv.NewReader(bytes.NewReader(rest))
+	semi.Comma, semi.LazyQuotes, semi.FieldsPerRecord = ';', true, -1
+	cells, err := semi.ReadAll()
+	if err != nil {
+		t.Fatalf("read with ';' as the separator: %v", err)
+	}
+	for _, rec := range cells {
+		for _, c := range rec {
+			if c != "" && strings.ContainsRune(formulaStart, rune(c[0])) {
+				t.Errorf("read with ';' as the separator, a cell starts a formula: %q", c)
+			}
+		}
+	}
+}
