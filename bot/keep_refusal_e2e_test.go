@@ -2,29 +2,21 @@ package bot_test
 
 import (
 	"context"
-	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"lastactive/atlassian"
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
 	"lastactive/bot/slacktest"
-	"lastactive/internal/slacksocket"
 	"lastactive/internal/state"
-	"lastactive/internal/testlog"
-	"lastactive/internal/wire"
 	"lastactive/nudge"
-	"lastactive/seat"
 )
 
 // TestRefusedKeepOrReleaseClicksAreAudited: a Keep clicked by someone the
-// nudge was not for, an Approve or an Undo clicked by someone who is no
-// approver, a value edited by hand and an Undo clicked twice are each
-// refused privately, and each refusal is in the stored audit trail with
-// who clicked: the contract puts every refusal there, as it does for
-// Share and Refresh.
+// nudge was not for, a value edited by hand and an Approve clicked by
+// someone who is no approver are each refused privately, and each refusal
+// is in the stored audit trail with who clicked: the contract puts every
+// refusal there, as it does for Share and Refresh.
 func TestRefusedKeepOrReleaseClicksAreAudited(t *testing.T) {
 	now := time.Now().UTC()
 	org := atlassiantest.ReleaseOrg(now)
@@ -34,27 +26,8 @@ func TestRefusedKeepOrReleaseClicksAreAudited(t *testing.T) {
 	defer fake.Close()
 	fake.AddUser(slacktest.User{ID: "U0FRANCES", Name: "frances", Email: atlassiantest.ReleaseDirectEmail})
 	fake.AddUser(slacktest.User{ID: "U0JOHN", Name: "john", Email: atlassiantest.ReleaseGroupEmail})
-	logs := &testlog.Buffer{}
-	store := wire.OpenDurable(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "state.db"), wire.DurableOptions{})
-	defer store.Close()
-	app, err := wire.Build(wire.Settings{
-		AdminAPIURL: atl.URL(), OrgID: org.ID, APIKey: atlassiantest.APIKey, AdminWriteKey: atlassiantest.AdminWriteKey,
-		SlackAppToken: slacktest.AppToken, SlackBotToken: slacktest.BotToken, SlackAPIURL: fake.APIURL(),
-		CacheTTL: time.Hour, ReportUsers: []string{"U0APP1"}, IdleDays: bot.DefaultIdleDays, Reports: true,
-		SeatPrices: seat.Prices{"confluence": 6.05},
-		Logger:     slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		AtlassianOptions: []atlassian.Option{atlassian.WithRetry(atlassian.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond,
-			MaxDelay: time.Millisecond, MaxWait: time.Second})},
-		Socket: slacksocket.Options{PingInterval: 2 * time.Second},
-		Bot:    bot.BotConfig{ShutdownTimeout: 2 * time.Second},
-		State:  store,
-		Nudge: wire.NudgeSettings{Mode: nudge.On, Approvers: []string{"U0APP1"}, Wait: time.Hour,
-			PostEvery: time.Millisecond},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Close()
+	app, _ := nudgeApp(t, org, atl, fake, nudge.On)
+	store := app.State
 	ctx, stop := runApp(t, app, fake)
 	defer stop()
 
@@ -112,10 +85,10 @@ func TestRefusedKeepOrReleaseClicksAreAudited(t *testing.T) {
 		Value: buttonValue(john, bot.ActionNudgeRelease)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := fake.Wait(ctx, func() bool { return len(fake.Messages("U0APP1")) == 1 }); err != nil {
+	if err := fake.Wait(ctx, func() bool { return len(fake.Messages(reportUser)) == 1 }); err != nil {
 		t.Fatalf("no approval request: %v", err)
 	}
-	approve := buttonValue(fake.Messages("U0APP1")[0], bot.ActionReleaseApprove)
+	approve := buttonValue(fake.Messages(reportUser)[0], bot.ActionReleaseApprove)
 	click("U0MALLORY", bot.ActionReleaseApprove, approve)
 	expect("U0MALLORY", 2, "Approve clicked by someone who is no approver")
 }
