@@ -9,9 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
-	"lastactive/bot/slacktest"
 )
 
 // TestSlackAnswersAreCapped: a Slack Web API answer far larger than any
@@ -32,15 +30,7 @@ func TestSlackAnswersAreCapped(t *testing.T) {
 		io.WriteString(w, `"}`)
 	}))
 	t.Cleanup(api.Close)
-	atl := atlassiantest.NewServer(atlassiantest.SampleOrg(time.Now()))
-	t.Cleanup(atl.Close)
-	s := fakeSettings(atl)
-	s.SlackAppToken, s.SlackBotToken, s.SlackAPIURL = slacktest.AppToken, slacktest.BotToken, api.URL+"/api/"
-	app, err := Build(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(app.Close)
+	app := appWithSlackAPI(t, api.URL+"/api/")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if u, err := app.Slack.GetUserInfoContext(ctx, "U1"); err == nil {

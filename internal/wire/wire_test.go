@@ -99,15 +99,7 @@ func TestSlackClientFollowsNoRedirect(t *testing.T) {
 		http.Redirect(w, r, elsewhere.URL+r.URL.Path, http.StatusTemporaryRedirect)
 	}))
 	t.Cleanup(api.Close)
-	atl := atlassiantest.NewServer(atlassiantest.SampleOrg(time.Now()))
-	t.Cleanup(atl.Close)
-	s := fakeSettings(atl)
-	s.SlackAppToken, s.SlackBotToken, s.SlackAPIURL = slacktest.AppToken, slacktest.BotToken, api.URL+"/api/"
-	app, err := Build(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(app.Close)
+	app := appWithSlackAPI(t, api.URL+"/api/")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if _, err := app.Slack.PostEphemeralContext(ctx, "C1", "U1", slack.MsgOptionText("hi", false)); err == nil {
@@ -184,4 +176,20 @@ func TestStopStoresTheAuditOfCommandsInFlight(t *testing.T) {
 	if err != nil || len(got) != 1 {
 		t.Errorf("audit entries for ada after the stop: %d, %v; want 1 (logs: %s)", len(got), err, logs.String())
 	}
+}
+
+// appWithSlackAPI builds the app against the fake Atlassian's sample org
+// and a Slack Web API at apiURL (a test's own server).
+func appWithSlackAPI(t *testing.T, apiURL string) *App {
+	t.Helper()
+	atl := atlassiantest.NewServer(atlassiantest.SampleOrg(time.Now()))
+	t.Cleanup(atl.Close)
+	s := fakeSettings(atl)
+	s.SlackAppToken, s.SlackBotToken, s.SlackAPIURL = slacktest.AppToken, slacktest.BotToken, apiURL
+	app, err := Build(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(app.Close)
+	return app
 }
