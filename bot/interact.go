@@ -148,9 +148,17 @@ func (b *Bot) interaction(rc runCtx, j job) {
 	var progressed atomic.Bool // progress may run on the Service's timer goroutine
 	var progress func(Message)
 	if url != "" {
+		// A click's response_url replaces the message that holds the
+		// button (Refresh): the interim takes its place, as the answer
+		// will, rather than staying under it for good. A shortcut's
+		// message is someone else's: the interim is a new one.
+		interim := Private
+		if cb.Type == slack.InteractionTypeBlockActions {
+			interim = PrivateReplace
+		}
 		progress = func(m Message) {
 			progressed.Store(true)
-			b.post(rc, url, m, Private, time.Time{})
+			b.post(rc, url, m, interim, time.Time{})
 		}
 	}
 	var resp Response

@@ -420,6 +420,23 @@ func TestStillLookingThenAnswer(t *testing.T) {
 	}
 }
 
+// TestStillLookingOnRefreshReplaces: a Refresh that Atlassian is slow with
+// says so in place of the reply clicked, and the answer then replaces that.
+// Posted as a new message, the interim ("The answer will replace this
+// message") would stay under the refreshed reply for good, since a click's
+// response_url replaces the message that holds the button.
+func TestStillLookingOnRefreshReplaces(t *testing.T) {
+	u := startUnit(t, 1, BotConfig{}, ServiceConfig{StillLooking: 20 * time.Millisecond})
+	release := u.hang(atlassiantest.AdaAccountID)
+	u.click("R1", ActionRefresh, u.svc.cfg.Buttons.Sign("ada@example.com"))
+	u.log.waitFor(t, "the interim reply", hasLine("reply /R1 ephemeral "))
+	release()
+	u.log.waitFor(t, "the answer", hasLine("reply /R1 ephemeral replace Last active dates from Atlassian"))
+	if n := u.log.count("reply /R1 ephemeral replace Still looking"); n != 1 {
+		t.Errorf("the interim reply did not replace the reply clicked:\n%s", strings.Join(u.log.snapshot(), "\n"))
+	}
+}
+
 // TestOneDeadlinePerCommand: a command about several people whose Admin
 // API hangs ends at one deadline for the whole command: the people still
 // waiting for a turn then are not started (today's code waited 30 s per
