@@ -180,6 +180,16 @@ func day(t time.Time) *string {
 	return &s
 }
 
+// addedToOrg is the person's org join date, as the slash command shows it:
+// added_to_org, else the day of added_to_org_timestamp; nil when Atlassian
+// gives neither (absent or null).
+func addedToOrg(a *atlassian.Activity) *string {
+	if !a.AddedToOrg.IsZero() {
+		return day(a.AddedToOrg)
+	}
+	return day(a.AddedToOrgTimestamp)
+}
+
 func writeJSON(w io.Writer, people []bot.Person, now time.Time, idleDays int, sites atlassian.Sites) error {
 	out := make([]jsonPerson, 0, len(people))
 	for _, p := range people {
@@ -189,7 +199,7 @@ func writeJSON(w io.Writer, people []bot.Person, now time.Time, idleDays int, si
 			jp.Error = &jsonError{Kind: errorKind(p.Err), Message: plainText(bot.ErrorText(p.Err)), Cause: clean(cause(p.Err))}
 		}
 		if p.Activity != nil {
-			jp.AddedToOrg = day(p.Activity.AddedToOrg)
+			jp.AddedToOrg = addedToOrg(p.Activity)
 			for _, pr := range p.Activity.Products {
 				v, days := seat.VerdictFor(pr, now, idleDays)
 				if noSeat(p.Account.Status, v) {
@@ -237,13 +247,22 @@ func errorKind(err error) string {
 
 func writeTable(w io.Writer, people []bot.Person, now time.Time, idleDays int, sites atlassian.Sites) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PERSON\tPRODUCT\tSITE\tLAST ACTIVE\tDAYS AGO\tVERDICT")
+	fmt.Fprintln(tw, "PERSON\tADDED TO ORG\tPRODUCT\tSITE\tLAST ACTIVE\tDAYS AGO\tVERDICT")
 	for _, p := range people {
 		who := p.Query
 		if p.Account.DisplayName != "" {
 			who = fmt.Sprintf("%s <%s>", p.Account.DisplayName, p.Query)
 		}
 		who = clean(who)
+		// The slash command's lookup gives the org join date: so does
+		// the table, with "-" when Atlassian has none.
+		joined := "-"
+		if p.Activity != nil {
+			if d := addedToOrg(p.Activity); d != nil {
+				joined = *d
+			}
+		}
+		who += "\t" + joined
 		switch {
 		case p.Err != nil:
 			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%s\n", who, clean(plainText(bot.ErrorText(p.Err))))

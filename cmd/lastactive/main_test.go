@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -484,5 +485,40 @@ func TestLookupJSONAccountWithoutSeat(t *testing.T) {
 	table := runBinary(t, f.env(), "", "lookup", "ken@example.com")
 	if !strings.Contains(table.stdout, "account deactivated") {
 		t.Errorf("the table does not say the account is deactivated:\n%s", table.stdout)
+	}
+}
+
+// TestLookupTableShowsJoinDate: the table is the slash command's lookup in
+// a terminal, so it gives the org join date too (added_to_org), and says
+// when Atlassian has none, as the JSON does.
+func TestLookupTableShowsJoinDate(t *testing.T) {
+	f := startFakes(t)
+	r := runBinary(t, f.env(), "", "lookup", "ada@example.com", "margaret@example.com", "dennis@example.com")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if !strings.Contains(lines[0], "ADDED TO ORG") {
+		t.Errorf("the table has no join date column:\n%s", r.stdout)
+	}
+	for _, email := range []string{"ada@example.com", "margaret@example.com", "dennis@example.com"} {
+		u, _ := f.org.Lookup(email)
+		want := "-"
+		if !u.AddedToOrg.IsZero() {
+			want = u.AddedToOrg.UTC().Format(time.DateOnly)
+		}
+		rows := 0
+		for _, l := range lines[1:] {
+			if !strings.Contains(l, "<"+email+">") {
+				continue
+			}
+			rows++
+			if !slices.Contains(strings.Fields(l), want) {
+				t.Errorf("%s: row lacks the join date %s: %q", email, want, l)
+			}
+		}
+		if rows == 0 {
+			t.Errorf("no row for %s:\n%s", email, r.stdout)
+		}
 	}
 }
