@@ -272,7 +272,8 @@ func writeTable(w io.Writer, people []bot.Person, now time.Time, idleDays int, s
 			for _, pr := range p.Activity.Products {
 				v, days := seat.VerdictFor(pr, now, idleDays)
 				last, ago := "never", "-"
-				if d := day(pr.Last()); d != nil {
+				// The day DAYS AGO counts from, as Slack and --json show it.
+				if d := day(seat.LastDay(pr)); d != nil {
 					last, ago = *d, fmt.Sprint(days)
 				}
 				verdict := string(v)

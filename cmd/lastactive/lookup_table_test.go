@@ -1,0 +1,33 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"lastactive/atlassian"
+	"lastactive/bot"
+)
+
+// TestLookupTableDateAgreesWithDaysAgo: when Atlassian's last_active day and
+// the UTC day of last_active_timestamp differ (a timestamp written with an
+// offset), the table's LAST ACTIVE is the day its DAYS AGO counts from, the
+// day the Slack reply and --json show.
+func TestLookupTableDateAgreesWithDaysAgo(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	p := bot.Person{Query: "ada@example.com", Account: atlassian.Account{AccountID: "a1", DisplayName: "Ada"},
+		Activity: &atlassian.Activity{Products: []atlassian.ProductActivity{{
+			ID: "ari:cloud:jira-software::site/s1", Key: "jira-software",
+			LastActive:          time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC),
+			LastActiveTimestamp: time.Date(2026, 11, 29, 7, 30, 0, 0, time.UTC), // 2026-11-28T23:30-08:00
+		}}}}
+	var b bytes.Buffer
+	if err := writeTable(&b, []bot.Person{p}, now, 90, atlassian.Sites{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "2026-11-28") || strings.Contains(b.String(), "2026-11-29") {
+		t.Errorf("LAST ACTIVE is not the day DAYS AGO counts from (2 days ago, 2026-11-28):\n%s", b.String())
+	}
+}
