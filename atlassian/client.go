@@ -236,6 +236,11 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		if err := missing([][2]string{{"OrgID", cfg.OrgID}, {"APIKey", cfg.APIKey}}); err != nil {
 			return nil, err
 		}
+		if cfg.OrgID == "." || cfg.OrgID == ".." {
+			// A dot segment in every path: resolved away by a proxy, it
+			// would address another resource.
+			return nil, errors.New("atlassian: config: OrgID is not an organisation ID")
+		}
 		base := cfg.AdminBaseURL
 		if base == "" {
 			base = DefaultAdminBaseURL

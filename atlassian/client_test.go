@@ -33,6 +33,8 @@ func TestNewValidates(t *testing.T) {
 		{name: "URL with password", cfg: with(func(c *Config) { c.JiraBaseURL = "https://u:hunter2@x.atlassian.net" }), wantErr: "credentials"},
 		{name: "URL with query", cfg: with(func(c *Config) { c.AdminBaseURL = "https://api.atlassian.com?x=1" }), wantErr: "query"},
 		{name: "unparsable URL", cfg: with(func(c *Config) { c.JiraBaseURL = "https://x.net/%zz" }), wantErr: "not a valid URL"},
+		{name: "dot org ID", cfg: with(func(c *Config) { c.OrgID = "." }), wantErr: "OrgID"},
+		{name: "dot-dot org ID", cfg: with(func(c *Config) { c.OrgID = ".." }), wantErr: "OrgID"},
 		{name: "nil http client", cfg: full, opts: []Option{WithHTTPClient(nil)}, wantErr: "WithHTTPClient"},
 		{name: "zero timeout", cfg: full, opts: []Option{WithTimeout(0)}, wantErr: "WithTimeout"},
 		{name: "negative retry", cfg: full, opts: []Option{WithRetry(RetryPolicy{MaxAttempts: -1})}, wantErr: "WithRetry"},

@@ -141,3 +141,20 @@ func TestLookupUsageSpeaksTerminal(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want 2 and the terminal's words", r.code, r.stderr)
 	}
 }
+
+// TestOrgIDDotSegmentsRefused: an organisation ID of "." or ".." is a dot
+// segment in every Admin API path (/admin/v1/orgs/../directory/users/…),
+// which a proxy or the gateway resolves to another resource. It stops the
+// program at start naming the variable, and nothing is sent.
+func TestOrgIDDotSegmentsRefused(t *testing.T) {
+	f := startFakes(t)
+	for _, org := range []string{".", ".."} {
+		r := runBinary(t, f.env("ATLASSIAN_ORG_ID="+org), "", "lookup", "ada@example.com")
+		if r.code != 2 || !strings.Contains(r.stderr, "ATLASSIAN_ORG_ID") {
+			t.Errorf("ATLASSIAN_ORG_ID=%s: exit %d, want 2 naming the variable; stderr:\n%s", org, r.code, r.stderr)
+		}
+	}
+	if n := f.atl.Count("", "/"); n != 0 {
+		t.Errorf("%d requests reached Atlassian, want none", n)
+	}
+}

@@ -246,6 +246,10 @@ func (c *Config) validate(n need) error {
 		}
 	case strings.ContainsAny(c.OrgID, "/?#% \t"):
 		p = append(p, "ATLASSIAN_ORG_ID must be the bare organisation ID, not a URL")
+	case c.OrgID == "." || c.OrgID == "..":
+		// A dot segment in every Admin API path: a proxy resolves
+		// /orgs/../directory/… to another resource.
+		p = append(p, "ATLASSIAN_ORG_ID must be the organisation ID from admin.atlassian.com, not a dot")
 	}
 	if c.APIKey == "" && n&needAdmin != 0 {
 		missing("ATLASSIAN_API_KEY", "an Admin API key from admin.atlassian.com → Settings → API keys")
