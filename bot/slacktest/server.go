@@ -91,6 +91,7 @@ type Server struct {
 
 	appTokenValid bool
 	botTokenValid bool
+	botScopes     string // X-OAuth-Scopes of bot-token answers; "" sends none
 	pingsPaused   bool
 
 	tickets map[string]bool // unused tickets
@@ -126,6 +127,7 @@ func NewServer(opts ...Option) *Server {
 		changed:       make(chan struct{}),
 		appTokenValid: true,
 		botTokenValid: true,
+		botScopes:     "commands,users:read,users:read.email,chat:write,im:write,files:write",
 		tickets:       map[string]bool{},
 		envelopes:     map[string]*envelopeState{},
 		replies:       map[string][]Reply{},
@@ -188,6 +190,15 @@ func (s *Server) SetAppTokenValid(ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.appTokenValid = ok
+}
+
+// SetBotScopes sets the bot token's scopes, which every answer to a
+// bot-token call names in X-OAuth-Scopes as Slack's do (by default those of
+// deploy/slack-app-manifest.yaml); none: the header is not sent.
+func (s *Server) SetBotScopes(scopes ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.botScopes = strings.Join(scopes, ",")
 }
 
 // SetBotTokenValid makes every bot-token method refuse even the right token

@@ -156,6 +156,11 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		}
 		tokErr := s.checkBotToken(token)
 		call.TokenOK = tokErr == nil
+		s.mu.Lock()
+		if scopes := s.botScopes; tokErr == nil && scopes != "" {
+			w.Header().Set("X-OAuth-Scopes", scopes)
+		}
+		s.mu.Unlock()
 		if injected == nil {
 			if tokErr != nil {
 				apErr = tokErr

@@ -96,8 +96,10 @@ func configResults(err error) []credentials.Result {
 func newChecker(c Config, log *slog.Logger, hc *http.Client) (*credentials.Checker, error) {
 	ch := &credentials.Checker{JiraEmail: c.JiraEmail, OrgID: c.OrgID}
 	if c.SlackBotToken != "" || c.SlackAppToken != "" {
+		shc, scopes := credentials.RecordScopes(atlassian.TraceConnections(hc))
+		ch.SlackScopes = scopes
 		api := slack.New(c.SlackBotToken, slack.OptionAppLevelToken(c.SlackAppToken), slack.OptionAPIURL(c.SlackAPIURL),
-			slack.OptionHTTPClient(bot.SlackHTTP(atlassian.TraceConnections(hc))), slack.OptionLog(slogWriter{log}))
+			slack.OptionHTTPClient(bot.SlackHTTP(shc)), slack.OptionLog(slogWriter{log}))
 		if c.SlackBotToken != "" {
 			ch.SlackBot = api
 		}

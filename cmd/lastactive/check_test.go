@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"lastactive/atlassian/atlassiantest"
+	"lastactive/internal/credentials"
 )
 
 // checkLines splits check's output and fails on a line a person cannot read
@@ -62,6 +63,10 @@ func TestCheck(t *testing.T) {
 			f.slack.SetBotTokenValid(false)
 			return func() { f.slack.SetBotTokenValid(true) }
 		}, "FAIL ok ok ok ok ok", []string{"FAIL  Slack bot token", "invalid_auth", "Fix: reinstall the app"}, nil},
+		{"bot token lacks a scope", f.env(), func() func() {
+			f.slack.SetBotScopes("commands", "users:read", "chat:write", "im:write", "files:write")
+			return func() { f.slack.SetBotScopes(credentials.BotScopes...) }
+		}, "FAIL ok ok ok ok ok", []string{"FAIL  Slack bot token", "lacks users:read.email", "reinstall the app"}, nil},
 		{"app token rejected", f.env(), func() func() {
 			f.slack.SetAppTokenValid(false)
 			return func() { f.slack.SetAppTokenValid(true) }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -90,6 +93,9 @@ type Checker struct {
 	JiraEmail string
 	Admin     AdminAPI
 	OrgID     string
+	// SlackScopes gives the bot token's scopes as Slack's last answer named
+	// them (X-OAuth-Scopes), ok false when none did (RecordScopes).
+	SlackScopes func() (scopes string, ok bool)
 	// Timeout bounds each check (default 20 s); the caller's context still wins.
 	Timeout time.Duration
 }
@@ -132,7 +138,76 @@ func (c *Checker) CheckSlackBot(ctx context.Context) Result {
 		return slackFailure(r, err, "SLACK_BOT_TOKEN", "reinstall the app (api.slack.com/apps → your app → Install App) and copy OAuth & Permissions → Bot User OAuth Token (xoxb-…) into SLACK_BOT_TOKEN")
 	}
 	r.Status, r.Detail = OK, fmt.Sprintf("workspace %s, bot user %s", short(a.Team), short(a.User))
+	if missing := c.missingScopes(); len(missing) > 0 {
+		r.Status = Fail
+		r.Detail += fmt.Sprintf(", but the token lacks %s", strings.Join(missing, ", "))
+		r.Fix = "add the missing bot scopes (OAuth & Permissions → Bot Token Scopes, or the manifest deploy/slack-app-manifest.yaml), reinstall the app and copy the new token into SLACK_BOT_TOKEN"
+	}
 	return r
+}
+
+// BotScopes are the bot token scopes the app uses, as its manifest
+// (deploy/slack-app-manifest.yaml) asks for them.
+var BotScopes = []string{"commands", "users:read", "users:read.email", "chat:write", "im:write", "files:write"}
+
+// missingScopes returns the BotScopes the token lacks, when Slack said
+// which it has; without the header nothing is known to be missing.
+func (c *Checker) missingScopes() []string {
+	if c.SlackScopes == nil {
+		return nil
+	}
+	raw, ok := c.SlackScopes()
+	if !ok {
+		return nil
+	}
+	has := map[string]bool{}
+	for _, s := range strings.Split(raw, ",") {
+		has[strings.TrimSpace(s)] = true
+	}
+	var missing []string
+	for _, s := range BotScopes {
+		if !has[s] {
+			missing = append(missing, s)
+		}
+	}
+	return missing
+}
+
+// RecordScopes returns a copy of hc that keeps the X-OAuth-Scopes of the
+// last answer to auth.test, and a func that gives it to Checker.SlackScopes:
+// slack-go returns no headers.
+func RecordScopes(hc *http.Client) (*http.Client, func() (string, bool)) {
+	rec := &scopeRecorder{next: hc.Transport}
+	if rec.next == nil {
+		rec.next = http.DefaultTransport
+	}
+	c := *hc
+	c.Transport = rec
+	return &c, rec.scopes
+}
+
+type scopeRecorder struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	raw  string
+	seen bool
+}
+
+func (r *scopeRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := r.next.RoundTrip(req)
+	if err == nil && strings.HasSuffix(req.URL.Path, "/auth.test") {
+		v, ok := resp.Header["X-Oauth-Scopes"]
+		r.mu.Lock()
+		r.raw, r.seen = strings.Join(v, ","), ok
+		r.mu.Unlock()
+	}
+	return resp, err
+}
+
+func (r *scopeRecorder) scopes() (string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.raw, r.seen
 }
 
 // CheckSlackApp proves the app-level token with apps.connections.open.

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -272,5 +274,82 @@ func TestRateLimitSaysWhen(t *testing.T) {
 	}
 	if !strings.Contains(r.Fix, "2h0m0s") || strings.Contains(r.Fix, "a minute") {
 		t.Errorf("fix %q does not name the 2 h Atlassian asked for", r.Fix)
+	}
+}
+
+// TestSlackBotScopes: a bot token that lacks a scope the app's manifest
+// asks for (read from Slack's X-OAuth-Scopes, sent with every answer) fails
+// the bot-token check naming the scope, rather than leaving an admin to
+// learn it from "this Slack user has no email address" on every mention.
+// Without the header, nothing is said about scopes.
+func TestSlackBotScopes(t *testing.T) {
+	t.Parallel()
+	without := func(drop string) []string {
+		var out []string
+		for _, s := range credentials.BotScopes {
+			if s != drop {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name    string
+		scopes  []string // nil: the header is not sent
+		want    credentials.Status
+		missing string
+	}{
+		{"every scope", credentials.BotScopes, credentials.OK, ""},
+		{"more than needed", append([]string{"channels:read"}, credentials.BotScopes...), credentials.OK, ""},
+		{"no users:read.email", without("users:read.email"), credentials.Fail, "users:read.email"},
+		{"no files:write", without("files:write"), credentials.Fail, "files:write"},
+		{"no header", nil, credentials.OK, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			e.slack.SetBotScopes(tc.scopes...)
+			hc, scopes := credentials.RecordScopes(&http.Client{Timeout: 5 * time.Second})
+			api := slack.New(slacktest.BotToken, slack.OptionAPIURL(e.slack.APIURL()), slack.OptionHTTPClient(hc))
+			r := (&credentials.Checker{SlackBot: api, SlackScopes: scopes}).CheckSlackBot(context.Background())
+			if r.Status != tc.want {
+				t.Fatalf("status %s, want %s: %+v", r.Status, tc.want, r)
+			}
+			if tc.missing != "" && (!strings.Contains(r.Detail, tc.missing) || !strings.Contains(r.Fix, "reinstall")) {
+				t.Errorf("the result does not name %s and how to fix it: %+v", tc.missing, r)
+			}
+			if tc.missing == "" && strings.Contains(r.Detail, "lacks") {
+				t.Errorf("scopes said to be missing: %+v", r)
+			}
+		})
+	}
+}
+
+// TestBotScopesMatchTheManifest: the scopes the check asks for are the
+// bot scopes of deploy/slack-app-manifest.yaml (which a deploy test derives
+// from the code's Slack calls).
+func TestBotScopesMatchTheManifest(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../deploy/slack-app-manifest.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	in := false
+	for _, l := range strings.Split(string(b), "\n") {
+		switch {
+		case strings.TrimSpace(l) == "bot:":
+			in = true
+		case in && strings.HasPrefix(strings.TrimSpace(l), "- "):
+			got = append(got, strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "- ")))
+		case in && strings.HasPrefix(strings.TrimSpace(l), "#"):
+		case in && strings.TrimSpace(l) != "":
+			in = false
+		}
+	}
+	slices.Sort(got)
+	want := slices.Sorted(slices.Values(credentials.BotScopes))
+	if !slices.Equal(got, want) {
+		t.Errorf("manifest bot scopes %v, check asks for %v", got, want)
 	}
 }
