@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"lastactive/atlassian"
+	"lastactive/internal/recovered"
 	"lastactive/seat"
 )
 
@@ -105,6 +106,11 @@ func (s *Service) report(ctx context.Context, o seat.Options, fresh bool, days i
 	done := make(chan result, 1)
 	waiting := make(chan struct{})
 	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- result{err: recovered.Log(s.log, "report", r)}
+			}
+		}()
 		rep, err := s.cfg.Scanner.Report(ctx, o, fresh, func() { close(waiting) })
 		done <- result{rep, err}
 	}()

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"math"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"lastactive/atlassian"
+	"lastactive/internal/recovered"
 )
 
 // Directory is what the bot needs from Atlassian: an email to an account
@@ -45,6 +47,9 @@ type LookupOptions struct {
 	// Resolved, when set, is told which search found each account looked
 	// up ("jira" or "admin"), for lastactive_resolver_total{via}.
 	Resolved func(via atlassian.Via)
+	// Logger receives what went wrong inside (a recovered panic); default
+	// discards.
+	Logger *slog.Logger
 }
 
 // Lookups answers "when was this person last active", through a cache and
@@ -67,6 +72,9 @@ func NewLookups(dir Directory, opt LookupOptions) *Lookups {
 	}
 	if opt.AccountTTL < opt.TTL {
 		opt.AccountTTL = opt.TTL
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opt.NotFoundTTL <= 0 {
 		opt.NotFoundTTL = time.Minute
@@ -132,7 +140,14 @@ func (l *Lookups) Lookup(ctx context.Context, email string, fresh bool) Person {
 	}
 	// The shared call must not die with the first caller who gives up, so it
 	// runs detached with its own deadline; each caller waits on its own ctx.
-	ch := l.group.DoChan(key, func() (any, error) {
+	ch := l.group.DoChan(key, func() (p any, _ error) {
+		// singleflight re-panics a panic of this func on a goroutine of
+		// its own, which no caller can recover: it is this person's error.
+		defer func() {
+			if r := recover(); r != nil {
+				p = Person{Query: key, Err: recovered.Log(l.opt.Logger, "lookup", r)}
+			}
+		}()
 		// A flight that ended between our cache miss above and DoChan has
 		// filled the cache already: look again, inside the flight, so that
 		// it costs no second upstream chain.

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"lastactive/internal/recovered"
 )
 
 // UserDirectory turns a Slack user ID into the email on their profile.
@@ -279,6 +281,11 @@ func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fre
 		var wg sync.WaitGroup
 		for i, t := range targets {
 			wg.Go(func() {
+				defer func() {
+					if r := recover(); r != nil {
+						people[i] = Person{Query: NormaliseEmail(t.Email), UserID: t.UserID, Err: recovered.Log(s.log, "lookup", r)}
+					}
+				}()
 				select {
 				case sem <- struct{}{}:
 				case <-ctx.Done():

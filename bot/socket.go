@@ -12,6 +12,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"lastactive/internal/backoff"
+	"lastactive/internal/recovered"
 )
 
 // Socket is what the Bot uses of one Socket Mode connection
@@ -346,6 +347,7 @@ func (b *Bot) event(rc runCtx, i int, evt socketmode.Event, connected func()) {
 	case b.slots <- struct{}{}:
 		rc.tasks.Go(func() {
 			defer func() { <-b.slots }()
+			defer b.recoverEnvelope(rc, j)
 			if b.first(rc, j.id) {
 				b.handle(rc, j)
 			}
@@ -374,6 +376,20 @@ func (b *Bot) first(rc runCtx, id string) bool {
 		b.log.Info("duplicate envelope ignored", "envelope_id", id)
 	}
 	return first
+}
+
+// recoverEnvelope, deferred by the goroutine of one envelope, turns a
+// panic in its handling into an apology at its response_url and a log
+// line with the stack: the other commands in flight, and the process, go on.
+func (b *Bot) recoverEnvelope(rc runCtx, j job) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	_ = recovered.Log(b.log, "envelope "+j.id, r)
+	if url := j.responseURL(); url != "" {
+		b.post(rc, url, RenderNoticeKind(NoticeUnavailable, internalText), Private, time.Time{})
+	}
 }
 
 func (b *Bot) busy(rc runCtx, j job) {

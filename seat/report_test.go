@@ -18,6 +18,7 @@ import (
 	"lastactive/atlassian"
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/internal/backoff/backofftest"
+	"lastactive/internal/recovered"
 )
 
 var idleNow = time.Date(2026, 11, 26, 15, 30, 0, 0, time.UTC)
@@ -644,5 +645,39 @@ func TestCSVSemicolonLocale(t *testing.T) {
 				t.Errorf("read with ';' as the separator, a cell starts a formula: %q", c)
 			}
 		}
+	}
+}
+
+type panicDir struct{}
+
+func (panicDir) OrgUsers(context.Context, atlassian.UserQuery) iter.Seq2[atlassian.OrgUser, error] {
+	return func(func(atlassian.OrgUser, error) bool) {
+		var users []atlassian.OrgUser
+		_ = users[7] // a decoding bug: index out of range
+	}
+}
+
+type panicLister struct{}
+
+func (panicLister) Workspaces(context.Context) ([]atlassian.Workspace, error) { panic("decoder bug") }
+
+// TestScanPanicIsAFailedReport: a scan whose reading panics (a bug) fails
+// the reports waiting for it, rather than the process (the scan runs on a
+// goroutine of its own, which no caller could recover).
+func TestScanPanicIsAFailedReport(t *testing.T) {
+	reports := NewScanner(ScanConfig{Dir: panicDir{}, Now: func() time.Time { return idleNow }})
+	defer reports.Close()
+	if _, err := reports.Report(context.Background(), Options{}, false, nil); !errors.Is(err, recovered.ErrPanic) {
+		t.Errorf("Report = %v, want recovered.ErrPanic", err)
+	}
+}
+
+// TestSiteBookPanicKeepsTheSitesItKnows: a workspaces read that panics (in
+// the shared flight, which x/sync/singleflight re-panics on a goroutine of
+// its own) leaves the sites as they were, as a failed read does.
+func TestSiteBookPanicKeepsTheSitesItKnows(t *testing.T) {
+	book := NewSiteBook(panicLister{}, SiteBookOptions{})
+	if s := book.Sites(context.Background()); s.Len() != 0 {
+		t.Errorf("sites after a panicking read: %d", s.Len())
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"lastactive/atlassian"
+	"lastactive/internal/recovered"
 )
 
 // OrgDirectory lists the organisation's accounts with their product access.
@@ -235,11 +236,20 @@ func (r *Scanner) run(ctx context.Context, s *scan, notBefore time.Time) {
 	var users []atlassian.OrgUser
 	var err error
 	read := func(ctx context.Context) ([]atlassian.OrgUser, error) { return r.read(ctx, s) }
-	if r.cfg.Share != nil {
-		users, err = r.cfg.Share.Share(ctx, notBefore, read)
-	} else {
-		users, err = read(ctx)
-	}
+	func() {
+		// The scan's own goroutine: a panic here (a bug) fails the reports
+		// waiting for it, not the process.
+		defer func() {
+			if p := recover(); p != nil {
+				users, err = nil, recovered.Log(r.log, "org scan", p)
+			}
+		}()
+		if r.cfg.Share != nil {
+			users, err = r.cfg.Share.Share(ctx, notBefore, read)
+		} else {
+			users, err = read(ctx)
+		}
+	}()
 
 	r.mu.Lock()
 	s.users, s.err, s.at, s.finished = users, err, r.cfg.Now(), true

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"lastactive/atlassian"
+	"lastactive/internal/recovered"
 )
 
 // WorkspaceLister lists the organisation's workspaces. *atlassian.Client
@@ -80,7 +81,19 @@ func (b *SiteBook) Sites(ctx context.Context) atlassian.Sites {
 	if !due {
 		return known
 	}
-	ch := b.group.DoChan("workspaces", func() (any, error) {
+	ch := b.group.DoChan("workspaces", func() (sites any, _ error) {
+		// singleflight re-panics a panic of this func on a goroutine of its
+		// own: a read that panics (a bug) keeps the sites known, as a
+		// failed read does, until the next try.
+		defer func() {
+			if p := recover(); p != nil {
+				_ = recovered.Log(b.opt.Logger, "site names", p)
+				b.mu.Lock()
+				b.due = b.opt.Now().Add(b.opt.RetryAfter)
+				sites = b.sites
+				b.mu.Unlock()
+			}
+		}()
 		// Another caller may have finished a read just before this one began.
 		b.mu.Lock()
 		if b.opt.Now().Before(b.due) {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"time"
+
+	"lastactive/internal/recovered"
 )
 
 // Claimer takes a named slot for a holder until ttl has passed, and says
@@ -166,7 +168,7 @@ func (l *Loop) handle(ctx context.Context, clock Clock, log *slog.Logger, slot t
 			"schedule", l.Name, "slot", slot.UTC(), "late", late.Round(time.Second))
 		return true
 	}
-	err = l.Run(ctx, slot)
+	err = l.run(ctx, log, slot)
 	switch {
 	case err == nil:
 		return true
@@ -185,6 +187,17 @@ func (l *Loop) handle(ctx context.Context, clock Clock, log *slog.Logger, slot t
 	}
 	log.Error("schedule: slot failed", "schedule", l.Name, "slot", slot.UTC(), "err", err)
 	return true
+}
+
+// run runs the slot's work; a panic in it (a bug) fails the slot, logged
+// with its stack, rather than ending the process and every other schedule.
+func (l *Loop) run(ctx context.Context, log *slog.Logger, slot time.Time) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = recovered.Log(log, "schedule "+l.Name+" "+slot.UTC().Format(time.RFC3339), r)
+		}
+	}()
+	return l.Run(ctx, slot)
 }
 
 type realClock struct{}

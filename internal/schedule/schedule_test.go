@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -419,5 +420,34 @@ func TestLoopWithNoSlotWaitsForTheStop(t *testing.T) {
 	}
 	if len(r.slots) != 0 {
 		t.Errorf("ran %v, want nothing", r.slots)
+	}
+}
+
+// TestLoopSurvivesAPanickingRun: a slot whose work panics (a bug) fails
+// that slot, logged with its stack, and the loop goes on to the next; the
+// process and the other schedule live on.
+func TestLoopSurvivesAPanickingRun(t *testing.T) {
+	st := openStore(t)
+	sched, _ := schedule.Parse("@every 2s")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs bytes.Buffer
+	var ran atomic.Int32
+	l := &schedule.Loop{Name: "digest", Schedule: sched, Claims: st, Holder: "a", Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
+		Clock: &fakeClock{now: time.Date(2026, 12, 1, 9, 0, 1, 0, time.UTC), maxSleeps: 2, cancel: cancel},
+		Run: func(context.Context, time.Time) error {
+			ran.Add(1)
+			var m map[string]int
+			m["boom"]++
+			return nil
+		}}
+	if err := l.Serve(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Serve = %v, want context.Canceled", err)
+	}
+	if n := ran.Load(); n != 3 {
+		t.Errorf("%d slots ran, want 3 (each one panicked)", n)
+	}
+	if !strings.Contains(logs.String(), "panic") || !strings.Contains(logs.String(), "assignment to entry in nil map") {
+		t.Errorf("the panic is not in the log:\n%s", logs.String())
 	}
 }
