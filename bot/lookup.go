@@ -208,6 +208,13 @@ func (l *Lookups) fetch(ctx context.Context, key string, fresh bool) Person {
 	} else {
 		a, via, err := l.dir.Resolve(ctx, key)
 		if err != nil {
+			if errors.Is(err, atlassian.ErrNotFound) || errors.Is(err, atlassian.ErrAmbiguous) {
+				// The email no longer names that one account (a --fresh
+				// search said so): the mapping and the answer made with it
+				// must not outlive this verdict for everyone else.
+				l.accounts.Delete(key)
+				l.results.Delete(key)
+			}
 			p.Err = err
 			l.remember(key, p, nil)
 			return p

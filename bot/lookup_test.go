@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -169,5 +170,53 @@ func TestAccountOutlivesTheAnswer(t *testing.T) {
 		if diff := cmp.Diff(want, p.Account); diff != "" {
 			t.Errorf("%s: the account kept differs from the one found (-found +kept):\n%s", email, diff)
 		}
+	}
+}
+
+// TestFreshVerdictReplacesTheMapping: a --fresh lookup that finds the
+// email now names nobody, or several accounts, is the new truth for
+// everyone: the next plain lookup must not answer with the account the
+// email named before (the mapping outlives the answer by design, but not a
+// search that has since said otherwise).
+func TestFreshVerdictReplacesTheMapping(t *testing.T) {
+	t.Parallel()
+	for _, verdict := range []error{atlassian.ErrNotFound, atlassian.ErrAmbiguous} {
+		t.Run(verdict.Error(), func(t *testing.T) {
+			t.Parallel()
+			var mu sync.Mutex
+			moved := false
+			dir := &bottest.Directory{
+				ResolveFunc: func(_ context.Context, email string) (atlassian.Account, atlassian.Via, error) {
+					mu.Lock()
+					defer mu.Unlock()
+					if moved {
+						return atlassian.Account{}, atlassian.ViaAdmin, verdict
+					}
+					return atlassian.Account{AccountID: "a1", AccountType: "atlassian", DisplayName: "Old", Email: email, Active: true}, atlassian.ViaAdmin, nil
+				},
+				// The account itself stays in the org (its email changed).
+				LastActiveFunc: func(_ context.Context, id string) (*atlassian.Activity, error) {
+					return &atlassian.Activity{AccountID: id, Products: []atlassian.ProductActivity{}}, nil
+				},
+			}
+			// "Not found" is remembered for 1 ms: gone once 20 ms have passed.
+			l := bot.NewLookups(dir, bot.LookupOptions{TTL: time.Hour, NotFoundTTL: time.Millisecond})
+			const email = "old@example.com"
+			if p := l.Lookup(t.Context(), email, false); p.Err != nil {
+				t.Fatalf("first lookup: %v", p.Err)
+			}
+			mu.Lock()
+			moved = true
+			mu.Unlock()
+			if p := l.Lookup(t.Context(), email, true); !errors.Is(p.Err, verdict) {
+				t.Fatalf("--fresh lookup: err %v, want %v", p.Err, verdict)
+			}
+			time.Sleep(20 * time.Millisecond)
+			p := l.Lookup(t.Context(), email, false)
+			if !errors.Is(p.Err, verdict) {
+				t.Errorf("plain lookup after --fresh said %q: err %v, account %q (cached %v); want %q",
+					verdict, p.Err, p.Account.AccountID, p.Cached, verdict)
+			}
+		})
 	}
 }
