@@ -456,8 +456,20 @@ func quote(s string) string { return "“" + sanitize(s, maxQuoted) + "”" }
 // normaliseEmail trims and lower-cases s and reports whether it is an email
 // address we accept.
 func normaliseEmail(s string) (string, bool) {
-	s = strings.ToLower(strings.TrimSpace(s))
+	s = lowerASCII(strings.TrimSpace(s))
 	return s, validEmail(s)
+}
+
+// lowerASCII lower-cases the ASCII letters of s and leaves every other
+// rune as it is: Unicode folds the Kelvin sign to k, and a look-alike
+// address must stay unlike the one it imitates (and so be refused).
+func lowerASCII(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
 }
 
 // validEmail is deliberately stricter than RFC 5322: one '@'; a local part

@@ -154,6 +154,11 @@ func TestParseCommandErrors(t *testing.T) {
 		{"brackets alone", "&lt; &gt;", "no email address"},
 		{"ampersand", "a&amp;b@example.com", "“a&b@example.com” is not a valid email"},
 		{"idn", "ada@exämple.com", "not a valid email"},
+		// Unicode lower-cases the Kelvin sign to an ASCII k: the address
+		// typed is not kate's, and must not be looked up as hers.
+		{"kelvin sign", "\u212Aate@example.com", "not a valid email"},
+		{"kelvin sign in mailto", "<mailto:\u212Aate@example.com|\u212Aate@example.com>", "not a valid email"},
+		{"kelvin sign in domain", "kate@example.\u212A\u212A", "not a valid email"},
 		{"long local part", strings.Repeat("a", 65) + "@example.com", "not a valid email"},
 		{"long domain", "a@" + strings.Repeat("b", 250) + ".com", "not a valid email"},
 	}

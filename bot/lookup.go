@@ -125,8 +125,9 @@ func (l *Lookups) Len() int { return l.results.ItemCount() }
 // the terminal accepts exactly what Slack would.
 func ParseEmail(s string) (string, bool) { return normaliseEmail(s) }
 
-// NormaliseEmail is the cache key of an email: trimmed and lower case.
-func NormaliseEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+// NormaliseEmail is the cache key of an email: trimmed and with its ASCII
+// letters lower case (a look-alike rune is never folded onto one).
+func NormaliseEmail(email string) string { return lowerASCII(strings.TrimSpace(email)) }
 
 // Lookup returns what is known about email. Failures are carried in
 // Person.Err rather than returned, so one bad address in a multi-person
