@@ -229,6 +229,12 @@ func (l *Lookups) fetch(ctx context.Context, key string, fresh bool) Person {
 		if a.Status == "" && via == atlassian.ViaJira && !a.Active {
 			a.Status = atlassian.StatusDeactivated
 		}
+		if v, ok := l.results.Get(key); ok && (v.(*fact).acct == nil || v.(*fact).acct.id != a.AccountID) {
+			// The email now names another account (or somebody where it
+			// named nobody): the answer kept is about someone else, even
+			// if this account's activity cannot be read below.
+			l.results.Delete(key)
+		}
 		ca = compactAccount(key, a)
 		if l.opt.TTL > 0 {
 			// A pointer in the interface: the answer cached below shares it.

@@ -220,3 +220,41 @@ func TestFreshVerdictReplacesTheMapping(t *testing.T) {
 		})
 	}
 }
+
+// TestFreshAccountReplacesTheAnswer: a --fresh lookup that finds the email
+// now names another account, and then cannot read that account's activity
+// (a bad minute upstream), must not leave the old account's answer to be
+// served under this email for the rest of its hour.
+func TestFreshAccountReplacesTheAnswer(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	owner := "old"
+	dir := &bottest.Directory{
+		ResolveFunc: func(_ context.Context, email string) (atlassian.Account, atlassian.Via, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return atlassian.Account{AccountID: owner, AccountType: "atlassian", DisplayName: owner, Email: email, Active: true}, atlassian.ViaAdmin, nil
+		},
+		LastActiveFunc: func(_ context.Context, id string) (*atlassian.Activity, error) {
+			if id != "old" {
+				return nil, &atlassian.Error{Kind: atlassian.ErrUnavailable, API: atlassian.Admin}
+			}
+			return &atlassian.Activity{AccountID: id, Products: []atlassian.ProductActivity{}}, nil
+		},
+	}
+	l := bot.NewLookups(dir, bot.LookupOptions{TTL: time.Hour})
+	const email = "shared@example.com"
+	if p := l.Lookup(t.Context(), email, false); p.Err != nil {
+		t.Fatalf("first lookup: %v", p.Err)
+	}
+	mu.Lock()
+	owner = "new"
+	mu.Unlock()
+	if p := l.Lookup(t.Context(), email, true); !errors.Is(p.Err, atlassian.ErrUnavailable) {
+		t.Fatalf("--fresh lookup: err %v, want unavailable", p.Err)
+	}
+	if p := l.Lookup(t.Context(), email, false); p.Err == nil && p.Account.AccountID == "old" {
+		t.Errorf("plain lookup after --fresh found account %q: answered with the old account %q (cached %v)",
+			"new", p.Account.AccountID, p.Cached)
+	}
+}
