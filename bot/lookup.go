@@ -141,7 +141,13 @@ func (l *Lookups) Lookup(ctx context.Context, email string, fresh bool) Person {
 	}
 	// The shared call must not die with the first caller who gives up, so it
 	// runs detached with its own deadline; each caller waits on its own ctx.
-	ch := l.group.DoChan(key, func() (p any, _ error) {
+	// Fresh askers share a flight of their own: a plain one may be answering
+	// from the saved mapping, and they asked for Atlassian to be read again.
+	flight := key
+	if fresh {
+		flight = "fresh\x00" + key
+	}
+	ch := l.group.DoChan(flight, func() (p any, _ error) {
 		// singleflight re-panics a panic of this func on a goroutine of
 		// its own, which no caller can recover: it is this person's error.
 		defer func() {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -256,5 +257,46 @@ func TestFreshAccountReplacesTheAnswer(t *testing.T) {
 	if p := l.Lookup(t.Context(), email, false); p.Err == nil && p.Account.AccountID == "old" {
 		t.Errorf("plain lookup after --fresh found account %q: answered with the old account %q (cached %v)",
 			"new", p.Account.AccountID, p.Cached)
+	}
+}
+
+// TestFreshDoesNotJoinAPlainFlight: a --fresh lookup (or Refresh) asked
+// while a plain lookup of the same person is in flight runs its own
+// search: the plain one may be answering from the saved mapping, and the
+// asker wanted Atlassian read again.
+func TestFreshDoesNotJoinAPlainFlight(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	var reads atomic.Int32
+	dir := &bottest.Directory{
+		ResolveFunc: func(_ context.Context, email string) (atlassian.Account, atlassian.Via, error) {
+			return atlassian.Account{AccountID: "acc-1", AccountType: "atlassian", Email: email, Active: true}, atlassian.ViaJira, nil
+		},
+		LastActiveFunc: func(ctx context.Context, id string) (*atlassian.Activity, error) {
+			if reads.Add(1) == 1 {
+				<-release // the first (plain) flight waits
+			}
+			return &atlassian.Activity{AccountID: id}, nil
+		},
+	}
+	l := bot.NewLookups(dir, bot.LookupOptions{TTL: time.Hour})
+	plain := make(chan bot.Person, 1)
+	go func() { plain <- l.Lookup(context.Background(), "ada@example.com", false) }()
+	for reads.Load() == 0 {
+		time.Sleep(time.Millisecond) // until the plain flight is upstream
+	}
+	// Were it to join the plain flight, it would wait for the release
+	// below, which comes only after it: its deadline would end it.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if p := l.Lookup(ctx, "ada@example.com", true); p.Err != nil || p.Cached {
+		t.Errorf("fresh lookup: err %v, cached %v; want its own read of Atlassian", p.Err, p.Cached)
+	}
+	close(release)
+	if p := <-plain; p.Err != nil {
+		t.Errorf("plain lookup: %v", p.Err)
+	}
+	if n := dir.ResolveCalls.Load(); n != 2 {
+		t.Errorf("%d searches, want 2 (the plain one and the fresh one)", n)
 	}
 }
