@@ -218,8 +218,9 @@ func classifySlack(method string, err error) *SlackError {
 			se.Kind = ErrSlackTokenRejected
 		}
 	case errors.As(err, &resp):
-		se.Code = resp.Err
-		se.Kind = slackCodeKind(resp.Err)
+		se.Code = slackCode(resp.Err)
+		se.Kind = slackCodeKind(se.Code)
+		se.Err = nil // resp says no more than the code, and may say it verbatim
 	case errors.Is(err, context.Canceled):
 		// Our own stop, not Slack's failure; the kind still says "no answer".
 		se.Kind = ErrSlackUnavailable
@@ -231,6 +232,25 @@ func classifySlack(method string, err error) *SlackError {
 		}
 	}
 	return se
+}
+
+// unreadableCode stands for an "error" that is not a code: a proxy or a
+// broken Slack that repeats the request (the form carries the bot token).
+const unreadableCode = "unreadable_error_code"
+
+// slackCode keeps Slack's error code when it looks like one (a short
+// snake_case word, as every documented code is, and as check requires), so
+// that nothing else Slack or a proxy put there reaches an error or a log.
+func slackCode(code string) string {
+	if code == "" || len(code) > 64 {
+		return unreadableCode
+	}
+	for _, r := range code {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '_' && r != '.' {
+			return unreadableCode
+		}
+	}
+	return code
 }
 
 // slackCodeKind sorts Slack's documented error codes.

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -349,5 +351,45 @@ func TestSlackPeopleReadsUsersListPaged(t *testing.T) {
 	}
 	if n := len(s.fake.Calls("users.lookupByEmail")); n != 0 {
 		t.Errorf("%d users.lookupByEmail calls, want 0", n)
+	}
+}
+
+// TestSlackErrorCodeNeverEchoesTheRequest: a Slack answer (or a proxy in
+// front of it) whose "error" repeats the request it got, form body and
+// headers, carries the bot token, which slack-go sends as the form's token
+// field. The code is Slack's word for what went wrong and goes into the
+// SlackError, hence into logs and `lastactive` error lines: only a code
+// that looks like one (a short snake_case word) may be kept.
+func TestSlackErrorCodeNeverEchoesTheRequest(t *testing.T) {
+	t.Parallel()
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var req strings.Builder
+		fmt.Fprintf(&req, "%s %s\n", r.Method, r.URL)
+		r.Header.Write(&req)
+		req.WriteString("\n" + string(body))
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "invalid_arguments: " + req.String()})
+	}))
+	t.Cleanup(echo.Close)
+	var logs bytes.Buffer
+	api := &bot.SlackAPI{
+		Client: slack.New(slacktest.BotToken, slack.OptionAPIURL(echo.URL+"/api/"), slack.OptionHTTPClient(bot.SlackHTTP(&http.Client{Timeout: 5 * time.Second}))),
+		Clock:  &backofftest.Clock{},
+		Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
+	}
+	svc := mentionService(bot.SlackUsers{API: api})
+	r := svc.Answer(context.Background(), bot.Request{UserID: "U1", ChannelID: "C1", Text: "<@U0ADA>"}, nil)
+	if len(r.People) != 1 || r.People[0].Err == nil {
+		t.Fatalf("the mention was found through an echoing Slack: %+v", r.People)
+	}
+	err := r.People[0].Err
+	if !errors.Is(err, bot.ErrSlackRefused) {
+		t.Errorf("error %v is not ErrSlackRefused", err)
+	}
+	for where, out := range map[string]string{"error": err.Error(), "log": logs.String(), "reply": messageText(t, r.Message)} {
+		if strings.Contains(out, slacktest.BotToken) {
+			t.Errorf("the %s holds the bot token: %s", where, out)
+		}
 	}
 }
