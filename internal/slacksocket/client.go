@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -161,6 +162,9 @@ const (
 	maxFlapWait    = 30 * time.Second
 )
 
+// slackCode is the shape of Slack's error codes (invalid_auth, …).
+var slackCode = regexp.MustCompile(`^[a-z0-9_.]{1,64}$`)
+
 // errRefresh is serve's answer when Slack asked for a new connection.
 var errRefresh = errors.New("socket mode: Slack asked for a new connection")
 
@@ -198,6 +202,11 @@ func (c *Client) open(ctx context.Context, n int) (*websocket.Conn, *slack.Socke
 
 func (c *Client) dial(ctx context.Context) (*websocket.Conn, *slack.SocketModeConnection, error) {
 	info, wsURL, err := c.api.StartSocketModeContext(ctx)
+	if resp, ok := errors.AsType[slack.SlackErrorResponse](err); ok && !slackCode.MatchString(resp.Err) {
+		// Not a code: a proxy or a broken Slack repeating the request,
+		// whose Authorization header is the app token.
+		return nil, nil, errors.New("apps.connections.open: Slack's error is not an error code (not shown)")
+	}
 	if err != nil {
 		return nil, nil, err
 	}

@@ -536,6 +536,31 @@ func TestTicketNeverInErrors(t *testing.T) {
 	}
 }
 
+// TestAppTokenNeverInErrors: an apps.connections.open answer whose "error"
+// repeats the request it got (a proxy, a broken Slack) carries the app
+// token from its Authorization header; the connection error the Bot logs
+// must not.
+func TestAppTokenNeverInErrors(t *testing.T) {
+	open := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req strings.Builder
+		_ = r.Header.Write(&req)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "invalid_request: " + req.String()})
+	}))
+	defer open.Close()
+	c := slacksocket.New(api(t, open.URL+"/"), slacksocket.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.RunContext(ctx) }()
+	evt := next(t, c, socketmode.EventTypeConnectionError)
+	cancel()
+	<-done
+	msg := evt.Data.(*slack.ConnectionErrorEvent).ErrorObj.Error()
+	if strings.Contains(msg, slacktest.AppToken) {
+		t.Errorf("the connection error carries the app token: %s", msg)
+	}
+}
+
 // TestAckedIsHandedOnAfterStop: an envelope acked is handed on even when
 // the stop comes while it waits for room in Events (Slack will not send it
 // again), and nothing is acked after the stop. Before, the event was
