@@ -57,6 +57,27 @@ func TestRenderDigest(t *testing.T) {
 	}
 }
 
+// TestDigestNamesHideEmails: Atlassian names an account by its email when
+// nobody gave it a name (an invitation never accepted, say), and a name
+// may carry an address ("Finn (finn@example.com)"). The channel digest
+// names the people idle longest "by name only (never an email in a
+// channel)": an address in a name must not reach the channel either.
+func TestDigestNamesHideEmails(t *testing.T) {
+	rep := digestReport()
+	for i, name := range []string{"grace.hopper@example.com", "Finn (finn.o@example.com)", "<mailto:x@example.com|x@example.com>"} {
+		rep.Rows = append(rep.Rows, seat.Row{Key: "jira-software", Site: site1, Name: name, Email: "hidden@example.com",
+			DaysIdle: 900 + i, Verdict: seat.VerdictIdle, LastActive: now.AddDate(0, 0, -900-i)})
+	}
+	m := RenderDigest(digest.Make(rep, digestSites, nil), "")
+	s := strings.Join(allTexts(t, m), "\n")
+	if strings.Contains(s, "@example.com") {
+		t.Errorf("the channel digest shows an email:\n%s", s)
+	}
+	if !strings.Contains(s, "Finn") {
+		t.Errorf("the name around the address is lost:\n%s", s)
+	}
+}
+
 func TestRenderHome(t *testing.T) {
 	history := []state.Snapshot{
 		{Taken: now.AddDate(0, 0, -7), IdleDays: 90, Rows: []state.SnapshotRow{{Product: "confluence", Site: "acme.atlassian.net", Seats: 9, Idle: 2}}},

@@ -12,12 +12,31 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"lastactive/atlassian"
 	"lastactive/internal/state"
 	"lastactive/seat"
 )
+
+// withoutEmails drops every word of name that holds an '@': Atlassian
+// names an account by its email when nobody gave it a name (an invitation
+// never accepted), and a name may carry an address ("Finn (finn@…)"). An
+// Idler's name goes to a channel, where no email may.
+func withoutEmails(name string) string {
+	if !strings.Contains(name, "@") {
+		return name
+	}
+	words := strings.Fields(name)
+	kept := words[:0]
+	for _, w := range words {
+		if !strings.Contains(w, "@") {
+			kept = append(kept, w)
+		}
+	}
+	return strings.Join(kept, " ")
+}
 
 // MaxLongestPerProduct is how many people idle longest the digest names
 // for each product.
@@ -185,7 +204,7 @@ func Make(rep *seat.Report, ws []atlassian.Workspace, earlier []state.Snapshot) 
 		if r.Verdict != seat.VerdictIdle {
 			continue
 		}
-		byKey[r.Key] = append(byKey[r.Key], Idler{Name: r.Name, Site: host(r.Site), LastActive: r.LastActive, DaysIdle: r.DaysIdle})
+		byKey[r.Key] = append(byKey[r.Key], Idler{Name: withoutEmails(r.Name), Site: host(r.Site), LastActive: r.LastActive, DaysIdle: r.DaysIdle})
 	}
 	for _, l := range d.Lines {
 		people, ok := byKey[l.Key]
