@@ -272,3 +272,30 @@ func TestClipKeepsCharactersWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestDatabasePasswordWithASlash: a '/' left unescaped in the PostgreSQL
+// password ("31415/pie") ends the host for every URL parser, pgx's too:
+// "lb:31415" becomes the host and port and "pie@db…" the database, so the
+// connection can never work and pgx's error quotes "database=pie@…". It is
+// refused at start, naming the variable only.
+func TestDatabasePasswordWithASlash(t *testing.T) {
+	c := validBase()
+	c.DatabaseURL, c.RetentionRaw = "postgres://lb:31415/pie@db.internal:5432/state", "400d"
+	p := c.validateState()
+	if len(p) == 0 {
+		t.Fatal("accepted")
+	}
+	for _, s := range p {
+		if strings.Contains(s, "31415") || strings.Contains(s, "pie") {
+			t.Errorf("the problem quotes the password: %s", s)
+		}
+	}
+	// Escaped, or with '#' or '?' (which pgx reads as part of the password),
+	// it is accepted.
+	for _, ok := range []string{"postgres://lb:31415%2Fpie@db.internal:5432/state", "postgres://lb:2024#Winter@db.internal/state", "postgres://lb:8675309?x@db.internal/state"} {
+		c.DatabaseURL = ok
+		if p := c.validateState(); len(p) != 0 {
+			t.Errorf("%s refused: %v", ok, p)
+		}
+	}
+}

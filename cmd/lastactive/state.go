@@ -21,7 +21,7 @@ import (
 
 // badDatabaseURL names the variable and the accepted forms, never the
 // value: it holds the database password.
-const badDatabaseURL = "LASTACTIVE_DATABASE_URL must be sqlite:PATH or postgres://USER:PASSWORD@HOST:5432/DB"
+const badDatabaseURL = "LASTACTIVE_DATABASE_URL must be sqlite:PATH or postgres://USER:PASSWORD@HOST:5432/DB (a '/' or '@' in the password written %2F or %40)"
 
 // validateState checks LASTACTIVE_DATABASE_URL's form (the store checks the
 // rest when it opens) and parses LASTACTIVE_AUDIT_RETENTION.
@@ -50,7 +50,9 @@ func databaseURLForm(raw string) bool {
 	}
 	if strings.HasPrefix(raw, "postgres://") || strings.HasPrefix(raw, "postgresql://") {
 		u, err := url.Parse(raw)
-		return err == nil && u.Host != ""
+		// An '@' in the path is a password with an unescaped '/': the host
+		// parsed is the user and a piece of the password.
+		return err == nil && u.Host != "" && !strings.Contains(u.Path, "@")
 	}
 	return false
 }

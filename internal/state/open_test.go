@@ -331,6 +331,32 @@ func FuzzParseRetention(f *testing.F) {
 	})
 }
 
+// TestUnescapedPasswordIsNotShownAsAPort: a password typed into the URL
+// without %-escaping its '#', '?' or '/' ("2024#Winter") is read by pgx
+// whole, and the connection works; Go's URL parser ends the host at that
+// character instead and takes "lb:2024" for a host and port. The URL shown
+// by check, migrate and every error must not carry that piece of the
+// password as a port.
+func TestUnescapedPasswordIsNotShownAsAPort(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ pw, piece string }{
+		{"2024#Winter", "2024"},
+		{"8675309?x", "8675309"},
+		{"31415/pie", "31415"},
+	} {
+		cfg, shown, _, err := parsePostgresURL("postgres://lb:" + c.pw + "@db.internal:5432/state")
+		if err != nil {
+			if strings.Contains(err.Error(), c.piece) {
+				t.Errorf("%s: the error shows a piece of the password: %v", c.pw, err)
+			}
+			continue
+		}
+		if strings.Contains(shown, c.piece) {
+			t.Errorf("%s: shown URL %q holds a piece of the password (pgx reads the password %q)", c.pw, shown, cfg.Password)
+		}
+	}
+}
+
 // FuzzParsePostgresURL: whatever the URL, the password never shows in what
 // may be printed (the error, the shown URL), and a URL that parses keeps
 // the password pgx will send.

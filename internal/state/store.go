@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"hash/crc64"
 	"io/fs"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -196,8 +198,10 @@ func parsePostgresURL(rawURL string) (cfg *pgx.ConnConfig, shown string, scrub f
 	shownURL.RawQuery = q.Encode()
 	shownURL.Fragment, shownURL.RawFragment = "", "" // no meaning to pgx; may hold anything
 	if strings.ContainsAny(u.Path, "@:") {
-		// A user-info that swallowed a '/' ends up here: "postgres:///:pw@host".
+		// A user-info that swallowed a '/' ends up here: "postgres:///:pw@host",
+		// and "postgres://u:31415/pie@host" took "u:31415" for host and port.
 		shownURL.Path, shownURL.RawPath = "/[redacted]", ""
+		shownURL.Host = "[redacted]"
 	}
 	if u.User != nil {
 		shownURL.User = url.User(u.User.Username())
@@ -212,11 +216,24 @@ func parsePostgresURL(rawURL string) (cfg *pgx.ConnConfig, shown string, scrub f
 	if cfg.Password != "" {
 		secrets = append(secrets, cfg.Password)
 	}
+	if at := strings.IndexAny(afterScheme(rawURL), "@/"); u.User == nil && at >= 0 && afterScheme(rawURL)[at] == '@' {
+		// pgx, like libpq, ends the user-info at the last '@' before a '/',
+		// so a password with an unescaped '#' or '?' ("2024#Winter") works;
+		// Go's parser ended the host there and took "u:2024" for host and
+		// port. Show what pgx connects to.
+		shownURL = url.URL{Scheme: u.Scheme, User: url.User(cfg.User), Host: net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))), Path: "/" + cfg.Database}
+	}
 	shown = scrub(shownURL.String())
 	if cfg.ConnectTimeout <= 0 || cfg.ConnectTimeout > openTimeout {
 		cfg.ConnectTimeout = openTimeout
 	}
 	return cfg, shown, scrub, nil
+}
+
+// afterScheme is rawURL without its "postgres://" or "postgresql://".
+func afterScheme(rawURL string) string {
+	_, rest, _ := strings.Cut(rawURL, "://")
+	return rest
 }
 
 // String names the database without its password.
