@@ -451,7 +451,20 @@ func isFormat(r rune) bool { return r >= 0x80 && unicode.Is(unicode.Cf, r) }
 
 // quote returns a short, cleaned copy of user input between curly quotes,
 // for a UsageError's Reason. It is still plain text; renderers escape it.
-func quote(s string) string { return "“" + sanitize(s, maxQuoted) + "”" }
+// A long word with no '@' is not repeated: that is what a token or key
+// pasted by mistake looks like, and the reply would carry it.
+func quote(s string) string {
+	q := sanitize(s, maxQuoted)
+	if utf8.RuneCountInString(q) >= minSecretRunes && !strings.ContainsAny(q, "@ ") {
+		return "That text"
+	}
+	return "“" + q + "”"
+}
+
+// minSecretRunes is the length from which a word quoted back could be a
+// credential: Slack's tokens and Atlassian's keys are far longer, and no
+// word of a command that is not an address is this long.
+const minSecretRunes = 20
 
 // normaliseEmail trims and lower-cases s and reports whether it is an email
 // address we accept.

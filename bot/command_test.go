@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -234,6 +235,34 @@ func BenchmarkParseCommand(b *testing.B) {
 	for b.Loop() {
 		if _, err := ParseCommand(text); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestPastedSecretIsNotQuotedBack: a token or key pasted into the command
+// by mistake (the commonest slip next to the slash) was quoted back in
+// the usage error, up to 40 characters: most of a Slack token, all of a
+// short one. A long word without an '@' is what a credential looks like;
+// it is not repeated.
+func TestPastedSecretIsNotQuotedBack(t *testing.T) {
+	t.Parallel()
+	for _, secret := range []string{
+		"xoxb-1234567890123-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
+		"xapp-1-A0TEST-1-faketoken",
+		"ATATT3xFfGF0T4mbiqfe-yl6aM_x1ZKMNKMIOkj2fq4mk3M8e",
+		"admin-api-key-for-tests-only",
+	} {
+		for _, text := range []string{secret, "ada@example.com " + secret, "&lt;" + secret, "idle 90 " + secret,
+			"exempt ada@example.com " + secret + " on leave", "exempt ada@example.com confluence until " + secret + " x"} {
+			_, err := ParseCommand(text)
+			if err == nil {
+				t.Errorf("%q parsed", text)
+				continue
+			}
+			raw, _ := json.Marshal(RenderUsage(err))
+			if strings.Contains(string(raw), secret[:20]) {
+				t.Errorf("%q: the reply repeats the pasted secret: %s", text, err)
+			}
 		}
 	}
 }
