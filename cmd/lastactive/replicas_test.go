@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"net"
+	"net/url"
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -181,4 +186,142 @@ var sampleOrgDigest = []string{
 	"*21 seats* of 50 licensed: 14 active · *5 idle*",
 	"*2 never used*",
 	"*Jira Software* · acme.atlassian.net: 7 seats of 50 licensed · 5 active · *2 idle*",
+}
+
+// commitCutter is a loopback TCP proxy in front of PostgreSQL. Once armed,
+// it passes the next COMMIT on, waits for the database's answer, and drops
+// the connection instead of passing the answer back: the transaction is
+// committed, and the client cannot know it, as when PostgreSQL restarts or
+// the network cuts at that instant.
+type commitCutter struct {
+	url   string // the database URL through the proxy
+	armed atomic.Bool
+	cut   atomic.Int32 // commits whose answer was dropped
+}
+
+func newCommitCutter(t *testing.T, dbURL string) *commitCutter {
+	t.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := u.Host
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Host = ln.Addr().String()
+	c := &commitCutter{url: u.String()}
+	var mu sync.Mutex
+	var conns []net.Conn
+	var wg sync.WaitGroup
+	track := func(cs ...net.Conn) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if conns == nil {
+			return false // closed
+		}
+		conns = append(conns, cs...)
+		return true
+	}
+	conns = []net.Conn{}
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, cn := range conns {
+			cn.Close()
+		}
+		conns = nil
+		mu.Unlock()
+		wg.Wait()
+	})
+	wg.Go(func() {
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			server, err := net.Dial("tcp", target)
+			if err != nil {
+				client.Close()
+				continue
+			}
+			if !track(client, server) {
+				client.Close()
+				server.Close()
+				return
+			}
+			var cutting atomic.Bool
+			wg.Go(func() { // client to server
+				defer server.Close()
+				buf := make([]byte, 64<<10)
+				for {
+					n, err := client.Read(buf)
+					if n > 0 {
+						if bytes.Contains(bytes.ToLower(buf[:n]), []byte("commit")) && c.armed.CompareAndSwap(true, false) {
+							cutting.Store(true)
+						}
+						if _, werr := server.Write(buf[:n]); werr != nil {
+							return
+						}
+					}
+					if err != nil {
+						return
+					}
+				}
+			})
+			wg.Go(func() { // server to client
+				defer client.Close()
+				buf := make([]byte, 64<<10)
+				for {
+					n, err := server.Read(buf)
+					if n > 0 && cutting.Load() {
+						// The commit's answer: committed, and never told.
+						c.cut.Add(1)
+						server.Close()
+						return
+					}
+					if n > 0 {
+						if _, werr := client.Write(buf[:n]); werr != nil {
+							return
+						}
+					}
+					if err != nil {
+						return
+					}
+				}
+			})
+		}
+	})
+	return c
+}
+
+// TestAuditEntryNotDoubledWhenACommitsAnswerIsLost: PostgreSQL commits an
+// audit batch and the connection drops before its answer arrives (a
+// restart under load). The writer keeps the entry and writes it again,
+// which must not make a second entry: one lookup, one line of the trail.
+func TestAuditEntryNotDoubledWhenACommitsAnswerIsLost(t *testing.T) {
+	f := startFakes(t)
+	db := postgresDatabase(t)
+	cutter := newCommitCutter(t, db)
+	f.db = cutter.url
+	cmds, logs := replicas(t, f, 1)
+
+	cutter.armed.Store(true)
+	ask(t, f.slack, "U1", "ada@example.com", 1)
+	eventually(t, "the audit write seen failing", func() bool { return strings.Contains(logs[0].String(), `"audit_stored":false`) })
+	if cutter.cut.Load() != 1 {
+		t.Fatalf("%d commit answers dropped, want 1", cutter.cut.Load())
+	}
+	// The stop flushes the kept entry, through the proxy, which now passes
+	// everything.
+	stop(t, cmds[0], logs[0])
+
+	r := runBinary(t, f.env("LASTACTIVE_DATABASE_URL="+db), "", "audit", "--json", "ada@example.com")
+	if r.code != 0 {
+		t.Fatalf("audit: exit %d\n%s", r.code, r.stderr)
+	}
+	if n := strings.Count(strings.TrimSpace(r.stdout), "\n") + 1; r.stdout == "" || n != 1 {
+		t.Errorf("one lookup, %d audit entries:\n%s\nlogs:\n%s", n, r.stdout, logs[0].String())
+	}
 }

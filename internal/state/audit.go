@@ -57,7 +57,7 @@ const (
 
 // AuditEntry is one line of the audit trail.
 type AuditEntry struct {
-	ID         string    // set by the store
+	ID         string    // set by the store when empty; NewAuditID(At) makes one ahead
 	At         time.Time // UTC; zero means now
 	Actor      string    // Slack user ID of who acted; empty for the bot's own actions
 	Emails     []string  // whom: the emails given
@@ -95,6 +95,10 @@ func newID(t time.Time) string {
 	return fmt.Sprintf("%016x%08x", idNanos(t), rand.Uint32())
 }
 
+// NewAuditID makes the ID of an entry made at at (AuditEntry.At, not zero),
+// for a writer that may have to write the entry again.
+func NewAuditID(at time.Time) string { return newID(at) }
+
 // idFloor is the least ID of an entry made at t: IDs of earlier entries
 // sort below it, of t and later at or above.
 func idFloor(t time.Time) string {
@@ -128,7 +132,11 @@ const MaxBatch = 1000
 // batch with ErrInvalid before anything is written (check Kind.Valid first
 // to keep the others), as does a batch of more than MaxBatch entries. It
 // costs one commit and two statements per 100 entries, where Append costs
-// one commit per entry.
+// one commit per entry. An entry whose ID (from NewAuditID) is stored
+// already is not written again: a writer that gives its entries their IDs
+// before the first try can write them again after an error whose commit may
+// have been made all the same (the connection lost before the answer)
+// without doubling any.
 func (s *Store) AppendBatch(ctx context.Context, entries []AuditEntry) error {
 	if len(entries) > MaxBatch {
 		return fmt.Errorf("append audit entries: %d entries, at most %d at once: %w", len(entries), MaxBatch, ErrInvalid)
@@ -174,7 +182,10 @@ func (s *Store) appendEntries(ctx context.Context, step string, entries []AuditE
 		}
 		emails, _ := json.Marshal(nonNil(e.Emails))
 		accounts, _ := json.Marshal(nonNil(e.AccountIDs))
-		id := newID(e.At)
+		id := e.ID
+		if id == "" {
+			id = newID(e.At)
+		}
 		rows = append(rows, id, micros(e.At), e.Actor, string(e.Kind), string(e.Outcome), e.Detail, string(emails), string(accounts))
 		seen := map[string]bool{}
 		for _, t := range append(append([]string{}, e.Emails...), e.AccountIDs...) {
@@ -197,7 +208,8 @@ func (s *Store) appendEntries(ctx context.Context, step string, entries []AuditE
 	defer tx.Rollback()
 	for i := 0; i < len(rows); i += 8 * rowsPerInsert {
 		chunk := rows[i:min(i+8*rowsPerInsert, len(rows))]
-		q := "INSERT INTO audit_entry (id, at_us, actor, kind, outcome, detail, emails, account_ids) VALUES " + placeholders(len(chunk)/8, 8)
+		q := "INSERT INTO audit_entry (id, at_us, actor, kind, outcome, detail, emails, account_ids) VALUES " + placeholders(len(chunk)/8, 8) +
+			" ON CONFLICT DO NOTHING"
 		if _, err := tx.ExecContext(ctx, q, chunk...); err != nil {
 			return s.wrap(step, err)
 		}
@@ -208,7 +220,7 @@ func (s *Store) appendEntries(ctx context.Context, step string, entries []AuditE
 		for _, t := range chunk {
 			args = append(args, t.key, t.id)
 		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO audit_target (target, audit_id) VALUES "+placeholders(len(chunk), 2), args...); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO audit_target (target, audit_id) VALUES "+placeholders(len(chunk), 2)+" ON CONFLICT DO NOTHING", args...); err != nil {
 			return s.wrap(step, err)
 		}
 	}
@@ -220,8 +232,8 @@ type target struct{ key, id string }
 
 // Statements of appendPrepared, prepared once per Store (SQLite only).
 const (
-	insertEntry  = "INSERT INTO audit_entry (id, at_us, actor, kind, outcome, detail, emails, account_ids) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-	insertTarget = "INSERT INTO audit_target (target, audit_id) VALUES ($1, $2)"
+	insertEntry  = "INSERT INTO audit_entry (id, at_us, actor, kind, outcome, detail, emails, account_ids) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING"
+	insertTarget = "INSERT INTO audit_target (target, audit_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
 )
 
 // appendPrepared writes rows (8 values an entry) and targets in one

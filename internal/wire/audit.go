@@ -295,8 +295,15 @@ func entryOf(e bot.AuditEvent) state.AuditEntry {
 	if e.Channel != "" {
 		detail = joinDetail(detail, "channel "+e.Channel)
 	}
+	at := e.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	// The ID is made once: an entry kept for another try after a write whose
+	// commit was made unbeknown to us (the connection lost before the answer)
+	// is not stored twice.
 	return state.AuditEntry{
-		At: e.At, Actor: e.Actor, Emails: e.Emails, AccountIDs: e.AccountIDs,
+		ID: state.NewAuditID(at), At: at, Actor: e.Actor, Emails: e.Emails, AccountIDs: e.AccountIDs,
 		Kind: state.Kind(e.Action), Outcome: state.Outcome(e.Outcome), Detail: detail,
 	}
 }
