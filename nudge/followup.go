@@ -59,7 +59,52 @@ func (e *Engine) FollowUp(ctx context.Context) error {
 	if err := e.requestEscalated(ctx, s, now); err != nil {
 		return err
 	}
+	if err := e.settleInterrupted(ctx, s, now); err != nil {
+		return err
+	}
 	return e.checkManual(ctx, s)
+}
+
+// interruptedAfter is how long after its approval a release still marked
+// running is taken for one whose process died (a release takes seconds).
+const interruptedAfter = time.Hour
+
+// interruptedText is what an interrupted release says: what it did is not
+// known, so there is nothing to undo, and an admin must look.
+const interruptedText = "interrupted: the bot stopped while making this release, so what it changed is not known; check the person in Atlassian Administration"
+
+// settleInterrupted settles the releases whose process died between their
+// claim and their record: the request reads as decided and Undo has nothing
+// to restore, so without this nobody would ever hear of them. Each is
+// marked failed, audited, and its approver told, once across replicas.
+func (e *Engine) settleInterrupted(ctx context.Context, s Store, now time.Time) error {
+	stale, err := s.InterruptedReleases(ctx, now.Add(-interruptedAfter))
+	if err != nil {
+		return err
+	}
+	for _, rel := range stale {
+		won, err := s.SettleRunning(ctx, rel.ID, state.ReleaseFailed, interruptedText, now)
+		if err != nil {
+			return err
+		}
+		if !won {
+			continue
+		}
+		req, _ := s.GetRequest(ctx, rel.ID)
+		e.audit(ctx, s, state.AuditEntry{Actor: req.DecidedBy, Emails: []string{rel.Email}, AccountIDs: []string{rel.AccountID},
+			Kind: state.KindRelease, Outcome: state.OutcomeFailed, Detail: rel.Product + ": " + interruptedText})
+		if req.DecidedBy == "" {
+			continue
+		}
+		n, _ := s.GetNudge(ctx, req.NudgeID)
+		n.Product, n.ProductKey = rel.Product, req.ProductKey
+		res := Result{ReleaseID: rel.ID, Person: Person{AccountID: rel.AccountID, Email: rel.Email}, Item: e.item(ctx, n),
+			AdminURL: e.AdminURL(rel.AccountID), Text: interruptedText}
+		if _, err := e.post(ctx, req.DecidedBy, res); err != nil {
+			e.log.Warn("nudge: send interrupted release", "err", err)
+		}
+	}
+	return nil
 }
 
 // requestEscalated makes the release requests of escalations whose request

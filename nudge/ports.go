@@ -84,6 +84,8 @@ type Store interface {
 	ClaimUndo(ctx context.Context, id string, at time.Time) (bool, error)
 	ChecksDue(ctx context.Context, at time.Time) ([]state.Release, error)
 	MarkChecked(ctx context.Context, id string, at time.Time) (bool, error)
+	InterruptedReleases(ctx context.Context, before time.Time) ([]state.Release, error)
+	SettleRunning(ctx context.Context, id, st, detail string, at time.Time) (bool, error)
 	Append(ctx context.Context, e state.AuditEntry) error
 	PutDryRun(ctx context.Context, d state.DryRun) error
 }

@@ -435,6 +435,36 @@ func (s *Store) ChecksDue(ctx context.Context, at time.Time) ([]Release, error) 
 	return out, s.wrap("read release checks", rows.Err())
 }
 
+// InterruptedReleases returns the releases still running whose request was
+// decided before `before`: the process making them stopped for good
+// between its claim and its record (killed), as a release takes seconds.
+func (s *Store) InterruptedReleases(ctx context.Context, before time.Time) ([]Release, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+releaseCols+` FROM release_done WHERE state = $1
+		AND id IN (SELECT id FROM release_request WHERE decided_us <> 0 AND decided_us < $2) ORDER BY id`, ReleaseRunning, us(before))
+	if err != nil {
+		return nil, s.wrap("read interrupted releases", err)
+	}
+	defer rows.Close()
+	var out []Release
+	for rows.Next() {
+		r, err := scanRelease(rows)
+		if err != nil {
+			return nil, s.wrap("read interrupted releases", err)
+		}
+		out = append(out, r)
+	}
+	return out, s.wrap("read interrupted releases", rows.Err())
+}
+
+// SettleRunning gives a release still running its final state and detail
+// at `at`, and reports whether this call did: replicas settling one
+// interrupted release settle it once.
+func (s *Store) SettleRunning(ctx context.Context, id, st, detail string, at time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE release_done SET state = $1, detail = $2, done_us = $3 WHERE id = $4 AND state = $5`,
+		st, detail, us(at), id, ReleaseRunning)
+	return s.won("settle release", res, err)
+}
+
 // MarkChecked records the check of a manual release; false when done already.
 func (s *Store) MarkChecked(ctx context.Context, id string, at time.Time) (bool, error) {
 	res, err := s.db.ExecContext(ctx, `UPDATE release_done SET checked_us = $1 WHERE id = $2 AND checked_us = 0`, us(at), id)

@@ -33,6 +33,7 @@ func nudgeContract(t *testing.T, fresh fixture) {
 		{"AnswersAndFollowUps", testNudgeAnswers},
 		{"FirstDecisionWins", testFirstDecisionWins},
 		{"ReleaseOnceUndoOnce", testReleaseOnce},
+		{"InterruptedReleaseSettledOnce", testInterruptedRelease},
 		{"ExemptKindIsAudited", testExemptKind},
 		{"LastDryRun", testLastDryRun},
 	} {
@@ -330,5 +331,47 @@ func testLastDryRun(t *testing.T, fresh fixture) {
 	}
 	if err := a.PutDryRun(ctx, DryRun{}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("a dry run without a round: %v, want ErrInvalid", err)
+	}
+}
+
+// testInterruptedRelease: a release still running long after its request
+// was decided (its process died) is found, and settled by one replica.
+func testInterruptedRelease(t *testing.T, fresh fixture) {
+	url := fresh(t)
+	a, b := open(t, url), open(t, url)
+	ctx := context.Background()
+	req, _, err := a.PutRequest(ctx, ReleaseRequest{NudgeID: "n-int", AccountID: "acc", Email: "ada@example.com", Product: "p", Requester: "UREQ"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Decide(ctx, req.ID, "UAPP", DecisionApprove, t0); err != nil {
+		t.Fatal(err)
+	}
+	if won, err := a.ClaimRelease(ctx, Release{ID: req.ID, AccountID: "acc", Email: "ada@example.com", Product: "p"}); !won || err != nil {
+		t.Fatalf("ClaimRelease = %v, %v", won, err)
+	}
+	if got, err := b.InterruptedReleases(ctx, t0); err != nil || len(got) != 0 {
+		t.Fatalf("decided at t0, asked before t0: %+v, %v; want none", got, err)
+	}
+	got, err := b.InterruptedReleases(ctx, t0.Add(time.Hour))
+	if err != nil || len(got) != 1 || got[0].ID != req.ID {
+		t.Fatalf("InterruptedReleases = %+v, %v; want the running release", got, err)
+	}
+	var wins int
+	for _, s := range []*Store{a, b} {
+		if won, err := s.SettleRunning(ctx, req.ID, ReleaseFailed, "interrupted", t0.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		} else if won {
+			wins++
+		}
+	}
+	if wins != 1 {
+		t.Errorf("settled %d times, want once", wins)
+	}
+	if rel, _ := a.GetRelease(ctx, req.ID); rel.State != ReleaseFailed || rel.Detail != "interrupted" {
+		t.Errorf("after settling: %+v", rel)
+	}
+	if got, _ := b.InterruptedReleases(ctx, t0.Add(time.Hour)); len(got) != 0 {
+		t.Errorf("still found after settling: %+v", got)
 	}
 }
