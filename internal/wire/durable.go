@@ -283,12 +283,17 @@ func (d *Durable) ping(ctx context.Context) {
 	d.report(err)
 }
 
-// Run checks the store every PingEvery, sweeps expired rows every
+// Run checks the store every PingEvery (sooner while it is down), sweeps expired rows every
 // SweepEvery and the audit trail past its retention daily, until ctx is
 // done.
 func (d *Durable) Run(ctx context.Context) {
-	ping := time.NewTicker(d.opts.PingEvery)
-	defer ping.Stop()
+	// A store marked down (by a failed query anywhere, or a check) is
+	// checked again after 1 s, then 2, 4, … up to PingEvery: a database
+	// restarted for a second is back within seconds, not at the next
+	// PingEvery, during which the dedupe and the claims would run on each
+	// replica's memory.
+	tick := time.NewTicker(min(time.Second, d.opts.PingEvery))
+	defer tick.Stop()
 	sweep := time.NewTicker(d.opts.SweepEvery)
 	defer sweep.Stop()
 	var lastAudit time.Time
@@ -297,12 +302,27 @@ func (d *Durable) Run(ctx context.Context) {
 	}
 	d.triedOnce.Do(func() { close(d.tried) })
 	d.sweep(ctx, &lastAudit)
+	last, down := time.Now(), time.Duration(0)
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-ping.C:
+		case <-tick.C:
+			wait := d.opts.PingEvery
+			if d.healthy.Load() {
+				down = 0
+			} else {
+				down = max(down, time.Second)
+				wait = min(down, wait)
+			}
+			if time.Since(last) < wait {
+				continue
+			}
 			d.ping(ctx)
+			last = time.Now()
+			if !d.healthy.Load() {
+				down = min(2*down, d.opts.PingEvery)
+			}
 		case <-sweep.C:
 			d.sweep(ctx, &lastAudit)
 		}

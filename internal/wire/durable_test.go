@@ -773,3 +773,34 @@ func TestBacklogWrittenAtStopOnceTheDatabaseAnswers(t *testing.T) {
 		t.Error("store still marked down after a write succeeded")
 	}
 }
+
+// TestStoreBackSoonAfterAFailure: a query that fails once (a database
+// restarted for a second) marks the store down; it is checked again within
+// seconds, not at the next PingEvery, so the dedupe and the schedules'
+// claims do not run on each replica's memory for the whole interval.
+func TestStoreBackSoonAfterAFailure(t *testing.T) {
+	url, _ := sqliteURL(t)
+	var logs syncBuf
+	m := NewStoreMetrics(prometheus.NewRegistry())
+	d := OpenDurable(context.Background(), url, DurableOptions{Logger: slog.New(slog.NewJSONHandler(&logs, nil)), Metrics: m,
+		PingEvery: time.Hour})
+	t.Cleanup(func() { d.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	done := make(chan struct{})
+	go func() { defer close(done); d.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	for d.Store() == nil && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond) // the first open
+	}
+	d.observe(errors.New("connection reset by peer")) // one failed query
+	if d.Store() != nil {
+		t.Fatal("a failed query did not mark the store down")
+	}
+	for d.Store() == nil && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if d.Store() == nil {
+		t.Fatalf("the store was not checked again before the test's deadline (PingEvery is an hour):\n%s", logs.String())
+	}
+}
