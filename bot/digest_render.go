@@ -29,7 +29,10 @@ const maxDigestLines = 15
 // and the "Full list" button, which sends the CSV to a report user's DMs.
 func RenderDigest(d *digest.Digest, chartFileID string) Message {
 	since := "This is the first digest: the next one will show the change since this one."
-	if !d.Previous.IsZero() {
+	switch {
+	case d.HistoryUnavailable:
+		since = "The change since the last digest is unavailable: the bot cannot reach its database."
+	case !d.Previous.IsZero():
 		since = fmt.Sprintf("Change since the last digest on %s.", dayToken(d.Previous))
 	}
 	summary := fmt.Sprintf("*%s*%s: %s active · *%s idle*%s · *%s never used*%s · %s new (joined less than %s ago).\n%s",
@@ -65,7 +68,11 @@ func RenderDigest(d *digest.Digest, chartFileID string) Message {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(joinLines("*Idle longest*", longest, maxDigestLines, maxSectionChars)),
 			nil, nil, slack.SectionBlockOptionBlockID("digest_longest")))
 	}
-	blocks = append(blocks, chartBlock(chartFileID, len(d.History), "digest_chart"))
+	if d.HistoryUnavailable && chartFileID == "" {
+		blocks = append(blocks, slack.NewContextBlock("digest_chart", mrkdwn("The trend chart is unavailable: the bot cannot reach its database.")))
+	} else {
+		blocks = append(blocks, chartBlock(chartFileID, len(d.History), "digest_chart"))
+	}
 	notes := seat.ActiveNote + " " + fmt.Sprintf("Read from Atlassian at %s.", instantToken(d.ReadAt))
 	blocks = append(blocks, slack.NewContextBlock("digest_notes", mrkdwn(notes)))
 	blocks = append(blocks, slack.NewActionBlock("digest_actions",

@@ -214,3 +214,48 @@ func TestDigestMarkedPostedOnlyOncePosted(t *testing.T) {
 		t.Errorf("marked %v, want [snap-1]", src.marked)
 	}
 }
+
+// downStore is a digest store whose database cannot be reached.
+type downStore struct{}
+
+var errStoreDown = errors.New("state store unavailable")
+
+func (downStore) Snapshots(context.Context, time.Time, int) ([]state.Snapshot, error) {
+	return nil, errStoreDown
+}
+func (downStore) PostedSnapshots(context.Context, int) ([]state.Snapshot, error) {
+	return nil, errStoreDown
+}
+func (downStore) SaveSnapshot(context.Context, state.Snapshot) (string, error) {
+	return "", errStoreDown
+}
+func (downStore) MarkSnapshotPosted(context.Context, string) error { return errStoreDown }
+
+// TestDigestSaysTheStoreIsUnavailable: with the database down, a digest is
+// still made from a fresh scan, but it must say that its change and trend
+// are unavailable. Before, it called itself "the first digest" and promised
+// a chart "next week", as if nothing had ever been stored.
+func TestDigestSaysTheStoreIsUnavailable(t *testing.T) {
+	t.Parallel()
+	b := digest.NewBuilder(digest.Config{Store: downStore{}, Scanner: fixedScanner{digestReport()}})
+	d, err := b.Build(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(allTexts(t, RenderDigest(d, "")), "\n")
+	for _, wrong := range []string{"first digest", "starts next week"} {
+		if strings.Contains(all, wrong) {
+			t.Errorf("a digest made with the database down says %q:\n%s", wrong, all)
+		}
+	}
+	if !strings.Contains(all, "unavailable") {
+		t.Errorf("a digest made with the database down does not say its history is unavailable:\n%s", all)
+	}
+}
+
+// fixedScanner reports rep.
+type fixedScanner struct{ rep *seat.Report }
+
+func (f fixedScanner) Report(context.Context, seat.Options, bool, func()) (*seat.Report, error) {
+	return f.rep, nil
+}

@@ -124,6 +124,10 @@ type Digest struct {
 	Previous time.Time
 	// History is the stored snapshots, oldest first, this digest's last.
 	History []state.Snapshot
+	// HistoryUnavailable: the stored snapshots could not be read (the
+	// database is down), so the digest shows no change and no trend, and
+	// must not pass for the first one.
+	HistoryUnavailable bool
 	// SnapshotID is this digest's recorded snapshot ("" when none was):
 	// MarkPosted it once the digest reached its channel.
 	SnapshotID string
@@ -282,12 +286,15 @@ func (b *Builder) Build(ctx context.Context) (*Digest, error) {
 		}
 	}
 	var earlier []state.Snapshot
+	unread := false
 	if b.cfg.Store != nil {
 		if earlier, err = history(ctx, b.cfg.Store, MaxHistory-1); err != nil {
 			b.log.Warn("digest: no change or chart: snapshots not read", "err", err)
+			unread = true
 		}
 	}
 	d := Make(rep, ws, earlier)
+	d.HistoryUnavailable = unread
 	if b.cfg.Store != nil {
 		// Recorded as not posted: Post marks it once the channel has it.
 		if d.SnapshotID, err = b.cfg.Store.SaveSnapshot(ctx, d.Snapshot()); err != nil {
