@@ -43,7 +43,9 @@ type SiteBook struct {
 
 	mu    sync.Mutex
 	sites atlassian.Sites
-	due   time.Time // when the next read is due; zero: at once
+	ws    []atlassian.Workspace // the list sites was built from
+	err   error                 // the last read's error; nil once one worked
+	due   time.Time             // when the next read is due; zero: at once
 	reads int
 }
 
@@ -112,9 +114,12 @@ func (b *SiteBook) Sites(ctx context.Context) atlassian.Sites {
 			b.opt.Logger.Warn("site names: workspaces not read; sites are shown by ID until the next try",
 				"err", err, "retry_in", b.opt.RetryAfter)
 			b.due = b.opt.Now().Add(b.opt.RetryAfter)
+			if b.ws == nil {
+				b.err = err
+			}
 			return b.sites, nil
 		}
-		b.sites = atlassian.NewSites(ws)
+		b.sites, b.ws, b.err = atlassian.NewSites(ws), ws, nil
 		b.due = b.opt.Now().Add(b.opt.TTL)
 		return b.sites, nil
 	})
@@ -124,6 +129,26 @@ func (b *SiteBook) Sites(ctx context.Context) atlassian.Sites {
 	case <-ctx.Done():
 		return known
 	}
+}
+
+// Workspaces returns the workspaces the sites were named from, with their
+// seat capacity, reading them as Sites does: the digest shares the book's
+// read rather than making one of its own. It fails only while no read has
+// ever worked (the last read's error, or ctx's when it ended first).
+func (b *SiteBook) Workspaces(ctx context.Context) ([]atlassian.Workspace, error) {
+	if b == nil {
+		return nil, nil
+	}
+	b.Sites(ctx)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ws == nil {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return nil, b.err
+	}
+	return b.ws, nil
 }
 
 // Known returns the sites known now, never reading the workspaces: for

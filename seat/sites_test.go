@@ -179,3 +179,35 @@ func TestSiteBookKnownFresh(t *testing.T) {
 		t.Errorf("a nil book: fresh %v, %d sites", fresh, s.Len())
 	}
 }
+
+// TestSiteBookWorkspaces: the digest takes the workspaces (with their
+// capacity) from the book's read: an error only while no read has worked,
+// then the last good list, with no read of its own within the hour.
+func TestSiteBookWorkspaces(t *testing.T) {
+	t.Parallel()
+	srv := atlassiantest.NewServer(atlassiantest.SampleOrg(idleNow))
+	t.Cleanup(srv.Close)
+	remove := srv.Fail(atlassiantest.Failure{API: "admin", PathContains: "/workspaces", Status: 403})
+	clock := newFakeClock(idleNow)
+	book := NewSiteBook(adminClient(t, srv, atlassian.WithRetry(atlassian.RetryPolicy{MaxAttempts: 1})),
+		SiteBookOptions{Now: clock.now, RetryAfter: time.Minute})
+	ctx := context.Background()
+	if ws, err := book.Workspaces(ctx); err == nil || ws != nil {
+		t.Fatalf("no read has worked: Workspaces = %d, %v; want an error", len(ws), err)
+	}
+	remove()
+	clock.add(61 * time.Second)
+	ws, err := book.Workspaces(ctx)
+	if err != nil || len(ws) != len(srv.Workspaces()) {
+		t.Fatalf("Workspaces = %d, %v; want %d", len(ws), err, len(srv.Workspaces()))
+	}
+	book.Sites(ctx)
+	if got := book.Reads(); got != 2 {
+		t.Errorf("reads = %d, want 2 (the failed one and the one everyone shares)", got)
+	}
+	srv.Fail(atlassiantest.Failure{API: "admin", PathContains: "/workspaces", Status: 503})
+	clock.add(2 * time.Hour)
+	if ws, err := book.Workspaces(ctx); err != nil || len(ws) != len(srv.Workspaces()) {
+		t.Errorf("after a failed re-read: %d, %v; want the last good list", len(ws), err)
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"time"
 
-	"lastactive/atlassian"
 	"lastactive/bot"
 	"lastactive/digest"
 	"lastactive/internal/schedule"
@@ -22,11 +21,12 @@ const digestRunTimeout = 35 * time.Minute
 // buildDigests builds the digest and App Home parts when reports are on:
 // the digest Builder on the shared Scanner, the Slack calls, and, with a
 // channel, the schedule loop. web is nil without Slack.
-func (a *App) buildDigests(s Settings, client *atlassian.Client, web *bot.SlackAPI) (*bot.Digests, error) {
+func (a *App) buildDigests(s Settings, web *bot.SlackAPI) (*bot.Digests, error) {
 	if a.Scanner == nil {
 		return nil, nil
 	}
-	dc := digest.Config{Scanner: a.Scanner, Sites: client, IdleDays: s.IdleDays, Logger: s.Logger}
+	// The site book's hourly read names the sites and gives their capacity.
+	dc := digest.Config{Scanner: a.Scanner, Sites: a.Sites, IdleDays: s.IdleDays, Logger: s.Logger}
 	if s.State != nil {
 		dc.Store = s.State
 	}

@@ -252,7 +252,7 @@ func Build(s Settings) (*App, error) {
 		a.Scanner = seat.NewScanner(sc)
 		cfg.Scanner, cfg.Files = a.Scanner, s.Files
 	}
-	if a.Digests, err = a.buildDigests(s, client, web); err != nil {
+	if a.Digests, err = a.buildDigests(s, web); err != nil {
 		a.Close()
 		return nil, err
 	}
