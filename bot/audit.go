@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -99,11 +100,17 @@ func auditEvent(action AuditAction, req Request, r Reply, start, now time.Time) 
 		ReplyKind: r.Kind, CacheHits: r.CacheHits, Duration: now.Sub(start),
 	}
 	if r.Kind != KindIdle {
-		e.Emails = r.Targets
+		e.Emails = slices.DeleteFunc(slices.Clone(r.Targets), func(t string) bool { return t == "" })
 	}
+	// A Slack user whose email could not be read (a mention, a shortcut)
+	// has no email to stand for them: name them by their Slack user ID.
+	var slackUsers []string
 	for _, p := range r.People {
 		if p.Account.AccountID != "" {
 			e.AccountIDs = append(e.AccountIDs, p.Account.AccountID)
+		}
+		if p.Query == "" && p.UserID != "" {
+			slackUsers = append(slackUsers, "Slack user "+p.UserID)
 		}
 	}
 	switch {
@@ -134,6 +141,9 @@ func auditEvent(action AuditAction, req Request, r Reply, start, now time.Time) 
 		// Reading someone's trail is itself on the record, as a report on them.
 		e.Action = AuditReport
 		e.Detail = "audit trail"
+	}
+	if len(slackUsers) > 0 {
+		e.Detail = strings.TrimSpace(e.Detail + " " + strings.Join(slackUsers, ", "))
 	}
 	if e.Outcome == OutcomeRefused && e.Action != AuditRefusal {
 		e.Detail = strings.TrimSpace(string(e.Action) + " " + e.Detail)

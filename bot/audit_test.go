@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -244,5 +245,39 @@ func TestRenderAuditTrailFoldsSkips(t *testing.T) {
 	}
 	if strings.Count(m.Text, "asked in the last 30 days") > 0 || !strings.Contains(m.Text, "Nudge rounds passed this person over 60 times") {
 		t.Errorf("the skips are not folded into one line:\n%.600s", m.Text)
+	}
+}
+
+// noEmailUsers is a Slack whose users show no email (bots, hidden profiles).
+type noEmailUsers struct{}
+
+func (noEmailUsers) EmailOf(context.Context, string) (string, error) { return "", ErrSlackUserNoEmail }
+
+// TestAuditNamesTheSlackUserWithoutEmail: a shortcut or a mention about a
+// Slack user whose email cannot be read still says whom it was about.
+// Before, the trail kept an empty email and nothing else: "whom" was lost.
+func TestAuditNamesTheSlackUserWithoutEmail(t *testing.T) {
+	t.Parallel()
+	sink := &recordingSink{}
+	var logs bytes.Buffer
+	svc := auditService(t, sink, nil, &logs)
+	svc.cfg.Users = noEmailUsers{}
+	ctx := context.Background()
+	svc.Shortcut(ctx, Request{UserID: "U2", ChannelID: "C1"}, ShortcutAuthor, "U0HIDDEN1", nil)
+	svc.Answer(ctx, Request{UserID: "U1", ChannelID: "C1", Text: "<@U0HIDDEN2> ada@example.com"}, nil)
+	if len(sink.got) != 2 {
+		t.Fatalf("sink got %d events, want 2: %+v", len(sink.got), sink.got)
+	}
+	for i, who := range []string{"U0HIDDEN1", "U0HIDDEN2"} {
+		g := sink.got[i]
+		if slices.Contains(g.Emails, "") {
+			t.Errorf("event %d keeps an empty email: %q", i, g.Emails)
+		}
+		if !strings.Contains(g.Detail, who) {
+			t.Errorf("event %d does not say whom it was about (%s): emails %q, detail %q", i, who, g.Emails, g.Detail)
+		}
+	}
+	if g := sink.got[1]; len(g.Emails) != 1 || g.Emails[0] != "ada@example.com" {
+		t.Errorf("the mention's event lost the other person: %q", g.Emails)
 	}
 }
