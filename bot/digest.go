@@ -235,18 +235,24 @@ func (s *Service) digestFullList(ctx context.Context, req Request) Reply {
 // PublishHome publishes userID's App Home from stored data only (no scan
 // on open): the dashboard for report users, the usage for everyone else.
 func (s *Service) PublishHome(ctx context.Context, userID string) error {
+	return s.publishHome(ctx, userID, "")
+}
+
+// publishHome publishes userID's App Home; refused, when not empty, says
+// why their Scan now did not run.
+func (s *Service) publishHome(ctx context.Context, userID, refused string) error {
 	if s.cfg.Digests == nil || s.cfg.Digests.cfg.Home == nil {
 		return nil
 	}
-	return s.cfg.Digests.cfg.Home.PublishHome(ctx, userID, s.homeView(ctx, userID))
+	return s.cfg.Digests.cfg.Home.PublishHome(ctx, userID, s.homeView(ctx, userID, refused))
 }
 
-func (s *Service) homeView(ctx context.Context, userID string) slack.HomeTabViewRequest {
+func (s *Service) homeView(ctx context.Context, userID, refused string) slack.HomeTabViewRequest {
 	if !s.homeAllowed(userID) || !s.cfg.Gate.MayReport(userID) {
 		return RenderHomeUsage(s.homeAllowed(userID))
 	}
 	d := s.cfg.Digests
-	var f HomeFacts
+	f := HomeFacts{ScanRefused: refused}
 	h, err := d.cfg.Source.History(ctx)
 	if err != nil {
 		s.log.Warn("app home: history not read", "err", err)
@@ -292,10 +298,15 @@ func (s *Service) keepReleaseFacts(ctx context.Context, kr *KeepRelease) *KeepRe
 
 // ScanNow answers App Home's "Scan now": for report users, a scan shared
 // with any in flight (and paced as every scan), a snapshot of it, and the
-// Home tab published again before and after.
+// Home tab published again before and after. Like every report it takes a
+// token from the requester's bucket: an empty one gets the Home tab saying
+// so, and no scan.
 func (s *Service) ScanNow(ctx context.Context, userID string) error {
 	if s.cfg.Digests == nil || s.cfg.Scanner == nil || !s.homeAllowed(userID) || !s.cfg.Gate.MayReport(userID) {
 		return s.PublishHome(ctx, userID)
+	}
+	if ok, wait := s.cfg.Gate.Take(userID, 1); !ok {
+		return s.publishHome(ctx, userID, tryAgain(wait))
 	}
 	if _, err := s.cfg.Scanner.Report(ctx, seatOptions(s.cfg.IdleDays), true, func() { _ = s.PublishHome(ctx, userID) }); err != nil {
 		s.log.Warn("scan now failed", "requester", userID, "err", err)

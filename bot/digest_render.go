@@ -146,6 +146,9 @@ type HomeFacts struct {
 	History     []state.Snapshot // oldest first; the last is the latest summary
 	ChartFileID string
 	Scanning    bool // a scan is running now
+	// ScanRefused, when not empty, says why the reader's Scan now did not
+	// run (their rate limit).
+	ScanRefused string
 	// KeepRelease is keep or release's part; nil: not set up, not shown.
 	KeepRelease *KeepReleaseFacts
 }
@@ -181,6 +184,9 @@ func RenderHomeReport(f HomeFacts) slack.HomeTabViewRequest {
 	scan := "Scan now reads every account from Atlassian (paced, shared with any scan already running) and updates this page."
 	if f.Scanning {
 		scan = ":hourglass_flowing_sand: A scan is running; this page updates when it ends."
+	}
+	if f.ScanRefused != "" {
+		scan = ":no_entry: Scan now did not run. " + EscapeMrkdwn(f.ScanRefused)
 	}
 	blocks = append(blocks,
 		slack.NewContextBlock("home_scan_note", mrkdwn(scan)),

@@ -13,6 +13,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
 	"lastactive/bot/slacktest"
 )
@@ -261,6 +262,35 @@ func TestReportsDrawFromTheRequestersBucket(t *testing.T) {
 				t.Errorf("a rate-limited %q sent %d files", cmd, n)
 			}
 		})
+	}
+}
+
+// TestScanNowDrawsFromTheRequestersBucket: App Home's Scan now starts an
+// org scan as idle --fresh does, so it takes a token too: a report user who
+// has used up their burst is told so on the Home tab, at no upstream cost.
+func TestScanNowDrawsFromTheRequestersBucket(t *testing.T) {
+	h := startBot(t, harnessOpts{gate: bot.GateConfig{ReportUsers: []string{"U0BOSS001"}, PerUserEvery: time.Hour, PerUserBurst: 2},
+		reports: true})
+	h.ask("U0BOSS001", "C1", "ada@example.com grace@example.com") // both tokens
+	admin := h.atl.CountEndpoint(atlassiantest.EndpointUsersSearch)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	env, err := h.slack.BlockAction(ctx, slacktest.Action{UserID: "U0BOSS001", ActionID: bot.ActionScanNow, Value: "scan"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.slack.WaitAck(ctx, env.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.slack.Wait(ctx, func() bool { return len(h.slack.HomeViews("U0BOSS001")) > 0 }); err != nil {
+		t.Fatalf("no Home tab published: %v", err)
+	}
+	raw, _ := json.Marshal(h.slack.HomeViews("U0BOSS001")[0].Blocks)
+	if !strings.Contains(string(raw), "Try again in") {
+		t.Errorf("the Home tab does not say Scan now was refused: %s", raw)
+	}
+	if n := h.atl.CountEndpoint(atlassiantest.EndpointUsersSearch) - admin; n != 0 {
+		t.Errorf("a rate-limited Scan now cost %d users-search calls", n)
 	}
 }
 
