@@ -248,7 +248,12 @@ type Config struct {
 	Store   Store // nil: no change, no chart, nothing recorded
 	// IdleDays is the idle threshold (LASTACTIVE_IDLE_DAYS); 0 means seat's default.
 	IdleDays int
-	Logger   *slog.Logger
+	// Channel is set when digests are posted to a channel
+	// (LASTACTIVE_DIGEST_CHANNEL): they are then compared with and drawn
+	// from posted digests only, so the channel's first one is the first,
+	// whatever private digests and Scan nows came before it.
+	Channel bool
+	Logger  *slog.Logger
 }
 
 // Builder builds digests.
@@ -288,7 +293,7 @@ func (b *Builder) Build(ctx context.Context) (*Digest, error) {
 	var earlier []state.Snapshot
 	unread := false
 	if b.cfg.Store != nil {
-		if earlier, err = history(ctx, b.cfg.Store, MaxHistory-1); err != nil {
+		if earlier, err = history(ctx, b.cfg.Store, MaxHistory-1, b.cfg.Channel); err != nil {
 			b.log.Warn("digest: no change or chart: snapshots not read", "err", err)
 			unread = true
 		}
@@ -318,10 +323,11 @@ func (b *Builder) MarkPosted(ctx context.Context, d *Digest) error {
 // newest first: those of posted digests when there are any, so that private
 // digests and Scan now, however many, push neither the last posted digest
 // out of the change nor the weeks out of the chart; all of them when none
-// was posted (no digest channel).
-func history(ctx context.Context, st Store, n int) ([]state.Snapshot, error) {
+// was posted, unless posted is set (a digest channel that has yet to get
+// its first one).
+func history(ctx context.Context, st Store, n int, posted bool) ([]state.Snapshot, error) {
 	snaps, err := st.PostedSnapshots(ctx, n)
-	if err != nil || len(snaps) > 0 {
+	if err != nil || len(snaps) > 0 || posted {
 		return snaps, err
 	}
 	return st.Snapshots(ctx, time.Time{}, n)
@@ -336,7 +342,7 @@ func Latest(ctx context.Context, st Store) ([]state.Snapshot, bool, error) {
 	if err != nil || len(newest) == 0 {
 		return nil, false, err
 	}
-	snaps, err := history(ctx, st, MaxHistory)
+	snaps, err := history(ctx, st, MaxHistory, false)
 	if err != nil {
 		return nil, false, err
 	}

@@ -432,6 +432,41 @@ func TestDigestsAreAudited(t *testing.T) {
 	}
 }
 
+// TestFirstPostedDigestAfterPrivateOnes: digests made before the channel
+// ever had one (`lastactive digest`, `/lastactive digest`, App Home's Scan
+// now) are not what the channel saw: its first digest says it is the first
+// one, with no change since an earlier digest and no chart, as the second
+// one does with the change since the first.
+func TestFirstPostedDigestAfterPrivateOnes(t *testing.T) {
+	const channel = "CDIGEST01"
+	f := startFakes(t)
+	env := f.env("LASTACTIVE_DIGEST_CHANNEL=" + channel)
+	for range 2 { // printed, not posted
+		if r := runBinary(t, env, "", "digest"); r.code != 0 {
+			t.Fatalf("digest: exit %d\n%s", r.code, r.stderr)
+		}
+	}
+	for range 2 {
+		if r := runBinary(t, env, "", "digest", "--post"); r.code != 0 {
+			t.Fatalf("digest --post: exit %d\n%s", r.code, r.stderr)
+		}
+	}
+	msgs := f.slack.Messages(channel)
+	if len(msgs) != 2 {
+		t.Fatalf("%d digests posted, want 2", len(msgs))
+	}
+	for i, m := range msgs {
+		raw, _ := json.Marshal(m.Blocks)
+		text, image := string(raw), strings.Contains(string(raw), `"type":"image"`)
+		switch {
+		case i == 0 && (image || !strings.Contains(text, "first digest") || strings.Contains(text, "Change since the last digest")):
+			t.Errorf("the channel's first digest: want no chart and no change since an earlier one: %s", text)
+		case i == 1 && (!image || !strings.Contains(text, "Change since the last digest")):
+			t.Errorf("the channel's second digest: want the chart and the change since the first: %s", text)
+		}
+	}
+}
+
 // TestServeDoesNotWaitForTheDatabase: a database that accepts and never
 // answers (a stalled PostgreSQL, a replica holding the migration lock)
 // does not hold up /healthz, which answers at once, and holds up Slack

@@ -26,7 +26,7 @@ func (a *App) buildDigests(s Settings, web *bot.SlackAPI) (*bot.Digests, error) 
 		return nil, nil
 	}
 	// The site book's hourly read names the sites and gives their capacity.
-	dc := digest.Config{Scanner: a.Scanner, Sites: a.Sites, IdleDays: s.IdleDays, Logger: s.Logger}
+	dc := digest.Config{Scanner: a.Scanner, Sites: a.Sites, IdleDays: s.IdleDays, Channel: s.DigestChannel != "", Logger: s.Logger}
 	if s.State != nil {
 		dc.Store = s.State
 	}
