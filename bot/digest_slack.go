@@ -29,6 +29,23 @@ func (s SlackChat) PostMessage(ctx context.Context, channel string, m Message) e
 	})
 }
 
+// SlackEphemeral is the EphemeralPoster backed by the Slack Web API
+// (chat.postEphemeral, scope chat:write): the answer to a shortcut that
+// came without a response_url. A 429 is waited out and the post repeated,
+// as for every Web API call; a 5xx is not, since the message may have been
+// shown.
+type SlackEphemeral struct{ API *SlackAPI }
+
+// PostEphemeralContext implements EphemeralPoster.
+func (s SlackEphemeral) PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error) {
+	var ts string
+	err := s.API.call(ctx, "chat.postEphemeral", false, func(ctx context.Context) (err error) {
+		ts, err = s.API.Client.PostEphemeralContext(ctx, channelID, userID, options...)
+		return err
+	})
+	return ts, err
+}
+
 // SlackViews publishes App Home views with views.publish (no scope beyond
 // the Home tab being on).
 type SlackViews struct{ API *SlackAPI }

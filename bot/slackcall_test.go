@@ -393,3 +393,51 @@ func TestSlackErrorCodeNeverEchoesTheRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestShortcutEphemeralWaitsOutARateLimit: a message shortcut that came
+// without a response_url is answered with chat.postEphemeral, a Web API
+// call like any other: a 429 with Retry-After is waited out and the post
+// repeated, not the answer dropped.
+func TestShortcutEphemeralWaitsOutARateLimit(t *testing.T) {
+	h := startBot(t, harnessOpts{})
+	h.slack.AddUser(slacktest.User{ID: "U0ADA", Name: "ada", Email: "ada@example.com"})
+	h.slack.FailMethod("chat.postEphemeral", 1, http.StatusTooManyRequests, "1")
+	frame, err := json.Marshal(map[string]any{
+		"envelope_id": "shortcut-without-response-url", "type": "interactive", "accepts_response_payload": false,
+		"payload": map[string]any{
+			"type": "message_action", "callback_id": "lastactive_author", "trigger_id": "1.2", "message_ts": "1.1",
+			"team": map[string]any{"id": slacktest.TeamID}, "user": map[string]any{"id": "U1"}, "channel": map[string]any{"id": "C1"},
+			"message": map[string]any{"type": "message", "user": "U0ADA", "text": "hi", "ts": "1.1"},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := h.slack.SendRaw(ctx, frame); err != nil {
+		t.Fatal(err)
+	}
+	delivered := func() bool {
+		for _, c := range h.slack.Calls("chat.postEphemeral") {
+			if c.Status == http.StatusOK && c.Error == "" {
+				return true
+			}
+		}
+		return false
+	}
+	// Done when the post got through, or when the bot has given up on it.
+	if err := h.slack.Wait(ctx, func() bool {
+		return delivered() || strings.Contains(h.logs.String(), "shortcut reply not delivered")
+	}); err != nil {
+		t.Fatalf("the shortcut was neither answered nor given up: %v", err)
+	}
+	if !delivered() {
+		t.Errorf("a 429 on chat.postEphemeral dropped the shortcut's answer: %d calls", len(h.slack.Calls("chat.postEphemeral")))
+	}
+	for _, c := range h.slack.Calls("chat.postEphemeral") {
+		if c.Status == http.StatusOK && (c.Params.Get("user") != "U1" || !strings.Contains(c.Params.Get("blocks"), "Ada Lovelace")) {
+			t.Errorf("ephemeral post to %q: %.200s", c.Params.Get("user"), c.Params.Get("blocks"))
+		}
+	}
+}
