@@ -143,7 +143,8 @@ func TestCheckNothingConfigured(t *testing.T) {
 	}
 }
 
-// TestCheckJSON: one JSON object per check with name, status, detail, fix.
+// TestCheckJSON: one JSON object per check, each with name, status, detail
+// and fix (empty where nothing is to be fixed).
 func TestCheckJSON(t *testing.T) {
 	f := startFakes(t)
 	f.atl.Reject(atlassiantest.Rejections{APIKey: true})
@@ -166,6 +167,11 @@ func TestCheckJSON(t *testing.T) {
 			if obj[k] == "" {
 				t.Errorf("%q lacks %s", l, k)
 			}
+		}
+		// Every object has the four fields issue 14 names, an ok or SKIP
+		// line's fix empty: a reader need not guess whether it is there.
+		if _, ok := obj["fix"]; !ok {
+			t.Errorf("%q has no fix field", l)
 		}
 		if obj["api"] == "admin" {
 			admin = obj

@@ -38,13 +38,15 @@ const (
 	Database API = "database"
 )
 
-// Result is one check.
+// Result is one check. Its JSON (`check --json`) always has the fix
+// field, empty where nothing is to be fixed, so that every object has the
+// same fields.
 type Result struct {
 	Name   string `json:"name"`
 	API    API    `json:"api"`
 	Status Status `json:"status"`
 	Detail string `json:"detail"`
-	Fix    string `json:"fix,omitempty"`
+	Fix    string `json:"fix"`
 	// Rejected: the API answered and refused the credential (or, for the
 	// Admin API, the organisation ID). Only this makes serve not ready; a
 	// network failure or an outage does not.
