@@ -340,6 +340,13 @@ func Soak(ctx context.Context, o SoakOptions) (SoakResult, error) {
 		if o.DisruptEvery > 0 && i > warm && (i-warm)%o.DisruptEvery == 0 {
 			// As Slack and networks do it: one connection at a time is
 			// refreshed or fails, while the bot's other one stays open.
+			// So the bot is given the time to replace the one disrupted
+			// last before the next goes (on a loaded machine, twenty
+			// commands can come sooner than a reconnect, and the fake
+			// would drop the only socket left).
+			wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			_ = sl.Wait(wctx, func() bool { return sl.Deliverable() >= 2 })
+			cancel()
 			if disruptions.Add(1)%2 == 1 {
 				sl.DisconnectOne("refresh_requested")
 			} else {
