@@ -13,6 +13,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"lastactive/internal/backoff"
+	"lastactive/internal/slackcode"
 	"lastactive/seat"
 )
 
@@ -238,17 +239,12 @@ func classifySlack(method string, err error) *SlackError {
 // broken Slack that repeats the request (the form carries the bot token).
 const unreadableCode = "unreadable_error_code"
 
-// slackCode keeps Slack's error code when it looks like one (a short
-// snake_case word, as every documented code is, and as check requires), so
-// that nothing else Slack or a proxy put there reaches an error or a log.
+// slackCode keeps Slack's error code when it has the shape of one
+// (slackcode.Valid, as check requires), so that nothing else Slack or a
+// proxy put there reaches an error or a log.
 func slackCode(code string) string {
-	if code == "" || len(code) > 64 {
+	if !slackcode.Valid(code) {
 		return unreadableCode
-	}
-	for _, r := range code {
-		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '_' && r != '.' {
-			return unreadableCode
-		}
 	}
 	return code
 }

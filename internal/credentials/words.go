@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"lastactive/atlassian"
+	"lastactive/internal/slackcode"
 )
 
 // This file is the one place that turns a failed check into words: what
@@ -30,8 +30,6 @@ var slackRefusals = map[string]bool{
 	"account_inactive": true, "not_allowed_token_type": true, "ekm_access_denied": true,
 	"team_access_not_granted": true, "no_permission": true, "missing_scope": true,
 }
-
-var slackCode = regexp.MustCompile(`^[a-z0-9_.]{1,64}$`)
 
 func slackFailure(r Result, err error, variable, fix string) Result {
 	r.Status = Fail
@@ -49,7 +47,7 @@ func slackFailure(r Result, err error, variable, fix string) Result {
 		r.Fix = "run the check again in a minute"
 	case errors.As(err, &apiErr):
 		code := apiErr.Err
-		if !slackCode.MatchString(code) {
+		if !slackcode.Valid(code) {
 			code = "an unknown error"
 		}
 		if slackRefusals[code] {

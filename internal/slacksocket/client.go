@@ -19,7 +19,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"regexp"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -28,6 +27,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"lastactive/internal/backoff"
+	"lastactive/internal/slackcode"
 )
 
 // Options tune a Client. Zero values take defaults.
@@ -162,9 +162,6 @@ const (
 	maxFlapWait    = 30 * time.Second
 )
 
-// slackCode is the shape of Slack's error codes (invalid_auth, …).
-var slackCode = regexp.MustCompile(`^[a-z0-9_.]{1,64}$`)
-
 // errRefresh is serve's answer when Slack asked for a new connection.
 var errRefresh = errors.New("socket mode: Slack asked for a new connection")
 
@@ -202,7 +199,7 @@ func (c *Client) open(ctx context.Context, n int) (*websocket.Conn, *slack.Socke
 
 func (c *Client) dial(ctx context.Context) (*websocket.Conn, *slack.SocketModeConnection, error) {
 	info, wsURL, err := c.api.StartSocketModeContext(ctx)
-	if resp, ok := errors.AsType[slack.SlackErrorResponse](err); ok && !slackCode.MatchString(resp.Err) {
+	if resp, ok := errors.AsType[slack.SlackErrorResponse](err); ok && !slackcode.Valid(resp.Err) {
 		// Not a code: a proxy or a broken Slack repeating the request,
 		// whose Authorization header is the app token.
 		return nil, nil, errors.New("apps.connections.open: Slack's error is not an error code (not shown)")
