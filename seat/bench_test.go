@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"lastactive/atlassian"
 	"lastactive/atlassian/atlassiantest"
 )
 
@@ -44,4 +45,28 @@ func BenchmarkIdleReport50kLatency50ms(b *testing.B) {
 	b.ReportMetric(float64(calls)/n, "calls/op")
 	b.ReportMetric(wall.Seconds()/n, "wall-s/op")
 	b.ReportMetric((time.Duration(calls)*latency).Seconds()/n, "floor-s/op")
+}
+
+// BenchmarkBuild50k counts what Build costs on a scanned org of 50,000
+// people (no upstream): the work every report and digest repeats.
+func BenchmarkBuild50k(b *testing.B) {
+	users := benchUsers(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		Build(users, Options{Days: 90, Now: idleNow})
+	}
+}
+
+func benchUsers(b *testing.B) []atlassian.OrgUser {
+	b.Helper()
+	srv := atlassiantest.NewServer(atlassiantest.GenerateOrg(50_000, 7, idleNow))
+	b.Cleanup(srv.Close)
+	var users []atlassian.OrgUser
+	for u, err := range adminClient(b, srv).OrgUsers(context.Background(), atlassian.UserQuery{}) {
+		if err != nil {
+			b.Fatal(err)
+		}
+		users = append(users, u)
+	}
+	return users
 }
