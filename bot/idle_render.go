@@ -65,7 +65,9 @@ func RenderIdleError(err error) Message {
 // characters.
 func RenderIdleReport(rep *seat.Report, d Delivery) Message {
 	tot := rep.Totals()
-	scope := fmt.Sprintf("*%s* read from Atlassian at %s UTC. ", seat.Count(rep.Accounts, "account", "accounts"), rep.ReadAt.UTC().Format("2006-01-02 15:04"))
+	// When it was read, in each reader's own time zone (a manager in
+	// Sydney and one in Denver read the same report).
+	scope := fmt.Sprintf("*%s* read from Atlassian %s. ", seat.Count(rep.Accounts, "account", "accounts"), asOfToken(rep.ReadAt))
 	switch {
 	case rep.NoSeat == 1:
 		scope += "1 deactivated or suspended account holds no seat and is counted apart. "

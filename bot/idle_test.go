@@ -60,7 +60,9 @@ func TestRenderIdleWords(t *testing.T) {
 	got := messageText(t, RenderIdleReport(rep, Delivery{File: "x.csv", Rows: 1}))
 	for _, want := range []string{"*2 accounts*", "1 deactivated or suspended account holds no seat", "*1 seat*", "1 idle",
 		"not used for 1 day", "in the org for 1 day or more", "1 unused seat × EUR 6.05 = *EUR 6.05 a month*", "*EUR 6.05 a month*",
-		"The full list (1 row:", "Confluence on s1 (unknown site)*: 1 seat"} {
+		"The full list (1 row:", "Confluence on s1 (unknown site)*: 1 seat",
+		// When it was read, in each reader's own time zone; UTC only as the fallback.
+		fmt.Sprintf("read from Atlassian <!date^%d^{date_short_pretty} at {time}|2026-11-26 15:30 UTC>.", idleNow.Unix())} {
 		if !strings.Contains(got, want) {
 			t.Errorf("summary lacks %q:\n%s", want, got)
 		}
@@ -121,6 +123,7 @@ func TestRenderIdleReportLimits(t *testing.T) {
 		users = append(users, u)
 	}
 	rep := seat.Build(users, seat.Options{Days: 90, Now: idleNow, Prices: seat.Prices{"x": 99999}})
+	rep.ReadAt = idleNow // as every scan sets it
 	for _, d := range []Delivery{{File: seat.CSVName(rep), Rows: 200}, {Err: errors.New("missing_scope")}, {Off: true}} {
 		mustCheck(t, RenderIdleReport(rep, d))
 	}
