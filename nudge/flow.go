@@ -287,13 +287,30 @@ func (e *Engine) Decide(ctx context.Context, user, requestID string, approve boo
 	case err != nil:
 		return err
 	}
+	rel := state.Release{ID: req.ID, AccountID: req.AccountID, Email: req.Email, Product: req.Product, State: state.ReleaseRunning}
+	won := false
+	if approve {
+		// Claimed at once, before the copies' updates or a stop can cut
+		// the click short: a claimed release that is abandoned is settled
+		// by the follow-up (settleInterrupted), an approval without one
+		// would hang unseen, its Approve refused as decided already.
+		sctx, cancel := detached(ctx)
+		won, err = s.ClaimRelease(sctx, rel)
+		cancel()
+		if err != nil {
+			return err
+		}
+	}
 	e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{req.Email}, AccountIDs: []string{req.AccountID},
 		Kind: state.KindApproval, Outcome: state.OutcomeOK, Detail: fmt.Sprintf("%s: %s %s", decision, req.ProductKey, req.Product)})
 	e.closeCopies(ctx, s, req)
-	if !approve {
+	if !won {
 		return nil
 	}
-	return e.release(ctx, s, req, user)
+	if err := ctx.Err(); err != nil {
+		return err // nothing changed yet: left running, for the follow-up to settle and tell
+	}
+	return e.release(ctx, s, req, rel, user)
 }
 
 // closeCopies updates every approver's copy to say who decided.
@@ -320,14 +337,9 @@ func (e *Engine) closeCopies(ctx context.Context, s Store, req state.ReleaseRequ
 	}
 }
 
-// release removes the access of an approved request, once, and tells the
-// approver what happened.
-func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest, by string) error {
-	rel := state.Release{ID: req.ID, AccountID: req.AccountID, Email: req.Email, Product: req.Product, State: state.ReleaseRunning}
-	won, err := s.ClaimRelease(ctx, rel)
-	if err != nil || !won {
-		return err
-	}
+// release removes the access of an approved request, whose release rel
+// this call claimed, and tells the approver what happened.
+func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest, rel state.Release, by string) error {
 	n, _ := s.GetNudge(ctx, req.NudgeID)
 	n.ID, n.Product, n.ProductKey = req.NudgeID, req.Product, req.ProductKey
 	res := Result{ReleaseID: req.ID, Person: Person{AccountID: req.AccountID, Email: req.Email}, Item: e.item(ctx, n), AdminURL: e.AdminURL(req.AccountID)}

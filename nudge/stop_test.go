@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"lastactive/atlassian"
 	"lastactive/atlassian/atlassiantest"
@@ -111,5 +112,59 @@ func TestStopDuringAnUndoLetsItBeTriedAgain(t *testing.T) {
 	}
 	if !h.srv.Holds(frances, atlassiantest.ConfluenceMain) {
 		t.Error("Undo after the stop did not restore the role")
+	}
+}
+
+// stopAtCopies is the messenger of a process told to stop while an
+// approval updates the other approvers' copies: the click's context ends
+// (the stop abandons work in flight) once the decision is stored.
+type stopAtCopies struct {
+	*recorder
+	stop context.CancelFunc
+}
+
+func (m stopAtCopies) Update(ctx context.Context, ref Ref, n Note) error {
+	m.stop()
+	return ctx.Err()
+}
+
+// Post fails once the context has ended, as Slack's would.
+func (m stopAtCopies) Post(ctx context.Context, to string, n Note) (Ref, error) {
+	if err := ctx.Err(); err != nil {
+		return Ref{}, err
+	}
+	return m.recorder.Post(ctx, to, n)
+}
+
+// TestStopBetweenApprovalAndReleaseIsSettled: a stop that lands after an
+// approval is stored but before its release is claimed must not leave the
+// approval hanging. Before, nothing was recorded of the release: the
+// copies said "approved", a second Approve was refused as decided already,
+// no follow-up ever found it, and the approver never heard that the seat
+// was not released.
+func TestStopBetweenApprovalAndReleaseIsSettled(t *testing.T) {
+	h := newHarness(t, true)
+	r := h.requestFor(t, atlassiantest.ReleaseDirectEmail)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	cfg := h.cfg
+	cfg.Messages = stopAtCopies{recorder: h.msgs, stop: stop}
+	_ = New(cfg).Decide(ctx, "U0APP2", r.ID, true)
+
+	bg := context.Background()
+	if q, err := h.store.GetRequest(bg, r.ID); err != nil || q.Decision != state.DecisionApprove {
+		t.Fatalf("the approval was not stored; the test needs it stored: %+v, %v", q, err)
+	}
+	results := len(h.notes("result"))
+	h.clock.Add(2 * time.Hour)
+	if err := h.e.FollowUp(bg); err != nil {
+		t.Fatal(err)
+	}
+	rel, err := h.store.GetRelease(bg, r.ID)
+	if err != nil || rel.State == state.ReleaseRunning {
+		t.Fatalf("an approval cut short by a stop, two hours later: release %+v, %v; want it settled", rel, err)
+	}
+	if sent := h.notes("result")[results:]; len(sent) != 1 || sent[0].To != "U0APP2" {
+		t.Errorf("the approver was told %d times: %+v", len(sent), sent)
 	}
 }
