@@ -141,6 +141,13 @@ func auditEvent(action AuditAction, req Request, r Reply, start, now time.Time) 
 		// Reading someone's trail is itself on the record, as a report on them.
 		e.Action = AuditReport
 		e.Detail = "audit trail"
+	case r.Kind == KindDigest:
+		// The digest privately, its Full list, Scan now: org-wide reports.
+		e.Action = AuditReport
+		e.Detail = "seat digest"
+		if r.Detail != "" {
+			e.Detail = r.Detail
+		}
 	}
 	if len(slackUsers) > 0 {
 		e.Detail = strings.TrimSpace(e.Detail + " " + strings.Join(slackUsers, ", "))

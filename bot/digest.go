@@ -206,6 +206,7 @@ const KindDigest ReplyKind = "digest"
 func (s *Service) DigestFullList(ctx context.Context, req Request) Reply {
 	start := s.cfg.Now()
 	r := s.digestFullList(ctx, req)
+	r.Detail = "digest full list"
 	s.audit(req, r, start)
 	return r
 }
@@ -302,13 +303,24 @@ func (s *Service) keepReleaseFacts(ctx context.Context, kr *KeepRelease) *KeepRe
 // token from the requester's bucket: an empty one gets the Home tab saying
 // so, and no scan.
 func (s *Service) ScanNow(ctx context.Context, userID string) error {
-	if s.cfg.Digests == nil || s.cfg.Scanner == nil || !s.homeAllowed(userID) || !s.cfg.Gate.MayReport(userID) {
+	if s.cfg.Digests == nil || s.cfg.Scanner == nil {
+		return s.PublishHome(ctx, userID)
+	}
+	// An org scan is a report, and a refused one a refusal: both go to
+	// the audit trail, like the idle command's.
+	start := s.cfg.Now()
+	r := Reply{Kind: KindDigest, Outcome: OutcomeOK, Detail: "scan now"}
+	defer func() { s.audit(Request{UserID: userID}, r, start) }()
+	if !s.homeAllowed(userID) || !s.cfg.Gate.MayReport(userID) {
+		r.Outcome = OutcomeRefused
 		return s.PublishHome(ctx, userID)
 	}
 	if ok, wait := s.cfg.Gate.Take(userID, 1); !ok {
+		r.Outcome = OutcomeRateLimited
 		return s.publishHome(ctx, userID, tryAgain(wait))
 	}
 	if _, err := s.cfg.Scanner.Report(ctx, seatOptions(s.cfg.IdleDays), true, func() { _ = s.PublishHome(ctx, userID) }); err != nil {
+		r.Outcome = OutcomeFailed
 		s.log.Warn("scan now failed", "requester", userID, "err", err)
 	} else if _, err := s.cfg.Digests.cfg.Source.Build(ctx); err != nil { // records the snapshot
 		s.log.Warn("scan now: snapshot not recorded", "requester", userID, "err", err)
