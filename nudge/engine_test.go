@@ -423,3 +423,29 @@ func francesIdleOn(extra int) func(*atlassiantest.Org) {
 		}
 	}
 }
+
+// TestAnsweredAskStillNamesTheApprovers: the message updated after an
+// answer keeps saying who approves releases. Before, the update dropped
+// them, and the message that had named the approvers read "your Slack
+// admins" once any of its buttons was clicked.
+func TestAnsweredAskStillNamesTheApprovers(t *testing.T) {
+	h := newHarness(t, true)
+	ctx := context.Background()
+	if _, err := h.e.Round(ctx, "nudge r1", false); err != nil {
+		t.Fatal(err)
+	}
+	asked := h.askOf(t, atlassiantest.ReleaseDirectEmail)
+	if asked.Contact == "" {
+		t.Fatal("the ask names no approvers; the test needs it to")
+	}
+	if err := h.e.Answer(ctx, uFrances, asked.Items[0].NudgeID, true); err != nil {
+		t.Fatal(err)
+	}
+	up := h.msgs.updated()
+	if len(up) != 1 {
+		t.Fatalf("%d updates, want 1", len(up))
+	}
+	if got := up[0].Note.(Ask).Contact; got != asked.Contact {
+		t.Errorf("the answered message names approvers %q, the ask named %q", got, asked.Contact)
+	}
+}

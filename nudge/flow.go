@@ -117,7 +117,7 @@ func (e *Engine) refreshAsk(ctx context.Context, s Store, n state.Nudge, p Perso
 		}
 		items = append(items, e.item(ctx, m))
 	}
-	if err := e.cfg.Messages.Update(ctx, Ref{Channel: n.Channel, TS: n.TS}, Ask{Person: p, Items: items}); err != nil {
+	if err := e.cfg.Messages.Update(ctx, Ref{Channel: n.Channel, TS: n.TS}, Ask{Person: p, Items: items, Contact: strings.Join(e.cfg.Approvers, ",")}); err != nil {
 		e.log.Warn("nudge: update message", "err", err)
 	}
 }
