@@ -81,13 +81,9 @@ func (s *Service) releaseClick(ctx context.Context, req Request, actionID, value
 	}
 	kr := s.cfg.Release
 	start := s.cfg.Now()
-	notice := func(o Outcome, kind NoticeKind, text string) (Response, bool) {
-		s.cfg.Metrics.Command(string(KindButton), string(o))
-		return Response{Reply: Reply{Kind: KindButton, Outcome: o, Message: RenderNoticeKind(kind, text)}, Mode: Private}, true
-	}
-	// refuse is notice for a click not acted on: like a refused Share, it
-	// goes to the audit trail (who clicked what), unless the flow put it
-	// there already, with whom it was about.
+	// refuse answers a click not acted on, refused or failed: like a
+	// refused Share, it goes to the audit trail (who clicked what on whose
+	// seat), unless the flow put it there already, with whom it was about.
 	refuse := func(o Outcome, kind NoticeKind, text string, audited bool) (Response, bool) {
 		r := Reply{Kind: KindButton, Outcome: o, Message: RenderNoticeKind(kind, text), Detail: actionID}
 		if audited {
@@ -98,7 +94,7 @@ func (s *Service) releaseClick(ctx context.Context, req Request, actionID, value
 		return Response{Reply: r, Mode: Private}, true
 	}
 	if kr == nil || kr.Flow == nil || kr.Seal == nil {
-		return notice(OutcomeFailed, NoticeNotSetUp, "Keep or release is not set up on this bot.")
+		return refuse(OutcomeFailed, NoticeNotSetUp, "Keep or release is not set up on this bot.", false)
 	}
 	id, err := kr.Seal.unseal(value)
 	switch {
@@ -123,7 +119,7 @@ func (s *Service) releaseClick(ctx context.Context, req Request, actionID, value
 		return refuse(OutcomeRefused, NoticeRefused, refused.Text, refused.Audited)
 	case err != nil:
 		s.log.Error("keep or release: click failed", "action", actionID, "user", req.UserID, "err", err)
-		return notice(OutcomeFailed, NoticeUnavailable, "That did not work: the database or Atlassian is unavailable. Try again later.")
+		return refuse(OutcomeFailed, NoticeUnavailable, "That did not work: the database or Atlassian is unavailable. Try again later.", false)
 	}
 	s.cfg.Metrics.Command(string(KindButton), string(OutcomeOK))
 	return Response{}, false

@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -86,5 +88,43 @@ func TestReleaseButtons(t *testing.T) {
 	resp, ok := svc.Click(ctx, req, ActionReleaseApprove, seal.Sign("r1"), nil)
 	if !ok || resp.Outcome != OutcomeRefused || resp.Message.Text != flow.refuse {
 		t.Errorf("refusal: %v %+v", ok, resp)
+	}
+}
+
+// failingFlow is a ReleaseFlow whose every call fails as a database outage would.
+type failingFlow struct{}
+
+func (failingFlow) Answer(context.Context, string, string, bool) error { return errors.New("db down") }
+func (failingFlow) Decide(context.Context, string, string, bool) error { return errors.New("db down") }
+func (failingFlow) Undo(context.Context, string, string) error         { return errors.New("db down") }
+
+// TestFailedReleaseClicksAreAudited: a keep-or-release click that fails
+// (the database or Atlassian unavailable) or reaches a bot where keep or
+// release is not set up says so privately and leaves an entry in the audit
+// trail with who clicked what: a click on someone's seat that did nothing
+// is not only a log line.
+func TestFailedReleaseClicksAreAudited(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	seal := NewButtonSigner("secret", ReleaseButtonMaxAge, func() time.Time { return now })
+	for _, tc := range []struct {
+		name    string
+		release *KeepRelease
+	}{
+		{"flow fails", &KeepRelease{Flow: failingFlow{}, Seal: seal}},
+		{"not set up", nil},
+	} {
+		sink := &recordingSink{}
+		svc := NewService(ServiceConfig{Lookups: NewLookups(nil, LookupOptions{}), Gate: NewGate(GateConfig{}),
+			Release: tc.release, Audit: sink, Now: func() time.Time { return now }})
+		resp, ok := svc.Click(context.Background(), Request{UserID: "U0ADA", ChannelID: "D0ADA"}, ActionReleaseApprove, seal.Sign("r1"), nil)
+		if !ok || resp.Outcome != OutcomeFailed || resp.Mode != Private {
+			t.Errorf("%s: reply %v %v %v; want a private failure", tc.name, ok, resp.Outcome, resp.Mode)
+		}
+		sink.mu.Lock()
+		got := sink.got
+		sink.mu.Unlock()
+		if len(got) != 1 || got[0].Actor != "U0ADA" || got[0].Outcome != OutcomeFailed || !strings.Contains(got[0].Detail, ActionReleaseApprove) {
+			t.Errorf("%s: audit trail %+v; want one failed entry by U0ADA naming %s", tc.name, got, ActionReleaseApprove)
+		}
 	}
 }
