@@ -578,3 +578,53 @@ func listeningUnix(t *testing.T, pid int) []string {
 	}
 	return out
 }
+
+// TestHealthServerCapsConnections: a flood of slowloris connections to the
+// health server holds at most maxHealthConns of them in the process; the
+// rest wait in the kernel's queue until a slot frees, and a probe behind
+// them is still answered. Counted from /proc when the probe is answered:
+// before the cap, every connection was a socket (and a goroutine) of the
+// process for the 5 s of its header timeout.
+func TestHealthServerCapsConnections(t *testing.T) {
+	t.Parallel() // waits on its own process
+	if _, err := os.Stat("/proc/self/fd"); err != nil {
+		t.Skip("needs Linux /proc")
+	}
+	f := startFakes(t)
+	cmd, base, _ := serveProcess(t, f.env())
+	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
+	addr := strings.TrimPrefix(base, "http://")
+	before := len(socketInodes(t, cmd.Process.Pid))
+
+	const flood = maxHealthConns + 100
+	for range flood {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: "); err != nil {
+			t.Fatal(err)
+		}
+	}
+	probe, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer probe.Close()
+	_ = probe.SetDeadline(time.Now().Add(30 * time.Second)) // bounds a failing test only
+	if _, err := io.WriteString(probe, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(probe)
+	if !strings.Contains(string(got), "200 OK") {
+		t.Fatalf("probe behind the flood: %q, %v", got, err)
+	}
+	if n := len(socketInodes(t, cmd.Process.Pid)) - before; n > maxHealthConns+1 {
+		t.Errorf("the process holds %d more sockets after %d slow connections, want at most %d", n, flood, maxHealthConns+1)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+}

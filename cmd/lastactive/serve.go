@@ -92,7 +92,7 @@ func serveOn(ctx context.Context, c Config, a *app, ln net.Listener) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { watch.Run(wctx) })
 	wg.Go(func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(limitListener(ln, maxHealthConns)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("health server stopped", "err", err)
 		}
 	})
@@ -107,6 +107,12 @@ func serveOn(ctx context.Context, c Config, a *app, ln net.Listener) error {
 	return err
 }
 
+// maxHealthConns bounds the health server's open connections. A probe
+// and a scraper need a few; a flood of idle or slowloris connections
+// would otherwise each hold a socket and a goroutine until its timeout.
+// Past the bound new connections wait in the kernel's accept queue.
+const maxHealthConns = 128
+
 // healthServer serves /healthz, /readyz and /metrics with timeouts, so a
 // slow or hostile client cannot hold connections open.
 func healthServer(notReady func() []string, g prometheus.Gatherer) *http.Server {
@@ -118,6 +124,52 @@ func healthServer(notReady func() []string, g prometheus.Gatherer) *http.Server 
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    16 << 10,
 	}
+}
+
+// limitListener accepts at most n connections open at once: Accept waits
+// for one to close (or for the listener to be closed) before taking the
+// next from the kernel's queue.
+func limitListener(ln net.Listener, n int) net.Listener {
+	return &limitedListener{Listener: ln, slots: make(chan struct{}, n), done: make(chan struct{})}
+}
+
+type limitedListener struct {
+	net.Listener
+	slots     chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+func (l *limitedListener) Accept() (net.Conn, error) {
+	select {
+	case l.slots <- struct{}{}:
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.slots
+		return nil, err
+	}
+	return &limitedConn{Conn: c, release: func() { <-l.slots }}, nil
+}
+
+func (l *limitedListener) Close() error {
+	l.closeOnce.Do(func() { close(l.done) })
+	return l.Listener.Close()
+}
+
+// limitedConn gives its slot back once, however often it is closed.
+type limitedConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *limitedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
 }
 
 func healthMux(notReady func() []string, g prometheus.Gatherer) *http.ServeMux {
