@@ -85,6 +85,7 @@ type Bot struct {
 	metrics *Metrics
 
 	slots chan struct{} // one per request being answered
+	homes homeOpens     // App Home publishes paced per user
 	open  []atomic.Bool // per socket: connected now
 	conns atomic.Int64  // successful connections so far, all sockets
 }

@@ -1,0 +1,86 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+)
+
+// userViews counts the Home tabs published per user.
+type userViews struct {
+	mu   sync.Mutex
+	n    map[string]int
+	last map[string]time.Time
+}
+
+func (v *userViews) PublishHome(_ context.Context, user string, _ slack.HomeTabViewRequest) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.n[user]++
+	v.last[user] = time.Now()
+	return nil
+}
+
+func (v *userViews) count(user string) (int, time.Time) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.n[user], v.last[user]
+}
+
+func homeOpened(envelopeID, user string) socketmode.Event {
+	return socketmode.Event{
+		Type: socketmode.EventTypeEventsAPI,
+		Data: slackevents.EventsAPIEvent{Type: slackevents.CallbackEvent, InnerEvent: slackevents.EventsAPIInnerEvent{
+			Type: "app_home_opened", Data: &slackevents.AppHomeOpenedEvent{Type: "app_home_opened", User: user, Tab: "home"}}},
+		Request: &socketmode.Request{EnvelopeID: envelopeID, Type: "events_api"},
+	}
+}
+
+// TestHomeOpensArePacedPerUser: someone (or a script) opening App Home 100
+// times a second costs a few publishes, not one store read and one
+// views.publish per open; the last open is still answered, after it, and
+// another person's open is answered at once. Before, each of the 100 opens
+// published.
+func TestHomeOpensArePacedPerUser(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		views := &userViews{n: map[string]int{}, last: map[string]time.Time{}}
+		svc := NewService(ServiceConfig{Lookups: NewLookups(nil, LookupOptions{}), Gate: NewGate(GateConfig{}),
+			Digests: NewDigests(DigestConfig{Source: storedHistory{}, Home: views})})
+		sock := newFakeSocket("a", newEventLog())
+		b := NewBot(Transport{Sockets: []Socket{sock}, Responder: NewResponder(http.DefaultClient, "http://127.0.0.1:1")}, svc, BotConfig{}, nil, nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); _ = b.Run(ctx) }()
+
+		var lastOpen time.Time
+		for i := range 100 {
+			time.Sleep(10 * time.Millisecond)
+			lastOpen = time.Now()
+			sock.put(homeOpened(fmt.Sprintf("H%03d", i), "UFLOOD"))
+		}
+		sock.put(homeOpened("OTHER", "UOTHER"))
+		synctest.Wait()
+		if n, _ := views.count("UOTHER"); n != 1 {
+			t.Errorf("another person's open published %d Home tabs, want 1 at once", n)
+		}
+		time.Sleep(time.Minute) // every open waiting for its turn has had it
+		synctest.Wait()
+		n, last := views.count("UFLOOD")
+		if n > 3 {
+			t.Errorf("100 opens in one second published %d Home tabs, want at most 3", n)
+		}
+		if last.Before(lastOpen) {
+			t.Errorf("the last Home tab was published at %v, before the last open at %v", last, lastOpen)
+		}
+		cancel()
+		<-done
+	})
+}
