@@ -74,6 +74,10 @@ type BotConfig struct {
 	Stagger time.Duration
 }
 
+// maxBusyReplies bounds the "busy" replies being sent at once, past
+// MaxInFlight; a burst beyond both is acked and logged, not answered.
+const maxBusyReplies = 64
+
 // Bot serves a Service over Slack Socket Mode. It is transport only: it
 // acks, deduplicates, hands each request to the Service, and posts what the
 // Service answers.
@@ -85,9 +89,11 @@ type Bot struct {
 	metrics *Metrics
 
 	slots chan struct{} // one per request being answered
-	homes homeOpens     // App Home publishes paced per user
-	open  []atomic.Bool // per socket: connected now
-	conns atomic.Int64  // successful connections so far, all sockets
+	// busySlots: one per "busy" reply being sent
+	busySlots chan struct{}
+	homes     homeOpens     // App Home publishes paced per user
+	open      []atomic.Bool // per socket: connected now
+	conns     atomic.Int64  // successful connections so far, all sockets
 }
 
 // NewBot returns a Bot. internal/wire builds it.
@@ -117,7 +123,7 @@ func NewBot(tr Transport, svc *Service, cfg BotConfig, log *slog.Logger, m *Metr
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Bot{tr: tr, svc: svc, cfg: cfg, log: log, metrics: m,
-		slots: make(chan struct{}, cfg.MaxInFlight), open: make([]atomic.Bool, len(tr.Sockets))}
+		slots: make(chan struct{}, cfg.MaxInFlight), busySlots: make(chan struct{}, maxBusyReplies), open: make([]atomic.Bool, len(tr.Sockets))}
 }
 
 // Ready reports whether at least one Socket Mode connection is open.
@@ -353,14 +359,23 @@ func (b *Bot) event(rc runCtx, i int, evt socketmode.Event, connected func()) {
 				b.handle(rc, j)
 			}
 		})
+		return
 	default:
+	}
+	select {
+	case b.busySlots <- struct{}{}:
 		// Never block the event loop: answer "busy" beside it.
 		b.log.Warn("too many commands in flight; answering busy", "max", b.cfg.MaxInFlight)
 		rc.tasks.Go(func() {
+			defer func() { <-b.busySlots }()
 			if b.first(rc, j.id) {
 				b.busy(rc, j)
 			}
 		})
+	default:
+		// A burst past both bounds: a goroutine each would grow without end.
+		b.log.Warn("too many commands in flight and busy replies pending; not answered",
+			"envelope_id", j.id, "max", b.cfg.MaxInFlight, "busy_replies", maxBusyReplies)
 	}
 }
 

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -502,4 +504,34 @@ func TestBotLoopDoesNotWaitForDedupe(t *testing.T) {
 	}
 	close(release)
 	u.log.waitFor(t, "both replies", func(l []string) bool { return hasLine("reply /E1")(l) && hasLine("reply /E2")(l) })
+}
+
+// stalledDeduper blocks every FirstDelivery until release is closed, as a
+// database that stopped answering would.
+type stalledDeduper struct{ release chan struct{} }
+
+func (d stalledDeduper) FirstDelivery(ctx context.Context, _ string) (bool, error) {
+	select {
+	case <-d.release:
+	case <-ctx.Done():
+	}
+	return true, nil
+}
+
+// TestBotBusyRepliesAreBounded: past MaxInFlight, a burst of envelopes
+// must not each keep a goroutine for its "busy" reply; the replies in
+// flight are bounded, the rest are dropped with a warning. Before, 2,000
+// envelopes over the limit held 2,000 goroutines while the dedupe stalled.
+func TestBotBusyRepliesAreBounded(t *testing.T) {
+	release := make(chan struct{})
+	u := startUnit(t, 1, BotConfig{MaxInFlight: 1, Dedupe: stalledDeduper{release: release}}, ServiceConfig{})
+	defer close(release)
+	u.command(0, "E0", "U1", "help") // takes the one slot, and stalls
+	base := runtime.NumGoroutine()
+	for i := range 2000 {
+		u.command(0, fmt.Sprintf("B%04d", i), "U2", "help")
+	}
+	if n := runtime.NumGoroutine() - base; n > maxBusyReplies+50 {
+		t.Errorf("%d more goroutines after 2,000 envelopes over the limit, want at most %d", n, maxBusyReplies+50)
+	}
 }
