@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -15,9 +16,14 @@ type Deduper interface {
 	FirstDelivery(ctx context.Context, envelopeID string) (bool, error)
 }
 
+// MaxDedupeIDs bounds the envelope IDs a MemoryDeduper keeps: a burst of
+// envelopes past it (far more than Slack sends a bot in one TTL) forgets
+// the oldest first, so that at worst a late redelivery is answered twice.
+const MaxDedupeIDs = 100_000
+
 // MemoryDeduper remembers envelope IDs in this process for a while. Its
-// memory is bounded by the envelopes of one TTL: expired IDs are dropped as
-// new ones come in, with no goroutine of its own.
+// memory is bounded by the envelopes of one TTL, and by MaxDedupeIDs:
+// expired IDs are dropped as new ones come in, with no goroutine of its own.
 type MemoryDeduper struct {
 	ttl time.Duration
 	now func() time.Time
@@ -56,8 +62,36 @@ func (d *MemoryDeduper) FirstDelivery(_ context.Context, envelopeID string) (boo
 	if exp, ok := d.seen[envelopeID]; ok && now <= exp {
 		return false, nil
 	}
+	d.capLocked()
 	d.seen[envelopeID] = now + d.ttl
 	return true, nil
+}
+
+// capLocked makes room when MaxDedupeIDs are kept: it forgets the quarter
+// that expires first, so the work is paid once per MaxDedupeIDs/4 new IDs.
+func (d *MemoryDeduper) capLocked() {
+	if len(d.seen) < MaxDedupeIDs {
+		return
+	}
+	exps := make([]time.Duration, 0, len(d.seen))
+	for _, exp := range d.seen {
+		exps = append(exps, exp)
+	}
+	slices.Sort(exps)
+	cut := exps[len(exps)/4]
+	for id, exp := range d.seen {
+		if exp < cut {
+			delete(d.seen, id)
+		}
+	}
+	for id, exp := range d.seen { // IDs expiring together with cut
+		if len(d.seen) <= MaxDedupeIDs*3/4 {
+			break
+		}
+		if exp == cut {
+			delete(d.seen, id)
+		}
+	}
 }
 
 // Remember records envelopeID as delivered until `until` (a process
@@ -67,6 +101,9 @@ func (d *MemoryDeduper) Remember(envelopeID string, until time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if cur, ok := d.seen[envelopeID]; !ok || cur < exp {
+		if !ok {
+			d.capLocked()
+		}
 		d.seen[envelopeID] = exp
 	}
 }

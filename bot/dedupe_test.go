@@ -68,3 +68,30 @@ func BenchmarkDedupeMemory(b *testing.B) {
 	}
 	b.ReportMetric(per, "B/envelope")
 }
+
+// TestMemoryDeduperIsCapped: a burst of envelopes far past what one TTL
+// normally holds keeps at most bot.MaxDedupeIDs IDs in memory, the oldest
+// going first, and the newest are still told apart from redeliveries.
+// Before, every ID of the TTL was kept: 250,000 of them in a burst.
+func TestMemoryDeduperIsCapped(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	d := bot.NewMemoryDeduper(30*time.Minute, func() time.Time { return now })
+	const n = 250_000
+	for i := range n {
+		if i%1000 == 0 {
+			now = now.Add(time.Second) // 1,000 envelopes a second
+		}
+		if first, _ := d.FirstDelivery(t.Context(), fmt.Sprintf("E%06d", i)); !first {
+			t.Fatalf("envelope %d taken for a redelivery", i)
+		}
+	}
+	if got := d.Len(); got > bot.MaxDedupeIDs {
+		t.Errorf("%d IDs kept after %d envelopes, want at most %d", got, n, bot.MaxDedupeIDs)
+	}
+	for _, i := range []int{n - 1, n - 1000, n - bot.MaxDedupeIDs/4} {
+		if first, _ := d.FirstDelivery(t.Context(), fmt.Sprintf("E%06d", i)); first {
+			t.Errorf("recent envelope %d forgotten: answered again", i)
+		}
+	}
+}
