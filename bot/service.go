@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -235,8 +236,14 @@ func (s *Service) Answer(ctx context.Context, req Request, progress func(Message
 	return s.lookup(ctx, req, cmd.Targets, cmd.Fresh, View{Buttons: true, NotLookedUp: cmd.NotLookedUp}, progress)
 }
 
-// stillLookingText is the interim reply of a lookup Atlassian is slow with.
-const stillLookingText = "Still looking: Atlassian is slow to answer right now. The answer will replace this message."
+// stillLookingText is the interim reply of a lookup Atlassian is slow with;
+// stillLookingSlackText, of one still reading a mention's Slack profile;
+// stillLookingBothText, of one waiting on both.
+const (
+	stillLookingText      = "Still looking: Atlassian is slow to answer right now. The answer will replace this message."
+	stillLookingSlackText = "Still looking: Slack is slow to answer right now. The answer will replace this message."
+	stillLookingBothText  = "Still looking: Slack and Atlassian are slow to answer right now. The answer will replace this message."
+)
 
 // lookup looks targets up and renders them; the caller has checked
 // authorisation. view's Now, IdleDays, OrgID and Seal are filled in.
@@ -254,12 +261,28 @@ func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fre
 	defer cancel()
 	var mu sync.Mutex
 	finished := false
+	// waiting counts the people not answered yet, onSlack those of them
+	// whose email is still being read from Slack (a mention): the interim
+	// names what is slow.
+	var waiting, onSlack atomic.Int32
+	waiting.Store(int32(len(targets)))
+	for _, t := range targets {
+		if t.UserID != "" {
+			onSlack.Add(1)
+		}
+	}
 	if progress != nil && s.cfg.StillLooking > 0 {
 		t := time.AfterFunc(s.cfg.StillLooking, func() {
 			mu.Lock()
 			defer mu.Unlock()
 			if !finished {
-				progress(RenderNoticeKind(NoticeStillLooking, stillLookingText))
+				text := stillLookingText
+				if n := onSlack.Load(); n > 0 && n >= waiting.Load() {
+					text = stillLookingSlackText
+				} else if n > 0 {
+					text = stillLookingBothText
+				}
+				progress(RenderNoticeKind(NoticeStillLooking, text))
 			}
 		})
 		defer t.Stop()
@@ -274,7 +297,7 @@ func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fre
 		if err := ctx.Err(); err != nil {
 			people[0] = Person{Query: NormaliseEmail(t.Email), UserID: t.UserID, Err: err}
 		} else {
-			people[0] = s.person(ctx, t, fresh)
+			people[0] = s.person(ctx, t, fresh, &onSlack)
 		}
 	} else {
 		sem := make(chan struct{}, maxParallelLookups)
@@ -299,7 +322,8 @@ func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fre
 					people[i] = Person{Query: NormaliseEmail(t.Email), UserID: t.UserID, Err: err}
 					return
 				}
-				people[i] = s.person(ctx, t, fresh)
+				people[i] = s.person(ctx, t, fresh, &onSlack)
+				waiting.Add(-1)
 			})
 		}
 		wg.Wait()
@@ -338,13 +362,15 @@ func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fre
 	return r
 }
 
-func (s *Service) person(ctx context.Context, t Target, fresh bool) Person {
+func (s *Service) person(ctx context.Context, t Target, fresh bool, onSlack *atomic.Int32) Person {
 	email := t.Email
 	if t.UserID != "" {
 		if s.cfg.Users == nil {
+			onSlack.Add(-1)
 			return Person{UserID: t.UserID, Err: ErrSlackUserNoEmail}
 		}
 		e, err := s.cfg.Users.EmailOf(ctx, t.UserID)
+		onSlack.Add(-1) // Slack has answered (or not): what follows waits on Atlassian
 		if err != nil {
 			// The error keeps its kind: a refused token or a Slack outage
 			// is not "this person has no email".

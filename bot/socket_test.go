@@ -422,6 +422,41 @@ func TestStillLookingThenAnswer(t *testing.T) {
 	}
 }
 
+// slowProfiles is a UserDirectory whose profiles are read only once
+// release is closed, as when Slack's users.info hangs.
+type slowProfiles struct{ release chan struct{} }
+
+func (s slowProfiles) EmailOf(ctx context.Context, userID string) (string, error) {
+	select {
+	case <-s.release:
+		return "ada@example.com", nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// TestStillLookingNamesSlack: a mention whose Slack profile is slow to read
+// is still looking because of Slack, not Atlassian (which has not been
+// asked yet). Before, the interim said "Atlassian is slow" whatever was
+// slow, sending the operator to the wrong status page.
+func TestStillLookingNamesSlack(t *testing.T) {
+	users := slowProfiles{release: make(chan struct{})}
+	u := startUnit(t, 1, BotConfig{}, ServiceConfig{StillLooking: 20 * time.Millisecond, Users: users})
+	u.command(0, "E1", "U1", "<@U2ADA>")
+	u.log.waitFor(t, "the interim reply", hasLine("reply /E1 ephemeral new Still looking: Slack is slow"))
+	close(users.release)
+	u.log.waitFor(t, "the answer", hasLine("reply /E1 ephemeral replace Last active dates from Atlassian"))
+	if n := u.atl.Count("", ""); n == 0 {
+		t.Errorf("Atlassian was not asked once Slack answered")
+	}
+	// Slack answered at once, Atlassian hangs: that is what is slow.
+	release := u.hang(atlassiantest.AdaAccountID)
+	u.command(0, "E2", "U1", "<@U2ADA> --fresh")
+	u.log.waitFor(t, "the second interim", hasLine("reply /E2 ephemeral new Still looking: Atlassian is slow"))
+	release()
+	u.log.waitFor(t, "the second answer", hasLine("reply /E2 ephemeral replace Last active dates from Atlassian"))
+}
+
 // TestStillLookingOnRefreshReplaces: a Refresh that Atlassian is slow with
 // says so in place of the reply clicked, and the answer then replaces that.
 // Posted as a new message, the interim ("The answer will replace this
