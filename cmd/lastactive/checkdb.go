@@ -13,6 +13,9 @@ import (
 	"lastactive/internal/state"
 )
 
+// sqliteLockWait bounds check's wait for a SQLite file's write lock.
+const sqliteLockWait = 3 * time.Second
+
 // checkDatabase opens LASTACTIVE_DATABASE_URL and pings it. It creates
 // nothing: a SQLite file that does not exist yet passes when its directory
 // is writable (serve creates it). The URL's password never appears.
@@ -41,8 +44,22 @@ func checkDatabase(ctx context.Context, c Config) credentials.Result {
 	defer cancel()
 	s, err := state.Open(ctx, c.DatabaseURL)
 	if err == nil {
-		err = s.Ping(ctx)
 		defer s.Close()
+		err = s.Ping(ctx)
+	}
+	if err == nil && strings.HasPrefix(c.DatabaseURL, "sqlite:") {
+		// A ping only reads: take the write lock for a moment too. Serve's
+		// own writes hold it for milliseconds; waiting longer than
+		// sqliteLockWait means another process keeps it.
+		wctx, wcancel := context.WithTimeout(ctx, sqliteLockWait)
+		werr := s.PingWrite(wctx)
+		wcancel()
+		if werr != nil && (errors.Is(werr, context.DeadlineExceeded) || strings.Contains(werr.Error(), "SQLITE_BUSY")) {
+			r.Detail = "the SQLite file is locked by another process (a second lastactive serve, or a sqlite3 shell in a transaction): serve could not store its state"
+			r.Fix = "stop the other process or end its transaction; a SQLite file is for one process (several replicas share a postgres:// database)"
+			return r
+		}
+		err = werr
 	}
 	if err != nil {
 		r.Detail = "cannot open the database: " + clip(err.Error(), 200)

@@ -198,6 +198,39 @@ func TestCheckDatabaseLine(t *testing.T) {
 	}
 }
 
+// TestCheckSQLiteLockedByAnotherProcess: a SQLite file another process
+// keeps a write transaction open on (a sqlite3 shell, a stuck second
+// serve) makes check FAIL its database line and name the lock. Before,
+// check only pinged, which reads, and said ok, while serve on that file ran
+// without its store (its migration gives up with SQLITE_BUSY).
+func TestCheckSQLiteLockedByAnotherProcess(t *testing.T) {
+	f := startFakes(t)
+	if r := runBinary(t, f.env(), "", "migrate"); r.code != 0 {
+		t.Fatalf("migrate: %d %s", r.code, r.stderr)
+	}
+	holder, err := sql.Open("sqlite", strings.TrimPrefix(f.db, "sqlite:")+"?_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	tx, err := holder.BeginTx(ctx, nil) // BEGIN IMMEDIATE: the write lock, held
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	r := runBinary(t, f.env(), "", "check", "--json")
+	if r.code != 1 || !strings.Contains(r.stdout, "locked by another process") {
+		t.Errorf("check on a locked SQLite file: exit %d, want 1 and the lock named:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	tx.Rollback()
+	r = runBinary(t, f.env(), "", "check")
+	if !strings.Contains(r.stdout, "ok    Database") {
+		t.Errorf("check once the lock is released: %s", r.stdout)
+	}
+}
+
 // postgresDatabase gives the test a schema of its own in
 // LASTACTIVE_TEST_POSTGRES_URL's database, dropped at the end.
 func postgresDatabase(t *testing.T) string {

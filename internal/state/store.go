@@ -260,6 +260,21 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.wrap("ping", s.db.PingContext(ctx))
 }
 
+// PingWrite is Ping that also takes the write lock for a moment (SQLite:
+// BEGIN IMMEDIATE, then ROLLBACK; nothing is written), so that a file
+// another process keeps locked, or one that cannot be written, fails here
+// rather than at the first write. On PostgreSQL it is Ping.
+func (s *Store) PingWrite(ctx context.Context) error {
+	if s.backend != sqliteBackend {
+		return s.Ping(ctx)
+	}
+	tx, err := s.db.BeginTx(ctx, nil) // _txlock=immediate
+	if err != nil {
+		return s.wrap("ping", err)
+	}
+	return s.wrap("ping", tx.Rollback())
+}
+
 // Migrate creates or upgrades the schema to the version embedded in this
 // binary; it does nothing when the schema is current. On PostgreSQL it holds
 // a session advisory lock while it runs, so replicas starting together
