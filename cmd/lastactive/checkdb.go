@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"lastactive/internal/credentials"
@@ -61,6 +64,17 @@ func checkDatabase(ctx context.Context, c Config) credentials.Result {
 		}
 		err = werr
 	}
+	if what, ok := dbNetProblem(ctx, err); ok && !strings.HasPrefix(c.DatabaseURL, "sqlite:") {
+		// Nothing was asked of the credentials: do not send the admin
+		// after a password (the API checks word a network failure so too).
+		host := "the database"
+		if u, perr := url.Parse(c.DatabaseURL); perr == nil && u.Host != "" {
+			host = u.Host
+		}
+		r.Detail = fmt.Sprintf("network: could not reach the database at %s: %s (the credentials were not tested)", clip(host, 80), what)
+		r.Fix = "check the host and port in LASTACTIVE_DATABASE_URL, that PostgreSQL runs there and listens on that address, and that a firewall lets this machine connect"
+		return r
+	}
 	if err != nil {
 		r.Detail = "cannot open the database: " + clip(err.Error(), 200)
 		r.Fix = "check the host, port, user, password and database name (or the SQLite path), and that the database accepts connections from here"
@@ -68,4 +82,25 @@ func checkDatabase(ctx context.Context, c Config) credentials.Result {
 	}
 	r.Status, r.Detail = credentials.OK, "answers: "+s.String()
 	return r
+}
+
+// dbNetProblem names a failure to reach a PostgreSQL server at all: no
+// such host, a refused connection, or one that never answered within
+// check's bound (ctx, or the URL's connect_timeout).
+func dbNetProblem(ctx context.Context, err error) (string, bool) {
+	var (
+		dnsErr *net.DNSError
+		netErr net.Error
+	)
+	switch {
+	case err == nil:
+		return "", false
+	case errors.As(err, &dnsErr) && !dnsErr.IsTimeout:
+		return "the host name does not resolve", true
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "the connection was refused", true
+	case errors.Is(err, context.DeadlineExceeded), ctx.Err() != nil, errors.As(err, &netErr) && netErr.Timeout():
+		return "no answer in time", true
+	}
+	return "", false
 }

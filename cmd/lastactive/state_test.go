@@ -198,6 +198,30 @@ func TestCheckDatabaseLine(t *testing.T) {
 	}
 }
 
+// TestCheckDatabaseNetworkIsNotThePassword: a PostgreSQL that refuses
+// connections, or accepts them and never answers, is a network problem:
+// check says so, names the host and port, and does not send the admin
+// after a password that was never tested (as the API checks do not).
+func TestCheckDatabaseNetworkIsNotThePassword(t *testing.T) {
+	t.Parallel()
+	f := startFakes(t)
+	un := atlassiantest.NewUnreachable(t)
+	refused := strings.TrimPrefix(un.Refused, "http://")
+	for _, tc := range []struct{ name, addr string }{{"refused", refused}, {"silent", un.Silent}} {
+		r := runBinary(t, f.env("LASTACTIVE_DATABASE_URL=postgres://u:pw-not-shown@"+tc.addr+"/x?sslmode=disable&connect_timeout=2"), "", "check")
+		line := ""
+		for l := range strings.Lines(r.stdout) {
+			if strings.Contains(l, "Database") {
+				line = l
+			}
+		}
+		if r.code != 1 || !strings.Contains(line, "FAIL") || !strings.Contains(line, "network") || !strings.Contains(line, tc.addr) ||
+			strings.Contains(strings.ToLower(r.stdout), "password") || strings.Contains(r.stdout+r.stderr, "pw-not-shown") {
+			t.Errorf("%s: exit %d, want 1 and a network failure naming %s, not the password:\n%s%s", tc.name, r.code, tc.addr, r.stdout, r.stderr)
+		}
+	}
+}
+
 // TestCheckSQLiteLockedByAnotherProcess: a SQLite file another process
 // keeps a write transaction open on (a sqlite3 shell, a stuck second
 // serve) makes check FAIL its database line and name the lock. Before,
