@@ -156,6 +156,18 @@ func Build(users []atlassian.OrgUser, o Options) *Report {
 	groups := make(map[groupKey]*Group)
 	longest := make(map[string]int) // account ID → index in Rows of their longest idle row
 
+	// Rows is sized once: appending to 200,000 rows (50,000 people) by
+	// doubling allocated twice their size, the report's largest cost.
+	n := 0
+	for _, u := range users {
+		for _, p := range u.Products {
+			if keep(p.Key) {
+				n++
+			}
+		}
+	}
+	rep.Rows = make([]Row, 0, n)
+
 	for _, u := range users {
 		if !u.HoldsSeat() {
 			rep.NoSeat++
@@ -207,13 +219,19 @@ func Build(users []atlassian.OrgUser, o Options) *Report {
 	slices.SortFunc(rep.Groups, func(a, b Group) int {
 		return cmp.Or(cmp.Compare(ProductName(a.Key), ProductName(b.Key)), cmp.Compare(a.Key, b.Key), cmp.Compare(a.Site, b.Site))
 	})
+	// The idle longest are sorted as indices, and only the first few rows
+	// copied: a copy of every idle person's row cost a fifth of the report.
+	idle := make([]int, 0, len(longest))
 	for _, i := range longest {
-		rep.Longest = append(rep.Longest, rep.Rows[i])
+		idle = append(idle, i)
 	}
-	slices.SortFunc(rep.Longest, func(a, b Row) int {
+	slices.SortFunc(idle, func(i, j int) int {
+		a, b := &rep.Rows[i], &rep.Rows[j]
 		return cmp.Or(cmp.Compare(b.DaysIdle, a.DaysIdle), cmp.Compare(a.Name, b.Name), cmp.Compare(a.AccountID, b.AccountID))
 	})
-	rep.Longest = rep.Longest[:min(len(rep.Longest), MaxLongestIdle)]
+	for _, i := range idle[:min(len(idle), MaxLongestIdle)] {
+		rep.Longest = append(rep.Longest, rep.Rows[i])
+	}
 	// A total order, so the unstable (and much faster) sort gives the same
 	// CSV for the same scan.
 	slices.SortFunc(rep.Rows, func(a, b Row) int {
