@@ -179,8 +179,9 @@ func (c *Config) validate(n need) error {
 	p = append(p, placeholders(c)...)
 
 	// A secret with a space or a line break inside (a second line pasted
-	// with it) can never work, and would surface as a network failure; one
-	// around it is a Secret file's trailing newline, dropped. Never shown.
+	// with it) can never work, and would surface as a network failure; what
+	// pasting adds around it (a Secret file's trailing newline, a .env
+	// file's quotes) is dropped. Never shown.
 	for _, s := range []struct {
 		name string
 		v    *string
@@ -188,11 +189,17 @@ func (c *Config) validate(n need) error {
 		{"SLACK_APP_TOKEN", &c.SlackAppToken}, {"SLACK_BOT_TOKEN", &c.SlackBotToken}, {"JIRA_API_TOKEN", &c.JiraAPIToken},
 		{"ATLASSIAN_API_KEY", &c.APIKey}, {"ATLASSIAN_ADMIN_WRITE_KEY", &c.AdminWriteKey},
 	} {
-		*s.v = strings.TrimSpace(*s.v)
+		*s.v = pasted(*s.v)
 		if strings.IndexFunc(*s.v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 			p = append(p, s.name+" has a space or a line break inside it: paste it again, on one line")
+		} else if strings.IndexFunc(*s.v, func(r rune) bool { return r > unicode.MaxASCII }) >= 0 {
+			p = append(p, s.name+" has a character that is not plain ASCII inside it (such as a typographic dash or quote): copy it again from where it was created")
 		}
 	}
+	// The same for the organisation ID, the Jira account and site: sent as
+	// they are, a trailing newline made every Admin API call a 404 for an
+	// organisation whose ID looks right.
+	c.OrgID, c.JiraEmail, c.JiraBaseURL = pasted(c.OrgID), pasted(c.JiraEmail), pasted(c.JiraBaseURL)
 
 	switch {
 	case c.SlackAppToken == "":
@@ -244,8 +251,13 @@ func (c *Config) validate(n need) error {
 		if n&needAdmin != 0 {
 			missing("ATLASSIAN_ORG_ID", "the organisation ID from admin.atlassian.com")
 		}
-	case strings.ContainsAny(c.OrgID, "/?#% \t"):
+	case strings.ContainsAny(c.OrgID, "/?#%"):
 		p = append(p, "ATLASSIAN_ORG_ID must be the bare organisation ID, not a URL")
+	case strings.IndexFunc(c.OrgID, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0:
+		// A non-breaking space, a typographic dash or fullwidth digits
+		// (a word processor, a chat message) look right and are a 404.
+		p = append(p, "ATLASSIAN_ORG_ID has a space, a line break or a character that is not plain ASCII (such as a typographic dash) inside it: "+
+			"copy the Organization ID again from admin.atlassian.com → Settings → API keys")
 	case c.OrgID == "." || c.OrgID == "..":
 		// A dot segment in every Admin API path: a proxy resolves
 		// /orgs/../directory/… to another resource.
@@ -373,6 +385,18 @@ func (c Config) warnings() []string {
 		w = append(w, "JIRA_BASE_URL is a page address, not a site: using "+site+" (set JIRA_BASE_URL to that to silence this warning)")
 	}
 	return w
+}
+
+// pasted undoes what pasting adds around a value: spaces and line breaks
+// (a Secret made with echo, an env file written on Windows), an editor's
+// byte-order mark, and one pair of quotes kept from a .env file. None of
+// these can begin or end a token, an ID, an email or a URL.
+func pasted(v string) string {
+	v = strings.TrimFunc(v, func(r rune) bool { return unicode.IsSpace(r) || r == '\ufeff' })
+	if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+		v = strings.TrimFunc(v[1:len(v)-1], unicode.IsSpace)
+	}
+	return v
 }
 
 // validPort reports a port net.Listen takes: a number from 0 to 65535
