@@ -168,8 +168,8 @@ func FuzzValidate(f *testing.F) {
 			}
 			return
 		}
-		if c.SlackAppToken != appTok || c.SlackBotToken != botTok || c.JiraAPIToken != jiraTok || c.APIKey != apiKey {
-			t.Fatal("validate changed a secret")
+		if c.SlackAppToken != pasted(appTok) || c.SlackBotToken != pasted(botTok) || c.JiraAPIToken != pasted(jiraTok) || c.APIKey != pasted(apiKey) {
+			t.Fatal("validate changed a secret beyond what pasting adds around it")
 		}
 		for name, u := range map[string]string{"SLACK_API_URL": c.SlackAPIURL, "JIRA_BASE_URL": c.JiraBaseURL, "ATLASSIAN_API_URL": c.AdminAPIURL} {
 			if _, err := checkURL(u); err != nil {
@@ -188,12 +188,12 @@ func FuzzValidate(f *testing.F) {
 // placeholder stands for a secret with the same shape: empty stays empty,
 // and a required prefix is kept or missing as it was.
 func placeholder(secret, prefix string) string {
-	// The shape: the white space around it (trimmed), whether anything
-	// is left, whether that holds a space or control character (refused),
-	// the fill-in marker, the prefix.
-	core := strings.TrimSpace(secret)
-	lead := secret[:len(secret)-len(strings.TrimLeftFunc(secret, unicode.IsSpace))]
-	trail := secret[len(strings.TrimRightFunc(secret, unicode.IsSpace)):]
+	// The shape: what pasting adds around it (dropped), whether anything
+	// is left, whether that holds a space, control or non-ASCII character
+	// (refused), the fill-in marker, the prefix.
+	core := pasted(secret)
+	i := strings.Index(secret, core)
+	lead, trail := secret[:i], secret[i+len(core):]
 	var out string
 	switch {
 	case core == "":
@@ -208,6 +208,9 @@ func placeholder(secret, prefix string) string {
 	}
 	if strings.IndexFunc(core, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 		out += " X"
+	}
+	if strings.IndexFunc(core, func(r rune) bool { return r > unicode.MaxASCII }) >= 0 {
+		out += "\u00e9"
 	}
 	return lead + out + trail
 }
