@@ -162,11 +162,19 @@ const (
 
 var (
 	// Slack IDs look like U012ABCDEF and C012ABCDEF; the check only refuses
-	// what cannot be an ID (spaces, names with @ or #), so that a list
-	// pasted with a typo fails loudly instead of silently allowing nobody.
-	slackUserID    = regexp.MustCompile(`^[A-Z0-9]{1,40}$`)
-	slackChannelID = regexp.MustCompile(`^[A-Z0-9]{1,40}$`)
+	// what cannot be an ID (spaces, names with @ or #, a name or an ID of
+	// the other kind: user IDs start with U or W, channel IDs with C, G or
+	// D), so that a list pasted with a typo fails loudly instead of
+	// silently allowing nobody.
+	slackUserID    = regexp.MustCompile(`^[UW][A-Z0-9]{1,39}$`)
+	slackChannelID = regexp.MustCompile(`^[CGD][A-Z0-9]{1,39}$`)
 	productKey     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+)
+
+// What the Slack ID lists must hold, for their messages.
+const (
+	userIDs    = "user IDs such as U012ABCDEF (they start with U or W: a profile's ⋮ menu → Copy member ID), not names or emails"
+	channelIDs = "channel IDs such as C012ABCDEF (they start with C, G or D: the channel's details, at the bottom of About), not names"
 )
 
 // validate checks c for what n requires, and every value that is set
@@ -287,9 +295,9 @@ func (c *Config) validate(n need) error {
 		re   *regexp.Regexp
 		kind string
 	}{
-		{c.AllowedUsers, "LASTACTIVE_ALLOWED_USERS", slackUserID, "user IDs such as U012ABCDEF"},
-		{c.ReportUsers, "LASTACTIVE_REPORT_USERS", slackUserID, "user IDs such as U012ABCDEF"},
-		{c.AllowedChannels, "LASTACTIVE_ALLOWED_CHANNELS", slackChannelID, "channel IDs such as C012ABCDEF"},
+		{c.AllowedUsers, "LASTACTIVE_ALLOWED_USERS", slackUserID, userIDs},
+		{c.ReportUsers, "LASTACTIVE_REPORT_USERS", slackUserID, userIDs},
+		{c.AllowedChannels, "LASTACTIVE_ALLOWED_CHANNELS", slackChannelID, channelIDs},
 	} {
 		for _, id := range l.ids {
 			if !l.re.MatchString(id) {
@@ -330,7 +338,7 @@ func (c *Config) validate(n need) error {
 		c.DigestSlots = sched
 	}
 	if c.DigestChannel = strings.ToUpper(strings.TrimSpace(c.DigestChannel)); c.DigestChannel != "" && !slackChannelID.MatchString(c.DigestChannel) {
-		p = append(p, "LASTACTIVE_DIGEST_CHANNEL must be a Slack channel ID such as C012ABCDEF")
+		p = append(p, "LASTACTIVE_DIGEST_CHANNEL must be a Slack channel ID such as C012ABCDEF (it starts with C or G: the channel's details, at the bottom of About)")
 	}
 	p = append(p, c.validateNudge()...)
 	if len(p) > 0 {
@@ -377,6 +385,24 @@ func (c Config) warnings() []string {
 		// delete the trail after twelve minutes.
 		w = append(w, fmt.Sprintf("LASTACTIVE_AUDIT_RETENTION is %v: audit entries older than that are deleted "+
 			"(m is minutes; write days as 400d)", d))
+	}
+	// An ID that starts with the right letter can still be a name
+	// ("general", "dev", "will"): Slack's IDs have digits.
+	for _, l := range []struct {
+		name string
+		ids  []string
+		re   *regexp.Regexp
+	}{
+		{"LASTACTIVE_ALLOWED_USERS", c.AllowedUsers, slackUserID}, {"LASTACTIVE_REPORT_USERS", c.ReportUsers, slackUserID},
+		{"LASTACTIVE_APPROVERS", c.Approvers, slackUserID}, {"LASTACTIVE_ALLOWED_CHANNELS", c.AllowedChannels, slackChannelID},
+		{"LASTACTIVE_DIGEST_CHANNEL", []string{c.DigestChannel}, slackChannelID},
+	} {
+		for _, id := range slackIDs(l.ids) {
+			if l.re.MatchString(id) && !strings.ContainsAny(id, "0123456789") {
+				w = append(w, l.name+" names "+id+", which looks like a name rather than a Slack ID (IDs such as U012ABCDEF "+
+					"or C012ABCDEF have digits): nobody and nowhere matches a name")
+			}
+		}
 	}
 	if !c.JiraConfigured() {
 		return w

@@ -70,7 +70,7 @@ func (c *Config) validateNudge() []string {
 	c.Approvers = slackIDs(c.Approvers)
 	for _, id := range c.Approvers {
 		if !slackUserID.MatchString(id) {
-			p = append(p, "LASTACTIVE_APPROVERS must be Slack user IDs such as U012ABCDEF, separated by commas")
+			p = append(p, "LASTACTIVE_APPROVERS must be Slack "+userIDs+", separated by commas")
 			break
 		}
 	}

@@ -56,3 +56,32 @@ func TestPastedIdentifiersAndSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestSlackIDsOfTheWrongKind: a channel name, a person's name or an ID of
+// the other kind passed the "letters and digits" check, and the bot started
+// allowing nobody (every command "not allowed here") or posting the digest
+// to a person. User IDs start with U or W, channel IDs with C, G or D: the
+// rest is refused at start by name, and check says the same. A name that
+// does start so ("general", "dev") is warned about: IDs have digits.
+func TestSlackIDsOfTheWrongKind(t *testing.T) {
+	f := startFakes(t)
+	for _, bad := range []string{
+		"LASTACTIVE_ALLOWED_CHANNELS=random", "LASTACTIVE_ALLOWED_CHANNELS=U012ABCDEF",
+		"LASTACTIVE_ALLOWED_USERS=ada", "LASTACTIVE_REPORT_USERS=C012ABCDEF", "LASTACTIVE_APPROVERS=ada,U012ABCDEF",
+		"LASTACTIVE_DIGEST_CHANNEL=support", "LASTACTIVE_DIGEST_CHANNEL=U012ABCDEF",
+	} {
+		name, _, _ := strings.Cut(bad, "=")
+		r := runBinary(t, f.env(bad), "", "lookup", "ada@example.com")
+		if r.code != 2 || !strings.Contains(r.stderr, name+" must be ") {
+			t.Errorf("%s: lookup exit %d, want 2 naming %s:\n%s", bad, r.code, name, r.stderr)
+		}
+		r = runBinary(t, f.env(bad), "", "check")
+		if r.code != 1 || !strings.Contains(r.stdout, "FAIL  configuration: "+name+" must be ") {
+			t.Errorf("%s: check exit %d, want a configuration FAIL naming %s:\n%s", bad, r.code, name, r.stdout)
+		}
+	}
+	r := runBinary(t, f.env("LASTACTIVE_ALLOWED_CHANNELS=C012ABCDEF,general"), "", "lookup", "ada@example.com")
+	if r.code != 0 || !strings.Contains(r.stderr, "warning: LASTACTIVE_ALLOWED_CHANNELS names GENERAL") {
+		t.Errorf("a channel name like an ID: exit %d, want 0 with a warning:\n%s", r.code, r.stderr)
+	}
+}
