@@ -35,7 +35,7 @@ type Config struct {
 	AllowedChannels []string      `envconfig:"LASTACTIVE_ALLOWED_CHANNELS"`
 	HTTPAddr        string        `envconfig:"LASTACTIVE_HTTP_ADDR" default:":8080"`
 	LogLevel        string        `envconfig:"LASTACTIVE_LOG_LEVEL" default:"info"`
-	IdleDays        int           `envconfig:"LASTACTIVE_IDLE_DAYS" default:"90"`
+	IdleDays        wholeNumber   `envconfig:"LASTACTIVE_IDLE_DAYS" default:"90"`
 	ReportUsers     []string      `envconfig:"LASTACTIVE_REPORT_USERS"`
 	SeatPricesRaw   string        `envconfig:"LASTACTIVE_SEAT_PRICES"`
 	Currency        string        `envconfig:"LASTACTIVE_CURRENCY" default:"USD"`
@@ -48,7 +48,7 @@ type Config struct {
 	NudgeMode     string        `envconfig:"LASTACTIVE_NUDGE" default:"off"`
 	NudgeProducts []string      `envconfig:"LASTACTIVE_NUDGE_PRODUCTS"`
 	NudgeSchedule string        `envconfig:"LASTACTIVE_NUDGE_SCHEDULE" default:"0 10 * * MON-FRI"`
-	NudgeMax      int           `envconfig:"LASTACTIVE_NUDGE_MAX" default:"200"`
+	NudgeMax      wholeNumber   `envconfig:"LASTACTIVE_NUDGE_MAX" default:"200"`
 	NudgeWait     time.Duration `envconfig:"LASTACTIVE_NUDGE_WAIT" default:"168h"`
 	Approvers     []string      `envconfig:"LASTACTIVE_APPROVERS"`
 	AdminWriteKey string        `envconfig:"ATLASSIAN_ADMIN_WRITE_KEY"`
@@ -61,6 +61,18 @@ type Config struct {
 	DigestSlots schedule.Schedule `ignored:"true"`
 	// NudgeSlots is NudgeSchedule parsed.
 	NudgeSlots schedule.Schedule `ignored:"true"`
+}
+
+// wholeNumber is a variable's whole number, written in decimal as people
+// write it: envconfig reads an int in Go syntax, where 050 is octal (40),
+// 0x5A is 90 and 1_0 is 10. Spaces around it are dropped.
+type wholeNumber int
+
+// Decode implements envconfig.Decoder.
+func (n *wholeNumber) Decode(v string) error {
+	i, err := strconv.ParseInt(strings.TrimSpace(v), 10, 0)
+	*n = wholeNumber(i)
+	return err
 }
 
 // defaultDigestSchedule is Monday 09:00 (the process's time zone, UTC in

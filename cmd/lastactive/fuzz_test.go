@@ -146,7 +146,7 @@ func FuzzValidate(f *testing.F) {
 			SlackAppToken: appTok, SlackBotToken: botTok, JiraAPIToken: jiraTok, APIKey: apiKey,
 			JiraEmail: email, OrgID: org, JiraBaseURL: jiraURL, SlackAPIURL: slackURL, AdminAPIURL: adminURL,
 			HTTPAddr: addr, LogLevel: level, AllowedUsers: envList(users), AllowedChannels: envList(channels),
-			ReportUsers: envList(reporters), SeatPricesRaw: prices, CacheTTL: time.Duration(ttl), IdleDays: idle,
+			ReportUsers: envList(reporters), SeatPricesRaw: prices, CacheTTL: time.Duration(ttl), IdleDays: wholeNumber(idle),
 		}
 		masked := c
 		masked.SlackAppToken = placeholder(appTok, "xapp-")

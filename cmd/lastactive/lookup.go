@@ -55,9 +55,9 @@ func (a *app) lookup(ctx context.Context, args []string) int {
 	sites := <-sitesDone
 	now := time.Now()
 	if *asJSON {
-		err = writeJSON(a.stdout, people, now, c.IdleDays, sites)
+		err = writeJSON(a.stdout, people, now, int(c.IdleDays), sites)
 	} else {
-		err = writeTable(a.stdout, people, now, c.IdleDays, sites)
+		err = writeTable(a.stdout, people, now, int(c.IdleDays), sites)
 	}
 	if err != nil {
 		fmt.Fprintf(a.stderr, "%s: write output: %v\n", programName, err)

@@ -85,3 +85,34 @@ func TestSlackIDsOfTheWrongKind(t *testing.T) {
 		t.Errorf("a channel name like an ID: exit %d, want 0 with a warning:\n%s", r.code, r.stderr)
 	}
 }
+
+// TestWholeNumbersAreDecimal: the whole-number variables were read in Go
+// syntax, so LASTACTIVE_IDLE_DAYS=050 meant 40 days (octal: Ada's Compass,
+// 45 days unused, turned idle and nudgeable), 0x5A meant 90 and 1_0 meant
+// 10, while 090 was refused as "not a whole number". They are decimal, as
+// written; spaces around are dropped; anything else is refused by name.
+func TestWholeNumbersAreDecimal(t *testing.T) {
+	f := startFakes(t)
+	compass := func(out string) string {
+		for line := range strings.SplitSeq(out, "\n") {
+			if strings.Contains(line, "Compass") {
+				return line
+			}
+		}
+		return ""
+	}
+	for _, days := range []string{"050", " 50 ", "+50"} {
+		r := runBinary(t, f.env("LASTACTIVE_IDLE_DAYS="+days), "", "lookup", "ada@example.com")
+		if line := compass(r.stdout); r.code != 0 || !strings.HasSuffix(strings.TrimSpace(line), "active") {
+			t.Errorf("LASTACTIVE_IDLE_DAYS=%q: exit %d, Compass (45 days) = %q, want active under 50 days:\n%s%s", days, r.code, line, r.stdout, r.stderr)
+		}
+	}
+	for _, bad := range []string{"LASTACTIVE_IDLE_DAYS=0x5A", "LASTACTIVE_IDLE_DAYS=1_0", "LASTACTIVE_IDLE_DAYS=0o70",
+		"LASTACTIVE_NUDGE_MAX=0x10", "LASTACTIVE_IDLE_DAYS=90d", "LASTACTIVE_IDLE_DAYS=\uff19\uff10"} {
+		name, _, _ := strings.Cut(bad, "=")
+		r := runBinary(t, f.env(bad), "", "lookup", "ada@example.com")
+		if r.code != 2 || !strings.Contains(r.stderr, name+" must be a whole number") {
+			t.Errorf("%s: exit %d, want 2 naming %s:\n%s", bad, r.code, name, r.stderr)
+		}
+	}
+}

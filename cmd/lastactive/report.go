@@ -39,7 +39,7 @@ func (a *app) report(ctx context.Context, args []string) int {
 		return exitConfig
 	}
 	cfg := reportcmd.Config{
-		Dir: dir, Sites: dir, Prices: c.SeatPrices, Currency: c.Currency, IdleDays: c.IdleDays, Logger: log,
+		Dir: dir, Sites: dir, Prices: c.SeatPrices, Currency: c.Currency, IdleDays: int(c.IdleDays), Logger: log,
 		Stdout: a.stdout, Stderr: la.stderr,
 	}
 	if status != nil {
@@ -48,7 +48,7 @@ func (a *app) report(ctx context.Context, args []string) int {
 	code := reportcmd.Run(ctx, p, cfg)
 	days := p.Days
 	if days == 0 {
-		days = c.IdleDays
+		days = int(c.IdleDays)
 	}
 	detail := fmt.Sprintf("idle report, %d days", days)
 	if len(p.Products) > 0 {

@@ -20,12 +20,12 @@ func settings(c Config, log *slog.Logger, m *bot.Metrics, hc *http.Client) wire.
 		AdminAPIURL: c.AdminAPIURL, OrgID: c.OrgID, APIKey: c.APIKey,
 		SlackAppToken: c.SlackAppToken, SlackBotToken: c.SlackBotToken, SlackAPIURL: c.SlackAPIURL,
 		CacheTTL: c.CacheTTL, AllowedUsers: c.AllowedUsers, AllowedChannels: c.AllowedChannels, ReportUsers: c.ReportUsers,
-		IdleDays: c.IdleDays, SeatPrices: c.SeatPrices, Currency: c.Currency,
+		IdleDays: int(c.IdleDays), SeatPrices: c.SeatPrices, Currency: c.Currency,
 		Logger: log, Metrics: m, HTTP: hc, Reports: true,
 		DigestChannel: c.DigestChannel, DigestSchedule: c.DigestSlots,
 		AdminWriteKey: c.AdminWriteKey,
 		Nudge: wire.NudgeSettings{Mode: nudge.Mode(c.NudgeMode), Products: c.NudgeProducts, Schedule: c.NudgeSlots,
-			Max: c.NudgeMax, Wait: c.NudgeWait, Approvers: c.Approvers},
+			Max: int(c.NudgeMax), Wait: c.NudgeWait, Approvers: c.Approvers},
 	}
 }
 
