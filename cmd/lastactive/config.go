@@ -522,6 +522,13 @@ func jiraSite(raw string) (site string, reduced bool, err error) {
 	if err != nil {
 		return "", false, err
 	}
+	// Jira Cloud sites are on atlassian.net (or a domain of their own);
+	// atlassian.com is Atlassian Administration, the account pages and the
+	// Admin API, which answer no Jira call.
+	if h := strings.ToLower(strings.TrimSuffix(u.Hostname(), ".")); h == "atlassian.com" || strings.HasSuffix(h, ".atlassian.com") {
+		return "", false, errors.New("must be your Jira Cloud site, such as https://example.atlassian.net, not an Atlassian page " +
+			"(admin.atlassian.com and id.atlassian.com are not Jira; open Jira and copy the address up to .atlassian.net)")
+	}
 	reduced = strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.RawFragment != ""
 	return site, reduced, nil
 }

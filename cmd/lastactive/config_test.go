@@ -89,6 +89,13 @@ func TestJiraSite(t *testing.T) {
 		{"https://ops:token@acme.atlassian.net/jira", "", false, "user name or password"},
 		{"http://acme.atlassian.net", "", false, "https"},
 		{"acme.atlassian.net", "", false, "Jira Cloud site"},
+		// Atlassian's own pages, copied instead of the site: refused, not
+		// "reduced" to a host that answers no Jira call.
+		{"https://admin.atlassian.com/o/0a1b2c3d/overview", "", false, "not an Atlassian page"},
+		{"https://admin.atlassian.com", "", false, "not an Atlassian page"},
+		{"https://id.atlassian.com/manage-profile/security/api-tokens", "", false, "not an Atlassian page"},
+		{"https://api.atlassian.com", "", false, "not an Atlassian page"},
+		{"https://START.Atlassian.com./", "", false, "not an Atlassian page"},
 		{"", "", false, "Jira Cloud site"},
 	}
 	for _, tt := range tests {
