@@ -220,6 +220,9 @@ func (c *Config) validate(n need) error {
 	// they are, a trailing newline made every Admin API call a 404 for an
 	// organisation whose ID looks right.
 	c.OrgID, c.JiraEmail, c.JiraBaseURL = pasted(c.OrgID), pasted(c.JiraEmail), pasted(c.JiraBaseURL)
+	if id, ok := orgFromAdminURL(c.OrgID); ok {
+		c.OrgID = id // warned about (warnings)
+	}
 
 	switch {
 	case c.SlackAppToken == "":
@@ -416,6 +419,10 @@ func (c Config) warnings() []string {
 			}
 		}
 	}
+	if id, ok := orgFromAdminURL(pasted(c.OrgID)); ok {
+		w = append(w, "ATLASSIAN_ORG_ID is an address of Atlassian Administration: using the organisation ID in it, "+id+
+			" (set ATLASSIAN_ORG_ID to that to silence this warning)")
+	}
 	if !c.JiraConfigured() {
 		return w
 	}
@@ -435,6 +442,23 @@ func pasted(v string) string {
 		v = strings.TrimFunc(v[1:len(v)-1], unicode.IsSpace)
 	}
 	return v
+}
+
+// orgFromAdminURL takes the organisation ID out of an address of Atlassian
+// Administration, admin.atlassian.com/o/ID/…, which is where admins find it.
+func orgFromAdminURL(v string) (string, bool) {
+	if !strings.Contains(v, "://") {
+		v = "https://" + v
+	}
+	u, err := url.Parse(v)
+	if err != nil || !strings.EqualFold(strings.TrimSuffix(u.Hostname(), "."), "admin.atlassian.com") {
+		return "", false
+	}
+	seg := strings.Split(strings.Trim(u.Path, "/"), "/")
+	if len(seg) < 2 || seg[0] != "o" || seg[1] == "" || seg[1] == "." || seg[1] == ".." {
+		return "", false
+	}
+	return seg[1], true
 }
 
 // validPort reports a port net.Listen takes: a number from 0 to 65535

@@ -116,3 +116,24 @@ func TestWholeNumbersAreDecimal(t *testing.T) {
 		}
 	}
 }
+
+// TestOrgIDFromTheAdminAddress: the organisation ID is in the address bar of
+// Atlassian Administration (admin.atlassian.com/o/ID/…), which is what
+// admins copy; it was refused as "not a URL". The ID is taken from it, with
+// a warning; any other URL is still refused.
+func TestOrgIDFromTheAdminAddress(t *testing.T) {
+	f := startFakes(t)
+	for _, u := range []string{"https://admin.atlassian.com/o/" + atlassiantest.OrgID + "/overview",
+		"admin.atlassian.com/o/" + atlassiantest.OrgID, "https://admin.atlassian.com/o/" + atlassiantest.OrgID + "/users?status=active"} {
+		r := runBinary(t, f.env("ATLASSIAN_ORG_ID="+u), "", "lookup", "ada@example.com")
+		if r.code != 0 || !strings.Contains(r.stderr, "warning: ATLASSIAN_ORG_ID is an address of Atlassian Administration: using the organisation ID in it, "+atlassiantest.OrgID) {
+			t.Errorf("ATLASSIAN_ORG_ID=%s: exit %d, want 0 with a warning:\n%s", u, r.code, r.stderr)
+		}
+	}
+	for _, u := range []string{"https://admin.atlassian.com/", "https://admin.atlassian.com/o/../x", "https://evil.example/o/" + atlassiantest.OrgID} {
+		r := runBinary(t, f.env("ATLASSIAN_ORG_ID="+u), "", "lookup", "ada@example.com")
+		if r.code != 2 || !strings.Contains(r.stderr, "ATLASSIAN_ORG_ID") {
+			t.Errorf("ATLASSIAN_ORG_ID=%s: exit %d, want 2:\n%s", u, r.code, r.stderr)
+		}
+	}
+}
