@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -118,10 +119,23 @@ var variables = []struct{ name, need, def, meaning string }{
 	{"ATLASSIAN_ADMIN_WRITE_KEY", "", "never change access", "an org admin's Admin API key without scopes, used only to remove product access after approval (a secret)"},
 }
 
+// blankMeansDefault is the variables envconfig parses as a number or a
+// duration (the rest are text, whose blank validate reads as its default).
+var blankMeansDefault = []string{"LASTACTIVE_CACHE_TTL", "LASTACTIVE_IDLE_DAYS", "LASTACTIVE_NUDGE_MAX", "LASTACTIVE_NUDGE_WAIT"}
+
 // loadConfig reads the environment. Malformed values are reported by
 // variable name and expected form, never by value: the value may be a secret.
 func loadConfig() (Config, error) {
 	var c Config
+	// A number or duration set but blank (a compose file's ${VAR} the
+	// admin did not set, "LASTACTIVE_CACHE_TTL=" in an env file) means its
+	// default, as a blank text variable does: envconfig would parse "" and
+	// stop the start. Only main reads the environment, once.
+	for _, k := range blankMeansDefault {
+		if v, ok := os.LookupEnv(k); ok && strings.TrimSpace(v) == "" {
+			os.Unsetenv(k)
+		}
+	}
 	if err := envconfig.Process("", &c); err != nil {
 		var pe *envconfig.ParseError
 		if errors.As(err, &pe) {
