@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -119,9 +120,19 @@ var variables = []struct{ name, need, def, meaning string }{
 	{"ATLASSIAN_ADMIN_WRITE_KEY", "", "never change access", "an org admin's Admin API key without scopes, used only to remove product access after approval (a secret)"},
 }
 
-// blankMeansDefault is the variables envconfig parses as a number or a
-// duration (the rest are text, whose blank validate reads as its default).
-var blankMeansDefault = []string{"LASTACTIVE_CACHE_TTL", "LASTACTIVE_IDLE_DAYS", "LASTACTIVE_NUDGE_MAX", "LASTACTIVE_NUDGE_WAIT"}
+// blankMeansDefault is the variables with a default, but for
+// LASTACTIVE_DATABASE_URL, whose blank means "keep nothing" (the contract).
+func blankMeansDefault() []string {
+	var ks []string
+	typ := reflect.TypeFor[Config]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		if k := f.Tag.Get("envconfig"); k != "" && f.Tag.Get("default") != "" && k != "LASTACTIVE_DATABASE_URL" {
+			ks = append(ks, k)
+		}
+	}
+	return ks
+}
 
 // loadConfig reads the environment. Malformed values are reported by
 // variable name and expected form, never by value: the value may be a secret.
@@ -131,7 +142,7 @@ func loadConfig() (Config, error) {
 	// admin did not set, "LASTACTIVE_CACHE_TTL=" in an env file) means its
 	// default, as a blank text variable does: envconfig would parse "" and
 	// stop the start. Only main reads the environment, once.
-	for _, k := range blankMeansDefault {
+	for _, k := range blankMeansDefault() {
 		if v, ok := os.LookupEnv(k); ok && strings.TrimSpace(v) == "" {
 			os.Unsetenv(k)
 		}
