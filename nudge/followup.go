@@ -78,31 +78,58 @@ const interruptedText = "interrupted: the bot stopped while making this release,
 // to restore, so without this nobody would ever hear of them. Each is
 // marked failed, audited, and its approver told, once across replicas.
 func (e *Engine) settleInterrupted(ctx context.Context, s Store, now time.Time) error {
-	stale, err := s.InterruptedReleases(ctx, now.Add(-interruptedAfter))
+	before := now.Add(-interruptedAfter)
+	// Approvals whose release was never claimed: nothing was changed.
+	orphans, err := s.ApprovedUnclaimed(ctx, before)
+	if err != nil {
+		return err
+	}
+	for _, req := range orphans {
+		rel := state.Release{ID: req.ID, AccountID: req.AccountID, Email: req.Email, Product: req.Product, State: state.ReleaseRunning}
+		won, err := s.ClaimRelease(ctx, rel)
+		if err != nil {
+			return err
+		}
+		if won {
+			if err := e.settle(ctx, s, rel, notMadeText, now); err != nil {
+				return err
+			}
+		}
+	}
+	stale, err := s.InterruptedReleases(ctx, before)
 	if err != nil {
 		return err
 	}
 	for _, rel := range stale {
-		won, err := s.SettleRunning(ctx, rel.ID, state.ReleaseFailed, interruptedText, now)
-		if err != nil {
+		if err := e.settle(ctx, s, rel, interruptedText, now); err != nil {
 			return err
 		}
-		if !won {
-			continue
-		}
-		req, _ := s.GetRequest(ctx, rel.ID)
-		e.audit(ctx, s, state.AuditEntry{Actor: req.DecidedBy, Emails: []string{rel.Email}, AccountIDs: []string{rel.AccountID},
-			Kind: state.KindRelease, Outcome: state.OutcomeFailed, Detail: rel.Product + ": " + interruptedText})
-		if req.DecidedBy == "" {
-			continue
-		}
-		n, _ := s.GetNudge(ctx, req.NudgeID)
-		n.Product, n.ProductKey = rel.Product, req.ProductKey
-		res := Result{ReleaseID: rel.ID, Person: Person{AccountID: rel.AccountID, Email: rel.Email}, Item: e.item(ctx, n),
-			AdminURL: e.AdminURL(rel.AccountID), Text: interruptedText}
-		if _, err := e.post(ctx, req.DecidedBy, res); err != nil {
-			e.log.Warn("nudge: send interrupted release", "err", err)
-		}
+	}
+	return nil
+}
+
+// notMadeText is what an approval whose release was never started says.
+const notMadeText = "not made: the bot's database failed (or the bot stopped) right after the approval, before the release started; nothing was changed. Release it in Atlassian Administration if it is still wanted"
+
+// settle marks a running release failed with text, once across replicas,
+// audits it and tells its approver.
+func (e *Engine) settle(ctx context.Context, s Store, rel state.Release, text string, now time.Time) error {
+	won, err := s.SettleRunning(ctx, rel.ID, state.ReleaseFailed, text, now)
+	if err != nil || !won {
+		return err
+	}
+	req, _ := s.GetRequest(ctx, rel.ID)
+	e.audit(ctx, s, state.AuditEntry{Actor: req.DecidedBy, Emails: []string{rel.Email}, AccountIDs: []string{rel.AccountID},
+		Kind: state.KindRelease, Outcome: state.OutcomeFailed, Detail: rel.Product + ": " + text})
+	if req.DecidedBy == "" {
+		return nil
+	}
+	n, _ := s.GetNudge(ctx, req.NudgeID)
+	n.Product, n.ProductKey = rel.Product, req.ProductKey
+	res := Result{ReleaseID: rel.ID, Person: Person{AccountID: rel.AccountID, Email: rel.Email}, Item: e.item(ctx, n),
+		AdminURL: e.AdminURL(rel.AccountID), Text: text}
+	if _, err := e.post(ctx, req.DecidedBy, res); err != nil {
+		e.log.Warn("nudge: send interrupted release", "err", err)
 	}
 	return nil
 }

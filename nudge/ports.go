@@ -85,6 +85,9 @@ type Store interface {
 	ChecksDue(ctx context.Context, at time.Time) ([]state.Release, error)
 	MarkChecked(ctx context.Context, id string, at time.Time) (bool, error)
 	InterruptedReleases(ctx context.Context, before time.Time) ([]state.Release, error)
+	// ApprovedUnclaimed is the approvals before `before` with no release
+	// record (the database failed, or the process stopped, in between).
+	ApprovedUnclaimed(ctx context.Context, before time.Time) ([]state.ReleaseRequest, error)
 	SettleRunning(ctx context.Context, id, st, detail string, at time.Time) (bool, error)
 	Append(ctx context.Context, e state.AuditEntry) error
 	PutDryRun(ctx context.Context, d state.DryRun) error

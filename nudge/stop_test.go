@@ -3,6 +3,7 @@ package nudge
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -166,5 +167,63 @@ func TestStopBetweenApprovalAndReleaseIsSettled(t *testing.T) {
 	}
 	if sent := h.notes("result")[results:]; len(sent) != 1 || sent[0].To != "U0APP2" {
 		t.Errorf("the approver was told %d times: %+v", len(sent), sent)
+	}
+}
+
+// claimFails is the store of a database that fails the one write after it
+// accepted an approval: the release's claim.
+type claimFails struct{ *state.Store }
+
+func (claimFails) ClaimRelease(context.Context, state.Release) (bool, error) {
+	return false, errors.New("database went away")
+}
+
+// TestApprovalWhoseClaimFailedIsSettled: an approval stored while the
+// database failed the release's claim right after (the click said "That
+// did not work") has no release row; Approve again is refused as decided
+// already, so without the follow-up nobody would ever hear of it. An hour
+// later it is settled as a release not made, audited, and the approver
+// told; nothing was changed in Atlassian.
+func TestApprovalWhoseClaimFailedIsSettled(t *testing.T) {
+	h := newHarness(t, true)
+	r := h.requestFor(t, atlassiantest.ReleaseDirectEmail)
+	cfg := h.cfg
+	cfg.Store = func() Store { return claimFails{h.store} }
+	bg := context.Background()
+	if err := New(cfg).Decide(bg, "U0APP2", r.ID, true); err == nil {
+		t.Fatal("Decide with a failing claim succeeded; the test needs it to fail")
+	}
+	if q, err := h.store.GetRequest(bg, r.ID); err != nil || q.Decision != state.DecisionApprove {
+		t.Fatalf("the approval was not stored; the test needs it stored: %+v, %v", q, err)
+	}
+	frances := h.account(t, atlassiantest.ReleaseDirectEmail).AccountID
+	results := len(h.notes("result"))
+	h.clock.Add(2 * time.Hour)
+	if err := h.e.FollowUp(bg); err != nil {
+		t.Fatal(err)
+	}
+	rel, err := h.store.GetRelease(bg, r.ID)
+	if err != nil || rel.State != state.ReleaseFailed {
+		t.Fatalf("an approval whose claim failed, two hours later: release %+v, %v; want it settled as failed", rel, err)
+	}
+	if !h.srv.Holds(frances, atlassiantest.ConfluenceMain) {
+		t.Error("the follow-up removed the seat; it must only settle the record")
+	}
+	if sent := h.notes("result")[results:]; len(sent) != 1 || sent[0].To != "U0APP2" {
+		t.Errorf("the approver was told %d times: %+v", len(sent), sent)
+	}
+	var audited bool
+	for _, en := range h.trail(t, atlassiantest.ReleaseDirectEmail) {
+		audited = audited || en.Kind == state.KindRelease && en.Outcome == state.OutcomeFailed
+	}
+	if !audited {
+		t.Error("the release not made is not in the audit trail")
+	}
+	// Once: a second follow-up tells nobody again.
+	if err := h.e.FollowUp(bg); err != nil {
+		t.Fatal(err)
+	}
+	if sent := h.notes("result")[results:]; len(sent) != 1 {
+		t.Errorf("after a second follow-up the approver was told %d times", len(sent))
 	}
 }

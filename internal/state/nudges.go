@@ -456,6 +456,28 @@ func (s *Store) InterruptedReleases(ctx context.Context, before time.Time) ([]Re
 	return out, s.wrap("read interrupted releases", rows.Err())
 }
 
+// ApprovedUnclaimed returns the requests approved before `before` that
+// have no release record: the database failed (or the process stopped)
+// between storing the approval and claiming its release, and Approve again
+// is refused as decided already.
+func (s *Store) ApprovedUnclaimed(ctx context.Context, before time.Time) ([]ReleaseRequest, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+requestCols+` FROM release_request WHERE decision = $1
+		AND decided_us <> 0 AND decided_us < $2 AND id NOT IN (SELECT id FROM release_done) ORDER BY id`, DecisionApprove, us(before))
+	if err != nil {
+		return nil, s.wrap("read unclaimed approvals", err)
+	}
+	defer rows.Close()
+	var out []ReleaseRequest
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			return nil, s.wrap("read unclaimed approvals", err)
+		}
+		out = append(out, r)
+	}
+	return out, s.wrap("read unclaimed approvals", rows.Err())
+}
+
 // SettleRunning gives a release still running its final state and detail
 // at `at`, and reports whether this call did: replicas settling one
 // interrupted release settle it once.

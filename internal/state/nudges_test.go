@@ -347,8 +347,18 @@ func testInterruptedRelease(t *testing.T, fresh fixture) {
 	if _, err := a.Decide(ctx, req.ID, "UAPP", DecisionApprove, t0); err != nil {
 		t.Fatal(err)
 	}
+	// Approved and not claimed yet: found by ApprovedUnclaimed, on either replica.
+	if got, err := b.ApprovedUnclaimed(ctx, t0.Add(time.Hour)); err != nil || len(got) != 1 || got[0].ID != req.ID || got[0].DecidedBy != "UAPP" {
+		t.Fatalf("ApprovedUnclaimed = %+v, %v; want the approved request", got, err)
+	}
+	if got, err := b.ApprovedUnclaimed(ctx, t0); err != nil || len(got) != 0 {
+		t.Fatalf("ApprovedUnclaimed before the decision = %+v, %v; want none", got, err)
+	}
 	if won, err := a.ClaimRelease(ctx, Release{ID: req.ID, AccountID: "acc", Email: "ada@example.com", Product: "p"}); !won || err != nil {
 		t.Fatalf("ClaimRelease = %v, %v", won, err)
+	}
+	if got, err := b.ApprovedUnclaimed(ctx, t0.Add(time.Hour)); err != nil || len(got) != 0 {
+		t.Fatalf("ApprovedUnclaimed once claimed = %+v, %v; want none", got, err)
 	}
 	if got, err := b.InterruptedReleases(ctx, t0); err != nil || len(got) != 0 {
 		t.Fatalf("decided at t0, asked before t0: %+v, %v; want none", got, err)
