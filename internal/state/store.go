@@ -103,6 +103,15 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 				return nil, fmt.Errorf("open state store %s: directory: %w", shown, err)
 			}
 		}
+		if !strings.HasPrefix(path, "file:") {
+			// The trail is personal data: a file made here is the owner's
+			// only (SQLite would make it 0644, and its -wal and -shm take
+			// the file's mode). An existing file keeps the mode it has; any
+			// other failure is SQLite's to report.
+			if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+				f.Close()
+			}
+		}
 	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
