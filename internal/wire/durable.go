@@ -91,16 +91,19 @@ type Durable struct {
 
 	store   atomic.Pointer[state.Store]
 	healthy atomic.Bool
+	// files are the SQLite files the store opened ([]os.FileInfo: the
+	// database, its -wal and -shm), to tell a file replaced at sqlitePath
+	// from the one written to.
+	files atomic.Value
 
 	// tried is closed once the first open has been tried (it may have
 	// failed): a caller that needs the store at start waits on it.
 	tried     chan struct{}
 	triedOnce sync.Once
 
-	mu      sync.Mutex // serialises open, close and state changes
-	logged  int        // 0: nothing logged yet, 1: logged up, 2: logged down
-	closed  bool
-	retired []*state.Store // stores replaced while in use; closed by Close
+	mu     sync.Mutex // serialises open, close and state changes
+	logged int        // 0: nothing logged yet, 1: logged up, 2: logged down
+	closed bool
 }
 
 // OpenDurable opens and migrates the store at rawURL. It does not fail: a
@@ -184,6 +187,14 @@ func (d *Durable) open(ctx context.Context) {
 		s.Close()
 		return
 	}
+	if d.sqlitePath != "" {
+		var files []os.FileInfo
+		for _, p := range []string{d.sqlitePath, d.sqlitePath + "-wal", d.sqlitePath + "-shm"} {
+			fi, _ := os.Stat(p)
+			files = append(files, fi)
+		}
+		d.files.Store(files)
+	}
 	d.store.Store(s)
 	d.mu.Unlock()
 	d.report(nil)
@@ -214,17 +225,41 @@ func (d *Durable) String() string {
 	return "state store (not open)"
 }
 
-// check verifies that a file-backed SQLite database is still there: a
-// deleted file keeps accepting writes through the open descriptor, and they
-// would vanish at the next restart.
+// check verifies that a file-backed SQLite database is still there, and
+// still the file the store opened: a deleted or replaced file keeps
+// accepting writes through the open descriptor, and they would vanish at
+// the next restart.
 func (d *Durable) check() error {
 	if d.sqlitePath == "" {
 		return nil
 	}
-	if _, err := os.Stat(d.sqlitePath); err != nil {
+	fi, err := os.Stat(d.sqlitePath)
+	if err != nil {
 		return fmt.Errorf("the database file is gone: %w", errors.Unwrap(err))
 	}
+	if files, ok := d.files.Load().([]os.FileInfo); ok && files[0] != nil && !os.SameFile(files[0], fi) {
+		return fmt.Errorf("the database file %s was replaced by another file: writing to that one from now on", d.sqlitePath)
+	}
 	return nil
+}
+
+// removeStaleFiles removes the -wal and -shm that the closed store left
+// beside a deleted or replaced database file: SQLite keeps them when its
+// file has moved, and the next open would replay the old file's pages
+// from them into the file now at the path. Only the store's own are
+// removed, never ones that came with the new file.
+func (d *Durable) removeStaleFiles() {
+	files, ok := d.files.Load().([]os.FileInfo)
+	if !ok {
+		return
+	}
+	for i, p := range []string{d.sqlitePath + "-wal", d.sqlitePath + "-shm"} {
+		if old := files[i+1]; old != nil {
+			if fi, err := os.Stat(p); err == nil && os.SameFile(old, fi) {
+				os.Remove(p)
+			}
+		}
+	}
 }
 
 // observe records the result of a store operation: a failure (other than a
@@ -266,14 +301,18 @@ func (d *Durable) ping(ctx context.Context) {
 	}
 	err := d.check()
 	if err != nil {
-		// Reopen: SQLite creates a new file and the schema; the old store
-		// may still be in use by a writer, so it is closed at Close.
+		// Reopen: SQLite creates a new file and the schema. The old store
+		// is closed first (Close waits for a write in progress), and the
+		// -wal and -shm it leaves removed, so that the new file is read
+		// alone.
 		d.mu.Lock()
-		if d.store.CompareAndSwap(s, nil) {
-			d.retired = append(d.retired, s)
-		}
+		swapped := d.store.CompareAndSwap(s, nil)
 		d.mu.Unlock()
 		d.report(err)
+		if swapped {
+			s.Close()
+			d.removeStaleFiles()
+		}
 		d.open(ctx)
 		return
 	}
@@ -369,10 +408,6 @@ func (d *Durable) Close() error {
 	if s := d.store.Swap(nil); s != nil {
 		errs = append(errs, s.Close())
 	}
-	for _, s := range d.retired {
-		errs = append(errs, s.Close())
-	}
-	d.retired = nil
 	d.healthy.Store(false)
 	return errors.Join(errs...)
 }
