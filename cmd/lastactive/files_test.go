@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"database/sql"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestDatabaseFileIsPrivate: the database holds personal data (who looked
@@ -87,5 +90,117 @@ func TestDatabaseFileReplacedWhileServing(t *testing.T) {
 	var ok string
 	if err := db.QueryRow("PRAGMA integrity_check").Scan(&ok); err != nil || ok != "ok" {
 		t.Errorf("integrity_check of the file: %q %v", ok, err)
+	}
+}
+
+// TestUnusableDatabaseFileSaysWhy: a LASTACTIVE_DATABASE_URL naming a file
+// SQLite cannot use ends migrate and audit with exit 1 and a message that
+// names the file and what to do, not only the driver's words ("file is
+// not a database (26)", "unable to open database file (14)").
+func TestUnusableDatabaseFileSaysWhy(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.db")
+	if r := runBinary(t, []string{"PATH=" + os.Getenv("PATH"), "LASTACTIVE_DATABASE_URL=sqlite:" + good}, "", "migrate"); r.code != 0 {
+		t.Fatalf("migrate: %d %q", r.code, r.stderr)
+	}
+	whole, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	text := write("notes.txt", []byte("LASTACTIVE_DATABASE_URL=sqlite:/data/lastactive.db\n"))
+	truncated := write("truncated.db", whole[:len(whole)/3])
+	aDir := filepath.Join(dir, "a-directory.db")
+	if err := os.Mkdir(aDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		path string
+		want []string
+	}{
+		{text, []string{"is not a SQLite database"}},
+		{truncated, []string{"is damaged", "backup"}},
+		{aDir, []string{"is a directory"}},
+	} {
+		env := []string{"PATH=" + os.Getenv("PATH"), "LASTACTIVE_DATABASE_URL=sqlite:" + c.path}
+		for _, sub := range []string{"migrate", "audit"} {
+			r := runBinary(t, env, "", sub)
+			ok := r.code == 1 && strings.Contains(r.stderr, c.path)
+			for _, w := range c.want {
+				ok = ok && strings.Contains(r.stderr, w)
+			}
+			if !ok {
+				t.Errorf("%s on %s: exit %d, stderr %q; want exit 1, the path and %q", sub, filepath.Base(c.path), r.code, r.stderr, c.want)
+			}
+		}
+	}
+}
+
+// TestDatabaseDirectoryNotWritableSaysWhy: SQLite writes a -wal and a -shm
+// beside the database, so a directory the bot's user cannot write fails
+// even for a file it can; the message says so.
+func TestDatabaseDirectoryNotWritableSaysWhy(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "la.db")
+	if r := runBinary(t, []string{"PATH=" + os.Getenv("PATH"), "LASTACTIVE_DATABASE_URL=sqlite:" + path}, "", "migrate"); r.code != 0 {
+		t.Fatalf("migrate: %d %q", r.code, r.stderr)
+	}
+	bin, cred := binary, (*syscall.Credential)(nil)
+	if os.Geteuid() == 0 {
+		// root writes anywhere: run as the container's user, owning the
+		// file, with a copy of the binary that user may run.
+		cred = &syscall.Credential{Uid: 65532, Gid: 65532}
+		binDir := t.TempDir()
+		bin = filepath.Join(binDir, "lastactive")
+		b, err := os.ReadFile(binary)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(bin, b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{filepath.Dir(dir), dir, path, binDir} {
+			if err := os.Chown(p, 65532, 65532); err != nil {
+				t.Skipf("chown: %v", err)
+			}
+		}
+	}
+	// A pipe the user may only read: SQLite, refused read-write, opened it
+	// read-only and blocked for ever, past the open's 10 s and SIGTERM.
+	fifo := filepath.Join(dir, "pipe.db")
+	if err := syscall.Mkfifo(fifo, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	if cred != nil {
+		if err := os.Chown(fifo, 65532, 65532); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(dir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(dir, 0o755)
+	for _, c := range []struct{ path, sub, want string }{
+		{path, "audit", "writable"}, {path, "migrate", "writable"}, {filepath.Join(dir, "new.db"), "migrate", "writable"},
+		{fifo, "migrate", "not a regular file"}, {fifo, "audit", "not a regular file"},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // only against a hang
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, c.sub)
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LASTACTIVE_DATABASE_URL=sqlite:" + c.path}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		out, err := cmd.CombinedOutput()
+		if ctx.Err() != nil {
+			t.Errorf("%s on %s hung", c.sub, filepath.Base(c.path))
+		} else if err == nil || !strings.Contains(string(out), c.path) || !strings.Contains(string(out), c.want) {
+			t.Errorf("%s on %s in a read-only directory: %v %q; want a failure naming the file and %q",
+				c.sub, filepath.Base(c.path), err, out, c.want)
+		}
 	}
 }

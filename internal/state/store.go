@@ -22,7 +22,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
-	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver: the binary stays static
+	"modernc.org/sqlite" // registers the pure-Go "sqlite" driver: the binary stays static
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Errors callers can test with errors.Is.
@@ -103,6 +104,23 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 				return nil, fmt.Errorf("open state store %s: directory: %w", shown, err)
 			}
 		}
+		if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+			// SQLite would block opening a pipe it may only read, with no
+			// deadline, and name a directory "unable to open".
+			if fi.IsDir() {
+				return nil, fmt.Errorf("open state store %s: %s is a directory: name a file in it, such as %s",
+					shown, path, filepath.Join(path, "lastactive.db"))
+			}
+			kind := "a device"
+			switch {
+			case fi.Mode()&os.ModeNamedPipe != 0:
+				kind = "a pipe"
+			case fi.Mode()&os.ModeSocket != 0:
+				kind = "a socket"
+			}
+			return nil, fmt.Errorf("open state store %s: %s is not a regular file (%s): point the sqlite: URL at a file",
+				shown, path, kind)
+		}
 		if !strings.HasPrefix(path, "file:") {
 			// The trail is personal data: a file made here is the owner's
 			// only (SQLite would make it 0644, and its -wal and -shm take
@@ -127,9 +145,33 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	s := &Store{db: db, backend: sqliteBackend, shown: shown, scrub: func(m string) string { return m }, now: time.Now}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open state store %s: %w", shown, err)
+		return nil, fmt.Errorf("open state store %s: %w%s", shown, err, sqliteAdvice(path, err))
 	}
 	return s, nil
+}
+
+// sqliteAdvice turns the SQLite errors that a file unfit for the store
+// gives into what to do about it, after ": " (empty for others).
+func sqliteAdvice(path string, err error) string {
+	var e *sqlite.Error
+	if path == ":memory:" || !errors.As(err, &e) {
+		return ""
+	}
+	dir := filepath.Dir(path)
+	switch e.Code() & 0xff {
+	case sqlite3.SQLITE_NOTADB:
+		return ": " + path + " is not a SQLite database: point the sqlite: URL at lastactive's database, or at a new file name"
+	case sqlite3.SQLITE_CORRUPT:
+		return ": " + path + " is damaged (truncated or overwritten): restore it from a backup, or move it aside to start a new one"
+	case sqlite3.SQLITE_CANTOPEN:
+		return ": cannot open or create " + path + ": its directory " + dir + " must be writable by this user"
+	case sqlite3.SQLITE_READONLY:
+		return ": " + path + " is read-only here: the file and its directory " + dir + " must be writable by this user (SQLite writes " +
+			filepath.Base(path) + "-wal and -shm beside it)"
+	case sqlite3.SQLITE_FULL:
+		return ": the disk holding " + path + " is full: free space there"
+	}
+	return ""
 }
 
 func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
@@ -424,7 +466,11 @@ func (s *Store) wrap(step string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return &storeError{msg: step + " (" + s.shown + "): " + s.scrub(err.Error()), err: err}
+	msg := step + " (" + s.shown + "): " + s.scrub(err.Error())
+	if s.backend == sqliteBackend {
+		msg += sqliteAdvice(strings.TrimPrefix(s.shown, "sqlite:"), err)
+	}
+	return &storeError{msg: msg, err: err}
 }
 
 type storeError struct {
