@@ -42,6 +42,23 @@ func checkDatabase(ctx context.Context, c Config) credentials.Result {
 			r.Status, r.Detail = credentials.OK, fmt.Sprintf("SQLite file %s will be created by serve or lastactive migrate", path)
 			return r
 		}
+		// Reading is not enough: serve writes every audit entry, and
+		// SQLite its -wal and -shm beside the file. Opening for writing
+		// and a temporary file in the directory change nothing.
+		if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+			f, err := os.OpenFile(path, os.O_WRONLY, 0)
+			if err == nil {
+				f.Close()
+				f, err = os.CreateTemp(filepath.Dir(path), ".lastactive-check-*")
+			}
+			if err != nil {
+				r.Detail = fmt.Sprintf("SQLite file %s or its directory cannot be written by this user: serve would keep nothing", path)
+				r.Fix = "make the file and its directory writable by the user lastactive runs as (SQLite writes -wal and -shm files beside the database)"
+				return r
+			}
+			f.Close()
+			os.Remove(f.Name())
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

@@ -151,26 +151,7 @@ func TestDatabaseDirectoryNotWritableSaysWhy(t *testing.T) {
 	if r := runBinary(t, []string{"PATH=" + os.Getenv("PATH"), "LASTACTIVE_DATABASE_URL=sqlite:" + path}, "", "migrate"); r.code != 0 {
 		t.Fatalf("migrate: %d %q", r.code, r.stderr)
 	}
-	bin, cred := binary, (*syscall.Credential)(nil)
-	if os.Geteuid() == 0 {
-		// root writes anywhere: run as the container's user, owning the
-		// file, with a copy of the binary that user may run.
-		cred = &syscall.Credential{Uid: 65532, Gid: 65532}
-		binDir := t.TempDir()
-		bin = filepath.Join(binDir, "lastactive")
-		b, err := os.ReadFile(binary)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(bin, b, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range []string{filepath.Dir(dir), dir, path, binDir} {
-			if err := os.Chown(p, 65532, 65532); err != nil {
-				t.Skipf("chown: %v", err)
-			}
-		}
-	}
+	bin, cred := asContainerUser(t, filepath.Dir(dir), dir, path)
 	// A pipe the user may only read: SQLite, refused read-write, opened it
 	// read-only and blocked for ever, past the open's 10 s and SIGTERM.
 	fifo := filepath.Join(dir, "pipe.db")
@@ -202,5 +183,52 @@ func TestDatabaseDirectoryNotWritableSaysWhy(t *testing.T) {
 			t.Errorf("%s on %s in a read-only directory: %v %q; want a failure naming the file and %q",
 				c.sub, filepath.Base(c.path), err, out, c.want)
 		}
+	}
+}
+
+// asContainerUser gives a binary and the credential to run it with so that
+// file permissions apply: as root (who writes anywhere), the container's
+// user, 65532, owning paths, with a copy of the binary it may run;
+// otherwise the binary and nil (the caller's own user).
+func asContainerUser(t *testing.T, paths ...string) (string, *syscall.Credential) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		return binary, nil
+	}
+	binDir := t.TempDir()
+	bin := filepath.Join(binDir, "lastactive")
+	b, err := os.ReadFile(binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range append(paths, binDir, filepath.Dir(binDir)) {
+		if err := os.Chown(p, 65532, 65532); err != nil {
+			t.Skipf("chown: %v", err)
+		}
+	}
+	return bin, &syscall.Credential{Uid: 65532, Gid: 65532}
+}
+
+// TestCheckReadOnlyDatabase: check does not pass a SQLite file the user
+// may read but not write: serve would keep no audit entry in it.
+func TestCheckReadOnlyDatabase(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "la.db")
+	if r := runBinary(t, []string{"PATH=" + os.Getenv("PATH"), "LASTACTIVE_DATABASE_URL=sqlite:" + path}, "", "migrate"); r.code != 0 {
+		t.Fatalf("migrate: %d %q", r.code, r.stderr)
+	}
+	bin, cred := asContainerUser(t, filepath.Dir(dir), dir, path)
+	if err := os.Chmod(path, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "check")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LASTACTIVE_DATABASE_URL=sqlite:" + path}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	out, err := cmd.Output()
+	if err == nil || !strings.Contains(string(out), "FAIL  Database") || !strings.Contains(string(out), "writable") {
+		t.Errorf("check on a read-only database file: %v\n%s", err, out)
 	}
 }
