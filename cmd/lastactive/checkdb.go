@@ -92,9 +92,16 @@ func checkDatabase(ctx context.Context, c Config) credentials.Result {
 		r.Fix = "check the host and port in LASTACTIVE_DATABASE_URL, that PostgreSQL runs there and listens on that address, and that a firewall lets this machine connect"
 		return r
 	}
+	if err != nil && strings.HasPrefix(c.DatabaseURL, "sqlite:") {
+		// The store's words end with what to do about this file; a path
+		// can be long, so they get more room than a server's error.
+		r.Detail = "cannot open the database: " + clip(err.Error(), 600)
+		r.Fix = "point LASTACTIVE_DATABASE_URL=sqlite:PATH at lastactive's own database file, or at a new file name, in a directory this user may write"
+		return r
+	}
 	if err != nil {
 		r.Detail = "cannot open the database: " + clip(err.Error(), 200)
-		r.Fix = "check the host, port, user, password and database name (or the SQLite path), and that the database accepts connections from here"
+		r.Fix = "check the host, port, user, password and database name, and that the database accepts connections from here"
 		return r
 	}
 	r.Status, r.Detail = credentials.OK, "answers: "+s.String()

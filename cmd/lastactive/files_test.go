@@ -139,6 +139,21 @@ func TestUnusableDatabaseFileSaysWhy(t *testing.T) {
 				t.Errorf("%s on %s: exit %d, stderr %q; want exit 1, the path and %q", sub, filepath.Base(c.path), r.code, r.stderr, c.want)
 			}
 		}
+		// check says the same, whole, and sends nobody after a password.
+		r := runBinary(t, env, "", "check", "--json")
+		var line string
+		for l := range strings.Lines(r.stdout) {
+			if strings.Contains(l, `"database"`) {
+				line = l
+			}
+		}
+		ok := r.code == 1 && strings.Contains(line, `"status":"FAIL"`) && !strings.Contains(line, "password")
+		for _, w := range c.want {
+			ok = ok && strings.Contains(line, w)
+		}
+		if !ok {
+			t.Errorf("check on %s: exit %d, database line %q; want FAIL with %q and no password advice", filepath.Base(c.path), r.code, line, c.want)
+		}
 	}
 }
 
