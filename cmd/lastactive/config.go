@@ -221,6 +221,7 @@ const (
 func (c *Config) validate(n need) error {
 	var p []string
 	missing := func(name, hint string) { p = append(p, fmt.Sprintf("%s is not set (%s)", name, hint)) }
+	c.AllowedUsers, c.AllowedChannels, c.ReportUsers = slackIDs(c.AllowedUsers), slackIDs(c.AllowedChannels), slackIDs(c.ReportUsers)
 	p = append(p, placeholders(c)...)
 
 	// A secret with a space or a line break inside (a second line pasted
@@ -359,6 +360,7 @@ func (c *Config) validate(n need) error {
 		p = append(p, "LASTACTIVE_SEAT_PRICES "+err.Error())
 	}
 	c.SeatPrices = prices
+	c.Currency = strings.ToUpper(strings.TrimSpace(c.Currency))
 	if c.Currency == "" { // set but empty, or a Config built in code
 		c.Currency = seat.DefaultCurrency
 	}
@@ -500,6 +502,12 @@ func validPort(port string) bool {
 func slackIDs(ids []string) []string {
 	var out []string
 	for _, id := range ids {
+		id = strings.TrimSpace(id)
+		// A mention or a channel link copied from a message: <@U012AB|ada>,
+		// <#C012AB|general>.
+		if len(id) > 3 && (strings.HasPrefix(id, "<@") || strings.HasPrefix(id, "<#")) && strings.HasSuffix(id, ">") {
+			id, _, _ = strings.Cut(id[2:len(id)-1], "|")
+		}
 		if id = strings.ToUpper(strings.TrimSpace(id)); id != "" {
 			out = append(out, id)
 		}
@@ -613,6 +621,9 @@ func parsePrices(raw string) (map[string]float64, error) {
 		return out, nil
 	}
 	for part := range strings.SplitSeq(raw, ",") {
+		if strings.TrimSpace(part) == "" {
+			continue // a trailing or doubled comma, as in every list
+		}
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 		k = strings.TrimSpace(k)
 		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)

@@ -306,3 +306,41 @@ func TestDatabasePasswordWithASlash(t *testing.T) {
 		}
 	}
 }
+
+// TestPastedFormsAreRead: what admins paste from Slack and spreadsheets is
+// read, not refused: a mention or a channel link copied from a message
+// (<@U012AB|ada>, <#C012AB|general>) as its ID, a trailing comma in the
+// seat prices as in every other list, and a currency in lower case.
+// Before, the mention was "still holds the placeholder", the comma "must
+// look like jira-software=8.60" and "usd" refused.
+func TestPastedFormsAreRead(t *testing.T) {
+	c := validBase()
+	c.AllowedUsers = []string{"<@U012AB|ada>", " <@W034CD> "}
+	c.AllowedChannels = []string{"<#C012AB|general>"}
+	c.ReportUsers = []string{"<@U012AB>"}
+	c.Approvers = []string{"<@U056EF|bo>"}
+	c.SeatPricesRaw = "confluence=6.05,jira-software=8.60, ,"
+	c.Currency = " eur "
+	if err := c.validate(needSlack | needAdmin); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name      string
+		got, want []string
+	}{
+		{"users", c.AllowedUsers, []string{"U012AB", "W034CD"}},
+		{"channels", c.AllowedChannels, []string{"C012AB"}},
+		{"report users", c.ReportUsers, []string{"U012AB"}},
+		{"approvers", slackIDs(c.Approvers), []string{"U056EF"}},
+	} {
+		if !slices.Equal(tt.got, tt.want) {
+			t.Errorf("%s = %q, want %q", tt.name, tt.got, tt.want)
+		}
+	}
+	if len(c.SeatPrices) != 2 || c.SeatPrices["jira-software"] != 8.60 {
+		t.Errorf("prices = %v, want two", c.SeatPrices)
+	}
+	if c.Currency != "EUR" {
+		t.Errorf("currency = %q, want EUR", c.Currency)
+	}
+}

@@ -155,7 +155,7 @@ func TestMissingAndMalformedConfig(t *testing.T) {
 		{"lookup without Jira", f.env("JIRA_API_TOKEN"), []string{"lookup", "ada@example.com"}, "JIRA_API_TOKEN"},
 		{"plain http to a remote host", f.env("JIRA_BASE_URL=http://example.atlassian.net"), []string{"lookup", "ada@example.com"}, "JIRA_BASE_URL"},
 		{"bad seat prices", f.env("LASTACTIVE_SEAT_PRICES=jira:lots"), []string{"serve"}, "LASTACTIVE_SEAT_PRICES"},
-		{"currency in lower case", f.env("LASTACTIVE_CURRENCY=usd"), []string{"serve"}, "LASTACTIVE_CURRENCY"},
+		{"currency not a code", f.env("LASTACTIVE_CURRENCY=us"), []string{"serve"}, "LASTACTIVE_CURRENCY"},
 		{"currency as a symbol", f.env("LASTACTIVE_CURRENCY=€"), []string{"report"}, "LASTACTIVE_CURRENCY"},
 		{"currency too long", f.env("LASTACTIVE_CURRENCY=EURO"), []string{"report"}, "LASTACTIVE_CURRENCY"},
 	}
