@@ -170,7 +170,8 @@ func renderAsk(a nudge.Ask, seal func(string) string) Message {
 	var fallback []string
 	for i, it := range a.Items {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(itemLine(it)), nil, nil, slack.SectionBlockOptionBlockID(fmt.Sprintf("nudge_item_%d", i))))
-		fallback = append(fallback, seat.ProductName(it.Key)+" on "+it.Site)
+		// The text is mrkdwn too (Slack shows it in notifications).
+		fallback = append(fallback, EscapeMrkdwn(seat.ProductName(it.Key))+" on "+EscapeMrkdwn(it.Site))
 		id := fmt.Sprintf("nudge_answer_%d", i)
 		switch it.Answer {
 		case "keep":
@@ -227,7 +228,7 @@ func renderApproval(a nudge.Approval, seal func(string) string) Message {
 		keep := slack.NewButtonBlockElement(ActionReleaseKeep, seal(a.RequestID), plain("Keep"))
 		blocks = append(blocks, slack.NewActionBlock("release_decide", approve, keep))
 	}
-	return Message{Text: "Release request: " + seat.ProductName(a.Item.Key) + " for " + a.Person.Email, Blocks: blocks}
+	return Message{Text: "Release request: " + EscapeMrkdwn(seat.ProductName(a.Item.Key)) + " for " + EscapeMrkdwn(a.Person.Email), Blocks: blocks}
 }
 
 func renderResult(r nudge.Result, seal func(string) string) Message {
@@ -247,7 +248,7 @@ func renderResult(r nudge.Result, seal func(string) string) Message {
 	if len(els) > 0 {
 		blocks = append(blocks, slack.NewActionBlock("release_result_actions", els...))
 	}
-	return Message{Text: seat.ProductName(r.Item.Key) + " for " + r.Person.Email + ": " + r.Text, Blocks: blocks}
+	return Message{Text: EscapeMrkdwn(seat.ProductName(r.Item.Key)) + " for " + EscapeMrkdwn(r.Person.Email) + ": " + EscapeMrkdwn(r.Text), Blocks: blocks}
 }
 
 func orDash(s string) string {

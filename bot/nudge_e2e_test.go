@@ -24,9 +24,14 @@ import (
 )
 
 // nudgeApp builds the bot as wire does, between the fake Slack and the
-// fake Atlassian, on SQLite, with keep or release in mode.
-func nudgeApp(t *testing.T, org *atlassiantest.Org, atl *atlassiantest.Server, fake *slacktest.Server, mode nudge.Mode) (*wire.App, *testlog.Buffer) {
+// fake Atlassian, on SQLite, with keep or release in mode; confluence and
+// the products priced (at 1.00) are covered.
+func nudgeApp(t *testing.T, org *atlassiantest.Org, atl *atlassiantest.Server, fake *slacktest.Server, mode nudge.Mode, priced ...string) (*wire.App, *testlog.Buffer) {
 	t.Helper()
+	prices := seat.Prices{"confluence": 6.05}
+	for _, k := range priced {
+		prices[k] = 1
+	}
 	logs := &testlog.Buffer{}
 	store := wire.OpenDurable(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "state.db"), wire.DurableOptions{})
 	t.Cleanup(func() { _ = store.Close() })
@@ -34,7 +39,7 @@ func nudgeApp(t *testing.T, org *atlassiantest.Org, atl *atlassiantest.Server, f
 		AdminAPIURL: atl.URL(), OrgID: org.ID, APIKey: atlassiantest.APIKey,
 		SlackAppToken: slacktest.AppToken, SlackBotToken: slacktest.BotToken, SlackAPIURL: fake.APIURL(),
 		CacheTTL: time.Hour, ReportUsers: []string{reportUser}, IdleDays: bot.DefaultIdleDays, Reports: true,
-		SeatPrices: seat.Prices{"confluence": 6.05},
+		SeatPrices: prices,
 		Logger:     slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		AtlassianOptions: []atlassian.Option{atlassian.WithRetry(atlassian.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond,
 			MaxDelay: time.Millisecond, MaxWait: time.Second})},
