@@ -66,7 +66,7 @@ func parseExempt(args []string) (Command, error) {
 			return Command{}, err
 		}
 		if len(rest) > 0 {
-			return Command{}, usagef("%s is not a product key. %s", quote(rest[0]), exemptUsage)
+			return Command{}, usagef("%s is not a product key. %s", quote(unescapeEntities(rest[0])), exemptUsage)
 		}
 		a.Op = ExemptRemove
 		return Command{Kind: CmdExempt, Exempt: a, Targets: []Target{{Email: a.Email}}}, nil
@@ -82,7 +82,7 @@ func parseExempt(args []string) (Command, error) {
 		}
 		d, err := time.Parse(time.DateOnly, rest[1])
 		if err != nil {
-			return Command{}, usagef("%s is not a date: write it as YYYY-MM-DD.", quote(rest[1]))
+			return Command{}, usagef("%s is not a date: write it as YYYY-MM-DD.", quote(unescapeEntities(rest[1])))
 		}
 		a.Until = d.Add(24 * time.Hour) // the whole day named
 		rest = rest[2:]
@@ -122,7 +122,7 @@ func exemptWho(args []string) (ExemptArgs, []string, error) {
 	}
 	if len(a.Products) == 0 {
 		if i < len(args) {
-			return a, nil, usagef("%s is not a product I know (%s).", quote(args[i]), strings.Join(seat.Keys(), ", "))
+			return a, nil, usagef("%s is not a product I know (%s).", quote(unescapeEntities(args[i])), strings.Join(seat.Keys(), ", "))
 		}
 		return a, nil, usagef("Name at least one product after the email. %s", exemptUsage)
 	}

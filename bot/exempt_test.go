@@ -274,3 +274,25 @@ func TestRenderExemptionsLines(t *testing.T) {
 		}
 	}
 }
+
+// TestExemptQuotesWhatWasTyped: Slack sends a typed & < > as entities;
+// a word quoted back in an exempt usage error shows what was typed, like
+// every other usage error, and not the entity itself ("&amp;lt;" in the
+// mrkdwn shows "&lt;").
+func TestExemptQuotesWhatWasTyped(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ text, want string }{
+		{"exempt ada@example.com R&amp;D leave", "“R&amp;D”"},
+		{"exempt remove ada@example.com confluence &lt;b&gt;", "“&lt;b&gt;”"},
+		{"exempt ada@example.com confluence until 2027-01-&lt;1 leave", "“2027-01-&lt;1”"},
+	} {
+		_, err := ParseCommand(tc.text)
+		if err == nil {
+			t.Fatalf("%q parsed", tc.text)
+		}
+		m := RenderUsage(err)
+		if !strings.Contains(m.Text, tc.want) || strings.Contains(m.Text, "&amp;amp;") || strings.Contains(m.Text, "&amp;lt;") {
+			t.Errorf("%q: reply %q, want it to quote %s (what was typed, escaped once)", tc.text, m.Text, tc.want)
+		}
+	}
+}
