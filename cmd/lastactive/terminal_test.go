@@ -6,10 +6,12 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+	"unicode"
 
 	"lastactive/atlassian/atlassiantest"
 )
@@ -177,5 +179,46 @@ func TestDemoStopsOnSignalAtThePrompt(t *testing.T) {
 				t.Fatalf("demo still waits for input 30 s after %v", sig)
 			}
 		})
+	}
+}
+
+// invisibleFormat reports the first Unicode format character (category
+// Cf: bidi overrides and isolates, zero-width spaces and joiners) in out.
+// A terminal that lays out bidi text reverses the rest of the line after
+// U+202E; all of them throw a table's columns out of line.
+func invisibleFormat(out string) (rune, bool) {
+	for _, r := range out {
+		if r >= 0x80 && unicode.Is(unicode.Cf, r) {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// TestTablesKeepBidiAndInvisiblesOffTheTerminal: a display name is what
+// anyone makes of their profile. One with a right-to-left override and
+// zero-width characters must not reach the lookup table or the report's
+// "Idle longest", where it would reverse the rest of its line (the
+// product, the dates, the verdict) or hide text.
+func TestTablesKeepBidiAndInvisiblesOffTheTerminal(t *testing.T) {
+	now := time.Now()
+	org := atlassiantest.SampleOrg(now)
+	org.Users = append(org.Users, atlassiantest.User{AccountID: "712020:0a1b2c3d-0000-4000-8000-00000000b1d1",
+		DisplayName: "Mallory \u202eevitca\u202c \u2066x\u2069\u200b\u200d\ufeff", Email: "mallory@example.com",
+		AddedToOrg: now.Add(-400 * 24 * time.Hour),
+		Products:   []atlassiantest.Product{{Key: "jira-software", SiteID: atlassiantest.SiteMain, LastActive: now.Add(-200 * 24 * time.Hour)}}})
+	f := startFakes(t)
+	f.atl.Close()
+	f.org, f.atl = org, atlassiantest.NewServer(org)
+	t.Cleanup(f.atl.Close)
+
+	for _, args := range [][]string{{"lookup", "mallory@example.com"}, {"report", "--csv", filepath.Join(t.TempDir(), "r.csv")}} {
+		r := runBinary(t, f.env(), "", args...)
+		if r.code != 0 || !strings.Contains(r.stdout, "Mallory") {
+			t.Fatalf("%s: exit %d, Mallory not shown:\n%s\n%s", args[0], r.code, r.stdout, r.stderr)
+		}
+		if c, ok := invisibleFormat(r.stdout); ok {
+			t.Errorf("%s: stdout carries %U raw:\n%q", args[0], c, r.stdout)
+		}
 	}
 }

@@ -3,14 +3,22 @@
 // and a status (progress) line that log lines pass above.
 package term
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
-// Clean keeps upstream text from moving the terminal cursor or breaking
-// a table: control characters and tabs become spaces.
+// Clean keeps upstream text from moving the terminal cursor, reordering a
+// line or breaking a table: control characters and tabs become spaces, and
+// invisible format characters (Unicode Cf: bidi overrides and isolates,
+// zero-width spaces and joiners, the BOM) go, as they do from replies.
 func Clean(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+		switch {
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
 			return ' '
+		case r >= 0x80 && unicode.Is(unicode.Cf, r):
+			return -1
 		}
 		return r
 	}, s)
