@@ -111,8 +111,16 @@ func writeRecord(w *bufio.Writer, rec []string) error {
 
 // formulaStart are the first characters that make a spreadsheet run a
 // cell as a formula (OWASP's CSV injection advice; a leading line break is
-// stripped by some and leaves the rest to be read).
+// stripped by some and leaves the rest to be read). So are they after
+// leading white space: a spreadsheet that trims cells on import
+// (LibreOffice's "Trim spaces", Google Sheets) reads " =1+2" as "=1+2".
 const formulaStart = "=+-@\t\r\n"
+
+// formula reports whether a spreadsheet could read s as a formula.
+func formula(s string) bool {
+	t := strings.TrimLeftFunc(s, unicode.IsSpace)
+	return s != "" && strings.ContainsRune(formulaStart, rune(s[0])) || t != "" && strings.ContainsRune(formulaStart, rune(t[0]))
+}
 
 // CSVCell makes one value safe for a spreadsheet: valid UTF-8, line
 // breaks as \n (the CSV writer turns them into CRLF; a lone \r would be
@@ -126,7 +134,7 @@ func CSVCell(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
-	if s != "" && (strings.ContainsRune(formulaStart, rune(s[0])) || lossyNumber(s)) {
+	if formula(s) || lossyNumber(s) {
 		return "'" + s
 	}
 	return s

@@ -385,6 +385,14 @@ func TestCSVCellStaysText(t *testing.T) {
 		{"=1+2", "'=1+2"},
 		{"\n=1", "'\n=1"},
 		{"Zoë", "Zoë"},
+		// Spreadsheets that trim a cell on import (LibreOffice's "Trim
+		// spaces", Google Sheets) read what follows the spaces.
+		{" =1+2", "' =1+2"},
+		{"   @SUM(A1:A9)", "'   @SUM(A1:A9)"},
+		{"\u00a0+1", "'\u00a0+1"},
+		{" \t-1", "' \t-1"},
+		{" Ada", " Ada"},
+		{" 007", " 007"},
 	}
 	for _, tt := range tests {
 		if got := CSVCell(tt.in); got != tt.want {
