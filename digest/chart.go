@@ -9,7 +9,9 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
+	"unicode"
 
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/font/liberation"
@@ -267,10 +269,21 @@ func Chart(history []state.Snapshot) ([]byte, error) {
 }
 
 // fitText cuts txt, with an ellipsis, to at most width as measure
-// (a text style's Width) measures it. The cut is found by halving, not
-// rune by rune: a product key of thousands of runes from upstream would
-// otherwise take minutes of CPU to draw.
+// (a text style's Width) measures it, on one line: white space runs become
+// one space, and control and invisible format characters go (a key from
+// upstream with line breaks would spill over the rest of the chart). The
+// cut is found by halving, not rune by rune: a product key of thousands of
+// runes from upstream would otherwise take minutes of CPU to draw.
 func fitText(measure func(string) vg.Length, txt string, width vg.Length) string {
+	txt = strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsSpace(r):
+			return ' '
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+			return -1
+		}
+		return r
+	}, txt)), " ")
 	if measure(txt) <= width {
 		return txt
 	}

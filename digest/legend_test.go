@@ -61,3 +61,18 @@ func TestFitTextLongName(t *testing.T) {
 		t.Errorf("fitText measured %d strings, %d runes in all, for one name of 4,000 runes; want at most 16 and 64,000", calls, runes)
 	}
 }
+
+// TestFitTextOneLine: a product key is drawn as it comes from upstream; one
+// with line breaks (or other controls) stays one legend row, instead of
+// spilling over the other names, the plot and the title.
+func TestFitTextOneLine(t *testing.T) {
+	sty := textStyle(vg.Points(legendPt), text.XLeft, text.YCenter)
+	for _, key := range []string{"a\nb\nc\nd", "\n\n\nx", "a\rb", "a\u2028b\u0085c", "tab\tkey\x1b[2J", "\u202eevil\u200b"} {
+		got := fitText(sty.Width, key, vg.Points(250))
+		if sty.Height(got) > sty.Height("Jg") || strings.ContainsFunc(got, func(r rune) bool {
+			return r < 0x20 || r >= 0x7f && r < 0xa0 || r == '\u2028' || r == '\u202e' || r == '\u200b'
+		}) {
+			t.Errorf("fitText(%q) = %q: not one clean line", key, got)
+		}
+	}
+}
