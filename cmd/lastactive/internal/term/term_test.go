@@ -1,6 +1,11 @@
 package term
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+)
 
 func TestClean(t *testing.T) {
 	for in, want := range map[string]string{
@@ -18,4 +23,32 @@ func TestClean(t *testing.T) {
 			t.Errorf("Clean(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// FuzzClean: whatever upstream sends, nothing Clean lets through can move
+// the cursor, break a line or a table cell, or reorder what the reader sees
+// (a right-to-left override in a display name shows the rest of its row
+// backwards); text without any of that is kept as it is.
+func FuzzClean(f *testing.F) {
+	for _, s := range []string{"Ada Lovelace", "a\tb\nc", "\x1b[2Jx", "del\x7f", "c1\u0085", "Zoë", "\xff\xfe",
+		"Mallory\u202e evitca", "ltr\u200e", "iso\u2066late\u2069", "arabic\u061cmark", "zero\u200bwidth", "\ufeffbom"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := Clean(s)
+		if !utf8.ValidString(out) {
+			t.Fatalf("Clean(%q) = %q, not valid UTF-8", s, out)
+		}
+		for _, r := range out {
+			if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+				t.Fatalf("Clean(%q) = %q, holds %U", s, out, r)
+			}
+		}
+		if utf8.RuneCountInString(out) > utf8.RuneCountInString(s) {
+			t.Fatalf("Clean(%q) = %q, longer than its input", s, out)
+		}
+		if utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }) && out != s {
+			t.Fatalf("Clean(%q) = %q, changed text with nothing to clean", s, out)
+		}
+	})
 }

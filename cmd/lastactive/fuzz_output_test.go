@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"lastactive/atlassian"
+	"lastactive/bot"
+	"lastactive/internal/state"
+)
+
+// terminalSafe fails t when out, written for a terminal, holds what could
+// move the cursor, break a table row or reorder what the reader sees:
+// control characters other than the line ends the writer puts there
+// itself, and the Unicode bidi controls (a right-to-left override in a
+// display name would show the rest of its row backwards).
+func terminalSafe(t *testing.T, what, out string) {
+	t.Helper()
+	if !utf8.ValidString(out) {
+		t.Fatalf("%s is not valid UTF-8: %q", what, out)
+	}
+	for _, r := range out {
+		if r != '\n' && unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			t.Fatalf("%s holds %U: %q", what, r, out)
+		}
+	}
+}
+
+// FuzzWriteTable: whatever Atlassian names a person, a product or a site,
+// and whatever an ambiguous answer lists, lookup's table keeps one line per
+// row and nothing in it can drive the terminal.
+func FuzzWriteTable(f *testing.F) {
+	// Names and keys of the real answers (the shared fixtures), then
+	// hostile ones.
+	f.Add("Mia Krystof", "jira-software", "ari:cloud:jira-software::site/a436116f-02ce-4520-8fbb-7301462a1674", "acme.atlassian.net")
+	f.Add("Ada Lovelace", "confluence", "ari:cloud:confluence::site/c7e2a9b4-0d5f-4a1e-9b3c-2f8d6e1a7c40", "")
+	f.Add("Grace\tHopper\r\n", "jira\x1b[2J", "site/\x07", "evil\x1b]8;;http://x\x07host")
+	f.Add("Mallory\u202e evitca", "opsgenie\u2066", "ari:cloud:jira::site/\u200f1", "acme\u061c.atlassian.net")
+	f.Add("\xff\xfe\x85", "\u0085", "\u009b31m", "\x7f")
+	f.Fuzz(func(t *testing.T, name, key, productID, host string) {
+		now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+		sites := atlassian.NewSites([]atlassian.Workspace{{ID: atlassian.CloudID(productID), CloudID: atlassian.CloudID(productID), Host: host}})
+		people := []bot.Person{
+			{Query: "ada@example.com", Account: atlassian.Account{DisplayName: name, Status: atlassian.StatusSuspended},
+				Activity: &atlassian.Activity{Products: []atlassian.ProductActivity{
+					{ID: productID, Key: key, LastActive: now.AddDate(0, 0, -3)},
+					{ID: productID, Key: key},
+				}}},
+			{Query: "bob@example.com", Account: atlassian.Account{DisplayName: name}, Activity: &atlassian.Activity{}},
+			{Query: "eve@example.com", Err: &atlassian.Error{Kind: atlassian.ErrAmbiguous, Candidates: []atlassian.Account{
+				{AccountID: "1", DisplayName: name}, {AccountID: "2", DisplayName: key}}}},
+		}
+		var buf bytes.Buffer
+		if err := writeTable(&buf, people, now, 90, sites); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		terminalSafe(t, "table", out)
+		if n := strings.Count(out, "\n"); n != 1+2+1+1 {
+			t.Fatalf("table has %d lines, want a header and 4 rows:\n%s", n, out)
+		}
+	})
+}
+
+// FuzzWriteAuditTable: what the audit trail stored from outside (who
+// acted, whom, the outcome and detail) keeps `lastactive audit`'s table one
+// line per entry, with nothing that can drive the terminal.
+func FuzzWriteAuditTable(f *testing.F) {
+	f.Add("U012ABCDEF", "ada@example.com", "5b10ac8d82e05b22cc7d4ef5", "ok", "jira-software idle 120 days")
+	f.Add("", "\x1b[2J", "id\nid", "ok\r\n", "Mallory\u202e evitca")
+	f.Add("U1\t", "a@b.c\u2067", "\u009b", "\x00", "\xff")
+	f.Fuzz(func(t *testing.T, actor, email, accountID, outcome, detail string) {
+		entries := []state.AuditEntry{
+			{At: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC), Actor: actor, Emails: []string{email, email},
+				AccountIDs: []string{accountID}, Kind: state.KindLookup, Outcome: state.Outcome(outcome), Detail: detail},
+			{Actor: actor, Kind: state.KindLookup, Detail: detail},
+		}
+		var buf bytes.Buffer
+		if err := writeAuditTable(&buf, entries); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		terminalSafe(t, "audit table", out)
+		if n := strings.Count(out, "\n"); n != 3 {
+			t.Fatalf("audit table has %d lines, want a header and 2 rows:\n%s", n, out)
+		}
+	})
+}
