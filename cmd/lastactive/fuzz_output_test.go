@@ -90,3 +90,49 @@ func FuzzWriteAuditTable(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseEmails: lookup's arguments give addresses the slash command
+// accepts, each once; anything else is one clean line of error that never
+// repeats a long word without an '@' (a token pasted by mistake).
+func FuzzParseEmails(f *testing.F) {
+	for _, s := range [][2]string{
+		{"ada@example.com", "GRACE@Example.com"},
+		{`"Lovelace, Ada" <ada@x.com>; grace@x.com`, "ada@x.com"},
+		{"<mailto:ada@x.com|ada@x.com>", "<@U123ABC>"},
+		{"ada@example.com --fresh", "idle"},
+		{"xoxb-1234567890-1234567890-abcdefghijklmnop", "ada@example.com"},
+		{"help xoxb-1234567890-1234567890-abcdefghijklmnop", ""},
+		{"audit xoxb-1234567890-1234567890-abcdefghijklmnop", "\x1b[2J"},
+		{"digest ATATT3xFfGF0abcdefghijklmnopqrstuvwxyz", "exempt list"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		emails, err := parseEmails([]string{a, b})
+		if err != nil {
+			msg := err.Error()
+			if strings.Contains(msg, "\n") {
+				t.Fatalf("error is not one line: %q", msg)
+			}
+			for _, w := range strings.FieldsFunc(a+" "+b, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(`"'<>|,;`, r) }) {
+				if utf8.RuneCountInString(w) >= 20 && !strings.Contains(w, "@") && strings.Contains(msg, w) {
+					t.Fatalf("error %q repeats the long word %q", msg, w)
+				}
+			}
+			return
+		}
+		seen := map[string]bool{}
+		for _, e := range emails {
+			if got, ok := bot.ParseEmail(e); !ok || got != e {
+				t.Fatalf("parseEmails(%q, %q) gave %q, which the command reads as %q, %v", a, b, e, got, ok)
+			}
+			if seen[e] {
+				t.Fatalf("parseEmails(%q, %q) gave %q twice", a, b, e)
+			}
+			seen[e] = true
+		}
+		if len(emails) == 0 {
+			t.Fatalf("parseEmails(%q, %q) gave no email and no error", a, b)
+		}
+	})
+}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"lastactive/atlassian"
 	"lastactive/bot"
@@ -111,11 +113,11 @@ func parseEmails(args []string) ([]string, error) {
 		case err != nil:
 			return nil, err
 		case cmd.Kind != bot.CmdLookup || cmd.Fresh:
-			return nil, fmt.Errorf("%q is not an email address", clip(arg, 80))
+			return nil, fmt.Errorf("%s is not an email address", quoteArg(arg))
 		}
 		for _, t := range append(cmd.Targets, cmd.NotLookedUp...) {
 			if t.Email == "" {
-				return nil, fmt.Errorf("%q: a Slack mention needs Slack; give the email", clip(arg, 80))
+				return nil, fmt.Errorf("%s: a Slack mention needs Slack; give the email", quoteArg(arg))
 			}
 			if !seen[t.Email] {
 				seen[t.Email] = true
@@ -124,6 +126,20 @@ func parseEmails(args []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// quoteArg quotes a command-line argument for an error message, the way
+// the slash command quotes typed text: a long word without an '@' is what
+// a token or key pasted by mistake looks like, and is not repeated (stderr
+// often ends up in a CI or cron log).
+func quoteArg(arg string) string {
+	words := strings.FieldsFunc(arg, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(`"'<>|,;`, r) })
+	for _, w := range words {
+		if utf8.RuneCountInString(w) >= 20 && !strings.Contains(w, "@") {
+			return "that argument"
+		}
+	}
+	return fmt.Sprintf("%q", clip(arg, 80))
 }
 
 // lookupAll looks people up one after another: Jira's user search limit is

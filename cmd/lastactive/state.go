@@ -138,7 +138,7 @@ func (a *app) audit(ctx context.Context, args []string) int {
 	if len(rest) == 1 {
 		e, ok := bot.ParseEmail(rest[0])
 		if !ok {
-			fmt.Fprintf(a.stderr, "%s audit: %q is not an email address\n", programName, clip(rest[0], 80))
+			fmt.Fprintf(a.stderr, "%s audit: %s is not an email address\n", programName, quoteArg(rest[0]))
 			return exitUsage
 		}
 		q.Target = e
