@@ -451,12 +451,15 @@ func isFormat(r rune) bool { return r >= 0x80 && unicode.Is(unicode.Cf, r) }
 
 // quote returns a short, cleaned copy of user input between curly quotes,
 // for a UsageError's Reason. It is still plain text; renderers escape it.
-// A long word with no '@' is not repeated: that is what a token or key
-// pasted by mistake looks like, and the reply would carry it.
+// A long word with no '@' is not repeated, alone or among others (a
+// quoted "Bearer xoxb-…", an unclosed "<" before it): that is what a token
+// or key pasted by mistake looks like, and the reply would carry it.
 func quote(s string) string {
 	q := sanitize(s, maxQuoted)
-	if utf8.RuneCountInString(q) >= minSecretRunes && !strings.ContainsAny(q, "@ ") {
-		return "That text"
+	for _, w := range strings.Fields(q) {
+		if utf8.RuneCountInString(w) >= minSecretRunes && !strings.Contains(w, "@") {
+			return "That text"
+		}
 	}
 	return "“" + q + "”"
 }
