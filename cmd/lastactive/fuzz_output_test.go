@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -133,6 +134,60 @@ func FuzzParseEmails(f *testing.F) {
 		}
 		if len(emails) == 0 {
 			t.Fatalf("parseEmails(%q, %q) gave no email and no error", a, b)
+		}
+	})
+}
+
+// FuzzValidateStateAndNudge: the settings FuzzValidate leaves at their
+// defaults (the database URL, whose password is a secret, the audit
+// retention, both schedules and their time zones, the keep-or-release
+// settings and the write key, a secret too) never panic validate, never
+// make a message of more than one line, and never put the database
+// password or the write key in it; the verdict on the write key depends on
+// its shape only.
+func FuzzValidateStateAndNudge(f *testing.F) {
+	f.Add("lastactive", "s3cret-pw", "db.internal:5432/state?sslmode=require", "admin-write-key", "400d",
+		"0 9 * * MON", "CRON_TZ=Europe/Berlin 0 10 * * MON-FRI", "on", "jira-software,confluence", "U012ABCDEF", "EUR")
+	f.Add("u", "p@ss/w#rd?x", "127.0.0.1/db", "key with space", "0", "@every 0s", "TZ=", "maybe", "Jira Software", "u1,bad id", "euro")
+	f.Add("", "pw%zz", "host:bad/db", "<REPLACE-ME>", "-1d", "CRON_TZ=../../etc/passwd 0 9 * * *", "CRON_TZ=Mars/Olympus 0 9 * * *",
+		"dry-run", ",,", "", "usd")
+	f.Add("sqlite", "secretpath", ":lastactive.db", "\tkey\n", "30000d", "@every 87601h", "0 0 31 2 *", "OFF", "a,-b", "U1,U2", "")
+	f.Fuzz(func(t *testing.T, user, pw, rest, writeKey, retention, digestSched, nudgeSched, nudgeMode, products, approvers, currency string) {
+		base := func() Config {
+			return Config{
+				SlackAppToken: "xapp-1-A-1-secret", SlackBotToken: "xoxb-1-secret", OrgID: "org-1", APIKey: "admin-key",
+				SlackAPIURL: "https://slack.com/api/", AdminAPIURL: "https://api.atlassian.com", HTTPAddr: ":8080", LogLevel: "info",
+				CacheTTL: time.Hour, IdleDays: 90, Currency: currency, RetentionRaw: retention,
+				DigestSchedule: digestSched, NudgeSchedule: nudgeSched, NudgeMode: nudgeMode,
+				NudgeProducts: envList(products), Approvers: envList(approvers),
+			}
+		}
+		urls := []string{"postgres://" + user + ":" + pw + "@" + rest, "sqlite:" + pw + rest}
+		if u := (&url.URL{Scheme: "postgres", User: url.UserPassword(user, pw), Host: rest}); true {
+			urls = append(urls, u.String())
+		}
+		for _, dbURL := range urls {
+			c, masked := base(), base()
+			c.DatabaseURL, c.AdminWriteKey = dbURL, writeKey
+			masked.DatabaseURL, masked.AdminWriteKey = dbURL, placeholder(writeKey, "")
+			err, merr := c.validate(needSlack|needAdmin), masked.validate(needSlack|needAdmin)
+			if (err == nil) != (merr == nil) || (err != nil && err.Error() != merr.Error()) {
+				t.Fatalf("validate depends on the write key's content:\n with the key: %v\n placeholder: %v", err, merr)
+			}
+			if err == nil {
+				continue
+			}
+			msg := err.Error()
+			if strings.Contains(msg, "\n") {
+				t.Fatalf("error is not one line: %q", msg)
+			}
+			others := user + rest + retention + digestSched + nudgeSched + nudgeMode + products + approvers + currency
+			for _, secret := range []string{pw, strings.TrimSpace(writeKey)} {
+				if len(secret) >= 6 && !strings.Contains(others, secret) && strings.Contains(msg, secret) &&
+					!strings.Contains(strings.ToLower(badDatabaseURL+" must be off, dry-run or on LASTACTIVE_ placeholder"), strings.ToLower(secret)) {
+					t.Fatalf("error %q shows the secret %q", msg, secret)
+				}
+			}
 		}
 	})
 }
