@@ -311,7 +311,7 @@ const maxUsersListPages = 1000
 // SlackUsers implements nudge.People: users.list, page by page (cursor,
 // 200 a page), each page through the retry policy (a 429 waits out its
 // Retry-After and asks for the same page again). Deleted users, bots and
-// members without an email are left out.
+// members without an email the bot accepts are left out.
 func (s SlackPeople) SlackUsers(ctx context.Context) (map[string]string, error) {
 	out := map[string]string{}
 	p := s.API.Client.GetUsersPaginated(slack.GetUsersOptionLimit(usersListPage), slack.GetUsersOptionIncludeLocale(false))
@@ -335,7 +335,10 @@ func (s SlackPeople) SlackUsers(ctx context.Context) (map[string]string, error) 
 			return nil, err
 		}
 		for _, u := range p.Users {
-			if email := strings.ToLower(strings.TrimSpace(u.Profile.Email)); email != "" && !u.Deleted && !u.IsBot {
+			// Checked as a typed address is, folding ASCII case only: a
+			// look-alike (a Kelvin sign for the K) must not take the
+			// place of the person it imitates.
+			if email, ok := normaliseEmail(u.Profile.Email); ok && !u.Deleted && !u.IsBot {
 				out[email] = u.ID
 			}
 		}

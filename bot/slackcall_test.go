@@ -441,3 +441,28 @@ func TestShortcutEphemeralWaitsOutARateLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestSlackPeopleFoldsASCIICaseOnly: a Slack member whose profile email is
+// a look-alike of another's (a Kelvin sign for the K, which Unicode case
+// folding turns into k) is not mapped to that person's address, so the
+// nudges about their seats go to them, not to the look-alike; nor is a
+// profile email that is no address.
+func TestSlackPeopleFoldsASCIICaseOnly(t *testing.T) {
+	t.Parallel()
+	s := newSlackAPI(t)
+	s.fake.AddUser(slacktest.User{ID: "UKATE", Name: "kate", Email: "Kate@Example.com"})
+	s.fake.AddUser(slacktest.User{ID: "UZIMPOSTOR", Name: "k", Email: "\u212aate@example.com"})
+	s.fake.AddUser(slacktest.User{ID: "UPREFIX", Name: "p", Email: "kat"})
+	got, err := bot.SlackPeople{API: s.SlackAPI}.SlackUsers(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["kate@example.com"] != "UKATE" {
+		t.Errorf("kate@example.com → %q, want UKATE", got["kate@example.com"])
+	}
+	for email, id := range got {
+		if id != "UKATE" {
+			t.Errorf("%q → %s: not an address the bot accepts", email, id)
+		}
+	}
+}
