@@ -257,6 +257,9 @@ func RenderAuditTrail(email string, events []AuditEvent, now time.Time) Message 
 			cur.Reset()
 		}
 	}
+	// The fallback, for notifications, is held to maxTextRunes as a
+	// lookup's is: forty lines of long details made it 100,000 characters.
+	full := false
 	for _, l := range lines {
 		if cur.Len()+len(l)+1 > 2900 {
 			flush()
@@ -265,7 +268,13 @@ func RenderAuditTrail(email string, events []AuditEvent, now time.Time) Message 
 			cur.WriteByte('\n')
 		}
 		cur.WriteString(l)
-		text += "\n" + l
+		switch {
+		case full:
+		case len(text)+1+len(l) > maxTextRunes-10:
+			text, full = text+"\n…", true
+		default:
+			text += "\n" + l
+		}
 	}
 	flush()
 	return Message{Text: text, Blocks: blocks}
