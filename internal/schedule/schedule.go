@@ -82,51 +82,52 @@ func Parse(expr string) (Schedule, error) {
 // wallClock is a cron schedule that runs each wall-clock time of its time
 // zone once across the summer-time changes, as cron does: robfig runs a
 // time in the hour the clocks go back twice (two digests that morning) and
-// one in the hour they skip never (a Sunday 02:30 digest lost for a week).
-// A repeated time runs at its first occurrence; a skipped one when the
-// clocks jump.
+// one in the hour they skip never (a Sunday 02:30 digest lost for a week);
+// where the clocks move by half an hour, by two hours or at midnight
+// (Lord Howe, Troll, Beirut) it skips whole days. A repeated time runs at
+// its first occurrence; a skipped one when the clocks jump.
 type wallClock struct{ spec *cron.SpecSchedule }
 
-// Next implements Schedule.
+// Next implements Schedule. The slots are found on the wall clock, where
+// robfig has no summer time to get wrong (its fields read in UTC), and
+// each is then placed in the time zone.
 func (w wallClock) Next(t time.Time) time.Time {
-	n := w.spec.Next(t)
-	loc := w.spec.Location // robfig answers in t's location
-	for !n.IsZero() && repeated(n.In(loc)) {
-		n = w.spec.Next(n)
+	loc := w.spec.Location
+	onWall := *w.spec
+	onWall.Location = time.UTC
+	wall := func(i time.Time) time.Time {
+		l := i.In(loc)
+		return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC)
 	}
-	if n.IsZero() {
-		return n
-	}
-	// A slot whose time fell in a skipped hour between t and n runs at
-	// the jump.
-	for at := t.In(loc); ; {
-		_, end := at.ZoneBounds()
-		if end.IsZero() || end.After(n) {
-			return n
+	// Every later slot has a wall time after t's own, or is the second
+	// occurrence of a wall time whose first came already.
+	for c := onWall.Next(wall(t)); !c.IsZero(); c = onWall.Next(c) {
+		if at, ok := w.place(c, wall); ok && at.After(t) {
+			return at.In(t.Location())
 		}
-		_, before := end.Add(-time.Second).Zone()
-		if _, after := end.Zone(); after > before {
-			// The wall times [end in the old offset, + the jump) never came.
-			old := *w.spec
-			old.Location = time.FixedZone("", before)
-			if old.Next(end.Add(-time.Second)).Before(end.Add(time.Duration(after-before) * time.Second)) {
-				return end.In(t.Location())
-			}
-		}
-		at = end
 	}
+	return time.Time{}
 }
 
-// repeated reports whether t's wall-clock time already came once, in the
-// hour before the clocks went back.
-func repeated(t time.Time) bool {
-	start, _ := t.ZoneBounds()
-	if start.IsZero() {
-		return false
+// place returns the instant of wall-clock time c (a time whose fields are
+// read in the zone): its first occurrence, or, when the clocks skipped it,
+// the instant they jumped. ok is false when there is neither.
+func (w wallClock) place(c time.Time, wall func(time.Time) time.Time) (time.Time, bool) {
+	loc := w.spec.Location
+	var first time.Time
+	for _, probe := range []time.Duration{-30 * time.Hour, 0, 30 * time.Hour} {
+		_, off := c.Add(probe).In(loc).Zone()
+		if i := c.Add(-time.Duration(off) * time.Second); wall(i).Equal(c) && (first.IsZero() || i.Before(first)) {
+			first = i
+		}
 	}
-	_, before := start.Add(-time.Second).Zone()
-	_, now := t.Zone()
-	return before > now && t.Sub(start) < time.Duration(before-now)*time.Second
+	if !first.IsZero() {
+		return first, true
+	}
+	// Skipped: c read in the offset before the change is past the change.
+	_, before := c.Add(-30 * time.Hour).In(loc).Zone()
+	jump, _ := c.Add(-time.Duration(before) * time.Second).In(loc).ZoneBounds()
+	return jump, !jump.IsZero()
 }
 
 // maxEvery is the longest @every: ten years.

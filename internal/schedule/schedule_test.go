@@ -69,6 +69,16 @@ func TestParseDSTOncePerDay(t *testing.T) {
 			[]time.Time{utc(time.October, 25, 8, 0), utc(time.October, 26, 8, 0)}},
 		{"CRON_TZ=America/New_York 30 1 * * *", utc(time.October, 31, 12, 0), // 01:00–02:00 twice on 1 November
 			[]time.Time{utc(time.November, 1, 5, 30), utc(time.November, 2, 6, 30)}},
+		// Clocks that go back two hours (03:00 → 01:00 on 25 October): the
+		// first 02:30 runs, and the day is not lost.
+		{"CRON_TZ=Antarctica/Troll 30 2 * * *", utc(time.October, 24, 23, 0),
+			[]time.Time{utc(time.October, 25, 0, 30), utc(time.October, 26, 2, 30), utc(time.October, 27, 2, 30)}},
+		// Half an hour back (02:00 → 01:30 on 5 April): every midnight runs.
+		{"CRON_TZ=Australia/Lord_Howe 0 0 * * *", utc(time.April, 3, 12, 0),
+			[]time.Time{utc(time.April, 3, 13, 0), utc(time.April, 4, 13, 0), utc(time.April, 5, 13, 30), utc(time.April, 6, 13, 30)}},
+		// A jump at midnight (00:00 → 01:00 on Sunday 29 March): 01:15 exists.
+		{"CRON_TZ=Asia/Beirut 15 1 * * SUN", utc(time.March, 23, 12, 0),
+			[]time.Time{utc(time.March, 28, 22, 15), utc(time.April, 4, 22, 15)}},
 	} {
 		s, err := schedule.Parse(c.expr)
 		if err != nil {
