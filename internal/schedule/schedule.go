@@ -53,8 +53,9 @@ func Parse(expr string) (Schedule, error) {
 		return Every(d), nil
 	}
 	for _, prefix := range []string{"CRON_TZ=", "TZ="} {
-		// robfig's parser panics on a time zone with nothing after it.
-		if rest, ok := strings.CutPrefix(expr, prefix); ok && !strings.ContainsAny(strings.TrimSpace(rest), " \t") {
+		// robfig's parser panics on a time zone with nothing after it,
+		// and it ends the zone at the first space only: a tab is not one.
+		if rest, ok := strings.CutPrefix(expr, prefix); ok && !strings.Contains(strings.TrimSpace(rest), " ") {
 			return nil, fmt.Errorf("%w: has a time zone but no schedule after it, e.g. %sEurope/Berlin 0 9 * * MON", ErrInvalid, prefix)
 		}
 	}
