@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -115,8 +116,14 @@ func FuzzParseEmails(f *testing.F) {
 			if strings.Contains(msg, "\n") {
 				t.Fatalf("error is not one line: %q", msg)
 			}
-			for _, w := range strings.FieldsFunc(a+" "+b, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(`"'<>|,;`, r) }) {
-				if utf8.RuneCountInString(w) >= 20 && !strings.Contains(w, "@") && strings.Contains(msg, w) {
+			words := strings.FieldsFunc(a+" "+b, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(`"'<>|,;`, r) })
+			// A word inside one with an '@' may be quoted with it, as an
+			// address mistyped.
+			inAddress := func(w string) bool {
+				return slices.ContainsFunc(words, func(x string) bool { return strings.Contains(x, "@") && strings.Contains(x, w) })
+			}
+			for _, w := range words {
+				if utf8.RuneCountInString(w) >= 20 && !strings.Contains(w, "@") && strings.Contains(msg, w) && !inAddress(w) {
 					t.Fatalf("error %q repeats the long word %q", msg, w)
 				}
 			}
