@@ -272,6 +272,9 @@ func (l *Lookups) remember(key string, p Person, ca *account) {
 		return
 	}
 	switch {
+	case p.Err == nil && !keepable(p):
+		// A date the compact form cannot hold would come back as another
+		// one (an idle seat as active): such an answer is asked again.
 	case p.Err == nil:
 		l.results.Set(key, compact(p, ca), l.opt.TTL)
 	case errors.Is(p.Err, atlassian.ErrNotFound):
@@ -356,6 +359,28 @@ func utc(ns int64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(0, ns).UTC()
+}
+
+// keepable reports whether every time of p survives unixNano, whose Unix
+// nanoseconds hold the years 1678 to 2262 only; Atlassian's dates are
+// checked against tomorrow but may be as old as year 1, and a join date
+// has no bound at all.
+func keepable(p Person) bool {
+	exact := func(t time.Time) bool { return utc(unixNano(t)).Equal(t) }
+	if !exact(p.FetchedAt) {
+		return false
+	}
+	if a := p.Activity; a != nil {
+		if !exact(a.AddedToOrg) || !exact(a.AddedToOrgTimestamp) {
+			return false
+		}
+		for _, pa := range a.Products {
+			if !exact(pa.LastActive) || !exact(pa.LastActiveTimestamp) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // compact keeps p, whose account is ca, for the cache.

@@ -300,3 +300,38 @@ func TestFreshDoesNotJoinAPlainFlight(t *testing.T) {
 		t.Errorf("%d searches, want 2 (the plain one and the fresh one)", n)
 	}
 }
+
+// TestCachedAnswerKeepsFarDates: the cache keeps times as Unix nanoseconds,
+// which hold only the years 1678 to 2262. A date outside them (a last
+// active day in year 1, a join date in 9999, as a broken upstream may send)
+// came back from the cache as another date: an idle seat read again within
+// the TTL turned active, or a join date moved by centuries. What cannot be
+// kept exactly is not cached: the next lookup asks again and answers alike.
+func TestCachedAnswerKeepsFarDates(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 26, 15, 4, 0, 0, time.UTC)
+	acts := map[string]*atlassian.Activity{
+		"old": {AccountID: "old", Products: []atlassian.ProductActivity{
+			{ID: "ari:cloud:jira-software::site/s1", Key: "jira-software", LastActive: time.Date(1, 1, 2, 0, 0, 0, 0, time.UTC)},
+			{ID: "ari:cloud:confluence::site/s1", Key: "confluence", LastActiveTimestamp: time.Date(1600, 5, 1, 9, 0, 0, 0, time.UTC)},
+		}},
+		"far": {AccountID: "far", AddedToOrg: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC),
+			AddedToOrgTimestamp: time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), Products: []atlassian.ProductActivity{}},
+	}
+	dir := &bottest.Directory{
+		ResolveFunc: func(_ context.Context, email string) (atlassian.Account, atlassian.Via, error) {
+			id, _, _ := strings.Cut(email, "@")
+			return atlassian.Account{AccountID: id, AccountType: "atlassian", Email: email, Active: true, Status: atlassian.StatusActive}, atlassian.ViaAdmin, nil
+		},
+		LastActiveFunc: func(_ context.Context, id string) (*atlassian.Activity, error) { return acts[id], nil },
+	}
+	l := bot.NewLookups(dir, bot.LookupOptions{TTL: time.Hour, Now: func() time.Time { return now }})
+	for _, email := range []string{"old@example.com", "far@example.com"} {
+		first := l.Lookup(t.Context(), email, false)
+		again := l.Lookup(t.Context(), email, false)
+		first.Cached, again.Cached = false, false
+		if diff := cmp.Diff(first, again); diff != "" {
+			t.Errorf("%s: the second answer differs from the first (-first +second):\n%s", email, diff)
+		}
+	}
+}
