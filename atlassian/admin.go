@@ -219,13 +219,14 @@ func parseDay(s string) (time.Time, error) {
 	return t, nil
 }
 
-// parseInstant reads an RFC 3339 timestamp into UTC. "" is the zero time.
+// parseInstant reads an RFC 3339 timestamp into UTC. "" is the zero time;
+// Go's zero time sent as a value is not a timestamp, as in parseDay.
 func parseInstant(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
 	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
+	if err != nil || t.IsZero() {
 		return time.Time{}, errors.New("not a timestamp")
 	}
 	return t.UTC(), nil

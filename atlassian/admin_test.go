@@ -427,6 +427,8 @@ func TestDecodeLastActiveDatesNotMisread(t *testing.T) {
 		{"odd instant and no day", `{"id":"s","key":"k","last_active_timestamp":"2026-11-20T10:00:00.000+0000"}`, true},
 		{"garbage instant and no day", `{"id":"s","key":"k","last_active_timestamp":"garbage"}`, true},
 		{"year one", `{"id":"s","key":"k","last_active":"0001-01-01"}`, true},
+		{"zero instant and no day", `{"id":"s","key":"k","last_active_timestamp":"0001-01-01T00:00:00Z"}`, true},
+		{"zero instant beside a good day (dropped)", `{"id":"s","key":"k","last_active":"2026-11-20","last_active_timestamp":"0001-01-01T00:00:00Z"}`, false},
 		{"garbage day", `{"id":"s","key":"k","last_active":"soon"}`, true},
 	} {
 		p, err := decodeLastActivePage(page(c.product))

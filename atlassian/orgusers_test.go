@@ -282,6 +282,10 @@ func TestOrgUsersBadPages(t *testing.T) {
 			want: ErrBadResponse, text: "key", calls: 1},
 		{name: "bad timestamp", pages: map[string]string{"": `{"data":[{"accountId":"u","productAccess":[{"key":"k","lastActiveTimestamp":"yesterday"}]}]}`},
 			want: ErrBadResponse, text: "lastActiveTimestamp", calls: 1},
+		// Go's zero time is "never" to every reader: as a timestamp of use
+		// it is as bad as "yesterday", not a seat never used.
+		{name: "zero timestamp", pages: map[string]string{"": `{"data":[{"accountId":"u","productAccess":[{"key":"k","lastActiveTimestamp":"0001-01-01T00:00:00Z"}]}]}`},
+			want: ErrBadResponse, text: "lastActiveTimestamp", calls: 1},
 		{name: "long cursor", pages: map[string]string{"": `{"data":[` + user + `],"links":{"next":"` + strings.Repeat("c", maxCursorLen+1) + `"}}`},
 			want: ErrBadResponse, text: "longer", calls: 1},
 		{name: "truncated", pages: map[string]string{"": `{"data":[{"accountId":"u1","produ`}, want: ErrBadResponse, text: "decoding", calls: 1},
