@@ -132,7 +132,10 @@ func (s *ButtonSigner) unseal(sealed string) (string, error) {
 	if err != nil || !s.sealedByUs(value, ts, mac, time.Unix(sec, 0)) {
 		return "", ErrForgedButton
 	}
-	if age := s.now().Sub(time.Unix(sec, 0)); s.maxAge > 0 && (age > s.maxAge || age < -time.Minute) {
+	// Only we seal, so a seal from the future is our clock's doing (stepped
+	// back by NTP, or another replica's running ahead): it is good within
+	// maxAge either way, not "too old" for the next hour.
+	if age := s.now().Sub(time.Unix(sec, 0)); s.maxAge > 0 && (age > s.maxAge || age < -s.maxAge) {
 		return "", ErrStaleButton
 	}
 	return value, nil

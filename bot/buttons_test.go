@@ -73,3 +73,28 @@ func TestButtonSignerAsksForKeysItDoesNotKnow(t *testing.T) {
 		t.Errorf("known now: %v after %d asks, want accepted without asking", err, asked)
 	}
 }
+
+// TestButtonSignerClockSteppedBack: the wall clock stepped back (NTP
+// correcting a clock an hour fast, or a replica a few minutes behind the
+// one that made the button) put every button made since a minute or more
+// in the future, and each click on them in the next hour was refused as
+// "too old": Share, Refresh, and a nudge's Keep or Release. A value we
+// sealed is good within its maximum age of now, either way; one sealed
+// further ahead than that is still refused.
+func TestButtonSignerClockSteppedBack(t *testing.T) {
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	for _, maxAge := range []time.Duration{24 * time.Hour, ReleaseButtonMaxAge} {
+		s := NewButtonSigner("xoxb-token", maxAge, clock)
+		sealed := s.Sign(ButtonValue([]string{"ada@example.com"}))
+		now = now.Add(-55 * time.Minute) // stepped back an hour, five minutes later
+		if _, err := s.Open(sealed); err != nil {
+			t.Errorf("max age %v: a button made five minutes ago, after the clock stepped back an hour: %v", maxAge, err)
+		}
+		now = now.Add(-maxAge)
+		if _, err := s.Open(sealed); !errors.Is(err, ErrStaleButton) {
+			t.Errorf("max age %v: a button sealed more than its max age ahead: %v, want stale", maxAge, err)
+		}
+		now = now.Add(maxAge + 55*time.Minute)
+	}
+}

@@ -64,7 +64,7 @@ func FuzzButtonOpen(f *testing.F) {
 		s := fuzzSigner(fuzzNow.Add(-time.Duration(age) * time.Second)).Sign(value)
 		emails, err := signer.Open(s)
 		_, perr := ParseButtonValue(value)
-		fresh := age <= int64(24*3600) && age >= -60
+		fresh := age <= int64(24*3600) && age >= -int64(24*3600)
 		switch {
 		case perr != nil || strings.Contains(value, sigSep) || len(s) > maxButtonValue:
 			// Slack caps a button value at 2,000 bytes; ButtonValue leaves
