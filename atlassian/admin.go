@@ -79,10 +79,11 @@ func (c *Client) LastActive(ctx context.Context, accountID string) (*Activity, e
 			have[k] = len(act.Products)
 			act.Products = append(act.Products, pa)
 		}
-		if act.AddedToOrg.IsZero() {
+		// A join date after tomorrow is odd, and dropped as such.
+		if act.AddedToOrg.IsZero() && p.addedToOrg.Before(future) {
 			act.AddedToOrg = p.addedToOrg
 		}
-		if act.AddedToOrgTimestamp.IsZero() {
+		if act.AddedToOrgTimestamp.IsZero() && p.addedToOrgTimestamp.Before(future) {
 			act.AddedToOrgTimestamp = p.addedToOrgTimestamp
 		}
 

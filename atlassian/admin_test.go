@@ -468,3 +468,20 @@ func TestLastActiveFutureDates(t *testing.T) {
 		}
 	}
 }
+
+// TestLastActiveFutureJoinDate: a lookup drops a join date after tomorrow,
+// as the report does, rather than show "added to org 9999-12-31".
+func TestLastActiveFutureJoinDate(t *testing.T) {
+	t.Parallel()
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"data":{"product_access":[],"added_to_org":"9999-12-31","added_to_org_timestamp":"2026-11-28T00:00:00Z"},"links":{"next":""}}`)
+	})
+	cl, _ := newTestClient(t, srv.URL) // now: 2026-11-26 12:00 UTC
+	act, err := cl.LastActive(context.Background(), testAccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !act.AddedToOrg.IsZero() || !act.AddedToOrgTimestamp.IsZero() {
+		t.Errorf("join date %v, instant %v: want both dropped", act.AddedToOrg, act.AddedToOrgTimestamp)
+	}
+}

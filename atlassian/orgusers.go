@@ -121,7 +121,12 @@ func (c *Client) OrgUsers(ctx context.Context, q UserQuery) iter.Seq2[OrgUser, e
 			if err == nil {
 				future := c.future()
 			check:
-				for _, ou := range p.users {
+				for i, ou := range p.users {
+					if !ou.AddedToOrg.Before(future) {
+						// Nobody joins in the future: an odd join date,
+						// dropped, not a "new" seat until then.
+						p.users[i].AddedToOrg = time.Time{}
+					}
 					for _, pa := range ou.Products {
 						if err = notAfterTomorrow(pa, future); err != nil {
 							break check

@@ -495,3 +495,32 @@ func TestOrgUsersFutureDates(t *testing.T) {
 		}
 	}
 }
+
+// TestOrgUsersFutureJoinDate: a join date after tomorrow is not
+// Atlassian's (nobody joins in the future); kept, it made a seat never
+// used "new" until that date, out of the idle count and its cost. It is
+// dropped like any other odd join date, so the seat is judged without it.
+func TestOrgUsersFutureJoinDate(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		added string
+		kept  bool
+	}{
+		{"2026-11-27T23:59:59.000Z", true},
+		{"2026-11-28T00:00:00.000Z", false},
+		{"9999-12-31T00:00:00.000Z", false},
+	} {
+		srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, `{"data":[{"accountId":"u1","accountStatus":"active","membershipStatus":"active","addedToOrg":%q,
+				"productAccess":[{"id":"s","key":"jira-software"}]}],"links":{"next":null}}`, c.added)
+		})
+		cl, _ := newTestClient(t, srv.URL) // now: 2026-11-26 12:00 UTC
+		users, err := collect(cl.OrgUsers(context.Background(), UserQuery{}))
+		if err != nil || len(users) != 1 {
+			t.Fatalf("%s: %d users, %v", c.added, len(users), err)
+		}
+		if kept := !users[0].AddedToOrg.IsZero(); kept != c.kept {
+			t.Errorf("%s: join date kept %v (%v), want %v", c.added, kept, users[0].AddedToOrg, c.kept)
+		}
+	}
+}
