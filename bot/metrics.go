@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
@@ -35,7 +36,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "lastactive_lookups_total", Help: "Person lookups, by outcome and whether the cache answered.",
 		}, []string{"outcome", "cache"}),
 		upstream: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "lastactive_upstream_requests_total", Help: "HTTP requests to Atlassian, by API and status (0 = transport error).",
+			Name: "lastactive_upstream_requests_total", Help: "HTTP requests to Atlassian, by API and status (0 = transport error; a code net/http does not name, by its class: 7xx).",
 		}, []string{"api", "status"}),
 		upstreamLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "lastactive_upstream_request_duration_seconds", Help: "Latency of requests to Atlassian, by API.",
@@ -103,8 +104,19 @@ func (m *Metrics) Upstream(api string, status int, d time.Duration) {
 	if m == nil {
 		return
 	}
-	m.upstream.WithLabelValues(api, strconv.Itoa(status)).Inc()
+	m.upstream.WithLabelValues(api, statusLabel(status)).Inc()
 	m.upstreamLatency.WithLabelValues(api).Observe(d.Seconds())
+}
+
+// statusLabel is status as a label value from a bounded set: whatever
+// answers may send any three digits, and each would be a series for good.
+// The codes net/http names keep theirs (0 is a transport error); the
+// rest go by class ("7xx").
+func statusLabel(status int) string {
+	if status == 0 || http.StatusText(status) != "" {
+		return strconv.Itoa(status)
+	}
+	return strconv.Itoa(status/100) + "xx"
 }
 
 func (m *Metrics) replied(d time.Duration, err error) {
