@@ -194,6 +194,14 @@ func clip(s string, n int) string {
 // config loads and validates the configuration for n, printing the one
 // line the contract asks for on failure.
 func (a *app) config(n need) (Config, bool) {
+	c, warnings, ok := a.configWarnings(n)
+	a.warn(warnings)
+	return c, ok
+}
+
+// configWarnings is config leaving the warnings to its caller: serve logs
+// them as JSON lines, as it does everything else on stderr.
+func (a *app) configWarnings(n need) (Config, []string, bool) {
 	c, err := a.load()
 	var warnings []string
 	if err == nil {
@@ -202,10 +210,9 @@ func (a *app) config(n need) (Config, bool) {
 	}
 	if err != nil {
 		fmt.Fprintf(a.stderr, "%s: configuration: %v\n", programName, err)
-		return c, false
+		return c, nil, false
 	}
-	a.warn(warnings)
-	return c, true
+	return c, warnings, true
 }
 
 // warn tells on stderr what validate corrected.

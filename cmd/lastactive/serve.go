@@ -27,9 +27,12 @@ func (a *app) serve(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.stderr, "%s serve: takes no arguments\n", programName)
 		return exitUsage
 	}
-	c, ok := a.config(needSlack | needAdmin) // Jira is optional
+	c, warnings, ok := a.configWarnings(needSlack | needAdmin) // Jira is optional
 	if !ok {
 		return exitConfig
+	}
+	for _, w := range warnings {
+		a.logger(c).Warn(w)
 	}
 	if limit := goMemoryLimit(os.LookupEnv, "/sys/fs/cgroup"); limit > 0 {
 		// The GC target stays at Go's default (or GOGC): in a container the

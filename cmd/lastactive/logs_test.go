@@ -1,0 +1,42 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"lastactive/bot/slacktest"
+)
+
+// TestServeLogsAreJSONLines: everything serve writes on stderr is one JSON
+// object per line, so that a log shipper reading JSON lines loses nothing:
+// the configuration's warnings too (a JIRA_BASE_URL copied from the
+// browser, a channel name where an ID belongs), and a command whose text,
+// user and channel carry line breaks and quotes.
+func TestServeLogsAreJSONLines(t *testing.T) {
+	f := startFakes(t)
+	f.slack.AddUser(slacktest.User{ID: "U0ADA", Name: "ada\n\"x", Email: "ada@example.com"})
+	cmd, base, logs := serveProcess(t, f.env("LASTACTIVE_LOG_LEVEL=debug",
+		"JIRA_BASE_URL="+f.atl.URL()+"/jira/your-work?x=1", "LASTACTIVE_ALLOWED_CHANNELS=C1,GENERAL"))
+	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
+	ask(t, f.slack, "U1", "ada@example.com", 1)
+	ask(t, f.slack, "U2", "a\"b\n@example.com\r\n<@U0ADA|x\"\ny>", 1)
+	stop(t, cmd, logs)
+
+	var warnings []string
+	for i, line := range strings.Split(strings.TrimSuffix(logs.String(), "\n"), "\n") {
+		var entry struct{ Level, Msg string }
+		if err := json.Unmarshal([]byte(line), &entry); err != nil {
+			t.Errorf("stderr line %d is not a JSON object (%v): %q", i+1, err, line)
+			continue
+		}
+		if entry.Level == "WARN" {
+			warnings = append(warnings, entry.Msg)
+		}
+	}
+	for _, want := range []string{"JIRA_BASE_URL is a page address", "LASTACTIVE_ALLOWED_CHANNELS names GENERAL"} {
+		if !strings.Contains(strings.Join(warnings, "\n"), want) {
+			t.Errorf("no WARN line says %q; warnings: %q", want, warnings)
+		}
+	}
+}
