@@ -373,8 +373,14 @@ func (s *Service) person(ctx context.Context, t Target, fresh bool, onSlack *ato
 		onSlack.Add(-1) // Slack has answered (or not): what follows waits on Atlassian
 		if err != nil {
 			// The error keeps its kind: a refused token or a Slack outage
-			// is not "this person has no email".
-			s.log.Warn("resolve slack user", "user", t.UserID, "err", err)
+			// is not "this person has no email". That one (a mention of a
+			// bot, or of nobody) is the asker's to fix, and the reply and
+			// the audit line say so: no warning for the operator.
+			level := slog.LevelWarn
+			if errors.Is(err, ErrSlackUserNoEmail) {
+				level = slog.LevelDebug
+			}
+			s.log.Log(ctx, level, "resolve slack user", "user", t.UserID, "err", err)
 			return Person{UserID: t.UserID, Err: err}
 		}
 		email = e

@@ -40,3 +40,24 @@ func TestServeLogsAreJSONLines(t *testing.T) {
 		}
 	}
 }
+
+// TestUserMistakesAreNotWarnings: what a user gets wrong (a mention of
+// someone who does not exist or of a bot, an address nobody has, text
+// that is no command) is answered and audited, not reported to the
+// operator as a warning: at info level serve logs no WARN or ERROR line
+// for it.
+func TestUserMistakesAreNotWarnings(t *testing.T) {
+	f := startFakes(t)
+	f.slack.AddUser(slacktest.User{ID: "U0BOT1", Name: "helper", IsBot: true})
+	cmd, base, logs := serveProcess(t, f.env("LASTACTIVE_LOG_LEVEL=info"))
+	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
+	for _, text := range []string{"<@U0NOPE1>", "<@U0BOT1>", "nobody@example.com", "not an email"} {
+		ask(t, f.slack, "U1", text, 1)
+	}
+	stop(t, cmd, logs)
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, `"level":"WARN"`) || strings.Contains(line, `"level":"ERROR"`) {
+			t.Errorf("a user's mistake logged as a problem: %s", line)
+		}
+	}
+}
