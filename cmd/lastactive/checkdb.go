@@ -104,6 +104,15 @@ func checkDatabase(ctx context.Context, c Config) credentials.Result {
 		r.Fix = "check the host, port, user, password and database name, and that the database accepts connections from here"
 		return r
 	}
+	// serve upgrades the schema at start: one this user cannot alter
+	// (an admin migrated it, an application user serves) leaves serve
+	// without its store after the binary is upgraded.
+	if v, why, err := s.UpgradeBlocked(ctx); err == nil && why != "" {
+		r.Detail = fmt.Sprintf("the schema is at version %d, this lastactive needs version %d, and this user cannot upgrade it (%s): serve would run without its store",
+			v, state.KnownVersion(), why)
+		r.Fix = "run lastactive migrate once as the role that owns the tables, then start serve"
+		return r
+	}
 	r.Status, r.Detail = credentials.OK, "answers: "+s.String()
 	return r
 }

@@ -611,3 +611,74 @@ func TestMigrateOnANewerSchema(t *testing.T) {
 		t.Errorf("migrate on a newer schema: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestCheckSchemaThisUserCannotUpgrade: after the binary is upgraded, a
+// PostgreSQL schema at an older version whose tables belong to another
+// role (migrated by an admin, served by an application user without DDL
+// rights) cannot be upgraded by serve, which then runs without its store:
+// check says so instead of ok, and names lastactive migrate as the fix.
+func TestCheckSchemaThisUserCannotUpgrade(t *testing.T) {
+	db := postgresDatabase(t)
+	f := startFakes(t)
+	if r := runBinary(t, f.env("LASTACTIVE_DATABASE_URL="+db), "", "migrate"); r.code != 0 {
+		t.Fatalf("migrate: %d %s", r.code, r.stderr)
+	}
+	admin, err := sql.Open("pgx", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var schema string
+	if err := admin.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	role := "app_" + schema
+	// Back to version 6, as an older lastactive left it; the tables stay
+	// the admin's, the application user may only read and write rows.
+	for _, q := range []string{
+		"DROP TABLE button_key", "DELETE FROM state_migrations WHERE version_id = 7",
+		"CREATE ROLE " + role + " LOGIN", "GRANT USAGE ON SCHEMA " + schema + " TO " + role,
+		"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA " + schema + " TO " + role,
+	} {
+		if _, err := admin.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		admin.ExecContext(ctx, "DROP OWNED BY "+role)
+		admin.ExecContext(ctx, "DROP ROLE "+role)
+	})
+	u, err := url.Parse(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.User(role)
+	app := f.env("LASTACTIVE_DATABASE_URL=" + u.String())
+	if r := runBinary(t, app, "", "migrate"); r.code == 0 {
+		t.Fatalf("the application user upgraded the schema: the test proves nothing\n%s", r.stdout)
+	}
+	r := runBinary(t, app, "", "check")
+	line := ""
+	for l := range strings.Lines(r.stdout) {
+		if strings.Contains(l, "Database") {
+			line = l
+		}
+	}
+	if r.code != 1 || !strings.Contains(line, "FAIL") || !strings.Contains(line, "version 6") || !strings.Contains(line, "lastactive migrate") {
+		t.Errorf("check on a schema this user cannot upgrade: exit %d, want 1 and a FAIL naming the version and lastactive migrate:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// Once the owner has migrated, the application user's check passes.
+	if r := runBinary(t, f.env("LASTACTIVE_DATABASE_URL="+db), "", "migrate"); r.code != 0 || !strings.Contains(r.stdout, "upgraded from version 6 to 7") {
+		t.Fatalf("migrate as the owner: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := admin.ExecContext(ctx, "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "+schema+" TO "+role); err != nil {
+		t.Fatal(err)
+	}
+	if r := runBinary(t, app, "", "check"); !strings.Contains(r.stdout, "ok    Database") {
+		t.Errorf("check once the owner migrated: %s", r.stdout)
+	}
+}

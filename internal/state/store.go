@@ -367,6 +367,53 @@ func KnownVersion() int64 {
 	return v
 }
 
+// lastactiveTables are the tables the migrations make (and may alter).
+var lastactiveTables = []string{"state_migrations", "audit_entry", "audit_target", "report_scan", "report_row", "envelope_seen",
+	"claim_slot", "scan_result", "exemption", "nudge", "release_request", "approval_message", "release_done", "nudge_dry_run",
+	"button_key"}
+
+// UpgradeBlocked reports the schema's version and, when it is older than
+// KnownVersion, why this store's user cannot upgrade it: on PostgreSQL a
+// table it does not own (only an owner may alter one) or a schema it may
+// not create tables in, as when an admin migrated and an application user
+// serves. blocked is "" when the schema is current or newer, when it can
+// be upgraded, and on SQLite. It reads only: no lock, no migration.
+func (s *Store) UpgradeBlocked(ctx context.Context) (version int64, blocked string, err error) {
+	if s.backend != postgresBackend {
+		return 0, "", nil
+	}
+	var exists bool
+	if err := s.db.QueryRowContext(ctx, `SELECT to_regclass('state_migrations') IS NOT NULL`).Scan(&exists); err != nil {
+		return 0, "", s.wrap("read schema version", err)
+	}
+	if exists {
+		if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM state_migrations WHERE is_applied`).Scan(&version); err != nil {
+			return 0, "", s.wrap("read schema version", err)
+		}
+	}
+	if version >= KnownVersion() {
+		return version, "", nil
+	}
+	var table sql.NullString
+	err = s.db.QueryRowContext(ctx, `SELECT MIN(c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = current_schema() AND c.relname = ANY($1) AND NOT pg_has_role(current_user, c.relowner, 'USAGE')`,
+		lastactiveTables).Scan(&table)
+	if err != nil {
+		return version, "", s.wrap("read table owners", err)
+	}
+	if table.Valid {
+		return version, "the table " + table.String + " belongs to another role", nil
+	}
+	var create bool
+	if err := s.db.QueryRowContext(ctx, `SELECT has_schema_privilege(current_schema(), 'CREATE')`).Scan(&create); err != nil {
+		return version, "", s.wrap("read schema privileges", err)
+	}
+	if !create {
+		return version, "it may not create tables in the schema", nil
+	}
+	return version, "", nil
+}
+
 // goMigrations are the migrations written in Go: those that differ by
 // backend. Their versions follow the SQL files'.
 func goMigrations(b backend) []*goose.Migration {
