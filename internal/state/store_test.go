@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -729,5 +730,33 @@ func testButtonKeys(t *testing.T, fresh fixture) {
 	}
 	if err := s.RememberButtonKey(ctx, "", a, t0); !errors.Is(err, ErrInvalid) {
 		t.Errorf("no purpose: %v, want ErrInvalid", err)
+	}
+}
+
+// TestLastactiveTablesListsTheSchema keeps lastactiveTables (whose owners
+// check reads before an upgrade) in step with what the migrations make.
+func TestLastactiveTablesListsTheSchema(t *testing.T) {
+	t.Parallel()
+	s := open(t, sqliteFixture(t))
+	// state_migrate_lock is SQLite's migration lock (PostgreSQL takes an
+	// advisory lock): never altered by a migration.
+	rows, err := s.db.QueryContext(context.Background(), `SELECT name FROM sqlite_master WHERE type = 'table'
+		AND name NOT LIKE 'sqlite_%' AND name <> 'state_migrate_lock'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, n)
+	}
+	slices.Sort(got)
+	want := slices.Sorted(slices.Values(lastactiveTables))
+	if !slices.Equal(got, want) {
+		t.Errorf("the migrations make %v; lastactiveTables lists %v", got, want)
 	}
 }
