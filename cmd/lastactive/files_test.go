@@ -42,6 +42,32 @@ func TestDatabaseFileIsPrivate(t *testing.T) {
 	if fi, err := os.Stat(own); err != nil || fi.Mode().Perm() != 0o640 {
 		t.Errorf("an existing file's mode changed: %v %v", fi.Mode(), err)
 	}
+	// One every user of the machine may read (made by a version before
+	// files were created private, with its -wal and -shm) loses what
+	// others may do with it; the owner's and group's rights stay.
+	older := filepath.Join(t.TempDir(), "older.db")
+	env = []string{"PATH=" + os.Getenv("PATH"), "LASTACTIVE_DATABASE_URL=sqlite:" + older}
+	if r := runBinary(t, env, "", "migrate"); r.code != 0 {
+		t.Fatalf("migrate: %d %q", r.code, r.stderr)
+	}
+	for _, p := range []string{older, older + "-wal", older + "-shm"} {
+		f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY, 0o644) // the database itself kept whole
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		if err := os.Chmod(p, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := runBinary(t, env, "", "migrate"); r.code != 0 {
+		t.Fatalf("migrate on the older file: %d %q", r.code, r.stderr)
+	}
+	for _, p := range []string{older, older + "-wal", older + "-shm"} {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().Perm() != 0o640 {
+			t.Errorf("%s is %v after a start, want -rw-r----- (nothing for other users)", filepath.Base(p), fi.Mode().Perm())
+		}
+	}
 }
 
 // TestDatabaseFileReplacedWhileServing: a database file replaced under a

@@ -129,6 +129,15 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 			if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
 				f.Close()
 			}
+			// One every user may read (made before files were created
+			// private) loses what others may do with it, with its -wal and
+			// -shm, which SQLite makes with the file's mode; the owner's
+			// and the group's rights stay as the admin chose them.
+			for _, p := range []string{path, path + "-wal", path + "-shm"} {
+				if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o007 != 0 {
+					_ = os.Chmod(p, fi.Mode().Perm()&^0o007)
+				}
+			}
 		}
 	}
 	db, err := sql.Open("sqlite", dsn)
