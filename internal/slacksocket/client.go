@@ -165,6 +165,10 @@ const (
 // errRefresh is serve's answer when Slack asked for a new connection.
 var errRefresh = errors.New("socket mode: Slack asked for a new connection")
 
+// refreshReasons are the disconnect reasons of Slack's routine refresh:
+// the connection is replaced, however often that comes.
+var refreshReasons = map[string]bool{"refresh_requested": true, "warning": true}
+
 // open calls apps.connections.open and dials the URL it gives, retrying
 // what may pass.
 func (c *Client) open(ctx context.Context, n int) (*websocket.Conn, *slack.SocketModeConnection, error) {
@@ -291,7 +295,13 @@ func (c *Client) serve(ctx context.Context, conn *websocket.Conn) error {
 			// Even one that carries an envelope ID (acked above): the Bot
 			// counts this connection closed from here on.
 			c.send(ctx, evt)
-			return fmt.Errorf("%w (%s)", errRefresh, req.Reason)
+			if refreshReasons[req.Reason] {
+				return fmt.Errorf("%w (%s)", errRefresh, req.Reason)
+			}
+			// link_disabled (Socket Mode turned off), too_many_websockets,
+			// or a reason Slack does not document: no refresh, so a loop
+			// of them backs off as a failing connection does.
+			return fmt.Errorf("socket mode: Slack closed the connection (%.64q)", req.Reason)
 		}
 		if id != "" {
 			// Acked: Slack will not send it again, so it is handed on even

@@ -772,3 +772,45 @@ func TestFlappingWaitIsCapped(t *testing.T) {
 		}
 	}
 }
+
+// TestClosedLinkIsNotARefresh: a disconnect for link_disabled (Socket Mode
+// turned off for the app) or too_many_websockets is not Slack's routine
+// refresh: connections that Slack ends so, each a second or more after it
+// opened, are reopened at once only three times, then after a wait. Before,
+// they were reopened at once forever, about once a second per socket.
+func TestClosedLinkIsNotARefresh(t *testing.T) {
+	s := newServer(t)
+	c, _ := run(t, s, slacksocket.Options{Reconnect: backoff.Policy{Base: 100 * time.Millisecond, Max: 400 * time.Millisecond}})
+	ctx := waitCtx(t)
+	reasons := []string{"link_disabled", "too_many_websockets"}
+	for connected := 0; ; {
+		var evt socketmode.Event
+		select {
+		case evt = <-c.Events():
+		case <-ctx.Done():
+			t.Fatalf("after %d connections: %v", connected, ctx.Err())
+		}
+		switch evt.Type {
+		case socketmode.EventTypeConnected:
+			if connected == 4 {
+				t.Fatalf("%d connections ended by Slack in a row reopened at once", connected)
+			}
+			if err := s.Wait(ctx, func() bool { return s.Deliverable() == 1 }); err != nil {
+				t.Fatal(err)
+			}
+			// Past the second within which even a refresh counts as a loop.
+			time.Sleep(1100 * time.Millisecond)
+			s.Disconnect(reasons[connected%len(reasons)])
+			connected++
+		case socketmode.EventTypeConnectionError:
+			ce := evt.Data.(*slack.ConnectionErrorEvent)
+			if connected < 4 {
+				t.Fatalf("a wait after %d ends, want none before the fourth: %v", connected, ce.ErrorObj)
+			}
+			if msg := ce.ErrorObj.Error(); !strings.Contains(msg, "too_many_websockets") {
+				t.Errorf("error %q does not name Slack's reason", msg)
+			}
+			return
+		}
+	}
+}
