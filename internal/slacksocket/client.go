@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -238,7 +239,7 @@ func (c *Client) serve(ctx context.Context, conn *websocket.Conn) error {
 
 	// A read deadline, pushed on by every ping and frame, is the dead man's
 	// switch: no goroutine watches the connection. Ping handlers run inside
-	// ReadMessage, in this goroutine.
+	// the reads below, in this goroutine.
 	var extended time.Time
 	alive := func(now time.Time) {
 		if now.Sub(extended) < time.Second {
@@ -248,8 +249,15 @@ func (c *Client) serve(ctx context.Context, conn *websocket.Conn) error {
 		_ = conn.SetReadDeadline(now.Add(c.opts.PingInterval))
 	}
 	alive(time.Now())
+	// A ping between the fragments of a frame proves nothing: pings that
+	// pushed the deadline on would hold a frame trickled a byte at a time
+	// (a hostile proxy) open until the read limit, the connection counted
+	// open and delivering nothing. A frame must end within PingInterval.
+	inFrame := false
 	conn.SetPingHandler(func(data string) error {
-		alive(time.Now())
+		if !inFrame {
+			alive(time.Now())
+		}
 		err := conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(c.opts.WriteTimeout))
 		if err != nil && !errors.Is(err, websocket.ErrCloseSent) {
 			return err
@@ -260,7 +268,13 @@ func (c *Client) serve(ctx context.Context, conn *websocket.Conn) error {
 	ack := make([]byte, 0, 64)
 	for {
 		// Text or binary alike: slack-go reads either as JSON.
-		_, frame, err := conn.ReadMessage()
+		_, r, err := conn.NextReader()
+		if err != nil {
+			return err
+		}
+		inFrame = true
+		frame, err := io.ReadAll(r)
+		inFrame = false
 		if err != nil {
 			return err
 		}

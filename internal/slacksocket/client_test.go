@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 	"go.uber.org/goleak"
@@ -812,5 +814,74 @@ func TestClosedLinkIsNotARefresh(t *testing.T) {
 			}
 			return
 		}
+	}
+}
+
+// TestPingsDoNotHoldAFrameOpen: a frame sent in one-byte fragments with a
+// ping between each (a hostile proxy; Slack sends each frame whole) never
+// ends, and the pings must not keep the connection for alive: it is
+// replaced once it has been PingInterval without a whole frame. Before, each
+// ping pushed the read deadline on, so the connection was held, counted
+// open, delivering nothing, until the frame reached the read limit (1 MiB:
+// twelve days at a byte a second).
+func TestPingsDoNotHoldAFrameOpen(t *testing.T) {
+	var opens atomic.Int32
+	done := make(chan struct{})
+	defer close(done)
+	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/link" {
+			opens.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "url": "ws" + strings.TrimPrefix(srv.URL, "http") + "/link"})
+			return
+		}
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.Close()
+		_ = ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"hello"}`))
+		nc := ws.NetConn()
+		// The first fragment of a text frame, then a continuation byte and a
+		// ping, again and again: the frame never ends.
+		if _, err := nc.Write([]byte{0x01, 1, '{'}); err != nil {
+			return
+		}
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-r.Context().Done():
+				return
+			case <-tick.C:
+			}
+			if _, err := nc.Write([]byte{0x00, 1, ' ', 0x89, 0}); err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	c := slacksocket.New(api(t, srv.URL+"/"), slacksocket.Options{PingInterval: 1500 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- c.RunContext(ctx) }()
+	defer func() {
+		cancel()
+		for {
+			select {
+			case <-stopped:
+				return
+			case <-c.Events():
+			}
+		}
+	}()
+	next(t, c, socketmode.EventTypeConnected)
+	next(t, c, socketmode.EventTypeConnected)
+	if n := opens.Load(); n < 2 {
+		t.Errorf("%d connections opened, want a new one after the endless frame", n)
 	}
 }
