@@ -331,6 +331,12 @@ func (b *Bot) event(rc runCtx, i int, evt socketmode.Event, connected func()) {
 		if !ok {
 			return
 		}
+		if cmd.UserID == "" && cmd.ResponseURL == "" {
+			// A null or empty payload: nobody asked anything, and there
+			// is nowhere to answer (acked already).
+			b.log.Warn("socket mode: slash command without a user or response_url; ignored", "envelope_id", j.id)
+			return
+		}
 		j.command = &cmd
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)

@@ -570,3 +570,25 @@ func TestBotBusyRepliesAreBounded(t *testing.T) {
 		t.Errorf("%d more goroutines after 2,000 envelopes over the limit, want at most %d", n, maxBusyReplies+50)
 	}
 }
+
+// TestBotEmptyPayloadIsNotACommand: a slash_commands envelope whose payload
+// is null or {} (no user, no command, no response_url: nobody asked
+// anything) is acked and dropped, not handled as an empty command from
+// user "" that leaves a row without an actor in the audit trail.
+func TestBotEmptyPayloadIsNotACommand(t *testing.T) {
+	sink := &recordingSink{}
+	// With an allow-list, user "" would be a refusal, and refusals are audited.
+	u := startUnit(t, 1, BotConfig{}, ServiceConfig{Audit: sink, Gate: NewGate(GateConfig{AllowedUsers: []string{"U1"}, PerUserBurst: 1000})})
+	u.sockets[0].put(socketmode.Event{Type: socketmode.EventTypeSlashCommand, Data: slack.SlashCommand{},
+		Request: &socketmode.Request{EnvelopeID: "EMPTY", Type: "slash_commands"}})
+	u.command(0, "E1", "U1", "help") // events are handled in order
+	u.log.waitFor(t, "E1's reply", hasLine("reply /E1"))
+	u.stop()
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	for _, e := range sink.got {
+		if e.Actor == "" {
+			t.Errorf("an empty payload was audited as a command: %+v", e)
+		}
+	}
+}
