@@ -212,6 +212,11 @@ func (c *Client) dial(ctx context.Context) (*websocket.Conn, *slack.SocketModeCo
 	if err != nil {
 		return nil, nil, err
 	}
+	if u, perr := url.Parse(wsURL); perr == nil && u.Hostname() == "" {
+		// ws:///link or wss://:443/…: the dialer would take this
+		// machine for the host.
+		return nil, nil, errors.New("socket mode: the WebSocket URL Slack gave has no host")
+	}
 	h := http.Header{}
 	h.Set("Origin", "https://api.slack.com")
 	conn, resp, err := c.dialer.DialContext(ctx, wsURL, h)

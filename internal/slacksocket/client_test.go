@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -883,5 +884,45 @@ func TestPingsDoNotHoldAFrameOpen(t *testing.T) {
 	next(t, c, socketmode.EventTypeConnected)
 	if n := opens.Load(); n < 2 {
 		t.Errorf("%d connections opened, want a new one after the endless frame", n)
+	}
+}
+
+// TestWebSocketURLWithoutAHost: a URL from apps.connections.open with no
+// host (ws:///link) is refused before dialling, saying so; gorilla would
+// dial port 80 of this machine.
+func TestWebSocketURLWithoutAHost(t *testing.T) {
+	dialled := make(chan struct{}, 1)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			dialled <- struct{}{}
+			c.Close()
+		}
+	}()
+	for _, u := range []string{"ws:///link/?ticket=x", "wss://:443/link", "ws://" + ln.Addr().String()[len("127.0.0.1"):] + "/link"} {
+		open := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "url": u})
+		}))
+		c := slacksocket.New(api(t, open.URL+"/"), slacksocket.Options{})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- c.RunContext(ctx) }()
+		evt := next(t, c, socketmode.EventTypeConnectionError)
+		cancel()
+		<-done
+		open.Close()
+		if msg := evt.Data.(*slack.ConnectionErrorEvent).ErrorObj.Error(); !strings.Contains(msg, "no host") {
+			t.Errorf("%s: error %q does not say the URL has no host", u, msg)
+		}
+	}
+	select {
+	case <-dialled:
+		t.Error("a URL without a host was dialled on this machine")
+	default:
 	}
 }
