@@ -17,6 +17,7 @@ import (
 	"lastactive/bot"
 	"lastactive/internal/state"
 	"lastactive/internal/wire"
+	"lastactive/seat"
 )
 
 // badDatabaseURL names the variable and the accepted forms, never the
@@ -134,7 +135,8 @@ func (a *app) audit(ctx context.Context, args []string) int {
 		return exitUsage
 	}
 	var q state.AuditQuery
-	q.Limit = 10000
+	// One more than is shown tells whether older entries were left out.
+	q.Limit = state.MaxAuditLimit + 1
 	if len(rest) == 1 {
 		e, ok := bot.ParseEmail(rest[0])
 		if !ok {
@@ -178,6 +180,8 @@ func (a *app) audit(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.stderr, "%s audit: the audit trail is unavailable: %v\n", programName, err)
 		return exitFailed
 	}
+	more := len(entries) > state.MaxAuditLimit
+	entries = entries[:min(len(entries), state.MaxAuditLimit)]
 	if *asJSON {
 		err = writeAuditJSON(a.stdout, entries)
 	} else {
@@ -186,6 +190,10 @@ func (a *app) audit(ctx context.Context, args []string) int {
 	if err != nil {
 		fmt.Fprintf(a.stderr, "%s: write output: %v\n", programName, err)
 		return exitFailed
+	}
+	if more {
+		fmt.Fprintf(a.stderr, "%s audit: showing the newest %s entries; older ones were left out (a shorter --since or one person's EMAIL shows them)\n",
+			programName, seat.Thousands(state.MaxAuditLimit))
 	}
 	return exitOK
 }

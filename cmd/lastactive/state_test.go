@@ -20,6 +20,7 @@ import (
 
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot/slacktest"
+	"lastactive/internal/state"
 	"lastactive/internal/testlog"
 )
 
@@ -672,7 +673,7 @@ func TestCheckSchemaThisUserCannotUpgrade(t *testing.T) {
 		t.Errorf("check on a schema this user cannot upgrade: exit %d, want 1 and a FAIL naming the version and lastactive migrate:\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	// Once the owner has migrated, the application user's check passes.
-	if r := runBinary(t, f.env("LASTACTIVE_DATABASE_URL="+db), "", "migrate"); r.code != 0 || !strings.Contains(r.stdout, "upgraded from version 6 to 7") {
+	if r := runBinary(t, f.env("LASTACTIVE_DATABASE_URL="+db), "", "migrate"); r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("upgraded from version 6 to %d", state.KnownVersion())) {
 		t.Fatalf("migrate as the owner: %d %s %s", r.code, r.stdout, r.stderr)
 	}
 	if _, err := admin.ExecContext(ctx, "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "+schema+" TO "+role); err != nil {
@@ -680,5 +681,60 @@ func TestCheckSchemaThisUserCannotUpgrade(t *testing.T) {
 	}
 	if r := runBinary(t, app, "", "check"); !strings.Contains(r.stdout, "ok    Database") {
 		t.Errorf("check once the owner migrated: %s", r.stdout)
+	}
+}
+
+// TestAuditSaysWhenItStopsShort: `lastactive audit` prints at most 10,000
+// entries; a trail holding more (a month of nudge rounds over a large
+// organisation) must say that older ones were left out, on stderr so that
+// --json stays one entry a line, rather than pass the newest 10,000 off as
+// the whole of --since.
+func TestAuditSaysWhenItStopsShort(t *testing.T) {
+	t.Parallel()
+	f := startFakes(t)
+	env := f.env()
+	if r := runBinary(t, env, "", "migrate"); r.code != 0 {
+		t.Fatalf("migrate: exit %d\n%s", r.code, r.stderr)
+	}
+	ctx := context.Background()
+	s, err := state.Open(ctx, f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	const n = 10001
+	batch := make([]state.AuditEntry, 0, state.MaxBatch)
+	for i := range n {
+		batch = append(batch, state.AuditEntry{At: now.Add(-time.Duration(n-i) * time.Second), Actor: "U0REPORT",
+			Emails: []string{fmt.Sprintf("p%d@example.com", i)}, Kind: state.KindLookup, Outcome: state.OutcomeOK})
+		if len(batch) == cap(batch) || i == n-1 {
+			if err := s.AppendBatch(ctx, batch); err != nil {
+				t.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	s.Close()
+
+	for _, args := range [][]string{{"audit", "--since", "30d"}, {"audit", "--json"}} {
+		r := runBinary(t, env, "", args...)
+		if r.code != 0 {
+			t.Fatalf("%v: exit %d\n%s", args, r.code, r.stderr)
+		}
+		lines := strings.Count(r.stdout, "\n")
+		if args[1] != "--json" {
+			lines-- // the table's header
+		}
+		if lines != 10000 {
+			t.Errorf("%v: %d entries printed, want the newest 10,000", args, lines)
+		}
+		if !strings.Contains(r.stderr, "10,000") || !strings.Contains(r.stderr, "older") {
+			t.Errorf("%v: %d of %d entries printed and stderr does not say so: %q", args, lines, n, r.stderr)
+		}
+	}
+	// Exactly the limit is the whole trail: nothing to say.
+	r := runBinary(t, env, "", "audit", "--json", "--since", "30d", "p10000@example.com")
+	if r.code != 0 || strings.Count(r.stdout, "\n") != 1 || r.stderr != "" {
+		t.Errorf("one person: exit %d, %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }

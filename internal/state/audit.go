@@ -71,7 +71,7 @@ type AuditEntry struct {
 type AuditQuery struct {
 	Target string    // an email (any case) or an account ID; empty means everyone
 	Since  time.Time // zero means from the beginning
-	Limit  int       // 0 means 100; at most 10,000
+	Limit  int       // 0 means 100; at most MaxAuditLimit+1
 	// Kind, when set, reads only entries of that kind; NotKind, when set,
 	// leaves that kind out (the Slack view reads nudge skips apart, or
 	// months of them would crowd out who looked the person up).
@@ -320,13 +320,18 @@ func nonNil(v []string) []string {
 	return v
 }
 
+// MaxAuditLimit is the most entries a reader shows of one query. Audit
+// returns one more when asked, so that the reader can tell whether it
+// stopped short of the trail and say so.
+const MaxAuditLimit = 10000
+
 // Audit reads the trail, newest first.
 func (s *Store) Audit(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 100
 	}
-	limit = min(limit, 10000)
+	limit = min(limit, MaxAuditLimit+1)
 	since := ""
 	if !q.Since.IsZero() {
 		since = idFloor(q.Since)
