@@ -129,7 +129,9 @@ func TestHomeShowsKeepOrRelease(t *testing.T) {
 	fake := slacktest.NewServer(slacktest.WithPingInterval(200 * time.Millisecond))
 	defer fake.Close()
 	for email, id := range map[string]string{atlassiantest.ReleaseDirectEmail: "U0FRANCES", atlassiantest.ReleaseGroupEmail: "U0JOHN",
-		atlassiantest.ReleaseOrgAdminEmail: "U0LESLIE"} {
+		atlassiantest.ReleaseOrgAdminEmail: "U0LESLIE", atlassiantest.ReleaseSyncedEmail: "U0SOPHIE"} {
+		// Leslie and Sophie are in Slack, so that their account is read and
+		// skipped as an org admin and as synced.
 		fake.AddUser(slacktest.User{ID: id, Name: id, Email: email})
 	}
 	app, logs := nudgeApp(t, org, atl, fake, nudge.DryRun)

@@ -302,6 +302,20 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 			skipAll(SkipCap)
 			continue
 		}
+		// Someone without a Slack user cannot be asked: the round's one
+		// read of the Slack users says so before an Admin API request is
+		// spent on their account (the organisation's 200 a minute are
+		// shared with lookups).
+		if slackUsers == nil {
+			if slackUsers, err = e.slackUsers(ctx); err != nil {
+				return sum, err
+			}
+		}
+		slackUser, ok := slackUsers[c.person.Email]
+		if !ok {
+			skipAll(SkipNoSlack)
+			continue
+		}
 		u, err := e.cfg.Directory.UserAccess(ctx, c.person.AccountID)
 		switch {
 		case err != nil:
@@ -347,18 +361,6 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 				skip(it.Key, it.ProductID, SkipTooMany)
 			}
 			items = items[:MaxAskItems]
-		}
-		if slackUsers == nil {
-			if slackUsers, err = e.slackUsers(ctx); err != nil {
-				return sum, err
-			}
-		}
-		slackUser, ok := slackUsers[c.person.Email]
-		if !ok {
-			for _, it := range items {
-				skip(it.Key, it.ProductID, SkipNoSlack)
-			}
-			continue
 		}
 		c.person.SlackUser = slackUser
 		asked++

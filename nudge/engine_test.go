@@ -449,3 +449,35 @@ func TestAnsweredAskStillNamesTheApprovers(t *testing.T) {
 		t.Errorf("the answered message names approvers %q, the ask named %q", got, asked.Contact)
 	}
 }
+
+// TestRoundReadsNoAccountOfSomeoneNotInSlack: a person without a Slack user
+// cannot be asked, so the round must not spend an Admin API request reading
+// their account first. Over an organisation of 50,000 whose Slack holds few
+// of them (contractors, another email domain), the round read the account
+// of every idle person before the cap was reached: tens of thousands of
+// requests against the 200 a minute the whole organisation shares with
+// lookups and other tools, for a round that asks nobody.
+func TestRoundReadsNoAccountOfSomeoneNotInSlack(t *testing.T) {
+	h := newHarness(t, true)
+	h.cfg.People = slackPeople{}
+	e := New(h.cfg)
+	h.srv.ResetRequests()
+	sum, err := e.Round(context.Background(), "nudge dry", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads := 0
+	for _, r := range h.srv.Requests() {
+		if strings.Contains(string(r.Body), "accountIds") {
+			reads++
+		}
+	}
+	if len(sum.Asked) != 0 || len(sum.Skipped) == 0 || reads != 0 {
+		t.Fatalf("nobody in Slack: asked %d, skipped %d, %d accounts read one by one (want 0)", len(sum.Asked), len(sum.Skipped), reads)
+	}
+	for _, s := range sum.Skipped {
+		if s.Reason != SkipNoSlack && !strings.Contains(s.Reason, "exempt") && s.Reason != SkipAsked && s.Reason != SkipKept {
+			t.Errorf("%s %s skipped as %q, want %q", s.Person.Email, s.Key, s.Reason, SkipNoSlack)
+		}
+	}
+}
