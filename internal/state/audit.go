@@ -332,17 +332,8 @@ func (s *Store) Audit(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
 		limit = 100
 	}
 	limit = min(limit, MaxAuditLimit+1)
-	since := ""
-	if !q.Since.IsZero() {
-		since = idFloor(q.Since)
-	}
-	// By ID, which sorts by time: SQLite's audit tables have no time index.
-	rows, err := s.db.QueryContext(ctx,
-		`SELECT id, at_us, actor, kind, outcome, detail, emails, account_ids FROM audit_entry
-		 WHERE id >= $1 AND (CAST($2 AS TEXT) = '' OR id IN (SELECT audit_id FROM audit_target WHERE target = $2))
-		   AND (CAST($4 AS TEXT) = '' OR kind = $4) AND (CAST($5 AS TEXT) = '' OR kind <> $5)
-		 ORDER BY id DESC LIMIT $3`,
-		since, targetKey(q.Target), limit, string(q.Kind), string(q.NotKind))
+	query, args := auditSQL(q, limit)
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, s.wrap("read audit trail", err)
 	}
@@ -365,6 +356,30 @@ func (s *Store) Audit(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
 		out = append(out, e)
 	}
 	return out, s.wrap("read audit trail", rows.Err())
+}
+
+// auditSQL is the statement Audit runs for q, and its arguments.
+func auditSQL(q AuditQuery, limit int) (string, []any) {
+	since := ""
+	if !q.Since.IsZero() {
+		since = idFloor(q.Since)
+	}
+	args := []any{since, targetKey(q.Target), limit, string(q.Kind), string(q.NotKind)}
+	// By ID, which sorts by time: SQLite's audit tables have no time index.
+	if q.Target == "" {
+		return `SELECT id, at_us, actor, kind, outcome, detail, emails, account_ids FROM audit_entry
+		 WHERE id >= $1 AND CAST($2 AS TEXT) = ''
+		   AND (CAST($4 AS TEXT) = '' OR kind = $4) AND (CAST($5 AS TEXT) = '' OR kind <> $5)
+		 ORDER BY id DESC LIMIT $3`, args
+	}
+	// One person's entries from their targets, newest first (the key is
+	// target then ID), each entry by its key: the cost is theirs, not the
+	// whole trail's since q.Since.
+	return `SELECT e.id, e.at_us, e.actor, e.kind, e.outcome, e.detail, e.emails, e.account_ids
+		 FROM audit_target t JOIN audit_entry e ON e.id = t.audit_id
+		 WHERE t.target = $2 AND t.audit_id >= $1
+		   AND (CAST($4 AS TEXT) = '' OR e.kind = $4) AND (CAST($5 AS TEXT) = '' OR e.kind <> $5)
+		 ORDER BY t.audit_id DESC LIMIT $3`, args
 }
 
 // CountAudit returns how many entries the trail holds (the soak checks
