@@ -267,9 +267,11 @@ func (s *Store) requests(ctx context.Context, where string, args ...any) ([]Rele
 // are undecided or were decided at or after since, oldest first: what a
 // nudge round must know before asking about that seat again.
 func (s *Store) RequestsAbout(ctx context.Context, accountID, product string, since time.Time) ([]ReleaseRequest, error) {
-	return s.requests(ctx, `WHERE account_id = $1 AND product = $2 AND (decided_by = '' OR decided_us >= $3) ORDER BY created_us, id`,
-		accountID, product, us(since))
+	return s.requests(ctx, requestsAbout, accountID, product, us(since))
 }
+
+// requestsAbout is RequestsAbout's WHERE and ORDER BY.
+const requestsAbout = `WHERE account_id = $1 AND product = $2 AND (decided_by = '' OR decided_us >= $3) ORDER BY created_us, id`
 
 // Decide records by's decision on request id, atomically: the first
 // decision wins (ErrDecided for every later one, with the request as

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -383,5 +384,34 @@ func testInterruptedRelease(t *testing.T, fresh fixture) {
 	}
 	if got, _ := b.InterruptedReleases(ctx, t0.Add(time.Hour)); len(got) != 0 {
 		t.Errorf("still found after settling: %+v", got)
+	}
+}
+
+// TestRequestsAboutOnePersonUseAnIndex: a nudge round reads the release
+// requests about each idle person and product it considers (RequestsAbout),
+// tens of thousands a round over a large organisation, and requests are
+// kept for good. Without an index each read scanned every request ever
+// made: 1.3 ms each at 20,000 requests, a minute and a half of a round
+// over 72,000 idle seats, and growing. The plan must search by account.
+func TestRequestsAboutOnePersonUseAnIndex(t *testing.T) {
+	t.Parallel()
+	s := open(t, sqliteFixture(t))
+	rows, err := s.db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN SELECT "+requestCols+" FROM release_request "+requestsAbout,
+		"acc-1", "ari:cloud:confluence::site/1", int64(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if len(plan) == 0 || !strings.Contains(plan[0], "SEARCH release_request USING INDEX") || !strings.Contains(plan[0], "account_id=? AND product=?") {
+		t.Errorf("RequestsAbout's plan %q, want a search of release_request by account and product", plan)
 	}
 }
