@@ -319,13 +319,27 @@ func (s *Service) ScanNow(ctx context.Context, userID string) error {
 		r.Outcome = OutcomeRateLimited
 		return s.publishHome(ctx, userID, tryAgain(wait))
 	}
-	if _, err := s.cfg.Scanner.Report(ctx, seatOptions(s.cfg.IdleDays), true, func() { _ = s.PublishHome(ctx, userID) }); err != nil {
+	waiting := func() { _ = s.PublishHome(ctx, userID) }
+	if fb, ok := s.cfg.Digests.cfg.Source.(freshBuilder); ok {
+		// One scan for the click and the snapshot it records.
+		if _, err := fb.BuildFresh(ctx, waiting); err != nil {
+			r.Outcome = OutcomeFailed
+			s.log.Warn("scan now failed", "requester", userID, "err", err)
+		}
+	} else if _, err := s.cfg.Scanner.Report(ctx, seatOptions(s.cfg.IdleDays), true, waiting); err != nil {
 		r.Outcome = OutcomeFailed
 		s.log.Warn("scan now failed", "requester", userID, "err", err)
 	} else if _, err := s.cfg.Digests.cfg.Source.Build(ctx); err != nil { // records the snapshot
 		s.log.Warn("scan now: snapshot not recorded", "requester", userID, "err", err)
 	}
 	return s.PublishHome(ctx, userID)
+}
+
+// freshBuilder is a DigestSource that builds from a new scan
+// (*digest.Builder): Scan now's scan and its snapshot are then one read of
+// the organisation, whatever LASTACTIVE_CACHE_TTL says.
+type freshBuilder interface {
+	BuildFresh(ctx context.Context, waiting func()) (*digest.Digest, error)
 }
 
 func seatOptions(days int) seat.Options { return seat.Options{Days: days} }

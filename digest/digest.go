@@ -279,8 +279,19 @@ func NewBuilder(cfg Config) *Builder {
 // the earlier snapshots; then it records its own snapshot, so the next
 // digest shows the change since this one. A missing workspaces list or a
 // store that fails costs the host names or the change, never the digest.
-func (b *Builder) Build(ctx context.Context) (*Digest, error) {
-	rep, err := b.cfg.Scanner.Report(ctx, seat.Options{Days: b.cfg.IdleDays}, false, nil)
+func (b *Builder) Build(ctx context.Context) (*Digest, error) { return b.build(ctx, false, nil) }
+
+// BuildFresh is Build from a new scan of the organisation, or the one in
+// flight (App Home's Scan now); waiting, when set, is called once before it
+// waits for the scan. The one scan serves the digest too, also when no scan
+// is reused (LASTACTIVE_CACHE_TTL=0), where a scan followed by Build read
+// the organisation twice.
+func (b *Builder) BuildFresh(ctx context.Context, waiting func()) (*Digest, error) {
+	return b.build(ctx, true, waiting)
+}
+
+func (b *Builder) build(ctx context.Context, fresh bool, waiting func()) (*Digest, error) {
+	rep, err := b.cfg.Scanner.Report(ctx, seat.Options{Days: b.cfg.IdleDays}, fresh, waiting)
 	if err != nil {
 		return nil, fmt.Errorf("digest: org report: %w", err)
 	}
