@@ -267,6 +267,7 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 	sort.SliceStable(order, func(i, j int) bool { return order[i].longest > order[j].longest })
 
 	asked := 0
+	capPeople, capSeats := 0, 0 // past the cap
 	// The Slack users, read once for the round when the first person gets
 	// that far (a round that asks nobody reads nothing).
 	var slackUsers map[string]string
@@ -299,7 +300,14 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 			}
 		}
 		if asked >= e.cfg.Max {
-			skipAll(SkipCap)
+			// In the summary each; in the audit trail one entry for the
+			// round (below): the cap is the round's, not a fact about
+			// this person, and a large organisation's rounds wrote
+			// thousands a day.
+			for _, r := range rows {
+				sum.Skipped = append(sum.Skipped, Skipped{Person: c.person, Key: r.Key, Site: seat.SiteLabel(sites, r.ProductID), Reason: SkipCap})
+			}
+			capPeople, capSeats = capPeople+1, capSeats+len(rows)
 			continue
 		}
 		// Someone without a Slack user cannot be asked: the round's one
@@ -374,6 +382,11 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 			return sum, err
 		}
 		sum.Asked = append(sum.Asked, Planned{Person: c.person, Items: items})
+	}
+	if capSeats > 0 {
+		e.audit(ctx, s, state.AuditEntry{Kind: state.KindSkip, Outcome: outcome(dry, state.OutcomeOK),
+			Detail: fmt.Sprintf("%s: round cap reached (LASTACTIVE_NUDGE_MAX=%d): %d idle seats of %d people not asked this round",
+				round, e.cfg.Max, capSeats, capPeople)})
 	}
 	if dry {
 		if err := s.PutDryRun(ctx, dryRunRecord(sum, now)); err != nil {

@@ -481,3 +481,41 @@ func TestRoundReadsNoAccountOfSomeoneNotInSlack(t *testing.T) {
 		}
 	}
 }
+
+// TestRoundCapIsOneAuditEntry: the people past LASTACTIVE_NUDGE_MAX are one
+// entry of the round in the audit trail, not one per person and product:
+// the cap is the round's, not a fact about them, and over a large
+// organisation a round a weekday wrote thousands of them (5,300 of the
+// 14,500 skips of one product at 50,000 people). The round's summary, the
+// dry run's record and its printout still name each.
+func TestRoundCapIsOneAuditEntry(t *testing.T) {
+	h := newHarness(t, true)
+	h.cfg.Max = 1
+	ctx := context.Background()
+	sum, err := New(h.cfg).Round(ctx, "nudge cap", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	capped := 0
+	for _, s := range sum.Skipped {
+		if s.Reason == SkipCap {
+			capped++
+		}
+	}
+	if capped < 2 {
+		t.Fatalf("%d seats past the cap; the test needs several: %+v", capped, sum.Skipped)
+	}
+	entries, err := h.store.Audit(ctx, state.AuditQuery{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var capEntries []state.AuditEntry
+	for _, en := range entries {
+		if strings.Contains(en.Detail, "round cap") {
+			capEntries = append(capEntries, en)
+		}
+	}
+	if len(capEntries) != 1 || len(capEntries[0].Emails) != 0 || !strings.Contains(capEntries[0].Detail, fmt.Sprint(capped)) {
+		t.Errorf("cap entries in the trail: %+v; want one for the round, naming the %d seats", capEntries, capped)
+	}
+}
