@@ -24,14 +24,18 @@ import (
 // names an account by its email when nobody gave it a name (an invitation
 // never accepted), and a name may carry an address ("Finn (finn@…)"). An
 // Idler's name goes to a channel, where no email may.
+// atSigns are '@' and the forms a reader takes for one (full-width,
+// small): a name holding either is an address to the eye.
+const atSigns = "@\uff20\ufe6b"
+
 func withoutEmails(name string) string {
-	if !strings.Contains(name, "@") {
+	if !strings.ContainsAny(name, atSigns) {
 		return name
 	}
 	words := strings.Fields(name)
 	kept := words[:0]
 	for _, w := range words {
-		if !strings.Contains(w, "@") {
+		if !strings.ContainsAny(w, atSigns) {
 			kept = append(kept, w)
 		}
 	}
