@@ -1,6 +1,10 @@
 package main
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -157,5 +161,36 @@ func TestBlankNumbersMeanTheDefault(t *testing.T) {
 		if strings.Contains(line, "Compass") && !strings.HasSuffix(strings.TrimSpace(line), "active") {
 			t.Errorf("blank LASTACTIVE_IDLE_DAYS is not the default 90: %q", line)
 		}
+	}
+}
+
+// TestPastedDatabaseURL: LASTACTIVE_DATABASE_URL holds a password, and is
+// pasted as the other secrets are; what pasting adds around it must not
+// change where state lives. An env file written on Windows made serve and
+// migrate keep everything in "lastactive.db\r", beside the lastactive.db
+// that audit and a fixed env file then read (an empty trail: the data looks
+// lost). Set but blank (spaces) means no store, as set but empty does.
+func TestPastedDatabaseURL(t *testing.T) {
+	f := startFakes(t)
+	for _, wrap := range []string{"%s\r\n", "%s\n", " %s ", `"%s"`, "'%s'", "\ufeff%s"} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "lastactive.db")
+		r := runBinary(t, f.env("LASTACTIVE_DATABASE_URL="+fmt.Sprintf(wrap, "sqlite:"+path)), "", "migrate")
+		if r.code != 0 {
+			t.Errorf("%q: migrate exit %d, want 0:\n%s", wrap, r.code, r.stderr)
+			continue
+		}
+		entries, _ := os.ReadDir(dir)
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		if !slices.Contains(names, "lastactive.db") {
+			t.Errorf("%q: migrate made %q, not lastactive.db", wrap, names)
+		}
+	}
+	r := runBinary(t, f.env("LASTACTIVE_DATABASE_URL= "), "", "lookup", "ada@example.com")
+	if r.code != 0 || !strings.Contains(r.stdout, "Ada Lovelace") {
+		t.Errorf("LASTACTIVE_DATABASE_URL set but blank: lookup exit %d, want 0 without a store:\n%s", r.code, r.stderr)
 	}
 }

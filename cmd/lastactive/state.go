@@ -28,6 +28,10 @@ const badDatabaseURL = "LASTACTIVE_DATABASE_URL must be sqlite:PATH or postgres:
 // rest when it opens) and parses LASTACTIVE_AUDIT_RETENTION.
 func (c *Config) validateState() []string {
 	var p []string
+	// A password: pasted as the other secrets are, so that what pasting
+	// adds (an env file's CR, quotes) does not become part of a file name;
+	// set but blank means no store.
+	c.DatabaseURL = pasted(c.DatabaseURL)
 	if !databaseURLForm(c.DatabaseURL) {
 		p = append(p, badDatabaseURL)
 	}
