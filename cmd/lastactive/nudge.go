@@ -45,7 +45,13 @@ func (a *app) nudgeRound(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.stderr, "%s: configuration: LASTACTIVE_NUDGE is off: set it to on to send nudges, or use --dry-run\n", programName)
 		return exitConfig
 	}
-	if !dry && (c.SlackBotToken == "" || c.SlackAppToken == "") {
+	switch {
+	case c.SlackBotToken == "":
+		// Only Slack says who can be asked: a dry run reads its users too,
+		// and without them would scan the organisation to plan nothing.
+		fmt.Fprintf(a.stderr, "%s: configuration: SLACK_BOT_TOKEN is not set: a nudge round, --dry-run too, reads the Slack users to know whom it can ask\n", programName)
+		return exitConfig
+	case !dry && c.SlackAppToken == "":
 		fmt.Fprintf(a.stderr, "%s: configuration: SLACK_APP_TOKEN and SLACK_BOT_TOKEN are needed to send nudges (or use --dry-run)\n", programName)
 		return exitConfig
 	}

@@ -69,3 +69,21 @@ func TestNudgeSubcommand(t *testing.T) {
 		t.Errorf("audit: exit %d\n%s", r.code, r.stdout)
 	}
 }
+
+// TestNudgeDryRunWithoutSlack: a dry run needs the bot token too, since
+// only Slack says who can be asked. Without it, `nudge` (whose refusal
+// advises --dry-run) and `nudge --dry-run` read the whole organisation,
+// then printed "Would ask: 0 people, Skipped: 0", a plan that was not
+// made, and exited 1. Now it stops at start naming the variable, exit 2.
+func TestNudgeDryRunWithoutSlack(t *testing.T) {
+	f := startFakes(t)
+	env := f.env("LASTACTIVE_SEAT_PRICES=jira-software=8.60", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+	r := runBinary(t, env, "", "nudge", "--dry-run")
+	if r.code != exitConfig || !strings.Contains(r.stderr, "SLACK_BOT_TOKEN") || strings.Contains(r.stdout, "Would ask") {
+		t.Errorf("nudge --dry-run without SLACK_BOT_TOKEN: exit %d, want 2 naming it and no plan:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runBinary(t, append(env, "LASTACTIVE_NUDGE=on"), "", "nudge")
+	if r.code != exitConfig || strings.Contains(r.stderr, "or use --dry-run") {
+		t.Errorf("nudge without the Slack tokens: exit %d, want 2 without advising a dry run that cannot work:\n%s", r.code, r.stderr)
+	}
+}
