@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"lastactive/bot"
@@ -94,6 +95,15 @@ type AuditWriter struct {
 
 	// backlog is what failed to be written, oldest first; Run's alone.
 	backlog []state.AuditEntry
+
+	// queued counts the events Record took, handled those Run has
+	// written (or kept for another try): Sync waits for the one to reach
+	// the other. syncNow cuts the linger of a batch being gathered.
+	queued  atomic.Uint64
+	hmu     sync.Mutex
+	handled uint64
+	hdone   chan struct{} // closed and replaced at each change of handled
+	syncNow chan struct{}
 }
 
 var _ bot.AuditSink = (*AuditWriter)(nil)
@@ -107,7 +117,8 @@ func NewAuditWriter(d *Durable, size int, log *slog.Logger, m *StoreMetrics) *Au
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &AuditWriter{d: d, log: log, m: m, q: make(chan bot.AuditEvent, size), max: DefaultAuditBatch, linger: auditLinger}
+	return &AuditWriter{d: d, log: log, m: m, q: make(chan bot.AuditEvent, size), max: DefaultAuditBatch, linger: auditLinger,
+		hdone: make(chan struct{}), syncNow: make(chan struct{}, 1)}
 }
 
 // Record queues e. It returns false, and counts the drop, when the queue
@@ -118,6 +129,7 @@ func (w *AuditWriter) Record(e bot.AuditEvent) bool {
 	if !w.stopped {
 		select {
 		case w.q <- e:
+			w.queued.Add(1)
 			return true
 		default:
 		}
@@ -141,6 +153,7 @@ func (w *AuditWriter) Run(ctx context.Context) {
 		case e := <-w.q:
 			batch = w.gather(ctx, append(batch[:0], e))
 			w.write(dctx, batch...)
+			w.done(len(batch))
 		case <-retry.C:
 			if len(w.backlog) > 0 {
 				w.write(dctx)
@@ -163,11 +176,53 @@ func (w *AuditWriter) gather(ctx context.Context, batch []bot.AuditEvent) []bot.
 			batch = append(batch, e)
 		case <-t.C:
 			return batch
+		case <-w.syncNow:
+			// A reader waits for what is queued (Sync): take what is
+			// there and write it now.
+			return w.fill(batch)
 		case <-ctx.Done():
 			return batch
 		}
 	}
 	return batch
+}
+
+// done records that n events taken off the queue were written (or kept
+// for another try), for Sync.
+func (w *AuditWriter) done(n int) {
+	if n == 0 {
+		return
+	}
+	w.hmu.Lock()
+	w.handled += uint64(n)
+	close(w.hdone)
+	w.hdone = make(chan struct{})
+	w.hmu.Unlock()
+}
+
+// Sync waits, within ctx, until the events recorded before it was called
+// are written: a reader of the trail right after a command (audit EMAIL
+// sent as soon as the lookup's reply came) sees that command. It cuts the
+// linger of a batch being gathered rather than waiting it out.
+func (w *AuditWriter) Sync(ctx context.Context) error {
+	target := w.queued.Load()
+	for {
+		w.hmu.Lock()
+		handled, changed := w.handled, w.hdone
+		w.hmu.Unlock()
+		if handled >= target {
+			return nil
+		}
+		select {
+		case w.syncNow <- struct{}{}:
+		default:
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // fill adds the events already queued to batch, up to the batch size.
@@ -194,6 +249,7 @@ func (w *AuditWriter) flush(ctx context.Context, batch []bot.AuditEvent) {
 		}
 		before := len(w.backlog)
 		w.write(ctx, batch...)
+		w.done(len(batch))
 		if len(batch) == 0 && len(w.backlog) >= before {
 			break // the backlog alone, and the store still refuses it
 		}
@@ -320,8 +376,12 @@ func joinDetail(a, b string) string {
 const trailRead = 1000
 
 // AuditTrailReader reads the stored audit trail for the Service's
-// "audit EMAIL" and the audit subcommand.
-type AuditTrailReader struct{ D *Durable }
+// "audit EMAIL" and the audit subcommand. W, when set, is the process's
+// writer: what it has queued is written before the read.
+type AuditTrailReader struct {
+	D *Durable
+	W *AuditWriter
+}
 
 var _ bot.AuditTrail = AuditTrailReader{}
 
@@ -330,6 +390,12 @@ func (r AuditTrailReader) Trail(ctx context.Context, email string, since time.Ti
 	s := r.D.Store()
 	if s == nil {
 		return nil, bot.ErrAuditUnavailable
+	}
+	if r.W != nil {
+		// A second at most: a stalled store is reported by the read.
+		sctx, scancel := context.WithTimeout(ctx, time.Second)
+		_ = r.W.Sync(sctx)
+		scancel()
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

@@ -804,3 +804,27 @@ func TestStoreBackSoonAfterAFailure(t *testing.T) {
 		t.Fatalf("the store was not checked again before the test's deadline (PingEvery is an hour):\n%s", logs.String())
 	}
 }
+
+// TestTrailReadsWhatWasJustRecorded: "/lastactive audit EMAIL" sent right
+// after a lookup's reply finds the lookup: the trail's reader has the
+// writer write what is queued first. Before, the entry waited out the
+// writer's linger (50 ms; here an hour) and the trail said nobody had
+// looked the person up.
+func TestTrailReadsWhatWasJustRecorded(t *testing.T) {
+	url, _ := sqliteURL(t)
+	var logs syncBuf
+	d, m := openTestDurable(t, url, &logs)
+	w := NewAuditWriter(d, 100, slog.New(slog.NewJSONHandler(&logs, nil)), m)
+	w.linger = time.Hour
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	if !w.Record(event("U1", "ada@example.com")) {
+		t.Fatal("Record refused")
+	}
+	got, err := AuditTrailReader{D: d, W: w}.Trail(context.Background(), "ada@example.com", time.Time{})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("trail right after the lookup: %d entries (%v), want it", len(got), err)
+	}
+}

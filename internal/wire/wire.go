@@ -241,7 +241,7 @@ func Build(s Settings) (*App, error) {
 	if s.State != nil {
 		a.State = s.State
 		a.Audit = NewAuditWriter(s.State, 0, s.Logger, s.StoreMetrics)
-		cfg.Audit, cfg.AuditTrail = a.Audit, AuditTrailReader{D: s.State}
+		cfg.Audit, cfg.AuditTrail = a.Audit, AuditTrailReader{D: s.State, W: a.Audit}
 		cfg.Exemptions = ExemptionStore{D: s.State}
 	}
 	if s.Reports {
