@@ -162,7 +162,7 @@ func loadConfig() (Config, error) {
 		// With nudges off, the values do nothing: an env file that paused
 		// them with 0 must still start.
 		if c.NudgeMax == 0 {
-			p = append(p, "LASTACTIVE_NUDGE_MAX "+expected("LASTACTIVE_NUDGE_MAX")+" (to pause nudges, set LASTACTIVE_NUDGE=off or dry-run)")
+			p = append(p, "LASTACTIVE_NUDGE_MAX "+expected("LASTACTIVE_NUDGE_MAX")+" (to pause nudges, set LASTACTIVE_NUDGE=off)")
 		}
 		if c.NudgeWait == 0 {
 			p = append(p, "LASTACTIVE_NUDGE_WAIT must be a positive Go duration such as 168h")

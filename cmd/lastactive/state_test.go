@@ -370,8 +370,13 @@ func TestZeroIsNotTheDefault(t *testing.T) {
 		{"LASTACTIVE_NUDGE_WAIT=0", "LASTACTIVE_NUDGE_WAIT must be"},
 		{"LASTACTIVE_NUDGE_WAIT=0s", "LASTACTIVE_NUDGE_WAIT must be"},
 	} {
-		if r := runBinary(t, append(env, c.env, "LASTACTIVE_NUDGE=dry-run"), "", "migrate"); r.code != 2 || !strings.Contains(r.stderr, c.want) {
+		r := runBinary(t, append(env, c.env, "LASTACTIVE_NUDGE=dry-run"), "", "migrate")
+		if r.code != 2 || !strings.Contains(r.stderr, c.want) {
 			t.Errorf("%s: exit %d, stderr %q; want 2 and %q", c.env, r.code, r.stderr, c.want)
+		}
+		// Refused under dry-run, so dry-run is no way to pause.
+		if strings.Contains(r.stderr, "=off or dry-run") {
+			t.Errorf("%s under dry-run: stderr %q advises the setting that refused it", c.env, r.stderr)
 		}
 		// With nudges off the value does nothing: an env file that paused
 		// nudges with 0 still starts.
