@@ -89,14 +89,14 @@ func (e *configError) Error() string { return strings.Join(e.problems, "; ") }
 
 // variables lists the table printed by --help, in the contract's order.
 var variables = []struct{ name, need, def, meaning string }{
-	{"SLACK_APP_TOKEN", "serve", "", "app-level token, xapp-…, scope connections:write"},
-	{"SLACK_BOT_TOKEN", "serve", "", "bot token, xoxb-…"},
+	{"SLACK_APP_TOKEN", "serve, digest --post, nudge (sending)", "", "app-level token, xapp-…, scope connections:write"},
+	{"SLACK_BOT_TOKEN", "serve, digest --post, nudge", "", "bot token, xoxb-…"},
 	{"SLACK_API_URL", "", "https://slack.com/api/", "Slack Web API base URL"},
 	{"JIRA_BASE_URL", "no (all three or none)", "", "Jira Cloud site, e.g. https://example.atlassian.net; without Jira, people are found by the Admin API's exact-email search"},
 	{"JIRA_EMAIL", "with JIRA_BASE_URL", "", "account that owns the Jira API token"},
 	{"JIRA_API_TOKEN", "with JIRA_BASE_URL", "", "Jira API token"},
-	{"ATLASSIAN_ORG_ID", "serve, lookup, report", "", "organisation ID from Atlassian Administration"},
-	{"ATLASSIAN_API_KEY", "serve, lookup, report", "", "Admin API key (Bearer)"},
+	{"ATLASSIAN_ORG_ID", "serve, lookup, report, digest, nudge", "", "organisation ID from Atlassian Administration"},
+	{"ATLASSIAN_API_KEY", "serve, lookup, report, digest, nudge", "", "Admin API key (Bearer)"},
 	{"ATLASSIAN_API_URL", "", "https://api.atlassian.com", "Admin API base URL"},
 	{"LASTACTIVE_CACHE_TTL", "", "1h", "how long a result is reused (Go duration; 0 disables)"},
 	{"LASTACTIVE_ALLOWED_USERS", "", "everyone", "comma-separated Slack user IDs allowed to use the bot"},
