@@ -120,6 +120,18 @@ var variables = []struct{ name, need, def, meaning string }{
 	{"ATLASSIAN_ADMIN_WRITE_KEY", "", "never change access", "an org admin's Admin API key without scopes, used only to remove product access after approval (a secret)"},
 }
 
+// envNames is every variable Config reads.
+func envNames() []string {
+	var ks []string
+	typ := reflect.TypeFor[Config]()
+	for i := range typ.NumField() {
+		if k := typ.Field(i).Tag.Get("envconfig"); k != "" {
+			ks = append(ks, k)
+		}
+	}
+	return ks
+}
+
 // blankMeansDefault is the variables with a default, but for
 // LASTACTIVE_DATABASE_URL, whose blank means "keep nothing" (the contract).
 func blankMeansDefault() []string {
@@ -142,6 +154,16 @@ func loadConfig() (Config, error) {
 	// admin did not set, "LASTACTIVE_CACHE_TTL=" in an env file) means its
 	// default, as a blank text variable does: envconfig would parse "" and
 	// stop the start. Only main reads the environment, once.
+	// What pasting adds around a value (docker run --env-file keeps a
+	// schedule's quotes, a Windows env file its CR) is dropped from every
+	// variable, as from the secrets: none begins or ends with it.
+	for _, k := range envNames() {
+		if v, ok := os.LookupEnv(k); ok {
+			if p := pasted(v); p != v {
+				os.Setenv(k, p)
+			}
+		}
+	}
 	for _, k := range blankMeansDefault() {
 		if v, ok := os.LookupEnv(k); ok && strings.TrimSpace(v) == "" {
 			os.Unsetenv(k)

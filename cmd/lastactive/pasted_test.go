@@ -194,3 +194,18 @@ func TestPastedDatabaseURL(t *testing.T) {
 		t.Errorf("LASTACTIVE_DATABASE_URL set but blank: lookup exit %d, want 0 without a store:\n%s", r.code, r.stderr)
 	}
 }
+
+// TestQuotedValuesAreRead: docker run --env-file keeps quotes as part of
+// the value, and admins quote what has spaces in it (a cron schedule). Any
+// variable's value is read as pasted values are (one pair of quotes, a
+// CR, a byte-order mark dropped); before, only the secrets and the
+// Atlassian identifiers were, and LASTACTIVE_DIGEST_SCHEDULE="0 9 * * MON"
+// stopped the start with the cron parser's own words.
+func TestQuotedValuesAreRead(t *testing.T) {
+	f := startFakes(t)
+	r := runBinary(t, f.env(`LASTACTIVE_LOG_LEVEL="info"`, `LASTACTIVE_DIGEST_SCHEDULE="0 9 * * MON"`, `LASTACTIVE_CACHE_TTL='1h'`,
+		`LASTACTIVE_ALLOWED_USERS="U0ADA,U0BOB"`, "LASTACTIVE_IDLE_DAYS=90\r", `LASTACTIVE_CURRENCY="EUR"`), "", "lookup", "ada@example.com")
+	if r.code != 0 || !strings.Contains(r.stdout, "Compass") {
+		t.Errorf("quoted values: exit %d, want the lookup:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
