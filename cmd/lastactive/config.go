@@ -401,8 +401,14 @@ func (c *Config) validate(n need) error {
 	} else {
 		c.DigestSlots = sched
 	}
-	if c.DigestChannel = strings.ToUpper(strings.TrimSpace(c.DigestChannel)); c.DigestChannel != "" && !slackChannelID.MatchString(c.DigestChannel) {
-		p = append(p, "LASTACTIVE_DIGEST_CHANNEL must be a Slack channel ID such as C012ABCDEF (it starts with C or G: the channel's details, at the bottom of About)")
+	// A channel link copied from a message (<#C012AB|seats>) is its ID, as in the lists.
+	if ids := slackIDs([]string{c.DigestChannel}); len(ids) == 1 {
+		c.DigestChannel = ids[0]
+	} else {
+		c.DigestChannel = ""
+	}
+	if c.DigestChannel != "" && !slackChannelID.MatchString(c.DigestChannel) {
+		p = append(p, "LASTACTIVE_DIGEST_CHANNEL must be a Slack channel ID such as C012ABCDEF (it starts with C, G or D: the channel's details, at the bottom of About)")
 	}
 	p = append(p, c.validateNudge()...)
 	if len(p) > 0 {

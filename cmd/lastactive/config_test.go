@@ -319,6 +319,7 @@ func TestPastedFormsAreRead(t *testing.T) {
 	c.AllowedChannels = []string{"<#C012AB|general>"}
 	c.ReportUsers = []string{"<@U012AB>"}
 	c.Approvers = []string{"<@U056EF|bo>"}
+	c.DigestChannel = "<#C078GH|seats>"
 	c.SeatPricesRaw = "confluence=6.05,jira-software=8.60, ,"
 	c.Currency = " eur "
 	if err := c.validate(needSlack | needAdmin); err != nil {
@@ -339,6 +340,9 @@ func TestPastedFormsAreRead(t *testing.T) {
 	}
 	if len(c.SeatPrices) != 2 || c.SeatPrices["jira-software"] != 8.60 {
 		t.Errorf("prices = %v, want two", c.SeatPrices)
+	}
+	if c.DigestChannel != "C078GH" {
+		t.Errorf("digest channel = %q, want C078GH", c.DigestChannel)
 	}
 	if c.Currency != "EUR" {
 		t.Errorf("currency = %q, want EUR", c.Currency)

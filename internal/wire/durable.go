@@ -302,9 +302,12 @@ func (d *Durable) ping(ctx context.Context) {
 	err := d.check()
 	if err != nil {
 		// Reopen: SQLite creates a new file and the schema. The old store
-		// is closed first (Close waits for a write in progress), and the
-		// -wal and -shm it leaves removed, so that the new file is read
-		// alone.
+		// is closed first and the -wal and -shm it leaves removed, so that
+		// the new file is read alone. database/sql's Close does not wait
+		// for a write in progress on it: that write, like every write since
+		// the file was replaced and before this check (up to PingEvery),
+		// goes to the old file (noticed, left alone: it needs a check before
+		// each write).
 		d.mu.Lock()
 		swapped := d.store.CompareAndSwap(s, nil)
 		d.mu.Unlock()
