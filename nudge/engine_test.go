@@ -519,3 +519,34 @@ func TestRoundCapIsOneAuditEntry(t *testing.T) {
 		t.Errorf("cap entries in the trail: %+v; want one for the round, naming the %d seats", capEntries, capped)
 	}
 }
+
+// TestRoundDoesNotFoldALookAlikeEmail: an Atlassian account whose email
+// imitates another's with a look-alike letter (a Kelvin sign for the K)
+// is not the Slack user of the address it imitates. Before, the round
+// folded the account's email with Unicode case rules, so
+// "\u212aate@example.com" became kate@example.com: Kate was asked about the
+// look-alike account's seat (her Release would ask the approvers to free
+// it, naming kate@example.com).
+func TestRoundDoesNotFoldALookAlikeEmail(t *testing.T) {
+	const lookAlike = "\u212aate@example.com"
+	h := newHarnessOrg(t, true, func(o *atlassiantest.Org) {
+		o.Users = append(o.Users, atlassiantest.User{AccountID: "712020:0a1b2c3d-0000-4000-8000-00000000c1e7", DisplayName: "K. Ate",
+			Email: lookAlike, AddedToOrg: time.Now().AddDate(-2, 0, 0),
+			Products: []atlassiantest.Product{{Key: "confluence", SiteID: atlassiantest.SiteMain, LastActive: time.Now().AddDate(0, 0, -150)}}})
+	})
+	h.cfg.People = slackPeople{"kate@example.com": "U0KATE"}
+	sum, err := New(h.cfg).Round(context.Background(), "nudge dry", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range sum.Asked {
+		if p.Person.SlackUser == "U0KATE" || p.Person.Email == "kate@example.com" {
+			t.Errorf("asked %s (%s) about %d seats: the look-alike %q taken for kate@example.com", p.Person.SlackUser, p.Person.Email, len(p.Items), lookAlike)
+		}
+	}
+	for _, s := range sum.Skipped {
+		if s.Person.Email == "kate@example.com" {
+			t.Errorf("skipped %s %s as %q under kate@example.com: the look-alike's email was folded", s.Person.AccountID, s.Key, s.Reason)
+		}
+	}
+}
