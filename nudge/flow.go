@@ -287,6 +287,9 @@ func (e *Engine) Decide(ctx context.Context, user, requestID string, approve boo
 	case err != nil:
 		return err
 	}
+	// The decision is stored: it is audited whatever happens next.
+	e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{req.Email}, AccountIDs: []string{req.AccountID},
+		Kind: state.KindApproval, Outcome: state.OutcomeOK, Detail: fmt.Sprintf("%s: %s %s", decision, req.ProductKey, req.Product)})
 	rel := state.Release{ID: req.ID, AccountID: req.AccountID, Email: req.Email, Product: req.Product, State: state.ReleaseRunning}
 	won := false
 	if approve {
@@ -301,8 +304,6 @@ func (e *Engine) Decide(ctx context.Context, user, requestID string, approve boo
 			return err
 		}
 	}
-	e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{req.Email}, AccountIDs: []string{req.AccountID},
-		Kind: state.KindApproval, Outcome: state.OutcomeOK, Detail: fmt.Sprintf("%s: %s %s", decision, req.ProductKey, req.Product)})
 	e.closeCopies(ctx, s, req)
 	if !won {
 		return nil

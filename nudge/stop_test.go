@@ -227,3 +227,26 @@ func TestApprovalWhoseClaimFailedIsSettled(t *testing.T) {
 		t.Errorf("after a second follow-up the approver was told %d times", len(sent))
 	}
 }
+
+// TestApprovalWhoseClaimFailedIsAudited: an approval is stored (Approve
+// again is refused as decided already) whether or not its release's claim
+// works right after; the audit trail says who approved, as it does for
+// every decision. Before, a failed claim returned before the approval's
+// entry was written: the trail held a failed click and, an hour later, a
+// release not made, but no approval.
+func TestApprovalWhoseClaimFailedIsAudited(t *testing.T) {
+	h := newHarness(t, true)
+	r := h.requestFor(t, atlassiantest.ReleaseDirectEmail)
+	cfg := h.cfg
+	cfg.Store = func() Store { return claimFails{h.store} }
+	if err := New(cfg).Decide(context.Background(), "U0APP2", r.ID, true); err == nil {
+		t.Fatal("Decide with a failing claim succeeded; the test needs it to fail")
+	}
+	var approved bool
+	for _, en := range h.trail(t, atlassiantest.ReleaseDirectEmail) {
+		approved = approved || en.Kind == state.KindApproval && en.Outcome == state.OutcomeOK && en.Actor == "U0APP2"
+	}
+	if !approved {
+		t.Error("the approval stored before the claim failed is not in the audit trail")
+	}
+}
