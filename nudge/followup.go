@@ -85,15 +85,16 @@ func (e *Engine) settleInterrupted(ctx context.Context, s Store, now time.Time) 
 		return err
 	}
 	for _, req := range orphans {
-		rel := state.Release{ID: req.ID, AccountID: req.AccountID, Email: req.Email, Product: req.Product, State: state.ReleaseRunning}
+		// Claimed settled, never running: another replica's follow-up
+		// in between would take a running one for interrupted part-way.
+		rel := state.Release{ID: req.ID, AccountID: req.AccountID, Email: req.Email, Product: req.Product,
+			State: state.ReleaseFailed, Detail: notMadeText, Done: now}
 		won, err := s.ClaimRelease(ctx, rel)
 		if err != nil {
 			return err
 		}
 		if won {
-			if err := e.settle(ctx, s, rel, notMadeText, now); err != nil {
-				return err
-			}
+			e.tell(ctx, s, rel, notMadeText)
 		}
 	}
 	stale, err := s.InterruptedReleases(ctx, before)
@@ -118,11 +119,18 @@ func (e *Engine) settle(ctx context.Context, s Store, rel state.Release, text st
 	if err != nil || !won {
 		return err
 	}
+	e.tell(ctx, s, rel, text)
+	return nil
+}
+
+// tell audits a release settled as failed with text, and tells its
+// approver.
+func (e *Engine) tell(ctx context.Context, s Store, rel state.Release, text string) {
 	req, _ := s.GetRequest(ctx, rel.ID)
 	e.audit(ctx, s, state.AuditEntry{Actor: req.DecidedBy, Emails: []string{rel.Email}, AccountIDs: []string{rel.AccountID},
 		Kind: state.KindRelease, Outcome: state.OutcomeFailed, Detail: rel.Product + ": " + text})
 	if req.DecidedBy == "" {
-		return nil
+		return
 	}
 	n, _ := s.GetNudge(ctx, req.NudgeID)
 	n.Product, n.ProductKey = rel.Product, req.ProductKey
@@ -131,7 +139,6 @@ func (e *Engine) settle(ctx context.Context, s Store, rel state.Release, text st
 	if _, err := e.post(ctx, req.DecidedBy, res); err != nil {
 		e.log.Warn("nudge: send interrupted release", "err", err)
 	}
-	return nil
 }
 
 // requestEscalated makes the release requests of escalations whose request

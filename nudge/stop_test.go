@@ -250,3 +250,57 @@ func TestApprovalWhoseClaimFailedIsAudited(t *testing.T) {
 		t.Error("the approval stored before the claim failed is not in the audit trail")
 	}
 }
+
+// otherReplicaAtClaim is the store of a replica whose follow-up runs while
+// another replica's follow-up runs at the same slot: right after this one
+// claims a release, the other's follow-up runs in full.
+type otherReplicaAtClaim struct {
+	*state.Store
+	other func()
+}
+
+func (s otherReplicaAtClaim) ClaimRelease(ctx context.Context, r state.Release) (bool, error) {
+	won, err := s.Store.ClaimRelease(ctx, r)
+	if won && s.other != nil {
+		s.other()
+	}
+	return won, err
+}
+
+// TestApprovalNotMadeIsNotCalledInterrupted: two replicas' follow-ups
+// settling the same approval whose claim failed tell the approver once
+// that nothing was changed. Before, the release was claimed as running and
+// settled after: a second replica's follow-up in between found it running
+// since the approval an hour ago and settled it as interrupted ("what it
+// changed is not known; check the person"), though no change was ever
+// started.
+func TestApprovalNotMadeIsNotCalledInterrupted(t *testing.T) {
+	h := newHarness(t, true)
+	r := h.requestFor(t, atlassiantest.ReleaseDirectEmail)
+	cfg := h.cfg
+	cfg.Store = func() Store { return claimFails{h.store} }
+	bg := context.Background()
+	if err := New(cfg).Decide(bg, "U0APP2", r.ID, true); err == nil {
+		t.Fatal("Decide with a failing claim succeeded; the test needs it to fail")
+	}
+	results := len(h.notes("result"))
+	h.clock.Add(2 * time.Hour)
+	cfg = h.cfg
+	cfg.Store = func() Store {
+		return otherReplicaAtClaim{Store: h.store, other: func() {
+			if err := h.e.FollowUp(bg); err != nil {
+				t.Errorf("the other replica's follow-up: %v", err)
+			}
+		}}
+	}
+	if err := New(cfg).FollowUp(bg); err != nil {
+		t.Fatal(err)
+	}
+	rel, err := h.store.GetRelease(bg, r.ID)
+	if err != nil || rel.Detail != notMadeText {
+		t.Errorf("release %+v, %v; want it settled as not made", rel, err)
+	}
+	if sent := h.notes("result")[results:]; len(sent) != 1 || sent[0].Note.(Result).Text != notMadeText {
+		t.Errorf("the approver was told %d times: %+v; want once, that nothing was changed", len(sent), sent)
+	}
+}
