@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"lastactive/internal/state"
 	"lastactive/seat"
 )
 
@@ -472,20 +473,8 @@ const minSecretRunes = 20
 // normaliseEmail trims and lower-cases s and reports whether it is an email
 // address we accept.
 func normaliseEmail(s string) (string, bool) {
-	s = lowerASCII(strings.TrimSpace(s))
+	s = state.LowerASCII(strings.TrimSpace(s))
 	return s, validEmail(s)
-}
-
-// lowerASCII lower-cases the ASCII letters of s and leaves every other
-// rune as it is: Unicode folds the Kelvin sign to k, and a look-alike
-// address must stay unlike the one it imitates (and so be refused).
-func lowerASCII(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'A' && r <= 'Z' {
-			return r + 'a' - 'A'
-		}
-		return r
-	}, s)
 }
 
 // validEmail is deliberately stricter than RFC 5322: one '@'; a local part

@@ -14,6 +14,7 @@ import (
 
 	"lastactive/atlassian"
 	"lastactive/internal/recovered"
+	"lastactive/internal/state"
 )
 
 // Directory is what the bot needs from Atlassian: an email to an account
@@ -127,7 +128,7 @@ func ParseEmail(s string) (string, bool) { return normaliseEmail(s) }
 
 // NormaliseEmail is the cache key of an email: trimmed and with its ASCII
 // letters lower case (a look-alike rune is never folded onto one).
-func NormaliseEmail(email string) string { return lowerASCII(strings.TrimSpace(email)) }
+func NormaliseEmail(email string) string { return state.LowerASCII(strings.TrimSpace(email)) }
 
 // Lookup returns what is known about email. Failures are carried in
 // Person.Err rather than returned, so one bad address in a multi-person

@@ -256,7 +256,7 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 		}
 		c := byAccount[r.AccountID]
 		if c == nil {
-			c = &candidate{person: Person{AccountID: r.AccountID, Email: lowerASCII(r.Email), Name: r.Name}}
+			c = &candidate{person: Person{AccountID: r.AccountID, Email: state.LowerASCII(r.Email), Name: r.Name}}
 			byAccount[r.AccountID] = c
 			order = append(order, c)
 		}
@@ -430,23 +430,9 @@ func (e *Engine) slackUsers(ctx context.Context) (map[string]string, error) {
 	}
 	out := make(map[string]string, len(m))
 	for email, id := range m {
-		out[lowerASCII(strings.TrimSpace(email))] = id
+		out[state.LowerASCII(strings.TrimSpace(email))] = id
 	}
 	return out, nil
-}
-
-// lowerASCII lower-cases the ASCII letters of an email and leaves every
-// other rune as it is, as the bot reads a typed address: Unicode folds a
-// Kelvin sign to k, and a look-alike address must stay unlike the one it
-// imitates (not matched to that person's Slack user, nor filed under
-// their address in the audit trail).
-func lowerASCII(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'A' && r <= 'Z' {
-			return r + 'a' - 'A'
-		}
-		return r
-	}, s)
 }
 
 // history says why a person is not asked about a product now: exempt,
