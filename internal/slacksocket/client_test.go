@@ -517,19 +517,7 @@ func TestTicketNeverInErrors(t *testing.T) {
 		"ws://127.0.0.1:1/li%zznk/?ticket=" + ticket,
 		"ws://127.0.0.1:1/link/?ticket=" + ticket, // refused: nothing listens
 	} {
-		open := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "url": u})
-		}))
-		c := slacksocket.New(api(t, open.URL+"/"), slacksocket.Options{})
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- c.RunContext(ctx) }()
-		evt := next(t, c, socketmode.EventTypeConnectionError)
-		cancel()
-		<-done
-		open.Close()
-		msg := evt.Data.(*slack.ConnectionErrorEvent).ErrorObj.Error()
+		msg := firstConnectionError(t, u)
 		if strings.Contains(msg, ticket) {
 			t.Errorf("%s: error carries the ticket: %s", u, msg)
 		}
@@ -537,6 +525,25 @@ func TestTicketNeverInErrors(t *testing.T) {
 			t.Errorf("%s: error %q does not say what failed", u, msg)
 		}
 	}
+}
+
+// firstConnectionError runs a client whose apps.connections.open answers
+// wsURL, and returns the text of its first connection error.
+func firstConnectionError(t *testing.T, wsURL string) string {
+	t.Helper()
+	open := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "url": wsURL})
+	}))
+	defer open.Close()
+	c := slacksocket.New(api(t, open.URL+"/"), slacksocket.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.RunContext(ctx) }()
+	evt := next(t, c, socketmode.EventTypeConnectionError)
+	cancel()
+	<-done
+	return evt.Data.(*slack.ConnectionErrorEvent).ErrorObj.Error()
 }
 
 // TestAppTokenNeverInErrors: an apps.connections.open answer whose "error"
@@ -904,19 +911,7 @@ func TestWebSocketURLWithoutAHost(t *testing.T) {
 		}
 	}()
 	for _, u := range []string{"ws:///link/?ticket=x", "wss://:443/link", "ws://" + ln.Addr().String()[len("127.0.0.1"):] + "/link"} {
-		open := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "url": u})
-		}))
-		c := slacksocket.New(api(t, open.URL+"/"), slacksocket.Options{})
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- c.RunContext(ctx) }()
-		evt := next(t, c, socketmode.EventTypeConnectionError)
-		cancel()
-		<-done
-		open.Close()
-		if msg := evt.Data.(*slack.ConnectionErrorEvent).ErrorObj.Error(); !strings.Contains(msg, "no host") {
+		if msg := firstConnectionError(t, u); !strings.Contains(msg, "no host") {
 			t.Errorf("%s: error %q does not say the URL has no host", u, msg)
 		}
 	}
