@@ -30,15 +30,11 @@ func checkDatabase(ctx context.Context, c Config) credentials.Result {
 	}
 	if path, ok := strings.CutPrefix(c.DatabaseURL, "sqlite:"); ok && path != ":memory:" {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			dir := filepath.Dir(path)
-			f, err := os.CreateTemp(dir, ".lastactive-check-*")
-			if err != nil {
+			if dirWritable(path) != nil {
 				r.Detail = fmt.Sprintf("SQLite file %s does not exist and its directory cannot be written", path)
 				r.Fix = "point LASTACTIVE_DATABASE_URL at a writable directory (the container uses sqlite:/data/lastactive.db on a volume)"
 				return r
 			}
-			f.Close()
-			os.Remove(f.Name())
 			r.Status, r.Detail = credentials.OK, fmt.Sprintf("SQLite file %s will be created by serve or lastactive migrate", path)
 			return r
 		}
@@ -49,15 +45,13 @@ func checkDatabase(ctx context.Context, c Config) credentials.Result {
 			f, err := os.OpenFile(path, os.O_WRONLY, 0)
 			if err == nil {
 				f.Close()
-				f, err = os.CreateTemp(filepath.Dir(path), ".lastactive-check-*")
+				err = dirWritable(path)
 			}
 			if err != nil {
 				r.Detail = fmt.Sprintf("SQLite file %s or its directory cannot be written by this user: serve would keep nothing", path)
 				r.Fix = "make the file and its directory writable by the user lastactive runs as (SQLite writes -wal and -shm files beside the database)"
 				return r
 			}
-			f.Close()
-			os.Remove(f.Name())
 		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -136,4 +130,15 @@ func dbNetProblem(ctx context.Context, err error) (string, bool) {
 		return "no answer in time", true
 	}
 	return "", false
+}
+
+// dirWritable reports whether a file can be made in path's directory, by
+// making and removing one: nothing is left behind.
+func dirWritable(path string) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".lastactive-check-*")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
