@@ -244,15 +244,20 @@ func Run(ctx context.Context, p Params, c Config) int {
 		fmt.Fprintf(c.Stderr, "lastactive report: %s (%v)\n", term.Clean(seat.Explain(err)), err)
 		return ExitFailed
 	}
-	if err := WriteSummary(c.Stdout, rep); err != nil {
-		fmt.Fprintf(c.Stderr, "lastactive: write output: %v\n", err)
-		return ExitFailed
-	}
+	// The file first: a summary nobody reads any more (`| head -1` ends
+	// the process at its next line) must not cost the CSV the scan was
+	// run for, nor leave an older file in its place as if it were this one.
 	if p.CSVPath != "" {
 		if err := WriteCSVFile(p.CSVPath, rep); err != nil {
 			fmt.Fprintf(c.Stderr, "lastactive report: %v\n", err)
 			return ExitFailed
 		}
+	}
+	if err := WriteSummary(c.Stdout, rep); err != nil {
+		fmt.Fprintf(c.Stderr, "lastactive: write output: %v\n", err)
+		return ExitFailed
+	}
+	if p.CSVPath != "" {
 		fmt.Fprintf(c.Stdout, "\nWrote %s to %s\n", seat.Count(len(rep.Rows), "row", "rows"), p.CSVPath)
 	}
 	return ExitOK
