@@ -55,16 +55,9 @@ func (a *app) lookup(ctx context.Context, args []string) int {
 	go func() { sitesDone <- book.Sites(ctx) }() // next to the lookups; waited for below
 	people := lookupAll(ctx, bot.NewLookups(dir, bot.LookupOptions{TTL: c.CacheTTL}), emails)
 	sites := <-sitesDone
-	now := time.Now()
-	if *asJSON {
-		err = writeJSON(a.stdout, people, now, int(c.IdleDays), sites)
-	} else {
-		err = writeTable(a.stdout, people, now, int(c.IdleDays), sites)
-	}
-	if err != nil {
-		fmt.Fprintf(a.stderr, "%s: write output: %v\n", programName, err)
-		return exitFailed
-	}
+	// The audit entry first: the lookups were made whether or not anyone
+	// reads their output, and a closed pipe (`| head -1`) ends the process
+	// at the first write no one reads.
 	code := exitOK
 	entry := state.AuditEntry{Kind: state.KindLookup, Emails: emails}
 	failed := 0
@@ -89,6 +82,16 @@ func (a *app) lookup(ctx context.Context, args []string) int {
 		entry.Outcome = state.Outcome(bot.OutcomePartial)
 	}
 	a.auditCLI(ctx, c, entry)
+	now := time.Now()
+	if *asJSON {
+		err = writeJSON(a.stdout, people, now, int(c.IdleDays), sites)
+	} else {
+		err = writeTable(a.stdout, people, now, int(c.IdleDays), sites)
+	}
+	if err != nil {
+		fmt.Fprintf(a.stderr, "%s: write output: %v\n", programName, err)
+		return exitFailed
+	}
 	return code
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,5 +62,40 @@ func TestReportCSVSurvivesAClosedStdout(t *testing.T) {
 	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
 	if err != nil || len(recs) < 2 || strings.Contains(string(b), "last week") {
 		t.Errorf("the CSV is not this report (%v, %d records):\n%s\nstderr:\n%s", err, len(recs), b, stderr)
+	}
+}
+
+// TestLookupAuditedWhenStdoutIsClosed: a lookup whose output nobody reads
+// (`lastactive lookup … | head -1`, `| true`) was made all the same, and
+// the audit trail says so (before, the entry was written after the output
+// and the process ended at the first write).
+func TestLookupAuditedWhenStdoutIsClosed(t *testing.T) {
+	f := startFakes(t)
+	for _, args := range [][]string{{"lookup", "ada@example.com"}, {"lookup", "--json", "grace@example.com"}} {
+		runClosedStdout(t, f.env(), args...)
+	}
+	r := runBinary(t, f.env(), "", "audit", "--json")
+	if r.code != 0 {
+		t.Fatalf("audit: exit %d\n%s", r.code, r.stderr)
+	}
+	got := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var e struct {
+			Kind   string   `json:"kind"`
+			Emails []string `json:"emails"`
+		}
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("audit line %q: %v", line, err)
+		}
+		if e.Kind == "lookup" {
+			for _, m := range e.Emails {
+				got[m] = true
+			}
+		}
+	}
+	for _, want := range []string{"ada@example.com", "grace@example.com"} {
+		if !got[want] {
+			t.Errorf("the lookup of %s is not in the audit trail:\n%s", want, r.stdout)
+		}
 	}
 }
