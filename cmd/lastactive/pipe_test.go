@@ -99,3 +99,15 @@ func TestLookupAuditedWhenStdoutIsClosed(t *testing.T) {
 		}
 	}
 }
+
+// TestReportAuditedWhenStdoutIsClosed: an org-wide report whose summary
+// nobody reads (`lastactive report | head -1`) read every account all the
+// same, and the audit trail says so.
+func TestReportAuditedWhenStdoutIsClosed(t *testing.T) {
+	f := startFakes(t)
+	runClosedStdout(t, reportEnv(f), "report", "--csv", filepath.Join(t.TempDir(), "idle.csv"))
+	r := runBinary(t, f.env(), "", "audit", "--json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"kind":"report"`) {
+		t.Errorf("the report is not in the audit trail (exit %d):\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

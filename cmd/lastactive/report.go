@@ -45,7 +45,6 @@ func (a *app) report(ctx context.Context, args []string) int {
 	if status != nil {
 		cfg.Status = status
 	}
-	code := reportcmd.Run(ctx, p, cfg)
 	days := p.Days
 	if days == 0 {
 		days = int(c.IdleDays)
@@ -54,12 +53,16 @@ func (a *app) report(ctx context.Context, args []string) int {
 	if len(p.Products) > 0 {
 		detail += ", " + strings.Join(p.Products, " ")
 	}
-	outcome := state.OutcomeOK
-	if code != exitOK {
-		outcome = state.OutcomeFailed
+	// Audited when made, before its summary is printed: `report | head -1`
+	// ends the process at a write nobody reads.
+	cfg.Done = func(failed bool) {
+		outcome := state.OutcomeOK
+		if failed {
+			outcome = state.OutcomeFailed
+		}
+		a.auditCLI(ctx, c, state.AuditEntry{Kind: state.KindReport, Outcome: outcome, Detail: detail})
 	}
-	a.auditCLI(ctx, c, state.AuditEntry{Kind: state.KindReport, Outcome: outcome, Detail: detail})
-	return code
+	return reportcmd.Run(ctx, p, cfg)
 }
 
 // statusLine returns a progress line on stderr when stderr is a terminal,

@@ -204,6 +204,10 @@ type Config struct {
 	// when stderr is a terminal, and writes the logs through it.
 	Status         Status
 	Stdout, Stderr io.Writer
+	// Done, when set, is told once whether the report failed, when it is
+	// made and before the summary is printed: a summary nobody reads (a
+	// closed pipe ends the process) does not undo the scan.
+	Done func(failed bool)
 }
 
 // Status is a self-updating line on a terminal (*term.StatusLine).
@@ -240,8 +244,14 @@ func Run(ctx context.Context, p Params, c Config) int {
 		}
 		c.Status.Finish(end)
 	}
+	done := func(failed bool) {
+		if c.Done != nil {
+			c.Done(failed)
+		}
+	}
 	if err != nil {
 		fmt.Fprintf(c.Stderr, "lastactive report: %s (%v)\n", term.Clean(seat.Explain(err)), err)
+		done(true)
 		return ExitFailed
 	}
 	// The file first: a summary nobody reads any more (`| head -1` ends
@@ -250,9 +260,11 @@ func Run(ctx context.Context, p Params, c Config) int {
 	if p.CSVPath != "" {
 		if err := WriteCSVFile(p.CSVPath, rep); err != nil {
 			fmt.Fprintf(c.Stderr, "lastactive report: %v\n", err)
+			done(true)
 			return ExitFailed
 		}
 	}
+	done(false)
 	if err := WriteSummary(c.Stdout, rep); err != nil {
 		fmt.Fprintf(c.Stderr, "lastactive: write output: %v\n", err)
 		return ExitFailed
