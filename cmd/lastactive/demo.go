@@ -31,9 +31,17 @@ func (a *app) demo(ctx context.Context, args []string) int {
 	fs.SetOutput(a.stderr)
 	blocks := fs.Bool("blocks", false, "print the Block Kit JSON and a Block Kit Builder link instead of text")
 	fs.Usage = func() { fmt.Fprintln(a.stderr, "usage: lastactive demo [--blocks] [COMMAND TEXT]") }
-	if err := fs.Parse(args); err != nil {
+	// The demo's own flags come first; from the first word that is not
+	// one, the rest is command text, whose words may look like flags
+	// (`--fresh ada@example.com`, as typed in Slack).
+	own := 0
+	for own < len(args) && demoFlag(args[own]) {
+		own++
+	}
+	if err := fs.Parse(args[:own]); err != nil {
 		return exitUsage
 	}
+	text := args[own:]
 	now := time.Now()
 	org := atlassiantest.SampleOrg(now)
 	srv := atlassiantest.NewServer(org)
@@ -73,8 +81,8 @@ func (a *app) demo(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.stderr, "%s: write output: %v\n", programName, werr)
 		return exitFailed
 	}
-	if fs.NArg() > 0 {
-		if answer(strings.Join(fs.Args(), " ")); werr != nil {
+	if len(text) > 0 {
+		if answer(strings.Join(text, " ")); werr != nil {
 			return lost()
 		}
 		return exitOK
@@ -187,4 +195,11 @@ func demoUsers(org *atlassiantest.Org) demoDirectory {
 		}
 	}
 	return d
+}
+
+// demoFlag reports whether arg is one of demo's own flags (or asks for
+// its usage), in any of the forms the flag package reads.
+func demoFlag(arg string) bool {
+	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+	return strings.HasPrefix(arg, "-") && arg != "-" && arg != "--" && (name == "blocks" || name == "h" || name == "help")
 }

@@ -234,6 +234,13 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(r.stdout, "https://app.slack.com/block-kit-builder/#") {
 		t.Errorf("--blocks lacks the Block Kit Builder link")
 	}
+
+	// A command's own words that look like flags are command text, as in
+	// Slack: `/lastactive --fresh ada@example.com`.
+	r = runBinary(t, []string{}, "", "demo", "--fresh", "ada@example.com")
+	if r.code != 0 || !strings.Contains(r.stdout, ada.DisplayName) {
+		t.Errorf("demo --fresh ada@example.com: exit %d, want the lookup:\n%s%s", r.code, r.stdout, r.stderr)
+	}
 }
 
 func TestLookupJSON(t *testing.T) {
