@@ -273,3 +273,28 @@ func TestCheckReadOnlyDatabase(t *testing.T) {
 		t.Errorf("check on a read-only database file: %v\n%s", err, out)
 	}
 }
+
+// TestOtherFilesKeepTheirMode: only a SQLite database loses other users'
+// rights at open. A file that is not one (LASTACTIVE_DATABASE_URL pointed
+// at the wrong path, such as /etc/passwd by a root admin) is refused as
+// not a database and left exactly as it was: the chmod ran before the
+// check, and a probe running as root made /etc/passwd unreadable to
+// every other user of the machine.
+func TestOtherFilesKeepTheirMode(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	path := filepath.Join(t.TempDir(), "passwd")
+	if err := os.WriteFile(path, []byte("root:x:0:0:root:/root:/bin/bash\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"PATH=" + os.Getenv("PATH"), "LASTACTIVE_DATABASE_URL=sqlite:" + path}
+	for _, sub := range []string{"migrate", "audit", "check"} {
+		r := runBinary(t, env, "", sub)
+		if r.code == 0 {
+			t.Errorf("%s on a text file: exit 0", sub)
+		}
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o644 {
+			t.Fatalf("after %s the text file is %v (%v), want -rw-r--r-- as it was", sub, fi.Mode().Perm(), err)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc64"
+	"io"
 	"io/fs"
 	"net"
 	"net/url"
@@ -16,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -129,13 +131,17 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 			if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
 				f.Close()
 			}
-			// One every user may read (made before files were created
-			// private) loses what others may do with it, with its -wal and
-			// -shm, which SQLite makes with the file's mode; the owner's
-			// and the group's rights stay as the admin chose them.
-			for _, p := range []string{path, path + "-wal", path + "-shm"} {
-				if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o007 != 0 {
-					_ = os.Chmod(p, fi.Mode().Perm()&^0o007)
+			// A database every user may read (made before files were
+			// created private) loses what others may do with it, with its
+			// -wal and -shm, which SQLite makes with the file's mode; the
+			// owner's and the group's rights stay as the admin chose them.
+			// Only a SQLite database: a URL pointed at another file (by a
+			// root admin at /etc/passwd, say) must leave it as it is.
+			if isSQLiteFile(path) {
+				for _, p := range []string{path, path + "-wal", path + "-shm"} {
+					if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o007 != 0 {
+						_ = os.Chmod(p, fi.Mode().Perm()&^0o007)
+					}
 				}
 			}
 		}
@@ -157,6 +163,23 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open state store %s: %w%s", shown, err, sqliteAdvice(path, err))
 	}
 	return s, nil
+}
+
+// isSQLiteFile reports whether path is a regular file that starts with
+// SQLite's header.
+func isSQLiteFile(path string) bool {
+	// Non-blocking: a pipe put at the path meanwhile must not hang here.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	var head [16]byte
+	_, err = io.ReadFull(f, head[:])
+	return err == nil && string(head[:]) == "SQLite format 3\x00"
 }
 
 // sqliteAdvice turns the SQLite errors that a file unfit for the store
