@@ -430,7 +430,7 @@ func parseControl(inner string) (Target, error) {
 // validUserID accepts Slack user IDs: U or W (Enterprise Grid), then upper
 // case letters and digits.
 func validUserID(id string) bool {
-	if len(id) < 3 || len(id) > 21 || (id[0] != 'U' && id[0] != 'W') {
+	if len(id) < 2 || len(id) > 21 || (id[0] != 'U' && id[0] != 'W') {
 		return false
 	}
 	for i := 1; i < len(id); i++ {

@@ -266,3 +266,16 @@ func TestPastedSecretIsNotQuotedBack(t *testing.T) {
 		}
 	}
 }
+
+// TestShortMentionsAreMentions: a mention of a short user ID (<@U1>, as a
+// test workspace or a fake names its users) is a mention, looked up
+// through users.info like any other; it was refused as "not an email
+// address" though the allow-lists take U1.
+func TestShortMentionsAreMentions(t *testing.T) {
+	for _, text := range []string{"<@U1>", "<@W2|bo>"} {
+		cmd, err := ParseCommand(text)
+		if err != nil || len(cmd.Targets) != 1 || cmd.Targets[0].UserID == "" {
+			t.Errorf("ParseCommand(%q) = %+v, %v; want one mention", text, cmd, err)
+		}
+	}
+}

@@ -39,7 +39,7 @@ const (
 )
 
 var (
-	mentionRe = regexp.MustCompile(`<@[UW][A-Z0-9]{2,20}>`)
+	mentionRe = regexp.MustCompile(`<@[UW][A-Z0-9]{1,20}>`)
 	entityRe  = regexp.MustCompile(`&(amp|lt|gt);`)
 	// Our own date tokens, with an ISO fallback, and links to people in
 	// Atlassian Administration, whose label must itself be escaped.
