@@ -11,7 +11,23 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	if !servesUntilSignalled(os.Args[1:]) {
+		// A command stopped by Ctrl-C may still wait for what outlives
+		// the stop (an audit entry on a database that does not answer):
+		// the second Ctrl-C ends it, as in any terminal program. serve
+		// keeps its contract, exit 0 on every signal.
+		go func() {
+			<-ctx.Done()
+			stop()
+		}()
+	}
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, loadConfig)
 	stop()
 	os.Exit(code)
+}
+
+// servesUntilSignalled reports whether args run the bot (no subcommand,
+// or serve), which a signal stops with exit 0 however often it comes.
+func servesUntilSignalled(args []string) bool {
+	return len(args) == 0 || args[0] == "serve"
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -219,6 +220,65 @@ func TestTablesKeepBidiAndInvisiblesOffTheTerminal(t *testing.T) {
 		}
 		if c, ok := invisibleFormat(r.stdout); ok {
 			t.Errorf("%s: stdout carries %U raw:\n%q", args[0], c, r.stdout)
+		}
+	}
+}
+
+// TestSecondInterruptEndsTheCommand: a CLI command stopped with Ctrl-C
+// may still wait for work that outlives the stop (the lookup's audit
+// entry, given up to 10 s on a database that never answers); a second
+// Ctrl-C ends it at once, as in any terminal program. Before, every
+// further SIGINT was caught too and ignored. (serve keeps its contract:
+// exit 0 on every signal.)
+func TestSecondInterruptEndsTheCommand(t *testing.T) {
+	f := startFakes(t)
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	reached := make(chan struct{}, 1)
+	go func() {
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered
+			select {
+			case reached <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	cmd := exec.Command(binary, "lookup", "ada@example.com")
+	cmd.Env = f.env("LASTACTIVE_DATABASE_URL=postgres://u@" + silent.Addr().String() + "/x?sslmode=disable")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-reached: // the lookup is made; its audit write waits on the database
+	case err := <-done:
+		t.Fatalf("lookup ended before its audit write: %v", err)
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the lookup never reached its audit write")
+	}
+	// Ctrl-C, again and again, as a person does, until it ends.
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		_ = cmd.Process.Signal(syscall.SIGINT)
+		select {
+		case <-done:
+			ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
+			if !ws.Signaled() || ws.Signal() != syscall.SIGINT {
+				t.Errorf("the lookup ended with %v, want ended by the second SIGINT", cmd.ProcessState)
+			}
+			return
+		case <-tick.C:
 		}
 	}
 }
