@@ -116,6 +116,9 @@ func auditEvent(action AuditAction, req Request, r Reply, start, now time.Time) 
 	switch {
 	case action != "":
 		e.Action = action
+		if r.Kind == KindButton && r.Detail != "" { // a keep-or-release click that failed: which button
+			e.Detail = "button " + r.Detail
+		}
 	case r.Kind == KindCommand && r.Outcome == OutcomeRefused:
 		e.Action = AuditRefusal
 		e.Detail = "not on the allow-lists"

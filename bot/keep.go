@@ -86,9 +86,14 @@ func (s *Service) releaseClick(ctx context.Context, req Request, actionID, value
 	// seat), unless the flow put it there already, with whom it was about.
 	refuse := func(o Outcome, kind NoticeKind, text string, audited bool) (Response, bool) {
 		r := Reply{Kind: KindButton, Outcome: o, Message: RenderNoticeKind(kind, text), Detail: actionID}
-		if audited {
+		switch {
+		case audited:
 			s.cfg.Metrics.Command(string(KindButton), string(o))
-		} else {
+		case o == OutcomeFailed:
+			// Nothing refused the clicker: it is the answer, decision or
+			// undo that failed, under its own kind.
+			s.auditAs(clickAction(actionID), req, r, start)
+		default:
 			s.audit(req, r, start)
 		}
 		return Response{Reply: r, Mode: Private}, true
@@ -123,6 +128,17 @@ func (s *Service) releaseClick(ctx context.Context, req Request, actionID, value
 	}
 	s.cfg.Metrics.Command(string(KindButton), string(OutcomeOK))
 	return Response{}, false
+}
+
+// clickAction is the audit action of a keep-or-release button.
+func clickAction(actionID string) AuditAction {
+	switch actionID {
+	case ActionNudgeKeep, ActionNudgeRelease:
+		return AuditAction(state.KindAnswer)
+	case ActionReleaseUndo:
+		return AuditAction(state.KindUndo)
+	}
+	return AuditAction(state.KindApproval)
 }
 
 // RenderNote renders a keep-or-release message; seal seals button values.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"lastactive/internal/state"
 	"lastactive/nudge"
 )
 
@@ -123,8 +124,10 @@ func TestFailedReleaseClicksAreAudited(t *testing.T) {
 		sink.mu.Lock()
 		got := sink.got
 		sink.mu.Unlock()
-		if len(got) != 1 || got[0].Actor != "U0ADA" || got[0].Outcome != OutcomeFailed || !strings.Contains(got[0].Detail, ActionReleaseApprove) {
-			t.Errorf("%s: audit trail %+v; want one failed entry by U0ADA naming %s", tc.name, got, ActionReleaseApprove)
+		// An approval that failed, not a refusal: nothing refused the clicker.
+		if len(got) != 1 || got[0].Actor != "U0ADA" || got[0].Outcome != OutcomeFailed || got[0].Action != AuditAction(state.KindApproval) ||
+			!strings.Contains(got[0].Detail, ActionReleaseApprove) {
+			t.Errorf("%s: audit trail %+v; want one failed approval by U0ADA naming %s", tc.name, got, ActionReleaseApprove)
 		}
 	}
 }
