@@ -51,7 +51,7 @@ func (b *Bot) eventsAPI(rc runCtx, j job) {
 // most. Each publish costs store reads and a views.publish; someone (or a
 // script) opening the tab again and again gets one publish now and one
 // more at the end of the interval, which every open meanwhile waits for.
-const homeEvery = 5 * time.Second
+const homeEvery = time.Second
 
 // homeOpens paces App Home publishes per user. The zero value is ready.
 type homeOpens struct {
