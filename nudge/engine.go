@@ -100,6 +100,10 @@ type Config struct {
 	// (Slack allows about one a second); 0: a second.
 	PostEvery time.Duration
 	Logger    *slog.Logger
+	// Actor is whom the entries that name nobody else are audited as (a
+	// round run from the command line: "cli:" and the OS user); empty: the
+	// bot's own.
+	Actor string
 }
 
 // Engine runs rounds and answers the buttons. Safe for concurrent use.
@@ -555,6 +559,9 @@ func (e *Engine) post(ctx context.Context, to string, n Note) (Ref, error) {
 const auditTimeout = time.Second
 
 func (e *Engine) audit(ctx context.Context, s Store, en state.AuditEntry) {
+	if en.Actor == "" {
+		en.Actor = e.cfg.Actor
+	}
 	if en.At.IsZero() {
 		en.At = e.cfg.Now()
 	}

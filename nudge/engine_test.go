@@ -550,3 +550,24 @@ func TestRoundDoesNotFoldALookAlikeEmail(t *testing.T) {
 		}
 	}
 }
+
+// TestRoundAuditedAsItsActor: a round run from the command line
+// (`lastactive nudge --dry-run`) is audited as the person who ran it, as
+// the CLI's lookups and reports are; it was audited as the bot's own.
+func TestRoundAuditedAsItsActor(t *testing.T) {
+	h := newHarness(t, true)
+	h.cfg.Actor = "cli:ada"
+	ctx := context.Background()
+	if _, err := New(h.cfg).Round(ctx, "nudge cli", true); err != nil {
+		t.Fatal(err)
+	}
+	tr := h.trail(t, atlassiantest.ReleaseGroupEmail)
+	if len(tr) == 0 {
+		t.Fatal("the round left nothing in the trail; the test needs an entry")
+	}
+	for _, en := range tr {
+		if en.Actor != "cli:ada" {
+			t.Errorf("entry %q audited as %q, want cli:ada", en.Detail, en.Actor)
+		}
+	}
+}

@@ -57,6 +57,7 @@ func (a *app) nudgeRound(ctx context.Context, args []string) int {
 	}
 	log := a.logger(c)
 	s := settings(c, log, nil, upstreamHTTP())
+	s.Nudge.Actor = cliActor() // the round is this person's, not the bot's
 	if s.State = openState(ctx, c, log, nil, false); s.State == nil || s.State.Store() == nil {
 		fmt.Fprintf(a.stderr, "%s: nudge: the database (LASTACTIVE_DATABASE_URL) cannot be used; rounds are recorded there\n", programName)
 		if s.State != nil {

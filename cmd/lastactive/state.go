@@ -253,6 +253,16 @@ func writeAuditTable(w io.Writer, entries []state.AuditEntry) error {
 // C0 and C1 controls alike, as clean does for upstream text.
 func oneLine(s string) string { return clean(s) }
 
+// cliActor is whom the command line's audit entries name: "cli:" and the
+// OS user (the USER variable, "cli:unknown" without one).
+func cliActor() string {
+	user := strings.TrimSpace(os.Getenv("USER"))
+	if user == "" {
+		user = "unknown"
+	}
+	return bot.CLIActorPrefix + clip(user, 64)
+}
+
 // auditCLI writes what a command-line run did to the audit trail, as the
 // bot writes what Slack users do, so that an auditor asking who looked up
 // whom sees the terminal too. The actor is "cli:" and the OS user (the
@@ -271,11 +281,7 @@ func (a *app) auditCLI(ctx context.Context, c Config, e state.AuditEntry) {
 			}
 		}
 	}
-	user := strings.TrimSpace(os.Getenv("USER"))
-	if user == "" {
-		user = "unknown"
-	}
-	e.Actor = bot.CLIActorPrefix + clip(user, 64)
+	e.Actor = cliActor()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
 	s, err := state.Open(ctx, c.DatabaseURL)

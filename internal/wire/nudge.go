@@ -33,6 +33,8 @@ type NudgeSettings struct {
 	// PostEvery: see nudge.Config (0: a second).
 	PostEvery time.Duration
 	Now       func() time.Time
+	// Actor: see nudge.Config (the CLI's "cli:USER"; empty in serve).
+	Actor string
 }
 
 // buildNudges builds the keep-or-release engine when reports and the
@@ -57,7 +59,7 @@ func (a *App) buildNudges(s Settings, client *atlassian.Client, web *bot.SlackAP
 			}
 			return nil
 		},
-		Now: ns.Now, PostEvery: ns.PostEvery, Logger: s.Logger,
+		Now: ns.Now, PostEvery: ns.PostEvery, Logger: s.Logger, Actor: ns.Actor,
 	}
 	if web != nil {
 		if nc.Messages == nil {
