@@ -178,6 +178,20 @@ func (claimFails) ClaimRelease(context.Context, state.Release) (bool, error) {
 	return false, errors.New("database went away")
 }
 
+// approveWithAFailedClaim has U0APP2 approve a request for Frances while
+// the database fails the release's claim: the approval is stored, no
+// release is.
+func approveWithAFailedClaim(t *testing.T, h *harness) state.ReleaseRequest {
+	t.Helper()
+	r := h.requestFor(t, atlassiantest.ReleaseDirectEmail)
+	cfg := h.cfg
+	cfg.Store = func() Store { return claimFails{h.store} }
+	if err := New(cfg).Decide(context.Background(), "U0APP2", r.ID, true); err == nil {
+		t.Fatal("Decide with a failing claim succeeded; the test needs it to fail")
+	}
+	return r
+}
+
 // TestApprovalWhoseClaimFailedIsSettled: an approval stored while the
 // database failed the release's claim right after (the click said "That
 // did not work") has no release row; Approve again is refused as decided
@@ -186,13 +200,8 @@ func (claimFails) ClaimRelease(context.Context, state.Release) (bool, error) {
 // told; nothing was changed in Atlassian.
 func TestApprovalWhoseClaimFailedIsSettled(t *testing.T) {
 	h := newHarness(t, true)
-	r := h.requestFor(t, atlassiantest.ReleaseDirectEmail)
-	cfg := h.cfg
-	cfg.Store = func() Store { return claimFails{h.store} }
+	r := approveWithAFailedClaim(t, h)
 	bg := context.Background()
-	if err := New(cfg).Decide(bg, "U0APP2", r.ID, true); err == nil {
-		t.Fatal("Decide with a failing claim succeeded; the test needs it to fail")
-	}
 	if q, err := h.store.GetRequest(bg, r.ID); err != nil || q.Decision != state.DecisionApprove {
 		t.Fatalf("the approval was not stored; the test needs it stored: %+v, %v", q, err)
 	}
@@ -276,16 +285,11 @@ func (s otherReplicaAtClaim) ClaimRelease(ctx context.Context, r state.Release) 
 // started.
 func TestApprovalNotMadeIsNotCalledInterrupted(t *testing.T) {
 	h := newHarness(t, true)
-	r := h.requestFor(t, atlassiantest.ReleaseDirectEmail)
-	cfg := h.cfg
-	cfg.Store = func() Store { return claimFails{h.store} }
+	r := approveWithAFailedClaim(t, h)
 	bg := context.Background()
-	if err := New(cfg).Decide(bg, "U0APP2", r.ID, true); err == nil {
-		t.Fatal("Decide with a failing claim succeeded; the test needs it to fail")
-	}
 	results := len(h.notes("result"))
 	h.clock.Add(2 * time.Hour)
-	cfg = h.cfg
+	cfg := h.cfg
 	cfg.Store = func() Store {
 		return otherReplicaAtClaim{Store: h.store, other: func() {
 			if err := h.e.FollowUp(bg); err != nil {

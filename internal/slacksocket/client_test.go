@@ -531,10 +531,17 @@ func TestTicketNeverInErrors(t *testing.T) {
 // wsURL, and returns the text of its first connection error.
 func firstConnectionError(t *testing.T, wsURL string) string {
 	t.Helper()
-	open := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return firstConnectionErrorFrom(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "url": wsURL})
-	}))
+	})
+}
+
+// firstConnectionErrorFrom is firstConnectionError with apps.connections.open
+// answered by open.
+func firstConnectionErrorFrom(t *testing.T, answer http.HandlerFunc) string {
+	t.Helper()
+	open := httptest.NewServer(answer)
 	defer open.Close()
 	c := slacksocket.New(api(t, open.URL+"/"), slacksocket.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -551,21 +558,12 @@ func firstConnectionError(t *testing.T, wsURL string) string {
 // token from its Authorization header; the connection error the Bot logs
 // must not.
 func TestAppTokenNeverInErrors(t *testing.T) {
-	open := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	msg := firstConnectionErrorFrom(t, func(w http.ResponseWriter, r *http.Request) {
 		var req strings.Builder
 		_ = r.Header.Write(&req)
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "invalid_request: " + req.String()})
-	}))
-	defer open.Close()
-	c := slacksocket.New(api(t, open.URL+"/"), slacksocket.Options{})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.RunContext(ctx) }()
-	evt := next(t, c, socketmode.EventTypeConnectionError)
-	cancel()
-	<-done
-	msg := evt.Data.(*slack.ConnectionErrorEvent).ErrorObj.Error()
+	})
 	if strings.Contains(msg, slacktest.AppToken) {
 		t.Errorf("the connection error carries the app token: %s", msg)
 	}
