@@ -97,8 +97,10 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	// readers go on while one writes. The page cache is 128 KiB (SQLite's
 	// default is 2 MiB): the bot appends and rarely reads, and the driver's
 	// allocator rounds each 4 KiB page up to 8 KiB, so 512 KiB cost 1 MB of
-	// RSS for no measured gain.
-	dsn := path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-128)&_txlock=immediate"
+	// RSS for no measured gain. secure_delete overwrites what is deleted:
+	// an audit entry swept past its retention (personal data) would
+	// otherwise stay readable in the file's free space.
+	dsn := path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-128)&_pragma=secure_delete(1)&_txlock=immediate"
 	shown := "sqlite:" + path
 	if path != ":memory:" {
 		if dir := filepath.Dir(path); dir != "" {
