@@ -162,6 +162,22 @@ func auditEvent(action AuditAction, req Request, r Reply, start, now time.Time) 
 	return e
 }
 
+// refusedAbout is whom a refused request named, for its audit entry, so
+// that the attempt is in that person's trail: the emails, and each Slack
+// user (a mention, a message's author) as a Person without one. Nothing
+// is looked up.
+func refusedAbout(targets []Target) (emails []string, people []Person) {
+	for _, t := range targets {
+		switch {
+		case t.UserID != "":
+			people = append(people, Person{UserID: t.UserID})
+		case t.Email != "":
+			emails = append(emails, NormaliseEmail(t.Email))
+		}
+	}
+	return emails, people
+}
+
 // parseAudit reads "audit EMAIL".
 func parseAudit(args []string) (Command, error) {
 	if len(args) != 1 {

@@ -56,8 +56,14 @@ func (s *Service) choose(ctx context.Context, req Request, sealed string, action
 	start := s.cfg.Now()
 	defer func() { s.auditAs(action, req, r, start) }()
 	if !s.cfg.Gate.Allowed(req.UserID, req.ChannelID) {
-		return Reply{Kind: KindButton, Outcome: OutcomeRefused,
+		r = Reply{Kind: KindButton, Outcome: OutcomeRefused,
 			Message: RenderNoticeKind(NoticeRefused, notAllowedText)}
+		if value, err := s.cfg.Buttons.unseal(sealed); err == nil { // whom it was about, if the bot sealed it
+			if email, _, err := ParseChooseValue(value); err == nil {
+				r.Targets = []string{email}
+			}
+		}
+		return r
 	}
 	value, err := s.cfg.Buttons.unseal(sealed)
 	if errors.Is(err, ErrStaleButton) {

@@ -83,7 +83,12 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 		return Response{Reply: r, Mode: Private}, true
 	}
 	if !s.cfg.Gate.Allowed(req.UserID, req.ChannelID) {
-		return refuse(OutcomeRefused, NoticeRefused, notAllowedText)
+		// Whom the button was about, if the bot sealed it: the attempt
+		// belongs in their trail.
+		r := Reply{Kind: KindButton, Outcome: OutcomeRefused, Message: RenderNoticeKind(NoticeRefused, notAllowedText)}
+		r.Targets, _ = s.cfg.Buttons.Open(value)
+		s.audit(req, r, start)
+		return Response{Reply: r, Mode: Private}, true
 	}
 	emails, err := s.cfg.Buttons.Open(value)
 	switch {
@@ -126,6 +131,9 @@ func (s *Service) Shortcut(ctx context.Context, req Request, callbackID, authorI
 	switch {
 	case !s.cfg.Gate.Allowed(req.UserID, req.ChannelID):
 		r = Reply{Kind: KindShortcut, Outcome: OutcomeRefused, Message: RenderNoticeKind(NoticeRefused, notAllowedText)}
+		if validUserID(authorID) {
+			r.People = []Person{{UserID: authorID}}
+		}
 		s.audit(req, r, start)
 	case !validUserID(authorID):
 		// No person wrote it (a bot's message has no user), or the payload

@@ -205,8 +205,12 @@ func (s *Service) Answer(ctx context.Context, req Request, progress func(Message
 	defer func() { s.audit(req, r, start) }()
 
 	if !s.cfg.Gate.Allowed(req.UserID, req.ChannelID) {
-		return Reply{Kind: KindCommand, Outcome: OutcomeRefused,
+		r := Reply{Kind: KindCommand, Outcome: OutcomeRefused,
 			Message: RenderNoticeKind(NoticeRefused, notAllowedText)}
+		if cmd, err := ParseCommand(req.Text); err == nil {
+			r.Targets, r.People = refusedAbout(cmd.Targets)
+		}
+		return r
 	}
 	cmd, err := ParseCommand(req.Text)
 	if err != nil {

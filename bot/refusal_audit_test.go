@@ -1,0 +1,70 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestRefusalsNameWhomTheyWereAbout: someone outside the allow-lists who
+// asks about a person, by the command, a Share or Refresh of a reply that
+// reached them, a "This one" button or the author shortcut, is refused and
+// nothing is looked up; the refusal is in the trail of the person they
+// asked about (its emails, or the Slack user), so that "audit EMAIL" shows
+// the attempt. A value the bot did not seal names nobody.
+func TestRefusalsNameWhomTheyWereAbout(t *testing.T) {
+	t.Parallel()
+	sink := &recordingSink{}
+	var logs bytes.Buffer
+	svc := auditService(t, sink, nil, &logs)
+	ctx := context.Background()
+	out := Request{UserID: "U1", ChannelID: "COTHER"} // not an allowed channel
+	lookup := out
+	lookup.Text = "ada@example.com, Grace@example.com"
+	svc.Answer(ctx, lookup, nil)
+	mention := out
+	mention.Text = "<@UGRACE>"
+	svc.Answer(ctx, mention, nil)
+	sealed := auditSigner.Sign(ButtonValue([]string{"ada@example.com"}))
+	svc.Click(ctx, out, ActionShare, sealed, nil)
+	svc.Click(ctx, out, ActionRefresh, sealed, nil)
+	svc.Click(ctx, out, ActionChoose+"_0", auditSigner.Sign(ChooseValue("ada@example.com", "acc-ada-1")), nil)
+	svc.Shortcut(ctx, out, ShortcutAuthor, "UGRACE", nil)
+	svc.Click(ctx, out, ActionShare, "mallory@example.com~1~forged", nil)
+
+	want := []struct {
+		emails []string
+		detail string
+	}{
+		{[]string{"ada@example.com", "grace@example.com"}, ""},
+		{nil, "Slack user UGRACE"},
+		{[]string{"ada@example.com"}, ""},
+		{[]string{"ada@example.com"}, ""},
+		{[]string{"ada@example.com"}, ""},
+		{nil, "Slack user UGRACE"},
+		{nil, ""},
+	}
+	if len(sink.got) != len(want) {
+		t.Fatalf("%d audit events, want %d: %+v", len(sink.got), len(want), sink.got)
+	}
+	for i, w := range want {
+		g := sink.got[i]
+		if g.Action != AuditRefusal || g.Outcome != OutcomeRefused {
+			t.Errorf("event %d: %s %s, want a refusal", i, g.Action, g.Outcome)
+		}
+		if !slices.Equal(g.Emails, w.emails) && len(g.Emails)+len(w.emails) > 0 {
+			t.Errorf("event %d (%s): emails %q, want %q", i, g.Detail, g.Emails, w.emails)
+		}
+		if w.detail != "" && !strings.Contains(g.Detail, w.detail) {
+			t.Errorf("event %d: detail %q, want it to name %q", i, g.Detail, w.detail)
+		}
+		if len(g.AccountIDs) > 0 {
+			t.Errorf("event %d: account IDs %q: a refusal looks nobody up", i, g.AccountIDs)
+		}
+	}
+	if strings.Contains(logs.String(), "mallory") {
+		t.Errorf("an unsealed value's email reached the log:\n%s", logs.String())
+	}
+}
