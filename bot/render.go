@@ -367,8 +367,13 @@ func personBlocks(i int, p Person, v View, alone, choose bool, maxLines, maxChar
 			meta = append(meta, "Added to the org on "+dateToken(d, time.Time{}))
 		}
 	}
-	if p.Err == nil && p.Cached {
+	switch {
+	case p.Err == nil && p.Cached:
 		meta = append(meta, cachedText(p.FetchedAt, v.Now))
+	case p.Cached && errors.Is(p.Err, atlassian.ErrNotFound):
+		// "Not found" is remembered briefly: someone added to the org
+		// since is still "not found" until then, unless searched again.
+		meta = append(meta, "Search "+cachedText(p.FetchedAt, v.Now)+"; `--fresh` or Refresh searches again")
 	}
 	var accessory *slack.Accessory
 	if u := adminURL(v.OrgID, p.Account.AccountID); u != "" {

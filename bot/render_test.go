@@ -478,6 +478,11 @@ func TestRenderLookupContent(t *testing.T) {
 	cached.FetchedAt = now.Add(-12 * time.Minute)
 	noOrg := ada()
 	noOrg.Activity.AddedToOrg = time.Time{}
+	// "Not found" is remembered for a minute: someone added to the org
+	// meanwhile is still "not found", and the reply must say it is a
+	// remembered answer and how to search again.
+	notFoundCached := failed("new@example.com", &atlassian.Error{Kind: atlassian.ErrNotFound})
+	notFoundCached.Cached, notFoundCached.FetchedAt = true, now.Add(-40*time.Second)
 	tsOnly := ada()
 	tsOnly.Activity.AddedToOrg = time.Time{}
 	tsOnly.Activity.AddedToOrgTimestamp = time.Date(2024, 3, 4, 23, 30, 0, 0, time.UTC)
@@ -506,6 +511,10 @@ func TestRenderLookupContent(t *testing.T) {
 		{"added_to_org timestamp only", []Person{tsOnly}, []string{"Added to the org on 2024-03-04"}, nil},
 		{"not found names the email", []Person{failed("nobody@example.com", &atlassian.Error{Kind: atlassian.ErrNotFound})},
 			[]string{"nobody@example.com was not found (or deactivated)"}, []string{"Added to the org"}},
+		{"cached not found says so", []Person{notFoundCached},
+			[]string{"new@example.com was not found", "cached just now", "--fresh"}, nil},
+		{"cached not found among others says so", []Person{ada(), notFoundCached},
+			[]string{"new@example.com was not found", "cached just now", "--fresh"}, nil},
 		{"nil activity without error", []Person{{Query: "ada@example.com"}}, []string{"Something went wrong"}, nil},
 		{"mention without email", []Person{{UserID: "U0BOT", Err: ErrSlackUserNoEmail}}, []string{"*<@U0BOT>*", "no email address"}, nil},
 	}
