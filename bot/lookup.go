@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"strings"
+	"sync"
 	"time"
 	"unique"
 
@@ -61,6 +62,16 @@ type Lookups struct {
 	results  *cache.Cache // normalised email → *fact (ok or not found)
 	accounts *cache.Cache // normalised email → atlassian.Account
 	group    singleflight.Group
+
+	genMu sync.Mutex
+	gens  map[string]*keyGen // keys with a flight upstream (see begin)
+}
+
+// keyGen orders the flights about one key: gen moves when a fresh flight
+// begins and when it ends, and fresh counts those running.
+type keyGen struct {
+	flights, fresh int
+	gen            uint64
 }
 
 // NewLookups returns a Lookups over dir.
@@ -93,6 +104,52 @@ func NewLookups(dir Directory, opt LookupOptions) *Lookups {
 		opt:      opt,
 		results:  cache.New(cache.NoExpiration, 0),
 		accounts: cache.New(cache.NoExpiration, 0),
+		gens:     map[string]*keyGen{},
+	}
+}
+
+// begin registers a flight about key and returns the generation its
+// writes belong to; end unregisters it. A fresh flight moves the
+// generation when it begins and again when it ends, so a plain flight that
+// overlapped it in any way (and may be answering from the mapping the
+// fresh one replaced) keeps nothing when it ends.
+func (l *Lookups) begin(key string, fresh bool) uint64 {
+	l.genMu.Lock()
+	defer l.genMu.Unlock()
+	g := l.gens[key]
+	if g == nil {
+		g = &keyGen{}
+		l.gens[key] = g
+	}
+	g.flights++
+	if fresh {
+		g.fresh++
+		g.gen++
+	}
+	return g.gen
+}
+
+func (l *Lookups) end(key string, fresh bool) {
+	l.genMu.Lock()
+	defer l.genMu.Unlock()
+	g := l.gens[key]
+	if fresh {
+		g.fresh--
+		g.gen++
+	}
+	if g.flights--; g.flights == 0 {
+		delete(l.gens, key)
+	}
+}
+
+// keep runs w, which changes what the caches hold about key, for the
+// flight of generation gen: always for a fresh flight, for a plain one
+// only if no fresh flight has run since it began.
+func (l *Lookups) keep(key string, gen uint64, fresh bool, w func()) {
+	l.genMu.Lock()
+	defer l.genMu.Unlock()
+	if g := l.gens[key]; fresh || g.gen == gen && g.fresh == 0 {
+		w()
 	}
 }
 
@@ -164,7 +221,9 @@ func (l *Lookups) Lookup(ctx context.Context, email string, fresh bool) Person {
 		}
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.opt.Timeout)
 		defer cancel()
-		return l.fetch(cctx, key, fresh), nil
+		gen := l.begin(key, fresh)
+		defer l.end(key, fresh)
+		return l.fetch(cctx, key, fresh, gen), nil
 	})
 	select {
 	case res := <-ch:
@@ -208,8 +267,10 @@ func (l *Lookups) observe(p Person, hit bool) {
 }
 
 // fetch runs the upstream chain: account (possibly cached), then activity.
-func (l *Lookups) fetch(ctx context.Context, key string, fresh bool) Person {
+// What it keeps goes through keep, for the flight of generation gen.
+func (l *Lookups) fetch(ctx context.Context, key string, fresh bool, gen uint64) Person {
 	p := Person{Query: key}
+	keep := func(w func()) { l.keep(key, gen, fresh, w) }
 	var ca *account
 	if v, ok := l.accounts.Get(key); ok && !fresh {
 		ca = v.(*account)
@@ -220,11 +281,13 @@ func (l *Lookups) fetch(ctx context.Context, key string, fresh bool) Person {
 				// The email no longer names that one account (a --fresh
 				// search said so): the mapping and the answer made with it
 				// must not outlive this verdict for everyone else.
-				l.accounts.Delete(key)
-				l.results.Delete(key)
+				keep(func() {
+					l.accounts.Delete(key)
+					l.results.Delete(key)
+				})
 			}
 			p.Err = err
-			l.remember(key, p, nil)
+			keep(func() { l.remember(key, p, nil) })
 			return p
 		}
 		if l.opt.Resolved != nil {
@@ -236,32 +299,36 @@ func (l *Lookups) fetch(ctx context.Context, key string, fresh bool) Person {
 		if a.Status == "" && via == atlassian.ViaJira && !a.Active {
 			a.Status = atlassian.StatusDeactivated
 		}
-		if v, ok := l.results.Get(key); ok && (v.(*fact).acct == nil || v.(*fact).acct.id != a.AccountID) {
-			// The email now names another account (or somebody where it
-			// named nobody): the answer kept is about someone else, even
-			// if this account's activity cannot be read below.
-			l.results.Delete(key)
-		}
 		ca = compactAccount(key, a)
-		if l.opt.TTL > 0 {
-			// A pointer in the interface: the answer cached below shares it.
-			l.accounts.Set(key, ca, l.opt.AccountTTL)
-		}
+		keep(func() {
+			if v, ok := l.results.Get(key); ok && (v.(*fact).acct == nil || v.(*fact).acct.id != a.AccountID) {
+				// The email now names another account (or somebody where it
+				// named nobody): the answer kept is about someone else, even
+				// if this account's activity cannot be read below.
+				l.results.Delete(key)
+			}
+			if l.opt.TTL > 0 {
+				// A pointer in the interface: the answer cached below shares it.
+				l.accounts.Set(key, ca, l.opt.AccountTTL)
+			}
+		})
 	}
 	p.Account = ca.account(key)
 	act, err := l.dir.LastActive(ctx, p.Account.AccountID)
 	if err != nil {
-		if errors.Is(err, atlassian.ErrNotFound) {
-			// The mapping may be stale (account left the org): forget it.
-			l.accounts.Delete(key)
-		}
 		p.Err = err
-		l.remember(key, p, ca)
+		keep(func() {
+			if errors.Is(err, atlassian.ErrNotFound) {
+				// The mapping may be stale (account left the org): forget it.
+				l.accounts.Delete(key)
+			}
+			l.remember(key, p, ca)
+		})
 		return p
 	}
 	p.Activity = act
 	p.FetchedAt = l.opt.Now()
-	l.remember(key, p, ca)
+	keep(func() { l.remember(key, p, ca) })
 	return p
 }
 

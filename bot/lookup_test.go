@@ -335,3 +335,52 @@ func TestCachedAnswerKeepsFarDates(t *testing.T) {
 		}
 	}
 }
+
+// TestPlainFlightDoesNotUndoAFreshVerdict: a plain lookup that started on
+// the old email → account mapping and is still reading that account's
+// activity when a --fresh lookup (or Refresh) finds the email now names
+// nobody, or another account, must not write the old account's answer
+// back over the fresh verdict when it ends: everyone would be told about
+// the old account for the next hour.
+func TestPlainFlightDoesNotUndoAFreshVerdict(t *testing.T) {
+	t.Parallel()
+	for _, moved := range []string{"nobody", "new"} {
+		t.Run(moved, func(t *testing.T) {
+			t.Parallel()
+			release := make(chan struct{})
+			var searches, oldReads atomic.Int32
+			dir := &bottest.Directory{
+				ResolveFunc: func(_ context.Context, email string) (atlassian.Account, atlassian.Via, error) {
+					if searches.Add(1) == 1 {
+						return atlassian.Account{AccountID: "old", AccountType: "atlassian", Email: email, Active: true}, atlassian.ViaAdmin, nil
+					}
+					if moved == "nobody" {
+						return atlassian.Account{}, atlassian.ViaAdmin, atlassian.ErrNotFound
+					}
+					return atlassian.Account{AccountID: "new", AccountType: "atlassian", Email: email, Active: true}, atlassian.ViaAdmin, nil
+				},
+				LastActiveFunc: func(_ context.Context, id string) (*atlassian.Activity, error) {
+					if id == "old" && oldReads.Add(1) == 1 {
+						<-release // the plain flight, still reading the old account
+					}
+					return &atlassian.Activity{AccountID: id, Products: []atlassian.ProductActivity{}}, nil
+				},
+			}
+			l := bot.NewLookups(dir, bot.LookupOptions{TTL: time.Hour})
+			const email = "moved@example.com"
+			plain := make(chan bot.Person, 1)
+			go func() { plain <- l.Lookup(context.Background(), email, false) }()
+			for oldReads.Load() == 0 {
+				time.Sleep(time.Millisecond) // until the plain flight reads the old account
+			}
+			fresh := l.Lookup(t.Context(), email, true)
+			close(release)
+			<-plain
+			p := l.Lookup(t.Context(), email, false)
+			if p.Account.AccountID == "old" {
+				t.Errorf("plain lookup after --fresh found %q (err %v): answered with the old account (cached %v, err %v)",
+					moved, fresh.Err, p.Cached, p.Err)
+			}
+		})
+	}
+}
