@@ -373,7 +373,11 @@ func personBlocks(i int, p Person, v View, alone, choose bool, maxLines, maxChar
 	case p.Cached && errors.Is(p.Err, atlassian.ErrNotFound):
 		// "Not found" is remembered briefly: someone added to the org
 		// since is still "not found" until then, unless searched again.
-		meta = append(meta, "Search "+cachedText(p.FetchedAt, v.Now)+"; `--fresh` or Refresh searches again")
+		when := strings.TrimPrefix(cachedText(p.FetchedAt, v.Now), "cached ")
+		if when == "answer" { // no time kept
+			when = "a moment ago"
+		}
+		meta = append(meta, "Not found in a search "+when+", remembered briefly; `--fresh` or Refresh searches again")
 	}
 	var accessory *slack.Accessory
 	if u := adminURL(v.OrgID, p.Account.AccountID); u != "" {

@@ -512,9 +512,9 @@ func TestRenderLookupContent(t *testing.T) {
 		{"not found names the email", []Person{failed("nobody@example.com", &atlassian.Error{Kind: atlassian.ErrNotFound})},
 			[]string{"nobody@example.com was not found (or deactivated)"}, []string{"Added to the org"}},
 		{"cached not found says so", []Person{notFoundCached},
-			[]string{"new@example.com was not found", "cached just now", "--fresh"}, nil},
+			[]string{"new@example.com was not found", "Not found in a search just now", "--fresh"}, nil},
 		{"cached not found among others says so", []Person{ada(), notFoundCached},
-			[]string{"new@example.com was not found", "cached just now", "--fresh"}, nil},
+			[]string{"new@example.com was not found", "Not found in a search just now", "--fresh"}, nil},
 		{"nil activity without error", []Person{{Query: "ada@example.com"}}, []string{"Something went wrong"}, nil},
 		{"mention without email", []Person{{UserID: "U0BOT", Err: ErrSlackUserNoEmail}}, []string{"*<@U0BOT>*", "no email address"}, nil},
 	}
