@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -430,5 +431,36 @@ func TestSlackManifestAppHome(t *testing.T) {
 	}
 	if !slices.Contains(m.Settings.EventSubscriptions.BotEvents, "app_home_opened") {
 		t.Errorf("settings.event_subscriptions.bot_events = %v, want app_home_opened", m.Settings.EventSubscriptions.BotEvents)
+	}
+}
+
+// TestSlackManifestMessagesTab: the bot writes to people in its own direct
+// message (conversations.open for an idle report's CSV; chat.postMessage to a
+// user ID for nudges, approvals and their results), which Slack shows in the
+// App Home's Messages tab. With that tab turned off, the calls succeed and
+// nobody sees the messages. The bot reads no direct messages (no message.im
+// event, no im:history), so the tab is read-only: people see what it sends
+// and are not offered a composer nothing answers.
+func TestSlackManifestMessagesTab(t *testing.T) {
+	dms := map[string]bool{}
+	for _, c := range scanSlackCalls(t, repoRoot, slackWebAPIMethods()) {
+		switch c.name {
+		case "OpenConversation", "OpenConversationContext", "PostMessage", "PostMessageContext":
+			dms[c.name+" at "+c.pos] = true
+		}
+	}
+	if len(dms) == 0 {
+		t.Skip("the code sends no direct message")
+	}
+	m := loadManifest(t)
+	if !m.Features.AppHome.MessagesTabEnabled {
+		t.Errorf("features.app_home.messages_tab_enabled is not true, but the bot posts to direct messages (calls: %s): nobody would see them",
+			strings.Join(slices.Sorted(maps.Keys(dms)), "; "))
+	}
+	if !m.Features.AppHome.MessagesTabReadOnlyEnabled {
+		t.Error("features.app_home.messages_tab_read_only_enabled is not true: people could write to a bot that reads no direct messages")
+	}
+	if slices.Contains(m.Settings.EventSubscriptions.BotEvents, "message.im") {
+		t.Error("the manifest subscribes to message.im, which the bot does not handle")
 	}
 }
