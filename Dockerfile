@@ -50,5 +50,10 @@ ENV LASTACTIVE_DATABASE_URL=sqlite:/data/lastactive.db
 USER 65532:65532
 # Health (/healthz, /readyz) and metrics (/metrics); LASTACTIVE_HTTP_ADDR.
 EXPOSE 8080
+# `docker run` reports health as compose does (deploy/compose.yaml): the image
+# has no shell or curl, so the binary GETs its own /healthz on
+# LASTACTIVE_HTTP_ADDR (3 s deadline) and exits 0 or 1. Kubernetes ignores
+# this and uses its own probes.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 CMD ["/lastactive", "healthcheck"]
 ENTRYPOINT ["/lastactive"]
 CMD ["serve"]

@@ -404,3 +404,32 @@ func TestNormaliseBuild(t *testing.T) {
 		})
 	}
 }
+
+// TestDockerfileHealthcheck: `docker run` of the image (the Dockerfile's own
+// "Run:" line) reports health as compose does, through the binary's
+// healthcheck subcommand: the image has no shell or curl, so the exec form.
+func TestDockerfileHealthcheck(t *testing.T) {
+	f := loadDockerfile(t)
+	var binary string
+	for _, cp := range f.final.find("copy") {
+		if len(cp.args) == 2 && cp.args[0] == f.binaryOut {
+			binary = cp.args[1]
+		}
+	}
+	hcs := f.final.find("healthcheck")
+	if len(hcs) != 1 {
+		t.Fatalf("final stage: want one HEALTHCHECK, got %d (without it `docker run` shows no health)", len(hcs))
+	}
+	hc := hcs[0]
+	if want := []string{"CMD", binary, "healthcheck"}; !hc.json || !slices.Equal(hc.args, want) {
+		t.Errorf("HEALTHCHECK = %q (exec form %v), want CMD in exec form %q (no shell in the image)", hc.args, hc.json, want[1:])
+	}
+	// Written out as in compose.yaml, not left to Docker's defaults (a
+	// 30 s timeout for a check that gives up after 3 s).
+	flags := strings.Join(hc.flags, " ")
+	for _, want := range []string{"--interval=", "--timeout=", "--start-period=", "--retries="} {
+		if !strings.Contains(flags, want) {
+			t.Errorf("HEALTHCHECK flags %q lack %s", hc.flags, want)
+		}
+	}
+}
