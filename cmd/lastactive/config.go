@@ -329,6 +329,13 @@ func (c *Config) validate(n need) error {
 		// (a word processor, a chat message) look right and are a 404.
 		p = append(p, "ATLASSIAN_ORG_ID has a space, a line break or a character that is not plain ASCII (such as a typographic dash) inside it: "+
 			"copy the Organization ID again from admin.atlassian.com → Settings → API keys")
+	case len(c.OrgID) > 64 || strings.Contains(c.OrgID, "="):
+		// An Atlassian key or token (about 190 characters, an = before its
+		// checksum), usually the Admin API key copied from the same page.
+		// It would go into every Admin API path, and so into the logs.
+		p = append(p, "ATLASSIAN_ORG_ID holds what looks like an API key or token, not an organisation ID "+
+			"(are ATLASSIAN_ORG_ID and ATLASSIAN_API_KEY swapped?): put the key in ATLASSIAN_API_KEY and the Organization ID shown next to it "+
+			"(admin.atlassian.com → Settings → API keys) in ATLASSIAN_ORG_ID")
 	case c.OrgID == "." || c.OrgID == "..":
 		// A dot segment in every Admin API path: a proxy resolves
 		// /orgs/../directory/… to another resource.

@@ -209,3 +209,27 @@ func TestQuotedValuesAreRead(t *testing.T) {
 		t.Errorf("quoted values: exit %d, want the lookup:\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestOrgIDHoldingAKey: the Admin API key and the Organization ID are copied
+// from one page, and go into each other's variable. The key then went into
+// every Admin API path, and so into the logs ("workspaces not read",
+// "/admin/v1/orgs/ATCTT3x…/…") and error lines, while check blamed the key
+// as expired. An Atlassian key or token (long, with an = before its
+// checksum) is never an organisation ID: refused at start by name, without
+// the value, saying the two are likely swapped.
+func TestOrgIDHoldingAKey(t *testing.T) {
+	f := startFakes(t)
+	key := "ATCTT3xFfGN0" + strings.Repeat("Qx7_k2-Lm9", 18) + "=1E2FFA88"
+	env := f.env("ATLASSIAN_ORG_ID="+key, "ATLASSIAN_API_KEY="+f.org.ID)
+	r := runBinary(t, env, "", "lookup", "ada@example.com")
+	if r.code != 2 || !strings.Contains(r.stderr, "ATLASSIAN_ORG_ID") || !strings.Contains(r.stderr, "ATLASSIAN_API_KEY") {
+		t.Errorf("lookup: exit %d, want 2 naming both variables:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout+r.stderr, key[:12]) {
+		t.Errorf("lookup printed the key:\n%s%s", r.stdout, r.stderr)
+	}
+	r = runBinary(t, env, "", "check")
+	if r.code != 1 || !strings.Contains(r.stdout, "FAIL  configuration: ATLASSIAN_ORG_ID") || strings.Contains(r.stdout+r.stderr, key[:12]) {
+		t.Errorf("check: exit %d, want a configuration FAIL without the key:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
