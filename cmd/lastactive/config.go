@@ -575,7 +575,7 @@ func placeholders(c *Config) []string {
 		{"SLACK_APP_TOKEN", c.SlackAppToken}, {"SLACK_BOT_TOKEN", c.SlackBotToken}, {"SLACK_API_URL", c.SlackAPIURL},
 		{"JIRA_BASE_URL", c.JiraBaseURL}, {"JIRA_EMAIL", c.JiraEmail}, {"JIRA_API_TOKEN", c.JiraAPIToken},
 		{"ATLASSIAN_ORG_ID", c.OrgID}, {"ATLASSIAN_API_KEY", c.APIKey}, {"ATLASSIAN_API_URL", c.AdminAPIURL},
-		{"ATLASSIAN_ADMIN_WRITE_KEY", c.AdminWriteKey},
+		{"ATLASSIAN_ADMIN_WRITE_KEY", c.AdminWriteKey}, {"LASTACTIVE_DATABASE_URL", c.DatabaseURL},
 		{"LASTACTIVE_ALLOWED_USERS", strings.Join(c.AllowedUsers, ",")},
 		{"LASTACTIVE_ALLOWED_CHANNELS", strings.Join(c.AllowedChannels, ",")},
 		{"LASTACTIVE_REPORT_USERS", strings.Join(c.ReportUsers, ",")},

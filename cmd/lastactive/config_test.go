@@ -162,6 +162,22 @@ func TestPlaceholdersAreRefused(t *testing.T) {
 	}
 }
 
+// TestDatabaseURLPlaceholderIsRefused: the example env file's PostgreSQL
+// line, uncommented with its password still REPLACE-ME, was taken as it is:
+// check then blamed DNS or the password instead of the placeholder the file
+// promises to refuse. Named without the URL (it holds the password).
+func TestDatabaseURLPlaceholderIsRefused(t *testing.T) {
+	c := validBase()
+	c.DatabaseURL = "postgres://lastactive:REPLACE-ME@db.example.internal:5432/lastactive?sslmode=verify-full"
+	err := c.validate(needSlack | needAdmin)
+	if err == nil || !strings.Contains(err.Error(), "LASTACTIVE_DATABASE_URL still holds the placeholder") {
+		t.Fatalf("validate = %v, want LASTACTIVE_DATABASE_URL named as a placeholder", err)
+	}
+	if strings.Contains(err.Error(), "REPLACE-ME") || strings.Contains(err.Error(), "db.example.internal") {
+		t.Errorf("the error quotes the URL: %v", err)
+	}
+}
+
 // TestSecretsOnOneLine: a secret with a space or a line break inside (a
 // second line pasted with it) can never work and used to surface as a
 // network failure; it is refused by name, without its value. Whitespace
