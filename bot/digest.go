@@ -242,18 +242,23 @@ func (s *Service) PublishHome(ctx context.Context, userID string) error {
 // publishHome publishes userID's App Home; refused, when not empty, says
 // why their Scan now did not run.
 func (s *Service) publishHome(ctx context.Context, userID, refused string) error {
+	return s.publishHomeFacts(ctx, userID, HomeFacts{ScanRefused: refused})
+}
+
+// publishHomeFacts publishes userID's App Home; f carries what Scan now
+// has to say (refused or failed), the rest is read here.
+func (s *Service) publishHomeFacts(ctx context.Context, userID string, f HomeFacts) error {
 	if s.cfg.Digests == nil || s.cfg.Digests.cfg.Home == nil {
 		return nil
 	}
-	return s.cfg.Digests.cfg.Home.PublishHome(ctx, userID, s.homeView(ctx, userID, refused))
+	return s.cfg.Digests.cfg.Home.PublishHome(ctx, userID, s.homeView(ctx, userID, f))
 }
 
-func (s *Service) homeView(ctx context.Context, userID, refused string) slack.HomeTabViewRequest {
+func (s *Service) homeView(ctx context.Context, userID string, f HomeFacts) slack.HomeTabViewRequest {
 	if !s.homeAllowed(userID) || !s.cfg.Gate.MayReport(userID) {
 		return RenderHomeUsage(s.homeAllowed(userID))
 	}
 	d := s.cfg.Digests
-	f := HomeFacts{ScanRefused: refused}
 	h, err := d.cfg.Source.History(ctx)
 	if err != nil {
 		s.log.Warn("app home: history not read", "err", err)
@@ -320,19 +325,24 @@ func (s *Service) ScanNow(ctx context.Context, userID string) error {
 		return s.publishHome(ctx, userID, tryAgain(wait))
 	}
 	waiting := func() { _ = s.PublishHome(ctx, userID) }
+	// A scan that failed says so on the tab, which else would look as if
+	// the click had been ignored.
+	var failed HomeFacts
 	if fb, ok := s.cfg.Digests.cfg.Source.(freshBuilder); ok {
 		// One scan for the click and the snapshot it records.
 		if _, err := fb.BuildFresh(ctx, waiting); err != nil {
 			r.Outcome = OutcomeFailed
+			failed.ScanFailed = ErrorText(err)
 			s.log.Warn("scan now failed", "requester", userID, "err", err)
 		}
 	} else if _, err := s.cfg.Scanner.Report(ctx, seatOptions(s.cfg.IdleDays), true, waiting); err != nil {
 		r.Outcome = OutcomeFailed
+		failed.ScanFailed = ErrorText(err)
 		s.log.Warn("scan now failed", "requester", userID, "err", err)
 	} else if _, err := s.cfg.Digests.cfg.Source.Build(ctx); err != nil { // records the snapshot
 		s.log.Warn("scan now: snapshot not recorded", "requester", userID, "err", err)
 	}
-	return s.PublishHome(ctx, userID)
+	return s.publishHomeFacts(ctx, userID, failed)
 }
 
 // freshBuilder is a DigestSource that builds from a new scan

@@ -149,6 +149,9 @@ type HomeFacts struct {
 	// ScanRefused, when not empty, says why the reader's Scan now did not
 	// run (their rate limit).
 	ScanRefused string
+	// ScanFailed, when not empty, says why the reader's Scan now ran and
+	// failed (mrkdwn, from ErrorText).
+	ScanFailed string
 	// KeepRelease is keep or release's part; nil: not set up, not shown.
 	KeepRelease *KeepReleaseFacts
 }
@@ -187,6 +190,9 @@ func RenderHomeReport(f HomeFacts) slack.HomeTabViewRequest {
 	}
 	if f.ScanRefused != "" {
 		scan = ":no_entry: Scan now did not run. " + EscapeMrkdwn(f.ScanRefused)
+	}
+	if f.ScanFailed != "" {
+		scan = ":warning: Scan now failed; this page shows the last scan stored. " + f.ScanFailed
 	}
 	blocks = append(blocks,
 		slack.NewContextBlock("home_scan_note", mrkdwn(scan)),
