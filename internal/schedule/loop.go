@@ -122,23 +122,31 @@ func (l *Loop) Serve(ctx context.Context) error {
 // RetryEvery until it is MaxLate late or the next slot is due. A rolling
 // restart at the slot's time is the case: the old process claims the slot,
 // is stopped mid-scan and gives the claim back, and the new one, which
-// found the slot taken when it started, runs it a minute later.
+// found the slot taken when it started, runs it a minute later. A slot
+// whose last try here failed is then given up with an error, naming why:
+// its work (a digest) will not be done.
 func (l *Loop) settle(ctx context.Context, clock Clock, log *slog.Logger, slot time.Time) {
-	if l.handle(ctx, clock, log, slot) || Period(l.Schedule, slot) <= RetryEvery {
+	done, err := l.handle(ctx, clock, log, slot)
+	if done {
 		return
 	}
-	next := l.Schedule.Next(slot)
-	for {
-		at := clock.Now().Add(RetryEvery)
-		if at.Sub(slot) >= MaxLate || !at.Before(next) {
-			return
+	if Period(l.Schedule, slot) > RetryEvery {
+		next := l.Schedule.Next(slot)
+		for {
+			at := clock.Now().Add(RetryEvery)
+			if at.Sub(slot) >= MaxLate || !at.Before(next) {
+				break
+			}
+			if clock.Sleep(ctx, RetryEvery) != nil {
+				return
+			}
+			if done, err = l.handle(ctx, clock, log, slot); done {
+				return
+			}
 		}
-		if err := clock.Sleep(ctx, RetryEvery); err != nil {
-			return
-		}
-		if l.handle(ctx, clock, log, slot) {
-			return
-		}
+	}
+	if err != nil && ctx.Err() == nil {
+		log.Error("schedule: slot given up: not done, and too late to try again", "schedule", l.Name, "slot", slot.UTC(), "err", err)
 	}
 }
 
@@ -146,10 +154,11 @@ func (l *Loop) settle(ctx context.Context, clock Clock, log *slog.Logger, slot t
 // reports whether the slot is settled: run (or failed after doing
 // something), or skipped as too late. It is not while another process
 // holds the claim, the claim could not be read, or the work did nothing
-// (ErrNotDone; the claim is then given back).
-func (l *Loop) handle(ctx context.Context, clock Clock, log *slog.Logger, slot time.Time) bool {
+// (ErrNotDone; the claim is then given back): err then says why, nil when
+// another process holds the claim.
+func (l *Loop) handle(ctx context.Context, clock Clock, log *slog.Logger, slot time.Time) (settled bool, err error) {
 	if ctx.Err() != nil {
-		return true
+		return true, nil
 	}
 	// Kept after the work: the claim is the record that the slot was
 	// handled. It outlives the lookback of a restart, or two periods.
@@ -157,21 +166,21 @@ func (l *Loop) handle(ctx context.Context, clock Clock, log *slog.Logger, slot t
 	won, err := l.Claims.Claim(ctx, l.SlotName(slot), l.Holder, ttl)
 	if err != nil {
 		log.Error("schedule: cannot claim slot", "schedule", l.Name, "slot", slot.UTC(), "err", err)
-		return false
+		return false, err
 	}
 	if !won {
 		log.Debug("schedule: slot taken by another replica", "schedule", l.Name, "slot", slot.UTC())
-		return false
+		return false, nil
 	}
 	if late := clock.Now().Sub(slot); late >= MaxLate {
 		log.Warn("schedule: slot missed while no replica ran; skipped as more than an hour late",
 			"schedule", l.Name, "slot", slot.UTC(), "late", late.Round(time.Second))
-		return true
+		return true, nil
 	}
 	err = l.run(ctx, log, slot)
 	switch {
 	case err == nil:
-		return true
+		return true, nil
 	case errors.Is(err, ErrNotDone):
 		// Given back even when the process is stopping: that is when
 		// another process should take it.
@@ -180,13 +189,13 @@ func (l *Loop) handle(ctx context.Context, clock Clock, log *slog.Logger, slot t
 		if rerr := l.Claims.Release(rctx, l.SlotName(slot), l.Holder); rerr != nil {
 			log.Error("schedule: slot not done, and its claim not given back: it will not run", "schedule", l.Name,
 				"slot", slot.UTC(), "err", err, "release_err", rerr)
-			return true
+			return true, nil
 		}
 		log.Warn("schedule: slot not done; claim given back for another try", "schedule", l.Name, "slot", slot.UTC(), "err", err)
-		return false
+		return false, err
 	}
 	log.Error("schedule: slot failed", "schedule", l.Name, "slot", slot.UTC(), "err", err)
-	return true
+	return true, nil
 }
 
 // run runs the slot's work; a panic in it (a bug) fails the slot, logged

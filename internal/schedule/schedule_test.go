@@ -461,3 +461,43 @@ func TestLoopSurvivesAPanickingRun(t *testing.T) {
 		t.Errorf("the panic is not in the log:\n%s", logs.String())
 	}
 }
+
+// TestLoopSaysWhenItGivesASlotUp: Atlassian is down for the whole hour
+// after Monday's slot, so every try of the digest fails with ErrNotDone and
+// the loop stops trying. That week has no digest, and the log must say so
+// as an error naming the slot. Before, each try logged a warning that the
+// claim was given back "for another try", and the last try was followed by
+// nothing: the digest was dropped without an error anywhere.
+func TestLoopSaysWhenItGivesASlotUp(t *testing.T) {
+	st := openStore(t)
+	sched, _ := schedule.Parse("0 9 * * MON")
+	monday9 := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tries := 0
+	clock := &hookClock{fakeClock: fakeClock{now: monday9.Add(time.Second), maxSleeps: 100, cancel: cancel}}
+	l := &schedule.Loop{Name: "digest", Schedule: sched, Claims: st, Holder: "a", Clock: clock, Logger: log,
+		Run: func(_ context.Context, slot time.Time) error {
+			if slot.Equal(monday9) {
+				tries++
+			}
+			return fmt.Errorf("%w: digest not made: org report: upstream unavailable (HTTP 503)", schedule.ErrNotDone)
+		}}
+	// The fake clock stops the loop at its 100th sleep, a week on.
+	_ = l.Serve(ctx)
+	if tries < 2 {
+		t.Fatalf("Monday's slot was tried %d times, want retries within the hour", tries)
+	}
+	var given bool
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, `"level":"ERROR"`) && strings.Contains(line, monday9.Format(time.RFC3339)) &&
+			strings.Contains(line, "HTTP 503") {
+			given = true
+		}
+	}
+	if !given {
+		t.Errorf("Monday's slot was given up after %d tries with no error line naming it and why:\n%s", tries, logs.String())
+	}
+}
