@@ -114,7 +114,7 @@ func (d *Digests) Post(ctx context.Context) error {
 		return fmt.Errorf("%w: %w", ErrDigestNotMade, err)
 	}
 	if err := d.cfg.Poster.PostMessage(ctx, d.cfg.Channel, m); err != nil {
-		return fmt.Errorf("digest: post to %s: %w", d.cfg.Channel, err)
+		return fmt.Errorf("digest: post to %s: %w%s", d.cfg.Channel, err, channelHint(err))
 	}
 	d.log.Info("digest posted", "channel", d.cfg.Channel)
 	// The channel has it: recorded even if the stop came meanwhile (the
@@ -126,6 +126,24 @@ func (d *Digests) Post(ctx context.Context) error {
 		d.log.Warn("digest: posted, but not recorded as posted", "err", err)
 	}
 	return nil
+}
+
+// channelHint says what the admin can do about a channel Slack refused a
+// digest for; "" for other failures.
+func channelHint(err error) string {
+	var se *SlackError
+	if !errors.As(err, &se) {
+		return ""
+	}
+	switch se.Code {
+	case "not_in_channel":
+		return ": invite the bot to the channel (type /invite and the app's name in it)"
+	case "is_archived":
+		return ": the channel is archived; unarchive it, or set LASTACTIVE_DIGEST_CHANNEL to another channel"
+	case "channel_not_found":
+		return ": LASTACTIVE_DIGEST_CHANNEL must be the ID of a channel the bot can see (such as C0123ABCDEF, from the channel's details); invite the bot to a private one"
+	}
+	return ""
 }
 
 // chart draws and uploads the chart of history, once per newest snapshot
