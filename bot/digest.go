@@ -210,7 +210,7 @@ func (s *Service) digestCommand(ctx context.Context, req Request) Reply {
 	m, _, err := s.cfg.Digests.Make(ctx, true)
 	if err != nil {
 		s.log.Warn("digest failed", "requester", req.UserID, "err", err)
-		return Reply{Kind: KindDigest, Outcome: OutcomeFailed, Message: RenderIdleError(err)}
+		return Reply{Kind: KindDigest, Outcome: OutcomeFailed, Message: RenderDigestError(err)}
 	}
 	return Reply{Kind: KindDigest, Outcome: OutcomeOK, Message: m}
 }

@@ -58,6 +58,14 @@ func RenderIdleError(err error) Message {
 		Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(t), nil, nil, slack.SectionBlockOptionBlockID("idle_error"))}}
 }
 
+// RenderDigestError says why the seat digest asked for privately
+// (/lastactive digest) could not be made.
+func RenderDigestError(err error) Message {
+	t := ":warning: The seat digest could not be made. " + ErrorText(err)
+	return Message{Text: "The seat digest could not be made.",
+		Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(t), nil, nil, slack.SectionBlockOptionBlockID("digest_error"))}}
+}
+
 // RenderIdleReport renders the summary: counts per product and site, the
 // cost of unused seats where a price is known, the people idle longest, the
 // caveats, and where the CSV went. It stays far inside Block Kit's limits
