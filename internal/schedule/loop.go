@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"lastactive/internal/recovered"
@@ -34,6 +35,20 @@ const RetryEvery = time.Minute
 // releaseTimeout bounds giving a claim back, which happens as a process
 // stops too.
 const releaseTimeout = 5 * time.Second
+
+// Lease is how long a slot's claim lasts while its work runs, renewed every
+// leaseRenewEvery: a process killed mid-slot (SIGKILL, OOM, a lost node)
+// holds the slot no longer than this, and another replica's retry runs it.
+// Once the work has ended, the claim is kept for long as the record that
+// the slot was handled.
+const (
+	Lease           = 2 * time.Minute
+	leaseRenewEvery = 40 * time.Second
+)
+
+// errLeaseLost cancels a slot's work whose claim could not be renewed in
+// time or was taken by another process: that one may be running it too.
+var errLeaseLost = errors.New("the slot's claim was lost")
 
 // Clock is the time the loop sees; tests pass a fake that moves on Sleep.
 type Clock interface {
@@ -160,10 +175,11 @@ func (l *Loop) handle(ctx context.Context, clock Clock, log *slog.Logger, slot t
 	if ctx.Err() != nil {
 		return true, nil
 	}
-	// Kept after the work: the claim is the record that the slot was
-	// handled. It outlives the lookback of a restart, or two periods.
+	// Leased while the work runs; kept after it: the claim is the record
+	// that the slot was handled. It outlives the lookback of a restart, or
+	// two periods.
 	ttl := max(2*Period(l.Schedule, slot), lookback+MaxLate)
-	won, err := l.Claims.Claim(ctx, l.SlotName(slot), l.Holder, ttl)
+	won, err := l.Claims.Claim(ctx, l.SlotName(slot), l.Holder, Lease)
 	if err != nil {
 		log.Error("schedule: cannot claim slot", "schedule", l.Name, "slot", slot.UTC(), "err", err)
 		return false, err
@@ -175,11 +191,13 @@ func (l *Loop) handle(ctx context.Context, clock Clock, log *slog.Logger, slot t
 	if late := clock.Now().Sub(slot); late >= MaxLate {
 		log.Warn("schedule: slot missed while no replica ran; skipped as more than an hour late",
 			"schedule", l.Name, "slot", slot.UTC(), "late", late.Round(time.Second))
+		l.keep(ctx, log, slot, ttl)
 		return true, nil
 	}
-	err = l.run(ctx, log, slot)
+	err = l.runLeased(ctx, log, slot)
 	switch {
 	case err == nil:
+		l.keep(ctx, log, slot, ttl)
 		return true, nil
 	case errors.Is(err, ErrNotDone):
 		// Given back even when the process is stopping: that is when
@@ -187,7 +205,7 @@ func (l *Loop) handle(ctx context.Context, clock Clock, log *slog.Logger, slot t
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 		defer cancel()
 		if rerr := l.Claims.Release(rctx, l.SlotName(slot), l.Holder); rerr != nil {
-			log.Error("schedule: slot not done, and its claim not given back: it will not run", "schedule", l.Name,
+			log.Error("schedule: slot not done, and its claim not given back: it runs again once the claim lapses", "schedule", l.Name,
 				"slot", slot.UTC(), "err", err, "release_err", rerr)
 			return true, nil
 		}
@@ -195,7 +213,58 @@ func (l *Loop) handle(ctx context.Context, clock Clock, log *slog.Logger, slot t
 		return false, err
 	}
 	log.Error("schedule: slot failed", "schedule", l.Name, "slot", slot.UTC(), "err", err)
+	l.keep(ctx, log, slot, ttl)
 	return true, nil
+}
+
+// keep turns this process's lease on slot into the long claim that
+// records it as handled, even while the process stops.
+func (l *Loop) keep(ctx context.Context, log *slog.Logger, slot time.Time, ttl time.Duration) {
+	kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	if won, err := l.Claims.Claim(kctx, l.SlotName(slot), l.Holder, ttl); err != nil || !won {
+		log.Error("schedule: slot handled, but not recorded as such: another replica may run it again once the claim lapses",
+			"schedule", l.Name, "slot", slot.UTC(), "err", err, "still_held", won)
+	}
+}
+
+// runLeased runs the slot's work while renewing the lease on its claim.
+// When the lease cannot be renewed for most of its length, or another
+// process holds the slot, the work is cancelled: it may be running there.
+func (l *Loop) runLeased(ctx context.Context, log *slog.Logger, slot time.Time) error {
+	rctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(leaseRenewEvery)
+		defer t.Stop()
+		renewed := time.Now()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			cctx, ccancel := context.WithTimeout(rctx, leaseRenewEvery/2)
+			won, err := l.Claims.Claim(cctx, l.SlotName(slot), l.Holder, Lease)
+			ccancel()
+			switch {
+			case err == nil && won:
+				renewed = time.Now()
+				continue
+			case err == nil, time.Since(renewed) >= Lease-leaseRenewEvery:
+				log.Error("schedule: slot's claim lost; its work is stopped", "schedule", l.Name, "slot", slot.UTC(),
+					"taken_by_another", err == nil, "err", err)
+				cancel(errLeaseLost)
+				return
+			}
+		}
+	})
+	err := l.run(rctx, log, slot)
+	close(done)
+	wg.Wait()
+	return err
 }
 
 // run runs the slot's work; a panic in it (a bug) fails the slot, logged

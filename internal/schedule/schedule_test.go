@@ -501,3 +501,87 @@ func TestLoopSaysWhenItGivesASlotUp(t *testing.T) {
 		t.Errorf("Monday's slot was given up after %d tries with no error line naming it and why:\n%s", tries, logs.String())
 	}
 }
+
+// clockClaims is a Claimer in memory whose claims expire by now (the test's
+// fake time), as the database's do by the real one. A holder in dead is a
+// killed process: nothing it asks reaches the claims any more.
+type clockClaims struct {
+	mu     sync.Mutex
+	now    func() time.Time
+	slots  map[string]clockClaim
+	dead   map[string]bool
+	errDie error
+}
+
+type clockClaim struct {
+	holder  string
+	expires time.Time
+}
+
+func (c *clockClaims) Claim(_ context.Context, slot, holder string, ttl time.Duration) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.dead[holder] {
+		return false, c.errDie
+	}
+	now := c.now()
+	if cl, ok := c.slots[slot]; ok && cl.holder != holder && now.Before(cl.expires) {
+		return false, nil
+	}
+	c.slots[slot] = clockClaim{holder: holder, expires: now.Add(ttl)}
+	return true, nil
+}
+
+func (c *clockClaims) Release(_ context.Context, slot, holder string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.dead[holder] {
+		return c.errDie
+	}
+	if c.slots[slot].holder == holder {
+		delete(c.slots, slot)
+	}
+	return nil
+}
+
+// TestLoopSlotOfAKilledReplicaRunsElsewhere: replica a claims Monday's
+// slot and is killed (SIGKILL, OOM, a lost node) in the middle of the
+// work: it neither finishes nor gives the claim back. Replica b, retrying
+// every minute, runs the slot once a's claim lapses, well within the hour.
+// Before, the claim was taken for 8 days up front, so the killed replica
+// held the slot and that week had no digest (and that day no nudge round).
+func TestLoopSlotOfAKilledReplicaRunsElsewhere(t *testing.T) {
+	sched, _ := schedule.Parse("0 9 * * MON")
+	monday9 := time.Date(2026, 12, 7, 9, 0, 0, 0, time.Local)
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	bctx, bcancel := context.WithCancel(context.Background())
+	defer bcancel()
+	clock := &hookClock{fakeClock: fakeClock{now: monday9.Add(5 * time.Second), maxSleeps: 100, cancel: bcancel}}
+	claims := &clockClaims{now: clock.Now, slots: map[string]clockClaim{}, dead: map[string]bool{}, errDie: errors.New("killed")}
+
+	// a claims the slot and dies in its Run.
+	started, unblock := make(chan struct{}), make(chan struct{})
+	actx, acancel := context.WithCancel(context.Background())
+	aDone := make(chan struct{})
+	t.Cleanup(func() { close(unblock); acancel(); <-aDone })
+	a := &schedule.Loop{Name: "digest", Schedule: sched, Claims: claims, Holder: "a", Logger: log,
+		Clock: &fakeClock{now: monday9.Add(time.Second), maxSleeps: 0, cancel: acancel},
+		Run: func(context.Context, time.Time) error {
+			claims.mu.Lock()
+			claims.dead["a"] = true
+			claims.mu.Unlock()
+			close(started)
+			<-unblock // a killed process does nothing more, not even at its stop
+			return nil
+		}}
+	go func() { defer close(aDone); _ = a.Serve(actx) }()
+	<-started
+
+	r := &runs{slots: map[time.Time][]string{}}
+	b := &schedule.Loop{Name: "digest", Schedule: sched, Claims: claims, Holder: "b", Clock: clock, Logger: log, Run: r.record("b")}
+	_ = b.Serve(bctx)
+	if got := r.slots[monday9]; len(got) != 1 {
+		t.Errorf("Monday's slot ran %v after its claimer was killed, want once on b (logs:\n%s)", got, logs.String())
+	}
+}
