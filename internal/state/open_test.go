@@ -423,3 +423,36 @@ func TestPostgresSearchPathWithoutASchema(t *testing.T) {
 		t.Errorf("Migrate = %v, want an error saying search_path names no schema", err)
 	}
 }
+
+// TestPostgresPoolMaxConns: pool_max_conns in the URL (the parameter pgx's
+// pools take, and the way to keep several replicas under a small
+// max_connections) caps the store's connections. Before, pgx sent it to
+// the server as a setting, and PostgreSQL refused every connection:
+// unrecognized configuration parameter "pool_max_conns".
+func TestPostgresPoolMaxConns(t *testing.T) {
+	t.Parallel()
+	u, err := url.Parse(postgresFixture(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("pool_max_conns", "2")
+	u.RawQuery = q.Encode()
+	s := open(t, u.String())
+	if got := s.db.Stats().MaxOpenConnections; got != 2 {
+		t.Errorf("at most %d connections, want 2", got)
+	}
+	if !strings.Contains(s.String(), "pool_max_conns=2") {
+		t.Errorf("String() = %s, want the pool size shown", s)
+	}
+	for _, bad := range []string{"0", "-1", "x"} {
+		q.Set("pool_max_conns", bad)
+		u.RawQuery = q.Encode()
+		if s, err := Open(context.Background(), u.String()); err == nil || !errors.Is(err, ErrBadURL) || !strings.Contains(err.Error(), "pool_max_conns") {
+			if s != nil {
+				s.Close()
+			}
+			t.Errorf("pool_max_conns=%s: Open = %v, want a bad URL naming pool_max_conns", bad, err)
+		}
+	}
+}

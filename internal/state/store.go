@@ -213,9 +213,21 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	// pool_max_conns is pgx's pool parameter, not a server setting (sent
+	// as one, PostgreSQL refuses the connection): it caps this process's
+	// connections, so that replicas fit a small max_connections.
+	maxConns := 10
+	if v, ok := cfg.RuntimeParams["pool_max_conns"]; ok {
+		delete(cfg.RuntimeParams, "pool_max_conns")
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("open state store %s: pool_max_conns must be a whole number of connections, 1 or more: %w", shown, ErrBadURL)
+		}
+		maxConns = n
+	}
 	db := stdlib.OpenDB(*cfg)
-	db.SetMaxOpenConns(10)
-	db.SetMaxIdleConns(4)
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(min(4, maxConns))
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	s := &Store{db: db, backend: postgresBackend, shown: shown, scrub: scrub, now: time.Now}
 	if err := db.PingContext(ctx); err != nil {
