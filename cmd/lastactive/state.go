@@ -56,8 +56,10 @@ func databaseURLForm(raw string) bool {
 	if strings.HasPrefix(raw, "postgres://") || strings.HasPrefix(raw, "postgresql://") {
 		u, err := url.Parse(raw)
 		// An '@' in the path is a password with an unescaped '/': the host
-		// parsed is the user and a piece of the password.
-		return err == nil && u.Host != "" && !strings.Contains(u.Path, "@")
+		// parsed is the user and a piece of the password. No host before
+		// the path is the Unix socket form, the host a host= parameter
+		// (postgres://USER@/DB?host=/run/postgresql).
+		return err == nil && (u.Host != "" || u.Query().Get("host") != "") && !strings.Contains(u.Path, "@")
 	}
 	return false
 }

@@ -240,7 +240,7 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 var (
 	quoted      = regexp.MustCompile("`[^`]*`")
 	shownParams = map[string]bool{
-		"sslmode": true, "search_path": true, "connect_timeout": true, "application_name": true,
+		"host": true, "port": true, "sslmode": true, "search_path": true, "connect_timeout": true, "application_name": true,
 		"target_session_attrs": true, "pool_max_conns": true, "statement_timeout": true,
 	}
 )
