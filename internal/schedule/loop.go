@@ -36,6 +36,11 @@ const RetryEvery = time.Minute
 // stops too.
 const releaseTimeout = 5 * time.Second
 
+// claimTimeout bounds taking a slot's claim: a database that accepted the
+// connection and stalls must not hold the loop (the slot is tried again a
+// minute later). A variable so that its test does not wait 30 s.
+var claimTimeout = 30 * time.Second
+
 // Lease is how long a slot's claim lasts while its work runs, renewed every
 // leaseRenewEvery: a process killed mid-slot (SIGKILL, OOM, a lost node)
 // holds the slot no longer than this, and another replica's retry runs it.
@@ -179,7 +184,9 @@ func (l *Loop) handle(ctx context.Context, clock Clock, log *slog.Logger, slot t
 	// that the slot was handled. It outlives the lookback of a restart, or
 	// two periods.
 	ttl := max(2*Period(l.Schedule, slot), lookback+MaxLate)
-	won, err := l.Claims.Claim(ctx, l.SlotName(slot), l.Holder, Lease)
+	cctx, cancel := context.WithTimeout(ctx, claimTimeout)
+	won, err := l.Claims.Claim(cctx, l.SlotName(slot), l.Holder, Lease)
+	cancel()
 	if err != nil {
 		log.Error("schedule: cannot claim slot", "schedule", l.Name, "slot", slot.UTC(), "err", err)
 		return false, err

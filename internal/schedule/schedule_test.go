@@ -585,3 +585,65 @@ func TestLoopSlotOfAKilledReplicaRunsElsewhere(t *testing.T) {
 		t.Errorf("Monday's slot ran %v after its claimer was killed, want once on b (logs:\n%s)", got, logs.String())
 	}
 }
+
+// stalledClaims is a database that accepted the connection and answers
+// nothing (its processes stopped, a network that swallows packets): every
+// call waits for its context.
+type stalledClaims struct{ calls atomic.Int32 }
+
+func (c *stalledClaims) Claim(ctx context.Context, _, _ string, _ time.Duration) (bool, error) {
+	c.calls.Add(1)
+	<-ctx.Done()
+	return false, ctx.Err()
+}
+
+func (c *stalledClaims) Release(ctx context.Context, _, _ string) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestLoopClaimHasADeadline: with the database stalled at the slot's time,
+// the claim gives up after its deadline, is logged, and is tried again a
+// minute later; before, the loop waited on the first claim for as long as
+// the database stalled (for ever, here).
+func TestLoopClaimHasADeadline(t *testing.T) {
+	defer schedule.SetClaimTimeout(50 * time.Millisecond)()
+	sched, _ := schedule.Parse("0 9 * * MON")
+	monday9 := time.Date(2026, 12, 7, 9, 0, 0, 0, time.Local)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs syncBuffer
+	claims := &stalledClaims{}
+	l := &schedule.Loop{Name: "digest", Schedule: sched, Claims: claims, Holder: "a", Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		Clock: &fakeClock{now: monday9.Add(time.Second), maxSleeps: 2, cancel: cancel},
+		Run:   func(context.Context, time.Time) error { return nil }}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = l.Serve(ctx) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second): // a hang, not a timing: it returns at once when right
+		cancel()
+		t.Fatalf("the loop is still waiting on a stalled claim (%d claims asked)", claims.calls.Load())
+	}
+	if n := claims.calls.Load(); n < 2 || !strings.Contains(logs.String(), "cannot claim slot") {
+		t.Errorf("%d claims, want a retry after the first gave up; logs:\n%s", n, logs.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and the test at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
