@@ -217,6 +217,12 @@ func (b *Bot) ephemeral(rc runCtx, req Request, msg Message, received time.Time)
 	defer cancel()
 	_, err := b.tr.Ephemeral.PostEphemeralContext(pctx, req.ChannelID, req.UserID,
 		slack.MsgOptionBlocks(msg.Blocks...), slack.MsgOptionText(msg.Text, false))
+	if se := (*SlackError)(nil); errors.As(err, &se) && blocksRefused(se.Code) && len(msg.Blocks) > 0 {
+		// As for a response_url: the answer must not vanish for a block
+		// Slack refuses; its plain-text fallback says the same.
+		b.log.Warn("Slack refused the reply's blocks; sending its text alone", "err", err)
+		_, err = b.tr.Ephemeral.PostEphemeralContext(pctx, req.ChannelID, req.UserID, slack.MsgOptionText(msg.Text, false))
+	}
 	b.metrics.replied(time.Since(received), err)
 	if err != nil {
 		b.log.Error("shortcut reply not delivered", "err", err)

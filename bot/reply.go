@@ -16,6 +16,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"lastactive/internal/backoff"
+	"lastactive/internal/slackcode"
 )
 
 // ReplyMode says who sees a response_url reply and whether it replaces the
@@ -217,6 +218,49 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // ErrUntrustedURL is returned for a response_url that is not Slack's.
 var ErrUntrustedURL = errors.New("response_url is not a Slack URL")
 
+// ErrBlocksRefused is matched (errors.Is) by a reply Slack refused for its
+// blocks (invalid_blocks and the like): the same reply as its plain text
+// alone may still be taken.
+var ErrBlocksRefused = errors.New("slack refused the reply's blocks")
+
+// blocksRefused reports whether Slack's error code refuses a message's
+// blocks rather than the message.
+func blocksRefused(code string) bool {
+	switch code {
+	case "invalid_blocks", "invalid_blocks_format", "msg_blocks_too_long":
+		return true
+	}
+	return false
+}
+
+// replyError is a response_url's refusal, naming Slack's error code when
+// the answer (JSON or plain text) carries one of its shape.
+func replyError(status int, data []byte) error {
+	code := ""
+	trimmed := bytes.TrimSpace(data)
+	var ans struct {
+		Error string `json:"error"`
+	}
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		if json.Unmarshal(trimmed, &ans) == nil {
+			code = ans.Error
+		}
+	} else {
+		code = string(trimmed)
+	}
+	msg := "slack refused the reply"
+	if status != http.StatusOK {
+		msg = fmt.Sprintf("slack answered %d", status)
+	}
+	if !slackcode.Valid(code) {
+		return errors.New(msg)
+	}
+	if blocksRefused(code) {
+		return fmt.Errorf("%s %s: %w", msg, code, ErrBlocksRefused)
+	}
+	return fmt.Errorf("%s %s", msg, code)
+}
+
 // Post sends msg to responseURL.
 func (r *Responder) Post(ctx context.Context, responseURL string, msg Message, mode ReplyMode) error {
 	u, err := url.Parse(responseURL)
@@ -282,16 +326,15 @@ func (r *Responder) post(ctx context.Context, target string, body []byte) (retry
 	case resp.StatusCode >= 500:
 		return true, 0, fmt.Errorf("slack answered %d", resp.StatusCode)
 	case resp.StatusCode != http.StatusOK:
-		return false, 0, fmt.Errorf("slack answered %d", resp.StatusCode)
+		return false, 0, replyError(resp.StatusCode, data)
 	}
 	// Slack answers "ok" as text or {"ok":true} as JSON.
 	var ok struct {
-		OK    bool   `json:"ok"`
-		Error string `json:"error"`
+		OK bool `json:"ok"`
 	}
 	if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '{' {
 		if err := json.Unmarshal(trimmed, &ok); err == nil && !ok.OK {
-			return false, 0, fmt.Errorf("slack refused the reply: %.64s", ok.Error)
+			return false, 0, replyError(resp.StatusCode, data)
 		}
 	}
 	return false, 0, nil

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -55,6 +57,10 @@ type SlackError struct {
 	RetryAfter time.Duration
 	Attempts   int   // how many times the call was made
 	Err        error // the cause, URLs stripped
+	// Messages are Slack's response_metadata.messages (invalid_blocks
+	// points at the block it refused), each kept only when it has the
+	// shape of Slack's words (safeSlackMessage).
+	Messages []string
 }
 
 func (e *SlackError) Error() string {
@@ -72,6 +78,9 @@ func (e *SlackError) Error() string {
 	}
 	if e.Attempts > 1 {
 		s += fmt.Sprintf(", after %d attempts", e.Attempts)
+	}
+	if len(e.Messages) > 0 {
+		s += "; slack says: " + strings.Join(e.Messages, "; ")
 	}
 	return s
 }
@@ -222,6 +231,14 @@ func classifySlack(method string, err error) *SlackError {
 		se.Code = slackCode(resp.Err)
 		se.Kind = slackCodeKind(se.Code)
 		se.Err = nil // resp says no more than the code, and may say it verbatim
+		for _, m := range resp.ResponseMetadata.Messages {
+			if len(se.Messages) == maxSlackMessages {
+				break
+			}
+			if safeSlackMessage.MatchString(strings.ReplaceAll(m, "[json-pointer:", "[")) {
+				se.Messages = append(se.Messages, m)
+			}
+		}
 	case errors.Is(err, context.Canceled):
 		// Our own stop, not Slack's failure; the kind still says "no answer".
 		se.Kind = ErrSlackUnavailable
@@ -248,6 +265,16 @@ func slackCode(code string) string {
 	}
 	return code
 }
+
+// safeSlackMessage is the shape of what Slack says in
+// response_metadata.messages ("[ERROR] must be less than 3001 characters
+// [json-pointer:/blocks/1/text/text]"): words, numbers and a block pointer.
+// A message with anything else (a "-" or "=" of an echoed token or form,
+// outside "json-pointer") is left out, as is one past 200 characters.
+var safeSlackMessage = regexp.MustCompile(`^[A-Za-z0-9 ,.:;'"/()\[\]_]{1,200}$`)
+
+// maxSlackMessages bounds the messages kept of one answer.
+const maxSlackMessages = 3
 
 // slackCodeKind sorts Slack's documented error codes.
 func slackCodeKind(code string) SlackKind {

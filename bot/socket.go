@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -486,6 +487,12 @@ func (b *Bot) post(rc runCtx, url string, msg Message, mode ReplyMode, received 
 	pctx, cancel := context.WithTimeout(rc.posts, postTimeout)
 	defer cancel()
 	err := b.tr.Responder.Post(pctx, url, msg, mode)
+	if errors.Is(err, ErrBlocksRefused) && len(msg.Blocks) > 0 {
+		// The answer must not vanish for a block Slack's validator
+		// refuses: its plain-text fallback says the same.
+		b.log.Warn("Slack refused the reply's blocks; sending its text alone", "err", err)
+		err = b.tr.Responder.Post(pctx, url, Message{Text: msg.Text}, mode)
+	}
 	if !received.IsZero() {
 		b.metrics.replied(time.Since(received), err)
 	}

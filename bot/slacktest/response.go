@@ -83,7 +83,7 @@ func (s *Server) handleResponse(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	_, known := s.envelopes[id]
 	failing := s.failResp.n > 0
-	status := s.failResp.status
+	status, code := s.failResp.status, s.failResp.code
 	if failing {
 		s.failResp.n--
 	}
@@ -95,7 +95,10 @@ func (s *Server) handleResponse(w http.ResponseWriter, r *http.Request) {
 
 	switch {
 	case failing:
-		refuse(status, "injected_failure")
+		if code == "" {
+			code = "injected_failure"
+		}
+		refuse(status, code)
 		return
 	case r.Method != http.MethodPost:
 		refuse(http.StatusMethodNotAllowed, "method_not_allowed")
@@ -162,7 +165,16 @@ func (s *Server) handleResponse(w http.ResponseWriter, r *http.Request) {
 func (s *Server) FailResponseURL(n int, status int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failResp.n, s.failResp.status = n, status
+	s.failResp.n, s.failResp.status, s.failResp.code = n, status, ""
+}
+
+// FailResponseURLError is FailResponseURL with Slack's error code in the
+// answer ({"ok":false,"error":code}), e.g. 400 "invalid_blocks" or 404
+// "expired_url".
+func (s *Server) FailResponseURLError(n int, status int, code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failResp.n, s.failResp.status, s.failResp.code = n, status, code
 }
 
 // Replies returns the accepted replies to envelopeID, oldest first.

@@ -105,10 +105,13 @@ type Server struct {
 	replies    map[string][]Reply // accepted, by envelope ID
 	attempts   map[string][]Reply // every post, by envelope ID
 	allReplies []Reply
-	failResp   struct{ n, status int }
-	respChaos  ResponseURLChaos // see SetResponseURLChaos
-	hold       chan struct{}    // see HoldResponseURL
-	held       int
+	failResp   struct {
+		n, status int
+		code      string
+	}
+	respChaos ResponseURLChaos // see SetResponseURLChaos
+	hold      chan struct{}    // see HoldResponseURL
+	held      int
 
 	users    map[string]User
 	cursors  map[string]int // users.list cursors handed out → index of the next member (users.go)

@@ -53,6 +53,7 @@ type failure struct {
 	status     int
 	retryAfter string
 	code       string
+	detail     map[string]any // more fields of the ok:false answer
 }
 
 // apiError is an ok:false answer; Slack sends most of them with status 200.
@@ -82,6 +83,15 @@ func (s *Server) FailMethodError(method string, n int, code string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failures[method] = &failure{n: n, status: http.StatusOK, code: code}
+}
+
+// FailMethodDetail is FailMethodError with more fields in the answer, as
+// Slack sends them: "needed" and "provided" with missing_scope,
+// "response_metadata": {"messages": [...]} with invalid_blocks.
+func (s *Server) FailMethodDetail(method string, n int, code string, detail map[string]any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures[method] = &failure{n: n, status: http.StatusOK, code: code, detail: detail}
 }
 
 // Calls returns the recorded calls of a Web API method, oldest first; an
@@ -174,6 +184,9 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case injected != nil && injected.code != "":
 		body = map[string]any{"ok": false, "error": injected.code}
+		for k, v := range injected.detail {
+			body[k] = v
+		}
 		call.Error = injected.code
 	case injected != nil:
 		status = injected.status

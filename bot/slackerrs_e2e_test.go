@@ -1,0 +1,87 @@
+package bot_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"lastactive/bot/slacktest"
+)
+
+// TestReplyFallsBackToTextWhenSlackRefusesItsBlocks: a response_url that
+// answers 400 invalid_blocks (a block Slack's validator refuses) gets the
+// same reply again as its plain-text fallback, so the asker still has the
+// answer instead of nothing; the log names the refusal.
+func TestReplyFallsBackToTextWhenSlackRefusesItsBlocks(t *testing.T) {
+	h := startBot(t, harnessOpts{})
+	h.slack.FailResponseURLError(1, http.StatusBadRequest, "invalid_blocks")
+	env := h.send("U1", "C1", "ada@example.com")
+	r := h.reply(env)
+	if len(r.Blocks) != 0 && string(r.Blocks) != "null" {
+		t.Errorf("the reply after invalid_blocks has blocks again: %s", r.Blocks)
+	}
+	if !strings.Contains(r.Text, "ada@example.com") {
+		t.Errorf("the fallback reply lacks the answer:\n%s", r.Text)
+	}
+	if r.ResponseType != "ephemeral" {
+		t.Errorf("response_type = %q, want ephemeral", r.ResponseType)
+	}
+	if n := len(h.slack.ResponseAttempts(env.ID)); n != 2 {
+		t.Errorf("response_url attempts = %d, want 2 (the refused blocks, then the text)", n)
+	}
+	if !strings.Contains(h.logs.String(), "invalid_blocks") {
+		t.Errorf("the log does not name Slack's refusal:\n%s", h.logs.String())
+	}
+}
+
+// TestShortcutEphemeralFallsBackToText: a shortcut answered with
+// chat.postEphemeral whose blocks Slack refuses (ok:false invalid_blocks,
+// with the pointers to the bad block in response_metadata.messages) is
+// posted again as its text alone, and the log carries Slack's pointer.
+func TestShortcutEphemeralFallsBackToText(t *testing.T) {
+	h := startBot(t, harnessOpts{})
+	h.slack.AddUser(slacktest.User{ID: "U0ADA", Name: "ada", Email: "ada@example.com"})
+	h.slack.FailMethodDetail("chat.postEphemeral", 1, "invalid_blocks", map[string]any{
+		"response_metadata": map[string]any{"messages": []string{"[ERROR] must be less than 3001 characters [json-pointer:/blocks/1/text/text]"}},
+	})
+	frame, err := json.Marshal(map[string]any{
+		"envelope_id": "shortcut-invalid-blocks", "type": "interactive", "accepts_response_payload": false,
+		"payload": map[string]any{
+			"type": "message_action", "callback_id": "lastactive_author", "trigger_id": "1.2", "message_ts": "1.1",
+			"team": map[string]any{"id": slacktest.TeamID}, "user": map[string]any{"id": "U1"}, "channel": map[string]any{"id": "C1"},
+			"message": map[string]any{"type": "message", "user": "U0ADA", "text": "hi", "ts": "1.1"},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := h.slack.SendRaw(ctx, frame); err != nil {
+		t.Fatal(err)
+	}
+	var delivered *slacktest.Call
+	if err := h.slack.Wait(ctx, func() bool {
+		for _, c := range h.slack.Calls("chat.postEphemeral") {
+			if c.Error == "" {
+				delivered = &c
+				return true
+			}
+		}
+		return strings.Contains(h.logs.String(), "shortcut reply not delivered")
+	}); err != nil {
+		t.Fatalf("the shortcut was neither answered nor given up: %v", err)
+	}
+	if delivered == nil {
+		t.Fatalf("invalid_blocks dropped the shortcut's answer:\n%s", h.logs.String())
+	}
+	if delivered.Params.Get("user") != "U1" || delivered.Params.Get("blocks") != "" || !strings.Contains(delivered.Params.Get("text"), "ada@example.com") {
+		t.Errorf("fallback post: user %q, blocks %.100q, text %.200q", delivered.Params.Get("user"), delivered.Params.Get("blocks"), delivered.Params.Get("text"))
+	}
+	if !strings.Contains(h.logs.String(), "json-pointer:/blocks/1/text/text") {
+		t.Errorf("the log does not say which block Slack refused:\n%s", h.logs.String())
+	}
+}
