@@ -57,6 +57,9 @@ type SlackError struct {
 	RetryAfter time.Duration
 	Attempts   int   // how many times the call was made
 	Err        error // the cause, URLs stripped
+	// Needed is what missing_scope says the method needs
+	// ("users:read.email"), when it has the shape of scope names.
+	Needed string
 	// Messages are Slack's response_metadata.messages (invalid_blocks
 	// points at the block it refused), each kept only when it has the
 	// shape of Slack's words (safeSlackMessage).
@@ -66,6 +69,8 @@ type SlackError struct {
 func (e *SlackError) Error() string {
 	s := fmt.Sprintf("slack %s: %s", e.Method, e.Kind)
 	switch {
+	case e.Code != "" && e.Needed != "":
+		s += " (" + e.Code + ": needs " + e.Needed + ")"
 	case e.Code != "":
 		s += " (" + e.Code + ")"
 	case e.Status != 0:
@@ -231,6 +236,9 @@ func classifySlack(method string, err error) *SlackError {
 		se.Code = slackCode(resp.Err)
 		se.Kind = slackCodeKind(se.Code)
 		se.Err = nil // resp says no more than the code, and may say it verbatim
+		if se.Kind == ErrSlackMissingScope && scopeList.MatchString(resp.Needed) {
+			se.Needed = resp.Needed
+		}
 		for _, m := range resp.ResponseMetadata.Messages {
 			if len(se.Messages) == maxSlackMessages {
 				break
@@ -265,6 +273,10 @@ func slackCode(code string) string {
 	}
 	return code
 }
+
+// scopeList is the shape of missing_scope's "needed": scope names
+// (users:read.email), comma-separated. Nothing else of it is repeated.
+var scopeList = regexp.MustCompile(`^[a-z][a-z0-9_.:]{0,63}(,[a-z][a-z0-9_.:]{0,63}){0,7}$`)
 
 // safeSlackMessage is the shape of what Slack says in
 // response_metadata.messages ("[ERROR] must be less than 3001 characters
@@ -317,6 +329,9 @@ func slackFailureText(err error, what string) (string, bool) {
 	case ErrSlackUnavailable:
 		return "Slack did not answer when the bot tried to " + what + "; try again in a minute.", true
 	case ErrSlackMissingScope:
+		if se.Needed != "" {
+			return "The Slack app lacks the scope " + se.Needed + " it needs to " + what + ". Ask your Slack admin to add it (api.slack.com/apps → OAuth & Permissions) and reinstall the app.", true
+		}
 		return "The Slack app lacks a scope it needs to " + what + ". Ask your Slack admin to check the app's scopes.", true
 	}
 	return "Slack refused when the bot tried to " + what + "; try again, and tell your Slack admin if it keeps happening.", true
