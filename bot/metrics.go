@@ -24,6 +24,7 @@ type Metrics struct {
 	connected       prometheus.Gauge
 	replyFailures   prometheus.Counter
 	resolver        *prometheus.CounterVec
+	slackFailures   *prometheus.CounterVec
 }
 
 // NewMetrics registers the bot's series with reg.
@@ -65,10 +66,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		resolver: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "lastactive_resolver_total", Help: "Accounts found by email, by the search that found them (jira, or the Admin API's exact-email search).",
 		}, []string{"via"}),
+		slackFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lastactive_slack_api_failures_total", Help: "Slack Web API calls that failed after their retries, by method and kind (token_rejected, rate_limited, unavailable, missing_scope, refused).",
+		}, []string{"method", "kind"}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.commands, m.lookups, m.upstream, m.upstreamLatency, m.replyLatency,
-			m.ackLatency, m.inFlight, m.reconnects, m.connected, m.replyFailures, m.resolver)
+			m.ackLatency, m.inFlight, m.reconnects, m.connected, m.replyFailures, m.resolver, m.slackFailures)
 	}
 	return m
 }
@@ -97,6 +101,29 @@ func (m *Metrics) Resolver(via atlassian.Via) {
 	if m != nil {
 		m.resolver.WithLabelValues(string(via)).Inc()
 	}
+}
+
+// slackKindLabels are the kind label values of
+// lastactive_slack_api_failures_total.
+var slackKindLabels = map[SlackKind]string{
+	ErrSlackTokenRejected: "token_rejected",
+	ErrSlackRateLimited:   "rate_limited",
+	ErrSlackUnavailable:   "unavailable",
+	ErrSlackMissingScope:  "missing_scope",
+	ErrSlackRefused:       "refused",
+}
+
+// slackFailed counts one failed Slack Web API call; method is one of the
+// bot's own constants, so the series stay few.
+func (m *Metrics) slackFailed(method string, kind SlackKind) {
+	if m == nil {
+		return
+	}
+	k, ok := slackKindLabels[kind]
+	if !ok {
+		k = "refused"
+	}
+	m.slackFailures.WithLabelValues(method, k).Inc()
 }
 
 // Upstream records one HTTP attempt to Atlassian.

@@ -123,6 +123,9 @@ type SlackAPI struct {
 	// the bot token (a change of state, not every refused call). Readiness
 	// uses it to mark the bot not ready at once.
 	OnTokenRejected func(err error)
+	// Metrics counts the calls that failed, by method and kind; nil
+	// counts nothing.
+	Metrics *Metrics
 
 	rejected atomic.Bool
 }
@@ -136,6 +139,15 @@ func (a *SlackAPI) TokenRejected() bool { return a.rejected.Load() }
 // transport failure (it may have been carried out); a 429 is always safe,
 // since Slack did nothing.
 func (a *SlackAPI) call(ctx context.Context, method string, safeOn5xx bool, fn func(context.Context) error) error {
+	err := a.try(ctx, method, safeOn5xx, fn)
+	if se := (*SlackError)(nil); errors.As(err, &se) {
+		a.Metrics.slackFailed(method, se.Kind)
+	}
+	return err
+}
+
+// try is call without the count.
+func (a *SlackAPI) try(ctx context.Context, method string, safeOn5xx bool, fn func(context.Context) error) error {
 	p := a.Retry
 	if p == (backoff.Policy{}) {
 		p = SlackRetry

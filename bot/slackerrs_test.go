@@ -2,9 +2,12 @@ package bot_test
 
 import (
 	"context"
+	"maps"
+	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/slack-go/slack"
 
 	"lastactive/bot"
@@ -76,5 +79,60 @@ func TestSlackMessagesKeepOnlySlacksWords(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), slacktest.BotToken) {
 		t.Errorf("error %q repeats the token", err)
+	}
+}
+
+// TestSlackFailuresAreCountedByCall: every Slack Web API call that fails
+// (after its retries) is counted in lastactive_slack_api_failures_total by
+// method and kind, so an operator sees which call breaks and why without
+// reading the logs.
+func TestSlackFailuresAreCountedByCall(t *testing.T) {
+	t.Parallel()
+	api := newSlackAPI(t)
+	reg := prometheus.NewRegistry()
+	api.Metrics = bot.NewMetrics(reg)
+	api.fake.AddUser(slacktest.User{ID: "U0ADA", Name: "ada", Email: "ada@example.com"})
+	ctx := context.Background()
+	users := bot.SlackUsers{API: api.SlackAPI}
+	eph := bot.SlackEphemeral{API: api.SlackAPI}
+
+	api.fake.FailMethodError("users.info", 1, "missing_scope")
+	users.EmailOf(ctx, "U0ADA")
+	api.fake.FailMethod("users.info", 1, http.StatusTooManyRequests, "86400") // past the budget: fails at once
+	users.EmailOf(ctx, "U0ADA")
+	api.fake.FailMethodError("chat.postEphemeral", 1, "channel_not_found")
+	eph.PostEphemeralContext(ctx, "C1", "U1", slack.MsgOptionText("hi", false))
+	api.fake.SetBotTokenValid(false)
+	eph.PostEphemeralContext(ctx, "C1", "U1", slack.MsgOptionText("hi", false))
+	api.fake.SetBotTokenValid(true)
+	if _, err := users.EmailOf(ctx, "U0ADA"); err != nil { // a success counts nothing
+		t.Fatal(err)
+	}
+
+	want := map[string]float64{
+		"users.info/missing_scope":          1,
+		"users.info/rate_limited":           1,
+		"chat.postEphemeral/refused":        1,
+		"chat.postEphemeral/token_rejected": 1,
+	}
+	got := map[string]float64{}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "lastactive_slack_api_failures_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			got[labels["method"]+"/"+labels["kind"]] += m.GetCounter().GetValue()
+		}
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("lastactive_slack_api_failures_total = %v, want %v", got, want)
 	}
 }
