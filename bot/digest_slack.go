@@ -3,6 +3,7 @@ package bot
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -20,13 +21,24 @@ type SlackChat struct{ API *SlackAPI }
 
 // PostMessage posts m to channel. A 5xx is not repeated: the message may
 // have been posted, and a digest posted twice is worse than one missing.
+// Blocks Slack refuses (invalid_blocks: a chart image it has not finished
+// processing, say) are dropped and the text posted alone, since Slack
+// posted nothing.
 func (s SlackChat) PostMessage(ctx context.Context, channel string, m Message) error {
 	ctx, cancel := context.WithTimeout(ctx, slackPostTimeout)
 	defer cancel()
-	return s.API.call(ctx, "chat.postMessage", false, func(ctx context.Context) error {
-		_, _, err := s.API.Client.PostMessageContext(ctx, channel, slack.MsgOptionBlocks(m.Blocks...), slack.MsgOptionText(m.Text, false))
-		return err
-	})
+	post := func(opts ...slack.MsgOption) error {
+		return s.API.call(ctx, "chat.postMessage", false, func(ctx context.Context) error {
+			_, _, err := s.API.Client.PostMessageContext(ctx, channel, opts...)
+			return err
+		})
+	}
+	err := post(slack.MsgOptionBlocks(m.Blocks...), slack.MsgOptionText(m.Text, false))
+	if se := (*SlackError)(nil); errors.As(err, &se) && blocksRefused(se.Code) && len(m.Blocks) > 0 {
+		s.API.log().Warn("Slack refused the message's blocks; posting its text alone", "channel", channel, "err", err)
+		err = post(slack.MsgOptionText(m.Text, false))
+	}
+	return err
 }
 
 // SlackEphemeral is the EphemeralPoster backed by the Slack Web API

@@ -136,3 +136,29 @@ func TestSlackFailuresAreCountedByCall(t *testing.T) {
 		t.Errorf("lastactive_slack_api_failures_total = %v, want %v", got, want)
 	}
 }
+
+// TestDigestPostFallsBackToText: a channel post (the seat digest) whose
+// blocks Slack refuses (invalid_blocks, as Slack answers for a chart image
+// it has not finished processing) is posted again as its text alone: Slack
+// posted nothing, so nothing is posted twice, and the week's digest is not
+// lost for one block.
+func TestDigestPostFallsBackToText(t *testing.T) {
+	t.Parallel()
+	api := newSlackAPI(t)
+	api.fake.FailMethodDetail("chat.postMessage", 1, "invalid_blocks", map[string]any{
+		"response_metadata": map[string]any{"messages": []string{"[ERROR] invalid slack_file [json-pointer:/blocks/3/slack_file]"}},
+	})
+	m := bot.Message{Text: "Seat digest: 12 idle seats", Blocks: []slack.Block{
+		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "*Seat digest*", false, false), nil, nil),
+	}}
+	if err := (bot.SlackChat{API: api.SlackAPI}).PostMessage(context.Background(), "C0DIGEST", m); err != nil {
+		t.Fatalf("PostMessage = %v, want the text posted", err)
+	}
+	got := api.fake.Messages("C0DIGEST")
+	if len(got) != 1 || got[0].Text != m.Text || len(got[0].Blocks) != 0 {
+		t.Fatalf("posted %+v, want the text alone once", got)
+	}
+	if !strings.Contains(api.logs.String(), "json-pointer:/blocks/3/slack_file") {
+		t.Errorf("the log does not say which block Slack refused:\n%s", api.logs.String())
+	}
+}
