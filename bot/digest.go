@@ -110,6 +110,11 @@ func (d *Digests) Post(ctx context.Context) error {
 		return ErrNoDigestChannel
 	}
 	m, dg, err := d.Make(ctx, true)
+	if err == nil {
+		// Stopped once made (its chart being uploaded, say): a post on the
+		// ended context would not leave, and the slot would count as done.
+		err = ctx.Err()
+	}
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrDigestNotMade, err)
 	}

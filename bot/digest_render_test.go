@@ -259,3 +259,63 @@ type fixedScanner struct{ rep *seat.Report }
 func (f fixedScanner) Report(context.Context, seat.Options, bool, func()) (*seat.Report, error) {
 	return f.rep, nil
 }
+
+// historySource builds a digest with a history long enough for a chart.
+type historySource struct{ markingSource }
+
+func (h *historySource) Build(ctx context.Context) (*digest.Digest, error) {
+	d, _ := h.markingSource.Build(ctx)
+	for w := range 2 {
+		d.History = append(d.History, state.Snapshot{Taken: d.Now.AddDate(0, 0, 7*(w-1)), IdleDays: 90,
+			Rows: []state.SnapshotRow{{Product: "confluence", Site: "acme.atlassian.net", Seats: 10, Idle: w}}})
+	}
+	return d, nil
+}
+
+// stopAtUpload closes stop when an upload begins, then waits for its end.
+type stopAtUpload struct{ stop chan struct{} }
+
+func (u *stopAtUpload) UploadImage(ctx context.Context, _ File) (string, error) {
+	close(u.stop)
+	<-ctx.Done()
+	return "", ctx.Err()
+}
+
+// ctxPoster posts as an HTTP client does: nothing leaves once ctx is done.
+type ctxPoster struct{ n int }
+
+func (p *ctxPoster) PostMessage(ctx context.Context, _ string, _ Message) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	p.n++
+	return nil
+}
+
+// TestDigestStoppedBeforeItsPostIsNotMade: a stop (a rolling restart at
+// the slot) that comes after the digest was built, while its chart is
+// being uploaded, leaves nothing posted; Post says so with ErrDigestNotMade,
+// so that the schedule gives the slot back and the next process posts it.
+// Before, the post was tried on the ended context, failed without reaching
+// Slack, and the slot was kept as done: that week's digest was never posted.
+func TestDigestStoppedBeforeItsPostIsNotMade(t *testing.T) {
+	src := &historySource{}
+	up := &stopAtUpload{stop: make(chan struct{})}
+	p := &ctxPoster{}
+	d := NewDigests(DigestConfig{Source: src, Channel: "C1", Images: up, Poster: p})
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Post(ctx) }()
+	<-up.stop
+	stop() // SIGTERM while the chart is uploaded
+	err := <-done
+	if p.n != 0 {
+		t.Fatalf("%d posts after the stop", p.n)
+	}
+	if !errors.Is(err, ErrDigestNotMade) {
+		t.Errorf("Post = %v, want ErrDigestNotMade: nothing reached the channel, the slot must run again", err)
+	}
+	if len(src.marked) != 0 {
+		t.Errorf("snapshots %v marked posted, though nothing was posted", src.marked)
+	}
+}
