@@ -194,12 +194,12 @@ func (b *Bot) interaction(rc runCtx, j job) {
 		if mode == Private && progressed.Load() {
 			mode = PrivateReplace // in place of the "still looking" notice
 		}
-		if err := b.post(rc, url, msg, mode, j.received); err != nil && rc.work.Err() == nil {
+		if err := b.post(rc, url, msg, mode, j.received); err != nil { // stopping too, as for commands
 			b.svc.UndeliveredAs(resp.Audited, req, resp.Reply)
 		}
 		return
 	}
-	if err := b.ephemeral(rc, req, msg, j.received); err != nil && rc.work.Err() == nil {
+	if err := b.ephemeral(rc, req, msg, j.received); err != nil {
 		b.svc.UndeliveredAs(resp.Audited, req, resp.Reply)
 	}
 }

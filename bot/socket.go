@@ -469,7 +469,9 @@ func (b *Bot) command(rc runCtx, j job) {
 	if progressed.Load() {
 		mode = PrivateReplace
 	}
-	if err := b.post(rc, c.ResponseURL, msg, mode, j.received); err != nil && rc.work.Err() == nil {
+	if err := b.post(rc, c.ResponseURL, msg, mode, j.received); err != nil {
+		// Stopping too: a reply the stop cut (or a "restarting" notice
+		// that could not be posted) reached nobody either.
 		b.svc.Undelivered(req, r)
 	}
 }

@@ -2,6 +2,8 @@ package bot_test
 
 import (
 	"context"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +11,7 @@ import (
 	"lastactive/bot"
 	"lastactive/bot/slacktest"
 	"lastactive/internal/slacksocket"
+	"lastactive/internal/testlog"
 	"lastactive/internal/wire"
 )
 
@@ -100,5 +103,89 @@ func TestRefreshOfOneSocketLosesNothing(t *testing.T) {
 		if _, err := h.slack.WaitReplies(ctx, env.ID, 1); err != nil {
 			t.Fatalf("round %d: %v", i, err)
 		}
+	}
+}
+
+// TestReplyCutByTheStopIsAuditedUndelivered: a lookup answered, or a Share
+// made, just before a stop, whose post hangs until the stop cuts it, reached
+// nobody: the trail says so with a second entry, undelivered, as it does
+// for a post that failed while running. Before, the stop left only "ok":
+// the trail said the person had their answer, or the channel the share.
+func TestReplyCutByTheStopIsAuditedUndelivered(t *testing.T) {
+	for _, c := range []struct{ name, action string }{{"command", "lookup"}, {"share", "share"}} {
+		t.Run(c.name, func(t *testing.T) {
+			org := atlassiantest.SampleOrg(time.Now().UTC())
+			atl := atlassiantest.NewServer(org)
+			defer atl.Close()
+			sl := slacktest.NewServer(slacktest.WithPingInterval(200 * time.Millisecond))
+			defer sl.Close()
+			var logs testlog.Buffer
+			app, err := wire.Build(wire.Settings{
+				JiraBaseURL: atl.URL(), JiraEmail: atlassiantest.JiraEmail, JiraAPIToken: atlassiantest.JiraAPIToken,
+				AdminAPIURL: atl.URL(), OrgID: org.ID, APIKey: atlassiantest.APIKey,
+				SlackAppToken: slacktest.AppToken, SlackBotToken: slacktest.BotToken, SlackAPIURL: sl.APIURL(),
+				CacheTTL: time.Hour,
+				Logger:   slog.New(slog.NewJSONHandler(&logs, nil)),
+				Socket:   slacksocket.Options{PingInterval: 2 * time.Second},
+				Bot:      bot.BotConfig{ShutdownTimeout: 100 * time.Millisecond, PostGrace: 100 * time.Millisecond},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer app.Close()
+			ctx, stop := context.WithCancel(context.Background())
+			returned := make(chan error, 1)
+			go func() { returned <- app.Run(ctx) }()
+
+			wctx, wcancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer wcancel()
+			if err := sl.WaitConnected(wctx); err != nil {
+				t.Fatal(err)
+			}
+			ask := slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "ada@example.com"}
+			if c.name == "share" {
+				env, err := sl.SlashCommand(wctx, ask)
+				if err != nil {
+					t.Fatal(err)
+				}
+				first, err := sl.WaitReplies(wctx, env.ID, 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				release := sl.HoldResponseURL()
+				defer release()
+				value := buttons(t, first[0])[bot.ActionShare]["value"].(string)
+				if _, err := sl.BlockAction(wctx, slacktest.Action{UserID: "U1", ChannelID: "C1", ActionID: bot.ActionShare, Value: value}); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				release := sl.HoldResponseURL()
+				defer release()
+				if _, err := sl.SlashCommand(wctx, ask); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := sl.Wait(wctx, func() bool { return sl.HeldPosts() > 0 }); err != nil {
+				t.Fatalf("the reply was never posted: %v", err)
+			}
+			stop()
+			if err := <-returned; err != nil {
+				t.Fatal(err)
+			}
+			var ok, undelivered bool
+			for _, l := range strings.Split(logs.String(), "\n") {
+				if !strings.Contains(l, `"msg":"audit"`) || !strings.Contains(l, `"action":"`+c.action+`"`) {
+					continue
+				}
+				ok = ok || strings.Contains(l, `"outcome":"ok"`)
+				undelivered = undelivered || strings.Contains(l, `"outcome":"undelivered"`)
+			}
+			if !ok {
+				t.Fatalf("no audit line for the %s:\n%s", c.action, logs.String())
+			}
+			if !undelivered {
+				t.Errorf("the post the stop cut reached nobody, but no undelivered audit line:\n%s", logs.String())
+			}
+		})
 	}
 }
