@@ -63,6 +63,13 @@ type Lookups struct {
 	accounts *cache.Cache // normalised email → atlassian.Account
 	group    singleflight.Group
 
+	// closed ends the detached flights at Close, which waits for them;
+	// mu orders a flight's start before Close's wait.
+	closed  context.Context
+	close   context.CancelFunc
+	mu      sync.Mutex
+	flights sync.WaitGroup
+
 	genMu sync.Mutex
 	gens  map[string]*keyGen // keys with a flight upstream (see begin)
 }
@@ -99,11 +106,14 @@ func NewLookups(dir Directory, opt LookupOptions) *Lookups {
 	}
 	// The janitor goroutine of go-cache would outlive the bot; expired items
 	// are instead dropped on read and by Sweep, which the owner may call.
+	closed, close := context.WithCancel(context.Background())
 	return &Lookups{
 		dir:      dir,
 		opt:      opt,
 		results:  cache.New(cache.NoExpiration, 0),
 		accounts: cache.New(cache.NoExpiration, 0),
+		closed:   closed,
+		close:    close,
 		gens:     map[string]*keyGen{},
 	}
 }
@@ -151,6 +161,17 @@ func (l *Lookups) keep(key string, gen uint64, fresh bool, w func()) {
 	if g := l.gens[key]; fresh || g.gen == gen && g.fresh == 0 {
 		w()
 	}
+}
+
+// Close ends the lookups still running upstream, which outlive the askers
+// who gave up on them (an abandoned command at a stop), and waits for them:
+// no request to Atlassian is left in flight once the owner has stopped.
+// Lookups made after it fail at once.
+func (l *Lookups) Close() {
+	l.mu.Lock()
+	l.close()
+	l.mu.Unlock()
+	l.flights.Wait()
 }
 
 // Sweep drops expired entries, so memory stays bounded by the number of
@@ -219,10 +240,19 @@ func (l *Lookups) Lookup(ctx context.Context, email string, fresh bool) Person {
 		if p, ok := l.cached(key, fresh); ok {
 			return p, nil
 		}
+		l.mu.Lock()
+		if err := l.closed.Err(); err != nil {
+			l.mu.Unlock()
+			return Person{Query: key, Err: err}, nil
+		}
+		l.flights.Add(1)
+		l.mu.Unlock()
+		defer l.flights.Done()
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.opt.Timeout)
 		defer cancel()
 		gen := l.begin(key, fresh)
 		defer l.end(key, fresh)
+		defer context.AfterFunc(l.closed, cancel)()
 		return l.fetch(cctx, key, fresh, gen), nil
 	})
 	select {

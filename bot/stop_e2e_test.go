@@ -3,9 +3,12 @@ package bot_test
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
@@ -187,5 +190,69 @@ func TestReplyCutByTheStopIsAuditedUndelivered(t *testing.T) {
 				t.Errorf("the post the stop cut reached nobody, but no undelivered audit line:\n%s", logs.String())
 			}
 		})
+	}
+}
+
+// TestStopLeavesNoLookupUpstream: a command abandoned at a stop while
+// Atlassian hangs leaves nothing behind once Run has returned and the App
+// is closed. Before, the shared lookup it had started ran on, detached,
+// for its own 30 s deadline: a request to Atlassian still open (and its
+// goroutines) after the bot said it had stopped.
+func TestStopLeavesNoLookupUpstream(t *testing.T) {
+	org := atlassiantest.SampleOrg(time.Now().UTC())
+	arrived := make(chan struct{}, 1)
+	atl := atlassiantest.NewServer(org)
+	defer atl.Close()
+	sl := slacktest.NewServer(slacktest.WithPingInterval(200 * time.Millisecond))
+	defer sl.Close()
+	before := goleak.IgnoreCurrent()
+	atl.SetChaos(func(r *http.Request) (atlassiantest.Failure, bool) {
+		if !strings.Contains(r.URL.Path, "last-active") {
+			return atlassiantest.Failure{}, false
+		}
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		return atlassiantest.Failure{Delay: time.Hour}, true // hangs until the client gives up
+	})
+	app, err := wire.Build(wire.Settings{
+		JiraBaseURL: atl.URL(), JiraEmail: atlassiantest.JiraEmail, JiraAPIToken: atlassiantest.JiraAPIToken,
+		AdminAPIURL: atl.URL(), OrgID: org.ID, APIKey: atlassiantest.APIKey,
+		SlackAppToken: slacktest.AppToken, SlackBotToken: slacktest.BotToken, SlackAPIURL: sl.APIURL(),
+		CacheTTL: time.Hour,
+		Socket:   slacksocket.Options{PingInterval: 2 * time.Second},
+		Bot:      bot.BotConfig{ShutdownTimeout: 100 * time.Millisecond, PostGrace: 100 * time.Millisecond},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	returned := make(chan error, 1)
+	go func() { returned <- app.Run(ctx) }()
+	wctx, wcancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer wcancel()
+	if err := sl.WaitConnected(wctx); err != nil {
+		t.Fatal(err)
+	}
+	env, err := sl.SlashCommand(wctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "ada@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-arrived:
+	case <-wctx.Done():
+		t.Fatal("the lookup never reached Atlassian")
+	}
+	stop()
+	if err := <-returned; err != nil {
+		t.Fatal(err)
+	}
+	app.Close()
+	if r, _ := sl.WaitReplies(wctx, env.ID, 1); len(r) != 1 || !strings.Contains(r[0].Text, "restarting") {
+		t.Errorf("the abandoned command's reply: %+v, want the restarting notice", r)
+	}
+	if err := goleak.Find(before); err != nil {
+		t.Errorf("left running after the stop: %v", err)
 	}
 }

@@ -359,6 +359,8 @@ func (a *App) Run(ctx context.Context) error {
 	err := a.Bot.Run(ctx)
 	stop()
 	scheduled.Wait()
+	// Lookups the abandoned commands left running upstream end here.
+	a.Lookups.Close()
 	stopAudit()
 	wg.Wait()
 	return err
