@@ -84,9 +84,11 @@ func NewDigests(cfg DigestConfig) *Digests {
 	return &Digests{cfg: cfg, log: log, charts: map[string]string{}, drawing: map[string]*chartFlight{}}
 }
 
-// Make builds a digest and renders it; with upload, the chart is drawn and
-// uploaded (from the second stored snapshot on) and shown in the message.
-func (d *Digests) Make(ctx context.Context, upload bool) (Message, *digest.Digest, error) {
+// Make builds a digest and renders it for a channel (RenderDigest), or
+// with private for one report user (RenderPrivateDigest); with upload, the
+// chart is drawn and uploaded (from the second stored snapshot on) and
+// shown in the message.
+func (d *Digests) Make(ctx context.Context, upload, private bool) (Message, *digest.Digest, error) {
 	dg, err := d.cfg.Source.Build(ctx)
 	if err != nil {
 		return Message{}, nil, err
@@ -94,6 +96,9 @@ func (d *Digests) Make(ctx context.Context, upload bool) (Message, *digest.Diges
 	file := ""
 	if upload {
 		file = d.chart(ctx, dg.History)
+	}
+	if private {
+		return RenderPrivateDigest(dg, file), dg, nil
 	}
 	return RenderDigest(dg, file), dg, nil
 }
@@ -109,7 +114,7 @@ func (d *Digests) Post(ctx context.Context) error {
 	if d.cfg.Channel == "" || d.cfg.Poster == nil {
 		return ErrNoDigestChannel
 	}
-	m, dg, err := d.Make(ctx, true)
+	m, dg, err := d.Make(ctx, true, false)
 	if err == nil {
 		// Stopped once made (its chart being uploaded, say): a post on the
 		// ended context would not leave, and the slot would count as done.
@@ -212,7 +217,7 @@ func (s *Service) digestCommand(ctx context.Context, req Request) Reply {
 	if r, limited := s.takeReport(req, KindDigest); limited {
 		return r
 	}
-	m, _, err := s.cfg.Digests.Make(ctx, true)
+	m, _, err := s.cfg.Digests.Make(ctx, true, true)
 	if err != nil {
 		s.log.Warn("digest failed", "requester", req.UserID, "err", err)
 		return Reply{Kind: KindDigest, Outcome: OutcomeFailed, Message: RenderDigestError(err)}

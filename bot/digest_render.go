@@ -24,10 +24,22 @@ const maxDigestLines = 15
 
 // RenderDigest renders a digest for a channel: counts per product and site
 // with the change since the previous digest, the cost of idle seats, the
-// people idle longest per product (names only: a channel is no place for
-// emails), the chart (chartFileID, a file uploaded by the bot; "" for none)
-// and the "Full list" button, which sends the CSV to a report user's DMs.
+// chart (chartFileID, a file uploaded by the bot; "" for none) and the
+// "Full list" button, which sends the CSV to a report user's DMs. It names
+// nobody: whoever is in the channel, idle people are not listed there by
+// name; report users see the names privately (RenderPrivateDigest, the CSV).
 func RenderDigest(d *digest.Digest, chartFileID string) Message {
+	return renderDigest(d, chartFileID, false)
+}
+
+// RenderPrivateDigest is RenderDigest for one report user's eyes
+// (/lastactive digest): it adds the people idle longest per product, by
+// name only (never an email).
+func RenderPrivateDigest(d *digest.Digest, chartFileID string) Message {
+	return renderDigest(d, chartFileID, true)
+}
+
+func renderDigest(d *digest.Digest, chartFileID string, names bool) Message {
 	since := "This is the first digest: the next one will show the change since this one."
 	switch {
 	case d.HistoryUnavailable:
@@ -56,7 +68,11 @@ func RenderDigest(d *digest.Digest, chartFileID string) Message {
 	}
 	blocks = append(blocks, slack.NewSectionBlock(mrkdwn(joinLines("*By product and site*", lines, maxDigestLines, maxSectionChars)),
 		nil, nil, slack.SectionBlockOptionBlockID("digest_groups")))
-	if len(d.Longest) > 0 {
+	if len(d.Longest) > 0 && !names {
+		blocks = append(blocks, slack.NewContextBlock("digest_longest",
+			mrkdwn("Nobody is named in a channel: *Full list* sends the CSV to a report user's direct messages, and `/lastactive digest` shows who has been idle longest, privately.")))
+	}
+	if len(d.Longest) > 0 && names {
 		var longest []string
 		for _, p := range d.Longest {
 			names := make([]string, 0, len(p.People))
