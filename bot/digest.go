@@ -240,8 +240,15 @@ func (s *Service) DigestFullList(ctx context.Context, req Request) Reply {
 }
 
 func (s *Service) digestFullList(ctx context.Context, req Request) Reply {
-	if !s.cfg.Gate.Allowed(req.UserID, req.ChannelID) || !s.cfg.Gate.MayReport(req.UserID) {
+	// The digest channel is where the bot put this button, allowed for
+	// asking or not (a managers' channel gets the digest); the CSV goes
+	// to the clicker's DMs either way.
+	inDigestChannel := s.cfg.Digests != nil && s.cfg.Digests.cfg.Channel != "" && req.ChannelID == s.cfg.Digests.cfg.Channel
+	switch {
+	case !s.cfg.Gate.MayReport(req.UserID) || !s.homeAllowed(req.UserID):
 		return Reply{Kind: KindDigest, Outcome: OutcomeRefused, Message: RenderNotice("The full list is only for the people your admins chose for org-wide reports.")}
+	case !inDigestChannel && !s.cfg.Gate.Allowed(req.UserID, req.ChannelID):
+		return Reply{Kind: KindDigest, Outcome: OutcomeRefused, Message: RenderNoticeKind(NoticeRefused, notAllowedText)}
 	}
 	if s.cfg.Scanner == nil {
 		return Reply{Kind: KindDigest, Outcome: OutcomeFailed, Message: RenderNotice("Org-wide reports are not set up on this bot.")}

@@ -50,6 +50,8 @@ type harnessOpts struct {
 	org func(*atlassiantest.Org)
 	// noJira leaves JIRA_* unset: people are found by the Admin API alone.
 	noJira bool
+	// digestChannel is LASTACTIVE_DIGEST_CHANNEL.
+	digestChannel string
 }
 
 func startBot(t *testing.T, o harnessOpts) *harness {
@@ -84,8 +86,8 @@ func startBot(t *testing.T, o harnessOpts) *harness {
 		CacheTTL: ttl, AllowedUsers: o.gate.AllowedUsers, AllowedChannels: o.gate.AllowedChannels, ReportUsers: o.gate.ReportUsers,
 		PerUserEvery: o.gate.PerUserEvery, PerUserBurst: o.gate.PerUserBurst,
 		IdleDays: bot.DefaultIdleDays, SeatPrices: o.prices, Currency: o.currency, Reports: o.reports,
-		ReportProgressEvery: o.progressEvery,
-		Logger:              log,
+		ReportProgressEvery: o.progressEvery, DigestChannel: o.digestChannel,
+		Logger: log,
 		AtlassianOptions: []atlassian.Option{atlassian.WithRetry(atlassian.RetryPolicy{
 			MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxWait: 5 * time.Second,
 		})},
