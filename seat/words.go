@@ -52,19 +52,39 @@ func ValidCurrency(code string) error {
 	return nil
 }
 
-// Money writes an amount with its currency code, two decimals and
-// thousands separators: "USD 1,234.50". The code comes first, as ISO 4217
-// codes do in most locales, and says plainly whose dollars they are.
+// Money writes an amount with its currency code, the currency's decimals
+// (ISO 4217's minor units: two, none for JPY or KRW, three for KWD) and
+// thousands separators: "USD 1,234.50", "JPY 1,235". The code comes first,
+// as ISO 4217 codes do in most locales, and says plainly whose dollars
+// they are.
 func Money(amount float64, currency string) string {
 	if currency == "" {
 		currency = DefaultCurrency
 	}
-	cents := int64(math.Round(math.Abs(amount) * 100))
+	decimals := minorUnits(currency)
+	scale := math.Pow10(decimals)
+	minor := int64(math.Round(math.Abs(amount) * scale))
 	sign := ""
-	if amount < 0 && cents > 0 {
+	if amount < 0 && minor > 0 {
 		sign = "-"
 	}
-	return fmt.Sprintf("%s %s%s.%02d", currency, sign, Thousands(int(cents/100)), cents%100)
+	whole := Thousands(int(minor / int64(scale)))
+	if decimals == 0 {
+		return fmt.Sprintf("%s %s%s", currency, sign, whole)
+	}
+	return fmt.Sprintf("%s %s%s.%0*d", currency, sign, whole, decimals, minor%int64(scale))
+}
+
+// minorUnits is how many decimals ISO 4217 gives currency: two unless it
+// is one of those below.
+func minorUnits(currency string) int {
+	switch currency {
+	case "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF":
+		return 0
+	case "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND":
+		return 3
+	}
+	return 2
 }
 
 // UnknownProductError is a product key that is not in the catalogue. Its

@@ -41,7 +41,13 @@ func TestMoney(t *testing.T) {
 		{1234.5, "GBP", "GBP 1,234.50"},
 		{0.005, "USD", "USD 0.01"},
 		{8.6 * 3, "USD", "USD 25.80"},
-		{1e6, "JPY", "JPY 1,000,000.00"},
+		// ISO 4217's minor units: none for the yen or the won, three for
+		// the Kuwaiti dinar; "JPY 1,000,000.00" shows sen nobody pays.
+		{1e6, "JPY", "JPY 1,000,000"},
+		{1234.5, "JPY", "JPY 1,235"},
+		{98765.4, "KRW", "KRW 98,765"},
+		{12.3456, "KWD", "KWD 12.346"},
+		{-0.4, "JPY", "JPY 0"},
 		{-2.5, "USD", "USD -2.50"},
 		{3, "", "USD 3.00"},
 	}
