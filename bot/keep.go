@@ -285,7 +285,8 @@ type SlackNotes struct {
 var _ nudge.Messenger = SlackNotes{}
 
 // Post implements nudge.Messenger. A 5xx is not repeated: the message may
-// have been posted, and a person asked twice is worse than once late.
+// have been posted, and a person asked twice is worse than once late. An
+// answer that says nothing was posted wraps nudge.ErrNotSent.
 func (s SlackNotes) Post(ctx context.Context, to string, n nudge.Note) (nudge.Ref, error) {
 	m := RenderNote(n, s.Seal.Sign)
 	ctx, cancel := context.WithTimeout(ctx, slackPostTimeout)
@@ -295,7 +296,23 @@ func (s SlackNotes) Post(ctx context.Context, to string, n nudge.Note) (nudge.Re
 		ref.Channel, ref.TS, err = s.API.Client.PostMessageContext(ctx, to, slack.MsgOptionBlocks(m.Blocks...), slack.MsgOptionText(m.Text, false))
 		return err
 	})
+	if notPosted(err) {
+		return ref, fmt.Errorf("%w: %w", nudge.ErrNotSent, err)
+	}
 	return ref, err
+}
+
+// notPosted reports whether Slack's answer says a post was not made: an
+// ok:false answer with an error code (but fatal_error and the like, after
+// which part of it may have been done) or a 4xx, a 429 included. A
+// timeout, a lost connection, a 5xx or an answer nobody could read leave
+// it unknown.
+func notPosted(err error) bool {
+	var se *SlackError
+	if !errors.As(err, &se) || se.Kind == ErrSlackUnavailable {
+		return false
+	}
+	return se.Code != "" || se.Status >= 400 && se.Status < 500
 }
 
 // Update implements nudge.Messenger; an update is idempotent, so a 5xx is retried.

@@ -55,6 +55,9 @@ const (
 	SkipNoSlack     = "no Slack user with that email"
 	SkipCap         = "round cap reached (LASTACTIVE_NUDGE_MAX)"
 	SkipUnreadable  = "account could not be read"
+	// SkipNotSent: the nudge certainly did not reach the person (Slack
+	// refused it); the next round asks again.
+	SkipNotSent = "message not sent (Slack refused it): asked again at the next round"
 	// SkipTooMany: past MaxAskItems in one message; a later round asks.
 	SkipTooMany = "more idle products than one message holds: asked in a later round"
 )
@@ -382,8 +385,16 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 				Kind: state.KindNudge, Outcome: state.OutcomeDryRun, Detail: round + " would ask about " + itemList(items)})
 			continue
 		}
-		if err := e.ask(ctx, s, round, c.person, items, now); err != nil {
+		counted, err := e.ask(ctx, s, round, c.person, items, now)
+		if err != nil {
 			return sum, err
+		}
+		if !counted {
+			// Audited as a failed nudge by ask; not a skip to audit again.
+			for _, it := range items {
+				sum.Skipped = append(sum.Skipped, Skipped{Person: c.person, Key: it.Key, Site: it.Site, Reason: SkipNotSent})
+			}
+			continue
 		}
 		sum.Asked = append(sum.Asked, Planned{Person: c.person, Items: items})
 	}
@@ -501,14 +512,16 @@ func outcome(dry bool, o state.Outcome) state.Outcome {
 }
 
 // ask stores each nudge of the message (once per round, person and
-// product) and sends the message if this call stored any.
-func (e *Engine) ask(ctx context.Context, s Store, round string, p Person, items []Item, now time.Time) error {
+// product) and sends the message if this call stored any. It reports
+// whether the person counts as asked: false when the message certainly
+// did not go and its nudges were forgotten.
+func (e *Engine) ask(ctx context.Context, s Store, round string, p Person, items []Item, now time.Time) (bool, error) {
 	var fresh []Item
 	for _, it := range items {
 		n, won, err := s.PutNudge(ctx, state.Nudge{Round: round, AccountID: p.AccountID, Email: p.Email, Product: it.ProductID,
 			ProductKey: it.Key, LastActive: it.LastActive, SlackUser: p.SlackUser, Asked: now})
 		if err != nil {
-			return fmt.Errorf("nudge round: %w", err)
+			return false, fmt.Errorf("nudge round: %w", err)
 		}
 		if won {
 			it.NudgeID = n.ID
@@ -516,24 +529,65 @@ func (e *Engine) ask(ctx context.Context, s Store, round string, p Person, items
 		}
 	}
 	if len(fresh) == 0 {
-		return nil // this round asked already (restarted, or another replica)
+		return true, nil // this round asked already (restarted, or another replica)
 	}
 	ref, err := e.post(ctx, p.SlackUser, Ask{Person: p, Items: fresh, Contact: strings.Join(e.cfg.Approvers, ",")})
+	detail := round + " asked about " + itemList(fresh)
+	counted := true
+	switch {
+	case errors.Is(err, ErrNotSent):
+		// Nobody received it: the person stays askable (this round run
+		// again, or the next), and nothing reminds of it or escalates it.
+		detail = round + " not sent (" + notSentWhy(err) + "), asked again at the next round: " + itemList(fresh)
+		if kept := e.forget(ctx, s, fresh); kept > 0 {
+			e.log.Error("nudge: not sent, and not forgotten either: counted as asked for 30 days", "account", p.AccountID, "nudges", kept, "err", err)
+			detail = round + " not sent (" + notSentWhy(err) + "), yet counted as asked: " + itemList(fresh)
+		} else {
+			counted = false
+			e.log.Warn("nudge: not sent; asked again at the next round", "account", p.AccountID, "err", err)
+		}
+	case err != nil:
+		// Slack may have posted it: asking again could ask twice.
+		e.log.Warn("nudge: send failed with no known outcome (Slack may have posted it): counted as asked, no new question for 30 days",
+			"account", p.AccountID, "err", err)
+		detail += " (send failed; it may have been posted)"
+	}
 	o := state.OutcomeOK
 	if err != nil {
-		e.log.Warn("nudge: send", "account", p.AccountID, "err", err)
 		o = state.OutcomeFailed
 	}
 	for _, it := range fresh {
 		if err == nil {
 			if serr := s.SetNudgeMessage(ctx, it.NudgeID, ref.Channel, ref.TS); serr != nil {
-				return fmt.Errorf("nudge round: %w", serr)
+				return true, fmt.Errorf("nudge round: %w", serr)
 			}
 		}
 	}
 	e.audit(ctx, s, state.AuditEntry{Emails: []string{p.Email}, AccountIDs: []string{p.AccountID}, Kind: state.KindNudge, Outcome: o,
-		Detail: round + " asked about " + itemList(fresh)})
-	return nil
+		Detail: detail})
+	return counted, nil
+}
+
+// notSentWhy is why a message did not go, for the audit trail.
+func notSentWhy(err error) string {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return "the round stopped first"
+	}
+	return "Slack refused it"
+}
+
+// forget deletes the nudges of a message that did not go, also when the
+// round is stopping, within a bound; it returns how many are left.
+func (e *Engine) forget(ctx context.Context, s Store, items []Item) int {
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
+	defer cancel()
+	kept := 0
+	for _, it := range items {
+		if _, err := s.ForgetNudge(fctx, it.NudgeID); err != nil {
+			kept++
+		}
+	}
+	return kept
 }
 
 // post sends n to `to`, at most one message a PostEvery per recipient.

@@ -47,8 +47,15 @@ var ErrNoSlackUser = errors.New("no Slack user with that email")
 // Ref is where a message went, to update it later.
 type Ref struct{ Channel, TS string }
 
+// ErrNotSent says a message was certainly not posted: Slack refused it (an
+// ok:false answer, a 4xx, a 429 past the retries), or the round stopped
+// before it went. A Messenger's Post wraps it only when nothing was posted;
+// any other error (a timeout, a 5xx) leaves it unknown whether it went.
+var ErrNotSent = errors.New("message not sent")
+
 // Messenger posts and updates the engine's messages (bot renders them).
-// to is a Slack user ID: the message goes to their direct messages.
+// to is a Slack user ID: the message goes to their direct messages. Post
+// wraps ErrNotSent in its error when the message certainly did not go.
 type Messenger interface {
 	Post(ctx context.Context, to string, n Note) (Ref, error)
 	Update(ctx context.Context, ref Ref, n Note) error
@@ -59,6 +66,8 @@ type Store interface {
 	Exempt(ctx context.Context, email, product string, at time.Time) (bool, error)
 	PutNudge(ctx context.Context, n state.Nudge) (state.Nudge, bool, error)
 	SetNudgeMessage(ctx context.Context, id, channel, ts string) error
+	// ForgetNudge deletes a nudge whose message certainly did not go.
+	ForgetNudge(ctx context.Context, id string) (bool, error)
 	GetNudge(ctx context.Context, id string) (state.Nudge, error)
 	NudgesAbout(ctx context.Context, accountID, product string, since time.Time) ([]state.Nudge, error)
 	NudgesOfRound(ctx context.Context, round, accountID string) ([]state.Nudge, error)

@@ -105,6 +105,15 @@ func (s *Store) SetNudgeMessage(ctx context.Context, id, channel, ts string) err
 	return s.wrap("store nudge message", err)
 }
 
+// ForgetNudge deletes a nudge whose message certainly did not go (Slack
+// refused it, or the round stopped first), so that the person counts as
+// not asked; a nudge sent or answered meanwhile is kept. It reports
+// whether the nudge was deleted.
+func (s *Store) ForgetNudge(ctx context.Context, id string) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM nudge WHERE id = $1 AND ts = '' AND answer = '' AND reminded_us = 0 AND escalated_us = 0`, id)
+	return s.won("forget nudge", res, err)
+}
+
 // GetNudge returns one nudge, or ErrNotFound.
 func (s *Store) GetNudge(ctx context.Context, id string) (Nudge, error) {
 	n, err := scanNudge(s.db.QueryRowContext(ctx, `SELECT `+nudgeCols+` FROM nudge WHERE id = $1`, id))

@@ -1,0 +1,127 @@
+package nudge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"lastactive/internal/state"
+	"lastactive/internal/testlog"
+)
+
+// failingPosts is a Messenger whose posts fail with err while it is set,
+// and otherwise go to the recorder; a post on an ended context fails, as
+// Slack's client does.
+type failingPosts struct {
+	*recorder
+	err error
+}
+
+func (m *failingPosts) Post(ctx context.Context, to string, n Note) (Ref, error) {
+	if err := ctx.Err(); err != nil {
+		return Ref{}, fmt.Errorf("slack chat.postMessage: slack unavailable: %w", err)
+	}
+	if m.err != nil {
+		return Ref{}, m.err
+	}
+	return m.recorder.Post(ctx, to, n)
+}
+
+func askedEmails(sum Summary) []string {
+	var out []string
+	for _, p := range sum.Asked {
+		out = append(out, p.Person.Email)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestRefusedNudgeIsAskedAgain: a nudge Slack refused (user_not_found,
+// cannot_dm_bot, a 429 past the retries: nothing was posted) reached
+// nobody: the next round asks the person again, and meanwhile no reminder
+// and no escalation is made about a question nobody received. Before, the
+// stored nudge counted as "asked in the last 30 days", so the person was
+// neither asked nor reminded for a month.
+func TestRefusedNudgeIsAskedAgain(t *testing.T) {
+	h := newHarness(t, true)
+	ctx := context.Background()
+	refusing := &failingPosts{recorder: h.msgs, err: fmt.Errorf("slack chat.postMessage: slack refused the call (cannot_dm_bot): %w", ErrNotSent)}
+	cfg := h.cfg
+	cfg.Messages = refusing
+	sum, err := New(cfg).Round(ctx, "nudge r1", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first []string
+	for _, sk := range sum.Skipped {
+		if sk.Reason == SkipNotSent {
+			first = append(first, sk.Person.Email)
+		}
+	}
+	sort.Strings(first)
+	if len(first) == 0 || len(sum.Asked) != 0 || len(h.msgs.sent()) != 0 {
+		t.Fatalf("round 1 counted %v asked, %v not sent, and %d messages went; want none asked, some not sent, none sent",
+			askedEmails(sum), first, len(h.msgs.sent()))
+	}
+	for _, email := range first {
+		tr := h.trail(t, email)
+		if !slices.ContainsFunc(tr, func(e state.AuditEntry) bool { return e.Kind == state.KindNudge && e.Outcome == state.OutcomeFailed }) {
+			t.Errorf("the refused nudge to %s is not in the audit trail as failed: %+v", email, tr)
+		}
+	}
+	// Two waits later: nothing to remind of, nothing to escalate.
+	for range 2 {
+		h.clock.Add(h.cfg.Wait)
+		if err := h.e.FollowUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r, a := len(h.notes("reminder")), len(h.notes("approval")); r != 0 || a != 0 {
+		t.Errorf("%d reminders and %d approval requests about questions nobody received", r, a)
+	}
+	if reqs, _ := h.store.PendingRequests(ctx); len(reqs) != 0 {
+		t.Errorf("%d release requests escalated about questions nobody received", len(reqs))
+	}
+	// Slack takes messages again: the next round asks the same people.
+	sum, err = h.e.Round(ctx, "nudge r2", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again := askedEmails(sum); !slices.Equal(again, first) {
+		t.Errorf("the next round asked %v, want %v again (their nudges were refused); skipped: %+v", again, first, sum.Skipped)
+	}
+	if n := len(h.notes("ask")); n != len(first) {
+		t.Errorf("%d nudges sent by the next round, want %d", n, len(first))
+	}
+}
+
+// TestUnknownSendIsCountedAndSaidSo: a nudge whose post has no known
+// outcome (a timeout, a 5xx: Slack may have posted it) counts as asked, so
+// nobody is asked twice, and the log says that it was counted.
+func TestUnknownSendIsCountedAndSaidSo(t *testing.T) {
+	h := newHarness(t, true)
+	ctx := context.Background()
+	logs := &testlog.Buffer{}
+	cfg := h.cfg
+	cfg.Logger = slog.New(slog.NewJSONHandler(logs, nil))
+	cfg.Messages = &failingPosts{recorder: h.msgs, err: errors.New("slack chat.postMessage: slack unavailable (HTTP 503)")}
+	sum, err := New(cfg).Round(ctx, "nudge r1", false)
+	if err != nil || len(sum.Asked) == 0 {
+		t.Fatalf("round 1: %d asked, %v", len(sum.Asked), err)
+	}
+	if !strings.Contains(logs.String(), "counted as asked") {
+		t.Errorf("the log does not say the unknown sends were counted as asked:\n%s", logs)
+	}
+	sum, err = h.e.Round(ctx, "nudge r2", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Asked) != 0 || len(h.msgs.sent()) != 0 {
+		t.Errorf("the next round asked %v again, though Slack may have posted their nudges", askedEmails(sum))
+	}
+}
