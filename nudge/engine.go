@@ -601,9 +601,13 @@ func (e *Engine) post(ctx context.Context, to string, n Note) (Ref, error) {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return Ref{}, ctx.Err()
+			return Ref{}, fmt.Errorf("%w: %w", ErrNotSent, ctx.Err())
 		case <-t.C:
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		// Stopped before the post: it certainly did not go.
+		return Ref{}, fmt.Errorf("%w: %w", ErrNotSent, err)
 	}
 	return e.cfg.Messages.Post(ctx, to, n)
 }

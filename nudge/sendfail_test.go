@@ -125,3 +125,57 @@ func TestUnknownSendIsCountedAndSaidSo(t *testing.T) {
 		t.Errorf("the next round asked %v again, though Slack may have posted their nudges", askedEmails(sum))
 	}
 }
+
+// stopAtPutNudge is the store of a process told to stop (SIGTERM) just as
+// its round stored a nudge, before the message went.
+type stopAtPutNudge struct {
+	Store
+	stop   context.CancelFunc
+	stored *[]string // the emails of the nudges stored
+}
+
+func (s stopAtPutNudge) PutNudge(ctx context.Context, n state.Nudge) (state.Nudge, bool, error) {
+	n, won, err := s.Store.PutNudge(ctx, n)
+	*s.stored = append(*s.stored, n.Email)
+	s.stop()
+	return n, won, err
+}
+
+// TestRoundStoppedBeforeTheSendAsksLater: a round stopped between storing
+// a nudge and sending it is run again by the next process (the same slot),
+// which sends that nudge. Before, the stored nudge made the rerun take the
+// person for asked ("this round asked already") and the next rounds for
+// asked in the last 30 days: nobody ever asked them.
+func TestRoundStoppedBeforeTheSendAsksLater(t *testing.T) {
+	h := newHarness(t, true)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	msgs := &failingPosts{recorder: h.msgs}
+	cfg := h.cfg
+	cfg.Messages = msgs
+	var stored []string
+	cfg.Store = func() Store { return stopAtPutNudge{Store: h.store, stop: stop, stored: &stored} }
+	if _, err := New(cfg).Round(ctx, "nudge r1", false); err == nil {
+		t.Fatal("the stopped round said it was done")
+	}
+	if n := len(h.msgs.sent()); n != 0 || len(stored) == 0 {
+		t.Fatalf("%d messages sent and %d nudges stored by the stopped round; the test needs none and some", n, len(stored))
+	}
+	// The next process runs the slot again.
+	sum, err := h.e.Round(context.Background(), "nudge r1", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := map[string]bool{}
+	for _, p := range h.notes("ask") {
+		sent[p.Note.(Ask).Person.Email] = true
+	}
+	for _, email := range append(askedEmails(sum), stored...) {
+		if !sent[email] {
+			t.Errorf("%s is counted as asked, but no message went", email)
+		}
+	}
+	if n := len(h.notes("ask")); n != len(sent) {
+		t.Errorf("%d nudges sent to %d people: someone was asked twice", n, len(sent))
+	}
+}
