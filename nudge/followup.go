@@ -2,6 +2,7 @@ package nudge
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -43,14 +44,24 @@ func (e *Engine) FollowUp(ctx context.Context) error {
 	for _, r := range reminders {
 		_, perr := e.post(sctx, r.person.SlackUser, Ask{Person: r.person, Items: r.items, Reminder: true,
 			Contact: strings.Join(e.cfg.Approvers, ",")})
-		o := state.OutcomeOK
-		if perr != nil {
+		o, note := state.OutcomeOK, ""
+		switch {
+		case errors.Is(perr, ErrNotSent) && now.Sub(r.nudges[0].Asked) < AskedWindow:
+			// Nobody received it: sent again at the next follow-up, and
+			// no escalation counts from it. Not for ever: a month after
+			// the nudge, the approvers have the seat.
+			o, note = state.OutcomeFailed, "; not sent (Slack refused it), sent again at the next follow-up"
+			if kept := e.unmarkReminded(ctx, s, r.nudges, now); kept > 0 {
+				note = "; not sent (Slack refused it), yet counted as sent"
+			}
+			e.log.Warn("nudge: reminder not sent"+note, "account", r.person.AccountID, "err", perr)
+		case perr != nil:
 			o = state.OutcomeFailed
-			e.log.Warn("nudge: send reminder", "err", perr)
+			e.log.Warn("nudge: send reminder failed; counted as sent, the escalation follows", "account", r.person.AccountID, "err", perr)
 		}
 		for _, n := range r.nudges {
 			e.audit(ctx, s, state.AuditEntry{Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindReminder,
-				Outcome: o, Detail: fmt.Sprintf("%s %s: no answer since %s", n.ProductKey, n.Product, n.Asked.UTC().Format("2006-01-02"))})
+				Outcome: o, Detail: fmt.Sprintf("%s %s: no answer since %s%s", n.ProductKey, n.Product, n.Asked.UTC().Format("2006-01-02"), note)})
 		}
 	}
 	if err != nil {
@@ -226,6 +237,20 @@ func (e *Engine) remindersAndEscalations(ctx context.Context, s Store, open []st
 		}
 	}
 	return reminders, nil
+}
+
+// unmarkReminded takes back the reminder of nudges whose reminder did not
+// go, also when stopping, within a bound; it returns how many stay marked.
+func (e *Engine) unmarkReminded(ctx context.Context, s Store, nudges []state.Nudge, at time.Time) int {
+	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
+	defer cancel()
+	kept := 0
+	for _, n := range nudges {
+		if _, err := s.UnmarkReminded(uctx, n.ID, at); err != nil {
+			kept++
+		}
+	}
+	return kept
 }
 
 // reminder is one person's reminder: the seats they have not answered for.

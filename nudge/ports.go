@@ -75,6 +75,7 @@ type Store interface {
 	EscalatedUnrequested(ctx context.Context, since time.Time) ([]state.Nudge, error)
 	AnswerNudge(ctx context.Context, id, answer string, at time.Time) (bool, error)
 	MarkReminded(ctx context.Context, id string, at time.Time) (bool, error)
+	UnmarkReminded(ctx context.Context, id string, at time.Time) (bool, error)
 	MarkEscalated(ctx context.Context, id string, at time.Time) (bool, error)
 	PutRequest(ctx context.Context, r state.ReleaseRequest) (state.ReleaseRequest, bool, error)
 	GetRequest(ctx context.Context, id string) (state.ReleaseRequest, error)

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"lastactive/internal/state"
 	"lastactive/internal/testlog"
@@ -178,4 +179,75 @@ func TestRoundStoppedBeforeTheSendAsksLater(t *testing.T) {
 	if n := len(h.notes("ask")); n != len(sent) {
 		t.Errorf("%d nudges sent to %d people: someone was asked twice", n, len(sent))
 	}
+}
+
+// TestRefusedReminderIsSentBeforeAnEscalation: a reminder Slack refused
+// (nothing was posted) is sent again at the next follow-up, and the seat
+// goes to the approvers only a wait after a reminder that went. Before,
+// the seat was marked reminded whatever the send did, and escalated a wait
+// later as "no answer after a reminder" nobody received.
+func TestRefusedReminderIsSentBeforeAnEscalation(t *testing.T) {
+	h := newHarness(t, true)
+	ctx := context.Background()
+	if _, err := h.e.Round(ctx, "nudge r1", false); err != nil {
+		t.Fatal(err)
+	}
+	asked := len(h.notes("ask"))
+	refusing := h.cfg
+	refusing.Messages = &failingPosts{recorder: h.msgs, err: fmt.Errorf("slack chat.postMessage: slack refused the call (is_archived): %w", ErrNotSent)}
+	h.clock.Add(h.cfg.Wait)
+	if err := New(refusing).FollowUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.notes("reminder")); n != 0 {
+		t.Fatalf("%d reminders went while Slack refused them; the test needs none", n)
+	}
+	h.clock.Add(h.cfg.Wait)
+	if err := h.e.FollowUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r, a := len(h.notes("reminder")), len(h.notes("approval")); r != asked || a != 0 {
+		t.Fatalf("after the refused reminders: %d reminders and %d approval requests, want %d reminders and no escalation", r, a, asked)
+	}
+	h.clock.Add(h.cfg.Wait)
+	if err := h.e.FollowUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if reqs, _ := h.store.PendingRequests(ctx); len(reqs) != asked {
+		t.Errorf("%d release requests a wait after the reminders went, want %d", len(reqs), asked)
+	}
+}
+
+// TestReminderRefusedForAMonthIsEscalated: a reminder Slack keeps refusing
+// (the person's Slack account is gone) is not tried for ever: once the
+// nudge is 30 days old, the seat goes to the approvers.
+func TestReminderRefusedForAMonthIsEscalated(t *testing.T) {
+	h := newHarness(t, true)
+	ctx := context.Background()
+	if _, err := h.e.Round(ctx, "nudge r1", false); err != nil {
+		t.Fatal(err)
+	}
+	asked := len(h.notes("ask"))
+	cfg := h.cfg
+	cfg.Messages = &failingPosts{recorder: h.msgs, err: fmt.Errorf("slack chat.postMessage: slack refused the call (user_not_found): %w", ErrNotSent)}
+	refusing := New(cfg)
+	start := h.clock.Now()
+	for day := 1; day <= 40; day++ {
+		h.clock.Add(24 * time.Hour)
+		if err := refusing.FollowUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		reqs, err := h.store.PendingRequests(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(reqs) == 0 {
+			continue
+		}
+		if age := h.clock.Now().Sub(start); len(reqs) != asked || age < AskedWindow {
+			t.Fatalf("%d release requests after %s of refused reminders, want %d once the nudges are 30 days old", len(reqs), age, asked)
+		}
+		return
+	}
+	t.Fatal("after 40 days of refused reminders, nothing went to the approvers")
 }

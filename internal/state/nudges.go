@@ -183,6 +183,14 @@ func (s *Store) MarkReminded(ctx context.Context, id string, at time.Time) (bool
 	return s.won("mark nudge reminded", res, err)
 }
 
+// UnmarkReminded takes back the reminder marked at `at` when it certainly
+// did not go (Slack refused it), so the next follow-up sends it again; false
+// when it was answered, escalated or marked again meanwhile.
+func (s *Store) UnmarkReminded(ctx context.Context, id string, at time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE nudge SET reminded_us = 0 WHERE id = $1 AND reminded_us = $2 AND answer = '' AND escalated_us = 0`, id, us(at))
+	return s.won("unmark nudge reminded", res, err)
+}
+
 // MarkEscalated records the escalation; false when already escalated or answered.
 func (s *Store) MarkEscalated(ctx context.Context, id string, at time.Time) (bool, error) {
 	res, err := s.db.ExecContext(ctx, `UPDATE nudge SET escalated_us = $1 WHERE id = $2 AND escalated_us = 0 AND answer = ''`, us(at), id)
