@@ -225,7 +225,7 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 		}
 		maxConns = n
 	}
-	db := stdlib.OpenDB(*cfg)
+	db := stdlib.OpenDB(*cfg, stdlib.OptionShouldPing(pingBeforeReuse))
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(min(4, maxConns))
 	db.SetConnMaxIdleTime(5 * time.Minute)
@@ -350,6 +350,18 @@ func (s *Store) Close() error {
 	s.insEntry, s.insTarget, s.insSeen = nil, nil, nil
 	s.stmtMu.Unlock()
 	return s.db.Close()
+}
+
+// pingBeforeReuse says whether a pooled PostgreSQL connection is pinged
+// before it is used again (a failed ping discards it, and database/sql takes
+// another or a new one): when it was idle for more than a second, pgx's
+// default, and also when the server spoke on it while it was idle. A
+// restart, a failover or pg_terminate_backend ends each backend with
+// "terminating connection" (57P01) and a close, which wait in the socket:
+// the next statement sent on it would fail with them, and one failure marks
+// the store down. Looking costs one non-blocking read, no round trip.
+func pingBeforeReuse(_ context.Context, p stdlib.ShouldPingParams) bool {
+	return p.IdleDuration > time.Second || serverSpoke(p.Conn.PgConn().Conn())
 }
 
 // Ping checks that the database answers (for /readyz and the store_ok gauge).

@@ -1,0 +1,37 @@
+//go:build unix
+
+package state
+
+import (
+	"errors"
+	"net"
+	"syscall"
+)
+
+// serverSpoke reports whether c, a connection nobody is using, has
+// something to read: bytes the server sent unasked (its last error before
+// it closed the connection) or the close itself. One non-blocking peek; a
+// connection it cannot look at counts as spoken (it is pinged).
+func serverSpoke(c net.Conn) bool {
+	if t, ok := c.(interface{ NetConn() net.Conn }); ok { // TLS
+		c = t.NetConn()
+	}
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return true
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return true
+	}
+	spoke := true
+	var b [1]byte
+	err = raw.Read(func(fd uintptr) bool {
+		_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		// Nothing to read is EAGAIN; a byte, an end (0 bytes) or an error
+		// (a reset) all say the connection is not as it was left.
+		spoke = !errors.Is(err, syscall.EAGAIN) && !errors.Is(err, syscall.EWOULDBLOCK)
+		return true // never wait
+	})
+	return spoke || err != nil
+}
