@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -362,6 +363,23 @@ func (s *Store) Close() error {
 // the store down. Looking costs one non-blocking read, no round trip.
 func pingBeforeReuse(_ context.Context, p stdlib.ShouldPingParams) bool {
 	return p.IdleDuration > time.Second || serverSpoke(p.Conn.PgConn().Conn())
+}
+
+// ConnectionLost reports whether err (from a PostgreSQL store) says that
+// the statement's connection ended under it, the server shut down,
+// restarting or failing over (57P01, 57P02, 57P03), or the network closed
+// it, rather than that the database refused the statement or ran out of
+// time: another connection may well be answered at once.
+func ConnectionLost(err error) bool {
+	if err == nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, ErrInvalid) || errors.Is(err, ErrNotFound) {
+		return false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	return true // not the server's answer: the connection's end (EOF, reset, closed)
 }
 
 // Ping checks that the database answers (for /readyz and the store_ok gauge).

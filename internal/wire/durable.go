@@ -262,13 +262,31 @@ func (d *Durable) removeStaleFiles() {
 	}
 }
 
+// observePing bounds the check a failed PostgreSQL statement makes before
+// the store is marked down (it runs on the caller's goroutine).
+const observePing = 500 * time.Millisecond
+
 // observe records the result of a store operation: a failure (other than a
 // refused value or a missing row) marks the store down until the next good
-// check. The change, not each failure, is logged.
+// check. The change, not each failure, is logged. On PostgreSQL, a
+// statement that lost its connection (its backend ended by a restart or a
+// failover while it ran) asks the database first: it answers the next
+// moment on a new connection, and marking the store down for that one
+// statement would turn every replica's shared dedupe and claims off until
+// the next check.
 func (d *Durable) observe(err error) {
 	if err == nil || errors.Is(err, state.ErrInvalid) || errors.Is(err, state.ErrNotFound) ||
 		errors.Is(err, context.Canceled) {
 		return
+	}
+	if s := d.store.Load(); s != nil && d.Shared() && state.ConnectionLost(err) {
+		ctx, cancel := context.WithTimeout(context.Background(), observePing)
+		perr := s.Ping(ctx)
+		cancel()
+		if perr == nil {
+			d.log.Warn("state store operation failed; the database answers", "err", err)
+			return
+		}
 	}
 	d.report(err)
 }

@@ -1,0 +1,100 @@
+package wire
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	mrand "math/rand/v2"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the admin connection
+)
+
+// TestPostgresStatementEndedByARestartLeavesTheStoreUp: a write running
+// when PostgreSQL ends its backend (a restart, a failover, an admin's
+// pg_terminate_backend) fails, and nothing can make that one succeed; but
+// the database answers the next moment, and the store must not be marked
+// down for it: on each replica that would turn the shared dedupe off
+// (commands answered twice) and make audit and exempt say the database is
+// unavailable until the next check.
+func TestPostgresStatementEndedByARestartLeavesTheStoreUp(t *testing.T) {
+	base := os.Getenv("LASTACTIVE_TEST_POSTGRES_URL")
+	if base == "" {
+		t.Skip("LASTACTIVE_TEST_POSTGRES_URL is not set (.ci/run starts a throw-away PostgreSQL)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	schema := fmt.Sprintf("w_%d_%08x", time.Now().UnixNano(), mrand.Uint32())
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := "pgrestart_" + schema
+	q := u.Query()
+	q.Set("search_path", schema)
+	q.Set("application_name", app)
+	u.RawQuery = q.Encode()
+
+	var logs syncBuf
+	d, _ := openTestDurable(t, u.String(), &logs)
+	if d.Store() == nil {
+		t.Fatalf("store not open:\n%s", logs.String())
+	}
+	if ok, err := d.Claim(ctx, "digest", "a", time.Hour); err != nil || !ok {
+		t.Fatalf("Claim: %v %v", ok, err)
+	}
+	// Hold the slot's row, so that the next claim waits on it, inside
+	// PostgreSQL, until its backend is ended.
+	tx, err := admin.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "SELECT 1 FROM "+schema+".claim_slot WHERE slot = 'digest' FOR UPDATE"); err != nil {
+		t.Fatal(err)
+	}
+	claimed := make(chan error, 1)
+	go func() {
+		_, err := d.Claim(ctx, "digest", "a", time.Hour)
+		claimed <- err
+	}()
+	var pid int
+	for pid == 0 {
+		err := admin.QueryRowContext(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`, app).Scan(&pid)
+		if err != nil && err != sql.ErrNoRows {
+			t.Fatalf("find the waiting claim: %v", err)
+		}
+		if ctx.Err() != nil {
+			t.Fatal("the claim never waited on the row")
+		}
+	}
+	if _, err := admin.ExecContext(ctx, "SELECT pg_terminate_backend($1, 10000)", pid); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-claimed; err == nil {
+		t.Fatal("the claim whose backend was ended succeeded")
+	}
+	tx.Rollback()
+	if d.Store() == nil {
+		t.Errorf("one statement ended by the server marked the store down while the database answers:\n%s", logs.String())
+	}
+	if ok, err := d.Claim(ctx, "digest", "a", time.Hour); err != nil || !ok {
+		t.Errorf("the next claim: %v %v", ok, err)
+	}
+}
