@@ -135,3 +135,18 @@ func TestPostgresEndedConnectionsAreNotUsed(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresPoolDropsIdleConnectionsBeforeALoadBalancer: a connection is
+// never kept idle as long as a load balancer's 5-minute idle timeout
+// (database/sql's cleaner runs every max-idle-time, so a connection may
+// idle for twice that), and none lives for ever.
+func TestPostgresPoolDropsIdleConnectionsBeforeALoadBalancer(t *testing.T) {
+	t.Parallel()
+	const balancerIdle = 5 * time.Minute
+	if pgMaxIdleTime <= 0 || 2*pgMaxIdleTime >= balancerIdle {
+		t.Errorf("idle connections are closed after %v, so kept up to %v: a load balancer drops them at %v", pgMaxIdleTime, 2*pgMaxIdleTime, balancerIdle)
+	}
+	if pgMaxLifetime <= 0 || pgMaxLifetime > time.Hour {
+		t.Errorf("a connection lives %v: after a failover it may stay on the old primary", pgMaxLifetime)
+	}
+}

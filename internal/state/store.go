@@ -209,6 +209,18 @@ func sqliteAdvice(path string, err error) string {
 	return ""
 }
 
+// The pool's limits on PostgreSQL. database/sql closes idle connections
+// only when its cleaner runs, every pgMaxIdleTime, so one may stay idle for
+// up to twice that: under the 5 minutes after which load balancers and
+// proxies commonly drop an idle connection (silently, and the next
+// statement on it waits out its deadline). pgMaxLifetime moves every
+// connection to where the database's address leads now, after a failover
+// that left the old primary answering as a read-only standby.
+var (
+	pgMaxIdleTime = 2 * time.Minute
+	pgMaxLifetime = 30 * time.Minute
+)
+
 func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 	cfg, shown, scrub, err := parsePostgresURL(rawURL)
 	if err != nil {
@@ -229,7 +241,8 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 	db := stdlib.OpenDB(*cfg, stdlib.OptionShouldPing(pingBeforeReuse))
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(min(4, maxConns))
-	db.SetConnMaxIdleTime(5 * time.Minute)
+	db.SetConnMaxIdleTime(pgMaxIdleTime)
+	db.SetConnMaxLifetime(pgMaxLifetime)
 	s := &Store{db: db, backend: postgresBackend, shown: shown, scrub: scrub, now: time.Now}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
