@@ -347,6 +347,8 @@ func personBlocks(i int, p Person, v View, alone, choose bool, maxLines, maxChar
 			if choose && p.Query != "" {
 				chooser = chooseBlock(i, p.Query, shownCands, v.seal)
 			}
+		} else if notMember(p) {
+			lines = []string{":warning: " + notMemberText(whom)}
 		} else {
 			words := errorText(err, whom, maxCandidates)
 			lines = []string{":warning: " + words}
@@ -354,6 +356,9 @@ func personBlocks(i int, p Person, v View, alone, choose bool, maxLines, maxChar
 		if utf8.RuneCountInString(head)+utf8.RuneCountInString(strings.Join(lines, "\n")) > maxChars-20 {
 			// Short of room: the head already names the person.
 			lines = []string{":warning: " + errorText(err, "", 0)}
+			if notMember(p) {
+				lines = []string{":warning: " + notMemberText("")}
+			}
 		}
 		// Failure words must never be cut mid-sentence; the short form
 		// always fits.
@@ -380,7 +385,7 @@ func personBlocks(i int, p Person, v View, alone, choose bool, maxLines, maxChar
 		meta = append(meta, "Not found in a search "+when+", remembered briefly; `--fresh` or Refresh searches again")
 	}
 	var accessory *slack.Accessory
-	if u := adminURL(v.OrgID, p.Account.AccountID); u != "" {
+	if u := personAdminURL(p, v); u != "" {
 		accessory = slack.NewAccessory(slack.NewButtonBlockElement(ActionAdmin, "", plain("Open in Admin")).WithURL(u))
 	}
 	if !alone && len(meta) > 0 {
@@ -404,7 +409,7 @@ func personBlocks(i int, p Person, v View, alone, choose bool, maxLines, maxChar
 // whatever of them is known.
 func personHead(p Person, email string, v View) string {
 	name := EscapeMrkdwn(sanitize(p.Account.DisplayName, maxNameRunes))
-	if u := adminURL(v.OrgID, p.Account.AccountID); u != "" && name != "" {
+	if u := personAdminURL(p, v); u != "" && name != "" {
 		name = "<" + u + "|" + name + ">"
 	}
 	switch {
@@ -591,6 +596,15 @@ func cachedText(fetched, now time.Time) string {
 	return fmt.Sprintf("cached %d days ago", int(age/(24*time.Hour)))
 }
 
+// personAdminURL is adminURL for p's account, or empty when the
+// organisation does not hold that account (its page there does not exist).
+func personAdminURL(p Person, v View) string {
+	if notMember(p) {
+		return ""
+	}
+	return adminURL(v.OrgID, p.Account.AccountID)
+}
+
 // adminURL links to the person in Atlassian Administration, or is empty
 // when the org or account is unknown or not plausibly an ID.
 func adminURL(orgID, accountID string) string {
@@ -664,6 +678,8 @@ func personSummary(p Person, v View) string {
 		who = "someone"
 	}
 	switch {
+	case notMember(p):
+		return who + ": " + firstSentence(notMemberText(""))
 	case p.Err != nil || p.Activity == nil:
 		return who + ": " + firstSentence(errorText(p.Err, "", 0))
 	case len(p.Activity.Products) == 0:

@@ -98,6 +98,23 @@ func ambiguousText(who string, cands []atlassian.Account, total int) string {
 	return b.String()
 }
 
+// notMember reports a person whose account was found (by Jira's search)
+// but whom the Admin API does not know as a member of the organisation:
+// someone of another organisation, or who has left this one. Saying that
+// no account uses the email would contradict the name shown above it.
+func notMember(p Person) bool {
+	return p.Account.AccountID != "" && errors.Is(p.Err, atlassian.ErrNotFound)
+}
+
+// notMemberText is what a reply says of a person for whom notMember holds;
+// who, when not empty, is the already escaped email.
+func notMemberText(who string) string {
+	if who == "" {
+		who = "This email"
+	}
+	return who + " has an Atlassian account, but it is not a member of this organisation, so there is no activity to show (someone from another organisation, or who has left this one)."
+}
+
 // lastRunes returns the last n runes of s.
 func lastRunes(s string, n int) string {
 	r := []rune(s)
