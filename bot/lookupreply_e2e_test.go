@@ -1,8 +1,11 @@
 package bot_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
+
+	"lastactive/bot/slacktest"
 )
 
 // TestFoundInJiraNotInTheOrg: Jira finds an account with the email (someone
@@ -28,6 +31,26 @@ func TestFoundInJiraNotInTheOrg(t *testing.T) {
 		}
 		if !strings.Contains(r.Text, "not a member of this organisation") {
 			t.Errorf("the fallback does not say it: %q", r.Text)
+		}
+	}
+}
+
+// personSectionRe finds the block_id of each person's section.
+var personSectionRe = regexp.MustCompile(`"block_id":"person_[0-9]+\.`)
+
+// TestMentionAndEmailOfOnePersonAnsweredOnce: a command that names one
+// person twice, once by email and once by a Slack mention whose profile
+// has that email, gets one answer for them, not the same section twice.
+func TestMentionAndEmailOfOnePersonAnsweredOnce(t *testing.T) {
+	h := startBot(t, harnessOpts{})
+	h.slack.AddUser(slacktest.User{ID: "U0ADA", Name: "ada", Email: "Ada@Example.com"})
+	for _, ask := range []string{"ada@example.com <@U0ADA>", "<@U0ADA> grace@example.com ADA@example.com"} {
+		r := h.ask("U1", "C1", ask)
+		if n := len(personSectionRe.FindAllString(string(r.Blocks), -1)); n != strings.Count(ask, " ") {
+			t.Errorf("%q: %d person sections, want %d:\n%s", ask, n, strings.Count(ask, " "), text(r))
+		}
+		if n := strings.Count(r.Text, "ada@example.com:"); n != 1 {
+			t.Errorf("%q: the fallback names Ada %d times: %q", ask, n, r.Text)
 		}
 	}
 }

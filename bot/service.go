@@ -337,6 +337,7 @@ func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fre
 	mu.Lock()
 	finished = true
 	mu.Unlock()
+	people = distinctPeople(people)
 
 	r := Reply{Kind: KindLookup, People: people}
 	failed := 0
@@ -364,6 +365,31 @@ func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fre
 	view.Seal = s.cfg.Buttons.Sign
 	r.Message = RenderLookup(people, view)
 	return r
+}
+
+// distinctPeople drops a person met again under another name: a mention
+// whose Slack profile has an email the command also names (or a second
+// mention of it) is one answer, not the same section twice. The first
+// place is kept, with the first answer that did not fail.
+func distinctPeople(people []Person) []Person {
+	at := make(map[string]int, len(people))
+	out := people[:0]
+	for _, p := range people {
+		if p.Query == "" {
+			out = append(out, p)
+			continue
+		}
+		if i, ok := at[p.Query]; ok {
+			if out[i].Err != nil && p.Err == nil {
+				p.UserID = out[i].UserID
+				out[i] = p
+			}
+			continue
+		}
+		at[p.Query] = len(out)
+		out = append(out, p)
+	}
+	return out
 }
 
 func (s *Service) person(ctx context.Context, t Target, fresh bool, onSlack *atomic.Int32) Person {
