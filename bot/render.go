@@ -177,8 +177,12 @@ func RenderLookup(people []Person, v View) Message {
 		return RenderNoticeKind(NoticeUsage, "There was nobody to look up.")
 	}
 	shown := people[:min(len(people), MaxTargets)]
-	// Many people share the message budget: fewer product lines each.
+	// Many people share the message budget: fewer product lines each. A
+	// lone person's lines go on in further sections (lonePersonSections).
 	linesEach := min(max(80/len(shown), 8), 30)
+	if len(shown) == 1 {
+		linesEach = 80
+	}
 	// 1,000 characters are kept for the footer and the context lines.
 	charsEach := min(maxSectionChars, (messageBudget-1000)/len(shown))
 	choose := v.Buttons && len(shown) <= chooseUpTo
@@ -392,9 +396,17 @@ func personBlocks(i int, p Person, v View, alone, choose bool, maxLines, maxChar
 		lines = append(lines, "_"+strings.Join(meta, " · ")+"_")
 	}
 
-	section := slack.NewSectionBlock(mrkdwn(joinLines(head, lines, maxLines, maxChars)), nil, accessory,
+	texts := []string{joinLines(head, lines, maxLines, maxChars)}
+	if alone && p.Err == nil && p.Activity != nil {
+		texts = splitLines(head, lines, maxLines, maxChars, messageBudget-1000)
+	}
+	section := slack.NewSectionBlock(mrkdwn(texts[0]), nil, accessory,
 		slack.SectionBlockOptionBlockID(personBlockID(i, personOutcome(p))))
 	blocks := []slack.Block{section}
+	for k, more := range texts[1:] {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(more), nil, nil,
+			slack.SectionBlockOptionBlockID(fmt.Sprintf("person_%d_more_%d", i, k+1))))
+	}
 	if alone && len(meta) > 0 {
 		blocks = append(blocks, slack.NewContextBlock(fmt.Sprintf("person_%d_meta", i), mrkdwn(strings.Join(meta, " · "))))
 	}
@@ -644,6 +656,40 @@ func joinLines(head string, lines []string, maxLines, maxChars int) string {
 		fmt.Fprintf(&b, "\n_…and %d more not shown, to keep within Slack's message limits._", cut)
 	}
 	return b.String()
+}
+
+// splitLines is joinLines for a person alone in a reply: the lines that do
+// not fit the first section of maxChars go on in further sections, each
+// as long at most, until maxLines lines or total characters in all; what
+// is still left out is said at the end.
+func splitLines(head string, lines []string, maxLines, maxChars, total int) []string {
+	const reserve = 80 // room for the "not shown" line
+	var texts []string
+	var b strings.Builder
+	b.WriteString(head)
+	n := utf8.RuneCountInString(head)
+	used, shown := n, 0
+	for _, l := range lines {
+		ln := utf8.RuneCountInString(l) + 1
+		if shown >= maxLines || used+ln > total-reserve {
+			break
+		}
+		if n+ln > maxChars-reserve {
+			texts = append(texts, b.String())
+			b.Reset()
+			n, ln = 0, ln-1
+		} else {
+			b.WriteString("\n")
+		}
+		b.WriteString(l)
+		n += ln
+		used += ln
+		shown++
+	}
+	if cut := len(lines) - shown; cut > 0 {
+		fmt.Fprintf(&b, "\n_…and %d more not shown, to keep within Slack's message limits._", cut)
+	}
+	return append(texts, b.String())
 }
 
 // lookupFallback is the plain summary Slack shows in notifications: ISO
