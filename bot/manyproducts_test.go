@@ -48,3 +48,15 @@ func TestOnePersonWithFortyProductsOnTwelveSites(t *testing.T) {
 		}
 	}
 }
+
+// TestFooterWithAnIdlePeriodOfOneDay: LASTACTIVE_IDLE_DAYS=1 is allowed,
+// and the footer says what it means in words a reader can trust.
+func TestFooterWithAnIdlePeriodOfOneDay(t *testing.T) {
+	t.Parallel()
+	v := private
+	v.IdleDays = 1
+	all := joined(t, RenderLookup([]Person{ada()}, v))
+	if !strings.Contains(all, "Idle means not used for 1 day or more.") {
+		t.Errorf("footer for an idle period of one day:\n%s", all)
+	}
+}

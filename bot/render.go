@@ -202,7 +202,7 @@ func RenderLookup(people []Person, v View) Message {
 		blocks = append(blocks, personBlocks(i, p, v, len(shown) == 1, choose, linesEach, charsEach)...)
 	}
 
-	footer := fmt.Sprintf("Atlassian's activity data can lag by up to 24 hours. Idle means not used for %d days or more.", v.IdleDays)
+	footer := fmt.Sprintf("Atlassian's activity data can lag by up to 24 hours. Idle means not used for %s or more.", seat.Count(v.IdleDays, "day", "days"))
 	if t := asOf(shown, v.Now); !t.IsZero() && t.Unix() > 0 {
 		footer = "Data as of " + asOfToken(t) + ". " + footer
 	}
