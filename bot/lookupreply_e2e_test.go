@@ -20,7 +20,7 @@ func TestFoundInJiraNotInTheOrg(t *testing.T) {
 	for _, ask := range []string{"barbara@partner.example", "barbara@partner.example"} { // then cached
 		r := h.ask("U1", "C1", ask)
 		got := text(r)
-		if !strings.Contains(got, "not a member of this organisation") {
+		if !strings.Contains(got, "not found in this organisation") || !strings.Contains(got, "not a member") {
 			t.Errorf("reply does not say the account is not a member:\n%s", got)
 		}
 		if strings.Contains(got, "no active Atlassian account") {
@@ -29,7 +29,7 @@ func TestFoundInJiraNotInTheOrg(t *testing.T) {
 		if strings.Contains(got, "admin.atlassian.com") || strings.Contains(got, barbara.AccountID) {
 			t.Errorf("reply links to Atlassian Administration for an account the org does not hold:\n%s", got)
 		}
-		if !strings.Contains(r.Text, "not a member of this organisation") {
+		if !strings.Contains(r.Text, "not a member") {
 			t.Errorf("the fallback does not say it: %q", r.Text)
 		}
 	}

@@ -112,7 +112,7 @@ func notMemberText(who string) string {
 	if who == "" {
 		who = "This email"
 	}
-	return who + " has an Atlassian account, but it is not a member of this organisation, so there is no activity to show (someone from another organisation, or who has left this one)."
+	return who + " was not found in this organisation: it has an Atlassian account, but that account is not a member here, so there is no activity to show (someone from another organisation, or who has left this one)."
 }
 
 // lastRunes returns the last n runes of s.
