@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -42,6 +43,11 @@ func (a *app) demo(ctx context.Context, args []string) int {
 		return exitUsage
 	}
 	text := args[own:]
+	idleDays, err := demoIdleDays()
+	if err != nil {
+		fmt.Fprintf(a.stderr, "%s: %v\n", programName, err)
+		return exitUsage
+	}
 	now := time.Now()
 	org := atlassiantest.SampleOrg(now)
 	srv := atlassiantest.NewServer(org)
@@ -54,7 +60,7 @@ func (a *app) demo(ctx context.Context, args []string) int {
 	// API's exact-email search, which also gives their account status.
 	app, err := wire.Build(wire.Settings{
 		AdminAPIURL: srv.URL(), OrgID: org.ID, APIKey: atlassiantest.APIKey,
-		CacheTTL: time.Hour, IdleDays: bot.DefaultIdleDays, ReportUsers: []string{demoUser},
+		CacheTTL: time.Hour, IdleDays: idleDays, ReportUsers: []string{demoUser},
 		SeatPrices: seat.Prices{"jira-software": 8.60, "confluence": 6.05},
 		Logger:     log, Users: demoUsers(org), Reports: true,
 	})
@@ -202,4 +208,20 @@ func demoUsers(org *atlassiantest.Org) demoDirectory {
 func demoFlag(arg string) bool {
 	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
 	return strings.HasPrefix(arg, "-") && arg != "-" && arg != "--" && (name == "blocks" || name == "h" || name == "help")
+}
+
+// demoIdleDays is LASTACTIVE_IDLE_DAYS, the one setting the demo reads:
+// its verdicts are the real bot's, and that variable decides them. The
+// value is read and checked as every subcommand does; unset or blank is
+// the default.
+func demoIdleDays() (int, error) {
+	v, ok := os.LookupEnv("LASTACTIVE_IDLE_DAYS")
+	if v = pasted(v); !ok || v == "" {
+		return bot.DefaultIdleDays, nil
+	}
+	var n wholeNumber
+	if err := n.Decode(v); err != nil || n < 1 || n > 3650 {
+		return 0, &configError{[]string{"LASTACTIVE_IDLE_DAYS " + expected("LASTACTIVE_IDLE_DAYS")}}
+	}
+	return int(n), nil
 }

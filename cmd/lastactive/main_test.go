@@ -529,3 +529,23 @@ func TestLookupTableShowsJoinDate(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoReadsTheIdlePeriod: the demo runs "the real bot logic", and the
+// idle verdict is that logic's main decision: LASTACTIVE_IDLE_DAYS must
+// move it there as in serve. Before, the demo ignored the variable, so
+// LASTACTIVE_IDLE_DAYS=30 still called Ada's Compass seat, unused for 45
+// days, active. A malformed value stops it as it stops every subcommand.
+func TestDemoReadsTheIdlePeriod(t *testing.T) {
+	r := runBinary(t, []string{"LASTACTIVE_IDLE_DAYS=30"}, "", "demo", "ada@example.com")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "Compass: ") || !strings.Contains(r.stdout, "45 days ago · idle") ||
+		!strings.Contains(r.stdout, "not used for 30 days or more") {
+		t.Errorf("LASTACTIVE_IDLE_DAYS=30 did not make the 45-day-old Compass seat idle:\n%s", r.stdout)
+	}
+	r = runBinary(t, []string{"LASTACTIVE_IDLE_DAYS=soon"}, "", "demo", "ada@example.com")
+	if r.code != 2 || !strings.Contains(r.stderr, "LASTACTIVE_IDLE_DAYS") {
+		t.Errorf("a malformed LASTACTIVE_IDLE_DAYS: exit %d, stderr %q; want 2 naming it", r.code, r.stderr)
+	}
+}
