@@ -179,6 +179,10 @@ func (c *Client) findOne(ctx context.Context, op string, req directorySearch) (D
 		if len(req.Emails) > 0 && du.AccountType != "" && du.AccountType != "atlassian" {
 			continue
 		}
+		// One account listed twice is one person, not a choice between two.
+		if slices.ContainsFunc(found, func(f DirectoryUser) bool { return f.AccountID == du.AccountID }) {
+			continue
+		}
 		found = append(found, du)
 	}
 	switch len(found) {

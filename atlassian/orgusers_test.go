@@ -457,6 +457,9 @@ func TestFindByEmailPeopleOnly(t *testing.T) {
 		{"person beside a customer", customer + "," + person, "p1", ""},
 		{"customer only", customer, "", ErrNotFound},
 		{"app only", app, "", ErrNotFound},
+		// One account listed twice (a page repeated by a proxy or the
+		// search) is one person, not two to choose between.
+		{"person listed twice", person + "," + person, "p1", ""},
 	} {
 		srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintf(w, `{"data":[%s],"links":{"next":null}}`, c.users)
