@@ -60,6 +60,24 @@ func TestErrorText(t *testing.T) {
 	}
 }
 
+// TestErrorTextKeyWithoutAccess: a 403 from the Admin API says the key was
+// read and refused this organisation (its owner is not an org admin, or it
+// lacks the access); it is not an expired key, which Atlassian answers 401.
+// Telling the asker to renew it sends the admin to fix the wrong thing.
+func TestErrorTextKeyWithoutAccess(t *testing.T) {
+	t.Parallel()
+	for name, err := range map[string]error{
+		"ADMIN-403-3": &atlassian.Error{Kind: atlassian.ErrNotOrgAdmin, API: atlassian.Admin, Status: 403, Code: "ADMIN-403-3"},
+		"plain 403":   &atlassian.Error{Kind: atlassian.ErrCredentials, API: atlassian.Admin, Status: 403},
+	} {
+		got := ErrorText(err)
+		if strings.Contains(got, "expired") || !strings.Contains(got, "organisation") {
+			t.Errorf("%s: ErrorText = %q, want it to say the key lacks access to the organisation, not that it expired", name, got)
+		}
+		mustCheck(t, RenderNotice(got))
+	}
+}
+
 func TestErrorTextNamesTheEmail(t *testing.T) {
 	t.Parallel()
 	got := errorText(atlassian.ErrNotFound, EscapeMrkdwn("ada@example.com"), maxCandidates)

@@ -21,6 +21,10 @@ func Explain(err error) string {
 	case err == nil:
 		return ""
 	case errors.Is(err, atlassian.ErrCredentials):
+		if ae != nil && ae.API == atlassian.Admin && (ae.Kind == atlassian.ErrNotOrgAdmin || ae.Status == 403) {
+			// Read and refused: renewing the key would not help.
+			return "The Atlassian Admin API key works but may not read this organisation (its owner is not an organisation admin, or the key was made for another organisation). Ask your Slack admin to check the key and ATLASSIAN_ORG_ID."
+		}
 		if ae != nil && ae.API == atlassian.Admin {
 			return "The Atlassian Admin API key was rejected — it has probably expired (keys last a week unless another date was chosen). Ask your Slack admin to renew it."
 		}
