@@ -127,6 +127,19 @@ func failureOutcome(err error) PersonOutcome {
 	return PersonFailed
 }
 
+// upstreamFault reports whether a person's lookup failed by Atlassian's
+// or the bot's configuration's doing (an outage, a refused key, an
+// unreadable answer), as opposed to the asker's (nobody, or several
+// people, with that email), Slack's, or a stop: the failures the operator
+// is told about.
+func upstreamFault(err error) bool {
+	switch failureOutcome(err) {
+	case PersonCredentials, PersonRateLimited, PersonTooSlow, PersonUnavailable, PersonBadResponse, PersonRejected:
+		return true
+	}
+	return false
+}
+
 // personBlockPrefix starts the block_id of person i's section:
 // "person_<i>.<outcome>". The index keeps the ids of one message unique.
 const personBlockPrefix = "person_"

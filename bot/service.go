@@ -417,6 +417,11 @@ func (s *Service) person(ctx context.Context, t Target, fresh bool, onSlack *ato
 	}
 	p := s.cfg.Lookups.Lookup(ctx, email, fresh)
 	p.UserID = t.UserID
+	if upstreamFault(p.Err) {
+		// The reply words it for the asker; the operator needs which API,
+		// path and status (the error's text, which never holds a secret).
+		s.log.WarnContext(ctx, "atlassian lookup failed", "err", p.Err)
+	}
 	return p
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot/slacktest"
 )
 
@@ -60,4 +61,28 @@ func TestUserMistakesAreNotWarnings(t *testing.T) {
 			t.Errorf("a user's mistake logged as a problem: %s", line)
 		}
 	}
+}
+
+// TestAtlassianFailureIsLogged: a lookup that Atlassian fails (an outage,
+// a refused key) is answered with words for the asker, and the operator
+// reading serve's log at the default level learns which API, path and
+// status failed: the audit line alone says only "failed". No secret is in
+// that line.
+func TestAtlassianFailureIsLogged(t *testing.T) {
+	f := startFakes(t)
+	f.atl.Fail(atlassiantest.Failure{API: "admin", PathContains: "last-active-dates", Status: 401})
+	cmd, base, logs := serveProcess(t, f.env("LASTACTIVE_LOG_LEVEL=info"))
+	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
+	ask(t, f.slack, "U1", "ada@example.com", 1)
+	stop(t, cmd, logs)
+	var found bool
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, `"level":"WARN"`) && strings.Contains(line, "last-active-dates") && strings.Contains(line, "HTTP 401") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no WARN line names the failed path and its status:\n%s", logs.String())
+	}
+	noSecrets(t, logs.String())
 }
