@@ -187,7 +187,11 @@ func decodeLastActivePage(b []byte) (lastActivePage, error) {
 	p.addedToOrg, _ = parseDay(deref(w.Data.AddedToOrg))
 	p.addedToOrgTimestamp, _ = parseInstant(deref(w.Data.AddedToOrgTimestamp))
 	if w.Links != nil {
-		p.next = deref(w.Links.Next)
+		next, err := cursorOf(deref(w.Links.Next))
+		if err != nil {
+			return lastActivePage{}, err
+		}
+		p.next = next
 	}
 	return p, nil
 }

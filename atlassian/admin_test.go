@@ -272,6 +272,36 @@ func TestLastActiveRepeatingCursor(t *testing.T) {
 	}
 }
 
+// TestLastActiveLinksNextAsURL: a links.next sent as the URL of the next
+// page (as the spec describes it, and as Workspaces reads it) gives its
+// cursor, sent to the configured host; the whole URL sent back as the
+// cursor is a request Atlassian rejects.
+func TestLastActiveLinksNextAsURL(t *testing.T) {
+	t.Parallel()
+	var cursors []string
+	var mu sync.Mutex
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		c := r.URL.Query().Get("cursor")
+		mu.Lock()
+		cursors = append(cursors, c)
+		mu.Unlock()
+		if c == "" {
+			fmt.Fprint(w, `{"data":{"product_access":[{"key":"jira"}]},
+				"links":{"next":"https://elsewhere.example/admin/v1/orgs/o/directory/users/u/last-active-dates?cursor=abc%2B%2F%3D"}}`)
+			return
+		}
+		fmt.Fprint(w, `{"data":{"product_access":[{"key":"confluence"}]},"links":{"next":null}}`)
+	})
+	c, _ := newTestClient(t, srv.URL)
+	act, err := c.LastActive(context.Background(), testAccountID)
+	if err != nil || len(act.Products) != 2 {
+		t.Fatalf("LastActive = %+v, %v; want both pages", act, err)
+	}
+	if diff := cmp.Diff([]string{"", "abc+/="}, cursors); diff != "" {
+		t.Errorf("cursors sent (-want +got):\n%s", diff)
+	}
+}
+
 func TestLastActivePageCap(t *testing.T) {
 	t.Parallel()
 	var calls atomic.Int32

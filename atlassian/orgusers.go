@@ -268,7 +268,11 @@ func decodeOrgUsersPage(b []byte) (orgUsersPage, error) {
 		return orgUsersPage{}, errors.New("no user in the page has productAccess (was the expand ignored?)")
 	}
 	if w.Links != nil {
-		p.next = deref(w.Links.Next)
+		next, err := cursorOf(deref(w.Links.Next))
+		if err != nil {
+			return orgUsersPage{}, err
+		}
+		p.next = next
 	}
 	return p, nil
 }

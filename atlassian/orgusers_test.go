@@ -344,6 +344,27 @@ func TestOrgUsersOverlappingPages(t *testing.T) {
 	}
 }
 
+// TestOrgUsersLinksNextAsURL: as TestLastActiveLinksNextAsURL, for the
+// org scan: the cursor of a links.next URL is sent, not the URL.
+func TestOrgUsersLinksNextAsURL(t *testing.T) {
+	t.Parallel()
+	var second string
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if c := readSearch(t, r).Cursor; c != "" {
+			second = c
+			fmt.Fprint(w, `{"data":[{"accountId":"b","productAccess":[]}],"links":{}}`)
+			return
+		}
+		fmt.Fprint(w, `{"data":[{"accountId":"a","productAccess":[]}],
+			"links":{"next":"https://api.atlassian.com/admin/v2/orgs/o/directories/-/users/search?cursor=n%2B1"}}`)
+	})
+	c, _ := newTestClient(t, srv.URL)
+	got, err := collect(c.OrgUsers(context.Background(), UserQuery{}))
+	if err != nil || len(got) != 2 || second != "n+1" {
+		t.Fatalf("%d users, %v; second cursor %q, want 2 users and cursor %q", len(got), err, second, "n+1")
+	}
+}
+
 func TestOrgUsersArguments(t *testing.T) {
 	t.Parallel()
 	jiraOnly, err := New(Config{JiraBaseURL: "https://x.atlassian.net", JiraEmail: "a@b.c", JiraAPIToken: "t"})
