@@ -78,6 +78,17 @@ func TestErrorTextKeyWithoutAccess(t *testing.T) {
 	}
 }
 
+// TestErrorTextJiraRefusal: a request Jira refuses (a 404 of a
+// JIRA_BASE_URL that is not the Jira site) points at Jira's address, not
+// at the organisation ID, which Jira never sees.
+func TestErrorTextJiraRefusal(t *testing.T) {
+	t.Parallel()
+	got := ErrorText(&atlassian.Error{Kind: atlassian.ErrRejected, API: atlassian.Jira, Status: 404})
+	if strings.Contains(got, "organisation ID") || !strings.Contains(got, "Jira") {
+		t.Errorf("ErrorText = %q, want it to point at the Jira site, not the organisation ID", got)
+	}
+}
+
 func TestErrorTextNamesTheEmail(t *testing.T) {
 	t.Parallel()
 	got := errorText(atlassian.ErrNotFound, EscapeMrkdwn("ada@example.com"), maxCandidates)

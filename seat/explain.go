@@ -44,6 +44,9 @@ func Explain(err error) string {
 	case errors.Is(err, atlassian.ErrBadResponse):
 		return "Atlassian sent an answer the bot could not read; try again later, and tell your Slack admin if it keeps happening."
 	case errors.Is(err, atlassian.ErrRejected):
+		if ae != nil && ae.API == atlassian.Jira {
+			return "Jira refused the request, which points to a problem in the bot's configuration (such as the Jira site address). Ask your Slack admin to check it."
+		}
 		return "Atlassian refused the request, which points to a problem in the bot's configuration (such as the organisation ID). Ask your Slack admin to check it."
 	default:
 		return "Something went wrong while looking this up; try again, and tell your Slack admin if it keeps happening."
