@@ -154,8 +154,14 @@ func (e *Engine) request(ctx context.Context, s Store, n state.Nudge, requester 
 	if !isNew && req.DecidedBy != "" {
 		return nil
 	}
+	return e.sendCopies(ctx, s, req, n, e.approval(ctx, req, n, u, uerr), false)
+}
+
+// approval is request req of nudge n as the approvers see it, with the
+// account u as read (uerr when it could not be).
+func (e *Engine) approval(ctx context.Context, req state.ReleaseRequest, n state.Nudge, u atlassian.DirectoryUser, uerr error) Approval {
 	a := Approval{RequestID: req.ID, Person: Person{AccountID: n.AccountID, Email: n.Email, SlackUser: n.SlackUser},
-		Item: e.item(ctx, n), Requester: requester, Currency: e.cfg.Currency}
+		Item: e.item(ctx, n), Requester: req.Requester, Currency: e.cfg.Currency}
 	a.MonthlySaving, a.HasPrice = e.cfg.Prices.Of(n.ProductKey)
 	if uerr == nil {
 		a.Person.Name = u.Name
@@ -166,8 +172,16 @@ func (e *Engine) request(ctx context.Context, s Store, n state.Nudge, requester 
 	} else {
 		a.Grant = "unknown: the account could not be read"
 	}
+	return a
+}
+
+// sendCopies sends a to every approver but the requester and the person
+// whose seat it is, each once: a copy Slack refused is forgotten, for the
+// follow-up to send again (resend: this is that follow-up, and each copy
+// sent is audited).
+func (e *Engine) sendCopies(ctx context.Context, s Store, req state.ReleaseRequest, n state.Nudge, a Approval, resend bool) error {
 	for _, ap := range e.cfg.Approvers {
-		if ap == requester || ap == n.SlackUser {
+		if ap == req.Requester || ap == n.SlackUser {
 			continue // nobody decides their own request, nor their own seat
 		}
 		won, err := s.PutApprovalMessage(ctx, state.ApprovalMessage{RequestID: req.ID, Approver: ap})
@@ -178,12 +192,32 @@ func (e *Engine) request(ctx context.Context, s Store, n state.Nudge, requester 
 			continue
 		}
 		ref, err := e.post(ctx, ap, a)
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrNotSent):
+			// Nobody was told: the copy is forgotten, and the follow-up
+			// sends it (the request would wait for an approver who never
+			// saw it, and keep the person from being asked again).
+			fctx, cancel := detached(ctx)
+			_, ferr := s.ForgetApprovalMessage(fctx, req.ID, ap)
+			cancel()
+			detail := fmt.Sprintf("%s %s: release request not sent to approver %s (%s); sent again at a later follow-up", req.ProductKey, req.Product, ap, notSentWhy(err))
+			if ferr != nil {
+				detail = fmt.Sprintf("%s %s: release request not sent to approver %s (%s), and not sent again either", req.ProductKey, req.Product, ap, notSentWhy(err))
+			}
+			e.log.Warn("nudge: approval copy not sent", "approver", ap, "err", err, "forget_err", ferr)
+			e.audit(ctx, s, state.AuditEntry{Emails: []string{req.Email}, AccountIDs: []string{req.AccountID}, Kind: state.KindEscalation,
+				Outcome: state.OutcomeFailed, Detail: detail})
+			continue
+		case err != nil:
 			e.log.Warn("nudge: send approval", "approver", ap, "err", err)
 			continue
 		}
 		if err := s.SetApprovalMessage(ctx, state.ApprovalMessage{RequestID: req.ID, Approver: ap, Channel: ref.Channel, TS: ref.TS}); err != nil {
 			return err
+		}
+		if resend {
+			e.audit(ctx, s, state.AuditEntry{Emails: []string{req.Email}, AccountIDs: []string{req.AccountID}, Kind: state.KindEscalation,
+				Outcome: state.OutcomeOK, Detail: fmt.Sprintf("%s %s: release request sent again to approver %s", req.ProductKey, req.Product, ap)})
 		}
 		// Decided while this copy was on its way: closeCopies may have
 		// missed it (it had no ts yet), so close it here.

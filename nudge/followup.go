@@ -70,6 +70,9 @@ func (e *Engine) FollowUp(ctx context.Context) error {
 	if err := e.requestEscalated(ctx, s, now); err != nil {
 		return err
 	}
+	if err := e.resendCopies(ctx, s, now); err != nil {
+		return err
+	}
 	if err := e.settleInterrupted(ctx, s, now); err != nil {
 		return err
 	}
@@ -180,6 +183,60 @@ func (e *Engine) requestEscalated(ctx context.Context, s Store, now time.Time) e
 // escalationRetry is how long an escalation whose request failed is tried
 // again, at each follow-up.
 const escalationRetry = 30 * 24 * time.Hour
+
+// maxResends bounds the release requests whose missing copies one
+// follow-up sends: an approver Slack keeps refusing (they left, a 429
+// burst) costs at most this many posts a run, never a storm.
+const maxResends = 20
+
+// copyGivenUp is what a copy not sent within escalationRetry says.
+const copyGivenUp = "release request not sent to approver %s within 30 days; no longer tried (App Home lists the request as waiting)"
+
+// resendCopies sends the copies of undecided requests that a current
+// approver has none of: one Slack refused, or an approver added to
+// LASTACTIVE_APPROVERS since. A request older than escalationRetry is let
+// go: its missing copies are stored unsent, so it is audited once and not
+// tried again.
+func (e *Engine) resendCopies(ctx context.Context, s Store, now time.Time) error {
+	reqs, err := s.RequestsMissingCopies(ctx, e.cfg.Approvers, maxResends)
+	if err != nil {
+		return err
+	}
+	for _, req := range reqs {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		n, err := s.GetNudge(ctx, req.NudgeID)
+		switch {
+		case errors.Is(err, state.ErrNotFound):
+			n = state.Nudge{ID: req.NudgeID, AccountID: req.AccountID, Email: req.Email, Product: req.Product, ProductKey: req.ProductKey}
+		case err != nil:
+			return err
+		}
+		if now.Sub(req.Created) >= escalationRetry {
+			for _, ap := range e.cfg.Approvers {
+				if ap == req.Requester || ap == n.SlackUser {
+					continue
+				}
+				won, err := s.PutApprovalMessage(ctx, state.ApprovalMessage{RequestID: req.ID, Approver: ap})
+				if err != nil {
+					return err
+				}
+				if won {
+					e.log.Warn("nudge: approval copy given up", "request", req.ID, "approver", ap)
+					e.audit(ctx, s, state.AuditEntry{Emails: []string{req.Email}, AccountIDs: []string{req.AccountID}, Kind: state.KindEscalation,
+						Outcome: state.OutcomeFailed, Detail: fmt.Sprintf("%s %s: "+copyGivenUp, req.ProductKey, req.Product, ap)})
+				}
+			}
+			continue
+		}
+		u, uerr := e.cfg.Directory.UserAccess(ctx, req.AccountID)
+		if err := e.sendCopies(ctx, s, req, n, e.approval(ctx, req, n, u, uerr), true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // remindersGrace bounds sending the reminders already marked when the
 // process is stopping (the rest of the stop waits for it).

@@ -84,6 +84,11 @@ type Store interface {
 	PutApprovalMessage(ctx context.Context, m state.ApprovalMessage) (bool, error)
 	SetApprovalMessage(ctx context.Context, m state.ApprovalMessage) error
 	ApprovalMessages(ctx context.Context, requestID string) ([]state.ApprovalMessage, error)
+	// ForgetApprovalMessage deletes an approver's copy whose message
+	// certainly did not go; RequestsMissingCopies finds the undecided
+	// requests a current approver has no copy of, for the follow-up.
+	ForgetApprovalMessage(ctx context.Context, requestID, approver string) (bool, error)
+	RequestsMissingCopies(ctx context.Context, approvers []string, limit int) ([]state.ReleaseRequest, error)
 	// Claim and Release take and give back a named slot across processes
 	// (one nudge round at a time).
 	Claim(ctx context.Context, slot, holder string, ttl time.Duration) (bool, error)

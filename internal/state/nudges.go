@@ -335,6 +335,37 @@ func (s *Store) SetApprovalMessage(ctx context.Context, m ApprovalMessage) error
 	return s.wrap("store approval message", err)
 }
 
+// ForgetApprovalMessage deletes an approver's copy whose message certainly
+// did not go (Slack refused it, or the flow stopped first), so that a
+// later follow-up sends it; a copy whose message went (it has a ts) is
+// kept. It reports whether the copy was deleted.
+func (s *Store) ForgetApprovalMessage(ctx context.Context, requestID, approver string) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM approval_message WHERE request_id = $1 AND approver = $2 AND ts = ''`, requestID, approver)
+	return s.won("forget approval message", res, err)
+}
+
+// RequestsMissingCopies returns the undecided release requests, oldest
+// first and at most limit, that one of approvers has no copy of (neither
+// the requester nor the person whose seat it is needs one): a copy Slack
+// refused, or an approver added since the request was made.
+func (s *Store) RequestsMissingCopies(ctx context.Context, approvers []string, limit int) ([]ReleaseRequest, error) {
+	if len(approvers) == 0 || limit <= 0 {
+		return nil, nil
+	}
+	vals := make([]string, len(approvers))
+	args := make([]any, 0, len(approvers)+1)
+	for i, a := range approvers {
+		vals[i] = fmt.Sprintf("($%d)", i+1)
+		args = append(args, a)
+	}
+	args = append(args, limit)
+	return s.requests(ctx, `WHERE decided_by = '' AND EXISTS (SELECT 1 FROM (VALUES `+strings.Join(vals, ", ")+`) AS a
+		WHERE a.column1 <> release_request.requester
+		AND NOT EXISTS (SELECT 1 FROM approval_message m WHERE m.request_id = release_request.id AND m.approver = a.column1)
+		AND NOT EXISTS (SELECT 1 FROM nudge n WHERE n.id = release_request.nudge_id AND n.slack_user = a.column1))
+		ORDER BY created_us, id LIMIT `+fmt.Sprintf("$%d", len(args)), args...)
+}
+
 // ApprovalMessages returns every approver's copy of a request.
 func (s *Store) ApprovalMessages(ctx context.Context, requestID string) ([]ApprovalMessage, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT request_id, approver, channel, ts FROM approval_message WHERE request_id = $1 ORDER BY approver`, requestID)

@@ -33,6 +33,7 @@ func nudgeContract(t *testing.T, fresh fixture) {
 		{"NudgeOncePerRound", testNudgeOncePerRound},
 		{"AnswersAndFollowUps", testNudgeAnswers},
 		{"FirstDecisionWins", testFirstDecisionWins},
+		{"MissingApprovalCopies", testMissingCopies},
 		{"ReleaseOnceUndoOnce", testReleaseOnce},
 		{"InterruptedReleaseSettledOnce", testInterruptedRelease},
 		{"ExemptKindIsAudited", testExemptKind},
@@ -153,6 +154,81 @@ func testNudgeAnswers(t *testing.T, fresh fixture) {
 	}
 	if got, _ := s.EscalatedUnrequested(ctx, t0); len(got) != 0 {
 		t.Errorf("an escalation with its request: %+v", got)
+	}
+}
+
+// testMissingCopies: a copy Slack refused is forgotten (one that went is
+// kept), and the undecided requests that a current approver has no copy of
+// are found, oldest first, within a limit; the requester and the person
+// whose seat it is need none.
+func testMissingCopies(t *testing.T, fresh fixture) {
+	s := open(t, fresh(t))
+	ctx := context.Background()
+	n, _, err := s.PutNudge(ctx, Nudge{Round: "r", AccountID: "acc", Email: "a@example.com", Product: "p", ProductKey: "confluence", SlackUser: "UOWN", Asked: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(nudgeID, requester string, at time.Time) ReleaseRequest {
+		r, _, err := s.PutRequest(ctx, ReleaseRequest{NudgeID: nudgeID, AccountID: "acc", Product: "p", Requester: requester, Created: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	older, newer := mk(n.ID, "UREQ", t0), mk("n2", "", t0.Add(time.Hour))
+	ids := func(approvers []string, limit int) []string {
+		t.Helper()
+		got, err := s.RequestsMissingCopies(ctx, approvers, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range got {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	if got := ids([]string{"UA", "UB"}, 10); !reflect.DeepEqual(got, []string{older.ID, newer.ID}) {
+		t.Fatalf("no copies yet: %v, want both, oldest first", got)
+	}
+	if got := ids([]string{"UA"}, 1); !reflect.DeepEqual(got, []string{older.ID}) {
+		t.Fatalf("limit 1: %v", got)
+	}
+	if got := ids(nil, 10); len(got) != 0 {
+		t.Fatalf("no approvers: %v", got)
+	}
+	for _, r := range []ReleaseRequest{older, newer} {
+		for _, ap := range []string{"UA", "UB"} {
+			if _, err := s.PutApprovalMessage(ctx, ApprovalMessage{RequestID: r.ID, Approver: ap}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// The requester and the seat's owner are approvers too: they need no copy.
+	if got := ids([]string{"UA", "UB", "UREQ", "UOWN"}, 10); !reflect.DeepEqual(got, []string{newer.ID}) {
+		t.Fatalf("with the requester and the owner among the approvers: %v, want only the escalation (UREQ has no copy of it)", got)
+	}
+	if got := ids([]string{"UA", "UB"}, 10); len(got) != 0 {
+		t.Fatalf("every copy stored: %v", got)
+	}
+	// UA's copy of the older went, UB's was refused.
+	if err := s.SetApprovalMessage(ctx, ApprovalMessage{RequestID: older.ID, Approver: "UA", Channel: "DA", TS: "1.1"}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.ForgetApprovalMessage(ctx, older.ID, "UA"); ok || err != nil {
+		t.Fatalf("ForgetApprovalMessage of a copy that went = %v %v, want kept", ok, err)
+	}
+	if ok, err := s.ForgetApprovalMessage(ctx, older.ID, "UB"); !ok || err != nil {
+		t.Fatalf("ForgetApprovalMessage of a refused copy = %v %v", ok, err)
+	}
+	if got := ids([]string{"UA", "UB"}, 10); !reflect.DeepEqual(got, []string{older.ID}) {
+		t.Fatalf("after UB's copy was refused: %v, want the older", got)
+	}
+	if _, err := s.Decide(ctx, older.ID, "UA", DecisionKeep, t0); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids([]string{"UA", "UB"}, 10); len(got) != 0 {
+		t.Fatalf("a decided request needs no more copies: %v", got)
 	}
 }
 
