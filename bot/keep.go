@@ -119,9 +119,15 @@ func (s *Service) releaseClick(ctx context.Context, req Request, actionID, value
 		err = kr.Flow.Undo(ctx, req.UserID, id)
 	}
 	var refused *nudge.Refused
+	var unsent *nudge.Unsent
 	switch {
 	case errors.As(err, &refused):
 		return refuse(OutcomeRefused, NoticeRefused, refused.Text, refused.Audited)
+	case errors.As(err, &unsent):
+		// Done and audited, but Slack refused the result message: the
+		// clicker sees it here, with its Undo.
+		s.cfg.Metrics.Command(string(KindButton), string(OutcomeOK))
+		return Response{Reply: Reply{Kind: KindButton, Outcome: OutcomeOK, Message: RenderNote(unsent.Note, kr.Seal.Sign), Detail: actionID}, Mode: Private}, true
 	case err != nil:
 		s.log.Error("keep or release: click failed", "action", actionID, "user", req.UserID, "err", err)
 		return refuse(OutcomeFailed, NoticeUnavailable, "That did not work: the database or Atlassian is unavailable. Try again later.", false)

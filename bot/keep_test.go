@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
@@ -129,5 +130,33 @@ func TestFailedReleaseClicksAreAudited(t *testing.T) {
 			!strings.Contains(got[0].Detail, ActionReleaseApprove) {
 			t.Errorf("%s: audit trail %+v; want one failed approval by U0ADA naming %s", tc.name, got, ActionReleaseApprove)
 		}
+	}
+}
+
+// unsentFlow is a ReleaseFlow whose release is made but whose result
+// message Slack refused: it hands the result back.
+type unsentFlow struct{}
+
+func (unsentFlow) Answer(context.Context, string, string, bool) error { return nil }
+func (unsentFlow) Decide(context.Context, string, string, bool) error {
+	return &nudge.Unsent{Note: nudge.Result{ReleaseID: "r1", Person: nudge.Person{Email: "ada@example.com"}, Item: nudge.Item{Key: "confluence", Site: "acme.atlassian.net"},
+		Text: "released: direct role revoked; read back, the seat is free", Undo: true}}
+}
+func (unsentFlow) Undo(context.Context, string, string) error { return nil }
+
+// TestRefusedResultIsShownPrivately: an approval whose result message
+// Slack refused is answered privately with that result and its Undo,
+// not with "That did not work" about a release that was made.
+func TestRefusedResultIsShownPrivately(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	seal := NewButtonSigner("secret", ReleaseButtonMaxAge, func() time.Time { return now })
+	svc := NewService(ServiceConfig{Lookups: NewLookups(nil, LookupOptions{}), Gate: NewGate(GateConfig{}),
+		Release: &KeepRelease{Flow: unsentFlow{}, Seal: seal}, Now: func() time.Time { return now }})
+	resp, ok := svc.Click(context.Background(), Request{UserID: "U0APP1", ChannelID: "D0APP1"}, ActionReleaseApprove, seal.Sign("r1"), nil)
+	if !ok || resp.Outcome != OutcomeOK || resp.Mode != Private || !strings.Contains(resp.Message.Text, "the seat is free") {
+		t.Fatalf("reply %v %v %v %q; want the result, privately", ok, resp.Outcome, resp.Mode, resp.Message.Text)
+	}
+	if raw, _ := json.Marshal(resp.Message.Blocks); !strings.Contains(string(raw), ActionReleaseUndo) {
+		t.Errorf("the private result has no Undo button")
 	}
 }

@@ -26,6 +26,14 @@ func (r *Refused) Error() string { return r.Text }
 
 func refused(format string, a ...any) error { return &Refused{Text: fmt.Sprintf(format, a...)} }
 
+// Unsent is what a click did when Slack refused its result message
+// (nothing was posted): the release or undo is made and audited, and the
+// caller shows Note to the clicker another way (the click's private
+// reply), or they would never hear of it, nor get its Undo.
+type Unsent struct{ Note Note }
+
+func (u *Unsent) Error() string { return "the result message was not sent (Slack refused it)" }
+
 // Answer records user's Keep (keep) or Release on one nudge. Only the
 // person asked may answer; a second answer changes nothing.
 func (e *Engine) Answer(ctx context.Context, user, nudgeID string, keep bool) error {
@@ -396,6 +404,9 @@ func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest,
 		res.Text = detail
 		if _, err := e.post(ctx, by, res); err != nil {
 			e.log.Warn("nudge: send release result", "err", err)
+			if errors.Is(err, ErrNotSent) {
+				return &Unsent{Note: res}
+			}
 		}
 		return nil
 	}
@@ -526,6 +537,9 @@ func (e *Engine) Undo(ctx context.Context, user, releaseID string) error {
 	}
 	if _, err := e.post(ctx, user, res); err != nil {
 		e.log.Warn("nudge: send undo result", "err", err)
+		if errors.Is(err, ErrNotSent) {
+			return &Unsent{Note: res}
+		}
 	}
 	return nil
 }
