@@ -79,11 +79,12 @@ type AuditQuery struct {
 }
 
 // targetKey is how an email or an account ID is indexed: emails compare
-// without case, account IDs as they are.
+// without ASCII case (LowerASCII: a look-alike rune is another person),
+// account IDs as they are.
 func targetKey(s string) string {
 	s = strings.TrimSpace(s)
 	if strings.Contains(s, "@") {
-		return strings.ToLower(s)
+		return LowerASCII(s)
 	}
 	return s
 }

@@ -112,6 +112,7 @@ func contract(t *testing.T, fresh fixture) {
 		{"ConcurrentAppendsFromTwoStores", testConcurrentAppends},
 		{"AppendBatch", testAppendBatch},
 		{"AuditTakesAnyText", testAuditTakesAnyText},
+		{"AuditLookalikeIsAnotherPerson", testAuditLookalikeIsAnotherPerson},
 		{"Snapshots", testSnapshots},
 		{"ButtonKeys", testButtonKeys},
 		{"FirstDelivery", testFirstDelivery},
@@ -689,6 +690,33 @@ func testAuditTakesAnyText(t *testing.T, fresh fixture) {
 	for _, v := range append([]string{got[0].Actor, got[0].Detail}, got[0].AccountIDs...) {
 		if strings.ContainsRune(v, 0) || !utf8.ValidString(v) {
 			t.Errorf("stored %q", v)
+		}
+	}
+}
+
+// testAuditLookalikeIsAnotherPerson: one person's trail holds their entries
+// and no one else's. An address with a look-alike rune (a Kelvin sign for
+// the K, from an Atlassian or Slack profile) is another address, as the bot
+// reads addresses everywhere else (ASCII case only): Unicode's lower case
+// folded it onto kate@example.com, and her trail listed the look-alike's
+// lookups and nudges as hers.
+func testAuditLookalikeIsAnotherPerson(t *testing.T, fresh fixture) {
+	s := open(t, fresh(t))
+	ctx := context.Background()
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	if err := s.AppendBatch(ctx, []AuditEntry{
+		{At: at, Actor: "U1", Emails: []string{"Kate@Example.com"}, Kind: KindLookup, Outcome: OutcomeOK},
+		{At: at.Add(time.Minute), Actor: "U2", Emails: []string{"\u212Aate@example.com"}, Kind: KindNudge, Outcome: OutcomeOK},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for target, want := range map[string]string{"kate@example.com": "U1", "KATE@EXAMPLE.COM": "U1", "\u212Aate@example.com": "U2"} {
+		got, err := s.Audit(ctx, AuditQuery{Target: target})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].Actor != want {
+			t.Errorf("trail of %q = %+v, want only %s's entry", target, got, want)
 		}
 	}
 }
