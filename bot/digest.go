@@ -274,6 +274,22 @@ func (s *Service) PublishHome(ctx context.Context, userID string) error {
 	return s.publishHome(ctx, userID, "")
 }
 
+// HomeOpened publishes userID's App Home as they open it. A report user's
+// shows whom keep or release asks, skips and waits for: the opening is a
+// report in the audit trail, one entry; the usage others see is none.
+func (s *Service) HomeOpened(ctx context.Context, userID string) error {
+	start := s.cfg.Now()
+	err := s.PublishHome(ctx, userID)
+	if s.cfg.Digests != nil && s.cfg.Digests.cfg.Home != nil && s.homeAllowed(userID) && s.cfg.Gate.MayReport(userID) {
+		r := Reply{Kind: KindDigest, Outcome: OutcomeOK, Detail: "app home"}
+		if err != nil {
+			r.Outcome = OutcomeFailed
+		}
+		s.audit(Request{UserID: userID}, r, start)
+	}
+	return err
+}
+
 // publishHome publishes userID's App Home; refused, when not empty, says
 // why their Scan now did not run.
 func (s *Service) publishHome(ctx context.Context, userID, refused string) error {

@@ -42,7 +42,7 @@ func (b *Bot) eventsAPI(rc runCtx, j job) {
 	}
 	pctx, cancel := context.WithTimeout(rc.work, homeTimeout)
 	defer cancel()
-	if err := b.svc.PublishHome(pctx, ev.User); err != nil {
+	if err := b.svc.HomeOpened(pctx, ev.User); err != nil {
 		b.log.Error("app home not published", "user", ev.User, "err", err)
 	}
 }
