@@ -91,6 +91,11 @@ const AuditWindow = 90 * 24 * time.Hour
 // maxAuditLines bounds one audit reply (Slack allows 50 blocks).
 const maxAuditLines = 40
 
+// AuditTrailRead is the most entries an AuditTrail reads of each part of
+// a trail (the nudge skips, the rest): a part that fills it may hold more,
+// and the reply says "at least".
+const AuditTrailRead = 1000
+
 // auditEvent turns a handled request into its audit event. action "" takes
 // the action from the reply; an event with no action (help, usage) is
 // logged but not stored.
@@ -241,7 +246,10 @@ func RenderAuditTrail(email string, events []AuditEvent, now time.Time) Message 
 	var lines []string
 	if skips > 0 {
 		times := fmt.Sprintf("%d times", skips)
-		if skips == 1 {
+		switch {
+		case skips >= AuditTrailRead:
+			times = "at least " + times
+		case skips == 1:
 			times = "once"
 		}
 		lines = append(lines, fmt.Sprintf("Nudge rounds passed this person over %s (asked recently, exempt, active again…): `lastactive audit %s` lists each.",
@@ -249,7 +257,11 @@ func RenderAuditTrail(email string, events []AuditEvent, now time.Time) Message 
 	}
 	for i, e := range events {
 		if i == maxAuditLines {
-			lines = append(lines, fmt.Sprintf("…and %d more: `lastactive audit %s` prints them all.", len(events)-maxAuditLines, EscapeMrkdwn(email)))
+			more := fmt.Sprintf("%d", len(events)-maxAuditLines)
+			if len(events) >= AuditTrailRead {
+				more = "at least " + more // the read stopped there
+			}
+			lines = append(lines, fmt.Sprintf("…and %s more: `lastactive audit %s` prints them all.", more, EscapeMrkdwn(email)))
 			break
 		}
 		who := "the bot"

@@ -373,7 +373,7 @@ func joinDetail(a, b string) string {
 
 // trailRead is how many entries of each part (nudge skips, the rest) the
 // Slack audit view reads.
-const trailRead = 1000
+const trailRead = bot.AuditTrailRead
 
 // AuditTrailReader reads the stored audit trail for the Service's
 // "audit EMAIL" and the audit subcommand. W, when set, is the process's

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -826,5 +827,44 @@ func TestTrailReadsWhatWasJustRecorded(t *testing.T) {
 	got, err := AuditTrailReader{D: d, W: w}.Trail(context.Background(), "ada@example.com", time.Time{})
 	if err != nil || len(got) != 1 {
 		t.Fatalf("trail right after the lookup: %d entries (%v), want it", len(got), err)
+	}
+}
+
+// TestSlackTrailDoesNotUndercountWhatItLeftOut: `/lastactive audit EMAIL`
+// reads at most a thousand entries of a person's trail; one whose 90 days
+// held more (a shared support mailbox looked up all day) was answered "…and
+// 960 more", a count of what the read held, not of the trail, so an auditor
+// was told a number far below the truth.
+func TestSlackTrailDoesNotUndercountWhatItLeftOut(t *testing.T) {
+	url, _ := sqliteURL(t)
+	d, _ := openTestDurable(t, url, &syncBuf{})
+	s := d.Store()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	const n = trailRead + 300
+	var batch []state.AuditEntry
+	for i := range n {
+		batch = append(batch, state.AuditEntry{At: now.Add(-time.Duration(i) * time.Minute), Actor: "U1",
+			Emails: []string{"desk@example.com"}, Kind: state.KindLookup, Outcome: state.OutcomeOK})
+		if len(batch) == state.MaxBatch || i == n-1 {
+			if err := s.AppendBatch(ctx, batch); err != nil {
+				t.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	events, err := AuditTrailReader{D: d}.Trail(ctx, "desk@example.com", now.Add(-bot.AuditWindow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := bot.RenderAuditTrail("desk@example.com", events, now)
+	raw, _ := json.Marshal(m.Blocks)
+	text := string(raw)
+	wrong := fmt.Sprintf("…and %d more:", trailRead-40)
+	if strings.Contains(text, wrong) {
+		t.Errorf("a trail of %d entries is said to have %q beyond the 40 shown", n, wrong)
+	}
+	if !strings.Contains(text, fmt.Sprintf("…and at least %d more:", trailRead-40)) {
+		t.Errorf("the reply does not say that more were left out than it counted: %s", text)
 	}
 }
