@@ -198,8 +198,12 @@ func (a *app) audit(ctx context.Context, args []string) int {
 		return exitFailed
 	}
 	if more {
-		fmt.Fprintf(a.stderr, "%s audit: showing the newest %s entries; older ones were left out (a shorter --since or one person's EMAIL shows them)\n",
-			programName, seat.Thousands(state.MaxAuditLimit))
+		hint := "one person's EMAIL narrows it to their entries; the rest stay in the database"
+		if q.Target != "" {
+			hint = "they stay in the database"
+		}
+		fmt.Fprintf(a.stderr, "%s audit: showing the newest %s entries; older ones were left out (%s)\n",
+			programName, seat.Thousands(state.MaxAuditLimit), hint)
 	}
 	return exitOK
 }

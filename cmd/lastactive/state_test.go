@@ -737,6 +737,11 @@ func TestAuditSaysWhenItStopsShort(t *testing.T) {
 		if !strings.Contains(r.stderr, "10,000") || !strings.Contains(r.stderr, "older") {
 			t.Errorf("%v: %d of %d entries printed and stderr does not say so: %q", args, lines, n, r.stderr)
 		}
+		// A shorter --since shows newer entries, never the older ones left
+		// out: advice to use one would send the auditor in circles.
+		if strings.Contains(r.stderr, "shorter --since") {
+			t.Errorf("%v: stderr advises a shorter --since to see older entries: %q", args, r.stderr)
+		}
 	}
 	// Exactly the limit is the whole trail: nothing to say.
 	r := runBinary(t, env, "", "audit", "--json", "--since", "30d", "p10000@example.com")
