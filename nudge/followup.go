@@ -170,6 +170,11 @@ func (e *Engine) requestEscalated(ctx context.Context, s Store, now time.Time) e
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if ex, err := e.exempt(ctx, s, n, now); err != nil {
+			return err
+		} else if ex {
+			continue
+		}
 		if e.activeAgain(ctx, n) {
 			continue
 		}
@@ -178,6 +183,17 @@ func (e *Engine) requestEscalated(ctx context.Context, s Store, now time.Time) e
 		}
 	}
 	return nil
+}
+
+// exempt reports whether n's person is exempt from nudges about n's
+// product now: an exemption made after the nudge holds its reminder and
+// its escalation back too.
+func (e *Engine) exempt(ctx context.Context, s Store, n state.Nudge, now time.Time) (bool, error) {
+	ex, err := s.Exempt(ctx, n.Email, n.ProductKey, now)
+	if err != nil {
+		return false, fmt.Errorf("nudge follow-up: read exemptions: %w", err)
+	}
+	return ex, nil
 }
 
 // escalationRetry is how long an escalation whose request failed is tried
@@ -254,6 +270,11 @@ func (e *Engine) remindersAndEscalations(ctx context.Context, s Store, open []st
 		}
 		switch {
 		case n.Reminded.IsZero() && now.Sub(n.Asked) >= e.cfg.Wait:
+			if ex, err := e.exempt(ctx, s, n, now); err != nil {
+				return reminders, err
+			} else if ex {
+				continue // silently: it waits for the exemption's end
+			}
 			if e.activeAgain(ctx, n) {
 				continue // silently: nothing to remind of
 			}
@@ -276,6 +297,11 @@ func (e *Engine) remindersAndEscalations(ctx context.Context, s Store, open []st
 			r.items = append(r.items, e.item(ctx, n))
 			r.nudges = append(r.nudges, n)
 		case !n.Reminded.IsZero() && now.Sub(n.Reminded) >= e.cfg.Wait:
+			if ex, err := e.exempt(ctx, s, n, now); err != nil {
+				return reminders, err
+			} else if ex {
+				continue
+			}
 			if e.activeAgain(ctx, n) {
 				continue
 			}

@@ -611,3 +611,73 @@ func escalateJohn(t *testing.T, h *harness) []post {
 	}
 	return out
 }
+
+// TestExemptionStopsRemindersAndEscalations: a person exempted after the
+// nudge (gone on leave, say) was still reminded after the wait, and then
+// escalated to the approvers as a release request, though exempt means
+// "never nudge this person about these products". While the exemption
+// holds neither is sent; once it has ended the follow-up goes on.
+func TestExemptionStopsRemindersAndEscalations(t *testing.T) {
+	h := newHarness(t, true)
+	ctx := context.Background()
+	if _, err := h.e.Round(ctx, "nudge r1", false); err != nil {
+		t.Fatal(err)
+	}
+	asked := len(h.notes("ask"))
+	var frances bool
+	for _, p := range h.notes("ask") {
+		frances = frances || p.To == uFrances
+	}
+	if !frances || asked < 2 {
+		t.Fatalf("the round asked %d people, Frances among them: %v", asked, frances)
+	}
+	until := h.clock.Now().Add(3 * time.Hour)
+	if err := h.store.PutExemption(ctx, state.Exemption{Email: atlassiantest.ReleaseDirectEmail, Product: "confluence",
+		Until: until, Reason: "on leave", By: "UBOSS"}); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Add(time.Hour) // past the reminder's wait
+	if err := h.e.FollowUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var donald bool
+	for _, p := range h.notes("reminder") {
+		donald = donald || p.To == uDonald
+		if p.To == uFrances {
+			t.Errorf("an exempt person was reminded: %+v", p.Note)
+		}
+	}
+	if got := len(h.notes("reminder")); got != asked-1 || !donald {
+		t.Fatalf("%d reminders (Donald's among them: %v), want one for each of the %d others", got, donald, asked-1)
+	}
+	// Donald, reminded, is exempted before his escalation.
+	if err := h.store.PutExemption(ctx, state.Exemption{Email: atlassiantest.ReleaseIdleGroupEmail, Product: "confluence",
+		Reason: "on leave", By: "UBOSS"}); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Add(time.Hour) // past the escalation's wait
+	if err := h.e.FollowUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range h.notes("approval") {
+		if a := p.Note.(Approval); a.Person.Email == atlassiantest.ReleaseDirectEmail || a.Person.Email == atlassiantest.ReleaseIdleGroupEmail {
+			t.Errorf("an exempt person's seat went to the approvers (%s about %s)", p.To, a.Person.Email)
+		}
+	}
+	if len(h.notes("approval")) == 0 {
+		t.Error("nobody else was escalated")
+	}
+
+	// The exemption ends: the follow-up takes up where it was.
+	h.clock.Add(time.Hour)
+	if err := h.e.FollowUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var reminded bool
+	for _, p := range h.notes("reminder") {
+		reminded = reminded || p.To == uFrances
+	}
+	if !reminded {
+		t.Error("not reminded once the exemption ended")
+	}
+}
