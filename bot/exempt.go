@@ -87,6 +87,19 @@ func parseExempt(args []string) (Command, error) {
 		a.Until = d.Add(24 * time.Hour) // the whole day named
 		rest = rest[2:]
 	}
+	// "on leave until 2027-01-31": a date after the reason is the date, not
+	// words of a reason kept for good ("until March" stays words).
+	if n := len(rest); n >= 3 && strings.EqualFold(rest[n-2], "until") && strings.ContainsAny(rest[n-1], "0123456789") {
+		if !a.Until.IsZero() {
+			return Command{}, usagef("until twice: name the date once, before the reason: exempt %s %s until YYYY-MM-DD REASON.", a.Email, a.Products[0])
+		}
+		d, err := time.Parse(time.DateOnly, rest[n-1])
+		if err != nil {
+			return Command{}, usagef("%s is not a date: write it as YYYY-MM-DD.", quote(unescapeEntities(rest[n-1])))
+		}
+		a.Until = d.Add(24 * time.Hour)
+		rest = rest[:n-2]
+	}
 	// Slack sends & < > as entities: keep what was typed (replies escape it).
 	reason := sanitize(unescapeEntities(strings.Join(rest, " ")), maxExemptReason)
 	if strings.TrimSpace(reason) == "" {

@@ -49,6 +49,15 @@ func TestParseExempt(t *testing.T) {
 		{"exempt ada@example.com jira confluence loom trello compass bitbucket opsgenie statuspage rovo focus guard atlas reason",
 			ExemptArgs{}, "at most 10 products"},
 		{"exempt ada@example.com confluence until", ExemptArgs{}, "until needs a date"},
+		// "until DATE" after the reason, as one says it, is the date, not
+		// words of a reason kept for good.
+		{"exempt ada@example.com confluence on leave until 2027-01-31", ExemptArgs{Op: ExemptAdd, Email: "ada@example.com",
+			Products: []string{"confluence"}, Until: day("2027-01-31"), Reason: "on leave"}, ""},
+		{"exempt ada@example.com confluence on leave UNTIL 2027-02-30", ExemptArgs{}, "is not a date"},
+		{"exempt ada@example.com confluence on leave until 31/01/2027", ExemptArgs{}, "is not a date"},
+		{"exempt ada@example.com confluence on leave until March", ExemptArgs{Op: ExemptAdd, Email: "ada@example.com",
+			Products: []string{"confluence"}, Reason: "on leave until March"}, ""},
+		{"exempt ada@example.com confluence until 2027-01-31 cover until 2027-03-01", ExemptArgs{}, "until twice"},
 	} {
 		t.Run(tc.text, func(t *testing.T) {
 			cmd, err := ParseCommand(tc.text)
