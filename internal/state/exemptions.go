@@ -10,7 +10,7 @@ import (
 // Exemption keeps nudges away from one person's product: `/lastactive
 // exempt EMAIL PRODUCT… [until DATE] REASON`.
 type Exemption struct {
-	Email   string    // stored lower-cased
+	Email   string    // stored with its ASCII letters lower-cased (LowerASCII)
 	Product string    // product key
 	Until   time.Time // zero: for ever; else the exemption ends at this instant
 	Reason  string
@@ -21,7 +21,7 @@ type Exemption struct {
 // PutExemption adds an exemption or replaces the one for the same email and
 // product.
 func (s *Store) PutExemption(ctx context.Context, e Exemption) error {
-	e.Email, e.Product = strings.ToLower(strings.TrimSpace(e.Email)), strings.TrimSpace(e.Product)
+	e.Email, e.Product = LowerASCII(strings.TrimSpace(e.Email)), strings.TrimSpace(e.Product)
 	if e.Email == "" || e.Product == "" {
 		return fmt.Errorf("store exemption: need an email and a product: %w", ErrInvalid)
 	}
@@ -75,7 +75,7 @@ func (s *Store) Exempt(ctx context.Context, email, product string, at time.Time)
 	var n int
 	err := s.db.QueryRowContext(ctx,
 		`SELECT COUNT(*) FROM exemption WHERE email = $1 AND product = $2 AND (until_us = 0 OR until_us > $3)`,
-		strings.ToLower(strings.TrimSpace(email)), strings.TrimSpace(product), micros(at)).Scan(&n)
+		LowerASCII(strings.TrimSpace(email)), strings.TrimSpace(product), micros(at)).Scan(&n)
 	if err != nil {
 		return false, s.wrap("read exemption", err)
 	}
@@ -85,6 +85,6 @@ func (s *Store) Exempt(ctx context.Context, email, product string, at time.Time)
 // RemoveExemption deletes the exemption and reports whether there was one.
 func (s *Store) RemoveExemption(ctx context.Context, email, product string) (bool, error) {
 	res, err := s.db.ExecContext(ctx, `DELETE FROM exemption WHERE email = $1 AND product = $2`,
-		strings.ToLower(strings.TrimSpace(email)), strings.TrimSpace(product))
+		LowerASCII(strings.TrimSpace(email)), strings.TrimSpace(product))
 	return s.won("remove exemption", res, err)
 }

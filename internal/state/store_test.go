@@ -669,6 +669,25 @@ func testExemptions(t *testing.T, fresh fixture) {
 	if err := s.PutExemption(ctx, Exemption{Product: "confluence"}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("exemption without email: %v, want ErrInvalid", err)
 	}
+	// A look-alike address is not the person it imitates (U+212A KELVIN
+	// SIGN folds to k in Unicode): kelvin's exemption does not keep the
+	// nudges away from an account that only looks like his, nor does a
+	// look-alike's remove end his.
+	if err := s.PutExemption(ctx, Exemption{Email: "kelvin@example.com", Product: "confluence", Reason: "on leave", By: "U1"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Exempt(ctx, "\u212Aelvin@example.com", "confluence", now); err != nil || got {
+		t.Errorf("a look-alike of an exempt address is exempt: %v, %v", got, err)
+	}
+	if ok, err := s.RemoveExemption(ctx, "\u212Aelvin@example.com", "confluence"); err != nil || ok {
+		t.Errorf("a look-alike's remove ended the exemption: %v, %v", ok, err)
+	}
+	if err := s.PutExemption(ctx, Exemption{Email: "\u212Aelvin@example.com", Product: "jira-software", Reason: "x", By: "U1"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Exempt(ctx, "kelvin@example.com", "jira-software", now); err != nil || got {
+		t.Errorf("an exemption of a look-alike address holds for the address it imitates: %v, %v", got, err)
+	}
 }
 
 // testAuditTakesAnyText: an upstream value with a NUL byte or invalid UTF-8
