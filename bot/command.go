@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -60,8 +61,10 @@ type Target struct {
 
 // UsageError says what was wrong with a command text. Reason is plain text
 // for a person; it may quote a short, cleaned piece of the input, so
-// renderers must escape it (RenderUsage does).
-type UsageError struct{ Reason string }
+// renderers must escape it (RenderUsage does). Form, when set, is the
+// usage of the subcommand that was mistyped (mrkdwn of ours, no input), shown
+// in place of the lookup's.
+type UsageError struct{ Reason, Form string }
 
 func (e *UsageError) Error() string { return "usage: " + e.Reason }
 
@@ -121,13 +124,13 @@ func ParseCommand(text string) (Command, error) {
 	case "help", "-h", "--help":
 		return Command{Kind: CmdHelp}, nil
 	case "idle":
-		return parseIdle(texts(words[1:]), cmd.Fresh)
+		return withForm(idleForm)(parseIdle(texts(words[1:]), cmd.Fresh))
 	case "audit":
-		return parseAudit(texts(words[1:]))
+		return withForm(auditForm)(parseAudit(texts(words[1:])))
 	case "digest":
-		return parseDigest(texts(words[1:]), cmd.Fresh)
+		return withForm(digestForm)(parseDigest(texts(words[1:]), cmd.Fresh))
 	case "exempt":
-		return parseExempt(texts(words[1:]))
+		return withForm(exemptForm)(parseExempt(texts(words[1:])))
 	}
 
 	cmd.Kind = CmdLookup
@@ -148,6 +151,25 @@ func ParseCommand(text string) (Command, error) {
 		cmd.Targets = append(cmd.Targets, t)
 	}
 	return cmd, nil
+}
+
+// The usage of each subcommand, shown under a mistake in it.
+const (
+	idleForm   = "`/lastactive idle [DAYS] [PRODUCT …]` (report users only), e.g. `/lastactive idle 90 confluence`"
+	auditForm  = "`/lastactive audit EMAIL` (report users only), e.g. `/lastactive audit ada@example.com`"
+	digestForm = "`/lastactive digest` (report users only)"
+	exemptForm = "`/lastactive exempt EMAIL PRODUCT… [until YYYY-MM-DD] REASON`, `/lastactive exempt list` or `/lastactive exempt remove EMAIL PRODUCT…` (report users only)"
+)
+
+// withForm sets form on the UsageError a subcommand's parser returns.
+func withForm(form string) func(Command, error) (Command, error) {
+	return func(cmd Command, err error) (Command, error) {
+		var ue *UsageError
+		if errors.As(err, &ue) && ue.Form == "" {
+			ue.Form = form
+		}
+		return cmd, err
+	}
 }
 
 // The kinds of token in a command text.

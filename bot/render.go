@@ -795,9 +795,13 @@ const shortUsage = "Usage: `/lastactive EMAIL [EMAIL …] [--fresh]`, `/lastacti
 // A *UsageError's Reason is escaped; any other error goes through ErrorText.
 func RenderUsage(err error) Message {
 	var reason string
+	usage := shortUsage
 	var ue *UsageError
 	if errors.As(err, &ue) {
 		reason = EscapeMrkdwn(ue.Reason)
+		if ue.Form != "" {
+			usage = "Usage: " + ue.Form + ", or `/lastactive help` for examples."
+		}
 	} else {
 		reason = ErrorText(err)
 	}
@@ -808,7 +812,7 @@ func RenderUsage(err error) Message {
 		Text: "That didn't work: " + reason,
 		Blocks: []slack.Block{
 			slack.NewSectionBlock(mrkdwn(":warning: "+reason), nil, nil, slack.SectionBlockOptionBlockID("usage_error")),
-			slack.NewContextBlock("usage_help", mrkdwn(shortUsage)),
+			slack.NewContextBlock("usage_help", mrkdwn(usage)),
 		},
 	}
 }

@@ -1,0 +1,42 @@
+package bot
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// TestUsageErrorShowsTheFormOfItsCommand: a mistake in a subcommand is
+// answered with that subcommand's form, not only with the lookup's: "idle
+// ninety" said what was wrong and then "Usage: /lastactive EMAIL …", so the
+// reader never saw how idle is written.
+func TestUsageErrorShowsTheFormOfItsCommand(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ text, form string }{
+		{"idle ninety", "/lastactive idle [DAYS] [PRODUCT …]"},
+		{"idle 0", "/lastactive idle [DAYS] [PRODUCT …]"},
+		{"IDLE 30 30", "/lastactive idle [DAYS] [PRODUCT …]"},
+		{"audit", "/lastactive audit EMAIL"},
+		{"audit ada@example.com grace@example.com", "/lastactive audit EMAIL"},
+		{"digest now", "/lastactive digest"},
+		{"exempt", "/lastactive exempt EMAIL PRODUCT… [until YYYY-MM-DD] REASON"},
+		{"exempt ada@example.com confluence until tomorrow on leave", "/lastactive exempt EMAIL PRODUCT… [until YYYY-MM-DD] REASON"},
+		{"exempt list now", "/lastactive exempt list"},
+		{"exempt remove ada@example.com", "/lastactive exempt remove EMAIL PRODUCT…"},
+		{"ada", "/lastactive EMAIL [EMAIL …] [--fresh]"},
+	} {
+		_, err := ParseCommand(tt.text)
+		var ue *UsageError
+		if !errors.As(err, &ue) {
+			t.Errorf("ParseCommand(%q) = %v, want a *UsageError", tt.text, err)
+			continue
+		}
+		got := messageText(t, RenderUsage(err))
+		if !strings.Contains(got, tt.form) {
+			t.Errorf("%q: the reply does not show the form %q:\n%s", tt.text, tt.form, got)
+		}
+		if tt.form != "/lastactive EMAIL [EMAIL …] [--fresh]" && strings.Contains(got, "/lastactive EMAIL") {
+			t.Errorf("%q: the reply shows the lookup's form for another command:\n%s", tt.text, got)
+		}
+	}
+}
