@@ -114,6 +114,11 @@ func ParseCommand(text string) (Command, error) {
 		}
 		words = append(words, t)
 	}
+	// The help shows each example with the command's name: pasted whole
+	// after the slash command, or into the demo, the name comes again.
+	if len(words) > 0 && words[0].kind == tokWord && strings.EqualFold(words[0].text, "/lastactive") {
+		words = words[1:]
+	}
 	if len(words) == 0 {
 		if cmd.Fresh {
 			return Command{}, usagef("--fresh needs at least one email, e.g. ada@example.com --fresh.")

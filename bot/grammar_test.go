@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestUsageErrorShowsTheFormOfItsCommand: a mistake in a subcommand is
@@ -37,6 +39,44 @@ func TestUsageErrorShowsTheFormOfItsCommand(t *testing.T) {
 		}
 		if tt.form != "/lastactive EMAIL [EMAIL …] [--fresh]" && strings.Contains(got, "/lastactive EMAIL") {
 			t.Errorf("%q: the reply shows the lookup's form for another command:\n%s", tt.text, got)
+		}
+	}
+}
+
+// TestHelpExamplesWorkWhenPastedWhole: the help shows each example with
+// the command's name, `/lastactive idle 90 …`; pasted whole after the
+// slash command (or into the demo), the text starts with "/lastactive"
+// again, which was refused as "not an email address".
+func TestHelpExamplesWorkWhenPastedWhole(t *testing.T) {
+	t.Parallel()
+	section := sectionText(t, RenderHelp(), "help_examples")
+	for _, ex := range helpExampleRe.FindAllStringSubmatch(section, -1) {
+		text := strings.TrimSpace(ex[1])
+		if strings.HasPrefix(text, "@") { // a mention: Slack sends <@U…>
+			continue
+		}
+		want, err := ParseCommand(text)
+		if err != nil {
+			t.Fatalf("help example %q: %v", text, err)
+		}
+		for _, pasted := range []string{"/lastactive " + text, "/LastActive  " + text} {
+			got, err := ParseCommand(pasted)
+			if err != nil {
+				t.Errorf("ParseCommand(%q): %v", pasted, err)
+				continue
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("ParseCommand(%q) differs from the example without the name (-want +got):\n%s", pasted, diff)
+			}
+		}
+	}
+	if got, err := ParseCommand("/lastactive"); err != nil || got.Kind != CmdHelp {
+		t.Errorf(`ParseCommand("/lastactive") = %+v, %v; want help`, got, err)
+	}
+	// Only the command's own name, only in front.
+	for _, text := range []string{"ada@example.com /lastactive", "/lastactiv ada@example.com", "/lastactive /lastactive ada@example.com"} {
+		if _, err := ParseCommand(text); err == nil {
+			t.Errorf("ParseCommand(%q) succeeded; want a usage error", text)
 		}
 	}
 }
