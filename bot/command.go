@@ -276,8 +276,21 @@ func parseTargets(tokens []token) ([]Target, error) {
 		return err
 	}
 	for _, t := range tokens {
+		if t.kind == tokWord && strings.Trim(unescapeEntities(t.text), sentencePunct) == "" {
+			continue // a full stop or bracket Slack left beside the address it linked
+		}
 		if t.kind == tokQuoted {
-			pending = append(pending, t)
+			// An address in quotes is that address, as it is without them.
+			target, err := parseTarget(strings.TrimSpace(t.text))
+			if err != nil {
+				pending = append(pending, t)
+				continue
+			}
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			pending = nil
+			targets = append(targets, target)
 			continue
 		}
 		text, bracketed := t.text, open
@@ -392,9 +405,28 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// sentencePunct is what a sentence or a document puts around an address:
+// quotes, brackets, a full stop or a colon after it.
+const sentencePunct = `.:!?()[]{}'"‘’“”`
+
 // parseTarget reads one word of a lookup: an email, Slack's mailto or user
-// mention form, or else says what the word is instead.
+// mention form, or else says what the word is instead. A word that is not
+// one of those, but is once the punctuation around it is dropped
+// ("ada@example.com.", "(ada@example.com)"), is what it holds.
 func parseTarget(w string) (Target, error) {
+	t, err := parseWord(w)
+	if err != nil {
+		if bare := strings.Trim(w, sentencePunct); bare != w && bare != "" {
+			if t, e := parseWord(bare); e == nil {
+				return t, nil
+			}
+		}
+	}
+	return t, err
+}
+
+// parseWord is parseTarget without the punctuation around the word.
+func parseWord(w string) (Target, error) {
 	if len(w) >= 2 && w[0] == '<' && w[len(w)-1] == '>' {
 		return parseControl(w[1 : len(w)-1])
 	}

@@ -80,3 +80,49 @@ func TestHelpExamplesWorkWhenPastedWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestEmailInQuotesOrBeforePunctuation: an address as people write it in a
+// sentence or copy it from a document — in quotes, in brackets, before a
+// full stop or a colon — is that address. Quoted, it was called "a name,
+// not an email address"; with a full stop, "not a valid email address"
+// (and Slack links the address and sends the full stop apart, which was
+// refused as "“.” is not an email address").
+func TestEmailInQuotesOrBeforePunctuation(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{
+		`"ada@example.com"`,
+		"“ada@example.com”",
+		"'ada@example.com'",
+		"‘ada@example.com’",
+		"ada@example.com.",
+		"ada@example.com:",
+		"(ada@example.com)",
+		"<mailto:ada@example.com|ada@example.com>.",
+		"(<mailto:ada@example.com|ada@example.com>)",
+		"“<mailto:ada@example.com|ada@example.com>”",
+		`"ada@example.com" &lt;<mailto:ada@example.com|ada@example.com>&gt;`,
+	} {
+		got, err := ParseCommand(text)
+		if err != nil {
+			t.Errorf("ParseCommand(%q): %v", text, err)
+			continue
+		}
+		if diff := cmp.Diff(Command{Kind: CmdLookup, Targets: emails("ada@example.com")}, got); diff != "" {
+			t.Errorf("ParseCommand(%q) (-want +got):\n%s", text, diff)
+		}
+	}
+	got, err := ParseCommand(`"ada@example.com", 'grace@example.com'; (alan@example.com).`)
+	if diff := cmp.Diff(Command{Kind: CmdLookup, Targets: emails("ada@example.com", "grace@example.com", "alan@example.com")}, got); err != nil || diff != "" {
+		t.Errorf("a list in quotes and brackets: %v (-want +got):\n%s", err, diff)
+	}
+	// An apostrophe is part of an address, and punctuation alone is no
+	// address: still refused, as before.
+	if got, err := ParseCommand("o'brien@example.com"); err != nil || got.Targets[0].Email != "o'brien@example.com" {
+		t.Errorf("o'brien@example.com: %+v, %v", got, err)
+	}
+	for _, text := range []string{".", "ada.@example.com", "(ada)", `"Lovelace, Ada"`} {
+		if _, err := ParseCommand(text); err == nil {
+			t.Errorf("ParseCommand(%q) succeeded; want a usage error", text)
+		}
+	}
+}
