@@ -135,7 +135,15 @@ func ParseCommand(text string) (Command, error) {
 	case "digest":
 		return withForm(digestForm)(parseDigest(texts(words[1:]), cmd.Fresh))
 	case "exempt":
-		return withForm(exemptForm)(parseExempt(texts(words[1:])))
+		// The reason is kept as typed, commas and quotes included.
+		args := words[1:]
+		from := func(k int) string {
+			if k >= len(args) {
+				return ""
+			}
+			return text[args[k].start:]
+		}
+		return withForm(exemptForm)(parseExempt(texts(args), from))
 	}
 
 	cmd.Kind = CmdLookup
@@ -185,8 +193,9 @@ const (
 )
 
 type token struct {
-	kind int
-	text string
+	kind  int
+	text  string
+	start int // byte offset of the token in the text, its opening quote included
 }
 
 // tokenize splits text on white space, commas and semicolons (people paste
@@ -207,7 +216,7 @@ func tokenize(text string) ([]token, error) {
 			if end < 0 {
 				return nil, usagef("%s is not an email address.", quote(text[i:]))
 			}
-			tokens = append(tokens, token{tokControl, text[i : i+end+1]})
+			tokens = append(tokens, token{tokControl, text[i : i+end+1], i})
 			i += end + 1
 			continue
 		case r == '"' || r == '“':
@@ -216,7 +225,7 @@ func tokenize(text string) ([]token, error) {
 			if end < 0 {
 				end = len(rest)
 			}
-			tokens = append(tokens, token{tokQuoted, rest[:end]})
+			tokens = append(tokens, token{tokQuoted, rest[:end], i})
 			i += size + end
 			if i < len(text) {
 				_, q := utf8.DecodeRuneInString(text[i:])
@@ -236,7 +245,7 @@ func tokenize(text string) ([]token, error) {
 			}
 			j += size
 		}
-		tokens = append(tokens, token{tokWord, text[i:j]})
+		tokens = append(tokens, token{tokWord, text[i:j], i})
 		i = j
 	}
 	return tokens, nil

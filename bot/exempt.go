@@ -48,9 +48,10 @@ const maxExemptionsText = 2900
 
 const exemptUsage = "Use: exempt EMAIL PRODUCT… [until YYYY-MM-DD] REASON, exempt list, or exempt remove EMAIL PRODUCT…"
 
-// parseExempt reads the words after "exempt". A date already past is
-// refused by the Service, which knows the time.
-func parseExempt(args []string) (Command, error) {
+// parseExempt reads the words after "exempt"; from(k) is the text as typed
+// from the k-th of them on, for the reason. A date already past is refused
+// by the Service, which knows the time.
+func parseExempt(args []string, from func(k int) string) (Command, error) {
 	if len(args) == 0 {
 		return Command{}, usagef("%s", exemptUsage)
 	}
@@ -101,7 +102,7 @@ func parseExempt(args []string) (Command, error) {
 		rest = rest[:n-2]
 	}
 	// Slack sends & < > as entities: keep what was typed (replies escape it).
-	reason := sanitize(unescapeEntities(strings.Join(rest, " ")), maxExemptReason)
+	reason := sanitize(unescapeEntities(from(len(args)-len(rest))), maxExemptReason)
 	if strings.TrimSpace(reason) == "" {
 		return Command{}, usagef("Say why, so the next person knows: exempt %s %s on leave until March.", a.Email, a.Products[0])
 	}

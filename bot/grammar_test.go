@@ -126,3 +126,26 @@ func TestEmailInQuotesOrBeforePunctuation(t *testing.T) {
 		}
 	}
 }
+
+// TestExemptReasonKeepsWhatWasTyped: the reason is kept for the next
+// person who reads it; the words of the command are split on commas and
+// semicolons, and quotes dropped, so "on leave, back in March; ask "HR""
+// was stored as "on leave back in March ask HR".
+func TestExemptReasonKeepsWhatWasTyped(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ text, reason string }{
+		{`exempt ada@example.com confluence on leave, back in March; ask "HR" first`, `on leave, back in March; ask "HR" first`},
+		{"exempt ada@example.com jira, confluence until 2030-01-31 contract: 3 months, then review", "contract: 3 months, then review"},
+		{"exempt ada@example.com confluence “writes the handbook”", "“writes the handbook”"},
+		{"exempt ada@example.com confluence R&amp;D\n\tsees  &lt;b&gt;", "R&D sees <b>"},
+	} {
+		cmd, err := ParseCommand(tt.text)
+		if err != nil {
+			t.Errorf("ParseCommand(%q): %v", tt.text, err)
+			continue
+		}
+		if cmd.Exempt.Reason != tt.reason {
+			t.Errorf("ParseCommand(%q): reason %q, want %q", tt.text, cmd.Exempt.Reason, tt.reason)
+		}
+	}
+}
