@@ -379,8 +379,8 @@ func parseIdle(args []string, fresh bool) (Command, error) {
 			continue
 		}
 		if !seat.Known(a) {
-			return Command{}, usagef("%s is neither a number of days (1 to %d) nor a product key I know. Product keys: %s.",
-				quote(unescapeEntities(a)), maxIdleDays, seat.KnownProducts())
+			return Command{}, usagef("%s is neither a number of days (1 to %d) nor a product key I know.%s Product keys: %s.",
+				quote(unescapeEntities(a)), maxIdleDays, didYouMean(a), seat.KnownProducts())
 		}
 		// jira and jira-software are one product: named once, counted once.
 		if c := seat.Canonical(a); !contains(cmd.Products, c) {
@@ -391,6 +391,58 @@ func parseIdle(args []string, fresh bool) (Command, error) {
 		}
 	}
 	return cmd, nil
+}
+
+// didYouMean names the product key a mistyped word was probably meant to
+// be (" Did you mean “confluence”?"), or returns "" when none is close:
+// one letter off, or two in a word of five or more, a swap counting as one.
+func didYouMean(word string) string {
+	word = strings.ToLower(word)
+	n := utf8.RuneCountInString(word)
+	if n < 3 || n > 40 {
+		return ""
+	}
+	most := 1
+	if n >= 5 {
+		most = 2
+	}
+	best, bestD := "", most+1
+	for _, k := range seat.Keys() {
+		if d := editDistance(word, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return " Did you mean “" + best + "”?"
+}
+
+// editDistance counts the letters to insert, delete, change or swap with
+// the next one to make a into b.
+func editDistance(a, b string) int {
+	x, y := []rune(a), []rune(b)
+	d := make([][]int, len(x)+1)
+	for i := range d {
+		d[i] = make([]int, len(y)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(x); i++ {
+		for j := 1; j <= len(y); j++ {
+			cost := 1
+			if x[i-1] == y[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && x[i-1] == y[j-2] && x[i-2] == y[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(x)][len(y)]
 }
 
 func isDigits(s string) bool {

@@ -67,7 +67,7 @@ func parseExempt(args []string, from func(k int) string) (Command, error) {
 			return Command{}, err
 		}
 		if len(rest) > 0 {
-			return Command{}, usagef("%s is not a product key. %s", quote(unescapeEntities(rest[0])), exemptUsage)
+			return Command{}, usagef("%s is not a product key.%s %s", quote(unescapeEntities(rest[0])), didYouMean(rest[0]), exemptUsage)
 		}
 		a.Op = ExemptRemove
 		return Command{Kind: CmdExempt, Exempt: a, Targets: []Target{{Email: a.Email}}}, nil
@@ -136,7 +136,7 @@ func exemptWho(args []string) (ExemptArgs, []string, error) {
 	}
 	if len(a.Products) == 0 {
 		if i < len(args) {
-			return a, nil, usagef("%s is not a product I know (%s).", quote(unescapeEntities(args[i])), strings.Join(seat.Keys(), ", "))
+			return a, nil, usagef("%s is not a product I know.%s Product keys: %s.", quote(unescapeEntities(args[i])), didYouMean(args[i]), seat.KnownProducts())
 		}
 		return a, nil, usagef("Name at least one product after the email. %s", exemptUsage)
 	}

@@ -149,3 +149,35 @@ func TestExemptReasonKeepsWhatWasTyped(t *testing.T) {
 		}
 	}
 }
+
+// TestMistypedProductIsNamed: a product key one or two letters off
+// ("confluance", "jira-sofware") was answered with the list of all
+// sixteen keys and no word of which one was meant.
+func TestMistypedProductIsNamed(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ text, want string }{
+		{"idle confluance", "Did you mean “confluence”?"},
+		{"idle 30 Conflunce", "Did you mean “confluence”?"},
+		{"idle jira-sofware", "Did you mean “jira-software”?"},
+		{"idle jria", "Did you mean “jira”?"},
+		{"exempt ada@example.com confluance on leave", "Did you mean “confluence”?"},
+		{"exempt remove ada@example.com jira bitbuckett", "Did you mean “bitbucket”?"},
+	} {
+		_, err := ParseCommand(tt.text)
+		var ue *UsageError
+		if !errors.As(err, &ue) {
+			t.Errorf("ParseCommand(%q) = %v, want a *UsageError", tt.text, err)
+			continue
+		}
+		if !strings.Contains(ue.Reason, tt.want) {
+			t.Errorf("ParseCommand(%q): %q does not say %q", tt.text, ue.Reason, tt.want)
+		}
+	}
+	// Nothing close: no guess.
+	for _, text := range []string{"idle ninety", "idle days", "idle ab", "exempt ada@example.com because"} {
+		_, err := ParseCommand(text)
+		if err == nil || strings.Contains(err.Error(), "Did you mean") {
+			t.Errorf("ParseCommand(%q) = %v; want an error without a guess", text, err)
+		}
+	}
+}
