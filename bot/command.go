@@ -137,11 +137,17 @@ func ParseCommand(text string) (Command, error) {
 	case "exempt":
 		// The reason is kept as typed, commas and quotes included.
 		args := words[1:]
-		from := func(k int) string {
-			if k >= len(args) {
+		// from(i, j) is the text of words i to j-1 as typed, without the
+		// separators after the last.
+		from := func(i, j int) string {
+			if i >= len(args) || i >= j {
 				return ""
 			}
-			return text[args[k].start:]
+			if j >= len(args) {
+				return text[args[i].start:]
+			}
+			// Up to the next word, less the spaces and comma between.
+			return strings.TrimRightFunc(text[args[i].start:args[j].start], func(r rune) bool { return unicode.IsSpace(r) || r == ',' })
 		}
 		return withForm(exemptForm)(parseExempt(texts(args), from))
 	}

@@ -51,7 +51,7 @@ const exemptUsage = "Use: exempt EMAIL PRODUCT… [until YYYY-MM-DD] REASON, exe
 // parseExempt reads the words after "exempt"; from(k) is the text as typed
 // from the k-th of them on, for the reason. A date already past is refused
 // by the Service, which knows the time.
-func parseExempt(args []string, from func(k int) string) (Command, error) {
+func parseExempt(args []string, from func(i, j int) string) (Command, error) {
 	if len(args) == 0 {
 		return Command{}, usagef("%s", exemptUsage)
 	}
@@ -88,6 +88,7 @@ func parseExempt(args []string, from func(k int) string) (Command, error) {
 		a.Until = d.Add(24 * time.Hour) // the whole day named
 		rest = rest[2:]
 	}
+	first := len(args) - len(rest) // the reason's first word, in args
 	// "on leave until 2027-01-31": a date after the reason is the date, not
 	// words of a reason kept for good ("until March" stays words).
 	if n := len(rest); n >= 3 && strings.EqualFold(rest[n-2], "until") && strings.ContainsAny(rest[n-1], "0123456789") {
@@ -102,7 +103,7 @@ func parseExempt(args []string, from func(k int) string) (Command, error) {
 		rest = rest[:n-2]
 	}
 	// Slack sends & < > as entities: keep what was typed (replies escape it).
-	reason := sanitize(unescapeEntities(from(len(args)-len(rest))), maxExemptReason)
+	reason := sanitize(unescapeEntities(from(first, first+len(rest))), maxExemptReason)
 	if strings.TrimSpace(reason) == "" {
 		return Command{}, usagef("Say why, so the next person knows: exempt %s %s on leave until March.", a.Email, a.Products[0])
 	}

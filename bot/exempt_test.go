@@ -53,6 +53,11 @@ func TestParseExempt(t *testing.T) {
 		// words of a reason kept for good.
 		{"exempt ada@example.com confluence on leave until 2027-01-31", ExemptArgs{Op: ExemptAdd, Email: "ada@example.com",
 			Products: []string{"confluence"}, Until: day("2027-01-31"), Reason: "on leave"}, ""},
+		// The reason is kept as typed, up to the date after it.
+		{"exempt ada@example.com confluence on leave, back in March until 2027-01-31", ExemptArgs{Op: ExemptAdd, Email: "ada@example.com",
+			Products: []string{"confluence"}, Until: day("2027-01-31"), Reason: "on leave, back in March"}, ""},
+		{"exempt ada@example.com confluence R&amp;D, ask &lt;HR&gt;; until 2027-01-31", ExemptArgs{Op: ExemptAdd, Email: "ada@example.com",
+			Products: []string{"confluence"}, Until: day("2027-01-31"), Reason: "R&D, ask <HR>;"}, ""},
 		{"exempt ada@example.com confluence on leave UNTIL 2027-02-30", ExemptArgs{}, "is not a date"},
 		{"exempt ada@example.com confluence on leave until 31/01/2027", ExemptArgs{}, "is not a date"},
 		{"exempt ada@example.com confluence on leave until March", ExemptArgs{Op: ExemptAdd, Email: "ada@example.com",
