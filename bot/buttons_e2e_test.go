@@ -185,3 +185,26 @@ func TestMessageShortcut(t *testing.T) {
 		})
 	}
 }
+
+// TestRefreshRateLimitedKeepsTheAnswer: a Refresh refused by the clicker's
+// rate limit says so in a new private message; the answer it was clicked
+// under, with its data and buttons, stays. Before, the notice replaced it,
+// so the clicker lost the answer and its Share and Refresh buttons for the
+// hour their bucket took to refill.
+func TestRefreshRateLimitedKeepsTheAnswer(t *testing.T) {
+	h := startBot(t, harnessOpts{gate: bot.GateConfig{PerUserBurst: 2, PerUserEvery: time.Hour}})
+	first := h.ask("U1", "C1", "ada@example.com")
+	h.ask("U1", "C1", "grace@example.com") // the bucket is empty now
+	refresh := buttons(t, first)[bot.ActionRefresh]["value"].(string)
+	before := h.jiraCalls() + h.adminCalls()
+	r := h.click(slacktest.Action{UserID: "U1", ChannelID: "C1", ActionID: bot.ActionRefresh, Value: refresh})[0]
+	if got := text(r); !strings.Contains(got, "Try again") {
+		t.Fatalf("the refused Refresh does not say to try again:\n%s", got)
+	}
+	if r.ReplaceOriginal || r.ResponseType == "in_channel" {
+		t.Errorf("the rate-limit notice: replace_original=%v response_type=%q; want a new private message, the answer kept", r.ReplaceOriginal, r.ResponseType)
+	}
+	if got := h.jiraCalls() + h.adminCalls() - before; got != 0 {
+		t.Errorf("a rate-limited Refresh made %d upstream calls", got)
+	}
+}

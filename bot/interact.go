@@ -105,6 +105,11 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 	if actionID == ActionRefresh {
 		defer func() { s.auditAs(AuditRefresh, req, r, start) }()
 		r = s.lookup(ctx, req, targets, true, View{Buttons: true}, progress)
+		if r.Outcome == OutcomeRateLimited {
+			// Nothing was read again: the answer clicked under stays,
+			// with its buttons, and the notice comes beside it.
+			return Response{Reply: r, Mode: Private, Audited: AuditRefresh}, true
+		}
 		return Response{Reply: r, Mode: PrivateReplace, Audited: AuditRefresh}, true
 	}
 	defer func() { s.auditAs(AuditShare, req, r, start) }()
