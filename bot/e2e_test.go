@@ -514,3 +514,38 @@ func TestUndeliveredClickIsAudited(t *testing.T) {
 		}
 	}
 }
+
+// TestUndeliveredShortcutIsAudited: an author shortcut whose answer Slack
+// never took is in the trail a second time as undelivered under its own
+// action, shortcut. Before, that entry said "lookup": the trail held a
+// shortcut answered "ok" and an undelivered lookup nobody had asked for.
+func TestUndeliveredShortcutIsAudited(t *testing.T) {
+	h := startBot(t, harnessOpts{})
+	h.slack.AddUser(slacktest.User{ID: "U0GRACE", Name: "grace", Email: "grace@example.com"})
+	h.slack.FailResponseURL(10, 500)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if _, err := h.slack.MessageShortcut(ctx, slacktest.Shortcut{UserID: "U1", ChannelID: "C1",
+		CallbackID: bot.ShortcutAuthor, MessageUserID: "U0GRACE", MessageText: "hello"}); err != nil {
+		t.Fatal(err)
+	}
+	undelivered := func() (lines []string) {
+		for _, l := range strings.Split(h.logs.String(), "\n") {
+			if strings.Contains(l, `"msg":"audit"`) && strings.Contains(l, `"outcome":"undelivered"`) {
+				lines = append(lines, l)
+			}
+		}
+		return lines
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for len(undelivered()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	lines := undelivered()
+	if len(lines) != 1 {
+		t.Fatalf("%d undelivered audit lines, want 1:\n%s", len(lines), h.logs.String())
+	}
+	if !strings.Contains(lines[0], `"action":"shortcut"`) || !strings.Contains(lines[0], "grace@example.com") {
+		t.Errorf("the undelivered shortcut is not audited as a shortcut about its author:\n%s", lines[0])
+	}
+}

@@ -149,7 +149,9 @@ func (s *Service) Shortcut(ctx context.Context, req Request, callbackID, authorI
 		r = s.lookup(ctx, req, []Target{{UserID: authorID}}, false, View{Buttons: true}, progress)
 		s.auditAs(AuditShortcut, req, r, start)
 	}
-	return Response{Reply: r, Mode: Private}, true
+	// Audited: the answer's kind is a lookup's, but an undelivered one is
+	// the shortcut's, as its first entry is.
+	return Response{Reply: r, Mode: Private, Audited: AuditShortcut}, true
 }
 
 // interaction hands a click or a shortcut to the Service and posts its
