@@ -120,25 +120,50 @@ func (s *ButtonSigner) Open(sealed string) ([]string, error) {
 
 // unseal checks the seal and age of a value and returns it as it was signed.
 func (s *ButtonSigner) unseal(sealed string) (string, error) {
-	if len(sealed) > 2000 {
-		return "", ErrForgedButton
-	}
-	parts := strings.Split(sealed, sigSep)
-	if len(parts) != 3 {
-		return "", ErrForgedButton
-	}
-	value, ts, mac := parts[0], parts[1], parts[2]
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil || !s.sealedByUs(value, ts, mac, time.Unix(sec, 0)) {
+	value, at, ok := s.verify(sealed)
+	if !ok {
 		return "", ErrForgedButton
 	}
 	// Only we seal, so a seal from the future is our clock's doing (stepped
 	// back by NTP, or another replica's running ahead): it is good within
 	// maxAge either way, not "too old" for the next hour.
-	if age := s.now().Sub(time.Unix(sec, 0)); s.maxAge > 0 && (age > s.maxAge || age < -s.maxAge) {
+	if age := s.now().Sub(at); s.maxAge > 0 && (age > s.maxAge || age < -s.maxAge) {
 		return "", ErrStaleButton
 	}
 	return value, nil
+}
+
+// verify checks the seal of a value, not its age, and returns the value and
+// when it was sealed.
+func (s *ButtonSigner) verify(sealed string) (value string, at time.Time, ok bool) {
+	if len(sealed) > 2000 {
+		return "", time.Time{}, false
+	}
+	parts := strings.Split(sealed, sigSep)
+	if len(parts) != 3 {
+		return "", time.Time{}, false
+	}
+	value, ts, mac := parts[0], parts[1], parts[2]
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil || !s.sealedByUs(value, ts, mac, time.Unix(sec, 0)) {
+		return "", time.Time{}, false
+	}
+	return value, time.Unix(sec, 0), true
+}
+
+// sealedValue is the value of sealed if the bot sealed it, however old:
+// whom a refused click (not allowed, or too old) was about, for the trail.
+// It must never lead to a lookup.
+func (s *ButtonSigner) sealedValue(sealed string) string {
+	value, _, _ := s.verify(sealed)
+	return value
+}
+
+// about is the emails of a Share or Refresh value the bot sealed, however
+// old (see sealedValue).
+func (s *ButtonSigner) about(sealed string) []string {
+	emails, _ := ParseButtonValue(s.sealedValue(sealed))
+	return emails
 }
 
 // sealedByUs reports whether mac seals value and ts (at) under the current

@@ -58,16 +58,18 @@ func (s *Service) choose(ctx context.Context, req Request, sealed string, action
 	if !s.cfg.Gate.Allowed(req.UserID, req.ChannelID) {
 		r = Reply{Kind: KindButton, Outcome: OutcomeRefused,
 			Message: RenderNoticeKind(NoticeRefused, notAllowedText)}
-		if value, err := s.cfg.Buttons.unseal(sealed); err == nil { // whom it was about, if the bot sealed it
-			if email, _, err := ParseChooseValue(value); err == nil {
-				r.Targets = []string{email}
-			}
+		if email, _, err := ParseChooseValue(s.cfg.Buttons.sealedValue(sealed)); err == nil { // whom it was about, if the bot sealed it
+			r.Targets = []string{email}
 		}
 		return r
 	}
 	value, err := s.cfg.Buttons.unseal(sealed)
 	if errors.Is(err, ErrStaleButton) {
-		return Reply{Kind: KindButton, Outcome: OutcomeStale, Message: RenderNoticeKind(NoticeStale, "This button is too old. Run /lastactive again.")}
+		r = Reply{Kind: KindButton, Outcome: OutcomeStale, Message: RenderNoticeKind(NoticeStale, "This button is too old. Run /lastactive again.")}
+		if email, _, err := ParseChooseValue(s.cfg.Buttons.sealedValue(sealed)); err == nil { // too old, but the bot's
+			r.Targets = []string{email}
+		}
+		return r
 	}
 	var email, accountID string
 	if err == nil {

@@ -86,14 +86,18 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 		// Whom the button was about, if the bot sealed it: the attempt
 		// belongs in their trail.
 		r := Reply{Kind: KindButton, Outcome: OutcomeRefused, Message: RenderNoticeKind(NoticeRefused, notAllowedText)}
-		r.Targets, _ = s.cfg.Buttons.Open(value)
+		r.Targets = s.cfg.Buttons.about(value)
 		s.audit(req, r, start)
 		return Response{Reply: r, Mode: Private}, true
 	}
 	emails, err := s.cfg.Buttons.Open(value)
 	switch {
 	case errors.Is(err, ErrStaleButton):
-		return refuse(OutcomeStale, NoticeStale, staleText)
+		// Too old, but sealed by the bot: the attempt is in the trail of
+		// whom it was about, as a refusal by the allow-lists is.
+		r := Reply{Kind: KindButton, Outcome: OutcomeStale, Message: RenderNoticeKind(NoticeStale, staleText), Targets: s.cfg.Buttons.about(value)}
+		s.audit(req, r, start)
+		return Response{Reply: r, Mode: Private}, true
 	case err != nil:
 		return refuse(OutcomeForged, NoticeForged, forgedText)
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestRefusalsNameWhomTheyWereAbout: someone outside the allow-lists who
@@ -66,5 +67,40 @@ func TestRefusalsNameWhomTheyWereAbout(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), "mallory") {
 		t.Errorf("an unsealed value's email reached the log:\n%s", logs.String())
+	}
+}
+
+// TestStaleButtonsNameWhomTheyWereAbout: a Share, Refresh or "This one"
+// refused as too old was still sealed by the bot, so, like a refusal by the
+// allow-lists, its entry names the person the button was about and shows in
+// their trail. Before, a stale click named nobody, whoever clicked it.
+func TestStaleButtonsNameWhomTheyWereAbout(t *testing.T) {
+	t.Parallel()
+	sink := &recordingSink{}
+	var logs bytes.Buffer
+	svc := auditService(t, sink, nil, &logs)
+	ctx := context.Background()
+	// The same key as auditSigner, sealing two hours ago (its max age is one).
+	old := NewButtonSigner("audit-test", time.Hour, func() time.Time { return time.Now().Add(-2 * time.Hour) })
+	stale := old.Sign(ButtonValue([]string{"ada@example.com"}))
+	in := Request{UserID: "U1", ChannelID: "C1"}
+	out := Request{UserID: "U1", ChannelID: "COTHER"}
+	svc.Click(ctx, in, ActionShare, stale, nil)
+	svc.Click(ctx, in, ActionRefresh, stale, nil)
+	svc.Click(ctx, out, ActionShare, stale, nil)
+	svc.Click(ctx, in, ActionChoose+"_0", old.Sign(ChooseValue("ada@example.com", "acc-ada-1")), nil)
+	if len(sink.got) != 4 {
+		t.Fatalf("%d audit events, want 4: %+v", len(sink.got), sink.got)
+	}
+	for i, g := range sink.got {
+		if g.Action != AuditRefusal || (g.Outcome != OutcomeStale && g.Outcome != OutcomeRefused) {
+			t.Errorf("event %d: %s %s, want a stale or refused refusal", i, g.Action, g.Outcome)
+		}
+		if !slices.Equal(g.Emails, []string{"ada@example.com"}) {
+			t.Errorf("event %d (%s %s): emails %q, want the person the bot sealed the button about", i, g.Outcome, g.Detail, g.Emails)
+		}
+		if len(g.AccountIDs) > 0 {
+			t.Errorf("event %d: account IDs %q: a refusal looks nobody up", i, g.AccountIDs)
+		}
 	}
 }
