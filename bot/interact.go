@@ -234,6 +234,13 @@ func (b *Bot) ephemeral(rc runCtx, req Request, msg Message, received time.Time)
 		b.log.Warn("Slack refused the reply's blocks; sending its text alone", "err", err)
 		_, err = b.tr.Ephemeral.PostEphemeralContext(pctx, req.ChannelID, req.UserID, slack.MsgOptionText(msg.Text, false))
 	}
+	if se := (*SlackError)(nil); errors.As(err, &se) && (se.Code == "not_in_channel" || se.Code == "channel_not_found") && b.tr.Direct != nil {
+		// A channel the bot is not in (a private one, a DM between
+		// others): the answer goes where only the asker reads it, the
+		// direct messages with the app, rather than nowhere.
+		b.log.Info("shortcut answered in a direct message: the bot cannot post in its channel", "err", err)
+		err = b.tr.Direct.PostMessage(pctx, req.UserID, directAnswer(msg))
+	}
 	b.metrics.replied(time.Since(received), err)
 	if err != nil {
 		b.log.Error("shortcut reply not delivered", "err", err)
@@ -242,3 +249,13 @@ func (b *Bot) ephemeral(rc runCtx, req Request, msg Message, received time.Time)
 }
 
 var errNoReplyPath = errors.New("no way to reply")
+
+// notInChannelText heads a shortcut's answer sent to the asker's direct
+// messages because the bot could not answer in the channel.
+const notInChannelText = "I am not in that channel, so I could not answer there: here is the answer, only for you."
+
+// directAnswer is msg headed by why it came as a direct message.
+func directAnswer(msg Message) Message {
+	blocks := append([]slack.Block{slack.NewContextBlock("not_in_channel", mrkdwn(notInChannelText))}, msg.Blocks...)
+	return Message{Text: notInChannelText + "\n" + msg.Text, Blocks: blocks}
+}

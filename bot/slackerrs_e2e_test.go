@@ -85,3 +85,59 @@ func TestShortcutEphemeralFallsBackToText(t *testing.T) {
 		t.Errorf("the log does not say which block Slack refused:\n%s", h.logs.String())
 	}
 }
+
+// TestShortcutOutsideTheBotsChannelsIsAnsweredInADirectMessage: a
+// shortcut that came without a response_url, used in a channel the bot is
+// not in, cannot be answered with chat.postEphemeral (not_in_channel). The
+// answer then goes to the asker's direct messages with the app, saying why.
+// Before, the asker learnt nothing: the answer was only logged as not
+// delivered.
+func TestShortcutOutsideTheBotsChannelsIsAnsweredInADirectMessage(t *testing.T) {
+	for _, code := range []string{"not_in_channel", "channel_not_found"} {
+		t.Run(code, func(t *testing.T) {
+			h := startBot(t, harnessOpts{})
+			h.slack.AddUser(slacktest.User{ID: "U0ADA", Name: "ada", Email: "ada@example.com"})
+			h.slack.FailMethodError("chat.postEphemeral", 1, code)
+			frame, err := json.Marshal(map[string]any{
+				"envelope_id": "shortcut-" + code, "type": "interactive", "accepts_response_payload": false,
+				"payload": map[string]any{
+					"type": "message_action", "callback_id": "lastactive_author", "trigger_id": "1.2", "message_ts": "1.1",
+					"team": map[string]any{"id": slacktest.TeamID}, "user": map[string]any{"id": "U1"}, "channel": map[string]any{"id": "CPRIVATE"},
+					"message": map[string]any{"type": "message", "user": "U0ADA", "text": "hi", "ts": "1.1"},
+				},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := h.slack.SendRaw(ctx, frame); err != nil {
+				t.Fatal(err)
+			}
+			var dm *slacktest.Call
+			if err := h.slack.Wait(ctx, func() bool {
+				for _, c := range h.slack.Calls("chat.postMessage") {
+					if c.Error == "" {
+						dm = &c
+						return true
+					}
+				}
+				return strings.Contains(h.logs.String(), "shortcut reply not delivered")
+			}); err != nil {
+				t.Fatalf("the shortcut was neither answered nor given up: %v", err)
+			}
+			if dm == nil {
+				t.Fatalf("the asker learnt nothing: no direct message after %s:\n%s", code, h.logs.String())
+			}
+			if ch := dm.Params.Get("channel"); ch != "U1" {
+				t.Errorf("the answer went to %q, want the asker's direct messages (U1)", ch)
+			}
+			if got := dm.Params.Get("text") + dm.Params.Get("blocks"); !strings.Contains(got, "ada@example.com") || !strings.Contains(got, "not in that channel") {
+				t.Errorf("the direct message lacks the answer or why it came there:\n%s", got)
+			}
+			if strings.Contains(h.logs.String(), `"outcome":"undelivered"`) {
+				t.Errorf("an answer delivered by direct message is audited as undelivered")
+			}
+		})
+	}
+}

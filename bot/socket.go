@@ -46,6 +46,10 @@ type Transport struct {
 	// Ephemeral answers a shortcut that came without a response_url; nil:
 	// such a shortcut is only logged.
 	Ephemeral EphemeralPoster
+	// Direct posts such an answer in the asker's direct messages with the
+	// app when Ephemeral cannot reach the channel (the bot is not in it);
+	// nil: the answer is then only logged as not delivered.
+	Direct ChannelPoster
 }
 
 // BotConfig tunes the Slack side. Zero values take defaults.

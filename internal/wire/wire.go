@@ -269,7 +269,7 @@ func Build(s Settings) (*App, error) {
 		}
 		// One client per connection, on the same app token: each keeps
 		// its own socket and writes its own acks.
-		tr := bot.Transport{Responder: bot.NewResponder(s.HTTP, s.SlackAPIURL), Ephemeral: bot.SlackEphemeral{API: web}}
+		tr := bot.Transport{Responder: bot.NewResponder(s.HTTP, s.SlackAPIURL), Ephemeral: bot.SlackEphemeral{API: web}, Direct: bot.SlackChat{API: web}}
 		for range n {
 			tr.Sockets = append(tr.Sockets, slacksocket.New(a.Slack, so))
 		}
