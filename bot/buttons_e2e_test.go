@@ -208,3 +208,23 @@ func TestRefreshRateLimitedKeepsTheAnswer(t *testing.T) {
 		t.Errorf("a rate-limited Refresh made %d upstream calls", got)
 	}
 }
+
+// TestShareClickedTwicePostsOnce: a double click on Share (two envelopes,
+// a moment apart) posted the answer in the channel twice. The second click
+// of one button in one channel within a minute is told privately that it
+// was shared already; a Share whose post failed stays retryable.
+func TestShareClickedTwicePostsOnce(t *testing.T) {
+	h := startBot(t, harnessOpts{})
+	v := buttons(t, h.ask("U1", "C1", "ada@example.com"))[bot.ActionShare]["value"].(string)
+	a := slacktest.Action{UserID: "U1", ChannelID: "C1", ActionID: bot.ActionShare, Value: v}
+	r1, r2 := h.click(a)[0], h.click(a)[0]
+	if r1.ResponseType != "in_channel" {
+		t.Fatalf("the first Share was not posted in the channel: %+v", r1)
+	}
+	if r2.ResponseType == "in_channel" || r2.ReplaceOriginal {
+		t.Errorf("one Share button posted in the channel twice (second: %q, replace %v)", r2.ResponseType, r2.ReplaceOriginal)
+	}
+	if !strings.Contains(text(r2), "shared") {
+		t.Errorf("the second click is not told the answer was shared already: %q", text(r2))
+	}
+}

@@ -117,14 +117,23 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 		return Response{Reply: r, Mode: PrivateReplace, Audited: AuditRefresh}, true
 	}
 	defer func() { s.auditAs(AuditShare, req, r, start) }()
+	// One post a button and channel: a double click is two envelopes.
+	key, first := s.claimShare(req.ChannelID, value)
+	if !first {
+		r = Reply{Kind: KindButton, Outcome: OutcomeIgnored, Targets: emails, Detail: "already shared in this channel a moment ago",
+			Message: RenderNotice("This answer was shared in this channel a moment ago; it is not posted twice.")}
+		return Response{Reply: r, Mode: Private}, true
+	}
 	// Share posts in the channel: an interim "still looking" there would be
 	// noise, so it gets none.
 	r = s.lookup(ctx, req, targets, false, View{SharedBy: req.UserID}, nil)
 	if r.Outcome != OutcomeOK {
 		// A refusal, a rate limit or a failed lookup is the clicker's to
 		// see, not the channel's (RenderLookup then says it was not shared).
+		s.unclaimShare(key)
 		return Response{Reply: r, Mode: Private, Audited: AuditShare}, true
 	}
+	r.shareKey = key
 	return Response{Reply: r, Mode: Public, Audited: AuditShare}, true
 }
 

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -76,6 +77,9 @@ type Reply struct {
 	CacheHits int
 	People    []Person
 	Detail    string // for the audit entry, when the kind has one (exempt)
+	// shareKey is the claim of a Share posted in a channel, given back if
+	// the post fails (UndeliveredAs).
+	shareKey string
 }
 
 // ReplyKind says what was asked: the label "kind" of
@@ -166,6 +170,9 @@ type Service struct {
 
 	idleMu sync.Mutex
 	idling map[string]bool // users whose idle report is being made
+
+	shareMu sync.Mutex
+	shared  map[string]time.Time // Share button and channel → when claimed (see claimShare)
 }
 
 // NewService returns a Service. Lookups and Gate are required.
@@ -457,6 +464,7 @@ func (s *Service) Undelivered(req Request, r Reply) { s.UndeliveredAs("", req, r
 // UndeliveredAs is Undelivered for an answer audited under action (""
 // for the one its reply kind implies).
 func (s *Service) UndeliveredAs(action AuditAction, req Request, r Reply) {
+	s.unclaimShare(r.shareKey)
 	now := s.cfg.Now()
 	e := auditEvent(action, req, r, now, now)
 	if e.Action == "" {
@@ -482,4 +490,49 @@ func (s *Service) auditAs(action AuditAction, req Request, r Reply, start time.T
 	if !s.cfg.Audit.Record(e) {
 		s.log.Info("audit", append(e.LogAttrs(), "audit_stored", false)...)
 	}
+}
+
+// shareWindow is how long a Share button, once posted in a channel, is
+// answered "shared already" there: a double click is two envelopes.
+const shareWindow = time.Minute
+
+// maxShareClaims bounds the claims kept; past it, expired ones are dropped.
+const maxShareClaims = 10_000
+
+// claimShare claims the Share of button value in channel; false when it
+// was claimed less than shareWindow ago (a second click, or one in
+// flight). The key, to give the claim back, is returned.
+func (s *Service) claimShare(channel, value string) (string, bool) {
+	sum := sha256.Sum256([]byte(channel + "\x00" + value))
+	key := string(sum[:16])
+	now := s.cfg.Now()
+	s.shareMu.Lock()
+	defer s.shareMu.Unlock()
+	if at, ok := s.shared[key]; ok && now.Sub(at) < shareWindow && now.Sub(at) > -shareWindow {
+		return key, false
+	}
+	if s.shared == nil {
+		s.shared = map[string]time.Time{}
+	}
+	if len(s.shared) >= maxShareClaims {
+		for k, at := range s.shared {
+			if now.Sub(at) >= shareWindow || now.Sub(at) <= -shareWindow {
+				delete(s.shared, k)
+			}
+		}
+	}
+	if len(s.shared) < maxShareClaims {
+		s.shared[key] = now
+	}
+	return key, true
+}
+
+// unclaimShare gives a claim back: the Share was not posted.
+func (s *Service) unclaimShare(key string) {
+	if key == "" {
+		return
+	}
+	s.shareMu.Lock()
+	delete(s.shared, key)
+	s.shareMu.Unlock()
 }
