@@ -90,7 +90,7 @@ func (s *Store) PutNudge(ctx context.Context, n Nudge) (Nudge, bool, error) {
 	if n.ID == "" {
 		n.ID = newID(n.Asked)
 	}
-	n.Email = strings.ToLower(strings.TrimSpace(n.Email))
+	n.Email = LowerASCII(strings.TrimSpace(n.Email))
 	res, err := s.db.ExecContext(ctx, `INSERT INTO nudge (`+nudgeCols+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING`,
 		n.ID, n.Round, n.AccountID, n.Email, n.Product, n.ProductKey, us(n.LastActive), n.SlackUser, n.Channel, n.TS,
@@ -237,10 +237,10 @@ func (s *Store) PutRequest(ctx context.Context, r ReleaseRequest) (ReleaseReques
 	}
 	res, err := s.db.ExecContext(ctx, `INSERT INTO release_request (`+requestCols+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', '', 0) ON CONFLICT DO NOTHING`,
-		r.ID, r.NudgeID, r.AccountID, strings.ToLower(r.Email), r.Product, r.ProductKey, r.Requester, us(r.Created))
+		r.ID, r.NudgeID, r.AccountID, LowerASCII(r.Email), r.Product, r.ProductKey, r.Requester, us(r.Created))
 	won, err := s.won("store release request", res, err)
 	if err != nil || won {
-		r.Email = strings.ToLower(r.Email)
+		r.Email = LowerASCII(r.Email)
 		return r, won, err
 	}
 	got, err := scanRequest(s.db.QueryRowContext(ctx, `SELECT `+requestCols+` FROM release_request WHERE nudge_id = $1`, r.NudgeID))
@@ -431,7 +431,7 @@ func (s *Store) ClaimRelease(ctx context.Context, r Release) (bool, error) {
 		r.State = ReleaseRunning
 	}
 	res, err := s.db.ExecContext(ctx, `INSERT INTO release_done (`+releaseCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-		ON CONFLICT DO NOTHING`, r.ID, r.AccountID, strings.ToLower(r.Email), r.Product, r.State, r.Detail, r.Steps,
+		ON CONFLICT DO NOTHING`, r.ID, r.AccountID, LowerASCII(r.Email), r.Product, r.State, r.Detail, r.Steps,
 		us(r.Done), us(r.Undone), us(r.CheckDue), us(r.Checked))
 	return s.won("claim release", res, err)
 }

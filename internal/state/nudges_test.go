@@ -38,6 +38,7 @@ func nudgeContract(t *testing.T, fresh fixture) {
 		{"InterruptedReleaseSettledOnce", testInterruptedRelease},
 		{"ExemptKindIsAudited", testExemptKind},
 		{"LastDryRun", testLastDryRun},
+		{"LookalikeEmailsStayApart", testNudgeLookalikeEmails},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -489,5 +490,40 @@ func TestRequestsAboutOnePersonUseAnIndex(t *testing.T) {
 	}
 	if len(plan) == 0 || !strings.Contains(plan[0], "SEARCH release_request USING INDEX") || !strings.Contains(plan[0], "account_id=? AND product=?") {
 		t.Errorf("RequestsAbout's plan %q, want a search of release_request by account and product", plan)
+	}
+}
+
+// testNudgeLookalikeEmails: a nudge, a request and a release about an
+// address with a look-alike rune (U+212A KELVIN SIGN for the K, from an
+// Atlassian profile) keep it as it is. Lower-cased by Unicode's rules it
+// became kate@example.com: the look-alike's nudges and releases were
+// audited under the real person, and the real person's exemption kept
+// the look-alike's reminders back. ASCII letters are still lower-cased.
+func testNudgeLookalikeEmails(t *testing.T, fresh fixture) {
+	s := open(t, fresh(t))
+	ctx := context.Background()
+	const lookalike = "\u212Aate@Example.com"
+	n, _, err := s.PutNudge(ctx, Nudge{Round: "r", AccountID: "acc-k", Email: lookalike, Product: "p", ProductKey: "confluence", Asked: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.GetNudge(ctx, n.ID); err != nil || got.Email != "\u212Aate@example.com" {
+		t.Errorf("nudge email = %q, %v; want the look-alike kept, its ASCII lower-cased", got.Email, err)
+	}
+	r, _, err := s.PutRequest(ctx, ReleaseRequest{NudgeID: n.ID, AccountID: "acc-k", Email: lookalike, Product: "p", ProductKey: "confluence", Requester: "U1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Email != "\u212Aate@example.com" {
+		t.Errorf("request email = %q; want the look-alike kept", r.Email)
+	}
+	if got, err := s.GetRequest(ctx, r.ID); err != nil || got.Email != "\u212Aate@example.com" {
+		t.Errorf("stored request email = %q, %v; want the look-alike kept", got.Email, err)
+	}
+	if _, err := s.ClaimRelease(ctx, Release{ID: r.ID, AccountID: "acc-k", Email: lookalike, Product: "p", State: ReleaseRunning}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.GetRelease(ctx, r.ID); err != nil || got.Email != "\u212Aate@example.com" {
+		t.Errorf("release email = %q, %v; want the look-alike kept", got.Email, err)
 	}
 }
