@@ -2,7 +2,9 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"lastactive/atlassian"
 	"strings"
 	"time"
 
@@ -230,8 +232,30 @@ func (s *Service) exempt(ctx context.Context, req Request, cmd Command) Reply {
 	}
 	r.Outcome = OutcomeOK
 	r.Detail = fmt.Sprintf("%s %s: %s", strings.Join(a.Products, ", "), until, a.Reason)
-	r.Message = RenderNoticeKind(NoticeDone, fmt.Sprintf("%s will not be nudged about %s %s. Reason kept: %s", a.Email, productNames(a.Products), until, a.Reason))
+	shown := until
+	if !a.Until.IsZero() {
+		shown += " (UTC)" // the day ends at midnight UTC, not the reader's
+	}
+	text := fmt.Sprintf("%s will not be nudged about %s %s. Reason kept: %s", a.Email, productNames(a.Products), shown, a.Reason)
+	if s.nobodyHas(ctx, a.Email) {
+		text += "\nNote: nobody in this organisation has that address now (a typo?). The exemption is kept, and holds if someone with it joins."
+	}
+	r.Message = RenderNoticeKind(NoticeDone, text)
 	return r
+}
+
+// nobodyHas reports whether Atlassian says no one in the organisation has
+// email, now (a cached answer will do): an exemption for a typo would
+// otherwise be taken for one that holds. A failure or a slow answer says
+// nothing either way.
+func (s *Service) nobodyHas(ctx context.Context, email string) bool {
+	if s.cfg.Lookups == nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	p := s.cfg.Lookups.Lookup(ctx, email, false)
+	return p.Account.AccountID == "" && errors.Is(p.Err, atlassian.ErrNotFound)
 }
 
 func productNames(keys []string) string {

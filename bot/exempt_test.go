@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"lastactive/atlassian"
 	"slices"
 	"strings"
 	"sync"
@@ -184,7 +185,7 @@ func TestExemptCommand(t *testing.T) {
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	store := &memExemptions{}
 	sink := &recordingSink{}
-	svc := NewService(ServiceConfig{Lookups: NewLookups(nil, LookupOptions{}), Gate: NewGate(GateConfig{ReportUsers: []string{"UBOSS"}}),
+	svc := NewService(ServiceConfig{Lookups: NewLookups(knownDir{}, LookupOptions{}), Gate: NewGate(GateConfig{ReportUsers: []string{"UBOSS"}}),
 		Exemptions: store, Audit: sink, Now: func() time.Time { return now }})
 	ctx := context.Background()
 	ask := func(user, text string) Reply {
@@ -308,5 +309,53 @@ func TestExemptQuotesWhatWasTyped(t *testing.T) {
 		if !strings.Contains(m.Text, tc.want) || strings.Contains(m.Text, "&amp;amp;") || strings.Contains(m.Text, "&amp;lt;") {
 			t.Errorf("%q: reply %q, want it to quote %s (what was typed, escaped once)", tc.text, m.Text, tc.want)
 		}
+	}
+}
+
+// knownDir knows one person, ada@example.com; anyone else is not found.
+type knownDir struct{}
+
+func (knownDir) Resolve(_ context.Context, email string) (atlassian.Account, atlassian.Via, error) {
+	if email == "ada@example.com" {
+		return atlassian.Account{AccountID: "acc-ada", Email: email, Active: true}, atlassian.ViaJira, nil
+	}
+	return atlassian.Account{}, atlassian.ViaJira, &atlassian.Error{Kind: atlassian.ErrNotFound}
+}
+
+func (knownDir) LastActive(context.Context, string) (*atlassian.Activity, error) {
+	return &atlassian.Activity{}, nil
+}
+
+func (knownDir) DirectoryUser(context.Context, string) (atlassian.DirectoryUser, error) {
+	return atlassian.DirectoryUser{}, &atlassian.Error{Kind: atlassian.ErrNotFound}
+}
+
+// TestExemptNamesAnUnknownEmail: an exemption for an address nobody in the
+// organisation has (a typo: examp1e.com) was kept without a word, and the
+// admin believed the person exempt while they went on being nudged under
+// their real address. It is still kept (they may join later), and the
+// reply says nobody has that address now. A known person gets no such
+// note, and the reply says the date is a UTC day.
+func TestExemptNamesAnUnknownEmail(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	store := &memExemptions{}
+	svc := NewService(ServiceConfig{Lookups: NewLookups(knownDir{}, LookupOptions{}), Gate: NewGate(GateConfig{ReportUsers: []string{"UBOSS"}}),
+		Exemptions: store, Now: func() time.Time { return now }})
+	ask := func(text string) Reply {
+		return svc.Answer(context.Background(), Request{UserID: "UBOSS", ChannelID: "C1", Text: text}, nil)
+	}
+	r := ask("exempt ada@examp1e.com confluence on leave")
+	if r.Outcome != OutcomeOK || len(store.m) != 1 {
+		t.Fatalf("an unknown address: %v, %d stored; want it kept", r.Outcome, len(store.m))
+	}
+	if !strings.Contains(r.Message.Text, "nobody in this organisation") {
+		t.Errorf("an exemption for an address nobody has says nothing of it: %q", r.Message.Text)
+	}
+	r = ask("exempt ada@example.com confluence until 2027-01-31 on leave")
+	if r.Outcome != OutcomeOK || strings.Contains(r.Message.Text, "nobody in this organisation") {
+		t.Errorf("a known person: %v %q", r.Outcome, r.Message.Text)
+	}
+	if !strings.Contains(r.Message.Text, "until 2027-01-31 (UTC)") {
+		t.Errorf("the reply does not say the day is UTC's: %q", r.Message.Text)
 	}
 }
