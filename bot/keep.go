@@ -195,17 +195,14 @@ func renderAsk(a nudge.Ask, seal func(string) string) Message {
 		// The text is mrkdwn too (Slack shows it in notifications).
 		fallback = append(fallback, EscapeMrkdwn(seat.ProductName(it.Key))+" on "+EscapeMrkdwn(it.Site))
 		id := fmt.Sprintf("nudge_answer_%d", i)
-		switch it.Answer {
-		case "keep":
-			blocks = append(blocks, slack.NewContextBlock(id, mrkdwn("Kept, thank you. Nobody will ask again for 90 days.")))
-		case "release":
-			blocks = append(blocks, slack.NewContextBlock(id, mrkdwn("Release requested, thank you: an approver will confirm.")))
-		default:
-			keep := slack.NewButtonBlockElement(ActionNudgeKeep, seal(it.NudgeID), plain("Keep"))
-			keep.Style = slack.StylePrimary
-			rel := slack.NewButtonBlockElement(ActionNudgeRelease, seal(it.NudgeID), plain("Release"))
-			blocks = append(blocks, slack.NewActionBlock(id, keep, rel))
+		if line := askOutcome(it); line != "" {
+			blocks = append(blocks, slack.NewContextBlock(id, mrkdwn(line)))
+			continue
 		}
+		keep := slack.NewButtonBlockElement(ActionNudgeKeep, seal(it.NudgeID), plain("Keep"))
+		keep.Style = slack.StylePrimary
+		rel := slack.NewButtonBlockElement(ActionNudgeRelease, seal(it.NudgeID), plain("Release"))
+		blocks = append(blocks, slack.NewActionBlock(id, keep, rel))
 	}
 	blocks = append(blocks, slack.NewContextBlock("nudge_why", mrkdwn("Release gives the seat back to the company, so it can go to someone who needs it; "+
 		contactLine(a.Contact)+" approve releases and can answer questions. You can ask for access again at any time.")))
@@ -214,6 +211,36 @@ func renderAsk(a nudge.Ask, seal func(string) string) Message {
 		text = "Reminder: " + text
 	}
 	return Message{Text: text, Blocks: blocks}
+}
+
+// askOutcome is what a nudge's product line says once it is answered,
+// escalated or settled (no buttons then); "" while it waits for an answer.
+func askOutcome(it nudge.Item) string {
+	switch it.Settled {
+	case state.SettledReleased:
+		on := ""
+		if !it.SettledAt.IsZero() {
+			on = " on " + dateToken(it.SettledAt, time.Time{})
+		}
+		return "Released by an approver" + on + ": the seat is free."
+	case state.SettledApproved:
+		return "Release approved by an approver: an admin removes the access in Atlassian Administration."
+	case state.SettledKept:
+		return "An approver kept it."
+	case state.SettledUsed:
+		return "Kept: you used it again."
+	case state.SettledRestored:
+		return "Restored by an approver."
+	}
+	switch {
+	case it.Answer == state.AnswerKeep:
+		return "Kept, thank you. Nobody will ask again for 90 days."
+	case it.Answer == state.AnswerRelease:
+		return "Release requested, thank you: an approver will confirm."
+	case it.Escalated:
+		return "No answer in time: the approvers decide now."
+	}
+	return ""
 }
 
 func renderApproval(a nudge.Approval, seal func(string) string) Message {

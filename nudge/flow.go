@@ -135,7 +135,30 @@ func (e *Engine) item(ctx context.Context, n state.Nudge) Item {
 	if e.cfg.Sites != nil {
 		site = seat.SiteLabel(e.cfg.Sites.Sites(ctx), n.Product)
 	}
-	return Item{NudgeID: n.ID, Key: n.ProductKey, ProductID: n.Product, Site: site, LastActive: n.LastActive, Answer: n.Answer}
+	return Item{NudgeID: n.ID, Key: n.ProductKey, ProductID: n.Product, Site: site, LastActive: n.LastActive, Answer: n.Answer,
+		Escalated: !n.Escalated.IsZero(), Settled: n.Settled, SettledAt: n.SettledAt}
+}
+
+// settleAsk records how nudge id ended for the person asked (a
+// state.Settled… value) and updates their nudge message to say it: a
+// release decided, dropped or undone is told where they asked for it, with
+// no new message. A failure is logged; the outcome stays audited.
+func (e *Engine) settleAsk(ctx context.Context, s Store, id, settled string, at time.Time) {
+	if id == "" {
+		return
+	}
+	ctx, cancel := detached(ctx)
+	defer cancel()
+	if err := s.SettleNudge(ctx, id, settled, at); err != nil {
+		e.log.Warn("nudge: record how a nudge ended", "err", err)
+		return
+	}
+	n, err := s.GetNudge(ctx, id)
+	if err != nil {
+		e.log.Warn("nudge: read nudge for update", "err", err)
+		return
+	}
+	e.refreshAsk(ctx, s, n, Person{AccountID: n.AccountID, Email: n.Email, SlackUser: n.SlackUser})
 }
 
 // request makes the release request of nudge n (requester "" for an
@@ -150,6 +173,10 @@ func (e *Engine) request(ctx context.Context, s Store, n state.Nudge, requester 
 			if v, _ := seat.VerdictFor(p, e.cfg.Now(), e.cfg.IdleDays); v == seat.VerdictActive {
 				e.audit(ctx, s, state.AuditEntry{Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindSkip,
 					Outcome: state.OutcomeOK, Detail: n.ProductKey + " release not requested: " + SkipActiveAgain})
+				// The caller updates the message: it says kept, not requested.
+				if err := s.SettleNudge(ctx, n.ID, state.SettledUsed, e.cfg.Now()); err != nil {
+					e.log.Warn("nudge: record how a nudge ended", "err", err)
+				}
 				return nil
 			}
 		}
@@ -347,6 +374,9 @@ func (e *Engine) Decide(ctx context.Context, user, requestID string, approve boo
 		}
 	}
 	e.closeCopies(ctx, s, req)
+	if !approve {
+		e.settleAsk(ctx, s, req.NudgeID, state.SettledKept, req.Decided)
+	}
 	if !won {
 		return nil
 	}
@@ -401,6 +431,9 @@ func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest,
 		}
 		e.audit(ctx, s, state.AuditEntry{Actor: by, Emails: []string{req.Email}, AccountIDs: []string{req.AccountID}, Kind: state.KindRelease,
 			Outcome: o, Detail: fmt.Sprintf("%s %s: %s: %s", req.ProductKey, req.Product, st, detail)})
+		if settled := settledBy[st]; settled != "" {
+			e.settleAsk(ctx, s, req.NudgeID, settled, rel.Done)
+		}
 		res.Text = detail
 		if _, err := e.post(ctx, by, res); err != nil {
 			e.log.Warn("nudge: send release result", "err", err)
@@ -470,6 +503,12 @@ func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest,
 	return finish(state.ReleaseDone, "released: "+describe(done)+"; read back, the seat is free", state.OutcomeOK, done)
 }
 
+// settledBy is what a release's state tells the person whose seat it was;
+// a release refused or failed is left as requested (an admin looks).
+var settledBy = map[string]string{
+	state.ReleaseDone: state.SettledReleased, state.ReleaseDropped: state.SettledUsed, state.ReleaseManual: state.SettledApproved,
+}
+
 func describe(steps []atlassian.Step) string {
 	parts := make([]string, len(steps))
 	for i, s := range steps {
@@ -534,6 +573,7 @@ func (e *Engine) Undo(ctx context.Context, user, releaseID string) error {
 		res.Text = "restored: " + describe(atlassian.Undo(restored))
 		e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{rel.Email}, AccountIDs: []string{rel.AccountID}, Kind: state.KindUndo,
 			Outcome: state.OutcomeOK, Detail: rel.Product + ": " + res.Text})
+		e.settleAsk(ctx, s, req.NudgeID, state.SettledRestored, now)
 	}
 	if _, err := e.post(ctx, user, res); err != nil {
 		e.log.Warn("nudge: send undo result", "err", err)

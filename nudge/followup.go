@@ -264,6 +264,14 @@ const remindersGrace = 3 * time.Second
 func (e *Engine) remindersAndEscalations(ctx context.Context, s Store, open []state.Nudge, now time.Time) ([]*reminder, error) {
 	var reminders []*reminder
 	byPerson := map[string]*reminder{}
+	// The messages of the nudges escalated, each updated once at the end:
+	// their buttons give way to saying the approvers decide now.
+	escalated := map[string]state.Nudge{}
+	defer func() {
+		for _, n := range escalated {
+			e.refreshAsk(ctx, s, n, Person{AccountID: n.AccountID, Email: n.Email, SlackUser: n.SlackUser})
+		}
+	}()
 	for _, n := range open {
 		if ctx.Err() != nil {
 			return reminders, ctx.Err()
@@ -314,6 +322,7 @@ func (e *Engine) remindersAndEscalations(ctx context.Context, s Store, open []st
 			}
 			e.audit(ctx, s, state.AuditEntry{Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindEscalation,
 				Outcome: state.OutcomeOK, Detail: fmt.Sprintf("%s %s: no answer after a reminder; sent to the approvers", n.ProductKey, n.Product)})
+			escalated[n.Channel+"\x00"+n.TS] = n
 			if err := e.request(ctx, s, n, ""); err != nil {
 				return reminders, err
 			}
@@ -378,11 +387,15 @@ func (e *Engine) checkManual(ctx context.Context, s Store) error {
 		}
 		req, _ := s.GetRequest(ctx, rel.ID)
 		text := "checked a day later: an admin removed the access, the seat is free"
-		if _, holds := product(u, rel.Product); holds {
+		_, holds := product(u, rel.Product)
+		if holds {
 			text = "checked a day later: the person still has the access; remove it in Atlassian Administration"
 		}
 		e.audit(ctx, s, state.AuditEntry{Actor: req.DecidedBy, Emails: []string{rel.Email}, AccountIDs: []string{rel.AccountID},
 			Kind: state.KindRelease, Outcome: state.OutcomeOK, Detail: rel.Product + ": " + text})
+		if !holds {
+			e.settleAsk(ctx, s, req.NudgeID, state.SettledReleased, e.cfg.Now())
+		}
 		n, _ := s.GetNudge(ctx, req.NudgeID)
 		n.Product, n.ProductKey = rel.Product, req.ProductKey
 		res := Result{ReleaseID: rel.ID, Person: Person{AccountID: rel.AccountID, Email: rel.Email, Name: u.Name}, Item: e.item(ctx, n),

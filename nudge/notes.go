@@ -19,6 +19,9 @@ type Item struct {
 	Site       string // host, or cloud ID with "(unknown site)"
 	LastActive time.Time
 	Answer     string // "", state.AnswerKeep or state.AnswerRelease
+	Escalated  bool   // no answer after the reminder: the approvers decide
+	Settled    string // how it ended (state.Settled…), "" while open
+	SettledAt  time.Time
 }
 
 // Ask is the nudge: each idle product with Keep and Release, and who gets

@@ -77,6 +77,9 @@ type Store interface {
 	MarkReminded(ctx context.Context, id string, at time.Time) (bool, error)
 	UnmarkReminded(ctx context.Context, id string, at time.Time) (bool, error)
 	MarkEscalated(ctx context.Context, id string, at time.Time) (bool, error)
+	// SettleNudge records how the nudge's product ended for the person
+	// asked (state.Settled…), for their message to say.
+	SettleNudge(ctx context.Context, id, settled string, at time.Time) error
 	PutRequest(ctx context.Context, r state.ReleaseRequest) (state.ReleaseRequest, bool, error)
 	GetRequest(ctx context.Context, id string) (state.ReleaseRequest, error)
 	RequestsAbout(ctx context.Context, accountID, product string, since time.Time) ([]state.ReleaseRequest, error)

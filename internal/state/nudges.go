@@ -29,6 +29,15 @@ const (
 	DecisionKeep    = "keep"
 )
 
+// How a nudge's product ended for the person asked (Nudge.Settled).
+const (
+	SettledReleased = "released" // an approver released it: the seat is free
+	SettledApproved = "approved" // approved, for an admin to remove by hand
+	SettledKept     = "kept"     // an approver kept it
+	SettledUsed     = "used"     // kept: the person used it again
+	SettledRestored = "restored" // released, then restored by an approver (Undo)
+)
+
 // Nudge is one question to one person about one product (a site ARI),
 // asked in one round.
 type Nudge struct {
@@ -47,6 +56,8 @@ type Nudge struct {
 	Answered   time.Time
 	Reminded   time.Time
 	Escalated  time.Time
+	Settled    string    // "" or one of the Settled… values: how it ended
+	SettledAt  time.Time // when it did
 }
 
 // us and fromUS store zero times as 0.
@@ -65,14 +76,15 @@ func fromUS(v int64) time.Time {
 }
 
 const nudgeCols = `id, round, account_id, email, product, product_key, last_active_us, slack_user, channel, ts,
-	asked_us, answer, answered_us, reminded_us, escalated_us`
+	asked_us, answer, answered_us, reminded_us, escalated_us, settled, settled_us`
 
 func scanNudge(row interface{ Scan(...any) error }) (Nudge, error) {
 	var n Nudge
-	var last, asked, answered, reminded, escalated int64
+	var last, asked, answered, reminded, escalated, settled int64
 	err := row.Scan(&n.ID, &n.Round, &n.AccountID, &n.Email, &n.Product, &n.ProductKey, &last, &n.SlackUser, &n.Channel, &n.TS,
-		&asked, &n.Answer, &answered, &reminded, &escalated)
+		&asked, &n.Answer, &answered, &reminded, &escalated, &n.Settled, &settled)
 	n.LastActive, n.Asked, n.Answered, n.Reminded, n.Escalated = fromUS(last), fromUS(asked), fromUS(answered), fromUS(reminded), fromUS(escalated)
+	n.SettledAt = fromUS(settled)
 	return n, err
 }
 
@@ -92,9 +104,9 @@ func (s *Store) PutNudge(ctx context.Context, n Nudge) (Nudge, bool, error) {
 	}
 	n.Email = LowerASCII(strings.TrimSpace(n.Email))
 	res, err := s.db.ExecContext(ctx, `INSERT INTO nudge (`+nudgeCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT DO NOTHING`,
 		n.ID, n.Round, n.AccountID, n.Email, n.Product, n.ProductKey, us(n.LastActive), n.SlackUser, n.Channel, n.TS,
-		us(n.Asked), n.Answer, us(n.Answered), us(n.Reminded), us(n.Escalated))
+		us(n.Asked), n.Answer, us(n.Answered), us(n.Reminded), us(n.Escalated), n.Settled, us(n.SettledAt))
 	won, err := s.won("store nudge", res, err)
 	return n, won, err
 }
@@ -103,6 +115,13 @@ func (s *Store) PutNudge(ctx context.Context, n Nudge) (Nudge, bool, error) {
 func (s *Store) SetNudgeMessage(ctx context.Context, id, channel, ts string) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE nudge SET channel = $1, ts = $2 WHERE id = $3`, channel, ts, id)
 	return s.wrap("store nudge message", err)
+}
+
+// SettleNudge records how the nudge's product ended for the person asked
+// (one of the Settled… values), at `at`, for their message to say.
+func (s *Store) SettleNudge(ctx context.Context, id, settled string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE nudge SET settled = $1, settled_us = $2 WHERE id = $3`, settled, us(at), id)
+	return s.wrap("store nudge outcome", err)
 }
 
 // ForgetNudge deletes a nudge whose message certainly did not go (Slack
