@@ -184,6 +184,7 @@ func (l *Loop) handle(ctx context.Context, clock Clock, log *slog.Logger, slot t
 	// that the slot was handled. It outlives the lookback of a restart, or
 	// two periods.
 	ttl := max(2*Period(l.Schedule, slot), lookback+MaxLate)
+	leased := time.Now()
 	cctx, cancel := context.WithTimeout(ctx, claimTimeout)
 	won, err := l.Claims.Claim(cctx, l.SlotName(slot), l.Holder, Lease)
 	cancel()
@@ -201,7 +202,7 @@ func (l *Loop) handle(ctx context.Context, clock Clock, log *slog.Logger, slot t
 		l.keep(ctx, log, slot, ttl)
 		return true, nil
 	}
-	err = l.runLeased(ctx, log, slot)
+	err = l.runLeased(ctx, log, slot, leased)
 	switch {
 	case err == nil:
 		l.keep(ctx, log, slot, ttl)
@@ -235,10 +236,15 @@ func (l *Loop) keep(ctx context.Context, log *slog.Logger, slot time.Time, ttl t
 	}
 }
 
-// runLeased runs the slot's work while renewing the lease on its claim.
-// When the lease cannot be renewed for most of its length, or another
-// process holds the slot, the work is cancelled: it may be running there.
-func (l *Loop) runLeased(ctx context.Context, log *slog.Logger, slot time.Time) error {
+// runLeased runs the slot's work while renewing the lease on its claim,
+// taken at leased. When the lease has not been renewed for most of its
+// length, or another process holds the slot, the work is cancelled: it may
+// be running there. A lease is dated from when its claim was asked (the
+// store reads its clock before the statement), not from when it answered,
+// and the work is stopped at that date plus Lease-leaseRenewEvery whether
+// a renewal is on its way or not: the rest is the work's time to stop
+// before another process may take the slot.
+func (l *Loop) runLeased(ctx context.Context, log *slog.Logger, slot, leased time.Time) error {
 	rctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	done := make(chan struct{})
@@ -246,25 +252,40 @@ func (l *Loop) runLeased(ctx context.Context, log *slog.Logger, slot time.Time) 
 	wg.Go(func() {
 		t := time.NewTicker(leaseRenewEvery)
 		defer t.Stop()
-		renewed := time.Now()
+		stopAt := leased.Add(Lease - leaseRenewEvery)
+		stop := time.NewTimer(time.Until(stopAt))
+		defer stop.Stop()
+		var lastErr error
 		for {
 			select {
 			case <-done:
 				return
+			case <-stop.C:
+				log.Error("schedule: slot's claim not renewed in time; its work is stopped", "schedule", l.Name, "slot", slot.UTC(),
+					"taken_by_another", false, "err", lastErr)
+				cancel(errLeaseLost)
+				return
 			case <-t.C:
 			}
-			cctx, ccancel := context.WithTimeout(rctx, leaseRenewEvery/2)
+			asked := time.Now()
+			deadline := asked.Add(leaseRenewEvery / 2)
+			if stopAt.Before(deadline) {
+				deadline = stopAt
+			}
+			cctx, ccancel := context.WithDeadline(rctx, deadline)
 			won, err := l.Claims.Claim(cctx, l.SlotName(slot), l.Holder, Lease)
 			ccancel()
 			switch {
 			case err == nil && won:
-				renewed = time.Now()
-				continue
-			case err == nil, time.Since(renewed) >= Lease-leaseRenewEvery:
+				stopAt = asked.Add(Lease - leaseRenewEvery)
+				stop.Reset(time.Until(stopAt))
+			case err == nil:
 				log.Error("schedule: slot's claim lost; its work is stopped", "schedule", l.Name, "slot", slot.UTC(),
-					"taken_by_another", err == nil, "err", err)
+					"taken_by_another", true)
 				cancel(errLeaseLost)
 				return
+			default:
+				lastErr = err
 			}
 		}
 	})
