@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"testing"
@@ -104,5 +105,56 @@ func testLeaseEnds(t *testing.T, script []func(context.Context) error) {
 	if !stopped.Before(expires) {
 		t.Errorf("the work was stopped %v after its lease had ended (another replica may have run the slot meanwhile); logs:\n%s",
 			stopped.Sub(expires), logs.String())
+	}
+}
+
+// releaseFails is a Claimer whose Release fails while the database blips.
+type releaseFails struct {
+	clockClaims
+	fails int
+}
+
+func (c *releaseFails) Release(ctx context.Context, slot, holder string) error {
+	c.mu.Lock()
+	if c.fails > 0 {
+		c.fails--
+		c.mu.Unlock()
+		return errors.New("connection reset by peer")
+	}
+	c.mu.Unlock()
+	return c.clockClaims.Release(ctx, slot, holder)
+}
+
+// TestLoopRetriesASlotWhoseClaimWasNotGivenBack: Monday's digest fails with
+// ErrNotDone (Atlassian down) and giving its claim back fails too (the
+// database blipped). The log said the slot "runs again once the claim
+// lapses", but only another process could have run it: this one had given
+// the slot up, so a single replica (SQLite is one process) had no digest
+// that week. It holds the claim itself, so its next try a minute later
+// takes it again and runs the slot.
+func TestLoopRetriesASlotWhoseClaimWasNotGivenBack(t *testing.T) {
+	sched, _ := schedule.Parse("0 9 * * MON")
+	monday9 := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	clock := &fakeClock{now: monday9.Add(time.Second), maxSleeps: 5, cancel: cancel}
+	claims := &releaseFails{clockClaims: clockClaims{now: clock.Now, slots: map[string]clockClaim{}, dead: map[string]bool{}}, fails: 1}
+	var logs bytes.Buffer
+	tries, done := 0, 0
+	l := &schedule.Loop{Name: "digest", Schedule: sched, Claims: claims, Holder: "a", Clock: clock,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		Run: func(_ context.Context, slot time.Time) error {
+			if !slot.Equal(monday9) {
+				return nil
+			}
+			if tries++; tries == 1 {
+				return fmt.Errorf("%w: org report: upstream unavailable (HTTP 503)", schedule.ErrNotDone)
+			}
+			done++
+			return nil
+		}}
+	_ = l.Serve(ctx)
+	if done != 1 {
+		t.Errorf("Monday's slot was tried %d times and done %d, want done once after its failed try; logs:\n%s", tries, done, logs.String())
 	}
 }

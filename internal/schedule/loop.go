@@ -213,9 +213,11 @@ func (l *Loop) handle(ctx context.Context, clock Clock, log *slog.Logger, slot t
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 		defer cancel()
 		if rerr := l.Claims.Release(rctx, l.SlotName(slot), l.Holder); rerr != nil {
-			log.Error("schedule: slot not done, and its claim not given back: it runs again once the claim lapses", "schedule", l.Name,
+			// Still this process's claim: its next try takes it again
+			// (another process's, once the lease lapses).
+			log.Warn("schedule: slot not done, and its claim not given back; tried again", "schedule", l.Name,
 				"slot", slot.UTC(), "err", err, "release_err", rerr)
-			return true, nil
+			return false, err
 		}
 		log.Warn("schedule: slot not done; claim given back for another try", "schedule", l.Name, "slot", slot.UTC(), "err", err)
 		return false, err
