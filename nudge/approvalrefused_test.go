@@ -174,3 +174,57 @@ func TestApproverAddedGetsWaitingRequests(t *testing.T) {
 		t.Errorf("after the approvers changed, Frances's request went to %v, want the new approver once", to)
 	}
 }
+
+// TestRefusedApproverDoesNotHoldOtherCopiesBack: more release requests
+// wait than one follow-up resends (maxResends), each missing only the copy
+// of an approver Slack always refuses (they left). A newer request whose
+// copies Slack refused in a 429 burst must still reach the approvers Slack
+// takes at the next follow-ups. Before, every follow-up read the oldest
+// requests missing a copy, tried the approver who left on each, and never
+// came to the newer one until the older ones were a month old.
+func TestRefusedApproverDoesNotHoldOtherCopiesBack(t *testing.T) {
+	h := newHarness(t, true)
+	ctx := context.Background()
+	if _, err := h.e.Round(ctx, "nudge r1", false); err != nil {
+		t.Fatal(err)
+	}
+	created := h.clock.Now().Add(-48 * time.Hour)
+	for i := range maxResends + 5 {
+		req, _, err := h.store.PutRequest(ctx, state.ReleaseRequest{NudgeID: fmt.Sprintf("old-nudge-%d", i), AccountID: fmt.Sprintf("acc-%d", i),
+			Email: fmt.Sprintf("p%d@example.com", i), Product: "ari:cloud:confluence::site/s1", ProductKey: "confluence", Created: created})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ap := range []string{"U0APP1", "U0APP3"} {
+			if _, err := h.store.PutApprovalMessage(ctx, state.ApprovalMessage{RequestID: req.ID, Approver: ap}); err != nil {
+				t.Fatal(err)
+			}
+			if err := h.store.SetApprovalMessage(ctx, state.ApprovalMessage{RequestID: req.ID, Approver: ap, Channel: "D" + ap, TS: fmt.Sprintf("1.%d", i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	frances := h.askOf(t, atlassiantest.ReleaseDirectEmail)
+	cfg := h.cfg
+	cfg.Messages = &failingPosts{recorder: h.msgs, err: fmt.Errorf("slack chat.postMessage: slack is rate limiting the bot (HTTP 429): %w", ErrNotSent)}
+	if err := New(cfg).Answer(ctx, uFrances, frances.Items[0].NudgeID, false); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Messages = &refusingTo{recorder: h.msgs, to: map[string]bool{"U0APP2": true}}
+	e := New(cfg)
+	for range 3 {
+		h.clock.Add(24 * time.Hour)
+		if err := e.FollowUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := map[string]int{}
+	for _, p := range h.notes("approval") {
+		if p.Note.(Approval).Person.Email == atlassiantest.ReleaseDirectEmail {
+			got[p.To]++
+		}
+	}
+	if got["U0APP1"] != 1 || got["U0APP3"] != 1 {
+		t.Errorf("after 3 follow-ups Frances's request reached %v, want U0APP1 and U0APP3 once each", got)
+	}
+}

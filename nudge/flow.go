@@ -189,7 +189,7 @@ func (e *Engine) request(ctx context.Context, s Store, n state.Nudge, requester 
 	if !isNew && req.DecidedBy != "" {
 		return nil
 	}
-	return e.sendCopies(ctx, s, req, n, e.approval(ctx, req, n, u, uerr), false)
+	return e.sendCopies(ctx, s, req, n, e.approval(ctx, req, n, u, uerr), nil)
 }
 
 // approval is request req of nudge n as the approvers see it, with the
@@ -212,11 +212,14 @@ func (e *Engine) approval(ctx context.Context, req state.ReleaseRequest, n state
 
 // sendCopies sends a to every approver but the requester and the person
 // whose seat it is, each once: a copy Slack refused is forgotten, for the
-// follow-up to send again (resend: this is that follow-up, and each copy
-// sent is audited).
-func (e *Engine) sendCopies(ctx context.Context, s Store, req state.ReleaseRequest, n state.Nudge, a Approval, resend bool) error {
+// follow-up to send again. refused is nil at the request; in the follow-up
+// that sends copies again (each copy sent is then audited) it holds the
+// approvers Slack refused in this run, who are not tried again before the
+// next, and gets those refused here.
+func (e *Engine) sendCopies(ctx context.Context, s Store, req state.ReleaseRequest, n state.Nudge, a Approval, refused map[string]bool) error {
+	resend := refused != nil
 	for _, ap := range e.cfg.Approvers {
-		if ap == req.Requester || ap == n.SlackUser {
+		if ap == req.Requester || ap == n.SlackUser || refused[ap] {
 			continue // nobody decides their own request, nor their own seat
 		}
 		won, err := s.PutApprovalMessage(ctx, state.ApprovalMessage{RequestID: req.ID, Approver: ap})
@@ -238,6 +241,9 @@ func (e *Engine) sendCopies(ctx context.Context, s Store, req state.ReleaseReque
 			detail := fmt.Sprintf("%s %s: release request not sent to approver %s (%s); sent again at a later follow-up", req.ProductKey, req.Product, ap, notSentWhy(err))
 			if ferr != nil {
 				detail = fmt.Sprintf("%s %s: release request not sent to approver %s (%s), and not sent again either", req.ProductKey, req.Product, ap, notSentWhy(err))
+			}
+			if resend {
+				refused[ap] = true
 			}
 			e.log.Warn("nudge: approval copy not sent", "approver", ap, "err", err, "forget_err", ferr)
 			e.audit(ctx, s, state.AuditEntry{Emails: []string{req.Email}, AccountIDs: []string{req.AccountID}, Kind: state.KindEscalation,

@@ -202,7 +202,8 @@ const escalationRetry = 30 * 24 * time.Hour
 
 // maxResends bounds the release requests whose missing copies one
 // follow-up sends: an approver Slack keeps refusing (they left, a 429
-// burst) costs at most this many posts a run, never a storm.
+// burst) is tried once a run, never in a storm, and does not hold back
+// the copies of the approvers Slack takes.
 const maxResends = 20
 
 // copyGivenUp is what a copy not sent within escalationRetry says.
@@ -212,46 +213,71 @@ const copyGivenUp = "release request not sent to approver %s within 30 days; no 
 // approver has none of: one Slack refused, or an approver added to
 // LASTACTIVE_APPROVERS since. A request older than escalationRetry is let
 // go: its missing copies are stored unsent, so it is audited once and not
-// tried again.
+// tried again. An approver Slack refuses is left out of the rest of the
+// run, and the requests are read again without them: the oldest requests
+// missing only their copies would otherwise take every run's share.
 func (e *Engine) resendCopies(ctx context.Context, s Store, now time.Time) error {
-	reqs, err := s.RequestsMissingCopies(ctx, e.cfg.Approvers, maxResends)
-	if err != nil {
-		return err
-	}
-	for _, req := range reqs {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		n, err := s.GetNudge(ctx, req.NudgeID)
-		switch {
-		case errors.Is(err, state.ErrNotFound):
-			n = state.Nudge{ID: req.NudgeID, AccountID: req.AccountID, Email: req.Email, Product: req.Product, ProductKey: req.ProductKey}
-		case err != nil:
-			return err
-		}
-		if now.Sub(req.Created) >= escalationRetry {
-			for _, ap := range e.cfg.Approvers {
-				if ap == req.Requester || ap == n.SlackUser {
-					continue
-				}
-				won, err := s.PutApprovalMessage(ctx, state.ApprovalMessage{RequestID: req.ID, Approver: ap})
-				if err != nil {
-					return err
-				}
-				if won {
-					e.log.Warn("nudge: approval copy given up", "request", req.ID, "approver", ap)
-					e.audit(ctx, s, state.AuditEntry{Emails: []string{req.Email}, AccountIDs: []string{req.AccountID}, Kind: state.KindEscalation,
-						Outcome: state.OutcomeFailed, Detail: fmt.Sprintf("%s %s: "+copyGivenUp, req.ProductKey, req.Product, ap)})
-				}
+	refused := map[string]bool{}
+	for budget := maxResends; budget > 0; {
+		var approvers []string
+		for _, ap := range e.cfg.Approvers {
+			if !refused[ap] {
+				approvers = append(approvers, ap)
 			}
-			continue
 		}
-		u, uerr := e.cfg.Directory.UserAccess(ctx, req.AccountID)
-		if err := e.sendCopies(ctx, s, req, n, e.approval(ctx, req, n, u, uerr), true); err != nil {
+		reqs, err := s.RequestsMissingCopies(ctx, approvers, budget)
+		if err != nil {
 			return err
+		}
+		before := len(refused)
+		for _, req := range reqs {
+			if err := e.resendRequest(ctx, s, req, now, refused); err != nil {
+				return err
+			}
+			budget--
+			if len(refused) > before {
+				break // read again without the approver refused
+			}
+		}
+		if len(refused) == before {
+			return nil // all sent, or the run's share is
 		}
 	}
 	return nil
+}
+
+// resendRequest sends req's missing copies, or lets them go once req is
+// older than escalationRetry.
+func (e *Engine) resendRequest(ctx context.Context, s Store, req state.ReleaseRequest, now time.Time, refused map[string]bool) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	n, err := s.GetNudge(ctx, req.NudgeID)
+	switch {
+	case errors.Is(err, state.ErrNotFound):
+		n = state.Nudge{ID: req.NudgeID, AccountID: req.AccountID, Email: req.Email, Product: req.Product, ProductKey: req.ProductKey}
+	case err != nil:
+		return err
+	}
+	if now.Sub(req.Created) >= escalationRetry {
+		for _, ap := range e.cfg.Approvers {
+			if ap == req.Requester || ap == n.SlackUser {
+				continue
+			}
+			won, err := s.PutApprovalMessage(ctx, state.ApprovalMessage{RequestID: req.ID, Approver: ap})
+			if err != nil {
+				return err
+			}
+			if won {
+				e.log.Warn("nudge: approval copy given up", "request", req.ID, "approver", ap)
+				e.audit(ctx, s, state.AuditEntry{Emails: []string{req.Email}, AccountIDs: []string{req.AccountID}, Kind: state.KindEscalation,
+					Outcome: state.OutcomeFailed, Detail: fmt.Sprintf("%s %s: "+copyGivenUp, req.ProductKey, req.Product, ap)})
+			}
+		}
+		return nil
+	}
+	u, uerr := e.cfg.Directory.UserAccess(ctx, req.AccountID)
+	return e.sendCopies(ctx, s, req, n, e.approval(ctx, req, n, u, uerr), refused)
 }
 
 // remindersGrace bounds sending the reminders already marked when the
