@@ -258,7 +258,7 @@ func renderApproval(a nudge.Approval, seal func(string) string) Message {
 		"Access given: " + EscapeMrkdwn(orDash(a.Grant)),
 	}
 	if a.HasPrice {
-		lines = append(lines, fmt.Sprintf("Saves %s %.2f a month from the next billing cycle", EscapeMrkdwn(a.Currency), a.MonthlySaving))
+		lines = append(lines, "Saves "+EscapeMrkdwn(seat.Money(a.MonthlySaving, a.Currency))+" a month from the next billing cycle")
 	}
 	lines = append(lines, why)
 	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(strings.Join(lines, "\n")), nil, nil, slack.SectionBlockOptionBlockID("release_request"))}

@@ -85,3 +85,24 @@ func TestAskWithTheMostItemsFitsSlack(t *testing.T) {
 		}
 	}
 }
+
+// TestReleaseRequestSavingInTheCurrencysUnits: the saving an approver reads
+// uses the currency's minor units, as every other cost does (seat.Money):
+// not JPY 860.00, sen nobody pays, nor KWD 1.23, a fils short.
+func TestReleaseRequestSavingInTheCurrencysUnits(t *testing.T) {
+	for _, tc := range []struct {
+		currency string
+		saving   float64
+		want     string
+	}{
+		{"JPY", 860, "JPY 860 a month"},
+		{"KWD", 1.234, "KWD 1.234 a month"},
+		{"USD", 1234.5, "USD 1,234.50 a month"},
+	} {
+		a := nudge.Approval{RequestID: "r1", Person: nudge.Person{AccountID: "acc-1", Email: "a@example.com"}, MonthlySaving: tc.saving,
+			HasPrice: true, Currency: tc.currency}
+		if js := blocksText(t, RenderNote(a, func(v string) string { return v })); !strings.Contains(js, tc.want) {
+			t.Errorf("%s %v: the request lacks %q: %s", tc.currency, tc.saving, tc.want, js)
+		}
+	}
+}
