@@ -95,6 +95,11 @@ func (b *toldBot) click(t *testing.T, user, actionID, value string) {
 	if value == "" {
 		t.Fatalf("no %s button for %s\n%s", actionID, user, b.logs.String())
 	}
+	// A socket may be between connections (the fake Slack refreshes them):
+	// wait for one, as the other end-to-end helpers do.
+	if err := b.fake.WaitConnected(b.ctx); err != nil {
+		t.Fatal(err)
+	}
 	env, err := b.fake.BlockAction(b.ctx, slacktest.Action{UserID: user, ChannelID: "D" + user, ActionID: actionID, Value: value})
 	if err != nil {
 		t.Fatal(err)
