@@ -256,6 +256,12 @@ func (s *Service) digestFullList(ctx context.Context, req Request) Reply {
 	if r, limited := s.takeReport(req, KindDigest); limited {
 		return r
 	}
+	// An idle report, rows and CSV held until sent: one at a time per
+	// person, shared with the idle command.
+	if !s.idleStart(req.UserID) {
+		return Reply{Kind: KindDigest, Outcome: OutcomeRateLimited, Message: RenderNoticeKind(NoticeBusy, fullListRunningText)}
+	}
+	defer s.idleEnd(req.UserID)
 	rep, err := s.cfg.Scanner.Report(ctx, seatOptions(s.cfg.IdleDays), false, nil)
 	if err != nil {
 		return Reply{Kind: KindDigest, Outcome: OutcomeFailed, Message: RenderIdleError(err)}
@@ -267,6 +273,8 @@ func (s *Service) digestFullList(ctx context.Context, req Request) Reply {
 	}
 	return Reply{Kind: KindDigest, Outcome: out, Message: RenderNotice(deliveryText(d))}
 }
+
+const fullListRunningText = "A report of yours is already running: its full list will arrive in your direct messages. Ask again once it is there."
 
 // PublishHome publishes userID's App Home from stored data only (no scan
 // on open): the dashboard for report users, the usage for everyone else.
