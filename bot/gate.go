@@ -21,7 +21,14 @@ type Gate struct {
 
 	mu       sync.Mutex
 	limiters map[string]*limiterEntry
+	pruneAt  int // the map's size that prunes next (at least limitersBeforePrune)
+	// pruneWork counts the entries pruning has examined (tests).
+	pruneWork int
 }
+
+// limitersBeforePrune is how many requesters' buckets are kept before the
+// full ones are forgotten.
+const limitersBeforePrune = 10_000
 
 type limiterEntry struct {
 	lim  *rate.Limiter
@@ -100,11 +107,16 @@ func (g *Gate) Take(user string, n int) (ok bool, wait time.Duration) {
 	defer g.mu.Unlock()
 	e := g.limiters[user]
 	if e == nil {
+		// Pruned before the new bucket is in: it is not full, and dropped
+		// at once it would let its owner start a new burst every command.
+		// The next pruning waits until the map has doubled, so many
+		// requesters in one refill cost a walk per doubling, not one each.
+		if len(g.limiters) >= max(g.pruneAt, limitersBeforePrune) {
+			g.pruneLocked(now)
+			g.pruneAt = 2 * len(g.limiters)
+		}
 		e = &limiterEntry{lim: rate.NewLimiter(rate.Every(g.every), g.burst)}
 		g.limiters[user] = e
-		if len(g.limiters) > 10_000 {
-			g.pruneLocked(now)
-		}
 	}
 	e.seen = now
 	r := e.lim.ReserveN(now, n)
@@ -122,6 +134,7 @@ func (g *Gate) Take(user string, n int) (ok bool, wait time.Duration) {
 // refills completely after burst×every, so dropping it changes nothing.
 func (g *Gate) pruneLocked(now time.Time) {
 	full := time.Duration(g.burst) * g.every
+	g.pruneWork += len(g.limiters)
 	for id, e := range g.limiters {
 		if now.Sub(e.seen) > full {
 			delete(g.limiters, id)
