@@ -214,6 +214,12 @@ func (s *Service) digestCommand(ctx context.Context, req Request) Reply {
 	if s.cfg.Digests == nil {
 		return Reply{Kind: KindDigest, Outcome: OutcomeFailed, Message: RenderNotice("The seat digest is not set up on this bot.")}
 	}
+	// One report of the organisation at a time per person, as for idle,
+	// Full list and Scan now.
+	if !s.idleStart(req.UserID) {
+		return Reply{Kind: KindDigest, Outcome: OutcomeRateLimited, Message: RenderNoticeKind(NoticeBusy, digestRunningText)}
+	}
+	defer s.idleEnd(req.UserID)
 	if r, limited := s.takeReport(req, KindDigest); limited {
 		return r
 	}
@@ -273,6 +279,10 @@ func (s *Service) digestFullList(ctx context.Context, req Request) Reply {
 	}
 	return Reply{Kind: KindDigest, Outcome: out, Message: RenderNotice(deliveryText(d))}
 }
+
+const scanRunningText = "A scan or report of yours is already running: this page shows its result when it ends."
+
+const digestRunningText = "A report of yours is already running: ask for the digest again once it is done."
 
 const fullListRunningText = "A report of yours is already running: its full list will arrive in your direct messages. Ask again once it is there."
 
@@ -379,6 +389,14 @@ func (s *Service) ScanNow(ctx context.Context, userID string) error {
 		r.Outcome = OutcomeRefused
 		return s.PublishHome(ctx, userID)
 	}
+	// A report of the whole organisation is held until its snapshot is
+	// recorded: one at a time per person, shared with idle and Full list
+	// (twenty clicks held twenty 50,000-person reports at once).
+	if !s.idleStart(userID) {
+		r.Outcome = OutcomeRateLimited
+		return s.publishHome(ctx, userID, scanRunningText)
+	}
+	defer s.idleEnd(userID)
 	if ok, wait := s.cfg.Gate.Take(userID, 1); !ok {
 		r.Outcome = OutcomeRateLimited
 		return s.publishHome(ctx, userID, tryAgain(wait))
