@@ -75,6 +75,16 @@ func Money(amount float64, currency string) string {
 	return fmt.Sprintf("%s %s%s.%0*d", currency, sign, whole, decimals, minor%int64(scale))
 }
 
+// Amount writes an amount as a bare number in the currency's decimals,
+// with no code or separators, for a table column headed by the code:
+// "1234.50" dollars, "1235" yen.
+func Amount(amount float64, currency string) string {
+	if currency == "" {
+		currency = DefaultCurrency
+	}
+	return fmt.Sprintf("%.*f", minorUnits(currency), amount)
+}
+
 // minorUnits is how many decimals ISO 4217 gives currency: two unless it
 // is one of those below.
 func minorUnits(currency string) int {

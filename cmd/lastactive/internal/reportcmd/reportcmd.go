@@ -291,7 +291,7 @@ func WriteSummary(w io.Writer, rep *seat.Report) error {
 	for _, g := range rep.Groups {
 		cost := "-"
 		if g.HasPrice {
-			cost = fmt.Sprintf("%.2f", g.MonthlyCost())
+			cost = seat.Amount(g.MonthlyCost(), rep.Currency)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", term.Clean(seat.ProductName(g.Key)), term.Clean(g.SiteName),
 			g.Seats, g.Active, g.Idle, g.Never, g.New, g.NoSeat, cost)
@@ -299,7 +299,7 @@ func WriteSummary(w io.Writer, rep *seat.Report) error {
 	t := rep.Totals()
 	cost := "-"
 	if sum, ok := rep.MonthlyCost(); ok {
-		cost = fmt.Sprintf("%.2f", sum)
+		cost = seat.Amount(sum, rep.Currency)
 	}
 	fmt.Fprintf(tw, "TOTAL\t\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", t.Seats, t.Active, t.Idle, t.Never, t.New, t.NoSeat, cost)
 	if err := tw.Flush(); err != nil {

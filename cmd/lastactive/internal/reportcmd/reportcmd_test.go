@@ -157,3 +157,38 @@ func TestCSVPath(t *testing.T) {
 		t.Error("WriteCSVFile replaced a pipe")
 	}
 }
+
+// TestSummaryCostsInTheCurrencysUnits: the summary's cost column wrote two
+// decimals in every currency ("6450.00" yen, sen nobody pays; "12.35"
+// Kuwaiti dinars, a fils short); it uses the currency's own minor units,
+// as the Slack replies do.
+func TestSummaryCostsInTheCurrencysUnits(t *testing.T) {
+	for _, tc := range []struct {
+		currency string
+		price    float64
+		want     []string
+		not      []string
+	}{
+		{"JPY", 1290, []string{"6450"}, []string{"6450.00", "6,450.00"}},
+		{"KWD", 2.4691, []string{"12.346"}, []string{"12.35 "}},
+		{"USD", 8.6, []string{"43.00"}, nil},
+	} {
+		rep := &seat.Report{Days: 90, Currency: tc.currency, Groups: []seat.Group{
+			{Key: "confluence", SiteName: "acme.atlassian.net", Seats: 9, Idle: 3, Never: 2, Price: tc.price, HasPrice: true},
+		}}
+		var b strings.Builder
+		if err := WriteSummary(&b, rep); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("%s: the summary lacks %q:\n%s", tc.currency, w, b.String())
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(b.String(), n) {
+				t.Errorf("%s: the summary shows %q:\n%s", tc.currency, n, b.String())
+			}
+		}
+	}
+}
