@@ -92,8 +92,9 @@ func parseExempt(args []string, from func(i, j int) string) (Command, error) {
 	}
 	first := len(args) - len(rest) // the reason's first word, in args
 	// "on leave until 2027-01-31": a date after the reason is the date, not
-	// words of a reason kept for good ("until March" stays words).
-	if n := len(rest); n >= 3 && strings.EqualFold(rest[n-2], "until") && strings.ContainsAny(rest[n-1], "0123456789") {
+	// words of a reason kept for good ("until March" stays words). With a
+	// date before, a second one is refused even with no reason between.
+	if n := len(rest); (n >= 3 || n == 2 && !a.Until.IsZero()) && strings.EqualFold(rest[n-2], "until") && strings.ContainsAny(rest[n-1], "0123456789") {
 		if !a.Until.IsZero() {
 			return Command{}, usagef("until twice: name the date once, before the reason: exempt %s %s until YYYY-MM-DD REASON.", a.Email, a.Products[0])
 		}

@@ -64,6 +64,8 @@ func TestParseExempt(t *testing.T) {
 		{"exempt ada@example.com confluence on leave until March", ExemptArgs{Op: ExemptAdd, Email: "ada@example.com",
 			Products: []string{"confluence"}, Reason: "on leave until March"}, ""},
 		{"exempt ada@example.com confluence until 2027-01-31 cover until 2027-03-01", ExemptArgs{}, "until twice"},
+		// Two dates and no reason between: not a reason "until 2027-03-01".
+		{"exempt ada@example.com confluence until 2027-01-31 until 2027-03-01", ExemptArgs{}, "until twice"},
 	} {
 		t.Run(tc.text, func(t *testing.T) {
 			cmd, err := ParseCommand(tc.text)
