@@ -107,7 +107,8 @@ func parseExempt(args []string, from func(i, j int) string) (Command, error) {
 	}
 	// Slack sends & < > as entities: keep what was typed (replies escape it).
 	reason := sanitize(unescapeEntities(from(first, first+len(rest))), maxExemptReason)
-	if strings.TrimSpace(reason) == "" {
+	// Its words, quotes dropped, must say something: "" is no reason.
+	if strings.TrimSpace(reason) == "" || strings.TrimSpace(strings.Join(rest, "")) == "" {
 		return Command{}, usagef("Say why, so the next person knows: exempt %s %s on leave until March.", a.Email, a.Products[0])
 	}
 	a.Reason = reason

@@ -64,6 +64,9 @@ func TestParseExempt(t *testing.T) {
 		{"exempt ada@example.com confluence on leave until March", ExemptArgs{Op: ExemptAdd, Email: "ada@example.com",
 			Products: []string{"confluence"}, Reason: "on leave until March"}, ""},
 		{"exempt ada@example.com confluence until 2027-01-31 cover until 2027-03-01", ExemptArgs{}, "until twice"},
+		// Quotes around nothing are no reason either.
+		{`exempt ada@example.com confluence ""`, ExemptArgs{}, "Say why"},
+		{"exempt ada@example.com confluence “ ” until 2027-01-31", ExemptArgs{}, "Say why"},
 		// Two dates and no reason between: not a reason "until 2027-03-01".
 		{"exempt ada@example.com confluence until 2027-01-31 until 2027-03-01", ExemptArgs{}, "until twice"},
 	} {
