@@ -257,7 +257,9 @@ func (s *Service) nobodyHas(ctx context.Context, email string) bool {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	p := s.cfg.Lookups.Lookup(ctx, email, false)
-	return p.Account.AccountID == "" && errors.Is(p.Err, atlassian.ErrNotFound)
+	// Not found names nobody, or an account (found by Jira) that is not a
+	// member here (notMember): no one in the organisation either way.
+	return errors.Is(p.Err, atlassian.ErrNotFound)
 }
 
 func productNames(keys []string) string {

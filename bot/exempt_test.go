@@ -317,17 +317,25 @@ func TestExemptQuotesWhatWasTyped(t *testing.T) {
 	}
 }
 
-// knownDir knows one person, ada@example.com; anyone else is not found.
+// knownDir knows one person, ada@example.com; Jira also finds
+// ada@partner.example, whose account is not a member of the organisation;
+// anyone else is not found.
 type knownDir struct{}
 
 func (knownDir) Resolve(_ context.Context, email string) (atlassian.Account, atlassian.Via, error) {
-	if email == "ada@example.com" {
+	switch email {
+	case "ada@example.com":
 		return atlassian.Account{AccountID: "acc-ada", Email: email, Active: true}, atlassian.ViaJira, nil
+	case "ada@partner.example":
+		return atlassian.Account{AccountID: "acc-partner", Email: email, Active: true}, atlassian.ViaJira, nil
 	}
 	return atlassian.Account{}, atlassian.ViaJira, &atlassian.Error{Kind: atlassian.ErrNotFound}
 }
 
-func (knownDir) LastActive(context.Context, string) (*atlassian.Activity, error) {
+func (knownDir) LastActive(_ context.Context, id string) (*atlassian.Activity, error) {
+	if id == "acc-partner" {
+		return nil, &atlassian.Error{Kind: atlassian.ErrNotFound}
+	}
 	return &atlassian.Activity{}, nil
 }
 
@@ -355,6 +363,12 @@ func TestExemptNamesAnUnknownEmail(t *testing.T) {
 	}
 	if !strings.Contains(r.Message.Text, "nobody in this organisation") {
 		t.Errorf("an exemption for an address nobody has says nothing of it: %q", r.Message.Text)
+	}
+	// Jira finds an account with the address, but of another organisation
+	// (the admin typed Ada's partner address): nobody here has it either.
+	r = ask("exempt ada@partner.example confluence on leave")
+	if r.Outcome != OutcomeOK || !strings.Contains(r.Message.Text, "nobody in this organisation") {
+		t.Errorf("an exemption for an address no member has (its account is of another organisation) says nothing of it: %v %q", r.Outcome, r.Message.Text)
 	}
 	r = ask("exempt ada@example.com confluence until 2027-01-31 on leave")
 	if r.Outcome != OutcomeOK || strings.Contains(r.Message.Text, "nobody in this organisation") {
