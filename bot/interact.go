@@ -117,8 +117,8 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 		return Response{Reply: r, Mode: PrivateReplace, Audited: AuditRefresh}, true
 	}
 	defer func() { s.auditAs(AuditShare, req, r, start) }()
-	// One post a button and channel: a double click is two envelopes.
-	key, first := s.claimShare(req.ChannelID, value)
+	// One post a button, clicker and channel: a double click is two envelopes.
+	key, first := s.claimShare(req.ChannelID, req.UserID, value)
 	if !first {
 		r = Reply{Kind: KindButton, Outcome: OutcomeIgnored, Targets: emails, Detail: "already shared in this channel a moment ago",
 			Message: RenderNotice("This answer was shared in this channel a moment ago; it is not posted twice.")}

@@ -104,3 +104,26 @@ func TestStaleButtonsNameWhomTheyWereAbout(t *testing.T) {
 		}
 	}
 }
+
+// TestShareOfTwoPeopleInOneSecondPostsBoth: two people who asked about the
+// same person in the same channel within one second hold Share buttons of
+// the same value (the emails and the second they were sealed). Each Share
+// is posted, saying who shared it; only the same person's second click is
+// a double click. Before, the second person was told the answer had been
+// shared a moment ago, and the channel never saw that they shared it.
+func TestShareOfTwoPeopleInOneSecondPostsBoth(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	svc := auditService(t, &recordingSink{}, nil, &logs)
+	ctx := context.Background()
+	v := auditSigner.Sign(ButtonValue([]string{"ada@example.com"}))
+	for _, c := range []struct {
+		user string
+		want ReplyMode
+	}{{"U1", Public}, {"U2", Public}, {"U2", Private}} {
+		resp, ok := svc.Click(ctx, Request{UserID: c.user, ChannelID: "C1"}, ActionShare, v, nil)
+		if !ok || resp.Mode != c.want {
+			t.Errorf("Share by %s: mode %v (%s), want %v", c.user, resp.Mode, resp.Message.Text, c.want)
+		}
+	}
+}

@@ -499,11 +499,13 @@ const shareWindow = time.Minute
 // maxShareClaims bounds the claims kept; past it, expired ones are dropped.
 const maxShareClaims = 10_000
 
-// claimShare claims the Share of button value in channel; false when it
+// claimShare claims user's Share of button value in channel; false when it
 // was claimed less than shareWindow ago (a second click, or one in
-// flight). The key, to give the claim back, is returned.
-func (s *Service) claimShare(channel, value string) (string, bool) {
-	sum := sha256.Sum256([]byte(channel + "\x00" + value))
+// flight). The key, to give the claim back, is returned. The user is part
+// of it: two people who asked about one person in the same second hold
+// buttons of the same value, and each may share.
+func (s *Service) claimShare(channel, user, value string) (string, bool) {
+	sum := sha256.Sum256([]byte(channel + "\x00" + user + "\x00" + value))
 	key := string(sum[:16])
 	now := s.cfg.Now()
 	s.shareMu.Lock()
