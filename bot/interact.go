@@ -122,7 +122,7 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 	if !first {
 		r = Reply{Kind: KindButton, Outcome: OutcomeIgnored, Targets: emails, Detail: "already shared in this channel a moment ago",
 			Message: RenderNotice("This answer was shared in this channel a moment ago; it is not posted twice.")}
-		return Response{Reply: r, Mode: Private}, true
+		return Response{Reply: r, Mode: Private, Audited: AuditShare}, true
 	}
 	// Share posts in the channel: an interim "still looking" there would be
 	// noise, so it gets none.

@@ -127,3 +127,28 @@ func TestShareOfTwoPeopleInOneSecondPostsBoth(t *testing.T) {
 		}
 	}
 }
+
+// TestUndeliveredSecondShareIsAShare: the notice answering a second click
+// on Share ("shared a moment ago") that never reaches Slack is in the trail
+// as an undelivered share, as its first entry is. Before, it was filed as
+// a refusal nobody had made.
+func TestUndeliveredSecondShareIsAShare(t *testing.T) {
+	t.Parallel()
+	sink := &recordingSink{}
+	var logs bytes.Buffer
+	svc := auditService(t, sink, nil, &logs)
+	ctx := context.Background()
+	req := Request{UserID: "U1", ChannelID: "C1"}
+	v := auditSigner.Sign(ButtonValue([]string{"ada@example.com"}))
+	svc.Click(ctx, req, ActionShare, v, nil)
+	resp, _ := svc.Click(ctx, req, ActionShare, v, nil)
+	svc.UndeliveredAs(resp.Audited, req, resp.Reply)
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if n := len(sink.got); n != 3 {
+		t.Fatalf("%d audit events, want 3 (share, ignored share, undelivered): %+v", n, sink.got)
+	}
+	if e := sink.got[2]; e.Action != AuditShare || e.Outcome != OutcomeUndelivered {
+		t.Errorf("the undelivered notice of a second Share is audited %s %s (%s), want share undelivered", e.Action, e.Outcome, e.Detail)
+	}
+}
