@@ -127,7 +127,9 @@ func (s *Service) releaseClick(ctx context.Context, req Request, actionID, value
 		// Done and audited, but Slack refused the result message: the
 		// clicker sees it here, with its Undo.
 		s.cfg.Metrics.Command(string(KindButton), string(OutcomeOK))
-		return Response{Reply: Reply{Kind: KindButton, Outcome: OutcomeOK, Message: RenderNote(unsent.Note, kr.Seal.Sign), Detail: actionID}, Mode: Private}, true
+		// Undelivered too, it is the click's action, not a refusal.
+		return Response{Reply: Reply{Kind: KindButton, Outcome: OutcomeOK, Message: RenderNote(unsent.Note, kr.Seal.Sign), Detail: actionID},
+			Mode: Private, Audited: clickAction(actionID)}, true
 	case err != nil:
 		s.log.Error("keep or release: click failed", "action", actionID, "user", req.UserID, "err", err)
 		return refuse(OutcomeFailed, NoticeUnavailable, "That did not work: the database or Atlassian is unavailable. Try again later.", false)

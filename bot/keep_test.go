@@ -160,3 +160,23 @@ func TestRefusedResultIsShownPrivately(t *testing.T) {
 		t.Errorf("the private result has no Undo button")
 	}
 }
+
+// TestUndeliveredPrivateResultIsTheApproval: when the private copy of an
+// approval's result (Slack refused the result message) does not reach
+// Slack either, the trail's undelivered entry is the approval's, not a
+// refusal of a release that was made.
+func TestUndeliveredPrivateResultIsTheApproval(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	seal := NewButtonSigner("secret", ReleaseButtonMaxAge, func() time.Time { return now })
+	sink := &recordingSink{}
+	svc := NewService(ServiceConfig{Lookups: NewLookups(nil, LookupOptions{}), Gate: NewGate(GateConfig{}),
+		Release: &KeepRelease{Flow: unsentFlow{}, Seal: seal}, Audit: sink, Now: func() time.Time { return now }})
+	req := Request{UserID: "U0APP1", ChannelID: "D0APP1"}
+	resp, _ := svc.Click(context.Background(), req, ActionReleaseApprove, seal.Sign("r1"), nil)
+	svc.UndeliveredAs(resp.Audited, req, resp.Reply)
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if len(sink.got) != 1 || sink.got[0].Action != AuditAction(state.KindApproval) || sink.got[0].Outcome != OutcomeUndelivered {
+		t.Errorf("audit trail %+v; want one undelivered approval", sink.got)
+	}
+}
