@@ -246,14 +246,13 @@ func (s *Service) DigestFullList(ctx context.Context, req Request) Reply {
 }
 
 func (s *Service) digestFullList(ctx context.Context, req Request) Reply {
-	// The digest channel is where the bot put this button, allowed for
-	// asking or not (a managers' channel gets the digest); the CSV goes
-	// to the clicker's DMs either way.
-	inDigestChannel := s.cfg.Digests != nil && s.cfg.Digests.cfg.Channel != "" && req.ChannelID == s.cfg.Digests.cfg.Channel
+	// A click passes the command's authorisation (the contract), so a
+	// digest channel outside LASTACTIVE_ALLOWED_CHANNELS refuses it: serve
+	// warns at start about that setting; the refusal says which rule.
 	switch {
 	case !s.cfg.Gate.MayReport(req.UserID) || !s.homeAllowed(req.UserID):
 		return Reply{Kind: KindDigest, Outcome: OutcomeRefused, Message: RenderNotice("The full list is only for the people your admins chose for org-wide reports.")}
-	case !inDigestChannel && !s.cfg.Gate.Allowed(req.UserID, req.ChannelID):
+	case !s.cfg.Gate.Allowed(req.UserID, req.ChannelID):
 		return Reply{Kind: KindDigest, Outcome: OutcomeRefused, Message: RenderNoticeKind(NoticeRefused, notAllowedText)}
 	}
 	if s.cfg.Scanner == nil {

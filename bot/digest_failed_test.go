@@ -28,22 +28,21 @@ func TestPrivateDigestThatFailsSaysDigest(t *testing.T) {
 	}
 }
 
-// TestFullListInTheDigestChannel: the bot posts the digest, with its Full
-// list button, to LASTACTIVE_DIGEST_CHANNEL, which need not be one of
-// LASTACTIVE_ALLOWED_CHANNELS (those are where people may ask; a managers'
-// channel gets the digest). A report user's click there must send the CSV
-// to their DMs, as the button promises. Before, it was refused with "only
-// for the people your admins chose", which they are. A click in a channel
-// that is neither stays refused.
-func TestFullListInTheDigestChannel(t *testing.T) {
+// TestFullListOutsideTheAllowedChannels: a click passes the command's
+// authorisation (the contract), so Full list in a digest channel that is
+// not one of LASTACTIVE_ALLOWED_CHANNELS is refused, as the command would
+// be there; serve warns at start about such a setting. The refusal names
+// the rule that refused it: before, a report user was told the full list
+// was only for report users.
+func TestFullListOutsideTheAllowedChannels(t *testing.T) {
 	h := startBot(t, harnessOpts{gate: bot.GateConfig{ReportUsers: []string{"U0BOSS001"}, AllowedChannels: []string{"C0SUPPORT"},
 		PerUserEvery: time.Hour, PerUserBurst: 5}, reports: true, digestChannel: "C0DIGEST"})
 	got := h.click(slacktest.Action{UserID: "U0BOSS001", ChannelID: "C0DIGEST", ActionID: bot.ActionDigestFullList, Value: "csv"})
-	if len(got) != 1 || !strings.Contains(text(got[0]), "direct messages") {
-		t.Fatalf("Full list by a report user in the digest channel answered %v, want the CSV sent to their DMs", got)
+	if len(got) != 1 || strings.Contains(text(got[0]), "direct messages") || !strings.Contains(text(got[0]), "not allowed to use /lastactive here") {
+		t.Fatalf("Full list by a report user in a channel not allowed answered %v, want the channel refusal", got)
 	}
-	got = h.click(slacktest.Action{UserID: "U0BOSS001", ChannelID: "C0ELSEWHERE", ActionID: bot.ActionDigestFullList, Value: "csv"})
-	if len(got) != 1 || strings.Contains(text(got[0]), "direct messages") {
-		t.Fatalf("Full list in a channel neither allowed nor the digest's answered %v, want a refusal", got)
+	got = h.click(slacktest.Action{UserID: "U0BOSS001", ChannelID: "C0SUPPORT", ActionID: bot.ActionDigestFullList, Value: "csv"})
+	if len(got) != 1 || !strings.Contains(text(got[0]), "direct messages") {
+		t.Fatalf("Full list by a report user in an allowed channel answered %v, want the CSV sent to their DMs", got)
 	}
 }

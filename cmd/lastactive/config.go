@@ -8,6 +8,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -480,6 +481,12 @@ func (c Config) warnings() []string {
 					"or C012ABCDEF have digits): nobody and nowhere matches a name")
 			}
 		}
+	}
+	if digest, allowed := slackIDs([]string{pasted(c.DigestChannel)}), slackIDs(c.AllowedChannels); len(digest) == 1 && len(allowed) > 0 && !slices.Contains(allowed, digest[0]) {
+		// A click passes the command's authorisation: Full list under the
+		// digest would be refused in its own channel.
+		w = append(w, "LASTACTIVE_DIGEST_CHANNEL "+digest[0]+" is not one of LASTACTIVE_ALLOWED_CHANNELS: the digest is posted there, "+
+			"but its Full list button is refused there, as /lastactive is; add it to LASTACTIVE_ALLOWED_CHANNELS")
 	}
 	if id, ok := orgFromAdminURL(pasted(c.OrgID)); ok {
 		w = append(w, "ATLASSIAN_ORG_ID is an address of Atlassian Administration: using the organisation ID in it, "+id+

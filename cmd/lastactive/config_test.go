@@ -257,6 +257,26 @@ func TestNudgeProductsSpelling(t *testing.T) {
 	}
 }
 
+// TestDigestChannelOutsideTheAllowedChannelsIsWarned: a click passes the
+// command's authorisation, so with LASTACTIVE_ALLOWED_CHANNELS set and the
+// digest channel not in it, every Full list click under the digest is
+// refused: said at start, naming both variables. Not when the list is
+// empty (every channel allowed) or names the digest channel.
+func TestDigestChannelOutsideTheAllowedChannelsIsWarned(t *testing.T) {
+	c := validBase()
+	c.DigestChannel = "C0DIGEST1"
+	c.AllowedChannels = []string{"C0SUPPORT1"}
+	if w := strings.Join(c.warnings(), "\n"); !strings.Contains(w, "LASTACTIVE_DIGEST_CHANNEL") || !strings.Contains(w, "LASTACTIVE_ALLOWED_CHANNELS") {
+		t.Errorf("warnings %q do not say the digest channel is outside the allowed channels", w)
+	}
+	for _, allowed := range [][]string{nil, {"C0SUPPORT1", "C0DIGEST1"}} {
+		c.AllowedChannels = allowed
+		if w := strings.Join(c.warnings(), "\n"); strings.Contains(w, "LASTACTIVE_DIGEST_CHANNEL") {
+			t.Errorf("allowed %v: warnings %q", allowed, w)
+		}
+	}
+}
+
 // TestNudgeWithoutApproversIsWarned: with nudges on and nobody to approve
 // (no LASTACTIVE_APPROVERS, no LASTACTIVE_REPORT_USERS), every Release
 // answer waits for ever: said at start.
