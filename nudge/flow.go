@@ -108,8 +108,16 @@ func (e *Engine) unrequested(ctx context.Context, s Store, id string, keep bool)
 	return n, nil
 }
 
-// refreshAsk updates the nudge's message with every answer of its round.
+// refreshAsk updates the nudge's message with every answer of its round,
+// and its reminder, if one went, with every answer of the seats it named:
+// a reminder left as sent keeps live-looking buttons.
 func (e *Engine) refreshAsk(ctx context.Context, s Store, n state.Nudge, p Person) {
+	e.refreshNudge(ctx, s, n, p)
+	e.refreshReminder(ctx, s, n, p)
+}
+
+// refreshNudge updates the nudge's message with every answer of its round.
+func (e *Engine) refreshNudge(ctx context.Context, s Store, n state.Nudge, p Person) {
 	if n.TS == "" || e.cfg.Messages == nil {
 		return
 	}
@@ -127,6 +135,31 @@ func (e *Engine) refreshAsk(ctx context.Context, s Store, n state.Nudge, p Perso
 	}
 	if err := e.cfg.Messages.Update(ctx, Ref{Channel: n.Channel, TS: n.TS}, Ask{Person: p, Items: items, Contact: strings.Join(e.cfg.Approvers, ",")}); err != nil {
 		e.log.Warn("nudge: update message", "err", err)
+	}
+}
+
+// refreshReminder updates the nudge's reminder, rebuilt from every nudge it
+// named (of one round or several), each with its own state. An update
+// Slack refuses is logged: the next change of one of its seats tries again.
+func (e *Engine) refreshReminder(ctx context.Context, s Store, n state.Nudge, p Person) {
+	if n.ReminderTS == "" || e.cfg.Messages == nil {
+		return
+	}
+	all, err := s.NudgesOfReminder(ctx, n.AccountID, n.ReminderChannel, n.ReminderTS)
+	if err != nil {
+		e.log.Warn("nudge: read reminder for update", "err", err)
+		return
+	}
+	if len(all) == 0 {
+		return
+	}
+	items := make([]Item, 0, len(all))
+	for _, m := range all {
+		items = append(items, e.item(ctx, m))
+	}
+	ask := Ask{Person: p, Items: items, Reminder: true, Contact: strings.Join(e.cfg.Approvers, ",")}
+	if err := e.cfg.Messages.Update(ctx, Ref{Channel: n.ReminderChannel, TS: n.ReminderTS}, ask); err != nil {
+		e.log.Warn("nudge: update reminder", "err", err)
 	}
 }
 

@@ -42,8 +42,11 @@ func (e *Engine) FollowUp(ctx context.Context) error {
 		defer cancel()
 	}
 	for _, r := range reminders {
-		_, perr := e.post(sctx, r.person.SlackUser, Ask{Person: r.person, Items: r.items, Reminder: true,
+		ref, perr := e.post(sctx, r.person.SlackUser, Ask{Person: r.person, Items: r.items, Reminder: true,
 			Contact: strings.Join(e.cfg.Approvers, ",")})
+		if perr == nil {
+			e.remember(sctx, s, r, ref)
+		}
 		o, note := state.OutcomeOK, ""
 		switch {
 		case errors.Is(perr, ErrNotSent) && now.Sub(r.nudges[0].Asked) < AskedWindow:
@@ -290,12 +293,16 @@ const remindersGrace = 3 * time.Second
 func (e *Engine) remindersAndEscalations(ctx context.Context, s Store, open []state.Nudge, now time.Time) ([]*reminder, error) {
 	var reminders []*reminder
 	byPerson := map[string]*reminder{}
-	// The messages of the nudges escalated, each updated once at the end:
-	// their buttons give way to saying the approvers decide now.
-	escalated := map[string]state.Nudge{}
+	// The messages (nudges and reminders) of the nudges escalated, each
+	// updated once at the end: their buttons give way to saying the
+	// approvers decide now.
+	escalated, escalatedReminders := map[string]state.Nudge{}, map[string]state.Nudge{}
 	defer func() {
 		for _, n := range escalated {
-			e.refreshAsk(ctx, s, n, Person{AccountID: n.AccountID, Email: n.Email, SlackUser: n.SlackUser})
+			e.refreshNudge(ctx, s, n, Person{AccountID: n.AccountID, Email: n.Email, SlackUser: n.SlackUser})
+		}
+		for _, n := range escalatedReminders {
+			e.refreshReminder(ctx, s, n, Person{AccountID: n.AccountID, Email: n.Email, SlackUser: n.SlackUser})
 		}
 	}()
 	for _, n := range open {
@@ -349,6 +356,9 @@ func (e *Engine) remindersAndEscalations(ctx context.Context, s Store, open []st
 			e.audit(ctx, s, state.AuditEntry{Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindEscalation,
 				Outcome: state.OutcomeOK, Detail: fmt.Sprintf("%s %s: no answer after a reminder; sent to the approvers", n.ProductKey, n.Product)})
 			escalated[n.Channel+"\x00"+n.TS] = n
+			if n.ReminderTS != "" {
+				escalatedReminders[n.ReminderChannel+"\x00"+n.ReminderTS] = n
+			}
 			if err := e.request(ctx, s, n, ""); err != nil {
 				return reminders, err
 			}
@@ -376,6 +386,32 @@ type reminder struct {
 	person Person
 	items  []Item
 	nudges []state.Nudge
+}
+
+// remember records where r went on each nudge it names, so that an answer,
+// an escalation or a decision updates it as it does the nudge message. A
+// seat answered (in the nudge message) while the reminder was on its way
+// is shown so at once: the reminder must not offer its buttons again.
+func (e *Engine) remember(ctx context.Context, s Store, r *reminder, ref Ref) {
+	if ref.TS == "" {
+		return
+	}
+	for _, n := range r.nudges {
+		if err := s.SetNudgeReminder(ctx, n.ID, ref.Channel, ref.TS); err != nil {
+			e.log.Warn("nudge: store where the reminder went; it is not updated later", "account", n.AccountID, "err", err)
+			return
+		}
+	}
+	for _, n := range r.nudges {
+		now, err := s.GetNudge(ctx, n.ID)
+		if err != nil {
+			return
+		}
+		if now.Answer != "" || !now.Escalated.IsZero() || now.Settled != "" {
+			e.refreshReminder(ctx, s, now, r.person)
+			return
+		}
+	}
 }
 
 // activeAgain re-reads n's product: whoever used it again is not chased.

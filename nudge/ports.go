@@ -66,6 +66,11 @@ type Store interface {
 	Exempt(ctx context.Context, email, product string, at time.Time) (bool, error)
 	PutNudge(ctx context.Context, n state.Nudge) (state.Nudge, bool, error)
 	SetNudgeMessage(ctx context.Context, id, channel, ts string) error
+	// SetNudgeReminder records where the nudge's reminder went, and
+	// NudgesOfReminder reads back every nudge one reminder named, so that
+	// the reminder is updated as the nudge message is.
+	SetNudgeReminder(ctx context.Context, id, channel, ts string) error
+	NudgesOfReminder(ctx context.Context, accountID, channel, ts string) ([]state.Nudge, error)
 	// ForgetNudge deletes a nudge whose message certainly did not go.
 	ForgetNudge(ctx context.Context, id string) (bool, error)
 	GetNudge(ctx context.Context, id string) (state.Nudge, error)

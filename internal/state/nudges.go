@@ -58,6 +58,10 @@ type Nudge struct {
 	Escalated  time.Time
 	Settled    string    // "" or one of the Settled… values: how it ended
 	SettledAt  time.Time // when it did
+	// Where its reminder went, once sent: a message of its own, which may
+	// name seats of several rounds.
+	ReminderChannel string
+	ReminderTS      string
 }
 
 // us and fromUS store zero times as 0.
@@ -76,13 +80,13 @@ func fromUS(v int64) time.Time {
 }
 
 const nudgeCols = `id, round, account_id, email, product, product_key, last_active_us, slack_user, channel, ts,
-	asked_us, answer, answered_us, reminded_us, escalated_us, settled, settled_us`
+	asked_us, answer, answered_us, reminded_us, escalated_us, settled, settled_us, reminder_channel, reminder_ts`
 
 func scanNudge(row interface{ Scan(...any) error }) (Nudge, error) {
 	var n Nudge
 	var last, asked, answered, reminded, escalated, settled int64
 	err := row.Scan(&n.ID, &n.Round, &n.AccountID, &n.Email, &n.Product, &n.ProductKey, &last, &n.SlackUser, &n.Channel, &n.TS,
-		&asked, &n.Answer, &answered, &reminded, &escalated, &n.Settled, &settled)
+		&asked, &n.Answer, &answered, &reminded, &escalated, &n.Settled, &settled, &n.ReminderChannel, &n.ReminderTS)
 	n.LastActive, n.Asked, n.Answered, n.Reminded, n.Escalated = fromUS(last), fromUS(asked), fromUS(answered), fromUS(reminded), fromUS(escalated)
 	n.SettledAt = fromUS(settled)
 	return n, err
@@ -104,9 +108,9 @@ func (s *Store) PutNudge(ctx context.Context, n Nudge) (Nudge, bool, error) {
 	}
 	n.Email = LowerASCII(strings.TrimSpace(n.Email))
 	res, err := s.db.ExecContext(ctx, `INSERT INTO nudge (`+nudgeCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT DO NOTHING`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) ON CONFLICT DO NOTHING`,
 		n.ID, n.Round, n.AccountID, n.Email, n.Product, n.ProductKey, us(n.LastActive), n.SlackUser, n.Channel, n.TS,
-		us(n.Asked), n.Answer, us(n.Answered), us(n.Reminded), us(n.Escalated), n.Settled, us(n.SettledAt))
+		us(n.Asked), n.Answer, us(n.Answered), us(n.Reminded), us(n.Escalated), n.Settled, us(n.SettledAt), n.ReminderChannel, n.ReminderTS)
 	won, err := s.won("store nudge", res, err)
 	return n, won, err
 }
@@ -115,6 +119,13 @@ func (s *Store) PutNudge(ctx context.Context, n Nudge) (Nudge, bool, error) {
 func (s *Store) SetNudgeMessage(ctx context.Context, id, channel, ts string) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE nudge SET channel = $1, ts = $2 WHERE id = $3`, channel, ts, id)
 	return s.wrap("store nudge message", err)
+}
+
+// SetNudgeReminder records where the nudge's reminder went (for
+// chat.update).
+func (s *Store) SetNudgeReminder(ctx context.Context, id, channel, ts string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE nudge SET reminder_channel = $1, reminder_ts = $2 WHERE id = $3`, channel, ts, id)
+	return s.wrap("store nudge reminder", err)
 }
 
 // SettleNudge records how the nudge's product ended for the person asked
@@ -566,4 +577,11 @@ func (s *Store) MarkChecked(ctx context.Context, id string, at time.Time) (bool,
 // in the order they were stored.
 func (s *Store) NudgesOfRound(ctx context.Context, round, accountID string) ([]Nudge, error) {
 	return s.nudges(ctx, `SELECT `+nudgeCols+` FROM nudge WHERE round = $1 AND account_id = $2 ORDER BY product`, round, accountID)
+}
+
+// NudgesOfReminder returns the nudges one reminder to accountID named (one
+// message, perhaps of several rounds), in the order it listed them.
+func (s *Store) NudgesOfReminder(ctx context.Context, accountID, channel, ts string) ([]Nudge, error) {
+	return s.nudges(ctx, `SELECT `+nudgeCols+` FROM nudge WHERE account_id = $1 AND reminder_channel = $2 AND reminder_ts = $3
+		ORDER BY asked_us, id`, accountID, channel, ts)
 }

@@ -39,6 +39,7 @@ func nudgeContract(t *testing.T, fresh fixture) {
 		{"ExemptKindIsAudited", testExemptKind},
 		{"LastDryRun", testLastDryRun},
 		{"LookalikeEmailsStayApart", testNudgeLookalikeEmails},
+		{"ReminderMessage", testNudgeReminderMessage},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -525,5 +526,43 @@ func testNudgeLookalikeEmails(t *testing.T, fresh fixture) {
 	}
 	if got, err := s.GetRelease(ctx, r.ID); err != nil || got.Email != "\u212Aate@example.com" {
 		t.Errorf("release email = %q, %v; want the look-alike kept", got.Email, err)
+	}
+}
+
+// testNudgeReminderMessage: where a reminder went is kept per nudge, and
+// reads back every nudge that reminder named, of any round, in the order
+// it listed them; another person's reminder with the same ts is not one.
+func testNudgeReminderMessage(t *testing.T, fresh fixture) {
+	s := open(t, fresh(t))
+	ctx := context.Background()
+	put := func(round, account, product string, asked time.Time) Nudge {
+		t.Helper()
+		n, _, err := s.PutNudge(ctx, Nudge{Round: round, AccountID: account, Product: product, Asked: asked})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	a := put("r2", "acc", "p1", t0.Add(time.Hour))
+	b := put("r1", "acc", "p2", t0)
+	other := put("r1", "acc-2", "p1", t0)
+	put("r1", "acc", "p3", t0) // not in the reminder
+	for _, n := range []Nudge{a, b} {
+		if err := s.SetNudgeReminder(ctx, n.ID, "D1", "1.5"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.SetNudgeReminder(ctx, other.ID, "D1", "1.5"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.NudgesOfReminder(ctx, "acc", "D1", "1.5")
+	if err != nil || len(got) != 2 || got[0].ID != b.ID || got[1].ID != a.ID {
+		t.Fatalf("NudgesOfReminder = %+v, %v; want the two nudges of acc's reminder, oldest first", got, err)
+	}
+	if got[0].ReminderChannel != "D1" || got[0].ReminderTS != "1.5" {
+		t.Errorf("the reminder's place did not read back: %+v", got[0])
+	}
+	if n, err := s.GetNudge(ctx, a.ID); err != nil || n.ReminderTS != "1.5" || n.TS != "" {
+		t.Errorf("GetNudge = %+v, %v", n, err)
 	}
 }
