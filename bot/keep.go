@@ -233,6 +233,8 @@ func askOutcome(it nudge.Item) string {
 		return "Kept: you used it again."
 	case state.SettledRestored:
 		return "Restored by an approver."
+	case state.SettledGone:
+		return "You no longer have it: nothing to answer."
 	}
 	switch {
 	case it.Answer == state.AnswerKeep:

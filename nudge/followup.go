@@ -293,18 +293,35 @@ const remindersGrace = 3 * time.Second
 func (e *Engine) remindersAndEscalations(ctx context.Context, s Store, open []state.Nudge, now time.Time) ([]*reminder, error) {
 	var reminders []*reminder
 	byPerson := map[string]*reminder{}
-	// The messages (nudges and reminders) of the nudges escalated, each
-	// updated once at the end: their buttons give way to saying the
-	// approvers decide now.
-	escalated, escalatedReminders := map[string]state.Nudge{}, map[string]state.Nudge{}
+	// The messages (nudges and reminders) of the nudges escalated or
+	// dropped, each updated once at the end: their buttons give way to
+	// saying the approvers decide now, or that the seat is used again.
+	changed, changedReminders := map[string]state.Nudge{}, map[string]state.Nudge{}
 	defer func() {
-		for _, n := range escalated {
+		for _, n := range changed {
 			e.refreshNudge(ctx, s, n, Person{AccountID: n.AccountID, Email: n.Email, SlackUser: n.SlackUser})
 		}
-		for _, n := range escalatedReminders {
+		for _, n := range changedReminders {
 			e.refreshReminder(ctx, s, n, Person{AccountID: n.AccountID, Email: n.Email, SlackUser: n.SlackUser})
 		}
 	}()
+	refresh := func(n state.Nudge) {
+		changed[n.Channel+"\x00"+n.TS] = n
+		if n.ReminderTS != "" {
+			changedReminders[n.ReminderChannel+"\x00"+n.ReminderTS] = n
+		}
+	}
+	// drop settles a nudge whose person used the product again (or holds
+	// it no longer), silently: no message, and no follow-up reads their
+	// account for it again (it would stay unanswered for good, read again
+	// at every follow-up, ahead of the nudges still waiting).
+	drop := func(n state.Nudge, settled string) error {
+		if err := s.SettleNudge(ctx, n.ID, settled, now); err != nil {
+			return err
+		}
+		refresh(n)
+		return nil
+	}
 	for _, n := range open {
 		if ctx.Err() != nil {
 			return reminders, ctx.Err()
@@ -316,7 +333,10 @@ func (e *Engine) remindersAndEscalations(ctx context.Context, s Store, open []st
 			} else if ex {
 				continue // silently: it waits for the exemption's end
 			}
-			if e.activeAgain(ctx, n) {
+			if settled := e.usedAgain(ctx, n); settled != "" {
+				if err := drop(n, settled); err != nil {
+					return reminders, err
+				}
 				continue // silently: nothing to remind of
 			}
 			won, err := s.MarkReminded(ctx, n.ID, now)
@@ -343,7 +363,10 @@ func (e *Engine) remindersAndEscalations(ctx context.Context, s Store, open []st
 			} else if ex {
 				continue
 			}
-			if e.activeAgain(ctx, n) {
+			if settled := e.usedAgain(ctx, n); settled != "" {
+				if err := drop(n, settled); err != nil {
+					return reminders, err
+				}
 				continue
 			}
 			won, err := s.MarkEscalated(ctx, n.ID, now)
@@ -355,10 +378,7 @@ func (e *Engine) remindersAndEscalations(ctx context.Context, s Store, open []st
 			}
 			e.audit(ctx, s, state.AuditEntry{Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindEscalation,
 				Outcome: state.OutcomeOK, Detail: fmt.Sprintf("%s %s: no answer after a reminder; sent to the approvers", n.ProductKey, n.Product)})
-			escalated[n.Channel+"\x00"+n.TS] = n
-			if n.ReminderTS != "" {
-				escalatedReminders[n.ReminderChannel+"\x00"+n.ReminderTS] = n
-			}
+			refresh(n)
 			if err := e.request(ctx, s, n, ""); err != nil {
 				return reminders, err
 			}
@@ -416,16 +436,25 @@ func (e *Engine) remember(ctx context.Context, s Store, r *reminder, ref Ref) {
 
 // activeAgain re-reads n's product: whoever used it again is not chased.
 func (e *Engine) activeAgain(ctx context.Context, n state.Nudge) bool {
+	return e.usedAgain(ctx, n) != ""
+}
+
+// usedAgain re-reads n's product: state.SettledUsed when the person used
+// it again, state.SettledGone when they hold it no longer, "" while it is
+// idle (or the account could not be read).
+func (e *Engine) usedAgain(ctx context.Context, n state.Nudge) string {
 	u, err := e.cfg.Directory.UserAccess(ctx, n.AccountID)
 	if err != nil {
-		return false
+		return ""
 	}
 	p, ok := product(u, n.Product)
 	if !ok {
-		return true // no access left: nothing to ask about
+		return state.SettledGone // no access left: nothing to ask about
 	}
-	v, _ := seat.VerdictFor(p, e.cfg.Now(), e.cfg.IdleDays)
-	return v == seat.VerdictActive
+	if v, _ := seat.VerdictFor(p, e.cfg.Now(), e.cfg.IdleDays); v == seat.VerdictActive {
+		return state.SettledUsed
+	}
+	return ""
 }
 
 // checkManual reports, a day after, whether an admin removed the access of

@@ -36,6 +36,7 @@ const (
 	SettledKept     = "kept"     // an approver kept it
 	SettledUsed     = "used"     // kept: the person used it again
 	SettledRestored = "restored" // released, then restored by an approver (Undo)
+	SettledGone     = "gone"     // the person holds it no longer (removed another way)
 )
 
 // Nudge is one question to one person about one product (a site ARI),
@@ -162,9 +163,10 @@ func (s *Store) NudgesAbout(ctx context.Context, accountID, product string, sinc
 }
 
 // Unanswered returns the sent nudges nobody answered and that were not
-// escalated yet, oldest first: the round reminds and escalates them.
+// escalated or settled yet (a person who used the product again is not
+// followed up), oldest first: the round reminds and escalates them.
 func (s *Store) Unanswered(ctx context.Context) ([]Nudge, error) {
-	return s.nudges(ctx, `SELECT `+nudgeCols+` FROM nudge WHERE answer = '' AND escalated_us = 0 AND ts <> ''
+	return s.nudges(ctx, `SELECT `+nudgeCols+` FROM nudge WHERE answer = '' AND escalated_us = 0 AND settled = '' AND ts <> ''
 		ORDER BY asked_us, id`)
 }
 
