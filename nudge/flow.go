@@ -180,6 +180,7 @@ func (e *Engine) settleAsk(ctx context.Context, s Store, id, settled string, at 
 	if id == "" {
 		return
 	}
+	octx := ctx
 	ctx, cancel := detached(ctx)
 	defer cancel()
 	if err := s.SettleNudge(ctx, id, settled, at); err != nil {
@@ -187,11 +188,19 @@ func (e *Engine) settleAsk(ctx context.Context, s Store, id, settled string, at 
 		return
 	}
 	n, err := s.GetNudge(ctx, id)
+	cancel()
 	if err != nil {
 		e.log.Warn("nudge: read nudge for update", "err", err)
 		return
 	}
-	e.refreshAsk(ctx, s, n, Person{AccountID: n.AccountID, Email: n.Email, SlackUser: n.SlackUser})
+	// Each message within its own bound: a slow update of the nudge
+	// message must not leave its reminder as it was.
+	p := Person{AccountID: n.AccountID, Email: n.Email, SlackUser: n.SlackUser}
+	for _, refresh := range []func(context.Context, Store, state.Nudge, Person){e.refreshNudge, e.refreshReminder} {
+		rctx, cancel := detached(octx)
+		refresh(rctx, s, n, p)
+		cancel()
+	}
 }
 
 // request makes the release request of nudge n (requester "" for an
