@@ -644,8 +644,11 @@ func TestCheckSchemaThisUserCannotUpgrade(t *testing.T) {
 	// Back to version 6, as an older lastactive left it; the tables stay
 	// the admin's, the application user may only read and write rows.
 	for _, q := range []string{
-		// (what versions 7 and on made: button_key, and the index of 8)
-		"DROP TABLE button_key", "DROP INDEX release_request_by_account", "DELETE FROM state_migrations WHERE version_id >= 7",
+		// (what versions 7 and on made: button_key, the index of 8, the
+		// nudge columns of 9 and 10)
+		"DROP TABLE button_key", "DROP INDEX release_request_by_account",
+		"ALTER TABLE nudge DROP COLUMN settled, DROP COLUMN settled_us, DROP COLUMN reminder_channel, DROP COLUMN reminder_ts",
+		"DELETE FROM state_migrations WHERE version_id >= 7",
 		"CREATE ROLE " + role + " LOGIN", "GRANT USAGE ON SCHEMA " + schema + " TO " + role,
 		"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA " + schema + " TO " + role,
 	} {
