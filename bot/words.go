@@ -27,6 +27,16 @@ const (
 // result is safe inside mrkdwn; anything in it from outside is escaped.
 func ErrorText(err error) string { return errorText(err, "", maxCandidates) }
 
+// PersonErrorText is ErrorText for the failed lookup of p, as its reply
+// words it: an account found that the organisation does not hold is not a
+// member here, rather than an email no account uses.
+func PersonErrorText(p Person) string {
+	if notMember(p) {
+		return notMemberText("")
+	}
+	return ErrorText(p.Err)
+}
+
 // errorText is ErrorText for one person; who, when not empty, is the
 // already escaped email that the words are about, and an ambiguity names at
 // most maxCands of the accounts (RenderLookup asks for none when the

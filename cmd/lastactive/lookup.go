@@ -215,7 +215,7 @@ func writeJSON(w io.Writer, people []bot.Person, now time.Time, idleDays int, si
 		jp := jsonPerson{Email: p.Query, OK: p.Err == nil, AccountID: p.Account.AccountID, DisplayName: p.Account.DisplayName,
 			Status: string(p.Account.Status), Products: []jsonProduct{}}
 		if p.Err != nil {
-			jp.Error = &jsonError{Kind: errorKind(p.Err), Message: plainText(bot.ErrorText(p.Err)), Cause: clean(cause(p.Err))}
+			jp.Error = &jsonError{Kind: errorKind(p.Err), Message: plainText(bot.PersonErrorText(p)), Cause: clean(cause(p.Err))}
 		}
 		if p.Activity != nil {
 			jp.AddedToOrg = addedToOrg(p.Activity)
@@ -284,7 +284,7 @@ func writeTable(w io.Writer, people []bot.Person, now time.Time, idleDays int, s
 		who += "\t" + joined
 		switch {
 		case p.Err != nil:
-			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%s\n", who, clean(plainText(bot.ErrorText(p.Err))))
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%s\n", who, clean(plainText(bot.PersonErrorText(p))))
 		case len(p.Activity.Products) == 0:
 			fmt.Fprintf(tw, "%s\t(none)\t-\tno recorded activity\t-\tnever used\n", who)
 		default:

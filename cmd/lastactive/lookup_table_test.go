@@ -31,3 +31,23 @@ func TestLookupTableDateAgreesWithDaysAgo(t *testing.T) {
 		t.Errorf("LAST ACTIVE is not the day DAYS AGO counts from (2 days ago, 2026-11-28):\n%s", b.String())
 	}
 }
+
+// TestLookupOfANonMemberSaysSo: lookup is "the same lookup as the slash
+// command", whose reply for an address Jira finds but the organisation
+// does not hold (a partner's, or someone who has left) says the account is
+// not a member here. The table and --json named the account and went on
+// "no active Atlassian account in this organisation uses that email",
+// contradicting the name beside it.
+func TestLookupOfANonMemberSaysSo(t *testing.T) {
+	f := startFakes(t)
+	for _, args := range [][]string{{"lookup", "barbara@partner.example"}, {"lookup", "--json", "barbara@partner.example"}} {
+		r := runBinary(t, f.env(), "", args...)
+		if r.code != 1 {
+			t.Errorf("%v: exit %d, want 1 (not found counts as failed)", args, r.code)
+		}
+		if !strings.Contains(r.stdout, "not found in this organisation") || !strings.Contains(r.stdout, "not a member") ||
+			strings.Contains(r.stdout, "no active Atlassian account") {
+			t.Errorf("%v: does not say the account is not a member here:\n%s", args, r.stdout)
+		}
+	}
+}
