@@ -53,10 +53,10 @@ func ValidCurrency(code string) error {
 }
 
 // Money writes an amount with its currency code, the currency's decimals
-// (ISO 4217's minor units: two, none for JPY or KRW, three for KWD) and
-// thousands separators: "USD 1,234.50", "JPY 1,235". The code comes first,
-// as ISO 4217 codes do in most locales, and says plainly whose dollars
-// they are.
+// (ISO 4217's minor units: two, none for JPY or KRW, three for KWD, four
+// for CLF) and thousands separators: "USD 1,234.50", "JPY 1,235". The code
+// comes first, as ISO 4217 codes do in most locales, and says plainly
+// whose dollars they are.
 func Money(amount float64, currency string) string {
 	if currency == "" {
 		currency = DefaultCurrency
@@ -93,6 +93,8 @@ func minorUnits(currency string) int {
 		return 0
 	case "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND":
 		return 3
+	case "CLF", "UYW":
+		return 4
 	}
 	return 2
 }

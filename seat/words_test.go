@@ -47,6 +47,9 @@ func TestMoney(t *testing.T) {
 		{1234.5, "JPY", "JPY 1,235"},
 		{98765.4, "KRW", "KRW 98,765"},
 		{12.3456, "KWD", "KWD 12.346"},
+		// and four for the Chilean and Uruguayan units of account.
+		{1.23456, "CLF", "CLF 1.2346"},
+		{1234.5, "UYW", "UYW 1,234.5000"},
 		{-0.4, "JPY", "JPY 0"},
 		{-2.5, "USD", "USD -2.50"},
 		{3, "", "USD 3.00"},
