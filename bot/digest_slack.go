@@ -22,8 +22,8 @@ type SlackChat struct{ API *SlackAPI }
 // PostMessage posts m to channel. A 5xx is not repeated: the message may
 // have been posted, and a digest posted twice is worse than one missing.
 // Blocks Slack refuses (invalid_blocks: a chart image it has not finished
-// processing, say) are dropped and the text posted alone, since Slack
-// posted nothing.
+// processing, say) are posted again without the images, then as the text
+// alone, since Slack posted nothing.
 func (s SlackChat) PostMessage(ctx context.Context, channel string, m Message) error {
 	ctx, cancel := context.WithTimeout(ctx, slackPostTimeout)
 	defer cancel()
@@ -34,11 +34,34 @@ func (s SlackChat) PostMessage(ctx context.Context, channel string, m Message) e
 		})
 	}
 	err := post(slack.MsgOptionBlocks(m.Blocks...), slack.MsgOptionText(m.Text, false))
-	if se := (*SlackError)(nil); errors.As(err, &se) && blocksRefused(se.Code) && len(m.Blocks) > 0 {
-		s.API.log().Warn("Slack refused the message's blocks; posting its text alone", "channel", channel, "err", err)
-		err = post(slack.MsgOptionText(m.Text, false))
+	refused := func() bool {
+		se := (*SlackError)(nil)
+		return errors.As(err, &se) && blocksRefused(se.Code)
+	}
+	if refused() && len(m.Blocks) > 0 {
+		// Most often the chart: the rest of the message (counts, cost,
+		// buttons) is kept without it, before falling back to the text.
+		if rest := withoutImages(m.Blocks); len(rest) > 0 && len(rest) < len(m.Blocks) {
+			s.API.log().Warn("Slack refused the message's blocks; posting it without its images", "channel", channel, "err", err)
+			err = post(slack.MsgOptionBlocks(rest...), slack.MsgOptionText(m.Text, false))
+		}
+		if refused() {
+			s.API.log().Warn("Slack refused the message's blocks; posting its text alone", "channel", channel, "err", err)
+			err = post(slack.MsgOptionText(m.Text, false))
+		}
 	}
 	return err
+}
+
+// withoutImages is blocks less its image blocks.
+func withoutImages(blocks []slack.Block) []slack.Block {
+	var rest []slack.Block
+	for _, b := range blocks {
+		if b.BlockType() != slack.MBTImage {
+			rest = append(rest, b)
+		}
+	}
+	return rest
 }
 
 // SlackEphemeral is the EphemeralPoster backed by the Slack Web API

@@ -162,3 +162,37 @@ func TestDigestPostFallsBackToText(t *testing.T) {
 		t.Errorf("the log does not say which block Slack refused:\n%s", api.logs.String())
 	}
 }
+
+// TestDigestPostRefusedForItsChartKeepsTheRest: Slack refuses a message
+// for an image block whose uploaded chart it has not finished processing
+// (invalid_blocks, pointing at the slack_file). The digest posted again
+// as its text alone was a line of totals: the counts per product and
+// site, the cost and the Full list button, all that the contract gives
+// the digest beyond its chart, were lost for the week. The post is now
+// tried again without the image first; the text alone is the last resort.
+func TestDigestPostRefusedForItsChartKeepsTheRest(t *testing.T) {
+	t.Parallel()
+	api := newSlackAPI(t)
+	api.fake.FailMethodDetail("chat.postMessage", 1, "invalid_blocks", map[string]any{
+		"response_metadata": map[string]any{"messages": []string{"[ERROR] invalid slack_file [json-pointer:/blocks/1/slack_file]"}},
+	})
+	m := bot.Message{Text: "Seat digest: 12 idle seats", Blocks: []slack.Block{
+		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "*By product and site*", false, false), nil, nil, slack.SectionBlockOptionBlockID("digest_groups")),
+		slack.NewImageBlockSlackFile(&slack.SlackFileObject{ID: "F0CHART"}, "chart", "digest_chart", nil),
+	}}
+	if err := (bot.SlackChat{API: api.SlackAPI}).PostMessage(context.Background(), "C0DIGEST", m); err != nil {
+		t.Fatalf("PostMessage = %v, want the digest posted", err)
+	}
+	got := api.fake.Messages("C0DIGEST")
+	if len(got) != 1 {
+		t.Fatalf("posted %d messages, want 1", len(got))
+	}
+	var ids []string
+	for _, b := range got[0].Blocks {
+		id, _ := b["block_id"].(string)
+		ids = append(ids, id)
+	}
+	if strings.Join(ids, ",") != "digest_groups" {
+		t.Errorf("posted blocks %v, want the digest without its chart (digest_groups)", ids)
+	}
+}
