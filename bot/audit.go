@@ -201,7 +201,7 @@ func (s *Service) auditTrail(ctx context.Context, req Request, cmd Command) Repl
 	r := Reply{Kind: KindAudit, Targets: []string{email}}
 	if !s.cfg.Gate.MayReport(req.UserID) {
 		r.Outcome = OutcomeRefused
-		r.Message = RenderNoticeKind(NoticeRefused, "The audit trail is only for the people your admins chose. Ask an admin of this bot if you need it.")
+		r.Message = RenderNoticeKind(NoticeRefused, "You are not allowed to read the audit trail: it is only for the people your admins chose. Ask an admin of this bot if you need it.")
 		return r
 	}
 	if s.cfg.AuditTrail == nil {

@@ -251,7 +251,7 @@ func (s *Service) digestFullList(ctx context.Context, req Request) Reply {
 	// warns at start about that setting; the refusal says which rule.
 	switch {
 	case !s.cfg.Gate.MayReport(req.UserID) || !s.homeAllowed(req.UserID):
-		return Reply{Kind: KindDigest, Outcome: OutcomeRefused, Message: RenderNotice("The full list is only for the people your admins chose for org-wide reports.")}
+		return Reply{Kind: KindDigest, Outcome: OutcomeRefused, Message: RenderNotice("You are not allowed to get the full list: it is only for the people your admins chose for org-wide reports.")}
 	case !s.cfg.Gate.Allowed(req.UserID, req.ChannelID):
 		return Reply{Kind: KindDigest, Outcome: OutcomeRefused, Message: RenderNoticeKind(NoticeRefused, notAllowedText)}
 	}

@@ -171,7 +171,7 @@ func (s *Service) exempt(ctx context.Context, req Request, cmd Command) Reply {
 		r.Targets = nil
 	}
 	if !s.cfg.Gate.MayReport(req.UserID) {
-		r.Outcome, r.Message = OutcomeRefused, RenderNoticeKind(NoticeRefused, "Only report users may exempt people from nudges. Ask your Slack admin.")
+		r.Outcome, r.Message = OutcomeRefused, RenderNoticeKind(NoticeRefused, "You are not allowed to exempt people from nudges: only the people your admins chose for org-wide reports may. Ask your Slack admin.")
 		return r
 	}
 	if s.cfg.Exemptions == nil {

@@ -378,3 +378,19 @@ func TestExemptNamesAnUnknownEmail(t *testing.T) {
 		t.Errorf("the reply does not say the day is UTC's: %q", r.Message.Text)
 	}
 }
+
+// TestReportUserRefusalsSayNotAllowed: the contract words a refusal by the
+// allow-lists "not allowed"; a refusal for want of being a report user
+// (idle, digest, audit, exempt) said "only for the people your admins
+// chose", which a reader or a script looking for the refusal does not
+// recognise as one. Each now says "not allowed" and why.
+func TestReportUserRefusalsSayNotAllowed(t *testing.T) {
+	svc := NewService(ServiceConfig{Lookups: NewLookups(knownDir{}, LookupOptions{}), Gate: NewGate(GateConfig{ReportUsers: []string{"UBOSS"}}),
+		Exemptions: &memExemptions{}})
+	for _, text := range []string{"idle", "idle 30 confluence", "digest", "audit ada@example.com", "exempt ada@example.com confluence on leave", "exempt list"} {
+		r := svc.Answer(context.Background(), Request{UserID: "UOTHER", ChannelID: "C1", Text: text}, nil)
+		if r.Outcome != OutcomeRefused || !strings.Contains(r.Message.Text, "not allowed") {
+			t.Errorf("%q by someone who is no report user: %v %q, want a refusal saying not allowed", text, r.Outcome, r.Message.Text)
+		}
+	}
+}

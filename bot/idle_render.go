@@ -48,7 +48,7 @@ func RenderIdleProgress(idleDays int, p seat.Progress) Message {
 // org-wide reports. It names whom to ask, not the setting: the person
 // asking cannot change it, and the bot's configuration is not theirs to see.
 func RenderIdleRefused() Message {
-	return RenderNoticeKind(NoticeRefused, "Org-wide reports are only for the people your admins chose. Ask an admin of this bot if you need one.")
+	return RenderNoticeKind(NoticeRefused, "You are not allowed to run org-wide reports: they are only for the people your admins chose. Ask an admin of this bot if you need one.")
 }
 
 // RenderIdleError says why a report could not be made.
