@@ -506,7 +506,7 @@ func (s *Store) UpgradeBlocked(ctx context.Context) (version int64, blocked stri
 // goMigrations are the migrations written in Go: those that differ by
 // backend. Their versions follow the SQL files'.
 func goMigrations(b backend) []*goose.Migration {
-	return []*goose.Migration{auditWithoutRowID(b)}
+	return []*goose.Migration{auditWithoutRowID(b), refoldAuditTargets(b)}
 }
 
 // migrate runs step with a goose provider for this store, holding the

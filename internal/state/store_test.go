@@ -113,6 +113,7 @@ func contract(t *testing.T, fresh fixture) {
 		{"AppendBatch", testAppendBatch},
 		{"AuditTakesAnyText", testAuditTakesAnyText},
 		{"AuditLookalikeIsAnotherPerson", testAuditLookalikeIsAnotherPerson},
+		{"AuditRefoldedAtUpgrade", testAuditRefoldedAtUpgrade},
 		{"Snapshots", testSnapshots},
 		{"ButtonKeys", testButtonKeys},
 		{"FirstDelivery", testFirstDelivery},
