@@ -114,6 +114,7 @@ func contract(t *testing.T, fresh fixture) {
 		{"AuditTakesAnyText", testAuditTakesAnyText},
 		{"AuditLookalikeIsAnotherPerson", testAuditLookalikeIsAnotherPerson},
 		{"AuditRefoldedAtUpgrade", testAuditRefoldedAtUpgrade},
+		{"RefusedCopiesAskedAgainAtUpgrade", testRefusedCopiesAskedAgainAtUpgrade},
 		{"Snapshots", testSnapshots},
 		{"ButtonKeys", testButtonKeys},
 		{"FirstDelivery", testFirstDelivery},

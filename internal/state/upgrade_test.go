@@ -105,3 +105,62 @@ func testAuditRefoldedAtUpgrade(t *testing.T, fresh fixture) {
 	to(KnownVersion())
 	check("down and up again")
 }
+
+// testRefusedCopiesAskedAgainAtUpgrade: lastactive before version 12 kept
+// the row of an approver's copy that Slack refused (is_archived, a 429 past
+// the retries, user_not_found), with no message in it, and never sent it
+// again; today's follow-up sends a refused copy again, but took those rows
+// for copies on their way: a release request escalated before the upgrade
+// whose copies Slack had refused reached no approver, ever. The upgrade
+// forgets them for the requests still undecided, so the follow-up sends
+// them (or, past its month, gives them up in the trail).
+func testRefusedCopiesAskedAgainAtUpgrade(t *testing.T, fresh fixture) {
+	ctx := context.Background()
+	s, err := Open(ctx, fresh(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.migrate(ctx, func(p *goose.Provider) error { _, err := p.UpTo(ctx, 8); return err }); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	put := func(nudge string) ReleaseRequest {
+		t.Helper()
+		r, _, err := s.PutRequest(ctx, ReleaseRequest{NudgeID: nudge, AccountID: "acc-" + nudge, Email: nudge + "@example.com",
+			Product: "ari:cloud:confluence::site/1", ProductKey: "confluence", Created: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	refused, sent, decided := put("refused"), put("sent"), put("decided")
+	// As the previous lastactive left them: a refused copy is a row
+	// without a message; a copy sent has its channel and ts.
+	for _, m := range []ApprovalMessage{
+		{RequestID: refused.ID, Approver: "U0APP1"}, {RequestID: refused.ID, Approver: "U0APP2"},
+		{RequestID: sent.ID, Approver: "U0APP1", Channel: "D1", TS: "1.1"}, {RequestID: sent.ID, Approver: "U0APP2", Channel: "D2", TS: "2.2"},
+		{RequestID: decided.ID, Approver: "U0APP1"}, {RequestID: decided.ID, Approver: "U0APP2", Channel: "D2", TS: "3.3"},
+	} {
+		if _, err := s.PutApprovalMessage(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Decide(ctx, decided.ID, "U0APP2", DecisionKeep, at.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	missing, err := s.RequestsMissingCopies(ctx, []string{"U0APP1", "U0APP2"}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(missing) != 1 || missing[0].ID != refused.ID {
+		t.Errorf("requests missing copies after the upgrade: %+v, want only the one whose copies Slack refused", missing)
+	}
+	copies, err := s.ApprovalMessages(ctx, sent.ID)
+	if err != nil || len(copies) != 2 {
+		t.Errorf("the copies sent: %+v, %v; want both kept", copies, err)
+	}
+}
