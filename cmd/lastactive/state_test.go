@@ -618,6 +618,38 @@ func TestMigrateOnANewerSchema(t *testing.T) {
 	}
 }
 
+// TestServeOnANewerSchemaSaysSo: after a rollback (the newer lastactive
+// stopped, this one started on the schema it migrated) serve goes on, as
+// an older replica of a rolling update must, but said nothing: the admin
+// was not told that what the newer version records (how nudges ended,
+// say) is not kept up by this one, nor that the schema stays newer. It now
+// logs one warning naming both versions.
+func TestServeOnANewerSchemaSaysSo(t *testing.T) {
+	f := startFakes(t)
+	path := strings.TrimPrefix(f.db, "sqlite:")
+	if r := runBinary(t, f.env(), "", "migrate"); r.code != 0 {
+		t.Fatalf("migrate: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Exec("INSERT INTO state_migrations (version_id, is_applied) VALUES ((SELECT MAX(version_id) + 1 FROM state_migrations), 1)")
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, base, logs := serveProcess(t, f.env())
+	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
+	// Slack is connected once the store's first open was tried.
+	eventually(t, "every socket open", func() bool { return f.slack.Deliverable() == 2 })
+	stop(t, cmd, logs)
+	want := fmt.Sprintf(`"schema_version":%d`, state.KnownVersion()+1)
+	if n := countLines([]*testlog.Buffer{logs}, `"level":"WARN"`, "newer", want); n != 1 {
+		t.Errorf("serve on a schema a newer lastactive migrated: %d warnings naming it (%s), want 1:\n%s", n, want, logs.String())
+	}
+}
+
 // TestCheckSchemaThisUserCannotUpgrade: after the binary is upgraded, a
 // PostgreSQL schema at an older version whose tables belong to another
 // role (migrated by an admin, served by an application user without DDL

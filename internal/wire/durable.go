@@ -171,10 +171,16 @@ func (d *Durable) open(ctx context.Context) {
 	s, err := state.Open(ctx, d.url)
 	if err == nil {
 		mctx, cancel := context.WithTimeout(ctx, time.Minute)
-		err = s.Migrate(mctx)
+		var version int64
+		_, version, err = s.Upgrade(mctx)
 		cancel()
 		if err != nil {
 			s.Close()
+		} else if known := state.KnownVersion(); version > known {
+			// A rollback, or an older replica of a rolling update: it
+			// serves, and the admin is told what that means.
+			d.log.Warn("state store: the schema is newer than this lastactive knows, left as is; serving on it (what only the newer version records is not kept up: run the newer lastactive again, or a newer one)",
+				"schema_version", version, "known_version", known)
 		}
 	}
 	if err != nil {
