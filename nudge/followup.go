@@ -162,8 +162,8 @@ func (e *Engine) tell(ctx context.Context, s Store, rel state.Release, text stri
 // failed (a database error, a stop between marking and requesting): the
 // escalation was audited as sent to the approvers, so it must reach them.
 // Escalations older than escalationRetry are let go; those whose person is
-// active again are passed over silently (request audits the skip once a
-// request would have been made).
+// active again (or who hold it no longer) are settled silently, as the
+// reminder and the escalation settle them, and not read again.
 func (e *Engine) requestEscalated(ctx context.Context, s Store, now time.Time) error {
 	lost, err := s.EscalatedUnrequested(ctx, now.Add(-escalationRetry))
 	if err != nil {
@@ -178,7 +178,8 @@ func (e *Engine) requestEscalated(ctx context.Context, s Store, now time.Time) e
 		} else if ex {
 			continue
 		}
-		if e.activeAgain(ctx, n) {
+		if settled := e.usedAgain(ctx, n); settled != "" {
+			e.settleAsk(ctx, s, n.ID, settled, now)
 			continue
 		}
 		if err := e.request(ctx, s, n, ""); err != nil {
@@ -432,11 +433,6 @@ func (e *Engine) remember(ctx context.Context, s Store, r *reminder, ref Ref) {
 			return
 		}
 	}
-}
-
-// activeAgain re-reads n's product: whoever used it again is not chased.
-func (e *Engine) activeAgain(ctx context.Context, n state.Nudge) bool {
-	return e.usedAgain(ctx, n) != ""
 }
 
 // usedAgain re-reads n's product: state.SettledUsed when the person used

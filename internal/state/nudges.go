@@ -173,9 +173,10 @@ func (s *Store) Unanswered(ctx context.Context) ([]Nudge, error) {
 // EscalatedUnrequested returns the nudges escalated since `since` for
 // which no release request exists: the request is made after the nudge is
 // marked escalated (so that no Keep can slip in beside an open request),
-// and a failure or a stop between the two would otherwise lose it.
+// and a failure or a stop between the two would otherwise lose it. A
+// nudge settled meanwhile (its person used the product again) is left out.
 func (s *Store) EscalatedUnrequested(ctx context.Context, since time.Time) ([]Nudge, error) {
-	return s.nudges(ctx, `SELECT `+nudgeCols+` FROM nudge WHERE answer = '' AND escalated_us >= $1 AND escalated_us <> 0
+	return s.nudges(ctx, `SELECT `+nudgeCols+` FROM nudge WHERE answer = '' AND escalated_us >= $1 AND escalated_us <> 0 AND settled = ''
 		AND NOT EXISTS (SELECT 1 FROM release_request r WHERE r.nudge_id = nudge.id)
 		ORDER BY escalated_us, id`, us(since))
 }
