@@ -68,3 +68,44 @@ func TestSomeoneActiveAgainIsNotFollowedForEver(t *testing.T) {
 		t.Errorf("3 later follow-ups read accounts %d times, want none: nothing is left to follow up", n)
 	}
 }
+
+// TestReleaseOfASeatNoLongerHeldIsNotRequested: a silent person whose
+// access was removed another way is settled by the follow-up ("gone", the
+// buttons taken off their message); a Release clicked on that nudge all
+// the same (the update did not reach Slack, or the click was on its way)
+// must not ask the approvers to release a seat the person no longer holds.
+func TestReleaseOfASeatNoLongerHeldIsNotRequested(t *testing.T) {
+	h := newHarness(t, true)
+	ctx := context.Background()
+	if _, err := h.e.Round(ctx, "nudge r1", false); err != nil {
+		t.Fatal(err)
+	}
+	a := h.askOf(t, atlassiantest.ReleaseDirectEmail)
+	frances := h.account(t, atlassiantest.ReleaseDirectEmail)
+	frances.Products = nil
+	h.srv.SetUser(frances)
+	h.clock.Add(time.Hour)
+	if err := h.e.FollowUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n, err := h.store.GetNudge(ctx, a.Items[0].NudgeID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Settled != state.SettledGone {
+		t.Fatalf("Frances's nudge is settled %q after her access went, want %q", n.Settled, state.SettledGone)
+	}
+	err = h.e.Answer(ctx, uFrances, a.Items[0].NudgeID, false)
+	if !isRefused(err) {
+		t.Errorf("Release on a settled nudge: %v, want a refusal", err)
+	}
+	reqs, err := h.store.PendingRequests(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range reqs {
+		if r.NudgeID == a.Items[0].NudgeID {
+			t.Errorf("the approvers were asked to release a seat Frances no longer holds")
+		}
+	}
+}

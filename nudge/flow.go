@@ -51,6 +51,11 @@ func (e *Engine) Answer(ctx context.Context, user, nudgeID string, keep bool) er
 	if n.SlackUser != user {
 		return refused("This question was for someone else.")
 	}
+	if n.Answer == "" && n.Settled != "" {
+		// Settled silently (used again, or the access went another way):
+		// a seat no longer held is not sent to the approvers.
+		return refused("This question is closed: there is nothing left to answer. Thank you.")
+	}
 	answer := state.AnswerRelease
 	if keep {
 		answer = state.AnswerKeep

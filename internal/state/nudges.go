@@ -200,12 +200,12 @@ func (s *Store) nudges(ctx context.Context, q string, args ...any) ([]Nudge, err
 
 // AnswerNudge records the first answer (AnswerKeep or AnswerRelease) and
 // reports whether this call recorded it: a second click, or an answer after
-// escalation, changes nothing.
+// escalation or after the nudge was settled, changes nothing.
 func (s *Store) AnswerNudge(ctx context.Context, id, answer string, at time.Time) (bool, error) {
 	if answer != AnswerKeep && answer != AnswerRelease {
 		return false, fmt.Errorf("answer nudge: %q: %w", answer, ErrInvalid)
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE nudge SET answer = $1, answered_us = $2 WHERE id = $3 AND answer = '' AND escalated_us = 0`,
+	res, err := s.db.ExecContext(ctx, `UPDATE nudge SET answer = $1, answered_us = $2 WHERE id = $3 AND answer = '' AND escalated_us = 0 AND settled = ''`,
 		answer, us(at), id)
 	return s.won("answer nudge", res, err)
 }
