@@ -258,15 +258,15 @@ func (s *Service) digestFullList(ctx context.Context, req Request) Reply {
 	if s.cfg.Scanner == nil {
 		return Reply{Kind: KindDigest, Outcome: OutcomeFailed, Message: RenderNotice("Org-wide reports are not set up on this bot.")}
 	}
-	if r, limited := s.takeReport(req, KindDigest); limited {
-		return r
-	}
 	// An idle report, rows and CSV held until sent: one at a time per
-	// person, shared with the idle command.
+	// person, shared with the idle command; a repeat takes no token.
 	if !s.idleStart(req.UserID) {
 		return Reply{Kind: KindDigest, Outcome: OutcomeRateLimited, Message: RenderNoticeKind(NoticeBusy, fullListRunningText)}
 	}
 	defer s.idleEnd(req.UserID)
+	if r, limited := s.takeReport(req, KindDigest); limited {
+		return r
+	}
 	rep, err := s.cfg.Scanner.Report(ctx, seatOptions(s.cfg.IdleDays), false, nil)
 	if err != nil {
 		return Reply{Kind: KindDigest, Outcome: OutcomeFailed, Message: RenderIdleError(err)}
