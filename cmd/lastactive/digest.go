@@ -37,9 +37,12 @@ func (a *app) digest(ctx context.Context, args []string) int {
 	log := a.logger(c)
 	s := settings(c, log, nil, upstreamHTTP())
 	// The store holds the change since the last digest and gets this one's
-	// snapshot; without it the digest is still made, with no change.
-	if s.State = openState(ctx, c, log, nil, false); s.State != nil {
-		defer s.State.Close()
+	// snapshot; without it the digest is still made, with no change. Run
+	// where no bot keeps its database, it makes none.
+	if !defaultDatabaseMissing(c) {
+		if s.State = openState(ctx, c, log, nil, false); s.State != nil {
+			defer s.State.Close()
+		}
 	}
 	if !*post {
 		// Printing needs no Slack: build without it, so nothing is uploaded.

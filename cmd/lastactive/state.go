@@ -269,6 +269,21 @@ func cliActor() string {
 	return bot.CLIActorPrefix + clip(user, 64)
 }
 
+// defaultDatabaseMissing: LASTACTIVE_DATABASE_URL is unset and its default,
+// sqlite:lastactive.db, relative to wherever the command runs, is no file
+// there. A command-line run adds to a bot's database there, never makes one.
+func defaultDatabaseMissing(c Config) bool {
+	if _, set := os.LookupEnv("LASTACTIVE_DATABASE_URL"); set {
+		return false
+	}
+	path, ok := strings.CutPrefix(c.DatabaseURL, "sqlite:")
+	if !ok {
+		return false
+	}
+	_, err := os.Stat(path)
+	return err != nil
+}
+
 // auditCLI writes what a command-line run did to the audit trail, as the
 // bot writes what Slack users do, so that an auditor asking who looked up
 // whom sees the terminal too. The actor is "cli:" and the OS user (the
@@ -278,14 +293,8 @@ func (a *app) auditCLI(ctx context.Context, c Config, e state.AuditEntry) {
 	if c.DatabaseURL == "" {
 		return
 	}
-	if _, set := os.LookupEnv("LASTACTIVE_DATABASE_URL"); !set {
-		// The default, sqlite:lastactive.db, is relative to wherever the
-		// command runs: add to a bot's database there, never make one.
-		if path, ok := strings.CutPrefix(c.DatabaseURL, "sqlite:"); ok {
-			if _, err := os.Stat(path); err != nil {
-				return
-			}
-		}
+	if defaultDatabaseMissing(c) {
+		return
 	}
 	e.Actor = cliActor()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)

@@ -572,9 +572,10 @@ func TestServeDoesNotWaitForTheDatabase(t *testing.T) {
 }
 
 // TestCommandLineMakesNoDatabase: run where no bot keeps its database, with
-// LASTACTIVE_DATABASE_URL unset, lookup does not create ./lastactive.db just
-// to audit itself (an audit trail the bot never reads); with the variable
-// set, it writes there.
+// LASTACTIVE_DATABASE_URL unset, lookup, report and digest do not create
+// ./lastactive.db just to audit themselves or keep a snapshot (a trail and
+// a history the bot never reads); with the variable set, they write there.
+// digest made one in whatever directory it ran in.
 func TestCommandLineMakesNoDatabase(t *testing.T) {
 	f := startFakes(t)
 	var env []string
@@ -583,14 +584,16 @@ func TestCommandLineMakesNoDatabase(t *testing.T) {
 			env = append(env, e)
 		}
 	}
-	dir := t.TempDir()
-	cmd := exec.Command(binary, "lookup", "ada@example.com")
-	cmd.Env, cmd.Dir = env, dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("lookup: %v\n%s", err, out)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "lastactive.db")); err == nil {
-		t.Error("lookup created ./lastactive.db")
+	for _, args := range [][]string{{"lookup", "ada@example.com"}, {"report"}, {"digest"}} {
+		dir := t.TempDir()
+		cmd := exec.Command(binary, args...)
+		cmd.Env, cmd.Dir = env, dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", args[0], err, out)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "lastactive.db")); err == nil {
+			t.Errorf("%s created ./lastactive.db", args[0])
+		}
 	}
 }
 
