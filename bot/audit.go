@@ -50,6 +50,18 @@ type AuditEvent struct {
 	ReplyKind ReplyKind
 	CacheHits int
 	Duration  time.Duration
+
+	// OrgWide marks, in a person's trail, an org-wide report (an idle
+	// report or a digest's Full list) that names nobody but lists everyone
+	// with a seat, this person too.
+	OrgWide bool
+}
+
+// IsOrgWideReport reports whether a report entry's detail is one of the
+// reports that list everyone with a seat: an idle report, in Slack or from
+// the command line, and a digest's Full list.
+func IsOrgWideReport(detail string) bool {
+	return strings.HasPrefix(detail, "idle report") || detail == "digest full list"
 }
 
 // LogAttrs are the fields of the "audit" log line, the same whether the
@@ -227,16 +239,21 @@ func (s *Service) auditTrail(ctx context.Context, req Request, cmd Command) Repl
 func RenderAuditTrail(email string, events []AuditEvent, now time.Time) Message {
 	head := fmt.Sprintf("*Audit trail for %s* (last %d days, newest first)", EscapeMrkdwn(email), int(AuditWindow.Hours()/24))
 	if len(events) == 0 {
-		t := head + "\nNobody looked this person up, shared or reported on them in that time."
+		t := head + "\nNobody looked this person up, shared or reported on them in that time, and no org-wide report ran."
 		return Message{Text: t, Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(t), nil, nil, slack.SectionBlockOptionBlockID("audit"))}}
 	}
 	// A nudge round writes a skip for every idle person it does not ask:
 	// months of them would push who looked the person up out of view.
 	// They are one line here; lastactive audit lists each.
 	skips := 0
+	var orgWide []AuditEvent // newest first, as events are
 	kept := events[:0:0]
 	for _, e := range events {
-		if e.Action == auditSkip {
+		switch {
+		case e.OrgWide:
+			orgWide = append(orgWide, e)
+			continue
+		case e.Action == auditSkip:
 			skips++
 			continue
 		}
@@ -244,6 +261,20 @@ func RenderAuditTrail(email string, events []AuditEvent, now time.Time) Message 
 	}
 	events = kept
 	var lines []string
+	if n := len(orgWide); n > 0 {
+		// Reports of everyone name nobody: said here, or the person's
+		// trail would say nobody had reported on them.
+		count := fmt.Sprintf("%d org-wide reports", n)
+		switch {
+		case n >= AuditTrailRead:
+			count = "At least " + count
+		case n == 1:
+			count = "1 org-wide report"
+		}
+		latest := orgWide[0]
+		lines = append(lines, fmt.Sprintf("%s (idle reports and Full lists, which list everyone with a seat) ran in this time, the latest by %s on <!date^%d^{date_short_pretty}|%s>: `lastactive audit` lists each.",
+			count, auditWho(latest.Actor), latest.At.Unix(), latest.At.UTC().Format(time.DateOnly)))
+	}
 	if skips > 0 {
 		times := fmt.Sprintf("%d times", skips)
 		switch {
@@ -264,12 +295,7 @@ func RenderAuditTrail(email string, events []AuditEvent, now time.Time) Message 
 			lines = append(lines, fmt.Sprintf("…and %s more: `lastactive audit %s` prints them all.", more, EscapeMrkdwn(email)))
 			break
 		}
-		who := "the bot"
-		if user, ok := strings.CutPrefix(e.Actor, CLIActorPrefix); ok {
-			who = EscapeMrkdwn(user) + " (command line)"
-		} else if e.Actor != "" {
-			who = "<@" + EscapeMrkdwn(e.Actor) + ">"
-		}
+		who := auditWho(e.Actor)
 		at := e.At.UTC()
 		line := fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s> %s · %s · %s",
 			at.Unix(), at.Format("2006-01-02 15:04 UTC"), who, auditVerb(e.Action), EscapeMrkdwn(string(e.Outcome)))
@@ -327,4 +353,16 @@ func auditVerb(a AuditAction) string {
 		return "was refused"
 	}
 	return EscapeMrkdwn(string(a))
+}
+
+// auditWho names an entry's actor: a Slack mention, the OS user of the
+// command line, or the bot.
+func auditWho(actor string) string {
+	if user, ok := strings.CutPrefix(actor, CLIActorPrefix); ok {
+		return EscapeMrkdwn(user) + " (command line)"
+	}
+	if actor != "" {
+		return "<@" + EscapeMrkdwn(actor) + ">"
+	}
+	return "the bot"
 }

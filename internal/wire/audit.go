@@ -407,16 +407,28 @@ func (r AuditTrailReader) Trail(ctx context.Context, email string, since time.Ti
 	if err == nil {
 		skips, err = s.Audit(ctx, state.AuditQuery{Target: email, Since: since, Limit: trailRead, Kind: state.KindSkip})
 	}
+	// Org-wide reports name nobody, yet list this person too.
+	var reports []state.AuditEntry
+	if err == nil {
+		reports, err = s.Audit(ctx, state.AuditQuery{Since: since, Limit: trailRead, Kind: state.KindReport})
+	}
 	if err != nil {
 		r.D.observe(err)
 		return nil, fmt.Errorf("%w: %w", bot.ErrAuditUnavailable, err)
+	}
+	orgWide := map[string]bool{}
+	for _, en := range reports {
+		if len(en.Emails) == 0 && len(en.AccountIDs) == 0 && bot.IsOrgWideReport(en.Detail) {
+			orgWide[en.ID] = true
+			entries = append(entries, en)
+		}
 	}
 	entries = append(entries, skips...)
 	slices.SortStableFunc(entries, func(a, b state.AuditEntry) int { return cmp.Compare(b.ID, a.ID) }) // newest first
 	out := make([]bot.AuditEvent, len(entries))
 	for i, en := range entries {
 		out[i] = bot.AuditEvent{At: en.At, Actor: en.Actor, Action: bot.AuditAction(en.Kind), Outcome: bot.Outcome(en.Outcome),
-			Emails: en.Emails, AccountIDs: en.AccountIDs, Detail: en.Detail}
+			Emails: en.Emails, AccountIDs: en.AccountIDs, Detail: en.Detail, OrgWide: orgWide[en.ID]}
 	}
 	return out, nil
 }

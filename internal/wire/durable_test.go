@@ -868,3 +868,42 @@ func TestSlackTrailDoesNotUndercountWhatItLeftOut(t *testing.T) {
 		t.Errorf("the reply does not say that more were left out than it counted: %s", text)
 	}
 }
+
+// TestTrailNamesTheOrgWideReports: `/lastactive audit EMAIL` is to say who
+// "reported on" the person (the contract), and an idle report, in Slack or
+// from the command line, or a digest's Full list, lists everyone with a
+// seat, this person too. Those entries name nobody, so the person's trail
+// never showed them: the reply said nobody had reported on them. It now
+// says how many org-wide reports ran in its window and the latest one's
+// author; another kind of report (a private digest) is not counted.
+func TestTrailNamesTheOrgWideReports(t *testing.T) {
+	url, _ := sqliteURL(t)
+	d, _ := openTestDurable(t, url, &syncBuf{})
+	s := d.Store()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	for _, e := range []state.AuditEntry{
+		{At: now.Add(-3 * time.Hour), Actor: "UBOSS", Kind: state.KindReport, Outcome: state.OutcomeOK, Detail: "idle report"},
+		{At: now.Add(-2 * time.Hour), Actor: "cli:ops", Kind: state.KindReport, Outcome: state.OutcomeOK, Detail: "idle report, 90 days"},
+		{At: now.Add(-time.Hour), Actor: "UCFO", Kind: state.KindReport, Outcome: state.OutcomeOK, Detail: "digest full list"},
+		{At: now.Add(-time.Minute), Actor: "UCFO", Kind: state.KindReport, Outcome: state.OutcomeOK, Detail: "digest"},
+		{At: now.Add(-100 * 24 * time.Hour), Actor: "UOLD", Kind: state.KindReport, Outcome: state.OutcomeOK, Detail: "idle report"},
+		{At: now.Add(-time.Minute), Actor: "U1", Emails: []string{"ada@example.com"}, Kind: state.KindLookup, Outcome: state.OutcomeOK},
+	} {
+		if err := s.Append(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	events, err := AuditTrailReader{D: d}.Trail(ctx, "ada@example.com", now.Add(-bot.AuditWindow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(bot.RenderAuditTrail("ada@example.com", events, now).Blocks)
+	text := string(raw)
+	if !strings.Contains(text, "3 org-wide reports") || !strings.Contains(text, "UCFO") {
+		t.Errorf("the trail does not say that 3 org-wide reports, the latest by UCFO, listed the person: %s", text)
+	}
+	if strings.Contains(text, "UOLD") {
+		t.Errorf("a report older than the window is counted: %s", text)
+	}
+}
