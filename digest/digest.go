@@ -176,6 +176,7 @@ func Make(rep *seat.Report, ws []atlassian.Workspace, earlier []state.Snapshot) 
 			prev[[2]string{seat.Canonical(r.Product), r.Site}] = r
 		}
 	}
+	capacityUnknown := false
 	for _, g := range rep.Groups {
 		l := Line{Key: g.Key, Site: host(g.Site), Capacity: capacity[[2]string{g.Key, atlassian.CloudID(g.Site)}],
 			Seats: g.Seats, Active: g.Active, Idle: g.Idle, Never: g.Never, New: g.New, Price: g.Price, HasPrice: g.HasPrice}
@@ -189,6 +190,14 @@ func Make(rep *seat.Report, ws []atlassian.Workspace, earlier []state.Snapshot) 
 		d.Total.Never += l.Never
 		d.Total.New += l.New
 		d.Total.Capacity += l.Capacity
+		if l.Capacity <= 0 {
+			capacityUnknown = true
+		}
+	}
+	if capacityUnknown {
+		// A total over the products whose capacity is known, beside seats
+		// of them all, read "21 seats of 50 licensed": none is given.
+		d.Total.Capacity = 0
 	}
 	slices.SortFunc(d.Lines, func(a, b Line) int {
 		return cmp.Or(cmp.Compare(seat.ProductName(a.Key), seat.ProductName(b.Key)), cmp.Compare(a.Key, b.Key), cmp.Compare(a.Site, b.Site))
