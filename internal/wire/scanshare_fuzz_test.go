@@ -13,7 +13,8 @@ import (
 // FuzzDecodeScan: a shared scan result read back from the database (written
 // by another replica, of another version, or damaged) never panics
 // decodeScan, and whatever it accepts survives encoding and decoding again
-// unchanged.
+// unchanged; and it reads what the whole-document decoder of earlier
+// versions reads.
 func FuzzDecodeScan(f *testing.F) {
 	at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 	good, err := encodeScan(scanResult{Finished: at, Users: []atlassian.OrgUser{{
@@ -38,6 +39,10 @@ func FuzzDecodeScan(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, blob []byte) {
 		res, err := decodeScan(blob)
+		if want, wantErr := unmarshalScan(blob); (err == nil) != (wantErr == nil) ||
+			err == nil && !reflect.DeepEqual(normScan(res), normScan(want)) {
+			t.Fatalf("decodeScan: %+v, %v; the whole-document decoder: %+v, %v", res, err, want, wantErr)
+		}
 		if err != nil {
 			return
 		}
