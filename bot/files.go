@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -14,10 +15,36 @@ type FileSender interface {
 	SendFile(ctx context.Context, userID string, f File) error
 }
 
-// File is a file for a person's direct messages.
+// File is a file for a person's direct messages: Content, or the Size
+// bytes that Write writes.
 type File struct {
 	Name, Title, Comment string
 	Content              []byte
+	// Write, when set, writes the file's Size bytes in place of Content, so
+	// that a large file (a report's CSV: tens of MB for 50,000 people)
+	// streams to Slack rather than being held whole in memory. It is called
+	// at most once per SendFile.
+	Write func(io.Writer) error
+	Size  int
+}
+
+// Bytes returns the file's content: Content, or what Write writes.
+func (f File) Bytes() ([]byte, error) {
+	if f.Write == nil {
+		return f.Content, nil
+	}
+	var b bytes.Buffer
+	b.Grow(f.Size)
+	err := f.Write(&b)
+	return b.Bytes(), err
+}
+
+// size is how many bytes the file holds.
+func (f File) size() int {
+	if f.Write != nil {
+		return f.Size
+	}
+	return len(f.Content)
 }
 
 // fileSendTimeout bounds one delivery: a CSV of 100,000 rows is a few MiB.
@@ -45,14 +72,14 @@ func (s SlackFiles) SendFile(ctx context.Context, userID string, f File) error {
 	}
 	var up *slack.GetUploadURLExternalResponse
 	err = s.API.call(ctx, "files.getUploadURLExternal", true, func(ctx context.Context) (err error) {
-		up, err = api.GetUploadURLExternalContext(ctx, slack.GetUploadURLExternalParameters{FileName: f.Name, FileSize: len(f.Content)})
+		up, err = api.GetUploadURLExternalContext(ctx, slack.GetUploadURLExternalParameters{FileName: f.Name, FileSize: f.size()})
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	if err := api.UploadToURL(ctx, slack.UploadToURLParameters{UploadURL: up.UploadURL, Reader: bytes.NewReader(f.Content), Filename: f.Name}); err != nil {
-		return fmt.Errorf("slack file upload: %w", stripURL(err))
+	if err := upload(ctx, api, up.UploadURL, f); err != nil {
+		return err
 	}
 	// Completing twice could share the file twice: only a 429 (which Slack
 	// did not carry out) is repeated.
@@ -64,4 +91,67 @@ func (s SlackFiles) SendFile(ctx context.Context, userID string, f File) error {
 		})
 		return err
 	})
+}
+
+// upload posts f's bytes to url, once. Write runs on a goroutine of its own
+// into a pipe that the upload reads, and has ended when upload returns. A
+// Write that fails, or writes another size than announced, fails the
+// upload, so that the file is never completed (shared).
+func upload(ctx context.Context, api *slack.Client, url string, f File) error {
+	if f.Write == nil {
+		return uploadFrom(ctx, api, url, f.Name, bytes.NewReader(f.Content))
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pr, pw := io.Pipe()
+	uploaded, done := make(chan struct{}), make(chan struct{})
+	var werr error
+	go func() {
+		defer close(done)
+		c := &countWriter{w: pw, max: int64(f.Size)}
+		err := f.Write(c)
+		if err == nil && c.n != c.max {
+			err = fmt.Errorf("%s: %d bytes written, %d announced", f.Name, c.n, c.max)
+		}
+		select {
+		case <-uploaded: // an error is the upload's ending, which says why
+		default:
+			if err != nil {
+				werr = err
+				cancel() // the request is cut off, not ended where the file stopped
+			}
+		}
+		pw.CloseWithError(err)
+	}()
+	err := uploadFrom(ctx, api, url, f.Name, pr)
+	close(uploaded)
+	pr.Close() // a Write the upload stopped reading returns
+	<-done
+	if werr != nil {
+		return fmt.Errorf("slack file upload: %w", werr)
+	}
+	return err
+}
+
+func uploadFrom(ctx context.Context, api *slack.Client, url, name string, r io.Reader) error {
+	if err := api.UploadToURL(ctx, slack.UploadToURLParameters{UploadURL: url, Reader: r, Filename: name}); err != nil {
+		return fmt.Errorf("slack file upload: %w", stripURL(err))
+	}
+	return nil
+}
+
+// countWriter counts what it passes on to w, and refuses to pass more
+// than max bytes when max is set.
+type countWriter struct {
+	w      io.Writer
+	n, max int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	if c.max > 0 && c.n+int64(len(p)) > c.max {
+		return 0, fmt.Errorf("more than the %d bytes announced", c.max)
+	}
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }

@@ -1,10 +1,10 @@
 package bot
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"lastactive/atlassian"
@@ -152,8 +152,11 @@ func (s *Service) deliver(ctx context.Context, userID string, rep *seat.Report) 
 		d.Off = true
 		return d
 	}
-	var buf bytes.Buffer
-	if err := seat.WriteCSV(&buf, rep); err != nil {
+	// The CSV is written twice, once to count its bytes (Slack asks for
+	// the size first) and once into the upload, rather than held whole: for
+	// 50,000 people it is tens of MB, beside the report's rows.
+	size := countWriter{w: io.Discard}
+	if err := seat.WriteCSV(&size, rep); err != nil {
 		d.Err = err
 		return d
 	}
@@ -161,7 +164,8 @@ func (s *Service) deliver(ctx context.Context, userID string, rep *seat.Report) 
 		Name:    d.File,
 		Title:   fmt.Sprintf("Idle seats: not used for %d days (%s)", rep.Days, rep.Now.UTC().Format(time.DateOnly)),
 		Comment: fmt.Sprintf("The full list of your /lastactive idle report: %d rows, one per person and product.", len(rep.Rows)),
-		Content: buf.Bytes(),
+		Write:   func(w io.Writer) error { return seat.WriteCSV(w, rep) },
+		Size:    int(size.n),
 	}
 	if err := s.cfg.Files.SendFile(ctx, userID, f); err != nil {
 		s.log.Error("idle report: CSV not delivered", "requester", userID, "err", err)

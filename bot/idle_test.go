@@ -141,6 +141,13 @@ type fakeFiles struct {
 }
 
 func (f *fakeFiles) SendFile(_ context.Context, userID string, file File) error {
+	if file.Write != nil {
+		b, err := file.Bytes()
+		if err != nil {
+			return err
+		}
+		file.Content, file.Write = b, nil
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.sent = append(f.sent, file)

@@ -98,8 +98,16 @@ type Sent struct {
 	File   bot.File
 }
 
-// SendFile records the file and calls SendFileFunc.
+// SendFile records the file, its Content written when it streams, and
+// calls SendFileFunc.
 func (f *Files) SendFile(ctx context.Context, userID string, file bot.File) error {
+	if file.Write != nil {
+		b, err := file.Bytes()
+		if err != nil {
+			return err
+		}
+		file.Content, file.Write = b, nil
+	}
 	f.mu.Lock()
 	f.sent = append(f.sent, Sent{UserID: userID, File: file})
 	f.mu.Unlock()

@@ -1,0 +1,86 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+
+	"lastactive/bot"
+)
+
+// TestStreamedFile: a file that streams (Write and Size, as the idle
+// report's CSV does) reaches Slack whole, in one upload; one that writes
+// another size than it announced fails and is never shared; and an
+// upload cut short ends its Write before SendFile returns.
+func TestStreamedFile(t *testing.T) {
+	t.Parallel()
+	lines := func(w io.Writer) error {
+		for i := range 20_000 {
+			if _, err := fmt.Fprintf(w, "person.%d@example.com,jira-software,idle\r\n", i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var want bytes.Buffer
+	lines(&want)
+
+	t.Run("whole", func(t *testing.T) {
+		t.Parallel()
+		s := newSlackAPI(t)
+		f := bot.File{Name: "a.csv", Title: "A", Write: lines, Size: want.Len()}
+		if err := (bot.SlackFiles{API: s.SlackAPI}).SendFile(context.Background(), "U1", f); err != nil {
+			t.Fatal(err)
+		}
+		ups := s.fake.Uploads()
+		if len(ups) != 1 || !ups[0].Completed || !bytes.Equal(ups[0].Content, want.Bytes()) {
+			t.Fatalf("uploads %d; want one completed upload of the %d bytes written", len(ups), want.Len())
+		}
+	})
+	for _, size := range []int{want.Len() + 1, want.Len() - 1} {
+		t.Run(fmt.Sprintf("announced %d of %d", size, want.Len()), func(t *testing.T) {
+			t.Parallel()
+			s := newSlackAPI(t)
+			f := bot.File{Name: "a.csv", Write: lines, Size: size}
+			err := (bot.SlackFiles{API: s.SlackAPI}).SendFile(context.Background(), "U1", f)
+			if err == nil || !strings.Contains(err.Error(), "announced") {
+				t.Errorf("a file of another size than announced: %v", err)
+			}
+			for _, u := range s.fake.Uploads() {
+				if u.Completed {
+					t.Errorf("the file of another size was shared (%d bytes received)", len(u.Content))
+				}
+			}
+		})
+	}
+	t.Run("cut short", func(t *testing.T) {
+		t.Parallel()
+		s := newSlackAPI(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var once sync.Once
+		returned := make(chan struct{})
+		endless := func(w io.Writer) error {
+			defer close(returned)
+			for {
+				if _, err := w.Write(bytes.Repeat([]byte("x"), 4096)); err != nil {
+					return err
+				}
+				once.Do(cancel)
+			}
+		}
+		f := bot.File{Name: "a.csv", Write: endless, Size: 1 << 30}
+		if err := (bot.SlackFiles{API: s.SlackAPI}).SendFile(ctx, "U1", f); err == nil {
+			t.Error("an upload cut short succeeded")
+		}
+		select {
+		case <-returned:
+		default:
+			t.Error("SendFile returned before the file's Write did")
+		}
+	})
+}
