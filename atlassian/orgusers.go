@@ -100,6 +100,7 @@ func (c *Client) OrgUsers(ctx context.Context, q UserQuery) iter.Seq2[OrgUser, e
 			AccountStatus: q.AccountStatus, MembershipStatus: q.MembershipStatus}
 		seenCursor := make(map[string]bool)
 		seenUser := make(map[string]bool)
+		var strs Strings
 		for page := 1; ; page++ {
 			body, err := json.Marshal(req)
 			if err != nil {
@@ -143,6 +144,7 @@ func (c *Client) OrgUsers(ctx context.Context, q UserQuery) iter.Seq2[OrgUser, e
 					continue
 				}
 				seenUser[ou.AccountID] = true
+				strs.Compact(&ou)
 				if !yield(ou, nil) {
 					return
 				}
@@ -166,6 +168,42 @@ func (c *Client) OrgUsers(ctx context.Context, q UserQuery) iter.Seq2[OrgUser, e
 			seenCursor[p.next] = true
 			req.Cursor = p.next
 		}
+	}
+}
+
+// Strings keeps one copy of each string that repeats from account to
+// account (account types and statuses, product IDs and keys), so that the
+// accounts of a scan share it: decoded, each of 50,000 accounts held its
+// own copies, about a third of what a scan holds for LASTACTIVE_CACHE_TTL.
+// The zero value is ready to use; past maxStrings distinct strings it
+// keeps no more, so a server that repeats nothing costs no more than that.
+type Strings struct{ m map[string]string }
+
+const maxStrings = 10_000
+
+func (s *Strings) str(v string) string {
+	if c, ok := s.m[v]; ok {
+		return c
+	}
+	if s.m == nil {
+		s.m = make(map[string]string)
+	}
+	if len(s.m) < maxStrings {
+		s.m[v] = v
+	}
+	return v
+}
+
+// Compact makes u's repeating strings the copies s keeps. It changes
+// u.Products in place.
+func (s *Strings) Compact(u *OrgUser) {
+	u.AccountType = s.str(u.AccountType)
+	u.AccountStatus = s.str(u.AccountStatus)
+	u.MembershipStatus = s.str(u.MembershipStatus)
+	u.ClaimStatus = s.str(u.ClaimStatus)
+	for i := range u.Products {
+		p := &u.Products[i]
+		p.ID, p.Key = s.str(p.ID), s.str(p.Key)
 	}
 }
 

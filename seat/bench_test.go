@@ -2,6 +2,8 @@ package seat
 
 import (
 	"context"
+	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -69,4 +71,33 @@ func benchUsers(b *testing.B) []atlassian.OrgUser {
 		users = append(users, u)
 	}
 	return users
+}
+
+// BenchmarkScanHeld50k weighs what a finished scan of 50,000 accounts holds
+// on the heap (B-held, and per account): the Scanner keeps it for
+// LASTACTIVE_CACHE_TTL, so every report of that hour is built beside it.
+func BenchmarkScanHeld50k(b *testing.B) {
+	srv := atlassiantest.NewServer(atlassiantest.GenerateOrg(50_000, 7, idleNow))
+	b.Cleanup(srv.Close)
+	client := adminClient(b, srv)
+	var held, accounts float64
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		var users []atlassian.OrgUser
+		for u, err := range client.OrgUsers(context.Background(), atlassian.UserQuery{}) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			users = append(users, u)
+		}
+		users = slices.Clip(users)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		held, accounts = float64(after.HeapAlloc-before.HeapAlloc), float64(len(users))
+		runtime.KeepAlive(users)
+	}
+	b.ReportMetric(held, "B-held")
+	b.ReportMetric(held/accounts, "B/account")
 }

@@ -297,11 +297,13 @@ func decodeScanUsers(dec *json.Decoder) ([]atlassian.OrgUser, error) {
 		return nil, fmt.Errorf("%v where the users belong", t)
 	}
 	users := []atlassian.OrgUser{}
+	var strs atlassian.Strings // the statuses, product IDs and keys held once, as a scan holds them
 	for dec.More() {
 		var u atlassian.OrgUser
 		if err := dec.Decode(&u); err != nil {
 			return nil, err
 		}
+		strs.Compact(&u)
 		users = append(users, u)
 	}
 	_, err = dec.Token() // the closing bracket

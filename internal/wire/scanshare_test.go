@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"testing"
 	"time"
+	"unsafe"
 
 	"lastactive/atlassian"
 )
@@ -68,6 +69,9 @@ func TestScanResultSameDocument(t *testing.T) {
 		}
 		if !reflect.DeepEqual(normScan(back), normScan(res)) || !reflect.DeepEqual(normScan(old), normScan(res)) {
 			t.Errorf("%d accounts: the round trip changed the result", n)
+		}
+		if n > 1 && unsafe.StringData(back.Users[0].Products[0].Key) != unsafe.StringData(back.Users[n-1].Products[0].Key) {
+			t.Errorf("%d accounts read back hold a copy of their product keys each, not one for the scan", n)
 		}
 	}
 	for _, doc := range []string{`null`, `{}`, `{"users":null}`, `{"USERS":[{"AccountID":"a"}],"Finished":"2026-11-26T09:00:00Z","x":[1,{"y":2}]}`,
