@@ -200,11 +200,13 @@ func hostOf(raw string) string {
 // cursorOf reads a links.next that the spec describes as a URL of the next
 // page but that the API sends as a bare cursor: the cursor query parameter
 // of a full URL, or the value itself. A cursor is opaque and may start with
-// "/" (base64 has it), so only http(s):// is a URL; a URL without a cursor
+// "/" (base64 has it), so only http(s):// (in any case) is a URL; a URL without a cursor
 // is an error, not the last page (paging would end silently).
 func cursorOf(next string) (string, error) {
 	next = strings.TrimSpace(next)
-	if !strings.HasPrefix(next, "http://") && !strings.HasPrefix(next, "https://") {
+	// A scheme is any case (RFC 3986): "HTTPS://…" is a URL too.
+	scheme := strings.ToLower(next[:min(len(next), len("https://"))])
+	if !strings.HasPrefix(scheme, "http://") && !strings.HasPrefix(scheme, "https://") {
 		return next, nil
 	}
 	u, err := url.Parse(next)
