@@ -482,6 +482,11 @@ const sentencePunct = `.:!?()[]{}'"‘’“”`
 // ("ada@example.com.", "(ada@example.com)"), is what it holds.
 func parseTarget(w string) (Target, error) {
 	t, err := parseWord(w)
+	if err == nil && strings.HasPrefix(t.Email, "'") {
+		// A quote opened before the address ('ada@x.com grace@x.com'),
+		// closed after another: no address people use begins with one.
+		t, err = Target{}, usagef("%s is not a valid email address.", quote(unescapeEntities(w)))
+	}
 	if err != nil {
 		if bare := strings.Trim(w, sentencePunct); bare != w && bare != "" {
 			if t, e := parseWord(bare); e == nil {

@@ -69,6 +69,11 @@ func FuzzParseCommand(f *testing.F) {
 					if !validEmail(tg.Email) || strings.ToLower(tg.Email) != tg.Email {
 						t.Fatalf("invalid email %q accepted", tg.Email)
 					}
+					// Punctuation a sentence puts around an address is not
+					// part of it: no address begins or ends with it.
+					if strings.Trim(tg.Email, sentencePunct) != tg.Email {
+						t.Fatalf("email %q keeps the punctuation around it", tg.Email)
+					}
 				case tg.UserID != "" && tg.Email == "":
 					if !validUserID(tg.UserID) {
 						t.Fatalf("invalid user ID %q accepted", tg.UserID)

@@ -115,6 +115,11 @@ func TestEmailInQuotesOrBeforePunctuation(t *testing.T) {
 	if diff := cmp.Diff(Command{Kind: CmdLookup, Targets: emails("ada@example.com", "grace@example.com", "alan@example.com")}, got); err != nil || diff != "" {
 		t.Errorf("a list in quotes and brackets: %v (-want +got):\n%s", err, diff)
 	}
+	// A list in single quotes: the first address opens the quote.
+	got, err = ParseCommand(`'ada@example.com grace@example.com'`)
+	if diff := cmp.Diff(Command{Kind: CmdLookup, Targets: emails("ada@example.com", "grace@example.com")}, got); err != nil || diff != "" {
+		t.Errorf("a list in single quotes: %v (-want +got):\n%s", err, diff)
+	}
 	// An apostrophe is part of an address, and punctuation alone is no
 	// address: still refused, as before.
 	if got, err := ParseCommand("o'brien@example.com"); err != nil || got.Targets[0].Email != "o'brien@example.com" {
