@@ -168,6 +168,11 @@ func FuzzValidate(f *testing.F) {
 			}
 			return
 		}
+		for _, prefix := range []string{"xoxb-", "xoxp-", "xoxe", "xapp-", "ATATT", "ATCTT"} {
+			if strings.HasPrefix(c.OrgID, prefix) {
+				t.Fatalf("ATLASSIAN_ORG_ID %q, a credential, accepted as an organisation ID", c.OrgID)
+			}
+		}
 		if c.SlackAppToken != pasted(appTok) || c.SlackBotToken != pasted(botTok) || c.JiraAPIToken != pasted(jiraTok) || c.APIKey != pasted(apiKey) {
 			t.Fatal("validate changed a secret beyond what pasting adds around it")
 		}

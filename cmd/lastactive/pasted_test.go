@@ -210,6 +210,27 @@ func TestQuotedValuesAreRead(t *testing.T) {
 	}
 }
 
+// TestOrgIDHoldingASlackToken: a Slack token is shorter than an Atlassian
+// key and has no '=': one put in ATLASSIAN_ORG_ID (the variables of one env
+// file filled in the wrong slot) went into every Admin API path, and so into
+// the logs and error lines. A credential's prefix is never an organisation
+// ID's: refused at start by name, without the value.
+func TestOrgIDHoldingASlackToken(t *testing.T) {
+	for _, tok := range []string{
+		"xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
+		"xoxp-123456789012-123456789012-1234567890123-0123456789abcdef",
+		"xapp-1-A0123456789-1234567890123-0123456789abcdef",
+		"ATATT3xFfGF0AbCdEfGhIjKlMnOpQrStUv",
+	} {
+		c := validBase()
+		c.OrgID = tok
+		err := c.validate(needSlack | needAdmin)
+		if err == nil || !strings.Contains(err.Error(), "ATLASSIAN_ORG_ID") || strings.Contains(err.Error(), tok[:12]) {
+			t.Errorf("ATLASSIAN_ORG_ID=%s…: %v, want it refused by name without the value", tok[:8], err)
+		}
+	}
+}
+
 // TestOrgIDHoldingAKey: the Admin API key and the Organization ID are copied
 // from one page, and go into each other's variable. The key then went into
 // every Admin API path, and so into the logs ("workspaces not read",
