@@ -223,6 +223,11 @@ func (s *Service) digestCommand(ctx context.Context, req Request) Reply {
 	if r, limited := s.takeReport(req, KindDigest); limited {
 		return r
 	}
+	release, _, err := s.reportSlot(ctx, nil)
+	if err != nil {
+		return Reply{Kind: KindDigest, Outcome: OutcomeFailed, Message: RenderDigestError(err)}
+	}
+	defer release()
 	m, _, err := s.cfg.Digests.Make(ctx, true, true)
 	if err != nil {
 		s.log.Warn("digest failed", "requester", req.UserID, "err", err)
@@ -267,6 +272,11 @@ func (s *Service) digestFullList(ctx context.Context, req Request) Reply {
 	if r, limited := s.takeReport(req, KindDigest); limited {
 		return r
 	}
+	release, _, err := s.reportSlot(ctx, nil)
+	if err != nil {
+		return Reply{Kind: KindDigest, Outcome: OutcomeFailed, Message: RenderIdleError(err)}
+	}
+	defer release()
 	rep, err := s.cfg.Scanner.Report(ctx, seatOptions(s.cfg.IdleDays), false, nil)
 	if err != nil {
 		return Reply{Kind: KindDigest, Outcome: OutcomeFailed, Message: RenderIdleError(err)}
@@ -401,6 +411,12 @@ func (s *Service) ScanNow(ctx context.Context, userID string) error {
 		return s.publishHome(ctx, userID, tryAgain(wait))
 	}
 	waiting := func() { _ = s.PublishHome(ctx, userID) }
+	release, _, err := s.reportSlot(ctx, waiting)
+	if err != nil {
+		r.Outcome = OutcomeFailed
+		return s.publishHomeFacts(ctx, userID, HomeFacts{ScanFailed: ErrorText(err)})
+	}
+	defer release()
 	// A scan that failed says so on the tab, which else would look as if
 	// the click had been ignored.
 	var failed HomeFacts

@@ -50,7 +50,22 @@ func (s *Service) idle(ctx context.Context, req Request, cmd Command, progress f
 		return reply
 	}
 	defer s.idleEnd(req.UserID)
-	rep, err := s.report(ctx, seat.Options{Days: days, Products: cmd.Products}, cmd.Fresh, days, progress)
+	// At most MaxReportsAtOnce in the process; a report that waits its
+	// turn says so, in place of one of its progress updates.
+	updates := maxProgressUpdates
+	release, _, err := s.reportSlot(ctx, func() {
+		if progress != nil {
+			progress(RenderNoticeKind(NoticeBusy, reportQueuedText))
+			updates--
+		}
+	})
+	if err != nil {
+		reply.Outcome = OutcomeFailed
+		reply.Message = RenderIdleError(err)
+		return reply
+	}
+	defer release()
+	rep, err := s.report(ctx, seat.Options{Days: days, Products: cmd.Products}, cmd.Fresh, days, progress, updates)
 	if err != nil {
 		reply.Outcome = OutcomeFailed
 		if errors.Is(err, atlassian.ErrRateLimited) {
@@ -98,7 +113,7 @@ func (s *Service) idleEnd(user string) {
 // it always waits for (Report returns when ctx ends), and meanwhile posts
 // the progress: once when the report has to wait for a scan, then at most
 // every ProgressEvery, when the count has moved, maxProgressUpdates times.
-func (s *Service) report(ctx context.Context, o seat.Options, fresh bool, days int, progress func(Message)) (*seat.Report, error) {
+func (s *Service) report(ctx context.Context, o seat.Options, fresh bool, days int, progress func(Message), maxUpdates int) (*seat.Report, error) {
 	type result struct {
 		rep *seat.Report
 		err error
@@ -137,7 +152,7 @@ func (s *Service) report(ctx context.Context, o seat.Options, fresh bool, days i
 			}
 			progress(RenderIdleProgress(days, p))
 			shown = p.Read
-			if updates++; updates == maxProgressUpdates {
+			if updates++; updates >= maxUpdates {
 				tick = nil
 			}
 		}
@@ -172,4 +187,34 @@ func (s *Service) deliver(ctx context.Context, userID string, rep *seat.Report) 
 		d.Err = err
 	}
 	return d
+}
+
+// MaxReportsAtOnce is how many org-wide reports (idle, Full list, Scan
+// now, the private digest) one process builds at once. Each holds every
+// row of the organisation, and its CSV while it is sent: about 45 MB for
+// 50,000 people with the shared scan, so a third at once would take the
+// process past its 128 MiB container. The others wait their turn.
+const MaxReportsAtOnce = 2
+
+const reportQueuedText = "Two org-wide reports are being made now: yours starts when one of them ends, and its result will come here."
+
+// reportSlot takes one of the process's MaxReportsAtOnce report slots,
+// waiting for one while ctx lasts; queued, when not nil, is called once
+// if it has to wait. release gives the slot back.
+func (s *Service) reportSlot(ctx context.Context, queued func()) (release func(), waited bool, err error) {
+	release = func() { <-s.reportSlots }
+	select {
+	case s.reportSlots <- struct{}{}:
+		return release, false, nil
+	default:
+	}
+	if queued != nil {
+		queued()
+	}
+	select {
+	case s.reportSlots <- struct{}{}:
+		return release, true, nil
+	case <-ctx.Done():
+		return nil, true, ctx.Err()
+	}
 }

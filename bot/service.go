@@ -171,6 +171,8 @@ type Service struct {
 	idleMu sync.Mutex
 	idling map[string]bool // users whose idle report is being made
 
+	reportSlots chan struct{} // MaxReportsAtOnce org-wide reports at a time
+
 	shareMu sync.Mutex
 	shared  map[string]time.Time // Share button and channel → when claimed (see claimShare)
 }
@@ -198,7 +200,7 @@ func NewService(cfg ServiceConfig) *Service {
 	if cfg.Buttons == nil {
 		cfg.Buttons = NewButtonSigner(rand.Text(), 24*time.Hour, cfg.Now)
 	}
-	return &Service{cfg: cfg, log: cfg.Logger}
+	return &Service{cfg: cfg, log: cfg.Logger, reportSlots: make(chan struct{}, MaxReportsAtOnce)}
 }
 
 // maxParallelLookups bounds the upstream calls one command makes at once:
