@@ -181,9 +181,10 @@ func TestDigestTwoReplicas(t *testing.T) {
 // sampleOrgDigest is what every digest of atlassiantest.SampleOrg says:
 // the org's totals and one site's line (the fake counts them as a manager
 // would: 21 seats, 14 active, 5 idle, 2 never used; Jira Software on
-// acme.atlassian.net has 7 of 50 licensed seats, 2 of them idle).
+// acme.atlassian.net has 7 of 50 licensed seats, 2 of them idle; the
+// other lines have no licensed capacity, so the total gives none).
 var sampleOrgDigest = []string{
-	"*21 seats* of 50 licensed: 14 active · *5 idle*",
+	"*21 seats*: 14 active · *5 idle*",
 	"*2 never used*",
 	"*Jira Software* · acme.atlassian.net: 7 seats of 50 licensed · 5 active · *2 idle*",
 }
