@@ -5,9 +5,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"lastactive/internal/recovered"
 )
 
 // FileSender delivers a file privately to a Slack user.
@@ -78,7 +81,7 @@ func (s SlackFiles) SendFile(ctx context.Context, userID string, f File) error {
 	if err != nil {
 		return err
 	}
-	if err := upload(ctx, api, up.UploadURL, f); err != nil {
+	if err := upload(ctx, api, s.API.Logger, up.UploadURL, f); err != nil {
 		return err
 	}
 	// Completing twice could share the file twice: only a 429 (which Slack
@@ -97,7 +100,7 @@ func (s SlackFiles) SendFile(ctx context.Context, userID string, f File) error {
 // into a pipe that the upload reads, and has ended when upload returns. A
 // Write that fails, or writes another size than announced, fails the
 // upload, so that the file is never completed (shared).
-func upload(ctx context.Context, api *slack.Client, url string, f File) error {
+func upload(ctx context.Context, api *slack.Client, log *slog.Logger, url string, f File) error {
 	if f.Write == nil {
 		return uploadFrom(ctx, api, url, f.Name, bytes.NewReader(f.Content))
 	}
@@ -109,7 +112,7 @@ func upload(ctx context.Context, api *slack.Client, url string, f File) error {
 	go func() {
 		defer close(done)
 		c := &countWriter{w: pw, max: int64(f.Size)}
-		err := f.Write(c)
+		err := writeRecovered(log, f, c)
 		if err == nil && c.n != c.max {
 			err = fmt.Errorf("%s: %d bytes written, %d announced", f.Name, c.n, c.max)
 		}
@@ -131,6 +134,17 @@ func upload(ctx context.Context, api *slack.Client, url string, f File) error {
 		return fmt.Errorf("slack file upload: %w", werr)
 	}
 	return err
+}
+
+// writeRecovered calls f.Write, on the upload's goroutine: a panic there
+// (a bug in writing a row) costs this file, not the process.
+func writeRecovered(log *slog.Logger, f File, w io.Writer) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = recovered.Log(log, "file "+f.Name, r)
+		}
+	}()
+	return f.Write(w)
 }
 
 func uploadFrom(ctx context.Context, api *slack.Client, url, name string, r io.Reader) error {

@@ -3,6 +3,7 @@ package bot_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"lastactive/bot"
+	"lastactive/internal/recovered"
 )
 
 // TestStreamedFile: a file that streams (Write and Size, as the idle
@@ -57,6 +59,32 @@ func TestStreamedFile(t *testing.T) {
 			}
 		})
 	}
+	// The CSV's Write runs on a goroutine of the upload's: a panic there
+	// (a bug in writing a row) was recovered nowhere and ended the process,
+	// every command in flight with it, where the report's own goroutine
+	// would have cost only that report.
+	t.Run("write panics", func(t *testing.T) {
+		t.Parallel()
+		s := newSlackAPI(t)
+		broken := func(w io.Writer) error {
+			if _, err := w.Write([]byte("email,product\r\n")); err != nil {
+				return err
+			}
+			var rows map[string][]string
+			rows["x"] = append(rows["x"], "y") // a nil map: a bug
+			return nil
+		}
+		f := bot.File{Name: "a.csv", Write: broken, Size: 100}
+		err := (bot.SlackFiles{API: s.SlackAPI}).SendFile(context.Background(), "U1", f)
+		if !errors.Is(err, recovered.ErrPanic) {
+			t.Errorf("a Write that panics: %v; want the recovered panic's error", err)
+		}
+		for _, u := range s.fake.Uploads() {
+			if u.Completed {
+				t.Errorf("the file of a Write that panicked was shared (%d bytes received)", len(u.Content))
+			}
+		}
+	})
 	t.Run("cut short", func(t *testing.T) {
 		t.Parallel()
 		s := newSlackAPI(t)
