@@ -98,8 +98,9 @@ func (s SlackFiles) SendFile(ctx context.Context, userID string, f File) error {
 
 // upload posts f's bytes to url, once. Write runs on a goroutine of its own
 // into a pipe that the upload reads, and has ended when upload returns. A
-// Write that fails, or writes another size than announced, fails the
-// upload, so that the file is never completed (shared).
+// Write that fails, writes another size than announced, or is stopped by
+// an upload answered before the whole file was sent, fails the upload, so
+// that the file is never completed (shared).
 func upload(ctx context.Context, api *slack.Client, log *slog.Logger, url string, f File) error {
 	if f.Write == nil {
 		return uploadFrom(ctx, api, url, f.Name, bytes.NewReader(f.Content))
@@ -108,7 +109,7 @@ func upload(ctx context.Context, api *slack.Client, log *slog.Logger, url string
 	defer cancel()
 	pr, pw := io.Pipe()
 	uploaded, done := make(chan struct{}), make(chan struct{})
-	var werr error
+	var werr, cut error
 	go func() {
 		defer close(done)
 		c := &countWriter{w: pw, max: int64(f.Size)}
@@ -117,7 +118,12 @@ func upload(ctx context.Context, api *slack.Client, log *slog.Logger, url string
 			err = fmt.Errorf("%s: %d bytes written, %d announced", f.Name, c.n, c.max)
 		}
 		select {
-		case <-uploaded: // an error is the upload's ending, which says why
+		case <-uploaded:
+			// An error is the upload's ending, which says why; or, when the
+			// upload succeeded, Slack answered before the file was whole.
+			if err != nil {
+				cut = fmt.Errorf("%s: answered after %d of the %d bytes", f.Name, c.n, c.max)
+			}
 		default:
 			if err != nil {
 				werr = err
@@ -132,6 +138,9 @@ func upload(ctx context.Context, api *slack.Client, log *slog.Logger, url string
 	<-done
 	if werr != nil {
 		return fmt.Errorf("slack file upload: %w", werr)
+	}
+	if err == nil && cut != nil {
+		return fmt.Errorf("slack file upload: %w", cut) // never completed: the file is cut
 	}
 	return err
 }

@@ -85,6 +85,31 @@ func TestStreamedFile(t *testing.T) {
 			}
 		}
 	})
+	// Slack answering the upload before the whole file was sent (the file
+	// is then what arrived by then): the upload ended without error, the
+	// Write, stopped mid-file, was told nothing, and the cut file was
+	// completed, shared in the person's direct messages as the report.
+	t.Run("answered early", func(t *testing.T) {
+		t.Parallel()
+		s := newSlackAPI(t)
+		s.fake.AnswerUploadEarly(64 << 10)
+		endless := func(w io.Writer) error {
+			for {
+				if _, err := w.Write(bytes.Repeat([]byte("x"), 4096)); err != nil {
+					return err
+				}
+			}
+		}
+		f := bot.File{Name: "a.csv", Write: endless, Size: 1 << 30}
+		if err := (bot.SlackFiles{API: s.SlackAPI}).SendFile(context.Background(), "U1", f); err == nil {
+			t.Error("an upload answered before the whole file was sent succeeded")
+		}
+		for _, u := range s.fake.Uploads() {
+			if u.Completed {
+				t.Errorf("the cut file was shared (%d of %d bytes received)", len(u.Content), u.Length)
+			}
+		}
+	})
 	t.Run("cut short", func(t *testing.T) {
 		t.Parallel()
 		s := newSlackAPI(t)

@@ -118,8 +118,11 @@ type Server struct {
 	calls    []Call
 	failures map[string]*failure
 	uploads  []*Upload
-	homes    []HomeView // views.publish, in order (home.go)
-	seq      int
+	// answerEarly, when above 0, makes the next upload answered "OK"
+	// after that many bytes of its body (AnswerUploadEarly).
+	answerEarly int
+	homes       []HomeView // views.publish, in order (home.go)
+	seq         int
 }
 
 // NewServer starts a fake Slack on 127.0.0.1. Close it when done.

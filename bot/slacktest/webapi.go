@@ -109,6 +109,16 @@ func (s *Server) Calls(method string) []Call {
 	return out
 }
 
+// AnswerUploadEarly makes the next post to an upload URL answered 200 "OK"
+// once after bytes of its body have arrived, the rest read while or after
+// the answer goes out: a server that answers before the whole file is
+// sent. The file is taken as uploaded, with the bytes read by then.
+func (s *Server) AnswerUploadEarly(after int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.answerEarly = after
+}
+
 // Uploads returns every file an upload URL was handed out for, oldest first.
 func (s *Server) Uploads() []Upload {
 	s.mu.Lock()
@@ -403,6 +413,14 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "invalid_auth", http.StatusUnauthorized)
 		return
 	}
+	s.mu.Lock()
+	early := s.answerEarly
+	s.answerEarly = 0
+	s.mu.Unlock()
+	if early > 0 {
+		s.answerUploadEarly(w, r, id, early)
+		return
+	}
 	content, err := readUploadBody(r)
 	if err != nil {
 		http.Error(w, "bad upload: "+err.Error(), http.StatusBadRequest)
@@ -426,6 +444,25 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprintf(w, "OK - %d", len(content))
+}
+
+func (s *Server) answerUploadEarly(w http.ResponseWriter, r *http.Request, id string, after int) {
+	part := make([]byte, after)
+	n, _ := io.ReadFull(r.Body, part)
+	s.mu.Lock()
+	if u := s.uploadLocked(id); u != nil {
+		u.Content, u.Uploaded = part[:n], true
+		s.broadcastLocked()
+	}
+	s.mu.Unlock()
+	rc := http.NewResponseController(w)
+	rc.EnableFullDuplex()
+	answer := fmt.Sprintf("OK - %d", n)
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(answer))) // the answer is whole before the body is
+	io.WriteString(w, answer)
+	rc.Flush()
+	io.Copy(io.Discard, r.Body) // until the client stops sending
 }
 
 func readUploadBody(r *http.Request) ([]byte, error) {
