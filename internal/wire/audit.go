@@ -418,7 +418,10 @@ func (r AuditTrailReader) Trail(ctx context.Context, email string, since time.Ti
 	}
 	orgWide := map[string]bool{}
 	for _, en := range reports {
-		if len(en.Emails) == 0 && len(en.AccountIDs) == 0 && bot.IsOrgWideReport(en.Detail) {
+		// One that failed, or was turned away as its author's last one
+		// still ran, listed nobody.
+		ran := bot.Outcome(en.Outcome) == bot.OutcomeOK || bot.Outcome(en.Outcome) == bot.OutcomePartial
+		if ran && len(en.Emails) == 0 && len(en.AccountIDs) == 0 && bot.IsOrgWideReport(en.Detail) {
 			orgWide[en.ID] = true
 			entries = append(entries, en)
 		}

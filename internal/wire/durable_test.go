@@ -907,3 +907,41 @@ func TestTrailNamesTheOrgWideReports(t *testing.T) {
 		t.Errorf("a report older than the window is counted: %s", text)
 	}
 }
+
+// TestTrailCountsOnlyReportsThatRan: an idle report or a Full list that
+// failed (Atlassian down), or was turned away because its author's last
+// one was still running, listed nobody, yet the person's trail counted
+// each among the org-wide reports that "list everyone with a seat" and
+// named its author as the latest to report on them.
+func TestTrailCountsOnlyReportsThatRan(t *testing.T) {
+	url, _ := sqliteURL(t)
+	d, _ := openTestDurable(t, url, &syncBuf{})
+	s := d.Store()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	for _, e := range []state.AuditEntry{
+		{At: now.Add(-3 * time.Hour), Actor: "UBOSS", Kind: state.KindReport, Outcome: state.OutcomeOK, Detail: "idle report"},
+		{At: now.Add(-2 * time.Hour), Actor: "UBOSS", Kind: state.KindReport, Outcome: "partial", Detail: "idle report"},
+		{At: now.Add(-time.Hour), Actor: "UDOWN", Kind: state.KindReport, Outcome: state.OutcomeFailed, Detail: "idle report"},
+		{At: now.Add(-30 * time.Minute), Actor: "cli:ops", Kind: state.KindReport, Outcome: state.OutcomeFailed, Detail: "idle report, 90 days"},
+		{At: now.Add(-time.Minute), Actor: "UBUSY", Kind: state.KindReport, Outcome: "rate_limited", Detail: "digest full list"},
+	} {
+		if err := s.Append(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	events, err := AuditTrailReader{D: d}.Trail(ctx, "ada@example.com", now.Add(-bot.AuditWindow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(bot.RenderAuditTrail("ada@example.com", events, now).Blocks)
+	text := string(raw)
+	if !strings.Contains(text, "2 org-wide reports") || !strings.Contains(text, "UBOSS") {
+		t.Errorf("the trail does not say that 2 org-wide reports, the latest by UBOSS, listed the person: %s", text)
+	}
+	for _, who := range []string{"UDOWN", "ops", "UBUSY"} {
+		if strings.Contains(text, who) {
+			t.Errorf("a report by %s that listed nobody is named: %s", who, text)
+		}
+	}
+}
