@@ -272,7 +272,7 @@ func RenderAuditTrail(email string, events []AuditEvent, now time.Time) Message 
 			count = "1 org-wide report"
 		}
 		latest := orgWide[0]
-		lines = append(lines, fmt.Sprintf("%s (idle reports and Full lists, which list everyone with a seat) ran in this time, the latest by %s on <!date^%d^{date_short_pretty}|%s>: `lastactive audit` lists each.",
+		lines = append(lines, fmt.Sprintf("%s (idle reports and Full lists, which list everyone with a seat in the products they cover) ran in this time, the latest by %s on <!date^%d^{date_short_pretty}|%s>: `lastactive audit` lists each.",
 			count, auditWho(latest.Actor), latest.At.Unix(), latest.At.UTC().Format(time.DateOnly)))
 	}
 	if skips > 0 {
