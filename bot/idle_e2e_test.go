@@ -344,19 +344,7 @@ func TestIdleJiraAliasEndToEnd(t *testing.T) {
 // bot's memory. Another report user meanwhile shares the scan as before.
 func TestIdleOnePerRequester(t *testing.T) {
 	h := startBot(t, harnessOpts{gate: bot.GateConfig{ReportUsers: []string{"UBOSS", "UCFO"}}, reports: true})
-	release := make(chan struct{})
-	var once sync.Once
-	free := func() { once.Do(func() { close(release) }) }
-	t.Cleanup(free)
-	h.atl.SetChaos(func(r *http.Request) (atlassiantest.Failure, bool) {
-		if strings.HasSuffix(r.URL.Path, "/users/search") {
-			select {
-			case <-release:
-			case <-r.Context().Done():
-			}
-		}
-		return atlassiantest.Failure{}, false
-	})
+	free, _ := holdOrgScan(t, h)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 

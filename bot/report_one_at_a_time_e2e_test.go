@@ -23,19 +23,7 @@ import (
 // costs no report; another report user is served beside it.
 func TestFullListOnePerRequester(t *testing.T) {
 	h := startBot(t, harnessOpts{gate: bot.GateConfig{ReportUsers: []string{"UBOSS", "UCFO"}}, reports: true, digestChannel: "C0DIGEST"})
-	release := make(chan struct{})
-	var once sync.Once
-	free := func() { once.Do(func() { close(release) }) }
-	t.Cleanup(free)
-	h.atl.SetChaos(func(r *http.Request) (atlassiantest.Failure, bool) {
-		if strings.HasSuffix(r.URL.Path, "/users/search") {
-			select {
-			case <-release:
-			case <-r.Context().Done():
-			}
-		}
-		return atlassiantest.Failure{}, false
-	})
+	free, _ := holdOrgScan(t, h)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	click := func(user string) *slacktest.Envelope {
@@ -90,19 +78,7 @@ func TestFullListOnePerRequester(t *testing.T) {
 // scan runs now says so on the tab at once and builds nothing.
 func TestScanNowOnePerRequester(t *testing.T) {
 	h := startBot(t, harnessOpts{gate: bot.GateConfig{ReportUsers: []string{"UBOSS"}}, reports: true, digestChannel: "C0DIGEST"})
-	release := make(chan struct{})
-	var once sync.Once
-	free := func() { once.Do(func() { close(release) }) }
-	t.Cleanup(free)
-	h.atl.SetChaos(func(r *http.Request) (atlassiantest.Failure, bool) {
-		if strings.HasSuffix(r.URL.Path, "/users/search") {
-			select {
-			case <-release:
-			case <-r.Context().Done():
-			}
-		}
-		return atlassiantest.Failure{}, false
-	})
+	free, _ := holdOrgScan(t, h)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	click := func() {
@@ -139,24 +115,7 @@ func TestScanNowOnePerRequester(t *testing.T) {
 // nothing.
 func TestPrivateDigestOnePerRequester(t *testing.T) {
 	h := startBot(t, harnessOpts{gate: bot.GateConfig{ReportUsers: []string{"UBOSS"}}, reports: true, digestChannel: "C0DIGEST"})
-	release := make(chan struct{})
-	var once sync.Once
-	free := func() { once.Do(func() { close(release) }) }
-	t.Cleanup(free)
-	scanning := make(chan struct{}, 1)
-	h.atl.SetChaos(func(r *http.Request) (atlassiantest.Failure, bool) {
-		if strings.HasSuffix(r.URL.Path, "/users/search") {
-			select {
-			case scanning <- struct{}{}:
-			default:
-			}
-			select {
-			case <-release:
-			case <-r.Context().Done():
-			}
-		}
-		return atlassiantest.Failure{}, false
-	})
+	free, scanning := holdOrgScan(t, h)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	first := h.send("UBOSS", "C1", "digest")
@@ -177,4 +136,30 @@ func TestPrivateDigestOnePerRequester(t *testing.T) {
 	if _, err := h.slack.WaitReplies(ctx, first.ID, 1); err != nil {
 		t.Fatalf("the first digest: no reply: %v", err)
 	}
+}
+
+// holdOrgScan holds the fake Atlassian's org users search until free is
+// called (or the test ends): an org-wide report stays in its scan.
+// scanning gets a value when a search arrives.
+func holdOrgScan(t *testing.T, h *harness) (free func(), scanning <-chan struct{}) {
+	t.Helper()
+	release := make(chan struct{})
+	var once sync.Once
+	free = func() { once.Do(func() { close(release) }) }
+	t.Cleanup(free)
+	started := make(chan struct{}, 1)
+	h.atl.SetChaos(func(r *http.Request) (atlassiantest.Failure, bool) {
+		if strings.HasSuffix(r.URL.Path, "/users/search") {
+			select {
+			case started <- struct{}{}:
+			default:
+			}
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+		return atlassiantest.Failure{}, false
+	})
+	return free, started
 }
