@@ -124,6 +124,11 @@ func (d *Digests) Post(ctx context.Context) error {
 		return fmt.Errorf("%w: %w", ErrDigestNotMade, err)
 	}
 	if err := d.cfg.Poster.PostMessage(ctx, d.cfg.Channel, m); err != nil {
+		if se := (*SlackError)(nil); errors.As(err, &se) && se.Kind == ErrSlackRateLimited {
+			// Slack posted nothing: the slot is given back and tried again
+			// within its hour, rather than the week left without a digest.
+			return fmt.Errorf("%w: digest: post to %s: %w", ErrDigestNotMade, d.cfg.Channel, err)
+		}
 		return fmt.Errorf("digest: post to %s: %w%s", d.cfg.Channel, err, channelHint(err))
 	}
 	d.log.Info("digest posted", "channel", d.cfg.Channel)

@@ -345,3 +345,27 @@ func TestDigestStoppedBeforeItsPostIsNotMade(t *testing.T) {
 		t.Errorf("snapshots %v marked posted, though nothing was posted", src.marked)
 	}
 }
+
+// rateLimitedPoster answers every post as Slack does past its retries.
+type rateLimitedPoster struct{}
+
+func (rateLimitedPoster) PostMessage(context.Context, string, Message) error {
+	return &SlackError{Method: "chat.postMessage", Kind: ErrSlackRateLimited, Status: 429, Attempts: 3}
+}
+
+// TestDigestRateLimitedIsNotMade: a 429 burst at the slot's time (Slack
+// posted nothing) left the slot as handled, and that week had no digest.
+// A post Slack refused for its rate limit is ErrDigestNotMade: the slot is
+// given back and tried again a minute later, within its hour, and nothing
+// can be posted twice. Another refusal (the channel) keeps the slot.
+func TestDigestRateLimitedIsNotMade(t *testing.T) {
+	ctx := context.Background()
+	err := NewDigests(DigestConfig{Source: &markingSource{}, Channel: "C1", Poster: rateLimitedPoster{}}).Post(ctx)
+	if !errors.Is(err, ErrDigestNotMade) {
+		t.Errorf("a rate-limited post: %v, want ErrDigestNotMade (the slot tried again)", err)
+	}
+	err = NewDigests(DigestConfig{Source: &markingSource{}, Channel: "C1", Poster: failingPoster{}}).Post(ctx)
+	if err == nil || errors.Is(err, ErrDigestNotMade) {
+		t.Errorf("a refused post: %v, want an error that keeps the slot", err)
+	}
+}
