@@ -76,6 +76,10 @@ type AuditQuery struct {
 	// leaves that kind out (the Slack view reads nudge skips apart, or
 	// months of them would crowd out who looked the person up).
 	Kind, NotKind Kind
+	// Untargeted, with no Target, reads only entries that name nobody (the
+	// org-wide reports): a person's trail counts them, and every lookup of
+	// someone else would crowd them out of a read of all reports.
+	Untargeted bool
 }
 
 // targetKey is how an email or an account ID is indexed: emails compare
@@ -368,10 +372,15 @@ func auditSQL(q AuditQuery, limit int) (string, []any) {
 	args := []any{since, targetKey(q.Target), limit, string(q.Kind), string(q.NotKind)}
 	// By ID, which sorts by time: SQLite's audit tables have no time index.
 	if q.Target == "" {
+		untargeted := ""
+		if q.Untargeted {
+			untargeted = "1"
+		}
 		return `SELECT id, at_us, actor, kind, outcome, detail, emails, account_ids FROM audit_entry
 		 WHERE id >= $1 AND CAST($2 AS TEXT) = ''
 		   AND (CAST($4 AS TEXT) = '' OR kind = $4) AND (CAST($5 AS TEXT) = '' OR kind <> $5)
-		 ORDER BY id DESC LIMIT $3`, args
+		   AND (CAST($6 AS TEXT) = '' OR (emails IN ('[]', 'null') AND account_ids IN ('[]', 'null')))
+		 ORDER BY id DESC LIMIT $3`, append(args, untargeted)
 	}
 	// One person's entries from their targets, newest first (the key is
 	// target then ID), each entry by its key: the cost is theirs, not the

@@ -410,7 +410,7 @@ func (r AuditTrailReader) Trail(ctx context.Context, email string, since time.Ti
 	// Org-wide reports name nobody, yet list this person too.
 	var reports []state.AuditEntry
 	if err == nil {
-		reports, err = s.Audit(ctx, state.AuditQuery{Since: since, Limit: trailRead, Kind: state.KindReport})
+		reports, err = s.Audit(ctx, state.AuditQuery{Since: since, Limit: trailRead, Kind: state.KindReport, Untargeted: true})
 	}
 	if err != nil {
 		r.D.observe(err)

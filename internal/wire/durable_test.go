@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -943,5 +944,37 @@ func TestTrailCountsOnlyReportsThatRan(t *testing.T) {
 		if strings.Contains(text, who) {
 			t.Errorf("a report by %s that listed nobody is named: %s", who, text)
 		}
+	}
+}
+
+// TestTrailFindsOrgWideReportsPastBusyLookups: the org-wide reports of a
+// person's trail were read from the newest AuditTrailRead reports of
+// anyone, then sorted out, so a support team's lookups of other people
+// (more than AuditTrailRead in the window) pushed an idle report that
+// listed the person out of the read, and the trail said no org-wide
+// report ran, not even "at least".
+func TestTrailFindsOrgWideReportsPastBusyLookups(t *testing.T) {
+	url, _ := sqliteURL(t)
+	d, _ := openTestDurable(t, url, &syncBuf{})
+	s := d.Store()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	entries := []state.AuditEntry{{At: now.Add(-48 * time.Hour), Actor: "UBOSS", Kind: state.KindReport, Outcome: state.OutcomeOK, Detail: "idle report"}}
+	for i := range trailRead + 10 {
+		entries = append(entries, state.AuditEntry{At: now.Add(-time.Duration(trailRead+10-i) * time.Second), Actor: "UAGENT",
+			Kind: state.KindReport, Outcome: state.OutcomeOK, Emails: []string{fmt.Sprintf("p%d@example.com", i)}})
+	}
+	for chunk := range slices.Chunk(entries, 500) {
+		if err := s.AppendBatch(ctx, chunk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	events, err := AuditTrailReader{D: d}.Trail(ctx, "ada@example.com", now.Add(-bot.AuditWindow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(bot.RenderAuditTrail("ada@example.com", events, now).Blocks)
+	if text := string(raw); !strings.Contains(text, "1 org-wide report") || !strings.Contains(text, "UBOSS") {
+		t.Errorf("the trail does not say that UBOSS's idle report listed the person: %s", text)
 	}
 }
