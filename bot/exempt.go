@@ -239,7 +239,7 @@ func (s *Service) exempt(ctx context.Context, req Request, cmd Command) Reply {
 		shown += " (UTC)" // the day ends at midnight UTC, not the reader's
 	}
 	text := fmt.Sprintf("%s will not be nudged about %s %s. Reason kept: %s", a.Email, productNames(a.Products), shown, a.Reason)
-	if s.nobodyHas(ctx, a.Email) {
+	if s.nobodyHas(ctx, req.UserID, a.Email) {
 		text += "\nNote: nobody in this organisation has that address now (a typo?). The exemption is kept, and holds if someone with it joins."
 	}
 	r.Message = RenderNoticeKind(NoticeDone, text)
@@ -249,9 +249,13 @@ func (s *Service) exempt(ctx context.Context, req Request, cmd Command) Reply {
 // nobodyHas reports whether Atlassian says no one in the organisation has
 // email, now (a cached answer will do): an exemption for a typo would
 // otherwise be taken for one that holds. A failure or a slow answer says
-// nothing either way.
-func (s *Service) nobodyHas(ctx context.Context, email string) bool {
+// nothing either way; so does an empty bucket: the check is a lookup of
+// one person, and takes user's token as one does.
+func (s *Service) nobodyHas(ctx context.Context, user, email string) bool {
 	if s.cfg.Lookups == nil {
+		return false
+	}
+	if ok, _ := s.cfg.Gate.Take(user, 1); !ok {
 		return false
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)

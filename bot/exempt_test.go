@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -392,5 +393,44 @@ func TestReportUserRefusalsSayNotAllowed(t *testing.T) {
 		if r.Outcome != OutcomeRefused || !strings.Contains(r.Message.Text, "not allowed") {
 			t.Errorf("%q by someone who is no report user: %v %q, want a refusal saying not allowed", text, r.Outcome, r.Message.Text)
 		}
+	}
+}
+
+// countingDir is knownDir counting the addresses it is asked to resolve.
+type countingDir struct {
+	knownDir
+	resolved atomic.Int32
+}
+
+func (c *countingDir) Resolve(ctx context.Context, email string) (atlassian.Account, atlassian.Via, error) {
+	c.resolved.Add(1)
+	return c.knownDir.Resolve(ctx, email)
+}
+
+// TestExemptLookupTakesATokenOfTheBucket: the check that somebody has an
+// exempted address is an Atlassian lookup, yet it took no token of the
+// requester's bucket, so a loop of exempt commands (each a new address)
+// looked up without limit, spending the Atlassian rate limit everyone's
+// lookups share. The check takes one token, as a lookup of one person
+// does; with none left the exemption is kept and the note is left out.
+func TestExemptLookupTakesATokenOfTheBucket(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	dir := &countingDir{}
+	store := &memExemptions{}
+	svc := NewService(ServiceConfig{Lookups: NewLookups(dir, LookupOptions{}),
+		Gate:       NewGate(GateConfig{ReportUsers: []string{"UBOSS"}, PerUserBurst: 3, PerUserEvery: time.Hour, Now: func() time.Time { return now }}),
+		Exemptions: store, Now: func() time.Time { return now }})
+	for i := range 10 {
+		r := svc.Answer(context.Background(), Request{UserID: "UBOSS", ChannelID: "C1", Text: fmt.Sprintf("exempt p%d@examp1e.com confluence on leave", i)}, nil)
+		if r.Outcome != OutcomeOK {
+			t.Fatalf("exemption %d: %v %q, want it kept", i, r.Outcome, r.Message.Text)
+		}
+	}
+	if len(store.m) != 10 {
+		t.Errorf("%d exemptions kept, want 10", len(store.m))
+	}
+	if n := dir.resolved.Load(); n > 3 {
+		t.Errorf("%d addresses looked up by one requester with a bucket of 3 tokens", n)
 	}
 }
