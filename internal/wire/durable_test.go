@@ -878,29 +878,15 @@ func TestSlackTrailDoesNotUndercountWhatItLeftOut(t *testing.T) {
 // says how many org-wide reports ran in its window and the latest one's
 // author; another kind of report (a private digest) is not counted.
 func TestTrailNamesTheOrgWideReports(t *testing.T) {
-	url, _ := sqliteURL(t)
-	d, _ := openTestDurable(t, url, &syncBuf{})
-	s := d.Store()
-	ctx := context.Background()
 	now := time.Now().UTC()
-	for _, e := range []state.AuditEntry{
+	text := trailTextAfter(t, now, []state.AuditEntry{
 		{At: now.Add(-3 * time.Hour), Actor: "UBOSS", Kind: state.KindReport, Outcome: state.OutcomeOK, Detail: "idle report"},
 		{At: now.Add(-2 * time.Hour), Actor: "cli:ops", Kind: state.KindReport, Outcome: state.OutcomeOK, Detail: "idle report, 90 days"},
 		{At: now.Add(-time.Hour), Actor: "UCFO", Kind: state.KindReport, Outcome: state.OutcomeOK, Detail: "digest full list"},
 		{At: now.Add(-time.Minute), Actor: "UCFO", Kind: state.KindReport, Outcome: state.OutcomeOK, Detail: "digest"},
 		{At: now.Add(-100 * 24 * time.Hour), Actor: "UOLD", Kind: state.KindReport, Outcome: state.OutcomeOK, Detail: "idle report"},
 		{At: now.Add(-time.Minute), Actor: "U1", Emails: []string{"ada@example.com"}, Kind: state.KindLookup, Outcome: state.OutcomeOK},
-	} {
-		if err := s.Append(ctx, e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	events, err := AuditTrailReader{D: d}.Trail(ctx, "ada@example.com", now.Add(-bot.AuditWindow))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := json.Marshal(bot.RenderAuditTrail("ada@example.com", events, now).Blocks)
-	text := string(raw)
+	})
 	if !strings.Contains(text, "3 org-wide reports") || !strings.Contains(text, "UCFO") {
 		t.Errorf("the trail does not say that 3 org-wide reports, the latest by UCFO, listed the person: %s", text)
 	}
@@ -915,28 +901,14 @@ func TestTrailNamesTheOrgWideReports(t *testing.T) {
 // each among the org-wide reports that "list everyone with a seat" and
 // named its author as the latest to report on them.
 func TestTrailCountsOnlyReportsThatRan(t *testing.T) {
-	url, _ := sqliteURL(t)
-	d, _ := openTestDurable(t, url, &syncBuf{})
-	s := d.Store()
-	ctx := context.Background()
 	now := time.Now().UTC()
-	for _, e := range []state.AuditEntry{
+	text := trailTextAfter(t, now, []state.AuditEntry{
 		{At: now.Add(-3 * time.Hour), Actor: "UBOSS", Kind: state.KindReport, Outcome: state.OutcomeOK, Detail: "idle report"},
 		{At: now.Add(-2 * time.Hour), Actor: "UBOSS", Kind: state.KindReport, Outcome: "partial", Detail: "idle report"},
 		{At: now.Add(-time.Hour), Actor: "UDOWN", Kind: state.KindReport, Outcome: state.OutcomeFailed, Detail: "idle report"},
 		{At: now.Add(-30 * time.Minute), Actor: "cli:ops", Kind: state.KindReport, Outcome: state.OutcomeFailed, Detail: "idle report, 90 days"},
 		{At: now.Add(-time.Minute), Actor: "UBUSY", Kind: state.KindReport, Outcome: "rate_limited", Detail: "digest full list"},
-	} {
-		if err := s.Append(ctx, e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	events, err := AuditTrailReader{D: d}.Trail(ctx, "ada@example.com", now.Add(-bot.AuditWindow))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := json.Marshal(bot.RenderAuditTrail("ada@example.com", events, now).Blocks)
-	text := string(raw)
+	})
 	if !strings.Contains(text, "2 org-wide reports") || !strings.Contains(text, "UBOSS") {
 		t.Errorf("the trail does not say that 2 org-wide reports, the latest by UBOSS, listed the person: %s", text)
 	}
@@ -954,18 +926,27 @@ func TestTrailCountsOnlyReportsThatRan(t *testing.T) {
 // listed the person out of the read, and the trail said no org-wide
 // report ran, not even "at least".
 func TestTrailFindsOrgWideReportsPastBusyLookups(t *testing.T) {
-	url, _ := sqliteURL(t)
-	d, _ := openTestDurable(t, url, &syncBuf{})
-	s := d.Store()
-	ctx := context.Background()
 	now := time.Now().UTC()
 	entries := []state.AuditEntry{{At: now.Add(-48 * time.Hour), Actor: "UBOSS", Kind: state.KindReport, Outcome: state.OutcomeOK, Detail: "idle report"}}
 	for i := range trailRead + 10 {
 		entries = append(entries, state.AuditEntry{At: now.Add(-time.Duration(trailRead+10-i) * time.Second), Actor: "UAGENT",
 			Kind: state.KindReport, Outcome: state.OutcomeOK, Emails: []string{fmt.Sprintf("p%d@example.com", i)}})
 	}
+	if text := trailTextAfter(t, now, entries); !strings.Contains(text, "1 org-wide report") || !strings.Contains(text, "UBOSS") {
+		t.Errorf("the trail does not say that UBOSS's idle report listed the person: %s", text)
+	}
+}
+
+// trailTextAfter stores entries in a fresh SQLite store and returns the
+// Slack audit trail of ada@example.com over the last AuditWindow, as the
+// JSON of its blocks.
+func trailTextAfter(t *testing.T, now time.Time, entries []state.AuditEntry) string {
+	t.Helper()
+	url, _ := sqliteURL(t)
+	d, _ := openTestDurable(t, url, &syncBuf{})
+	ctx := context.Background()
 	for chunk := range slices.Chunk(entries, 500) {
-		if err := s.AppendBatch(ctx, chunk); err != nil {
+		if err := d.Store().AppendBatch(ctx, chunk); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -974,7 +955,5 @@ func TestTrailFindsOrgWideReportsPastBusyLookups(t *testing.T) {
 		t.Fatal(err)
 	}
 	raw, _ := json.Marshal(bot.RenderAuditTrail("ada@example.com", events, now).Blocks)
-	if text := string(raw); !strings.Contains(text, "1 org-wide report") || !strings.Contains(text, "UBOSS") {
-		t.Errorf("the trail does not say that UBOSS's idle report listed the person: %s", text)
-	}
+	return string(raw)
 }
