@@ -330,10 +330,12 @@ func (c *Config) validate(n need) error {
 		// (a word processor, a chat message) look right and are a 404.
 		p = append(p, "ATLASSIAN_ORG_ID has a space, a line break or a character that is not plain ASCII (such as a typographic dash) inside it: "+
 			"copy the Organization ID again from admin.atlassian.com → Settings → API keys")
-	case len(c.OrgID) > 64 || strings.Contains(c.OrgID, "=") || credentialPrefix(c.OrgID):
+	case len(c.OrgID) > 64 || strings.Contains(c.OrgID, "=") || credentialPrefix(c.OrgID) ||
+		slices.Contains([]string{c.APIKey, c.AdminWriteKey, c.JiraAPIToken, c.SlackAppToken, c.SlackBotToken}, c.OrgID):
 		// An Atlassian key or token (about 190 characters, an = before its
 		// checksum), usually the Admin API key copied from the same page,
-		// or a Slack token (shorter, no =) from the same env file. It would
+		// or a Slack token (shorter, no =) from the same env file, or the
+		// value of a configured secret whatever its shape. It would
 		// go into every Admin API path, and so into the logs.
 		p = append(p, "ATLASSIAN_ORG_ID holds what looks like an API key or token, not an organisation ID "+
 			"(are ATLASSIAN_ORG_ID and ATLASSIAN_API_KEY swapped?): put the key in ATLASSIAN_API_KEY and the Organization ID shown next to it "+

@@ -254,3 +254,20 @@ func TestOrgIDHoldingAKey(t *testing.T) {
 		t.Errorf("check: exit %d, want a configuration FAIL without the key:\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestOrgIDEqualToASecret: the Admin API key (or another configured token)
+// pasted into ATLASSIAN_ORG_ID as well as its own variable. A short key,
+// without a known prefix, passed the shape test above, and check then
+// printed it ("the Admin API knows no organisation <key>"), as every Admin
+// API path in the logs would. A value equal to a configured secret is
+// never an organisation ID: refused by name, without the value.
+func TestOrgIDEqualToASecret(t *testing.T) {
+	t.Parallel()
+	f := startFakes(t)
+	for _, s := range []string{atlassiantest.APIKey, atlassiantest.AdminWriteKey, atlassiantest.JiraAPIToken} {
+		r := runBinary(t, f.env("ATLASSIAN_ORG_ID="+s), "", "check")
+		if r.code != 1 || !strings.Contains(r.stdout, "FAIL  configuration: ATLASSIAN_ORG_ID") {
+			t.Errorf("check with a secret in ATLASSIAN_ORG_ID: exit %d, want a configuration FAIL naming it:\n%s%s", r.code, r.stdout, r.stderr)
+		}
+	}
+}
