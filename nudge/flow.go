@@ -570,6 +570,10 @@ func describe(steps []atlassian.Step) string {
 			parts[i] = "direct role revoked"
 		case atlassian.StepRemoveMembership:
 			parts[i] = "removed from group " + s.GroupName
+		case atlassian.StepAssignRole:
+			parts[i] = "direct role assigned again"
+		case atlassian.StepAddMembership:
+			parts[i] = "added to group " + s.GroupName + " again"
 		default:
 			parts[i] = s.String()
 		}
@@ -623,7 +627,7 @@ func (e *Engine) Undo(ctx context.Context, user, releaseID string) error {
 		e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{rel.Email}, AccountIDs: []string{rel.AccountID}, Kind: state.KindUndo,
 			Outcome: state.OutcomeFailed, Detail: rel.Product + ": " + explain(err)})
 	} else {
-		res.Text = "restored: " + describe(atlassian.Undo(restored))
+		res.Text = "restored: " + describe(restored)
 		e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{rel.Email}, AccountIDs: []string{rel.AccountID}, Kind: state.KindUndo,
 			Outcome: state.OutcomeOK, Detail: rel.Product + ": " + res.Text})
 		e.settleAsk(ctx, s, req.NudgeID, state.SettledRestored, now)
