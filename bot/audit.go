@@ -59,9 +59,10 @@ type AuditEvent struct {
 
 // IsOrgWideReport reports whether a report entry's detail is one of the
 // reports that list everyone with a seat: an idle report, in Slack or from
-// the command line, and a digest's Full list.
+// the command line, and a digest's Full list (stored with the channel it
+// was clicked in after it).
 func IsOrgWideReport(detail string) bool {
-	return strings.HasPrefix(detail, "idle report") || detail == "digest full list"
+	return strings.HasPrefix(detail, "idle report") || strings.HasPrefix(detail, "digest full list")
 }
 
 // LogAttrs are the fields of the "audit" log line, the same whether the

@@ -957,3 +957,19 @@ func trailTextAfter(t *testing.T, now time.Time, entries []state.AuditEntry) str
 	raw, _ := json.Marshal(bot.RenderAuditTrail("ada@example.com", events, now).Blocks)
 	return string(raw)
 }
+
+// TestTrailCountsAFullListClickedInAChannel: the bot stores a Full list
+// click as "digest full list · channel C…" (every click comes from a
+// channel), and the trail counted only the bare "digest full list", so the
+// Full list of a digest never counted among the org-wide reports that
+// listed the person, and the latest was named as someone else's idle report.
+func TestTrailCountsAFullListClickedInAChannel(t *testing.T) {
+	now := time.Now().UTC()
+	text := trailTextAfter(t, now, []state.AuditEntry{
+		{At: now.Add(-2 * time.Hour), Actor: "UBOSS", Kind: state.KindReport, Outcome: state.OutcomeOK, Detail: "idle report · channel C1"},
+		{At: now.Add(-time.Hour), Actor: "UCFO", Kind: state.KindReport, Outcome: state.OutcomeOK, Detail: "digest full list · channel CDIGEST"},
+	})
+	if !strings.Contains(text, "2 org-wide reports") || !strings.Contains(text, "UCFO") {
+		t.Errorf("the trail does not say that 2 org-wide reports, the latest by UCFO, listed the person: %s", text)
+	}
+}
