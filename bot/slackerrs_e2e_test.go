@@ -47,34 +47,7 @@ func TestShortcutEphemeralFallsBackToText(t *testing.T) {
 	h.slack.FailMethodDetail("chat.postEphemeral", 1, "invalid_blocks", map[string]any{
 		"response_metadata": map[string]any{"messages": []string{"[ERROR] must be less than 3001 characters [json-pointer:/blocks/1/text/text]"}},
 	})
-	frame, err := json.Marshal(map[string]any{
-		"envelope_id": "shortcut-invalid-blocks", "type": "interactive", "accepts_response_payload": false,
-		"payload": map[string]any{
-			"type": "message_action", "callback_id": "lastactive_author", "trigger_id": "1.2", "message_ts": "1.1",
-			"team": map[string]any{"id": slacktest.TeamID}, "user": map[string]any{"id": "U1"}, "channel": map[string]any{"id": "C1"},
-			"message": map[string]any{"type": "message", "user": "U0ADA", "text": "hi", "ts": "1.1"},
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := h.slack.SendRaw(ctx, frame); err != nil {
-		t.Fatal(err)
-	}
-	var delivered *slacktest.Call
-	if err := h.slack.Wait(ctx, func() bool {
-		for _, c := range h.slack.Calls("chat.postEphemeral") {
-			if c.Error == "" {
-				delivered = &c
-				return true
-			}
-		}
-		return strings.Contains(h.logs.String(), "shortcut reply not delivered")
-	}); err != nil {
-		t.Fatalf("the shortcut was neither answered nor given up: %v", err)
-	}
+	delivered := h.shortcutWithoutResponseURL(t, "shortcut-invalid-blocks", "C1", "chat.postEphemeral")
 	if delivered == nil {
 		t.Fatalf("invalid_blocks dropped the shortcut's answer:\n%s", h.logs.String())
 	}
@@ -98,34 +71,7 @@ func TestShortcutOutsideTheBotsChannelsIsAnsweredInADirectMessage(t *testing.T) 
 			h := startBot(t, harnessOpts{})
 			h.slack.AddUser(slacktest.User{ID: "U0ADA", Name: "ada", Email: "ada@example.com"})
 			h.slack.FailMethodError("chat.postEphemeral", 1, code)
-			frame, err := json.Marshal(map[string]any{
-				"envelope_id": "shortcut-" + code, "type": "interactive", "accepts_response_payload": false,
-				"payload": map[string]any{
-					"type": "message_action", "callback_id": "lastactive_author", "trigger_id": "1.2", "message_ts": "1.1",
-					"team": map[string]any{"id": slacktest.TeamID}, "user": map[string]any{"id": "U1"}, "channel": map[string]any{"id": "CPRIVATE"},
-					"message": map[string]any{"type": "message", "user": "U0ADA", "text": "hi", "ts": "1.1"},
-				},
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			if err := h.slack.SendRaw(ctx, frame); err != nil {
-				t.Fatal(err)
-			}
-			var dm *slacktest.Call
-			if err := h.slack.Wait(ctx, func() bool {
-				for _, c := range h.slack.Calls("chat.postMessage") {
-					if c.Error == "" {
-						dm = &c
-						return true
-					}
-				}
-				return strings.Contains(h.logs.String(), "shortcut reply not delivered")
-			}); err != nil {
-				t.Fatalf("the shortcut was neither answered nor given up: %v", err)
-			}
+			dm := h.shortcutWithoutResponseURL(t, "shortcut-"+code, "CPRIVATE", "chat.postMessage")
 			if dm == nil {
 				t.Fatalf("the asker learnt nothing: no direct message after %s:\n%s", code, h.logs.String())
 			}
@@ -140,4 +86,41 @@ func TestShortcutOutsideTheBotsChannelsIsAnsweredInADirectMessage(t *testing.T) 
 			}
 		})
 	}
+}
+
+// shortcutWithoutResponseURL sends the author shortcut on a message by
+// U0ADA, asked by U1 in channel, with no response_url (as Slack sends it
+// from some surfaces), and returns the first call of method Slack took,
+// or nil once the bot logged the answer as not delivered.
+func (h *harness) shortcutWithoutResponseURL(t *testing.T, envelopeID, channel, method string) *slacktest.Call {
+	t.Helper()
+	frame, err := json.Marshal(map[string]any{
+		"envelope_id": envelopeID, "type": "interactive", "accepts_response_payload": false,
+		"payload": map[string]any{
+			"type": "message_action", "callback_id": "lastactive_author", "trigger_id": "1.2", "message_ts": "1.1",
+			"team": map[string]any{"id": slacktest.TeamID}, "user": map[string]any{"id": "U1"}, "channel": map[string]any{"id": channel},
+			"message": map[string]any{"type": "message", "user": "U0ADA", "text": "hi", "ts": "1.1"},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := h.slack.SendRaw(ctx, frame); err != nil {
+		t.Fatal(err)
+	}
+	var taken *slacktest.Call
+	if err := h.slack.Wait(ctx, func() bool {
+		for _, c := range h.slack.Calls(method) {
+			if c.Error == "" {
+				taken = &c
+				return true
+			}
+		}
+		return strings.Contains(h.logs.String(), "shortcut reply not delivered")
+	}); err != nil {
+		t.Fatalf("the shortcut was neither answered nor given up: %v", err)
+	}
+	return taken
 }
