@@ -110,6 +110,9 @@ func (s SlackFiles) UploadImage(ctx context.Context, f File) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := s.API.trustUpload(up.UploadURL); err != nil {
+		return "", err
+	}
 	if err := api.UploadToURL(ctx, slack.UploadToURLParameters{UploadURL: up.UploadURL, Reader: bytes.NewReader(f.Content), Filename: f.Name}); err != nil {
 		return "", fmt.Errorf("slack file upload: %w", stripURL(err))
 	}

@@ -110,6 +110,35 @@ func NewResponder(client *http.Client, apiURL string) *Responder {
 	}
 }
 
+// SlackFilesHost is where Slack's upload URLs point.
+const SlackFilesHost = "files.slack.com"
+
+// TrustedUploadURL reports whether raw, an upload URL from
+// files.getUploadURLExternal's answer, may receive a file: https on Slack's
+// file host (files.slack.com, or "files." before the host of apiURL, as
+// GovSlack's is), or the scheme, host and port of apiURL, the Web API base
+// URL in use (a test's fake or an enterprise proxy). A file is a report's
+// CSV, everyone with a seat: an answer naming another host, even another
+// port of this machine, must not steer it there.
+func TrustedUploadURL(apiURL, raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.User != nil || u.Host == "" {
+		return false
+	}
+	var api *url.URL
+	if a, err := url.Parse(apiURL); err == nil && a.Host != "" && a.User == nil && (a.Scheme == "https" || a.Scheme == "http") {
+		api = a
+	}
+	if api != nil && u.Scheme == api.Scheme && u.Host == api.Host {
+		return true
+	}
+	if u.Scheme != "https" || (u.Port() != "" && u.Port() != "443") {
+		return false
+	}
+	h := u.Hostname()
+	return h == SlackFilesHost || api != nil && api.Scheme == "https" && h == "files."+api.Hostname()
+}
+
 // NoRedirects returns a copy of c that never follows a redirect: the
 // redirect answer itself is returned, and the caller treats it as a failure.
 // Every client that posts replies to Slack uses it (response_url posts here,
@@ -215,8 +244,9 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// ErrUntrustedURL is returned for a response_url that is not Slack's.
-var ErrUntrustedURL = errors.New("response_url is not a Slack URL")
+// ErrUntrustedURL is returned for a response_url, or a file's upload URL,
+// that is not Slack's.
+var ErrUntrustedURL = errors.New("not a Slack URL")
 
 // ErrBlocksRefused is matched (errors.Is) by a reply Slack refused for its
 // blocks (invalid_blocks and the like): the same reply as its plain text

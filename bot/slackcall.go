@@ -114,6 +114,9 @@ var SlackRetry = backoff.Policy{Base: 500 * time.Millisecond, Max: 4 * time.Seco
 // not one per command.
 type SlackAPI struct {
 	Client *slack.Client
+	// URL is the Web API base URL Client uses (SLACK_API_URL): a file's
+	// upload URL must be on Slack's file host or here (TrustedUploadURL).
+	URL string
 	// Retry bounds one call's retries; zero fields take SlackRetry's values.
 	Retry backoff.Policy
 	// Clock times the waits; nil is the real clock.

@@ -44,6 +44,7 @@ func newSlackAPI(t *testing.T) *slackAPI {
 	s := &slackAPI{fake: fake, clock: &backofftest.Clock{}, logs: &bytes.Buffer{}}
 	s.SlackAPI = &bot.SlackAPI{
 		Client: slack.New(slacktest.BotToken, slack.OptionAPIURL(fake.APIURL()), slack.OptionHTTPClient(bot.SlackHTTP(&http.Client{Timeout: 5 * time.Second}))),
+		URL:    fake.APIURL(),
 		Clock:  s.clock,
 		Logger: slog.New(slog.NewJSONHandler(s.logs, nil)),
 		OnTokenRejected: func(err error) {

@@ -121,6 +121,7 @@ type Server struct {
 	// answerEarly, when above 0, makes the next upload answered "OK"
 	// after that many bytes of its body (AnswerUploadEarly).
 	answerEarly int
+	uploadBase  string     // SetUploadBase
 	homes       []HomeView // views.publish, in order (home.go)
 	seq         int
 }

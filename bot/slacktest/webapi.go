@@ -119,6 +119,15 @@ func (s *Server) AnswerUploadEarly(after int) {
 	s.answerEarly = after
 }
 
+// SetUploadBase makes files.getUploadURLExternal hand out upload URLs under
+// base (another server's URL) instead of the fake's own host: an answer
+// that steers a file somewhere else. "" restores the fake's own.
+func (s *Server) SetUploadBase(base string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.uploadBase = base
+}
+
 // Uploads returns every file an upload URL was handed out for, oldest first.
 func (s *Server) Uploads() []Upload {
 	s.mu.Lock()
@@ -393,7 +402,11 @@ func (s *Server) getUploadURLExternal(p url.Values) (map[string]any, error) {
 	id := fmt.Sprintf("F%08d", s.nextIDLocked())
 	s.uploads = append(s.uploads, &Upload{FileID: id, Filename: p.Get("filename"), Length: length})
 	// On the API's own host: slack-go sends the bot token only there.
-	return map[string]any{"upload_url": s.srv.URL + "/upload/" + id, "file_id": id}, nil
+	base := s.srv.URL
+	if s.uploadBase != "" {
+		base = s.uploadBase
+	}
+	return map[string]any{"upload_url": base + "/upload/" + id, "file_id": id}, nil
 }
 
 func (s *Server) uploadLocked(id string) *Upload {

@@ -207,7 +207,7 @@ func Build(s Settings) (*App, error) {
 			slack.OptionHTTPClient(bot.SlackHTTP(s.HTTP)),
 			slack.OptionLog(slackLog),
 		)
-		web = &bot.SlackAPI{Client: a.Slack, Logger: s.Logger, OnTokenRejected: s.OnSlackTokenRejected, Metrics: s.Metrics}
+		web = &bot.SlackAPI{Client: a.Slack, URL: s.SlackAPIURL, Logger: s.Logger, OnTokenRejected: s.OnSlackTokenRejected, Metrics: s.Metrics}
 		if s.Users == nil {
 			s.Users = bot.SlackUsers{API: web}
 		}
