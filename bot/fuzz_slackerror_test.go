@@ -45,7 +45,8 @@ func FuzzSlackErrorText(f *testing.F) {
 
 // FuzzReplyError: a response_url's refusal names Slack's code when the
 // answer is one (plain, or JSON's "error"), and repeats nothing else of the
-// answer; blocks refused are told apart, so the reply is sent as its text.
+// answer; blocks refused are told apart, so the reply is sent as its text,
+// and so is a URL that is gone, so the reply goes another way.
 func FuzzReplyError(f *testing.F) {
 	for _, s := range []string{"invalid_blocks", `{"ok":false,"error":"invalid_blocks"}`, "no_text", "expired_url",
 		`{"error":"token=xoxb-1-2"}`, "<html>502 Bad Gateway</html>", " used_url \n", `{"error":5}`, ""} {
@@ -65,7 +66,8 @@ func FuzzReplyError(f *testing.F) {
 		if !ok {
 			t.Fatalf("error %q", s)
 		}
-		code := strings.TrimPrefix(strings.TrimSuffix(rest, ": "+ErrBlocksRefused.Error()), " ")
+		rest = strings.TrimSuffix(strings.TrimSuffix(rest, ": "+ErrBlocksRefused.Error()), ": "+ErrReplyURLGone.Error())
+		code := strings.TrimPrefix(rest, " ")
 		if code != "" && !strings.Contains(string(body), code) {
 			t.Fatalf("error %q names %q, not in the answer %q", s, code, body)
 		}
@@ -74,7 +76,10 @@ func FuzzReplyError(f *testing.F) {
 				t.Fatalf("error %q names %q, not a code", s, code)
 			}
 		}
-		if errors.Is(err, ErrBlocksRefused) != blocksRefused(code) {
+		if errors.Is(err, ErrReplyURLGone) != urlGone(status, code) {
+			t.Fatalf("error %q: URL gone %v", s, errors.Is(err, ErrReplyURLGone))
+		}
+		if errors.Is(err, ErrBlocksRefused) != (blocksRefused(code) && !urlGone(status, code)) {
 			t.Fatalf("error %q: blocks refused %v", s, errors.Is(err, ErrBlocksRefused))
 		}
 	})

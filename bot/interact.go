@@ -186,7 +186,7 @@ func (b *Bot) interaction(rc runCtx, j job) {
 		}
 		progress = func(m Message) {
 			progressed.Store(true)
-			b.post(rc, url, m, interim, time.Time{})
+			b.post(rc, url, m, interim, time.Time{}, nil)
 		}
 	}
 	var resp Response
@@ -214,7 +214,7 @@ func (b *Bot) interaction(rc runCtx, j job) {
 		if mode == Private && progressed.Load() {
 			mode = PrivateReplace // in place of the "still looking" notice
 		}
-		if err := b.post(rc, url, msg, mode, j.received); err != nil { // stopping too, as for commands
+		if err := b.post(rc, url, msg, mode, j.received, &req); err != nil { // stopping too, as for commands
 			b.svc.UndeliveredAs(resp.Audited, req, resp.Reply)
 		}
 		return
@@ -225,8 +225,8 @@ func (b *Bot) interaction(rc runCtx, j job) {
 }
 
 // ephemeral answers where Slack gave no response_url (a shortcut used in
-// some surfaces): a message from the bot only the asker sees (needs
-// chat:write and the bot in the channel).
+// some surfaces), or one that is gone: a message from the bot only the
+// asker sees (needs chat:write and the bot in the channel).
 func (b *Bot) ephemeral(rc runCtx, req Request, msg Message, received time.Time) error {
 	if b.tr.Ephemeral == nil {
 		b.log.Error("reply not delivered: no response_url and no chat.postEphemeral")
@@ -252,7 +252,7 @@ func (b *Bot) ephemeral(rc runCtx, req Request, msg Message, received time.Time)
 	}
 	b.metrics.replied(time.Since(received), err)
 	if err != nil {
-		b.log.Error("shortcut reply not delivered", "err", err)
+		b.log.Error("reply not delivered", "via", "chat.postEphemeral", "err", err)
 	}
 	return err
 }

@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"strings"
 	"strconv"
 	"time"
 
@@ -253,6 +254,22 @@ var ErrUntrustedURL = errors.New("not a Slack URL")
 // alone may still be taken.
 var ErrBlocksRefused = errors.New("slack refused the reply's blocks")
 
+// ErrReplyURLGone is matched (errors.Is) by a reply Slack refused because
+// its response_url can take no more: expired (after 30 minutes), used up
+// (after 5 posts), or unknown. Slack posted nothing, so the same answer may
+// go another way without showing twice.
+var ErrReplyURLGone = errors.New("response_url expired or used up")
+
+// urlGone reports whether a response_url's refusal says the URL itself is
+// gone rather than the message refused.
+func urlGone(status int, code string) bool {
+	switch code {
+	case "expired_url", "used_url", "invalid_url":
+		return true
+	}
+	return status == http.StatusNotFound || status == http.StatusGone
+}
+
 // blocksRefused reports whether Slack's error code refuses a message's
 // blocks rather than the message.
 func blocksRefused(code string) bool {
@@ -283,6 +300,12 @@ func replyError(status int, data []byte) error {
 		msg = fmt.Sprintf("slack answered %d", status)
 	}
 	if !slackcode.Valid(code) {
+		code = ""
+	}
+	if urlGone(status, code) {
+		return fmt.Errorf("%s: %w", strings.TrimSpace(msg+" "+code), ErrReplyURLGone)
+	}
+	if code == "" {
 		return errors.New(msg)
 	}
 	if blocksRefused(code) {

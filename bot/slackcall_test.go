@@ -429,7 +429,7 @@ func TestShortcutEphemeralWaitsOutARateLimit(t *testing.T) {
 	}
 	// Done when the post got through, or when the bot has given up on it.
 	if err := h.slack.Wait(ctx, func() bool {
-		return delivered() || strings.Contains(h.logs.String(), "shortcut reply not delivered")
+		return delivered() || strings.Contains(h.logs.String(), "reply not delivered")
 	}); err != nil {
 		t.Fatalf("the shortcut was neither answered nor given up: %v", err)
 	}

@@ -118,9 +118,50 @@ func (h *harness) shortcutWithoutResponseURL(t *testing.T, envelopeID, channel, 
 				return true
 			}
 		}
-		return strings.Contains(h.logs.String(), "shortcut reply not delivered")
+		return strings.Contains(h.logs.String(), "reply not delivered")
 	}); err != nil {
 		t.Fatalf("the shortcut was neither answered nor given up: %v", err)
 	}
 	return taken
+}
+
+// TestExpiredResponseURLIsAnsweredEphemerally: a response_url Slack calls
+// expired or used up (30 minutes, or 5 posts) took the answer nowhere: the
+// asker, after waiting, saw nothing. Slack did not post it, so the same
+// answer goes by chat.postEphemeral to the asker in the channel they asked
+// in (and, where the bot is not in it, to their direct messages).
+func TestExpiredResponseURLIsAnsweredEphemerally(t *testing.T) {
+	for _, c := range []struct {
+		status int
+		code   string
+	}{{http.StatusNotFound, "expired_url"}, {http.StatusNotFound, "used_url"}, {http.StatusGone, ""}} {
+		t.Run(c.code+http.StatusText(c.status), func(t *testing.T) {
+			h := startBot(t, harnessOpts{})
+			h.slack.FailResponseURLError(1, c.status, c.code)
+			env := h.send("U1", "C1", "ada@example.com")
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			var got *slacktest.Call
+			if err := h.slack.Wait(ctx, func() bool {
+				for _, call := range h.slack.Calls("chat.postEphemeral") {
+					if call.Error == "" {
+						got = &call
+						return true
+					}
+				}
+				return strings.Contains(h.logs.String(), "not delivered")
+			}); err != nil || got == nil {
+				t.Fatalf("the asker learnt nothing after a %d %s response_url (%v):\n%s", c.status, c.code, err, h.logs.String())
+			}
+			if got.Params.Get("channel") != "C1" || got.Params.Get("user") != "U1" {
+				t.Errorf("posted to channel %q user %q, want C1 and U1", got.Params.Get("channel"), got.Params.Get("user"))
+			}
+			if txt := got.Params.Get("text") + got.Params.Get("blocks"); !strings.Contains(txt, "ada@example.com") {
+				t.Errorf("the ephemeral post lacks the answer:\n%.300s", txt)
+			}
+			if n := len(h.slack.ResponseAttempts(env.ID)); n != 1 {
+				t.Errorf("response_url attempts = %d, want 1 (a gone URL is not tried again)", n)
+			}
+		})
+	}
 }

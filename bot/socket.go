@@ -415,13 +415,13 @@ func (b *Bot) recoverEnvelope(rc runCtx, j job) {
 	}
 	_ = recovered.Log(b.log, "envelope "+j.id, r)
 	if url := j.responseURL(); url != "" {
-		b.post(rc, url, RenderNoticeKind(NoticeUnavailable, internalText), Private, time.Time{})
+		b.post(rc, url, RenderNoticeKind(NoticeUnavailable, internalText), Private, time.Time{}, nil)
 	}
 }
 
 func (b *Bot) busy(rc runCtx, j job) {
 	if url := j.responseURL(); url != "" {
-		b.post(rc, url, RenderNoticeKind(NoticeBusy, "The bot is very busy right now. Please try again in a minute."), Private, time.Time{})
+		b.post(rc, url, RenderNoticeKind(NoticeBusy, "The bot is very busy right now. Please try again in a minute."), Private, time.Time{}, nil)
 	}
 }
 
@@ -461,7 +461,7 @@ func (b *Bot) command(rc runCtx, j job) {
 		if progressed.Load() {
 			mode = PrivateReplace // updates replace the first progress message
 		}
-		b.post(rc, c.ResponseURL, m, mode, time.Time{})
+		b.post(rc, c.ResponseURL, m, mode, time.Time{}, nil)
 		progressed.Store(true)
 	}
 	r := b.svc.Answer(rc.work, req, progress)
@@ -473,7 +473,7 @@ func (b *Bot) command(rc runCtx, j job) {
 	if progressed.Load() {
 		mode = PrivateReplace
 	}
-	if err := b.post(rc, c.ResponseURL, msg, mode, j.received); err != nil {
+	if err := b.post(rc, c.ResponseURL, msg, mode, j.received, &req); err != nil {
 		// Stopping too: a reply the stop cut (or a "restarting" notice
 		// that could not be posted) reached nobody either.
 		b.svc.Undelivered(req, r)
@@ -488,8 +488,10 @@ const postTimeout = 15 * time.Second
 
 // post sends a reply. It outlives abandoned work, so that even an abandoned
 // command gets its one answer, but not the stop: rc.posts ends PostGrace
-// after work is abandoned.
-func (b *Bot) post(rc runCtx, url string, msg Message, mode ReplyMode, received time.Time) error {
+// after work is abandoned. A private answer whose response_url Slack calls
+// expired or used up (ErrReplyURLGone: nothing was posted) goes to the
+// asker of to, when set, by chat.postEphemeral instead (ephemeral).
+func (b *Bot) post(rc runCtx, url string, msg Message, mode ReplyMode, received time.Time, to *Request) error {
 	pctx, cancel := context.WithTimeout(rc.posts, postTimeout)
 	defer cancel()
 	err := b.tr.Responder.Post(pctx, url, msg, mode)
@@ -498,6 +500,12 @@ func (b *Bot) post(rc runCtx, url string, msg Message, mode ReplyMode, received 
 		// refuses: its plain-text fallback says the same.
 		b.log.Warn("Slack refused the reply's blocks; sending its text alone", "err", err)
 		err = b.tr.Responder.Post(pctx, url, Message{Text: msg.Text}, mode)
+	}
+	if errors.Is(err, ErrReplyURLGone) && to != nil && mode != Public && b.tr.Ephemeral != nil {
+		// The asker would otherwise see nothing after waiting (a reply
+		// later than 30 minutes, or a sixth post to one URL).
+		b.log.Warn("response_url gone; answering with chat.postEphemeral", "err", err)
+		return b.ephemeral(rc, *to, msg, received)
 	}
 	if !received.IsZero() {
 		b.metrics.replied(time.Since(received), err)
