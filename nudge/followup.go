@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"lastactive/atlassian"
 	"lastactive/internal/state"
 	"lastactive/seat"
 )
@@ -281,7 +282,45 @@ func (e *Engine) resendRequest(ctx context.Context, s Store, req state.ReleaseRe
 		return nil
 	}
 	u, uerr := e.cfg.Directory.UserAccess(ctx, req.AccountID)
+	if uerr == nil {
+		// Read again before the message, as at the request: someone
+		// active again (or no longer holding the seat) is dropped
+		// silently, the copies still missing are not sent.
+		if settled := e.settledFor(u, req.Product); settled != "" {
+			return e.dropCopies(ctx, s, req, n, settled, now)
+		}
+	}
 	return e.sendCopies(ctx, s, req, n, e.approval(ctx, req, n, u, uerr), refused)
+}
+
+// dropCopies lets go the missing copies of req, whose person used the
+// product again or holds it no longer (settled), so that no follow-up
+// sends them; it audits that once and tells the person in their nudge.
+// An approver who has a copy may still decide it (a release reads the
+// account again and keeps a seat in use).
+func (e *Engine) dropCopies(ctx context.Context, s Store, req state.ReleaseRequest, n state.Nudge, settled string, now time.Time) error {
+	dropped := false
+	for _, ap := range e.cfg.Approvers {
+		if ap == req.Requester || ap == n.SlackUser {
+			continue
+		}
+		won, err := s.PutApprovalMessage(ctx, state.ApprovalMessage{RequestID: req.ID, Approver: ap})
+		if err != nil {
+			return err
+		}
+		dropped = dropped || won
+	}
+	if !dropped {
+		return nil
+	}
+	why := SkipActiveAgain
+	if settled == state.SettledGone {
+		why = "the access is gone"
+	}
+	e.audit(ctx, s, state.AuditEntry{Emails: []string{req.Email}, AccountIDs: []string{req.AccountID}, Kind: state.KindSkip,
+		Outcome: state.OutcomeOK, Detail: req.ProductKey + " release request not sent again: " + why})
+	e.settleAsk(ctx, s, n.ID, settled, now)
+	return nil
 }
 
 // remindersGrace bounds sending the reminders already marked when the
@@ -443,7 +482,12 @@ func (e *Engine) usedAgain(ctx context.Context, n state.Nudge) string {
 	if err != nil {
 		return ""
 	}
-	p, ok := product(u, n.Product)
+	return e.settledFor(u, n.Product)
+}
+
+// settledFor is usedAgain's answer for account u as read.
+func (e *Engine) settledFor(u atlassian.DirectoryUser, productID string) string {
+	p, ok := product(u, productID)
 	if !ok {
 		return state.SettledGone // no access left: nothing to ask about
 	}
