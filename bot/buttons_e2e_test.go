@@ -228,3 +228,35 @@ func TestShareClickedTwicePostsOnce(t *testing.T) {
 		t.Errorf("the second click is not told the answer was shared already: %q", text(r2))
 	}
 }
+
+// TestChosenAccountShareClickedTwicePostsOnce: the Share under an account
+// chosen among several ("This one") is a Share too: a double click on it
+// (two envelopes) posted the answer in the channel twice, as Share did
+// before its guard.
+func TestChosenAccountShareClickedTwicePostsOnce(t *testing.T) {
+	h := startBot(t, harnessOpts{})
+	var pick slacktest.Action
+	for id, b := range buttons(t, h.ask("U1", "C1", "sam@example.com")) {
+		if bot.IsChooseAction(id) && id != bot.ActionChooseShare && id != bot.ActionChooseRefresh {
+			pick = slacktest.Action{UserID: "U1", ChannelID: "C1", ActionID: id, Value: b["value"].(string)}
+		}
+	}
+	if pick.ActionID == "" {
+		t.Fatal("no This one button for sam@example.com")
+	}
+	share := buttons(t, h.click(pick)[0])[bot.ActionChooseShare]
+	if share == nil {
+		t.Fatal("no Share under the chosen account")
+	}
+	a := slacktest.Action{UserID: "U1", ChannelID: "C1", ActionID: bot.ActionChooseShare, Value: share["value"].(string)}
+	r1, r2 := h.click(a)[0], h.click(a)[0]
+	if r1.ResponseType != "in_channel" {
+		t.Fatalf("the first Share was not posted in the channel: %+v", r1)
+	}
+	if r2.ResponseType == "in_channel" || r2.ReplaceOriginal {
+		t.Errorf("one Share button posted in the channel twice (second: %q, replace %v)", r2.ResponseType, r2.ReplaceOriginal)
+	}
+	if !strings.Contains(text(r2), "shared") {
+		t.Errorf("the second click is not told the answer was shared already: %q", text(r2))
+	}
+}

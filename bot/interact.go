@@ -43,10 +43,25 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 	}
 	if IsChooseAction(actionID) {
 		if actionID == ActionChooseShare {
+			// A Share as well: one post a button, clicker and channel.
+			key, first := s.claimShare(req.ChannelID, req.UserID, value)
+			if !first {
+				var about []string
+				if v, err := s.cfg.Buttons.unseal(value); err == nil {
+					if email, _, err := ParseChooseValue(v); err == nil {
+						about = []string{email}
+					}
+				}
+				r := sharedAlready(about)
+				s.auditAs(AuditShare, req, r, s.cfg.Now())
+				return Response{Reply: r, Mode: Private, Audited: AuditShare}, true
+			}
 			r := s.choose(ctx, req, value, AuditShare)
 			if r.Outcome == OutcomeOK {
+				r.shareKey = key
 				return Response{Reply: r, Mode: Public, Audited: AuditShare}, true
 			}
+			s.unclaimShare(key)
 			return Response{Reply: r, Mode: Private, Audited: AuditShare}, true // nothing to share
 		}
 		action := AuditAction("")
@@ -120,8 +135,7 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 	// One post a button, clicker and channel: a double click is two envelopes.
 	key, first := s.claimShare(req.ChannelID, req.UserID, value)
 	if !first {
-		r = Reply{Kind: KindButton, Outcome: OutcomeIgnored, Targets: emails, Detail: "already shared in this channel a moment ago",
-			Message: RenderNotice("This answer was shared in this channel a moment ago; it is not posted twice.")}
+		r = sharedAlready(emails)
 		return Response{Reply: r, Mode: Private, Audited: AuditShare}, true
 	}
 	// Share posts in the channel: an interim "still looking" there would be
@@ -135,6 +149,13 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 	}
 	r.shareKey = key
 	return Response{Reply: r, Mode: Public, Audited: AuditShare}, true
+}
+
+// sharedAlready answers the second click of a Share (about emails) within
+// shareWindow: nothing is posted again.
+func sharedAlready(emails []string) Reply {
+	return Reply{Kind: KindButton, Outcome: OutcomeIgnored, Targets: emails, Detail: "already shared in this channel a moment ago",
+		Message: RenderNotice("This answer was shared in this channel a moment ago; it is not posted twice.")}
 }
 
 // Shortcut answers a message shortcut used on a message written by
