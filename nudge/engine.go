@@ -556,15 +556,23 @@ func (e *Engine) ask(ctx context.Context, s Store, round string, p Person, items
 	if err != nil {
 		o = state.OutcomeFailed
 	}
-	for _, it := range fresh {
-		if err == nil {
-			if serr := s.SetNudgeMessage(ctx, it.NudgeID, ref.Channel, ref.TS); serr != nil {
-				return true, fmt.Errorf("nudge round: %w", serr)
+	// Where the message went is stored, and the nudge audited, even when
+	// the round is stopping: the message was posted.
+	var serr error
+	if err == nil {
+		sctx, cancel := detached(ctx)
+		for _, it := range fresh {
+			if serr = s.SetNudgeMessage(sctx, it.NudgeID, ref.Channel, ref.TS); serr != nil {
+				break
 			}
 		}
+		cancel()
 	}
 	e.audit(ctx, s, state.AuditEntry{Emails: []string{p.Email}, AccountIDs: []string{p.AccountID}, Kind: state.KindNudge, Outcome: o,
 		Detail: detail})
+	if serr != nil {
+		return true, fmt.Errorf("nudge round: %w", serr)
+	}
 	return counted, nil
 }
 

@@ -1,0 +1,56 @@
+package nudge
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"lastactive/internal/state"
+)
+
+// stopAfterPost is Slack answering a post while the process is told to
+// stop: the message went, and the round's context ends just after.
+type stopAfterPost struct {
+	*recorder
+	stop context.CancelFunc
+}
+
+func (m stopAfterPost) Post(ctx context.Context, to string, n Note) (Ref, error) {
+	ref, err := m.recorder.Post(ctx, to, n)
+	m.stop()
+	return ref, err
+}
+
+// TestStopJustAfterANudgeWentKeepsItsRecord: a nudge Slack posted as the
+// round was stopped is in the audit trail and keeps where it went (so an
+// answer or an escalation updates it). Before, the message's place was
+// written with the ended context, the write failed and the round returned
+// before the audit entry: a person asked with no trace of it, and their
+// message's buttons never updated.
+func TestStopJustAfterANudgeWentKeepsItsRecord(t *testing.T) {
+	h := newHarness(t, true)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	cfg := h.cfg
+	cfg.Messages = stopAfterPost{recorder: h.msgs, stop: stop}
+	_, _ = New(cfg).Round(ctx, "nudge r1", false)
+	sent := h.msgs.sent()
+	if len(sent) == 0 {
+		t.Fatal("no nudge was posted; the test needs one")
+	}
+	a := sent[0].Note.(Ask)
+	n, err := h.store.GetNudge(context.Background(), a.Items[0].NudgeID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.TS == "" {
+		t.Errorf("the nudge posted at the stop has no message stored: its answer can never update it")
+	}
+	audited := false
+	for _, en := range h.trail(t, a.Person.Email) {
+		audited = audited || en.Kind == state.KindNudge && strings.Contains(en.Detail, "asked about")
+	}
+	if !audited {
+		t.Errorf("the nudge posted to %s at the stop is not in the audit trail", a.Person.Email)
+	}
+}
