@@ -300,7 +300,12 @@ func (e *Engine) sendCopies(ctx context.Context, s Store, req state.ReleaseReque
 			e.log.Warn("nudge: send approval", "approver", ap, "err", err)
 			continue
 		}
-		if err := s.SetApprovalMessage(ctx, state.ApprovalMessage{RequestID: req.ID, Approver: ap, Channel: ref.Channel, TS: ref.TS}); err != nil {
+		// Stored even when the click or the run is stopping: the copy
+		// went, and a decision must be able to close it.
+		sctx, cancel := detached(ctx)
+		err = s.SetApprovalMessage(sctx, state.ApprovalMessage{RequestID: req.ID, Approver: ap, Channel: ref.Channel, TS: ref.TS})
+		cancel()
+		if err != nil {
 			return err
 		}
 		if resend {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"lastactive/atlassian/atlassiantest"
 	"lastactive/internal/state"
 )
 
@@ -52,5 +53,39 @@ func TestStopJustAfterANudgeWentKeepsItsRecord(t *testing.T) {
 	}
 	if !audited {
 		t.Errorf("the nudge posted to %s at the stop is not in the audit trail", a.Person.Email)
+	}
+}
+
+// TestStopJustAfterAnApprovalCopyWentKeepsWhereItWent: an approval copy
+// Slack posted as the click was stopped keeps where it went, so that the
+// decision of another approver closes it. Before, its place was written
+// with the ended context and lost: the copy kept live buttons for good.
+func TestStopJustAfterAnApprovalCopyWentKeepsWhereItWent(t *testing.T) {
+	h := newHarness(t, true)
+	if _, err := h.e.Round(context.Background(), "nudge r1", false); err != nil {
+		t.Fatal(err)
+	}
+	frances := h.askOf(t, atlassiantest.ReleaseDirectEmail)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	cfg := h.cfg
+	cfg.Messages = stopAfterPost{recorder: h.msgs, stop: stop}
+	_ = New(cfg).Answer(ctx, uFrances, frances.Items[0].NudgeID, false)
+	reqs, err := h.store.PendingRequests(context.Background())
+	if err != nil || len(reqs) != 1 {
+		t.Fatalf("pending requests %v (%v), want Frances's", reqs, err)
+	}
+	copies := h.notes("approval")
+	if len(copies) != 1 {
+		t.Fatalf("%d approval copies posted, want the one in flight at the stop", len(copies))
+	}
+	msgs, err := h.store.ApprovalMessages(context.Background(), reqs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		if m.Approver == copies[0].To && m.TS == "" {
+			t.Errorf("the copy posted to %s at the stop has no place stored: no decision can close it", m.Approver)
+		}
 	}
 }
