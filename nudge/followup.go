@@ -456,6 +456,9 @@ func (e *Engine) remember(ctx context.Context, s Store, r *reminder, ref Ref) {
 	if ref.TS == "" {
 		return
 	}
+	// Stored even when the follow-up is stopping: the reminder went.
+	ctx, cancel := detached(ctx)
+	defer cancel()
 	for _, n := range r.nudges {
 		if err := s.SetNudgeReminder(ctx, n.ID, ref.Channel, ref.TS); err != nil {
 			e.log.Warn("nudge: store where the reminder went; it is not updated later", "account", n.AccountID, "err", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/internal/state"
@@ -86,6 +87,38 @@ func TestStopJustAfterAnApprovalCopyWentKeepsWhereItWent(t *testing.T) {
 	for _, m := range msgs {
 		if m.Approver == copies[0].To && m.TS == "" {
 			t.Errorf("the copy posted to %s at the stop has no place stored: no decision can close it", m.Approver)
+		}
+	}
+}
+
+// TestStopJustAfterAReminderWentKeepsWhereItWent: a reminder Slack posted
+// as the follow-up was stopped keeps where it went, so that an answer, an
+// escalation or a decision updates it as it does the nudge. Before, its
+// place was written with the ended context and lost (only logged): the
+// reminder kept live Keep and Release buttons for good.
+func TestStopJustAfterAReminderWentKeepsWhereItWent(t *testing.T) {
+	h := newHarness(t, true)
+	if _, err := h.e.Round(context.Background(), "nudge r1", false); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Add(time.Hour)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	cfg := h.cfg
+	cfg.Messages = stopAfterPost{recorder: h.msgs, stop: stop}
+	_ = New(cfg).FollowUp(ctx)
+	reminders := h.notes("reminder")
+	if len(reminders) == 0 {
+		t.Fatal("no reminder was posted; the test needs one")
+	}
+	a := reminders[0].Note.(Ask)
+	for _, it := range a.Items {
+		n, err := h.store.GetNudge(context.Background(), it.NudgeID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n.ReminderTS == "" {
+			t.Errorf("the reminder posted to %s at the stop has no place stored: no answer can update it", a.Person.Email)
 		}
 	}
 }
