@@ -456,3 +456,40 @@ func TestPostgresPoolMaxConns(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresPoolParams: the other pool parameters of a pgx pool URL.
+// pool_max_conn_lifetime and pool_max_conn_idle_time are read (Go durations,
+// above zero); the rest (pool_min_conns, pool_health_check_period, …) are
+// refused at open with a line naming the parameter and what is read. Before,
+// pgx sent each to the server as a setting, and PostgreSQL refused every
+// connection with "unrecognized configuration parameter", which named no fix.
+func TestPostgresPoolParams(t *testing.T) {
+	t.Parallel()
+	u, err := url.Parse(postgresFixture(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	with := func(k, v string) string {
+		c := *u
+		q := c.Query()
+		q.Set(k, v)
+		c.RawQuery = q.Encode()
+		return c.String()
+	}
+	for _, ok := range [][2]string{{"pool_max_conn_lifetime", "5m"}, {"pool_max_conn_idle_time", "45s"}} {
+		s := open(t, with(ok[0], ok[1]))
+		if err := s.db.PingContext(context.Background()); err != nil {
+			t.Errorf("%s=%s: %v", ok[0], ok[1], err)
+		}
+	}
+	for _, bad := range [][2]string{{"pool_min_conns", "2"}, {"pool_health_check_period", "1m"}, {"pool_max_conn_lifetime", "soon"},
+		{"pool_max_conn_idle_time", "0s"}, {"pool_max_conn_lifetime", "-1m"}} {
+		s, err := Open(context.Background(), with(bad[0], bad[1]))
+		if s != nil {
+			s.Close()
+		}
+		if !errors.Is(err, ErrBadURL) || !strings.Contains(err.Error(), bad[0]) {
+			t.Errorf("%s=%s: Open = %v, want a bad URL naming %s", bad[0], bad[1], err, bad[0])
+		}
+	}
+}

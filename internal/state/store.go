@@ -226,23 +226,15 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	// pool_max_conns is pgx's pool parameter, not a server setting (sent
-	// as one, PostgreSQL refuses the connection): it caps this process's
-	// connections, so that replicas fit a small max_connections.
-	maxConns := 10
-	if v, ok := cfg.RuntimeParams["pool_max_conns"]; ok {
-		delete(cfg.RuntimeParams, "pool_max_conns")
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("open state store %s: pool_max_conns must be a whole number of connections, 1 or more: %w", shown, ErrBadURL)
-		}
-		maxConns = n
+	pool, err := poolParams(cfg.RuntimeParams)
+	if err != nil {
+		return nil, fmt.Errorf("open state store %s: %w", shown, err)
 	}
 	db := stdlib.OpenDB(*cfg, stdlib.OptionShouldPing(pingBeforeReuse))
-	db.SetMaxOpenConns(maxConns)
-	db.SetMaxIdleConns(min(4, maxConns))
-	db.SetConnMaxIdleTime(pgMaxIdleTime)
-	db.SetConnMaxLifetime(pgMaxLifetime)
+	db.SetMaxOpenConns(pool.maxConns)
+	db.SetMaxIdleConns(min(4, pool.maxConns))
+	db.SetConnMaxIdleTime(pool.maxIdleTime)
+	db.SetConnMaxLifetime(pool.maxLifetime)
 	s := &Store{db: db, backend: postgresBackend, shown: shown, scrub: scrub, now: time.Now}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
@@ -251,11 +243,72 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 	return s, nil
 }
 
+// pool is the store's connection pool on PostgreSQL.
+type pool struct {
+	maxConns                 int
+	maxIdleTime, maxLifetime time.Duration
+}
+
+// poolParams takes the pool parameters of a pgx pool URL out of params
+// (pgx would send them to the server as settings, which PostgreSQL refuses,
+// failing every connection): pool_max_conns caps this process's
+// connections, so that replicas fit a small max_connections;
+// pool_max_conn_lifetime and pool_max_conn_idle_time replace pgMaxLifetime
+// and pgMaxIdleTime. Any other pool_ parameter is refused by name: a
+// database/sql pool has no such setting.
+func poolParams(params map[string]string) (pool, error) {
+	p := pool{maxConns: 10, maxIdleTime: pgMaxIdleTime, maxLifetime: pgMaxLifetime}
+	for k, v := range params {
+		if !strings.HasPrefix(k, "pool_") {
+			continue
+		}
+		delete(params, k)
+		switch k {
+		case "pool_max_conns":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return p, fmt.Errorf("pool_max_conns must be a whole number of connections, 1 or more: %w", ErrBadURL)
+			}
+			p.maxConns = n
+		case "pool_max_conn_lifetime", "pool_max_conn_idle_time":
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return p, fmt.Errorf("%s must be a Go duration above zero, such as 30m: %w", k, ErrBadURL)
+			}
+			if k == "pool_max_conn_lifetime" {
+				p.maxLifetime = d
+			} else {
+				p.maxIdleTime = d
+			}
+		default:
+			return p, fmt.Errorf("%s is not read here (pool_max_conns, pool_max_conn_lifetime and pool_max_conn_idle_time are): remove it: %w",
+				sanitizeParam(k), ErrBadURL)
+		}
+	}
+	return p, nil
+}
+
+// sanitizeParam is a URL parameter's name as it may be shown: a name is
+// not a secret, but it is cut and kept to the characters names use.
+func sanitizeParam(k string) string {
+	k = strings.Map(func(r rune) rune {
+		if r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, k)
+	if len(k) > 40 {
+		k = k[:40]
+	}
+	return k
+}
+
 var (
 	quoted      = regexp.MustCompile("`[^`]*`")
 	shownParams = map[string]bool{
 		"host": true, "port": true, "sslmode": true, "search_path": true, "connect_timeout": true, "application_name": true,
 		"target_session_attrs": true, "pool_max_conns": true, "statement_timeout": true,
+		"pool_max_conn_lifetime": true, "pool_max_conn_idle_time": true,
 	}
 )
 
