@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/url"
 	"os"
 	"strings"
@@ -58,11 +59,15 @@ func (a *app) demo(ctx context.Context, args []string) int {
 	// `demo idle` shows the report (its CSV has no DM to go to here).
 	// Without Jira, as JIRA_* are optional: people are found by the Admin
 	// API's exact-email search, which also gives their account status.
+	// The per-requester budget shields a real Atlassian from one person
+	// walking the directory; here one person asks a loopback sample, and
+	// every line of a session is answered, however many and however fast.
 	app, err := wire.Build(wire.Settings{
 		AdminAPIURL: srv.URL(), OrgID: org.ID, APIKey: atlassiantest.APIKey,
 		CacheTTL: time.Hour, IdleDays: idleDays, ReportUsers: []string{demoUser},
 		SeatPrices: seat.Prices{"jira-software": 8.60, "confluence": 6.05},
 		Logger:     log, Users: demoUsers(org), Reports: true,
+		PerUserBurst: math.MaxInt32,
 	})
 	if err != nil {
 		fmt.Fprintf(a.stderr, "%s demo: %v\n", programName, err)

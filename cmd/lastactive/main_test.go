@@ -549,3 +549,31 @@ func TestDemoReadsTheIdlePeriod(t *testing.T) {
 		t.Errorf("a malformed LASTACTIVE_IDLE_DAYS: exit %d, stderr %q; want 2 naming it", r.code, r.stderr)
 	}
 }
+
+// TestDemoAnswersEveryLineOfALongSession: the demo is one person at a
+// terminal (or a script) against a sample org on loopback, so the
+// per-requester lookup budget that shields Atlassian must not refuse its
+// lines. Before, after 20 people every line (lookups, idle, digest) was
+// answered "You have asked about many people in a short time", and what a
+// piped session printed depended on how fast it ran.
+func TestDemoAnswersEveryLineOfALongSession(t *testing.T) {
+	t.Parallel()
+	ten := "ada@example.com grace@example.com alan@example.com katherine@example.com margaret@example.com " +
+		"dennis@example.com tim@example.org edsger@example.com ken@example.com hedy@example.com"
+	stdin := strings.Repeat(ten+"\n", 5) + "ada@example.com --fresh\nidle\ndigest\n"
+	r := runBinary(t, []string{}, stdin, "demo")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if strings.Contains(r.stdout, "short time") {
+		t.Errorf("the demo refused lines of one session as too many:\n%s", r.stdout)
+	}
+	if n := strings.Count(r.stdout, "Ada Lovelace · ada@example.com"); n != 6 {
+		t.Errorf("Ada answered %d times, want 6 (five lines of ten, one --fresh)", n)
+	}
+	for _, want := range []string{"Idle seats: not used for 90 days", "Seat digest:"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+}
