@@ -10,8 +10,8 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"strings"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
