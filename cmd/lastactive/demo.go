@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"lastactive/atlassian/atlassiantest"
@@ -62,18 +63,29 @@ func (a *app) demo(ctx context.Context, args []string) int {
 	// The per-requester budget shields a real Atlassian from one person
 	// walking the directory; here one person asks a loopback sample, and
 	// every line of a session is answered, however many and however fast.
+	// Exemptions and the audit trail last the session, in memory: the demo
+	// keeps nothing on disk.
+	store := wire.OpenDurable(ctx, "sqlite::memory:", wire.DurableOptions{Logger: log})
+	defer store.Close()
 	app, err := wire.Build(wire.Settings{
 		AdminAPIURL: srv.URL(), OrgID: org.ID, APIKey: atlassiantest.APIKey,
 		CacheTTL: time.Hour, IdleDays: idleDays, ReportUsers: []string{demoUser},
 		SeatPrices: seat.Prices{"jira-software": 8.60, "confluence": 6.05},
 		Logger:     log, Users: demoUsers(org), Reports: true,
-		PerUserBurst: math.MaxInt32,
+		PerUserBurst: math.MaxInt32, State: store,
 	})
 	if err != nil {
 		fmt.Fprintf(a.stderr, "%s demo: %v\n", programName, err)
 		return exitFailed
 	}
 	defer app.Close()
+	// The audit writer stores what the answers record; it stops, flushed,
+	// after the last answer, even one cut short by a signal.
+	actx, stopAudit := context.WithCancel(context.WithoutCancel(ctx))
+	var writer sync.WaitGroup
+	writer.Go(func() { app.Audit.Run(actx) })
+	defer writer.Wait()
+	defer stopAudit()
 	svc := app.Service
 
 	// The first write that fails ends the demo: an answer nobody can read

@@ -577,3 +577,41 @@ func TestDemoAnswersEveryLineOfALongSession(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoKeepsExemptionsAndTheTrailForItsSession: the demo asker is a
+// report user, and exempt, exempt list/remove and audit are report
+// commands of the contract; the demo keeps them in memory for its session
+// (nothing on disk). Before, each answered that no database is set up.
+func TestDemoKeepsExemptionsAndTheTrailForItsSession(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cmd := exec.Command(binary, "demo")
+	cmd.Dir, cmd.Env = dir, []string{}
+	cmd.Stdin = strings.NewReader("exempt grace@example.com confluence on leave\nexempt list\n" +
+		"ada@example.com\naudit ada@example.com\nexempt remove grace@example.com confluence\nexempt list\n")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("demo: %v\n%s", err, out)
+	}
+	answers := strings.Split(string(out), "> /lastactive ")[1:]
+	if len(answers) != 6 {
+		t.Fatalf("%d answers, want 6:\n%s", len(answers), out)
+	}
+	for i, a := range answers {
+		if strings.Contains(a, "not set up") || strings.Contains(a, "not kept") {
+			t.Errorf("answer %d says the store is missing:\n%s", i+1, a)
+		}
+	}
+	if !strings.Contains(answers[1], "Grace Hopper") && !strings.Contains(answers[1], "grace@example.com") {
+		t.Errorf("exempt list does not show Grace's exemption:\n%s", answers[1])
+	}
+	if !strings.Contains(answers[3], "U0DEMO") && !strings.Contains(answers[3], "looked") {
+		t.Errorf("audit does not show the demo's lookup of Ada:\n%s", answers[3])
+	}
+	if strings.Contains(answers[5], "grace@example.com") {
+		t.Errorf("exempt list still shows Grace after the removal:\n%s", answers[5])
+	}
+	if files, _ := os.ReadDir(dir); len(files) > 0 {
+		t.Errorf("the demo wrote %s in its working directory", files[0].Name())
+	}
+}
