@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
@@ -124,6 +125,9 @@ func (a *app) demo(ctx context.Context, args []string) int {
 		for {
 			chunk, err := br.ReadSlice('\n')
 			line := string(chunk)
+			if errors.Is(err, bufio.ErrBufferFull) {
+				line = wholeRunes(line)
+			}
 			for errors.Is(err, bufio.ErrBufferFull) {
 				_, err = br.ReadSlice('\n')
 			}
@@ -241,4 +245,19 @@ func demoIdleDays() (int, error) {
 		return 0, &configError{[]string{"LASTACTIVE_IDLE_DAYS " + expected("LASTACTIVE_IDLE_DAYS")}}
 	}
 	return int(n), nil
+}
+
+// wholeRunes drops the start of a character that s, cut at a byte count,
+// ends inside of: a long line of text is then too long, not "bytes that
+// are not text".
+func wholeRunes(s string) string {
+	for i := len(s) - 1; i >= 0 && i >= len(s)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(s[i]) {
+			if !utf8.FullRuneInString(s[i:]) {
+				return s[:i]
+			}
+			break
+		}
+	}
+	return s
 }

@@ -464,6 +464,25 @@ func TestDemoLongLine(t *testing.T) {
 	}
 }
 
+// TestDemoLongLineOfTextCutInsideACharacter: the demo reads an over-long
+// line up to its buffer; where that edge falls inside a character of
+// several bytes, the line was answered "contains bytes that are not text",
+// blaming input that is valid UTF-8, instead of saying it is too long.
+func TestDemoLongLineOfTextCutInsideACharacter(t *testing.T) {
+	t.Parallel()
+	stdin := "x" + strings.Repeat("é", 40_000) + "\nada@example.com\n"
+	r := runBinary(t, []string{}, stdin, "demo")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if strings.Contains(r.stdout, "not text") || !strings.Contains(r.stdout, "too long") {
+		t.Errorf("a long line of text is not answered as too long:\n%.600s", r.stdout)
+	}
+	if !strings.Contains(r.stdout, "Ada Lovelace") {
+		t.Errorf("the line after it is not answered")
+	}
+}
+
 // TestLookupJSONAccountWithoutSeat: a deactivated account holds no seat,
 // so its used products are "no seat" in the JSON, as the table says
 // "account deactivated" and the report counts them: a script that counts
