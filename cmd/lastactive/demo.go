@@ -51,14 +51,20 @@ func (a *app) demo(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.stderr, "%s: %v\n", programName, err)
 		return exitUsage
 	}
+	prices, currency, err := demoPrices()
+	if err != nil {
+		fmt.Fprintf(a.stderr, "%s: %v\n", programName, err)
+		return exitUsage
+	}
 	now := time.Now()
 	org := atlassiantest.SampleOrg(now)
 	srv := atlassiantest.NewServer(org)
 	defer srv.Close()
 
 	log := slog.New(slog.NewJSONHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	// The demo asker may run reports too, with sample prices, so that
-	// `demo idle` shows the report (its CSV has no DM to go to here).
+	// The demo asker may run reports too, with sample prices (or
+	// LASTACTIVE_SEAT_PRICES), so that `demo idle` shows the report (its
+	// CSV has no DM to go to here).
 	// Without Jira, as JIRA_* are optional: people are found by the Admin
 	// API's exact-email search, which also gives their account status.
 	// The per-requester budget shields a real Atlassian from one person
@@ -71,8 +77,8 @@ func (a *app) demo(ctx context.Context, args []string) int {
 	app, err := wire.Build(wire.Settings{
 		AdminAPIURL: srv.URL(), OrgID: org.ID, APIKey: atlassiantest.APIKey,
 		CacheTTL: time.Hour, IdleDays: idleDays, ReportUsers: []string{demoUser},
-		SeatPrices: seat.Prices{"jira-software": 8.60, "confluence": 6.05},
-		Logger:     log, Users: demoUsers(org), Reports: true,
+		SeatPrices: prices, Currency: currency,
+		Logger: log, Users: demoUsers(org), Reports: true,
 		PerUserBurst: math.MaxInt32, State: store,
 	})
 	if err != nil {
@@ -231,7 +237,29 @@ func demoFlag(arg string) bool {
 	return strings.HasPrefix(arg, "-") && arg != "-" && arg != "--" && (name == "blocks" || name == "h" || name == "help")
 }
 
-// demoIdleDays is LASTACTIVE_IDLE_DAYS, the one setting the demo reads:
+// demoPrices is LASTACTIVE_SEAT_PRICES and LASTACTIVE_CURRENCY, which the
+// demo's costs name, read and checked as every subcommand does; unset or
+// blank, the sample prices in USD.
+func demoPrices() (seat.Prices, string, error) {
+	prices := seat.Prices{"jira-software": 8.60, "confluence": 6.05}
+	if v := pasted(os.Getenv("LASTACTIVE_SEAT_PRICES")); v != "" {
+		p, err := parsePrices(v)
+		if err != nil {
+			return nil, "", &configError{[]string{"LASTACTIVE_SEAT_PRICES " + err.Error()}}
+		}
+		prices = p
+	}
+	currency := strings.ToUpper(pasted(os.Getenv("LASTACTIVE_CURRENCY")))
+	if currency == "" {
+		currency = seat.DefaultCurrency
+	}
+	if err := seat.ValidCurrency(currency); err != nil {
+		return nil, "", &configError{[]string{"LASTACTIVE_CURRENCY " + err.Error()}}
+	}
+	return prices, currency, nil
+}
+
+// demoIdleDays is LASTACTIVE_IDLE_DAYS, one of the settings the demo reads:
 // its verdicts are the real bot's, and that variable decides them. The
 // value is read and checked as every subcommand does; unset or blank is
 // the default.

@@ -634,3 +634,31 @@ func TestDemoKeepsExemptionsAndTheTrailForItsSession(t *testing.T) {
 		t.Errorf("the demo wrote %s in its working directory", files[0].Name())
 	}
 }
+
+// TestDemoReadsSeatPricesAndCurrency: the demo's report and digest say
+// their costs are "at the seat prices in LASTACTIVE_SEAT_PRICES"; set, the
+// variable and LASTACTIVE_CURRENCY decide them as in serve (unset: the
+// sample prices in USD). Before, both were ignored: LASTACTIVE_CURRENCY=EUR
+// still showed USD and the sample's 6.05 for Confluence. Malformed, each
+// stops the demo as it stops every subcommand.
+func TestDemoReadsSeatPricesAndCurrency(t *testing.T) {
+	t.Parallel()
+	env := []string{"LASTACTIVE_SEAT_PRICES=confluence=10", "LASTACTIVE_CURRENCY=eur"}
+	r := runBinary(t, env, "", "demo", "idle", "confluence")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "EUR 10.00") || strings.Contains(r.stdout, "USD") || strings.Contains(r.stdout, "6.05") {
+		t.Errorf("the report is not at LASTACTIVE_SEAT_PRICES in LASTACTIVE_CURRENCY:\n%s", r.stdout)
+	}
+	if r := runBinary(t, []string{}, "", "demo", "idle", "confluence"); !strings.Contains(r.stdout, "USD 6.05") {
+		t.Errorf("unset, the sample prices in USD are gone:\n%s", r.stdout)
+	}
+	for _, bad := range []string{"LASTACTIVE_SEAT_PRICES=confluence=cheap", "LASTACTIVE_CURRENCY=euro"} {
+		r := runBinary(t, []string{bad}, "", "demo", "ada@example.com")
+		name, _, _ := strings.Cut(bad, "=")
+		if r.code != 2 || !strings.Contains(r.stderr, name) {
+			t.Errorf("%s: exit %d, stderr %q; want 2 naming it", bad, r.code, r.stderr)
+		}
+	}
+}
