@@ -19,6 +19,7 @@ import (
 
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
+	"lastactive/internal/state"
 	"lastactive/internal/wire"
 	"lastactive/seat"
 )
@@ -117,6 +118,7 @@ func (a *app) demo(ctx context.Context, args []string) int {
 		}
 		return exitOK
 	}
+	trail := demoTrail{sync: app.Audit.Sync, store: store.Store}
 	// Lines are read beside the loop, so that Ctrl-C (or SIGTERM) ends a
 	// demo waiting for its next line: a read of a terminal or a pipe cannot
 	// be interrupted. The reader ends at the end of input, or, in a process
@@ -168,6 +170,7 @@ func (a *app) demo(ctx context.Context, args []string) int {
 		line = strings.TrimRight(line, "\r\n")
 		_, werr = fmt.Fprintf(a.stdout, "> /lastactive %s\n", clean(clip(line, 200)))
 		answer(line)
+		trail.answered(ctx)
 		if werr == nil {
 			_, werr = fmt.Fprintln(a.stdout)
 		}
@@ -182,6 +185,34 @@ func (a *app) demo(ctx context.Context, args []string) int {
 	default:
 	}
 	return exitOK
+}
+
+// demoTrailLines is how many of a session's last lines its audit trail
+// keeps at least (and at most twice as many): the trail lives in memory,
+// and a script piping a million lines must not hold a million entries.
+var demoTrailLines = 10_000
+
+// demoTrail forgets the audit entries of a session's older lines.
+type demoTrail struct {
+	sync  func(context.Context) error // writes what the answers recorded
+	store func() *state.Store
+	n     int
+	mark  time.Time // when the last demoTrailLines-th line was answered
+}
+
+// answered counts one more line answered; every demoTrailLines lines, the
+// entries made before the previous such line are deleted.
+func (t *demoTrail) answered(ctx context.Context) {
+	t.n++
+	if t.n%demoTrailLines != 0 {
+		return
+	}
+	if !t.mark.IsZero() && t.sync(ctx) == nil {
+		if st := t.store(); st != nil {
+			st.SweepAudit(ctx, t.mark)
+		}
+	}
+	t.mark = time.Now()
 }
 
 func (a *app) show(m bot.Message, blocks bool) error {

@@ -662,3 +662,25 @@ func TestDemoReadsSeatPricesAndCurrency(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoTrailKeepsTheLastLines: the demo's audit trail lives in memory
+// for the session; a script piping many lines keeps the entries of the
+// last demoTrailLines to twice as many lines, not of every line (before,
+// 100,000 lookups held 135 MB).
+func TestDemoTrailKeepsTheLastLines(t *testing.T) {
+	defer func(n int) { demoTrailLines = n }(demoTrailLines)
+	demoTrailLines = 4
+	var out, stderr bytes.Buffer
+	a := &app{stdin: strings.NewReader(strings.Repeat("ada@example.com\n", 13) + "audit ada@example.com\n"), stdout: &out, stderr: &stderr}
+	if code := a.demo(context.Background(), nil); code != exitOK {
+		t.Fatalf("demo exit %d: %s", code, stderr.String())
+	}
+	s := out.String()
+	i := strings.LastIndex(s, "> /lastactive audit")
+	if i < 0 {
+		t.Fatalf("no audit answer:\n%s", s)
+	}
+	if n := strings.Count(s[i:], "looked up"); n < demoTrailLines || n > 2*demoTrailLines {
+		t.Errorf("the trail holds %d of 13 lookups, want the last %d to %d:\n%s", n, demoTrailLines, 2*demoTrailLines, s[i:])
+	}
+}
