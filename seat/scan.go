@@ -284,10 +284,13 @@ func (r *Scanner) read(ctx context.Context, s *scan) ([]atlassian.OrgUser, error
 	if err == nil && r.cfg.OnProgress != nil {
 		r.cfg.OnProgress(len(users))
 	}
+	// A Go duration ("2m3.456s"), as the other lines give theirs: slog's
+	// JSON would write a time.Duration as nanoseconds.
+	took := time.Since(start).Round(time.Millisecond).String()
 	if err != nil {
-		r.log.Warn("idle report scan failed", "accounts_read", len(users), "duration", time.Since(start), "err", err)
+		r.log.Warn("idle report scan failed", "accounts_read", len(users), "duration", took, "err", err)
 	} else {
-		r.log.Info("idle report scan finished", "accounts", len(users), "duration", time.Since(start))
+		r.log.Info("idle report scan finished", "accounts", len(users), "duration", took)
 	}
 	return users, err
 }
