@@ -78,6 +78,9 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
 	}
+	if cmd == "--version" || cmd == "-version" || cmd == "-v" {
+		cmd = "version" // and so "-v --help" is version's usage
+	}
 	// Every subcommand answers -h/--help with its usage and exit 0, before
 	// it reads any configuration or makes any call (a health check asked
 	// for help must not run the check).
@@ -106,7 +109,11 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return a.audit(ctx, args)
 	case "nudge":
 		return a.nudgeRound(ctx, args) // nudge.go
-	case "version", "--version", "-version", "-v":
+	case "version":
+		if len(args) > 0 {
+			fmt.Fprintf(stderr, "%s version: takes no arguments\n", programName)
+			return exitUsage
+		}
 		a.version()
 		return exitOK
 	case "help", "--help", "-help", "-h":

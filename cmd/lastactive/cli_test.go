@@ -158,3 +158,22 @@ func TestOrgIDDotSegmentsRefused(t *testing.T) {
 		t.Errorf("%d requests reached Atlassian, want none", n)
 	}
 }
+
+// TestVersionRefusesArguments: version takes no arguments, as migrate and
+// check do: a mistyped flag is a usage error (exit 2), not a version line
+// that a script reads as success; --help, after any spelling of version,
+// prints its usage.
+func TestVersionRefusesArguments(t *testing.T) {
+	for _, args := range [][]string{{"version", "--bogus"}, {"-v", "extra"}, {"--version", "--json"}, {"healthcheck", "--bogus"}} {
+		r := runBinary(t, []string{}, "", args...)
+		if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, "takes no arguments") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2 saying it takes no arguments", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	for _, sub := range []string{"version", "-v", "--version"} {
+		r := runBinary(t, []string{}, "", sub, "--help")
+		if r.code != 0 || !strings.HasPrefix(r.stdout, "usage: lastactive version") {
+			t.Errorf("%s --help: exit %d, %q; want version's usage", sub, r.code, r.stdout)
+		}
+	}
+}

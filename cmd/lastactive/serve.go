@@ -196,7 +196,11 @@ func healthMux(notReady func() []string, g prometheus.Gatherer) *http.ServeMux {
 
 // healthcheck is for container runtimes without a shell or curl: it asks
 // the local health endpoint and exits 0 when it answers 200.
-func (a *app) healthcheck(ctx context.Context, _ []string) int {
+func (a *app) healthcheck(ctx context.Context, args []string) int {
+	if len(args) > 0 {
+		fmt.Fprintf(a.stderr, "%s healthcheck: takes no arguments\n", programName)
+		return exitUsage
+	}
 	c, err := a.load()
 	if err != nil {
 		fmt.Fprintf(a.stderr, "%s: configuration: %v\n", programName, err)
