@@ -208,13 +208,15 @@ func parseAudit(args []string) (Command, error) {
 	return Command{Kind: CmdAudit, Targets: []Target{t}}, nil
 }
 
+const auditRefusedText = "You are not allowed to read the audit trail: it is only for the people your admins chose. Ask an admin of this bot if you need it."
+
 // auditTrail answers "audit EMAIL" for a report user.
 func (s *Service) auditTrail(ctx context.Context, req Request, cmd Command) Reply {
 	email := cmd.Targets[0].Email
 	r := Reply{Kind: KindAudit, Targets: []string{email}}
 	if !s.cfg.Gate.MayReport(req.UserID) {
 		r.Outcome = OutcomeRefused
-		r.Message = RenderNoticeKind(NoticeRefused, "You are not allowed to read the audit trail: it is only for the people your admins chose. Ask an admin of this bot if you need it.")
+		r.Message = RenderNoticeKind(NoticeRefused, auditRefusedText)
 		return r
 	}
 	if s.cfg.AuditTrail == nil {

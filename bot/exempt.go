@@ -164,6 +164,8 @@ type ExemptionStore interface {
 	RemoveExemption(ctx context.Context, email, product string) (bool, error)
 }
 
+const exemptRefusedText = "You are not allowed to exempt people from nudges: only the people your admins chose for org-wide reports may. Ask your Slack admin."
+
 // exempt answers the exempt command; the caller has checked the allow-lists.
 func (s *Service) exempt(ctx context.Context, req Request, cmd Command) Reply {
 	r := Reply{Kind: KindExempt, Targets: []string{cmd.Exempt.Email}}
@@ -171,7 +173,7 @@ func (s *Service) exempt(ctx context.Context, req Request, cmd Command) Reply {
 		r.Targets = nil
 	}
 	if !s.cfg.Gate.MayReport(req.UserID) {
-		r.Outcome, r.Message = OutcomeRefused, RenderNoticeKind(NoticeRefused, "You are not allowed to exempt people from nudges: only the people your admins chose for org-wide reports may. Ask your Slack admin.")
+		r.Outcome, r.Message = OutcomeRefused, RenderNoticeKind(NoticeRefused, exemptRefusedText)
 		return r
 	}
 	if s.cfg.Exemptions == nil {

@@ -223,6 +223,9 @@ func (s *Service) Answer(ctx context.Context, req Request, progress func(Message
 	}
 	cmd, err := ParseCommand(req.Text)
 	if err != nil {
+		if r, ok := s.refusedReportUsage(req, err); ok {
+			return r
+		}
 		return Reply{Kind: KindCommand, Outcome: OutcomeUsage, Message: RenderUsage(err)}
 	}
 	switch cmd.Kind {
@@ -247,6 +250,28 @@ func (s *Service) Answer(ctx context.Context, req Request, progress func(Message
 		return s.exempt(ctx, req, cmd)
 	}
 	return s.lookup(ctx, req, cmd.Targets, cmd.Fresh, View{Buttons: true, NotLookedUp: cmd.NotLookedUp}, progress)
+}
+
+// refusedReportUsage refuses a mistyped report-user command (idle, audit,
+// digest, exempt) from someone who may not run it, as the command typed
+// well would be: they are told they are not allowed before being taught
+// its syntax, its limits or the product keys.
+func (s *Service) refusedReportUsage(req Request, err error) (Reply, bool) {
+	var ue *UsageError
+	if !errors.As(err, &ue) || s.cfg.Gate.MayReport(req.UserID) {
+		return Reply{}, false
+	}
+	switch ue.Form {
+	case idleForm:
+		return Reply{Kind: KindIdle, Outcome: OutcomeRefused, Message: RenderIdleRefused()}, true
+	case digestForm:
+		return Reply{Kind: KindDigest, Outcome: OutcomeRefused, Message: RenderIdleRefused()}, true
+	case auditForm:
+		return Reply{Kind: KindAudit, Outcome: OutcomeRefused, Message: RenderNoticeKind(NoticeRefused, auditRefusedText)}, true
+	case exemptForm:
+		return Reply{Kind: KindExempt, Outcome: OutcomeRefused, Message: RenderNoticeKind(NoticeRefused, exemptRefusedText)}, true
+	}
+	return Reply{}, false
 }
 
 // stillLookingText is the interim reply of a lookup Atlassian is slow with;
