@@ -191,16 +191,21 @@ func renderAsk(a nudge.Ask, seal func(string) string) Message {
 	blocks := []slack.Block{
 		slack.NewSectionBlock(mrkdwn(intro+" Do you still need them?"), nil, nil, slack.SectionBlockOptionBlockID("nudge_intro")),
 	}
-	var fallback []string
+	// open are the products still waiting for an answer, done what the
+	// others came to: the message updated with an outcome says it in its
+	// text too (notifications and screen readers read the text).
+	var open, done []string
 	for i, it := range a.Items {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(itemLine(it)), nil, nil, slack.SectionBlockOptionBlockID(fmt.Sprintf("nudge_item_%d", i))))
 		// The text is mrkdwn too (Slack shows it in notifications).
-		fallback = append(fallback, EscapeMrkdwn(seat.ProductName(it.Key))+" on "+EscapeMrkdwn(it.Site))
+		name := EscapeMrkdwn(seat.ProductName(it.Key)) + " on " + EscapeMrkdwn(it.Site)
 		id := fmt.Sprintf("nudge_answer_%d", i)
 		if line := askOutcome(it); line != "" {
 			blocks = append(blocks, slack.NewContextBlock(id, mrkdwn(line)))
+			done = append(done, name+": "+line)
 			continue
 		}
+		open = append(open, name)
 		keep := slack.NewButtonBlockElement(ActionNudgeKeep, seal(it.NudgeID), plain("Keep"))
 		keep.Style = slack.StylePrimary
 		rel := slack.NewButtonBlockElement(ActionNudgeRelease, seal(it.NudgeID), plain("Release"))
@@ -208,11 +213,15 @@ func renderAsk(a nudge.Ask, seal func(string) string) Message {
 	}
 	blocks = append(blocks, slack.NewContextBlock("nudge_why", mrkdwn("Release gives the seat back to the company, so it can go to someone who needs it; "+
 		contactLine(a.Contact)+" approve releases and can answer questions. You can ask for access again at any time.")))
-	text := "Do you still need " + strings.Join(fallback, ", ") + "? Answer Keep or Release."
-	if a.Reminder {
-		text = "Reminder: " + text
+	var text []string
+	if len(open) > 0 {
+		text = append(text, "Do you still need "+strings.Join(open, ", ")+"? Answer Keep or Release.")
 	}
-	return Message{Text: text, Blocks: blocks}
+	t := strings.Join(append(text, done...), " ")
+	if a.Reminder {
+		t = "Reminder: " + t
+	}
+	return Message{Text: t, Blocks: blocks}
 }
 
 // askOutcome is what a nudge's product line says once it is answered,
@@ -266,12 +275,14 @@ func renderApproval(a nudge.Approval, seal func(string) string) Message {
 	}
 	lines = append(lines, why)
 	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(strings.Join(lines, "\n")), nil, nil, slack.SectionBlockOptionBlockID("release_request"))}
+	text := "Release request: " + EscapeMrkdwn(seat.ProductName(a.Item.Key)) + " for " + EscapeMrkdwn(a.Person.Email)
 	if a.DecidedBy != "" {
 		verb := "kept the seat"
 		if a.Decision == "approve" {
 			verb = "approved the release"
 		}
 		blocks = append(blocks, slack.NewContextBlock("release_decided", mrkdwn("<@"+a.DecidedBy+"> "+verb+".")))
+		text += ": <@" + a.DecidedBy + "> " + verb + "."
 	} else {
 		approve := slack.NewButtonBlockElement(ActionReleaseApprove, seal(a.RequestID), plain("Approve"))
 		approve.Style = slack.StyleDanger
@@ -281,7 +292,7 @@ func renderApproval(a nudge.Approval, seal func(string) string) Message {
 		keep := slack.NewButtonBlockElement(ActionReleaseKeep, seal(a.RequestID), plain("Keep"))
 		blocks = append(blocks, slack.NewActionBlock("release_decide", approve, keep))
 	}
-	return Message{Text: "Release request: " + EscapeMrkdwn(seat.ProductName(a.Item.Key)) + " for " + EscapeMrkdwn(a.Person.Email), Blocks: blocks}
+	return Message{Text: text, Blocks: blocks}
 }
 
 func renderResult(r nudge.Result, seal func(string) string) Message {

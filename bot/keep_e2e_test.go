@@ -123,6 +123,18 @@ func TestKeepOrReleaseEndToEnd(t *testing.T) {
 	if err := fake.Wait(ctx, func() bool { return updates("Kept, thank you") == 1 }); err != nil {
 		t.Fatalf("Keep did not update the nudge: %v\n%s", err, logs.String())
 	}
+	// The top-level text (notifications, screen readers) says the outcome
+	// too, not the old question.
+	updatedText := func(inBlocks, want, notWant string) {
+		t.Helper()
+		for _, c := range fake.Calls("chat.update") {
+			if txt := c.Params.Get("text"); c.Error == "" && strings.Contains(c.Params.Get("blocks"), inBlocks) &&
+				(!strings.Contains(txt, want) || strings.Contains(txt, notWant)) {
+				t.Errorf("message updated to say %q has the text %q", inBlocks, txt)
+			}
+		}
+	}
+	updatedText("Kept, thank you", "Kept, thank you", "Answer Keep or Release")
 
 	click("U0JOHN", bot.ActionNudgeRelease, buttonValue(john, bot.ActionNudgeRelease))
 	if err := fake.Wait(ctx, func() bool { return len(fake.Messages("U0APP1")) == 1 && len(fake.Messages("U0APP2")) == 1 }); err != nil {
@@ -154,6 +166,7 @@ func TestKeepOrReleaseEndToEnd(t *testing.T) {
 		t.Fatalf("no single release result with both copies closed: %d results, %d closed: %v\n%s", len(results()),
 			updates("approved the release"), err, logs.String())
 	}
+	updatedText("approved the release", "approved the release", "\x00")
 	jacc, _ := org.Lookup(atlassiantest.ReleaseGroupEmail)
 	if atl.IsMember(atlassiantest.GroupConfluenceUsers, jacc.AccountID) || atl.Holds(jacc.AccountID, atlassiantest.ConfluenceMain) {
 		t.Fatal("the seat is still held")
