@@ -61,28 +61,39 @@ func Money(amount float64, currency string) string {
 	if currency == "" {
 		currency = DefaultCurrency
 	}
-	decimals := minorUnits(currency)
-	scale := math.Pow10(decimals)
-	minor := int64(math.Round(math.Abs(amount) * scale))
-	sign := ""
-	if amount < 0 && minor > 0 {
-		sign = "-"
-	}
-	whole := Thousands(int(minor / int64(scale)))
+	sign, whole, frac, decimals := inMinorUnits(amount, currency)
 	if decimals == 0 {
-		return fmt.Sprintf("%s %s%s", currency, sign, whole)
+		return fmt.Sprintf("%s %s%s", currency, sign, Thousands(int(whole)))
 	}
-	return fmt.Sprintf("%s %s%s.%0*d", currency, sign, whole, decimals, minor%int64(scale))
+	return fmt.Sprintf("%s %s%s.%0*d", currency, sign, Thousands(int(whole)), decimals, frac)
 }
 
 // Amount writes an amount as a bare number in the currency's decimals,
 // with no code or separators, for a table column headed by the code:
-// "1234.50" dollars, "1235" yen.
+// "1234.50" dollars, "1235" yen. It rounds as Money does, so a total in a
+// column and the same total in a sentence are one number.
 func Amount(amount float64, currency string) string {
 	if currency == "" {
 		currency = DefaultCurrency
 	}
-	return fmt.Sprintf("%.*f", minorUnits(currency), amount)
+	sign, whole, frac, decimals := inMinorUnits(amount, currency)
+	if decimals == 0 {
+		return fmt.Sprintf("%s%d", sign, whole)
+	}
+	return fmt.Sprintf("%s%d.%0*d", sign, whole, decimals, frac)
+}
+
+// inMinorUnits rounds amount once, half away from zero, to the currency's
+// minor units, and splits it into its sign ("-" or ""; none for an amount
+// that rounds to zero), whole units and the fraction in minor units.
+func inMinorUnits(amount float64, currency string) (sign string, whole, frac int64, decimals int) {
+	decimals = minorUnits(currency)
+	scale := int64(math.Pow10(decimals))
+	minor := int64(math.Round(math.Abs(amount) * float64(scale)))
+	if amount < 0 && minor > 0 {
+		sign = "-"
+	}
+	return sign, minor / scale, minor % scale, decimals
 }
 
 // minorUnits is how many decimals ISO 4217 gives currency: two unless it

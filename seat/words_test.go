@@ -1,6 +1,7 @@
 package seat
 
 import (
+	"cmp"
 	"errors"
 	"strings"
 	"testing"
@@ -130,6 +131,35 @@ func TestRetryIn(t *testing.T) {
 	} {
 		if got := RetryIn(tc.d); got != tc.want {
 			t.Errorf("RetryIn(%v) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+}
+
+// TestAmountAgreesWithMoney: the CLI's summary table gives the total in
+// its column with Amount and again in the sentence under it with Money: a
+// half of the currency's last unit (five yen seats at 1234.5 make 6172.5)
+// was rounded half to even by one ("6172") and away from zero by the other
+// ("JPY 6,173"), two totals for one sum.
+func TestAmountAgreesWithMoney(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		amount   float64
+		currency string
+		want     string
+	}{
+		{6172.5, "JPY", "6173"},
+		{0.5, "JPY", "1"},
+		{2.5, "KRW", "3"},
+		{1.125, "USD", "1.13"},
+		{-0.4, "JPY", "0"},
+		{-2.5, "USD", "-2.50"},
+		{1234.5, "UYW", "1234.5000"},
+		{3, "", "3.00"},
+	} {
+		got := Amount(tt.amount, tt.currency)
+		money := strings.ReplaceAll(strings.TrimPrefix(Money(tt.amount, tt.currency), cmp.Or(tt.currency, DefaultCurrency)+" "), ",", "")
+		if got != tt.want || got != money {
+			t.Errorf("Amount(%v, %q) = %q, want %q (Money says %q)", tt.amount, tt.currency, got, tt.want, money)
 		}
 	}
 }
