@@ -497,7 +497,7 @@ func (c *Client) attempt(ctx context.Context, cl call, n int) (res result) {
 		// level: ask first, so that a quiet logger costs nothing.
 		if c.log.Enabled(ctx, slog.LevelDebug) {
 			c.log.DebugContext(ctx, "atlassian request", "api", cl.api, "op", cl.op, "path", cl.path(),
-				"status", res.status, "attempt", n, "duration", d)
+				"status", res.status, "attempt", n, "duration", d.Round(time.Microsecond).String())
 		}
 	}()
 
