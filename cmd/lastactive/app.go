@@ -144,7 +144,8 @@ func (a *app) usage(w io.Writer) {
 
 Usage:
   lastactive [serve]                          run the Slack bot (Socket Mode) and the health/metrics server
-  lastactive lookup [--json] [--fresh] EMAIL...  look people up from the terminal (exit 1 if any lookup failed)
+  lastactive lookup [--json] [--fresh] EMAIL...  look people up from the terminal, any number of them
+                                              (Slack takes ten at a time; exit 1 if any lookup failed)
   lastactive report [--idle-days N] [--product KEY]... [--csv FILE]
                                               org-wide idle-seat report
   lastactive check [--json]                   check the configuration and every credential (ok, FAIL or SKIP each)
@@ -241,7 +242,9 @@ three or none). Each credential is proven at start and every 5 minutes:
 	"lookup": `usage: lastactive lookup [--json] [--fresh] EMAIL...
 
 Looks people up as the slash command does and prints a table (or JSON with
---json); flags may come before or after the emails. Why a lookup failed goes
+--json); flags may come before or after the emails. It takes
+any number of emails, looked up one after another (the slash command takes
+ten at a time and names the rest as not looked up). Why a lookup failed goes
 to stderr. Exit 0 when every lookup succeeded, 1 when any failed, 2 on bad
 usage. Needs ATLASSIAN_ORG_ID and ATLASSIAN_API_KEY; JIRA_* optional.
 

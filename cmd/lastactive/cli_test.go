@@ -177,3 +177,18 @@ func TestVersionRefusesArguments(t *testing.T) {
 		}
 	}
 }
+
+// TestLookupUsageSaysItTakesAnyNumber: the slash command looks up ten
+// people at a time and names the rest as not looked up; the terminal's
+// lookup has no such limit (one after another). Its usage says so, so that
+// an operator does not split a list for nothing, or expect a cut.
+func TestLookupUsageSaysItTakesAnyNumber(t *testing.T) {
+	r := runBinary(t, []string{}, "", "lookup", "--help")
+	if r.code != 0 || !strings.Contains(r.stdout, "any number of emails") {
+		t.Errorf("lookup --help: exit %d, does not say how many emails it takes:\n%s", r.code, r.stdout)
+	}
+	r = runBinary(t, []string{}, "", "--help")
+	if !strings.Contains(r.stdout, "any number") {
+		t.Errorf("--help does not say lookup takes any number of emails:\n%s", r.stdout)
+	}
+}
