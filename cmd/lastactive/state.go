@@ -188,6 +188,12 @@ func (a *app) audit(ctx context.Context, args []string) int {
 	}
 	more := len(entries) > state.MaxAuditLimit
 	entries = entries[:min(len(entries), state.MaxAuditLimit)]
+	if q.Target != "" {
+		// Reading someone's trail is itself on their record, as the slash
+		// command's audit EMAIL is: a report on them. Written before the
+		// output, as a lookup's is, so a closed pipe does not skip it.
+		a.auditCLI(ctx, c, state.AuditEntry{Kind: state.KindReport, Emails: []string{q.Target}, Outcome: state.OutcomeOK, Detail: "audit trail"})
+	}
 	if *asJSON {
 		err = writeAuditJSON(a.stdout, entries)
 	} else {

@@ -787,3 +787,38 @@ func TestAuditSaysWhenItStopsShort(t *testing.T) {
 		t.Errorf("one person: exit %d, %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestReadingOnePersonsTrailIsAudited: `/lastactive audit EMAIL` is itself
+// on that person's record (a report on them, "audit trail"); reading the
+// same trail from the terminal was not, so an auditor asking who looked at
+// whom missed the terminal. It is now recorded as the slash command's is,
+// under the OS user, after the entries it printed.
+func TestReadingOnePersonsTrailIsAudited(t *testing.T) {
+	f := startFakes(t)
+	env := f.env("USER=operator")
+	if r := runBinary(t, env, "", "lookup", "ada@example.com"); r.code != 0 {
+		t.Fatalf("lookup: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := runBinary(t, env, "", "audit", "ada@example.com"); r.code != 0 || strings.Contains(r.stdout, "audit trail") {
+		t.Fatalf("audit: exit %d, its own reading in its output:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r := runBinary(t, env, "", "audit", "--json", "ada@example.com")
+	if r.code != 0 {
+		t.Fatalf("audit: exit %d\n%s", r.code, r.stderr)
+	}
+	var got []auditJSON
+	for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var j auditJSON
+		if err := json.Unmarshal([]byte(l), &j); err != nil {
+			t.Fatalf("audit --json line %q: %v", l, err)
+		}
+		got = append(got, j)
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d entries, want the reading of the trail and the lookup:\n%s", len(got), r.stdout)
+	}
+	if e := got[0]; e.Kind != "report" || e.Actor != "cli:operator" || e.Outcome != "ok" || e.Detail != "audit trail" ||
+		strings.Join(e.Emails, " ") != "ada@example.com" {
+		t.Errorf("reading entry %+v", e)
+	}
+}
