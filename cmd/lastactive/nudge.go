@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -78,7 +77,11 @@ func (a *app) nudgeRound(ctx context.Context, args []string) int {
 	}
 	name := "nudge manual " + time.Now().UTC().Format(time.RFC3339Nano)
 	sum, err := app.Nudge.Round(ctx, name, dry)
-	if !errors.Is(err, nudge.ErrNotCovered) { // then there is no round to sum up
+	// A round that failed before deciding about anyone (nothing covered,
+	// another round running in this or another process, the claim or the
+	// org scan failed) has nothing to sum up: "Asked: 0 people" would say
+	// that everyone was looked at and nobody was due.
+	if err == nil || len(sum.Asked)+len(sum.Skipped) > 0 {
 		printSummary(a.stdout, sum)
 	}
 	if err != nil {

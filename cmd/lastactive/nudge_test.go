@@ -1,8 +1,10 @@
 package main
 
 import (
+	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -86,4 +88,43 @@ func TestNudgeDryRunWithoutSlack(t *testing.T) {
 	if r.code != exitConfig || strings.Contains(r.stderr, "or use --dry-run") {
 		t.Errorf("nudge without the Slack tokens: exit %d, want 2 without advising a dry run that cannot work:\n%s", r.code, r.stderr)
 	}
+}
+
+// TestNudgeWhileServesRoundRuns: `lastactive nudge` run while serve's
+// scheduled round is under way (same database) does nothing and says so;
+// it printed "Asked: 0 people" and "Skipped: 0" first, the summary of a
+// round that never ran, as if everyone had been looked at and nobody was
+// due.
+func TestNudgeWhileServesRoundRuns(t *testing.T) {
+	org := atlassiantest.ReleaseOrg(time.Now())
+	f := &fakes{org: org, atl: atlassiantest.NewServer(org), slack: slacktest.NewServer(),
+		db: "sqlite:" + filepath.Join(t.TempDir(), "lastactive.db")}
+	t.Cleanup(func() { f.slack.Close(); f.atl.Close() })
+	f.slack.AddUser(slacktest.User{ID: "U0PERSONA", Name: "frances", Email: atlassiantest.ReleaseDirectEmail})
+	// serve's round is held in its org scan until the command has run.
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	f.atl.SetChaos(func(r *http.Request) (atlassiantest.Failure, bool) {
+		if strings.HasSuffix(r.URL.Path, "/users/search") {
+			once.Do(func() { close(entered); <-release })
+		}
+		return atlassiantest.Failure{}, false
+	})
+	env := f.env("LASTACTIVE_SEAT_PRICES=confluence=6.05", "LASTACTIVE_APPROVERS=U0APPROVER", "LASTACTIVE_NUDGE=on",
+		"LASTACTIVE_NUDGE_SCHEDULE=@every 1s")
+	cmd, _, logs := serveProcess(t, env)
+	select {
+	case <-entered:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("serve's nudge round never scanned\n%s", logs.String())
+	}
+	r := runBinary(t, env, "", "nudge")
+	close(release)
+	if r.code != exitFailed || !strings.Contains(r.stderr, "another nudge round is running") {
+		t.Errorf("nudge during serve's round: exit %d, want %d saying another round runs:\n%s%s", r.code, exitFailed, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout, "Asked") || strings.Contains(r.stdout, "Skipped") {
+		t.Errorf("nudge during serve's round printed the summary of a round it did not run:\n%s", r.stdout)
+	}
+	stop(t, cmd, logs)
 }
