@@ -22,9 +22,10 @@ const DefaultAuditQueue = 1024
 const DefaultAuditBatch = 256
 
 // auditLinger is how long the writer waits for more events after the first
-// of a batch: commands arriving one by one then share a transaction, whose
-// cost (an fsync-bound commit in SQLite) dominates. An entry reaches the
-// database at most this much later.
+// of a batch when the last batch was written less than this ago: commands
+// arriving one by one under load then share a transaction, whose cost (an
+// fsync-bound commit in SQLite) dominates. An entry reaches the database at
+// most this much later; the first after a quiet spell, at once.
 const auditLinger = 50 * time.Millisecond
 
 // maxAuditBacklog bounds the entries kept for another try while the
@@ -148,11 +149,23 @@ func (w *AuditWriter) Run(ctx context.Context) {
 	batch := make([]bot.AuditEvent, 0, w.max)
 	retry := time.NewTicker(auditRetryEvery)
 	defer retry.Stop()
+	var wrote time.Time // when the last batch was written
 	for {
 		select {
 		case e := <-w.q:
-			batch = w.gather(ctx, append(batch[:0], e))
+			batch = append(batch[:0], e)
+			if time.Since(wrote) < w.linger {
+				// Events are coming one after another: wait a little
+				// for more, so that they share a transaction.
+				batch = w.gather(ctx, batch)
+			} else {
+				// A lone event (an idle bot's one command) goes at once,
+				// with what else is queued: another process reading the
+				// trail right after the reply (lastactive audit) finds it.
+				batch = w.fill(batch)
+			}
 			w.write(dctx, batch...)
+			wrote = time.Now()
 			w.done(len(batch))
 		case <-retry.C:
 			if len(w.backlog) > 0 {
