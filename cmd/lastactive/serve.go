@@ -95,7 +95,7 @@ func serveOn(ctx context.Context, c Config, a *app, ln net.Listener) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { watch.Run(wctx) })
 	wg.Go(func() {
-		if err := srv.Serve(limitListener(ln, maxHealthConns)); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := serveHealth(srv, ln, maxHealthConns); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("health server stopped", "err", err)
 		}
 	})
@@ -113,7 +113,9 @@ func serveOn(ctx context.Context, c Config, a *app, ln net.Listener) error {
 // maxHealthConns bounds the health server's open connections. A probe
 // and a scraper need a few; a flood of idle or slowloris connections
 // would otherwise each hold a socket and a goroutine until its timeout.
-// Past the bound new connections wait in the kernel's accept queue.
+// Past the bound, a connection that is not in a request gives up its slot
+// to a new one; if every one is in a request, new connections wait in the
+// kernel's accept queue.
 const maxHealthConns = 128
 
 // healthServer serves /healthz, /readyz and /metrics with timeouts, so a
@@ -129,11 +131,26 @@ func healthServer(notReady func() []string, g prometheus.Gatherer) *http.Server 
 	}
 }
 
-// limitListener accepts at most n connections open at once: Accept waits
-// for one to close (or for the listener to be closed) before taking the
-// next from the kernel's queue.
-func limitListener(ln net.Listener, n int) net.Listener {
-	return &limitedListener{Listener: ln, slots: make(chan struct{}, n), done: make(chan struct{})}
+// serveHealth serves srv on ln with at most n connections open at once.
+// It sets srv.ConnState: the listener must know which connections are
+// waiting for a request.
+func serveHealth(srv *http.Server, ln net.Listener, n int) error {
+	l := limitListener(ln, n)
+	srv.ConnState = l.track
+	return srv.Serve(l)
+}
+
+// limitListener keeps at most n connections open at once. A connection
+// that comes when all n are open takes the slot of the one that has waited
+// longest for a request (a keep-alive connection between requests, or one
+// still sending its headers), which is closed, so that clients holding
+// connections without asking anything cannot starve a probe; only when
+// every connection is in a request does it wait for one to close (or for
+// the listener to be closed), and the connections behind it wait in the
+// kernel's queue.
+func limitListener(ln net.Listener, n int) *limitedListener {
+	return &limitedListener{Listener: ln, slots: make(chan struct{}, n), done: make(chan struct{}),
+		waiting: map[*limitedConn]time.Time{}}
 }
 
 type limitedListener struct {
@@ -141,20 +158,66 @@ type limitedListener struct {
 	slots     chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
+
+	mu      sync.Mutex
+	waiting map[*limitedConn]time.Time // open and not in a request, since when
 }
 
 func (l *limitedListener) Accept() (net.Conn, error) {
-	select {
-	case l.slots <- struct{}{}:
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
 	c, err := l.Listener.Accept()
 	if err != nil {
-		<-l.slots
 		return nil, err
 	}
+	// Room is made only for a connection that has come: one evicted in
+	// advance could be the probe accepted just before.
+	select {
+	case l.slots <- struct{}{}:
+	default:
+		l.evict()
+		select {
+		case l.slots <- struct{}{}:
+		case <-l.done:
+			c.Close()
+			return nil, net.ErrClosed
+		}
+	}
 	return &limitedConn{Conn: c, release: func() { <-l.slots }}, nil
+}
+
+// evict closes waiting connections, the longest waiting first, until one
+// has given its slot back or none is left.
+func (l *limitedListener) evict() {
+	for {
+		l.mu.Lock()
+		var oldest *limitedConn
+		for c, since := range l.waiting {
+			if oldest == nil || since.Before(l.waiting[oldest]) {
+				oldest = c
+			}
+		}
+		delete(l.waiting, oldest)
+		l.mu.Unlock()
+		if oldest == nil || oldest.evict() {
+			return
+		}
+	}
+}
+
+// track is the server's ConnState hook: it keeps the set of connections
+// waiting for a request.
+func (l *limitedListener) track(nc net.Conn, s http.ConnState) {
+	c, ok := nc.(*limitedConn)
+	if !ok {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch s {
+	case http.StateNew, http.StateIdle:
+		l.waiting[c] = time.Now()
+	default:
+		delete(l.waiting, c)
+	}
 }
 
 func (l *limitedListener) Close() error {
@@ -173,6 +236,15 @@ func (c *limitedConn) Close() error {
 	err := c.Conn.Close()
 	c.once.Do(c.release)
 	return err
+}
+
+// evict closes c and reports whether that gave its slot back (false: it
+// was closed already).
+func (c *limitedConn) evict() bool {
+	freed := false
+	c.Conn.Close()
+	c.once.Do(func() { c.release(); freed = true })
+	return freed
 }
 
 func healthMux(notReady func() []string, g prometheus.Gatherer) *http.ServeMux {
