@@ -532,7 +532,7 @@ func socketInodes(t *testing.T, pid int) map[string]bool {
 	return out
 }
 
-type netEntry struct{ local, state, inode string }
+type netEntry struct{ local, state, queues, inode string }
 
 // procNet reads /proc/<pid>/net/<table>: local address, state and inode.
 func procNet(t *testing.T, pid int, table string) []netEntry {
@@ -553,7 +553,7 @@ func procNet(t *testing.T, pid int, table string) []netEntry {
 		if len(fs) < 10 {
 			continue
 		}
-		out = append(out, netEntry{local: fs[1], state: fs[3], inode: fs[9]})
+		out = append(out, netEntry{local: fs[1], state: fs[3], queues: fs[4], inode: fs[9]})
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)

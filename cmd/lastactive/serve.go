@@ -113,9 +113,8 @@ func serveOn(ctx context.Context, c Config, a *app, ln net.Listener) error {
 // maxHealthConns bounds the health server's open connections. A probe
 // and a scraper need a few; a flood of idle or slowloris connections
 // would otherwise each hold a socket and a goroutine until its timeout.
-// Past the bound, a connection that is not in a request gives up its slot
-// to a new one; if every one is in a request, new connections wait in the
-// kernel's accept queue.
+// Past the bound, a new connection takes the slot of the one that has
+// made no progress for longest (limitListener).
 const maxHealthConns = 128
 
 // healthServer serves /healthz, /readyz and /metrics with timeouts, so a
@@ -132,8 +131,8 @@ func healthServer(notReady func() []string, g prometheus.Gatherer) *http.Server 
 }
 
 // serveHealth serves srv on ln with at most n connections open at once.
-// It sets srv.ConnState: the listener must know which connections are
-// waiting for a request.
+// It sets srv.ConnState: the listener must know what each connection is
+// doing.
 func serveHealth(srv *http.Server, ln net.Listener, n int) error {
 	l := limitListener(ln, n)
 	srv.ConnState = l.track
@@ -141,16 +140,16 @@ func serveHealth(srv *http.Server, ln net.Listener, n int) error {
 }
 
 // limitListener keeps at most n connections open at once. A connection
-// that comes when all n are open takes the slot of the one that has waited
-// longest for a request (a keep-alive connection between requests, or one
-// still sending its headers), which is closed, so that clients holding
-// connections without asking anything cannot starve a probe; only when
-// every connection is in a request does it wait for one to close (or for
-// the listener to be closed), and the connections behind it wait in the
-// kernel's queue.
+// that comes when all n are open takes the slot of another, which is
+// closed: the one that has made no progress for longest, as it has been
+// in the same state (still sending its headers, idle between requests,
+// or in one request, trickling its body or not reading the answer). A
+// probe or a scrape takes milliseconds and a connection or two, so the
+// cap is reached only by clients holding connections, and a probe behind
+// them takes the slot of the one holding it longest.
 func limitListener(ln net.Listener, n int) *limitedListener {
 	return &limitedListener{Listener: ln, slots: make(chan struct{}, n), done: make(chan struct{}),
-		waiting: map[*limitedConn]time.Time{}}
+		since: map[*limitedConn]time.Time{}}
 }
 
 type limitedListener struct {
@@ -159,8 +158,8 @@ type limitedListener struct {
 	done      chan struct{}
 	closeOnce sync.Once
 
-	mu      sync.Mutex
-	waiting map[*limitedConn]time.Time // open and not in a request, since when
+	mu    sync.Mutex
+	since map[*limitedConn]time.Time // the open connections, since when each is in its state
 }
 
 func (l *limitedListener) Accept() (net.Conn, error) {
@@ -184,18 +183,18 @@ func (l *limitedListener) Accept() (net.Conn, error) {
 	return &limitedConn{Conn: c, release: func() { <-l.slots }}, nil
 }
 
-// evict closes waiting connections, the longest waiting first, until one
-// has given its slot back or none is left.
+// evict closes connections, the longest in its state first, until one has
+// given its slot back or none is left.
 func (l *limitedListener) evict() {
 	for {
 		l.mu.Lock()
 		var oldest *limitedConn
-		for c, since := range l.waiting {
-			if oldest == nil || since.Before(l.waiting[oldest]) {
+		for c, t := range l.since {
+			if oldest == nil || t.Before(l.since[oldest]) {
 				oldest = c
 			}
 		}
-		delete(l.waiting, oldest)
+		delete(l.since, oldest)
 		l.mu.Unlock()
 		if oldest == nil || oldest.evict() {
 			return
@@ -203,8 +202,8 @@ func (l *limitedListener) evict() {
 	}
 }
 
-// track is the server's ConnState hook: it keeps the set of connections
-// waiting for a request.
+// track is the server's ConnState hook: it keeps the open connections and
+// since when each is in its state.
 func (l *limitedListener) track(nc net.Conn, s http.ConnState) {
 	c, ok := nc.(*limitedConn)
 	if !ok {
@@ -213,10 +212,14 @@ func (l *limitedListener) track(nc net.Conn, s http.ConnState) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch s {
-	case http.StateNew, http.StateIdle:
-		l.waiting[c] = time.Now()
+	case http.StateNew:
+		l.since[c] = time.Now()
+	case http.StateActive, http.StateIdle:
+		if _, open := l.since[c]; open { // not evicted meanwhile
+			l.since[c] = time.Now()
+		}
 	default:
-		delete(l.waiting, c)
+		delete(l.since, c)
 	}
 }
 
