@@ -2,16 +2,21 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"lastactive/atlassian/atlassiantest"
+	"lastactive/bot/slacktest"
 )
 
 // TestIdleConnectionsDoNotStarveProbes: maxHealthConns keep-alive
@@ -148,4 +153,144 @@ func readConns(t *testing.T, pid int, port string) int {
 		}
 	}
 	return n
+}
+
+// TestMetricsHoldNothingUsersOrUpstreamsSend drives hostile commands,
+// clicks and upstream failures through the running bot, each carrying a
+// marker (in emails, mentions, product keys, command words, action IDs,
+// values, a Slack error code, an Atlassian error body and an odd status),
+// then reads /metrics: no marker and no secret is there, and every label
+// value of the bot's own series is a short word from the code, so no
+// user or upstream can name a series or grow their number.
+func TestMetricsHoldNothingUsersOrUpstreamsSend(t *testing.T) {
+	t.Parallel() // waits on its own process
+	f := startFakes(t)
+	f.slack.AddUser(slacktest.User{ID: "UMARKER9", Name: "marker", Email: "slack.marker@example.com"})
+	_, base, _ := serveProcess(t, f.env("LASTACTIVE_REPORT_USERS=U1"))
+	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ask := func(text string) {
+		t.Helper()
+		env, err := f.slack.SlashCommand(ctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.slack.WaitReplies(ctx, env.ID, 1); err != nil {
+			t.Fatalf("%q: no reply: %v", text, err)
+		}
+	}
+	for _, text := range []string{
+		"mallory.marker@example.com",
+		"ada@example.com MARKER.two@example.com --fresh",
+		"<@UMARKER9>",
+		"<mailto:mailto.marker@example.com|mailto.marker@example.com>",
+		"idle 30 productmarker\"{}",
+		"exempt mallory.marker@example.com productmarker until 2099-01-01 reason marker",
+		"audit mallory.marker@example.com",
+		slacktest.BotToken,
+		"commandmarker {le=\"1\"} \n # HELP marker",
+	} {
+		ask(text)
+	}
+	// Upstreams that answer oddly.
+	f.slack.FailMethodError("users.info", 1, "slackmarker_error")
+	ask("<@UMARKER9>")
+	remove := f.atl.Fail(atlassiantest.Failure{API: "admin", Status: 799, Body: `{"errors":[{"title":"atlmarker"}]}`})
+	ask("ada@example.com --fresh")
+	remove()
+	remove = f.atl.Fail(atlassiantest.Failure{API: "jira", Status: 500, Body: "jiramarker"})
+	ask("grace@example.com --fresh")
+	remove()
+	for _, a := range []slacktest.Action{
+		{UserID: "U1", ChannelID: "C1", ActionID: "actionmarker", Value: "valuemarker"},
+		{UserID: "U1", ChannelID: "C1", ActionID: "share", Value: "sharemarker"},
+		{UserID: "U1", ChannelID: "C1", ActionID: "refresh", Value: "refreshmarker"},
+	} {
+		env, err := f.slack.BlockAction(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.slack.WaitAck(ctx, env.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Every command counted: the metrics are up to date.
+	var m string
+	eventually(t, "the commands counted", func() bool {
+		_, m = get(base + "/metrics")
+		return strings.Contains(m, "lastactive_lookups_in_flight 0") && strings.Contains(m, `lastactive_commands_total{kind="lookup"`)
+	})
+	noSecrets(t, m)
+	if i := strings.Index(strings.ToLower(m), "marker"); i >= 0 {
+		t.Errorf("/metrics repeats what a user or an upstream sent: …%s…", m[max(0, i-80):min(len(m), i+40)])
+	}
+	label := regexp.MustCompile(`([a-z_]+)="([^"]*)"`)
+	word := regexp.MustCompile(`^[a-z0-9_.+]{1,24}$`)
+	statusLabel := regexp.MustCompile(`^(0|[1-9]xx)$`)
+	atoi := func(s string) int { n, _ := strconv.Atoi(s); return n }
+	series := 0
+	for _, line := range strings.Split(m, "\n") {
+		if !strings.HasPrefix(line, "lastactive_") {
+			continue
+		}
+		series++
+		for _, l := range label.FindAllStringSubmatch(line, -1) {
+			if l[1] == "status" && !statusLabel.MatchString(l[2]) && (l[2] == "" || http.StatusText(atoi(l[2])) == "") {
+				t.Errorf("status label %q is neither a status net/http names nor a class: %s", l[2], line)
+			}
+			if l[1] != "le" && !word.MatchString(l[2]) {
+				t.Errorf("label %s=%q is not a word from the code: %s", l[1], l[2], line)
+			}
+		}
+	}
+	if series == 0 {
+		t.Fatal("no lastactive_ series in /metrics")
+	}
+}
+
+// TestNotReadyOnceStopping: after SIGTERM, while the bot finishes a command
+// still in flight, /readyz answers 503 before the process exits, so a
+// Service stops sending it traffic; /healthz still answers 200 (the
+// process is alive and finishing its work).
+func TestNotReadyOnceStopping(t *testing.T) {
+	t.Parallel() // waits on its own process
+	f := startFakes(t)
+	cmd, base, logs := serveProcess(t, f.env())
+	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
+
+	// A lookup held upstream keeps the process stopping for a while.
+	defer f.atl.Fail(atlassiantest.Failure{API: "admin", PathContains: "last-active-dates", Delay: 4 * time.Second})()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	n := f.atl.CountEndpoint(atlassiantest.EndpointLastActive)
+	if _, err := f.slack.SlashCommand(ctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "ada@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the lookup upstream", func() bool { return f.atl.CountEndpoint(atlassiantest.EndpointLastActive) > n })
+
+	exited := make(chan error, 1)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	go func() { exited <- cmd.Wait() }()
+	for {
+		code, _ := get(base + "/readyz")
+		if code == http.StatusServiceUnavailable {
+			break
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("the process exited (%v) and /readyz never said 503 after SIGTERM\n%s", err, logs.String())
+		default:
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if code, _ := get(base + "/healthz"); code != 200 {
+		t.Errorf("/healthz while stopping = %d, want 200", code)
+	}
+	if err := <-exited; err != nil {
+		t.Errorf("serve exited with %v after SIGTERM, want 0", err)
+	}
 }
