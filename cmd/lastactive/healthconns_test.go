@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"regexp"
 	"strconv"
@@ -14,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot/slacktest"
@@ -292,5 +295,41 @@ func TestNotReadyOnceStopping(t *testing.T) {
 	}
 	if err := <-exited; err != nil {
 		t.Errorf("serve exited with %v after SIGTERM, want 0", err)
+	}
+}
+
+// TestHealthPathsAreExact: only /healthz, /readyz and /metrics are served,
+// as written. Another spelling of them (//metrics, /./healthz, a dot-dot)
+// is a 404 like any other path: before, it was a 307 to the cleaned path,
+// an HTML page whose Location header repeated the request's query as sent,
+// quotes and angle brackets included. Nothing the server answers repeats
+// the request.
+func TestHealthPathsAreExact(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(healthServer(func() []string { return nil }, prometheus.NewRegistry()).Handler)
+	defer srv.Close()
+	const marker = `<b>"marker'`
+	for _, path := range []string{"//metrics", "/./healthz", "/metrics/../readyz", "//evil.example/healthz", "/healthz/", "/debug/pprof/", "/x"} {
+		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = conn.SetDeadline(time.Now().Add(10 * time.Second)) // bounds a failing test only
+		if _, err := io.WriteString(conn, "GET "+path+"?q="+marker+" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(conn)
+		conn.Close()
+		if !strings.HasPrefix(string(got), "HTTP/1.1 404 ") {
+			t.Errorf("GET %s: %q, want a 404", path, got)
+		}
+		if strings.Contains(strings.ToLower(string(got)), "marker") {
+			t.Errorf("GET %s repeats the request: %q", path, got)
+		}
+	}
+	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/metrics?x=1", "/%6detrics"} {
+		if code, _ := get(srv.URL + path); code != 200 {
+			t.Errorf("GET %s = %d, want 200", path, code)
+		}
 	}
 }

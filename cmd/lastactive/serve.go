@@ -250,7 +250,10 @@ func (c *limitedConn) evict() bool {
 	return freed
 }
 
-func healthMux(notReady func() []string, g prometheus.Gatherer) *http.ServeMux {
+// healthMux serves the three paths exactly as written. Any other
+// spelling of them (//metrics, /./healthz) is a 404, not the ServeMux's
+// redirect to the cleaned path, whose Location repeats the query as sent.
+func healthMux(notReady func() []string, g prometheus.Gatherer) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -266,7 +269,14 @@ func healthMux(notReady func() []string, g prometheus.Gatherer) *http.ServeMux {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/healthz", "/readyz", "/metrics":
+			mux.ServeHTTP(w, r)
+		default:
+			http.NotFound(w, r)
+		}
+	})
 }
 
 // healthcheck is for container runtimes without a shell or curl: it asks
