@@ -315,8 +315,8 @@ func (d *Durable) report(err error) {
 	}
 }
 
-// ping checks the store and reopens it when it was never opened or its
-// file was deleted.
+// ping checks the store (that it can be written) and reopens it when it
+// was never opened or its file was deleted.
 func (d *Durable) ping(ctx context.Context) {
 	s := d.store.Load()
 	if s == nil {
@@ -343,8 +343,11 @@ func (d *Durable) ping(ctx context.Context) {
 		d.open(ctx)
 		return
 	}
+	// PingWrite, not Ping: on SQLite a ping reads nothing, so a file
+	// another process keeps locked would be called available again after
+	// every write that failed on the lock.
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	err = s.Ping(pctx)
+	err = s.PingWrite(pctx)
 	cancel()
 	d.report(err)
 }

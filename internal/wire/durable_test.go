@@ -195,6 +195,58 @@ func TestSQLiteFileDeleted(t *testing.T) {
 	}
 }
 
+// TestSQLiteLockedByAnotherProcessStaysDown: while another process keeps
+// the SQLite file's write lock (a second serve stuck in a transaction, a
+// sqlite3 shell after BEGIN EXCLUSIVE), every write fails, and the check
+// says so. Before, the check only pinged the connection, which reads
+// nothing: the store was called available again a second after each
+// failed write (lastactive_store_ok 1, "state store available again"), and
+// flapped so for as long as the lock was held.
+func TestSQLiteLockedByAnotherProcessStaysDown(t *testing.T) {
+	url, path := sqliteURL(t)
+	var logs syncBuf
+	d, m := openTestDurable(t, url, &logs)
+	w := NewAuditWriter(d, 10, slog.New(slog.NewJSONHandler(&logs, nil)), m)
+	ctx := context.Background()
+	other, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN EXCLUSIVE"); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	w.write(wctx, event("U1", "during@example.com"))
+	cancel()
+	if d.OK() {
+		t.Fatal("store ok after a write failed on the lock")
+	}
+	pctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	d.ping(pctx)
+	cancel()
+	if d.OK() || testutil.ToFloat64(m.ok) != 0 {
+		t.Errorf("the check called the store available while another process holds its write lock:\n%s", logs.String())
+	}
+	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	d.ping(ctx)
+	if !d.OK() {
+		t.Fatalf("store not available once the lock was released:\n%s", logs.String())
+	}
+	w.write(ctx)
+	got, err := d.Store().Audit(ctx, state.AuditQuery{})
+	if err != nil || len(got) != 1 || got[0].Emails[0] != "during@example.com" {
+		t.Errorf("stored %+v (%v), want the entry written while the file was locked", got, err)
+	}
+}
+
 // memDedupe is the in-process deduper's behaviour: true once per ID.
 type memDedupe struct {
 	mu   sync.Mutex
