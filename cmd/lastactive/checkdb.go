@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"lastactive/internal/credentials"
 	"lastactive/internal/state"
@@ -78,10 +80,7 @@ func checkDatabase(ctx context.Context, c Config) credentials.Result {
 	if what, ok := dbNetProblem(ctx, err); ok && !strings.HasPrefix(c.DatabaseURL, "sqlite:") {
 		// Nothing was asked of the credentials: do not send the admin
 		// after a password (the API checks word a network failure so too).
-		host := "the database"
-		if u, perr := url.Parse(c.DatabaseURL); perr == nil && u.Host != "" {
-			host = u.Host
-		}
+		host := dbHost(c.DatabaseURL)
 		r.Detail = fmt.Sprintf("network: could not reach the database at %s: %s (the credentials were not tested)", clip(host, 80), what)
 		r.Fix = "check the host and port in LASTACTIVE_DATABASE_URL, that PostgreSQL runs there and listens on that address, and that a firewall lets this machine connect"
 		return r
@@ -109,6 +108,17 @@ func checkDatabase(ctx context.Context, c Config) credentials.Result {
 	}
 	r.Status, r.Detail = credentials.OK, "answers: "+s.String()
 	return r
+}
+
+// dbHost is the host and port a postgres:// URL connects to, for check's
+// lines, as the driver reads it: Go's URL parser ends the host at a '#' or
+// '?' that an unescaped password may hold ("u:2024#Winter@db" gave the
+// host "u:2024", a piece of the password).
+func dbHost(raw string) string {
+	if cfg, err := pgconn.ParseConfig(raw); err == nil && cfg.Host != "" {
+		return net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))
+	}
+	return "the database"
 }
 
 // dbNetProblem names a failure to reach a PostgreSQL server at all: no

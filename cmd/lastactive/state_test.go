@@ -223,6 +223,28 @@ func TestCheckDatabaseNetworkIsNotThePassword(t *testing.T) {
 	}
 }
 
+// TestCheckDatabaseHostIsNotThePassword: a password with an unescaped '#'
+// (pgx, like libpq, ends the user-info at the last '@' before the path)
+// connects; check's line names the host pgx tried. Before, it named what
+// Go's URL parser took for the host, the user and the password's digits
+// before the '#': "could not reach the database at lastactive:2024".
+func TestCheckDatabaseHostIsNotThePassword(t *testing.T) {
+	t.Parallel()
+	f := startFakes(t)
+	un := atlassiantest.NewUnreachable(t)
+	refused := strings.TrimPrefix(un.Refused, "http://")
+	r := runBinary(t, f.env("LASTACTIVE_DATABASE_URL=postgres://lastactive:2024#Winter@"+refused+"/x?sslmode=disable&connect_timeout=2"), "", "check")
+	line := ""
+	for l := range strings.Lines(r.stdout) {
+		if strings.Contains(l, "Database") {
+			line = l
+		}
+	}
+	if r.code != 1 || !strings.Contains(line, "FAIL") || !strings.Contains(line, refused) || strings.Contains(r.stdout+r.stderr, "2024") {
+		t.Errorf("exit %d, want 1 and a FAIL line naming %s, and no piece of the password:\n%s%s", r.code, refused, r.stdout, r.stderr)
+	}
+}
+
 // TestCheckSQLiteLockedByAnotherProcess: a SQLite file another process
 // keeps a write transaction open on (a sqlite3 shell, a stuck second
 // serve) makes check FAIL its database line and name the lock. Before,
