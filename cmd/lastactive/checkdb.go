@@ -92,6 +92,21 @@ func checkDatabase(ctx context.Context, c Config) credentials.Result {
 		r.Fix = "point LASTACTIVE_DATABASE_URL=sqlite:PATH at lastactive's own database file, or at a new file name, in a directory this user may write"
 		return r
 	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// The server's own reason, first: the whole message (the URL,
+		// the driver's preamble) clipped left only "… (127.0.0.1): fail…".
+		r.Detail = fmt.Sprintf("the database at %s refused: %s (SQLSTATE %s)", clip(dbHost(c.DatabaseURL), 80), clip(pe.Message, 200), pe.Code)
+		switch {
+		case pe.Code == "28P01" || pe.Code == "28000":
+			r.Fix = "check the user and password in LASTACTIVE_DATABASE_URL (a '/' or '@' in the password written %2F or %40), and that pg_hba.conf lets this user connect from here"
+		case pe.Code == "53300":
+			r.Fix = "the server has no connection to spare: raise max_connections, or cap each replica with ?pool_max_conns=N in LASTACTIVE_DATABASE_URL"
+		default:
+			r.Fix = "check the user, password and database name in LASTACTIVE_DATABASE_URL, and that the database accepts connections from here"
+		}
+		return r
+	}
 	if err != nil {
 		r.Detail = "cannot open the database: " + clip(err.Error(), 200)
 		r.Fix = "check the host, port, user, password and database name, and that the database accepts connections from here"

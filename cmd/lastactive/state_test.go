@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	mrand "math/rand/v2"
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgproto3"
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"lastactive/atlassian/atlassiantest"
@@ -242,6 +244,65 @@ func TestCheckDatabaseHostIsNotThePassword(t *testing.T) {
 	}
 	if r.code != 1 || !strings.Contains(line, "FAIL") || !strings.Contains(line, refused) || strings.Contains(r.stdout+r.stderr, "2024") {
 		t.Errorf("exit %d, want 1 and a FAIL line naming %s, and no piece of the password:\n%s%s", r.code, refused, r.stdout, r.stderr)
+	}
+}
+
+// refusingPostgres is a PostgreSQL server on loopback that answers every
+// connection's startup message with one FATAL error, as a server does for a
+// wrong password or when max_connections is reached.
+func refusingPostgres(t *testing.T, code, message string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				be := pgproto3.NewBackend(c, c)
+				if _, err := be.ReceiveStartupMessage(); err != nil {
+					return
+				}
+				be.Send(&pgproto3.ErrorResponse{Severity: "FATAL", Code: code, Message: message})
+				be.Flush()
+			})
+		}
+	})
+	return ln.Addr().String()
+}
+
+// TestCheckDatabaseRefusedSaysWhy: a PostgreSQL that refuses the
+// connection (a wrong password, max_connections reached) gets a FAIL line
+// that says the server's reason and what to do about it. Before, the
+// line was the driver's message clipped to 200 characters, and the shown
+// URL and the driver's own preamble took them all: "… (127.0.0.1): fail…".
+func TestCheckDatabaseRefusedSaysWhy(t *testing.T) {
+	t.Parallel()
+	f := startFakes(t)
+	for _, tc := range []struct{ code, message, fix string }{
+		{"28P01", `password authentication failed for user "lastactive"`, "password"},
+		{"53300", "sorry, too many clients already", "pool_max_conns"},
+	} {
+		addr := refusingPostgres(t, tc.code, tc.message)
+		r := runBinary(t, f.env("LASTACTIVE_DATABASE_URL=postgres://lastactive:pw-not-shown@"+addr+
+			"/lastactive_production?sslmode=disable&application_name=lastactive-bot"), "", "check")
+		line := ""
+		for l := range strings.Lines(r.stdout) {
+			if strings.Contains(l, "Database") {
+				line = l
+			}
+		}
+		if r.code != 1 || !strings.HasPrefix(line, "FAIL") || !strings.Contains(line, tc.message) ||
+			!strings.Contains(line[strings.Index(line, "Fix:"):], tc.fix) || strings.Contains(r.stdout+r.stderr, "pw-not-shown") {
+			t.Errorf("%s: exit %d, want 1 and a FAIL line with %q and a fix naming %q:\n%s%s", tc.code, r.code, tc.message, tc.fix, r.stdout, r.stderr)
+		}
 	}
 }
 
