@@ -442,6 +442,13 @@ func (d *Durable) Close() error {
 	return errors.Join(errs...)
 }
 
+// storeCallTimeout bounds each of the digest's store calls below: their
+// callers' contexts are long (a scheduled digest's 35 minutes) or endless
+// (lastactive digest), and a locked table or a server that stopped
+// answering must cost a digest its change and chart, not hang it. A
+// variable so that a test need not wait for it.
+var storeCallTimeout = 10 * time.Second
+
 // errStoreDown is what the store methods of a Durable answer while the
 // store is unavailable.
 var errStoreDown = errors.New("state store unavailable")
@@ -453,6 +460,8 @@ func (d *Durable) Snapshots(ctx context.Context, since time.Time, limit int) ([]
 	if st == nil {
 		return nil, errStoreDown
 	}
+	ctx, cancel := context.WithTimeout(ctx, storeCallTimeout)
+	defer cancel()
 	snaps, err := st.Snapshots(ctx, since, limit)
 	d.observe(err)
 	return snaps, err
@@ -465,6 +474,8 @@ func (d *Durable) PostedSnapshots(ctx context.Context, limit int) ([]state.Snaps
 	if st == nil {
 		return nil, errStoreDown
 	}
+	ctx, cancel := context.WithTimeout(ctx, storeCallTimeout)
+	defer cancel()
 	snaps, err := st.PostedSnapshots(ctx, limit)
 	d.observe(err)
 	return snaps, err
@@ -476,6 +487,8 @@ func (d *Durable) SaveSnapshot(ctx context.Context, snap state.Snapshot) (string
 	if st == nil {
 		return "", errStoreDown
 	}
+	ctx, cancel := context.WithTimeout(ctx, storeCallTimeout)
+	defer cancel()
 	id, err := st.SaveSnapshot(ctx, snap)
 	d.observe(err)
 	return id, err
@@ -488,6 +501,8 @@ func (d *Durable) MarkSnapshotPosted(ctx context.Context, id string) error {
 	if st == nil {
 		return errStoreDown
 	}
+	ctx, cancel := context.WithTimeout(ctx, storeCallTimeout)
+	defer cancel()
 	err := st.MarkSnapshotPosted(ctx, id)
 	d.observe(err)
 	return err

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the admin connection
+
+	"lastactive/internal/state"
 )
 
 // TestPostgresStatementEndedByARestartLeavesTheStoreUp: a write running
@@ -96,5 +98,74 @@ func TestPostgresStatementEndedByARestartLeavesTheStoreUp(t *testing.T) {
 	}
 	if ok, err := d.Claim(ctx, "digest", "a", time.Hour); err != nil || !ok {
 		t.Errorf("the next claim: %v %v", ok, err)
+	}
+}
+
+// TestPostgresDigestStoreCallsHaveADeadline: a digest reads the report
+// history and records its snapshot through the Durable; with those tables
+// locked by another session (a long migration, an admin's LOCK TABLE) or a
+// server that stopped answering, each call gives up on its own deadline and
+// the digest goes on without its change and chart. Before, they had only
+// the caller's context: `lastactive digest` (none) waited for ever,
+// `/lastactive digest` until the stop, the scheduled digest 35 minutes.
+func TestPostgresDigestStoreCallsHaveADeadline(t *testing.T) {
+	base := os.Getenv("LASTACTIVE_TEST_POSTGRES_URL")
+	if base == "" {
+		t.Skip("LASTACTIVE_TEST_POSTGRES_URL is not set (.ci/run starts a throw-away PostgreSQL)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	schema := fmt.Sprintf("w_%d_%08x", time.Now().UnixNano(), mrand.Uint32())
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	var logs syncBuf
+	d, _ := openTestDurable(t, u.String(), &logs)
+	if d.Store() == nil {
+		t.Fatalf("store not open:\n%s", logs.String())
+	}
+	tx, err := admin.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "LOCK TABLE "+schema+".report_scan, "+schema+".report_row IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	defer func(was time.Duration) { storeCallTimeout = was }(storeCallTimeout)
+	storeCallTimeout = 200 * time.Millisecond
+	for name, call := range map[string]func(context.Context) error{
+		"PostedSnapshots": func(ctx context.Context) error { _, err := d.PostedSnapshots(ctx, 10); return err },
+		"Snapshots":       func(ctx context.Context) error { _, err := d.Snapshots(ctx, time.Time{}, 10); return err },
+		"SaveSnapshot": func(ctx context.Context) error {
+			_, err := d.SaveSnapshot(ctx, state.Snapshot{IdleDays: 90, Rows: []state.SnapshotRow{{Product: "jira-software"}}})
+			return err
+		},
+	} {
+		d.report(nil) // up again, as the next check would say: the database answers
+		cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
+		err := call(cctx)
+		late := cctx.Err() != nil
+		ccancel()
+		if err == nil || late {
+			t.Errorf("%s on a locked table: %v (the caller's own deadline passed: %v); want it to give up on its own", name, err, late)
+		}
 	}
 }
