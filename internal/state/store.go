@@ -480,6 +480,14 @@ func (s *Store) Migrate(ctx context.Context) error {
 // Upgrade is Migrate that says from which schema version to which it went
 // (equal when the schema was current; 0 is an empty database).
 func (s *Store) Upgrade(ctx context.Context) (from, to int64, err error) {
+	if s.backend == postgresBackend {
+		// A schema that is current needs no migration lock: read without
+		// it, so that a session holding the lock and not ending (a migrate
+		// stuck on another host) does not keep every replica's store shut.
+		if v, err := s.schemaVersion(ctx); err == nil && v >= KnownVersion() {
+			return v, v, nil
+		}
+	}
 	err = s.migrate(ctx, func(p *goose.Provider) error {
 		if from, err = p.GetDBVersion(ctx); err != nil {
 			return err
@@ -524,14 +532,8 @@ func (s *Store) UpgradeBlocked(ctx context.Context) (version int64, blocked stri
 	if s.backend != postgresBackend {
 		return 0, "", nil
 	}
-	var exists bool
-	if err := s.db.QueryRowContext(ctx, `SELECT to_regclass('state_migrations') IS NOT NULL`).Scan(&exists); err != nil {
-		return 0, "", s.wrap("read schema version", err)
-	}
-	if exists {
-		if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM state_migrations WHERE is_applied`).Scan(&version); err != nil {
-			return 0, "", s.wrap("read schema version", err)
-		}
+	if version, err = s.schemaVersion(ctx); err != nil {
+		return 0, "", err
 	}
 	if version >= KnownVersion() {
 		return version, "", nil
@@ -554,6 +556,32 @@ func (s *Store) UpgradeBlocked(ctx context.Context) (version int64, blocked stri
 		return version, "it may not create tables in the schema", nil
 	}
 	return version, "", nil
+}
+
+// schemaVersion reads the PostgreSQL schema's version (0: none yet)
+// without the migration lock.
+func (s *Store) schemaVersion(ctx context.Context) (version int64, err error) {
+	var exists bool
+	if err := s.db.QueryRowContext(ctx, `SELECT to_regclass('state_migrations') IS NOT NULL`).Scan(&exists); err != nil {
+		return 0, s.wrap("read schema version", err)
+	}
+	if exists {
+		if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM state_migrations WHERE is_applied`).Scan(&version); err != nil {
+			return 0, s.wrap("read schema version", err)
+		}
+	}
+	return version, nil
+}
+
+// namedLocker is goose's session locker whose failure to take the lock
+// says so: goose gives back only the context's "deadline exceeded".
+type namedLocker struct{ lock.SessionLocker }
+
+func (l namedLocker) SessionLock(ctx context.Context, conn *sql.Conn) error {
+	if err := l.SessionLocker.SessionLock(ctx, conn); err != nil {
+		return fmt.Errorf("waited for the migration lock, which another session holds (another lastactive migrating this schema, or one stuck: pg_locks names it): %w", err)
+	}
+	return nil
 }
 
 // goMigrations are the migrations written in Go: those that differ by
@@ -591,7 +619,7 @@ func (s *Store) migrate(ctx context.Context, step func(*goose.Provider) error) e
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
-		opts = append(opts, goose.WithSessionLocker(locker))
+		opts = append(opts, goose.WithSessionLocker(namedLocker{locker}))
 	}
 	if s.backend == sqliteBackend {
 		// SQLite has no session lock that outlives goose's transactions:
