@@ -230,6 +230,13 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open state store %s: %w", shown, err)
 	}
+	if _, set := cfg.RuntimeParams["lock_timeout"]; !set {
+		// A statement waits at most this long for a lock another session
+		// holds (a LOCK TABLE in an open psql, a migration stuck in its
+		// transaction): the nudge round, the digest and the audit run
+		// with long contexts, and must fail naming the lock, not hang.
+		cfg.RuntimeParams["lock_timeout"] = defaultLockTimeout
+	}
 	db := stdlib.OpenDB(*cfg, stdlib.OptionShouldPing(pingBeforeReuse))
 	db.SetMaxOpenConns(pool.maxConns)
 	db.SetMaxIdleConns(min(4, pool.maxConns))
@@ -242,6 +249,10 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 	}
 	return s, nil
 }
+
+// defaultLockTimeout is PostgreSQL's lock_timeout for the store's
+// connections when the URL sets none.
+const defaultLockTimeout = "10s"
 
 // pool is the store's connection pool on PostgreSQL.
 type pool struct {
@@ -308,7 +319,7 @@ var (
 	shownParams = map[string]bool{
 		"host": true, "port": true, "sslmode": true, "search_path": true, "connect_timeout": true, "application_name": true,
 		"target_session_attrs": true, "pool_max_conns": true, "statement_timeout": true,
-		"pool_max_conn_lifetime": true, "pool_max_conn_idle_time": true,
+		"pool_max_conn_lifetime": true, "pool_max_conn_idle_time": true, "lock_timeout": true,
 	}
 )
 
