@@ -44,7 +44,7 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 	if IsChooseAction(actionID) {
 		if actionID == ActionChooseShare {
 			// A Share as well: one post a button, clicker and channel.
-			key, first := s.claimShare(req.ChannelID, req.UserID, value)
+			key, first := s.claimShare(ctx, req.ChannelID, req.UserID, value)
 			if !first {
 				var about []string
 				if v, err := s.cfg.Buttons.unseal(value); err == nil {
@@ -133,7 +133,7 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 	}
 	defer func() { s.auditAs(AuditShare, req, r, start) }()
 	// One post a button, clicker and channel: a double click is two envelopes.
-	key, first := s.claimShare(req.ChannelID, req.UserID, value)
+	key, first := s.claimShare(ctx, req.ChannelID, req.UserID, value)
 	if !first {
 		r = sharedAlready(emails)
 		return Response{Reply: r, Mode: Private, Audited: AuditShare}, true

@@ -151,6 +151,10 @@ type ServiceConfig struct {
 	Exemptions ExemptionStore
 	// Release answers the keep-or-release buttons (keep.go); nil: off.
 	Release *KeepRelease
+	// ShareClaims claims a Share across processes, so that replicas given
+	// the two envelopes of one double click post it once; nil: this
+	// process's own memory only.
+	ShareClaims ShareClaimer
 	// StillLooking is how long a lookup may be pending before the asker is
 	// told that Atlassian is slow (the answer then replaces that message).
 	// Default 10 s; negative: never.
@@ -173,8 +177,17 @@ type Service struct {
 
 	reportSlots chan struct{} // MaxReportsAtOnce org-wide reports at a time
 
-	shareMu sync.Mutex
-	shared  map[string]time.Time // Share button and channel → when claimed (see claimShare)
+	shareMu  sync.Mutex
+	shared   map[string]time.Time // Share button and channel → when claimed (see claimShare)
+	unshared map[string]func()    // claim → its ShareClaims release, until given back or expired
+}
+
+// ShareClaimer claims one Share across every process of the bot.
+type ShareClaimer interface {
+	// ClaimShare claims key for ttl. won is false when another claim of
+	// key holds; release gives a won claim back. An error (the store
+	// down) lets the Share go ahead: this process's own guard still holds.
+	ClaimShare(ctx context.Context, key string, ttl time.Duration) (won bool, release func(), err error)
 }
 
 // NewService returns a Service. Lookups and Gate are required.
@@ -531,7 +544,7 @@ const maxShareClaims = 10_000
 // flight). The key, to give the claim back, is returned. The user is part
 // of it: two people who asked about one person in the same second hold
 // buttons of the same value, and each may share.
-func (s *Service) claimShare(channel, user, value string) (string, bool) {
+func (s *Service) claimShare(ctx context.Context, channel, user, value string) (string, bool) {
 	sum := sha256.Sum256([]byte(channel + "\x00" + user + "\x00" + value))
 	key := string(sum[:16])
 	now := s.cfg.Now()
@@ -553,8 +566,38 @@ func (s *Service) claimShare(channel, user, value string) (string, bool) {
 	if len(s.shared) < maxShareClaims {
 		s.shared[key] = now
 	}
+	if s.cfg.ShareClaims == nil {
+		return key, true
+	}
+	// Across processes: the other envelope of a double click may have
+	// gone to another replica. Asked holding shareMu, which orders this
+	// process's clicks; the claim's deadline bounds the wait.
+	cctx, cancel := context.WithTimeout(ctx, shareClaimTimeout)
+	defer cancel()
+	won, release, err := s.cfg.ShareClaims.ClaimShare(cctx, fmt.Sprintf("%x", key), shareWindow)
+	switch {
+	case err != nil:
+		s.log.Warn("Share not claimed across replicas; this process's guard only", "err", err)
+	case !won:
+		// Another process holds it: its claim, given back if its Share
+		// fails, is the one that counts.
+		delete(s.shared, key)
+		return key, false
+	case release != nil:
+		if s.unshared == nil {
+			s.unshared = map[string]func(){}
+		}
+		if len(s.unshared) >= maxShareClaims {
+			clear(s.unshared) // the oldest are long expired in the store
+		}
+		s.unshared[key] = release
+	}
 	return key, true
 }
+
+// shareClaimTimeout bounds the claim of a Share in the store: a slow
+// database costs a double click's guard across replicas, not the Share.
+const shareClaimTimeout = 500 * time.Millisecond
 
 // unclaimShare gives a claim back: the Share was not posted.
 func (s *Service) unclaimShare(key string) {
@@ -563,5 +606,10 @@ func (s *Service) unclaimShare(key string) {
 	}
 	s.shareMu.Lock()
 	delete(s.shared, key)
+	release := s.unshared[key]
+	delete(s.unshared, key)
 	s.shareMu.Unlock()
+	if release != nil {
+		release()
+	}
 }

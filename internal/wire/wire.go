@@ -243,6 +243,7 @@ func Build(s Settings) (*App, error) {
 		a.Audit = NewAuditWriter(s.State, 0, s.Logger, s.StoreMetrics)
 		cfg.Audit, cfg.AuditTrail = a.Audit, AuditTrailReader{D: s.State, W: a.Audit}
 		cfg.Exemptions = ExemptionStore{D: s.State}
+		cfg.ShareClaims = ShareClaims{D: s.State}
 	}
 	if s.Reports {
 		sc := seat.ScanConfig{Dir: client, Prices: s.SeatPrices, Currency: s.Currency, TTL: s.CacheTTL, Logger: s.Logger, Sites: a.Sites}
