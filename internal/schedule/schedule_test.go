@@ -647,3 +647,49 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestLoopSkippedSlotsAreOneLine: work that outlasts many periods (an
+// @every 1s digest that took an hour, or a machine suspended for a day)
+// skips the slots in between. Each skipped slot was a warning of its own:
+// 3,599 lines for that hour, 86,399 for the day. They are one line, saying
+// how many and from which slot to which.
+func TestLoopSkippedSlotsAreOneLine(t *testing.T) {
+	st := openStore(t)
+	sched, _ := schedule.Parse("@every 1s")
+	nine := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	var logs bytes.Buffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	clock := &fakeClock{now: nine.Add(500 * time.Millisecond), maxSleeps: 1, cancel: cancel}
+	var ran []time.Time
+	l := &schedule.Loop{Name: "digest", Schedule: sched, Claims: st, Holder: "a", Clock: clock,
+		Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
+		Run: func(_ context.Context, slot time.Time) error {
+			ran = append(ran, slot.UTC())
+			if len(ran) == 1 { // the first digest takes an hour
+				clock.mu.Lock()
+				clock.now = clock.now.Add(time.Hour)
+				clock.mu.Unlock()
+			}
+			return nil
+		}}
+	_ = l.Serve(ctx)
+	want := []time.Time{nine, nine.Add(time.Hour), nine.Add(time.Hour + time.Second)}
+	if fmt.Sprint(ran) != fmt.Sprint(want) {
+		t.Errorf("ran %v, want %v", ran, want)
+	}
+	var skips []string
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, "a later one is due") {
+			skips = append(skips, line)
+		}
+	}
+	if len(skips) != 1 {
+		t.Fatalf("%d log lines about skipped slots, want 1", len(skips))
+	}
+	for _, part := range []string{`"skipped":3599`, `"first":"2026-12-01T09:00:01Z"`, `"last":"2026-12-01T09:59:59Z"`} {
+		if !strings.Contains(skips[0], part) {
+			t.Errorf("the skip line does not say %s:\n%s", part, skips[0])
+		}
+	}
+}
