@@ -55,8 +55,17 @@ func Parse(expr string) (Schedule, error) {
 	for _, prefix := range []string{"CRON_TZ=", "TZ="} {
 		// robfig's parser panics on a time zone with nothing after it,
 		// and it ends the zone at the first space only: a tab is not one.
-		if rest, ok := strings.CutPrefix(expr, prefix); ok && !strings.Contains(strings.TrimSpace(rest), " ") {
+		rest, ok := strings.CutPrefix(expr, prefix)
+		if !ok {
+			continue
+		}
+		if !strings.Contains(strings.TrimSpace(rest), " ") {
 			return nil, fmt.Errorf("%w: has a time zone but no schedule after it, e.g. %sEurope/Berlin 0 9 * * MON", ErrInvalid, prefix)
+		}
+		// Go reads an empty zone name as UTC: CRON_TZ=$ZONE with ZONE
+		// unset would run every slot in UTC without a word.
+		if strings.TrimLeft(rest, " \t") != rest {
+			return nil, fmt.Errorf("%w: %s names no time zone, e.g. %sEurope/Berlin 0 9 * * MON", ErrInvalid, prefix, prefix)
 		}
 	}
 	s, err := parser.Parse(expr)

@@ -122,6 +122,11 @@ func TestParseRefuses(t *testing.T) {
 		{"CRON_TZ=", "time zone"},
 		{"TZ=", "time zone"},
 		{"TZ=Europe/Paris", "time zone"},
+		// A prefix naming no zone was read as UTC: CRON_TZ=$ZONE with
+		// ZONE unset ran every slot in UTC, silently.
+		{"CRON_TZ= 0 9 * * MON", "names no time zone"},
+		{"TZ= 0 9 * * MON", "names no time zone"},
+		{"CRON_TZ=  30 8 * * *", "names no time zone"},
 	} {
 		t.Run(c.expr, func(t *testing.T) {
 			_, err := schedule.Parse(c.expr)
