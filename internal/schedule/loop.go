@@ -188,9 +188,16 @@ func (l *Loop) handle(ctx context.Context, clock Clock, log *slog.Logger, slot t
 		return true, nil
 	}
 	// Leased while the work runs; kept after it: the claim is the record
-	// that the slot was handled. It outlives the lookback of a restart, or
-	// two periods.
-	ttl := max(2*Period(l.Schedule, slot), lookback+MaxLate)
+	// that the slot was handled. A slot is tried only while it is the
+	// newest one (a restart's lookback finds no older) or less than MaxLate
+	// late, so two periods, and at least twice MaxLate, outlive every try:
+	// eight days for every slot kept 691,200 records of an @every 1s.
+	// The period is the one after this slot (a Tuesday slot of MON,TUE
+	// is the newest for six days).
+	ttl := lookback + MaxLate
+	if next := l.Schedule.Next(slot); !next.IsZero() {
+		ttl = max(2*next.Sub(slot), 2*MaxLate)
+	}
 	leased := time.Now()
 	cctx, cancel := context.WithTimeout(ctx, claimTimeout)
 	won, err := l.Claims.Claim(cctx, l.SlotName(slot), l.Holder, Lease)

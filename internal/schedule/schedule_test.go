@@ -698,3 +698,54 @@ func TestLoopSkippedSlotsAreOneLine(t *testing.T) {
 		}
 	}
 }
+
+// TestLoopShortSlotsDoNotFillTheStore: the claim that records a handled
+// slot was kept for eight days whatever the period, so an @every 1s
+// schedule kept 691,200 rows in claim_slot (80 MB or so, twice with the
+// nudge round on the same period). A slot is only ever tried while it is
+// the newest one or under MaxLate late: its record is kept for two periods,
+// and at least two hours.
+func TestLoopShortSlotsDoNotFillTheStore(t *testing.T) {
+	st := openStore(t)
+	sched, _ := schedule.Parse("@every 1s")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	clock := &fakeClock{now: time.Date(2026, 12, 1, 9, 0, 0, 500_000_000, time.UTC), maxSleeps: 30, cancel: cancel}
+	r := &runs{slots: map[time.Time][]string{}}
+	_ = loop("digest", "a", sched, st, clock, r, nil).Serve(ctx)
+	if len(r.slots) != 31 {
+		t.Fatalf("%d slots ran, want 31", len(r.slots))
+	}
+	// The store's claims expire by its own (real) clock.
+	if n, err := st.Sweep(context.Background(), time.Now().Add(2*schedule.MaxLate)); err != nil || n != 31 {
+		t.Errorf("two hours on, %d claims expired (err %v), want the 31 slots' records", n, err)
+	}
+}
+
+// TestLoopRecordOutlivesALongGapAfterASlot: under MON,TUE the Tuesday slot
+// is the newest for six days, so a replica started on Sunday still finds
+// it handled, rather than taking it as one that no replica ran.
+func TestLoopRecordOutlivesALongGapAfterASlot(t *testing.T) {
+	sched, _ := schedule.Parse("0 9 * * MON,TUE")
+	tuesday9 := time.Date(2026, 12, 8, 9, 0, 0, 0, time.Local)
+	var now atomic.Pointer[time.Time]
+	claims := &clockClaims{now: func() time.Time { return *now.Load() }, slots: map[string]clockClaim{}}
+	r := &runs{slots: map[time.Time][]string{}}
+	for _, start := range []time.Time{tuesday9.Add(time.Minute), tuesday9.AddDate(0, 0, 5)} {
+		var logs bytes.Buffer
+		ctx, cancel := context.WithCancel(context.Background())
+		clock := &hookClock{fakeClock: fakeClock{now: start, cancel: cancel}}
+		clock.onSleep = func(int) { cancel() }
+		now.Store(&start)
+		l := &schedule.Loop{Name: "digest", Schedule: sched, Claims: claims, Holder: start.String(), Clock: clock,
+			Logger: slog.New(slog.NewTextHandler(&logs, nil)), Run: r.record(start.String())}
+		_ = l.Serve(ctx)
+		cancel()
+		if strings.Contains(logs.String(), "no replica ran") {
+			t.Errorf("started %v: Tuesday's slot taken as missed:\n%s", start, logs.String())
+		}
+	}
+	if len(r.slots) != 1 || len(r.slots[tuesday9]) != 1 {
+		t.Errorf("ran %v, want Tuesday's slot once", r.slots)
+	}
+}
