@@ -107,6 +107,7 @@ func (l *Loop) Serve(ctx context.Context) error {
 	} else {
 		last = now
 	}
+	told := false
 	for {
 		next := l.Schedule.Next(last)
 		if next.IsZero() {
@@ -120,6 +121,13 @@ func (l *Loop) Serve(ctx context.Context) error {
 			return err
 		}
 		if wait := next.Sub(clock.Now()); wait > 0 {
+			// Said once at start (a 29 February slot may be years away),
+			// then only at debug: an @every 1s would say it every second.
+			level := slog.LevelDebug
+			if !told {
+				level, told = slog.LevelInfo, true
+			}
+			log.Log(ctx, level, "schedule: next slot", "schedule", l.Name, "next", next.UTC(), "in", wait.Round(time.Second))
 			if err := clock.Sleep(ctx, wait); err != nil {
 				return err
 			}

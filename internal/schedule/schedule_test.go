@@ -749,3 +749,23 @@ func TestLoopRecordOutlivesALongGapAfterASlot(t *testing.T) {
 		t.Errorf("ran %v, want Tuesday's slot once", r.slots)
 	}
 }
+
+// TestLoopSaysWhenItsFirstSlotComes: a schedule that fires rarely (29
+// February) started, and said nothing until its slot, two years on: the
+// log did not tell an operator when the digest would come, or that it
+// would. The start says when the next slot is.
+func TestLoopSaysWhenItsFirstSlotComes(t *testing.T) {
+	sched, err := schedule.Parse("CRON_TZ=UTC 0 0 29 2 *")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	clock := &fakeClock{now: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), cancel: cancel}
+	r := &runs{slots: map[time.Time][]string{}}
+	_ = loop("digest", "a", sched, openStore(t), clock, r, slog.New(slog.NewJSONHandler(&logs, nil))).Serve(ctx)
+	if !strings.Contains(logs.String(), `"next":"2028-02-29T00:00:00Z"`) {
+		t.Errorf("the log does not say the next slot is 2028-02-29T00:00:00Z:\n%s", logs.String())
+	}
+}
