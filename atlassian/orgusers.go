@@ -42,9 +42,11 @@ type OrgUser struct {
 
 // HoldsSeat reports whether the account takes a licence: deactivated,
 // closed and suspended accounts keep their product entries but are not
-// billed.
+// billed, nor are app (bot) accounts and Jira Service Management
+// customers, whatever product access the search lists for them.
 func (u OrgUser) HoldsSeat() bool {
-	return u.AccountStatus == "active" && u.MembershipStatus == "active"
+	return (u.AccountType == "" || u.AccountType == "atlassian") &&
+		u.AccountStatus == "active" && u.MembershipStatus == "active"
 }
 
 // UserQuery narrows OrgUsers. The zero value asks for every account of

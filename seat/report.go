@@ -33,7 +33,9 @@ type Row struct {
 	Name      string
 	Email     string
 	// AccountStatus is what Atlassian Administration shows: "active",
-	// "deactivated", "closed", "suspended" or "not a member".
+	// "deactivated", "closed", "suspended" or "not a member"; or the
+	// account type of an account that is not a person's ("app",
+	// "customer"), which holds no seat either.
 	AccountStatus string
 	Key           string // canonical product key (Canonical)
 	ProductID     string // the product instance, a site ARI
@@ -74,7 +76,7 @@ type Report struct {
 	ReadAt   time.Time // when the scan of the organisation finished
 
 	Accounts int // accounts read from Atlassian
-	NoSeat   int // of which deactivated, closed or suspended
+	NoSeat   int // of which deactivated, closed or suspended, or apps and customers
 	// Groups are sorted by product name, then site.
 	Groups []Group
 	// Longest are the people idle longest (one entry each, their longest
@@ -116,6 +118,8 @@ func (r *Report) MonthlyCost() (float64, bool) {
 // AccountStatus names an account's state as Atlassian Administration does.
 func AccountStatus(u atlassian.OrgUser) string {
 	switch {
+	case u.AccountType != "" && u.AccountType != "atlassian":
+		return u.AccountType // "app", "customer": no seat (HoldsSeat)
 	case u.AccountStatus == "inactive":
 		return "deactivated"
 	case u.AccountStatus != "" && u.AccountStatus != "active":

@@ -38,8 +38,9 @@ const (
 	// VerdictNew: no activity yet, but in the org for less than the idle
 	// period: someone added last week is not wasting a seat.
 	VerdictNew Verdict = "new"
-	// VerdictNoSeat: the account is deactivated, closed or suspended. It
-	// keeps its product entries but is not billed, so it is counted apart.
+	// VerdictNoSeat: the account is deactivated, closed or suspended, or
+	// is an app's or a customer's. It keeps its product entries but is not
+	// billed, so it is counted apart.
 	VerdictNoSeat Verdict = "no seat"
 )
 
