@@ -44,6 +44,9 @@ func renderDigest(d *digest.Digest, chartFileID string, names bool) Message {
 	switch {
 	case d.HistoryUnavailable:
 		since = "The change since the last digest is unavailable: the bot cannot reach its database."
+	case d.PreviousDays > 0:
+		since = fmt.Sprintf("No change is shown: the last digest, on %s, counted idle at %s, this one at %s.",
+			dayToken(d.Previous), days(d.PreviousDays), days(d.Days))
 	case !d.Previous.IsZero():
 		since = fmt.Sprintf("Change since the last digest on %s.", dayToken(d.Previous))
 	}

@@ -369,3 +369,19 @@ func TestDigestRateLimitedIsNotMade(t *testing.T) {
 		t.Errorf("a refused post: %v, want an error that keeps the slot", err)
 	}
 }
+
+// TestDigestSaysTheIdlePeriodChanged: after LASTACTIVE_IDLE_DAYS changed,
+// the digest shows no change against the last one (counted at another
+// period) and says why, rather than "This is the first digest".
+func TestDigestSaysTheIdlePeriodChanged(t *testing.T) {
+	earlier := []state.Snapshot{{Taken: now.AddDate(0, 0, -7), IdleDays: 30, Rows: []state.SnapshotRow{
+		{Product: "jira-software", Site: "acme.atlassian.net", Seats: 18, Active: 1, Idle: 13, NeverUsed: 4},
+	}}}
+	s := strings.Join(allTexts(t, RenderDigest(digest.Make(digestReport(), digestSites, earlier), "")), "\n")
+	if !strings.Contains(s, "counted idle at 30 days, this one at 90 days") {
+		t.Errorf("the digest does not say the idle period changed:\n%s", s)
+	}
+	if strings.Contains(s, "idle)") || strings.Contains(s, "first digest") {
+		t.Errorf("the digest shows a change across idle periods, or calls itself the first:\n%s", s)
+	}
+}

@@ -126,6 +126,10 @@ type Digest struct {
 	// Previous is when the snapshot compared with was taken; zero when this
 	// is the first.
 	Previous time.Time
+	// PreviousDays is the idle period of that snapshot when it differs
+	// from Days (LASTACTIVE_IDLE_DAYS changed since): its counts are not
+	// comparable, so no change is given. Zero when the periods agree.
+	PreviousDays int
 	// History is the stored snapshots, oldest first, this digest's last.
 	History []state.Snapshot
 	// HistoryUnavailable: the stored snapshots could not be read (the
@@ -171,9 +175,15 @@ func Make(rep *seat.Report, ws []atlassian.Workspace, earlier []state.Snapshot) 
 			base = &earlier[i]
 		}
 		d.Previous = base.Taken
-		prev = map[[2]string]state.SnapshotRow{}
-		for _, r := range base.Rows {
-			prev[[2]string{seat.Canonical(r.Product), r.Site}] = r
+		if base.IdleDays != 0 && base.IdleDays != rep.Days {
+			// Counted with another idle period: a difference would be
+			// the threshold's, not people's.
+			d.PreviousDays = base.IdleDays
+		} else {
+			prev = map[[2]string]state.SnapshotRow{}
+			for _, r := range base.Rows {
+				prev[[2]string{seat.Canonical(r.Product), r.Site}] = r
+			}
 		}
 	}
 	capacityUnknown := false

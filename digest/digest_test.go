@@ -255,3 +255,35 @@ func openStore(t *testing.T) *state.Store {
 	}
 	return st
 }
+
+// TestNoChangeAcrossAnotherIdlePeriod: the last digest counted idle at 30
+// days, this one at 90 (LASTACTIVE_IDLE_DAYS was changed in between). Its
+// counts are not comparable: nobody stopped or started using anything, yet
+// the digest said "−7 idle" as if seven people had come back. The change
+// is left out, and the digest keeps the other period to say why.
+func TestNoChangeAcrossAnotherIdlePeriod(t *testing.T) {
+	earlier := []state.Snapshot{{Taken: now.AddDate(0, 0, -7), IdleDays: 30, Posted: true, Rows: []state.SnapshotRow{
+		{Product: "jira-software", Site: "acme.atlassian.net", Seats: 20, Active: 3, Idle: 13, NeverUsed: 3},
+		{Product: "confluence", Site: "acme.atlassian.net", Seats: 10, Active: 4, Idle: 6},
+	}}}
+	d := digest.Make(report(), workspaces, earlier)
+	if d.Total.Change.Known {
+		t.Errorf("total change %+v against a digest with another idle period", d.Total.Change)
+	}
+	for _, l := range d.Lines {
+		if l.Change.Known {
+			t.Errorf("%s on %s: change %+v against a digest with another idle period", l.Key, l.Site, l.Change)
+		}
+	}
+	if d.PreviousDays != 30 {
+		t.Errorf("PreviousDays = %d, want 30: the reader is told the period changed", d.PreviousDays)
+	}
+
+	// The same period (and snapshots stored before periods were kept) compare.
+	for _, days := range []int{90, 0} {
+		earlier[0].IdleDays = days
+		if d := digest.Make(report(), workspaces, earlier); !d.Total.Change.Known || d.PreviousDays != 0 {
+			t.Errorf("previous period %d: change %+v, PreviousDays %d; want a change", days, d.Total.Change, d.PreviousDays)
+		}
+	}
+}
