@@ -225,13 +225,24 @@ func Make(rep *seat.Report, ws []atlassian.Workspace, earlier []state.Snapshot) 
 	}
 
 	// Rows are sorted by product, site, then most days idle: merge the
-	// sites of each product and keep the longest.
+	// sites of each product and keep the longest, each person once (at
+	// their longest idle site), as these are the people idle longest.
 	byKey := map[string][]Idler{}
+	at := map[[2]string]int{} // product key, account ID → index in byKey[key]
 	for _, r := range rep.Rows {
 		if r.Verdict != seat.VerdictIdle {
 			continue
 		}
-		byKey[r.Key] = append(byKey[r.Key], Idler{Name: withoutEmails(r.Name), Site: host(r.Site), LastActive: r.LastActive, DaysIdle: r.DaysIdle})
+		i := Idler{Name: withoutEmails(r.Name), Site: host(r.Site), LastActive: r.LastActive, DaysIdle: r.DaysIdle}
+		k := [2]string{r.Key, r.AccountID}
+		if j, ok := at[k]; ok && r.AccountID != "" {
+			if i.DaysIdle > byKey[r.Key][j].DaysIdle {
+				byKey[r.Key][j] = i
+			}
+			continue
+		}
+		at[k] = len(byKey[r.Key])
+		byKey[r.Key] = append(byKey[r.Key], i)
 	}
 	for _, l := range d.Lines {
 		people, ok := byKey[l.Key]

@@ -2,6 +2,7 @@ package digest_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -285,5 +286,31 @@ func TestNoChangeAcrossAnotherIdlePeriod(t *testing.T) {
 		if d := digest.Make(report(), workspaces, earlier); !d.Total.Change.Known || d.PreviousDays != 0 {
 			t.Errorf("previous period %d: change %+v, PreviousDays %d; want a change", days, d.Total.Change, d.PreviousDays)
 		}
+	}
+}
+
+// TestLongestNamesEachPersonOnce: the people idle longest in a product
+// are people: someone idle in Jira on two sites is named once, at their
+// longest, not twice ("Ada (300 days), Ada (200 days)") in place of
+// another person. Two people of one name are two people.
+func TestLongestNamesEachPersonOnce(t *testing.T) {
+	rep := report()
+	rep.Rows = nil
+	row := func(id, name, site string, days int) seat.Row {
+		r := idleRow("jira-software", site, name, days)
+		r.AccountID = id
+		return r
+	}
+	rep.Rows = append(rep.Rows, row("ada", "Ada", siteA, 300), row("bob", "Bob", siteA, 250), row("sam1", "Sam", siteA, 120),
+		row("ada", "Ada", siteB, 200), row("sam2", "Sam", siteB, 110))
+	d := digest.Make(rep, workspaces, nil)
+	var got []string
+	for _, p := range d.Longest {
+		for _, i := range p.People {
+			got = append(got, fmt.Sprintf("%s %d", i.Name, i.DaysIdle))
+		}
+	}
+	if diff := cmp.Diff([]string{"Ada 300", "Bob 250", "Sam 120", "Sam 110"}, got); diff != "" {
+		t.Errorf("idle longest (-want +got):\n%s", diff)
 	}
 }
