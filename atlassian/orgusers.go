@@ -231,6 +231,7 @@ type wireOrgUser struct {
 	Email            string                `json:"email"`
 	AccountStatus    string                `json:"accountStatus"`
 	MembershipStatus string                `json:"membershipStatus"`
+	Status           string                `json:"status"` // the composite of the two above
 	ClaimStatus      string                `json:"claimStatus"`
 	AddedToOrg       *string               `json:"addedToOrg"`
 	ProductAccess    *[]wireV2ProductEntry `json:"productAccess"`
@@ -257,6 +258,31 @@ func v2Product(wp wireV2ProductEntry) (ProductActivity, error) {
 		pa.LastActive = time.Date(ts.Year(), ts.Month(), ts.Day(), 0, 0, 0, 0, time.UTC)
 	}
 	return pa, nil
+}
+
+// fillStatus fills the account and membership statuses that u lacks from
+// the composite status, which the spec defines by them: every field is
+// optional, and an account whose statuses were left out would otherwise
+// hold no seat whatever its status said. Values it does not define
+// (for_deletion) fill nothing.
+func fillStatus(u *OrgUser, status string) {
+	account, membership := "", ""
+	switch status {
+	case "active":
+		account, membership = "active", "active"
+	case "suspended":
+		account, membership = "active", "suspended"
+	case "not_invited":
+		account, membership = "active", "no_membership"
+	case "deactivated":
+		account = "inactive"
+	}
+	if u.AccountStatus == "" {
+		u.AccountStatus = account
+	}
+	if u.MembershipStatus == "" {
+		u.MembershipStatus = membership
+	}
 }
 
 // decodeOrgUsersPage decodes and checks one page. Like the last-active
@@ -290,6 +316,7 @@ func decodeOrgUsersPage(b []byte) (orgUsersPage, error) {
 			MembershipStatus: wu.MembershipStatus,
 			ClaimStatus:      wu.ClaimStatus,
 		}
+		fillStatus(&u, wu.Status)
 		u.AddedToOrg, _ = parseInstant(deref(wu.AddedToOrg))
 		if wu.ProductAccess != nil {
 			withAccess++

@@ -582,3 +582,34 @@ func TestOrgUsersShareRepeatedStrings(t *testing.T) {
 		t.Errorf("%d strings kept, at most %d", len(s.m), maxStrings)
 	}
 }
+
+// TestOrgUsersStatusFromTheComposite: every field of the v2 user is
+// optional in the spec. An account that gives its state only in the
+// composite status (accountStatus and membershipStatus left out) was read
+// as holding no seat whatever it said, so a page of them read as an
+// organisation with no seats at all: the composite now fills the two.
+func TestOrgUsersStatusFromTheComposite(t *testing.T) {
+	t.Parallel()
+	p, err := decodeOrgUsersPage([]byte(`{"data":[
+		{"accountId":"a","status":"active","productAccess":[]},
+		{"accountId":"s","status":"suspended","productAccess":[]},
+		{"accountId":"n","status":"not_invited","productAccess":[]},
+		{"accountId":"d","status":"deactivated","productAccess":[]},
+		{"accountId":"x","accountStatus":"inactive","membershipStatus":"active","status":"active","productAccess":[]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type st struct{ ID, Account, Membership string }
+	var got []st
+	for _, u := range p.users {
+		got = append(got, st{u.AccountID, u.AccountStatus, u.MembershipStatus})
+	}
+	want := []st{{"a", "active", "active"}, {"s", "active", "suspended"}, {"n", "active", "no_membership"},
+		{"d", "inactive", ""}, {"x", "inactive", "active"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+	if !p.users[0].HoldsSeat() {
+		t.Errorf("an account whose status is active holds no seat")
+	}
+}

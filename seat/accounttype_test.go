@@ -5,6 +5,7 @@ import (
 	"context"
 	"testing"
 
+	"lastactive/atlassian"
 	"lastactive/atlassian/atlassiantest"
 )
 
@@ -64,5 +65,24 @@ func TestAppsAndCustomersHoldNoSeat(t *testing.T) {
 	}
 	if n := len(readCSV(t, csv.Bytes())); n != 5 {
 		t.Errorf("%d CSV records, want a header and 4 rows: accounts without a seat are listed, as no seat", n)
+	}
+}
+
+// TestAccountStatusAgreesWithTheVerdict: an account whose statuses
+// Atlassian did not give holds no seat (HoldsSeat), and the CSV said its
+// status was "active" beside the verdict "no seat". It says "unknown".
+func TestAccountStatusAgreesWithTheVerdict(t *testing.T) {
+	t.Parallel()
+	p := atlassian.ProductActivity{ID: "ari:cloud:confluence::site/s1", Key: "confluence", LastActive: daysAgo(3), LastActiveTimestamp: daysAgo(3)}
+	users := []atlassian.OrgUser{
+		{AccountID: "none", AddedToOrg: daysAgo(900), Products: []atlassian.ProductActivity{p}},
+		{AccountID: "no-membership-given", AccountStatus: "active", AddedToOrg: daysAgo(900), Products: []atlassian.ProductActivity{p}},
+		{AccountID: "deactivated", AccountStatus: "inactive", AddedToOrg: daysAgo(900), Products: []atlassian.ProductActivity{p}},
+	}
+	want := map[string]string{"none": "unknown", "no-membership-given": "unknown", "deactivated": "deactivated"}
+	for _, r := range Build(users, Options{Days: 90, Now: idleNow}).Rows {
+		if r.Verdict != VerdictNoSeat || r.AccountStatus != want[r.AccountID] {
+			t.Errorf("%s: status %q, verdict %q; want %q, no seat", r.AccountID, r.AccountStatus, r.Verdict, want[r.AccountID])
+		}
 	}
 }
