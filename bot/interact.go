@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"sync/atomic"
@@ -97,7 +98,7 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 		s.audit(req, r, start)
 		return Response{Reply: r, Mode: Private}, true
 	}
-	if !s.cfg.Gate.Allowed(req.UserID, req.ChannelID) {
+	if !s.allowed(req) {
 		// Whom the button was about, if the bot sealed it: the attempt
 		// belongs in their trail.
 		r := Reply{Kind: KindButton, Outcome: OutcomeRefused, Message: RenderNoticeKind(NoticeRefused, notAllowedText)}
@@ -168,7 +169,7 @@ func (s *Service) Shortcut(ctx context.Context, req Request, callbackID, authorI
 	start := s.cfg.Now()
 	var r Reply
 	switch {
-	case !s.cfg.Gate.Allowed(req.UserID, req.ChannelID):
+	case !s.allowed(req):
 		r = Reply{Kind: KindShortcut, Outcome: OutcomeRefused, Message: RenderNoticeKind(NoticeRefused, notAllowedText)}
 		if validUserID(authorID) {
 			r.People = []Person{{UserID: authorID}}
@@ -192,7 +193,9 @@ func (s *Service) Shortcut(ctx context.Context, req Request, callbackID, authorI
 // answer.
 func (b *Bot) interaction(rc runCtx, j job) {
 	cb := j.action
-	req := Request{UserID: cb.User.ID, ChannelID: cb.Channel.ID}
+	// The clicker's own workspace: in a shared channel, the payload's
+	// team may be the channel's.
+	req := Request{UserID: cb.User.ID, ChannelID: cb.Channel.ID, TeamID: cmp.Or(cb.User.TeamID, cb.Team.ID), EnterpriseID: cb.Enterprise.ID}
 	url := j.responseURL()
 	var progressed atomic.Bool // progress may run on the Service's timer goroutine
 	var progress func(Message)

@@ -66,6 +66,10 @@ type Request struct {
 	UserID    string
 	ChannelID string
 	Text      string
+	// TeamID and EnterpriseID are the asker's Slack workspace and
+	// Enterprise Grid organisation, as the payload gives them; "" when
+	// the request did not come from Slack (the demo, the command line).
+	TeamID, EnterpriseID string
 }
 
 // Reply is the bot's answer, ready to post, plus what the audit log needs.
@@ -177,9 +181,53 @@ type Service struct {
 
 	reportSlots chan struct{} // MaxReportsAtOnce org-wide reports at a time
 
+	home atomic.Pointer[homeTeam] // the bot token's workspace (SetHome)
+
 	shareMu  sync.Mutex
 	shared   map[string]time.Time // Share button and channel → when claimed (see claimShare)
 	unshared map[string]func()    // claim → its ShareClaims release, until given back or expired
+}
+
+// homeTeam is the workspace (and Enterprise Grid organisation) the bot is
+// installed in.
+type homeTeam struct{ team, enterprise string }
+
+// SetHome tells the Service which workspace its bot token belongs to
+// (auth.test's team_id and enterprise_id): a request from any other is not
+// allowed, whatever the allow-lists say. Until it is called, every
+// workspace is served.
+func (s *Service) SetHome(team, enterprise string) {
+	if team == "" && enterprise == "" {
+		return
+	}
+	if h := s.home.Load(); h != nil && h.team == team && h.enterprise == enterprise {
+		return
+	}
+	s.home.Store(&homeTeam{team: team, enterprise: enterprise})
+}
+
+// fromHome reports whether req comes from the bot's own workspace or
+// Enterprise Grid organisation. With LASTACTIVE_ALLOWED_USERS empty,
+// everyone means everyone there, not the people of another company in a
+// Slack Connect channel.
+func (s *Service) fromHome(req Request) bool {
+	h := s.home.Load()
+	if h == nil || req.TeamID == "" && req.EnterpriseID == "" {
+		return true // not known, or not from Slack
+	}
+	if h.enterprise != "" && req.EnterpriseID == h.enterprise {
+		return true
+	}
+	if h.team != "" && req.TeamID == h.team {
+		return true
+	}
+	s.log.Warn("request from another workspace refused", "team", sanitize(req.TeamID, 24), "enterprise", sanitize(req.EnterpriseID, 24), "user", sanitize(req.UserID, 24))
+	return false
+}
+
+// allowed is the Gate's answer for req, from the bot's own workspace only.
+func (s *Service) allowed(req Request) bool {
+	return s.cfg.Gate.Allowed(req.UserID, req.ChannelID) && s.fromHome(req)
 }
 
 // ShareClaimer claims one Share across every process of the bot.
@@ -226,7 +274,7 @@ func (s *Service) Answer(ctx context.Context, req Request, progress func(Message
 	start := s.cfg.Now()
 	defer func() { s.audit(req, r, start) }()
 
-	if !s.cfg.Gate.Allowed(req.UserID, req.ChannelID) {
+	if !s.allowed(req) {
 		r := Reply{Kind: KindCommand, Outcome: OutcomeRefused,
 			Message: RenderNoticeKind(NoticeRefused, notAllowedText)}
 		if cmd, err := ParseCommand(req.Text); err == nil {

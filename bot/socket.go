@@ -450,7 +450,7 @@ func (b *Bot) handle(rc runCtx, j job) {
 
 func (b *Bot) command(rc runCtx, j job) {
 	c := j.command
-	req := Request{UserID: c.UserID, ChannelID: c.ChannelID, Text: c.Text}
+	req := Request{UserID: c.UserID, ChannelID: c.ChannelID, Text: c.Text, TeamID: c.TeamID, EnterpriseID: c.EnterpriseID}
 	// A slow command (a report, or a lookup Atlassian is slow with) first
 	// says so; the answer then replaces that message rather than adding a
 	// second one.

@@ -1,6 +1,7 @@
 package slacktest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -23,6 +24,7 @@ type Command struct {
 // Action is a click on a button in a message the bot posted.
 type Action struct {
 	UserID    string
+	TeamID    string // the clicker's workspace; default TeamID
 	ChannelID string
 	ActionID  string
 	BlockID   string
@@ -97,7 +99,7 @@ func (s *Server) BlockAction(ctx context.Context, a Action) (*Envelope, error) {
 		"token":      VerificationToken,
 		"api_app_id": AppID,
 		"team":       map[string]any{"id": TeamID, "domain": TeamDomain},
-		"user":       map[string]any{"id": a.UserID, "team_id": TeamID},
+		"user":       map[string]any{"id": a.UserID, "team_id": cmp.Or(a.TeamID, TeamID)},
 		"channel":    map[string]any{"id": a.ChannelID},
 		"container": map[string]any{
 			"type":         "message",

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/slack-go/slack"
 
 	"lastactive/bot"
 	"lastactive/internal/credentials"
@@ -87,7 +88,7 @@ func serveOn(ctx context.Context, c Config, a *app, ln net.Listener) error {
 	defer app.Close() // stops a report scan still running
 
 	// The credential watch is owned here: it stops with wctx, before wg.Wait.
-	watch := credentials.NewWatch(readinessChecker(c, app.Slack, app.Atlassian), credentials.WatchOptions{Interval: credentialInterval(), Logger: log, Registerer: reg})
+	watch := credentials.NewWatch(readinessChecker(c, homeTeller{app.Slack, app.Service.SetHome}, app.Atlassian), credentials.WatchOptions{Interval: credentialInterval(), Logger: log, Registerer: reg})
 	watchRef.Store(watch)
 	wctx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
@@ -108,6 +109,22 @@ func serveOn(ctx context.Context, c Config, a *app, ln net.Listener) error {
 	_ = srv.Shutdown(sctx)
 	wg.Wait()
 	return err
+}
+
+// homeTeller passes each auth.test the credential watch makes (at start and
+// every few minutes) through, and tells the Service the bot token's
+// workspace: requests from any other are not served.
+type homeTeller struct {
+	credentials.SlackBot
+	tell func(team, enterprise string)
+}
+
+func (h homeTeller) AuthTestContext(ctx context.Context) (*slack.AuthTestResponse, error) {
+	a, err := h.SlackBot.AuthTestContext(ctx)
+	if err == nil && a != nil {
+		h.tell(a.TeamID, a.EnterpriseID)
+	}
+	return a, err
 }
 
 // maxHealthConns bounds the health server's open connections. A probe

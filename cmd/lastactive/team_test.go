@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"lastactive/bot"
+	"lastactive/bot/slacktest"
+)
+
+// TestOtherWorkspacesAreNotServed: a command or a click from a workspace
+// other than the bot token's (auth.test's team_id), as Slack Connect's
+// shared channels can bring, is refused as "not allowed" and nothing is
+// looked up, even with LASTACTIVE_ALLOWED_USERS empty (everyone): everyone
+// means everyone in this workspace, not the people of another company.
+// Before, anyone whose envelope reached the socket was served.
+func TestOtherWorkspacesAreNotServed(t *testing.T) {
+	t.Parallel()
+	f := startFakes(t)
+	cmd, base, logs := serveProcess(t, f.env())
+	defer stop(t, cmd, logs)
+	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
+	eventually(t, "the bot token checked", func() bool { return metric(base, `lastactive_credential_ok{api="slack"} 1`) })
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ask := func(c slacktest.Command) slacktest.Reply {
+		env, err := f.slack.SlashCommand(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := f.slack.WaitReplies(ctx, env.ID, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r[len(r)-1]
+	}
+	searches := len(f.atl.Requests())
+	if r := ask(slacktest.Command{UserID: "U0EXT1", ChannelID: "C1", TeamID: "T0OTHERCO", Text: "ada@example.com"}); !strings.Contains(r.Text, "not allowed") {
+		t.Errorf("a command from another workspace was answered: %q", r.Text)
+	}
+	if n := len(f.atl.Requests()); n != searches {
+		t.Errorf("a command from another workspace made %d Atlassian calls", n-searches)
+	}
+	own := ask(slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "ada@example.com"})
+	if !strings.Contains(own.Text, "Last active dates") {
+		t.Fatalf("a command from the bot's own workspace was not answered: %q", own.Text)
+	}
+	refresh := buttonValue(own.Blocks, bot.ActionRefresh)
+	if refresh == "" {
+		t.Fatalf("no Refresh button: %s", own.Blocks)
+	}
+	env, err := f.slack.BlockAction(ctx, slacktest.Action{UserID: "U0EXT1", TeamID: "T0OTHERCO", ChannelID: "C1", ActionID: bot.ActionRefresh, Value: refresh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.slack.WaitReplies(ctx, env.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r[len(r)-1].Text; !strings.Contains(got, "not allowed") {
+		t.Errorf("a Refresh clicked from another workspace was answered: %q", got)
+	}
+}
