@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"sync"
@@ -34,6 +35,10 @@ type StoreDeduper struct {
 	Memory  FirstDeliverer // required: the in-process deduper
 	Metrics *StoreMetrics
 	TTL     time.Duration // 0: state.EnvelopeTTL
+	// openWait is how long a first delivery waits for a store still
+	// opening; 0: dedupeTimeout. Tests lengthen it: an open under a
+	// loaded -race run may take longer than the product's half second.
+	openWait time.Duration
 }
 
 var _ bot.Deduper = (*StoreDeduper)(nil)
@@ -48,7 +53,7 @@ func (s *StoreDeduper) FirstDelivery(ctx context.Context, envelopeID string) (bo
 	if st == nil {
 		// Just started, the store may still be opening (beside the bot):
 		// answering from memory now would let two replicas both answer.
-		s.D.waitTried(ctx, dedupeTimeout)
+		s.D.waitTried(ctx, cmp.Or(s.openWait, dedupeTimeout))
 		if st = s.D.Store(); st == nil {
 			return true, nil
 		}

@@ -581,8 +581,11 @@ func TestStoreDedupeWaitsForTheOpeningStore(t *testing.T) {
 	m := NewStoreMetrics(prometheus.NewRegistry())
 	d := OpenDurable(context.Background(), url, DurableOptions{Logger: slog.New(slog.NewJSONHandler(&logs, nil)), Metrics: m, OpenInRun: true})
 	t.Cleanup(func() { d.Close() })
-	a := &StoreDeduper{D: d, Memory: &memDedupe{}, Metrics: m}
-	b := &StoreDeduper{D: d, Memory: &memDedupe{}, Metrics: m} // the other replica's memory
+	// The wait is the product's half second; here it is long, so that the
+	// test proves the wait and not how fast a loaded machine opens SQLite
+	// (CI once took longer, and the first answer went from memory).
+	a := &StoreDeduper{D: d, Memory: &memDedupe{}, Metrics: m, openWait: time.Minute}
+	b := &StoreDeduper{D: d, Memory: &memDedupe{}, Metrics: m, openWait: time.Minute} // the other replica's memory
 
 	got := make(chan bool, 1)
 	go func() {
