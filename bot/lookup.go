@@ -196,6 +196,33 @@ func (l *Lookups) RunSweeper(ctx context.Context, every time.Duration) {
 	}
 }
 
+// Forget drops the answers kept about email and about accountID, which a
+// change this process made in Atlassian (a release, its undo) has made
+// wrong, and a plain lookup of the person still running keeps nothing: the
+// next lookup reads the product access again instead of showing, for up to
+// TTL, a seat that was just freed. The email → account mapping stays: the
+// access changed, not the account.
+func (l *Lookups) Forget(email, accountID string) {
+	keys := []string{NormaliseEmail(email)}
+	if accountID != "" {
+		// The person may have been asked about under another address (a
+		// Slack profile's): a release is rare, a walk of the answers cheap.
+		for k, it := range l.results.Items() {
+			if f := it.Object.(*fact); f.acct != nil && f.acct.id == accountID && k != keys[0] {
+				keys = append(keys, k)
+			}
+		}
+	}
+	l.genMu.Lock()
+	defer l.genMu.Unlock()
+	for _, key := range keys {
+		if g := l.gens[key]; g != nil {
+			g.gen++
+		}
+		l.results.Delete(key)
+	}
+}
+
 // Len reports how many answers are cached.
 func (l *Lookups) Len() int { return l.results.ItemCount() }
 

@@ -384,3 +384,44 @@ func TestPlainFlightDoesNotUndoAFreshVerdict(t *testing.T) {
 		})
 	}
 }
+
+// TestForgetDropsTheAnswerAndARunningFlights: after a change to a person's
+// access (Forget), the next lookup reads Atlassian again, whether the
+// answer was kept under the address released or another one of the same
+// account, and a plain lookup that was reading the old access when the
+// change came keeps nothing.
+func TestForgetDropsTheAnswerAndARunningFlights(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	var reads, blocked atomic.Int32
+	dir := &bottest.Directory{
+		ResolveFunc: func(_ context.Context, email string) (atlassian.Account, atlassian.Via, error) {
+			return atlassian.Account{AccountID: "acc", AccountType: "atlassian", Email: email, Active: true}, atlassian.ViaAdmin, nil
+		},
+		LastActiveFunc: func(_ context.Context, id string) (*atlassian.Activity, error) {
+			if reads.Add(1) == 3 {
+				blocked.Add(1)
+				<-release // the third read: a plain flight reading the access before the change
+			}
+			return &atlassian.Activity{AccountID: id, Products: []atlassian.ProductActivity{}}, nil
+		},
+	}
+	l := bot.NewLookups(dir, bot.LookupOptions{TTL: time.Hour})
+	l.Lookup(t.Context(), "ada@example.com", false)
+	l.Lookup(t.Context(), "ada.l@example.com", false)
+	l.Forget("ADA@example.com", "acc")
+	if n := l.Len(); n != 0 {
+		t.Fatalf("%d answers kept after Forget, want 0", n)
+	}
+	plain := make(chan bot.Person, 1)
+	go func() { plain <- l.Lookup(context.Background(), "ada@example.com", false) }()
+	for blocked.Load() == 0 {
+		time.Sleep(time.Millisecond) // until the plain flight reads the access
+	}
+	l.Forget("ada@example.com", "acc")
+	close(release)
+	<-plain
+	if p := l.Lookup(t.Context(), "ada@example.com", false); p.Cached {
+		t.Errorf("the lookup that read the access before the change kept its answer past Forget")
+	}
+}

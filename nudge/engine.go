@@ -107,6 +107,11 @@ type Config struct {
 	// round run from the command line: "cli:" and the OS user); empty: the
 	// bot's own.
 	Actor string
+	// Changed, when set, is told of each person whose product access a
+	// release or an undo may have changed (after the change, whatever its
+	// outcome), so that what is kept about them (the lookups' answers) is
+	// read again.
+	Changed func(email, accountID string)
 }
 
 // Engine runs rounds and answers the buttons. Safe for concurrent use.

@@ -539,6 +539,7 @@ func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest,
 		return finish(state.ReleaseRefused, "refused: "+reason+"; change it in Atlassian Administration if it should go", state.OutcomeRefused, nil)
 	}
 	done, err := e.cfg.Directory.Apply(ctx, plan.Steps...)
+	e.changed(req.Email, req.AccountID)
 	if err != nil {
 		detail := "the change failed part-way; Undo restores what was done"
 		switch {
@@ -619,6 +620,7 @@ func (e *Engine) Undo(ctx context.Context, user, releaseID string) error {
 	n.Product, n.ProductKey = rel.Product, req.ProductKey
 	res := Result{ReleaseID: releaseID, Person: Person{AccountID: rel.AccountID, Email: rel.Email}, Item: e.item(ctx, n), AdminURL: e.AdminURL(rel.AccountID)}
 	restored, err := e.cfg.Directory.Apply(ctx, atlassian.Undo(done)...)
+	e.changed(rel.Email, rel.AccountID)
 	if err != nil {
 		// Keep what is left to restore, for another try.
 		left := done[:len(done)-len(restored)]
@@ -644,6 +646,14 @@ func (e *Engine) Undo(ctx context.Context, user, releaseID string) error {
 		}
 	}
 	return nil
+}
+
+// changed tells Config.Changed of a person whose access a release or an
+// undo may have changed.
+func (e *Engine) changed(email, accountID string) {
+	if e.cfg.Changed != nil {
+		e.cfg.Changed(email, accountID)
+	}
 }
 
 // saveTimeout bounds a record saved after the flow's context ended.
