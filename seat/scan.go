@@ -106,11 +106,14 @@ type scan struct {
 
 // ScanSharer coordinates org scans between processes sharing a database.
 // Share either runs scan here (and publishes its result) or waits for the
-// result of another process's scan that finished at or after notBefore.
-// Implementations must fall back to running scan when they cannot
-// coordinate: a report never fails for want of coordination.
+// result of another process's scan that finished at or after notBefore,
+// and then also returns when that scan finished (zero when it ran scan
+// here): a report says when Atlassian was read, and a result is reused
+// only for what is left of the TTL. Implementations must fall back to
+// running scan when they cannot coordinate: a report never fails for want
+// of coordination.
 type ScanSharer interface {
-	Share(ctx context.Context, notBefore time.Time, scan func(context.Context) ([]atlassian.OrgUser, error)) ([]atlassian.OrgUser, error)
+	Share(ctx context.Context, notBefore time.Time, scan func(context.Context) ([]atlassian.OrgUser, error)) ([]atlassian.OrgUser, time.Time, error)
 }
 
 // ErrClosed is returned for reports asked for after Close.
@@ -235,6 +238,7 @@ func (r *Scanner) run(ctx context.Context, s *scan, notBefore time.Time) {
 	defer s.cancel()
 	var users []atlassian.OrgUser
 	var err error
+	var readAt time.Time // when another process's scan, taken from the store, finished
 	read := func(ctx context.Context) ([]atlassian.OrgUser, error) { return r.read(ctx, s) }
 	func() {
 		// The scan's own goroutine: a panic here (a bug) fails the reports
@@ -245,7 +249,7 @@ func (r *Scanner) run(ctx context.Context, s *scan, notBefore time.Time) {
 			}
 		}()
 		if r.cfg.Share != nil {
-			users, err = r.cfg.Share.Share(ctx, notBefore, read)
+			users, readAt, err = r.cfg.Share.Share(ctx, notBefore, read)
 		} else {
 			users, err = read(ctx)
 		}
@@ -253,6 +257,9 @@ func (r *Scanner) run(ctx context.Context, s *scan, notBefore time.Time) {
 
 	r.mu.Lock()
 	s.users, s.err, s.at, s.finished = users, err, r.cfg.Now(), true
+	if !readAt.IsZero() && readAt.Before(s.at) {
+		s.at = readAt
+	}
 	if err == nil {
 		r.last = len(users)
 	}

@@ -358,9 +358,9 @@ func TestScanShareOneScanAcrossProcesses(t *testing.T) {
 	errs := make([]error, 2)
 	var wg sync.WaitGroup
 	since := time.Now()
-	wg.Go(func() { results[0], errs[0] = shares[0].Share(ctx, since, scan) })
+	wg.Go(func() { results[0], _, errs[0] = shares[0].Share(ctx, since, scan) })
 	<-started
-	wg.Go(func() { results[1], errs[1] = shares[1].Share(ctx, since, scan) })
+	wg.Go(func() { results[1], _, errs[1] = shares[1].Share(ctx, since, scan) })
 	// The second is waiting when it finds the slot taken; then let the scan end.
 	waitFor(t, func() bool {
 		ok, _ := d2.Store().Claim(ctx, scanSlot, "probe", time.Minute)
@@ -380,11 +380,11 @@ func TestScanShareOneScanAcrossProcesses(t *testing.T) {
 		t.Errorf("%d scans, want 1", n)
 	}
 	// A later ask that accepts this result reads it without scanning.
-	if _, err := shares[1].Share(ctx, since, scan); err != nil || scans.Load() != 1 {
+	if _, _, err := shares[1].Share(ctx, since, scan); err != nil || scans.Load() != 1 {
 		t.Errorf("reuse: err %v, scans %d; want the published result", err, scans.Load())
 	}
 	// One that wants a newer result scans again.
-	if _, err := shares[1].Share(ctx, time.Now().Add(time.Second), scan); err != nil || scans.Load() != 2 {
+	if _, _, err := shares[1].Share(ctx, time.Now().Add(time.Second), scan); err != nil || scans.Load() != 2 {
 		t.Errorf("fresh: err %v, scans %d; want a new scan", err, scans.Load())
 	}
 }
@@ -394,7 +394,7 @@ func TestScanShareWithoutStore(t *testing.T) {
 	var logs syncBuf
 	d, _ := openTestDurable(t, "sqlite:"+filepath.Join(t.TempDir(), "no", "x.db"), &logs)
 	n := 0
-	users, err := (&ScanShare{D: d}).Share(context.Background(), time.Now(), func(context.Context) ([]atlassian.OrgUser, error) {
+	users, _, err := (&ScanShare{D: d}).Share(context.Background(), time.Now(), func(context.Context) ([]atlassian.OrgUser, error) {
 		n++
 		return []atlassian.OrgUser{{AccountID: "a"}}, nil
 	})

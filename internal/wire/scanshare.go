@@ -71,44 +71,49 @@ func (c *ScanShare) init() {
 }
 
 // Share implements seat.ScanSharer.
-func (c *ScanShare) Share(ctx context.Context, notBefore time.Time, scan func(context.Context) ([]atlassian.OrgUser, error)) ([]atlassian.OrgUser, error) {
+func (c *ScanShare) Share(ctx context.Context, notBefore time.Time, scan func(context.Context) ([]atlassian.OrgUser, error)) ([]atlassian.OrgUser, time.Time, error) {
 	c.init()
+	here := func() ([]atlassian.OrgUser, time.Time, error) {
+		users, err := scan(ctx)
+		return users, time.Time{}, err
+	}
 	poll := time.NewTimer(0)
 	defer poll.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, time.Time{}, ctx.Err()
 		case <-poll.C:
 		}
 		st := c.D.Store()
 		if st == nil {
-			return scan(ctx)
+			return here()
 		}
-		if users, ok := c.read(ctx, st, notBefore); ok {
-			return users, nil
+		if res, ok := c.read(ctx, st, notBefore); ok {
+			return res.Users, res.Finished, nil
 		}
 		cctx, cancel := context.WithTimeout(ctx, storeOpTimeout)
 		got, err := st.Claim(cctx, scanSlot, c.Holder, scanClaimTTL)
 		cancel()
 		if err != nil {
 			c.fail("claim", err)
-			return scan(ctx)
+			return here()
 		}
 		if got {
 			// The holder before us may have published just before we claimed.
-			if users, ok := c.read(ctx, st, notBefore); ok {
+			if res, ok := c.read(ctx, st, notBefore); ok {
 				c.release(st)
-				return users, nil
+				return res.Users, res.Finished, nil
 			}
-			return c.scanHeld(ctx, st, scan)
+			users, err := c.scanHeld(ctx, st, scan)
+			return users, time.Time{}, err
 		}
 		poll.Reset(scanPollEvery)
 	}
 }
 
 // read returns the published result when it finished at or after notBefore.
-func (c *ScanShare) read(ctx context.Context, st *state.Store, notBefore time.Time) ([]atlassian.OrgUser, bool) {
+func (c *ScanShare) read(ctx context.Context, st *state.Store, notBefore time.Time) (scanResult, bool) {
 	ctx, cancel := context.WithTimeout(ctx, storeOpTimeout)
 	defer cancel()
 	// The 8-byte marker first: the result itself is megabytes.
@@ -117,27 +122,27 @@ func (c *ScanShare) read(ctx context.Context, st *state.Store, notBefore time.Ti
 		if err != nil && !errors.Is(err, state.ErrNotFound) {
 			c.fail("result", err)
 		}
-		return nil, false
+		return scanResult{}, false
 	}
 	if time.UnixMicro(int64(binary.BigEndian.Uint64(m))).Before(notBefore) {
-		return nil, false
+		return scanResult{}, false
 	}
 	blob, err := st.Result(ctx, scanResultKey)
 	if err != nil {
 		if !errors.Is(err, state.ErrNotFound) {
 			c.fail("result", err)
 		}
-		return nil, false
+		return scanResult{}, false
 	}
 	res, err := decodeScan(blob)
 	if err != nil || res.Finished.Before(notBefore) {
 		if err != nil {
 			c.Log.Warn("org scan result unreadable; scanning here", "err", err)
 		}
-		return nil, false
+		return scanResult{}, false
 	}
 	c.Log.Info("org scan result read from the store", "accounts", len(res.Users), "finished", res.Finished)
-	return res.Users, true
+	return res, true
 }
 
 // scanHeld scans while holding the claim, renewing it, then publishes.
