@@ -55,3 +55,37 @@ func TestLookupAfterAReleaseShowsIt(t *testing.T) {
 		t.Errorf("after the undo, a lookup (cached %v, err %v) misses the restored Confluence seat", p.Cached, p.Err)
 	}
 }
+
+// TestIdleReportAfterAReleaseShowsIt: the idle report asked again after an
+// approver released a seat does not count the freed seat as idle (and its
+// cost) from the scan the round read an hour's TTL before; after the undo
+// it counts it again.
+func TestIdleReportAfterAReleaseShowsIt(t *testing.T) {
+	t.Parallel()
+	b := startToldBot(t, true)
+	email := atlassiantest.ReleaseGroupEmail
+	john, _ := b.org.Lookup(email)
+	report := func() *seat.Report {
+		t.Helper()
+		rep, err := b.app.Scanner.Report(b.ctx, seat.Options{Days: bot.DefaultIdleDays}, false, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	if !idleRowOf(report(), john.AccountID, atlassiantest.ConfluenceMain) {
+		t.Fatal("before the release the report has no Confluence seat of John's")
+	}
+	b.click(t, "U0JOHN", bot.ActionNudgeRelease, b.nudgeButton(t, "U0JOHN", bot.ActionNudgeRelease))
+	b.personSees(t, "U0JOHN", "Release requested")
+	b.decide(t, email, bot.ActionReleaseApprove)
+	b.personSees(t, "U0JOHN", "Released by an approver on")
+	if idleRowOf(report(), john.AccountID, atlassiantest.ConfluenceMain) {
+		t.Error("after the release, the idle report still counts John's freed Confluence seat")
+	}
+	b.decide(t, email, bot.ActionReleaseUndo)
+	b.personSees(t, "U0JOHN", "Restored by an approver")
+	if !idleRowOf(report(), john.AccountID, atlassiantest.ConfluenceMain) {
+		t.Error("after the undo, the idle report misses John's restored Confluence seat")
+	}
+}

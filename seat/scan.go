@@ -66,6 +66,9 @@ type Scanner struct {
 	cur    *scan // the scan in flight, or the last good one; nil when none
 	closed bool
 	last   int // accounts in the last scan that finished well: the next one's estimate
+	// changed is when this process last changed someone's access (Changed):
+	// no scan that finished before it is reused.
+	changed time.Time
 }
 
 // Progress is how far the scan in flight has come.
@@ -95,7 +98,8 @@ type scan struct {
 	// Guarded by Scanner.mu.
 	waiters  int
 	finished bool
-	expected int // Scanner.last when the scan started
+	changed  bool // an access changed (Changed) while it ran: not reused
+	expected int  // Scanner.last when the scan started
 
 	read atomic.Int64 // accounts read so far
 
@@ -132,6 +136,26 @@ func NewScanner(cfg ScanConfig) *Scanner {
 	}
 	base, stop := context.WithCancel(context.Background())
 	return &Scanner{cfg: cfg, log: cfg.Logger, base: base, stop: stop}
+}
+
+// Changed says that this process has just changed someone's product
+// access in Atlassian (a release, its undo): a finished scan, here or
+// published by another process, that read the organisation before is not
+// reused, so the next report counts the seat as it is now rather than for
+// the rest of the TTL as it was.
+func (r *Scanner) Changed() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.changed = r.cfg.Now()
+	switch {
+	case r.cur == nil:
+	case r.cur.finished:
+		r.cur = nil
+	default:
+		// It may have read the person before the change: those who ask
+		// before it ends share it, but it is not kept.
+		r.cur.changed = true
+	}
 }
 
 // Close cancels any scan in flight and waits for it to end. Reports asked
@@ -206,6 +230,9 @@ func (r *Scanner) join(fresh bool) (*scan, bool, error) {
 		notBefore := r.cfg.Now()
 		if !fresh && r.cfg.TTL > 0 {
 			notBefore = notBefore.Add(-r.cfg.TTL)
+			if notBefore.Before(r.changed) {
+				notBefore = r.changed
+			}
 		}
 		r.wg.Go(func() { r.run(ctx, s, notBefore) })
 	}
@@ -263,7 +290,7 @@ func (r *Scanner) run(ctx context.Context, s *scan, notBefore time.Time) {
 	if err == nil {
 		r.last = len(users)
 	}
-	if (err != nil || r.cfg.TTL <= 0) && r.cur == s {
+	if (err != nil || r.cfg.TTL <= 0 || s.changed) && r.cur == s {
 		// Failures are never reused: a bad minute upstream is not an hour's answer.
 		r.cur = nil
 	}

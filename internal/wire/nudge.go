@@ -60,8 +60,12 @@ func (a *App) buildNudges(s Settings, client *atlassian.Client, web *bot.SlackAP
 			return nil
 		},
 		Now: ns.Now, PostEvery: ns.PostEvery, Logger: s.Logger, Actor: ns.Actor,
-		// A lookup after a release or an undo shows the access as it is now.
-		Changed: a.Lookups.Forget,
+		// A lookup or a report after a release or an undo shows the access
+		// as it is now.
+		Changed: func(email, accountID string) {
+			a.Lookups.Forget(email, accountID)
+			a.Scanner.Changed()
+		},
 	}
 	if web != nil {
 		if nc.Messages == nil {
