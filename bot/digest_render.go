@@ -59,8 +59,11 @@ func renderDigest(d *digest.Digest, chartFileID string, names bool) Message {
 		summary += fmt.Sprintf("\nIdle and never-used seats cost about *%s a month* at your seat prices.", money(d.Cost, d.Currency))
 	}
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(plain("Seat digest: "+d.Now.UTC().Format("Mon 2 Jan 2006")), slack.HeaderBlockOptionBlockID("digest_header")),
-		slack.NewSectionBlock(mrkdwn(summary), nil, nil, slack.SectionBlockOptionBlockID("digest_summary")),
+		// A header is plain text: its day would be one zone's (UTC's Sunday
+		// for a Monday 09:00 in Sydney). The day follows as a date token,
+		// which each reader sees in their own zone.
+		slack.NewHeaderBlock(plain("Seat digest"), slack.HeaderBlockOptionBlockID("digest_header")),
+		slack.NewSectionBlock(mrkdwn(longDayToken(d.Now)+"\n"+summary), nil, nil, slack.SectionBlockOptionBlockID("digest_summary")),
 	}
 	lines := make([]string, 0, len(d.Lines))
 	for _, l := range d.Lines {
@@ -157,6 +160,12 @@ func idlerName(i digest.Idler) string {
 // channel sees the dates in their own time zone (plain dates in the text
 // fallback), as in lookup replies.
 func dayToken(t time.Time) string { return dateToken(t, time.Time{}) }
+
+// longDayToken is the day of instant t, in the reader's zone, written out
+// ("Monday, December 7th, 2026"); the fallback is the UTC date.
+func longDayToken(t time.Time) string {
+	return fmt.Sprintf("<!date^%d^{date_long}|%s>", t.Unix(), t.UTC().Format(time.DateOnly))
+}
 
 func instantToken(t time.Time) string { return asOfToken(t) }
 

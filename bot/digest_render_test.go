@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -383,5 +384,29 @@ func TestDigestSaysTheIdlePeriodChanged(t *testing.T) {
 	}
 	if strings.Contains(s, "idle)") || strings.Contains(s, "first digest") {
 		t.Errorf("the digest shows a change across idle periods, or calls itself the first:\n%s", s)
+	}
+}
+
+// TestDigestDateIsTheReadersDay: the digest's date was its header's UTC
+// day, so a Monday 09:00 slot in CRON_TZ=Australia/Sydney (Sunday 22:00
+// UTC) was titled Sunday for everyone. The header names no day; the day
+// comes as a Slack date token, which each reader sees in their own zone.
+func TestDigestDateIsTheReadersDay(t *testing.T) {
+	rep := digestReport()
+	sunday := time.Date(2026, 12, 6, 22, 0, 0, 0, time.UTC) // Monday 09:00 in Sydney
+	rep.Now, rep.ReadAt = sunday, sunday.Add(-time.Minute)
+	m := RenderDigest(digest.Make(rep, digestSites, nil), "")
+	header := ""
+	for _, b := range m.Blocks {
+		if h, ok := b.(*slack.HeaderBlock); ok {
+			header = h.Text.Text
+		}
+	}
+	if strings.Contains(header, "Sun") || strings.Contains(header, "6 Dec") {
+		t.Errorf("the header names the UTC day, Sunday, for a Monday slot in Sydney: %q", header)
+	}
+	token := fmt.Sprintf("<!date^%d^", sunday.Unix())
+	if s := strings.Join(allTexts(t, m), "\n"); !strings.Contains(s, token) {
+		t.Errorf("the digest does not give its day as a date token (%s…):\n%s", token, s)
 	}
 }

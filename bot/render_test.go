@@ -43,7 +43,7 @@ var (
 	entityRe  = regexp.MustCompile(`&(amp|lt|gt);`)
 	// Our own date tokens, with an ISO fallback, and links to people in
 	// Atlassian Administration, whose label must itself be escaped.
-	dateTokenRe = regexp.MustCompile(`<!date\^[0-9]{1,12}\^\{date_short_pretty\}( at \{time\})?\|[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2} UTC)?>`)
+	dateTokenRe = regexp.MustCompile(`<!date\^[0-9]{1,12}\^\{date_(short_pretty|long)\}( at \{time\})?\|[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2} UTC)?>`)
 	adminLinkRe = regexp.MustCompile(`<https://admin\.atlassian\.com/o/[^|<>\s]+/users/[^|<>\s/]+\|([^<>|]+)>`)
 )
 
