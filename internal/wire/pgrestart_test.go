@@ -23,30 +23,9 @@ import (
 // (commands answered twice) and make audit and exempt say the database is
 // unavailable until the next check.
 func TestPostgresStatementEndedByARestartLeavesTheStoreUp(t *testing.T) {
-	base := os.Getenv("LASTACTIVE_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("LASTACTIVE_TEST_POSTGRES_URL is not set (.ci/run starts a throw-away PostgreSQL)")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	schema := fmt.Sprintf("w_%d_%08x", time.Now().UnixNano(), mrand.Uint32())
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
+	admin, u, schema := postgresSchema(t)
 	app := "pgrestart_" + schema
 	q := u.Query()
 	q.Set("search_path", schema)
@@ -109,30 +88,9 @@ func TestPostgresStatementEndedByARestartLeavesTheStoreUp(t *testing.T) {
 // the caller's context: `lastactive digest` (none) waited for ever,
 // `/lastactive digest` until the stop, the scheduled digest 35 minutes.
 func TestPostgresDigestStoreCallsHaveADeadline(t *testing.T) {
-	base := os.Getenv("LASTACTIVE_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("LASTACTIVE_TEST_POSTGRES_URL is not set (.ci/run starts a throw-away PostgreSQL)")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	schema := fmt.Sprintf("w_%d_%08x", time.Now().UnixNano(), mrand.Uint32())
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
+	admin, u, schema := postgresSchema(t)
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
@@ -168,4 +126,36 @@ func TestPostgresDigestStoreCallsHaveADeadline(t *testing.T) {
 			t.Errorf("%s on a locked table: %v (the caller's own deadline passed: %v); want it to give up on its own", name, err, late)
 		}
 	}
+}
+
+// postgresSchema skips without LASTACTIVE_TEST_POSTGRES_URL; otherwise it
+// makes a schema of the test's own (dropped at its end) and returns an
+// admin connection, the server's URL (search_path not yet set) and the
+// schema's name.
+func postgresSchema(t *testing.T) (admin *sql.DB, u *url.URL, schema string) {
+	t.Helper()
+	base := os.Getenv("LASTACTIVE_TEST_POSTGRES_URL")
+	if base == "" {
+		t.Skip("LASTACTIVE_TEST_POSTGRES_URL is not set (.ci/run starts a throw-away PostgreSQL)")
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	schema = fmt.Sprintf("w_%d_%08x", time.Now().UnixNano(), mrand.Uint32())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
+	})
+	if u, err = url.Parse(base); err != nil {
+		t.Fatal(err)
+	}
+	return admin, u, schema
 }
