@@ -208,19 +208,7 @@ func TestSQLiteLockedByAnotherProcessStaysDown(t *testing.T) {
 	d, m := openTestDurable(t, url, &logs)
 	w := NewAuditWriter(d, 10, slog.New(slog.NewJSONHandler(&logs, nil)), m)
 	ctx := context.Background()
-	other, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	conn, err := other.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "BEGIN EXCLUSIVE"); err != nil {
-		t.Fatal(err)
-	}
+	conn := lockSQLite(t, path, "BEGIN EXCLUSIVE")
 	wctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	w.write(wctx, event("U1", "during@example.com"))
 	cancel()
@@ -686,19 +674,7 @@ func TestAuditWriterStopIsBounded(t *testing.T) {
 	url, path := sqliteURL(t)
 	d, _ := openTestDurable(t, url, &syncBuf{})
 	// Another process's write lock, as python's BEGIN IMMEDIATE would take.
-	other, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(100)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	conn, err := other.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
-		t.Fatal(err)
-	}
+	conn := lockSQLite(t, path+"?_pragma=busy_timeout(100)", "BEGIN IMMEDIATE")
 	defer conn.ExecContext(context.Background(), "ROLLBACK")
 
 	w := NewAuditWriter(d, 0, nil, nil)
@@ -1043,4 +1019,26 @@ func TestTrailCountsAFullListClickedInAChannel(t *testing.T) {
 	if !strings.Contains(text, "2 org-wide reports") || !strings.Contains(text, "UCFO") {
 		t.Errorf("the trail does not say that 2 org-wide reports, the latest by UCFO, listed the person: %s", text)
 	}
+}
+
+// lockSQLite opens the SQLite file at path as another process would and
+// begins a transaction there with begin ("BEGIN EXCLUSIVE", "BEGIN
+// IMMEDIATE"), which holds the write lock until the returned connection
+// rolls back or closes (at the test's end).
+func lockSQLite(t *testing.T, path, begin string) *sql.Conn {
+	t.Helper()
+	other, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	conn, err := other.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := conn.ExecContext(context.Background(), begin); err != nil {
+		t.Fatal(err)
+	}
+	return conn
 }

@@ -2,7 +2,6 @@ package wire
 
 import (
 	"context"
-	"database/sql"
 	"testing"
 	"time"
 
@@ -23,19 +22,7 @@ func TestShareClaimOutOfItsBudgetLeavesTheStoreUp(t *testing.T) {
 	var logs syncBuf
 	d, m := openTestDurable(t, url, &logs)
 	ctx := context.Background()
-	other, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	conn, err := other.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		t.Fatal(err)
-	}
+	conn := lockSQLite(t, path, "BEGIN IMMEDIATE")
 	c := ShareClaims{D: d}
 	cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	won, _, err := c.ClaimShare(cctx, "k1", time.Minute)
