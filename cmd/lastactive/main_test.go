@@ -590,7 +590,7 @@ func TestDemoAnswersEveryLineOfALongSession(t *testing.T) {
 	if n := strings.Count(r.stdout, "Ada Lovelace · ada@example.com"); n != 6 {
 		t.Errorf("Ada answered %d times, want 6 (five lines of ten, one --fresh)", n)
 	}
-	for _, want := range []string{"Idle seats: not used for 90 days", "Seat digest:"} {
+	for _, want := range []string{"Idle seats: not used for 90 days", "Seat digest\n"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("output lacks %q", want)
 		}
