@@ -78,9 +78,9 @@ func RenderIdleReport(rep *seat.Report, d Delivery) Message {
 	scope := fmt.Sprintf("*%s* read from Atlassian %s. ", seat.Count(rep.Accounts, "account", "accounts"), asOfToken(rep.ReadAt))
 	switch {
 	case rep.NoSeat == 1:
-		scope += "1 deactivated or suspended account holds no seat and is counted apart. "
+		scope += seat.NoSeatAccounts(1) + " holds no seat and is counted apart. "
 	case rep.NoSeat > 1:
-		scope += fmt.Sprintf("%s deactivated or suspended accounts hold no seat and are counted apart. ", seat.Thousands(rep.NoSeat))
+		scope += seat.NoSeatAccounts(rep.NoSeat) + " hold no seat and are counted apart. "
 	}
 	if len(rep.Products) > 0 {
 		names := make([]string, len(rep.Products))

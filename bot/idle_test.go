@@ -58,7 +58,7 @@ func TestRenderIdleWords(t *testing.T) {
 	rep := seat.Build(append(one, deactivated), seat.Options{Days: 1, Now: idleNow, Prices: seat.Prices{"confluence": 6.05}, Currency: "EUR"})
 	rep.ReadAt = idleNow
 	got := messageText(t, RenderIdleReport(rep, Delivery{File: "x.csv", Rows: 1}))
-	for _, want := range []string{"*2 accounts*", "1 deactivated or suspended account holds no seat", "*1 seat*", "1 idle",
+	for _, want := range []string{"*2 accounts*", "1 deactivated, suspended, app or customer account holds no seat", "*1 seat*", "1 idle",
 		"not used for 1 day", "in the org for 1 day or more", "1 unused seat × EUR 6.05 = *EUR 6.05 a month*", "*EUR 6.05 a month*",
 		"The full list (1 row:", "Confluence on s1 (unknown site)*: 1 seat",
 		// When it was read, in each reader's own time zone; UTC only as the fallback.
@@ -214,5 +214,32 @@ func TestServiceIdle(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRenderIdleNoSeatSaysWhatItCounts: the accounts counted apart are
+// not only deactivated and suspended ones: apps and Jira Service
+// Management customers hold no seat either, and the summary named them
+// all "deactivated or suspended".
+func TestRenderIdleNoSeatSaysWhatItCounts(t *testing.T) {
+	t.Parallel()
+	used := []atlassian.ProductActivity{{ID: "ari:cloud:confluence::site/s1", Key: "confluence", LastActive: daysAgo(5), LastActiveTimestamp: daysAgo(5)}}
+	person := atlassian.OrgUser{AccountID: "a", Name: "Ada", AccountStatus: "active", MembershipStatus: "active", AddedToOrg: daysAgo(900), Products: used}
+	app, customer, gone := person, person, person
+	app.AccountID, app.AccountType = "bot", "app"
+	customer.AccountID, customer.AccountType = "cust", "customer"
+	gone.AccountID, gone.AccountStatus = "gone", "inactive"
+	for _, tt := range []struct {
+		users []atlassian.OrgUser
+		want  string
+	}{
+		{[]atlassian.OrgUser{person, app}, "1 deactivated, suspended, app or customer account holds no seat"},
+		{[]atlassian.OrgUser{person, app, customer, gone}, "3 deactivated, suspended, app or customer accounts hold no seat"},
+	} {
+		rep := seat.Build(tt.users, seat.Options{Days: 90, Now: idleNow})
+		rep.ReadAt = idleNow
+		if got := messageText(t, RenderIdleReport(rep, Delivery{Off: true})); !strings.Contains(got, tt.want) {
+			t.Errorf("summary lacks %q:\n%s", tt.want, got)
+		}
 	}
 }

@@ -20,6 +20,14 @@ func Count(n int, one, many string) string {
 	return Thousands(n) + " " + many
 }
 
+// NoSeatAccounts says how many accounts hold no seat, by what they are
+// (Report.NoSeat; HoldsSeat): "3 deactivated, suspended, app or customer
+// accounts". Not "deactivated or suspended" only: apps (bots) and Jira
+// Service Management customers are counted there too.
+func NoSeatAccounts(n int) string {
+	return Count(n, "deactivated, suspended, app or customer account", "deactivated, suspended, app or customer accounts")
+}
+
 // Thousands writes n with thousands separators: 50000 → 50,000.
 func Thousands(n int) string {
 	s := strconv.Itoa(n)

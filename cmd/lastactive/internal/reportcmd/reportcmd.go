@@ -279,8 +279,12 @@ func Run(ctx context.Context, p Params, c Config) int {
 // caveats.
 func WriteSummary(w io.Writer, rep *seat.Report) error {
 	fmt.Fprintf(w, "Idle seats: not used for %s (as of %s UTC)\n", days(rep.Days), rep.ReadAt.UTC().Format("2006-01-02 15:04"))
-	fmt.Fprintf(w, "%s read, %s of them deactivated or suspended (no seat: counted apart).\n",
-		seat.Count(rep.Accounts, "account", "accounts"), seat.Thousands(rep.NoSeat))
+	holds := "hold"
+	if rep.NoSeat == 1 {
+		holds = "holds"
+	}
+	fmt.Fprintf(w, "%s read; %s %s no seat (counted apart).\n",
+		seat.Count(rep.Accounts, "account", "accounts"), seat.NoSeatAccounts(rep.NoSeat), holds)
 	if len(rep.Products) > 0 {
 		fmt.Fprintf(w, "Products: %s\n", strings.Join(rep.Products, ", "))
 	}
@@ -329,7 +333,7 @@ func WriteSummary(w io.Writer, rep *seat.Report) error {
 	if _, ok := rep.MonthlyCost(); ok {
 		fmt.Fprintln(w, seat.BillingNote)
 	}
-	_, err := fmt.Fprintln(w, "Deactivated and suspended accounts are not billed and are not in the seat counts.")
+	_, err := fmt.Fprintln(w, "Deactivated and suspended accounts, apps and customers are not billed and are not in the seat counts.")
 	return err
 }
 

@@ -192,3 +192,20 @@ func TestSummaryCostsInTheCurrencysUnits(t *testing.T) {
 		}
 	}
 }
+
+// TestSummaryNoSeatSaysWhatItCounts: the accounts counted apart include
+// apps and Jira Service Management customers, which the summary called
+// "deactivated or suspended".
+func TestSummaryNoSeatSaysWhatItCounts(t *testing.T) {
+	rep := &seat.Report{Days: 90, Accounts: 13, NoSeat: 2}
+	var b strings.Builder
+	if err := WriteSummary(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"2 deactivated, suspended, app or customer accounts hold no seat",
+		"Deactivated and suspended accounts, apps and customers are not billed"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the summary lacks %q:\n%s", want, b.String())
+		}
+	}
+}
