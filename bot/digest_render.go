@@ -56,7 +56,8 @@ func renderDigest(d *digest.Digest, chartFileID string, names bool) Message {
 		thousands(d.Total.Never), changeText(d.Total.Change.Known, d.Total.Change.Never, "never used"),
 		thousands(d.Total.New), days(d.Days), since)
 	if d.Priced {
-		summary += fmt.Sprintf("\nIdle and never-used seats cost about *%s a month* at your seat prices.", money(d.Cost, d.Currency))
+		summary += fmt.Sprintf("\nIdle and never-used seats cost about *%s a month* at your seat prices%s.", money(d.Cost, d.Currency),
+			EscapeMrkdwn(seat.UnpricedNote(d.Unpriced)))
 	}
 	blocks := []slack.Block{
 		// A header is plain text: its day would be one zone's (UTC's Sunday

@@ -92,7 +92,8 @@ func RenderIdleReport(rep *seat.Report, d Delivery) Message {
 	scope += fmt.Sprintf("\n*%s*: %s active · *%s idle* · *%s never used* · %s new (joined less than %s ago).",
 		seat.Count(tot.Seats, "seat", "seats"), thousands(tot.Active), thousands(tot.Idle), thousands(tot.Never), thousands(tot.New), days(rep.Days))
 	if cost, ok := rep.MonthlyCost(); ok {
-		scope += fmt.Sprintf("\nIdle and never-used seats cost about *%s a month* at your seat prices.", money(cost, rep.Currency))
+		scope += fmt.Sprintf("\nIdle and never-used seats cost about *%s a month* at your seat prices%s.", money(cost, rep.Currency),
+			EscapeMrkdwn(seat.UnpricedNote(rep.UnpricedUnused())))
 	}
 
 	blocks := []slack.Block{

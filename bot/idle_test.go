@@ -16,6 +16,7 @@ import (
 
 	"lastactive/atlassian"
 	"lastactive/atlassian/atlassiantest"
+	"lastactive/digest"
 	"lastactive/seat"
 )
 
@@ -241,5 +242,32 @@ func TestRenderIdleNoSeatSaysWhatItCounts(t *testing.T) {
 		if got := messageText(t, RenderIdleReport(rep, Delivery{Off: true})); !strings.Contains(got, tt.want) {
 			t.Errorf("summary lacks %q:\n%s", tt.want, got)
 		}
+	}
+}
+
+// TestCostSaysWhatItLeavesOut: the cost of idle and never-used seats is
+// that of the products with a price in LASTACTIVE_SEAT_PRICES; the summary
+// and the digest gave it as the cost of all of them, while another
+// product's unused seats (the small organisation's idle Jira Software
+// seat, the digest's three Confluence seats) had no price and were left out.
+func TestCostSaysWhatItLeavesOut(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		prices seat.Prices
+		want   string // "" when nothing is left out
+	}{
+		{seat.Prices{"confluence": 6.05}, "not counting 1 unused seat of products with no price in LASTACTIVE_SEAT_PRICES"},
+		{seat.Prices{"confluence": 6.05, "jira-software": 8.6}, ""},
+	} {
+		rep := seat.Build(smallOrg(), seat.Options{Days: 90, Now: idleNow, Prices: tt.prices})
+		rep.ReadAt = idleNow
+		got := messageText(t, RenderIdleReport(rep, Delivery{Off: true}))
+		if tt.want != "" && !strings.Contains(got, tt.want) || tt.want == "" && strings.Contains(got, "not counting") {
+			t.Errorf("prices %v: the summary should say %q:\n%s", tt.prices, tt.want, got)
+		}
+	}
+	got := messageText(t, RenderDigest(digest.Make(digestReport(), digestSites, nil), ""))
+	if want := "not counting 3 unused seats of products with no price in LASTACTIVE_SEAT_PRICES"; !strings.Contains(got, want) {
+		t.Errorf("the digest lacks %q:\n%s", want, got)
 	}
 }

@@ -120,6 +120,9 @@ type Digest struct {
 	// Cost is the monthly cost of the unused seats of priced products.
 	Cost   float64
 	Priced bool
+	// Unpriced is how many unused seats Cost leaves out: those of
+	// products with no price.
+	Unpriced int
 	// Longest holds, for each product with idle seats, the people idle
 	// longest (at most MaxLongestPerProduct), in the order of Lines.
 	Longest []ProductIdlers
@@ -167,6 +170,7 @@ func Make(rep *seat.Report, ws []atlassian.Workspace, earlier []state.Snapshot) 
 	d := &Digest{Now: rep.Now, ReadAt: rep.ReadAt, Days: rep.Days, Currency: rep.Currency,
 		Accounts: rep.Accounts, NoSeat: rep.NoSeat}
 	d.Cost, d.Priced = rep.MonthlyCost()
+	d.Unpriced = rep.UnpricedUnused()
 	var prev map[[2]string]state.SnapshotRow
 	var base *state.Snapshot
 	if len(earlier) > 0 {

@@ -115,6 +115,18 @@ func (r *Report) MonthlyCost() (float64, bool) {
 	return sum, priced
 }
 
+// UnpricedUnused is how many unused seats MonthlyCost leaves out: those
+// of products with no price.
+func (r *Report) UnpricedUnused() int {
+	n := 0
+	for _, g := range r.Groups {
+		if !g.HasPrice {
+			n += g.Unused()
+		}
+	}
+	return n
+}
+
 // AccountStatus names an account's state as Atlassian Administration does.
 func AccountStatus(u atlassian.OrgUser) string {
 	switch {

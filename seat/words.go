@@ -28,6 +28,16 @@ func NoSeatAccounts(n int) string {
 	return Count(n, "deactivated, suspended, app or customer account", "deactivated, suspended, app or customer accounts")
 }
 
+// UnpricedNote says what a cost of unused seats leaves out, to follow it:
+// ", not counting 2 unused seats of products with no price in
+// LASTACTIVE_SEAT_PRICES" (Report.UnpricedUnused); "" when n is 0.
+func UnpricedNote(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return ", not counting " + Count(n, "unused seat", "unused seats") + " of products with no price in LASTACTIVE_SEAT_PRICES"
+}
+
 // Thousands writes n with thousands separators: 50000 → 50,000.
 func Thousands(n int) string {
 	s := strconv.Itoa(n)

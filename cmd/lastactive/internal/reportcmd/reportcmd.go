@@ -326,7 +326,8 @@ func WriteSummary(w io.Writer, rep *seat.Report) error {
 		}
 	}
 	if sum, ok := rep.MonthlyCost(); ok {
-		fmt.Fprintf(w, "\nIdle and never-used seats cost about %s a month at your seat prices.\n", seat.Money(sum, rep.Currency))
+		fmt.Fprintf(w, "\nIdle and never-used seats cost about %s a month at your seat prices%s.\n", seat.Money(sum, rep.Currency),
+			seat.UnpricedNote(rep.UnpricedUnused()))
 	}
 	fmt.Fprintf(w, "\nNever used: no recorded activity and in the org for %s or more; NEW: joined more recently.\n", days(rep.Days))
 	fmt.Fprintln(w, seat.ActiveNote)

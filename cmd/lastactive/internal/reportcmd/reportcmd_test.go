@@ -209,3 +209,20 @@ func TestSummaryNoSeatSaysWhatItCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestSummaryCostSaysWhatItLeavesOut: the cost line covers the products
+// with a price; the unused seats of one without (Jira Service Management
+// below) were left out without a word.
+func TestSummaryCostSaysWhatItLeavesOut(t *testing.T) {
+	rep := &seat.Report{Days: 90, Currency: "USD", Groups: []seat.Group{
+		{Key: "confluence", SiteName: "acme.atlassian.net", Seats: 9, Idle: 3, Never: 2, Price: 6.05, HasPrice: true},
+		{Key: "jira-servicedesk", SiteName: "acme.atlassian.net", Seats: 4, Idle: 1, Never: 1},
+	}}
+	var b strings.Builder
+	if err := WriteSummary(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	if want := "not counting 2 unused seats of products with no price in LASTACTIVE_SEAT_PRICES"; !strings.Contains(b.String(), want) {
+		t.Errorf("the summary lacks %q:\n%s", want, b.String())
+	}
+}
