@@ -330,6 +330,12 @@ func WriteSummary(w io.Writer, rep *seat.Report) error {
 			seat.UnpricedNote(rep.UnpricedUnused()))
 	}
 	fmt.Fprintf(w, "\nNever used: no recorded activity and in the org for %s or more; NEW: joined more recently.\n", days(rep.Days))
+	if rep.Totals().NoSeat > 0 {
+		// The line at the top counts accounts; the column, the product
+		// access they keep: one account on two products is 2 there.
+		fmt.Fprintln(w, "NO SEAT counts product access, not accounts: one per account, product and site held by an account that holds no seat "+
+			"(the line at the top counts the accounts).")
+	}
 	fmt.Fprintln(w, seat.ActiveNote)
 	if _, ok := rep.MonthlyCost(); ok {
 		fmt.Fprintln(w, seat.BillingNote)

@@ -7,9 +7,11 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"lastactive/atlassian"
 	"lastactive/seat"
 )
 
@@ -223,6 +225,28 @@ func TestSummaryCostSaysWhatItLeavesOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	if want := "not counting 2 unused seats of products with no price in LASTACTIVE_SEAT_PRICES"; !strings.Contains(b.String(), want) {
+		t.Errorf("the summary lacks %q:\n%s", want, b.String())
+	}
+}
+
+// TestSummaryNoSeatColumnSaysWhatItCounts: the line at the top counts
+// accounts that hold no seat, the table's NO SEAT column their product
+// access (one per product and site). For one deactivated account on two
+// products the summary said "1 … account holds no seat" above a TOTAL of
+// 2 in NO SEAT, with nothing to tell which was right.
+func TestSummaryNoSeatColumnSaysWhatItCounts(t *testing.T) {
+	now := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	ken := atlassian.OrgUser{AccountID: "k", Name: "Ken", AccountStatus: "inactive", MembershipStatus: "active", AddedToOrg: now.AddDate(-3, 0, 0),
+		Products: []atlassian.ProductActivity{{ID: "ari:cloud:confluence::site/s1", Key: "confluence"}, {ID: "ari:cloud:jira-software::site/s1", Key: "jira-software"}}}
+	rep := seat.Build([]atlassian.OrgUser{ken}, seat.Options{Days: 90, Now: now})
+	if rep.NoSeat != 1 || rep.Totals().NoSeat != 2 {
+		t.Fatalf("NoSeat %d, in the groups %d; want 1 account and 2 product accesses", rep.NoSeat, rep.Totals().NoSeat)
+	}
+	var b strings.Builder
+	if err := WriteSummary(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	if want := "NO SEAT counts product access, not accounts"; !strings.Contains(b.String(), want) {
 		t.Errorf("the summary lacks %q:\n%s", want, b.String())
 	}
 }
