@@ -314,3 +314,40 @@ func TestLongestNamesEachPersonOnce(t *testing.T) {
 		t.Errorf("idle longest (-want +got):\n%s", diff)
 	}
 }
+
+// TestSitesInOneOrder: the digest listed a product's sites by host name,
+// the idle report (Slack and the CLI, and its CSV) by cloud ID, so the same
+// two sites came in two orders. Here the cloud IDs sort the other way from
+// the hosts: every list goes by host, as people read them.
+func TestSitesInOneOrder(t *testing.T) {
+	t.Parallel()
+	ws := []atlassian.Workspace{
+		{CloudID: siteA, Type: "confluence", Host: "zeta.atlassian.net"},
+		{CloudID: siteB, Type: "confluence", Host: "alpha.atlassian.net"},
+	}
+	used := func(site string) []atlassian.ProductActivity {
+		last := now.AddDate(0, 0, -200)
+		return []atlassian.ProductActivity{{ID: "ari:cloud:confluence::site/" + site, Key: "confluence", LastActive: last, LastActiveTimestamp: last}}
+	}
+	users := []atlassian.OrgUser{
+		{AccountID: "a", Name: "Ada", AccountStatus: "active", MembershipStatus: "active", AddedToOrg: now.AddDate(-3, 0, 0), Products: used(siteA)},
+		{AccountID: "b", Name: "Bo", AccountStatus: "active", MembershipStatus: "active", AddedToOrg: now.AddDate(-3, 0, 0), Products: used(siteB)},
+	}
+	rep := seat.Build(users, seat.Options{Days: 90, Now: now, Sites: atlassian.NewSites(ws)})
+	want := []string{"alpha.atlassian.net", "zeta.atlassian.net"}
+	var groups, rows, lines []string
+	for _, g := range rep.Groups {
+		groups = append(groups, g.SiteName)
+	}
+	for _, r := range rep.Rows {
+		rows = append(rows, r.SiteName)
+	}
+	for _, l := range digest.Make(rep, ws, nil).Lines {
+		lines = append(lines, l.Site)
+	}
+	for name, got := range map[string][]string{"report groups": groups, "CSV rows": rows, "digest lines": lines} {
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s by site (-want +got):\n%s", name, diff)
+		}
+	}
+}

@@ -77,13 +77,13 @@ type Report struct {
 
 	Accounts int // accounts read from Atlassian
 	NoSeat   int // of which deactivated, closed or suspended, or apps and customers
-	// Groups are sorted by product name, then site.
+	// Groups are sorted by product name, then site (host).
 	Groups []Group
 	// Longest are the people idle longest (one entry each, their longest
 	// idle product), most days first.
 	Longest []Row
 	// Rows holds every user × product (filtered), for the CSV, sorted by
-	// product, site, then most days idle.
+	// product, site (host), then most days idle.
 	Rows []Row
 }
 
@@ -234,8 +234,11 @@ func Build(users []atlassian.OrgUser, o Options) *Report {
 	for _, g := range groups {
 		rep.Groups = append(rep.Groups, *g)
 	}
+	// Sites by host, as people read them and as the digest lists them;
+	// the cloud ID parts two sites of one name.
 	slices.SortFunc(rep.Groups, func(a, b Group) int {
-		return cmp.Or(cmp.Compare(ProductName(a.Key), ProductName(b.Key)), cmp.Compare(a.Key, b.Key), cmp.Compare(a.Site, b.Site))
+		return cmp.Or(cmp.Compare(ProductName(a.Key), ProductName(b.Key)), cmp.Compare(a.Key, b.Key),
+			cmp.Compare(a.SiteName, b.SiteName), cmp.Compare(a.Site, b.Site))
 	})
 	// The idle longest are sorted as indices, and only the first few rows
 	// copied: a copy of every idle person's row cost a fifth of the report.
@@ -253,8 +256,8 @@ func Build(users []atlassian.OrgUser, o Options) *Report {
 	// A total order, so the unstable (and much faster) sort gives the same
 	// CSV for the same scan.
 	slices.SortFunc(rep.Rows, func(a, b Row) int {
-		return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.Site, b.Site), cmp.Compare(b.DaysIdle, a.DaysIdle),
-			cmp.Compare(a.AccountID, b.AccountID))
+		return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.SiteName, b.SiteName), cmp.Compare(a.Site, b.Site),
+			cmp.Compare(b.DaysIdle, a.DaysIdle), cmp.Compare(a.AccountID, b.AccountID))
 	})
 	return rep
 }
