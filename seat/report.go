@@ -2,6 +2,7 @@ package seat
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"time"
 
@@ -83,7 +84,7 @@ type Report struct {
 	// idle product), most days first.
 	Longest []Row
 	// Rows holds every user × product (filtered), for the CSV, sorted by
-	// product, site (host), then most days idle.
+	// product, site (host), then most days idle (unknown first).
 	Rows []Row
 }
 
@@ -254,10 +255,17 @@ func Build(users []atlassian.OrgUser, o Options) *Report {
 		rep.Longest = append(rep.Longest, rep.Rows[i])
 	}
 	// A total order, so the unstable (and much faster) sort gives the same
-	// CSV for the same scan.
+	// CSV for the same scan. Days idle unknown (-1: never used, no join
+	// date) is a seat nobody has used: first, not below the active ones.
+	idleFor := func(r *Row) int {
+		if r.DaysIdle < 0 {
+			return math.MaxInt
+		}
+		return r.DaysIdle
+	}
 	slices.SortFunc(rep.Rows, func(a, b Row) int {
 		return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.SiteName, b.SiteName), cmp.Compare(a.Site, b.Site),
-			cmp.Compare(b.DaysIdle, a.DaysIdle), cmp.Compare(a.AccountID, b.AccountID))
+			cmp.Compare(idleFor(&b), idleFor(&a)), cmp.Compare(a.AccountID, b.AccountID))
 	})
 	return rep
 }

@@ -689,3 +689,34 @@ func TestSiteBookPanicKeepsTheSitesItKnows(t *testing.T) {
 		t.Errorf("sites after a panicking read: %d", s.Len())
 	}
 }
+
+// TestRowsNeverUsedWithoutAJoinDate: a never-used seat whose holder's
+// join date Atlassian does not give (days idle unknown, -1) sorted below
+// every active row of its product and site, at the very bottom of the
+// CSV's block, as if it were the most recently used; it is a seat nobody
+// has used, and goes first, beside the other seats idle longest.
+func TestRowsNeverUsedWithoutAJoinDate(t *testing.T) {
+	t.Parallel()
+	const site = "ari:cloud:confluence::site/s1"
+	used := func(days int) []atlassian.ProductActivity {
+		return []atlassian.ProductActivity{{ID: site, Key: "confluence", LastActive: daysAgo(days), LastActiveTimestamp: daysAgo(days)}}
+	}
+	never := []atlassian.ProductActivity{{ID: site, Key: "confluence"}}
+	person := func(id string, added time.Time, ps []atlassian.ProductActivity) atlassian.OrgUser {
+		return atlassian.OrgUser{AccountID: id, AccountStatus: "active", MembershipStatus: "active", AddedToOrg: added, Products: ps}
+	}
+	rep := Build([]atlassian.OrgUser{
+		person("active", daysAgo(900), used(5)),
+		person("undated", time.Time{}, never),
+		person("idle", daysAgo(900), used(200)),
+		person("never", daysAgo(400), never),
+	}, Options{Days: 90, Now: idleNow})
+	var got []string
+	for _, r := range rep.Rows {
+		got = append(got, fmt.Sprintf("%s %s %d", r.AccountID, r.Verdict, r.DaysIdle))
+	}
+	want := []string{"undated never used -1", "never never used 400", "idle idle 200", "active active 5"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+}
