@@ -165,7 +165,7 @@ func channelHint(err error) string {
 // (App Home opens reuse it, and those that come while it is being drawn
 // or uploaded wait for it); "" when there is none to show.
 func (d *Digests) chart(ctx context.Context, history []state.Snapshot) string {
-	if d.cfg.Images == nil || len(history) < 2 {
+	if d.cfg.Images == nil || len(digest.SamePeriod(history)) < 2 {
 		return ""
 	}
 	key := history[len(history)-1].Taken.Format(time.RFC3339Nano)

@@ -94,7 +94,7 @@ func renderDigest(d *digest.Digest, chartFileID string, names bool) Message {
 	if d.HistoryUnavailable && chartFileID == "" {
 		blocks = append(blocks, slack.NewContextBlock("digest_chart", mrkdwn("The trend chart is unavailable: the bot cannot reach its database.")))
 	} else {
-		blocks = append(blocks, chartBlock(chartFileID, len(d.History), "digest_chart"))
+		blocks = append(blocks, chartBlock(chartFileID, d.History, "digest_chart"))
 	}
 	notes := seat.ActiveNote + " " + fmt.Sprintf("Read from Atlassian at %s.", instantToken(d.ReadAt))
 	blocks = append(blocks, slack.NewContextBlock("digest_notes", mrkdwn(notes)))
@@ -107,14 +107,19 @@ func renderDigest(d *digest.Digest, chartFileID string, names bool) Message {
 }
 
 // chartBlock shows the uploaded chart, or says when the trend starts.
-func chartBlock(fileID string, snapshots int, blockID string) slack.Block {
+func chartBlock(fileID string, history []state.Snapshot, blockID string) slack.Block {
 	if fileID != "" {
 		return slack.NewImageBlockSlackFile(&slack.SlackFileObject{ID: fileID},
 			"Chart of idle seats per product, week by week", blockID, plain("Idle seats per product"))
 	}
 	t := "The trend chart starts next week, once two digests are stored."
-	if snapshots >= 2 {
+	switch same := digest.SamePeriod(history); {
+	case len(same) >= 2:
 		t = "The trend chart could not be uploaded this time."
+	case len(history) >= 2:
+		// Only the snapshots of the current idle period are drawn.
+		t = fmt.Sprintf("The trend chart starts again next week: the idle period is now %s, and seats counted idle at another period are not drawn with these.",
+			days(history[len(history)-1].IdleDays))
 	}
 	return slack.NewContextBlock(blockID, mrkdwn(t))
 }
@@ -211,7 +216,7 @@ func RenderHomeReport(f HomeFacts) slack.HomeTabViewRequest {
 			slack.NewSectionBlock(mrkdwn(head), nil, nil, slack.SectionBlockOptionBlockID("home_summary")),
 			slack.NewSectionBlock(mrkdwn(joinLines("*By product and site*", lines, maxDigestLines, maxSectionChars)), nil, nil,
 				slack.SectionBlockOptionBlockID("home_groups")),
-			chartBlock(f.ChartFileID, len(f.History), "home_chart"))
+			chartBlock(f.ChartFileID, f.History, "home_chart"))
 	}
 	scan := "Scan now reads every account from Atlassian (paced, shared with any scan already running) and updates this page."
 	if f.Scanning {

@@ -410,3 +410,18 @@ func TestDigestDateIsTheReadersDay(t *testing.T) {
 		t.Errorf("the digest does not give its day as a date token (%s…):\n%s", token, s)
 	}
 }
+
+// TestDigestChartAfterTheIdlePeriodChanged: once LASTACTIVE_IDLE_DAYS
+// changed, the snapshots before are not drawn with those after (they
+// counted idle at another period), so the second digest after a change
+// has no chart yet. It said "The trend chart could not be uploaded this
+// time", a failure that was none; it says the chart starts again.
+func TestDigestChartAfterTheIdlePeriodChanged(t *testing.T) {
+	t.Parallel()
+	earlier := []state.Snapshot{{Taken: now.AddDate(0, 0, -7), IdleDays: 30, Posted: true}}
+	d := digest.Make(digestReport(), digestSites, earlier)
+	got := messageText(t, RenderDigest(d, ""))
+	if strings.Contains(got, "could not be uploaded") || !strings.Contains(got, "The trend chart starts again next week") {
+		t.Errorf("the digest should say the chart starts again at the new idle period:\n%s", got)
+	}
+}

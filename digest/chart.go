@@ -54,9 +54,34 @@ type Series struct {
 	Points []Point
 }
 
+// SamePeriod is the snapshots of history (oldest first) counted at the
+// idle period of the newest: one counted at another (LASTACTIVE_IDLE_DAYS
+// changed since) is not comparable, as Make's change says, and a line
+// through both would show the threshold's change as people's. A snapshot
+// whose period is not recorded (0) is taken as the same, as Make takes it.
+func SamePeriod(history []state.Snapshot) []state.Snapshot {
+	if len(history) == 0 || history[len(history)-1].IdleDays == 0 {
+		return history
+	}
+	days := history[len(history)-1].IdleDays
+	other := func(s state.Snapshot) bool { return s.IdleDays != 0 && s.IdleDays != days }
+	if !slices.ContainsFunc(history, other) {
+		return history
+	}
+	out := make([]state.Snapshot, 0, len(history))
+	for _, s := range history {
+		if !other(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // Trend turns the history (oldest first) into one series per product, in
-// product-name order. A product missing from a snapshot has no point there.
+// product-name order, drawn from the snapshots of the newest one's idle
+// period (SamePeriod). A product missing from a snapshot has no point there.
 func Trend(history []state.Snapshot) []Series {
+	history = SamePeriod(history)
 	if len(history) == 0 {
 		return nil
 	}
@@ -147,8 +172,10 @@ func tickLabel(v, step float64) string {
 }
 
 // Chart draws the idle seats per product over the history (oldest first)
-// as a PNG of ChartWidthPx × ChartHeightPx.
+// as a PNG of ChartWidthPx × ChartHeightPx: the snapshots of the newest
+// one's idle period (SamePeriod), at least two.
 func Chart(history []state.Snapshot) ([]byte, error) {
+	history = SamePeriod(history)
 	if len(history) < 2 {
 		return nil, ErrTooFewSnapshots
 	}

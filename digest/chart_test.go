@@ -119,3 +119,28 @@ func TestChartEdges(t *testing.T) {
 		}
 	}
 }
+
+// TestChartDrawsOnePeriod: snapshots counted at another idle period
+// (LASTACTIVE_IDLE_DAYS changed from 30 to 90 days) are not comparable,
+// as the digest's change line already says; the chart drew them on one
+// line, so the threshold's change looked like people's. It draws only the
+// snapshots of the newest one's period, from the first of them.
+func TestChartDrawsOnePeriod(t *testing.T) {
+	h := history(4, "confluence")
+	for i := range h {
+		h[i].IdleDays = 30
+		if i >= 2 {
+			h[i].IdleDays = 90
+		}
+	}
+	series := digest.Trend(h)
+	if len(series) != 1 || len(series[0].Points) != 2 || series[0].Points[0].Weeks != 0 {
+		t.Errorf("Trend = %+v; want one series of the two 90-day snapshots, from week 0", series)
+	}
+	if _, err := digest.Chart(h[1:3]); !errors.Is(err, digest.ErrTooFewSnapshots) {
+		t.Errorf("a chart of one 30-day and one 90-day snapshot: err %v, want ErrTooFewSnapshots", err)
+	}
+	if _, err := digest.Chart(h); err != nil {
+		t.Errorf("a chart of two 90-day snapshots after two at 30: %v", err)
+	}
+}

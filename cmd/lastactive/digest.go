@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"lastactive/bot"
+	"lastactive/digest"
 	"lastactive/internal/state"
 	"lastactive/internal/wire"
 )
@@ -76,8 +77,9 @@ func (a *app) digest(ctx context.Context, args []string) int {
 		return exitFailed
 	}
 	_, err = fmt.Fprint(a.stdout, renderText(m))
-	if err == nil && len(d.History) >= 2 {
-		_, err = fmt.Fprintf(a.stdout, "(The posted digest adds a chart of idle seats over %d stored digests.)\n", len(d.History))
+	// The chart draws the snapshots of the current idle period only.
+	if n := len(digest.SamePeriod(d.History)); err == nil && n >= 2 {
+		_, err = fmt.Fprintf(a.stdout, "(The posted digest adds a chart of idle seats over %d stored digests.)\n", n)
 	}
 	if err != nil {
 		fmt.Fprintf(a.stderr, "%s: write output: %v\n", programName, err)
