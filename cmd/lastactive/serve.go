@@ -205,6 +205,15 @@ func (l *limitedListener) Accept() (net.Conn, error) {
 func (l *limitedListener) evict() {
 	for {
 		l.mu.Lock()
+		// A connection that closed on its own since Accept found every
+		// slot taken (a client hanging up) has made room: evict nobody.
+		// Its slot is given back before it leaves since, so one gone from
+		// since without being evicted is seen here. Before, the next
+		// oldest was closed for nothing.
+		if len(l.slots) < cap(l.slots) {
+			l.mu.Unlock()
+			return
+		}
 		var oldest *limitedConn
 		for c, t := range l.since {
 			if oldest == nil || t.Before(l.since[oldest]) {
