@@ -102,6 +102,7 @@ func TestBusyConnectionsDoNotStarveProbes(t *testing.T) {
 	addr := strings.TrimPrefix(base, "http://")
 	http.DefaultClient.CloseIdleConnections()
 
+	start := time.Now()
 	for range maxHealthConns {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
@@ -118,15 +119,22 @@ func TestBusyConnectionsDoNotStarveProbes(t *testing.T) {
 	eventually(t, "every connection read by the server", func() bool {
 		return readConns(t, cmd.Process.Pid, port) == maxHealthConns
 	})
-	// Shorter than the read timeout: only a busy connection giving up its
-	// slot can answer the probe in time.
-	wait := healthServer(nil, nil).ReadTimeout / 3
+	// The server began reading each busy connection after start, so the
+	// read timeout frees no slot before start+ReadTimeout: only a busy
+	// connection giving up its slot can answer the probe by then. (Before,
+	// the probe had ReadTimeout/3 from its own dial, 3.3 s that a loaded
+	// -race run can spend before the server is scheduled.)
+	rt := healthServer(nil, nil).ReadTimeout
+	deadline := start.Add(rt)
+	if floor := time.Now().Add(rt / 3); deadline.Before(floor) {
+		deadline = floor // a setup slower than 6.7 s: no less time than before
+	}
 	probe, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer probe.Close()
-	_ = probe.SetDeadline(time.Now().Add(wait))
+	_ = probe.SetDeadline(deadline)
 	if _, err := io.WriteString(probe, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); err != nil {
 		t.Fatal(err)
 	}
