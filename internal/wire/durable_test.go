@@ -394,7 +394,7 @@ func TestScanShareWithoutStore(t *testing.T) {
 // waitFor polls a condition (a state, not a duration) for up to 20 s.
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatal("condition not reached")
