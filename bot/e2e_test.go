@@ -32,6 +32,7 @@ type harness struct {
 	org   *atlassiantest.Org
 	logs  *testlog.Buffer
 	now   time.Time
+	app   *wire.App
 }
 
 type harnessOpts struct {
@@ -98,6 +99,7 @@ func startBot(t *testing.T, o harnessOpts) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(app.Close)
+	h.app = app
 	b := app
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

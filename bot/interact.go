@@ -193,9 +193,15 @@ func (s *Service) Shortcut(ctx context.Context, req Request, callbackID, authorI
 // answer.
 func (b *Bot) interaction(rc runCtx, j job) {
 	cb := j.action
-	// The clicker's own workspace: in a shared channel, the payload's
-	// team may be the channel's.
-	req := Request{UserID: cb.User.ID, ChannelID: cb.Channel.ID, TeamID: cmp.Or(cb.User.TeamID, cb.Team.ID), EnterpriseID: cb.Enterprise.ID}
+	// The clicker's own workspace, user.team_id (in an Enterprise Grid,
+	// their organisation's E… ID). The payload's team and enterprise are
+	// the app's, whoever clicked (someone of another company in a Slack
+	// Connect channel too): they stand in only when the user's is absent.
+	team, enterprise := cb.User.TeamID, ""
+	if team == "" {
+		team, enterprise = cb.Team.ID, cmp.Or(cb.Enterprise.ID, cb.Team.EnterpriseID)
+	}
+	req := Request{UserID: cb.User.ID, ChannelID: cb.Channel.ID, TeamID: team, EnterpriseID: enterprise}
 	url := j.responseURL()
 	var progressed atomic.Bool // progress may run on the Service's timer goroutine
 	var progress func(Message)

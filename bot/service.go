@@ -215,8 +215,8 @@ func (s *Service) fromHome(req Request) bool {
 	if h == nil || req.TeamID == "" && req.EnterpriseID == "" {
 		return true // not known, or not from Slack
 	}
-	if h.enterprise != "" && req.EnterpriseID == h.enterprise {
-		return true
+	if h.enterprise != "" && (req.EnterpriseID == h.enterprise || req.TeamID == h.enterprise) {
+		return true // a click's user.team_id is the organisation's in a Grid
 	}
 	if h.team != "" && req.TeamID == h.team {
 		return true

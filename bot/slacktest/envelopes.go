@@ -23,14 +23,20 @@ type Command struct {
 
 // Action is a click on a button in a message the bot posted.
 type Action struct {
-	UserID    string
-	TeamID    string // the clicker's workspace; default TeamID
-	ChannelID string
-	ActionID  string
-	BlockID   string
-	Value     string
-	URL       string // set for link buttons
-	MessageTS string // the message the button is in; default a fresh ts
+	UserID string
+	TeamID string // the clicker's workspace (user.team_id); default TeamID
+	// EnterpriseID is the Enterprise Grid organisation of the app's
+	// workspace (team.enterprise_id, and the payload's enterprise unless
+	// NoEnterprise); none when empty. Slack then gives the clicker's
+	// user.team_id as their organisation's ID (E…).
+	EnterpriseID string
+	NoEnterprise bool // the payload's enterprise is null even with EnterpriseID
+	ChannelID    string
+	ActionID     string
+	BlockID      string
+	Value        string
+	URL          string // set for link buttons
+	MessageTS    string // the message the button is in; default a fresh ts
 }
 
 // Shortcut is a message shortcut used on someone's message.
@@ -94,11 +100,20 @@ func (s *Server) BlockAction(ctx context.Context, a Action) (*Envelope, error) {
 	if a.URL != "" {
 		action["url"] = a.URL
 	}
+	team := map[string]any{"id": TeamID, "domain": TeamDomain}
+	var enterprise any
+	if a.EnterpriseID != "" {
+		team["enterprise_id"] = a.EnterpriseID
+		if !a.NoEnterprise {
+			enterprise = map[string]any{"id": a.EnterpriseID, "name": "Grid"}
+		}
+	}
 	env.Payload = mustJSON(map[string]any{
 		"type":       "block_actions",
 		"token":      VerificationToken,
 		"api_app_id": AppID,
-		"team":       map[string]any{"id": TeamID, "domain": TeamDomain},
+		"team":       team,
+		"enterprise": enterprise,
 		"user":       map[string]any{"id": a.UserID, "team_id": cmp.Or(a.TeamID, TeamID)},
 		"channel":    map[string]any{"id": a.ChannelID},
 		"container": map[string]any{
