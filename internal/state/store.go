@@ -230,7 +230,7 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open state store %s: %w", shown, err)
 	}
-	if _, set := cfg.RuntimeParams["lock_timeout"]; !set {
+	if _, set := cfg.RuntimeParams["lock_timeout"]; !set && !optionsSet(cfg.RuntimeParams["options"], "lock_timeout") {
 		// A statement waits at most this long for a lock another session
 		// holds (a LOCK TABLE in an open psql, a migration stuck in its
 		// transaction): the nudge round, the digest and the audit run
@@ -253,6 +253,34 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 // defaultLockTimeout is PostgreSQL's lock_timeout for the store's
 // connections when the URL sets none.
 const defaultLockTimeout = "10s"
+
+// optionsSet reports whether libpq's options (the URL's options= or
+// PGOPTIONS: "-c name=value", "-cname=value" or "--name=value", space
+// separated) set the server parameter name. The server applies them
+// before the startup packet's own parameters, so a default sent beside
+// them would override what the operator wrote.
+func optionsSet(options, name string) bool {
+	f := strings.Fields(options)
+	for i := 0; i < len(f); i++ {
+		o := f[i]
+		switch {
+		case o == "-c" && i+1 < len(f):
+			i++
+			o = f[i]
+		case strings.HasPrefix(o, "--"):
+			o = o[2:]
+		case strings.HasPrefix(o, "-c"):
+			o = o[2:]
+		default:
+			continue
+		}
+		k, _, _ := strings.Cut(o, "=")
+		if strings.ReplaceAll(strings.ToLower(k), "-", "_") == name {
+			return true
+		}
+	}
+	return false
+}
 
 // pool is the store's connection pool on PostgreSQL.
 type pool struct {
