@@ -55,7 +55,7 @@ func (s *Service) Choose(ctx context.Context, req Request, sealed string) Reply 
 func (s *Service) choose(ctx context.Context, req Request, sealed string, action AuditAction) (r Reply) {
 	start := s.cfg.Now()
 	defer func() { s.auditAs(action, req, r, start) }()
-	if !s.allowed(req) {
+	if !s.allowed(ctx, req) {
 		r = Reply{Kind: KindButton, Outcome: OutcomeRefused,
 			Message: RenderNoticeKind(NoticeRefused, notAllowedText)}
 		if email, _, err := ParseChooseValue(s.cfg.Buttons.sealedValue(sealed)); err == nil { // whom it was about, if the bot sealed it

@@ -98,7 +98,7 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 		s.audit(req, r, start)
 		return Response{Reply: r, Mode: Private}, true
 	}
-	if !s.allowed(req) {
+	if !s.allowed(ctx, req) {
 		// Whom the button was about, if the bot sealed it: the attempt
 		// belongs in their trail.
 		r := Reply{Kind: KindButton, Outcome: OutcomeRefused, Message: RenderNoticeKind(NoticeRefused, notAllowedText)}
@@ -169,7 +169,7 @@ func (s *Service) Shortcut(ctx context.Context, req Request, callbackID, authorI
 	start := s.cfg.Now()
 	var r Reply
 	switch {
-	case !s.allowed(req):
+	case !s.allowed(ctx, req):
 		r = Reply{Kind: KindShortcut, Outcome: OutcomeRefused, Message: RenderNoticeKind(NoticeRefused, notAllowedText)}
 		if validUserID(authorID) {
 			r.People = []Person{{UserID: authorID}}

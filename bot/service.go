@@ -155,6 +155,11 @@ type ServiceConfig struct {
 	Exemptions ExemptionStore
 	// Release answers the keep-or-release buttons (keep.go); nil: off.
 	Release *KeepRelease
+	// Home learns the bot's own workspace and Enterprise Grid organisation
+	// (auth.test) when a request from Slack comes before SetHome was
+	// called (the start's auth.test failed, say); nil: such requests are
+	// served until SetHome.
+	Home func(ctx context.Context) (team, enterprise string, err error)
 	// ShareClaims claims a Share across processes, so that replicas given
 	// the two envelopes of one double click post it once; nil: this
 	// process's own memory only.
@@ -181,7 +186,9 @@ type Service struct {
 
 	reportSlots chan struct{} // MaxReportsAtOnce org-wide reports at a time
 
-	home atomic.Pointer[homeTeam] // the bot token's workspace (SetHome)
+	home      atomic.Pointer[homeTeam] // the bot token's workspace (SetHome)
+	homeMu    sync.Mutex               // one Home call at a time
+	homeTried time.Time                // when Home last failed
 
 	shareMu  sync.Mutex
 	shared   map[string]time.Time // Share button and channel → when claimed (see claimShare)
@@ -210,10 +217,19 @@ func (s *Service) SetHome(team, enterprise string) {
 // Enterprise Grid organisation. With LASTACTIVE_ALLOWED_USERS empty,
 // everyone means everyone there, not the people of another company in a
 // Slack Connect channel.
-func (s *Service) fromHome(req Request) bool {
+func (s *Service) fromHome(ctx context.Context, req Request) bool {
+	if req.TeamID == "" && req.EnterpriseID == "" {
+		return true // not from Slack
+	}
 	h := s.home.Load()
-	if h == nil || req.TeamID == "" && req.EnterpriseID == "" {
-		return true // not known, or not from Slack
+	if h == nil {
+		h = s.learnHome(ctx)
+	}
+	if h == nil {
+		// Slack would not say (an outage): refusing everyone would not
+		// help, and the next credential check tries again.
+		s.log.Warn("the bot's own workspace is not known yet (auth.test failed); serving the request")
+		return true
 	}
 	if h.enterprise != "" && (req.EnterpriseID == h.enterprise || req.TeamID == h.enterprise) {
 		return true // a click's user.team_id is the organisation's in a Grid
@@ -225,9 +241,39 @@ func (s *Service) fromHome(req Request) bool {
 	return false
 }
 
+// homeRetry is how long after a failed Home call requests are served
+// without asking again: an outage must not cost every command a call.
+const homeRetry = 10 * time.Second
+
+// learnHome asks Home for the bot's workspace, once at a time and at most
+// every homeRetry while it fails, and returns it (nil when not known).
+func (s *Service) learnHome(ctx context.Context) *homeTeam {
+	if s.cfg.Home == nil {
+		return nil
+	}
+	s.homeMu.Lock()
+	defer s.homeMu.Unlock()
+	if h := s.home.Load(); h != nil {
+		return h // another request learnt it meanwhile
+	}
+	if !s.homeTried.IsZero() && time.Since(s.homeTried) < homeRetry {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	team, enterprise, err := s.cfg.Home(ctx)
+	if err != nil {
+		s.homeTried = time.Now()
+		s.log.Warn("auth.test failed: the bot's own workspace is not known", "err", err)
+		return nil
+	}
+	s.SetHome(team, enterprise)
+	return s.home.Load()
+}
+
 // allowed is the Gate's answer for req, from the bot's own workspace only.
-func (s *Service) allowed(req Request) bool {
-	return s.cfg.Gate.Allowed(req.UserID, req.ChannelID) && s.fromHome(req)
+func (s *Service) allowed(ctx context.Context, req Request) bool {
+	return s.cfg.Gate.Allowed(req.UserID, req.ChannelID) && s.fromHome(ctx, req)
 }
 
 // ShareClaimer claims one Share across every process of the bot.
@@ -274,7 +320,7 @@ func (s *Service) Answer(ctx context.Context, req Request, progress func(Message
 	start := s.cfg.Now()
 	defer func() { s.audit(req, r, start) }()
 
-	if !s.allowed(req) {
+	if !s.allowed(ctx, req) {
 		r := Reply{Kind: KindCommand, Outcome: OutcomeRefused,
 			Message: RenderNoticeKind(NoticeRefused, notAllowedText)}
 		if cmd, err := ParseCommand(req.Text); err == nil {

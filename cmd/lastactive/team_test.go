@@ -64,3 +64,31 @@ func TestOtherWorkspacesAreNotServed(t *testing.T) {
 		t.Errorf("a Refresh clicked from another workspace was answered: %q", got)
 	}
 }
+
+// TestOtherWorkspaceRefusedWhenTheFirstAuthTestFailed: Slack answering the
+// start's auth.test with a 503 left the bot's workspace unknown until the
+// next credential check, five minutes later, and meanwhile a command from
+// another company's workspace was answered. A request that names a
+// workspace while the bot's is unknown now asks auth.test first.
+func TestOtherWorkspaceRefusedWhenTheFirstAuthTestFailed(t *testing.T) {
+	t.Parallel()
+	f := startFakes(t)
+	f.slack.FailMethod("auth.test", 1, 503, "")
+	cmd, base, logs := serveProcess(t, f.env())
+	defer stop(t, cmd, logs)
+	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
+	eventually(t, "auth.test tried", func() bool { return len(f.slack.Calls("auth.test")) > 0 })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	env, err := f.slack.SlashCommand(ctx, slacktest.Command{UserID: "U0EXT1", ChannelID: "C1", TeamID: "T0OTHERCO", Text: "ada@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.slack.WaitReplies(ctx, env.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r[len(r)-1].Text; !strings.Contains(got, "not allowed") {
+		t.Errorf("a command from another workspace, before the bot knew its own, was answered: %q", got)
+	}
+}

@@ -259,6 +259,17 @@ func Build(s Settings) (*App, error) {
 	}
 	cfg.Digests = a.Digests
 	a.buildNudges(s, client, web, &cfg)
+	if slackOn && s.SlackBotToken != "" {
+		// A request before the start's auth.test said which workspace the
+		// bot is in asks it then: another company's must not be served.
+		cfg.Home = func(ctx context.Context) (string, string, error) {
+			at, err := a.Slack.AuthTestContext(ctx)
+			if err != nil {
+				return "", "", err
+			}
+			return at.TeamID, at.EnterpriseID, nil
+		}
+	}
 	a.Service = bot.NewService(cfg)
 
 	if slackOn {
