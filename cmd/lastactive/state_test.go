@@ -506,14 +506,7 @@ func TestCommandLineIsAudited(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("audit: exit %d\n%s", r.code, r.stderr)
 	}
-	var got []auditJSON
-	for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
-		var j auditJSON
-		if err := json.Unmarshal([]byte(l), &j); err != nil {
-			t.Fatalf("audit --json line %q: %v", l, err)
-		}
-		got = append(got, j)
-	}
+	got := auditLines(t, r.stdout)
 	if len(got) != 2 {
 		t.Fatalf("%d entries, want the report and the lookup:\n%s", len(got), r.stdout)
 	}
@@ -889,14 +882,7 @@ func TestReadingOnePersonsTrailIsAudited(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("audit: exit %d\n%s", r.code, r.stderr)
 	}
-	var got []auditJSON
-	for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
-		var j auditJSON
-		if err := json.Unmarshal([]byte(l), &j); err != nil {
-			t.Fatalf("audit --json line %q: %v", l, err)
-		}
-		got = append(got, j)
-	}
+	got := auditLines(t, r.stdout)
 	if len(got) != 2 {
 		t.Fatalf("%d entries, want the reading of the trail and the lookup:\n%s", len(got), r.stdout)
 	}
@@ -904,4 +890,18 @@ func TestReadingOnePersonsTrailIsAudited(t *testing.T) {
 		strings.Join(e.Emails, " ") != "ada@example.com" {
 		t.Errorf("reading entry %+v", e)
 	}
+}
+
+// auditLines reads audit --json's output, one entry a line.
+func auditLines(t *testing.T, stdout string) []auditJSON {
+	t.Helper()
+	var got []auditJSON
+	for _, l := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var j auditJSON
+		if err := json.Unmarshal([]byte(l), &j); err != nil {
+			t.Fatalf("audit --json line %q: %v", l, err)
+		}
+		got = append(got, j)
+	}
+	return got
 }

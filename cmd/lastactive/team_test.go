@@ -26,17 +26,7 @@ func TestOtherWorkspacesAreNotServed(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	ask := func(c slacktest.Command) slacktest.Reply {
-		env, err := f.slack.SlashCommand(ctx, c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := f.slack.WaitReplies(ctx, env.ID, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r[len(r)-1]
-	}
+	ask := func(c slacktest.Command) slacktest.Reply { return lastReply(ctx, t, f, c) }
 	searches := len(f.atl.Requests())
 	if r := ask(slacktest.Command{UserID: "U0EXT1", ChannelID: "C1", TeamID: "T0OTHERCO", Text: "ada@example.com"}); !strings.Contains(r.Text, "not allowed") {
 		t.Errorf("a command from another workspace was answered: %q", r.Text)
@@ -80,7 +70,17 @@ func TestOtherWorkspaceRefusedWhenTheFirstAuthTestFailed(t *testing.T) {
 	eventually(t, "auth.test tried", func() bool { return len(f.slack.Calls("auth.test")) > 0 })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	env, err := f.slack.SlashCommand(ctx, slacktest.Command{UserID: "U0EXT1", ChannelID: "C1", TeamID: "T0OTHERCO", Text: "ada@example.com"})
+	r := lastReply(ctx, t, f, slacktest.Command{UserID: "U0EXT1", ChannelID: "C1", TeamID: "T0OTHERCO", Text: "ada@example.com"})
+	if !strings.Contains(r.Text, "not allowed") {
+		t.Errorf("a command from another workspace, before the bot knew its own, was answered: %q", r.Text)
+	}
+}
+
+// lastReply sends the slash command c and returns the last reply to it
+// once there is one.
+func lastReply(ctx context.Context, t *testing.T, f *fakes, c slacktest.Command) slacktest.Reply {
+	t.Helper()
+	env, err := f.slack.SlashCommand(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,5 @@ func TestOtherWorkspaceRefusedWhenTheFirstAuthTestFailed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := r[len(r)-1].Text; !strings.Contains(got, "not allowed") {
-		t.Errorf("a command from another workspace, before the bot knew its own, was answered: %q", got)
-	}
+	return r[len(r)-1]
 }
