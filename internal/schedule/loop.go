@@ -127,7 +127,7 @@ func (l *Loop) Serve(ctx context.Context) error {
 			if !told {
 				level, told = slog.LevelInfo, true
 			}
-			log.Log(ctx, level, "schedule: next slot", "schedule", l.Name, "next", next.UTC(), "in", wait.Round(time.Second))
+			log.Log(ctx, level, "schedule: next slot", "schedule", l.Name, "next", next.UTC(), "in", wait.Round(time.Second).String())
 			if err := clock.Sleep(ctx, wait); err != nil {
 				return err
 			}
@@ -220,7 +220,7 @@ func (l *Loop) handle(ctx context.Context, clock Clock, log *slog.Logger, slot t
 	}
 	if late := clock.Now().Sub(slot); late >= MaxLate {
 		log.Warn("schedule: slot missed while no replica ran; skipped as more than an hour late",
-			"schedule", l.Name, "slot", slot.UTC(), "late", late.Round(time.Second))
+			"schedule", l.Name, "slot", slot.UTC(), "late", late.Round(time.Second).String())
 		l.keep(ctx, log, slot, ttl)
 		return true, nil
 	}

@@ -769,3 +769,25 @@ func TestLoopSaysWhenItsFirstSlotComes(t *testing.T) {
 		t.Errorf("the log does not say the next slot is 2028-02-29T00:00:00Z:\n%s", logs.String())
 	}
 }
+
+// TestLoopLogsReadableDurations: the start's lines said how late a missed
+// slot was and how long until the next one as bare nanoseconds
+// ("late":10621000000000, "in":594179000000000), which slog's JSON writes
+// for a time.Duration; the other lines give a Go duration ("2h57m1s").
+func TestLoopLogsReadableDurations(t *testing.T) {
+	sched, err := schedule.Parse("CRON_TZ=UTC 0 9 * * *")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	clock := &fakeClock{now: time.Date(2026, 3, 2, 12, 0, 1, 0, time.UTC), cancel: cancel}
+	r := &runs{slots: map[time.Time][]string{}}
+	_ = loop("digest", "a", sched, openStore(t), clock, r, slog.New(slog.NewJSONHandler(&logs, nil))).Serve(ctx)
+	for _, want := range []string{`"late":"3h0m1s"`, `"in":"20h59m59s"`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the log lacks %s:\n%s", want, logs.String())
+		}
+	}
+}
