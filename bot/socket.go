@@ -212,7 +212,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 
 	<-ctx.Done()
-	b.log.Info("stopping: no new commands; finishing those in flight", "timeout", b.cfg.ShutdownTimeout)
+	b.log.Info("stopping: no new commands; finishing those in flight", "timeout", b.cfg.ShutdownTimeout.String())
 	stopSockets()
 	loops.Wait()
 	for i := range b.open {
