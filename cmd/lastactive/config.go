@@ -452,6 +452,14 @@ func (c Config) warnings() []string {
 		w = append(w, "LASTACTIVE_NUDGE is on with one approver: nobody decides about their own seat or their own "+
 			"request, so a release of the approver's idle seat waits until LASTACTIVE_APPROVERS names a second")
 	}
+	mode := strings.ToLower(strings.TrimSpace(c.NudgeMode))
+	if (mode == nudgeOn || mode == nudgeDryRun) && strings.TrimSpace(strings.Join(c.NudgeProducts, "")) == "" &&
+		strings.TrimSpace(c.SeatPricesRaw) == "" {
+		// Allowed (a dry run may be set up before the prices), but each
+		// round would otherwise first say so as a failed slot, days later.
+		w = append(w, "LASTACTIVE_NUDGE is "+mode+", but no product is covered: set LASTACTIVE_NUDGE_PRODUCTS "+
+			"(or LASTACTIVE_SEAT_PRICES, whose products it then covers); until then every nudge round fails")
+	}
 	for _, k := range c.NudgeProducts {
 		// Allowed (Atlassian may report a product lastactive does not know
 		// yet), but most likely a typo, after which the round covers

@@ -305,6 +305,32 @@ func TestNudgeWithoutApproversIsWarned(t *testing.T) {
 	}
 }
 
+// TestNudgeCoveringNothingIsWarned: LASTACTIVE_NUDGE on (or dry-run)
+// with neither LASTACTIVE_NUDGE_PRODUCTS nor LASTACTIVE_SEAT_PRICES started
+// without a word, and each round, days later, was an ERROR line "slot
+// failed": no product is covered. Said at start, naming both variables;
+// not when either is set, nor with nudges off.
+func TestNudgeCoveringNothingIsWarned(t *testing.T) {
+	for _, mode := range []string{"on", "dry-run"} {
+		c := validBase()
+		c.NudgeMode = mode
+		if w := strings.Join(c.warnings(), "\n"); !strings.Contains(w, "no product is covered") ||
+			!strings.Contains(w, "LASTACTIVE_NUDGE_PRODUCTS") || !strings.Contains(w, "LASTACTIVE_SEAT_PRICES") {
+			t.Errorf("%s: warnings %q do not say no product is covered", mode, w)
+		}
+	}
+	covered := validBase()
+	covered.NudgeMode, covered.NudgeProducts = "on", []string{"confluence"}
+	priced := validBase()
+	priced.NudgeMode, priced.SeatPricesRaw = "on", "confluence=6.05"
+	off := validBase()
+	for name, c := range map[string]Config{"products": covered, "prices": priced, "off": off} {
+		if w := strings.Join(c.warnings(), "\n"); strings.Contains(w, "no product is covered") {
+			t.Errorf("%s: warned: %q", name, w)
+		}
+	}
+}
+
 // TestClipKeepsCharactersWhole: clip cuts between characters, never inside
 // one (the audit trail's actor is clipped; half a character is invalid
 // UTF-8).
