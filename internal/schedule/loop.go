@@ -103,7 +103,7 @@ func (l *Loop) Serve(ctx context.Context) error {
 	now := clock.Now()
 	last, ok := Latest(l.Schedule, now.Add(-lookback), now)
 	if ok {
-		l.settle(ctx, clock, log, last)
+		l.settle(ctx, clock, log, last, true)
 	} else {
 		last = now
 	}
@@ -148,7 +148,7 @@ func (l *Loop) Serve(ctx context.Context) error {
 			log.Warn("schedule: slots skipped, a later one is due", "schedule", l.Name, "skipped", skipped,
 				"first", next.UTC(), "last", lastSkipped.UTC(), "slot", slot.UTC())
 		}
-		l.settle(ctx, clock, log, slot)
+		l.settle(ctx, clock, log, slot, false)
 		last = slot
 	}
 }
@@ -160,8 +160,9 @@ func (l *Loop) Serve(ctx context.Context) error {
 // found the slot taken when it started, runs it a minute later. A slot
 // whose last try here failed is then given up with an error, naming why:
 // its work (a digest) will not be done.
-func (l *Loop) settle(ctx context.Context, clock Clock, log *slog.Logger, slot time.Time) {
-	done, err := l.handle(ctx, clock, log, slot)
+// atStart says slot is the one the start's look back found.
+func (l *Loop) settle(ctx context.Context, clock Clock, log *slog.Logger, slot time.Time, atStart bool) {
+	done, err := l.handle(ctx, clock, log, slot, atStart)
 	if done {
 		return
 	}
@@ -175,7 +176,7 @@ func (l *Loop) settle(ctx context.Context, clock Clock, log *slog.Logger, slot t
 			if clock.Sleep(ctx, RetryEvery) != nil {
 				return
 			}
-			if done, err = l.handle(ctx, clock, log, slot); done {
+			if done, err = l.handle(ctx, clock, log, slot, atStart); done {
 				return
 			}
 		}
@@ -191,7 +192,7 @@ func (l *Loop) settle(ctx context.Context, clock Clock, log *slog.Logger, slot t
 // holds the claim, the claim could not be read, or the work did nothing
 // (ErrNotDone; the claim is then given back): err then says why, nil when
 // another process holds the claim.
-func (l *Loop) handle(ctx context.Context, clock Clock, log *slog.Logger, slot time.Time) (settled bool, err error) {
+func (l *Loop) handle(ctx context.Context, clock Clock, log *slog.Logger, slot time.Time, atStart bool) (settled bool, err error) {
 	if ctx.Err() != nil {
 		return true, nil
 	}
@@ -219,7 +220,14 @@ func (l *Loop) handle(ctx context.Context, clock Clock, log *slog.Logger, slot t
 		return false, nil
 	}
 	if late := clock.Now().Sub(slot); late >= MaxLate {
-		log.Warn("schedule: slot missed while no replica ran; skipped as more than an hour late",
+		// Found by the start's look back, it may be a slot from before
+		// the bot ever ran (a new install, SQLite on a container's
+		// temporary storage): said, but no alarm at every such start.
+		level := slog.LevelWarn
+		if atStart {
+			level = slog.LevelInfo
+		}
+		log.Log(ctx, level, "schedule: slot missed while no replica ran; skipped as more than an hour late",
 			"schedule", l.Name, "slot", slot.UTC(), "late", late.Round(time.Second).String())
 		l.keep(ctx, log, slot, ttl)
 		return true, nil

@@ -791,3 +791,30 @@ func TestLoopLogsReadableDurations(t *testing.T) {
 		}
 	}
 }
+
+// TestLoopFirstStartAfterASlotIsNoAlarm: a process started more than an
+// hour after the day's slot, on a database that never saw the schedule (a
+// new install, or SQLite on a container's temporary storage, so every
+// restart), found that slot unclaimed and logged a WARN "slot missed while
+// no replica ran", at every such start: a false alarm an admin would file.
+// The start's look back says it at info; a slot missed while the loop ran
+// (a suspended machine) still warns, as TestLoopSkippedSlotsAreOneLine shows.
+func TestLoopFirstStartAfterASlotIsNoAlarm(t *testing.T) {
+	sched, _ := schedule.Parse("0 9 * * *")
+	st := openStore(t)
+	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	r := &runs{slots: map[time.Time][]string{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	clock := &fakeClock{now: time.Date(2026, 3, 2, 12, 0, 1, 0, time.Local), maxSleeps: 0, cancel: cancel}
+	_ = loop("digest", "a", sched, st, clock, r, log).Serve(ctx)
+	if strings.Contains(logs.String(), `"level":"WARN"`) {
+		t.Errorf("a first start after the day's slot warned:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "more than an hour late") {
+		t.Errorf("the skipped slot is not logged at all:\n%s", logs.String())
+	}
+	if len(r.slots) != 0 {
+		t.Errorf("a slot three hours late ran: %v", r.slots)
+	}
+}
