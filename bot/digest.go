@@ -97,10 +97,8 @@ func (d *Digests) Make(ctx context.Context, upload, private bool) (Message, *dig
 	if upload {
 		file = d.chart(ctx, dg.History)
 	}
-	if private {
-		return RenderPrivateDigest(dg, file), dg, nil
-	}
-	return RenderDigest(dg, file), dg, nil
+	// Without an upload (the printed digest), nothing is said of one.
+	return renderDigest(dg, file, private, upload), dg, nil
 }
 
 // ErrDigestNotMade wraps Post's error when the digest could not be made

@@ -29,17 +29,19 @@ const maxDigestLines = 15
 // nobody: whoever is in the channel, idle people are not listed there by
 // name; report users see the names privately (RenderPrivateDigest, the CSV).
 func RenderDigest(d *digest.Digest, chartFileID string) Message {
-	return renderDigest(d, chartFileID, false)
+	return renderDigest(d, chartFileID, false, true)
 }
 
 // RenderPrivateDigest is RenderDigest for one report user's eyes
 // (/lastactive digest): it adds the people idle longest per product, by
 // name only (never an email).
 func RenderPrivateDigest(d *digest.Digest, chartFileID string) Message {
-	return renderDigest(d, chartFileID, true)
+	return renderDigest(d, chartFileID, true, true)
 }
 
-func renderDigest(d *digest.Digest, chartFileID string, names bool) Message {
+// renderDigest renders d; without chart, nothing is said of a chart (the
+// printed digest, which never uploads one, says it its own way).
+func renderDigest(d *digest.Digest, chartFileID string, names, chart bool) Message {
 	since := "This is the first digest: the next one will show the change since this one."
 	switch {
 	case d.HistoryUnavailable:
@@ -91,9 +93,12 @@ func renderDigest(d *digest.Digest, chartFileID string, names bool) Message {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(joinLines("*Idle longest*", longest, maxDigestLines, maxSectionChars)),
 			nil, nil, slack.SectionBlockOptionBlockID("digest_longest")))
 	}
-	if d.HistoryUnavailable && chartFileID == "" {
+	switch {
+	case d.HistoryUnavailable && chartFileID == "":
 		blocks = append(blocks, slack.NewContextBlock("digest_chart", mrkdwn("The trend chart is unavailable: the bot cannot reach its database.")))
-	} else {
+	case !chart && len(digest.SamePeriod(d.History)) >= 2:
+		// No upload was tried: not "could not be uploaded".
+	default:
 		blocks = append(blocks, chartBlock(chartFileID, d.History, "digest_chart"))
 	}
 	notes := seat.ActiveNote + " " + fmt.Sprintf("Read from Atlassian at %s.", instantToken(d.ReadAt))

@@ -905,3 +905,24 @@ func auditLines(t *testing.T, stdout string) []auditJSON {
 	}
 	return got
 }
+
+// TestPrintedDigestTellsOfTheChartOnce: `lastactive digest` prints the
+// digest and never uploads a chart. With two digests stored it said "The
+// trend chart could not be uploaded this time." and then "(The posted
+// digest adds a chart …)": two lines at odds, the first untrue.
+func TestPrintedDigestTellsOfTheChartOnce(t *testing.T) {
+	f := startFakes(t)
+	env := f.env("LASTACTIVE_DIGEST_CHANNEL=CDIGEST01")
+	for range 2 {
+		if r := runBinary(t, env, "", "digest", "--post"); r.code != 0 {
+			t.Fatalf("digest --post: exit %d\n%s", r.code, r.stderr)
+		}
+	}
+	r := runBinary(t, env, "", "digest")
+	if r.code != 0 {
+		t.Fatalf("digest: exit %d\n%s", r.code, r.stderr)
+	}
+	if strings.Contains(r.stdout, "could not be uploaded") || !strings.Contains(r.stdout, "The posted digest adds a chart") {
+		t.Errorf("the printed digest's words about its chart:\n%s", r.stdout)
+	}
+}
