@@ -24,8 +24,8 @@ import (
 // value: it holds the database password.
 const badDatabaseURL = "LASTACTIVE_DATABASE_URL must be sqlite:PATH or postgres://USER:PASSWORD@HOST:5432/DB (a '/' or '@' in the password written %2F or %40)"
 
-// validateState checks LASTACTIVE_DATABASE_URL's form (the store checks the
-// rest when it opens) and parses LASTACTIVE_AUDIT_RETENTION.
+// validateState checks LASTACTIVE_DATABASE_URL's form and settings (the
+// store checks the rest when it opens) and parses LASTACTIVE_AUDIT_RETENTION.
 func (c *Config) validateState() []string {
 	var p []string
 	// A password: pasted as the other secrets are, so that what pasting
@@ -34,6 +34,10 @@ func (c *Config) validateState() []string {
 	c.DatabaseURL = pasted(c.DatabaseURL)
 	if !databaseURLForm(c.DatabaseURL) {
 		p = append(p, badDatabaseURL)
+	} else if err := state.CheckURL(c.DatabaseURL); err != nil {
+		// Settings the store could never connect with (sslmode=bogus): a
+		// serve that started would run without its store for good.
+		p = append(p, "LASTACTIVE_DATABASE_URL cannot be used: "+strings.TrimPrefix(err.Error(), "open state store "))
 	}
 	d, err := state.DefaultAuditRetention, error(nil)
 	if c.RetentionRaw != "" { // empty only in a Config built in code

@@ -221,6 +221,25 @@ var (
 	pgMaxLifetime = 30 * time.Minute
 )
 
+// CheckURL reports, without connecting, whether Open could use rawURL's
+// settings: for a PostgreSQL URL, what pgx and the pool parameters make of
+// it (an unknown sslmode, a port out of range, a timeout that is not one).
+// Such a URL never opens, however often it is tried, so a caller can refuse
+// it at start. Its error, like Open's, never holds the password.
+func CheckURL(rawURL string) error {
+	if !strings.HasPrefix(rawURL, "postgres://") && !strings.HasPrefix(rawURL, "postgresql://") {
+		return nil
+	}
+	cfg, shown, _, err := parsePostgresURL(rawURL)
+	if err != nil {
+		return err
+	}
+	if _, err := poolParams(cfg.RuntimeParams); err != nil {
+		return fmt.Errorf("open state store %s: %w", shown, err)
+	}
+	return nil
+}
+
 func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 	cfg, shown, scrub, err := parsePostgresURL(rawURL)
 	if err != nil {
