@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -78,6 +79,23 @@ func (s *Server) SlashCommand(ctx context.Context, c Command) (*Envelope, error)
 		return nil, err
 	}
 	return env, nil
+}
+
+// SlashCommandConnected is SlashCommand as a person retrying after Slack's
+// "dispatch_failed" would send it: when no connection is open at that
+// instant (a refresh, a reconnect under load), it waits, within ctx, for
+// one and sends again. A test that means "the bot is connected, now ask"
+// uses it, so that a socket reopening just then is not a failure.
+func (s *Server) SlashCommandConnected(ctx context.Context, c Command) (*Envelope, error) {
+	for {
+		env, err := s.SlashCommand(ctx, c)
+		if !errors.Is(err, ErrNoConnection) {
+			return env, err
+		}
+		if err := s.Wait(ctx, func() bool { return s.Deliverable() > 0 }); err != nil {
+			return nil, fmt.Errorf("%w (waited for one: %w)", ErrNoConnection, err)
+		}
+	}
 }
 
 // BlockAction delivers an interactive envelope of type block_actions for a

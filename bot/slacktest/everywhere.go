@@ -31,7 +31,7 @@ func (s *Server) ResendAll(ctx context.Context, e *Envelope) (int, error) {
 	frame := st.frame
 	s.mu.Unlock()
 	if len(open) == 0 {
-		return 0, errorf("no open Socket Mode connection")
+		return 0, ErrNoConnection
 	}
 	// Written concurrently, so the copies reach the app as close together as
 	// the connections allow.

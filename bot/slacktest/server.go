@@ -272,6 +272,10 @@ func (s *Server) logf(format string, args ...any) {
 	s.opts.logf("slacktest: "+format, args...)
 }
 
+// ErrNoConnection is returned for an envelope sent while no Socket Mode
+// connection is open: Slack would answer the person "dispatch_failed".
+var ErrNoConnection = errorf("no open Socket Mode connection")
+
 func errorf(format string, args ...any) error {
 	return fmt.Errorf("slacktest: "+format, args...)
 }

@@ -370,7 +370,7 @@ func (s *Server) pickLocked() (*wsConn, error) {
 		}
 	}
 	if len(open) == 0 {
-		return nil, errorf("no open Socket Mode connection")
+		return nil, ErrNoConnection
 	}
 	s.rr++
 	return open[s.rr%len(open)], nil

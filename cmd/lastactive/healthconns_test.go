@@ -184,7 +184,7 @@ func TestMetricsHoldNothingUsersOrUpstreamsSend(t *testing.T) {
 	defer cancel()
 	ask := func(text string) {
 		t.Helper()
-		env, err := f.slack.SlashCommand(ctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: text})
+		env, err := f.slack.SlashCommandConnected(ctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: text})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -276,7 +276,7 @@ func TestNotReadyOnceStopping(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	n := f.atl.CountEndpoint(atlassiantest.EndpointLastActive)
-	if _, err := f.slack.SlashCommand(ctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "ada@example.com"}); err != nil {
+	if _, err := f.slack.SlashCommandConnected(ctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "ada@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "the lookup upstream", func() bool { return f.atl.CountEndpoint(atlassiantest.EndpointLastActive) > n })

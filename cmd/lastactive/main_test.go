@@ -357,7 +357,7 @@ func TestServeProcess(t *testing.T) {
 	_, before := get(base + "/metrics")
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	env, err := f.slack.SlashCommand(ctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "ada@example.com"})
+	env, err := f.slack.SlashCommandConnected(ctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "ada@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -428,7 +428,7 @@ func TestServeInProcess(t *testing.T) {
 	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
 	cctx, ccancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer ccancel()
-	env, err := f.slack.SlashCommand(cctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "ada@example.com"})
+	env, err := f.slack.SlashCommandConnected(cctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "ada@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}

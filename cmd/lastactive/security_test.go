@@ -169,7 +169,7 @@ func serveWithFailures(t *testing.T, f *fakes, env []string, inject bool) {
 		if err := f.slack.WaitConnected(ctx); err != nil {
 			t.Fatal(err)
 		}
-		e, err := f.slack.SlashCommand(ctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: text})
+		e, err := f.slack.SlashCommandConnected(ctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: text})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -315,7 +315,7 @@ func TestSocketFrameOverReadLimit(t *testing.T) {
 	if err := f.slack.Wait(wctx, func() bool { return f.slack.Hellos() > hellos && f.slack.Connections() == 2 }); err != nil {
 		t.Fatalf("the bot did not drop the oversized frame's connection and reconnect: %v", err)
 	}
-	e, err := f.slack.SlashCommand(wctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "help"})
+	e, err := f.slack.SlashCommandConnected(wctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "help"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func ask(t *testing.T, s *slacktest.Server, user, text string, n int) []slacktes
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	env, err := s.SlashCommand(ctx, slacktest.Command{UserID: user, ChannelID: "C1", Text: text})
+	env, err := s.SlashCommandConnected(ctx, slacktest.Command{UserID: user, ChannelID: "C1", Text: text})
 	if err != nil {
 		t.Fatal(err)
 	}

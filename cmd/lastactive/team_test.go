@@ -80,7 +80,7 @@ func TestOtherWorkspaceRefusedWhenTheFirstAuthTestFailed(t *testing.T) {
 // once there is one.
 func lastReply(ctx context.Context, t *testing.T, f *fakes, c slacktest.Command) slacktest.Reply {
 	t.Helper()
-	env, err := f.slack.SlashCommand(ctx, c)
+	env, err := f.slack.SlashCommandConnected(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}
