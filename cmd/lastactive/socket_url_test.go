@@ -47,3 +47,30 @@ func TestPostgresUnixSocketURL(t *testing.T) {
 		t.Errorf("migrate through %s: exit %d\n%s%s", socketURL, r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestPostgresServiceURL: a database URL that takes its host from a
+// connection service file (postgres:///?service=NAME, as libpq and pgx
+// read it) is accepted, and migrate creates the schema through it. Before,
+// it was refused at start as malformed (exit 2): the form check wanted a
+// host before the path or a host= parameter.
+func TestPostgresServiceURL(t *testing.T) {
+	db := postgresDatabase(t)
+	u, err := url.Parse(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	services := dir + "/pg_service.conf"
+	conf := "[lastactive]\nhost=" + u.Hostname() + "\nport=" + u.Port() + "\ndbname=" + strings.TrimPrefix(u.Path, "/") + "\nuser=" + u.User.Username() + "\n"
+	if err := os.WriteFile(services, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("service", "lastactive")
+	serviceURL := (&url.URL{Scheme: "postgres", Path: "/", RawQuery: q.Encode()}).String()
+
+	r := runBinary(t, []string{"PATH=" + os.Getenv("PATH"), "PGSERVICEFILE=" + services, "LASTACTIVE_DATABASE_URL=" + serviceURL}, "", "migrate")
+	if r.code != 0 || !strings.Contains(r.stdout, "schema created") {
+		t.Errorf("migrate through %s: exit %d\n%s%s", serviceURL, r.code, r.stdout, r.stderr)
+	}
+}

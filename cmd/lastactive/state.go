@@ -62,8 +62,9 @@ func databaseURLForm(raw string) bool {
 		// An '@' in the path is a password with an unescaped '/': the host
 		// parsed is the user and a piece of the password. No host before
 		// the path is the Unix socket form, the host a host= parameter
-		// (postgres://USER@/DB?host=/run/postgresql).
-		return err == nil && (u.Host != "" || u.Query().Get("host") != "") && !strings.Contains(u.Path, "@")
+		// (postgres://USER@/DB?host=/run/postgresql), or a connection
+		// service file's (postgres:///?service=NAME).
+		return err == nil && (u.Host != "" || u.Query().Get("host") != "" || u.Query().Get("service") != "") && !strings.Contains(u.Path, "@")
 	}
 	return false
 }
