@@ -259,9 +259,13 @@ func (s *Service) learnHome(ctx context.Context) *homeTeam {
 	if !s.homeTried.IsZero() && time.Since(s.homeTried) < homeRetry {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	// Short: every command from Slack waits on it while it runs.
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	team, enterprise, err := s.cfg.Home(ctx)
+	if err == nil && team == "" && enterprise == "" {
+		err = errors.New("auth.test named no workspace")
+	}
 	if err != nil {
 		s.homeTried = time.Now()
 		s.log.Warn("auth.test failed: the bot's own workspace is not known", "err", err)
