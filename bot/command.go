@@ -399,6 +399,10 @@ func parseIdle(args []string, fresh bool) (Command, error) {
 	return cmd, nil
 }
 
+// DidYouMean is didYouMean for the configuration's warnings, which name a
+// mistyped product key in LASTACTIVE_SEAT_PRICES as a typed command does.
+func DidYouMean(word string) string { return didYouMean(word) }
+
 // didYouMean names the product key a mistyped word was probably meant to
 // be (" Did you mean “confluence”?"), or returns "" when none is close:
 // one letter off, or two in a word of five or more, a swap counting as one.

@@ -127,6 +127,9 @@ func RenderIdleReport(rep *seat.Report, d Delivery) Message {
 	blocks = append(blocks, slack.NewContextBlock("idle_notes", mrkdwn(strings.Join(notes, " "))))
 	if _, ok := rep.MonthlyCost(); ok {
 		blocks = append(blocks, slack.NewContextBlock("idle_billing", mrkdwn(seat.BillingNote)))
+	} else if rep.PricesSet {
+		blocks = append(blocks, slack.NewContextBlock("idle_billing", mrkdwn("LASTACTIVE_SEAT_PRICES is set but prices none of the products "+
+			"in this report, so no cost is shown: check its product keys (a misspelt one is warned about at start).")))
 	} else {
 		blocks = append(blocks, slack.NewContextBlock("idle_billing", mrkdwn("Set LASTACTIVE_SEAT_PRICES (e.g. confluence=6.05) to see what idle seats cost.")))
 	}

@@ -271,3 +271,23 @@ func TestCostSaysWhatItLeavesOut(t *testing.T) {
 		t.Errorf("the digest lacks %q:\n%s", want, got)
 	}
 }
+
+// TestPriceHintWhenThePricesNameNoProductFound: with LASTACTIVE_SEAT_PRICES
+// set but naming none of the report's products (confluenc=6.05), the
+// report said "Set LASTACTIVE_SEAT_PRICES", which is set. It says the
+// prices are set but price none of the products found; unset, it still
+// says to set them.
+func TestPriceHintWhenThePricesNameNoProductFound(t *testing.T) {
+	t.Parallel()
+	rep := seat.Build(smallOrg(), seat.Options{Days: 90, Now: idleNow, Prices: seat.Prices{"confluenc": 6.05}})
+	rep.ReadAt = idleNow
+	got := messageText(t, RenderIdleReport(rep, Delivery{Off: true}))
+	if strings.Contains(got, "Set LASTACTIVE_SEAT_PRICES") || !strings.Contains(got, "LASTACTIVE_SEAT_PRICES is set but prices none of the products") {
+		t.Errorf("prices set for no product found: the hint should say they are set:\n%s", got)
+	}
+	rep = seat.Build(smallOrg(), seat.Options{Days: 90, Now: idleNow})
+	rep.ReadAt = idleNow
+	if got := messageText(t, RenderIdleReport(rep, Delivery{Off: true})); !strings.Contains(got, "Set LASTACTIVE_SEAT_PRICES") {
+		t.Errorf("no prices: the hint should say to set them:\n%s", got)
+	}
+}

@@ -73,8 +73,11 @@ type Report struct {
 	Days     int
 	Products []string // the filter, as asked
 	Currency string   // of every price and cost, e.g. USD
-	Now      time.Time
-	ReadAt   time.Time // when the scan of the organisation finished
+	// PricesSet says some price was configured (Options.Prices), even if
+	// for none of the products found.
+	PricesSet bool
+	Now       time.Time
+	ReadAt    time.Time // when the scan of the organisation finished
 
 	Accounts int // accounts read from Atlassian
 	NoSeat   int // of which deactivated, closed or suspended, or apps and customers
@@ -169,7 +172,7 @@ func Build(users []atlassian.OrgUser, o Options) *Report {
 	if o.Currency == "" {
 		o.Currency = DefaultCurrency
 	}
-	rep := &Report{Days: o.Days, Products: o.Products, Currency: o.Currency, Now: o.Now, Accounts: len(users)}
+	rep := &Report{Days: o.Days, Products: o.Products, Currency: o.Currency, PricesSet: len(o.Prices) > 0, Now: o.Now, Accounts: len(users)}
 	keep := productFilter(o.Products)
 	type groupKey struct{ key, site string }
 	groups := make(map[groupKey]*Group)

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/kelseyhightower/envconfig"
 
+	"lastactive/bot"
 	"lastactive/internal/schedule"
 	"lastactive/internal/state"
 	"lastactive/seat"
@@ -437,6 +439,16 @@ func (c *Config) JiraConfigured() bool {
 // AdminConfigured reports whether both Admin API variables are set.
 func (c *Config) AdminConfigured() bool { return c.OrgID != "" && c.APIKey != "" }
 
+// unknownProduct warns that variable names k, a product key lastactive
+// does not know, with the known key it is close to, if any.
+func unknownProduct(variable, k string) string {
+	w := variable + " names " + k + ", a product key lastactive does not know (" + seat.KnownProducts() + "): check the spelling"
+	if hint := bot.DidYouMean(k); hint != "" {
+		w += "." + hint
+	}
+	return w
+}
+
 // warnings says what validate will correct in c, to be told on stderr. (A
 // Config holds no such list: its fields are printed through redaction.)
 func (c Config) warnings() []string {
@@ -465,8 +477,16 @@ func (c Config) warnings() []string {
 		// yet), but most likely a typo, after which the round covers
 		// nothing and says nothing.
 		if k = strings.ToLower(strings.TrimSpace(k)); k != "" && productKey.MatchString(k) && !seat.Known(k) {
-			w = append(w, "LASTACTIVE_NUDGE_PRODUCTS names "+k+", a product key lastactive does not know ("+seat.KnownProducts()+
-				"): check the spelling")
+			w = append(w, unknownProduct("LASTACTIVE_NUDGE_PRODUCTS", k))
+		}
+	}
+	// The same for the prices: confluenc=6.05 prices nothing, and the
+	// idle report would show no cost. (Malformed, validate says so.)
+	if prices, err := parsePrices(c.SeatPricesRaw); err == nil {
+		for _, k := range slices.Sorted(maps.Keys(prices)) {
+			if !seat.Known(k) {
+				w = append(w, unknownProduct("LASTACTIVE_SEAT_PRICES", k))
+			}
 		}
 	}
 	if d, err := state.ParseRetention(c.RetentionRaw); c.RetentionRaw != "" && err == nil && d < 24*time.Hour {

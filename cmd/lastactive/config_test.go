@@ -410,3 +410,28 @@ func TestPastedFormsAreRead(t *testing.T) {
 		t.Errorf("currency = %q, want EUR", c.Currency)
 	}
 }
+
+// TestSeatPricesSpelling: a product key lastactive does not know in
+// LASTACTIVE_SEAT_PRICES is accepted (Atlassian may sell a product
+// lastactive does not know yet), but confluenc=6.05 started without a
+// word, and every report then said to set the prices. It is warned about
+// by name, with the key it is close to; a known key, or one close to none,
+// gets no guess.
+func TestSeatPricesSpelling(t *testing.T) {
+	c := validBase()
+	c.SeatPricesRaw = "jira=8.60, confluenc=6.05,newproduct=1,"
+	w := strings.Join(c.warnings(), "\n")
+	if !strings.Contains(w, "LASTACTIVE_SEAT_PRICES names confluenc") || !strings.Contains(w, "Did you mean “confluence”?") {
+		t.Errorf("warnings %q do not name the misspelt key and its product", w)
+	}
+	if !strings.Contains(w, "LASTACTIVE_SEAT_PRICES names newproduct") || strings.Count(w, "Did you mean") != 1 {
+		t.Errorf("warnings %q: an unknown key close to none is named, with no guess", w)
+	}
+	if strings.Contains(w, "names jira") {
+		t.Errorf("warnings %q name a known key", w)
+	}
+	c.SeatPricesRaw = "confluenc:lots" // malformed: validate says so, not warnings
+	if w := strings.Join(c.warnings(), "\n"); strings.Contains(w, "LASTACTIVE_SEAT_PRICES") {
+		t.Errorf("a malformed value is warned about: %q", w)
+	}
+}

@@ -271,3 +271,16 @@ func TestOrgIDEqualToASecret(t *testing.T) {
 		}
 	}
 }
+
+// TestMisspeltSeatPriceKeyIsWarned: LASTACTIVE_SEAT_PRICES=confluenc=6.05
+// passed check with no word, and the idle report then said to set the
+// prices. check warns, naming the key and the product it is close to; it
+// is not a FAIL (a key lastactive does not know yet may be right).
+func TestMisspeltSeatPriceKeyIsWarned(t *testing.T) {
+	f := startFakes(t)
+	r := runBinary(t, f.env("LASTACTIVE_SEAT_PRICES=confluenc=6.05"), "", "check")
+	if r.code != 0 || strings.Contains(r.stdout, "FAIL") ||
+		!strings.Contains(r.stderr, "warning: LASTACTIVE_SEAT_PRICES names confluenc") || !strings.Contains(r.stderr, "Did you mean “confluence”?") {
+		t.Errorf("check: exit %d, want 0 with a warning naming confluenc and confluence:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
