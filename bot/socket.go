@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -256,8 +257,14 @@ func (b *Bot) connect(ctx context.Context, i int, s Socket) {
 			failures = 1 // it was up in between: start the backoff again
 		}
 		wait := b.cfg.Reconnect.Delay(failures, nil)
-		b.log.Error("Slack Socket Mode connection failed; check SLACK_APP_TOKEN (xapp-, scope connections:write) and that Socket Mode is on",
-			"socket", i, "err", err, "retry_in", wait)
+		msg := "Slack Socket Mode connection failed; check SLACK_APP_TOKEN (xapp-, scope connections:write) and that Socket Mode is on"
+		if sc, ok := errors.AsType[slack.StatusCodeError](err); ok && sc.Code == http.StatusNotFound {
+			// Slack answers a refused token with 200 and a code: a 404 is
+			// the address (a wrong path, a proxy), not the token.
+			msg = "Slack Socket Mode connection failed: apps.connections.open answered HTTP 404; check SLACK_API_URL " +
+				"(default https://slack.com/api/) and any proxy in between"
+		}
+		b.log.Error(msg, "socket", i, "err", err, "retry_in", wait.String())
 		if backoff.Sleep(ctx, nil, wait) != nil {
 			return
 		}
@@ -308,7 +315,9 @@ func (b *Bot) event(rc runCtx, i int, evt socketmode.Event, connected func()) {
 		return
 	case socketmode.EventTypeInvalidAuth:
 		b.setOpen(i, false)
-		b.log.Error("Slack rejected the app-level token (invalid_auth): create a new xapp- token with connections:write")
+		// Sent for an HTTP 404 from apps.connections.open, not for a
+		// refused token: connect's line says what it is.
+		b.log.Debug("socket mode: apps.connections.open answered HTTP 404", "socket", i)
 		return
 	case socketmode.EventTypeDisconnect:
 		// slack-go reconnects this socket at once; the others stay open.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"syscall"
@@ -66,6 +67,13 @@ func slackFailure(r Result, err error, variable, fix string) Result {
 		if status.Code == 401 || status.Code == 403 {
 			r.Rejected = true
 			r.Fix = fix
+			return r
+		}
+		if status.Code == http.StatusNotFound {
+			// Slack answers a refused token or an unknown method with 200
+			// and a code: a 404 is the address (a wrong path, a proxy).
+			r.Detail = "SLACK_API_URL answered HTTP 404: no Slack Web API there"
+			r.Fix = "check SLACK_API_URL (default https://slack.com/api/) and any proxy in between"
 			return r
 		}
 		r.Fix = "Slack may be having trouble (status.slack.com): run the check again later; if SLACK_API_URL is set, check it"
