@@ -439,6 +439,23 @@ func (c *Config) JiraConfigured() bool {
 // AdminConfigured reports whether both Admin API variables are set.
 func (c *Config) AdminConfigured() bool { return c.OrgID != "" && c.APIKey != "" }
 
+// priceWarnings names each product key of LASTACTIVE_SEAT_PRICES that
+// lastactive does not know: confluenc=6.05 prices nothing, and the idle
+// report would show no cost. (Malformed, validate says so.)
+func priceWarnings(raw string) []string {
+	prices, err := parsePrices(raw)
+	if err != nil {
+		return nil
+	}
+	var w []string
+	for _, k := range slices.Sorted(maps.Keys(prices)) {
+		if !seat.Known(k) {
+			w = append(w, unknownProduct("LASTACTIVE_SEAT_PRICES", k))
+		}
+	}
+	return w
+}
+
 // unknownProduct warns that variable names k, a product key lastactive
 // does not know, with the known key it is close to, if any.
 func unknownProduct(variable, k string) string {
@@ -480,15 +497,7 @@ func (c Config) warnings() []string {
 			w = append(w, unknownProduct("LASTACTIVE_NUDGE_PRODUCTS", k))
 		}
 	}
-	// The same for the prices: confluenc=6.05 prices nothing, and the
-	// idle report would show no cost. (Malformed, validate says so.)
-	if prices, err := parsePrices(c.SeatPricesRaw); err == nil {
-		for _, k := range slices.Sorted(maps.Keys(prices)) {
-			if !seat.Known(k) {
-				w = append(w, unknownProduct("LASTACTIVE_SEAT_PRICES", k))
-			}
-		}
-	}
+	w = append(w, priceWarnings(c.SeatPricesRaw)...)
 	if d, err := state.ParseRetention(c.RetentionRaw); c.RetentionRaw != "" && err == nil && d < 24*time.Hour {
 		// Allowed (any Go duration is), but "12m" meant as months would
 		// delete the trail after twelve minutes.

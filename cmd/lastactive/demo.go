@@ -57,6 +57,7 @@ func (a *app) demo(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.stderr, "%s: %v\n", programName, err)
 		return exitUsage
 	}
+	a.warn(priceWarnings(pasted(os.Getenv("LASTACTIVE_SEAT_PRICES"))))
 	now := time.Now()
 	org := atlassiantest.SampleOrg(now)
 	srv := atlassiantest.NewServer(org)

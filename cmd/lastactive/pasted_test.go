@@ -283,4 +283,9 @@ func TestMisspeltSeatPriceKeyIsWarned(t *testing.T) {
 		!strings.Contains(r.stderr, "warning: LASTACTIVE_SEAT_PRICES names confluenc") || !strings.Contains(r.stderr, "Did you mean “confluence”?") {
 		t.Errorf("check: exit %d, want 0 with a warning naming confluenc and confluence:\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	// The demo reads the variable too, and its report then prices nothing.
+	r = runBinary(t, []string{"LASTACTIVE_SEAT_PRICES=confluenc=6.05"}, "", "demo", "idle")
+	if r.code != 0 || !strings.Contains(r.stderr, "warning: LASTACTIVE_SEAT_PRICES names confluenc") {
+		t.Errorf("demo: exit %d, want 0 with a warning naming confluenc:\n%s", r.code, r.stderr)
+	}
 }
