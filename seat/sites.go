@@ -112,7 +112,7 @@ func (b *SiteBook) Sites(ctx context.Context) atlassian.Sites {
 		b.reads++
 		if err != nil {
 			b.opt.Logger.Warn("site names: workspaces not read; sites are shown by ID until the next try",
-				"err", err, "retry_in", b.opt.RetryAfter)
+				"err", err, "retry_in", b.opt.RetryAfter.String())
 			b.due = b.opt.Now().Add(b.opt.RetryAfter)
 			if b.ws == nil {
 				b.err = err

@@ -2,6 +2,8 @@ package seat
 
 import (
 	"context"
+	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -209,5 +211,22 @@ func TestSiteBookWorkspaces(t *testing.T) {
 	clock.add(2 * time.Hour)
 	if ws, err := book.Workspaces(ctx); err != nil || len(ws) != len(srv.Workspaces()) {
 		t.Errorf("after a failed re-read: %d, %v; want the last good list", len(ws), err)
+	}
+}
+
+// TestSiteBookFailureLogGivesAReadableWait: the warning of a failed
+// workspaces read gave retry_in as bare nanoseconds (60000000000); the
+// other lines give Go durations.
+func TestSiteBookFailureLogGivesAReadableWait(t *testing.T) {
+	t.Parallel()
+	srv := atlassiantest.NewServer(atlassiantest.SampleOrg(idleNow))
+	t.Cleanup(srv.Close)
+	srv.Fail(atlassiantest.Failure{API: "admin", PathContains: "/workspaces", Status: 403})
+	var buf lockedBuffer
+	book := NewSiteBook(adminClient(t, srv, atlassian.WithRetry(atlassian.RetryPolicy{MaxAttempts: 1})),
+		SiteBookOptions{Now: newFakeClock(idleNow).now, RetryAfter: time.Minute, Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
+	book.Sites(context.Background())
+	if !strings.Contains(buf.String(), `"retry_in":"1m0s"`) {
+		t.Errorf("the failed read's line lacks a readable retry_in:\n%s", buf.String())
 	}
 }
