@@ -84,11 +84,10 @@ func NewDigests(cfg DigestConfig) *Digests {
 	return &Digests{cfg: cfg, log: log, charts: map[string]string{}, drawing: map[string]*chartFlight{}}
 }
 
-// Make builds a digest and renders it for a channel (RenderDigest), or
-// with private for one report user (RenderPrivateDigest); with upload, the
-// chart is drawn and uploaded (from the second stored snapshot on) and
-// shown in the message.
-func (d *Digests) Make(ctx context.Context, upload, private bool) (Message, *digest.Digest, error) {
+// Make builds a digest and renders it (RenderDigest: the channel's and a
+// report user's are the same); with upload, the chart is drawn and
+// uploaded (from the second stored snapshot on) and shown in the message.
+func (d *Digests) Make(ctx context.Context, upload bool) (Message, *digest.Digest, error) {
 	dg, err := d.cfg.Source.Build(ctx)
 	if err != nil {
 		return Message{}, nil, err
@@ -98,7 +97,7 @@ func (d *Digests) Make(ctx context.Context, upload, private bool) (Message, *dig
 		file = d.chart(ctx, dg.History)
 	}
 	// Without an upload (the printed digest), nothing is said of one.
-	return renderDigest(dg, file, private, upload), dg, nil
+	return renderDigest(dg, file, upload), dg, nil
 }
 
 // ErrDigestNotMade wraps Post's error when the digest could not be made
@@ -112,7 +111,7 @@ func (d *Digests) Post(ctx context.Context) error {
 	if d.cfg.Channel == "" || d.cfg.Poster == nil {
 		return ErrNoDigestChannel
 	}
-	m, dg, err := d.Make(ctx, true, false)
+	m, dg, err := d.Make(ctx, true)
 	if err == nil {
 		// Stopped once made (its chart being uploaded, say): a post on the
 		// ended context would not leave, and the slot would count as done.
@@ -231,7 +230,7 @@ func (s *Service) digestCommand(ctx context.Context, req Request) Reply {
 		return Reply{Kind: KindDigest, Outcome: OutcomeFailed, Message: RenderDigestError(err)}
 	}
 	defer release()
-	m, _, err := s.cfg.Digests.Make(ctx, true, true)
+	m, _, err := s.cfg.Digests.Make(ctx, true)
 	if err != nil {
 		s.log.Warn("digest failed", "requester", req.UserID, "err", err)
 		return Reply{Kind: KindDigest, Outcome: OutcomeFailed, Message: RenderDigestError(err)}

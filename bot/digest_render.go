@@ -24,24 +24,23 @@ const maxDigestLines = 15
 
 // RenderDigest renders a digest for a channel: counts per product and site
 // with the change since the previous digest, the cost of idle seats, the
-// chart (chartFileID, a file uploaded by the bot; "" for none) and the
-// "Full list" button, which sends the CSV to a report user's DMs. It names
-// nobody: whoever is in the channel, idle people are not listed there by
-// name; report users see the names privately (RenderPrivateDigest, the CSV).
+// people idle longest per product by name only, never an email (issue 17:
+// "names, not emails, in a channel"), the chart (chartFileID, a file
+// uploaded by the bot; "" for none) and the "Full list" button, which
+// sends the CSV to a report user's DMs.
 func RenderDigest(d *digest.Digest, chartFileID string) Message {
-	return renderDigest(d, chartFileID, false, true)
+	return renderDigest(d, chartFileID, true)
 }
 
-// RenderPrivateDigest is RenderDigest for one report user's eyes
-// (/lastactive digest): it adds the people idle longest per product, by
-// name only (never an email).
+// RenderPrivateDigest is the digest for one report user's eyes
+// (/lastactive digest): the same as the channel's.
 func RenderPrivateDigest(d *digest.Digest, chartFileID string) Message {
-	return renderDigest(d, chartFileID, true, true)
+	return renderDigest(d, chartFileID, true)
 }
 
 // renderDigest renders d; without chart, nothing is said of a chart (the
 // printed digest, which never uploads one, says it its own way).
-func renderDigest(d *digest.Digest, chartFileID string, names, chart bool) Message {
+func renderDigest(d *digest.Digest, chartFileID string, chart bool) Message {
 	since := "This is the first digest: the next one will show the change since this one."
 	switch {
 	case d.HistoryUnavailable:
@@ -77,11 +76,7 @@ func renderDigest(d *digest.Digest, chartFileID string, names, chart bool) Messa
 	}
 	blocks = append(blocks, slack.NewSectionBlock(mrkdwn(joinLines("*By product and site*", lines, maxDigestLines, maxSectionChars)),
 		nil, nil, slack.SectionBlockOptionBlockID("digest_groups")))
-	if len(d.Longest) > 0 && !names {
-		blocks = append(blocks, slack.NewContextBlock("digest_longest",
-			mrkdwn("Nobody is named in a channel: *Full list* sends the CSV to a report user's direct messages, and `/lastactive digest` shows who has been idle longest, privately.")))
-	}
-	if len(d.Longest) > 0 && names {
+	if len(d.Longest) > 0 {
 		var longest []string
 		for _, p := range d.Longest {
 			names := make([]string, 0, len(p.People))

@@ -71,7 +71,7 @@ func (a *app) digest(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.stdout, "Digest posted to %s.\n", c.DigestChannel)
 		return exitOK
 	}
-	m, d, err := app.Digests.Make(ctx, false, false)
+	m, d, err := app.Digests.Make(ctx, false)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "%s: digest: %v\n", programName, err)
 		return exitFailed
