@@ -81,7 +81,7 @@ type Change struct {
 // Line is one product on one site.
 type Line struct {
 	Key  string // canonical product key
-	Site string // host name ("acme.atlassian.net"), or the cloud ID when unknown
+	Site string // host name ("acme.atlassian.net"), or the cloud ID with "(unknown site)"
 	// Capacity is the licensed seat count when the workspaces API gives it.
 	Capacity                        int
 	Seats, Active, Idle, Never, New int
@@ -160,12 +160,7 @@ func Make(rep *seat.Report, ws []atlassian.Workspace, earlier []state.Snapshot) 
 			capacity[[2]string{seat.Canonical(w.Type), w.CloudID}] += w.Capacity
 		}
 	}
-	host := func(cloudID string) string {
-		if h, ok := sites.Host(cloudID); ok {
-			return h
-		}
-		return cloudID
-	}
+	host := func(cloudID string) string { return seat.SiteLabel(sites, cloudID) }
 
 	d := &Digest{Now: rep.Now, ReadAt: rep.ReadAt, Days: rep.Days, Currency: rep.Currency,
 		Accounts: rep.Accounts, NoSeat: rep.NoSeat}

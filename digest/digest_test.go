@@ -55,7 +55,7 @@ func TestMake(t *testing.T) {
 	d := digest.Make(report(), workspaces, earlier)
 
 	wantLines := []digest.Line{
-		{Key: "confluence", Site: siteB, Seats: 5, Active: 2, Idle: 3},
+		{Key: "confluence", Site: siteB + " " + seat.UnknownSite, Seats: 5, Active: 2, Idle: 3},
 		{Key: "confluence", Site: "acme.atlassian.net", Seats: 10, Active: 9, Idle: 1, Change: digest.Change{Known: true}},
 		{Key: "jira-software", Site: "acme.atlassian.net", Capacity: 25, Seats: 20, Active: 10, Idle: 6, Never: 3, New: 1,
 			Price: 8.6, HasPrice: true, Change: digest.Change{Known: true, Seats: 2, Active: -1, Idle: 3}},
@@ -103,8 +103,8 @@ func TestMakeFirstDigestHasNoChange(t *testing.T) {
 		t.Errorf("first digest: previous %v, change %+v, history %d", d.Previous, d.Total.Change, len(d.History))
 	}
 	for _, l := range d.Lines {
-		if l.Change.Known || (l.Site != siteA && l.Site != siteB) {
-			t.Errorf("line %+v: without workspaces the site is its cloud ID and nothing is compared", l)
+		if l.Change.Known || (l.Site != siteA+" "+seat.UnknownSite && l.Site != siteB+" "+seat.UnknownSite) {
+			t.Errorf("line %+v: without workspaces the site is its cloud ID with %q and nothing is compared", l, seat.UnknownSite)
 		}
 	}
 }
@@ -348,6 +348,26 @@ func TestSitesInOneOrder(t *testing.T) {
 	for name, got := range map[string][]string{"report groups": groups, "CSV rows": rows, "digest lines": lines} {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("%s by site (-want +got):\n%s", name, diff)
+		}
+	}
+}
+
+// A site the workspaces do not list is named by its ID with "(unknown
+// site)", as lookups and the idle report name it: never a bare cloud ID
+// (issue 17: sites by host name; the contract: never by a bare cloud ID).
+func TestUnknownSiteIsNamedSo(t *testing.T) {
+	d := digest.Make(report(), workspaces, nil)
+	want := siteB + " " + seat.UnknownSite
+	for _, l := range d.Lines {
+		if l.Site == siteB {
+			t.Errorf("line %s names its site by a bare cloud ID %q, want %q", l.Key, l.Site, want)
+		}
+	}
+	for _, p := range d.Longest {
+		for _, i := range p.People {
+			if i.Site == siteB {
+				t.Errorf("%s: %s's site is a bare cloud ID %q, want %q", p.Key, i.Name, i.Site, want)
+			}
 		}
 	}
 }
