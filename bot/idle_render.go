@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/slack-go/slack"
 
@@ -117,7 +116,7 @@ func RenderIdleReport(rep *seat.Report, d Delivery) Message {
 		longest := make([]string, 0, len(rep.Longest))
 		for i, r := range rep.Longest {
 			longest = append(longest, fmt.Sprintf("%d. %s: %s, last active %s (%s)", i+1, rowWho(r), productLabel(r.Key, r.SiteName),
-				r.LastActive.Format(time.DateOnly), days(r.DaysIdle)))
+				dayToken(r.LastActive), days(r.DaysIdle)))
 		}
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(joinLines("*Idle longest*", longest, seat.MaxLongestIdle, maxSectionChars)),
 			nil, nil, slack.SectionBlockOptionBlockID("idle_longest")))

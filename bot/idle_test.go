@@ -291,3 +291,29 @@ func TestPriceHintWhenThePricesNameNoProductFound(t *testing.T) {
 		t.Errorf("no prices: the hint should say to set them:\n%s", got)
 	}
 }
+
+// TestIdleReportDatesAreDateTokens: the contract's replies show dates as
+// Slack date tokens, so each reader sees them in their own time zone, as
+// the lookup, digest, App Home and nudges do. The idle report's "Idle
+// longest" lines wrote the bare UTC date.
+func TestIdleReportDatesAreDateTokens(t *testing.T) {
+	t.Parallel()
+	rep := seat.Build(smallOrg(), seat.Options{Days: 90, Now: idleNow})
+	rep.ReadAt = idleNow
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(RenderIdleReport(rep, Delivery{}).Blocks); err != nil {
+		t.Fatal(err)
+	}
+	blocks := b.String()
+	if len(rep.Longest) == 0 {
+		t.Fatal("the fixture has nobody idle")
+	}
+	for _, r := range rep.Longest {
+		day := r.LastActive.Format(time.DateOnly)
+		if want := "^{date_short_pretty}|" + day + ">"; !strings.Contains(blocks, want) {
+			t.Errorf("last active %s of %s is not a Slack date token in the blocks:\n%s", day, r.AccountID, blocks)
+		}
+	}
+}
