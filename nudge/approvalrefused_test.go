@@ -23,12 +23,7 @@ func TestRefusedApprovalCopiesAreSentLater(t *testing.T) {
 	if _, err := h.e.Round(ctx, "nudge r1", false); err != nil {
 		t.Fatal(err)
 	}
-	frances := h.askOf(t, atlassiantest.ReleaseDirectEmail)
-	cfg := h.cfg
-	cfg.Messages = &failingPosts{recorder: h.msgs, err: fmt.Errorf("slack chat.postMessage: slack is rate limiting the bot (HTTP 429): %w", ErrNotSent)}
-	if err := New(cfg).Answer(ctx, uFrances, frances.Items[0].NudgeID, false); err != nil {
-		t.Fatal(err)
-	}
+	h.releaseWhileSlackRefuses(ctx, t)
 	if n := len(h.notes("approval")); n != 0 {
 		t.Fatalf("%d approval messages went while Slack refused them", n)
 	}
@@ -204,12 +199,7 @@ func TestRefusedApproverDoesNotHoldOtherCopiesBack(t *testing.T) {
 			}
 		}
 	}
-	frances := h.askOf(t, atlassiantest.ReleaseDirectEmail)
-	cfg := h.cfg
-	cfg.Messages = &failingPosts{recorder: h.msgs, err: fmt.Errorf("slack chat.postMessage: slack is rate limiting the bot (HTTP 429): %w", ErrNotSent)}
-	if err := New(cfg).Answer(ctx, uFrances, frances.Items[0].NudgeID, false); err != nil {
-		t.Fatal(err)
-	}
+	cfg, _ := h.releaseWhileSlackRefuses(ctx, t)
 	cfg.Messages = &refusingTo{recorder: h.msgs, to: map[string]bool{"U0APP2": true}}
 	e := New(cfg)
 	for range 3 {
@@ -227,4 +217,19 @@ func TestRefusedApproverDoesNotHoldOtherCopiesBack(t *testing.T) {
 	if got["U0APP1"] != 1 || got["U0APP3"] != 1 {
 		t.Errorf("after 3 follow-ups Frances's request reached %v, want U0APP1 and U0APP3 once each", got)
 	}
+}
+
+// releaseWhileSlackRefuses has Frances answer Release while Slack refuses
+// every post (a 429 past the retries): her request is stored and its
+// approval copies are not sent. It returns the engine's config as used,
+// and her nudge.
+func (h *harness) releaseWhileSlackRefuses(ctx context.Context, t *testing.T) (Config, Ask) {
+	t.Helper()
+	frances := h.askOf(t, atlassiantest.ReleaseDirectEmail)
+	cfg := h.cfg
+	cfg.Messages = &failingPosts{recorder: h.msgs, err: fmt.Errorf("slack chat.postMessage: slack is rate limiting the bot (HTTP 429): %w", ErrNotSent)}
+	if err := New(cfg).Answer(ctx, uFrances, frances.Items[0].NudgeID, false); err != nil {
+		t.Fatal(err)
+	}
+	return cfg, frances
 }

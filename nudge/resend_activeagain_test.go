@@ -2,7 +2,6 @@ package nudge
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -22,12 +21,7 @@ func TestRefusedApprovalCopyIsNotResentForSomeoneActiveAgain(t *testing.T) {
 	if _, err := h.e.Round(ctx, "nudge r1", false); err != nil {
 		t.Fatal(err)
 	}
-	frances := h.askOf(t, atlassiantest.ReleaseDirectEmail)
-	cfg := h.cfg
-	cfg.Messages = &failingPosts{recorder: h.msgs, err: fmt.Errorf("slack chat.postMessage: slack is rate limiting the bot (HTTP 429): %w", ErrNotSent)}
-	if err := New(cfg).Answer(ctx, uFrances, frances.Items[0].NudgeID, false); err != nil {
-		t.Fatal(err)
-	}
+	_, frances := h.releaseWhileSlackRefuses(ctx, t)
 	u := h.account(t, atlassiantest.ReleaseDirectEmail)
 	for i := range u.Products {
 		u.Products[i].LastActive = h.clock.Now().Add(-time.Hour)
