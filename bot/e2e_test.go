@@ -53,6 +53,8 @@ type harnessOpts struct {
 	noJira bool
 	// digestChannel is LASTACTIVE_DIGEST_CHANNEL.
 	digestChannel string
+	// ownWorkspaceOnly is LASTACTIVE_OWN_WORKSPACE_ONLY.
+	ownWorkspaceOnly bool
 }
 
 func startBot(t *testing.T, o harnessOpts) *harness {
@@ -87,7 +89,7 @@ func startBot(t *testing.T, o harnessOpts) *harness {
 		CacheTTL: ttl, AllowedUsers: o.gate.AllowedUsers, AllowedChannels: o.gate.AllowedChannels, ReportUsers: o.gate.ReportUsers,
 		PerUserEvery: o.gate.PerUserEvery, PerUserBurst: o.gate.PerUserBurst,
 		IdleDays: bot.DefaultIdleDays, SeatPrices: o.prices, Currency: o.currency, Reports: o.reports,
-		ReportProgressEvery: o.progressEvery, DigestChannel: o.digestChannel,
+		ReportProgressEvery: o.progressEvery, DigestChannel: o.digestChannel, OwnWorkspaceOnly: o.ownWorkspaceOnly,
 		Logger: log,
 		AtlassianOptions: []atlassian.Option{atlassian.WithRetry(atlassian.RetryPolicy{
 			MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxWait: 5 * time.Second,

@@ -13,7 +13,7 @@ import (
 // after homeRetry, and the request served meanwhile, as when Slack fails.
 func TestHomeAskedOnceWhileItSaysNothing(t *testing.T) {
 	var calls atomic.Int32
-	svc := NewService(ServiceConfig{Lookups: NewLookups(knownDir{}, LookupOptions{}), Gate: NewGate(GateConfig{}),
+	svc := NewService(ServiceConfig{Lookups: NewLookups(knownDir{}, LookupOptions{}), Gate: NewGate(GateConfig{}), OwnWorkspaceOnly: true,
 		Home: func(context.Context) (string, string, error) { calls.Add(1); return "", "", nil }})
 	for range 3 {
 		r := svc.Answer(context.Background(), Request{UserID: "U1", ChannelID: "C1", TeamID: "T0OTHER", Text: "help"}, nil)

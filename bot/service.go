@@ -155,6 +155,11 @@ type ServiceConfig struct {
 	Exemptions ExemptionStore
 	// Release answers the keep-or-release buttons (keep.go); nil: off.
 	Release *KeepRelease
+	// OwnWorkspaceOnly refuses requests from any workspace but the bot
+	// token's own (SetHome, Home): a command or a click from another
+	// company's workspace, as a Slack Connect channel can bring. Off, such
+	// a request is served and logged (WARN, once per workspace).
+	OwnWorkspaceOnly bool
 	// Home learns the bot's own workspace and Enterprise Grid organisation
 	// (auth.test) when a request from Slack comes before SetHome was
 	// called (the start's auth.test failed, say); nil: such requests are
@@ -189,6 +194,8 @@ type Service struct {
 	home      atomic.Pointer[homeTeam] // the bot token's workspace (SetHome)
 	homeMu    sync.Mutex               // one Home call at a time
 	homeTried time.Time                // when Home last failed
+	foreignMu sync.Mutex
+	foreign   map[string]bool // workspaces logged as another's (OwnWorkspaceOnly off)
 
 	shareMu  sync.Mutex
 	shared   map[string]time.Time // Share button and channel → when claimed (see claimShare)
@@ -222,13 +229,15 @@ func (s *Service) fromHome(ctx context.Context, req Request) bool {
 		return true // not from Slack
 	}
 	h := s.home.Load()
-	if h == nil {
+	if h == nil && s.cfg.OwnWorkspaceOnly {
 		h = s.learnHome(ctx)
 	}
 	if h == nil {
-		// Slack would not say (an outage): refusing everyone would not
-		// help, and the next credential check tries again.
-		s.log.Warn("the bot's own workspace is not known yet (auth.test failed); serving the request")
+		if s.cfg.OwnWorkspaceOnly {
+			// Slack would not say (an outage): refusing everyone would
+			// not help, and the next credential check tries again.
+			s.log.Warn("the bot's own workspace is not known yet (auth.test failed); serving the request")
+		}
 		return true
 	}
 	if h.enterprise != "" && (req.EnterpriseID == h.enterprise || req.TeamID == h.enterprise) {
@@ -237,8 +246,36 @@ func (s *Service) fromHome(ctx context.Context, req Request) bool {
 	if h.team != "" && req.TeamID == h.team {
 		return true
 	}
-	s.log.Warn("request from another workspace refused", "team", sanitize(req.TeamID, 24), "enterprise", sanitize(req.EnterpriseID, 24), "user", sanitize(req.UserID, 24))
+	team, enterprise := sanitize(req.TeamID, 24), sanitize(req.EnterpriseID, 24)
+	if !s.cfg.OwnWorkspaceOnly {
+		// Served, as before the check existed: a test's fake Slack, or a
+		// proxy, may give auth.test and the payloads different teams.
+		s.noteForeign(team, enterprise, sanitize(h.team, 24))
+		return true
+	}
+	s.log.Warn("request from another workspace refused", "team", team, "enterprise", enterprise, "user", sanitize(req.UserID, 24))
 	return false
+}
+
+// maxForeignLogged bounds the other workspaces remembered for their one
+// log line.
+const maxForeignLogged = 100
+
+// noteForeign logs, once per workspace, a request from another workspace
+// that is served because OwnWorkspaceOnly is off.
+func (s *Service) noteForeign(team, enterprise, home string) {
+	s.foreignMu.Lock()
+	defer s.foreignMu.Unlock()
+	key := team + "/" + enterprise
+	if s.foreign[key] || len(s.foreign) >= maxForeignLogged {
+		return
+	}
+	if s.foreign == nil {
+		s.foreign = map[string]bool{}
+	}
+	s.foreign[key] = true
+	s.log.Warn("request from another workspace served (LASTACTIVE_OWN_WORKSPACE_ONLY=true refuses it)",
+		"team", team, "enterprise", enterprise, "home_team", home)
 }
 
 // homeRetry is how long after a failed Home call requests are served

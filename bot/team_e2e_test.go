@@ -19,7 +19,7 @@ import (
 // E0GRID. Before, the first was refused when Slack sent no enterprise
 // object, and the second was answered with the person's dates.
 func TestGridClicksAreJudgedByTheClicker(t *testing.T) {
-	h := startBot(t, harnessOpts{})
+	h := startBot(t, harnessOpts{ownWorkspaceOnly: true})
 	h.app.Service.SetHome(slacktest.TeamID, "E0GRID")
 	first := h.ask("U0ALICE01", "C1", "ada@example.com")
 	refresh, _ := buttons(t, first)[bot.ActionRefresh]["value"].(string)

@@ -38,6 +38,7 @@ type Config struct {
 	CacheTTL        time.Duration `envconfig:"LASTACTIVE_CACHE_TTL" default:"1h"`
 	AllowedUsers    []string      `envconfig:"LASTACTIVE_ALLOWED_USERS"`
 	AllowedChannels []string      `envconfig:"LASTACTIVE_ALLOWED_CHANNELS"`
+	OwnWorkspace    bool          `envconfig:"LASTACTIVE_OWN_WORKSPACE_ONLY" default:"false"`
 	HTTPAddr        string        `envconfig:"LASTACTIVE_HTTP_ADDR" default:":8080"`
 	LogLevel        string        `envconfig:"LASTACTIVE_LOG_LEVEL" default:"info"`
 	IdleDays        wholeNumber   `envconfig:"LASTACTIVE_IDLE_DAYS" default:"90"`
@@ -104,6 +105,7 @@ var variables = []struct{ name, need, def, meaning string }{
 	{"LASTACTIVE_CACHE_TTL", "", "1h", "how long a result is reused (Go duration; 0 disables)"},
 	{"LASTACTIVE_ALLOWED_USERS", "", "everyone", "comma-separated Slack user IDs allowed to use the bot"},
 	{"LASTACTIVE_ALLOWED_CHANNELS", "", "everywhere", "comma-separated channel IDs where it may be used"},
+	{"LASTACTIVE_OWN_WORKSPACE_ONLY", "", "false", "true: refuse commands and clicks from any workspace but the bot token's own (auth.test), as Slack Connect channels can bring"},
 	{"LASTACTIVE_HTTP_ADDR", "", ":8080", "health and metrics server address"},
 	{"LASTACTIVE_LOG_LEVEL", "", "info", "debug, info, warn or error (JSON lines on stderr)"},
 	{"LASTACTIVE_IDLE_DAYS", "", "90", "days without use after which a product is idle"},

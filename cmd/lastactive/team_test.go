@@ -10,16 +10,16 @@ import (
 	"lastactive/bot/slacktest"
 )
 
-// TestOtherWorkspacesAreNotServed: a command or a click from a workspace
-// other than the bot token's (auth.test's team_id), as Slack Connect's
-// shared channels can bring, is refused as "not allowed" and nothing is
-// looked up, even with LASTACTIVE_ALLOWED_USERS empty (everyone): everyone
-// means everyone in this workspace, not the people of another company.
-// Before, anyone whose envelope reached the socket was served.
+// TestOtherWorkspacesAreNotServed: with LASTACTIVE_OWN_WORKSPACE_ONLY=true,
+// a command or a click from a workspace other than the bot token's
+// (auth.test's team_id), as Slack Connect's shared channels can bring, is
+// refused as "not allowed" and nothing is looked up, even with
+// LASTACTIVE_ALLOWED_USERS empty (everyone). Before, anyone whose envelope
+// reached the socket was served.
 func TestOtherWorkspacesAreNotServed(t *testing.T) {
 	t.Parallel()
 	f := startFakes(t)
-	cmd, base, logs := serveProcess(t, f.env())
+	cmd, base, logs := serveProcess(t, f.env("LASTACTIVE_OWN_WORKSPACE_ONLY=true"))
 	defer stop(t, cmd, logs)
 	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
 	eventually(t, "the bot token checked", func() bool { return metric(base, `lastactive_credential_ok{api="slack"} 1`) })
@@ -64,7 +64,7 @@ func TestOtherWorkspaceRefusedWhenTheFirstAuthTestFailed(t *testing.T) {
 	t.Parallel()
 	f := startFakes(t)
 	f.slack.FailMethod("auth.test", 1, 503, "")
-	cmd, base, logs := serveProcess(t, f.env())
+	cmd, base, logs := serveProcess(t, f.env("LASTACTIVE_OWN_WORKSPACE_ONLY=true"))
 	defer stop(t, cmd, logs)
 	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
 	eventually(t, "auth.test tried", func() bool { return len(f.slack.Calls("auth.test")) > 0 })
@@ -89,4 +89,29 @@ func lastReply(ctx context.Context, t *testing.T, f *fakes, c slacktest.Command)
 		t.Fatal(err)
 	}
 	return r[len(r)-1]
+}
+
+// TestOtherWorkspacesServedByDefault: without LASTACTIVE_OWN_WORKSPACE_ONLY,
+// a command naming another workspace than auth.test's is served, as before
+// the check existed (a fake Slack or a proxy may well give the two
+// different teams, and refusing would refuse everyone), and the log says
+// so once per workspace, naming the setting that refuses it.
+func TestOtherWorkspacesServedByDefault(t *testing.T) {
+	t.Parallel()
+	f := startFakes(t)
+	cmd, base, logs := serveProcess(t, f.env())
+	defer stop(t, cmd, logs)
+	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
+	eventually(t, "the bot token checked", func() bool { return metric(base, `lastactive_credential_ok{api="slack"} 1`) })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for range 2 {
+		r := lastReply(ctx, t, f, slacktest.Command{UserID: "U0EXT1", ChannelID: "C1", TeamID: "T0OTHERCO", Text: "ada@example.com"})
+		if !strings.Contains(r.Text, "Last active dates") {
+			t.Fatalf("a command naming another workspace was not answered by default: %q", r.Text)
+		}
+	}
+	if n := strings.Count(logs.String(), "request from another workspace served"); n != 1 {
+		t.Errorf("%d log lines about the other workspace, want 1:\n%s", n, logs.String())
+	}
 }

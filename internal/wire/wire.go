@@ -37,9 +37,11 @@ type Settings struct {
 
 	CacheTTL                                   time.Duration
 	AllowedUsers, AllowedChannels, ReportUsers []string
-	IdleDays                                   int
-	SeatPrices                                 seat.Prices
-	Currency                                   string // ISO 4217 code of SeatPrices; "" means USD
+	// OwnWorkspaceOnly: see bot.ServiceConfig.
+	OwnWorkspaceOnly bool
+	IdleDays         int
+	SeatPrices       seat.Prices
+	Currency         string // ISO 4217 code of SeatPrices; "" means USD
 	// ReportProgressEvery is the least time between updates of a report's
 	// "report running" message; 0 means bot.DefaultProgressEvery.
 	ReportProgressEvery time.Duration
@@ -259,6 +261,7 @@ func Build(s Settings) (*App, error) {
 	}
 	cfg.Digests = a.Digests
 	a.buildNudges(s, client, web, &cfg)
+	cfg.OwnWorkspaceOnly = s.OwnWorkspaceOnly
 	if slackOn && s.SlackBotToken != "" {
 		// A request before the start's auth.test said which workspace the
 		// bot is in asks it then: another company's must not be served.
