@@ -51,8 +51,9 @@ func TestUploadGoesOnlyToSlack(t *testing.T) {
 	}
 }
 
-// TestTrustedUploadURL: Slack's file host, over https, or the scheme, host
-// and port of the Web API base URL in use; nothing else.
+// TestTrustedUploadURL: Slack's own domains, over https (as slack-go
+// allows), or the scheme, host and port of the Web API base URL in use;
+// nothing else.
 func TestTrustedUploadURL(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -74,6 +75,9 @@ func TestTrustedUploadURL(t *testing.T) {
 		{"http://127.0.0.1:4000/api/", "https://127.0.0.1:4000/upload/F1", false},
 		{"", "https://files.slack.com/upload/v1/x", true},
 		{"", "http://127.0.0.1:4000/upload/F1", false},
+		{"https://slack.com/api/", "https://FILES.Slack.com/upload/v1/x", true},
+		{"http://LOCALHOST:4000/api/", "http://localhost:4000/upload/F1", true},
+		{"https://slack.com/api/", "https://notslack.com/upload", false},
 		{"https://slack.com/api/", "", false},
 		{"https://slack.com/api/", "/upload/relative", false},
 		{"https://slack.com/api/", "ftp://files.slack.com/x", false},

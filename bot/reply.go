@@ -111,13 +111,10 @@ func NewResponder(client *http.Client, apiURL string) *Responder {
 	}
 }
 
-// SlackFilesHost is where Slack's upload URLs point.
-const SlackFilesHost = "files.slack.com"
-
 // TrustedUploadURL reports whether raw, an upload URL from
 // files.getUploadURLExternal's answer, may receive a file: https on Slack's
-// file host (files.slack.com, or "files." before the host of apiURL, as
-// GovSlack's is), or the scheme, host and port of apiURL, the Web API base
+// own domains (files.slack.com; slack-gov.com for GovSlack), as slack-go
+// itself allows, or the scheme, host and port of apiURL, the Web API base
 // URL in use (a test's fake or an enterprise proxy). A file is a report's
 // CSV, everyone with a seat: an answer naming another host, even another
 // port of this machine, must not steer it there.
@@ -126,18 +123,20 @@ func TrustedUploadURL(apiURL, raw string) bool {
 	if err != nil || u.User != nil || u.Host == "" {
 		return false
 	}
-	var api *url.URL
-	if a, err := url.Parse(apiURL); err == nil && a.Host != "" && a.User == nil && (a.Scheme == "https" || a.Scheme == "http") {
-		api = a
-	}
-	if api != nil && u.Scheme == api.Scheme && u.Host == api.Host {
+	if a, err := url.Parse(apiURL); err == nil && a.Host != "" && a.User == nil && (a.Scheme == "https" || a.Scheme == "http") &&
+		u.Scheme == a.Scheme && strings.EqualFold(u.Host, a.Host) {
 		return true
 	}
 	if u.Scheme != "https" || (u.Port() != "" && u.Port() != "443") {
 		return false
 	}
-	h := u.Hostname()
-	return h == SlackFilesHost || api != nil && api.Scheme == "https" && h == "files."+api.Hostname()
+	h := strings.ToLower(u.Hostname())
+	for _, d := range []string{"slack.com", "slack-gov.com"} {
+		if h == d || strings.HasSuffix(h, "."+d) {
+			return true
+		}
+	}
+	return false
 }
 
 // NoRedirects returns a copy of c that never follows a redirect: the
