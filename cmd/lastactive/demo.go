@@ -17,6 +17,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/mattn/go-isatty"
+
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
 	"lastactive/internal/state"
@@ -120,6 +122,11 @@ func (a *app) demo(ctx context.Context, args []string) int {
 		return exitOK
 	}
 	trail := demoTrail{sync: app.Audit.Sync, store: store.Store}
+	if isTerminal(a.stdin) {
+		// Someone typed `lastactive demo` at a terminal: without a word,
+		// the wait for the first line looks like a hang.
+		fmt.Fprintln(a.stderr, "Type a command as in Slack (ada@example.com, <@U0GRACE>, idle, help) and press Enter; Ctrl-D ends the demo.")
+	}
 	// Lines are read beside the loop, so that Ctrl-C (or SIGTERM) ends a
 	// demo waiting for its next line: a read of a terminal or a pipe cannot
 	// be interrupted. The reader ends at the end of input, or, in a process
@@ -320,4 +327,23 @@ func wholeRunes(s string) string {
 		}
 	}
 	return s
+}
+
+// isTerminal reports whether r is a terminal: not a pipe, a file, or
+// /dev/null (a character device too, which a mode check would take for one).
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return false
+	}
+	tty := false
+	// Control, not Fd: Fd would switch the descriptor to blocking mode.
+	if rc.Control(func(fd uintptr) { tty = isatty.IsTerminal(fd) }) != nil {
+		return false
+	}
+	return tty
 }
