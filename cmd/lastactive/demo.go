@@ -49,6 +49,9 @@ func (a *app) demo(ctx context.Context, args []string) int {
 		return exitUsage
 	}
 	text := args[own:]
+	if len(text) > 0 && text[0] == "--" {
+		text = text[1:] // the end of the demo's flags, as on any command line
+	}
 	idleDays, err := demoIdleDays()
 	if err != nil {
 		fmt.Fprintf(a.stderr, "%s: %v\n", programName, err)

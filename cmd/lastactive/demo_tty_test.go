@@ -53,3 +53,18 @@ func TestDemoAtATerminalSaysWhatToType(t *testing.T) {
 		t.Errorf("from /dev/null (a character device, not a terminal) the demo wrote to stderr:\n%s", stderr.String())
 	}
 }
+
+// TestDemoDoubleDashEndsItsFlags: `--` ends the demo's own flags, as it
+// does for every command line; it was answered as command text ("“--” is
+// not an email address").
+func TestDemoDoubleDashEndsItsFlags(t *testing.T) {
+	for _, args := range [][]string{{"demo", "--", "ada@example.com"}, {"demo", "--blocks", "--", "ada@example.com"}} {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), args, strings.NewReader(""), &stdout, &stderr, loadConfig); code != exitOK {
+			t.Fatalf("%q: exit %d: %s", args, code, stderr.String())
+		}
+		if out := stdout.String(); !strings.Contains(out, "Ada Lovelace") || strings.Contains(out, "not an email") {
+			t.Errorf("%q did not look up Ada:\n%.1500s", args, out)
+		}
+	}
+}
