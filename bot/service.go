@@ -49,9 +49,10 @@ func (s SlackUsers) EmailOf(ctx context.Context, userID string) (string, error) 
 	// The answer is checked as a typed address is: a profile of another
 	// user, or text that is no address (a prefix would reach Jira's prefix
 	// search, which takes a lone hidden-email account as the person), is
-	// no email the bot can use.
+	// no email the bot can use. A user without an id is the one asked
+	// about: Slack's documents promise only the profile's email.
 	email, ok := normaliseEmail(u.Profile.Email)
-	if u.ID != userID || !ok {
+	if (u.ID != "" && u.ID != userID) || !ok {
 		return "", ErrSlackUserNoEmail
 	}
 	return email, nil
