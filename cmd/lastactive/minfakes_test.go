@@ -696,6 +696,11 @@ func TestMinimalFakesCheck(t *testing.T) {
 	if r.code != 0 || strings.Contains(r.stdout, "FAIL") {
 		t.Errorf("check: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
+	// auth.test gave IDs only (team and user names are not promised): the
+	// line names the workspace and the bot by them, not by blanks.
+	if !strings.Contains(r.stdout, "workspace TMIN, bot user UBOTMIN") {
+		t.Errorf("check does not name the bot's workspace and user:\n%s", r.stdout)
+	}
 }
 
 // TestMinimalFakesServe drives serve through the minimal Slack, with a

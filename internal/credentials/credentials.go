@@ -1,6 +1,7 @@
 package credentials
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -150,7 +151,8 @@ func (c *Checker) CheckSlackBot(ctx context.Context) Result {
 	if err != nil {
 		return slackFailure(r, err, "SLACK_BOT_TOKEN", "reinstall the app (api.slack.com/apps → your app → Install App) and copy OAuth & Permissions → Bot User OAuth Token (xoxb-…) into SLACK_BOT_TOKEN")
 	}
-	r.Status, r.Detail = OK, fmt.Sprintf("workspace %s, bot user %s", short(a.Team), short(a.User))
+	// auth.test promises the IDs; the names may be missing.
+	r.Status, r.Detail = OK, fmt.Sprintf("workspace %s, bot user %s", short(cmp.Or(a.Team, a.TeamID)), short(cmp.Or(a.User, a.UserID)))
 	if missing := c.missingScopes(); len(missing) > 0 {
 		r.Status = Fail
 		r.Detail += fmt.Sprintf(", but the token lacks %s", strings.Join(missing, ", "))
