@@ -377,15 +377,18 @@ func (r *Responder) post(ctx context.Context, target string, body []byte) (retry
 		return true, hint, errors.New("slack answered 429")
 	case resp.StatusCode >= 500:
 		return true, 0, fmt.Errorf("slack answered %d", resp.StatusCode)
-	case resp.StatusCode != http.StatusOK:
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		return false, 0, replyError(resp.StatusCode, data)
 	}
-	// Slack answers "ok" as text or {"ok":true} as JSON.
+	// Slack answers "ok" as text or {"ok":true} as JSON; any other success
+	// (204, an empty object) took the reply too. Only an answer that says
+	// it refused ({"ok":false}, an error code) is a refusal.
 	var ok struct {
-		OK bool `json:"ok"`
+		OK    *bool  `json:"ok"`
+		Error string `json:"error"`
 	}
 	if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '{' {
-		if err := json.Unmarshal(trimmed, &ok); err == nil && !ok.OK {
+		if err := json.Unmarshal(trimmed, &ok); err == nil && (ok.OK != nil && !*ok.OK || ok.OK == nil && ok.Error != "") {
 			return false, 0, replyError(resp.StatusCode, data)
 		}
 	}

@@ -795,3 +795,51 @@ func TestMinimalFakesServe(t *testing.T) {
 		})
 	}
 }
+
+// TestMinimalFakesReplyAnswers: a response_url that takes the reply with
+// another success than Slack's own "ok" (204 No Content, an empty body, an
+// empty JSON object) got the reply once, and the bot counts it delivered:
+// no second copy by another way, no "undelivered" in the trail.
+func TestMinimalFakesReplyAnswers(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name   string
+		status int
+		body   string
+	}{
+		{"200 ok", 200, "ok"},
+		{"200 empty", 200, ""},
+		{"200 {}", 200, "{}"},
+		{"204", http.StatusNoContent, ""},
+		{"202", http.StatusAccepted, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			people := mfPeople(t)
+			a := newMinAtlassian(t, []mfPerson{people[0].p}, mfWorkspacesDefault)
+			s := newMinSlack(t, `{"type":"hello"}`, nil)
+			s.replyStatus, s.replyBody = c.status, c.body
+			_, _, logs := serveProcess(t, a.env("SLACK_APP_TOKEN="+mfAppToken, "SLACK_BOT_TOKEN="+mfBotToken,
+				"SLACK_API_URL="+s.apiURL(), "LASTACTIVE_DATABASE_URL=sqlite:"+filepath.Join(t.TempDir(), "la.db")))
+			ru := s.slash(t, "env-1", "tut@example.com", false)
+			s.reply(t, ru, 1)
+			// The audit line of the lookup is written once the reply's fate is known.
+			eventually(t, "the audit line", func() bool { return strings.Contains(logs.String(), `"msg":"audit"`) })
+			// A second command proves the first is wholly done.
+			ru2 := s.slash(t, "env-2", "help", false)
+			s.reply(t, ru2, 1)
+			if n := s.replyCount(ru); n != 1 {
+				t.Errorf("%d posts to the response_url, want 1", n)
+			}
+			s.mu.Lock()
+			posts := len(s.posts)
+			s.mu.Unlock()
+			if posts != 0 {
+				t.Errorf("%d chat posts besides the response_url's reply", posts)
+			}
+			if l := logs.String(); strings.Contains(l, "undelivered") || strings.Contains(l, `"level":"ERROR"`) {
+				t.Errorf("the reply was taken as failed:\n%s", l)
+			}
+		})
+	}
+}
