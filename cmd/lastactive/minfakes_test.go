@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -54,6 +55,7 @@ type mfSlack struct {
 	acks    map[string]string // envelope ID → the ack frame
 	conn    *websocket.Conn
 	conns   []*websocket.Conn
+	closed  []*websocket.Conn // connections that ended
 	opened  int
 }
 
@@ -147,18 +149,28 @@ func (s *mfSlack) socket(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.conns = append(s.conns, c)
 	s.mu.Unlock()
-	s.writeMu.Lock()
-	err = c.WriteMessage(websocket.TextMessage, []byte(s.hello))
-	s.writeMu.Unlock()
-	if err != nil {
-		c.Close()
-		return
+	if s.hello != "" {
+		s.writeMu.Lock()
+		err = c.WriteMessage(websocket.TextMessage, []byte(s.hello))
+		s.writeMu.Unlock()
+		if err != nil {
+			c.Close()
+			return
+		}
 	}
 	s.mu.Lock()
 	s.conn = c
 	s.mu.Unlock()
 	go func() {
-		defer c.Close()
+		defer func() {
+			c.Close()
+			s.mu.Lock()
+			s.closed = append(s.closed, c)
+			if s.conn == c {
+				s.conn = nil // send waits for the next one
+			}
+			s.mu.Unlock()
+		}()
 		for {
 			_, b, err := c.ReadMessage()
 			if err != nil {
@@ -420,6 +432,11 @@ func (a *mfAtlassian) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	case path == org && r.Method == http.MethodGet:
 		fmt.Fprintf(w, `{"data":{"id":%q,"type":"orgs","attributes":{"name":"Acme"},"links":{"self":"https://api.atlassian.com/admin/v1/orgs/%s"}}}`, mfOrg, mfOrg)
 	case path == "/admin/v2/orgs/"+mfOrg+"/workspaces" && r.Method == http.MethodPost:
+		if a.workspaces == "" {
+			w.WriteHeader(http.StatusNotFound)
+			io.WriteString(w, `{"errors":[{"status":"404","code":"ADMIN-404-1","title":"Unknown resource"}]}`)
+			return
+		}
 		io.WriteString(w, a.workspaces)
 	case path == "/admin/v2/orgs/"+mfOrg+"/directories/-/users/search" && r.Method == http.MethodPost:
 		var body struct {
@@ -839,6 +856,84 @@ func TestMinimalFakesReplyAnswers(t *testing.T) {
 			}
 			if l := logs.String(); strings.Contains(l, "undelivered") || strings.Contains(l, `"level":"ERROR"`) {
 				t.Errorf("the reply was taken as failed:\n%s", l)
+			}
+		})
+	}
+}
+
+// TestMinimalFakesWorkspaceShapes: the workspaces list in the shapes its
+// schema allows, paged by a links.next that is a URL (as LinkPageModel
+// says) or a bare cursor, or not there at all: the lookup answers, naming
+// the site by its host whenever the list gave one.
+func TestMinimalFakesWorkspaceShapes(t *testing.T) {
+	t.Parallel()
+	ws := func(id, host string) string {
+		return `{"id":"` + id + `","type":"workspaces","attributes":{"name":"Acme","type":"jira-software","hostUrl":` + host + `}}`
+	}
+	for _, c := range []struct {
+		name, answer, host string
+	}{
+		{"links absent", `{"data":[` + ws(mfCloudA, `"https://acme.atlassian.net"`) + `]}`, "acme.atlassian.net"},
+		{"links.next null", `{"data":[` + ws("ari:cloud:jira-software::site/"+mfCloudA, `"https://acme.atlassian.net/"`) + `],"links":{"next":null}}`, "acme.atlassian.net"},
+		{"links.next empty", `{"data":[` + ws(mfCloudA, `"acme.atlassian.net"`) + `],"links":{"next":"","self":"x"}}`, "acme.atlassian.net"},
+		{"hostUrl null", `{"data":[` + ws(mfCloudA, `null`) + `],"links":{}}`, mfCloudA},
+		{"no workspaces", `{"data":[],"links":{}}`, mfCloudA},
+		{"not served", ``, mfCloudA},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			people := mfPeople(t)
+			a := newMinAtlassian(t, []mfPerson{people[0].p}, c.answer)
+			r := runBinary(t, a.env("LASTACTIVE_DATABASE_URL=sqlite:"+filepath.Join(t.TempDir(), "la.db")), "", "lookup", "--json", "tut@example.com")
+			mfNoSecrets(t, r.stdout, r.stderr)
+			if r.code != 0 || !strings.Contains(r.stdout, `"ok": true`) && !strings.Contains(r.stdout, `"ok":true`) {
+				t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+			}
+			if !strings.Contains(r.stdout, c.host) {
+				t.Errorf("the site is not named %s:\n%s", c.host, r.stdout)
+			}
+		})
+	}
+}
+
+// TestMinimalFakesSocketShapes: a Socket Mode server that sends no hello,
+// or that asks for a new connection (disconnect, refresh_requested) before
+// the command: the bot is ready and answers.
+func TestMinimalFakesSocketShapes(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name, hello string
+		refresh     bool
+	}{
+		{"no hello", "", false},
+		{"refresh requested", `{"type":"hello"}`, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			people := mfPeople(t)
+			a := newMinAtlassian(t, []mfPerson{people[0].p}, mfWorkspacesDefault)
+			s := newMinSlack(t, c.hello, nil)
+			_, base, logs := serveProcess(t, a.env("SLACK_APP_TOKEN="+mfAppToken, "SLACK_BOT_TOKEN="+mfBotToken,
+				"SLACK_API_URL="+s.apiURL(), "LASTACTIVE_DATABASE_URL=sqlite:"+filepath.Join(t.TempDir(), "la.db")))
+			eventually(t, "/readyz 200", func() bool { code, _ := get(base + "/readyz"); return code == 200 })
+			if c.refresh {
+				var first *websocket.Conn
+				eventually(t, "a connection", func() bool { s.mu.Lock(); defer s.mu.Unlock(); first = s.conn; return first != nil })
+				s.writeMu.Lock()
+				first.WriteMessage(websocket.TextMessage, []byte(`{"type":"disconnect","reason":"refresh_requested","debug_info":{"host":"wss-1"}}`))
+				s.writeMu.Unlock()
+				// The connection asked to go is closed by the bot.
+				eventually(t, "the old connection closed", func() bool {
+					s.mu.Lock()
+					defer s.mu.Unlock()
+					return slices.Contains(s.closed, first)
+				})
+			}
+			ru := s.slash(t, "env-1", "tut@example.com", true)
+			r := s.reply(t, ru, 1)
+			r.private(t)
+			if !strings.Contains(r.raw, "Tess Tutorial") {
+				t.Errorf("reply: %s\n%s", r.raw, logs.String())
 			}
 		})
 	}
