@@ -359,6 +359,10 @@ type mfPerson struct {
 	pages []string
 	// adminOnly: Jira finds nobody; the Admin API's exact-email search does.
 	adminOnly bool
+	// status, when set, is the last-active answer's HTTP status (its body pages[0]).
+	status int
+	// search, when set, is the Admin API's exact-email search answer's data item.
+	search string
 }
 
 type mfAtlassian struct {
@@ -446,7 +450,9 @@ func (a *mfAtlassian) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		var out []string
 		for _, p := range a.people {
 			for _, e := range body.Emails {
-				if p.adminOnly && strings.EqualFold(e, p.email) {
+				if p.adminOnly && strings.EqualFold(e, p.email) && p.search != "" {
+					out = append(out, p.search)
+				} else if p.adminOnly && strings.EqualFold(e, p.email) {
 					out = append(out, fmt.Sprintf(`{"accountId":%q,"accountType":"atlassian","accountStatus":"active","status":"active","email":%q,"name":%q}`, p.id, p.email, p.name))
 				}
 			}
@@ -459,6 +465,9 @@ func (a *mfAtlassian) serveAdmin(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			switch c := r.URL.Query().Get("cursor"); {
+			case p.status != 0:
+				w.WriteHeader(p.status)
+				io.WriteString(w, p.pages[0])
 			case c == "":
 				io.WriteString(w, p.pages[0])
 			case c == "Qh8E1QpVV00ys/xI7pHI7Q.." && len(p.pages) > 1:
@@ -936,5 +945,63 @@ func TestMinimalFakesSocketShapes(t *testing.T) {
 				t.Errorf("reply: %s\n%s", r.raw, logs.String())
 			}
 		})
+	}
+}
+
+// TestMinimalFakesAnswersOfTheirOwn: each case of the contract's "its own
+// clear reply", as a minimal Atlassian gives it, through lookup --json.
+func TestMinimalFakesAnswersOfTheirOwn(t *testing.T) {
+	t.Parallel()
+	siteA := "ari:cloud:jira-software::site/" + mfCloudA
+	one := `{"data":{"product_access":[{"id":"` + siteA + `","key":"jira-software","last_active":"` + mfDay(2) + `"}]},"links":{"next":null}}`
+	people := []mfPerson{
+		{email: "case@example.com", id: "712020:case", name: "Cas Case", pages: []string{one},
+			jira: `[{"accountId":"712020:case","accountType":"atlassian","active":true,"displayName":"Cas Case","emailAddress":"CASE@Example.COM"}]`},
+		{email: "two@example.com", id: "712020:two", name: "Two A", pages: []string{one},
+			jira: `[{"accountId":"712020:two","accountType":"atlassian","active":true,"displayName":"Two A"},{"accountId":"712020:two2","accountType":"atlassian","active":true,"displayName":"Two B"}]`},
+		{email: "gone@example.com", id: "712020:gone", name: "Gus Gone", status: 404,
+			pages: []string{`{"errors":[{"id":"x","status":"404","code":"ADMIN-404-8","title":"User not found","detail":"No user"}]}`}},
+		{email: "susp@example.com", id: "712020:susp", name: "Sue Suspended", adminOnly: true, pages: []string{one},
+			search: `{"accountId":"712020:susp","accountType":"atlassian","accountStatus":"suspended","status":"suspended","email":"susp@example.com","name":"Sue Suspended"}`},
+		{email: "slow@example.com", id: "712020:slow", name: "Rae Rate", status: 429, pages: []string{`{"code":429,"message":"Rate limit exceeded"}`}},
+		{email: "boom@example.com", id: "712020:boom", name: "Bo Boom", status: 500,
+			pages: []string{`{"errors":[{"status":"500","code":"ADMIN-500-1","title":"Internal error"}]}`}},
+	}
+	a := newMinAtlassian(t, people, mfWorkspacesDefault)
+	db := "LASTACTIVE_DATABASE_URL=sqlite:" + filepath.Join(t.TempDir(), "la.db")
+	for _, c := range []struct {
+		email string
+		code  int
+		want  []string
+	}{
+		{"case@example.com", 0, []string{`"account_id": "712020:case"`}},
+		{"two@example.com", 1, []string{"Two A", "Two B"}},
+		{"gone@example.com", 1, []string{"organisation"}},
+		{"susp@example.com", 0, []string{"suspended"}},
+		{"slow@example.com", 1, []string{"rate"}},
+		{"boom@example.com", 1, []string{"Atlassian"}},
+	} {
+		t.Run(c.email, func(t *testing.T) {
+			r := runBinary(t, a.env(db), "", "lookup", "--json", c.email)
+			mfNoSecrets(t, r.stdout, r.stderr)
+			if r.code != c.code {
+				t.Errorf("exit %d, want %d\n%s\n%s", r.code, c.code, r.stdout, r.stderr)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(strings.ToLower(r.stdout), strings.ToLower(w)) {
+					t.Errorf("--json lacks %q:\n%s\n%s", w, r.stdout, r.stderr)
+				}
+			}
+		})
+	}
+	// Credentials refused: each reply blames its own credential.
+	for _, c := range []struct{ env, want string }{
+		{"ATLASSIAN_API_KEY=minfakes-wrong-key", "Admin API key was rejected"},
+		{"JIRA_API_TOKEN=minfakes-wrong-token", "Jira API token was rejected"},
+	} {
+		r := runBinary(t, append(a.env(db), c.env), "", "lookup", "--json", "case@example.com")
+		if r.code != 1 || !strings.Contains(r.stdout+r.stderr, c.want) {
+			t.Errorf("%s: exit %d, want 1 naming %s\n%s\n%s", c.env, r.code, c.want, r.stdout, r.stderr)
+		}
 	}
 }
