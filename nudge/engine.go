@@ -121,8 +121,13 @@ type Engine struct {
 
 	mu        sync.Mutex
 	lastPost  map[string]time.Time // by recipient, for PostEvery
+	pruneAt   int                  // lastPost's size that prunes next (at least postersBeforePrune)
 	lastAudit time.Time
 }
+
+// postersBeforePrune is how many recipients' pacing is kept before the past
+// ones are forgotten.
+const postersBeforePrune = 1024
 
 // ErrNoStore: the store is down (or not configured); nothing is decided
 // without it.
@@ -606,8 +611,21 @@ func (e *Engine) forget(ctx context.Context, s Store, items []Item) int {
 // post sends n to `to`, at most one message a PostEvery per recipient.
 func (e *Engine) post(ctx context.Context, to string, n Note) (Ref, error) {
 	e.mu.Lock()
-	wait := e.lastPost[to].Add(e.cfg.PostEvery).Sub(time.Now())
-	e.lastPost[to] = time.Now().Add(max(wait, 0))
+	now := time.Now()
+	wait := e.lastPost[to].Add(e.cfg.PostEvery).Sub(now)
+	if _, ok := e.lastPost[to]; !ok && len(e.lastPost) >= max(e.pruneAt, postersBeforePrune) {
+		// A recipient last posted to PostEvery ago or more waits no more
+		// than one never posted to: forgotten, so that what is kept does
+		// not grow with everyone ever nudged. The next pruning waits until
+		// the map has doubled, so a burst costs a walk per doubling.
+		for id, at := range e.lastPost {
+			if now.Sub(at) >= e.cfg.PostEvery {
+				delete(e.lastPost, id)
+			}
+		}
+		e.pruneAt = 2 * len(e.lastPost)
+	}
+	e.lastPost[to] = now.Add(max(wait, 0))
 	e.mu.Unlock()
 	if wait > 0 {
 		t := time.NewTimer(wait)
