@@ -369,6 +369,10 @@ type mfAtlassian struct {
 	admin, jira *httptest.Server
 	people      []mfPerson
 	workspaces  string
+	// onlySearch: Jira answers the user search only (the one Jira call the
+	// contract names), 404 for /myself, and the search does not know the
+	// token's owner.
+	onlySearch bool
 
 	mu       sync.Mutex
 	requests []string
@@ -398,11 +402,15 @@ func (a *mfAtlassian) serveJira(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.URL.Path {
 	case "/rest/api/3/myself":
+		if a.onlySearch {
+			http.NotFound(w, r)
+			return
+		}
 		io.WriteString(w, `{"accountId":"5b10ac8d82e05b22cc7d4ef5","accountType":"atlassian","active":true,"displayName":"Bot"}`)
 	case "/rest/api/3/user/search":
 		q := strings.ToLower(r.URL.Query().Get("query"))
 		var out []string
-		if q != "" && strings.HasPrefix(mfJiraEmail, q) {
+		if q != "" && strings.HasPrefix(mfJiraEmail, q) && !a.onlySearch {
 			out = append(out, `{"accountId":"5b10ac8d82e05b22cc7d4ef5","accountType":"atlassian","active":true,"displayName":"Bot","emailAddress":"`+mfJiraEmail+`"}`)
 		}
 		for _, p := range a.people {
@@ -726,6 +734,32 @@ func TestMinimalFakesCheck(t *testing.T) {
 	// line names the workspace and the bot by them, not by blanks.
 	if !strings.Contains(r.stdout, "workspace TMIN, bot user UBOTMIN") {
 		t.Errorf("check does not name the bot's workspace and user:\n%s", r.stdout)
+	}
+}
+
+// TestMinimalFakesJiraWithOnlyTheSearch: a Jira that answers the user
+// search (the contract's one Jira call) but not /rest/api/3/myself, and
+// whose search does not know the token's owner. check exited 1 with the
+// Jira credentials FAIL (HTTP 404), and /readyz, which repeats that check,
+// stayed 503 although every lookup worked.
+func TestMinimalFakesJiraWithOnlyTheSearch(t *testing.T) {
+	t.Parallel()
+	people := mfPeople(t)
+	a := newMinAtlassian(t, []mfPerson{people[0].p}, mfWorkspacesDefault)
+	a.onlySearch = true
+	s := newMinSlack(t, `{"type":"hello"}`, nil)
+	env := a.env("SLACK_APP_TOKEN="+mfAppToken, "SLACK_BOT_TOKEN="+mfBotToken, "SLACK_API_URL="+s.apiURL(),
+		"LASTACTIVE_DATABASE_URL=sqlite:"+filepath.Join(t.TempDir(), "la.db"))
+	r := runBinary(t, env, "", "check")
+	mfNoSecrets(t, r.stdout, r.stderr)
+	if r.code != 0 || strings.Contains(r.stdout, "FAIL") {
+		t.Errorf("check: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	_, base, logs := serveProcess(t, env)
+	eventually(t, "/readyz 200", func() bool { code, _ := get(base + "/readyz"); return code == 200 })
+	ru := s.slash(t, "env-1", "tut@example.com", true)
+	if rep := s.reply(t, ru, 1); !strings.Contains(rep.raw, "Tess Tutorial") {
+		t.Errorf("reply: %s\n%s", rep.raw, logs.String())
 	}
 }
 
