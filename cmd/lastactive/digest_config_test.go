@@ -15,6 +15,7 @@ func TestDigestScheduleIsValidatedAtStart(t *testing.T) {
 		{"@every fortnight", "LASTACTIVE_DIGEST_SCHEDULE @every needs a Go duration"},
 		{"CRON_TZ=Nowhere/Atall 0 9 * * MON", "LASTACTIVE_DIGEST_SCHEDULE provided bad location"},
 		{"CRON_TZ= 0 9 * * MON", "LASTACTIVE_DIGEST_SCHEDULE CRON_TZ= names no time zone"},
+		{"CRON_TZ=Europe/Paris @every 1h", "LASTACTIVE_DIGEST_SCHEDULE @every takes no time zone"},
 	} {
 		t.Run(c.schedule, func(t *testing.T) {
 			cfg := Config{IdleDays: 90, HTTPAddr: ":8080", LogLevel: "info", SlackAPIURL: "https://slack.com/api/",

@@ -67,6 +67,16 @@ func Parse(expr string) (Schedule, error) {
 		if strings.TrimLeft(rest, " \t") != rest {
 			return nil, fmt.Errorf("%w: %s names no time zone, e.g. %sEurope/Berlin 0 9 * * MON", ErrInvalid, prefix, prefix)
 		}
+		// robfig reads "@every" after a zone as its own @every, which has
+		// no zone; its refusal then said to write what was written.
+		if zone, after, _ := strings.Cut(rest, " "); strings.HasPrefix(strings.TrimSpace(after), "@every") {
+			every := strings.Join(strings.Fields(strings.TrimSpace(after)), " ")
+			if every == "@every" {
+				every = "@every DURATION"
+			}
+			return nil, fmt.Errorf("%w: @every takes no time zone (its slots are multiples of the duration since the Unix epoch, the same in every zone): write %s without %s, or 5 cron fields after the zone, e.g. %s%s 0 * * * *",
+				ErrInvalid, every, prefix, prefix, zone)
+		}
 	}
 	s, err := parser.Parse(expr)
 	if err != nil {

@@ -127,6 +127,11 @@ func TestParseRefuses(t *testing.T) {
 		{"CRON_TZ= 0 9 * * MON", "names no time zone"},
 		{"TZ= 0 9 * * MON", "names no time zone"},
 		{"CRON_TZ=  30 8 * * *", "names no time zone"},
+		// @every has no time zone (its slots count from the epoch): the
+		// reason said to write what was written, "@every" and a duration.
+		{"CRON_TZ=Europe/Paris @every 1h", "@every takes no time zone"},
+		{"TZ=Europe/Paris @every 1h", "write @every 1h without TZ="},
+		{"CRON_TZ=Europe/Paris  @every 30m", "write @every 30m without CRON_TZ="},
 	} {
 		t.Run(c.expr, func(t *testing.T) {
 			_, err := schedule.Parse(c.expr)
