@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -190,5 +192,57 @@ func TestLookupUsageSaysItTakesAnyNumber(t *testing.T) {
 	r = runBinary(t, []string{}, "", "--help")
 	if !strings.Contains(r.stdout, "any number") {
 		t.Errorf("--help does not say lookup takes any number of emails:\n%s", r.stdout)
+	}
+}
+
+// TestHealthcheckNeverUsesAProxy: the health check asks its own server, so
+// an HTTP_PROXY set for the bot's upstream calls must not carry it. Go
+// skips the proxy only for "localhost" and loopback IP literals: with
+// LASTACTIVE_HTTP_ADDR naming the host (its name, a service name, a pod
+// address) the probe went to the proxy, which answered for it.
+func TestHealthcheckNeverUsesAProxy(t *testing.T) {
+	t.Parallel()
+	health, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	healthSrv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/healthz" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write([]byte("ok\n"))
+	})}
+	go healthSrv.Serve(health) // stopped by Close below
+	t.Cleanup(func() { healthSrv.Close() })
+
+	var proxied atomic.Int32
+	proxy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxySrv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		proxied.Add(1)
+		w.WriteHeader(http.StatusBadGateway)
+	})}
+	go proxySrv.Serve(proxy) // stopped by Close below
+	t.Cleanup(func() { proxySrv.Close() })
+
+	_, port, _ := net.SplitHostPort(health.Addr().String())
+	proxyURL := "http://" + proxy.Addr().String()
+	// "LOCALHOST" is the loopback host (from /etc/hosts, no DNS) by a name
+	// Go's proxy rules do not exempt (only "localhost" as written and
+	// loopback IPs are), as a host or service name would be in a container.
+	for _, addr := range []string{"127.0.0.1:" + port, "LOCALHOST:" + port} {
+		env := []string{"PATH=" + os.Getenv("PATH"), "LASTACTIVE_HTTP_ADDR=" + addr,
+			"HTTP_PROXY=" + proxyURL, "HTTPS_PROXY=" + proxyURL, "http_proxy=" + proxyURL, "https_proxy=" + proxyURL,
+			"LASTACTIVE_DATABASE_URL=sqlite:" + filepath.Join(t.TempDir(), "lastactive.db")}
+		r := runBinary(t, env, "", "healthcheck")
+		if r.code != 0 {
+			t.Errorf("healthcheck with LASTACTIVE_HTTP_ADDR=%s and a proxy set: exit %d, want 0\n%s", addr, r.code, r.stderr)
+		}
+	}
+	if n := proxied.Load(); n != 0 {
+		t.Errorf("the health check went through the proxy %d times", n)
 	}
 }

@@ -328,7 +328,15 @@ func (a *app) healthcheck(ctx context.Context, args []string) int {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
-	resp, err := http.DefaultClient.Do(req)
+	// Its own server, never through a proxy: the default client takes
+	// HTTP_PROXY for any host that is not "localhost" or a loopback IP, and
+	// a proxy would answer (or fail) for a bot it cannot reach. No
+	// redirects either: /healthz answers itself.
+	hc := &http.Client{
+		Transport:     &http.Transport{Proxy: nil, DisableKeepAlives: true},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "%s: healthz: %v\n", programName, err)
 		return exitFailed
