@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -15,6 +16,7 @@ import (
 	"lastactive/atlassian"
 	"lastactive/bot"
 	"lastactive/internal/credentials"
+	"lastactive/internal/schedule"
 )
 
 // check proves each configured credential against its API and skips the
@@ -70,11 +72,42 @@ func (a *app) check(ctx context.Context, args []string) int {
 		return exitFailed
 	}
 	rs := append(ch.All(ctx), checkDatabase(ctx, c))
+	rs = append(rs, scheduleResults(c, time.Now())...)
 	print(rs)
 	if credentials.Failed(rs) {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// scheduleResults says when the digest and the nudge round next run, one
+// ok line each, for what is configured: validate parsed both schedules,
+// and a schedule with no next slot is refused there.
+func scheduleResults(c Config, now time.Time) []credentials.Result {
+	var rs []credentials.Result
+	add := func(name, what, expr string, s schedule.Schedule) {
+		if s == nil {
+			return
+		}
+		next := s.Next(now)
+		in := next.Sub(now).Round(time.Minute)
+		when := "in " + strings.TrimSuffix(in.String(), "0s")
+		if in >= 48*time.Hour {
+			when = fmt.Sprintf("in %d days", in/(24*time.Hour))
+		}
+		rs = append(rs, credentials.Result{Name: name, API: credentials.Schedule, Status: credentials.OK, Next: next,
+			Detail: fmt.Sprintf("next %s %s (%s); schedule %s", what, next.Format("Mon 2006-01-02 15:04 MST"), when, strings.TrimSpace(expr))})
+	}
+	if c.DigestChannel != "" {
+		add("Digest schedule (LASTACTIVE_DIGEST_SCHEDULE)", "digest to "+c.DigestChannel, c.DigestSchedule, c.DigestSlots)
+	}
+	switch c.NudgeMode {
+	case nudgeOn:
+		add("Nudge schedule (LASTACTIVE_NUDGE_SCHEDULE)", "nudge round", c.NudgeSchedule, c.NudgeSlots)
+	case nudgeDryRun:
+		add("Nudge schedule (LASTACTIVE_NUDGE_SCHEDULE)", "nudge round (dry-run: decides and records, sends nothing)", c.NudgeSchedule, c.NudgeSlots)
+	}
+	return rs
 }
 
 // configResults turns configuration problems into one FAIL result each.

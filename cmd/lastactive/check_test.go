@@ -5,9 +5,11 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/internal/credentials"
+	"lastactive/internal/schedule"
 )
 
 // checkLines splits check's output and fails on a line a person cannot read
@@ -201,5 +203,60 @@ func TestCheckRefusesPlaceholders(t *testing.T) {
 	}
 	if n := len(f.atl.Requests()) + len(f.slack.Calls("")); n != 0 {
 		t.Errorf("%d calls with a placeholder configuration", n)
+	}
+}
+
+// TestCheckShowsTheNextSlots: with a digest channel and nudges set, check
+// says when the next digest and the next nudge round come, as ok lines
+// (and in --json, with the slot as a time); without them, no such line.
+func TestCheckShowsTheNextSlots(t *testing.T) {
+	f := startFakes(t)
+	const digestExpr, nudgeExpr = "CRON_TZ=Europe/Paris 30 8 * * MON-FRI", "@every 2h"
+	env := f.env("TZ=UTC", "LASTACTIVE_DIGEST_CHANNEL=CDIGEST01", "LASTACTIVE_DIGEST_SCHEDULE="+digestExpr,
+		"LASTACTIVE_NUDGE=dry-run", "LASTACTIVE_NUDGE_SCHEDULE="+nudgeExpr, "LASTACTIVE_SEAT_PRICES=jira-software=8")
+	// A slot may pass while check runs: either side of the run is right.
+	nexts := func(expr string, before, after time.Time) []time.Time {
+		s, err := schedule.Parse(expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []time.Time{s.Next(before).UTC(), s.Next(after).UTC()}
+	}
+	before := time.Now()
+	r := runBinary(t, env, "", "check")
+	rj := runBinary(t, env, "", "check", "--json")
+	after := time.Now()
+	lines := checkLines(t, r.stdout)
+	if r.code != 0 || statusesOf(lines) != "ok ok ok ok ok ok ok ok" {
+		t.Fatalf("code %d, want 0 and two more ok lines:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, c := range []struct{ name, expr string }{{"Digest schedule (LASTACTIVE_DIGEST_SCHEDULE)", digestExpr}, {"Nudge schedule (LASTACTIVE_NUDGE_SCHEDULE)", nudgeExpr}} {
+		var line string
+		for _, l := range lines {
+			if strings.HasPrefix(l, "ok    "+c.name+": ") {
+				line = l
+			}
+		}
+		want := nexts(c.expr, before, after)
+		if line == "" || (!strings.Contains(line, want[0].Format("2006-01-02 15:04 MST")) && !strings.Contains(line, want[1].Format("2006-01-02 15:04 MST"))) {
+			t.Errorf("no ok line for %s naming its next slot %v:\n%s", c.name, want[0], r.stdout)
+		}
+		var obj struct {
+			Name, Status string
+			Next         time.Time
+		}
+		found := false
+		for _, l := range strings.Split(strings.TrimSpace(rj.stdout), "\n") {
+			if json.Unmarshal([]byte(l), &obj) == nil && obj.Name == c.name {
+				found = true
+				break
+			}
+		}
+		if !found || obj.Status != "ok" || (!obj.Next.Equal(want[0]) && !obj.Next.Equal(want[1])) {
+			t.Errorf("--json: %s = %+v, want ok with next %v:\n%s", c.name, obj, want[0], rj.stdout)
+		}
+	}
+	if !strings.Contains(r.stdout, "dry-run") {
+		t.Errorf("the nudge line does not say the rounds are dry runs:\n%s", r.stdout)
 	}
 }

@@ -37,6 +37,9 @@ const (
 	// Database is not a credential of this package, but `check` reports the
 	// database (LASTACTIVE_DATABASE_URL) in the same form.
 	Database API = "database"
+	// Schedule: `check` says when the digest and the nudge round next run
+	// (when configured), in the same form. Nothing to prove, never FAIL.
+	Schedule API = "schedule"
 )
 
 // Result is one check. Its JSON (`check --json`) always has the fix
@@ -52,6 +55,8 @@ type Result struct {
 	// Admin API, the organisation ID). Only this makes serve not ready; a
 	// network failure or an outage does not.
 	Rejected bool `json:"-"`
+	// Next is a schedule's next slot (API Schedule only).
+	Next time.Time `json:"next,omitzero"`
 }
 
 // The names of the checks, also their order in All.
