@@ -55,7 +55,7 @@ func (a *App) buildNudges(s Settings, client *atlassian.Client, web *bot.SlackAP
 		Scans: a.Scanner, Directory: client, Sites: a.Sites, People: ns.People, Messages: ns.Messages,
 		Store: func() nudge.Store {
 			if st := s.State.Store(); st != nil {
-				return st
+				return nudgeStore{st} // each call with its own deadline
 			}
 			return nil
 		},
@@ -120,8 +120,8 @@ func (a *App) runNudges(ctx context.Context) {
 }
 
 // NudgeRecords reads keep or release's records for App Home from the
-// store; while the store is down every read fails with
-// bot.ErrAuditUnavailable.
+// store, each read with its own deadline (nudgeStoreTimeout); while the
+// store is down every read fails with bot.ErrAuditUnavailable.
 type NudgeRecords struct{ D *Durable }
 
 var _ bot.KeepReleaseRecords = NudgeRecords{}
@@ -139,6 +139,8 @@ func (r NudgeRecords) Unanswered(ctx context.Context) ([]state.Nudge, error) {
 	if err != nil {
 		return nil, err
 	}
+	ctx, cancel := context.WithTimeout(ctx, nudgeStoreTimeout)
+	defer cancel()
 	return st.Unanswered(ctx)
 }
 
@@ -148,6 +150,8 @@ func (r NudgeRecords) PendingRequests(ctx context.Context) ([]state.ReleaseReque
 	if err != nil {
 		return nil, err
 	}
+	ctx, cancel := context.WithTimeout(ctx, nudgeStoreTimeout)
+	defer cancel()
 	return st.PendingRequests(ctx)
 }
 
@@ -157,6 +161,8 @@ func (r NudgeRecords) LastDryRun(ctx context.Context) (state.DryRun, error) {
 	if err != nil {
 		return state.DryRun{}, err
 	}
+	ctx, cancel := context.WithTimeout(ctx, nudgeStoreTimeout)
+	defer cancel()
 	return st.LastDryRun(ctx)
 }
 

@@ -5,8 +5,11 @@ import (
 	"database/sql"
 	"fmt"
 	mrand "math/rand/v2"
+	"net"
 	"net/url"
 	"os"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -158,4 +161,124 @@ func postgresSchema(t *testing.T) (admin *sql.DB, u *url.URL, schema string) {
 		t.Fatal(err)
 	}
 	return admin, u, schema
+}
+
+// TestPostgresNudgeStoreCallsHaveADeadline: keep or release reads and
+// writes nudges, requests and releases through the store; with a
+// PostgreSQL that stopped answering (paused, a half-dead network path: the
+// connection stays open and nothing comes back), each call gives up on its
+// own deadline, as the digest's do. lock_timeout bounds only a wait for a
+// lock. Before, the calls had only their callers' deadlines: a click on
+// Keep, Release, Approve or Undo waited its whole minute before its
+// "unavailable" reply, App Home its 30 s, a scheduled round 45 minutes, and
+// `lastactive nudge` for ever.
+func TestPostgresNudgeStoreCallsHaveADeadline(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	_, u, schema := postgresSchema(t)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	var freeze func()
+	u.Host, freeze = freezingProxy(t, u.Host)
+	var logs syncBuf
+	d, _ := openTestDurable(t, u.String(), &logs)
+	if d.Store() == nil {
+		t.Fatalf("store not open:\n%s", logs.String())
+	}
+	app, err := Build(Settings{AdminAPIURL: "http://127.0.0.1:1", OrgID: "org-1", APIKey: "key", Reports: true, State: d,
+		Nudge: NudgeSettings{Approvers: []string{"UAPPROVER"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	if app.Nudge == nil {
+		t.Fatal("no keep or release engine")
+	}
+	records := NudgeRecords{D: d}
+	// The server answers: the engine's reads work.
+	if _, err := records.Unanswered(ctx); err != nil {
+		t.Fatalf("before the freeze: %v", err)
+	}
+	freeze()
+	defer func(was time.Duration) { nudgeStoreTimeout = was }(nudgeStoreTimeout)
+	nudgeStoreTimeout = 200 * time.Millisecond
+	for name, call := range map[string]func(context.Context) error{
+		"Answer (Keep)":      func(ctx context.Context) error { return app.Nudge.Answer(ctx, "U1", "n1", true) },
+		"Decide (Approve)":   func(ctx context.Context) error { return app.Nudge.Decide(ctx, "UAPPROVER", "r1", true) },
+		"Undo":               func(ctx context.Context) error { return app.Nudge.Undo(ctx, "UAPPROVER", "x1") },
+		"App Home nudges":    func(ctx context.Context) error { _, err := records.Unanswered(ctx); return err },
+		"App Home approvals": func(ctx context.Context) error { _, err := records.PendingRequests(ctx); return err },
+	} {
+		// The caller's own deadline, short of the test's: past it, the
+		// call had none of its own.
+		cctx, ccancel := context.WithTimeout(ctx, 5*time.Second)
+		err := call(cctx)
+		late := cctx.Err() != nil
+		ccancel()
+		if err == nil || late {
+			t.Errorf("%s on a server that stopped answering: %v (the caller's own deadline passed: %v); want it to give up on its own", name, err, late)
+		}
+	}
+}
+
+// freezingProxy forwards loopback connections to upstream until freeze is
+// called; from then on it forwards nothing either way and answers no new
+// connection, while keeping every connection open: a server that stopped
+// answering. It returns its own host:port.
+func freezingProxy(t *testing.T, upstream string) (addr string, freeze func()) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var frozen atomic.Bool
+	var wg sync.WaitGroup
+	t.Cleanup(func() { close(done); ln.Close(); wg.Wait() })
+	pipe := func(dst, src net.Conn) {
+		defer wg.Done()
+		defer dst.Close()
+		defer src.Close()
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			if frozen.Load() {
+				<-done
+				return
+			}
+			if n > 0 {
+				if _, werr := dst.Write(buf[:n]); werr != nil {
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			if frozen.Load() {
+				wg.Add(1)
+				go func() { defer wg.Done(); <-done; c.Close() }()
+				continue
+			}
+			up, err := net.Dial("tcp", upstream)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			wg.Add(2)
+			go pipe(up, c)
+			go pipe(c, up)
+		}
+	}()
+	return ln.Addr().String(), func() { frozen.Store(true) }
 }
