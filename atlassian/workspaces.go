@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -268,3 +269,21 @@ func (s Sites) Host(cloudID string) (string, bool) {
 
 // Len is the number of sites with a known host.
 func (s Sites) Len() int { return len(s.hosts) }
+
+// Or returns s with, for the sites s does not list, the hosts more gives
+// them: s's names win.
+func (s Sites) Or(more Sites) Sites {
+	if len(more.hosts) == 0 {
+		return s
+	}
+	if len(s.hosts) == 0 {
+		return more
+	}
+	hosts := maps.Clone(s.hosts)
+	for id, h := range more.hosts {
+		if _, ok := hosts[id]; !ok {
+			hosts[id] = h
+		}
+	}
+	return Sites{hosts: hosts}
+}

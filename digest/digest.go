@@ -331,9 +331,14 @@ func (b *Builder) build(ctx context.Context, fresh bool, waiting func()) (*Diges
 	var ws []atlassian.Workspace
 	if b.cfg.Sites != nil {
 		if ws, err = b.cfg.Sites.Workspaces(ctx); err != nil {
-			b.log.Warn("digest: sites named by cloud ID: workspaces not read", "err", err)
+			if len(rep.Workspaces) > 0 {
+				b.log.Warn("digest: sites named as the scan found them: workspaces not read", "err", err)
+			} else {
+				b.log.Warn("digest: sites named by cloud ID: workspaces not read", "err", err)
+			}
 		}
 	}
+	ws = withScanned(ws, rep.Workspaces)
 	var earlier []state.Snapshot
 	unread := false
 	if b.cfg.Store != nil {
@@ -351,6 +356,27 @@ func (b *Builder) build(ctx context.Context, fresh bool, waiting func()) (*Diges
 		}
 	}
 	return d, nil
+}
+
+// withScanned is fresh, then the workspaces the scan found for the sites
+// fresh does not list (a scan read back from the store, while the
+// workspaces cannot be read): fresh names and capacities win, and no
+// site's capacity counts twice.
+func withScanned(fresh, scanned []atlassian.Workspace) []atlassian.Workspace {
+	if len(scanned) == 0 {
+		return fresh
+	}
+	listed := make(map[string]bool, len(fresh))
+	for _, w := range fresh {
+		listed[w.CloudID] = true
+	}
+	out := slices.Clip(fresh)
+	for _, w := range scanned {
+		if !listed[w.CloudID] {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // MarkPosted records that d reached its channel, so that the next

@@ -78,6 +78,10 @@ type Report struct {
 	PricesSet bool
 	Now       time.Time
 	ReadAt    time.Time // when the scan of the organisation finished
+	// Workspaces are those the scan named its sites by when it read the
+	// organisation (nil when they could not be read): the digest names
+	// and sizes by them the sites a fresh read does not list.
+	Workspaces []atlassian.Workspace
 
 	Accounts int // accounts read from Atlassian
 	NoSeat   int // of which deactivated, closed or suspended, or apps and customers

@@ -104,20 +104,31 @@ type scan struct {
 	read atomic.Int64 // accounts read so far
 
 	users []atlassian.OrgUser
+	sites []atlassian.Workspace // as the scan found them (Scanned.Sites)
 	err   error
 	at    time.Time
 }
 
+// Scanned is one read of the organisation: its accounts and the
+// workspaces its sites were named by when it read them (nil when they
+// could not be read). A scan read back later (from the store, by another
+// replica or after a restart) names its sites as they were, also when the
+// workspaces cannot be read then.
+type Scanned struct {
+	Users []atlassian.OrgUser
+	Sites []atlassian.Workspace
+}
+
 // ScanSharer coordinates org scans between processes sharing a database.
-// Share either runs scan here (and publishes its result) or waits for the
-// result of another process's scan that finished at or after notBefore,
+// Share either runs scan here (and publishes its result, sites with it) or
+// waits for the result of another process's scan that finished at or after notBefore,
 // and then also returns when that scan finished (zero when it ran scan
 // here): a report says when Atlassian was read, and a result is reused
 // only for what is left of the TTL. Implementations must fall back to
 // running scan when they cannot coordinate: a report never fails for want
 // of coordination.
 type ScanSharer interface {
-	Share(ctx context.Context, notBefore time.Time, scan func(context.Context) ([]atlassian.OrgUser, error)) ([]atlassian.OrgUser, time.Time, error)
+	Share(ctx context.Context, notBefore time.Time, scan func(context.Context) (Scanned, error)) (Scanned, time.Time, error)
 }
 
 // ErrClosed is returned for reports asked for after Close.
@@ -199,6 +210,9 @@ func (r *Scanner) Report(ctx context.Context, o Options, fresh bool, waiting fun
 	if o.Sites.Len() == 0 && r.cfg.Sites != nil {
 		o.Sites = r.cfg.Sites.Sites(ctx)
 	}
+	// A site the workspaces read now does not name (it failed, or has yet
+	// to work in this process) is named as the scan found it.
+	o.Sites = o.Sites.Or(atlassian.NewSites(s.sites))
 	if o.Prices == nil {
 		o.Prices = r.cfg.Prices
 	}
@@ -206,7 +220,7 @@ func (r *Scanner) Report(ctx context.Context, o Options, fresh bool, waiting fun
 		o.Currency = r.cfg.Currency
 	}
 	rep := Build(s.users, o)
-	rep.ReadAt = s.at
+	rep.ReadAt, rep.Workspaces = s.at, s.sites
 	return rep, nil
 }
 
@@ -263,32 +277,32 @@ const progressEvery = 100
 
 func (r *Scanner) run(ctx context.Context, s *scan, notBefore time.Time) {
 	defer s.cancel()
-	var users []atlassian.OrgUser
+	var got Scanned
 	var err error
 	var readAt time.Time // when another process's scan, taken from the store, finished
-	read := func(ctx context.Context) ([]atlassian.OrgUser, error) { return r.read(ctx, s) }
+	read := func(ctx context.Context) (Scanned, error) { return r.read(ctx, s) }
 	func() {
 		// The scan's own goroutine: a panic here (a bug) fails the reports
 		// waiting for it, not the process.
 		defer func() {
 			if p := recover(); p != nil {
-				users, err = nil, recovered.Log(r.log, "org scan", p)
+				got, err = Scanned{}, recovered.Log(r.log, "org scan", p)
 			}
 		}()
 		if r.cfg.Share != nil {
-			users, readAt, err = r.cfg.Share.Share(ctx, notBefore, read)
+			got, readAt, err = r.cfg.Share.Share(ctx, notBefore, read)
 		} else {
-			users, err = read(ctx)
+			got, err = read(ctx)
 		}
 	}()
 
 	r.mu.Lock()
-	s.users, s.err, s.at, s.finished = users, err, r.cfg.Now(), true
+	s.users, s.sites, s.err, s.at, s.finished = got.Users, got.Sites, err, r.cfg.Now(), true
 	if !readAt.IsZero() && readAt.Before(s.at) {
 		s.at = readAt
 	}
 	if err == nil {
-		r.last = len(users)
+		r.last = len(got.Users)
 	}
 	if (err != nil || r.cfg.TTL <= 0 || s.changed) && r.cur == s {
 		// Failures are never reused: a bad minute upstream is not an hour's answer.
@@ -299,8 +313,9 @@ func (r *Scanner) run(ctx context.Context, s *scan, notBefore time.Time) {
 }
 
 // read reads every account of the organisation, counting them in s for
-// Progress.
-func (r *Scanner) read(ctx context.Context, s *scan) ([]atlassian.OrgUser, error) {
+// Progress, then the workspaces that name their sites (the site book's
+// read, shared with every report).
+func (r *Scanner) read(ctx context.Context, s *scan) (Scanned, error) {
 	start := time.Now()
 	var users []atlassian.OrgUser
 	var err error
@@ -326,5 +341,14 @@ func (r *Scanner) read(ctx context.Context, s *scan) ([]atlassian.OrgUser, error
 	} else {
 		r.log.Info("idle report scan finished", "accounts", len(users), "duration", took)
 	}
-	return users, err
+	if err != nil {
+		return Scanned{}, err
+	}
+	var sites []atlassian.Workspace
+	if r.cfg.Sites != nil {
+		// Not read: the scan keeps no sites, and they are named as the
+		// workspaces read when a report is built.
+		sites, _ = r.cfg.Sites.Workspaces(ctx)
+	}
+	return Scanned{Users: users, Sites: sites}, nil
 }

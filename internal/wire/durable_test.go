@@ -26,6 +26,7 @@ import (
 	"lastactive/internal/schedule"
 	"lastactive/internal/state"
 	"lastactive/nudge"
+	"lastactive/seat"
 )
 
 // syncBuf is a log sink safe for the writer's goroutine.
@@ -325,7 +326,7 @@ func TestScanShareOneScanAcrossProcesses(t *testing.T) {
 	var scans atomic.Int32
 	started := make(chan struct{})
 	release := make(chan struct{})
-	scan := func(ctx context.Context) ([]atlassian.OrgUser, error) {
+	scan := func(ctx context.Context) (seat.Scanned, error) {
 		if scans.Add(1) == 1 {
 			close(started)
 		}
@@ -333,16 +334,16 @@ func TestScanShareOneScanAcrossProcesses(t *testing.T) {
 		var users []atlassian.OrgUser
 		for u, err := range client.OrgUsers(ctx, atlassian.UserQuery{}) {
 			if err != nil {
-				return nil, err
+				return seat.Scanned{}, err
 			}
 			users = append(users, u)
 		}
-		return users, nil
+		return seat.Scanned{Users: users}, nil
 	}
 	shares := []*ScanShare{{D: d1, Holder: "one", IdleDays: 90}, {D: d2, Holder: "two", IdleDays: 90}}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	results := make([][]atlassian.OrgUser, 2)
+	results := make([]seat.Scanned, 2)
 	errs := make([]error, 2)
 	var wg sync.WaitGroup
 	since := time.Now()
@@ -360,8 +361,8 @@ func TestScanShareOneScanAcrossProcesses(t *testing.T) {
 		if errs[i] != nil {
 			t.Fatalf("process %d: %v", i, errs[i])
 		}
-		if len(results[i]) != len(org.Users) {
-			t.Errorf("process %d got %d accounts, want %d", i, len(results[i]), len(org.Users))
+		if len(results[i].Users) != len(org.Users) {
+			t.Errorf("process %d got %d accounts, want %d", i, len(results[i].Users), len(org.Users))
 		}
 	}
 	if n := scans.Load(); n != 1 {
@@ -382,12 +383,12 @@ func TestScanShareWithoutStore(t *testing.T) {
 	var logs syncBuf
 	d, _ := openTestDurable(t, "sqlite:"+filepath.Join(t.TempDir(), "no", "x.db"), &logs)
 	n := 0
-	users, _, err := (&ScanShare{D: d}).Share(context.Background(), time.Now(), func(context.Context) ([]atlassian.OrgUser, error) {
+	got, _, err := (&ScanShare{D: d}).Share(context.Background(), time.Now(), func(context.Context) (seat.Scanned, error) {
 		n++
-		return []atlassian.OrgUser{{AccountID: "a"}}, nil
+		return seat.Scanned{Users: []atlassian.OrgUser{{AccountID: "a"}}}, nil
 	})
-	if err != nil || n != 1 || len(users) != 1 {
-		t.Errorf("users %v, err %v, scans %d; want the local scan", users, err, n)
+	if err != nil || n != 1 || len(got.Users) != 1 {
+		t.Errorf("users %v, err %v, scans %d; want the local scan", got.Users, err, n)
 	}
 }
 

@@ -33,8 +33,48 @@ const (
 
 // scanResult is what a scanning replica publishes.
 type scanResult struct {
-	Finished time.Time           `json:"finished"`
-	Users    []atlassian.OrgUser `json:"users"`
+	Finished time.Time `json:"finished"`
+	// Sites are the workspaces the scan named its sites by: a replica that
+	// reads the result back names them so when its own read of the
+	// workspaces fails. Absent from results of earlier versions, and
+	// skipped by their readers.
+	Sites []scanSite          `json:"sites,omitempty"`
+	Users []atlassian.OrgUser `json:"users"`
+}
+
+// scanSite is one workspace as a result keeps it: what names and sizes a
+// site in a report and a digest.
+type scanSite struct {
+	CloudID  string `json:"cloud_id"`
+	Host     string `json:"host"`
+	Type     string `json:"type,omitempty"`
+	Capacity int    `json:"capacity,omitempty"`
+}
+
+// maxScanSites bounds the sites a result keeps, as the Admin API client
+// bounds the workspaces it reads.
+const maxScanSites = 10_000
+
+func scanSites(ws []atlassian.Workspace) []scanSite {
+	var out []scanSite
+	for _, w := range ws {
+		if w.CloudID == "" || w.Host == "" {
+			continue // names nothing
+		}
+		if len(out) == maxScanSites {
+			break
+		}
+		out = append(out, scanSite{CloudID: w.CloudID, Host: w.Host, Type: w.Type, Capacity: w.Capacity})
+	}
+	return out
+}
+
+func (r scanResult) scanned() seat.Scanned {
+	var ws []atlassian.Workspace
+	for _, s := range r.Sites[:min(len(r.Sites), maxScanSites)] {
+		ws = append(ws, atlassian.Workspace{ID: s.CloudID, CloudID: atlassian.CloudID(s.CloudID), Host: s.Host, Type: s.Type, Capacity: max(s.Capacity, 0)})
+	}
+	return seat.Scanned{Users: r.Users, Sites: ws}
 }
 
 // ScanShare runs the org scan once at a time across every process sharing
@@ -71,18 +111,18 @@ func (c *ScanShare) init() {
 }
 
 // Share implements seat.ScanSharer.
-func (c *ScanShare) Share(ctx context.Context, notBefore time.Time, scan func(context.Context) ([]atlassian.OrgUser, error)) ([]atlassian.OrgUser, time.Time, error) {
+func (c *ScanShare) Share(ctx context.Context, notBefore time.Time, scan func(context.Context) (seat.Scanned, error)) (seat.Scanned, time.Time, error) {
 	c.init()
-	here := func() ([]atlassian.OrgUser, time.Time, error) {
-		users, err := scan(ctx)
-		return users, time.Time{}, err
+	here := func() (seat.Scanned, time.Time, error) {
+		got, err := scan(ctx)
+		return got, time.Time{}, err
 	}
 	poll := time.NewTimer(0)
 	defer poll.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return nil, time.Time{}, ctx.Err()
+			return seat.Scanned{}, time.Time{}, ctx.Err()
 		case <-poll.C:
 		}
 		st := c.D.Store()
@@ -90,7 +130,7 @@ func (c *ScanShare) Share(ctx context.Context, notBefore time.Time, scan func(co
 			return here()
 		}
 		if res, ok := c.read(ctx, st, notBefore); ok {
-			return res.Users, res.Finished, nil
+			return res.scanned(), res.Finished, nil
 		}
 		cctx, cancel := context.WithTimeout(ctx, storeOpTimeout)
 		got, err := st.Claim(cctx, scanSlot, c.Holder, scanClaimTTL)
@@ -103,10 +143,10 @@ func (c *ScanShare) Share(ctx context.Context, notBefore time.Time, scan func(co
 			// The holder before us may have published just before we claimed.
 			if res, ok := c.read(ctx, st, notBefore); ok {
 				c.release(st)
-				return res.Users, res.Finished, nil
+				return res.scanned(), res.Finished, nil
 			}
-			users, err := c.scanHeld(ctx, st, scan)
-			return users, time.Time{}, err
+			got, err := c.scanHeld(ctx, st, scan)
+			return got, time.Time{}, err
 		}
 		poll.Reset(scanPollEvery)
 	}
@@ -146,7 +186,7 @@ func (c *ScanShare) read(ctx context.Context, st *state.Store, notBefore time.Ti
 }
 
 // scanHeld scans while holding the claim, renewing it, then publishes.
-func (c *ScanShare) scanHeld(ctx context.Context, st *state.Store, scan func(context.Context) ([]atlassian.OrgUser, error)) ([]atlassian.OrgUser, error) {
+func (c *ScanShare) scanHeld(ctx context.Context, st *state.Store, scan func(context.Context) (seat.Scanned, error)) (seat.Scanned, error) {
 	defer c.release(st)
 	rctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -166,14 +206,14 @@ func (c *ScanShare) scanHeld(ctx context.Context, st *state.Store, scan func(con
 			}
 		}
 	})
-	users, err := scan(ctx)
+	got, err := scan(ctx)
 	stop()
 	wg.Wait()
 	if err != nil {
-		return nil, err
+		return seat.Scanned{}, err
 	}
-	c.publish(ctx, st, scanResult{Finished: time.Now().UTC(), Users: users})
-	return users, nil
+	c.publish(ctx, st, scanResult{Finished: time.Now().UTC(), Sites: scanSites(got.Sites), Users: got.Users})
+	return got, nil
 }
 
 func (c *ScanShare) publish(ctx context.Context, st *state.Store, res scanResult) {
@@ -223,7 +263,17 @@ func encodeScan(res scanResult) ([]byte, error) {
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	enc := json.NewEncoder(zw)
-	fmt.Fprintf(zw, `{"finished":%s,"users":[`, finished)
+	fmt.Fprintf(zw, `{"finished":%s,`, finished)
+	if len(res.Sites) > 0 {
+		if _, err := zw.Write([]byte(`"sites":`)); err != nil {
+			return nil, err
+		}
+		if err := enc.Encode(res.Sites); err != nil {
+			return nil, err
+		}
+		zw.Write([]byte{','})
+	}
+	zw.Write([]byte(`"users":[`))
 	for i, u := range res.Users {
 		if i > 0 {
 			zw.Write([]byte{','})
@@ -280,6 +330,8 @@ func decodeScanJSON(dec *json.Decoder, res *scanResult) error {
 		switch {
 		case strings.EqualFold(key, "finished"):
 			err = dec.Decode(&res.Finished)
+		case strings.EqualFold(key, "sites"):
+			err = dec.Decode(&res.Sites)
 		case strings.EqualFold(key, "users"):
 			res.Users, err = decodeScanUsers(dec)
 		default:
