@@ -181,7 +181,15 @@ func Make(rep *seat.Report, ws []atlassian.Workspace, earlier []state.Snapshot) 
 		} else {
 			prev = map[[2]string]state.SnapshotRow{}
 			for _, r := range base.Rows {
-				prev[[2]string{seat.Canonical(r.Product), r.Site}] = r
+				site := r.Site
+				// Named by its ID then (its sites unread), by its host
+				// now: the same site.
+				if id, ok := strings.CutSuffix(site, " "+seat.UnknownSite); ok {
+					if h, ok := sites.Host(id); ok {
+						site = h
+					}
+				}
+				prev[[2]string{seat.Canonical(r.Product), site}] = r
 			}
 		}
 	}

@@ -371,3 +371,34 @@ func TestUnknownSiteIsNamedSo(t *testing.T) {
 		}
 	}
 }
+
+// TestChangeJoinsASiteNamedByIDBefore: a digest whose sites could not be
+// named (the workspaces unread, no hosts kept with its scan) stored its
+// rows under the cloud ID with "(unknown site)"; the next digest, which
+// names the same site by its host, still gives each line its change since
+// then, not a line with no change beside the previous one's; the chart
+// draws each product through both.
+func TestChangeJoinsASiteNamedByIDBefore(t *testing.T) {
+	earlier := []state.Snapshot{{Taken: now.AddDate(0, 0, -7), IdleDays: 90, Posted: true, Rows: []state.SnapshotRow{
+		{Product: "jira-software", Site: siteA + " " + seat.UnknownSite, Seats: 18, Active: 11, Idle: 3, NeverUsed: 3},
+		{Product: "confluence", Site: siteA + " " + seat.UnknownSite, Seats: 10, Active: 9, Idle: 1},
+		{Product: "confluence", Site: siteB + " " + seat.UnknownSite, Seats: 4, Active: 2, Idle: 2},
+	}}}
+	d := digest.Make(report(), workspaces, earlier)
+	want := map[[2]string]digest.Change{
+		{"jira-software", "acme.atlassian.net"}:        {Known: true, Seats: 2, Active: -1, Idle: 3},
+		{"confluence", "acme.atlassian.net"}:           {Known: true},
+		{"confluence", siteB + " " + seat.UnknownSite}: {Known: true, Seats: 1, Idle: 1},
+	}
+	for _, l := range d.Lines {
+		if got, w := l.Change, want[[2]string{l.Key, l.Site}]; got != w {
+			t.Errorf("%s on %s: change %+v, want %+v", l.Key, l.Site, got, w)
+		}
+	}
+	// The chart counts a product over all its sites, whatever they were called.
+	for _, se := range digest.Trend(d.History) {
+		if len(se.Points) != 2 {
+			t.Errorf("chart: %s has %d points, want one for each digest", se.Key, len(se.Points))
+		}
+	}
+}
