@@ -2,6 +2,7 @@ package bot
 
 import (
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -15,9 +16,10 @@ type Gate struct {
 	channels map[string]bool // empty: everywhere
 	reports  map[string]bool // empty: nobody
 
-	every time.Duration // one lookup token per every
-	burst int
-	now   func() time.Time
+	every    time.Duration // one lookup token per every
+	burst    int
+	remember time.Duration // how long a person paid for is free again; 0: never
+	now      func() time.Time
 
 	mu       sync.Mutex
 	limiters map[string]*limiterEntry
@@ -33,7 +35,21 @@ const limitersBeforePrune = 10_000
 type limiterEntry struct {
 	lim  *rate.Limiter
 	seen time.Time
+	// targets are the people paid for, oldest first: at most
+	// rememberedPerRequester, each for the Gate's remember window. They go
+	// with the entry when it is pruned (its bucket full: paying again then
+	// costs nothing that was not already there).
+	targets []remembered
 }
+
+type remembered struct {
+	key string
+	at  time.Time
+}
+
+// rememberedPerRequester bounds the people remembered per requester: more
+// than six lookups of ten, and a few kilobytes a requester.
+const rememberedPerRequester = 64
 
 // GateConfig configures a Gate.
 type GateConfig struct {
@@ -41,11 +57,18 @@ type GateConfig struct {
 	AllowedChannels []string
 	ReportUsers     []string
 	// PerUserEvery and PerUserBurst shape the per-requester token bucket. A
-	// lookup of N people takes N tokens, so one person cannot walk the whole
-	// directory: by default 20 people at once, then one every 3 s.
+	// lookup takes a token for each person the requester has not asked
+	// about within Remember, so one person cannot walk the whole directory:
+	// by default 20 people at once, then one every 3 s. Asking again about
+	// the same person (a second look after a call) walks nothing: it is
+	// never refused.
 	PerUserEvery time.Duration
 	PerUserBurst int
-	Now          func() time.Time
+	// Remember is how long a person a requester has paid for is
+	// remembered: asked about again within it, they cost nothing. Zero:
+	// an hour; negative: nobody is remembered, every lookup pays.
+	Remember time.Duration
+	Now      func() time.Time
 }
 
 // NewGate returns a Gate for cfg.
@@ -56,6 +79,7 @@ func NewGate(cfg GateConfig) *Gate {
 		reports:  set(cfg.ReportUsers),
 		every:    cfg.PerUserEvery,
 		burst:    cfg.PerUserBurst,
+		remember: cfg.Remember,
 		now:      cfg.Now,
 		limiters: map[string]*limiterEntry{},
 	}
@@ -65,6 +89,10 @@ func NewGate(cfg GateConfig) *Gate {
 	if g.burst <= 0 {
 		g.burst = 20
 	}
+	if g.remember == 0 {
+		g.remember = time.Hour
+	}
+	g.remember = max(g.remember, 0)
 	if g.now == nil {
 		g.now = time.Now
 	}
@@ -96,8 +124,9 @@ func (g *Gate) Allowed(user, channel string) bool {
 // must also pass Allowed.
 func (g *Gate) MayReport(user string) bool { return g.reports[user] }
 
-// Take takes n lookup tokens from user's bucket. When the bucket is short it
-// takes nothing and says how long until n tokens are there.
+// Take takes n tokens from user's bucket (a report, a chosen account: each
+// costs Atlassian calls, whatever was asked before). When the bucket is
+// short it takes nothing and says how long until n tokens are there.
 func (g *Gate) Take(user string, n int) (ok bool, wait time.Duration) {
 	if n <= 0 {
 		return true, 0
@@ -105,7 +134,53 @@ func (g *Gate) Take(user string, n int) (ok bool, wait time.Duration) {
 	now := g.now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	_, ok, wait = g.takeLocked(user, n, now)
+	return ok, wait
+}
+
+// TakeLookup takes the tokens of a lookup of targets (each named by
+// targetKey) from user's bucket: one for each person user has not paid for
+// in the last g.remember. A repeat walks no directory, and its answer comes
+// from the cache (whose TTL the window follows), so a lookup of remembered
+// people only costs nothing and is never refused. fresh (--fresh, Refresh)
+// reads Atlassian again: it pays for everyone. Remembering and charging
+// are one step under g.mu, so many lookups of one new person at once pay
+// once and all pass. A refused lookup takes nothing and remembers no one.
+func (g *Gate) TakeLookup(user string, targets []string, fresh bool) (ok bool, wait time.Duration) {
+	now := g.now()
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	e := g.limiters[user]
+	var owed []string
+	for _, k := range targets {
+		if !slices.Contains(owed, k) && (fresh || !e.remembers(k, now, g.remember)) {
+			owed = append(owed, k)
+		}
+	}
+	if len(owed) == 0 {
+		return true, 0
+	}
+	e, ok, wait = g.takeLocked(user, len(owed), now)
+	if ok && g.remember > 0 {
+		e.rememberAll(owed, now, g.remember)
+	}
+	return ok, wait
+}
+
+// Forget drops targets from what user is remembered to have paid for: an
+// answer that failed was not kept, so asking again reads Atlassian (or
+// Slack) again, and pays.
+func (g *Gate) Forget(user string, targets []string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if e := g.limiters[user]; e != nil {
+		e.targets = slices.DeleteFunc(e.targets, func(r remembered) bool { return slices.Contains(targets, r.key) })
+	}
+}
+
+// takeLocked takes n tokens from user's bucket, made if need be.
+func (g *Gate) takeLocked(user string, n int, now time.Time) (e *limiterEntry, ok bool, wait time.Duration) {
+	e = g.limiters[user]
 	if e == nil {
 		// Pruned before the new bucket is in: it is not full, and dropped
 		// at once it would let its owner start a new burst every command.
@@ -121,13 +196,41 @@ func (g *Gate) Take(user string, n int) (ok bool, wait time.Duration) {
 	e.seen = now
 	r := e.lim.ReserveN(now, n)
 	if !r.OK() {
-		return false, time.Duration(math.MaxInt64)
+		return e, false, time.Duration(math.MaxInt64)
 	}
 	if d := r.DelayFrom(now); d > 0 {
 		r.CancelAt(now)
-		return false, d
+		return e, false, d
 	}
-	return true, 0
+	return e, true, 0
+}
+
+// remembers reports whether e's owner paid for key less than window ago.
+func (e *limiterEntry) remembers(key string, now time.Time, window time.Duration) bool {
+	if e == nil {
+		return false
+	}
+	for _, r := range e.targets {
+		if r.key == key {
+			return now.Sub(r.at) < window
+		}
+	}
+	return false
+}
+
+// rememberAll records that keys were paid for now: each moves to the end,
+// the oldest and those past window are dropped, so at most
+// rememberedPerRequester are kept.
+func (e *limiterEntry) rememberAll(keys []string, now time.Time, window time.Duration) {
+	e.targets = slices.DeleteFunc(e.targets, func(r remembered) bool {
+		return now.Sub(r.at) >= window || slices.Contains(keys, r.key)
+	})
+	for _, k := range keys {
+		e.targets = append(e.targets, remembered{key: k, at: now})
+	}
+	if over := len(e.targets) - rememberedPerRequester; over > 0 {
+		e.targets = slices.Delete(e.targets, 0, over)
+	}
 }
 
 // pruneLocked forgets buckets that have been full for a while: a bucket

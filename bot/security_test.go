@@ -119,22 +119,25 @@ func TestAuthorisationOnEveryEntryPoint(t *testing.T) {
 
 // TestRateLimitIsPerRequesterAcrossEntryPoints: one token bucket per
 // requester, spent by commands, buttons and shortcuts alike. Someone who
-// used their burst on commands is refused on Refresh, Share and the
-// shortcut at no upstream cost, while another requester is not affected.
+// used their burst on commands is refused a new person on a command, Share
+// and the shortcut, and any Refresh, at no upstream cost, while another
+// requester is not affected.
 func TestRateLimitIsPerRequesterAcrossEntryPoints(t *testing.T) {
 	// An hour per token: nothing refills while the test runs.
 	h := startBot(t, harnessOpts{gate: bot.GateConfig{PerUserEvery: time.Hour, PerUserBurst: 2}})
 	h.slack.AddUser(slacktest.User{ID: "U0GRACE", Name: "grace", Email: "grace@example.com"})
 	btn := buttons(t, h.ask("U0ALICE01", "C1", "ada@example.com"))
 	h.ask("U0ALICE01", "C1", "grace@example.com") // the second and last token
-	share, _ := btn[bot.ActionShare]["value"].(string)
 	refresh, _ := btn[bot.ActionRefresh]["value"].(string)
+	// Asking again about Ada costs Alice nothing: the Share she is refused
+	// is of a person she has not asked about (a button of Bob's answer).
+	share, _ := buttons(t, h.ask("U0BOB0002", "C1", "alan@example.com"))[bot.ActionShare]["value"].(string)
 
 	for _, c := range []struct {
 		name string
 		do   func() slacktest.Reply
 	}{
-		{"command", func() slacktest.Reply { return h.ask("U0ALICE01", "C1", "ada@example.com") }},
+		{"command", func() slacktest.Reply { return h.ask("U0ALICE01", "C1", "alan@example.com") }},
 		{"refresh button", func() slacktest.Reply {
 			return h.click(slacktest.Action{UserID: "U0ALICE01", ChannelID: "C1", ActionID: bot.ActionRefresh, Value: refresh})[0]
 		}},

@@ -437,7 +437,11 @@ const (
 // progress, when not nil, gets one interim message if the answer takes
 // longer than StillLooking; it has returned before lookup does.
 func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fresh bool, view View, progress func(Message)) Reply {
-	if ok, wait := s.cfg.Gate.Take(req.UserID, len(targets)); !ok {
+	keys := make([]string, len(targets))
+	for i, t := range targets {
+		keys[i] = targetKey(t)
+	}
+	if ok, wait := s.cfg.Gate.TakeLookup(req.UserID, keys, fresh); !ok {
 		return Reply{Kind: KindLookup, Outcome: OutcomeRateLimited, Message: RenderNoticeKind(NoticeRateLimited, tryAgain(wait))}
 	}
 	sites := s.sitesAsync(ctx)
@@ -520,6 +524,17 @@ func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fre
 	mu.Lock()
 	finished = true
 	mu.Unlock()
+	// An answer that failed was not kept (a person not found is): asking
+	// again goes upstream again, so it pays again.
+	var failedKeys []string
+	for i, p := range people {
+		if p.Err != nil && failureOutcome(p.Err) != PersonNotFound {
+			failedKeys = append(failedKeys, keys[i])
+		}
+	}
+	if len(failedKeys) > 0 {
+		s.cfg.Gate.Forget(req.UserID, failedKeys)
+	}
 	people = distinctPeople(people)
 
 	r := Reply{Kind: KindLookup, People: people}
@@ -548,6 +563,15 @@ func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fre
 	view.Seal = s.cfg.Buttons.Sign
 	r.Message = RenderLookup(people, view)
 	return r
+}
+
+// targetKey names t for the Gate: its normalised email, or for a mention
+// the Slack user ID (which holds no "@", so it is never an email's key).
+func targetKey(t Target) string {
+	if t.UserID != "" {
+		return t.UserID
+	}
+	return NormaliseEmail(t.Email)
 }
 
 // distinctPeople drops a person met again under another name: a mention

@@ -221,7 +221,7 @@ func Build(s Settings) (*App, error) {
 		Lookups: a.Lookups,
 		Users:   s.Users,
 		Gate: bot.NewGate(bot.GateConfig{AllowedUsers: s.AllowedUsers, AllowedChannels: s.AllowedChannels, ReportUsers: s.ReportUsers,
-			PerUserEvery: s.PerUserEvery, PerUserBurst: s.PerUserBurst}),
+			PerUserEvery: s.PerUserEvery, PerUserBurst: s.PerUserBurst, Remember: rememberFor(s.CacheTTL)}),
 		OrgID:         s.OrgID,
 		IdleDays:      s.IdleDays,
 		Logger:        s.Logger,
@@ -293,6 +293,17 @@ func Build(s Settings) (*App, error) {
 		a.Bot = bot.NewBot(tr, a.Service, bc, s.Logger, s.Metrics)
 	}
 	return a, nil
+}
+
+// rememberFor is how long the Gate lets a requester ask again, at no cost,
+// about a person they paid for: while the answer is cached (at most an
+// hour), so a free repeat costs no upstream call. Without a cache, every
+// lookup reads Atlassian and pays.
+func rememberFor(cacheTTL time.Duration) time.Duration {
+	if cacheTTL <= 0 {
+		return -1
+	}
+	return min(cacheTTL, time.Hour)
 }
 
 // botConfig is s.Bot with, when there is a store, the store's dedupe behind

@@ -1,0 +1,169 @@
+package bot
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+// A requester pays once per distinct person in a window: asking about the
+// same person again enumerates nothing (a second look after a call), and
+// the directory walk the budget guards against is still refused.
+
+func testGate(now *time.Time) *Gate {
+	return NewGate(GateConfig{Now: func() time.Time { return *now }})
+}
+
+// TestGateSamePersonAgainIsNeverRefused: 100 lookups of one person by one
+// requester, one after the other. Before, the 21st was refused ("You have
+// asked about many people in a short time").
+func TestGateSamePersonAgainIsNeverRefused(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1e9, 0)
+	g := testGate(&now)
+	for i := range 100 {
+		if ok, wait := g.TakeLookup("U1", []string{"ada@example.com"}, false); !ok {
+			t.Fatalf("lookup %d of the same person refused (wait %v)", i+1, wait)
+		}
+	}
+	// Only the first paid: 19 other people still fit in the burst.
+	for i := range 19 {
+		if ok, _ := g.TakeLookup("U1", []string{fmt.Sprintf("p%d@example.com", i)}, false); !ok {
+			t.Fatalf("person %d refused: the repeats of one person were charged", i+2)
+		}
+	}
+}
+
+// TestGateSamePersonAtOnceAllPass: 50 lookups of one new person at once,
+// with one token left: the first charge is remembered before any other is
+// decided, so one pays and all pass.
+func TestGateSamePersonAtOnceAllPass(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1e9, 0)
+	g := testGate(&now)
+	for i := range 19 {
+		g.TakeLookup("U1", []string{fmt.Sprintf("p%d@example.com", i)}, false)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	refused := 0
+	for range 50 {
+		wg.Go(func() {
+			if ok, _ := g.TakeLookup("U1", []string{"ada@example.com"}, false); !ok {
+				mu.Lock()
+				refused++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if refused > 0 {
+		t.Errorf("%d of 50 simultaneous lookups of one person refused, want none", refused)
+	}
+	if ok, _ := g.TakeLookup("U1", []string{"grace@example.com"}, false); ok {
+		t.Error("a new person was answered after the burst was spent: the simultaneous lookups paid nothing")
+	}
+}
+
+// TestGateDistinctPeopleStillRefused: 25 people, one at a time: the 21st
+// is refused with the wait, as before. A remembered person does not refill
+// the bucket: asked about again, they are answered; a new one is refused.
+// A refused lookup remembers no one.
+func TestGateDistinctPeopleStillRefused(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1e9, 0)
+	g := testGate(&now)
+	for i := range 25 {
+		ok, wait := g.TakeLookup("U1", []string{fmt.Sprintf("p%d@example.com", i)}, false)
+		switch {
+		case i < 20 && !ok:
+			t.Fatalf("person %d refused within the burst", i+1)
+		case i >= 20 && ok:
+			t.Fatalf("person %d answered past the burst: the directory can be walked", i+1)
+		case i >= 20 && (wait <= 0 || wait > 3*time.Second):
+			t.Errorf("person %d: wait %v, want (0, 3s]", i+1, wait)
+		}
+	}
+	for i := range 20 {
+		if ok, _ := g.TakeLookup("U1", []string{fmt.Sprintf("p%d@example.com", i)}, false); !ok {
+			t.Errorf("remembered person %d refused", i+1)
+		}
+	}
+	if ok, _ := g.TakeLookup("U1", []string{"p0@example.com", "new@example.com"}, false); ok {
+		t.Error("a lookup naming one remembered and one new person was answered on an empty bucket")
+	}
+	// One token later: the refused ones were not remembered, each pays.
+	now = now.Add(3 * time.Second)
+	if ok, _ := g.TakeLookup("U1", []string{"p21@example.com"}, false); !ok {
+		t.Error("a new person refused once a token was back")
+	}
+	if ok, _ := g.TakeLookup("U1", []string{"p22@example.com"}, false); ok {
+		t.Error("a person refused before was remembered: answered at no cost")
+	}
+	// Another requester has their own memory and bucket.
+	if ok, _ := g.TakeLookup("U2", []string{"p22@example.com"}, false); !ok {
+		t.Error("another requester was refused")
+	}
+}
+
+// TestGateFreshStillPays: --fresh and Refresh bypass the cache and cost an
+// upstream call: they pay for every person, remembered or not.
+func TestGateFreshStillPays(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1e9, 0)
+	g := testGate(&now)
+	for i := range 20 {
+		g.TakeLookup("U1", []string{fmt.Sprintf("p%d@example.com", i)}, false)
+	}
+	if ok, _ := g.TakeLookup("U1", []string{"p0@example.com"}, true); ok {
+		t.Error("--fresh of a remembered person answered on an empty bucket")
+	}
+	if ok, _ := g.TakeLookup("U1", []string{"p0@example.com"}, false); !ok {
+		t.Error("the remembered person refused after a refused --fresh")
+	}
+	// Reports pay as before, whoever was asked about.
+	if ok, _ := g.Take("U1", 1); ok {
+		t.Error("a report answered on an empty bucket")
+	}
+}
+
+// TestGateMemoryIsBoundedAndExpires: a requester's memory keeps the last
+// rememberedPerRequester people, each for the window; past either, a
+// person pays again.
+func TestGateMemoryIsBoundedAndExpires(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1e9, 0)
+	g := NewGate(GateConfig{Now: func() time.Time { return now }, PerUserEvery: time.Second, PerUserBurst: 10_000, Remember: time.Hour})
+	for i := range 1000 {
+		g.TakeLookup("U1", []string{fmt.Sprintf("p%d@example.com", i)}, false)
+	}
+	if n := len(g.limiters["U1"].targets); n > rememberedPerRequester {
+		t.Errorf("%d people remembered for one requester, want at most %d", n, rememberedPerRequester)
+	}
+	paid := func(keys ...string) float64 {
+		before := g.limiters["U1"].lim.TokensAt(now)
+		g.TakeLookup("U1", keys, false)
+		return before - g.limiters["U1"].lim.TokensAt(now)
+	}
+	spent := func(keys ...string) bool { return paid(keys...) > 0 }
+	if spent("p999@example.com") {
+		t.Error("the last person asked about paid again")
+	}
+	if !spent("p0@example.com") {
+		t.Error("the first of 1,000 people is still remembered")
+	}
+	now = now.Add(time.Hour + time.Second)
+	if !spent("p999@example.com") {
+		t.Error("a person asked about more than the window ago did not pay again")
+	}
+	if n := paid("a@example.com", "a@example.com"); n != 1 {
+		t.Errorf("one person named twice in one lookup paid %v tokens, want 1", n)
+	}
+	off := NewGate(GateConfig{Now: func() time.Time { return now }, Remember: -1})
+	for i := range 21 {
+		if ok, _ := off.TakeLookup("U1", []string{"ada@example.com"}, false); ok != (i < 20) {
+			t.Fatalf("with nothing remembered, lookup %d: ok=%v", i+1, ok)
+		}
+	}
+}
