@@ -3,6 +3,7 @@ package bot
 import (
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -226,7 +227,9 @@ func (e *limiterEntry) rememberAll(keys []string, now time.Time, window time.Dur
 		return now.Sub(r.at) >= window || slices.Contains(keys, r.key)
 	})
 	for _, k := range keys {
-		e.targets = append(e.targets, remembered{key: k, at: now})
+		// A key may be a piece of the command's text: kept, it would keep
+		// the whole text alive.
+		e.targets = append(e.targets, remembered{key: strings.Clone(k), at: now})
 	}
 	if over := len(e.targets) - rememberedPerRequester; over > 0 {
 		e.targets = slices.Delete(e.targets, 0, over)

@@ -146,6 +146,11 @@ func TestRepeatOnlyFreeWhileTheAnswerIsKept(t *testing.T) {
 	}{
 		{"atlassian failing", harnessOpts{gate: bot.GateConfig{PerUserEvery: time.Hour, PerUserBurst: 2}}, true},
 		{"no cache", harnessOpts{gate: bot.GateConfig{PerUserEvery: time.Hour, PerUserBurst: 2}, ttl: -1}, false},
+		// Not found is kept a minute, not the window: past it, each repeat
+		// of a typo (or of a name guessed) would read Atlassian again.
+		{"not found", harnessOpts{gate: bot.GateConfig{PerUserEvery: time.Hour, PerUserBurst: 2}, org: func(o *atlassiantest.Org) {
+			o.Users = slices.DeleteFunc(o.Users, func(u atlassiantest.User) bool { return u.Email == "ada@example.com" })
+		}}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			h := startBot(t, c.o)

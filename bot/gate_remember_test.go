@@ -2,9 +2,11 @@ package bot
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // A requester pays once per distinct person in a window: asking about the
@@ -165,5 +167,25 @@ func TestGateMemoryIsBoundedAndExpires(t *testing.T) {
 		if ok, _ := off.TakeLookup("U1", []string{"ada@example.com"}, false); ok != (i < 20) {
 			t.Fatalf("with nothing remembered, lookup %d: ok=%v", i+1, ok)
 		}
+	}
+}
+
+// TestGateKeepsNoCommandText: a remembered person is kept by their own
+// key, not by a piece of the command they were named in: a key that
+// shared the text's memory kept up to 2,000 characters of it alive for
+// each of the 64 people remembered per requester.
+func TestGateKeepsNoCommandText(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1e9, 0)
+	g := testGate(&now)
+	cmd, err := ParseCommand("ada@example.com " + strings.Repeat(" ", 1900))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := targetKey(cmd.Targets[0])
+	g.TakeLookup("U1", []string{key}, false)
+	kept := g.limiters["U1"].targets[0].key
+	if kept != "ada@example.com" || unsafe.StringData(kept) == unsafe.StringData(key) {
+		t.Errorf("the remembered key %q shares the memory of the key it was given", kept)
 	}
 }

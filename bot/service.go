@@ -524,11 +524,12 @@ func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fre
 	mu.Lock()
 	finished = true
 	mu.Unlock()
-	// An answer that failed was not kept (a person not found is): asking
-	// again goes upstream again, so it pays again.
+	// Only an answer is cached for the Gate's window (not found for a
+	// minute, a failure not at all): asking again about a person who was
+	// not answered goes upstream again, so it pays again.
 	var failedKeys []string
 	for i, p := range people {
-		if p.Err != nil && failureOutcome(p.Err) != PersonNotFound {
+		if p.Err != nil {
 			failedKeys = append(failedKeys, keys[i])
 		}
 	}
