@@ -45,8 +45,11 @@ type OrgUser struct {
 // billed, nor are app (bot) accounts and Jira Service Management
 // customers, whatever product access the search lists for them.
 func (u OrgUser) HoldsSeat() bool {
+	// A status not given (every field of the v2 user is optional) is not
+	// a reason to drop the seats its product access lists.
 	return (u.AccountType == "" || u.AccountType == "atlassian") &&
-		u.AccountStatus == "active" && u.MembershipStatus == "active"
+		(u.AccountStatus == "active" || u.AccountStatus == "") &&
+		(u.MembershipStatus == "active" || u.MembershipStatus == "")
 }
 
 // UserQuery narrows OrgUsers. The zero value asks for every account of

@@ -68,21 +68,39 @@ func TestAppsAndCustomersHoldNoSeat(t *testing.T) {
 	}
 }
 
-// TestAccountStatusAgreesWithTheVerdict: an account whose statuses
-// Atlassian did not give holds no seat (HoldsSeat), and the CSV said its
-// status was "active" beside the verdict "no seat". It says "unknown".
+// TestAccountStatusAgreesWithTheVerdict: the CSV's status and the verdict
+// agree. An account whose statuses Atlassian did not give at all (none of
+// accountStatus, membershipStatus and the composite status: every field of
+// the v2 user is optional) held no seat and read "unknown", so an
+// organisation listed that way, with product access on every account, read
+// as one without a single seat, no idle seat and no cost, without an error.
+// Product access is what a seat is: such an account holds its seats, as an
+// active one; a status that is given still decides.
 func TestAccountStatusAgreesWithTheVerdict(t *testing.T) {
 	t.Parallel()
 	p := atlassian.ProductActivity{ID: "ari:cloud:confluence::site/s1", Key: "confluence", LastActive: daysAgo(3), LastActiveTimestamp: daysAgo(3)}
+	old := atlassian.ProductActivity{ID: "ari:cloud:confluence::site/s1", Key: "confluence", LastActive: daysAgo(200), LastActiveTimestamp: daysAgo(200)}
 	users := []atlassian.OrgUser{
 		{AccountID: "none", AddedToOrg: daysAgo(900), Products: []atlassian.ProductActivity{p}},
+		{AccountID: "none-idle", AddedToOrg: daysAgo(900), Products: []atlassian.ProductActivity{old}},
 		{AccountID: "no-membership-given", AccountStatus: "active", AddedToOrg: daysAgo(900), Products: []atlassian.ProductActivity{p}},
 		{AccountID: "deactivated", AccountStatus: "inactive", AddedToOrg: daysAgo(900), Products: []atlassian.ProductActivity{p}},
+		{AccountID: "suspended", MembershipStatus: "suspended", AddedToOrg: daysAgo(900), Products: []atlassian.ProductActivity{p}},
 	}
-	want := map[string]string{"none": "unknown", "no-membership-given": "unknown", "deactivated": "deactivated"}
-	for _, r := range Build(users, Options{Days: 90, Now: idleNow}).Rows {
-		if r.Verdict != VerdictNoSeat || r.AccountStatus != want[r.AccountID] {
-			t.Errorf("%s: status %q, verdict %q; want %q, no seat", r.AccountID, r.AccountStatus, r.Verdict, want[r.AccountID])
+	want := map[string]string{"none": "active/active", "none-idle": "active/idle", "no-membership-given": "active/active",
+		"deactivated": "deactivated/no seat", "suspended": "suspended/no seat"}
+	rep := Build(users, Options{Days: 90, Now: idleNow})
+	for _, r := range rep.Rows {
+		if got := r.AccountStatus + "/" + string(r.Verdict); got != want[r.AccountID] {
+			t.Errorf("%s: status/verdict %q, want %q", r.AccountID, got, want[r.AccountID])
+		}
+	}
+	if tot := rep.Totals(); tot.Seats != 3 || tot.Idle != 1 {
+		t.Errorf("totals %+v; want 3 seats, 1 idle", tot)
+	}
+	for _, u := range users {
+		if got, want := u.HoldsSeat(), want[u.AccountID] != "deactivated/no seat" && want[u.AccountID] != "suspended/no seat"; got != want {
+			t.Errorf("%s: HoldsSeat %v, want %v", u.AccountID, got, want)
 		}
 	}
 }

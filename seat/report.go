@@ -34,8 +34,8 @@ type Row struct {
 	Name      string
 	Email     string
 	// AccountStatus is what Atlassian Administration shows: "active",
-	// "deactivated", "closed", "suspended", "not a member" or "unknown"
-	// (Atlassian did not say); or the account type of an account that is
+	// "deactivated", "closed", "suspended" or "not a member" ("active"
+	// too when Atlassian did not say); or the account type of an account that is
 	// not a person's ("app", "customer"), which holds no seat either.
 	AccountStatus string
 	Key           string // canonical product key (Canonical)
@@ -148,9 +148,8 @@ func AccountStatus(u atlassian.OrgUser) string {
 		return "suspended"
 	case u.MembershipStatus == "no_membership":
 		return "not a member"
-	case u.AccountStatus == "" || u.MembershipStatus == "":
-		return "unknown" // not said: no seat (HoldsSeat), not "active"
 	}
+	// Active, or not said: product access is a seat (HoldsSeat).
 	return "active"
 }
 
