@@ -93,7 +93,7 @@ func (e *configError) Error() string { return strings.Join(e.problems, "; ") }
 
 // variables lists the table printed by --help, in the contract's order.
 var variables = []struct{ name, need, def, meaning string }{
-	{"SLACK_APP_TOKEN", "serve, digest --post, nudge (sending)", "", "app-level token, xapp-…, scope connections:write"},
+	{"SLACK_APP_TOKEN", "serve", "", "app-level token, xapp-…, scope connections:write"},
 	{"SLACK_BOT_TOKEN", "serve, digest --post, nudge", "", "bot token, xoxb-…"},
 	{"SLACK_API_URL", "", "https://slack.com/api/", "Slack Web API base URL"},
 	{"JIRA_BASE_URL", "no (all three or none)", "", "Jira Cloud site, e.g. https://example.atlassian.net; without Jira, people are found by the Admin API's exact-email search"},
@@ -222,6 +222,9 @@ const (
 	needSlack need = 1 << iota
 	needJira
 	needAdmin
+	// needSlackBot is the bot token alone: posting needs no Socket Mode,
+	// whose app-level token the contract requires of serve only.
+	needSlackBot
 )
 
 var (
@@ -287,7 +290,7 @@ func (c *Config) validate(n need) error {
 	}
 	switch {
 	case c.SlackBotToken == "":
-		if n&needSlack != 0 {
+		if n&(needSlack|needSlackBot) != 0 {
 			missing("SLACK_BOT_TOKEN", "the bot token, xoxb-…")
 		}
 	case !strings.HasPrefix(c.SlackBotToken, "xoxb-"):

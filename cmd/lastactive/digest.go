@@ -25,7 +25,7 @@ func (a *app) digest(ctx context.Context, args []string) int {
 	}
 	n := needAdmin
 	if *post {
-		n |= needSlack
+		n |= needSlackBot
 	}
 	c, ok := a.config(n)
 	if !ok {

@@ -46,6 +46,12 @@ type mfSlack struct {
 	replyStatus int
 	replyBody   string
 
+	// more, when set (before the server starts: newMinSlackWith), answers
+	// what the fake does not: an API method the bot token passed for (r's
+	// form parsed), or any path outside /api/ and /hooks/ (method "").
+	// It returns false for what it does not answer either.
+	more func(w http.ResponseWriter, r *http.Request, method string) bool
+
 	mu      sync.Mutex
 	writeMu sync.Mutex
 	methods []string
@@ -60,7 +66,12 @@ type mfSlack struct {
 }
 
 func newMinSlack(t *testing.T, hello string, emails map[string]string) *mfSlack {
-	s := &mfSlack{hello: hello, emails: emails, replies: map[string][]string{}, acks: map[string]string{}}
+	return newMinSlackWith(t, hello, emails, nil)
+}
+
+// newMinSlackWith is newMinSlack whose more answers the methods it does not.
+func newMinSlackWith(t *testing.T, hello string, emails map[string]string, more func(w http.ResponseWriter, r *http.Request, method string) bool) *mfSlack {
+	s := &mfSlack{hello: hello, emails: emails, more: more, replies: map[string][]string{}, acks: map[string]string{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(func() {
 		s.mu.Lock()
@@ -93,6 +104,9 @@ func (s *mfSlack) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	method, ok := strings.CutPrefix(r.URL.Path, "/api/")
 	if !ok {
+		if s.more != nil && s.more(w, r, "") {
+			return
+		}
 		http.NotFound(w, r)
 		return
 	}
@@ -136,6 +150,9 @@ func (s *mfSlack) serve(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		fmt.Fprintf(w, `{"ok":true,"ts":"1700000000.000100","channel":%q}`, r.Form.Get("channel"))
 	default:
+		if s.more != nil && s.more(w, r, method) {
+			return
+		}
 		io.WriteString(w, `{"ok":false,"error":"unknown_method"}`)
 	}
 }
@@ -373,13 +390,23 @@ type mfAtlassian struct {
 	// contract names), 404 for /myself, and the search does not know the
 	// token's owner.
 	onlySearch bool
+	// more, when set (before the servers start: newMinAtlassianWith),
+	// answers Admin API requests first, its key checked; false passes the
+	// request on to what the fake answers itself.
+	more func(w http.ResponseWriter, r *http.Request) bool
 
 	mu       sync.Mutex
 	requests []string
 }
 
 func newMinAtlassian(t *testing.T, people []mfPerson, workspaces string) *mfAtlassian {
-	a := &mfAtlassian{people: people, workspaces: workspaces}
+	return newMinAtlassianWith(t, people, workspaces, nil)
+}
+
+// newMinAtlassianWith is newMinAtlassian whose more answers Admin API
+// requests first.
+func newMinAtlassianWith(t *testing.T, people []mfPerson, workspaces string, more func(w http.ResponseWriter, r *http.Request) bool) *mfAtlassian {
+	a := &mfAtlassian{people: people, workspaces: workspaces, more: more}
 	a.admin = httptest.NewServer(http.HandlerFunc(a.serveAdmin))
 	a.jira = httptest.NewServer(http.HandlerFunc(a.serveJira))
 	t.Cleanup(func() { a.admin.Close(); a.jira.Close() })
@@ -437,6 +464,9 @@ func (a *mfAtlassian) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Authorization") != "Bearer "+mfAPIKey {
 		w.WriteHeader(http.StatusUnauthorized)
 		io.WriteString(w, `{"code":401,"message":"Unauthorized"}`)
+		return
+	}
+	if a.more != nil && a.more(w, r) {
 		return
 	}
 	org := "/admin/v1/orgs/" + mfOrg

@@ -22,8 +22,8 @@ whether they still need it, in a Slack direct message, then sends the
 reminders and escalations that are due. With --dry-run (or
 LASTACTIVE_NUDGE=dry-run) it prints whom it would ask about what and why
 the others are skipped, records that in the audit trail, and sends nothing.
-Needs ATLASSIAN_ORG_ID, ATLASSIAN_API_KEY and the database; sending needs the
-Slack tokens and LASTACTIVE_NUDGE=on.`
+Needs ATLASSIAN_ORG_ID, ATLASSIAN_API_KEY, the database and SLACK_BOT_TOKEN
+(it reads the Slack users); sending needs LASTACTIVE_NUDGE=on.`
 
 // nudgeRound runs one round now and prints what it did.
 func (a *app) nudgeRound(ctx context.Context, args []string) int {
@@ -49,9 +49,6 @@ func (a *app) nudgeRound(ctx context.Context, args []string) int {
 		// Only Slack says who can be asked: a dry run reads its users too,
 		// and without them would scan the organisation to plan nothing.
 		fmt.Fprintf(a.stderr, "%s: configuration: SLACK_BOT_TOKEN is not set: a nudge round, --dry-run too, reads the Slack users to know whom it can ask\n", programName)
-		return exitConfig
-	case !dry && c.SlackAppToken == "":
-		fmt.Fprintf(a.stderr, "%s: configuration: SLACK_APP_TOKEN and SLACK_BOT_TOKEN are needed to send nudges (or use --dry-run)\n", programName)
 		return exitConfig
 	}
 	log := a.logger(c)
