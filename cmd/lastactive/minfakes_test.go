@@ -42,7 +42,7 @@ type mfSlack struct {
 	hello string // the hello frame sent on every connection
 
 	// replyStatus and replyBody are the response_url's answer; 0 and ""
-	// mean 200 with no body.
+	// mean 200 with no body. Set and read under mu: the server runs.
 	replyStatus int
 	replyBody   string
 
@@ -95,11 +95,12 @@ func (s *mfSlack) serve(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		s.mu.Lock()
 		s.replies[r.URL.Path] = append(s.replies[r.URL.Path], string(b))
+		status, body := s.replyStatus, s.replyBody
 		s.mu.Unlock()
-		if s.replyStatus != 0 {
-			w.WriteHeader(s.replyStatus)
+		if status != 0 {
+			w.WriteHeader(status)
 		}
-		io.WriteString(w, s.replyBody)
+		io.WriteString(w, body)
 		return
 	}
 	method, ok := strings.CutPrefix(r.URL.Path, "/api/")
@@ -388,7 +389,7 @@ type mfAtlassian struct {
 	workspaces  string
 	// onlySearch: Jira answers the user search only (the one Jira call the
 	// contract names), 404 for /myself, and the search does not know the
-	// token's owner.
+	// token's owner. Set and read under mu: the servers run.
 	onlySearch bool
 	// more, when set (before the servers start: newMinAtlassianWith),
 	// answers Admin API requests first, its key checked; false passes the
@@ -427,9 +428,12 @@ func (a *mfAtlassian) serveJira(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `{"errorMessages":["You are not authenticated."],"errors":{}}`)
 		return
 	}
+	a.mu.Lock()
+	onlySearch := a.onlySearch
+	a.mu.Unlock()
 	switch r.URL.Path {
 	case "/rest/api/3/myself":
-		if a.onlySearch {
+		if onlySearch {
 			http.NotFound(w, r)
 			return
 		}
@@ -437,7 +441,7 @@ func (a *mfAtlassian) serveJira(w http.ResponseWriter, r *http.Request) {
 	case "/rest/api/3/user/search":
 		q := strings.ToLower(r.URL.Query().Get("query"))
 		var out []string
-		if q != "" && strings.HasPrefix(mfJiraEmail, q) && !a.onlySearch {
+		if q != "" && strings.HasPrefix(mfJiraEmail, q) && !onlySearch {
 			out = append(out, `{"accountId":"5b10ac8d82e05b22cc7d4ef5","accountType":"atlassian","active":true,"displayName":"Bot","emailAddress":"`+mfJiraEmail+`"}`)
 		}
 		for _, p := range a.people {
@@ -776,7 +780,9 @@ func TestMinimalFakesJiraWithOnlyTheSearch(t *testing.T) {
 	t.Parallel()
 	people := mfPeople(t)
 	a := newMinAtlassian(t, []mfPerson{people[0].p}, mfWorkspacesDefault)
+	a.mu.Lock()
 	a.onlySearch = true
+	a.mu.Unlock()
 	s := newMinSlack(t, `{"type":"hello"}`, nil)
 	env := a.env("SLACK_APP_TOKEN="+mfAppToken, "SLACK_BOT_TOKEN="+mfBotToken, "SLACK_API_URL="+s.apiURL(),
 		"LASTACTIVE_DATABASE_URL=sqlite:"+filepath.Join(t.TempDir(), "la.db"))
@@ -908,7 +914,9 @@ func TestMinimalFakesReplyAnswers(t *testing.T) {
 			people := mfPeople(t)
 			a := newMinAtlassian(t, []mfPerson{people[0].p}, mfWorkspacesDefault)
 			s := newMinSlack(t, `{"type":"hello"}`, nil)
+			s.mu.Lock()
 			s.replyStatus, s.replyBody = c.status, c.body
+			s.mu.Unlock()
 			_, _, logs := serveProcess(t, a.env("SLACK_APP_TOKEN="+mfAppToken, "SLACK_BOT_TOKEN="+mfBotToken,
 				"SLACK_API_URL="+s.apiURL(), "LASTACTIVE_DATABASE_URL=sqlite:"+filepath.Join(t.TempDir(), "la.db")))
 			ru := s.slash(t, "env-1", "tut@example.com", false)
