@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"golang.org/x/sync/singleflight"
 
 	"lastactive/internal/recovered"
 )
@@ -22,16 +23,121 @@ type UserDirectory interface {
 	EmailOf(ctx context.Context, userID string) (string, error)
 }
 
+// FreshUserDirectory is a UserDirectory that keeps what it read: FreshEmailOf
+// reads the profile again (--fresh), and keeps that.
+type FreshUserDirectory interface {
+	UserDirectory
+	FreshEmailOf(ctx context.Context, userID string) (string, error)
+}
+
 // SlackUsers is the UserDirectory backed by the Slack Web API (users.info,
 // scope users:read.email). A rate limit or an outage is retried with the
 // one policy (see SlackAPI); a refused bot token is a SlackError of kind
 // ErrSlackTokenRejected, never "no email".
-type SlackUsers struct{ API *SlackAPI }
+//
+// users.info is Tier 4: concurrent asks about one user share one call, and
+// each answer (an email, or "no email") is kept for TTL in API, so that a
+// mention repeated, or 50 commands at once about one person, cost one
+// call. A failure (a rate limit, an outage, a refused token) is never kept.
+type SlackUsers struct {
+	API *SlackAPI
+	// TTL is how long an answer is kept: zero is DefaultProfileTTL,
+	// negative keeps nothing (concurrent asks still share one call).
+	// "No email" is kept at most noEmailTTL.
+	TTL time.Duration
+}
+
+// DefaultProfileTTL is how long SlackUsers keeps an answer by default: a
+// changed email is seen at the latest after it, at once with --fresh.
+const DefaultProfileTTL = 10 * time.Minute
+
+// noEmailTTL caps how long "no email" is kept, as "not found" is by
+// Lookups: a profile being set up gets its email soon.
+const noEmailTTL = time.Minute
+
+// maxProfiles bounds the answers kept; past it, expired ones are dropped.
+const maxProfiles = 10_000
+
+// profiles is what SlackUsers keeps in its SlackAPI: one bot token, one
+// workspace.
+type profiles struct {
+	mu    sync.Mutex
+	kept  map[string]profile // Slack user ID → answer, until it expires
+	group singleflight.Group
+}
+
+// profile is one answer of users.info: an email, or err (wrapping
+// ErrSlackUserNoEmail when kept).
+type profile struct {
+	email      string
+	err        error
+	read, till time.Time // when its read began; when it expires
+}
 
 // EmailOf implements UserDirectory.
 func (s SlackUsers) EmailOf(ctx context.Context, userID string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, slackUsersTimeout)
-	defer cancel()
+	return s.emailOf(ctx, userID, false)
+}
+
+// FreshEmailOf implements FreshUserDirectory: the profile is read again,
+// whatever is kept.
+func (s SlackUsers) FreshEmailOf(ctx context.Context, userID string) (string, error) {
+	return s.emailOf(ctx, userID, true)
+}
+
+func (s SlackUsers) emailOf(ctx context.Context, userID string, fresh bool) (string, error) {
+	p := &s.API.profiles
+	if !fresh {
+		if k, ok := p.get(userID, s.API.now()); ok {
+			return k.email, k.err
+		}
+	}
+	// The shared read must not die with the first asker who gives up, so
+	// it runs detached with its own deadline; each asker waits on its own
+	// ctx. Fresh askers share a read of their own.
+	flight := userID
+	if fresh {
+		flight = "fresh\x00" + userID
+	}
+	ch := p.group.DoChan(flight, func() (v any, _ error) {
+		// singleflight re-panics a panic of this func on a goroutine of
+		// its own, which no asker can recover: it is this read's error.
+		defer func() {
+			if r := recover(); r != nil {
+				v = profile{err: recovered.Log(s.API.log(), "users.info", r)}
+			}
+		}()
+		// A read that ended between our miss above and DoChan has kept
+		// its answer already: it costs no second call.
+		if k, ok := p.get(userID, s.API.now()); ok && !fresh {
+			return k, nil
+		}
+		k := profile{read: s.API.now()}
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), slackUsersTimeout)
+		defer cancel()
+		k.email, k.err = s.read(rctx, userID)
+		p.keep(userID, k, s.ttl())
+		return k, nil
+	})
+	select {
+	case res := <-ch:
+		k := res.Val.(profile)
+		return k.email, k.err
+	case <-ctx.Done():
+		// What the asker's own call would have said of its deadline.
+		return "", &SlackError{Method: "users.info", Kind: ErrSlackUnavailable, Err: ctx.Err()}
+	}
+}
+
+func (s SlackUsers) ttl() time.Duration {
+	if s.TTL == 0 {
+		return DefaultProfileTTL
+	}
+	return s.TTL
+}
+
+// read asks users.info for userID's email.
+func (s SlackUsers) read(ctx context.Context, userID string) (string, error) {
 	var u *slack.User
 	err := s.API.call(ctx, "users.info", true, func(ctx context.Context) (err error) {
 		u, err = s.API.Client.GetUserInfoContext(ctx, userID)
@@ -56,6 +162,51 @@ func (s SlackUsers) EmailOf(ctx context.Context, userID string) (string, error) 
 		return "", ErrSlackUserNoEmail
 	}
 	return email, nil
+}
+
+// get returns the answer kept for userID, unless it has expired.
+func (p *profiles) get(userID string, now time.Time) (profile, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	k, ok := p.kept[userID]
+	if !ok || !now.Before(k.till) || now.Before(k.read) {
+		return profile{}, false
+	}
+	return k, true
+}
+
+// keep keeps k, an answer about userID, for ttl ("no email" at most
+// noEmailTTL); a failure is not kept, nor an answer older than the one
+// kept (a read that overlapped a fresh one).
+func (p *profiles) keep(userID string, k profile, ttl time.Duration) {
+	switch {
+	case ttl <= 0:
+		return
+	case k.err == nil:
+	case errors.Is(k.err, ErrSlackUserNoEmail):
+		ttl = min(ttl, noEmailTTL)
+	default:
+		return
+	}
+	k.till = k.read.Add(ttl)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if old, ok := p.kept[userID]; ok && old.read.After(k.read) {
+		return
+	}
+	if p.kept == nil {
+		p.kept = map[string]profile{}
+	}
+	if _, ok := p.kept[userID]; !ok && len(p.kept) >= maxProfiles {
+		for id, old := range p.kept {
+			if !k.read.Before(old.till) {
+				delete(p.kept, id)
+			}
+		}
+	}
+	if _, ok := p.kept[userID]; ok || len(p.kept) < maxProfiles {
+		p.kept[userID] = k
+	}
 }
 
 // slackUsersTimeout bounds one mention's users.info, retries included:
@@ -607,7 +758,14 @@ func (s *Service) person(ctx context.Context, t Target, fresh bool, onSlack *ato
 			onSlack.Add(-1)
 			return Person{UserID: t.UserID, Err: ErrSlackUserNoEmail}
 		}
-		e, err := s.cfg.Users.EmailOf(ctx, t.UserID)
+		// --fresh reads the profile again: the email may have changed.
+		var e string
+		var err error
+		if fu, ok := s.cfg.Users.(FreshUserDirectory); ok && fresh {
+			e, err = fu.FreshEmailOf(ctx, t.UserID)
+		} else {
+			e, err = s.cfg.Users.EmailOf(ctx, t.UserID)
+		}
 		onSlack.Add(-1) // Slack has answered (or not): what follows waits on Atlassian
 		if err != nil {
 			// The error keeps its kind: a refused token or a Slack outage

@@ -131,6 +131,15 @@ type SlackAPI struct {
 	Metrics *Metrics
 
 	rejected atomic.Bool
+	profiles profiles // what SlackUsers read (users.info), kept briefly
+}
+
+// now is the Clock's time.
+func (a *SlackAPI) now() time.Time {
+	if a.Clock == nil {
+		return time.Now()
+	}
+	return a.Clock.Now()
 }
 
 // TokenRejected reports whether the last call that reached Slack had the

@@ -174,7 +174,7 @@ func TestMentionTokenRecovers(t *testing.T) {
 		t.Error("still rejected after an accepted call")
 	}
 	api.fake.SetBotTokenValid(false)
-	users.EmailOf(ctx, "U0ADA")
+	users.FreshEmailOf(ctx, "U0ADA") // the answer above is kept: read again
 	if n := api.rejections(); n != 2 {
 		t.Errorf("OnTokenRejected called %d times for two changes of state, want 2", n)
 	}

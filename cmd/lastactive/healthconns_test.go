@@ -207,7 +207,7 @@ func TestMetricsHoldNothingUsersOrUpstreamsSend(t *testing.T) {
 	}
 	// Upstreams that answer oddly.
 	f.slack.FailMethodError("users.info", 1, "slackmarker_error")
-	ask("<@UMARKER9>")
+	ask("<@UMARKER9> --fresh") // the profile read above is kept: read it again
 	remove := f.atl.Fail(atlassiantest.Failure{API: "admin", Status: 799, Body: `{"errors":[{"title":"atlmarker"}]}`})
 	ask("ada@example.com --fresh")
 	remove()

@@ -190,10 +190,11 @@ func serveWithFailures(t *testing.T, f *fakes, env []string, inject bool) {
 			ask("ada@example.com --fresh")
 			remove()
 		}
+		// --fresh: a profile read before is kept, and would not meet them.
 		f.slack.FailMethod("users.info", 1, 500, "")
-		ask("<@U0ADA>")
+		ask("<@U0ADA> --fresh")
 		f.slack.FailMethodError("users.info", 1, "invalid_auth")
-		ask("<@U0ADA>")
+		ask("<@U0ADA> --fresh")
 		f.slack.FailResponseURL(1, 500)
 		ask("help")
 		asked += 9

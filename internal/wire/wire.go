@@ -211,7 +211,7 @@ func Build(s Settings) (*App, error) {
 		)
 		web = &bot.SlackAPI{Client: a.Slack, URL: s.SlackAPIURL, Logger: s.Logger, OnTokenRejected: s.OnSlackTokenRejected, Metrics: s.Metrics}
 		if s.Users == nil {
-			s.Users = bot.SlackUsers{API: web}
+			s.Users = bot.SlackUsers{API: web, TTL: profileTTL(s.CacheTTL)}
 		}
 		if s.Files == nil {
 			s.Files = bot.SlackFiles{API: web}
@@ -304,6 +304,17 @@ func rememberFor(cacheTTL time.Duration) time.Duration {
 		return -1
 	}
 	return min(cacheTTL, time.Hour)
+}
+
+// profileTTL is how long a mention's Slack profile (users.info) is kept:
+// as long as an answer is cached, at most bot.DefaultProfileTTL, so that a
+// changed email is seen soon (and at once with --fresh). Without a cache,
+// nothing is kept; concurrent mentions of one person still share a call.
+func profileTTL(cacheTTL time.Duration) time.Duration {
+	if cacheTTL <= 0 {
+		return -1
+	}
+	return min(cacheTTL, bot.DefaultProfileTTL)
 }
 
 // botConfig is s.Bot with, when there is a store, the store's dedupe behind
