@@ -256,6 +256,12 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 		// with long contexts, and must fail naming the lock, not hang.
 		cfg.RuntimeParams["lock_timeout"] = defaultLockTimeout
 	}
+	// The store's statements are written for read committed (claims by
+	// INSERT … ON CONFLICT, appends from several replicas at once): a
+	// database or role whose default is serializable or repeatable read
+	// would fail them with "could not serialize access" (40001), seen
+	// as the store down. A startup parameter outranks those defaults.
+	cfg.RuntimeParams["default_transaction_isolation"] = "read committed"
 	db := stdlib.OpenDB(*cfg, stdlib.OptionShouldPing(pingBeforeReuse))
 	db.SetMaxOpenConns(pool.maxConns)
 	db.SetMaxIdleConns(min(4, pool.maxConns))
