@@ -63,6 +63,16 @@ func checkDatabase(ctx context.Context, c Config) credentials.Result {
 		defer s.Close()
 		err = s.Ping(ctx)
 	}
+	if err == nil && !strings.HasPrefix(c.DatabaseURL, "sqlite:") {
+		// A ping passes on a server that refuses every write.
+		err = s.PingWrite(ctx)
+		if errors.Is(err, state.ErrReadOnly) {
+			r.Detail = fmt.Sprintf("the database at %s answers but refuses writes (transaction_read_only is on: a read-only standby, or default_transaction_read_only set for the database or the role): serve could not store its state",
+				clip(dbHost(c.DatabaseURL), 80))
+			r.Fix = "point LASTACTIVE_DATABASE_URL at the primary (add target_session_attrs=read-write to refuse a standby), or turn default_transaction_read_only off for this database and role"
+			return r
+		}
+	}
 	if err == nil && strings.HasPrefix(c.DatabaseURL, "sqlite:") {
 		// A ping only reads: take the write lock for a moment too. Serve's
 		// own writes hold it for milliseconds; waiting longer than

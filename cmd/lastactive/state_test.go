@@ -926,3 +926,33 @@ func TestPrintedDigestTellsOfTheChartOnce(t *testing.T) {
 		t.Errorf("the printed digest's words about its chart:\n%s", r.stdout)
 	}
 }
+
+// TestPostgresReadOnlyRefusesWrites: a PostgreSQL that answers but refuses
+// every write (a read-only standby behind the URL after a failover, or
+// default_transaction_read_only = on for the database or the role; here
+// for the session, from the URL). Before, check said "ok" and serve called
+// the store available: its pings passed, and each failed write was
+// followed by "available again" at the next check.
+func TestPostgresReadOnlyRefusesWrites(t *testing.T) {
+	db := postgresDatabase(t)
+	if r := runBinary(t, []string{"PATH=" + os.Getenv("PATH"), "LASTACTIVE_DATABASE_URL=" + db}, "", "migrate"); r.code != 0 {
+		t.Fatalf("migrate: %d %s", r.code, r.stderr)
+	}
+	ro := db + "&default_transaction_read_only=on"
+	r := runBinary(t, []string{"PATH=" + os.Getenv("PATH"), "LASTACTIVE_DATABASE_URL=" + ro}, "", "check")
+	if r.code != 1 || !strings.Contains(r.stdout, "FAIL  Database") || !strings.Contains(r.stdout, "refuses writes") {
+		t.Errorf("check on a read-only database: exit %d\n%s", r.code, r.stdout)
+	}
+
+	f := startFakes(t)
+	f.db = ro
+	cmd, base, logs := serveProcess(t, f.env())
+	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
+	eventually(t, "the store called unavailable, saying it refuses writes", func() bool {
+		return strings.Contains(logs.String(), "state store unavailable") && strings.Contains(logs.String(), "refuses writes")
+	})
+	if !metric(base, "lastactive_store_ok 0") {
+		t.Error("lastactive_store_ok is not 0 on a database that refuses writes")
+	}
+	stop(t, cmd, logs)
+}

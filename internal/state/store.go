@@ -37,6 +37,8 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrInvalid: a value the store refuses to write (unknown audit kind, empty key, …).
 	ErrInvalid = errors.New("invalid value")
+	// ErrReadOnly: the database answers but refuses writes.
+	ErrReadOnly = errors.New("the database refuses writes")
 )
 
 // openTimeout bounds Open when the caller's context has no earlier deadline:
@@ -520,10 +522,20 @@ func (s *Store) Ping(ctx context.Context) error {
 // PingWrite is Ping that also takes the write lock for a moment (SQLite:
 // BEGIN IMMEDIATE, then ROLLBACK; nothing is written), so that a file
 // another process keeps locked, or one that cannot be written, fails here
-// rather than at the first write. On PostgreSQL it is Ping.
+// rather than at the first write. On PostgreSQL it asks whether this
+// session's transactions may write: a read-only standby, or
+// default_transaction_read_only on for the database or role, answers
+// pings and refuses every write (ErrReadOnly).
 func (s *Store) PingWrite(ctx context.Context) error {
 	if s.backend != sqliteBackend {
-		return s.Ping(ctx)
+		var ro string
+		if err := s.db.QueryRowContext(ctx, "SHOW transaction_read_only").Scan(&ro); err != nil {
+			return s.wrap("ping", err)
+		}
+		if ro == "on" {
+			return s.wrap("ping", fmt.Errorf("%w (transaction_read_only is on: a read-only standby, or default_transaction_read_only set for the database or the role)", ErrReadOnly))
+		}
+		return nil
 	}
 	tx, err := s.db.BeginTx(ctx, nil) // _txlock=immediate
 	if err != nil {

@@ -174,6 +174,13 @@ func (d *Durable) open(ctx context.Context) {
 		var version int64
 		_, version, err = s.Upgrade(mctx)
 		cancel()
+		if err == nil && d.Shared() {
+			// A current schema opens without a write: a PostgreSQL that
+			// refuses writes (a read-only standby) is down from the start.
+			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			err = s.PingWrite(pctx)
+			cancel()
+		}
 		if err != nil {
 			s.Close()
 		} else if known := state.KnownVersion(); version > known {
