@@ -129,6 +129,9 @@ func checkDatabase(ctx context.Context, c Config) credentials.Result {
 		r.Detail = fmt.Sprintf("the schema is at version %d, this lastactive needs version %d, and this user cannot upgrade it (%s): serve would run without its store",
 			v, state.KnownVersion(), why)
 		r.Fix = "run lastactive migrate once as the role that owns the tables, then start serve"
+		if v == 0 {
+			r.Fix = "give this user a schema it may create tables in (CREATE SCHEMA … AUTHORIZATION, or GRANT USAGE, CREATE ON SCHEMA) and name it in search_path in LASTACTIVE_DATABASE_URL, then run lastactive migrate"
+		}
 		return r
 	}
 	r.Status, r.Detail = credentials.OK, "answers: "+s.String()

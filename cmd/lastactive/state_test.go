@@ -956,3 +956,25 @@ func TestPostgresReadOnlyRefusesWrites(t *testing.T) {
 	}
 	stop(t, cmd, logs)
 }
+
+// TestCheckSearchPathNamesNoSchema: a search_path naming a schema that
+// does not exist (a typo), or one the role may not use, leaves PostgreSQL
+// no schema to put the tables in: migrate and serve's store fail, and
+// check said "ok".
+func TestCheckSearchPathNamesNoSchema(t *testing.T) {
+	u, err := url.Parse(postgresDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", q.Get("search_path")+"_typo")
+	u.RawQuery = q.Encode()
+	env := []string{"PATH=" + os.Getenv("PATH"), "LASTACTIVE_DATABASE_URL=" + u.String()}
+	r := runBinary(t, env, "", "check")
+	if r.code != 1 || !strings.Contains(r.stdout, "FAIL  Database") || !strings.Contains(r.stdout, "search_path") {
+		t.Errorf("check with a search_path naming no schema: exit %d\n%s", r.code, r.stdout)
+	}
+	if r := runBinary(t, env, "", "migrate"); r.code == 0 {
+		t.Errorf("migrate with a search_path naming no schema: exit 0\n%s", r.stdout)
+	}
+}

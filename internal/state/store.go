@@ -614,6 +614,14 @@ func (s *Store) UpgradeBlocked(ctx context.Context) (version int64, blocked stri
 	if version >= KnownVersion() {
 		return version, "", nil
 	}
+	var schema sql.NullString
+	if err := s.db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		return version, "", s.wrap("read schema", err)
+	}
+	if !schema.Valid {
+		// NULL: no schema of search_path exists, or none this role may use.
+		return version, "no schema that search_path names exists or may be used by this role", nil
+	}
 	var table sql.NullString
 	err = s.db.QueryRowContext(ctx, `SELECT MIN(c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE n.nspname = current_schema() AND c.relname = ANY($1) AND NOT pg_has_role(current_user, c.relowner, 'USAGE')`,
