@@ -21,7 +21,7 @@ func TestPostgresLockTimeoutFromTheURL(t *testing.T) {
 		{"", "", "10s"},
 		{"lock_timeout", "3s", "3s"},
 		{"options", "-c lock_timeout=4s", "4s"},
-		{"options", "-c statement_timeout=20s --deadlock-timeout=2s", "10s"},
+		{"options", "-c statement_timeout=20s --idle-in-transaction-session-timeout=60s", "10s"},
 		{"options", "--lock-timeout=5s", "5s"},
 	} {
 		u, err := url.Parse(base)
