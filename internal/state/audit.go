@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -402,8 +403,38 @@ func (s *Store) CountAudit(ctx context.Context) (int64, error) {
 
 // SweepAudit deletes the entries older than olderThan (with their targets)
 // and returns how many it deleted. The bot calls it daily with
-// now minus LASTACTIVE_AUDIT_RETENTION.
+// now minus LASTACTIVE_AUDIT_RETENTION. It deletes sweepBatch entries at a
+// time, each batch its own transaction: a first sweep after the retention
+// was lowered may find a year of entries, and one DELETE of them all outlasts
+// a statement_timeout (and holds its locks) every day, deleting nothing.
 func (s *Store) SweepAudit(ctx context.Context, olderThan time.Time) (int64, error) {
+	floor := idFloor(olderThan)
+	var total int64
+	for from := ""; ; {
+		// The batch ends below the ID sweepBatch entries up, or at floor.
+		// Each batch starts where the last ended: the index entries of
+		// the rows deleted before it are not walked again.
+		bound := floor
+		err := s.db.QueryRowContext(ctx, `SELECT id FROM audit_entry WHERE id >= $1 AND id < $2 ORDER BY id LIMIT 1 OFFSET $3`,
+			from, floor, sweepBatch).Scan(&bound)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return total, s.wrap("sweep audit trail", err)
+		}
+		n, err := s.sweepBetween(ctx, from, bound)
+		total += n
+		if err != nil || bound == floor {
+			return total, err
+		}
+		from = bound
+	}
+}
+
+// sweepBatch is how many entries one transaction of SweepAudit deletes.
+const sweepBatch = 2000
+
+// sweepBetween deletes the entries whose IDs sort from from up to below
+// bound, with their targets, in one transaction.
+func (s *Store) sweepBetween(ctx context.Context, from, bound string) (int64, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, s.wrap("sweep audit trail", err)
@@ -412,11 +443,10 @@ func (s *Store) SweepAudit(ctx context.Context, olderThan time.Time) (int64, err
 	// Targets first and explicitly: SQLite's have no foreign key. By ID,
 	// which sorts by time: on SQLite the targets are scanned (daily), the
 	// price of an index fewer on every lookup.
-	floor := idFloor(olderThan)
-	if _, err := tx.ExecContext(ctx, `DELETE FROM audit_target WHERE audit_id < $1`, floor); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM audit_target WHERE audit_id >= $1 AND audit_id < $2`, from, bound); err != nil {
 		return 0, s.wrap("sweep audit trail", err)
 	}
-	res, err := tx.ExecContext(ctx, `DELETE FROM audit_entry WHERE id < $1`, floor)
+	res, err := tx.ExecContext(ctx, `DELETE FROM audit_entry WHERE id >= $1 AND id < $2`, from, bound)
 	if err != nil {
 		return 0, s.wrap("sweep audit trail", err)
 	}
@@ -424,7 +454,10 @@ func (s *Store) SweepAudit(ctx context.Context, olderThan time.Time) (int64, err
 	if err != nil {
 		return 0, s.wrap("sweep audit trail", err)
 	}
-	return n, s.wrap("sweep audit trail", tx.Commit())
+	if err := tx.Commit(); err != nil {
+		return 0, s.wrap("sweep audit trail", err)
+	}
+	return n, nil
 }
 
 // DefaultAuditRetention is LASTACTIVE_AUDIT_RETENTION's default, 400 days.

@@ -106,3 +106,52 @@ func TestPostgresSerializableDatabase(t *testing.T) {
 		})
 	}
 }
+
+// TestPostgresSweepUnderAStatementTimeout: a role with a short
+// statement_timeout (a managed service's policy: ALTER ROLE … SET
+// statement_timeout) and a trail with many entries past retention (the
+// first sweep after a lower LASTACTIVE_AUDIT_RETENTION, or after the bot
+// was down). The sweep was one DELETE of them all, cancelled by the
+// timeout every day: nothing was ever deleted, and each try marked the
+// store down. It deletes in batches, each well within such a timeout.
+func TestPostgresSweepUnderAStatementTimeout(t *testing.T) {
+	t.Parallel()
+	u := postgresFixture(t)
+	open(t, u) // the schema
+	seed, err := sql.Open("pgx", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seed.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	const old = 100_000
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	// IDs as newID makes them: nanoseconds in hex, then 8 hex digits.
+	if _, err := seed.ExecContext(ctx, `INSERT INTO audit_entry (id, at_us, actor, kind, outcome, detail, emails, account_ids)
+		SELECT lpad(to_hex($1::bigint + g::bigint * 1000000000), 16, '0') || '00000000', $1::bigint / 1000 + g::bigint * 1000000,
+		       'U1', 'lookup', 'ok', '', '["p@example.com"]', '["acc"]'
+		FROM generate_series(1, $2::int) g`, base.UnixNano(), old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seed.ExecContext(ctx, `INSERT INTO audit_target (target, audit_id) SELECT 'p@example.com', id FROM audit_entry`); err != nil {
+		t.Fatal(err)
+	}
+	// As autovacuum would have by then: the planner's statistics.
+	if _, err := seed.ExecContext(ctx, `ANALYZE audit_entry, audit_target`); err != nil {
+		t.Fatal(err)
+	}
+	kept := AuditEntry{At: base.AddDate(1, 0, 0), Actor: "U1", Emails: []string{"ada@example.com"}, Kind: KindLookup, Outcome: OutcomeOK}
+	s := open(t, u+"&statement_timeout=100ms")
+	if err := s.Append(ctx, kept); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.SweepAudit(ctx, base.AddDate(0, 6, 0))
+	if err != nil || n != old {
+		t.Fatalf("SweepAudit with statement_timeout=100ms: %d, %v; want %d deleted", n, err, old)
+	}
+	got, err := s.Audit(ctx, AuditQuery{Limit: 10})
+	if err != nil || len(got) != 1 || got[0].Emails[0] != "ada@example.com" {
+		t.Fatalf("after the sweep: %+v, %v; want the one entry inside retention", got, err)
+	}
+}
