@@ -125,7 +125,7 @@ func TestPostgresSweepUnderAStatementTimeout(t *testing.T) {
 	defer seed.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	const old = 100_000
+	const old = 200_000
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	// IDs as newID makes them: nanoseconds in hex, then 8 hex digits.
 	if _, err := seed.ExecContext(ctx, `INSERT INTO audit_entry (id, at_us, actor, kind, outcome, detail, emails, account_ids)
@@ -142,13 +142,13 @@ func TestPostgresSweepUnderAStatementTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	kept := AuditEntry{At: base.AddDate(1, 0, 0), Actor: "U1", Emails: []string{"ada@example.com"}, Kind: KindLookup, Outcome: OutcomeOK}
-	s := open(t, u+"&statement_timeout=100ms")
+	s := open(t, u+"&statement_timeout=500ms")
 	if err := s.Append(ctx, kept); err != nil {
 		t.Fatal(err)
 	}
 	n, err := s.SweepAudit(ctx, base.AddDate(0, 6, 0))
 	if err != nil || n != old {
-		t.Fatalf("SweepAudit with statement_timeout=100ms: %d, %v; want %d deleted", n, err, old)
+		t.Fatalf("SweepAudit with statement_timeout=500ms: %d, %v; want %d deleted", n, err, old)
 	}
 	got, err := s.Audit(ctx, AuditQuery{Limit: 10})
 	if err != nil || len(got) != 1 || got[0].Emails[0] != "ada@example.com" {
