@@ -266,8 +266,11 @@ func v2Product(wp wireV2ProductEntry) (ProductActivity, error) {
 // fillStatus fills the account and membership statuses that u lacks from
 // the composite status, which the spec defines by them: every field is
 // optional, and an account whose statuses were left out would otherwise
-// hold no seat whatever its status said. Values it does not define
-// (for_deletion) fill nothing.
+// hold no seat whatever its status said. A value it does not define
+// (for_deletion: a managed account being deleted, which Atlassian
+// deactivates at once; or a newer one) stands for the account status it
+// lacks, so that such an account holds no seat (HoldsSeat) and reads as
+// what Atlassian said.
 func fillStatus(u *OrgUser, status string) {
 	account, membership := "", ""
 	switch status {
@@ -279,6 +282,9 @@ func fillStatus(u *OrgUser, status string) {
 		account, membership = "active", "no_membership"
 	case "deactivated":
 		account = "inactive"
+	case "":
+	default:
+		account = status
 	}
 	if u.AccountStatus == "" {
 		u.AccountStatus = account

@@ -613,3 +613,26 @@ func TestOrgUsersStatusFromTheComposite(t *testing.T) {
 		t.Errorf("an account whose status is active holds no seat")
 	}
 }
+
+// TestOrgUsersScheduledForDeletionHoldsNoSeat: an account whose composite
+// status is for_deletion (a managed account being deleted: deactivated at
+// once by Atlassian) or a composite value this client does not know, with
+// accountStatus and membershipStatus left out, filled nothing and so,
+// read as "not said", held a seat: an idle seat to nudge and release.
+func TestOrgUsersScheduledForDeletionHoldsNoSeat(t *testing.T) {
+	t.Parallel()
+	p, err := decodeOrgUsersPage([]byte(`{"data":[
+		{"accountId":"f","status":"for_deletion","productAccess":[{"id":"j","key":"jira-software"}]},
+		{"accountId":"g","status":"for_deletion","membershipStatus":"active","productAccess":[]},
+		{"accountId":"z","status":"some_new_state","productAccess":[]},
+		{"accountId":"a","status":"active","productAccess":[]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range p.users {
+		if want := u.AccountID == "a"; u.HoldsSeat() != want {
+			t.Errorf("account %s (account status %q, membership %q): HoldsSeat %v, want %v",
+				u.AccountID, u.AccountStatus, u.MembershipStatus, u.HoldsSeat(), want)
+		}
+	}
+}
