@@ -92,7 +92,14 @@ func scheduleResults(c Config, now time.Time) []credentials.Result {
 		next := s.Next(now)
 		in := next.Sub(now).Round(time.Minute)
 		when := "in " + strings.TrimSuffix(in.String(), "0s")
-		if in >= 48*time.Hour {
+		if strings.HasSuffix(when, "h0m") {
+			when = strings.TrimSuffix(when, "0m")
+		}
+		switch {
+		case in < time.Minute:
+			// Rounded to no time at all: "in " said nothing.
+			when = "in less than a minute"
+		case in >= 48*time.Hour:
 			when = fmt.Sprintf("in %d days", in/(24*time.Hour))
 		}
 		rs = append(rs, credentials.Result{Name: name, API: credentials.Schedule, Status: credentials.OK, Next: next,

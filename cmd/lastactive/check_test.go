@@ -260,3 +260,23 @@ func TestCheckShowsTheNextSlots(t *testing.T) {
 		t.Errorf("the nudge line does not say the rounds are dry runs:\n%s", r.stdout)
 	}
 }
+
+// TestCheckScheduleLineSaysWhenASlotIsClose: a slot less than half a
+// minute away rounded to no time at all, and the line read "(in )".
+func TestCheckScheduleLineSaysWhenASlotIsClose(t *testing.T) {
+	t.Parallel()
+	s, err := schedule.Parse("0 9 * * *")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slot := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	for _, before := range []time.Duration{20 * time.Second, 50 * time.Second, 90 * time.Minute, 2 * time.Hour} {
+		rs := scheduleResults(Config{DigestChannel: "CDIGEST01", DigestSchedule: "0 9 * * *", DigestSlots: s}, slot.Add(-before))
+		if len(rs) != 1 {
+			t.Fatalf("%d lines, want one", len(rs))
+		}
+		if d := rs[0].Detail; strings.Contains(d, "(in )") || !strings.Contains(d, "(in ") || strings.Contains(d, "h0m)") {
+			t.Errorf("%v before the slot: %q does not say how far off it is", before, d)
+		}
+	}
+}
