@@ -160,7 +160,7 @@ func decodeWorkspacesPage(b []byte) (workspacesPage, error) {
 			ws.URL = strings.TrimSpace(*ww.Attributes.HostURL)
 			ws.Host = hostOf(ws.URL)
 		}
-		if c := ww.Attributes.Capacity; c != nil && *c > 0 && *c <= 1<<31-1 {
+		if c := ww.Attributes.Capacity; c != nil && *c > 0 && *c <= MaxCapacity {
 			ws.Capacity = int(*c)
 		}
 		p.workspaces = append(p.workspaces, ws)
@@ -197,6 +197,13 @@ func hostOf(raw string) string {
 	}
 	return h
 }
+
+// IsHost reports whether h is a host as a workspace is named by: a plain,
+// lower-case DNS name (what the workspaces reader keeps of a host URL).
+func IsHost(h string) bool { return h != "" && hostOf(h) == h }
+
+// MaxCapacity is the largest capacity the workspaces reader keeps.
+const MaxCapacity = 1<<31 - 1
 
 // cursorOf reads a links.next that the spec describes as a URL of the next
 // page but that the API sends as a bare cursor: the cursor query parameter

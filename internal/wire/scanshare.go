@@ -72,7 +72,15 @@ func scanSites(ws []atlassian.Workspace) []scanSite {
 func (r scanResult) scanned() seat.Scanned {
 	var ws []atlassian.Workspace
 	for _, s := range r.Sites[:min(len(r.Sites), maxScanSites)] {
-		ws = append(ws, atlassian.Workspace{ID: s.CloudID, CloudID: atlassian.CloudID(s.CloudID), Host: s.Host, Type: s.Type, Capacity: max(s.Capacity, 0)})
+		// Held to what the workspaces reader keeps: a stored document is
+		// read as warily as the Admin API's answer.
+		if !atlassian.IsHost(s.Host) {
+			continue
+		}
+		if s.Capacity < 0 || s.Capacity > atlassian.MaxCapacity {
+			s.Capacity = 0
+		}
+		ws = append(ws, atlassian.Workspace{ID: s.CloudID, CloudID: atlassian.CloudID(s.CloudID), Host: s.Host, Type: s.Type, Capacity: s.Capacity})
 	}
 	return seat.Scanned{Users: r.Users, Sites: ws}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -141,5 +142,37 @@ func TestStoredScanNamesItsSitesByHost(t *testing.T) {
 				t.Errorf("the Full list from the stored scan names sites by cloud ID:\n%.600s", csv.String())
 			}
 		})
+	}
+}
+
+// TestStoredScanSitesAreCheckedAsTheAPIs: the sites of a result read back
+// from the store were taken as they stood, though the Admin API's own
+// workspaces are held to a plain DNS name for a host and a capacity of at
+// most 2^31-1: a stored document with a host of Slack markup, a URL or a
+// path named a site by it in every digest and report, and capacities near
+// the int limit made the digest's total wrap negative.
+func TestStoredScanSitesAreCheckedAsTheAPIs(t *testing.T) {
+	t.Parallel()
+	res := scanResult{Sites: []scanSite{
+		{CloudID: "c1", Host: "acme.atlassian.net", Type: "jira", Capacity: 50},
+		{CloudID: "c2", Host: "<!channel> see evil.example", Type: "jira", Capacity: 5},
+		{CloudID: "c3", Host: "https://evil.example/x", Type: "jira"},
+		{CloudID: "c4", Host: "evil.example|acme.atlassian.net", Type: "jira"},
+		{CloudID: "c5", Host: "big.atlassian.net", Type: "jira", Capacity: math.MaxInt},
+	}}
+	got := res.scanned().Sites
+	hosts := atlassian.NewSites(got)
+	if h, ok := hosts.Host("c1"); !ok || h != "acme.atlassian.net" {
+		t.Errorf("a plain host was not kept: %q", h)
+	}
+	for _, id := range []string{"c2", "c3", "c4"} {
+		if h, ok := hosts.Host(id); ok {
+			t.Errorf("site %s is named %q, which is no host", id, h)
+		}
+	}
+	for _, w := range got {
+		if w.Capacity < 0 || w.Capacity > 1<<31-1 {
+			t.Errorf("site %s keeps a capacity of %d, past what the Admin API's reader accepts", w.CloudID, w.Capacity)
+		}
 	}
 }
