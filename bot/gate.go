@@ -168,6 +168,34 @@ func (g *Gate) TakeLookup(user string, targets []string, fresh bool) (ok bool, w
 	return ok, wait
 }
 
+// Remember records, at no cost, targets that user's lookup just had
+// answered under another name: the email a mention was found to have,
+// whose answer the cache now holds, so that asking by it (a Share of that
+// answer, the email typed) is the repeat it is. Only a requester who paid
+// this window has an entry; a target remembered already keeps its time, so
+// that the window never outlives the cached answer it stands for.
+func (g *Gate) Remember(user string, targets []string) {
+	if g.remember <= 0 || len(targets) == 0 {
+		return
+	}
+	now := g.now()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	e := g.limiters[user]
+	if e == nil {
+		return
+	}
+	var add []string
+	for _, k := range targets {
+		if !slices.Contains(add, k) && !e.remembers(k, now, g.remember) {
+			add = append(add, k)
+		}
+	}
+	if len(add) > 0 {
+		e.rememberAll(add, now, g.remember)
+	}
+}
+
 // Forget drops targets from what user is remembered to have paid for: an
 // answer that failed was not kept, so asking again reads Atlassian (or
 // Slack) again, and pays.

@@ -169,3 +169,31 @@ func TestRepeatOnlyFreeWhileTheAnswerIsKept(t *testing.T) {
 		})
 	}
 }
+
+// TestShareOfAMentionsAnswerIsARepeat: a requester who asked about
+// <@U…> and got the answer, then clicked its Share, was charged again
+// (the mention was remembered by its Slack user ID, the Share by the
+// email it found), so on a spent budget the Share of an answer on screen
+// was refused "many people", though it walks no directory.
+func TestShareOfAMentionsAnswerIsARepeat(t *testing.T) {
+	h := startBot(t, harnessOpts{gate: bot.GateConfig{PerUserEvery: time.Hour, PerUserBurst: 1}})
+	h.slack.AddUser(slacktest.User{ID: "U0GRACE", Name: "grace", Email: "grace@example.com"})
+	grace := h.user("grace@example.com")
+	r := h.ask("U0ALICE01", "C1", "<@U0GRACE>")
+	if got := text(r); !strings.Contains(got, grace.DisplayName) {
+		t.Fatalf("the mention was not answered:\n%s", got)
+	}
+	share, _ := buttons(t, r)[bot.ActionShare]["value"].(string)
+	before := h.upstream()
+	got := h.click(slacktest.Action{UserID: "U0ALICE01", ChannelID: "C1", ActionID: bot.ActionShare, Value: share})[0]
+	if s := text(got); !strings.Contains(s, grace.DisplayName) || strings.Contains(s, "many people") {
+		t.Errorf("the Share of the answer just given was refused:\n%s", s)
+	}
+	if n := h.upstream() - before; n != 0 {
+		t.Errorf("the Share cost %d upstream calls", n)
+	}
+	// The email the mention found is paid for; another person is not.
+	if s := text(h.ask("U0ALICE01", "C1", "alan@example.com")); !strings.Contains(s, "many people") {
+		t.Errorf("a new person was answered on a spent budget:\n%s", s)
+	}
+}

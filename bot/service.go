@@ -687,6 +687,18 @@ func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fre
 	if len(failedKeys) > 0 {
 		s.cfg.Gate.Forget(req.UserID, failedKeys)
 	}
+	// A mention answered was paid for by its Slack user ID; the email it
+	// was found to have is the same person, its answer now cached: asked
+	// by that email (the answer's Share, the address typed) it is a repeat.
+	var found []string
+	for i, p := range people {
+		if targets[i].UserID != "" && p.Err == nil && p.Query != "" {
+			found = append(found, NormaliseEmail(p.Query))
+		}
+	}
+	if len(found) > 0 {
+		s.cfg.Gate.Remember(req.UserID, found)
+	}
 	people = distinctPeople(people)
 
 	r := Reply{Kind: KindLookup, People: people}
