@@ -105,6 +105,11 @@ func (d *Digests) Make(ctx context.Context, upload bool) (Message, *digest.Diges
 // the slot may be run again.
 var ErrDigestNotMade = errors.New("digest not made")
 
+// postStopGrace is how long a digest's post, once begun, may go on after
+// a stop: the schedules stop once the bot has (8.5 s at most), so the
+// process still ends within the contract's 10 s.
+const postStopGrace = time.Second
+
 // Post builds the digest and posts it to the channel: what each slot of
 // the schedule and `lastactive digest --post` do.
 func (d *Digests) Post(ctx context.Context) error {
@@ -120,7 +125,13 @@ func (d *Digests) Post(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrDigestNotMade, err)
 	}
-	if err := d.cfg.Poster.PostMessage(ctx, d.cfg.Channel, m); err != nil {
+	// Once on its way, the post is finished even if the stop comes
+	// meanwhile: cut off mid-call it may reach the channel all the same,
+	// to be audited as failed and never compared with.
+	pctx, cutPost := context.WithCancel(context.WithoutCancel(ctx))
+	defer cutPost()
+	defer context.AfterFunc(ctx, func() { time.AfterFunc(postStopGrace, cutPost) })()
+	if err := d.cfg.Poster.PostMessage(pctx, d.cfg.Channel, m); err != nil {
 		if se := (*SlackError)(nil); errors.As(err, &se) && se.Kind == ErrSlackRateLimited {
 			// Slack posted nothing: the slot is given back and tried again
 			// within its hour, rather than the week left without a digest.
@@ -131,7 +142,7 @@ func (d *Digests) Post(ctx context.Context) error {
 	d.log.Info("digest posted", "channel", d.cfg.Channel)
 	// The channel has it: recorded even if the stop came meanwhile (the
 	// next digest would compare with the one before), briefly.
-	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	mctx, cancel := context.WithTimeout(pctx, time.Second) // within the post's grace too
 	defer cancel()
 	if err := d.cfg.Source.MarkPosted(mctx, dg); err != nil {
 		// The channel has it; the next digest compares with the one before.

@@ -342,6 +342,43 @@ func TestDigestStoppedBeforeItsPostIsNotMade(t *testing.T) {
 	}
 }
 
+// stopMidPost is Slack taking the post as the stop comes: the message
+// reaches the channel, then the stop, then the answer, which an HTTP client
+// drops once its context is done.
+type stopMidPost struct {
+	stop func()
+	n    int
+}
+
+func (p *stopMidPost) PostMessage(ctx context.Context, _ string, _ Message) error {
+	p.n++ // in the channel
+	p.stop()
+	return ctx.Err()
+}
+
+// TestDigestStoppedDuringItsPostIsFinished: a stop (the old replica of a
+// rolling upgrade at the slot) that came while the digest's post was on
+// its way cut the call: the digest was in the channel, yet Post failed, the
+// slot was audited "failed" and logged as such, and the snapshot was not
+// marked posted, so the next digest's change was against the one before.
+// A post once begun is finished (postStopGrace).
+func TestDigestStoppedDuringItsPostIsFinished(t *testing.T) {
+	src := &markingSource{}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	p := &stopMidPost{stop: stop}
+	err := NewDigests(DigestConfig{Source: src, Channel: "C1", Poster: p}).Post(ctx)
+	if p.n != 1 {
+		t.Fatalf("%d posts, want 1", p.n)
+	}
+	if err != nil {
+		t.Errorf("Post = %v for a digest that reached the channel", err)
+	}
+	if len(src.marked) != 1 {
+		t.Errorf("snapshots marked posted: %v, want the one posted", src.marked)
+	}
+}
+
 // rateLimitedPoster answers every post as Slack does past its retries.
 type rateLimitedPoster struct{}
 
