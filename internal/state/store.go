@@ -251,20 +251,39 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open state store %s: %w", shown, err)
 	}
-	if _, set := cfg.RuntimeParams["lock_timeout"]; !set && !optionsSet(cfg.RuntimeParams["options"], "lock_timeout") {
+	// Settings the store needs on each connection, made by SET once it is
+	// open rather than sent as startup parameters: a pooler in front of
+	// the database (PgBouncer, RDS Proxy) refuses a startup parameter it
+	// does not track ("unsupported startup parameter: lock_timeout"), so
+	// the store never opened through a default PgBouncer. A session SET
+	// outranks the database's and the role's defaults as the startup
+	// parameter did. It holds for the session: with a direct connection,
+	// or a pooler in session mode, which gives this connection one server
+	// connection until it closes and resets it then (DISCARD ALL). Not
+	// SET LOCAL in each transaction: most of the store's statements run
+	// on their own, outside any transaction, and each would need one and
+	// an extra round trip; and a pooler in transaction mode breaks the
+	// store anyway (the migration's session advisory lock, prepared
+	// statements), so it must be pointed at a session-mode pool.
+	var set []string
+	if _, ok := cfg.RuntimeParams["lock_timeout"]; !ok && !optionsSet(cfg.RuntimeParams["options"], "lock_timeout") {
 		// A statement waits at most this long for a lock another session
 		// holds (a LOCK TABLE in an open psql, a migration stuck in its
 		// transaction): the nudge round, the digest and the audit run
 		// with long contexts, and must fail naming the lock, not hang.
-		cfg.RuntimeParams["lock_timeout"] = defaultLockTimeout
+		set = append(set, "SET lock_timeout = '"+defaultLockTimeout+"'")
 	}
 	// The store's statements are written for read committed (claims by
 	// INSERT … ON CONFLICT, appends from several replicas at once): a
 	// database or role whose default is serializable or repeatable read
 	// would fail them with "could not serialize access" (40001), seen
-	// as the store down. A startup parameter outranks those defaults.
-	cfg.RuntimeParams["default_transaction_isolation"] = "read committed"
-	db := stdlib.OpenDB(*cfg, stdlib.OptionShouldPing(pingBeforeReuse))
+	// as the store down.
+	set = append(set, "SET default_transaction_isolation = 'read committed'")
+	setAll := strings.Join(set, "; ")
+	db := stdlib.OpenDB(*cfg, stdlib.OptionShouldPing(pingBeforeReuse), stdlib.OptionAfterConnect(func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, setAll) // no arguments: one round trip, simple protocol
+		return err
+	}))
 	db.SetMaxOpenConns(pool.maxConns)
 	db.SetMaxIdleConns(min(4, pool.maxConns))
 	db.SetConnMaxIdleTime(pool.maxIdleTime)
