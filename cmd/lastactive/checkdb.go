@@ -112,6 +112,10 @@ func checkDatabase(ctx context.Context, c Config) credentials.Result {
 			r.Fix = "check the user and password in LASTACTIVE_DATABASE_URL (a '/' or '@' in the password written %2F or %40), and that pg_hba.conf lets this user connect from here"
 		case pe.Code == "53300":
 			r.Fix = "the server has no connection to spare: raise max_connections, or cap each replica with ?pool_max_conns=N in LASTACTIVE_DATABASE_URL"
+		case pe.Code == "08P01" && strings.HasPrefix(pe.Message, "unsupported startup parameter"):
+			// A connection pooler (PgBouncer, RDS Proxy) refusing a server
+			// setting the URL carries (search_path=, options=, …).
+			r.Fix = "a connection pooler in front of the database refuses that setting in LASTACTIVE_DATABASE_URL: remove it from the URL and set it for the role instead (ALTER ROLE … SET name = value), or connect past the pooler"
 		default:
 			r.Fix = "check the user, password and database name in LASTACTIVE_DATABASE_URL, and that the database accepts connections from here"
 		}

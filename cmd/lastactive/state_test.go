@@ -289,6 +289,9 @@ func TestCheckDatabaseRefusedSaysWhy(t *testing.T) {
 	for _, tc := range []struct{ code, message, fix string }{
 		{"28P01", `password authentication failed for user "lastactive"`, "password"},
 		{"53300", "sorry, too many clients already", "pool_max_conns"},
+		// A pooler (PgBouncer) refusing a setting the URL carries: no
+		// password or database name to check, but where else to set it.
+		{"08P01", "unsupported startup parameter: search_path", "ALTER ROLE"},
 	} {
 		addr := refusingPostgres(t, tc.code, tc.message)
 		r := runBinary(t, f.env("LASTACTIVE_DATABASE_URL=postgres://lastactive:pw-not-shown@"+addr+
