@@ -207,6 +207,8 @@ func sqliteAdvice(path string, err error) string {
 			filepath.Base(path) + "-wal and -shm beside it)"
 	case sqlite3.SQLITE_FULL:
 		return ": the disk holding " + path + " is full: free space there"
+	case sqlite3.SQLITE_IOERR:
+		return ": reading or writing " + path + " failed (a full disk, a file size limit, a failing disk or a network filesystem gone): check the disk holding it"
 	}
 	return ""
 }
@@ -538,10 +540,13 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.wrap("ping", s.db.PingContext(ctx))
 }
 
-// PingWrite is Ping that also takes the write lock for a moment (SQLite:
-// BEGIN IMMEDIATE, then ROLLBACK; nothing is written), so that a file
-// another process keeps locked, or one that cannot be written, fails here
-// rather than at the first write. On PostgreSQL it asks whether this
+// PingWrite is Ping that also writes (SQLite: BEGIN IMMEDIATE, then
+// user_version set to the value it has, and COMMIT: nothing changes, but
+// the commit appends to the -wal as every write does), so that a file
+// another process keeps locked, one that cannot be written, or one on a
+// full disk fails here rather than at the next write: taking the lock and
+// giving it back needs no space, and a store called available after each
+// failed write flapped for as long as the disk stayed full. On PostgreSQL it asks whether this
 // session's transactions may write: a read-only standby, or
 // default_transaction_read_only on for the database or role, answers
 // pings and refuses every write (ErrReadOnly).
@@ -560,7 +565,15 @@ func (s *Store) PingWrite(ctx context.Context) error {
 	if err != nil {
 		return s.wrap("ping", err)
 	}
-	return s.wrap("ping", tx.Rollback())
+	var v int64
+	if err = tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err == nil {
+		_, err = tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.FormatInt(v, 10))
+	}
+	if err != nil {
+		tx.Rollback()
+		return s.wrap("ping", err)
+	}
+	return s.wrap("ping", tx.Commit())
 }
 
 // Migrate creates or upgrades the schema to the version embedded in this
