@@ -213,6 +213,49 @@ func sqliteAdvice(path string, err error) string {
 	return ""
 }
 
+// Damaged reports whether err says that a SQLite database file is damaged
+// (SQLITE_CORRUPT: "database disk image is malformed") or is not a
+// database (SQLITE_NOTADB): a file that stays so until it is restored or
+// replaced, however often it is tried.
+func Damaged(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return errors.Is(err, errDamaged)
+	}
+	c := e.Code() & 0xff
+	return c == sqlite3.SQLITE_CORRUPT || c == sqlite3.SQLITE_NOTADB
+}
+
+// errDamaged is QuickCheck's finding, for Damaged.
+var errDamaged = errors.New("database disk image is malformed")
+
+// QuickCheck reads every page of a SQLite database's tables and indexes
+// (PRAGMA quick_check): nil when the file is whole, an error for which
+// Damaged is true when it is not. It does nothing on PostgreSQL.
+func (s *Store) QuickCheck(ctx context.Context) error {
+	if s.backend != sqliteBackend {
+		return nil
+	}
+	var res string
+	if err := s.db.QueryRowContext(ctx, "PRAGMA quick_check(1)").Scan(&res); err != nil {
+		return s.wrap("quick check", err)
+	}
+	if res == "ok" {
+		return nil
+	}
+	path := strings.TrimPrefix(s.shown, "sqlite:")
+	return &storeError{msg: "quick check (" + s.shown + "): " + clipRunes(strings.Join(strings.Fields(res), " "), 200) + ": " + path +
+		" is damaged (truncated or overwritten): restore it from a backup, or move it aside to start a new one", err: errDamaged}
+}
+
+// clipRunes shortens s to at most n runes.
+func clipRunes(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
 // The pool's limits on PostgreSQL. database/sql closes idle connections
 // only when its cleaner runs, every pgMaxIdleTime, so one may stay idle for
 // up to twice that: under the 5 minutes after which load balancers and

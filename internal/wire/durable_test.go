@@ -1050,3 +1050,60 @@ func lockSQLite(t *testing.T, path, begin string) *sql.Conn {
 	}
 	return conn
 }
+
+// TestSQLiteFileDamagedStaysDown: a database file damaged under the running
+// store (overwritten in its middle: a failing disk, a bad restore) fails
+// what reads the damaged pages with "database disk image is malformed";
+// the store is down, saying what to do, and stays down until the file is
+// whole again or another is put at the path. Before, the check took the
+// write lock and gave it back, which reads no table: the store was called
+// available again a second after each failure, and flapped so for as long
+// as the file stayed damaged.
+func TestSQLiteFileDamagedStaysDown(t *testing.T) {
+	url, path := sqliteURL(t)
+	var logs syncBuf
+	d, m := openTestDurable(t, url, &logs)
+	w := NewAuditWriter(d, 10, nil, m) // its 800 lines would drown the store's
+	ctx := context.Background()
+	for i := range 4 {
+		var batch []bot.AuditEvent
+		for j := range 200 {
+			batch = append(batch, event("U1", fmt.Sprintf("p%d-%d@example.com", i, j)))
+		}
+		w.write(ctx, batch...)
+	}
+	conn := lockSQLite(t, path, "PRAGMA wal_checkpoint(TRUNCATE)")
+	conn.Close()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(b) / 4; i < len(b)*3/4; i++ {
+		b[i] = byte(i*7 + 3)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil { // the same file, overwritten in place
+		t.Fatal(err)
+	}
+	if _, err := (AuditTrailReader{D: d}).Trail(ctx, "p1-1@example.com", time.Time{}); err == nil || d.OK() {
+		t.Fatalf("a read of the damaged file: %v, store ok %v", err, d.OK())
+	}
+	d.ping(ctx)
+	if d.OK() || testutil.ToFloat64(m.ok) != 0 {
+		t.Errorf("the check called the damaged file available:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "is damaged") || strings.Contains(logs.String(), "available again") {
+		t.Errorf("the log does not say the file is damaged, or calls it available:\n%s", logs.String())
+	}
+	// Moved aside: a new file is made at the path and used.
+	if err := os.Rename(path, path+".damaged"); err != nil {
+		t.Fatal(err)
+	}
+	d.ping(ctx)
+	if !d.OK() {
+		t.Fatalf("store not reopened on a new file:\n%s", logs.String())
+	}
+	w.write(ctx, event("U1", "after@example.com"))
+	if got, err := d.Store().Audit(ctx, state.AuditQuery{}); err != nil || len(got) != 1 {
+		t.Errorf("the new file holds %d entries (%v), want the one written after it was made", len(got), err)
+	}
+}
