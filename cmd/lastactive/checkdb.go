@@ -86,6 +86,15 @@ func checkDatabase(ctx context.Context, c Config) credentials.Result {
 			return r
 		}
 		err = werr
+		if err == nil {
+			// Opening reads the first page and the schema: a file damaged
+			// further in answers, and serve fails at its first read of the
+			// damaged pages. Read every page (a run out of time is no
+			// finding).
+			if qerr := s.QuickCheck(ctx); state.Damaged(qerr) {
+				err = qerr
+			}
+		}
 	}
 	if what, ok := dbNetProblem(ctx, err); ok && !strings.HasPrefix(c.DatabaseURL, "sqlite:") {
 		// Nothing was asked of the credentials: do not send the admin

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"lastactive/internal/state"
 )
 
 // TestDatabaseFileIsPrivate: the database holds personal data (who looked
@@ -296,5 +299,53 @@ func TestOtherFilesKeepTheirMode(t *testing.T) {
 		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o644 {
 			t.Fatalf("after %s the text file is %v (%v), want -rw-r--r-- as it was", sub, fi.Mode().Perm(), err)
 		}
+	}
+}
+
+// TestCheckDamagedDatabase: a database file damaged past its first pages
+// (overwritten in its middle: a failing disk, a bad copy) opens and
+// answers pings, and serve fails at its first read of the damaged pages;
+// check reads every page and says the file is damaged and what to do,
+// and audit, which reads the trail, fails with one clear line.
+func TestCheckDamagedDatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "la.db")
+	ctx := context.Background()
+	s, err := state.Open(ctx, "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		var batch []state.AuditEntry
+		for j := range 200 {
+			now := time.Now()
+			batch = append(batch, state.AuditEntry{ID: state.NewAuditID(now), At: now, Actor: "U1", Kind: state.KindLookup,
+				Outcome: state.OutcomeOK, Emails: []string{fmt.Sprintf("p%d-%d@example.com", i, j)}})
+		}
+		if err := s.AppendBatch(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close() // the last connection: the -wal is checkpointed into the file
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(b) / 2; i < len(b)*3/4; i++ {
+		b[i] = byte(i*7 + 3)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"PATH=" + os.Getenv("PATH"), "LASTACTIVE_DATABASE_URL=sqlite:" + path}
+	r := runBinary(t, env, "", "check")
+	if r.code != 1 || !strings.Contains(r.stdout, "FAIL  Database") || !strings.Contains(r.stdout, "is damaged") || !strings.Contains(r.stdout, "backup") {
+		t.Errorf("check on a damaged database file: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runBinary(t, env, "", "audit")
+	if r.code != 1 || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || !strings.Contains(r.stderr, "is damaged") {
+		t.Errorf("audit on a damaged database file: exit %d, stderr %q; want exit 1 and one line saying it is damaged", r.code, r.stderr)
 	}
 }
