@@ -95,7 +95,9 @@ type AuditWriter struct {
 	stopped bool
 
 	// backlog is what failed to be written, oldest first; Run's alone.
+	// waiting is its length, for readers of the trail.
 	backlog []state.AuditEntry
+	waiting atomic.Int64
 
 	// queued counts the events Record took, handled those Run has
 	// written (or kept for another try): Sync waits for the one to reach
@@ -280,6 +282,7 @@ func (w *AuditWriter) lose(n int, why string) {
 	}
 	w.log.Error("audit entries not stored", "entries", n, "reason", why)
 	w.backlog = append(w.backlog[:0], w.backlog[n:]...)
+	w.waiting.Store(int64(len(w.backlog)))
 }
 
 // write stores events in one transaction and logs each one's audit line.
@@ -318,6 +321,7 @@ func (w *AuditWriter) write(ctx context.Context, events ...bot.AuditEvent) {
 			w.lose(over, "more than the backlog holds")
 		}
 	}
+	w.waiting.Store(int64(len(w.backlog)))
 	for _, e := range events {
 		if err != nil || !state.Kind(e.Action).Valid() {
 			w.m.failed("audit_write")
@@ -409,6 +413,12 @@ func (r AuditTrailReader) Trail(ctx context.Context, email string, since time.Ti
 		sctx, scancel := context.WithTimeout(ctx, time.Second)
 		_ = r.W.Sync(sctx)
 		scancel()
+		// Entries whose write failed wait for the writer's next try: a
+		// read now would not find them, and answer that nobody looked
+		// the person up.
+		if n := r.W.waiting.Load(); n > 0 || r.D.Store() == nil {
+			return nil, fmt.Errorf("%w: %d audit entries wait to be written", bot.ErrAuditUnavailable, n)
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

@@ -1107,3 +1107,36 @@ func TestSQLiteFileDamagedStaysDown(t *testing.T) {
 		t.Errorf("the new file holds %d entries (%v), want the one written after it was made", len(got), err)
 	}
 }
+
+// TestTrailWithEntriesWaitingIsUnavailable: entries whose write failed
+// wait in the writer for its next try; a read of the trail meanwhile, the
+// store answering again, would not find them, and "audit EMAIL" answered
+// that nobody had looked the person up. It says the trail is unavailable
+// instead, until they are written.
+func TestTrailWithEntriesWaitingIsUnavailable(t *testing.T) {
+	url, path := sqliteURL(t)
+	var logs syncBuf
+	d, m := openTestDurable(t, url, &logs)
+	w := NewAuditWriter(d, 10, nil, m)
+	ctx := context.Background()
+	conn := lockSQLite(t, path, "BEGIN EXCLUSIVE")
+	wctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	w.write(wctx, event("U1", "during@example.com"))
+	cancel()
+	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	d.ping(ctx)
+	if !d.OK() {
+		t.Fatalf("store not available once the lock was released:\n%s", logs.String())
+	}
+	r := AuditTrailReader{D: d, W: w}
+	got, err := r.Trail(ctx, "during@example.com", time.Time{})
+	if !errors.Is(err, bot.ErrAuditUnavailable) && len(got) != 1 {
+		t.Errorf("Trail with the lookup still waiting to be written = %+v, %v; want it, or ErrAuditUnavailable", got, err)
+	}
+	w.write(ctx)
+	if got, err := r.Trail(ctx, "during@example.com", time.Time{}); err != nil || len(got) != 1 {
+		t.Errorf("Trail once written = %+v, %v; want the lookup", got, err)
+	}
+}
