@@ -583,7 +583,28 @@ func (e *Engine) ask(ctx context.Context, s Store, round string, p Person, items
 	if serr != nil {
 		return true, fmt.Errorf("nudge round: %w", serr)
 	}
+	if err == nil {
+		e.answeredWhilePosting(ctx, s, round, p, ref)
+	}
 	return counted, nil
+}
+
+// answeredWhilePosting updates the message at ref when one of its seats
+// was answered before ref was stored (a click as the message arrived):
+// that answer found no message to update, so its Keep or Release would
+// show nowhere and the buttons stay live.
+func (e *Engine) answeredWhilePosting(ctx context.Context, s Store, round string, p Person, ref Ref) {
+	all, err := s.NudgesOfRound(ctx, round, p.AccountID)
+	if err != nil {
+		e.log.Warn("nudge: read round for update", "err", err)
+		return
+	}
+	for _, n := range all {
+		if n.TS == ref.TS && n.Channel == ref.Channel && n.Answer != "" {
+			e.refreshNudge(ctx, s, n, p)
+			return
+		}
+	}
 }
 
 // notSentWhy is why a message did not go, for the audit trail.

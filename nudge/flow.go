@@ -66,6 +66,13 @@ func (e *Engine) Answer(ctx context.Context, user, nudgeID string, keep bool) er
 		return err
 	}
 	if won {
+		if n.TS == "" {
+			// Read before its message was stored (clicked as it arrived):
+			// where it went may be known by now.
+			if m, err := s.GetNudge(ctx, nudgeID); err == nil {
+				n = m
+			}
+		}
 		n.Answer, n.Answered = answer, now
 		e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindAnswer,
 			Outcome: state.OutcomeOK, Detail: fmt.Sprintf("%s: %s %s", answer, n.ProductKey, n.Product)})

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -106,6 +107,9 @@ func mf2Search(pages []string, accounts []string) func(w http.ResponseWriter, r 
 // the fewest fields Slack documents.
 type mf2Uploads struct {
 	members string // users.list's answer; "" = no members
+	// memberPages, when set, are users.list's whole answers, page i+1
+	// asked for by the cursor the page before gave ("" is the first).
+	memberPages []string
 
 	mu        sync.Mutex
 	opened    []string            // conversations.open's users
@@ -159,6 +163,18 @@ func (u *mf2Uploads) more(w http.ResponseWriter, r *http.Request, method string)
 		u.updates = append(u.updates, r.Form)
 		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q}`, r.Form.Get("channel"), r.Form.Get("ts"))
 	case "users.list":
+		if u.memberPages != nil {
+			i := 0
+			if c := r.Form.Get("cursor"); c != "" {
+				i = slices.IndexFunc(u.memberPages, func(p string) bool { return strings.Contains(p, `"next_cursor":"`+c+`"`) }) + 1
+			}
+			if i <= 0 && r.Form.Get("cursor") != "" || i >= len(u.memberPages) {
+				io.WriteString(w, `{"ok":false,"error":"invalid_cursor"}`)
+				return true
+			}
+			io.WriteString(w, u.memberPages[i])
+			return true
+		}
 		io.WriteString(w, `{"ok":true,"members":[`+u.members+`]}`)
 	case "users.lookupByEmail":
 		var m []struct {
@@ -166,6 +182,21 @@ func (u *mf2Uploads) more(w http.ResponseWriter, r *http.Request, method string)
 			Profile struct{ Email string }
 		}
 		json.Unmarshal([]byte("["+u.members+"]"), &m)
+		for _, page := range u.memberPages {
+			var pm struct {
+				Members []struct {
+					ID      string
+					Profile struct{ Email string }
+				}
+			}
+			json.Unmarshal([]byte(page), &pm)
+			for _, x := range pm.Members {
+				m = append(m, struct {
+					ID      string
+					Profile struct{ Email string }
+				}(x))
+			}
+		}
 		for _, p := range m {
 			if strings.EqualFold(p.Profile.Email, r.Form.Get("email")) {
 				fmt.Fprintf(w, `{"ok":true,"user":{"id":%q}}`, p.ID)

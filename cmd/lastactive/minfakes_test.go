@@ -52,6 +52,10 @@ type mfSlack struct {
 	// It returns false for what it does not answer either.
 	more func(w http.ResponseWriter, r *http.Request, method string) bool
 
+	// onPost, when set, sees each chat.postMessage before it is answered.
+	// Set and read under mu: the server runs.
+	onPost func(form url.Values)
+
 	mu      sync.Mutex
 	writeMu sync.Mutex
 	methods []string
@@ -148,8 +152,13 @@ func (s *mfSlack) serve(w http.ResponseWriter, r *http.Request) {
 	case "chat.postMessage", "chat.postEphemeral":
 		s.mu.Lock()
 		s.posts = append(s.posts, r.Form)
+		n, onPost := len(s.posts), s.onPost
 		s.mu.Unlock()
-		fmt.Fprintf(w, `{"ok":true,"ts":"1700000000.000100","channel":%q}`, r.Form.Get("channel"))
+		if onPost != nil && method == "chat.postMessage" {
+			onPost(r.Form)
+		}
+		// Each message its own ts, as Slack gives them.
+		fmt.Fprintf(w, `{"ok":true,"ts":"1700000000.%06d","channel":%q}`, 100+n-1, r.Form.Get("channel"))
 	default:
 		if s.more != nil && s.more(w, r, method) {
 			return
@@ -465,7 +474,7 @@ func (a *mfAtlassian) serveJira(w http.ResponseWriter, r *http.Request) {
 func (a *mfAtlassian) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	a.note(r)
 	w.Header().Set("Content-Type", "application/json")
-	if r.Header.Get("Authorization") != "Bearer "+mfAPIKey {
+	if auth := r.Header.Get("Authorization"); auth != "Bearer "+mfAPIKey && auth != "Bearer "+mf3WriteKey {
 		w.WriteHeader(http.StatusUnauthorized)
 		io.WriteString(w, `{"code":401,"message":"Unauthorized"}`)
 		return
