@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -109,7 +110,18 @@ func agoText(days int) string {
 	case 1:
 		return "yesterday"
 	}
-	return fmt.Sprintf("%d days ago", days)
+	return strconv.Itoa(days) + " days ago"
+}
+
+// appendAgo appends agoText(days) to b.
+func appendAgo(b []byte, days int) []byte {
+	switch days {
+	case 0:
+		return append(b, "today"...)
+	case 1:
+		return append(b, "yesterday"...)
+	}
+	return append(strconv.AppendInt(b, int64(days), 10), " days ago"...)
 }
 
 // dateToken is a day as a Slack date token, which each reader sees in
@@ -118,21 +130,36 @@ func agoText(days int) string {
 // is placed at noon UTC, so that readers from UTC-11 to UTC+11 see the day
 // Atlassian recorded rather than its neighbour.
 func dateToken(day, instant time.Time) string {
+	return string(appendDateToken(make([]byte, 0, 64), day, instant))
+}
+
+// appendDateToken appends dateToken(day, instant) to b: a reply's lines
+// are built in one buffer each, not from a dozen small strings.
+func appendDateToken(b []byte, day, instant time.Time) []byte {
 	t := instant
 	if t.IsZero() {
 		t = day.UTC().Truncate(24 * time.Hour).Add(12 * time.Hour)
 	}
-	fallback := day.UTC().Format(time.DateOnly)
+	b = append(b, "<!date^"...)
+	b = strconv.AppendInt(b, t.Unix(), 10)
+	b = append(b, "^{date_short_pretty}|"...)
 	if day.IsZero() {
-		fallback = t.UTC().Format(time.DateOnly)
+		b = t.UTC().AppendFormat(b, time.DateOnly)
+	} else {
+		b = day.UTC().AppendFormat(b, time.DateOnly)
 	}
-	return fmt.Sprintf("<!date^%d^{date_short_pretty}|%s>", t.Unix(), fallback)
+	return append(b, '>')
 }
 
 // asOfToken is the instant the data was read, as a date token with the
 // time; the fallback is in UTC.
 func asOfToken(t time.Time) string {
-	return fmt.Sprintf("<!date^%d^{date_short_pretty} at {time}|%s>", t.Unix(), t.UTC().Format("2006-01-02 15:04 UTC"))
+	b := make([]byte, 0, 80)
+	b = append(b, "<!date^"...)
+	b = strconv.AppendInt(b, t.Unix(), 10)
+	b = append(b, "^{date_short_pretty} at {time}|"...)
+	b = t.UTC().AppendFormat(b, "2006-01-02 15:04 UTC")
+	return string(append(b, '>'))
 }
 
 // productName is a product's readable name for a reply: seat's name, or
@@ -463,8 +490,16 @@ func summaryLine(p Person, v View) string {
 	var parts []string
 	if last.Used() {
 		_, days := seat.VerdictFor(last, v.Now, v.IdleDays)
-		parts = append(parts, fmt.Sprintf("Last active anywhere: %s on %s, %s (%s)", EscapeMrkdwn(productName(last.Key)),
-			siteName(v.Sites, last.ID), dateToken(last.LastActive, last.LastActiveTimestamp), agoText(days)))
+		b := make([]byte, 0, 160)
+		b = append(b, "Last active anywhere: "...)
+		b = append(b, EscapeMrkdwn(productName(last.Key))...)
+		b = append(b, " on "...)
+		b = append(b, siteName(v.Sites, last.ID)...)
+		b = append(b, ", "...)
+		b = appendDateToken(b, last.LastActive, last.LastActiveTimestamp)
+		b = append(b, " ("...)
+		b = appendAgo(b, days)
+		parts = append(parts, string(append(b, ')')))
 	} else {
 		parts = append(parts, "Never active in any product")
 	}
@@ -562,26 +597,46 @@ func productLines(products []atlassian.ProductActivity, status atlassian.Account
 		}
 	}
 	lines := make([]string, 0, len(products))
+	// Each line is built in b, reused: one string a line.
+	b := make([]byte, 0, 192)
 	for _, pa := range products {
-		label := "*" + EscapeMrkdwn(productName(pa.Key)) + "*"
-		if multi {
-			label += " (" + siteName(v.Sites, pa.ID) + ")"
-		}
 		verdict, days := seat.VerdictFor(pa, v.Now, v.IdleDays)
-		when := ""
-		if verdict != seat.VerdictNever {
-			when = dateToken(seat.LastDay(pa), pa.LastActiveTimestamp) + ", " + agoText(days)
-		}
 		switch {
 		case verdict == seat.VerdictNever:
-			lines = append(lines, ":white_circle: "+label+": never used")
+			b = append(b[:0], ":white_circle: "...)
 		case inactive(status):
-			lines = append(lines, fmt.Sprintf(":no_entry: %s: %s · account %s", label, when, status))
+			b = append(b[:0], ":no_entry: "...)
 		case verdict == seat.VerdictIdle:
-			lines = append(lines, fmt.Sprintf(":large_orange_circle: %s: %s · idle", label, when))
+			b = append(b[:0], ":large_orange_circle: "...)
 		default:
-			lines = append(lines, fmt.Sprintf(":large_green_circle: %s: %s · active", label, when))
+			b = append(b[:0], ":large_green_circle: "...)
 		}
+		b = append(b, '*')
+		b = append(b, EscapeMrkdwn(productName(pa.Key))...)
+		b = append(b, '*')
+		if multi {
+			b = append(b, " ("...)
+			b = append(b, siteName(v.Sites, pa.ID)...)
+			b = append(b, ')')
+		}
+		b = append(b, ": "...)
+		if verdict == seat.VerdictNever {
+			lines = append(lines, string(append(b, "never used"...)))
+			continue
+		}
+		b = appendDateToken(b, seat.LastDay(pa), pa.LastActiveTimestamp)
+		b = append(b, ", "...)
+		b = appendAgo(b, days)
+		switch {
+		case inactive(status):
+			b = append(b, " · account "...)
+			b = append(b, status...)
+		case verdict == seat.VerdictIdle:
+			b = append(b, " · idle"...)
+		default:
+			b = append(b, " · active"...)
+		}
+		lines = append(lines, string(b))
 	}
 	return lines
 }
