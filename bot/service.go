@@ -846,19 +846,25 @@ func (s *Service) UndeliveredAs(action AuditAction, req Request, r Reply) {
 		e.Detail += " · "
 	}
 	e.Detail += "the reply could not be posted to Slack"
-	if s.cfg.Audit == nil || !s.cfg.Audit.Record(e) {
+	if (s.cfg.Audit == nil || !s.cfg.Audit.Record(e)) && s.logsInfo() {
 		s.log.Info("audit", append(e.LogAttrs(), "audit_stored", false)...)
 	}
 }
+
+// logsInfo reports whether Info lines are written: an audit line's
+// arguments are boxed only then, not for every command at level warn.
+func (s *Service) logsInfo() bool { return s.log.Enabled(context.Background(), slog.LevelInfo) }
 
 func (s *Service) auditAs(action AuditAction, req Request, r Reply, start time.Time) {
 	s.cfg.Metrics.Command(string(r.Kind), string(r.Outcome))
 	e := auditEvent(action, req, r, start, s.cfg.Now())
 	if s.cfg.Audit == nil || e.Action == "" {
-		s.log.Info("audit", e.LogAttrs()...)
+		if s.logsInfo() {
+			s.log.Info("audit", e.LogAttrs()...)
+		}
 		return
 	}
-	if !s.cfg.Audit.Record(e) {
+	if !s.cfg.Audit.Record(e) && s.logsInfo() {
 		s.log.Info("audit", append(e.LogAttrs(), "audit_stored", false)...)
 	}
 }

@@ -322,13 +322,19 @@ func (w *AuditWriter) write(ctx context.Context, events ...bot.AuditEvent) {
 		}
 	}
 	w.waiting.Store(int64(len(w.backlog)))
+	// The lines' arguments are boxed only when they are written.
+	logged := w.log.Enabled(ctx, slog.LevelInfo)
 	for _, e := range events {
 		if err != nil || !state.Kind(e.Action).Valid() {
 			w.m.failed("audit_write")
-			w.log.Info("audit", append(e.LogAttrs(), "audit_stored", false)...)
+			if logged {
+				w.log.Info("audit", append(e.LogAttrs(), "audit_stored", false)...)
+			}
 			continue
 		}
-		w.log.Info("audit", append(e.LogAttrs(), "audit_stored", true)...)
+		if logged {
+			w.log.Info("audit", append(e.LogAttrs(), "audit_stored", true)...)
+		}
 	}
 }
 
