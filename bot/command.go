@@ -580,7 +580,14 @@ func validUserID(id string) bool {
 // unescapeEntities undoes the three entities Slack uses for typed text.
 var entityReplacer = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">")
 
-func unescapeEntities(s string) string { return entityReplacer.Replace(s) }
+// A text without '&' (nearly every command) is returned as it is: the
+// Replacer copies it twice even when nothing matches.
+func unescapeEntities(s string) string {
+	if strings.IndexByte(s, '&') < 0 {
+		return s
+	}
+	return entityReplacer.Replace(s)
+}
 
 // isFormat reports an invisible format character (Unicode category Cf).
 func isFormat(r rune) bool { return r >= 0x80 && unicode.Is(unicode.Cf, r) }
