@@ -2,6 +2,7 @@ package bot
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -96,5 +97,31 @@ func TestButtonSignerClockSteppedBack(t *testing.T) {
 			t.Errorf("max age %v: a button sealed more than its max age ahead: %v, want stale", maxAge, err)
 		}
 		now = now.Add(maxAge + 55*time.Minute)
+	}
+}
+
+// TestSignIsValueTimeMAC pins the sealed form, value~unix~MAC of value, a
+// NUL and the time, however often the signer is used: other replicas and
+// the buttons already in people's messages read it so.
+func TestSignIsValueTimeMAC(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1796000000, 0)
+	s := NewButtonSigner("xoxb-pinned", time.Hour, func() time.Time { return now })
+	for _, value := range []string{"", "a", ButtonValue([]string{"ada@example.com"}), ButtonValue([]string{"ada@example.com", "grace@example.com"}), strings.Repeat("x", 1900)} {
+		for range 3 {
+			want := value + "~1796000000~" + macWith(s.Key(), value, "1796000000")
+			if got := s.Sign(value); got != want {
+				t.Fatalf("Sign(%.20q) = %q, want %q", value, got, want)
+			}
+		}
+	}
+}
+
+func BenchmarkButtonSign(b *testing.B) {
+	s := NewButtonSigner("xoxb-bench", time.Hour, nil)
+	value := ButtonValue([]string{"ada@example.com"})
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Sign(value)
 	}
 }
