@@ -107,6 +107,9 @@ type AuditWriter struct {
 	handled uint64
 	hdone   chan struct{} // closed and replaced at each change of handled
 	syncNow chan struct{}
+	// retryNow has Run try the backlog at once, not at its next retry:
+	// a reader of the trail waits for it (retryBacklog).
+	retryNow chan struct{}
 }
 
 var _ bot.AuditSink = (*AuditWriter)(nil)
@@ -121,7 +124,7 @@ func NewAuditWriter(d *Durable, size int, log *slog.Logger, m *StoreMetrics) *Au
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &AuditWriter{d: d, log: log, m: m, q: make(chan bot.AuditEvent, size), max: DefaultAuditBatch, linger: auditLinger,
-		hdone: make(chan struct{}), syncNow: make(chan struct{}, 1)}
+		hdone: make(chan struct{}), syncNow: make(chan struct{}, 1), retryNow: make(chan struct{}, 1)}
 }
 
 // Record queues e. It returns false, and counts the drop, when the queue
@@ -173,6 +176,11 @@ func (w *AuditWriter) Run(ctx context.Context) {
 			if len(w.backlog) > 0 {
 				w.write(dctx)
 			}
+		case <-w.retryNow:
+			if len(w.backlog) > 0 {
+				w.write(dctx)
+			}
+			w.bump()
 		case <-ctx.Done():
 			w.flush(dctx, batch)
 			return
@@ -213,6 +221,32 @@ func (w *AuditWriter) done(n int) {
 	close(w.hdone)
 	w.hdone = make(chan struct{})
 	w.hmu.Unlock()
+}
+
+// bump wakes the waiters of done without counting an event: a retry of
+// the backlog was made.
+func (w *AuditWriter) bump() {
+	w.hmu.Lock()
+	close(w.hdone)
+	w.hdone = make(chan struct{})
+	w.hmu.Unlock()
+}
+
+// retryBacklog has Run try the backlog now, and waits within ctx for a
+// try (or a batch) to end: once the store answers again, what waits is
+// written before a reader of the trail looks, not up to 5 s later.
+func (w *AuditWriter) retryBacklog(ctx context.Context) {
+	w.hmu.Lock()
+	changed := w.hdone
+	w.hmu.Unlock()
+	select {
+	case w.retryNow <- struct{}{}:
+	default:
+	}
+	select {
+	case <-changed:
+	case <-ctx.Done():
+	}
 }
 
 // Sync waits, within ctx, until the events recorded before it was called
@@ -418,6 +452,9 @@ func (r AuditTrailReader) Trail(ctx context.Context, email string, since time.Ti
 		// A second at most: a stalled store is reported by the read.
 		sctx, scancel := context.WithTimeout(ctx, time.Second)
 		_ = r.W.Sync(sctx)
+		if r.W.waiting.Load() > 0 && r.D.Store() != nil {
+			r.W.retryBacklog(sctx)
+		}
 		scancel()
 		// Entries whose write failed wait for the writer's next try: a
 		// read now would not find them, and answer that nobody looked

@@ -1140,3 +1140,32 @@ func TestTrailWithEntriesWaitingIsUnavailable(t *testing.T) {
 		t.Errorf("Trail once written = %+v, %v; want the lookup", got, err)
 	}
 }
+
+// TestTrailAfterStoreBackFindsWaitingEntries: once the store answers again,
+// a read of the trail has the writer try what waits at once, and finds it,
+// rather than answer "unavailable" until the writer's next retry, 5 s on.
+func TestTrailAfterStoreBackFindsWaitingEntries(t *testing.T) {
+	url, path := sqliteURL(t)
+	var logs syncBuf
+	d, m := openTestDurable(t, url, &logs)
+	w := NewAuditWriter(d, 10, nil, m)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	conn := lockSQLite(t, path, "BEGIN EXCLUSIVE")
+	wctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	w.write(wctx, event("U1", "during@example.com"))
+	cancel()
+	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	d.ping(ctx)
+	if !d.OK() {
+		t.Fatalf("store not back:\n%s", logs.String())
+	}
+	go w.Run(ctx)
+	r := AuditTrailReader{D: d, W: w}
+	got, err := r.Trail(ctx, "during@example.com", time.Time{})
+	if err != nil || len(got) != 1 {
+		t.Errorf("Trail with the store back = %+v, %v; want the lookup kept for another try", got, err)
+	}
+}
