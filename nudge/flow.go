@@ -283,6 +283,11 @@ func (e *Engine) sendCopies(ctx context.Context, s Store, req state.ReleaseReque
 		if !won {
 			continue
 		}
+		// Decided while an earlier copy was on its way (clicked as it
+		// arrived): this one goes saying who decided, with no buttons.
+		if now, err := s.GetRequest(ctx, req.ID); err == nil && now.DecidedBy != "" {
+			a.DecidedBy, a.Decision = now.DecidedBy, now.Decision
+		}
 		ref, err := e.post(ctx, ap, a)
 		switch {
 		case errors.Is(err, ErrNotSent):
