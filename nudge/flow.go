@@ -66,9 +66,11 @@ func (e *Engine) Answer(ctx context.Context, user, nudgeID string, keep bool) er
 		return err
 	}
 	if won {
-		if n.TS == "" {
-			// Read before its message was stored (clicked as it arrived):
-			// where it went may be known by now.
+		if n.TS == "" || !n.Reminded.IsZero() && n.ReminderTS == "" {
+			// Read before its message, or its reminder, was stored
+			// (clicked as it arrived): where it went may be known by now,
+			// and the reminder's sender looked for answers before this
+			// one was stored.
 			if m, err := s.GetNudge(ctx, nudgeID); err == nil {
 				n = m
 			}
