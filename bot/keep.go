@@ -265,10 +265,11 @@ func renderApproval(a nudge.Approval, seal func(string) string) Message {
 	if a.Requester != "" {
 		why = "Requested by <@" + a.Requester + ">."
 	}
-	lines := []string{
-		"*Release request:* " + who,
-		itemLine(a.Item),
-		"Access given: " + EscapeMrkdwn(orDash(a.Grant)),
+	lines := []string{"*Release request:* " + who, itemLine(a.Item)}
+	// A copy closed by the decision is rebuilt from the request, which
+	// does not keep how the access was given: nothing is said of it then.
+	if a.Grant != "" || a.DecidedBy == "" {
+		lines = append(lines, "Access given: "+EscapeMrkdwn(orDash(a.Grant)))
 	}
 	if a.HasPrice {
 		lines = append(lines, "Saves "+EscapeMrkdwn(seat.Money(a.MonthlySaving, a.Currency))+" a month from the next billing cycle")

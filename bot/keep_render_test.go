@@ -106,3 +106,21 @@ func TestReleaseRequestSavingInTheCurrencysUnits(t *testing.T) {
 		}
 	}
 }
+
+// TestDecidedCopyWithoutItsGrantSaysNothingOfIt: a copy closed by the
+// decision is rebuilt from the request, which does not keep how the access
+// was given; it read "Access given: –", as if the access had been given by
+// nothing. It leaves the line out; an open copy whose grant is unknown
+// still says so.
+func TestDecidedCopyWithoutItsGrantSaysNothingOfIt(t *testing.T) {
+	seal := func(v string) string { return "sealed:" + v }
+	a := nudge.Approval{RequestID: "r1", Person: nudge.Person{Email: "frances@example.com"},
+		Item: nudge.Item{Key: "confluence"}, Requester: "U0FRANCES", DecidedBy: "U0APP2", Decision: "approve"}
+	if js := blocksText(t, RenderNote(a, seal)); strings.Contains(js, "Access given") {
+		t.Errorf("a decided copy without its grant says how access was given:\n%s", js)
+	}
+	a.DecidedBy, a.Decision = "", ""
+	if js := blocksText(t, RenderNote(a, seal)); !strings.Contains(js, "Access given: –") {
+		t.Errorf("an open copy without its grant does not say it is unknown:\n%s", js)
+	}
+}
