@@ -554,11 +554,19 @@ func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest,
 	}
 	done, err := e.cfg.Directory.Apply(ctx, plan.Steps...)
 	e.changed(req.Email, req.AccountID)
+	if errors.Is(err, atlassian.ErrWriteUnknown) && len(done) < len(plan.Steps) {
+		// The write may have been made before its answer was lost: read
+		// back before saying anything. A seat read back free proves it
+		// was, and what it removed must be undoable.
+		if held, rerr := e.cfg.Directory.SeatHeld(ctx, req.AccountID, req.Product); rerr == nil && !held {
+			done, err = append(done, plan.Steps[len(done)]), nil
+		}
+	}
 	if err != nil {
 		detail := "the change failed part-way; Undo restores what was done"
 		switch {
 		case errors.Is(err, atlassian.ErrWriteUnknown):
-			detail = "Atlassian did not confirm the change; check the person in Atlassian Administration"
+			detail = "Atlassian did not confirm the change and the seat does not read back as free; check the person in Atlassian Administration"
 		case len(done) == 0 && errors.Is(err, atlassian.ErrCredentials):
 			detail = "nothing was changed: Atlassian refused ATLASSIAN_ADMIN_WRITE_KEY (it must be an org admin's key without scopes); remove the access in Atlassian Administration"
 		case len(done) == 0:
