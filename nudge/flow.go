@@ -598,6 +598,14 @@ func describe(steps []atlassian.Step) string {
 			parts[i] = "direct role revoked"
 		case atlassian.StepRemoveMembership:
 			parts[i] = "removed from group " + s.GroupName
+			switch {
+			case s.AlsoRemoves == 1:
+				parts[i] += " (with the 1 other product it gave, unused; Undo restores it)"
+			case s.AlsoRemoves > 1:
+				parts[i] += fmt.Sprintf(" (with the %d other products it gave, unused; Undo restores them)", s.AlsoRemoves)
+			case s.AlsoRemoves < 0:
+				parts[i] += " (with any other product it gave, unused; Undo restores them)"
+			}
 		case atlassian.StepAssignRole:
 			parts[i] = "direct role assigned again"
 		case atlassian.StepAddMembership:

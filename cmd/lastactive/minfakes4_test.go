@@ -9,6 +9,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -216,6 +217,53 @@ func TestMinimalFakesReleaseOutcomeUnknown(t *testing.T) {
 			b.said(t, "U0APP1", "restored")
 			if w := b.writes(); len(w) != 2 {
 				t.Errorf("writes after the undo: %q", w)
+			}
+		})
+	}
+}
+
+// TestMinimalFakesReleaseGroupGivesMore: the group that gives the person
+// Jira Software gives Confluence too. With Confluence in use nothing is
+// removed and the approver is told why, with the Admin link; with
+// Confluence unused the membership goes, and the approver is told that
+// the other product went with it.
+func TestMinimalFakesReleaseGroupGivesMore(t *testing.T) {
+	t.Parallel()
+	for _, used := range []bool{true, false} {
+		t.Run(fmt.Sprintf("confluence used %v", used), func(t *testing.T) {
+			t.Parallel()
+			b := mf4Serve(t, "group", &mf3Admin{}, func(a *mf3Admin) {
+				a.groups[0].grants[mf3ConfB] = "atlassian/user"
+				if used {
+					a.people["712020:ida"].products[mf3ConfB] = "confluence"
+				}
+			}, func(w http.ResponseWriter, r *http.Request, next func(http.ResponseWriter, *http.Request) bool) bool {
+				if !used || !strings.HasSuffix(r.URL.Path, "/users/search") {
+					return next(w, r)
+				}
+				rec := httptest.NewRecorder()
+				ok := next(rec, r)
+				// Confluence used yesterday.
+				body := strings.Replace(rec.Body.String(), `"key":"confluence","lastActiveTimestamp":"`+mf2Stamp(200)+`"`,
+					`"key":"confluence","lastActiveTimestamp":"`+mf2Stamp(1)+`"`, 1)
+				w.WriteHeader(rec.Code)
+				io.WriteString(w, body)
+				return ok
+			})
+			b.mf4Approve(t)
+			if used {
+				res := b.said(t, "U0APP1", "https://admin.atlassian.com/o/"+mfOrg+"/users/712020:ida")
+				if low := strings.ToLower(res.text + res.blocks); !strings.Contains(low, "also gives") {
+					t.Errorf("the approver was not told why:\n%s", res.text)
+				}
+				if w := b.writes(); len(w) != 0 {
+					t.Errorf("writes: %q", w)
+				}
+				return
+			}
+			res, _, _ := b.waitButton(t, "U0APP1", "release_undo")
+			if low := strings.ToLower(res.text); !strings.Contains(low, "other product") {
+				t.Errorf("the group's other product went too, and the approver was not told:\n%s", res.text)
 			}
 		})
 	}
