@@ -554,12 +554,17 @@ func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest,
 	}
 	done, err := e.cfg.Directory.Apply(ctx, plan.Steps...)
 	e.changed(req.Email, req.AccountID)
+	readBack := false
 	if errors.Is(err, atlassian.ErrWriteUnknown) && len(done) < len(plan.Steps) {
 		// The write may have been made before its answer was lost: read
 		// back before saying anything. A seat read back free proves it
-		// was, and what it removed must be undoable.
-		if held, rerr := e.cfg.Directory.SeatHeld(ctx, req.AccountID, req.Product); rerr == nil && !held {
-			done, err = append(done, plan.Steps[len(done)]), nil
+		// was, and what it removed must be undoable: read even when the
+		// answer was lost to a stop (the click's context has ended).
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readBackTimeout)
+		held, rerr := e.cfg.Directory.SeatHeld(rctx, req.AccountID, req.Product)
+		cancel()
+		if rerr == nil && !held {
+			done, err, readBack = append(done, plan.Steps[len(done)]), nil, true
 		}
 	}
 	if err != nil {
@@ -575,7 +580,10 @@ func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest,
 		res.Undo = len(done) > 0
 		return finish(state.ReleaseFailed, detail, state.OutcomeFailed, done)
 	}
-	held, err := e.cfg.Directory.SeatHeld(ctx, req.AccountID, req.Product)
+	held := false
+	if !readBack {
+		held, err = e.cfg.Directory.SeatHeld(ctx, req.AccountID, req.Product)
+	}
 	if err != nil || held {
 		res.Undo = true
 		return finish(state.ReleaseFailed, "the change was made but the seat still reads as taken; check in Atlassian Administration", state.OutcomeFailed, done)
@@ -688,6 +696,10 @@ func (e *Engine) changed(email, accountID string) {
 
 // saveTimeout bounds a record saved after the flow's context ended.
 const saveTimeout = time.Second
+
+// readBackTimeout bounds reading back a release's write whose answer was
+// lost, read even after the flow's context ended: one Admin API read.
+const readBackTimeout = 10 * time.Second
 
 // detached is ctx without its end, bounded by saveTimeout: for the record
 // of a change already made, which a stop must not lose, nor wait on long.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -306,5 +307,56 @@ func TestApprovalNotMadeIsNotCalledInterrupted(t *testing.T) {
 	}
 	if sent := h.notes("result")[results:]; len(sent) != 1 || sent[0].Note.(Result).Text != notMadeText {
 		t.Errorf("the approver was told %d times: %+v; want once, that nothing was changed", len(sent), sent)
+	}
+}
+
+// stopAtRevokeAnswer is the directory of a process told to stop while a
+// release's revoke is on its way: Atlassian makes it, and the answer is
+// lost to the stop (the client reports the outcome unknown).
+type stopAtRevokeAnswer struct {
+	Directory
+	stop context.CancelFunc
+}
+
+func (d stopAtRevokeAnswer) Apply(ctx context.Context, steps ...atlassian.Step) ([]atlassian.Step, error) {
+	if _, err := d.Directory.Apply(context.WithoutCancel(ctx), steps...); err != nil {
+		return nil, err
+	}
+	d.stop()
+	return nil, fmt.Errorf("%s: %w", steps[0], &atlassian.Error{Kind: atlassian.ErrWriteUnknown, Err: ctx.Err()})
+}
+
+// TestStopDuringARevokeReadsItBack: a stop that cuts a revoke's answer
+// short still reads the seat back, and a seat read back free keeps the
+// revoke as done, so that Undo restores it (the read-back used the ended
+// context, failed, and the release was saved with no step: the person had
+// lost the seat and Undo said there was nothing to undo).
+func TestStopDuringARevokeReadsItBack(t *testing.T) {
+	h := newHarness(t, true)
+	r := h.requestFor(t, atlassiantest.ReleaseDirectEmail)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	cfg := h.cfg
+	cfg.Directory = stopAtRevokeAnswer{Directory: h.client, stop: stop}
+	_ = New(cfg).Decide(ctx, "U0APP2", r.ID, true)
+
+	frances := h.account(t, atlassiantest.ReleaseDirectEmail).AccountID
+	if h.srv.Holds(frances, atlassiantest.ConfluenceMain) {
+		t.Fatal("the revoke was not made; the test needs it made")
+	}
+	rel, err := h.store.GetRelease(context.Background(), r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []atlassian.Step
+	_ = json.Unmarshal([]byte(rel.Steps), &steps)
+	if len(steps) != 1 || steps[0].Kind != atlassian.StepRevokeRole {
+		t.Fatalf("release after the stop: state %q, detail %q, steps %q; want the revoke it made", rel.State, rel.Detail, rel.Steps)
+	}
+	if err := h.e.Undo(context.Background(), "U0APP2", r.ID); err != nil {
+		t.Fatalf("Undo after the stop: %v", err)
+	}
+	if !h.srv.Holds(frances, atlassiantest.ConfluenceMain) {
+		t.Error("Undo after the stop did not restore the role")
 	}
 }
