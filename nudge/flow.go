@@ -698,8 +698,9 @@ func (e *Engine) changed(email, accountID string) {
 const saveTimeout = time.Second
 
 // readBackTimeout bounds reading back a release's write whose answer was
-// lost, read even after the flow's context ended: one Admin API read.
-const readBackTimeout = 10 * time.Second
+// lost, read even after the flow's context ended: one Admin API read,
+// short enough that a stop still ends within its 10 s.
+const readBackTimeout = 3 * time.Second
 
 // detached is ctx without its end, bounded by saveTimeout: for the record
 // of a change already made, which a stop must not lose, nor wait on long.
