@@ -257,7 +257,10 @@ func (e *limiterEntry) remembers(key uint64, now time.Time, window time.Duration
 	}
 	for _, r := range e.targets {
 		if r.key == key {
-			return now.UnixNano()-r.at < int64(window)
+			// A time after now: the wall clock stepped back, and the
+			// window would outlive the cached answer it stands for.
+			d := now.UnixNano() - r.at
+			return d >= 0 && d < int64(window)
 		}
 	}
 	return false

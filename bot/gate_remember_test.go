@@ -198,3 +198,20 @@ func TestGateKeepsNoCommandText(t *testing.T) {
 		}
 	}
 }
+
+// TestGateClockStepBackRemembersNobody: remembered times are wall-clock
+// nanoseconds; a clock stepped back made a person remembered for the
+// window plus the step, longer than their cached answer lives. A time
+// after now is not remembered.
+func TestGateClockStepBackRemembersNobody(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1e9, 0)
+	g := NewGate(GateConfig{Now: func() time.Time { return now }, PerUserBurst: 1, PerUserEvery: time.Hour})
+	if ok, _ := g.TakeLookup("U1", []string{"ada@example.com"}, false); !ok {
+		t.Fatal("the first lookup is refused")
+	}
+	now = now.Add(-2 * time.Hour) // the clock steps back
+	if ok, _ := g.TakeLookup("U1", []string{"ada@example.com"}, false); ok {
+		t.Error("after the clock stepped back two hours, a person remembered 'in the future' was free")
+	}
+}
