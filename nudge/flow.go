@@ -582,9 +582,17 @@ func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest,
 	}
 	held := false
 	if !readBack {
-		held, err = e.cfg.Directory.SeatHeld(ctx, req.AccountID, req.Product)
+		// Read even when a stop ended the click's context once the
+		// writes were answered: the seat may well be free.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readBackTimeout)
+		held, err = e.cfg.Directory.SeatHeld(rctx, req.AccountID, req.Product)
+		cancel()
 	}
-	if err != nil || held {
+	if err != nil {
+		res.Undo = true
+		return finish(state.ReleaseFailed, "the change was made but the seat could not be read back; check in Atlassian Administration", state.OutcomeFailed, done)
+	}
+	if held {
 		res.Undo = true
 		return finish(state.ReleaseFailed, "the change was made but the seat still reads as taken; check in Atlassian Administration", state.OutcomeFailed, done)
 	}
@@ -697,8 +705,9 @@ func (e *Engine) changed(email, accountID string) {
 // saveTimeout bounds a record saved after the flow's context ended.
 const saveTimeout = time.Second
 
-// readBackTimeout bounds reading back a release's write whose answer was
-// lost, read even after the flow's context ended: one Admin API read,
+// readBackTimeout bounds reading back a release's writes (answered, or
+// whose answer was lost), read even after the flow's context ended: one
+// Admin API read,
 // short enough that a stop still ends within its 10 s.
 const readBackTimeout = 3 * time.Second
 

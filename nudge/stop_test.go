@@ -360,3 +360,44 @@ func TestStopDuringARevokeReadsItBack(t *testing.T) {
 		t.Error("Undo after the stop did not restore the role")
 	}
 }
+
+// stopAfterApply is the directory of a process told to stop just after a
+// release's writes were answered: the read-back that proves the seat free
+// starts with the click's context ended.
+type stopAfterApply struct {
+	Directory
+	stop context.CancelFunc
+}
+
+func (d stopAfterApply) Apply(ctx context.Context, steps ...atlassian.Step) ([]atlassian.Step, error) {
+	done, err := d.Directory.Apply(ctx, steps...)
+	d.stop()
+	return done, err
+}
+
+// TestStopAfterTheRevokeStillReadsItBack: a stop that comes once the revoke
+// was answered still reads the seat back, as after a lost answer. The read
+// used the ended context, failed, and the release was saved failed telling
+// the approver "the seat still reads as taken", which nothing had read: the
+// seat was free, and the person's ask was never settled as released.
+func TestStopAfterTheRevokeStillReadsItBack(t *testing.T) {
+	h := newHarness(t, true)
+	r := h.requestFor(t, atlassiantest.ReleaseDirectEmail)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	cfg := h.cfg
+	cfg.Directory = stopAfterApply{Directory: h.client, stop: stop}
+	_ = New(cfg).Decide(ctx, "U0APP2", r.ID, true)
+
+	frances := h.account(t, atlassiantest.ReleaseDirectEmail).AccountID
+	if h.srv.Holds(frances, atlassiantest.ConfluenceMain) {
+		t.Fatal("the revoke was not made; the test needs it made")
+	}
+	rel, err := h.store.GetRelease(context.Background(), r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rel.State != state.ReleaseDone || strings.Contains(rel.Detail, "still reads as taken") {
+		t.Errorf("release after the stop: state %q, detail %q; want it done, the seat read back free", rel.State, rel.Detail)
+	}
+}
