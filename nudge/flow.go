@@ -560,7 +560,7 @@ func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest,
 		// back before saying anything. A seat read back free proves it
 		// was, and what it removed must be undoable: read even when the
 		// answer was lost to a stop (the click's context has ended).
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readBackTimeout)
+		rctx, cancel := readBackContext(ctx)
 		held, rerr := e.cfg.Directory.SeatHeld(rctx, req.AccountID, req.Product)
 		cancel()
 		if rerr == nil && !held {
@@ -584,7 +584,7 @@ func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest,
 	if !readBack {
 		// Read even when a stop ended the click's context once the
 		// writes were answered: the seat may well be free.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readBackTimeout)
+		rctx, cancel := readBackContext(ctx)
 		held, err = e.cfg.Directory.SeatHeld(rctx, req.AccountID, req.Product)
 		cancel()
 	}
@@ -706,10 +706,29 @@ func (e *Engine) changed(email, accountID string) {
 const saveTimeout = time.Second
 
 // readBackTimeout bounds reading back a release's writes (answered, or
-// whose answer was lost), read even after the flow's context ended: one
-// Admin API read,
-// short enough that a stop still ends within its 10 s.
+// whose answer was lost) once the flow's context has ended: one Admin API
+// read, short enough that a stop still ends within its 10 s.
 const readBackTimeout = 3 * time.Second
+
+// readBackContext is the context of a release's read-back: the flow's own
+// deadline while the flow lives (an Admin API waiting out a 429 may take
+// seconds), and readBackTimeout more once a stop ends it, since what the
+// writes removed must be proved to be undoable.
+func readBackContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	var rctx context.Context
+	var cancel context.CancelFunc
+	if dl, ok := ctx.Deadline(); ok {
+		rctx, cancel = context.WithDeadline(context.WithoutCancel(ctx), dl)
+	} else {
+		rctx, cancel = context.WithCancel(context.WithoutCancel(ctx))
+	}
+	stop := context.AfterFunc(ctx, func() {
+		if !errors.Is(context.Cause(ctx), context.DeadlineExceeded) {
+			time.AfterFunc(readBackTimeout, cancel)
+		}
+	})
+	return rctx, func() { stop(); cancel() }
+}
 
 // detached is ctx without its end, bounded by saveTimeout: for the record
 // of a change already made, which a stop must not lose, nor wait on long.

@@ -401,3 +401,33 @@ func TestStopAfterTheRevokeStillReadsItBack(t *testing.T) {
 		t.Errorf("release after the stop: state %q, detail %q; want it done, the seat read back free", rel.State, rel.Detail)
 	}
 }
+
+// deadlineAtReadBack records the deadline the read-back was given.
+type deadlineAtReadBack struct {
+	Directory
+	got *time.Time
+}
+
+func (d deadlineAtReadBack) SeatHeld(ctx context.Context, accountID, productARI string) (bool, error) {
+	*d.got, _ = ctx.Deadline()
+	return d.Directory.SeatHeld(ctx, accountID, productARI)
+}
+
+// TestReadBackKeepsTheClicksTime: with no stop, the read that proves the
+// seat free has the click's whole time, not the 3 s a stop leaves it: an
+// Admin API that answers the read in 4 s (a 429 waited out) must not turn a
+// release that worked into "could not be read back".
+func TestReadBackKeepsTheClicksTime(t *testing.T) {
+	h := newHarness(t, true)
+	r := h.requestFor(t, atlassiantest.ReleaseDirectEmail)
+	deadline := time.Now().Add(time.Minute)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	var got time.Time
+	cfg := h.cfg
+	cfg.Directory = deadlineAtReadBack{Directory: h.client, got: &got}
+	_ = New(cfg).Decide(ctx, "U0APP2", r.ID, true)
+	if !got.Equal(deadline) {
+		t.Errorf("read-back deadline %v after the click's start; want the click's own (%v)", time.Until(got).Round(time.Second), time.Minute)
+	}
+}
