@@ -31,6 +31,10 @@ func (a *app) nudgeRound(ctx context.Context, args []string) int {
 	fs.SetOutput(io.Discard)
 	dryFlag := fs.Bool("dry-run", false, "decide and print, send nothing")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		if err == nil {
+			err = fmt.Errorf("unexpected argument %q", clip(fs.Arg(0), 40))
+		}
+		fmt.Fprintf(a.stderr, "%s nudge: %v\n", programName, err)
 		fmt.Fprintln(a.stderr, nudgeUsage)
 		return exitUsage
 	}
