@@ -42,3 +42,21 @@ func TestBadUsageSaysWhatWasWrong(t *testing.T) {
 		})
 	}
 }
+
+// TestNudgeWithNothingCoveredIsConfiguration: a round with no covered
+// product (neither LASTACTIVE_NUDGE_PRODUCTS nor LASTACTIVE_SEAT_PRICES) is
+// a configuration problem: exit 2 as --help says, naming the variables,
+// and nothing printed as if a round had run.
+func TestNudgeWithNothingCoveredIsConfiguration(t *testing.T) {
+	f := startFakes(t)
+	r := runBinary(t, f.env("LASTACTIVE_NUDGE_PRODUCTS", "LASTACTIVE_SEAT_PRICES"), "", "nudge", "--dry-run")
+	if r.code != 2 {
+		t.Errorf("exit %d, want 2 (configuration)\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "LASTACTIVE_NUDGE_PRODUCTS") || !strings.Contains(r.stderr, "LASTACTIVE_SEAT_PRICES") {
+		t.Errorf("stderr does not name the variables:\n%s", r.stderr)
+	}
+	if r.stdout != "" {
+		t.Errorf("stdout = %q, want nothing", r.stdout)
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -84,6 +85,12 @@ func (a *app) nudgeRound(ctx context.Context, args []string) int {
 	// that everyone was looked at and nobody was due.
 	if err == nil || len(sum.Asked)+len(sum.Skipped) > 0 {
 		printSummary(a.stdout, sum)
+	}
+	if errors.Is(err, nudge.ErrNotCovered) {
+		// Nothing to ask about is the configuration's fault, as
+		// LASTACTIVE_NUDGE=off is above: exit 2, as --help says.
+		fmt.Fprintf(a.stderr, "%s: configuration: %s\n", programName, strings.TrimPrefix(err.Error(), "nudge: "))
+		return exitConfig
 	}
 	if err != nil {
 		// The nudge package's errors say "nudge:" themselves.
