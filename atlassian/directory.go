@@ -208,6 +208,7 @@ type wireDirectoryUsers struct {
 		Email            string                `json:"email"`
 		AccountStatus    string                `json:"accountStatus"`
 		MembershipStatus string                `json:"membershipStatus"`
+		Status           string                `json:"status"` // composite, fills the two above when absent
 		ClaimStatus      string                `json:"claimStatus"`
 		ManagementSource *string               `json:"managementSource"`
 		AddedToOrg       *string               `json:"addedToOrg"`
@@ -232,6 +233,9 @@ func decodeDirectoryUsers(b []byte) ([]DirectoryUser, error) {
 		if wu.AccountID == "" {
 			return nil, fmt.Errorf("data[%d] has no accountId", i)
 		}
+		// Every field is optional: a user given the composite status alone
+		// reads as the report's scan reads them (fillStatus).
+		wu.AccountStatus, wu.MembershipStatus = filledStatus(wu.AccountStatus, wu.MembershipStatus, wu.Status)
 		du := DirectoryUser{
 			AccountID:        wu.AccountID,
 			Name:             wu.Name,

@@ -272,6 +272,12 @@ func v2Product(wp wireV2ProductEntry) (ProductActivity, error) {
 // lacks, so that such an account holds no seat (HoldsSeat) and reads as
 // what Atlassian said.
 func fillStatus(u *OrgUser, status string) {
+	u.AccountStatus, u.MembershipStatus = filledStatus(u.AccountStatus, u.MembershipStatus, status)
+}
+
+// filledStatus is fillStatus for any account: the account and membership
+// statuses given, the missing ones filled from the composite status.
+func filledStatus(accountStatus, membershipStatus, status string) (string, string) {
 	account, membership := "", ""
 	switch status {
 	case "active":
@@ -286,12 +292,13 @@ func fillStatus(u *OrgUser, status string) {
 	default:
 		account = status
 	}
-	if u.AccountStatus == "" {
-		u.AccountStatus = account
+	if accountStatus == "" {
+		accountStatus = account
 	}
-	if u.MembershipStatus == "" {
-		u.MembershipStatus = membership
+	if membershipStatus == "" {
+		membershipStatus = membership
 	}
+	return accountStatus, membershipStatus
 }
 
 // decodeOrgUsersPage decodes and checks one page. Like the last-active
