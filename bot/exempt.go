@@ -89,6 +89,11 @@ func parseExempt(args []string, from func(i, j int) string) (Command, error) {
 		}
 		a.Until = d.Add(24 * time.Hour) // the whole day named
 		rest = rest[2:]
+		// "until D1 until D2 REASON": which date was meant is not ours to
+		// pick, nor is the second one words of the reason.
+		if len(rest) >= 2 && strings.EqualFold(rest[0], "until") && strings.ContainsAny(rest[1], "0123456789") {
+			return Command{}, usagef("until twice: name the date once, before the reason: exempt %s %s until YYYY-MM-DD REASON.", a.Email, a.Products[0])
+		}
 	}
 	first := len(args) - len(rest) // the reason's first word, in args
 	// "on leave until 2027-01-31": a date after the reason is the date, not

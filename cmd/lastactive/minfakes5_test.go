@@ -92,6 +92,7 @@ func TestMinimalFakesExempt(t *testing.T) {
 		{"U0ASK1", "exempt ida@example.com jira until 2027-13-01 on leave", "not a date"},
 		{"U0ASK1", "exempt ida@example.com jira until tomorrow on leave", "not a date"},
 		{"U0ASK1", "exempt ida@example.com jira", "why"},
+		{"U0ASK1", "exempt ida@example.com jira until 2099-01-01 until 2099-02-02 on leave", "until twice"},
 		{"U0ASK1", "exempt ida@example.com jiraa on leave", "not a product"},
 		{"U0ASK1", "exempt ida@example.com jira jira-software confluence until " + today + " " + markup, "Jira Software, Confluence"},
 		{"U0ASK1", "exempt cmp@example.com jira-software on leave until 2099-01-31", "2099-01-31"},
