@@ -300,8 +300,12 @@ func RenderAuditTrail(email string, events []AuditEvent, now time.Time) Message 
 		}
 		who := auditWho(e.Actor)
 		at := e.At.UTC()
-		line := fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s> %s · %s · %s",
-			at.Unix(), at.Format("2006-01-02 15:04 UTC"), who, auditVerb(e.Action), EscapeMrkdwn(string(e.Outcome)))
+		line := fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s> %s · %s",
+			at.Unix(), at.Format("2006-01-02 15:04 UTC"), who, auditVerb(e.Action))
+		// A refusal's verb says its outcome already.
+		if e.Action != AuditRefusal || e.Outcome != OutcomeRefused {
+			line += " · " + EscapeMrkdwn(string(e.Outcome))
+		}
 		if e.Detail != "" {
 			line += " · " + EscapeMrkdwn(e.Detail)
 		}

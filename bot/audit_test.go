@@ -281,3 +281,18 @@ func TestAuditNamesTheSlackUserWithoutEmail(t *testing.T) {
 		t.Errorf("the mention's event lost the other person: %q", g.Emails)
 	}
 }
+
+// TestRenderAuditTrailSaysARefusalOnce: a refused request's line read
+// "<@U1> · was refused · refused", the outcome repeating the verb.
+func TestRenderAuditTrailSaysARefusalOnce(t *testing.T) {
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	m := RenderAuditTrail("ada@example.com", []AuditEvent{
+		{At: now, Actor: "U1", Action: AuditRefusal, Outcome: OutcomeRefused, Detail: "not in LASTACTIVE_ALLOWED_USERS"},
+	}, now)
+	if n := strings.Count(m.Text, "refused"); n != 1 {
+		t.Errorf("the refusal is said %d times, want once: %s", n, m.Text)
+	}
+	if !strings.Contains(m.Text, "<@U1> · was refused · not in LASTACTIVE_ALLOWED_USERS") {
+		t.Errorf("the refusal's line: %s", m.Text)
+	}
+}
