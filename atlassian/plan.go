@@ -314,8 +314,8 @@ func (c *Client) ReleaseFacts(ctx context.Context, accountID, productARI string,
 
 // Apply makes the steps in order and stops at the first failure. done is
 // what was changed, even with an error: exactly what Undo(done) restores.
-// A step that failed with ErrWriteUnknown may have happened too: read back
-// (SeatHeld) before deciding.
+// A step that failed with ErrWriteUnknown may have happened too: read it
+// back (StepMade) before deciding, and never send it again.
 func (c *Client) Apply(ctx context.Context, steps ...Step) (done []Step, err error) {
 	for _, s := range steps {
 		switch s.Kind {
@@ -348,4 +348,40 @@ func (c *Client) SeatHeld(ctx context.Context, accountID, productARI string) (bo
 	return slices.ContainsFunc(as, func(a RoleAssignment) bool {
 		return a.ResourceID == productARI && IsSeatRole(a.Role)
 	}), nil
+}
+
+// StepMade reads back whether the effect of s holds now, for a step whose
+// answer was lost (ErrWriteUnknown): a revoke, that the account no longer
+// holds s.Role on s.ResourceID directly (a role the same account holds
+// through a group does not count: the role assignments tell the methods
+// apart); an assign, that it does; a membership removal, that the account
+// is no longer in s.GroupID (the group search by account and group); an
+// addition, that it is. true means the step needs no sending: count it as
+// done. It only reads, with the write key.
+func (c *Client) StepMade(ctx context.Context, s Step) (bool, error) {
+	switch s.Kind {
+	case StepRevokeRole, StepAssignRole:
+		as, err := c.RoleAssignments(ctx, s.AccountID, s.ResourceID)
+		if err != nil {
+			return false, err
+		}
+		direct := slices.ContainsFunc(as, func(a RoleAssignment) bool {
+			return a.ResourceID == s.ResourceID && a.Role == s.Role && a.Has(MethodDirect)
+		})
+		return direct == (s.Kind == StepAssignRole), nil
+	case StepRemoveMembership, StepAddMembership:
+		const op = "check group membership"
+		if err := c.writeReady(op, nil); err != nil {
+			return false, err
+		}
+		if err := errors.Join(validID("group ID", s.GroupID), validID("account ID", s.AccountID)); err != nil {
+			return false, fmt.Errorf("atlassian: %s: %w", op, err)
+		}
+		member, err := c.isMember(ctx, s.GroupID, s.AccountID)
+		if err != nil {
+			return false, err
+		}
+		return member == (s.Kind == StepAddMembership), nil
+	}
+	return false, fmt.Errorf("atlassian: read back: unknown step %q", s.Kind)
 }

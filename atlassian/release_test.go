@@ -360,3 +360,65 @@ func TestWriteKeyNeedsAdminHalf(t *testing.T) {
 		t.Errorf("error names the key: %s", got)
 	}
 }
+
+// TestStepMadeReadsTheStepNotTheSeat: Barbara holds Confluence directly
+// and through a group. After the revoke alone the seat is still held, but
+// the revoke reads back as made (the group-given role does not count as
+// direct); the membership removal reads as made only once she left the
+// group; each inverse reads the other way. A revoke whose answer was lost
+// after it was made (500) reads back as made.
+func TestStepMadeReadsTheStepNotTheSeat(t *testing.T) {
+	t.Parallel()
+	org := atlassiantest.ReleaseOrg(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
+	atlassiantest.WithReleaseBoth(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))(org)
+	srv := atlassiantest.NewServer(org)
+	t.Cleanup(srv.Close)
+	c, err := atlassian.New(atlassian.Config{AdminBaseURL: srv.URL(), OrgID: org.ID, APIKey: atlassiantest.APIKey,
+		AdminWriteKey: atlassiantest.AdminWriteKey}, atlassian.WithRetry(atlassian.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := ctxT(t)
+	u, _ := org.Lookup(atlassiantest.ReleaseBothEmail)
+	ari := atlassiantest.ConfluenceMain
+	f, err := c.ReleaseFacts(ctx, u.AccountID, ari, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := f.Plan(ari)
+	if err != nil || len(plan.Steps) != 2 || plan.Steps[0].Kind != atlassian.StepRevokeRole || plan.Steps[1].Kind != atlassian.StepRemoveMembership {
+		t.Fatalf("plan %+v, %v; want revoke, then leave the group", plan, err)
+	}
+	revoke, leave := plan.Steps[0], plan.Steps[1]
+	made := func(s atlassian.Step) bool {
+		t.Helper()
+		ok, err := c.StepMade(ctx, s)
+		if err != nil {
+			t.Fatalf("StepMade(%s): %v", s, err)
+		}
+		return ok
+	}
+	if made(revoke) || made(leave) || !made(revoke.Inverse()) || !made(leave.Inverse()) {
+		t.Fatal("before any change: a step reads as made, or an inverse as not")
+	}
+	srv.Fail(atlassiantest.Failure{API: "admin", PathContains: "/roles/revoke", Status: http.StatusInternalServerError, Made: true, Times: 1})
+	if _, err := c.Apply(ctx, revoke); !errors.Is(err, atlassian.ErrWriteUnknown) {
+		t.Fatalf("revoke answered 500: %v, want ErrWriteUnknown", err)
+	}
+	if held, err := c.SeatHeld(ctx, u.AccountID, ari); err != nil || !held {
+		t.Fatalf("SeatHeld after the revoke = %v, %v; want held (the group gives it)", held, err)
+	}
+	if !made(revoke) || made(leave) || made(revoke.Inverse()) {
+		t.Error("after the revoke: want the revoke made, the leave not, the assign not")
+	}
+	if _, err := c.Apply(ctx, leave); err != nil {
+		t.Fatal(err)
+	}
+	if !made(leave) || made(leave.Inverse()) {
+		t.Error("after leaving the group: want the leave made, the join not")
+	}
+	if _, err := c.StepMade(ctx, atlassian.Step{Kind: "rename", AccountID: u.AccountID}); err == nil {
+		t.Error("an unknown step read back without error")
+	}
+	checkKeys(t, srv)
+}

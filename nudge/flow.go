@@ -553,25 +553,47 @@ func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest,
 		return finish(state.ReleaseRefused, "refused: "+reason+"; change it in Atlassian Administration if it should go", state.OutcomeRefused, nil)
 	}
 	done, err := e.cfg.Directory.Apply(ctx, plan.Steps...)
-	e.changed(req.Email, req.AccountID)
-	readBack := false
-	if errors.Is(err, atlassian.ErrWriteUnknown) && len(done) < len(plan.Steps) {
+	var unread error // the read-back of a step whose answer was lost failed
+	for errors.Is(err, atlassian.ErrWriteUnknown) && len(done) < len(plan.Steps) {
 		// The write may have been made before its answer was lost: read
-		// back before saying anything. A seat read back free proves it
-		// was, and what it removed must be undoable: read even when the
-		// answer was lost to a stop (the click's context has ended).
+		// that step back (not the seat, which a later step may still
+		// hold) before saying anything, and never send it again. A step
+		// read back as made is done, and must be undoable: read even
+		// when the answer was lost to a stop (the click's context has
+		// ended).
+		step := plan.Steps[len(done)]
 		rctx, cancel := readBackContext(ctx)
-		held, rerr := e.cfg.Directory.SeatHeld(rctx, req.AccountID, req.Product)
+		made, rerr := e.cfg.Directory.StepMade(rctx, step)
 		cancel()
-		if rerr == nil && !held {
-			done, err, readBack = append(done, plan.Steps[len(done)]), nil, true
+		if rerr != nil || !made {
+			unread = rerr
+			break
 		}
+		done, err = append(done, step), nil
+		if len(done) == len(plan.Steps) {
+			break
+		}
+		if cerr := ctx.Err(); cerr != nil {
+			err = fmt.Errorf("%s: %w", plan.Steps[len(done)], cerr)
+			break
+		}
+		var more []atlassian.Step
+		more, err = e.cfg.Directory.Apply(ctx, plan.Steps[len(done):]...)
+		done = append(done, more...)
 	}
+	e.changed(req.Email, req.AccountID)
 	if err != nil {
 		detail := "the change failed part-way; Undo restores what was done"
 		switch {
 		case errors.Is(err, atlassian.ErrWriteUnknown):
-			detail = "Atlassian did not confirm the change and the seat does not read back as free; check the person in Atlassian Administration"
+			detail = "Atlassian did not confirm the change and it does not read back as made"
+			if unread != nil {
+				detail = "Atlassian did not confirm the change and it could not be read back"
+			}
+			if len(done) > 0 {
+				detail += ", so the release stopped there (Undo restores what was done)"
+			}
+			detail += "; check the person in Atlassian Administration"
 		case len(done) == 0 && errors.Is(err, atlassian.ErrCredentials):
 			detail = "nothing was changed: Atlassian refused ATLASSIAN_ADMIN_WRITE_KEY (it must be an org admin's key without scopes); remove the access in Atlassian Administration"
 		case len(done) == 0:
@@ -580,14 +602,11 @@ func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest,
 		res.Undo = len(done) > 0
 		return finish(state.ReleaseFailed, detail, state.OutcomeFailed, done)
 	}
-	held := false
-	if !readBack {
-		// Read even when a stop ended the click's context once the
-		// writes were answered: the seat may well be free.
-		rctx, cancel := readBackContext(ctx)
-		held, err = e.cfg.Directory.SeatHeld(rctx, req.AccountID, req.Product)
-		cancel()
-	}
+	// Read even when a stop ended the click's context once the writes
+	// were answered: the seat may well be free.
+	rctx, cancel := readBackContext(ctx)
+	held, err := e.cfg.Directory.SeatHeld(rctx, req.AccountID, req.Product)
+	cancel()
 	if err != nil {
 		res.Undo = true
 		return finish(state.ReleaseFailed, "the change was made but the seat could not be read back; check in Atlassian Administration", state.OutcomeFailed, done)

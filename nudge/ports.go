@@ -23,6 +23,7 @@ type Directory interface {
 	ReleaseFacts(ctx context.Context, accountID, productARI string, used []string) (atlassian.ReleaseFacts, error)
 	Apply(ctx context.Context, steps ...atlassian.Step) ([]atlassian.Step, error)
 	SeatHeld(ctx context.Context, accountID, productARI string) (bool, error)
+	StepMade(ctx context.Context, s atlassian.Step) (bool, error)
 	HasWriteKey() bool
 }
 

@@ -1,6 +1,9 @@
 package atlassiantest
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Products of the release sample, as ARIs (Product.ID).
 const (
@@ -38,6 +41,11 @@ const (
 	// Confluence after a release takes the freed seat, so the undo meets
 	// the seat limit (409).
 	ReleaseSpareEmail = "adele@example.com"
+	// ReleaseBothEmail: Confluence given directly and through
+	// GroupConfluenceUsers too (idle 140), Jira direct, in use: a release
+	// revokes the role, then leaves the group. Not in ReleaseOrg, whose
+	// counts other tests rely on: WithReleaseBoth adds her.
+	ReleaseBothEmail = "barbara@example.com"
 )
 
 // Groups of ReleaseOrg.
@@ -94,4 +102,29 @@ func ReleaseOrg(now time.Time) *Org {
 	}
 	org.SeatLimits = map[string]int{ConfluenceMain: buildIndex(org.ID, org.Users, org.Groups, nil).seats(ConfluenceMain)}
 	return org
+}
+
+// WithReleaseBoth returns what adds the person of ReleaseBothEmail to a
+// ReleaseOrg(now): Confluence both directly and through
+// GroupConfluenceUsers. The Confluence seat limit grows by her seat, so it
+// stays exactly reached.
+func WithReleaseBoth(now time.Time) func(*Org) {
+	return func(org *Org) {
+		day := 24 * time.Hour
+		ago := func(n int) time.Time {
+			d := now.UTC().Truncate(day).Add(-time.Duration(n) * day)
+			return d.Add(10*time.Hour + 2*time.Minute + 7*time.Second)
+		}
+		barbara := "712020:0a1b2c3d-0000-4000-8000-0000000b4b41"
+		org.Users = append(org.Users, User{AccountID: barbara, DisplayName: "Barbara Liskov", Email: ReleaseBothEmail, AddedToOrg: ago(750),
+			Products: []Product{{Key: "confluence", SiteID: SiteMain, LastActive: ago(140)}, {Key: "jira-software", SiteID: SiteMain, LastActive: ago(2)}}})
+		for i := range org.Groups {
+			if org.Groups[i].ID == GroupConfluenceUsers {
+				org.Groups[i].Members = append(slices.Clone(org.Groups[i].Members), barbara)
+			}
+		}
+		if n, ok := org.SeatLimits[ConfluenceMain]; ok {
+			org.SeatLimits[ConfluenceMain] = n + 1
+		}
+	}
 }

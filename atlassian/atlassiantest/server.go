@@ -208,6 +208,9 @@ type Failure struct {
 	Malformed bool
 	// Delay postpones the answer, honouring cancellation.
 	Delay time.Duration
+	// Made serves the request first, so that a write is made, and only
+	// then answers with the failure: a change whose answer was lost.
+	Made bool
 }
 
 type failure struct {
@@ -308,6 +311,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		f, failed = s.chaosFor(r)
 	}
 	var rep reply
+	if failed && f.Made {
+		if _, rejected := s.rejection(rec.API, rec.Auth); !rejected {
+			s.route(r, rec.API, rec.Auth, body)
+		}
+	}
 	if failed && (f.Status != 0 || f.Body != "" || f.Malformed) {
 		rep = failureReply(rec.API, f)
 	} else if rej, ok := s.rejection(rec.API, rec.Auth); ok {
