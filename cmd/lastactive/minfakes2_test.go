@@ -247,7 +247,7 @@ func TestMinimalFakesReportCLI(t *testing.T) {
 			pages := []string{mf2Page(org[:3], `,"links":{"next":"p2","self":"s"}`), mf2Page(org[3:], c.last)}
 			a := newMinAtlassianWith(t, nil, mfWorkspacesDefault, mf2Search(pages, org))
 			csv := filepath.Join(t.TempDir(), "idle.csv")
-			r := runBinary(t, a.env("LASTACTIVE_DATABASE_URL=sqlite:"+filepath.Join(t.TempDir(), "la.db"),
+			r := runBinary(t, a.env("LASTACTIVE_DATABASE_URL="+mfDatabase(t),
 				"LASTACTIVE_SEAT_PRICES=jira-software=8.60,confluence=6.05"), "", "report", "--csv", csv)
 			mfNoSecrets(t, r.stdout, r.stderr)
 			if r.code != 0 {
@@ -288,7 +288,7 @@ func mf2Serve(t *testing.T, members string, env ...string) (*mfSlack, *mf2Upload
 	up := &mf2Uploads{members: members}
 	s := newMinSlackWith(t, `{"type":"hello"}`, nil, up.more)
 	_, base, logs := serveProcess(t, a.env(append([]string{"SLACK_APP_TOKEN=" + mfAppToken, "SLACK_BOT_TOKEN=" + mfBotToken,
-		"SLACK_API_URL=" + s.apiURL(), "LASTACTIVE_DATABASE_URL=sqlite:" + filepath.Join(t.TempDir(), "la.db"),
+		"SLACK_API_URL=" + s.apiURL(), "LASTACTIVE_DATABASE_URL=" + mfDatabase(t),
 		"LASTACTIVE_REPORT_USERS=U0ASK1", "LASTACTIVE_SEAT_PRICES=jira-software=8.60,confluence=6.05"}, env...)...))
 	t.Cleanup(func() { mfNoSecrets(t, logs.String()) })
 	eventually(t, "/readyz 200", func() bool { code, _ := get(base + "/readyz"); return code == 200 })
@@ -457,7 +457,7 @@ func TestMinimalFakesDigest(t *testing.T) {
 		up := &mf2Uploads{}
 		s := newMinSlackWith(t, `{"type":"hello"}`, nil, up.more)
 		env := a.env("SLACK_BOT_TOKEN="+mfBotToken, "SLACK_API_URL="+s.apiURL(),
-			"LASTACTIVE_DATABASE_URL=sqlite:"+filepath.Join(t.TempDir(), "la.db"), "LASTACTIVE_DIGEST_CHANNEL=C0DIGEST1",
+			"LASTACTIVE_DATABASE_URL="+mfDatabase(t), "LASTACTIVE_DIGEST_CHANNEL=C0DIGEST1",
 			"LASTACTIVE_SEAT_PRICES=jira-software=8.60,confluence=6.05")
 		var stderr string
 		for range 2 {
@@ -557,7 +557,7 @@ func TestMinimalFakesNudges(t *testing.T) {
 		up := &mf2Uploads{members: mf2Members}
 		s := newMinSlackWith(t, `{"type":"hello"}`, nil, up.more)
 		r := runBinary(t, a.env("SLACK_BOT_TOKEN="+mfBotToken, "SLACK_API_URL="+s.apiURL(),
-			"LASTACTIVE_DATABASE_URL=sqlite:"+filepath.Join(t.TempDir(), "la.db"), "LASTACTIVE_NUDGE=on",
+			"LASTACTIVE_DATABASE_URL="+mfDatabase(t), "LASTACTIVE_NUDGE=on",
 			"LASTACTIVE_REPORT_USERS=U0ASK1", "LASTACTIVE_SEAT_PRICES=jira-software=8.60,confluence=6.05"), "", "nudge")
 		mfNoSecrets(t, r.stdout, r.stderr)
 		if r.code != 0 {

@@ -14,7 +14,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -283,7 +282,7 @@ func mf3Serve(t *testing.T, hold string, a *mf3Admin, onPost func(url.Values), e
 	s.mu.Lock()
 	s.onPost = onPost
 	s.mu.Unlock()
-	db := "LASTACTIVE_DATABASE_URL=sqlite:" + filepath.Join(t.TempDir(), "la.db")
+	db := "LASTACTIVE_DATABASE_URL=" + mfDatabase(t)
 	_, base, logs := serveProcess(t, fake.env(append([]string{"SLACK_APP_TOKEN=" + mfAppToken, "SLACK_BOT_TOKEN=" + mfBotToken,
 		"SLACK_API_URL=" + s.apiURL(), db, "LASTACTIVE_APPROVERS=U0APP1,U0APP2",
 		"LASTACTIVE_SEAT_PRICES=jira-software=8.60", "LASTACTIVE_NUDGE=on", "LASTACTIVE_NUDGE_SCHEDULE=@every 2s"}, env...)...))

@@ -13,7 +13,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -51,7 +50,7 @@ func mf4Serve(t *testing.T, hold string, a *mf3Admin, setup func(a *mf3Admin), w
 	fake := newMinAtlassianWith(t, nil, mfWorkspacesDefault, more)
 	up := &mf2Uploads{memberPages: mf3Members}
 	s := newMinSlackWith(t, `{"type":"hello"}`, nil, up.more)
-	db := "LASTACTIVE_DATABASE_URL=sqlite:" + filepath.Join(t.TempDir(), "la.db")
+	db := "LASTACTIVE_DATABASE_URL=" + mfDatabase(t)
 	_, base, logs := serveProcess(t, fake.env(append([]string{"SLACK_APP_TOKEN=" + mfAppToken, "SLACK_BOT_TOKEN=" + mfBotToken,
 		"SLACK_API_URL=" + s.apiURL(), db, "LASTACTIVE_APPROVERS=U0APP1,U0APP2", "ATLASSIAN_ADMIN_WRITE_KEY=" + mf3WriteKey,
 		"LASTACTIVE_SEAT_PRICES=jira-software=8.60", "LASTACTIVE_NUDGE=on", "LASTACTIVE_NUDGE_SCHEDULE=@every 2s"}, env...)...))

@@ -7,9 +7,12 @@ package main
 // what they may shape either way. The binary must serve them all.
 
 import (
+	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -710,6 +713,46 @@ func (a *mfAtlassian) env(extra ...string) []string {
 	}, extra...)
 }
 
+// mfDatabase is one scenario's LASTACTIVE_DATABASE_URL: a SQLite file of its
+// own, or, when LASTACTIVE_TEST_POSTGRES_URL is set (as CI sets it), a fresh
+// database on that server, dropped at the end. The acceptance suites may
+// run these scenarios on either; SQLite is covered by the other tests, so
+// with a server they run on PostgreSQL only.
+func mfDatabase(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("LASTACTIVE_TEST_POSTGRES_URL")
+	if base == "" {
+		return "sqlite:" + filepath.Join(t.TempDir(), "la.db")
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("mf_%d_%08x", time.Now().UnixNano(), mrand.Uint32())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		// A role that may not create databases: a schema of its own.
+		admin.Close()
+		t.Logf("CREATE DATABASE: %v; a schema instead", err)
+		return postgresDatabase(t)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := admin.ExecContext(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop %s: %v", name, err)
+		}
+		admin.Close()
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
 func mfNoSecrets(t *testing.T, out ...string) {
 	t.Helper()
 	for _, o := range out {
@@ -731,7 +774,7 @@ func TestMinimalFakesLookupCLI(t *testing.T) {
 		ps = append(ps, c.p)
 	}
 	a := newMinAtlassian(t, ps, mfWorkspacesDefault)
-	db := "LASTACTIVE_DATABASE_URL=sqlite:" + filepath.Join(t.TempDir(), "la.db")
+	db := "LASTACTIVE_DATABASE_URL=" + mfDatabase(t)
 	for _, c := range people {
 		t.Run(c.p.email, func(t *testing.T) {
 			r := runBinary(t, a.env(db), "", "lookup", c.p.email)
@@ -768,7 +811,7 @@ func TestMinimalFakesCheck(t *testing.T) {
 	a := newMinAtlassian(t, nil, mfWorkspacesDefault)
 	s := newMinSlack(t, `{"type":"hello"}`, nil)
 	r := runBinary(t, a.env("SLACK_APP_TOKEN="+mfAppToken, "SLACK_BOT_TOKEN="+mfBotToken, "SLACK_API_URL="+s.apiURL(),
-		"LASTACTIVE_DATABASE_URL=sqlite:"+filepath.Join(t.TempDir(), "la.db")), "", "check")
+		"LASTACTIVE_DATABASE_URL="+mfDatabase(t)), "", "check")
 	mfNoSecrets(t, r.stdout, r.stderr)
 	if r.code != 0 || strings.Contains(r.stdout, "FAIL") {
 		t.Errorf("check: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
@@ -794,7 +837,7 @@ func TestMinimalFakesJiraWithOnlyTheSearch(t *testing.T) {
 	a.mu.Unlock()
 	s := newMinSlack(t, `{"type":"hello"}`, nil)
 	env := a.env("SLACK_APP_TOKEN="+mfAppToken, "SLACK_BOT_TOKEN="+mfBotToken, "SLACK_API_URL="+s.apiURL(),
-		"LASTACTIVE_DATABASE_URL=sqlite:"+filepath.Join(t.TempDir(), "la.db"))
+		"LASTACTIVE_DATABASE_URL="+mfDatabase(t))
 	r := runBinary(t, env, "", "check")
 	mfNoSecrets(t, r.stdout, r.stderr)
 	if r.code != 0 || strings.Contains(r.stdout, "FAIL") {
@@ -826,7 +869,7 @@ func TestMinimalFakesServe(t *testing.T) {
 			a := newMinAtlassian(t, ps, mfWorkspacesDefault)
 			s := newMinSlack(t, hello.frame, map[string]string{"UTUT": "tut@example.com", "UOFF": "off@example.com"})
 			_, _, logs := serveProcess(t, a.env("SLACK_APP_TOKEN="+mfAppToken, "SLACK_BOT_TOKEN="+mfBotToken,
-				"SLACK_API_URL="+s.apiURL(), "LASTACTIVE_DATABASE_URL=sqlite:"+filepath.Join(t.TempDir(), "la.db")))
+				"SLACK_API_URL="+s.apiURL(), "LASTACTIVE_DATABASE_URL="+mfDatabase(t)))
 			t.Cleanup(func() { mfNoSecrets(t, logs.String()) })
 			n := 0
 			next := func() string { n++; return fmt.Sprintf("env-%d", n) }
@@ -927,7 +970,7 @@ func TestMinimalFakesReplyAnswers(t *testing.T) {
 			s.replyStatus, s.replyBody = c.status, c.body
 			s.mu.Unlock()
 			_, _, logs := serveProcess(t, a.env("SLACK_APP_TOKEN="+mfAppToken, "SLACK_BOT_TOKEN="+mfBotToken,
-				"SLACK_API_URL="+s.apiURL(), "LASTACTIVE_DATABASE_URL=sqlite:"+filepath.Join(t.TempDir(), "la.db")))
+				"SLACK_API_URL="+s.apiURL(), "LASTACTIVE_DATABASE_URL="+mfDatabase(t)))
 			ru := s.slash(t, "env-1", "tut@example.com", false)
 			s.reply(t, ru, 1)
 			// The audit line of the lookup is written once the reply's fate is known.
@@ -974,7 +1017,7 @@ func TestMinimalFakesWorkspaceShapes(t *testing.T) {
 			t.Parallel()
 			people := mfPeople(t)
 			a := newMinAtlassian(t, []mfPerson{people[0].p}, c.answer)
-			r := runBinary(t, a.env("LASTACTIVE_DATABASE_URL=sqlite:"+filepath.Join(t.TempDir(), "la.db")), "", "lookup", "--json", "tut@example.com")
+			r := runBinary(t, a.env("LASTACTIVE_DATABASE_URL="+mfDatabase(t)), "", "lookup", "--json", "tut@example.com")
 			mfNoSecrets(t, r.stdout, r.stderr)
 			if r.code != 0 || !strings.Contains(r.stdout, `"ok": true`) && !strings.Contains(r.stdout, `"ok":true`) {
 				t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
@@ -1004,7 +1047,7 @@ func TestMinimalFakesSocketShapes(t *testing.T) {
 			a := newMinAtlassian(t, []mfPerson{people[0].p}, mfWorkspacesDefault)
 			s := newMinSlack(t, c.hello, nil)
 			_, base, logs := serveProcess(t, a.env("SLACK_APP_TOKEN="+mfAppToken, "SLACK_BOT_TOKEN="+mfBotToken,
-				"SLACK_API_URL="+s.apiURL(), "LASTACTIVE_DATABASE_URL=sqlite:"+filepath.Join(t.TempDir(), "la.db")))
+				"SLACK_API_URL="+s.apiURL(), "LASTACTIVE_DATABASE_URL="+mfDatabase(t)))
 			eventually(t, "/readyz 200", func() bool { code, _ := get(base + "/readyz"); return code == 200 })
 			if c.refresh {
 				var first *websocket.Conn
@@ -1049,7 +1092,7 @@ func TestMinimalFakesAnswersOfTheirOwn(t *testing.T) {
 			pages: []string{`{"errors":[{"status":"500","code":"ADMIN-500-1","title":"Internal error"}]}`}},
 	}
 	a := newMinAtlassian(t, people, mfWorkspacesDefault)
-	db := "LASTACTIVE_DATABASE_URL=sqlite:" + filepath.Join(t.TempDir(), "la.db")
+	db := "LASTACTIVE_DATABASE_URL=" + mfDatabase(t)
 	for _, c := range []struct {
 		email string
 		code  int
