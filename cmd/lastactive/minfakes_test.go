@@ -1129,3 +1129,42 @@ func TestMinimalFakesAnswersOfTheirOwn(t *testing.T) {
 		}
 	}
 }
+
+// TestMinimalFakesOddEnvelopeIDs: Slack's envelope_id is opaque; one that
+// holds a NUL, or is long and random, is still a command to answer. Each
+// is answered, the lookup audited, and the store not called down: a
+// database that refuses such an ID for its dedupe must not stop the audit
+// trail of every command after it.
+func TestMinimalFakesOddEnvelopeIDs(t *testing.T) {
+	t.Parallel()
+	people := mfPeople(t)
+	a := newMinAtlassian(t, []mfPerson{people[0].p}, mfWorkspacesDefault)
+	s := newMinSlack(t, `{"type":"hello"}`, nil)
+	db := "LASTACTIVE_DATABASE_URL=" + mfDatabase(t)
+	env := a.env("SLACK_APP_TOKEN="+mfAppToken, "SLACK_BOT_TOKEN="+mfBotToken, "SLACK_API_URL="+s.apiURL(), db)
+	cmd, base, logs := serveProcess(t, env)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("serve:\n%.3000s", logs.String())
+		}
+	})
+	eventually(t, "/readyz 200", func() bool { code, _ := get(base + "/readyz"); return code == 200 })
+	long := make([]byte, 1000)
+	for i := range long {
+		long[i] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[mrand.IntN(62)]
+	}
+	for _, id := range []string{"env-nul\x00-1", "env-long-" + string(long), "env-plain-3"} {
+		ru := s.srv.URL + "/hooks/commands/TMIN/" + fmt.Sprint(len(id))
+		s.send(t, id, "slash_commands", false, map[string]string{"team_id": "TMIN", "channel_id": "CMIN",
+			"user_id": "UASK", "command": "/lastactive", "text": "tut@example.com", "response_url": ru})
+		if r := s.reply(t, ru, 1); !strings.Contains(r.raw, "Tess Tutorial") {
+			t.Errorf("envelope %.20q: reply %.300s", id, r.raw)
+		}
+	}
+	stop(t, cmd, logs)
+	noErrors(t, logs.String())
+	r := runBinary(t, a.env(db), "", "audit", "--json", "tut@example.com")
+	if n := strings.Count(r.stdout, "\n"); r.code != 0 || n != 3 {
+		t.Errorf("audit of three lookups: exit %d, %d entries\n%s%s\nserve:\n%s", r.code, n, r.stdout, r.stderr, logs.String())
+	}
+}

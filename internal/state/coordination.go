@@ -2,10 +2,14 @@ package state
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // EnvelopeTTL is how long FirstDelivery remembers an envelope ID: Slack
@@ -24,7 +28,7 @@ func (s *Store) FirstDelivery(ctx context.Context, envelopeID string, ttl time.D
 		ttl = EnvelopeTTL
 	}
 	now := s.now()
-	args := []any{envelopeID, micros(now.Add(ttl)), micros(now)}
+	args := []any{seenKey(envelopeID), micros(now.Add(ttl)), micros(now)}
 	if s.backend == sqliteBackend {
 		// Asked once per command: SQLite compiling the statement each time
 		// cost as much as running it (pgx caches its statements itself).
@@ -37,6 +41,18 @@ func (s *Store) FirstDelivery(ctx context.Context, envelopeID string, ttl time.D
 	}
 	res, err := s.db.ExecContext(ctx, insertSeen, args...)
 	return s.won("record envelope", res, err)
+}
+
+// seenKey is envelopeID as envelope_seen keeps it: the ID, or, for one that
+// PostgreSQL cannot store as text (a NUL, bytes that are not UTF-8), its
+// SHA-256. Slack's IDs are opaque: such an ID is still deduplicated, not an
+// error that calls the store down.
+func seenKey(envelopeID string) string {
+	if utf8.ValidString(envelopeID) && !strings.Contains(envelopeID, "\x00") {
+		return envelopeID
+	}
+	sum := sha256.Sum256([]byte(envelopeID))
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // RecordEnvelopes records ids as seen for ttl from now (0: EnvelopeTTL),
