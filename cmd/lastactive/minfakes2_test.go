@@ -572,3 +572,30 @@ func TestMinimalFakesNudges(t *testing.T) {
 		noErrors(t, r.stderr)
 	})
 }
+
+// TestMinimalFakesDigestOddProductKey: a users search whose product key
+// holds a NUL (a broken or hostile answer). The digest still records its
+// snapshot, so the next one shows the change: nothing is lost, and the
+// store is not called down.
+func TestMinimalFakesDigestOddProductKey(t *testing.T) {
+	t.Parallel()
+	org := append(mf2Org(), `{"accountId":"712020:odd","email":"odd@example.com","name":"Odd Key","status":"active",
+	  "productAccess":[{"id":"ari:cloud:jira-software::site/`+mfCloudA+`","key":"jira\u0000soft","lastActiveTimestamp":"`+mf2Stamp(200)+`"}]}`)
+	a := newMinAtlassianWith(t, nil, mfWorkspacesDefault, mf2Search([]string{mf2Page(org, "")}, org))
+	up := &mf2Uploads{}
+	s := newMinSlackWith(t, `{"type":"hello"}`, nil, up.more)
+	env := a.env("SLACK_BOT_TOKEN="+mfBotToken, "SLACK_API_URL="+s.apiURL(),
+		"LASTACTIVE_DATABASE_URL="+mfDatabase(t), "LASTACTIVE_DIGEST_CHANNEL=C0DIGEST1",
+		"LASTACTIVE_SEAT_PRICES=jira-software=8.60,confluence=6.05")
+	for range 2 {
+		r := runBinary(t, env, "", "digest", "--post")
+		mfNoSecrets(t, r.stdout, r.stderr)
+		if r.code != 0 || strings.Contains(r.stderr, "snapshot not recorded") {
+			t.Errorf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+		}
+		noErrors(t, r.stderr)
+	}
+	if up.count("files.completeUploadExternal") == 0 {
+		t.Error("no chart with the second digest: the first one's snapshot was not kept")
+	}
+}

@@ -154,7 +154,7 @@ func (s *Store) AppendBatch(ctx context.Context, entries []AuditEntry) error {
 // upstream (a broken or hostile answer) may hold them, PostgreSQL refuses
 // them, and one refused entry would hold up every entry behind it.
 func cleanEntry(e AuditEntry) AuditEntry {
-	clean := func(s string) string { return strings.ReplaceAll(strings.ToValidUTF8(s, ""), "\x00", "") }
+	clean := cleanText
 	list := func(l []string) []string {
 		out := make([]string, len(l))
 		for i, s := range l {
@@ -166,6 +166,10 @@ func cleanEntry(e AuditEntry) AuditEntry {
 	e.Emails, e.AccountIDs = list(e.Emails), list(e.AccountIDs)
 	return e
 }
+
+// cleanText is s without NUL bytes and invalid UTF-8, which PostgreSQL
+// refuses in text columns.
+func cleanText(s string) string { return strings.ReplaceAll(strings.ToValidUTF8(s, ""), "\x00", "") }
 
 // rowsPerInsert bounds the rows of one multi-row INSERT (8 parameters each:
 // far below SQLite's and PostgreSQL's limits on parameters).

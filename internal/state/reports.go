@@ -45,7 +45,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap Snapshot) (string, error)
 		id, micros(snap.Taken), snap.IdleDays, boolInt(snap.Posted)); err != nil {
 		return "", s.wrap("save report snapshot", err)
 	}
-	for _, r := range snap.Rows {
+	for _, r := range cleanRows(snap.Rows) {
 		if _, err := tx.ExecContext(ctx,
 			`INSERT INTO report_row (scan_id, product, site, seats, capacity, active, idle, never_used, new_seats)
 			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
@@ -57,6 +57,29 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap Snapshot) (string, error)
 		return "", s.wrap("save report snapshot", err)
 	}
 	return id, nil
+}
+
+// cleanRows drops from each row's product and site what PostgreSQL refuses
+// in text (a product key from a broken or hostile Admin API answer may hold
+// a NUL: one such row lost the whole snapshot), adding up the rows that then
+// name the same product and site.
+func cleanRows(rows []SnapshotRow) []SnapshotRow {
+	out := make([]SnapshotRow, 0, len(rows))
+	at := map[[2]string]int{}
+	for _, r := range rows {
+		r.Product, r.Site = cleanText(r.Product), cleanText(r.Site)
+		k := [2]string{r.Product, r.Site}
+		i, ok := at[k]
+		if !ok {
+			at[k] = len(out)
+			out = append(out, r)
+			continue
+		}
+		o := &out[i]
+		o.Seats, o.Active, o.Idle, o.NeverUsed, o.New = o.Seats+r.Seats, o.Active+r.Active, o.Idle+r.Idle, o.NeverUsed+r.NeverUsed, o.New+r.New
+		o.Capacity = max(o.Capacity, r.Capacity)
+	}
+	return out
 }
 
 // Snapshots returns the snapshots taken at or after since, newest first, at
