@@ -599,3 +599,31 @@ func TestMinimalFakesDigestOddProductKey(t *testing.T) {
 		t.Error("no chart with the second digest: the first one's snapshot was not kept")
 	}
 }
+
+// TestMinimalFakesNudgeOddAccountID: one account of the users search whose
+// ID holds a NUL (a broken or hostile answer). The nudge round goes on for
+// everyone else: Ida is asked, the round exits 0.
+func TestMinimalFakesNudgeOddAccountID(t *testing.T) {
+	t.Parallel()
+	org := append(mf2Org(), `{"accountId":"712020:odd\u0000x","accountType":"atlassian","email":"odd@example.com","name":"Odd Id","status":"active",
+	  "productAccess":[{"id":"ari:cloud:jira-software::site/`+mfCloudA+`","key":"jira-software","lastActiveTimestamp":"`+mf2Stamp(200)+`"}]}`)
+	a := newMinAtlassianWith(t, nil, mfWorkspacesDefault, mf2Search([]string{mf2Page(org, "")}, org))
+	up := &mf2Uploads{members: mf2Members + `,{"id":"U0ODD1","deleted":false,"is_bot":false,"profile":{"email":"odd@example.com"}}`}
+	s := newMinSlackWith(t, `{"type":"hello"}`, nil, up.more)
+	env := a.env("SLACK_BOT_TOKEN="+mfBotToken, "SLACK_API_URL="+s.apiURL(), "LASTACTIVE_DATABASE_URL="+mfDatabase(t),
+		"LASTACTIVE_NUDGE=on", "LASTACTIVE_REPORT_USERS=U0ASK1", "LASTACTIVE_SEAT_PRICES=jira-software=8.60,confluence=6.05")
+	for _, args := range [][]string{{"nudge", "--dry-run"}, {"nudge"}} {
+		r := runBinary(t, env, "", args...)
+		mfNoSecrets(t, r.stdout, r.stderr)
+		if r.code != 0 || !strings.Contains(r.stdout, "ida@example.com") {
+			t.Errorf("%s: exit %d\n%s\n%s", args, r.code, r.stdout, r.stderr)
+		}
+		noErrors(t, r.stderr)
+	}
+	s.mu.Lock()
+	n := len(s.posts)
+	s.mu.Unlock()
+	if n == 0 {
+		t.Error("nobody nudged")
+	}
+}

@@ -171,6 +171,18 @@ func cleanEntry(e AuditEntry) AuditEntry {
 // refuses in text columns.
 func cleanText(s string) string { return strings.ReplaceAll(strings.ToValidUTF8(s, ""), "\x00", "") }
 
+// storable reports whether every one of ss can be stored as text, and so
+// asked about: PostgreSQL refuses a NUL or invalid UTF-8 even as a query's
+// argument, and no row can hold one (an account ID from a broken answer).
+func storable(ss ...string) bool {
+	for _, s := range ss {
+		if cleanText(s) != s {
+			return false
+		}
+	}
+	return true
+}
+
 // rowsPerInsert bounds the rows of one multi-row INSERT (8 parameters each:
 // far below SQLite's and PostgreSQL's limits on parameters).
 const rowsPerInsert = 100
