@@ -552,35 +552,7 @@ func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest,
 		}
 		return finish(state.ReleaseRefused, "refused: "+reason+"; change it in Atlassian Administration if it should go", state.OutcomeRefused, nil)
 	}
-	done, err := e.cfg.Directory.Apply(ctx, plan.Steps...)
-	var unread error // the read-back of a step whose answer was lost failed
-	for errors.Is(err, atlassian.ErrWriteUnknown) && len(done) < len(plan.Steps) {
-		// The write may have been made before its answer was lost: read
-		// that step back (not the seat, which a later step may still
-		// hold) before saying anything, and never send it again. A step
-		// read back as made is done, and must be undoable: read even
-		// when the answer was lost to a stop (the click's context has
-		// ended).
-		step := plan.Steps[len(done)]
-		rctx, cancel := readBackContext(ctx)
-		made, rerr := e.cfg.Directory.StepMade(rctx, step)
-		cancel()
-		if rerr != nil || !made {
-			unread = rerr
-			break
-		}
-		done, err = append(done, step), nil
-		if len(done) == len(plan.Steps) {
-			break
-		}
-		if cerr := ctx.Err(); cerr != nil {
-			err = fmt.Errorf("%s: %w", plan.Steps[len(done)], cerr)
-			break
-		}
-		var more []atlassian.Step
-		more, err = e.cfg.Directory.Apply(ctx, plan.Steps[len(done):]...)
-		done = append(done, more...)
-	}
+	done, unread, err := e.applyReadBack(ctx, plan.Steps)
 	e.changed(req.Email, req.AccountID)
 	if err != nil {
 		detail := "the change failed part-way; Undo restores what was done"
@@ -617,6 +589,37 @@ func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest,
 	}
 	res.Undo = true
 	return finish(state.ReleaseDone, "released: "+describe(done)+"; read back, the seat is free", state.OutcomeOK, done)
+}
+
+// applyReadBack makes steps in order as Directory.Apply does, and reads
+// back a step whose answer was lost (ErrWriteUnknown): the write may have
+// been made. It reads that step (not the seat, which a later step may
+// still hold), never sends it again, and reads even when the answer was
+// lost to a stop (the click's context has ended). Made, it is done, and
+// must be undoable: the next steps follow. Not made, or unread (unread is
+// the read's error), it stops there with ErrWriteUnknown.
+func (e *Engine) applyReadBack(ctx context.Context, steps []atlassian.Step) (done []atlassian.Step, unread, err error) {
+	done, err = e.cfg.Directory.Apply(ctx, steps...)
+	for errors.Is(err, atlassian.ErrWriteUnknown) && len(done) < len(steps) {
+		step := steps[len(done)]
+		rctx, cancel := readBackContext(ctx)
+		made, rerr := e.cfg.Directory.StepMade(rctx, step)
+		cancel()
+		if rerr != nil || !made {
+			return done, rerr, err
+		}
+		done, err = append(done, step), nil
+		if len(done) == len(steps) {
+			break
+		}
+		if cerr := ctx.Err(); cerr != nil {
+			return done, nil, fmt.Errorf("%s: %w", steps[len(done)], cerr)
+		}
+		var more []atlassian.Step
+		more, err = e.cfg.Directory.Apply(ctx, steps[len(done):]...)
+		done = append(done, more...)
+	}
+	return done, nil, err
 }
 
 // settledBy is what a release's state tells the person whose seat it was;
@@ -684,7 +687,9 @@ func (e *Engine) Undo(ctx context.Context, user, releaseID string) error {
 	n, _ := s.GetNudge(ctx, req.NudgeID)
 	n.Product, n.ProductKey = rel.Product, req.ProductKey
 	res := Result{ReleaseID: releaseID, Person: Person{AccountID: rel.AccountID, Email: rel.Email}, Item: e.item(ctx, n), AdminURL: e.AdminURL(rel.AccountID)}
-	restored, err := e.cfg.Directory.Apply(ctx, atlassian.Undo(done)...)
+	// A write whose answer was lost is read back, as in the release: one
+	// that was made is restored, not sent again by another Undo.
+	restored, _, err := e.applyReadBack(ctx, atlassian.Undo(done))
 	e.changed(rel.Email, rel.AccountID)
 	if err != nil {
 		// Keep what is left to restore, for another try.

@@ -169,3 +169,43 @@ func TestLostRevokeAnswerUnreadStops(t *testing.T) {
 		t.Errorf("writes %v; want the one revoke and no membership removal", w)
 	}
 }
+
+// TestUndoLostJoinAnswerReadBack: Barbara's release revoked the role and
+// left the group; Undo joins the group again, then assigns the role. The
+// join is made but its answer lost (500). It was taken as failed: the
+// approver read "the undo failed" with the access half restored, the
+// role never assigned, and a second Undo sent the join again. Read back,
+// the join is made: it counts as restored and the assign follows.
+func TestUndoLostJoinAnswerReadBack(t *testing.T) {
+	h := newHarnessOrg(t, true, atlassiantest.WithReleaseBoth(time.Now()))
+	ctx := context.Background()
+	barbara := h.account(t, atlassiantest.ReleaseBothEmail).AccountID
+	r := h.requestFor(t, atlassiantest.ReleaseBothEmail)
+	if err := h.e.Decide(ctx, "U0APP2", r.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if rel, _ := h.releaseSteps(t, r); rel.State != state.ReleaseDone {
+		t.Fatalf("release: state %q, detail %q; want done", rel.State, rel.Detail)
+	}
+	h.srv.Fail(atlassiantest.Failure{API: "admin", PathContains: "/memberships", Status: http.StatusInternalServerError, Made: true, Times: 1})
+	if err := h.e.Undo(ctx, "U0APP2", r.ID); err != nil {
+		t.Fatalf("Undo: %v", err)
+	}
+	results := h.notes("result")
+	if res := results[len(results)-1].Note.(Result); res.Undo || !strings.Contains(res.Text, "restored") {
+		t.Errorf("undo result %+v; want restored, no Undo left", res)
+	}
+	if !h.srv.IsMember(atlassiantest.GroupConfluenceUsers, barbara) || !h.srv.Holds(barbara, atlassiantest.ConfluenceMain) {
+		t.Error("Undo did not restore the group and the seat")
+	}
+	if w := h.stepWrites(barbara); w["join"] != 1 || w["assign"] != 1 {
+		t.Errorf("writes %v; want one join (never sent twice) and one assign", w)
+	}
+	if rel, _ := h.releaseSteps(t, r); rel.Undone.IsZero() {
+		t.Errorf("release %+v not saved as undone", rel)
+	}
+	trail := h.trail(t, atlassiantest.ReleaseBothEmail)
+	if last := trail[len(trail)-1]; last.Kind != state.KindUndo || last.Outcome != state.OutcomeOK {
+		t.Errorf("last audit entry %+v; want the undo, ok", last)
+	}
+}
