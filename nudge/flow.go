@@ -552,7 +552,11 @@ func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest,
 		}
 		return finish(state.ReleaseRefused, "refused: "+reason+"; change it in Atlassian Administration if it should go", state.OutcomeRefused, nil)
 	}
-	done, unread, err := e.applyReadBack(ctx, plan.Steps)
+	// One read-back context for every read of this release: after a stop,
+	// all of them share readBackTimeout, so that the stop ends in time.
+	rctx, cancel := readBackContext(ctx)
+	defer cancel()
+	done, unread, err := e.applyReadBack(ctx, rctx, plan.Steps)
 	e.changed(req.Email, req.AccountID)
 	if err != nil {
 		detail := "the change failed part-way; Undo restores what was done"
@@ -576,9 +580,7 @@ func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest,
 	}
 	// Read even when a stop ended the click's context once the writes
 	// were answered: the seat may well be free.
-	rctx, cancel := readBackContext(ctx)
 	held, err := e.cfg.Directory.SeatHeld(rctx, req.AccountID, req.Product)
-	cancel()
 	if err != nil {
 		res.Undo = true
 		return finish(state.ReleaseFailed, "the change was made but the seat could not be read back; check in Atlassian Administration", state.OutcomeFailed, done)
@@ -595,16 +597,15 @@ func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest,
 // back a step whose answer was lost (ErrWriteUnknown): the write may have
 // been made. It reads that step (not the seat, which a later step may
 // still hold), never sends it again, and reads even when the answer was
-// lost to a stop (the click's context has ended). Made, it is done, and
-// must be undoable: the next steps follow. Not made, or unread (unread is
-// the read's error), it stops there with ErrWriteUnknown.
-func (e *Engine) applyReadBack(ctx context.Context, steps []atlassian.Step) (done []atlassian.Step, unread, err error) {
+// lost to a stop (the click's context has ended), on rctx (readBackContext
+// of ctx). Made, it is done, and must be undoable: the next steps follow.
+// Not made, or unread (unread is the read's error), it stops there with
+// ErrWriteUnknown.
+func (e *Engine) applyReadBack(ctx, rctx context.Context, steps []atlassian.Step) (done []atlassian.Step, unread, err error) {
 	done, err = e.cfg.Directory.Apply(ctx, steps...)
 	for errors.Is(err, atlassian.ErrWriteUnknown) && len(done) < len(steps) {
 		step := steps[len(done)]
-		rctx, cancel := readBackContext(ctx)
 		made, rerr := e.cfg.Directory.StepMade(rctx, step)
-		cancel()
 		if rerr != nil || !made {
 			return done, rerr, err
 		}
@@ -689,7 +690,9 @@ func (e *Engine) Undo(ctx context.Context, user, releaseID string) error {
 	res := Result{ReleaseID: releaseID, Person: Person{AccountID: rel.AccountID, Email: rel.Email}, Item: e.item(ctx, n), AdminURL: e.AdminURL(rel.AccountID)}
 	// A write whose answer was lost is read back, as in the release: one
 	// that was made is restored, not sent again by another Undo.
-	restored, _, err := e.applyReadBack(ctx, atlassian.Undo(done))
+	rctx, cancel := readBackContext(ctx)
+	restored, _, err := e.applyReadBack(ctx, rctx, atlassian.Undo(done))
+	cancel()
 	e.changed(rel.Email, rel.AccountID)
 	if err != nil {
 		// Keep what is left to restore, for another try.
@@ -730,8 +733,8 @@ func (e *Engine) changed(email, accountID string) {
 const saveTimeout = time.Second
 
 // readBackTimeout bounds reading back a release's writes (answered, or
-// whose answer was lost) once the flow's context has ended: one Admin API
-// read, short enough that a stop still ends within its 10 s.
+// whose answer was lost) once the flow's context has ended: every read of
+// one release or undo together, short enough that a stop still ends soon.
 const readBackTimeout = 3 * time.Second
 
 // readBackContext is the context of a release's read-back: the flow's own

@@ -431,3 +431,61 @@ func TestReadBackKeepsTheClicksTime(t *testing.T) {
 		t.Errorf("read-back deadline %v after the click's start; want the click's own (%v)", time.Until(got).Round(time.Second), time.Minute)
 	}
 }
+
+// stopAtLostLastStep is the directory of a process told to stop while a
+// release's last write is in flight: the write is made, its answer lost to
+// the stop, and reading it back takes the whole time a stop leaves reads.
+type stopAtLostLastStep struct {
+	Directory
+	stop      context.CancelFunc
+	seatAfter chan error // the seat read's context, once the step read took it all
+}
+
+func (d stopAtLostLastStep) Apply(ctx context.Context, steps ...atlassian.Step) ([]atlassian.Step, error) {
+	done, err := d.Directory.Apply(ctx, steps...)
+	d.stop()
+	if err != nil || len(done) == 0 {
+		return done, err
+	}
+	return done[:len(done)-1], fmt.Errorf("%s: %w", done[len(done)-1], &atlassian.Error{Kind: atlassian.ErrWriteUnknown})
+}
+
+func (d stopAtLostLastStep) StepMade(ctx context.Context, s atlassian.Step) (bool, error) {
+	<-ctx.Done()
+	return true, nil // answered just as the time ran out
+}
+
+func (d stopAtLostLastStep) SeatHeld(ctx context.Context, accountID, productARI string) (bool, error) {
+	d.seatAfter <- ctx.Err()
+	return d.Directory.SeatHeld(ctx, accountID, productARI)
+}
+
+// TestStopReadsBackWithinOneBudget: after a stop, a release whose last
+// write's answer was lost read that step back for up to readBackTimeout,
+// then the seat for readBackTimeout more: two budgets, 6 s of reads after
+// the stop abandoned it, past the 10 s a stop may take. The reads after a
+// stop share one readBackTimeout.
+func TestStopReadsBackWithinOneBudget(t *testing.T) {
+	h := newHarness(t, true)
+	r := h.requestFor(t, atlassiantest.ReleaseDirectEmail)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	cfg := h.cfg
+	d := stopAtLostLastStep{Directory: h.client, stop: stop, seatAfter: make(chan error, 1)}
+	cfg.Directory = d
+	_ = New(cfg).Decide(ctx, "U0APP2", r.ID, true)
+	select {
+	case err := <-d.seatAfter:
+		if err == nil {
+			t.Error("the seat was read with a fresh readBackTimeout after the step's read-back had spent the one a stop leaves")
+		}
+	default:
+	}
+	rel, err := h.store.GetRelease(context.Background(), r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rel.State == state.ReleaseRunning || !strings.Contains(rel.Steps, string(atlassian.StepRevokeRole)) {
+		t.Errorf("release after the stop: state %q, steps %q; want it finished with the revoke, undoable", rel.State, rel.Steps)
+	}
+}
