@@ -41,7 +41,7 @@ func TestNudgeConfig(t *testing.T) {
 			}},
 		{"bad mode", func(c *Config) { c.NudgeMode = "yes" }, "LASTACTIVE_NUDGE must be off, dry-run or on", nil},
 		{"bad product", func(c *Config) { c.NudgeProducts = []string{"jira software"} }, "LASTACTIVE_NUDGE_PRODUCTS", nil},
-		{"bad schedule", func(c *Config) { c.NudgeSchedule = "0 10 * *" }, "LASTACTIVE_NUDGE_SCHEDULE expected exactly 5 fields", nil},
+		{"bad schedule", func(c *Config) { c.NudgeSchedule = "0 10 * *" }, "LASTACTIVE_NUDGE_SCHEDULE has 4 fields, not 5", nil},
 		{"bad max", func(c *Config) { c.NudgeMax = -1 }, "LASTACTIVE_NUDGE_MAX", nil},
 		{"bad wait", func(c *Config) { c.NudgeWait = -time.Hour }, "LASTACTIVE_NUDGE_WAIT", nil},
 		{"bad approver", func(c *Config) { c.Approvers = []string{"@ada"} }, "LASTACTIVE_APPROVERS", nil},

@@ -7,6 +7,7 @@ package schedule
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -81,8 +82,9 @@ func Parse(expr string) (Schedule, error) {
 	s, err := parser.Parse(expr)
 	if err != nil {
 		// robfig's errors quote the expression, which is configuration,
-		// not a secret; they say which field was wrong.
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		// not a secret; they say which field was wrong, in Go's words
+		// ("strconv.Atoi: parsing ..."), put here in an operator's.
+		return nil, fmt.Errorf("%w: %s", ErrInvalid, plainCronError(err))
 	}
 	if _, ok := s.(cron.ConstantDelaySchedule); ok { // "@every" with other spacing
 		return nil, fmt.Errorf("%w: write @every followed by one space and a duration", ErrInvalid)
@@ -187,4 +189,35 @@ func Latest(s Schedule, since, t time.Time) (time.Time, bool) {
 func Period(s Schedule, t time.Time) time.Duration {
 	a := s.Next(t)
 	return s.Next(a).Sub(a)
+}
+
+// cronErrors are robfig/cron's refusals, each with the operator's words
+// for it ($1, $2, $3: the refusal's submatches).
+var cronErrors = []struct {
+	re    *regexp.Regexp
+	plain string
+}{
+	{regexp.MustCompile(`^expected exactly (\d+) fields, found 1: `), "has 1 field, not $1"},
+	{regexp.MustCompile(`^expected exactly (\d+) fields, found (\d+): `), "has $2 fields, not $1"},
+	{regexp.MustCompile(`^failed to parse int from (.*?): `), "“$1” is neither a number nor a name such as MON or JAN"},
+	{regexp.MustCompile(`^provided bad location (.*?): `), "“$1” is not a time zone"},
+	{regexp.MustCompile(`^negative number \((-?\d+)\) not allowed: (.*)$`), "“$2” has a negative number"},
+	{regexp.MustCompile(`^end of range \((\d+)\) above maximum \((\d+)\): (.*)$`), "“$3” is above $2, the largest value of its field"},
+	{regexp.MustCompile(`^beginning of range \((\d+)\) below minimum \((\d+)\): (.*)$`), "“$3” is below $2, the smallest value of its field"},
+	{regexp.MustCompile(`^beginning of range \((\d+)\) beyond end of range \((\d+)\): (.*)$`), "“$3” ends before it begins"},
+	{regexp.MustCompile(`^too many (hyphens|slashes): (.*)$`), "“$2” has too many $1"},
+	{regexp.MustCompile(`^step of range should be a positive number: (.*)$`), "“$1” needs a step of at least 1 after the /"},
+	{regexp.MustCompile(`^unrecognized descriptor: (.*)$`), "“$1” is not a schedule (@hourly, @daily, @weekly, @monthly, @yearly and @every DURATION are)"},
+}
+
+// plainCronError says robfig's refusal in an operator's words; one it
+// does not know is kept as it is.
+func plainCronError(err error) string {
+	msg := err.Error()
+	for _, c := range cronErrors {
+		if m := c.re.FindStringSubmatchIndex(msg); m != nil {
+			return string(c.re.ExpandString(nil, c.plain, msg, m))
+		}
+	}
+	return msg
 }

@@ -101,18 +101,18 @@ func TestParseDSTOncePerDay(t *testing.T) {
 func TestParseRefuses(t *testing.T) {
 	for _, c := range []struct{ expr, reason string }{
 		{"", "empty"},
-		{"0 9 * *", "expected exactly 5 fields"},
-		{"0 9 * * MON *", "expected exactly 5 fields"},
-		{"61 9 * * MON", "above maximum"},
-		{"0 9 * * FUNDAY", "failed to parse"},
-		{"CRON_TZ=Mars/Olympus 0 9 * * MON", "provided bad location"},
-		{"@every", "unrecognized descriptor"},
+		{"0 9 * *", "has 4 fields, not 5"},
+		{"0 9 * * MON *", "has 6 fields, not 5"},
+		{"61 9 * * MON", "is above 59"},
+		{"0 9 * * FUNDAY", "“FUNDAY” is neither a number nor a name"},
+		{"CRON_TZ=Mars/Olympus 0 9 * * MON", "“Mars/Olympus” is not a time zone"},
+		{"@every", "is not a schedule"},
 		{"@every soon", "Go duration"},
 		{"@every 500ms", "whole number of seconds"},
 		{"@every -1h", "whole number of seconds"},
 		{"@every 2562047h", "at most"}, // its second slot would overflow to 1969
 		{"@every 87601h", "at most"},
-		{"@fortnightly", "unrecognized descriptor"},
+		{"@fortnightly", "“@fortnightly” is not a schedule"},
 		// No slot ever: 31 February, 30 February.
 		{"0 9 31 2 *", "never fires"},
 		{"0 10 30 2 *", "never fires"},
