@@ -304,7 +304,7 @@ func RenderAuditTrail(email string, events []AuditEvent, now time.Time) Message 
 			at.Unix(), at.Format("2006-01-02 15:04 UTC"), who, auditVerb(e.Action))
 		// A refusal's verb says its outcome already.
 		if e.Action != AuditRefusal || e.Outcome != OutcomeRefused {
-			line += " · " + EscapeMrkdwn(string(e.Outcome))
+			line += " · " + auditOutcome(e.Outcome)
 		}
 		if e.Detail != "" {
 			line += " · " + EscapeMrkdwn(e.Detail)
@@ -360,6 +360,28 @@ func auditVerb(a AuditAction) string {
 		return "was refused"
 	}
 	return EscapeMrkdwn(string(a))
+}
+
+// auditOutcome says an entry's outcome in a reader's words; the stored
+// codes ("rate_limited", "usage") stay for lastactive audit --json.
+func auditOutcome(o Outcome) string {
+	switch o {
+	case OutcomeUsage:
+		return "not understood"
+	case OutcomeRateLimited:
+		return "rate limited"
+	case OutcomeStale:
+		return "button too old"
+	case OutcomeForged:
+		return "button not from this bot"
+	case OutcomeIgnored:
+		return "nothing to do"
+	case OutcomeUndelivered:
+		return "answer not delivered"
+	case OutcomePartial:
+		return "partly failed"
+	}
+	return EscapeMrkdwn(string(o))
 }
 
 // auditWho names an entry's actor: a Slack mention, the OS user of the

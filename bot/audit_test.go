@@ -296,3 +296,33 @@ func TestRenderAuditTrailSaysARefusalOnce(t *testing.T) {
 		t.Errorf("the refusal's line: %s", m.Text)
 	}
 }
+
+// The trail in Slack showed the stored outcome codes as they are kept for
+// the JSON lines: "· usage ·", "· rate_limited ·", "· stale ·", "· forged ·",
+// words of the code, not of a reader. Each is said in words; the codes stay
+// in lastactive audit --json.
+func TestRenderAuditTrailSaysOutcomesInWords(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		outcome Outcome
+		want    string
+	}{
+		{OutcomeUsage, " · not understood"},
+		{OutcomeRateLimited, " · rate limited"},
+		{OutcomeStale, " · button too old"},
+		{OutcomeForged, " · button not from this bot"},
+		{OutcomeIgnored, " · nothing to do"},
+		{OutcomeUndelivered, " · answer not delivered"},
+		{OutcomePartial, " · partly failed"},
+		{OutcomeOK, " · ok"},
+		{OutcomeFailed, " · failed"},
+	} {
+		m := RenderAuditTrail("ada@example.com", []AuditEvent{
+			{At: now, Actor: "U1", Action: AuditLookup, Outcome: c.outcome},
+		}, now)
+		if !strings.Contains(m.Text, "<@U1> · looked up"+c.want) {
+			t.Errorf("outcome %q reads: %s; want %q", c.outcome, m.Text, "looked up"+c.want)
+		}
+	}
+}
