@@ -295,7 +295,9 @@ func RenderExemptions(list []Exemption) Message {
 		if !e.Until.IsZero() {
 			until = "until " + e.Until.Add(-time.Nanosecond).UTC().Format(time.DateOnly)
 		}
-		line := fmt.Sprintf("• %s · %s %s · %s (by <@%s>)", EscapeMrkdwn(e.Email), EscapeMrkdwn(seat.ProductName(e.Product)),
+		// The reason is the requester's words, quoted: bare, "Nobody is
+		// exempt from nudges." read as the bot's.
+		line := fmt.Sprintf("• %s · %s %s · reason: “%s” (by <@%s>)", EscapeMrkdwn(e.Email), EscapeMrkdwn(seat.ProductName(e.Product)),
 			until, EscapeMrkdwn(e.Reason), EscapeMrkdwn(e.By))
 		if i == maxAuditLines || len(text)+len(line)+len("\n\n… and 1000 more") > maxExemptionsText {
 			text += fmt.Sprintf("\n… and %d more", len(list)-i)

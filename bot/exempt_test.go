@@ -434,3 +434,17 @@ func TestExemptLookupTakesATokenOfTheBucket(t *testing.T) {
 		t.Errorf("%d addresses looked up by one requester with a bucket of 3 tokens", n)
 	}
 }
+
+// The exemption list put each reason bare between two of its own "·"
+// separators, so a reason such as "Nobody is exempt from nudges." or
+// "approved by the CFO" read as the bot's words. A reason is quoted, as
+// the reply that kept it labels it.
+func TestRenderExemptionsQuotesTheReason(t *testing.T) {
+	t.Parallel()
+	m := RenderExemptions([]Exemption{{Email: "grace@example.com", Product: "jira-software",
+		Reason: "Nobody is exempt from nudges.", By: "U1"}})
+	text := m.Blocks[0].(*slack.SectionBlock).Text.Text
+	if want := "• grace@example.com · Jira Software for good · reason: “Nobody is exempt from nudges.” (by <@U1>)"; !strings.Contains(text, want) {
+		t.Errorf("exemption line:\n%s\nwant %q", text, want)
+	}
+}
