@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// mf5Serve is mf2Serve on the database at db, the Slack users of
+// mf5Serve is mf2Serve on the database URL db (mfDatabase), the Slack users of
 // mf2Members, and env added.
 func mf5Serve(t *testing.T, db string, env ...string) (*mfSlack, *mf2Uploads, *mfAtlassian, func() string) {
 	t.Helper()
@@ -30,7 +30,7 @@ func mf5Serve(t *testing.T, db string, env ...string) (*mfSlack, *mf2Uploads, *m
 	up := &mf2Uploads{members: mf2Members}
 	s := newMinSlackWith(t, `{"type":"hello"}`, nil, up.more)
 	_, base, logs := serveProcess(t, a.env(append([]string{"SLACK_APP_TOKEN=" + mfAppToken, "SLACK_BOT_TOKEN=" + mfBotToken,
-		"SLACK_API_URL=" + s.apiURL(), "LASTACTIVE_DATABASE_URL=sqlite:" + db,
+		"SLACK_API_URL=" + s.apiURL(), "LASTACTIVE_DATABASE_URL=" + db,
 		"LASTACTIVE_REPORT_USERS=U0ASK1"}, env...)...))
 	t.Cleanup(func() { mfNoSecrets(t, logs.String()) })
 	eventually(t, "/readyz 200", func() bool { code, _ := get(base + "/readyz"); return code == 200 })
@@ -70,7 +70,7 @@ func mf5Markup(t *testing.T, what, raw string) {
 // nudge round on the same database skips the exempt person and says why.
 func TestMinimalFakesExempt(t *testing.T) {
 	t.Parallel()
-	db := filepath.Join(t.TempDir(), "la.db")
+	db := mfDatabase(t)
 	s, _, _, logs := mf5Serve(t, db)
 	n := 0
 	cmd := func(user, text string) mfReply {
@@ -124,7 +124,7 @@ func TestMinimalFakesExempt(t *testing.T) {
 	up := &mf2Uploads{members: mf2Members}
 	s2 := newMinSlackWith(t, `{"type":"hello"}`, nil, up.more)
 	out := runBinary(t, a.env("SLACK_BOT_TOKEN="+mfBotToken, "SLACK_API_URL="+s2.apiURL(),
-		"LASTACTIVE_DATABASE_URL=sqlite:"+db, "LASTACTIVE_NUDGE=dry-run", "LASTACTIVE_REPORT_USERS=U0ASK1",
+		"LASTACTIVE_DATABASE_URL="+db, "LASTACTIVE_NUDGE=dry-run", "LASTACTIVE_REPORT_USERS=U0ASK1",
 		"LASTACTIVE_SEAT_PRICES=jira-software=8.60,confluence=6.05"), "", "nudge", "--dry-run")
 	mfNoSecrets(t, out.stdout, out.stderr)
 	if out.code != 0 {
@@ -170,7 +170,7 @@ func TestMinimalFakesCompositeStatusOnly(t *testing.T) {
 	up := &mf2Uploads{members: mf2Members}
 	s := newMinSlackWith(t, `{"type":"hello"}`, nil, up.more)
 	out := runBinary(t, a.env("SLACK_BOT_TOKEN="+mfBotToken, "SLACK_API_URL="+s.apiURL(),
-		"LASTACTIVE_DATABASE_URL=sqlite:"+filepath.Join(t.TempDir(), "la.db"), "LASTACTIVE_NUDGE=dry-run",
+		"LASTACTIVE_DATABASE_URL="+mfDatabase(t), "LASTACTIVE_NUDGE=dry-run",
 		"LASTACTIVE_SEAT_PRICES=jira-software=8.60,confluence=6.05"), "", "nudge", "--dry-run")
 	mfNoSecrets(t, out.stdout, out.stderr)
 	if out.code != 0 {
@@ -185,7 +185,7 @@ func TestMinimalFakesCompositeStatusOnly(t *testing.T) {
 		pages:  []string{`{"data":{"product_access":[]},"links":{}}`},
 		search: `{"accountId":"712020:sus","email":"sus@example.com","name":"Sal Sloane","status":"suspended"}`}
 	a2 := newMinAtlassian(t, []mfPerson{susp}, mfWorkspacesDefault)
-	r := runBinary(t, a2.env("LASTACTIVE_DATABASE_URL=sqlite:"+filepath.Join(t.TempDir(), "la.db")), "", "lookup", "--json", susp.email)
+	r := runBinary(t, a2.env("LASTACTIVE_DATABASE_URL="+mfDatabase(t)), "", "lookup", "--json", susp.email)
 	mfNoSecrets(t, r.stdout, r.stderr)
 	if !strings.Contains(strings.ToLower(r.stdout), "suspended") {
 		t.Errorf("the lookup does not say the account is suspended: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
@@ -227,7 +227,7 @@ func mf5Slash(t *testing.T, s *mfSlack, id, user, channel, text string) string {
 // not allowed, and nothing is looked up at Atlassian or in Slack.
 func TestMinimalFakesAllowLists(t *testing.T) {
 	t.Parallel()
-	s, up, a, logs := mf5Serve(t, filepath.Join(t.TempDir(), "la.db"),
+	s, up, a, logs := mf5Serve(t, mfDatabase(t),
 		"LASTACTIVE_ALLOWED_USERS=U0ASK1", "LASTACTIVE_ALLOWED_CHANNELS=CMIN", "LASTACTIVE_REPORT_USERS=U0ASK1,U0OUT1",
 		"LASTACTIVE_SEAT_PRICES=jira=8.60")
 	// An allowed lookup gives the buttons to click.
@@ -326,7 +326,7 @@ func TestMinimalFakesAllowLists(t *testing.T) {
 // who, whom, what, when and the outcome of each, newest first.
 func TestMinimalFakesAudit(t *testing.T) {
 	t.Parallel()
-	db := filepath.Join(t.TempDir(), "la.db")
+	db := mfDatabase(t)
 	s, _, a, logs := mf5Serve(t, db)
 	r := mf5Last(t, s, s.slashAs(t, "env-1", "U0ASK1", "ida@example.com", true))
 	mf5Click(t, s, "env-2", "U0ASK1", "CMIN", r.button(t, "Share"))
@@ -354,7 +354,7 @@ func TestMinimalFakesAudit(t *testing.T) {
 	}
 	t.Logf("audit reply: %s", r.Text)
 
-	env := a.env("LASTACTIVE_DATABASE_URL=sqlite:" + db)
+	env := a.env("LASTACTIVE_DATABASE_URL=" + db)
 	all := runBinary(t, env, "", "audit")
 	if all.code != 0 {
 		t.Fatalf("audit: exit %d\n%s\n%s", all.code, all.stdout, all.stderr)
@@ -405,7 +405,7 @@ func TestMinimalFakesAudit(t *testing.T) {
 // shows no costs.)
 func TestMinimalFakesIdleGrammarAndPrices(t *testing.T) {
 	t.Parallel()
-	s, up, _, logs := mf5Serve(t, filepath.Join(t.TempDir(), "la.db"),
+	s, up, _, logs := mf5Serve(t, mfDatabase(t),
 		"LASTACTIVE_SEAT_PRICES=jira=8.60,confluence=6.05", "LASTACTIVE_CURRENCY=EUR")
 	n := 0
 	cmd := func(text string) mfReply {
