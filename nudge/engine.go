@@ -60,6 +60,9 @@ const (
 	SkipNotSent = "message not sent (Slack refused it): asked again at the next round"
 	// SkipTooMany: past MaxAskItems in one message; a later round asks.
 	SkipTooMany = "more idle products than one message holds: asked in a later round"
+	// SkipUnstorable: the account ID, email, site or Slack user holds a NUL
+	// or invalid UTF-8 (a broken or hostile answer), which no row can hold.
+	SkipUnstorable = "account or site ID with bytes that are not text (NUL): not stored, not asked"
 )
 
 // roundSlot is the claim a sending round holds; RoundClaimTTL bounds how
@@ -300,6 +303,13 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 		}
 		var rows []seat.Row
 		for _, r := range c.rows {
+			// One person's broken answer is their skip, not the round's
+			// end: PostgreSQL refuses such text even in a read.
+			if !state.Storable(c.person.AccountID, c.person.Email, r.Key, r.ProductID) {
+				e.log.Warn("nudge: the account's answer holds a NUL or invalid UTF-8: skipped", "account", c.person.AccountID, "product", r.ProductID)
+				skip(r.Key, r.ProductID, SkipUnstorable)
+				continue
+			}
 			if reason, err := e.history(ctx, s, c.person, r, now); err != nil {
 				return sum, err
 			} else if reason != "" {
@@ -339,6 +349,11 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 		slackUser, ok := slackUsers[c.person.Email]
 		if !ok {
 			skipAll(SkipNoSlack)
+			continue
+		}
+		if !state.Storable(slackUser) {
+			e.log.Warn("nudge: the Slack user ID holds a NUL or invalid UTF-8: skipped", "account", c.person.AccountID, "slack_user", slackUser)
+			skipAll(SkipUnstorable)
 			continue
 		}
 		u, err := e.cfg.Directory.UserAccess(ctx, c.person.AccountID)

@@ -627,3 +627,55 @@ func TestMinimalFakesNudgeOddAccountID(t *testing.T) {
 		t.Error("nobody nudged")
 	}
 }
+
+// TestMinimalFakesNudgeUnstorableAnswers: accounts of the users search
+// whose account ID, email or site ID holds a NUL (a broken or hostile
+// answer), idle longer than Ida so that the round meets them
+// first. No row can hold them on PostgreSQL: each is skipped and said so,
+// in the dry run as in the round, and the round goes on for Ida.
+func TestMinimalFakesNudgeUnstorableAnswers(t *testing.T) {
+	t.Parallel()
+	siteA := "ari:cloud:jira-software::site/" + mfCloudA
+	odd := func(id, email, site string) string {
+		return `{"accountId":"` + id + `","accountType":"atlassian","email":"` + email + `","name":"Odd One","status":"active",
+	  "productAccess":[{"id":"` + site + `","key":"jira-software","lastActiveTimestamp":"` + mf2Stamp(300) + `"}]}`
+	}
+	org := append([]string{
+		odd(`712020:odd\u0000a`, "odda@example.com", siteA),
+		odd("712020:oddb", `oddb\u0000@example.com`, siteA),
+		odd("712020:oddc", "oddc@example.com", siteA+`\u0000`),
+	}, mf2Org()...)
+	a := newMinAtlassianWith(t, nil, mfWorkspacesDefault, mf2Search([]string{mf2Page(org, "")}, org))
+	members := mf2Members
+	for _, m := range []string{`"U0ODA1","profile":{"email":"odda@example.com"}`, `"U0ODB1","profile":{"email":"oddb\u0000@example.com"}`,
+		`"U0ODC1","profile":{"email":"oddc@example.com"}`} {
+		members += `,{"deleted":false,"is_bot":false,"id":` + m + `}`
+	}
+	up := &mf2Uploads{members: members}
+	s := newMinSlackWith(t, `{"type":"hello"}`, nil, up.more)
+	env := a.env("SLACK_BOT_TOKEN="+mfBotToken, "SLACK_API_URL="+s.apiURL(), "LASTACTIVE_DATABASE_URL="+mfDatabase(t),
+		"LASTACTIVE_NUDGE=on", "LASTACTIVE_REPORT_USERS=U0ASK1", "LASTACTIVE_SEAT_PRICES=jira-software=8.60,confluence=6.05")
+	for _, args := range [][]string{{"nudge", "--dry-run"}, {"nudge"}} {
+		r := runBinary(t, env, "", args...)
+		mfNoSecrets(t, r.stdout, r.stderr)
+		asked, skipped, _ := strings.Cut(r.stdout, "Skipped:")
+		if r.code != 0 || !strings.Contains(asked, "ida@example.com") {
+			t.Errorf("%s: exit %d\n%s\n%s", args, r.code, r.stdout, r.stderr)
+		}
+		for _, e := range []string{"odda@", "oddb", "oddc@"} {
+			if strings.Contains(asked, e) || !strings.Contains(skipped, e) {
+				t.Errorf("%s: %s not shown skipped\n%s", args, e, r.stdout)
+			}
+		}
+		noErrors(t, r.stderr)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	to := map[string]bool{}
+	for _, p := range s.posts {
+		to[p.Get("channel")] = true
+	}
+	if !to["U0IDA1"] || to["U0ODA1"] || to["U0ODB1"] || to["U0ODC1"] {
+		t.Errorf("messages to %v, want Ida's and none to the odd accounts", to)
+	}
+}

@@ -171,10 +171,10 @@ func cleanEntry(e AuditEntry) AuditEntry {
 // refuses in text columns.
 func cleanText(s string) string { return strings.ReplaceAll(strings.ToValidUTF8(s, ""), "\x00", "") }
 
-// storable reports whether every one of ss can be stored as text, and so
+// Storable reports whether every one of ss can be stored as text, and so
 // asked about: PostgreSQL refuses a NUL or invalid UTF-8 even as a query's
 // argument, and no row can hold one (an account ID from a broken answer).
-func storable(ss ...string) bool {
+func Storable(ss ...string) bool {
 	for _, s := range ss {
 		if cleanText(s) != s {
 			return false

@@ -158,7 +158,7 @@ func (s *Store) GetNudge(ctx context.Context, id string) (Nudge, error) {
 // after since, newest first: the round skips someone asked lately, or who
 // answered Keep lately.
 func (s *Store) NudgesAbout(ctx context.Context, accountID, product string, since time.Time) ([]Nudge, error) {
-	if !storable(accountID, product) {
+	if !Storable(accountID, product) {
 		return nil, nil
 	}
 	return s.nudges(ctx, `SELECT `+nudgeCols+` FROM nudge WHERE account_id = $1 AND product = $2 AND asked_us >= $3
@@ -320,7 +320,7 @@ func (s *Store) requests(ctx context.Context, where string, args ...any) ([]Rele
 // are undecided or were decided at or after since, oldest first: what a
 // nudge round must know before asking about that seat again.
 func (s *Store) RequestsAbout(ctx context.Context, accountID, product string, since time.Time) ([]ReleaseRequest, error) {
-	if !storable(accountID, product) {
+	if !Storable(accountID, product) {
 		return nil, nil
 	}
 	return s.requests(ctx, requestsAbout, accountID, product, us(since))
