@@ -470,15 +470,18 @@ func (s *Store) ClaimRelease(ctx context.Context, r Release) (bool, error) {
 		r.State = ReleaseRunning
 	}
 	res, err := s.db.ExecContext(ctx, `INSERT INTO release_done (`+releaseCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-		ON CONFLICT DO NOTHING`, r.ID, r.AccountID, LowerASCII(r.Email), r.Product, r.State, r.Detail, r.Steps,
+		ON CONFLICT DO NOTHING`, r.ID, r.AccountID, LowerASCII(r.Email), r.Product, r.State, cleanText(r.Detail), r.Steps,
 		us(r.Done), us(r.Undone), us(r.CheckDue), us(r.Checked))
 	return s.won("claim release", res, err)
 }
 
-// SaveRelease writes r's state, detail, steps and times.
+// SaveRelease writes r's state, detail, steps and times. The detail names
+// what Atlassian answered (a group's name): NUL and invalid UTF-8 are
+// dropped from it, as from the audit trail, so that a release whose access
+// is gone is stored, steps and all, and stays undoable.
 func (s *Store) SaveRelease(ctx context.Context, r Release) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE release_done SET state = $1, detail = $2, steps = $3, done_us = $4, undone_us = $5,
-		check_due_us = $6, checked_us = $7 WHERE id = $8`, r.State, r.Detail, r.Steps, us(r.Done), us(r.Undone), us(r.CheckDue), us(r.Checked), r.ID)
+		check_due_us = $6, checked_us = $7 WHERE id = $8`, r.State, cleanText(r.Detail), r.Steps, us(r.Done), us(r.Undone), us(r.CheckDue), us(r.Checked), r.ID)
 	return s.wrap("store release", err)
 }
 
@@ -572,7 +575,7 @@ func (s *Store) ApprovedUnclaimed(ctx context.Context, before time.Time) ([]Rele
 // interrupted release settle it once.
 func (s *Store) SettleRunning(ctx context.Context, id, st, detail string, at time.Time) (bool, error) {
 	res, err := s.db.ExecContext(ctx, `UPDATE release_done SET state = $1, detail = $2, done_us = $3 WHERE id = $4 AND state = $5`,
-		st, detail, us(at), id, ReleaseRunning)
+		st, cleanText(detail), us(at), id, ReleaseRunning)
 	return s.won("settle release", res, err)
 }
 

@@ -40,6 +40,7 @@ func nudgeContract(t *testing.T, fresh fixture) {
 		{"LastDryRun", testLastDryRun},
 		{"LookalikeEmailsStayApart", testNudgeLookalikeEmails},
 		{"ReminderMessage", testNudgeReminderMessage},
+		{"ReleaseDetailFromUpstream", testReleaseDetailFromUpstream},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -564,5 +565,36 @@ func testNudgeReminderMessage(t *testing.T, fresh fixture) {
 	}
 	if n, err := s.GetNudge(ctx, a.ID); err != nil || n.ReminderTS != "1.5" || n.TS != "" {
 		t.Errorf("GetNudge = %+v, %v", n, err)
+	}
+}
+
+// testReleaseDetailFromUpstream: a release's detail names what Atlassian
+// answered (a group's name), which may hold a NUL or invalid UTF-8. The
+// release is stored all the same, steps and all: the access is gone, and
+// only the stored steps make it undoable.
+func testReleaseDetailFromUpstream(t *testing.T, fresh fixture) {
+	s := open(t, fresh(t))
+	ctx := context.Background()
+	for _, id := range []string{"req1", "req2"} {
+		if won, err := s.ClaimRelease(ctx, Release{ID: id, AccountID: "acc", Email: "ada@example.com", Product: "p"}); !won || err != nil {
+			t.Fatalf("ClaimRelease %s: %v, %v", id, won, err)
+		}
+	}
+	r := Release{ID: "req1", AccountID: "acc", Email: "ada@example.com", Product: "p", State: ReleaseDone,
+		Detail: "released: removed from group odd\x00group\xff", Steps: `[{"Kind":"remove membership","GroupName":"odd\u0000group"}]`, Done: t0}
+	if err := s.SaveRelease(ctx, r); err != nil {
+		t.Fatalf("SaveRelease: %v", err)
+	}
+	if won, err := s.SettleRunning(ctx, "req2", ReleaseFailed, "failed: group odd\x00group", t0); !won || err != nil {
+		t.Fatalf("SettleRunning: %v, %v", won, err)
+	}
+	for _, id := range []string{"req1", "req2"} {
+		got, err := s.GetRelease(ctx, id)
+		if err != nil || got.State == ReleaseRunning || strings.ContainsRune(got.Detail, 0) || !strings.Contains(got.Detail, "group odd") {
+			t.Errorf("%s read back %+v, %v", id, got, err)
+		}
+	}
+	if won, err := s.ClaimUndo(ctx, "req1", t0.Add(time.Minute)); !won || err != nil {
+		t.Errorf("ClaimUndo: %v, %v", won, err)
 	}
 }
