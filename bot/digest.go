@@ -106,7 +106,7 @@ func (d *Digests) Make(ctx context.Context, upload bool) (Message, *digest.Diges
 var ErrDigestNotMade = errors.New("digest not made")
 
 // postStopGrace is how long a digest's post, once begun, may go on after
-// a stop: the schedules stop once the bot has (8.5 s at most), so the
+// a stop: the schedules stop once the bot has (7.5 s at most), so the
 // process still ends within the contract's 10 s.
 const postStopGrace = time.Second
 

@@ -39,8 +39,8 @@ const maxAuditBacklog = 10_000
 const auditRetryEvery = 5 * time.Second
 
 // auditWriteTimeout bounds one write; flushTimeout bounds what is written
-// after the stop, a write already begun included: the Bot may take 8.5 s
-// to stop, and serve has 10.
+// after the stop, a write already begun included: the Bot may take 7.5 s
+// to stop, the health server 1 s, and serve has 10.
 const (
 	auditWriteTimeout = 5 * time.Second
 	flushTimeout      = time.Second
