@@ -734,8 +734,10 @@ const saveTimeout = time.Second
 
 // readBackTimeout bounds reading back a release's writes (answered, or
 // whose answer was lost) once the flow's context has ended: every read of
-// one release or undo together, short enough that a stop still ends soon.
-const readBackTimeout = 3 * time.Second
+// one release or undo together. A click is abandoned 6 s into a stop and
+// the bot leaves what still runs 1.5 s later (bot.BotConfig): 1 s lets a
+// release read back, then save what it removed (for Undo) before that.
+const readBackTimeout = time.Second
 
 // readBackContext is the context of a release's read-back: the flow's own
 // deadline while the flow lives (an Admin API waiting out a 429 may take
