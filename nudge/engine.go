@@ -582,9 +582,16 @@ func (e *Engine) ask(ctx context.Context, s Store, round string, p Person, items
 		o = state.OutcomeFailed
 	}
 	// Where the message went is stored, and the nudge audited, even when
-	// the round is stopping: the message was posted.
+	// the round is stopping: the message was posted. An answer naming a
+	// channel or ts that no row can hold (a NUL, invalid UTF-8) is not
+	// stored: the message went out, and the round goes on.
 	var serr error
-	if err == nil {
+	unstorable := err == nil && !state.Storable(ref.Channel, ref.TS)
+	if unstorable {
+		e.log.Warn("nudge: Slack's answer to the post holds a NUL or invalid UTF-8: where the message went is not stored", "account", p.AccountID)
+		detail += " (where the message went not stored: Slack's answer could not be kept)"
+	}
+	if err == nil && !unstorable {
 		sctx, cancel := detached(ctx)
 		for _, it := range fresh {
 			if serr = s.SetNudgeMessage(sctx, it.NudgeID, ref.Channel, ref.TS); serr != nil {
@@ -598,7 +605,7 @@ func (e *Engine) ask(ctx context.Context, s Store, round string, p Person, items
 	if serr != nil {
 		return true, fmt.Errorf("nudge round: %w", serr)
 	}
-	if err == nil {
+	if err == nil && !unstorable {
 		e.answeredWhilePosting(ctx, s, round, p, ref)
 	}
 	return counted, nil

@@ -679,3 +679,45 @@ func TestMinimalFakesNudgeUnstorableAnswers(t *testing.T) {
 		t.Errorf("messages to %v, want Ida's and none to the odd accounts", to)
 	}
 }
+
+// TestMinimalFakesNudgePostAnswerUnstorable: Slack's answer to the ask (its
+// DM channel) holds a NUL. The message went out: the round goes on to the
+// next person, and says that where it went was not stored, never exit 1
+// for everyone after that person (PostgreSQL refuses such text).
+func TestMinimalFakesNudgePostAnswerUnstorable(t *testing.T) {
+	t.Parallel()
+	siteA := "ari:cloud:jira-software::site/" + mfCloudA
+	org := append([]string{`{"accountId":"712020:odd","accountType":"atlassian","email":"odd@example.com","name":"Odd One","status":"active",
+	  "productAccess":[{"id":"` + siteA + `","key":"jira-software","lastActiveTimestamp":"` + mf2Stamp(300) + `"}]}`}, mf2Org()...)
+	a := newMinAtlassianWith(t, nil, mfWorkspacesDefault, mf2Search([]string{mf2Page(org, "")}, org))
+	up := &mf2Uploads{members: mf2Members + `,{"deleted":false,"is_bot":false,"id":"U0ODD1","profile":{"email":"odd@example.com"}}`}
+	s := newMinSlackWith(t, `{"type":"hello"}`, nil, up.more)
+	s.mu.Lock()
+	s.postedIn = func(ch string) string {
+		if ch == "U0ODD1" {
+			return "D0ODD\x001"
+		}
+		return ch
+	}
+	s.mu.Unlock()
+	db := "LASTACTIVE_DATABASE_URL=" + mfDatabase(t)
+	env := a.env("SLACK_BOT_TOKEN="+mfBotToken, "SLACK_API_URL="+s.apiURL(), db, "LASTACTIVE_NUDGE=on", "LASTACTIVE_REPORT_USERS=U0ASK1",
+		"LASTACTIVE_SEAT_PRICES=jira-software=8.60,confluence=6.05")
+	r := runBinary(t, env, "", "nudge")
+	mfNoSecrets(t, r.stdout, r.stderr)
+	asked, _, _ := strings.Cut(r.stdout, "Skipped:")
+	if r.code != 0 || !strings.Contains(asked, "ida@example.com") || !strings.Contains(asked, "odd@example.com") {
+		t.Errorf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	noErrors(t, r.stderr)
+	s.mu.Lock()
+	n := len(s.posts)
+	s.mu.Unlock()
+	if n != 3 {
+		t.Errorf("%d messages posted, want Odd's, Ida's and Cam's", n)
+	}
+	au := runBinary(t, a.env(db), "", "audit", "odd@example.com")
+	if au.code != 0 || !strings.Contains(au.stdout, "asked about") || !strings.Contains(au.stdout, "not stored") {
+		t.Errorf("audit of Odd: exit %d\n%s%s", au.code, au.stdout, au.stderr)
+	}
+}

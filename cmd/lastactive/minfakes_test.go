@@ -59,6 +59,11 @@ type mfSlack struct {
 	// Set and read under mu: the server runs.
 	onPost func(form url.Values)
 
+	// postedIn, when set, names the channel chat.postMessage's answer
+	// gives for a post to channel (as Slack answers a DM's own channel).
+	// Set and read under mu: the server runs.
+	postedIn func(channel string) string
+
 	mu      sync.Mutex
 	writeMu sync.Mutex
 	methods []string
@@ -155,13 +160,18 @@ func (s *mfSlack) serve(w http.ResponseWriter, r *http.Request) {
 	case "chat.postMessage", "chat.postEphemeral":
 		s.mu.Lock()
 		s.posts = append(s.posts, r.Form)
-		n, onPost := len(s.posts), s.onPost
+		n, onPost, postedIn := len(s.posts), s.onPost, s.postedIn
 		s.mu.Unlock()
 		if onPost != nil && method == "chat.postMessage" {
 			onPost(r.Form)
 		}
+		ch := r.Form.Get("channel")
+		if postedIn != nil {
+			ch = postedIn(ch)
+		}
+		b, _ := json.Marshal(ch)
 		// Each message its own ts, as Slack gives them.
-		fmt.Fprintf(w, `{"ok":true,"ts":"1700000000.%06d","channel":%q}`, 100+n-1, r.Form.Get("channel"))
+		fmt.Fprintf(w, `{"ok":true,"ts":"1700000000.%06d","channel":%s}`, 100+n-1, b)
 	default:
 		if s.more != nil && s.more(w, r, method) {
 			return
