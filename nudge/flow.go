@@ -315,12 +315,18 @@ func (e *Engine) sendCopies(ctx context.Context, s Store, req state.ReleaseReque
 			continue
 		}
 		// Stored even when the click or the run is stopping: the copy
-		// went, and a decision must be able to close it.
-		sctx, cancel := detached(ctx)
-		err = s.SetApprovalMessage(sctx, state.ApprovalMessage{RequestID: req.ID, Approver: ap, Channel: ref.Channel, TS: ref.TS})
-		cancel()
-		if err != nil {
-			return err
+		// went, and a decision must be able to close it. An answer naming
+		// a channel or ts no row can hold (a NUL, invalid UTF-8) is not
+		// stored: the copy went, and the other approvers get theirs.
+		if !state.Storable(ref.Channel, ref.TS) {
+			e.log.Warn("nudge: Slack's answer to the approval copy holds a NUL or invalid UTF-8: where it went is not stored, and a decision does not close it", "approver", ap)
+		} else {
+			sctx, cancel := detached(ctx)
+			err = s.SetApprovalMessage(sctx, state.ApprovalMessage{RequestID: req.ID, Approver: ap, Channel: ref.Channel, TS: ref.TS})
+			cancel()
+			if err != nil {
+				return err
+			}
 		}
 		if resend {
 			e.audit(ctx, s, state.AuditEntry{Emails: []string{req.Email}, AccountIDs: []string{req.AccountID}, Kind: state.KindEscalation,
