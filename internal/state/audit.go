@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Kind is what an audit entry records.
@@ -426,17 +428,25 @@ func (s *Store) CountAudit(ctx context.Context) (int64, error) {
 func (s *Store) SweepAudit(ctx context.Context, olderThan time.Time) (int64, error) {
 	floor := idFloor(olderThan)
 	var total int64
+	batch := sweepBatch
 	for from := ""; ; {
-		// The batch ends below the ID sweepBatch entries up, or at floor.
+		// The batch ends below the ID batch entries up, or at floor.
 		// Each batch starts where the last ended: the index entries of
 		// the rows deleted before it are not walked again.
 		bound := floor
 		err := s.db.QueryRowContext(ctx, `SELECT id FROM audit_entry WHERE id >= $1 AND id < $2 ORDER BY id LIMIT 1 OFFSET $3`,
-			from, floor, sweepBatch).Scan(&bound)
+			from, floor, batch).Scan(&bound)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return total, s.wrap("sweep audit trail", err)
 		}
 		n, err := s.sweepBetween(ctx, from, bound)
+		if statementTimedOut(err) && batch > sweepBatchMin && ctx.Err() == nil {
+			// A statement_timeout shorter than a batch takes here (a busy
+			// server, a slow disk): the batch was rolled back; try again
+			// from the same entry with half as many.
+			batch /= 2
+			continue
+		}
 		total += n
 		if err != nil || bound == floor {
 			return total, err
@@ -445,8 +455,21 @@ func (s *Store) SweepAudit(ctx context.Context, olderThan time.Time) (int64, err
 	}
 }
 
-// sweepBatch is how many entries one transaction of SweepAudit deletes.
-const sweepBatch = 2000
+// sweepBatch is how many entries one transaction of SweepAudit deletes,
+// halved down to sweepBatchMin each time a batch outlasts the role's
+// statement_timeout.
+const (
+	sweepBatch    = 2000
+	sweepBatchMin = 50
+)
+
+// statementTimedOut reports whether PostgreSQL cancelled the statement for
+// its statement_timeout (57014, query_canceled; the context's own end is
+// not this).
+func statementTimedOut(err error) bool {
+	var pe *pgconn.PgError
+	return err != nil && errors.As(err, &pe) && pe.Code == "57014" && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
 
 // sweepBetween deletes the entries whose IDs sort from from up to below
 // bound, with their targets, in one transaction.

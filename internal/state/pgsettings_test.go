@@ -155,3 +155,43 @@ func TestPostgresSweepUnderAStatementTimeout(t *testing.T) {
 		t.Fatalf("after the sweep: %+v, %v; want the one entry inside retention", got, err)
 	}
 }
+
+// TestPostgresSweepHalvesItsBatchUnderATimeout: a server on which a batch
+// of 2,000 entries outlasts the role's statement_timeout (a busy server, a
+// slow disk: here a row trigger that sleeps 0.4 ms a row, so 2,000 rows
+// take 0.8 s against a 500 ms timeout, whatever the machine). Each sweep
+// was cancelled at its first batch and deleted nothing, every day; the
+// sweep now halves its batch until one fits.
+func TestPostgresSweepHalvesItsBatchUnderATimeout(t *testing.T) {
+	t.Parallel()
+	u := postgresFixture(t)
+	open(t, u) // the schema
+	seed, err := sql.Open("pgx", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seed.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	const old = 5_000
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := seed.ExecContext(ctx, `INSERT INTO audit_entry (id, at_us, actor, kind, outcome, detail, emails, account_ids)
+		SELECT lpad(to_hex($1::bigint + g::bigint * 1000000000), 16, '0') || '00000000', $1::bigint / 1000 + g::bigint * 1000000,
+		       'U1', 'lookup', 'ok', '', '["p@example.com"]', '["acc"]'
+		FROM generate_series(1, $2::int) g`, base.UnixNano(), old); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE FUNCTION slow_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.0004); RETURN OLD; END $$`,
+		`CREATE TRIGGER slow_delete BEFORE DELETE ON audit_entry FOR EACH ROW EXECUTE FUNCTION slow_delete()`,
+	} {
+		if _, err := seed.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := open(t, u+"&statement_timeout=500ms")
+	n, err := s.SweepAudit(ctx, base.AddDate(0, 6, 0))
+	if err != nil || n != old {
+		t.Fatalf("SweepAudit with statement_timeout=500ms and 0.8 s a 2,000-entry batch: %d, %v; want %d deleted", n, err, old)
+	}
+}
