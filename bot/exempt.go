@@ -91,7 +91,8 @@ func parseExempt(args []string, from func(i, j int) string) (Command, error) {
 		rest = rest[2:]
 		// "until D1 until D2 REASON": which date was meant is not ours to
 		// pick, nor is the second one words of the reason.
-		if len(rest) >= 2 && strings.EqualFold(rest[0], "until") && strings.ContainsAny(rest[1], "0123456789") {
+		// "until 2nd shift returns" is words: only a date is a second one.
+		if len(rest) >= 2 && strings.EqualFold(rest[0], "until") && dateLike(rest[1]) {
 			return Command{}, usagef("until twice: name the date once, before the reason: exempt %s %s until YYYY-MM-DD REASON.", a.Email, a.Products[0])
 		}
 	}
@@ -118,6 +119,13 @@ func parseExempt(args []string, from func(i, j int) string) (Command, error) {
 	}
 	a.Reason = reason
 	return Command{Kind: CmdExempt, Exempt: a, Targets: []Target{{Email: a.Email}}}, nil
+}
+
+// dateLike reports whether word is written as a date ("2027-03-01",
+// "01/03/2027,"): digits and date separators, not "2nd" or "3pm".
+func dateLike(word string) bool {
+	w := strings.TrimRight(word, ".,;:!?")
+	return strings.ContainsAny(w, "0123456789") && strings.Trim(w, "0123456789-/.") == ""
 }
 
 // exemptWho reads EMAIL PRODUCT… and returns the words after the products.

@@ -70,6 +70,13 @@ func TestParseExempt(t *testing.T) {
 		{"exempt ada@example.com confluence “ ” until 2027-01-31", ExemptArgs{}, "Say why"},
 		// Two dates and no reason between: not a reason "until 2027-03-01".
 		{"exempt ada@example.com confluence until 2027-01-31 until 2027-03-01", ExemptArgs{}, "until twice"},
+		// A reason that starts with "until" and a number, after the date,
+		// is words: only a second date is refused.
+		{"exempt ada@example.com confluence until 2027-01-31 until 2nd shift returns", ExemptArgs{Op: ExemptAdd, Email: "ada@example.com",
+			Products: []string{"confluence"}, Until: day("2027-01-31"), Reason: "until 2nd shift returns"}, ""},
+		{"exempt ada@example.com confluence until 2027-01-31 until 3pm handover", ExemptArgs{Op: ExemptAdd, Email: "ada@example.com",
+			Products: []string{"confluence"}, Until: day("2027-01-31"), Reason: "until 3pm handover"}, ""},
+		{"exempt ada@example.com confluence until 2027-01-31 until 01/03/2027, on leave", ExemptArgs{}, "until twice"},
 	} {
 		t.Run(tc.text, func(t *testing.T) {
 			cmd, err := ParseCommand(tc.text)
