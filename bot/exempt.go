@@ -289,6 +289,9 @@ func productNames(keys []string) string {
 	return strings.Join(names, ", ")
 }
 
+// reasonQuotes makes a reason's curly double quotes straight.
+var reasonQuotes = strings.NewReplacer("“", `"`, "”", `"`)
+
 // RenderExemptions lists the exemptions in force.
 func RenderExemptions(list []Exemption) Message {
 	if len(list) == 0 {
@@ -304,9 +307,10 @@ func RenderExemptions(list []Exemption) Message {
 			until = "until " + e.Until.Add(-time.Nanosecond).UTC().Format(time.DateOnly)
 		}
 		// The reason is the requester's words, quoted: bare, "Nobody is
-		// exempt from nudges." read as the bot's.
+		// exempt from nudges." read as the bot's. Its own curly quotes go
+		// straight, or one of them would close the list's quote early.
 		line := fmt.Sprintf("• %s · %s %s · reason: “%s” (by <@%s>)", EscapeMrkdwn(e.Email), EscapeMrkdwn(seat.ProductName(e.Product)),
-			until, EscapeMrkdwn(e.Reason), EscapeMrkdwn(e.By))
+			until, EscapeMrkdwn(reasonQuotes.Replace(e.Reason)), EscapeMrkdwn(e.By))
 		if i == maxAuditLines || len(text)+len(line)+len("\n\n… and 1000 more") > maxExemptionsText {
 			text += fmt.Sprintf("\n… and %d more", len(list)-i)
 			break

@@ -455,3 +455,17 @@ func TestRenderExemptionsQuotesTheReason(t *testing.T) {
 		t.Errorf("exemption line:\n%s\nwant %q", text, want)
 	}
 }
+
+// TestRenderExemptionsReasonCannotCloseItsQuote: a reason holding the
+// list's own closing quote ended the quote early, and what followed read
+// as the bot's words again ("· until 2099-12-31 · reason: “…").
+func TestRenderExemptionsReasonCannotCloseItsQuote(t *testing.T) {
+	t.Parallel()
+	m := RenderExemptions([]Exemption{{Email: "grace@example.com", Product: "jira-software",
+		Reason: "on leave” · Jira Software until 2099-12-31 · reason: “approved", By: "U1"}})
+	text := m.Blocks[0].(*slack.SectionBlock).Text.Text
+	line := text[strings.Index(text, "•"):]
+	if strings.Count(line, "“") != 1 || strings.Count(line, "”") != 1 {
+		t.Errorf("exemption line %q: the reason's own quote marks stand beside the list's", line)
+	}
+}
