@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"lastactive/internal/state"
 )
 
 // AuditAction is what an audit event records. The values are those of the
@@ -380,6 +382,8 @@ func auditOutcome(o Outcome) string {
 		return "answer not delivered"
 	case OutcomePartial:
 		return "partly failed"
+	case Outcome(state.OutcomeDryRun): // a nudge round's, stored by the nudge engine
+		return "dry run, nothing sent"
 	}
 	return EscapeMrkdwn(string(o))
 }

@@ -317,6 +317,8 @@ func TestRenderAuditTrailSaysOutcomesInWords(t *testing.T) {
 		{OutcomePartial, " · partly failed"},
 		{OutcomeOK, " · ok"},
 		{OutcomeFailed, " · failed"},
+		// A nudge round's dry run, stored by the nudge engine.
+		{Outcome("dry-run"), " · dry run, nothing sent"},
 	} {
 		m := RenderAuditTrail("ada@example.com", []AuditEvent{
 			{At: now, Actor: "U1", Action: AuditLookup, Outcome: c.outcome},
