@@ -199,6 +199,8 @@ var cronErrors = []struct {
 }{
 	{regexp.MustCompile(`^expected exactly (\d+) fields, found 1: `), "has 1 field, not $1"},
 	{regexp.MustCompile(`^expected exactly (\d+) fields, found (\d+): `), "has $2 fields, not $1"},
+	// An empty value is a range missing a side ("MON-", "-5").
+	{regexp.MustCompile(`^failed to parse int from : `), "a range such as MON-FRI lacks its first or last value"},
 	{regexp.MustCompile(`^failed to parse int from (.*?): `), "“$1” is neither a number nor a name such as MON or JAN"},
 	{regexp.MustCompile(`^provided bad location (.*?): `), "“$1” is not a time zone"},
 	{regexp.MustCompile(`^negative number \((-?\d+)\) not allowed: (.*)$`), "“$2” has a negative number"},

@@ -132,6 +132,9 @@ func TestParseRefuses(t *testing.T) {
 		{"CRON_TZ=Europe/Paris @every 1h", "@every takes no time zone"},
 		{"TZ=Europe/Paris @every 1h", "write @every 1h without TZ="},
 		{"CRON_TZ=Europe/Paris  @every 30m", "write @every 30m without CRON_TZ="},
+		// A range missing a side named nothing: "“” is neither a number…".
+		{"0 9 * * MON-", "a range such as MON-FRI lacks its first or last value"},
+		{"0 9 -5 * *", "a range such as MON-FRI lacks its first or last value"},
 	} {
 		t.Run(c.expr, func(t *testing.T) {
 			_, err := schedule.Parse(c.expr)
