@@ -414,7 +414,7 @@ func (d deadlineAtReadBack) SeatHeld(ctx context.Context, accountID, productARI 
 }
 
 // TestReadBackKeepsTheClicksTime: with no stop, the read that proves the
-// seat free has the click's whole time, not the 3 s a stop leaves it: an
+// seat free has the click's whole time, not the 1 s a stop leaves it: an
 // Admin API that answers the read in 4 s (a 429 waited out) must not turn a
 // release that worked into "could not be read back".
 func TestReadBackKeepsTheClicksTime(t *testing.T) {
