@@ -401,6 +401,11 @@ func TestMinimalFakesReleaseAndUndo(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			b := mf3Serve(t, c.hold, &mf3Admin{writeStatus: c.status, writeBody: c.body}, nil, "ATLASSIAN_ADMIN_WRITE_KEY="+mf3WriteKey)
+			t.Cleanup(func() {
+				if t.Failed() {
+					t.Logf("messages:\n%s\nlogs:\n%s\ntrail:\n%s", b.brief(), b.logs(), b.audit(t))
+				}
+			})
 			ask, value, block := b.waitButton(t, "U0IDA1", "nudge_release")
 			if !strings.Contains(ask.blocks, "nudge_keep") {
 				t.Errorf("the nudge has no Keep:\n%s", ask.blocks)

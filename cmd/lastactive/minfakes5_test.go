@@ -72,6 +72,11 @@ func TestMinimalFakesExempt(t *testing.T) {
 	t.Parallel()
 	db := mfDatabase(t)
 	s, _, _, logs := mf5Serve(t, db)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("logs:\n%s", logs())
+		}
+	})
 	n := 0
 	cmd := func(user, text string) mfReply {
 		t.Helper()
