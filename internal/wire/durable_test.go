@@ -308,6 +308,32 @@ func TestStoreDeduperStoreErrors(t *testing.T) {
 	}
 }
 
+// TestStoreDeduperSlowAnswerLeavesTheStoreUp: a dedupe query slower than
+// its budget (dedupeTimeout, the socket's drain loop's) is answered from
+// the memory, and only that envelope goes without the store: a loaded
+// PostgreSQL under -race, slow once, marked the whole store down, and the
+// approver's click beside it failed with "the database is unavailable".
+func TestStoreDeduperSlowAnswerLeavesTheStoreUp(t *testing.T) {
+	url, path := sqliteURL(t)
+	var logs syncBuf
+	d, m := openTestDurable(t, url, &logs)
+	dd := &StoreDeduper{D: d, Memory: &memDedupe{}, Metrics: m}
+	conn := lockSQLite(t, path, "BEGIN EXCLUSIVE") // the insert waits past the budget
+	ok, err := dd.FirstDelivery(context.Background(), "E-slow")
+	if _, rerr := conn.ExecContext(context.Background(), "ROLLBACK"); rerr != nil {
+		t.Fatal(rerr)
+	}
+	if !ok || err != nil {
+		t.Errorf("FirstDelivery = %v, %v; want true, nil", ok, err)
+	}
+	if v := testutil.ToFloat64(m.errors.WithLabelValues("dedupe")); v != 1 {
+		t.Errorf("dedupe errors = %v, want 1", v)
+	}
+	if !d.OK() {
+		t.Errorf("one slow dedupe answer marked the store down:\n%s", logs.String())
+	}
+}
+
 // TestScanShareOneScanAcrossProcesses: two processes asking for a scan at
 // once run one scan; the other reads its published result; a snapshot of
 // the counts is saved once.
