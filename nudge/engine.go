@@ -600,8 +600,20 @@ func (e *Engine) ask(ctx context.Context, s Store, round string, p Person, items
 		}
 		cancel()
 	}
-	e.audit(ctx, s, state.AuditEntry{Emails: []string{p.Email}, AccountIDs: []string{p.AccountID}, Kind: state.KindNudge, Outcome: o,
-		Detail: detail})
+	if e.audit(ctx, s, state.AuditEntry{Emails: []string{p.Email}, AccountIDs: []string{p.AccountID}, Kind: state.KindNudge, Outcome: o,
+		Detail: detail}) && counted {
+		// Marked once the entry is stored: a nudge left unmarked (the
+		// process killed while Slack answered, the entry not stored) is
+		// audited by a later follow-up (auditStopped).
+		mctx, cancel := detached(ctx)
+		for _, it := range fresh {
+			if _, err := s.MarkNudgeAudited(mctx, it.NudgeID); err != nil {
+				e.log.Warn("nudge: mark audited; a follow-up audits it again", "account", p.AccountID, "err", err)
+				break
+			}
+		}
+		cancel()
+	}
 	if serr != nil {
 		return true, fmt.Errorf("nudge round: %w", serr)
 	}
@@ -686,11 +698,12 @@ func (e *Engine) post(ctx context.Context, to string, n Note) (Ref, error) {
 	return e.cfg.Messages.Post(ctx, to, n)
 }
 
-// audit stores one entry; a failure is logged, never fatal to the flow.
+// audit stores one entry and reports whether it did; a failure is logged,
+// never fatal to the flow.
 // auditTimeout bounds one audit entry's write.
 const auditTimeout = time.Second
 
-func (e *Engine) audit(ctx context.Context, s Store, en state.AuditEntry) {
+func (e *Engine) audit(ctx context.Context, s Store, en state.AuditEntry) bool {
 	if en.Actor == "" {
 		en.Actor = e.cfg.Actor
 	}
@@ -713,7 +726,9 @@ func (e *Engine) audit(ctx context.Context, s Store, en state.AuditEntry) {
 	defer cancel()
 	if err := s.Append(actx, en); err != nil {
 		e.log.Error("nudge: audit entry not stored", "kind", en.Kind, "outcome", en.Outcome, "detail", en.Detail, "err", err)
+		return false
 	}
+	return true
 }
 
 // AdminURL is the person's page in Atlassian Administration.

@@ -80,6 +80,9 @@ func (e *Engine) FollowUp(ctx context.Context) error {
 	if err := e.settleInterrupted(ctx, s, now); err != nil {
 		return err
 	}
+	if err := e.auditStopped(ctx, s, now); err != nil {
+		return err
+	}
 	return e.checkManual(ctx, s)
 }
 
@@ -123,6 +126,56 @@ func (e *Engine) settleInterrupted(ctx context.Context, s Store, now time.Time) 
 		if err := e.settle(ctx, s, rel, interruptedText, now); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// auditStopped writes the entries of the nudges whose round stopped before
+// writing them: a process killed (SIGKILL, the OOM killer, a node lost)
+// while Slack took the message, or whose database failed at that moment.
+// The person may have the message, and every later round skips them as
+// asked. A live round writes its entry within seconds of storing a nudge,
+// so only nudges older than a round's claim are taken; each is claimed
+// (marked audited) before its entry, so that replicas write it once, and
+// one entry names the seats of one message.
+func (e *Engine) auditStopped(ctx context.Context, s Store, now time.Time) error {
+	stale, err := s.UnauditedNudges(ctx, now.Add(-RoundClaimTTL))
+	if err != nil {
+		return err
+	}
+	type message struct {
+		n     state.Nudge
+		items []Item
+	}
+	var order []*message
+	byMessage := map[string]*message{}
+	for _, n := range stale {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		won, err := s.MarkNudgeAudited(ctx, n.ID)
+		if err != nil {
+			return err
+		}
+		if !won {
+			continue
+		}
+		key := n.Round + "\x00" + n.AccountID + "\x00" + n.TS
+		m := byMessage[key]
+		if m == nil {
+			m = &message{n: n}
+			byMessage[key] = m
+			order = append(order, m)
+		}
+		m.items = append(m.items, e.item(ctx, n))
+	}
+	for _, m := range order {
+		o, why := state.OutcomeFailed, "the process that asked stopped before Slack answered; the message may have arrived"
+		if m.n.TS != "" {
+			o, why = state.OutcomeOK, "recorded late: the process that asked stopped before its entry"
+		}
+		e.audit(ctx, s, state.AuditEntry{Emails: []string{m.n.Email}, AccountIDs: []string{m.n.AccountID}, Kind: state.KindNudge,
+			Outcome: o, Detail: m.n.Round + " asked about " + itemList(m.items) + " (" + why + ")"})
 	}
 	return nil
 }

@@ -67,6 +67,10 @@ type Store interface {
 	Exempt(ctx context.Context, email, product string, at time.Time) (bool, error)
 	PutNudge(ctx context.Context, n state.Nudge) (state.Nudge, bool, error)
 	SetNudgeMessage(ctx context.Context, id, channel, ts string) error
+	// MarkNudgeAudited records that the nudge's entry is in the audit
+	// trail; UnauditedNudges finds those whose process stopped before.
+	MarkNudgeAudited(ctx context.Context, id string) (bool, error)
+	UnauditedNudges(ctx context.Context, before time.Time) ([]state.Nudge, error)
 	// SetNudgeReminder records where the nudge's reminder went, and
 	// NudgesOfReminder reads back every nudge one reminder named, so that
 	// the reminder is updated as the nudge message is.

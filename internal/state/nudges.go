@@ -108,8 +108,8 @@ func (s *Store) PutNudge(ctx context.Context, n Nudge) (Nudge, bool, error) {
 		n.ID = newID(n.Asked)
 	}
 	n.Email = LowerASCII(strings.TrimSpace(n.Email))
-	res, err := s.db.ExecContext(ctx, `INSERT INTO nudge (`+nudgeCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) ON CONFLICT DO NOTHING`,
+	res, err := s.db.ExecContext(ctx, `INSERT INTO nudge (`+nudgeCols+`, audited)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 0) ON CONFLICT DO NOTHING`,
 		n.ID, n.Round, n.AccountID, n.Email, n.Product, n.ProductKey, us(n.LastActive), n.SlackUser, n.Channel, n.TS,
 		us(n.Asked), n.Answer, us(n.Answered), us(n.Reminded), us(n.Escalated), n.Settled, us(n.SettledAt), n.ReminderChannel, n.ReminderTS)
 	won, err := s.won("store nudge", res, err)
@@ -120,6 +120,21 @@ func (s *Store) PutNudge(ctx context.Context, n Nudge) (Nudge, bool, error) {
 func (s *Store) SetNudgeMessage(ctx context.Context, id, channel, ts string) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE nudge SET channel = $1, ts = $2 WHERE id = $3`, channel, ts, id)
 	return s.wrap("store nudge message", err)
+}
+
+// MarkNudgeAudited records that the nudge's entry is in the audit trail,
+// and reports whether this call recorded it: a nudge stored by PutNudge and
+// never marked was asked by a process that stopped (or whose database
+// failed) before its entry was written.
+func (s *Store) MarkNudgeAudited(ctx context.Context, id string) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE nudge SET audited = 1 WHERE id = $1 AND audited = 0`, id)
+	return s.won("mark nudge audited", res, err)
+}
+
+// UnauditedNudges returns the nudges asked at or before `before` whose
+// entry is not in the audit trail (see MarkNudgeAudited), oldest first.
+func (s *Store) UnauditedNudges(ctx context.Context, before time.Time) ([]Nudge, error) {
+	return s.nudges(ctx, `SELECT `+nudgeCols+` FROM nudge WHERE audited = 0 AND asked_us <= $1 ORDER BY asked_us, id`, us(before))
 }
 
 // SetNudgeReminder records where the nudge's reminder went (for

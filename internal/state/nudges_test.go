@@ -41,6 +41,7 @@ func nudgeContract(t *testing.T, fresh fixture) {
 		{"LookalikeEmailsStayApart", testNudgeLookalikeEmails},
 		{"ReminderMessage", testNudgeReminderMessage},
 		{"ReleaseDetailFromUpstream", testReleaseDetailFromUpstream},
+		{"NudgeAuditedOnce", testNudgeAuditedOnce},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -596,5 +597,49 @@ func testReleaseDetailFromUpstream(t *testing.T, fresh fixture) {
 	}
 	if won, err := s.ClaimUndo(ctx, "req1", t0.Add(time.Minute)); !won || err != nil {
 		t.Errorf("ClaimUndo: %v, %v", won, err)
+	}
+}
+
+// testNudgeAuditedOnce: a nudge stored and never marked audited (its
+// process stopped before writing its entry) is found once its time is
+// past, and marked by one replica only; a nudge of an earlier version (no
+// mark kept) counts as audited by the process that asked it.
+func testNudgeAuditedOnce(t *testing.T, fresh fixture) {
+	url := fresh(t)
+	a, b := open(t, url), open(t, url) // two replicas
+	ctx := context.Background()
+	n, won, err := a.PutNudge(ctx, Nudge{Round: "nudge r1", AccountID: "acc-1", Email: "ada@example.com",
+		Product: "ari:cloud:confluence::site/s1", ProductKey: "confluence", SlackUser: "U1", Asked: t0})
+	if err != nil || !won {
+		t.Fatalf("PutNudge = %v, %v", won, err)
+	}
+	if _, err := a.db.ExecContext(ctx, `INSERT INTO nudge (id, round, account_id, email, product, product_key, last_active_us,
+		slack_user, channel, ts, asked_us, answer, answered_us, reminded_us, escalated_us)
+		VALUES ('old', 'nudge r0', 'acc-1', 'ada@example.com', 'ari:cloud:confluence::site/s1', 'confluence', 0, 'U1', '', '', $1, '', 0, 0, 0)`,
+		us(t0.Add(-time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.UnauditedNudges(ctx, t0.Add(-time.Second)); err != nil || len(got) != 0 {
+		t.Fatalf("UnauditedNudges before it was asked = %+v, %v; want none", got, err)
+	}
+	got, err := b.UnauditedNudges(ctx, t0)
+	if err != nil || len(got) != 1 || got[0].ID != n.ID {
+		t.Fatalf("UnauditedNudges = %+v, %v; want %s alone", got, err, n.ID)
+	}
+	wins := 0
+	for _, s := range []*Store{a, b, a} {
+		won, err := s.MarkNudgeAudited(ctx, n.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if won {
+			wins++
+		}
+	}
+	if wins != 1 {
+		t.Errorf("marked audited %d times, want once", wins)
+	}
+	if got, err := a.UnauditedNudges(ctx, t0.Add(time.Hour)); err != nil || len(got) != 0 {
+		t.Errorf("UnauditedNudges after the mark = %+v, %v; want none", got, err)
 	}
 }

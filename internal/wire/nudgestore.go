@@ -42,6 +42,18 @@ func (b nudgeStore) SetNudgeMessage(ctx context.Context, id, channel, ts string)
 	return b.st.SetNudgeMessage(ctx, id, channel, ts)
 }
 
+func (b nudgeStore) MarkNudgeAudited(ctx context.Context, id string) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, nudgeStoreTimeout)
+	defer cancel()
+	return b.st.MarkNudgeAudited(ctx, id)
+}
+
+func (b nudgeStore) UnauditedNudges(ctx context.Context, before time.Time) ([]state.Nudge, error) {
+	ctx, cancel := context.WithTimeout(ctx, nudgeStoreTimeout)
+	defer cancel()
+	return b.st.UnauditedNudges(ctx, before)
+}
+
 func (b nudgeStore) SetNudgeReminder(ctx context.Context, id, channel, ts string) error {
 	ctx, cancel := context.WithTimeout(ctx, nudgeStoreTimeout)
 	defer cancel()
