@@ -308,7 +308,9 @@ func serveProcessWith(t *testing.T, bin string, env []string) (*exec.Cmd, string
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	trackServe(t, cmd, logs)
 	t.Cleanup(func() {
+		untrackServes(t)
 		if cmd.ProcessState == nil {
 			cmd.Process.Kill()
 			cmd.Wait()
@@ -331,13 +333,14 @@ func get(url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// eventually polls cond (a state, not a timing) until it holds or 20 s pass.
+// eventually polls cond (a state, not a timing) until it holds or 60 s
+// pass; then it fails with the goroutines of t's serve processes.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+			t.Fatalf("timed out waiting for %s%s", what, dumpServes(t))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

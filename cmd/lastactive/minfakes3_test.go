@@ -621,7 +621,7 @@ func TestMinimalFakesKeepClickedAsTheNudgeArrives(t *testing.T) {
 	select {
 	case form = <-posted:
 	case <-time.After(60 * time.Second):
-		t.Fatal("timed out waiting for the nudge")
+		t.Fatal("timed out waiting for the nudge" + dumpServes(t))
 	}
 	value, block := nudgeButton(t, form.Get("blocks"), "nudge_keep")
 	ru := b.click(t, "U0IDA1", "nudge_keep", value, block, true)

@@ -54,7 +54,7 @@ func (h *mfHold) wait(t *testing.T, what string) url.Values {
 	case f := <-h.posted:
 		return f
 	case <-time.After(60 * time.Second):
-		t.Fatalf("timed out waiting for %s", what)
+		t.Fatalf("timed out waiting for %s%s", what, dumpServes(t))
 	}
 	return nil
 }
