@@ -399,7 +399,9 @@ func (e *Engine) remindersAndEscalations(ctx context.Context, s Store, open []st
 		}
 	}()
 	refresh := func(n state.Nudge) {
-		changed[n.Channel+"\x00"+n.TS] = n
+		if n.TS != "" { // a nudge with no stored place has only its reminder
+			changed[n.Channel+"\x00"+n.TS] = n
+		}
 		if n.ReminderTS != "" {
 			changedReminders[n.ReminderChannel+"\x00"+n.ReminderTS] = n
 		}
@@ -420,6 +422,9 @@ func (e *Engine) remindersAndEscalations(ctx context.Context, s Store, open []st
 			return reminders, ctx.Err()
 		}
 		switch {
+		case n.Reminded.IsZero() && n.TS == "" && now.Sub(n.Asked) < RoundClaimTTL:
+			// No message place stored: a round that may still be
+			// posting it is left alone (its reminder would come first).
 		case n.Reminded.IsZero() && now.Sub(n.Asked) >= e.cfg.Wait:
 			if ex, err := e.exempt(ctx, s, n, now); err != nil {
 				return reminders, err

@@ -180,11 +180,16 @@ func (s *Store) NudgesAbout(ctx context.Context, accountID, product string, sinc
 		ORDER BY asked_us DESC, id DESC`, accountID, product, us(since))
 }
 
-// Unanswered returns the sent nudges nobody answered and that were not
+// Unanswered returns the nudges nobody answered and that were not
 // escalated or settled yet (a person who used the product again is not
-// followed up), oldest first: the round reminds and escalates them.
+// followed up), oldest first: the round reminds and escalates them. A
+// nudge with no stored message place is one too: its send's outcome is
+// unknown (it may have been posted), its process stopped while Slack took
+// it, or Slack's answer could not be stored; one whose send surely failed
+// is deleted (ForgetNudge). Such a nudge may also be one a live round is
+// posting: the follow-up leaves it until that round's claim has lapsed.
 func (s *Store) Unanswered(ctx context.Context) ([]Nudge, error) {
-	return s.nudges(ctx, `SELECT `+nudgeCols+` FROM nudge WHERE answer = '' AND escalated_us = 0 AND settled = '' AND ts <> ''
+	return s.nudges(ctx, `SELECT `+nudgeCols+` FROM nudge WHERE answer = '' AND escalated_us = 0 AND settled = ''
 		ORDER BY asked_us, id`)
 }
 

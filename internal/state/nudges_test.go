@@ -103,8 +103,23 @@ func testNudgeAnswers(t *testing.T, fresh fixture) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s.Unanswered(ctx); len(got) != 0 {
-		t.Errorf("a nudge not sent yet is not waiting for an answer: %+v", got)
+	// With no message place stored (the send's outcome unknown, its
+	// process stopped while Slack took it) it is waiting all the same: the
+	// person may have it, and its reminder and escalation must follow. The
+	// follow-up leaves it while its round may still be posting it.
+	if got, _ := s.Unanswered(ctx); len(got) != 1 || got[0].ID != n.ID || got[0].TS != "" {
+		t.Errorf("a nudge with no stored place is waiting for an answer: Unanswered = %+v", got)
+	}
+	// One whose send surely failed is forgotten: not waiting.
+	refused, _, err := s.PutNudge(ctx, Nudge{Round: "r", AccountID: "acc", Product: "p2", Asked: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.ForgetNudge(ctx, refused.ID); !ok || err != nil {
+		t.Fatalf("ForgetNudge = %v %v", ok, err)
+	}
+	if got, _ := s.Unanswered(ctx); len(got) != 1 || got[0].ID != n.ID {
+		t.Errorf("a forgotten nudge is still waiting: Unanswered = %+v", got)
 	}
 	if err := s.SetNudgeMessage(ctx, n.ID, "D1", "1.2"); err != nil {
 		t.Fatal(err)
