@@ -410,7 +410,7 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 				Kind: state.KindNudge, Outcome: state.OutcomeDryRun, Detail: round + " would ask about " + itemList(items)})
 			continue
 		}
-		counted, err := e.ask(ctx, s, round, c.person, items, now)
+		counted, err := e.ask(ctx, s, round, c.person, items)
 		if err != nil {
 			return sum, err
 		}
@@ -539,8 +539,12 @@ func outcome(dry bool, o state.Outcome) state.Outcome {
 // ask stores each nudge of the message (once per round, person and
 // product) and sends the message if this call stored any. It reports
 // whether the person counts as asked: false when the message certainly
-// did not go and its nudges were forgotten.
-func (e *Engine) ask(ctx context.Context, s Store, round string, p Person, items []Item, now time.Time) (bool, error) {
+// did not go and its nudges were forgotten. A nudge is stamped when it is
+// stored, not when the round began: a round can run longer than its claim
+// (RoundClaimTTL), and a follow-up takes a nudge that old with no entry
+// (or no message place) for one whose process stopped.
+func (e *Engine) ask(ctx context.Context, s Store, round string, p Person, items []Item) (bool, error) {
+	now := e.cfg.Now()
 	var fresh []Item
 	for _, it := range items {
 		n, won, err := s.PutNudge(ctx, state.Nudge{Round: round, AccountID: p.AccountID, Email: p.Email, Product: it.ProductID,
