@@ -149,13 +149,15 @@ func (e *Engine) auditStopped(ctx context.Context, s Store, now time.Time) error
 	}
 	var order []*message
 	byMessage := map[string]*message{}
+	// The nudges claimed already get their entries also when the loop
+	// stops early (a stop, a mark failing): nobody else would write them.
 	for _, n := range stale {
-		if ctx.Err() != nil {
-			return ctx.Err()
+		if err = ctx.Err(); err != nil {
+			break
 		}
-		won, err := s.MarkNudgeAudited(ctx, n.ID)
-		if err != nil {
-			return err
+		var won bool
+		if won, err = s.MarkNudgeAudited(ctx, n.ID); err != nil {
+			break
 		}
 		if !won {
 			continue
@@ -177,7 +179,7 @@ func (e *Engine) auditStopped(ctx context.Context, s Store, now time.Time) error
 		e.audit(ctx, s, state.AuditEntry{Emails: []string{m.n.Email}, AccountIDs: []string{m.n.AccountID}, Kind: state.KindNudge,
 			Outcome: o, Detail: m.n.Round + " asked about " + itemList(m.items) + " (" + why + ")"})
 	}
-	return nil
+	return err
 }
 
 // notMadeText is what an approval whose release was never started says.

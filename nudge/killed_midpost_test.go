@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"lastactive/atlassian/atlassiantest"
 	"lastactive/internal/state"
 )
 
@@ -127,5 +128,47 @@ func TestNudgeAuditedOnceWhateverTheSend(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// markFailsSecond fails the second MarkNudgeAudited (a store blip).
+type markFailsSecond struct {
+	Store
+	calls int
+}
+
+func (m *markFailsSecond) MarkNudgeAudited(ctx context.Context, id string) (bool, error) {
+	if m.calls++; m.calls == 2 {
+		return false, errors.New("state store: mark nudge audited: connection reset")
+	}
+	return m.Store.MarkNudgeAudited(ctx, id)
+}
+
+// TestStoppedNudgesAuditedDespiteAMarkFailing: the follow-up claimed
+// (marked) the stopped nudges one by one and wrote their entries after; a
+// mark failing (or a stop) part way returned before any entry, and the
+// nudges it had claimed already were never audited by anyone.
+func TestStoppedNudgesAuditedDespiteAMarkFailing(t *testing.T) {
+	h := newHarness(t, true)
+	ctx := context.Background()
+	asked := h.clock.Now()
+	emails := []string{atlassiantest.ReleaseDirectEmail, atlassiantest.ReleaseGroupEmail}
+	for _, email := range emails {
+		if _, _, err := h.store.PutNudge(ctx, state.Nudge{Round: "nudge r1", AccountID: h.account(t, email).AccountID, Email: email,
+			Product: atlassiantest.ConfluenceMain, ProductKey: "confluence", SlackUser: h.people[email], Asked: asked}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.clock.Add(RoundClaimTTL + time.Minute)
+	cfg := h.cfg
+	cfg.Store = func() Store { return &markFailsSecond{Store: h.store} }
+	_ = New(cfg).FollowUp(ctx) // fails part way
+	if err := h.e.FollowUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, email := range emails {
+		if got := nudgeEntries(t, h, email); len(got) != 1 {
+			t.Errorf("%s: %d nudge entries, want 1: %+v", email, len(got), got)
+		}
 	}
 }
