@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"reflect"
+	"strings"
 )
 
 // A Config holds five credentials. Printed by mistake (a %v in a log line,
@@ -57,7 +58,9 @@ func redactURL(raw string) string {
 		return ""
 	}
 	u, err := url.Parse(raw)
-	if err != nil {
+	// Not a URL (a libpq "host=… password=…" string pasted here): which
+	// part of it is secret is not known, so none of it is shown.
+	if err != nil || u.Scheme == "" || strings.ContainsAny(raw, " \t\r\n") {
 		return redactedMark
 	}
 	hidden := u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != ""
