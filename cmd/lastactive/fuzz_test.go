@@ -155,6 +155,27 @@ func FuzzValidate(f *testing.F) {
 		masked.APIKey = placeholder(apiKey, "")
 
 		all := needSlack | needJira | needAdmin
+		// An organisation ID equal to a configured secret is refused
+		// whatever its shape (it would go into every Admin API path): the
+		// one verdict that rests on a secret's content, by design. It must
+		// name the variable; a placeholder equal to it proves nothing.
+		effOrg := pasted(org)
+		if id, ok := orgFromAdminURL(effOrg); ok {
+			effOrg = id
+		}
+		for _, s := range []string{appTok, botTok, jiraTok, apiKey} {
+			if s = pasted(s); s != "" && s == effOrg {
+				if err := c.validate(all); err == nil || !strings.Contains(err.Error(), "ATLASSIAN_ORG_ID") {
+					t.Fatalf("ATLASSIAN_ORG_ID equal to a secret: %v", err)
+				}
+				return
+			}
+		}
+		for _, m := range []string{masked.SlackAppToken, masked.SlackBotToken, masked.JiraAPIToken, masked.APIKey} {
+			if m = pasted(m); m != "" && m == effOrg {
+				return
+			}
+		}
 		err, merr := c.validate(all), masked.validate(all)
 		if (err == nil) != (merr == nil) || (err != nil && err.Error() != merr.Error()) {
 			t.Fatalf("validate depends on a secret's content:\n with secrets: %v\n placeholders: %v", err, merr)
