@@ -63,6 +63,11 @@ func redactURL(raw string) string {
 	if err != nil || u.Scheme == "" || strings.ContainsAny(raw, " \t\r\n") {
 		return redactedMark
 	}
+	// A user-info the parser took for a path ("https:/user:token@host",
+	// a slash short): all of it may be secret.
+	if strings.Contains(u.Path, "@") {
+		return redactedMark
+	}
 	hidden := u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != ""
 	u.User, u.RawQuery, u.Fragment, u.RawFragment, u.Opaque, u.ForceQuery = nil, "", "", "", "", false
 	if hidden {
