@@ -258,6 +258,12 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 				e.log.Warn("nudge round: the round's claim not given back; it lapses by itself", "err", err)
 			}
 		}()
+		// The round ends before its claim lapses, whatever its caller's
+		// deadline (lastactive nudge has none): past it, a second round
+		// could ask the same people again.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, RoundClaimTTL-5*time.Minute)
+		defer cancel()
 	}
 	now := e.cfg.Now()
 	rep, err := e.cfg.Scans.Report(ctx, seat.Options{Days: e.cfg.IdleDays, Products: covered, Now: now}, false, nil)
