@@ -68,8 +68,15 @@ func redactURL(raw string) string {
 	if strings.Contains(u.Path, "@") {
 		return redactedMark
 	}
-	hidden := u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != ""
-	u.User, u.RawQuery, u.Fragment, u.RawFragment, u.Opaque, u.ForceQuery = nil, "", "", "", "", false
+	// A SQLite file's path with no slash (sqlite:lastactive.db, the
+	// default) parses as opaque; it holds no credential and names the file
+	// an operator looks for.
+	opaque := ""
+	if u.Scheme == "sqlite" && !strings.Contains(u.Opaque, "@") {
+		opaque = u.Opaque
+	}
+	hidden := u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != opaque
+	u.User, u.RawQuery, u.Fragment, u.RawFragment, u.Opaque, u.ForceQuery = nil, "", "", "", opaque, false
 	if hidden {
 		return u.String() + redactedMark
 	}

@@ -117,3 +117,27 @@ func TestEverySecretFieldIsRedacted(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactedURLsStillSayWhereTheyPoint: a URL setting holding no
+// credential is shown as it is in a Config printed by mistake, so an
+// operator reading it sees which database file or site is configured; the
+// SQLite default (sqlite:lastactive.db, a path with no slash) was shown as
+// sqlite:[redacted]. One carrying a credential still is not.
+func TestRedactedURLsStillSayWhereTheyPoint(t *testing.T) {
+	t.Parallel()
+	for _, raw := range []string{"sqlite:lastactive.db", "sqlite:data/la.db", "sqlite::memory:", "sqlite:/data/la.db",
+		"https://acme.atlassian.net", "https://slack.com/api/", "postgres://db.internal:5432/lastactive"} {
+		if got := redactURL(raw); got != raw {
+			t.Errorf("redactURL(%q) = %q, want it shown as it is", raw, got)
+		}
+	}
+	for raw, want := range map[string]string{
+		"sqlite:la.db?_pragma=SECRET": "sqlite:la.db" + redactedMark, "sqlite:la.db#SECRET": "sqlite:la.db" + redactedMark,
+		"sqlite:user:SECRET@db": "sqlite:" + redactedMark, "postgres:user:SECRET@db/la": "postgres:" + redactedMark,
+		"postgres://db/la?sslpassword=SECRET": "postgres://db/la" + redactedMark, "host=db\tpassword=SECRET": redactedMark,
+	} {
+		if got := redactURL(raw); got != want {
+			t.Errorf("redactURL(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}
