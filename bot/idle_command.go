@@ -135,6 +135,15 @@ func (s *Service) report(ctx context.Context, o seat.Options, fresh bool, days i
 	for {
 		select {
 		case r := <-done:
+			// waiting is closed before done is sent: a report that had to
+			// wait says so first, even when select saw both at once.
+			if waiting != nil && progress != nil {
+				select {
+				case <-waiting:
+					progress(RenderIdleProgress(days, seat.Progress{}))
+				default:
+				}
+			}
 			return r.rep, r.err
 		case <-waiting:
 			waiting = nil
