@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -104,7 +103,7 @@ func csvTarget(path string) (string, error) {
 		// Only the runner's own link is followed: in a shared directory
 		// (/tmp) someone else's link could aim the report at any file the
 		// runner may write, which the kernel's own protection would refuse.
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Getuid() {
+		if ownedByOther(fi) {
 			return "", fmt.Errorf("--csv %s: a link owned by another user; name a file of your own", path)
 		}
 		r, err := filepath.EvalSymlinks(path)
