@@ -127,13 +127,7 @@ func TestPostgresSweepUnderAStatementTimeout(t *testing.T) {
 	defer cancel()
 	const old = 200_000
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	// IDs as newID makes them: nanoseconds in hex, then 8 hex digits.
-	if _, err := seed.ExecContext(ctx, `INSERT INTO audit_entry (id, at_us, actor, kind, outcome, detail, emails, account_ids)
-		SELECT lpad(to_hex($1::bigint + g::bigint * 1000000000), 16, '0') || '00000000', $1::bigint / 1000 + g::bigint * 1000000,
-		       'U1', 'lookup', 'ok', '', '["p@example.com"]', '["acc"]'
-		FROM generate_series(1, $2::int) g`, base.UnixNano(), old); err != nil {
-		t.Fatal(err)
-	}
+	seedOldEntries(ctx, t, seed, base, old)
 	if _, err := seed.ExecContext(ctx, `INSERT INTO audit_target (target, audit_id) SELECT 'p@example.com', id FROM audit_entry`); err != nil {
 		t.Fatal(err)
 	}
@@ -175,12 +169,7 @@ func TestPostgresSweepHalvesItsBatchUnderATimeout(t *testing.T) {
 	defer cancel()
 	const old = 5_000
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	if _, err := seed.ExecContext(ctx, `INSERT INTO audit_entry (id, at_us, actor, kind, outcome, detail, emails, account_ids)
-		SELECT lpad(to_hex($1::bigint + g::bigint * 1000000000), 16, '0') || '00000000', $1::bigint / 1000 + g::bigint * 1000000,
-		       'U1', 'lookup', 'ok', '', '["p@example.com"]', '["acc"]'
-		FROM generate_series(1, $2::int) g`, base.UnixNano(), old); err != nil {
-		t.Fatal(err)
-	}
+	seedOldEntries(ctx, t, seed, base, old)
 	for _, q := range []string{
 		`CREATE FUNCTION slow_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.0004); RETURN OLD; END $$`,
 		`CREATE TRIGGER slow_delete BEFORE DELETE ON audit_entry FOR EACH ROW EXECUTE FUNCTION slow_delete()`,
@@ -193,5 +182,18 @@ func TestPostgresSweepHalvesItsBatchUnderATimeout(t *testing.T) {
 	n, err := s.SweepAudit(ctx, base.AddDate(0, 6, 0))
 	if err != nil || n != old {
 		t.Fatalf("SweepAudit with statement_timeout=500ms and 0.8 s a 2,000-entry batch: %d, %v; want %d deleted", n, err, old)
+	}
+}
+
+// seedOldEntries writes n lookup entries about p@example.com, one a second
+// from base, with IDs as newID makes them (nanoseconds in hex, then 8 hex
+// digits), in one statement.
+func seedOldEntries(ctx context.Context, t *testing.T, seed *sql.DB, base time.Time, n int) {
+	t.Helper()
+	if _, err := seed.ExecContext(ctx, `INSERT INTO audit_entry (id, at_us, actor, kind, outcome, detail, emails, account_ids)
+		SELECT lpad(to_hex($1::bigint + g::bigint * 1000000000), 16, '0') || '00000000', $1::bigint / 1000 + g::bigint * 1000000,
+		       'U1', 'lookup', 'ok', '', '["p@example.com"]', '["acc"]'
+		FROM generate_series(1, $2::int) g`, base.UnixNano(), n); err != nil {
+		t.Fatal(err)
 	}
 }
