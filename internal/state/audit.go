@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -178,7 +179,7 @@ func cleanText(s string) string { return strings.ReplaceAll(strings.ToValidUTF8(
 // argument, and no row can hold one (an account ID from a broken answer).
 func Storable(ss ...string) bool {
 	for _, s := range ss {
-		if cleanText(s) != s {
+		if !utf8.ValidString(s) || strings.Contains(s, "\x00") {
 			return false
 		}
 	}

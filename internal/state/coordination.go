@@ -7,9 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // EnvelopeTTL is how long FirstDelivery remembers an envelope ID: Slack
@@ -48,7 +46,7 @@ func (s *Store) FirstDelivery(ctx context.Context, envelopeID string, ttl time.D
 // SHA-256. Slack's IDs are opaque: such an ID is still deduplicated, not an
 // error that calls the store down.
 func seenKey(envelopeID string) string {
-	if utf8.ValidString(envelopeID) && !strings.Contains(envelopeID, "\x00") {
+	if Storable(envelopeID) {
 		return envelopeID
 	}
 	sum := sha256.Sum256([]byte(envelopeID))
