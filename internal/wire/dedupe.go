@@ -74,13 +74,25 @@ func (s *StoreDeduper) FirstDelivery(ctx context.Context, envelopeID string) (bo
 		// drain loop's budget is far tighter than the store's other
 		// users', and one slow answer under load must not turn the store
 		// off for the clicks, claims and audit lines beside it (the
-		// store's checks find a database that stopped answering).
+		// store's checks find a database that stopped answering). One
+		// ping tells the two apart at once: a server answering nothing
+		// would otherwise cost every envelope the whole budget, on its
+		// socket's drain loop, until the next check.
 		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			s.D.observe(err)
+		} else if perr := pingWithin(st, observePing); perr != nil {
+			s.D.report(perr)
 		}
 		return true, nil
 	}
 	return won, nil
+}
+
+// pingWithin pings st with its own deadline d.
+func pingWithin(st *state.Store, d time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return st.Ping(ctx)
 }
 
 // EnvelopeLog is the dedupe of a process alone on its database (SQLite):

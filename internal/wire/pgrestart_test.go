@@ -282,3 +282,34 @@ func freezingProxy(t *testing.T, upstream string) (addr string, freeze func()) {
 	}()
 	return ln.Addr().String(), func() { frozen.Store(true) }
 }
+
+// TestPostgresDedupeOnAServerThatStoppedAnsweringCallsItDown: a dedupe
+// query past its own budget leaves the store up when the database still
+// answers (a lock, a loaded machine), but a server that stopped answering
+// altogether must still be called down: until then every envelope waits
+// the whole budget on its socket's drain loop, the envelopes behind it
+// too, until the next periodic check (up to PingEvery and its own 5 s).
+func TestPostgresDedupeOnAServerThatStoppedAnsweringCallsItDown(t *testing.T) {
+	_, u, schema := postgresSchema(t)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	var freeze func()
+	u.Host, freeze = freezingProxy(t, u.Host)
+	var logs syncBuf
+	d, m := openTestDurable(t, u.String(), &logs)
+	if d.Store() == nil {
+		t.Fatalf("store not open:\n%s", logs.String())
+	}
+	dd := &StoreDeduper{D: d, Memory: &memDedupe{}, Metrics: m}
+	if ok, err := dd.FirstDelivery(context.Background(), "E-before"); !ok || err != nil {
+		t.Fatalf("FirstDelivery before the freeze = %v, %v", ok, err)
+	}
+	freeze()
+	if ok, err := dd.FirstDelivery(context.Background(), "E-frozen"); !ok || err != nil {
+		t.Errorf("FirstDelivery on a frozen server = %v, %v; want true, nil (from memory)", ok, err)
+	}
+	if d.OK() {
+		t.Errorf("a dedupe query that timed out on a server answering nothing left the store up:\n%s", logs.String())
+	}
+}
