@@ -686,6 +686,12 @@ func (e *Engine) Undo(ctx context.Context, user, releaseID string) error {
 	if !won {
 		return refused("This release was undone already, or there is nothing to undo.")
 	}
+	// Read again once claimed: another Undo that failed part-way may have
+	// saved what is left to restore since the read above, and what it
+	// restored must not be sent again.
+	if rel, err = s.GetRelease(ctx, releaseID); err != nil {
+		return err
+	}
 	var done []atlassian.Step
 	if err := json.Unmarshal([]byte(rel.Steps), &done); err != nil {
 		return fmt.Errorf("nudge: undo %s: stored steps: %w", releaseID, err)
