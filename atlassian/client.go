@@ -544,6 +544,12 @@ func (c *Client) attempt(ctx context.Context, cl call, n int) (res result) {
 	res.status = resp.StatusCode
 
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if cl.write {
+			// The change is made: its answer's body is not used, and one
+			// that is too large, or cut short, must not turn it into a
+			// failure that leaves the change unrecorded.
+			return res
+		}
 		body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 		if err != nil {
 			res.err, res.retry = c.fail(cl, ErrUnavailable, res.status, "", fmt.Errorf("reading the answer: %w", transportCause(err))), true

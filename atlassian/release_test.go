@@ -325,6 +325,11 @@ func TestWritesRetryOnlyRateLimits(t *testing.T) {
 		{"500", atlassiantest.Failure{Status: 500, Times: 1}, 1, atlassian.ErrWriteUnknown, false},
 		{"503 html", atlassiantest.Failure{Status: 503, Times: 1}, 1, atlassian.ErrWriteUnknown, false},
 		{"429 then ok", atlassiantest.Failure{Status: 429, RetryAfter: "0", Times: 1}, 2, "", true},
+		// A 2xx says the change was made, whatever its body: one larger
+		// than the client reads was taken for a failure, and the release
+		// kept no step for a change Atlassian had made.
+		{"200 with an oversize body", atlassiantest.Failure{Status: 200, Body: `{"x":"` + strings.Repeat("a", 5<<20) + `"}`,
+			Made: true, Times: 1}, 1, "", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
