@@ -753,13 +753,15 @@ const readBackTimeout = time.Second
 
 // readBackContext is the context of a release's read-back: the flow's own
 // deadline while the flow lives (an Admin API waiting out a 429 may take
-// seconds), and readBackTimeout more once a stop ends it, since what the
-// writes removed must be proved to be undoable.
+// seconds), and readBackTimeout more once a stop or that deadline ends it,
+// since what the writes removed must be proved to be undoable.
 func readBackContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	var rctx context.Context
 	var cancel context.CancelFunc
 	if dl, ok := ctx.Deadline(); ok {
-		rctx, cancel = context.WithDeadline(context.WithoutCancel(ctx), dl)
+		// A write's answer lost to the flow's own deadline is read back
+		// too: readBackTimeout past it.
+		rctx, cancel = context.WithDeadline(context.WithoutCancel(ctx), dl.Add(readBackTimeout))
 	} else {
 		rctx, cancel = context.WithCancel(context.WithoutCancel(ctx))
 	}

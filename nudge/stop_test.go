@@ -427,8 +427,8 @@ func TestReadBackKeepsTheClicksTime(t *testing.T) {
 	cfg := h.cfg
 	cfg.Directory = deadlineAtReadBack{Directory: h.client, got: &got}
 	_ = New(cfg).Decide(ctx, "U0APP2", r.ID, true)
-	if !got.Equal(deadline) {
-		t.Errorf("read-back deadline %v after the click's start; want the click's own (%v)", time.Until(got).Round(time.Second), time.Minute)
+	if want := deadline.Add(readBackTimeout); !got.Equal(want) {
+		t.Errorf("read-back deadline %v after the click's start; want the click's own (%v) and readBackTimeout", time.Until(got).Round(time.Second), time.Minute)
 	}
 }
 
@@ -487,5 +487,42 @@ func TestStopReadsBackWithinOneBudget(t *testing.T) {
 	}
 	if rel.State == state.ReleaseRunning || !strings.Contains(rel.Steps, string(atlassian.StepRevokeRole)) {
 		t.Errorf("release after the stop: state %q, steps %q; want it finished with the revoke, undoable", rel.State, rel.Steps)
+	}
+}
+
+// lostAtDeadline is a directory whose write is made but whose answer is
+// lost to the click's own deadline: Atlassian holds the change, the click
+// has no time left.
+type lostAtDeadline struct{ Directory }
+
+func (d lostAtDeadline) Apply(ctx context.Context, steps ...atlassian.Step) ([]atlassian.Step, error) {
+	done, err := d.Directory.Apply(context.WithoutCancel(ctx), steps...)
+	<-ctx.Done()
+	if err != nil || len(done) == 0 {
+		return done, err
+	}
+	return done[:len(done)-1], fmt.Errorf("%s: %w", done[len(done)-1], &atlassian.Error{Kind: atlassian.ErrWriteUnknown})
+}
+
+// TestLostToTheClicksDeadlineIsReadBack: the revoke is made, its answer
+// lost as the click's deadline passes. The read-back had the click's
+// deadline only, already gone: the release was saved failed with no step,
+// "could not be read back", though the seat was gone, and no Undo offered.
+// Read back, the revoke is made: the release is done and undoable.
+func TestLostToTheClicksDeadlineIsReadBack(t *testing.T) {
+	h := newHarness(t, true)
+	frances := h.account(t, atlassiantest.ReleaseDirectEmail).AccountID
+	r := h.requestFor(t, atlassiantest.ReleaseDirectEmail)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second) // room for the reads before the write
+	defer cancel()
+	cfg := h.cfg
+	cfg.Directory = lostAtDeadline{h.client}
+	_ = New(cfg).Decide(ctx, "U0APP2", r.ID, true)
+	if h.srv.Holds(frances, atlassiantest.ConfluenceMain) {
+		t.Fatal("the revoke was not made")
+	}
+	rel, steps := h.releaseSteps(t, r)
+	if rel.State != state.ReleaseDone || len(steps) != 1 {
+		t.Errorf("release: state %q, detail %q, steps %s; want done, with the revoke kept for Undo", rel.State, rel.Detail, rel.Steps)
 	}
 }
