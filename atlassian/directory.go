@@ -34,6 +34,7 @@ const (
 )
 
 // statusOf combines the two Admin API fields; "" when neither says.
+// An account status it does not know holds no seat, as in the report.
 func statusOf(accountStatus, membershipStatus string) AccountStatus {
 	switch {
 	case accountStatus == "closed":
@@ -44,6 +45,12 @@ func statusOf(accountStatus, membershipStatus string) AccountStatus {
 		return StatusSuspended
 	case accountStatus == "active":
 		return StatusActive
+	case accountStatus != "":
+		// for_deletion (a managed account being deleted, which Atlassian
+		// deactivates at once) or a newer value: the report counts no
+		// seat for it (OrgUser.HoldsSeat), so a lookup must not call it
+		// active or its seat idle.
+		return StatusDeactivated
 	}
 	return ""
 }
