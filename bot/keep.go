@@ -445,7 +445,9 @@ func (s SlackPeople) SlackUserByEmail(ctx context.Context, email string) (string
 		u, err = s.API.Client.GetUserByEmailContext(ctx, email)
 		return err
 	})
-	if se := (*SlackError)(nil); errors.As(err, &se) && se.Code == "users_not_found" {
+	// "users_not_found" per the method's reference; older documentation
+	// says "user_not_found". Either means nobody has that email.
+	if se := (*SlackError)(nil); errors.As(err, &se) && (se.Code == "users_not_found" || se.Code == "user_not_found") {
 		return "", nudge.ErrNoSlackUser
 	}
 	if err != nil {

@@ -23,6 +23,7 @@ import (
 	"lastactive/bot/bottest"
 	"lastactive/bot/slacktest"
 	"lastactive/internal/backoff/backofftest"
+	"lastactive/nudge"
 	"lastactive/seat"
 )
 
@@ -464,6 +465,22 @@ func TestSlackPeopleFoldsASCIICaseOnly(t *testing.T) {
 	for email, id := range got {
 		if id != "UKATE" {
 			t.Errorf("%q → %s: not an address the bot accepts", email, id)
+		}
+	}
+}
+
+// TestSlackUserByEmailNotFoundEitherCode: users.lookupByEmail answers
+// "users_not_found" for an email nobody in Slack has (the method's
+// reference), and older documentation names the error "user_not_found";
+// both mean there is no one to ask, not that Slack failed.
+func TestSlackUserByEmailNotFoundEitherCode(t *testing.T) {
+	t.Parallel()
+	for _, code := range []string{"users_not_found", "user_not_found"} {
+		s := newSlackAPI(t)
+		s.fake.FailMethodError("users.lookupByEmail", 1, code)
+		_, err := bot.SlackPeople{API: s.SlackAPI}.SlackUserByEmail(t.Context(), "nobody@example.com")
+		if !errors.Is(err, nudge.ErrNoSlackUser) {
+			t.Errorf("answer %s: err = %v, want nudge.ErrNoSlackUser", code, err)
 		}
 	}
 }
