@@ -31,7 +31,17 @@ const (
 	StatusDeactivated AccountStatus = "deactivated"
 	// StatusClosed: the account is closed for good.
 	StatusClosed AccountStatus = "closed"
+	// StatusNotMember: the account is in a directory of the organisation
+	// but not a member of it (membershipStatus "no_membership", status
+	// "not_invited"); it holds no seat. Worded as the report words it.
+	StatusNotMember AccountStatus = "not a member"
 )
+
+// NoSeat reports whether an account with this status holds no seat, so
+// that none of its products is an idle seat (the report counts it apart).
+func (s AccountStatus) NoSeat() bool {
+	return s == StatusSuspended || s == StatusDeactivated || s == StatusClosed || s == StatusNotMember
+}
 
 // statusOf combines the two Admin API fields; "" when neither says.
 // An account status it does not know holds no seat, as in the report.
@@ -43,6 +53,8 @@ func statusOf(accountStatus, membershipStatus string) AccountStatus {
 		return StatusDeactivated
 	case membershipStatus == "suspended":
 		return StatusSuspended
+	case membershipStatus == "no_membership":
+		return StatusNotMember
 	case accountStatus == "active":
 		return StatusActive
 	case accountStatus != "":

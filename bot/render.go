@@ -503,18 +503,13 @@ func summaryLine(p Person, v View) string {
 	} else {
 		parts = append(parts, "Never active in any product")
 	}
-	switch st := p.Account.Status; st {
-	case atlassian.StatusActive:
+	switch st := p.Account.Status; {
+	case st == atlassian.StatusActive:
 		parts = append(parts, "account active")
-	case atlassian.StatusSuspended, atlassian.StatusDeactivated, atlassian.StatusClosed:
+	case st.NoSeat():
 		return ":no_entry: *Account " + string(st) + "*: it holds no seat, so it is not counted as idle. " + strings.Join(parts, " · ")
 	}
 	return strings.Join(parts, " · ")
-}
-
-// inactive reports a status whose account holds no seat.
-func inactive(st atlassian.AccountStatus) bool {
-	return st == atlassian.StatusSuspended || st == atlassian.StatusDeactivated || st == atlassian.StatusClosed
 }
 
 // candidateLines lists the accounts that match one email, each linked to
@@ -604,7 +599,7 @@ func productLines(products []atlassian.ProductActivity, status atlassian.Account
 		switch {
 		case verdict == seat.VerdictNever:
 			b = append(b[:0], ":white_circle: "...)
-		case inactive(status):
+		case status.NoSeat():
 			b = append(b[:0], ":no_entry: "...)
 		case verdict == seat.VerdictIdle:
 			b = append(b[:0], ":large_orange_circle: "...)
@@ -628,7 +623,7 @@ func productLines(products []atlassian.ProductActivity, status atlassian.Account
 		b = append(b, ", "...)
 		b = appendAgo(b, days)
 		switch {
-		case inactive(status):
+		case status.NoSeat():
 			b = append(b, " · account "...)
 			b = append(b, status...)
 		case verdict == seat.VerdictIdle:
@@ -787,7 +782,7 @@ func personSummary(p Person, v View) string {
 		return who + ": no recorded activity in any product"
 	}
 	var parts []string
-	if inactive(p.Account.Status) {
+	if p.Account.Status.NoSeat() {
 		parts = append(parts, "account "+string(p.Account.Status))
 	}
 	for i, pa := range p.Activity.Products {
@@ -797,7 +792,7 @@ func personSummary(p Person, v View) string {
 		}
 		verdict, _ := seat.VerdictFor(pa, v.Now, v.IdleDays)
 		word := string(verdict)
-		if inactive(p.Account.Status) && verdict != seat.VerdictNever {
+		if p.Account.Status.NoSeat() && verdict != seat.VerdictNever {
 			word = "last used"
 		}
 		part := EscapeMrkdwn(productName(pa.Key)) + " " + word

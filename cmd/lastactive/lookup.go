@@ -314,5 +314,5 @@ func clean(s string) string { return term.Clean(s) }
 // no seat: a suspended, deactivated or closed account is not billed, so its
 // products are not idle seats (the report counts them apart as well).
 func noSeat(st atlassian.AccountStatus, v seat.Verdict) bool {
-	return v != seat.VerdictNever && (st == atlassian.StatusSuspended || st == atlassian.StatusDeactivated || st == atlassian.StatusClosed)
+	return v != seat.VerdictNever && st.NoSeat()
 }

@@ -489,25 +489,32 @@ func TestMinimalFakesIdleGrammarAndPrices(t *testing.T) {
 // and was not told the account was going.
 func TestMinimalFakesStatusBeingDeleted(t *testing.T) {
 	t.Parallel()
-	const st = "for_deletion"
-	p := mfPerson{email: "del@example.com", id: "712020:del", name: "Dee Leeted", adminOnly: true,
-		pages: []string{`{"data":{"product_access":[{"id":"ari:cloud:confluence::site/` + mfCloudA +
-			`","key":"confluence","last_active":"2024-01-02"}]},"links":{}}`},
-		search: `{"accountId":"712020:del","email":"del@example.com","name":"Dee Leeted","status":"` + st + `"}`}
-	a := newMinAtlassian(t, []mfPerson{p}, mfWorkspacesDefault)
-	r := runBinary(t, a.env("LASTACTIVE_DATABASE_URL="+mfDatabase(t)), "", "lookup", "--json", p.email)
-	mfNoSecrets(t, r.stdout, r.stderr)
-	var out []struct {
-		Status   string `json:"account_status"`
-		Products []struct {
-			Verdict string `json:"verdict"`
-		} `json:"products"`
-	}
-	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out) != 1 || len(out[0].Products) != 1 {
-		t.Fatalf("status %s: lookup --json: exit %d, %v\n%s\n%s", st, r.code, err, r.stdout, r.stderr)
-	}
-	if out[0].Status == "" || out[0].Status == "active" || out[0].Products[0].Verdict == "idle" {
-		t.Errorf("status %s: the lookup says account_status %q, verdict %q; the report counts no seat for it:\n%s",
-			st, out[0].Status, out[0].Products[0].Verdict, r.stdout)
+	// for_deletion: a managed account being deleted; not_invited: an
+	// account in the directory with no membership of the organisation.
+	// The report counts no seat for either (OrgUser.HoldsSeat).
+	for _, st := range []string{"for_deletion", "not_invited"} {
+		t.Run(st, func(t *testing.T) {
+			t.Parallel()
+			p := mfPerson{email: "del@example.com", id: "712020:del", name: "Dee Leeted", adminOnly: true,
+				pages: []string{`{"data":{"product_access":[{"id":"ari:cloud:confluence::site/` + mfCloudA +
+					`","key":"confluence","last_active":"2024-01-02"}]},"links":{}}`},
+				search: `{"accountId":"712020:del","email":"del@example.com","name":"Dee Leeted","status":"` + st + `"}`}
+			a := newMinAtlassian(t, []mfPerson{p}, mfWorkspacesDefault)
+			r := runBinary(t, a.env("LASTACTIVE_DATABASE_URL="+mfDatabase(t)), "", "lookup", "--json", p.email)
+			mfNoSecrets(t, r.stdout, r.stderr)
+			var out []struct {
+				Status   string `json:"account_status"`
+				Products []struct {
+					Verdict string `json:"verdict"`
+				} `json:"products"`
+			}
+			if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out) != 1 || len(out[0].Products) != 1 {
+				t.Fatalf("status %s: lookup --json: exit %d, %v\n%s\n%s", st, r.code, err, r.stdout, r.stderr)
+			}
+			if out[0].Status == "" || out[0].Status == "active" || out[0].Products[0].Verdict == "idle" {
+				t.Errorf("status %s: the lookup says account_status %q, verdict %q; the report counts no seat for it:\n%s",
+					st, out[0].Status, out[0].Products[0].Verdict, r.stdout)
+			}
+		})
 	}
 }
