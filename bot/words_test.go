@@ -36,6 +36,9 @@ func TestErrorText(t *testing.T) {
 		{"unavailable", &atlassian.Error{Kind: atlassian.ErrUnavailable, Status: 503}, []string{"Atlassian is unavailable right now; try again in a few minutes"}},
 		{"bad response", &atlassian.Error{Kind: atlassian.ErrBadResponse}, []string{"could not read"}},
 		{"rejected", &atlassian.Error{Kind: atlassian.ErrRejected, Code: "ADMIN-404-2"}, []string{"configuration", "Slack admin"}},
+		// The Admin API's "invalid resource" can mean the organisation is
+		// not on the new user management experience: retrying is no use.
+		{"invalid resource", &atlassian.Error{Kind: atlassian.ErrRejected, API: atlassian.Admin, Status: 400, Code: "ADMIN-400-4"}, []string{"new user management experience", "Slack admin", "lastactive check"}},
 		{"deadline", fmt.Errorf("lookup: %w", context.DeadlineExceeded), []string{"took too long"}},
 		{"deadline inside unavailable", &atlassian.Error{Kind: atlassian.ErrUnavailable, Err: context.DeadlineExceeded}, []string{"took too long"}},
 		{"canceled", context.Canceled, []string{"stopped before it finished"}},

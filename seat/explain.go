@@ -47,6 +47,12 @@ func Explain(err error) string {
 		if ae != nil && ae.API == atlassian.Jira {
 			return "Jira refused the request, which points to a problem in the bot's configuration (such as the Jira site address). Ask your Slack admin to check it."
 		}
+		if ae != nil && ae.API == atlassian.Admin && ae.Code == "ADMIN-400-4" {
+			// "Invalid resource": most often an organisation not yet moved
+			// to the user management the last-active dates need, which no
+			// retry mends.
+			return "Atlassian refused the request as an invalid resource: the organisation may not be on Atlassian's new user management experience, which these dates need, or ATLASSIAN_ORG_ID is wrong. Ask your Slack admin to run lastactive check."
+		}
 		return "Atlassian refused the request, which points to a problem in the bot's configuration (such as the organisation ID). Ask your Slack admin to check it."
 	default:
 		return "Something went wrong while looking this up; try again, and tell your Slack admin if it keeps happening."
