@@ -452,3 +452,42 @@ func TestMinimalFakes6OddClicks(t *testing.T) {
 		t.Errorf("a panic:\n%s", l)
 	}
 }
+
+// TestMinimalFakes6CheckOrgAnswers: the org read that proves the key and
+// the org ID, answered oddly: refused for this org, unknown org, an HTML
+// page, an empty object, another org's ID. check fails with a line naming
+// what to fix, never passes them, exits 1; no secret.
+func TestMinimalFakes6CheckOrgAnswers(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name   string
+		status int
+		body   string
+	}{
+		{"403", 403, `{"code":403,"message":"Forbidden"}`},
+		{"404", 404, `{"errors":[{"status":"404","code":"ADMIN-404-2","title":"Org not found"}]}`},
+		{"html", 200, `<html><body>Sign in</body></html>`},
+		{"empty object", 200, `{}`},
+		{"another org", 200, `{"data":{"id":"org-other-9","type":"orgs","attributes":{"name":"Other"}}}`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			a := newMinAtlassianWith(t, nil, mfWorkspacesDefault, func(w http.ResponseWriter, r *http.Request) bool {
+				if r.URL.Path != "/admin/v1/orgs/"+mfOrg {
+					return false
+				}
+				if c.body[0] == '<' {
+					w.Header().Set("Content-Type", "text/html")
+				}
+				w.WriteHeader(c.status)
+				io.WriteString(w, c.body)
+				return true
+			})
+			r := runBinary(t, a.env("LASTACTIVE_DATABASE_URL="+mfDatabase(t)), "", "check")
+			mfNoSecrets(t, r.stdout, r.stderr)
+			if r.code != 1 || !strings.Contains(r.stdout, "FAIL") || strings.Contains(r.stdout, "org-other-9") {
+				t.Errorf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+			}
+		})
+	}
+}
