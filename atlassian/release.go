@@ -175,6 +175,21 @@ func (c *Client) nextPage(cl call, next string, page int, seen map[string]bool) 
 	return nil
 }
 
+// links is the paging part of a v2 answer.
+type links struct {
+	Next *string `json:"next"`
+}
+
+// nextCursor is the cursor of the next page: links.next may be the cursor
+// or the whole next-page URL (as the last-active dates' tutorial shows it),
+// whose cursor is sent back alone; "" when there is none.
+func nextCursor(l *links) (string, error) {
+	if l == nil {
+		return "", nil
+	}
+	return cursorOf(deref(l.Next))
+}
+
 // Wire shape of MultiDirectoryUserRoleAssignmentPage.
 type wireRoleAssignmentPage struct {
 	Data *[]struct {
@@ -191,9 +206,7 @@ type wireRoleAssignmentPage struct {
 		// removed by a release).
 		Roles []string `json:"roles"`
 	} `json:"data"`
-	Links *struct {
-		Next *string `json:"next"`
-	} `json:"links"`
+	Links *links `json:"links"`
 }
 
 // decodeRoleAssignments reads one page, one RoleAssignment per resource and
@@ -249,9 +262,9 @@ func decodeRoleAssignments(b []byte) ([]RoleAssignment, string, error) {
 			out = append(out, a)
 		}
 	}
-	next := ""
-	if w.Links != nil {
-		next = deref(w.Links.Next)
+	next, err := nextCursor(w.Links)
+	if err != nil {
+		return nil, "", err
 	}
 	return out, next, nil
 }
@@ -332,9 +345,7 @@ type wireGroupPage struct {
 		ExternalSynced bool   `json:"externalSynced"`
 		ManagedBy      string `json:"managedBy"`
 	} `json:"data"`
-	Links *struct {
-		Next *string `json:"next"`
-	} `json:"links"`
+	Links *links `json:"links"`
 }
 
 // decodeGroups reads one page of the group search. Every group needs an
@@ -367,9 +378,9 @@ func decodeGroups(b []byte) ([]Group, string, error) {
 		}
 		out = append(out, g)
 	}
-	next := ""
-	if w.Links != nil {
-		next = deref(w.Links.Next)
+	next, err := nextCursor(w.Links)
+	if err != nil {
+		return nil, "", err
 	}
 	return out, next, nil
 }
