@@ -125,9 +125,10 @@ func ParseCommand(text string) (Command, error) {
 		}
 		return Command{Kind: CmdHelp}, nil
 	}
-	switch strings.ToLower(words[0].text) {
-	case "help", "-h", "--help":
+	if words[0].kind == tokWord && isHelp(words[0].text) {
 		return Command{Kind: CmdHelp}, nil
+	}
+	switch strings.ToLower(words[0].text) {
 	case "idle":
 		return withForm(idleForm)(parseIdle(texts(words[1:]), cmd.Fresh))
 	case "audit":
@@ -357,6 +358,20 @@ func parseTargets(tokens []token) ([]Target, error) {
 		return nil, usagef("There is no email address in that command; try /lastactive help.")
 	}
 	return targets, nil
+}
+
+// isHelp accepts "help" as people ask for it: "?" alone, "help?" or
+// "Help!", and the "—help" that phones make of a typed "--help".
+func isHelp(w string) bool {
+	w = strings.ToLower(w)
+	switch w {
+	case "-h", "--help", "—help", "–help":
+		return true
+	}
+	if t := strings.TrimRight(w, "?？!."); t == "help" || t == "" && strings.ContainsAny(w, "?？") {
+		return true
+	}
+	return false
 }
 
 // isFresh accepts "--fresh" and the em/en dash that phones and macOS put in
