@@ -297,16 +297,19 @@ func parseTargets(tokens []token) ([]Target, error) {
 		}
 		if t.kind == tokQuoted {
 			// An address in quotes is that address, as it is without them.
-			target, err := parseTarget(strings.TrimSpace(t.text))
+			found, err := parseTarget(strings.TrimSpace(t.text))
+			list := []Target{found}
 			if err != nil {
-				pending = append(pending, t)
-				continue
+				if list = quotedList(t.text); list == nil {
+					pending = append(pending, t)
+					continue
+				}
 			}
 			if err := flush(); err != nil {
 				return nil, err
 			}
 			pending = nil
-			targets = append(targets, target)
+			targets = append(targets, list...)
 			continue
 		}
 		text, bracketed := t.text, open
@@ -358,6 +361,25 @@ func parseTargets(tokens []token) ([]Target, error) {
 		return nil, usagef("There is no email address in that command; try /lastactive help.")
 	}
 	return targets, nil
+}
+
+// quotedList reads the inside of quotes as a list of people ("ada@x.com,
+// grace@x.com", a cell copied from a CSV file), or returns nil when any
+// word of it is not one: then the quotes hold a name.
+func quotedList(text string) []Target {
+	tokens, err := tokenize(text)
+	if err != nil || len(tokens) < 2 {
+		return nil
+	}
+	list := make([]Target, 0, len(tokens))
+	for _, t := range tokens {
+		target, err := parseTarget(t.text)
+		if err != nil {
+			return nil
+		}
+		list = append(list, target)
+	}
+	return list
 }
 
 // isHelp accepts "help" as people ask for it: "?" alone, "help?" or

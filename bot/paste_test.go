@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"github.com/google/go-cmp/cmp"
 	"testing"
 )
 
@@ -20,6 +21,35 @@ func TestHelpAsPeopleAskForIt(t *testing.T) {
 	for _, text := range []string{"helpdesk@example.com", "helper", "?help", "help?me"} {
 		if got, err := ParseCommand(text); err == nil && got.Kind == CmdHelp {
 			t.Errorf("ParseCommand(%q) is help", text)
+		}
+	}
+}
+
+// TestQuotedListOfAddresses: a list copied from a CSV cell or a document,
+// "ada@example.com, grace@example.com", was refused as “… is a name, not
+// an email address”: the reply called two addresses a name, and nobody
+// was looked up.
+func TestQuotedListOfAddresses(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{
+		`"ada@example.com, grace@example.com"`,
+		"“ada@example.com grace@example.com”",
+		"\"ada@example.com;\ngrace@example.com\"",
+		`"ada@example.com, <mailto:grace@example.com|grace@example.com>"`,
+	} {
+		got, err := ParseCommand(text)
+		if err != nil {
+			t.Errorf("ParseCommand(%q): %v", text, err)
+			continue
+		}
+		if diff := cmp.Diff(Command{Kind: CmdLookup, Targets: emails("ada@example.com", "grace@example.com")}, got); diff != "" {
+			t.Errorf("ParseCommand(%q) (-want +got):\n%s", text, diff)
+		}
+	}
+	// A name is still a name, even beside an address.
+	for _, text := range []string{`"Lovelace, Ada"`, `"Ada Lovelace, ada@example.com"`, `"ada@example.com, Grace"`} {
+		if _, err := ParseCommand(text); err == nil {
+			t.Errorf("ParseCommand(%q) succeeded; want a usage error", text)
 		}
 	}
 }
