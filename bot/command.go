@@ -295,6 +295,9 @@ func parseTargets(tokens []token) ([]Target, error) {
 		if t.kind == tokWord && strings.Trim(unescapeEntities(t.text), sentencePunct) == "" {
 			continue // a full stop or bracket Slack left beside the address it linked
 		}
+		if t.kind == tokQuoted && strings.TrimSpace(t.text) == "" {
+			continue // the “ that closes a German „…“ opens an empty quote
+		}
 		if t.kind == tokQuoted {
 			// An address in quotes is that address, as it is without them.
 			found, err := parseTarget(strings.TrimSpace(t.text))
@@ -368,11 +371,14 @@ func parseTargets(tokens []token) ([]Target, error) {
 // word of it is not one: then the quotes hold a name.
 func quotedList(text string) []Target {
 	tokens, err := tokenize(text)
-	if err != nil || len(tokens) < 2 {
+	if err != nil {
 		return nil
 	}
-	list := make([]Target, 0, len(tokens))
+	var list []Target
 	for _, t := range tokens {
+		if strings.TrimSpace(strings.Trim(t.text, sentencePunct)) == "" {
+			continue // a full stop, or the quotes of a German „…“
+		}
 		target, err := parseTarget(t.text)
 		if err != nil {
 			return nil
@@ -514,8 +520,9 @@ func contains(list []string, s string) bool {
 }
 
 // sentencePunct is what a sentence or a document puts around an address:
-// quotes, brackets, a full stop or a colon after it.
-const sentencePunct = `.:!?()[]{}'"‘’“”`
+// quotes (English, German and French), brackets, a full stop or a colon
+// after it.
+const sentencePunct = `.:!?()[]{}'"‘’“”„‚«»‹›`
 
 // parseTarget reads one word of a lookup: an email, Slack's mailto or user
 // mention form, or else says what the word is instead. A word that is not

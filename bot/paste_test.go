@@ -53,3 +53,37 @@ func TestQuotedListOfAddresses(t *testing.T) {
 		}
 	}
 }
+
+// TestAddressInGermanOrFrenchQuotes: an address quoted as German, Swiss or
+// French text quotes it („…“, «…», ‚…‘, ‹…›) was refused as “„ada@…” is
+// not a valid email address”, though English quotes around it are dropped.
+func TestAddressInGermanOrFrenchQuotes(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		text string
+		want []string
+	}{
+		{"„ada@example.com“", []string{"ada@example.com"}},
+		{"«ada@example.com»", []string{"ada@example.com"}},
+		{"« ada@example.com »", []string{"ada@example.com"}},
+		{"»ada@example.com«", []string{"ada@example.com"}},
+		{"‚ada@example.com‘", []string{"ada@example.com"}},
+		{"‹ada@example.com›", []string{"ada@example.com"}},
+		{"„ada@example.com“, „grace@example.com“", []string{"ada@example.com", "grace@example.com"}},
+		{"«<mailto:ada@example.com|ada@example.com>»", []string{"ada@example.com"}},
+	} {
+		got, err := ParseCommand(tt.text)
+		if err != nil {
+			t.Errorf("ParseCommand(%q): %v", tt.text, err)
+			continue
+		}
+		if diff := cmp.Diff(Command{Kind: CmdLookup, Targets: emails(tt.want...)}, got); diff != "" {
+			t.Errorf("ParseCommand(%q) (-want +got):\n%s", tt.text, diff)
+		}
+	}
+	for _, text := range []string{"«»", "„Lovelace, Ada“", "«ada»"} {
+		if _, err := ParseCommand(text); err == nil {
+			t.Errorf("ParseCommand(%q) succeeded; want a usage error", text)
+		}
+	}
+}
