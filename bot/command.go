@@ -268,7 +268,12 @@ func entityAt(s string) int {
 	return 0
 }
 
-func isSeparator(r rune) bool { return unicode.IsSpace(r) || r == ',' || r == ';' }
+// isSeparator: white space, commas and semicolons, with the full-width
+// comma and semicolon and the ideographic comma that Chinese and Japanese
+// input methods type.
+func isSeparator(r rune) bool {
+	return unicode.IsSpace(r) || r == ',' || r == ';' || r == '，' || r == '；' || r == '、'
+}
 
 // parseTargets reads the tokens of a lookup. Mail clients paste addresses
 // with display names: `Ada Lovelace <ada@x.com>`, `"Lovelace, Ada"
@@ -561,6 +566,8 @@ func parseWord(w string) (Target, error) {
 		return Target{}, usagef("%s is plain text, not a Slack mention: choose the person from the @ menu, or type their email.", quote(plain))
 	case strings.HasPrefix(plain, "#"):
 		return Target{}, usagef("%s is a channel, not a person; type an email address.", quote(plain))
+	case strings.ContainsRune(plain, '＠'):
+		return Target{}, usagef("%s has a full-width ＠; type the address with a plain @.", quote(plain))
 	default:
 		return Target{}, usagef("%s is not an email address; try /lastactive help.", quote(plain))
 	}

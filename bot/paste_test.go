@@ -2,6 +2,7 @@ package bot
 
 import (
 	"github.com/google/go-cmp/cmp"
+	"strings"
 	"testing"
 )
 
@@ -85,5 +86,33 @@ func TestAddressInGermanOrFrenchQuotes(t *testing.T) {
 		if _, err := ParseCommand(text); err == nil {
 			t.Errorf("ParseCommand(%q) succeeded; want a usage error", text)
 		}
+	}
+}
+
+// TestListTypedWithAnEastAsianInputMethod: a list separated by the
+// full-width comma or semicolon, or the ideographic comma, that Chinese
+// and Japanese input methods type, was one "not a valid email address";
+// an address typed with the full-width ＠ was "not an email address; try
+// /lastactive help", which does not say what is wrong with it.
+func TestListTypedWithAnEastAsianInputMethod(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{
+		"ada@example.com，grace@example.com",
+		"ada@example.com、grace@example.com",
+		"ada@example.com；grace@example.com；",
+		"ada@example.com\u3000grace@example.com",
+	} {
+		got, err := ParseCommand(text)
+		if err != nil {
+			t.Errorf("ParseCommand(%q): %v", text, err)
+			continue
+		}
+		if diff := cmp.Diff(Command{Kind: CmdLookup, Targets: emails("ada@example.com", "grace@example.com")}, got); diff != "" {
+			t.Errorf("ParseCommand(%q) (-want +got):\n%s", text, diff)
+		}
+	}
+	_, err := ParseCommand("ada＠example.com")
+	if err == nil || !strings.Contains(err.Error(), "full-width ＠") {
+		t.Errorf(`ParseCommand("ada＠example.com") = %v; want a word on the full-width ＠`, err)
 	}
 }
