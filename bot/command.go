@@ -558,7 +558,12 @@ func parseWord(w string) (Target, error) {
 	plain := unescapeEntities(w)
 	switch {
 	case strings.Contains(plain, "@") && !strings.HasPrefix(plain, "@"):
-		if e, ok := normaliseEmail(plain); ok {
+		// A link copied as text, "mailto:ada@x.com", is its address.
+		addr := plain
+		if len(addr) > len("mailto:") && strings.EqualFold(addr[:len("mailto:")], "mailto:") {
+			addr = addr[len("mailto:"):]
+		}
+		if e, ok := normaliseEmail(addr); ok {
 			return Target{Email: e}, nil
 		}
 		return Target{}, usagef("%s is not a valid email address.", quote(plain))

@@ -116,3 +116,21 @@ func TestListTypedWithAnEastAsianInputMethod(t *testing.T) {
 		t.Errorf(`ParseCommand("ada＠example.com") = %v; want a word on the full-width ＠`, err)
 	}
 }
+
+// TestMailtoCopiedAsText: "Copy link" on an address in a mail client or a
+// web page gives "mailto:ada@example.com"; pasted as text (Slack links
+// only what it recognises), it was "not a valid email address".
+func TestMailtoCopiedAsText(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{"mailto:ada@example.com", "MAILTO:Ada@Example.com", "mailto:ada@example.com, mailto:grace@example.com"} {
+		got, err := ParseCommand(text)
+		if err != nil || len(got.Targets) == 0 || got.Targets[0].Email != "ada@example.com" {
+			t.Errorf("ParseCommand(%q) = %+v, %v; want ada@example.com", text, got, err)
+		}
+	}
+	for _, text := range []string{"mailto:", "mailto:ada", "mailto:ada@example.com?subject=hi"} {
+		if _, err := ParseCommand(text); err == nil {
+			t.Errorf("ParseCommand(%q) succeeded; want a usage error", text)
+		}
+	}
+}
