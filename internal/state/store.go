@@ -583,6 +583,14 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.wrap("ping", s.db.PingContext(ctx))
 }
 
+// PoolBusy reports whether every connection the pool may open is in use:
+// a statement or ping asked now waits for one of them, and running out of
+// time there says nothing about the database.
+func (s *Store) PoolBusy() bool {
+	st := s.db.Stats()
+	return st.MaxOpenConnections > 0 && st.InUse >= st.MaxOpenConnections
+}
+
 // PingWrite is Ping that also writes (SQLite: BEGIN IMMEDIATE, then
 // user_version set to the value it has, and COMMIT: nothing changes, but
 // the commit appends to the -wal as every write does), so that a file

@@ -77,11 +77,15 @@ func (s *StoreDeduper) FirstDelivery(ctx context.Context, envelopeID string) (bo
 		// store's checks find a database that stopped answering). One
 		// ping tells the two apart at once: a server answering nothing
 		// would otherwise cost every envelope the whole budget, on its
-		// socket's drain loop, until the next check.
+		// socket's drain loop, until the next check. A pool whose every
+		// connection is busy would keep the ping waiting as it kept the
+		// query: that is a busy store, not a server that stopped answering.
 		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			s.D.observe(err)
-		} else if perr := pingWithin(st, observePing); perr != nil {
-			s.D.report(perr)
+		} else if !st.PoolBusy() {
+			if perr := pingWithin(st, observePing); perr != nil {
+				s.D.report(perr)
+			}
 		}
 		return true, nil
 	}

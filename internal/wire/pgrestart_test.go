@@ -313,3 +313,63 @@ func TestPostgresDedupeOnAServerThatStoppedAnsweringCallsItDown(t *testing.T) {
 		t.Errorf("a dedupe query that timed out on a server answering nothing left the store up:\n%s", logs.String())
 	}
 }
+
+// TestPostgresDedupeOnABusyPoolLeavesTheStoreUp: a dedupe query that ran
+// out of its budget waiting for one of the pool's connections (every one
+// busy with the store's other users: a nudge round, a digest, clicks)
+// says nothing about the database, and neither does a ping that waits in
+// the same queue: the store must stay up for the clicks, claims and audit
+// lines beside it, as after any slow dedupe answer.
+func TestPostgresDedupeOnABusyPoolLeavesTheStoreUp(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	admin, u, schema := postgresSchema(t)
+	q := u.Query()
+	q.Set("search_path", schema)
+	q.Set("pool_max_conns", "1")
+	u.RawQuery = q.Encode()
+	var logs syncBuf
+	d, m := openTestDurable(t, u.String(), &logs)
+	st := d.Store()
+	if st == nil {
+		t.Fatalf("store not open:\n%s", logs.String())
+	}
+	// Another session holds the dedupe table: a store statement waits on
+	// it with the pool's only connection.
+	tx, err := admin.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "LOCK TABLE "+schema+".envelope_seen IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	busy := make(chan struct{})
+	go func() {
+		defer close(busy)
+		st.FirstDelivery(ctx, "E-holding-the-pool", time.Hour)
+	}()
+	for {
+		var waiting int
+		if err := admin.QueryRowContext(ctx, "SELECT count(*) FROM pg_locks WHERE NOT granted").Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("the store's statement never waited on the lock")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	dd := &StoreDeduper{D: d, Memory: &memDedupe{}, Metrics: m}
+	if ok, err := dd.FirstDelivery(context.Background(), "E-next"); !ok || err != nil {
+		t.Errorf("FirstDelivery on a busy pool = %v, %v; want true, nil (from memory)", ok, err)
+	}
+	if !d.OK() {
+		t.Errorf("a dedupe query that waited for a busy pool marked the store down:\n%s", logs.String())
+	}
+	tx.Rollback()
+	<-busy
+}
