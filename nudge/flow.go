@@ -690,11 +690,11 @@ func (e *Engine) Undo(ctx context.Context, user, releaseID string) error {
 	// saved what is left to restore since the read above, and what it
 	// restored must not be sent again.
 	if rel, err = s.GetRelease(ctx, releaseID); err != nil {
-		return err
+		return e.unclaimUndo(ctx, s, releaseID, now, err)
 	}
 	var done []atlassian.Step
 	if err := json.Unmarshal([]byte(rel.Steps), &done); err != nil {
-		return fmt.Errorf("nudge: undo %s: stored steps: %w", releaseID, err)
+		return e.unclaimUndo(ctx, s, releaseID, now, fmt.Errorf("nudge: undo %s: stored steps: %w", releaseID, err))
 	}
 	req, _ := s.GetRequest(ctx, releaseID)
 	n, _ := s.GetNudge(ctx, req.NudgeID)
@@ -731,6 +731,18 @@ func (e *Engine) Undo(ctx context.Context, user, releaseID string) error {
 		}
 	}
 	return nil
+}
+
+// unclaimUndo gives back the undo claim of an Undo that failed before it
+// restored anything, and returns err: kept, the claim would tell every
+// later Undo "undone already" while the seat stays released.
+func (e *Engine) unclaimUndo(ctx context.Context, s Store, releaseID string, at time.Time, err error) error {
+	sctx, cancel := detached(ctx)
+	defer cancel()
+	if uerr := s.UnclaimUndo(sctx, releaseID, at); uerr != nil {
+		e.log.Error("nudge: undo claim not given back: later Undos are refused as done", "release", releaseID, "err", uerr)
+	}
+	return err
 }
 
 // changed tells Config.Changed of a person whose access a release or an

@@ -110,6 +110,7 @@ type Store interface {
 	SaveRelease(ctx context.Context, r state.Release) error
 	GetRelease(ctx context.Context, id string) (state.Release, error)
 	ClaimUndo(ctx context.Context, id string, at time.Time) (bool, error)
+	UnclaimUndo(ctx context.Context, id string, at time.Time) error
 	ChecksDue(ctx context.Context, at time.Time) ([]state.Release, error)
 	MarkChecked(ctx context.Context, id string, at time.Time) (bool, error)
 	InterruptedReleases(ctx context.Context, before time.Time) ([]state.Release, error)

@@ -2,6 +2,7 @@ package nudge
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -61,5 +62,50 @@ func TestUndoTwiceDoesNotResendWhatTheFirstRestored(t *testing.T) {
 	}
 	if !h.srv.IsMember(atlassiantest.GroupConfluenceUsers, barbara) || !h.srv.Holds(barbara, atlassiantest.ConfluenceMain) {
 		t.Error("the two Undos did not restore the group and the role")
+	}
+}
+
+// rereadFails is a store whose GetRelease fails once the undo claim is
+// won: the database went away between the two statements.
+type rereadFails struct {
+	Store
+	claimed bool
+}
+
+func (s *rereadFails) ClaimUndo(ctx context.Context, id string, at time.Time) (bool, error) {
+	won, err := s.Store.ClaimUndo(ctx, id, at)
+	s.claimed = s.claimed || won
+	return won, err
+}
+
+func (s *rereadFails) GetRelease(ctx context.Context, id string) (state.Release, error) {
+	if s.claimed {
+		return state.Release{}, errors.New("database went away")
+	}
+	return s.Store.GetRelease(ctx, id)
+}
+
+// TestUndoThatFailsBeforeRestoringGivesTheClaimBack: an Undo that won the
+// claim but could not read the release again restored nothing; it kept
+// the claim, and every later Undo was told "undone already" while the
+// seat stayed released for good.
+func TestUndoThatFailsBeforeRestoringGivesTheClaimBack(t *testing.T) {
+	h := newHarnessOrg(t, true, atlassiantest.WithReleaseBoth(time.Now()))
+	ctx := context.Background()
+	barbara := h.account(t, atlassiantest.ReleaseBothEmail).AccountID
+	r := h.requestFor(t, atlassiantest.ReleaseBothEmail)
+	if err := h.e.Decide(ctx, "U0APP2", r.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	cfg := h.cfg
+	cfg.Store = func() Store { return &rereadFails{Store: h.store} }
+	if err := New(cfg).Undo(ctx, "U0APP2", r.ID); err == nil {
+		t.Fatal("the Undo whose read failed reported no error")
+	}
+	if err := h.e.Undo(ctx, "U0APP3", r.ID); err != nil {
+		t.Fatalf("the next Undo: %v; want it to restore what the first could not", err)
+	}
+	if !h.srv.IsMember(atlassiantest.GroupConfluenceUsers, barbara) || !h.srv.Holds(barbara, atlassiantest.ConfluenceMain) {
+		t.Error("the next Undo did not restore the group and the role")
 	}
 }

@@ -527,6 +527,14 @@ func (s *Store) ClaimUndo(ctx context.Context, id string, at time.Time) (bool, e
 	return s.won("claim undo", res, err)
 }
 
+// UnclaimUndo gives back an undo claim taken at `at` by an Undo that
+// restored nothing (it could not read the release again), so that the next
+// Undo is not told "undone already". A claim taken since by another is left.
+func (s *Store) UnclaimUndo(ctx context.Context, id string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE release_done SET undone_us = 0 WHERE id = $1 AND undone_us = $2`, id, us(at))
+	return s.wrap("give back undo claim", err)
+}
+
 // ChecksDue returns the manual releases whose check is due at `at` and not
 // done yet.
 func (s *Store) ChecksDue(ctx context.Context, at time.Time) ([]Release, error) {

@@ -222,6 +222,12 @@ func (b nudgeStore) ClaimUndo(ctx context.Context, id string, at time.Time) (boo
 	return b.st.ClaimUndo(ctx, id, at)
 }
 
+func (b nudgeStore) UnclaimUndo(ctx context.Context, id string, at time.Time) error {
+	ctx, cancel := context.WithTimeout(ctx, nudgeStoreTimeout)
+	defer cancel()
+	return b.st.UnclaimUndo(ctx, id, at)
+}
+
 func (b nudgeStore) ChecksDue(ctx context.Context, at time.Time) ([]state.Release, error) {
 	ctx, cancel := context.WithTimeout(ctx, nudgeStoreTimeout)
 	defer cancel()
