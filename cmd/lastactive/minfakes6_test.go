@@ -455,8 +455,12 @@ func TestMinimalFakes6OddClicks(t *testing.T) {
 
 // TestMinimalFakes6CheckOrgAnswers: the org read that proves the key and
 // the org ID, answered oddly: refused for this org, unknown org, an HTML
-// page, an empty object, another org's ID. check fails with a line naming
-// what to fix, never passes them, exits 1; no secret.
+// page, an empty object. check fails with a line naming what to fix, never
+// passes them, exits 1; no secret. An answer naming another org ID passes,
+// and its ok line names the org that answered, so an admin sees it: the
+// spec does not say data.id repeats the path's ID in the same form, and a
+// check failing every healthy installation would cost more than the proxy
+// it would catch.
 func TestMinimalFakes6CheckOrgAnswers(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
@@ -485,7 +489,13 @@ func TestMinimalFakes6CheckOrgAnswers(t *testing.T) {
 			})
 			r := runBinary(t, a.env("LASTACTIVE_DATABASE_URL="+mfDatabase(t)), "", "check")
 			mfNoSecrets(t, r.stdout, r.stderr)
-			if r.code != 1 || !strings.Contains(r.stdout, "FAIL") || strings.Contains(r.stdout, "org-other-9") {
+			if c.name == "another org" {
+				if r.code != 0 || !strings.Contains(r.stdout, "org-other-9") {
+					t.Errorf("exit %d, want 0 with the answering org named\n%s\n%s", r.code, r.stdout, r.stderr)
+				}
+				return
+			}
+			if r.code != 1 || !strings.Contains(r.stdout, "FAIL") {
 				t.Errorf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 			}
 		})
