@@ -67,14 +67,16 @@ type Client struct {
 	orgID     string
 	secrets   []string // every credential form, scrubbed from upstream text
 
-	hc           *http.Client
-	retry        RetryPolicy
-	log          *slog.Logger
-	clock        Clock
-	observe      func(RequestInfo)
-	timeout      time.Duration
-	maxBody      int64
-	jiraPageSize int
+	hc      *http.Client
+	retry   RetryPolicy
+	log     *slog.Logger
+	clock   Clock
+	observe func(RequestInfo)
+	timeout time.Duration
+	maxBody int64
+	// maxScanProducts bounds the product entries one OrgUsers scan holds.
+	maxScanProducts int
+	jiraPageSize    int
 	// adminPace is the token bucket of bulk Admin API work (the org-wide
 	// scan): the organisation's limit (about 200 a minute) is shared with
 	// every other tool, so a scan stays under it rather than lean on 429s.
@@ -202,15 +204,16 @@ func WithAdminRate(r rate.Limit, burst int) Option {
 func New(cfg Config, opts ...Option) (*Client, error) {
 	def, _ := RetryPolicy{}.withDefaults()
 	c := &Client{
-		hc:           http.DefaultClient,
-		retry:        def,
-		log:          slog.New(slog.DiscardHandler),
-		clock:        backoff.System,
-		timeout:      defaultTimeout,
-		maxBody:      defaultMaxBody,
-		jiraPageSize: defaultJiraPage,
-		orgID:        cfg.OrgID,
-		adminPace:    rate.NewLimiter(DefaultAdminRate, DefaultAdminBurst),
+		hc:              http.DefaultClient,
+		retry:           def,
+		log:             slog.New(slog.DiscardHandler),
+		clock:           backoff.System,
+		timeout:         defaultTimeout,
+		maxBody:         defaultMaxBody,
+		maxScanProducts: defaultMaxScanProducts,
+		jiraPageSize:    defaultJiraPage,
+		orgID:           cfg.OrgID,
+		adminPace:       rate.NewLimiter(DefaultAdminRate, DefaultAdminBurst),
 	}
 
 	jiraSet := cfg.JiraBaseURL != "" || cfg.JiraEmail != "" || cfg.JiraAPIToken != ""

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"iter"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 const (
@@ -17,6 +20,20 @@ const (
 	// users, twice the largest Atlassian Cloud organisations; more is a
 	// server that never stops.
 	maxOrgUserPages = 2000
+
+	// What one account may hold, so that a broken or hostile answer cannot
+	// make the scan hold gigabytes: an Atlassian account ID is at most 128
+	// bytes and an email address 254; a display name is kept to its first
+	// maxNameLen bytes (replies show 60 runes of it). An account lists each
+	// product once per site (the same product and site twice is kept once,
+	// with its latest use); more than maxAccountProducts of them, or more
+	// than maxScanProducts in one scan (ten a person for the largest
+	// organisations), is a server that never stops.
+	maxAccountIDLen        = 128
+	maxEmailLen            = 254
+	maxNameLen             = 256
+	maxAccountProducts     = 1000
+	defaultMaxScanProducts = 2_000_000
 )
 
 // OrgUser is one account of the organisation's directories with its access
@@ -106,6 +123,7 @@ func (c *Client) OrgUsers(ctx context.Context, q UserQuery) iter.Seq2[OrgUser, e
 		seenCursor := make(map[string]bool)
 		seenUser := make(map[string]bool)
 		var strs Strings
+		products := 0
 		for page := 1; ; page++ {
 			body, err := json.Marshal(req)
 			if err != nil {
@@ -137,6 +155,10 @@ func (c *Client) OrgUsers(ctx context.Context, q UserQuery) iter.Seq2[OrgUser, e
 						if err = notAfterTomorrow(pa, future); err != nil {
 							break check
 						}
+					}
+					if products += len(ou.Products); products > c.maxScanProducts {
+						err = fmt.Errorf("more than %d product entries in the scan", c.maxScanProducts)
+						break
 					}
 				}
 			}
@@ -323,9 +345,15 @@ func decodeOrgUsersPage(b []byte) (orgUsersPage, error) {
 		if wu.AccountID == "" {
 			return orgUsersPage{}, fmt.Errorf("data[%d] has no accountId", i)
 		}
+		if len(wu.AccountID) > maxAccountIDLen {
+			return orgUsersPage{}, fmt.Errorf("data[%d].accountId is longer than %d bytes", i, maxAccountIDLen)
+		}
+		if len(wu.Email) > maxEmailLen {
+			return orgUsersPage{}, fmt.Errorf("data[%d].email is longer than %d bytes", i, maxEmailLen)
+		}
 		u := OrgUser{
 			AccountID:        wu.AccountID,
-			Name:             wu.Name,
+			Name:             cutName(wu.Name),
 			Email:            wu.Email,
 			AccountType:      wu.AccountType,
 			AccountStatus:    wu.AccountStatus,
@@ -344,6 +372,10 @@ func decodeOrgUsersPage(b []byte) (orgUsersPage, error) {
 				}
 				u.Products = append(u.Products, pa)
 			}
+			u.Products = onePerProduct(u.Products)
+			if len(u.Products) > maxAccountProducts {
+				return orgUsersPage{}, fmt.Errorf("data[%d] has more than %d products", i, maxAccountProducts)
+			}
 		}
 		p.users = append(p.users, u)
 	}
@@ -358,4 +390,60 @@ func decodeOrgUsersPage(b []byte) (orgUsersPage, error) {
 		p.next = next
 	}
 	return p, nil
+}
+
+// cutName is name kept to its first maxNameLen bytes, cut between
+// characters, in a copy of its own: a slice would keep the whole string.
+func cutName(name string) string {
+	if len(name) <= maxNameLen {
+		return name
+	}
+	i := maxNameLen
+	for i > 0 && !utf8.RuneStart(name[i]) {
+		i--
+	}
+	return strings.Clone(name[:i])
+}
+
+// onePerProduct collapses the entries of ps for the same product and site
+// (ID and key) into the first, with the latest use of them (as a report
+// counts them), in place.
+func onePerProduct(ps []ProductActivity) []ProductActivity {
+	type k struct{ id, key string }
+	var at map[k]int // index in the kept entries, for long lists
+	kept := ps[:0]
+	for _, p := range ps {
+		j := -1
+		if at != nil {
+			if i, ok := at[k{p.ID, p.Key}]; ok {
+				j = i
+			}
+		} else {
+			for i, q := range kept {
+				if q.ID == p.ID && q.Key == p.Key {
+					j = i
+					break
+				}
+			}
+		}
+		switch {
+		case j < 0:
+			kept = append(kept, p)
+			if at == nil && len(kept) > 16 {
+				at = make(map[k]int, len(ps))
+				for i, q := range kept {
+					at[k{q.ID, q.Key}] = i
+				}
+			} else if at != nil {
+				at[k{p.ID, p.Key}] = len(kept) - 1
+			}
+		case p.LastActiveTimestamp.After(kept[j].LastActiveTimestamp):
+			kept[j].LastActive, kept[j].LastActiveTimestamp = p.LastActive, p.LastActiveTimestamp
+		}
+	}
+	if len(kept) < len(ps) {
+		// The rest of ps would stay held with the account.
+		return slices.Clone(kept)
+	}
+	return kept
 }

@@ -1,0 +1,101 @@
+package atlassian
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+	"unsafe"
+)
+
+// held is what an account keeps of its answer for as long as the scan is
+// kept: its strings and its product entries.
+func held(u OrgUser) int {
+	return len(u.AccountID) + len(u.Name) + len(u.Email) + cap(u.Products)*int(unsafe.Sizeof(ProductActivity{}))
+}
+
+// TestOrgUsersHoldLittleOfAHostilePage: a page at the body cap made the
+// scan hold about 14 times its size (one product listed 3,000 times per
+// account, 58 MB kept for each 4 MiB page, 1.4 GB for 30 pages), or all of
+// it (a 40 KB name per account, 9 GB over the 2,000 pages the scan
+// follows). The same product and site listed again is kept once, with its
+// latest use, and a name is kept to its first maxNameLen bytes.
+func TestOrgUsersHoldLittleOfAHostilePage(t *testing.T) {
+	t.Parallel()
+	var entries []string
+	for i := range 3000 {
+		entries = append(entries, fmt.Sprintf(`{"id":"ari:cloud:jira::site/s","key":"jira-software","lastActiveTimestamp":"2026-%02d-01T10:00:00Z"}`, 1+i%11))
+	}
+	name := strings.Repeat("é", 20_000) // cut inside a character at any odd byte
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		readSearch(t, r)
+		fmt.Fprintf(w, `{"data":[{"accountId":"u1","name":%q,"email":"a@example.com","productAccess":[%s]},`+
+			`{"accountId":"u2","name":"Ada","productAccess":[{"key":"confluence"},{"key":"jira-software"},{"key":"confluence"}]}]}`,
+			name, strings.Join(entries, ","))
+	})
+	c, _ := newTestClient(t, srv.URL)
+	users, err := collect(c.OrgUsers(context.Background(), UserQuery{}))
+	if err != nil || len(users) != 2 {
+		t.Fatalf("%d users, %v", len(users), err)
+	}
+	u := users[0]
+	if n := held(u); n > 1024 {
+		t.Errorf("one account holds %d bytes of its answer (%d products, a name of %d bytes), want at most 1 KiB",
+			n, cap(u.Products), len(u.Name))
+	}
+	if !strings.HasPrefix(name, u.Name) || len(u.Name) == 0 || len(u.Name) > maxNameLen || !strings.HasSuffix(u.Name, "é") {
+		t.Errorf("name kept as %d bytes %q…, want whole characters of its start, at most %d bytes", len(u.Name), u.Name[:min(len(u.Name), 8)], maxNameLen)
+	}
+	want := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+	if len(u.Products) != 1 || !u.Products[0].LastActiveTimestamp.Equal(want) || !u.Products[0].LastActive.Equal(want.Truncate(24*time.Hour)) {
+		t.Errorf("products = %+v, want one, last used %s", u.Products, want)
+	}
+	if got := users[1].Products; len(got) != 2 || got[0].Key != "confluence" || got[1].Key != "jira-software" || users[1].Name != "Ada" {
+		t.Errorf("second account = %+v, want Ada with confluence and jira-software once each", users[1])
+	}
+}
+
+// TestOrgUsersRefuseWhatNoAccountHolds: an account ID or email longer than
+// Atlassian's, more products than an account lists, or more product
+// entries than an organisation has, is a broken or hostile server: the
+// scan stops with ErrBadResponse rather than holding it.
+func TestOrgUsersRefuseWhatNoAccountHolds(t *testing.T) {
+	t.Parallel()
+	var many []string
+	for i := range maxAccountProducts + 1 {
+		many = append(many, fmt.Sprintf(`{"id":"site/%d","key":"k"}`, i))
+	}
+	cases := []struct{ name, page, text string }{
+		{"long account id", `{"data":[{"accountId":"` + strings.Repeat("a", maxAccountIDLen+1) + `","productAccess":[]}]}`, "accountId"},
+		{"long email", `{"data":[{"accountId":"u","email":"` + strings.Repeat("a", maxEmailLen) + `@x","productAccess":[]}]}`, "email"},
+		{"too many products", `{"data":[{"accountId":"u","productAccess":[` + strings.Join(many, ",") + `]}]}`, "products"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := serve(t, func(w http.ResponseWriter, r *http.Request) { readSearch(t, r); fmt.Fprint(w, tc.page) })
+			c, _ := newTestClient(t, srv.URL)
+			users, err := collect(c.OrgUsers(context.Background(), UserQuery{}))
+			if !errors.Is(err, ErrBadResponse) || !strings.Contains(err.Error(), tc.text) || len(users) != 0 {
+				t.Fatalf("%d users, err = %v; want ErrBadResponse mentioning %q", len(users), err, tc.text)
+			}
+		})
+	}
+
+	t.Run("scan", func(t *testing.T) {
+		t.Parallel()
+		calls, url := pages(t, 10, 10, nil) // 10 pages of 10 accounts, one product each
+		c, _ := newTestClient(t, url, WithAdminRate(1e6, 1e6))
+		c.maxScanProducts = 35
+		users, err := collect(c.OrgUsers(context.Background(), UserQuery{}))
+		if !errors.Is(err, ErrBadResponse) || !strings.Contains(err.Error(), "product entries") {
+			t.Fatalf("err = %v, want ErrBadResponse about product entries", err)
+		}
+		if calls.Load() != 4 || len(users) != 30 {
+			t.Errorf("%d requests, %d accounts; want the scan stopped at the page past the cap (4, 30)", calls.Load(), len(users))
+		}
+	})
+}
