@@ -394,15 +394,19 @@ func decodeOrgUsersPage(b []byte) (orgUsersPage, error) {
 
 // cutName is name kept to its first maxNameLen bytes, cut between
 // characters, in a copy of its own: a slice would keep the whole string.
-func cutName(name string) string {
-	if len(name) <= maxNameLen {
-		return name
+func cutName(name string) string { return cut(name, maxNameLen) }
+
+// cut is s kept to its first n bytes, cut between characters, in a copy of
+// its own when cut.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	i := maxNameLen
-	for i > 0 && !utf8.RuneStart(name[i]) {
+	i := n
+	for i > 0 && !utf8.RuneStart(s[i]) {
 		i--
 	}
-	return strings.Clone(name[:i])
+	return strings.Clone(s[:i])
 }
 
 // onePerProduct collapses the entries of ps for the same product and site

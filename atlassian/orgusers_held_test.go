@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 	"unsafe"
 )
 
@@ -98,4 +99,30 @@ func TestOrgUsersRefuseWhatNoAccountHolds(t *testing.T) {
 			t.Errorf("%d requests, %d accounts; want the scan stopped at the page past the cap (4, 30)", calls.Load(), len(users))
 		}
 	})
+}
+
+// TestWorkspacesHoldLittleOfAHostilePage: the site book keeps every
+// workspace for good, and each scan and stored digest names its sites from
+// it; a page at the body cap with one long name, ID or host URL per
+// workspace was kept whole (10,000 workspaces of 40 KB: 400 MB).
+func TestWorkspacesHoldLittleOfAHostilePage(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("é", 20_000) // 40 KB
+	page := fmt.Sprintf(`{"data":[{"id":"ari:cloud:platform::site/c1","attributes":{"name":%q,"type":%q,"status":%q,"hostUrl":%q}}],"links":{}}`,
+		long, long, long, "https://"+strings.Repeat("a", 40_000)+".atlassian.net")
+	p, err := decodeWorkspacesPage([]byte(page))
+	if err != nil || len(p.workspaces) != 1 {
+		t.Fatalf("decode = %+v, %v", p, err)
+	}
+	w := p.workspaces[0]
+	if n := len(w.ID) + len(w.CloudID) + len(w.Name) + len(w.Type) + len(w.Status) + len(w.URL) + len(w.Host); n > 1024 {
+		t.Errorf("one workspace keeps %d bytes of its answer; want at most 1 KiB", n)
+	}
+	if !utf8.ValidString(w.Name) || !strings.HasPrefix(long, w.Name) || w.Name == "" {
+		t.Errorf("name cut to %q…; want a prefix of the name, cut between characters", w.Name[:min(len(w.Name), 8)])
+	}
+	_, err = decodeWorkspacesPage([]byte(`{"data":[{"id":"ari:cloud:platform::site/` + strings.Repeat("c", 40_000) + `"}]}`))
+	if err == nil {
+		t.Error("a workspace ID of 40 KB was read as one")
+	}
 }

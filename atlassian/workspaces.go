@@ -155,8 +155,14 @@ func decodeWorkspacesPage(b []byte) (workspacesPage, error) {
 		if id == "" || cloud == "" {
 			return workspacesPage{}, fmt.Errorf("data[%d] has no id", i)
 		}
-		ws := Workspace{ID: id, CloudID: cloud, Name: ww.Attributes.Name, Type: ww.Attributes.Type, Status: ww.Attributes.Status}
-		if ww.Attributes.HostURL != nil {
+		if len(id) > maxWorkspaceIDLen {
+			return workspacesPage{}, fmt.Errorf("data[%d].id is longer than %d bytes", i, maxWorkspaceIDLen)
+		}
+		// The site book keeps every workspace for good: what a page holds
+		// beyond what a site is named by is not kept.
+		ws := Workspace{ID: id, CloudID: cloud, Name: cutName(ww.Attributes.Name),
+			Type: cut(ww.Attributes.Type, maxWorkspaceWordLen), Status: cut(ww.Attributes.Status, maxWorkspaceWordLen)}
+		if ww.Attributes.HostURL != nil && len(*ww.Attributes.HostURL) <= maxHostURLLen {
 			ws.URL = strings.TrimSpace(*ww.Attributes.HostURL)
 			ws.Host = hostOf(ws.URL)
 		}
@@ -174,6 +180,15 @@ func decodeWorkspacesPage(b []byte) (workspacesPage, error) {
 	}
 	return p, nil
 }
+
+// What one workspace may hold: an ARI or cloud ID is under 100 bytes; a
+// type or status is one word; a host URL longer than maxHostURLLen is not
+// one a site is named by (a DNS name is at most 253 bytes).
+const (
+	maxWorkspaceIDLen   = 256
+	maxWorkspaceWordLen = 64
+	maxHostURLLen       = 512
+)
 
 // hostOf returns the lower-case host name of a host URL, which Atlassian
 // may send with or without a scheme ("https://acme.atlassian.net/",
