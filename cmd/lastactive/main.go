@@ -10,7 +10,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), stopSignals()...)
 	if !servesUntilSignalled(os.Args[1:]) {
 		// A command stopped by Ctrl-C may still wait for what outlives
 		// the stop (an audit entry on a database that does not answer):
@@ -30,4 +30,16 @@ func main() {
 // or serve), which a signal stops with exit 0 however often it comes.
 func servesUntilSignalled(args []string) bool {
 	return len(args) == 0 || args[0] == "serve"
+}
+
+// stopSignals are the signals that stop the program cleanly: SIGINT,
+// SIGTERM, and SIGHUP (the terminal closed), which would otherwise end
+// it at once, abandoning commands in flight. A SIGHUP ignored at start
+// (nohup) stays ignored: Notify would undo that.
+func stopSignals() []os.Signal {
+	s := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		s = append(s, syscall.SIGHUP)
+	}
+	return s
 }

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"net"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"lastactive/atlassian/atlassiantest"
+	"lastactive/bot/slacktest"
+	"lastactive/internal/testlog"
+)
+
+// TestHangupStopsServeCleanly: the terminal `lastactive serve` ran in was
+// closed (SIGHUP) while a command was in flight. Go's default for SIGHUP
+// ended the process at once: the command's reply was never sent, its
+// audit entry never written, and the exit was a signal, not 0. Now a
+// hangup stops serve as SIGTERM does: the command in flight is finished
+// and the exit code is 0.
+func TestHangupStopsServeCleanly(t *testing.T) {
+	t.Parallel() // waits on its own process
+	f := startFakes(t)
+	cmd, base, logs := serveProcess(t, f.env())
+	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
+
+	defer f.atl.Fail(atlassiantest.Failure{API: "admin", PathContains: "last-active-dates", Delay: 2 * time.Second})()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	n := f.atl.CountEndpoint(atlassiantest.EndpointLastActive)
+	env, err := f.slack.SlashCommandConnected(ctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "ada@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the lookup upstream", func() bool { return f.atl.CountEndpoint(atlassiantest.EndpointLastActive) > n })
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("serve exited with %v after SIGHUP, want 0\n%s", err, logs.String())
+	}
+	if r := f.slack.Replies(env.ID); len(r) != 1 || !strings.Contains(r[0].Text, "ada@example.com") {
+		t.Errorf("the command in flight at the hangup was not answered: %+v\n%s", r, logs.String())
+	}
+	if !strings.Contains(logs.String(), `"audit_stored":true`) {
+		t.Errorf("the command in flight at the hangup is not in the audit trail:\n%s", logs.String())
+	}
+}
+
+// TestNohupServeOutlivesAHangup: started with SIGHUP ignored (nohup, or a
+// shell's disown), serve keeps running when the terminal closes.
+func TestNohupServeOutlivesAHangup(t *testing.T) {
+	t.Parallel() // waits on its own process
+	nohup, err := exec.LookPath("nohup")
+	if err != nil {
+		t.Skip("no nohup")
+	}
+	f := startFakes(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(nohup, binary, "serve")
+	cmd.Env = f.env("LASTACTIVE_HTTP_ADDR=" + addr)
+	logs := &testlog.Buffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	trackServe(t, cmd, logs)
+	t.Cleanup(func() {
+		untrackServes(t)
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	base := "http://" + addr
+	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	ask(t, f.slack, "U1", "ada@example.com", 1)
+	if c, _ := get(base + "/healthz"); c != 200 {
+		t.Errorf("/healthz after a hangup under nohup = %d, want 200", c)
+	}
+	stop(t, cmd, logs)
+}
