@@ -11,7 +11,12 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), stopSignals()...)
-	if !servesUntilSignalled(os.Args[1:]) {
+	if servesUntilSignalled(os.Args[1:]) {
+		// A log reader that went away (a pipe to tee or a log shipper)
+		// must not end the bot mid-command: its log writes fail instead,
+		// as under a service manager that ignores SIGPIPE.
+		signal.Ignore(syscall.SIGPIPE)
+	} else {
 		// A command stopped by Ctrl-C may still wait for what outlives
 		// the stop (an audit entry on a database that does not answer):
 		// the second Ctrl-C ends it, as in any terminal program. serve
