@@ -402,3 +402,12 @@ func TestChangeJoinsASiteNamedByIDBefore(t *testing.T) {
 		}
 	}
 }
+
+// TestHistoryIsKeptByTheSweep: the store's sweep keeps the newest
+// state.SnapshotsKept snapshots of each kind; the digest must read no more.
+func TestHistoryIsKeptByTheSweep(t *testing.T) {
+	t.Parallel()
+	if digest.MaxHistory > state.SnapshotsKept {
+		t.Errorf("the digest reads %d snapshots; the sweep keeps %d", digest.MaxHistory, state.SnapshotsKept)
+	}
+}

@@ -196,7 +196,8 @@ func (s *Store) Result(ctx context.Context, key string) ([]byte, error) {
 }
 
 // Sweep deletes the envelope IDs, claims and results that expired at now,
-// and returns how many rows went. The bot calls it every few minutes; the
+// and the report snapshots past the newest SnapshotsKept of each kind
+// (posted or not), and returns how many rows went. The bot calls it every few minutes; the
 // audit trail has its own retention (SweepAudit).
 func (s *Store) Sweep(ctx context.Context, now time.Time) (int64, error) {
 	var total int64
@@ -215,5 +216,29 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (int64, error) {
 		}
 		total += n
 	}
+	// The report history: every digest made records a snapshot (a private
+	// digest and Scan now too), and the digest reads only the newest
+	// SnapshotsKept posted ones and the newest SnapshotsKept of any kind
+	// (which are among the newest SnapshotsKept of each). Older ones are
+	// read by nothing; their rows go with them (ON DELETE CASCADE). At most
+	// snapshotSweepBatch of each kind go per sweep, so that a year of them
+	// goes over a few sweeps, not in one transaction.
+	for _, posted := range []int{0, 1} {
+		res, err := s.db.ExecContext(ctx, `DELETE FROM report_scan WHERE id IN
+			(SELECT id FROM report_scan WHERE posted = $1 ORDER BY taken_us DESC, id DESC LIMIT $2 OFFSET $3)`,
+			posted, snapshotSweepBatch, SnapshotsKept)
+		if err != nil {
+			return total, s.wrap("sweep report snapshots", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, s.wrap("sweep report snapshots", err)
+		}
+		total += n
+	}
 	return total, nil
 }
+
+// snapshotSweepBatch is how many snapshots of each kind one sweep deletes
+// at most.
+const snapshotSweepBatch = 1000

@@ -187,3 +187,8 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// SnapshotsKept is how many snapshots of posted digests, and how many of
+// the others, the sweep keeps: digest.MaxHistory, the most the digest and
+// App Home read, is not more.
+const SnapshotsKept = 104

@@ -116,6 +116,7 @@ func contract(t *testing.T, fresh fixture) {
 		{"AuditRefoldedAtUpgrade", testAuditRefoldedAtUpgrade},
 		{"RefusedCopiesAskedAgainAtUpgrade", testRefusedCopiesAskedAgainAtUpgrade},
 		{"Snapshots", testSnapshots},
+		{"SnapshotsSwept", testSnapshotsSwept},
 		{"ButtonKeys", testButtonKeys},
 		{"FirstDelivery", testFirstDelivery},
 		{"FirstDeliveryRace", testFirstDeliveryRace},
