@@ -125,7 +125,10 @@ func ParseCommand(text string) (Command, error) {
 		}
 		return Command{Kind: CmdHelp}, nil
 	}
-	if words[0].kind == tokWord && isHelp(words[0].text) {
+	// A "?" with an address after it is the punctuation dropped beside
+	// that address, as it was before "?" alone meant help.
+	if words[0].kind == tokWord && isHelp(words[0].text) &&
+		(len(words) == 1 || strings.Trim(words[0].text, sentencePunct) != "") {
 		return Command{Kind: CmdHelp}, nil
 	}
 	switch strings.ToLower(words[0].text) {

@@ -134,3 +134,28 @@ func TestMailtoCopiedAsText(t *testing.T) {
 		}
 	}
 }
+
+// TestQuestionMarkBeforeAnAddressIsNotHelp: a word of punctuation beside
+// an address is dropped, and "? ada@example.com" looked Ada up; once "?"
+// alone became help, the same text answered with the help and looked
+// nobody up, the address dropped without a word.
+func TestQuestionMarkBeforeAnAddressIsNotHelp(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{
+		"? ada@example.com",
+		"?? <mailto:ada@example.com|ada@example.com>",
+		"?<@U0ADA>",
+		".? ada@example.com",
+	} {
+		got, err := ParseCommand(text)
+		if err != nil || got.Kind != CmdLookup || len(got.Targets) != 1 {
+			t.Errorf("ParseCommand(%q) = %+v, %v; want a lookup of one person", text, got, err)
+		}
+	}
+	// Still help: the question mark alone, or help asked with one.
+	for _, text := range []string{"?", "?? ", "help? ada@example.com"} {
+		if got, err := ParseCommand(text); err != nil || got.Kind != CmdHelp {
+			t.Errorf("ParseCommand(%q) = %+v, %v; want help", text, got, err)
+		}
+	}
+}
