@@ -26,14 +26,17 @@ const (
 	// bytes and an email address 254; a display name is kept to its first
 	// maxNameLen bytes (replies show 60 runes of it). An account lists each
 	// product once per site (the same product and site twice is kept once,
-	// with its latest use); more than maxAccountProducts of them, or more
-	// than maxScanProducts in one scan (ten a person for the largest
-	// organisations), is a server that never stops.
+	// with its latest use); more than maxAccountProducts of them (an admin
+	// of a large Enterprise organisation may hold seven products on each
+	// of hundreds of sites), or more than maxScanProducts in one scan
+	// (about 400 MB of entries, more than the manifests' memory limit: an
+	// organisation that has them needs a bigger one first), is a server
+	// that never stops.
 	maxAccountIDLen        = 128
 	maxEmailLen            = 254
 	maxNameLen             = 256
-	maxAccountProducts     = 1000
-	defaultMaxScanProducts = 2_000_000
+	maxAccountProducts     = 20_000
+	defaultMaxScanProducts = 5_000_000
 )
 
 // OrgUser is one account of the organisation's directories with its access
@@ -155,6 +158,9 @@ func (c *Client) OrgUsers(ctx context.Context, q UserQuery) iter.Seq2[OrgUser, e
 						if err = notAfterTomorrow(pa, future); err != nil {
 							break check
 						}
+					}
+					if seenUser[ou.AccountID] {
+						continue // listed again by an overlapping page: not kept twice
 					}
 					if products += len(ou.Products); products > c.maxScanProducts {
 						err = fmt.Errorf("more than %d product entries in the scan", c.maxScanProducts)

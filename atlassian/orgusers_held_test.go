@@ -126,3 +126,28 @@ func TestWorkspacesHoldLittleOfAHostilePage(t *testing.T) {
 		t.Error("a workspace ID of 40 KB was read as one")
 	}
 }
+
+// TestOrgUsersKeepAnAdminOnManySites: an administrator of a large
+// Enterprise organisation may hold seven products on each of 150 sites,
+// 1,050 entries: a real account, which must not stop the whole scan as a
+// broken server (memory is bounded by the scan's own cap).
+func TestOrgUsersKeepAnAdminOnManySites(t *testing.T) {
+	t.Parallel()
+	var entries []string
+	for site := range 150 {
+		for _, k := range []string{"jira-software", "confluence", "jira-servicedesk", "jira-product-discovery", "statuspage", "opsgenie", "compass"} {
+			entries = append(entries, fmt.Sprintf(`{"id":"ari:cloud:platform::site/s%d","key":%q,"last_active":"2026-01-02"}`, site, k))
+		}
+	}
+	page := `{"data":[{"accountId":"u","productAccess":[` + strings.Join(entries, ",") + `]}]}`
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) { readSearch(t, r); fmt.Fprint(w, page) })
+	c, _ := newTestClient(t, srv.URL)
+	users, err := collect(c.OrgUsers(context.Background(), UserQuery{}))
+	if err != nil || len(users) != 1 || len(users[0].Products) != 1050 {
+		n := 0
+		if len(users) == 1 {
+			n = len(users[0].Products)
+		}
+		t.Fatalf("%d users (%d products), err = %v; want the admin with 1,050 products", len(users), n, err)
+	}
+}
