@@ -672,10 +672,16 @@ func quote(s string) string {
 const minSecretRunes = 20
 
 // normaliseEmail trims and lower-cases s and reports whether it is an email
-// address we accept.
+// address we accept. An address cut out of a longer text (trimmed) is a
+// copy of its own: the profile cache and a nudge round keep it, and a slice
+// would keep all of a padded answer (up to MaxSlackAnswer).
 func normaliseEmail(s string) (string, bool) {
-	s = state.LowerASCII(strings.TrimSpace(s))
-	return s, validEmail(s)
+	e := state.LowerASCII(strings.TrimSpace(s))
+	ok := validEmail(e)
+	if ok && len(e) < len(s) {
+		e = strings.Clone(e)
+	}
+	return e, ok
 }
 
 // validEmail is deliberately stricter than RFC 5322: one '@'; a local part
