@@ -19,6 +19,11 @@ const (
 	// has a few per site, so 5,000 is hundreds of sites; more is a server
 	// filling our memory a 4 MiB page at a time.
 	maxLastActiveProducts = 5000
+	// maxProductKeyLen bounds a product key ("jira-software",
+	// "jira-product-discovery"); a product ID is a site ARI, bounded as a
+	// workspace ID is (maxWorkspaceIDLen). The bot caches both for every
+	// person it answers about.
+	maxProductKeyLen = 128
 )
 
 // LastActive returns accountID's last active dates in every product of the
@@ -171,6 +176,12 @@ func decodeLastActivePage(b []byte) (lastActivePage, error) {
 	for i, wp := range *w.Data.ProductAccess {
 		if wp.Key == "" {
 			return lastActivePage{}, fmt.Errorf("product_access[%d] has no key", i)
+		}
+		if len(wp.Key) > maxProductKeyLen {
+			return lastActivePage{}, fmt.Errorf("product_access[%d].key is longer than %d bytes", i, maxProductKeyLen)
+		}
+		if len(wp.ID) > maxWorkspaceIDLen {
+			return lastActivePage{}, fmt.Errorf("product_access[%d].id is longer than %d bytes", i, maxWorkspaceIDLen)
 		}
 		day, err := parseDay(deref(wp.LastActive))
 		if err != nil {

@@ -151,3 +151,45 @@ func TestOrgUsersKeepAnAdminOnManySites(t *testing.T) {
 		t.Fatalf("%d users (%d products), err = %v; want the admin with 1,050 products", len(users), n, err)
 	}
 }
+
+// TestLastActiveHoldsLittleOfAHostilePage: the bot caches one person's
+// dates for the cache TTL (interning each product ID and key), and a
+// product ID or key had no bound: one product per page with a 4 MiB ID,
+// over the 100 pages followed, kept 400 MB for one person. A product ID
+// longer than any site ARI, or a key longer than any product key, is a bad
+// response; the usual answer is read as it comes.
+func TestLastActiveHoldsLittleOfAHostilePage(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("a", 1<<20)
+	cases := []struct{ name, entry, text string }{
+		{"long id", `{"id":"ari:cloud:jira::site/` + long + `","key":"jira-software","last_active":"2026-11-20"}`, "id"},
+		{"long key", `{"id":"ari:cloud:jira::site/s","key":"` + long + `","last_active":"2026-11-20"}`, "key"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+				fmt.Fprintf(w, `{"data":{"product_access":[%s]},"links":{}}`, tc.entry)
+			})
+			c, _ := newTestClient(t, srv.URL)
+			act, err := c.LastActive(context.Background(), testAccountID)
+			if err == nil {
+				n := 0
+				for _, p := range act.Products {
+					n += len(p.ID) + len(p.Key)
+				}
+				t.Fatalf("one person's answer keeps %d bytes of product IDs and keys; want ErrBadResponse", n)
+			}
+			if !errors.Is(err, ErrBadResponse) || !strings.Contains(err.Error(), tc.text) {
+				t.Fatalf("err = %v, want ErrBadResponse mentioning %q", err, tc.text)
+			}
+		})
+	}
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"data":{"product_access":[{"id":"ari:cloud:jira-software::site/`+strings.Repeat("c", 36)+`","key":"jira-product-discovery","last_active":"2026-11-20"}]},"links":{}}`)
+	})
+	c, _ := newTestClient(t, srv.URL)
+	if act, err := c.LastActive(context.Background(), testAccountID); err != nil || len(act.Products) != 1 {
+		t.Fatalf("a usual answer: %+v, %v", act, err)
+	}
+}
