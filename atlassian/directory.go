@@ -252,12 +252,18 @@ func decodeDirectoryUsers(b []byte) ([]DirectoryUser, error) {
 		if wu.AccountID == "" {
 			return nil, fmt.Errorf("data[%d] has no accountId", i)
 		}
+		if len(wu.AccountID) > maxAccountIDLen {
+			return nil, fmt.Errorf("data[%d].accountId is longer than %d bytes", i, maxAccountIDLen)
+		}
+		if len(wu.Email) > maxEmailLen {
+			return nil, fmt.Errorf("data[%d].email is longer than %d bytes", i, maxEmailLen)
+		}
 		// Every field is optional: a user given the composite status alone
 		// reads as the report's scan reads them (fillStatus).
 		wu.AccountStatus, wu.MembershipStatus = filledStatus(wu.AccountStatus, wu.MembershipStatus, wu.Status)
 		du := DirectoryUser{
 			AccountID:        wu.AccountID,
-			Name:             wu.Name,
+			Name:             cutName(wu.Name), // cached with the lookup
 			Email:            wu.Email,
 			AccountType:      wu.AccountType,
 			Status:           statusOf(wu.AccountStatus, wu.MembershipStatus),

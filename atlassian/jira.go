@@ -114,7 +114,14 @@ func decodeUsers(b []byte) ([]Account, error) {
 	}
 	users := make([]Account, len(wire))
 	for i, w := range wire {
+		// The account found is cached for every person asked about: what
+		// no account holds is refused, a name kept to its start (as the
+		// org scan keeps them).
+		if len(w.AccountID) > maxAccountIDLen || len(w.Email) > maxEmailLen {
+			return nil, fmt.Errorf("user %d: accountId or emailAddress longer than an account's", i)
+		}
 		users[i] = w.Account
+		users[i].DisplayName = cutName(w.DisplayName)
 		users[i].Active = w.Active == nil || *w.Active
 	}
 	return users, nil

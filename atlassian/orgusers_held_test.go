@@ -193,3 +193,34 @@ func TestLastActiveHoldsLittleOfAHostilePage(t *testing.T) {
 		t.Fatalf("a usual answer: %+v, %v", act, err)
 	}
 }
+
+// TestFoundAccountHoldsLittleOfAHostileAnswer: the account a lookup finds
+// (Jira's user search, or the Admin API's exact-email search) is cached
+// for every person asked about, and its display name had no bound: one
+// 1 MiB name was kept whole for each. A name is kept to its first
+// maxNameLen bytes, as the org scan keeps one.
+func TestFoundAccountHoldsLittleOfAHostileAnswer(t *testing.T) {
+	t.Parallel()
+	name := strings.Repeat("é", 1<<19) // 1 MiB
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/users/search") {
+			fmt.Fprintf(w, `{"data":[{"accountId":"u1","accountType":"atlassian","name":%q,"email":"ada@example.com","accountStatus":"active"}]}`, name)
+			return
+		}
+		fmt.Fprintf(w, `[{"accountId":"u1","accountType":"atlassian","displayName":%q,"emailAddress":"ada@example.com"}]`, name)
+	})
+	c, _ := newTestClient(t, srv.URL)
+	a, err := c.FindAccount(context.Background(), "ada@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	du, err := c.FindByEmail(context.Background(), "ada@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, got := range []string{a.DisplayName, du.Name} {
+		if len(got) > maxNameLen || got == "" || !strings.HasPrefix(name, got) || !utf8.ValidString(got) {
+			t.Errorf("a found account keeps a name of %d bytes; want whole characters of its start, at most %d", len(got), maxNameLen)
+		}
+	}
+}
