@@ -42,6 +42,7 @@ func nudgeContract(t *testing.T, fresh fixture) {
 		{"ReminderMessage", testNudgeReminderMessage},
 		{"ReleaseDetailFromUpstream", testReleaseDetailFromUpstream},
 		{"NudgeAuditedOnce", testNudgeAuditedOnce},
+		{"KeepOrReleaseSwept", testKeepOrReleaseSwept},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

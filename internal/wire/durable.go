@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"lastactive/internal/state"
+	"lastactive/nudge"
 )
 
 // ErrStoreUnavailable: the state store is not open or not answering.
@@ -459,9 +460,21 @@ func (d *Durable) sweep(ctx context.Context, lastAudit *time.Time) {
 		d.observe(err)
 		return
 	}
-	*lastAudit = now
 	if n > 0 {
 		d.log.Info("audit entries past retention deleted", "entries", n, "retention", d.opts.Retention.String())
+	}
+	// The keep-or-release tables name the same people as the trail: gone
+	// past the same retention, but not within nudge.KeptWindow, in which a
+	// round reads them to leave alone whoever kept their seat.
+	n, err = s.SweepKeepOrRelease(sctx, now.Add(-max(d.opts.Retention, nudge.KeptWindow)))
+	if err != nil {
+		d.opts.Metrics.failed("sweep")
+		d.observe(err)
+		return
+	}
+	*lastAudit = now
+	if n > 0 {
+		d.log.Info("keep-or-release rows past retention deleted", "rows", n, "retention", d.opts.Retention.String())
 	}
 }
 
