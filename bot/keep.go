@@ -392,8 +392,9 @@ const maxUsersListPages = 1000
 
 // SlackUsers implements nudge.People: users.list, page by page (cursor,
 // 200 a page), each page through the retry policy (a 429 waits out its
-// Retry-After and asks for the same page again). Deleted users, bots and
-// members without an email the bot accepts are left out.
+// Retry-After and asks for the same page again). Deleted users, bots,
+// members without an email the bot accepts and IDs no user has are left
+// out.
 func (s SlackPeople) SlackUsers(ctx context.Context) (map[string]string, error) {
 	out := map[string]string{}
 	p := s.API.Client.GetUsersPaginated(slack.GetUsersOptionLimit(usersListPage), slack.GetUsersOptionIncludeLocale(false))
@@ -420,7 +421,9 @@ func (s SlackPeople) SlackUsers(ctx context.Context) (map[string]string, error) 
 			// Checked as a typed address is, folding ASCII case only: a
 			// look-alike (a Kelvin sign for the K) must not take the
 			// place of the person it imitates.
-			if email, ok := normaliseEmail(u.Profile.Email); ok && !u.Deleted && !u.IsBot {
+			// An ID no Slack user has (a broken or hostile answer) is no
+			// one to send a direct message to.
+			if email, ok := normaliseEmail(u.Profile.Email); ok && !u.Deleted && !u.IsBot && validUserID(u.ID) {
 				out[email] = u.ID
 			}
 		}

@@ -317,6 +317,9 @@ func TestSlackPeopleReadsUsersListPaged(t *testing.T) {
 			Deleted: i == 7, IsBot: i == 8})
 	}
 	s.fake.AddUser(slacktest.User{ID: "U99999", Name: "no email"})
+	// A member ID no Slack user has (a broken or hostile answer) is no
+	// one to send a direct message to, and not kept for the round.
+	s.fake.AddUser(slacktest.User{ID: "U1&channel=C0GENERAL" + strings.Repeat("X", 64), Name: "odd", Email: "odd@example.com"})
 	s.fake.FailMethod("users.list", 1, http.StatusTooManyRequests, "3")
 
 	got, err := bot.SlackPeople{API: s.SlackAPI}.SlackUsers(t.Context())
@@ -326,13 +329,13 @@ func TestSlackPeopleReadsUsersListPaged(t *testing.T) {
 	if len(got) != members-2 || got["person0@example.com"] != "U00000" || got["person449@example.com"] != "U00449" {
 		t.Errorf("%d people mapped (want %d), person0 → %q, person449 → %q", len(got), members-2, got["person0@example.com"], got["person449@example.com"])
 	}
-	for _, gone := range []string{"person7@example.com", "person8@example.com", ""} {
+	for _, gone := range []string{"person7@example.com", "person8@example.com", "", "odd@example.com"} {
 		if id, ok := got[gone]; ok {
 			t.Errorf("%q mapped to %s: deleted users, bots and members without an email are no one to ask", gone, id)
 		}
 	}
 	calls := s.fake.Calls("users.list")
-	pages := (members + 1 + 199) / 200
+	pages := (members + 2 + 199) / 200
 	if len(calls) != pages+1 {
 		t.Fatalf("%d users.list calls, want %d pages and the one answered 429", len(calls), pages)
 	}
