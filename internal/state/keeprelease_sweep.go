@@ -54,6 +54,12 @@ func (s *Store) sweepKeepOrRelease(ctx context.Context, olderThan time.Time, bat
 	// (in flight) are not walked again.
 	for from := int64(0); ; {
 		n, last, more, err := s.sweepNudges(ctx, cutoff, from, batch)
+		if statementTimedOut(err) && batch > sweepBatchMin && ctx.Err() == nil {
+			// A statement_timeout shorter than a batch takes (as in
+			// SweepAudit): rolled back; again with half as many.
+			batch /= 2
+			continue
+		}
 		total += n
 		if err != nil {
 			return total, err
@@ -66,6 +72,10 @@ func (s *Store) sweepKeepOrRelease(ctx context.Context, olderThan time.Time, bat
 	for {
 		res, err := s.db.ExecContext(ctx, `DELETE FROM exemption WHERE (email, product) IN
 			(SELECT email, product FROM exemption WHERE until_us <> 0 AND until_us < $1 LIMIT $2)`, cutoff, batch)
+		if statementTimedOut(err) && batch > sweepBatchMin && ctx.Err() == nil {
+			batch /= 2
+			continue
+		}
 		if err != nil {
 			return total, s.wrap("sweep exemptions", err)
 		}

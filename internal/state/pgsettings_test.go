@@ -7,6 +7,7 @@ import (
 	mrand "math/rand/v2"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -195,5 +196,48 @@ func seedOldEntries(ctx context.Context, t *testing.T, seed *sql.DB, base time.T
 		       'U1', 'lookup', 'ok', '', '["p@example.com"]', '["acc"]'
 		FROM generate_series(1, $2::int) g`, base.UnixNano(), n); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPostgresKeepOrReleaseSweepHalvesItsBatchUnderATimeout: as
+// TestPostgresSweepHalvesItsBatchUnderATimeout for the keep-or-release
+// tables: a server on which a batch of 500 nudges outlasts the role's
+// statement_timeout (a row trigger that sleeps 1.6 ms a row: 0.8 s against
+// 500 ms, whatever the machine). Each daily sweep was cancelled at its
+// first batch, deleted nothing, and marked the store down.
+func TestPostgresKeepOrReleaseSweepHalvesItsBatchUnderATimeout(t *testing.T) {
+	t.Parallel()
+	u := postgresFixture(t)
+	open(t, u) // the schema
+	seed, err := sql.Open("pgx", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seed.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	const old = 1_500
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, q := range []string{
+		`INSERT INTO nudge (id, round, account_id, email, product, product_key, last_active_us, slack_user, channel, ts,
+			asked_us, answer, answered_us, reminded_us, escalated_us)
+		 SELECT 'n' || g, 'r', 'acc' || g, 'p' || g || '@example.com', 'jira', 'jira-software', 0, 'U1', 'D1', '1.1',
+			$1::bigint + g::bigint * 1000000, 'keep', $1::bigint + g::bigint * 1000000 + 1, 0, 0
+		 FROM generate_series(1, 1500) g`,
+		`CREATE FUNCTION slow_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.0016); RETURN OLD; END $$`,
+		`CREATE TRIGGER slow_delete BEFORE DELETE ON nudge FOR EACH ROW EXECUTE FUNCTION slow_delete()`,
+	} {
+		var args []any
+		if strings.Contains(q, "$1") {
+			args = append(args, micros(base))
+		}
+		if _, err := seed.ExecContext(ctx, q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := open(t, u+"&statement_timeout=500ms")
+	n, err := s.SweepKeepOrRelease(ctx, base.AddDate(0, 6, 0))
+	if err != nil || n != old {
+		t.Fatalf("SweepKeepOrRelease with statement_timeout=500ms and 0.8 s a 500-nudge batch: %d, %v; want %d deleted", n, err, old)
 	}
 }
