@@ -759,8 +759,8 @@ func TestCheckSchemaThisUserCannotUpgrade(t *testing.T) {
 	// the admin's, the application user may only read and write rows.
 	for _, q := range []string{
 		// (what versions 7 and on made: button_key, the index of 8, the
-		// nudge columns of 9, 10 and 13, with 13's index)
-		"DROP TABLE button_key", "DROP INDEX release_request_by_account",
+		// nudge columns of 9, 10 and 13, with 13's index, and 14's index)
+		"DROP TABLE button_key", "DROP INDEX release_request_by_account", "DROP INDEX nudge_by_time",
 		"ALTER TABLE nudge DROP COLUMN settled, DROP COLUMN settled_us, DROP COLUMN reminder_channel, DROP COLUMN reminder_ts, DROP COLUMN audited",
 		"DELETE FROM state_migrations WHERE version_id >= 7",
 		"CREATE ROLE " + role + " LOGIN", "GRANT USAGE ON SCHEMA " + schema + " TO " + role,
