@@ -66,6 +66,7 @@ type Store struct {
 	shown   string              // the URL without its password, for String and errors
 	scrub   func(string) string // removes the password from driver messages
 	now     func() time.Time    // the clock; tests replace it
+	pgCfg   *pgx.ConnConfig     // PostgreSQL: for PingAside's connection of its own
 
 	stmtMu              sync.Mutex
 	insEntry, insTarget *sql.Stmt // appendPrepared's, prepared on first use (SQLite)
@@ -333,7 +334,7 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 	db.SetMaxIdleConns(min(4, pool.maxConns))
 	db.SetConnMaxIdleTime(pool.maxIdleTime)
 	db.SetConnMaxLifetime(pool.maxLifetime)
-	s := &Store{db: db, backend: postgresBackend, shown: shown, scrub: scrub, now: time.Now}
+	s := &Store{db: db, backend: postgresBackend, shown: shown, scrub: scrub, now: time.Now, pgCfg: cfg}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, s.wrap("open state store", err)
@@ -589,6 +590,29 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) PoolBusy() bool {
 	st := s.db.Stats()
 	return st.MaxOpenConnections > 0 && st.InUse >= st.MaxOpenConnections
+}
+
+// PingAside checks that the PostgreSQL server answers on a connection of
+// its own, outside the pool: when every pooled connection is busy, a ping
+// through the pool waits in the same queue as the statement that ran out of
+// time, and cannot tell a loaded server from one that stopped answering
+// (whose stuck statements keep every connection busy too). Any answer from
+// the server, a refusal included (too many clients, starting up), is an
+// answer. On SQLite it is Ping.
+func (s *Store) PingAside(ctx context.Context) error {
+	if s.pgCfg == nil {
+		return s.Ping(ctx)
+	}
+	c, err := pgx.ConnectConfig(ctx, s.pgCfg)
+	if err == nil {
+		err = c.Ping(ctx)
+		c.Close(context.WithoutCancel(ctx))
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return nil
+	}
+	return s.wrap("ping", err)
 }
 
 // PingWrite is Ping that also writes (SQLite: BEGIN IMMEDIATE, then

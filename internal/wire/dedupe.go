@@ -40,6 +40,9 @@ type StoreDeduper struct {
 	// opening; 0: dedupeTimeout. Tests lengthen it: an open under a
 	// loaded -race run may take longer than the product's half second.
 	openWait time.Duration
+	// asidePing is set while a ping outside the pool runs: a busy pool
+	// opens one connection for it at a time, not one per envelope.
+	asidePing atomic.Bool
 }
 
 var _ bot.Deduper = (*StoreDeduper)(nil)
@@ -79,17 +82,32 @@ func (s *StoreDeduper) FirstDelivery(ctx context.Context, envelopeID string) (bo
 		// would otherwise cost every envelope the whole budget, on its
 		// socket's drain loop, until the next check. A pool whose every
 		// connection is busy would keep the ping waiting as it kept the
-		// query: that is a busy store, not a server that stopped answering.
+		// query, and a server that stopped answering keeps every one busy
+		// too (its statements stuck on it): that ping goes on a connection
+		// of its own, one at a time.
 		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			s.D.observe(err)
 		} else if !st.PoolBusy() {
 			if perr := pingWithin(st, observePing); perr != nil {
 				s.D.report(perr)
 			}
+		} else if s.asidePing.CompareAndSwap(false, true) {
+			perr := pingAsideWithin(st, observePing)
+			s.asidePing.Store(false)
+			if perr != nil {
+				s.D.report(perr)
+			}
 		}
 		return true, nil
 	}
 	return won, nil
+}
+
+// pingAsideWithin pings st outside its pool with its own deadline d.
+func pingAsideWithin(st *state.Store, d time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return st.PingAside(ctx)
 }
 
 // pingWithin pings st with its own deadline d.

@@ -373,3 +373,52 @@ func TestPostgresDedupeOnABusyPoolLeavesTheStoreUp(t *testing.T) {
 	tx.Rollback()
 	<-busy
 }
+
+// TestPostgresDedupeOnAFrozenServerWithEveryConnectionStuckCallsItDown: a
+// server that stopped answering keeps every pooled connection busy with
+// the statements stuck on it, so the pool looks as busy as a loaded one.
+// The dedupe must still tell the two apart and call the store down, not
+// leave every envelope waiting its whole budget on its socket's drain
+// loop until some slower writer's timeout or the next check.
+func TestPostgresDedupeOnAFrozenServerWithEveryConnectionStuckCallsItDown(t *testing.T) {
+	_, u, schema := postgresSchema(t)
+	q := u.Query()
+	q.Set("search_path", schema)
+	q.Set("pool_max_conns", "1")
+	u.RawQuery = q.Encode()
+	var freeze func()
+	u.Host, freeze = freezingProxy(t, u.Host)
+	var logs syncBuf
+	d, m := openTestDurable(t, u.String(), &logs)
+	st := d.Store()
+	if st == nil {
+		t.Fatalf("store not open:\n%s", logs.String())
+	}
+	dd := &StoreDeduper{D: d, Memory: &memDedupe{}, Metrics: m}
+	if ok, err := dd.FirstDelivery(context.Background(), "E-before"); !ok || err != nil {
+		t.Fatalf("FirstDelivery before the freeze = %v, %v", ok, err)
+	}
+	freeze()
+	// A statement stuck on the frozen server holds the pool's only
+	// connection, as the audit writer's or a click's does.
+	ctx, cancel := context.WithCancel(context.Background())
+	stuck := make(chan struct{})
+	go func() {
+		defer close(stuck)
+		st.FirstDelivery(ctx, "E-stuck", time.Hour)
+	}()
+	defer func() { cancel(); <-stuck }()
+	for !st.PoolBusy() {
+		select {
+		case <-stuck:
+			t.Fatal("the stuck statement returned on a frozen server")
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	if ok, err := dd.FirstDelivery(context.Background(), "E-frozen"); !ok || err != nil {
+		t.Errorf("FirstDelivery on a frozen server = %v, %v; want true, nil (from memory)", ok, err)
+	}
+	if d.OK() {
+		t.Errorf("a dedupe query on a frozen server whose every connection was stuck left the store up:\n%s", logs.String())
+	}
+}
