@@ -606,7 +606,10 @@ func (s *Store) PingAside(ctx context.Context) error {
 	c, err := pgx.ConnectConfig(ctx, s.pgCfg)
 	if err == nil {
 		err = c.Ping(ctx)
-		c.Close(context.WithoutCancel(ctx))
+		// The goodbye has a deadline of its own, the ping's may be spent.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		c.Close(cctx)
+		cancel()
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
