@@ -19,10 +19,11 @@ type FirstDeliverer interface {
 	FirstDelivery(ctx context.Context, envelopeID string) (bool, error)
 }
 
-// dedupeTimeout bounds the database's answer. The Bot asks from the
-// socket's drain loop (after the ack), so the next envelope on that socket
-// waits for it too: a database slower than this is treated as down for the
-// envelope, which is then answered (twice at worst, never not at all).
+// dedupeTimeout bounds the database's answer. The Bot asks after the ack,
+// in the envelope's own goroutine, before the command's work starts, so
+// the asker waits for it: a database slower than this is treated as down
+// for the envelope, which is then answered (twice at worst, never not at
+// all).
 const dedupeTimeout = 500 * time.Millisecond
 
 // StoreDeduper answers "first delivery?" across every process sharing the
@@ -74,13 +75,12 @@ func (s *StoreDeduper) FirstDelivery(ctx context.Context, envelopeID string) (bo
 	if err != nil {
 		s.Metrics.failed("dedupe")
 		// Slower than dedupeTimeout is down for this envelope only: the
-		// drain loop's budget is far tighter than the store's other
-		// users', and one slow answer under load must not turn the store
+		// dedupe's budget is far tighter than the store's other users', and one slow answer under load must not turn the store
 		// off for the clicks, claims and audit lines beside it (the
 		// store's checks find a database that stopped answering). One
 		// ping tells the two apart at once: a server answering nothing
-		// would otherwise cost every envelope the whole budget, on its
-		// socket's drain loop, until the next check. A pool whose every
+		// would otherwise cost every envelope the whole budget before its
+		// command starts, until the next check. A pool whose every
 		// connection is busy would keep the ping waiting as it kept the
 		// query, and a server that stopped answering keeps every one busy
 		// too (its statements stuck on it): that ping goes on a connection
