@@ -146,6 +146,8 @@ func TestQuestionMarkBeforeAnAddressIsNotHelp(t *testing.T) {
 		"?? <mailto:ada@example.com|ada@example.com>",
 		"?<@U0ADA>",
 		".? ada@example.com",
+		"？ ada@example.com", // the full-width one an East Asian input method types
+		"？？<@U0ADA>",
 	} {
 		got, err := ParseCommand(text)
 		if err != nil || got.Kind != CmdLookup || len(got.Targets) != 1 {
