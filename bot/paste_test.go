@@ -12,7 +12,7 @@ import (
 // the command works was told to ask how it works.
 func TestHelpAsPeopleAskForIt(t *testing.T) {
 	t.Parallel()
-	for _, text := range []string{"?", " ? ", "??", "？", "help?", "Help!", "HELP.", "—help", "–help", "—HELP"} {
+	for _, text := range []string{"?", " ? ", "??", "？", "help?", "Help!", "HELP.", "-h", "--help", "—help", "–help", "—HELP"} {
 		got, err := ParseCommand(text)
 		if err != nil || got.Kind != CmdHelp {
 			t.Errorf("ParseCommand(%q) = %+v, %v; want help", text, got, err)
