@@ -73,11 +73,12 @@ func drainContext(ctx context.Context, d time.Duration) (context.Context, contex
 // slowing the commands: Record queues (never blocks), one goroutine owned
 // by Run writes. Entries whose write fails are kept (up to maxAuditBacklog)
 // and written with the next batch or auditRetryEvery later, so a database
-// stall delays the trail instead of cutting holes in it. A failed write
-// (op audit_write), an event dropped because the queue is full
-// (audit_dropped) and an entry given up (audit_lost: the backlog full, or
-// still unwritten when the flush at stop runs out of time) are counted in
-// lastactive_store_errors_total. Every event's audit line is logged once,
+// stall delays the trail instead of cutting holes in it; events recorded
+// while a write stalls, past the queue, wait in an overflow bounded with
+// the backlog. A failed write (op audit_write), an event dropped because
+// the queue and that bound are full (audit_dropped) and an entry given up
+// (audit_lost: the backlog full, or still unwritten when the flush at stop
+// runs out of time) are counted in lastactive_store_errors_total. Every event's audit line is logged once,
 // with audit_stored=false when its first write failed.
 type AuditWriter struct {
 	d   *Durable
@@ -90,9 +91,22 @@ type AuditWriter struct {
 
 	// onBatch, when set (tests), is told the size of each batch written.
 	onBatch func(entries int)
+	// beforeStore, when set (tests), is called before each store write.
+	beforeStore func()
 
 	mu      sync.RWMutex // guards stopped against Record's send
 	stopped bool
+
+	// overflow holds the events Record found no room for in the queue,
+	// while Run was busy with a write that stalls (a database stuck for
+	// the write's timeout): Run takes them after the queue's. spilled
+	// wakes Run while some wait. Memory stays bounded: Record adds only
+	// while overflow and backlog together hold fewer than maxAuditBacklog,
+	// so at most that many entries (about 3 MB) wait beyond the queue and
+	// the batch being written; past it, events are dropped (audit_dropped).
+	omu      sync.Mutex
+	overflow []bot.AuditEvent
+	spilled  chan struct{}
 
 	// backlog is what failed to be written, oldest first; Run's alone.
 	// waiting is its length, for readers of the trail.
@@ -124,11 +138,13 @@ func NewAuditWriter(d *Durable, size int, log *slog.Logger, m *StoreMetrics) *Au
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &AuditWriter{d: d, log: log, m: m, q: make(chan bot.AuditEvent, size), max: DefaultAuditBatch, linger: auditLinger,
-		hdone: make(chan struct{}), syncNow: make(chan struct{}, 1), retryNow: make(chan struct{}, 1)}
+		hdone: make(chan struct{}), syncNow: make(chan struct{}, 1), retryNow: make(chan struct{}, 1), spilled: make(chan struct{}, 1)}
 }
 
-// Record queues e. It returns false, and counts the drop, when the queue
-// is full or the writer has stopped; the caller then logs the line.
+// Record queues e, never waiting: a full queue (a write stalls) spills
+// into the overflow. It returns false, and counts the drop, when the
+// overflow is full too or the writer has stopped; the caller then logs the
+// line.
 func (w *AuditWriter) Record(e bot.AuditEvent) bool {
 	w.mu.RLock()
 	defer w.mu.RUnlock()
@@ -139,9 +155,36 @@ func (w *AuditWriter) Record(e bot.AuditEvent) bool {
 			return true
 		default:
 		}
+		if w.spill(e) {
+			w.queued.Add(1)
+			return true
+		}
 	}
 	w.m.failed("audit_dropped")
 	return false
+}
+
+// spill adds e to the overflow if it and the backlog have room, and wakes
+// Run.
+func (w *AuditWriter) spill(e bot.AuditEvent) bool {
+	w.omu.Lock()
+	ok := len(w.overflow)+int(w.waiting.Load()) < maxAuditBacklog
+	if ok {
+		w.overflow = append(w.overflow, e)
+	}
+	w.omu.Unlock()
+	if ok {
+		w.wake()
+	}
+	return ok
+}
+
+// wake has Run come round for the overflow.
+func (w *AuditWriter) wake() {
+	select {
+	case w.spilled <- struct{}{}:
+	default:
+	}
 }
 
 // Run writes queued events until ctx is done, then stops taking events and
@@ -172,6 +215,12 @@ func (w *AuditWriter) Run(ctx context.Context) {
 			w.write(dctx, batch...)
 			wrote = time.Now()
 			w.done(len(batch))
+		case <-w.spilled:
+			if batch = w.fill(batch[:0]); len(batch) > 0 {
+				w.write(dctx, batch...)
+				wrote = time.Now()
+				w.done(len(batch))
+			}
 		case <-retry.C:
 			if len(w.backlog) > 0 {
 				w.write(dctx)
@@ -274,15 +323,27 @@ func (w *AuditWriter) Sync(ctx context.Context) error {
 	}
 }
 
-// fill adds the events already queued to batch, up to the batch size.
+// fill adds the events already queued to batch, up to the batch size:
+// the queue's, then the overflow's.
 func (w *AuditWriter) fill(batch []bot.AuditEvent) []bot.AuditEvent {
+queue:
 	for len(batch) < w.max {
 		select {
 		case e := <-w.q:
 			batch = append(batch, e)
 		default:
-			return batch
+			break queue
 		}
+	}
+	w.omu.Lock()
+	defer w.omu.Unlock()
+	n := min(len(w.overflow), w.max-len(batch))
+	batch = append(batch, w.overflow[:n]...)
+	w.overflow = append(w.overflow[:0], w.overflow[n:]...)
+	if len(w.overflow) > 0 {
+		w.wake() // the rest with the next batch
+	} else if cap(w.overflow) > DefaultAuditBatch {
+		w.overflow = nil // a stall's spill is not held for the process's life
 	}
 	return batch
 }
@@ -392,6 +453,9 @@ func (w *AuditWriter) store(ctx context.Context, entries []state.AuditEntry) err
 	if err := w.d.check(); err != nil {
 		w.d.report(err)
 		return err
+	}
+	if w.beforeStore != nil {
+		w.beforeStore()
 	}
 	ctx, cancel := context.WithTimeout(ctx, auditWriteTimeout)
 	defer cancel()

@@ -108,16 +108,22 @@ func TestAuditWriterStoresAndFlushes(t *testing.T) {
 	}
 }
 
-// TestAuditWriterQueueFull: a full queue refuses at once (the command does
-// not wait) and counts the drop.
+// TestAuditWriterQueueFull: a full queue (a write stalls) spills into the
+// overflow, which with the backlog holds at most maxAuditBacklog entries;
+// past that, Record refuses at once (the command does not wait) and counts
+// the drop.
 func TestAuditWriterQueueFull(t *testing.T) {
 	url, _ := sqliteURL(t)
 	var logs syncBuf
 	d, m := openTestDurable(t, url, &logs)
 	w := NewAuditWriter(d, 2, nil, m)
-	ok := []bool{w.Record(event("U1", "a@example.com")), w.Record(event("U1", "b@example.com")), w.Record(event("U1", "c@example.com"))}
-	if !ok[0] || !ok[1] || ok[2] {
-		t.Errorf("Record results %v, want true, true, false", ok)
+	w.waiting.Store(maxAuditBacklog - 3) // a backlog kept from an outage
+	var ok []bool
+	for _, p := range []string{"a", "b", "c", "d", "e", "f"} {
+		ok = append(ok, w.Record(event("U1", p+"@example.com")))
+	}
+	if want := []bool{true, true, true, true, true, false}; !slices.Equal(ok, want) {
+		t.Errorf("Record results %v, want %v (2 queued, 3 spilled up to the backlog's bound, then refused)", ok, want)
 	}
 	if v := testutil.ToFloat64(m.errors.WithLabelValues("audit_dropped")); v != 1 {
 		t.Errorf("audit_dropped = %v, want 1", v)
@@ -1194,4 +1200,114 @@ func TestTrailAfterStoreBackFindsWaitingEntries(t *testing.T) {
 	if err != nil || len(got) != 1 {
 		t.Errorf("Trail with the store back = %+v, %v; want the lookup kept for another try", got, err)
 	}
+}
+
+// TestAuditWriterStalledWriteDropsNothing: while one store write is stuck
+// (PostgreSQL stalled for the write's 5 s), Run took nothing off the queue,
+// so at a few hundred commands a second its 1,024 slots filled and the rest
+// were dropped, although the backlog had room for 10,000: an auditor asking
+// who looked up whom found a hole. Here a write blocks until released while
+// 3,000 events are recorded; once released, all are stored, none dropped.
+func TestAuditWriterStalledWriteDropsNothing(t *testing.T) {
+	t.Parallel()
+	url, _ := sqliteURL(t)
+	d, m := openTestDurable(t, url, &syncBuf{})
+	w := NewAuditWriter(d, 0, nil, m)
+	began := make(chan struct{}, 1)
+	release := make(chan struct{})
+	w.beforeStore = func() { // Run's goroutine only
+		select {
+		case began <- struct{}{}:
+		default:
+		}
+		<-release // closed: every later write goes at once
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(ctx) }()
+	defer func() { stop(); <-done }()
+	if !w.Record(event("U1", "first@example.com")) {
+		t.Fatal("Record refused on an empty queue")
+	}
+	<-began // the first write is stuck
+	const n = 3000
+	refused := 0
+	for i := range n {
+		if !w.Record(event("U1", fmt.Sprintf("p%d@example.com", i))) {
+			refused++
+		}
+	}
+	close(release)
+	if refused > 0 {
+		t.Errorf("%d of %d events refused while one write was stuck, with the backlog's %d places free", refused, n, maxAuditBacklog)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := w.Sync(sctx); err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+	got, err := d.Store().Audit(context.Background(), state.AuditQuery{Limit: 2 * n})
+	if err != nil || len(got) != n+1-refused {
+		t.Fatalf("stored %d entries (%v), want the %d recorded", len(got), err, n+1-refused)
+	}
+	seen := map[string]bool{}
+	for _, e := range got {
+		if seen[e.Emails[0]] {
+			t.Errorf("%s stored twice", e.Emails[0])
+		}
+		seen[e.Emails[0]] = true
+	}
+	if v := testutil.ToFloat64(m.errors.WithLabelValues("audit_dropped")); v != 0 {
+		t.Errorf("audit_dropped = %v, want 0", v)
+	}
+	if len(got) != n+1 {
+		t.Errorf("stored %d entries, want all %d", len(got), n+1)
+	}
+}
+
+// TestAuditWriterStopWithSpilledEvents: a stop that comes while a write is
+// stuck and events wait beyond the queue writes them within the flush's
+// bound or counts them lost: every recorded event is stored or counted,
+// none dropped for want of room.
+func TestAuditWriterStopWithSpilledEvents(t *testing.T) {
+	t.Parallel()
+	url, _ := sqliteURL(t)
+	d, m := openTestDurable(t, url, &syncBuf{})
+	w := NewAuditWriter(d, 0, nil, m)
+	began := make(chan struct{}, 1)
+	release := make(chan struct{})
+	w.beforeStore = func() {
+		select {
+		case began <- struct{}{}:
+		default:
+		}
+		<-release
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(ctx) }()
+	w.Record(event("U1", "first@example.com"))
+	<-began
+	const n = 3000
+	for i := range n {
+		w.Record(event("U1", fmt.Sprintf("p%d@example.com", i)))
+	}
+	stop()
+	close(release)
+	<-done
+	if w.Record(event("U1", "late@example.com")) {
+		t.Error("Record after the stop was accepted: it would never be written")
+	}
+	// A write cut by the flush's bound marks the store down: read it still.
+	got, err := d.store.Load().Audit(context.Background(), state.AuditQuery{Limit: 2 * n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lost := int(testutil.ToFloat64(m.errors.WithLabelValues("audit_lost")))
+	dropped := int(testutil.ToFloat64(m.errors.WithLabelValues("audit_dropped")))
+	if dropped != 1 || len(got)+lost != n+1 {
+		t.Errorf("stored %d, lost %d, dropped %d: want the %d recorded stored or counted lost, and only the late one dropped",
+			len(got), lost, dropped, n+1)
+	}
+	t.Logf("stored %d, lost %d", len(got), lost)
 }
