@@ -76,6 +76,13 @@ func (a *app) digest(ctx context.Context, args []string) int {
 		return exitOK
 	}
 	m, d, err := app.Digests.Make(ctx, false)
+	// It names the people idle longest, as /lastactive digest does, which
+	// is a report in the trail: so is this one, before it is printed.
+	outcome := state.OutcomeOK
+	if err != nil {
+		outcome = state.OutcomeFailed
+	}
+	a.auditCLI(ctx, c, state.AuditEntry{Kind: state.KindReport, Outcome: outcome, Detail: "seat digest"})
 	if err != nil {
 		fmt.Fprintf(a.stderr, "%s: digest: %v\n", programName, err)
 		return exitFailed

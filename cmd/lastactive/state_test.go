@@ -1014,3 +1014,23 @@ func TestCheckSearchPathNamesNoSchema(t *testing.T) {
 		t.Errorf("migrate with a search_path naming no schema: exit 0\n%s", r.stdout)
 	}
 }
+
+// TestPrintedDigestIsAudited: `lastactive digest` prints the seat digest,
+// which names the people idle longest, as `/lastactive digest` shows it
+// privately; that one is a report in the audit trail, and the printed one
+// left no trace at all.
+func TestPrintedDigestIsAudited(t *testing.T) {
+	f := startFakes(t)
+	env := f.env("USER=operator")
+	if r := runBinary(t, env, "", "digest"); r.code != 0 {
+		t.Fatalf("digest: exit %d\n%s", r.code, r.stderr)
+	}
+	r := runBinary(t, env, "", "audit", "--json")
+	if r.code != 0 {
+		t.Fatalf("audit: exit %d\n%s", r.code, r.stderr)
+	}
+	got := auditLines(t, r.stdout)
+	if len(got) != 1 || got[0].Kind != "report" || got[0].Actor != "cli:operator" || got[0].Outcome != "ok" || got[0].Detail != "seat digest" {
+		t.Errorf("want one report entry for the printed digest, by cli:operator, got:\n%s", r.stdout)
+	}
+}
