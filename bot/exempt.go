@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"lastactive/atlassian"
+	"slices"
 	"strings"
 	"time"
 
@@ -211,6 +212,14 @@ func (s *Service) exempt(ctx context.Context, req Request, cmd Command) Reply {
 		}
 		r.Outcome, r.Message = OutcomeOK, RenderExemptions(list)
 		r.Detail = fmt.Sprintf("listed %d exemptions", len(list))
+		// The list shows each person's email and reason: their trails
+		// say who saw it (at most the lines the list can show).
+		r.Targets = nil
+		for _, e := range list[:min(len(list), maxAuditLines)] {
+			if !slices.Contains(r.Targets, e.Email) {
+				r.Targets = append(r.Targets, e.Email)
+			}
+		}
 		return r
 	case ExemptRemove:
 		var gone []string

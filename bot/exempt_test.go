@@ -469,3 +469,25 @@ func TestRenderExemptionsReasonCannotCloseItsQuote(t *testing.T) {
 		t.Errorf("exemption line %q: the reason's own quote marks stand beside the list's", line)
 	}
 }
+
+// TestExemptListNamesWhomItShowed: the list shows each exempt person's
+// email, products and the reason given (often personal: "on leave"); its
+// audit entry named nobody, so that person's trail never said who saw it.
+func TestExemptListNamesWhomItShowed(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	store := &memExemptions{}
+	sink := &recordingSink{}
+	svc := NewService(ServiceConfig{Lookups: NewLookups(knownDir{}, LookupOptions{}), Gate: NewGate(GateConfig{ReportUsers: []string{"UBOSS"}}),
+		Exemptions: store, Audit: sink, Now: func() time.Time { return now }})
+	ctx := context.Background()
+	for _, text := range []string{"exempt ada@example.com confluence jira on leave", "exempt grace@example.com loom contractor", "exempt list"} {
+		if r := svc.Answer(ctx, Request{UserID: "UBOSS", ChannelID: "C1", Text: text}, nil); r.Outcome != OutcomeOK {
+			t.Fatalf("%s: %v", text, r.Outcome)
+		}
+	}
+	list := sink.got[len(sink.got)-1]
+	if list.Detail != "listed 3 exemptions" || !slices.Equal(list.Emails, []string{"ada@example.com", "grace@example.com"}) {
+		t.Errorf("the list's audit entry names %v (%q), want ada@example.com and grace@example.com", list.Emails, list.Detail)
+	}
+}
