@@ -104,9 +104,13 @@ type AuditWriter struct {
 	// while overflow and backlog together hold fewer than maxAuditBacklog,
 	// so at most that many entries (about 3 MB) wait beyond the queue and
 	// the batch being written; past it, events are dropped (audit_dropped).
+	// While some wait there, Record adds behind them rather than to the
+	// queue (spilt is their number): the events are written in the order
+	// recorded, which Sync's count relies on.
 	omu      sync.Mutex
 	overflow []bot.AuditEvent
 	spilled  chan struct{}
+	spilt    atomic.Int64
 
 	// backlog is what failed to be written, oldest first; Run's alone.
 	// waiting is its length, for readers of the trail.
@@ -142,26 +146,29 @@ func NewAuditWriter(d *Durable, size int, log *slog.Logger, m *StoreMetrics) *Au
 }
 
 // Record queues e, never waiting: a full queue (a write stalls) spills
-// into the overflow. It returns false, and counts the drop, when the
-// overflow is full too or the writer has stopped; the caller then logs the
-// line.
+// into the overflow, and later events go behind it until it is taken. It
+// returns false, and counts the drop, when the overflow is full too or the
+// writer has stopped; the caller then logs the line.
 func (w *AuditWriter) Record(e bot.AuditEvent) bool {
 	w.mu.RLock()
 	defer w.mu.RUnlock()
-	if !w.stopped {
-		select {
-		case w.q <- e:
-			w.queued.Add(1)
-			return true
-		default:
-		}
-		if w.spill(e) {
-			w.queued.Add(1)
-			return true
-		}
+	// Past the overflow's bound, the queue's room still takes it.
+	if !w.stopped && (w.spilt.Load() == 0 && w.send(e) || w.spill(e) || w.send(e)) {
+		w.queued.Add(1)
+		return true
 	}
 	w.m.failed("audit_dropped")
 	return false
+}
+
+// send puts e on the queue if it has room.
+func (w *AuditWriter) send(e bot.AuditEvent) bool {
+	select {
+	case w.q <- e:
+		return true
+	default:
+		return false
+	}
 }
 
 // spill adds e to the overflow if it and the backlog have room, and wakes
@@ -171,6 +178,7 @@ func (w *AuditWriter) spill(e bot.AuditEvent) bool {
 	ok := len(w.overflow)+int(w.waiting.Load()) < maxAuditBacklog
 	if ok {
 		w.overflow = append(w.overflow, e)
+		w.spilt.Store(int64(len(w.overflow)))
 	}
 	w.omu.Unlock()
 	if ok {
@@ -340,6 +348,7 @@ queue:
 	n := min(len(w.overflow), w.max-len(batch))
 	batch = append(batch, w.overflow[:n]...)
 	w.overflow = append(w.overflow[:0], w.overflow[n:]...)
+	w.spilt.Store(int64(len(w.overflow)))
 	if len(w.overflow) > 0 {
 		w.wake() // the rest with the next batch
 	} else if cap(w.overflow) > DefaultAuditBatch {

@@ -1311,3 +1311,71 @@ func TestAuditWriterStopWithSpilledEvents(t *testing.T) {
 	}
 	t.Logf("stored %d, lost %d", len(got), lost)
 }
+
+// TestAuditWriterSyncWaitsForSpilledEvents: Sync counts events, so it relies
+// on their being written in the order recorded. Events spilled while a write
+// stalled were taken after the queue's, and events recorded after the Sync
+// went to the queue as soon as it had room: written first, they made up
+// Sync's count while those recorded before it still waited in the overflow,
+// and a reader of the trail right after a command did not find it.
+func TestAuditWriterSyncWaitsForSpilledEvents(t *testing.T) {
+	t.Parallel()
+	url, _ := sqliteURL(t)
+	d, m := openTestDurable(t, url, &syncBuf{})
+	w := NewAuditWriter(d, 2, nil, m)
+	w.max, w.linger = 2, 0 // batches of two, each taken at once
+	began := make(chan int64, 16)
+	var calls atomic.Int64
+	gates := []chan struct{}{make(chan struct{}), make(chan struct{}), make(chan struct{}), make(chan struct{})}
+	w.beforeStore = func() { // Run's goroutine only
+		k := calls.Add(1)
+		began <- k
+		<-gates[min(k, 4)-1]
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(ctx) }()
+	defer func() {
+		for _, g := range gates {
+			select {
+			case <-g:
+			default:
+				close(g)
+			}
+		}
+		stop()
+		<-done
+	}()
+	rec := func(p string) {
+		t.Helper()
+		if !w.Record(event("U1", p+"@example.com")) {
+			t.Fatalf("Record %s refused", p)
+		}
+	}
+	rec("e0")
+	<-began // write 1 (e0) is stuck
+	for _, p := range []string{"e1", "e2", "e3", "e4"} {
+		rec(p) // e1, e2 fill the queue; e3, e4 spill
+	}
+	synced := make(chan error, 1)
+	go func() { synced <- w.Sync(context.Background()) }()
+	for len(w.syncNow) == 0 { // Sync has counted what it waits for
+		time.Sleep(time.Millisecond)
+	}
+	close(gates[0])
+	<-began // write 2: e1, e2; the queue is empty again
+	rec("p1")
+	rec("p2") // recorded after the Sync
+	close(gates[1])
+	<-began // write 3
+	close(gates[2])
+	if err := <-synced; err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"e3", "e4"} {
+		got, err := d.Store().Audit(context.Background(), state.AuditQuery{Target: p + "@example.com"})
+		if err != nil || len(got) != 1 {
+			t.Errorf("Sync returned, yet %s, recorded before it, is not stored (%d entries, %v)", p, len(got), err)
+		}
+	}
+}
