@@ -113,8 +113,15 @@ const postStopGrace = time.Second
 // Post builds the digest and posts it to the channel: what each slot of
 // the schedule and `lastactive digest --post` do.
 func (d *Digests) Post(ctx context.Context) error {
+	_, _, err := d.PostNamed(ctx)
+	return err
+}
+
+// PostNamed is Post, and whom the digest it made names (DigestShows), for
+// its audit entry: set when it was made, even if its post then failed.
+func (d *Digests) PostNamed(ctx context.Context) (emails, accountIDs []string, err error) {
 	if d.cfg.Channel == "" || d.cfg.Poster == nil {
-		return ErrNoDigestChannel
+		return nil, nil, ErrNoDigestChannel
 	}
 	m, dg, err := d.Make(ctx, true)
 	if err == nil {
@@ -123,8 +130,9 @@ func (d *Digests) Post(ctx context.Context) error {
 		err = ctx.Err()
 	}
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrDigestNotMade, err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrDigestNotMade, err)
 	}
+	emails, accountIDs = DigestShows(dg)
 	// Once on its way, the post is finished even if the stop comes
 	// meanwhile: cut off mid-call it may reach the channel all the same,
 	// to be audited as failed and never compared with.
@@ -135,9 +143,9 @@ func (d *Digests) Post(ctx context.Context) error {
 		if se := (*SlackError)(nil); errors.As(err, &se) && se.Kind == ErrSlackRateLimited {
 			// Slack posted nothing: the slot is given back and tried again
 			// within its hour, rather than the week left without a digest.
-			return fmt.Errorf("%w: digest: post to %s: %w", ErrDigestNotMade, d.cfg.Channel, err)
+			return emails, accountIDs, fmt.Errorf("%w: digest: post to %s: %w", ErrDigestNotMade, d.cfg.Channel, err)
 		}
-		return fmt.Errorf("digest: post to %s: %w%s", d.cfg.Channel, err, channelHint(err))
+		return emails, accountIDs, fmt.Errorf("digest: post to %s: %w%s", d.cfg.Channel, err, channelHint(err))
 	}
 	d.log.Info("digest posted", "channel", d.cfg.Channel)
 	// The channel has it: recorded even if the stop came meanwhile (the
@@ -148,7 +156,7 @@ func (d *Digests) Post(ctx context.Context) error {
 		// The channel has it; the next digest compares with the one before.
 		d.log.Warn("digest: posted, but not recorded as posted", "err", err)
 	}
-	return nil
+	return emails, accountIDs, nil
 }
 
 // channelHint says what the admin can do about a channel Slack refused a
@@ -241,12 +249,13 @@ func (s *Service) digestCommand(ctx context.Context, req Request) Reply {
 		return Reply{Kind: KindDigest, Outcome: OutcomeFailed, Message: RenderDigestError(err)}
 	}
 	defer release()
-	m, _, err := s.cfg.Digests.Make(ctx, true)
+	m, dg, err := s.cfg.Digests.Make(ctx, true)
 	if err != nil {
 		s.log.Warn("digest failed", "requester", req.UserID, "err", err)
 		return Reply{Kind: KindDigest, Outcome: OutcomeFailed, Message: RenderDigestError(err)}
 	}
-	return Reply{Kind: KindDigest, Outcome: OutcomeOK, Message: m}
+	// It names the people idle longest: their trails say who saw them.
+	return digestReply(Reply{Kind: KindDigest, Outcome: OutcomeOK, Message: m}, dg)
 }
 
 // KindDigest is the digest: the command, its button, the App Home.

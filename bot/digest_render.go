@@ -2,11 +2,13 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
 
+	"lastactive/atlassian"
 	"lastactive/digest"
 	"lastactive/internal/state"
 	"lastactive/seat"
@@ -76,16 +78,8 @@ func renderDigest(d *digest.Digest, chartFileID string, chart bool) Message {
 	}
 	blocks = append(blocks, slack.NewSectionBlock(mrkdwn(joinLines("*By product and site*", lines, maxDigestLines, maxSectionChars)),
 		nil, nil, slack.SectionBlockOptionBlockID("digest_groups")))
-	if len(d.Longest) > 0 {
-		var longest []string
-		for _, p := range d.Longest {
-			names := make([]string, 0, len(p.People))
-			for _, i := range p.People {
-				names = append(names, fmt.Sprintf("%s (%s)", idlerName(i), days(i.DaysIdle)))
-			}
-			longest = append(longest, "*"+EscapeMrkdwn(productName(p.Key))+"*: "+strings.Join(names, ", "))
-		}
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(joinLines("*Idle longest*", longest, maxDigestLines, maxSectionChars)),
+	if longest := longestLines(d); len(longest) > 0 {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(joinLines(longestHead, longest, maxDigestLines, maxSectionChars)),
 			nil, nil, slack.SectionBlockOptionBlockID("digest_longest")))
 	}
 	switch {
@@ -104,6 +98,53 @@ func renderDigest(d *digest.Digest, chartFileID string, chart bool) Message {
 	fallback := fmt.Sprintf("Seat digest: %s idle%s and %s never used of %s.", thousands(d.Total.Idle),
 		changeText(d.Total.Change.Known, d.Total.Change.Idle, "idle"), thousands(d.Total.Never), seat.Count(d.Total.Seats, "seat", "seats"))
 	return Message{Text: fallback, Blocks: blocks}
+}
+
+const longestHead = "*Idle longest*"
+
+// longestLines are the digest's lines of the people idle longest, one per
+// product.
+func longestLines(d *digest.Digest) []string {
+	var longest []string
+	for _, p := range d.Longest {
+		names := make([]string, 0, len(p.People))
+		for _, i := range p.People {
+			names = append(names, fmt.Sprintf("%s (%s)", idlerName(i), days(i.DaysIdle)))
+		}
+		longest = append(longest, "*"+EscapeMrkdwn(productName(p.Key))+"*: "+strings.Join(names, ", "))
+	}
+	return longest
+}
+
+// DigestShows is whom the rendered digest d names (its people idle
+// longest, on the lines it shows), each once: the emails and account IDs
+// its audit entry names, so that their trails say who saw their names.
+func DigestShows(d *digest.Digest) (emails, accountIDs []string) {
+	if d == nil {
+		return nil, nil
+	}
+	shown := shownLines(longestHead, longestLines(d), maxDigestLines, maxSectionChars)
+	for _, p := range d.Longest[:shown] {
+		for _, i := range p.People {
+			if e := NormaliseEmail(i.Email); e != "" && !slices.Contains(emails, e) {
+				emails = append(emails, e)
+			}
+			if i.AccountID != "" && !slices.Contains(accountIDs, i.AccountID) {
+				accountIDs = append(accountIDs, i.AccountID)
+			}
+		}
+	}
+	return emails, accountIDs
+}
+
+// digestReply names in r, for its audit entry, whom digest d showed.
+func digestReply(r Reply, d *digest.Digest) Reply {
+	emails, ids := DigestShows(d)
+	r.Targets = emails
+	for _, id := range ids {
+		r.People = append(r.People, Person{Account: atlassian.Account{AccountID: id}})
+	}
+	return r
 }
 
 // chartBlock shows the uploaded chart, or says when the trend starts.

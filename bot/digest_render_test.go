@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -455,5 +456,51 @@ func TestDigestChartAfterTheIdlePeriodChanged(t *testing.T) {
 	got := messageText(t, RenderDigest(d, ""))
 	if strings.Contains(got, "could not be uploaded") || !strings.Contains(got, "The trend chart starts again next week") {
 		t.Errorf("the digest should say the chart starts again at the new idle period:\n%s", got)
+	}
+}
+
+// longestSource is a digest naming, for each of n products, one person
+// idle longest; ada is idle in the first two.
+type longestSource struct{ n int }
+
+func (s longestSource) Build(context.Context) (*digest.Digest, error) {
+	d := &digest.Digest{Now: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC), Days: 90}
+	for i := range s.n {
+		who := fmt.Sprintf("p%d", i)
+		if i < 2 {
+			who = "ada"
+		}
+		d.Longest = append(d.Longest, digest.ProductIdlers{Key: fmt.Sprintf("product-%02d", i), People: []digest.Idler{
+			{Name: "Person " + who, AccountID: "id-" + who, Email: who + "@example.com", DaysIdle: 100}}})
+	}
+	return d, nil
+}
+func (longestSource) History(context.Context) ([]state.Snapshot, error) { return nil, nil }
+func (longestSource) MarkPosted(context.Context, *digest.Digest) error  { return nil }
+
+// TestPrivateDigestNamesWhomItShowed: '/lastactive digest' shows the people
+// idle longest by name; its audit entry names each of them once (email and
+// account ID), so their trails say who saw it, and nobody the digest left
+// out (the products past its 15 lines).
+func TestPrivateDigestNamesWhomItShowed(t *testing.T) {
+	t.Parallel()
+	sink := &recordingSink{}
+	svc := NewService(ServiceConfig{Lookups: NewLookups(knownDir{}, LookupOptions{}), Gate: NewGate(GateConfig{ReportUsers: []string{"UBOSS"}}),
+		Digests: NewDigests(DigestConfig{Source: longestSource{n: maxDigestLines + 2}}), Audit: sink})
+	if r := svc.Answer(context.Background(), Request{UserID: "UBOSS", ChannelID: "C1", Text: "digest"}, nil); r.Outcome != OutcomeOK {
+		t.Fatalf("digest: %v", r.Outcome)
+	}
+	if len(sink.got) != 1 {
+		t.Fatalf("%d audit entries, want 1", len(sink.got))
+	}
+	e := sink.got[0]
+	// Ada twice on screen, once in the entry; p2 to p14 shown, p15 and p16 not.
+	wantEmails, wantIDs := []string{"ada@example.com"}, []string{"id-ada"}
+	for i := 2; i < maxDigestLines; i++ {
+		wantEmails = append(wantEmails, fmt.Sprintf("p%d@example.com", i))
+		wantIDs = append(wantIDs, fmt.Sprintf("id-p%d", i))
+	}
+	if !slices.Equal(e.Emails, wantEmails) || !slices.Equal(e.AccountIDs, wantIDs) {
+		t.Errorf("the digest's entry names %v and %v, want %v and %v", e.Emails, e.AccountIDs, wantEmails, wantIDs)
 	}
 }

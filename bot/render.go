@@ -686,9 +686,22 @@ func plausibleID(s string) bool {
 // joinLines puts head and as many lines as fit maxLines and maxChars on
 // separate lines, and says how many were left out.
 func joinLines(head string, lines []string, maxLines, maxChars int) string {
-	const reserve = 80 // room for the "not shown" line
 	var b strings.Builder
 	b.WriteString(head)
+	shown := shownLines(head, lines, maxLines, maxChars)
+	for _, l := range lines[:shown] {
+		b.WriteString("\n")
+		b.WriteString(l)
+	}
+	if cut := len(lines) - shown; cut > 0 {
+		fmt.Fprintf(&b, "\n_…and %d more not shown, to keep within Slack's message limits._", cut)
+	}
+	return b.String()
+}
+
+// shownLines is how many of lines, from the first, joinLines shows.
+func shownLines(head string, lines []string, maxLines, maxChars int) int {
+	const reserve = 80 // room for the "not shown" line
 	n := utf8.RuneCountInString(head)
 	shown := 0
 	for _, l := range lines {
@@ -697,15 +710,10 @@ func joinLines(head string, lines []string, maxLines, maxChars int) string {
 		if shown >= maxLines || (n+ln > maxChars-reserve && !(last && n+ln <= maxChars)) {
 			break
 		}
-		b.WriteString("\n")
-		b.WriteString(l)
 		n += ln
 		shown++
 	}
-	if cut := len(lines) - shown; cut > 0 {
-		fmt.Fprintf(&b, "\n_…and %d more not shown, to keep within Slack's message limits._", cut)
-	}
-	return b.String()
+	return shown
 }
 
 // splitLines is joinLines for a person alone in a reply: the lines that do

@@ -94,11 +94,15 @@ type Line struct {
 func (l Line) Unused() int { return l.Idle + l.Never }
 
 // Idler is one person idle in a product, named without their email.
+// AccountID and Email are never shown: the audit entry of a digest that
+// shows the name names the person by them.
 type Idler struct {
 	Name       string
 	Site       string
 	LastActive time.Time
 	DaysIdle   int
+	AccountID  string
+	Email      string
 }
 
 // ProductIdlers are the people idle longest in one product, all sites.
@@ -240,7 +244,8 @@ func Make(rep *seat.Report, ws []atlassian.Workspace, earlier []state.Snapshot) 
 		if r.Verdict != seat.VerdictIdle {
 			continue
 		}
-		i := Idler{Name: withoutEmails(r.Name), Site: host(r.Site), LastActive: r.LastActive, DaysIdle: r.DaysIdle}
+		i := Idler{Name: withoutEmails(r.Name), Site: host(r.Site), LastActive: r.LastActive, DaysIdle: r.DaysIdle,
+			AccountID: r.AccountID, Email: r.Email}
 		k := [2]string{r.Key, r.AccountID}
 		if j, ok := at[k]; ok && r.AccountID != "" {
 			if i.DaysIdle > byKey[r.Key][j].DaysIdle {

@@ -60,13 +60,14 @@ func (a *app) digest(ctx context.Context, args []string) int {
 	}
 	defer app.Close()
 	if *post {
-		err := app.Digests.Post(ctx)
+		emails, ids, err := app.Digests.PostNamed(ctx)
 		if !errors.Is(err, bot.ErrDigestNotMade) { // else nothing was posted
 			outcome := state.OutcomeOK
 			if err != nil {
 				outcome = state.OutcomeFailed
 			}
-			a.auditCLI(ctx, c, state.AuditEntry{Kind: state.KindDigest, Outcome: outcome, Detail: "posted to channel " + c.DigestChannel})
+			a.auditCLI(ctx, c, state.AuditEntry{Kind: state.KindDigest, Outcome: outcome, Emails: emails, AccountIDs: ids,
+				Detail: "posted to channel " + c.DigestChannel})
 		}
 		if err != nil {
 			fmt.Fprintf(a.stderr, "%s: digest: %v\n", programName, err)
@@ -82,7 +83,8 @@ func (a *app) digest(ctx context.Context, args []string) int {
 	if err != nil {
 		outcome = state.OutcomeFailed
 	}
-	a.auditCLI(ctx, c, state.AuditEntry{Kind: state.KindReport, Outcome: outcome, Detail: "seat digest"})
+	emails, ids := bot.DigestShows(d) // nobody when it failed
+	a.auditCLI(ctx, c, state.AuditEntry{Kind: state.KindReport, Outcome: outcome, Emails: emails, AccountIDs: ids, Detail: "seat digest"})
 	if err != nil {
 		fmt.Fprintf(a.stderr, "%s: digest: %v\n", programName, err)
 		return exitFailed

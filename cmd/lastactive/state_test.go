@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -538,7 +539,13 @@ func TestDigestsAreAudited(t *testing.T) {
 	// post is on its way abandons it, and its entry then says failed even
 	// if Slack had it (the bot never heard back).
 	eventually(t, "a scheduled digest, audited", func() bool {
-		return len(f.slack.Messages(channel)) >= 1 && strings.Contains(runBinary(t, env, "", "audit", "--json").stdout, `"outcome":"ok","emails":[],"account_ids":[],"detail":"posted to channel `+channel+` for the slot`)
+		if len(f.slack.Messages(channel)) == 0 {
+			return false
+		}
+		// It names whom it showed: the people idle longest.
+		out := runBinary(t, env, "", "audit", "--json").stdout
+		return strings.Contains(out, `"outcome":"ok","emails":["grace@example.com","alan@example.com","tim@example.org"],"account_ids":["`) &&
+			strings.Contains(out, `"detail":"posted to channel `+channel+` for the slot`)
 	})
 	stop(t, cmd, logs)
 	scheduled := len(f.slack.Messages(channel))
@@ -1032,5 +1039,40 @@ func TestPrintedDigestIsAudited(t *testing.T) {
 	got := auditLines(t, r.stdout)
 	if len(got) != 1 || got[0].Kind != "report" || got[0].Actor != "cli:operator" || got[0].Outcome != "ok" || got[0].Detail != "seat digest" {
 		t.Errorf("want one report entry for the printed digest, by cli:operator, got:\n%s", r.stdout)
+	}
+}
+
+// TestDigestNamesWhomItShowedInTheTrail: a digest names the people idle
+// longest (Grace Hopper here), printed or posted; 'lastactive audit
+// grace@example.com' must say so, and the trail of someone it did not
+// show (Ada, active) must not.
+func TestDigestNamesWhomItShowedInTheTrail(t *testing.T) {
+	const channel = "CDIGEST01"
+	f := startFakes(t)
+	env := f.env("USER=operator", "LASTACTIVE_DIGEST_CHANNEL="+channel)
+	for _, args := range [][]string{{"digest"}, {"digest", "--post"}} {
+		if r := runBinary(t, env, "", args...); r.code != 0 {
+			t.Fatalf("%v: exit %d\n%s", args, r.code, r.stderr)
+		}
+	}
+	r := runBinary(t, env, "", "audit", "--json", "grace@example.com")
+	if r.code != 0 {
+		t.Fatalf("audit: exit %d\n%s", r.code, r.stderr)
+	}
+	kinds := map[string]int{}
+	var lines []auditJSON
+	if strings.TrimSpace(r.stdout) != "" {
+		lines = auditLines(t, r.stdout)
+	}
+	for _, j := range lines {
+		if j.Actor == "cli:operator" && slices.Contains(j.Emails, "grace@example.com") && len(j.AccountIDs) > 0 {
+			kinds[j.Kind]++
+		}
+	}
+	if kinds["report"] != 1 || kinds["digest"] != 1 {
+		t.Errorf("grace's trail names the printed and the posted digest %v times, want once each:\n%s", kinds, r.stdout)
+	}
+	if r := runBinary(t, env, "", "audit", "--json", "ada@example.com"); r.code != 0 || strings.Contains(r.stdout, "digest") {
+		t.Errorf("ada, whom no digest showed, has a digest entry: %d\n%s", r.code, r.stdout)
 	}
 }

@@ -52,12 +52,12 @@ func (a *App) buildDigests(s Settings, web *bot.SlackAPI) (*bot.Digests, error) 
 				ctx, cancel := context.WithTimeout(ctx, digestRunTimeout)
 				defer cancel()
 				s.Logger.Info("digest slot", "slot", slot.UTC())
-				err := d.Post(ctx)
+				emails, ids, err := d.PostNamed(ctx)
 				if errors.Is(err, bot.ErrDigestNotMade) {
 					// Nothing was posted: the slot runs again.
 					return fmt.Errorf("%w: %w", schedule.ErrNotDone, err)
 				}
-				a.auditDigest(s.DigestChannel, slot, err)
+				a.auditDigest(s.DigestChannel, slot, emails, ids, err)
 				return err
 			},
 		}
@@ -66,12 +66,12 @@ func (a *App) buildDigests(s Settings, web *bot.SlackAPI) (*bot.Digests, error) 
 }
 
 // auditDigest writes a posted (or failed) scheduled digest to the audit
-// trail, by the bot.
-func (a *App) auditDigest(channel string, slot time.Time, err error) {
+// trail, by the bot, naming whom it showed (the people idle longest).
+func (a *App) auditDigest(channel string, slot time.Time, emails, accountIDs []string, err error) {
 	if a.Audit == nil {
 		return
 	}
-	e := bot.AuditEvent{At: time.Now(), Action: bot.AuditDigest, Outcome: bot.OutcomeOK,
+	e := bot.AuditEvent{At: time.Now(), Action: bot.AuditDigest, Outcome: bot.OutcomeOK, Emails: emails, AccountIDs: accountIDs,
 		Detail: "posted to channel " + channel + " for the slot of " + slot.UTC().Format(time.RFC3339)}
 	if err != nil {
 		e.Outcome = bot.OutcomeFailed
