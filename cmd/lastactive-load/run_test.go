@@ -12,7 +12,16 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(asIdleBot) != "" {
+		// A stand-in bot for TestDumpOfStuckBot: it says it is running,
+		// so that a SIGQUIT finds Go's handler, and waits to be stopped.
+		os.Stdout.WriteString("ready\n")
+		time.Sleep(time.Minute)
+		os.Exit(3)
+	}
+	goleak.VerifyTestMain(m)
+}
 
 func TestRunInProcess(t *testing.T) {
 	for _, mix := range []string{MixDistinct, MixZipf, MixSame} {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strings"
@@ -166,6 +167,11 @@ type SoakResult struct {
 	BaselineRSSMB      float64 `json:"baseline_rss_mb,omitempty"`
 	AfterRSSMB         float64 `json:"after_rss_mb,omitempty"`
 	GoroutinesSettled  bool    `json:"goroutines_back_to_baseline"`
+	// GoroutineDump names the file holding the bot's goroutine stacks,
+	// taken when they did not come back; GoroutineSummary counts them by
+	// where they wait, most first.
+	GoroutineDump    string   `json:"goroutine_dump,omitempty"`
+	GoroutineSummary []string `json:"goroutine_summary,omitempty"`
 
 	WallSeconds float64  `json:"wall_seconds"`
 	Problems    []string `json:"problems,omitempty"`
@@ -362,9 +368,15 @@ func Soak(ctx context.Context, o SoakOptions) (SoakResult, error) {
 
 	settleErr := s.settle(ctx, 0, len(asks))
 	after, err := f.waitGauges(ctx, base.goroutines+10)
+	var dumpErr error
 	if err == nil {
 		r.AfterGoroutines, r.AfterRSSMB = after.goroutines, after.rssMB
 		r.GoroutinesSettled = after.goroutines <= base.goroutines+10
+		if !r.GoroutinesSettled {
+			// What holds them: a goroutine of the bot's waiting on what
+			// never comes, or idle connections and the runtime's own.
+			r.GoroutineDump, r.GoroutineSummary, dumpErr = f.dump()
+		}
 	}
 	f.stop()
 	r.Crashes, r.Bots = f.crashes, f.restarts
@@ -414,7 +426,17 @@ func Soak(ctx context.Context, o SoakOptions) (SoakResult, error) {
 		r.Problems = append(r.Problems, fmt.Sprintf("%d audit entries stored for %d answered commands", r.AuditStored, r.AuditExpected))
 	}
 	if !r.GoroutinesSettled && err == nil {
-		r.Problems = append(r.Problems, fmt.Sprintf("goroutines did not come back: %d after, %d baseline", r.AfterGoroutines, r.BaselineGoroutines))
+		p := fmt.Sprintf("goroutines did not come back: %d after (last reading), %d baseline", r.AfterGoroutines, r.BaselineGoroutines)
+		if after.readErr != nil {
+			p += fmt.Sprintf("; then /metrics failed: %v", after.readErr)
+		}
+		if r.GoroutineDump != "" {
+			p += "; goroutine dump in " + r.GoroutineDump
+		}
+		if dumpErr != nil {
+			p += fmt.Sprintf("; no goroutine dump: %v", dumpErr)
+		}
+		r.Problems = append(r.Problems, p)
 	}
 	r.OK = len(r.Problems) == 0 && r.Crashes == 0
 	return r, nil
@@ -741,6 +763,8 @@ func (f *fleet) stop() {
 type gauges struct {
 	goroutines int
 	rssMB      float64
+	// readErr, from waitGauges, is why a read after this good one failed.
+	readErr error
 }
 
 // gauges reads the current bot's goroutines and resident memory from its
@@ -765,25 +789,113 @@ func (f *fleet) gauges(ctx context.Context) (gauges, error) {
 	return gauges{goroutines: int(g), rssMB: round(rss/(1<<20), 1)}, nil
 }
 
+// settleWait is how long waitGauges waits for the goroutines to come back.
+const settleWait = 30 * time.Second
+
 // waitGauges polls the bot's gauges until its goroutines are at most limit,
-// for up to 30 s (idle keep-alive connections close on their own), and
-// returns the last reading.
+// for up to settleWait (idle keep-alive connections close on their own),
+// and returns the last good reading. Each read has its own deadline, not
+// what is left of the wait; a read that fails after a good one ends the
+// wait with that good reading and the read's error in readErr.
 func (f *fleet) waitGauges(ctx context.Context, limit int) (gauges, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
+	wait := time.NewTimer(settleWait)
+	defer wait.Stop()
 	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()
+	var last gauges
+	read := false
 	for {
 		g, err := f.gauges(ctx)
-		if err != nil || g.goroutines <= limit {
+		switch {
+		case err != nil && !read:
 			return g, err
+		case err != nil:
+			last.readErr = err
+			return last, nil
+		case g.goroutines <= limit:
+			return g, nil
 		}
+		last, read = g, true
 		select {
 		case <-ctx.Done():
-			return g, nil
+			return last, nil
+		case <-wait.C:
+			return last, nil
 		case <-t.C:
 		}
 	}
+}
+
+// dump stops the current bot with a goroutine dump (in-process: takes one
+// of this process), writes it to a new temporary file and returns the
+// file's name and the goroutines counted by where they wait.
+func (f *fleet) dump() (string, []string, error) {
+	f.mu.Lock()
+	t := f.cur
+	f.mu.Unlock()
+	var stacks string
+	switch t := t.(type) {
+	case *subprocess:
+		var err error
+		if stacks, err = t.quit(); err != nil {
+			return "", nil, err
+		}
+	case *inProcess:
+		var b strings.Builder
+		_ = pprof.Lookup("goroutine").WriteTo(&b, 2)
+		stacks = b.String()
+	default:
+		return "", nil, errors.New("this bot cannot dump its goroutines")
+	}
+	file, err := os.CreateTemp("", "lastactive-soak-goroutines-*.txt")
+	if err != nil {
+		return "", nil, err
+	}
+	_, err = file.WriteString(stacks)
+	if cerr := file.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	return file.Name(), summarizeStacks(stacks, 8), nil
+}
+
+// summarizeStacks counts the goroutines of a Go stack dump by the first
+// frame outside the runtime (where each waits) and returns at most top
+// lines "N function", most first.
+func summarizeStacks(dump string, top int) []string {
+	count := map[string]int{}
+	for _, g := range strings.Split("\n"+dump, "\ngoroutine ")[1:] {
+		where := "(runtime only)"
+		for line := range strings.Lines(g) {
+			line = strings.TrimRight(line, "\n")
+			i := strings.LastIndex(line, "(")
+			if i <= 0 || strings.HasPrefix(line, "\t") || strings.HasSuffix(line, "]:") {
+				continue // a file:line, or the goroutine's header
+			}
+			fn := line[:i]
+			if strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "internal/") ||
+				strings.HasPrefix(fn, "sync.") || strings.HasPrefix(fn, "syscall.") || strings.HasPrefix(fn, "created by") {
+				continue
+			}
+			where = fn
+			break
+		}
+		count[where]++
+	}
+	funcs := slices.Collect(maps.Keys(count))
+	sort.Slice(funcs, func(i, j int) bool {
+		if count[funcs[i]] != count[funcs[j]] {
+			return count[funcs[i]] > count[funcs[j]]
+		}
+		return funcs[i] < funcs[j]
+	})
+	var out []string
+	for _, fn := range funcs[:min(top, len(funcs))] {
+		out = append(out, fmt.Sprintf("%d %s", count[fn], fn))
+	}
+	return out
 }
 
 func gaugeValue(mfs []*dto.MetricFamily, name string) (float64, bool) {
@@ -844,6 +956,9 @@ func writeSoak(w io.Writer, r SoakResult) error {
 	}
 	fmt.Fprintf(w, "bots            %d started, %d crashed\n", r.Bots, r.Crashes)
 	fmt.Fprintf(w, "goroutines      %d baseline, %d after (back: %v)\n", r.BaselineGoroutines, r.AfterGoroutines, r.GoroutinesSettled)
+	for _, l := range r.GoroutineSummary {
+		fmt.Fprintf(w, "                  %s\n", l)
+	}
 	fmt.Fprintf(w, "RSS             %.1f MB baseline, %.1f MB after\n", r.BaselineRSSMB, r.AfterRSSMB)
 	for _, p := range r.Problems {
 		fmt.Fprintf(w, "problem         %s\n", p)

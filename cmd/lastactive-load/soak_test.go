@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -258,5 +261,118 @@ func TestRestartWaitsForBothSockets(t *testing.T) {
 	}
 	if !old.stopped.Load() || next.stopped.Load() {
 		t.Errorf("old stopped %v, new stopped %v: want the old one only", old.stopped.Load(), next.stopped.Load())
+	}
+}
+
+// gaugeTarget reports go_goroutines from readings, one a read, and then
+// fails every read as a /metrics cut short by its deadline does.
+type gaugeTarget struct {
+	stubTarget
+	readings []float64
+	reads    atomic.Int64
+}
+
+func (g *gaugeTarget) metrics(context.Context) ([]*dto.MetricFamily, error) {
+	i := int(g.reads.Add(1) - 1)
+	if i >= len(g.readings) {
+		return nil, context.DeadlineExceeded
+	}
+	name, v := "go_goroutines", g.readings[i]
+	return []*dto.MetricFamily{{Name: &name, Metric: []*dto.Metric{{Gauge: &dto.Gauge{Value: &v}}}}}, nil
+}
+
+// TestWaitGaugesKeepsLastReading: a /metrics read that fails after good
+// ones leaves the last good reading, so that the soak says the goroutines
+// did not come back and how many there were. A soak failed with a bare
+// "context deadline exceeded" and "0 after": the last read ran on what was
+// left of the 30 s wait.
+func TestWaitGaugesKeepsLastReading(t *testing.T) {
+	t.Parallel()
+	f := &fleet{cur: &gaugeTarget{readings: []float64{140, 130}}}
+	g, err := f.waitGauges(context.Background(), 100)
+	if err != nil {
+		t.Fatalf("waitGauges: %v, want the last good reading", err)
+	}
+	if g.goroutines != 130 || g.readErr == nil {
+		t.Errorf("got %d goroutines (read error %v), want 130 and the failed read", g.goroutines, g.readErr)
+	}
+}
+
+// asIdleBot, set, makes this test binary a stand-in bot that only waits.
+const asIdleBot = "LASTACTIVE_LOAD_TEST_IDLE_BOT"
+
+// TestDumpOfStuckBot: when the goroutines do not come back, the soak stops
+// the bot with SIGQUIT and keeps the stacks it prints in a file, counted by
+// where they wait, and the fleet's later stop does not count a crash.
+func TestDumpOfStuckBot(t *testing.T) {
+	t.Parallel()
+	p := &subprocess{exited: make(chan struct{}), cmd: exec.Command(os.Args[0]), stderr: &captureWriter{w: io.Discard}}
+	p.cmd.Env = append(os.Environ(), asIdleBot+"=1")
+	p.cmd.Stderr = p.stderr
+	out, err := p.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bufio.NewReader(out).ReadString('\n'); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		p.exitErr = p.cmd.Wait()
+		close(p.exited)
+	}()
+	f := &fleet{cur: p}
+	name, summary, err := f.dump()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(name)
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "goroutine 1 ") || !strings.Contains(string(b), "TestMain") {
+		t.Errorf("the dump has no stacks of the stuck process:\n%.2000s", b)
+	}
+	if !slices.ContainsFunc(summary, func(l string) bool { return !strings.Contains(l, "runtime") }) {
+		t.Errorf("summary %q does not say where the goroutines wait", summary)
+	}
+	f.stop()
+	if f.crashes != 0 {
+		t.Errorf("stop after the dump counted %d crashes: %v", f.crashes, f.problems)
+	}
+}
+
+func TestSummarizeStacks(t *testing.T) {
+	t.Parallel()
+	dump := `SIGQUIT: quit
+PC=0x1 m=0 sigcode=0
+
+goroutine 1 [chan receive]:
+runtime.gopark(0x1?)
+	/go/src/runtime/proc.go:435 +0xce
+lastactive/bot.(*Bot).Run(0xc000)
+	/src/bot/bot.go:10 +0x1
+
+goroutine 7 [IO wait]:
+internal/poll.runtime_pollWait(0x1, 0x72)
+	/go/src/runtime/netpoll.go:351 +0x85
+net/http.(*persistConn).readLoop(0xc0001)
+	/go/src/net/http/transport.go:2395 +0x1
+
+goroutine 8 [select]:
+net/http.(*persistConn).writeLoop(0xc0001)
+	/go/src/net/http/transport.go:2597 +0x1
+
+goroutine 9 [IO wait]:
+net/http.(*persistConn).readLoop(0xc0002)
+	/go/src/net/http/transport.go:2395 +0x1
+`
+	got := summarizeStacks(dump, 2)
+	want := []string{"2 net/http.(*persistConn).readLoop", "1 lastactive/bot.(*Bot).Run"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

@@ -56,6 +56,36 @@ type subprocess struct {
 	exitErr  error
 	stopOnce sync.Once
 	stopErr  error
+	stderr   *captureWriter // the bot's stderr, where quit reads its dump
+}
+
+// captureWriter passes writes on to w until capturing, then keeps them.
+type captureWriter struct {
+	mu        sync.Mutex
+	w         io.Writer
+	capturing bool
+	buf       bytes.Buffer
+}
+
+func (c *captureWriter) Write(b []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.capturing {
+		return c.buf.Write(b)
+	}
+	return c.w.Write(b)
+}
+
+func (c *captureWriter) capture() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.capturing = true
+}
+
+func (c *captureWriter) captured() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.buf.String()
 }
 
 // startSubprocess runs `bin serve` against the fakes and waits until it is
@@ -110,7 +140,8 @@ func startSubprocess(ctx context.Context, bin string, sl *slacktest.Server, atl 
 		}
 		p.cmd.Env = append(p.cmd.Env, "LASTACTIVE_DATABASE_URL=sqlite:"+filepath.Join(p.dbDir, "lastactive.db"))
 	}
-	p.cmd.Stdout, p.cmd.Stderr = stderr, stderr
+	p.stderr = &captureWriter{w: stderr}
+	p.cmd.Stdout, p.cmd.Stderr = stderr, p.stderr
 	if err := p.cmd.Start(); err != nil {
 		p.cleanup()
 		return nil, fmt.Errorf("start %s: %w", bin, err)
@@ -237,6 +268,46 @@ func (p *subprocess) stop() error {
 		}
 	})
 	return p.stopErr
+}
+
+// quit stops the bot with SIGQUIT, on which Go prints every goroutine's
+// stack to stderr, and returns what it printed from then on. It stops the
+// bot as stop does (a later stop returns nil), so it is for a soak that
+// has already failed.
+func (p *subprocess) quit() (string, error) {
+	if p.stderr == nil {
+		return "", errors.New("this process's stderr is not kept")
+	}
+	var err error
+	dumped := false
+	p.stopOnce.Do(func() {
+		defer p.cleanup()
+		select {
+		case <-p.exited:
+			p.stopErr = fmt.Errorf("the bot exited before it was asked to stop: %v", p.exitErr)
+			err = p.stopErr
+			return
+		default:
+		}
+		p.stderr.capture()
+		_ = p.cmd.Process.Signal(syscall.SIGQUIT)
+		t := time.NewTimer(12 * time.Second)
+		defer t.Stop()
+		select {
+		case <-p.exited: // its stderr is copied once Wait has returned
+		case <-t.C:
+			_ = p.cmd.Process.Kill()
+			<-p.exited
+		}
+		dumped = true
+	})
+	if err == nil && !dumped {
+		err = errors.New("the bot had already been stopped")
+	}
+	if err != nil {
+		return "", err
+	}
+	return p.stderr.captured(), nil
 }
 
 func (p *subprocess) cleanup() {
