@@ -310,6 +310,14 @@ func wantsHelp(args []string) bool {
 	return false
 }
 
+// quietFlags keeps the flag package from printing anything itself: its
+// words ("flag provided but not defined: -x") name no subcommand, so the
+// caller prints Parse's error as "lastactive SUBCOMMAND: …", then its usage.
+func quietFlags(fs *flag.FlagSet) {
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+}
+
 // parseInterspersed parses fs's flags wherever they are among args, as the
 // slash command allows ("lookup ada@example.com --fresh"); everything after
 // "--" is an argument.

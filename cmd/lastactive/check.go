@@ -23,11 +23,12 @@ import (
 // rest, one line per check, so an admin can fix the setup before going live.
 func (a *app) check(ctx context.Context, args []string) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
+	quietFlags(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object per check")
-	fs.Usage = func() { fmt.Fprintln(a.stderr, usages["check"]) }
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
+		fmt.Fprintf(a.stderr, "%s check: %v\n", programName, err)
+		fmt.Fprintln(a.stderr, usages["check"])
 		return exitUsage
 	}
 	if len(rest) > 0 {

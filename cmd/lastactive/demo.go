@@ -35,9 +35,8 @@ const demoUser, demoChannel = "U0DEMO", "C0DEMO"
 // atlassiantest on loopback. It needs no credentials and no network.
 func (a *app) demo(ctx context.Context, args []string) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
+	quietFlags(fs)
 	blocks := fs.Bool("blocks", false, "print the Block Kit JSON and a Block Kit Builder link instead of text")
-	fs.Usage = func() { fmt.Fprintln(a.stderr, "usage: lastactive demo [--blocks] [COMMAND TEXT]") }
 	// The demo's own flags come first; from the first word that is not
 	// one, the rest is command text, whose words may look like flags
 	// (`--fresh ada@example.com`, as typed in Slack).
@@ -46,6 +45,8 @@ func (a *app) demo(ctx context.Context, args []string) int {
 		own++
 	}
 	if err := fs.Parse(args[:own]); err != nil {
+		fmt.Fprintf(a.stderr, "%s demo: %v\n", programName, err)
+		fmt.Fprintln(a.stderr, "usage: lastactive demo [--blocks] [COMMAND TEXT]")
 		return exitUsage
 	}
 	text := args[own:]

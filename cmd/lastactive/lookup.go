@@ -23,18 +23,17 @@ import (
 
 func (a *app) lookup(ctx context.Context, args []string) int {
 	fs := flag.NewFlagSet("lookup", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
+	quietFlags(fs)
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
 	_ = fs.Bool("fresh", false, "bypass the cache (each run starts with an empty cache, so this changes nothing here)")
-	fs.Usage = func() { fmt.Fprintln(a.stderr, "usage: lastactive lookup [--json] [--fresh] EMAIL...") }
 	rest, err := parseInterspersed(fs, args)
-	if err != nil {
-		return exitUsage
+	var emails []string
+	if err == nil {
+		emails, err = parseEmails(rest)
 	}
-	emails, err := parseEmails(rest)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "%s lookup: %v\n", programName, err)
-		fs.Usage()
+		fmt.Fprintln(a.stderr, "usage: lastactive lookup [--json] [--fresh] EMAIL...")
 		return exitUsage
 	}
 	// Jira is optional: without it people are found by the Admin API.

@@ -126,13 +126,15 @@ func (a *app) migrate(ctx context.Context, args []string) int {
 // audit prints the stored audit trail, newest first.
 func (a *app) audit(ctx context.Context, args []string) int {
 	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
+	quietFlags(fs)
 	since := fs.String("since", "", "only entries newer than this: days (90d) or a Go duration (12h)")
 	asJSON := fs.Bool("json", false, "print JSON lines")
-	fs.Usage = func() { fmt.Fprintln(a.stderr, "usage: lastactive audit [--since DURATION] [--json] [EMAIL]") }
+	usage := func() { fmt.Fprintln(a.stderr, "usage: lastactive audit [--since DURATION] [--json] [EMAIL]") }
 	var rest []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			fmt.Fprintf(a.stderr, "%s audit: %v\n", programName, err)
+			usage()
 			return exitUsage
 		}
 		if fs.NArg() == 0 {
@@ -142,7 +144,7 @@ func (a *app) audit(ctx context.Context, args []string) int {
 	}
 	if len(rest) > 1 {
 		fmt.Fprintf(a.stderr, "%s audit: name at most one person\n", programName)
-		fs.Usage()
+		usage()
 		return exitUsage
 	}
 	var q state.AuditQuery

@@ -55,22 +55,27 @@ func (p *productList) Set(v string) error {
 // returns an error wrapping ErrUsage.
 func Parse(args []string, stderr io.Writer) (Params, error) {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// Parse says nothing itself: its words ("flag provided but not
+	// defined: -x") name no subcommand, so its error is printed below.
+	fs.SetOutput(io.Discard)
 	days := fs.Int("idle-days", 0, "days without use after which a seat is idle (default LASTACTIVE_IDLE_DAYS)")
 	var products productList
 	fs.Var(&products, "product", "only this product key, e.g. confluence (repeat for more)")
 	csvPath := fs.String("csv", "", "write the full list (one row per person and product) to `FILE`")
-	fs.Usage = func() {
+	fs.Usage = func() {}
+	usage := func() {
 		fmt.Fprintln(stderr, "usage: lastactive report [--idle-days N] [--product KEY]... [--csv FILE]")
+		fs.SetOutput(stderr)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return Params{}, fmt.Errorf("%w: %w", ErrUsage, err)
+	err := fs.Parse(args)
+	var p Params
+	if err == nil {
+		p, err = check(fs, *days, products)
 	}
-	p, err := check(fs, *days, products)
 	if err != nil {
 		fmt.Fprintf(stderr, "lastactive report: %v\n", err)
-		fs.Usage()
+		usage()
 		return Params{}, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	csvSet := false

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestBadUsageNamesItsSubcommand: bad usage of every subcommand (an
+// unknown flag, an argument it does not take, a bad value) exits 2 with
+// one first line on stderr that names the subcommand and what was wrong,
+// and prints nothing on stdout. The flag package's own words
+// ("flag provided but not defined: -x") named no subcommand.
+func TestBadUsageNamesItsSubcommand(t *testing.T) {
+	t.Parallel()
+	env := []string{"PATH=" + os.Getenv("PATH")}
+	for _, c := range []struct {
+		args []string
+		want string // in the first line of stderr
+	}{
+		{[]string{"lookup", "--bogus", "ada@example.com"}, "-bogus"},
+		{[]string{"lookup", "ada@example.com", "--json=maybe"}, "maybe"},
+		{[]string{"lookup"}, "email"},
+		{[]string{"lookup", "nobody"}, "nobody"},
+		{[]string{"report", "--bogus"}, "-bogus"},
+		{[]string{"report", "bogus"}, "bogus"},
+		{[]string{"report", "--idle-days", "0"}, "--idle-days"},
+		{[]string{"report", "--idle-days", "abc"}, "abc"},
+		{[]string{"report", "--idle-days"}, "idle-days"},
+		{[]string{"check", "--bogus"}, "-bogus"},
+		{[]string{"check", "bogus"}, "takes no arguments"},
+		{[]string{"audit", "--bogus"}, "-bogus"},
+		{[]string{"audit", "--since", "-5d"}, "--since"},
+		{[]string{"audit", "--since"}, "since"},
+		{[]string{"audit", "bogus"}, "bogus"},
+		{[]string{"audit", "ada@example.com", "grace@example.com"}, "at most one"},
+		{[]string{"migrate", "bogus"}, "takes no arguments"},
+		{[]string{"demo", "--blocks=maybe"}, "maybe"},
+		{[]string{"digest", "--bogus"}, "-bogus"},
+		{[]string{"digest", "bogus"}, "bogus"},
+		{[]string{"nudge", "--bogus"}, "-bogus"},
+		{[]string{"nudge", "bogus"}, "bogus"},
+		{[]string{"healthcheck", "bogus"}, "takes no arguments"},
+		{[]string{"serve", "bogus"}, "takes no arguments"},
+		{[]string{"version", "bogus"}, "takes no arguments"},
+	} {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			t.Parallel()
+			r := runBinary(t, env, "", c.args...)
+			if r.code != exitUsage {
+				t.Errorf("exit %d, want %d", r.code, exitUsage)
+			}
+			if r.stdout != "" {
+				t.Errorf("bad usage wrote to stdout:\n%s", r.stdout)
+			}
+			first, _, _ := strings.Cut(r.stderr, "\n")
+			prefix := "lastactive " + c.args[0] + ": "
+			if !strings.HasPrefix(first, prefix) || !strings.Contains(first, c.want) {
+				t.Errorf("first line of stderr = %q, want %q… naming %q\n%s", first, prefix, c.want, r.stderr)
+			}
+		})
+	}
+}
