@@ -214,7 +214,7 @@ func writeJSON(w io.Writer, people []bot.Person, now time.Time, idleDays int, si
 		jp := jsonPerson{Email: p.Query, OK: p.Err == nil, AccountID: p.Account.AccountID, DisplayName: p.Account.DisplayName,
 			Status: string(p.Account.Status), Products: []jsonProduct{}}
 		if p.Err != nil {
-			jp.Error = &jsonError{Kind: errorKind(p.Err), Message: plainText(bot.PersonErrorText(p)), Cause: clean(cause(p.Err))}
+			jp.Error = &jsonError{Kind: errorKind(p.Err), Message: personErrorText(p), Cause: clean(cause(p.Err))}
 		}
 		if p.Activity != nil {
 			jp.AddedToOrg = addedToOrg(p.Activity)
@@ -244,6 +244,15 @@ func writeJSON(w io.Writer, people []bot.Person, now time.Time, idleDays int, si
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// personErrorText is the slash command's words for a failed lookup, but
+// for one stopped by Ctrl-C: on a terminal no bot was restarting.
+func personErrorText(p bot.Person) string {
+	if errors.Is(p.Err, context.Canceled) {
+		return "Interrupted before the lookup finished; run it again."
+	}
+	return plainText(bot.PersonErrorText(p))
 }
 
 func errorKind(err error) string {
@@ -283,7 +292,7 @@ func writeTable(w io.Writer, people []bot.Person, now time.Time, idleDays int, s
 		who += "\t" + joined
 		switch {
 		case p.Err != nil:
-			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%s\n", who, clean(plainText(bot.PersonErrorText(p))))
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%s\n", who, clean(personErrorText(p)))
 		case len(p.Activity.Products) == 0:
 			fmt.Fprintf(tw, "%s\t(none)\t-\tno recorded activity\t-\tnever used\n", who)
 		default:
