@@ -93,34 +93,26 @@ func TestPostgresStatementEndedByARestartLeavesTheStoreUp(t *testing.T) {
 func TestPostgresDigestStoreCallsHaveADeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	admin, u, schema := postgresSchema(t)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	var logs syncBuf
-	d, _ := openTestDurable(t, u.String(), &logs)
-	if d.Store() == nil {
-		t.Fatalf("store not open:\n%s", logs.String())
-	}
-	tx, err := admin.BeginTx(ctx, nil)
+	p := openPGDurable(t, false)
+	tx, err := p.admin.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, "LOCK TABLE "+schema+".report_scan, "+schema+".report_row IN ACCESS EXCLUSIVE MODE"); err != nil {
+	if _, err := tx.ExecContext(ctx, "LOCK TABLE "+p.schema+".report_scan, "+p.schema+".report_row IN ACCESS EXCLUSIVE MODE"); err != nil {
 		t.Fatal(err)
 	}
 	defer func(was time.Duration) { storeCallTimeout = was }(storeCallTimeout)
 	storeCallTimeout = 200 * time.Millisecond
 	for name, call := range map[string]func(context.Context) error{
-		"PostedSnapshots": func(ctx context.Context) error { _, err := d.PostedSnapshots(ctx, 10); return err },
-		"Snapshots":       func(ctx context.Context) error { _, err := d.Snapshots(ctx, time.Time{}, 10); return err },
+		"PostedSnapshots": func(ctx context.Context) error { _, err := p.d.PostedSnapshots(ctx, 10); return err },
+		"Snapshots":       func(ctx context.Context) error { _, err := p.d.Snapshots(ctx, time.Time{}, 10); return err },
 		"SaveSnapshot": func(ctx context.Context) error {
-			_, err := d.SaveSnapshot(ctx, state.Snapshot{IdleDays: 90, Rows: []state.SnapshotRow{{Product: "jira-software"}}})
+			_, err := p.d.SaveSnapshot(ctx, state.Snapshot{IdleDays: 90, Rows: []state.SnapshotRow{{Product: "jira-software"}}})
 			return err
 		},
 	} {
-		d.report(nil) // up again, as the next check would say: the database answers
+		p.d.report(nil) // up again, as the next check would say: the database answers
 		cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
 		err := call(cctx)
 		late := cctx.Err() != nil
@@ -129,6 +121,41 @@ func TestPostgresDigestStoreCallsHaveADeadline(t *testing.T) {
 			t.Errorf("%s on a locked table: %v (the caller's own deadline passed: %v); want it to give up on its own", name, err, late)
 		}
 	}
+}
+
+// pgDurable is a Durable on a schema of its own of the test PostgreSQL
+// (postgresSchema), what the tests of this file start from.
+type pgDurable struct {
+	admin  *sql.DB
+	schema string
+	d      *Durable
+	m      *StoreMetrics
+	logs   *syncBuf
+	// freeze stops the server answering, through a freezing proxy
+	// (freezingProxy); nil unless asked for.
+	freeze func()
+}
+
+// openPGDurable opens one, with the URL settings in set (key, value,
+// …) beside search_path, through a freezing proxy when frozen is true.
+func openPGDurable(t *testing.T, frozen bool, set ...string) pgDurable {
+	t.Helper()
+	admin, u, schema := postgresSchema(t)
+	q := u.Query()
+	q.Set("search_path", schema)
+	for i := 0; i+1 < len(set); i += 2 {
+		q.Set(set[i], set[i+1])
+	}
+	u.RawQuery = q.Encode()
+	p := pgDurable{admin: admin, schema: schema, logs: &syncBuf{}}
+	if frozen {
+		u.Host, p.freeze = freezingProxy(t, u.Host)
+	}
+	p.d, p.m = openTestDurable(t, u.String(), p.logs)
+	if p.d.Store() == nil {
+		t.Fatalf("store not open:\n%s", p.logs.String())
+	}
+	return p
 }
 
 // postgresSchema skips without LASTACTIVE_TEST_POSTGRES_URL; otherwise it
@@ -175,18 +202,8 @@ func postgresSchema(t *testing.T) (admin *sql.DB, u *url.URL, schema string) {
 func TestPostgresNudgeStoreCallsHaveADeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	_, u, schema := postgresSchema(t)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	var freeze func()
-	u.Host, freeze = freezingProxy(t, u.Host)
-	var logs syncBuf
-	d, _ := openTestDurable(t, u.String(), &logs)
-	if d.Store() == nil {
-		t.Fatalf("store not open:\n%s", logs.String())
-	}
-	app, err := Build(Settings{AdminAPIURL: "http://127.0.0.1:1", OrgID: "org-1", APIKey: "key", Reports: true, State: d,
+	p := openPGDurable(t, true)
+	app, err := Build(Settings{AdminAPIURL: "http://127.0.0.1:1", OrgID: "org-1", APIKey: "key", Reports: true, State: p.d,
 		Nudge: NudgeSettings{Approvers: []string{"UAPPROVER"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -195,12 +212,12 @@ func TestPostgresNudgeStoreCallsHaveADeadline(t *testing.T) {
 	if app.Nudge == nil {
 		t.Fatal("no keep or release engine")
 	}
-	records := NudgeRecords{D: d}
+	records := NudgeRecords{D: p.d}
 	// The server answers: the engine's reads work.
 	if _, err := records.Unanswered(ctx); err != nil {
 		t.Fatalf("before the freeze: %v", err)
 	}
-	freeze()
+	p.freeze()
 	defer func(was time.Duration) { nudgeStoreTimeout = was }(nudgeStoreTimeout)
 	nudgeStoreTimeout = 200 * time.Millisecond
 	for name, call := range map[string]func(context.Context) error{
@@ -290,27 +307,17 @@ func freezingProxy(t *testing.T, upstream string) (addr string, freeze func()) {
 // the whole budget on its socket's drain loop, the envelopes behind it
 // too, until the next periodic check (up to PingEvery and its own 5 s).
 func TestPostgresDedupeOnAServerThatStoppedAnsweringCallsItDown(t *testing.T) {
-	_, u, schema := postgresSchema(t)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	var freeze func()
-	u.Host, freeze = freezingProxy(t, u.Host)
-	var logs syncBuf
-	d, m := openTestDurable(t, u.String(), &logs)
-	if d.Store() == nil {
-		t.Fatalf("store not open:\n%s", logs.String())
-	}
-	dd := &StoreDeduper{D: d, Memory: &memDedupe{}, Metrics: m}
+	p := openPGDurable(t, true)
+	dd := &StoreDeduper{D: p.d, Memory: &memDedupe{}, Metrics: p.m}
 	if ok, err := dd.FirstDelivery(context.Background(), "E-before"); !ok || err != nil {
 		t.Fatalf("FirstDelivery before the freeze = %v, %v", ok, err)
 	}
-	freeze()
+	p.freeze()
 	if ok, err := dd.FirstDelivery(context.Background(), "E-frozen"); !ok || err != nil {
 		t.Errorf("FirstDelivery on a frozen server = %v, %v; want true, nil (from memory)", ok, err)
 	}
-	if d.OK() {
-		t.Errorf("a dedupe query that timed out on a server answering nothing left the store up:\n%s", logs.String())
+	if p.d.OK() {
+		t.Errorf("a dedupe query that timed out on a server answering nothing left the store up:\n%s", p.logs.String())
 	}
 }
 
@@ -323,25 +330,16 @@ func TestPostgresDedupeOnAServerThatStoppedAnsweringCallsItDown(t *testing.T) {
 func TestPostgresDedupeOnABusyPoolLeavesTheStoreUp(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	admin, u, schema := postgresSchema(t)
-	q := u.Query()
-	q.Set("search_path", schema)
-	q.Set("pool_max_conns", "1")
-	u.RawQuery = q.Encode()
-	var logs syncBuf
-	d, m := openTestDurable(t, u.String(), &logs)
-	st := d.Store()
-	if st == nil {
-		t.Fatalf("store not open:\n%s", logs.String())
-	}
+	p := openPGDurable(t, false, "pool_max_conns", "1")
+	st := p.d.Store()
 	// Another session holds the dedupe table: a store statement waits on
 	// it with the pool's only connection.
-	tx, err := admin.BeginTx(ctx, nil)
+	tx, err := p.admin.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, "LOCK TABLE "+schema+".envelope_seen IN ACCESS EXCLUSIVE MODE"); err != nil {
+	if _, err := tx.ExecContext(ctx, "LOCK TABLE "+p.schema+".envelope_seen IN ACCESS EXCLUSIVE MODE"); err != nil {
 		t.Fatal(err)
 	}
 	busy := make(chan struct{})
@@ -351,7 +349,7 @@ func TestPostgresDedupeOnABusyPoolLeavesTheStoreUp(t *testing.T) {
 	}()
 	for {
 		var waiting int
-		if err := admin.QueryRowContext(ctx, "SELECT count(*) FROM pg_locks WHERE NOT granted").Scan(&waiting); err != nil {
+		if err := p.admin.QueryRowContext(ctx, "SELECT count(*) FROM pg_locks WHERE NOT granted").Scan(&waiting); err != nil {
 			t.Fatal(err)
 		}
 		if waiting > 0 {
@@ -363,12 +361,12 @@ func TestPostgresDedupeOnABusyPoolLeavesTheStoreUp(t *testing.T) {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	dd := &StoreDeduper{D: d, Memory: &memDedupe{}, Metrics: m}
+	dd := &StoreDeduper{D: p.d, Memory: &memDedupe{}, Metrics: p.m}
 	if ok, err := dd.FirstDelivery(context.Background(), "E-next"); !ok || err != nil {
 		t.Errorf("FirstDelivery on a busy pool = %v, %v; want true, nil (from memory)", ok, err)
 	}
-	if !d.OK() {
-		t.Errorf("a dedupe query that waited for a busy pool marked the store down:\n%s", logs.String())
+	if !p.d.OK() {
+		t.Errorf("a dedupe query that waited for a busy pool marked the store down:\n%s", p.logs.String())
 	}
 	tx.Rollback()
 	<-busy
@@ -381,24 +379,13 @@ func TestPostgresDedupeOnABusyPoolLeavesTheStoreUp(t *testing.T) {
 // leave every envelope waiting its whole budget on its socket's drain
 // loop until some slower writer's timeout or the next check.
 func TestPostgresDedupeOnAFrozenServerWithEveryConnectionStuckCallsItDown(t *testing.T) {
-	_, u, schema := postgresSchema(t)
-	q := u.Query()
-	q.Set("search_path", schema)
-	q.Set("pool_max_conns", "1")
-	u.RawQuery = q.Encode()
-	var freeze func()
-	u.Host, freeze = freezingProxy(t, u.Host)
-	var logs syncBuf
-	d, m := openTestDurable(t, u.String(), &logs)
-	st := d.Store()
-	if st == nil {
-		t.Fatalf("store not open:\n%s", logs.String())
-	}
-	dd := &StoreDeduper{D: d, Memory: &memDedupe{}, Metrics: m}
+	p := openPGDurable(t, true, "pool_max_conns", "1")
+	st := p.d.Store()
+	dd := &StoreDeduper{D: p.d, Memory: &memDedupe{}, Metrics: p.m}
 	if ok, err := dd.FirstDelivery(context.Background(), "E-before"); !ok || err != nil {
 		t.Fatalf("FirstDelivery before the freeze = %v, %v", ok, err)
 	}
-	freeze()
+	p.freeze()
 	// A statement stuck on the frozen server holds the pool's only
 	// connection, as the audit writer's or a click's does.
 	ctx, cancel := context.WithCancel(context.Background())
@@ -418,7 +405,7 @@ func TestPostgresDedupeOnAFrozenServerWithEveryConnectionStuckCallsItDown(t *tes
 	if ok, err := dd.FirstDelivery(context.Background(), "E-frozen"); !ok || err != nil {
 		t.Errorf("FirstDelivery on a frozen server = %v, %v; want true, nil (from memory)", ok, err)
 	}
-	if d.OK() {
-		t.Errorf("a dedupe query on a frozen server whose every connection was stuck left the store up:\n%s", logs.String())
+	if p.d.OK() {
+		t.Errorf("a dedupe query on a frozen server whose every connection was stuck left the store up:\n%s", p.logs.String())
 	}
 }
