@@ -7,7 +7,6 @@ import (
 	mrand "math/rand/v2"
 	"net/url"
 	"os"
-	"strings"
 	"testing"
 	"time"
 )
@@ -117,15 +116,7 @@ func TestPostgresSerializableDatabase(t *testing.T) {
 // store down. It deletes in batches, each well within such a timeout.
 func TestPostgresSweepUnderAStatementTimeout(t *testing.T) {
 	t.Parallel()
-	u := postgresFixture(t)
-	open(t, u) // the schema
-	seed, err := sql.Open("pgx", u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer seed.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
+	u, seed, ctx := seededFixture(t)
 	const old = 200_000
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	seedOldEntries(ctx, t, seed, base, old)
@@ -159,30 +150,47 @@ func TestPostgresSweepUnderAStatementTimeout(t *testing.T) {
 // sweep now halves its batch until one fits.
 func TestPostgresSweepHalvesItsBatchUnderATimeout(t *testing.T) {
 	t.Parallel()
+	u, seed, ctx := seededFixture(t)
+	const old = 5_000
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	seedOldEntries(ctx, t, seed, base, old)
+	slowDeletes(ctx, t, seed, "audit_entry", "0.0004")
+	s := open(t, u+"&statement_timeout=500ms")
+	n, err := s.SweepAudit(ctx, base.AddDate(0, 6, 0))
+	if err != nil || n != old {
+		t.Fatalf("SweepAudit with statement_timeout=500ms and 0.8 s a 2,000-entry batch: %d, %v; want %d deleted", n, err, old)
+	}
+}
+
+// seededFixture is a fresh PostgreSQL database with the schema (as
+// postgresFixture), a connection to seed it beside the store, and a
+// minute for the test.
+func seededFixture(t *testing.T) (string, *sql.DB, context.Context) {
+	t.Helper()
 	u := postgresFixture(t)
 	open(t, u) // the schema
 	seed, err := sql.Open("pgx", u)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer seed.Close()
+	t.Cleanup(func() { seed.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	const old = 5_000
-	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	seedOldEntries(ctx, t, seed, base, old)
+	t.Cleanup(cancel)
+	return u, seed, ctx
+}
+
+// slowDeletes makes each row deleted from table take perRow seconds (a
+// trigger that sleeps): a batch then outlasts a statement_timeout
+// whatever the machine.
+func slowDeletes(ctx context.Context, t *testing.T, seed *sql.DB, table, perRow string) {
+	t.Helper()
 	for _, q := range []string{
-		`CREATE FUNCTION slow_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.0004); RETURN OLD; END $$`,
-		`CREATE TRIGGER slow_delete BEFORE DELETE ON audit_entry FOR EACH ROW EXECUTE FUNCTION slow_delete()`,
+		`CREATE FUNCTION slow_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(` + perRow + `); RETURN OLD; END $$`,
+		`CREATE TRIGGER slow_delete BEFORE DELETE ON ` + table + ` FOR EACH ROW EXECUTE FUNCTION slow_delete()`,
 	} {
 		if _, err := seed.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
 		}
-	}
-	s := open(t, u+"&statement_timeout=500ms")
-	n, err := s.SweepAudit(ctx, base.AddDate(0, 6, 0))
-	if err != nil || n != old {
-		t.Fatalf("SweepAudit with statement_timeout=500ms and 0.8 s a 2,000-entry batch: %d, %v; want %d deleted", n, err, old)
 	}
 }
 
@@ -207,34 +215,17 @@ func seedOldEntries(ctx context.Context, t *testing.T, seed *sql.DB, base time.T
 // first batch, deleted nothing, and marked the store down.
 func TestPostgresKeepOrReleaseSweepHalvesItsBatchUnderATimeout(t *testing.T) {
 	t.Parallel()
-	u := postgresFixture(t)
-	open(t, u) // the schema
-	seed, err := sql.Open("pgx", u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer seed.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
+	u, seed, ctx := seededFixture(t)
 	const old = 1_500
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	for _, q := range []string{
-		`INSERT INTO nudge (id, round, account_id, email, product, product_key, last_active_us, slack_user, channel, ts,
+	if _, err := seed.ExecContext(ctx, `INSERT INTO nudge (id, round, account_id, email, product, product_key, last_active_us, slack_user, channel, ts,
 			asked_us, answer, answered_us, reminded_us, escalated_us)
 		 SELECT 'n' || g, 'r', 'acc' || g, 'p' || g || '@example.com', 'jira', 'jira-software', 0, 'U1', 'D1', '1.1',
 			$1::bigint + g::bigint * 1000000, 'keep', $1::bigint + g::bigint * 1000000 + 1, 0, 0
-		 FROM generate_series(1, 1500) g`,
-		`CREATE FUNCTION slow_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.0016); RETURN OLD; END $$`,
-		`CREATE TRIGGER slow_delete BEFORE DELETE ON nudge FOR EACH ROW EXECUTE FUNCTION slow_delete()`,
-	} {
-		var args []any
-		if strings.Contains(q, "$1") {
-			args = append(args, micros(base))
-		}
-		if _, err := seed.ExecContext(ctx, q, args...); err != nil {
-			t.Fatal(err)
-		}
+		 FROM generate_series(1, 1500) g`, micros(base)); err != nil {
+		t.Fatal(err)
 	}
+	slowDeletes(ctx, t, seed, "nudge", "0.0016")
 	s := open(t, u+"&statement_timeout=500ms")
 	n, err := s.SweepKeepOrRelease(ctx, base.AddDate(0, 6, 0))
 	if err != nil || n != old {
