@@ -38,14 +38,7 @@ func TestQuotedListOfAddresses(t *testing.T) {
 		"\"ada@example.com;\ngrace@example.com\"",
 		`"ada@example.com, <mailto:grace@example.com|grace@example.com>"`,
 	} {
-		got, err := ParseCommand(text)
-		if err != nil {
-			t.Errorf("ParseCommand(%q): %v", text, err)
-			continue
-		}
-		if diff := cmp.Diff(Command{Kind: CmdLookup, Targets: emails("ada@example.com", "grace@example.com")}, got); diff != "" {
-			t.Errorf("ParseCommand(%q) (-want +got):\n%s", text, diff)
-		}
+		wantLookup(t, text, "ada@example.com", "grace@example.com")
 	}
 	// A name is still a name, even beside an address.
 	for _, text := range []string{`"Lovelace, Ada"`, `"Ada Lovelace, ada@example.com"`, `"ada@example.com, Grace"`} {
@@ -73,14 +66,7 @@ func TestAddressInGermanOrFrenchQuotes(t *testing.T) {
 		{"„ada@example.com“, „grace@example.com“", []string{"ada@example.com", "grace@example.com"}},
 		{"«<mailto:ada@example.com|ada@example.com>»", []string{"ada@example.com"}},
 	} {
-		got, err := ParseCommand(tt.text)
-		if err != nil {
-			t.Errorf("ParseCommand(%q): %v", tt.text, err)
-			continue
-		}
-		if diff := cmp.Diff(Command{Kind: CmdLookup, Targets: emails(tt.want...)}, got); diff != "" {
-			t.Errorf("ParseCommand(%q) (-want +got):\n%s", tt.text, diff)
-		}
+		wantLookup(t, tt.text, tt.want...)
 	}
 	for _, text := range []string{"«»", "„Lovelace, Ada“", "«ada»"} {
 		if _, err := ParseCommand(text); err == nil {
@@ -102,14 +88,7 @@ func TestListTypedWithAnEastAsianInputMethod(t *testing.T) {
 		"ada@example.com；grace@example.com；",
 		"ada@example.com\u3000grace@example.com",
 	} {
-		got, err := ParseCommand(text)
-		if err != nil {
-			t.Errorf("ParseCommand(%q): %v", text, err)
-			continue
-		}
-		if diff := cmp.Diff(Command{Kind: CmdLookup, Targets: emails("ada@example.com", "grace@example.com")}, got); diff != "" {
-			t.Errorf("ParseCommand(%q) (-want +got):\n%s", text, diff)
-		}
+		wantLookup(t, text, "ada@example.com", "grace@example.com")
 	}
 	_, err := ParseCommand("ada＠example.com")
 	if err == nil || !strings.Contains(err.Error(), "full-width ＠") {
@@ -159,5 +138,18 @@ func TestQuestionMarkBeforeAnAddressIsNotHelp(t *testing.T) {
 		if got, err := ParseCommand(text); err != nil || got.Kind != CmdHelp {
 			t.Errorf("ParseCommand(%q) = %+v, %v; want help", text, got, err)
 		}
+	}
+}
+
+// wantLookup checks that text parses as a lookup of exactly these people.
+func wantLookup(t *testing.T, text string, want ...string) {
+	t.Helper()
+	got, err := ParseCommand(text)
+	if err != nil {
+		t.Errorf("ParseCommand(%q): %v", text, err)
+		return
+	}
+	if diff := cmp.Diff(Command{Kind: CmdLookup, Targets: emails(want...)}, got); diff != "" {
+		t.Errorf("ParseCommand(%q) (-want +got):\n%s", text, diff)
 	}
 }
