@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"runtime/pprof"
 	"slices"
 	"sort"
@@ -162,11 +161,18 @@ type SoakResult struct {
 	Crashes  int      `json:"crashes"`
 	Bots     int      `json:"bot_processes"`
 
-	BaselineGoroutines int     `json:"baseline_goroutines"`
-	AfterGoroutines    int     `json:"after_goroutines"`
-	BaselineRSSMB      float64 `json:"baseline_rss_mb,omitempty"`
-	AfterRSSMB         float64 `json:"after_rss_mb,omitempty"`
-	GoroutinesSettled  bool    `json:"goroutines_back_to_baseline"`
+	BaselineGoroutines int `json:"baseline_goroutines"`
+	AfterGoroutines    int `json:"after_goroutines"`
+	// BaselineIdleConn and AfterIdleConn are how many of those goroutines
+	// serve HTTP connections kept alive for the next request, known where
+	// the bot's stacks were read (in-process, or after a dump). They are a
+	// pool that empties on its own after 90 s idle, not a leak, and are not
+	// counted against the baseline.
+	BaselineIdleConn  int     `json:"baseline_idle_conn_goroutines,omitempty"`
+	AfterIdleConn     int     `json:"after_idle_conn_goroutines,omitempty"`
+	BaselineRSSMB     float64 `json:"baseline_rss_mb,omitempty"`
+	AfterRSSMB        float64 `json:"after_rss_mb,omitempty"`
+	GoroutinesSettled bool    `json:"goroutines_back_to_baseline"`
 	// GoroutineDump names the file holding the bot's goroutine stacks,
 	// taken when they did not come back; GoroutineSummary counts them by
 	// where they wait, most first.
@@ -316,7 +322,7 @@ func Soak(ctx context.Context, o SoakOptions) (SoakResult, error) {
 	if err != nil {
 		return r, fmt.Errorf("baseline: %w", err)
 	}
-	r.BaselineGoroutines, r.BaselineRSSMB = base.goroutines, base.rssMB
+	r.BaselineGoroutines, r.BaselineIdleConn, r.BaselineRSSMB = base.goroutines, base.idle, base.rssMB
 	if o.tamper != nil {
 		o.tamper(sl)
 	}
@@ -367,16 +373,27 @@ func Soak(ctx context.Context, o SoakOptions) (SoakResult, error) {
 	inj.Restarts = f.restarts - 1
 
 	settleErr := s.settle(ctx, 0, len(asks))
-	after, err := f.waitGauges(ctx, base.goroutines+10)
+	after, err := f.waitGauges(ctx, base)
 	var dumpErr error
 	if err == nil {
-		r.AfterGoroutines, r.AfterRSSMB = after.goroutines, after.rssMB
-		r.GoroutinesSettled = after.goroutines <= base.goroutines+10
+		r.GoroutinesSettled = backToBaseline(base, after)
 		if !r.GoroutinesSettled {
 			// What holds them: a goroutine of the bot's waiting on what
-			// never comes, or idle connections and the runtime's own.
-			r.GoroutineDump, r.GoroutineSummary, dumpErr = f.dump()
+			// never comes, or idle connections and the runtime's own. A
+			// bot in its own process says which only in its stacks.
+			var stacks string
+			r.GoroutineDump, stacks, dumpErr = f.dump()
+			if dumpErr == nil {
+				after.goroutines, after.idle = countStacks(stacks)
+				if r.GoroutinesSettled = backToBaseline(base, after); r.GoroutinesSettled {
+					os.Remove(r.GoroutineDump)
+					r.GoroutineDump = ""
+				} else {
+					r.GoroutineSummary = summarizeStacks(stacks, 8)
+				}
+			}
 		}
+		r.AfterGoroutines, r.AfterIdleConn, r.AfterRSSMB = after.goroutines, after.idle, after.rssMB
 	}
 	f.stop()
 	r.Crashes, r.Bots = f.crashes, f.restarts
@@ -762,7 +779,10 @@ func (f *fleet) stop() {
 
 type gauges struct {
 	goroutines int
-	rssMB      float64
+	// idle is how many of them serve idle keep-alive HTTP connections, 0
+	// when the bot's stacks were not read.
+	idle  int
+	rssMB float64
 	// readErr, from waitGauges, is why a read after this good one failed.
 	readErr error
 }
@@ -775,7 +795,8 @@ func (f *fleet) gauges(ctx context.Context) (gauges, error) {
 	t := f.cur
 	f.mu.Unlock()
 	if _, ok := t.(*inProcess); ok {
-		return gauges{goroutines: runtime.NumGoroutine(), rssMB: selfRSSMB()}, nil
+		n, idle := countStacks(goroutineStacks())
+		return gauges{goroutines: n, idle: idle, rssMB: selfRSSMB()}, nil
 	}
 	mfs, err := t.metrics(ctx)
 	if err != nil {
@@ -789,15 +810,27 @@ func (f *fleet) gauges(ctx context.Context) (gauges, error) {
 	return gauges{goroutines: int(g), rssMB: round(rss/(1<<20), 1)}, nil
 }
 
+// working is how many goroutines are not an idle connection's.
+func (g gauges) working() int { return g.goroutines - g.idle }
+
+// backToBaseline says whether the bot's goroutines came back after a run:
+// at most ten more at work than at the baseline. Connections kept alive for
+// the next request do not count: the transport keeps up to 32 per host for
+// 90 s, longer than the soak waits, and how many depends on how the last
+// commands overlapped.
+func backToBaseline(base, after gauges) bool {
+	return after.working() <= base.working()+10
+}
+
 // settleWait is how long waitGauges waits for the goroutines to come back.
 const settleWait = 30 * time.Second
 
-// waitGauges polls the bot's gauges until its goroutines are at most limit,
+// waitGauges polls the bot's gauges until its goroutines are back to base,
 // for up to settleWait (idle keep-alive connections close on their own),
 // and returns the last good reading. Each read has its own deadline, not
 // what is left of the wait; a read that fails after a good one ends the
 // wait with that good reading and the read's error in readErr.
-func (f *fleet) waitGauges(ctx context.Context, limit int) (gauges, error) {
+func (f *fleet) waitGauges(ctx context.Context, base gauges) (gauges, error) {
 	wait := time.NewTimer(settleWait)
 	defer wait.Stop()
 	t := time.NewTicker(250 * time.Millisecond)
@@ -812,7 +845,7 @@ func (f *fleet) waitGauges(ctx context.Context, limit int) (gauges, error) {
 		case err != nil:
 			last.readErr = err
 			return last, nil
-		case g.goroutines <= limit:
+		case backToBaseline(base, g):
 			return g, nil
 		}
 		last, read = g, true
@@ -828,8 +861,8 @@ func (f *fleet) waitGauges(ctx context.Context, limit int) (gauges, error) {
 
 // dump stops the current bot with a goroutine dump (in-process: takes one
 // of this process), writes it to a new temporary file and returns the
-// file's name and the goroutines counted by where they wait.
-func (f *fleet) dump() (string, []string, error) {
+// file's name and the stacks.
+func (f *fleet) dump() (string, string, error) {
 	f.mu.Lock()
 	t := f.cur
 	f.mu.Unlock()
@@ -838,27 +871,51 @@ func (f *fleet) dump() (string, []string, error) {
 	case *subprocess:
 		var err error
 		if stacks, err = t.quit(); err != nil {
-			return "", nil, err
+			return "", "", err
 		}
 	case *inProcess:
-		var b strings.Builder
-		_ = pprof.Lookup("goroutine").WriteTo(&b, 2)
-		stacks = b.String()
+		stacks = goroutineStacks()
 	default:
-		return "", nil, errors.New("this bot cannot dump its goroutines")
+		return "", "", errors.New("this bot cannot dump its goroutines")
 	}
 	file, err := os.CreateTemp("", "lastactive-soak-goroutines-*.txt")
 	if err != nil {
-		return "", nil, err
+		return "", "", err
 	}
 	_, err = file.WriteString(stacks)
 	if cerr := file.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return "", nil, err
+		return "", "", err
 	}
-	return file.Name(), summarizeStacks(stacks, 8), nil
+	return file.Name(), stacks, nil
+}
+
+// goroutineStacks is this process's goroutines as a Go traceback prints
+// them.
+func goroutineStacks() string {
+	var b strings.Builder
+	_ = pprof.Lookup("goroutine").WriteTo(&b, 2)
+	return b.String()
+}
+
+// countStacks counts the goroutines of a Go stack dump, and of them those
+// that serve an idle keep-alive HTTP connection: a client connection's read
+// and write loops, and a server connection waiting for its next request (one
+// running a handler is at work).
+func countStacks(dump string) (total, idle int) {
+	for _, g := range strings.Split("\n"+dump, "\ngoroutine ")[1:] {
+		total++
+		switch {
+		case strings.Contains(g, "\ncreated by net/http.(*Transport).dialConn"):
+			idle++
+		case strings.Contains(g, "\ncreated by net/http.(*Server).Serve") &&
+			strings.Contains(g, "\nnet/http.(*conn).serve(") && !strings.Contains(g, "ServeHTTP"):
+			idle++
+		}
+	}
+	return total, idle
 }
 
 // summarizeStacks counts the goroutines of a Go stack dump by the first
@@ -956,6 +1013,9 @@ func writeSoak(w io.Writer, r SoakResult) error {
 	}
 	fmt.Fprintf(w, "bots            %d started, %d crashed\n", r.Bots, r.Crashes)
 	fmt.Fprintf(w, "goroutines      %d baseline, %d after (back: %v)\n", r.BaselineGoroutines, r.AfterGoroutines, r.GoroutinesSettled)
+	if r.BaselineIdleConn > 0 || r.AfterIdleConn > 0 {
+		fmt.Fprintf(w, "                of them %d and %d in idle keep-alive HTTP connections, not counted\n", r.BaselineIdleConn, r.AfterIdleConn)
+	}
 	for _, l := range r.GoroutineSummary {
 		fmt.Fprintf(w, "                  %s\n", l)
 	}
