@@ -58,13 +58,17 @@ func (c *Client) FindAccount(ctx context.Context, email string) (Account, error)
 		if err != nil {
 			return Account{}, c.fail(cl, ErrBadResponse, 200, "", err)
 		}
+		added := 0
 		for _, a := range users {
 			if !seen[a.AccountID] {
 				seen[a.AccountID] = true
 				all = append(all, a)
+				added++
 			}
 		}
-		if len(users) < size {
+		// A page of nothing new is a server that ignores startAt and
+		// repeats itself: what it sent is all there is.
+		if len(users) < size || added == 0 {
 			break
 		}
 	}
