@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +17,10 @@ import (
 func TestMain(m *testing.M) {
 	if os.Getenv(asIdleBot) != "" {
 		// A stand-in bot for TestDumpOfStuckBot: it says it is running,
-		// so that a SIGQUIT finds Go's handler, and waits to be stopped.
-		os.Stdout.WriteString("ready\n")
+		// so that a SIGQUIT finds Go's handler, with how many goroutines
+		// it has as the bot's go_goroutines gauge counts them, and waits
+		// to be stopped.
+		fmt.Printf("ready %d\n", runtime.NumGoroutine())
 		time.Sleep(time.Minute)
 		os.Exit(3)
 	}

@@ -903,9 +903,14 @@ func goroutineStacks() string {
 // countStacks counts the goroutines of a Go stack dump, and of them those
 // that serve an idle keep-alive HTTP connection: a client connection's read
 // and write loops, and a server connection waiting for its next request (one
-// running a handler is at work).
+// running a handler is at work). It counts as go_goroutines does: a dump on
+// SIGQUIT also lists the signal's thread (goroutine 0) and the runtime's own
+// goroutines (the garbage collector's, the finalizer's), which are not.
 func countStacks(dump string) (total, idle int) {
 	for _, g := range strings.Split("\n"+dump, "\ngoroutine ")[1:] {
+		if strings.HasPrefix(g, "0 ") || strings.Contains(g, "\ncreated by runtime.") {
+			continue
+		}
 		total++
 		switch {
 		case strings.Contains(g, "\ncreated by net/http.(*Transport).dialConn"):

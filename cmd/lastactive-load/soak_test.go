@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -308,24 +309,7 @@ const asIdleBot = "LASTACTIVE_LOAD_TEST_IDLE_BOT"
 // where they wait, and the fleet's later stop does not count a crash.
 func TestDumpOfStuckBot(t *testing.T) {
 	t.Parallel()
-	p := &subprocess{exited: make(chan struct{}), cmd: exec.Command(os.Args[0]), stderr: &captureWriter{w: io.Discard}}
-	p.cmd.Env = append(os.Environ(), asIdleBot+"=1")
-	p.cmd.Stderr = p.stderr
-	out, err := p.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := bufio.NewReader(out).ReadString('\n'); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		p.exitErr = p.cmd.Wait()
-		close(p.exited)
-	}()
-	f := &fleet{cur: p}
+	f, _ := idleBot(t)
 	name, stacks, err := f.dump()
 	if err != nil {
 		t.Fatal(err)
@@ -347,6 +331,58 @@ func TestDumpOfStuckBot(t *testing.T) {
 	f.stop()
 	if f.crashes != 0 {
 		t.Errorf("stop after the dump counted %d crashes: %v", f.crashes, f.problems)
+	}
+}
+
+// idleBot starts this test binary as a stand-in bot that only waits, in a
+// fleet, and returns how many goroutines it said it has (as its
+// go_goroutines gauge would).
+func idleBot(t *testing.T) (*fleet, int) {
+	t.Helper()
+	p := &subprocess{exited: make(chan struct{}), cmd: exec.Command(os.Args[0]), stderr: &captureWriter{w: io.Discard}}
+	p.cmd.Env = append(os.Environ(), asIdleBot+"=1")
+	p.cmd.Stderr = p.stderr
+	out, err := p.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		p.cmd.Process.Kill()
+		p.cmd.Wait()
+		t.Fatal(err)
+	}
+	go func() {
+		p.exitErr = p.cmd.Wait()
+		close(p.exited)
+	}()
+	var n int
+	if _, err := fmt.Sscanf(line, "ready %d", &n); err != nil {
+		t.Errorf("the stand-in said %q: %v", line, err)
+	}
+	return &fleet{cur: p}, n
+}
+
+// TestCountStacksOfASIGQUITDump: the dump of a bot stopped with SIGQUIT
+// also lists the runtime's own goroutines (the garbage collector's, the
+// finalizer's) and the signal's thread (goroutine 0), which the bot's
+// go_goroutines gauge, the soak's baseline, never counts. Counted, they ate
+// most of the baseline's margin of ten, and a bot whose goroutines had come
+// back read as a leak.
+func TestCountStacksOfASIGQUITDump(t *testing.T) {
+	t.Parallel()
+	f, want := idleBot(t)
+	name, stacks, err := f.dump()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(name)
+	f.stop()
+	if total, idle := countStacks(stacks); total != want || idle != 0 {
+		t.Errorf("counted %d goroutines, %d idle, in the dump of a process that had %d (none idle):\n%.3000s", total, idle, want, stacks)
 	}
 }
 
