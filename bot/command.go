@@ -529,9 +529,9 @@ func contains(list []string, s string) bool {
 
 // sentencePunct is what a sentence or a document puts around an address:
 // quotes (English, German and French), brackets, a full stop or a colon
-// after it, a question mark (also the full-width one an East Asian input
-// method types).
-const sentencePunct = `.:!?？()[]{}'"‘’“”„‚«»‹›`
+// after it, a question mark; and the full-width forms an East Asian input
+// method types (its full stop 。, brackets and corner quotes).
+const sentencePunct = `.:!?()[]{}'"‘’“”„‚«»‹›。：！？（）「」『』【】`
 
 // parseTarget reads one word of a lookup: an email, Slack's mailto or user
 // mention form, or else says what the word is instead. A word that is not

@@ -90,6 +90,19 @@ func TestListTypedWithAnEastAsianInputMethod(t *testing.T) {
 	} {
 		wantLookup(t, text, "ada@example.com", "grace@example.com")
 	}
+	// The sentence's own punctuation, as that input method types it.
+	for _, text := range []string{
+		"ada@example.com。",
+		"（ada@example.com）",
+		"「ada@example.com」",
+		"『ada@example.com』",
+		"【ada@example.com】",
+		"ada@example.com！",
+		"ada@example.com：",
+	} {
+		wantLookup(t, text, "ada@example.com")
+	}
+	wantLookup(t, "「ada@example.com」、「grace@example.com」。", "ada@example.com", "grace@example.com")
 	_, err := ParseCommand("ada＠example.com")
 	if err == nil || !strings.Contains(err.Error(), "full-width ＠") {
 		t.Errorf(`ParseCommand("ada＠example.com") = %v; want a word on the full-width ＠`, err)
