@@ -120,6 +120,10 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		a.usage(stdout)
 		return exitOK
 	default:
+		if wantsHelp([]string{cmd}) { // --help=true
+			a.usage(stdout)
+			return exitOK
+		}
 		fmt.Fprintf(stderr, "%s: unknown subcommand %q\n\n", programName, clip(cmd, 40))
 		a.usage(stderr)
 		return exitUsage
@@ -297,12 +301,15 @@ posts it with the chart to LASTACTIVE_DIGEST_CHANNEL as the schedule would
 (needs the Slack tokens too). Needs ATLASSIAN_ORG_ID and ATLASSIAN_API_KEY.`,
 }
 
-// wantsHelp reports whether args ask for help before any "--".
+// wantsHelp reports whether args ask for help before any "--". The flag
+// package reads "--help=true" (or any value) as a request for help too.
 func wantsHelp(args []string) bool {
 	for _, a := range args {
-		switch a {
-		case "--":
+		if a == "--" {
 			return false
+		}
+		name, _, _ := strings.Cut(a, "=")
+		switch name {
 		case "-h", "-help", "--help":
 			return true
 		}

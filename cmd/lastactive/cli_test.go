@@ -29,7 +29,7 @@ func TestEverySubcommandAnswersHelp(t *testing.T) {
 	f := startFakes(t)
 	env := f.env("LASTACTIVE_HTTP_ADDR=" + ln.Addr().String())
 	for _, sub := range []string{"serve", "lookup", "report", "check", "demo", "healthcheck", "version", "nudge", "digest", "audit", "migrate"} {
-		for _, flag := range []string{"--help", "-h"} {
+		for _, flag := range []string{"--help", "-h", "--help=true"} {
 			t.Run(sub+" "+flag, func(t *testing.T) {
 				args := []string{sub, flag}
 				if sub == "lookup" {
@@ -43,6 +43,11 @@ func TestEverySubcommandAnswersHelp(t *testing.T) {
 					t.Errorf("stdout is not %s's usage:\n%s", sub, r.stdout)
 				}
 			})
+		}
+	}
+	for _, flag := range []string{"--help", "-h", "--help=true"} {
+		if r := runBinary(t, env, "", flag); r.code != 0 || !strings.HasPrefix(r.stdout, "usage: lastactive") && !strings.Contains(r.stdout, "Usage:") {
+			t.Errorf("%s: exit %d, stdout %.100q: want the usage", flag, r.code, r.stdout)
 		}
 	}
 	if n := hits.Load(); n != 0 {
