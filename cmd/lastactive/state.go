@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -195,6 +197,20 @@ func (a *app) audit(ctx context.Context, args []string) int {
 	}
 	more := len(entries) > state.MaxAuditLimit
 	entries = entries[:min(len(entries), state.MaxAuditLimit)]
+	// Org-wide reports name nobody, yet list this person too: their
+	// trail counts them, as the slash command's audit EMAIL does.
+	var orgWide []state.AuditEntry
+	if q.Target != "" {
+		orgWide, err = wire.OrgWideReports(qctx, s, q.Since, bot.AuditTrailRead)
+		if err != nil {
+			fmt.Fprintf(a.stderr, "%s audit: the audit trail is unavailable: %v\n", programName, err)
+			return exitFailed
+		}
+		if more && len(entries) > 0 { // none older than what is shown
+			oldest := entries[len(entries)-1].ID
+			orgWide = slices.DeleteFunc(orgWide, func(e state.AuditEntry) bool { return e.ID < oldest })
+		}
+	}
 	if q.Target != "" {
 		// Reading someone's trail is itself on their record, as the slash
 		// command's audit EMAIL is: a report on them. Written before the
@@ -202,9 +218,12 @@ func (a *app) audit(ctx context.Context, args []string) int {
 		a.auditCLI(ctx, c, state.AuditEntry{Kind: state.KindReport, Emails: []string{q.Target}, Outcome: state.OutcomeOK, Detail: "audit trail"})
 	}
 	if *asJSON {
-		err = writeAuditJSON(a.stdout, entries)
+		err = writeAuditJSON(a.stdout, entries, orgWide)
 	} else {
 		err = writeAuditTable(a.stdout, entries)
+		if err == nil && len(orgWide) > 0 {
+			err = writeOrgWide(a.stdout, orgWide, q.Since)
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(a.stderr, "%s: write output: %v\n", programName, err)
@@ -229,13 +248,26 @@ type auditJSON struct {
 	Emails     []string  `json:"emails"`
 	AccountIDs []string  `json:"account_ids"`
 	Detail     string    `json:"detail,omitempty"`
+	// OrgWide marks, in one person's trail, an org-wide report (an idle
+	// report, a digest's Full list) that names nobody but listed them too.
+	OrgWide bool `json:"org_wide,omitempty"`
 }
 
-func writeAuditJSON(w io.Writer, entries []state.AuditEntry) error {
+// writeAuditJSON writes entries and, in one person's trail, the org-wide
+// reports marked org_wide, newest first.
+func writeAuditJSON(w io.Writer, entries, orgWide []state.AuditEntry) error {
+	isOrgWide := map[string]bool{}
+	if len(orgWide) > 0 {
+		for _, e := range orgWide {
+			isOrgWide[e.ID] = true
+		}
+		entries = append(slices.Clone(entries), orgWide...)
+		slices.SortStableFunc(entries, func(a, b state.AuditEntry) int { return cmp.Compare(b.ID, a.ID) })
+	}
 	enc := json.NewEncoder(w)
 	for _, e := range entries {
 		j := auditJSON{At: e.At.UTC(), Actor: e.Actor, Kind: string(e.Kind), Outcome: string(e.Outcome),
-			Emails: e.Emails, AccountIDs: e.AccountIDs, Detail: e.Detail}
+			Emails: e.Emails, AccountIDs: e.AccountIDs, Detail: e.Detail, OrgWide: isOrgWide[e.ID]}
 		if j.Emails == nil {
 			j.Emails = []string{}
 		}
@@ -266,6 +298,28 @@ func writeAuditTable(w io.Writer, entries []state.AuditEntry) error {
 			oneLine(string(e.Outcome)), oneLine(whom), oneLine(e.Detail))
 	}
 	return tw.Flush()
+}
+
+// writeOrgWide says, under one person's table, how many org-wide reports
+// (newest first) listed them too, and who ran the latest, as the slash
+// command's audit EMAIL does.
+func writeOrgWide(w io.Writer, orgWide []state.AuditEntry, since time.Time) error {
+	count := seat.Count(len(orgWide), "org-wide report", "org-wide reports")
+	if len(orgWide) >= bot.AuditTrailRead {
+		count = "At least " + count
+	}
+	when := " in this time"
+	if since.IsZero() {
+		when = ""
+	}
+	latest := orgWide[0]
+	who := latest.Actor
+	if who == "" {
+		who = "(bot)"
+	}
+	_, err := fmt.Fprintf(w, "%s (idle reports and Full lists, which list everyone with a seat in the products they cover) ran%s, the latest by %s at %s UTC: lastactive audit without an email lists each.\n",
+		count, when, oneLine(who), latest.At.UTC().Format("2006-01-02 15:04:05"))
+	return err
 }
 
 // oneLine keeps a stored value from breaking the table (or the terminal):

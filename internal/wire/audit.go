@@ -549,7 +549,7 @@ func (r AuditTrailReader) Trail(ctx context.Context, email string, since time.Ti
 	// Org-wide reports name nobody, yet list this person too.
 	var reports []state.AuditEntry
 	if err == nil {
-		reports, err = s.Audit(ctx, state.AuditQuery{Since: since, Limit: trailRead, Kind: state.KindReport, Untargeted: true})
+		reports, err = OrgWideReports(ctx, s, since, trailRead)
 	}
 	if err != nil {
 		r.D.observe(err)
@@ -557,13 +557,8 @@ func (r AuditTrailReader) Trail(ctx context.Context, email string, since time.Ti
 	}
 	orgWide := map[string]bool{}
 	for _, en := range reports {
-		// One that failed, or was turned away as its author's last one
-		// still ran, listed nobody.
-		ran := bot.Outcome(en.Outcome) == bot.OutcomeOK || bot.Outcome(en.Outcome) == bot.OutcomePartial
-		if ran && len(en.Emails) == 0 && len(en.AccountIDs) == 0 && bot.IsOrgWideReport(en.Detail) {
-			orgWide[en.ID] = true
-			entries = append(entries, en)
-		}
+		orgWide[en.ID] = true
+		entries = append(entries, en)
 	}
 	entries = append(entries, skips...)
 	slices.SortStableFunc(entries, func(a, b state.AuditEntry) int { return cmp.Compare(b.ID, a.ID) }) // newest first
@@ -573,4 +568,21 @@ func (r AuditTrailReader) Trail(ctx context.Context, email string, since time.Ti
 			Emails: en.Emails, AccountIDs: en.AccountIDs, Detail: en.Detail, OrgWide: orgWide[en.ID]}
 	}
 	return out, nil
+}
+
+// OrgWideReports reads, newest first, at most limit of the org-wide
+// reports that ran from since on (idle reports and Full lists: they name
+// nobody but list everyone with a seat), which each person's trail counts:
+// the Slack view's and lastactive audit EMAIL's alike.
+func OrgWideReports(ctx context.Context, s *state.Store, since time.Time, limit int) ([]state.AuditEntry, error) {
+	reports, err := s.Audit(ctx, state.AuditQuery{Since: since, Limit: limit, Kind: state.KindReport, Untargeted: true})
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(reports, func(en state.AuditEntry) bool {
+		// One that failed, or was turned away as its author's last one
+		// still ran, listed nobody.
+		ran := bot.Outcome(en.Outcome) == bot.OutcomeOK || bot.Outcome(en.Outcome) == bot.OutcomePartial
+		return !ran || len(en.Emails) > 0 || len(en.AccountIDs) > 0 || !bot.IsOrgWideReport(en.Detail)
+	}), nil
 }

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"lastactive/internal/state"
+)
+
+// TestAuditOfOnePersonCountsOrgWideReports: `/lastactive audit EMAIL` says
+// how many org-wide reports (idle reports, Full lists: they list everyone
+// with a seat, this person too, and name nobody) ran, and who ran the
+// latest; `lastactive audit EMAIL` listed only the entries naming the
+// person, so an auditor at the terminal was told less than one in Slack.
+func TestAuditOfOnePersonCountsOrgWideReports(t *testing.T) {
+	t.Parallel()
+	f := startFakes(t)
+	env := f.env("USER=operator")
+	if r := runBinary(t, env, "", "migrate"); r.code != 0 {
+		t.Fatalf("migrate: exit %d\n%s", r.code, r.stderr)
+	}
+	ctx := context.Background()
+	s, err := state.Open(ctx, f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	err = s.AppendBatch(ctx, []state.AuditEntry{
+		{At: now.Add(-3 * time.Hour), Actor: "U0OLDER", Kind: state.KindReport, Outcome: state.OutcomeOK, Detail: "idle report"},
+		{At: now.Add(-2 * time.Hour), Actor: "U1", Emails: []string{"ada@example.com"}, Kind: state.KindLookup, Outcome: state.OutcomeOK},
+		{At: now.Add(-time.Hour), Actor: "U0BOSS", Kind: state.KindReport, Outcome: state.OutcomeOK, Detail: "idle report: confluence"},
+		// Failed: it listed nobody.
+		{At: now.Add(-time.Minute), Actor: "U0FAIL", Kind: state.KindReport, Outcome: state.OutcomeFailed, Detail: "idle report"},
+	})
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	r := runBinary(t, env, "", "audit", "ada@example.com")
+	if r.code != 0 {
+		t.Fatalf("audit: exit %d\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "U1") || !strings.Contains(r.stdout, "2 org-wide reports") || !strings.Contains(r.stdout, "U0BOSS") ||
+		strings.Contains(r.stdout, "U0FAIL") {
+		t.Errorf("audit EMAIL does not say that 2 org-wide reports ran, the latest by U0BOSS:\n%s", r.stdout)
+	}
+
+	r = runBinary(t, env, "", "audit", "--json", "ada@example.com")
+	if r.code != 0 {
+		t.Fatalf("audit --json: exit %d\n%s", r.code, r.stderr)
+	}
+	var orgWide, named []string
+	for _, e := range auditLines(t, r.stdout) {
+		if e.OrgWide {
+			orgWide = append(orgWide, e.Actor)
+		} else {
+			named = append(named, e.Actor)
+		}
+	}
+	if strings.Join(orgWide, " ") != "U0BOSS U0OLDER" || strings.Join(named, " ") != "cli:operator U1" {
+		t.Errorf("audit --json EMAIL: org-wide reports %v (want U0BOSS U0OLDER, newest first), entries naming them %v (want the text run's reading, U1):\n%s",
+			orgWide, named, r.stdout)
+	}
+	// Everyone's trail lists the reports as they are, unmarked.
+	r = runBinary(t, env, "", "audit", "--json")
+	for _, e := range auditLines(t, r.stdout) {
+		if e.OrgWide {
+			t.Errorf("audit --json without EMAIL marks %+v as org-wide", e)
+		}
+	}
+}
