@@ -31,6 +31,10 @@ const (
 	StatusDeactivated AccountStatus = "deactivated"
 	// StatusClosed: the account is closed for good.
 	StatusClosed AccountStatus = "closed"
+	// StatusForDeletion: a managed account being deleted (status
+	// "for_deletion"), which Atlassian deactivates at once; it holds no
+	// seat. Worded as the report words it, for a manager.
+	StatusForDeletion AccountStatus = "scheduled for deletion"
 	// StatusNotMember: the account is in a directory of the organisation
 	// but not a member of it (membershipStatus "no_membership", status
 	// "not_invited"); it holds no seat. Worded as the report words it.
@@ -40,8 +44,12 @@ const (
 // NoSeat reports whether an account with this status holds no seat, so
 // that none of its products is an idle seat (the report counts it apart).
 func (s AccountStatus) NoSeat() bool {
-	return s == StatusSuspended || s == StatusDeactivated || s == StatusClosed || s == StatusNotMember
+	return s == StatusSuspended || s == StatusDeactivated || s == StatusClosed || s == StatusNotMember || s == StatusForDeletion
 }
+
+// ForDeletion is the Admin API's status of a managed account being
+// deleted, which fills the account status it lacks (fillStatus).
+const ForDeletion = "for_deletion"
 
 // statusOf combines the two Admin API fields; "" when neither says.
 // An account status it does not know holds no seat, as in the report.
@@ -57,11 +65,12 @@ func statusOf(accountStatus, membershipStatus string) AccountStatus {
 		return StatusNotMember
 	case accountStatus == "active":
 		return StatusActive
+	case accountStatus == ForDeletion:
+		return StatusForDeletion
 	case accountStatus != "":
-		// for_deletion (a managed account being deleted, which Atlassian
-		// deactivates at once) or a newer value: the report counts no
-		// seat for it (OrgUser.HoldsSeat), so a lookup must not call it
-		// active or its seat idle.
+		// A newer value: the report counts no seat for it
+		// (OrgUser.HoldsSeat), so a lookup must not call it active or its
+		// seat idle.
 		return StatusDeactivated
 	}
 	return ""

@@ -34,7 +34,8 @@ type Row struct {
 	Name      string
 	Email     string
 	// AccountStatus is what Atlassian Administration shows: "active",
-	// "deactivated", "closed", "suspended" or "not a member" ("active"
+	// "deactivated", "closed", "suspended", "scheduled for deletion" or
+	// "not a member" ("active"
 	// too when Atlassian did not say); or the account type of an account that is
 	// not a person's ("app", "customer"), which holds no seat either.
 	AccountStatus string
@@ -142,6 +143,8 @@ func AccountStatus(u atlassian.OrgUser) string {
 		return u.AccountType // "app", "customer": no seat (HoldsSeat)
 	case u.AccountStatus == "inactive":
 		return "deactivated"
+	case u.AccountStatus == atlassian.ForDeletion:
+		return string(atlassian.StatusForDeletion) // as a lookup says it
 	case u.AccountStatus != "" && u.AccountStatus != "active":
 		return u.AccountStatus // "closed", or a newer state
 	case u.MembershipStatus == "suspended":

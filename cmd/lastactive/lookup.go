@@ -213,6 +213,11 @@ func writeJSON(w io.Writer, people []bot.Person, now time.Time, idleDays int, si
 	for _, p := range people {
 		jp := jsonPerson{Email: p.Query, OK: p.Err == nil, AccountID: p.Account.AccountID, DisplayName: p.Account.DisplayName,
 			Status: string(p.Account.Status), Products: []jsonProduct{}}
+		if p.Account.Status == atlassian.StatusForDeletion {
+			// The machine value stays what it was: Atlassian deactivates
+			// an account being deleted at once.
+			jp.Status = string(atlassian.StatusDeactivated)
+		}
 		if p.Err != nil {
 			jp.Error = &jsonError{Kind: errorKind(p.Err), Message: personErrorText(p), Cause: clean(cause(p.Err))}
 		}
