@@ -131,7 +131,9 @@ func (a *app) audit(ctx context.Context, args []string) int {
 	quietFlags(fs)
 	since := fs.String("since", "", "only entries newer than this: days (90d) or a Go duration (12h)")
 	asJSON := fs.Bool("json", false, "print JSON lines")
-	usage := func() { fmt.Fprintln(a.stderr, "usage: lastactive audit [--since DURATION] [--json] [EMAIL]") }
+	usage := func() {
+		fmt.Fprintln(a.stderr, "usage: lastactive audit [--since DURATION] [--json] [EMAIL | ACCOUNT_ID]")
+	}
 	var rest []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -154,11 +156,17 @@ func (a *app) audit(ctx context.Context, args []string) int {
 	q.Limit = state.MaxAuditLimit + 1
 	if len(rest) == 1 {
 		e, ok := bot.ParseEmail(rest[0])
-		if !ok {
-			fmt.Fprintf(a.stderr, "%s audit: %s is not an email address\n", programName, quoteArg(rest[0]))
+		switch {
+		case ok:
+			q.Target = e
+		case isAccountID(rest[0]):
+			// Whom an entry names by account ID only (a digest's person
+			// whose email Atlassian withholds).
+			q.Target = rest[0]
+		default:
+			fmt.Fprintf(a.stderr, "%s audit: %s is not an email address or an Atlassian account ID\n", programName, quoteArg(rest[0]))
 			return exitUsage
 		}
-		q.Target = e
 	}
 	if *since != "" {
 		d, err := state.ParseRetention(*since)
@@ -190,7 +198,7 @@ func (a *app) audit(ctx context.Context, args []string) int {
 	defer s.Close()
 	qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	entries, err := s.Audit(qctx, q)
+	entries, err := s.AuditPerson(qctx, q)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "%s audit: the audit trail is unavailable: %v\n", programName, err)
 		return exitFailed
@@ -215,7 +223,11 @@ func (a *app) audit(ctx context.Context, args []string) int {
 		// Reading someone's trail is itself on their record, as the slash
 		// command's audit EMAIL is: a report on them. Written before the
 		// output, as a lookup's is, so a closed pipe does not skip it.
-		a.auditCLI(ctx, c, state.AuditEntry{Kind: state.KindReport, Emails: []string{q.Target}, Outcome: state.OutcomeOK, Detail: "audit trail"})
+		whom := state.AuditEntry{Kind: state.KindReport, Emails: []string{q.Target}, Outcome: state.OutcomeOK, Detail: "audit trail"}
+		if !strings.Contains(q.Target, "@") {
+			whom.Emails, whom.AccountIDs = nil, []string{q.Target}
+		}
+		a.auditCLI(ctx, c, whom)
 	}
 	if *asJSON {
 		err = writeAuditJSON(a.stdout, entries, orgWide)
@@ -320,6 +332,21 @@ func writeOrgWide(w io.Writer, orgWide []state.AuditEntry, since time.Time) erro
 	_, err := fmt.Fprintf(w, "%s (idle reports and Full lists, which list everyone with a seat in the products they cover) ran%s, the latest by %s at %s UTC: lastactive audit without an email lists each.\n",
 		count, when, oneLine(who), latest.At.UTC().Format("2006-01-02 15:04:05"))
 	return err
+}
+
+// isAccountID reports whether s can be an Atlassian account ID
+// ("712020:…", "557058:…", or 24 hex digits of older accounts).
+func isAccountID(s string) bool {
+	hex := len(s) == 24 && strings.Trim(s, "0123456789abcdef") == ""
+	if len(s) > 128 || !hex && !strings.Contains(strings.Trim(s, ":"), ":") {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == ':' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // oneLine keeps a stored value from breaking the table (or the terminal):

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -381,6 +382,57 @@ func (s *Store) Audit(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
 		out = append(out, e)
 	}
 	return out, s.wrap("read audit trail", rows.Err())
+}
+
+// maxAliases bounds how many account IDs AuditPerson reads for one email.
+const maxAliases = 8
+
+// AuditPerson is Audit for one person (q.Target): given an email, it also
+// reads the entries that named them by account ID only (a digest names a
+// person whose email Atlassian withholds so). Their account IDs are those
+// that the person's own entries pair with the email alone (a nudge, a
+// lookup of them alone): an entry naming several people does not say which
+// ID is whose.
+func (s *Store) AuditPerson(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
+	out, err := s.Audit(ctx, q)
+	if err != nil || !strings.Contains(q.Target, "@") {
+		return out, err
+	}
+	key := targetKey(q.Target)
+	var ids []string
+	for _, e := range out {
+		if len(e.Emails) == 1 && len(e.AccountIDs) == 1 && targetKey(e.Emails[0]) == key &&
+			!slices.Contains(ids, e.AccountIDs[0]) && len(ids) < maxAliases {
+			ids = append(ids, e.AccountIDs[0])
+		}
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	seen := map[string]bool{}
+	for _, e := range out {
+		seen[e.ID] = true
+	}
+	for _, id := range ids {
+		by := q
+		by.Target = id
+		more, err := s.Audit(ctx, by)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range more {
+			if !seen[e.ID] {
+				seen[e.ID] = true
+				out = append(out, e)
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b AuditEntry) int { return strings.Compare(b.ID, a.ID) })
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	return out[:min(len(out), limit, MaxAuditLimit+1)], nil
 }
 
 // auditSQL is the statement Audit runs for q, and its arguments.

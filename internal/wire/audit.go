@@ -541,10 +541,10 @@ func (r AuditTrailReader) Trail(ctx context.Context, email string, since time.Ti
 	// Nudge skips are read apart: a round writes one for every idle
 	// product it does not ask about, every weekday, and a thousand of them
 	// would push who looked the person up out of a single read.
-	entries, err := s.Audit(ctx, state.AuditQuery{Target: email, Since: since, Limit: trailRead, NotKind: state.KindSkip})
+	entries, err := s.AuditPerson(ctx, state.AuditQuery{Target: email, Since: since, Limit: trailRead, NotKind: state.KindSkip})
 	var skips []state.AuditEntry
 	if err == nil {
-		skips, err = s.Audit(ctx, state.AuditQuery{Target: email, Since: since, Limit: trailRead, Kind: state.KindSkip})
+		skips, err = s.AuditPerson(ctx, state.AuditQuery{Target: email, Since: since, Limit: trailRead, Kind: state.KindSkip})
 	}
 	// Org-wide reports name nobody, yet list this person too.
 	var reports []state.AuditEntry
