@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -20,6 +21,7 @@ import (
 
 	"lastactive/bot"
 	"lastactive/internal/credentials"
+	"lastactive/internal/state"
 	"lastactive/internal/wire"
 )
 
@@ -31,6 +33,23 @@ func (a *app) serve(ctx context.Context, args []string) int {
 	c, warnings, ok := a.configWarnings(needSlack | needAdmin) // Jira is optional
 	if !ok {
 		return exitConfig
+	}
+	// SQLite is one process's store: a second serve on the file would
+	// answer what Slack delivers to both. PostgreSQL takes no lock. First,
+	// so that the refusal is the one line said.
+	release, err := state.LockServe(c.DatabaseURL)
+	switch {
+	case errors.Is(err, state.ErrServeLockHeld):
+		fmt.Fprintf(a.stderr, "%s serve: another lastactive serve holds the SQLite database %s (lock file %s): stop it first; "+
+			"several replicas need PostgreSQL (LASTACTIVE_DATABASE_URL=postgres://...)\n",
+			programName, strings.TrimPrefix(c.DatabaseURL, "sqlite:"), state.ServeLockPath(c.DatabaseURL))
+		return exitFailed
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		// A directory this user may not write (the store says so too):
+		// serve goes on without the lock rather than not at all.
+		a.logger(c).Warn("cannot lock the SQLite database against a second serve", "err", err)
+	case err == nil:
+		defer release()
 	}
 	for _, w := range warnings {
 		a.logger(c).Warn(w)
