@@ -289,8 +289,8 @@ looked up whom, shared, reported, nudged, approved or released, and when.
 --since keeps entries newer than a number of days (90d) or a Go duration
 (12h); EMAIL keeps those about one person (with the entries that named them
 by account ID only), and counts the org-wide reports that listed them too
-(org_wide in JSON); an Atlassian ACCOUNT_ID instead of EMAIL keeps those
-naming that account; --json prints JSON lines.`,
+(in text; JSON lines are the entries naming them); an Atlassian ACCOUNT_ID
+instead of EMAIL keeps those naming that account; --json prints JSON lines.`,
 	"migrate": `usage: lastactive migrate
 
 Creates or upgrades the schema of LASTACTIVE_DATABASE_URL and exits (serve

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -206,9 +205,11 @@ func (a *app) audit(ctx context.Context, args []string) int {
 	more := len(entries) > state.MaxAuditLimit
 	entries = entries[:min(len(entries), state.MaxAuditLimit)]
 	// Org-wide reports name nobody, yet list this person too: their
-	// trail counts them, as the slash command's audit EMAIL does.
+	// trail counts them, as the slash command's audit EMAIL does. JSON
+	// lines stay the entries that name them, one each, as a script
+	// filtering by person expects; the count is for the reader.
 	var orgWide []state.AuditEntry
-	if q.Target != "" {
+	if q.Target != "" && !*asJSON {
 		orgWide, err = wire.OrgWideReports(qctx, s, q.Since, bot.AuditTrailRead)
 		if err != nil {
 			fmt.Fprintf(a.stderr, "%s audit: the audit trail is unavailable: %v\n", programName, err)
@@ -230,7 +231,7 @@ func (a *app) audit(ctx context.Context, args []string) int {
 		a.auditCLI(ctx, c, whom)
 	}
 	if *asJSON {
-		err = writeAuditJSON(a.stdout, entries, orgWide)
+		err = writeAuditJSON(a.stdout, entries)
 	} else {
 		err = writeAuditTable(a.stdout, entries)
 		if err == nil && len(orgWide) > 0 {
@@ -260,26 +261,13 @@ type auditJSON struct {
 	Emails     []string  `json:"emails"`
 	AccountIDs []string  `json:"account_ids"`
 	Detail     string    `json:"detail,omitempty"`
-	// OrgWide marks, in one person's trail, an org-wide report (an idle
-	// report, a digest's Full list) that names nobody but listed them too.
-	OrgWide bool `json:"org_wide,omitempty"`
 }
 
-// writeAuditJSON writes entries and, in one person's trail, the org-wide
-// reports marked org_wide, newest first.
-func writeAuditJSON(w io.Writer, entries, orgWide []state.AuditEntry) error {
-	isOrgWide := map[string]bool{}
-	if len(orgWide) > 0 {
-		for _, e := range orgWide {
-			isOrgWide[e.ID] = true
-		}
-		entries = append(slices.Clone(entries), orgWide...)
-		slices.SortStableFunc(entries, func(a, b state.AuditEntry) int { return cmp.Compare(b.ID, a.ID) })
-	}
+func writeAuditJSON(w io.Writer, entries []state.AuditEntry) error {
 	enc := json.NewEncoder(w)
 	for _, e := range entries {
 		j := auditJSON{At: e.At.UTC(), Actor: e.Actor, Kind: string(e.Kind), Outcome: string(e.Outcome),
-			Emails: e.Emails, AccountIDs: e.AccountIDs, Detail: e.Detail, OrgWide: isOrgWide[e.ID]}
+			Emails: e.Emails, AccountIDs: e.AccountIDs, Detail: e.Detail}
 		if j.Emails == nil {
 			j.Emails = []string{}
 		}
