@@ -34,20 +34,21 @@ func (a *app) serve(ctx context.Context, args []string) int {
 	if !ok {
 		return exitConfig
 	}
-	// SQLite is one process's store: a second serve on the file would
-	// answer what Slack delivers to both. PostgreSQL takes no lock. First,
-	// so that the refusal is the one line said.
+	// SQLite is one process's store: a second serve on the file answers
+	// what Slack delivers to both (its envelope dedupe is its memory). It
+	// is said, not refused: a rolling restart, or two runs in one working
+	// directory on the default file, overlap for a while and must go on.
+	// PostgreSQL takes no lock.
 	release, err := state.LockServe(c.DatabaseURL)
 	switch {
 	case errors.Is(err, state.ErrServeLockHeld):
-		fmt.Fprintf(a.stderr, "%s serve: another lastactive serve holds the SQLite database %s (lock file %s): stop it first; "+
-			"several replicas need PostgreSQL (LASTACTIVE_DATABASE_URL=postgres://...)\n",
-			programName, strings.TrimPrefix(c.DatabaseURL, "sqlite:"), state.ServeLockPath(c.DatabaseURL))
-		return exitFailed
+		a.logger(c).Warn("another lastactive serve is running on this SQLite database: a command Slack delivers to both may be answered twice; "+
+			"several replicas need PostgreSQL (LASTACTIVE_DATABASE_URL=postgres://...)",
+			"database", strings.TrimPrefix(c.DatabaseURL, "sqlite:"), "lock_file", state.ServeLockPath(c.DatabaseURL))
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		// A directory this user may not write (the store says so too):
-		// serve goes on without the lock rather than not at all.
-		a.logger(c).Warn("cannot lock the SQLite database against a second serve", "err", err)
+		// serve goes on without the lock.
+		a.logger(c).Warn("cannot lock the SQLite database to tell a second serve", "err", err)
 	case err == nil:
 		defer release()
 	}
