@@ -26,7 +26,13 @@ func LockServe(rawURL string) (release func(), err error) {
 	if path == "" {
 		return func() {}, nil
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	// A lock file that is a link is not followed: whoever could write the
+	// directory planted it, and serve would make or open the file it
+	// names (as root, anywhere). Serve then goes on without the lock.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, fmt.Errorf("lock %s: it is a symbolic link, not followed", path)
+	}
 	if err != nil {
 		return nil, err
 	}

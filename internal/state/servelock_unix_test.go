@@ -71,3 +71,28 @@ func TestLockServe(t *testing.T) {
 		}
 	}
 }
+
+// TestLockServeFollowsNoPlantedLink: a lock file that is a symbolic link
+// (planted by whoever can write the database's directory) is not followed:
+// serve neither creates the file it points to nor opens one that exists
+// for writing, and goes on without the lock.
+func TestLockServeFollowsNoPlantedLink(t *testing.T) {
+	t.Parallel()
+	dir, elsewhere := t.TempDir(), t.TempDir()
+	path := filepath.Join(dir, "lastactive.db")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	victim := filepath.Join(elsewhere, "made-by-serve")
+	if err := os.Symlink(victim, path+".lock"); err != nil {
+		t.Fatal(err)
+	}
+	release, err := LockServe("sqlite:" + path)
+	if err == nil {
+		release()
+		t.Error("LockServe through a planted link: no error, want one")
+	}
+	if _, err := os.Lstat(victim); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the link's target was made: %v", err)
+	}
+}
