@@ -156,7 +156,7 @@ Usage:
   lastactive digest [--post]                  the seat digest now (--post: to LASTACTIVE_DIGEST_CHANNEL)
   lastactive demo [--blocks] [COMMAND TEXT]   answer a command against a built-in sample organisation
                                               (no credentials; without TEXT, reads one command per line from stdin)
-  lastactive audit [--since DURATION] [--json] [EMAIL]
+  lastactive audit [--since DURATION] [--json] [EMAIL | ACCOUNT_ID]
                                               the stored audit trail, newest first
   lastactive nudge [--dry-run]                run one keep-or-release round now (--dry-run: print it, send nothing)
   lastactive migrate                          create or upgrade the database schema and exit
@@ -282,7 +282,7 @@ Exits 0 when the local /healthz (LASTACTIVE_HTTP_ADDR) answers 200, for
 container health checks.`,
 	"version": `usage: lastactive version   (or -v, --version)`,
 	"nudge":   nudgeUsage,
-	"audit": `usage: lastactive audit [--since DURATION] [--json] [EMAIL]
+	"audit": `usage: lastactive audit [--since DURATION] [--json] [EMAIL | ACCOUNT_ID]
 
 Prints the stored audit trail from LASTACTIVE_DATABASE_URL, newest first: who
 looked up whom, shared, reported, nudged, approved or released, and when.
