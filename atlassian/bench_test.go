@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -70,6 +71,21 @@ func BenchmarkAttempt(b *testing.B) {
 		}
 		if len(body) != len(page) {
 			b.Fatalf("body %q", body)
+		}
+	}
+}
+
+// BenchmarkJoinPath builds the two URLs every uncached lookup asks for: the
+// Jira user search and the Admin last-active dates of one account.
+func BenchmarkJoinPath(b *testing.B) {
+	jira, _ := url.Parse("https://example.atlassian.net")
+	admin, _ := url.Parse("https://api.atlassian.com")
+	b.ReportAllocs()
+	for b.Loop() {
+		u := joinPath(jira, "rest", "api", "3", "user", "search")
+		v := joinPath(admin, "admin", "v1", "orgs", testOrgID, "directory", "users", "5b10ac8d82e05b22cc7d4ef5", "last-active-dates")
+		if u.Path == "" || v.Path == "" {
+			b.Fatal("empty path")
 		}
 	}
 }

@@ -317,10 +317,26 @@ func parseBase(field, raw string) (*url.URL, error) {
 // holding "/" or "?" stays one segment and cannot reach another resource.
 func joinPath(base *url.URL, segs ...string) *url.URL {
 	u := *base
-	raw := u.EscapedPath()
+	// One buffer for the whole path: a string concatenated segment by
+	// segment was an allocation each, on every upstream call.
+	// PathEscape and PathUnescape return their argument when there is
+	// nothing to escape, so a plain path costs one allocation.
+	prefix := u.EscapedPath()
+	esc := make([]string, 0, 16)
+	n := len(prefix)
 	for _, s := range segs {
-		raw += "/" + url.PathEscape(s)
+		e := url.PathEscape(s)
+		esc = append(esc, e)
+		n += 1 + len(e)
 	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(prefix)
+	for _, e := range esc {
+		b.WriteByte('/')
+		b.WriteString(e)
+	}
+	raw := b.String()
 	p, err := url.PathUnescape(raw)
 	if err != nil {
 		// Every piece was escaped by us or validated by url.Parse.
