@@ -133,6 +133,11 @@ func failureOutcome(err error) PersonOutcome {
 // people, with that email), Slack's, or a stop: the failures the operator
 // is told about.
 func upstreamFault(err error) bool {
+	if err == nil {
+		// Every answered lookup asks: failureOutcome's targets for
+		// errors.As would be allocated only to find nothing.
+		return false
+	}
 	switch failureOutcome(err) {
 	case PersonCredentials, PersonRateLimited, PersonTooSlow, PersonUnavailable, PersonBadResponse, PersonRejected:
 		return true

@@ -164,3 +164,17 @@ func TestOutcomeParsersSkipOtherIDs(t *testing.T) {
 		t.Error("Valid accepts what is not an outcome, or the list lacks the answer")
 	}
 }
+
+// TestUpstreamFaultNil: an answered lookup (no error) is no fault of
+// Atlassian's, and the check allocates nothing on that path.
+func TestUpstreamFaultNil(t *testing.T) {
+	if upstreamFault(nil) {
+		t.Fatal("upstreamFault(nil) = true")
+	}
+	if !upstreamFault(fmt.Errorf("lookup: %w", context.DeadlineExceeded)) {
+		t.Fatal("a lookup that ran out of time is not an upstream fault")
+	}
+	if n := testing.AllocsPerRun(100, func() { upstreamFault(nil) }); n != 0 {
+		t.Fatalf("upstreamFault(nil) allocates %v times", n)
+	}
+}
