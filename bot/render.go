@@ -760,11 +760,12 @@ func lookupFallback(people []Person, v View) string {
 	}
 	fmt.Fprintf(&b, " (as of %s):", asOf(people, v.Now).UTC().Format("2006-01-02 15:04 UTC"))
 	for _, p := range people {
-		line := "\n" + personSummary(p, v)
-		if b.Len()+len(line) > maxTextRunes-10 {
+		line := personSummary(p, v)
+		if b.Len()+1+len(line) > maxTextRunes-10 {
 			b.WriteString("\n…")
 			break
 		}
+		b.WriteByte('\n')
 		b.WriteString(line)
 	}
 	return b.String()
@@ -789,13 +790,24 @@ func personSummary(p Person, v View) string {
 	case len(p.Activity.Products) == 0:
 		return who + ": no recorded activity in any product"
 	}
-	var parts []string
+	// One buffer for the whole line: built part by part and joined, it
+	// was three or four strings a product.
+	var b strings.Builder
+	b.Grow(len(who) + 2 + 48*min(len(p.Activity.Products), 4))
+	b.WriteString(who)
+	b.WriteString(": ")
+	sep := ""
 	if p.Account.Status.NoSeat() {
-		parts = append(parts, "account "+string(p.Account.Status))
+		b.WriteString("account ")
+		b.WriteString(string(p.Account.Status))
+		sep = ", "
 	}
 	for i, pa := range p.Activity.Products {
+		b.WriteString(sep)
+		sep = ", "
 		if i == 3 {
-			parts = append(parts, fmt.Sprintf("%d more", len(p.Activity.Products)-3))
+			b.WriteString(strconv.Itoa(len(p.Activity.Products) - 3))
+			b.WriteString(" more")
 			break
 		}
 		verdict, _ := seat.VerdictFor(pa, v.Now, v.IdleDays)
@@ -803,13 +815,16 @@ func personSummary(p Person, v View) string {
 		if p.Account.Status.NoSeat() && verdict != seat.VerdictNever {
 			word = "last used"
 		}
-		part := EscapeMrkdwn(productName(pa.Key)) + " " + word
+		b.WriteString(EscapeMrkdwn(productName(pa.Key)))
+		b.WriteByte(' ')
+		b.WriteString(word)
 		if verdict != seat.VerdictNever {
-			part += " (" + seat.LastDay(pa).Format(time.DateOnly) + ")"
+			b.WriteString(" (")
+			b.Write(seat.LastDay(pa).AppendFormat(make([]byte, 0, 10), time.DateOnly))
+			b.WriteByte(')')
 		}
-		parts = append(parts, part)
 	}
-	return who + ": " + strings.Join(parts, ", ")
+	return b.String()
 }
 
 // firstSentence keeps a notification short.
