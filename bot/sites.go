@@ -27,7 +27,8 @@ var _ freshSites = (*seat.SiteBook)(nil)
 
 // sitesAsync starts reading the site names next to the lookups, so that
 // the first read of the hour adds no latency of its own, and returns the
-// function that waits for them. The caller must call it: it owns the
+// function that waits for them (or, when names are known already, takes
+// the read's result only if it is in). The caller must call it: it owns the
 // goroutine, which ends when the read does or ctx is done.
 func (s *Service) sitesAsync(ctx context.Context) func() atlassian.Sites {
 	if s.cfg.Sites == nil {
@@ -35,12 +36,28 @@ func (s *Service) sitesAsync(ctx context.Context) func() atlassian.Sites {
 	}
 	// Nearly every command comes within the hour a read is good for: the
 	// answer is in memory, and a goroutine to wait for it is pure cost.
+	var known atlassian.Sites
 	if f, ok := s.cfg.Sites.(freshSites); ok {
-		if known, fresh := f.KnownFresh(); fresh {
+		var fresh bool
+		if known, fresh = f.KnownFresh(); fresh {
 			return func() atlassian.Sites { return known }
 		}
 	}
 	ch := make(chan atlassian.Sites, 1)
 	go func() { ch <- s.cfg.Sites.Sites(ctx) }()
+	if known.Len() > 0 {
+		// Names already known are not waited for again: the due read may
+		// be held up (a slow page, a 429 during the digest's scan) for
+		// as long as its own timeout, and the answer is ready. The read
+		// goes on, and the next command shows what it found.
+		return func() atlassian.Sites {
+			select {
+			case got := <-ch:
+				return got
+			default:
+				return known
+			}
+		}
+	}
 	return func() atlassian.Sites { return <-ch }
 }
