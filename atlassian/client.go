@@ -439,7 +439,9 @@ func (c *Client) get(ctx context.Context, cl call) ([]byte, error) {
 		if !hinted {
 			wait = c.retry.backoff(attempt)
 		}
-		if c.retry.policy().Exhausted(attempt, waited, wait) {
+		if c.retry.policy().Exhausted(attempt, waited, wait) || !fitsDeadline(ctx, wait) {
+			// A wait the caller's deadline cannot afford is not begun:
+			// it would end in a deadline error, later and less clear.
 			e := res.err.(*Error)
 			if e.Kind == ErrRateLimited {
 				// Without a hint, our own next wait is the best guess we have.
@@ -457,6 +459,13 @@ func (c *Client) get(ctx context.Context, cl call) ([]byte, error) {
 		}
 		waited += wait
 	}
+}
+
+// fitsDeadline reports whether waiting d leaves ctx alive. Deadlines are
+// wall-clock times, so this asks the system clock, not c.clock.
+func fitsDeadline(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return !ok || time.Until(dl) > d
 }
 
 // pace waits for an Admin API token on the client's clock, so tests with a

@@ -240,3 +240,35 @@ func TestBackoffBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestRateLimitBeyondTheDeadline: a 429 whose Retry-After is longer than
+// the caller has left is not waited out only to end in a deadline error:
+// the call fails at once as rate limited, carrying the wait, so a lookup
+// (30 s for its whole chain) says "rate limited, try again in 20 s"
+// instead of holding its askers until "took too long".
+func TestRateLimitBeyondTheDeadline(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.Header().Set("Retry-After", "20")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"data":{"product_access":[]},"links":{}}`))
+	})
+	c, clk := newTestClient(t, srv.URL, WithRetry(RetryPolicy{MaxWait: 30 * time.Second}))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := c.LastActive(ctx, testAccountID)
+	if !errors.Is(err, ErrRateLimited) {
+		t.Fatalf("err = %v, want ErrRateLimited at once", err)
+	}
+	if e := asError(t, err); e.RetryAfter != 20*time.Second {
+		t.Errorf("RetryAfter = %v, want 20s", e.RetryAfter)
+	}
+	if calls.Load() != 1 || len(clk.Waits()) != 0 {
+		t.Errorf("%d requests, waits %v: want one request and no wait past the deadline", calls.Load(), clk.Waits())
+	}
+}
