@@ -175,6 +175,11 @@ func auditEvent(action AuditAction, req Request, r Reply, start, now time.Time) 
 	if len(slackUsers) > 0 {
 		e.Detail = strings.TrimSpace(e.Detail + " " + strings.Join(slackUsers, ", "))
 	}
+	// An account picked among several for an email is the asker's pairing,
+	// not the directory's: one person's trail must not follow it.
+	if slices.ContainsFunc(r.People, func(p Person) bool { return p.Chosen && p.Account.AccountID != "" }) {
+		e.Detail = strings.TrimSpace(e.Detail + " " + state.DetailChosen)
+	}
 	if e.Outcome == OutcomeRefused && e.Action != AuditRefusal {
 		e.Detail = strings.TrimSpace(string(e.Action) + " " + e.Detail)
 		e.Action = AuditRefusal

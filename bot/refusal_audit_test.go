@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"lastactive/atlassian/atlassiantest"
+	"lastactive/internal/state"
 )
 
 // TestRefusalsNameWhomTheyWereAbout: someone outside the allow-lists who
@@ -150,5 +153,36 @@ func TestUndeliveredSecondShareIsAShare(t *testing.T) {
 	}
 	if e := sink.got[2]; e.Action != AuditShare || e.Outcome != OutcomeUndelivered {
 		t.Errorf("the undelivered notice of a second Share is audited %s %s (%s), want share undelivered", e.Action, e.Outcome, e.Detail)
+	}
+}
+
+// TestChosenAccountIsMarkedInTheTrail: an account the asker picked among
+// several that matched an email ("This one", its Share and Refresh) is
+// their pick, not the directory's pairing of that email with that account;
+// its entry says so (state.DetailChosen), so that one person's trail does
+// not take a wrongly clicked account's entries as theirs. A lookup the
+// directory answered is not marked.
+func TestChosenAccountIsMarkedInTheTrail(t *testing.T) {
+	t.Parallel()
+	sink := &recordingSink{}
+	var logs bytes.Buffer
+	svc := auditService(t, sink, nil, &logs)
+	ctx := context.Background()
+	in := Request{UserID: "U1", ChannelID: "C1", Text: "ada@example.com"}
+	svc.Answer(ctx, in, nil)
+	value := auditSigner.Sign(ChooseValue("ada@example.com", atlassiantest.AdaAccountID))
+	svc.Click(ctx, in, ActionChoose+"_0", value, nil)
+	svc.Click(ctx, in, ActionChooseShare, value, nil)
+	svc.Click(ctx, in, ActionChooseRefresh, value, nil)
+	if len(sink.got) != 4 {
+		t.Fatalf("%d audit events, want 4: %+v", len(sink.got), sink.got)
+	}
+	for i, g := range sink.got {
+		if g.Outcome != OutcomeOK || !slices.Equal(g.AccountIDs, []string{atlassiantest.AdaAccountID}) {
+			t.Fatalf("event %d: %s %s, account IDs %q: want an answer about Ada's account", i, g.Action, g.Outcome, g.AccountIDs)
+		}
+		if chosen := strings.Contains(g.Detail, state.DetailChosen); chosen != (i > 0) {
+			t.Errorf("event %d (%s): detail %q; marked as chosen %v, want %v", i, g.Action, g.Detail, chosen, i > 0)
+		}
 	}
 }

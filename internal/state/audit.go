@@ -387,12 +387,18 @@ func (s *Store) Audit(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
 // maxAliases bounds how many account IDs AuditPerson reads for one email.
 const maxAliases = 8
 
+// DetailChosen marks, in an entry's detail, an account the asker chose
+// among several that matched an email: the pair is their pick, not the
+// directory's, and AuditPerson does not take it.
+const DetailChosen = "account chosen among several"
+
 // AuditPerson is Audit for one person (q.Target): given an email, it also
 // reads the entries that named them by account ID only (a digest names a
 // person whose email Atlassian withholds so). Their account IDs are those
 // that the person's own entries pair with the email alone (a nudge, a
 // lookup of them alone): an entry naming several people does not say which
-// ID is whose.
+// ID is whose, and one the asker chose among several (DetailChosen) may be
+// another person's.
 func (s *Store) AuditPerson(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
 	out, err := s.Audit(ctx, q)
 	if err != nil || !strings.Contains(q.Target, "@") {
@@ -402,6 +408,7 @@ func (s *Store) AuditPerson(ctx context.Context, q AuditQuery) ([]AuditEntry, er
 	var ids []string
 	for _, e := range out {
 		if len(e.Emails) == 1 && len(e.AccountIDs) == 1 && targetKey(e.Emails[0]) == key &&
+			!strings.Contains(e.Detail, DetailChosen) &&
 			!slices.Contains(ids, e.AccountIDs[0]) && len(ids) < maxAliases {
 			ids = append(ids, e.AccountIDs[0])
 		}

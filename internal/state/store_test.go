@@ -113,6 +113,7 @@ func contract(t *testing.T, fresh fixture) {
 		{"AppendBatch", testAppendBatch},
 		{"AuditTakesAnyText", testAuditTakesAnyText},
 		{"AuditLookalikeIsAnotherPerson", testAuditLookalikeIsAnotherPerson},
+		{"AuditPersonPairsOnlyFoundAccounts", testAuditPersonPairsOnlyFoundAccounts},
 		{"AuditRefoldedAtUpgrade", testAuditRefoldedAtUpgrade},
 		{"RefusedCopiesAskedAgainAtUpgrade", testRefusedCopiesAskedAgainAtUpgrade},
 		{"Snapshots", testSnapshots},
@@ -740,6 +741,37 @@ func testAuditLookalikeIsAnotherPerson(t *testing.T, fresh fixture) {
 		if len(got) != 1 || got[0].Actor != want {
 			t.Errorf("trail of %q = %+v, want only %s's entry", target, got, want)
 		}
+	}
+}
+
+// testAuditPersonPairsOnlyFoundAccounts: one person's trail takes in the
+// entries naming them by account ID only, through the IDs their own
+// entries pair with their email. An account an asker chose among several
+// candidates for the email ("This one") is not such a pair: a wrong click
+// would have put another person's whole trail into theirs.
+func testAuditPersonPairsOnlyFoundAccounts(t *testing.T, fresh fixture) {
+	s := open(t, fresh(t))
+	ctx := context.Background()
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	if err := s.AppendBatch(ctx, []AuditEntry{
+		{At: at, Actor: "U1", Emails: []string{"ada@example.com"}, AccountIDs: []string{"A"}, Kind: KindLookup, Outcome: OutcomeOK},
+		{At: at.Add(time.Minute), Actor: "U2", Emails: []string{"ada@example.com"}, AccountIDs: []string{"B"}, Kind: KindLookup, Outcome: OutcomeOK,
+			Detail: DetailChosen + " · channel C1"},
+		{At: at.Add(2 * time.Minute), Actor: "U3", Emails: []string{"bob@example.com"}, AccountIDs: []string{"B"}, Kind: KindLookup, Outcome: OutcomeOK},
+		{At: at.Add(3 * time.Minute), Actor: "U4", AccountIDs: []string{"A", "C"}, Kind: KindReport, Outcome: OutcomeOK, Detail: "seat digest"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.AuditPerson(ctx, AuditQuery{Target: "ada@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actors []string
+	for _, e := range got {
+		actors = append(actors, e.Actor)
+	}
+	if strings.Join(actors, " ") != "U4 U2 U1" {
+		t.Errorf("ada's trail by %v, want U4 (the digest naming her account), U2 and U1: not U3's lookup of bob", actors)
 	}
 }
 
