@@ -325,7 +325,9 @@ func parseTargets(tokens []token) ([]Target, error) {
 		}
 		text, bracketed := t.text, open
 		if t.kind == tokWord {
-			plain := unescapeEntities(text)
+			// The brackets are read inside a sentence's punctuation:
+			// "Ada &lt;ada@x.com&gt;." and "(&lt;ada@x.com&gt;)".
+			plain := strings.Trim(unescapeEntities(text), sentencePunct)
 			switch {
 			case plain == "<":
 				open = true

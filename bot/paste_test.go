@@ -75,6 +75,27 @@ func TestAddressInGermanOrFrenchQuotes(t *testing.T) {
 	}
 }
 
+// TestBracketedAddressEndingASentence: "Ada <ada@example.com>." typed in
+// Slack arrives as "Ada &lt;ada@example.com&gt;."; the full stop (or a
+// bracket around it) made it "“<ada@example.com>.” is not a valid email
+// address", though the same address without brackets, or in a terminal,
+// was read.
+func TestBracketedAddressEndingASentence(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{
+		"Ada &lt;ada@example.com&gt;.",
+		"(&lt;ada@example.com&gt;)",
+		"Ada Lovelace (&lt;ada@example.com&gt;)",
+		"\"Lovelace, Ada\" &lt;ada@example.com&gt;!",
+	} {
+		wantLookup(t, text, "ada@example.com")
+	}
+	wantLookup(t, "Ada &lt;ada@example.com&gt;, Grace &lt;grace@example.com&gt;.", "ada@example.com", "grace@example.com")
+	if _, err := ParseCommand("Ada &lt;ada@example&gt;."); err == nil {
+		t.Errorf(`ParseCommand("Ada &lt;ada@example&gt;.") succeeded; want a usage error`)
+	}
+}
+
 // TestListTypedWithAnEastAsianInputMethod: a list separated by the
 // full-width comma or semicolon, or the ideographic comma, that Chinese
 // and Japanese input methods type, was one "not a valid email address";
