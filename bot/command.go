@@ -326,8 +326,9 @@ func parseTargets(tokens []token) ([]Target, error) {
 		text, bracketed := t.text, open
 		if t.kind == tokWord {
 			// The brackets are read inside a sentence's punctuation:
-			// "Ada &lt;ada@x.com&gt;." and "(&lt;ada@x.com&gt;)".
-			plain := strings.Trim(unescapeEntities(text), sentencePunct)
+			// "Ada &lt;ada@x.com&gt;." and "(&lt;ada@x.com&gt;)"; the
+			// full-width ＜ ＞ of an East Asian input method are brackets.
+			plain := strings.Trim(halfWidthAngles(unescapeEntities(text)), sentencePunct)
 			switch {
 			case plain == "<":
 				open = true
@@ -640,6 +641,17 @@ func validUserID(id string) bool {
 }
 
 // unescapeEntities undoes the three entities Slack uses for typed text.
+// halfWidthAngles makes the angle brackets a Chinese or Japanese input
+// method types around an address ("＜ada@x.com＞") the ASCII ones.
+func halfWidthAngles(s string) string {
+	if !strings.ContainsAny(s, "＜＞") {
+		return s
+	}
+	return fullWidthAngles.Replace(s)
+}
+
+var fullWidthAngles = strings.NewReplacer("＜", "<", "＞", ">")
+
 var entityReplacer = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">")
 
 // A text without '&' (nearly every command) is returned as it is: the

@@ -124,6 +124,20 @@ func TestListTypedWithAnEastAsianInputMethod(t *testing.T) {
 		wantLookup(t, text, "ada@example.com")
 	}
 	wantLookup(t, "「ada@example.com」、「grace@example.com」。", "ada@example.com", "grace@example.com")
+	// The full-width angle brackets that input method types around an
+	// address are the brackets of "Ada Lovelace <ada@example.com>".
+	for _, text := range []string{
+		"＜ada@example.com＞",
+		"＜ ada@example.com ＞",
+		"Ada Lovelace ＜ada@example.com＞",
+		"“Lovelace, Ada” ＜ada@example.com＞。",
+	} {
+		wantLookup(t, text, "ada@example.com")
+	}
+	wantLookup(t, "Ada ＜ada@example.com＞、Grace ＜grace@example.com＞", "ada@example.com", "grace@example.com")
+	if _, err := ParseCommand("Ada ＜ada@example＞"); err == nil || !strings.Contains(err.Error(), "not a valid email") {
+		t.Errorf(`ParseCommand("Ada ＜ada@example＞") = %v; want "not a valid email address"`, err)
+	}
 	_, err := ParseCommand("ada＠example.com")
 	if err == nil || !strings.Contains(err.Error(), "full-width ＠") {
 		t.Errorf(`ParseCommand("ada＠example.com") = %v; want a word on the full-width ＠`, err)
