@@ -151,8 +151,10 @@ type SoakResult struct {
 	UnclearSample    string         `json:"unclear_sample,omitempty"`
 
 	// AuditStored is how many audit entries the bots left in their shared
-	// SQLite file; AuditExpected is one per answer the fake received. Both
-	// 0 when the soak did not give the bots a file of its own.
+	// store (a SQLite file of the soak's own, or the database
+	// LASTACTIVE_DATABASE_URL names, counted from before the first
+	// command); AuditExpected is one per answer the fake received. Both 0
+	// when the bots had no store.
 	AuditStored   int `json:"audit_stored,omitempty"`
 	AuditExpected int `json:"audit_expected,omitempty"`
 	shownReplies  int
@@ -286,16 +288,21 @@ func Soak(ctx context.Context, o SoakOptions) (SoakResult, error) {
 		bin = b
 	}
 	// The bots share one SQLite file, as the replicas of a rolling restart
-	// share their volume, so that the soak can count the audit trail they
-	// left: one entry for every command answered, restarts and faults or not.
-	var dbURL string
-	if _, set := os.LookupEnv("LASTACTIVE_DATABASE_URL"); !o.InProcess && !set {
+	// share their volume, or the database LASTACTIVE_DATABASE_URL names
+	// (PostgreSQL, as replicas share it), so that the soak can count the
+	// audit trail they left: one entry for every command answered,
+	// restarts and faults or not. auditURL is the store counted.
+	var dbURL, auditURL string
+	if u, set := os.LookupEnv("LASTACTIVE_DATABASE_URL"); !o.InProcess && !set {
 		dir, err := os.MkdirTemp("", "lastactive-soak-db-")
 		if err != nil {
 			return r, err
 		}
 		defer os.RemoveAll(dir)
 		dbURL = "sqlite:" + filepath.Join(dir, "lastactive.db")
+		auditURL = dbURL
+	} else if set && u != "" {
+		auditURL = u
 	}
 	f := &fleet{startOne: func(ctx context.Context) (target, error) {
 		if o.InProcess {
@@ -307,6 +314,17 @@ func Soak(ctx context.Context, o SoakOptions) (SoakResult, error) {
 		return r, err
 	}
 	defer f.stop()
+	// A database of the caller's may hold entries already: only those the
+	// soak adds are its own. The first bot has migrated it and answered
+	// nothing yet.
+	var auditBefore int64
+	if auditURL != "" && auditURL != dbURL {
+		var err error
+		if auditBefore, err = countAudit(ctx, auditURL); err != nil {
+			r.Problems = append(r.Problems, "audit trail before the soak: "+err.Error())
+			auditURL = ""
+		}
+	}
 
 	cmds := make([]soakCommand, len(asks))
 	for i, p := range asks {
@@ -400,14 +418,14 @@ func Soak(ctx context.Context, o SoakOptions) (SoakResult, error) {
 
 	// Every bot has stopped: what the fake recorded now is final.
 	s.count(&r)
-	if dbURL != "" {
+	if auditURL != "" {
 		// One entry for each answer shown: a redelivery answered by two
 		// processes was audited by both.
 		r.AuditExpected = r.shownReplies
-		if n, err := countAudit(ctx, dbURL); err != nil {
+		if n, err := countAudit(ctx, auditURL); err != nil {
 			r.Problems = append(r.Problems, "audit trail: "+err.Error())
 		} else {
-			r.AuditStored = int(n)
+			r.AuditStored = int(n - auditBefore)
 		}
 	}
 	inj.UpstreamCalls = atl.Count("", "")
@@ -439,7 +457,7 @@ func Soak(ctx context.Context, o SoakOptions) (SoakResult, error) {
 	if r.Acked == 0 {
 		r.Problems = append(r.Problems, "no command was acked")
 	}
-	if dbURL != "" && r.AuditStored != r.AuditExpected {
+	if auditURL != "" && r.AuditStored != r.AuditExpected {
 		r.Problems = append(r.Problems, fmt.Sprintf("%d audit entries stored for %d answered commands", r.AuditStored, r.AuditExpected))
 	}
 	if !r.GoroutinesSettled && err == nil {
@@ -1014,7 +1032,7 @@ func writeSoak(w io.Writer, r SoakResult) error {
 	fmt.Fprintf(w, "                %d failed of %d response_url posts; %d disconnects, %d dropped sockets, %d graceful restarts\n",
 		i.ResponseURL, i.ResponseTotals, i.Disconnects, i.Drops, i.Restarts)
 	if r.AuditExpected > 0 || r.AuditStored > 0 {
-		fmt.Fprintf(w, "audit trail     %d entries stored for %d commands answered (one shared SQLite file)\n", r.AuditStored, r.AuditExpected)
+		fmt.Fprintf(w, "audit trail     %d entries stored for %d commands answered (one shared database)\n", r.AuditStored, r.AuditExpected)
 	}
 	fmt.Fprintf(w, "bots            %d started, %d crashed\n", r.Bots, r.Crashes)
 	fmt.Fprintf(w, "goroutines      %d baseline, %d after (back: %v)\n", r.BaselineGoroutines, r.AfterGoroutines, r.GoroutinesSettled)
