@@ -579,6 +579,19 @@ func ConnectionLost(err error) bool {
 	return true // not the server's answer: the connection's end (EOF, reset, closed)
 }
 
+// CancelledByServer reports whether err (from a PostgreSQL store) is the
+// server cancelling the statement for its own statement_timeout or an
+// admin's cancel (57014), or for its lock_timeout (55P03): the database
+// answered, and the next statement may well go through. The context's own
+// end is not this.
+func CancelledByServer(err error) bool {
+	if err == nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return false
+	}
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "57014" || pe.Code == "55P03")
+}
+
 // Ping checks that the database answers (for /readyz and the store_ok gauge).
 func (s *Store) Ping(ctx context.Context) error {
 	return s.wrap("ping", s.db.PingContext(ctx))

@@ -292,7 +292,8 @@ const observePing = 500 * time.Millisecond
 // failover while it ran) asks the database first: it answers the next
 // moment on a new connection, and marking the store down for that one
 // statement would turn every replica's shared dedupe and claims off until
-// the next check.
+// the next check. A statement the server cancelled for its
+// statement_timeout or lock_timeout was answered: the store stays up.
 func (d *Durable) observe(err error) {
 	if err == nil || errors.Is(err, state.ErrInvalid) || errors.Is(err, state.ErrNotFound) ||
 		errors.Is(err, context.Canceled) {
@@ -302,6 +303,14 @@ func (d *Durable) observe(err error) {
 		d.mu.Lock()
 		d.damaged = err
 		d.mu.Unlock()
+	}
+	if state.CancelledByServer(err) {
+		// The database answered: it cancelled this statement for its
+		// statement_timeout or lock_timeout (a lock held elsewhere, a
+		// loaded server). Calling the store down would turn the shared
+		// dedupe off and make audit and exempt say it is unavailable.
+		d.log.Warn("state store operation failed; the database answers", "err", err)
+		return
 	}
 	if s := d.store.Load(); s != nil && d.Shared() && state.ConnectionLost(err) {
 		ctx, cancel := context.WithTimeout(context.Background(), observePing)
