@@ -109,7 +109,15 @@ type Durable struct {
 	// the check then keeps the store down until the file reads whole
 	// again, or another file is at the path.
 	damaged error
+	// cancelledLogged is when a statement the server cancelled was last
+	// logged (UnixNano): under a lock held for minutes every envelope's
+	// dedupe is cancelled, and each is counted, not logged.
+	cancelledLogged atomic.Int64
 }
+
+// cancelledLogEvery is how often a statement the server cancelled is
+// logged at most.
+const cancelledLogEvery = 10 * time.Second
 
 // OpenDurable opens and migrates the store at rawURL. It does not fail: a
 // store that cannot be opened is logged once (lastactive_store_ok 0) and
@@ -309,7 +317,11 @@ func (d *Durable) observe(err error) {
 		// statement_timeout or lock_timeout (a lock held elsewhere, a
 		// loaded server). Calling the store down would turn the shared
 		// dedupe off and make audit and exempt say it is unavailable.
-		d.log.Warn("state store operation failed; the database answers", "err", err)
+		now, last := time.Now().UnixNano(), d.cancelledLogged.Load()
+		if now-last >= int64(cancelledLogEvery) && d.cancelledLogged.CompareAndSwap(last, now) {
+			d.log.Warn("state store operation failed; the database answers", "err", err,
+				"next_logged_after", cancelledLogEvery.String())
+		}
 		return
 	}
 	if s := d.store.Load(); s != nil && d.Shared() && state.ConnectionLost(err) {

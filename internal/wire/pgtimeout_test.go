@@ -3,6 +3,7 @@ package wire
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 )
@@ -70,6 +71,11 @@ func TestPostgresStatementTimeoutLeavesTheStoreUp(t *testing.T) {
 			}
 			if len(w.backlog) != 1 {
 				t.Errorf("%d entries kept for another try, want 1", len(w.backlog))
+			}
+			// Each is counted; under a lock held for minutes, every
+			// envelope's would be logged.
+			if n := strings.Count(logs.String(), "the database answers"); n != 1 {
+				t.Errorf("%d warnings for two cancelled statements, want 1:\n%s", n, logs.String())
 			}
 			tx.Rollback()
 			// The next write takes the one kept.
