@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -278,5 +280,45 @@ func TestCheckScheduleLineSaysWhenASlotIsClose(t *testing.T) {
 		if d := rs[0].Detail; strings.Contains(d, "(in )") || !strings.Contains(d, "(in ") || strings.Contains(d, "h0m)") {
 			t.Errorf("%v before the slot: %q does not say how far off it is", before, d)
 		}
+	}
+}
+
+// TestCheckOfTheUntouchedEnvExample: the first thing an admin runs is check
+// on deploy/lastactive.env.example copied as it is. Its ORG_ID and API_KEY
+// are both the placeholder, so they were also "the same value", and check
+// told them the two were swapped and that the organisation ID looked like
+// an API key: a wrong lead on top of the right one. Each placeholder is
+// named once, and nothing else is said about it.
+func TestCheckOfTheUntouchedEnvExample(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "deploy", "lastactive.env.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "SLACK_API_URL=http://127.0.0.1:1/api/", "ATLASSIAN_API_URL=http://127.0.0.1:1",
+		"LASTACTIVE_DATABASE_URL=sqlite:" + filepath.Join(t.TempDir(), "lastactive.db")}
+	var set []string
+	for l := range strings.Lines(string(raw)) {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			env = append(env, l)
+			k, _, _ := strings.Cut(l, "=")
+			set = append(set, k)
+		}
+	}
+	r := runBinary(t, env, "", "check")
+	if r.code != 1 {
+		t.Errorf("exit code %d, want 1", r.code)
+	}
+	lines := checkLines(t, r.stdout)
+	if len(lines) != len(set) {
+		t.Errorf("%d lines for the %d placeholders %v:\n%s", len(lines), len(set), set, r.stdout)
+	}
+	for _, k := range set {
+		if !strings.Contains(r.stdout, "FAIL  configuration: "+k+" still holds the placeholder") {
+			t.Errorf("%s not named as a placeholder:\n%s", k, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "swapped") || strings.Contains(r.stdout, "looks like an API key") {
+		t.Errorf("check blames a swap for two untouched placeholders:\n%s", r.stdout)
 	}
 }

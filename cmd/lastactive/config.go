@@ -330,6 +330,9 @@ func (c *Config) validate(n need) error {
 		if n&needAdmin != 0 {
 			missing("ATLASSIAN_ORG_ID", "the organisation ID from admin.atlassian.com")
 		}
+	case isPlaceholder(c.OrgID):
+		// Named by placeholders above. The example env file gives the key
+		// the same placeholder, which is no swap to blame.
 	case strings.ContainsAny(c.OrgID, "/?#%"):
 		p = append(p, "ATLASSIAN_ORG_ID must be the bare organisation ID, not a URL")
 	case strings.IndexFunc(c.OrgID, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0:
