@@ -72,6 +72,17 @@ func (o *outputWriter) failed() error {
 	return o.err
 }
 
+// strayArguments refuses arguments to a subcommand that takes none, naming
+// the first, which the admin typed, and showing the usage, as the others do.
+func (a *app) strayArguments(sub string, args []string) bool {
+	if len(args) == 0 {
+		return false
+	}
+	fmt.Fprintf(a.stderr, "%s %s: takes no arguments, got %q\n", programName, sub, args[0])
+	fmt.Fprintln(a.stderr, usages[sub])
+	return true
+}
+
 func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, load func() (Config, error)) int {
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, load: load}
 	cmd := "serve"
@@ -110,8 +121,7 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	case "nudge":
 		return a.nudgeRound(ctx, args) // nudge.go
 	case "version":
-		if len(args) > 0 {
-			fmt.Fprintf(stderr, "%s version: takes no arguments\n", programName)
+		if a.strayArguments("version", args) {
 			return exitUsage
 		}
 		a.version()

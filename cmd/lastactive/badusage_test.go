@@ -61,3 +61,31 @@ func TestBadUsageNamesItsSubcommand(t *testing.T) {
 		})
 	}
 }
+
+// TestNoArgumentSubcommandsNameTheStrayArgument: "lastactive serve --port
+// 8080" or "lastactive check prod" said only "takes no arguments", without
+// naming what it got or showing the usage, unlike digest, nudge, report and
+// a flag check does not know, and unlike what --help promises: an
+// admin could not tell which word the program balked at.
+func TestNoArgumentSubcommandsNameTheStrayArgument(t *testing.T) {
+	t.Parallel()
+	env := []string{"PATH=" + os.Getenv("PATH")}
+	for _, args := range [][]string{
+		{"serve", "--port", "8080"}, {"check", "prod"}, {"migrate", "--yes"}, {"healthcheck", "http://127.0.0.1:8080/healthz"}, {"version", "--short"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			t.Parallel()
+			r := runBinary(t, env, "", args...)
+			first, rest, _ := strings.Cut(r.stderr, "\n")
+			if r.code != exitUsage || r.stdout != "" {
+				t.Errorf("exit %d, stdout %q; want exit %d and nothing on stdout", r.code, r.stdout, exitUsage)
+			}
+			if !strings.HasPrefix(first, "lastactive "+args[0]+": takes no arguments") || !strings.Contains(first, `"`+args[1]+`"`) {
+				t.Errorf("first line of stderr = %q, want it to name %q", first, args[1])
+			}
+			if !strings.HasPrefix(rest, "usage: lastactive ") {
+				t.Errorf("no usage after the first line:\n%s", r.stderr)
+			}
+		})
+	}
+}

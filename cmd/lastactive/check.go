@@ -31,8 +31,7 @@ func (a *app) check(ctx context.Context, args []string) int {
 		fmt.Fprintln(a.stderr, usages["check"])
 		return exitUsage
 	}
-	if len(rest) > 0 {
-		fmt.Fprintf(a.stderr, "%s check: takes no arguments\n", programName)
+	if a.strayArguments("check", rest) {
 		return exitUsage
 	}
 	print := func(rs []credentials.Result) {

@@ -26,8 +26,7 @@ import (
 )
 
 func (a *app) serve(ctx context.Context, args []string) int {
-	if len(args) > 0 {
-		fmt.Fprintf(a.stderr, "%s serve: takes no arguments\n", programName)
+	if a.strayArguments("serve", args) {
 		return exitUsage
 	}
 	c, warnings, ok := a.configWarnings(needSlack | needAdmin) // Jira is optional
@@ -328,8 +327,7 @@ func healthMux(notReady func() []string, g prometheus.Gatherer) http.Handler {
 // healthcheck is for container runtimes without a shell or curl: it asks
 // the local health endpoint and exits 0 when it answers 200.
 func (a *app) healthcheck(ctx context.Context, args []string) int {
-	if len(args) > 0 {
-		fmt.Fprintf(a.stderr, "%s healthcheck: takes no arguments\n", programName)
+	if a.strayArguments("healthcheck", args) {
 		return exitUsage
 	}
 	c, err := a.load()

@@ -84,8 +84,7 @@ func openState(ctx context.Context, c Config, log *slog.Logger, m *wire.StoreMet
 
 // migrate creates or upgrades the schema and exits.
 func (a *app) migrate(ctx context.Context, args []string) int {
-	if len(args) > 0 {
-		fmt.Fprintf(a.stderr, "%s migrate: takes no arguments\n", programName)
+	if a.strayArguments("migrate", args) {
 		return exitUsage
 	}
 	c, ok := a.config(0)
