@@ -493,3 +493,23 @@ func TestPostgresPoolParams(t *testing.T) {
 		}
 	}
 }
+
+// TestUnparsableURLIsNotSaidToBeHidden: the error shows the URL, its
+// password removed, and then the driver's reason; that reason quoted the
+// URL again, which is cut, and the cut read "cannot parse (URL not shown)"
+// right after the URL shown.
+func TestUnparsableURLIsNotSaidToBeHidden(t *testing.T) {
+	t.Parallel()
+	_, err := Open(context.Background(), "postgres://u:"+testPassword+"@127.0.0.1:5432/db?sslmode=verfy-full")
+	if err == nil {
+		t.Fatal("a bad sslmode opened")
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "not shown") || !strings.Contains(msg, "postgres://u@127.0.0.1:5432/db") ||
+		!strings.Contains(msg, "cannot parse the URL: ") || !strings.Contains(msg, "sslmode") {
+		t.Errorf("error %q: want the URL without its password, then \"cannot parse the URL: \" and the reason", msg)
+	}
+	if strings.Contains(msg, testPassword) {
+		t.Errorf("error shows the password: %v", msg)
+	}
+}

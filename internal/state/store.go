@@ -503,8 +503,10 @@ func parsePostgresURL(rawURL string) (cfg *pgx.ConnConfig, shown string, scrub f
 	}
 	cfg, err = pgx.ParseConfig(rawURL)
 	if err != nil {
-		// pgx quotes the URL, and its own redaction misses malformed ones.
-		msg := quoted.ReplaceAllString(err.Error(), "(URL not shown)")
+		// pgx quotes the URL, and its own redaction misses malformed ones:
+		// the URL is shown before, without its password.
+		msg := strings.Replace(quoted.ReplaceAllString(err.Error(), "\x00"), "parse \x00", "parse the URL", 1)
+		msg = strings.ReplaceAll(msg, "\x00", "(the URL)")
 		return nil, "", nil, fmt.Errorf("open state store %s: %w: %s", scrub(shownURL.String()), ErrBadURL, scrub(msg))
 	}
 	// The password pgx will send, wherever it found it (URL, PGPASSWORD, .pgpass).
