@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"time"
 )
 
 // benchBackends opens a migrated Store per backend: SQLite always,
@@ -73,5 +74,98 @@ func BenchmarkAppendBatch(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(batch)), "ns/entry")
+	})
+}
+
+// seedPersonTrails fills s with a year of trail shaped as in production,
+// for BenchmarkAuditPerson: 100,000 lookups of 10,000 other people; a heavy
+// person looked up 5,000 times with their account ID; a weekly digest
+// naming 2,000 account IDs (the heavy person's among them); and the worst
+// case for AuditPerson, a person whose 8 account IDs each have 10,000
+// entries naming them alone.
+func seedPersonTrails(b *testing.B, s *Store) {
+	ctx := context.Background()
+	now := time.Now()
+	year := 365 * 24 * time.Hour
+	var batch []AuditEntry
+	add := func(i, n int, e AuditEntry) {
+		e.At = now.Add(-time.Duration(float64(year) * float64(n-i) / float64(n+1)))
+		e.Outcome = OutcomeOK
+		batch = append(batch, e)
+		if len(batch) == MaxBatch {
+			if err := s.AppendBatch(ctx, batch); err != nil {
+				b.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	for i := range 100000 {
+		p := i * 7919 % 10000
+		add(i, 100000, AuditEntry{Actor: "U1", Emails: []string{fmt.Sprintf("p%d@example.com", p)}, AccountIDs: []string{fmt.Sprintf("acc-p%d", p)}, Kind: KindLookup, Detail: "3 products"})
+	}
+	for i := range 5000 {
+		add(i, 5000, AuditEntry{Actor: "U2", Emails: []string{"heavy@example.com"}, AccountIDs: []string{"acc-heavy"}, Kind: KindLookup, Detail: "3 products"})
+	}
+	for i := range 52 {
+		ids := []string{"acc-heavy"}
+		for a := range 8 {
+			ids = append(ids, fmt.Sprintf("acc-worst-%d", a))
+		}
+		for p := len(ids); p < 2000; p++ {
+			ids = append(ids, fmt.Sprintf("acc-p%d", p))
+		}
+		add(i, 52, AuditEntry{Actor: "U3", AccountIDs: ids, Kind: KindReport, Detail: "seat digest"})
+	}
+	for a := range 8 {
+		add(a, 8, AuditEntry{Actor: "U4", Emails: []string{"worst@example.com"}, AccountIDs: []string{fmt.Sprintf("acc-worst-%d", a)}, Kind: KindLookup, Detail: "3 products"})
+		for i := range 10000 {
+			add(i, 10000, AuditEntry{Actor: "U5", AccountIDs: []string{fmt.Sprintf("acc-worst-%d", a)}, Kind: KindNudge, Detail: "jira-software"})
+		}
+	}
+	if len(batch) > 0 {
+		if err := s.AppendBatch(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAuditPerson reads one person's trail as lastactive audit EMAIL
+// does (all of it, or --since 30d; 10,001 entries at most) and as the Slack
+// view does (90 days, 1,000 entries), by email alone (Audit, as before
+// AuditPerson) and with the entries naming their account IDs (AuditPerson).
+func BenchmarkAuditPerson(b *testing.B) {
+	benchBackends(b, func(b *testing.B, s *Store) {
+		seedPersonTrails(b, s)
+		ctx := context.Background()
+		day := 24 * time.Hour
+		for _, c := range []struct {
+			name string
+			q    AuditQuery
+		}{
+			{"heavy/cli", AuditQuery{Target: "heavy@example.com", Limit: MaxAuditLimit + 1}},
+			{"heavy/cli-30d", AuditQuery{Target: "heavy@example.com", Limit: MaxAuditLimit + 1, Since: time.Now().Add(-30 * day)}},
+			{"heavy/slack", AuditQuery{Target: "heavy@example.com", Limit: 1000, Since: time.Now().Add(-90 * day), NotKind: KindSkip}},
+			{"worst/cli", AuditQuery{Target: "worst@example.com", Limit: MaxAuditLimit + 1}},
+			{"worst/cli-30d", AuditQuery{Target: "worst@example.com", Limit: MaxAuditLimit + 1, Since: time.Now().Add(-30 * day)}},
+			{"worst/slack", AuditQuery{Target: "worst@example.com", Limit: 1000, Since: time.Now().Add(-90 * day), NotKind: KindSkip}},
+		} {
+			for _, r := range []struct {
+				name string
+				read func(context.Context, AuditQuery) ([]AuditEntry, error)
+			}{{"email", s.Audit}, {"person", s.AuditPerson}} {
+				b.Run(c.name+"/"+r.name, func(b *testing.B) {
+					b.ReportAllocs()
+					n := 0
+					for b.Loop() {
+						got, err := r.read(ctx, c.q)
+						if err != nil {
+							b.Fatal(err)
+						}
+						n = len(got)
+					}
+					b.ReportMetric(float64(n), "entries")
+				})
+			}
+		}
 	})
 }
