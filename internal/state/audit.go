@@ -393,6 +393,11 @@ func (s *Store) readAudit(ctx context.Context, query string, args []any) ([]Audi
 // maxAliases bounds how many account IDs AuditPerson reads for one email.
 const maxAliases = 8
 
+// aliasRead is how many of one person's newest entries, at any time,
+// AuditPerson reads to find their account IDs when the window it was asked
+// for may not hold them.
+const aliasRead = 200
+
 // DetailChosen marks, in an entry's detail, an account the asker chose
 // among several that matched an email: the pair is their pick, not the
 // directory's, and AuditPerson does not take it.
@@ -411,8 +416,25 @@ func (s *Store) AuditPerson(ctx context.Context, q AuditQuery) ([]AuditEntry, er
 		return out, err
 	}
 	key := targetKey(q.Target)
+	limit := min(q.Limit, MaxAuditLimit+1)
+	if limit <= 0 {
+		limit = 100
+	}
+	// The pairs come from the person's entries at any time, not only from
+	// those in the window: looked up 200 days ago, named by account ID
+	// only in last week's digest, they are in "--since 30d" too. Unless
+	// out holds all their entries already, the newest aliasRead of them
+	// are read for it, whatever the window and kind.
+	pairs := out
+	if !q.Since.IsZero() || q.Kind != "" || q.NotKind != "" || len(out) >= limit {
+		all, err := s.Audit(ctx, AuditQuery{Target: q.Target, Limit: aliasRead})
+		if err != nil {
+			return nil, err
+		}
+		pairs = append(slices.Clip(out), all...)
+	}
 	var ids []string
-	for _, e := range out {
+	for _, e := range pairs {
 		if len(e.Emails) == 1 && len(e.AccountIDs) == 1 && targetKey(e.Emails[0]) == key &&
 			!strings.Contains(e.Detail, DetailChosen) &&
 			!slices.Contains(ids, e.AccountIDs[0]) && len(ids) < maxAliases {
@@ -421,10 +443,6 @@ func (s *Store) AuditPerson(ctx context.Context, q AuditQuery) ([]AuditEntry, er
 	}
 	if len(ids) == 0 {
 		return out, nil
-	}
-	limit := min(q.Limit, MaxAuditLimit+1)
-	if limit <= 0 {
-		limit = 100
 	}
 	// One read of the accounts' entries together, limit at most, that do
 	// not name the email (those are in out) and are not older than what

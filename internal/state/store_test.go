@@ -114,6 +114,7 @@ func contract(t *testing.T, fresh fixture) {
 		{"AuditTakesAnyText", testAuditTakesAnyText},
 		{"AuditLookalikeIsAnotherPerson", testAuditLookalikeIsAnotherPerson},
 		{"AuditPersonPairsOnlyFoundAccounts", testAuditPersonPairsOnlyFoundAccounts},
+		{"AuditPersonPairsOutsideTheWindow", testAuditPersonPairsOutsideTheWindow},
 		{"AuditRefoldedAtUpgrade", testAuditRefoldedAtUpgrade},
 		{"RefusedCopiesAskedAgainAtUpgrade", testRefusedCopiesAskedAgainAtUpgrade},
 		{"Snapshots", testSnapshots},
@@ -772,6 +773,37 @@ func testAuditPersonPairsOnlyFoundAccounts(t *testing.T, fresh fixture) {
 	}
 	if strings.Join(actors, " ") != "U4 U2 U1" {
 		t.Errorf("ada's trail by %v, want U4 (the digest naming her account), U2 and U1: not U3's lookup of bob", actors)
+	}
+}
+
+// testAuditPersonPairsOutsideTheWindow: the account IDs of one person are
+// found from their entries at any time, not only from those in the window
+// read: Ada looked up 200 days ago and named by account ID only in a digest
+// 10 days ago was missing from "--since 30d" (and from Slack's 90 days),
+// with nothing saying so.
+func testAuditPersonPairsOutsideTheWindow(t *testing.T, fresh fixture) {
+	s := open(t, fresh(t))
+	ctx := context.Background()
+	now := time.Now()
+	day := 24 * time.Hour
+	if err := s.AppendBatch(ctx, []AuditEntry{
+		{At: now.Add(-200 * day), Actor: "U1", Emails: []string{"ada@example.com"}, AccountIDs: []string{"A"}, Kind: KindLookup, Outcome: OutcomeOK},
+		{At: now.Add(-10 * day), Actor: "U4", AccountIDs: []string{"A", "C"}, Kind: KindReport, Outcome: OutcomeOK, Detail: "seat digest"},
+		{At: now.Add(-5 * day), Actor: "U5", AccountIDs: []string{"C"}, Kind: KindReport, Outcome: OutcomeOK, Detail: "seat digest"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []AuditQuery{
+		{Target: "ada@example.com", Since: now.Add(-30 * day)},
+		{Target: "ada@example.com", Since: now.Add(-90 * day), NotKind: KindNudge, Limit: 1000},
+	} {
+		got, err := s.AuditPerson(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].Actor != "U4" {
+			t.Errorf("ada's trail since %s: %+v, want U4's digest naming her account only", now.Sub(q.Since), got)
+		}
 	}
 }
 
