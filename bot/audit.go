@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -314,7 +315,7 @@ func RenderAuditTrail(email string, events []AuditEvent, now time.Time) Message 
 			line += " · " + auditOutcome(e.Outcome)
 		}
 		if e.Detail != "" {
-			line += " · " + EscapeMrkdwn(e.Detail)
+			line += " · " + auditDetail(e.Detail)
 		}
 		lines = append(lines, line)
 	}
@@ -391,6 +392,25 @@ func auditOutcome(o Outcome) string {
 		return "dry run, nothing sent"
 	}
 	return EscapeMrkdwn(string(o))
+}
+
+// auditChannel is the part of a stored detail that says where a request
+// was made ("channel C0123ABCDEF", as the trail keeps it).
+var auditChannel = regexp.MustCompile(`^channel ([CGD][A-Z0-9]{2,30})$`)
+
+// auditDetail escapes an entry's detail for mrkdwn, naming the channel it
+// was asked in as a channel link, so that Slack shows the channel's name
+// rather than its bare ID.
+func auditDetail(d string) string {
+	parts := strings.Split(d, " · ")
+	for i, p := range parts {
+		if m := auditChannel.FindStringSubmatch(p); m != nil {
+			parts[i] = "in <#" + m[1] + ">"
+			continue
+		}
+		parts[i] = EscapeMrkdwn(p)
+	}
+	return strings.Join(parts, " · ")
 }
 
 // auditWho names an entry's actor: a Slack mention, the OS user of the

@@ -328,3 +328,27 @@ func TestRenderAuditTrailSaysOutcomesInWords(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderAuditTrailNamesTheChannel: the trail stores where a lookup was
+// asked as "channel C0123ABCDEF", and the reply in Slack showed that bare
+// ID, which no reader can tell apart from another. A channel ID is a
+// channel link (Slack shows its name); anything else stays plain text.
+func TestRenderAuditTrailNamesTheChannel(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	m := RenderAuditTrail("ada@example.com", []AuditEvent{
+		{At: now, Actor: "U1", Action: AuditLookup, Outcome: OutcomeOK, Detail: "channel C0123ABCDEF"},
+		{At: now, Actor: "U1", Action: AuditShare, Outcome: OutcomeOK, Detail: "already shared · channel G0PRIVATE1"},
+		{At: now, Actor: "U1", Action: AuditLookup, Outcome: OutcomeOK, Detail: "channel <!here>"},
+	}, now)
+	raw, _ := json.Marshal(m.Blocks)
+	text := m.Text + string(raw)
+	for _, want := range []string{"looked up · ok · in <#C0123ABCDEF>", "already shared · in <#G0PRIVATE1>", "channel &lt;!here&gt;"} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("the trail does not say %q:\n%s", want, m.Text)
+		}
+	}
+	if strings.Contains(text, "channel C0123ABCDEF") || strings.Contains(text, "<!here>") {
+		t.Errorf("the trail shows a bare channel ID or an unescaped mention:\n%s", text)
+	}
+}
