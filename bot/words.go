@@ -58,9 +58,9 @@ func errorText(err error, who string, maxCands int) string {
 		return t
 	case errors.Is(err, atlassian.ErrNotFound):
 		if who == "" {
-			return "This email was not found (or deactivated): no active Atlassian account in this organisation uses that email."
+			return "This email was not found (or deactivated): no active Atlassian account in this organisation uses that email. Check the address for a typo."
 		}
-		return who + " was not found (or deactivated): no active Atlassian account in this organisation uses that email."
+		return who + " was not found (or deactivated): no active Atlassian account in this organisation uses that email. Check the address for a typo."
 	case errors.Is(err, atlassian.ErrAmbiguous):
 		var cands []atlassian.Account
 		if ae != nil {

@@ -18,7 +18,7 @@ func TestErrorText(t *testing.T) {
 		err  error
 		want []string
 	}{
-		{"not found", &atlassian.Error{Kind: atlassian.ErrNotFound, API: atlassian.Jira}, []string{"not found (or deactivated)"}},
+		{"not found", &atlassian.Error{Kind: atlassian.ErrNotFound, API: atlassian.Jira}, []string{"not found (or deactivated)", "Check the address for a typo"}},
 		{"not found wrapped", fmt.Errorf("look up ada: %w", &atlassian.Error{Kind: atlassian.ErrNotFound, API: atlassian.Admin, Code: "ADMIN-404-8"}), []string{"not found (or deactivated)"}},
 		{"ambiguous", &atlassian.Error{Kind: atlassian.ErrAmbiguous, Candidates: []atlassian.Account{
 			{AccountID: "5b10a2844c20165700ede21g", DisplayName: "Mia Krystof"},
