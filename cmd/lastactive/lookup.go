@@ -225,8 +225,10 @@ func writeJSON(w io.Writer, people []bot.Person, now time.Time, idleDays int, si
 			jp.AddedToOrg = addedToOrg(p.Activity)
 			for _, pr := range p.Activity.Products {
 				v, days := seat.VerdictFor(pr, now, idleDays)
-				if noSeat(p.Account.Status, v) {
-					v = seat.VerdictNoSeat // as the table says "account deactivated"
+				if p.Account.Status.NoSeat() {
+					// Every product, used or not, as the report's CSV
+					// says it: the account holds no seat.
+					v = seat.VerdictNoSeat
 				}
 				jpr := jsonProduct{Key: pr.Key, Name: seat.ProductName(pr.Key), ID: pr.ID, Site: pr.SiteID(),
 					LastActive: day(pr.LastActive), Verdict: string(v)}
