@@ -16,6 +16,7 @@ import (
 	"lastactive/atlassian"
 	"lastactive/internal/recovered"
 	"lastactive/internal/state"
+	"lastactive/seat"
 )
 
 // Directory is what the bot needs from Atlassian: an email to an account
@@ -382,6 +383,13 @@ func (l *Lookups) fetch(ctx context.Context, key string, fresh bool, gen uint64)
 			l.remember(key, p, ca)
 		})
 		return p
+	}
+	if ps := seat.MergeProducts(act.Products); len(ps) < len(act.Products) {
+		// One seat listed under two keys (jira and jira-software) is one
+		// line, with its latest date, as the report counts it.
+		merged := *act
+		merged.Products = ps
+		act = &merged
 	}
 	p.Activity = act
 	p.FetchedAt = l.opt.Now()

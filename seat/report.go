@@ -201,7 +201,7 @@ func Build(users []atlassian.OrgUser, o Options) *Report {
 			rep.NoSeat++
 		}
 		status := AccountStatus(u)
-		for _, p := range mergeProducts(u.Products) {
+		for _, p := range MergeProducts(u.Products) {
 			if !keep(p.Key) {
 				continue
 			}
@@ -279,12 +279,13 @@ func Build(users []atlassian.OrgUser, o Options) *Report {
 	return rep
 }
 
-// mergeProducts returns ps with one entry per product and site, the one
+// MergeProducts returns ps with one entry per product and site, the one
 // with the latest activity: Atlassian may list a product under two of its
 // keys (jira and jira-software) or repeat an entry, and either would count
-// one seat twice, once perhaps as idle. ps is not changed; without repeats
-// it is returned as it is.
-func mergeProducts(ps []atlassian.ProductActivity) []atlassian.ProductActivity {
+// one seat twice, once perhaps as idle. A report and a lookup both use it,
+// so they agree on the seat. ps is not changed; without repeats it is
+// returned as it is.
+func MergeProducts(ps []atlassian.ProductActivity) []atlassian.ProductActivity {
 	if len(ps) < 2 {
 		return ps
 	}
