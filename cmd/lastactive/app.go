@@ -74,11 +74,18 @@ func (o *outputWriter) failed() error {
 
 // strayArguments refuses arguments to a subcommand that takes none, naming
 // the first, which the admin typed, and showing the usage, as the others do.
+// A flag is named without its value, as the flag package names one (the
+// value may be a token: --slack-bot-token=xoxb-…), and cut as an unknown
+// subcommand is.
 func (a *app) strayArguments(sub string, args []string) bool {
 	if len(args) == 0 {
 		return false
 	}
-	fmt.Fprintf(a.stderr, "%s %s: takes no arguments, got %q\n", programName, sub, args[0])
+	arg := args[0]
+	if strings.HasPrefix(arg, "-") {
+		arg, _, _ = strings.Cut(arg, "=")
+	}
+	fmt.Fprintf(a.stderr, "%s %s: takes no arguments, got %q\n", programName, sub, clip(arg, 40))
 	fmt.Fprintln(a.stderr, usages[sub])
 	return true
 }

@@ -89,3 +89,32 @@ func TestNoArgumentSubcommandsNameTheStrayArgument(t *testing.T) {
 		})
 	}
 }
+
+// TestStrayFlagValueIsNotShown: "lastactive serve --slack-bot-token=xoxb-…"
+// (a flag serve does not have, its value a secret) went whole to stderr,
+// the container's log, where check, digest and nudge name only the flag
+// (as the flag package does). And a stray argument was quoted whole,
+// however long, where an unknown subcommand is cut at 40 bytes.
+func TestStrayFlagValueIsNotShown(t *testing.T) {
+	t.Parallel()
+	env := []string{"PATH=" + os.Getenv("PATH")}
+	const secret = "xoxb-1234-5678-STRAYSECRET"
+	for _, sub := range []string{"serve", "migrate", "healthcheck", "version"} {
+		for _, arg := range []string{"--slack-bot-token=" + secret, "-token=" + secret, strings.Repeat("x", 5000)} {
+			r := runBinary(t, env, "", sub, arg)
+			first, _, _ := strings.Cut(r.stderr, "\n")
+			if r.code != exitUsage {
+				t.Errorf("%s %.30s: exit %d, want %d", sub, arg, r.code, exitUsage)
+			}
+			if strings.Contains(r.stderr, "STRAYSECRET") {
+				t.Errorf("%s: a stray flag's value is shown: %q", sub, first)
+			}
+			if len(first) > 200 {
+				t.Errorf("%s: the stray argument is shown whole: %d bytes", sub, len(first))
+			}
+			if name, _, ok := strings.Cut(arg, "="); ok && !strings.Contains(first, `"`+name+`"`) {
+				t.Errorf("%s: first line %q does not name the flag %q", sub, first, name)
+			}
+		}
+	}
+}
