@@ -169,14 +169,15 @@ func (s *Store) GetNudge(ctx context.Context, id string) (Nudge, error) {
 	return n, s.wrap("read nudge", err)
 }
 
-// NudgesAbout returns the nudges to accountID about product asked at or
-// after since, newest first: the round skips someone asked lately, or who
-// answered Keep lately.
+// NudgesAbout returns the nudges to accountID about product asked or
+// answered at or after since, newest first: the round skips someone asked
+// lately, or who answered Keep lately (a Keep counts from the answer, which
+// may come weeks after the question).
 func (s *Store) NudgesAbout(ctx context.Context, accountID, product string, since time.Time) ([]Nudge, error) {
 	if !Storable(accountID, product) {
 		return nil, nil
 	}
-	return s.nudges(ctx, `SELECT `+nudgeCols+` FROM nudge WHERE account_id = $1 AND product = $2 AND asked_us >= $3
+	return s.nudges(ctx, `SELECT `+nudgeCols+` FROM nudge WHERE account_id = $1 AND product = $2 AND (asked_us >= $3 OR answered_us >= $3)
 		ORDER BY asked_us DESC, id DESC`, accountID, product, us(since))
 }
 
