@@ -21,6 +21,7 @@ func TestSecondServeOnOneSQLiteFileIsTold(t *testing.T) {
 	env := f.env("LASTACTIVE_REPORT_USERS=UBOSS")
 	first, base, logs := serveProcess(t, env)
 	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
+	eventually(t, "the first serve's sockets open", func() bool { return f.slack.Deliverable() == 2 })
 
 	second, base2, logs2 := serveProcess(t, env)
 	eventually(t, "the second serve ready", func() bool { c, _ := get(base2 + "/readyz"); return c == 200 })
@@ -40,6 +41,10 @@ func TestSecondServeOnOneSQLiteFileIsTold(t *testing.T) {
 		t.Errorf("the first serve warned of a second:\n%s", logs.String())
 	}
 	stop(t, second, logs2)
+	// The fake Slack hears of the second's sockets closing a moment after
+	// it exits; an envelope sent meanwhile may go to one of them, and no
+	// reply comes.
+	eventually(t, "the second serve's sockets closed", func() bool { return f.slack.Connections() == 2 })
 
 	// The first goes on serving, and the other commands work beside it.
 	ask(t, f.slack, "U1", "ada@example.com", 1)
@@ -57,6 +62,7 @@ func TestSecondServeOnOneSQLiteFileIsTold(t *testing.T) {
 		t.Fatal(err)
 	}
 	first.Wait()
+	eventually(t, "the first serve's sockets closed", func() bool { return f.slack.Connections() == 0 })
 	third, base3, logs3 := serveProcess(t, env)
 	eventually(t, "/readyz 200 after a SIGKILL", func() bool { c, _ := get(base3 + "/readyz"); return c == 200 })
 	ask(t, f.slack, "U1", "ada@example.com", 1)
