@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"net"
+	"os"
 	"os/exec"
+	"os/signal"
 	"strings"
 	"syscall"
 	"testing"
@@ -22,6 +24,14 @@ import (
 // and the exit code is 0.
 func TestHangupStopsServeCleanly(t *testing.T) {
 	t.Parallel() // waits on its own process
+	if signal.Ignored(syscall.SIGHUP) {
+		// This run started with SIGHUP ignored (under nohup, or a runner
+		// that ignores it): serve inherits that and keeps it, as under
+		// nohup, so the hangup never reaches it and Wait never returns. A
+		// handler here, where a hangup was ignored anyway, is reset to the
+		// default at exec: serve starts as from a terminal.
+		signal.Notify(make(chan os.Signal, 1), syscall.SIGHUP)
+	}
 	f := startFakes(t)
 	cmd, base, logs := serveProcess(t, f.env())
 	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
