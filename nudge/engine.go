@@ -287,27 +287,26 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 			order = append(order, c)
 		}
 		c.rows = append(c.rows, r)
-		c.longest = max(c.longest, r.DaysIdle)
 	}
-	// The cap keeps those idle longest.
-	sort.SliceStable(order, func(i, j int) bool { return order[i].longest > order[j].longest })
-
-	asked := 0
-	capPeople, capSeats := 0, 0 // past the cap
-	// The Slack users, read once for the round when the first person gets
-	// that far (a round that asks nobody reads nothing).
-	var slackUsers map[string]string
-	for _, c := range order {
-		if ctx.Err() != nil {
-			return sum, ctx.Err()
-		}
-		skip := func(key, productID, reason string) {
+	skipFor := func(c *candidate) func(key, productID, reason string) {
+		return func(key, productID, reason string) {
 			site := seat.SiteLabel(sites, productID)
 			sum.Skipped = append(sum.Skipped, Skipped{Person: c.person, Key: key, Site: site, Reason: reason})
 			e.audit(ctx, s, state.AuditEntry{Emails: []string{c.person.Email}, AccountIDs: []string{c.person.AccountID},
 				Kind: state.KindSkip, Outcome: outcome(dry, state.OutcomeOK), Detail: fmt.Sprintf("%s %s on %s: %s", round, key, site, reason)})
 		}
-		var rows []seat.Row
+	}
+	// Each person's history first: the seats they may be asked about this
+	// round. The cap then keeps those whose seats in question are idle
+	// longest; a seat exempt, kept or asked about lately put its holder
+	// before someone whose seat was to be asked about (found by the
+	// round's oracle).
+	for _, c := range order {
+		if ctx.Err() != nil {
+			return sum, ctx.Err()
+		}
+		skip := skipFor(c)
+		rows := c.rows[:0]
 		for _, r := range c.rows {
 			// One person's broken answer is their skip, not the round's
 			// end: PostgreSQL refuses such text even in a read.
@@ -323,10 +322,24 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 				continue
 			}
 			rows = append(rows, r)
+			c.longest = max(c.longest, r.DaysIdle)
 		}
-		if len(rows) == 0 {
-			continue
+		c.rows = rows
+	}
+	order = slices.DeleteFunc(order, func(c *candidate) bool { return len(c.rows) == 0 })
+	sort.SliceStable(order, func(i, j int) bool { return order[i].longest > order[j].longest })
+
+	asked := 0
+	capPeople, capSeats := 0, 0 // past the cap
+	// The Slack users, read once for the round when the first person gets
+	// that far (a round that asks nobody reads nothing).
+	var slackUsers map[string]string
+	for _, c := range order {
+		if ctx.Err() != nil {
+			return sum, ctx.Err()
 		}
+		skip := skipFor(c)
+		rows := c.rows
 		skipAll := func(reason string) {
 			for _, r := range rows {
 				skip(r.Key, r.ProductID, reason)

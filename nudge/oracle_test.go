@@ -30,7 +30,8 @@ import (
 //     asked about that seat in the last 30 days; they answered Keep in the
 //     last 90; an approver decided Keep in the last 90; or a release
 //     request about it waits for an approver;
-//   - people are taken idle longest first (by their longest idle seat);
+//   - people are taken idle longest first (by their longest idle seat of
+//     those not skipped above);
 //     once LASTACTIVE_NUDGE_MAX
 //     people are asked, the rest are skipped as the round cap;
 //   - before the cap is reached, a person without a Slack user, an org
@@ -391,13 +392,6 @@ func runOracle(t *testing.T, seed uint64) {
 			t.Errorf("%s %s on %s: neither asked nor skipped (want %v)", s.email, s.key, s.site, want[s].reasons)
 			continue
 		}
-		// A person's place is their longest idle seat, also one not in
-		// question this round (exempt, kept, asked lately), as the round
-		// orders people before it reads their history.
-		if byAccount[s.account] == nil {
-			byAccount[s.account] = &person{account: s.account}
-		}
-		byAccount[s.account].prio = max(byAccount[s.account].prio, s.days)
 		if len(want[s].reasons) > 0 {
 			if !want[s].reasons[r] {
 				t.Errorf("%s %s on %s (idle %d days): got %q, want one of %v", s.email, s.key, s.site, s.days, r, want[s].reasons)
@@ -412,6 +406,10 @@ func runOracle(t *testing.T, seed uint64) {
 		if !slices.Contains(order, p) {
 			order = append(order, p)
 		}
+		// A person's place is their longest idle seat of those in
+		// question this round: one exempt, kept or asked about lately
+		// is not to be asked, and does not put them before another.
+		p.prio = max(p.prio, s.days)
 		p.seats = append(p.seats, s)
 	}
 	// The rest: asked, or skipped whole for the person, or the cap.
