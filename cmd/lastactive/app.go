@@ -81,13 +81,17 @@ func (a *app) strayArguments(sub string, args []string) bool {
 	if len(args) == 0 {
 		return false
 	}
-	arg := args[0]
-	if strings.HasPrefix(arg, "-") {
-		arg, _, _ = strings.Cut(arg, "=")
-	}
-	fmt.Fprintf(a.stderr, "%s %s: takes no arguments, got %q\n", programName, sub, clip(arg, 40))
+	fmt.Fprintf(a.stderr, "%s %s: takes no arguments, got %q\n", programName, sub, strayName(args[0]))
 	fmt.Fprintln(a.stderr, usages[sub])
 	return true
+}
+
+// strayName is how a stray argument is quoted: a flag or an assignment
+// (SLACK_BOT_TOKEN=xoxb-…, a variable passed as an argument) by what comes
+// before its "=", never its value, and cut at 40 bytes.
+func strayName(arg string) string {
+	arg, _, _ = strings.Cut(arg, "=")
+	return clip(arg, 40)
 }
 
 func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, load func() (Config, error)) int {
@@ -141,7 +145,7 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			a.usage(stdout)
 			return exitOK
 		}
-		fmt.Fprintf(stderr, "%s: unknown subcommand %q\n\n", programName, clip(cmd, 40))
+		fmt.Fprintf(stderr, "%s: unknown subcommand %q\n\n", programName, strayName(cmd))
 		a.usage(stderr)
 		return exitUsage
 	}

@@ -118,3 +118,31 @@ func TestStrayFlagValueIsNotShown(t *testing.T) {
 		}
 	}
 }
+
+// TestStrayAssignmentValueIsNotShown: "lastactive serve
+// SLACK_BOT_TOKEN=xoxb-…" (a variable passed as an argument, as a container's
+// args instead of its env) quoted the first 40 bytes of the token to stderr,
+// the container's log: only a flag's value was left out. An argument with
+// "=" is named by what comes before it, whatever it starts with.
+func TestStrayAssignmentValueIsNotShown(t *testing.T) {
+	t.Parallel()
+	env := []string{"PATH=" + os.Getenv("PATH")}
+	const secret = "xoxb-1-SECRET"
+	for _, sub := range []string{"serve", "migrate", "healthcheck", "version", "check", "digest", "nudge", "report", ""} {
+		args := []string{sub, "SLACK_BOT_TOKEN=" + secret}
+		if sub == "" { // as an unknown subcommand
+			args = args[1:]
+		}
+		r := runBinary(t, env, "", args...)
+		first, _, _ := strings.Cut(r.stderr, "\n")
+		if r.code != exitUsage {
+			t.Errorf("%s: exit %d, want %d", sub, r.code, exitUsage)
+		}
+		if strings.Contains(r.stderr, "SECRET") {
+			t.Errorf("%s: a stray variable's value is shown: %q", sub, first)
+		}
+		if !strings.Contains(first, "SLACK_BOT_TOKEN") {
+			t.Errorf("%s: first line %q does not name the stray argument", sub, first)
+		}
+	}
+}

@@ -161,7 +161,10 @@ func canCreateBeside(target, path string) error {
 func check(fs *flag.FlagSet, days int, products []string) (Params, error) {
 	var p Params
 	if fs.NArg() > 0 {
-		return p, fmt.Errorf("unexpected argument %q", clip(fs.Arg(0), 40))
+		// Named by what comes before any "=": an assignment passed as an
+		// argument (SLACK_BOT_TOKEN=xoxb-…) is not shown with its value.
+		name, _, _ := strings.Cut(fs.Arg(0), "=")
+		return p, fmt.Errorf("unexpected argument %q", clip(name, 40))
 	}
 	daysSet := false
 	fs.Visit(func(f *flag.Flag) { daysSet = daysSet || f.Name == "idle-days" })
