@@ -459,6 +459,11 @@ func oracleCheck(t *testing.T, seed uint64) {
 	if err := json.Unmarshal([]byte(look.stdout), &people); err != nil {
 		t.Fatalf("seed %d: lookup --json: %v\n%s\n%s", seed, err, look.stdout, look.stderr)
 	}
+	// Every person asked about is answered, each once: an answer short of
+	// people or of products compared nothing and passed.
+	if look.code != 0 || len(people) != len(emails) {
+		t.Errorf("seed %d: lookup --json of %d people: exit %d, %d answers\n%s", seed, len(emails), look.code, len(people), look.stderr)
+	}
 	bySeat := map[[3]string]oracleSeat{}
 	for _, s := range want {
 		bySeat[[3]string{s.acct, s.key, s.site}] = s
@@ -469,9 +474,15 @@ func oracleCheck(t *testing.T, seed uint64) {
 			t.Errorf("seed %d: lookup of %s failed: %+v", seed, p.Email, u)
 			continue
 		}
+		shown := map[[3]string]bool{}
 		for _, pr := range p.Products {
 			key := seat.Canonical(pr.Key)
-			s, ok := bySeat[[3]string{p.ID, key, pr.Site}]
+			k := [3]string{p.ID, key, pr.Site}
+			if shown[k] {
+				t.Errorf("seed %d: lookup of %s shows %s on %s twice", seed, p.Email, key, pr.Site)
+			}
+			shown[k] = true
+			s, ok := bySeat[k]
 			if !ok {
 				t.Errorf("seed %d: lookup of %s shows %s on %s, which the report does not list", seed, p.Email, pr.Key, pr.Site)
 				continue
@@ -482,6 +493,11 @@ func oracleCheck(t *testing.T, seed uint64) {
 			}
 			if pr.Verdict != wantV {
 				t.Errorf("seed %d: lookup of %s: %s on %s is %q, the report's %q: %+v", seed, p.Email, pr.Key, pr.Site, pr.Verdict, s.verdict, u)
+			}
+		}
+		for _, s := range want {
+			if k := [3]string{s.acct, s.key, s.site}; s.acct == p.ID && !shown[k] {
+				t.Errorf("seed %d: lookup of %s lacks %s on %s, which the report lists", seed, p.Email, s.key, s.site)
 			}
 		}
 	}
