@@ -789,7 +789,7 @@ func personSummary(p Person, v View) string {
 		// The reply lists them (with This one when it can): "check them in
 		// Atlassian Administration" told the reader of the notification
 		// something else than the message it opens.
-		return who + ": several Atlassian accounts match this email; the reply lists them."
+		return who + ": Several Atlassian accounts match this email; the reply lists them."
 	case p.Err != nil || p.Activity == nil:
 		return who + ": " + firstSentence(errorText(p.Err, "", 0))
 	case len(p.Activity.Products) == 0:
