@@ -329,7 +329,10 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 	order = slices.DeleteFunc(order, func(c *candidate) bool { return len(c.rows) == 0 })
 	sort.SliceStable(order, func(i, j int) bool { return order[i].longest > order[j].longest })
 
-	asked := 0
+	// A message Slack refused asked nobody and gives its place back, but a
+	// round tries at most twice the cap: a Slack refusing every message (a
+	// revoked token) costs that many tries, not the organisation's.
+	asked, refused := 0, 0
 	capPeople, capSeats := 0, 0 // past the cap
 	// The Slack users, read once for the round when the first person gets
 	// that far (a round that asks nobody reads nothing).
@@ -345,7 +348,7 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 				skip(r.Key, r.ProductID, reason)
 			}
 		}
-		if asked >= e.cfg.Max {
+		if asked >= e.cfg.Max || asked+refused >= 2*e.cfg.Max {
 			// In the summary each; in the audit trail one entry for the
 			// round (below): the cap is the round's, not a fact about
 			// this person, and a large organisation's rounds wrote
@@ -435,6 +438,9 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 		}
 		if !counted {
 			// Audited as a failed nudge by ask; not a skip to audit again.
+			// Nobody was asked: the place is given back.
+			asked--
+			refused++
 			for _, it := range items {
 				sum.Skipped = append(sum.Skipped, Skipped{Person: c.person, Key: it.Key, Site: it.Site, Reason: SkipNotSent})
 			}

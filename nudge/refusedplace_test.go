@@ -1,0 +1,117 @@
+package nudge
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"lastactive/internal/state"
+)
+
+// refusingOne is a Messenger that refuses every post to the first
+// recipient it is asked to post to (cannot_dm_bot, user_disabled: nothing
+// posted) and sends the others; it counts the posts tried per recipient.
+type refusingOne struct {
+	*recorder
+	mu      sync.Mutex
+	refused string
+	tries   map[string]int
+}
+
+func (m *refusingOne) Post(ctx context.Context, to string, n Note) (Ref, error) {
+	m.mu.Lock()
+	if m.tries == nil {
+		m.tries = map[string]int{}
+	}
+	m.tries[to]++
+	if m.refused == "" {
+		m.refused = to
+	}
+	refuse := m.refused == to
+	m.mu.Unlock()
+	if refuse {
+		return Ref{}, fmt.Errorf("slack chat.postMessage: slack refused the call (cannot_dm_bot): %w", ErrNotSent)
+	}
+	return m.recorder.Post(ctx, to, n)
+}
+
+// TestRefusedNudgeFreesItsPlaceUnderTheCap: LASTACTIVE_NUDGE_MAX bounds the
+// people asked in a round, and a nudge Slack refused asked nobody (it is
+// forgotten, the person asked again at the next round). Before, the place
+// was taken before the send, so with a cap of 1 and the first message
+// refused nobody was asked that round and the next person waited a week.
+// The refused person is still in the summary and the trail as not sent,
+// and is tried once, not again in the same round.
+func TestRefusedNudgeFreesItsPlaceUnderTheCap(t *testing.T) {
+	h := newHarness(t, true)
+	ctx := context.Background()
+	m := &refusingOne{recorder: h.msgs}
+	cfg := h.cfg
+	cfg.Max = 1
+	cfg.Messages = m
+	sum, err := New(cfg).Round(ctx, "nudge capped", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.refused == "" {
+		t.Fatal("no message was tried")
+	}
+	if len(sum.Asked) != 1 || len(h.msgs.sent()) != 1 {
+		t.Fatalf("asked %v, %d messages sent; want one person asked in the place the refused message left (skipped: %+v)",
+			askedEmails(sum), len(h.msgs.sent()), sum.Skipped)
+	}
+	if sum.Asked[0].Person.SlackUser == m.refused {
+		t.Fatalf("the refused person %s counted as asked", m.refused)
+	}
+	var notSent []Skipped
+	for _, sk := range sum.Skipped {
+		if sk.Reason == SkipNotSent {
+			notSent = append(notSent, sk)
+		}
+	}
+	if len(notSent) == 0 || notSent[0].Person.SlackUser != "" && notSent[0].Person.SlackUser != m.refused {
+		t.Fatalf("the refused message is not in the summary as not sent: %+v", sum.Skipped)
+	}
+	if n := m.tries[m.refused]; n != 1 {
+		t.Errorf("the refused message was tried %d times in one round, want once", n)
+	}
+	tr := h.trail(t, notSent[0].Person.Email)
+	if !slices.ContainsFunc(tr, func(e state.AuditEntry) bool { return e.Kind == state.KindNudge && e.Outcome == state.OutcomeFailed }) {
+		t.Errorf("the refused nudge to %s is not in the trail as failed: %+v", notSent[0].Person.Email, tr)
+	}
+}
+
+// TestSlackRefusingEveryNudgeIsTriedTwiceTheCap: the places refused
+// messages give back are bounded, so a Slack that refuses every message
+// (a revoked token) costs twice the cap's tries, not one per idle person.
+func TestSlackRefusingEveryNudgeIsTriedTwiceTheCap(t *testing.T) {
+	h := newHarness(t, true)
+	m := &countingRefusals{}
+	cfg := h.cfg
+	cfg.Max = 1
+	cfg.Messages = m
+	sum, err := New(cfg).Round(context.Background(), "nudge refused", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	capped := slices.ContainsFunc(sum.Skipped, func(s Skipped) bool { return s.Reason == SkipCap })
+	if m.n != 2 || len(sum.Asked) != 0 || !capped {
+		t.Errorf("%d messages tried, %d asked, cap reached %v; want 2 tried, none asked, the rest past the cap", m.n, len(sum.Asked), capped)
+	}
+}
+
+// countingRefusals refuses every post and counts them.
+type countingRefusals struct {
+	recorder
+	mu sync.Mutex
+	n  int
+}
+
+func (m *countingRefusals) Post(context.Context, string, Note) (Ref, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.n++
+	return Ref{}, fmt.Errorf("slack chat.postMessage: slack refused the call (invalid_auth): %w", ErrNotSent)
+}
