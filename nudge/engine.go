@@ -41,7 +41,10 @@ const (
 const (
 	SkipExempt = "exempt"
 	SkipAsked  = "asked in the last 30 days"
-	SkipKept   = "answered Keep in the last 90 days"
+	// SkipWaiting: asked earlier, and that nudge still waits for its
+	// answer, reminder or escalation (a wait over 15 days outlasts 30).
+	SkipWaiting = "asked, waiting for the answer"
+	SkipKept    = "answered Keep in the last 90 days"
 	// SkipKeptByApprover: an approver decided Keep on a release request
 	// for the seat in the last 90 days, which counts as the person's Keep.
 	SkipKeptByApprover = "an approver decided Keep in the last 90 days"
@@ -520,6 +523,11 @@ func (e *Engine) history(ctx context.Context, s Store, p Person, r seat.Row, now
 		}
 		if !n.Asked.Before(now.Add(-AskedWindow)) {
 			return SkipAsked, nil
+		}
+		if n.Answer == "" && n.Escalated.IsZero() && n.Settled == "" {
+			// Asked again now, the seat would be reminded and escalated
+			// twice: two release requests for one seat.
+			return SkipWaiting, nil
 		}
 	}
 	reqs, err := s.RequestsAbout(ctx, p.AccountID, r.ProductID, now.Add(-KeptWindow))
