@@ -109,6 +109,11 @@ func checkDatabase(ctx context.Context, c Config) credentials.Result {
 		// can be long, so they get more room than a server's error.
 		r.Detail = "cannot open the database: " + clip(err.Error(), 600)
 		r.Fix = "point LASTACTIVE_DATABASE_URL=sqlite:PATH at lastactive's own database file, or at a new file name, in a directory this user may write"
+		if state.DiskFailed(err) {
+			// Another file would start an empty trail beside this one,
+			// which only needs its disk back.
+			r.Fix = "free space on the disk holding the SQLite file (or give its volume more room, or lift the file size limit), then check again; the file stays lastactive's database"
+		}
 		return r
 	}
 	var pe *pgconn.PgError

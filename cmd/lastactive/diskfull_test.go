@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -67,5 +68,40 @@ func TestDiskFullKeepsTheStoreDown(t *testing.T) {
 	stop(t, cmd, logs)
 	if r := runBinary(t, env, "", "audit", "grace@example.com"); r.code != 0 || !strings.Contains(r.stdout, "grace@example.com") {
 		t.Errorf("the lookup made while the disk was full is not in the trail: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestCheckOnAFullDiskSaysFreeSpace: check on a SQLite file whose disk
+// refuses to grow (a file size limit the test can set, as a full volume
+// does: SQLite cannot make its -shm) FAILs saying to see to the disk, not
+// to point LASTACTIVE_DATABASE_URL at another file, which the FAIL line's
+// Fix said before: an admin following it would start a new, empty trail
+// beside the one that only needed space.
+func TestCheckOnAFullDiskSaysFreeSpace(t *testing.T) {
+	t.Parallel()
+	prlimit, err := exec.LookPath("prlimit")
+	if err != nil {
+		t.Skip("no prlimit to limit the check's file size")
+	}
+	db := "sqlite:" + filepath.Join(t.TempDir(), "lastactive.db")
+	env := []string{"PATH=" + os.Getenv("PATH"), "LASTACTIVE_DATABASE_URL=" + db}
+	if r := runBinary(t, env, "", "migrate"); r.code != 0 {
+		t.Fatalf("migrate: exit %d %s", r.code, r.stderr)
+	}
+	cmd := exec.Command(prlimit, "--fsize=16384", "--", binary, "check")
+	cmd.Env = env
+	out, _ := cmd.Output()
+	var line string
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.Contains(l, "Database (LASTACTIVE_DATABASE_URL)") {
+			line = l
+		}
+	}
+	if !strings.HasPrefix(line, "FAIL") {
+		t.Skipf("the file size limit did not fail the check here:\n%s", out)
+	}
+	_, fix, _ := strings.Cut(line, "Fix: ")
+	if !strings.Contains(fix, "disk") || strings.Contains(fix, "new file name") {
+		t.Errorf("the Fix for a disk that refuses writes sends the admin elsewhere: %q", fix)
 	}
 }

@@ -227,6 +227,19 @@ func Damaged(err error) bool {
 	return c == sqlite3.SQLITE_CORRUPT || c == sqlite3.SQLITE_NOTADB
 }
 
+// DiskFailed reports whether err says that the disk holding a SQLite file
+// refused a read or a write (SQLITE_FULL, SQLITE_IOERR: a full volume, a
+// file size limit, a failing disk): the file itself is fine, and is usable
+// again once the disk is.
+func DiskFailed(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	c := e.Code() & 0xff
+	return c == sqlite3.SQLITE_FULL || c == sqlite3.SQLITE_IOERR
+}
+
 // errDamaged is QuickCheck's finding, for Damaged.
 var errDamaged = errors.New("database disk image is malformed")
 
