@@ -29,7 +29,7 @@ import (
 //     case folded) is exempt for the product until after now; they were
 //     asked about that seat in the last 30 days; they answered Keep in the
 //     last 90; an approver decided Keep in the last 90; a nudge about it
-//     in the last 90 days still waits for its answer or escalation; or a
+//     still waits for its answer or escalation (however old); or a
 //     release request about it waits for an approver;
 //   - people are taken idle longest first (by their longest idle seat of
 //     those not skipped above);
@@ -318,10 +318,8 @@ func runOracle(t *testing.T, seed uint64) {
 			}
 		default: // no answer, not escalated
 			open[s]++
-			// Still waiting: not asked again while the round reads it.
-			if !asked.Before(now.Add(-KeptWindow)) {
-				want[s].reasons[SkipWaiting] = true
-			}
+			// Still waiting, however old: not asked again.
+			want[s].reasons[SkipWaiting] = true
 		}
 	}
 

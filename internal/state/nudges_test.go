@@ -89,6 +89,13 @@ func testNudgeOncePerRound(t *testing.T, fresh fixture) {
 	if err != nil || len(got) != 2 || got[0].Round != "nudge r2" || got[1].Email != "ada@example.com" || !got[1].LastActive.Equal(n.LastActive) {
 		t.Fatalf("NudgesAbout = %+v, %v", got, err)
 	}
+	// An open nudge is read however old: it still waits for its answer.
+	if got, _ := b.NudgesAbout(ctx, "acc-1", n.Product, t0.AddDate(0, 0, 30)); len(got) != 2 {
+		t.Errorf("open nudge before since: %d nudges, want 2", len(got))
+	}
+	if err := a.SettleNudge(ctx, got[1].ID, SettledUsed, t0.AddDate(0, 0, 10)); err != nil {
+		t.Fatal(err)
+	}
 	if got, _ := b.NudgesAbout(ctx, "acc-1", n.Product, t0.AddDate(0, 0, 30)); len(got) != 1 {
 		t.Errorf("since filter: %d nudges, want 1", len(got))
 	}
