@@ -11,6 +11,8 @@ import (
 	"sync"
 	"text/tabwriter"
 	"unicode/utf8"
+
+	"lastactive/cmd/lastactive/internal/flagerr"
 )
 
 // Exit codes of the contract.
@@ -356,7 +358,7 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	var rest []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, err
+			return nil, flagerr.Hide(err)
 		}
 		left := fs.Args()
 		if n := len(args) - len(left); n > 0 && args[n-1] == "--" {

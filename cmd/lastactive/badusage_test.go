@@ -146,3 +146,38 @@ func TestStrayAssignmentValueIsNotShown(t *testing.T) {
 		}
 	}
 }
+
+// TestLongFlagValueIsNotEchoed: the flag package quotes a value it cannot
+// read ("invalid boolean value \"xoxb-…\" for -post"), and a token pasted
+// after a flag's = went whole to stderr, the container's log. A value over
+// ten characters is now counted, not shown; a short one ("maybe", "abc")
+// still is, as TestBadUsageNamesItsSubcommand asks.
+func TestLongFlagValueIsNotEchoed(t *testing.T) {
+	t.Parallel()
+	env := []string{"PATH=" + os.Getenv("PATH")}
+	const secret = "xoxb-1234567890-SECRETSECRETSECRET"
+	for _, args := range [][]string{
+		{"digest", "--post=" + secret},
+		{"nudge", "--dry-run=" + secret},
+		{"lookup", "--json=" + secret, "ada@example.com"},
+		{"demo", "--blocks=" + secret},
+		{"check", "--json=" + secret},
+		{"report", "--idle-days=" + secret},
+		{"report", "--idle-days", secret},
+		{"audit", "--json=" + secret},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			t.Parallel()
+			r := runBinary(t, env, "", args...)
+			if r.code != exitUsage {
+				t.Errorf("exit %d, want %d", r.code, exitUsage)
+			}
+			if strings.Contains(r.stdout+r.stderr, "SECRET") {
+				t.Errorf("the value reached the output:\n%s%s", r.stdout, r.stderr)
+			}
+			if first, _, _ := strings.Cut(r.stderr, "\n"); !strings.Contains(first, "not shown") {
+				t.Errorf("first line %q does not say the value is not shown", first)
+			}
+		})
+	}
+}

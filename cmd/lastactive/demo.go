@@ -21,6 +21,7 @@ import (
 
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
+	"lastactive/cmd/lastactive/internal/flagerr"
 	"lastactive/internal/state"
 	"lastactive/internal/wire"
 	"lastactive/seat"
@@ -44,7 +45,7 @@ func (a *app) demo(ctx context.Context, args []string) int {
 	for own < len(args) && demoFlag(args[own]) {
 		own++
 	}
-	if err := fs.Parse(args[:own]); err != nil {
+	if err := flagerr.Hide(fs.Parse(args[:own])); err != nil {
 		fmt.Fprintf(a.stderr, "%s demo: %v\n", programName, err)
 		fmt.Fprintln(a.stderr, "usage: lastactive demo [--blocks] [COMMAND TEXT]")
 		return exitUsage

@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"lastactive/bot"
+	"lastactive/cmd/lastactive/internal/flagerr"
 	"lastactive/digest"
 	"lastactive/internal/state"
 	"lastactive/internal/wire"
@@ -19,7 +20,7 @@ func (a *app) digest(ctx context.Context, args []string) int {
 	fs := flag.NewFlagSet("digest", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	post := fs.Bool("post", false, "post it to LASTACTIVE_DIGEST_CHANNEL")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+	if err := flagerr.Hide(fs.Parse(args)); err != nil || fs.NArg() > 0 {
 		if err == nil {
 			err = fmt.Errorf("unexpected argument %q", strayName(fs.Arg(0)))
 		}

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"lastactive/cmd/lastactive/internal/flagerr"
 	"lastactive/internal/wire"
 	"lastactive/nudge"
 	"lastactive/seat"
@@ -31,7 +32,7 @@ func (a *app) nudgeRound(ctx context.Context, args []string) int {
 	fs := flag.NewFlagSet("nudge", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	dryFlag := fs.Bool("dry-run", false, "decide and print, send nothing")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+	if err := flagerr.Hide(fs.Parse(args)); err != nil || fs.NArg() > 0 {
 		if err == nil {
 			err = fmt.Errorf("unexpected argument %q", strayName(fs.Arg(0)))
 		}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"lastactive/bot"
+	"lastactive/cmd/lastactive/internal/flagerr"
 	"lastactive/internal/state"
 	"lastactive/internal/wire"
 	"lastactive/seat"
@@ -134,7 +135,7 @@ func (a *app) audit(ctx context.Context, args []string) int {
 	}
 	var rest []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := flagerr.Hide(fs.Parse(args)); err != nil {
 			fmt.Fprintf(a.stderr, "%s audit: %v\n", programName, err)
 			usage()
 			return exitUsage

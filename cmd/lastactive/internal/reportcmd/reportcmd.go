@@ -19,6 +19,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"lastactive/cmd/lastactive/internal/flagerr"
 	"lastactive/cmd/lastactive/internal/term"
 	"lastactive/seat"
 )
@@ -68,7 +69,7 @@ func Parse(args []string, stderr io.Writer) (Params, error) {
 		fs.SetOutput(stderr)
 		fs.PrintDefaults()
 	}
-	err := fs.Parse(args)
+	err := flagerr.Hide(fs.Parse(args))
 	var p Params
 	if err == nil {
 		p, err = check(fs, *days, products)
