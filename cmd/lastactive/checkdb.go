@@ -112,7 +112,9 @@ func checkDatabase(ctx context.Context, c Config) credentials.Result {
 		if state.DiskFailed(err) {
 			// Another file would start an empty trail beside this one,
 			// which only needs its disk back.
-			r.Fix = "free space on the disk holding the SQLite file (or give its volume more room, or lift the file size limit), then check again; the file stays lastactive's database"
+			// SQLITE_IOERR is also a network filesystem's lock or a
+			// failing disk: the words name those too.
+			r.Fix = "free space on the disk holding the SQLite file (or give its volume more room, or lift the file size limit); if it has room, check the disk or network filesystem under it; then check again: the file stays lastactive's database"
 		}
 		return r
 	}
