@@ -7,49 +7,69 @@ import (
 )
 
 // TestOpenNudgeIsNotAskedAgain: a seat whose nudge still waits for its
-// answer, reminder or escalation is not asked about again. With
-// LASTACTIVE_NUDGE_WAIT over 15 days, a nudge is more than 30 days old
-// before it escalates, and the round asked again: both nudges stayed
-// open, the seat was named twice in the reminder, escalated twice, and
-// approvers got two release requests for one seat (found by the round's
-// oracle, extended to follow-ups).
+// answer, reminder or escalation is not asked about again, however old
+// that nudge is. With LASTACTIVE_NUDGE_WAIT over 15 days a nudge is more
+// than 30 days old before it escalates, and the round asked again; over 45
+// days it escalates past the 90 days of nudges the round reads, and the
+// round asked again too. Both nudges stayed open, the seat was named twice
+// in the reminder, escalated twice, and approvers got two release requests
+// for one seat (found by the round's oracle, extended to follow-ups, and
+// by a review).
 func TestOpenNudgeIsNotAskedAgain(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, true)
 	day := 24 * time.Hour
-	h.cfg.Wait = 20 * day
-	e := New(h.cfg)
-	ctx := context.Background()
-	step := func(d time.Duration, round string) {
-		t.Helper()
-		h.clock.Add(d)
-		if round != "" {
-			if _, err := e.Round(ctx, round, false); err != nil {
+	type step struct {
+		after time.Duration
+		round string // "" for the follow-up alone
+	}
+	for _, c := range []struct {
+		name  string
+		wait  time.Duration
+		steps []step
+	}{
+		{"wait 20 days, asked again at day 31", 20 * day, []step{
+			{0, "nudge d0"}, {20 * day, ""}, {11 * day, "nudge d31"}, {9 * day, ""}, {11 * day, ""}, {20 * day, ""},
+		}},
+		{"wait 46 days, asked again at day 91", 46 * day, []step{
+			{0, "nudge d0"}, {46 * day, ""}, {45 * day, "nudge d91"}, {day, ""},
+			{46 * day, ""}, {46 * day, ""}, {46 * day, ""}, {46 * day, ""},
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, true)
+			h.cfg.Wait = c.wait
+			e := New(h.cfg)
+			ctx := context.Background()
+			for i, s := range c.steps {
+				h.clock.Add(s.after)
+				if s.round != "" {
+					sum, err := e.Round(ctx, s.round, false)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if i > 0 && len(sum.Asked) > 0 {
+						t.Errorf("%s asked %s again while the first nudge still waits", s.round, sum.Asked[0].Person.Email)
+					}
+				}
+				if err := e.FollowUp(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			reqs, err := h.store.PendingRequests(ctx)
+			if err != nil {
 				t.Fatal(err)
 			}
-		}
-		if err := e.FollowUp(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	step(0, "nudge d0")
-	step(20*day, "")          // reminded
-	step(11*day, "nudge d31") // 31 days after the question, not yet escalated
-	step(9*day, "")           // the first escalates
-	step(11*day, "")
-	step(20*day, "")
-	reqs, err := h.store.PendingRequests(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(reqs) == 0 {
-		t.Fatal("no release request waiting: the test did not reach the escalation")
-	}
-	per := map[string]int{}
-	for _, r := range reqs {
-		k := r.AccountID + " " + r.Product
-		if per[k]++; per[k] == 2 {
-			t.Errorf("%s %s: two release requests waiting for one seat", r.Email, r.ProductKey)
-		}
+			if len(reqs) == 0 {
+				t.Fatal("no release request waiting: the test did not reach the escalation")
+			}
+			per := map[string]int{}
+			for _, r := range reqs {
+				k := r.AccountID + " " + r.Product
+				if per[k]++; per[k] == 2 {
+					t.Errorf("%s %s: two release requests waiting for one seat", r.Email, r.ProductKey)
+				}
+			}
+		})
 	}
 }
