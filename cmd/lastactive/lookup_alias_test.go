@@ -26,27 +26,10 @@ func TestLookupCountsJiraUnderBothKeysOnce(t *testing.T) {
 			{Key: "jira-software", SiteID: atlassiantest.SiteMain, LastActive: now.AddDate(0, 0, -2)},
 			{Key: "jira", SiteID: atlassiantest.SiteSecond, LastActive: now.AddDate(0, 0, -150)},
 		}}
-	org := &atlassiantest.Org{ID: atlassiantest.OrgID, Workspaces: atlassiantest.SampleWorkspaces(), Users: []atlassiantest.User{u}}
-	srv := atlassiantest.NewServer(org)
-	defer srv.Close()
-	env := []string{"PATH=" + os.Getenv("PATH"), "ATLASSIAN_ORG_ID=" + org.ID, "ATLASSIAN_API_KEY=" + atlassiantest.APIKey,
-		"ATLASSIAN_API_URL=" + srv.URL(), "LASTACTIVE_DATABASE_URL=sqlite:" + filepath.Join(t.TempDir(), "lastactive.db")}
-
-	r := runBinary(t, env, "", "lookup", "--json", u.Email)
-	var got []struct {
-		OK       bool `json:"ok"`
-		Products []struct {
-			Key     string `json:"key"`
-			Site    string `json:"site"`
-			Verdict string `json:"verdict"`
-		} `json:"products"`
-	}
-	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || len(got) != 1 || !got[0].OK {
-		t.Fatalf("not one person: %v\n%s\n%s", err, r.stdout, r.stderr)
-	}
+	products := lookupOneJSON(t, u)
 	want := map[string]string{atlassiantest.SiteMain: "active", atlassiantest.SiteSecond: "idle"}
 	seen := map[string]int{}
-	for _, p := range got[0].Products {
+	for _, p := range products {
 		if seat.Canonical(p.Key) != "jira-software" {
 			t.Errorf("product %q", p.Key)
 			continue
@@ -58,7 +41,34 @@ func TestLookupCountsJiraUnderBothKeysOnce(t *testing.T) {
 	}
 	for site := range want {
 		if seen[site] != 1 {
-			t.Errorf("Jira on %s listed %d times, want once:\n%s", site, seen[site], r.stdout)
+			t.Errorf("Jira on %s listed %d times, want once: %+v", site, seen[site], products)
 		}
 	}
+}
+
+// lookedUpProduct is one product of a person in lookup --json.
+type lookedUpProduct struct {
+	Key     string `json:"key"`
+	Site    string `json:"site"`
+	Verdict string `json:"verdict"`
+}
+
+// lookupOneJSON runs the binary's lookup --json for u, alone in an
+// organisation of the fake Admin API, and returns their products.
+func lookupOneJSON(t *testing.T, u atlassiantest.User) []lookedUpProduct {
+	t.Helper()
+	org := &atlassiantest.Org{ID: atlassiantest.OrgID, Workspaces: atlassiantest.SampleWorkspaces(), Users: []atlassiantest.User{u}}
+	srv := atlassiantest.NewServer(org)
+	defer srv.Close()
+	env := []string{"PATH=" + os.Getenv("PATH"), "ATLASSIAN_ORG_ID=" + org.ID, "ATLASSIAN_API_KEY=" + atlassiantest.APIKey,
+		"ATLASSIAN_API_URL=" + srv.URL(), "LASTACTIVE_DATABASE_URL=sqlite:" + filepath.Join(t.TempDir(), "lastactive.db")}
+	r := runBinary(t, env, "", "lookup", "--json", u.Email)
+	var got []struct {
+		OK       bool              `json:"ok"`
+		Products []lookedUpProduct `json:"products"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || len(got) != 1 || !got[0].OK {
+		t.Fatalf("%s: not one person: %v\n%s\n%s", u.Email, err, r.stdout, r.stderr)
+	}
+	return got[0].Products
 }
