@@ -36,17 +36,7 @@ import (
 // ORACLE_SLACK_SEEDS=N runs N seeds from ORACLE_FIRST_SEED (CI runs 3).
 func TestSeatOracleSlack(t *testing.T) {
 	t.Parallel()
-	seeds := 3
-	if s, err := strconv.Atoi(os.Getenv("ORACLE_SLACK_SEEDS")); err == nil && s > 0 {
-		seeds = s
-	}
-	first := uint64(0)
-	if s, err := strconv.ParseUint(os.Getenv("ORACLE_FIRST_SEED"), 10, 64); err == nil {
-		first = s
-	}
-	for seed := first; seed < first+uint64(seeds); seed++ {
-		t.Run(strconv.FormatUint(seed, 10), func(t *testing.T) { oracleSlackCheck(t, seed) })
-	}
+	runSeeds(t, "ORACLE_SLACK_SEEDS", 3, oracleSlackCheck)
 }
 
 // oracleTexts is every text of a Block Kit JSON, in order, one a line.

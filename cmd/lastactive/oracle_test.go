@@ -283,16 +283,21 @@ func commas(n int) string {
 
 func TestSeatOracle(t *testing.T) {
 	t.Parallel()
-	seeds := 8
-	if s, err := strconv.Atoi(os.Getenv("ORACLE_SEEDS")); err == nil && s > 0 {
-		seeds = s
+	runSeeds(t, "ORACLE_SEEDS", 8, oracleCheck)
+}
+
+// runSeeds runs check for n seeds (or the number in the variable seedsVar)
+// from ORACLE_FIRST_SEED (0), each a subtest named by its seed.
+func runSeeds(t *testing.T, seedsVar string, n int, check func(*testing.T, uint64)) {
+	if s, err := strconv.Atoi(os.Getenv(seedsVar)); err == nil && s > 0 {
+		n = s
 	}
 	first := uint64(0)
 	if s, err := strconv.ParseUint(os.Getenv("ORACLE_FIRST_SEED"), 10, 64); err == nil {
 		first = s
 	}
-	for seed := first; seed < first+uint64(seeds); seed++ {
-		t.Run(strconv.FormatUint(seed, 10), func(t *testing.T) { oracleCheck(t, seed) })
+	for seed := first; seed < first+uint64(n); seed++ {
+		t.Run(strconv.FormatUint(seed, 10), func(t *testing.T) { check(t, seed) })
 	}
 }
 
