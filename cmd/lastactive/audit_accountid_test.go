@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -20,16 +19,8 @@ func TestAuditFindsEntriesNamingThePersonByAccountID(t *testing.T) {
 	t.Parallel()
 	f := startFakes(t)
 	env := f.env()
-	if r := runBinary(t, env, "", "migrate"); r.code != 0 {
-		t.Fatalf("migrate: exit %d\n%s", r.code, r.stderr)
-	}
-	ctx := context.Background()
-	s, err := state.Open(ctx, f.db)
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now()
-	err = s.AppendBatch(ctx, []state.AuditEntry{
+	seedTrail(t, f, env, []state.AuditEntry{
 		{At: now.Add(-3 * time.Hour), Emails: []string{"ada@example.com"}, AccountIDs: []string{"712020:ada"}, Kind: state.KindNudge, Outcome: state.OutcomeOK},
 		{At: now.Add(-2 * time.Hour), Actor: "UDIGEST", AccountIDs: []string{"712020:ada", "712020:bob"}, Emails: []string{"bob@example.com"},
 			Kind: state.KindReport, Outcome: state.OutcomeOK, Detail: "seat digest"},
@@ -38,10 +29,6 @@ func TestAuditFindsEntriesNamingThePersonByAccountID(t *testing.T) {
 			Kind: state.KindLookup, Outcome: state.OutcomeOK},
 		{At: now.Add(-time.Minute), Actor: "U2", AccountIDs: []string{"712020:cy"}, Kind: state.KindReport, Outcome: state.OutcomeOK, Detail: "seat digest"},
 	})
-	s.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 	actors := func(args ...string) string {
 		t.Helper()
 		r := runBinary(t, env, "", args...)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,26 +19,14 @@ func TestAuditOfOnePersonCountsOrgWideReports(t *testing.T) {
 	t.Parallel()
 	f := startFakes(t)
 	env := f.env("USER=operator")
-	if r := runBinary(t, env, "", "migrate"); r.code != 0 {
-		t.Fatalf("migrate: exit %d\n%s", r.code, r.stderr)
-	}
-	ctx := context.Background()
-	s, err := state.Open(ctx, f.db)
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now()
-	err = s.AppendBatch(ctx, []state.AuditEntry{
+	seedTrail(t, f, env, []state.AuditEntry{
 		{At: now.Add(-3 * time.Hour), Actor: "U0OLDER", Kind: state.KindReport, Outcome: state.OutcomeOK, Detail: "idle report"},
 		{At: now.Add(-2 * time.Hour), Actor: "U1", Emails: []string{"ada@example.com"}, Kind: state.KindLookup, Outcome: state.OutcomeOK},
 		{At: now.Add(-time.Hour), Actor: "U0BOSS", Kind: state.KindReport, Outcome: state.OutcomeOK, Detail: "idle report: confluence"},
 		// Failed: it listed nobody.
 		{At: now.Add(-time.Minute), Actor: "U0FAIL", Kind: state.KindReport, Outcome: state.OutcomeFailed, Detail: "idle report"},
 	})
-	s.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	r := runBinary(t, env, "", "audit", "ada@example.com")
 	if r.code != 0 {
@@ -60,5 +49,25 @@ func TestAuditOfOnePersonCountsOrgWideReports(t *testing.T) {
 	}
 	if strings.Join(actors, " ") != "cli:operator U1" {
 		t.Errorf("audit --json EMAIL: entries by %v, want the text run's reading and U1's lookup only:\n%s", actors, r.stdout)
+	}
+}
+
+// seedTrail migrates the fakes' database with the binary and stores
+// entries in its audit trail, as serve would have.
+func seedTrail(t *testing.T, f *fakes, env []string, entries []state.AuditEntry) {
+	t.Helper()
+	if r := runBinary(t, env, "", "migrate"); r.code != 0 {
+		t.Fatalf("migrate: exit %d\n%s", r.code, r.stderr)
+	}
+	ctx := context.Background()
+	s, err := state.Open(ctx, f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for batch := range slices.Chunk(entries, state.MaxBatch) {
+		if err := s.AppendBatch(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -856,28 +856,14 @@ func TestAuditSaysWhenItStopsShort(t *testing.T) {
 	t.Parallel()
 	f := startFakes(t)
 	env := f.env()
-	if r := runBinary(t, env, "", "migrate"); r.code != 0 {
-		t.Fatalf("migrate: exit %d\n%s", r.code, r.stderr)
-	}
-	ctx := context.Background()
-	s, err := state.Open(ctx, f.db)
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now()
 	const n = 10001
-	batch := make([]state.AuditEntry, 0, state.MaxBatch)
+	entries := make([]state.AuditEntry, 0, n)
 	for i := range n {
-		batch = append(batch, state.AuditEntry{At: now.Add(-time.Duration(n-i) * time.Second), Actor: "U0REPORT",
+		entries = append(entries, state.AuditEntry{At: now.Add(-time.Duration(n-i) * time.Second), Actor: "U0REPORT",
 			Emails: []string{fmt.Sprintf("p%d@example.com", i)}, Kind: state.KindLookup, Outcome: state.OutcomeOK})
-		if len(batch) == cap(batch) || i == n-1 {
-			if err := s.AppendBatch(ctx, batch); err != nil {
-				t.Fatal(err)
-			}
-			batch = batch[:0]
-		}
 	}
-	s.Close()
+	seedTrail(t, f, env, entries)
 
 	for _, args := range [][]string{{"audit", "--since", "30d"}, {"audit", "--json"}} {
 		r := runBinary(t, env, "", args...)
