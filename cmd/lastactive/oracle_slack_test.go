@@ -223,20 +223,7 @@ func oracleGroup(counts map[[2]string]*oracleCount, name, host string) ([2]strin
 func oracleCompareIdle(t *testing.T, w oracleWorld, cmd string, want []oracleSeat, got string) {
 	t.Helper()
 	counts := oracleCounts(want)
-	var tot oracleCount
-	cost, unpriced := 0, 0
-	for k, c := range counts {
-		tot.seats += c.seats
-		tot.active += c.active
-		tot.idle += c.idle
-		tot.never += c.never
-		tot.new += c.new
-		if p, ok := w.prices[k[0]]; ok {
-			cost += p * (c.idle + c.never)
-		} else {
-			unpriced += c.idle + c.never
-		}
-	}
+	tot, cost, unpriced := w.totals(counts)
 	if left := fmt.Sprintf("not counting %d unused seat%s of products with no price", unpriced, plural(unpriced)); cost > 0 && unpriced > 0 && !strings.Contains(got, left) {
 		t.Errorf("%q: the cost does not say %q:\n%s", cmd, left, got)
 	}

@@ -237,6 +237,25 @@ func (w oracleWorld) expect(now time.Time) []oracleSeat {
 	return out
 }
 
+// totals sums counts over products and sites, with the monthly cost of
+// the unused seats of priced products and how many unused seats have no
+// price.
+func (w oracleWorld) totals(counts map[[2]string]*oracleCount) (total oracleCount, cost, unpriced int) {
+	for k, c := range counts {
+		total.seats += c.seats
+		total.active += c.active
+		total.idle += c.idle
+		total.never += c.never
+		total.new += c.new
+		if p, ok := w.prices[k[0]]; ok {
+			cost += p * (c.idle + c.never)
+		} else {
+			unpriced += c.idle + c.never
+		}
+	}
+	return total, cost, unpriced
+}
+
 func oracleCounts(seats []oracleSeat) map[[2]string]*oracleCount {
 	m := map[[2]string]*oracleCount{}
 	for _, s := range seats {
@@ -393,8 +412,6 @@ func oracleCheck(t *testing.T, seed uint64) {
 	counts := oracleCounts(want)
 	line := regexp.MustCompile(`^(.+) · (\S+): (\d+) seats?(?: of \d+ licensed)? · (\d+) active · (\d+) idle · (\d+) never used · (\d+) new(?: · (.+) a month)?$`)
 	seen := map[[2]string]bool{}
-	var total oracleCount
-	cost, unpriced := 0, 0
 	for _, l := range strings.Split(dig.stdout, "\n") {
 		m := line.FindStringSubmatch(l)
 		if m == nil {
@@ -424,17 +441,8 @@ func oracleCheck(t *testing.T, seed uint64) {
 			t.Errorf("seed %d: digest %s\n want cost %q", seed, l, wantCost)
 		}
 	}
+	total, cost, _ := w.totals(counts)
 	for k, c := range counts {
-		total.seats += c.seats
-		total.active += c.active
-		total.idle += c.idle
-		total.never += c.never
-		total.new += c.new
-		if p, ok := w.prices[k[0]]; ok {
-			cost += p * (c.idle + c.never)
-		} else {
-			unpriced += c.idle + c.never
-		}
 		if c.seats > 0 && !seen[k] {
 			t.Errorf("seed %d: digest lacks %v (%+v)", seed, k, *c)
 		}
