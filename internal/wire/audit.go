@@ -471,6 +471,7 @@ func (w *AuditWriter) store(ctx context.Context, entries []state.AuditEntry) err
 	err := s.AppendBatch(ctx, entries)
 	w.d.observe(err)
 	if err == nil {
+		w.d.wrote()
 		w.d.report(nil)
 	}
 	return err

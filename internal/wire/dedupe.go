@@ -100,6 +100,7 @@ func (s *StoreDeduper) FirstDelivery(ctx context.Context, envelopeID string) (bo
 		}
 		return true, nil
 	}
+	s.D.wrote()
 	return won, nil
 }
 
@@ -278,5 +279,7 @@ func (l *EnvelopeLog) write(ctx context.Context, ids []string) {
 	if err := s.RecordEnvelopes(wctx, ids, state.EnvelopeTTL); err != nil {
 		l.Metrics.failed("dedupe")
 		l.D.observe(err)
+	} else {
+		l.D.wrote()
 	}
 }

@@ -113,7 +113,19 @@ type Durable struct {
 	// logged (UnixNano): under a lock held for minutes every envelope's
 	// dedupe is cancelled, and each is counted, not logged.
 	cancelledLogged atomic.Int64
+	// cancelledSince is when the statements the server cancels started
+	// with no write that worked since (UnixNano; 0: none): past
+	// cancelledDownAfter of them, the store is down (a table locked for
+	// minutes, storage stalled under a statement_timeout), though the
+	// check, which touches no table, still answers.
+	cancelledSince     atomic.Int64
+	cancelledDownAfter time.Duration
+	clock              func() time.Time // nil: time.Now
 }
+
+// defaultCancelledDownAfter is how long the server may cancel every
+// statement, no write working between, before the store is called down.
+const defaultCancelledDownAfter = 30 * time.Second
 
 // cancelledLogEvery is how often a statement the server cancelled is
 // logged at most.
@@ -135,7 +147,8 @@ func OpenDurable(ctx context.Context, rawURL string, o DurableOptions) *Durable 
 	if o.SweepEvery <= 0 {
 		o.SweepEvery = 5 * time.Minute
 	}
-	d := &Durable{url: rawURL, opts: o, log: o.Logger, tried: make(chan struct{})}
+	d := &Durable{url: rawURL, opts: o, log: o.Logger, tried: make(chan struct{}),
+		cancelledDownAfter: defaultCancelledDownAfter}
 	if p, ok := strings.CutPrefix(rawURL, "sqlite:"); ok && p != ":memory:" {
 		d.sqlitePath = p
 	}
@@ -316,8 +329,18 @@ func (d *Durable) observe(err error) {
 		// The database answered: it cancelled this statement for its
 		// statement_timeout or lock_timeout (a lock held elsewhere, a
 		// loaded server). Calling the store down would turn the shared
-		// dedupe off and make audit and exempt say it is unavailable.
-		now, last := time.Now().UnixNano(), d.cancelledLogged.Load()
+		// dedupe off and make audit and exempt say it is unavailable;
+		// but every statement cancelled for cancelledDownAfter, no write
+		// working between, is a database that writes nothing.
+		now := d.now().UnixNano()
+		if since := d.cancelledSince.Load(); since == 0 {
+			d.cancelledSince.CompareAndSwap(0, now)
+		} else if now-since >= int64(d.cancelledDownAfter) {
+			d.report(fmt.Errorf("every statement cancelled by the server for %s, no write working: %w",
+				time.Duration(now-since).Round(time.Second), err))
+			return
+		}
+		last := d.cancelledLogged.Load()
 		if now-last >= int64(cancelledLogEvery) && d.cancelledLogged.CompareAndSwap(last, now) {
 			d.log.Warn("state store operation failed; the database answers", "err", err,
 				"next_logged_after", cancelledLogEvery.String())
@@ -334,6 +357,21 @@ func (d *Durable) observe(err error) {
 		}
 	}
 	d.report(err)
+}
+
+// wrote records a write that worked: it ends a run of cancelled
+// statements (the check, which touches no table, does not).
+func (d *Durable) wrote() {
+	if d.cancelledSince.Load() != 0 {
+		d.cancelledSince.Store(0)
+	}
+}
+
+// cancelledDown reports whether the statements the server cancels have
+// run past cancelledDownAfter with no write working.
+func (d *Durable) cancelledDown() bool {
+	since := d.cancelledSince.Load()
+	return since != 0 && d.now().UnixNano()-since >= int64(d.cancelledDownAfter)
 }
 
 func (d *Durable) report(err error) {
@@ -399,6 +437,20 @@ func (d *Durable) ping(ctx context.Context) {
 		d.mu.Lock()
 		d.damaged = nil
 		d.mu.Unlock()
+	}
+	if d.cancelledDown() {
+		// Every statement cancelled for a while: the check below answers
+		// through a table lock, and would call the store up for the next
+		// statement to be cancelled. A write to the tables (the sweep's)
+		// ends the run first.
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_, err := s.Sweep(sctx, time.Now())
+		cancel()
+		if err != nil {
+			d.report(err)
+			return
+		}
+		d.wrote()
 	}
 	// PingWrite, not Ping: on SQLite a ping reads nothing, so a file
 	// another process keeps locked would be called available again after
@@ -603,4 +655,11 @@ func (d *Durable) Release(ctx context.Context, slot, holder string) error {
 	err := st.Release(ctx, slot, holder)
 	d.observe(err)
 	return err
+}
+
+func (d *Durable) now() time.Time {
+	if d.clock != nil {
+		return d.clock()
+	}
+	return time.Now()
 }

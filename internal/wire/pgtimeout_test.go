@@ -2,10 +2,13 @@ package wire
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 // TestPostgresStatementTimeoutLeavesTheStoreUp: a database with a short
@@ -84,5 +87,110 @@ func TestPostgresStatementTimeoutLeavesTheStoreUp(t *testing.T) {
 				t.Errorf("after the lock: %d stored (%v), %d kept; want 1, 0", n-before, err, len(w.backlog))
 			}
 		})
+	}
+}
+
+// TestPostgresCancelledRunMarksTheStoreDown: an isolated statement the
+// server cancels leaves the store up, but when it cancels every statement
+// for cancelledDownAfter (a table locked for minutes, storage stalled under
+// a statement_timeout), no write working between, the store is down: one
+// ERROR and lastactive_store_ok 0, as for any database writing nothing.
+// The check (SHOW transaction_read_only) touches no table and answers
+// through the lock: it must neither end the run nor call the store up
+// while the tables stay locked. A write that works ends the run. Before,
+// the store stayed up with every write cancelled.
+func TestPostgresCancelledRunMarksTheStoreDown(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	admin, u, schema := postgresSchema(t)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	var logs syncBuf
+	if first, _ := openTestDurable(t, u.String(), &logs); first.Store() == nil {
+		t.Fatalf("store not open:\n%s", logs.String())
+	}
+	q.Set("statement_timeout", "100")
+	u.RawQuery = q.Encode()
+	d, m := openTestDurable(t, u.String(), &logs)
+	if d.Store() == nil {
+		t.Fatalf("store not open:\n%s", logs.String())
+	}
+	now := time.Now()
+	d.clock = func() time.Time { return now }
+	dd := &StoreDeduper{D: d, Memory: &memDedupe{}, Metrics: m}
+	w := NewAuditWriter(d, 10, slog.New(slog.NewJSONHandler(&logs, nil)), m)
+	envelopes := 0
+	cancelled := func(what string) {
+		t.Helper()
+		envelopes++
+		if ok, err := dd.FirstDelivery(ctx, fmt.Sprintf("E-run-%d", envelopes)); !ok || err != nil {
+			t.Fatalf("%s: FirstDelivery on a locked table = %v, %v; want true, nil", what, ok, err)
+		}
+	}
+	lock := func() func() {
+		t.Helper()
+		tx, err := admin.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.ExecContext(ctx, "LOCK TABLE "+schema+".envelope_seen, "+schema+".audit_entry, "+
+			schema+".claim_slot, "+schema+".scan_result IN ACCESS EXCLUSIVE MODE"); err != nil {
+			tx.Rollback()
+			t.Fatal(err)
+		}
+		return func() { tx.Rollback() }
+	}
+	errorLines := func() int { return strings.Count(logs.String(), `"level":"ERROR"`) }
+
+	unlock := lock()
+	defer func() { unlock() }()
+	cancelled("first")
+	now = now.Add(d.cancelledDownAfter - time.Second)
+	cancelled("within the run")
+	if !d.OK() || errorLines() != 0 {
+		t.Fatalf("cancelled statements for less than %s marked the store down:\n%s", d.cancelledDownAfter, logs.String())
+	}
+	// The check answers through the lock: it does not end the run.
+	d.ping(ctx)
+	now = now.Add(2 * time.Second)
+	cancelled("past the run")
+	if d.OK() || testutil.ToFloat64(m.ok) != 0 {
+		t.Fatalf("every statement cancelled for %s, no write working: store_ok %v, want 0:\n%s",
+			d.cancelledDownAfter+time.Second, testutil.ToFloat64(m.ok), logs.String())
+	}
+	// Nor does it call the store up while the tables stay locked.
+	d.ping(ctx)
+	d.ping(ctx)
+	if d.OK() {
+		t.Errorf("the check called the store up while every write is cancelled:\n%s", logs.String())
+	}
+	if n := errorLines(); n != 1 {
+		t.Errorf("%d ERROR lines, want 1:\n%s", n, logs.String())
+	}
+	unlock()
+	unlock = func() {}
+	d.ping(ctx)
+	if !d.OK() || testutil.ToFloat64(m.ok) != 1 {
+		t.Fatalf("store still down after the lock went:\n%s", logs.String())
+	}
+
+	// A write that works ends a run: a cancellation after it starts anew.
+	unlock = lock()
+	cancelled("a new run")
+	unlock()
+	unlock = func() {}
+	w.write(ctx, event("U1", "ada@example.com"))
+	if len(w.backlog) != 0 {
+		t.Fatalf("audit write after the lock kept %d entries:\n%s", len(w.backlog), logs.String())
+	}
+	unlock = lock()
+	now = now.Add(d.cancelledDownAfter + time.Second)
+	cancelled("after a write")
+	if !d.OK() {
+		t.Errorf("a cancellation after a write that worked marked the store down:\n%s", logs.String())
+	}
+	if n := errorLines(); n != 1 {
+		t.Errorf("%d ERROR lines, want 1:\n%s", n, logs.String())
 	}
 }
