@@ -165,6 +165,8 @@ func TestLongFlagValueIsNotEchoed(t *testing.T) {
 		{"report", "--idle-days=" + secret},
 		{"report", "--idle-days", secret},
 		{"audit", "--json=" + secret},
+		{"digest", "---post=" + secret},
+		{"audit", "-=" + secret},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			t.Parallel()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 )
 
 // shown is the longest value still quoted: "maybe", "abc", "ninety".
@@ -31,6 +32,13 @@ func Hide(err error) error {
 		}
 		return fmt.Sprintf("%s(%d characters, not shown)%s", p[1], len(v), p[3])
 	})
+	// "bad flag syntax: ---post=xoxb-…" (a third dash, or "-=…") quotes
+	// the whole argument, unquoted: what follows its first = is the value.
+	if arg, ok := strings.CutPrefix(out, "bad flag syntax: "); ok {
+		if name, v, ok := strings.Cut(arg, "="); ok && len([]rune(v)) > shown {
+			out = fmt.Sprintf("bad flag syntax: %s=(%d characters, not shown)", name, len(v))
+		}
+	}
 	if out == msg {
 		return err
 	}

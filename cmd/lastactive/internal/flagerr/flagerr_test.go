@@ -27,6 +27,12 @@ func TestHide(t *testing.T) {
 		{[]string{"-n", "abc"}, `invalid value "abc" for flag -n`, ""},
 		{[]string{"-n", `a"very"long"quoted"token`}, "invalid value (24 characters, not shown) for flag -n", "token"},
 		{[]string{"--bogus=xoxb-1234567890-SECRET"}, "flag provided but not defined: -bogus", ""},
+		// A third dash, or none before the =: the flag package quotes the
+		// whole argument, value and all.
+		{[]string{"---post=xoxb-1234567890-SECRET"}, "bad flag syntax: ---post=(22 characters, not shown)", "SECRET"},
+		{[]string{"-=xoxb-1234567890-SECRET"}, "bad flag syntax: -=(22 characters, not shown)", "SECRET"},
+		{[]string{"---post=maybe"}, "bad flag syntax: ---post=maybe", ""},
+		{[]string{"---post"}, "bad flag syntax: ---post", ""},
 	} {
 		err := Hide(parse(c.args...))
 		if err == nil || !strings.Contains(err.Error(), c.want) || (c.hide != "" && strings.Contains(err.Error(), c.hide)) {
