@@ -177,6 +177,11 @@ func check(fs *flag.FlagSet, days int, products []string) (Params, error) {
 	}
 	for _, k := range products {
 		k = strings.ToLower(k)
+		if n := len([]rune(k)); n > productShown && !seat.Known(k) {
+			// Longer than any key: a token pasted here is not echoed to
+			// stderr, the log; a mistyped key still is.
+			return p, fmt.Errorf("--product: a value of %d characters, not shown, is not a product key we know. Known keys: %s", n, seat.KnownProducts())
+		}
 		if err := seat.CheckProduct(clip(k, 40)); err != nil {
 			return p, fmt.Errorf("--product: %w", err)
 		}
@@ -190,6 +195,10 @@ func check(fs *flag.FlagSet, days int, products []string) (Params, error) {
 	}
 	return p, nil
 }
+
+// productShown is the longest --product value an error shows: longer
+// than any product key ("jira-product-discovery").
+const productShown = 24
 
 func clip(s string, n int) string {
 	r := []rune(s)

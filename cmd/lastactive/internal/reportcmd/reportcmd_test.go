@@ -250,3 +250,22 @@ func TestSummaryNoSeatColumnSaysWhatItCounts(t *testing.T) {
 		t.Errorf("the summary lacks %q:\n%s", want, b.String())
 	}
 }
+
+// TestLongProductIsNotEchoed: a token pasted after --product went to
+// stderr, the container's log, as the unknown key (its first 40
+// characters, lower-cased). A value longer than any product key is now
+// counted, not shown; a mistyped key is still shown.
+func TestLongProductIsNotEchoed(t *testing.T) {
+	t.Parallel()
+	var stderr strings.Builder
+	_, err := Parse([]string{"--product=xoxb-1234567890-SECRETSECRETSECRET"}, &stderr)
+	out := strings.ToLower(err.Error() + stderr.String())
+	if !errors.Is(err, ErrUsage) || strings.Contains(out, "secret") || !strings.Contains(out, "34 characters, not shown") {
+		t.Errorf("err %v, stderr %q; want the value counted, not shown", err, stderr.String())
+	}
+	stderr.Reset()
+	_, err = Parse([]string{"--product", "jira-service-deskk"}, &stderr)
+	if !strings.Contains(err.Error(), `"jira-service-deskk" is not a product key`) {
+		t.Errorf("a mistyped key is not shown: %v", err)
+	}
+}
