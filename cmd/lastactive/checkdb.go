@@ -91,7 +91,9 @@ func checkDatabase(ctx context.Context, c Config) credentials.Result {
 			// further in answers, and serve fails at its first read of the
 			// damaged pages. Read every page (a run out of time is no
 			// finding).
-			if qerr := s.QuickCheck(ctx); state.Damaged(qerr) {
+			// A disk that fails the read is a finding too (its words say
+			// to check the disk, not to use another file).
+			if qerr := s.QuickCheck(ctx); state.Damaged(qerr) || state.DiskFailed(qerr) {
 				err = qerr
 			}
 		}
