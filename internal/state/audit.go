@@ -433,12 +433,17 @@ func (s *Store) AuditPerson(ctx context.Context, q AuditQuery) ([]AuditEntry, er
 		}
 		pairs = append(slices.Clip(out), all...)
 	}
-	var ids []string
+	// paired[i] is the newest entry pairing ids[i] with the email.
+	var ids, paired []string
 	for _, e := range pairs {
-		if len(e.Emails) == 1 && len(e.AccountIDs) == 1 && targetKey(e.Emails[0]) == key &&
-			!strings.Contains(e.Detail, DetailChosen) &&
-			!slices.Contains(ids, e.AccountIDs[0]) && len(ids) < maxAliases {
-			ids = append(ids, e.AccountIDs[0])
+		if len(e.Emails) != 1 || len(e.AccountIDs) != 1 || targetKey(e.Emails[0]) != key ||
+			strings.Contains(e.Detail, DetailChosen) {
+			continue
+		}
+		if i := slices.Index(ids, e.AccountIDs[0]); i >= 0 {
+			paired[i] = max(paired[i], e.ID)
+		} else if len(ids) < maxAliases {
+			ids, paired = append(ids, e.AccountIDs[0]), append(paired, e.ID)
 		}
 	}
 	if len(ids) == 0 {
@@ -447,7 +452,7 @@ func (s *Store) AuditPerson(ctx context.Context, q AuditQuery) ([]AuditEntry, er
 	// One read of the accounts' entries together, limit at most, that do
 	// not name the email (those are in out) and are not older than what
 	// out already cuts: 9 reads of limit each held 9 times the entries.
-	query, args := accountsSQL(q, key, ids, limit)
+	query, args := accountsSQL(q, key, ids, paired, limit)
 	if len(out) >= limit {
 		args[0] = max(args[0].(string), out[limit-1].ID)
 	}
@@ -461,21 +466,34 @@ func (s *Store) AuditPerson(ctx context.Context, q AuditQuery) ([]AuditEntry, er
 }
 
 // accountsSQL is the statement AuditPerson runs for the entries naming
-// one of ids and not the email key, as auditSQL's for one target.
-func accountsSQL(q AuditQuery, key string, ids []string, limit int) (string, []any) {
+// one of ids and not the email key, as auditSQL's for one target. An
+// account paired with another email alone after paired[i], its newest pair
+// with key (the email went to someone else, or the person changed theirs),
+// is key's only in its entries before that pair.
+func accountsSQL(q AuditQuery, key string, ids, paired []string, limit int) (string, []any) {
 	since := ""
 	if !q.Since.IsZero() {
 		since = idFloor(q.Since)
 	}
-	args := []any{since, key, limit, string(q.Kind), string(q.NotKind)}
+	args := []any{since, key, limit, string(q.Kind), string(q.NotKind), "%" + DetailChosen + "%"}
 	// The newest limit IDs of each account's, from its target's keys
 	// (where one read by one target stops), then the newest limit of them
 	// all (an entry naming two accounts once), then only those entries.
+	// Each account's entries stop at its first pair with another email
+	// after paired[i], found once per account (IDs are hex: 'g' is above
+	// them all).
 	branches := make([]string, len(ids))
 	for i, id := range ids {
-		args = append(args, id)
+		one, _ := json.Marshal([]string{id})
+		args = append(args, id, paired[i], string(one))
+		n, p, o := "$"+strconv.Itoa(len(args)-2), "$"+strconv.Itoa(len(args)-1), "$"+strconv.Itoa(len(args))
 		branches[i] = `SELECT audit_id FROM (SELECT t.audit_id FROM audit_target t JOIN audit_entry k ON k.id = t.audit_id
-		    WHERE t.target = $` + strconv.Itoa(len(args)) + ` AND t.audit_id >= $1
+		    WHERE t.target = ` + n + ` AND t.audit_id >= $1
+		      AND t.audit_id < COALESCE((SELECT s.audit_id FROM audit_target s JOIN audit_entry r ON r.id = s.audit_id
+		        WHERE s.target = ` + n + ` AND s.audit_id > ` + p + ` AND r.account_ids = ` + o + `
+		          AND r.emails LIKE '["%"]' AND r.emails NOT LIKE '%","%' AND r.detail NOT LIKE $6
+		          AND NOT EXISTS (SELECT 1 FROM audit_target x WHERE x.target = $2 AND x.audit_id = s.audit_id)
+		        ORDER BY s.audit_id LIMIT 1), 'g')
 		      AND (CAST($4 AS TEXT) = '' OR k.kind = $4) AND (CAST($5 AS TEXT) = '' OR k.kind <> $5)
 		      AND NOT EXISTS (SELECT 1 FROM audit_target o WHERE o.target = $2 AND o.audit_id = t.audit_id)
 		    ORDER BY t.audit_id DESC LIMIT $3) a` + strconv.Itoa(i)

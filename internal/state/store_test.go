@@ -115,6 +115,7 @@ func contract(t *testing.T, fresh fixture) {
 		{"AuditLookalikeIsAnotherPerson", testAuditLookalikeIsAnotherPerson},
 		{"AuditPersonPairsOnlyFoundAccounts", testAuditPersonPairsOnlyFoundAccounts},
 		{"AuditPersonPairsOutsideTheWindow", testAuditPersonPairsOutsideTheWindow},
+		{"AuditPersonEmailReassigned", testAuditPersonEmailReassigned},
 		{"AuditRefoldedAtUpgrade", testAuditRefoldedAtUpgrade},
 		{"RefusedCopiesAskedAgainAtUpgrade", testRefusedCopiesAskedAgainAtUpgrade},
 		{"Snapshots", testSnapshots},
@@ -803,6 +804,50 @@ func testAuditPersonPairsOutsideTheWindow(t *testing.T, fresh fixture) {
 		}
 		if len(got) != 1 || got[0].Actor != "U4" {
 			t.Errorf("ada's trail since %s: %+v, want U4's digest naming her account only", now.Sub(q.Since), got)
+		}
+	}
+}
+
+// testAuditPersonEmailReassigned: an email given to a new hire after its
+// first owner's changed is not a way into the first owner's trail. Ada had
+// jane@ with account A and was looked up so, then became jane2@; the new
+// hire has jane@ with account N. "audit jane@" took every later entry
+// naming A, Ada's lookups as jane2@ included. An account whose newest pair
+// is with another email is the email's only up to that pair.
+func testAuditPersonEmailReassigned(t *testing.T, fresh fixture) {
+	s := open(t, fresh(t))
+	ctx := context.Background()
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	if err := s.AppendBatch(ctx, []AuditEntry{
+		{At: at, Actor: "U1", Emails: []string{"jane@example.com"}, AccountIDs: []string{"A"}, Kind: KindLookup, Outcome: OutcomeOK},
+		{At: at.Add(1 * time.Hour), Actor: "U2", AccountIDs: []string{"A", "C"}, Kind: KindReport, Outcome: OutcomeOK, Detail: "seat digest"},
+		{At: at.Add(2 * time.Hour), Actor: "U3", Emails: []string{"Jane2@example.com"}, AccountIDs: []string{"A"}, Kind: KindLookup, Outcome: OutcomeOK},
+		{At: at.Add(3 * time.Hour), Actor: "U4", AccountIDs: []string{"A", "C"}, Kind: KindReport, Outcome: OutcomeOK, Detail: "seat digest"},
+		{At: at.Add(4 * time.Hour), Actor: "U5", Emails: []string{"JANE@example.com"}, AccountIDs: []string{"N"}, Kind: KindLookup, Outcome: OutcomeOK},
+		{At: at.Add(5 * time.Hour), Actor: "U6", AccountIDs: []string{"N"}, Kind: KindNudge, Outcome: OutcomeOK},
+		{At: at.Add(6 * time.Hour), Actor: "U7", Emails: []string{"jane2@example.com"}, AccountIDs: []string{"A"}, Kind: KindLookup, Outcome: OutcomeOK},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		q    AuditQuery
+		want string
+	}{
+		{AuditQuery{Target: "jane@example.com"}, "U6 U5 U2 U1"},
+		{AuditQuery{Target: "jane@example.com", Since: at.Add(3 * time.Hour)}, "U6 U5"},
+		{AuditQuery{Target: "jane@example.com", Kind: KindReport}, "U2"},
+		{AuditQuery{Target: "jane2@example.com"}, "U7 U4 U3 U2 U1"},
+	} {
+		got, err := s.AuditPerson(ctx, c.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var actors []string
+		for _, e := range got {
+			actors = append(actors, e.Actor)
+		}
+		if strings.Join(actors, " ") != c.want {
+			t.Errorf("trail of %s (since %v, kind %q) by %v, want %s", c.q.Target, c.q.Since, c.q.Kind, actors, c.want)
 		}
 	}
 }
