@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -13,7 +12,6 @@ import (
 
 	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot/slacktest"
-	"lastactive/internal/testlog"
 )
 
 // TestHangupStopsServeCleanly: the terminal `lastactive serve` ran in was
@@ -68,28 +66,7 @@ func TestNohupServeOutlivesAHangup(t *testing.T) {
 		t.Skip("no nohup")
 	}
 	f := startFakes(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(nohup, binary, "serve")
-	cmd.Env = f.env("LASTACTIVE_HTTP_ADDR=" + addr)
-	logs := &testlog.Buffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	trackServe(t, cmd, logs)
-	t.Cleanup(func() {
-		untrackServes(t)
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	})
-	base := "http://" + addr
+	cmd, base, logs := serveArgv(t, []string{nohup, binary, "serve"}, f.env())
 	eventually(t, "/readyz 200", func() bool { c, _ := get(base + "/readyz"); return c == 200 })
 	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)

@@ -295,13 +295,21 @@ func serveProcess(t *testing.T, env []string) (*exec.Cmd, string, *testlog.Buffe
 // serveProcessWith runs `serve` of the binary at bin.
 func serveProcessWith(t *testing.T, bin string, env []string) (*exec.Cmd, string, *testlog.Buffer) {
 	t.Helper()
+	return serveArgv(t, []string{bin, "serve"}, env)
+}
+
+// serveArgv runs argv (a serve, or a serve under a wrapper such as nohup)
+// with its health server on a free loopback port, tracked for the dumps of
+// a test that times out, killed at cleanup if still running.
+func serveArgv(t *testing.T, argv []string, env []string) (*exec.Cmd, string, *testlog.Buffer) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(bin, "serve")
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(env, "LASTACTIVE_HTTP_ADDR="+addr)
 	logs := &testlog.Buffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs

@@ -2,8 +2,10 @@ package wire
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -24,15 +26,7 @@ import (
 func TestPostgresStatementTimeoutLeavesTheStoreUp(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	admin, u, schema := postgresSchema(t)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	var logs syncBuf
-	// The schema is made without the timeout: a migration may take longer.
-	if first, _ := openTestDurable(t, u.String(), &logs); first.Store() == nil {
-		t.Fatalf("store not open:\n%s", logs.String())
-	}
+	admin, u, schema := migratedSchema(t)
 	for _, c := range []struct{ name, param, value string }{
 		{"statement_timeout", "statement_timeout", "100"},
 		{"lock_timeout", "lock_timeout", "100"},
@@ -102,14 +96,9 @@ func TestPostgresStatementTimeoutLeavesTheStoreUp(t *testing.T) {
 func TestPostgresCancelledRunMarksTheStoreDown(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	admin, u, schema := postgresSchema(t)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
+	admin, u, schema := migratedSchema(t)
 	var logs syncBuf
-	if first, _ := openTestDurable(t, u.String(), &logs); first.Store() == nil {
-		t.Fatalf("store not open:\n%s", logs.String())
-	}
+	q := u.Query()
 	q.Set("statement_timeout", "100")
 	u.RawQuery = q.Encode()
 	d, m := openTestDurable(t, u.String(), &logs)
@@ -193,4 +182,20 @@ func TestPostgresCancelledRunMarksTheStoreDown(t *testing.T) {
 	if n := errorLines(); n != 1 {
 		t.Errorf("%d ERROR lines, want 1:\n%s", n, logs.String())
 	}
+}
+
+// migratedSchema is postgresSchema with the search path set in u and the
+// schema migrated by a first Durable, without the timeouts the tests then
+// set (a migration may take longer).
+func migratedSchema(t *testing.T) (admin *sql.DB, u *url.URL, schema string) {
+	t.Helper()
+	admin, u, schema = postgresSchema(t)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	var logs syncBuf
+	if first, _ := openTestDurable(t, u.String(), &logs); first.Store() == nil {
+		t.Fatalf("store not open:\n%s", logs.String())
+	}
+	return admin, u, schema
 }
