@@ -524,6 +524,9 @@ func (d *Durable) sweep(ctx context.Context, lastAudit *time.Time) {
 		d.observe(err)
 		return
 	}
+	// Its deletes wrote the tables: a write that worked ends a run of
+	// cancelled statements, as the check's own sweep does.
+	d.wrote()
 	if now.Sub(*lastAudit) < 24*time.Hour {
 		return
 	}

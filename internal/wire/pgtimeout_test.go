@@ -199,3 +199,47 @@ func migratedSchema(t *testing.T) (admin *sql.DB, u *url.URL, schema string) {
 	}
 	return admin, u, schema
 }
+
+// TestPostgresSweepEndsACancelledRun: the periodic sweep deleting from the
+// tables is a write that worked, as the check's own sweep is: a
+// cancellation after it starts a run anew. Before, an isolated
+// cancellation, a sweep that worked and another cancellation past
+// cancelledDownAfter marked the store down.
+func TestPostgresSweepEndsACancelledRun(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	admin, u, schema := migratedSchema(t)
+	q := u.Query()
+	q.Set("statement_timeout", "100")
+	u.RawQuery = q.Encode()
+	var logs syncBuf
+	d, m := openTestDurable(t, u.String(), &logs)
+	if d.Store() == nil {
+		t.Fatalf("store not open:\n%s", logs.String())
+	}
+	now := time.Now()
+	d.clock = func() time.Time { return now }
+	dd := &StoreDeduper{D: d, Memory: &memDedupe{}, Metrics: m}
+	cancelled := func(id string) {
+		t.Helper()
+		tx, err := admin.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(ctx, "LOCK TABLE "+schema+".envelope_seen IN ACCESS EXCLUSIVE MODE"); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := dd.FirstDelivery(ctx, id); !ok || err != nil {
+			t.Fatalf("FirstDelivery on a locked table = %v, %v; want true, nil", ok, err)
+		}
+	}
+	cancelled("E-sweep-1")
+	last := time.Now()
+	d.sweep(ctx, &last)
+	now = now.Add(d.cancelledDownAfter + time.Second)
+	cancelled("E-sweep-2")
+	if !d.OK() {
+		t.Errorf("a cancellation after a sweep that worked marked the store down:\n%s", logs.String())
+	}
+}
