@@ -602,7 +602,7 @@ func (e *Engine) ask(ctx context.Context, s Store, round string, p Person, items
 		// again, or the next), and nothing reminds of it or escalates it.
 		detail = round + " not sent (" + notSentWhy(err) + "), asked again at the next round: " + itemList(fresh)
 		if kept := e.forget(ctx, s, fresh); kept > 0 {
-			e.log.Error("nudge: not sent, and not forgotten either: counted as asked for 30 days", "account", p.AccountID, "nudges", kept, "err", err)
+			e.log.Error("nudge: not sent, and not forgotten either: counted as asked, reminded and escalated as if sent", "account", p.AccountID, "nudges", kept, "err", err)
 			detail = round + " not sent (" + notSentWhy(err) + "), yet counted as asked: " + itemList(fresh)
 		} else {
 			counted = false
@@ -610,7 +610,7 @@ func (e *Engine) ask(ctx context.Context, s Store, round string, p Person, items
 		}
 	case err != nil:
 		// Slack may have posted it: asking again could ask twice.
-		e.log.Warn("nudge: send failed with no known outcome (Slack may have posted it): counted as asked, no new question for 30 days",
+		e.log.Warn("nudge: send failed with no known outcome (Slack may have posted it): counted as asked, no new question until it is answered or escalated",
 			"account", p.AccountID, "err", err)
 		detail += " (send failed; it may have been posted)"
 	}
