@@ -113,7 +113,7 @@ func (l *Lookups) LookupAccount(ctx context.Context, email, accountID string) Pe
 	if err != nil {
 		p.Err = err
 	} else {
-		p.Activity, p.FetchedAt = act, l.opt.Now()
+		p.Activity, p.FetchedAt = mergedActivity(act), l.opt.Now()
 	}
 	l.observe(p, false)
 	return p

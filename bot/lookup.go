@@ -384,14 +384,7 @@ func (l *Lookups) fetch(ctx context.Context, key string, fresh bool, gen uint64)
 		})
 		return p
 	}
-	if ps := seat.MergeProducts(act.Products); len(ps) < len(act.Products) {
-		// One seat listed under two keys (jira and jira-software) is one
-		// line, with its latest date, as the report counts it.
-		merged := *act
-		merged.Products = ps
-		act = &merged
-	}
-	p.Activity = act
+	p.Activity = mergedActivity(act)
 	p.FetchedAt = l.opt.Now()
 	keep(func() { l.remember(key, p, ca) })
 	return p
@@ -549,4 +542,20 @@ func (f *fact) person(key string) Person {
 		p.Activity = a
 	}
 	return p
+}
+
+// mergedActivity is act with one entry per product and site: one seat
+// listed under two keys (jira and jira-software) is one line, with its
+// latest date, as the report counts it. Every read of a person's dates
+// goes through it (a lookup, an account chosen among several).
+func mergedActivity(act *atlassian.Activity) *atlassian.Activity {
+	if act == nil {
+		return nil
+	}
+	if ps := seat.MergeProducts(act.Products); len(ps) < len(act.Products) {
+		merged := *act
+		merged.Products = ps
+		return &merged
+	}
+	return act
 }
