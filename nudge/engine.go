@@ -57,6 +57,10 @@ const (
 	SkipActiveAgain = "active again"
 	SkipNoSlack     = "no Slack user with that email"
 	SkipCap         = "round cap reached (LASTACTIVE_NUDGE_MAX)"
+	// SkipRefusedStop: the round stopped trying after Slack refused twice
+	// LASTACTIVE_NUDGE_MAX messages (a revoked token, a missing scope);
+	// nobody past that was tried, and the cap was not what stopped it.
+	SkipRefusedStop = "not tried: Slack refused twice LASTACTIVE_NUDGE_MAX messages this round"
 	SkipUnreadable  = "account could not be read"
 	// SkipNotSent: the nudge certainly did not reach the person (Slack
 	// refused it); the next round asks again.
@@ -355,9 +359,14 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 			// In the summary each; in the audit trail one entry for the
 			// round (below): the cap is the round's, not a fact about
 			// this person, and a large organisation's rounds wrote
-			// thousands a day.
+			// thousands a day. Stopped by Slack's refusals, the cap was
+			// not reached, and raising it would not help: said apart.
+			reason := SkipCap
+			if asked < e.cfg.Max {
+				reason = SkipRefusedStop
+			}
 			for _, r := range rows {
-				sum.Skipped = append(sum.Skipped, Skipped{Person: c.person, Key: r.Key, Site: seat.SiteLabel(sites, r.ProductID), Reason: SkipCap})
+				sum.Skipped = append(sum.Skipped, Skipped{Person: c.person, Key: r.Key, Site: seat.SiteLabel(sites, r.ProductID), Reason: reason})
 			}
 			capPeople, capSeats = capPeople+1, capSeats+len(rows)
 			continue
@@ -452,9 +461,13 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 		sum.Asked = append(sum.Asked, Planned{Person: c.person, Items: items})
 	}
 	if capSeats > 0 {
-		e.audit(ctx, s, state.AuditEntry{Kind: state.KindSkip, Outcome: outcome(dry, state.OutcomeOK),
-			Detail: fmt.Sprintf("%s: round cap reached (LASTACTIVE_NUDGE_MAX=%d): %d idle seats of %d people not asked this round",
-				round, e.cfg.Max, capSeats, capPeople)})
+		detail := fmt.Sprintf("%s: round cap reached (LASTACTIVE_NUDGE_MAX=%d): %d idle seats of %d people not asked this round",
+			round, e.cfg.Max, capSeats, capPeople)
+		if asked < e.cfg.Max {
+			detail = fmt.Sprintf("%s: Slack refused %d messages (twice LASTACTIVE_NUDGE_MAX=%d): %d idle seats of %d people not tried this round",
+				round, refused, e.cfg.Max, capSeats, capPeople)
+		}
+		e.audit(ctx, s, state.AuditEntry{Kind: state.KindSkip, Outcome: outcome(dry, state.OutcomeOK), Detail: detail})
 	}
 	if dry {
 		if err := s.PutDryRun(ctx, dryRunRecord(sum, now)); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -96,9 +97,9 @@ func TestSlackRefusingEveryNudgeIsTriedTwiceTheCap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	capped := slices.ContainsFunc(sum.Skipped, func(s Skipped) bool { return s.Reason == SkipCap })
-	if m.n != 2 || len(sum.Asked) != 0 || !capped {
-		t.Errorf("%d messages tried, %d asked, cap reached %v; want 2 tried, none asked, the rest past the cap", m.n, len(sum.Asked), capped)
+	stopped := slices.ContainsFunc(sum.Skipped, func(s Skipped) bool { return s.Reason == SkipRefusedStop })
+	if m.n != 2 || len(sum.Asked) != 0 || !stopped {
+		t.Errorf("%d messages tried, %d asked, the rest not tried %v; want 2 tried, none asked, the rest not tried", m.n, len(sum.Asked), stopped)
 	}
 }
 
@@ -114,4 +115,48 @@ func (m *countingRefusals) Post(context.Context, string, Note) (Ref, error) {
 	defer m.mu.Unlock()
 	m.n++
 	return Ref{}, fmt.Errorf("slack chat.postMessage: slack refused the call (invalid_auth): %w", ErrNotSent)
+}
+
+// TestSlackRefusingEveryNudgeDoesNotSayCapReached: when a Slack that
+// refuses every message stops the round at twice the cap's tries, the
+// people left were said to be past "round cap reached
+// (LASTACTIVE_NUDGE_MAX)", in the summary and in the round's audit entry,
+// though nobody was asked: an admin reading it would raise the cap, which
+// only buys more refused tries. They are skipped as Slack refusing.
+func TestSlackRefusingEveryNudgeDoesNotSayCapReached(t *testing.T) {
+	h := newHarness(t, true)
+	ctx := context.Background()
+	cfg := h.cfg
+	cfg.Max = 1
+	cfg.Messages = &countingRefusals{}
+	sum, err := New(cfg).Round(ctx, "nudge refused", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped := 0
+	for _, s := range sum.Skipped {
+		switch s.Reason {
+		case SkipCap:
+			t.Errorf("%s %s skipped as %q with nobody asked", s.Person.Email, s.Key, s.Reason)
+		case SkipRefusedStop:
+			stopped++
+		}
+	}
+	if stopped == 0 {
+		t.Fatalf("no seat skipped as %q: %+v", SkipRefusedStop, sum.Skipped)
+	}
+	entries, err := h.store.Audit(ctx, state.AuditQuery{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, en := range entries {
+		if strings.Contains(en.Detail, "round cap") {
+			t.Errorf("the trail says the cap was reached: %q", en.Detail)
+		}
+	}
+	if !slices.ContainsFunc(entries, func(en state.AuditEntry) bool {
+		return len(en.Emails) == 0 && strings.Contains(en.Detail, "Slack refused") && strings.Contains(en.Detail, fmt.Sprint(stopped))
+	}) {
+		t.Errorf("no round entry says Slack refused the messages and names the %d seats not tried", stopped)
+	}
 }
