@@ -163,7 +163,28 @@ type job struct {
 	command  *slack.SlashCommand
 	action   *slack.InteractionCallback
 	event    *slackevents.EventsAPIEvent // events_api: App Home (home.go)
+	// oddIDs: the requester's user, channel, workspace or organisation ID
+	// is longer than any Slack ID (oddSlackIDs): refused, nothing kept.
+	oddIDs bool
 }
+
+// maxSlackID is the longest user, channel, workspace or organisation ID a
+// request is served with. Slack's are about a dozen characters; a frame
+// may be 1 MiB, and an ID is kept whole as the requester's rate-limit
+// bucket key, in the audit trail and in log lines.
+const maxSlackID = 64
+
+// oddSlackIDs reports whether any of ids is longer than a Slack ID.
+func oddSlackIDs(ids ...string) bool {
+	for _, id := range ids {
+		if len(id) > maxSlackID {
+			return true
+		}
+	}
+	return false
+}
+
+const oddIDsText = "Slack sent this request with a user, channel or workspace ID that is not a Slack ID, so it was not served."
 
 // leftBehindWait is how long Run still waits, once even the replies are
 // cut, for work that goes on after its abandonment on bounds of its own (a
@@ -373,12 +394,14 @@ func (b *Bot) event(rc runCtx, i int, evt socketmode.Event, connected func()) {
 			return
 		}
 		j.command = &cmd
+		j.oddIDs = oddSlackIDs(cmd.UserID, cmd.ChannelID, cmd.TeamID, cmd.EnterpriseID)
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		if !ok {
 			return
 		}
 		j.action = &cb
+		j.oddIDs = oddSlackIDs(cb.User.ID, cb.User.TeamID, cb.Channel.ID, cb.Team.ID, cb.Team.EnterpriseID, cb.Enterprise.ID)
 	case socketmode.EventTypeEventsAPI:
 		ev, ok := evt.Data.(slackevents.EventsAPIEvent)
 		if !ok {
@@ -469,6 +492,11 @@ func (b *Bot) handle(rc runCtx, j job) {
 	b.metrics.inflight(1)
 	defer b.metrics.inflight(-1)
 	switch {
+	case j.oddIDs:
+		b.log.Warn("socket mode: a request with an ID longer than any Slack ID; refused", "envelope_id", j.id)
+		if url := j.responseURL(); url != "" {
+			b.post(rc, url, RenderNoticeKind(NoticeRefused, oddIDsText), Private, j.received, nil)
+		}
 	case j.command != nil:
 		b.command(rc, j)
 	case j.action != nil:
