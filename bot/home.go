@@ -23,6 +23,12 @@ func (b *Bot) eventsAPI(rc runCtx, j job) {
 	if ev.Tab != "" && ev.Tab != "home" { // the Messages tab
 		return
 	}
+	if oddSlackIDs(ev.User) {
+		// Not a Slack ID: published to no one, and not kept whole as a
+		// pacing key (as a command or click with one is refused).
+		b.log.Warn("app home: an open by a user ID longer than any Slack ID; ignored", "envelope_id", j.id)
+		return
+	}
 	wait, ok := b.homes.admit(ev.User, time.Now())
 	if !ok {
 		b.log.Debug("app home: open answered by the publish waiting for it", "user", ev.User)

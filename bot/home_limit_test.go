@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -79,6 +80,44 @@ func TestHomeOpensArePacedPerUser(t *testing.T) {
 		}
 		if last.Before(lastOpen) {
 			t.Errorf("the last Home tab was published at %v, before the last open at %v", last, lastOpen)
+		}
+		cancel()
+		<-done
+	})
+}
+
+// TestOversizedHomeOpenIsIgnored: an app_home_opened event whose user is
+// far longer than any Slack ID (a hostile or broken Socket Mode peer) is
+// not published and leaves no pacing entry keyed by the whole ID, as a
+// slash command or click with such an ID is refused
+// (TestOversizedSlackIDsAreNotServed). A real user's open beside it is
+// still published.
+func TestOversizedHomeOpenIsIgnored(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		views := &userViews{n: map[string]int{}, last: map[string]time.Time{}}
+		svc := NewService(ServiceConfig{Lookups: NewLookups(nil, LookupOptions{}), Gate: NewGate(GateConfig{}),
+			Digests: NewDigests(DigestConfig{Source: storedHistory{}, Home: views})})
+		sock := newFakeSocket("a", newEventLog())
+		b := NewBot(Transport{Sockets: []Socket{sock}, Responder: NewResponder(http.DefaultClient, "http://127.0.0.1:1")}, svc, BotConfig{}, nil, nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); _ = b.Run(ctx) }()
+
+		long := "U" + strings.Repeat("X", 100<<10)
+		sock.put(homeOpened("HUGE", long))
+		sock.put(homeOpened("REAL", "UREAL"))
+		synctest.Wait()
+		if n, _ := views.count(long); n != 0 {
+			t.Errorf("an open by a %d-byte user ID published %d Home tabs, want none", len(long), n)
+		}
+		if n, _ := views.count("UREAL"); n != 1 {
+			t.Errorf("a real user's open published %d Home tabs, want 1", n)
+		}
+		b.homes.mu.Lock()
+		_, kept := b.homes.users[long]
+		b.homes.mu.Unlock()
+		if kept {
+			t.Error("the oversized user ID was kept as an App Home pacing key")
 		}
 		cancel()
 		<-done
