@@ -83,18 +83,16 @@ func (a *app) strayArguments(sub string, args []string) bool {
 	if len(args) == 0 {
 		return false
 	}
-	fmt.Fprintf(a.stderr, "%s %s: takes no arguments, got %q\n", programName, sub, strayName(args[0]))
+	fmt.Fprintf(a.stderr, "%s %s: takes no arguments, got %s\n", programName, sub, strayName(args[0]))
 	fmt.Fprintln(a.stderr, usages[sub])
 	return true
 }
 
 // strayName is how a stray argument is quoted: a flag or an assignment
 // (SLACK_BOT_TOKEN=xoxb-…, a variable passed as an argument) by what comes
-// before its "=", never its value, and cut at 40 bytes.
-func strayName(arg string) string {
-	arg, _, _ = strings.Cut(arg, "=")
-	return clip(arg, 40)
-}
+// before its "=", never its value, and cut at 40 bytes; a token typed
+// without its flag or its "=" is counted, not shown (flagerr.Quote).
+func strayName(arg string) string { return flagerr.Quote(arg) }
 
 func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, load func() (Config, error)) int {
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, load: load}
@@ -147,7 +145,7 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			a.usage(stdout)
 			return exitOK
 		}
-		fmt.Fprintf(stderr, "%s: unknown subcommand %q\n\n", programName, strayName(cmd))
+		fmt.Fprintf(stderr, "%s: unknown subcommand %s\n\n", programName, strayName(cmd))
 		a.usage(stderr)
 		return exitUsage
 	}

@@ -183,3 +183,53 @@ func TestLongFlagValueIsNotEchoed(t *testing.T) {
 		})
 	}
 }
+
+// TestTokenTypedAsAnArgumentIsNotShown: a token typed as a flag's name
+// ("lastactive digest --xoxb-…", the "=" forgotten) went whole to stderr,
+// the container's log, as "flag provided but not defined: -xoxb-…"; typed
+// as a stray argument or an unknown subcommand its first 40 bytes did.
+// What looks like a credential (a Slack or Atlassian token's prefix, or a
+// long word of a token's characters with a digit in it) is counted, not
+// shown; a mistyped flag or word is still named
+// (TestBadUsageNamesItsSubcommand, TestNoArgumentSubcommandsNameTheStrayArgument).
+func TestTokenTypedAsAnArgumentIsNotShown(t *testing.T) {
+	t.Parallel()
+	env := []string{"PATH=" + os.Getenv("PATH")}
+	for _, tok := range []string{
+		"xoxb-1234567890-1234567890123-SECRETabcdefghijklmnopqr",
+		"xapp-1-A0123456789-1234567890123-SECRETdef0123456789abcdef",
+		"ATATT3xFfGF0SECRET_abcdefghijklmnopqrstuvwxyz0123456789-ABCDEF=12345678",
+		"Zm9vYmFyYmF6cXV4SECRET0123456789abcdefghijklmnop",
+	} {
+		for _, args := range [][]string{
+			{"digest", "--" + tok}, {"digest", "-" + tok}, {"digest", tok}, {"digest", "--post", tok},
+			{"nudge", "--" + tok}, {"nudge", tok}, {"nudge", "--dry-run", tok},
+			{"lookup", "--" + tok, "ada@example.com"}, {"lookup", "ada@example.com", "-" + tok},
+			{"report", "--" + tok}, {"report", tok},
+			{"check", "--" + tok}, {"check", tok}, {"check", "--json", tok},
+			{"audit", "--" + tok}, {"audit", "--json", "-" + tok},
+			{"migrate", "--" + tok}, {"migrate", tok},
+			{"healthcheck", "--" + tok}, {"version", tok}, {"serve", "--" + tok}, {"serve", tok},
+			{"--" + tok}, {"-" + tok}, {tok},
+		} {
+			name := strings.ReplaceAll(strings.Join(args, " "), tok, tok[:5]+"…")
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				r := runBinary(t, env, "", args...)
+				if r.code != exitUsage {
+					t.Errorf("exit %d, want %d", r.code, exitUsage)
+				}
+				if r.stdout != "" {
+					t.Errorf("bad usage wrote to stdout:\n%s", r.stdout)
+				}
+				if strings.Contains(r.stderr, "SECRET") || strings.Contains(r.stderr, tok[:12]) {
+					t.Errorf("the token reached stderr:\n%s", r.stderr)
+				}
+				first, _, _ := strings.Cut(r.stderr, "\n")
+				if !strings.HasPrefix(first, "lastactive") || !strings.Contains(first, "not shown") {
+					t.Errorf("first line %q does not say what it does not show", first)
+				}
+			})
+		}
+	}
+}

@@ -22,7 +22,7 @@ func (a *app) digest(ctx context.Context, args []string) int {
 	post := fs.Bool("post", false, "post it to LASTACTIVE_DIGEST_CHANNEL")
 	if err := flagerr.Hide(fs.Parse(args)); err != nil || fs.NArg() > 0 {
 		if err == nil {
-			err = fmt.Errorf("unexpected argument %q", strayName(fs.Arg(0)))
+			err = fmt.Errorf("unexpected argument %s", strayName(fs.Arg(0)))
 		}
 		fmt.Fprintf(a.stderr, "%s digest: %v\n", programName, err)
 		fmt.Fprintln(a.stderr, usages["digest"])

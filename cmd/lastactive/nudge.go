@@ -34,7 +34,7 @@ func (a *app) nudgeRound(ctx context.Context, args []string) int {
 	dryFlag := fs.Bool("dry-run", false, "decide and print, send nothing")
 	if err := flagerr.Hide(fs.Parse(args)); err != nil || fs.NArg() > 0 {
 		if err == nil {
-			err = fmt.Errorf("unexpected argument %q", strayName(fs.Arg(0)))
+			err = fmt.Errorf("unexpected argument %s", strayName(fs.Arg(0)))
 		}
 		fmt.Fprintf(a.stderr, "%s nudge: %v\n", programName, err)
 		fmt.Fprintln(a.stderr, nudgeUsage)

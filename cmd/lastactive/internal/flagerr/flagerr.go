@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // shown is the longest value still quoted: "maybe", "abc", "ninety".
@@ -39,6 +40,11 @@ func Hide(err error) error {
 			out = fmt.Sprintf("bad flag syntax: %s=(%d characters, not shown)", name, len(v))
 		}
 	}
+	// "flag provided but not defined: -xoxb-…": a token typed as a flag's
+	// name (the "=" forgotten) is the name the flag package quotes.
+	if name, ok := strings.CutPrefix(out, "flag provided but not defined: -"); ok && Secret(name) {
+		out = "flag provided but not defined: " + counted(name)
+	}
 	if out == msg {
 		return err
 	}
@@ -54,3 +60,68 @@ type hidden struct {
 
 func (h hidden) Error() string { return h.msg }
 func (h hidden) Unwrap() error { return h.err }
+
+// Quote quotes an argument the program did not expect (a stray argument,
+// an unknown subcommand or flag) for an error message: by what comes
+// before any "=" (SLACK_BOT_TOKEN=xoxb-…, --token=…), cut at 40 bytes;
+// a word that looks like a credential is counted, not shown.
+func Quote(arg string) string {
+	name, _, _ := strings.Cut(arg, "=")
+	if Secret(name) {
+		return counted(name)
+	}
+	return strconv.Quote(clip(name, 40))
+}
+
+// counted is what stands for a word not shown.
+func counted(w string) string {
+	return fmt.Sprintf("(%d characters, not shown)", utf8.RuneCountInString(w))
+}
+
+// credentialPrefixes start Slack's tokens and Atlassian's API tokens and keys.
+var credentialPrefixes = []string{"xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxe", "xapp-", "ATATT", "ATCTT"}
+
+// minSecret is the length from which a word of a token's characters with a
+// digit in it is taken for one: the slash command's own threshold
+// (bot.minSecretRunes). No flag, subcommand or product key is this long
+// with a digit; a URL, a path with ':' or an email has other characters.
+const minSecret = 20
+
+// Secret reports whether w, typed where a flag, a subcommand or an
+// argument was expected (leading dashes aside), looks like a credential:
+// it starts as a Slack token or an Atlassian key does, or it is a long word
+// of the characters tokens are made of (letters, digits, - _ . = + / ~)
+// with a digit in it.
+func Secret(w string) bool {
+	w = strings.TrimLeft(w, "-")
+	for _, p := range credentialPrefixes {
+		if strings.HasPrefix(w, p) {
+			return true
+		}
+	}
+	if utf8.RuneCountInString(w) < minSecret {
+		return false
+	}
+	digit := false
+	for _, r := range w {
+		switch {
+		case r >= '0' && r <= '9':
+			digit = true
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', strings.ContainsRune("-_.=+/~", r):
+		default:
+			return false
+		}
+	}
+	return digit
+}
+
+// clip cuts s at n bytes, between characters.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}

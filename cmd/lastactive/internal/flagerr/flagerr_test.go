@@ -33,6 +33,10 @@ func TestHide(t *testing.T) {
 		{[]string{"-=xoxb-1234567890-SECRET"}, "bad flag syntax: -=(22 characters, not shown)", "SECRET"},
 		{[]string{"---post=maybe"}, "bad flag syntax: ---post=maybe", ""},
 		{[]string{"---post"}, "bad flag syntax: ---post", ""},
+		// A token typed as the flag's name, its "=" forgotten.
+		{[]string{"--xoxb-1234567890-SECRET"}, "flag provided but not defined: (22 characters, not shown)", "SECRET"},
+		{[]string{"-Zm9vYmFyYmF6cXV4SECRET0123"}, "flag provided but not defined: (26 characters, not shown)", "SECRET"},
+		{[]string{"--dry-run"}, "flag provided but not defined: -dry-run", ""},
 	} {
 		err := Hide(parse(c.args...))
 		if err == nil || !strings.Contains(err.Error(), c.want) || (c.hide != "" && strings.Contains(err.Error(), c.hide)) {
@@ -56,4 +60,27 @@ func FuzzHide(f *testing.F) {
 			t.Fatal("nil for an error")
 		}
 	})
+}
+
+func TestQuote(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ arg, want string }{
+		{"bogus", `"bogus"`},
+		{"--port", `"--port"`},
+		{"SLACK_BOT_TOKEN=xoxb-1-SECRET", `"SLACK_BOT_TOKEN"`},
+		{"--slack-bot-token=xoxb-1-SECRET", `"--slack-bot-token"`},
+		{"http://127.0.0.1:8080/healthz", `"http://127.0.0.1:8080/healthz"`},
+		{"ada@example.com", `"ada@example.com"`},
+		{"--idle-days-for-every-product", `"--idle-days-for-every-product"`},
+		{strings.Repeat("é", 30), `"` + strings.Repeat("é", 20) + `…"`},
+		{"xoxb-1", "(6 characters, not shown)"},
+		{"--xapp-1-A01-SECRET", "(19 characters, not shown)"},
+		{"ATATT3xFfGF0SECRET", "(18 characters, not shown)"},
+		{"a1b2c3d4e5f6g7h8i9j0k", "(21 characters, not shown)"},
+		{"a1b2c3d4e5f6g7h8i9j", `"a1b2c3d4e5f6g7h8i9j"`},
+	} {
+		if got := Quote(c.arg); got != c.want {
+			t.Errorf("Quote(%q) = %s, want %s", c.arg, got, c.want)
+		}
+	}
 }

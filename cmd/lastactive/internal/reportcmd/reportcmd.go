@@ -163,9 +163,9 @@ func check(fs *flag.FlagSet, days int, products []string) (Params, error) {
 	var p Params
 	if fs.NArg() > 0 {
 		// Named by what comes before any "=": an assignment passed as an
-		// argument (SLACK_BOT_TOKEN=xoxb-…) is not shown with its value.
-		name, _, _ := strings.Cut(fs.Arg(0), "=")
-		return p, fmt.Errorf("unexpected argument %q", clip(name, 40))
+		// argument (SLACK_BOT_TOKEN=xoxb-…) is not shown with its value,
+		// nor is a token typed alone.
+		return p, fmt.Errorf("unexpected argument %s", flagerr.Quote(fs.Arg(0)))
 	}
 	daysSet := false
 	fs.Visit(func(f *flag.Flag) { daysSet = daysSet || f.Name == "idle-days" })
