@@ -726,7 +726,10 @@ func parsePrices(raw string) (map[string]float64, error) {
 			continue // a trailing or doubled comma, as in every list
 		}
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		k = strings.TrimSpace(k)
+		// Any case, as LASTACTIVE_NUDGE_PRODUCTS and --product read keys:
+		// Confluence=6.05 stopped the program as malformed. ASCII only: a
+		// Kelvin sign is no k.
+		k = state.LowerASCII(strings.TrimSpace(k))
 		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 		// Written as !(in range) so that NaN, which fails every comparison, is refused.
 		if !ok || !productKey.MatchString(k) || err != nil || !(f >= 0 && f <= 100000) {

@@ -196,7 +196,7 @@ func TestReportCommandFailures(t *testing.T) {
 // TestReportJiraAlias: the v2 directory API says "jira" for one account
 // where every other says "jira-software". --product and
 // LASTACTIVE_SEAT_PRICES accept either key, and the report counts one
-// product per site whichever key was used.
+// product per site whichever key was used, in any case.
 func TestReportJiraAlias(t *testing.T) {
 	now := time.Now()
 	org := atlassiantest.SampleOrg(now)
@@ -233,6 +233,13 @@ func TestReportJiraAlias(t *testing.T) {
 	viaV1, _ := table("jira-software", "jira-software=8.60")
 	if viaV2 != viaV1 {
 		t.Errorf("the table differs with the key:\n--product jira:\n%s\n--product jira-software:\n%s", viaV2, viaV1)
+	}
+	// A key in capitals, as a product's name is written: --product and
+	// LASTACTIVE_NUDGE_PRODUCTS read it in any case, and
+	// LASTACTIVE_SEAT_PRICES stopped the program ("must look like
+	// jira-software=8.60,confluence=6.05", exit 2) without saying why.
+	if upper, _ := table("JIRA-SOFTWARE", "Jira-Software=8.60"); upper != viaV1 {
+		t.Errorf("the table differs with capitals:\n%s\nwant\n%s", upper, viaV1)
 	}
 	mainSite := 0
 	for _, l := range strings.Split(viaV2, "\n") {
