@@ -82,7 +82,7 @@ func TestDigestAndHomeEndToEnd(t *testing.T) {
 			}
 		}
 		switch {
-		case i == 0 && (image != nil || !strings.Contains(text, "trend chart starts next week")):
+		case i == 0 && (image != nil || !strings.Contains(text, "trend chart starts with the next digest")):
 			t.Errorf("first digest: want no chart and the line about the trend: %s", text)
 		case i > 0 && image == nil:
 			t.Errorf("digest %d has no chart", i)

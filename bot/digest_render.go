@@ -151,15 +151,16 @@ func digestReply(r Reply, d *digest.Digest) Reply {
 func chartBlock(fileID string, history []state.Snapshot, blockID string) slack.Block {
 	if fileID != "" {
 		return slack.NewImageBlockSlackFile(&slack.SlackFileObject{ID: fileID},
-			"Chart of idle seats per product, week by week", blockID, plain("Idle seats per product"))
+			"Chart of idle seats per product, digest by digest", blockID, plain("Idle seats per product"))
 	}
-	t := "The trend chart starts next week, once two digests are stored."
+	// Not "next week": LASTACTIVE_DIGEST_SCHEDULE may be daily or @every.
+	t := "The trend chart starts with the next digest, once two digests are stored."
 	switch same := digest.SamePeriod(history); {
 	case len(same) >= 2:
 		t = "The trend chart could not be uploaded this time."
 	case len(history) >= 2:
 		// Only the snapshots of the current idle period are drawn.
-		t = fmt.Sprintf("The trend chart starts again next week: the idle period is now %s, and seats counted idle at another period are not drawn with these.",
+		t = fmt.Sprintf("The trend chart starts again with the next digest: the idle period is now %s, and seats counted idle at another period are not drawn with these.",
 			days(history[len(history)-1].IdleDays))
 	}
 	return slack.NewContextBlock(blockID, mrkdwn(t))

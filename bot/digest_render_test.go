@@ -54,7 +54,7 @@ func TestRenderDigest(t *testing.T) {
 	if !strings.Contains(all(second), "(+3 idle)") || strings.Contains(all(first), "idle)") {
 		t.Error("the change is missing from the second digest or present in the first")
 	}
-	if !strings.Contains(all(first), "trend chart starts next week") {
+	if !strings.Contains(all(first), "trend chart starts with the next digest") {
 		t.Error("the first digest does not say when the trend starts")
 	}
 }
@@ -266,7 +266,7 @@ func TestDigestSaysTheStoreIsUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	all := strings.Join(allTexts(t, RenderDigest(d, "")), "\n")
-	for _, wrong := range []string{"first digest", "starts next week"} {
+	for _, wrong := range []string{"first digest", "starts with the next digest"} {
 		if strings.Contains(all, wrong) {
 			t.Errorf("a digest made with the database down says %q:\n%s", wrong, all)
 		}
@@ -454,7 +454,7 @@ func TestDigestChartAfterTheIdlePeriodChanged(t *testing.T) {
 	earlier := []state.Snapshot{{Taken: now.AddDate(0, 0, -7), IdleDays: 30, Posted: true}}
 	d := digest.Make(digestReport(), digestSites, earlier)
 	got := messageText(t, RenderDigest(d, ""))
-	if strings.Contains(got, "could not be uploaded") || !strings.Contains(got, "The trend chart starts again next week") {
+	if strings.Contains(got, "could not be uploaded") || !strings.Contains(got, "The trend chart starts again with the next digest") {
 		t.Errorf("the digest should say the chart starts again at the new idle period:\n%s", got)
 	}
 }

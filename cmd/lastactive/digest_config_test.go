@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -68,5 +69,24 @@ func TestScheduleRefusalIsInPlainWords(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTrendNoteFollowsNoWeek: LASTACTIVE_DIGEST_SCHEDULE may be daily or
+// @every DURATION, yet the first digest said "The trend chart starts next
+// week", and the chart's alternative text "week by week": a daily digest
+// drew its chart the next day. The note now names the next digest, not a
+// week, whatever the schedule.
+func TestTrendNoteFollowsNoWeek(t *testing.T) {
+	t.Parallel()
+	f := startFakes(t)
+	for _, sched := range []string{"0 9 * * *", "@every 1h", "0 9 * * MON"} {
+		r := runBinary(t, reportEnv(f, "LASTACTIVE_DIGEST_SCHEDULE="+sched, "LASTACTIVE_DATABASE_URL=sqlite:"+filepath.Join(t.TempDir(), "la.db")), "", "digest")
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d\n%s", sched, r.code, r.stderr)
+		}
+		if !strings.Contains(r.stdout, "trend chart starts") || strings.Contains(strings.ToLower(r.stdout), "week") {
+			t.Errorf("%s: the trend note speaks of a week, or is missing:\n%s", sched, r.stdout)
+		}
 	}
 }
