@@ -233,3 +233,41 @@ func TestTokenTypedAsAnArgumentIsNotShown(t *testing.T) {
 		}
 	}
 }
+
+// TestStrayTokenIsNotShown: a token or a database URL given as a stray
+// argument ("lastactive check xoxb-…", "lastactive migrate
+// postgres://user:password@db/…", as an admin who thinks the command takes
+// it might type) had its first 40 bytes quoted on stderr, the container's
+// log: only a value after an "=" was left out. An Atlassian API token ends
+// in "=" and a checksum, so cutting at "=" kept the token itself. A long
+// word with digits is now counted, not shown, and a URL loses its password.
+func TestStrayTokenIsNotShown(t *testing.T) {
+	t.Parallel()
+	env := []string{"PATH=" + os.Getenv("PATH")}
+	for _, c := range []struct{ arg, secret string }{
+		{"xoxb-1234567890123-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx", "xoxb-1234567890123"},
+		{"ATATT3xFfGF0AbCdEfGhIjKlMnOpQrStUvWxYz0123456789=0A1B2C3D", "ATATT3xFfGF0AbCd"},
+		{"postgres://lastactive:pgSECRETpw@db.internal:5432/lastactive", "pgSECRETpw"},
+	} {
+		for _, sub := range []string{"serve", "check", "migrate", "healthcheck", "version", "digest", "nudge", "report", ""} {
+			args := []string{sub, c.arg}
+			if sub == "" { // as an unknown subcommand
+				args = args[1:]
+			}
+			t.Run(sub+" "+c.secret, func(t *testing.T) {
+				t.Parallel()
+				r := runBinary(t, env, "", args...)
+				first, _, _ := strings.Cut(r.stderr, "\n")
+				if r.code != exitUsage {
+					t.Errorf("exit %d, want %d", r.code, exitUsage)
+				}
+				if strings.Contains(r.stdout+r.stderr, c.secret) {
+					t.Errorf("the stray argument's secret is shown: %q", first)
+				}
+				if !strings.HasPrefix(first, "lastactive") {
+					t.Errorf("first line %q does not name the program", first)
+				}
+			})
+		}
+	}
+}

@@ -5,6 +5,7 @@ package flagerr
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -64,8 +65,20 @@ func (h hidden) Unwrap() error { return h.err }
 // Quote quotes an argument the program did not expect (a stray argument,
 // an unknown subcommand or flag) for an error message: by what comes
 // before any "=" (SLACK_BOT_TOKEN=xoxb-…, --token=…), cut at 40 bytes;
-// a word that looks like a credential is counted, not shown.
+// a URL without its password, query or fragment; a word that looks like a
+// credential is counted, not shown.
 func Quote(arg string) string {
+	if i := strings.Index(arg, "://"); i > 0 && !strings.Contains(arg[:i], "=") {
+		// A URL (migrate postgres://user:password@db/…): without its
+		// password, query or fragment.
+		u, err := url.Parse(arg)
+		if err != nil {
+			// Where the password ends is not known: the scheme alone.
+			return strconv.Quote(arg[:i] + "://…")
+		}
+		u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = "", false, "", ""
+		return strconv.Quote(clip(u.Redacted(), 40))
+	}
 	name, _, _ := strings.Cut(arg, "=")
 	if Secret(name) {
 		return counted(name)

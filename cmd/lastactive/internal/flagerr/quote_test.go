@@ -1,0 +1,32 @@
+package flagerr
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestQuoteURLsAndTokens: a stray argument is named without a token or a
+// URL's password (an Atlassian API token's "=" before its checksum does
+// not make its body a name).
+func TestQuoteURLsAndTokens(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ arg, want, hide string }{
+		{"bogus", `"bogus"`, ""},
+		{"--port", `"--port"`, ""},
+		{"SLACK_BOT_TOKEN=xoxb-1-SECRET", `"SLACK_BOT_TOKEN"`, "SECRET"},
+		{"LASTACTIVE_DIGEST_CHANNEL", `"LASTACTIVE_DIGEST_CHANNEL"`, ""},
+		{"http://127.0.0.1:8080/healthz", `"http://127.0.0.1:8080/healthz"`, ""},
+		{strings.Repeat("x", 50), `"` + strings.Repeat("x", 40) + `…"`, ""},
+		{"xoxb-1234567890123-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx", "(57 characters, not shown)", "xoxb"},
+		{"ATATT3xFfGF0AbCdEfGhIjKlMnOpQrStUvWxYz0123456789=0A1B2C3D", "(48 characters, not shown)", "ATATT"},
+		{"postgres://la:SECRET@db:5432/x?sslmode=disable", `"postgres://la:xxxxx@db:5432/x"`, "SECRET"},
+		{"postgres://la:pa=SECRET@db/x", `"postgres://la:xxxxx@db/x"`, "SECRET"},
+		{"postgres://la:SE%zzCRET@db/x", `"postgres://…"`, "CRET"},
+		{"LASTACTIVE_DATABASE_URL=postgres://la:SECRET@db/x", `"LASTACTIVE_DATABASE_URL"`, "SECRET"},
+	} {
+		got := Quote(c.arg)
+		if got != c.want || (c.hide != "" && strings.Contains(got, c.hide)) {
+			t.Errorf("Quote(%q) = %s, want %s", c.arg, got, c.want)
+		}
+	}
+}
