@@ -113,14 +113,32 @@ type Durable struct {
 	// logged (UnixNano): under a lock held for minutes every envelope's
 	// dedupe is cancelled, and each is counted, not logged.
 	cancelledLogged atomic.Int64
-	// cancelledSince is when the statements the server cancels started
-	// with no write that worked since (UnixNano; 0: none): past
-	// cancelledDownAfter of them, the store is down (a table locked for
-	// minutes, storage stalled under a statement_timeout), though the
-	// check, which touches no table, still answers.
-	cancelledSince     atomic.Int64
+	// run is the statements the server cancels with no write that worked
+	// since: past cancelledDownAfter of them, the store is down (a table
+	// locked for minutes, storage stalled under a statement_timeout),
+	// though the check, which touches no table, still answers. runMu
+	// makes the decision and a write that ends the run one after the
+	// other: a write that worked is never lost beside a cancellation
+	// marking the store down. runs is set while a run lasts or the store
+	// is down for one, so that a write finds nothing to end without the
+	// lock.
+	runMu              sync.Mutex
+	run                cancelRun
+	runs               atomic.Bool
 	cancelledDownAfter time.Duration
 	clock              func() time.Time // nil: time.Now
+	// runDownHook, when set (tests), runs after a cancellation decided
+	// that a run marks the store down, before it says so.
+	runDownHook func()
+}
+
+// cancelRun is a run of statements the server cancelled with no write
+// working between them (guarded by Durable.runMu).
+type cancelRun struct {
+	since int64 // UnixNano of its first cancellation; 0: no run
+	// down: the run marked the store down; a write that works marks it
+	// up again.
+	down bool
 }
 
 // defaultCancelledDownAfter is how long the server may cancel every
@@ -332,14 +350,10 @@ func (d *Durable) observe(err error) {
 		// dedupe off and make audit and exempt say it is unavailable;
 		// but every statement cancelled for cancelledDownAfter, no write
 		// working between, is a database that writes nothing.
-		now := d.now().UnixNano()
-		if since := d.cancelledSince.Load(); since == 0 {
-			d.cancelledSince.CompareAndSwap(0, now)
-		} else if now-since >= int64(d.cancelledDownAfter) {
-			d.report(fmt.Errorf("every statement cancelled by the server for %s, no write working: %w",
-				time.Duration(now-since).Round(time.Second), err))
+		if d.cancelled(err) {
 			return
 		}
+		now := d.now().UnixNano()
 		last := d.cancelledLogged.Load()
 		if now-last >= int64(cancelledLogEvery) && d.cancelledLogged.CompareAndSwap(last, now) {
 			d.log.Warn("state store operation failed; the database answers", "err", err,
@@ -359,19 +373,58 @@ func (d *Durable) observe(err error) {
 	d.report(err)
 }
 
+// cancelled adds a statement the server cancelled to the run, and marks
+// the store down when the run has lasted cancelledDownAfter. It reports
+// whether it did.
+func (d *Durable) cancelled(err error) bool {
+	d.runMu.Lock()
+	defer d.runMu.Unlock()
+	now := d.now().UnixNano()
+	d.runs.Store(true)
+	if d.run.since == 0 {
+		d.run.since = now
+		return false
+	}
+	length := time.Duration(now - d.run.since)
+	if length < d.cancelledDownAfter {
+		return false
+	}
+	d.run.down = true
+	if d.runDownHook != nil {
+		d.runDownHook()
+	}
+	d.report(fmt.Errorf("every statement cancelled by the server for %s, no write working: %w",
+		length.Round(time.Second), err))
+	return true
+}
+
 // wrote records a write that worked: it ends a run of cancelled
-// statements (the check, which touches no table, does not).
+// statements (the check, which touches no table, does not), and marks the
+// store up when the run had marked it down: the database writes.
 func (d *Durable) wrote() {
-	if d.cancelledSince.Load() != 0 {
-		d.cancelledSince.Store(0)
+	if !d.runs.Load() {
+		return
+	}
+	d.runMu.Lock()
+	defer d.runMu.Unlock()
+	down := d.run.down
+	d.run = cancelRun{}
+	d.runs.Store(false)
+	if down {
+		d.report(nil)
 	}
 }
 
 // cancelledDown reports whether the statements the server cancels have
-// run past cancelledDownAfter with no write working.
+// run past cancelledDownAfter with no write working, or marked the store
+// down.
 func (d *Durable) cancelledDown() bool {
-	since := d.cancelledSince.Load()
-	return since != 0 && d.now().UnixNano()-since >= int64(d.cancelledDownAfter)
+	if !d.runs.Load() {
+		return false
+	}
+	d.runMu.Lock()
+	defer d.runMu.Unlock()
+	return d.run.down || d.run.since != 0 && d.now().UnixNano()-d.run.since >= int64(d.cancelledDownAfter)
 }
 
 func (d *Durable) report(err error) {
