@@ -136,6 +136,7 @@ type Durable struct {
 // working between them (guarded by Durable.runMu).
 type cancelRun struct {
 	since int64 // UnixNano of its first cancellation; 0: no run
+	last  int64 // UnixNano of its last one
 	// down: the run marked the store down; a write that works marks it
 	// up again.
 	down bool
@@ -373,18 +374,19 @@ func (d *Durable) observe(err error) {
 	d.report(err)
 }
 
-// cancelled adds a statement the server cancelled to the run, and marks
-// the store down when the run has lasted cancelledDownAfter. It reports
+// cancelled adds a statement the server cancelled to the run (a new one
+// after a gap past cancelledGap), and marks the store down when the run
+// has lasted cancelledDownAfter. It reports
 // whether it did.
 func (d *Durable) cancelled(err error) bool {
 	d.runMu.Lock()
 	defer d.runMu.Unlock()
 	now := d.now().UnixNano()
 	d.runs.Store(true)
-	if d.run.since == 0 {
+	if d.run.since == 0 || now-d.run.last > int64(d.cancelledGap()) {
 		d.run.since = now
-		return false
 	}
+	d.run.last = now
 	length := time.Duration(now - d.run.since)
 	if length < d.cancelledDownAfter {
 		return false
@@ -424,8 +426,18 @@ func (d *Durable) cancelledDown() bool {
 	}
 	d.runMu.Lock()
 	defer d.runMu.Unlock()
-	return d.run.down || d.run.since != 0 && d.now().UnixNano()-d.run.since >= int64(d.cancelledDownAfter)
+	now := d.now().UnixNano()
+	return d.run.down || d.run.since != 0 && now-d.run.last <= int64(d.cancelledGap()) &&
+		now-d.run.since >= int64(d.cancelledDownAfter)
 }
+
+// cancelledGap is the longest a run of cancelled statements may go without
+// one: two isolated cancellations, further apart, are not a run however
+// long it has been since the first, even with no write between them (a
+// quiet bot, its reads working). A lock held on a table cancels the audit
+// writer's retries every 5 s (auditRetryEvery) plus the statement's own
+// timeout, and every envelope's dedupe.
+func (d *Durable) cancelledGap() time.Duration { return d.cancelledDownAfter / 2 }
 
 func (d *Durable) report(err error) {
 	d.mu.Lock()

@@ -98,3 +98,36 @@ func TestPostgresWriteRacingACancellationLeavesTheStoreUp(t *testing.T) {
 			testutil.ToFloat64(m.ok), logs.String())
 	}
 }
+
+// TestPostgresIsolatedCancellationsAreNotARun: two statements the server
+// cancelled 31 s apart, with reads that worked between them and nothing
+// cancelled, are two isolated cancellations, not a run of them: the store
+// stays up. Before, the second one marked the store down (one ERROR,
+// store_ok 0) since no write had worked between them; a run now needs its
+// cancellations close together (no gap past cancelledDownAfter/2).
+func TestPostgresIsolatedCancellationsAreNotARun(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	d, m, logs, lock, now := cancelRunStore(t)
+	dd := &StoreDeduper{D: d, Memory: &memDedupe{}, Metrics: m}
+	cancelled := func(id string) {
+		t.Helper()
+		defer lock("envelope_seen")()
+		if ok, err := dd.FirstDelivery(ctx, id); !ok || err != nil {
+			t.Fatalf("FirstDelivery on a locked table = %v, %v; want true, nil", ok, err)
+		}
+	}
+	cancelled("E-isolated-1")
+	for range 3 {
+		*now = now.Add(10 * time.Second)
+		if _, err := d.Snapshots(ctx, time.Time{}, 10); err != nil {
+			t.Fatalf("a read between the cancellations failed: %v", err)
+		}
+	}
+	*now = now.Add(time.Second)
+	cancelled("E-isolated-2")
+	if !d.OK() || testutil.ToFloat64(m.ok) != 1 || errorLines(logs) != 0 {
+		t.Errorf("two cancellations 31 s apart, reads working between, marked the store down (store_ok %v):\n%s",
+			testutil.ToFloat64(m.ok), logs.String())
+	}
+}

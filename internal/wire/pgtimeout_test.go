@@ -106,6 +106,7 @@ func TestPostgresCancelledRunMarksTheStoreDown(t *testing.T) {
 		t.Fatalf("store not open:\n%s", logs.String())
 	}
 	now := time.Now()
+	start := now
 	d.clock = func() time.Time { return now }
 	dd := &StoreDeduper{D: d, Memory: &memDedupe{}, Metrics: m}
 	w := NewAuditWriter(d, 10, slog.New(slog.NewJSONHandler(&logs, nil)), m)
@@ -135,7 +136,13 @@ func TestPostgresCancelledRunMarksTheStoreDown(t *testing.T) {
 	unlock := lock()
 	defer func() { unlock() }()
 	cancelled("first")
-	now = now.Add(d.cancelledDownAfter - time.Second)
+	// A lock held cancels statements close together (the audit writer's
+	// retries every 5 s, every envelope's dedupe): one every 10 s here.
+	for now.Add(10 * time.Second).Before(start.Add(d.cancelledDownAfter)) {
+		now = now.Add(10 * time.Second)
+		cancelled("within the run")
+	}
+	now = start.Add(d.cancelledDownAfter - time.Second)
 	cancelled("within the run")
 	if !d.OK() || errorLines() != 0 {
 		t.Fatalf("cancelled statements for less than %s marked the store down:\n%s", d.cancelledDownAfter, logs.String())
@@ -173,9 +180,13 @@ func TestPostgresCancelledRunMarksTheStoreDown(t *testing.T) {
 	if len(w.backlog) != 0 {
 		t.Fatalf("audit write after the lock kept %d entries:\n%s", len(w.backlog), logs.String())
 	}
+	// Cancellations close together, 31 s after the run's first but 21 s
+	// after the write.
 	unlock = lock()
-	now = now.Add(d.cancelledDownAfter + time.Second)
-	cancelled("after a write")
+	for _, step := range []time.Duration{10 * time.Second, 10 * time.Second, 11 * time.Second} {
+		now = now.Add(step)
+		cancelled("after a write")
+	}
 	if !d.OK() {
 		t.Errorf("a cancellation after a write that worked marked the store down:\n%s", logs.String())
 	}
@@ -234,11 +245,17 @@ func TestPostgresSweepEndsACancelledRun(t *testing.T) {
 			t.Fatalf("FirstDelivery on a locked table = %v, %v; want true, nil", ok, err)
 		}
 	}
+	// Cancellations close together, 31 s from the first, the sweep 10 s
+	// in.
 	cancelled("E-sweep-1")
+	now = now.Add(10 * time.Second)
+	cancelled("E-sweep-2")
 	last := time.Now()
 	d.sweep(ctx, &last)
-	now = now.Add(d.cancelledDownAfter + time.Second)
-	cancelled("E-sweep-2")
+	now = now.Add(10 * time.Second)
+	cancelled("E-sweep-3")
+	now = now.Add(11 * time.Second)
+	cancelled("E-sweep-4")
 	if !d.OK() {
 		t.Errorf("a cancellation after a sweep that worked marked the store down:\n%s", logs.String())
 	}
