@@ -469,9 +469,9 @@ func (w *AuditWriter) store(ctx context.Context, entries []state.AuditEntry) err
 	ctx, cancel := context.WithTimeout(ctx, auditWriteTimeout)
 	defer cancel()
 	err := s.AppendBatch(ctx, entries)
-	w.d.observe(err)
+	w.d.observeAudit(err)
 	if err == nil {
-		w.d.wrote()
+		w.d.wroteAudit()
 		w.d.report(nil)
 	}
 	return err

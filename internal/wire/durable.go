@@ -122,8 +122,19 @@ type Durable struct {
 	// marking the store down. runs is set while a run lasts or the store
 	// is down for one, so that a write finds nothing to end without the
 	// lock.
+	//
+	// auditRun is the audit writer's own: a lock held on audit_entry
+	// alone cancels every audit write while the other tables write, and
+	// calling the store down for it would turn off the shared dedupe,
+	// the claims, nudges and exemptions, which work, and flap (the
+	// check's write works). Past cancelledDownAfter it has the other
+	// tables written (the sweep): if they write, the store stays up and
+	// a warning names the table; if not, the store is down. wrotes
+	// counts the writes that worked beside that try.
 	runMu              sync.Mutex
 	run                cancelRun
+	auditRun           cancelRun
+	wrotes             uint64
 	runs               atomic.Bool
 	cancelledDownAfter time.Duration
 	clock              func() time.Time // nil: time.Now
@@ -140,6 +151,9 @@ type cancelRun struct {
 	// down: the run marked the store down; a write that works marks it
 	// up again.
 	down bool
+	// probed is when the other tables were last written to tell an audit
+	// run from a database that writes nothing (UnixNano).
+	probed int64
 }
 
 // defaultCancelledDownAfter is how long the server may cancel every
@@ -351,14 +365,8 @@ func (d *Durable) observe(err error) {
 		// dedupe off and make audit and exempt say it is unavailable;
 		// but every statement cancelled for cancelledDownAfter, no write
 		// working between, is a database that writes nothing.
-		if d.cancelled(err) {
-			return
-		}
-		now := d.now().UnixNano()
-		last := d.cancelledLogged.Load()
-		if now-last >= int64(cancelledLogEvery) && d.cancelledLogged.CompareAndSwap(last, now) {
-			d.log.Warn("state store operation failed; the database answers", "err", err,
-				"next_logged_after", cancelledLogEvery.String())
+		if !d.cancelled(err) {
+			d.warnCancelled(err)
 		}
 		return
 	}
@@ -372,6 +380,82 @@ func (d *Durable) observe(err error) {
 		}
 	}
 	d.report(err)
+}
+
+// warnCancelled logs a statement the server cancelled, at most every
+// cancelledLogEvery: under a lock held for minutes every envelope's dedupe
+// is cancelled, and each is counted, not logged.
+func (d *Durable) warnCancelled(err error) {
+	now := d.now().UnixNano()
+	last := d.cancelledLogged.Load()
+	if now-last >= int64(cancelledLogEvery) && d.cancelledLogged.CompareAndSwap(last, now) {
+		d.log.Warn("state store operation failed; the database answers", "err", err,
+			"next_logged_after", cancelledLogEvery.String())
+	}
+}
+
+// observeAudit is observe for the audit writer's writes: a write the
+// server cancelled adds to the audit run, not to the run of the other
+// statements.
+func (d *Durable) observeAudit(err error) {
+	if !state.CancelledByServer(err) {
+		d.observe(err)
+		return
+	}
+	if !d.cancelledAudit(err) {
+		d.warnCancelled(err)
+	}
+}
+
+// auditProbeTimeout bounds the write to the other tables an audit run
+// makes (on the audit writer's goroutine).
+const auditProbeTimeout = 5 * time.Second
+
+// cancelledAudit adds an audit write the server cancelled to the audit
+// run. Past cancelledDownAfter, and then at most every cancelledDownAfter,
+// it writes the other tables (the sweep): when they write, it logs a
+// warning naming audit_entry and leaves the store up; when not, the
+// database writes nothing and the store is down. It reports whether it
+// logged.
+func (d *Durable) cancelledAudit(err error) bool {
+	d.runMu.Lock()
+	now := d.now().UnixNano()
+	d.runs.Store(true)
+	r := &d.auditRun
+	if r.since == 0 || now-r.last > int64(d.cancelledGap()) {
+		*r = cancelRun{since: now}
+	}
+	r.last = now
+	length := time.Duration(now - r.since)
+	probe := length >= d.cancelledDownAfter && now-r.probed >= int64(d.cancelledDownAfter)
+	length = length.Round(time.Second)
+	if probe {
+		r.probed = now
+	}
+	wrotes := d.wrotes
+	d.runMu.Unlock()
+	s := d.store.Load()
+	if !probe || s == nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), auditProbeTimeout)
+	_, perr := s.Sweep(ctx, time.Now())
+	cancel()
+	if perr == nil {
+		d.wrote()
+		d.log.Warn("state store: every audit write cancelled by the server, the other tables write: a lock held on the table? Lookups, the shared dedupe and claims go on; audit entries are kept for another try",
+			"table", "audit_entry", "cancelled_for", length.String(), "err", err,
+			"next_logged_after", d.cancelledDownAfter.String())
+		return true
+	}
+	d.runMu.Lock()
+	defer d.runMu.Unlock()
+	if d.wrotes != wrotes {
+		return false // a write worked meanwhile: the other tables write
+	}
+	d.run.down = true
+	d.report(fmt.Errorf("every audit write cancelled by the server for %s, and the other tables not written: %w", length, perr))
+	return true
 }
 
 // cancelled adds a statement the server cancelled to the run (a new one
@@ -411,10 +495,23 @@ func (d *Durable) wrote() {
 	defer d.runMu.Unlock()
 	down := d.run.down
 	d.run = cancelRun{}
-	d.runs.Store(false)
+	d.wrotes++
+	d.runs.Store(d.auditRun.since != 0)
 	if down {
 		d.report(nil)
 	}
+}
+
+// wroteAudit records an audit write that worked: it ends the audit run and
+// the other one.
+func (d *Durable) wroteAudit() {
+	if !d.runs.Load() {
+		return
+	}
+	d.runMu.Lock()
+	d.auditRun = cancelRun{}
+	d.runMu.Unlock()
+	d.wrote()
 }
 
 // cancelledDown reports whether the statements the server cancels have

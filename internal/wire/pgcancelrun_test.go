@@ -3,6 +3,7 @@ package wire
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -129,5 +130,76 @@ func TestPostgresIsolatedCancellationsAreNotARun(t *testing.T) {
 	if !d.OK() || testutil.ToFloat64(m.ok) != 1 || errorLines(logs) != 0 {
 		t.Errorf("two cancellations 31 s apart, reads working between, marked the store down (store_ok %v):\n%s",
 			testutil.ToFloat64(m.ok), logs.String())
+	}
+}
+
+// TestPostgresLockedAuditTableLeavesTheStoreUp: a lock held on audit_entry
+// alone cancels every audit write, while the other tables write. The store
+// stays up (the shared dedupe, the claims, nudges and exemptions work; the
+// entries wait in the backlog, each failed write counted), and one WARN
+// names the table at most every cancelledDownAfter. Before, 30 s of audit
+// writes cancelled marked the store down (ERROR), the check's sweep wrote
+// the other tables and marked it up, and the next audit write cancelled
+// started the run again: down and up every 30 s, an ERROR each time.
+// Every table locked, the audit writes alone still mark the store down:
+// the check's write to the other tables is cancelled too.
+func TestPostgresLockedAuditTableLeavesTheStoreUp(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	d, m, logs, lock, now := cancelRunStore(t)
+	w := NewAuditWriter(d, 10, slog.New(slog.NewJSONHandler(logs, nil)), m)
+	unlock := lock("audit_entry")
+	w.write(ctx, event("U1", "ada@example.com"))
+	if len(w.backlog) != 1 {
+		t.Fatalf("%d entries kept, want the one cancelled:\n%s", len(w.backlog), logs.String())
+	}
+	// Two minutes of the writer's retries, every 5 s, and the check every 30 s.
+	for i := 1; i <= 24; i++ {
+		*now = now.Add(auditRetryEvery)
+		w.write(ctx)
+		if i%6 == 0 {
+			d.ping(ctx)
+		}
+		if !d.OK() {
+			t.Fatalf("after %s of audit writes cancelled, the other tables writing: store down:\n%s",
+				time.Duration(i)*auditRetryEvery, logs.String())
+		}
+	}
+	if n := errorLines(logs); n != 0 {
+		t.Errorf("%d ERROR lines, want 0:\n%s", n, logs.String())
+	}
+	named := strings.Count(logs.String(), `"table":"audit_entry"`)
+	if named < 1 || named > 5 {
+		t.Errorf("%d warnings naming audit_entry in 2 minutes, want 1 to 5:\n%s", named, logs.String())
+	}
+	dd := &StoreDeduper{D: d, Memory: &memDedupe{}, Metrics: m}
+	if ok, err := dd.FirstDelivery(ctx, "E-audit-locked"); !ok || err != nil || d.Store() == nil {
+		t.Errorf("dedupe beside the locked audit table = %v, %v (store %v)", ok, err, d.Store() != nil)
+	}
+	unlock()
+	w.write(ctx)
+	if len(w.backlog) != 0 || !d.OK() {
+		t.Fatalf("after the lock: %d kept, store ok %v:\n%s", len(w.backlog), d.OK(), logs.String())
+	}
+
+	// Every table locked and only the writer's retries: the store is down,
+	// one ERROR, and back once the lock goes.
+	unlock = lock("audit_entry", "envelope_seen", "claim_slot", "scan_result", "report_scan")
+	w.write(ctx, event("U1", "bob@example.com"))
+	for range 7 {
+		*now = now.Add(auditRetryEvery)
+		w.write(ctx)
+	}
+	if d.OK() || testutil.ToFloat64(m.ok) != 0 {
+		t.Errorf("every table locked, audit writes cancelled for %s: store still up:\n%s", 7*auditRetryEvery, logs.String())
+	}
+	if n := errorLines(logs); n != 1 {
+		t.Errorf("%d ERROR lines, want 1:\n%s", n, logs.String())
+	}
+	unlock()
+	d.ping(ctx)
+	w.write(ctx)
+	if !d.OK() || len(w.backlog) != 0 {
+		t.Errorf("after the lock: store ok %v, %d kept:\n%s", d.OK(), len(w.backlog), logs.String())
 	}
 }
