@@ -466,10 +466,10 @@ func (w *AuditWriter) store(ctx context.Context, entries []state.AuditEntry) err
 	if w.beforeStore != nil {
 		w.beforeStore()
 	}
-	ctx, cancel := context.WithTimeout(ctx, auditWriteTimeout)
+	wctx, cancel := context.WithTimeout(ctx, auditWriteTimeout)
 	defer cancel()
-	err := s.AppendBatch(ctx, entries)
-	w.d.observeAudit(err)
+	err := s.AppendBatch(wctx, entries)
+	w.d.observeAudit(ctx, err)
 	if err == nil {
 		w.d.wroteAudit()
 		w.d.report(nil)

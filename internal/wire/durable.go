@@ -396,13 +396,14 @@ func (d *Durable) warnCancelled(err error) {
 
 // observeAudit is observe for the audit writer's writes: a write the
 // server cancelled adds to the audit run, not to the run of the other
-// statements.
-func (d *Durable) observeAudit(err error) {
+// statements. ctx bounds the write to the other tables it may make (the
+// writer's: at a stop, its flush's).
+func (d *Durable) observeAudit(ctx context.Context, err error) {
 	if !state.CancelledByServer(err) {
 		d.observe(err)
 		return
 	}
-	if !d.cancelledAudit(err) {
+	if !d.cancelledAudit(ctx, err) {
 		d.warnCancelled(err)
 	}
 }
@@ -416,8 +417,8 @@ const auditProbeTimeout = 5 * time.Second
 // it writes the other tables (the sweep): when they write, it logs a
 // warning naming audit_entry and leaves the store up; when not, the
 // database writes nothing and the store is down. It reports whether it
-// logged.
-func (d *Durable) cancelledAudit(err error) bool {
+// logged. A ctx done before the sweep's answer decides nothing.
+func (d *Durable) cancelledAudit(ctx context.Context, err error) bool {
 	d.runMu.Lock()
 	now := d.now().UnixNano()
 	d.runs.Store(true)
@@ -438,9 +439,12 @@ func (d *Durable) cancelledAudit(err error) bool {
 	if !probe || s == nil {
 		return false
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), auditProbeTimeout)
-	_, perr := s.Sweep(ctx, time.Now())
+	pctx, cancel := context.WithTimeout(ctx, auditProbeTimeout)
+	_, perr := s.Sweep(pctx, time.Now())
 	cancel()
+	if perr != nil && ctx.Err() != nil {
+		return false
+	}
 	if perr == nil {
 		d.wrote()
 		d.log.Warn("state store: every audit write cancelled by the server, the other tables write: a lock held on the table? Lookups, the shared dedupe and claims go on; audit entries are kept for another try",
