@@ -400,12 +400,17 @@ var auditChannel = regexp.MustCompile(`^channel ([CGD][A-Z0-9]{2,30})$`)
 
 // auditDetail escapes an entry's detail for mrkdwn, naming the channel it
 // was asked in as a channel link, so that Slack shows the channel's name
-// rather than its bare ID.
+// rather than its bare ID. A direct message (D…) has no name a link could
+// show (Slack renders it as a private-channel placeholder): it is said in
+// words.
 func auditDetail(d string) string {
 	parts := strings.Split(d, " · ")
 	for i, p := range parts {
 		if m := auditChannel.FindStringSubmatch(p); m != nil {
 			parts[i] = "in <#" + m[1] + ">"
+			if strings.HasPrefix(m[1], "D") {
+				parts[i] = "in a direct message"
+			}
 			continue
 		}
 		parts[i] = EscapeMrkdwn(p)

@@ -352,3 +352,27 @@ func TestRenderAuditTrailNamesTheChannel(t *testing.T) {
 		t.Errorf("the trail shows a bare channel ID or an unescaped mention:\n%s", text)
 	}
 }
+
+// TestRenderAuditTrailSaysADirectMessage: a request made in a direct
+// message (a channel ID starting with D) was shown as a channel link
+// "<#D0DM12345>", which Slack renders as an unreadable private-channel
+// placeholder. It reads "in a direct message", with no ID to guess at.
+func TestRenderAuditTrailSaysADirectMessage(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	m := RenderAuditTrail("ada@example.com", []AuditEvent{
+		{At: now, Actor: "U1", Action: AuditLookup, Outcome: OutcomeOK, Detail: "channel D0DM12345"},
+		{At: now, Actor: "U1", Action: AuditShortcut, Outcome: OutcomeOK, Detail: "chosen · channel D0DM12345"},
+		{At: now, Actor: "U2", Action: AuditLookup, Outcome: OutcomeOK, Detail: "channel C0123ABCDEF"},
+	}, now)
+	raw, _ := json.Marshal(m.Blocks)
+	text := m.Text + string(raw)
+	for _, want := range []string{"looked up · ok · in a direct message", "chosen · in a direct message", "in <#C0123ABCDEF>"} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("the trail does not say %q:\n%s", want, m.Text)
+		}
+	}
+	if strings.Contains(text, "D0DM12345") {
+		t.Errorf("the trail shows a direct message's ID:\n%s", text)
+	}
+}
