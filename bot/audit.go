@@ -12,6 +12,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"lastactive/internal/state"
+	"lastactive/seat"
 )
 
 // AuditAction is what an audit event records. The values are those of the
@@ -173,6 +174,14 @@ func auditEvent(action AuditAction, req Request, r Reply, start, now time.Time) 
 			e.Detail = r.Detail
 		}
 	}
+	if (e.Action == AuditLookup || e.Action == AuditShortcut || e.Action == AuditShare || e.Action == AuditRefresh) &&
+		(e.Outcome == OutcomeFailed || e.Outcome == OutcomePartial) {
+		// A person who matched several accounts was answered with the
+		// list: not a failure, in the trail.
+		var note string
+		e.Outcome, note = LookupAuditOutcome(r.People, e.Outcome)
+		e.Detail = strings.TrimSpace(e.Detail + " " + note)
+	}
 	if len(slackUsers) > 0 {
 		e.Detail = strings.TrimSpace(e.Detail + " " + strings.Join(slackUsers, ", "))
 	}
@@ -186,6 +195,41 @@ func auditEvent(action AuditAction, req Request, r Reply, start, now time.Time) 
 		e.Action = AuditRefusal
 	}
 	return e
+}
+
+// LookupAuditOutcome is the audit trail's outcome of a lookup of people
+// whose reply's outcome was o: a person who matched several Atlassian
+// accounts was answered, with the list of them, so they count as answered
+// and not as failed. Every person so: OutcomeAmbiguous. Some of them among
+// others: the outcome of the others, and a note for the entry's detail
+// saying how many emails got a list. Outcomes other than failed and
+// partial are returned as they are.
+func LookupAuditOutcome(people []Person, o Outcome) (Outcome, string) {
+	if o != OutcomeFailed && o != OutcomePartial {
+		return o, ""
+	}
+	answered, listed, failed := 0, 0, 0
+	for _, p := range people {
+		switch {
+		case p.Err == nil:
+			answered++
+		case failureOutcome(p.Err) == PersonAmbiguous:
+			listed++
+		default:
+			failed++
+		}
+	}
+	switch {
+	case listed == 0:
+		return o, ""
+	case answered == 0 && failed == 0:
+		return OutcomeAmbiguous, ""
+	}
+	note := "several accounts listed for " + seat.Count(listed, "email", "emails")
+	if failed == 0 {
+		return OutcomeOK, note
+	}
+	return OutcomePartial, note
 }
 
 // refusedAbout is whom a refused request named, for its audit entry, so
@@ -388,6 +432,8 @@ func auditOutcome(o Outcome) string {
 		return "answer not delivered"
 	case OutcomePartial:
 		return "partly failed"
+	case OutcomeAmbiguous:
+		return "several accounts matched, listed"
 	case Outcome(state.OutcomeDryRun): // a nudge round's, stored by the nudge engine
 		return "dry run, nothing sent"
 	}

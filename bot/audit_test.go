@@ -376,3 +376,47 @@ func TestRenderAuditTrailSaysADirectMessage(t *testing.T) {
 		t.Errorf("the trail shows a direct message's ID:\n%s", text)
 	}
 }
+
+// TestAmbiguousLookupIsNotAFailureInTheTrail: a lookup of an email that
+// several Atlassian accounts share answers with a list of them, yet its
+// audit entry read "looked up · failed", as an outage's does. It is stored
+// as "ambiguous" and read "several accounts matched, listed"; among other
+// people it counts as answered, and the detail says a list was shown.
+func TestAmbiguousLookupIsNotAFailureInTheTrail(t *testing.T) {
+	t.Parallel()
+	sink := &recordingSink{}
+	var logs bytes.Buffer
+	svc := auditService(t, sink, nil, &logs)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		text       string
+		outcome    Outcome
+		listedNote bool
+	}{
+		{"sam@example.com", OutcomeAmbiguous, false},
+		{"ada@example.com sam@example.com", OutcomeOK, true},
+		{"sam@example.com nobody@example.com", OutcomePartial, true},
+		{"nobody@example.com", OutcomeFailed, false},
+		{"ada@example.com", OutcomeOK, false},
+	} {
+		sink.mu.Lock()
+		sink.got = nil
+		sink.mu.Unlock()
+		svc.Answer(ctx, Request{UserID: "U1", ChannelID: "C1", Text: tc.text}, nil)
+		if len(sink.got) != 1 {
+			t.Fatalf("%q: %d audit events, want 1", tc.text, len(sink.got))
+		}
+		e := sink.got[0]
+		if e.Action != AuditLookup || e.Outcome != tc.outcome {
+			t.Errorf("%q: audited %s %s, want lookup %s", tc.text, e.Action, e.Outcome, tc.outcome)
+		}
+		if note := strings.Contains(e.Detail, "several accounts"); note != tc.listedNote {
+			t.Errorf("%q: detail %q; says a list was shown %v, want %v", tc.text, e.Detail, note, tc.listedNote)
+		}
+	}
+	now := time.Now()
+	m := RenderAuditTrail("sam@example.com", []AuditEvent{{At: now, Actor: "U1", Action: AuditLookup, Outcome: OutcomeAmbiguous}}, now)
+	if !strings.Contains(m.Text, "<@U1> · looked up · several accounts matched, listed") || strings.Contains(m.Text, "failed") {
+		t.Errorf("the trail of an ambiguous lookup reads:\n%s", m.Text)
+	}
+}

@@ -273,6 +273,10 @@ const (
 	// OutcomeUndelivered: the answer was made but its post to Slack failed
 	// (after the Responder's retries): audited beside the answer's own line.
 	OutcomeUndelivered Outcome = "undelivered"
+	// OutcomeAmbiguous is an audit entry's alone (a reply's outcome stays
+	// failed, for its metrics): every person looked up matched several
+	// Atlassian accounts, and the answer listed them.
+	OutcomeAmbiguous Outcome = "ambiguous"
 )
 
 // ServiceConfig holds what a Service needs.

@@ -80,6 +80,10 @@ func (a *app) lookup(ctx context.Context, args []string) int {
 	default:
 		entry.Outcome = state.Outcome(bot.OutcomePartial)
 	}
+	// A person who matched several accounts was answered with the list
+	// (exit 1 all the same): not a failure, in the trail.
+	o, note := bot.LookupAuditOutcome(people, bot.Outcome(entry.Outcome))
+	entry.Outcome, entry.Detail = state.Outcome(o), note
 	a.auditCLI(ctx, c, entry)
 	now := time.Now()
 	if *asJSON {

@@ -526,6 +526,35 @@ func TestCommandLineIsAudited(t *testing.T) {
 	}
 }
 
+// TestAmbiguousCommandLineLookupIsNotAFailureInTheTrail: `lastactive
+// lookup` of an email several accounts share exits 1, as a person not
+// found does, but its audit entry read "failed" though the lookup answered
+// with the list of accounts. It is "ambiguous" alone, and among others it
+// counts as answered, the detail saying a list was shown.
+func TestAmbiguousCommandLineLookupIsNotAFailureInTheTrail(t *testing.T) {
+	f := startFakes(t)
+	env := f.env("USER=operator")
+	for _, args := range [][]string{{"sam@example.com"}, {"ada@example.com", "sam@example.com"}} {
+		if r := runBinary(t, env, "", append([]string{"lookup"}, args...)...); r.code != 1 {
+			t.Fatalf("lookup %s: exit %d, want 1\n%s", args, r.code, r.stderr)
+		}
+	}
+	r := runBinary(t, env, "", "audit", "--json", "sam@example.com")
+	if r.code != 0 {
+		t.Fatalf("audit: exit %d\n%s", r.code, r.stderr)
+	}
+	got := auditLines(t, r.stdout)
+	if len(got) != 2 {
+		t.Fatalf("%d entries, want the two lookups:\n%s", len(got), r.stdout)
+	}
+	if both := got[0]; both.Outcome != "ok" || !strings.Contains(both.Detail, "several accounts listed for 1 email") {
+		t.Errorf("lookup of Ada and Sam audited %+v, want ok saying a list was shown", both)
+	}
+	if sam := got[1]; sam.Outcome != "ambiguous" {
+		t.Errorf("lookup of Sam alone audited %+v, want ambiguous", sam)
+	}
+}
+
 // TestDigestsAreAudited: each digest posted, by the schedule or by
 // `digest --post`, is a line of the audit trail ("Everything above … is
 // written to the audit trail"), the schedule's by the bot, the command
