@@ -9,6 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"lastactive/atlassian"
 	"lastactive/internal/state"
 	"lastactive/nudge"
 	"lastactive/seat"
@@ -84,8 +85,17 @@ func (s *Service) releaseClick(ctx context.Context, req Request, actionID, value
 	// refuse answers a click not acted on, refused or failed: like a
 	// refused Share, it goes to the audit trail (who clicked what on whose
 	// seat), unless the flow put it there already, with whom it was about.
+	// about, when the flow's refusal says it, is whose seat: the entry
+	// names them, so that the attempt is in their trail.
+	var about nudge.Refused
 	refuse := func(o Outcome, kind NoticeKind, text string, audited bool) (Response, bool) {
 		r := Reply{Kind: KindButton, Outcome: o, Message: RenderNoticeKind(kind, text), Detail: actionID}
+		if about.Email != "" {
+			r.Targets = []string{about.Email}
+		}
+		if about.AccountID != "" {
+			r.People = []Person{{Query: about.Email, Account: atlassian.Account{AccountID: about.AccountID}}}
+		}
 		switch {
 		case audited:
 			s.cfg.Metrics.Command(string(KindButton), string(o))
@@ -122,6 +132,7 @@ func (s *Service) releaseClick(ctx context.Context, req Request, actionID, value
 	var unsent *nudge.Unsent
 	switch {
 	case errors.As(err, &refused):
+		about = *refused
 		return refuse(OutcomeRefused, NoticeRefused, refused.Text, refused.Audited)
 	case errors.As(err, &unsent):
 		// Done and audited, but Slack refused the result message: the

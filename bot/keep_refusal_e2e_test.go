@@ -91,4 +91,22 @@ func TestRefusedKeepOrReleaseClicksAreAudited(t *testing.T) {
 	approve := buttonValue(fake.Messages(reportUser)[0], bot.ActionReleaseApprove)
 	click("U0MALLORY", bot.ActionReleaseApprove, approve)
 	expect("U0MALLORY", 2, "Approve clicked by someone who is no approver")
+
+	// Both of Mallory's clicks were on John's seat: John's trail
+	// shows them, so that an auditor asking about him sees who tried.
+	// They named nobody, and were only in the trail of everyone.
+	mine, err := store.Store().AuditPerson(context.Background(), state.AuditQuery{Target: atlassiantest.ReleaseGroupEmail})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range mine {
+		if e.Actor == "U0MALLORY" {
+			n++
+		}
+	}
+	if n != 2 {
+		all, _ := store.Store().Audit(context.Background(), state.AuditQuery{})
+		t.Errorf("%d of U0MALLORY's refused clicks on John's seat are in John's trail, want 2; the whole trail:\n%+v", n, all)
+	}
 }

@@ -20,11 +20,24 @@ import (
 type Refused struct {
 	Text    string
 	Audited bool
+	// Email and AccountID name whose seat the click was about, when the
+	// refusal knows: the caller's audit entry names them, so that the
+	// attempt is in that person's trail.
+	Email, AccountID string
 }
 
 func (r *Refused) Error() string { return r.Text }
 
 func refused(format string, a ...any) error { return &Refused{Text: fmt.Sprintf(format, a...)} }
+
+// refusedAbout is a refusal of a click on the seat of email and accountID
+// by someone it was not for (someone else's question, a decision or an
+// undo by someone who is no approver): an attempt that belongs in that
+// person's trail. A click too late (decided or answered already) by whom
+// it was for names nobody: two approvers at once are no attempt.
+func refusedAbout(email, accountID, text string) error {
+	return &Refused{Text: text, Email: email, AccountID: accountID}
+}
 
 // Unsent is what a click did when Slack refused its result message
 // (nothing was posted): the release or undo is made and audited, and the
@@ -49,7 +62,7 @@ func (e *Engine) Answer(ctx context.Context, user, nudgeID string, keep bool) er
 		return err
 	}
 	if n.SlackUser != user {
-		return refused("This question was for someone else.")
+		return refusedAbout(n.Email, n.AccountID, "This question was for someone else.")
 	}
 	if n.Answer == "" && n.Settled != "" {
 		// Settled silently (used again, or the access went another way):
@@ -391,7 +404,15 @@ func (e *Engine) isApprover(user string) bool { return slices.Contains(e.cfg.App
 // closes it for everyone, and approving releases the seat.
 func (e *Engine) Decide(ctx context.Context, user, requestID string, approve bool) error {
 	if !e.isApprover(user) {
-		return refused("Only the approvers (LASTACTIVE_APPROVERS) decide releases.")
+		// Whose seat it was is read if it can be, for the audit entry:
+		// the attempt belongs in that person's trail.
+		var q state.ReleaseRequest
+		if s, err := e.store(); err == nil {
+			if got, err := s.GetRequest(ctx, requestID); err == nil {
+				q = got
+			}
+		}
+		return refusedAbout(q.Email, q.AccountID, "Only the approvers (LASTACTIVE_APPROVERS) decide releases.")
 	}
 	s, err := e.store()
 	if err != nil {
@@ -665,7 +686,14 @@ func describe(steps []atlassian.Step) string {
 // Undo restores exactly what a release removed, once.
 func (e *Engine) Undo(ctx context.Context, user, releaseID string) error {
 	if !e.isApprover(user) {
-		return refused("Only the approvers (LASTACTIVE_APPROVERS) undo releases.")
+		// Whose seat it was, for the audit entry, as Decide reads it.
+		var rel state.Release
+		if s, err := e.store(); err == nil {
+			if got, err := s.GetRelease(ctx, releaseID); err == nil {
+				rel = got
+			}
+		}
+		return refusedAbout(rel.Email, rel.AccountID, "Only the approvers (LASTACTIVE_APPROVERS) undo releases.")
 	}
 	s, err := e.store()
 	if err != nil {
