@@ -211,7 +211,7 @@ func (s *Service) exempt(ctx context.Context, req Request, cmd Command) Reply {
 			return failed(err)
 		}
 		r.Outcome, r.Message = OutcomeOK, RenderExemptions(list)
-		r.Detail = fmt.Sprintf("listed %d exemptions", len(list))
+		r.Detail = "listed " + seat.Count(len(list), "exemption", "exemptions")
 		// The list shows each person's email and reason: their trails
 		// say who saw it (at most the lines the list can show).
 		r.Targets = nil

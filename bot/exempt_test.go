@@ -491,3 +491,22 @@ func TestExemptListNamesWhomItShowed(t *testing.T) {
 		t.Errorf("the list's audit entry names %v (%q), want ada@example.com and grace@example.com", list.Emails, list.Detail)
 	}
 }
+
+// TestExemptListOfOneSaysOneExemption: the audit entry of a list of one
+// read "listed 1 exemptions" in the trail.
+func TestExemptListOfOneSaysOneExemption(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	sink := &recordingSink{}
+	svc := NewService(ServiceConfig{Lookups: NewLookups(knownDir{}, LookupOptions{}), Gate: NewGate(GateConfig{ReportUsers: []string{"UBOSS"}}),
+		Exemptions: &memExemptions{}, Audit: sink, Now: func() time.Time { return now }})
+	ctx := context.Background()
+	for _, text := range []string{"exempt ada@example.com confluence on leave", "exempt list"} {
+		if r := svc.Answer(ctx, Request{UserID: "UBOSS", ChannelID: "C1", Text: text}, nil); r.Outcome != OutcomeOK {
+			t.Fatalf("%s: %v", text, r.Outcome)
+		}
+	}
+	if got := sink.got[len(sink.got)-1].Detail; got != "listed 1 exemption" {
+		t.Errorf("the list's audit entry says %q, want %q", got, "listed 1 exemption")
+	}
+}
