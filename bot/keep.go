@@ -255,6 +255,10 @@ func askOutcome(it nudge.Item) string {
 		return "Restored by an approver."
 	case state.SettledGone:
 		return "You no longer have it: nothing to answer."
+	case state.SettledOrgAdmin:
+		return "You are an org admin now, whose access the bot never changes: nothing to answer."
+	case state.SettledSynced:
+		return "Your account is managed by your identity provider now: nothing to answer here."
 	}
 	switch {
 	case it.Answer == state.AnswerKeep:

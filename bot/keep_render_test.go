@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"lastactive/internal/state"
 	"lastactive/nudge"
 )
 
@@ -122,5 +123,26 @@ func TestDecidedCopyWithoutItsGrantSaysNothingOfIt(t *testing.T) {
 	a.DecidedBy, a.Decision = "", ""
 	if js := blocksText(t, RenderNote(a, seal)); !strings.Contains(js, "Access given: –") {
 		t.Errorf("an open copy without its grant does not say it is unknown:\n%s", js)
+	}
+}
+
+// TestEverySettledNudgeLosesItsButtons: each way a nudge ends has its own
+// line and no Keep or Release left; an org admin or a synced account (the
+// follow-up closes those now) kept live buttons, their settled value
+// unknown to the message.
+func TestEverySettledNudgeLosesItsButtons(t *testing.T) {
+	seal := func(v string) string { return "sealed:" + v }
+	for _, settled := range []string{state.SettledReleased, state.SettledApproved, state.SettledKept, state.SettledUsed,
+		state.SettledRestored, state.SettledGone, state.SettledOrgAdmin, state.SettledSynced} {
+		t.Run(settled, func(t *testing.T) {
+			it := nudge.Item{NudgeID: "n1", Key: "confluence", Site: "acme.atlassian.net", Settled: settled}
+			if askOutcome(it) == "" {
+				t.Fatalf("no line says how it ended")
+			}
+			js := blocksText(t, RenderNote(nudge.Ask{Person: nudge.Person{Email: "frances@example.com"}, Items: []nudge.Item{it}}, seal))
+			if strings.Contains(js, ActionNudgeKeep) || strings.Contains(js, ActionNudgeRelease) {
+				t.Errorf("settled %q still offers Keep or Release", settled)
+			}
+		})
 	}
 }

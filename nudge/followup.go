@@ -368,10 +368,7 @@ func (e *Engine) dropCopies(ctx context.Context, s Store, req state.ReleaseReque
 	if !dropped {
 		return nil
 	}
-	why := SkipActiveAgain
-	if settled == state.SettledGone {
-		why = "the access is gone"
-	}
+	why := settledWhy[settled]
 	e.audit(ctx, s, state.AuditEntry{Emails: []string{req.Email}, AccountIDs: []string{req.AccountID}, Kind: state.KindSkip,
 		Outcome: state.OutcomeOK, Detail: req.ProductKey + " release request not sent again: " + why})
 	e.settleAsk(ctx, s, n.ID, settled, now)
@@ -408,15 +405,20 @@ func (e *Engine) remindersAndEscalations(ctx context.Context, s Store, open []st
 			changedReminders[n.ReminderChannel+"\x00"+n.ReminderTS] = n
 		}
 	}
-	// drop settles a nudge whose person used the product again (or holds
-	// it no longer), silently: no message, and no follow-up reads their
-	// account for it again (it would stay unanswered for good, read again
+	// drop settles a nudge whose person a round would not ask today (used
+	// the product again, holds it no longer, an org admin or synced
+	// account now), silently: no new message (the nudge and its reminder
+	// say it in place), and no follow-up reads their account for it again (it would stay unanswered for good, read again
 	// at every follow-up, ahead of the nudges still waiting).
 	drop := func(n state.Nudge, settled string) error {
 		if err := s.SettleNudge(ctx, n.ID, settled, now); err != nil {
 			return err
 		}
 		refresh(n)
+		// The trail says why the person heard no more, and the approvers
+		// nothing.
+		e.audit(ctx, s, state.AuditEntry{Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindSkip,
+			Outcome: state.OutcomeOK, Detail: fmt.Sprintf("%s %s: not followed up: %s", n.ProductKey, n.Product, settledWhy[settled])})
 		return nil
 	}
 	for _, n := range open {
@@ -537,27 +539,51 @@ func (e *Engine) remember(ctx context.Context, s Store, r *reminder, ref Ref) {
 	}
 }
 
-// usedAgain re-reads n's product: state.SettledUsed when the person used
-// it again, state.SettledGone when they hold it no longer, "" while it is
-// idle (or the account could not be read).
+// usedAgain re-reads n's account before a follow-up of n (a reminder, an
+// escalation, an approval copy sent again): "" while a round would still
+// ask about n's product (idle, held, by someone it asks) or the account
+// could not be read; otherwise how n ends (settledFor), and someone no
+// longer in the organisation has no seat left to give back.
 func (e *Engine) usedAgain(ctx context.Context, n state.Nudge) string {
 	u, err := e.cfg.Directory.UserAccess(ctx, n.AccountID)
-	if err != nil {
+	switch {
+	case atlassian.KindOf(err) == atlassian.ErrNotFound:
+		return state.SettledGone
+	case err != nil:
 		return ""
 	}
 	return e.settledFor(u, n.Product)
 }
 
-// settledFor is usedAgain's answer for account u as read.
+// settledFor is usedAgain's answer for account u as read: what a round
+// would skip today ends the follow-ups too. state.SettledGone when the
+// account holds the product no longer (or no seat at all: deactivated,
+// suspended), state.SettledOrgAdmin and state.SettledSynced for an account
+// the bot never changes now, state.SettledUsed when the person used it
+// again.
 func (e *Engine) settledFor(u atlassian.DirectoryUser, productID string) string {
 	p, ok := product(u, productID)
-	if !ok {
+	switch {
+	case !ok || u.Status != atlassian.StatusActive:
 		return state.SettledGone // no access left: nothing to ask about
+	case u.OrgAdmin():
+		return state.SettledOrgAdmin
+	case u.Synced():
+		return state.SettledSynced
 	}
 	if v, _ := seat.VerdictFor(p, e.cfg.Now(), e.cfg.IdleDays); v == seat.VerdictActive {
 		return state.SettledUsed
 	}
 	return ""
+}
+
+// settledWhy is why a follow-up closed a nudge (settledFor), for the audit
+// trail: the round's skip reason where there is one.
+var settledWhy = map[string]string{
+	state.SettledUsed:     SkipActiveAgain,
+	state.SettledGone:     "the access is gone",
+	state.SettledOrgAdmin: SkipOrgAdmin,
+	state.SettledSynced:   SkipSynced,
 }
 
 // checkManual reports, a day after, whether an admin removed the access of

@@ -37,6 +37,10 @@ const (
 	SettledUsed     = "used"     // kept: the person used it again
 	SettledRestored = "restored" // released, then restored by an approver (Undo)
 	SettledGone     = "gone"     // the person holds it no longer (removed another way)
+	// The person's account is one the bot never changes now, so nothing
+	// is asked of them nor sent to the approvers.
+	SettledOrgAdmin = "org-admin" // the person became an org admin
+	SettledSynced   = "synced"    // an identity provider manages the account now
 )
 
 // Nudge is one question to one person about one product (a site ARI),
