@@ -515,6 +515,8 @@ func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest,
 	n, _ := s.GetNudge(ctx, req.NudgeID)
 	n.ID, n.Product, n.ProductKey = req.NudgeID, req.Product, req.ProductKey
 	res := Result{ReleaseID: req.ID, Person: Person{AccountID: req.AccountID, Email: req.Email}, Item: e.item(ctx, n), AdminURL: e.AdminURL(req.AccountID)}
+	// settled is how the person's nudge ends, when not as settledBy says.
+	settled := ""
 	finish := func(st, detail string, o state.Outcome, steps []atlassian.Step) error {
 		rel.State, rel.Detail, rel.Done = st, detail, e.cfg.Now()
 		rel.Steps = stepsJSON(steps)
@@ -530,7 +532,10 @@ func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest,
 		}
 		e.audit(ctx, s, state.AuditEntry{Actor: by, Emails: []string{req.Email}, AccountIDs: []string{req.AccountID}, Kind: state.KindRelease,
 			Outcome: o, Detail: fmt.Sprintf("%s %s: %s: %s", req.ProductKey, req.Product, st, detail)})
-		if settled := settledBy[st]; settled != "" {
+		if settled == "" {
+			settled = settledBy[st]
+		}
+		if settled != "" {
 			e.settleAsk(ctx, s, req.NudgeID, settled, rel.Done)
 		}
 		res.Text = detail
@@ -543,16 +548,29 @@ func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest,
 		return nil
 	}
 	// Read again just before the change: anyone active again keeps it.
+	// A seat freed another way meanwhile is free: nothing to change, and
+	// nothing for an admin to do (it read as refused, failed or to be
+	// removed by hand).
 	u, err := e.cfg.Directory.UserAccess(ctx, req.AccountID)
+	if atlassian.KindOf(err) == atlassian.ErrNotFound {
+		settled = state.SettledGone
+		return finish(state.ReleaseDropped, "the person is no longer in the organisation, so nothing was changed: the seat is free", state.OutcomeOK, nil)
+	}
 	if err != nil {
 		return finish(state.ReleaseFailed, "the account could not be read, so nothing was changed", state.OutcomeFailed, nil)
 	}
 	res.Person.Name = u.Name
 	p, holds := product(u, req.Product)
-	if holds {
-		if v, _ := seat.VerdictFor(p, e.cfg.Now(), e.cfg.IdleDays); v == seat.VerdictActive {
-			return finish(state.ReleaseDropped, "the person used the product again, so it was kept", state.OutcomeOK, nil)
-		}
+	switch {
+	case !holds:
+		settled = state.SettledGone
+		return finish(state.ReleaseDropped, "the access was already removed another way, so nothing was changed: the seat is free", state.OutcomeOK, nil)
+	case u.Status != atlassian.StatusActive:
+		settled = state.SettledGone
+		return finish(state.ReleaseDropped, "the account is deactivated or suspended and holds no seat, so nothing was changed", state.OutcomeOK, nil)
+	}
+	if v, _ := seat.VerdictFor(p, e.cfg.Now(), e.cfg.IdleDays); v == seat.VerdictActive {
+		return finish(state.ReleaseDropped, "the person used the product again, so it was kept", state.OutcomeOK, nil)
 	}
 	if !e.cfg.Directory.HasWriteKey() {
 		return finish(state.ReleaseManual, "no write key is configured: remove the access in Atlassian Administration; the bot checks tomorrow whether it is gone",

@@ -459,7 +459,7 @@ const (
 	ReleaseRefused = "refused" // not safe: Detail says why
 	ReleaseFailed  = "failed"  // an upstream call failed; Steps is what was done
 	ReleaseManual  = "manual"  // no write key: an admin is to remove it, checked at CheckDue
-	ReleaseDropped = "dropped" // the person was active again
+	ReleaseDropped = "dropped" // nothing to change: active again, or the seat freed another way
 )
 
 // Release is what an approved request did: one per request (ID is the
