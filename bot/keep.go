@@ -259,6 +259,8 @@ func askOutcome(it nudge.Item) string {
 		return "You are an org admin now, whose access the bot never changes: nothing to answer."
 	case state.SettledSynced:
 		return "Your account is managed by your identity provider now: nothing to answer here."
+	case state.SettledExpired:
+		return "No approver decided in time: you keep it for now, and may be asked again later."
 	}
 	switch {
 	case it.Answer == state.AnswerKeep:
@@ -292,7 +294,12 @@ func renderApproval(a nudge.Approval, seal func(string) string) Message {
 	lines = append(lines, why)
 	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(strings.Join(lines, "\n")), nil, nil, slack.SectionBlockOptionBlockID("release_request"))}
 	text := "Release request: " + EscapeMrkdwn(seat.ProductName(a.Item.Key)) + " for " + EscapeMrkdwn(a.Person.Email)
-	if a.DecidedBy != "" {
+	if a.Decision == state.DecisionExpired {
+		// Closed by the follow-up, not by an approver: nobody to name.
+		const line = "Nobody decided in time: the request expired and the seat stays; a later round may ask again."
+		blocks = append(blocks, slack.NewContextBlock("release_decided", mrkdwn(line)))
+		text += ": " + line
+	} else if a.DecidedBy != "" {
 		verb := "kept the seat"
 		if a.Decision == "approve" {
 			verb = "approved the release"

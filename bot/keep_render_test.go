@@ -133,7 +133,7 @@ func TestDecidedCopyWithoutItsGrantSaysNothingOfIt(t *testing.T) {
 func TestEverySettledNudgeLosesItsButtons(t *testing.T) {
 	seal := func(v string) string { return "sealed:" + v }
 	for _, settled := range []string{state.SettledReleased, state.SettledApproved, state.SettledKept, state.SettledUsed,
-		state.SettledRestored, state.SettledGone, state.SettledOrgAdmin, state.SettledSynced} {
+		state.SettledRestored, state.SettledGone, state.SettledOrgAdmin, state.SettledSynced, state.SettledExpired} {
 		t.Run(settled, func(t *testing.T) {
 			it := nudge.Item{NudgeID: "n1", Key: "confluence", Site: "acme.atlassian.net", Settled: settled}
 			if askOutcome(it) == "" {
@@ -144,5 +144,25 @@ func TestEverySettledNudgeLosesItsButtons(t *testing.T) {
 				t.Errorf("settled %q still offers Keep or Release", settled)
 			}
 		})
+	}
+}
+
+// TestExpiredRequestCopySaysNobodyDecided: a request closed because nobody
+// decided in time says so on every approver's copy, with no buttons, and
+// names no approver (it read "<@(nobody: expired)> kept the seat").
+func TestExpiredRequestCopySaysNobodyDecided(t *testing.T) {
+	seal := func(v string) string { return "sealed:" + v }
+	a := nudge.Approval{RequestID: "r1", Person: nudge.Person{Email: "frances@example.com"},
+		Item:      nudge.Item{NudgeID: "n1", Key: "confluence", Site: "acme.atlassian.net"},
+		DecidedBy: state.ExpiredBy, Decision: state.DecisionExpired}
+	m := RenderNote(a, seal)
+	js := blocksText(t, m)
+	for _, s := range []string{js, m.Text} {
+		if strings.Contains(s, "<@") || !strings.Contains(s, "Nobody decided") {
+			t.Errorf("expired copy reads %s; want it to say nobody decided, naming nobody", s)
+		}
+	}
+	if strings.Contains(js, ActionReleaseApprove) || strings.Contains(js, ActionReleaseKeep) {
+		t.Error("expired copy still offers Approve or Keep")
 	}
 }

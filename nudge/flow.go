@@ -448,6 +448,8 @@ func (e *Engine) Decide(ctx context.Context, user, requestID string, approve boo
 		e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{req.Email}, AccountIDs: []string{req.AccountID},
 			Kind: state.KindApproval, Outcome: state.OutcomeRefused, Detail: "the requester cannot decide their own release"})
 		return &Refused{Text: "You asked for this release, so another approver decides it.", Audited: true}
+	case errors.Is(err, state.ErrDecided) && req.Decision == state.DecisionExpired:
+		return refused("This request has expired: " + expiredText + ".")
 	case errors.Is(err, state.ErrDecided):
 		return refused("Another approver decided this already: the request above says who.")
 	case errors.Is(err, state.ErrNotFound):

@@ -74,6 +74,9 @@ func (e *Engine) FollowUp(ctx context.Context) error {
 	if err := e.requestEscalated(ctx, s, now); err != nil {
 		return err
 	}
+	if err := e.expireRequests(ctx, s, now); err != nil {
+		return err
+	}
 	if err := e.resendCopies(ctx, s, now); err != nil {
 		return err
 	}
@@ -84,6 +87,49 @@ func (e *Engine) FollowUp(ctx context.Context) error {
 		return err
 	}
 	return e.checkManual(ctx, s)
+}
+
+// RequestExpiry is how long a release request waits for an approver's
+// decision: past it, the follow-up closes it (DecisionExpired), and the
+// seat stays with the person until a later round asks again.
+const RequestExpiry = 60 * 24 * time.Hour
+
+// maxExpiries bounds the requests one follow-up closes (each updates every
+// approver's copy); the rest are closed by the next.
+const maxExpiries = 50
+
+// expiredText is what an expired request says, in the trail and to a late
+// Approve or Keep.
+const expiredText = "nobody decided within 60 days, so the request was closed and the seat kept for now; a later round may ask again"
+
+// expireRequests closes the requests nobody decided within RequestExpiry,
+// once across replicas: each approver's copy says so in place (no buttons
+// left), the person's nudge says they keep the seat for now, and the trail
+// has an entry. Left open, a request kept its buttons live, its seat
+// listed as waiting, and its person never asked again.
+func (e *Engine) expireRequests(ctx context.Context, s Store, now time.Time) error {
+	old, err := s.UndecidedBefore(ctx, now.Add(-RequestExpiry), maxExpiries)
+	if err != nil {
+		return err
+	}
+	for _, req := range old {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		won, err := s.ExpireRequest(ctx, req.ID, now)
+		if err != nil {
+			return err
+		}
+		if !won {
+			continue // decided meanwhile, or closed by another replica
+		}
+		req.DecidedBy, req.Decision, req.Decided = state.ExpiredBy, state.DecisionExpired, now
+		e.audit(ctx, s, state.AuditEntry{Emails: []string{req.Email}, AccountIDs: []string{req.AccountID}, Kind: state.KindApproval,
+			Outcome: state.OutcomeOK, Detail: fmt.Sprintf("%s: %s %s: %s", state.DecisionExpired, req.ProductKey, req.Product, expiredText)})
+		e.closeCopies(ctx, s, req)
+		e.settleAsk(ctx, s, req.NudgeID, state.SettledExpired, now)
+	}
+	return nil
 }
 
 // interruptedAfter is how long after its approval a release still marked

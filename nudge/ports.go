@@ -94,6 +94,10 @@ type Store interface {
 	GetRequest(ctx context.Context, id string) (state.ReleaseRequest, error)
 	RequestsAbout(ctx context.Context, accountID, product string, since time.Time) ([]state.ReleaseRequest, error)
 	Decide(ctx context.Context, id, by, decision string, at time.Time) (state.ReleaseRequest, error)
+	// UndecidedBefore and ExpireRequest find and close the requests nobody
+	// decided within RequestExpiry.
+	UndecidedBefore(ctx context.Context, before time.Time, limit int) ([]state.ReleaseRequest, error)
+	ExpireRequest(ctx context.Context, id string, at time.Time) (bool, error)
 	PutApprovalMessage(ctx context.Context, m state.ApprovalMessage) (bool, error)
 	SetApprovalMessage(ctx context.Context, m state.ApprovalMessage) error
 	ApprovalMessages(ctx context.Context, requestID string) ([]state.ApprovalMessage, error)

@@ -27,6 +27,10 @@ const (
 
 	DecisionApprove = "approve"
 	DecisionKeep    = "keep"
+	// DecisionExpired: nobody decided in time (ExpireRequest); the request
+	// is closed, decided by ExpiredBy, and the seat stays.
+	DecisionExpired = "expired"
+	ExpiredBy       = "(nobody: expired)"
 )
 
 // How a nudge's product ended for the person asked (Nudge.Settled).
@@ -41,6 +45,7 @@ const (
 	// is asked of them nor sent to the approvers.
 	SettledOrgAdmin = "org-admin" // the person became an org admin
 	SettledSynced   = "synced"    // an identity provider manages the account now
+	SettledExpired  = "expired"   // its release request expired undecided: kept for now
 )
 
 // Nudge is one question to one person about one product (a site ARI),
@@ -381,6 +386,21 @@ func (s *Store) Decide(ctx context.Context, id, by, decision string, at time.Tim
 		return r, ErrDecided
 	}
 	return r, ErrOwnRequest
+}
+
+// UndecidedBefore returns the undecided release requests made before
+// `before`, oldest first, at most limit.
+func (s *Store) UndecidedBefore(ctx context.Context, before time.Time, limit int) ([]ReleaseRequest, error) {
+	return s.requests(ctx, `WHERE decided_by = '' AND created_us < $1 ORDER BY created_us, id LIMIT $2`, us(before), limit)
+}
+
+// ExpireRequest closes undecided request id as DecisionExpired (decided by
+// ExpiredBy) at `at`, atomically against a decision; false when it was
+// decided (or expired) already.
+func (s *Store) ExpireRequest(ctx context.Context, id string, at time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE release_request SET decided_by = $1, decision = $2, decided_us = $3
+		WHERE id = $4 AND decided_by = ''`, ExpiredBy, DecisionExpired, us(at), id)
+	return s.won("expire release request", res, err)
 }
 
 // ApprovalMessage is one approver's copy of a request.

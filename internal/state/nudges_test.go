@@ -33,6 +33,7 @@ func nudgeContract(t *testing.T, fresh fixture) {
 		{"NudgeOncePerRound", testNudgeOncePerRound},
 		{"AnswersAndFollowUps", testNudgeAnswers},
 		{"FirstDecisionWins", testFirstDecisionWins},
+		{"ExpiryAgainstADecision", testExpiryAgainstADecision},
 		{"MissingApprovalCopies", testMissingCopies},
 		{"ReleaseOnceUndoOnce", testReleaseOnce},
 		{"InterruptedReleaseSettledOnce", testInterruptedRelease},
@@ -664,5 +665,44 @@ func testNudgeAuditedOnce(t *testing.T, fresh fixture) {
 	}
 	if got, err := a.UnauditedNudges(ctx, t0.Add(time.Hour)); err != nil || len(got) != 0 {
 		t.Errorf("UnauditedNudges after the mark = %+v, %v; want none", got, err)
+	}
+}
+
+// testExpiryAgainstADecision: UndecidedBefore lists only undecided requests
+// made before its time; ExpireRequest closes one once, and loses to a
+// decision made first (and a decision to it), on two connections.
+func testExpiryAgainstADecision(t *testing.T, fresh fixture) {
+	url := fresh(t)
+	a, b := open(t, url), open(t, url)
+	ctx := context.Background()
+	put := func(nudge string, at time.Time) ReleaseRequest {
+		r, _, err := a.PutRequest(ctx, ReleaseRequest{NudgeID: nudge, AccountID: "acc", Product: "p", Created: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	old, decided, young := put("n1", t0), put("n2", t0), put("n3", t0.Add(time.Hour))
+	if _, err := b.Decide(ctx, decided.ID, "UA", DecisionKeep, t0); err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.UndecidedBefore(ctx, t0.Add(time.Minute), 10)
+	if err != nil || len(got) != 1 || got[0].ID != old.ID {
+		t.Fatalf("UndecidedBefore = %+v %v, want only %s", got, err, old.ID)
+	}
+	if won, err := b.ExpireRequest(ctx, decided.ID, t0); won || err != nil {
+		t.Errorf("expiring a decided request: %v %v, want false", won, err)
+	}
+	for i, s := range []*Store{a, b} {
+		if won, err := s.ExpireRequest(ctx, old.ID, t0); won != (i == 0) || err != nil {
+			t.Errorf("ExpireRequest #%d = %v %v", i+1, won, err)
+		}
+	}
+	r, err := a.Decide(ctx, old.ID, "UB", DecisionApprove, t0)
+	if !errors.Is(err, ErrDecided) || r.Decision != DecisionExpired || r.DecidedBy != ExpiredBy {
+		t.Errorf("deciding an expired request: %+v %v, want ErrDecided with it expired", r, err)
+	}
+	if got, _ := a.PendingRequests(ctx); len(got) != 1 || got[0].ID != young.ID {
+		t.Errorf("pending after the expiry: %+v, want only %s", got, young.ID)
 	}
 }

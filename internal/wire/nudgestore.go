@@ -180,6 +180,18 @@ func (b nudgeStore) ForgetApprovalMessage(ctx context.Context, requestID, approv
 	return b.st.ForgetApprovalMessage(ctx, requestID, approver)
 }
 
+func (b nudgeStore) UndecidedBefore(ctx context.Context, before time.Time, limit int) ([]state.ReleaseRequest, error) {
+	ctx, cancel := context.WithTimeout(ctx, nudgeStoreTimeout)
+	defer cancel()
+	return b.st.UndecidedBefore(ctx, before, limit)
+}
+
+func (b nudgeStore) ExpireRequest(ctx context.Context, id string, at time.Time) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, nudgeStoreTimeout)
+	defer cancel()
+	return b.st.ExpireRequest(ctx, id, at)
+}
+
 func (b nudgeStore) RequestsMissingCopies(ctx context.Context, approvers []string, limit int) ([]state.ReleaseRequest, error) {
 	ctx, cancel := context.WithTimeout(ctx, nudgeStoreTimeout)
 	defer cancel()
