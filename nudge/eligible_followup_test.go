@@ -105,3 +105,46 @@ func remindersOf(h *harness, user string) int {
 	}
 	return n
 }
+
+// TestRefusedApprovalCopyIsNotResentForSomeoneARoundWouldNotAsk: the copy
+// Slack refused is not sent again once the person left the organisation
+// (the account is not found: before, the copy went again, its access
+// "unknown: the account could not be read"), nor once their account is one
+// the bot never changes; their nudge is closed as the reminder's would be.
+func TestRefusedApprovalCopyIsNotResentForSomeoneARoundWouldNotAsk(t *testing.T) {
+	cases := []struct {
+		name    string
+		change  func(h *harness, u atlassiantest.User)
+		settled string
+	}{
+		{"left the organisation", func(h *harness, u atlassiantest.User) { h.srv.RemoveUser(u.AccountID) }, state.SettledGone},
+		{"org admin", func(h *harness, u atlassiantest.User) { u.OrgAdmin = true; h.srv.SetUser(u) }, state.SettledOrgAdmin},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, true)
+			ctx := context.Background()
+			if _, err := h.e.Round(ctx, "nudge r1", false); err != nil {
+				t.Fatal(err)
+			}
+			_, frances := h.releaseWhileSlackRefuses(ctx, t)
+			c.change(h, h.account(t, atlassiantest.ReleaseDirectEmail))
+			h.clock.Add(24 * time.Hour)
+			if err := h.e.FollowUp(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range h.notes("approval") {
+				if p.Note.(Approval).Person.Email == atlassiantest.ReleaseDirectEmail {
+					t.Fatalf("approver %s was sent Frances's request again after the change", p.To)
+				}
+			}
+			n, err := h.store.GetNudge(ctx, frances.Items[0].NudgeID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n.Settled != c.settled {
+				t.Errorf("Frances's nudge is settled %q, want %q", n.Settled, c.settled)
+			}
+		})
+	}
+}

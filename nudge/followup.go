@@ -383,13 +383,12 @@ func (e *Engine) resendRequest(ctx context.Context, s Store, req state.ReleaseRe
 		return nil
 	}
 	u, uerr := e.cfg.Directory.UserAccess(ctx, req.AccountID)
-	if uerr == nil {
-		// Read again before the message, as at the request: someone
-		// active again (or no longer holding the seat) is dropped
-		// silently, the copies still missing are not sent.
-		if settled := e.settledFor(u, req.Product); settled != "" {
-			return e.dropCopies(ctx, s, req, n, settled, now)
-		}
+	// Read again before the message, as at the request: someone a round
+	// would not ask today (active again, no longer holding the seat, gone
+	// from the organisation) is dropped silently, the copies still missing
+	// are not sent.
+	if settled := e.settledRead(u, uerr, req.Product); settled != "" {
+		return e.dropCopies(ctx, s, req, n, settled, now)
 	}
 	return e.sendCopies(ctx, s, req, n, e.approval(ctx, req, n, u, uerr), refused)
 }
@@ -592,13 +591,19 @@ func (e *Engine) remember(ctx context.Context, s Store, r *reminder, ref Ref) {
 // longer in the organisation has no seat left to give back.
 func (e *Engine) usedAgain(ctx context.Context, n state.Nudge) string {
 	u, err := e.cfg.Directory.UserAccess(ctx, n.AccountID)
+	return e.settledRead(u, err, n.Product)
+}
+
+// settledRead is usedAgain's answer for the account read as u, or not
+// read (err).
+func (e *Engine) settledRead(u atlassian.DirectoryUser, err error, productID string) string {
 	switch {
 	case atlassian.KindOf(err) == atlassian.ErrNotFound:
 		return state.SettledGone
 	case err != nil:
 		return ""
 	}
-	return e.settledFor(u, n.Product)
+	return e.settledFor(u, productID)
 }
 
 // settledFor is usedAgain's answer for account u as read: what a round
