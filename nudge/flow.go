@@ -721,7 +721,9 @@ func (e *Engine) Undo(ctx context.Context, user, releaseID string) error {
 	}
 	rel, err := s.GetRelease(ctx, releaseID)
 	if errors.Is(err, state.ErrNotFound) {
-		return refused("There is nothing to undo.")
+		// Undo is offered only with a release record: one not found was
+		// deleted by the retention sweep, with what it removed.
+		return refused("This release is no longer on record (older than the retention), so Undo cannot restore it: give the access back in Atlassian Administration if it is needed.")
 	}
 	if err != nil {
 		return err
