@@ -3,6 +3,7 @@ package bot_test
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -89,6 +90,10 @@ func TestSamePersonAtOnceFromOneRequester(t *testing.T) {
 	}
 }
 
+// tryAgainInAnHour is the refusal's wait with PerUserEvery an hour, less
+// the seconds the test took to get there.
+var tryAgainInAnHour = regexp.MustCompile(`Try again in (3600|35[0-9][0-9]) s`)
+
 // TestDistinctPeopleStillLimited: 25 distinct people from one requester:
 // the 21st is refused with the wait, as before. A person asked about
 // already is still answered on the empty bucket, at no upstream cost; a new
@@ -105,7 +110,9 @@ func TestDistinctPeopleStillLimited(t *testing.T) {
 		if refused != (i >= 20) {
 			t.Fatalf("person %d (%s): refused=%v:\n%s", i+1, email, refused, got)
 		}
-		if refused && !strings.Contains(got, "Try again in 3600 s") {
+		// The bucket refills as the test runs: a second on a loaded machine
+		// makes the wait 3599 s.
+		if refused && !tryAgainInAnHour.MatchString(got) {
 			t.Errorf("the refusal of person %d does not say when to try again:\n%s", i+1, got)
 		}
 	}
