@@ -50,6 +50,7 @@ func TestScheduleRefusalIsInPlainWords(t *testing.T) {
 		{"0 9 * * 1-2-3", "“1-2-3” has too many hyphens"},
 		{"*/0 9 * * *", "“*/0” needs a step of at least 1"},
 		{"@fortnightly", "“@fortnightly” is not a schedule"},
+		{"cron_tz=UTC 0 9 * * *", "has its time zone prefix “cron_tz=” not in capitals: write CRON_TZ=UTC"},
 	} {
 		t.Run(c.schedule, func(t *testing.T) {
 			cfg := Config{IdleDays: 90, HTTPAddr: ":8080", LogLevel: "info", SlackAPIURL: "https://slack.com/api/",

@@ -5,6 +5,7 @@
 package schedule
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"regexp"
@@ -53,6 +54,9 @@ func Parse(expr string) (Schedule, error) {
 		}
 		return Every(d), nil
 	}
+	if err := zonePrefixTypo(expr); err != nil {
+		return nil, err
+	}
 	for _, prefix := range []string{"CRON_TZ=", "TZ="} {
 		// robfig's parser panics on a time zone with nothing after it,
 		// and it ends the zone at the first space only: a tab is not one.
@@ -99,6 +103,32 @@ func Parse(expr string) (Schedule, error) {
 		return wallClock{spec}, nil
 	}
 	return s, nil
+}
+
+// zonePrefixTypo refuses a time zone prefix that robfig does not know and
+// would count as one more field ("cron_tz=UTC 0 9 * * *" was "has 6
+// fields, not 5", with the five fields right): lower case (robfig reads
+// only CRON_TZ= and TZ= in capitals), spaces around the =, or another
+// NAME=VALUE. No cron field holds an =, nor is CRON_TZ or TZ.
+func zonePrefixTypo(expr string) error {
+	first := strings.Fields(expr)[0]
+	name, zone, hasEq := strings.Cut(first, "=")
+	for _, p := range []string{"CRON_TZ", "TZ"} {
+		if !strings.EqualFold(name, p) {
+			continue
+		}
+		if !hasEq {
+			return fmt.Errorf("%w: has a space around the = of %s: write %s=Area/City before the 5 fields, e.g. %s=Europe/Berlin 0 9 * * MON", ErrInvalid, p, p, p)
+		}
+		if name != p {
+			return fmt.Errorf("%w: has its time zone prefix “%s=” not in capitals: write %s=%s (cron knows the prefix only in capitals, and counted “%s=…” as a field)", ErrInvalid, name, p, cmp.Or(zone, "Area/City"), name)
+		}
+		return nil
+	}
+	if hasEq {
+		return fmt.Errorf("%w: “%s” is not a time zone prefix: write CRON_TZ=Area/City before the 5 fields, e.g. CRON_TZ=Europe/Berlin 0 9 * * MON", ErrInvalid, first)
+	}
+	return nil
 }
 
 // wallClock is a cron schedule that runs each wall-clock time of its time

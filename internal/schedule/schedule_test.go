@@ -826,3 +826,35 @@ func TestLoopFirstStartAfterASlotIsNoAlarm(t *testing.T) {
 		t.Errorf("a slot three hours late ran: %v", r.slots)
 	}
 }
+
+// TestParseNamesAMistypedTimeZonePrefix: a time zone prefix cron does not
+// know (lower case, a hyphen, spaces around the =) was counted as one more
+// field: "cron_tz=UTC 0 9 * * *" was refused as "has 6 fields, not 5",
+// which sends the operator counting fields that are right. The refusal
+// names the prefix and how to write it; the prefix written right works.
+func TestParseNamesAMistypedTimeZonePrefix(t *testing.T) {
+	for _, c := range []struct{ expr, reason string }{
+		{"cron_tz=UTC 0 9 * * *", "has its time zone prefix “cron_tz=” not in capitals: write CRON_TZ=UTC"},
+		{"Cron_Tz=Europe/Berlin 0 9 * * MON", "not in capitals: write CRON_TZ=Europe/Berlin"},
+		{"tz=UTC 0 9 * * *", "not in capitals: write TZ=UTC"},
+		{"CRON-TZ=UTC 0 9 * * *", "“CRON-TZ=UTC” is not a time zone prefix"},
+		{"CRONTZ=UTC 0 9 * * *", "“CRONTZ=UTC” is not a time zone prefix"},
+		{"CRON_TZ = UTC 0 9 * * *", "has a space around the = of CRON_TZ"},
+		{"CRON_TZ =Europe/Berlin 0 9 * * *", "has a space around the = of CRON_TZ"},
+	} {
+		t.Run(c.expr, func(t *testing.T) {
+			_, err := schedule.Parse(c.expr)
+			if !errors.Is(err, schedule.ErrInvalid) {
+				t.Fatalf("Parse(%q) = %v, want ErrInvalid", c.expr, err)
+			}
+			if !strings.Contains(err.Error(), c.reason) || strings.Contains(err.Error(), "fields, not 5") {
+				t.Errorf("Parse(%q) = %q, want it to say %q (and not count fields)", c.expr, err, c.reason)
+			}
+		})
+	}
+	for _, ok := range []string{"CRON_TZ=UTC 0 9 * * *", "TZ=Europe/Berlin 0 9 * * MON", "CRON_TZ=Local 0 9 * * *", "0 9 * * *"} {
+		if _, err := schedule.Parse(ok); err != nil {
+			t.Errorf("Parse(%q) = %v, want it accepted", ok, err)
+		}
+	}
+}
