@@ -545,7 +545,7 @@ func parseTarget(w string) (Target, error) {
 	if err == nil && strings.HasPrefix(t.Email, "'") {
 		// A quote opened before the address ('ada@x.com grace@x.com'),
 		// closed after another: no address people use begins with one.
-		t, err = Target{}, usagef("%s is not a valid email address.", quote(unescapeEntities(w)))
+		t, err = Target{}, invalidEmail(unescapeEntities(w))
 	}
 	if err != nil {
 		if bare := strings.Trim(w, sentencePunct); bare != w && bare != "" {
@@ -573,7 +573,7 @@ func parseWord(w string) (Target, error) {
 		if e, ok := normaliseEmail(addr); ok {
 			return Target{Email: e}, nil
 		}
-		return Target{}, usagef("%s is not a valid email address.", quote(plain))
+		return Target{}, invalidEmail(plain)
 	case strings.HasPrefix(plain, "@"):
 		return Target{}, usagef("%s is plain text, not a Slack mention: choose the person from the @ menu, or type their email.", quote(plain))
 	case strings.HasPrefix(plain, "#"):
@@ -599,7 +599,7 @@ func parseControl(inner string) (Target, error) {
 		if e, ok := normaliseEmail(unescapeEntities(addr)); ok {
 			return Target{Email: e}, nil
 		}
-		return Target{}, usagef("%s is not a valid email address.", quote(unescapeEntities(addr)))
+		return Target{}, invalidEmail(unescapeEntities(addr))
 	case strings.HasPrefix(target, "#"):
 		if label == "" {
 			return Target{}, usagef("That is a channel, not a person; type an email address.")
@@ -619,10 +619,30 @@ func parseControl(inner string) (Target, error) {
 		if e, ok := normaliseEmail(unescapeEntities(target)); ok {
 			return Target{Email: e}, nil
 		}
-		return Target{}, usagef("%s is not a valid email address.", quote(unescapeEntities(target)))
+		return Target{}, invalidEmail(unescapeEntities(target))
 	default:
 		return Target{}, usagef("%s is a link, not an email address.", quote(unescapeEntities(inner)))
 	}
+}
+
+// invalidEmail refuses addr, which is no address the bot looks up. One
+// with a letter outside ASCII (an umlaut, a non-Latin domain, a look-alike
+// such as a Kelvin sign for a K) says so, naming the letter: the bot
+// looks up ASCII addresses only (validEmail), an internationalised domain
+// in its xn-- form, and a bare "not a valid email address" sent people looking for a
+// typo in "ada@exämple.com".
+func invalidEmail(addr string) error {
+	at := strings.LastIndexByte(addr, '@')
+	for i, r := range addr {
+		if r <= unicode.MaxASCII || !unicode.IsLetter(r) {
+			continue
+		}
+		if at >= 0 && i > at {
+			return usagef("%s is not a valid email address: %s is not plain ASCII, as Atlassian account emails are. Type the domain in its ASCII form (xn--…).", quote(addr), quote(string(r)))
+		}
+		return usagef("%s is not a valid email address: %s is not plain ASCII, as Atlassian account emails are.", quote(addr), quote(string(r)))
+	}
+	return usagef("%s is not a valid email address.", quote(addr))
 }
 
 // validUserID accepts Slack user IDs: U or W (Enterprise Grid), then upper

@@ -279,3 +279,39 @@ func TestShortMentionsAreMentions(t *testing.T) {
 		}
 	}
 }
+
+// TestAddressWithLettersOutsideASCII: "ada@exämple.com" was refused as
+// "not a valid email address", like a typo, and the person looked for one.
+// Atlassian holds account emails in ASCII (a domain with such letters in
+// its xn-- form), so the bot still does not look it up, and says why,
+// naming the letter: an umlaut, a non-Latin domain, or a look-alike such
+// as a Kelvin sign for a K.
+func TestAddressWithLettersOutsideASCII(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ text, letter string }{
+		{"ada@exämple.com", "ä"},
+		{"ada@EXÄMPLE.COM", "Ä"},
+		{"<mailto:ada@exämple.com|ada@exämple.com>", "ä"},
+		{"Ada &lt;ada@exämple.com&gt;", "ä"},
+		{"ada@例え.jp", "例"},
+		{"jürgen@example.com", "ü"},
+		{"\u212Aate@example.com", "\u212A"},
+	} {
+		_, err := ParseCommand(c.text)
+		var ue *UsageError
+		if !errors.As(err, &ue) {
+			t.Fatalf("ParseCommand(%q) = %v, want a refusal", c.text, err)
+		}
+		want := "is not a valid email address: “" + c.letter + "” is not plain ASCII"
+		if !strings.Contains(ue.Reason, want) {
+			t.Errorf("ParseCommand(%q): %q, want it to say %q", c.text, ue.Reason, want)
+		}
+		if domain := strings.ContainsAny(c.text[strings.Index(c.text, "@"):], c.letter); domain != strings.Contains(ue.Reason, "xn--") {
+			t.Errorf("ParseCommand(%q): %q: the xn-- form is for a letter in the domain only", c.text, ue.Reason)
+		}
+	}
+	// An address with nothing outside ASCII is refused as before.
+	if _, err := ParseCommand("ada@example"); err == nil || strings.Contains(err.Error(), "ASCII") {
+		t.Errorf("ParseCommand(ada@example) = %v", err)
+	}
+}
