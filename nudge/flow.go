@@ -90,7 +90,7 @@ func (e *Engine) Answer(ctx context.Context, user, nudgeID string, keep bool) er
 		}
 		n.Answer, n.Answered = answer, now
 		e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindAnswer,
-			Outcome: state.OutcomeOK, Detail: fmt.Sprintf("%s: %s %s", answer, n.ProductKey, n.Product)})
+			Outcome: state.OutcomeOK, Detail: answer + ": " + e.seatName(ctx, n.ProductKey, n.Product)})
 	} else {
 		retry, err := e.unrequested(ctx, s, nudgeID, keep)
 		if err != nil {
@@ -191,12 +191,30 @@ func (e *Engine) refreshReminder(ctx context.Context, s Store, n state.Nudge, p 
 }
 
 func (e *Engine) item(ctx context.Context, n state.Nudge) Item {
-	site := seat.SiteLabel(atlassian.Sites{}, n.Product)
-	if e.cfg.Sites != nil {
-		site = seat.SiteLabel(e.cfg.Sites.Sites(ctx), n.Product)
-	}
-	return Item{NudgeID: n.ID, Key: n.ProductKey, ProductID: n.Product, Site: site, LastActive: n.LastActive, Answer: n.Answer,
+	return Item{NudgeID: n.ID, Key: n.ProductKey, ProductID: n.Product, Site: e.site(ctx, n.Product), LastActive: n.LastActive, Answer: n.Answer,
 		Escalated: !n.Escalated.IsZero(), Settled: n.Settled, SettledAt: n.SettledAt}
+}
+
+// site names the site of productID as the messages do: its host, or its
+// cloud ID and "(unknown site)". The site book reads the workspaces once
+// per TTL, shared by every caller, so naming a site costs no call of its
+// own.
+func (e *Engine) site(ctx context.Context, productID string) string {
+	if e.cfg.Sites == nil {
+		return seat.SiteLabel(atlassian.Sites{}, productID)
+	}
+	return seat.SiteLabel(e.cfg.Sites.Sites(ctx), productID)
+}
+
+// seatName names a product for the audit trail as the nudge entry does,
+// by its key and site ("confluence on acme.atlassian.net"), not by its
+// ID, which tells an auditor no site; the site alone when the key is not
+// known (its request swept by retention).
+func (e *Engine) seatName(ctx context.Context, key, productID string) string {
+	if key == "" {
+		return e.site(ctx, productID)
+	}
+	return key + " on " + e.site(ctx, productID)
 }
 
 // settleAsk records how nudge id ended for the person asked (a
@@ -241,7 +259,7 @@ func (e *Engine) request(ctx context.Context, s Store, n state.Nudge, requester 
 		if p, ok := product(u, n.Product); ok {
 			if v, _ := seat.VerdictFor(p, e.cfg.Now(), e.cfg.IdleDays); v == seat.VerdictActive {
 				e.audit(ctx, s, state.AuditEntry{Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindSkip,
-					Outcome: state.OutcomeOK, Detail: n.ProductKey + " release not requested: " + SkipActiveAgain})
+					Outcome: state.OutcomeOK, Detail: e.seatName(ctx, n.ProductKey, n.Product) + ": release not requested: " + SkipActiveAgain})
 				// The caller updates the message: it says kept, not requested.
 				if err := s.SettleNudge(ctx, n.ID, state.SettledUsed, e.cfg.Now()); err != nil {
 					e.log.Warn("nudge: record how a nudge ended", "err", err)
@@ -312,9 +330,9 @@ func (e *Engine) sendCopies(ctx context.Context, s Store, req state.ReleaseReque
 			fctx, cancel := detached(ctx)
 			_, ferr := s.ForgetApprovalMessage(fctx, req.ID, ap)
 			cancel()
-			detail := fmt.Sprintf("%s %s: release request not sent to approver %s (%s); sent again at a later follow-up", req.ProductKey, req.Product, ap, notSentWhy(err))
+			detail := fmt.Sprintf("%s: release request not sent to approver %s (%s); sent again at a later follow-up", e.seatName(ctx, req.ProductKey, req.Product), ap, notSentWhy(err))
 			if ferr != nil {
-				detail = fmt.Sprintf("%s %s: release request not sent to approver %s (%s), and not sent again either", req.ProductKey, req.Product, ap, notSentWhy(err))
+				detail = fmt.Sprintf("%s: release request not sent to approver %s (%s), and not sent again either", e.seatName(ctx, req.ProductKey, req.Product), ap, notSentWhy(err))
 			}
 			if resend {
 				refused[ap] = true
@@ -343,7 +361,7 @@ func (e *Engine) sendCopies(ctx context.Context, s Store, req state.ReleaseReque
 		}
 		if resend {
 			e.audit(ctx, s, state.AuditEntry{Emails: []string{req.Email}, AccountIDs: []string{req.AccountID}, Kind: state.KindEscalation,
-				Outcome: state.OutcomeOK, Detail: fmt.Sprintf("%s %s: release request sent again to approver %s", req.ProductKey, req.Product, ap)})
+				Outcome: state.OutcomeOK, Detail: fmt.Sprintf("%s: release request sent again to approver %s", e.seatName(ctx, req.ProductKey, req.Product), ap)})
 		}
 		// Decided while this copy was on its way: closeCopies may have
 		// missed it (it had no ts yet), so close it here.
@@ -459,7 +477,7 @@ func (e *Engine) Decide(ctx context.Context, user, requestID string, approve boo
 	}
 	// The decision is stored: it is audited whatever happens next.
 	e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{req.Email}, AccountIDs: []string{req.AccountID},
-		Kind: state.KindApproval, Outcome: state.OutcomeOK, Detail: fmt.Sprintf("%s: %s %s", decision, req.ProductKey, req.Product)})
+		Kind: state.KindApproval, Outcome: state.OutcomeOK, Detail: decision + ": " + e.seatName(ctx, req.ProductKey, req.Product)})
 	rel := state.Release{ID: req.ID, AccountID: req.AccountID, Email: req.Email, Product: req.Product, State: state.ReleaseRunning}
 	won := false
 	if approve {
@@ -533,7 +551,7 @@ func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest,
 			return err
 		}
 		e.audit(ctx, s, state.AuditEntry{Actor: by, Emails: []string{req.Email}, AccountIDs: []string{req.AccountID}, Kind: state.KindRelease,
-			Outcome: o, Detail: fmt.Sprintf("%s %s: %s: %s", req.ProductKey, req.Product, st, detail)})
+			Outcome: o, Detail: fmt.Sprintf("%s: %s: %s", e.seatName(ctx, req.ProductKey, req.Product), st, detail)})
 		if settled == "" {
 			settled = settledBy[st]
 		}
@@ -767,11 +785,11 @@ func (e *Engine) Undo(ctx context.Context, user, releaseID string) error {
 		}
 		res.Text, res.Undo = "the undo failed: "+explain(err), true
 		e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{rel.Email}, AccountIDs: []string{rel.AccountID}, Kind: state.KindUndo,
-			Outcome: state.OutcomeFailed, Detail: rel.Product + ": " + explain(err)})
+			Outcome: state.OutcomeFailed, Detail: e.seatName(ctx, req.ProductKey, rel.Product) + ": " + explain(err)})
 	} else {
 		res.Text = "restored: " + describe(restored)
 		e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{rel.Email}, AccountIDs: []string{rel.AccountID}, Kind: state.KindUndo,
-			Outcome: state.OutcomeOK, Detail: rel.Product + ": " + res.Text})
+			Outcome: state.OutcomeOK, Detail: e.seatName(ctx, req.ProductKey, rel.Product) + ": " + res.Text})
 		e.settleAsk(ctx, s, req.NudgeID, state.SettledRestored, now)
 	}
 	if _, err := e.post(ctx, user, res); err != nil {

@@ -65,7 +65,7 @@ func (e *Engine) FollowUp(ctx context.Context) error {
 		}
 		for _, n := range r.nudges {
 			e.audit(ctx, s, state.AuditEntry{Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindReminder,
-				Outcome: o, Detail: fmt.Sprintf("%s %s: no answer since %s%s", n.ProductKey, n.Product, n.Asked.UTC().Format("2006-01-02"), note)})
+				Outcome: o, Detail: fmt.Sprintf("%s: no answer since %s%s", e.seatName(ctx, n.ProductKey, n.Product), n.Asked.UTC().Format("2006-01-02"), note)})
 		}
 	}
 	if err != nil {
@@ -247,7 +247,7 @@ func (e *Engine) settle(ctx context.Context, s Store, rel state.Release, text st
 func (e *Engine) tell(ctx context.Context, s Store, rel state.Release, text string) {
 	req, _ := s.GetRequest(ctx, rel.ID)
 	e.audit(ctx, s, state.AuditEntry{Actor: req.DecidedBy, Emails: []string{rel.Email}, AccountIDs: []string{rel.AccountID},
-		Kind: state.KindRelease, Outcome: state.OutcomeFailed, Detail: rel.Product + ": " + text})
+		Kind: state.KindRelease, Outcome: state.OutcomeFailed, Detail: e.seatName(ctx, req.ProductKey, rel.Product) + ": " + text})
 	if req.DecidedBy == "" {
 		return
 	}
@@ -377,7 +377,7 @@ func (e *Engine) resendRequest(ctx context.Context, s Store, req state.ReleaseRe
 			if won {
 				e.log.Warn("nudge: approval copy given up", "request", req.ID, "approver", ap)
 				e.audit(ctx, s, state.AuditEntry{Emails: []string{req.Email}, AccountIDs: []string{req.AccountID}, Kind: state.KindEscalation,
-					Outcome: state.OutcomeFailed, Detail: fmt.Sprintf("%s %s: "+copyGivenUp, req.ProductKey, req.Product, ap)})
+					Outcome: state.OutcomeFailed, Detail: fmt.Sprintf("%s: "+copyGivenUp, e.seatName(ctx, req.ProductKey, req.Product), ap)})
 			}
 		}
 		return nil
@@ -415,7 +415,7 @@ func (e *Engine) dropCopies(ctx context.Context, s Store, req state.ReleaseReque
 	}
 	why := settledWhy[settled]
 	e.audit(ctx, s, state.AuditEntry{Emails: []string{req.Email}, AccountIDs: []string{req.AccountID}, Kind: state.KindSkip,
-		Outcome: state.OutcomeOK, Detail: req.ProductKey + " release request not sent again: " + why})
+		Outcome: state.OutcomeOK, Detail: e.seatName(ctx, req.ProductKey, req.Product) + ": release request not sent again: " + why})
 	e.settleAsk(ctx, s, n.ID, settled, now)
 	return nil
 }
@@ -524,7 +524,7 @@ func (e *Engine) remindersAndEscalations(ctx context.Context, s Store, open []st
 				continue
 			}
 			e.audit(ctx, s, state.AuditEntry{Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindEscalation,
-				Outcome: state.OutcomeOK, Detail: fmt.Sprintf("%s %s: no answer after a reminder; sent to the approvers", n.ProductKey, n.Product)})
+				Outcome: state.OutcomeOK, Detail: e.seatName(ctx, n.ProductKey, n.Product) + ": no answer after a reminder; sent to the approvers"})
 			refresh(n)
 			if err := e.request(ctx, s, n, ""); err != nil {
 				return reminders, err
@@ -663,7 +663,7 @@ func (e *Engine) checkManual(ctx context.Context, s Store) error {
 			text = "checked a day later: the person still has the access; remove it in Atlassian Administration"
 		}
 		e.audit(ctx, s, state.AuditEntry{Actor: req.DecidedBy, Emails: []string{rel.Email}, AccountIDs: []string{rel.AccountID},
-			Kind: state.KindRelease, Outcome: state.OutcomeOK, Detail: rel.Product + ": " + text})
+			Kind: state.KindRelease, Outcome: state.OutcomeOK, Detail: e.seatName(ctx, req.ProductKey, rel.Product) + ": " + text})
 		if !holds {
 			e.settleAsk(ctx, s, req.NudgeID, state.SettledReleased, e.cfg.Now())
 		}
