@@ -174,10 +174,12 @@ func auditEvent(action AuditAction, req Request, r Reply, start, now time.Time) 
 			e.Detail = r.Detail
 		}
 	}
-	if (e.Action == AuditLookup || e.Action == AuditShortcut || e.Action == AuditShare || e.Action == AuditRefresh) &&
+	if (e.Action == AuditLookup || e.Action == AuditShortcut || e.Action == AuditRefresh) &&
 		(e.Outcome == OutcomeFailed || e.Outcome == OutcomePartial) {
 		// A person who matched several accounts was answered with the
-		// list: not a failure, in the trail.
+		// list: not a failure, in the trail. A share is left as it is:
+		// any person not answered kept it out of the channel (anyFailed),
+		// so it failed, or partly, whatever the lookup's answer was.
 		var note string
 		e.Outcome, note = LookupAuditOutcome(r.People, e.Outcome)
 		e.Detail = strings.TrimSpace(e.Detail + " " + note)

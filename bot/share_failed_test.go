@@ -11,7 +11,8 @@ import (
 // TestShareKeepsFailuresPrivate: Share posts in the channel only an answer
 // with no failure in it. When a person is not found (or Atlassian refuses
 // the key), the clicker gets the answer privately, told it was not shared,
-// and the channel sees nothing; the share is audited as failed or partial.
+// and the channel sees nothing; the share is audited as failed or partial,
+// whatever a lookup of the same people audits.
 func TestShareKeepsFailuresPrivate(t *testing.T) {
 	for _, c := range []struct {
 		name    string
@@ -22,6 +23,11 @@ func TestShareKeepsFailuresPrivate(t *testing.T) {
 		{"all found", []string{"ada@example.com"}, Public, OutcomeOK},
 		{"one not found", []string{"nobody@example.com"}, Private, OutcomeFailed},
 		{"one of two not found", []string{"ada@example.com", "nobody@example.com"}, Private, OutcomePartial},
+		// A list of several accounts is no failure of a lookup, but it is
+		// not shared either: a share of one was audited "ambiguous" or "ok",
+		// and read "shared · ok" though the channel saw nothing.
+		{"one listed", []string{"sam@example.com"}, Private, OutcomeFailed},
+		{"one of two listed", []string{"ada@example.com", "sam@example.com"}, Private, OutcomePartial},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			sink := &recordingSink{}
