@@ -200,34 +200,47 @@ func auditEvent(action AuditAction, req Request, r Reply, start, now time.Time) 
 }
 
 // LookupAuditOutcome is the audit trail's outcome of a lookup of people
-// whose reply's outcome was o: a person who matched several Atlassian
-// accounts was answered, with the list of them, so they count as answered
-// and not as failed. Every person so: OutcomeAmbiguous. Some of them among
+// whose reply's outcome was o. A person who matched several Atlassian
+// accounts was answered, with the list of them, and one whose email has
+// no Atlassian account was answered "no account": they count as answered,
+// not as failed (an outage's word). Every person listed: OutcomeAmbiguous;
+// every person without an account: OutcomeNotFound. Some of them among
 // others: the outcome of the others, and a note for the entry's detail
-// saying how many emails got a list. Outcomes other than failed and
-// partial are returned as they are.
+// saying how many emails got a list and how many had no account.
+// Outcomes other than failed and partial are returned as they are.
 func LookupAuditOutcome(people []Person, o Outcome) (Outcome, string) {
 	if o != OutcomeFailed && o != OutcomePartial {
 		return o, ""
 	}
-	answered, listed, failed := 0, 0, 0
+	answered, listed, missing, failed := 0, 0, 0, 0
 	for _, p := range people {
 		switch {
 		case p.Err == nil:
 			answered++
 		case failureOutcome(p.Err) == PersonAmbiguous:
 			listed++
+		case failureOutcome(p.Err) == PersonNotFound:
+			missing++
 		default:
 			failed++
 		}
 	}
 	switch {
-	case listed == 0:
+	case listed == 0 && missing == 0:
 		return o, ""
-	case answered == 0 && failed == 0:
+	case answered == 0 && failed == 0 && missing == 0:
 		return OutcomeAmbiguous, ""
+	case answered == 0 && failed == 0 && listed == 0:
+		return OutcomeNotFound, ""
 	}
-	note := "several accounts listed for " + seat.Count(listed, "email", "emails")
+	var notes []string
+	if listed > 0 {
+		notes = append(notes, "several accounts listed for "+seat.Count(listed, "email", "emails"))
+	}
+	if missing > 0 {
+		notes = append(notes, "no Atlassian account for "+seat.Count(missing, "email", "emails"))
+	}
+	note := strings.Join(notes, "; ")
 	if failed == 0 {
 		return OutcomeOK, note
 	}
@@ -436,6 +449,8 @@ func auditOutcome(o Outcome) string {
 		return "partly failed"
 	case OutcomeAmbiguous:
 		return "several accounts matched, listed"
+	case OutcomeNotFound:
+		return "no Atlassian account with this email"
 	case Outcome(state.OutcomeDryRun): // a nudge round's, stored by the nudge engine
 		return "dry run, nothing sent"
 	}

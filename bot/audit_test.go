@@ -315,6 +315,7 @@ func TestRenderAuditTrailSaysOutcomesInWords(t *testing.T) {
 		{OutcomeIgnored, " · nothing to do"},
 		{OutcomeUndelivered, " · answer not delivered"},
 		{OutcomePartial, " · partly failed"},
+		{OutcomeNotFound, " · no Atlassian account with this email"},
 		{OutcomeOK, " · ok"},
 		{OutcomeFailed, " · failed"},
 		// A nudge round's dry run, stored by the nudge engine.
@@ -395,8 +396,10 @@ func TestAmbiguousLookupIsNotAFailureInTheTrail(t *testing.T) {
 	}{
 		{"sam@example.com", OutcomeAmbiguous, false},
 		{"ada@example.com sam@example.com", OutcomeOK, true},
-		{"sam@example.com nobody@example.com", OutcomePartial, true},
-		{"nobody@example.com", OutcomeFailed, false},
+		// An email with no account is answered too (it was partial and
+		// failed before: TestNotFoundLookupIsNotAFailureInTheTrail).
+		{"sam@example.com nobody@example.com", OutcomeOK, true},
+		{"nobody@example.com", OutcomeNotFound, false},
 		{"ada@example.com", OutcomeOK, false},
 	} {
 		sink.mu.Lock()
@@ -418,5 +421,65 @@ func TestAmbiguousLookupIsNotAFailureInTheTrail(t *testing.T) {
 	m := RenderAuditTrail("sam@example.com", []AuditEvent{{At: now, Actor: "U1", Action: AuditLookup, Outcome: OutcomeAmbiguous}}, now)
 	if !strings.Contains(m.Text, "<@U1> · looked up · several accounts matched, listed") || strings.Contains(m.Text, "failed") {
 		t.Errorf("the trail of an ambiguous lookup reads:\n%s", m.Text)
+	}
+}
+
+// TestNotFoundLookupIsNotAFailureInTheTrail: a lookup of an email with no
+// Atlassian account answers "no account", yet its entry read "looked up ·
+// failed", the words of an Atlassian outage. It is stored "not_found" and
+// read "no Atlassian account with this email"; among other people it
+// counts as answered, the detail saying how many emails had no account. A
+// real failure stays failed; the reply's outcome (its metrics) is not
+// changed.
+func TestNotFoundLookupIsNotAFailureInTheTrail(t *testing.T) {
+	t.Parallel()
+	ok := Person{Query: "ada@example.com", Account: atlassian.Account{AccountID: "a1"}}
+	gone := Person{Query: "nobody@example.com", Err: atlassian.ErrNotFound}
+	listed := Person{Query: "sam@example.com", Err: atlassian.ErrAmbiguous}
+	down := Person{Query: "grace@example.com", Err: atlassian.ErrUnavailable}
+	for _, tc := range []struct {
+		name   string
+		people []Person
+		reply  Outcome
+		want   Outcome
+		note   string
+	}{
+		{"not found alone", []Person{gone}, OutcomeFailed, OutcomeNotFound, ""},
+		{"two not found", []Person{gone, gone}, OutcomeFailed, OutcomeNotFound, ""},
+		{"answered and not found", []Person{ok, gone}, OutcomePartial, OutcomeOK, "no Atlassian account for 1 email"},
+		{"not found and listed", []Person{gone, listed}, OutcomeFailed, OutcomeOK,
+			"several accounts listed for 1 email; no Atlassian account for 1 email"},
+		{"not found and an outage", []Person{gone, down}, OutcomeFailed, OutcomePartial, "no Atlassian account for 1 email"},
+		{"outage alone", []Person{down}, OutcomeFailed, OutcomeFailed, ""},
+		{"answered and an outage", []Person{ok, down}, OutcomePartial, OutcomePartial, ""},
+	} {
+		got, note := LookupAuditOutcome(tc.people, tc.reply)
+		if got != tc.want || note != tc.note {
+			t.Errorf("%s: %s %q, want %s %q", tc.name, got, note, tc.want, tc.note)
+		}
+	}
+	sink := &recordingSink{}
+	var logs bytes.Buffer
+	svc := auditService(t, sink, nil, &logs)
+	r := svc.Answer(context.Background(), Request{UserID: "U1", ChannelID: "C1", Text: "nobody@example.com"}, nil)
+	if r.Outcome != OutcomeFailed {
+		t.Errorf("the reply's outcome is %s, want failed as before (its metrics)", r.Outcome)
+	}
+	if len(sink.got) != 1 || sink.got[0].Outcome != OutcomeNotFound {
+		t.Fatalf("audited %+v, want one not_found entry", sink.got)
+	}
+	// Ada's trail read "partly failed" for a command whose only miss was
+	// an email with no account.
+	sink.mu.Lock()
+	sink.got = nil
+	sink.mu.Unlock()
+	svc.Answer(context.Background(), Request{UserID: "U1", ChannelID: "C1", Text: "ada@example.com grace@example.com nobody2@example.com"}, nil)
+	if len(sink.got) != 1 || sink.got[0].Outcome != OutcomeOK || sink.got[0].Detail != "no Atlassian account for 1 email" {
+		t.Errorf("ada, grace and nobody2 audited %+v, want one ok entry saying one email had no account", sink.got)
+	}
+	now := time.Now()
+	m := RenderAuditTrail("nobody@example.com", []AuditEvent{{At: now, Actor: "U1", Action: AuditLookup, Outcome: OutcomeNotFound}}, now)
+	if !strings.Contains(m.Text, "<@U1> · looked up · no Atlassian account with this email") || strings.Contains(m.Text, "failed") {
+		t.Errorf("the trail of a lookup of an unknown email reads:\n%s", m.Text)
 	}
 }

@@ -277,6 +277,10 @@ const (
 	// failed, for its metrics): every person looked up matched several
 	// Atlassian accounts, and the answer listed them.
 	OutcomeAmbiguous Outcome = "ambiguous"
+	// OutcomeNotFound is an audit entry's alone too (the reply stays
+	// failed): no email looked up has an Atlassian account, which is an
+	// answer, not an outage's failure.
+	OutcomeNotFound Outcome = "not_found"
 )
 
 // ServiceConfig holds what a Service needs.

@@ -520,7 +520,9 @@ func TestCommandLineIsAudited(t *testing.T) {
 	if rep.Kind != "report" || rep.Actor != "cli:operator" || rep.Outcome != "ok" || !strings.Contains(rep.Detail, "60 days") {
 		t.Errorf("report entry %+v", rep)
 	}
-	if look.Kind != "lookup" || look.Actor != "cli:operator" || look.Outcome != "partial" ||
+	// An email with no account is answered, not failed: "ok", the detail
+	// saying so (it was "partial": TestNotFoundCommandLineLookupIsNotAFailureInTheTrail).
+	if look.Kind != "lookup" || look.Actor != "cli:operator" || look.Outcome != "ok" || look.Detail != "no Atlassian account for 1 email" ||
 		strings.Join(look.Emails, " ") != "ada@example.com nobody@example.com" || len(look.AccountIDs) != 1 {
 		t.Errorf("lookup entry %+v", look)
 	}
@@ -552,6 +554,36 @@ func TestAmbiguousCommandLineLookupIsNotAFailureInTheTrail(t *testing.T) {
 	}
 	if sam := got[1]; sam.Outcome != "ambiguous" {
 		t.Errorf("lookup of Sam alone audited %+v, want ambiguous", sam)
+	}
+}
+
+// TestNotFoundCommandLineLookupIsNotAFailureInTheTrail: `lastactive
+// lookup` of an email with no Atlassian account exits 1, but its audit
+// entry read "failed", as an outage's does. It is "not_found"; a real
+// failure (Atlassian answering 503) stays "failed".
+func TestNotFoundCommandLineLookupIsNotAFailureInTheTrail(t *testing.T) {
+	f := startFakes(t)
+	env := f.env("USER=operator")
+	if r := runBinary(t, env, "", "lookup", "nobody@example.com"); r.code != 1 {
+		t.Fatalf("lookup: exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	f.atl.Fail(atlassiantest.Failure{API: "admin", Status: 503})
+	if r := runBinary(t, env, "", "lookup", "--fresh", "ada@example.com"); r.code != 1 {
+		t.Fatalf("lookup in an outage: exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	r := runBinary(t, env, "", "audit", "--json")
+	if r.code != 0 {
+		t.Fatalf("audit: exit %d\n%s", r.code, r.stderr)
+	}
+	got := auditLines(t, r.stdout)
+	if len(got) != 2 {
+		t.Fatalf("%d entries, want the two lookups:\n%s", len(got), r.stdout)
+	}
+	if down := got[0]; down.Outcome != "failed" {
+		t.Errorf("lookup in an outage audited %+v, want failed", down)
+	}
+	if gone := got[1]; gone.Outcome != "not_found" {
+		t.Errorf("lookup of an unknown email audited %+v, want not_found", gone)
 	}
 }
 
