@@ -2,6 +2,7 @@ package nudge
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,7 +87,15 @@ func TestFollowUpAsksOnlyWhomARoundWouldAsk(t *testing.T) {
 				}
 				skipped := false
 				for _, e := range h.trail(t, atlassiantest.ReleaseDirectEmail) {
-					skipped = skipped || e.Kind == state.KindSkip
+					if e.Kind != state.KindSkip {
+						continue
+					}
+					skipped = true
+					// As every keep-or-release entry: the site, not the
+					// product ID (TestTrailNamesTheSiteNotTheProductID).
+					if !strings.Contains(e.Detail, "acme.atlassian.net") || strings.Contains(e.Detail, "ari:cloud") {
+						t.Errorf("the skip names the product ID, not the site: %q", e.Detail)
+					}
 				}
 				if !skipped {
 					t.Error("no skip in Frances's audit trail says why she was not followed up")

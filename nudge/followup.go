@@ -125,7 +125,7 @@ func (e *Engine) expireRequests(ctx context.Context, s Store, now time.Time) err
 		}
 		req.DecidedBy, req.Decision, req.Decided = state.ExpiredBy, state.DecisionExpired, now
 		e.audit(ctx, s, state.AuditEntry{Emails: []string{req.Email}, AccountIDs: []string{req.AccountID}, Kind: state.KindApproval,
-			Outcome: state.OutcomeOK, Detail: fmt.Sprintf("%s: %s %s: %s", state.DecisionExpired, req.ProductKey, req.Product, expiredText)})
+			Outcome: state.OutcomeOK, Detail: fmt.Sprintf("%s: %s: %s", state.DecisionExpired, e.seatName(ctx, req.ProductKey, req.Product), expiredText)})
 		e.closeCopies(ctx, s, req)
 		e.settleAsk(ctx, s, req.NudgeID, state.SettledExpired, now)
 	}
@@ -463,7 +463,7 @@ func (e *Engine) remindersAndEscalations(ctx context.Context, s Store, open []st
 		// The trail says why the person heard no more, and the approvers
 		// nothing.
 		e.audit(ctx, s, state.AuditEntry{Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindSkip,
-			Outcome: state.OutcomeOK, Detail: fmt.Sprintf("%s %s: not followed up: %s", n.ProductKey, n.Product, settledWhy[settled])})
+			Outcome: state.OutcomeOK, Detail: fmt.Sprintf("%s: not followed up: %s", e.seatName(ctx, n.ProductKey, n.Product), settledWhy[settled])})
 		return nil
 	}
 	for _, n := range open {

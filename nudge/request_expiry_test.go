@@ -82,6 +82,9 @@ func TestUndecidedRequestExpires(t *testing.T) {
 	told := false
 	for _, e := range h.trail(t, atlassiantest.ReleaseDirectEmail) {
 		told = told || e.Kind == state.KindApproval && strings.Contains(e.Detail, "expired")
+		if e.Kind == state.KindApproval && strings.Contains(e.Detail, "ari:cloud") {
+			t.Errorf("the expiry names the product ID, not the site (TestTrailNamesTheSiteNotTheProductID): %q", e.Detail)
+		}
 	}
 	if !told {
 		t.Error("the audit trail does not say the request expired")
