@@ -71,7 +71,11 @@ func (a *app) digest(ctx context.Context, args []string) int {
 				Detail: "posted to channel " + c.DigestChannel})
 		}
 		if err != nil {
-			fmt.Fprintf(a.stderr, "%s: digest: %v\n", programName, err)
+			after := ""
+			if errors.Is(err, bot.ErrDigestNotMade) {
+				after = "Nothing was posted."
+			}
+			fmt.Fprintln(a.stderr, failedLine("digest", err, after))
 			return exitFailed
 		}
 		fmt.Fprintf(a.stdout, "Digest posted to %s.\n", c.DigestChannel)
@@ -87,7 +91,7 @@ func (a *app) digest(ctx context.Context, args []string) int {
 	emails, ids := bot.DigestShows(d) // nobody when it failed
 	a.auditCLI(ctx, c, state.AuditEntry{Kind: state.KindReport, Outcome: outcome, Emails: emails, AccountIDs: ids, Detail: "seat digest"})
 	if err != nil {
-		fmt.Fprintf(a.stderr, "%s: digest: %v\n", programName, err)
+		fmt.Fprintln(a.stderr, failedLine("digest", err, ""))
 		return exitFailed
 	}
 	_, err = fmt.Fprint(a.stdout, renderText(m))

@@ -94,8 +94,7 @@ func (a *app) nudgeRound(ctx context.Context, args []string) int {
 		return exitConfig
 	}
 	if err != nil {
-		// The nudge package's errors say "nudge:" themselves.
-		fmt.Fprintf(a.stderr, "%s: nudge: %s\n", programName, strings.TrimPrefix(err.Error(), "nudge: "))
+		fmt.Fprintln(a.stderr, failedLine("nudge", err, ""))
 		return exitFailed
 	}
 	if !dry {

@@ -267,7 +267,18 @@ func Run(ctx context.Context, p Params, c Config) int {
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(c.Stderr, "lastactive report: %s (%v)\n", term.Clean(seat.Explain(err)), err)
+		switch {
+		case errors.Is(err, context.Canceled):
+			// Ctrl-C or SIGTERM: seat's words for it are the Slack
+			// reply's ("the bot may be restarting").
+			written := ""
+			if p.CSVPath != "" {
+				written = " no CSV was written;"
+			}
+			fmt.Fprintf(c.Stderr, "lastactive report: interrupted before the report was made;%s run it again.\n", written)
+		default:
+			fmt.Fprintf(c.Stderr, "lastactive report: %s (%v)\n", term.Clean(seat.Explain(err)), err)
+		}
 		done(true)
 		return ExitFailed
 	}
