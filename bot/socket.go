@@ -88,6 +88,17 @@ type BotConfig struct {
 // MaxInFlight; a burst beyond both is acked and logged, not answered.
 const maxBusyReplies = 64
 
+// maxHomeEvents bounds the Events API envelopes (App Home opens) being
+// handled at once, apart from MaxInFlight: a storm of opens, each held
+// while Slack rate-limits views.publish, took every slot of the commands
+// and clicks. Slack publishes a few hundred Home tabs a minute at most,
+// so more at once would only wait on its 429s. An open past the bound is
+// dropped: the tab keeps the view last published, and the next open
+// publishes again. homeEventsFor gives the bound for a MaxInFlight.
+const maxHomeEvents = 64
+
+func homeEventsFor(maxInFlight int) int { return max(1, min(maxHomeEvents, maxInFlight/4)) }
+
 // Bot serves a Service over Slack Socket Mode. It is transport only: it
 // acks, deduplicates, hands each request to the Service, and posts what the
 // Service answers.
@@ -101,6 +112,9 @@ type Bot struct {
 	slots chan struct{} // one per request being answered
 	// busySlots: one per "busy" reply being sent
 	busySlots chan struct{}
+	// homeSlots: one per Events API envelope being handled (homeEventsFor)
+	homeSlots chan struct{}
+	homeFull  atomic.Bool   // homeSlots were full since they were last empty: said once
 	homes     homeOpens     // App Home publishes paced per user
 	open      []atomic.Bool // per socket: connected now
 	conns     atomic.Int64  // successful connections so far, all sockets
@@ -133,7 +147,8 @@ func NewBot(tr Transport, svc *Service, cfg BotConfig, log *slog.Logger, m *Metr
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Bot{tr: tr, svc: svc, cfg: cfg, log: log, metrics: m,
-		slots: make(chan struct{}, cfg.MaxInFlight), busySlots: make(chan struct{}, maxBusyReplies), open: make([]atomic.Bool, len(tr.Sockets))}
+		slots: make(chan struct{}, cfg.MaxInFlight), busySlots: make(chan struct{}, maxBusyReplies),
+		homeSlots: make(chan struct{}, homeEventsFor(cfg.MaxInFlight)), open: make([]atomic.Bool, len(tr.Sockets))}
 }
 
 // Ready reports whether at least one Socket Mode connection is open.
@@ -276,7 +291,7 @@ func (b *Bot) Run(ctx context.Context) error {
 				// Each task holds a slot until it ends.
 				b.log.Warn("stopping: leaving commands still running after their abandonment; "+
 					"a release left mid-way is settled by the follow-up an hour later",
-					"left", len(b.slots)+len(b.busySlots))
+					"left", len(b.slots)+len(b.busySlots)+len(b.homeSlots))
 			}
 		}
 	}
@@ -414,6 +429,10 @@ func (b *Bot) event(rc runCtx, i int, evt socketmode.Event, connected func()) {
 	// The dedupe (a database insert with a store) is asked in the request's
 	// own goroutine: the envelope is acked already, and the loop must not
 	// make the next envelope's ack wait for a database.
+	if j.event != nil {
+		b.homeEvent(rc, j)
+		return
+	}
 	select {
 	case b.slots <- struct{}{}:
 		rc.tasks.Go(func() {
@@ -440,6 +459,31 @@ func (b *Bot) event(rc runCtx, i int, evt socketmode.Event, connected func()) {
 		// A burst past both bounds: a goroutine each would grow without end.
 		b.log.Warn("too many commands in flight and busy replies pending; not answered",
 			"envelope_id", j.id, "max", b.cfg.MaxInFlight, "busy_replies", maxBusyReplies)
+	}
+}
+
+// homeEvent handles an Events API envelope in its own lane (homeSlots),
+// or drops it when the lane is full: nobody waits for an answer to it.
+func (b *Bot) homeEvent(rc runCtx, j job) {
+	select {
+	case b.homeSlots <- struct{}{}:
+		if len(b.homeSlots) == 1 { // the lane was empty: the storm is over
+			b.homeFull.Store(false)
+		}
+		rc.tasks.Go(func() {
+			defer func() { <-b.homeSlots }()
+			defer b.recoverEnvelope(rc, j)
+			if b.first(rc, j.id) {
+				b.handle(rc, j)
+			}
+		})
+	default:
+		// Once per storm, not once per open dropped in it.
+		if !b.homeFull.Swap(true) {
+			b.log.Warn("too many App Home opens in flight; dropping opens until one is done", "max", cap(b.homeSlots))
+		} else {
+			b.log.Debug("app home: open dropped, too many in flight", "envelope_id", j.id)
+		}
 	}
 }
 
