@@ -171,6 +171,9 @@ func ParseCommand(text string) (Command, error) {
 			cmd.NotLookedUp = append(cmd.NotLookedUp, t)
 			continue
 		}
+		// A copy of its own: the lookup cache keys its answer by the
+		// address for the TTL, and a slice would keep the whole text.
+		t.Email, t.UserID = strings.Clone(t.Email), strings.Clone(t.UserID)
 		cmd.Targets = append(cmd.Targets, t)
 	}
 	return cmd, nil

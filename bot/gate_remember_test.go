@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // A requester pays once per distinct person in a window: asking about the
@@ -213,5 +214,28 @@ func TestGateClockStepBackRemembersNobody(t *testing.T) {
 	now = now.Add(-2 * time.Hour) // the clock steps back
 	if ok, _ := g.TakeLookup("U1", []string{"ada@example.com"}, false); ok {
 		t.Error("after the clock stepped back two hours, a person remembered 'in the future' was free")
+	}
+}
+
+// TestTargetsKeepNoCommandText: an address parsed from a command was a
+// slice of the command's text, and the lookup cache keys its answer by
+// that address for the TTL (an hour): each cached person kept the whole
+// text alive, up to the 10,000 characters a pasted column of linked
+// addresses may take. A target is a copy of its own.
+func TestTargetsKeepNoCommandText(t *testing.T) {
+	t.Parallel()
+	text := "ada@example.com\n<mailto:grace@example.com|grace@example.com>\n" + strings.Repeat(" ", 1900)
+	cmd, err := ParseCommand(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cmd.Targets) != 2 {
+		t.Fatalf("targets %+v; want two", cmd.Targets)
+	}
+	start := uintptr(unsafe.Pointer(unsafe.StringData(text)))
+	for _, tg := range cmd.Targets {
+		if p := uintptr(unsafe.Pointer(unsafe.StringData(tg.Email))); p >= start && p < start+uintptr(len(text)) {
+			t.Errorf("target %q points into the command's text", tg.Email)
+		}
 	}
 }
