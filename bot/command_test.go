@@ -142,7 +142,7 @@ func TestParseCommandErrors(t *testing.T) {
 		{"bad mention id", "<@u123>", "not a Slack user"},
 		{"unclosed", "<@U123", "is not an email"},
 		{"fresh alone", "--fresh", "--fresh needs at least one email"},
-		{"long text", strings.Repeat("a", 5000), "too long (5000 characters"},
+		{"long text", strings.Repeat("a", 12000), "too long (12000 characters"},
 		{"control chars", "ada@example.com\x00", "control characters"},
 		{"escape char", "ada@example.com \x1b[31m", "control characters"},
 		{"invalid utf8", "ada@example.com \xff", "not text"},

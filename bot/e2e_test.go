@@ -295,7 +295,7 @@ func TestCommandForms(t *testing.T) {
 		{"help", "help", []string{"/lastactive"}, false},
 		{"empty", "", []string{"/lastactive"}, false},
 		{"bad email", "not-an-email", []string{"email"}, false},
-		{"long text", strings.Repeat("a", 5000), []string{"long"}, false},
+		{"long text", strings.Repeat("a", 12000), []string{"long"}, false},
 		{"channel special", "<!channel>", nil, false},
 	}
 	for _, c := range cases {

@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -175,7 +176,7 @@ func TestRateLimitIsPerRequesterAcrossEntryPoints(t *testing.T) {
 
 // TestOversizedCommandTextCostsNothing: a command text far past the cap
 // (here 50 KB of valid-looking addresses) is refused by size, privately,
-// without a lookup. The 5,000-character case is in TestCommandForms.
+// without a lookup. The 12,000-character case is in TestCommandForms.
 func TestOversizedCommandTextCostsNothing(t *testing.T) {
 	h := startBot(t, harnessOpts{})
 	before := h.upstream()
@@ -310,6 +311,31 @@ func TestShortcutOnAMalformedAuthorCostsNothing(t *testing.T) {
 		}
 		if n := h.upstream() - before; n != 0 {
 			t.Errorf("author %.20q: %d upstream calls", author, n)
+		}
+	}
+}
+
+// TestColumnOfFortyLinkedAddresses: a column of 40 addresses pasted from a
+// spreadsheet reaches the bot as Slack links them, "<mailto:a@x.com|a@x.com>"
+// a line, every address twice: 2,600 characters for addresses of 25. The
+// whole list was refused as too long and nobody was looked up, where the
+// same 40 typed plain got the first ten answered and the rest named.
+func TestColumnOfFortyLinkedAddresses(t *testing.T) {
+	h := startBot(t, harnessOpts{})
+	var lines []string
+	lines = append(lines, "<mailto:ada@example.com|ada@example.com>")
+	for i := 2; i <= 40; i++ {
+		e := fmt.Sprintf("firstname.lastname%02d@example-corp.com", i)
+		lines = append(lines, "<mailto:"+e+"|"+e+">")
+	}
+	r := h.ask("U1", "C1", strings.Join(lines, "\n"))
+	got := text(r)
+	if strings.Contains(strings.ToLower(got), "too long") {
+		t.Fatalf("a column of 40 linked addresses was refused:\n%s", got)
+	}
+	for _, want := range []string{"Ada Lovelace", "firstname.lastname10@example-corp.com", "Not looked up", "firstname.lastname11@example-corp.com"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("reply lacks %q:\n%s", want, got)
 		}
 	}
 }
