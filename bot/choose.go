@@ -57,7 +57,7 @@ func (s *Service) choose(ctx context.Context, req Request, sealed string, action
 	defer func() { s.auditAs(action, req, r, start) }()
 	if !s.allowed(ctx, req) {
 		r = Reply{Kind: KindButton, Outcome: OutcomeRefused,
-			Message: RenderNoticeKind(NoticeRefused, notAllowedText)}
+			Message: RenderNoticeKind(NoticeRefused, s.notAllowed(req))}
 		if email, _, err := ParseChooseValue(s.cfg.Buttons.sealedValue(sealed)); err == nil { // whom it was about, if the bot sealed it
 			r.Targets = []string{email}
 		}

@@ -280,7 +280,7 @@ func (s *Service) digestFullList(ctx context.Context, req Request) Reply {
 	case !s.cfg.Gate.MayReport(req.UserID) || !s.homeAllowed(req.UserID):
 		return Reply{Kind: KindDigest, Outcome: OutcomeRefused, Message: RenderNotice("You are not allowed to get the full list: it is only for the people your admins chose for org-wide reports.")}
 	case !s.allowed(ctx, req):
-		return Reply{Kind: KindDigest, Outcome: OutcomeRefused, Message: RenderNoticeKind(NoticeRefused, notAllowedText)}
+		return Reply{Kind: KindDigest, Outcome: OutcomeRefused, Message: RenderNoticeKind(NoticeRefused, s.notAllowed(req))}
 	}
 	if s.cfg.Scanner == nil {
 		return Reply{Kind: KindDigest, Outcome: OutcomeFailed, Message: RenderNotice("Org-wide reports are not set up on this bot.")}

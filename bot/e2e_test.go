@@ -428,6 +428,24 @@ func TestRefusalsCostNoUpstreamCall(t *testing.T) {
 	}
 }
 
+// TestRefusalSaysWhichListRefused: an agent outside LASTACTIVE_ALLOWED_USERS
+// was told "You are not allowed to use /lastactive here", as someone in a
+// channel outside LASTACTIVE_ALLOWED_CHANNELS is: they went on to try it in
+// other channels and in a direct message, refused each time. A refusal for
+// the person says it is about them wherever they ask; one for the channel
+// says it is this channel.
+func TestRefusalSaysWhichListRefused(t *testing.T) {
+	h := startBot(t, harnessOpts{gate: bot.GateConfig{AllowedUsers: []string{"UOK"}, AllowedChannels: []string{"COK"}}})
+	user := text(h.ask("UNO", "COK", "ada@example.com"))
+	if strings.Contains(user, " here") || !strings.Contains(user, "not allowed to use /lastactive") || !strings.Contains(user, "in any channel") {
+		t.Errorf("a person outside the allowed users is not told the refusal is about them, wherever they ask:\n%s", user)
+	}
+	channel := text(h.ask("UOK", "CNO", "ada@example.com"))
+	if !strings.Contains(channel, "not allowed to use /lastactive here") || !strings.Contains(channel, "channel") {
+		t.Errorf("a person in a channel outside the allowed channels is not told it is the channel:\n%s", channel)
+	}
+}
+
 func TestReplyRetriedOnSlackFailure(t *testing.T) {
 	h := startBot(t, harnessOpts{})
 	h.slack.FailResponseURL(1, 500)

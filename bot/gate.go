@@ -127,6 +127,18 @@ func (g *Gate) Allowed(user, channel string) bool {
 	return true
 }
 
+// refusal is the text that refuses user in channel: which allow-list
+// refused them, or notAllowedText when both pass (another reason refused).
+func (g *Gate) refusal(user, channel string) string {
+	switch {
+	case len(g.users) > 0 && !g.users[user]:
+		return userNotAllowedText
+	case len(g.channels) > 0 && !g.channels[channel]:
+		return channelNotAllowedText
+	}
+	return notAllowedText
+}
+
 // MayReport reports whether user may run org-wide reports. Report users
 // must also pass Allowed.
 func (g *Gate) MayReport(user string) bool { return g.reports[user] }

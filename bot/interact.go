@@ -28,9 +28,16 @@ type Response struct {
 // Texts of refusals shared by every entry point.
 const (
 	notAllowedText = "You are not allowed to use /lastactive here. Ask your Slack admin if you need it."
-	staleText      = "This button is too old. Run /lastactive again."
-	forgedText     = "This button could not be checked. Run /lastactive again."
-	noAuthorText   = "That message was not written by a person, so there is nobody to look up."
+	// The two allow-lists refuse differently: a person not on
+	// LASTACTIVE_ALLOWED_USERS is refused in every channel, a channel not
+	// on LASTACTIVE_ALLOWED_CHANNELS to everyone. Each says which, so the
+	// refused person does not try again elsewhere, or gives up where
+	// another channel would do. The first says what App Home says to them.
+	userNotAllowedText    = "You are not allowed to use /lastactive in any channel: you are not on the list of people who may use it. Ask your Slack admin if you need it."
+	channelNotAllowedText = "You are not allowed to use /lastactive here: it works only in the channels its admins chose, and this is not one of them. Ask your Slack admin which channels it works in."
+	staleText             = "This button is too old. Run /lastactive again."
+	forgedText            = "This button could not be checked. Run /lastactive again."
+	noAuthorText          = "That message was not written by a person, so there is nobody to look up."
 )
 
 // Click answers a click on Share, Refresh or "This one". It passes the
@@ -101,7 +108,7 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 	if !s.allowed(ctx, req) {
 		// Whom the button was about, if the bot sealed it: the attempt
 		// belongs in their trail.
-		r := Reply{Kind: KindButton, Outcome: OutcomeRefused, Message: RenderNoticeKind(NoticeRefused, notAllowedText)}
+		r := Reply{Kind: KindButton, Outcome: OutcomeRefused, Message: RenderNoticeKind(NoticeRefused, s.notAllowed(req))}
 		r.Targets = s.cfg.Buttons.about(value)
 		s.audit(req, r, start)
 		return Response{Reply: r, Mode: Private}, true
@@ -170,7 +177,7 @@ func (s *Service) Shortcut(ctx context.Context, req Request, callbackID, authorI
 	var r Reply
 	switch {
 	case !s.allowed(ctx, req):
-		r = Reply{Kind: KindShortcut, Outcome: OutcomeRefused, Message: RenderNoticeKind(NoticeRefused, notAllowedText)}
+		r = Reply{Kind: KindShortcut, Outcome: OutcomeRefused, Message: RenderNoticeKind(NoticeRefused, s.notAllowed(req))}
 		if validUserID(authorID) {
 			r.People = []Person{{UserID: authorID}}
 		}

@@ -477,6 +477,11 @@ func (s *Service) allowed(ctx context.Context, req Request) bool {
 	return s.cfg.Gate.Allowed(req.UserID, req.ChannelID) && s.fromHome(ctx, req)
 }
 
+// notAllowed is the refusal of req, which allowed refused.
+func (s *Service) notAllowed(req Request) string {
+	return s.cfg.Gate.refusal(req.UserID, req.ChannelID)
+}
+
 // ShareClaimer claims one Share across every process of the bot.
 type ShareClaimer interface {
 	// ClaimShare claims key for ttl. won is false when another claim of
@@ -523,7 +528,7 @@ func (s *Service) Answer(ctx context.Context, req Request, progress func(Message
 
 	if !s.allowed(ctx, req) {
 		r := Reply{Kind: KindCommand, Outcome: OutcomeRefused,
-			Message: RenderNoticeKind(NoticeRefused, notAllowedText)}
+			Message: RenderNoticeKind(NoticeRefused, s.notAllowed(req))}
 		if cmd, err := ParseCommand(req.Text); err == nil {
 			r.Targets, r.People = refusedAbout(cmd.Targets)
 		}
