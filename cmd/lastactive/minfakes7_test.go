@@ -207,7 +207,7 @@ func TestMinimalFakes7HostileSlash(t *testing.T) {
 		{"idle 30 no-such-product", "no-such-product"},
 		{"idle 1.5", "1.5"},
 		{many, "p10@example.com"},
-		{strings.Repeat("x", 5000), "too long"},
+		{strings.Repeat("x", 12000), "too long"},
 		{" \t\n ", "/lastactive"},
 		{"--fresh", "email"},
 		{"audit", "audit ada@example.com"},
