@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -67,6 +68,8 @@ type Store struct {
 	scrub   func(string) string // removes the password from driver messages
 	now     func() time.Time    // the clock; tests replace it
 	pgCfg   *pgx.ConnConfig     // PostgreSQL: for PingAside's connection of its own
+
+	onWrite atomic.Pointer[func(table string)] // OnWrite's (PostgreSQL)
 
 	stmtMu              sync.Mutex
 	insEntry, insTarget *sql.Stmt // appendPrepared's, prepared on first use (SQLite)
@@ -339,6 +342,8 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 	// as the store down.
 	set = append(set, "SET default_transaction_isolation = 'read committed'")
 	setAll := strings.Join(set, "; ")
+	tracer := &statementTracer{}
+	cfg.Tracer = tracer
 	db := stdlib.OpenDB(*cfg, stdlib.OptionShouldPing(pingBeforeReuse), stdlib.OptionAfterConnect(func(ctx context.Context, c *pgx.Conn) error {
 		_, err := c.Exec(ctx, setAll) // no arguments: one round trip, simple protocol
 		return err
@@ -348,6 +353,7 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 	db.SetConnMaxIdleTime(pool.maxIdleTime)
 	db.SetConnMaxLifetime(pool.maxLifetime)
 	s := &Store{db: db, backend: postgresBackend, shown: shown, scrub: scrub, now: time.Now, pgCfg: cfg}
+	tracer.s = s // before the first connection
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, s.wrap("open state store", err)

@@ -962,3 +962,23 @@ func TestAuditOfOnePersonReadsTheirEntries(t *testing.T) {
 		}
 	}
 }
+
+// TestTableOf: the table a statement names first, for OnWrite and
+// CancelledTable.
+func TestTableOf(t *testing.T) {
+	for _, tc := range []struct{ sql, want string }{
+		{`INSERT INTO envelope_seen (id, expires_us) VALUES ($1, $2)`, "envelope_seen"},
+		{"INSERT INTO audit_entry(id, at_us) VALUES ($1, $2)", "audit_entry"},
+		{"\n\t\tUPDATE nudge SET answer = $1 WHERE id = $2", "nudge"},
+		{`DELETE FROM report_scan WHERE id IN (SELECT id FROM report_scan WHERE posted = $1)`, "report_scan"},
+		{`SELECT body FROM scan_result WHERE name = $1`, "scan_result"},
+		{`SELECT count(*) FROM (SELECT 1) x`, ""},
+		{`SHOW transaction_read_only`, ""},
+		{"pgx_3", ""},
+		{"", ""},
+	} {
+		if got := tableOf(tc.sql); got != tc.want {
+			t.Errorf("tableOf(%q) = %q, want %q", tc.sql, got, tc.want)
+		}
+	}
+}

@@ -217,6 +217,7 @@ func (d *Durable) waitTried(ctx context.Context, max time.Duration) {
 func NewDurable(s *state.Store, o DurableOptions) *Durable {
 	d := OpenDurable(context.Background(), "", o)
 	d.mu.Lock()
+	s.OnWrite(d.wroteTable)
 	d.store.Store(s)
 	d.mu.Unlock()
 	d.report(nil)
@@ -267,6 +268,7 @@ func (d *Durable) open(ctx context.Context) {
 		}
 		d.files.Store(files)
 	}
+	s.OnWrite(d.wroteTable)
 	d.store.Store(s)
 	d.damaged = nil
 	d.mu.Unlock()
@@ -506,6 +508,16 @@ func (d *Durable) wrote() {
 	}
 }
 
+// wroteTable records a write to table that worked, whoever made it (the
+// store's OnWrite): an audit entry's ends the audit run too.
+func (d *Durable) wroteTable(table string) {
+	if table == "audit_entry" {
+		d.wroteAudit()
+		return
+	}
+	d.wrote()
+}
+
 // wroteAudit records an audit write that worked: it ends the audit run and
 // the other one.
 func (d *Durable) wroteAudit() {
@@ -726,14 +738,17 @@ func (d *Durable) Close() error {
 		return nil
 	}
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	d.closed = true
-	var errs []error
-	if s := d.store.Swap(nil); s != nil {
-		errs = append(errs, s.Close())
-	}
+	s := d.store.Swap(nil)
 	d.healthy.Store(false)
-	return errors.Join(errs...)
+	d.mu.Unlock()
+	// Closed without d.mu held: the pool's Close waits for the statements
+	// under way, and a write among them reports to wrote, which may take
+	// it to mark the store up.
+	if s != nil {
+		return s.Close()
+	}
+	return nil
 }
 
 // storeCallTimeout bounds each of the digest's store calls below: their

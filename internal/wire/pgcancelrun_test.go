@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"lastactive/bot"
+	"lastactive/internal/state"
 )
 
 // cancelRunStore opens a Durable on a migrated schema of its own with a
@@ -201,5 +204,80 @@ func TestPostgresLockedAuditTableLeavesTheStoreUp(t *testing.T) {
 	w.write(ctx)
 	if !d.OK() || len(w.backlog) != 0 {
 		t.Errorf("after the lock: store ok %v, %d kept:\n%s", d.OK(), len(w.backlog), logs.String())
+	}
+}
+
+// TestPostgresEveryWriteEndsACancelledRun: a write that worked ends a run of
+// cancelled statements whatever wrote it (the claims, the report history,
+// an exemption, keep or release), as the dedupe's, the audit writer's and
+// the sweep's do. Each case holds a lock on envelope_seen throughout: the
+// dedupe is cancelled 0, 10, 20 and 31 s in, the write works 15 s in.
+// Before, only the dedupe, envelope-log, audit and sweep writes ended a
+// run: a store whose dedupe table was locked but whose claims wrote was
+// marked down (an ERROR, store_ok 0), and with it every claim, nudge and
+// exemption that worked.
+func TestPostgresEveryWriteEndsACancelledRun(t *testing.T) {
+	var snapshot string // MarkSnapshotPosted's, saved before the run
+	writes := []struct {
+		name  string
+		write func(ctx context.Context, d *Durable) error
+	}{
+		{"Claim", func(ctx context.Context, d *Durable) error {
+			_, err := d.Claim(ctx, "digest", "me", time.Minute)
+			return err
+		}},
+		{"Release", func(ctx context.Context, d *Durable) error { return d.Release(ctx, "digest", "me") }},
+		{"ClaimShare", func(ctx context.Context, d *Durable) error {
+			_, _, err := ShareClaims{D: d}.ClaimShare(ctx, "C1 1.2", time.Minute)
+			return err
+		}},
+		{"SaveSnapshot", func(ctx context.Context, d *Durable) error {
+			_, err := d.SaveSnapshot(ctx, state.Snapshot{IdleDays: 90, Rows: []state.SnapshotRow{{Product: "jira-software", Site: "a.atlassian.net", Seats: 1}}})
+			return err
+		}},
+		{"MarkSnapshotPosted", func(ctx context.Context, d *Durable) error { return d.MarkSnapshotPosted(ctx, snapshot) }},
+		{"PutExemption", func(ctx context.Context, d *Durable) error {
+			return ExemptionStore{D: d}.PutExemption(ctx, bot.Exemption{Email: "ada@example.com", Product: "jira-software", By: "U1", Created: time.Now()})
+		}},
+		{"PutNudge", func(ctx context.Context, d *Durable) error {
+			_, _, err := nudgeStore{d.Store()}.PutNudge(ctx, state.Nudge{Round: "r1", AccountID: "acc-1", Product: "ari:site/1"})
+			return err
+		}},
+	}
+	for _, tc := range writes {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			d, m, logs, lock, now := cancelRunStore(t)
+			var err error
+			if snapshot, err = d.Store().SaveSnapshot(ctx, state.Snapshot{IdleDays: 90}); err != nil {
+				t.Fatal(err)
+			}
+			dd := &StoreDeduper{D: d, Memory: &memDedupe{}, Metrics: m}
+			defer lock("envelope_seen")()
+			envelopes := 0
+			cancelled := func() {
+				t.Helper()
+				envelopes++
+				if ok, err := dd.FirstDelivery(ctx, fmt.Sprintf("E-%s-%d", tc.name, envelopes)); !ok || err != nil {
+					t.Fatalf("FirstDelivery on a locked table = %v, %v; want true, nil", ok, err)
+				}
+			}
+			cancelled()
+			*now = now.Add(10 * time.Second)
+			cancelled()
+			*now = now.Add(5 * time.Second)
+			if err := tc.write(ctx, d); err != nil {
+				t.Fatalf("%s beside the locked envelope_seen: %v", tc.name, err)
+			}
+			*now = now.Add(5 * time.Second)
+			cancelled()
+			*now = now.Add(11 * time.Second)
+			cancelled()
+			if !d.OK() || testutil.ToFloat64(m.ok) != 1 || errorLines(logs) != 0 {
+				t.Errorf("a cancellation 16 s after %s worked marked the store down (store_ok %v):\n%s",
+					tc.name, testutil.ToFloat64(m.ok), logs.String())
+			}
+		})
 	}
 }
