@@ -1,11 +1,13 @@
 package wire
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -141,6 +143,10 @@ type Durable struct {
 	// runDownHook, when set (tests), runs after a cancellation decided
 	// that a run marks the store down, before it says so.
 	runDownHook func()
+	// probeNow asks Run for a check at once: a run has lasted
+	// cancelledDownAfter, and the check decides whether the database
+	// writes nothing (down) or a table is locked (a warning naming it).
+	probeNow chan struct{}
 }
 
 // cancelRun is a run of statements the server cancelled with no write
@@ -154,6 +160,18 @@ type cancelRun struct {
 	// probed is when the other tables were last written to tell an audit
 	// run from a database that writes nothing (UnixNano).
 	probed int64
+	// tables are the tables its statements were on, as far as known
+	// (state.CancelledTable), and err the last one's error.
+	tables []string
+	err    error
+}
+
+// add records a cancelled statement's table and error.
+func (r *cancelRun) add(err error) {
+	r.err = err
+	if t := state.CancelledTable(err); t != "" && !slices.Contains(r.tables, t) && len(r.tables) < 8 {
+		r.tables = append(r.tables, t)
+	}
 }
 
 // defaultCancelledDownAfter is how long the server may cancel every
@@ -181,7 +199,7 @@ func OpenDurable(ctx context.Context, rawURL string, o DurableOptions) *Durable 
 		o.SweepEvery = 5 * time.Minute
 	}
 	d := &Durable{url: rawURL, opts: o, log: o.Logger, tried: make(chan struct{}),
-		cancelledDownAfter: defaultCancelledDownAfter}
+		cancelledDownAfter: defaultCancelledDownAfter, probeNow: make(chan struct{}, 1)}
 	if p, ok := strings.CutPrefix(rawURL, "sqlite:"); ok && p != ":memory:" {
 		d.sqlitePath = p
 	}
@@ -465,9 +483,11 @@ func (d *Durable) cancelledAudit(ctx context.Context, err error) bool {
 }
 
 // cancelled adds a statement the server cancelled to the run (a new one
-// after a gap past cancelledGap), and marks the store down when the run
-// has lasted cancelledDownAfter. It reports
-// whether it did.
+// after a gap past cancelledGap). When the run has lasted
+// cancelledDownAfter it asks Run for a check at once, which decides
+// (decideRun): the caller (a dedupe's 500 ms, a click's) does not wait for
+// the check's write. It reports whether it logged: a run that marked the
+// store down keeps it down.
 func (d *Durable) cancelled(err error) bool {
 	d.runMu.Lock()
 	defer d.runMu.Unlock()
@@ -475,19 +495,72 @@ func (d *Durable) cancelled(err error) bool {
 	d.runs.Store(true)
 	if d.run.since == 0 || now-d.run.last > int64(d.cancelledGap()) {
 		d.run.since = now
+		d.run.tables = nil
 	}
 	d.run.last = now
-	length := time.Duration(now - d.run.since)
-	if length < d.cancelledDownAfter {
+	d.run.add(err)
+	if time.Duration(now-d.run.since) < d.cancelledDownAfter {
 		return false
 	}
-	d.run.down = true
-	if d.runDownHook != nil {
-		d.runDownHook()
+	if d.run.down {
+		d.report(err)
+		return true
 	}
-	d.report(fmt.Errorf("every statement cancelled by the server for %s, no write working: %w",
-		length.Round(time.Second), err))
-	return true
+	select {
+	case d.probeNow <- struct{}{}:
+	default:
+	}
+	return false
+}
+
+// decideRun is the check's decision on a run of cancelled statements past
+// cancelledDownAfter (or one that marked the store down): it writes the
+// tables (the sweep). When nothing writes, not even that, the database
+// writes nothing: the store is down (one ERROR). When something writes,
+// the cancellations are one table's (a lock held on it, a statement that
+// outgrew the timeout): the store stays up, the run ends, and a warning
+// names the table; the next run lasts cancelledDownAfter again, so it is
+// logged at most that often. It reports whether the store is down.
+func (d *Durable) decideRun(ctx context.Context, s *state.Store) bool {
+	d.runMu.Lock()
+	wrotes, down := d.wrotes, d.run.down
+	length := time.Duration(d.now().UnixNano() - d.run.since).Round(time.Second)
+	tables, last := slices.Clone(d.run.tables), d.run.err
+	d.runMu.Unlock()
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	_, err := s.Sweep(sctx, time.Now())
+	cancel()
+	if err != nil {
+		d.runMu.Lock()
+		if d.wrotes == wrotes {
+			// Not a write worked, the sweep's own included.
+			defer d.runMu.Unlock()
+			if down {
+				d.report(err)
+				return true
+			}
+			d.run.down = true
+			if d.runDownHook != nil {
+				d.runDownHook()
+			}
+			d.report(fmt.Errorf("every statement cancelled by the server for %s, no write working, not even the check's: %w",
+				length, cmp.Or(last, err)))
+			return true
+		}
+		d.runMu.Unlock()
+	}
+	// Something wrote (the sweep's writes, or all of them, ended the run
+	// through the store's OnWrite; this ends it on SQLite too).
+	d.wrote()
+	if !down {
+		args := []any{"cancelled_for", length.String(), "err", last, "next_logged_after", d.cancelledDownAfter.String()}
+		if len(tables) > 0 {
+			args = append([]any{"table", strings.Join(tables, ",")}, args...)
+		}
+		d.log.Warn("state store: every statement on a table cancelled by the server, the other tables write: a lock held on the table? The store stays up; what goes to that table fails, each counted",
+			args...)
+	}
+	return false
 }
 
 // wrote records a write that worked: it ends a run of cancelled
@@ -616,19 +689,11 @@ func (d *Durable) ping(ctx context.Context) {
 		d.damaged = nil
 		d.mu.Unlock()
 	}
-	if d.cancelledDown() {
-		// Every statement cancelled for a while: the check below answers
-		// through a table lock, and would call the store up for the next
-		// statement to be cancelled. A write to the tables (the sweep's)
-		// ends the run first.
-		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		_, err := s.Sweep(sctx, time.Now())
-		cancel()
-		if err != nil {
-			d.report(err)
-			return
-		}
-		d.wrote()
+	if d.cancelledDown() && d.decideRun(ctx, s) {
+		// Every statement cancelled for a while, the check's write too: the
+		// check below answers through a table lock, and would call the store
+		// up for the next statement to be cancelled.
+		return
 	}
 	// PingWrite, not Ping: on SQLite a ping reads nothing, so a file
 	// another process keeps locked would be called available again after
@@ -685,6 +750,11 @@ func (d *Durable) Run(ctx context.Context) {
 			}
 		case <-sweep.C:
 			d.sweep(ctx, &lastAudit)
+		case <-d.probeNow:
+			// A run of cancelled statements has lasted
+			// cancelledDownAfter: the check decides now.
+			d.ping(ctx)
+			last = time.Now()
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -69,12 +70,13 @@ func errorLines(logs *syncBuf) int { return strings.Count(logs.String(), `"level
 // run (cancelledSince set to 0) beside the cancellation's decision,
 // unseen by it, and the store stayed down, store_ok 0, until the next
 // check about a second later. runDownHook holds the cancellation between
-// its decision and its report while the write ends the run.
+// its decision and its report while the write ends the run. The decision
+// is the check's (decideRun), with every table its sweep writes locked.
 func TestPostgresWriteRacingACancellationLeavesTheStoreUp(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	d, m, logs, lock, now := cancelRunStore(t)
-	defer lock("claim_slot")()
+	defer lock("claim_slot", "envelope_seen", "scan_result", "report_scan")()
 	claims := 0
 	cancelled := func() {
 		t.Helper()
@@ -96,6 +98,7 @@ func TestPostgresWriteRacingACancellationLeavesTheStoreUp(t *testing.T) {
 		}()
 	}
 	cancelled()
+	d.ping(ctx)
 	<-wrote
 	if !d.OK() || testutil.ToFloat64(m.ok) != 1 {
 		t.Errorf("a write that worked beside the cancellation that ended a run left the store down (store_ok %v):\n%s",
@@ -279,5 +282,102 @@ func TestPostgresEveryWriteEndsACancelledRun(t *testing.T) {
 					tc.name, testutil.ToFloat64(m.ok), logs.String())
 			}
 		})
+	}
+}
+
+// TestPostgresOneLockedTableLeavesTheStoreUp: a lock held on one table
+// (exemption, which the check's sweep does not touch; claim_slot, which
+// it does after envelope_seen) cancels every statement on it while the
+// other tables write. When only those statements run, the store stays up
+// (the dedupe, audit trail and the rest work) with one WARN naming the
+// table at most every cancelledDownAfter. Before, 30 s of them marked the
+// store down (an ERROR), the check's sweep wrote the other tables and
+// marked it up, and the next one started the run again: down and up every
+// 30 s.
+func TestPostgresOneLockedTableLeavesTheStoreUp(t *testing.T) {
+	for _, tc := range []struct {
+		table string
+		write func(ctx context.Context, d *Durable) error
+	}{
+		{"exemption", func(ctx context.Context, d *Durable) error {
+			return ExemptionStore{D: d}.PutExemption(ctx, bot.Exemption{Email: "ada@example.com", Product: "jira-software", By: "U1", Created: time.Now()})
+		}},
+		{"claim_slot", func(ctx context.Context, d *Durable) error {
+			_, err := d.Claim(ctx, "digest", "me", time.Minute)
+			return err
+		}},
+	} {
+		t.Run(tc.table, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			d, m, logs, lock, now := cancelRunStore(t)
+			unlock := lock(tc.table)
+			// Two minutes of one statement every 5 s, the check every 30 s.
+			for i := 1; i <= 24; i++ {
+				*now = now.Add(5 * time.Second)
+				if err := tc.write(ctx, d); err == nil && d.OK() {
+					t.Fatalf("a write to the locked %s worked", tc.table)
+				}
+				if i%6 == 0 {
+					d.ping(ctx)
+				}
+				if !d.OK() || testutil.ToFloat64(m.ok) != 1 {
+					t.Fatalf("after %s of statements on %s cancelled, the other tables writing: store down:\n%s",
+						time.Duration(i)*5*time.Second, tc.table, logs.String())
+				}
+			}
+			if n := errorLines(logs); n != 0 {
+				t.Errorf("%d ERROR lines, want 0:\n%s", n, logs.String())
+			}
+			named := strings.Count(logs.String(), `"table":"`+tc.table+`"`)
+			if named < 1 || named > 5 {
+				t.Errorf("%d warnings naming %s in 2 minutes, want 1 to 5:\n%s", named, tc.table, logs.String())
+			}
+			unlock()
+			if err := tc.write(ctx, d); err != nil || !d.OK() {
+				t.Errorf("after the lock: %v, store ok %v:\n%s", err, d.OK(), logs.String())
+			}
+		})
+	}
+}
+
+// TestPostgresRunDecidesACancelledRunAtOnce: in serve, a run of cancelled
+// statements past cancelledDownAfter has Run check at once, not at the next
+// PingEvery (30 s, an hour here): every table locked, the check's write is
+// cancelled too and the store is down.
+func TestPostgresRunDecidesACancelledRunAtOnce(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	d, m, logs, lock, _ := cancelRunStore(t)
+	d.opts.PingEvery, d.opts.SweepEvery = time.Hour, time.Hour
+	// Run reads the clock too (its first sweep's cancellation, the check).
+	var at atomic.Int64
+	at.Store(time.Now().UnixNano())
+	d.clock = func() time.Time { return time.Unix(0, at.Load()) }
+	decided := make(chan struct{})
+	d.runDownHook = func() { close(decided) }
+	defer lock("claim_slot", "envelope_seen", "scan_result", "report_scan")()
+	rctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { d.Run(rctx); close(done) }()
+	defer func() { stop(); <-done }()
+	for i := range 4 {
+		if i > 0 {
+			at.Add(int64(11 * time.Second))
+		}
+		if ok, err := d.Claim(ctx, fmt.Sprintf("slot-%d", i), "me", time.Minute); ok || err == nil {
+			t.Fatalf("Claim on a locked table = %v, %v", ok, err)
+		}
+	}
+	select {
+	case <-decided:
+	case <-ctx.Done():
+		t.Fatalf("a run of 33 s not decided by the check:\n%s", logs.String())
+	}
+	// The hook runs before the report, both under runMu.
+	d.runMu.Lock()
+	d.runMu.Unlock()
+	if d.OK() || testutil.ToFloat64(m.ok) != 0 {
+		t.Errorf("every table locked, the run decided: store up:\n%s", logs.String())
 	}
 }
