@@ -402,15 +402,21 @@ func (d *Durable) observe(err error) {
 	d.report(err)
 }
 
-// warnCancelled logs a statement the server cancelled, at most every
-// cancelledLogEvery: under a lock held for minutes every envelope's dedupe
-// is cancelled, and each is counted, not logged.
+// warnCancelled logs a statement the server cancelled, with its table, at
+// most every cancelledLogEvery: under a lock held for minutes every
+// envelope's dedupe is cancelled, and each is counted, not logged.
 func (d *Durable) warnCancelled(err error) {
 	now := d.now().UnixNano()
 	last := d.cancelledLogged.Load()
 	if now-last >= int64(cancelledLogEvery) && d.cancelledLogged.CompareAndSwap(last, now) {
-		d.log.Warn("state store operation failed; the database answers", "err", err,
-			"next_logged_after", cancelledLogEvery.String())
+		args := []any{"err", err, "next_logged_after", cancelledLogEvery.String()}
+		if t := state.CancelledTable(err); t != "" {
+			// The driver's error names none: a lock held on envelope_seen
+			// alone turns the shared dedupe into each process's memory,
+			// with this warning the only sign.
+			args = append([]any{"table", t}, args...)
+		}
+		d.log.Warn("state store operation failed; the database answers", args...)
 	}
 }
 
