@@ -46,6 +46,14 @@ func TestMinimalFakesReplicasKilledMidNudge(t *testing.T) {
 		}
 	}
 	eventually(t, "two rounds on B", func() bool { return len(mfrRoundLine.FindAllString(b.logs.String(), -1)) >= 2 })
+	// The entry for A's nudge is written by B's follow-ups, which run
+	// after a round's log line: stopping B at the line could cut them off
+	// (a round refused as still running has none at all).
+	eventually(t, "A's nudge audited by B's follow-ups", func() bool {
+		var left int
+		err := db.QueryRowContext(context.Background(), `SELECT count(*) FROM nudge WHERE audited = 0`).Scan(&left)
+		return err == nil && left == 0
+	})
 	mfrStop(t, b)
 	nudges := 0
 	m.s.mu.Lock()
