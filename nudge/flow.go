@@ -251,22 +251,28 @@ func (e *Engine) settleAsk(ctx context.Context, s Store, id, settled string, at 
 // request makes the release request of nudge n (requester "" for an
 // escalation) and sends it to every approver but the requester, once.
 func (e *Engine) request(ctx context.Context, s Store, n state.Nudge, requester string) error {
-	// The facts are read again before any message: anyone active again is
-	// dropped silently (no request), and the approvers see the last
+	// The facts are read again before any message: anyone a round would
+	// not ask today (active again, holding the product no longer, gone
+	// from the organisation, an org admin or a synced account now, whose
+	// release the bot refuses) is dropped with no request, as the
+	// follow-ups drop them (settledFor), and the approvers see the last
 	// activity and how the access was given.
 	u, uerr := e.cfg.Directory.UserAccess(ctx, n.AccountID)
-	if uerr == nil {
-		if p, ok := product(u, n.Product); ok {
-			if v, _ := seat.VerdictFor(p, e.cfg.Now(), e.cfg.IdleDays); v == seat.VerdictActive {
-				e.audit(ctx, s, state.AuditEntry{Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindSkip,
-					Outcome: state.OutcomeOK, Detail: e.seatName(ctx, n.ProductKey, n.Product) + ": release not requested: " + SkipActiveAgain})
-				// The caller updates the message: it says kept, not requested.
-				if err := s.SettleNudge(ctx, n.ID, state.SettledUsed, e.cfg.Now()); err != nil {
-					e.log.Warn("nudge: record how a nudge ended", "err", err)
-				}
-				return nil
-			}
+	settled := ""
+	switch {
+	case atlassian.KindOf(uerr) == atlassian.ErrNotFound:
+		settled = state.SettledGone
+	case uerr == nil:
+		settled = e.settledFor(u, n.Product)
+	}
+	if settled != "" {
+		e.audit(ctx, s, state.AuditEntry{Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindSkip,
+			Outcome: state.OutcomeOK, Detail: e.seatName(ctx, n.ProductKey, n.Product) + ": release not requested: " + settledWhy[settled]})
+		// The caller updates the message: it says why, not requested.
+		if err := s.SettleNudge(ctx, n.ID, settled, e.cfg.Now()); err != nil {
+			e.log.Warn("nudge: record how a nudge ended", "err", err)
 		}
+		return nil
 	}
 	req, isNew, err := s.PutRequest(ctx, state.ReleaseRequest{NudgeID: n.ID, AccountID: n.AccountID, Email: n.Email,
 		Product: n.Product, ProductKey: n.ProductKey, Requester: requester, Created: e.cfg.Now()})
