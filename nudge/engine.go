@@ -48,6 +48,9 @@ const (
 	// SkipKeptByApprover: an approver decided Keep on a release request
 	// for the seat in the last 90 days, which counts as the person's Keep.
 	SkipKeptByApprover = "an approver decided Keep in the last 90 days"
+	// SkipUndone: an approver undid a release of the seat in the last 90
+	// days, which keeps it as a Keep does.
+	SkipUndone = "an approver undid its release in the last 90 days"
 	// SkipPending: the person asked for a release that waits for an
 	// approver; asking again could end in a Keep the old request overrules.
 	SkipPending     = "release requested, waiting for an approver"
@@ -531,8 +534,15 @@ func (e *Engine) history(ctx context.Context, s Store, p Person, r seat.Row, now
 		return "", fmt.Errorf("nudge round: read nudges: %w", err)
 	}
 	for _, n := range past {
-		if n.Answer == state.AnswerKeep {
+		// Past reads the nudges settled lately too, however old: each
+		// window is counted from its own time.
+		if n.Answer == state.AnswerKeep && !n.Answered.Before(now.Add(-KeptWindow)) {
 			return SkipKept, nil
+		}
+		if n.Settled == state.SettledRestored && !n.SettledAt.Before(now.Add(-KeptWindow)) {
+			// An approver's Undo: the organisation keeps the seat, as
+			// after a Keep, from the Undo on.
+			return SkipUndone, nil
 		}
 		if !n.Asked.Before(now.Add(-AskedWindow)) {
 			return SkipAsked, nil

@@ -254,7 +254,7 @@ func runOracle(t *testing.T, seed uint64) {
 	}
 
 	// Earlier rounds: each seat may have been asked, answered, reminded,
-	// escalated, requested and decided.
+	// escalated, requested, decided and released then restored (Undo).
 	open := map[*oracleSeat]int{} // the nudges nobody answered nor escalated, by seat
 	for i, s := range seats {
 		if rng.IntN(2) == 0 {
@@ -314,6 +314,18 @@ func runOracle(t *testing.T, seed uint64) {
 				}
 				if decision == state.DecisionKeep && !dat.Before(now.Add(-KeptWindow)) {
 					want[s].reasons[SkipKeptByApprover] = true
+				}
+				if decision == state.DecisionApprove && rng.IntN(2) == 0 {
+					// Released, then an approver's Undo (the seat is
+					// held again), which may come long after: a Keep
+					// from the Undo on.
+					uat := dat.Add(time.Duration(rng.IntN(int(now.Sub(dat)/time.Hour)+1)) * time.Hour)
+					if err := store.SettleNudge(ctx, nd.ID, state.SettledRestored, uat); err != nil {
+						t.Fatal(err)
+					}
+					if !uat.Before(now.Add(-KeptWindow)) {
+						want[s].reasons[SkipUndone] = true
+					}
 				}
 			}
 		default: // no answer, not escalated

@@ -178,19 +178,20 @@ func (s *Store) GetNudge(ctx context.Context, id string) (Nudge, error) {
 	return n, s.wrap("read nudge", err)
 }
 
-// NudgesAbout returns the nudges to accountID about product asked or
-// answered at or after since, and those still open however old, newest
-// first: the round skips someone asked lately, or who answered Keep lately
-// (a Keep counts from the answer, which may come weeks after the question),
-// or whose nudge still waits (with a wait over 45 days, or an exemption
-// holding its follow-up back, it escalates more than 90 days after the
-// question).
+// NudgesAbout returns the nudges to accountID about product asked,
+// answered or settled at or after since, and those still open however old,
+// newest first: the round skips someone asked lately, or who answered Keep
+// lately (a Keep counts from the answer, which may come weeks after the
+// question), whose release an approver undid lately (counted from the
+// Undo, which may come months after the question), or whose nudge still
+// waits (with a wait over 45 days, or an exemption holding its follow-up
+// back, it escalates more than 90 days after the question).
 func (s *Store) NudgesAbout(ctx context.Context, accountID, product string, since time.Time) ([]Nudge, error) {
 	if !Storable(accountID, product) {
 		return nil, nil
 	}
 	return s.nudges(ctx, `SELECT `+nudgeCols+` FROM nudge WHERE account_id = $1 AND product = $2
-		AND (asked_us >= $3 OR answered_us >= $3 OR (answer = '' AND escalated_us = 0 AND settled = ''))
+		AND (asked_us >= $3 OR answered_us >= $3 OR settled_us >= $3 OR (answer = '' AND escalated_us = 0 AND settled = ''))
 		ORDER BY asked_us DESC, id DESC`, accountID, product, us(since))
 }
 

@@ -100,6 +100,14 @@ func testNudgeOncePerRound(t *testing.T, fresh fixture) {
 	if got, _ := b.NudgesAbout(ctx, "acc-1", n.Product, t0.AddDate(0, 0, 30)); len(got) != 1 {
 		t.Errorf("since filter: %d nudges, want 1", len(got))
 	}
+	// One settled since (an approver's Undo, months after the question)
+	// is read: the round counts its window from the Undo.
+	if err := a.SettleNudge(ctx, got[1].ID, SettledRestored, t0.AddDate(0, 0, 35)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := b.NudgesAbout(ctx, "acc-1", n.Product, t0.AddDate(0, 0, 30)); len(got) != 2 || got[1].Settled != SettledRestored {
+		t.Errorf("settled since: %+v, want 2 nudges, the older restored", got)
+	}
 	if _, _, err := a.PutNudge(ctx, Nudge{Round: "r"}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("nudge without account: %v", err)
 	}
