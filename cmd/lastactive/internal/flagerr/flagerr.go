@@ -43,7 +43,7 @@ func Hide(err error) error {
 	}
 	// "flag provided but not defined: -xoxb-…": a token typed as a flag's
 	// name (the "=" forgotten) is the name the flag package quotes.
-	if name, ok := strings.CutPrefix(out, "flag provided but not defined: -"); ok && Secret(name) {
+	if name, ok := strings.CutPrefix(out, "flag provided but not defined: -"); ok && hasSecret(name) {
 		out = "flag provided but not defined: " + counted(name)
 	}
 	if out == msg {
@@ -77,10 +77,20 @@ func Quote(arg string) string {
 			return strconv.Quote(arg[:i] + "://…")
 		}
 		u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = "", false, "", ""
+		// A token as the user (https://TOKEN@host, as git takes one) or
+		// in the path (http://host/api/xoxb-…): Redacted hides only a
+		// password.
+		if u.User != nil && hasSecret(u.User.Username()) {
+			u.User = nil
+		}
+		if hasSecret(u.Path) {
+			u.Path, u.RawPath = "", ""
+			return strconv.Quote(clip(u.Redacted()+"/…", 40))
+		}
 		return strconv.Quote(clip(u.Redacted(), 40))
 	}
 	name, _, _ := strings.Cut(arg, "=")
-	if Secret(name) {
+	if hasSecret(name) {
 		return counted(name)
 	}
 	return strconv.Quote(clip(name, 40))
@@ -126,6 +136,30 @@ func Secret(w string) bool {
 		}
 	}
 	return digit
+}
+
+// hasSecret reports whether a word of s looks like a credential (Secret):
+// words are cut at every character a token is not made of but '@' (an
+// email, as in bot.quote, is one word), so that "email:token", as
+// Atlassian's basic auth joins them, or a shell-quoted "Bearer xoxb-…" is
+// not shown either; and cut at '/' too, a URL's path being words between
+// them, though a base64 token may have one.
+func hasSecret(s string) bool {
+	if Secret(s) {
+		return true
+	}
+	for _, sep := range []string{"@", "@/"} {
+		words := strings.FieldsFunc(s, func(r rune) bool {
+			return !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' ||
+				strings.ContainsRune("-_.=+~", r) || strings.ContainsRune(sep, r))
+		})
+		for _, w := range words {
+			if Secret(w) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // clip cuts s at n bytes, between characters.

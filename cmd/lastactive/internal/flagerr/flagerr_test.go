@@ -37,6 +37,8 @@ func TestHide(t *testing.T) {
 		{[]string{"--xoxb-1234567890-SECRET"}, "flag provided but not defined: (22 characters, not shown)", "SECRET"},
 		{[]string{"-Zm9vYmFyYmF6cXV4SECRET0123"}, "flag provided but not defined: (26 characters, not shown)", "SECRET"},
 		{[]string{"--dry-run"}, "flag provided but not defined: -dry-run", ""},
+		// "email:token" typed as a flag's name.
+		{[]string{"--ada@example.com:ATATT3xFfGF0SECRET"}, "flag provided but not defined: (34 characters, not shown)", "SECRET"},
 	} {
 		err := Hide(parse(c.args...))
 		if err == nil || !strings.Contains(err.Error(), c.want) || (c.hide != "" && strings.Contains(err.Error(), c.hide)) {

@@ -30,3 +30,34 @@ func TestQuoteURLsAndTokens(t *testing.T) {
 		}
 	}
 }
+
+// TestQuoteTokenAmongOtherCharacters: a token is not shown when it is one
+// word of the argument: after an email and ':' (Atlassian's basic auth,
+// "email:token"), after "Bearer " (one shell-quoted argument), or as a
+// URL's user or in its path.
+func TestQuoteTokenAmongOtherCharacters(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ arg, want, hide string }{
+		{"ada@example.com:ATATT3xFfGF0AbCdEfGhIjKlMnOpQrSt", "(48 characters, not shown)", "ATATT"},
+		{"ada@example.com:Zm9vYmFyYmF6cXV4SECRET0123", "(42 characters, not shown)", "SECRET"},
+		{"Bearer xoxb-1234567890-SECRET", "(29 characters, not shown)", "xoxb"},
+		{"https://Zm9vYmFyYmF6cXV4SECRET0123@git.example.com/r", `"https://git.example.com/r"`, "SECRET"},
+		{"http://x/api/xoxb-1234567890-SECRET", `"http://x/…"`, "xoxb"},
+		// What is no credential is still named.
+		{"ada@example.com:jira", `"ada@example.com:jira"`, ""},
+		{"http://127.0.0.1:8080/healthz", `"http://127.0.0.1:8080/healthz"`, ""},
+		{"postgres://la:SECRET@db:5432/x", `"postgres://la:xxxxx@db:5432/x"`, "SECRET"},
+	} {
+		got := Quote(c.arg)
+		if got != c.want || (c.hide != "" && strings.Contains(got, c.hide)) {
+			t.Errorf("Quote(%q) = %s, want %s", c.arg, got, c.want)
+		}
+	}
+}
+
+func TestHasSecretSlashInToken(t *testing.T) {
+	t.Parallel()
+	if !hasSecret("ada@example.com:Zm9vYmFy/mF6cXV4SECRET/123") {
+		t.Error("a base64 token with '/' after 'email:' is not taken for one")
+	}
+}
