@@ -42,16 +42,21 @@ func (s *Store) FirstDelivery(ctx context.Context, envelopeID string, ttl time.D
 }
 
 // seenKey is envelopeID as envelope_seen keeps it: the ID, or, for one that
-// PostgreSQL cannot store as text (a NUL, bytes that are not UTF-8), its
+// PostgreSQL cannot store as text (a NUL, bytes that are not UTF-8) or
+// index (past about 2.7 KB: "index row size exceeds maximum", 54000), its
 // SHA-256. Slack's IDs are opaque: such an ID is still deduplicated, not an
 // error that calls the store down.
 func seenKey(envelopeID string) string {
-	if Storable(envelopeID) {
+	if len(envelopeID) <= maxSeenKey && Storable(envelopeID) {
 		return envelopeID
 	}
 	sum := sha256.Sum256([]byte(envelopeID))
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
+
+// maxSeenKey is the longest envelope ID envelope_seen keeps as it is:
+// Slack's are a few dozen bytes, PostgreSQL's index takes about 2.7 KB.
+const maxSeenKey = 512
 
 // RecordEnvelopes records ids as seen for ttl from now (0: EnvelopeTTL),
 // in one transaction: the batched write of a single process, whose memory
@@ -78,7 +83,7 @@ func (s *Store) RecordEnvelopes(ctx context.Context, ids []string, ttl time.Dura
 		if id == "" {
 			continue
 		}
-		if _, err := st.ExecContext(ctx, id, micros(now.Add(ttl)), micros(now)); err != nil {
+		if _, err := st.ExecContext(ctx, seenKey(id), micros(now.Add(ttl)), micros(now)); err != nil {
 			return s.wrap("record envelopes", err)
 		}
 	}

@@ -453,6 +453,26 @@ func testFirstDelivery(t *testing.T, fresh fixture) {
 	if _, err := a.FirstDelivery(ctx, "", 0); !errors.Is(err, ErrInvalid) {
 		t.Errorf("empty envelope ID: %v, want ErrInvalid", err)
 	}
+	// An envelope ID past what PostgreSQL's index takes (about 2.7 KB;
+	// random, so that it does not compress below that): "index row size
+	// exceeds maximum" was an error that called the store down on every
+	// replica. It is deduplicated as any other.
+	long := make([]byte, 4096)
+	for i := range long {
+		long[i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[mrand.IntN(62)]
+	}
+	if !first(a, string(long)) || first(a, string(long)) {
+		t.Fatal("a 4 KB envelope ID: not first, then first again")
+	}
+	// The batched write of a single process: one such ID (or a NUL) in a
+	// batch failed the whole transaction, the other envelopes beside it
+	// not kept across a restart.
+	if err := a.RecordEnvelopes(ctx, []string{string(long), "Ev\x00NUL", "env-batch"}, 0); err != nil {
+		t.Fatalf("RecordEnvelopes with a 4 KB and a NUL envelope ID: %v", err)
+	}
+	if seen, err := a.RecentEnvelopes(ctx); err != nil || seen["env-batch"].IsZero() {
+		t.Fatalf("RecentEnvelopes: %v; env-batch not kept", err)
+	}
 }
 
 // race runs 20 goroutines, alternating between two Stores on one database,
