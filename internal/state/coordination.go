@@ -26,7 +26,7 @@ func (s *Store) FirstDelivery(ctx context.Context, envelopeID string, ttl time.D
 		ttl = EnvelopeTTL
 	}
 	now := s.now()
-	args := []any{seenKey(envelopeID), micros(now.Add(ttl)), micros(now)}
+	args := []any{SeenKey(envelopeID), micros(now.Add(ttl)), micros(now)}
 	if s.backend == sqliteBackend {
 		// Asked once per command: SQLite compiling the statement each time
 		// cost as much as running it (pgx caches its statements itself).
@@ -41,12 +41,12 @@ func (s *Store) FirstDelivery(ctx context.Context, envelopeID string, ttl time.D
 	return s.won("record envelope", res, err)
 }
 
-// seenKey is envelopeID as envelope_seen keeps it: the ID, or, for one that
+// SeenKey is envelopeID as envelope_seen keeps it: the ID, or, for one that
 // PostgreSQL cannot store as text (a NUL, bytes that are not UTF-8) or
 // index (past about 2.7 KB: "index row size exceeds maximum", 54000), its
 // SHA-256. Slack's IDs are opaque: such an ID is still deduplicated, not an
 // error that calls the store down.
-func seenKey(envelopeID string) string {
+func SeenKey(envelopeID string) string {
 	if len(envelopeID) <= maxSeenKey && Storable(envelopeID) {
 		return envelopeID
 	}
@@ -83,7 +83,7 @@ func (s *Store) RecordEnvelopes(ctx context.Context, ids []string, ttl time.Dura
 		if id == "" {
 			continue
 		}
-		if _, err := st.ExecContext(ctx, seenKey(id), micros(now.Add(ttl)), micros(now)); err != nil {
+		if _, err := st.ExecContext(ctx, SeenKey(id), micros(now.Add(ttl)), micros(now)); err != nil {
 			return s.wrap("record envelopes", err)
 		}
 	}

@@ -170,6 +170,9 @@ func (l *EnvelopeLog) FirstDelivery(ctx context.Context, envelopeID string) (boo
 			t.Stop()
 		}
 	}
+	// By the key the store keeps (an odd ID's SHA-256), so that the IDs
+	// loaded after a restart are found again.
+	envelopeID = state.SeenKey(envelopeID)
 	first, err := l.Memory.FirstDelivery(ctx, envelopeID)
 	// While the store is away the ID stays in memory only: queueing it
 	// would fill the queue (Run waits for the store) and count every

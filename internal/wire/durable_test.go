@@ -564,11 +564,15 @@ func TestEnvelopeLogRemembersAcrossARestart(t *testing.T) {
 	d, m := openTestDurable(t, url, &logs)
 	ctx := context.Background()
 
+	// An ID the store keeps by its SHA-256 (past 512 bytes, or not
+	// UTF-8) is known again after the restart as well.
+	long := "E" + strings.Repeat("x", 600)
+
 	first := NewEnvelopeLog(d, bot.NewMemoryDeduper(state.EnvelopeTTL, nil), m, nil)
 	rctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); first.Run(rctx) }()
-	for _, id := range []string{"E1", "E2", "E1"} {
+	for _, id := range []string{"E1", "E2", "E1", long, "E\xff"} {
 		if _, err := first.FirstDelivery(ctx, id); err != nil {
 			t.Fatal(err)
 		}
@@ -584,10 +588,10 @@ func TestEnvelopeLogRemembersAcrossARestart(t *testing.T) {
 	for _, c := range []struct {
 		id    string
 		first bool
-	}{{"E1", false}, {"E2", false}, {"E3", true}, {"E3", false}} {
+	}{{"E1", false}, {"E2", false}, {"E3", true}, {"E3", false}, {long, false}, {"E\xff", false}} {
 		got, err := again.FirstDelivery(ctx, c.id)
 		if err != nil || got != c.first {
-			t.Errorf("after the restart, %s: first %v (%v), want %v", c.id, got, err, c.first)
+			t.Errorf("after the restart, %.20q: first %v (%v), want %v", c.id, got, err, c.first)
 		}
 	}
 }
