@@ -698,12 +698,39 @@ func isFormat(r rune) bool { return r >= 0x80 && unicode.Is(unicode.Cf, r) }
 // or key pasted by mistake looks like, and the reply would carry it.
 func quote(s string) string {
 	q := sanitize(s, maxQuoted)
-	for _, w := range strings.Fields(q) {
-		if utf8.RuneCountInString(w) >= minSecretRunes && !strings.Contains(w, "@") {
-			return "That text"
-		}
+	if HasPastedSecret(q) {
+		return "That text"
 	}
 	return "“" + q + "”"
+}
+
+// HasPastedSecret reports whether s, typed text, has a word that looks
+// like a token or key pasted by mistake: a word of minSecretRunes or more
+// with no '@' in it, or such a part of a word with one, cut at every
+// character a token is not made of ("ada@example.com:ATATT…", Atlassian's
+// basic auth pair; once with '/' as a cut, once without, for a base64
+// key). An address's own parts are not cut at '@': a long email is quoted.
+func HasPastedSecret(s string) bool {
+	for _, w := range strings.Fields(s) {
+		if !strings.Contains(w, "@") {
+			if utf8.RuneCountInString(w) >= minSecretRunes {
+				return true
+			}
+			continue
+		}
+		for _, keep := range []string{"@", "@/"} {
+			parts := strings.FieldsFunc(w, func(r rune) bool {
+				return !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' ||
+					strings.ContainsRune("-_.=+~", r) || strings.ContainsRune(keep, r))
+			})
+			for _, p := range parts {
+				if !strings.Contains(p, "@") && utf8.RuneCountInString(p) >= minSecretRunes {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // minSecretRunes is the length from which a word quoted back could be a

@@ -253,7 +253,9 @@ func TestPastedSecretIsNotQuotedBack(t *testing.T) {
 		"admin-api-key-for-tests-only",
 	} {
 		for _, text := range []string{secret, "ada@example.com " + secret, "&lt;" + secret, "idle 90 " + secret,
-			"exempt ada@example.com " + secret + " on leave", "exempt ada@example.com confluence until " + secret + " x"} {
+			"exempt ada@example.com " + secret + " on leave", "exempt ada@example.com confluence until " + secret + " x",
+			// Glued to an email: Atlassian's basic auth pair, email:token.
+			"ada@example.com:" + secret, "<mailto:ada@example.com|ada@example.com>:" + secret, "ada@example.com/" + secret} {
 			_, err := ParseCommand(text)
 			if err == nil {
 				t.Errorf("%q parsed", text)

@@ -271,3 +271,29 @@ func TestStrayTokenIsNotShown(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenAfterAnEmailIsNotShown: Atlassian's basic auth pair,
+// "email:token", given where a person is named (lookup, audit) or as a
+// stray argument, had the token's first characters quoted on stderr
+// ("ada@example.com:ATATT3xFfGF0SECRET…"): a word with an '@' was taken for
+// an address mistyped, whatever followed it.
+func TestTokenAfterAnEmailIsNotShown(t *testing.T) {
+	t.Parallel()
+	env := []string{"PATH=" + os.Getenv("PATH")}
+	const tok = "ATATT3xFfGF0SECRET_abcdefghijklmnopqrstuvwxyz0123456789-ABCDEF=12345678"
+	for _, args := range [][]string{
+		{"lookup", "ada@example.com:" + tok}, {"audit", "ada@example.com:" + tok},
+		{"report", "ada@example.com:" + tok}, {"check", "ada@example.com:" + tok},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			t.Parallel()
+			r := runBinary(t, env, "", args...)
+			if r.code != exitUsage {
+				t.Errorf("exit %d, want %d", r.code, exitUsage)
+			}
+			if strings.Contains(r.stderr, "SECRET") || strings.Contains(r.stderr, tok[:8]) {
+				t.Errorf("the token reached stderr:\n%s", r.stderr)
+			}
+		})
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"lastactive/atlassian"
 	"lastactive/bot"
@@ -141,7 +140,9 @@ func parseEmails(args []string) ([]string, error) {
 func quoteArg(arg string) string {
 	words := strings.FieldsFunc(arg, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(`"'<>|,;`, r) })
 	for _, w := range words {
-		if utf8.RuneCountInString(w) >= 20 && !strings.Contains(w, "@") {
+		// A word with an '@' too, when a part of it is such a word
+		// ("ada@example.com:ATATT…", Atlassian's basic auth pair).
+		if bot.HasPastedSecret(w) {
 			return "that argument"
 		}
 	}
