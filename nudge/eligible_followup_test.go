@@ -10,6 +10,25 @@ import (
 	"lastactive/internal/state"
 )
 
+// accountChange is a change to a person's account after their nudge that
+// makes a round skip them today, and how their nudge is then settled.
+type accountChange struct {
+	name    string
+	change  func(h *harness, u atlassiantest.User)
+	settled string
+}
+
+// wouldNotAsk are the changes after which a round would not ask the
+// person: the follow-ups (TestFollowUpAsksOnlyWhomARoundWouldAsk) and a
+// Release click (TestReleaseClickAsksOnlyWhomARoundWouldAsk) check them.
+var wouldNotAsk = []accountChange{
+	{"org admin", func(h *harness, u atlassiantest.User) { u.OrgAdmin = true; h.srv.SetUser(u) }, state.SettledOrgAdmin},
+	{"synced", func(h *harness, u atlassiantest.User) { u.ManagementSource = "synced"; h.srv.SetUser(u) }, state.SettledSynced},
+	{"deactivated", func(h *harness, u atlassiantest.User) { u.AccountStatus = "inactive"; h.srv.SetUser(u) }, state.SettledGone},
+	{"suspended", func(h *harness, u atlassiantest.User) { u.MembershipStatus = "suspended"; h.srv.SetUser(u) }, state.SettledGone},
+	{"left the organisation", func(h *harness, u atlassiantest.User) { h.srv.RemoveUser(u.AccountID) }, state.SettledGone},
+}
+
 // TestFollowUpAsksOnlyWhomARoundWouldAsk: a follow-up reads the account
 // again before each reminder and each escalation, and someone the round
 // would skip today is closed, not followed: an org admin or an account an
@@ -19,18 +38,7 @@ import (
 // give back). Before, only a product used again or gone was seen, so all
 // of them were reminded, then escalated to every approver.
 func TestFollowUpAsksOnlyWhomARoundWouldAsk(t *testing.T) {
-	cases := []struct {
-		name    string
-		change  func(h *harness, u atlassiantest.User)
-		settled string
-	}{
-		{"org admin", func(h *harness, u atlassiantest.User) { u.OrgAdmin = true; h.srv.SetUser(u) }, state.SettledOrgAdmin},
-		{"synced", func(h *harness, u atlassiantest.User) { u.ManagementSource = "synced"; h.srv.SetUser(u) }, state.SettledSynced},
-		{"deactivated", func(h *harness, u atlassiantest.User) { u.AccountStatus = "inactive"; h.srv.SetUser(u) }, state.SettledGone},
-		{"suspended", func(h *harness, u atlassiantest.User) { u.MembershipStatus = "suspended"; h.srv.SetUser(u) }, state.SettledGone},
-		{"left the organisation", func(h *harness, u atlassiantest.User) { h.srv.RemoveUser(u.AccountID) }, state.SettledGone},
-	}
-	for _, c := range cases {
+	for _, c := range wouldNotAsk {
 		for _, reminded := range []bool{false, true} {
 			name := c.name + " before the reminder"
 			if reminded {

@@ -19,18 +19,7 @@ import (
 // again" was checked: the request went to every approver, and approving it
 // was then refused or dropped. The person's message says why instead.
 func TestReleaseClickAsksOnlyWhomARoundWouldAsk(t *testing.T) {
-	cases := []struct {
-		name    string
-		change  func(h *harness, u atlassiantest.User)
-		settled string
-	}{
-		{"org admin", func(h *harness, u atlassiantest.User) { u.OrgAdmin = true; h.srv.SetUser(u) }, state.SettledOrgAdmin},
-		{"synced", func(h *harness, u atlassiantest.User) { u.ManagementSource = "synced"; h.srv.SetUser(u) }, state.SettledSynced},
-		{"deactivated", func(h *harness, u atlassiantest.User) { u.AccountStatus = "inactive"; h.srv.SetUser(u) }, state.SettledGone},
-		{"suspended", func(h *harness, u atlassiantest.User) { u.MembershipStatus = "suspended"; h.srv.SetUser(u) }, state.SettledGone},
-		{"left the organisation", func(h *harness, u atlassiantest.User) { h.srv.RemoveUser(u.AccountID) }, state.SettledGone},
-	}
-	for _, c := range cases {
+	for _, c := range wouldNotAsk {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, true)
