@@ -36,6 +36,20 @@ func (v *userViews) count(user string) (int, time.Time) {
 	return v.n[user], v.last[user]
 }
 
+// runHomeBot runs a bot whose App Home publishes views counts, on one fake
+// socket; cancel stops it, and done closes when Run has returned.
+func runHomeBot() (views *userViews, sock *fakeSocket, b *Bot, cancel context.CancelFunc, done chan struct{}) {
+	views = &userViews{n: map[string]int{}, last: map[string]time.Time{}}
+	svc := NewService(ServiceConfig{Lookups: NewLookups(nil, LookupOptions{}), Gate: NewGate(GateConfig{}),
+		Digests: NewDigests(DigestConfig{Source: storedHistory{}, Home: views})})
+	sock = newFakeSocket("a", newEventLog())
+	b = NewBot(Transport{Sockets: []Socket{sock}, Responder: NewResponder(http.DefaultClient, "http://127.0.0.1:1")}, svc, BotConfig{}, nil, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done = make(chan struct{})
+	go func() { defer close(done); _ = b.Run(ctx) }()
+	return views, sock, b, cancel, done
+}
+
 func homeOpened(envelopeID, user string) socketmode.Event {
 	return socketmode.Event{
 		Type: socketmode.EventTypeEventsAPI,
@@ -52,14 +66,7 @@ func homeOpened(envelopeID, user string) socketmode.Event {
 // published.
 func TestHomeOpensArePacedPerUser(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		views := &userViews{n: map[string]int{}, last: map[string]time.Time{}}
-		svc := NewService(ServiceConfig{Lookups: NewLookups(nil, LookupOptions{}), Gate: NewGate(GateConfig{}),
-			Digests: NewDigests(DigestConfig{Source: storedHistory{}, Home: views})})
-		sock := newFakeSocket("a", newEventLog())
-		b := NewBot(Transport{Sockets: []Socket{sock}, Responder: NewResponder(http.DefaultClient, "http://127.0.0.1:1")}, svc, BotConfig{}, nil, nil)
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { defer close(done); _ = b.Run(ctx) }()
+		views, sock, _, cancel, done := runHomeBot()
 
 		var lastOpen time.Time
 		for i := range 100 {
@@ -94,14 +101,7 @@ func TestHomeOpensArePacedPerUser(t *testing.T) {
 // still published.
 func TestOversizedHomeOpenIsIgnored(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		views := &userViews{n: map[string]int{}, last: map[string]time.Time{}}
-		svc := NewService(ServiceConfig{Lookups: NewLookups(nil, LookupOptions{}), Gate: NewGate(GateConfig{}),
-			Digests: NewDigests(DigestConfig{Source: storedHistory{}, Home: views})})
-		sock := newFakeSocket("a", newEventLog())
-		b := NewBot(Transport{Sockets: []Socket{sock}, Responder: NewResponder(http.DefaultClient, "http://127.0.0.1:1")}, svc, BotConfig{}, nil, nil)
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { defer close(done); _ = b.Run(ctx) }()
+		views, sock, b, cancel, done := runHomeBot()
 
 		long := "U" + strings.Repeat("X", 100<<10)
 		sock.put(homeOpened("HUGE", long))
