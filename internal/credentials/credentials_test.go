@@ -160,6 +160,12 @@ func TestRejectedCredentials(t *testing.T) {
 			"ok ok ok ok FAIL", 4, []string{"not an admin of organisation " + atlassiantest.OrgID, "ADMIN-403-3"}, []string{"organisation admin"}, []string{"expired"}},
 		{"wrong org ID", "org-typo",
 			nil, "ok ok ok ok FAIL", 4, []string{"no organisation org-typo", "HTTP 404"}, []string{"ATLASSIAN_ORG_ID", "admin.atlassian.com/o/"}, []string{"expired", "not an admin"}},
+		{"admin key too long for the headers", atlassiantest.OrgID,
+			func() func() { return e.atl.Fail(atlassiantest.Failure{API: "admin", Status: 431, Body: ""}) },
+			"ok ok ok ok FAIL", 4, []string{"HTTP 431", "too large"}, []string{"ATLASSIAN_API_KEY", "nothing before or after"}, []string{"ATLASSIAN_ORG_ID", "new user management"}},
+		{"jira token too long for the headers", atlassiantest.OrgID,
+			func() func() { return e.atl.Fail(atlassiantest.Failure{API: "jira", Status: 431, Body: ""}) },
+			"ok ok FAIL SKIP ok", 2, []string{"HTTP 431", "too large"}, []string{"JIRA_API_TOKEN", "nothing before or after"}, []string{"JIRA_BASE_URL"}},
 		{"jira cannot browse users", atlassiantest.OrgID,
 			func() func() {
 				return e.atl.Fail(atlassiantest.Failure{API: "jira", PathContains: "/user/search", Status: 200, Body: "[]"})

@@ -94,6 +94,7 @@ type apiWords struct {
 	orgNotFound, orgFix   string // 404 of the organisation
 	refused, refusedFix   string // any other 4xx
 	urlVar                string // the variable that says where the API is
+	name, keyVar          string // the API as a sentence names it; the variable of its secret
 }
 
 var jiraWords = apiWords{
@@ -102,6 +103,8 @@ var jiraWords = apiWords{
 	refused:     "Jira refused the request",
 	refusedFix:  "check that JIRA_BASE_URL is your Jira Cloud site, e.g. https://example.atlassian.net",
 	urlVar:      "JIRA_BASE_URL",
+	name:        "Jira",
+	keyVar:      "JIRA_API_TOKEN",
 }
 
 func adminWords(orgID string) apiWords {
@@ -116,6 +119,8 @@ func adminWords(orgID string) apiWords {
 		refused:     "the Admin API refused the request",
 		refusedFix:  "check ATLASSIAN_ORG_ID, and that the organisation uses the new user management experience",
 		urlVar:      "ATLASSIAN_API_URL",
+		name:        "the Admin API",
+		keyVar:      "ATLASSIAN_API_KEY",
 	}
 }
 
@@ -136,6 +141,16 @@ func atlassianFailure(r Result, err error, w apiWords) Result {
 	status := fmt.Sprintf(" (HTTP %d)", e.Status)
 	if code != "" {
 		status = fmt.Sprintf(" (HTTP %d %s)", e.Status, code)
+	}
+	if e.Status == http.StatusRequestHeaderFieldsTooLarge {
+		// The secret is the only header of any size the client sends: a
+		// key pasted twice, or with a whole file around it, is what makes
+		// them too large. Blaming the org ID or the URL would send an admin
+		// the wrong way.
+		r.Rejected = true
+		r.Detail = w.name + " refused the request's headers as too large" + status
+		r.Fix = w.keyVar + " is probably longer than the secret itself: paste the secret again, alone, with nothing before or after it"
+		return r
 	}
 	switch atlassian.KindOf(err) {
 	case atlassian.ErrNotOrgAdmin:
