@@ -242,10 +242,44 @@ var cronErrors = []struct {
 	{regexp.MustCompile(`^unrecognized descriptor: (.*)$`), "“$1” is not a schedule (@hourly, @daily, @weekly, @monthly, @yearly and @every DURATION are)"},
 }
 
+var badLocation = regexp.MustCompile(`^provided bad location (.*?): `)
+
+// caseOf is the zone name's spelling the zone database knows, when only its
+// case was wrong (europe/berlin, UTC as utc), or "". The database cannot be
+// listed, so it tries the two spellings zone names use: each word
+// capitalised (Europe/Berlin, America/New_York) and all capitals (UTC, EST).
+func caseOf(name string) string {
+	if name == "" || len(name) > 64 {
+		return ""
+	}
+	lower := []byte(strings.ToLower(name))
+	title := make([]byte, len(lower))
+	for i, c := range lower {
+		if (i == 0 || lower[i-1] == '/' || lower[i-1] == '_' || lower[i-1] == '-') && 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		title[i] = c
+	}
+	for _, try := range []string{string(title), strings.ToUpper(name)} {
+		if try == name || strings.EqualFold(try, "local") {
+			continue
+		}
+		if _, err := time.LoadLocation(try); err == nil {
+			return try
+		}
+	}
+	return ""
+}
+
 // plainCronError says robfig's refusal in an operator's words; one it
 // does not know is kept as it is.
 func plainCronError(err error) string {
 	msg := err.Error()
+	if m := badLocation.FindStringSubmatch(msg); m != nil {
+		if zone := caseOf(m[1]); zone != "" {
+			return "“" + m[1] + "” is not a time zone: zone names are case-sensitive, did you mean " + zone + "?"
+		}
+	}
 	for _, c := range cronErrors {
 		if m := c.re.FindStringSubmatchIndex(msg); m != nil {
 			return string(c.re.ExpandString(nil, c.plain, msg, m))

@@ -106,6 +106,11 @@ func TestParseRefuses(t *testing.T) {
 		{"61 9 * * MON", "is above 59"},
 		{"0 9 * * FUNDAY", "“FUNDAY” is neither a number nor a name"},
 		{"CRON_TZ=Mars/Olympus 0 9 * * MON", "“Mars/Olympus” is not a time zone"},
+		// Zone names are case-sensitive; a lower-case one got no hint.
+		{"CRON_TZ=europe/berlin 0 9 * * MON", "“europe/berlin” is not a time zone: zone names are case-sensitive, did you mean Europe/Berlin?"},
+		{"CRON_TZ=america/new_york 0 9 * * MON", "did you mean America/New_York?"},
+		{"TZ=utc 0 9 * * MON", "did you mean UTC?"},
+		{"CRON_TZ=EUROPE/LONDON 0 9 * * MON", "did you mean Europe/London?"},
 		{"@every", "is not a schedule"},
 		{"@every soon", "Go duration"},
 		{"@every 500ms", "whole number of seconds"},
