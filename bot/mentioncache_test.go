@@ -150,6 +150,12 @@ func TestMentionFailureIsNotKept(t *testing.T) {
 	if _, err := users.EmailOf(ctx, "U0ADA"); err == nil {
 		t.Fatal("EmailOf rate limited past the budget: no error")
 	}
+	// Slack's minute holds for every users.info call; past it, the next
+	// mention asks Slack again.
+	if _, err := users.EmailOf(ctx, "U0ADA"); !errors.Is(err, bot.ErrSlackRateLimited) {
+		t.Fatalf("EmailOf inside Slack's Retry-After = %v, want rate limited without a call", err)
+	}
+	api.clock.At = time.Now().Add(61 * time.Second)
 	api.fake.SetBotTokenValid(false)
 	if _, err := users.EmailOf(ctx, "U0ADA"); !errors.Is(err, bot.ErrSlackTokenRejected) {
 		t.Fatalf("EmailOf with a refused token = %v", err)

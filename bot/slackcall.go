@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -132,6 +133,48 @@ type SlackAPI struct {
 
 	rejected atomic.Bool
 	profiles profiles // what SlackUsers read (users.info), kept briefly
+	limited  sync.Map // method → time.Time: Slack's Retry-After holds until then
+}
+
+// perChannel are the methods Slack limits per channel rather than per app
+// and workspace: one channel's 429 says nothing about another's posts.
+var perChannel = map[string]bool{"chat.postMessage": true}
+
+// limitedUntil is when the last Retry-After Slack gave method ends.
+func (a *SlackAPI) limitedUntil(method string) time.Time {
+	v, _ := a.limited.Load(method)
+	until, _ := v.(time.Time)
+	return until
+}
+
+// sharedLimitMax bounds how long one Retry-After holds a method's other
+// calls: Slack's own are a minute at most, and a day's from a broken proxy
+// must not stop every App Home for a day.
+const sharedLimitMax = time.Minute
+
+// limit records that Slack refuses method for d: the method's other calls
+// wait it out instead of being sent and refused (Slack counts those too).
+// It returns when the limit ends, the later of this one and one recorded.
+func (a *SlackAPI) limit(method string, d time.Duration) time.Time {
+	until := a.now().Add(d)
+	if perChannel[method] {
+		return until
+	}
+	if d > sharedLimitMax {
+		a.limit(method, sharedLimitMax)
+		return until
+	}
+	for {
+		v, loaded := a.limited.LoadOrStore(method, until)
+		if !loaded {
+			return until
+		}
+		if had := v.(time.Time); !had.Before(until) {
+			return had
+		} else if a.limited.CompareAndSwap(method, had, until) {
+			return until
+		}
+	}
 }
 
 // now is the Clock's time.
@@ -168,8 +211,25 @@ func (a *SlackAPI) try(ctx context.Context, method string, safeOn5xx bool, fn fu
 	if err != nil {
 		return fmt.Errorf("slack %s: retry policy: %w", method, err)
 	}
-	var waited time.Duration
+	var (
+		waited    time.Duration
+		waitedOut time.Time // the end of the last limit this call waited out
+	)
 	for n := 1; ; n++ {
+		if until := a.limitedUntil(method); until.After(waitedOut) && until.After(a.now()) {
+			// Another call of method was answered 429 a moment ago.
+			wait := until.Sub(a.now())
+			waitedOut = until
+			if p.Exhausted(n, waited, wait) || !fitsDeadline(ctx, wait) {
+				return &SlackError{Method: method, Kind: ErrSlackRateLimited, Status: http.StatusTooManyRequests,
+					RetryAfter: wait, Attempts: n - 1, Err: errors.New("slack is rate limiting " + method)}
+			}
+			if err := backoff.Sleep(ctx, a.Clock, wait); err != nil {
+				return &SlackError{Method: method, Kind: ErrSlackRateLimited, Status: http.StatusTooManyRequests,
+					RetryAfter: wait, Attempts: n - 1, Err: err}
+			}
+			waited += wait
+		}
 		err := fn(ctx)
 		if err == nil {
 			a.tokenOK()
@@ -190,6 +250,8 @@ func (a *SlackAPI) try(ctx context.Context, method string, safeOn5xx bool, fn fu
 			return se
 		case se.Kind == ErrSlackRateLimited:
 			wait = max(se.RetryAfter, time.Second)
+			waitedOut = a.limit(method, wait)
+			wait = max(wait, waitedOut.Sub(a.now()))
 		case se.Kind == ErrSlackUnavailable && safeOn5xx:
 			wait = p.Delay(n, nil)
 		default:

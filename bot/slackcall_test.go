@@ -42,7 +42,7 @@ func newSlackAPI(t *testing.T) *slackAPI {
 	t.Helper()
 	fake := slacktest.NewServer()
 	t.Cleanup(fake.Close)
-	s := &slackAPI{fake: fake, clock: &backofftest.Clock{}, logs: &bytes.Buffer{}}
+	s := &slackAPI{fake: fake, clock: &backofftest.Clock{Advance: true}, logs: &bytes.Buffer{}}
 	s.SlackAPI = &bot.SlackAPI{
 		// The client's timeout only bounds a hang: TestStreamedFile's 900 KB
 		// upload under -race on two loaded cores once took longer than 5 s.
@@ -488,4 +488,47 @@ func TestSlackUserByEmailNotFoundEitherCode(t *testing.T) {
 			t.Errorf("answer %s: err = %v, want nudge.ErrNoSlackUser", code, err)
 		}
 	}
+}
+
+// TestRateLimitIsSharedByAMethodsCalls: Slack limits a method per app and
+// workspace, not per call. Once views.publish is answered 429 with a
+// Retry-After, the method's next call waits out what is left of it instead
+// of being sent, refused and counted by Slack as one more; one that cannot
+// wait that long fails as rate limited without a call. A Retry-After is
+// shared for at most a minute: a day's (a broken proxy's) must not stop
+// every App Home for a day.
+func TestRateLimitIsSharedByAMethodsCalls(t *testing.T) {
+	s := newSlackAPI(t)
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	s.clock.At = at
+	views := bot.SlackViews{API: s.SlackAPI}
+	view := slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: []slack.Block{
+		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "hello", false, false), nil, nil),
+	}}}
+	ctx := t.Context()
+	publish := func(user string, wantErr bool, wantCalls int, wantWaits ...time.Duration) {
+		t.Helper()
+		before := len(s.clock.Waits())
+		err := views.PublishHome(ctx, user, view)
+		if wantErr != (err != nil) || (wantErr && !errors.Is(err, bot.ErrSlackRateLimited)) {
+			t.Errorf("publish for %s = %v, want rate limited: %v", user, err, wantErr)
+		}
+		if n := len(s.fake.Calls("views.publish")); n != wantCalls {
+			t.Errorf("after %s's publish: %d views.publish calls, want %d", user, n, wantCalls)
+		}
+		if w := s.clock.Waits()[before:]; !slices.Equal(w, wantWaits) {
+			t.Errorf("%s's publish waited %v, want %v", user, w, wantWaits)
+		}
+	}
+
+	s.fake.FailMethod("views.publish", 1, http.StatusTooManyRequests, "40")
+	publish("UA", true, 1) // 40 s is past the call's budget: fails at once
+	publish("UB", true, 1) // inside the 40 s: not sent
+	s.clock.At = at.Add(35 * time.Second)
+	publish("UC", false, 2, 5*time.Second) // waits out the last 5 s, then one call
+
+	s.fake.FailMethod("views.publish", 1, http.StatusTooManyRequests, "86400")
+	publish("UD", true, 3)
+	s.clock.At = at.Add(35*time.Second + time.Minute + time.Second)
+	publish("UE", false, 4) // a minute on, Slack is asked again
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/slack-go/slack"
@@ -105,6 +106,7 @@ func TestSlackFailuresAreCountedByCall(t *testing.T) {
 	api.fake.SetBotTokenValid(false)
 	eph.PostEphemeralContext(ctx, "C1", "U1", slack.MsgOptionText("hi", false))
 	api.fake.SetBotTokenValid(true)
+	api.clock.At = time.Now().Add(2 * time.Minute)         // past the 429's shared minute
 	if _, err := users.EmailOf(ctx, "U0ADA"); err != nil { // a success counts nothing
 		t.Fatal(err)
 	}

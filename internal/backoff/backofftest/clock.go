@@ -17,23 +17,35 @@ var _ backoff.Clock = (*Clock)(nil)
 // the real time; set At to fix it. Safe for concurrent use.
 type Clock struct {
 	At time.Time // what Now returns; zero: time.Now()
+	// Advance makes each wait move Now forward by its length, as real time
+	// would: code that remembers when a wait ends (a rate limit shared by
+	// several calls) then sees it over once it was waited out.
+	Advance bool
 
-	mu    sync.Mutex
-	waits []time.Duration
+	mu     sync.Mutex
+	waits  []time.Duration
+	waited time.Duration // the waits' sum, when Advance
 }
 
-// Now returns At, or the real time when At is zero.
+// Now returns At, or the real time when At is zero, plus the waits so far
+// when Advance is set.
 func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	waited := c.waited
+	c.mu.Unlock()
 	if c.At.IsZero() {
-		return time.Now()
+		return time.Now().Add(waited)
 	}
-	return c.At
+	return c.At.Add(waited)
 }
 
 // After records d and returns a channel that already holds the time.
 func (c *Clock) After(d time.Duration) <-chan time.Time {
 	c.mu.Lock()
 	c.waits = append(c.waits, d)
+	if c.Advance && d > 0 {
+		c.waited += d
+	}
 	c.mu.Unlock()
 	ch := make(chan time.Time, 1)
 	ch <- c.Now()
