@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // BenchmarkDecodeLastActive3Pages decodes three realistic pages (a
@@ -86,6 +87,38 @@ func BenchmarkJoinPath(b *testing.B) {
 		v := joinPath(admin, "admin", "v1", "orgs", testOrgID, "directory", "users", "5b10ac8d82e05b22cc7d4ef5", "last-active-dates")
 		if u.Path == "" || v.Path == "" {
 			b.Fatal("empty path")
+		}
+	}
+}
+
+// BenchmarkAttemptUpstreamClient is BenchmarkAttempt through the client the
+// bot gives the Atlassian client (internal/wire.UpstreamHTTP): its own
+// Timeout of 30 s, longer than an attempt's deadline.
+func BenchmarkAttemptUpstreamClient(b *testing.B) {
+	page := []byte(okPage)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(page)
+	}))
+	defer srv.Close()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	defer tr.CloseIdleConnections()
+	c, err := New(Config{AdminBaseURL: srv.URL, OrgID: testOrgID, APIKey: testAPIKey},
+		WithHTTPClient(&http.Client{Transport: tr, Timeout: 30 * time.Second}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cl := call{api: Admin, op: "read last active dates", auth: c.adminAuth,
+		url: pageURL(joinPath(c.adminBase, "admin", "v1", "orgs", testOrgID, "directory", "users", testAccountID, "last-active-dates"), "c1")}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		body, err := c.get(ctx, cl)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(body) != len(page) {
+			b.Fatalf("body %q", body)
 		}
 	}
 }

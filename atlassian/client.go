@@ -272,6 +272,15 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 
 	c.hc = TraceConnections(c.hc)
 	c.hc.CheckRedirect = sameHostRedirects
+	// A client Timeout no shorter than an attempt's deadline can never end
+	// a request first (attempt sets the deadline before Do starts the
+	// Timeout's clock), yet behind connTracer, a transport net/http does not
+	// know, it costs a goroutine, a timer and a Request.Cancel channel a
+	// request (net/http's setRequestCancel). The copy drops it; a shorter
+	// one stays and bounds each request as before.
+	if c.hc.Timeout >= c.timeout {
+		c.hc.Timeout = 0
+	}
 	return c, nil
 }
 

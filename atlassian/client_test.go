@@ -2,9 +2,11 @@ package atlassian
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -133,6 +135,62 @@ func TestAttemptDeadline(t *testing.T) {
 	}
 	if !sawDeadline {
 		t.Error("the request carried no deadline")
+	}
+}
+
+// TestClientTimeoutLeftToTheAttempt: the bot's upstream client has a Timeout
+// (30 s) longer than an attempt's deadline (10 s), which bounds the request
+// already. Behind the client's own transport wrapper, net/http serves such a
+// Timeout the legacy way, with a goroutine, a timer and a Request.Cancel
+// channel for every request: the Client does without it (req.Cancel stays
+// nil), and the caller's *http.Client is not changed. A Timeout shorter than
+// the attempt's still bounds each request.
+func TestClientTimeoutLeftToTheAttempt(t *testing.T) {
+	t.Parallel()
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Stall") != "" {
+			<-r.Context().Done()
+			return
+		}
+		fmt.Fprint(w, okPage)
+	})
+	var legacyCancel, noDeadline atomic.Int32
+	tr := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.Cancel != nil {
+			legacyCancel.Add(1)
+		}
+		if _, ok := r.Context().Deadline(); !ok {
+			noDeadline.Add(1)
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	c, _ := newTestClient(t, srv.URL, WithHTTPClient(hc))
+	if _, err := c.LastActive(context.Background(), testAccountID); err != nil {
+		t.Fatal(err)
+	}
+	if n := legacyCancel.Load(); n != 0 {
+		t.Errorf("%d requests went through net/http's legacy cancel (Request.Cancel set): the client's Timeout was not left to the attempt's deadline", n)
+	}
+	if n := noDeadline.Load(); n != 0 {
+		t.Errorf("%d requests carried no deadline", n)
+	}
+	if hc.Timeout != 30*time.Second {
+		t.Errorf("the caller's client changed: Timeout %v", hc.Timeout)
+	}
+
+	// A client Timeout shorter than the attempt's is kept: it ends a stalled
+	// request long before the attempt's minute.
+	short := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		r.Header.Set("X-Stall", "1")
+		return http.DefaultTransport.RoundTrip(r)
+	}), Timeout: 50 * time.Millisecond}
+	c2, _ := newTestClient(t, srv.URL, WithHTTPClient(short), WithTimeout(time.Minute),
+		WithRetry(RetryPolicy{MaxAttempts: 1}))
+	_, err := c2.LastActive(context.Background(), testAccountID)
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != ErrUnavailable || (e.Net != NetTimeout && e.Net != NetNoAnswer) {
+		t.Fatalf("stalled request under a 50 ms client Timeout: %v, want unavailable, timed out", err)
 	}
 }
 
