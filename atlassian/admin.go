@@ -123,7 +123,8 @@ func pageURL(u *url.URL, cursor string) *url.URL {
 	pu := *u
 	pu.RawQuery = ""
 	if cursor != "" {
-		pu.RawQuery = url.Values{"cursor": {cursor}}.Encode()
+		// url.Values{"cursor": {cursor}}.Encode(), without its map.
+		pu.RawQuery = "cursor=" + url.QueryEscape(cursor)
 	}
 	return &pu
 }

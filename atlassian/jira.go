@@ -41,11 +41,7 @@ func (c *Client) FindAccount(ctx context.Context, email string) (Account, error)
 	var all []Account
 	for page := 0; ; page++ {
 		pu := *u
-		pu.RawQuery = url.Values{
-			"query":      {email},
-			"startAt":    {strconv.Itoa(page * size)},
-			"maxResults": {strconv.Itoa(size)},
-		}.Encode()
+		pu.RawQuery = searchQuery(email, page*size, size)
 		cl := call{api: Jira, op: op, url: &pu, auth: c.jiraAuth}
 		if page == maxJiraPages {
 			return Account{}, c.fail(cl, ErrBadResponse, 0, "", fmt.Errorf("more than %d pages of results", maxJiraPages))
@@ -174,4 +170,12 @@ func lookAlike(s string) bool {
 		}
 	}
 	return false
+}
+
+// searchQuery is the user search's query string: what url.Values.Encode
+// makes of query, startAt and maxResults (keys sorted, the address
+// escaped; digits need no escaping), without the map, its slices and the
+// sorted key list it builds for every request.
+func searchQuery(email string, startAt, size int) string {
+	return "maxResults=" + strconv.Itoa(size) + "&query=" + url.QueryEscape(email) + "&startAt=" + strconv.Itoa(startAt)
 }
