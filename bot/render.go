@@ -423,9 +423,13 @@ func personBlocks(i int, p Person, v View, alone, choose bool, maxLines, maxChar
 		lines = append(lines, "_"+strings.Join(meta, " · ")+"_")
 	}
 
-	texts := []string{joinLines(head, lines, maxLines, maxChars)}
+	// A person alone with an answer (most replies) goes on in further
+	// sections; anyone else in one. Only the text shown is built.
+	var texts []string
 	if alone && p.Err == nil && p.Activity != nil {
 		texts = splitLines(head, lines, maxLines, maxChars, messageBudget-1000)
+	} else {
+		texts = []string{joinLines(head, lines, maxLines, maxChars)}
 	}
 	section := slack.NewSectionBlock(mrkdwn(texts[0]), nil, accessory,
 		slack.SectionBlockOptionBlockID(personBlockID(i, personOutcome(p))))
