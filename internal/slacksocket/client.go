@@ -12,6 +12,7 @@
 package slacksocket
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -271,6 +272,7 @@ func (c *Client) serve(ctx context.Context, conn *websocket.Conn) error {
 	})
 
 	ack := make([]byte, 0, 64)
+	var frames frameBuf
 	for {
 		// Text or binary alike: slack-go reads either as JSON.
 		_, r, err := conn.NextReader()
@@ -278,7 +280,7 @@ func (c *Client) serve(ctx context.Context, conn *websocket.Conn) error {
 			return err
 		}
 		inFrame = true
-		frame, err := io.ReadAll(r)
+		frame, err := frames.read(r)
 		inFrame = false
 		if err != nil {
 			return err
@@ -301,13 +303,15 @@ func (c *Client) serve(ctx context.Context, conn *websocket.Conn) error {
 				c.opts.Acked(time.Since(arrived))
 			}
 		}
+		// frame is overwritten by the next read: what is handed on keeps
+		// a copy (the request and event hold none of its bytes).
 		if perr != nil {
-			c.send(ctx, badMessage(perr, frame))
+			c.send(ctx, badMessage(perr, bytes.Clone(frame)))
 			continue
 		}
 		evt, err := parse(req)
 		if err != nil {
-			c.send(ctx, badMessage(err, frame))
+			c.send(ctx, badMessage(err, bytes.Clone(frame)))
 			continue
 		}
 		if evt.Type == socketmode.EventTypeDisconnect {
@@ -361,6 +365,41 @@ func head(frame []byte) (*socketmode.Request, string, error) {
 		return nil, "", fmt.Errorf("an envelope ID of %d bytes", len(req.EnvelopeID))
 	}
 	return req, req.EnvelopeID, nil
+}
+
+// frameBuf reads each frame of a connection into the same buffer, which
+// io.ReadAll would allocate anew and grow from 512 bytes for every
+// envelope. A frame is decoded before the next is read; one larger than
+// keptFrame (a rare big payload) is not kept for the connection's life.
+type frameBuf struct{ b []byte }
+
+// keptFrame is the largest buffer frameBuf keeps between frames.
+const keptFrame = 64 << 10
+
+// read returns r's bytes, valid until the next read; its errors are
+// io.ReadAll's.
+func (f *frameBuf) read(r io.Reader) ([]byte, error) {
+	if cap(f.b) > keptFrame {
+		f.b = nil
+	}
+	if f.b == nil {
+		f.b = make([]byte, 0, 4096)
+	}
+	b := f.b[:0]
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			f.b = b
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // room for more, as io.ReadAll grows
+		}
+	}
 }
 
 // maxEnvelopeID is the longest envelope ID acked. Slack's are 36 bytes; an

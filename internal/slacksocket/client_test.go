@@ -202,6 +202,15 @@ func TestUnreadableFrames(t *testing.T) {
 	var bad int
 	for evt := range c.Events() {
 		if evt.Type == socketmode.EventTypeErrorBadMessage {
+			// Each carries its own frame, whole, though later frames
+			// were read since (the reader reuses its buffer).
+			m, ok := evt.Data.(*socketmode.ErrorBadMessage)
+			if !ok || bad >= len(frames) {
+				t.Fatalf("bad message %d: %T", bad, evt.Data)
+			}
+			if string(m.Message) != frames[bad].frame {
+				t.Errorf("bad message %d carries %.60q, want its frame %.60q", bad, m.Message, frames[bad].frame)
+			}
 			bad++
 			continue
 		}
