@@ -229,11 +229,21 @@ func parseDay(s string) (time.Time, error) {
 		t = t.UTC()
 		t = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 	}
-	if t.IsZero() {
+	if zeroDay(t) {
 		// 0001-01-01 is Go's zero time, which means "never" to every reader.
 		return time.Time{}, errors.New("not a date")
 	}
 	return t, nil
+}
+
+// zeroDay reports whether t falls on or before the UTC day of Go's zero
+// time. Written with an offset east of UTC ("0001-01-01T00:00:00+01:00")
+// that zero is the year before, and in a local mean time (Paris's
+// +00:09:21, written +00:09) seconds after it: neither is the zero time to
+// IsZero, and each read as a use in year 0 or 1, an idle seat, and beside a
+// good last_active day it was taken as the later reading.
+func zeroDay(t time.Time) bool {
+	return t.UTC().Before(time.Date(1, time.January, 2, 0, 0, 0, 0, time.UTC))
 }
 
 // parseInstant reads an RFC 3339 timestamp into UTC. "" is the zero time;
@@ -243,7 +253,7 @@ func parseInstant(s string) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	t, err := time.Parse(time.RFC3339, s)
-	if err != nil || t.IsZero() {
+	if err != nil || zeroDay(t) {
 		return time.Time{}, errors.New("not a timestamp")
 	}
 	return t.UTC(), nil

@@ -460,6 +460,14 @@ func TestDecodeLastActiveDatesNotMisread(t *testing.T) {
 		{"zero instant and no day", `{"id":"s","key":"k","last_active_timestamp":"0001-01-01T00:00:00Z"}`, true},
 		{"zero instant beside a good day (dropped)", `{"id":"s","key":"k","last_active":"2026-11-20","last_active_timestamp":"0001-01-01T00:00:00Z"}`, false},
 		{"garbage day", `{"id":"s","key":"k","last_active":"soon"}`, true},
+		// Go's zero time written with an offset east of UTC is the day
+		// before it, year 0; with a local mean time such as Paris's
+		// +00:09:21 (written +00:09) a few seconds after it. Each is the
+		// zero time, not a use in year 0 or 1 that reads as an idle seat.
+		{"zero instant east of UTC and no day", `{"id":"s","key":"k","last_active_timestamp":"0001-01-01T00:00:00+01:00"}`, true},
+		{"zero instant in local mean time and no day", `{"id":"s","key":"k","last_active_timestamp":"0001-01-01T00:09:21+00:09"}`, true},
+		{"zero day written as an instant east of UTC", `{"id":"s","key":"k","last_active":"0001-01-01T00:00:00+01:00"}`, true},
+		{"zero instant east of UTC beside a good day (dropped)", `{"id":"s","key":"k","last_active":"2026-11-20","last_active_timestamp":"0001-01-01T00:00:00+05:00"}`, false},
 	} {
 		p, err := decodeLastActivePage(page(c.product))
 		if (err != nil) != c.wantErr {
@@ -468,6 +476,9 @@ func TestDecodeLastActiveDatesNotMisread(t *testing.T) {
 		}
 		if err == nil && c.name != "never used" && !p.products[0].Used() {
 			t.Errorf("%s: read as never used", c.name)
+		}
+		if err == nil && p.products[0].Used() && p.products[0].Last().Year() < 2000 {
+			t.Errorf("%s: read as used on %v", c.name, p.products[0].Last())
 		}
 	}
 }

@@ -287,6 +287,12 @@ func TestOrgUsersBadPages(t *testing.T) {
 		// it is as bad as "yesterday", not a seat never used.
 		{name: "zero timestamp", pages: map[string]string{"": `{"data":[{"accountId":"u","productAccess":[{"key":"k","lastActiveTimestamp":"0001-01-01T00:00:00Z"}]}]}`},
 			want: ErrBadResponse, text: "lastActiveTimestamp", calls: 1},
+		// The same zero time written east of UTC (year 0) or in local mean
+		// time (seconds after it): not a use in year 0 or 1.
+		{name: "zero timestamp east of UTC", pages: map[string]string{"": `{"data":[{"accountId":"u","productAccess":[{"key":"k","lastActiveTimestamp":"0001-01-01T00:00:00+01:00"}]}]}`},
+			want: ErrBadResponse, text: "lastActiveTimestamp", calls: 1},
+		{name: "zero timestamp in local mean time", pages: map[string]string{"": `{"data":[{"accountId":"u","productAccess":[{"key":"k","lastActiveTimestamp":"0001-01-01T00:09:21+00:09"}]}]}`},
+			want: ErrBadResponse, text: "lastActiveTimestamp", calls: 1},
 		{name: "long cursor", pages: map[string]string{"": `{"data":[` + user + `],"links":{"next":"` + strings.Repeat("c", maxCursorLen+1) + `"}}`},
 			want: ErrBadResponse, text: "longer", calls: 1},
 		{name: "truncated", pages: map[string]string{"": `{"data":[{"accountId":"u1","produ`}, want: ErrBadResponse, text: "decoding", calls: 1},
@@ -534,6 +540,10 @@ func TestOrgUsersFutureJoinDate(t *testing.T) {
 		{"2026-11-27T23:59:59.000Z", true},
 		{"2026-11-28T00:00:00.000Z", false},
 		{"9999-12-31T00:00:00.000Z", false},
+		// Go's zero time written east of UTC, or in local mean time: no
+		// join date, not one in year 0 or 1.
+		{"0001-01-01T00:00:00+01:00", false},
+		{"0001-01-01T00:09:21+00:09", false},
 	} {
 		srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintf(w, `{"data":[{"accountId":"u1","accountStatus":"active","membershipStatus":"active","addedToOrg":%q,
