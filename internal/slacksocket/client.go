@@ -443,7 +443,10 @@ func parse(req *socketmode.Request) (socketmode.Event, error) {
 	case socketmode.RequestTypeInteractive:
 		var cb slack.InteractionCallback
 		if err := json.Unmarshal(req.Payload, &cb); err != nil {
-			return evt, fmt.Errorf("parsing interaction callback: %w", err)
+			lean, ok := leanInteraction(req.Payload)
+			if cb = (slack.InteractionCallback{}); !ok || json.Unmarshal(lean, &cb) != nil {
+				return evt, fmt.Errorf("parsing interaction callback: %w", err)
+			}
 		}
 		evt.Data = cb
 	case socketmode.RequestTypeEventsAPI:
@@ -456,6 +459,53 @@ func parse(req *socketmode.Request) (socketmode.Event, error) {
 		return evt, fmt.Errorf("unsupported Socket Mode message type %q", req.Type)
 	}
 	return evt, nil
+}
+
+// leanMessage are the fields of an interaction's message kept when the
+// whole payload did not decode: its author and place, each a string.
+var leanMessage = []string{"type", "subtype", "user", "bot_id", "app_id", "team", "ts", "thread_ts", "text"}
+
+// leanInteraction is an interactive payload that slack-go refused, with the
+// parts no consumer reads taken out: the message reduced to leanMessage,
+// the view, state and original message dropped. A message shortcut carries
+// the whole message it was used on, written by any person or app, and
+// slack-go refuses the whole payload for one part of it it does not know (a
+// block element newer than the library, an attachment ID as a string): the
+// asker then got no answer at all. ok is false when there is nothing to
+// take out, so the first error stands.
+func leanInteraction(payload []byte) (lean []byte, ok bool) {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(payload, &top) != nil {
+		return nil, false
+	}
+	for _, k := range []string{"view", "state", "original_message"} {
+		if _, had := top[k]; had {
+			delete(top, k)
+			ok = true
+		}
+	}
+	if raw, had := top["message"]; had {
+		var msg map[string]json.RawMessage
+		if json.Unmarshal(raw, &msg) != nil {
+			return nil, false
+		}
+		kept := make(map[string]json.RawMessage, len(leanMessage))
+		for _, k := range leanMessage {
+			if v := msg[k]; len(v) > 0 && v[0] == '"' {
+				kept[k] = v
+			}
+		}
+		b, err := json.Marshal(kept)
+		if err != nil {
+			return nil, false
+		}
+		top["message"], ok = b, true
+	}
+	if !ok {
+		return nil, false
+	}
+	lean, err := json.Marshal(top)
+	return lean, err == nil
 }
 
 // envelopeID finds the envelope ID of a frame whose request did not

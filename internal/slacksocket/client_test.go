@@ -928,3 +928,53 @@ func TestWebSocketURLWithoutAHost(t *testing.T) {
 	default:
 	}
 }
+
+// TestInteractionReadDespiteItsMessage: an interaction whose message (or
+// view) slack-go refuses is read without it, keeping the message's author
+// and the click, so the asker is answered; one whose own fields are wrong is
+// still a bad message.
+func TestInteractionReadDespiteItsMessage(t *testing.T) {
+	t.Parallel()
+	shortcut := func(message string) string {
+		return `{"envelope_id":"E1","type":"interactive","payload":{"type":"message_action","callback_id":"lastactive_author",` +
+			`"user":{"id":"UASK","team_id":"T1"},"channel":{"id":"C1"},"response_url":"https://hooks.slack.com/x","message":` + message + `}}`
+	}
+	for _, c := range []struct {
+		name, frame, author, action string
+		bad                         bool
+	}{
+		{"a plain message", shortcut(`{"type":"message","user":"UAUTH","ts":"1.2","text":"hi"}`), "UAUTH", "", false},
+		{"a context element of a newer type", shortcut(`{"type":"message","user":"UAUTH","ts":"1.2","blocks":[{"type":"context","elements":[{"type":"user","user_id":"U1"}]}]}`), "UAUTH", "", false},
+		{"an actions element of a newer type", shortcut(`{"type":"message","user":"UAUTH","ts":"1.2","blocks":[{"type":"actions","elements":[{"type":"new_one"}]}]}`), "UAUTH", "", false},
+		{"an attachment ID as a string", shortcut(`{"type":"message","user":"UAUTH","ts":"1.2","attachments":[{"id":"1"}]}`), "UAUTH", "", false},
+		{"a file width as a string", shortcut(`{"type":"message","user":"UAUTH","ts":"1.2","files":[{"id":"F1","original_w":"100"}]}`), "UAUTH", "", false},
+		{"an author that is not a string", shortcut(`{"type":"message","user":7,"ts":"1.2","attachments":[{"id":"1"}]}`), "", "", false},
+		{"a click under a view slack-go refuses",
+			`{"envelope_id":"E1","type":"interactive","payload":{"type":"block_actions","user":{"id":"UASK"},` +
+				`"actions":[{"type":"button","block_id":"b","action_id":"scan_now","value":"v"}],` +
+				`"view":{"id":"V1","type":"home","blocks":[{"type":"actions","elements":[{"type":"new_one"}]}]}}}`, "", "scan_now", false},
+		{"a user that is not an object", `{"envelope_id":"E1","type":"interactive","payload":{"type":"message_action","user":"UASK","message":{"attachments":[{"id":"1"}]}}}`, "", "", true},
+		{"a message that is not an object", `{"envelope_id":"E1","type":"interactive","payload":{"type":"message_action","user":{"id":7},"message":[]}}`, "", "", true},
+		{"nothing to take out", `{"envelope_id":"E1","type":"interactive","payload":{"type":"block_actions","user":{"id":7}}}`, "", "", true},
+	} {
+		id, ack, evt := slacksocket.Decode([]byte(c.frame))
+		if id != "E1" || len(ack) == 0 {
+			t.Errorf("%s: acked %q (%s)", c.name, id, ack)
+		}
+		if bad := evt.Type == socketmode.EventTypeErrorBadMessage; bad != c.bad {
+			t.Errorf("%s: bad message %v, want %v: %.300v", c.name, bad, c.bad, evt.Data)
+			continue
+		}
+		if c.bad {
+			continue
+		}
+		cb, ok := evt.Data.(slack.InteractionCallback)
+		if !ok || cb.User.ID != "UASK" || cb.Message.User != c.author || cb.ResponseURL == "" && c.action == "" {
+			t.Errorf("%s: read as %+v", c.name, evt.Data)
+			continue
+		}
+		if c.action != "" && (len(cb.ActionCallback.BlockActions) != 1 || cb.ActionCallback.BlockActions[0].ActionID != c.action) {
+			t.Errorf("%s: actions %+v", c.name, cb.ActionCallback.BlockActions)
+		}
+	}
+}
