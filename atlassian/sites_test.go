@@ -280,3 +280,44 @@ func TestWorkspacesCursorForms(t *testing.T) {
 		})
 	}
 }
+
+// TestWorkspacesOddCapacityIsDropped: a capacity that is no positive
+// integer (a string, a fraction, a boolean, an object) is dropped, as a
+// negative one is, keeping the workspace and its host: it failed the whole
+// page, and every site of every reply was then shown by its cloud ID.
+func TestWorkspacesOddCapacityIsDropped(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		capacity string
+		want     int
+	}{
+		{`50`, 50},
+		{`5e1`, 50},
+		{`50.0`, 50},
+		{`null`, 0},
+		{`-3`, 0},
+		{`"50"`, 0},
+		{`50.5`, 0},
+		{`true`, 0},
+		{`{"seats":50}`, 0},
+		{`[50]`, 0},
+		{`1e400`, 0},
+		{`99999999999999999999999`, 0},
+	} {
+		srv := serveHTTP(t, func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, `{"data":[{"id":"c1","attributes":{"hostUrl":"one.atlassian.net","capacity":%s}}],"links":{}}`, c.capacity)
+		})
+		cl, err := atlassian.New(atlassian.Config{AdminBaseURL: srv.URL, OrgID: "o", APIKey: "k"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws, err := cl.Workspaces(context.Background())
+		if err != nil || len(ws) != 1 {
+			t.Errorf("capacity %s: %d workspaces, %v", c.capacity, len(ws), err)
+			continue
+		}
+		if ws[0].Host != "one.atlassian.net" || ws[0].Capacity != c.want {
+			t.Errorf("capacity %s: host %q, capacity %d, want %d", c.capacity, ws[0].Host, ws[0].Capacity, c.want)
+		}
+	}
+}

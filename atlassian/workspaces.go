@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -128,11 +129,14 @@ type wireWorkspacesPage struct {
 type wireWorkspace struct {
 	ID         string `json:"id"`
 	Attributes struct {
-		Name     string  `json:"name"`
-		Type     string  `json:"type"`
-		HostURL  *string `json:"hostUrl"`
-		Capacity *int64  `json:"capacity"`
-		Status   string  `json:"status"`
+		Name    string  `json:"name"`
+		Type    string  `json:"type"`
+		HostURL *string `json:"hostUrl"`
+		// Capacity is read by capacityOf: a value of another type than
+		// the spec's integer must not fail the page, and with it the
+		// name of every site.
+		Capacity json.RawMessage `json:"capacity"`
+		Status   string          `json:"status"`
 	} `json:"attributes"`
 }
 
@@ -166,9 +170,7 @@ func decodeWorkspacesPage(b []byte) (workspacesPage, error) {
 			ws.URL = strings.TrimSpace(*ww.Attributes.HostURL)
 			ws.Host = hostOf(ws.URL)
 		}
-		if c := ww.Attributes.Capacity; c != nil && *c > 0 && *c <= MaxCapacity {
-			ws.Capacity = int(*c)
-		}
+		ws.Capacity = capacityOf(ww.Attributes.Capacity)
 		p.workspaces = append(p.workspaces, ws)
 	}
 	if w.Links != nil {
@@ -216,6 +218,27 @@ func hostOf(raw string) string {
 // IsHost reports whether h is a host as a workspace is named by: a plain,
 // lower-case DNS name (what the workspaces reader keeps of a host URL).
 func IsHost(h string) bool { return h != "" && hostOf(h) == h }
+
+// capacityOf reads a workspace's capacity: a positive whole number up to
+// MaxCapacity, in any JSON number form (50, 50.0, 5e1); anything else (null,
+// a string, a fraction, an object) is 0, no capacity.
+func capacityOf(raw json.RawMessage) int {
+	var n json.Number
+	if len(raw) == 0 || raw[0] == '"' || json.Unmarshal(raw, &n) != nil {
+		return 0
+	}
+	if i, err := n.Int64(); err == nil {
+		if i > 0 && i <= MaxCapacity {
+			return int(i)
+		}
+		return 0
+	}
+	f, err := n.Float64()
+	if err != nil || f != math.Trunc(f) || f <= 0 || f > MaxCapacity {
+		return 0
+	}
+	return int(f)
+}
 
 // MaxCapacity is the largest capacity the workspaces reader keeps.
 const MaxCapacity = 1<<31 - 1
