@@ -64,9 +64,12 @@ func (p ProductActivity) Used() bool {
 }
 
 // Last returns the best known instant of the last activity: the timestamp
-// when present, else the day at 00:00 UTC; zero when never used.
+// when present, else the day at 00:00 UTC; zero when never used. The two
+// agree in every answer seen (the instant falls within the day); when they
+// do not, the later is kept, since reading the earlier shows a used seat as
+// idle, and an idle seat is what a manager releases.
 func (p ProductActivity) Last() time.Time {
-	if !p.LastActiveTimestamp.IsZero() {
+	if !p.LastActiveTimestamp.IsZero() && !p.LastActiveTimestamp.Before(p.LastActive) {
 		return p.LastActiveTimestamp
 	}
 	return p.LastActive

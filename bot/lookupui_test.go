@@ -53,6 +53,14 @@ func TestDateTokens(t *testing.T) {
 	if got, want := dateToken(d, ts), fmt.Sprintf("<!date^%d^{date_short_pretty}|2026-11-24>", ts.Unix()); got != want {
 		t.Errorf("instant: %q, want %q", got, want)
 	}
+	// An instant on another day than Atlassian's day (never seen; the day is
+	// what the days-ago count and the verdict read) is not shown: Slack
+	// would render its date beside a count from the day.
+	for _, odd := range []time.Time{time.Date(2019, 1, 1, 8, 0, 0, 0, time.UTC), time.Date(2026, 11, 25, 0, 0, 1, 0, time.UTC)} {
+		if got, want := dateToken(d, odd), fmt.Sprintf("<!date^%d^{date_short_pretty}|2026-11-24>", d.Add(12*time.Hour).Unix()); got != want {
+			t.Errorf("instant %v on another day: %q, want %q", odd, got, want)
+		}
+	}
 	if got := asOfToken(now); got != fmt.Sprintf("<!date^%d^{date_short_pretty} at {time}|2026-11-26 15:04 UTC>", now.Unix()) {
 		t.Errorf("as of: %q", got)
 	}

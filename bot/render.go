@@ -137,8 +137,11 @@ func dateToken(day, instant time.Time) string {
 // are built in one buffer each, not from a dozen small strings.
 func appendDateToken(b []byte, day, instant time.Time) []byte {
 	t := instant
-	if t.IsZero() {
-		t = day.UTC().Truncate(24 * time.Hour).Add(12 * time.Hour)
+	if noon := day.UTC().Truncate(24 * time.Hour).Add(12 * time.Hour); t.IsZero() ||
+		!day.IsZero() && (t.Before(noon.Add(-12*time.Hour)) || !t.Before(noon.Add(12*time.Hour))) {
+		// No instant, or one on another day than Atlassian's day (never
+		// seen), which Slack would show beside a count from the day.
+		t = noon
 	}
 	b = append(b, "<!date^"...)
 	b = strconv.AppendInt(b, t.Unix(), 10)
