@@ -1,6 +1,7 @@
 package state
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -204,14 +205,25 @@ func (s *Store) Result(ctx context.Context, key string) ([]byte, error) {
 // and the report snapshots past the newest SnapshotsKept of each kind
 // (posted or not), and returns how many rows went. The bot calls it every few minutes; the
 // audit trail has its own retention (SweepAudit).
+//
+// A statement the server cancelled (a lock held on its table past the
+// statement_timeout) does not stop the sweep of the other tables: the
+// first such error is returned once they are done. The durable store
+// writes them to tell a lock on one table from a database that writes
+// nothing, and a lock on envelope_seen, the first, hid the others.
 func (s *Store) Sweep(ctx context.Context, now time.Time) (int64, error) {
 	var total int64
+	var cancelled error
 	for _, q := range []string{
 		`DELETE FROM envelope_seen WHERE expires_us <= $1`,
 		`DELETE FROM claim_slot WHERE expires_us <= $1`,
 		`DELETE FROM scan_result WHERE expires_us <= $1`,
 	} {
 		res, err := s.db.ExecContext(ctx, q, micros(now))
+		if err != nil && CancelledByServer(err) && ctx.Err() == nil {
+			cancelled = cmp.Or(cancelled, s.wrap("sweep", err))
+			continue
+		}
 		if err != nil {
 			return total, s.wrap("sweep", err)
 		}
@@ -232,6 +244,10 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (int64, error) {
 		res, err := s.db.ExecContext(ctx, `DELETE FROM report_scan WHERE id IN
 			(SELECT id FROM report_scan WHERE posted = $1 ORDER BY taken_us DESC, id DESC LIMIT $2 OFFSET $3)`,
 			posted, snapshotSweepBatch, SnapshotsKept)
+		if err != nil && CancelledByServer(err) && ctx.Err() == nil {
+			cancelled = cmp.Or(cancelled, s.wrap("sweep report snapshots", err))
+			continue
+		}
 		if err != nil {
 			return total, s.wrap("sweep report snapshots", err)
 		}
@@ -241,7 +257,7 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (int64, error) {
 		}
 		total += n
 	}
-	return total, nil
+	return total, cancelled
 }
 
 // snapshotSweepBatch is how many snapshots of each kind one sweep deletes

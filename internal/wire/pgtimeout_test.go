@@ -125,7 +125,7 @@ func TestPostgresCancelledRunMarksTheStoreDown(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := tx.ExecContext(ctx, "LOCK TABLE "+schema+".envelope_seen, "+schema+".audit_entry, "+
-			schema+".claim_slot, "+schema+".scan_result IN ACCESS EXCLUSIVE MODE"); err != nil {
+			schema+".claim_slot, "+schema+".scan_result, "+schema+".report_scan IN ACCESS EXCLUSIVE MODE"); err != nil {
 			tx.Rollback()
 			t.Fatal(err)
 		}
