@@ -698,10 +698,23 @@ func isFormat(r rune) bool { return r >= 0x80 && unicode.Is(unicode.Cf, r) }
 // or key pasted by mistake looks like, and the reply would carry it.
 func quote(s string) string {
 	q := sanitize(s, maxQuoted)
-	if HasPastedSecret(q) {
+	if HasPastedSecret(shownWords(s, q)) {
 		return "That text"
 	}
 	return "“" + q + "”"
+}
+
+// shownWords is the words of s that q, s sanitized and cut, shows, each
+// whole: a token whose start is among the 40 characters quoted is judged
+// by all of it, not by the few characters left before the cut, which are
+// too few to look like one.
+func shownWords(s, q string) string {
+	kept, cut := strings.CutSuffix(q, "…")
+	if !cut || len(q) >= len(s) {
+		return q
+	}
+	words := strings.Fields(sanitize(s, utf8.RuneCountInString(s)))
+	return strings.Join(words[:min(len(strings.Fields(kept)), len(words))], " ")
 }
 
 // HasPastedSecret reports whether s, typed text, has a word that looks

@@ -269,6 +269,43 @@ func TestPastedSecretIsNotQuotedBack(t *testing.T) {
 	}
 }
 
+// TestClippedSecretIsNotQuotedBack: a quoted text is cut at 40
+// characters, and a token whose start was within them was judged by the
+// part kept: after a longer address ("margaret.hamilton@example.com:" and
+// Atlassian's basic auth pair) or an unclosed "<" and an address, fewer
+// than 20 of its characters were left, too few to count as a token, and
+// those were quoted back. Each word shown is judged whole.
+func TestClippedSecretIsNotQuotedBack(t *testing.T) {
+	t.Parallel()
+	const secret = "ATATT3xFfGF0T4mbiqfe-yl6aM_x1ZKMNKMIOkj2fq4mk3M8e"
+	for _, text := range []string{
+		"ada.lovelace@acme-corp.io:" + secret,
+		"margaret.hamilton@example.com:" + secret,
+		"<ada.lovelace@example.com " + secret,
+		"<mailto:margaret.hamilton@example.com|" + secret,
+	} {
+		_, err := ParseCommand(text)
+		if err == nil {
+			t.Errorf("%q parsed", text)
+			continue
+		}
+		raw, _ := json.Marshal(RenderUsage(err))
+		if strings.Contains(string(raw), secret[:8]) {
+			t.Errorf("%q: the reply repeats the start of the pasted secret: %s", text, err)
+		}
+	}
+	// What is shown is still quoted: a long address, a short word after it.
+	for text, want := range map[string]string{
+		"margaret.hamilton@example.com:x":                     "“margaret.hamilton@example.com:x”",
+		"<margaret.hamilton@example.com and a few more words": "“<margaret.hamilton@example.com and a fe…”",
+	} {
+		_, err := ParseCommand(text)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want it to quote %s", text, err, want)
+		}
+	}
+}
+
 // TestShortMentionsAreMentions: a mention of a short user ID (<@U1>, as a
 // test workspace or a fake names its users) is a mention, looked up
 // through users.info like any other; it was refused as "not an email
