@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"lastactive/internal/state"
 )
 
 // Deduper tells the first delivery of an envelope from a redelivery. Slack
@@ -45,8 +47,11 @@ func NewMemoryDeduper(ttl time.Duration, now func() time.Time) *MemoryDeduper {
 	return &MemoryDeduper{ttl: ttl, now: now, base: now(), seen: map[string]time.Duration{}}
 }
 
-// FirstDelivery implements Deduper. It never fails.
+// FirstDelivery implements Deduper. It never fails. An ID is kept by
+// state.SeenKey, as the store keeps it: one past 512 bytes (a frame may be
+// 1 MiB) by its SHA-256, not whole for the TTL.
 func (d *MemoryDeduper) FirstDelivery(_ context.Context, envelopeID string) (bool, error) {
+	envelopeID = state.SeenKey(envelopeID)
 	now := d.now().Sub(d.base)
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -97,6 +102,7 @@ func (d *MemoryDeduper) capLocked() {
 // Remember records envelopeID as delivered until `until` (a process
 // loading what it saw before a restart).
 func (d *MemoryDeduper) Remember(envelopeID string, until time.Time) {
+	envelopeID = state.SeenKey(envelopeID)
 	exp := until.Sub(d.base)
 	d.mu.Lock()
 	defer d.mu.Unlock()
