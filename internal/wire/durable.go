@@ -529,8 +529,15 @@ func (d *Durable) cancelled(err error) bool {
 // logged at most that often. It reports whether the store is down.
 func (d *Durable) decideRun(ctx context.Context, s *state.Store) bool {
 	d.runMu.Lock()
+	now := d.now().UnixNano()
+	if !d.cancelledDownLocked(now) {
+		// A write ended the run since the check asked cancelledDown (or a
+		// new one has just begun): nothing to decide, no table to name.
+		d.runMu.Unlock()
+		return false
+	}
 	wrotes, down := d.wrotes, d.run.down
-	length := time.Duration(d.now().UnixNano() - d.run.since).Round(time.Second)
+	length := time.Duration(now - d.run.since).Round(time.Second)
 	tables, last := slices.Clone(d.run.tables), d.run.err
 	d.runMu.Unlock()
 	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -618,7 +625,11 @@ func (d *Durable) cancelledDown() bool {
 	}
 	d.runMu.Lock()
 	defer d.runMu.Unlock()
-	now := d.now().UnixNano()
+	return d.cancelledDownLocked(d.now().UnixNano())
+}
+
+// cancelledDownLocked is cancelledDown at now (UnixNano), runMu held.
+func (d *Durable) cancelledDownLocked(now int64) bool {
 	return d.run.down || d.run.since != 0 && now-d.run.last <= int64(d.cancelledGap()) &&
 		now-d.run.since >= int64(d.cancelledDownAfter)
 }

@@ -438,3 +438,36 @@ lines:
 	}
 	return n
 }
+
+// TestPostgresRunEndedBeforeItsDecisionDecidesNothing: the check asks
+// cancelledDown, then decideRun decides, and a write that works between
+// the two (any caller's: runMu is not held across) ends the run. The
+// decision then found no run (since 0) and still wrote the sweep and
+// warned of a table locked for the time since 1970 ("cancelled_for"
+// 490,000 h and more), a lock already gone.
+func TestPostgresRunEndedBeforeItsDecisionDecidesNothing(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	d, m, logs, lock, now := cancelRunStore(t)
+	unlock := lock("exemption")
+	for range 8 {
+		*now = now.Add(5 * time.Second)
+		if err := (ExemptionStore{D: d}).PutExemption(ctx, bot.Exemption{Email: "ada@example.com", Product: "jira-software", By: "U1", Created: time.Now()}); err == nil {
+			t.Fatal("a write to the locked exemption worked")
+		}
+	}
+	unlock()
+	if !d.cancelledDown() {
+		t.Fatalf("40 s of cancelled statements: no run to decide:\n%s", logs.String())
+	}
+	// The write between the check's question and its decision.
+	if _, err := d.Claim(ctx, "digest", "me", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if down := d.decideRun(ctx, d.Store()); down || !d.OK() || testutil.ToFloat64(m.ok) != 1 {
+		t.Errorf("a run ended before its decision: down %v, store ok %v:\n%s", down, d.OK(), logs.String())
+	}
+	if n := countLines(logs, "the other tables write"); n != 0 {
+		t.Errorf("%d warnings of a locked table for a run a write had ended:\n%s", n, logs.String())
+	}
+}
