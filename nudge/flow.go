@@ -125,7 +125,10 @@ func (e *Engine) unrequested(ctx context.Context, s Store, id string, keep bool)
 	if err != nil {
 		return state.Nudge{}, err
 	}
-	if n.Answer != state.AnswerRelease || !n.Escalated.IsZero() {
+	if n.Answer != state.AnswerRelease || !n.Escalated.IsZero() || n.Settled != "" {
+		// Settled: the click's request found someone a round would not
+		// ask (request), and the question is closed, not to be made
+		// again by a second click.
 		return state.Nudge{}, nil
 	}
 	reqs, err := s.RequestsAbout(ctx, n.AccountID, n.Product, n.Answered)
