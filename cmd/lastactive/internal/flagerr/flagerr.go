@@ -93,7 +93,24 @@ func Quote(arg string) string {
 	if hasSecret(name) {
 		return counted(name)
 	}
-	return strconv.Quote(clip(name, 40))
+	return strconv.Quote(clip(withoutPassword(name), 40))
+}
+
+// withoutPassword hides the password of a connection string written
+// without its scheme (user:password@host/db, as psql and many DSNs take
+// one), as url.Redacted does for a URL; an address after "mailto:" has
+// none.
+func withoutPassword(s string) string {
+	authority, _, _ := strings.Cut(s, "/")
+	at := strings.LastIndexByte(authority, '@')
+	if at < 0 {
+		return s
+	}
+	c := strings.IndexByte(authority[:at], ':')
+	if c <= 0 || c == at-1 || strings.EqualFold(authority[:c], "mailto") {
+		return s
+	}
+	return s[:c+1] + "xxxxx" + s[at:]
 }
 
 // counted is what stands for a word not shown.

@@ -23,6 +23,12 @@ func TestQuoteURLsAndTokens(t *testing.T) {
 		{"postgres://la:pa=SECRET@db/x", `"postgres://la:xxxxx@db/x"`, "SECRET"},
 		{"postgres://la:SE%zzCRET@db/x", `"postgres://…"`, "CRET"},
 		{"LASTACTIVE_DATABASE_URL=postgres://la:SECRET@db/x", `"LASTACTIVE_DATABASE_URL"`, "SECRET"},
+		// A connection string without its scheme (user:password@host, as
+		// psql and many DSNs take one): the password is still one.
+		{"ada:hunter2hunter2@db.example.com/lastactive", `"ada:xxxxx@db.example.com/lastactive"`, "hunter2"},
+		{"la:pw@db:5432", `"la:xxxxx@db:5432"`, ":pw@"},
+		{"mailto:ada@example.com", `"mailto:ada@example.com"`, ""},
+		{"ada@example.com", `"ada@example.com"`, ""},
 	} {
 		got := Quote(c.arg)
 		if got != c.want || (c.hide != "" && strings.Contains(got, c.hide)) {
