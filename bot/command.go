@@ -1,8 +1,10 @@
 package bot
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -47,9 +49,12 @@ type Command struct {
 	// NotLookedUp are the distinct targets past MaxTargets, in order: the
 	// reply names them rather than refusing the whole list.
 	NotLookedUp []Target
-	Fresh       bool     // "--fresh" anywhere in the text: bypass the cache
-	IdleDays    int      // CmdIdle: 0 means the configured default
-	Products    []string // CmdIdle: known product keys, canonical (seat.Canonical), deduplicated
+	// Skipped are the lines of a pasted table with no address in them (a
+	// header row, a name without its email), named in the reply (parseRows).
+	Skipped  []SkippedLine
+	Fresh    bool     // "--fresh" anywhere in the text: bypass the cache
+	IdleDays int      // CmdIdle: 0 means the configured default
+	Products []string // CmdIdle: known product keys, canonical (seat.Canonical), deduplicated
 
 	Exempt ExemptArgs // CmdExempt (exempt.go)
 }
@@ -59,6 +64,12 @@ type Command struct {
 type Target struct {
 	Email  string // normalised (trimmed, lower case); empty when UserID is set
 	UserID string // from a mention <@U123ABC> or <@U123ABC|name>
+}
+
+// SkippedLine is a line of a pasted table that held nobody to look up.
+type SkippedLine struct {
+	Line int    // 1 for the first line of the text
+	Text string // the line, quoted and cleaned as quote does: plain text, to be escaped
 }
 
 // UsageError says what was wrong with a command text. Reason is plain text
@@ -159,10 +170,15 @@ func ParseCommand(text string) (Command, error) {
 	}
 
 	cmd.Kind = CmdLookup
-	targets, err := parseTargets(words)
-	if err != nil {
-		return Command{}, err
+	targets, skipped, table, rowErr := parseRows(text, words)
+	if !table || rowErr != nil {
+		var err error
+		if targets, err = parseTargets(words); err != nil {
+			return Command{}, cmp.Or(rowErr, err)
+		}
+		skipped = nil
 	}
+	cmd.Skipped = skipped
 	seen := make(map[Target]bool, len(targets))
 	for _, t := range targets {
 		if seen[t] {
@@ -380,6 +396,105 @@ func parseTargets(tokens []token) ([]Target, error) {
 		return nil, usagef("There is no email address in that command; try /lastactive help.")
 	}
 	return targets, nil
+}
+
+// parseRows reads a list pasted from a spreadsheet, a table of one or more
+// columns: text of several lines, or cells separated by tabs. Each line is a
+// row, read as a command of its own (parseTargets); a row that is not one
+// loses its cells that hold no '@' and are no Slack link (a name column:
+// `Ada Lovelace<TAB>ada@x.com`, `Lovelace,ada@x.com`), and a row left with
+// nothing (a header: `email`, `name,email`; a name without its address) is
+// skipped, to be named in the reply. A cell that claims to be an address
+// and is not one is the error: it is never dropped unsaid. table is false
+// when text is no table, or has no address in any row.
+func parseRows(text string, words []token) (targets []Target, skipped []SkippedLine, table bool, err error) {
+	if len(words) == 0 || !strings.ContainsAny(text, "\n\r\t") {
+		return nil, nil, false, nil
+	}
+	lines := lineStarts(text)
+	multi := false
+	for i := 0; i < len(words); {
+		line := lineOf(lines, words[i].start)
+		j := i + 1
+		for j < len(words) && lineOf(lines, words[j].start) == line {
+			j++
+		}
+		row := words[i:j]
+		if i > 0 || j < len(words) {
+			multi = true
+		}
+		i = j
+		found, err := parseTargets(row)
+		if err != nil {
+			var cells []token
+			for _, t := range row {
+				if claimsAddress(t) {
+					cells = append(cells, t)
+				}
+			}
+			if len(cells) == 0 {
+				skipped = append(skipped, SkippedLine{Line: line + 1, Text: quoteLine(text[lines[line]:lineEnd(text, lines, line)])})
+				continue
+			}
+			if found, err = parseTargets(cells); err != nil {
+				return nil, nil, true, err
+			}
+		}
+		targets = append(targets, found...)
+	}
+	if len(targets) == 0 || !multi && !strings.ContainsRune(text, '\t') {
+		return nil, nil, false, nil
+	}
+	return targets, skipped, true, nil
+}
+
+// lineStarts returns the byte offset at which each line of text starts:
+// lines end at "\n", "\r\n" or a lone "\r".
+func lineStarts(text string) []int {
+	starts := []int{0}
+	for i := 0; i < len(text); i++ {
+		switch text[i] {
+		case '\r':
+			if i+1 < len(text) && text[i+1] == '\n' {
+				i++
+			}
+			starts = append(starts, i+1)
+		case '\n':
+			starts = append(starts, i+1)
+		}
+	}
+	return starts
+}
+
+// lineOf is the index of the line that holds the byte at offset.
+func lineOf(starts []int, offset int) int {
+	i, _ := slices.BinarySearch(starts, offset+1)
+	return i - 1
+}
+
+// lineEnd is the offset of the end of line i, its line break excluded.
+func lineEnd(text string, starts []int, i int) int {
+	if i+1 < len(starts) {
+		return len(strings.TrimRight(text[:starts[i+1]], "\r\n"))
+	}
+	return len(text)
+}
+
+// claimsAddress reports whether a token of a row is meant as a person: it
+// holds an '@' (or a full-width one), or is a Slack link or mention.
+func claimsAddress(t token) bool {
+	return t.kind == tokControl || strings.ContainsAny(t.text, "@＠")
+}
+
+// quoteLine quotes a skipped line as quote does, and not at all when any
+// of it looks like a secret pasted by mistake: quote looks only at the
+// first maxQuoted runes, where a token at their end would be cut short
+// enough to pass.
+func quoteLine(line string) string {
+	if HasPastedSecret(line) {
+		return "That text"
+	}
+	return quote(strings.TrimSpace(line))
 }
 
 // quotedList reads the inside of quotes as a list of people ("ada@x.com,

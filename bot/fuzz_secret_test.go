@@ -10,13 +10,17 @@ import (
 // FuzzPastedSecretNeverQuoted: whatever surrounds a token or key pasted into
 // the command by mistake (a word before it, quotes, an unclosed bracket, a
 // link), a refused command's reply never repeats it, in whole or in its
-// first 20 characters. TestPastedSecretIsNotQuotedBack holds the plain
+// first 20 characters, nor does an answer that names it as a skipped line
+// of a pasted table. TestPastedSecretIsNotQuotedBack holds the plain
 // cases; this searches the others.
 func FuzzPastedSecretNeverQuoted(f *testing.F) {
 	for _, s := range [][2]string{
 		{"", ""}, {"ada@example.com ", ""}, {"&lt;", ""}, {"idle 90 ", ""}, {"<", " please"}, {"<", ""},
 		{"\"Bearer ", "\""}, {"“my token ", "”"}, {"<https://example.com|", " here>"}, {"<mailto:", " x>"},
 		{"Ada <", ">"}, {"exempt ada@example.com ", " on leave"}, {"audit ", ""}, {"digest ", ""}, {"<#C123|", " x>"},
+		// A line of a pasted table, skipped and named in the answer.
+		{"Name Email ", "\nada@example.com"}, {"Name\t", "\t\r\nada@example.com"},
+		{"the header of the sheet, forty characters or more ", "\nada@example.com"},
 	} {
 		f.Add(s[0], s[1], uint8(0))
 	}
@@ -35,11 +39,16 @@ func FuzzPastedSecretNeverQuoted(f *testing.F) {
 		if i := strings.IndexFunc(after, unicode.IsSpace); strings.Contains(after[:max(i, 0)], "@") || i < 0 && strings.Contains(after, "@") {
 			return
 		}
-		_, err := ParseCommand(before + secret + after)
+		cmd, err := ParseCommand(before + secret + after)
+		var raw []byte
 		if err == nil {
-			return
+			// A line of a pasted table with nobody in it is named in
+			// the answer (Skipped).
+			v := View{Skipped: cmd.Skipped}
+			raw, _ = json.Marshal(RenderLookup(nil, v))
+		} else {
+			raw, _ = json.Marshal(RenderUsage(err))
 		}
-		raw, _ := json.Marshal(RenderUsage(err))
 		if strings.Contains(string(raw), secret[:20]) || strings.Contains(strings.ToLower(string(raw)), strings.ToLower(secret[:20])) {
 			t.Fatalf("%q: the reply repeats the pasted secret: %s", before+secret+after, err)
 		}

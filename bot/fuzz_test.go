@@ -23,6 +23,10 @@ var commandSeeds = []string{
 	"a@b.co; c@d.co;", "Ada Lovelace &lt;<mailto:ada@example.com|ada@example.com>&gt;; Grace &lt;grace@example.com&gt;",
 	"\"Lovelace, Ada\" &lt;<mailto:ada@example.com|ada@example.com>&gt;", "“Hopper, Grace” <grace@example.com>",
 	"Ada <ada@example.com>", "\"unclosed <a@b.co>", "&lt;&gt;", "a&amp;b; c@d.co", strings.Repeat("x@y.co\n", 12),
+	// Tables pasted from a spreadsheet: a header, name cells, CRLF, tabs.
+	"email\nada@example.com", "name,email\r\nAda Lovelace,ada@example.com\r\n", "Ada\tada@example.com\t\t",
+	"\"Lovelace, Ada\"\t<mailto:ada@example.com|ada@example.com>\nGrace\u00a0Hopper\t\r\n", "email\rada@example,com",
+	strings.Repeat("Name\n", 8) + "ada@example.com\r",
 }
 
 // FuzzParseCommand: ParseCommand never panics; what it accepts is valid;
@@ -92,8 +96,14 @@ func FuzzParseCommand(f *testing.F) {
 			if len(cmd.NotLookedUp) > 0 && len(cmd.Targets) != MaxTargets {
 				t.Fatalf("%d not looked up with only %d looked up", len(cmd.NotLookedUp), len(cmd.Targets))
 			}
+			for i, l := range cmd.Skipped {
+				if l.Line < 1 || i > 0 && l.Line <= cmd.Skipped[i-1].Line || l.Text == "" {
+					t.Fatalf("bad skipped lines %+v", cmd.Skipped)
+				}
+			}
 			v := private
 			v.NotLookedUp = cmd.NotLookedUp
+			v.Skipped = cmd.Skipped
 			mustCheck(t, RenderLookup(people, v))
 		case CmdExempt:
 			checkExempt(t, cmd.Exempt)

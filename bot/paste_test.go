@@ -201,3 +201,59 @@ func wantLookup(t *testing.T, text string, want ...string) {
 		t.Errorf("ParseCommand(%q) (-want +got):\n%s", text, diff)
 	}
 }
+
+// TestSpreadsheetRows: a column or two copied from a spreadsheet was
+// refused whole. Its header row (`email`, `Email address`, `name,email`)
+// was "“email” is not an email address", and a name cell beside each
+// address (name<TAB>email, `Ada Lovelace,ada@…`, a quoted `"Lovelace,
+// Ada"`) was "“Ada” is not an email address": nobody was looked up. Each
+// line of a paste is now a row: its address is looked up, its name cells
+// are not addresses and are left, and a line with no address in it is
+// skipped and named in the reply. A word that claims to be an address and
+// is not still refuses the paste, as one typed alone does.
+func TestSpreadsheetRows(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, text string
+		want       []string
+		skipped    []SkippedLine
+	}{
+		{"header", "email\nada@example.com\ngrace@example.com", []string{"ada@example.com", "grace@example.com"}, []SkippedLine{{1, "“email”"}}},
+		{"header of two words, CRLF", "Email address\r\nada@example.com\r\n", []string{"ada@example.com"}, []SkippedLine{{1, "“Email address”"}}},
+		{"csv with a header", "name,email\nAda Lovelace,ada@example.com\nGrace Hopper,grace@example.com", []string{"ada@example.com", "grace@example.com"}, []SkippedLine{{1, "“name,email”"}}},
+		{"tab-separated, CRLF, empty cells", "Name\tEmail\t\t\r\nAda Lovelace\tada@example.com\t\t\r\nGrace Hopper\tgrace@example.com\t\t\r\n", []string{"ada@example.com", "grace@example.com"}, []SkippedLine{{1, "“Name Email”"}}},
+		{"quoted name cells", "\"Lovelace, Ada\"\tada@example.com\n\"Hopper, Grace\"\tgrace@example.com", []string{"ada@example.com", "grace@example.com"}, nil},
+		{"linked by Slack, non-breaking spaces", "Ada\u00a0Lovelace\t<mailto:ada@example.com|ada@example.com>\nGrace\u00a0Hopper\t<mailto:GRACE@example.com|GRACE@example.com>", []string{"ada@example.com", "grace@example.com"}, nil},
+		{"one row with a tab", "Ada Lovelace\tada@example.com\t", []string{"ada@example.com"}, nil},
+		{"a row without an address, duplicates in other case", "email\nada@example.com\nGrace Hopper\nADA@Example.com", []string{"ada@example.com"}, []SkippedLine{{1, "“email”"}, {3, "“Grace Hopper”"}}},
+		{"name and mailto from a mail client", "Name\nAda Lovelace <ada@example.com>\n\"Hopper, Grace\" <grace@example.com>", []string{"ada@example.com", "grace@example.com"}, []SkippedLine{{1, "“Name”"}}},
+		{"a header that holds a token pasted by mistake", "xoxb-1234567890123-1234567890123-AbCdEfGh\nada@example.com", []string{"ada@example.com"}, []SkippedLine{{1, "That text"}}},
+		// quote looks at the first 40 characters: a token past them is cut
+		// short enough to pass it.
+		{"a token cut short", "Name Email Phone Department Team xoxb-1234567890123-1234567890123-AbCdEfGh\nada@example.com", []string{"ada@example.com"}, []SkippedLine{{1, "That text"}}},
+	} {
+		got, err := ParseCommand(tt.text)
+		if err != nil {
+			t.Errorf("%s: ParseCommand(%q): %v", tt.name, tt.text, err)
+			continue
+		}
+		if diff := cmp.Diff(Command{Kind: CmdLookup, Targets: emails(tt.want...), Skipped: tt.skipped}, got); diff != "" {
+			t.Errorf("%s: ParseCommand(%q) (-want +got):\n%s", tt.name, tt.text, diff)
+		}
+	}
+	// Still refused: nothing to look up, a line typed (not pasted) with a
+	// name, and a word that claims to be an address but is not one, which
+	// is named rather than skipped.
+	for _, tt := range []struct{ text, want string }{
+		{"email\nname", "“email” is not an email address"},
+		{"Ada Lovelace ada@example.com", "“Ada” is not an email address"},
+		{"email\nada@example,com\ngrace@example.com", "“ada@example” is not a valid email address"},
+		{"Ada\tada@exämple.com\ngrace@example.com", "“ä” is not plain ASCII"},
+		{"Ada\t@grace\nada@example.com", "“@grace” is plain text, not a Slack mention"},
+	} {
+		_, err := ParseCommand(tt.text)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ParseCommand(%q) = %v; want an error with %q", tt.text, err, tt.want)
+		}
+	}
+}

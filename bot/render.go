@@ -42,6 +42,9 @@ type View struct {
 	// NotLookedUp are the targets past MaxTargets in the command, named in
 	// the footer so that nobody is dropped silently.
 	NotLookedUp []Target
+	// Skipped are the lines of a pasted table with nobody in them (a
+	// header row), named in the footer for the same reason.
+	Skipped []SkippedLine
 	// Seal signs the value of the Share, Refresh and "This one" buttons as
 	// they are made (the Service passes its ButtonSigner's Sign); nil leaves
 	// it plain.
@@ -246,6 +249,9 @@ func RenderLookup(people []Person, v View) Message {
 	if len(skipped) > 0 {
 		footer = notLookedUp(skipped) + " " + footer
 	}
+	if len(v.Skipped) > 0 {
+		footer = skippedLines(v.Skipped) + " " + footer
+	}
 	blocks = append(blocks, slack.NewContextBlock("footer", mrkdwn(footer)))
 
 	if v.Buttons {
@@ -346,6 +352,26 @@ func notLookedUp(names []string) string {
 	}
 	return fmt.Sprintf("*Not looked up* (at most %d at once): %s.", MaxTargets, b.String())
 }
+
+// skippedLines names the lines of a pasted table that held nobody, the
+// first maxSkippedNamed of them, then counts the rest.
+func skippedLines(lines []SkippedLine) string {
+	var b strings.Builder
+	for i, l := range lines {
+		if i == maxSkippedNamed {
+			fmt.Fprintf(&b, " and %s more", seat.Count(len(lines)-i, "line", "lines"))
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "line %d %s", l.Line, EscapeMrkdwn(sanitize(l.Text, maxQuoted+2)))
+	}
+	return fmt.Sprintf("*Skipped* (no email address in them): %s.", b.String())
+}
+
+// maxSkippedNamed is how many skipped lines a reply names.
+const maxSkippedNamed = 5
 
 // personBlocks renders one person: a section, whose block_id names the
 // person's index and outcome (personBlockID), then, when alone, a context

@@ -562,7 +562,7 @@ func (s *Service) Answer(ctx context.Context, req Request, progress func(Message
 	case CmdExempt:
 		return s.exempt(ctx, req, cmd)
 	}
-	return s.lookup(ctx, req, cmd.Targets, cmd.Fresh, View{Buttons: true, NotLookedUp: cmd.NotLookedUp}, progress)
+	return s.lookup(ctx, req, cmd.Targets, cmd.Fresh, View{Buttons: true, NotLookedUp: cmd.NotLookedUp, Skipped: cmd.Skipped}, progress)
 }
 
 // refusedReportUsage refuses a mistyped report-user command (idle, audit,

@@ -110,7 +110,7 @@ func FuzzParseEmails(f *testing.F) {
 		f.Add(s[0], s[1])
 	}
 	f.Fuzz(func(t *testing.T, a, b string) {
-		emails, err := parseEmails([]string{a, b})
+		emails, _, err := parseEmails([]string{a, b})
 		if err != nil {
 			msg := err.Error()
 			if strings.Contains(msg, "\n") {

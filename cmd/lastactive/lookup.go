@@ -26,14 +26,17 @@ func (a *app) lookup(ctx context.Context, args []string) int {
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
 	_ = fs.Bool("fresh", false, "bypass the cache (each run starts with an empty cache, so this changes nothing here)")
 	rest, err := parseInterspersed(fs, args)
-	var emails []string
+	var emails, skipped []string
 	if err == nil {
-		emails, err = parseEmails(rest)
+		emails, skipped, err = parseEmails(rest)
 	}
 	if err != nil {
 		fmt.Fprintf(a.stderr, "%s lookup: %v\n", programName, err)
 		fmt.Fprintln(a.stderr, "usage: lastactive lookup [--json] [--fresh] EMAIL...")
 		return exitUsage
+	}
+	for _, line := range skipped {
+		fmt.Fprintf(a.stderr, "%s lookup: skipped %s: no email address in it\n", programName, line)
 	}
 	// Jira is optional: without it people are found by the Admin API.
 	c, ok := a.config(needAdmin)
@@ -100,29 +103,36 @@ func (a *app) lookup(ctx context.Context, args []string) int {
 // parseEmails reads command-line emails with the slash command's own
 // parser, so the terminal accepts exactly what Slack would, pasted lists
 // included (`"Lovelace, Ada" <ada@x.com>; grace@x.com`), without the ten
-// people limit of one Slack message.
-func parseEmails(args []string) ([]string, error) {
+// people limit of one Slack message. skipped names the lines of a pasted
+// table that held nobody (a header row), as the slash command's reply does.
+func parseEmails(args []string) (out, skipped []string, err error) {
 	if len(args) == 0 {
-		return nil, fmt.Errorf("name at least one email")
+		return nil, nil, fmt.Errorf("name at least one email")
 	}
-	var out []string
 	seen := map[string]bool{}
-	for _, arg := range args {
+	for i, arg := range args {
 		cmd, err := bot.ParseCommand(arg)
 		var ue *bot.UsageError
 		switch {
 		case errors.As(err, &ue):
 			// The slash command's words, less its pointer to /lastactive
 			// help: the usage line printed after this is the terminal's.
-			return nil, fmt.Errorf("%s", clip(strings.TrimSuffix(ue.Reason, "; try /lastactive help."), 200))
+			return nil, nil, fmt.Errorf("%s", clip(strings.TrimSuffix(ue.Reason, "; try /lastactive help."), 200))
 		case err != nil:
-			return nil, err
+			return nil, nil, err
 		case cmd.Kind != bot.CmdLookup || cmd.Fresh:
-			return nil, fmt.Errorf("%s is not an email address", quoteArg(arg))
+			return nil, nil, fmt.Errorf("%s is not an email address", quoteArg(arg))
+		}
+		for _, l := range cmd.Skipped {
+			line := fmt.Sprintf("line %d %s", l.Line, l.Text)
+			if len(args) > 1 {
+				line = fmt.Sprintf("argument %d, %s", i+1, line)
+			}
+			skipped = append(skipped, clean(line))
 		}
 		for _, t := range append(cmd.Targets, cmd.NotLookedUp...) {
 			if t.Email == "" {
-				return nil, fmt.Errorf("%s: a Slack mention needs Slack; give the email", quoteArg(arg))
+				return nil, nil, fmt.Errorf("%s: a Slack mention needs Slack; give the email", quoteArg(arg))
 			}
 			if !seen[t.Email] {
 				seen[t.Email] = true
@@ -130,7 +140,7 @@ func parseEmails(args []string) ([]string, error) {
 			}
 		}
 	}
-	return out, nil
+	return out, skipped, nil
 }
 
 // quoteArg quotes a command-line argument for an error message, the way
