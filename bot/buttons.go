@@ -144,6 +144,20 @@ func (s *ButtonSigner) Open(sealed string) ([]string, error) {
 	return emails, nil
 }
 
+// OpenRefresh is Open for a Refresh button: the emails, and whom the
+// answer named as not looked up (ParseRefreshValue).
+func (s *ButtonSigner) OpenRefresh(sealed string) ([]string, View, error) {
+	value, err := s.unseal(sealed)
+	if err != nil {
+		return nil, View{}, err
+	}
+	emails, extra, err := ParseRefreshValue(value)
+	if err != nil {
+		return nil, View{}, ErrForgedButton
+	}
+	return emails, extra, nil
+}
+
 // unseal checks the seal and age of a value and returns it as it was signed.
 func (s *ButtonSigner) unseal(sealed string) (string, error) {
 	value, at, ok := s.verify(sealed)
@@ -188,7 +202,8 @@ func (s *ButtonSigner) sealedValue(sealed string) string {
 // about is the emails of a Share or Refresh value the bot sealed, however
 // old (see sealedValue).
 func (s *ButtonSigner) about(sealed string) []string {
-	emails, _ := ParseButtonValue(s.sealedValue(sealed))
+	// A Refresh names after "|" whom it did not look up: not whom it was about.
+	emails, _, _ := ParseRefreshValue(s.sealedValue(sealed))
 	return emails
 }
 

@@ -113,7 +113,14 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 		s.audit(req, r, start)
 		return Response{Reply: r, Mode: Private}, true
 	}
-	emails, err := s.cfg.Buttons.Open(value)
+	var emails []string
+	var extra View // a Refresh's people not looked up and lines skipped
+	var err error
+	if actionID == ActionRefresh {
+		emails, extra, err = s.cfg.Buttons.OpenRefresh(value)
+	} else {
+		emails, err = s.cfg.Buttons.Open(value)
+	}
 	switch {
 	case errors.Is(err, ErrStaleButton):
 		// Too old, but sealed by the bot: the attempt is in the trail of
@@ -131,7 +138,10 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 	var r Reply
 	if actionID == ActionRefresh {
 		defer func() { s.auditAs(AuditRefresh, req, r, start) }()
-		r = s.lookup(ctx, req, targets, true, View{Buttons: true}, progress)
+		// The answer it replaces named whom it did not look up: so does this one.
+		view := View{Buttons: true, NotLookedUp: extra.NotLookedUp, MoreNotLookedUp: extra.MoreNotLookedUp,
+			Skipped: extra.Skipped, MoreSkipped: extra.MoreSkipped}
+		r = s.lookup(ctx, req, targets, true, view, progress)
 		if r.Outcome == OutcomeRateLimited {
 			// Nothing was read again: the answer clicked under stays,
 			// with its buttons, and the notice comes beside it.

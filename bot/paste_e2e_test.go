@@ -1,8 +1,13 @@
 package bot_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	"lastactive/bot"
+	"lastactive/bot/slacktest"
 )
 
 // TestPastedTableNamesItsSkippedLines: two columns copied from a
@@ -21,5 +26,47 @@ func TestPastedTableNamesItsSkippedLines(t *testing.T) {
 	}
 	if strings.Contains(got, "is not an email address") {
 		t.Errorf("the paste was refused:\n%s", got)
+	}
+}
+
+// TestRefreshKeepsWhoWasNotLookedUp: a pasted list of more than ten people
+// is answered for the first ten, the rest named as not looked up, and the
+// lines with nobody in them named as skipped. Refresh read the ten again
+// and replaced the reply with one that said neither: the manager lost the
+// only list of whom to paste again.
+func TestRefreshKeepsWhoWasNotLookedUp(t *testing.T) {
+	// Three lookups of ten people: more than the rate limit lets by.
+	h := startBot(t, harnessOpts{gate: bot.GateConfig{PerUserEvery: time.Nanosecond, PerUserBurst: 1 << 30}})
+	lines := []string{"Email address", "ada@example.com"}
+	for i := 2; i <= 12; i++ {
+		lines = append(lines, fmt.Sprintf("firstname.lastname%02d@example-corp.com", i))
+	}
+	lines = append(lines, "<@U0GRACE>", "Grace Hopper")
+	first := h.ask("U1", "C1", strings.Join(lines, "\n"))
+	wants := []string{"Not looked up", "firstname.lastname11@example-corp.com", "firstname.lastname12@example-corp.com", "<@U0GRACE>",
+		"Skipped", "line 1", "line 15"}
+	for _, want := range wants {
+		if got := text(first); !strings.Contains(got, want) {
+			t.Fatalf("the first answer lacks %q:\n%s", want, got)
+		}
+	}
+	refresh := buttons(t, first)[bot.ActionRefresh]
+	if refresh == nil {
+		t.Fatal("no Refresh button")
+	}
+	again := h.click(slacktest.Action{UserID: "U1", ChannelID: "C1", ActionID: bot.ActionRefresh, Value: refresh["value"].(string)})[0]
+	got := text(again)
+	if !strings.Contains(got, "Ada Lovelace") {
+		t.Fatalf("Refresh did not answer again:\n%s", got)
+	}
+	for _, want := range wants {
+		if !strings.Contains(got, want) {
+			t.Errorf("the refreshed answer lacks %q:\n%s", want, got)
+		}
+	}
+	// And again: the refreshed answer's own Refresh keeps them too.
+	again = h.click(slacktest.Action{UserID: "U1", ChannelID: "C1", ActionID: bot.ActionRefresh, Value: buttons(t, again)[bot.ActionRefresh]["value"].(string)})[0]
+	if got := text(again); !strings.Contains(got, "firstname.lastname12@example-corp.com") || !strings.Contains(got, "line 15") {
+		t.Errorf("the second Refresh lost them:\n%s", got)
 	}
 }

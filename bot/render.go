@@ -45,6 +45,9 @@ type View struct {
 	// Skipped are the lines of a pasted table with nobody in them (a
 	// header row), named in the footer for the same reason.
 	Skipped []SkippedLine
+	// MoreNotLookedUp and MoreSkipped count those past the ones listed
+	// above, which a Refresh button had no room to carry (RefreshValue).
+	MoreNotLookedUp, MoreSkipped int
 	// Seal signs the value of the Share, Refresh and "This one" buttons as
 	// they are made (the Service passes its ButtonSigner's Sign); nil leaves
 	// it plain.
@@ -246,11 +249,11 @@ func RenderLookup(people []Person, v View) Message {
 	for _, t := range v.NotLookedUp {
 		skipped = append(skipped, who(t.Email, t.UserID, v))
 	}
-	if len(skipped) > 0 {
-		footer = notLookedUp(skipped) + " " + footer
+	if len(skipped) > 0 || v.MoreNotLookedUp > 0 {
+		footer = notLookedUp(skipped, v.MoreNotLookedUp) + " " + footer
 	}
-	if len(v.Skipped) > 0 {
-		footer = skippedLines(v.Skipped) + " " + footer
+	if len(v.Skipped) > 0 || v.MoreSkipped > 0 {
+		footer = skippedLines(v.Skipped, v.MoreSkipped) + " " + footer
 	}
 	blocks = append(blocks, slack.NewContextBlock("footer", mrkdwn(footer)))
 
@@ -270,7 +273,7 @@ func RenderLookup(people []Person, v View) Message {
 		if value := ButtonValue(ok); value != "" {
 			elems = append(elems, slack.NewButtonBlockElement(ActionShare, v.seal(value), plain("Share in channel")))
 		}
-		if value := ButtonValue(all); value != "" && !anyChosen(shown) {
+		if value := RefreshValue(all, v); value != "" && !anyChosen(shown) {
 			elems = append(elems, slack.NewButtonBlockElement(ActionRefresh, v.seal(value), plain("Refresh")))
 		}
 		if len(elems) > 0 {
@@ -332,8 +335,9 @@ func who(email, userID string, v View) string {
 }
 
 // notLookedUp names the people past MaxTargets, as many as fit in 600
-// characters (each name is already escaped and cut), then counts the rest.
-func notLookedUp(names []string) string {
+// characters (each name is already escaped and cut), then counts the rest
+// and more.
+func notLookedUp(names []string, more int) string {
 	const maxChars = 600
 	var b strings.Builder
 	named := 0
@@ -347,25 +351,36 @@ func notLookedUp(names []string) string {
 		b.WriteString(n)
 		named++
 	}
-	if more := len(names) - named; more > 0 {
-		fmt.Fprintf(&b, " and %d more", more)
+	if more += len(names) - named; more > 0 {
+		if named > 0 {
+			b.WriteString(" and ")
+		}
+		fmt.Fprintf(&b, "%d more", more)
 	}
 	return fmt.Sprintf("*Not looked up* (at most %d at once): %s.", MaxTargets, b.String())
 }
 
 // skippedLines names the lines of a pasted table that held nobody, the
 // first maxSkippedNamed of them, then counts the rest.
-func skippedLines(lines []SkippedLine) string {
+// A line carried by a Refresh button has no Text: it is named by its number.
+func skippedLines(lines []SkippedLine, more int) string {
 	var b strings.Builder
-	for i, l := range lines {
-		if i == maxSkippedNamed {
-			fmt.Fprintf(&b, " and %s more", seat.Count(len(lines)-i, "line", "lines"))
-			break
-		}
+	named := min(len(lines), maxSkippedNamed)
+	for i, l := range lines[:named] {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "line %d %s", l.Line, EscapeMrkdwn(sanitize(l.Text, maxQuoted+2)))
+		fmt.Fprintf(&b, "line %d", l.Line)
+		if l.Text != "" {
+			b.WriteString(" ")
+			b.WriteString(EscapeMrkdwn(sanitize(l.Text, maxQuoted+4)))
+		}
+	}
+	if more += len(lines) - named; more > 0 {
+		if named > 0 {
+			b.WriteString(" and ")
+		}
+		fmt.Fprintf(&b, "%s more", seat.Count(more, "line", "lines"))
 	}
 	return fmt.Sprintf("*Skipped* (no email address in them): %s.", b.String())
 }
@@ -971,6 +986,160 @@ func ButtonValue(emails []string) string {
 		b.WriteString(e)
 	}
 	return b.String()
+}
+
+// RefreshValue is the value of a Refresh button: ButtonValue(emails), then,
+// when the answer names people it did not look up or lines it skipped,
+// "|", the people (emails, "@U…" for a Slack user) and "|", the numbers of
+// the skipped lines, each list ending in "+N" for those past the room:
+// Refresh names them again instead of dropping them. A value without "|"
+// (a button made before) is ButtonValue's.
+func RefreshValue(emails []string, v View) string {
+	value := ButtonValue(emails)
+	if value == "" || len(v.NotLookedUp) == 0 && len(v.Skipped) == 0 && v.MoreNotLookedUp == 0 && v.MoreSkipped == 0 {
+		return value
+	}
+	room := maxButtonValue - buttonValueRoom - len(value)
+	// The counts, each "|+N" at most, and the skipped lines are kept room
+	// for first; the people fill what is left.
+	room -= 2 * len("|+99999")
+	var lines strings.Builder
+	carried := 0
+	for _, l := range v.Skipped {
+		n := strconv.Itoa(l.Line)
+		if carried == maxSkippedCarried || l.Line < 1 || carried > 0 && l.Line <= v.Skipped[carried-1].Line {
+			break
+		}
+		if carried > 0 {
+			lines.WriteByte(' ')
+		}
+		lines.WriteString(n)
+		carried++
+	}
+	room -= lines.Len()
+	looked := make(map[string]bool)
+	for _, e := range strings.Split(value, " ") {
+		looked[e] = true
+	}
+	var people strings.Builder
+	more := v.MoreNotLookedUp
+	for i, t := range v.NotLookedUp {
+		w := t.Email
+		if t.UserID != "" {
+			w = "@" + t.UserID
+		}
+		if looked[w] {
+			continue // a Slack user looked up by mention, named by email here
+		}
+		looked[w] = true
+		if !validEmail(w) && !(strings.HasPrefix(w, "@") && validUserID(w[1:])) || people.Len()+1+len(w) > room {
+			more += len(v.NotLookedUp) - i
+			break
+		}
+		if people.Len() > 0 {
+			people.WriteByte(' ')
+		}
+		people.WriteString(w)
+	}
+	b := strings.Builder{}
+	b.WriteString(value)
+	b.WriteString(refreshSep)
+	b.WriteString(withCount(people.String(), more))
+	b.WriteString(refreshSep)
+	b.WriteString(withCount(lines.String(), v.MoreSkipped+len(v.Skipped)-carried))
+	return b.String()
+}
+
+// withCount is list with " +n" after it when n > 0 ("+n" alone for none).
+func withCount(list string, n int) string {
+	if n <= 0 {
+		return list
+	}
+	n = min(n, 99999)
+	if list == "" {
+		return "+" + strconv.Itoa(n)
+	}
+	return list + " +" + strconv.Itoa(n)
+}
+
+const (
+	refreshSep = "|"
+	// maxSkippedCarried is how many skipped lines a Refresh button carries
+	// by number; the reply names maxSkippedNamed of them.
+	maxSkippedCarried = maxSkippedNamed
+)
+
+// ParseRefreshValue reads a Refresh button's value as strictly as
+// RefreshValue made it: the emails to look up again, and the View fields
+// that name whom the answer did not look up.
+func ParseRefreshValue(value string) (emails []string, extra View, err error) {
+	head, tail, found := strings.Cut(value, refreshSep)
+	if emails, err = ParseButtonValue(head); err != nil || !found {
+		return emails, View{}, err
+	}
+	bad := errors.New("button value: bad list of people not looked up")
+	people, lines, ok := strings.Cut(tail, refreshSep)
+	if !ok || strings.Contains(lines, refreshSep) {
+		return nil, View{}, bad
+	}
+	seen := make(map[Target]bool)
+	for _, e := range emails {
+		seen[Target{Email: e}] = true
+	}
+	words, more, ok := splitCount(people)
+	if !ok {
+		return nil, View{}, bad
+	}
+	for _, w := range words {
+		t := Target{Email: w}
+		if strings.HasPrefix(w, "@") {
+			t = Target{UserID: w[1:]}
+		}
+		if t.Email != "" && !validEmail(t.Email) || t.UserID != "" && !validUserID(t.UserID) || seen[t] {
+			return nil, View{}, bad
+		}
+		seen[t] = true
+		extra.NotLookedUp = append(extra.NotLookedUp, t)
+	}
+	extra.MoreNotLookedUp = more
+	words, more, ok = splitCount(lines)
+	if !ok || len(words) > maxSkippedCarried {
+		return nil, View{}, bad
+	}
+	for _, w := range words {
+		n, err := strconv.Atoi(w)
+		if err != nil || n < 1 || strconv.Itoa(n) != w || len(extra.Skipped) > 0 && n <= extra.Skipped[len(extra.Skipped)-1].Line {
+			return nil, View{}, bad
+		}
+		extra.Skipped = append(extra.Skipped, SkippedLine{Line: n})
+	}
+	extra.MoreSkipped = more
+	if len(extra.NotLookedUp) == 0 && extra.MoreNotLookedUp == 0 && len(extra.Skipped) == 0 && extra.MoreSkipped == 0 {
+		return nil, View{}, bad // RefreshValue adds no empty lists
+	}
+	return emails, extra, nil
+}
+
+// splitCount splits a list of RefreshValue into its words and the count
+// after them ("+N"); "" is no words and no count.
+func splitCount(list string) (words []string, more int, ok bool) {
+	if list == "" {
+		return nil, 0, true
+	}
+	words = strings.Split(list, " ")
+	if last := words[len(words)-1]; strings.HasPrefix(last, "+") {
+		n, err := strconv.Atoi(last[1:])
+		if err != nil || n < 1 || n > 99999 || strconv.Itoa(n) != last[1:] {
+			return nil, 0, false
+		}
+		words, more = words[:len(words)-1], n
+	}
+	for _, w := range words {
+		if w == "" {
+			return nil, 0, false
+		}
+	}
+	return words, more, true
 }
 
 // ParseButtonValue checks a value from a button click as strictly as it
