@@ -67,7 +67,7 @@ func TestRefreshValue(t *testing.T) {
 		"ada@example.com|", "ada@example.com||", "ada@example.com|ada@example.com|", "ada@example.com|grace@example.com|1|2",
 		"ada@example.com|Grace@example.com|", "ada@example.com|@u0grace|", "ada@example.com||0", "ada@example.com||4 1",
 		"ada@example.com|+0|", "ada@example.com|grace@example.com +1 +1|", "ada@example.com| grace@example.com|", "|grace@example.com|",
-		"ada@example.com||1 2 3 4 5 6", "ada@example.com||01",
+		"ada@example.com||1 2 3 4 5 6", "ada@example.com||01", "ada@example.com|@|",
 	} {
 		if _, _, err := ParseRefreshValue(bad); err == nil {
 			t.Errorf("ParseRefreshValue(%q) accepted it", bad)

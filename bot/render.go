@@ -1091,11 +1091,11 @@ func ParseRefreshValue(value string) (emails []string, extra View, err error) {
 		return nil, View{}, bad
 	}
 	for _, w := range words {
-		t := Target{Email: w}
+		t, ok := Target{Email: w}, validEmail(w)
 		if strings.HasPrefix(w, "@") {
-			t = Target{UserID: w[1:]}
+			t, ok = Target{UserID: w[1:]}, validUserID(w[1:])
 		}
-		if t.Email != "" && !validEmail(t.Email) || t.UserID != "" && !validUserID(t.UserID) || seen[t] {
+		if !ok || seen[t] {
 			return nil, View{}, bad
 		}
 		seen[t] = true
