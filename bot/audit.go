@@ -55,6 +55,12 @@ type AuditEvent struct {
 	CacheHits int
 	Duration  time.Duration
 
+	// People is each person's own outcome, for the entries that look
+	// people up (lookup, share, refresh, shortcut) and their refusals: the
+	// command's Outcome is "partial" when one of several failed, and each
+	// person's trail reads their own (AuditPeople).
+	People []state.PersonResult
+
 	// OrgWide marks, in a person's trail, an org-wide report (an idle
 	// report or a digest's Full list) that names nobody but lists everyone
 	// with a seat, this person too.
@@ -184,6 +190,10 @@ func auditEvent(action AuditAction, req Request, r Reply, start, now time.Time) 
 		e.Outcome, note = LookupAuditOutcome(r.People, e.Outcome)
 		e.Detail = strings.TrimSpace(e.Detail + " " + note)
 	}
+	switch e.Action {
+	case AuditLookup, AuditShortcut, AuditRefresh, AuditShare:
+		e.People = AuditPeople(r.People)
+	}
 	if len(slackUsers) > 0 {
 		e.Detail = strings.TrimSpace(e.Detail + " " + strings.Join(slackUsers, ", "))
 	}
@@ -196,7 +206,45 @@ func auditEvent(action AuditAction, req Request, r Reply, start, now time.Time) 
 		e.Detail = strings.TrimSpace(string(e.Action) + " " + e.Detail)
 		e.Action = AuditRefusal
 	}
+	if e.Action == AuditRefusal && e.Outcome == OutcomeRefused {
+		// Nobody was looked up: each person named was refused.
+		e.People = nil
+		for _, email := range e.Emails {
+			e.People = append(e.People, state.PersonResult{Email: email, Outcome: state.OutcomeRefused})
+		}
+	}
 	return e
+}
+
+// AuditPeople is each person's own outcome in the audit entry of a lookup
+// of people: "ok" (answered), "not_found" (no Atlassian account with the
+// email), "ambiguous" (several matched, listed) or "failed" with the
+// failure's class as Reason ("unavailable", "rate_limited", "too_slow", …:
+// their PersonOutcome). A person known by neither email nor account (a
+// Slack user whose email could not be read, named in the detail) has no
+// record: nothing would find it.
+func AuditPeople(people []Person) []state.PersonResult {
+	var out []state.PersonResult
+	for _, p := range people {
+		// The email as the entry's Emails name it (the reply's Targets).
+		r := state.PersonResult{Email: p.Query, AccountID: p.Account.AccountID, Outcome: state.OutcomeOK}
+		if r.Email == "" && r.AccountID == "" {
+			continue
+		}
+		switch o := personOutcome(p); o {
+		case PersonAnswer:
+		case PersonNotFound:
+			r.Outcome = state.Outcome(OutcomeNotFound)
+		case PersonAmbiguous:
+			r.Outcome = state.Outcome(OutcomeAmbiguous)
+		case PersonFailed:
+			r.Outcome = state.OutcomeFailed
+		default:
+			r.Outcome, r.Reason = state.OutcomeFailed, string(o)
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // LookupAuditOutcome is the audit trail's outcome of a lookup of people

@@ -854,7 +854,8 @@ func (s *Service) UndeliveredAs(action AuditAction, req Request, r Reply) {
 	if e.Action == "" {
 		return
 	}
-	e.Outcome = OutcomeUndelivered
+	// Whatever each person's lookup gave, nobody saw it.
+	e.Outcome, e.People = OutcomeUndelivered, nil
 	if e.Detail != "" {
 		e.Detail += " · "
 	}

@@ -70,6 +70,37 @@ type AuditEntry struct {
 	Kind       Kind
 	Outcome    Outcome
 	Detail     string // free text for a person; never a secret
+	// People is each person's own outcome in an entry that looked people
+	// up (lookup, share, refresh, shortcut, a refusal of one): a lookup of
+	// two where one read got a 503 is "partial", and each person's trail
+	// reads their own. Empty for other entries and every entry stored
+	// before migration 15: the entry's Outcome is then everyone's.
+	People []PersonResult
+}
+
+// PersonResult is how one person of an entry fared.
+type PersonResult struct {
+	Email     string  `json:"email,omitempty"`      // as the entry's Emails name them
+	AccountID string  `json:"account_id,omitempty"` // when the account was found
+	Outcome   Outcome `json:"outcome"`              // ok, not_found, ambiguous, failed, refused
+	// Reason is a failure's class ("unavailable", "rate_limited",
+	// "too_slow", …: the bot's PersonOutcome), empty otherwise.
+	Reason string `json:"reason,omitempty"`
+}
+
+// PersonResult returns the outcome of the person target (an email, any
+// ASCII case, or an account ID) names in e, and whether e has one for them.
+func (e AuditEntry) PersonResult(target string) (PersonResult, bool) {
+	key := targetKey(target)
+	if key == "" {
+		return PersonResult{}, false
+	}
+	for _, p := range e.People {
+		if p.Email != "" && targetKey(p.Email) == key || p.AccountID != "" && p.AccountID == key {
+			return p, true
+		}
+	}
+	return PersonResult{}, false
 }
 
 // AuditQuery selects entries, newest first.
@@ -168,6 +199,13 @@ func cleanEntry(e AuditEntry) AuditEntry {
 	}
 	e.Actor, e.Detail, e.Outcome = clean(e.Actor), clean(e.Detail), Outcome(clean(string(e.Outcome)))
 	e.Emails, e.AccountIDs = list(e.Emails), list(e.AccountIDs)
+	if e.People != nil {
+		people := make([]PersonResult, len(e.People))
+		for i, p := range e.People {
+			people[i] = PersonResult{Email: clean(p.Email), AccountID: clean(p.AccountID), Outcome: Outcome(clean(string(p.Outcome))), Reason: clean(p.Reason)}
+		}
+		e.People = people
+	}
 	return e
 }
 
@@ -187,7 +225,7 @@ func Storable(ss ...string) bool {
 	return true
 }
 
-// rowsPerInsert bounds the rows of one multi-row INSERT (8 parameters each:
+// rowsPerInsert bounds the rows of one multi-row INSERT (9 parameters each:
 // far below SQLite's and PostgreSQL's limits on parameters).
 const rowsPerInsert = 100
 
@@ -195,7 +233,7 @@ func (s *Store) appendEntries(ctx context.Context, step string, entries []AuditE
 	if len(entries) == 0 {
 		return nil
 	}
-	rows := make([]any, 0, 8*len(entries))
+	rows := make([]any, 0, entryCols*len(entries))
 	var targets []target
 	now := s.now()
 	for _, e := range entries {
@@ -208,11 +246,15 @@ func (s *Store) appendEntries(ctx context.Context, step string, entries []AuditE
 		}
 		emails, _ := json.Marshal(nonNil(e.Emails))
 		accounts, _ := json.Marshal(nonNil(e.AccountIDs))
+		people := []byte("[]")
+		if len(e.People) > 0 {
+			people, _ = json.Marshal(e.People)
+		}
 		id := e.ID
 		if id == "" {
 			id = newID(e.At)
 		}
-		rows = append(rows, id, micros(e.At), e.Actor, string(e.Kind), string(e.Outcome), e.Detail, string(emails), string(accounts))
+		rows = append(rows, id, micros(e.At), e.Actor, string(e.Kind), string(e.Outcome), e.Detail, string(emails), string(accounts), string(people))
 		seen := map[string]bool{}
 		for _, t := range append(append([]string{}, e.Emails...), e.AccountIDs...) {
 			if k := targetKey(t); k != "" && !seen[k] {
@@ -232,9 +274,9 @@ func (s *Store) appendEntries(ctx context.Context, step string, entries []AuditE
 		return s.wrap(step, err)
 	}
 	defer tx.Rollback()
-	for i := 0; i < len(rows); i += 8 * rowsPerInsert {
-		chunk := rows[i:min(i+8*rowsPerInsert, len(rows))]
-		q := "INSERT INTO audit_entry (id, at_us, actor, kind, outcome, detail, emails, account_ids) VALUES " + placeholders(len(chunk)/8, 8) +
+	for i := 0; i < len(rows); i += entryCols * rowsPerInsert {
+		chunk := rows[i:min(i+entryCols*rowsPerInsert, len(rows))]
+		q := "INSERT INTO audit_entry (id, at_us, actor, kind, outcome, detail, emails, account_ids, people) VALUES " + placeholders(len(chunk)/entryCols, entryCols) +
 			" ON CONFLICT DO NOTHING"
 		if _, err := tx.ExecContext(ctx, q, chunk...); err != nil {
 			return s.wrap(step, err)
@@ -253,16 +295,19 @@ func (s *Store) appendEntries(ctx context.Context, step string, entries []AuditE
 	return s.wrap(step, tx.Commit())
 }
 
+// entryCols is how many values one audit_entry row takes.
+const entryCols = 9
+
 // target is one row of audit_target: who an entry is about.
 type target struct{ key, id string }
 
 // Statements of appendPrepared, prepared once per Store (SQLite only).
 const (
-	insertEntry  = "INSERT INTO audit_entry (id, at_us, actor, kind, outcome, detail, emails, account_ids) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING"
+	insertEntry  = "INSERT INTO audit_entry (id, at_us, actor, kind, outcome, detail, emails, account_ids, people) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING"
 	insertTarget = "INSERT INTO audit_target (target, audit_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
 )
 
-// appendPrepared writes rows (8 values an entry) and targets in one
+// appendPrepared writes rows (entryCols values an entry) and targets in one
 // transaction with the Store's prepared row statements.
 func (s *Store) appendPrepared(ctx context.Context, rows []any, targets []target) error {
 	// Prepared before the transaction: SQLite has one connection, which
@@ -284,8 +329,8 @@ func (s *Store) appendPrepared(ctx context.Context, rows []any, targets []target
 	// run without one; the transaction still watches ctx, and a batch whose
 	// ctx ends is rolled back between rows (database/sql ends the Tx).
 	rowCtx := context.WithoutCancel(ctx)
-	for i := 0; i < len(rows); i += 8 {
-		if _, err := ie.ExecContext(rowCtx, rows[i:i+8]...); err != nil {
+	for i := 0; i < len(rows); i += entryCols {
+		if _, err := ie.ExecContext(rowCtx, rows[i:i+entryCols]...); err != nil {
 			return err
 		}
 	}
@@ -374,8 +419,8 @@ func (s *Store) readAudit(ctx context.Context, query string, args []any) ([]Audi
 	for rows.Next() {
 		var e AuditEntry
 		var at int64
-		var kind, outcome, emails, accounts string
-		if err := rows.Scan(&e.ID, &at, &e.Actor, &kind, &outcome, &e.Detail, &emails, &accounts); err != nil {
+		var kind, outcome, emails, accounts, people string
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &kind, &outcome, &e.Detail, &emails, &accounts, &people); err != nil {
 			return nil, s.wrap("read audit trail", err)
 		}
 		e.At, e.Kind, e.Outcome = fromMicros(at), Kind(kind), Outcome(outcome)
@@ -384,6 +429,11 @@ func (s *Store) readAudit(ctx context.Context, query string, args []any) ([]Audi
 		}
 		if err := json.Unmarshal([]byte(accounts), &e.AccountIDs); err != nil {
 			return nil, fmt.Errorf("read audit trail: entry %s account IDs: %w", e.ID, err)
+		}
+		if people != "" && people != "[]" {
+			if err := json.Unmarshal([]byte(people), &e.People); err != nil {
+				return nil, fmt.Errorf("read audit trail: entry %s people: %w", e.ID, err)
+			}
 		}
 		out = append(out, e)
 	}
@@ -498,7 +548,7 @@ func accountsSQL(q AuditQuery, key string, ids, paired []string, limit int) (str
 		      AND NOT EXISTS (SELECT 1 FROM audit_target o WHERE o.target = $2 AND o.audit_id = t.audit_id)
 		    ORDER BY t.audit_id DESC LIMIT $3) a` + strconv.Itoa(i)
 	}
-	return `SELECT e.id, e.at_us, e.actor, e.kind, e.outcome, e.detail, e.emails, e.account_ids
+	return `SELECT e.id, e.at_us, e.actor, e.kind, e.outcome, e.detail, e.emails, e.account_ids, e.people
 		 FROM audit_entry e WHERE e.id IN (
 		   SELECT audit_id FROM (` + strings.Join(branches, " UNION ALL ") + `) u
 		    GROUP BY audit_id ORDER BY audit_id DESC LIMIT $3)
@@ -518,7 +568,7 @@ func auditSQL(q AuditQuery, limit int) (string, []any) {
 		if q.Untargeted {
 			untargeted = "1"
 		}
-		return `SELECT id, at_us, actor, kind, outcome, detail, emails, account_ids FROM audit_entry
+		return `SELECT id, at_us, actor, kind, outcome, detail, emails, account_ids, people FROM audit_entry
 		 WHERE id >= $1 AND CAST($2 AS TEXT) = ''
 		   AND (CAST($4 AS TEXT) = '' OR kind = $4) AND (CAST($5 AS TEXT) = '' OR kind <> $5)
 		   AND (CAST($6 AS TEXT) = '' OR (emails IN ('[]', 'null') AND account_ids IN ('[]', 'null')))
@@ -527,7 +577,7 @@ func auditSQL(q AuditQuery, limit int) (string, []any) {
 	// One person's entries from their targets, newest first (the key is
 	// target then ID), each entry by its key: the cost is theirs, not the
 	// whole trail's since q.Since.
-	return `SELECT e.id, e.at_us, e.actor, e.kind, e.outcome, e.detail, e.emails, e.account_ids
+	return `SELECT e.id, e.at_us, e.actor, e.kind, e.outcome, e.detail, e.emails, e.account_ids, e.people
 		 FROM audit_target t JOIN audit_entry e ON e.id = t.audit_id
 		 WHERE t.target = $2 AND t.audit_id >= $1
 		   AND (CAST($4 AS TEXT) = '' OR e.kind = $4) AND (CAST($5 AS TEXT) = '' OR e.kind <> $5)

@@ -45,21 +45,54 @@ func TestAuditTablesMigrateWithTheirRows(t *testing.T) {
 		}
 		return sql
 	}
+	// The rows are written and read as the versions before migration 15
+	// did, by SQL of their columns: the Store's statements name people,
+	// which those versions' tables have not.
+	appendOld := func(entries []AuditEntry) {
+		t.Helper()
+		for _, e := range entries {
+			id := newID(e.At)
+			if _, err := s.db.ExecContext(ctx, `INSERT INTO audit_entry (id, at_us, actor, kind, outcome, detail, emails, account_ids)
+				VALUES ($1, $2, $3, $4, $5, '', $6, $7)`, id, micros(e.At), e.Actor, string(e.Kind), string(e.Outcome),
+				`["`+e.Emails[0]+`"]`, `["`+e.AccountIDs[0]+`"]`); err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range []string{targetKey(e.Emails[0]), e.AccountIDs[0]} {
+				if _, err := s.db.ExecContext(ctx, `INSERT INTO audit_target (target, audit_id) VALUES ($1, $2)`, k, id); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
 	check := func(when string, want int) {
 		t.Helper()
-		all, err := s.Audit(ctx, AuditQuery{Limit: 1000})
-		if err != nil || len(all) != want {
-			t.Fatalf("%s: %d entries, %v; want %d", when, len(all), err, want)
+		rows, err := s.db.QueryContext(ctx, `SELECT at_us FROM audit_entry ORDER BY id DESC`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var all []int64
+		for rows.Next() {
+			var at int64
+			if err := rows.Scan(&at); err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, at)
+		}
+		rows.Close()
+		if len(all) != want {
+			t.Fatalf("%s: %d entries; want %d", when, len(all), want)
 		}
 		for i := 1; i < len(all); i++ {
-			if !all[i].At.Before(all[i-1].At) {
-				t.Fatalf("%s: entry %d at %v is not older than entry %d at %v", when, i, all[i].At, i-1, all[i-1].At)
+			if all[i] >= all[i-1] {
+				t.Fatalf("%s: entry %d at %d is not older than entry %d at %d", when, i, all[i], i-1, all[i-1])
 			}
 		}
 		for _, target := range []string{"P3@example.com", "acc-3"} {
-			got, err := s.Audit(ctx, AuditQuery{Target: target, Limit: 1000})
-			if err != nil || len(got) != want/10 {
-				t.Errorf("%s: Audit(%s) = %d entries, %v; want %d", when, target, len(got), err, want/10)
+			var got int
+			err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_target t JOIN audit_entry e ON e.id = t.audit_id
+				WHERE t.target = $1`, targetKey(target)).Scan(&got)
+			if err != nil || got != want/10 {
+				t.Errorf("%s: entries of %s = %d, %v; want %d", when, target, got, err, want/10)
 			}
 		}
 	}
@@ -71,9 +104,7 @@ func TestAuditTablesMigrateWithTheirRows(t *testing.T) {
 		batch[i] = AuditEntry{At: base.Add(time.Duration(i) * time.Minute), Actor: "U1", Kind: KindLookup, Outcome: OutcomeOK,
 			Emails: []string{fmt.Sprintf("p%d@example.com", i%10)}, AccountIDs: []string{fmt.Sprintf("acc-%d", i%10)}}
 	}
-	if err := s.AppendBatch(ctx, batch); err != nil {
-		t.Fatal(err)
-	}
+	appendOld(batch)
 	check("version 4", 50)
 
 	to(5)
@@ -88,9 +119,7 @@ func TestAuditTablesMigrateWithTheirRows(t *testing.T) {
 			t.Errorf("version 5 keeps index %s", index)
 		}
 	}
-	if err := s.AppendBatch(ctx, batch[:10]); err != nil { // same times, new IDs
-		t.Fatal(err)
-	}
+	appendOld(batch[:10]) // same times, new IDs
 	if n, err := s.SweepAudit(ctx, base.Add(10*time.Minute)); err != nil || n != 20 {
 		t.Errorf("SweepAudit: %d, %v; want the 20 entries before 09:10", n, err)
 	}
@@ -106,6 +135,20 @@ func TestAuditTablesMigrateWithTheirRows(t *testing.T) {
 	}
 	to(5)
 	check("at version 5 again", 40)
+
+	// Up to this version, the Store reads them: their outcome is the
+	// entry's, with no person's of its own (migration 15).
+	to(KnownVersion())
+	check("at the current version", 40)
+	got, err := s.Audit(ctx, AuditQuery{Target: "p3@example.com", Limit: 1000})
+	if err != nil || len(got) != 4 {
+		t.Fatalf("Audit(p3) = %d entries, %v; want 4", len(got), err)
+	}
+	for _, e := range got {
+		if _, ok := e.PersonResult("p3@example.com"); ok || e.Outcome != OutcomeOK || len(e.People) != 0 {
+			t.Errorf("an entry from before migration 15 reads %+v", e)
+		}
+	}
 }
 
 // testAuditSinceIsInclusive: entries at the since instant are read, those a

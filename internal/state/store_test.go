@@ -112,6 +112,7 @@ func contract(t *testing.T, fresh fixture) {
 		{"ConcurrentAppendsFromTwoStores", testConcurrentAppends},
 		{"AppendBatch", testAppendBatch},
 		{"AuditTakesAnyText", testAuditTakesAnyText},
+		{"AuditKeepsEachPersonsOutcome", testAuditKeepsEachPersonsOutcome},
 		{"AuditLookalikeIsAnotherPerson", testAuditLookalikeIsAnotherPerson},
 		{"AuditPersonPairsOnlyFoundAccounts", testAuditPersonPairsOnlyFoundAccounts},
 		{"AuditPersonPairsOutsideTheWindow", testAuditPersonPairsOutsideTheWindow},
@@ -736,6 +737,54 @@ func testAuditTakesAnyText(t *testing.T, fresh fixture) {
 		if strings.ContainsRune(v, 0) || !utf8.ValidString(v) {
 			t.Errorf("stored %q", v)
 		}
+	}
+}
+
+// testAuditKeepsEachPersonsOutcome: an entry of several people keeps each
+// one's own outcome (migration 15), read back whole by the whole trail, one
+// person's and an account's, and found by email in any ASCII case or by
+// account ID; text PostgreSQL refuses is cleaned out of it, as elsewhere.
+func testAuditKeepsEachPersonsOutcome(t *testing.T, fresh fixture) {
+	s := open(t, fresh(t))
+	ctx := context.Background()
+	people := []PersonResult{
+		{Email: "ada@example.com", AccountID: "acc-ada", Outcome: OutcomeOK},
+		{Email: "grace@example.com", AccountID: "acc-grace", Outcome: OutcomeFailed, Reason: "unavail\x00able"},
+		{Email: "nobody@example.com", Outcome: "not_found"},
+	}
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	e := AuditEntry{At: at, Actor: "U1", Emails: []string{"ada@example.com", "grace@example.com", "nobody@example.com"},
+		AccountIDs: []string{"acc-ada", "acc-grace"}, Kind: KindLookup, Outcome: "partial", People: people}
+	if err := s.AppendBatch(ctx, []AuditEntry{e, {At: at.Add(time.Minute), Actor: "U2", Emails: []string{"ada@example.com"}, Kind: KindLookup, Outcome: OutcomeOK}}); err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Clone(people)
+	want[1].Reason = "unavailable"
+	for _, q := range []AuditQuery{{}, {Target: "GRACE@example.com"}, {Target: "acc-ada"}} {
+		got, err := s.AuditPerson(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(got, func(e AuditEntry) bool { return e.Actor == "U1" })
+		if i < 0 {
+			t.Fatalf("%+v: no entry of U1 in %+v", q, got)
+		}
+		if diff := cmp.Diff(want, got[i].People); diff != "" {
+			t.Errorf("%+v: people (-want +got):\n%s", q, diff)
+		}
+	}
+	got, err := s.Audit(ctx, AuditQuery{Target: "ada@example.com"})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("ada's trail: %d entries, %v", len(got), err)
+	}
+	if p, ok := got[1].PersonResult("ADA@example.com"); !ok || p != want[0] {
+		t.Errorf("Ada in the entry of three: %+v, %v", p, ok)
+	}
+	if p, ok := got[1].PersonResult("acc-grace"); !ok || p != want[1] {
+		t.Errorf("Grace by account ID: %+v, %v", p, ok)
+	}
+	if p, ok := got[0].PersonResult("ada@example.com"); ok || got[0].People != nil {
+		t.Errorf("an entry stored without people gives %+v, %v (People %#v)", p, ok, got[0].People)
 	}
 }
 

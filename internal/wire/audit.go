@@ -491,7 +491,7 @@ func entryOf(e bot.AuditEvent) state.AuditEntry {
 	// is not stored twice.
 	return state.AuditEntry{
 		ID: state.NewAuditID(at), At: at, Actor: e.Actor, Emails: e.Emails, AccountIDs: e.AccountIDs,
-		Kind: state.Kind(e.Action), Outcome: state.Outcome(e.Outcome), Detail: detail,
+		Kind: state.Kind(e.Action), Outcome: state.Outcome(e.Outcome), Detail: detail, People: e.People,
 	}
 }
 
@@ -566,7 +566,7 @@ func (r AuditTrailReader) Trail(ctx context.Context, email string, since time.Ti
 	out := make([]bot.AuditEvent, len(entries))
 	for i, en := range entries {
 		out[i] = bot.AuditEvent{At: en.At, Actor: en.Actor, Action: bot.AuditAction(en.Kind), Outcome: bot.Outcome(en.Outcome),
-			Emails: en.Emails, AccountIDs: en.AccountIDs, Detail: en.Detail, OrgWide: orgWide[en.ID]}
+			Emails: en.Emails, AccountIDs: en.AccountIDs, Detail: en.Detail, People: en.People, OrgWide: orgWide[en.ID]}
 	}
 	return out, nil
 }
