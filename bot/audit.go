@@ -417,9 +417,18 @@ func RenderAuditTrail(email string, events []AuditEvent, now time.Time) Message 
 		at := e.At.UTC()
 		line := fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s> %s · %s",
 			at.Unix(), at.Format("2006-01-02 15:04 UTC"), who, auditVerb(e.Action))
-		// A refusal's verb says its outcome already.
+		// A refusal's verb says its outcome already. An entry of several
+		// people says this person's own (an entry stored before they were
+		// kept, the command's).
+		outcome := auditOutcome(e.Outcome)
+		if p, ok := (state.AuditEntry{People: e.People}).PersonResult(email); ok {
+			outcome = auditOutcome(Outcome(p.Outcome))
+			if p.Reason != "" {
+				outcome += " (" + auditReason(PersonOutcome(p.Reason)) + ")"
+			}
+		}
 		if e.Action != AuditRefusal || e.Outcome != OutcomeRefused {
-			line += " · " + auditOutcome(e.Outcome)
+			line += " · " + outcome
 		}
 		if e.Detail != "" {
 			line += " · " + auditDetail(e.Detail)
@@ -503,6 +512,34 @@ func auditOutcome(o Outcome) string {
 		return "dry run, nothing sent"
 	}
 	return EscapeMrkdwn(string(o))
+}
+
+// auditReason says the class of one person's failure (a PersonOutcome,
+// as their entry keeps it) in a reader's words.
+func auditReason(o PersonOutcome) string {
+	switch o {
+	case PersonCredentials:
+		return "Atlassian refused the bot's credentials"
+	case PersonRateLimited:
+		return "Atlassian rate limited"
+	case PersonTooSlow:
+		return "Atlassian too slow"
+	case PersonStopped:
+		return "the bot was stopping"
+	case PersonUnavailable:
+		return "Atlassian unavailable"
+	case PersonBadResponse:
+		return "Atlassian's answer unreadable"
+	case PersonRejected:
+		return "Atlassian refused the request"
+	case PersonNoEmail:
+		return "no email in Slack"
+	case PersonSlackTokenRejected, PersonSlackRateLimited, PersonSlackUnavailable, PersonSlackMissingScope, PersonSlackRefused:
+		return "Slack " + strings.ReplaceAll(strings.TrimPrefix(string(o), "slack_"), "_", " ")
+	case PersonUsage:
+		return "not understood"
+	}
+	return EscapeMrkdwn(strings.ReplaceAll(string(o), "_", " "))
 }
 
 // auditChannel is the part of a stored detail that says where a request

@@ -14,6 +14,7 @@ import (
 
 	"lastactive/atlassian"
 	"lastactive/atlassian/atlassiantest"
+	"lastactive/internal/state"
 )
 
 // recordingSink is an AuditSink that keeps what it is given, or refuses.
@@ -481,5 +482,42 @@ func TestNotFoundLookupIsNotAFailureInTheTrail(t *testing.T) {
 	m := RenderAuditTrail("nobody@example.com", []AuditEvent{{At: now, Actor: "U1", Action: AuditLookup, Outcome: OutcomeNotFound}}, now)
 	if !strings.Contains(m.Text, "<@U1> · looked up · no Atlassian account with this email") || strings.Contains(m.Text, "failed") {
 		t.Errorf("the trail of a lookup of an unknown email reads:\n%s", m.Text)
+	}
+}
+
+// TestRenderAuditTrailSaysEachPersonsOwnOutcome: a lookup of several
+// people where one read got a 503 is stored "partial", and every one of
+// their trails read "partly failed": Ada, answered, as much as Grace. Each
+// trail now reads that person's own outcome, a failure with its class in
+// words; an entry stored before each person's outcome was kept (no People)
+// reads as it did.
+func TestRenderAuditTrailSaysEachPersonsOwnOutcome(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	lookup := AuditEvent{At: now, Actor: "U1", Action: AuditLookup, Outcome: OutcomePartial,
+		Emails: []string{"ada@example.com", "grace@example.com", "nobody@example.com", "sam@example.com"},
+		People: []state.PersonResult{
+			{Email: "ada@example.com", AccountID: "acc-ada", Outcome: state.OutcomeOK},
+			{Email: "grace@example.com", AccountID: "acc-grace", Outcome: state.OutcomeFailed, Reason: string(PersonUnavailable)},
+			{Email: "nobody@example.com", Outcome: state.Outcome(OutcomeNotFound)},
+			{Email: "sam@example.com", Outcome: state.Outcome(OutcomeAmbiguous)},
+		}}
+	old := lookup
+	old.People = nil
+	for _, c := range []struct {
+		email string
+		event AuditEvent
+		want  string
+	}{
+		{"ada@example.com", lookup, "looked up · ok"},
+		{"GRACE@example.com", lookup, "looked up · failed (Atlassian unavailable)"},
+		{"nobody@example.com", lookup, "looked up · no Atlassian account with this email"},
+		{"sam@example.com", lookup, "looked up · several accounts matched, listed"},
+		{"ada@example.com", old, "looked up · partly failed"},
+	} {
+		m := RenderAuditTrail(c.email, []AuditEvent{c.event}, now)
+		if !strings.Contains(m.Text, "<@U1> · "+c.want) {
+			t.Errorf("%s's trail reads: %s\nwant %q", c.email, m.Text, c.want)
+		}
 	}
 }
