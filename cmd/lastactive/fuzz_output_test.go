@@ -82,7 +82,7 @@ func FuzzWriteAuditTable(f *testing.F) {
 			{Actor: actor, Kind: state.KindLookup, Detail: detail},
 		}
 		var buf bytes.Buffer
-		if err := writeAuditTable(&buf, entries); err != nil {
+		if err := writeAuditTable(&buf, entries, ""); err != nil {
 			t.Fatal(err)
 		}
 		out := buf.String()

@@ -60,7 +60,7 @@ func (a *app) lookup(ctx context.Context, args []string) int {
 	// reads their output, and a closed pipe (`| head -1`) ends the process
 	// at the first write no one reads.
 	code := exitOK
-	entry := state.AuditEntry{Kind: state.KindLookup, Emails: emails}
+	entry := state.AuditEntry{Kind: state.KindLookup, Emails: emails, People: bot.AuditPeople(people)}
 	failed := 0
 	for _, p := range people {
 		if p.Account.AccountID != "" {

@@ -233,7 +233,7 @@ func (a *app) audit(ctx context.Context, args []string) int {
 	if *asJSON {
 		err = writeAuditJSON(a.stdout, entries)
 	} else {
-		err = writeAuditTable(a.stdout, entries)
+		err = writeAuditTable(a.stdout, entries, q.Target)
 		if err == nil && len(orgWide) > 0 {
 			err = writeOrgWide(a.stdout, orgWide, q.Since)
 		}
@@ -261,13 +261,17 @@ type auditJSON struct {
 	Emails     []string  `json:"emails"`
 	AccountIDs []string  `json:"account_ids"`
 	Detail     string    `json:"detail,omitempty"`
+	// People is each person's own outcome in an entry of several (the
+	// entry's Outcome is the command's): absent for entries that keep
+	// none, those stored before migration 15 among them.
+	People []state.PersonResult `json:"people,omitempty"`
 }
 
 func writeAuditJSON(w io.Writer, entries []state.AuditEntry) error {
 	enc := json.NewEncoder(w)
 	for _, e := range entries {
 		j := auditJSON{At: e.At.UTC(), Actor: e.Actor, Kind: string(e.Kind), Outcome: string(e.Outcome),
-			Emails: e.Emails, AccountIDs: e.AccountIDs, Detail: e.Detail}
+			Emails: e.Emails, AccountIDs: e.AccountIDs, Detail: e.Detail, People: e.People}
 		if j.Emails == nil {
 			j.Emails = []string{}
 		}
@@ -281,7 +285,11 @@ func writeAuditJSON(w io.Writer, entries []state.AuditEntry) error {
 	return nil
 }
 
-func writeAuditTable(w io.Writer, entries []state.AuditEntry) error {
+// writeAuditTable prints entries as a table. With target (one person's
+// trail), OUTCOME is that person's own outcome in an entry that keeps each
+// person's ("ok" for Ada in a lookup of two that was "partial" for Grace's
+// 503); without, WHOM says each person's where it is not the entry's.
+func writeAuditTable(w io.Writer, entries []state.AuditEntry, target string) error {
 	if len(entries) == 0 {
 		_, err := fmt.Fprintln(w, "No audit entries.")
 		return err
@@ -293,11 +301,31 @@ func writeAuditTable(w io.Writer, entries []state.AuditEntry) error {
 		if who == "" {
 			who = "(bot)"
 		}
-		whom := strings.Join(append(append([]string{}, e.Emails...), e.AccountIDs...), " ")
+		outcome := string(e.Outcome)
+		if p, ok := e.PersonResult(target); ok && target != "" {
+			outcome = personOutcome(p)
+		}
+		whom := make([]string, 0, len(e.Emails)+len(e.AccountIDs))
+		for _, email := range e.Emails {
+			if p, ok := e.PersonResult(email); ok && target == "" && personOutcome(p) != string(e.Outcome) {
+				email += " (" + personOutcome(p) + ")"
+			}
+			whom = append(whom, email)
+		}
+		whom = append(whom, e.AccountIDs...)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.At.UTC().Format("2006-01-02 15:04:05"), oneLine(who), e.Kind,
-			oneLine(string(e.Outcome)), oneLine(whom), oneLine(e.Detail))
+			oneLine(outcome), oneLine(strings.Join(whom, " ")), oneLine(e.Detail))
 	}
 	return tw.Flush()
+}
+
+// personOutcome is one person's outcome as the table prints it: the code,
+// and a failure's class after a colon ("failed:unavailable"), one word.
+func personOutcome(p state.PersonResult) string {
+	if p.Reason == "" {
+		return string(p.Outcome)
+	}
+	return string(p.Outcome) + ":" + p.Reason
 }
 
 // writeOrgWide says, under one person's table, how many org-wide reports
