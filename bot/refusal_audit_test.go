@@ -67,6 +67,15 @@ func TestRefusalsNameWhomTheyWereAbout(t *testing.T) {
 		if len(g.AccountIDs) > 0 {
 			t.Errorf("event %d: account IDs %q: a refusal looks nobody up", i, g.AccountIDs)
 		}
+		// Each person named reads refused in their own trail, not only
+		// by the entry's outcome (migration 15's people).
+		var people []state.PersonResult
+		for _, e := range w.emails {
+			people = append(people, state.PersonResult{Email: e, Outcome: state.OutcomeRefused})
+		}
+		if !slices.Equal(g.People, people) {
+			t.Errorf("event %d: people %+v, want %+v", i, g.People, people)
+		}
 	}
 	if strings.Contains(logs.String(), "mallory") {
 		t.Errorf("an unsealed value's email reached the log:\n%s", logs.String())
@@ -184,5 +193,35 @@ func TestChosenAccountIsMarkedInTheTrail(t *testing.T) {
 		if chosen := strings.Contains(g.Detail, state.DetailChosen); chosen != (i > 0) {
 			t.Errorf("event %d (%s): detail %q; marked as chosen %v, want %v", i, g.Action, g.Detail, chosen, i > 0)
 		}
+	}
+}
+
+// TestUndeliveredLookupKeepsNoPersonsOutcome: a lookup's entry keeps each
+// person's own outcome; the second entry of a reply that never reached
+// Slack keeps none, so that the person's trail reads "answer not
+// delivered" there, not the "ok" of an answer nobody saw.
+func TestUndeliveredLookupKeepsNoPersonsOutcome(t *testing.T) {
+	t.Parallel()
+	sink := &recordingSink{}
+	var logs bytes.Buffer
+	svc := auditService(t, sink, nil, &logs)
+	req := Request{UserID: "U1", ChannelID: "C1", Text: "ada@example.com"}
+	r := svc.Answer(context.Background(), req, nil)
+	svc.Undelivered(req, r)
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if n := len(sink.got); n != 2 {
+		t.Fatalf("%d audit events, want 2 (lookup, undelivered): %+v", n, sink.got)
+	}
+	want := []state.PersonResult{{Email: "ada@example.com", AccountID: atlassiantest.AdaAccountID, Outcome: state.OutcomeOK}}
+	if got := sink.got[0].People; !slices.Equal(got, want) {
+		t.Errorf("lookup's people %+v, want %+v", got, want)
+	}
+	if e := sink.got[1]; e.Outcome != OutcomeUndelivered || e.People != nil {
+		t.Errorf("undelivered entry: %s, people %+v; want undelivered and none", e.Outcome, e.People)
+	}
+	m := RenderAuditTrail("ada@example.com", []AuditEvent{sink.got[1]}, time.Now())
+	if !strings.Contains(m.Text, "looked up · answer not delivered") {
+		t.Errorf("the undelivered entry reads:\n%s", m.Text)
 	}
 }

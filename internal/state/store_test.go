@@ -786,6 +786,16 @@ func testAuditKeepsEachPersonsOutcome(t *testing.T, fresh fixture) {
 	if p, ok := got[0].PersonResult("ada@example.com"); ok || got[0].People != nil {
 		t.Errorf("an entry stored without people gives %+v, %v (People %#v)", p, ok, got[0].People)
 	}
+	// Written again under its ID (the audit writer's retry after a commit
+	// whose answer was lost), it is neither doubled nor changed.
+	again := got[1]
+	again.People = []PersonResult{{Email: "ada@example.com", Outcome: OutcomeFailed}}
+	if err := s.AppendBatch(ctx, []AuditEntry{again}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Audit(ctx, AuditQuery{Target: "grace@example.com"}); err != nil || len(got) != 1 || !cmp.Equal(got[0].People, want) {
+		t.Errorf("after the entry was written again, Grace's trail: %+v, %v", got, err)
+	}
 }
 
 // testAuditLookalikeIsAnotherPerson: one person's trail holds their entries
