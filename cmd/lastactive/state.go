@@ -261,17 +261,30 @@ type auditJSON struct {
 	Emails     []string  `json:"emails"`
 	AccountIDs []string  `json:"account_ids"`
 	Detail     string    `json:"detail,omitempty"`
-	// People is each person's own outcome in an entry of several (the
+	// Outcomes is each person's own outcome, one for each of Emails in
+	// its order, as the table prints it ("ok", "failed:unavailable"; the
 	// entry's Outcome is the command's): absent for entries that keep
-	// none, those stored before migration 15 among them.
-	People []state.PersonResult `json:"people,omitempty"`
+	// none, those stored before migration 15 among them. Not the people's
+	// records themselves: they repeat the emails and account IDs, and a
+	// script counting a person's entries by their quoted address counted
+	// each twice.
+	Outcomes []string `json:"outcomes,omitempty"`
 }
 
 func writeAuditJSON(w io.Writer, entries []state.AuditEntry) error {
 	enc := json.NewEncoder(w)
 	for _, e := range entries {
 		j := auditJSON{At: e.At.UTC(), Actor: e.Actor, Kind: string(e.Kind), Outcome: string(e.Outcome),
-			Emails: e.Emails, AccountIDs: e.AccountIDs, Detail: e.Detail, People: e.People}
+			Emails: e.Emails, AccountIDs: e.AccountIDs, Detail: e.Detail}
+		if len(e.People) > 0 {
+			for _, email := range e.Emails {
+				o := string(e.Outcome) // a person the entry keeps no record of
+				if p, ok := e.PersonResult(email); ok {
+					o = personOutcome(p)
+				}
+				j.Outcomes = append(j.Outcomes, o)
+			}
+		}
 		if j.Emails == nil {
 			j.Emails = []string{}
 		}
