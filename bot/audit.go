@@ -56,7 +56,7 @@ type AuditEvent struct {
 	Duration  time.Duration
 
 	// People is each person's own outcome, for the entries that look
-	// people up (lookup, share, refresh, shortcut) and their refusals: the
+	// people up (lookup, refresh, shortcut) and their refusals: the
 	// command's Outcome is "partial" when one of several failed, and each
 	// person's trail reads their own (AuditPeople).
 	People []state.PersonResult
@@ -191,7 +191,9 @@ func auditEvent(action AuditAction, req Request, r Reply, start, now time.Time) 
 		e.Detail = strings.TrimSpace(e.Detail + " " + note)
 	}
 	switch e.Action {
-	case AuditLookup, AuditShortcut, AuditRefresh, AuditShare:
+	case AuditLookup, AuditShortcut, AuditRefresh:
+		// Not a Share: it posts everyone's answer or, if anyone's failed,
+		// no one's, and its outcome is already each person's.
 		e.People = AuditPeople(r.People)
 	}
 	if len(slackUsers) > 0 {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestShareKeepsFailuresPrivate: Share posts in the channel only an answer
@@ -49,7 +50,16 @@ func TestShareKeepsFailuresPrivate(t *testing.T) {
 				t.Errorf("private answer to a failed share: says not shared %v, says shared by %v:\n%s", notShared, sharedBy, text)
 			}
 			if len(sink.got) != 1 || sink.got[0].Action != AuditShare || sink.got[0].Outcome != c.outcome {
-				t.Errorf("audited %+v, want one share, %s", sink.got, c.outcome)
+				t.Fatalf("audited %+v, want one share, %s", sink.got, c.outcome)
+			}
+			// Each person's trail reads the share's outcome: Ada's answer
+			// stayed out of the channel too when another's failed, so a
+			// person's own lookup outcome ("ok") is not what the share did.
+			for _, email := range c.emails {
+				m := RenderAuditTrail(email, sink.got, time.Now())
+				if want := "shared · " + auditOutcome(c.outcome); !strings.Contains(m.Text, want) {
+					t.Errorf("%s's trail reads:\n%s\nwant %q", email, m.Text, want)
+				}
 			}
 		})
 	}

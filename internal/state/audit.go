@@ -71,7 +71,7 @@ type AuditEntry struct {
 	Outcome    Outcome
 	Detail     string // free text for a person; never a secret
 	// People is each person's own outcome in an entry that looked people
-	// up (lookup, share, refresh, shortcut, a refusal of one): a lookup of
+	// up (lookup, refresh, shortcut, a refusal of one): a lookup of
 	// two where one read got a 503 is "partial", and each person's trail
 	// reads their own. Empty for other entries and every entry stored
 	// before migration 15: the entry's Outcome is then everyone's.
