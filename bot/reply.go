@@ -9,9 +9,11 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -54,7 +56,10 @@ type responseBody struct {
 
 // Responder posts replies to Slack response URLs. Slack allows five posts
 // per URL within 30 minutes, so it retries only what Slack asks to be
-// retried (429, 5xx, transport errors), a few times.
+// retried (429, 5xx), and a transport error only when the request certainly
+// did not reach Slack (no connection, or its writing failed), a few times.
+// A request sent whole whose answer was lost is not posted again
+// (ErrReplyUnconfirmed): the asker would see the reply twice.
 type Responder struct {
 	client *http.Client
 	// trusted says which hosts may receive a reply. Replies carry personal
@@ -259,6 +264,11 @@ var ErrBlocksRefused = errors.New("slack refused the reply's blocks")
 // go another way without showing twice.
 var ErrReplyURLGone = errors.New("response_url expired or used up")
 
+// ErrReplyUnconfirmed is matched (errors.Is) by a reply whose whole request
+// was sent but whose answer was lost (the connection dropped, or the attempt
+// timed out waiting): Slack may have shown it, so it is not posted again.
+var ErrReplyUnconfirmed = errors.New("reply sent but Slack's answer was lost")
+
 // urlGone reports whether a response_url's refusal says the URL itself is
 // gone rather than the message refused.
 func urlGone(status int, code string) bool {
@@ -353,6 +363,8 @@ func (r *Responder) Post(ctx context.Context, responseURL string, msg Message, m
 func (r *Responder) post(ctx context.Context, target string, body []byte) (retry bool, hint time.Duration, err error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	var sent sendTrace
+	ctx = httptrace.WithClientTrace(ctx, sent.trace())
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
 		return false, 0, errors.New("build request")
@@ -364,6 +376,10 @@ func (r *Responder) post(ctx context.Context, target string, body []byte) (retry
 		var uerr *url.Error
 		if errors.As(err, &uerr) {
 			err = uerr.Err
+		}
+		if !sent.unsent() {
+			// Slack may have taken it: a second post would show twice.
+			return false, 0, fmt.Errorf("send: %w: %w", ErrReplyUnconfirmed, err)
 		}
 		return true, 0, fmt.Errorf("send: %w", err)
 	}
@@ -393,4 +409,41 @@ func (r *Responder) post(ctx context.Context, target string, body []byte) (retry
 		}
 	}
 	return false, 0, nil
+}
+
+// sendTrace follows one attempt's connection and writing, to tell a request
+// that never reached Slack from one whose answer was lost.
+type sendTrace struct {
+	mu                  sync.Mutex
+	conn, wrote, failed bool
+}
+
+func (s *sendTrace) trace() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) {
+			s.mu.Lock()
+			s.conn = true
+			s.mu.Unlock()
+		},
+		WroteRequest: func(i httptrace.WroteRequestInfo) {
+			s.mu.Lock()
+			if i.Err == nil {
+				s.wrote = true
+			} else {
+				s.failed = true
+			}
+			s.mu.Unlock()
+		},
+	}
+}
+
+// unsent reports whether the request certainly did not reach Slack whole:
+// no connection was had, or its writing failed (and no other try of it,
+// such as net/http's own on a fresh connection, was written whole). A
+// connection had and no word of the writing's end counts as sent: HTTP/2
+// may give up waiting before it says.
+func (s *sendTrace) unsent() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.wrote && (!s.conn || s.failed)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -251,4 +252,89 @@ func exactly(want ...time.Duration) func(*testing.T, []time.Duration) {
 			}
 		}
 	}
+}
+
+// TestResponderDoesNotPostTwiceWhenTheAnswerIsLost: a reply whose whole
+// request reached Slack but whose answer was lost (the connection dropped,
+// or the attempt timed out waiting) may already show to the asker, so it is
+// not posted again: it fails as ErrReplyUnconfirmed after one post. A
+// reply that certainly never reached Slack (the connection refused) is
+// still retried. The fake reads each POST whole before it misbehaves, and
+// counts only those.
+func TestResponderDoesNotPostTwiceWhenTheAnswerIsLost(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name      string
+		timeout   time.Duration // the client's; 0: the Responder's own
+		handler   func(w http.ResponseWriter, r *http.Request)
+		wantPosts int
+		unconfirm bool
+		wantWaits int
+	}{
+		{"connection dropped after the body", 0, func(w http.ResponseWriter, r *http.Request) {
+			// http.ErrAbortHandler closes the connection, answering nothing.
+			panic(http.ErrAbortHandler)
+		}, 1, true, 0},
+		{"answer later than the attempt's timeout", time.Second, func(w http.ResponseWriter, r *http.Request) {
+			<-r.Context().Done() // the client gave up and closed the connection
+		}, 1, true, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			var posts atomic.Int32
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if _, err := io.ReadAll(r.Body); err != nil {
+					return // not the whole request: Slack could not have taken it
+				}
+				posts.Add(1)
+				c.handler(w, r)
+			}))
+			srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the aborts are meant
+			srv.Start()
+			defer srv.Close()
+			client := srv.Client()
+			if c.timeout > 0 {
+				client.Timeout = c.timeout
+			}
+			r := NewResponder(client, srv.URL+"/api/")
+			clk := &backofftest.Clock{At: time.Now()}
+			r.clock = clk
+			err := r.Post(context.Background(), srv.URL+"/response/1", RenderNotice("hi"), Private)
+			if err == nil {
+				t.Fatal("Post = nil, want an error: no answer came")
+			}
+			if n := int(posts.Load()); n != c.wantPosts {
+				t.Errorf("Slack got the reply %d times, want %d (the asker sees each)", n, c.wantPosts)
+			}
+			if got := errors.Is(err, ErrReplyUnconfirmed); got != c.unconfirm {
+				t.Errorf("Post = %v; errors.Is(ErrReplyUnconfirmed) = %v, want %v", err, got, c.unconfirm)
+			}
+			if w := clk.Waits(); len(w) != c.wantWaits {
+				t.Errorf("waits = %v, want %d", w, c.wantWaits)
+			}
+			if strings.Contains(err.Error(), "/response/1") {
+				t.Errorf("error names the URL: %v", err)
+			}
+		})
+	}
+	t.Run("connection refused is retried", func(t *testing.T) {
+		t.Parallel()
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close() // nothing listens there now: every dial is refused
+		r := NewResponder(&http.Client{}, "http://"+addr+"/api/")
+		clk := &backofftest.Clock{At: time.Now()}
+		r.clock = clk
+		err = r.Post(context.Background(), "http://"+addr+"/response/1", RenderNotice("hi"), Private)
+		if err == nil || errors.Is(err, ErrReplyUnconfirmed) {
+			t.Errorf("Post = %v, want a plain failure (nothing reached Slack)", err)
+		}
+		if w := clk.Waits(); len(w) != 2 {
+			t.Errorf("waits = %v, want 2 (3 attempts: a refused dial is retried)", w)
+		}
+	})
 }
