@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/goleak"
 
 	"lastactive/atlassian"
@@ -55,6 +57,8 @@ type harnessOpts struct {
 	digestChannel string
 	// ownWorkspaceOnly is LASTACTIVE_OWN_WORKSPACE_ONLY.
 	ownWorkspaceOnly bool
+	// metrics, when set, counts what the bot does (wire.Settings.Metrics).
+	metrics *bot.Metrics
 }
 
 func startBot(t *testing.T, o harnessOpts) *harness {
@@ -90,7 +94,7 @@ func startBot(t *testing.T, o harnessOpts) *harness {
 		PerUserEvery: o.gate.PerUserEvery, PerUserBurst: o.gate.PerUserBurst,
 		IdleDays: bot.DefaultIdleDays, SeatPrices: o.prices, Currency: o.currency, Reports: o.reports,
 		ReportProgressEvery: o.progressEvery, DigestChannel: o.digestChannel, OwnWorkspaceOnly: o.ownWorkspaceOnly,
-		Logger: log,
+		Logger: log, Metrics: o.metrics,
 		AtlassianOptions: []atlassian.Option{atlassian.WithRetry(atlassian.RetryPolicy{
 			MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxWait: 5 * time.Second,
 		})},
@@ -456,6 +460,41 @@ func TestReplyRetriedOnSlackFailure(t *testing.T) {
 	}
 	if n := len(h.slack.ResponseAttempts(env.ID)); n != 2 {
 		t.Errorf("response_url attempts = %d, want 2 (one 500, one success)", n)
+	}
+}
+
+// TestReplyWhoseAnswerIsLostIsNotPostedTwice: Slack took the reply but its
+// answer never came back (the connection dropped). The asker sees the reply
+// once: it is not posted again. The operator is told it apart from a reply
+// that could not be posted: its own warning and
+// lastactive_reply_unconfirmed_total, not lastactive_reply_failures_total.
+func TestReplyWhoseAnswerIsLostIsNotPostedTwice(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	h := startBot(t, harnessOpts{metrics: bot.NewMetrics(reg)})
+	h.slack.DropResponseURLAnswers(1)
+	env := h.send("U1", "C1", "help")
+	h.reply(env)
+	// The warning is logged when the post has ended (after the metric).
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(h.logs.String(), "reply sent, but Slack's answer was lost; not posted again") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(h.logs.String(), "reply sent, but Slack's answer was lost; not posted again") {
+		t.Errorf("no warning that the reply's answer was lost:\n%s", h.logs.String())
+	}
+	if n := len(h.slack.ResponseAttempts(env.ID)); n != 1 {
+		t.Errorf("response_url posts = %d, want 1 (the asker sees each one Slack took)", n)
+	}
+	want := `
+# HELP lastactive_reply_failures_total Replies that could not be posted to Slack.
+# TYPE lastactive_reply_failures_total counter
+lastactive_reply_failures_total 0
+# HELP lastactive_reply_unconfirmed_total Replies sent whole whose answer from Slack was lost: not posted again, so shown once or not at all.
+# TYPE lastactive_reply_unconfirmed_total counter
+lastactive_reply_unconfirmed_total 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "lastactive_reply_failures_total", "lastactive_reply_unconfirmed_total"); err != nil {
+		t.Error(err)
 	}
 }
 

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -23,6 +24,7 @@ type Metrics struct {
 	reconnects      prometheus.Counter
 	connected       prometheus.Gauge
 	replyFailures   prometheus.Counter
+	replyLost       prometheus.Counter
 	resolver        *prometheus.CounterVec
 	slackFailures   *prometheus.CounterVec
 }
@@ -63,6 +65,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		replyFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "lastactive_reply_failures_total", Help: "Replies that could not be posted to Slack.",
 		}),
+		replyLost: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "lastactive_reply_unconfirmed_total", Help: "Replies sent whole whose answer from Slack was lost: not posted again, so shown once or not at all.",
+		}),
 		resolver: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "lastactive_resolver_total", Help: "Accounts found by email, by the search that found them (jira, or the Admin API's exact-email search).",
 		}, []string{"via"}),
@@ -72,7 +77,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	if reg != nil {
 		reg.MustRegister(m.commands, m.lookups, m.upstream, m.upstreamLatency, m.replyLatency,
-			m.ackLatency, m.inFlight, m.reconnects, m.connected, m.replyFailures, m.resolver, m.slackFailures)
+			m.ackLatency, m.inFlight, m.reconnects, m.connected, m.replyFailures, m.replyLost, m.resolver, m.slackFailures)
 	}
 	return m
 }
@@ -151,10 +156,20 @@ func (m *Metrics) replied(d time.Duration, err error) {
 		return
 	}
 	if err != nil {
-		m.replyFailures.Inc()
+		if !errors.Is(err, ErrReplyUnconfirmed) { // counted apart, by unconfirmed
+			m.replyFailures.Inc()
+		}
 		return
 	}
 	m.replyLatency.Observe(d.Seconds())
+}
+
+// unconfirmed counts one reply sent whole whose answer was lost
+// (ErrReplyUnconfirmed): it may show, so it is not a failure to post.
+func (m *Metrics) unconfirmed() {
+	if m != nil {
+		m.replyLost.Inc()
+	}
 }
 
 // Acked records how long an ack took from its frame's arrival to its

@@ -612,7 +612,12 @@ func (b *Bot) post(rc runCtx, url string, msg Message, mode ReplyMode, received 
 	if !received.IsZero() {
 		b.metrics.replied(time.Since(received), err)
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrReplyUnconfirmed):
+		// Not posted again: the asker would see it twice.
+		b.metrics.unconfirmed()
+		b.log.Warn("reply sent, but Slack's answer was lost; not posted again (the asker may or may not see it)", "err", err)
+	case err != nil:
 		b.log.Error("reply not delivered", "err", err)
 	}
 	return err

@@ -154,9 +154,27 @@ func (s *Server) handleResponse(w http.ResponseWriter, r *http.Request) {
 	s.attempts[id] = append(s.attempts[id], rep)
 	s.replies[id] = append(s.replies[id], rep)
 	s.allReplies = append(s.allReplies, rep)
+	drop := s.dropAns > 0
+	if drop {
+		s.dropAns--
+	}
 	s.broadcastLocked()
 	s.mu.Unlock()
+	if drop {
+		s.logf("response_url %s: reply taken, connection dropped without an answer", id)
+		panic(http.ErrAbortHandler) // closes the connection, answering nothing
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+}
+
+// DropResponseURLAnswers makes the next n posts that the fake takes as
+// replies (any envelope) lose their answer: the reply counts, as Slack
+// shows it, and the connection is then closed without a word, as a network
+// that drops Slack's answer on its way back would.
+func (s *Server) DropResponseURLAnswers(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropAns = n
 }
 
 // FailResponseURL makes the next n response_url posts, for any envelope,

@@ -112,6 +112,7 @@ type Server struct {
 	respChaos ResponseURLChaos // see SetResponseURLChaos
 	hold      chan struct{}    // see HoldResponseURL
 	held      int
+	dropAns   int // see DropResponseURLAnswers
 
 	users    map[string]User
 	cursors  map[string]int // users.list cursors handed out → index of the next member (users.go)
