@@ -269,15 +269,17 @@ func TestResponderDoesNotPostTwiceWhenTheAnswerIsLost(t *testing.T) {
 		handler   func(w http.ResponseWriter, r *http.Request)
 		wantPosts int
 		unconfirm bool
-		wantWaits int
+		wantWaits int // -1: not checked
 	}{
 		{"connection dropped after the body", 0, func(w http.ResponseWriter, r *http.Request) {
 			// http.ErrAbortHandler closes the connection, answering nothing.
 			panic(http.ErrAbortHandler)
 		}, 1, true, 0},
-		{"answer later than the attempt's timeout", time.Second, func(w http.ResponseWriter, r *http.Request) {
+		// Waits not checked: on a starved machine an attempt may time out
+		// before its request is written, and that one is retried, rightly.
+		{"answer later than the attempt's timeout", 2 * time.Second, func(w http.ResponseWriter, r *http.Request) {
 			<-r.Context().Done() // the client gave up and closed the connection
-		}, 1, true, 0},
+		}, 1, true, -1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -310,7 +312,7 @@ func TestResponderDoesNotPostTwiceWhenTheAnswerIsLost(t *testing.T) {
 			if got := errors.Is(err, ErrReplyUnconfirmed); got != c.unconfirm {
 				t.Errorf("Post = %v; errors.Is(ErrReplyUnconfirmed) = %v, want %v", err, got, c.unconfirm)
 			}
-			if w := clk.Waits(); len(w) != c.wantWaits {
+			if w := clk.Waits(); c.wantWaits >= 0 && len(w) != c.wantWaits {
 				t.Errorf("waits = %v, want %d", w, c.wantWaits)
 			}
 			if strings.Contains(err.Error(), "/response/1") {
