@@ -21,7 +21,9 @@ import (
 // reply (the answer, or the "restarting" notice), even when the stop comes
 // in the middle of a burst. The socket acks as it reads, so an envelope it
 // acked and then dropped at the stop, or one left in its events channel,
-// was lost for good: Slack does not send an acked envelope again.
+// was lost for good: Slack does not send an acked envelope again. A post
+// the bot sent but whose answer it never got counts as its try: the bot
+// does not post it again, lest it show twice.
 func TestStopInBurstAnswersEveryAck(t *testing.T) {
 	for round := 0; round < 3; round++ {
 		logs := &testlog.Buffer{}
@@ -99,17 +101,25 @@ func TestStopInBurstAnswersEveryAck(t *testing.T) {
 		// The bot's warnings and errors say why (the stop's steps, failed
 		// posts); its audit lines, one a command, would hide them.
 		var warnings strings.Builder
+		unconfirmed := 0 // posts sent whose answer never came: not posted again, maybe shown
 		for _, l := range strings.Split(logs.String(), "\n") {
 			if strings.Contains(l, `"level":"WARN"`) || strings.Contains(l, `"level":"ERROR"`) {
 				fmt.Fprintf(&warnings, "%.300s\n", l)
+			}
+			if strings.Contains(l, "reply sent, but Slack's answer was lost") {
+				unconfirmed++
 			}
 		}
 		if twice > 0 {
 			t.Errorf("round %d: %d envelopes answered more than once:\n%.3000s\nlog:\n%.3000s", round, twice, posts.String(), warnings.String())
 		}
-		t.Logf("round %d: %d sent, %d acked, %d acked but never answered", round, len(envs), acked, lost)
-		if lost > 0 {
-			t.Errorf("round %d: %d acked envelopes got no reply at all; log:\n%.3000s", round, lost, warnings.String())
+		t.Logf("round %d: %d sent, %d acked, %d acked but never answered, %d posts unconfirmed", round, len(envs), acked, lost, unconfirmed)
+		// A post written whole whose answer did not come in its 10 s (the
+		// fake starved on a loaded machine) is not posted again, and may
+		// so be lost; the bot says so, one warning a post. Only a loss
+		// beyond those is an envelope dropped.
+		if lost > unconfirmed {
+			t.Errorf("round %d: %d acked envelopes got no reply at all, %d posts unconfirmed; log:\n%.3000s", round, lost, unconfirmed, warnings.String())
 		}
 		wcancel()
 		app.Close()
