@@ -377,7 +377,7 @@ func (r *Responder) post(ctx context.Context, target string, body []byte) (retry
 		if errors.As(err, &uerr) {
 			err = uerr.Err
 		}
-		if !sent.unsent() {
+		if !sent.unsent() && !sent.closedAsIdle(err) {
 			// Slack may have taken it: a second post would show twice.
 			return false, 0, fmt.Errorf("send: %w: %w", ErrReplyUnconfirmed, err)
 		}
@@ -414,15 +414,15 @@ func (r *Responder) post(ctx context.Context, target string, body []byte) (retry
 // sendTrace follows one attempt's connection and writing, to tell a request
 // that never reached Slack from one whose answer was lost.
 type sendTrace struct {
-	mu                  sync.Mutex
-	conn, wrote, failed bool
+	mu                          sync.Mutex
+	conn, reused, wrote, failed bool
 }
 
 func (s *sendTrace) trace() *httptrace.ClientTrace {
 	return &httptrace.ClientTrace{
-		GotConn: func(httptrace.GotConnInfo) {
+		GotConn: func(i httptrace.GotConnInfo) {
 			s.mu.Lock()
-			s.conn = true
+			s.conn, s.reused = true, i.Reused
 			s.mu.Unlock()
 		},
 		WroteRequest: func(i httptrace.WroteRequestInfo) {
@@ -435,6 +435,20 @@ func (s *sendTrace) trace() *httptrace.ClientTrace {
 			s.mu.Unlock()
 		},
 	}
+}
+
+// closedAsIdle reports whether err is a kept-alive connection closed before
+// any answer (end of file): the race of a server closing an idle connection
+// just as a request goes out on it, which net/http retries itself for a GET
+// but not for a POST. Slack closed that connection unread, so the post is
+// made again; the rarer server that read a post and then closed without a
+// word gets it twice, which beats an answer never seen.
+func (s *sendTrace) closedAsIdle(err error) bool {
+	s.mu.Lock()
+	reused := s.reused
+	s.mu.Unlock()
+	return reused && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		strings.Contains(err.Error(), "server closed idle connection"))
 }
 
 // unsent reports whether the request certainly did not reach Slack whole:

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -320,6 +321,44 @@ func TestResponderDoesNotPostTwiceWhenTheAnswerIsLost(t *testing.T) {
 			}
 		})
 	}
+	// A keep-alive connection Slack closes as idle just as a post goes out
+	// on it (Go's "server closed idle connection" race) ends the same way
+	// as an answer lost, but Slack never read that post: posting it again
+	// on a new connection is the only way the asker sees it.
+	t.Run("keep-alive connection closed as the post went out is posted again", func(t *testing.T) {
+		t.Parallel()
+		var (
+			posts  atomic.Int32
+			seen   sync.Map
+			closed atomic.Bool
+		)
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if _, reused := seen.LoadOrStore(r.RemoteAddr, true); reused && closed.CompareAndSwap(false, true) {
+				panic(http.ErrAbortHandler) // closed unread, as an idle connection
+			}
+			if _, err := io.ReadAll(r.Body); err != nil {
+				return
+			}
+			posts.Add(1)
+			io.WriteString(w, "ok")
+		}))
+		srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+		srv.Start()
+		defer srv.Close()
+		r := NewResponder(srv.Client(), srv.URL+"/api/")
+		r.clock = &backofftest.Clock{At: time.Now()}
+		for i, want := range []int32{1, 2} {
+			if err := r.Post(context.Background(), srv.URL+"/response/1", RenderNotice("hi"), Private); err != nil {
+				t.Fatalf("post %d = %v", i+1, err)
+			}
+			if n := posts.Load(); n != want {
+				t.Fatalf("after post %d Slack took %d posts, want %d", i+1, n, want)
+			}
+		}
+		if !closed.Load() {
+			t.Fatal("the second post did not go out on the first one's connection: the test proves nothing")
+		}
+	})
 	t.Run("connection refused is retried", func(t *testing.T) {
 		t.Parallel()
 		ln, err := net.Listen("tcp", "127.0.0.1:0")

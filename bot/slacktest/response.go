@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -161,7 +162,17 @@ func (s *Server) handleResponse(w http.ResponseWriter, r *http.Request) {
 	s.broadcastLocked()
 	s.mu.Unlock()
 	if drop {
-		s.logf("response_url %s: reply taken, connection dropped without an answer", id)
+		s.logf("response_url %s: reply taken, connection reset without an answer", id)
+		// A reset, as a network that drops the answer leaves it: a clean
+		// close on a kept-alive connection is what a server closing it as
+		// idle sends, unread, and the bot rightly posts again after one.
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			if tc, ok := conn.(*net.TCPConn); ok {
+				tc.SetLinger(0)
+			}
+			conn.Close()
+			return
+		}
 		panic(http.ErrAbortHandler) // closes the connection, answering nothing
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true})
@@ -169,7 +180,7 @@ func (s *Server) handleResponse(w http.ResponseWriter, r *http.Request) {
 
 // DropResponseURLAnswers makes the next n posts that the fake takes as
 // replies (any envelope) lose their answer: the reply counts, as Slack
-// shows it, and the connection is then closed without a word, as a network
+// shows it, and the connection is then reset without a word, as a network
 // that drops Slack's answer on its way back would.
 func (s *Server) DropResponseURLAnswers(n int) {
 	s.mu.Lock()
