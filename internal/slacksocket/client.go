@@ -437,7 +437,10 @@ func parse(req *socketmode.Request) (socketmode.Event, error) {
 	case socketmode.RequestTypeSlashCommands:
 		var cmd slack.SlashCommand
 		if err := json.Unmarshal(req.Payload, &cmd); err != nil {
-			return evt, fmt.Errorf("parsing slash command: %w", err)
+			var ok bool
+			if cmd, ok = leanSlashCommand(req.Payload); !ok {
+				return evt, fmt.Errorf("parsing slash command: %w", err)
+			}
 		}
 		evt.Data = cmd
 	case socketmode.RequestTypeInteractive:
@@ -460,6 +463,51 @@ func parse(req *socketmode.Request) (socketmode.Event, error) {
 	}
 	return evt, nil
 }
+
+// slashNeeds are the fields of a slash command the bot reads: one of
+// them present but not a string makes the command unreadable.
+var slashNeeds = []string{"command", "text", "user_id", "team_id", "channel_id", "enterprise_id", "response_url", "trigger_id"}
+
+// leanSlashCommand reads a slash command that slack-go refused for a field
+// the bot does not use (is_enterprise_install as "", a name as a number):
+// the person who typed it was otherwise answered by nobody. Every field the
+// bot does not read is kept when it is a string (or, for
+// is_enterprise_install, a boolean) and dropped otherwise; a field in
+// slashNeeds of another type than a string is not guessed at (ok false).
+func leanSlashCommand(payload []byte) (cmd slack.SlashCommand, ok bool) {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(payload, &top) != nil || top == nil {
+		return cmd, false
+	}
+	for _, k := range slashNeeds {
+		if v, had := top[k]; had && !jsonString(v) && string(v) != "null" {
+			return cmd, false
+		}
+	}
+	for k, v := range top {
+		if k == "is_enterprise_install" {
+			switch string(v) {
+			case "true", "false":
+			case `"true"`:
+				top[k] = json.RawMessage("true")
+			default:
+				delete(top, k)
+			}
+			continue
+		}
+		if !jsonString(v) {
+			delete(top, k)
+		}
+	}
+	b, err := json.Marshal(top)
+	if err != nil || json.Unmarshal(b, &cmd) != nil {
+		return slack.SlashCommand{}, false
+	}
+	return cmd, true
+}
+
+// jsonString reports whether v, one JSON value, is a string.
+func jsonString(v json.RawMessage) bool { return len(v) > 0 && v[0] == '"' }
 
 // leanMessage are the fields of an interaction's message kept when the
 // whole payload did not decode: its author and place, each a string.

@@ -978,3 +978,53 @@ func TestInteractionReadDespiteItsMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestSlashCommandReadDespiteFieldsItDoesNotUse: a slash command that
+// slack-go refuses for a field the bot does not read (Slack adds fields and
+// changes types) is read for what the bot needs, so its asker is answered;
+// one whose needed field is of another type is still a bad message.
+func TestSlashCommandReadDespiteFieldsItDoesNotUse(t *testing.T) {
+	t.Parallel()
+	command := func(extra string) string {
+		return `{"envelope_id":"E1","type":"slash_commands","payload":{"command":"/lastactive","text":"who alice@example.com",` +
+			`"user_id":"UASK","team_id":"T1","channel_id":"C1","response_url":"https://hooks.slack.com/commands/x","trigger_id":"1.2.3"` + extra + `}}`
+	}
+	for _, c := range []struct {
+		name, frame string
+		enterprise  bool
+		bad         bool
+	}{
+		{"as slack-go reads it", command(`,"is_enterprise_install":true`), true, false},
+		{"is_enterprise_install empty", command(`,"is_enterprise_install":""`), false, false},
+		{"is_enterprise_install as a string", command(`,"is_enterprise_install":"true"`), true, false},
+		{"a user name as a number", command(`,"user_name":7,"is_enterprise_install":true`), true, false},
+		{"a channel name as an object", command(`,"channel_name":{"x":1}`), false, false},
+		{"an API app ID as an array", command(`,"api_app_id":["A1"]`), false, false},
+		{"a new field of any type", command(`,"is_ext_shared_channel":"false","context":{"a":[1]}`), false, false},
+		{"a needed field as a number", `{"envelope_id":"E1","type":"slash_commands","payload":{"command":"/lastactive","text":7,"user_id":"UASK","response_url":"https://hooks.slack.com/x","is_enterprise_install":""}}`, false, true},
+		{"a user ID as a number", `{"envelope_id":"E1","type":"slash_commands","payload":{"command":"/lastactive","text":"help","user_id":7,"is_enterprise_install":""}}`, false, true},
+		{"not an object", `{"envelope_id":"E1","type":"slash_commands","payload":["x"]}`, false, true},
+	} {
+		id, ack, evt := slacksocket.Decode([]byte(c.frame))
+		if id != "E1" || len(ack) == 0 {
+			t.Errorf("%s: acked %q (%s)", c.name, id, ack)
+		}
+		if bad := evt.Type == socketmode.EventTypeErrorBadMessage; bad != c.bad {
+			cause := any(evt.Data)
+			if bm, ok := evt.Data.(*socketmode.ErrorBadMessage); ok {
+				cause = bm.Cause
+			}
+			t.Errorf("%s: bad message %v, want %v: %.300v", c.name, bad, c.bad, cause)
+			continue
+		}
+		if c.bad {
+			continue
+		}
+		cmd, ok := evt.Data.(slack.SlashCommand)
+		want := slack.SlashCommand{Command: "/lastactive", Text: "who alice@example.com", UserID: "UASK", TeamID: "T1", ChannelID: "C1",
+			ResponseURL: "https://hooks.slack.com/commands/x", TriggerID: "1.2.3", IsEnterpriseInstall: c.enterprise}
+		if !ok || cmd != want {
+			t.Errorf("%s: read as %+v, want %+v", c.name, evt.Data, want)
+		}
+	}
+}
