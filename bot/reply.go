@@ -155,8 +155,9 @@ func NoRedirects(c *http.Client) *http.Client {
 }
 
 // SlackHTTP returns the client for slack-go: c following no redirect
-// (NoRedirects), its answers read up to MaxSlackAnswer, and a 429's
-// Retry-After said in seconds (limitAnswers).
+// (NoRedirects), its answers read up to MaxSlackAnswer, a 429's
+// Retry-After said in seconds (limitAnswers), and user records reduced to
+// the fields the bot reads (leanUsers).
 func SlackHTTP(c *http.Client) *http.Client {
 	return limitAnswers(NoRedirects(c), MaxSlackAnswer)
 }
@@ -195,6 +196,10 @@ func (t cappedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if resp.Body != nil {
 		resp.Body = &cappedBody{ReadCloser: resp.Body, left: t.max}
+		if resp.StatusCode == http.StatusOK && leanUsersAnswer(req) {
+			// Only the user fields the bot reads (leanUsers).
+			leanUsersBody(resp)
+		}
 	}
 	if resp.StatusCode == http.StatusTooManyRequests && resp.Header.Get("Retry-After") != "" {
 		// slack-go reads Retry-After as whole seconds only: an HTTP date or

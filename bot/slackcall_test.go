@@ -532,3 +532,83 @@ func TestRateLimitIsSharedByAMethodsCalls(t *testing.T) {
 	s.clock.At = at.Add(35*time.Second + time.Minute + time.Second)
 	publish("UE", false, 4) // a minute on, Slack is asked again
 }
+
+// oddUserRecords are user records slack-go refuses whole for a field the bot
+// does not read: Slack adds profile fields and has sent some with another
+// JSON type than slack-go's struct.
+var oddUserRecords = []struct {
+	name           string
+	extra, profile map[string]any
+}{
+	{"status_expiration as a string", nil, map[string]any{"status_expiration": "0"}},
+	{"a custom field's value as a number", nil, map[string]any{"fields": map[string]any{"Xf01": map[string]any{"value": 42, "alt": ""}}}},
+	{"a custom field's value as an object", nil, map[string]any{"fields": map[string]any{"Xf01": map[string]any{"value": map[string]any{"a": 1}}}}},
+	{"tz_offset as a string", map[string]any{"tz_offset": "-28800"}, nil},
+	{"is_admin as a string", map[string]any{"is_admin": "false"}, nil},
+	{"enterprise_user as a list", map[string]any{"enterprise_user": []any{1}}, nil},
+}
+
+// TestSlackUserRecordsSlackGoCannotRead: users.info, users.lookupByEmail
+// and users.list answers with a user record slack-go refuses for a field
+// the bot does not read still give the email, the user and the workspace's
+// people (without its deleted users and bots); before, the mention's lookup
+// failed and one such member failed a whole nudge round.
+func TestSlackUserRecordsSlackGoCannotRead(t *testing.T) {
+	t.Parallel()
+	for _, c := range oddUserRecords {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			s := newSlackAPI(t)
+			for i := range 250 {
+				s.fake.AddUser(slacktest.User{ID: fmt.Sprintf("U%05d", i), Name: fmt.Sprint(i), Email: fmt.Sprintf("person%d@example.com", i),
+					Deleted: i == 7, IsBot: i == 8, Extra: c.extra, ProfileExtra: c.profile})
+			}
+			email, err := bot.SlackUsers{API: s.SlackAPI}.EmailOf(t.Context(), "U00001")
+			if err != nil || email != "person1@example.com" {
+				t.Errorf("users.info: %q, %v", email, err)
+			}
+			if _, err := (bot.SlackUsers{API: s.SlackAPI}).EmailOf(t.Context(), "U00007"); !errors.Is(err, bot.ErrSlackUserNoEmail) {
+				t.Errorf("users.info of a deleted user: %v, want no email", err)
+			}
+			id, err := bot.SlackPeople{API: s.SlackAPI}.SlackUserByEmail(t.Context(), "person2@example.com")
+			if err != nil || id != "U00002" {
+				t.Errorf("users.lookupByEmail: %q, %v", id, err)
+			}
+			if _, err := (bot.SlackPeople{API: s.SlackAPI}).SlackUserByEmail(t.Context(), "person8@example.com"); !errors.Is(err, nudge.ErrNoSlackUser) {
+				t.Errorf("users.lookupByEmail of a bot: %v, want no Slack user", err)
+			}
+			got, err := bot.SlackPeople{API: s.SlackAPI}.SlackUsers(t.Context())
+			if err != nil || len(got) != 248 || got["person249@example.com"] != "U00249" || got["person7@example.com"] != "" || got["person8@example.com"] != "" {
+				t.Errorf("users.list: %d people, %v", len(got), err)
+			}
+			if n := len(s.fake.Calls("users.list")); n != 2 {
+				t.Errorf("%d users.list calls, want 2 pages", n)
+			}
+		})
+	}
+}
+
+// TestSlackUserFieldsTheBotReadsAreNotGuessed: a user record whose own
+// fields the bot reads are of another type is still refused, not read as
+// an active person.
+func TestSlackUserFieldsTheBotReadsAreNotGuessed(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name           string
+		extra, profile map[string]any
+	}{
+		{"deleted as a string", map[string]any{"deleted": "true"}, nil},
+		{"is_bot as a number", map[string]any{"is_bot": 1}, nil},
+		{"an email as a number", nil, map[string]any{"email": 7}},
+		{"a profile that is not an object", map[string]any{"profile": "x"}, nil},
+	} {
+		s := newSlackAPI(t)
+		s.fake.AddUser(slacktest.User{ID: "U00001", Email: "person1@example.com", Extra: c.extra, ProfileExtra: c.profile})
+		if email, err := (bot.SlackUsers{API: s.SlackAPI}).EmailOf(t.Context(), "U00001"); err == nil {
+			t.Errorf("%s: users.info read as %q", c.name, email)
+		}
+		if got, err := (bot.SlackPeople{API: s.SlackAPI}).SlackUsers(t.Context()); err == nil {
+			t.Errorf("%s: users.list read as %v", c.name, got)
+		}
+	}
+}

@@ -21,6 +21,10 @@ type User struct {
 	Email    string // profile.email, which needs the users:read.email scope
 	IsBot    bool
 	Deleted  bool
+	// Extra and ProfileExtra are more fields of the user object and of its
+	// profile, as Slack adds them or sends them with another type than a
+	// client expects (a profile's status_expiration as "0").
+	Extra, ProfileExtra map[string]any
 }
 
 // Call is one Web API request as the fake received it.
@@ -316,10 +320,17 @@ func (u User) toJSON() map[string]any {
 	if u.Email != "" {
 		profile["email"] = u.Email
 	}
-	return map[string]any{
+	for k, v := range u.ProfileExtra {
+		profile[k] = v
+	}
+	out := map[string]any{
 		"id": u.ID, "team_id": TeamID, "name": u.Name, "real_name": u.RealName,
 		"deleted": u.Deleted, "is_bot": u.IsBot, "profile": profile,
 	}
+	for k, v := range u.Extra {
+		out[k] = v
+	}
+	return out
 }
 
 func (s *Server) usersInfo(id string) (map[string]any, error) {
