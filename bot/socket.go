@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -178,6 +179,9 @@ type job struct {
 	command  *slack.SlashCommand
 	action   *slack.InteractionCallback
 	event    *slackevents.EventsAPIEvent // events_api: App Home (home.go)
+	// unreadable is the response_url of a slash command whose payload
+	// did not decode: it is told unreadableText.
+	unreadable string
 	// oddIDs: the requester's user, channel, workspace or organisation ID
 	// is longer than any Slack ID (oddSlackIDs): refused, nothing kept.
 	oddIDs bool
@@ -388,6 +392,11 @@ func (b *Bot) event(rc runCtx, i int, evt socketmode.Event, connected func()) {
 		// send it again.
 		if bad, ok := evt.Data.(*socketmode.ErrorBadMessage); ok {
 			b.log.Warn("socket mode: unreadable message", "socket", i, "err", bad.Cause)
+			// A slash command whose own fields did not decode: its asker
+			// is told so at its response_url (if trusted, as any reply).
+			if id, url := unreadableCommand(bad.Message); id != "" && url != "" {
+				b.dispatch(rc, job{id: id, received: received, unreadable: url})
+			}
 		}
 		return
 	}
@@ -433,6 +442,12 @@ func (b *Bot) event(rc runCtx, i int, evt socketmode.Event, connected func()) {
 		b.homeEvent(rc, j)
 		return
 	}
+	b.dispatch(rc, j)
+}
+
+// dispatch handles j beside the event loop, or answers busy, or drops it
+// past both bounds: it never blocks the loop.
+func (b *Bot) dispatch(rc runCtx, j job) {
 	select {
 	case b.slots <- struct{}{}:
 		rc.tasks.Go(func() {
@@ -529,8 +544,37 @@ func (j job) responseURL() string {
 	case j.action != nil:
 		return j.action.ResponseURL
 	}
-	return ""
+	return j.unreadable
 }
+
+const unreadableText = "Sorry, I could not read your command: Slack sent it in a form this bot does not understand. Please try again; if it keeps happening, tell the bot's administrator."
+
+// unreadableCommand is the envelope ID and response_url of a frame that is
+// a slash command whose payload did not decode, each when it is a string;
+// "" otherwise. The URL is a target only as any reply's is: the Responder
+// posts to a trusted one alone.
+func unreadableCommand(frame []byte) (id, url string) {
+	var f struct {
+		EnvelopeID json.RawMessage `json:"envelope_id"`
+		Type       json.RawMessage `json:"type"`
+		Payload    struct {
+			ResponseURL json.RawMessage `json:"response_url"`
+		} `json:"payload"`
+	}
+	if json.Unmarshal(frame, &f) != nil {
+		return "", ""
+	}
+	var typ string
+	if json.Unmarshal(f.Type, &typ) != nil || typ != string(socketmode.RequestTypeSlashCommands) ||
+		json.Unmarshal(f.EnvelopeID, &id) != nil || len(id) > maxEnvelopeID || json.Unmarshal(f.Payload.ResponseURL, &url) != nil {
+		return "", ""
+	}
+	return id, url
+}
+
+// maxEnvelopeID is the longest envelope ID the socket acks (as
+// internal/slacksocket): one longer was not acked, and Slack sends it again.
+const maxEnvelopeID = 1024
 
 func (b *Bot) handle(rc runCtx, j job) {
 	b.metrics.inflight(1)
@@ -541,6 +585,8 @@ func (b *Bot) handle(rc runCtx, j job) {
 		if url := j.responseURL(); url != "" {
 			b.post(rc, url, RenderNoticeKind(NoticeRefused, oddIDsText), Private, j.received, nil)
 		}
+	case j.unreadable != "":
+		b.post(rc, j.unreadable, RenderNoticeKind(NoticeUsage, unreadableText), Private, j.received, nil)
 	case j.command != nil:
 		b.command(rc, j)
 	case j.action != nil:

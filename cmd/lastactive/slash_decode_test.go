@@ -2,7 +2,10 @@ package main
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -52,5 +55,45 @@ func TestSlashCommandSlackGoCannotRead(t *testing.T) {
 				t.Errorf("the reply is not the lookup:\n%s", r.raw)
 			}
 		})
+	}
+}
+
+// TestSlashCommandUnreadableIsTold: a slash command whose own fields the
+// bot needs are of another type (its text as a number) cannot be served,
+// but its asker is told so at its response_url, when that URL is trusted
+// as any reply's is; before, it was acked and answered by nobody. An
+// untrusted response_url in such a payload receives nothing.
+func TestSlashCommandUnreadableIsTold(t *testing.T) {
+	t.Parallel()
+	people := mfPeople(t)
+	a := newMinAtlassian(t, []mfPerson{people[0].p}, mfWorkspacesDefault)
+	s := newMinSlack(t, `{"type":"hello"}`, map[string]string{"UTUT": "tut@example.com"})
+	var elsewhere atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) }))
+	t.Cleanup(other.Close)
+	_, _, logs := serveProcess(t, a.env("SLACK_APP_TOKEN="+mfAppToken, "SLACK_BOT_TOKEN="+mfBotToken,
+		"SLACK_API_URL="+s.apiURL(), "LASTACTIVE_DATABASE_URL="+mfDatabase(t)))
+	t.Cleanup(func() {
+		mfNoSecrets(t, logs.String())
+		if t.Failed() {
+			t.Logf("serve:\n%.8000s", logs.String())
+		}
+	})
+	payload := func(ru string) map[string]any {
+		return map[string]any{"team_id": "TMIN", "channel_id": "CMIN", "user_id": "UASK", "command": "/lastactive", "text": 7,
+			"is_enterprise_install": "", "response_url": ru, "trigger_id": "1.2.3"}
+	}
+	// The untrusted one first: by the time the trusted one is answered, a
+	// post it wrongly made would most likely have arrived.
+	s.send(t, "env-su-0", "slash_commands", false, payload(other.URL+"/hooks/commands/TMIN/env-su-0"))
+	ru := s.srv.URL + "/hooks/commands/TMIN/env-su-1"
+	s.send(t, "env-su-1", "slash_commands", false, payload(ru))
+	r := s.reply(t, ru, 1)
+	r.private(t)
+	if !strings.Contains(r.raw, "could not read your command") {
+		t.Errorf("the reply does not say the command was unreadable:\n%s", r.raw)
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Errorf("%d posts to an untrusted response_url", n)
 	}
 }
