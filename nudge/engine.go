@@ -60,10 +60,11 @@ const (
 	SkipActiveAgain = "active again"
 	SkipNoSlack     = "no Slack user with that email"
 	SkipCap         = "round cap reached (LASTACTIVE_NUDGE_MAX)"
-	// SkipRefusedStop: the round stopped trying after Slack refused twice
-	// LASTACTIVE_NUDGE_MAX messages (a revoked token, a missing scope);
-	// nobody past that was tried, and the cap was not what stopped it.
-	SkipRefusedStop = "not tried: Slack refused twice LASTACTIVE_NUDGE_MAX messages this round"
+	// SkipRefusedStop: the round stopped trying at twice
+	// LASTACTIVE_NUDGE_MAX messages tried with fewer than the cap asked, so
+	// Slack refused more than half of them (a revoked token, a missing
+	// scope); nobody past that was tried, and the cap was not what stopped it.
+	SkipRefusedStop = "not tried: the round stopped at twice LASTACTIVE_NUDGE_MAX messages tried, most refused by Slack"
 	SkipUnreadable  = "account could not be read"
 	// SkipNotSent: the nudge certainly did not reach the person (Slack
 	// refused it); the next round asks again.
@@ -467,8 +468,10 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 		detail := fmt.Sprintf("%s: round cap reached (LASTACTIVE_NUDGE_MAX=%d): %d idle seats of %d people not asked this round",
 			round, e.cfg.Max, capSeats, capPeople)
 		if asked < e.cfg.Max {
-			detail = fmt.Sprintf("%s: Slack refused %d messages (twice LASTACTIVE_NUDGE_MAX=%d): %d idle seats of %d people not tried this round",
-				round, refused, e.cfg.Max, capSeats, capPeople)
+			// The rule that stopped it, and its numbers: the tries are the
+			// asked and the refused together, not the refused alone.
+			detail = fmt.Sprintf("%s: stopped after %d messages tried, twice LASTACTIVE_NUDGE_MAX=%d: Slack refused %d and %d people were asked: %d idle seats of %d people not tried this round",
+				round, asked+refused, e.cfg.Max, refused, asked, capSeats, capPeople)
 		}
 		e.audit(ctx, s, state.AuditEntry{Kind: state.KindSkip, Outcome: outcome(dry, state.OutcomeOK), Detail: detail})
 	}

@@ -3,11 +3,14 @@ package nudge
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"lastactive/atlassian/atlassiantest"
 	"lastactive/internal/state"
 )
 
@@ -158,5 +161,95 @@ func TestSlackRefusingEveryNudgeDoesNotSayCapReached(t *testing.T) {
 		return len(en.Emails) == 0 && strings.Contains(en.Detail, "Slack refused") && strings.Contains(en.Detail, fmt.Sprint(stopped))
 	}) {
 		t.Errorf("no round entry says Slack refused the messages and names the %d seats not tried", stopped)
+	}
+}
+
+// acceptingFirst sends its first n posts and refuses every one after
+// (a token revoked mid-round).
+type acceptingFirst struct {
+	*recorder
+	mu    sync.Mutex
+	n     int
+	tries int
+}
+
+func (m *acceptingFirst) Post(ctx context.Context, to string, n Note) (Ref, error) {
+	m.mu.Lock()
+	m.tries++
+	refuse := m.tries > m.n
+	m.mu.Unlock()
+	if refuse {
+		return Ref{}, fmt.Errorf("slack chat.postMessage: slack refused the call (token_revoked): %w", ErrNotSent)
+	}
+	return m.recorder.Post(ctx, to, n)
+}
+
+// TestRefusedStopSaysWhatStoppedTheRound: a round stops once it has tried
+// twice LASTACTIVE_NUDGE_MAX messages with fewer than the cap asked. With a
+// cap of 10, 5 people asked and 15 messages refused, the round's entry said
+// "Slack refused 15 messages (twice LASTACTIVE_NUDGE_MAX=10)" and each
+// person left "Slack refused twice LASTACTIVE_NUDGE_MAX messages": neither
+// is what happened. The entry now gives the tries, the rule, the refused
+// and the asked; the reason, the rule and that most tries were refused
+// (true whenever it stops the round: fewer than the cap asked).
+func TestRefusedStopSaysWhatStoppedTheRound(t *testing.T) {
+	for _, c := range []struct {
+		accepted   int
+		wantDetail string
+	}{
+		{5, "nudge refused: stopped after 20 messages tried, twice LASTACTIVE_NUDGE_MAX=10: Slack refused 15 and 5 people were asked: 5 idle seats of 5 people not tried this round"},
+		{0, "nudge refused: stopped after 20 messages tried, twice LASTACTIVE_NUDGE_MAX=10: Slack refused 20 and 0 people were asked: 5 idle seats of 5 people not tried this round"},
+	} {
+		t.Run(fmt.Sprint(c.accepted, " accepted"), func(t *testing.T) {
+			// 20 more idle Confluence seats, each with a Slack user: 25
+			// people can be asked, so 5 are left when the round stops.
+			people := map[string]string{}
+			h := newHarnessOrg(t, true, func(o *atlassiantest.Org) {
+				for i := range 20 {
+					email := fmt.Sprintf("idle%02d@example.com", i)
+					o.Users = append(o.Users, atlassiantest.User{AccountID: fmt.Sprintf("712020:0a1b2c3d-0000-4000-8000-0000000100%02d", i),
+						DisplayName: fmt.Sprintf("Idle %02d", i), Email: email, AddedToOrg: time.Now().AddDate(-2, 0, 0),
+						Products: []atlassiantest.Product{{Key: "confluence", SiteID: atlassiantest.SiteMain, LastActive: time.Now().AddDate(0, 0, -100-i)}}})
+					people[email] = fmt.Sprintf("U0IDLE%02d", i)
+				}
+			})
+			ctx := context.Background()
+			maps.Copy(people, h.people)
+			m := &acceptingFirst{recorder: h.msgs, n: c.accepted}
+			cfg := h.cfg
+			cfg.Max = 10
+			cfg.People = slackPeople(people)
+			cfg.Messages = m
+			sum, err := New(cfg).Round(ctx, "nudge refused", false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.tries != 20 || len(sum.Asked) != c.accepted {
+				t.Fatalf("%d messages tried, %d asked; want 20 tried, %d asked", m.tries, len(sum.Asked), c.accepted)
+			}
+			const wantReason = "not tried: the round stopped at twice LASTACTIVE_NUDGE_MAX messages tried, most refused by Slack"
+			stopped := 0
+			for _, s := range sum.Skipped {
+				if s.Reason == SkipRefusedStop {
+					stopped++
+				}
+			}
+			if stopped != 5 || SkipRefusedStop != wantReason {
+				t.Errorf("%d seats skipped as %q; want 5 as %q", stopped, SkipRefusedStop, wantReason)
+			}
+			entries, err := h.store.Audit(ctx, state.AuditQuery{Limit: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var round []string
+			for _, en := range entries {
+				if en.Kind == state.KindSkip && len(en.Emails) == 0 {
+					round = append(round, en.Detail)
+				}
+			}
+			if len(round) != 1 || round[0] != c.wantDetail {
+				t.Errorf("the round's entry:\n%q\nwant\n%q", round, c.wantDetail)
+			}
+		})
 	}
 }
