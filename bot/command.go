@@ -757,13 +757,57 @@ func invalidEmail(addr string) error {
 		if r <= unicode.MaxASCII || !unicode.IsLetter(r) {
 			continue
 		}
-		if at >= 0 && i > at {
-			return usagef("%s is not a valid email address: %s is not plain ASCII, as Atlassian account emails are. Type the domain in its ASCII form (xn--…).", quote(addr), quote(string(r)))
+		shown, letter := quote(addr), quote(string(r))
+		if !strings.Contains(shown, string(r)) {
+			// The quote does not show the letter (it is past the cut, or
+			// the address is withheld): show where it is.
+			letter += " (" + whereIn(addr, i) + ")"
 		}
-		return usagef("%s is not a valid email address: %s is not plain ASCII, as Atlassian account emails are.", quote(addr), quote(string(r)))
+		if at >= 0 && i > at {
+			return usagef("%s is not a valid email address: %s is not plain ASCII, as Atlassian account emails are. Type the domain in its ASCII form (xn--…).", shown, letter)
+		}
+		return usagef("%s is not a valid email address: %s is not plain ASCII, as Atlassian account emails are.", shown, letter)
 	}
 	return usagef("%s is not a valid email address.", quote(addr))
 }
+
+// whereIn tells where the letter at byte i of addr is, for a refusal
+// whose quote of addr does not show it: the part of addr around it, quoted
+// as quote would, from the '@' when the letter is in the domain and at most
+// letterContext*3/2 characters after it, else from letterContext
+// characters before the letter; or, when quote withholds that part or any
+// word of addr (a long run with no '@', like a pasted token: a part of a
+// word is too short to be judged as the word is), the letter's place,
+// counting the characters a person sees.
+func whereIn(addr string, i int) string {
+	if !HasPastedSecret(sanitize(addr, utf8.RuneCountInString(addr))) {
+		start := i
+		for n := 0; n < letterContext && start > 0; n++ {
+			_, size := utf8.DecodeLastRuneInString(addr[:start])
+			start -= size
+		}
+		if at := strings.LastIndexByte(addr[:i], '@'); at >= 0 && utf8.RuneCountInString(addr[at:i]) <= letterContext*3/2 {
+			start = at
+		}
+		r, _ := utf8.DecodeRuneInString(addr[i:])
+		if q := quote(addr[start:]); strings.HasPrefix(q, "“") && strings.ContainsRune(q, r) {
+			if start > 0 {
+				q = "“…" + strings.TrimPrefix(q, "“")
+			}
+			return "in " + q
+		}
+	}
+	n := 1
+	for _, r := range addr[:i] {
+		if !invisible(r) {
+			n++
+		}
+	}
+	return fmt.Sprintf("character %d", n)
+}
+
+// letterContext is how many characters before a letter whereIn quotes.
+const letterContext = 20
 
 // validUserID accepts Slack user IDs: U or W (Enterprise Grid), then upper
 // case letters and digits.

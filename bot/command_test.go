@@ -354,3 +354,40 @@ func TestAddressWithLettersOutsideASCII(t *testing.T) {
 		t.Errorf("ParseCommand(ada@example) = %v", err)
 	}
 }
+
+// TestNonASCIILetterTheQuoteCutIsShown: the refusal quotes the first 40
+// characters of the address and names its first letter outside ASCII, which
+// could lie past the cut ("…@subdiv…" quoted, "ä" named): the person was
+// told of a letter the reply did not show. It now also quotes the part
+// around the letter, or, where that part is withheld as looking like a
+// pasted token (a long run before the letter), says which character it is.
+// A letter the quote shows is named as before (TestAddressWithLettersOutsideASCII).
+func TestNonASCIILetterTheQuoteCutIsShown(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ text, want string }{
+		{"christopher.columbus-smithington@subdivision.exämple.com",
+			"“christopher.columbus-smithington@subdiv…” is not a valid email address: “ä” (in “…@subdivision.exämple.com”) is not plain ASCII, as Atlassian account emails are. Type the domain in its ASCII form (xn--…)."},
+		{"ada.lovelace.and.charles.babbage@analytical-engine-société.co.uk",
+			"“ada.lovelace.and.charles.babbage@analyt…” is not a valid email address: “é” (in “…@analytical-engine-société.co.uk”) is not plain ASCII, as Atlassian account emails are. Type the domain in its ASCII form (xn--…)."},
+		// The local part before the letter is a long run with no '@':
+		// neither the address nor the part around the letter is quoted.
+		{"margaret.hamilton.apollo.guidance.computer.jürgen@example.com",
+			"That text is not a valid email address: “ü” (character 45) is not plain ASCII, as Atlassian account emails are."},
+	} {
+		_, err := ParseCommand(c.text)
+		var ue *UsageError
+		if !errors.As(err, &ue) {
+			t.Fatalf("ParseCommand(%q) = %v, want a refusal", c.text, err)
+		}
+		if ue.Reason != c.want {
+			t.Errorf("ParseCommand(%q):\n%s\nwant\n%s", c.text, ue.Reason, c.want)
+		}
+	}
+	// A token before the address, in the text refused as one (a link's
+	// label): no part of it is quoted around the letter either.
+	const token = "xoxb-2718281828-3141592653-abcdefghijklmnopqrstuv"
+	reason := invalidEmail(token + " ü@example.com").(*UsageError).Reason
+	if strings.Contains(reason, "mnopqrstuv") || !strings.Contains(reason, "(character 51)") {
+		t.Errorf("a token before the letter: %s", reason)
+	}
+}
