@@ -17,17 +17,7 @@ import (
 // unreadable and answered by nobody, the asker left with nothing.
 func TestShortcutOnAMessageSlackGoCannotRead(t *testing.T) {
 	t.Parallel()
-	people := mfPeople(t)
-	a := newMinAtlassian(t, []mfPerson{people[0].p}, mfWorkspacesDefault)
-	s := newMinSlack(t, `{"type":"hello"}`, map[string]string{"UTUT": "tut@example.com"})
-	_, _, logs := serveProcess(t, a.env("SLACK_APP_TOKEN="+mfAppToken, "SLACK_BOT_TOKEN="+mfBotToken,
-		"SLACK_API_URL="+s.apiURL(), "LASTACTIVE_DATABASE_URL="+mfDatabase(t)))
-	t.Cleanup(func() {
-		mfNoSecrets(t, logs.String())
-		if t.Failed() {
-			t.Logf("serve:\n%.8000s", logs.String())
-		}
-	})
+	s := serveTutorial(t)
 	for i, c := range []struct{ name, extra string }{
 		{"a context element of a newer type", `"blocks":[{"type":"context","block_id":"c","elements":[{"type":"user","user_id":"UTUT"}]}]`},
 		{"an actions element of a newer type", `"blocks":[{"type":"actions","block_id":"a","elements":[{"type":"some_new_element","action_id":"x"}]}]`},

@@ -17,17 +17,7 @@ import (
 // answered by nobody, the person who typed it left with nothing.
 func TestSlashCommandSlackGoCannotRead(t *testing.T) {
 	t.Parallel()
-	people := mfPeople(t)
-	a := newMinAtlassian(t, []mfPerson{people[0].p}, mfWorkspacesDefault)
-	s := newMinSlack(t, `{"type":"hello"}`, map[string]string{"UTUT": "tut@example.com"})
-	_, _, logs := serveProcess(t, a.env("SLACK_APP_TOKEN="+mfAppToken, "SLACK_BOT_TOKEN="+mfBotToken,
-		"SLACK_API_URL="+s.apiURL(), "LASTACTIVE_DATABASE_URL="+mfDatabase(t)))
-	t.Cleanup(func() {
-		mfNoSecrets(t, logs.String())
-		if t.Failed() {
-			t.Logf("serve:\n%.8000s", logs.String())
-		}
-	})
+	s := serveTutorial(t)
 	for i, c := range []struct {
 		name  string
 		extra map[string]any
@@ -65,20 +55,10 @@ func TestSlashCommandSlackGoCannotRead(t *testing.T) {
 // untrusted response_url in such a payload receives nothing.
 func TestSlashCommandUnreadableIsTold(t *testing.T) {
 	t.Parallel()
-	people := mfPeople(t)
-	a := newMinAtlassian(t, []mfPerson{people[0].p}, mfWorkspacesDefault)
-	s := newMinSlack(t, `{"type":"hello"}`, map[string]string{"UTUT": "tut@example.com"})
 	var elsewhere atomic.Int32
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) }))
 	t.Cleanup(other.Close)
-	_, _, logs := serveProcess(t, a.env("SLACK_APP_TOKEN="+mfAppToken, "SLACK_BOT_TOKEN="+mfBotToken,
-		"SLACK_API_URL="+s.apiURL(), "LASTACTIVE_DATABASE_URL="+mfDatabase(t)))
-	t.Cleanup(func() {
-		mfNoSecrets(t, logs.String())
-		if t.Failed() {
-			t.Logf("serve:\n%.8000s", logs.String())
-		}
-	})
+	s := serveTutorial(t)
 	payload := func(ru string) map[string]any {
 		return map[string]any{"team_id": "TMIN", "channel_id": "CMIN", "user_id": "UASK", "command": "/lastactive", "text": 7,
 			"is_enterprise_install": "", "response_url": ru, "trigger_id": "1.2.3"}
@@ -96,4 +76,23 @@ func TestSlashCommandUnreadableIsTold(t *testing.T) {
 	if n := elsewhere.Load(); n != 0 {
 		t.Errorf("%d posts to an untrusted response_url", n)
 	}
+}
+
+// serveTutorial starts serve against the minimal fakes with one person,
+// Tess Tutorial (tut@example.com, Slack user UTUT), and checks at the end
+// that its log holds no secret (printing it if the test failed).
+func serveTutorial(t *testing.T) *mfSlack {
+	t.Helper()
+	people := mfPeople(t)
+	a := newMinAtlassian(t, []mfPerson{people[0].p}, mfWorkspacesDefault)
+	s := newMinSlack(t, `{"type":"hello"}`, map[string]string{"UTUT": "tut@example.com"})
+	_, _, logs := serveProcess(t, a.env("SLACK_APP_TOKEN="+mfAppToken, "SLACK_BOT_TOKEN="+mfBotToken,
+		"SLACK_API_URL="+s.apiURL(), "LASTACTIVE_DATABASE_URL="+mfDatabase(t)))
+	t.Cleanup(func() {
+		mfNoSecrets(t, logs.String())
+		if t.Failed() {
+			t.Logf("serve:\n%.8000s", logs.String())
+		}
+	})
+	return s
 }
