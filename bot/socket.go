@@ -179,9 +179,9 @@ type job struct {
 	command  *slack.SlashCommand
 	action   *slack.InteractionCallback
 	event    *slackevents.EventsAPIEvent // events_api: App Home (home.go)
-	// unreadable is the response_url of a slash command whose payload
-	// did not decode: it is told unreadableText.
-	unreadable string
+	// unreadable is the response_url of a slash command, click or message
+	// shortcut whose payload did not decode: it is told unreadableWhat.
+	unreadable, unreadableWhat string
 	// oddIDs: the requester's user, channel, workspace or organisation ID
 	// is longer than any Slack ID (oddSlackIDs): refused, nothing kept.
 	oddIDs bool
@@ -392,10 +392,11 @@ func (b *Bot) event(rc runCtx, i int, evt socketmode.Event, connected func()) {
 		// send it again.
 		if bad, ok := evt.Data.(*socketmode.ErrorBadMessage); ok {
 			b.log.Warn("socket mode: unreadable message", "socket", i, "err", bad.Cause)
-			// A slash command whose own fields did not decode: its asker
-			// is told so at its response_url (if trusted, as any reply).
-			if id, url := unreadableCommand(bad.Message); id != "" && url != "" {
-				b.dispatch(rc, job{id: id, received: received, unreadable: url})
+			// A slash command, click or message shortcut whose own fields
+			// did not decode: its asker is told so at its response_url (if
+			// trusted, as any reply).
+			if id, url, what := unreadableRequest(bad.Message); id != "" && url != "" {
+				b.dispatch(rc, job{id: id, received: received, unreadable: url, unreadableWhat: what})
 			}
 		}
 		return
@@ -547,29 +548,58 @@ func (j job) responseURL() string {
 	return j.unreadable
 }
 
-const unreadableText = "Sorry, I could not read your command: Slack sent it in a form this bot does not understand. Please try again; if it keeps happening, tell the bot's administrator."
+// unreadableText tells the asker that what, "your command", "that click"
+// or "that shortcut", did not decode.
+func unreadableText(what string) string {
+	return "Sorry, I could not read " + what + ": Slack sent it in a form this bot does not understand. Please try again; if it keeps happening, tell the bot's administrator."
+}
 
-// unreadableCommand is the envelope ID and response_url of a frame that is
-// a slash command whose payload did not decode, each when it is a string;
-// "" otherwise. The URL is a target only as any reply's is: the Responder
-// posts to a trusted one alone.
-func unreadableCommand(frame []byte) (id, url string) {
+// unreadableRequest is the envelope ID and response_url of a frame that is
+// a slash command, or an interaction the bot answers at a response_url (a
+// click, a message shortcut), whose payload did not decode, each when it is
+// a string, and what the asker sent in their words; "" otherwise. The URL
+// is a target only as any reply's is: the Responder posts to a trusted one
+// alone.
+func unreadableRequest(frame []byte) (id, url, what string) {
 	var f struct {
 		EnvelopeID json.RawMessage `json:"envelope_id"`
 		Type       json.RawMessage `json:"type"`
 		Payload    struct {
+			Type        json.RawMessage `json:"type"`
 			ResponseURL json.RawMessage `json:"response_url"`
 		} `json:"payload"`
 	}
 	if json.Unmarshal(frame, &f) != nil {
-		return "", ""
+		return "", "", ""
 	}
-	var typ string
-	if json.Unmarshal(f.Type, &typ) != nil || typ != string(socketmode.RequestTypeSlashCommands) ||
-		json.Unmarshal(f.EnvelopeID, &id) != nil || len(id) > maxEnvelopeID || json.Unmarshal(f.Payload.ResponseURL, &url) != nil {
-		return "", ""
+	var typ, ptyp string
+	if json.Unmarshal(f.Type, &typ) != nil {
+		return "", "", ""
 	}
-	return id, url
+	switch typ {
+	case string(socketmode.RequestTypeSlashCommands):
+		what = "your command"
+	case string(socketmode.RequestTypeInteractive):
+		// A view submission or a global shortcut has no response_url, and
+		// the bot answers neither.
+		if json.Unmarshal(f.Payload.Type, &ptyp) != nil {
+			return "", "", ""
+		}
+		switch slack.InteractionType(ptyp) {
+		case slack.InteractionTypeBlockActions:
+			what = "that click"
+		case slack.InteractionTypeMessageAction:
+			what = "that shortcut"
+		default:
+			return "", "", ""
+		}
+	default:
+		return "", "", ""
+	}
+	if json.Unmarshal(f.EnvelopeID, &id) != nil || len(id) > maxEnvelopeID || json.Unmarshal(f.Payload.ResponseURL, &url) != nil {
+		return "", "", ""
+	}
+	return id, url, what
 }
 
 // maxEnvelopeID is the longest envelope ID the socket acks (as
@@ -586,7 +616,7 @@ func (b *Bot) handle(rc runCtx, j job) {
 			b.post(rc, url, RenderNoticeKind(NoticeRefused, oddIDsText), Private, j.received, nil)
 		}
 	case j.unreadable != "":
-		b.post(rc, j.unreadable, RenderNoticeKind(NoticeUsage, unreadableText), Private, j.received, nil)
+		b.post(rc, j.unreadable, RenderNoticeKind(NoticeUsage, unreadableText(j.unreadableWhat)), Private, j.received, nil)
 	case j.command != nil:
 		b.command(rc, j)
 	case j.action != nil:

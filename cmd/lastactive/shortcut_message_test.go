@@ -3,7 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -44,5 +47,63 @@ func TestShortcutOnAMessageSlackGoCannotRead(t *testing.T) {
 				t.Errorf("the reply is not the author's lookup:\n%s", r.raw)
 			}
 		})
+	}
+}
+
+// TestInteractionUnreadableIsTold: a click or a message shortcut whose own
+// fields the bot needs are of another type (the clicker's ID as a number)
+// cannot be served, but its asker is told so at its response_url, when
+// that URL is trusted as any reply's is; before, it was acked, logged as
+// unreadable and answered by nobody. An untrusted response_url in such a
+// payload receives nothing.
+func TestInteractionUnreadableIsTold(t *testing.T) {
+	t.Parallel()
+	people := mfPeople(t)
+	a := newMinAtlassian(t, []mfPerson{people[0].p}, mfWorkspacesDefault)
+	s := newMinSlack(t, `{"type":"hello"}`, map[string]string{"UTUT": "tut@example.com"})
+	var elsewhere atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) }))
+	t.Cleanup(other.Close)
+	_, _, logs := serveProcess(t, a.env("SLACK_APP_TOKEN="+mfAppToken, "SLACK_BOT_TOKEN="+mfBotToken,
+		"SLACK_API_URL="+s.apiURL(), "LASTACTIVE_DATABASE_URL="+mfDatabase(t)))
+	t.Cleanup(func() {
+		mfNoSecrets(t, logs.String())
+		if t.Failed() {
+			t.Logf("serve:\n%.8000s", logs.String())
+		}
+	})
+	click := func(ru string) map[string]any {
+		return map[string]any{"type": "block_actions", "user": map[string]any{"id": 7, "team_id": "TMIN"}, "team": map[string]any{"id": "TMIN"},
+			"channel":      map[string]any{"id": "CMIN"},
+			"actions":      []map[string]any{{"action_id": "refresh", "value": "x", "block_id": "b", "type": "button"}},
+			"response_url": ru, "trigger_id": "1.2.3"}
+	}
+	shortcut := func(ru string) map[string]any {
+		return map[string]any{"type": "message_action", "callback_id": "lastactive_author", "trigger_id": "7.8.9",
+			"message_ts": "1700000000.000300", "user": map[string]any{"id": 7, "team_id": "TMIN"}, "team": map[string]any{"id": "TMIN"},
+			"channel": map[string]any{"id": "CMIN"}, "message": map[string]any{"type": "message", "user": "UTUT", "ts": "1700000000.000300"},
+			"response_url": ru}
+	}
+	// The untrusted ones first: by the time the trusted ones are answered,
+	// a post wrongly made would most likely have arrived.
+	s.send(t, "env-iu-0", "interactive", false, click(other.URL+"/hooks/actions/TMIN/env-iu-0"))
+	s.send(t, "env-iu-1", "interactive", false, shortcut(other.URL+"/hooks/shortcuts/TMIN/env-iu-1"))
+	for _, c := range []struct {
+		id, path, want string
+		payload        func(string) map[string]any
+	}{
+		{"env-iu-2", "/hooks/actions/TMIN/", "could not read that click", click},
+		{"env-iu-3", "/hooks/shortcuts/TMIN/", "could not read that shortcut", shortcut},
+	} {
+		ru := s.srv.URL + c.path + c.id
+		s.send(t, c.id, "interactive", false, c.payload(ru))
+		r := s.reply(t, ru, 1)
+		r.private(t)
+		if !strings.Contains(r.raw, c.want) {
+			t.Errorf("%s: the reply does not say %q:\n%s", c.id, c.want, r.raw)
+		}
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Errorf("%d posts to an untrusted response_url", n)
 	}
 }
