@@ -2,8 +2,10 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -38,7 +40,9 @@ const (
 	// SlackError.RetryAfter says how long Slack asked us to wait.
 	ErrSlackRateLimited SlackKind = "slack is rate limiting the bot"
 	// ErrSlackUnavailable: 5xx, Slack's own fatal_error or
-	// service_unavailable, a transport failure or a timeout, after every retry.
+	// service_unavailable, a transport failure or a timeout, or a 200
+	// answer that could not be read (not JSON, cut short, a field of
+	// another type), after every retry.
 	ErrSlackUnavailable SlackKind = "slack unavailable"
 	// ErrSlackMissingScope: the app lacks a scope the method needs.
 	ErrSlackMissingScope SlackKind = "slack app lacks a scope"
@@ -336,6 +340,11 @@ func classifySlack(method string, err error) *SlackError {
 	case errors.Is(err, context.Canceled):
 		// Our own stop, not Slack's failure; the kind still says "no answer".
 		se.Kind = ErrSlackUnavailable
+	case unreadableAnswer(err) != nil:
+		// A 200 whose body slack-go could not decode (a proxy's page, a
+		// cut answer, a field of another type): no usable answer, not a
+		// refusal.
+		se.Kind, se.Err = ErrSlackUnavailable, unreadableAnswer(err)
 	default:
 		// Transport failures and timeouts: no answer from Slack.
 		var ue *url.Error
@@ -344,6 +353,37 @@ func classifySlack(method string, err error) *SlackError {
 		}
 	}
 	return se
+}
+
+// errAnswerNotJSON words an answer that is not JSON, or was cut short: the
+// decoder's own words may quote a byte of it.
+var errAnswerNotJSON = errors.New("the answer could not be read: it is not JSON, or it was cut short")
+
+// unreadableAnswer words err when it is slack-go's failure to decode an
+// answer, nil otherwise. A field of another type is named by its path and
+// the Go type it should have (the decoder's own words quote a number of
+// the body); anything else is said without the decoder's words, so no
+// part of the body reaches a log. A transport failure (a *url.Error, an
+// io.EOF of a connection closed before the answer) is not one.
+func unreadableAnswer(err error) error {
+	var (
+		ue  *url.Error
+		typ *json.UnmarshalTypeError
+		syn *json.SyntaxError
+	)
+	switch {
+	case errors.As(err, &ue):
+		return nil
+	case errors.As(err, &typ) && typ.Type != nil:
+		field := typ.Field
+		if field == "" {
+			field = "(the answer itself)"
+		}
+		return fmt.Errorf("the answer could not be read: its field %s is not a %s", field, typ.Type)
+	case errors.As(err, &typ), errors.As(err, &syn), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return errAnswerNotJSON
+	}
+	return nil
 }
 
 // unreadableCode stands for an "error" that is not a code: a proxy or a

@@ -612,3 +612,47 @@ func TestSlackUserFieldsTheBotReadsAreNotGuessed(t *testing.T) {
 		}
 	}
 }
+
+// TestSlackAnswerSlackGoCannotDecodeIsNotARefusal: a 200 answer slack-go
+// cannot decode (a proxy's HTML page, an empty or cut body, a field of
+// another type than slack-go's) is no answer from Slack, not a refusal:
+// before, each was ErrSlackRefused and logged as "slack refused the call:
+// json: ...", sending an operator to look for what Slack refused. Nothing
+// of the body reaches the error.
+func TestSlackAnswerSlackGoCannotDecodeIsNotARefusal(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ name, method, body string }{
+		{"a proxy's HTML page", "users.info", "<html><body>proxy page SECRETWORD</body></html>"},
+		{"an empty body", "users.info", ""},
+		{"a cut answer", "users.info", `{"ok":true,"user":{"id":"U0ADA","profile":{"email":"SECRETWORD@exa`},
+		{"a field of another type", "users.info", `{"ok":true,"user":{"id":"U0ADA","deleted":"SECRETWORD","profile":{"email":"ada@example.com"}}}`},
+		{"a number of another type", "users.info", `{"ok":true,"user":{"id":"U0ADA","is_bot":424242,"profile":{"email":"ada@example.com"}}}`},
+		{"a proxy's page for a post", "chat.postEphemeral", "<html>SECRETWORD</html>"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			api := newSlackAPI(t)
+			api.fake.AddUser(slacktest.User{ID: "U0ADA", Name: "ada", Email: "ada@example.com"})
+			api.fake.FailMethodBody(c.method, 5, c.body)
+			var err error
+			if c.method == "users.info" {
+				_, err = bot.SlackUsers{API: api.SlackAPI}.EmailOf(t.Context(), "U0ADA")
+			} else {
+				_, err = bot.SlackEphemeral{API: api.SlackAPI}.PostEphemeralContext(t.Context(), "C1", "U1", slack.MsgOptionText("hi", false))
+			}
+			if errors.Is(err, bot.ErrSlackRefused) || !errors.Is(err, bot.ErrSlackUnavailable) {
+				t.Errorf("error %v: want ErrSlackUnavailable, not ErrSlackRefused", err)
+			}
+			if err == nil {
+				return
+			}
+			if msg := err.Error(); !strings.Contains(msg, "answer could not be read") || strings.Contains(msg, "SECRETWORD") ||
+				strings.Contains(msg, "424242") || strings.Contains(msg, "<") || strings.Contains(msg, "refused") {
+				t.Errorf("error %q does not say the answer could not be read, or echoes it", msg)
+			}
+			if n := api.rejections(); n != 0 {
+				t.Errorf("OnTokenRejected called %d times", n)
+			}
+		})
+	}
+}

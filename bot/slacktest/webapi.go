@@ -58,6 +58,7 @@ type failure struct {
 	retryAfter string
 	code       string
 	detail     map[string]any // more fields of the ok:false answer
+	raw        *string        // the whole body of a 200 answer (FailMethodBody)
 }
 
 // apiError is an ok:false answer; Slack sends most of them with status 200.
@@ -87,6 +88,15 @@ func (s *Server) FailMethodError(method string, n int, code string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failures[method] = &failure{n: n, status: http.StatusOK, code: code}
+}
+
+// FailMethodBody makes the next n calls of a Web API method answer 200
+// with body as it is (a proxy's HTML page, a cut answer, a field of
+// another type): an answer slack-go cannot decode.
+func (s *Server) FailMethodBody(method string, n int, body string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures[method] = &failure{n: n, status: http.StatusOK, raw: &body}
 }
 
 // FailMethodDetail is FailMethodError with more fields in the answer, as
@@ -205,6 +215,16 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 
 	status := http.StatusOK
 	switch {
+	case injected != nil && injected.raw != nil:
+		call.Status = status
+		s.logf("%s: answered 200 with a body of %d bytes", method, len(*injected.raw))
+		s.mu.Lock()
+		s.calls = append(s.calls, call)
+		s.broadcastLocked()
+		s.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		io.WriteString(w, *injected.raw)
+		return
 	case injected != nil && injected.code != "":
 		body = map[string]any{"ok": false, "error": injected.code}
 		for k, v := range injected.detail {
