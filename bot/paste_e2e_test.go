@@ -70,3 +70,30 @@ func TestRefreshKeepsWhoWasNotLookedUp(t *testing.T) {
 		t.Errorf("the second Refresh lost them:\n%s", got)
 	}
 }
+
+// TestRefreshWhoseOnlyNotLookedUpWasLookedUpByMention: the one person past
+// ten was a Slack user's address whom a mention among the ten had already
+// looked up. RefreshValue leaves such a person out, and so wrote an empty
+// list ("…||"), which ParseRefreshValue rightly refuses: the Refresh button
+// under the answer was refused as forged. It now opens and answers again.
+func TestRefreshWhoseOnlyNotLookedUpWasLookedUpByMention(t *testing.T) {
+	h := startBot(t, harnessOpts{gate: bot.GateConfig{PerUserEvery: time.Nanosecond, PerUserBurst: 1 << 30}})
+	h.slack.AddUser(slacktest.User{ID: "U0GRACE", Name: "grace", Email: "grace@example.com"})
+	words := []string{"<@U0GRACE>", "ada@example.com"}
+	for i := 3; i <= 10; i++ {
+		words = append(words, fmt.Sprintf("firstname.lastname%02d@example-corp.com", i))
+	}
+	words = append(words, "grace@example.com")
+	first := h.ask("U1", "C1", strings.Join(words, " "))
+	if got := text(first); !strings.Contains(got, "Not looked up") {
+		t.Fatalf("the first answer names nobody not looked up:\n%s", got)
+	}
+	refresh := buttons(t, first)[bot.ActionRefresh]
+	if refresh == nil {
+		t.Fatal("no Refresh button")
+	}
+	again := h.click(slacktest.Action{UserID: "U1", ChannelID: "C1", ActionID: bot.ActionRefresh, Value: refresh["value"].(string)})[0]
+	if got := text(again); !strings.Contains(got, "Ada Lovelace") {
+		t.Errorf("Refresh did not answer again:\n%s", got)
+	}
+}

@@ -1041,12 +1041,18 @@ func RefreshValue(emails []string, v View) string {
 		}
 		people.WriteString(w)
 	}
+	skippedMore := v.MoreSkipped + len(v.Skipped) - carried
+	if people.Len() == 0 && more == 0 && lines.Len() == 0 && skippedMore == 0 {
+		// Everyone named was looked up after all (by mention): no empty
+		// lists, which ParseRefreshValue refuses as forged.
+		return value
+	}
 	b := strings.Builder{}
 	b.WriteString(value)
 	b.WriteString(refreshSep)
 	b.WriteString(withCount(people.String(), more))
 	b.WriteString(refreshSep)
-	b.WriteString(withCount(lines.String(), v.MoreSkipped+len(v.Skipped)-carried))
+	b.WriteString(withCount(lines.String(), skippedMore))
 	return b.String()
 }
 
