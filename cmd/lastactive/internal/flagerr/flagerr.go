@@ -89,25 +89,27 @@ func Quote(arg string) string {
 		}
 		return strconv.Quote(clip(u.Redacted(), 40))
 	}
-	name, _, _ := strings.Cut(arg, "=")
+	// The password goes first: one with "=" in it (base64's padding) was
+	// cut there and its first part quoted.
+	name, _, _ := strings.Cut(withoutPassword(arg), "=")
 	if hasSecret(name) {
 		return counted(name)
 	}
-	return strconv.Quote(clip(withoutPassword(name), 40))
+	return strconv.Quote(clip(name, 40))
 }
 
 // withoutPassword hides the password of a connection string written
 // without its scheme (user:password@host/db, as psql and many DSNs take
 // one), as url.Redacted does for a URL; an address after "mailto:" has
-// none.
+// none. The password ends at the last "@": one with "/" in it (base64)
+// was taken for the path and shown whole.
 func withoutPassword(s string) string {
-	authority, _, _ := strings.Cut(s, "/")
-	at := strings.LastIndexByte(authority, '@')
+	at := strings.LastIndexByte(s, '@')
 	if at < 0 {
 		return s
 	}
-	c := strings.IndexByte(authority[:at], ':')
-	if c <= 0 || c == at-1 || strings.EqualFold(authority[:c], "mailto") {
+	c := strings.IndexByte(s[:at], ':')
+	if c <= 0 || c == at-1 || strings.EqualFold(s[:c], "mailto") {
 		return s
 	}
 	return s[:c+1] + "xxxxx" + s[at:]

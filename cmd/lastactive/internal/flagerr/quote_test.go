@@ -27,6 +27,11 @@ func TestQuoteURLsAndTokens(t *testing.T) {
 		// psql and many DSNs take one): the password is still one.
 		{"ada:hunter2hunter2@db.example.com/lastactive", `"ada:xxxxx@db.example.com/lastactive"`, "hunter2"},
 		{"la:pw@db:5432", `"la:xxxxx@db:5432"`, ":pw@"},
+		// A password with "/" (base64) or "=" (its padding) in it: the
+		// password's first part was quoted, cut there.
+		{"ada:hunter2/x9@db.example.com/lastactive", `"ada:xxxxx@db.example.com/lastactive"`, "hunter2"},
+		{"ada:aHVudGVyMg==@db.example.com/x", `"ada:xxxxx@db.example.com/x"`, "aHVudGVy"},
+		{"ada:hunter2=x@db/x", `"ada:xxxxx@db/x"`, "hunter2"},
 		{"mailto:ada@example.com", `"mailto:ada@example.com"`, ""},
 		{"ada@example.com", `"ada@example.com"`, ""},
 	} {
