@@ -262,7 +262,7 @@ func (b *Bot) interaction(rc runCtx, j job) {
 			mode = PrivateReplace // in place of the "still looking" notice
 		}
 		if err := b.post(rc, url, msg, mode, j.received, &req); err != nil { // stopping too, as for commands
-			b.svc.UndeliveredAs(resp.Audited, req, resp.Reply)
+			b.svc.undeliveredAs(resp.Audited, req, resp.Reply, errors.Is(err, ErrReplyUnconfirmed))
 		}
 		return
 	}

@@ -225,3 +225,25 @@ func TestUndeliveredLookupKeepsNoPersonsOutcome(t *testing.T) {
 		t.Errorf("the undelivered entry reads:\n%s", m.Text)
 	}
 }
+
+// TestUnconfirmedReplyIsAuditedAsMaybeShown: a reply sent whole whose
+// answer was lost (ErrReplyUnconfirmed) was audited as one that "could not
+// be posted to Slack", though Slack most likely showed it; its second
+// entry now says it may not have been shown.
+func TestUnconfirmedReplyIsAuditedAsMaybeShown(t *testing.T) {
+	t.Parallel()
+	sink := &recordingSink{}
+	var logs bytes.Buffer
+	svc := auditService(t, sink, nil, &logs)
+	req := Request{UserID: "U1", ChannelID: "C1", Text: "ada@example.com"}
+	r := svc.Answer(context.Background(), req, nil)
+	svc.undeliveredAs("", req, r, true)
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if n := len(sink.got); n != 2 {
+		t.Fatalf("%d audit events, want 2 (lookup, unconfirmed): %+v", n, sink.got)
+	}
+	if d := sink.got[1].Detail; strings.Contains(d, "could not be posted") || !strings.Contains(d, "may not have been shown") {
+		t.Errorf("the second entry's detail: %q", d)
+	}
+}

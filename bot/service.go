@@ -848,7 +848,18 @@ func (s *Service) Undelivered(req Request, r Reply) { s.UndeliveredAs("", req, r
 // UndeliveredAs is Undelivered for an answer audited under action (""
 // for the one its reply kind implies).
 func (s *Service) UndeliveredAs(action AuditAction, req Request, r Reply) {
-	s.unclaimShare(r.shareKey)
+	s.undeliveredAs(action, req, r, false)
+}
+
+// undeliveredAs is UndeliveredAs; unconfirmed says the reply was sent
+// whole and only Slack's answer was lost (ErrReplyUnconfirmed): it may
+// well have been shown, so a Share's claim is kept (giving it back let a
+// second click post the answer in the channel again) and the trail says
+// the reply may not have been seen rather than that it could not be posted.
+func (s *Service) undeliveredAs(action AuditAction, req Request, r Reply, unconfirmed bool) {
+	if !unconfirmed {
+		s.unclaimShare(r.shareKey)
+	}
 	now := s.cfg.Now()
 	e := auditEvent(action, req, r, now, now)
 	if e.Action == "" {
@@ -859,7 +870,11 @@ func (s *Service) UndeliveredAs(action AuditAction, req Request, r Reply) {
 	if e.Detail != "" {
 		e.Detail += " · "
 	}
-	e.Detail += "the reply could not be posted to Slack"
+	if unconfirmed {
+		e.Detail += "the reply was sent, but Slack's answer was lost: it may not have been shown"
+	} else {
+		e.Detail += "the reply could not be posted to Slack"
+	}
 	if (s.cfg.Audit == nil || !s.cfg.Audit.Record(e)) && s.logsInfo() {
 		s.log.Info("audit", append(e.LogAttrs(), "audit_stored", false)...)
 	}

@@ -654,7 +654,7 @@ func (b *Bot) command(rc runCtx, j job) {
 	if err := b.post(rc, c.ResponseURL, msg, mode, j.received, &req); err != nil {
 		// Stopping too: a reply the stop cut (or a "restarting" notice
 		// that could not be posted) reached nobody either.
-		b.svc.Undelivered(req, r)
+		b.svc.undeliveredAs("", req, r, errors.Is(err, ErrReplyUnconfirmed))
 	}
 }
 
@@ -669,10 +669,6 @@ const postTimeout = 15 * time.Second
 // after work is abandoned. A private answer whose response_url Slack calls
 // expired or used up (ErrReplyURLGone: nothing was posted) goes to the
 // asker of to, when set, by chat.postEphemeral instead (ephemeral).
-// A reply sent whole whose answer was lost (ErrReplyUnconfirmed) is no
-// error to the caller: Slack most likely showed it, so it is neither
-// audited as undelivered nor a Share's claim given back (a second click
-// would post it in the channel again).
 func (b *Bot) post(rc runCtx, url string, msg Message, mode ReplyMode, received time.Time, to *Request) error {
 	pctx, cancel := context.WithTimeout(rc.posts, postTimeout)
 	defer cancel()
@@ -697,7 +693,6 @@ func (b *Bot) post(rc runCtx, url string, msg Message, mode ReplyMode, received 
 		// Not posted again: the asker would see it twice.
 		b.metrics.unconfirmed()
 		b.log.Warn("reply sent, but Slack's answer was lost; not posted again (the asker may or may not see it)", "err", err)
-		return nil
 	case err != nil:
 		b.log.Error("reply not delivered", "err", err)
 	}

@@ -15,9 +15,9 @@ import (
 // Slack most likely showed it in the channel) was handled as a reply that
 // could not be posted: its claim was given back, so a second click within
 // the minute posted the answer in the channel again, and the trail said
-// "undelivered" ("the reply could not be posted to Slack") for a share the
-// channel saw. The second click is told it was shared already, and the
-// trail keeps no undelivered entry.
+// "the reply could not be posted to Slack" for a share the channel most
+// likely saw (TestUnconfirmedReplyIsAuditedAsMaybeShown). The second click
+// is told it was shared already.
 func TestShareWhoseAnswerIsLostIsNotSharedAgain(t *testing.T) {
 	h := startBot(t, harnessOpts{})
 	v := buttons(t, h.ask("U1", "C1", "ada@example.com"))[bot.ActionShare]["value"].(string)
@@ -42,10 +42,5 @@ func TestShareWhoseAnswerIsLostIsNotSharedAgain(t *testing.T) {
 	}
 	if !strings.Contains(text(r2), "shared") {
 		t.Errorf("the second click is not told the answer was shared already: %q", text(r2))
-	}
-	for _, l := range strings.Split(h.logs.String(), "\n") {
-		if strings.Contains(l, `"msg":"audit"`) && strings.Contains(l, `"outcome":"undelivered"`) {
-			t.Errorf("a reply Slack took (its answer lost) is in the trail as undelivered: %s", l)
-		}
 	}
 }
