@@ -76,9 +76,12 @@ func IsOrgWideReport(detail string) bool {
 }
 
 // LogAttrs are the fields of the "audit" log line, the same whether the
-// Service or a sink writes it.
+// Service or a sink writes it. An entry that keeps each person's own
+// outcome has them in "people" too: a line with audit_stored=false is all
+// the trail keeps of it, and the command's outcome alone ("ok" for a
+// lookup of two where one had no account) is not each person's.
 func (e AuditEvent) LogAttrs() []any {
-	return []any{
+	attrs := []any{
 		"requester", e.Actor,
 		"channel", e.Channel,
 		"action", string(e.Action),
@@ -88,6 +91,10 @@ func (e AuditEvent) LogAttrs() []any {
 		"cache_hits", e.CacheHits,
 		"duration_ms", e.Duration.Milliseconds(),
 	}
+	if len(e.People) > 0 {
+		attrs = append(attrs, "people", e.People)
+	}
+	return attrs
 }
 
 // AuditSink stores audit events. Record must not block: it queues the event

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -519,5 +520,38 @@ func TestRenderAuditTrailSaysEachPersonsOwnOutcome(t *testing.T) {
 		if !strings.Contains(m.Text, "<@U1> · "+c.want) {
 			t.Errorf("%s's trail reads: %s\nwant %q", c.email, m.Text, c.want)
 		}
+	}
+}
+
+// TestUnstoredAuditLineNamesEachPersonsOutcome: when the store cannot take
+// an entry, its log line (audit_stored=false) is all the trail keeps. It
+// said the command's outcome only, so a lookup of two where one had no
+// account read "ok" for both: each person's own outcome (migration 15) is
+// in the line too.
+func TestUnstoredAuditLineNamesEachPersonsOutcome(t *testing.T) {
+	t.Parallel()
+	sink := &recordingSink{refuse: true}
+	var logs bytes.Buffer
+	svc := auditService(t, sink, nil, &logs)
+	svc.Answer(context.Background(), Request{UserID: "U1", ChannelID: "C1", Text: "ada@example.com nobody@example.com"}, nil)
+	var line struct {
+		Stored *bool `json:"audit_stored"`
+		People []struct {
+			Email, Outcome string
+		} `json:"people"`
+	}
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, `"msg":"audit"`) {
+			if err := json.Unmarshal([]byte(l), &line); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if line.Stored == nil || *line.Stored {
+		t.Fatalf("no audit line with audit_stored=false:\n%s", logs.String())
+	}
+	got := fmt.Sprint(line.People)
+	if want := "[{ada@example.com ok} {nobody@example.com not_found}]"; got != want {
+		t.Errorf("the unstored line's people: %s, want %s:\n%s", got, want, logs.String())
 	}
 }
