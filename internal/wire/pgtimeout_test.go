@@ -99,7 +99,10 @@ func TestPostgresCancelledRunMarksTheStoreDown(t *testing.T) {
 	admin, u, schema := migratedSchema(t)
 	var logs syncBuf
 	q := u.Query()
-	q.Set("statement_timeout", "100")
+	// lock_timeout, not statement_timeout: only the statements waiting on
+	// the test's lock are cancelled, not one a loaded machine slows past
+	// 100 ms (cancelRunStore).
+	q.Set("lock_timeout", "100")
 	u.RawQuery = q.Encode()
 	d, m := openTestDurable(t, u.String(), &logs)
 	if d.Store() == nil {
@@ -224,7 +227,10 @@ func TestPostgresSweepEndsACancelledRun(t *testing.T) {
 	defer cancel()
 	admin, u, schema := migratedSchema(t)
 	q := u.Query()
-	q.Set("statement_timeout", "100")
+	// lock_timeout, not statement_timeout: only the statements waiting on
+	// the test's lock are cancelled, not one a loaded machine slows past
+	// 100 ms (cancelRunStore).
+	q.Set("lock_timeout", "100")
 	u.RawQuery = q.Encode()
 	var logs syncBuf
 	d, m := openTestDurable(t, u.String(), &logs)
