@@ -511,6 +511,8 @@ func auditOutcome(o Outcome) string {
 		return "nothing to do"
 	case OutcomeUndelivered:
 		return "answer not delivered"
+	case OutcomeUnconfirmed:
+		return "sent; Slack's answer was lost"
 	case OutcomePartial:
 		return "partly failed"
 	case OutcomeAmbiguous:

@@ -523,6 +523,20 @@ func TestRenderAuditTrailSaysEachPersonsOwnOutcome(t *testing.T) {
 	}
 }
 
+// TestRenderAuditTrailSaysUnconfirmed: an entry of a reply sent whole whose
+// answer from Slack was lost says so: the asker (or a Share's channel) may
+// have seen it, so it is neither "ok" nor "answer not delivered".
+func TestRenderAuditTrailSaysUnconfirmed(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	m := RenderAuditTrail("ada@example.com", []AuditEvent{
+		{At: now, Actor: "U1", Action: AuditShare, Outcome: Outcome("unconfirmed")},
+	}, now)
+	if want := "<@U1> · shared · sent; Slack's answer was lost"; !strings.Contains(m.Text, want) {
+		t.Errorf("an unconfirmed share reads: %s; want %q", m.Text, want)
+	}
+}
+
 // TestUnstoredAuditLineNamesEachPersonsOutcome: when the store cannot take
 // an entry, its log line (audit_stored=false) is all the trail keeps. It
 // said the command's outcome only, so a lookup of two where one had no

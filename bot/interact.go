@@ -21,7 +21,8 @@ type Response struct {
 	Mode ReplyMode
 	// Audited is the action the answer was audited under, when it is not
 	// the one its reply kind implies (Share, Refresh): a reply that cannot
-	// be posted is audited again under it, as undelivered.
+	// be posted is audited again under it, as undelivered (or
+	// unconfirmed: sent, but Slack's answer was lost).
 	Audited AuditAction
 }
 
@@ -252,7 +253,8 @@ func (b *Bot) interaction(rc runCtx, j job) {
 		return
 	}
 	msg := resp.Message
-	if rc.work.Err() != nil {
+	restarting := rc.work.Err() != nil
+	if restarting {
 		msg = RenderNoticeKind(NoticeRestarting, restartingText)
 		resp.Mode = Private
 	}
@@ -262,7 +264,7 @@ func (b *Bot) interaction(rc runCtx, j job) {
 			mode = PrivateReplace // in place of the "still looking" notice
 		}
 		if err := b.post(rc, url, msg, mode, j.received, &req); err != nil { // stopping too, as for commands
-			b.svc.undeliveredAs(resp.Audited, req, resp.Reply, errors.Is(err, ErrReplyUnconfirmed))
+			b.svc.NotPostedAs(resp.Audited, req, resp.Reply, answerPostErr(err, restarting))
 		}
 		return
 	}

@@ -3,6 +3,7 @@ package bot
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -229,7 +230,7 @@ func TestUndeliveredLookupKeepsNoPersonsOutcome(t *testing.T) {
 // TestUnconfirmedReplyIsAuditedAsMaybeShown: a reply sent whole whose
 // answer was lost (ErrReplyUnconfirmed) was audited as one that "could not
 // be posted to Slack", though Slack most likely showed it; its second
-// entry now says it may not have been shown.
+// entry is "unconfirmed" and says it may not have been shown.
 func TestUnconfirmedReplyIsAuditedAsMaybeShown(t *testing.T) {
 	t.Parallel()
 	sink := &recordingSink{}
@@ -237,13 +238,13 @@ func TestUnconfirmedReplyIsAuditedAsMaybeShown(t *testing.T) {
 	svc := auditService(t, sink, nil, &logs)
 	req := Request{UserID: "U1", ChannelID: "C1", Text: "ada@example.com"}
 	r := svc.Answer(context.Background(), req, nil)
-	svc.undeliveredAs("", req, r, true)
+	svc.NotPostedAs("", req, r, fmt.Errorf("post reply: %w", ErrReplyUnconfirmed))
 	sink.mu.Lock()
 	defer sink.mu.Unlock()
 	if n := len(sink.got); n != 2 {
 		t.Fatalf("%d audit events, want 2 (lookup, unconfirmed): %+v", n, sink.got)
 	}
-	if d := sink.got[1].Detail; strings.Contains(d, "could not be posted") || !strings.Contains(d, "may not have been shown") {
-		t.Errorf("the second entry's detail: %q", d)
+	if e := sink.got[1]; e.Outcome != OutcomeUnconfirmed || strings.Contains(e.Detail, "could not be posted") || !strings.Contains(e.Detail, "may not have been shown") {
+		t.Errorf("the second entry: %s, detail %q", e.Outcome, e.Detail)
 	}
 }

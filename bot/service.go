@@ -234,7 +234,8 @@ type Reply struct {
 	People    []Person
 	Detail    string // for the audit entry, when the kind has one (exempt)
 	// shareKey is the claim of a Share posted in a channel, given back if
-	// the post fails (UndeliveredAs).
+	// the post fails (UndeliveredAs), kept if it may have been shown
+	// (UnconfirmedAs).
 	shareKey string
 }
 
@@ -273,6 +274,11 @@ const (
 	// OutcomeUndelivered: the answer was made but its post to Slack failed
 	// (after the Responder's retries): audited beside the answer's own line.
 	OutcomeUndelivered Outcome = "undelivered"
+	// OutcomeUnconfirmed: the answer's post was sent whole but Slack's
+	// answer to it was lost (ErrReplyUnconfirmed), so it was not posted
+	// again: the asker (a Share's channel) may have seen it or not.
+	// Audited beside the answer's own line, as OutcomeUndelivered is.
+	OutcomeUnconfirmed Outcome = "unconfirmed"
 	// OutcomeAmbiguous is an audit entry's alone (a reply's outcome stays
 	// failed, for its metrics): every person looked up matched several
 	// Atlassian accounts, and the answer listed them.
@@ -848,33 +854,45 @@ func (s *Service) Undelivered(req Request, r Reply) { s.UndeliveredAs("", req, r
 // UndeliveredAs is Undelivered for an answer audited under action (""
 // for the one its reply kind implies).
 func (s *Service) UndeliveredAs(action AuditAction, req Request, r Reply) {
-	s.undeliveredAs(action, req, r, false)
+	s.unclaimShare(r.shareKey)
+	// Whatever each person's lookup gave, nobody saw it.
+	s.auditPost(action, req, r, OutcomeUndelivered, "the reply could not be posted to Slack")
 }
 
-// undeliveredAs is UndeliveredAs; unconfirmed says the reply was sent
-// whole and only Slack's answer was lost (ErrReplyUnconfirmed): it may
-// well have been shown, so a Share's claim is kept (giving it back let a
-// second click post the answer in the channel again) and the trail says
-// the reply may not have been seen rather than that it could not be posted.
-func (s *Service) undeliveredAs(action AuditAction, req Request, r Reply, unconfirmed bool) {
-	if !unconfirmed {
-		s.unclaimShare(r.shareKey)
+// UnconfirmedAs records that the answer r to req, audited under action
+// ("" for the one its reply kind implies), was sent whole to Slack but
+// Slack's answer was lost (ErrReplyUnconfirmed): it may have been shown,
+// and was not posted again. A Share's claim is kept: it may be in the
+// channel, and a second click must not post it there again.
+func (s *Service) UnconfirmedAs(action AuditAction, req Request, r Reply) {
+	s.auditPost(action, req, r, OutcomeUnconfirmed, "the reply was sent, but Slack's answer was lost: it may or may not have been shown")
+}
+
+// NotPostedAs records the answer r to req, audited under action, whose
+// post failed with err: UnconfirmedAs when Slack may have shown it
+// (ErrReplyUnconfirmed), UndeliveredAs otherwise.
+func (s *Service) NotPostedAs(action AuditAction, req Request, r Reply, err error) {
+	if errors.Is(err, ErrReplyUnconfirmed) {
+		s.UnconfirmedAs(action, req, r)
+		return
 	}
+	s.UndeliveredAs(action, req, r)
+}
+
+// auditPost audits again, as outcome with why in its detail, an answer
+// whose post did not go as it should. The entry keeps no person's own
+// outcome: the lookup's answer is not what they saw.
+func (s *Service) auditPost(action AuditAction, req Request, r Reply, outcome Outcome, why string) {
 	now := s.cfg.Now()
 	e := auditEvent(action, req, r, now, now)
 	if e.Action == "" {
 		return
 	}
-	// Whatever each person's lookup gave, nobody saw it.
-	e.Outcome, e.People = OutcomeUndelivered, nil
+	e.Outcome, e.People = outcome, nil
 	if e.Detail != "" {
 		e.Detail += " · "
 	}
-	if unconfirmed {
-		e.Detail += "the reply was sent, but Slack's answer was lost: it may not have been shown"
-	} else {
-		e.Detail += "the reply could not be posted to Slack"
-	}
+	e.Detail += why
 	if (s.cfg.Audit == nil || !s.cfg.Audit.Record(e)) && s.logsInfo() {
 		s.log.Info("audit", append(e.LogAttrs(), "audit_stored", false)...)
 	}

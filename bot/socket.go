@@ -644,7 +644,8 @@ func (b *Bot) command(rc runCtx, j job) {
 	}
 	r := b.svc.Answer(rc.work, req, progress)
 	msg := r.Message
-	if rc.work.Err() != nil {
+	restarting := rc.work.Err() != nil
+	if restarting {
 		msg = RenderNoticeKind(NoticeRestarting, restartingText)
 	}
 	mode := Private
@@ -654,8 +655,21 @@ func (b *Bot) command(rc runCtx, j job) {
 	if err := b.post(rc, c.ResponseURL, msg, mode, j.received, &req); err != nil {
 		// Stopping too: a reply the stop cut (or a "restarting" notice
 		// that could not be posted) reached nobody either.
-		b.svc.undeliveredAs("", req, r, errors.Is(err, ErrReplyUnconfirmed))
+		// A notice posted in place of the answer left the answer unsent,
+		// whether Slack showed the notice or not.
+		b.svc.NotPostedAs("", req, r, answerPostErr(err, restarting))
 	}
+}
+
+// answerPostErr is the error of an answer's post for the audit trail:
+// err, or, when the "restarting" notice was posted in the answer's place
+// (instead), err without ErrReplyUnconfirmed: the answer itself was not
+// sent, whatever became of the notice.
+func answerPostErr(err error, instead bool) error {
+	if instead && errors.Is(err, ErrReplyUnconfirmed) {
+		return errors.New("the answer was not sent: the restarting notice took its place")
+	}
+	return err
 }
 
 const restartingText = "The bot was restarting and could not finish this answer. Please run the command again."

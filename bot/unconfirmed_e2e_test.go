@@ -2,13 +2,139 @@ package bot_test
 
 import (
 	"context"
+	"log/slog"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
 	"lastactive/bot/slacktest"
+	"lastactive/internal/slacksocket"
+	"lastactive/internal/testlog"
+	"lastactive/internal/wire"
 )
+
+// auditLinesWith returns the "audit" log lines holding every one of want.
+func (h *harness) auditLinesWith(want ...string) (lines []string) {
+	for _, l := range strings.Split(h.logs.String(), "\n") {
+		if !strings.Contains(l, `"msg":"audit"`) {
+			continue
+		}
+		ok := true
+		for _, w := range want {
+			ok = ok && strings.Contains(l, w)
+		}
+		if ok {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
+// waitAuditLine waits (20 s at most) for an audit line holding every one
+// of want.
+func (h *harness) waitAuditLine(want ...string) []string {
+	deadline := time.Now().Add(20 * time.Second)
+	for len(h.auditLinesWith(want...)) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	return h.auditLinesWith(want...)
+}
+
+// TestUnconfirmedReplyIsAuditedAsUnconfirmed: a lookup whose reply was sent
+// whole but whose answer from Slack was lost (ErrReplyUnconfirmed) may
+// have been seen. Its second entry said "undelivered", "the reply could
+// not be posted to Slack": untrue when Slack showed it. It is
+// "unconfirmed", and says the answer was lost.
+func TestUnconfirmedReplyIsAuditedAsUnconfirmed(t *testing.T) {
+	h := startBot(t, harnessOpts{})
+	h.slack.DropResponseURLAnswers(1)
+	env := h.send("U1", "C1", "ada@example.com")
+	h.reply(env)
+	lines := h.waitAuditLine(`"outcome":"unconfirmed"`, `"action":"lookup"`, "ada@example.com")
+	if len(lines) != 1 {
+		t.Fatalf("%d unconfirmed audit lines for the lookup, want 1:\n%s", len(lines), h.logs.String())
+	}
+	if u := h.auditLinesWith(`"outcome":"undelivered"`); len(u) > 0 {
+		t.Errorf("a reply Slack may have shown is audited as undelivered:\n%s", strings.Join(u, "\n"))
+	}
+}
+
+// TestUnconfirmedRestartingNoticeLeavesTheAnswerUndelivered: a command
+// abandoned at a stop is answered with the "restarting" notice, not its
+// answer. When that notice's post is the one whose answer from Slack was
+// lost, the answer itself was never sent: its second entry is
+// "undelivered", not "unconfirmed" (which says the asker may have seen it).
+func TestUnconfirmedRestartingNoticeLeavesTheAnswerUndelivered(t *testing.T) {
+	org := atlassiantest.SampleOrg(time.Now().UTC())
+	arrived := make(chan struct{}, 1)
+	atl := atlassiantest.NewServer(org)
+	defer atl.Close()
+	sl := slacktest.NewServer(slacktest.WithPingInterval(200 * time.Millisecond))
+	defer sl.Close()
+	atl.SetChaos(func(r *http.Request) (atlassiantest.Failure, bool) {
+		if !strings.Contains(r.URL.Path, "last-active") {
+			return atlassiantest.Failure{}, false
+		}
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		return atlassiantest.Failure{Delay: time.Hour}, true // hangs until the stop
+	})
+	var logs testlog.Buffer
+	app, err := wire.Build(wire.Settings{
+		JiraBaseURL: atl.URL(), JiraEmail: atlassiantest.JiraEmail, JiraAPIToken: atlassiantest.JiraAPIToken,
+		AdminAPIURL: atl.URL(), OrgID: org.ID, APIKey: atlassiantest.APIKey,
+		SlackAppToken: slacktest.AppToken, SlackBotToken: slacktest.BotToken, SlackAPIURL: sl.APIURL(),
+		CacheTTL: time.Hour,
+		Logger:   slog.New(slog.NewJSONHandler(&logs, nil)),
+		Socket:   slacksocket.Options{PingInterval: 2 * time.Second},
+		Bot:      bot.BotConfig{ShutdownTimeout: 100 * time.Millisecond, PostGrace: 5 * time.Second},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	ctx, stop := context.WithCancel(context.Background())
+	returned := make(chan error, 1)
+	go func() { returned <- app.Run(ctx) }()
+	wctx, wcancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer wcancel()
+	if err := sl.WaitConnected(wctx); err != nil {
+		t.Fatal(err)
+	}
+	env, err := sl.SlashCommand(wctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "ada@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-arrived:
+	case <-wctx.Done():
+		t.Fatal("the lookup never reached Atlassian")
+	}
+	sl.DropResponseURLAnswers(1)
+	stop()
+	if err := <-returned; err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := sl.WaitReplies(wctx, env.ID, 1); len(r) != 1 || !strings.Contains(r[0].Text, "restarting") {
+		t.Fatalf("the abandoned command's reply: %+v, want the restarting notice", r)
+	}
+	var undelivered, unconfirmed bool
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, `"msg":"audit"`) && strings.Contains(l, `"action":"lookup"`) {
+			undelivered = undelivered || strings.Contains(l, `"outcome":"undelivered"`)
+			unconfirmed = unconfirmed || strings.Contains(l, `"outcome":"unconfirmed"`)
+		}
+	}
+	if !undelivered || unconfirmed {
+		t.Errorf("an answer never sent (its restarting notice's answer lost): audited undelivered %v, unconfirmed %v; want undelivered only:\n%s",
+			undelivered, unconfirmed, logs.String())
+	}
+}
 
 // TestShareWhoseAnswerIsLostIsNotSharedAgain: a Share whose response_url
 // post reached Slack whole but whose answer was lost (ErrReplyUnconfirmed:
