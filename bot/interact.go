@@ -39,6 +39,10 @@ const (
 	staleText             = "This button is too old. Run /lastactive again."
 	forgedText            = "This button could not be checked. Run /lastactive again."
 	noAuthorText          = "That message was not written by a person, so there is nobody to look up."
+	// A Share sent whole whose answer from Slack was lost
+	// (ErrReplyUnconfirmed): it is not posted again, and its claim holds
+	// for shareWindow.
+	shareUnconfirmedText = "Your Share was sent to the channel, but Slack's answer was lost, so the bot cannot tell whether it was posted. It is not posted again: look in the channel, and share it again in a minute if it is not there."
 )
 
 // Click answers a click on Share, Refresh or "This one". It passes the
@@ -265,6 +269,12 @@ func (b *Bot) interaction(rc runCtx, j job) {
 		}
 		if err := b.post(rc, url, msg, mode, j.received, &req); err != nil { // stopping too, as for commands
 			b.svc.NotPostedAs(resp.Audited, req, resp.Reply, answerPostErr(err, restarting))
+			if mode == Public && errors.Is(err, ErrReplyUnconfirmed) {
+				// It may be in the channel, and its claim is kept: the
+				// sharer, who may see nothing there, is told why a
+				// second click does not post it.
+				b.post(rc, url, RenderNotice(shareUnconfirmedText), Private, time.Time{}, &req)
+			}
 		}
 		return
 	}

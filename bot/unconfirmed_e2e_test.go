@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -59,6 +60,51 @@ func TestUnconfirmedReplyIsAuditedAsUnconfirmed(t *testing.T) {
 	}
 	if u := h.auditLinesWith(`"outcome":"undelivered"`); len(u) > 0 {
 		t.Errorf("a reply Slack may have shown is audited as undelivered:\n%s", strings.Join(u, "\n"))
+	}
+}
+
+// TestUnconfirmedShareKeepsItsClaim: a Share whose post to the channel was
+// sent whole but whose answer was lost may be in the channel. It gave its
+// claim back as a failed one does, so the next click posted the same
+// summary publicly a second time. The claim is kept (the next click within
+// the minute is told it was shared), and the sharer is told privately that
+// the bot cannot tell whether it was posted.
+func TestUnconfirmedShareKeepsItsClaim(t *testing.T) {
+	h := startBot(t, harnessOpts{})
+	first := h.ask("U1", "C1", "ada@example.com")
+	share := buttons(t, first)[bot.ActionShare]["value"].(string)
+	h.slack.DropResponseURLAnswers(1)
+	a := slacktest.Action{UserID: "U1", ChannelID: "C1", ActionID: bot.ActionShare, Value: share}
+	ctx := t.Context()
+	env, err := h.slack.BlockAction(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	replies, err := h.slack.WaitReplies(wctx, env.ID, 2)
+	if err != nil {
+		t.Fatalf("the sharer was not told that the Share's post is unconfirmed: %v\n%s", err, h.logs.String())
+	}
+	if replies[0].ResponseType != "in_channel" {
+		t.Fatalf("the Share was not posted in the channel: %+v", replies[0])
+	}
+	note := replies[1]
+	if note.ResponseType == "in_channel" || note.ReplaceOriginal || !strings.Contains(note.Text, "Slack's answer was lost") {
+		t.Errorf("the note to the sharer (%s, replace %v) reads:\n%s", note.ResponseType, note.ReplaceOriginal, note.Text)
+	}
+	if lines := h.waitAuditLine(`"outcome":"unconfirmed"`, `"action":"share"`); len(lines) != 1 {
+		t.Errorf("%d unconfirmed share lines, want 1:\n%s", len(lines), h.logs.String())
+	}
+	again := h.click(a)
+	for _, r := range again {
+		if r.ResponseType == "in_channel" {
+			raw, _ := json.Marshal(r)
+			t.Fatalf("a second click posted the Share in the channel again:\n%s", raw)
+		}
+	}
+	if !strings.Contains(text(again[0]), "shared in this channel a moment ago") {
+		t.Errorf("the second click reads:\n%s", text(again[0]))
 	}
 }
 
