@@ -23,13 +23,7 @@ func TestUnconfirmedReplyIsStoredAsUnconfirmed(t *testing.T) {
 		url  func(t *testing.T) string
 	}{
 		{"SQLite", func(t *testing.T) string { u, _ := sqliteURL(t); return u }},
-		{"PostgreSQL", func(t *testing.T) string {
-			_, u, schema := postgresSchema(t)
-			q := u.Query()
-			q.Set("search_path", schema)
-			u.RawQuery = q.Encode()
-			return u.String()
-		}},
+		{"PostgreSQL", postgresSchemaURL},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			org := atlassiantest.SampleOrg(time.Now())

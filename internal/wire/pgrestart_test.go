@@ -162,6 +162,16 @@ func openPGDurable(t *testing.T, frozen bool, set ...string) pgDurable {
 // makes a schema of the test's own (dropped at its end) and returns an
 // admin connection, the server's URL (search_path not yet set) and the
 // schema's name.
+// postgresSchemaURL is the URL of a fresh schema of the test PostgreSQL
+// (postgresSchema), as the store opens it: search_path set to the schema.
+func postgresSchemaURL(t *testing.T) string {
+	_, u, schema := postgresSchema(t)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 func postgresSchema(t *testing.T) (admin *sql.DB, u *url.URL, schema string) {
 	t.Helper()
 	base := os.Getenv("LASTACTIVE_TEST_POSTGRES_URL")

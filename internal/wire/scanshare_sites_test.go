@@ -38,14 +38,8 @@ func TestStoredScanNamesItsSitesByHost(t *testing.T) {
 	t.Parallel()
 	sqlite, _ := sqliteURL(t)
 	stores := map[string]func(t *testing.T) string{
-		"sqlite": func(*testing.T) string { return sqlite },
-		"postgres": func(t *testing.T) string {
-			_, u, schema := postgresSchema(t)
-			q := u.Query()
-			q.Set("search_path", schema)
-			u.RawQuery = q.Encode()
-			return u.String()
-		},
+		"sqlite":   func(*testing.T) string { return sqlite },
+		"postgres": postgresSchemaURL,
 	}
 	for name, dsn := range stores {
 		t.Run(name, func(t *testing.T) {
