@@ -210,17 +210,27 @@ func (s *Store) Result(ctx context.Context, key string) ([]byte, error) {
 // statement_timeout) does not stop the sweep of the other tables: the
 // first such error is returned once they are done. The durable store
 // writes them to tell a lock on one table from a database that writes
-// nothing, and a lock on envelope_seen, the first, hid the others.
+// nothing, and a lock on envelope_seen, the first, hid the others. On
+// PostgreSQL, with a deadline on ctx, each statement has its share of
+// the time left (sweepShare), and one that runs out of it is passed over
+// as a cancelled one is: the connections' lock_timeout (10 s by default)
+// is longer than the check's 5 s, so a lock on envelope_seen had its
+// DELETE wait the whole 5 s and the check call the store down, the other
+// tables writing.
 func (s *Store) Sweep(ctx context.Context, now time.Time) (int64, error) {
 	var total int64
 	var cancelled error
+	left := sweepStatements
 	for _, q := range []string{
 		`DELETE FROM envelope_seen WHERE expires_us <= $1`,
 		`DELETE FROM claim_slot WHERE expires_us <= $1`,
 		`DELETE FROM scan_result WHERE expires_us <= $1`,
 	} {
-		res, err := s.db.ExecContext(ctx, q, micros(now))
-		if err != nil && CancelledByServer(err) && ctx.Err() == nil {
+		sctx, cancel := s.sweepShare(ctx, left)
+		left--
+		res, err := s.db.ExecContext(sctx, q, micros(now))
+		cancel()
+		if err != nil && passedOver(ctx, sctx, err) {
 			cancelled = cmp.Or(cancelled, s.wrap("sweep", err))
 			continue
 		}
@@ -241,10 +251,13 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (int64, error) {
 	// snapshotSweepBatch of each kind go per sweep, so that a year of them
 	// goes over a few sweeps, not in one transaction.
 	for _, posted := range []int{0, 1} {
-		res, err := s.db.ExecContext(ctx, `DELETE FROM report_scan WHERE id IN
+		sctx, cancel := s.sweepShare(ctx, left)
+		left--
+		res, err := s.db.ExecContext(sctx, `DELETE FROM report_scan WHERE id IN
 			(SELECT id FROM report_scan WHERE posted = $1 ORDER BY taken_us DESC, id DESC LIMIT $2 OFFSET $3)`,
 			posted, snapshotSweepBatch, SnapshotsKept)
-		if err != nil && CancelledByServer(err) && ctx.Err() == nil {
+		cancel()
+		if err != nil && passedOver(ctx, sctx, err) {
 			cancelled = cmp.Or(cancelled, s.wrap("sweep report snapshots", err))
 			continue
 		}
@@ -263,3 +276,25 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (int64, error) {
 // snapshotSweepBatch is how many snapshots of each kind one sweep deletes
 // at most.
 const snapshotSweepBatch = 1000
+
+// sweepStatements is how many statements Sweep makes.
+const sweepStatements = 5
+
+// sweepShare is the context of one of Sweep's statements, left of them
+// still to run: on PostgreSQL, with a deadline on ctx, an equal share of
+// the time left, so that a wait on one table's lock leaves the others
+// time. SQLite has one lock for the whole file: its statements have ctx.
+func (s *Store) sweepShare(ctx context.Context, left int) (context.Context, context.CancelFunc) {
+	dl, ok := ctx.Deadline()
+	if !ok || left <= 1 || s.backend == sqliteBackend {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, time.Until(dl)/time.Duration(left))
+}
+
+// passedOver reports whether a sweep statement's err leaves the sweep
+// going on to the other tables: the server cancelled it, or it ran out of
+// its share (sctx), ctx itself still running.
+func passedOver(ctx, sctx context.Context, err error) bool {
+	return ctx.Err() == nil && (CancelledByServer(err) || sctx.Err() != nil)
+}
