@@ -145,7 +145,9 @@ type Durable struct {
 	runDownHook func()
 	// probeNow asks Run for a check at once: a run has lasted
 	// cancelledDownAfter, and the check decides whether the database
-	// writes nothing (down) or a table is locked (a warning naming it).
+	// writes nothing (down) or a table is locked (a warning naming it);
+	// or a statement ran out of its caller's deadline, and the check
+	// tells a database that stopped answering (waited).
 	probeNow chan struct{}
 }
 
@@ -367,7 +369,8 @@ const observePing = 500 * time.Millisecond
 // moment on a new connection, and marking the store down for that one
 // statement would turn every replica's shared dedupe and claims off until
 // the next check. A statement the server cancelled for its
-// statement_timeout or lock_timeout was answered: the store stays up.
+// statement_timeout or lock_timeout was answered: the store stays up, as
+// it does for one that ran out of its caller's deadline first (waited).
 func (d *Durable) observe(err error) {
 	if err == nil || errors.Is(err, state.ErrInvalid) || errors.Is(err, state.ErrNotFound) ||
 		errors.Is(err, context.Canceled) {
@@ -378,15 +381,21 @@ func (d *Durable) observe(err error) {
 		d.damaged = err
 		d.mu.Unlock()
 	}
-	if state.CancelledByServer(err) {
+	if d.waited(err) {
 		// The database answered: it cancelled this statement for its
 		// statement_timeout or lock_timeout (a lock held elsewhere, a
-		// loaded server). Calling the store down would turn the shared
-		// dedupe off and make audit and exempt say it is unavailable;
-		// but every statement cancelled for cancelledDownAfter, no write
-		// working between, is a database that writes nothing.
+		// loaded server), or the caller's deadline came first (waited:
+		// the check Run makes at once tells a database that stopped
+		// answering). Calling the store down would turn the
+		// shared dedupe off and make audit and exempt say it is
+		// unavailable; but every statement cancelled for
+		// cancelledDownAfter, no write working between, is a database
+		// that writes nothing.
 		if !d.cancelled(err) {
 			d.warnCancelled(err)
+		}
+		if !state.CancelledByServer(err) {
+			d.askCheck()
 		}
 		return
 	}
@@ -400,6 +409,31 @@ func (d *Durable) observe(err error) {
 		}
 	}
 	d.report(err)
+}
+
+// waited reports whether err is a statement that ended waiting, the
+// database up as far as it tells: the server cancelled it
+// (CancelledByServer), or, on PostgreSQL, it ran out of its caller's
+// deadline. The connections' lock_timeout (10 s unless the URL sets one)
+// is longer than most callers' deadlines (the audit writer's 5 s, a
+// release's 2 s or 5 s, exempt's 3 s): a lock held by another session
+// ends their statements by the deadline, never by the server, and each
+// marked the store down (an ERROR) until the next check a second later.
+// Such a wait is one of a run, as a cancellation is, and has Run check at
+// once (askCheck): a database that stopped answering is called down by
+// that check, with its own 5 s, not by a ping on the caller's goroutine
+// (one of 500 ms, which a new connection on a loaded machine outlasts).
+func (d *Durable) waited(err error) bool {
+	return state.CancelledByServer(err) ||
+		errors.Is(err, context.DeadlineExceeded) && d.Shared() && d.store.Load() != nil
+}
+
+// askCheck has Run check the store at once (probeNow), without waiting.
+func (d *Durable) askCheck() {
+	select {
+	case d.probeNow <- struct{}{}:
+	default:
+	}
 }
 
 // warnCancelled logs a statement the server cancelled, with its table, at
@@ -425,12 +459,15 @@ func (d *Durable) warnCancelled(err error) {
 // statements. ctx bounds the write to the other tables it may make (the
 // writer's: at a stop, its flush's).
 func (d *Durable) observeAudit(ctx context.Context, err error) {
-	if !state.CancelledByServer(err) {
+	if err == nil || !d.waited(err) {
 		d.observe(err)
 		return
 	}
 	if !d.cancelledAudit(ctx, err) {
 		d.warnCancelled(err)
+	}
+	if !state.CancelledByServer(err) {
+		d.askCheck()
 	}
 }
 
@@ -512,10 +549,7 @@ func (d *Durable) cancelled(err error) bool {
 		d.report(err)
 		return true
 	}
-	select {
-	case d.probeNow <- struct{}{}:
-	default:
-	}
+	d.askCheck()
 	return false
 }
 
@@ -769,7 +803,8 @@ func (d *Durable) Run(ctx context.Context) {
 			d.sweep(ctx, &lastAudit)
 		case <-d.probeNow:
 			// A run of cancelled statements has lasted
-			// cancelledDownAfter: the check decides now.
+			// cancelledDownAfter, or a statement ran out of its
+			// caller's deadline: the check decides now.
 			d.ping(ctx)
 			last = time.Now()
 		}

@@ -24,10 +24,19 @@ import (
 // a Claim that must work): the test failed, not the code.
 func cancelRunStore(t *testing.T) (d *Durable, m *StoreMetrics, logs *syncBuf, lock func(tables ...string) func(), now *time.Time) {
 	t.Helper()
+	return lockedStore(t, "100")
+}
+
+// lockedStore is cancelRunStore with the URL's lock_timeout (ms, or a
+// PostgreSQL duration); "": none, the store's default (10 s).
+func lockedStore(t *testing.T, lockTimeout string) (d *Durable, m *StoreMetrics, logs *syncBuf, lock func(tables ...string) func(), now *time.Time) {
+	t.Helper()
 	admin, u, schema := migratedSchema(t)
-	q := u.Query()
-	q.Set("lock_timeout", "100")
-	u.RawQuery = q.Encode()
+	if lockTimeout != "" {
+		q := u.Query()
+		q.Set("lock_timeout", lockTimeout)
+		u.RawQuery = q.Encode()
+	}
 	logs = &syncBuf{}
 	d, m = openTestDurable(t, u.String(), logs)
 	if d.Store() == nil {
