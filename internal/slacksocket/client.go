@@ -455,7 +455,13 @@ func parse(req *socketmode.Request) (socketmode.Event, error) {
 	case socketmode.RequestTypeEventsAPI:
 		ev, err := slackevents.ParseEvent(req.Payload, slackevents.OptionNoVerifyToken())
 		if err != nil {
-			return evt, fmt.Errorf("parsing Events API event: %w", err)
+			lean, ok := leanAppHomeOpened(req.Payload)
+			if !ok {
+				return evt, fmt.Errorf("parsing Events API event: %w", err)
+			}
+			if ev, err = slackevents.ParseEvent(lean, slackevents.OptionNoVerifyToken()); err != nil {
+				return evt, fmt.Errorf("parsing Events API event: %w", err)
+			}
 		}
 		evt.Data = ev
 	default:
@@ -553,6 +559,56 @@ func leanInteraction(payload []byte) (lean []byte, ok bool) {
 		return nil, false
 	}
 	lean, err := json.Marshal(top)
+	return lean, err == nil
+}
+
+// leanHomeOuter and leanHomeEvent are the fields of an app_home_opened
+// callback and of its event kept when slack-go refused it: the strings
+// among them (the bot reads the opener and the tab).
+var (
+	leanHomeOuter = []string{"token", "team_id", "api_app_id", "enterprise_id", "event_id"}
+	leanHomeEvent = []string{"user", "channel", "tab", "event_ts"}
+)
+
+// leanAppHomeOpened is an Events API payload that slack-go refused, when it
+// is an app_home_opened event, reduced to what the bot reads: the event's
+// type, opener and tab and the callback's IDs, each kept when it is a
+// string (a tab of another type is dropped: the Home is then published, as
+// for an open that names no tab). The event
+// carries the Home view the bot last published, echoed by Slack with what
+// it adds, and slack-go refuses the whole event for one part of that view
+// (a block element newer than the library): the Home then never refreshed.
+// ok is false for any other payload, or when the opener is there but not a
+// string (not guessed at): the first error stands.
+func leanAppHomeOpened(payload []byte) (lean []byte, ok bool) {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(payload, &top) != nil || string(top["type"]) != `"`+slackevents.CallbackEvent+`"` {
+		return nil, false
+	}
+	var inner map[string]json.RawMessage
+	if json.Unmarshal(top["event"], &inner) != nil || string(inner["type"]) != `"`+string(slackevents.AppHomeOpened)+`"` {
+		return nil, false
+	}
+	if v, had := inner["user"]; had && !jsonString(v) && string(v) != "null" {
+		return nil, false
+	}
+	event := map[string]json.RawMessage{"type": inner["type"]}
+	for _, k := range leanHomeEvent {
+		if v := inner[k]; jsonString(v) {
+			event[k] = v
+		}
+	}
+	b, err := json.Marshal(event)
+	if err != nil {
+		return nil, false
+	}
+	outer := map[string]json.RawMessage{"type": top["type"], "event": b}
+	for _, k := range leanHomeOuter {
+		if v := top[k]; jsonString(v) {
+			outer[k] = v
+		}
+	}
+	lean, err = json.Marshal(outer)
 	return lean, err == nil
 }
 

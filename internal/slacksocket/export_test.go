@@ -19,3 +19,6 @@ func Decode(frame []byte) (id string, ack []byte, evt socketmode.Event) {
 	}
 	return id, ack, evt
 }
+
+// LeanAppHomeOpened is leanAppHomeOpened.
+var LeanAppHomeOpened = leanAppHomeOpened
