@@ -27,6 +27,7 @@ type Metrics struct {
 	replyLost       prometheus.Counter
 	resolver        *prometheus.CounterVec
 	slackFailures   *prometheus.CounterVec
+	unreadable      *prometheus.CounterVec
 }
 
 // NewMetrics registers the bot's series with reg.
@@ -74,10 +75,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		slackFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "lastactive_slack_api_failures_total", Help: "Slack Web API calls that failed after their retries, by method and kind (token_rejected, rate_limited, unavailable, missing_scope, refused).",
 		}, []string{"method", "kind"}),
+		unreadable: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lastactive_socketmode_unreadable_total", Help: "Socket Mode envelopes acked but not decoded, by what they are (slash_commands, block_actions, message_action, shortcut, view_submission, interactive, app_home_opened, events_api, other).",
+		}, []string{"type"}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.commands, m.lookups, m.upstream, m.upstreamLatency, m.replyLatency,
-			m.ackLatency, m.inFlight, m.reconnects, m.connected, m.replyFailures, m.replyLost, m.resolver, m.slackFailures)
+			m.ackLatency, m.inFlight, m.reconnects, m.connected, m.replyFailures, m.replyLost, m.resolver, m.slackFailures, m.unreadable)
 	}
 	return m
 }
@@ -183,6 +187,14 @@ func (m *Metrics) Acked(d time.Duration) {
 func (m *Metrics) inflight(delta float64) {
 	if m != nil {
 		m.inFlight.Add(delta)
+	}
+}
+
+// unreadableEnvelope counts one envelope that did not decode; typ is one
+// of unreadableType's few values.
+func (m *Metrics) unreadableEnvelope(typ string) {
+	if m != nil {
+		m.unreadable.WithLabelValues(typ).Inc()
 	}
 }
 

@@ -391,7 +391,13 @@ func (b *Bot) event(rc runCtx, i int, evt socketmode.Event, connected func()) {
 		// The socket acked it if it had an envelope ID: Slack does not
 		// send it again.
 		if bad, ok := evt.Data.(*socketmode.ErrorBadMessage); ok {
-			b.log.Warn("socket mode: unreadable message", "socket", i, "err", bad.Cause)
+			// Counted by what it is, so that an App Home open, a global
+			// shortcut or a view submission Slack sends in a form the bot
+			// cannot read shows on a dashboard. The line names the type and
+			// the envelope, never what the person sent.
+			typ, envID := unreadableType(bad.Message)
+			b.metrics.unreadableEnvelope(typ)
+			b.log.Warn("socket mode: unreadable message", "socket", i, "type", typ, "envelope_id", envID, "err", badCause(bad.Cause))
 			// A slash command, click or message shortcut whose own fields
 			// did not decode: its asker is told so at its response_url (if
 			// trusted, as any reply).
@@ -600,6 +606,76 @@ func unreadableRequest(frame []byte) (id, url, what string) {
 		return "", "", ""
 	}
 	return id, url, what
+}
+
+// maxCause is the most of an unreadable envelope's error logged: slack-go
+// and the socket quote the type they did not know, of any length in a
+// frame of 1 MiB.
+const maxCause = 300
+
+// badCause is err's text cut to maxCause runes, "" for nil.
+func badCause(err error) string {
+	if err == nil {
+		return ""
+	}
+	s := err.Error()
+	if c := clipRunes(s, maxCause); c != s {
+		return c + "…"
+	}
+	return s
+}
+
+// unreadableTypes are the interaction types an unreadable envelope is
+// counted under by name; any other is "interactive".
+var unreadableTypes = map[slack.InteractionType]bool{
+	slack.InteractionTypeBlockActions: true, slack.InteractionTypeMessageAction: true,
+	slack.InteractionTypeShortcut: true, slack.InteractionTypeViewSubmission: true,
+}
+
+// unreadableType is what a frame that did not decode is, from a bounded
+// set (a label of lastactive_socketmode_unreadable_total): slash_commands;
+// an interaction's type among unreadableTypes, or "interactive"; an
+// app_home_opened event, or "events_api"; "other" for anything else. id is
+// its envelope ID when that is a string the socket acked, "" otherwise.
+func unreadableType(frame []byte) (typ, id string) {
+	// Each part on its own: one not of its shape (an event that is not an
+	// object) leaves the others readable.
+	var f struct {
+		EnvelopeID json.RawMessage `json:"envelope_id"`
+		Type       json.RawMessage `json:"type"`
+		Payload    json.RawMessage `json:"payload"`
+	}
+	if json.Unmarshal(frame, &f) != nil {
+		return "other", ""
+	}
+	if json.Unmarshal(f.EnvelopeID, &id) != nil || len(id) > maxEnvelopeID {
+		id = ""
+	}
+	var envType, inner string
+	_ = json.Unmarshal(f.Type, &envType)
+	var payload struct {
+		Type  json.RawMessage `json:"type"`
+		Event json.RawMessage `json:"event"`
+	}
+	_ = json.Unmarshal(f.Payload, &payload)
+	switch envType {
+	case socketmode.RequestTypeSlashCommands:
+		return socketmode.RequestTypeSlashCommands, id
+	case socketmode.RequestTypeInteractive:
+		if json.Unmarshal(payload.Type, &inner) == nil && unreadableTypes[slack.InteractionType(inner)] {
+			return inner, id
+		}
+		return socketmode.RequestTypeInteractive, id
+	case socketmode.RequestTypeEventsAPI:
+		var event struct {
+			Type json.RawMessage `json:"type"`
+		}
+		if json.Unmarshal(payload.Event, &event) == nil && json.Unmarshal(event.Type, &inner) == nil && inner == string(slackevents.AppHomeOpened) {
+			return inner, id
+		}
+		return socketmode.RequestTypeEventsAPI, id
+	}
+	return "other", id
 }
 
 // maxEnvelopeID is the longest envelope ID the socket acks (as

@@ -1,8 +1,18 @@
 package bot
 
 import (
+	"encoding/json"
+	"errors"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/slack-go/slack/socketmode"
+
+	"lastactive/internal/testlog"
 )
 
 // TestUnreadableRequestIsToldWhere: which frames slack-go could not decode
@@ -39,4 +49,117 @@ func TestUnreadableRequestIsToldWhere(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestUnreadableEnvelopesAreCountedByType: an envelope slack-go could not
+// decode was one Warn line, with no type, and counted nowhere: an App Home
+// open, a global shortcut or a view submission Slack sent in a form the bot
+// does not read went unnoticed unless someone read every log line. Each is
+// counted now in lastactive_socketmode_unreadable_total by what it is (a
+// bounded set: an unknown interaction type or event is counted under its
+// envelope type), and its log line names the type and the envelope, not the
+// person or what they typed.
+func TestUnreadableEnvelopesAreCountedByType(t *testing.T) {
+	t.Parallel()
+	const personal = "alice.personal@example.com"
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	logs := &testlog.Buffer{}
+	b := NewBot(Transport{}, nil, BotConfig{}, slog.New(slog.NewJSONHandler(logs, nil)), m)
+	var tasks sync.WaitGroup
+	rc := runCtx{work: t.Context(), posts: t.Context(), tasks: &tasks}
+	frames := []struct{ frame, typ string }{
+		{`{"envelope_id":"E1","type":"slash_commands","payload":{"text":7,"user_name":"` + personal + `"}}`, "slash_commands"},
+		{`{"envelope_id":"E2","type":"interactive","payload":{"type":"block_actions","user":{"id":7,"name":"` + personal + `"}}}`, "block_actions"},
+		{`{"envelope_id":"E3","type":"interactive","payload":{"type":"message_action","user":{"id":7}}}`, "message_action"},
+		{`{"envelope_id":"E4","type":"interactive","payload":{"type":"shortcut","user":{"id":7},"callback_id":"` + personal + `"}}`, "shortcut"},
+		{`{"envelope_id":"E5","type":"interactive","payload":{"type":"view_submission","user":{"id":7}}}`, "view_submission"},
+		{`{"envelope_id":"E6","type":"interactive","payload":{"type":"` + personal + `"}}`, "interactive"},
+		{`{"envelope_id":"E7","type":"interactive","payload":{"type":7}}`, "interactive"},
+		{`{"envelope_id":"E8","type":"events_api","payload":{"type":"event_callback","event":{"type":"app_home_opened","user":7}}}`, "app_home_opened"},
+		{`{"envelope_id":"E9","type":"events_api","payload":{"type":"event_callback","event":{"type":"` + personal + `"}}}`, "events_api"},
+		{`{"envelope_id":"E10","type":"` + personal + `","payload":{}}`, "other"},
+		{`not JSON ` + personal, "other"},
+	}
+	for _, f := range frames {
+		b.event(rc, 0, socketmode.Event{Type: socketmode.EventTypeErrorBadMessage,
+			Data: &socketmode.ErrorBadMessage{Cause: errors.New("json: cannot unmarshal number"), Message: json.RawMessage(f.frame)}}, func() {})
+	}
+	tasks.Wait()
+	want := map[string]float64{}
+	for _, f := range frames {
+		want[f.typ]++
+	}
+	for typ, n := range want {
+		if got := testutil.ToFloat64(m.unreadable.WithLabelValues(typ)); got != n {
+			t.Errorf("%s: counted %v, want %v", typ, got, n)
+		}
+	}
+	if n := testutil.CollectAndCount(m.unreadable); n != len(want) {
+		t.Errorf("%d series, want %d", n, len(want))
+	}
+	out := logs.String()
+	if strings.Contains(out, personal) || strings.Contains(out, "alice") {
+		t.Errorf("a log line carries what the person sent:\n%s", out)
+	}
+	for _, f := range frames {
+		if !strings.Contains(out, `"type":"`+f.typ+`"`) {
+			t.Errorf("no log line names the type %s:\n%s", f.typ, out)
+		}
+	}
+	if !strings.Contains(out, `"envelope_id":"E8"`) {
+		t.Errorf("the App Home open's log line does not name its envelope:\n%s", out)
+	}
+
+	// A cause quotes what it could not read (slack-go names a block
+	// element type, the socket an envelope type), of any length in a frame
+	// of 1 MiB: the line keeps its start.
+	before := len(logs.String())
+	huge := strings.Repeat("x", 100_000)
+	b.event(rc, 0, socketmode.Event{Type: socketmode.EventTypeErrorBadMessage,
+		Data: &socketmode.ErrorBadMessage{Cause: errors.New("unsupported block element type " + huge),
+			Message: json.RawMessage(`{"envelope_id":"E11","type":"events_api","payload":{"type":"event_callback","event":{"type":"app_home_opened","view":{"blocks":[{"type":"actions","elements":[{"type":"` + huge + `"}]}]}}}}`)}}, func() {})
+	if line := logs.String()[before:]; len(line) > 2000 || !strings.Contains(line, "unsupported block element type xxx") {
+		t.Errorf("a log line of %d bytes for one unreadable envelope: %.300s", len(line), line)
+	}
+}
+
+// FuzzUnreadableType: whatever frame did not decode, it is counted under
+// one of a few types (each a series for good), its envelope ID is one the
+// socket could have acked or none, and a frame answered "could not read"
+// is counted as what it was answered for.
+func FuzzUnreadableType(f *testing.F) {
+	f.Add([]byte(`{"envelope_id":"E1","type":"slash_commands","payload":{"text":7,"response_url":"https://hooks.slack.com/commands/T/1"}}`))
+	f.Add([]byte(`{"envelope_id":"E2","type":"interactive","payload":{"type":"block_actions","user":{"id":7},"response_url":"https://hooks.slack.com/actions/T/2"}}`))
+	f.Add([]byte(`{"envelope_id":"E3","type":"interactive","payload":{"type":"view_submission","user":{"id":7}}}`))
+	f.Add([]byte(`{"envelope_id":"E4","type":"events_api","payload":{"type":"event_callback","event":{"type":"app_home_opened","user":7}}}`))
+	f.Add([]byte(`{"envelope_id":"E5","type":"events_api","payload":{"type":"event_callback","event":[]}}`))
+	f.Add([]byte(`{"envelope_id":7,"type":"interactive","payload":"x"}`))
+	f.Add([]byte(`not JSON`))
+	f.Add([]byte(`{"envelope_id":"E6","type":"interactive","payload":{"type":"block_actions","event":7,"response_url":"https://hooks.slack.com/actions/T/6"}}`))
+	allowed := map[string]bool{"slash_commands": true, "block_actions": true, "message_action": true, "shortcut": true,
+		"view_submission": true, "interactive": true, "app_home_opened": true, "events_api": true, "other": true}
+	f.Fuzz(func(t *testing.T, frame []byte) {
+		typ, id := unreadableType(frame)
+		if !allowed[typ] {
+			t.Fatalf("counted under %q", typ)
+		}
+		if len(id) > maxEnvelopeID {
+			t.Fatalf("an envelope ID of %d bytes", len(id))
+		}
+		if id != "" {
+			var env struct {
+				EnvelopeID string `json:"envelope_id"`
+			}
+			if json.Unmarshal(frame, &env) != nil || env.EnvelopeID != id {
+				t.Fatalf("envelope ID %q not the frame's (%q)", id, env.EnvelopeID)
+			}
+		}
+		if rid, _, what := unreadableRequest(frame); rid != "" {
+			want := map[string]string{"your command": "slash_commands", "that click": "block_actions", "that shortcut": "message_action"}[what]
+			if typ != want || id != rid {
+				t.Fatalf("answered as %q (%q) but counted as %q (%q)", what, rid, typ, id)
+			}
+		}
+	})
 }
