@@ -103,9 +103,26 @@ func (s *Server) Messages(channel string) []Message {
 // AppHomeOpened delivers an events_api envelope with an app_home_opened
 // event for userID's Home tab, as Slack does when they open it.
 func (s *Server) AppHomeOpened(ctx context.Context, userID string) (*Envelope, error) {
+	return s.AppHomeOpenedWithView(ctx, userID, nil)
+}
+
+// AppHomeOpenedWithView is AppHomeOpened with the event's view: Slack sends
+// the Home view last published for the user, as it echoes it (with block
+// IDs, state and fields it adds). nil: no view, as before any publish.
+func (s *Server) AppHomeOpenedWithView(ctx context.Context, userID string, view json.RawMessage) (*Envelope, error) {
 	env := s.newEnvelope("events_api")
 	env.ResponseURL = "" // events have none
 	now := time.Now()
+	event := map[string]any{
+		"type":     "app_home_opened",
+		"user":     userID,
+		"channel":  "D" + userID[1:],
+		"tab":      "home",
+		"event_ts": fmt.Sprintf("%d.%06d", now.Unix(), now.Nanosecond()/1000),
+	}
+	if view != nil {
+		event["view"] = view
+	}
 	env.Payload = mustJSON(map[string]any{
 		"token":      VerificationToken,
 		"team_id":    TeamID,
@@ -113,13 +130,7 @@ func (s *Server) AppHomeOpened(ctx context.Context, userID string) (*Envelope, e
 		"type":       "event_callback",
 		"event_id":   "Ev" + randomHex(5),
 		"event_time": now.Unix(),
-		"event": map[string]any{
-			"type":     "app_home_opened",
-			"user":     userID,
-			"channel":  "D" + userID[1:],
-			"tab":      "home",
-			"event_ts": fmt.Sprintf("%d.%06d", now.Unix(), now.Nanosecond()/1000),
-		},
+		"event":      event,
 	})
 	if err := s.deliver(ctx, env, false); err != nil {
 		return nil, err
