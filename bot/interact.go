@@ -251,7 +251,11 @@ func (b *Bot) interaction(rc runCtx, j job) {
 		act := cb.ActionCallback.BlockActions[0]
 		resp, ok = b.svc.Click(rc.work, req, act.ActionID, act.Value, progress)
 	case slack.InteractionTypeMessageAction:
-		resp, ok = b.svc.Shortcut(rc.work, req, cb.CallbackID, cb.Message.User, progress)
+		if resp, ok = b.svc.Shortcut(rc.work, req, cb.CallbackID, cb.Message.User, progress); !ok {
+			b.notAnswered(j.id, cb)
+		}
+	default:
+		b.notAnswered(j.id, cb)
 	}
 	if !ok {
 		return
@@ -281,6 +285,22 @@ func (b *Bot) interaction(rc runCtx, j job) {
 	if err := b.ephemeral(rc, req, msg, j.received); err != nil {
 		b.svc.UndeliveredAs(resp.Audited, req, resp.Reply)
 	}
+}
+
+// notAnswered logs and counts an interaction the bot has no answer for: a
+// global shortcut or a view submission (the app has neither a global
+// shortcut nor a modal), or a message shortcut of another callback ID, one
+// an admin added in the app's settings. It gets the ack alone, and the
+// person sees nothing happen: the line tells the admin why.
+func (b *Bot) notAnswered(envelopeID string, cb *slack.InteractionCallback) {
+	callback := cb.CallbackID
+	if cb.Type == slack.InteractionTypeViewSubmission || cb.Type == slack.InteractionTypeViewClosed {
+		callback = cb.View.CallbackID
+	}
+	b.metrics.Command("interaction", string(OutcomeIgnored))
+	b.log.Info("socket mode: an interaction this bot has no answer for; acked only (the app has no global shortcut or modal, "+
+		"and its one message shortcut is "+ShortcutAuthor+")",
+		"envelope_id", envelopeID, "type", clipRunes(string(cb.Type), 64), "callback_id", clipRunes(callback, 64))
 }
 
 // ephemeral answers where Slack gave no response_url (a shortcut used in

@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
 	"lastactive/internal/testlog"
@@ -162,4 +163,45 @@ func FuzzUnreadableType(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestInteractionsTheBotDoesNotAnswerAreLogged: the app has no global
+// shortcut and opens no modal, so a global shortcut, a view submission or
+// a message shortcut of another callback ID (one an admin added in the
+// app's settings) gets only the ack, and the person sees nothing happen.
+// That was silent in the logs too: the admin who added it had nothing to
+// go on. Each is one line now, naming its type and callback ID, and counted
+// as ignored.
+func TestInteractionsTheBotDoesNotAnswerAreLogged(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	logs := &testlog.Buffer{}
+	b := NewBot(Transport{}, nil, BotConfig{}, slog.New(slog.NewJSONHandler(logs, nil)), m)
+	var tasks sync.WaitGroup
+	rc := runCtx{work: t.Context(), posts: t.Context(), tasks: &tasks}
+	long := strings.Repeat("c", 5000)
+	for i, cb := range []slack.InteractionCallback{
+		{Type: slack.InteractionTypeShortcut, CallbackID: "find_idle_seats", User: slack.User{ID: "U1"}},
+		{Type: slack.InteractionTypeViewSubmission, View: slack.View{CallbackID: "some_form"}, User: slack.User{ID: "U1"}},
+		{Type: slack.InteractionTypeMessageAction, CallbackID: "someone_elses", User: slack.User{ID: "U1"}},
+		{Type: slack.InteractionTypeShortcut, CallbackID: long, User: slack.User{ID: "U1"}},
+	} {
+		b.event(rc, 0, socketmode.Event{Type: socketmode.EventTypeInteractive, Data: cb,
+			Request: &socketmode.Request{EnvelopeID: "N" + string(rune('0'+i)), Type: socketmode.RequestTypeInteractive}}, func() {})
+	}
+	tasks.Wait()
+	out := logs.String()
+	for _, want := range []string{`"type":"shortcut","callback_id":"find_idle_seats"`, `"type":"view_submission","callback_id":"some_form"`,
+		`"type":"message_action","callback_id":"someone_elses"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no line with %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, long) {
+		t.Errorf("a callback ID of 5,000 characters logged whole")
+	}
+	if got := testutil.ToFloat64(m.commands.WithLabelValues("interaction", "ignored")); got != 4 {
+		t.Errorf("counted %v ignored interactions, want 4", got)
+	}
 }
