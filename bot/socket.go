@@ -573,6 +573,7 @@ func unreadableRequest(frame []byte) (id, url, what string) {
 		Payload    struct {
 			Type        json.RawMessage `json:"type"`
 			ResponseURL json.RawMessage `json:"response_url"`
+			CallbackID  json.RawMessage `json:"callback_id"`
 		} `json:"payload"`
 	}
 	if json.Unmarshal(frame, &f) != nil {
@@ -595,6 +596,12 @@ func unreadableRequest(frame []byte) (id, url, what string) {
 		case slack.InteractionTypeBlockActions:
 			what = "that click"
 		case slack.InteractionTypeMessageAction:
+			// Another shortcut's payload is not answered readable either;
+			// one whose callback_id cannot be read may be ours.
+			var cb string
+			if json.Unmarshal(f.Payload.CallbackID, &cb) == nil && cb != ShortcutAuthor {
+				return "", "", ""
+			}
 			what = "that shortcut"
 		default:
 			return "", "", ""

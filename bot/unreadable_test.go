@@ -20,8 +20,10 @@ import (
 // are answered "could not read" at their response_url: a slash command, a
 // click and a message shortcut, each in its own words; not a global
 // shortcut or a view submission (the bot answers neither), nor a frame
-// whose envelope ID or response_url is not a string. Before, a click or a
-// message shortcut was answered by nobody.
+// whose envelope ID or response_url is not a string, nor a message
+// shortcut whose callback_id names another shortcut (the bot would not have
+// answered it readable either; it was told "could not read that shortcut").
+// Before, a click or a message shortcut was answered by nobody.
 func TestUnreadableRequestIsToldWhere(t *testing.T) {
 	long := strings.Repeat("e", maxEnvelopeID+1)
 	for _, c := range []struct {
@@ -33,6 +35,9 @@ func TestUnreadableRequestIsToldWhere(t *testing.T) {
 			"E2", "https://hooks.slack.com/actions/T/2", "that click"},
 		{"a message shortcut", `{"envelope_id":"E3","type":"interactive","payload":{"type":"message_action","user":{"id":7},"response_url":"https://hooks.slack.com/actions/T/3"}}`,
 			"E3", "https://hooks.slack.com/actions/T/3", "that shortcut"},
+		{"a message shortcut of another app's callback", `{"envelope_id":"E3b","type":"interactive","payload":{"type":"message_action","callback_id":"someone_else","user":{"id":7},"response_url":"https://hooks.slack.com/actions/T/3b"}}`, "", "", ""},
+		{"a message shortcut of ours", `{"envelope_id":"E3c","type":"interactive","payload":{"type":"message_action","callback_id":"` + ShortcutAuthor + `","user":{"id":7},"response_url":"https://hooks.slack.com/actions/T/3c"}}`,
+			"E3c", "https://hooks.slack.com/actions/T/3c", "that shortcut"},
 		{"a global shortcut", `{"envelope_id":"E4","type":"interactive","payload":{"type":"shortcut","user":{"id":7},"response_url":"https://hooks.slack.com/actions/T/4"}}`, "", "", ""},
 		{"a view submission", `{"envelope_id":"E5","type":"interactive","payload":{"type":"view_submission","user":{"id":7},"response_url":"https://hooks.slack.com/actions/T/5"}}`, "", "", ""},
 		{"an interaction of no type", `{"envelope_id":"E6","type":"interactive","payload":{"type":7,"response_url":"https://hooks.slack.com/actions/T/6"}}`, "", "", ""},
