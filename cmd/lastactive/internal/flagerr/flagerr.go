@@ -76,6 +76,20 @@ func Quote(arg string) string {
 			// Where the password ends is not known: the scheme alone.
 			return strconv.Quote(arg[:i] + "://…")
 		}
+		// A password with an unescaped '/' after digits
+		// (postgres://ada:5432/pw@db) parses as host "ada:5432" and a
+		// path; a URL inside another scheme's (jdbc:postgresql://…)
+		// parses opaque, which Redacted does not look into. Either way
+		// the password ends at the last '@' before the query.
+		if u.Opaque != "" || (u.User == nil && strings.Contains(u.Path, "@")) {
+			rest, _, _ := strings.Cut(arg[i+3:], "?")
+			rest, _, _ = strings.Cut(rest, "#")
+			rest = withoutPassword(rest)
+			if hasSecret(rest) {
+				return strconv.Quote(arg[:i] + "://…")
+			}
+			return strconv.Quote(clip(arg[:i+3]+rest, 40))
+		}
 		u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = "", false, "", ""
 		// A token as the user (https://TOKEN@host, as git takes one) or
 		// in the path (http://host/api/xoxb-…): Redacted hides only a
@@ -109,7 +123,7 @@ func withoutPassword(s string) string {
 		return s
 	}
 	c := strings.IndexByte(s[:at], ':')
-	if c <= 0 || c == at-1 || strings.EqualFold(s[:c], "mailto") {
+	if c < 0 || c == at-1 || strings.EqualFold(s[:c], "mailto") {
 		return s
 	}
 	return s[:c+1] + "xxxxx" + s[at:]

@@ -32,6 +32,16 @@ func TestQuoteURLsAndTokens(t *testing.T) {
 		{"ada:hunter2/x9@db.example.com/lastactive", `"ada:xxxxx@db.example.com/lastactive"`, "hunter2"},
 		{"ada:aHVudGVyMg==@db.example.com/x", `"ada:xxxxx@db.example.com/x"`, "aHVudGVy"},
 		{"ada:hunter2=x@db/x", `"ada:xxxxx@db/x"`, "hunter2"},
+		// A URL's password with '/' unescaped after digits: the parser
+		// took "ada:5432" for the host and the rest of the password for
+		// the path, and the whole was quoted.
+		{"postgres://ada:5432/SECRET@db/x", `"postgres://ada:xxxxx@db/x"`, "SECRET"},
+		// A URL inside another scheme's (JDBC's): parsed opaque, which
+		// Redacted does not look into.
+		{"jdbc:postgresql://ada:SECRET@db/x", `"jdbc:postgresql://ada:xxxxx@db/x"`, "SECRET"},
+		// No user before the password.
+		{":SECRET@db/x", `":xxxxx@db/x"`, "SECRET"},
+		{"postgres://:SECRET@db/x", `"postgres://:xxxxx@db/x"`, "SECRET"},
 		{"mailto:ada@example.com", `"mailto:ada@example.com"`, ""},
 		{"ada@example.com", `"ada@example.com"`, ""},
 	} {
