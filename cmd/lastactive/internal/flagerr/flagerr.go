@@ -76,15 +76,19 @@ func Quote(arg string) string {
 			// Where the password ends is not known: the scheme alone.
 			return strconv.Quote(arg[:i] + "://…")
 		}
-		// A password with an unescaped '/' after digits
-		// (postgres://ada:5432/pw@db) parses as host "ada:5432" and a
-		// path; a URL inside another scheme's (jdbc:postgresql://…)
-		// parses opaque, which Redacted does not look into. Either way
-		// the password ends at the last '@' before the query.
-		if u.Opaque != "" || (u.User == nil && strings.Contains(u.Path, "@")) {
-			rest, _, _ := strings.Cut(arg[i+3:], "?")
+		// A password with an unescaped '/', '?', '#' or '@' in it
+		// (postgres://ada:5432/pw@db, ada:123?pw@db, ada:p@ss/pw@db)
+		// ends the authority early: the parser shows the rest as a path,
+		// or drops it as a query and shows the digits before it as a
+		// port. A URL inside another scheme's (jdbc:postgresql://…)
+		// parses opaque, which Redacted does not look into, and one
+		// whose scheme is no scheme ("0/://…") as a path. Whenever an
+		// '@' follows the authority, the password ends at the last '@',
+		// and the query is cut after it is hidden.
+		rest := arg[i+3:]
+		if u.Opaque != "" || u.Scheme == "" || strings.Contains(u.Path, "@") || strings.Contains(rest[strings.IndexFunc(rest+"/", isAuthorityEnd):], "@") {
+			rest, _, _ = strings.Cut(withoutPassword(rest), "?")
 			rest, _, _ = strings.Cut(rest, "#")
-			rest = withoutPassword(rest)
 			if hasSecret(rest) {
 				return strconv.Quote(arg[:i] + "://…")
 			}
@@ -111,6 +115,9 @@ func Quote(arg string) string {
 	}
 	return strconv.Quote(clip(name, 40))
 }
+
+// isAuthorityEnd reports whether r ends a URL's authority.
+func isAuthorityEnd(r rune) bool { return r == '/' || r == '?' || r == '#' }
 
 // withoutPassword hides the password of a connection string written
 // without its scheme (user:password@host/db, as psql and many DSNs take

@@ -39,6 +39,12 @@ func TestQuoteURLsAndTokens(t *testing.T) {
 		// A URL inside another scheme's (JDBC's): parsed opaque, which
 		// Redacted does not look into.
 		{"jdbc:postgresql://ada:SECRET@db/x", `"jdbc:postgresql://ada:xxxxx@db/x"`, "SECRET"},
+		// A password with '?', '#' or '@' as well as '/' unescaped: the
+		// parser ended the authority early, and showed what followed.
+		{"postgres://ada:123?SECRET@db/x", `"postgres://ada:xxxxx@db/x"`, "SECRET"},
+		{"postgres://ada:123#SECRET@db/x", `"postgres://ada:xxxxx@db/x"`, "SECRET"},
+		{"postgres://ada:p@ss/SECRET@db/x", `"postgres://ada:xxxxx@db/x"`, "SECRET"},
+		{"postgres://db/x?password=SECRET&user=ada@corp", `"postgres://db/x"`, "SECRET"},
 		// No user before the password.
 		{":SECRET@db/x", `":xxxxx@db/x"`, "SECRET"},
 		{"postgres://:SECRET@db/x", `"postgres://:xxxxx@db/x"`, "SECRET"},
@@ -81,4 +87,26 @@ func TestHasSecretSlashInToken(t *testing.T) {
 	if !hasSecret("ada@example.com:Zm9vYmFy/mF6cXV4SECRET/123") {
 		t.Error("a base64 token with '/' after 'email:' is not taken for one")
 	}
+}
+
+// FuzzQuoteHidesPassword: whatever the scheme (none, jdbc:postgresql://)
+// and whatever the password holds unescaped ('/', '?', '#', '@'), the
+// password of user:password@rest is never quoted.
+func FuzzQuoteHidesPassword(f *testing.F) {
+	f.Add("postgres://", "ada", "hunter2", "db:5432/x?sslmode=disable")
+	f.Add("", "ada", "hun/ter", "db/x")
+	f.Add("jdbc:postgresql://", "ada", "12/x", "[::1]:5432/x")
+	f.Add("postgres://", "ada", "123?x", "db/x")
+	f.Add("postgres://", "ada", "p@ss/x", "db/x")
+	f.Fuzz(func(t *testing.T, scheme, user, pw, rest string) {
+		const mark = "QZJ" // the password's start, found nowhere else
+		if strings.Contains(scheme+user+rest, mark) || strings.ContainsAny(user, "@:/?#=") ||
+			strings.ContainsAny(scheme, "@=") || strings.Contains(rest, "@") {
+			return
+		}
+		arg := scheme + user + ":" + mark + pw + "@" + rest
+		if got := Quote(arg); strings.Contains(got, mark) {
+			t.Fatalf("Quote(%q) = %s", arg, got)
+		}
+	})
 }
