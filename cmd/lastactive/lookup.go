@@ -14,6 +14,7 @@ import (
 
 	"lastactive/atlassian"
 	"lastactive/bot"
+	"lastactive/cmd/lastactive/internal/flagerr"
 	"lastactive/cmd/lastactive/internal/term"
 	"lastactive/internal/state"
 	"lastactive/internal/wire"
@@ -114,6 +115,11 @@ func parseEmails(args []string) (out, skipped []string, err error) {
 		cmd, err := bot.ParseCommand(arg)
 		var ue *bot.UsageError
 		switch {
+		case errors.As(err, &ue) && flagerr.HasPassword(arg):
+			// A connection string or URL with its password, pasted where
+			// an email belongs: the slash command's words would quote the
+			// password, and stderr often ends up in a CI or cron log.
+			return nil, nil, fmt.Errorf("%s is not an email address", flagerr.Quote(arg))
 		case errors.As(err, &ue):
 			// The slash command's words, less its pointer to /lastactive
 			// help: the usage line printed after this is the terminal's.

@@ -30,3 +30,26 @@ func TestLookupOfAPastedTableNamesItsSkippedLines(t *testing.T) {
 		t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 	}
 }
+
+// TestLookupArgumentWithAPasswordIsNotEchoed: an argument that is no email
+// was quoted back on stderr by the slash command's words, password and all,
+// when it was a connection string or URL with one (a database URL pasted
+// where an email belongs); stderr often ends up in a CI or cron log. It is
+// named as a stray argument is, without its password.
+func TestLookupArgumentWithAPasswordIsNotEchoed(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ arg, want string }{
+		{"postgres://ada:hunter2@db.example.com/x", `"postgres://ada:xxxxx@db.example.com/x" is not an email address`},
+		{"ada:hunter2@db.example.com", `"ada:xxxxx@db.example.com" is not an email address`},
+		{"https://ada:hunter2@jira.example.com", `"https://ada:xxxxx@jira.example.com" is not an email address`},
+	} {
+		_, _, err := parseEmails([]string{"grace@example.com", c.arg})
+		if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("parseEmails(%q) = %v, want %q and no password", c.arg, err, c.want)
+		}
+	}
+	// An address mistyped is still named with the slash command's reason.
+	if _, _, err := parseEmails([]string{"ada@example"}); err == nil || !strings.Contains(err.Error(), "“ada@example” is not a valid email address") {
+		t.Errorf("parseEmails(ada@example) = %v", err)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -114,6 +115,13 @@ func Quote(arg string) string {
 		return counted(name)
 	}
 	return strconv.Quote(clip(name, 40))
+}
+
+// HasPassword reports whether arg, one word, holds a password Quote would
+// hide: user:password@ in a URL or a connection string without its scheme.
+// No email address has a ':' before its '@'.
+func HasPassword(arg string) bool {
+	return !strings.ContainsFunc(arg, unicode.IsSpace) && withoutPassword(arg) != arg
 }
 
 // isAuthorityEnd reports whether r ends a URL's authority.
