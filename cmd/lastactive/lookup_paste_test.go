@@ -42,6 +42,10 @@ func TestLookupArgumentWithAPasswordIsNotEchoed(t *testing.T) {
 		{"postgres://ada:hunter2@db.example.com/x", `"postgres://ada:xxxxx@db.example.com/x" is not an email address`},
 		{"ada:hunter2@db.example.com", `"ada:xxxxx@db.example.com" is not an email address`},
 		{"https://ada:hunter2@jira.example.com", `"https://ada:xxxxx@jira.example.com" is not an email address`},
+		// libpq's keyword form, the password first: its word was quoted.
+		{"password=hunter2 host=db", `"password" is not an email address`},
+		{"host=db PASSWORD=hunter2", `"host" is not an email address`},
+		{"postgres://db/x password=hunter2", `"postgres://db/x …" is not an email address`},
 	} {
 		_, _, err := parseEmails([]string{"grace@example.com", c.arg})
 		if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), c.want) {

@@ -70,6 +70,21 @@ func (h hidden) Unwrap() error { return h.err }
 // credential is counted, not shown.
 func Quote(arg string) string {
 	if i := strings.Index(arg, "://"); i > 0 && !strings.Contains(arg[:i], "=") {
+		// White space ends a URL: what follows (libpq's keyword form,
+		// "password=…") is no part of it, though the parser takes it
+		// for the path. A password with a space in it is hidden first.
+		if strings.ContainsFunc(arg, unicode.IsSpace) {
+			s := arg[:i+3] + withoutPassword(arg[i+3:])
+			j := strings.IndexFunc(s, unicode.IsSpace)
+			if j < 0 { // the space was the password's
+				return Quote(s)
+			}
+			q := Quote(s[:j])
+			if strings.HasSuffix(q, `"`) {
+				q = strings.TrimSuffix(q, `"`) + ` …"`
+			}
+			return q
+		}
 		// A URL (migrate postgres://user:password@db/…): without its
 		// password, query or fragment.
 		u, err := url.Parse(arg)
@@ -117,10 +132,17 @@ func Quote(arg string) string {
 	return strconv.Quote(clip(name, 40))
 }
 
-// HasPassword reports whether arg, one word, holds a password Quote would
-// hide: user:password@ in a URL or a connection string without its scheme.
-// No email address has a ':' before its '@'.
+// HasPassword reports whether arg holds a password Quote would hide:
+// user:password@ in one word, a URL or a connection string without its
+// scheme (no email address has a ':' before its '@'), or a "password="
+// word of libpq's keyword form ("password=… host=db"), which Quote names
+// by what comes before its first '='.
 func HasPassword(arg string) bool {
+	for _, w := range strings.Fields(arg) {
+		if len(w) >= len("password=") && strings.EqualFold(w[:len("password=")], "password=") {
+			return true
+		}
+	}
 	return !strings.ContainsFunc(arg, unicode.IsSpace) && withoutPassword(arg) != arg
 }
 

@@ -45,6 +45,10 @@ func TestQuoteURLsAndTokens(t *testing.T) {
 		{"postgres://ada:123#SECRET@db/x", `"postgres://ada:xxxxx@db/x"`, "SECRET"},
 		{"postgres://ada:p@ss/SECRET@db/x", `"postgres://ada:xxxxx@db/x"`, "SECRET"},
 		{"postgres://db/x?password=SECRET&user=ada@corp", `"postgres://db/x"`, "SECRET"},
+		// White space ends a URL: libpq's keyword form after it was
+		// taken for the URL's path, its password shown.
+		{"postgres://db/x password=SECRET", `"postgres://db/x …"`, "SECRET"},
+		{"postgres://ada:SECRET@db/x sslmode=disable", `"postgres://ada:xxxxx@db/x …"`, "SECRET"},
 		// No user before the password.
 		{":SECRET@db/x", `":xxxxx@db/x"`, "SECRET"},
 		{"postgres://:SECRET@db/x", `"postgres://:xxxxx@db/x"`, "SECRET"},
@@ -98,6 +102,8 @@ func FuzzQuoteHidesPassword(f *testing.F) {
 	f.Add("jdbc:postgresql://", "ada", "12/x", "[::1]:5432/x")
 	f.Add("postgres://", "ada", "123?x", "db/x")
 	f.Add("postgres://", "ada", "p@ss/x", "db/x")
+	f.Add("postgres://", "ada", " x", "db/x password=y")
+	f.Add("0://", "0", " ", "0") // a space that was the password's only one
 	f.Fuzz(func(t *testing.T, scheme, user, pw, rest string) {
 		const mark = "QZJ" // the password's start, found nowhere else
 		if strings.Contains(scheme+user+rest, mark) || strings.ContainsAny(user, "@:/?#=") ||
