@@ -468,6 +468,19 @@ var passwordParam = regexp.MustCompile(`(?i)password=([^&?#]*)`)
 // as it may be shown (no password, neither in the user part nor as a
 // password= parameter) and a function that takes the password out of any
 // message. No network.
+// userInfoSplit tells a URL whose authority Go's parser ended early: an
+// '@' after the first '/', '?' or '#' past "//", as an unescaped password
+// holding one of them leaves it ("u:2024#Winter@host"). pgx reads such a
+// password whole; Go takes its start for a host and port.
+func userInfoSplit(rawURL string) bool {
+	_, rest, ok := strings.Cut(rawURL, "//")
+	if !ok {
+		return false
+	}
+	end := strings.IndexAny(rest, "/?#")
+	return end >= 0 && strings.LastIndexByte(rest, '@') > end
+}
+
 func parsePostgresURL(rawURL string) (cfg *pgx.ConnConfig, shown string, scrub func(string) string, err error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -511,9 +524,10 @@ func parsePostgresURL(rawURL string) (cfg *pgx.ConnConfig, shown string, scrub f
 	shownURL := *u
 	shownURL.RawQuery = q.Encode()
 	shownURL.Fragment, shownURL.RawFragment = "", "" // no meaning to pgx; may hold anything
-	if strings.ContainsAny(u.Path, "@:") {
+	if strings.ContainsAny(u.Path, "@:") || userInfoSplit(rawURL) {
 		// A user-info that swallowed a '/' ends up here: "postgres:///:pw@host",
-		// and "postgres://u:31415/pie@host" took "u:31415" for host and port.
+		// and "postgres://u:31415/pie@host" took "u:31415" for host and port;
+		// so did "postgres://u:2024#Winter@host", whose '@' went to the fragment.
 		shownURL.Path, shownURL.RawPath = "/[redacted]", ""
 		shownURL.Host = "[redacted]"
 	}
