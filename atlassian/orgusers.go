@@ -35,6 +35,7 @@ const (
 	maxAccountIDLen        = 128
 	maxEmailLen            = 254
 	maxNameLen             = 256
+	maxStatusLen           = maxWorkspaceWordLen // a type or status: one word
 	maxAccountProducts     = 20_000
 	defaultMaxScanProducts = 5_000_000
 )
@@ -280,6 +281,14 @@ func v2Product(wp wireV2ProductEntry) (ProductActivity, error) {
 	if wp.Key == "" {
 		return ProductActivity{}, errors.New("no key")
 	}
+	// As the one-person lookup bounds them: each is kept with its account
+	// and written to every CSV row of it.
+	if len(wp.Key) > maxProductKeyLen {
+		return ProductActivity{}, fmt.Errorf("key is longer than %d bytes", maxProductKeyLen)
+	}
+	if len(wp.ID) > maxWorkspaceIDLen {
+		return ProductActivity{}, fmt.Errorf("id is longer than %d bytes", maxWorkspaceIDLen)
+	}
 	ts, err := parseInstant(deref(wp.LastActiveTimestamp))
 	if err != nil {
 		return ProductActivity{}, fmt.Errorf("lastActiveTimestamp: %w", err)
@@ -357,16 +366,18 @@ func decodeOrgUsersPage(b []byte) (orgUsersPage, error) {
 		if len(wu.Email) > maxEmailLen {
 			return orgUsersPage{}, fmt.Errorf("data[%d].email is longer than %d bytes", i, maxEmailLen)
 		}
+		// The type and statuses are one word each: what is longer is none
+		// Atlassian defines, and cut it is still none.
 		u := OrgUser{
 			AccountID:        wu.AccountID,
 			Name:             cutName(wu.Name),
 			Email:            wu.Email,
-			AccountType:      wu.AccountType,
-			AccountStatus:    wu.AccountStatus,
-			MembershipStatus: wu.MembershipStatus,
-			ClaimStatus:      wu.ClaimStatus,
+			AccountType:      cut(wu.AccountType, maxStatusLen),
+			AccountStatus:    cut(wu.AccountStatus, maxStatusLen),
+			MembershipStatus: cut(wu.MembershipStatus, maxStatusLen),
+			ClaimStatus:      cut(wu.ClaimStatus, maxStatusLen),
 		}
-		fillStatus(&u, wu.Status)
+		fillStatus(&u, cut(wu.Status, maxStatusLen))
 		u.AddedToOrg, _ = parseInstant(deref(wu.AddedToOrg))
 		if wu.ProductAccess != nil {
 			withAccess++

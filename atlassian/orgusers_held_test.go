@@ -73,6 +73,13 @@ func TestOrgUsersRefuseWhatNoAccountHolds(t *testing.T) {
 		{"long account id", `{"data":[{"accountId":"` + strings.Repeat("a", maxAccountIDLen+1) + `","productAccess":[]}]}`, "accountId"},
 		{"long email", `{"data":[{"accountId":"u","email":"` + strings.Repeat("a", maxEmailLen) + `@x","productAccess":[]}]}`, "email"},
 		{"too many products", `{"data":[{"accountId":"u","productAccess":[` + strings.Join(many, ",") + `]}]}`, "products"},
+		// A product's site ID and key are kept with every account and
+		// written to every CSV row: 60 pages of 100 accounts, each with a
+		// 40 KB product ID, took the binary's report to 1.36 GB of RSS and
+		// a 480 MB CSV (2,000 pages, the cap, would be 8 GB). The
+		// one-person lookup refuses both over the same lengths.
+		{"long product id", `{"data":[{"accountId":"u","productAccess":[{"id":"ari:cloud:jira::site/` + strings.Repeat("z", maxWorkspaceIDLen) + `","key":"jira-software"}]}]}`, "productAccess[0]: id is longer"},
+		{"long product key", `{"data":[{"accountId":"u","productAccess":[{"id":"ari:cloud:jira::site/c1","key":"` + strings.Repeat("k", maxProductKeyLen+1) + `"}]}]}`, "productAccess[0]: key is longer"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -99,6 +106,40 @@ func TestOrgUsersRefuseWhatNoAccountHolds(t *testing.T) {
 			t.Errorf("%d requests, %d accounts; want the scan stopped at the page past the cap (4, 30)", calls.Load(), len(users))
 		}
 	})
+}
+
+// TestOrgUsersHoldLittleOfAHostileStatus: an account's type and statuses
+// are one word each, yet were kept whole: 60 pages of 100 accounts with a
+// 40 KB claimStatus took the binary's report to 360 MB of RSS (8 GB at the
+// 2,000-page cap). Each is kept to its first maxStatusLen bytes; a status
+// that long is none Atlassian defines, and cut it is still none, so what
+// the account holds (HoldsSeat) is read as before.
+func TestOrgUsersHoldLittleOfAHostileStatus(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("s", 40_000)
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		readSearch(t, r)
+		fmt.Fprintf(w, `{"data":[{"accountId":"u1","accountType":%q,"accountStatus":%q,"membershipStatus":%q,"claimStatus":%q,"productAccess":[]},`+
+			`{"accountId":"u2","status":%q,"productAccess":[]},`+
+			`{"accountId":"u3","accountType":"atlassian","status":"active","claimStatus":"managed","productAccess":[]}]}`,
+			long, long, long, long, long)
+	})
+	c, _ := newTestClient(t, srv.URL)
+	users, err := collect(c.OrgUsers(context.Background(), UserQuery{}))
+	if err != nil || len(users) != 3 {
+		t.Fatalf("%d users, %v", len(users), err)
+	}
+	for _, u := range users[:2] {
+		if n := len(u.AccountType) + len(u.AccountStatus) + len(u.MembershipStatus) + len(u.ClaimStatus); n > 4*maxStatusLen {
+			t.Errorf("%s keeps %d bytes of its type and statuses, want at most %d", u.AccountID, n, 4*maxStatusLen)
+		}
+		if u.HoldsSeat() {
+			t.Errorf("%s, of an unknown status, holds a seat", u.AccountID)
+		}
+	}
+	if u := users[2]; !u.HoldsSeat() || u.AccountStatus != "active" || u.MembershipStatus != "active" || u.ClaimStatus != "managed" {
+		t.Errorf("an active account read as %+v", u)
+	}
 }
 
 // TestWorkspacesHoldLittleOfAHostilePage: the site book keeps every
