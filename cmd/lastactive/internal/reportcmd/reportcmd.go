@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -110,25 +111,52 @@ func csvTarget(path string) (string, error) {
 		// (/tmp) someone else's link could aim the report at any file the
 		// runner may write, which the kernel's own protection would refuse.
 		if ownedByOther(fi) {
-			return "", fmt.Errorf("--csv %s: a link owned by another user; name a file of your own", path)
+			return "", fmt.Errorf("--csv %s: a link owned by another user; name a file of your own", shown(path))
 		}
 		r, err := filepath.EvalSymlinks(path)
 		if err != nil {
-			return "", fmt.Errorf("--csv %s: a link to nothing; name a file", path)
+			return "", fmt.Errorf("--csv %s: a link to nothing; name a file", shown(path))
 		}
 		target = r
 	}
 	fi, err := os.Stat(target)
 	switch {
 	case err == nil && !fi.Mode().IsRegular():
-		return "", fmt.Errorf("--csv %s: not a regular file (a directory, a device or a pipe); name a file", path)
+		return "", fmt.Errorf("--csv %s: not a regular file (a directory, a device or a pipe); name a file", shown(path))
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return "", fmt.Errorf("--csv %s: %w", path, err)
+		return "", fmt.Errorf("--csv %s: %w", shown(path), osCause(err))
 	}
 	if di, err := os.Stat(filepath.Dir(target)); err != nil || !di.IsDir() {
-		return "", fmt.Errorf("--csv %s: no such directory", path)
+		return "", fmt.Errorf("--csv %s: no such directory", shown(path))
 	}
 	return target, nil
+}
+
+// shown is a path as messages print it: as typed, or quoted with Go's
+// escapes when it holds a character term.Clean would change (a control or
+// invisible format character), so that it can neither move the terminal's
+// cursor nor start a line of its own in a log, and still names the file
+// exactly.
+func shown(path string) string {
+	if term.Clean(path) == path {
+		return path
+	}
+	return strconv.Quote(path)
+}
+
+// osCause is err without the path an *fs.PathError or *os.LinkError
+// carries (printed raw, and the temporary file's name besides): the
+// message names the path itself, through shown.
+func osCause(err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Err
+	case errors.As(err, &le):
+		return le.Err
+	}
+	return err
 }
 
 // tempPattern names the temporary file WriteCSVFile writes beside target
@@ -148,11 +176,8 @@ func tempPattern(target string) string {
 func canCreateBeside(target, path string) error {
 	f, err := os.CreateTemp(filepath.Dir(target), tempPattern(target))
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return fmt.Errorf("--csv %s: cannot write a file in %s (%v); name a file in a directory you may write in", path, filepath.Dir(target), err)
+		return fmt.Errorf("--csv %s: cannot write a file in %s (%v); name a file in a directory you may write in",
+			shown(path), shown(filepath.Dir(target)), osCause(err))
 	}
 	f.Close()
 	os.Remove(f.Name())
@@ -298,7 +323,7 @@ func Run(ctx context.Context, p Params, c Config) int {
 		return ExitFailed
 	}
 	if p.CSVPath != "" {
-		fmt.Fprintf(c.Stdout, "\nWrote %s to %s\n", seat.Count(len(rep.Rows), "row", "rows"), p.CSVPath)
+		fmt.Fprintf(c.Stdout, "\nWrote %s to %s\n", seat.Count(len(rep.Rows), "row", "rows"), shown(p.CSVPath))
 	}
 	return ExitOK
 }
@@ -387,7 +412,7 @@ func WriteCSVFile(path string, rep *seat.Report) (err error) {
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), tempPattern(path))
 	if err != nil {
-		return fmt.Errorf("create CSV: %w", err)
+		return fmt.Errorf("create CSV in %s: %w", shown(filepath.Dir(path)), osCause(err))
 	}
 	defer func() {
 		if err != nil {
@@ -410,7 +435,7 @@ func WriteCSVFile(path string, rep *seat.Report) (err error) {
 		return fmt.Errorf("write CSV: %w", err)
 	}
 	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("write CSV: %w", err)
+		return fmt.Errorf("write CSV %s: %w", shown(path), osCause(err))
 	}
 	return nil
 }
