@@ -38,6 +38,10 @@ const (
 	maxStatusLen           = maxWorkspaceWordLen // a type or status: one word
 	maxAccountProducts     = 20_000
 	defaultMaxScanProducts = 5_000_000
+	// maxScanSites bounds the distinct product IDs (one per product and
+	// site) of a scan: each is a workspace, and an organisation has at
+	// most as many as the site book reads.
+	maxScanSites = maxWorkspaces
 )
 
 // OrgUser is one account of the organisation's directories with its access
@@ -128,6 +132,10 @@ func (c *Client) OrgUsers(ctx context.Context, q UserQuery) iter.Seq2[OrgUser, e
 		seenUser := make(map[string]bool)
 		var strs Strings
 		products := 0
+		// The distinct product IDs (sites) met: a report keeps a summary
+		// row and a site name for each, so more than an organisation has
+		// workspaces is a server that never stops. Bounded by the cap.
+		sites := make(map[string]struct{})
 		for page := 1; ; page++ {
 			body, err := json.Marshal(req)
 			if err != nil {
@@ -166,6 +174,16 @@ func (c *Client) OrgUsers(ctx context.Context, q UserQuery) iter.Seq2[OrgUser, e
 					if products += len(ou.Products); products > c.maxScanProducts {
 						err = fmt.Errorf("more than %d product entries in the scan", c.maxScanProducts)
 						break
+					}
+					for _, pa := range ou.Products {
+						if _, ok := sites[pa.ID]; ok {
+							continue
+						}
+						if len(sites) == maxScanSites {
+							err = fmt.Errorf("more than %d sites (product IDs) in the scan", maxScanSites)
+							break check
+						}
+						sites[pa.ID] = struct{}{}
 					}
 				}
 			}
