@@ -190,7 +190,7 @@ func TestPostgresStoreNeverPrintsThePassword(t *testing.T) {
 func TestSQLitePragmas(t *testing.T) {
 	t.Parallel()
 	s := open(t, sqliteFixture(t))
-	for pragma, want := range map[string]string{"journal_mode": "wal", "busy_timeout": "10000", "foreign_keys": "1", "cache_size": "-128"} {
+	for pragma, want := range map[string]string{"journal_mode": "wal", "busy_timeout": "10000", "foreign_keys": "1", "cache_size": "-512"} {
 		var got string
 		if err := s.db.QueryRow("PRAGMA " + pragma).Scan(&got); err != nil {
 			t.Fatal(err)

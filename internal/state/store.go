@@ -101,13 +101,16 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	// busy_timeout makes a writer wait for another process's lock instead of
 	// failing with SQLITE_BUSY; _txlock=immediate takes the write lock at BEGIN,
 	// so a transaction never fails half-way upgrading a read lock; WAL lets
-	// readers go on while one writes. The page cache is 128 KiB (SQLite's
-	// default is 2 MiB): the bot appends and rarely reads, and the driver's
-	// allocator rounds each 4 KiB page up to 8 KiB, so 512 KiB cost 1 MB of
-	// RSS for no measured gain. secure_delete overwrites what is deleted:
+	// readers go on while one writes. The page cache is 512 KiB (SQLite's
+	// default is 2 MiB; the driver's allocator rounds each 4 KiB page up to
+	// 8 KiB, so it costs about 1 MB of RSS): the audit writer's batch of
+	// random target inserts must fit it with the trail's inner pages. At
+	// 128 KiB a batch spilled its dirty pages to the WAL before the commit
+	// wrote them again and read evicted pages back, a syscall each
+	// (TestAuditBatchStaysInThePageCache). secure_delete overwrites what is deleted:
 	// an audit entry swept past its retention (personal data) would
 	// otherwise stay readable in the file's free space.
-	dsn := path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-128)&_pragma=secure_delete(1)&_txlock=immediate"
+	dsn := path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-512)&_pragma=secure_delete(1)&_txlock=immediate"
 	shown := "sqlite:" + path
 	if path != ":memory:" {
 		if dir := filepath.Dir(path); dir != "" {
