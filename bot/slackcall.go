@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -42,7 +43,8 @@ const (
 	// ErrSlackUnavailable: 5xx, Slack's own fatal_error or
 	// service_unavailable, a transport failure or a timeout, or a 200
 	// answer that could not be read (not JSON, cut short, a field of
-	// another type), after every retry.
+	// another type, larger than MaxSlackAnswer, its connection reset),
+	// after every retry.
 	ErrSlackUnavailable SlackKind = "slack unavailable"
 	// ErrSlackMissingScope: the app lacks a scope the method needs.
 	ErrSlackMissingScope SlackKind = "slack app lacks a scope"
@@ -340,15 +342,23 @@ func classifySlack(method string, err error) *SlackError {
 	case errors.Is(err, context.Canceled):
 		// Our own stop, not Slack's failure; the kind still says "no answer".
 		se.Kind = ErrSlackUnavailable
+	case errors.Is(err, ErrSlackAnswerTooLarge):
+		// A broken proxy or a hostile server, not Slack refusing.
+		se.Kind, se.Err = ErrSlackUnavailable, ErrSlackAnswerTooLarge
 	case unreadableAnswer(err) != nil:
 		// A 200 whose body slack-go could not decode (a proxy's page, a
 		// cut answer, a field of another type): no usable answer, not a
 		// refusal.
 		se.Kind, se.Err = ErrSlackUnavailable, unreadableAnswer(err)
 	default:
-		// Transport failures and timeouts: no answer from Slack.
-		var ue *url.Error
-		if errors.As(err, &ue) || errors.Is(err, context.DeadlineExceeded) {
+		// Transport failures and timeouts: no answer from Slack. slack-go
+		// returns a failure to read the body as the read's own error, not
+		// a *url.Error: a reset connection mid-answer is a net.Error.
+		var (
+			ue *url.Error
+			ne net.Error
+		)
+		if errors.As(err, &ue) || errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) {
 			se.Kind = ErrSlackUnavailable
 		}
 	}
