@@ -130,8 +130,12 @@ func TestSlackAnswerFailingMidBodyIsNotARefusal(t *testing.T) {
 					t.Errorf("error %q says refused, or echoes the answer or the token", msg)
 				}
 				// users.info may be asked again; a post may have been shown.
-				if want := map[string]int32{"users.info": 3, "chat.postEphemeral": 1}[method]; calls.Load() != want {
-					t.Errorf("%d calls, want %d", calls.Load(), want)
+				// (Reading 16 MiB three times may outlast users.info's own
+				// deadline under -race, which then ends the retries: that
+				// count is not checked.)
+				want := map[string]int32{"users.info": 3, "chat.postEphemeral": 1}[method]
+				if n := calls.Load(); n != want && !(c.name == "an answer larger than the bot reads" && method == "users.info" && n >= 1) {
+					t.Errorf("%d calls, want %d", n, want)
 				}
 				if n := rejected.Load(); n != 0 {
 					t.Errorf("OnTokenRejected called %d times", n)
