@@ -95,7 +95,15 @@ const SlackHooksHost = "hooks.slack.com"
 // with its personal data, somewhere else (such as a cloud metadata address).
 func NewResponder(client *http.Client, apiURL string) *Responder {
 	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
+		client = &http.Client{}
+	}
+	if client.Timeout >= replyAttemptTimeout {
+		// Each attempt has its own deadline (post), never later than
+		// this; over a transport net/http does not know, it would serve
+		// the Timeout the legacy way, a goroutine and a timer a post.
+		c := *client
+		c.Timeout = 0
+		client = &c
 	}
 	var api *url.URL
 	if u, err := url.Parse(apiURL); err == nil && u.Host != "" && (u.Scheme == "https" || u.Scheme == "http") {
@@ -174,28 +182,52 @@ var ErrSlackAnswerTooLarge = errors.New("slack answer larger than the bot reads"
 // ErrSlackAnswerTooLarge after n bytes: slack-go decodes an answer whole,
 // so without it an endless body would be held in memory until the
 // client's timeout. Its 429s carry Retry-After in seconds.
+//
+// c's Timeout becomes the transport's own: a request whose context has no
+// deadline sooner is given one that far off, until its body is closed.
+// Left on the client, over this transport net/http does not know, it was
+// served the legacy way: a goroutine, a timer and a Request.Cancel (which
+// starts a second goroutine in the transport) for every call.
 func limitAnswers(c *http.Client, n int64) *http.Client {
 	cc := *c
 	next := cc.Transport
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	cc.Transport = cappedTransport{next: next, max: n}
+	cc.Transport = cappedTransport{next: next, max: n, timeout: cc.Timeout}
+	cc.Timeout = 0
 	return &cc
 }
 
 type cappedTransport struct {
-	next http.RoundTripper
-	max  int64
+	next    http.RoundTripper
+	max     int64
+	timeout time.Duration // each request's bound, with its body; 0: none
 }
 
 func (t cappedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	var cancel context.CancelFunc
+	if t.timeout > 0 {
+		dl := time.Now().Add(t.timeout)
+		if had, ok := req.Context().Deadline(); !ok || had.After(dl) {
+			var ctx context.Context
+			ctx, cancel = context.WithDeadline(req.Context(), dl)
+			req = req.WithContext(ctx)
+		}
+	}
 	resp, err := t.next.RoundTrip(req)
 	if err != nil {
+		if cancel != nil {
+			cancel()
+		}
 		return resp, err
 	}
-	if resp.Body != nil {
-		resp.Body = &cappedBody{ReadCloser: resp.Body, left: t.max}
+	if resp.Body == nil {
+		if cancel != nil {
+			cancel()
+		}
+	} else {
+		resp.Body = &cappedBody{ReadCloser: resp.Body, left: t.max, cancel: cancel}
 		if resp.StatusCode == http.StatusOK && leanUsersAnswer(req) {
 			// Only the user fields the bot reads (leanUsers).
 			leanUsersBody(resp)
@@ -221,7 +253,17 @@ func (t cappedTransport) CloseIdleConnections() {
 
 type cappedBody struct {
 	io.ReadCloser
-	left int64
+	left   int64
+	cancel context.CancelFunc // the request's own deadline; nil: none
+}
+
+// Close closes the body and ends the request's own deadline.
+func (b *cappedBody) Close() error {
+	err := b.ReadCloser.Close()
+	if b.cancel != nil {
+		b.cancel()
+	}
+	return err
 }
 
 func (b *cappedBody) Read(p []byte) (int, error) {
@@ -363,10 +405,13 @@ func (r *Responder) Post(ctx context.Context, responseURL string, msg Message, m
 	return fmt.Errorf("post reply: %w", last)
 }
 
+// replyAttemptTimeout bounds one attempt of a response_url post.
+const replyAttemptTimeout = 10 * time.Second
+
 // post makes one attempt. retry says whether another may follow; hint is
 // Slack's Retry-After (capped), or 0 for the policy's backoff.
 func (r *Responder) post(ctx context.Context, target string, body []byte) (retry bool, hint time.Duration, err error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, replyAttemptTimeout)
 	defer cancel()
 	var sent sendTrace
 	ctx = httptrace.WithClientTrace(ctx, sent.trace())
