@@ -10,7 +10,6 @@ import (
 	"time"
 	"unique"
 
-	"github.com/patrickmn/go-cache"
 	"golang.org/x/sync/singleflight"
 
 	"lastactive/atlassian"
@@ -60,8 +59,8 @@ type LookupOptions struct {
 type Lookups struct {
 	dir      Directory
 	opt      LookupOptions
-	results  *cache.Cache // normalised email → *fact (ok or not found)
-	accounts *cache.Cache // normalised email → atlassian.Account
+	results  *ttlCache[*fact]    // normalised email → answer (ok or not found)
+	accounts *ttlCache[*account] // normalised email → account
 	group    singleflight.Group
 
 	// closed ends the detached flights at Close, which waits for them;
@@ -105,14 +104,14 @@ func NewLookups(dir Directory, opt LookupOptions) *Lookups {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	// The janitor goroutine of go-cache would outlive the bot; expired items
-	// are instead dropped on read and by Sweep, which the owner may call.
+	// A janitor goroutine would outlive the bot; expired items are instead
+	// skipped on read and dropped by Sweep, which the owner may call.
 	closed, close := context.WithCancel(context.Background())
 	return &Lookups{
 		dir:      dir,
 		opt:      opt,
-		results:  cache.New(cache.NoExpiration, 0),
-		accounts: cache.New(cache.NoExpiration, 0),
+		results:  newTTLCache(answersBudget, factBytes),
+		accounts: newTTLCache(accountsBudget, accountSize),
 		closed:   closed,
 		close:    close,
 		gens:     map[string]*keyGen{},
