@@ -20,6 +20,10 @@ func FuzzDecodeRoleAssignments(f *testing.F) {
 			if a.ResourceID == "" || a.Role == "" {
 				t.Fatalf("assignment without resource or role accepted: %+v", a)
 			}
+			if len(a.ResourceID) > maxWorkspaceIDLen || len(a.Role) > maxProductKeyLen || len(a.DirectoryStatus) > maxStatusLen {
+				t.Fatalf("assignment kept beyond the bounds: %d-byte resource, %d-byte role, %d-byte status",
+					len(a.ResourceID), len(a.Role), len(a.DirectoryStatus))
+			}
 			// A role of unknown method must read as inferred, so that a
 			// release refuses it rather than guesses.
 			if len(a.Methods) == 0 {
@@ -57,6 +61,10 @@ func FuzzDecodeGroups(f *testing.F) {
 			}
 			if g.Resources < -1 || g.Users < -1 {
 				t.Fatalf("negative count accepted: %+v", g)
+			}
+			if len(g.ID) > maxWorkspaceIDLen || len(g.Name) > maxNameLen || len(g.ManagedBy) > maxStatusLen || g.Resources > maxGroupResources {
+				t.Fatalf("group kept beyond the bounds: %d-byte ID, %d-byte name, %d-byte managedBy, %d products",
+					len(g.ID), len(g.Name), len(g.ManagedBy), g.Resources)
 			}
 		}
 	})

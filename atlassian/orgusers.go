@@ -444,6 +444,16 @@ func cut(s string, n int) string {
 	return strings.Clone(s[:i])
 }
 
+// cutMarked is s kept to at most n bytes, cut between characters and
+// ending in "…" when cut, so that a person reading it knows it goes on.
+func cutMarked(s string, n int) string {
+	const marker = "…"
+	if len(s) <= n {
+		return s
+	}
+	return cut(s, n-len(marker)) + marker
+}
+
 // onePerProduct collapses the entries of ps for the same product and site
 // (ID and key) into the first, with the latest use of them (as a report
 // counts them), in place.

@@ -113,6 +113,18 @@ const (
 	// maxReleasePages bounds cursor paging of one person's role
 	// assignments or groups: a person is in dozens of groups, not 10,000.
 	maxReleasePages = 100
+	// maxResourceRoles bounds the roles of one entry of a person's role
+	// assignments: the spec names 11. A role is a word such as
+	// "atlassian/user-access-admin", bounded as a product key is
+	// (maxProductKeyLen); a resource or directory ID as a workspace ID is
+	// (maxWorkspaceIDLen); a group is named by up to maxNameLen bytes of
+	// its name, cut with "…", for the plan, the saved release and the
+	// messages that describe it.
+	maxResourceRoles = 64
+	// maxGroupResources bounds counts.resources: a group gives roles on
+	// products of the organisation's workspaces, of which there are at
+	// most maxWorkspaces; the count is told to the approver.
+	maxGroupResources = maxWorkspaces
 )
 
 // RoleAssignments returns every role accountID holds on resourceARI and how
@@ -213,7 +225,10 @@ type wireRoleAssignmentPage struct {
 // role. It is strict where a mistake would remove the wrong thing: every
 // entry needs a resource and every role a name, and a method outside the
 // three documented ones is an error rather than ignored. A role listed
-// without methods is taken as inferred, so that a release refuses it.
+// without methods is taken as inferred, so that a release refuses it. An
+// ID or role longer than Atlassian's, or more roles on one entry than it
+// has, is an error, as is a page of more entries than RoleAssignments asks
+// for (releasePageSize); an odd directory status is kept to one word.
 func decodeRoleAssignments(b []byte) ([]RoleAssignment, string, error) {
 	var w wireRoleAssignmentPage
 	if err := json.Unmarshal(b, &w); err != nil {
@@ -222,17 +237,34 @@ func decodeRoleAssignments(b []byte) ([]RoleAssignment, string, error) {
 	if w.Data == nil {
 		return nil, "", errors.New("no data in the answer")
 	}
+	if n := len(*w.Data); n > releasePageSize {
+		// A broken or hostile server, not a person with more roles:
+		// page after page of it fills memory.
+		return nil, "", fmt.Errorf("a page of %d entries, more than the %d asked for", n, releasePageSize)
+	}
 	var out []RoleAssignment
 	for i, d := range *w.Data {
-		if d.ResourceID == "" {
+		switch {
+		case d.ResourceID == "":
 			return nil, "", fmt.Errorf("data[%d] has no resourceId", i)
+		case len(d.ResourceID) > maxWorkspaceIDLen:
+			return nil, "", fmt.Errorf("data[%d].resourceId is longer than %d bytes", i, maxWorkspaceIDLen)
+		case len(d.ResourceOwner) > maxProductKeyLen:
+			return nil, "", fmt.Errorf("data[%d].resourceOwner is longer than %d bytes", i, maxProductKeyLen)
+		case len(deref(d.DirectoryID)) > maxWorkspaceIDLen:
+			return nil, "", fmt.Errorf("data[%d].directoryId is longer than %d bytes", i, maxWorkspaceIDLen)
+		case len(d.RoleAssignments) > maxResourceRoles || len(d.Roles) > maxResourceRoles:
+			return nil, "", fmt.Errorf("data[%d] has more than %d roles", i, maxResourceRoles)
 		}
 		base := RoleAssignment{ResourceID: d.ResourceID, ResourceOwner: d.ResourceOwner,
-			DirectoryID: deref(d.DirectoryID), DirectoryStatus: deref(d.UserDirectoryStatus)}
+			DirectoryID: deref(d.DirectoryID), DirectoryStatus: cut(deref(d.UserDirectoryStatus), maxStatusLen)}
 		listed := map[string]bool{}
 		for j, ra := range d.RoleAssignments {
 			if ra.Role == "" {
 				return nil, "", fmt.Errorf("data[%d].roleAssignments[%d] has no role", i, j)
+			}
+			if len(ra.Role) > maxProductKeyLen {
+				return nil, "", fmt.Errorf("data[%d].roleAssignments[%d].role is longer than %d bytes", i, j, maxProductKeyLen)
 			}
 			a := base
 			a.Role = ra.Role
@@ -252,7 +284,10 @@ func decodeRoleAssignments(b []byte) ([]RoleAssignment, string, error) {
 			listed[ra.Role] = true
 			out = append(out, a)
 		}
-		for _, r := range d.Roles {
+		for j, r := range d.Roles {
+			if len(r) > maxProductKeyLen {
+				return nil, "", fmt.Errorf("data[%d].roles[%d]: role is longer than %d bytes", i, j, maxProductKeyLen)
+			}
 			if r == "" || listed[r] {
 				continue
 			}
@@ -316,6 +351,11 @@ func (c *Client) searchGroups(ctx context.Context, op string, req groupSearch) (
 			return nil, err
 		}
 		gs, next, err := decodeGroups(raw)
+		if err == nil && len(gs) > req.Limit {
+			// More than asked for is a broken or hostile server (100,000
+			// groups in one page were all kept), not a bigger organisation.
+			err = fmt.Errorf("a page of %d groups, more than the %d asked for", len(gs), req.Limit)
+		}
 		if err != nil {
 			return nil, c.fail(cl, ErrBadResponse, 200, "", err)
 		}
@@ -349,7 +389,11 @@ type wireGroupPage struct {
 }
 
 // decodeGroups reads one page of the group search. Every group needs an
-// ID (it goes into a DELETE path); a negative count is an error.
+// ID (it goes into a DELETE path), no longer than Atlassian's; a negative
+// count of products, or more than an organisation has, is an error. A
+// name is kept to maxNameLen bytes, cut with "…" (it is shown, never
+// matched), managedBy to one word, and a count of users no organisation
+// has is unknown (-1), as a negative one is.
 func decodeGroups(b []byte) ([]Group, string, error) {
 	var w wireGroupPage
 	if err := json.Unmarshal(b, &w); err != nil {
@@ -363,16 +407,25 @@ func decodeGroups(b []byte) ([]Group, string, error) {
 		if err := validID("group ID", d.ID); err != nil {
 			return nil, "", fmt.Errorf("data[%d]: %w", i, err)
 		}
-		g := Group{ID: d.ID, Name: d.Name, DirectoryID: d.DirectoryID, Resources: -1, Users: -1,
-			ExternalSynced: d.ExternalSynced, ManagedBy: d.ManagedBy}
+		if len(d.ID) > maxWorkspaceIDLen {
+			return nil, "", fmt.Errorf("data[%d].id is longer than %d bytes", i, maxWorkspaceIDLen)
+		}
+		if len(d.DirectoryID) > maxWorkspaceIDLen {
+			return nil, "", fmt.Errorf("data[%d].directoryId is longer than %d bytes", i, maxWorkspaceIDLen)
+		}
+		g := Group{ID: d.ID, Name: cutMarked(d.Name, maxNameLen), DirectoryID: d.DirectoryID, Resources: -1, Users: -1,
+			ExternalSynced: d.ExternalSynced, ManagedBy: cut(d.ManagedBy, maxStatusLen)}
 		if d.Counts != nil {
 			if r := d.Counts.Resources; r != nil {
 				if *r < 0 {
 					return nil, "", fmt.Errorf("data[%d].counts.resources is negative", i)
 				}
+				if *r > maxGroupResources {
+					return nil, "", fmt.Errorf("data[%d].counts.resources is more than %d", i, maxGroupResources)
+				}
 				g.Resources = *r
 			}
-			if n := d.Counts.Users; n != nil && *n >= 0 {
+			if n := d.Counts.Users; n != nil && *n >= 0 && *n <= maxOrgUserPages*orgUsersPageSize {
 				g.Users = *n
 			}
 		}
