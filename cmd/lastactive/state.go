@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -124,6 +126,35 @@ func (a *app) migrate(ctx context.Context, args []string) int {
 	return exitOK
 }
 
+// maxSinceDays is the most days --since takes: the longest Go duration
+// (2562047h) is 106,751 days and some hours. LASTACTIVE_AUDIT_RETENTION's
+// days stop at 100,000, which --since followed while taking any Go
+// duration: 2562047h was a span, the same in days was not.
+const maxSinceDays = int64(math.MaxInt64 / int64(24*time.Hour))
+
+var errSinceTooLong = errors.New("longer than the longest duration")
+
+// parseSince reads audit --since: a whole number of days, with or without
+// "d", from 1 to maxSinceDays, or a positive Go duration.
+func parseSince(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	days, ok := strings.CutSuffix(v, "d")
+	if !ok {
+		days = v
+	}
+	if days == "" || strings.Trim(days, "0123456789") != "" {
+		return state.ParseRetention(v) // a Go duration, or nothing it takes
+	}
+	n, err := strconv.ParseInt(days, 10, 64)
+	switch {
+	case errors.Is(err, strconv.ErrRange) || err == nil && n > maxSinceDays:
+		return 0, errSinceTooLong
+	case err != nil || n <= 0 || days != strconv.FormatInt(n, 10):
+		return 0, fmt.Errorf("--since %q: want a whole number of days from 1 to %d", v, maxSinceDays)
+	}
+	return time.Duration(n) * 24 * time.Hour, nil
+}
+
 // audit prints the stored audit trail, newest first.
 func (a *app) audit(ctx context.Context, args []string) int {
 	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
@@ -168,8 +199,12 @@ func (a *app) audit(ctx context.Context, args []string) int {
 		}
 	}
 	if *since != "" {
-		d, err := state.ParseRetention(*since)
-		if err != nil {
+		d, err := parseSince(*since)
+		switch {
+		case errors.Is(err, errSinceTooLong):
+			fmt.Fprintf(a.stderr, "%s audit: --since must be at most %d days (2562047h, the longest span it names)\n", programName, maxSinceDays)
+			return exitUsage
+		case err != nil:
 			fmt.Fprintf(a.stderr, "%s audit: --since must be days (90d) or a Go duration (12h)\n", programName)
 			return exitUsage
 		}
