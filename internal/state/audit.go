@@ -682,8 +682,9 @@ func (s *Store) sweepBetween(ctx context.Context, from, bound string) (int64, er
 // DefaultAuditRetention is LASTACTIVE_AUDIT_RETENTION's default, 400 days.
 const DefaultAuditRetention = 400 * 24 * time.Hour
 
-// maxRetentionDays keeps days*24h inside a time.Duration (about 292 years).
-const maxRetentionDays = 100000
+// maxRetentionDays is the most whole days a time.Duration holds (about 292
+// years): the longest span in hours (2562047h) is taken, so is it in days.
+const maxRetentionDays = int(math.MaxInt64 / int64(24*time.Hour))
 
 // ParseRetention reads LASTACTIVE_AUDIT_RETENTION: a number of days, with or
 // without a "d" suffix ("400d", "400"), or a Go duration ("720h"). It must be positive; the

@@ -294,8 +294,13 @@ func TestParseRetention(t *testing.T) {
 		{"400", 400 * 24 * time.Hour, true}, // a number of days, as the contract says
 		{"007", 0, false},
 		{"-400", 0, false},
-		{"100001", 0, false},
-		{"100001d", 0, false},
+		// Every span a Go duration names in hours is taken in days too:
+		// 2562047h was taken where 106751d, the same span, was refused.
+		{"2562047h", 2562047 * time.Hour, true},
+		{"106751d", 106751 * 24 * time.Hour, true},
+		{"106751", 106751 * 24 * time.Hour, true},
+		{"106752", 0, false},
+		{"106752d", 0, false},
 		{"99999999999999999999d", 0, false},
 	} {
 		got, err := ParseRetention(tc.in)
