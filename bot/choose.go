@@ -79,7 +79,8 @@ func (s *Service) choose(ctx context.Context, req Request, sealed string, action
 		return Reply{Kind: KindButton, Outcome: OutcomeForged, Message: RenderNoticeKind(NoticeForged, forgedText)}
 	}
 	if ok, wait := s.cfg.Gate.Take(req.UserID, 1); !ok {
-		return Reply{Kind: KindLookup, Outcome: OutcomeRateLimited, Message: RenderNoticeKind(NoticeRateLimited, tryAgain(wait))}
+		// In the trail of whom it was about, as a refusal is.
+		return Reply{Kind: KindLookup, Outcome: OutcomeRateLimited, Message: RenderNoticeKind(NoticeRateLimited, tryAgain(wait)), Targets: []string{email}}
 	}
 	sites := s.sitesAsync(ctx)
 	p := s.cfg.Lookups.LookupAccount(ctx, email, accountID)

@@ -248,3 +248,66 @@ func TestUnconfirmedReplyIsAuditedAsMaybeShown(t *testing.T) {
 		t.Errorf("the second entry: %s, detail %q", e.Outcome, e.Detail)
 	}
 }
+
+// TestRateLimitedAttemptsNameWhomTheyWereAbout: a lookup refused by the
+// requester's rate limit looks nobody up, but it is an attempt on the
+// people it asked about, as a refusal by the allow-lists is: by the
+// command (emails and a mention), Refresh, Share, "This one" and the
+// author shortcut, its entry names them, so that "who tried to look up
+// Grace?" finds it. Before, a rate-limited entry named nobody and was in
+// no one's trail.
+func TestRateLimitedAttemptsNameWhomTheyWereAbout(t *testing.T) {
+	t.Parallel()
+	sink := &recordingSink{}
+	var logs bytes.Buffer
+	svc := auditService(t, sink, nil, &logs)
+	svc.cfg.Gate = NewGate(GateConfig{AllowedChannels: []string{"C1"}, PerUserBurst: 1, PerUserEvery: time.Hour})
+	ctx := context.Background()
+	in := Request{UserID: "U1", ChannelID: "C1"}
+	first := in
+	first.Text = "ada@example.com" // the bucket's one token
+	svc.Answer(ctx, first, nil)
+	lookup := in
+	lookup.Text = "grace@example.com <@UBOB>"
+	svc.Answer(ctx, lookup, nil)
+	sealed := auditSigner.Sign(ButtonValue([]string{"grace@example.com"}))
+	svc.Click(ctx, in, ActionRefresh, sealed, nil)
+	svc.Click(ctx, in, ActionShare, sealed, nil)
+	svc.Click(ctx, in, ActionChoose+"_0", auditSigner.Sign(ChooseValue("grace@example.com", "acc-grace-1")), nil)
+	svc.Shortcut(ctx, in, ShortcutAuthor, "UGRACE", nil)
+
+	want := []struct {
+		emails []string
+		detail string
+	}{
+		{[]string{"grace@example.com"}, "Slack user UBOB"},
+		{[]string{"grace@example.com"}, ""},
+		{[]string{"grace@example.com"}, ""},
+		{[]string{"grace@example.com"}, ""},
+		{nil, "Slack user UGRACE"},
+	}
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if len(sink.got) != 1+len(want) {
+		t.Fatalf("%d audit events, want %d: %+v", len(sink.got), 1+len(want), sink.got)
+	}
+	for i, w := range want {
+		g := sink.got[1+i]
+		if g.Outcome != OutcomeRateLimited {
+			t.Errorf("event %d: %s %s, want rate limited", i, g.Action, g.Outcome)
+		}
+		if !slices.Equal(g.Emails, w.emails) {
+			t.Errorf("event %d (%s): emails %q, want %q", i, g.Action, g.Emails, w.emails)
+		}
+		if w.detail != "" && !strings.Contains(g.Detail, w.detail) {
+			t.Errorf("event %d (%s): detail %q, want it to name %q", i, g.Action, g.Detail, w.detail)
+		}
+		if len(g.AccountIDs) > 0 {
+			t.Errorf("event %d: account IDs %q: nobody was looked up", i, g.AccountIDs)
+		}
+	}
+	m := RenderAuditTrail("grace@example.com", sink.got[2:3], time.Now())
+	if !strings.Contains(m.Text, "rate limited") {
+		t.Errorf("Grace's trail of the rate-limited Refresh reads:\n%s", m.Text)
+	}
+}

@@ -612,7 +612,11 @@ func (s *Service) lookup(ctx context.Context, req Request, targets []Target, fre
 		keys[i] = targetKey(t)
 	}
 	if ok, wait := s.cfg.Gate.TakeLookup(req.UserID, keys, fresh); !ok {
-		return Reply{Kind: KindLookup, Outcome: OutcomeRateLimited, Message: RenderNoticeKind(NoticeRateLimited, tryAgain(wait))}
+		// Nobody is looked up, but the attempt is in the trail of whom it
+		// asked about, as a refusal's is (refusedAbout).
+		r := Reply{Kind: KindLookup, Outcome: OutcomeRateLimited, Message: RenderNoticeKind(NoticeRateLimited, tryAgain(wait))}
+		r.Targets, r.People = refusedAbout(targets)
+		return r
 	}
 	sites := s.sitesAsync(ctx)
 	// One deadline for the whole command: people still waiting for a turn
