@@ -85,8 +85,10 @@ func TestRefreshWhoseOnlyNotLookedUpWasLookedUpByMention(t *testing.T) {
 	}
 	words = append(words, "grace@example.com")
 	first := h.ask("U1", "C1", strings.Join(words, " "))
-	if got := text(first); !strings.Contains(got, "Not looked up") {
-		t.Fatalf("the first answer names nobody not looked up:\n%s", got)
+	if got := text(first); !strings.Contains(got, "Grace Hopper") || strings.Contains(got, "Not looked up") {
+		// Grace was looked up, by her mention: nobody is left unanswered
+		// (TestNotLookedUpLeavesOutWhomAMentionLookedUp).
+		t.Fatalf("the first answer does not answer Grace, or names her as not looked up:\n%s", got)
 	}
 	refresh := buttons(t, first)[bot.ActionRefresh]
 	if refresh == nil {
@@ -95,5 +97,33 @@ func TestRefreshWhoseOnlyNotLookedUpWasLookedUpByMention(t *testing.T) {
 	again := h.click(slacktest.Action{UserID: "U1", ChannelID: "C1", ActionID: bot.ActionRefresh, Value: refresh["value"].(string)})[0]
 	if got := text(again); !strings.Contains(got, "Ada Lovelace") {
 		t.Errorf("Refresh did not answer again:\n%s", got)
+	}
+}
+
+// TestNotLookedUpLeavesOutWhomAMentionLookedUp: a person named twice, by
+// a mention among the first ten and by their address past ten, was
+// answered (by the mention) and named under "Not looked up" all the same,
+// so the asker pasted them again or thought them skipped. Only those
+// really not looked up are named, in the first answer and after Refresh.
+func TestNotLookedUpLeavesOutWhomAMentionLookedUp(t *testing.T) {
+	h := startBot(t, harnessOpts{gate: bot.GateConfig{PerUserEvery: time.Nanosecond, PerUserBurst: 1 << 30}})
+	h.slack.AddUser(slacktest.User{ID: "U0GRACE", Name: "grace", Email: "grace@example.com"})
+	words := []string{"<@U0GRACE>", "ada@example.com"}
+	for i := 3; i <= 10; i++ {
+		words = append(words, fmt.Sprintf("firstname.lastname%02d@example-corp.com", i))
+	}
+	words = append(words, "Grace@example.com", "zed@example.com")
+	first := h.ask("U1", "C1", strings.Join(words, " "))
+	const footer = "*Not looked up* (at most 10 at once): zed@example.com."
+	if got := text(first); !strings.Contains(got, "Grace Hopper") || !strings.Contains(got, footer) {
+		t.Fatalf("the first answer does not answer Grace and name only zed@example.com as not looked up:\n%s", got)
+	}
+	refresh := buttons(t, first)[bot.ActionRefresh]
+	if refresh == nil {
+		t.Fatal("no Refresh button")
+	}
+	again := h.click(slacktest.Action{UserID: "U1", ChannelID: "C1", ActionID: bot.ActionRefresh, Value: refresh["value"].(string)})[0]
+	if got := text(again); !strings.Contains(got, "Grace Hopper") || !strings.Contains(got, footer) {
+		t.Errorf("the refreshed answer does not answer Grace and name only zed@example.com as not looked up:\n%s", got)
 	}
 }

@@ -246,7 +246,19 @@ func RenderLookup(people []Person, v View) Message {
 	for _, p := range people[len(shown):] {
 		skipped = append(skipped, who(p.Query, p.UserID, v))
 	}
+	// An address past ten that a mention among them was found to have was
+	// looked up (distinctPeople showed it once): it is not named as not
+	// looked up, as RefreshValue does not carry it.
+	answered := make(map[string]bool, len(shown))
+	for _, p := range shown {
+		if p.Query != "" {
+			answered[NormaliseEmail(p.Query)] = true
+		}
+	}
 	for _, t := range v.NotLookedUp {
+		if t.Email != "" && answered[NormaliseEmail(t.Email)] {
+			continue
+		}
 		skipped = append(skipped, who(t.Email, t.UserID, v))
 	}
 	if len(skipped) > 0 || v.MoreNotLookedUp > 0 {
