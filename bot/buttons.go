@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"hash"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -204,7 +205,8 @@ func (s *ButtonSigner) sealedValue(sealed string) string {
 func (s *ButtonSigner) about(sealed string) []string {
 	// A Refresh names after "|" whom it did not look up: not whom it was about.
 	emails, _, _ := ParseRefreshValue(s.sealedValue(sealed))
-	return emails
+	// A Slack user whose email was not read ("@U…") is no email.
+	return slices.DeleteFunc(emails, func(e string) bool { return strings.HasPrefix(e, "@") })
 }
 
 // sealedByUs reports whether mac seals value and ts (at) under the current

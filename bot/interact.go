@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -139,6 +140,9 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 	targets := make([]Target, len(emails))
 	for i, e := range emails {
 		targets[i] = Target{Email: e}
+		if strings.HasPrefix(e, "@") { // a Refresh's Slack user whose email was not read
+			targets[i] = Target{UserID: e[1:]}
+		}
 	}
 	var r Reply
 	if actionID == ActionRefresh {

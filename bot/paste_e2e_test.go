@@ -127,3 +127,35 @@ func TestNotLookedUpLeavesOutWhomAMentionLookedUp(t *testing.T) {
 		t.Errorf("the refreshed answer does not answer Grace and name only zed@example.com as not looked up:\n%s", got)
 	}
 }
+
+// TestRefreshKeepsAMentionWhoseEmailWasNotRead: a mentioned Slack user
+// whose email could not be read is answered with why, under the others;
+// the Refresh button carried only emails, so it dropped them, and the
+// refreshed answer no longer said a word of them, though Slack might
+// answer for them now. The button carries them as "@U…": Refresh reads
+// their profile again.
+func TestRefreshKeepsAMentionWhoseEmailWasNotRead(t *testing.T) {
+	h := startBot(t, harnessOpts{gate: bot.GateConfig{PerUserEvery: time.Nanosecond, PerUserBurst: 1 << 30}})
+	h.slack.AddUser(slacktest.User{ID: "U0GRACE", Name: "grace"}) // no email the bot can read
+	for _, ask := range []string{"ada@example.com <@U0GRACE>", "<@U0GRACE>"} {
+		first := h.ask("U1", "C1", ask)
+		if got := text(first); !strings.Contains(got, "<@U0GRACE>") {
+			t.Fatalf("%s: the first answer does not name the Slack user:\n%s", ask, got)
+		}
+		refresh := buttons(t, first)[bot.ActionRefresh]
+		if refresh == nil {
+			t.Fatalf("%s: no Refresh button", ask)
+		}
+		again := h.click(slacktest.Action{UserID: "U1", ChannelID: "C1", ActionID: bot.ActionRefresh, Value: refresh["value"].(string)})[0]
+		if got := text(again); !strings.Contains(got, "<@U0GRACE>") {
+			t.Errorf("%s: the refreshed answer dropped the Slack user whose email was not read:\n%s", ask, got)
+		}
+	}
+	// Slack has her email now: Refresh answers for her.
+	first := h.ask("U1", "C1", "ada@example.com <@U0GRACE>")
+	h.slack.AddUser(slacktest.User{ID: "U0GRACE", Name: "grace", Email: "grace@example.com"})
+	again := h.click(slacktest.Action{UserID: "U1", ChannelID: "C1", ActionID: bot.ActionRefresh, Value: buttons(t, first)[bot.ActionRefresh]["value"].(string)})[0]
+	if got := text(again); !strings.Contains(got, "Grace Hopper") || !strings.Contains(got, "Ada Lovelace") {
+		t.Errorf("Refresh does not answer for the Slack user whose email is readable now:\n%s", got)
+	}
+}

@@ -68,6 +68,9 @@ func TestRefreshValue(t *testing.T) {
 		"ada@example.com|Grace@example.com|", "ada@example.com|@u0grace|", "ada@example.com||0", "ada@example.com||4 1",
 		"ada@example.com|+0|", "ada@example.com|grace@example.com +1 +1|", "ada@example.com| grace@example.com|", "|grace@example.com|",
 		"ada@example.com||1 2 3 4 5 6", "ada@example.com||01", "ada@example.com|@|",
+		// A Slack user whose email was not read comes after the emails, once.
+		"@U0GRACE ada@example.com", "ada@example.com @U0GRACE @U0GRACE", "ada@example.com @u0grace", "ada@example.com @",
+		"ada@example.com @U0GRACE|@U0GRACE|",
 	} {
 		if _, _, err := ParseRefreshValue(bad); err == nil {
 			t.Errorf("ParseRefreshValue(%q) accepted it", bad)
@@ -81,6 +84,7 @@ func FuzzParseRefreshValue(f *testing.F) {
 	for _, s := range []string{
 		"ada@example.com", "ada@example.com|grace@example.com @U0GRACE +3|1 4", "ada@example.com|+90|", "ada@example.com||+7",
 		"ada@example.com||1 2 3 4 5 +2", "ada@example.com|ada@example.com|", "ada@example.com||01",
+		"ada@example.com @U0GRACE", "@U0GRACE", "@U0GRACE|zed@example.com|", "@U0GRACE ada@example.com",
 	} {
 		f.Add(s)
 	}
@@ -94,4 +98,29 @@ func FuzzParseRefreshValue(f *testing.F) {
 		}
 		mustCheck(t, RenderLookup([]Person{{Query: emails[0]}}, extra))
 	})
+}
+
+// TestRefreshValueCarriesSlackUsersWithoutEmail: a mention whose email was
+// not read is carried as "@U…" after the emails, and read back as such, so
+// that Refresh asks Slack again; ButtonValue (Share) still carries none.
+func TestRefreshValueCarriesSlackUsersWithoutEmail(t *testing.T) {
+	t.Parallel()
+	people := []string{"ada@example.com", "@U0GRACE", "grace@example.com"}
+	value := RefreshValue(people, View{NotLookedUp: []Target{{Email: "zed@example.com"}}})
+	if want := "ada@example.com grace@example.com @U0GRACE|zed@example.com|"; value != want {
+		t.Fatalf("RefreshValue = %q, want %q", value, want)
+	}
+	emails, extra, err := ParseRefreshValue(value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"ada@example.com", "grace@example.com", "@U0GRACE"}, emails); diff != "" {
+		t.Errorf("emails (-want +got):\n%s", diff)
+	}
+	if len(extra.NotLookedUp) != 1 || extra.NotLookedUp[0].Email != "zed@example.com" {
+		t.Errorf("not looked up: %+v", extra.NotLookedUp)
+	}
+	if got := ButtonValue(people); got != "ada@example.com grace@example.com" {
+		t.Errorf("ButtonValue = %q: a Share carries emails only", got)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -272,6 +273,12 @@ func RenderLookup(people []Person, v View) Message {
 	if v.Buttons {
 		var all, ok []string
 		for _, p := range shown {
+			if p.Query == "" && p.UserID != "" {
+				// A Slack user whose email could not be read: Refresh
+				// reads their profile again rather than dropping them.
+				all = append(all, "@"+p.UserID)
+				continue
+			}
 			all = append(all, p.Query)
 			if p.Err == nil && p.Activity != nil && !p.Chosen {
 				ok = append(ok, p.Query)
@@ -1000,14 +1007,32 @@ func ButtonValue(emails []string) string {
 	return b.String()
 }
 
-// RefreshValue is the value of a Refresh button: ButtonValue(emails), then,
-// when the answer names people it did not look up or lines it skipped,
-// "|", the people (emails, "@U…" for a Slack user) and "|", the numbers of
-// the skipped lines, each list ending in "+N" for those past the room:
-// Refresh names them again instead of dropping them. A value without "|"
-// (a button made before) is ButtonValue's.
+// RefreshValue is the value of a Refresh button: ButtonValue(emails), then
+// "@U…" for each Slack user of emails whose email could not be read (a
+// mention), then, when the answer names people it did not look up or lines
+// it skipped, "|", the people (emails, "@U…" for a Slack user) and "|", the
+// numbers of the skipped lines, each list ending in "+N" for those past the
+// room: Refresh names them again instead of dropping them. A value without
+// "|" (a button made before) is ButtonValue's.
 func RefreshValue(emails []string, v View) string {
 	value := ButtonValue(emails)
+	n := strings.Count(value, " ") + 1
+	if value == "" {
+		n = 0
+	}
+	mentioned := make(map[string]bool)
+	for _, e := range emails {
+		if !strings.HasPrefix(e, "@") || !validUserID(e[1:]) || mentioned[e] || n == MaxTargets ||
+			len(value)+1+len(e) > maxButtonValue-buttonValueRoom {
+			continue
+		}
+		mentioned[e] = true
+		if value != "" {
+			value += " "
+		}
+		value += e
+		n++
+	}
 	if value == "" || len(v.NotLookedUp) == 0 && len(v.Skipped) == 0 && v.MoreNotLookedUp == 0 && v.MoreSkipped == 0 {
 		return value
 	}
@@ -1090,9 +1115,12 @@ const (
 // ParseRefreshValue reads a Refresh button's value as strictly as
 // RefreshValue made it: the emails to look up again, and the View fields
 // that name whom the answer did not look up.
+//
+// emails holds "@U…" for each Slack user to look up by their profile
+// again (their email was not read), after the emails.
 func ParseRefreshValue(value string) (emails []string, extra View, err error) {
 	head, tail, found := strings.Cut(value, refreshSep)
-	if emails, err = ParseButtonValue(head); err != nil || !found {
+	if emails, err = parseRefreshHead(head); err != nil || !found {
 		return emails, View{}, err
 	}
 	bad := errors.New("button value: bad list of people not looked up")
@@ -1102,7 +1130,11 @@ func ParseRefreshValue(value string) (emails []string, extra View, err error) {
 	}
 	seen := make(map[Target]bool)
 	for _, e := range emails {
-		seen[Target{Email: e}] = true
+		if strings.HasPrefix(e, "@") {
+			seen[Target{UserID: e[1:]}] = true
+		} else {
+			seen[Target{Email: e}] = true
+		}
 	}
 	words, more, ok := splitCount(people)
 	if !ok {
@@ -1136,6 +1168,36 @@ func ParseRefreshValue(value string) (emails []string, extra View, err error) {
 		return nil, View{}, bad // RefreshValue adds no empty lists
 	}
 	return emails, extra, nil
+}
+
+// parseRefreshHead reads the people of a Refresh value before any "|":
+// ParseButtonValue's emails, then "@U…" for each Slack user whose email
+// was not read, as RefreshValue writes them.
+func parseRefreshHead(head string) ([]string, error) {
+	words := strings.Split(head, " ")
+	i := slices.IndexFunc(words, func(w string) bool { return strings.HasPrefix(w, "@") })
+	if i < 0 {
+		return ParseButtonValue(head)
+	}
+	var emails []string
+	if i > 0 {
+		var err error
+		if emails, err = ParseButtonValue(strings.Join(words[:i], " ")); err != nil {
+			return nil, err
+		}
+	}
+	if len(head) > maxButtonValue || len(words) > MaxTargets {
+		return nil, errors.New("button value: too long or too many people")
+	}
+	seen := make(map[string]bool)
+	for _, w := range words[i:] {
+		if !strings.HasPrefix(w, "@") || !validUserID(w[1:]) || seen[w] {
+			return nil, errors.New("button value: not a Slack user ID")
+		}
+		seen[w] = true
+		emails = append(emails, w)
+	}
+	return emails, nil
 }
 
 // splitCount splits a list of RefreshValue into its words and the count

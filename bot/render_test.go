@@ -559,7 +559,7 @@ func TestRenderLookupButtons(t *testing.T) {
 		{"shared", []Person{ada()}, shared, "", []string{"https://admin.atlassian.com/o/" + orgID + "/users/5b10ac8d82e05b22cc7d4ef5"}, "Shared by <@U0SHARER>"},
 		{"no org id, no admin link", []Person{ada()}, noOrg, "ada@example.com", nil, ""},
 		{"not found has no admin link and no Share", []Person{failed("x@example.com", atlassian.ErrNotFound)}, private, "x@example.com", nil, ""},
-		{"nothing valid to refresh", []Person{{UserID: "U0BOT", Err: ErrSlackUserNoEmail}}, private, "", nil, ""},
+		{"a mention without email is refreshed by its Slack user", []Person{{UserID: "U0BOT", Err: ErrSlackUserNoEmail}}, private, "@U0BOT", nil, ""},
 		{"hostile account id gets no link", []Person{{Query: "a@example.com", Account: atlassian.Account{AccountID: "../../evil?x=1"}, Err: atlassian.ErrUnavailable}}, private, "a@example.com", nil, ""},
 	}
 	for _, tt := range tests {
