@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"hash"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -200,13 +199,21 @@ func (s *ButtonSigner) sealedValue(sealed string) string {
 	return value
 }
 
-// about is the emails of a Share or Refresh value the bot sealed, however
-// old (see sealedValue).
-func (s *ButtonSigner) about(sealed string) []string {
+// about is whom a Share or Refresh value the bot sealed, however old (see
+// sealedValue), was about: the emails, and each Slack user of a Refresh
+// whose email was not read, as refusedAbout names them.
+func (s *ButtonSigner) about(sealed string) (emails []string, people []Person) {
 	// A Refresh names after "|" whom it did not look up: not whom it was about.
-	emails, _, _ := ParseRefreshValue(s.sealedValue(sealed))
-	// A Slack user whose email was not read ("@U…") is no email.
-	return slices.DeleteFunc(emails, func(e string) bool { return strings.HasPrefix(e, "@") })
+	emails, _, _ = ParseRefreshValue(s.sealedValue(sealed))
+	// A Slack user whose email was not read ("@U…") is a Person of their own.
+	targets := make([]Target, len(emails))
+	for i, e := range emails {
+		targets[i] = Target{Email: e}
+		if strings.HasPrefix(e, "@") {
+			targets[i] = Target{UserID: e[1:]}
+		}
+	}
+	return refusedAbout(targets)
 }
 
 // sealedByUs reports whether mac seals value and ts (at) under the current

@@ -115,7 +115,7 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 		// Whom the button was about, if the bot sealed it: the attempt
 		// belongs in their trail.
 		r := Reply{Kind: KindButton, Outcome: OutcomeRefused, Message: RenderNoticeKind(NoticeRefused, s.notAllowed(req))}
-		r.Targets = s.cfg.Buttons.about(value)
+		r.Targets, r.People = s.cfg.Buttons.about(value)
 		s.audit(req, r, start)
 		return Response{Reply: r, Mode: Private}, true
 	}
@@ -131,7 +131,8 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 	case errors.Is(err, ErrStaleButton):
 		// Too old, but sealed by the bot: the attempt is in the trail of
 		// whom it was about, as a refusal by the allow-lists is.
-		r := Reply{Kind: KindButton, Outcome: OutcomeStale, Message: RenderNoticeKind(NoticeStale, staleText), Targets: s.cfg.Buttons.about(value)}
+		r := Reply{Kind: KindButton, Outcome: OutcomeStale, Message: RenderNoticeKind(NoticeStale, staleText)}
+		r.Targets, r.People = s.cfg.Buttons.about(value)
 		s.audit(req, r, start)
 		return Response{Reply: r, Mode: Private}, true
 	case err != nil:

@@ -311,3 +311,28 @@ func TestRateLimitedAttemptsNameWhomTheyWereAbout(t *testing.T) {
 		t.Errorf("Grace's trail of the rate-limited Refresh reads:\n%s", m.Text)
 	}
 }
+
+// TestRefusedRefreshNamesItsSlackUser: a Refresh carrying a Slack user
+// whose email was not read ("@U…"), refused by the allow-lists or as too
+// old, names that user in its entry as the command's refusal would.
+func TestRefusedRefreshNamesItsSlackUser(t *testing.T) {
+	t.Parallel()
+	sink := &recordingSink{}
+	var logs bytes.Buffer
+	svc := auditService(t, sink, nil, &logs)
+	ctx := context.Background()
+	value := RefreshValue([]string{"ada@example.com", "@U0GRACE"}, View{})
+	old := NewButtonSigner("audit-test", time.Hour, func() time.Time { return time.Now().Add(-2 * time.Hour) })
+	svc.Click(ctx, Request{UserID: "U1", ChannelID: "COTHER"}, ActionRefresh, auditSigner.Sign(value), nil)
+	svc.Click(ctx, Request{UserID: "U1", ChannelID: "C1"}, ActionRefresh, old.Sign(value), nil)
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if len(sink.got) != 2 {
+		t.Fatalf("%d audit events, want 2: %+v", len(sink.got), sink.got)
+	}
+	for i, g := range sink.got {
+		if !slices.Equal(g.Emails, []string{"ada@example.com"}) || !strings.Contains(g.Detail, "Slack user U0GRACE") {
+			t.Errorf("event %d (%s): emails %q, detail %q; want Ada and the Slack user U0GRACE", i, g.Outcome, g.Emails, g.Detail)
+		}
+	}
+}
