@@ -59,6 +59,7 @@ type ttlCache[V any] struct {
 	items          map[string]*ttlEntry[V]
 	oldest, newest *ttlEntry[V] // the order of the Sets
 	used           int64        // the sizes of items
+	evicted        int64        // entries dropped for the budget
 }
 
 type ttlEntry[V any] struct {
@@ -114,6 +115,7 @@ func (c *ttlCache[V]) Set(k string, value any, d time.Duration) {
 	c.used += c.size(k, v)
 	for c.used > c.budget && c.oldest != e {
 		c.remove(c.oldest)
+		c.evicted++
 	}
 }
 
@@ -174,6 +176,31 @@ func (c *ttlCache[V]) ItemCount() int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return len(c.items)
+}
+
+// stats is what the cache holds, its estimated size, and how many entries
+// it has dropped for its budget (not those deleted or expired): read at
+// scrape time (Metrics.WatchLookupCaches), never on a Get.
+func (c *ttlCache[V]) stats() (entries int, bytes, evicted int64) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.items), c.used, c.evicted
+}
+
+// cacheStats are one lookup cache's figures, as the metrics show them.
+type cacheStats struct {
+	name             string // the cache label
+	entries          int
+	bytes, evictions int64
+}
+
+// cacheStats reads both caches (lastactive_lookup_cache_*).
+func (l *Lookups) cacheStats() [2]cacheStats {
+	var s [2]cacheStats
+	s[0].name, s[1].name = "answers", "accounts"
+	s[0].entries, s[0].bytes, s[0].evictions = l.results.stats()
+	s[1].entries, s[1].bytes, s[1].evictions = l.accounts.stats()
+	return s
 }
 
 // Bytes is the estimated size of the entries.

@@ -3,9 +3,12 @@ package bot
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"lastactive/atlassian"
 )
@@ -109,19 +112,22 @@ func TestTTLCache(t *testing.T) {
 		ops  []op
 		want map[string]int // key → value held and readable
 		used int64
+		// evicted: dropped for the budget; not those deleted, expired
+		// or set again (lastactive_lookup_cache_evictions_total).
+		evicted int64
 	}{
-		{"within budget", []op{{set: "a", v: 4}, {set: "b", v: 6}}, map[string]int{"a": 4, "b": 6}, 10},
-		{"oldest dropped", []op{{set: "a", v: 4}, {set: "b", v: 4}, {set: "c", v: 4}}, map[string]int{"b": 4, "c": 4}, 8},
-		{"as many as needed dropped", []op{{set: "a", v: 3}, {set: "b", v: 3}, {set: "c", v: 3}, {set: "d", v: 9}}, map[string]int{"d": 9}, 9},
-		{"the newest kept though over", []op{{set: "a", v: 3}, {set: "b", v: 12}}, map[string]int{"b": 12}, 12},
-		{"set again is the newest", []op{{set: "a", v: 4}, {set: "b", v: 4}, {set: "a", v: 4}, {set: "c", v: 4}}, map[string]int{"a": 4, "c": 4}, 8},
-		{"set again counts once", []op{{set: "a", v: 4}, {set: "a", v: 5}, {set: "b", v: 5}}, map[string]int{"a": 5, "b": 5}, 10},
-		{"delete frees", []op{{set: "a", v: 6}, {del: "a"}, {set: "b", v: 6}, {del: "zz"}}, map[string]int{"b": 6}, 6},
-		{"delete the middle", []op{{set: "a", v: 2}, {set: "b", v: 2}, {set: "c", v: 2}, {del: "b"}, {set: "d", v: 5}}, map[string]int{"a": 2, "c": 2, "d": 5}, 9},
-		{"delete the middle, then over", []op{{set: "a", v: 2}, {set: "b", v: 2}, {set: "c", v: 2}, {del: "b"}, {set: "d", v: 7}}, map[string]int{"c": 2, "d": 7}, 9},
-		{"expired unread, then swept", []op{{set: "a", v: 2, expired: true}, {set: "b", v: 2}, {sweep: true}}, map[string]int{"b": 2}, 2},
-		{"expired unread until swept", []op{{set: "a", v: 2, expired: true}, {set: "b", v: 2}}, map[string]int{"b": 2}, 4},
-		{"no expiry", []op{{set: "a", v: 2, d: -1}, {sweep: true}}, map[string]int{"a": 2}, 2},
+		{"within budget", []op{{set: "a", v: 4}, {set: "b", v: 6}}, map[string]int{"a": 4, "b": 6}, 10, 0},
+		{"oldest dropped", []op{{set: "a", v: 4}, {set: "b", v: 4}, {set: "c", v: 4}}, map[string]int{"b": 4, "c": 4}, 8, 1},
+		{"as many as needed dropped", []op{{set: "a", v: 3}, {set: "b", v: 3}, {set: "c", v: 3}, {set: "d", v: 9}}, map[string]int{"d": 9}, 9, 3},
+		{"the newest kept though over", []op{{set: "a", v: 3}, {set: "b", v: 12}}, map[string]int{"b": 12}, 12, 1},
+		{"set again is the newest", []op{{set: "a", v: 4}, {set: "b", v: 4}, {set: "a", v: 4}, {set: "c", v: 4}}, map[string]int{"a": 4, "c": 4}, 8, 1},
+		{"set again counts once", []op{{set: "a", v: 4}, {set: "a", v: 5}, {set: "b", v: 5}}, map[string]int{"a": 5, "b": 5}, 10, 0},
+		{"delete frees", []op{{set: "a", v: 6}, {del: "a"}, {set: "b", v: 6}, {del: "zz"}}, map[string]int{"b": 6}, 6, 0},
+		{"delete the middle", []op{{set: "a", v: 2}, {set: "b", v: 2}, {set: "c", v: 2}, {del: "b"}, {set: "d", v: 5}}, map[string]int{"a": 2, "c": 2, "d": 5}, 9, 0},
+		{"delete the middle, then over", []op{{set: "a", v: 2}, {set: "b", v: 2}, {set: "c", v: 2}, {del: "b"}, {set: "d", v: 7}}, map[string]int{"c": 2, "d": 7}, 9, 1},
+		{"expired unread, then swept", []op{{set: "a", v: 2, expired: true}, {set: "b", v: 2}, {sweep: true}}, map[string]int{"b": 2}, 2, 0},
+		{"expired unread until swept", []op{{set: "a", v: 2, expired: true}, {set: "b", v: 2}}, map[string]int{"b": 2}, 4, 0},
+		{"no expiry", []op{{set: "a", v: 2, d: -1}, {sweep: true}}, map[string]int{"a": 2}, 2, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newTTLCache(10, func(_ string, v int) int64 { return int64(v) })
@@ -154,6 +160,9 @@ func TestTTLCache(t *testing.T) {
 			}
 			if c.Bytes() != tc.used {
 				t.Errorf("%d bytes counted, want %d", c.Bytes(), tc.used)
+			}
+			if _, _, ev := c.stats(); ev != tc.evicted {
+				t.Errorf("%d evictions counted, want %d", ev, tc.evicted)
 			}
 			// The order list and the map agree.
 			n := 0
@@ -206,4 +215,69 @@ func TestTTLCacheConcurrent(t *testing.T) {
 	if n != c.ItemCount() || sum != c.Bytes() {
 		t.Errorf("%d listed of %d bytes, %d held of %d", n, sum, c.ItemCount(), c.Bytes())
 	}
+}
+
+// TestLookupCacheMetrics fills the answers' cache past its budget with
+// 5,000-product people and reads the caches' series from the registry:
+// what they hold, their estimated bytes, and the answers evicted to stay
+// within the budget, which an operator otherwise could not see (each is
+// asked of Atlassian again). The small mappings all fit.
+func TestLookupCacheMetrics(t *testing.T) {
+	t.Parallel()
+	const products = 5000
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	l := NewLookups(hostileDir{manyProducts(products)}, LookupOptions{TTL: time.Hour})
+	m.WatchLookupCaches(l)
+	ctx := context.Background()
+	n := 2*answersBudget/(products*24) + 1
+	for i := range n {
+		if p := l.Lookup(ctx, fmt.Sprintf("person%d@example.com", i), false); p.Err != nil {
+			t.Fatal(p.Err)
+		}
+	}
+	got := cacheSeries(t, reg)
+	kept := l.Len()
+	if kept >= n || kept == 0 {
+		t.Fatalf("%d of %d answers cached: the budget was not reached", kept, n)
+	}
+	for k, want := range map[string]float64{
+		`lastactive_lookup_cache_entries{answers}`:          float64(kept),
+		`lastactive_lookup_cache_bytes{answers}`:            float64(l.results.Bytes()),
+		`lastactive_lookup_cache_evictions_total{answers}`:  float64(n - kept),
+		`lastactive_lookup_cache_entries{accounts}`:         float64(n),
+		`lastactive_lookup_cache_bytes{accounts}`:           float64(l.accounts.Bytes()),
+		`lastactive_lookup_cache_evictions_total{accounts}`: 0,
+	} {
+		if v, ok := got[k]; !ok || v != want {
+			t.Errorf("%s = %v (present: %v), want %v", k, v, ok, want)
+		}
+	}
+	if b := got[`lastactive_lookup_cache_bytes{answers}`]; b > answersBudget || b < answersBudget*9/10 {
+		t.Errorf("the answers are estimated at %v bytes, want just within the budget of %d", b, answersBudget)
+	}
+	if len(got) != 6 {
+		t.Errorf("%d cache series, want 6: %v", len(got), got)
+	}
+}
+
+// cacheSeries gathers reg's lastactive_lookup_cache_* series, as
+// "name{cache}" → value.
+func cacheSeries(t *testing.T, reg *prometheus.Registry) map[string]float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		if !strings.HasPrefix(mf.GetName(), "lastactive_lookup_cache_") {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			v := m.GetGauge().GetValue() + m.GetCounter().GetValue()
+			got[mf.GetName()+"{"+m.GetLabel()[0].GetValue()+"}"] = v
+		}
+	}
+	return got
 }

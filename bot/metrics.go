@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,6 +29,7 @@ type Metrics struct {
 	resolver        *prometheus.CounterVec
 	slackFailures   *prometheus.CounterVec
 	unreadable      *prometheus.CounterVec
+	caches          *cacheCollector
 }
 
 // NewMetrics registers the bot's series with reg.
@@ -78,10 +80,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		unreadable: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "lastactive_socketmode_unreadable_total", Help: "Socket Mode envelopes acked but not decoded, by what they are (slash_commands, block_actions, message_action, shortcut, view_submission, interactive, app_home_opened, events_api, other).",
 		}, []string{"type"}),
+		caches: newCacheCollector(),
 	}
 	if reg != nil {
 		reg.MustRegister(m.commands, m.lookups, m.upstream, m.upstreamLatency, m.replyLatency,
-			m.ackLatency, m.inFlight, m.reconnects, m.connected, m.replyFailures, m.replyLost, m.resolver, m.slackFailures, m.unreadable)
+			m.ackLatency, m.inFlight, m.reconnects, m.connected, m.replyFailures, m.replyLost, m.resolver, m.slackFailures, m.unreadable, m.caches)
 	}
 	return m
 }
@@ -210,5 +213,51 @@ func (m *Metrics) connections(open int) {
 func (m *Metrics) reconnected(again bool) {
 	if m != nil && again {
 		m.reconnects.Inc()
+	}
+}
+
+// WatchLookupCaches shows l's caches as lastactive_lookup_cache_*: read
+// under each cache's read lock when the registry is gathered, so a cache
+// hit does nothing more for them. A later call watches its Lookups
+// instead (one process builds one).
+func (m *Metrics) WatchLookupCaches(l *Lookups) {
+	if m != nil {
+		m.caches.lookups.Store(l)
+	}
+}
+
+// cacheCollector reads the lookup caches at scrape time.
+type cacheCollector struct {
+	entries, bytes, evictions *prometheus.Desc
+	lookups                   atomic.Pointer[Lookups] // nil: none yet, no series
+}
+
+func newCacheCollector() *cacheCollector {
+	cache := []string{"cache"}
+	return &cacheCollector{
+		entries: prometheus.NewDesc("lastactive_lookup_cache_entries",
+			`Entries the lookups' caches hold (expired ones until swept), by cache: answers (a person's activity or "not found") and accounts (email to account).`, cache, nil),
+		bytes: prometheus.NewDesc("lastactive_lookup_cache_bytes",
+			"Estimated bytes the lookups' caches keep, by cache; each is bounded by its budget (48 MiB of answers, 16 MiB of accounts).", cache, nil),
+		evictions: prometheus.NewDesc("lastactive_lookup_cache_evictions_total",
+			"Entries the lookups' caches dropped, oldest first, to stay within their estimated byte budget (48 MiB of answers, 16 MiB of accounts) before their TTL ran out; each is asked of Atlassian again when next wanted.", cache, nil),
+	}
+}
+
+func (c *cacheCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.entries
+	ch <- c.bytes
+	ch <- c.evictions
+}
+
+func (c *cacheCollector) Collect(ch chan<- prometheus.Metric) {
+	l := c.lookups.Load()
+	if l == nil {
+		return
+	}
+	for _, s := range l.cacheStats() {
+		ch <- prometheus.MustNewConstMetric(c.entries, prometheus.GaugeValue, float64(s.entries), s.name)
+		ch <- prometheus.MustNewConstMetric(c.bytes, prometheus.GaugeValue, float64(s.bytes), s.name)
+		ch <- prometheus.MustNewConstMetric(c.evictions, prometheus.CounterValue, float64(s.evictions), s.name)
 	}
 }

@@ -194,6 +194,7 @@ func Build(s Settings) (*App, error) {
 	}
 	a := &App{Atlassian: client, HTTP: s.HTTP, sweepEvery: s.SweepEvery, log: s.Logger}
 	a.Lookups = bot.NewLookups(LimitDirectory(client, s.MaxAtlassianCalls), bot.LookupOptions{TTL: s.CacheTTL, Observe: s.Metrics.Lookup, Resolved: s.Metrics.Resolver, Logger: s.Logger})
+	s.Metrics.WatchLookupCaches(a.Lookups)
 	a.Sites = Sites(client, s.Logger)
 
 	slackOn := s.SlackAppToken != "" || s.SlackBotToken != ""
