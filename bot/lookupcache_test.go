@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unique"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -280,4 +281,55 @@ func cacheSeries(t *testing.T, reg *prometheus.Registry) map[string]float64 {
 		}
 	}
 	return got
+}
+
+// TestAnswersCacheChargesASiteOnce: the answers cache charges a product
+// site to the first answer it holds naming it and frees it with the last,
+// however they go (set again, deleted, evicted, expired), and comes back to
+// nothing when emptied.
+func TestAnswersCacheChargesASiteOnce(t *testing.T) {
+	site := func(id string) productFact { return productFact{site: unique.Make(productSite{id, "jira-software"})} }
+	answer := func(ids ...string) *fact {
+		f := &fact{hasActivity: true}
+		for _, id := range ids {
+			f.products = append(f.products, site(id))
+		}
+		return f
+	}
+	siteCost := func(id string) int64 { return internedBytes + int64(len(id)+len("jira-software")) }
+	c := newTTLCache(1<<40, factBytes)
+	a, b := answer("s1", "s2"), answer("s2", "s3")
+	c.Set("a", a, time.Hour)
+	c.Set("b", b, time.Hour)
+	want := factBytes("a", a) + factBytes("b", b) + siteCost("s1") + siteCost("s2") + siteCost("s3")
+	if c.Bytes() != want {
+		t.Errorf("two answers sharing s2: %d bytes, want %d (each site once)", c.Bytes(), want)
+	}
+	c.Set("a", answer("s1", "s2"), time.Hour) // set again: the same charge
+	if c.Bytes() != want {
+		t.Errorf("set again: %d bytes, want %d", c.Bytes(), want)
+	}
+	c.Delete("b")
+	if want := factBytes("a", a) + siteCost("s1") + siteCost("s2"); c.Bytes() != want {
+		t.Errorf("b deleted: %d bytes, want %d (s2 still held by a, s3 freed)", c.Bytes(), want)
+	}
+	c.Set("c", answer("s3"), time.Hour)
+	c.items["c"].exp = time.Now().Add(-time.Second).UnixNano()
+	c.DeleteExpired()
+	c.Delete("a")
+	if c.Bytes() != 0 {
+		t.Errorf("emptied: %d bytes, want 0", c.Bytes())
+	}
+	// Evicted: a budget that holds one answer and its sites.
+	one := factBytes("x", answer("s4")) + siteCost("s4")
+	c = newTTLCache(one, factBytes)
+	c.Set("x", answer("s4"), time.Hour)
+	c.Set("y", answer("s4"), time.Hour) // shares s4: x goes, s4 stays charged once
+	if c.Bytes() != one || c.ItemCount() != 1 {
+		t.Errorf("after an eviction: %d bytes in %d entries, want %d in 1", c.Bytes(), c.ItemCount(), one)
+	}
+	// A cache of other values charges nothing more.
+	if n := newTTLCache(10, accountSize); n.shares != nil {
+		t.Error("the accounts cache counts shares")
+	}
 }
