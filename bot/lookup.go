@@ -110,7 +110,7 @@ func NewLookups(dir Directory, opt LookupOptions) *Lookups {
 	return &Lookups{
 		dir:      dir,
 		opt:      opt,
-		results:  newTTLCache(answersBudget, factBytes),
+		results:  newAnswersCache(answersBudget),
 		accounts: newTTLCache(accountsBudget, accountSize),
 		closed:   closed,
 		close:    close,

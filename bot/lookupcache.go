@@ -113,10 +113,14 @@ type ttlEntry[V any] struct {
 type cacheItem struct{ Object any }
 
 func newTTLCache[V any](budget int64, size func(key string, v V) int64) *ttlCache[V] {
-	c := &ttlCache[V]{size: size, budget: budget, items: map[string]*ttlEntry[V]{}}
-	if a, ok := any(c).(*ttlCache[*fact]); ok { // the answers: see siteCount
-		a.shares = siteCount{}.shares
-	}
+	return &ttlCache[V]{size: size, budget: budget, items: map[string]*ttlEntry[V]{}}
+}
+
+// newAnswersCache is the answers' cache: each answer is charged by
+// factBytes, and the product sites it shares with others by siteCount.
+func newAnswersCache(budget int64) *ttlCache[*fact] {
+	c := newTTLCache(budget, factBytes)
+	c.shares = siteCount{}.shares
 	return c
 }
 

@@ -68,7 +68,7 @@ func TestCacheEstimateMatchesTheHeap(t *testing.T) {
 					estimated, kept = c.Bytes(), c
 					return
 				}
-				c := newTTLCache(noBudget, factBytes)
+				c := newAnswersCache(noBudget)
 				for i := range tc.people {
 					k := key(i)
 					c.Set(k, compact(Person{Activity: activity(i, tc.products, tc.ownSites), FetchedAt: now}, acct(k, i)), time.Hour)

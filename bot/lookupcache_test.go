@@ -297,7 +297,7 @@ func TestAnswersCacheChargesASiteOnce(t *testing.T) {
 		return f
 	}
 	siteCost := func(id string) int64 { return internedBytes + int64(len(id)+len("jira-software")) }
-	c := newTTLCache(1<<40, factBytes)
+	c := newAnswersCache(1 << 40)
 	a, b := answer("s1", "s2"), answer("s2", "s3")
 	c.Set("a", a, time.Hour)
 	c.Set("b", b, time.Hour)
@@ -322,7 +322,7 @@ func TestAnswersCacheChargesASiteOnce(t *testing.T) {
 	}
 	// Evicted: a budget that holds one answer and its sites.
 	one := factBytes("x", answer("s4")) + siteCost("s4")
-	c = newTTLCache(one, factBytes)
+	c = newAnswersCache(one)
 	c.Set("x", answer("s4"), time.Hour)
 	c.Set("y", answer("s4"), time.Hour) // shares s4: x goes, s4 stays charged once
 	if c.Bytes() != one || c.ItemCount() != 1 {
