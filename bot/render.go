@@ -262,11 +262,19 @@ func RenderLookup(people []Person, v View) Message {
 		}
 		skipped = append(skipped, who(t.Email, t.UserID, v))
 	}
-	if len(skipped) > 0 || v.MoreNotLookedUp > 0 {
-		footer = notLookedUp(skipped, v.MoreNotLookedUp) + " " + footer
-	}
+	// The notes, bold in the blocks, plain in the fallback text: a
+	// notification or a screen reader says them too.
+	var notes, plainNotes []string
 	if len(v.Skipped) > 0 || v.MoreSkipped > 0 {
-		footer = skippedLines(v.Skipped, v.MoreSkipped) + " " + footer
+		notes = append(notes, "*Skipped* "+skippedLines(v.Skipped, v.MoreSkipped))
+		plainNotes = append(plainNotes, "Skipped "+skippedLines(v.Skipped, v.MoreSkipped))
+	}
+	if len(skipped) > 0 || v.MoreNotLookedUp > 0 {
+		notes = append(notes, "*Not looked up* "+notLookedUp(skipped, v.MoreNotLookedUp))
+		plainNotes = append(plainNotes, "Not looked up "+notLookedUp(skipped, v.MoreNotLookedUp))
+	}
+	if len(notes) > 0 {
+		footer = strings.Join(notes, " ") + " " + footer
 	}
 	blocks = append(blocks, slack.NewContextBlock("footer", mrkdwn(footer)))
 
@@ -299,7 +307,7 @@ func RenderLookup(people []Person, v View) Message {
 			blocks = append(blocks, slack.NewActionBlock("actions", elems...))
 		}
 	}
-	return Message{Text: lookupFallback(shown, v), Blocks: blocks}
+	return Message{Text: lookupFallback(shown, v, plainNotes), Blocks: blocks}
 }
 
 // chosenButtons are Share and Refresh for the one chosen account of a
@@ -355,7 +363,8 @@ func who(email, userID string, v View) string {
 
 // notLookedUp names the people past MaxTargets, as many as fit in 600
 // characters (each name is already escaped and cut), then counts the rest
-// and more.
+// and more: the words after "Not looked up", which the caller sets bold or
+// plain.
 func notLookedUp(names []string, more int) string {
 	const maxChars = 600
 	var b strings.Builder
@@ -376,12 +385,13 @@ func notLookedUp(names []string, more int) string {
 		}
 		fmt.Fprintf(&b, "%d more", more)
 	}
-	return fmt.Sprintf("*Not looked up* (at most %d at once): %s.", MaxTargets, b.String())
+	return fmt.Sprintf("(at most %d at once): %s.", MaxTargets, b.String())
 }
 
 // skippedLines names the lines of a pasted table that held nobody, the
 // first maxSkippedNamed of them, then counts the rest.
 // A line carried by a Refresh button has no Text: it is named by its number.
+// These are the words after "Skipped", which the caller sets bold or plain.
 func skippedLines(lines []SkippedLine, more int) string {
 	var b strings.Builder
 	named := min(len(lines), maxSkippedNamed)
@@ -401,7 +411,7 @@ func skippedLines(lines []SkippedLine, more int) string {
 		}
 		fmt.Fprintf(&b, "%s more", seat.Count(more, "line", "lines"))
 	}
-	return fmt.Sprintf("*Skipped* (no email address in them): %s.", b.String())
+	return fmt.Sprintf("(no email address in them): %s.", b.String())
 }
 
 // maxSkippedNamed is how many skipped lines a reply names.
@@ -819,7 +829,13 @@ func splitLines(head string, lines []string, maxLines, maxChars, total int) []st
 
 // lookupFallback is the plain summary Slack shows in notifications: ISO
 // dates (no date tokens) and when the data was read, in UTC.
-func lookupFallback(people []Person, v View) string {
+func lookupFallback(people []Person, v View, notes []string) string {
+	// The notes come after the people and are never cut: the people's
+	// lines make room for them (each note is at most ~700 bytes).
+	room := maxTextRunes - 10
+	for _, n := range notes {
+		room -= 1 + len(n)
+	}
 	var b strings.Builder
 	b.WriteString("Last active dates from Atlassian")
 	if len(people) > 1 {
@@ -828,12 +844,16 @@ func lookupFallback(people []Person, v View) string {
 	fmt.Fprintf(&b, " (as of %s):", asOf(people, v.Now).UTC().Format("2006-01-02 15:04 UTC"))
 	for _, p := range people {
 		line := personSummary(p, v)
-		if b.Len()+1+len(line) > maxTextRunes-10 {
+		if b.Len()+1+len(line) > room {
 			b.WriteString("\n…")
 			break
 		}
 		b.WriteByte('\n')
 		b.WriteString(line)
+	}
+	for _, n := range notes {
+		b.WriteByte('\n')
+		b.WriteString(n)
 	}
 	return b.String()
 }

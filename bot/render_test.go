@@ -927,3 +927,50 @@ func BenchmarkRenderLookup(b *testing.B) {
 		})
 	}
 }
+
+// TestFallbackNamesNotLookedUpAndSkipped: the plain text beside the blocks
+// (what a notification and a screen reader give) named the people answered
+// and nothing else: a manager who read it, or heard it, was not told that
+// people past ten were not looked up or that lines of the paste were
+// skipped, which the blocks say. It now says both, however long the list.
+func TestFallbackNamesNotLookedUpAndSkipped(t *testing.T) {
+	t.Parallel()
+	v := private
+	v.NotLookedUp = []Target{{Email: "zed@example.com"}, {UserID: "U0GRACE"}}
+	v.Skipped = []SkippedLine{{Line: 1, Text: "“Name Email”"}, {Line: 4, Text: "“Charles Babbage”"}}
+	m := RenderLookup([]Person{ada()}, v)
+	mustCheck(t, m)
+	for _, want := range []string{"Not looked up (at most 10 at once): zed@example.com, <@U0GRACE>.",
+		"Skipped (no email address in them): line 1 “Name Email”, line 4 “Charles Babbage”."} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("the fallback text lacks %q:\n%s", want, m.Text)
+		}
+	}
+	if strings.Contains(m.Text, "*") {
+		t.Errorf("the fallback text carries mrkdwn's bold:\n%s", m.Text)
+	}
+
+	// Ten people whose lines fill the fallback: the notes are kept, the
+	// people's lines cut.
+	var ten []Person
+	for i := range MaxTargets {
+		p := ada()
+		p.Query = fmt.Sprintf("%s%02d@%s.example.com", strings.Repeat("firstname.lastname.", 3), i, strings.Repeat("department", 3))
+		p.Activity.Products = nil
+		for j := range 40 {
+			p.Activity.Products = append(p.Activity.Products, product(fmt.Sprintf("%s-%d", strings.Repeat("a-product-with-a-long-key", 6), j), site1, "2026-11-01"))
+		}
+		ten = append(ten, p)
+	}
+	v.MoreNotLookedUp, v.MoreSkipped = 60, 3
+	m = RenderLookup(ten, v)
+	mustCheck(t, m)
+	for _, want := range []string{"\n…\n", "Not looked up", "and 60 more.", "Skipped", "and 3 lines more."} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("the long fallback text lacks %q:\n%s", want, m.Text)
+		}
+	}
+	if n := utf8.RuneCountInString(m.Text); n > maxTextRunes {
+		t.Errorf("the fallback text is %d runes, more than %d", n, maxTextRunes)
+	}
+}
