@@ -138,35 +138,21 @@ func ParseCommand(text string) (Command, error) {
 		}
 		return Command{Kind: CmdHelp}, nil
 	}
-	// A "?" with an address after it is the punctuation dropped beside
-	// that address, as it was before "?" alone meant help.
-	if words[0].kind == tokWord && isHelp(words[0].text) &&
-		(len(words) == 1 || strings.Trim(words[0].text, sentencePunct) != "") {
-		return Command{Kind: CmdHelp}, nil
-	}
-	switch strings.ToLower(words[0].text) {
-	case "idle":
-		return withForm(idleForm)(parseIdle(texts(words[1:]), cmd.Fresh))
-	case "audit":
-		return withForm(auditForm)(parseAudit(texts(words[1:])))
-	case "digest":
-		return withForm(digestForm)(parseDigest(texts(words[1:]), cmd.Fresh))
-	case "exempt":
-		// The reason is kept as typed, commas and quotes included.
-		args := words[1:]
-		// from(i, j) is the text of words i to j-1 as typed, without the
-		// separators after the last.
-		from := func(i, j int) string {
-			if i >= len(args) || i >= j {
-				return ""
+	// A table pasted from a spreadsheet whose first cell is "Idle" or
+	// "Audit" (a status column, a header row) is a paste, not that
+	// subcommand, when people are on several of its lines (pastedTable),
+	// or on one under a header that the subcommand refuses or that is
+	// "Help". Typed by hand (no tab), or a single row, it is the subcommand.
+	if sub, isSub := parseSubcommand(text, words, cmd.Fresh); isSub {
+		switch n := pastedTable(text, words); {
+		case n >= 2:
+		case n == 1 && (sub.err != nil || sub.cmd.Kind == CmdHelp):
+			if _, _, table, err := parseRows(text, words); !table || err != nil {
+				return sub.cmd, sub.err
 			}
-			if j >= len(args) {
-				return text[args[i].start:]
-			}
-			// Up to the next word, less the spaces and comma between.
-			return strings.TrimRightFunc(text[args[i].start:args[j].start], func(r rune) bool { return unicode.IsSpace(r) || r == ',' })
+		default:
+			return sub.cmd, sub.err
 		}
-		return withForm(exemptForm)(parseExempt(texts(args), from))
 	}
 
 	cmd.Kind = CmdLookup
@@ -195,6 +181,72 @@ func ParseCommand(text string) (Command, error) {
 		cmd.Targets = append(cmd.Targets, t)
 	}
 	return cmd, nil
+}
+
+// subcommand is what parseSubcommand read: the command, or its refusal.
+type subcommand struct {
+	cmd Command
+	err error
+}
+
+func result(cmd Command, err error) (subcommand, bool) { return subcommand{cmd, err}, true }
+
+// parseSubcommand reads words, the command's text less --fresh, as help or
+// one of the report users' subcommands, and reports whether its first word
+// names one.
+func parseSubcommand(text string, words []token, fresh bool) (subcommand, bool) {
+	// A "?" with an address after it is the punctuation dropped beside
+	// that address, as it was before "?" alone meant help.
+	if words[0].kind == tokWord && isHelp(words[0].text) &&
+		(len(words) == 1 || strings.Trim(words[0].text, sentencePunct) != "") {
+		return subcommand{cmd: Command{Kind: CmdHelp}}, true
+	}
+	switch strings.ToLower(words[0].text) {
+	case "idle":
+		return result(withForm(idleForm)(parseIdle(texts(words[1:]), fresh)))
+	case "audit":
+		return result(withForm(auditForm)(parseAudit(texts(words[1:]))))
+	case "digest":
+		return result(withForm(digestForm)(parseDigest(texts(words[1:]), fresh)))
+	case "exempt":
+		// The reason is kept as typed, commas and quotes included.
+		args := words[1:]
+		// from(i, j) is the text of words i to j-1 as typed, without the
+		// separators after the last.
+		from := func(i, j int) string {
+			if i >= len(args) || i >= j {
+				return ""
+			}
+			if j >= len(args) {
+				return text[args[i].start:]
+			}
+			// Up to the next word, less the spaces and comma between.
+			return strings.TrimRightFunc(text[args[i].start:args[j].start], func(r rune) bool { return unicode.IsSpace(r) || r == ',' })
+		}
+		return result(withForm(exemptForm)(parseExempt(texts(args), from)))
+	}
+	return subcommand{}, false
+}
+
+// pastedTable is, for a text pasted from a spreadsheet (a tab in it: Slack's
+// box does not type one; and words on more than one line), how many of its
+// lines hold a cell that claims to be a person (claimsAddress); for any
+// other text, 0.
+func pastedTable(text string, words []token) int {
+	if len(words) == 0 || !strings.ContainsRune(text, '\t') {
+		return 0
+	}
+	lines := lineStarts(text)
+	if lineOf(lines, words[0].start) == lineOf(lines, words[len(words)-1].start) {
+		return 0
+	}
+	n, last := 0, -1
+	for _, w := range words {
+		if l := lineOf(lines, w.start); l != last && claimsAddress(w) {
+			n, last = n+1, l
+		}
+	}
+	return n
 }
 
 // The usage of each subcommand, shown under a mistake in it.

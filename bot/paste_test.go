@@ -257,3 +257,81 @@ func TestSpreadsheetRows(t *testing.T) {
 		}
 	}
 }
+
+// TestPastedTableWhoseFirstCellIsASubcommand: a table copied from a
+// spreadsheet whose first cell happened to be "Idle", "Audit", "Help",
+// "Digest" or "Exempt" (a status column, a header row) was read as that
+// subcommand: refused as an idle report ("ada@example.com is neither a
+// number of days…"), answered with the help, or, for "Exempt", an exemption
+// of the first row's person with the rest of the paste as its reason. A text
+// with a tab (Slack's box does not type one) and people on several lines,
+// or a header over them that the subcommand refuses, is a paste. Typed by
+// hand, or one row alone, the subcommand is read as the contract's grammar
+// says.
+func TestPastedTableWhoseFirstCellIsASubcommand(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, text string
+		want       []string
+		skipped    []SkippedLine
+	}{
+		{"a status column", "Idle\tada@example.com\nActive\tgrace@example.com", []string{"ada@example.com", "grace@example.com"}, nil},
+		{"a status column, CRLF, linked", "idle\t<mailto:ada@example.com|ada@example.com>\r\nidle\t<mailto:grace@example.com|grace@example.com>\r\n", []string{"ada@example.com", "grace@example.com"}, nil},
+		{"help", "Help\tada@example.com\nHelp\tgrace@example.com", []string{"ada@example.com", "grace@example.com"}, nil},
+		{"digest", "Digest\tada@example.com\nDigest\tgrace@example.com", []string{"ada@example.com", "grace@example.com"}, nil},
+		{"rows of exemptions", "Exempt\tada@example.com\tconfluence\ton leave\nExempt\tgrace@example.com\tjira\ton leave", []string{"ada@example.com", "grace@example.com"}, nil},
+		{"a header over several", "Audit\tEmail\nAda Lovelace\tada@example.com\nGrace Hopper\tgrace@example.com", []string{"ada@example.com", "grace@example.com"}, []SkippedLine{{1, "“Audit Email”"}}},
+		{"a header over one", "Audit\tEmail\nAda Lovelace\tada@example.com", []string{"ada@example.com"}, []SkippedLine{{1, "“Audit Email”"}}},
+		{"a help header over one", "Help\tEmail\r\nAda Lovelace\tada@example.com\r\n", []string{"ada@example.com"}, []SkippedLine{{1, "“Help Email”"}}},
+		{"idle header, --fresh", "Idle\tEmail\nAda\tada@example.com\n--fresh", []string{"ada@example.com"}, []SkippedLine{{1, "“Idle Email”"}}},
+	} {
+		got, err := ParseCommand(tt.text)
+		if err != nil {
+			t.Errorf("%s: ParseCommand(%q): %v", tt.name, tt.text, err)
+			continue
+		}
+		want := Command{Kind: CmdLookup, Targets: emails(tt.want...), Skipped: tt.skipped, Fresh: strings.Contains(tt.text, "--fresh")}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: ParseCommand(%q) (-want +got):\n%s", tt.name, tt.text, diff)
+		}
+	}
+
+	// Still the subcommand: typed by hand (no tab), on several lines or
+	// one, and a single row with a tab, which is the contract's grammar.
+	for _, tt := range []struct {
+		text string
+		kind CommandKind
+	}{
+		{"idle 90 confluence", CmdIdle},
+		{"idle\n90\nconfluence", CmdIdle},
+		{"idle\t90", CmdIdle},
+		{"audit ada@example.com", CmdAudit},
+		{"audit\tada@example.com", CmdAudit},
+		{"audit\nada@example.com\n", CmdAudit},
+		{"digest", CmdDigest},
+		{"help", CmdHelp},
+		{"help\tada@example.com", CmdHelp},
+		{"exempt ada@example.com confluence on leave\nuntil she is back", CmdExempt},
+		{"exempt\tada@example.com\tconfluence\ton leave", CmdExempt},
+		// A reason with a tab, over two lines, but one person: the
+		// exemption, which parses, is kept.
+		{"exempt ada@example.com confluence on leave\t\nuntil she is back", CmdExempt},
+	} {
+		got, err := ParseCommand(tt.text)
+		if err != nil || got.Kind != tt.kind {
+			t.Errorf("ParseCommand(%q) = kind %v, %v; want kind %v", tt.text, got.Kind, err, tt.kind)
+		}
+	}
+	// A subcommand's own mistake typed by hand is still its own refusal.
+	for _, tt := range []struct{ text, want string }{
+		{"idle ada@example.com", "is neither a number of days"},
+		{"idle\tada@example.com", "is neither a number of days"},
+		// A bad address in a paste is named as the paste's mistake.
+		{"Idle\tada@example,com\nIdle\tgrace@example.com", "“ada@example” is not a valid email address"},
+	} {
+		_, err := ParseCommand(tt.text)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ParseCommand(%q) = %v; want an error with %q", tt.text, err, tt.want)
+		}
+	}
+}
