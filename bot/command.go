@@ -367,6 +367,9 @@ func parseTargets(tokens []token) ([]Target, error) {
 		}
 		t := pending[0]
 		if t.kind == tokQuoted {
+			if err := quotedListErr(t.text); err != nil {
+				return err
+			}
 			return usagef("%s is a name, not an email address; paste it with its address, e.g. \"Lovelace, Ada\" <ada@example.com>.", quote(unescapeEntities(t.text)))
 		}
 		_, err := parseTarget(t.text)
@@ -569,6 +572,32 @@ func quotedList(text string) []Target {
 		list = append(list, target)
 	}
 	return list
+}
+
+// quotedListErr is, for the inside of quotes that quotedList refused and
+// whose first word is an address (a list of addresses, a CSV cell), the
+// refusal of its first word that is not one; nil when the first word is no
+// address: then the quotes hold a name.
+func quotedListErr(text string) error {
+	tokens, err := tokenize(text)
+	if err != nil {
+		return nil
+	}
+	first := true
+	for _, t := range tokens {
+		if strings.TrimSpace(strings.Trim(t.text, sentencePunct)) == "" {
+			continue // as quotedList skips them
+		}
+		_, err := parseTarget(t.text)
+		if first && err != nil {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		first = false
+	}
+	return nil
 }
 
 // isHelp accepts "help" as people ask for it: "?" alone, "help?" or

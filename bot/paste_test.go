@@ -335,3 +335,25 @@ func TestPastedTableWhoseFirstCellIsASubcommand(t *testing.T) {
 		}
 	}
 }
+
+// TestQuotedListNamesItsBadAddress: a quoted list of addresses (a CSV cell)
+// with one that is not an address was refused as a name: "“ada@example.com,
+// grace.hopper” is a name, not an email address; paste it with its
+// address", which sent the manager looking for a name that was not there.
+// A quoted text whose first word is an address is a list: the refusal names
+// the word that is not one. A quoted name is still refused as a name.
+func TestQuotedListNamesItsBadAddress(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ text, want string }{
+		{`"ada@example.com, grace.hopper"`, "“grace.hopper” is not an email address"},
+		{`"ada@example.com, grace@example,com"`, "“grace@example” is not a valid email address"},
+		{"Ada\t\"ada@example.com, grace.hopper\"\nGrace\tgrace@example.com", "“grace.hopper” is not an email address"},
+		{`"Lovelace, Ada"`, "“Lovelace, Ada” is a name, not an email address"},
+		{`"Ada Lovelace, ada@example.com"`, "“Ada Lovelace, ada@example.com” is a name, not an email address"},
+	} {
+		_, err := ParseCommand(tt.text)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ParseCommand(%q) = %v; want an error with %q", tt.text, err, tt.want)
+		}
+	}
+}
