@@ -27,6 +27,10 @@ var commandSeeds = []string{
 	"email\nada@example.com", "name,email\r\nAda Lovelace,ada@example.com\r\n", "Ada\tada@example.com\t\t",
 	"\"Lovelace, Ada\"\t<mailto:ada@example.com|ada@example.com>\nGrace\u00a0Hopper\t\r\n", "email\rada@example,com",
 	strings.Repeat("Name\n", 8) + "ada@example.com\r",
+	// A table whose first cell is a subcommand; a quoted list with a bad address.
+	"Idle\tada@example.com\nActive\tgrace@example.com", "Audit\tEmail\r\nAda\tada@example.com\r\n",
+	"Exempt\tada@example.com\tconfluence\ton leave\nExempt\tgrace@example.com\tjira\tleave", "help\tx\n\t<@U1>",
+	"\"ada@example.com, grace.hopper\"", "“ada@example.com; <#C1|x>”",
 }
 
 // FuzzParseCommand: ParseCommand never panics; what it accepts is valid;
