@@ -55,7 +55,7 @@ func (a *App) buildNudges(s Settings, client *atlassian.Client, web *bot.SlackAP
 		Scans: a.Scanner, Directory: client, Sites: a.Sites, People: ns.People, Messages: ns.Messages,
 		Store: func() nudge.Store {
 			if st := s.State.Store(); st != nil {
-				return nudgeStore{st} // each call with its own deadline
+				return nudgeStore{st, s.State} // each call with its own deadline, observed
 			}
 			return nil
 		},

@@ -257,7 +257,7 @@ func TestPostgresEveryWriteEndsACancelledRun(t *testing.T) {
 			return ExemptionStore{D: d}.PutExemption(ctx, bot.Exemption{Email: "ada@example.com", Product: "jira-software", By: "U1", Created: time.Now()})
 		}},
 		{"PutNudge", func(ctx context.Context, d *Durable) error {
-			_, _, err := nudgeStore{d.Store()}.PutNudge(ctx, state.Nudge{Round: "r1", AccountID: "acc-1", Product: "ari:site/1"})
+			_, _, err := d.nudges().PutNudge(ctx, state.Nudge{Round: "r1", AccountID: "acc-1", Product: "ari:site/1"})
 			return err
 		}},
 	}
