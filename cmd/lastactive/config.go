@@ -248,6 +248,11 @@ const (
 // whether required or not; it normalises URLs and Slack IDs and parses the
 // seat prices. All problems are reported at once. (warnings says, before
 // validate, what it will correct.)
+// maxSecretLen bounds a token or key: Slack's are under 200 characters,
+// an Atlassian API token about 190, and servers refuse a header of 8 KB or
+// so (431). Four times the longest real one leaves room for longer kinds.
+const maxSecretLen = 1024
+
 func (c *Config) validate(n need) error {
 	var p []string
 	missing := func(name, hint string) { p = append(p, fmt.Sprintf("%s is not set (%s)", name, hint)) }
@@ -266,7 +271,12 @@ func (c *Config) validate(n need) error {
 		{"ATLASSIAN_API_KEY", &c.APIKey}, {"ATLASSIAN_ADMIN_WRITE_KEY", &c.AdminWriteKey},
 	} {
 		*s.v = pasted(*s.v)
-		if strings.IndexFunc(*s.v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		if n := len(*s.v); n > maxSecretLen {
+			// A file's contents, or a log, pasted where the token
+			// belongs: sent as a header, a server answers 431 and the
+			// operator reads it as Atlassian or Slack failing.
+			p = append(p, fmt.Sprintf("%s is %d characters long, far longer than any token (at most %d): set it to the token alone", s.name, n, maxSecretLen))
+		} else if strings.IndexFunc(*s.v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 			p = append(p, s.name+" has a space or a line break inside it: paste it again, on one line")
 		} else if strings.IndexFunc(*s.v, func(r rune) bool { return r > unicode.MaxASCII }) >= 0 {
 			p = append(p, s.name+" has a character that is not plain ASCII inside it (such as a typographic dash or quote): copy it again from where it was created")
