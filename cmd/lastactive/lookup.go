@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode"
 
+	"golang.org/x/time/rate"
+
 	"lastactive/atlassian"
 	"lastactive/bot"
 	"lastactive/cmd/lastactive/internal/flagerr"
@@ -55,13 +57,17 @@ func (a *app) lookup(ctx context.Context, args []string) int {
 	book := wire.Sites(dir, log)
 	sitesDone := make(chan atlassian.Sites, 1)
 	go func() { sitesDone <- book.Sites(ctx) }() // next to the lookups; waited for below
-	people := lookupAll(ctx, bot.NewLookups(dir, bot.LookupOptions{TTL: c.CacheTTL}), emails)
+	// Paced as the bot paces its bulk Admin API work (the org scan): the
+	// organisation's limit is shared with every other tool.
+	pace := rate.NewLimiter(atlassian.DefaultAdminRate, atlassian.DefaultAdminBurst)
+	people, notLookedUp := lookupAll(ctx, newCLILookups(dir, c.CacheTTL, pace), emails)
 	sites := <-sitesDone
 	// The audit entry first: the lookups were made whether or not anyone
 	// reads their output, and a closed pipe (`| head -1`) ends the process
 	// at the first write no one reads.
 	code := exitOK
-	entry := state.AuditEntry{Kind: state.KindLookup, Emails: emails, People: bot.AuditPeople(people)}
+	// Nobody looked up those after a stop: the trail names those that were.
+	entry := state.AuditEntry{Kind: state.KindLookup, Emails: emails[:len(people)], People: bot.AuditPeople(people)}
 	failed := 0
 	for _, p := range people {
 		if p.Account.AccountID != "" {
@@ -74,6 +80,13 @@ func (a *app) lookup(ctx context.Context, args []string) int {
 			code = exitFailed
 			failed++
 		}
+	}
+	if len(notLookedUp) > 0 {
+		// Said once, after the first address's own line: the cause is
+		// one every other address would meet.
+		fmt.Fprintf(a.stderr, "%s lookup: stopped: %s; not looked up (%d): %s\n", programName,
+			clean(stopReason(people[len(people)-1].Err)), len(notLookedUp), clean(strings.Join(notLookedUp, ", ")))
+		code = exitFailed
 	}
 	switch {
 	case failed == 0:
@@ -89,6 +102,9 @@ func (a *app) lookup(ctx context.Context, args []string) int {
 	entry.Outcome, entry.Detail = state.Outcome(o), note
 	a.auditCLI(ctx, c, entry)
 	now := time.Now()
+	for _, e := range notLookedUp {
+		people = append(people, bot.Person{Query: e, Err: errNotLookedUp})
+	}
 	if *asJSON {
 		err = writeJSON(a.stdout, people, now, int(c.IdleDays), sites)
 	} else {
@@ -166,13 +182,97 @@ func quoteArg(arg string) string {
 }
 
 // lookupAll looks people up one after another: Jira's user search limit is
-// shared by the whole tenant.
-func lookupAll(ctx context.Context, l *bot.Lookups, emails []string) []bot.Person {
-	people := make([]bot.Person, 0, len(emails))
-	for _, e := range emails {
-		people = append(people, l.Lookup(ctx, e, true))
+// shared by the whole tenant. It stops after a failure that every address
+// would meet (stopReason), and returns the addresses it did not look up.
+func lookupAll(ctx context.Context, l *bot.Lookups, emails []string) (people []bot.Person, notLookedUp []string) {
+	people = make([]bot.Person, 0, len(emails))
+	for i, e := range emails {
+		p := l.Lookup(ctx, e, true)
+		people = append(people, p)
+		if _, stop := stopsEveryLookup(p.Err); stop && i+1 < len(emails) {
+			return people, emails[i+1:]
+		}
 	}
-	return people
+	return people, nil
+}
+
+// newCLILookups is the bot's Lookups over dir, each Directory call taking
+// a token of pace first (nil: no pacing).
+func newCLILookups(dir bot.Directory, ttl time.Duration, pace *rate.Limiter) *bot.Lookups {
+	if pace != nil {
+		dir = pacedDirectory{dir, pace}
+	}
+	return bot.NewLookups(dir, bot.LookupOptions{TTL: ttl})
+}
+
+// pacedDirectory waits for a token of pace before each call: the bot's
+// one-person lookups are few (its cache and per-user limit), the
+// terminal's are as many as the addresses given.
+type pacedDirectory struct {
+	bot.Directory
+	pace *rate.Limiter
+}
+
+func (d pacedDirectory) Resolve(ctx context.Context, email string) (atlassian.Account, atlassian.Via, error) {
+	if err := d.pace.Wait(ctx); err != nil {
+		return atlassian.Account{}, "", fmt.Errorf("pacing Admin API requests: %w", err)
+	}
+	return d.Directory.Resolve(ctx, email)
+}
+
+func (d pacedDirectory) LastActive(ctx context.Context, accountID string) (*atlassian.Activity, error) {
+	if err := d.pace.Wait(ctx); err != nil {
+		return nil, fmt.Errorf("pacing Admin API requests: %w", err)
+	}
+	return d.Directory.LastActive(ctx, accountID)
+}
+
+func (d pacedDirectory) DirectoryUser(ctx context.Context, accountID string) (atlassian.DirectoryUser, error) {
+	if err := d.pace.Wait(ctx); err != nil {
+		return atlassian.DirectoryUser{}, fmt.Errorf("pacing Admin API requests: %w", err)
+	}
+	return d.Directory.DirectoryUser(ctx, accountID)
+}
+
+// errNotLookedUp is the answer of an address after a stop.
+var errNotLookedUp = errors.New("not looked up")
+
+// stopsEveryLookup says whether err is a failure that every further
+// address would meet, and words it for the operator: the host cannot be
+// reached (refused, no such name, TLS, no answer in time), or a
+// credential or the organisation ID was refused. A person not found, an
+// ambiguity, a rate limit or a 5xx on one person's answer is not.
+func stopsEveryLookup(err error) (string, bool) {
+	var e *atlassian.Error
+	if err == nil || !errors.As(err, &e) {
+		return "", false
+	}
+	api, key := "the Admin API", "ATLASSIAN_API_KEY"
+	if e.API == atlassian.Jira {
+		api, key = "Jira", "JIRA_API_TOKEN"
+	}
+	switch {
+	case e.Net == atlassian.NetRefused || e.Net == atlassian.NetDNS || e.Net == atlassian.NetTLS ||
+		e.Net == atlassian.NetTimeout || e.Net == atlassian.NetNoAnswer:
+		where := ""
+		if e.Host != "" {
+			where = " at " + e.Host
+		}
+		return fmt.Sprintf("%s%s cannot be reached: %s", api, where, e.Net), true
+	case errors.Is(err, atlassian.ErrNotOrgAdmin):
+		return fmt.Sprintf("the owner of %s is not an admin of organisation ATLASSIAN_ORG_ID (HTTP %d); run lastactive check", key, e.Status), true
+	case errors.Is(err, atlassian.ErrCredentials):
+		return fmt.Sprintf("%s refused %s (HTTP %d): renew it, or run lastactive check", api, key, e.Status), true
+	case errors.Is(err, atlassian.ErrOrgNotFound):
+		return fmt.Sprintf("the Admin API does not know the organisation ATLASSIAN_ORG_ID names (HTTP %d); run lastactive check", e.Status), true
+	}
+	return "", false
+}
+
+// stopReason is stopsEveryLookup's words for err.
+func stopReason(err error) string {
+	s, _ := stopsEveryLookup(err)
+	return s
 }
 
 type jsonProduct struct {
@@ -280,10 +380,16 @@ func personErrorText(p bot.Person) string {
 	if errors.Is(p.Err, context.Canceled) {
 		return "Interrupted before the lookup finished; run it again."
 	}
+	if errors.Is(p.Err, errNotLookedUp) {
+		return "Not looked up: the lookup stopped at the failure above."
+	}
 	return plainText(bot.PersonErrorText(p))
 }
 
 func errorKind(err error) string {
+	if errors.Is(err, errNotLookedUp) {
+		return "not looked up"
+	}
 	k := atlassian.KindOf(err)
 	if k == "" && !errors.As(err, &k) { // a bare kind, as fakes return
 		return "error"

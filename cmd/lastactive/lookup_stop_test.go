@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"lastactive/atlassian"
+	"lastactive/atlassian/atlassiantest"
+)
+
+// adminOnly is the environment without Jira: people are found by the
+// Admin API's exact-email search, one request per address, which the
+// tests count.
+func adminOnly(f *fakes, overrides ...string) []string {
+	return f.env(append([]string{"JIRA_BASE_URL", "JIRA_EMAIL", "JIRA_API_TOKEN"}, overrides...)...)
+}
+
+var fiveAddresses = []string{"u1@example.com", "u2@example.com", "u3@example.com", "u4@example.com", "u5@example.com"}
+
+// TestLookupStopsAtAFailureEveryAddressWouldMeet: `lookup` of many
+// addresses against an Atlassian that refuses connections, or refuses the
+// key, tried every address on its own (each with its retries: about 3 s an
+// address when refused, 30 s when the server never answers, so 10,000
+// addresses took hours) and printed the same failure once per address. A
+// failure that every address would meet stops the run after the first:
+// one line says what is wrong, another names the addresses not looked up,
+// exit 1 (a lookup failed).
+func TestLookupStopsAtAFailureEveryAddressWouldMeet(t *testing.T) {
+	t.Parallel()
+	un := atlassiantest.NewUnreachable(t)
+	for _, c := range []struct {
+		name   string
+		setup  func(f *fakes) []string
+		want   string // in the stop line
+		counts bool   // the fake saw the requests
+	}{
+		{"key rejected (401)", func(f *fakes) []string {
+			f.atl.Reject(atlassiantest.Rejections{APIKey: true})
+			return adminOnly(f)
+		}, "ATLASSIAN_API_KEY", true},
+		{"key owner not an org admin (403)", func(f *fakes) []string {
+			f.atl.Reject(atlassiantest.Rejections{KeyNotAdmin: true})
+			return adminOnly(f)
+		}, "ATLASSIAN_API_KEY", true},
+		{"connection refused", func(f *fakes) []string {
+			return adminOnly(f, "ATLASSIAN_API_URL=http://"+un.Refused)
+		}, "connection refused", false},
+		{"TLS handshake failed", func(f *fakes) []string {
+			return adminOnly(f, "ATLASSIAN_API_URL="+un.TLSURL)
+		}, "TLS handshake failed", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f := startFakes(t)
+			r := runBinary(t, c.setup(f), "", append([]string{"lookup"}, fiveAddresses...)...)
+			if r.code != 1 {
+				t.Errorf("exit %d, want 1 (a lookup failed)", r.code)
+			}
+			if c.counts {
+				if n := f.atl.CountEndpoint(atlassiantest.EndpointEmailSearch); n != 1 {
+					t.Errorf("%d email searches, want 1: the first failure is one every address would meet", n)
+				}
+			}
+			checkStopped(t, r, c.want, fiveAddresses[0], fiveAddresses[1:])
+			// --json names every address too, the ones not looked up
+			// with their own kind.
+			if c.counts {
+				j := runBinary(t, c.setup(f), "", append([]string{"lookup", "--json"}, fiveAddresses...)...)
+				if got := strings.Count(j.stdout, `"kind": "not looked up"`); got != 4 {
+					t.Errorf("--json: %d people of kind \"not looked up\", want 4:\n%s", got, j.stdout)
+				}
+			}
+		})
+	}
+}
+
+// checkStopped checks the stderr and stdout of a lookup that stopped after
+// first: what went wrong said once, the rest named as not looked up.
+func checkStopped(t *testing.T, r result, want, first string, rest []string) {
+	t.Helper()
+	var stop string
+	for _, l := range strings.Split(r.stderr, "\n") {
+		if strings.HasPrefix(l, "lastactive lookup: stopped") {
+			if stop != "" {
+				t.Errorf("two stop lines:\n%s", r.stderr)
+			}
+			stop = l
+		}
+	}
+	if !strings.Contains(stop, want) {
+		t.Errorf("no stop line naming %q:\n%s", want, r.stderr)
+	}
+	for _, e := range rest {
+		if !strings.Contains(stop, e) {
+			t.Errorf("the stop line does not name %s as not looked up:\n%s", e, stop)
+		}
+		if strings.Contains(r.stderr, "lastactive lookup: "+e+":") {
+			t.Errorf("%s was looked up (or failed on its own) after the stop:\n%s", e, r.stderr)
+		}
+	}
+	if !strings.Contains(r.stderr, "lastactive lookup: "+first+":") {
+		t.Errorf("the first address's own failure is not named:\n%s", r.stderr)
+	}
+	if n := strings.Count(r.stdout, "Not looked up"); n != len(rest) {
+		t.Errorf("the table says Not looked up %d times, want %d:\n%s", n, len(rest), r.stdout)
+	}
+}
+
+// TestLookupStopsWhenAtlassianNeverAnswers: a server that accepts the
+// connection and never answers held each address for the lookup's whole
+// 30 s; the run stops after the first address, whose searches are the
+// only ones the server saw, and the command returns.
+func TestLookupStopsWhenAtlassianNeverAnswers(t *testing.T) {
+	t.Parallel()
+	f := startFakes(t)
+	f.atl.Fail(atlassiantest.Failure{API: "admin", PathContains: "/users/search", Delay: time.Hour})
+	addrs := fiveAddresses[:3]
+	r := runBinary(t, adminOnly(f), "", append([]string{"lookup"}, addrs...)...)
+	if r.code != 1 {
+		t.Errorf("exit %d, want 1", r.code)
+	}
+	for _, req := range f.atl.Requests() {
+		if req.Endpoint == atlassiantest.EndpointEmailSearch && !strings.Contains(string(req.Body), addrs[0]) {
+			t.Errorf("a search after the first address's: %s", req.Body)
+		}
+	}
+	checkStopped(t, r, "no answer", addrs[0], addrs[1:])
+}
+
+// TestLookupGoesOnAfterAPerAddressFailure: a person not found, or an
+// answer that failed for one person alone (a 5xx on their activity, after
+// every retry), is that address's failure: the next ones are looked up.
+func TestLookupGoesOnAfterAPerAddressFailure(t *testing.T) {
+	t.Parallel()
+	f := startFakes(t)
+	ada, ok := f.org.Lookup("ada@example.com")
+	if !ok {
+		t.Fatal("no ada in the sample org")
+	}
+	f.atl.Fail(atlassiantest.Failure{API: "admin", AccountID: ada.AccountID, Status: 500})
+	addrs := []string{"nobody@example.com", "ada@example.com", "grace@example.com"}
+	r := runBinary(t, adminOnly(f), "", append([]string{"lookup"}, addrs...)...)
+	if r.code != 1 {
+		t.Errorf("exit %d, want 1", r.code)
+	}
+	if n := f.atl.CountEndpoint(atlassiantest.EndpointEmailSearch); n != 3 {
+		t.Errorf("%d email searches, want 3 (one per address)", n)
+	}
+	if strings.Contains(r.stderr, "stopped") || strings.Contains(r.stdout, "Not looked up") {
+		t.Errorf("a per-address failure stopped the run:\n%s\n%s", r.stderr, r.stdout)
+	}
+	if !strings.Contains(r.stdout, "Grace") {
+		t.Errorf("grace was not answered after the failures before her:\n%s", r.stdout)
+	}
+}
+
+// countingDirectory answers every address and counts the calls.
+type countingDirectory struct {
+	mu    sync.Mutex
+	calls int
+}
+
+func (d *countingDirectory) count() {
+	d.mu.Lock()
+	d.calls++
+	d.mu.Unlock()
+}
+
+func (d *countingDirectory) Resolve(_ context.Context, email string) (atlassian.Account, atlassian.Via, error) {
+	d.count()
+	return atlassian.Account{AccountID: "id-" + email, DisplayName: email, Email: email}, atlassian.ViaAdmin, nil
+}
+
+func (d *countingDirectory) LastActive(context.Context, string) (*atlassian.Activity, error) {
+	d.count()
+	return &atlassian.Activity{}, nil
+}
+
+func (d *countingDirectory) DirectoryUser(context.Context, string) (atlassian.DirectoryUser, error) {
+	d.count()
+	return atlassian.DirectoryUser{}, errors.New("not used")
+}
+
+// TestCLILookupsArePaced: `lookup` of 10,000 addresses sent about 20,000
+// Admin API requests in 8 s, where the organisation's limit (about 200 a
+// minute) is shared with every other tool. Its calls go through the Admin
+// API pace (a token each): with a pace that grants 4 and no more, 10
+// addresses make 4 calls, not 20, and every address still gets an answer.
+func TestCLILookupsArePaced(t *testing.T) {
+	t.Parallel()
+	d := &countingDirectory{}
+	emails := make([]string, 10)
+	for i := range emails {
+		emails[i] = string(rune('a'+i)) + "@example.com"
+	}
+	people, rest := lookupAll(context.Background(), newCLILookups(d, 0, rate.NewLimiter(0, 4)), emails)
+	if d.calls != 4 {
+		t.Errorf("%d directory calls, want 4 (the pace's tokens)", d.calls)
+	}
+	if len(people)+len(rest) != len(emails) {
+		t.Errorf("%d answered and %d not looked up of %d", len(people), len(rest), len(emails))
+	}
+}
