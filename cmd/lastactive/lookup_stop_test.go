@@ -207,3 +207,33 @@ func TestCLILookupsArePaced(t *testing.T) {
 		t.Errorf("%d answered and %d not looked up of %d", len(people), len(rest), len(emails))
 	}
 }
+
+// TestStopsEveryLookup: which failures stop a run of lookups, and the
+// words naming what to fix (a variable, never its value).
+func TestStopsEveryLookup(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		err  error
+		stop bool
+		want string
+	}{
+		{&atlassian.Error{Kind: atlassian.ErrUnavailable, API: atlassian.Admin, Net: atlassian.NetDNS, Host: "api.example"}, true, "api.example cannot be reached: host name not found"},
+		{&atlassian.Error{Kind: atlassian.ErrUnavailable, API: atlassian.Jira, Net: atlassian.NetRefused}, true, "Jira cannot be reached: connection refused"},
+		{&atlassian.Error{Kind: atlassian.ErrUnavailable, API: atlassian.Admin, Net: atlassian.NetTimeout}, true, "timed out"},
+		{&atlassian.Error{Kind: atlassian.ErrCredentials, API: atlassian.Jira, Status: 401}, true, "Jira refused JIRA_API_TOKEN (HTTP 401)"},
+		{&atlassian.Error{Kind: atlassian.ErrNotOrgAdmin, API: atlassian.Admin, Status: 403}, true, "owner of ATLASSIAN_API_KEY is not an admin"},
+		{&atlassian.Error{Kind: atlassian.ErrOrgNotFound, API: atlassian.Admin, Status: 404}, true, "ATLASSIAN_ORG_ID"},
+		{&atlassian.Error{Kind: atlassian.ErrUnavailable, API: atlassian.Admin, Net: atlassian.NetOther}, false, ""},
+		{&atlassian.Error{Kind: atlassian.ErrUnavailable, API: atlassian.Admin, Status: 503}, false, ""},
+		{&atlassian.Error{Kind: atlassian.ErrRateLimited, API: atlassian.Admin, Status: 429}, false, ""},
+		{&atlassian.Error{Kind: atlassian.ErrNotFound, API: atlassian.Admin}, false, ""},
+		{&atlassian.Error{Kind: atlassian.ErrAmbiguous, API: atlassian.Jira}, false, ""},
+		{context.Canceled, false, ""},
+		{nil, false, ""},
+	} {
+		got, stop := stopsEveryLookup(c.err)
+		if stop != c.stop || !strings.Contains(got, c.want) {
+			t.Errorf("%v: stop %v %q, want %v and %q", c.err, stop, got, c.stop, c.want)
+		}
+	}
+}
