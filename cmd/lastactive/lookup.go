@@ -46,7 +46,15 @@ func (a *app) lookup(ctx context.Context, args []string) int {
 	if !ok {
 		return exitConfig
 	}
-	log := a.logger(c)
+	// On a terminal, a progress line (paced, many addresses take long),
+	// with logs and each address's failure passing above it.
+	status := a.statusLine()
+	errw := a.stderr
+	la := *a
+	if status != nil {
+		errw, la.stderr = status, status
+	}
+	log := la.logger(c)
 	hc := upstreamHTTP()
 	defer hc.CloseIdleConnections()
 	dir, err := newDirectory(c, log, nil, hc)
@@ -60,7 +68,24 @@ func (a *app) lookup(ctx context.Context, args []string) int {
 	// Paced as the bot paces its bulk Admin API work (the org scan): the
 	// organisation's limit is shared with every other tool.
 	pace := rate.NewLimiter(atlassian.DefaultAdminRate, atlassian.DefaultAdminBurst)
-	people, notLookedUp := lookupAll(ctx, newCLILookups(dir, c.CacheTTL, pace), emails)
+	progress := func(done int) {
+		if status != nil {
+			status.Set(fmt.Sprintf("%s lookup: %d of %d looked up…", programName, done, len(emails)))
+		}
+	}
+	progress(0)
+	people, notLookedUp := lookupAll(ctx, newCLILookups(dir, c.CacheTTL, pace), emails, func(done int, p bot.Person) {
+		if p.Err != nil {
+			// The table says what the asker would read in Slack; the
+			// operator also needs the cause, as report prints it, when
+			// it happens.
+			fmt.Fprintf(errw, "%s lookup: %s: %s\n", programName, clean(p.Query), clean(cause(p.Err)))
+		}
+		progress(done)
+	})
+	if status != nil {
+		status.Set("") // gone before the table
+	}
 	sites := <-sitesDone
 	// The audit entry first: the lookups were made whether or not anyone
 	// reads their output, and a closed pipe (`| head -1`) ends the process
@@ -74,9 +99,6 @@ func (a *app) lookup(ctx context.Context, args []string) int {
 			entry.AccountIDs = append(entry.AccountIDs, p.Account.AccountID)
 		}
 		if p.Err != nil {
-			// The table says what the asker would read in Slack; the
-			// operator also needs the cause, as report prints it.
-			fmt.Fprintf(a.stderr, "%s lookup: %s: %s\n", programName, clean(p.Query), clean(cause(p.Err)))
 			code = exitFailed
 			failed++
 		}
@@ -84,7 +106,7 @@ func (a *app) lookup(ctx context.Context, args []string) int {
 	if len(notLookedUp) > 0 {
 		// Said once, after the first address's own line: the cause is
 		// one every other address would meet.
-		fmt.Fprintf(a.stderr, "%s lookup: stopped: %s; not looked up (%d): %s\n", programName,
+		fmt.Fprintf(errw, "%s lookup: stopped: %s; not looked up (%d): %s\n", programName,
 			clean(stopReason(people[len(people)-1].Err)), len(notLookedUp), clean(strings.Join(notLookedUp, ", ")))
 		code = exitFailed
 	}
@@ -184,11 +206,15 @@ func quoteArg(arg string) string {
 // lookupAll looks people up one after another: Jira's user search limit is
 // shared by the whole tenant. It stops after a failure that every address
 // would meet (stopReason), and returns the addresses it did not look up.
-func lookupAll(ctx context.Context, l *bot.Lookups, emails []string) (people []bot.Person, notLookedUp []string) {
+// each, when set, is told of every answer as it comes.
+func lookupAll(ctx context.Context, l *bot.Lookups, emails []string, each func(done int, p bot.Person)) (people []bot.Person, notLookedUp []string) {
 	people = make([]bot.Person, 0, len(emails))
 	for i, e := range emails {
 		p := l.Lookup(ctx, e, true)
 		people = append(people, p)
+		if each != nil {
+			each(i+1, p)
+		}
 		if _, stop := stopsEveryLookup(p.Err); stop && i+1 < len(emails) {
 			return people, emails[i+1:]
 		}

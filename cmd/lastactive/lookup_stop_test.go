@@ -199,7 +199,7 @@ func TestCLILookupsArePaced(t *testing.T) {
 	for i := range emails {
 		emails[i] = string(rune('a'+i)) + "@example.com"
 	}
-	people, rest := lookupAll(context.Background(), newCLILookups(d, 0, rate.NewLimiter(0, 4)), emails)
+	people, rest := lookupAll(context.Background(), newCLILookups(d, 0, rate.NewLimiter(0, 4)), emails, nil)
 	if d.calls != 4 {
 		t.Errorf("%d directory calls, want 4 (the pace's tokens)", d.calls)
 	}
