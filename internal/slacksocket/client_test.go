@@ -1007,19 +1007,8 @@ func TestSlashCommandReadDespiteFieldsItDoesNotUse(t *testing.T) {
 		{"a user ID as a number", `{"envelope_id":"E1","type":"slash_commands","payload":{"command":"/lastactive","text":"help","user_id":7,"is_enterprise_install":""}}`, false, true},
 		{"not an object", `{"envelope_id":"E1","type":"slash_commands","payload":["x"]}`, false, true},
 	} {
-		id, ack, evt := slacksocket.Decode([]byte(c.frame))
-		if id != "E1" || len(ack) == 0 {
-			t.Errorf("%s: acked %q (%s)", c.name, id, ack)
-		}
-		if bad := evt.Type == socketmode.EventTypeErrorBadMessage; bad != c.bad {
-			cause := any(evt.Data)
-			if bm, ok := evt.Data.(*socketmode.ErrorBadMessage); ok {
-				cause = bm.Cause
-			}
-			t.Errorf("%s: bad message %v, want %v: %.300v", c.name, bad, c.bad, cause)
-			continue
-		}
-		if c.bad {
+		evt, ok := decodedE1(t, c.name, c.frame, c.bad)
+		if !ok {
 			continue
 		}
 		cmd, ok := evt.Data.(slack.SlashCommand)
@@ -1063,19 +1052,8 @@ func TestAppHomeOpenReadDespiteItsView(t *testing.T) {
 		{"another event slack-go refuses", open(`{"type":"app_mention","user":"UOPEN","text":7}`), "", "", true},
 		{"an event that is not an object", open(`[]`), "", "", true},
 	} {
-		id, ack, evt := slacksocket.Decode([]byte(c.frame))
-		if id != "E1" || len(ack) == 0 {
-			t.Errorf("%s: acked %q (%s)", c.name, id, ack)
-		}
-		if bad := evt.Type == socketmode.EventTypeErrorBadMessage; bad != c.bad {
-			cause := any(evt.Data)
-			if bm, ok := evt.Data.(*socketmode.ErrorBadMessage); ok {
-				cause = bm.Cause
-			}
-			t.Errorf("%s: bad message %v, want %v: %.300v", c.name, bad, c.bad, cause)
-			continue
-		}
-		if c.bad {
+		evt, ok := decodedE1(t, c.name, c.frame, c.bad)
+		if !ok {
 			continue
 		}
 		ev, ok := evt.Data.(slackevents.EventsAPIEvent)
@@ -1136,4 +1114,23 @@ func FuzzLeanAppHomeOpened(f *testing.F) {
 			t.Fatalf("opener %q tab %q read as %q %q", orig.Event.User, orig.Event.Tab, home.User, home.Tab)
 		}
 	})
+}
+
+// decodedE1 is frame as Decode reads it, checked to be acked as E1 and to
+// be a bad message exactly when bad; ok says it was read, to look further.
+func decodedE1(t *testing.T, name, frame string, bad bool) (evt socketmode.Event, ok bool) {
+	t.Helper()
+	id, ack, evt := slacksocket.Decode([]byte(frame))
+	if id != "E1" || len(ack) == 0 {
+		t.Errorf("%s: acked %q (%s)", name, id, ack)
+	}
+	if got := evt.Type == socketmode.EventTypeErrorBadMessage; got != bad {
+		cause := any(evt.Data)
+		if bm, ok := evt.Data.(*socketmode.ErrorBadMessage); ok {
+			cause = bm.Cause
+		}
+		t.Errorf("%s: bad message %v, want %v: %.300v", name, got, bad, cause)
+		return evt, false
+	}
+	return evt, !bad
 }
