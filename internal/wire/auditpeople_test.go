@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"lastactive/atlassian/atlassiantest"
-	"lastactive/bot"
 	"lastactive/bot/slacktest"
 	"lastactive/internal/state"
 )
@@ -20,13 +19,7 @@ import (
 // failure's class with it, on SQLite and PostgreSQL alike. Slack's
 // redelivery of the envelope (on the second socket) adds no second entry.
 func TestEachPersonsTrailHasTheirOwnOutcome(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		url  func(t *testing.T) string
-	}{
-		{"SQLite", func(t *testing.T) string { u, _ := sqliteURL(t); return u }},
-		{"PostgreSQL", postgresSchemaURL},
-	} {
+	for _, tc := range auditStores {
 		t.Run(tc.name, func(t *testing.T) {
 			org := atlassiantest.SampleOrg(time.Now())
 			var grace string
@@ -38,29 +31,9 @@ func TestEachPersonsTrailHasTheirOwnOutcome(t *testing.T) {
 			atl := atlassiantest.NewServer(org)
 			t.Cleanup(atl.Close)
 			atl.Fail(atlassiantest.Failure{API: "admin", AccountID: grace, Status: 503})
-			sl := slacktest.NewServer()
-			t.Cleanup(sl.Close)
-			var logs syncBuf
-			d, _ := openTestDurable(t, tc.url(t), &logs)
-			if d.Store() == nil {
-				t.Fatalf("store not open:\n%s", logs.String())
-			}
-			s := fakeSettings(atl)
-			s.SlackAppToken, s.SlackBotToken, s.SlackAPIURL = slacktest.AppToken, slacktest.BotToken, sl.APIURL()
-			s.Bot = bot.BotConfig{ShutdownTimeout: 10 * time.Second}
-			s.State = d
-			app, err := Build(s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(app.Close)
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- app.Run(ctx) }()
-			wctx, wcancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer wcancel()
+			w := startWiredBot(t, tc.url(t), atl, nil)
+			sl, d, logs, wctx := w.sl, w.d, w.logs, w.ctx
 			if err := sl.Wait(wctx, func() bool { return sl.Deliverable() == 2 }); err != nil {
-				cancel()
 				t.Fatalf("the bot did not open its two connections: %v", err)
 			}
 			env, err := sl.SlashCommand(wctx, slacktest.Command{UserID: "U1", ChannelID: "C1",
@@ -80,8 +53,7 @@ func TestEachPersonsTrailHasTheirOwnOutcome(t *testing.T) {
 			if err := sl.Wait(wctx, func() bool { return sl.Acks(env.ID) == n+1 }); err != nil {
 				t.Fatalf("acks = %d, want %d: %v", sl.Acks(env.ID), n+1, err)
 			}
-			cancel() // the stop flushes the audit writer
-			if err := <-done; err != nil {
+			if err := w.stop(); err != nil { // the stop flushes the audit writer
 				t.Fatalf("Run = %v", err)
 			}
 			if got := len(sl.Replies(env.ID)); got != 1 {

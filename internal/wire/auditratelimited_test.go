@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"lastactive/atlassian/atlassiantest"
-	"lastactive/bot"
 	"lastactive/bot/slacktest"
 	"lastactive/internal/state"
 )
@@ -19,39 +18,12 @@ import (
 // says so. Before, the rate-limited entry named nobody, so Grace's trail
 // had no word of it.
 func TestRateLimitedLookupIsInThePersonsTrail(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		url  func(t *testing.T) string
-	}{
-		{"SQLite", func(t *testing.T) string { u, _ := sqliteURL(t); return u }},
-		{"PostgreSQL", postgresSchemaURL},
-	} {
+	for _, tc := range auditStores {
 		t.Run(tc.name, func(t *testing.T) {
 			atl := atlassiantest.NewServer(atlassiantest.SampleOrg(time.Now()))
 			t.Cleanup(atl.Close)
-			sl := slacktest.NewServer()
-			t.Cleanup(sl.Close)
-			var logs syncBuf
-			d, _ := openTestDurable(t, tc.url(t), &logs)
-			if d.Store() == nil {
-				t.Fatalf("store not open:\n%s", logs.String())
-			}
-			s := fakeSettings(atl)
-			s.SlackAppToken, s.SlackBotToken, s.SlackAPIURL = slacktest.AppToken, slacktest.BotToken, sl.APIURL()
-			s.Bot = bot.BotConfig{ShutdownTimeout: 10 * time.Second}
-			s.PerUserBurst, s.PerUserEvery = 1, time.Hour
-			s.State = d
-			app, err := Build(s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(app.Close)
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- app.Run(ctx) }()
-			defer func() { cancel(); <-done }()
-			wctx, wcancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer wcancel()
+			w := startWiredBot(t, tc.url(t), atl, func(s *Settings) { s.PerUserBurst, s.PerUserEvery = 1, time.Hour })
+			sl, d, wctx := w.sl, w.d, w.ctx
 			if err := sl.WaitConnected(wctx); err != nil {
 				t.Fatal(err)
 			}
@@ -71,7 +43,7 @@ func TestRateLimitedLookupIsInThePersonsTrail(t *testing.T) {
 			if got := ask("U1", "grace@example.com"); !strings.Contains(got, "Try again") {
 				t.Fatalf("the second lookup was not rate limited: %s", got)
 			}
-			if err := app.Audit.Sync(wctx); err != nil {
+			if err := w.app.Audit.Sync(wctx); err != nil {
 				t.Fatal(err)
 			}
 			got, err := d.Store().AuditPerson(context.Background(), state.AuditQuery{Target: "grace@example.com"})

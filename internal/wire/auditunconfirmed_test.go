@@ -18,50 +18,22 @@ import (
 // posted to Slack". It is stored as "unconfirmed", on SQLite and
 // PostgreSQL alike, and the trail in Slack says the answer was lost.
 func TestUnconfirmedReplyIsStoredAsUnconfirmed(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		url  func(t *testing.T) string
-	}{
-		{"SQLite", func(t *testing.T) string { u, _ := sqliteURL(t); return u }},
-		{"PostgreSQL", postgresSchemaURL},
-	} {
+	for _, tc := range auditStores {
 		t.Run(tc.name, func(t *testing.T) {
 			org := atlassiantest.SampleOrg(time.Now())
 			atl := atlassiantest.NewServer(org)
 			t.Cleanup(atl.Close)
-			sl := slacktest.NewServer()
-			t.Cleanup(sl.Close)
-			var logs syncBuf
-			d, _ := openTestDurable(t, tc.url(t), &logs)
-			if d.Store() == nil {
-				t.Fatalf("store not open:\n%s", logs.String())
-			}
-			s := fakeSettings(atl)
-			s.SlackAppToken, s.SlackBotToken, s.SlackAPIURL = slacktest.AppToken, slacktest.BotToken, sl.APIURL()
-			s.Bot = bot.BotConfig{ShutdownTimeout: 10 * time.Second}
-			s.State = d
-			app, err := Build(s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(app.Close)
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- app.Run(ctx) }()
-			wctx, wcancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer wcancel()
+			w := startWiredBot(t, tc.url(t), atl, nil)
+			sl, d, wctx := w.sl, w.d, w.ctx
 			if err := sl.WaitConnected(wctx); err != nil {
-				cancel()
 				t.Fatal(err)
 			}
 			sl.DropResponseURLAnswers(1)
 			env, err := sl.SlashCommand(wctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "ada@example.com"})
 			if err != nil {
-				cancel()
 				t.Fatal(err)
 			}
 			if _, err := sl.WaitReplies(wctx, env.ID, 1); err != nil {
-				cancel()
 				t.Fatal(err)
 			}
 			// The second entry is recorded once the post has ended; the
@@ -77,8 +49,7 @@ func TestUnconfirmedReplyIsStoredAsUnconfirmed(t *testing.T) {
 					time.Sleep(20 * time.Millisecond)
 				}
 			}
-			cancel()
-			if err := <-done; err != nil {
+			if err := w.stop(); err != nil {
 				t.Fatalf("Run = %v", err)
 			}
 			if len(events) != 2 {
