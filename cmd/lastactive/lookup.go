@@ -74,7 +74,7 @@ func (a *app) lookup(ctx context.Context, args []string) int {
 		}
 	}
 	progress(0)
-	people, notLookedUp := lookupAll(ctx, newCLILookups(dir, c.CacheTTL, pace), emails, func(done int, p bot.Person) {
+	people, notLookedUp, stopped := lookupAll(ctx, newCLILookups(dir, c.CacheTTL, pace), emails, func(done int, p bot.Person) {
 		if p.Err != nil {
 			// The table says what the asker would read in Slack; the
 			// operator also needs the cause, as report prints it, when
@@ -107,7 +107,7 @@ func (a *app) lookup(ctx context.Context, args []string) int {
 		// Said once, after the first address's own line: the cause is
 		// one every other address would meet.
 		fmt.Fprintf(errw, "%s lookup: stopped: %s; not looked up (%d): %s\n", programName,
-			clean(stopReason(people[len(people)-1].Err)), len(notLookedUp), clean(strings.Join(notLookedUp, ", ")))
+			clean(stopped), len(notLookedUp), clean(strings.Join(notLookedUp, ", ")))
 		code = exitFailed
 	}
 	switch {
@@ -205,21 +205,103 @@ func quoteArg(arg string) string {
 
 // lookupAll looks people up one after another: Jira's user search limit is
 // shared by the whole tenant. It stops after a failure that every address
-// would meet (stopReason), and returns the addresses it did not look up.
-// each, when set, is told of every answer as it comes.
-func lookupAll(ctx context.Context, l *bot.Lookups, emails []string, each func(done int, p bot.Person)) (people []bot.Person, notLookedUp []string) {
+// would meet (stopsEveryLookup), or after outageRun addresses in a row
+// failed the same upstream-wide way (outageOf), and returns the addresses
+// it did not look up and why it stopped. each, when set, is told of every
+// answer as it comes.
+func lookupAll(ctx context.Context, l *bot.Lookups, emails []string, each func(done int, p bot.Person)) (people []bot.Person, notLookedUp []string, stopped string) {
 	people = make([]bot.Person, 0, len(emails))
+	var run outageRun
 	for i, e := range emails {
 		p := l.Lookup(ctx, e, true)
 		people = append(people, p)
 		if each != nil {
 			each(i+1, p)
 		}
-		if _, stop := stopsEveryLookup(p.Err); stop && i+1 < len(emails) {
-			return people, emails[i+1:]
+		if i+1 == len(emails) {
+			break
+		}
+		if why, stop := stopsEveryLookup(p.Err); stop {
+			return people, emails[i+1:], why
+		}
+		if why, stop := run.add(p.Err); stop {
+			return people, emails[i+1:], why
 		}
 	}
-	return people, nil
+	return people, nil, ""
+}
+
+// outageAfter is how many addresses in a row must fail the same
+// upstream-wide way (outageOf) for a run of lookups to stop: each failure
+// already had its retries, and one or two in a row are what a passing
+// hiccup looks like.
+const outageAfter = 3
+
+// outageRun counts the addresses in a row that failed the same
+// upstream-wide way.
+type outageRun struct {
+	key string
+	n   int
+}
+
+// add counts err (one address's answer) and says, in stopsEveryLookup's
+// manner, whether the run of lookups should stop.
+func (r *outageRun) add(err error) (string, bool) {
+	key, words, ok := outageOf(err)
+	if !ok {
+		r.key, r.n = "", 0
+		return "", false
+	}
+	if key != r.key {
+		r.key, r.n = key, 0
+	}
+	r.n++
+	if r.n < outageAfter {
+		return "", false
+	}
+	return words, true
+}
+
+// outageOf says whether err is a failure of the upstream as a whole
+// rather than of one person's answer: unavailable (5xx, a connection
+// reset), rate limited, or an answer it could not read, after every
+// retry. Once is not enough to tell (one person's answer can fail so);
+// key is the same for failures of the same kind from the same API.
+func outageOf(err error) (key, words string, ok bool) {
+	var e *atlassian.Error
+	if err == nil || errors.Is(err, context.Canceled) || !errors.As(err, &e) {
+		return "", "", false
+	}
+	var kind atlassian.Kind
+	for _, k := range []atlassian.Kind{atlassian.ErrUnavailable, atlassian.ErrRateLimited, atlassian.ErrBadResponse} {
+		if errors.Is(err, k) {
+			kind = k
+		}
+	}
+	if kind == "" {
+		return "", "", false
+	}
+	api := "the Admin API"
+	if e.API == atlassian.Jira {
+		api = "Jira"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s failed for %d addresses in a row: %s", api, outageAfter, kind)
+	if e.Net != "" {
+		fmt.Fprintf(&b, ": %s", e.Net)
+	}
+	if e.Status != 0 {
+		fmt.Fprintf(&b, " (HTTP %d", e.Status)
+		if e.Code != "" {
+			fmt.Fprintf(&b, " %s", e.Code)
+		}
+		b.WriteString(")")
+	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, ", asked to wait %s", e.RetryAfter)
+	}
+	b.WriteString("; run it again later")
+	return string(e.API) + " " + string(kind), b.String(), true
 }
 
 // newCLILookups is the bot's Lookups over dir, each Directory call taking
@@ -291,14 +373,12 @@ func stopsEveryLookup(err error) (string, bool) {
 		return fmt.Sprintf("%s refused %s (HTTP %d): renew it, or run lastactive check", api, key, e.Status), true
 	case errors.Is(err, atlassian.ErrOrgNotFound):
 		return fmt.Sprintf("the Admin API does not know the organisation ATLASSIAN_ORG_ID names (HTTP %d); run lastactive check", e.Status), true
+	case e.API == atlassian.Admin && e.Code == "ADMIN-400-4":
+		// "Invalid resource": about the organisation (not on the new
+		// user management experience, or a wrong ID), not the person.
+		return fmt.Sprintf("the Admin API refused the organisation's requests as an invalid resource (HTTP %d %s): the organisation may not be on the new user management experience, or ATLASSIAN_ORG_ID is wrong; run lastactive check", e.Status, e.Code), true
 	}
 	return "", false
-}
-
-// stopReason is stopsEveryLookup's words for err.
-func stopReason(err error) string {
-	s, _ := stopsEveryLookup(err)
-	return s
 }
 
 type jsonProduct struct {

@@ -199,7 +199,7 @@ func TestCLILookupsArePaced(t *testing.T) {
 	for i := range emails {
 		emails[i] = string(rune('a'+i)) + "@example.com"
 	}
-	people, rest := lookupAll(context.Background(), newCLILookups(d, 0, rate.NewLimiter(0, 4)), emails, nil)
+	people, rest, _ := lookupAll(context.Background(), newCLILookups(d, 0, rate.NewLimiter(0, 4)), emails, nil)
 	if d.calls != 4 {
 		t.Errorf("%d directory calls, want 4 (the pace's tokens)", d.calls)
 	}
@@ -223,6 +223,9 @@ func TestStopsEveryLookup(t *testing.T) {
 		{&atlassian.Error{Kind: atlassian.ErrCredentials, API: atlassian.Jira, Status: 401}, true, "Jira refused JIRA_API_TOKEN (HTTP 401)"},
 		{&atlassian.Error{Kind: atlassian.ErrNotOrgAdmin, API: atlassian.Admin, Status: 403}, true, "owner of ATLASSIAN_API_KEY is not an admin"},
 		{&atlassian.Error{Kind: atlassian.ErrOrgNotFound, API: atlassian.Admin, Status: 404}, true, "ATLASSIAN_ORG_ID"},
+		{&atlassian.Error{Kind: atlassian.ErrRejected, API: atlassian.Admin, Status: 400, Code: "ADMIN-400-4"}, true, "(HTTP 400 ADMIN-400-4): the organisation may not be on the new user management experience, or ATLASSIAN_ORG_ID is wrong; run lastactive check"},
+		{&atlassian.Error{Kind: atlassian.ErrRejected, API: atlassian.Admin, Status: 400, Code: "ADMIN-400-24"}, false, ""},
+		{&atlassian.Error{Kind: atlassian.ErrRejected, API: atlassian.Jira, Status: 400}, false, ""},
 		{&atlassian.Error{Kind: atlassian.ErrUnavailable, API: atlassian.Admin, Net: atlassian.NetOther}, false, ""},
 		{&atlassian.Error{Kind: atlassian.ErrUnavailable, API: atlassian.Admin, Status: 503}, false, ""},
 		{&atlassian.Error{Kind: atlassian.ErrRateLimited, API: atlassian.Admin, Status: 429}, false, ""},
