@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"lastactive/atlassian"
+	"lastactive/cmd/lastactive/internal/reportcmd"
 	"lastactive/seat"
 )
 
@@ -27,7 +28,11 @@ func failedLine(cmd string, err error, after string) string {
 	case errors.Is(err, context.Canceled):
 		return head + "interrupted before it finished; run it again." + after
 	case errors.As(err, new(*atlassian.Error)) || atlassian.KindOf(err) != "":
-		return head + seat.Explain(err) + after + " (" + detail + ")"
+		words, ok := reportcmd.Unreachable(err) // a host it cannot reach: what to check, not "try again"
+		if !ok {
+			words = seat.Explain(err)
+		}
+		return head + clean(words) + after + " (" + detail + ")"
 	default:
 		return head + strings.TrimSuffix(detail, ".") + "." + after
 	}

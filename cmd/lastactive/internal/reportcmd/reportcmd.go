@@ -302,7 +302,11 @@ func Run(ctx context.Context, p Params, c Config) int {
 			}
 			fmt.Fprintf(c.Stderr, "lastactive report: interrupted before the report was made;%s run it again.\n", written)
 		default:
-			fmt.Fprintf(c.Stderr, "lastactive report: %s (%v)\n", term.Clean(seat.Explain(err)), err)
+			words, ok := Unreachable(err)
+			if !ok {
+				words = seat.Explain(err)
+			}
+			fmt.Fprintf(c.Stderr, "lastactive report: %s (%v)\n", term.Clean(words), err)
 		}
 		done(true)
 		return ExitFailed
