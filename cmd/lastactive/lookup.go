@@ -17,6 +17,7 @@ import (
 	"lastactive/atlassian"
 	"lastactive/bot"
 	"lastactive/cmd/lastactive/internal/flagerr"
+	"lastactive/cmd/lastactive/internal/reportcmd"
 	"lastactive/cmd/lastactive/internal/term"
 	"lastactive/internal/state"
 	"lastactive/internal/wire"
@@ -373,6 +374,11 @@ func stopsEveryLookup(err error) (string, bool) {
 		return fmt.Sprintf("%s refused %s (HTTP %d): renew it, or run lastactive check", api, key, e.Status), true
 	case errors.Is(err, atlassian.ErrOrgNotFound):
 		return fmt.Sprintf("the Admin API does not know the organisation ATLASSIAN_ORG_ID names (HTTP %d); run lastactive check", e.Status), true
+	case e.Net == "" && errors.Is(err, atlassian.ErrBadResponse) && e.Status >= 300 && e.Status < 400:
+		// A redirect to another host, not followed: the URL is wrong
+		// for every address alike.
+		words, _ := reportcmd.Unreachable(err)
+		return strings.TrimSuffix(words, "."), true
 	case e.API == atlassian.Admin && e.Code == "ADMIN-400-4":
 		// "Invalid resource": about the organisation (not on the new
 		// user management experience, or a wrong ID), not the person.

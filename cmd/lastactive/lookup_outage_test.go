@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -186,5 +190,42 @@ func TestOutageRun(t *testing.T) {
 		if stop != c.stop || !strings.Contains(got, c.want) {
 			t.Errorf("%s: stop %v %q, want %v and %q", c.name, stop, got, c.stop, c.want)
 		}
+	}
+}
+
+// TestLookupStopsAtARedirectToAnotherHost: an ATLASSIAN_API_URL that
+// redirects to another host (http for https, a renamed host) is answered
+// by a redirect the client does not follow (the key must not go
+// elsewhere), for every address alike. The first stops the run, naming
+// the redirect and ATLASSIAN_API_URL, where it was called "bad response"
+// and every address tried.
+func TestLookupStopsAtARedirectToAnotherHost(t *testing.T) {
+	t.Parallel()
+	f := startFakes(t)
+	u, err := url.Parse(f.atl.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := strings.Replace(u.Host, "127.0.0.1", "localhost", 1)
+	redirects := 0
+	var mu sync.Mutex
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/users/search") {
+			mu.Lock()
+			redirects++
+			mu.Unlock()
+		}
+		http.Redirect(w, r, "http://"+other+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(s.Close)
+	r := runBinary(t, adminOnly(f, "ATLASSIAN_API_URL="+s.URL), "", append([]string{"lookup"}, fiveAddresses...)...)
+	if r.code != 1 {
+		t.Errorf("exit %d, want 1", r.code)
+	}
+	checkStopped(t, r, "the Admin API redirected the request to another host, which is not followed (HTTP 307); check ATLASSIAN_API_URL", fiveAddresses[0], fiveAddresses[1:])
+	mu.Lock()
+	defer mu.Unlock()
+	if redirects != 1 {
+		t.Errorf("%d searches redirected, want 1", redirects)
 	}
 }

@@ -225,6 +225,8 @@ func TestStopsEveryLookup(t *testing.T) {
 		{&atlassian.Error{Kind: atlassian.ErrOrgNotFound, API: atlassian.Admin, Status: 404}, true, "ATLASSIAN_ORG_ID"},
 		{&atlassian.Error{Kind: atlassian.ErrRejected, API: atlassian.Admin, Status: 400, Code: "ADMIN-400-4"}, true, "(HTTP 400 ADMIN-400-4): the organisation may not be on the new user management experience, or ATLASSIAN_ORG_ID is wrong; run lastactive check"},
 		{&atlassian.Error{Kind: atlassian.ErrRejected, API: atlassian.Admin, Status: 400, Code: "ADMIN-400-24"}, false, ""},
+		{&atlassian.Error{Kind: atlassian.ErrBadResponse, API: atlassian.Jira, Status: 301}, true, "Jira redirected the request to another host, which is not followed (HTTP 301); check JIRA_BASE_URL"},
+		{&atlassian.Error{Kind: atlassian.ErrBadResponse, API: atlassian.Admin, Status: 200}, false, ""},
 		{&atlassian.Error{Kind: atlassian.ErrRejected, API: atlassian.Jira, Status: 400}, false, ""},
 		{&atlassian.Error{Kind: atlassian.ErrUnavailable, API: atlassian.Admin, Net: atlassian.NetOther}, false, ""},
 		{&atlassian.Error{Kind: atlassian.ErrUnavailable, API: atlassian.Admin, Status: 503}, false, ""},
