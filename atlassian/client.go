@@ -581,6 +581,14 @@ func (c *Client) attempt(ctx context.Context, cl call, n int) (res result) {
 	res.status = resp.StatusCode
 
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if cl.api == Jira && servedAnonymously(resp.Header) {
+			// Jira serves a request whose token it does not take (expired,
+			// revoked) as an anonymous one and says so only here: its user
+			// search's empty list means "you are nobody", not "nobody has
+			// this address".
+			res.err = c.fail(cl, ErrCredentials, res.status, "", errAnonymous)
+			return res
+		}
 		if cl.write {
 			// The change is made: its answer's body is not used, and one
 			// that is too large, or cut short, must not turn it into a
@@ -681,4 +689,21 @@ func transportCause(err error) error {
 		return ue.Err
 	}
 	return err
+}
+
+// errAnonymous is the cause of a Jira answer served to an anonymous caller.
+var errAnonymous = errors.New("Jira did not accept the credentials and answered as to an anonymous caller (X-Seraph-LoginReason)")
+
+// servedAnonymously reports whether Jira says, in X-Seraph-LoginReason,
+// that it refused the request's credentials (AUTHENTICATED_FAILED) or did
+// not check them (AUTHENTICATION_DENIED: its CAPTCHA after failed logins).
+func servedAnonymously(h http.Header) bool {
+	for _, v := range h.Values("X-Seraph-LoginReason") {
+		for r := range strings.SplitSeq(v, ",") {
+			if r = strings.TrimSpace(r); strings.EqualFold(r, "AUTHENTICATED_FAILED") || strings.EqualFold(r, "AUTHENTICATION_DENIED") {
+				return true
+			}
+		}
+	}
+	return false
 }
