@@ -554,7 +554,9 @@ func quoteLine(line string) string {
 
 // quotedList reads the inside of quotes as a list of people ("ada@x.com,
 // grace@x.com", a cell copied from a CSV file), or returns nil when any
-// word of it is not one: then the quotes hold a name.
+// word of it is not one: then the quotes hold a name. A display name with
+// its address in brackets ("Lovelace, Ada <ada@x.com>", a CSV cell) is
+// that address, as the same text without quotes is (quotedTargets).
 func quotedList(text string) []Target {
 	tokens, err := tokenize(text)
 	if err != nil {
@@ -567,12 +569,29 @@ func quotedList(text string) []Target {
 		}
 		target, err := parseTarget(t.text)
 		if err != nil {
-			return nil
+			list, _ = quotedTargets(tokens)
+			return list
 		}
 		list = append(list, target)
 	}
 	return list
 }
+
+// quotedTargets reads the tokens of the inside of quotes as parseTargets
+// reads a command's: display names before bracketed addresses, Slack's
+// &lt; &gt; and mailto links. Not when they hold quotes of their own (a
+// “ inside "…"): each level would read the next again, twice.
+func quotedTargets(tokens []token) ([]Target, error) {
+	for _, t := range tokens {
+		if t.kind == tokQuoted {
+			return nil, errNestedQuotes
+		}
+	}
+	return parseTargets(tokens)
+}
+
+// errNestedQuotes is quotedTargets' refusal of quotes within quotes.
+var errNestedQuotes = errors.New("quotes within quotes")
 
 // quotedListErr is, for the inside of quotes that quotedList refused and
 // whose first word is an address (a list of addresses, a CSV cell), the

@@ -48,6 +48,37 @@ func TestQuotedListOfAddresses(t *testing.T) {
 	}
 }
 
+// TestQuotedNameWithItsAddress: a quoted cell holding a display name and
+// its address (a CSV cell, "Lovelace, Ada <ada@example.com>", which Slack
+// sends with &lt; &gt; or its mailto link), read whole without the quotes,
+// was refused as "“Lovelace, Ada <ada@example.com>” is a name, not an email
+// address; paste it with its address": the address was there. So was a
+// quoted list whose second person came with a name. The quotes' inside is
+// read as the same text without them is.
+func TestQuotedNameWithItsAddress(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		text string
+		want []string
+	}{
+		{`"Lovelace, Ada &lt;ada@example.com&gt;"`, []string{"ada@example.com"}},
+		{`"Ada Lovelace &lt;ada@example.com&gt;"`, []string{"ada@example.com"}},
+		{`"Lovelace, Ada &lt;<mailto:ada@example.com|ada@example.com>&gt;"`, []string{"ada@example.com"}},
+		{`"ada@example.com, Grace Hopper &lt;grace@example.com&gt;"`, []string{"ada@example.com", "grace@example.com"}},
+		{`"ada@example.com, &lt;grace@example.com&gt;"`, []string{"ada@example.com", "grace@example.com"}},
+		{"Ada\t\"Lovelace, Ada &lt;ada@example.com&gt;\"\nGrace\tgrace@example.com", []string{"ada@example.com", "grace@example.com"}},
+	} {
+		wantLookup(t, tt.text, tt.want...)
+	}
+	// A name alone in quotes, or beside an address it does not bracket,
+	// is still refused as a name.
+	for _, text := range []string{`"Lovelace, Ada"`, `"Ada Lovelace, ada@example.com"`, `"Lovelace, Ada &lt;"`} {
+		if _, err := ParseCommand(text); err == nil || !strings.Contains(err.Error(), "is a name") {
+			t.Errorf("ParseCommand(%q) = %v; want the name refusal", text, err)
+		}
+	}
+}
+
 // TestAddressInGermanOrFrenchQuotes: an address quoted as German, Swiss or
 // French text quotes it („…“, «…», ‚…‘, ‹…›) was refused as “„ada@…” is
 // not a valid email address”, though English quotes around it are dropped.
