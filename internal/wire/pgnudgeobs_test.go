@@ -97,3 +97,23 @@ func TestPostgresLockedKeepOrReleaseTableIsObserved(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresNudgeStoreRefusedValueLeavesTheStoreUp: PostgreSQL refuses a
+// NUL in a text value (22021), which an Atlassian answer can carry in an
+// account ID ("\u0000" in its JSON) into a round's nudge. The database
+// answered, as for a value state refuses itself (ErrInvalid): the nudge
+// fails and the store stays up. Observed as a failure since the nudge
+// store's errors are, it marked the store down (an ERROR, store_ok 0, the
+// shared dedupe, claims and audit off) until the next check, each round.
+func TestPostgresNudgeStoreRefusedValueLeavesTheStoreUp(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	d, m, logs, _, _ := lockedStore(t, "")
+	_, _, err := d.nudges().PutNudge(ctx, state.Nudge{Round: "r1", AccountID: "acc-\x00-1", Product: "ari:site/1"})
+	if err == nil {
+		t.Fatal("PostgreSQL stored a NUL in a text column")
+	}
+	if !d.OK() || testutil.ToFloat64(m.ok) != 1 || errorLines(logs) != 0 {
+		t.Errorf("a value PostgreSQL refused (%v) marked the store down (store_ok %v):\n%s", err, testutil.ToFloat64(m.ok), logs.String())
+	}
+}
