@@ -139,22 +139,27 @@ type lastActivePage struct {
 
 // The wire format. Pointers tell a missing or null field from an empty one;
 // unknown fields are ignored so that additions upstream do not break us.
+// The optional strings are plain strings, not pointers: null, a missing
+// field and "" all read as "" (which is all the decode asks of them), and
+// a pointer would cost a heap box beside each string
+// (TestDecodeLastActivePageAllocations). The product list stays told apart
+// from an absent one: [] decodes to an empty, non-nil slice.
 type wireLastActivePage struct {
 	Data *struct {
-		ProductAccess       *[]wireProductAccess `json:"product_access"`
-		AddedToOrg          *string              `json:"added_to_org"`
-		AddedToOrgTimestamp *string              `json:"added_to_org_timestamp"`
+		ProductAccess       []wireProductAccess `json:"product_access"`
+		AddedToOrg          string              `json:"added_to_org"`
+		AddedToOrgTimestamp string              `json:"added_to_org_timestamp"`
 	} `json:"data"`
 	Links *struct {
-		Next *string `json:"next"`
+		Next string `json:"next"`
 	} `json:"links"`
 }
 
 type wireProductAccess struct {
-	ID                  string  `json:"id"`
-	Key                 string  `json:"key"`
-	LastActive          *string `json:"last_active"`
-	LastActiveTimestamp *string `json:"last_active_timestamp"`
+	ID                  string `json:"id"`
+	Key                 string `json:"key"`
+	LastActive          string `json:"last_active"`
+	LastActiveTimestamp string `json:"last_active_timestamp"`
 }
 
 // decodeLastActivePage decodes and checks one page.
@@ -173,8 +178,8 @@ func decodeLastActivePage(b []byte) (lastActivePage, error) {
 		return lastActivePage{}, errors.New("no data.product_access in the page")
 	}
 	var p lastActivePage
-	p.products = make([]ProductActivity, 0, len(*w.Data.ProductAccess))
-	for i, wp := range *w.Data.ProductAccess {
+	p.products = make([]ProductActivity, 0, len(w.Data.ProductAccess))
+	for i, wp := range w.Data.ProductAccess {
 		if wp.Key == "" {
 			return lastActivePage{}, fmt.Errorf("product_access[%d] has no key", i)
 		}
@@ -184,11 +189,11 @@ func decodeLastActivePage(b []byte) (lastActivePage, error) {
 		if len(wp.ID) > maxWorkspaceIDLen {
 			return lastActivePage{}, fmt.Errorf("product_access[%d].id is longer than %d bytes", i, maxWorkspaceIDLen)
 		}
-		day, err := parseDay(deref(wp.LastActive))
+		day, err := parseDay(wp.LastActive)
 		if err != nil {
 			return lastActivePage{}, fmt.Errorf("product_access[%d].last_active: %w", i, err)
 		}
-		ts, err := parseInstant(deref(wp.LastActiveTimestamp))
+		ts, err := parseInstant(wp.LastActiveTimestamp)
 		if err != nil && day.IsZero() {
 			// The instant was the only sign of use: dropping it would
 			// read as "never used".
@@ -196,10 +201,10 @@ func decodeLastActivePage(b []byte) (lastActivePage, error) {
 		}
 		p.products = append(p.products, ProductActivity{ID: wp.ID, Key: wp.Key, LastActive: day, LastActiveTimestamp: ts})
 	}
-	p.addedToOrg, _ = parseDay(deref(w.Data.AddedToOrg))
-	p.addedToOrgTimestamp, _ = parseInstant(deref(w.Data.AddedToOrgTimestamp))
+	p.addedToOrg, _ = parseDay(w.Data.AddedToOrg)
+	p.addedToOrgTimestamp, _ = parseInstant(w.Data.AddedToOrgTimestamp)
 	if w.Links != nil {
-		next, err := cursorOf(deref(w.Links.Next))
+		next, err := cursorOf(w.Links.Next)
 		if err != nil {
 			return lastActivePage{}, err
 		}
