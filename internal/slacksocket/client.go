@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -435,8 +436,8 @@ func parse(req *socketmode.Request) (socketmode.Event, error) {
 	switch req.Type {
 	case socketmode.RequestTypeHello, socketmode.RequestTypeDisconnect:
 	case socketmode.RequestTypeSlashCommands:
-		var cmd slack.SlashCommand
-		if err := json.Unmarshal(req.Payload, &cmd); err != nil {
+		cmd, err := decodeSlash(req.Payload)
+		if err != nil {
 			var ok bool
 			if cmd, ok = leanSlashCommand(req.Payload); !ok {
 				return evt, fmt.Errorf("parsing slash command: %w", err)
@@ -468,6 +469,41 @@ func parse(req *socketmode.Request) (socketmode.Event, error) {
 		return evt, fmt.Errorf("unsupported Socket Mode message type %q", req.Type)
 	}
 	return evt, nil
+}
+
+// SlashCommandCopy is slack.SlashCommand without its UnmarshalJSON method,
+// named as slack-go names its own, so that a field of the wrong type is
+// reported in the same words (".SlashCommandCopy.text").
+type SlashCommandCopy slack.SlashCommand
+
+// decodeSlash reads a slash command's payload as slack-go's
+// SlashCommand.UnmarshalJSON does (the same wire struct, the same
+// is_enterprise_install rules and errors), in one pass: through the method,
+// encoding/json skips the payload, then the method checks and decodes it
+// again into a wrapper on the heap (TestSlashPayloadAsSlackGoReadsIt,
+// TestDecodeSlashCommandAllocations).
+func decodeSlash(payload []byte) (cmd slack.SlashCommand, err error) {
+	w := struct {
+		*SlashCommandCopy
+		IsEnterpriseInstall any `json:"is_enterprise_install"`
+	}{SlashCommandCopy: (*SlashCommandCopy)(&cmd)}
+	if err := json.Unmarshal(payload, &w); err != nil {
+		return cmd, err
+	}
+	switch v := w.IsEnterpriseInstall.(type) {
+	case nil:
+	case string:
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return cmd, fmt.Errorf("parsing boolean for is_enterprise_install: %w", err)
+		}
+		cmd.IsEnterpriseInstall = b
+	case bool:
+		cmd.IsEnterpriseInstall = v
+	default:
+		return cmd, fmt.Errorf("wrong data type for is_enterprise_install: %T", w.IsEnterpriseInstall)
+	}
+	return cmd, nil
 }
 
 // slashNeeds are the fields of a slash command the bot reads: one of
