@@ -265,32 +265,35 @@ type orgUsersPage struct {
 	next  string // "" on the last page
 }
 
-// The wire format (MultiDirectoryUser). Pointers tell a missing field from
-// an empty one; unknown fields are ignored.
+// The wire format (MultiDirectoryUser); unknown fields are ignored. The
+// lists tell a missing (or null) field from an empty one without a
+// pointer: [] decodes to an empty, non-nil slice. The optional strings
+// read the same null, missing or "", so they are plain strings: a pointer
+// costs a heap box beside each (TestDecodeOrgUsersPageAllocations).
 type wireOrgUsersPage struct {
-	Data  *[]wireOrgUser `json:"data"`
+	Data  []wireOrgUser `json:"data"`
 	Links *struct {
-		Next *string `json:"next"`
+		Next string `json:"next"`
 	} `json:"links"`
 }
 
 type wireOrgUser struct {
-	AccountID        string                `json:"accountId"`
-	AccountType      string                `json:"accountType"`
-	Name             string                `json:"name"`
-	Email            string                `json:"email"`
-	AccountStatus    string                `json:"accountStatus"`
-	MembershipStatus string                `json:"membershipStatus"`
-	Status           string                `json:"status"` // the composite of the two above
-	ClaimStatus      string                `json:"claimStatus"`
-	AddedToOrg       *string               `json:"addedToOrg"`
-	ProductAccess    *[]wireV2ProductEntry `json:"productAccess"`
+	AccountID        string               `json:"accountId"`
+	AccountType      string               `json:"accountType"`
+	Name             string               `json:"name"`
+	Email            string               `json:"email"`
+	AccountStatus    string               `json:"accountStatus"`
+	MembershipStatus string               `json:"membershipStatus"`
+	Status           string               `json:"status"` // the composite of the two above
+	ClaimStatus      string               `json:"claimStatus"`
+	AddedToOrg       string               `json:"addedToOrg"`
+	ProductAccess    []wireV2ProductEntry `json:"productAccess"`
 }
 
 type wireV2ProductEntry struct {
-	ID                  string  `json:"id"`
-	Key                 string  `json:"key"`
-	LastActiveTimestamp *string `json:"lastActiveTimestamp"`
+	ID                  string `json:"id"`
+	Key                 string `json:"key"`
+	LastActiveTimestamp string `json:"lastActiveTimestamp"`
 }
 
 // v2Product reads one productAccess entry: a key is required, and a
@@ -307,7 +310,7 @@ func v2Product(wp wireV2ProductEntry) (ProductActivity, error) {
 	if len(wp.ID) > maxWorkspaceIDLen {
 		return ProductActivity{}, fmt.Errorf("id is longer than %d bytes", maxWorkspaceIDLen)
 	}
-	ts, err := parseInstant(deref(wp.LastActiveTimestamp))
+	ts, err := parseInstant(wp.LastActiveTimestamp)
 	if err != nil {
 		return ProductActivity{}, fmt.Errorf("lastActiveTimestamp: %w", err)
 	}
@@ -372,9 +375,9 @@ func decodeOrgUsersPage(b []byte) (orgUsersPage, error) {
 	if w.Data == nil {
 		return orgUsersPage{}, errors.New("no data in the page")
 	}
-	p := orgUsersPage{users: make([]OrgUser, 0, len(*w.Data))}
+	p := orgUsersPage{users: make([]OrgUser, 0, len(w.Data))}
 	withAccess := 0
-	for i, wu := range *w.Data {
+	for i, wu := range w.Data {
 		if wu.AccountID == "" {
 			return orgUsersPage{}, fmt.Errorf("data[%d] has no accountId", i)
 		}
@@ -396,11 +399,11 @@ func decodeOrgUsersPage(b []byte) (orgUsersPage, error) {
 			ClaimStatus:      cut(wu.ClaimStatus, maxStatusLen),
 		}
 		fillStatus(&u, cut(wu.Status, maxStatusLen))
-		u.AddedToOrg, _ = parseInstant(deref(wu.AddedToOrg))
+		u.AddedToOrg, _ = parseInstant(wu.AddedToOrg)
 		if wu.ProductAccess != nil {
 			withAccess++
-			u.Products = make([]ProductActivity, 0, len(*wu.ProductAccess))
-			for j, wp := range *wu.ProductAccess {
+			u.Products = make([]ProductActivity, 0, len(wu.ProductAccess))
+			for j, wp := range wu.ProductAccess {
 				pa, err := v2Product(wp)
 				if err != nil {
 					return orgUsersPage{}, fmt.Errorf("data[%d].productAccess[%d]: %w", i, j, err)
@@ -418,7 +421,7 @@ func decodeOrgUsersPage(b []byte) (orgUsersPage, error) {
 		return orgUsersPage{}, errors.New("no user in the page has productAccess (was the expand ignored?)")
 	}
 	if w.Links != nil {
-		next, err := cursorOf(deref(w.Links.Next))
+		next, err := cursorOf(w.Links.Next)
 		if err != nil {
 			return orgUsersPage{}, err
 		}
