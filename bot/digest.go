@@ -66,6 +66,44 @@ type Digests struct {
 	mu      sync.Mutex
 	charts  map[string]string       // snapshot time (RFC 3339, ns) of the newest drawn → uploaded file ID
 	drawing map[string]*chartFlight // the same key → the chart being drawn and uploaded now
+	turns   map[string]*homeTurn    // user ID → their Home tab being drawn and published now
+}
+
+// homeTurn lets one of a person's Home tabs be drawn and published at a
+// time: a tab drawn from older data (an open whose views.publish Slack was
+// slow to take) landed after one drawn since (Scan now's, with the scan
+// it had just made), and the tab stayed on the older one.
+type homeTurn struct {
+	held  chan struct{} // holds a value while a tab is drawn and published
+	users int           // the publishes holding or waiting for it
+}
+
+// homeTurnOf waits for userID's turn to draw and publish their Home tab,
+// and returns its end; an error when ctx ends first. Only publishes in
+// progress are kept: the map is as large as the people being served.
+func (d *Digests) homeTurnOf(ctx context.Context, userID string) (func(), error) {
+	d.mu.Lock()
+	t := d.turns[userID]
+	if t == nil {
+		t = &homeTurn{held: make(chan struct{}, 1)}
+		d.turns[userID] = t
+	}
+	t.users++
+	d.mu.Unlock()
+	leave := func() {
+		d.mu.Lock()
+		if t.users--; t.users == 0 {
+			delete(d.turns, userID)
+		}
+		d.mu.Unlock()
+	}
+	select {
+	case t.held <- struct{}{}:
+	case <-ctx.Done():
+		leave()
+		return nil, ctx.Err()
+	}
+	return func() { <-t.held; leave() }, nil
 }
 
 // chartFlight is one chart being drawn and uploaded; done is closed when id
@@ -81,7 +119,7 @@ func NewDigests(cfg DigestConfig) *Digests {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Digests{cfg: cfg, log: log, charts: map[string]string{}, drawing: map[string]*chartFlight{}}
+	return &Digests{cfg: cfg, log: log, charts: map[string]string{}, drawing: map[string]*chartFlight{}, turns: map[string]*homeTurn{}}
 }
 
 // Make builds a digest and renders it (RenderDigest: the channel's and a
@@ -346,11 +384,18 @@ func (s *Service) publishHome(ctx context.Context, userID, refused string) error
 }
 
 // publishHomeFacts publishes userID's App Home; f carries what Scan now
-// has to say (refused or failed), the rest is read here.
+// has to say (refused or failed), the rest is read here. A person's tabs
+// are drawn and published one at a time, so the one drawn last stays
+// (TestHomeTabIsNotOverwrittenByAnOlderView).
 func (s *Service) publishHomeFacts(ctx context.Context, userID string, f HomeFacts) error {
 	if s.cfg.Digests == nil || s.cfg.Digests.cfg.Home == nil {
 		return nil
 	}
+	done, err := s.cfg.Digests.homeTurnOf(ctx, userID)
+	if err != nil {
+		return err
+	}
+	defer done()
 	return s.cfg.Digests.cfg.Home.PublishHome(ctx, userID, s.homeView(ctx, userID, f))
 }
 
