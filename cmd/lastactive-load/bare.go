@@ -42,7 +42,7 @@ func startBare(ctx context.Context, bin string, sl *slacktest.Server, atl *atlas
 	p.cmd.Env = []string{"SLACK_APP_TOKEN=" + slacktest.AppToken, "SLACK_API_URL=" + sl.APIURL()}
 	if atl != nil {
 		p.cmd.Args = append(p.cmd.Args, "reference")
-		p.cmd.Env = append(p.cmd.Env,
+		p.cmd.Env = append(p.cmd.Env, "SLACK_BOT_TOKEN="+slacktest.BotToken,
 			"JIRA_BASE_URL="+atl.URL(), "JIRA_EMAIL="+atlassiantest.JiraEmail, "JIRA_API_TOKEN="+atlassiantest.JiraAPIToken,
 			"ATLASSIAN_API_URL="+atl.URL(), "ATLASSIAN_ORG_ID="+atl.OrgID(), "ATLASSIAN_API_KEY="+atlassiantest.APIKey)
 	}

@@ -128,11 +128,12 @@ func Compare(ctx context.Context, o Options, pairs int) (Comparison, error) {
 	return c, nil
 }
 
-// lost counts the commands lost in any run of c.
+// lost counts the commands lost in any run of c, and the users.info calls
+// the fake Slack refused or that asked about someone not mentioned.
 func (c Comparison) lost() int {
 	n := 0
 	for _, p := range c.Pairs {
-		n += p.Bot.Lost + p.Bot.Wrong + p.Floor.Lost + p.Floor.Wrong
+		n += p.Bot.Lost + p.Bot.Wrong + p.Floor.Lost + p.Floor.Wrong + p.Bot.UsersInfoBad + p.Floor.UsersInfoBad
 	}
 	return n
 }

@@ -9,6 +9,7 @@
 //
 //	go run ./cmd/lastactive-load -n 1000 -c 50 -mix distinct -latency 50ms
 //	go run ./cmd/lastactive-load -mix zipf -json
+//	go run ./cmd/lastactive-load -mix mention
 //
 // With -target bare it runs the floor instead of the bot: a slack-go Socket
 // Mode client that acks every envelope at once and does nothing else. With
@@ -52,7 +53,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.IntVar(&o.N, "n", 1000, "commands to send")
 	fs.IntVar(&o.Concurrency, "c", 50, "commands in flight at once")
-	fs.StringVar(&o.Mix, "mix", MixDistinct, "whom the commands ask about: distinct, zipf or same")
+	fs.StringVar(&o.Mix, "mix", MixDistinct, "whom the commands ask about: distinct, zipf, same, or mention (distinct, half of them named by Slack mention: users.info on the fake Slack)")
 	fs.DurationVar(&o.Latency, "latency", 50e6, "latency of every fake Atlassian answer")
 	fs.IntVar(&o.Users, "users", 20000, "size of the generated organisation")
 	fs.IntVar(&o.PageSize, "page-size", 2, "products per Admin API page")
@@ -79,8 +80,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "lastactive-load: unexpected arguments %q\n", fs.Args())
 		return 2
 	}
-	if o.Mix != MixDistinct && o.Mix != MixZipf && o.Mix != MixSame {
-		fmt.Fprintf(stderr, "lastactive-load: -mix must be distinct, zipf or same\n")
+	if o.Mix != MixDistinct && o.Mix != MixZipf && o.Mix != MixSame && (o.Mix != MixMention || soak) {
+		fmt.Fprintf(stderr, "lastactive-load: -mix must be distinct, zipf or same (or mention, without -soak)\n")
 		return 2
 	}
 	if o.Floor != TargetBare && o.Floor != TargetReference {
@@ -145,6 +146,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if r.Lost > 0 || r.Wrong > 0 {
 		fmt.Fprintf(stderr, "lastactive-load: %d replies lost, %d wrong\n", r.Lost, r.Wrong)
+		return 1
+	}
+	if r.UsersInfoBad > 0 {
+		fmt.Fprintf(stderr, "lastactive-load: %d users.info calls refused or about someone not mentioned\n", r.UsersInfoBad)
 		return 1
 	}
 	return 0

@@ -64,6 +64,10 @@ func writeTable(w io.Writer, r Result) error {
 	fmt.Fprintf(w, "uncached floor       %.0f ms median (1 Jira search + 1 call per Admin page); reply/floor median %.3f\n", r.FloorMS, r.FloorRatio)
 	fmt.Fprintf(w, "upstream calls       %d Jira + %d Admin + %d workspaces (site names) = %.3f per command; one chain per person: %s (Admin expected %d)\n",
 		r.JiraCalls, r.AdminCalls, r.WorkspacesCalls, r.UpstreamPerCommand, yes[r.OneChainEach], r.ExpectedAdmin)
+	if r.Mentions > 0 {
+		fmt.Fprintf(w, "mentions             %d commands by mention: %d users.info calls for %d people mentioned, %d refused or wrong\n",
+			r.Mentions, r.UsersInfoCalls, r.ExpectedUsersInfo, r.UsersInfoBad)
+	}
 	fmt.Fprintf(w, "cache                %d hits, %d misses: hit ratio %.3f\n", r.CacheHits, r.CacheMisses, r.CacheHitRatio)
 	fmt.Fprintf(w, "replies              %d received of %d sent; lost %d, wrong %d, late acks %d\n", r.Received, r.Sent, r.Lost, r.Wrong, r.LateAcks)
 	if r.PeakRSSMB > 0 {

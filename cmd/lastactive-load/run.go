@@ -9,9 +9,11 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,13 +30,24 @@ const (
 	MixDistinct = "distinct" // every command asks about someone new
 	MixZipf     = "zipf"     // a few people are asked about often, most rarely
 	MixSame     = "same"     // every command asks about one person
+	// MixMention asks about the distinct mix's people, each command someone
+	// new, but names about half of them by Slack mention (<@U…>), as a
+	// person picks them from Slack's @ menu: the bot reads each mentioned
+	// person's email with users.info on the fake Slack, so the load
+	// measures its Slack Web API client too. The other mixes name everyone
+	// by email and make no Web API call.
+	MixMention = "mention"
 )
+
+// mentionShare is the share of a mention mix's commands that name their
+// person by mention.
+const mentionShare = 0.5
 
 // Options describe one load run. Zero values take the defaults of the flags.
 type Options struct {
 	N           int           // commands to send
 	Concurrency int           // commands in flight at once
-	Mix         string        // MixDistinct, MixZipf or MixSame
+	Mix         string        // MixDistinct, MixZipf, MixSame or MixMention
 	Latency     time.Duration // added by the fake Atlassian to every answer
 	Users       int           // size of the generated organisation
 	PageSize    int           // products per Admin API page
@@ -87,9 +100,9 @@ func (o *Options) defaults() error {
 		return fmt.Errorf("unknown target %q: want bot, bare or reference", o.Target)
 	}
 	switch o.Mix {
-	case MixDistinct, MixZipf, MixSame:
+	case MixDistinct, MixZipf, MixSame, MixMention:
 	default:
-		return fmt.Errorf("unknown mix %q: want distinct, zipf or same", o.Mix)
+		return fmt.Errorf("unknown mix %q: want distinct, zipf, same or mention", o.Mix)
 	}
 	if o.Latency < 0 {
 		return errors.New("latency must not be negative")
@@ -177,7 +190,18 @@ type Result struct {
 	CacheHits     int     `json:"cache_hits"`
 	CacheMisses   int     `json:"cache_misses"`
 	CacheHitRatio float64 `json:"cache_hit_ratio"`
-	PeakRSSMB     float64 `json:"bot_peak_rss_mb,omitempty"` // VmHWM; subprocess mode only
+	// Mentions counts the commands that named their person by mention
+	// (MixMention). Each mentioned person costs one users.info call on the
+	// fake Slack (the bot keeps a profile for ten minutes):
+	// ExpectedUsersInfo is how many people were mentioned, UsersInfoCalls
+	// how many calls the fake received, and UsersInfoBad those of them it
+	// refused or that asked about nobody mentioned (a wrong token, another
+	// user ID): the run fails on any.
+	Mentions          int     `json:"mentions,omitempty"`
+	UsersInfoCalls    int     `json:"slack_users_info_calls,omitempty"`
+	ExpectedUsersInfo int     `json:"expected_users_info_calls,omitempty"`
+	UsersInfoBad      int     `json:"slack_users_info_bad,omitempty"`
+	PeakRSSMB         float64 `json:"bot_peak_rss_mb,omitempty"` // VmHWM; subprocess mode only
 	// CPUPer1000 is the target's user+system CPU seconds while the
 	// commands ran, per 1,000 commands (from /proc; subprocess mode only).
 	CPUPer1000     float64 `json:"cpu_seconds_per_1000,omitempty"`
@@ -188,6 +212,7 @@ type Result struct {
 // sample is what happened to one command.
 type sample struct {
 	person         int    // index into the people asked about
+	mention        bool   // named by mention (<@U…>) rather than by email
 	env            string // envelope ID
 	sent, acked    time.Time
 	wire           time.Duration // the ack's round trip on the wire
@@ -211,11 +236,24 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return Result{}, errors.New("the generated organisation has nobody to look up")
 	}
 	asks := plan(o, len(people))
+	byMention := mentions(o)
 
 	atl := atlassiantest.NewServer(org, atlassiantest.WithLatency(o.Latency), atlassiantest.WithPageSize(o.PageSize))
 	defer atl.Close()
 	sl := slacktest.NewServer()
 	defer sl.Close()
+	mentioned := map[string]bool{} // Slack user IDs
+	for i, m := range byMention {
+		if m && !mentioned[slackUserID(asks[i])] {
+			p := people[asks[i]]
+			// The workspace's profile has the email the fake Atlassian
+			// knows, and another name than Atlassian's: the reply must
+			// show the person Atlassian found.
+			sl.AddUser(slacktest.User{ID: slackUserID(asks[i]), Name: "load" + strconv.Itoa(asks[i]),
+				RealName: "Slack " + p.name, Email: p.email})
+			mentioned[slackUserID(asks[i])] = true
+		}
+	}
 
 	var b target
 	var err error
@@ -241,7 +279,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	cpu0 := b.cpuSeconds()
 	start := time.Now()
-	send(ctx, sl, o.Concurrency, asks, people, samples, hold)
+	send(ctx, sl, o.Concurrency, asks, byMention, people, samples, hold)
 	wall := time.Since(start)
 	cpu := b.cpuSeconds() - cpu0
 	for i := range samples {
@@ -263,6 +301,10 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		WallSeconds: wall.Seconds(), CommandsPerSec: float64(len(asks)) / wall.Seconds(),
 	}
 	summarise(&r, samples, people, o)
+	if len(mentioned) > 0 {
+		r.ExpectedUsersInfo = len(mentioned)
+		r.UsersInfoCalls, r.UsersInfoBad = checkUsersInfo(sl.Calls("users.info"), mentioned)
+	}
 	if cpu > 0 {
 		r.CPUPer1000 = round(cpu/float64(len(asks))*1000, 3)
 	}
@@ -336,7 +378,7 @@ func plan(o Options, n int) []int {
 	r := rand.New(rand.NewPCG(uint64(o.Seed), 0x10ad))
 	asks := make([]int, o.N)
 	switch o.Mix {
-	case MixDistinct:
+	case MixDistinct, MixMention:
 		perm := r.Perm(n)
 		for i := range asks {
 			asks[i] = perm[i%n]
@@ -358,12 +400,44 @@ func plan(o Options, n int) []int {
 	return asks
 }
 
+// mentions says which of a mention mix's o.N commands name their person by
+// mention; nil for the other mixes. It draws from a source of its own, so
+// that the people asked about are the distinct mix's.
+func mentions(o Options) []bool {
+	if o.Mix != MixMention {
+		return nil
+	}
+	r := rand.New(rand.NewPCG(uint64(o.Seed), 0x5ac4))
+	out := make([]bool, o.N)
+	for i := range out {
+		out[i] = r.Float64() < mentionShare
+	}
+	return out
+}
+
+// slackUserID is the fake Slack's user ID of people[i].
+func slackUserID(i int) string { return fmt.Sprintf("UMENT%07d", i) }
+
+// checkUsersInfo counts the users.info calls the fake Slack received, and
+// those it refused or that asked about someone not mentioned.
+func checkUsersInfo(calls []slacktest.Call, mentioned map[string]bool) (n, bad int) {
+	for _, c := range calls {
+		if !c.TokenOK || c.Status != http.StatusOK || c.Error != "" || !mentioned[c.Params.Get("user")] {
+			bad++
+		}
+	}
+	return len(calls), bad
+}
+
 // send runs the commands through the fake Slack, concurrency at a time, each
 // waiting for its ack and its reply.
 //
 // With hold set, only acks are awaited (the bare target): each command then
 // keeps its place until hold(person) after it was sent.
-func send(ctx context.Context, sl *slacktest.Server, concurrency int, asks []int, people []person, samples []sample, hold func(person int) time.Duration) {
+//
+// byMention, when not nil, says which commands name their person by
+// mention rather than by email.
+func send(ctx context.Context, sl *slacktest.Server, concurrency int, asks []int, byMention []bool, people []person, samples []sample, hold func(person int) time.Duration) {
 	t := &tracker{sl: sl, pending: map[string]*inflight{}, ackOnly: hold != nil}
 	wctx, stopWatch := context.WithCancel(ctx)
 	watched := make(chan struct{})
@@ -386,7 +460,12 @@ func send(ctx context.Context, sl *slacktest.Server, concurrency int, asks []int
 					return
 				}
 				samples[i].person = asks[i]
-				t.one(ctx, fmt.Sprintf("ULOAD%06d", i%requesters), people[asks[i]], &samples[i])
+				text := people[asks[i]].email
+				if byMention != nil && byMention[i] {
+					samples[i].mention = true
+					text = "<@" + slackUserID(asks[i]) + ">"
+				}
+				t.one(ctx, fmt.Sprintf("ULOAD%06d", i%requesters), text, people[asks[i]], &samples[i])
 				if hold != nil {
 					holdUntil(ctx, samples[i].sent.Add(hold(asks[i])))
 				}
@@ -418,12 +497,13 @@ type inflight struct {
 	done  chan struct{}
 }
 
-// one sends a command and waits until it is answered or times out.
-func (t *tracker) one(ctx context.Context, requester string, p person, s *sample) {
+// one sends a command about p, with text naming them, and waits until it
+// is answered or times out.
+func (t *tracker) one(ctx context.Context, requester, text string, p person, s *sample) {
 	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
 	defer cancel()
 	s.sent = time.Now()
-	env, err := t.sl.SlashCommand(ctx, slacktest.Command{UserID: requester, ChannelID: "C0LOAD", Text: p.email})
+	env, err := t.sl.SlashCommand(ctx, slacktest.Command{UserID: requester, ChannelID: "C0LOAD", Text: text})
 	if err != nil {
 		return
 	}
@@ -525,6 +605,9 @@ func summarise(r *Result, samples []sample, people []person, o Options) {
 		}
 		if s.lateAck {
 			r.LateAcks++
+		}
+		if s.mention {
+			r.Mentions++
 		}
 		if s.replied.IsZero() {
 			r.Lost++

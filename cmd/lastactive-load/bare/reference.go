@@ -19,11 +19,15 @@ import (
 // reference is what the least a bot answering /lastactive must do after
 // the ack, written plainly: the same upstream calls as lastactive (Jira's
 // user search, then every page of the Admin API's last-active dates) and
-// one reply to response_url. No cache, no coalescing, no limits, no
+// one reply to response_url; a person named by Slack mention (<@U…>, the
+// load tool's mention mix) is first read with users.info, through slack-go
+// as a plain bot would, for their email. No cache, no coalescing, no limits, no
 // checks, no metrics, no store: what the bot costs above it is what its
 // features cost. It reads JIRA_BASE_URL, JIRA_EMAIL, JIRA_API_TOKEN,
-// ATLASSIAN_API_URL, ATLASSIAN_ORG_ID and ATLASSIAN_API_KEY, as the bot.
+// ATLASSIAN_API_URL, ATLASSIAN_ORG_ID, ATLASSIAN_API_KEY and SLACK_BOT_TOKEN,
+// as the bot.
 type reference struct {
+	slack     *slack.Client // users.info, with the bot token
 	http      *http.Client
 	jira      string
 	jiraAuth  string
@@ -36,8 +40,11 @@ type reference struct {
 func newReference() *reference {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 32 // as the bot's transport
+	c := &http.Client{Transport: t, Timeout: 10 * time.Second}
 	return &reference{
-		http:      &http.Client{Transport: t, Timeout: 10 * time.Second},
+		slack: slack.New(os.Getenv("SLACK_BOT_TOKEN"), slack.OptionAPIURL(os.Getenv("SLACK_API_URL")),
+			slack.OptionHTTPClient(c)),
+		http:      c,
 		jira:      strings.TrimRight(os.Getenv("JIRA_BASE_URL"), "/"),
 		jiraAuth:  "Basic " + base64.StdEncoding.EncodeToString([]byte(os.Getenv("JIRA_EMAIL")+":"+os.Getenv("JIRA_API_TOKEN"))),
 		admin:     strings.TrimRight(os.Getenv("ATLASSIAN_API_URL"), "/"),
@@ -59,7 +66,7 @@ func hostOf(raw string) string {
 func (r *reference) answer(ctx context.Context, cmd slack.SlashCommand) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	text, err := r.lookup(ctx, strings.TrimSpace(cmd.Text))
+	text, err := r.lookup(ctx, r.email(ctx, strings.TrimSpace(cmd.Text)))
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "bare: reference lookup: %v\n", err)
 		text = "failed"
@@ -80,6 +87,23 @@ func (r *reference) answer(ctx context.Context, cmd slack.SlashCommand) {
 	if _, err := r.do(ctx, http.MethodPost, cmd.ResponseURL, "", bytes.NewReader(body)); err != nil {
 		fmt.Fprintf(os.Stderr, "bare: reference reply: %v\n", err)
 	}
+}
+
+// email is what a command names: a mention's profile email, read with
+// users.info, or the text itself. A mention whose profile cannot be read is
+// left as it is, and found by nobody.
+func (r *reference) email(ctx context.Context, text string) string {
+	id, ok := strings.CutPrefix(text, "<@")
+	if !ok || !strings.HasSuffix(id, ">") {
+		return text
+	}
+	id, _, _ = strings.Cut(strings.TrimSuffix(id, ">"), "|")
+	u, err := r.slack.GetUserInfoContext(ctx, id)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bare: reference users.info: %v\n", err)
+		return text
+	}
+	return u.Profile.Email
 }
 
 func (r *reference) lookup(ctx context.Context, email string) (string, error) {
