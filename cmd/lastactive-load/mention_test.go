@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"testing"
@@ -112,5 +114,39 @@ func TestReferenceResolvesMentions(t *testing.T) {
 	}
 	if r.Received != 30 || r.Lost != 0 || r.Wrong != 0 {
 		t.Errorf("reference: %d replies, %d lost, %d wrong; want 30 right replies", r.Received, r.Lost, r.Wrong)
+	}
+}
+
+// TestMentionedUserRecordIsSlackSized: the fake's users.info answer for a
+// mentioned person is as large as Slack's (some 1.9 KB), not the fake's
+// bare 200 B record, so that reading it costs the bot what Slack's would.
+func TestMentionedUserRecordIsSlackSized(t *testing.T) {
+	s := slacktest.NewServer()
+	defer s.Close()
+	s.AddUser(slackUser(7, person{email: "ada@example.com", name: "Ada Lovelace"}))
+	resp, err := http.PostForm(s.APIURL()+"users.info", url.Values{"token": {slacktest.BotToken}, "user": {slackUserID(7)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		OK   bool `json:"ok"`
+		User struct {
+			ID      string `json:"id"`
+			Profile struct {
+				Email string `json:"email"`
+			} `json:"profile"`
+		} `json:"user"`
+	}
+	if err := json.Unmarshal(body, &got); err != nil || !got.OK || got.User.ID != slackUserID(7) || got.User.Profile.Email != "ada@example.com" {
+		t.Fatalf("users.info answered %s (%v)", body, err)
+	}
+	t.Logf("users.info: %d bytes", len(body))
+	if len(body) < 1200 {
+		t.Errorf("users.info answered %d bytes, want a record as large as Slack's:\n%s", len(body), body)
 	}
 }

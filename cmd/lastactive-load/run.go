@@ -249,8 +249,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			// The workspace's profile has the email the fake Atlassian
 			// knows, and another name than Atlassian's: the reply must
 			// show the person Atlassian found.
-			sl.AddUser(slacktest.User{ID: slackUserID(asks[i]), Name: "load" + strconv.Itoa(asks[i]),
-				RealName: "Slack " + p.name, Email: p.email})
+			sl.AddUser(slackUser(asks[i], p))
 			mentioned[slackUserID(asks[i])] = true
 		}
 	}
@@ -417,6 +416,38 @@ func mentions(o Options) []bool {
 
 // slackUserID is the fake Slack's user ID of people[i].
 func slackUserID(i int) string { return fmt.Sprintf("UMENT%07d", i) }
+
+// slackUser is people[i] as the fake Slack's users.info answers for them:
+// the email the fake Atlassian knows, another name than Atlassian's, and
+// the rest of a user record and profile as Slack sends them (some 1.9 KB,
+// where the fake's own record is 200 B), so that the bot reads what it
+// would read from Slack.
+func slackUser(i int, p person) slacktest.User {
+	avatar := func(size string) string {
+		return fmt.Sprintf("https://secure.gravatar.com/avatar/%032x.jpg?s=", i) + size +
+			"&d=https%3A%2F%2Fa.slack-edge.com%2Fdf10d%2Fimg%2Favatars%2Fava_0010-" + size + ".png"
+	}
+	profile := map[string]any{
+		"title": "Support engineer", "phone": "", "skype": "", "real_name": "Slack " + p.name,
+		"real_name_normalized": "Slack " + p.name, "display_name": "load" + strconv.Itoa(i),
+		"display_name_normalized": "load" + strconv.Itoa(i), "fields": nil, "status_text": "", "status_emoji": "",
+		"status_emoji_display_info": []any{}, "status_expiration": 0, "avatar_hash": fmt.Sprintf("g%011x", i),
+		"first_name": "Slack", "last_name": p.name, "status_text_canonical": "", "team": slacktest.TeamID,
+	}
+	for _, size := range []string{"24", "32", "48", "72", "192", "512"} {
+		profile["image_"+size] = avatar(size)
+	}
+	return slacktest.User{
+		ID: slackUserID(i), Name: "load" + strconv.Itoa(i), RealName: "Slack " + p.name, Email: p.email,
+		Extra: map[string]any{
+			"color": "9f69e7", "tz": "Europe/London", "tz_label": "Greenwich Mean Time", "tz_offset": 0,
+			"is_admin": false, "is_owner": false, "is_primary_owner": false, "is_restricted": false,
+			"is_ultra_restricted": false, "is_app_user": false, "updated": 1700000000, "is_email_confirmed": true,
+			"who_can_share_contact_card": "EVERYONE",
+		},
+		ProfileExtra: profile,
+	}
+}
 
 // checkUsersInfo counts the users.info calls the fake Slack received, and
 // those it refused or that asked about someone not mentioned.
