@@ -92,10 +92,9 @@ func leanUsers(body []byte) []byte {
 }
 
 // leanRecord is what leanUser keeps of a user record: leanUserFields and
-// its profile, each as it came. Decoding into it skips the other fields
-// without building them: a map of each record and of its profile cost
-// some 170 allocations a member of users.list (TestLeanUsersAllocations).
-// Its keys match as slack-go's own struct tags do, without regard to case.
+// its profile, each as it came. Its keys match as slack-go's own struct
+// tags do, without regard to case (bytes.EqualFold, as encoding/json
+// folds), the last of a repeated key winning.
 type leanRecord struct {
 	ID      json.RawMessage `json:"id,omitempty"`
 	Deleted json.RawMessage `json:"deleted,omitempty"`
@@ -109,15 +108,34 @@ type leanProfile struct {
 }
 
 // leanUser is one user record with only leanUserFields and its profile's
-// email; ok is false when it is not an object.
+// email; ok is false when it is not an object. raw must be valid JSON, as
+// a value leanUsers decoded is: the record and its profile are walked
+// member by member (objectMembers) instead of decoded with encoding/json,
+// which validated, scanned and matched each of a Slack record's some 50
+// keys and values twice over (TestLeanUserInfoAllocations).
 func leanUser(raw json.RawMessage) (json.RawMessage, bool) {
 	var u leanRecord
-	if isNull(raw) || json.Unmarshal(raw, &u) != nil {
+	if isNull(raw) || !objectMembers(raw, func(key []byte, v json.RawMessage) {
+		switch {
+		case bytes.EqualFold(key, []byte("id")):
+			u.ID = v
+		case bytes.EqualFold(key, []byte("deleted")):
+			u.Deleted = v
+		case bytes.EqualFold(key, []byte("is_bot")):
+			u.IsBot = v
+		case bytes.EqualFold(key, []byte("profile")):
+			u.Profile = v
+		}
+	}) {
 		return nil, false
 	}
 	if len(u.Profile) > 0 && !isNull(u.Profile) {
 		var profile leanProfile
-		if json.Unmarshal(u.Profile, &profile) == nil {
+		if objectMembers(u.Profile, func(key []byte, v json.RawMessage) {
+			if bytes.EqualFold(key, []byte("email")) {
+				profile.Email = v
+			}
+		}) {
 			b, err := json.Marshal(profile)
 			if err != nil {
 				return nil, false
@@ -130,6 +148,102 @@ func leanUser(raw json.RawMessage) (json.RawMessage, bool) {
 		return nil, false
 	}
 	return b, true
+}
+
+// objectMembers calls member with each key (unquoted; only for the call)
+// and raw value of the
+// JSON object raw, in order, and reports whether raw is an object. raw
+// must be valid JSON (what it does with anything else is undefined, short
+// of reading past raw's end).
+func objectMembers(raw []byte, member func(key []byte, v json.RawMessage)) bool {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return false
+	}
+	i = skipSpace(raw, i+1)
+	for i < len(raw) && raw[i] == '"' {
+		end := stringEnd(raw, i)
+		key := raw[i+1 : end-1]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			var k string
+			if json.Unmarshal(raw[i:end], &k) != nil {
+				return false
+			}
+			key = []byte(k)
+		}
+		i = skipSpace(raw, end)
+		if i >= len(raw) || raw[i] != ':' {
+			return false
+		}
+		i = skipSpace(raw, i+1)
+		vEnd := valueEnd(raw, i)
+		member(key, raw[i:vEnd:vEnd])
+		i = skipSpace(raw, vEnd)
+		if i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+	}
+	return i < len(raw) && raw[i] == '}'
+}
+
+// skipSpace returns the index of the first byte at or after i that is not
+// JSON whitespace.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index just past the JSON string starting at b[i].
+func stringEnd(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++ // the escaped byte; \uXXXX's hex digits need no care
+		case '"':
+			return i + 1
+		}
+	}
+	return len(b)
+}
+
+// valueEnd returns the index just past the JSON value starting at b[i].
+func valueEnd(b []byte, i int) int {
+	if i >= len(b) {
+		return i
+	}
+	switch b[i] {
+	case '"':
+		return stringEnd(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				i = stringEnd(b, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return len(b)
+	default: // a number, true, false or null
+		for i < len(b) {
+			switch b[i] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r':
+				return i
+			}
+			i++
+		}
+		return i
+	}
 }
 
 // isNull reports whether raw is JSON's null.
