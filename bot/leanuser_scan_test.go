@@ -105,11 +105,12 @@ func FuzzLeanUser(f *testing.F) {
 // TestLeanUserInfoAllocations: a users.info answer, a Slack-sized record
 // (1.9 KB), is reduced in a few allocations: decoding the record and its
 // profile with encoding/json took 40 and scanned each some four times; the
-// bot reads one for every mention it has not kept.
+// bot reads one for every mention it has not kept. Not counted under the
+// race detector (raceOn), where sync.Pool drops encoders: 31 there.
 func TestLeanUserInfoAllocations(t *testing.T) {
 	info, _ := json.Marshal(map[string]any{"ok": true, "user": slackUserJSON(1)})
 	var out []byte
-	if n := testing.AllocsPerRun(20, func() { out = leanUsers(info) }); n > 25 {
+	if n := testing.AllocsPerRun(20, func() { out = leanUsers(info) }); n > 25 && !raceOn {
 		t.Errorf("%.0f allocations for a users.info answer, want at most 25", n)
 	}
 	var got struct {
