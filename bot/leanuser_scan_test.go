@@ -122,3 +122,11 @@ func TestLeanUserInfoAllocations(t *testing.T) {
 		t.Errorf("lean answer %s (%v)", out, err)
 	}
 }
+
+// TestObjectMembersOnBrokenJSON: leanUsers hands objectMembers only JSON it
+// decoded, but a broken record must not make it read past the end.
+func TestObjectMembersOnBrokenJSON(t *testing.T) {
+	for _, raw := range []string{`{"`, `{"id`, `{"id":`, `{"id":"U1`, `{"id":{"a":[`, `{"a\`, `{"id" "U1"}`, `{`, ``, `{"id":1,`} {
+		objectMembers([]byte(raw), func([]byte, json.RawMessage) {}) // must not panic
+	}
+}

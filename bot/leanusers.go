@@ -153,8 +153,8 @@ func leanUser(raw json.RawMessage) (json.RawMessage, bool) {
 // objectMembers calls member with each key (unquoted; only for the call)
 // and raw value of the
 // JSON object raw, in order, and reports whether raw is an object. raw
-// must be valid JSON (what it does with anything else is undefined, short
-// of reading past raw's end).
+// must be valid JSON: anything else is read as far as it goes, without
+// reading past raw's end (TestObjectMembersOnBrokenJSON).
 func objectMembers(raw []byte, member func(key []byte, v json.RawMessage)) bool {
 	i := skipSpace(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
@@ -163,6 +163,9 @@ func objectMembers(raw []byte, member func(key []byte, v json.RawMessage)) bool 
 	i = skipSpace(raw, i+1)
 	for i < len(raw) && raw[i] == '"' {
 		end := stringEnd(raw, i)
+		if end-1 <= i || raw[end-1] != '"' {
+			return false // an unterminated key: raw was no valid JSON
+		}
 		key := raw[i+1 : end-1]
 		if bytes.IndexByte(key, '\\') >= 0 {
 			var k string
