@@ -256,6 +256,23 @@ const maxSecretLen = 1024
 func (c *Config) validate(n need) error {
 	var p []string
 	missing := func(name, hint string) { p = append(p, fmt.Sprintf("%s is not set (%s)", name, hint)) }
+	// An empty allow-list means everyone (everywhere): one that was set but
+	// holds no ID once its blank entries are dropped (",", " , ", a
+	// templated ${A},${B} with both unset) is a mistake, and read as empty it
+	// would open the bot to the whole workspace. Only a variable that is
+	// itself empty (unset, blank, "") means everyone.
+	for _, l := range []struct {
+		ids        []string
+		name, none string
+		kind       string
+	}{
+		{c.AllowedUsers, "LASTACTIVE_ALLOWED_USERS", "nobody", "user IDs, or leave it empty to allow everyone"},
+		{c.AllowedChannels, "LASTACTIVE_ALLOWED_CHANNELS", "nowhere", "channel IDs, or leave it empty to allow every channel"},
+	} {
+		if len(l.ids) > 0 && len(slackIDs(l.ids)) == 0 {
+			p = append(p, l.name+" is set but names "+l.none+" (only commas or spaces): list Slack "+l.kind)
+		}
+	}
 	c.AllowedUsers, c.AllowedChannels, c.ReportUsers = slackIDs(c.AllowedUsers), slackIDs(c.AllowedChannels), slackIDs(c.ReportUsers)
 	p = append(p, placeholders(c)...)
 
@@ -395,7 +412,11 @@ func (c *Config) validate(n need) error {
 	} {
 		for _, id := range l.ids {
 			if !l.re.MatchString(id) {
-				p = append(p, l.name+" must be Slack "+l.kind+", separated by commas")
+				sep := "separated by commas"
+				if strings.IndexFunc(id, unicode.IsSpace) >= 0 {
+					sep += ", not spaces" // "U1 U2", "<@U1|ada> <@U2|bob>"
+				}
+				p = append(p, l.name+" must be Slack "+l.kind+", "+sep)
 				break
 			}
 		}
@@ -609,14 +630,18 @@ func validPort(port string) bool {
 	return err == nil
 }
 
-// slackIDs trims, upper-cases and drops empty entries.
+// slackIDs trims, upper-cases and drops empty entries, and reads a mention
+// or channel link as its ID.
 func slackIDs(ids []string) []string {
 	var out []string
 	for _, id := range ids {
 		id = strings.TrimSpace(id)
 		// A mention or a channel link copied from a message: <@U012AB|ada>,
-		// <#C012AB|general>.
-		if len(id) > 3 && (strings.HasPrefix(id, "<@") || strings.HasPrefix(id, "<#")) && strings.HasSuffix(id, ">") {
+		// <#C012AB|general>. Only one: two separated by a space,
+		// "<@U1|ada> <@U2|bob>", were read as the first alone; kept whole,
+		// they are refused as not an ID (validate).
+		if len(id) > 3 && (strings.HasPrefix(id, "<@") || strings.HasPrefix(id, "<#")) && strings.HasSuffix(id, ">") &&
+			!strings.ContainsAny(id[2:len(id)-1], "<>") {
 			id, _, _ = strings.Cut(id[2:len(id)-1], "|")
 		}
 		if id = strings.ToUpper(strings.TrimSpace(id)); id != "" {

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestAllowListsDoNotFailOpen: an empty allow-list means everyone, so a
+// list that was set but named nobody once parsed (",", " , ", a templated
+// ${A},${B} with both unset) opened the bot with its personal data to the
+// whole workspace, and two mentions separated by a space
+// ("<@U1|ada> <@U2|bob>") were read as the first alone. Each is a
+// configuration error naming the variable: serve and lookup exit 2 before
+// any call, check reports it as a FAIL. Only a truly empty variable (unset,
+// blank, or "" from an env file) means everyone.
+func TestAllowListsDoNotFailOpen(t *testing.T) {
+	f := startFakes(t)
+	for _, tt := range []struct{ env, want string }{
+		{"LASTACTIVE_ALLOWED_USERS=,", "LASTACTIVE_ALLOWED_USERS is set but names nobody"},
+		{"LASTACTIVE_ALLOWED_USERS= , ", "LASTACTIVE_ALLOWED_USERS is set but names nobody"},
+		{`LASTACTIVE_ALLOWED_USERS=","`, "LASTACTIVE_ALLOWED_USERS is set but names nobody"},
+		{"LASTACTIVE_ALLOWED_CHANNELS=,,", "LASTACTIVE_ALLOWED_CHANNELS is set but names nowhere"},
+		{"LASTACTIVE_ALLOWED_CHANNELS=\t,", "LASTACTIVE_ALLOWED_CHANNELS is set but names nowhere"},
+		{"LASTACTIVE_ALLOWED_USERS=<@U012AB|ada> <@U034CD|bob>", "LASTACTIVE_ALLOWED_USERS must be Slack user IDs"},
+		{"LASTACTIVE_ALLOWED_USERS=<@U012AB> <@U034CD>", "LASTACTIVE_ALLOWED_USERS must be Slack user IDs"},
+		{"LASTACTIVE_ALLOWED_CHANNELS=<#C012AB|support> <#C034CD|ops>", "LASTACTIVE_ALLOWED_CHANNELS must be Slack channel IDs"},
+		{"LASTACTIVE_ALLOWED_USERS=U012AB U034CD", "LASTACTIVE_ALLOWED_USERS must be Slack user IDs"},
+	} {
+		name, _, _ := strings.Cut(tt.env, "=")
+		r := runBinary(t, f.env(tt.env), "", "lookup", "ada@example.com")
+		if r.code != 2 || !strings.Contains(r.stderr, tt.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+			t.Errorf("%q: lookup exit %d, want 2 and one line saying %q:\n%s", tt.env, r.code, tt.want, r.stderr)
+		}
+		r = runBinary(t, f.env(tt.env), "", "check")
+		if r.code != 1 || !strings.Contains(r.stdout, "FAIL  configuration: "+tt.want) {
+			t.Errorf("%q: check exit %d, want a configuration FAIL naming %s:\n%s", tt.env, r.code, name, r.stdout)
+		}
+	}
+	// serve, the bot itself, stops at start as lookup does.
+	r := runBinary(t, f.env("LASTACTIVE_ALLOWED_USERS=,"), "", "serve")
+	if r.code != 2 || !strings.Contains(r.stderr, "LASTACTIVE_ALLOWED_USERS is set but names nobody") {
+		t.Errorf("serve with LASTACTIVE_ALLOWED_USERS=\",\": exit %d, want 2 naming it:\n%s", r.code, r.stderr)
+	}
+	if n := len(f.slack.Calls("")); n != 0 {
+		t.Errorf("%d Slack calls before the configuration was valid", n)
+	}
+	// Empty is everyone (the contract), and a blank entry beside an ID is
+	// harmless: these start.
+	for _, ok := range []string{"LASTACTIVE_ALLOWED_USERS=", `LASTACTIVE_ALLOWED_USERS=""`, "LASTACTIVE_ALLOWED_USERS= ",
+		"LASTACTIVE_ALLOWED_CHANNELS=", "LASTACTIVE_ALLOWED_USERS=U012AB,,<@U034CD|bob>,", "LASTACTIVE_ALLOWED_CHANNELS=<#C012AB|support>, C034CD"} {
+		if r := runBinary(t, f.env(ok), "", "lookup", "ada@example.com"); r.code != 0 {
+			t.Errorf("%q: lookup exit %d, want 0:\n%s", ok, r.code, r.stderr)
+		}
+	}
+}
