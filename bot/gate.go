@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -116,8 +117,13 @@ func set(ids []string) map[string]bool {
 	return m
 }
 
-// Allowed reports whether user may use the bot in channel.
+// Allowed reports whether user may use the bot in channel. Nobody (a
+// request without a user ID) never may, even when the allow-lists are
+// empty: everyone is every person, not no one.
 func (g *Gate) Allowed(user, channel string) bool {
+	if strings.TrimSpace(user) == "" {
+		return false
+	}
 	if len(g.users) > 0 && !g.users[user] {
 		return false
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -185,6 +186,11 @@ type job struct {
 	// oddIDs: the requester's user, channel, workspace or organisation ID
 	// is longer than any Slack ID (oddSlackIDs): refused, nothing kept.
 	oddIDs bool
+	// noRequester: a command or interaction without a user ID. Served, it
+	// was looked up and rate-limited as requester "", whom an empty
+	// allow-list lets through, and a Share was posted "shared by" nobody:
+	// refused before the Service, as nobody asked.
+	noRequester bool
 }
 
 // maxSlackID is the longest user, channel, workspace or organisation ID a
@@ -204,6 +210,8 @@ func oddSlackIDs(ids ...string) bool {
 }
 
 const oddIDsText = "Slack sent this request with a user, channel or workspace ID that is not a Slack ID, so it was not served."
+
+const noRequesterText = "Slack sent this request without saying who sent it, so it was not served."
 
 // leftBehindWait is how long Run still waits, once even the replies are
 // cut, for work that goes on after its abandonment on bounds of its own (a
@@ -426,6 +434,7 @@ func (b *Bot) event(rc runCtx, i int, evt socketmode.Event, connected func()) {
 		}
 		j.command = &cmd
 		j.oddIDs = oddSlackIDs(cmd.UserID, cmd.ChannelID, cmd.TeamID, cmd.EnterpriseID)
+		j.noRequester = strings.TrimSpace(cmd.UserID) == ""
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		if !ok {
@@ -433,6 +442,7 @@ func (b *Bot) event(rc runCtx, i int, evt socketmode.Event, connected func()) {
 		}
 		j.action = &cb
 		j.oddIDs = oddSlackIDs(cb.User.ID, cb.User.TeamID, cb.Channel.ID, cb.Team.ID, cb.Team.EnterpriseID, cb.Enterprise.ID)
+		j.noRequester = strings.TrimSpace(cb.User.ID) == ""
 	case socketmode.EventTypeEventsAPI:
 		ev, ok := evt.Data.(slackevents.EventsAPIEvent)
 		if !ok {
@@ -697,6 +707,20 @@ func (b *Bot) handle(rc runCtx, j job) {
 		b.log.Warn("socket mode: a request with an ID longer than any Slack ID; refused", "envelope_id", j.id)
 		if url := j.responseURL(); url != "" {
 			b.post(rc, url, RenderNoticeKind(NoticeRefused, oddIDsText), Private, j.received, nil)
+		}
+	case j.noRequester:
+		// Counted and logged as the interactions the bot does not answer
+		// (notAnswered); told at the response_url, if any, as oddIDs is.
+		kind, typ := "interaction", socketmode.RequestTypeSlashCommands
+		if j.command != nil {
+			kind = "command"
+		} else if j.action != nil {
+			typ = clipRunes(string(j.action.Type), 64)
+		}
+		b.metrics.Command(kind, string(OutcomeIgnored))
+		b.log.Warn("socket mode: a request without a user ID; refused", "envelope_id", j.id, "type", typ)
+		if url := j.responseURL(); url != "" {
+			b.post(rc, url, RenderNoticeKind(NoticeRefused, noRequesterText), Private, j.received, nil)
 		}
 	case j.unreadable != "":
 		b.post(rc, j.unreadable, RenderNoticeKind(NoticeUsage, unreadableText(j.unreadableWhat)), Private, j.received, nil)
