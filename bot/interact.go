@@ -43,7 +43,9 @@ const (
 	// A Share sent whole whose answer from Slack was lost
 	// (ErrReplyUnconfirmed): it is not posted again, and its claim holds
 	// for shareWindow.
-	shareUnconfirmedText = "Your Share was sent to the channel, but Slack's answer was lost, so the bot cannot tell whether it was posted. It is not posted again: look in the channel, and share it again in a minute if it is not there."
+	// A Share without a response_url: only the clicker would see it.
+	noResponseURLShareText = "This answer was not shared: Slack sent the click without a way to post in the channel. Run /lastactive in the channel and share from its answer."
+	shareUnconfirmedText   = "Your Share was sent to the channel, but Slack's answer was lost, so the bot cannot tell whether it was posted. It is not posted again: look in the channel, and share it again in a minute if it is not there."
 )
 
 // Click answers a click on Share, Refresh or "This one". It passes the
@@ -57,6 +59,15 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 	}
 	if IsChooseAction(actionID) {
 		if actionID == ActionChooseShare {
+			if req.NoResponseURL && s.allowed(ctx, req) { // refused by the allow-lists in choose, as any click
+				var about []string
+				if email, _, err := ParseChooseValue(s.cfg.Buttons.sealedValue(value)); err == nil {
+					about = []string{email}
+				}
+				r := notShared(about)
+				s.auditAs(AuditShare, req, r, s.cfg.Now())
+				return Response{Reply: r, Mode: Private, Audited: AuditShare}, true
+			}
 			// A Share as well: one post a button, clicker and channel.
 			key, first := s.claimShare(ctx, req.ChannelID, req.UserID, value)
 			if !first {
@@ -160,6 +171,10 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 		return Response{Reply: r, Mode: PrivateReplace, Audited: AuditRefresh}, true
 	}
 	defer func() { s.auditAs(AuditShare, req, r, start) }()
+	if req.NoResponseURL {
+		r = notShared(emails)
+		return Response{Reply: r, Mode: Private, Audited: AuditShare}, true
+	}
 	// One post a button, clicker and channel: a double click is two envelopes.
 	key, first := s.claimShare(ctx, req.ChannelID, req.UserID, value)
 	if !first {
@@ -184,6 +199,16 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 func sharedAlready(emails []string) Reply {
 	return Reply{Kind: KindButton, Outcome: OutcomeIgnored, Targets: emails, Detail: "already shared in this channel a moment ago",
 		Message: RenderNotice("This answer was shared in this channel a moment ago; it is not posted twice.")}
+}
+
+// notShared refuses a Share (about emails) that came without a
+// response_url: posted with chat.postEphemeral, it reached the clicker alone
+// while the trail said it was shared. Nothing is looked up; the trail says
+// it was refused and why.
+func notShared(emails []string) Reply {
+	return Reply{Kind: KindButton, Outcome: OutcomeRefused, Targets: emails,
+		Detail:  "not posted: the click came without a response_url, so only the clicker could have seen it",
+		Message: RenderNoticeKind(NoticeRefused, noResponseURLShareText)}
 }
 
 // Shortcut answers a message shortcut used on a message written by
@@ -228,8 +253,8 @@ func (b *Bot) interaction(rc runCtx, j job) {
 	if team == "" {
 		team, enterprise = cb.Team.ID, cmp.Or(cb.Enterprise.ID, cb.Team.EnterpriseID)
 	}
-	req := Request{UserID: cb.User.ID, ChannelID: cb.Channel.ID, TeamID: team, EnterpriseID: enterprise}
 	url := j.responseURL()
+	req := Request{UserID: cb.User.ID, ChannelID: cb.Channel.ID, TeamID: team, EnterpriseID: enterprise, NoResponseURL: url == ""}
 	var progressed atomic.Bool // progress may run on the Service's timer goroutine
 	var progress func(Message)
 	if url != "" {

@@ -222,6 +222,11 @@ type Request struct {
 	// Enterprise Grid organisation, as the payload gives them; "" when
 	// the request did not come from Slack (the demo, the command line).
 	TeamID, EnterpriseID string
+	// NoResponseURL: Slack gave the request no response_url (a click in a
+	// view, a shortcut in some surfaces), so its answer can only go to the
+	// asker alone (chat.postEphemeral): a Share, which nobody else would
+	// see, is refused (notShared).
+	NoResponseURL bool
 }
 
 // Reply is the bot's answer, ready to post, plus what the audit log needs.
