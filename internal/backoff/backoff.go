@@ -117,7 +117,13 @@ func RetryAfterHeader(h http.Header, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := strconv.ParseUint(v, 10, 64); err == nil {
+	secs, err := strconv.ParseUint(v, 10, 64)
+	if errors.Is(err, strconv.ErrRange) {
+		// Only digits, but more than 64 bits hold: the longest wait, not
+		// garbage (which would let X-RateLimit-Reset decide instead).
+		return MaxHint, true
+	}
+	if err == nil {
 		if secs > uint64(MaxHint/time.Second) {
 			return MaxHint, true
 		}

@@ -28,6 +28,12 @@ func TestRetryAfter(t *testing.T) {
 		{"http date", map[string]string{"Retry-After": "Thu, 26 Nov 2026 12:00:30 GMT"}, 30 * time.Second, true, 30 * time.Second, true},
 		{"http date in the past", map[string]string{"Retry-After": "Thu, 26 Nov 2026 11:00:00 GMT"}, 0, true, 0, true},
 		{"huge", map[string]string{"Retry-After": "99999999999999999"}, MaxHint, true, MaxHint, true},
+		// Past 2^64-1 ParseUint fails with ErrRange: still a wait, the longest.
+		{"beyond 64 bits", map[string]string{"Retry-After": "99999999999999999999"}, MaxHint, true, MaxHint, true},
+		{"beyond 64 bits wins over reset", map[string]string{"Retry-After": "99999999999999999999", "X-RateLimit-Reset": "2026-11-26T12:00:34Z"},
+			MaxHint, true, MaxHint, true},
+		{"beyond 64 bits, leading zeros", map[string]string{"Retry-After": "000000000000000000000000000000012"}, 12 * time.Second, true, 12 * time.Second, true},
+		{"signed", map[string]string{"Retry-After": "+5"}, 0, false, 0, false},
 		{"negative", map[string]string{"Retry-After": "-5"}, 0, false, 0, false},
 		{"fraction", map[string]string{"Retry-After": "1.5"}, 0, false, 0, false},
 		{"garbage", map[string]string{"Retry-After": "soon"}, 0, false, 0, false},

@@ -2,6 +2,7 @@ package backoff
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -30,6 +31,14 @@ func FuzzRetryAfter(f *testing.F) {
 			}
 			if !ok && d != 0 {
 				t.Fatalf("%s: no hint but a wait of %v", name, d)
+			}
+		}
+		// Delay seconds, however many digits, are a hint: one too big for
+		// 64 bits is the longest wait, not garbage that lets
+		// X-RateLimit-Reset (or nothing) decide.
+		if v := strings.TrimSpace(retryAfter); v != "" && strings.Trim(v, "0123456789") == "" {
+			if _, ok := RetryAfterHeader(h, now); !ok {
+				t.Fatalf("RetryAfterHeader(%q): delay seconds not read as a hint", retryAfter)
 			}
 		}
 	})
