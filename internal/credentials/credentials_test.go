@@ -283,6 +283,38 @@ func TestRateLimitSaysWhen(t *testing.T) {
 	}
 }
 
+// TestSlackRateLimitSaysWhen: a Slack 429 names the wait Slack asked for
+// in the fix, as the Atlassian one does; a long Retry-After must not be
+// followed by "run the check again in a minute", and one beyond a day is
+// capped at backoff.MaxHint like every other hint.
+func TestSlackRateLimitSaysWhen(t *testing.T) {
+	for _, tt := range []struct {
+		retryAfter string
+		fix        string // the fix must contain it
+		detail     string // the detail must contain it
+	}{
+		{"", "run the check again in a minute", "Slack is rate limiting this app"},
+		{"5", "run the check again in a minute", "(retry after 5s)"},
+		{"60", "run the check again in a minute", "(retry after 1m0s)"},
+		{"7200", "run the check again in 2h0m0s, as Slack asked", "(retry after 2h0m0s)"},
+		{"99999", "run the check again in 24h0m0s, as Slack asked", "(retry after 24h0m0s)"},
+	} {
+		t.Run("Retry-After "+tt.retryAfter, func(t *testing.T) {
+			e := newEnv(t)
+			e.slack.FailMethod("auth.test", 10, http.StatusTooManyRequests, tt.retryAfter)
+			rs := e.checker(t, atlassiantest.OrgID).All(context.Background())
+			noSecret(t, rs...)
+			r := rs[0]
+			if r.Name != credentials.NameSlackBot || r.Status != credentials.Fail || r.Rejected {
+				t.Fatalf("bot token check: %+v", r)
+			}
+			if !strings.Contains(r.Detail, tt.detail) || !strings.Contains(r.Fix, tt.fix) {
+				t.Errorf("detail %q / fix %q, want %q / %q", r.Detail, r.Fix, tt.detail, tt.fix)
+			}
+		})
+	}
+}
+
 // TestSlackBotScopes: a bot token that lacks a scope the app's manifest
 // asks for (read from Slack's X-OAuth-Scopes, sent with every answer) fails
 // the bot-token check naming the scope, rather than leaving an admin to

@@ -17,6 +17,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"lastactive/atlassian"
+	"lastactive/internal/backoff"
 	"lastactive/internal/slackcode"
 )
 
@@ -41,11 +42,7 @@ func slackFailure(r Result, err error, variable, fix string) Result {
 	)
 	switch {
 	case errors.As(err, &rl):
-		r.Detail = "Slack is rate limiting this app"
-		if rl.RetryAfter > 0 {
-			r.Detail += fmt.Sprintf(" (retry after %s)", rl.RetryAfter.Round(time.Second))
-		}
-		r.Fix = "run the check again in a minute"
+		return slackRateLimited(r, rl.RetryAfter)
 	case errors.As(err, &apiErr):
 		code := apiErr.Err
 		if !slackcode.Valid(code) {
@@ -62,6 +59,10 @@ func slackFailure(r Result, err error, variable, fix string) Result {
 		}
 		r.Detail = "Slack answered " + code
 		r.Fix = "run the check again; if it persists, look up " + code + " in Slack's API documentation"
+	case errors.As(err, &status) && status.Code == http.StatusTooManyRequests:
+		// slack-go makes a RateLimitedError only when Retry-After is a
+		// number; a 429 without one is a rate limit all the same.
+		return slackRateLimited(r, 0)
 	case errors.As(err, &status):
 		r.Detail = fmt.Sprintf("Slack answered HTTP %d", status.Code)
 		if status.Code == 401 || status.Code == 403 {
@@ -85,6 +86,29 @@ func slackFailure(r Result, err error, variable, fix string) Result {
 		r.Fix = "check that SLACK_API_URL (default https://slack.com/api/) is Slack's Web API"
 	}
 	return r
+}
+
+// slackRateLimited words a Slack rate limit: the wait Slack asked for
+// (capped at backoff.MaxHint, as every hint is) in the detail, and a fix
+// that agrees with it, as the Atlassian one does.
+func slackRateLimited(r Result, wait time.Duration) Result {
+	r.Status, r.Rejected = Fail, false
+	wait = min(wait, backoff.MaxHint)
+	r.Detail = "Slack is rate limiting this app"
+	if wait > 0 {
+		r.Detail += fmt.Sprintf(" (retry after %s)", wait.Round(time.Second))
+	}
+	r.Fix = "run the check again " + whenAsked(wait, "Slack")
+	return r
+}
+
+// whenAsked is when to run the check again after a rate limit: in a
+// minute, or after the longer wait the service asked for.
+func whenAsked(wait time.Duration, service string) string {
+	if wait > time.Minute {
+		return "in " + wait.Round(time.Second).String() + ", as " + service + " asked"
+	}
+	return "in a minute"
 }
 
 // apiWords are the per-API sentences of an Atlassian failure.
@@ -165,11 +189,8 @@ func atlassianFailure(r Result, err error, w apiWords) Result {
 	case atlassian.ErrRejected, atlassian.ErrNotFound:
 		r.Rejected, r.Detail, r.Fix = true, w.refused+status, w.refusedFix
 	case atlassian.ErrRateLimited:
-		when := "in a minute"
-		if e.RetryAfter > time.Minute {
-			when = "in " + e.RetryAfter.Round(time.Second).String() + ", as Atlassian asked"
-		}
-		r.Detail, r.Fix = "Atlassian is rate limiting these requests", "run the check again "+when+" (the limit is shared with every other tool of the organisation)"
+		r.Detail = "Atlassian is rate limiting these requests"
+		r.Fix = "run the check again " + whenAsked(e.RetryAfter, "Atlassian") + " (the limit is shared with every other tool of the organisation)"
 	case atlassian.ErrUnavailable:
 		if e.Net != "" {
 			return unreachable(r, string(e.Net), e.Host, w.urlVar)
