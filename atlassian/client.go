@@ -570,7 +570,7 @@ func (c *Client) attempt(ctx context.Context, cl call, n int) (res result) {
 		if e.Net = classifyNet(err); e.Net != "" {
 			e.Host = cl.url.Host
 		}
-		return result{err: e, retry: true}
+		return result{err: e, retry: transportRetryable(err)}
 	}
 	defer func() {
 		// Drain a little so the connection can be reused, but never read a

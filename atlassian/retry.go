@@ -1,6 +1,8 @@
 package atlassian
 
 import (
+	"errors"
+	"net"
 	"net/http"
 	"time"
 
@@ -55,4 +57,13 @@ func retryHint(h http.Header, now time.Time, rateLimited bool) (d time.Duration,
 		return backoff.RetryAfter(h, now)
 	}
 	return backoff.RetryAfterHeader(h, now)
+}
+
+// transportRetryable is whether a request that got no answer is worth
+// another attempt: not when the DNS says the host does not exist (NXDOMAIN),
+// which a few seconds will not change; a DNS server failing for now, a
+// refused or dropped connection may heal.
+func transportRetryable(err error) bool {
+	var dnsErr *net.DNSError
+	return !errors.As(err, &dnsErr) || !dnsErr.IsNotFound
 }

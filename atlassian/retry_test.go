@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -270,5 +271,39 @@ func TestRateLimitBeyondTheDeadline(t *testing.T) {
 	}
 	if calls.Load() != 1 || len(clk.Waits()) != 0 {
 		t.Errorf("%d requests, waits %v: want one request and no wait past the deadline", calls.Load(), clk.Waits())
+	}
+}
+
+// TestUnknownHostIsNotRetried: a name the DNS says does not exist
+// (NXDOMAIN) will not exist a few seconds later, so the call fails at once
+// rather than after four attempts and about 3 s of waiting (what `report`
+// did); a DNS server failing for now is still retried.
+func TestUnknownHostIsNotRetried(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name      string
+		dnsErr    net.DNSError
+		wantDials int32
+	}{
+		{"no such host", net.DNSError{Err: "no such host", Name: "no-such-host.example", IsNotFound: true}, 1},
+		{"server misbehaving", net.DNSError{Err: "server misbehaving", Name: "no-such-host.example", IsTemporary: true}, 4},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var dials atomic.Int32
+			hc := &http.Client{Transport: &http.Transport{DialContext: func(context.Context, string, string) (net.Conn, error) {
+				dials.Add(1)
+				e := tt.dnsErr
+				return nil, &net.OpError{Op: "dial", Net: "tcp", Err: &e}
+			}}}
+			c, clk := newTestClient(t, "http://no-such-host.example:8080", WithHTTPClient(hc))
+			_, err := c.LastActive(context.Background(), testAccountID)
+			if e := asError(t, err); e.Net != NetDNS || e.Kind != ErrUnavailable {
+				t.Fatalf("err = %v (Net %q), want ErrUnavailable of NetDNS", err, e.Net)
+			}
+			if got := dials.Load(); got != tt.wantDials {
+				t.Errorf("%d dials (waits %v), want %d", got, clk.Waits(), tt.wantDials)
+			}
+		})
 	}
 }
