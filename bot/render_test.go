@@ -427,6 +427,12 @@ func TestRenderGolden(t *testing.T) {
 		{"lookup_admin_401", RenderLookup([]Person{{Query: "ada@example.com", Account: ada().Account,
 			Err: &atlassian.Error{Kind: atlassian.ErrCredentials, API: atlassian.Admin, Status: 401}}}, private)},
 		{"lookup_rate_limited", RenderLookup([]Person{failed("ada@example.com", &atlassian.Error{Kind: atlassian.ErrRateLimited, API: atlassian.Admin, RetryAfter: 12300 * time.Millisecond})}, private)},
+		// A host that does not resolve fails every person of a reply alike:
+		// each row sends the asker to their Slack admin, naming no host.
+		{"lookup_unreachable", RenderLookup([]Person{
+			failed("ada@example.com", &atlassian.Error{Kind: atlassian.ErrUnavailable, API: atlassian.Admin, Net: atlassian.NetDNS, Host: "atlassian-proxy.corp.example"}),
+			failed("grace@example.com", &atlassian.Error{Kind: atlassian.ErrUnavailable, API: atlassian.Admin, Net: atlassian.NetDNS, Host: "atlassian-proxy.corp.example"}),
+		}, private)},
 		{"lookup_ten_people", RenderLookup(ten, private)},
 		{"lookup_forty_products", RenderLookup([]Person{forty}, private)},
 		{"lookup_shared", RenderLookup([]Person{ada(), grace()}, shared)},

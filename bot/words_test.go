@@ -120,3 +120,57 @@ func TestErrorTextLeaksNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorTextUnreachable: a failure about the bot's configuration or
+// network, not the person (a host name that does not resolve, a refused
+// connection, a TLS handshake that fails, a redirect to another host that
+// is not followed), tells the asker to fetch their Slack admin, who can run
+// lastactive check, instead of "Atlassian is unavailable right now; try
+// again in a few minutes" or "an answer the bot could not read; try again
+// later": no wait mends them. The words name which API but no host, path
+// or variable value: those are for the admin, in lastactive check.
+func TestErrorTextUnreachable(t *testing.T) {
+	t.Parallel()
+	const host = "proxy.corp.internal:8443"
+	net := func(api atlassian.API, n atlassian.Net) error {
+		return fmt.Errorf("look up ada: %w", &atlassian.Error{Kind: atlassian.ErrUnavailable, API: api, Net: n, Host: host,
+			Err: errors.New("dial tcp: lookup " + host + ": no such host")})
+	}
+	redirect := func(api atlassian.API, status int) error {
+		return &atlassian.Error{Kind: atlassian.ErrBadResponse, API: api, Status: status, Host: host,
+			Err: errors.New("redirected to another host; not followed")}
+	}
+	const admin = "Ask your Slack admin to run lastactive check, which says what to fix."
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"admin dns", net(atlassian.Admin, atlassian.NetDNS), "The bot cannot reach the Atlassian Admin API (its host name was not found): a problem in the bot's configuration or network, which waiting will not mend. " + admin},
+		{"jira dns", net(atlassian.Jira, atlassian.NetDNS), "The bot cannot reach Jira (its host name was not found): a problem in the bot's configuration or network, which waiting will not mend. " + admin},
+		{"admin refused", net(atlassian.Admin, atlassian.NetRefused), "The bot cannot reach the Atlassian Admin API (the connection was refused): a problem in the bot's configuration or network, which waiting will not mend. " + admin},
+		{"jira tls", net(atlassian.Jira, atlassian.NetTLS), "The bot cannot reach Jira (the secure connection failed): a problem in the bot's configuration or network, which waiting will not mend. " + admin},
+		{"admin redirect", redirect(atlassian.Admin, 307), "The bot cannot reach the Atlassian Admin API (its address redirects to another host, which the bot does not follow): a problem in the bot's configuration or network, which waiting will not mend. " + admin},
+		{"jira redirect", redirect(atlassian.Jira, 301), "The bot cannot reach Jira (its address redirects to another host, which the bot does not follow): a problem in the bot's configuration or network, which waiting will not mend. " + admin},
+		// An outage, a stuck server and an unreadable answer keep their words.
+		{"no answer", net(atlassian.Admin, atlassian.NetNoAnswer), "Atlassian is unavailable right now; try again in a few minutes."},
+		{"connection reset", net(atlassian.Admin, atlassian.NetOther), "Atlassian is unavailable right now; try again in a few minutes."},
+		{"503", &atlassian.Error{Kind: atlassian.ErrUnavailable, API: atlassian.Admin, Status: 503}, "Atlassian is unavailable right now; try again in a few minutes."},
+		{"unreadable 200", &atlassian.Error{Kind: atlassian.ErrBadResponse, API: atlassian.Admin, Status: 200}, "Atlassian sent an answer the bot could not read; try again later, and tell your Slack admin if it keeps happening."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := PersonErrorText(Person{Query: "ada@example.com", Err: tt.err})
+			if got != tt.want {
+				t.Errorf("PersonErrorText =\n%q\nwant\n%q", got, tt.want)
+			}
+			for _, leak := range []string{"proxy.corp", "8443", "no such host", "ATLASSIAN_API_URL", "JIRA_BASE_URL", "30"} {
+				if strings.Contains(got, leak) {
+					t.Errorf("%q leaks %q", got, leak)
+				}
+			}
+			mustCheck(t, RenderNotice(got))
+		})
+	}
+}

@@ -39,6 +39,11 @@ func Explain(err error) string {
 		return "Atlassian took too long to answer; try again in a minute."
 	case errors.Is(err, context.Canceled):
 		return "The lookup was stopped before it finished (the bot may be restarting); try again in a minute."
+	case unreachable(ae) != "":
+		// About the bot's configuration or network, not the person nor an
+		// outage: waiting mends none of it. The host and the variable to
+		// check are for the admin, whom lastactive check tells.
+		return "The bot cannot reach " + apiName(ae.API) + " (" + unreachable(ae) + "): a problem in the bot's configuration or network, which waiting will not mend. Ask your Slack admin to run lastactive check, which says what to fix."
 	case errors.Is(err, atlassian.ErrUnavailable):
 		return "Atlassian is unavailable right now; try again in a few minutes."
 	case errors.Is(err, atlassian.ErrBadResponse):
@@ -57,4 +62,38 @@ func Explain(err error) string {
 	default:
 		return "Something went wrong while looking this up; try again, and tell your Slack admin if it keeps happening."
 	}
+}
+
+// unreachable says, in a few words of our own, why the bot could not talk
+// to an API at all when no wait would mend it: the host name does not
+// resolve, nothing takes the connection, the TLS handshake fails, or the
+// address redirects to another host (which the client does not follow, so
+// that a credential never goes elsewhere). "" for anything else: an outage,
+// a stuck server, a connection reset, an unreadable answer.
+func unreachable(ae *atlassian.Error) string {
+	if ae == nil {
+		return ""
+	}
+	switch {
+	case ae.Kind == atlassian.ErrUnavailable && ae.Net == atlassian.NetDNS:
+		return "its host name was not found"
+	case ae.Kind == atlassian.ErrUnavailable && ae.Net == atlassian.NetRefused:
+		return "the connection was refused"
+	case ae.Kind == atlassian.ErrUnavailable && ae.Net == atlassian.NetTLS:
+		return "the secure connection failed"
+	case ae.Kind == atlassian.ErrBadResponse && ae.Net == "" && ae.Status >= 300 && ae.Status < 400:
+		return "its address redirects to another host, which the bot does not follow"
+	}
+	return ""
+}
+
+// apiName is how a sentence for a person names an API.
+func apiName(api atlassian.API) string {
+	switch api {
+	case atlassian.Admin:
+		return "the Atlassian Admin API"
+	case atlassian.Jira:
+		return "Jira"
+	}
+	return "Atlassian"
 }

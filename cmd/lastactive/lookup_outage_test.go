@@ -223,6 +223,13 @@ func TestLookupStopsAtARedirectToAnotherHost(t *testing.T) {
 		t.Errorf("exit %d, want 1", r.code)
 	}
 	checkStopped(t, r, "the Admin API redirected the request to another host, which is not followed (HTTP 307); check ATLASSIAN_API_URL", fiveAddresses[0], fiveAddresses[1:])
+	// The first address's row says what the Slack reply says: not an
+	// unreadable answer to try again later, but a configuration problem
+	// for the admin; it names no host (the stop line above is for that).
+	row := "The bot cannot reach the Atlassian Admin API (its address redirects to another host, which the bot does not follow)"
+	if !strings.Contains(r.stdout, row) || strings.Contains(r.stdout, "could not read") || strings.Contains(r.stdout, other) {
+		t.Errorf("the table should say %q, and name no host:\n%s", row, r.stdout)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if redirects != 1 {
