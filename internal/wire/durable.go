@@ -13,7 +13,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/prometheus/client_golang/prometheus"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"lastactive/internal/state"
 	"lastactive/nudge"
@@ -373,7 +376,7 @@ const observePing = 500 * time.Millisecond
 // it does for one that ran out of its caller's deadline first (waited).
 func (d *Durable) observe(err error) {
 	if err == nil || errors.Is(err, state.ErrInvalid) || errors.Is(err, state.ErrNotFound) ||
-		errors.Is(err, context.Canceled) {
+		errors.Is(err, context.Canceled) || refusedStatement(err) {
 		return
 	}
 	if state.Damaged(err) {
@@ -409,6 +412,31 @@ func (d *Durable) observe(err error) {
 		}
 	}
 	d.report(err)
+}
+
+// refusedStatement reports whether err is the database refusing one
+// statement for its data: on PostgreSQL a data exception (class 22: a NUL
+// in a text, which an Atlassian answer's "\u0000" in an account ID carries
+// into a nudge; a value too long) or an integrity constraint violation
+// (class 23); on SQLite a constraint failed (SQLITE_CONSTRAINT), a
+// datatype mismatch (SQLITE_MISMATCH) or a value too big (SQLITE_TOOBIG).
+// The database answered, as for a value state refuses itself (ErrInvalid):
+// the statement fails for its caller, who gets the error, and the store
+// stays up. Observed as a failure, it marked the store down (an ERROR,
+// store_ok 0, the shared dedupe, claims and audit off) until the next
+// check (TestPostgresRefusedValueLeavesTheStoreUpForEveryCaller,
+// TestRefusedStatementLeavesTheStoreUp).
+func refusedStatement(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "22") || strings.HasPrefix(pe.Code, "23")
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		c := se.Code() & 0xff
+		return c == sqlite3.SQLITE_CONSTRAINT || c == sqlite3.SQLITE_MISMATCH || c == sqlite3.SQLITE_TOOBIG
+	}
+	return false
 }
 
 // waited reports whether err is a statement that ended waiting, the

@@ -3,10 +3,7 @@ package wire
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"lastactive/internal/state"
 	"lastactive/nudge"
@@ -45,26 +42,16 @@ func (d *Durable) nudges() nudgeStore { return nudgeStore{d.Store(), d} }
 
 // do runs f with its own deadline and has the Durable observe its error.
 // A request already decided, or by its requester, is an answer, not a
-// failure of the store; so is a value PostgreSQL refused (refusedValue).
+// failure of the store (a value the database refused is one too: observe
+// passes over it, refusedStatement).
 func (b nudgeStore) do(ctx context.Context, f func(context.Context) error) error {
 	cctx, cancel := context.WithTimeout(ctx, nudgeStoreTimeout)
 	defer cancel()
 	err := f(cctx)
-	if b.d != nil && !errors.Is(err, state.ErrDecided) && !errors.Is(err, state.ErrOwnRequest) && !refusedValue(err) {
+	if b.d != nil && !errors.Is(err, state.ErrDecided) && !errors.Is(err, state.ErrOwnRequest) {
 		b.d.observe(err)
 	}
 	return err
-}
-
-// refusedValue reports whether err is PostgreSQL refusing a value of the
-// statement (a data exception, class 22: a NUL in a text, which an
-// Atlassian answer's "\u0000" in an account ID carries into a nudge): the
-// database answered, as for a value state refuses itself (ErrInvalid,
-// which observe passes over). Observed, it marked the store down until the
-// next check (TestPostgresNudgeStoreRefusedValueLeavesTheStoreUp).
-func refusedValue(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && strings.HasPrefix(pe.Code, "22")
 }
 
 // call is do for a call with a result.
