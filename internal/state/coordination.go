@@ -211,79 +211,112 @@ func (s *Store) Result(ctx context.Context, key string) ([]byte, error) {
 // first such error is returned once they are done. The durable store
 // writes them to tell a lock on one table from a database that writes
 // nothing, and a lock on envelope_seen, the first, hid the others. On
-// PostgreSQL, with a deadline on ctx, each statement has its share of
-// the time left (sweepShare), and one that runs out of it is passed over
-// as a cancelled one is: the connections' lock_timeout (10 s by default)
-// is longer than the check's 5 s, so a lock on envelope_seen had its
-// DELETE wait the whole 5 s and the check call the store down, the other
-// tables writing.
+// PostgreSQL, with a deadline on ctx, each statement first has its share
+// of the time left (sweepShare): the connections' lock_timeout (10 s by
+// default) is longer than the check's 5 s, so a lock on envelope_seen had
+// its DELETE wait the whole 5 s and the check call the store down, the
+// other tables writing. A statement that runs out of its share is tried
+// again once the others are done, with all the time left: a table slow to
+// sweep (the periodic sweep's envelope_seen, with a minute) is not cut to
+// a fifth of it at every sweep and never swept
+// (TestPostgresSweepRetriesATableThatOutlastedItsShare). An error names
+// its table (SweptTable).
 func (s *Store) Sweep(ctx context.Context, now time.Time) (int64, error) {
 	var total int64
 	var cancelled error
-	left := sweepStatements
-	for _, q := range []string{
-		`DELETE FROM envelope_seen WHERE expires_us <= $1`,
-		`DELETE FROM claim_slot WHERE expires_us <= $1`,
-		`DELETE FROM scan_result WHERE expires_us <= $1`,
-	} {
-		sctx, cancel := s.sweepShare(ctx, left)
-		left--
-		res, err := s.db.ExecContext(sctx, q, micros(now))
-		cancel()
-		if err != nil && passedOver(ctx, sctx, err) {
-			cancelled = cmp.Or(cancelled, s.wrap("sweep", err))
-			continue
+	todo := sweepStatements(now)
+	for pass := 0; pass < 2 && len(todo) > 0; pass++ {
+		var again []sweepStatement
+		for i, st := range todo {
+			sctx, cancel := s.sweepShare(ctx, len(todo)-i)
+			res, err := s.db.ExecContext(sctx, st.query, st.args...)
+			outlasted := err != nil && sctx.Err() != nil && !CancelledByServer(err)
+			cancel()
+			if err != nil && passedOver(ctx, sctx, err) {
+				if pass == 0 && outlasted {
+					again = append(again, st)
+					continue
+				}
+				cancelled = cmp.Or(cancelled, st.wrap(s, err))
+				continue
+			}
+			if err != nil {
+				return total, st.wrap(s, err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return total, st.wrap(s, err)
+			}
+			total += n
 		}
-		if err != nil {
-			return total, s.wrap("sweep", err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return total, s.wrap("sweep", err)
-		}
-		total += n
-	}
-	// The report history: every digest made records a snapshot (a private
-	// digest and Scan now too), and the digest reads only the newest
-	// SnapshotsKept posted ones and the newest SnapshotsKept of any kind
-	// (which are among the newest SnapshotsKept of each). Older ones are
-	// read by nothing; their rows go with them (ON DELETE CASCADE). At most
-	// snapshotSweepBatch of each kind go per sweep, so that a year of them
-	// goes over a few sweeps, not in one transaction.
-	for _, posted := range []int{0, 1} {
-		sctx, cancel := s.sweepShare(ctx, left)
-		left--
-		res, err := s.db.ExecContext(sctx, `DELETE FROM report_scan WHERE id IN
-			(SELECT id FROM report_scan WHERE posted = $1 ORDER BY taken_us DESC, id DESC LIMIT $2 OFFSET $3)`,
-			posted, snapshotSweepBatch, SnapshotsKept)
-		cancel()
-		if err != nil && passedOver(ctx, sctx, err) {
-			cancelled = cmp.Or(cancelled, s.wrap("sweep report snapshots", err))
-			continue
-		}
-		if err != nil {
-			return total, s.wrap("sweep report snapshots", err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return total, s.wrap("sweep report snapshots", err)
-		}
-		total += n
+		todo = again
 	}
 	return total, cancelled
+}
+
+// sweepStatement is one of Sweep's statements, on table.
+type sweepStatement struct {
+	table, step, query string
+	args               []any
+}
+
+// sweepStatements are Sweep's statements at now.
+//
+// The report history: every digest made records a snapshot (a private
+// digest and Scan now too), and the digest reads only the newest
+// SnapshotsKept posted ones and the newest SnapshotsKept of any kind
+// (which are among the newest SnapshotsKept of each). Older ones are
+// read by nothing; their rows go with them (ON DELETE CASCADE). At most
+// snapshotSweepBatch of each kind go per sweep, so that a year of them
+// goes over a few sweeps, not in one transaction.
+func sweepStatements(now time.Time) []sweepStatement {
+	var out []sweepStatement
+	for _, t := range []string{"envelope_seen", "claim_slot", "scan_result"} {
+		out = append(out, sweepStatement{table: t, step: "sweep " + t,
+			query: `DELETE FROM ` + t + ` WHERE expires_us <= $1`, args: []any{micros(now)}})
+	}
+	for _, posted := range []int{0, 1} {
+		out = append(out, sweepStatement{table: "report_scan", step: "sweep report snapshots",
+			query: `DELETE FROM report_scan WHERE id IN
+			(SELECT id FROM report_scan WHERE posted = $1 ORDER BY taken_us DESC, id DESC LIMIT $2 OFFSET $3)`,
+			args: []any{posted, snapshotSweepBatch, SnapshotsKept}})
+	}
+	return out
+}
+
+// wrap is s.wrap naming the statement's table (SweptTable).
+func (st sweepStatement) wrap(s *Store, err error) error {
+	return &sweptError{table: st.table, err: s.wrap(st.step, err)}
+}
+
+type sweptError struct {
+	table string
+	err   error
+}
+
+func (e *sweptError) Error() string { return e.err.Error() }
+func (e *sweptError) Unwrap() error { return e.err }
+
+// SweptTable names the table of the Sweep statement err is from, or "".
+// An error the server's cancel names its table already (CancelledTable);
+// one that ran out of the caller's time does not.
+func SweptTable(err error) string {
+	var e *sweptError
+	if errors.As(err, &e) {
+		return e.table
+	}
+	return ""
 }
 
 // snapshotSweepBatch is how many snapshots of each kind one sweep deletes
 // at most.
 const snapshotSweepBatch = 1000
 
-// sweepStatements is how many statements Sweep makes.
-const sweepStatements = 5
-
 // sweepShare is the context of one of Sweep's statements, left of them
-// still to run: on PostgreSQL, with a deadline on ctx, an equal share of
-// the time left, so that a wait on one table's lock leaves the others
-// time. SQLite has one lock for the whole file: its statements have ctx.
+// still to run in its pass: on PostgreSQL, with a deadline on ctx, an
+// equal share of the time left, so that a wait on one table's lock leaves
+// the others time. SQLite has one lock for the whole file: its statements
+// have ctx.
 func (s *Store) sweepShare(ctx context.Context, left int) (context.Context, context.CancelFunc) {
 	dl, ok := ctx.Deadline()
 	if !ok || left <= 1 || s.backend == sqliteBackend {

@@ -472,10 +472,13 @@ func (d *Durable) warnCancelled(err error) {
 	last := d.cancelledLogged.Load()
 	if now-last >= int64(cancelledLogEvery) && d.cancelledLogged.CompareAndSwap(last, now) {
 		args := []any{"err", err, "next_logged_after", cancelledLogEvery.String()}
-		if t := state.CancelledTable(err); t != "" {
+		if t := cmp.Or(state.CancelledTable(err), state.SweptTable(err)); t != "" {
 			// The driver's error names none: a lock held on envelope_seen
 			// alone turns the shared dedupe into each process's memory,
-			// with this warning the only sign.
+			// with this warning the only sign. A sweep statement that ran
+			// out of the sweep's time is not the server's cancel: the
+			// sweep names its table
+			// (TestPostgresSweepOutOfTimeWarningNamesTheTable).
 			args = append([]any{"table", t}, args...)
 		}
 		d.log.Warn("state store operation failed; the database answers", args...)
@@ -844,20 +847,31 @@ func (d *Durable) sweep(ctx context.Context, lastAudit *time.Time) {
 	if s == nil {
 		return
 	}
-	sctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
 	now := time.Now()
-	if _, err := s.Sweep(sctx, now); err != nil {
+	sctx, cancel := context.WithTimeout(ctx, time.Minute)
+	_, err := s.Sweep(sctx, now)
+	cancel()
+	if err != nil {
 		d.opts.Metrics.failed("sweep")
 		d.observe(err)
+		// A statement that ended waiting (a lock held on its table, a
+		// table slow to sweep) is that table's: the audit trail's daily
+		// sweep goes on, with its own minute. Before, it was skipped at
+		// every sweep the lock lasted
+		// (TestPostgresPeriodicSweepPastALockedTableSweepsTheAuditTrail).
+		if !d.waited(err) {
+			return
+		}
+	} else {
+		// Its deletes wrote the tables: a write that worked ends a run of
+		// cancelled statements, as the check's own sweep does.
+		d.wrote()
+	}
+	if now.Sub(*lastAudit) < 24*time.Hour || ctx.Err() != nil {
 		return
 	}
-	// Its deletes wrote the tables: a write that worked ends a run of
-	// cancelled statements, as the check's own sweep does.
-	d.wrote()
-	if now.Sub(*lastAudit) < 24*time.Hour {
-		return
-	}
+	sctx, cancel = context.WithTimeout(ctx, time.Minute)
+	defer cancel()
 	n, err := s.SweepAudit(sctx, now.Add(-d.opts.Retention))
 	if err != nil {
 		d.opts.Metrics.failed("sweep")
