@@ -375,6 +375,7 @@ func parseTargets(tokens []token) ([]Target, error) {
 		_, err := parseTarget(t.text)
 		return err
 	}
+	tokens = dropComments(tokens)
 	for _, t := range tokens {
 		if t.kind == tokWord && strings.Trim(unescapeEntities(t.text), sentencePunct) == "" {
 			continue // a full stop or bracket Slack left beside the address it linked
@@ -451,6 +452,54 @@ func parseTargets(tokens []token) ([]Target, error) {
 		return nil, usagef("There is no email address in that command; try /lastactive help.")
 	}
 	return targets, nil
+}
+
+// dropComments leaves out of tokens each bracketed comment that follows a
+// word claiming to be an address (claimsAddress): RFC 5322's comment, as
+// some mail clients copy an address with its name, `ada@x.com (Ada
+// Lovelace)`, which was refused as "“(Ada” is not an email address"
+// (TestAddressWithACommentAfterIt). A comment runs from a word that opens
+// with "(" to the first that closes with ")", less a sentence's full stop
+// after it; one that holds an '@' (an address in brackets) or that nothing
+// closes is no comment, and stays to be read.
+func dropComments(tokens []token) []token {
+	var out []token // nil until a comment is found: then the tokens kept
+	for i := 0; i < len(tokens); i++ {
+		t, kept := tokens[i], out
+		if out == nil {
+			kept = tokens[:i]
+		}
+		if t.kind == tokWord && strings.HasPrefix(t.text, "(") && len(kept) > 0 && claimsAddress(kept[len(kept)-1]) {
+			if n := commentEnd(tokens[i:]); n > 0 {
+				if out == nil {
+					out = slices.Clone(tokens[:i])
+				}
+				i += n - 1
+				continue
+			}
+		}
+		if out != nil {
+			out = append(out, t)
+		}
+	}
+	if out == nil {
+		return tokens
+	}
+	return out
+}
+
+// commentEnd is, for tokens starting with a word that opens "(", how many
+// of them the comment takes, or 0 when they hold no comment.
+func commentEnd(tokens []token) int {
+	for i, t := range tokens {
+		if t.kind != tokWord || strings.ContainsAny(t.text, "@＠") {
+			return 0
+		}
+		if strings.HasSuffix(strings.TrimRight(t.text, ".:;!?。"), ")") {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 // parseRows reads a list pasted from a spreadsheet, a table of one or more

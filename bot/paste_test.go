@@ -388,3 +388,47 @@ func TestQuotedListNamesItsBadAddress(t *testing.T) {
 		}
 	}
 }
+
+// TestAddressWithACommentAfterIt: some mail clients copy an address with
+// the name after it in brackets, RFC 5322's comment: `ada@example.com (Ada
+// Lovelace)`. It was refused, quoted or not, as "“(Ada” is not an email
+// address". A bracketed comment after an address is a name, and left; one
+// that holds an '@', or that nothing closes, is still read word by word.
+func TestAddressWithACommentAfterIt(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, text string
+		want       []string
+	}{
+		{"plain", "ada@example.com (Ada Lovelace)", []string{"ada@example.com"}},
+		{"quoted", `"ada@example.com (Ada Lovelace)"`, []string{"ada@example.com"}},
+		{"a list", "ada@example.com (Ada Lovelace), grace@example.com (Grace Hopper)", []string{"ada@example.com", "grace@example.com"}},
+		{"a quoted list", `"ada@example.com (Ada Lovelace), grace@example.com (Grace)"`, []string{"ada@example.com", "grace@example.com"}},
+		{"one word", "ada@example.com (Ada)", []string{"ada@example.com"}},
+		{"linked by Slack", "<mailto:ada@example.com|ada@example.com> (Ada Lovelace)", []string{"ada@example.com"}},
+		{"full stop after", "ada@example.com (Ada Lovelace).", []string{"ada@example.com"}},
+		{"rows", "ada@example.com (Ada Lovelace)\ngrace@example.com (Grace Hopper)", []string{"ada@example.com", "grace@example.com"}},
+		{"an address in brackets is no comment", "ada@example.com (grace@example.com)", []string{"ada@example.com", "grace@example.com"}},
+	} {
+		got, err := ParseCommand(tt.text)
+		if err != nil {
+			t.Errorf("%s: ParseCommand(%q): %v", tt.name, tt.text, err)
+			continue
+		}
+		if diff := cmp.Diff(Command{Kind: CmdLookup, Targets: emails(tt.want...)}, got); diff != "" {
+			t.Errorf("%s: ParseCommand(%q) (-want +got):\n%s", tt.name, tt.text, diff)
+		}
+	}
+	// Not a comment after an address: still refused.
+	for _, tt := range []struct{ text, want string }{
+		{"(Ada Lovelace) ada@example.com", "“(Ada” is not an email address"},
+		{"ada@example.com (Ada Lovelace", "“(Ada” is not an email address"},
+		{"ada@example,com (Ada)", "“ada@example” is not a valid email address"},
+		{"ada@example.com (Ada) Lovelace", "“Lovelace” is not an email address"},
+	} {
+		_, err := ParseCommand(tt.text)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ParseCommand(%q) = %v; want an error with %q", tt.text, err, tt.want)
+		}
+	}
+}
