@@ -143,8 +143,16 @@ func ParseCommand(text string) (Command, error) {
 	// subcommand, when people are on several of its lines (pastedTable),
 	// or on one under a header that the subcommand refuses or that is
 	// "Help". Typed by hand (no tab), or a single row, it is the subcommand.
+	// A subcommand that parses is a paste only when its first word is a
+	// cell (firstCell): an exemption whose reason holds a tab, with an
+	// address on its next line, was read as a lookup of both people
+	// (TestExemptionWithATabInItsReasonIsKept).
 	if sub, isSub := parseSubcommand(text, words, cmd.Fresh); isSub {
-		switch n := pastedTable(text, words); {
+		n := pastedTable(text, words)
+		if sub.err == nil && !firstCell(text, words) {
+			n = 0
+		}
+		switch {
 		case n >= 2:
 		case n == 1 && (sub.err != nil || sub.cmd.Kind == CmdHelp):
 			if _, _, table, err := parseRows(text, words); !table || err != nil {
@@ -229,11 +237,11 @@ func parseSubcommand(text string, words []token, fresh bool) (subcommand, bool) 
 }
 
 // pastedTable is, for a text pasted from a spreadsheet (a tab in it: Slack's
-// box does not type one; and words on more than one line), how many of its
-// lines hold a cell that claims to be a person (claimsAddress); for any
-// other text, 0.
+// box does not type one; or a first word that is a CSV cell, firstCell; and
+// words on more than one line), how many of its lines hold a cell that
+// claims to be a person (claimsAddress); for any other text, 0.
 func pastedTable(text string, words []token) int {
-	if len(words) == 0 || !strings.ContainsRune(text, '\t') {
+	if len(words) == 0 || !strings.ContainsRune(text, '\t') && !firstCell(text, words) {
 		return 0
 	}
 	lines := lineStarts(text)
@@ -247,6 +255,20 @@ func pastedTable(text string, words []token) int {
 		}
 	}
 	return n
+}
+
+// firstCell reports whether the first of words is a cell of a pasted
+// table: a tab, or a comma alone (a CSV row: `Idle,ada@x.com`), between it
+// and the next word. Comma-separated rows led by a subcommand word were
+// read as that subcommand where the same rows with tabs were a paste
+// (TestCSVRowsWhoseFirstCellIsASubcommand); typed by hand, a comma has a
+// space after it, or the text is one line.
+func firstCell(text string, words []token) bool {
+	if len(words) < 2 || words[0].kind != tokWord {
+		return false
+	}
+	sep := text[words[0].start+len(words[0].text) : words[1].start]
+	return strings.ContainsRune(sep, '\t') || sep == ","
 }
 
 // The usage of each subcommand, shown under a mistake in it.

@@ -432,3 +432,75 @@ func TestAddressWithACommentAfterIt(t *testing.T) {
 		}
 	}
 }
+
+// TestCSVRowsWhoseFirstCellIsASubcommand: comma-separated rows led by a
+// subcommand word (a status column, `Idle,ada@example.com`) were read as
+// that subcommand, refused as an idle report or answered with the help,
+// where the same rows with tabs are a paste
+// (TestPastedTableWhoseFirstCellIsASubcommand). A first word followed by a
+// comma alone is a cell, as one followed by a tab is.
+func TestCSVRowsWhoseFirstCellIsASubcommand(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, text string
+		want       []string
+		skipped    []SkippedLine
+	}{
+		{"a status column", "Idle,ada@example.com\nActive,grace@example.com", []string{"ada@example.com", "grace@example.com"}, nil},
+		{"help", "Help,ada@example.com\nHelp,grace@example.com", []string{"ada@example.com", "grace@example.com"}, nil},
+		{"digest, CRLF", "Digest,ada@example.com\r\nDigest,grace@example.com\r\n", []string{"ada@example.com", "grace@example.com"}, nil},
+		{"rows of exemptions", "Exempt,ada@example.com,confluence,on leave\nExempt,grace@example.com,jira,on leave", []string{"ada@example.com", "grace@example.com"}, nil},
+		{"a header over one", "Audit,Email\nAda Lovelace,ada@example.com", []string{"ada@example.com"}, []SkippedLine{{1, "“Audit,Email”"}}},
+	} {
+		got, err := ParseCommand(tt.text)
+		if err != nil {
+			t.Errorf("%s: ParseCommand(%q): %v", tt.name, tt.text, err)
+			continue
+		}
+		if diff := cmp.Diff(Command{Kind: CmdLookup, Targets: emails(tt.want...), Skipped: tt.skipped}, got); diff != "" {
+			t.Errorf("%s: ParseCommand(%q) (-want +got):\n%s", tt.name, tt.text, diff)
+		}
+	}
+	// Typed by hand, with a space after the comma, or one line: the
+	// subcommand.
+	for _, tt := range []struct {
+		text string
+		kind CommandKind
+	}{
+		{"audit,ada@example.com", CmdAudit},
+		{"help, ada@example.com\ngrace@example.com", CmdHelp},
+		{"exempt, ada@example.com confluence on leave\nuntil grace@example.com is back", CmdExempt},
+	} {
+		got, err := ParseCommand(tt.text)
+		if err != nil || got.Kind != tt.kind {
+			t.Errorf("ParseCommand(%q) = kind %v, %v; want kind %v", tt.text, got.Kind, err, tt.kind)
+		}
+	}
+}
+
+// TestExemptionWithATabInItsReasonIsKept: an exemption typed with a tab in
+// its reason (pasted from a note) and another address on its next line
+// was read as a paste, a lookup of both people, and no exemption made. A
+// subcommand that parses is a paste only when its first word is a cell
+// (a tab or a comma after it); `Exempt<TAB>…` rows still are.
+func TestExemptionWithATabInItsReasonIsKept(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{
+		"exempt ada@example.com confluence on leave\tuntil March\napproved by grace@example.com",
+		"exempt ada@example.com confluence until 2027-03-01 on leave\tsee\ngrace@example.com",
+		"help ada@example.com\tx\ngrace@example.com",
+	} {
+		got, err := ParseCommand(text)
+		if err != nil {
+			t.Errorf("ParseCommand(%q): %v", text, err)
+			continue
+		}
+		if want := strings.ToLower(strings.Fields(text)[0]); want == "exempt" && got.Kind != CmdExempt || want == "help" && got.Kind != CmdHelp {
+			t.Errorf("ParseCommand(%q) = %+v; want the %s subcommand", text, got, want)
+		}
+	}
+	got, err := ParseCommand("exempt ada@example.com confluence on leave\tuntil March\napproved by grace@example.com")
+	if err == nil && got.Kind == CmdExempt && !strings.Contains(got.Exempt.Reason, "approved by grace@example.com") {
+		t.Errorf("the reason lost its second line: %q", got.Exempt.Reason)
+	}
+}
