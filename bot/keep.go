@@ -415,8 +415,9 @@ const maxUsersListPages = 1000
 // SlackUsers implements nudge.People: users.list, page by page (cursor,
 // 200 a page), each page through the retry policy (a 429 waits out its
 // Retry-After and asks for the same page again). Deleted users, bots,
-// members without an email the bot accepts and IDs no user has are left
-// out.
+// members invited who never joined (is_invited_user: nobody reads their
+// direct messages), members without an email the bot accepts and IDs no
+// user has are left out.
 func (s SlackPeople) SlackUsers(ctx context.Context) (map[string]string, error) {
 	out := map[string]string{}
 	p := s.API.Client.GetUsersPaginated(slack.GetUsersOptionLimit(usersListPage), slack.GetUsersOptionIncludeLocale(false))
@@ -445,7 +446,7 @@ func (s SlackPeople) SlackUsers(ctx context.Context) (map[string]string, error) 
 			// place of the person it imitates.
 			// An ID no Slack user has (a broken or hostile answer) is no
 			// one to send a direct message to.
-			if email, ok := normaliseEmail(u.Profile.Email); ok && !u.Deleted && !u.IsBot && validUserID(u.ID) {
+			if email, ok := normaliseEmail(u.Profile.Email); ok && reachable(u) && validUserID(u.ID) {
 				out[email] = u.ID
 			}
 		}
@@ -461,7 +462,7 @@ func (s SlackPeople) SlackUsers(ctx context.Context) (map[string]string, error) 
 
 // SlackUserByEmail finds one person's Slack user (users.lookupByEmail,
 // scope users:read.email); nudge.ErrNoSlackUser when there is none, or only
-// a deleted user or a bot.
+// a deleted user, a bot or a member invited who never joined.
 func (s SlackPeople) SlackUserByEmail(ctx context.Context, email string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, slackUsersTimeout)
 	defer cancel()
@@ -478,10 +479,17 @@ func (s SlackPeople) SlackUserByEmail(ctx context.Context, email string) (string
 	if err != nil {
 		return "", err
 	}
-	if u.Deleted || u.IsBot {
+	if !reachable(*u) {
 		return "", nudge.ErrNoSlackUser
 	}
 	return u.ID, nil
+}
+
+// reachable reports whether u can read a direct message from the bot: not
+// deleted, not a bot, and not invited without having joined (such a member
+// never answers, and was escalated as silent).
+func reachable(u slack.User) bool {
+	return !u.Deleted && !u.IsBot && !u.IsInvitedUser
 }
 
 // IsReleaseAction reports whether actionID is a keep-or-release button.

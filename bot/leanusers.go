@@ -13,8 +13,9 @@ import (
 var leanUserMethods = []string{"users.info", "users.list", "users.lookupByEmail"}
 
 // leanUserFields are the fields of a user record the bot reads (an ID, and
-// whether it is a deleted user or a bot); of its profile, only the email.
-var leanUserFields = []string{"id", "deleted", "is_bot"}
+// whether it is a deleted user, a bot, or a member invited who never
+// joined); of its profile, only the email.
+var leanUserFields = []string{"id", "deleted", "is_bot", "is_invited_user"}
 
 // leanUsersAnswer reports whether req asks a method of leanUserMethods.
 func leanUsersAnswer(req *http.Request) bool {
@@ -99,7 +100,9 @@ type leanRecord struct {
 	ID      json.RawMessage `json:"id,omitempty"`
 	Deleted json.RawMessage `json:"deleted,omitempty"`
 	IsBot   json.RawMessage `json:"is_bot,omitempty"`
-	Profile json.RawMessage `json:"profile,omitempty"`
+	// IsInvitedUser: invited, never joined (bot.reachable).
+	IsInvitedUser json.RawMessage `json:"is_invited_user,omitempty"`
+	Profile       json.RawMessage `json:"profile,omitempty"`
 }
 
 // leanProfile is what leanUser keeps of a profile: its email.

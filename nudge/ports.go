@@ -37,7 +37,8 @@ type Sites interface {
 // one lookup per person would cost a call each, at a lower rate limit.
 type People interface {
 	// SlackUsers maps the email (lower case) of every member who can be
-	// sent a message (not deleted, not a bot) to their Slack user ID.
+	// sent a message (not deleted, not a bot, not invited without having
+	// joined) to their Slack user ID.
 	SlackUsers(ctx context.Context) (map[string]string, error)
 }
 
