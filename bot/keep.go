@@ -279,7 +279,10 @@ func renderApproval(a nudge.Approval, seal func(string) string) Message {
 		who = EscapeMrkdwn(a.Person.Name) + " (" + who + ")"
 	}
 	why := "No answer after a nudge and a reminder."
-	if a.Requester != "" {
+	switch {
+	case a.Unreachable:
+		why = "Their Slack account was deactivated after the nudge: no reminder could reach them."
+	case a.Requester != "":
 		why = "Requested by <@" + a.Requester + ">."
 	}
 	lines := []string{"*Release request:* " + who, itemLine(a.Item)}
@@ -483,6 +486,27 @@ func (s SlackPeople) SlackUserByEmail(ctx context.Context, email string) (string
 		return "", nudge.ErrNoSlackUser
 	}
 	return u.ID, nil
+}
+
+// SlackUserGone implements nudge.People: users.info of one user, read
+// fresh. A deleted user, a bot, a member invited who never joined, or an ID
+// Slack does not know (user_not_found) is gone; user_not_visible, or a
+// call that fails, says nothing of the account, and is not taken for gone.
+func (s SlackPeople) SlackUserGone(ctx context.Context, user string) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, slackUsersTimeout)
+	defer cancel()
+	var u *slack.User
+	err := s.API.call(ctx, "users.info", true, func(ctx context.Context) (err error) {
+		u, err = s.API.Client.GetUserInfoContext(ctx, user)
+		return err
+	})
+	if se := (*SlackError)(nil); errors.As(err, &se) && se.Code == "user_not_found" {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return !reachable(*u), nil
 }
 
 // reachable reports whether u can read a direct message from the bot: not

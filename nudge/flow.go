@@ -292,7 +292,7 @@ func (e *Engine) request(ctx context.Context, s Store, n state.Nudge, requester 
 // account u as read (uerr when it could not be).
 func (e *Engine) approval(ctx context.Context, req state.ReleaseRequest, n state.Nudge, u atlassian.DirectoryUser, uerr error) Approval {
 	a := Approval{RequestID: req.ID, Person: Person{AccountID: n.AccountID, Email: n.Email, SlackUser: n.SlackUser},
-		Item: e.item(ctx, n), Requester: req.Requester, Currency: e.cfg.Currency}
+		Item: e.item(ctx, n), Requester: req.Requester, Unreachable: unreachable(req, n), Currency: e.cfg.Currency}
 	a.MonthlySaving, a.HasPrice = e.cfg.Prices.Of(n.ProductKey)
 	if uerr == nil {
 		a.Person.Name = u.Name
@@ -526,7 +526,7 @@ func (e *Engine) closeCopies(ctx context.Context, s Store, req state.ReleaseRequ
 		n = got
 	}
 	a := Approval{RequestID: req.ID, Person: Person{AccountID: req.AccountID, Email: req.Email}, Item: e.item(ctx, n),
-		Requester: req.Requester, DecidedBy: req.DecidedBy, Decision: req.Decision, Currency: e.cfg.Currency}
+		Requester: req.Requester, Unreachable: unreachable(req, n), DecidedBy: req.DecidedBy, Decision: req.Decision, Currency: e.cfg.Currency}
 	a.MonthlySaving, a.HasPrice = e.cfg.Prices.Of(req.ProductKey)
 	for _, m := range msgs {
 		if m.TS == "" {

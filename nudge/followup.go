@@ -48,6 +48,14 @@ func (e *Engine) FollowUp(ctx context.Context) error {
 		if perr == nil {
 			e.remember(sctx, s, r, ref)
 		}
+		if errors.Is(perr, ErrNotSent) && e.slackGone(sctx, r.person) {
+			// Their Slack account is gone: the reminder would be refused
+			// at every follow-up for a month, then escalated as silence.
+			if gerr := e.escalateUnreachable(sctx, s, r, now); gerr != nil {
+				e.log.Warn("nudge: escalate the seats of someone whose Slack account is gone", "account", r.person.AccountID, "err", gerr)
+			}
+			continue
+		}
 		o, note := state.OutcomeOK, ""
 		switch {
 		case errors.Is(perr, ErrNotSent) && now.Sub(r.nudges[0].Asked) < AskedWindow:
@@ -532,6 +540,64 @@ func (e *Engine) remindersAndEscalations(ctx context.Context, s Store, open []st
 		}
 	}
 	return reminders, nil
+}
+
+// SlackGoneText is why the seats of someone whose Slack account went away
+// after the nudge were escalated at once, for the audit trail.
+const SlackGoneText = "their Slack account was deactivated, so Slack refused the reminder and no answer can come"
+
+// slackGone reports whether the Slack account p was nudged at is gone
+// (People.SlackUserGone); false when that is not known.
+func (e *Engine) slackGone(ctx context.Context, p Person) bool {
+	if e.cfg.People == nil || p.SlackUser == "" {
+		return false
+	}
+	gone, err := e.cfg.People.SlackUserGone(ctx, p.SlackUser)
+	if err != nil {
+		e.log.Warn("nudge: read the Slack account of a refused reminder; sent again at the next follow-up", "account", p.AccountID, "err", err)
+		return false
+	}
+	return gone
+}
+
+// escalateUnreachable escalates at once the seats of reminder r, which
+// Slack refused because the person's Slack account is gone: the reminder
+// is taken back (so the nudge reads as escalated without one, which the
+// approvers' copies say: unreachable), the trail says why, and each seat
+// is requested as an escalation is. The person's old messages are left:
+// nobody can read them.
+func (e *Engine) escalateUnreachable(ctx context.Context, s Store, r *reminder, now time.Time) error {
+	e.unmarkReminded(ctx, s, r.nudges, now)
+	for _, n := range r.nudges {
+		seatName := e.seatName(ctx, n.ProductKey, n.Product)
+		e.audit(ctx, s, state.AuditEntry{Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindReminder,
+			Outcome: state.OutcomeFailed, Detail: fmt.Sprintf("%s: no answer since %s; not sent: %s", seatName, n.Asked.UTC().Format("2006-01-02"), SlackGoneText)})
+		won, err := s.MarkEscalated(ctx, n.ID, now)
+		if err != nil {
+			return err
+		}
+		if !won {
+			continue // answered, or escalated by another replica
+		}
+		if m, err := s.GetNudge(ctx, n.ID); err == nil {
+			n = m
+		} else {
+			n.Reminded, n.Escalated = time.Time{}, now
+		}
+		e.audit(ctx, s, state.AuditEntry{Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindEscalation,
+			Outcome: state.OutcomeOK, Detail: seatName + ": " + SlackGoneText + "; sent to the approvers"})
+		if err := e.request(ctx, s, n, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unreachable reports whether request req of nudge n was escalated at
+// once, without a reminder, because the person's Slack account was gone
+// (escalateUnreachable): escalated, never reminded, nobody requested it.
+func unreachable(req state.ReleaseRequest, n state.Nudge) bool {
+	return req.Requester == "" && !n.Escalated.IsZero() && n.Reminded.IsZero()
 }
 
 // unmarkReminded takes back the reminder of nudges whose reminder did not

@@ -67,6 +67,16 @@ func (p slackPeople) SlackUsers(context.Context) (map[string]string, error) {
 	return maps.Clone(p), nil
 }
 
+// SlackUserGone: a user none of the emails maps to is gone.
+func (p slackPeople) SlackUserGone(_ context.Context, user string) (bool, error) {
+	for _, id := range p {
+		if id == user {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
 // clock is a settable clock.
 type clock struct {
 	mu sync.Mutex

@@ -43,8 +43,11 @@ type Approval struct {
 	HasPrice      bool
 	Currency      string
 	Requester     string // Slack user who asked; "" when escalated after silence
-	DecidedBy     string // set once decided
-	Decision      string // state.DecisionApprove or state.DecisionKeep
+	// Unreachable: escalated at once, without a reminder, because the
+	// person's Slack account was deactivated after the nudge.
+	Unreachable bool
+	DecidedBy   string // set once decided
+	Decision    string // state.DecisionApprove or state.DecisionKeep
 }
 
 // Result tells an approver what a release (or its undo, or the check a day

@@ -40,6 +40,12 @@ type People interface {
 	// sent a message (not deleted, not a bot, not invited without having
 	// joined) to their Slack user ID.
 	SlackUsers(ctx context.Context) (map[string]string, error)
+	// SlackUserGone reports whether a Slack user can no longer read the
+	// bot's direct messages: deactivated (deleted), a bot, invited and never
+	// joined, or unknown to Slack. A follow-up asks it of someone whose
+	// reminder Slack refused, one user at a time (bot.SlackPeople:
+	// users.info), not the whole workspace.
+	SlackUserGone(ctx context.Context, user string) (bool, error)
 }
 
 // ErrNoSlackUser: nobody in Slack has that email (the one-person lookup,
