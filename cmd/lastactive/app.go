@@ -238,7 +238,7 @@ func (a *app) configWarnings(n need) (Config, []string, bool) {
 	c, err := a.load()
 	var warnings []string
 	if err == nil {
-		warnings = c.warnings()
+		warnings = append(c.warnings(), scheduleWarnings(c)...)
 		err = c.validate(n)
 	}
 	if err != nil {

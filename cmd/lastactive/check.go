@@ -55,7 +55,7 @@ func (a *app) check(ctx context.Context, args []string) int {
 	c, err := a.load()
 	var warnings []string
 	if err == nil {
-		warnings = c.warnings()
+		warnings = append(c.warnings(), scheduleWarnings(c)...)
 		err = c.validate(0)
 	}
 	if err != nil {

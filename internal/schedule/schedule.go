@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	// The zone database, built in: a static binary runs where the host has
@@ -291,4 +292,51 @@ func plainCronError(err error) string {
 		}
 	}
 	return msg
+}
+
+// etcGMT is a zone of the Etc area with a fixed offset: Etc/GMT+2 is two
+// hours behind UTC, its sign reversed as POSIX's TZ=<GMT+2> reverses it.
+var etcGMT = regexp.MustCompile(`^Etc/GMT([+-])(\d{1,2})$`)
+
+// ZoneWarning says, for a schedule whose CRON_TZ= (or TZ=) zone is one of
+// the Etc/GMT±N zones, which UTC offset it really is: CRON_TZ=Etc/GMT+2
+// 0 9 * * * runs at 11:00 UTC, which whoever wrote it for UTC+2 would not
+// guess. It stays accepted (it is a valid zone, and someone may mean it);
+// "" for every other schedule.
+func ZoneWarning(expr string) string {
+	expr = strings.TrimSpace(expr)
+	var zone string
+	for _, prefix := range []string{"CRON_TZ=", "TZ="} {
+		if rest, ok := strings.CutPrefix(expr, prefix); ok {
+			zone, _, _ = strings.Cut(rest, " ")
+			break
+		}
+	}
+	m := etcGMT.FindStringSubmatch(zone)
+	if m == nil {
+		return ""
+	}
+	hours, err := strconv.Atoi(m[2])
+	if err != nil || hours == 0 {
+		return ""
+	}
+	offset, way, other := "-", "behind", "-"
+	if m[1] == "-" {
+		offset, way, other = "+", "ahead of", "+"
+	}
+	unit := "hours"
+	if hours == 1 {
+		unit = "hour"
+	}
+	return fmt.Sprintf("time zone %s is UTC%s%02d:00, %d %s %s UTC: the Etc/GMT zones reverse the sign (as POSIX does), "+
+		"so 09:00 there is %02d:00 UTC. For UTC%s%02d:00 write CRON_TZ=Etc/GMT%s%d, or better a city's zone such as Europe/Berlin",
+		zone, offset, hours, hours, unit, way, utcOf(9, offset, hours), m[1], hours, other, hours)
+}
+
+// utcOf is the UTC hour of hour h in a zone at UTC offset (sign) hours.
+func utcOf(h int, sign string, hours int) int {
+	if sign == "+" {
+		return ((h-hours)%24 + 24) % 24
+	}
+	return (h + hours) % 24
 }
