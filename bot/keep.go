@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -178,7 +179,14 @@ func itemLine(it nudge.Item) string {
 	if !it.LastActive.IsZero() {
 		last = dateToken(it.LastActive, time.Time{})
 	}
-	return fmt.Sprintf("*%s* on %s · last active %s", EscapeMrkdwn(seat.ProductName(it.Key)), EscapeMrkdwn(it.Site), last)
+	return fmt.Sprintf("*%s* on %s · last active %s", EscapeMrkdwn(productName(it.Key)), askSite(it), last)
+}
+
+// askSite is an item's site as a keep-or-release message shows it: cleaned,
+// cut and escaped as replies show sites (siteName), so that 20 items of
+// long names keep the message within its budget.
+func askSite(it nudge.Item) string {
+	return EscapeMrkdwn(sanitize(it.Site, maxSiteRunes))
 }
 
 func contactLine(contact string) string {
@@ -209,7 +217,7 @@ func renderAsk(a nudge.Ask, seal func(string) string) Message {
 	for i, it := range a.Items {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(itemLine(it)), nil, nil, slack.SectionBlockOptionBlockID(fmt.Sprintf("nudge_item_%d", i))))
 		// The text is mrkdwn too (Slack shows it in notifications).
-		name := EscapeMrkdwn(seat.ProductName(it.Key)) + " on " + EscapeMrkdwn(it.Site)
+		name := EscapeMrkdwn(productName(it.Key)) + " on " + askSite(it)
 		id := fmt.Sprintf("nudge_answer_%d", i)
 		if line := askOutcome(it); line != "" {
 			blocks = append(blocks, slack.NewContextBlock(id, mrkdwn(line)))
@@ -224,15 +232,59 @@ func renderAsk(a nudge.Ask, seal func(string) string) Message {
 	}
 	blocks = append(blocks, slack.NewContextBlock("nudge_why", mrkdwn("Release gives the seat back to the company, so it can go to someone who needs it; "+
 		contactLine(a.Contact)+" approve releases and can answer questions. You can ask for access again at any time.")))
-	var text []string
+	return Message{Text: askText(a.Reminder, open, done), Blocks: blocks}
+}
+
+// askText is a nudge's plain text: the products still open, then what the
+// others came to. It is held to maxTextRunes, as the other fallbacks are
+// (lookupFallback): 20 products of long names made some 16,000
+// characters; what does not fit is counted instead of named.
+func askText(reminder bool, open, done []string) string {
+	const ask = "? Answer Keep or Release."
+	room := maxTextRunes - 40 // for the counts of those left out
+	var b strings.Builder
+	n := 0
+	write := func(s string) {
+		b.WriteString(s)
+		n += utf8.RuneCountInString(s)
+	}
+	if reminder {
+		write("Reminder: ")
+	}
 	if len(open) > 0 {
-		text = append(text, "Do you still need "+strings.Join(open, ", ")+"? Answer Keep or Release.")
+		write("Do you still need ")
+		shown := 0
+		for _, name := range open {
+			sep := ""
+			if shown > 0 {
+				sep = ", "
+			}
+			if n+len(sep)+utf8.RuneCountInString(name)+len(ask) > room {
+				break
+			}
+			write(sep + name)
+			shown++
+		}
+		switch left := len(open) - shown; {
+		case left > 0 && shown == 0:
+			write(fmt.Sprintf("%d products", left))
+		case left > 0:
+			write(fmt.Sprintf(" and %d more", left))
+		}
+		write(ask)
 	}
-	t := strings.Join(append(text, done...), " ")
-	if a.Reminder {
-		t = "Reminder: " + t
+	for i, d := range done {
+		sep := " "
+		if i == 0 && len(open) == 0 {
+			sep = "" // first, or after "Reminder: "
+		}
+		if n+len(sep)+utf8.RuneCountInString(d) > room {
+			write(fmt.Sprintf("%s…and %d more answered.", sep, len(done)-i))
+			break
+		}
+		write(sep + d)
 	}
-	return Message{Text: t, Blocks: blocks}
+	return b.String()
 }
 
 // askOutcome is what a nudge's product line says once it is answered,

@@ -166,3 +166,45 @@ func TestExpiredRequestCopySaysNobodyDecided(t *testing.T) {
 		t.Error("expired copy still offers Approve or Keep")
 	}
 }
+
+// TestAskFallbackStaysWithinBudget: the nudge's plain text (notifications,
+// screen readers) named every product and site whole, so 20 products whose
+// key and site are each some 200 characters made about 16,000 characters,
+// four times the 4,000 checkLimits allows. Names are cut as replies cut
+// them, and the text is held to maxTextRunes, the other fallbacks' bound,
+// saying how many more it leaves out; open, answered and reminded alike.
+func TestAskFallbackStaysWithinBudget(t *testing.T) {
+	var items []nudge.Item
+	for i := range nudge.MaxAskItems {
+		items = append(items, nudge.Item{NudgeID: fmt.Sprintf("n%d", i), Key: fmt.Sprintf("product-%02d-%s", i, strings.Repeat("k", 190)),
+			ProductID: fmt.Sprintf("ari:cloud:x::site/%d", i), Site: fmt.Sprintf("site-%02d-%s.atlassian.net", i, strings.Repeat("s", 180)),
+			LastActive: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)})
+	}
+	answered := append([]nudge.Item(nil), items...)
+	for i := range answered {
+		if i%2 == 0 {
+			answered[i].Answer = state.AnswerKeep
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		ask  nudge.Ask
+	}{
+		{"open", nudge.Ask{Items: items}},
+		{"reminder", nudge.Ask{Items: items, Reminder: true}},
+		{"half answered", nudge.Ask{Items: answered}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := renderAsk(tc.ask, func(s string) string { return s })
+			if err := checkLimits(m); err != nil {
+				t.Errorf("%v (fallback %d runes)", err, len([]rune(m.Text)))
+			}
+			if n := len([]rune(m.Text)); n > maxTextRunes {
+				t.Errorf("fallback %d runes, more than maxTextRunes %d", n, maxTextRunes)
+			}
+			if !strings.Contains(m.Text, "product-00") {
+				t.Errorf("the fallback no longer names the first product: %.200s", m.Text)
+			}
+		})
+	}
+}
