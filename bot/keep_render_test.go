@@ -29,6 +29,8 @@ func TestRenderKeepOrRelease(t *testing.T) {
 	decided.DecidedBy, decided.Decision = "U0APP2", "approve"
 	escalated := approval
 	escalated.Requester, escalated.HasPrice = "", false
+	unreachable := escalated
+	unreachable.Unreachable = true
 	for _, tc := range []struct {
 		name string
 		note nudge.Note
@@ -41,6 +43,7 @@ func TestRenderKeepOrRelease(t *testing.T) {
 		{"release_request", approval, []string{ActionReleaseApprove, ActionReleaseKeep, "sealed:r1", "USD 6.05", "Requested by <@U0FRANCES>",
 			"Frances &lt;Allen&gt;"}},
 		{"release_request_escalated", escalated, []string{"No answer after a nudge and a reminder"}},
+		{"release_request_unreachable", unreachable, []string{"Their Slack account was deactivated after the nudge"}},
 		{"release_request_decided", decided, []string{"<@U0APP2> approved the release"}},
 		{"release_result", nudge.Result{ReleaseID: "r1", Person: person, Item: items[0], Undo: true,
 			Text: "released: removed from group confluence-users; read back, the seat is free", AdminURL: "https://admin.atlassian.com/o/org/users/acc-1"},
