@@ -48,6 +48,7 @@ var leanUserRecords = []string{
 	`{"id":"U1","profile":{}}`,
 	`{"id":"U1","profile":{"email":[ "a@x", {"b": 1} ]}}`,
 	`{}`,
+	`{"id":"U1","is_invited_user":true,"Is_Invited_User":false,"profile":{"email":"a@x"}}`,
 	`{"iſ_bot":true,"ID":"U1","profile":{"Email":"a@x"}}`,
 	`{"id":-1.5e3,"deleted":true,"updated":1700000000,"tz_offset":-3600,"profile":{"email":"a@x","status_expiration":0}}`,
 	"{\"id\":\"U1\",\t\n\"profile\":\r{\"email\":\"a@x\"}}",

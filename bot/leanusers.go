@@ -126,6 +126,8 @@ func leanUser(raw json.RawMessage) (json.RawMessage, bool) {
 			u.Deleted = v
 		case bytes.EqualFold(key, []byte("is_bot")):
 			u.IsBot = v
+		case bytes.EqualFold(key, []byte("is_invited_user")):
+			u.IsInvitedUser = v
 		case bytes.EqualFold(key, []byte("profile")):
 			u.Profile = v
 		}
