@@ -144,7 +144,7 @@ func groupLine(g seat.Group, currency string) string {
 		productLabel(g.Key, g.SiteName), seat.Count(g.Seats, "seat", "seats"), thousands(g.Active), thousands(g.Idle), thousands(g.Never), thousands(g.New))
 	if g.HasPrice && g.Unused() > 0 {
 		l += fmt.Sprintf("\n      %s × %s = *%s a month*", seat.Count(g.Unused(), "unused seat", "unused seats"),
-			money(g.Price, currency), money(g.MonthlyCost(), currency))
+			EscapeMrkdwn(seat.UnitPrice(g.Price, currency)), money(g.MonthlyCost(), currency))
 	}
 	return l
 }

@@ -101,6 +101,35 @@ func Amount(amount float64, currency string) string {
 	return fmt.Sprintf("%s%d.%0*d", sign, whole, decimals, frac)
 }
 
+// maxPriceDecimals is the most decimals UnitPrice shows of a price.
+const maxPriceDecimals = 6
+
+// UnitPrice writes the price of one seat as Money does, but with the
+// decimals it was configured with when it has more than the currency's
+// minor units (at most maxPriceDecimals): a monthly price worked out from
+// an annual one (jira-software=8.6083) is what the costs are computed
+// from, so "3 unused seats × USD 8.6083 = USD 25.82" adds up where
+// "× USD 8.61" did not.
+func UnitPrice(price float64, currency string) string {
+	if currency == "" {
+		currency = DefaultCurrency
+	}
+	decimals := minorUnits(currency)
+	if _, frac, ok := strings.Cut(strconv.FormatFloat(math.Abs(price), 'f', -1, 64), "."); ok && len(frac) > decimals {
+		decimals = min(len(frac), maxPriceDecimals)
+	}
+	scale := int64(math.Pow10(decimals))
+	units := int64(math.Round(math.Abs(price) * float64(scale)))
+	sign := ""
+	if price < 0 && units > 0 {
+		sign = "-"
+	}
+	if decimals == 0 {
+		return fmt.Sprintf("%s %s%s", currency, sign, Thousands(int(units)))
+	}
+	return fmt.Sprintf("%s %s%s.%0*d", currency, sign, Thousands(int(units/scale)), decimals, units%scale)
+}
+
 // inMinorUnits rounds amount once, half away from zero, to the currency's
 // minor units, and splits it into its sign ("-" or ""; none for an amount
 // that rounds to zero), whole units and the fraction in minor units.
