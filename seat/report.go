@@ -111,13 +111,17 @@ func (r *Report) Totals() Group {
 }
 
 // MonthlyCost is the cost of the unused seats of the priced groups, and
-// whether any group had a price.
+// whether any group had a price. It is the sum of each group's cost
+// rounded to the currency's minor units, as each is shown and as an
+// invoice adds up its lines: with a price of more decimals (8.6083) the
+// unrounded sum, rounded once, could be a minor unit off the sum of the
+// costs listed above it.
 func (r *Report) MonthlyCost() (float64, bool) {
 	var sum float64
 	priced := false
 	for _, g := range r.Groups {
 		if g.HasPrice {
-			sum += g.MonthlyCost()
+			sum += RoundMoney(g.MonthlyCost(), r.Currency)
 			priced = true
 		}
 	}

@@ -101,6 +101,16 @@ func Amount(amount float64, currency string) string {
 	return fmt.Sprintf("%s%d.%0*d", sign, whole, decimals, frac)
 }
 
+// RoundMoney rounds amount to the currency's minor units, half away from
+// zero, as Money and Amount show it.
+func RoundMoney(amount float64, currency string) float64 {
+	if currency == "" {
+		currency = DefaultCurrency
+	}
+	scale := math.Pow10(minorUnits(currency))
+	return math.Round(amount*scale) / scale
+}
+
 // maxPriceDecimals is the most decimals UnitPrice shows of a price.
 const maxPriceDecimals = 6
 

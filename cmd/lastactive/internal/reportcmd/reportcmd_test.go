@@ -269,3 +269,48 @@ func TestLongProductIsNotEchoed(t *testing.T) {
 		t.Errorf("a mistyped key is not shown: %v", err)
 	}
 }
+
+// TestSummaryTotalIsTheSumOfItsColumn: the TOTAL of the cost column, and
+// the cost sentence under the table, were the unrounded sum rounded once,
+// so with a price of more decimals than the currency has (8.6083 a month,
+// an annual price divided by 12) Jira Software on two sites read 25.82 and
+// 25.82 above a TOTAL of 51.65. Atlassian invoices each product and site
+// as a line of its own; the total is now the sum of the lines as shown.
+func TestSummaryTotalIsTheSumOfItsColumn(t *testing.T) {
+	for _, tc := range []struct {
+		currency string
+		price    float64
+		want     string // the TOTAL row's cost and the sentence's
+		sentence string
+	}{
+		{"USD", 8.6083, "51.64", "USD 51.64"},
+		{"JPY", 1290.5, "7744", "JPY 7,744"},
+		{"USD", 6.05, "36.30", "USD 36.30"},
+	} {
+		rep := &seat.Report{Days: 90, Currency: tc.currency, PricesSet: true, Groups: []seat.Group{
+			{Key: "jira-software", SiteName: "acme-eu.atlassian.net", Site: "s2", Seats: 5, Active: 2, Idle: 3, Price: tc.price, HasPrice: true},
+			{Key: "jira-software", SiteName: "acme.atlassian.net", Site: "s1", Seats: 5, Active: 2, Idle: 2, Never: 1, Price: tc.price, HasPrice: true},
+		}}
+		var b strings.Builder
+		if err := WriteSummary(&b, rep); err != nil {
+			t.Fatal(err)
+		}
+		var column []string
+		total := ""
+		for _, l := range strings.Split(b.String(), "\n") {
+			f := strings.Fields(l)
+			switch {
+			case len(f) > 0 && f[0] == "Jira":
+				column = append(column, f[len(f)-1])
+			case len(f) > 0 && f[0] == "TOTAL":
+				total = f[len(f)-1]
+			}
+		}
+		if len(column) != 2 || total != tc.want {
+			t.Errorf("%s %v: the cost column %q above a TOTAL of %q; want a TOTAL of %s:\n%s", tc.currency, tc.price, column, total, tc.want, b.String())
+		}
+		if want := "cost about " + tc.sentence + " a month"; !strings.Contains(b.String(), want) {
+			t.Errorf("%s %v: the summary lacks %q:\n%s", tc.currency, tc.price, want, b.String())
+		}
+	}
+}
