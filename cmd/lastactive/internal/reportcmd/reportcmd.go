@@ -51,6 +51,39 @@ func (p *productList) Set(v string) error {
 	return nil
 }
 
+// decimalDays is --idle-days: a whole number in decimal, as
+// LASTACTIVE_IDLE_DAYS and /lastactive idle read it. The flag package's
+// Int reads Go's literals, so "030" was octal (24 days, silently), "090"
+// a parse error and "0x10" 16 days. A number too large for an int is kept
+// as out of range, for the range check to name.
+type decimalDays int
+
+func (d *decimalDays) String() string {
+	if d == nil || *d == 0 {
+		return ""
+	}
+	return strconv.Itoa(int(*d))
+}
+
+func (d *decimalDays) Set(v string) error {
+	digits, neg := strings.CutPrefix(v, "-")
+	if !neg {
+		digits = strings.TrimPrefix(v, "+")
+	}
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return errors.New("not a whole number of days")
+	}
+	n, err := strconv.Atoi(digits)
+	if err != nil {
+		n = seat.MaxIdleDays + 1 // more digits than an int holds
+	}
+	if neg {
+		n = -n
+	}
+	*d = decimalDays(n)
+	return nil
+}
+
 // Parse reads the flags of `lastactive report`. It checks days and product
 // keys with seat's own rules, the ones the slash command uses too. On a bad
 // command line it prints what was wrong and the usage to stderr, and
@@ -60,7 +93,8 @@ func Parse(args []string, stderr io.Writer) (Params, error) {
 	// Parse says nothing itself: its words ("flag provided but not
 	// defined: -x") name no subcommand, so its error is printed below.
 	fs.SetOutput(io.Discard)
-	days := fs.Int("idle-days", 0, "days without use after which a seat is idle (default LASTACTIVE_IDLE_DAYS)")
+	var days decimalDays
+	fs.Var(&days, "idle-days", "days without use after which a seat is idle, a whole number `N` (default LASTACTIVE_IDLE_DAYS)")
 	var products productList
 	fs.Var(&products, "product", "only this product key, e.g. confluence (repeat for more)")
 	csvPath := fs.String("csv", "", "write the full list (one row per person and product) to `FILE`")
@@ -73,7 +107,7 @@ func Parse(args []string, stderr io.Writer) (Params, error) {
 	err := flagerr.Hide(fs.Parse(args))
 	var p Params
 	if err == nil {
-		p, err = check(fs, *days, products)
+		p, err = check(fs, int(days), products)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "lastactive report: %v\n", err)

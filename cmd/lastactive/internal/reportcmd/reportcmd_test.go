@@ -314,3 +314,46 @@ func TestSummaryTotalIsTheSumOfItsColumn(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleDaysAreDecimal: --idle-days was read by the flag package's Int,
+// which takes Go's literals, so "030" (a manager padding to three digits)
+// was octal, 24 days, with no word said; "090" was refused as a parse
+// error; "0x10" reported on 16 days and "1_0" on 10. The number is read in
+// decimal, as LASTACTIVE_IDLE_DAYS and /lastactive idle read it.
+func TestIdleDaysAreDecimal(t *testing.T) {
+	for _, tc := range []struct {
+		arg     string
+		want    int
+		wantErr string
+	}{
+		{"90", 90, ""},
+		{"030", 30, ""},
+		{"090", 90, ""},
+		{"010", 10, ""},
+		{"+7", 7, ""},
+		{"0x10", 0, "whole number"},
+		{"0b11", 0, "whole number"},
+		{"1_0", 0, "whole number"},
+		{"1e3", 0, "whole number"},
+		{"", 0, "whole number"},
+		{"0", 0, "between 1 and 3650"},
+		{"-5", 0, "between 1 and 3650"},
+		{"3651", 0, "between 1 and 3650"},
+		{"99999999999999999999", 0, "between 1 and 3650"},
+	} {
+		var stderr strings.Builder
+		p, err := Parse([]string{"--idle-days", tc.arg}, &stderr)
+		if tc.wantErr == "" {
+			if err != nil || p.Days != tc.want {
+				t.Errorf("--idle-days %q: %d days, err %v; want %d", tc.arg, p.Days, err, tc.want)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrUsage) || !strings.Contains(stderr.String(), tc.wantErr) {
+			t.Errorf("--idle-days %q: %d days, err %v, stderr %q; want a usage error saying %q", tc.arg, p.Days, err, stderr.String(), tc.wantErr)
+		}
+		if strings.Contains(stderr.String(), "99999999999999999999") {
+			t.Errorf("--idle-days %q: a long value is echoed: %q", tc.arg, stderr.String())
+		}
+	}
+}
