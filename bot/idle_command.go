@@ -185,11 +185,12 @@ func (s *Service) deliver(ctx context.Context, userID string, rep *seat.Report) 
 		return d
 	}
 	f := File{
-		Name:    d.File,
-		Title:   fmt.Sprintf("Idle seats: not used for %d days (%s)", rep.Days, rep.Now.UTC().Format(time.DateOnly)),
-		Comment: fmt.Sprintf("The full list of your /lastactive idle report: %d rows, one per person and product.", len(rep.Rows)),
-		Write:   func(w io.Writer) error { return seat.WriteCSV(w, rep) },
-		Size:    int(size.n),
+		Name:  d.File,
+		Title: fmt.Sprintf("Idle seats: not used for %s (%s)", days(rep.Days), rep.Now.UTC().Format(time.DateOnly)),
+		Comment: fmt.Sprintf("The full list of your /lastactive idle report: %s, one per person and product.",
+			seat.Count(len(rep.Rows), "row", "rows")),
+		Write: func(w io.Writer) error { return seat.WriteCSV(w, rep) },
+		Size:  int(size.n),
 	}
 	if err := s.cfg.Files.SendFile(ctx, userID, f); err != nil {
 		s.log.Error("idle report: CSV not delivered", "requester", userID, "err", err)
