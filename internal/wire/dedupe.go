@@ -41,6 +41,11 @@ type StoreDeduper struct {
 	// opening; 0: dedupeTimeout. Tests lengthen it: an open under a
 	// loaded -race run may take longer than the product's half second.
 	openWait time.Duration
+	// pingWait bounds the check after a query that ran out of time (a
+	// connection of its own included, on a busy pool); 0: observePing.
+	// Tests of a server that answers lengthen it: opening a connection
+	// under a loaded -race run may take longer than the half second.
+	pingWait time.Duration
 	// asidePing is set while a ping outside the pool runs: a busy pool
 	// opens one connection for it at a time, not one per envelope.
 	asidePing atomic.Bool
@@ -88,11 +93,11 @@ func (s *StoreDeduper) FirstDelivery(ctx context.Context, envelopeID string) (bo
 		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			s.D.observe(err)
 		} else if !st.PoolBusy() {
-			if perr := pingWithin(st, observePing); perr != nil {
+			if perr := pingWithin(st, cmp.Or(s.pingWait, observePing)); perr != nil {
 				s.D.report(perr)
 			}
 		} else if s.asidePing.CompareAndSwap(false, true) {
-			perr := pingAsideWithin(st, observePing)
+			perr := pingAsideWithin(st, cmp.Or(s.pingWait, observePing))
 			s.asidePing.Store(false)
 			if perr != nil {
 				s.D.report(perr)

@@ -340,7 +340,10 @@ func TestPostgresDedupeOnAServerThatStoppedAnsweringCallsItDown(t *testing.T) {
 func TestPostgresDedupeOnABusyPoolLeavesTheStoreUp(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	p := openPGDurable(t, false, "pool_max_conns", "1")
+	// No lock_timeout: the store's statement holds the pool's connection
+	// until the test lets go of the lock, not for the default 10 s, past
+	// which a check waiting in the pool would have passed.
+	p := openPGDurable(t, false, "pool_max_conns", "1", "lock_timeout", "0")
 	st := p.d.Store()
 	// Another session holds the dedupe table: a store statement waits on
 	// it with the pool's only connection.
@@ -371,7 +374,11 @@ func TestPostgresDedupeOnABusyPoolLeavesTheStoreUp(t *testing.T) {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	dd := &StoreDeduper{D: p.d, Memory: &memDedupe{}, Metrics: p.m}
+	// The check on a connection of its own must be given time to connect
+	// on a loaded machine (500 ms was not always enough under -race), yet
+	// less than the lock is held: a check through the pool would wait for
+	// the busy connection past it and still mark the store down.
+	dd := &StoreDeduper{D: p.d, Memory: &memDedupe{}, Metrics: p.m, pingWait: 10 * time.Second}
 	if ok, err := dd.FirstDelivery(context.Background(), "E-next"); !ok || err != nil {
 		t.Errorf("FirstDelivery on a busy pool = %v, %v; want true, nil (from memory)", ok, err)
 	}
