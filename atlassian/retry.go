@@ -1,6 +1,8 @@
 package atlassian
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"net"
 	"net/http"
@@ -61,9 +63,22 @@ func retryHint(h http.Header, now time.Time, rateLimited bool) (d time.Duration,
 
 // transportRetryable is whether a request that got no answer is worth
 // another attempt: not when the DNS says the host does not exist (NXDOMAIN),
-// which a few seconds will not change; a DNS server failing for now, a
-// refused or dropped connection may heal.
+// nor when the host's certificate is refused (unknown authority, another
+// name, expired), which a few seconds will not change; a DNS server failing
+// for now, a refused or dropped connection may heal.
 func transportRetryable(err error) bool {
-	var dnsErr *net.DNSError
-	return !errors.As(err, &dnsErr) || !dnsErr.IsNotFound
+	var (
+		dnsErr    *net.DNSError
+		certErr   *tls.CertificateVerificationError
+		unknownCA x509.UnknownAuthorityError
+		hostErr   x509.HostnameError
+		invalid   x509.CertificateInvalidError
+	)
+	switch {
+	case errors.As(err, &dnsErr):
+		return !dnsErr.IsNotFound
+	case errors.As(err, &certErr), errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalid):
+		return false
+	}
+	return true
 }

@@ -2,10 +2,14 @@ package atlassian
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -303,6 +307,62 @@ func TestUnknownHostIsNotRetried(t *testing.T) {
 			}
 			if got := dials.Load(); got != tt.wantDials {
 				t.Errorf("%d dials (waits %v), want %d", got, clk.Waits(), tt.wantDials)
+			}
+		})
+	}
+}
+
+// TestCertificateFailureIsNotRetried: a certificate the client will not
+// accept (signed by an authority it does not know, for another name,
+// expired) is the same certificate a few seconds later, so the call fails
+// at once as NetTLS rather than after four handshakes and about 3 s of
+// waiting, as a host the DNS does not know does.
+func TestCertificateFailureIsNotRetried(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		// client is the TLS configuration the client dials with, given the
+		// pool that trusts the test server's certificate.
+		client func(trusted *tls.Config) *tls.Config
+		host   func(addr string) string // the host:port the client asks for
+	}{
+		{"unknown authority", func(*tls.Config) *tls.Config { return &tls.Config{} }, nil},
+		{"hostname mismatch", func(tr *tls.Config) *tls.Config { return tr.Clone() }, func(addr string) string {
+			_, port, _ := net.SplitHostPort(addr)
+			return "localhost:" + port // the certificate names 127.0.0.1 and example.com
+		}},
+		{"expired", func(tr *tls.Config) *tls.Config {
+			c := tr.Clone()
+			c.Time = func() time.Time { return time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC) }
+			return c
+		}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var hellos atomic.Int32
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				fmt.Fprint(w, okPage)
+			}))
+			srv.TLS = &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+				hellos.Add(1)
+				return nil, nil
+			}}
+			srv.Config.ErrorLog = log.New(io.Discard, "", 0) // each refused handshake is logged
+			srv.StartTLS()
+			t.Cleanup(srv.Close)
+			addr := strings.TrimPrefix(srv.URL, "https://")
+			if tt.host != nil {
+				addr = tt.host(addr)
+			}
+			trusted := srv.Client().Transport.(*http.Transport).TLSClientConfig
+			hc := &http.Client{Transport: &http.Transport{TLSClientConfig: tt.client(trusted)}}
+			c, clk := newTestClient(t, "https://"+addr, WithHTTPClient(hc))
+			_, err := c.LastActive(context.Background(), testAccountID)
+			if e := asError(t, err); e.Net != NetTLS || e.Kind != ErrUnavailable {
+				t.Fatalf("err = %v (Net %q), want ErrUnavailable of NetTLS", err, e.Net)
+			}
+			if got := hellos.Load(); got != 1 {
+				t.Errorf("%d handshakes (waits %v), want 1", got, clk.Waits())
 			}
 		})
 	}
