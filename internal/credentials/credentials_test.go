@@ -315,6 +315,28 @@ func TestSlackRateLimitSaysWhen(t *testing.T) {
 	}
 }
 
+// TestSlackRateLimitedCode: Slack may say it is rate limiting with HTTP 200
+// and {"ok":false,"error":"ratelimited"} (or "rate_limited") rather than a
+// 429; the check words it as the 429 is worded, not as an unknown code to
+// look up in Slack's documentation.
+func TestSlackRateLimitedCode(t *testing.T) {
+	for _, code := range []string{"ratelimited", "rate_limited"} {
+		t.Run(code, func(t *testing.T) {
+			e := newEnv(t)
+			e.slack.FailMethodError("auth.test", 10, code)
+			rs := e.checker(t, atlassiantest.OrgID).All(context.Background())
+			noSecret(t, rs...)
+			r := rs[0]
+			if r.Name != credentials.NameSlackBot || r.Status != credentials.Fail || r.Rejected {
+				t.Fatalf("bot token check: %+v", r)
+			}
+			if r.Detail != "Slack is rate limiting this app" || r.Fix != "run the check again in a minute" {
+				t.Errorf("detail %q / fix %q, want the rate-limit words", r.Detail, r.Fix)
+			}
+		})
+	}
+}
+
 // TestSlackBotScopes: a bot token that lacks a scope the app's manifest
 // asks for (read from Slack's X-OAuth-Scopes, sent with every answer) fails
 // the bot-token check naming the scope, rather than leaving an admin to

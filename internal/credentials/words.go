@@ -45,6 +45,10 @@ func slackFailure(r Result, err error, variable, fix string) Result {
 		return slackRateLimited(r, rl.RetryAfter)
 	case errors.As(err, &apiErr):
 		code := apiErr.Err
+		if code == "ratelimited" || code == "rate_limited" {
+			// Slack's rate limit with HTTP 200, as bot/slackcall.go reads it.
+			return slackRateLimited(r, 0)
+		}
 		if !slackcode.Valid(code) {
 			code = "an unknown error"
 		}
