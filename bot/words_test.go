@@ -140,6 +140,10 @@ func TestErrorTextUnreachable(t *testing.T) {
 		return &atlassian.Error{Kind: atlassian.ErrBadResponse, API: api, Status: status, Host: host,
 			Err: errors.New("redirected to another host; not followed")}
 	}
+	timeout := func(api atlassian.API) error { // as the client makes it: the dial ran out of time
+		return fmt.Errorf("look up ada: %w", &atlassian.Error{Kind: atlassian.ErrUnavailable, API: api, Net: atlassian.NetTimeout, Host: host,
+			Err: fmt.Errorf("giving up after 1 attempt: %w", context.DeadlineExceeded)})
+	}
 	const admin = "Ask your Slack admin to run lastactive check, which says what to fix."
 	tests := []struct {
 		name string
@@ -152,6 +156,11 @@ func TestErrorTextUnreachable(t *testing.T) {
 		{"jira tls", net(atlassian.Jira, atlassian.NetTLS), "The bot cannot reach Jira (the secure connection failed): a problem in the bot's configuration or network, which waiting will not mend. " + admin},
 		{"admin redirect", redirect(atlassian.Admin, 307), "The bot cannot reach the Atlassian Admin API (its address redirects to another host, which the bot does not follow): a problem in the bot's configuration or network, which waiting will not mend. " + admin},
 		{"jira redirect", redirect(atlassian.Jira, 301), "The bot cannot reach Jira (its address redirects to another host, which the bot does not follow): a problem in the bot's configuration or network, which waiting will not mend. " + admin},
+		// No connection made in time: most often a firewall or proxy that
+		// drops the packets, which persists, but a blip of the network mends
+		// itself; the asker tries once more, then fetches the admin.
+		{"admin connect timeout", timeout(atlassian.Admin), "The bot could not connect to the Atlassian Admin API in time; try again in a minute, and if it happens again, ask your Slack admin to run lastactive check: a firewall or proxy may be blocking the bot."},
+		{"jira connect timeout", timeout(atlassian.Jira), "The bot could not connect to Jira in time; try again in a minute, and if it happens again, ask your Slack admin to run lastactive check: a firewall or proxy may be blocking the bot."},
 		// An outage, a stuck server and an unreadable answer keep their words.
 		{"no answer", net(atlassian.Admin, atlassian.NetNoAnswer), "Atlassian is unavailable right now; try again in a few minutes."},
 		{"connection reset", net(atlassian.Admin, atlassian.NetOther), "Atlassian is unavailable right now; try again in a few minutes."},

@@ -35,6 +35,12 @@ func Explain(err error) string {
 			wait = ae.RetryAfter
 		}
 		return "Atlassian is rate limiting us; try again " + RetryIn(wait) + "."
+	case ae != nil && ae.Kind == atlassian.ErrUnavailable && ae.Net == atlassian.NetTimeout:
+		// No connection made in time (not a server that was slow to
+		// answer): most often a firewall or proxy dropping the bot's
+		// packets, which no wait mends and lastactive check names, but a
+		// blip of the network can be; one more try, then the admin.
+		return "The bot could not connect to " + apiName(ae.API) + " in time; try again in a minute, and if it happens again, ask your Slack admin to run lastactive check: a firewall or proxy may be blocking the bot."
 	case errors.Is(err, context.DeadlineExceeded):
 		return "Atlassian took too long to answer; try again in a minute."
 	case errors.Is(err, context.Canceled):
