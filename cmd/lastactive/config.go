@@ -268,6 +268,10 @@ func (c *Config) validate(n need) error {
 	}{
 		{c.AllowedUsers, "LASTACTIVE_ALLOWED_USERS", "nobody", "user IDs, or leave it empty to allow everyone"},
 		{c.AllowedChannels, "LASTACTIVE_ALLOWED_CHANNELS", "nowhere", "channel IDs, or leave it empty to allow every channel"},
+		// Empty means LASTACTIVE_REPORT_USERS approve: set to nothing it
+		// silently did the same. (LASTACTIVE_REPORT_USERS itself is not
+		// here: its default is nobody, which "," names too.)
+		{c.Approvers, "LASTACTIVE_APPROVERS", "nobody", "user IDs, or leave it empty for LASTACTIVE_REPORT_USERS to approve"},
 	} {
 		if len(l.ids) > 0 && len(slackIDs(l.ids)) == 0 {
 			p = append(p, l.name+" is set but names "+l.none+" (only commas or spaces): list Slack "+l.kind)

@@ -53,3 +53,29 @@ func TestAllowListsDoNotFailOpen(t *testing.T) {
 		}
 	}
 }
+
+// TestApproversSetToNobodyIsRefused: LASTACTIVE_APPROVERS left unset means
+// LASTACTIVE_REPORT_USERS approve (the contract's default), so one set but
+// naming nobody once parsed (",", " , ", a templated ${A},${B} with both
+// unset) silently handed releases to the report users, as if unset. Like
+// an allow-list (TestAllowListsDoNotFailOpen), it is a configuration error
+// naming the variable; truly empty still means the report users.
+func TestApproversSetToNobodyIsRefused(t *testing.T) {
+	f := startFakes(t)
+	const want = "LASTACTIVE_APPROVERS is set but names nobody"
+	for _, env := range []string{"LASTACTIVE_APPROVERS=,", "LASTACTIVE_APPROVERS= , ", `LASTACTIVE_APPROVERS=","`} {
+		r := runBinary(t, f.env(env, "LASTACTIVE_REPORT_USERS=U0BOSS1"), "", "lookup", "ada@example.com")
+		if r.code != 2 || !strings.Contains(r.stderr, want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+			t.Errorf("%q: lookup exit %d, want 2 and one line saying %q:\n%s", env, r.code, want, r.stderr)
+		}
+		r = runBinary(t, f.env(env, "LASTACTIVE_REPORT_USERS=U0BOSS1"), "", "check")
+		if r.code != 1 || !strings.Contains(r.stdout, "FAIL  configuration: "+want) {
+			t.Errorf("%q: check exit %d, want a configuration FAIL saying %q:\n%s", env, r.code, want, r.stdout)
+		}
+	}
+	for _, ok := range []string{"LASTACTIVE_APPROVERS=", "LASTACTIVE_APPROVERS= ", "LASTACTIVE_APPROVERS=U0BOSS1,,"} {
+		if r := runBinary(t, f.env(ok, "LASTACTIVE_REPORT_USERS=U0BOSS1"), "", "lookup", "ada@example.com"); r.code != 0 {
+			t.Errorf("%q: lookup exit %d, want 0:\n%s", ok, r.code, r.stderr)
+		}
+	}
+}
