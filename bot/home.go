@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,11 +17,18 @@ const homeTimeout = 30 * time.Second
 // nothing but the ack.
 func (b *Bot) eventsAPI(rc runCtx, j job) {
 	ev, ok := j.event.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent)
-	if !ok || ev.User == "" {
+	if !ok {
 		b.log.Debug("events api: ignored", "type", j.event.InnerEvent.Type)
 		return
 	}
 	if ev.Tab != "" && ev.Tab != "home" { // the Messages tab
+		return
+	}
+	if strings.TrimSpace(ev.User) == "" {
+		// Nobody to publish to: " " was published to user " ". Refused as
+		// a command or click without a user is (socket.go, noRequester).
+		b.metrics.Command("interaction", string(OutcomeIgnored))
+		b.log.Warn("app home: an open without a user ID; refused", "envelope_id", j.id)
 		return
 	}
 	if oddSlackIDs(ev.User) {

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -10,9 +11,13 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
+
+	"lastactive/internal/testlog"
 )
 
 // userViews counts the Home tabs published per user.
@@ -122,4 +127,50 @@ func TestOversizedHomeOpenIsIgnored(t *testing.T) {
 		cancel()
 		<-done
 	})
+}
+
+// TestHomeOpenWithoutAUserIsRefused: an app_home_opened event without a
+// user (or with a blank one) has nobody to publish to. "" was dropped at
+// DEBUG, uncounted; " " was published to user " " (a views.publish Slack
+// refuses, logged as an ERROR). Each is refused as a command or click
+// without a user is (TestRequestsWithoutARequesterAreRefused): one WARN
+// line, counted as an ignored interaction, nothing published or kept.
+func TestHomeOpenWithoutAUserIsRefused(t *testing.T) {
+	t.Parallel()
+	views := &userViews{n: map[string]int{}, last: map[string]time.Time{}}
+	svc := NewService(ServiceConfig{Lookups: NewLookups(nil, LookupOptions{}), Gate: NewGate(GateConfig{}),
+		Digests: NewDigests(DigestConfig{Source: storedHistory{}, Home: views})})
+	m := NewMetrics(prometheus.NewRegistry())
+	logs := &testlog.Buffer{}
+	b := NewBot(Transport{}, svc, BotConfig{}, slog.New(slog.NewJSONHandler(logs, nil)), m)
+	var tasks sync.WaitGroup
+	rc := runCtx{work: t.Context(), posts: t.Context(), tasks: &tasks}
+	blank := []string{"", " ", "\t"}
+	for i, user := range append(blank, "UREAL") {
+		b.event(rc, 0, homeOpened(fmt.Sprintf("H%d", i), user), func() {})
+	}
+	tasks.Wait()
+	for _, user := range blank {
+		if n, _ := views.count(user); n != 0 {
+			t.Errorf("an open by user %q published %d Home tabs, want none", user, n)
+		}
+	}
+	if n, _ := views.count("UREAL"); n != 1 {
+		t.Errorf("a real user's open published %d Home tabs, want 1", n)
+	}
+	b.homes.mu.Lock()
+	kept := len(b.homes.users)
+	b.homes.mu.Unlock()
+	if kept != 1 {
+		t.Errorf("%d App Home pacing keys, want 1 (the real user's)", kept)
+	}
+	if got := testutil.ToFloat64(m.commands.WithLabelValues("interaction", "ignored")); got != float64(len(blank)) {
+		t.Errorf("counted %v ignored interactions, want %d", got, len(blank))
+	}
+	if n := strings.Count(logs.String(), `"level":"WARN","msg":"app home: an open without a user ID; refused"`); n != len(blank) {
+		t.Errorf("%d WARN lines for %d opens without a user, want one each:\n%s", n, len(blank), logs.String())
+	}
+	if strings.Contains(logs.String(), `"level":"ERROR"`) {
+		t.Errorf("an ERROR line:\n%s", logs.String())
+	}
 }
