@@ -229,7 +229,8 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (int64, error) {
 		var again []sweepStatement
 		for i, st := range todo {
 			sctx, cancel := s.sweepShare(ctx, len(todo)-i)
-			res, err := s.db.ExecContext(sctx, st.query, st.args...)
+			n, err := s.sweepOne(sctx, st)
+			total += n // the batches done before an error are kept
 			outlasted := err != nil && sctx.Err() != nil && !CancelledByServer(err)
 			cancel()
 			if err != nil && passedOver(ctx, sctx, err) {
@@ -243,11 +244,6 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (int64, error) {
 			if err != nil {
 				return total, st.wrap(s, err)
 			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return total, st.wrap(s, err)
-			}
-			total += n
 		}
 		todo = again
 	}
@@ -258,6 +254,49 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (int64, error) {
 type sweepStatement struct {
 	table, step, query string
 	args               []any
+	// batched: query deletes at most its last argument's rows (a batch),
+	// and is run again until a batch is not full.
+	batched bool
+}
+
+// sweepOne runs st and returns how many rows it deleted. A batched
+// statement deletes sweepBatch rows a transaction, as SweepAudit does: the
+// expired envelope IDs of a busy replica set after an outage (hundreds of
+// thousands) were one DELETE that outlasted its share of the sweep's time
+// (or the role's statement_timeout), was rolled back, and failed the same
+// way at every sweep, the table growing. The batches done before the time
+// runs out stay done, and a batch the server cancelled for its
+// statement_timeout is tried again with half as many rows
+// (TestSweepKeepsTheBatchesDoneBeforeItsTime,
+// TestPostgresSweepBatchesExpiredEnvelopesUnderAStatementTimeout).
+func (s *Store) sweepOne(ctx context.Context, st sweepStatement) (int64, error) {
+	if !st.batched {
+		res, err := s.db.ExecContext(ctx, st.query, st.args...)
+		if err != nil {
+			return 0, err
+		}
+		return res.RowsAffected()
+	}
+	var total int64
+	batch := sweepBatch
+	for {
+		res, err := s.db.ExecContext(ctx, st.query, append(st.args[:len(st.args):len(st.args)], batch)...)
+		if statementTimedOut(err) && batch > sweepBatchMin && ctx.Err() == nil {
+			batch /= 2
+			continue
+		}
+		if err != nil {
+			return total, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n < int64(batch) {
+			return total, nil
+		}
+	}
 }
 
 // sweepStatements are Sweep's statements at now.
@@ -271,9 +310,10 @@ type sweepStatement struct {
 // goes over a few sweeps, not in one transaction.
 func sweepStatements(now time.Time) []sweepStatement {
 	var out []sweepStatement
-	for _, t := range []string{"envelope_seen", "claim_slot", "scan_result"} {
-		out = append(out, sweepStatement{table: t, step: "sweep " + t,
-			query: `DELETE FROM ` + t + ` WHERE expires_us <= $1`, args: []any{micros(now)}})
+	for _, t := range []struct{ table, key string }{{"envelope_seen", "id"}, {"claim_slot", "slot"}, {"scan_result", "name"}} {
+		out = append(out, sweepStatement{table: t.table, step: "sweep " + t.table, batched: true,
+			query: `DELETE FROM ` + t.table + ` WHERE ` + t.key + ` IN
+			(SELECT ` + t.key + ` FROM ` + t.table + ` WHERE expires_us <= $1 LIMIT $2)`, args: []any{micros(now)}})
 	}
 	for _, posted := range []int{0, 1} {
 		out = append(out, sweepStatement{table: "report_scan", step: "sweep report snapshots",
