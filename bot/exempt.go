@@ -171,12 +171,17 @@ type Exemption struct {
 }
 
 // ExemptionStore keeps exemptions (the durable store; wire adapts it).
-// ErrAuditUnavailable means it cannot be reached now.
+// ErrAuditUnavailable means it cannot be reached now; ErrExemptionRefused
+// that the database answered and refused the exemption for its text.
 type ExemptionStore interface {
 	PutExemption(ctx context.Context, e Exemption) error
 	Exemptions(ctx context.Context, at time.Time) ([]Exemption, error)
 	RemoveExemption(ctx context.Context, email, product string) (bool, error)
 }
+
+// ErrExemptionRefused: the database refused an exemption's statement for
+// its data (a character or a length it cannot store); the store is up.
+var ErrExemptionRefused = errors.New("the database refused the exemption's text")
 
 const exemptRefusedText = "You are not allowed to exempt people from nudges: only the people your admins chose for org-wide reports may. Ask your Slack admin."
 
@@ -200,6 +205,16 @@ func (s *Service) exempt(ctx context.Context, req Request, cmd Command) Reply {
 	now := s.cfg.Now()
 	failed := func(err error) Reply {
 		s.log.Warn("exempt: store", "err", err)
+		if errors.Is(err, ErrExemptionRefused) {
+			// The database answered: trying again later fails the same way.
+			r.Detail = "store refused the exemption's text"
+			text := "The database refused this request's text, so nothing was changed."
+			if a.Op == ExemptAdd {
+				text = "The database refused this exemption's text, so nothing was kept. Try again with a plainer reason."
+			}
+			r.Outcome, r.Message = OutcomeFailed, RenderNoticeKind(NoticeUnavailable, text)
+			return r
+		}
 		r.Detail = "store unavailable"
 		r.Outcome, r.Message = OutcomeFailed, RenderNoticeKind(NoticeUnavailable, "The exemptions cannot be read or written right now (the database is unavailable). Try again later.")
 		return r

@@ -147,9 +147,10 @@ func FuzzParseExempt(f *testing.F) {
 
 // memExemptions is an ExemptionStore in memory.
 type memExemptions struct {
-	mu   sync.Mutex
-	down bool
-	m    map[[2]string]Exemption
+	mu     sync.Mutex
+	down   bool
+	refuse bool // PutExemption fails with ErrExemptionRefused
+	m      map[[2]string]Exemption
 }
 
 var _ ExemptionStore = (*memExemptions)(nil)
@@ -159,6 +160,9 @@ func (s *memExemptions) PutExemption(_ context.Context, e Exemption) error {
 	defer s.mu.Unlock()
 	if s.down {
 		return ErrAuditUnavailable
+	}
+	if s.refuse {
+		return fmt.Errorf("%w: store exemption: ERROR: invalid byte sequence for encoding \"UTF8\": 0x00 (SQLSTATE 22021)", ErrExemptionRefused)
 	}
 	if s.m == nil {
 		s.m = map[[2]string]Exemption{}
@@ -242,6 +246,26 @@ func TestExemptCommand(t *testing.T) {
 	}
 	if sink.got[1].Actor != "UBOSS" || !slices.Equal(sink.got[1].Emails, []string{"ada@example.com"}) {
 		t.Errorf("audit of the add: %+v", sink.got[1])
+	}
+}
+
+// TestExemptRefusedForItsTextIsNotTheDatabaseDown: an exemption the
+// database refused for its text (ErrExemptionRefused: the store answered,
+// and stays up) was answered as every store error was, "the database is
+// unavailable. Try again later": trying again fails the same way. The
+// requester reads that its text was refused and nothing was kept.
+func TestExemptRefusedForItsTextIsNotTheDatabaseDown(t *testing.T) {
+	store := &memExemptions{refuse: true}
+	sink := &recordingSink{}
+	svc := NewService(ServiceConfig{Lookups: NewLookups(knownDir{}, LookupOptions{}), Gate: NewGate(GateConfig{ReportUsers: []string{"UBOSS"}}),
+		Exemptions: store, Audit: sink, Now: func() time.Time { return time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC) }})
+	r := svc.Answer(context.Background(), Request{UserID: "UBOSS", ChannelID: "C1", Text: "exempt ada@example.com confluence on leave"}, nil)
+	const want = "The database refused this exemption's text, so nothing was kept. Try again with a plainer reason."
+	if r.Outcome != OutcomeFailed || !strings.Contains(r.Message.Text, want) || strings.Contains(r.Message.Text, "unavailable") || len(store.m) != 0 {
+		t.Errorf("refused for its text: %v %q, %d kept; want failed, %q", r.Outcome, r.Message.Text, len(store.m), want)
+	}
+	if len(sink.got) != 1 || sink.got[0].Detail != "store refused the exemption's text" {
+		t.Errorf("audit: %+v; want one entry, detail \"store refused the exemption's text\"", sink.got)
 	}
 }
 

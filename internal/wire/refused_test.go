@@ -3,6 +3,7 @@ package wire
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -91,4 +92,46 @@ func TestRefusedStatementLeavesTheStoreUp(t *testing.T) {
 // pgErr is PostgreSQL's answer with code, as the store wraps it.
 func pgErr(code string) error {
 	return fmt.Errorf("put exemption (postgres://…): %w", &pgconn.PgError{Severity: "ERROR", Code: code, Message: "refused"})
+}
+
+// TestPostgresExemptionRefusedForItsTextSaysSo: an exemption PostgreSQL
+// refuses for its reason (a NUL, SQLSTATE 22021) leaves the store up, yet
+// the caller got bot.ErrAuditUnavailable, and the requester read that the
+// database was unavailable and to try again later (which fails the same
+// way). The caller now gets bot.ErrExemptionRefused.
+func TestPostgresExemptionRefusedForItsTextSaysSo(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	d, _, _, _, _ := lockedStore(t, "")
+	err := ExemptionStore{D: d}.PutExemption(ctx, bot.Exemption{Email: "ada@example.com", Product: "confluence",
+		Reason: "x\x00", By: "U1", Created: time.Now()})
+	if err == nil || errors.Is(err, bot.ErrAuditUnavailable) || !errors.Is(err, bot.ErrExemptionRefused) || !d.OK() {
+		t.Errorf("PutExemption with a NUL in its reason: %v (store up: %v); want bot.ErrExemptionRefused, not bot.ErrAuditUnavailable", err, d.OK())
+	}
+}
+
+// TestExemptionStoreTellsARefusalFromTheStoreDown: what the exemption
+// store's caller gets for each error: a statement refused for its data
+// (the classes observe passes over) is bot.ErrExemptionRefused, anything
+// else bot.ErrAuditUnavailable, as before.
+func TestExemptionStoreTellsARefusalFromTheStoreDown(t *testing.T) {
+	var logs syncBuf
+	url, _ := sqliteURL(t)
+	d, _ := openTestDurable(t, url, &logs)
+	x := ExemptionStore{D: d}
+	for _, c := range []struct {
+		err     error
+		refused bool
+	}{
+		{pgErr("22021"), true},
+		{pgErr("22001"), true},
+		{pgErr("23505"), true},
+		{pgErr("53100"), false},
+		{errors.New("connection reset by peer"), false},
+	} {
+		got := x.observed(c.err)
+		if errors.Is(got, bot.ErrExemptionRefused) != c.refused || errors.Is(got, bot.ErrAuditUnavailable) == c.refused || !errors.Is(got, c.err) {
+			t.Errorf("observed(%v) = %v; want refused %v (else the audit trail unavailable), wrapping the store's error", c.err, got, c.refused)
+		}
+	}
 }
