@@ -79,3 +79,26 @@ func TestApproversSetToNobodyIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestNudgeProductsSetToNothingIsRefused: LASTACTIVE_NUDGE_PRODUCTS left
+// empty means every product with a seat price (the contract), so one set
+// but naming no product once parsed (",", " , ", a templated ${A},${B}
+// with both unset) silently widened every nudge round to every priced
+// product. Like the allow-lists, it is a configuration error naming the
+// variable; empty still means every priced product.
+func TestNudgeProductsSetToNothingIsRefused(t *testing.T) {
+	f := startFakes(t)
+	const want = "LASTACTIVE_NUDGE_PRODUCTS is set but names no product"
+	for _, env := range []string{"LASTACTIVE_NUDGE_PRODUCTS=,", "LASTACTIVE_NUDGE_PRODUCTS= , ", "LASTACTIVE_NUDGE_PRODUCTS=,,\t"} {
+		r := runBinary(t, f.env(env, "LASTACTIVE_NUDGE=dry-run", "LASTACTIVE_SEAT_PRICES=jira-software=8"), "", "check")
+		if r.code != 1 || !strings.Contains(r.stdout, "FAIL  configuration: "+want) {
+			t.Errorf("%q: check exit %d, want a configuration FAIL saying %q:\n%s", env, r.code, want, r.stdout)
+		}
+	}
+	for _, env := range []string{"LASTACTIVE_NUDGE_PRODUCTS=", "LASTACTIVE_NUDGE_PRODUCTS=jira-software,,"} {
+		r := runBinary(t, f.env(env, "LASTACTIVE_NUDGE=dry-run", "LASTACTIVE_SEAT_PRICES=jira-software=8"), "", "check")
+		if strings.Contains(r.stdout+r.stderr, "LASTACTIVE_NUDGE_PRODUCTS is set") {
+			t.Errorf("%q: refused, want it read as before:\n%s", env, r.stdout)
+		}
+	}
+}

@@ -34,6 +34,7 @@ func (c *Config) validateNudge() []string {
 		p = append(p, "LASTACTIVE_NUDGE must be off, dry-run or on")
 	}
 	var products []string
+	bad := false
 	for _, k := range c.NudgeProducts {
 		k = strings.ToLower(strings.TrimSpace(k))
 		if k == "" {
@@ -41,9 +42,17 @@ func (c *Config) validateNudge() []string {
 		}
 		if !productKey.MatchString(k) {
 			p = append(p, "LASTACTIVE_NUDGE_PRODUCTS must be product keys such as jira-software,confluence, separated by commas")
+			bad = true
 			break
 		}
 		products = append(products, seat.Canonical(k))
+	}
+	if len(c.NudgeProducts) > 0 && len(products) == 0 && !bad {
+		// Empty means every product with a seat price: set to nothing
+		// (",", a templated ${A},${B} with both unset) it silently meant
+		// the same, widening every round. Only an empty variable does.
+		p = append(p, "LASTACTIVE_NUDGE_PRODUCTS is set but names no product (only commas or spaces): list product keys "+
+			"such as jira-software,confluence, or leave it empty to cover every product with a seat price")
 	}
 	c.NudgeProducts = products
 	if strings.TrimSpace(c.NudgeSchedule) == "" {
