@@ -163,6 +163,19 @@ type Error struct {
 	Err error
 }
 
+// StatusText is " (HTTP status code)" of an answer, the code when
+// Atlassian gave one, or "" when no answer came: the part of Error that
+// says what Atlassian answered.
+func (e *Error) StatusText() string {
+	switch {
+	case e.Status == 0:
+		return ""
+	case e.Code != "":
+		return fmt.Sprintf(" (HTTP %d %s)", e.Status, e.Code)
+	}
+	return fmt.Sprintf(" (HTTP %d)", e.Status)
+}
+
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s", e.API, e.Op)
@@ -176,13 +189,7 @@ func (e *Error) Error() string {
 			fmt.Fprintf(&b, " (host %s)", e.Host)
 		}
 	}
-	if e.Status != 0 {
-		fmt.Fprintf(&b, " (HTTP %d", e.Status)
-		if e.Code != "" {
-			fmt.Fprintf(&b, " %s", e.Code)
-		}
-		b.WriteString(")")
-	}
+	b.WriteString(e.StatusText())
 	if e.RetryAfter > 0 {
 		fmt.Fprintf(&b, ", retry after %s", e.RetryAfter)
 	}

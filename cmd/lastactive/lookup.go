@@ -291,13 +291,7 @@ func outageOf(err error) (key, words string, ok bool) {
 	if e.Net != "" {
 		fmt.Fprintf(&b, ": %s", e.Net)
 	}
-	if e.Status != 0 {
-		fmt.Fprintf(&b, " (HTTP %d", e.Status)
-		if e.Code != "" {
-			fmt.Fprintf(&b, " %s", e.Code)
-		}
-		b.WriteString(")")
-	}
+	b.WriteString(e.StatusText())
 	if e.RetryAfter > 0 {
 		fmt.Fprintf(&b, ", asked to wait %s", e.RetryAfter)
 	}
