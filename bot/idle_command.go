@@ -76,6 +76,7 @@ func (s *Service) idle(ctx context.Context, req Request, cmd Command, progress f
 		return reply
 	}
 
+	s.markExempt(ctx, req.UserID, rep)
 	d := s.deliver(ctx, req.UserID, rep)
 	reply.Outcome = OutcomeOK
 	if d.Err != nil || d.Off {
@@ -83,6 +84,28 @@ func (s *Service) idle(ctx context.Context, req Request, cmd Command, progress f
 	}
 	reply.Message = RenderIdleReport(rep, d)
 	return reply
+}
+
+// markExempt marks the report's exempt seats, when exemptions are kept;
+// when they cannot be read the report says so rather than pass for one
+// with none.
+func (s *Service) markExempt(ctx context.Context, requester string, rep *seat.Report) {
+	if s.cfg.Exemptions == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	list, err := s.cfg.Exemptions.Exemptions(ctx, rep.Now)
+	if err != nil {
+		s.log.Warn("idle report: exemptions not read", "requester", requester, "err", err)
+		rep.ExemptionsUnread = true
+		return
+	}
+	ex := make([]seat.Exemption, len(list))
+	for i, e := range list {
+		ex[i] = seat.Exemption{Email: e.Email, Product: e.Product, Until: e.Until}
+	}
+	rep.MarkExempt(ex)
 }
 
 const idleRunningText = "Your idle seats report is already running: its result will replace its “Report running” message, " +
@@ -171,7 +194,7 @@ func (s *Service) report(ctx context.Context, o seat.Options, fresh bool, days i
 // deliver sends the report's CSV to userID's direct messages, never to the
 // channel: it lists every person in the organisation.
 func (s *Service) deliver(ctx context.Context, userID string, rep *seat.Report) Delivery {
-	d := Delivery{File: seat.CSVName(rep), Rows: len(rep.Rows)}
+	d := Delivery{File: seat.CSVName(rep), Rows: len(rep.Rows), Header: seat.CSVHeaderOf(rep)}
 	if s.cfg.Files == nil {
 		d.Off = true
 		return d

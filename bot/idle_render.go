@@ -20,6 +20,8 @@ type Delivery struct {
 	Rows int
 	Err  error // non-nil: the file could not be sent
 	Off  bool  // no way to send files is set up
+	// Header is the CSV's columns (seat.CSVHeaderOf); nil: seat.CSVHeader.
+	Header []string
 }
 
 // RenderIdleProgress is the first reply to an idle command, and its
@@ -91,8 +93,15 @@ func RenderIdleReport(rep *seat.Report, d Delivery) Message {
 	scope += fmt.Sprintf("\n*%s*: %s active · *%s idle* · *%s never used* · %s new (joined less than %s ago).",
 		seat.Count(tot.Seats, "seat", "seats"), thousands(tot.Active), thousands(tot.Idle), thousands(tot.Never), thousands(tot.New), days(rep.Days))
 	if cost, ok := rep.MonthlyCost(); ok {
-		scope += fmt.Sprintf("\nIdle and never-used seats cost about *%s a month* at your seat prices%s.", money(cost, rep.Currency),
-			EscapeMrkdwn(seat.UnpricedNote(rep.UnpricedUnused())))
+		exempt, n := rep.ExemptCost()
+		scope += fmt.Sprintf("\nIdle and never-used seats cost about *%s a month* at your seat prices%s%s.", money(cost, rep.Currency),
+			EscapeMrkdwn(seat.ExemptCostNote(exempt, n, rep.Currency)), EscapeMrkdwn(seat.UnpricedNote(rep.UnpricedUnused())))
+	}
+	if note := seat.ExemptSeatsNote(tot.ExemptUnused); note != "" {
+		scope += "\n" + EscapeMrkdwn(note)
+	}
+	if rep.ExemptionsUnread {
+		scope += "\n:warning: " + EscapeMrkdwn(seat.ExemptionsUnreadNote)
 	}
 
 	blocks := []slack.Block{
@@ -115,8 +124,12 @@ func RenderIdleReport(rep *seat.Report, d Delivery) Message {
 	if len(rep.Longest) > 0 {
 		longest := make([]string, 0, len(rep.Longest))
 		for i, r := range rep.Longest {
-			longest = append(longest, fmt.Sprintf("%d. %s: %s, last active %s (%s)", i+1, rowWho(r), productLabel(r.Key, r.SiteName),
-				dayToken(r.LastActive), days(r.DaysIdle)))
+			l := fmt.Sprintf("%d. %s: %s, last active %s (%s)", i+1, rowWho(r), productLabel(r.Key, r.SiteName),
+				dayToken(r.LastActive), days(r.DaysIdle))
+			if r.Exempt {
+				l += " · exempt"
+			}
+			longest = append(longest, l)
 		}
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(joinLines("*Idle longest*", longest, seat.MaxLongestIdle, maxSectionChars)),
 			nil, nil, slack.SectionBlockOptionBlockID("idle_longest")))
@@ -185,7 +198,11 @@ func deliveryText(d Delivery) string {
 	case d.Err != nil:
 		return ":warning: The full list could not be sent to your direct messages. Ask your Slack admin to check that the app has the im:write and files:write scopes."
 	}
-	return fmt.Sprintf(":page_facing_up: The full list (%s: "+strings.Join(seat.CSVHeader(), ", ")+") is in your direct messages as %s.",
+	header := d.Header
+	if header == nil {
+		header = seat.CSVHeader()
+	}
+	return fmt.Sprintf(":page_facing_up: The full list (%s: "+strings.Join(header, ", ")+") is in your direct messages as %s.",
 		seat.Count(d.Rows, "row", "rows"), EscapeMrkdwn(d.File))
 }
 

@@ -41,10 +41,37 @@ var columns = []column{
 	{"account status", func(r Row) string { return r.AccountStatus }},
 }
 
-// CSVHeader returns the first line of the CSV, a fresh copy each call.
-func CSVHeader() []string {
-	h := make([]string, len(columns))
-	for i, c := range columns {
+// exemptColumn is the CSV's last column when some row is exempt
+// (Report.ExemptRows): the last day of the exemption, or "no end date".
+// It comes after the documented columns, which keep their order.
+var exemptColumn = column{"exempt until", func(r Row) string {
+	switch {
+	case !r.Exempt:
+		return ""
+	case r.ExemptUntil.IsZero():
+		return "no end date"
+	}
+	// Until is the instant it ends: the start of the day after its last.
+	return r.ExemptUntil.Add(-time.Nanosecond).UTC().Format(time.DateOnly)
+}}
+
+// columnsOf are the columns of rep's CSV.
+func columnsOf(rep *Report) []column {
+	if rep == nil || rep.ExemptRows == 0 {
+		return columns
+	}
+	return append(columns[:len(columns):len(columns)], exemptColumn)
+}
+
+// CSVHeader returns the first line of the CSV of a report with no exempt
+// seat, a fresh copy each call.
+func CSVHeader() []string { return CSVHeaderOf(nil) }
+
+// CSVHeaderOf returns the first line of rep's CSV, a fresh copy each call.
+func CSVHeaderOf(rep *Report) []string {
+	cols := columnsOf(rep)
+	h := make([]string, len(cols))
+	for i, c := range cols {
 		h[i] = c.header
 	}
 	return h
@@ -62,12 +89,13 @@ func WriteCSV(w io.Writer, rep *Report) error {
 	if _, err := bw.WriteString(bom); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
-	if err := writeRecord(bw, CSVHeader()); err != nil {
+	cols := columnsOf(rep)
+	if err := writeRecord(bw, CSVHeaderOf(rep)); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
-	rec := make([]string, len(columns))
+	rec := make([]string, len(cols))
 	for _, r := range rep.Rows {
-		for i, c := range columns {
+		for i, c := range cols {
 			rec[i] = CSVCell(c.cell(r))
 		}
 		if err := writeRecord(bw, rec); err != nil {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"lastactive/atlassian"
@@ -49,6 +50,11 @@ type Row struct {
 	// date is unknown.
 	DaysIdle int
 	Verdict  Verdict
+	// Exempt says the seat is kept on purpose (`/lastactive exempt`, set
+	// by MarkExempt), until ExemptUntil (the instant it ends; zero: no
+	// end).
+	Exempt      bool
+	ExemptUntil time.Time
 }
 
 // Group counts one product on one site. Seats = Active + Idle + Never +
@@ -58,6 +64,9 @@ type Group struct {
 	SiteName             string // the site's host, or its ID with UnknownSite
 	Seats, Active, Idle  int
 	Never, New, NoSeat   int
+	// ExemptUnused counts the unused seats (Idle, Never) that are exempt
+	// (MarkExempt): kept on purpose, though they count in Unused.
+	ExemptUnused int
 	// Price is the monthly price of a seat, when configured (HasPrice).
 	Price    float64
 	HasPrice bool
@@ -68,6 +77,10 @@ func (g Group) Unused() int { return g.Idle + g.Never }
 
 // MonthlyCost is what the unused seats cost a month at Price.
 func (g Group) MonthlyCost() float64 { return float64(g.Unused()) * g.Price }
+
+// ExemptCost is what the exempt unused seats cost a month at Price: a
+// part of MonthlyCost.
+func (g Group) ExemptCost() float64 { return float64(g.ExemptUnused) * g.Price }
 
 // Report is the org-wide idle-seat report.
 type Report struct {
@@ -94,6 +107,12 @@ type Report struct {
 	// Rows holds every user × product (filtered), for the CSV, sorted by
 	// product, site (host), then most days idle (unknown first).
 	Rows []Row
+	// ExemptRows counts the rows MarkExempt marked exempt; the CSV has its
+	// exempt column only when there are some.
+	ExemptRows int
+	// ExemptionsUnread says the exemptions could not be read, so exempt
+	// seats are not marked (set by the caller that tried).
+	ExemptionsUnread bool
 }
 
 // Totals sums the groups.
@@ -106,6 +125,7 @@ func (r *Report) Totals() Group {
 		t.Never += g.Never
 		t.New += g.New
 		t.NoSeat += g.NoSeat
+		t.ExemptUnused += g.ExemptUnused
 	}
 	return t
 }
@@ -126,6 +146,86 @@ func (r *Report) MonthlyCost() (float64, bool) {
 		}
 	}
 	return sum, priced
+}
+
+// ExemptCost is the part of MonthlyCost that is exempt seats, summed as
+// MonthlyCost sums (each group's rounded), and how many such seats it
+// counts: the exempt unused seats of priced products.
+func (r *Report) ExemptCost() (float64, int) {
+	var sum float64
+	n := 0
+	for _, g := range r.Groups {
+		if g.HasPrice && g.ExemptUnused > 0 {
+			sum += RoundMoney(g.ExemptCost(), r.Currency)
+			n += g.ExemptUnused
+		}
+	}
+	return sum, n
+}
+
+// Exemption is a seat kept on purpose (`/lastactive exempt EMAIL
+// PRODUCT… [until DATE] REASON`), as the store keeps it.
+type Exemption struct {
+	Email   string    // matched by ASCII case only, as the nudge round matches it
+	Product string    // product key (an alias matches its product)
+	Until   time.Time // the instant it ends; zero: no end
+}
+
+// MarkExempt marks the rows of the people and products in ex that are in
+// force at r.Now (the people idle longest too), and counts the exempt
+// unused seats of each group. Marking again starts over.
+func (r *Report) MarkExempt(ex []Exemption) {
+	type personProduct struct{ email, key string }
+	until := make(map[personProduct]time.Time, len(ex))
+	for _, e := range ex {
+		if !e.Until.IsZero() && !e.Until.After(r.Now) {
+			continue
+		}
+		until[personProduct{lowerASCII(strings.TrimSpace(e.Email)), Canonical(strings.TrimSpace(e.Product))}] = e.Until
+	}
+	type groupKey struct{ key, site string }
+	groups := make(map[groupKey]*Group, len(r.Groups))
+	for i := range r.Groups {
+		r.Groups[i].ExemptUnused = 0
+		groups[groupKey{r.Groups[i].Key, r.Groups[i].Site}] = &r.Groups[i]
+	}
+	mark := func(row *Row) bool {
+		row.Exempt, row.ExemptUntil = false, time.Time{}
+		if row.Email == "" || len(until) == 0 {
+			return false
+		}
+		u, ok := until[personProduct{lowerASCII(row.Email), row.Key}]
+		row.Exempt, row.ExemptUntil = ok, u
+		return ok
+	}
+	r.ExemptRows = 0
+	for i := range r.Rows {
+		row := &r.Rows[i]
+		if !mark(row) {
+			continue
+		}
+		r.ExemptRows++
+		if row.Verdict == VerdictIdle || row.Verdict == VerdictNever {
+			if g := groups[groupKey{row.Key, row.Site}]; g != nil {
+				g.ExemptUnused++
+			}
+		}
+	}
+	for i := range r.Longest {
+		mark(&r.Longest[i])
+	}
+}
+
+// lowerASCII lower-cases the ASCII letters of an email address only, as
+// the store keeps them (state.LowerASCII): a look-alike address stays
+// another person's.
+func lowerASCII(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
 }
 
 // UnpricedUnused is how many unused seats MonthlyCost leaves out: those
@@ -327,3 +427,31 @@ const (
 	BillingNote = "Costs are estimates at the seat prices in LASTACTIVE_SEAT_PRICES. Atlassian bills the peak seat count of a billing cycle: " +
 		"removing idle seats saves from the next cycle, not the current one."
 )
+
+// ExemptCostNote is what a cost sentence adds for the exempt seats in it
+// (Report.ExemptCost): ", of which USD 20.00 for 2 exempt seats"; "" for
+// none.
+func ExemptCostNote(cost float64, n int, currency string) string {
+	if n <= 0 {
+		return ""
+	}
+	return ", of which " + Money(cost, currency) + " for " + Count(n, "exempt seat", "exempt seats")
+}
+
+// ExemptSeatsNote says how many unused seats are exempt (Group.ExemptUnused
+// of Totals), for a summary; "" for none.
+func ExemptSeatsNote(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	are := "are"
+	if n == 1 {
+		are = "is"
+	}
+	return Thousands(n) + " of the idle and never-used seats " + are + " exempt: kept on purpose (/lastactive exempt list), and marked in the CSV's last column."
+}
+
+// ExemptionsUnreadNote is said when the exemptions could not be read
+// (Report.ExemptionsUnread).
+const ExemptionsUnreadNote = "Exemptions could not be read, so seats kept on purpose (/lastactive exempt) are not marked: " +
+	"check /lastactive exempt list before releasing any."
