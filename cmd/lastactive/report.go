@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"lastactive/cmd/lastactive/internal/reportcmd"
 	"lastactive/cmd/lastactive/internal/term"
 	"lastactive/internal/state"
+	"lastactive/seat"
 )
 
 // report runs `lastactive report` (package reportcmd, which needs seat and
@@ -45,6 +47,11 @@ func (a *app) report(ctx context.Context, args []string) int {
 	if status != nil {
 		cfg.Status = status
 	}
+	if c.DatabaseURL != "" && !defaultDatabaseMissing(c) {
+		cfg.Exemptions = func(ctx context.Context, at time.Time) ([]seat.Exemption, error) {
+			return exemptionsCLI(ctx, c, at)
+		}
+	}
 	days := p.Days
 	if days == 0 {
 		days = int(c.IdleDays)
@@ -76,4 +83,28 @@ func (a *app) statusLine() *term.StatusLine {
 		return nil
 	}
 	return term.NewStatusLine(f)
+}
+
+// exemptionsCLI reads the exemptions in force at `at` from the state
+// database, as the bot keeps them, for the report to mark.
+func exemptionsCLI(ctx context.Context, c Config, at time.Time) ([]seat.Exemption, error) {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	s, err := state.Open(ctx, c.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	list, err := s.Exemptions(ctx, at)
+	if err != nil {
+		return nil, err
+	}
+	ex := make([]seat.Exemption, len(list))
+	for i, e := range list {
+		ex[i] = seat.Exemption{Email: e.Email, Product: e.Product, Until: e.Until}
+	}
+	return ex, nil
 }

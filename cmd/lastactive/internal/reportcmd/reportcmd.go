@@ -280,6 +280,9 @@ type Config struct {
 	// when stderr is a terminal, and writes the logs through it.
 	Status         Status
 	Stdout, Stderr io.Writer
+	// Exemptions, when set, reads the exemptions in force at a time (the
+	// state database's): the report marks those seats. nil: none kept.
+	Exemptions func(ctx context.Context, at time.Time) ([]seat.Exemption, error)
 	// Done, when set, is told once whether the report failed, when it is
 	// made and before the summary is printed: a summary nobody reads (a
 	// closed pipe ends the process) does not undo the scan.
@@ -344,6 +347,16 @@ func Run(ctx context.Context, p Params, c Config) int {
 		}
 		done(true)
 		return ExitFailed
+	}
+	if c.Exemptions != nil {
+		if ex, err := c.Exemptions(ctx, rep.Now); err != nil {
+			// Said, not taken for no exemptions: a seat kept on purpose
+			// would read as one to release.
+			fmt.Fprintf(c.Stderr, "lastactive report: warning: exemptions not read, so exempt seats are not marked (%s)\n", term.Clean(err.Error()))
+			rep.ExemptionsUnread = true
+		} else {
+			rep.MarkExempt(ex)
+		}
 	}
 	// The file first: a summary nobody reads any more (`| head -1` ends
 	// the process at its next line) must not cost the CSV the scan was
@@ -417,8 +430,15 @@ func WriteSummary(w io.Writer, rep *seat.Report) error {
 		}
 	}
 	if sum, ok := rep.MonthlyCost(); ok {
-		fmt.Fprintf(w, "\nIdle and never-used seats cost about %s a month at your seat prices%s.\n", seat.Money(sum, rep.Currency),
-			seat.UnpricedNote(rep.UnpricedUnused()))
+		exempt, n := rep.ExemptCost()
+		fmt.Fprintf(w, "\nIdle and never-used seats cost about %s a month at your seat prices%s%s.\n", seat.Money(sum, rep.Currency),
+			seat.ExemptCostNote(exempt, n, rep.Currency), seat.UnpricedNote(rep.UnpricedUnused()))
+	}
+	if note := seat.ExemptSeatsNote(t.ExemptUnused); note != "" {
+		fmt.Fprintln(w, note)
+	}
+	if rep.ExemptionsUnread {
+		fmt.Fprintln(w, seat.ExemptionsUnreadNote)
 	}
 	fmt.Fprintf(w, "\nNever used: no recorded activity and in the org for %s or more; NEW: joined more recently.\n", days(rep.Days))
 	if rep.Totals().NoSeat > 0 {
