@@ -140,3 +140,17 @@ func TestIdleReportWithoutExemptions(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleLongestSaysExempt: a person among the idle longest whose seat
+// is exempt is marked so, as the CSV marks the row; the others are not.
+func TestIdleLongestSaysExempt(t *testing.T) {
+	t.Parallel()
+	rep := &seat.Report{Days: 90, Currency: "USD", Longest: []seat.Row{
+		{Name: "Ada", Email: "ada@example.com", Key: "confluence", SiteName: "acme.atlassian.net", LastActive: daysAgo(300), DaysIdle: 300, Exempt: true},
+		{Name: "Bob", Email: "bob@example.com", Key: "confluence", SiteName: "acme.atlassian.net", LastActive: daysAgo(200), DaysIdle: 200},
+	}}
+	text := messageText(t, RenderIdleReport(rep, Delivery{Off: true}))
+	if !strings.Contains(text, "(300 days) · exempt") || strings.Contains(text, "(200 days) · exempt") {
+		t.Errorf("want Ada's line, and only hers, marked exempt:\n%s", text)
+	}
+}

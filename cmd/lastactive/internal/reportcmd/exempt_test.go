@@ -30,13 +30,13 @@ func TestRunSaysWhenExemptionsCannotBeRead(t *testing.T) {
 	}{
 		{"unreadable", func(context.Context, time.Time) ([]seat.Exemption, error) {
 			return nil, errors.New("read exemptions: database is locked")
-		}, seat.ExemptionsUnreadNote, "warning: exemptions not read, so exempt seats are not marked (read exemptions: database is locked)"},
+		}, seat.ExemptionsUnreadNote + "\n", "warning: exemptions not read, so exempt seats are not marked (read exemptions: database is locked)"},
 		{"read", func(_ context.Context, at time.Time) ([]seat.Exemption, error) {
 			if at.Before(now) {
 				t.Errorf("exemptions read at %v, before the report was asked for (%v)", at, now)
 			}
 			return []seat.Exemption{{Email: "ada@example.com", Product: "confluence"}}, nil
-		}, "of which USD 6.05 for 1 exempt seat.", ""},
+		}, "days, exempt\n", ""}, // Ada, idle longest
 	} {
 		var stdout, stderr strings.Builder
 		code := Run(context.Background(), Params{Days: 90}, Config{

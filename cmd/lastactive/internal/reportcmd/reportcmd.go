@@ -422,8 +422,12 @@ func WriteSummary(w io.Writer, rep *seat.Report) error {
 			if r.Email != "" {
 				who += " <" + term.Clean(r.Email) + ">"
 			}
-			fmt.Fprintf(tw, "  %d.\t%s\t%s (%s)\tlast active %s\t%s\n", i+1, who, term.Clean(seat.ProductName(r.Key)), term.Clean(r.SiteName),
-				r.LastActive.Format(time.DateOnly), days(r.DaysIdle))
+			exempt := ""
+			if r.Exempt {
+				exempt = ", exempt"
+			}
+			fmt.Fprintf(tw, "  %d.\t%s\t%s (%s)\tlast active %s\t%s%s\n", i+1, who, term.Clean(seat.ProductName(r.Key)), term.Clean(r.SiteName),
+				r.LastActive.Format(time.DateOnly), days(r.DaysIdle), exempt)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
