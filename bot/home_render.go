@@ -61,8 +61,13 @@ func keepReleaseBlocks(f *KeepReleaseFacts) []slack.Block {
 	var approvals []string
 	for _, r := range f.Approvals {
 		by := "escalated: no answer to the nudge and its reminder"
-		if validUserID(r.Requester) {
+		switch {
+		case validUserID(r.Requester):
 			by = "requested by <@" + r.Requester + ">"
+		case r.SlackAccountGone:
+			// Said as the approvers' message says it: they were never
+			// reminded, so "no answer" would blame them for silence.
+			by = "escalated: their Slack account was deactivated after the nudge"
 		}
 		approvals = append(approvals, fmt.Sprintf("%s · *%s* on %s · %s, %s", EscapeMrkdwn(r.Email), EscapeMrkdwn(productName(r.ProductKey)),
 			EscapeMrkdwn(seat.SiteLabel(f.Sites, r.Product)), by, dayToken(r.Created)))

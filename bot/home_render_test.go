@@ -33,6 +33,7 @@ func keepReleaseFacts() *KeepReleaseFacts {
 		Approvals: []state.ReleaseRequest{
 			{ID: "r1", Email: "john@example.com", ProductKey: "confluence", Product: homeConfluence, Requester: "U0JOHN", Created: now.AddDate(0, 0, -3)},
 			{ID: "r2", Email: "frances@example.com", ProductKey: "confluence", Product: homeConfluence, Created: now.AddDate(0, 0, -1)},
+			{ID: "r3", Email: "barbara@example.com", ProductKey: "confluence", Product: homeConfluence, Created: now, SlackAccountGone: true},
 		},
 		DryRunMode: true,
 		DryRun: &state.DryRun{Round: "nudge 2026-11-26T10:00:00Z", At: now.Add(-5 * time.Hour), AskedPeople: 2, Skipped: 3,
@@ -64,6 +65,7 @@ func TestRenderHomeKeepRelease(t *testing.T) {
 	golden(t, "home_report_keep_release", Message{Text: "App Home", Blocks: home.Blocks.BlockSet})
 	all := strings.Join(allTexts(t, Message{Text: "x", Blocks: home.Blocks.BlockSet}), "\n")
 	for _, want := range []string{"<@U0ADA>", "acme.atlassian.net", "requested by <@U0JOHN>", "no answer", "Would ask *2 people*",
+		"barbara@example.com · *Confluence* on acme.atlassian.net · escalated: their Slack account was deactivated after the nudge",
 		"Alan &lt;Turing&gt;", "org admin", "graceˍ∗hopper∗@example.com"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("home lacks %q:\n%s", want, all)

@@ -282,6 +282,11 @@ type ReleaseRequest struct {
 	DecidedBy  string
 	Decision   string // "", DecisionApprove or DecisionKeep
 	Decided    time.Time
+	// SlackAccountGone is read by PendingRequests only: the request is an
+	// escalation made at once, without a reminder, because the person's
+	// Slack account was gone (its nudge escalated, never reminded), not
+	// one of silence after a reminder.
+	SlackAccountGone bool
 }
 
 const requestCols = `id, nudge_id, account_id, email, product, product_key, requester, created_us, decided_by, decision, decided_us`
@@ -329,7 +334,28 @@ func (s *Store) GetRequest(ctx context.Context, id string) (ReleaseRequest, erro
 
 // PendingRequests returns the undecided requests, oldest first.
 func (s *Store) PendingRequests(ctx context.Context) ([]ReleaseRequest, error) {
-	return s.requests(ctx, `WHERE decided_by = '' ORDER BY created_us, id`)
+	// One read with the nudges' two instants, not one nudge read per row:
+	// App Home shows these at every open.
+	rows, err := s.db.QueryContext(ctx, `SELECT `+requestCols+`,
+		COALESCE((SELECT n.escalated_us <> 0 AND n.reminded_us = 0 FROM nudge n WHERE n.id = release_request.nudge_id), false)
+		FROM release_request WHERE decided_by = '' ORDER BY created_us, id`)
+	if err != nil {
+		return nil, s.wrap("read release requests", err)
+	}
+	defer rows.Close()
+	var out []ReleaseRequest
+	for rows.Next() {
+		var r ReleaseRequest
+		var created, decided int64
+		var gone bool
+		if err := rows.Scan(&r.ID, &r.NudgeID, &r.AccountID, &r.Email, &r.Product, &r.ProductKey, &r.Requester, &created, &r.DecidedBy, &r.Decision, &decided, &gone); err != nil {
+			return nil, s.wrap("read release requests", err)
+		}
+		r.Created, r.Decided = fromUS(created), fromUS(decided)
+		r.SlackAccountGone = gone && r.Requester == ""
+		out = append(out, r)
+	}
+	return out, s.wrap("read release requests", rows.Err())
 }
 
 // requests reads the release requests that where (a WHERE and ORDER BY

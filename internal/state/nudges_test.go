@@ -44,6 +44,7 @@ func nudgeContract(t *testing.T, fresh fixture) {
 		{"ReleaseDetailFromUpstream", testReleaseDetailFromUpstream},
 		{"NudgeAuditedOnce", testNudgeAuditedOnce},
 		{"KeepOrReleaseSwept", testKeepOrReleaseSwept},
+		{"PendingRequestsSayWhoWasGone", testPendingRequestsSayWhoWasGone},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -712,5 +713,51 @@ func testExpiryAgainstADecision(t *testing.T, fresh fixture) {
 	}
 	if got, _ := a.PendingRequests(ctx); len(got) != 1 || got[0].ID != young.ID {
 		t.Errorf("pending after the expiry: %+v, want only %s", got, young.ID)
+	}
+}
+
+// testPendingRequestsSayWhoWasGone: an undecided request escalated at once
+// because the person's Slack account was gone (escalated, never reminded,
+// nobody requested it) is told from one escalated after silence (reminded
+// first) and from one a person asked for, so that App Home does not tell
+// approvers a deactivated person ignored a reminder they never got.
+func testPendingRequestsSayWhoWasGone(t *testing.T, fresh fixture) {
+	s := open(t, fresh(t))
+	ctx := context.Background()
+	put := func(account string, reminded, escalated bool, requester string) {
+		t.Helper()
+		n, _, err := s.PutNudge(ctx, Nudge{Round: "r", AccountID: account, Email: account + "@example.com", Product: "p", ProductKey: "confluence", Asked: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if reminded {
+			if ok, err := s.MarkReminded(ctx, n.ID, t0.Add(time.Hour)); !ok || err != nil {
+				t.Fatalf("MarkReminded = %v %v", ok, err)
+			}
+		}
+		if escalated {
+			if ok, err := s.MarkEscalated(ctx, n.ID, t0.Add(2*time.Hour)); !ok || err != nil {
+				t.Fatalf("MarkEscalated = %v %v", ok, err)
+			}
+		}
+		if _, _, err := s.PutRequest(ctx, ReleaseRequest{NudgeID: n.ID, AccountID: account, Email: account + "@example.com", Product: "p", ProductKey: "confluence", Requester: requester, Created: t0.Add(3 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("gone", false, true, "")
+	put("silent", true, true, "")
+	put("asked", false, false, "UASK")
+	got, err := s.PendingRequests(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"gone": true, "silent": false, "asked": false}
+	if len(got) != len(want) {
+		t.Fatalf("%d pending requests, want %d: %+v", len(got), len(want), got)
+	}
+	for _, r := range got {
+		if r.SlackAccountGone != want[r.AccountID] {
+			t.Errorf("%s: SlackAccountGone %v, want %v", r.AccountID, r.SlackAccountGone, want[r.AccountID])
+		}
 	}
 }
