@@ -613,6 +613,13 @@ func (c *Client) attempt(ctx context.Context, cl call, n int) (res result) {
 	res.code = eb.code
 	cause := &upstreamError{status: res.status, message: summarize(eb.message, c.secrets)}
 	switch s := resp.StatusCode; {
+	case s == http.StatusBadRequest && cl.url.Scheme == "http" && plainToTLS(raw):
+		// Not the API's answer: the server's TLS layer saying that an
+		// http:// URL reached a TLS port. No request got through, so no
+		// status of the API's; the URL is wrong for every call alike.
+		e := c.fail(cl, ErrUnavailable, 0, "", errPlainToTLS).(*Error)
+		e.Net, e.Host = NetTLS, cl.url.Host
+		res.err = e
 	case s == http.StatusTooManyRequests:
 		res.hint, res.hinted = retryHint(resp.Header, c.clock.Now(), true)
 		res.err, res.retry = c.fail(cl, ErrRateLimited, s, eb.code, cause), true
@@ -644,6 +651,17 @@ func (c *Client) attempt(ctx context.Context, cl call, n int) (res result) {
 		res.err = c.fail(cl, ErrBadResponse, s, "", errors.New("unexpected status"))
 	}
 	return res
+}
+
+// errPlainToTLS is the cause of a TLS server's answer to plain HTTP.
+var errPlainToTLS = errors.New("the server expects TLS (https), and answered the plain HTTP request with HTTP 400")
+
+// plainToTLS reports whether a 400's body is a TLS server's answer to a
+// plain HTTP request: Go's net/http and nginx each write their own
+// sentence, which is all that tells it from the API's 400.
+func plainToTLS(raw []byte) bool {
+	return bytes.Contains(raw, []byte("Client sent an HTTP request to an HTTPS server")) ||
+		bytes.Contains(raw, []byte("The plain HTTP request was sent to HTTPS port"))
 }
 
 // apiAnswer reports whether an error body can be the API's own: JSON, or

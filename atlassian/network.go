@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"strings"
 	"sync/atomic"
 	"syscall"
 )
@@ -16,14 +17,8 @@ import (
 // cancelled, which is not the network's fault.
 func classifyNet(err error) Net {
 	var (
-		dnsErr    *net.DNSError
-		certErr   *tls.CertificateVerificationError
-		unknownCA x509.UnknownAuthorityError
-		hostErr   x509.HostnameError
-		invalid   x509.CertificateInvalidError
-		recordErr tls.RecordHeaderError
-		alert     tls.AlertError
-		netErr    net.Error
+		dnsErr *net.DNSError
+		netErr net.Error
 	)
 	switch {
 	case err == nil, errors.Is(err, context.Canceled):
@@ -35,14 +30,81 @@ func classifyNet(err error) Net {
 		return NetDNS
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return NetRefused
-	case errors.As(err, &certErr), errors.As(err, &unknownCA), errors.As(err, &hostErr),
-		errors.As(err, &invalid), errors.As(err, &recordErr), errors.As(err, &alert):
+	case TLSRefused(err):
 		return NetTLS
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		return timeoutKind(err)
 	}
 	return NetOther
 }
+
+// TLSRefused reports whether err, a request's transport failure (of this
+// client or of another, slack-go's say), is the two ends failing to speak
+// TLS together in a way the next attempt meets again: a certificate the
+// client refuses (unknown authority, another name, expired); a server that
+// is not TLS at all (plain HTTP behind an https:// URL, or any other
+// bytes); TLS behind an http:// URL, whose alert HTTP reads as garbage; or
+// a server refusing the handshake with an alert that says why (no common
+// protocol version or cipher suite, a client certificate demanded). A
+// connection closed or reset during the handshake, or an alert that says
+// only the server failed (internal_error), is not: it may heal.
+func TLSRefused(err error) bool {
+	var (
+		certErr   *tls.CertificateVerificationError
+		unknownCA x509.UnknownAuthorityError
+		hostErr   x509.HostnameError
+		invalid   x509.CertificateInvalidError
+		recordErr tls.RecordHeaderError
+		alert     tls.AlertError
+		opErr     *net.OpError
+	)
+	switch {
+	case err == nil:
+		return false
+	case errors.As(err, &certErr), errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalid):
+		return true
+	case errors.Is(err, http.ErrSchemeMismatch), errors.As(err, &recordErr):
+		// net/http turns the record error of a server that answered the
+		// ClientHello in plain HTTP into ErrSchemeMismatch.
+		return true
+	case errors.As(err, &alert):
+		return refusingAlerts[alert.Error()]
+	case errors.As(err, &opErr) && opErr.Op == "remote error" && opErr.Err != nil:
+		// crypto/tls reports an alert received over TCP this way, with an
+		// unexported alert type whose text is tls.AlertError's.
+		return refusingAlerts[opErr.Err.Error()]
+	}
+	// A TLS server reached by http:// answers the request with a fatal
+	// alert record (type 0x15, version 3.x), which net/http reads as a
+	// status line and quotes, untyped, in its error: its text is all
+	// there is to go by.
+	return strings.Contains(err.Error(), `malformed HTTP response "\x15\x03`)
+}
+
+// refusingAlerts are the texts of the TLS alerts that refuse the
+// handshake for a reason of configuration, which the next attempt meets
+// again (RFC 8446 §6.2 and RFC 5246 §7.2.2).
+var refusingAlerts = func() map[string]bool {
+	m := map[string]bool{}
+	for _, a := range []tls.AlertError{
+		40,  // handshake_failure: no cipher suite or other parameter in common
+		42,  // bad_certificate: here, an empty client certificate
+		43,  // unsupported_certificate
+		44,  // certificate_revoked
+		45,  // certificate_expired
+		46,  // certificate_unknown
+		48,  // unknown_ca
+		49,  // access_denied
+		70,  // protocol_version
+		71,  // insufficient_security
+		112, // unrecognized_name
+		116, // certificate_required
+		120, // no_application_protocol
+	} {
+		m[a.Error()] = true
+	}
+	return m
+}()
 
 // timeoutKind tells a connection that was never made in time (NetTimeout:
 // a firewall dropping packets, a host that is down) from one made and then

@@ -1,8 +1,6 @@
 package atlassian
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"net"
 	"net/http"
@@ -63,22 +61,14 @@ func retryHint(h http.Header, now time.Time, rateLimited bool) (d time.Duration,
 
 // transportRetryable is whether a request that got no answer is worth
 // another attempt: not when the DNS says the host does not exist (NXDOMAIN),
-// nor when the host's certificate is refused (unknown authority, another
-// name, expired), which a few seconds will not change; a DNS server failing
-// for now, a refused or dropped connection may heal.
+// nor when the two ends cannot speak TLS together (TLSRefused: a refused
+// certificate, a server that is not TLS, no protocol or cipher in common),
+// which a few seconds will not change; a DNS server failing for now, a
+// refused or dropped connection may heal.
 func transportRetryable(err error) bool {
-	var (
-		dnsErr    *net.DNSError
-		certErr   *tls.CertificateVerificationError
-		unknownCA x509.UnknownAuthorityError
-		hostErr   x509.HostnameError
-		invalid   x509.CertificateInvalidError
-	)
-	switch {
-	case errors.As(err, &dnsErr):
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
 		return !dnsErr.IsNotFound
-	case errors.As(err, &certErr), errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalid):
-		return false
 	}
-	return true
+	return !TLSRefused(err)
 }

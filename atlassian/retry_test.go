@@ -1,6 +1,7 @@
 package atlassian
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -363,6 +364,156 @@ func TestCertificateFailureIsNotRetried(t *testing.T) {
 			}
 			if got := hellos.Load(); got != 1 {
 				t.Errorf("%d handshakes (waits %v), want 1", got, clk.Waits())
+			}
+		})
+	}
+}
+
+// countingListener counts the connections a test server accepts: one per
+// attempt, whatever the server then does with it.
+type countingListener struct {
+	net.Listener
+	n *atomic.Int32
+}
+
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.n.Add(1)
+	}
+	return c, err
+}
+
+// TestTLSRefusalIsNotRetried: a server that will not speak TLS with the
+// client (plain HTTP behind an https:// URL, TLS behind an http:// one, no
+// protocol version or cipher suite in common, a client certificate
+// demanded) refuses the next attempt the same way, so the call fails at
+// once as NetTLS naming the host, as a refused certificate does
+// (TestCertificateFailureIsNotRetried), rather than after four connections
+// and about 3 s as a "connection failed". A server that closes the
+// connection during the handshake may be restarting: that is still
+// retried.
+func TestTLSRefusalIsNotRetried(t *testing.T) {
+	t.Parallel()
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, okPage) })
+	// tlsServer starts an https server trusted by the client it returns,
+	// the two configured by server and client.
+	tlsServer := func(t *testing.T, n *atomic.Int32, server, client func(*tls.Config)) (string, *http.Client) {
+		srv := httptest.NewUnstartedServer(handler)
+		srv.Listener = countingListener{srv.Listener, n}
+		srv.TLS = &tls.Config{}
+		if server != nil {
+			server(srv.TLS)
+		}
+		srv.Config.ErrorLog = log.New(io.Discard, "", 0) // each refused handshake is logged
+		srv.StartTLS()
+		t.Cleanup(srv.Close)
+		cc := srv.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
+		if client != nil {
+			client(cc)
+		}
+		return srv.URL, &http.Client{Transport: &http.Transport{TLSClientConfig: cc}}
+	}
+	// rawServer accepts connections and gives each to serve, which the
+	// test checks what it receives with.
+	rawServer := func(t *testing.T, n *atomic.Int32, serve func(t *testing.T, c net.Conn)) string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { // owned by ln: Accept fails once the cleanup closes it
+			defer close(done)
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				n.Add(1)
+				serve(t, c)
+				c.Close()
+			}
+		}()
+		t.Cleanup(func() { ln.Close(); <-done })
+		return ln.Addr().String()
+	}
+	for _, tt := range []struct {
+		name      string
+		start     func(t *testing.T, n *atomic.Int32) (string, *http.Client)
+		wantNet   Net
+		wantConns int32
+	}{
+		{"plain HTTP behind https", func(t *testing.T, n *atomic.Int32) (string, *http.Client) {
+			srv := httptest.NewUnstartedServer(handler)
+			srv.Listener = countingListener{srv.Listener, n}
+			srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+			srv.Start()
+			t.Cleanup(srv.Close)
+			return "https://" + strings.TrimPrefix(srv.URL, "http://"), nil
+		}, NetTLS, 1},
+		{"Go TLS server behind http", func(t *testing.T, n *atomic.Int32) (string, *http.Client) {
+			// net/http's TLS server answers a plain request with a 400 of
+			// its own, which is not the API refusing anything.
+			u, _ := tlsServer(t, n, nil, nil)
+			return "http://" + strings.TrimPrefix(u, "https://"), nil
+		}, NetTLS, 1},
+		{"TLS alert behind http", func(t *testing.T, n *atomic.Int32) (string, *http.Client) {
+			// Other TLS servers answer a plain request with a fatal alert
+			// record (here protocol_version), which HTTP reads as garbage.
+			return "http://" + rawServer(t, n, func(t *testing.T, c net.Conn) {
+				line, _ := bufio.NewReader(c).ReadString('\n')
+				if !strings.HasPrefix(line, "GET /admin/") {
+					t.Errorf("server read %q, want a plain HTTP request", line)
+				}
+				c.Write([]byte{0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46})
+			}), nil
+		}, NetTLS, 1},
+		{"no common protocol version", func(t *testing.T, n *atomic.Int32) (string, *http.Client) {
+			return tlsServer(t, n, func(s *tls.Config) { s.MinVersion = tls.VersionTLS13 },
+				func(c *tls.Config) { c.MaxVersion = tls.VersionTLS12 })
+		}, NetTLS, 1},
+		{"no common cipher suite", func(t *testing.T, n *atomic.Int32) (string, *http.Client) {
+			return tlsServer(t, n, func(s *tls.Config) {
+				s.MaxVersion = tls.VersionTLS12
+				s.CipherSuites = []uint16{tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384}
+			}, func(c *tls.Config) { c.CipherSuites = []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256} })
+		}, NetTLS, 1},
+		{"client certificate demanded, TLS 1.2", func(t *testing.T, n *atomic.Int32) (string, *http.Client) {
+			return tlsServer(t, n, func(s *tls.Config) {
+				s.ClientAuth = tls.RequireAnyClientCert
+				s.MaxVersion = tls.VersionTLS12
+			}, nil)
+		}, NetTLS, 1},
+		{"client certificate demanded, TLS 1.3", func(t *testing.T, n *atomic.Int32) (string, *http.Client) {
+			// The client's handshake is over before the server refuses:
+			// the alert comes with the answer.
+			return tlsServer(t, n, func(s *tls.Config) { s.ClientAuth = tls.RequireAnyClientCert }, nil)
+		}, NetTLS, 1},
+		{"closed during the handshake", func(t *testing.T, n *atomic.Int32) (string, *http.Client) {
+			return "https://" + rawServer(t, n, func(t *testing.T, c net.Conn) {
+				var hello [5]byte
+				if _, err := io.ReadFull(c, hello[:]); err != nil || hello[0] != 0x16 {
+					t.Errorf("server read % x (%v), want a TLS handshake record", hello, err)
+				}
+			}), nil
+		}, NetOther, 4},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var conns atomic.Int32
+			base, hc := tt.start(t, &conns)
+			opts := []Option{}
+			if hc != nil {
+				opts = append(opts, WithHTTPClient(hc))
+			}
+			c, clk := newTestClient(t, base, opts...)
+			_, err := c.LastActive(context.Background(), testAccountID)
+			e := asError(t, err)
+			if host := base[strings.Index(base, "//")+2:]; e.Net != tt.wantNet || e.Kind != ErrUnavailable || e.Host != host {
+				t.Errorf("err = %v (Net %q, Host %q), want ErrUnavailable of %q at %s", err, e.Net, e.Host, tt.wantNet, host)
+			}
+			if got := conns.Load(); got != tt.wantConns {
+				t.Errorf("%d connections (waits %v), want %d", got, clk.Waits(), tt.wantConns)
 			}
 		})
 	}
