@@ -219,12 +219,21 @@ func TestNetworkFailuresAreNamed(t *testing.T) {
 		hc         *http.Client
 		timeout    time.Duration
 		what, host string
+		// slack, when set, is what the Slack checks say instead: slack-go
+		// keeps no body of a 400, so a Go TLS server's own answer to an
+		// http:// URL is a 400 like any other (SLACK_API_URL is https in
+		// all but tests).
+		slack string
 	}{
-		{"refused", "http://" + refused, http.DefaultClient, 0, "connection refused", refused},
-		{"no answer", "http://" + silent, http.DefaultClient, 200 * time.Millisecond, "connected, but no answer in time", silent},
-		{"connect timeout", "http://" + refused, atlassiantest.DialBlackhole(), 200 * time.Millisecond, "timed out", refused},
-		{"tls", u.TLSURL, http.DefaultClient, 0, "TLS handshake failed", strings.TrimPrefix(u.TLSURL, "https://")},
-		{"dns", "http://no-such-host.example:8080", noDNS, 0, "host name not found (DNS)", "no-such-host.example:8080"},
+		{"refused", "http://" + refused, http.DefaultClient, 0, "connection refused", refused, ""},
+		{"no answer", "http://" + silent, http.DefaultClient, 200 * time.Millisecond, "connected, but no answer in time", silent, ""},
+		{"connect timeout", "http://" + refused, atlassiantest.DialBlackhole(), 200 * time.Millisecond, "timed out", refused, ""},
+		{"tls", u.TLSURL, http.DefaultClient, 0, "TLS handshake failed", strings.TrimPrefix(u.TLSURL, "https://"), ""},
+		{"dns", "http://no-such-host.example:8080", noDNS, 0, "host name not found (DNS)", "no-such-host.example:8080", ""},
+		{"plain HTTP behind https", u.PlainURL, http.DefaultClient, 0, "TLS handshake failed", strings.TrimPrefix(u.PlainURL, "https://"), ""},
+		{"TLS behind http", u.HTTPToTLSURL, http.DefaultClient, 0, "TLS handshake failed", strings.TrimPrefix(u.HTTPToTLSURL, "http://"), "Slack answered HTTP 400"},
+		{"old TLS versions only", u.OldTLSURL, http.DefaultClient, 0, "TLS handshake failed", strings.TrimPrefix(u.OldTLSURL, "https://"), ""},
+		{"old cipher suites only", u.OldCipherURL, http.DefaultClient, 0, "TLS handshake failed", strings.TrimPrefix(u.OldCipherURL, "https://"), ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -251,7 +260,11 @@ func TestNetworkFailuresAreNamed(t *testing.T) {
 				if r.Rejected {
 					t.Errorf("%s: a network failure marked Rejected", r.Name)
 				}
-				if !strings.Contains(r.Detail, "network") || !strings.Contains(r.Detail, c.what) || !strings.Contains(r.Detail, c.host) {
+				if c.slack != "" && strings.HasPrefix(r.Name, "Slack") {
+					if !strings.Contains(r.Detail, c.slack) || !strings.Contains(r.Fix, "SLACK_API_URL") {
+						t.Errorf("%s: %q / %q, want %q and SLACK_API_URL in the fix", r.Name, r.Detail, r.Fix, c.slack)
+					}
+				} else if !strings.Contains(r.Detail, "network") || !strings.Contains(r.Detail, c.what) || !strings.Contains(r.Detail, c.host) {
 					t.Errorf("%s: detail %q should say network, %q and %q", r.Name, r.Detail, c.what, c.host)
 				}
 				if strings.Contains(r.Fix, "TCP") && !strings.Contains(r.Fix, "TCP "+c.host[strings.LastIndex(c.host, ":")+1:]) {

@@ -2,8 +2,6 @@ package credentials
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -248,14 +246,9 @@ func portOf(host string) string {
 // way atlassian.Net does, with the host from the request's URL.
 func netProblem(err error) (what, host string, ok bool) {
 	var (
-		ue        *url.Error
-		dnsErr    *net.DNSError
-		certErr   *tls.CertificateVerificationError
-		unknownCA x509.UnknownAuthorityError
-		hostErr   x509.HostnameError
-		invalid   x509.CertificateInvalidError
-		recordErr tls.RecordHeaderError
-		netErr    net.Error
+		ue     *url.Error
+		dnsErr *net.DNSError
+		netErr net.Error
 	)
 	if errors.As(err, &ue) {
 		if u, perr := url.Parse(ue.URL); perr == nil {
@@ -267,8 +260,7 @@ func netProblem(err error) (what, host string, ok bool) {
 		return string(atlassian.NetDNS), host, true
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return string(atlassian.NetRefused), host, true
-	case errors.As(err, &certErr), errors.As(err, &unknownCA), errors.As(err, &hostErr),
-		errors.As(err, &invalid), errors.As(err, &recordErr):
+	case atlassian.TLSRefused(err):
 		return string(atlassian.NetTLS), host, true
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		return string(atlassian.TimeoutKind(err)), host, true
