@@ -18,6 +18,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"lastactive/atlassian"
 	"lastactive/internal/backoff"
 	"lastactive/internal/slackcode"
 	"lastactive/seat"
@@ -258,7 +259,10 @@ func (a *SlackAPI) try(ctx context.Context, method string, safeOn5xx bool, fn fu
 			wait = max(se.RetryAfter, time.Second)
 			waitedOut = a.limit(method, wait)
 			wait = max(wait, waitedOut.Sub(a.now()))
-		case se.Kind == ErrSlackUnavailable && safeOn5xx:
+		case se.Kind == ErrSlackUnavailable && safeOn5xx && !atlassian.TLSRefused(err):
+			// A server that will not speak TLS with the bot (a refused
+			// certificate, plain HTTP, no protocol in common) refuses the
+			// next attempt the same way.
 			wait = p.Delay(n, nil)
 		default:
 			return se
