@@ -54,6 +54,20 @@ func TestLookupStopsAtAFailureEveryAddressWouldMeet(t *testing.T) {
 		{"TLS handshake failed", func(f *fakes) []string {
 			return adminOnly(f, "ATLASSIAN_API_URL="+un.TLSURL)
 		}, "TLS handshake failed", false},
+		// The other ways a server will not speak TLS with the client: each
+		// was "connection failed" after 4 attempts an address, and went on.
+		{"plain HTTP behind https", func(f *fakes) []string {
+			return adminOnly(f, "ATLASSIAN_API_URL="+un.PlainURL)
+		}, "at " + hostOf(un.PlainURL) + " cannot be reached: TLS handshake failed", false},
+		{"TLS behind http", func(f *fakes) []string {
+			return adminOnly(f, "ATLASSIAN_API_URL="+un.HTTPToTLSURL)
+		}, "at " + hostOf(un.HTTPToTLSURL) + " cannot be reached: TLS handshake failed", false},
+		{"TLS 1.0 and 1.1 only", func(f *fakes) []string {
+			return adminOnly(f, "ATLASSIAN_API_URL="+un.OldTLSURL)
+		}, "at " + hostOf(un.OldTLSURL) + " cannot be reached: TLS handshake failed", false},
+		{"3DES only", func(f *fakes) []string {
+			return adminOnly(f, "ATLASSIAN_API_URL="+un.OldCipherURL)
+		}, "at " + hostOf(un.OldCipherURL) + " cannot be reached: TLS handshake failed", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -68,6 +82,9 @@ func TestLookupStopsAtAFailureEveryAddressWouldMeet(t *testing.T) {
 				}
 			}
 			checkStopped(t, r, c.want, fiveAddresses[0], fiveAddresses[1:])
+			if !c.counts && (strings.Contains(r.stderr, "ATLASSIAN_API_KEY") || strings.Contains(r.stderr, "renew")) {
+				t.Errorf("a network failure blamed on the key:\n%s", r.stderr)
+			}
 			// --json names every address too, the ones not looked up
 			// with their own kind.
 			if c.counts {
@@ -78,6 +95,12 @@ func TestLookupStopsAtAFailureEveryAddressWouldMeet(t *testing.T) {
 			}
 		})
 	}
+}
+
+// hostOf is the host:port of a loopback URL.
+func hostOf(u string) string {
+	_, hp, _ := strings.Cut(u, "//")
+	return hp
 }
 
 // checkStopped checks the stderr and stdout of a lookup that stopped after
