@@ -657,11 +657,12 @@ func (c *Client) attempt(ctx context.Context, cl call, n int) (res result) {
 var errPlainToTLS = errors.New("the server expects TLS (https), and answered the plain HTTP request with HTTP 400")
 
 // plainToTLS reports whether a 400's body is a TLS server's answer to a
-// plain HTTP request: Go's net/http and nginx each write their own
-// sentence, which is all that tells it from the API's 400.
+// plain HTTP request: Go's net/http, nginx and Apache httpd each write
+// their own sentence, which is all that tells it from the API's 400.
 func plainToTLS(raw []byte) bool {
 	return bytes.Contains(raw, []byte("Client sent an HTTP request to an HTTPS server")) ||
-		bytes.Contains(raw, []byte("The plain HTTP request was sent to HTTPS port"))
+		bytes.Contains(raw, []byte("The plain HTTP request was sent to HTTPS port")) ||
+		bytes.Contains(raw, []byte("speaking plain HTTP to an SSL-enabled server port"))
 }
 
 // apiAnswer reports whether an error body can be the API's own: JSON, or

@@ -518,3 +518,54 @@ func TestTLSRefusalIsNotRetried(t *testing.T) {
 		})
 	}
 }
+
+// TestPlainRequestToATLSPort: the 400 a TLS server writes for a plain
+// HTTP request is told from the API's own 400 by its sentence, for the
+// servers that front APIs: Go's net/http, nginx, Apache httpd. It is said
+// as the TLS failure at the host, not as the API refusing the request
+// (which the Slack reply and check pin on the organisation ID); an API's
+// 400, and the same page over https, stay refusals.
+func TestPlainRequestToATLSPort(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, scheme, body string
+		wantNet            Net
+	}{
+		{"Go", "http", "Client sent an HTTP request to an HTTPS server.\n", NetTLS},
+		{"nginx", "http", "<html>\r\n<head><title>400 The plain HTTP request was sent to HTTPS port</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>The plain HTTP request was sent to HTTPS port</center>\r\n</body>\r\n</html>\r\n", NetTLS},
+		{"Apache", "http", "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>400 Bad Request</title>\n</head><body>\n<h1>Bad Request</h1>\n<p>Your browser sent a request that this server could not understand.<br />\nReason: You're speaking plain HTTP to an SSL-enabled server port.<br />\n Instead use the HTTPS scheme to access this URL, please.<br />\n</p>\n</body></html>\n", NetTLS},
+		{"the API's 400", "http", `{"code":400,"message":"Invalid request"}`, ""},
+		{"over https", "https", "Client sent an HTTP request to an HTTPS server.\n", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var calls atomic.Int32
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				calls.Add(1)
+				w.WriteHeader(http.StatusBadRequest)
+				io.WriteString(w, tt.body)
+			})
+			srv := httptest.NewUnstartedServer(h)
+			hc := http.DefaultClient
+			if tt.scheme == "https" {
+				srv.StartTLS()
+				hc = srv.Client()
+			} else {
+				srv.Start()
+			}
+			t.Cleanup(srv.Close)
+			c, _ := newTestClient(t, srv.URL, WithHTTPClient(hc))
+			_, err := c.LastActive(context.Background(), testAccountID)
+			e := asError(t, err)
+			if e.Net != tt.wantNet {
+				t.Errorf("err = %v (Net %q), want Net %q", err, e.Net, tt.wantNet)
+			}
+			if want := map[Net]Kind{NetTLS: ErrUnavailable, "": ErrRejected}[tt.wantNet]; e.Kind != want {
+				t.Errorf("err = %v, want %s", err, want)
+			}
+			if n := calls.Load(); n != 1 {
+				t.Errorf("%d requests, want 1", n)
+			}
+		})
+	}
+}
