@@ -48,7 +48,12 @@ func classifyNet(err error) Net {
 // protocol version or cipher suite, a client certificate demanded). A
 // connection closed or reset during the handshake, or an alert that says
 // only the server failed (internal_error), is not: it may heal.
-func TLSRefused(err error) bool {
+func TLSRefused(err error) bool { return TLSCause(err) != "" }
+
+// TLSCause says in a few words of our own (no upstream text) which TLS
+// refusal err is (see TLSRefused), for the admin who fixes it; "" when err
+// is not one.
+func TLSCause(err error) string {
 	var (
 		certErr   *tls.CertificateVerificationError
 		unknownCA x509.UnknownAuthorityError
@@ -60,48 +65,69 @@ func TLSRefused(err error) bool {
 	)
 	switch {
 	case err == nil:
-		return false
-	case errors.As(err, &certErr), errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalid):
-		return true
+		return ""
+	case errors.As(err, &unknownCA):
+		return "the certificate is signed by an authority this machine does not trust"
+	case errors.As(err, &hostErr):
+		return "the certificate is for another host name"
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
+		return "the certificate has expired or is not valid yet"
+	case errors.As(err, &invalid), errors.As(err, &certErr):
+		return "the certificate is not valid for this use"
 	case errors.Is(err, http.ErrSchemeMismatch), errors.As(err, &recordErr):
 		// net/http turns the record error of a server that answered the
 		// ClientHello in plain HTTP into ErrSchemeMismatch.
-		return true
+		return "the server does not speak TLS (plain HTTP?)"
+	case errors.Is(err, errPlainToTLS):
+		return tlsBehindHTTP
 	case errors.As(err, &alert):
 		return refusingAlerts[alert.Error()]
 	case errors.As(err, &opErr) && opErr.Op == "remote error" && opErr.Err != nil:
 		// crypto/tls reports an alert received over TCP this way, with an
 		// unexported alert type whose text is tls.AlertError's.
 		return refusingAlerts[opErr.Err.Error()]
+	case strings.Contains(err.Error(), `malformed HTTP response "\x15\x03`):
+		// A TLS server reached by http:// answers the request with a
+		// fatal alert record (type 0x15, version 3.x), which net/http
+		// reads as a status line and quotes, untyped, in its error: its
+		// text is all there is to go by.
+		return tlsBehindHTTP
 	}
-	// A TLS server reached by http:// answers the request with a fatal
-	// alert record (type 0x15, version 3.x), which net/http reads as a
-	// status line and quotes, untyped, in its error: its text is all
-	// there is to go by.
-	return strings.Contains(err.Error(), `malformed HTTP response "\x15\x03`)
+	return ""
 }
+
+// tlsBehindHTTP is the cause of a TLS server reached by an http:// URL.
+const tlsBehindHTTP = "the server speaks TLS: the URL should be https://"
 
 // refusingAlerts are the texts of the TLS alerts that refuse the
 // handshake for a reason of configuration, which the next attempt meets
-// again (RFC 8446 §6.2 and RFC 5246 §7.2.2).
-var refusingAlerts = func() map[string]bool {
-	m := map[string]bool{}
-	for _, a := range []tls.AlertError{
-		40,  // handshake_failure: no cipher suite or other parameter in common
-		42,  // bad_certificate: here, an empty client certificate
-		43,  // unsupported_certificate
-		44,  // certificate_revoked
-		45,  // certificate_expired
-		46,  // certificate_unknown
-		48,  // unknown_ca
-		49,  // access_denied
-		70,  // protocol_version
-		71,  // insufficient_security
-		112, // unrecognized_name
-		116, // certificate_required
-		120, // no_application_protocol
+// again (RFC 8446 §6.2 and RFC 5246 §7.2.2), with the cause each names.
+var refusingAlerts = func() map[string]string {
+	const (
+		refused    = "the server refused the handshake"
+		noCipher   = "the server refused the handshake (no cipher suite in common, or it wants a client certificate)"
+		clientCert = "the server demands a client certificate"
+	)
+	m := map[string]string{}
+	for a, cause := range map[tls.AlertError]string{
+		// handshake_failure: no cipher suite or other parameter in
+		// common; TLS 1.2 servers also refuse a missing client
+		// certificate so.
+		40:  noCipher,
+		42:  clientCert,                                                // bad_certificate: the client sends none
+		43:  refused,                                                   // unsupported_certificate
+		44:  refused,                                                   // certificate_revoked
+		45:  refused,                                                   // certificate_expired
+		46:  refused,                                                   // certificate_unknown
+		48:  refused,                                                   // unknown_ca
+		49:  refused,                                                   // access_denied
+		70:  "no TLS version in common",                                // protocol_version
+		71:  noCipher,                                                  // insufficient_security
+		112: "the server does not serve the host name asked for (SNI)", // unrecognized_name
+		116: clientCert,                                                // certificate_required
+		120: "no application protocol in common",                       // no_application_protocol
 	} {
-		m[a.Error()] = true
+		m[a.Error()] = cause
 	}
 	return m
 }()

@@ -326,17 +326,18 @@ func TestCertificateFailureIsNotRetried(t *testing.T) {
 		// pool that trusts the test server's certificate.
 		client func(trusted *tls.Config) *tls.Config
 		host   func(addr string) string // the host:port the client asks for
+		cause  string                   // TLSCause
 	}{
-		{"unknown authority", func(*tls.Config) *tls.Config { return &tls.Config{} }, nil},
+		{"unknown authority", func(*tls.Config) *tls.Config { return &tls.Config{} }, nil, "the certificate is signed by an authority this machine does not trust"},
 		{"hostname mismatch", func(tr *tls.Config) *tls.Config { return tr.Clone() }, func(addr string) string {
 			_, port, _ := net.SplitHostPort(addr)
 			return "localhost:" + port // the certificate names 127.0.0.1 and example.com
-		}},
+		}, "the certificate is for another host name"},
 		{"expired", func(tr *tls.Config) *tls.Config {
 			c := tr.Clone()
 			c.Time = func() time.Time { return time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC) }
 			return c
-		}, nil},
+		}, nil, "the certificate has expired or is not valid yet"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -364,6 +365,9 @@ func TestCertificateFailureIsNotRetried(t *testing.T) {
 			}
 			if got := hellos.Load(); got != 1 {
 				t.Errorf("%d handshakes (waits %v), want 1", got, clk.Waits())
+			}
+			if got := TLSCause(err); got != tt.cause {
+				t.Errorf("TLSCause = %q, want %q", got, tt.cause)
 			}
 		})
 	}
@@ -442,6 +446,7 @@ func TestTLSRefusalIsNotRetried(t *testing.T) {
 		start     func(t *testing.T, n *atomic.Int32) (string, *http.Client)
 		wantNet   Net
 		wantConns int32
+		wantCause string // TLSCause
 	}{
 		{"plain HTTP behind https", func(t *testing.T, n *atomic.Int32) (string, *http.Client) {
 			srv := httptest.NewUnstartedServer(handler)
@@ -450,13 +455,13 @@ func TestTLSRefusalIsNotRetried(t *testing.T) {
 			srv.Start()
 			t.Cleanup(srv.Close)
 			return "https://" + strings.TrimPrefix(srv.URL, "http://"), nil
-		}, NetTLS, 1},
+		}, NetTLS, 1, "the server does not speak TLS (plain HTTP?)"},
 		{"Go TLS server behind http", func(t *testing.T, n *atomic.Int32) (string, *http.Client) {
 			// net/http's TLS server answers a plain request with a 400 of
 			// its own, which is not the API refusing anything.
 			u, _ := tlsServer(t, n, nil, nil)
 			return "http://" + strings.TrimPrefix(u, "https://"), nil
-		}, NetTLS, 1},
+		}, NetTLS, 1, "the server speaks TLS: the URL should be https://"},
 		{"TLS alert behind http", func(t *testing.T, n *atomic.Int32) (string, *http.Client) {
 			// Other TLS servers answer a plain request with a fatal alert
 			// record (here protocol_version), which HTTP reads as garbage.
@@ -467,28 +472,28 @@ func TestTLSRefusalIsNotRetried(t *testing.T) {
 				}
 				c.Write([]byte{0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46})
 			}), nil
-		}, NetTLS, 1},
+		}, NetTLS, 1, "the server speaks TLS: the URL should be https://"},
 		{"no common protocol version", func(t *testing.T, n *atomic.Int32) (string, *http.Client) {
 			return tlsServer(t, n, func(s *tls.Config) { s.MinVersion = tls.VersionTLS13 },
 				func(c *tls.Config) { c.MaxVersion = tls.VersionTLS12 })
-		}, NetTLS, 1},
+		}, NetTLS, 1, "no TLS version in common"},
 		{"no common cipher suite", func(t *testing.T, n *atomic.Int32) (string, *http.Client) {
 			return tlsServer(t, n, func(s *tls.Config) {
 				s.MaxVersion = tls.VersionTLS12
 				s.CipherSuites = []uint16{tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384}
 			}, func(c *tls.Config) { c.CipherSuites = []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256} })
-		}, NetTLS, 1},
+		}, NetTLS, 1, "the server refused the handshake (no cipher suite in common, or it wants a client certificate)"},
 		{"client certificate demanded, TLS 1.2", func(t *testing.T, n *atomic.Int32) (string, *http.Client) {
 			return tlsServer(t, n, func(s *tls.Config) {
 				s.ClientAuth = tls.RequireAnyClientCert
 				s.MaxVersion = tls.VersionTLS12
 			}, nil)
-		}, NetTLS, 1},
+		}, NetTLS, 1, "the server refused the handshake (no cipher suite in common, or it wants a client certificate)"},
 		{"client certificate demanded, TLS 1.3", func(t *testing.T, n *atomic.Int32) (string, *http.Client) {
 			// The client's handshake is over before the server refuses:
 			// the alert comes with the answer.
 			return tlsServer(t, n, func(s *tls.Config) { s.ClientAuth = tls.RequireAnyClientCert }, nil)
-		}, NetTLS, 1},
+		}, NetTLS, 1, "the server demands a client certificate"},
 		{"closed during the handshake", func(t *testing.T, n *atomic.Int32) (string, *http.Client) {
 			return "https://" + rawServer(t, n, func(t *testing.T, c net.Conn) {
 				var hello [5]byte
@@ -496,7 +501,7 @@ func TestTLSRefusalIsNotRetried(t *testing.T) {
 					t.Errorf("server read % x (%v), want a TLS handshake record", hello, err)
 				}
 			}), nil
-		}, NetOther, 4},
+		}, NetOther, 4, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -514,6 +519,9 @@ func TestTLSRefusalIsNotRetried(t *testing.T) {
 			}
 			if got := conns.Load(); got != tt.wantConns {
 				t.Errorf("%d connections (waits %v), want %d", got, clk.Waits(), tt.wantConns)
+			}
+			if got := TLSCause(err); got != tt.wantCause {
+				t.Errorf("TLSCause = %q, want %q", got, tt.wantCause)
 			}
 		})
 	}
@@ -565,6 +573,9 @@ func TestPlainRequestToATLSPort(t *testing.T) {
 			}
 			if n := calls.Load(); n != 1 {
 				t.Errorf("%d requests, want 1", n)
+			}
+			if want := map[Net]string{NetTLS: "the server speaks TLS: the URL should be https://"}[tt.wantNet]; TLSCause(err) != want {
+				t.Errorf("TLSCause = %q, want %q", TLSCause(err), want)
 			}
 		})
 	}

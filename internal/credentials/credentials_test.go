@@ -228,12 +228,12 @@ func TestNetworkFailuresAreNamed(t *testing.T) {
 		{"refused", "http://" + refused, http.DefaultClient, 0, "connection refused", refused, ""},
 		{"no answer", "http://" + silent, http.DefaultClient, 200 * time.Millisecond, "connected, but no answer in time", silent, ""},
 		{"connect timeout", "http://" + refused, atlassiantest.DialBlackhole(), 200 * time.Millisecond, "timed out", refused, ""},
-		{"tls", u.TLSURL, http.DefaultClient, 0, "TLS handshake failed", strings.TrimPrefix(u.TLSURL, "https://"), ""},
+		{"tls", u.TLSURL, http.DefaultClient, 0, "TLS handshake failed — the certificate is signed by an authority this machine does not trust", strings.TrimPrefix(u.TLSURL, "https://"), ""},
 		{"dns", "http://no-such-host.example:8080", noDNS, 0, "host name not found (DNS)", "no-such-host.example:8080", ""},
-		{"plain HTTP behind https", u.PlainURL, http.DefaultClient, 0, "TLS handshake failed", strings.TrimPrefix(u.PlainURL, "https://"), ""},
-		{"TLS behind http", u.HTTPToTLSURL, http.DefaultClient, 0, "TLS handshake failed", strings.TrimPrefix(u.HTTPToTLSURL, "http://"), "Slack answered HTTP 400"},
-		{"old TLS versions only", u.OldTLSURL, http.DefaultClient, 0, "TLS handshake failed", strings.TrimPrefix(u.OldTLSURL, "https://"), ""},
-		{"old cipher suites only", u.OldCipherURL, http.DefaultClient, 0, "TLS handshake failed", strings.TrimPrefix(u.OldCipherURL, "https://"), ""},
+		{"plain HTTP behind https", u.PlainURL, http.DefaultClient, 0, "TLS handshake failed — the server does not speak TLS (plain HTTP?)", strings.TrimPrefix(u.PlainURL, "https://"), ""},
+		{"TLS behind http", u.HTTPToTLSURL, http.DefaultClient, 0, "TLS handshake failed — the server speaks TLS: the URL should be https://", strings.TrimPrefix(u.HTTPToTLSURL, "http://"), "Slack answered HTTP 400"},
+		{"old TLS versions only", u.OldTLSURL, http.DefaultClient, 0, "TLS handshake failed — no TLS version in common", strings.TrimPrefix(u.OldTLSURL, "https://"), ""},
+		{"old cipher suites only", u.OldCipherURL, http.DefaultClient, 0, "TLS handshake failed — the server refused the handshake (no cipher suite in common, or it wants a client certificate)", strings.TrimPrefix(u.OldCipherURL, "https://"), ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -266,6 +266,9 @@ func TestNetworkFailuresAreNamed(t *testing.T) {
 					}
 				} else if !strings.Contains(r.Detail, "network") || !strings.Contains(r.Detail, c.what) || !strings.Contains(r.Detail, c.host) {
 					t.Errorf("%s: detail %q should say network, %q and %q", r.Name, r.Detail, c.what, c.host)
+				}
+				if strings.HasPrefix(c.what, "TLS") && c.slack == "" && !strings.Contains(r.Fix, "uses https with a trusted certificate") {
+					t.Errorf("%s: fix %q is not the TLS one", r.Name, r.Fix)
 				}
 				if strings.Contains(r.Fix, "TCP") && !strings.Contains(r.Fix, "TCP "+c.host[strings.LastIndex(c.host, ":")+1:]) {
 					t.Errorf("%s: fix %q names another port than %s's", r.Name, r.Fix, c.host)

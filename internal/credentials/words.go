@@ -82,7 +82,7 @@ func slackFailure(r Result, err error, variable, fix string) Result {
 		r.Fix = "Slack may be having trouble (status.slack.com): run the check again later; if SLACK_API_URL is set, check it"
 	default:
 		if what, host, ok := netProblem(err); ok {
-			return unreachable(r, what, host, "SLACK_API_URL")
+			return unreachable(r, err, what, host, "SLACK_API_URL")
 		}
 		r.Detail = "Slack's answer could not be read"
 		r.Fix = "check that SLACK_API_URL (default https://slack.com/api/) is Slack's Web API"
@@ -155,7 +155,7 @@ func atlassianFailure(r Result, err error, w apiWords) Result {
 	var e *atlassian.Error
 	if !errors.As(err, &e) {
 		if what, host, ok := netProblem(err); ok {
-			return unreachable(r, what, host, w.urlVar)
+			return unreachable(r, err, what, host, w.urlVar)
 		}
 		r.Detail, r.Fix = "the check could not run", "check "+w.urlVar
 		return r
@@ -195,7 +195,7 @@ func atlassianFailure(r Result, err error, w apiWords) Result {
 		r.Fix = "run the check again " + whenAsked(e.RetryAfter, "Atlassian") + " (the limit is shared with every other tool of the organisation)"
 	case atlassian.ErrUnavailable:
 		if e.Net != "" {
-			return unreachable(r, string(e.Net), e.Host, w.urlVar)
+			return unreachable(r, err, string(e.Net), e.Host, w.urlVar)
 		}
 		r.Detail = "Atlassian answered" + status + " and nothing was proven"
 		if e.Status == 0 {
@@ -210,14 +210,19 @@ func atlassianFailure(r Result, err error, w apiWords) Result {
 	return r
 }
 
-// unreachable words a network failure: the host and what failed, and
+// unreachable words a network failure, err: the host and what failed
+// (for TLS, which refusal, in atlassian.TLSCause's own words), and
 // explicitly not the credential.
-func unreachable(r Result, what, host, urlVar string) Result {
+func unreachable(r Result, err error, what, host, urlVar string) Result {
 	r.Status, r.Rejected = Fail, false
 	if host == "" {
 		host = "the API"
 	}
-	r.Detail = fmt.Sprintf("network: could not reach %s: %s (the credential was not tested)", short(host), what)
+	failed := what
+	if cause := atlassian.TLSCause(err); what == string(atlassian.NetTLS) && cause != "" {
+		failed += " — " + cause
+	}
+	r.Detail = fmt.Sprintf("network: could not reach %s: %s (the credential was not tested)", short(host), failed)
 	tcp := "TCP " + portOf(host)
 	fix := map[string]string{
 		string(atlassian.NetDNS):     "check the host name in " + urlVar + " and this machine's DNS",
