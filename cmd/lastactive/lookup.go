@@ -361,7 +361,7 @@ func stopsEveryLookup(err error) (string, bool) {
 		if e.Host != "" {
 			where = " at " + e.Host
 		}
-		return fmt.Sprintf("%s%s cannot be reached: %s", api, where, e.Net), true
+		return fmt.Sprintf("%s%s cannot be reached: %s", api, where, reportcmd.NetText(e)), true
 	case errors.Is(err, atlassian.ErrNotOrgAdmin):
 		return fmt.Sprintf("the owner of %s is not an admin of organisation ATLASSIAN_ORG_ID (HTTP %d); run lastactive check", key, e.Status), true
 	case errors.Is(err, atlassian.ErrCredentials):

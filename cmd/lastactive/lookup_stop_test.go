@@ -53,21 +53,21 @@ func TestLookupStopsAtAFailureEveryAddressWouldMeet(t *testing.T) {
 		}, "connection refused", false},
 		{"TLS handshake failed", func(f *fakes) []string {
 			return adminOnly(f, "ATLASSIAN_API_URL="+un.TLSURL)
-		}, "TLS handshake failed", false},
+		}, "TLS handshake failed — the certificate is signed by an authority this machine does not trust", false},
 		// The other ways a server will not speak TLS with the client: each
 		// was "connection failed" after 4 attempts an address, and went on.
 		{"plain HTTP behind https", func(f *fakes) []string {
 			return adminOnly(f, "ATLASSIAN_API_URL="+un.PlainURL)
-		}, "at " + hostOf(un.PlainURL) + " cannot be reached: TLS handshake failed", false},
+		}, "at " + hostOf(un.PlainURL) + " cannot be reached: TLS handshake failed — the server does not speak TLS (plain HTTP?)", false},
 		{"TLS behind http", func(f *fakes) []string {
 			return adminOnly(f, "ATLASSIAN_API_URL="+un.HTTPToTLSURL)
-		}, "at " + hostOf(un.HTTPToTLSURL) + " cannot be reached: TLS handshake failed", false},
+		}, "at " + hostOf(un.HTTPToTLSURL) + " cannot be reached: TLS handshake failed — the server speaks TLS: the URL should be https://", false},
 		{"TLS 1.0 and 1.1 only", func(f *fakes) []string {
 			return adminOnly(f, "ATLASSIAN_API_URL="+un.OldTLSURL)
-		}, "at " + hostOf(un.OldTLSURL) + " cannot be reached: TLS handshake failed", false},
+		}, "at " + hostOf(un.OldTLSURL) + " cannot be reached: TLS handshake failed — no TLS version in common", false},
 		{"3DES only", func(f *fakes) []string {
 			return adminOnly(f, "ATLASSIAN_API_URL="+un.OldCipherURL)
-		}, "at " + hostOf(un.OldCipherURL) + " cannot be reached: TLS handshake failed", false},
+		}, "at " + hostOf(un.OldCipherURL) + " cannot be reached: TLS handshake failed — the server refused the handshake (no cipher suite in common, or it wants a client certificate)", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -30,6 +30,10 @@ func TestReportNamesWhatToFixWhenAtlassianCannotBeReached(t *testing.T) {
 	}{
 		{"TLS handshake failed", func(*fakes) string { return un.TLSURL },
 			"lastactive report: cannot reach the Admin API at 127.0.0.1:"},
+		// Which refusal it is, in the words check uses.
+		{"plain HTTP behind https", func(*fakes) string { return un.PlainURL },
+			"lastactive report: cannot reach the Admin API at " + strings.TrimPrefix(un.PlainURL, "https://") +
+				": TLS handshake failed — the server does not speak TLS (plain HTTP?); check ATLASSIAN_API_URL uses https"},
 		{"connection refused", func(*fakes) string { return "http://" + un.Refused },
 			"lastactive report: cannot reach the Admin API at " + un.Refused + ": connection refused; check ATLASSIAN_API_URL and that a proxy or firewall lets TCP "},
 		{"redirected to another host", func(f *fakes) string {
@@ -62,7 +66,7 @@ func TestReportNamesWhatToFixWhenAtlassianCannotBeReached(t *testing.T) {
 					t.Errorf("the failure line's words say %q:\n%s", bad, line)
 				}
 			}
-			if c.name == "TLS handshake failed" && !strings.Contains(plain, "TLS handshake failed; check ATLASSIAN_API_URL uses https with a trusted certificate, or whether a proxy intercepts TLS") {
+			if c.name == "TLS handshake failed" && !strings.Contains(plain, "TLS handshake failed — the certificate is signed by an authority this machine does not trust; check ATLASSIAN_API_URL uses https with a trusted certificate, or whether a proxy intercepts TLS") {
 				t.Errorf("the TLS failure is not named with its fix:\n%s", line)
 			}
 			if !strings.Contains(line, "(admin: ") {
@@ -97,7 +101,7 @@ func TestOrgScanCommandsNameWhatToFix(t *testing.T) {
 				t.Errorf("exit %d, want %d", r.code, exitFailed)
 			}
 			line := failureLine(r.stderr)
-			if !strings.HasPrefix(line, c.want) || !strings.Contains(line, "TLS handshake failed; check ATLASSIAN_API_URL uses https") {
+			if !strings.HasPrefix(line, c.want) || !strings.Contains(line, "TLS handshake failed — the certificate is signed by an authority this machine does not trust; check ATLASSIAN_API_URL uses https") {
 				t.Errorf("failure line\n%s\nwant it to begin\n%s and name the TLS failure", line, c.want)
 			}
 			if plain, _, _ := strings.Cut(line, " ("); strings.Contains(plain, "try again") {

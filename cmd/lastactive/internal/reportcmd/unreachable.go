@@ -57,5 +57,15 @@ func Unreachable(err error) (words string, ok bool) {
 	default:
 		return "", false
 	}
-	return fmt.Sprintf("cannot reach %s%s: %s; %s.", api, at, e.Net, fix), true
+	return fmt.Sprintf("cannot reach %s%s: %s; %s.", api, at, NetText(e), fix), true
+}
+
+// NetText is e's network failure for an operator: what failed and, for a
+// TLS one, which refusal it is (atlassian.TLSCause's own words, as
+// lastactive check says it).
+func NetText(e *atlassian.Error) string {
+	if cause := atlassian.TLSCause(e); e.Net == atlassian.NetTLS && cause != "" {
+		return string(e.Net) + " — " + cause
+	}
+	return string(e.Net)
 }
