@@ -32,8 +32,13 @@ func checkDatabase(ctx context.Context, c Config) credentials.Result {
 	}
 	if path, ok := strings.CutPrefix(c.DatabaseURL, "sqlite:"); ok && path != ":memory:" {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			if dirWritable(path) != nil {
+			// A link is followed: the file is made where it points.
+			if file := state.SQLiteFile(path); dirWritable(file) != nil {
 				r.Detail = fmt.Sprintf("SQLite file %s does not exist and its directory cannot be written", path)
+				if file != path {
+					r.Detail = fmt.Sprintf("SQLite file %s is a link to %s, which does not exist, and whose directory %s is missing or cannot be written",
+						path, file, filepath.Dir(file))
+				}
 				r.Fix = "point LASTACTIVE_DATABASE_URL at a writable directory (the container uses sqlite:/data/lastactive.db on a volume)"
 				return r
 			}
@@ -47,7 +52,7 @@ func checkDatabase(ctx context.Context, c Config) credentials.Result {
 			f, err := os.OpenFile(path, os.O_WRONLY, 0)
 			if err == nil {
 				f.Close()
-				err = dirWritable(path)
+				err = dirWritable(state.SQLiteFile(path))
 			}
 			if err != nil {
 				r.Detail = fmt.Sprintf("SQLite file %s or its directory cannot be written by this user: serve would keep nothing", path)

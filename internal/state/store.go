@@ -113,9 +113,9 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	dsn := path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-512)&_pragma=secure_delete(1)&_txlock=immediate"
 	shown := "sqlite:" + path
 	if path != ":memory:" {
-		if dir := filepath.Dir(path); dir != "" {
+		if dir := filepath.Dir(SQLiteFile(path)); dir != "" {
 			if _, err := os.Stat(dir); err != nil {
-				return nil, fmt.Errorf("open state store %s: directory: %w", shown, err)
+				return nil, fmt.Errorf("open state store %s: directory%s: %w", shown, linkNote(path), err)
 			}
 		}
 		if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
@@ -140,7 +140,10 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 			// only (SQLite would make it 0644, and its -wal and -shm take
 			// the file's mode). An existing file keeps the mode it has; any
 			// other failure is SQLite's to report.
-			if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+			// O_EXCL refuses a symbolic link, even one to nothing, which
+			// SQLite then followed to make the file 0644: create where the
+			// link leads.
+			if f, err := os.OpenFile(SQLiteFile(path), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
 				f.Close()
 			}
 			// A database every user may read (made before files were
@@ -194,6 +197,38 @@ func isSQLiteFile(path string) bool {
 	return err == nil && string(head[:]) == "SQLite format 3\x00"
 }
 
+// SQLiteFile is the file that SQLite opens or creates for path: path
+// itself, or where the symbolic links at its end lead (SQLite follows
+// them). Its directory is the one that must exist and be writable, not the
+// link's. A loop or a chain longer than the kernel's own limit is left as
+// far as it got: opening it fails and says so.
+func SQLiteFile(path string) string {
+	for range 40 {
+		fi, err := os.Lstat(path)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			return path
+		}
+		target, err := os.Readlink(path)
+		if err != nil {
+			return path
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(path), target)
+		}
+		path = target
+	}
+	return path
+}
+
+// linkNote is " (PATH is a link to FILE)" when path is a symbolic link,
+// so that an error naming FILE's directory is not read as the link's.
+func linkNote(path string) string {
+	if f := SQLiteFile(path); f != path {
+		return " (" + path + " is a link to " + f + ")"
+	}
+	return ""
+}
+
 // sqliteAdvice turns the SQLite errors that a file unfit for the store
 // gives into what to do about it, after ": " (empty for others).
 func sqliteAdvice(path string, err error) string {
@@ -201,7 +236,7 @@ func sqliteAdvice(path string, err error) string {
 	if path == ":memory:" || !errors.As(err, &e) {
 		return ""
 	}
-	dir := filepath.Dir(path)
+	dir := filepath.Dir(SQLiteFile(path))
 	switch e.Code() & 0xff {
 	case sqlite3.SQLITE_NOTADB:
 		return ": " + path + " is not a SQLite database: point the sqlite: URL at lastactive's database, or at a new file name"
