@@ -327,7 +327,7 @@ func (c *Config) validate(n need) error {
 	case !strings.HasPrefix(c.SlackBotToken, "xoxb-"):
 		p = append(p, "SLACK_BOT_TOKEN must start with xoxb- (the Bot User OAuth Token)")
 	}
-	if u, err := checkURL(c.SlackAPIURL); err != nil {
+	if u, err := checkURL(c.SlackAPIURL, "https://slack.com/api/"); err != nil {
 		p = append(p, "SLACK_API_URL "+err.Error())
 	} else {
 		c.SlackAPIURL = strings.TrimRight(u, "/") + "/" // slack-go appends method names
@@ -389,7 +389,7 @@ func (c *Config) validate(n need) error {
 	if c.APIKey == "" && n&needAdmin != 0 {
 		missing("ATLASSIAN_API_KEY", "an Admin API key from admin.atlassian.com → Settings → API keys")
 	}
-	if u, err := checkURL(c.AdminAPIURL); err != nil {
+	if u, err := checkURL(c.AdminAPIURL, "https://api.atlassian.com"); err != nil {
 		p = append(p, "ATLASSIAN_API_URL "+err.Error())
 	} else {
 		c.AdminAPIURL = strings.TrimRight(u, "/")
@@ -715,7 +715,7 @@ func jiraSite(raw string) (site string, reduced bool, err error) {
 	if u.User != nil {
 		return "", false, errors.New("must not contain a user name or password (they go in JIRA_EMAIL and JIRA_API_TOKEN)")
 	}
-	site, err = checkURL((&url.URL{Scheme: u.Scheme, Host: u.Host}).String())
+	site, err = checkURL((&url.URL{Scheme: u.Scheme, Host: u.Host}).String(), "https://example.atlassian.net")
 	if err != nil {
 		return "", false, err
 	}
@@ -731,11 +731,13 @@ func jiraSite(raw string) (site string, reduced bool, err error) {
 }
 
 // checkURL accepts https URLs, and http only on loopback (tests and local
-// proxies): credentials must not travel in clear text.
-func checkURL(raw string) (string, error) {
+// proxies): credentials must not travel in clear text. example is what a
+// right value of the variable looks like: each names a different API, and
+// a Jira site's example sent admins to put one in SLACK_API_URL.
+func checkURL(raw, example string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", errors.New("must be an absolute URL such as https://example.atlassian.net")
+		return "", errors.New("must be an absolute URL such as " + example)
 	}
 	switch u.Scheme {
 	case "https":

@@ -132,7 +132,7 @@ func FuzzJiraSite(f *testing.F) {
 		if perr != nil || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
 			t.Fatalf("jiraSite(%q) = %q, not scheme and host only", raw, site)
 		}
-		if _, err := checkURL(site); err != nil {
+		if _, err := checkURL(site, "https://example.atlassian.net"); err != nil {
 			t.Fatalf("jiraSite(%q) = %q, which checkURL refuses: %v", raw, site, err)
 		}
 		again, reduced, err := jiraSite(site)

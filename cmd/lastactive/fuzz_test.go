@@ -92,12 +92,12 @@ func FuzzCheckURL(f *testing.F) {
 		"https://x/%zz", "https://[::1", "HTTPS://EXAMPLE.COM", "https://ex ample.com", "https://x/\x00",
 		"http://0x7f.1/", "http://127.1/", "http://0177.0.0.1/",
 	}
-	vocabulary := errorTexts(seeds, func(s string) error { _, err := checkURL(s); return err })
+	vocabulary := errorTexts(seeds, func(s string) error { _, err := checkURL(s, "https://example.atlassian.net"); return err })
 	for _, s := range seeds {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		got, err := checkURL(raw)
+		got, err := checkURL(raw, "https://example.atlassian.net")
 		if err != nil {
 			if quotes(err, raw, vocabulary) {
 				t.Fatalf("error %q echoes the value", err)
@@ -121,7 +121,7 @@ func FuzzCheckURL(f *testing.F) {
 		default:
 			t.Fatalf("checkURL(%q) accepted scheme %q", raw, u.Scheme)
 		}
-		again, err := checkURL(got)
+		again, err := checkURL(got, "https://example.atlassian.net")
 		if err != nil || again != got {
 			t.Fatalf("checkURL(%q) = %q, but checkURL of that = %q, %v", raw, got, again, err)
 		}
@@ -200,7 +200,7 @@ func FuzzValidate(f *testing.F) {
 			t.Fatal("validate changed a secret beyond what pasting adds around it")
 		}
 		for name, u := range map[string]string{"SLACK_API_URL": c.SlackAPIURL, "JIRA_BASE_URL": c.JiraBaseURL, "ATLASSIAN_API_URL": c.AdminAPIURL} {
-			if _, err := checkURL(u); err != nil {
+			if _, err := checkURL(u, "https://example.atlassian.net"); err != nil {
 				t.Fatalf("%s normalised to %q, which checkURL refuses: %v", name, u, err)
 			}
 		}
