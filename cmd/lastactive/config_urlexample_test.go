@@ -13,7 +13,7 @@ import (
 func TestURLVariablesGiveTheirOwnExample(t *testing.T) {
 	for _, tt := range []struct {
 		name, value, want string
-		set                func(*Config, string)
+		set               func(*Config, string)
 	}{
 		{"SLACK_API_URL", "slack.com/api/", "https://slack.com/api/", func(c *Config, v string) { c.SlackAPIURL = v }},
 		{"SLACK_API_URL", "https://slack.com/api/?x=1", "https://slack.com/api/", func(c *Config, v string) { c.SlackAPIURL = v }},
