@@ -297,6 +297,8 @@ func (c *Config) validate(n need) error {
 			// belongs: sent as a header, a server answers 431 and the
 			// operator reads it as Atlassian or Slack failing.
 			p = append(p, fmt.Sprintf("%s is %d characters long, far longer than any token (at most %d): set it to the token alone", s.name, n, maxSecretLen))
+		} else if word := authScheme(*s.v); word != "" {
+			p = append(p, s.name+" starts with "+word+", copied from a request header: set it to the secret alone, without "+word+" (the bot adds what the API needs)")
 		} else if strings.IndexFunc(*s.v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 			p = append(p, s.name+" has a space or a line break inside it: paste it again, on one line")
 		} else if strings.IndexFunc(*s.v, func(r rune) bool { return r > unicode.MaxASCII }) >= 0 {
@@ -728,6 +730,25 @@ func jiraSite(raw string) (site string, reduced bool, err error) {
 	}
 	reduced = strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.RawFragment != ""
 	return site, reduced, nil
+}
+
+// authScheme is the HTTP authorisation scheme that a secret copied from a
+// curl example or a request log starts with ("Bearer", "Basic", after an
+// optional "Authorization:"), or "". Only the scheme is ever shown.
+func authScheme(v string) string {
+	f := strings.Fields(v)
+	if len(f) > 1 && strings.EqualFold(f[0], "Authorization:") {
+		f = f[1:]
+	}
+	if len(f) < 2 {
+		return ""
+	}
+	for _, w := range []string{"Bearer", "Basic"} {
+		if strings.EqualFold(f[0], w) {
+			return w
+		}
+	}
+	return ""
 }
 
 // checkURL accepts https URLs, and http only on loopback (tests and local
