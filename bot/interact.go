@@ -69,7 +69,7 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 				return Response{Reply: r, Mode: Private, Audited: AuditShare}, true
 			}
 			// A Share as well: one post a button, clicker and channel.
-			key, first := s.claimShare(ctx, req.ChannelID, req.UserID, value)
+			key, first, held := s.claimShare(ctx, req.ChannelID, req.UserID, value)
 			if !first {
 				var about []string
 				if v, err := s.cfg.Buttons.unseal(value); err == nil {
@@ -77,7 +77,7 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 						about = []string{email}
 					}
 				}
-				r := sharedAlready(about)
+				r := sharedAlready(about, held)
 				s.auditAs(AuditShare, req, r, s.cfg.Now())
 				return Response{Reply: r, Mode: Private, Audited: AuditShare}, true
 			}
@@ -176,9 +176,9 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 		return Response{Reply: r, Mode: Private, Audited: AuditShare}, true
 	}
 	// One post a button, clicker and channel: a double click is two envelopes.
-	key, first := s.claimShare(ctx, req.ChannelID, req.UserID, value)
+	key, first, held := s.claimShare(ctx, req.ChannelID, req.UserID, value)
 	if !first {
-		r = sharedAlready(emails)
+		r = sharedAlready(emails, held)
 		return Response{Reply: r, Mode: Private, Audited: AuditShare}, true
 	}
 	// Share posts in the channel: an interim "still looking" there would be
@@ -195,10 +195,24 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 }
 
 // sharedAlready answers the second click of a Share (about emails) within
-// shareWindow: nothing is posted again.
-func sharedAlready(emails []string) Reply {
-	return Reply{Kind: KindButton, Outcome: OutcomeIgnored, Targets: emails, Detail: "already shared in this channel a moment ago",
-		Message: RenderNotice("This answer was shared in this channel a moment ago; it is not posted twice.")}
+// shareWindow: nothing is posted again. What it says, and its entry, is
+// what became of the first (held): only a post Slack confirmed is "shared".
+func sharedAlready(emails []string, held shareState) Reply {
+	detail, text := "already shared in this channel a moment ago",
+		"This answer was shared in this channel a moment ago; it is not posted twice."
+	switch held {
+	case sharePosting:
+		detail = "not posted again: the first click's Share of it was still being posted"
+		text = "This answer is being shared in this channel by your click a moment ago; it is not posted twice."
+	case shareUnconfirmed:
+		detail = "not posted again: the first click's Share of it was sent but not confirmed by Slack, so it may or may not be in the channel"
+		text = "Your Share of this answer a moment ago was sent to Slack, but Slack did not confirm it, so the bot cannot tell whether it was shared in this channel. " +
+			"It is not posted again now: look in the channel, and share it again in a minute if it is not there."
+	case shareElsewhere:
+		detail = "not posted again: another replica holds its claim (shared or being shared)"
+		text = "This answer was shared in this channel a moment ago, or is being shared; it is not posted twice."
+	}
+	return Reply{Kind: KindButton, Outcome: OutcomeIgnored, Targets: emails, Detail: detail, Message: RenderNotice(text)}
 }
 
 // notShared refuses a Share (about emails) that came without a
@@ -301,7 +315,11 @@ func (b *Bot) interaction(rc runCtx, j job) {
 		if mode == Private && progressed.Load() {
 			mode = PrivateReplace // in place of the "still looking" notice
 		}
-		if err := b.post(rc, url, msg, mode, j.received, &req); err != nil { // stopping too, as for commands
+		err := b.post(rc, url, msg, mode, j.received, &req)
+		if err == nil && !restarting {
+			b.svc.Posted(resp.Reply) // a Share's claim now says it was shared
+		}
+		if err != nil { // stopping too, as for commands
 			b.svc.NotPostedAs(resp.Audited, req, resp.Reply, answerPostErr(err, restarting))
 			if mode == Public && errors.Is(err, ErrReplyUnconfirmed) {
 				// It may be in the channel, and its claim is kept: the

@@ -369,8 +369,8 @@ type Service struct {
 	foreign   map[string]bool // workspaces logged as another's (OwnWorkspaceOnly off)
 
 	shareMu  sync.Mutex
-	shared   map[string]time.Time // Share button and channel → when claimed (see claimShare)
-	unshared map[string]func()    // claim → its ShareClaims release, until given back or expired
+	shared   map[string]shareClaim // Share button and channel → its claim (see claimShare)
+	unshared map[string]func()     // claim → its ShareClaims release, until given back or expired
 }
 
 // homeTeam is the workspace (and Enterprise Grid organisation) the bot is
@@ -874,6 +874,7 @@ func (s *Service) UndeliveredAs(action AuditAction, req Request, r Reply) {
 // and was not posted again. A Share's claim is kept: it may be in the
 // channel, and a second click must not post it there again.
 func (s *Service) UnconfirmedAs(action AuditAction, req Request, r Reply) {
+	s.settleShare(r.shareKey, shareUnconfirmed)
 	s.auditPost(action, req, r, OutcomeUnconfirmed, "the reply was sent, but Slack's answer was lost: it may or may not have been shown")
 }
 
@@ -929,38 +930,82 @@ func (s *Service) auditAs(action AuditAction, req Request, r Reply, start time.T
 // answered "shared already" there: a double click is two envelopes.
 const shareWindow = time.Minute
 
+// shareState is what became of a claimed Share, as far as this process
+// knows: what a second click within shareWindow is told, and its entry.
+type shareState int
+
+const (
+	// sharePosting: claimed, its lookup or its post still under way (it
+	// may yet fail, and the claim be given back).
+	sharePosting shareState = iota
+	// sharePosted: Slack confirmed the post (Posted).
+	sharePosted
+	// shareUnconfirmed: sent whole, Slack's answer lost (UnconfirmedAs): it
+	// may or may not be in the channel.
+	shareUnconfirmed
+	// shareElsewhere: another replica holds the claim; what became of
+	// its Share is not known here.
+	shareElsewhere
+)
+
+// shareClaim is one claim of a Share: when it was taken, and what became
+// of it.
+type shareClaim struct {
+	at    time.Time
+	state shareState
+}
+
+// Posted records that Slack confirmed the post of r: a Share's claim then
+// says it was shared. Any other reply is left as it is.
+func (s *Service) Posted(r Reply) { s.settleShare(r.shareKey, sharePosted) }
+
+// settleShare records what became of the Share claimed under key, if its
+// claim is still held.
+func (s *Service) settleShare(key string, st shareState) {
+	if key == "" {
+		return
+	}
+	s.shareMu.Lock()
+	defer s.shareMu.Unlock()
+	if c, ok := s.shared[key]; ok {
+		c.state = st
+		s.shared[key] = c
+	}
+}
+
 // maxShareClaims bounds the claims kept; past it, expired ones are dropped.
 const maxShareClaims = 10_000
 
 // claimShare claims user's Share of button value in channel; false when it
 // was claimed less than shareWindow ago (a second click, or one in
-// flight). The key, to give the claim back, is returned. The user is part
-// of it: two people who asked about one person in the same second hold
-// buttons of the same value, and each may share.
-func (s *Service) claimShare(ctx context.Context, channel, user, value string) (string, bool) {
+// flight), with what became of that claim's Share. The key, to give the
+// claim back, is returned. The user is part of it: two people who asked
+// about one person in the same second hold buttons of the same value, and
+// each may share.
+func (s *Service) claimShare(ctx context.Context, channel, user, value string) (string, bool, shareState) {
 	sum := sha256.Sum256([]byte(channel + "\x00" + user + "\x00" + value))
 	key := string(sum[:16])
 	now := s.cfg.Now()
 	s.shareMu.Lock()
 	defer s.shareMu.Unlock()
-	if at, ok := s.shared[key]; ok && now.Sub(at) < shareWindow && now.Sub(at) > -shareWindow {
-		return key, false
+	if c, ok := s.shared[key]; ok && now.Sub(c.at) < shareWindow && now.Sub(c.at) > -shareWindow {
+		return key, false, c.state
 	}
 	if s.shared == nil {
-		s.shared = map[string]time.Time{}
+		s.shared = map[string]shareClaim{}
 	}
 	if len(s.shared) >= maxShareClaims {
-		for k, at := range s.shared {
-			if now.Sub(at) >= shareWindow || now.Sub(at) <= -shareWindow {
+		for k, c := range s.shared {
+			if now.Sub(c.at) >= shareWindow || now.Sub(c.at) <= -shareWindow {
 				delete(s.shared, k)
 			}
 		}
 	}
 	if len(s.shared) < maxShareClaims {
-		s.shared[key] = now
+		s.shared[key] = shareClaim{at: now}
 	}
 	if s.cfg.ShareClaims == nil {
-		return key, true
+		return key, true, sharePosting
 	}
 	// Across processes: the other envelope of a double click may have
 	// gone to another replica. Asked holding shareMu, which orders this
@@ -975,7 +1020,7 @@ func (s *Service) claimShare(ctx context.Context, channel, user, value string) (
 		// Another process holds it: its claim, given back if its Share
 		// fails, is the one that counts.
 		delete(s.shared, key)
-		return key, false
+		return key, false, shareElsewhere
 	case release != nil:
 		if s.unshared == nil {
 			s.unshared = map[string]func(){}
@@ -985,7 +1030,7 @@ func (s *Service) claimShare(ctx context.Context, channel, user, value string) (
 		}
 		s.unshared[key] = release
 	}
-	return key, true
+	return key, true, sharePosting
 }
 
 // shareClaimTimeout bounds the claim of a Share in the store: a slow

@@ -67,8 +67,10 @@ func TestUnconfirmedReplyIsAuditedAsUnconfirmed(t *testing.T) {
 // sent whole but whose answer was lost may be in the channel. It gave its
 // claim back as a failed one does, so the next click posted the same
 // summary publicly a second time. The claim is kept (the next click within
-// the minute is told it was shared), and the sharer is told privately that
-// the bot cannot tell whether it was posted.
+// the minute is told that Slack did not confirm the first, not that it was
+// shared: TestSecondShareAfterAnUnconfirmedOneIsNotToldItWasShared), and
+// the sharer is told privately that the bot cannot tell whether it was
+// posted.
 func TestUnconfirmedShareKeepsItsClaim(t *testing.T) {
 	h := startBot(t, harnessOpts{})
 	first := h.ask("U1", "C1", "ada@example.com")
@@ -103,7 +105,7 @@ func TestUnconfirmedShareKeepsItsClaim(t *testing.T) {
 			t.Fatalf("a second click posted the Share in the channel again:\n%s", raw)
 		}
 	}
-	if !strings.Contains(text(again[0]), "shared in this channel a moment ago") {
+	if !strings.Contains(text(again[0]), "did not confirm") {
 		t.Errorf("the second click reads:\n%s", text(again[0]))
 	}
 }
