@@ -2,12 +2,18 @@ package bot_test
 
 import (
 	"context"
+	"log/slog"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"lastactive/atlassian/atlassiantest"
 	"lastactive/bot"
 	"lastactive/bot/slacktest"
+	"lastactive/internal/slacksocket"
+	"lastactive/internal/testlog"
+	"lastactive/internal/wire"
 )
 
 // TestSecondShareAfterAnUnconfirmedOneIsNotToldItWasShared: a Share whose
@@ -88,5 +94,102 @@ func TestSecondShareWhileTheFirstIsBeingPostedIsNotToldItWasShared(t *testing.T)
 	}
 	if strings.Contains(got, "This answer was shared") || !strings.Contains(got, "being shared") {
 		t.Errorf("the second click, while the first Share was being posted, reads:\n%s", got)
+	}
+}
+
+// TestFinishedAnswerIsNotReplacedAtAStop: whether a command was cut by a
+// stop was read after its answer was made, from whether the stop had
+// begun by then. An answer finished whole (its people looked up, here
+// while the sites' names were still being read, which a stop only ends
+// the wait for) was thrown away for the "restarting… run the command
+// again" notice, and the trail kept its "ok" entry: an answer audited as
+// given that nobody saw. A finished answer is posted as it is.
+func TestFinishedAnswerIsNotReplacedAtAStop(t *testing.T) {
+	org := atlassiantest.SampleOrg(time.Now().UTC())
+	atl := atlassiantest.NewServer(org)
+	defer atl.Close()
+	sl := slacktest.NewServer(slacktest.WithPingInterval(200 * time.Millisecond))
+	defer sl.Close()
+	sitesAsked := make(chan struct{}, 1)
+	unblock := make(chan struct{})
+	defer close(unblock)
+	atl.SetChaos(func(r *http.Request) (atlassiantest.Failure, bool) {
+		if !strings.Contains(r.URL.Path, "workspaces") {
+			return atlassiantest.Failure{}, false
+		}
+		select {
+		case sitesAsked <- struct{}{}:
+		default:
+		}
+		select { // the sites' names are read until the test ends
+		case <-unblock:
+		case <-r.Context().Done():
+		}
+		return atlassiantest.Failure{}, false
+	})
+	var logs testlog.Buffer
+	app, err := wire.Build(wire.Settings{
+		JiraBaseURL: atl.URL(), JiraEmail: atlassiantest.JiraEmail, JiraAPIToken: atlassiantest.JiraAPIToken,
+		AdminAPIURL: atl.URL(), OrgID: org.ID, APIKey: atlassiantest.APIKey,
+		SlackAppToken: slacktest.AppToken, SlackBotToken: slacktest.BotToken, SlackAPIURL: sl.APIURL(),
+		CacheTTL: time.Hour,
+		Logger:   slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Socket:   slacksocket.Options{PingInterval: 2 * time.Second},
+		Bot:      bot.BotConfig{ShutdownTimeout: 300 * time.Millisecond, PostGrace: 5 * time.Second},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	returned := make(chan error, 1)
+	go func() { returned <- app.Run(ctx) }()
+	wctx, wcancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer wcancel()
+	if err := sl.WaitConnected(wctx); err != nil {
+		t.Fatal(err)
+	}
+	env, err := sl.SlashCommand(wctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "ada@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-sitesAsked:
+	case <-wctx.Done():
+		t.Fatal("the sites' names were never read")
+	}
+	// Ada's activity has been read (the client logs each request once its
+	// answer is in): her answer waits only for the sites' names.
+	if err := sl.Wait(wctx, func() bool {
+		for _, l := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(l, `"msg":"atlassian request"`) && strings.Contains(l, "last-active") && strings.Contains(l, `"status":200`) {
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatalf("Ada's activity was never read: %v", err)
+	}
+	stop()
+	if err := <-returned; err != nil {
+		t.Fatal(err)
+	}
+	r := sl.Replies(env.ID)
+	if len(r) != 1 {
+		t.Fatalf("%d replies, want the answer:\n%s", len(r), logs.String())
+	}
+	if got := text(r[0]); strings.Contains(got, "restarting") || !strings.Contains(got, "Jira") {
+		t.Errorf("a finished answer was replaced at the stop; the asker read:\n%s", got)
+	}
+	var ok, undelivered bool
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, `"msg":"audit"`) && strings.Contains(l, `"action":"lookup"`) {
+			ok = ok || strings.Contains(l, `"outcome":"ok"`)
+			undelivered = undelivered || strings.Contains(l, `"outcome":"undelivered"`)
+		}
+	}
+	if !ok || undelivered {
+		t.Errorf("the trail of an answer posted whole: ok %v, undelivered %v; want ok only:\n%s", ok, undelivered, logs.String())
 	}
 }

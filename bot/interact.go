@@ -305,7 +305,7 @@ func (b *Bot) interaction(rc runCtx, j job) {
 		return
 	}
 	msg := resp.Message
-	restarting := rc.work.Err() != nil
+	restarting := cutByStop(rc, resp.Outcome)
 	if restarting {
 		msg = RenderNoticeKind(NoticeRestarting, restartingText)
 		resp.Mode = Private

@@ -751,7 +751,7 @@ func (b *Bot) command(rc runCtx, j job) {
 	}
 	r := b.svc.Answer(rc.work, req, progress)
 	msg := r.Message
-	restarting := rc.work.Err() != nil
+	restarting := cutByStop(rc, r.Outcome)
 	if restarting {
 		msg = RenderNoticeKind(NoticeRestarting, restartingText)
 	}
@@ -766,6 +766,16 @@ func (b *Bot) command(rc runCtx, j job) {
 		// whether Slack showed the notice or not.
 		b.svc.NotPostedAs("", req, r, answerPostErr(err, restarting))
 	}
+}
+
+// cutByStop reports whether an answer of outcome o may have been cut by a
+// stop: work was abandoned, and the answer failed, wholly or in part (a
+// person's lookup ended by the stop fails). Any other answer was finished
+// whole, even if the stop began meanwhile (the people were read, only the
+// wait for the sites' names was ended): it is posted as it is, not
+// replaced by the "restarting" notice while its entry said it was given.
+func cutByStop(rc runCtx, o Outcome) bool {
+	return rc.work.Err() != nil && (o == OutcomeFailed || o == OutcomePartial)
 }
 
 // answerPostErr is the error of an answer's post for the audit trail:
