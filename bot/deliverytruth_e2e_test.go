@@ -193,3 +193,88 @@ func TestFinishedAnswerIsNotReplacedAtAStop(t *testing.T) {
 		t.Errorf("the trail of an answer posted whole: ok %v, undelivered %v; want ok only:\n%s", ok, undelivered, logs.String())
 	}
 }
+
+// TestRestartingNoticeLeavesAPartAnswerUndelivered: a command the stop cut
+// part-way (one person read, the other not) is answered with the
+// "restarting" notice, and its entry says "partial", Ada "ok". When that
+// notice was posted fine, nothing more was written: the trail said Ada's
+// answer was given, and nobody saw it. The answer gets its second entry,
+// "undelivered", whatever became of the notice.
+func TestRestartingNoticeLeavesAPartAnswerUndelivered(t *testing.T) {
+	org := atlassiantest.SampleOrg(time.Now().UTC())
+	atl := atlassiantest.NewServer(org)
+	defer atl.Close()
+	sl := slacktest.NewServer(slacktest.WithPingInterval(200 * time.Millisecond))
+	defer sl.Close()
+	graceAsked := make(chan struct{}, 1)
+	atl.SetChaos(func(r *http.Request) (atlassiantest.Failure, bool) {
+		if !strings.Contains(r.URL.Path, "last-active") || !strings.Contains(r.URL.Path, "00000006ace1") {
+			return atlassiantest.Failure{}, false
+		}
+		select {
+		case graceAsked <- struct{}{}:
+		default:
+		}
+		return atlassiantest.Failure{Delay: time.Hour}, true // Grace's hangs until the stop
+	})
+	var logs testlog.Buffer
+	app, err := wire.Build(wire.Settings{
+		JiraBaseURL: atl.URL(), JiraEmail: atlassiantest.JiraEmail, JiraAPIToken: atlassiantest.JiraAPIToken,
+		AdminAPIURL: atl.URL(), OrgID: org.ID, APIKey: atlassiantest.APIKey,
+		SlackAppToken: slacktest.AppToken, SlackBotToken: slacktest.BotToken, SlackAPIURL: sl.APIURL(),
+		CacheTTL: time.Hour,
+		Logger:   slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Socket:   slacksocket.Options{PingInterval: 2 * time.Second},
+		Bot:      bot.BotConfig{ShutdownTimeout: 100 * time.Millisecond, PostGrace: 5 * time.Second},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	returned := make(chan error, 1)
+	go func() { returned <- app.Run(ctx) }()
+	wctx, wcancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer wcancel()
+	if err := sl.WaitConnected(wctx); err != nil {
+		t.Fatal(err)
+	}
+	env, err := sl.SlashCommand(wctx, slacktest.Command{UserID: "U1", ChannelID: "C1", Text: "ada@example.com grace@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-graceAsked:
+	case <-wctx.Done():
+		t.Fatal("Grace's activity was never asked for")
+	}
+	if err := sl.Wait(wctx, func() bool {
+		for _, l := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(l, `"msg":"atlassian request"`) && strings.Contains(l, "ada1/last-active") && strings.Contains(l, `"status":200`) {
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatalf("Ada's activity was never read: %v", err)
+	}
+	stop()
+	if err := <-returned; err != nil {
+		t.Fatal(err)
+	}
+	if r := sl.Replies(env.ID); len(r) != 1 || !strings.Contains(r[0].Text, "restarting") {
+		t.Fatalf("the cut command's replies: %+v, want the restarting notice", r)
+	}
+	var partial, undelivered bool
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, `"msg":"audit"`) && strings.Contains(l, `"action":"lookup"`) {
+			partial = partial || strings.Contains(l, `"outcome":"partial"`)
+			undelivered = undelivered || strings.Contains(l, `"outcome":"undelivered"`)
+		}
+	}
+	if !partial || !undelivered {
+		t.Errorf("an answer part-made, its restarting notice posted in its place: audited partial %v, undelivered %v; want both:\n%s",
+			partial, undelivered, logs.String())
+	}
+}

@@ -319,7 +319,7 @@ func (b *Bot) interaction(rc runCtx, j job) {
 		if err == nil && !restarting {
 			b.svc.Posted(resp.Reply) // a Share's claim now says it was shared
 		}
-		if err != nil { // stopping too, as for commands
+		if err != nil || restarting { // stopping too, as for commands
 			b.svc.NotPostedAs(resp.Audited, req, resp.Reply, answerPostErr(err, restarting))
 			if mode == Public && errors.Is(err, ErrReplyUnconfirmed) {
 				// It may be in the channel, and its claim is kept: the
@@ -330,8 +330,8 @@ func (b *Bot) interaction(rc runCtx, j job) {
 		}
 		return
 	}
-	if err := b.ephemeral(rc, req, msg, j.received); err != nil {
-		b.svc.UndeliveredAs(resp.Audited, req, resp.Reply)
+	if err := b.ephemeral(rc, req, msg, j.received); err != nil || restarting {
+		b.svc.NotPostedAs(resp.Audited, req, resp.Reply, answerPostErr(err, restarting))
 	}
 }
 

@@ -880,13 +880,19 @@ func (s *Service) UnconfirmedAs(action AuditAction, req Request, r Reply) {
 
 // NotPostedAs records the answer r to req, audited under action, whose
 // post failed with err: UnconfirmedAs when Slack may have shown it
-// (ErrReplyUnconfirmed), UndeliveredAs otherwise.
+// (ErrReplyUnconfirmed), UndeliveredAs otherwise, and undelivered with
+// its own reason when the "restarting" notice went in its place.
 func (s *Service) NotPostedAs(action AuditAction, req Request, r Reply, err error) {
-	if errors.Is(err, ErrReplyUnconfirmed) {
+	switch {
+	case errors.Is(err, errAnswerReplaced):
+		// Not posted at all: the notice went in its place.
+		s.unclaimShare(r.shareKey)
+		s.auditPost(action, req, r, OutcomeUndelivered, "not sent: the bot was stopping, and a restarting notice was posted in its place")
+	case errors.Is(err, ErrReplyUnconfirmed):
 		s.UnconfirmedAs(action, req, r)
-		return
+	default:
+		s.UndeliveredAs(action, req, r)
 	}
-	s.UndeliveredAs(action, req, r)
 }
 
 // auditPost audits again, as outcome with why in its detail, an answer

@@ -759,9 +759,8 @@ func (b *Bot) command(rc runCtx, j job) {
 	if progressed.Load() {
 		mode = PrivateReplace
 	}
-	if err := b.post(rc, c.ResponseURL, msg, mode, j.received, &req); err != nil {
-		// Stopping too: a reply the stop cut (or a "restarting" notice
-		// that could not be posted) reached nobody either.
+	if err := b.post(rc, c.ResponseURL, msg, mode, j.received, &req); err != nil || restarting {
+		// Stopping too: a reply the stop cut reached nobody either.
 		// A notice posted in place of the answer left the answer unsent,
 		// whether Slack showed the notice or not.
 		b.svc.NotPostedAs("", req, r, answerPostErr(err, restarting))
@@ -778,13 +777,17 @@ func cutByStop(rc runCtx, o Outcome) bool {
 	return rc.work.Err() != nil && (o == OutcomeFailed || o == OutcomePartial)
 }
 
+// errAnswerReplaced is matched (errors.Is) by the post of an answer the
+// "restarting" notice was posted in place of: the answer was not sent.
+var errAnswerReplaced = errors.New("the answer was not sent: the bot was stopping, and its restarting notice was posted in its place")
+
 // answerPostErr is the error of an answer's post for the audit trail:
 // err, or, when the "restarting" notice was posted in the answer's place
-// (instead), err without ErrReplyUnconfirmed: the answer itself was not
-// sent, whatever became of the notice.
+// (instead), errAnswerReplaced, whatever became of the notice (posted,
+// failed, or its answer lost): the answer itself was not sent.
 func answerPostErr(err error, instead bool) error {
-	if instead && errors.Is(err, ErrReplyUnconfirmed) {
-		return errors.New("the answer was not sent: the restarting notice took its place")
+	if instead {
+		return errAnswerReplaced
 	}
 	return err
 }
