@@ -278,3 +278,42 @@ func TestRestartingNoticeLeavesAPartAnswerUndelivered(t *testing.T) {
 			partial, undelivered, logs.String())
 	}
 }
+
+// TestReplyAnsweredOKWithItsBodyCutIsDelivered: a response_url post Slack
+// answered 200 whose body was then cut short. Slack refuses a reply with a
+// 4xx or 5xx status (expired_url, invalid_blocks…), so its 200 says it took
+// the reply: it counts as delivered and is not posted again, as before.
+// But the failed read of the answer was dropped without a word; the
+// operator is now told, in a warning of its own.
+func TestReplyAnsweredOKWithItsBodyCutIsDelivered(t *testing.T) {
+	h := startBot(t, harnessOpts{})
+	h.slack.CutResponseURLAnswers(1)
+	env := h.send("U1", "C1", "ada@example.com")
+	if got := text(h.reply(env)); !strings.Contains(got, "Jira") {
+		t.Fatalf("the reply:\n%s", got)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	warned := func() bool {
+		for _, l := range strings.Split(h.logs.String(), "\n") {
+			if strings.Contains(l, `"level":"WARN"`) && strings.Contains(l, "answered 200") && strings.Contains(l, "counted as delivered") {
+				return true
+			}
+		}
+		return false
+	}
+	if err := h.slack.Wait(ctx, warned); err != nil {
+		t.Errorf("no warning that Slack's answer could not be read: %v\n%s", err, h.logs.String())
+	}
+	if n := len(h.slack.ResponseAttempts(env.ID)); n != 1 {
+		t.Errorf("%d posts of one reply Slack answered 200, want 1", n)
+	}
+	if l := h.auditLinesWith(`"action":"lookup"`, `"outcome":"ok"`); len(l) != 1 {
+		t.Errorf("%d ok lookup entries, want 1:\n%s", len(l), h.logs.String())
+	}
+	for _, o := range []string{"undelivered", "unconfirmed"} {
+		if l := h.auditLinesWith(`"outcome":"` + o + `"`); len(l) > 0 {
+			t.Errorf("a reply Slack answered 200 is audited %s:\n%s", o, strings.Join(l, "\n"))
+		}
+	}
+}

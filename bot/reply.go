@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptrace"
@@ -67,6 +68,9 @@ type Responder struct {
 	trusted func(*url.URL) bool
 	retry   backoff.Policy
 	clock   backoff.Clock // nil: the real clock; tests replace it
+	// log hears of a reply Slack took whose answer could not be read
+	// whole; nil: the Bot's (NewBot), or none.
+	log *slog.Logger
 }
 
 // now reads the Responder's clock, the one its waits go by.
@@ -385,8 +389,12 @@ func (r *Responder) Post(ctx context.Context, responseURL string, msg Message, m
 		waited time.Duration
 	)
 	for n := 1; ; n++ {
-		retry, hint, err := r.post(ctx, u.String(), body)
+		retry, hint, unread, err := r.post(ctx, u.String(), body)
 		if err == nil {
+			if unread != nil && r.log != nil {
+				r.log.Warn("reply taken: Slack answered 200, but the rest of its answer could not be read; counted as delivered "+
+					"and not posted again (Slack refuses a reply with a 4xx or 5xx status, not a 200)", "err", unread)
+			}
 			return nil
 		}
 		last = err
@@ -409,15 +417,19 @@ func (r *Responder) Post(ctx context.Context, responseURL string, msg Message, m
 const replyAttemptTimeout = 10 * time.Second
 
 // post makes one attempt. retry says whether another may follow; hint is
-// Slack's Retry-After (capped), or 0 for the policy's backoff.
-func (r *Responder) post(ctx context.Context, target string, body []byte) (retry bool, hint time.Duration, err error) {
+// Slack's Retry-After (capped), or 0 for the policy's backoff. unread is
+// why the body of a success could not be read whole (cut short, or never
+// sent before the attempt's deadline): the status said Slack took the
+// reply, so it is one (what did arrive is still read for a refusal), and
+// the caller tells the operator.
+func (r *Responder) post(ctx context.Context, target string, body []byte) (retry bool, hint time.Duration, unread, err error) {
 	ctx, cancel := context.WithTimeout(ctx, replyAttemptTimeout)
 	defer cancel()
 	var sent sendTrace
 	ctx = httptrace.WithClientTrace(ctx, sent.trace())
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return false, 0, errors.New("build request")
+		return false, 0, nil, errors.New("build request")
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	resp, err := r.client.Do(req)
@@ -429,22 +441,22 @@ func (r *Responder) post(ctx context.Context, target string, body []byte) (retry
 		}
 		if !sent.unsent() && !sent.closedAsIdle(err) {
 			// Slack may have taken it: a second post would show twice.
-			return false, 0, fmt.Errorf("send: %w: %w", ErrReplyUnconfirmed, err)
+			return false, 0, nil, fmt.Errorf("send: %w: %w", ErrReplyUnconfirmed, err)
 		}
-		return true, 0, fmt.Errorf("send: %w", err)
+		return true, 0, nil, fmt.Errorf("send: %w", err)
 	}
 	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	data, rerr := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
 		if d, ok := backoff.RetryAfterHeader(resp.Header, r.now()); ok && d > 0 {
 			hint = min(d, maxReplyWait)
 		}
-		return true, hint, errors.New("slack answered 429")
+		return true, hint, nil, errors.New("slack answered 429")
 	case resp.StatusCode >= 500:
-		return true, 0, fmt.Errorf("slack answered %d", resp.StatusCode)
+		return true, 0, nil, fmt.Errorf("slack answered %d", resp.StatusCode)
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return false, 0, replyError(resp.StatusCode, data)
+		return false, 0, nil, replyError(resp.StatusCode, data)
 	}
 	// Slack answers "ok" as text or {"ok":true} as JSON; any other success
 	// (204, an empty object) took the reply too. Only an answer that says
@@ -455,10 +467,10 @@ func (r *Responder) post(ctx context.Context, target string, body []byte) (retry
 	}
 	if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '{' {
 		if err := json.Unmarshal(trimmed, &ok); err == nil && (ok.OK != nil && !*ok.OK || ok.OK == nil && ok.Error != "") {
-			return false, 0, replyError(resp.StatusCode, data)
+			return false, 0, nil, replyError(resp.StatusCode, data)
 		}
 	}
-	return false, 0, nil
+	return false, 0, rerr, nil
 }
 
 // sendTrace follows one attempt's connection and writing, to tell a request

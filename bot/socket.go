@@ -130,6 +130,9 @@ func NewBot(tr Transport, svc *Service, cfg BotConfig, log *slog.Logger, m *Metr
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 6 * time.Second
 	}
+	if tr.Responder != nil && tr.Responder.log == nil {
+		tr.Responder.log = log
+	}
 	if cfg.PostGrace <= 0 {
 		cfg.PostGrace = time.Second
 	}

@@ -159,8 +159,29 @@ func (s *Server) handleResponse(w http.ResponseWriter, r *http.Request) {
 	if drop {
 		s.dropAns--
 	}
+	cut := !drop && s.cutAns > 0
+	if cut {
+		s.cutAns--
+	}
 	s.broadcastLocked()
 	s.mu.Unlock()
+	if cut {
+		s.logf("response_url %s: reply taken, answered 200 with its body cut short", id)
+		// The status and a part of the body, then the end of the
+		// connection: Content-Length promises more than ever comes.
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", "11")
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, `{"ok":`)
+		rc := http.NewResponseController(w)
+		if rc.Flush() == nil {
+			if conn, _, err := rc.Hijack(); err == nil {
+				conn.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler)
+	}
 	if drop {
 		s.logf("response_url %s: reply taken, connection reset without an answer", id)
 		// A reset, as a network that drops the answer leaves it: a clean
@@ -186,6 +207,17 @@ func (s *Server) DropResponseURLAnswers(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.dropAns = n
+}
+
+// CutResponseURLAnswers makes the next n posts that the fake takes as
+// replies (any envelope) answered 200 with a body cut short: the reply
+// counts, as Slack shows it, and the status says so, but the body ends
+// before the length its header promised, as a connection dropped on the
+// way back would leave it.
+func (s *Server) CutResponseURLAnswers(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cutAns = n
 }
 
 // FailResponseURL makes the next n response_url posts, for any envelope,

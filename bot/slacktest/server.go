@@ -113,6 +113,7 @@ type Server struct {
 	hold      chan struct{}    // see HoldResponseURL
 	held      int
 	dropAns   int // see DropResponseURLAnswers
+	cutAns    int // see CutResponseURLAnswers
 
 	users    map[string]User
 	cursors  map[string]int // users.list cursors handed out → index of the next member (users.go)
