@@ -102,7 +102,8 @@ type Report struct {
 	// Groups are sorted by product name, then site (host).
 	Groups []Group
 	// Longest are the people idle longest (one entry each, their longest
-	// idle product), most days first.
+	// idle product), most days first; once MarkExempt has marked exempt
+	// seats, those are passed over (chooseLongest).
 	Longest []Row
 	// Rows holds every user × product (filtered), for the CSV, sorted by
 	// product, site (host), then most days idle (unknown first).
@@ -172,8 +173,9 @@ type Exemption struct {
 }
 
 // MarkExempt marks the rows of the people and products in ex that are in
-// force at r.Now (the people idle longest too), and counts the exempt
-// unused seats of each group. Marking again starts over.
+// force at r.Now, counts the exempt unused seats of each group, and
+// chooses the people idle longest again, exempt seats passed over
+// (chooseLongest). Marking again starts over.
 func (r *Report) MarkExempt(ex []Exemption) {
 	type personProduct struct{ email, key string }
 	until := make(map[personProduct]time.Time, len(ex))
@@ -211,9 +213,9 @@ func (r *Report) MarkExempt(ex []Exemption) {
 			}
 		}
 	}
-	for i := range r.Longest {
-		mark(&r.Longest[i])
-	}
+	// Chosen again: exempt seats are passed over for the places
+	// (chooseLongest).
+	r.Longest = chooseLongest(r.Rows)
 }
 
 // lowerASCII lower-cases the ASCII letters of an email address only, as
@@ -286,7 +288,6 @@ func Build(users []atlassian.OrgUser, o Options) *Report {
 	keep := productFilter(o.Products)
 	type groupKey struct{ key, site string }
 	groups := make(map[groupKey]*Group)
-	longest := make(map[string]int) // account ID → index in Rows of their longest idle row
 
 	// Rows is sized once: appending to 200,000 rows (50,000 people) by
 	// doubling allocated twice their size, the report's largest cost.
@@ -333,9 +334,6 @@ func Build(users []atlassian.OrgUser, o Options) *Report {
 				g.Active++
 			case VerdictIdle:
 				g.Idle++
-				if i, ok := longest[u.AccountID]; !ok || rep.Rows[i].DaysIdle < ago {
-					longest[u.AccountID] = len(rep.Rows) - 1
-				}
 			case VerdictNever:
 				g.Never++
 			case VerdictNew:
@@ -354,19 +352,6 @@ func Build(users []atlassian.OrgUser, o Options) *Report {
 		return cmp.Or(cmp.Compare(ProductName(a.Key), ProductName(b.Key)), cmp.Compare(a.Key, b.Key),
 			cmp.Compare(a.SiteName, b.SiteName), cmp.Compare(a.Site, b.Site))
 	})
-	// The idle longest are sorted as indices, and only the first few rows
-	// copied: a copy of every idle person's row cost a fifth of the report.
-	idle := make([]int, 0, len(longest))
-	for _, i := range longest {
-		idle = append(idle, i)
-	}
-	slices.SortFunc(idle, func(i, j int) int {
-		a, b := &rep.Rows[i], &rep.Rows[j]
-		return cmp.Or(cmp.Compare(b.DaysIdle, a.DaysIdle), cmp.Compare(a.Name, b.Name), cmp.Compare(a.AccountID, b.AccountID))
-	})
-	for _, i := range idle[:min(len(idle), MaxLongestIdle)] {
-		rep.Longest = append(rep.Longest, rep.Rows[i])
-	}
 	// A total order, so the unstable (and much faster) sort gives the same
 	// CSV for the same scan. Days idle unknown (-1: never used, no join
 	// date) is a seat nobody has used: first, not below the active ones.
@@ -380,7 +365,59 @@ func Build(users []atlassian.OrgUser, o Options) *Report {
 		return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.SiteName, b.SiteName), cmp.Compare(a.Site, b.Site),
 			cmp.Compare(idleFor(&b), idleFor(&a)), cmp.Compare(a.AccountID, b.AccountID))
 	})
+	rep.Longest = chooseLongest(rep.Rows)
 	return rep
+}
+
+// chooseLongest picks the people idle longest from rows, sorted as Build
+// sorts them: each person once, at their longest idle seat (of equal days,
+// the first in rows: the same whatever the order of users), most days
+// first, at most MaxLongestIdle.
+//
+// The list is where a manager looks for seats to act on, so a seat kept
+// on purpose (Exempt, from MarkExempt) does not take a place from one they
+// can release: a person is named at their longest idle seat that is not
+// exempt, and those whose every idle seat is exempt come after everyone
+// else, longest first, while places remain (marked, so the list does not
+// hide them from a small organisation).
+func chooseLongest(rows []Row) []Row {
+	longest := make(map[string]int) // account ID → index in rows of their longest idle row
+	for i := range rows {
+		r := &rows[i]
+		if r.Verdict != VerdictIdle {
+			continue
+		}
+		j, ok := longest[r.AccountID]
+		if !ok || (rows[j].Exempt && !r.Exempt) || (rows[j].Exempt == r.Exempt && rows[j].DaysIdle < r.DaysIdle) {
+			longest[r.AccountID] = i
+		}
+	}
+	// The idle longest are sorted as indices, and only the first few rows
+	// copied: a copy of every idle person's row cost a fifth of the report.
+	idle := make([]int, 0, len(longest))
+	for _, i := range longest {
+		idle = append(idle, i)
+	}
+	slices.SortFunc(idle, func(i, j int) int {
+		a, b := &rows[i], &rows[j]
+		return cmp.Or(compareExempt(a, b), cmp.Compare(b.DaysIdle, a.DaysIdle), cmp.Compare(a.Name, b.Name), cmp.Compare(a.AccountID, b.AccountID))
+	})
+	var out []Row
+	for _, i := range idle[:min(len(idle), MaxLongestIdle)] {
+		out = append(out, rows[i])
+	}
+	return out
+}
+
+// compareExempt orders a seat that is not exempt before one that is.
+func compareExempt(a, b *Row) int {
+	switch {
+	case a.Exempt == b.Exempt:
+		return 0
+	case b.Exempt:
+		return -1
+	}
+	return 1
 }
 
 // MergeProducts returns ps with one entry per product and site, the one
