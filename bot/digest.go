@@ -341,6 +341,9 @@ func (s *Service) digestFullList(ctx context.Context, req Request) Reply {
 	if err != nil {
 		return Reply{Kind: KindDigest, Outcome: OutcomeFailed, Message: RenderIdleError(err)}
 	}
+	// The idle report's list: its exempt seats marked, as /lastactive
+	// idle's are.
+	s.markExempt(ctx, req.UserID, rep)
 	d := s.deliver(ctx, req.UserID, rep)
 	out := OutcomeOK
 	if d.Err != nil || d.Off {

@@ -59,9 +59,10 @@ func renderDigest(d *digest.Digest, chartFileID string, chart bool) Message {
 		thousands(d.Total.Never), changeText(d.Total.Change.Known, d.Total.Change.Never, "never used"),
 		thousands(d.Total.New), days(d.Days), since)
 	if d.Priced {
-		summary += fmt.Sprintf("\nIdle and never-used seats cost about *%s a month* at your seat prices%s.", money(d.Cost, d.Currency),
-			EscapeMrkdwn(seat.UnpricedNote(d.Unpriced)))
+		summary += fmt.Sprintf("\nIdle and never-used seats cost about *%s a month* at your seat prices%s%s.", money(d.Cost, d.Currency),
+			EscapeMrkdwn(seat.ExemptCostNote(d.ExemptCost, d.ExemptPriced, d.Currency)), EscapeMrkdwn(seat.UnpricedNote(d.Unpriced)))
 	}
+	summary += exemptNotes(d.Total.Exempt, d.ExemptionsUnread)
 	blocks := []slack.Block{
 		// A header is plain text: its day would be one zone's (UTC's Sunday
 		// for a Monday 09:00 in Sydney). The day follows as a date token,
@@ -109,7 +110,11 @@ func longestLines(d *digest.Digest) []string {
 	for _, p := range d.Longest {
 		names := make([]string, 0, len(p.People))
 		for _, i := range p.People {
-			names = append(names, fmt.Sprintf("%s (%s)", idlerName(i), days(i.DaysIdle)))
+			exempt := ""
+			if i.Exempt {
+				exempt = ", exempt"
+			}
+			names = append(names, fmt.Sprintf("%s (%s%s)", idlerName(i), days(i.DaysIdle), exempt))
 		}
 		longest = append(longest, "*"+EscapeMrkdwn(productName(p.Key))+"*: "+strings.Join(names, ", "))
 	}
@@ -170,8 +175,14 @@ func digestLine(l digest.Line, currency string) string {
 	t := fmt.Sprintf("*%s* · %s: %s%s · %s active · *%s idle*%s · %s never used · %s new",
 		EscapeMrkdwn(productName(l.Key)), EscapeMrkdwn(sanitize(l.Site, 64)), seat.Count(l.Seats, "seat", "seats"), capacityText(l.Capacity),
 		thousands(l.Active), thousands(l.Idle), changeText(l.Change.Known, l.Change.Idle, "idle"), thousands(l.Never), thousands(l.New))
-	if l.HasPrice && l.Unused() > 0 {
-		t += fmt.Sprintf(" · %s a month", money(float64(l.Unused())*l.Price, currency))
+	switch {
+	case l.HasPrice && l.Unused() > 0:
+		// Each cost rounded as it is shown, as the summary adds them
+		// (seat.Report.ExemptCost).
+		t += fmt.Sprintf(" · %s a month%s", money(float64(l.Unused())*l.Price, currency),
+			EscapeMrkdwn(seat.ExemptCostNote(seat.RoundMoney(float64(l.Exempt)*l.Price, currency), l.Exempt, currency)))
+	case l.Exempt > 0:
+		t += " · " + seat.Count(l.Exempt, "exempt seat", "exempt seats")
 	}
 	return t
 }

@@ -101,11 +101,17 @@ func (s *Service) markExempt(ctx context.Context, requester string, rep *seat.Re
 		rep.ExemptionsUnread = true
 		return
 	}
+	rep.MarkExempt(SeatExemptions(list))
+}
+
+// SeatExemptions is list as a report marks it (seat.Report.MarkExempt):
+// the digest's Builder reads them through it too.
+func SeatExemptions(list []Exemption) []seat.Exemption {
 	ex := make([]seat.Exemption, len(list))
 	for i, e := range list {
 		ex[i] = seat.Exemption{Email: e.Email, Product: e.Product, Until: e.Until}
 	}
-	rep.MarkExempt(ex)
+	return ex
 }
 
 const idleRunningText = "Your idle seats report is already running: its result will replace its “Report running” message, " +

@@ -97,12 +97,7 @@ func RenderIdleReport(rep *seat.Report, d Delivery) Message {
 		scope += fmt.Sprintf("\nIdle and never-used seats cost about *%s a month* at your seat prices%s%s.", money(cost, rep.Currency),
 			EscapeMrkdwn(seat.ExemptCostNote(exempt, n, rep.Currency)), EscapeMrkdwn(seat.UnpricedNote(rep.UnpricedUnused())))
 	}
-	if note := seat.ExemptSeatsNote(tot.ExemptUnused); note != "" {
-		scope += "\n" + EscapeMrkdwn(note)
-	}
-	if rep.ExemptionsUnread {
-		scope += "\n:warning: " + EscapeMrkdwn(seat.ExemptionsUnreadNote)
-	}
+	scope += exemptNotes(tot.ExemptUnused, rep.ExemptionsUnread)
 
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(plain("Idle seats: not used for "+days(rep.Days)), slack.HeaderBlockOptionBlockID("idle_header")),
@@ -212,3 +207,18 @@ func thousands(n int) string { return seat.Thousands(n) }
 // money writes an amount in the configured currency (LASTACTIVE_CURRENCY),
 // escaped for mrkdwn though a valid code needs none.
 func money(x float64, currency string) string { return EscapeMrkdwn(seat.Money(x, currency)) }
+
+// exemptNotes is what a summary says of its exempt seats, on lines of its
+// own: how many of the unused seats are exempt, or that the exemptions
+// could not be read, so that none marked is not taken for none exempt.
+// The idle report, the digest and App Home say it alike.
+func exemptNotes(exemptUnused int, unread bool) string {
+	s := ""
+	if note := seat.ExemptSeatsNote(exemptUnused); note != "" {
+		s += "\n" + EscapeMrkdwn(note)
+	}
+	if unread {
+		s += "\n:warning: " + EscapeMrkdwn(seat.ExemptionsUnreadNote)
+	}
+	return s
+}

@@ -2,7 +2,9 @@
 // per product and site (named by host), the change since the previous
 // stored snapshot, the monthly cost of idle seats, the people idle longest
 // per product (by name only: the digest goes to a channel) and the history
-// for the trend chart. It knows no Slack; bot renders a Digest as Block Kit
+// for the trend chart. Seats exempted with /lastactive exempt (kept on
+// purpose) are marked in the counts, the cost and the people idle longest
+// (Config.Exemptions). It knows no Slack; bot renders a Digest as Block Kit
 // and cmd/lastactive as text.
 package digest
 
@@ -88,6 +90,9 @@ type Line struct {
 	Price                           float64
 	HasPrice                        bool
 	Change                          Change
+	// Exempt counts the unused seats (Idle, Never) exempted with
+	// /lastactive exempt: kept on purpose, though they count in Unused.
+	Exempt int
 }
 
 // Unused is what could go: idle and never-used seats.
@@ -103,6 +108,9 @@ type Idler struct {
 	DaysIdle   int
 	AccountID  string
 	Email      string
+	// Exempt: the person's seat in the product is kept on purpose
+	// (/lastactive exempt); such people come after the others.
+	Exempt bool
 }
 
 // ProductIdlers are the people idle longest in one product, all sites.
@@ -127,6 +135,13 @@ type Digest struct {
 	// Unpriced is how many unused seats Cost leaves out: those of
 	// products with no price.
 	Unpriced int
+	// ExemptCost is the part of Cost that is exempt seats
+	// (seat.Report.ExemptCost), ExemptPriced how many seats it counts.
+	ExemptCost   float64
+	ExemptPriced int
+	// ExemptionsUnread: the exemptions could not be read, so exempt seats
+	// are not marked (and must not pass for none).
+	ExemptionsUnread bool
 	// Longest holds, for each product with idle seats, the people idle
 	// longest (at most MaxLongestPerProduct), in the order of Lines.
 	Longest []ProductIdlers
@@ -170,6 +185,8 @@ func Make(rep *seat.Report, ws []atlassian.Workspace, earlier []state.Snapshot) 
 		Accounts: rep.Accounts, NoSeat: rep.NoSeat}
 	d.Cost, d.Priced = rep.MonthlyCost()
 	d.Unpriced = rep.UnpricedUnused()
+	d.ExemptCost, d.ExemptPriced = rep.ExemptCost()
+	d.ExemptionsUnread = rep.ExemptionsUnread
 	var prev map[[2]string]state.SnapshotRow
 	var base *state.Snapshot
 	if len(earlier) > 0 {
@@ -200,7 +217,8 @@ func Make(rep *seat.Report, ws []atlassian.Workspace, earlier []state.Snapshot) 
 	capacityUnknown := false
 	for _, g := range rep.Groups {
 		l := Line{Key: g.Key, Site: host(g.Site), Capacity: capacity[[2]string{g.Key, atlassian.CloudID(g.Site)}],
-			Seats: g.Seats, Active: g.Active, Idle: g.Idle, Never: g.Never, New: g.New, Price: g.Price, HasPrice: g.HasPrice}
+			Seats: g.Seats, Active: g.Active, Idle: g.Idle, Never: g.Never, New: g.New, Price: g.Price, HasPrice: g.HasPrice,
+			Exempt: g.ExemptUnused}
 		if p, ok := prev[[2]string{l.Key, l.Site}]; ok {
 			l.Change = Change{Known: true, Seats: l.Seats - p.Seats, Active: l.Active - p.Active, Idle: l.Idle - p.Idle, Never: l.Never - p.NeverUsed}
 		}
@@ -210,6 +228,7 @@ func Make(rep *seat.Report, ws []atlassian.Workspace, earlier []state.Snapshot) 
 		d.Total.Idle += l.Idle
 		d.Total.Never += l.Never
 		d.Total.New += l.New
+		d.Total.Exempt += l.Exempt
 		d.Total.Capacity += l.Capacity
 		if l.Capacity <= 0 {
 			capacityUnknown = true
@@ -245,10 +264,10 @@ func Make(rep *seat.Report, ws []atlassian.Workspace, earlier []state.Snapshot) 
 			continue
 		}
 		i := Idler{Name: withoutEmails(r.Name), Site: host(r.Site), LastActive: r.LastActive, DaysIdle: r.DaysIdle,
-			AccountID: r.AccountID, Email: r.Email}
+			AccountID: r.AccountID, Email: r.Email, Exempt: r.Exempt}
 		k := [2]string{r.Key, r.AccountID}
 		if j, ok := at[k]; ok && r.AccountID != "" {
-			if i.DaysIdle > byKey[r.Key][j].DaysIdle {
+			if was := byKey[r.Key][j]; (was.Exempt && !i.Exempt) || (was.Exempt == i.Exempt && i.DaysIdle > was.DaysIdle) {
 				byKey[r.Key][j] = i
 			}
 			continue
@@ -262,8 +281,10 @@ func Make(rep *seat.Report, ws []atlassian.Workspace, earlier []state.Snapshot) 
 			continue
 		}
 		delete(byKey, l.Key) // once per product, at its first site
+		// An exempt seat is kept on purpose: it takes no place from one a
+		// manager can act on (as in the idle report: seat.Report.Longest).
 		slices.SortStableFunc(people, func(a, b Idler) int {
-			return cmp.Or(cmp.Compare(b.DaysIdle, a.DaysIdle), cmp.Compare(a.Name, b.Name))
+			return cmp.Or(compareExempt(a.Exempt, b.Exempt), cmp.Compare(b.DaysIdle, a.DaysIdle), cmp.Compare(a.Name, b.Name))
 		})
 		d.Longest = append(d.Longest, ProductIdlers{Key: l.Key, People: people[:min(len(people), MaxLongestPerProduct)]})
 	}
@@ -273,6 +294,17 @@ func Make(rep *seat.Report, ws []atlassian.Workspace, earlier []state.Snapshot) 
 	}
 	d.History = append(d.History, d.Snapshot())
 	return d
+}
+
+// compareExempt orders a person who is not exempt before one who is.
+func compareExempt(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case b:
+		return -1
+	}
+	return 1
 }
 
 // Snapshot is what the store keeps of this digest.
@@ -299,7 +331,10 @@ type Config struct {
 	// from posted digests only, so the channel's first one is the first,
 	// whatever private digests and Scan nows came before it.
 	Channel bool
-	Logger  *slog.Logger
+	// Exemptions, when set, reads the exemptions in force at a time
+	// (/lastactive exempt), to mark the exempt seats.
+	Exemptions func(ctx context.Context, at time.Time) ([]seat.Exemption, error)
+	Logger     *slog.Logger
 }
 
 // Builder builds digests.
@@ -341,6 +376,7 @@ func (b *Builder) build(ctx context.Context, fresh bool, waiting func()) (*Diges
 	if err != nil {
 		return nil, fmt.Errorf("digest: org report: %w", err)
 	}
+	b.markExempt(ctx, rep)
 	var ws []atlassian.Workspace
 	if b.cfg.Sites != nil {
 		if ws, err = b.cfg.Sites.Workspaces(ctx); err != nil {
@@ -369,6 +405,27 @@ func (b *Builder) build(ctx context.Context, fresh bool, waiting func()) (*Diges
 		}
 	}
 	return d, nil
+}
+
+// exemptionsTimeout bounds the read of the exemptions, a store query.
+const exemptionsTimeout = 10 * time.Second
+
+// markExempt marks rep's exempt seats (seat.Report.MarkExempt), when
+// exemptions are kept; exemptions that cannot be read are said to be so
+// (ExemptionsUnread), not taken for none.
+func (b *Builder) markExempt(ctx context.Context, rep *seat.Report) {
+	if b.cfg.Exemptions == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, exemptionsTimeout)
+	defer cancel()
+	ex, err := b.cfg.Exemptions(ctx, rep.Now)
+	if err != nil {
+		b.log.Warn("digest: exempt seats not marked: exemptions not read", "err", err)
+		rep.ExemptionsUnread = true
+		return
+	}
+	rep.MarkExempt(ex)
 }
 
 // withScanned is fresh, then the workspaces the scan found for the sites

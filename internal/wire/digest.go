@@ -11,6 +11,7 @@ import (
 	"lastactive/bot"
 	"lastactive/digest"
 	"lastactive/internal/schedule"
+	"lastactive/seat"
 )
 
 // digestRunTimeout bounds one scheduled digest: a scan of a large
@@ -29,6 +30,16 @@ func (a *App) buildDigests(s Settings, web *bot.SlackAPI) (*bot.Digests, error) 
 	dc := digest.Config{Scanner: a.Scanner, Sites: a.Sites, IdleDays: s.IdleDays, Channel: s.DigestChannel != "", Logger: s.Logger}
 	if s.State != nil {
 		dc.Store = s.State
+		// Exempt seats are marked in the digest and its snapshot, as in
+		// the idle report (bot's markExempt).
+		ex := ExemptionStore{D: s.State}
+		dc.Exemptions = func(ctx context.Context, at time.Time) ([]seat.Exemption, error) {
+			list, err := ex.Exemptions(ctx, at)
+			if err != nil {
+				return nil, err
+			}
+			return bot.SeatExemptions(list), nil
+		}
 	}
 	cfg := bot.DigestConfig{Source: digest.NewBuilder(dc), Channel: s.DigestChannel, Logger: s.Logger}
 	if web != nil {
