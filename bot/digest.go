@@ -447,6 +447,18 @@ func (s *Service) keepReleaseFacts(ctx context.Context, kr *KeepRelease) *KeepRe
 		s.log.Warn("app home: keep or release records not read", "err", err)
 		return &KeepReleaseFacts{Unreadable: true}
 	}
+	// Rows of exempt seats are marked, as in the idle report.
+	if s.cfg.Exemptions != nil {
+		ectx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		now := s.cfg.Now()
+		if list, err := s.cfg.Exemptions.Exemptions(ectx, now); err != nil {
+			s.log.Warn("app home: exemptions not read", "err", err)
+			f.ExemptionsUnread = true
+		} else {
+			f.Exempt = seat.IndexExemptions(SeatExemptions(list), now)
+		}
+	}
 	return f
 }
 

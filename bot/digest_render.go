@@ -256,15 +256,22 @@ func RenderHomeReport(f HomeFacts) slack.HomeTabViewRequest {
 		var lines []string
 		var tot state.SnapshotRow
 		for _, r := range last.Rows {
-			lines = append(lines, fmt.Sprintf("*%s* · %s: %s%s · %s active · *%s idle* · %s never used · %s new",
+			l := fmt.Sprintf("*%s* · %s: %s%s · %s active · *%s idle* · %s never used · %s new",
 				EscapeMrkdwn(productName(r.Product)), EscapeMrkdwn(sanitize(r.Site, 64)), seat.Count(r.Seats, "seat", "seats"),
-				capacityText(r.Capacity), thousands(r.Active), thousands(r.Idle), thousands(r.NeverUsed), thousands(r.New)))
+				capacityText(r.Capacity), thousands(r.Active), thousands(r.Idle), thousands(r.NeverUsed), thousands(r.New))
+			if r.Exempt > 0 {
+				l += " · " + seat.Count(r.Exempt, "exempt seat", "exempt seats")
+			}
+			lines = append(lines, l)
 			tot.Seats += r.Seats
 			tot.Idle += r.Idle
 			tot.NeverUsed += r.NeverUsed
+			tot.Exempt += r.Exempt
 		}
-		head := fmt.Sprintf("Last scan: %s (idle means not used for %s). *%s*: *%s idle* · *%s never used*.",
-			instantToken(last.Taken), days(last.IdleDays), seat.Count(tot.Seats, "seat", "seats"), thousands(tot.Idle), thousands(tot.NeverUsed))
+		// The scan's exempt seats, as the digest made with it said them.
+		head := fmt.Sprintf("Last scan: %s (idle means not used for %s). *%s*: *%s idle* · *%s never used*.%s",
+			instantToken(last.Taken), days(last.IdleDays), seat.Count(tot.Seats, "seat", "seats"), thousands(tot.Idle), thousands(tot.NeverUsed),
+			exemptNotes(tot.Exempt, last.Exemptions == state.ExemptionsUnread))
 		blocks = append(blocks,
 			slack.NewSectionBlock(mrkdwn(head), nil, nil, slack.SectionBlockOptionBlockID("home_summary")),
 			slack.NewSectionBlock(mrkdwn(joinLines("*By product and site*", lines, maxDigestLines, maxSectionChars)), nil, nil,

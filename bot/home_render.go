@@ -30,6 +30,19 @@ type KeepReleaseFacts struct {
 	Sites      atlassian.Sites // the sites known now, to name those of Pending and Approvals
 	// Unreadable: the store could not be read; the lists are not shown.
 	Unreadable bool
+	// Exempt is the exemptions in force (/lastactive exempt): rows of
+	// exempt seats are marked, so that none is released by mistake.
+	Exempt seat.ExemptIndex
+	// ExemptionsUnread: they could not be read, so no row is marked.
+	ExemptionsUnread bool
+}
+
+// exemptMark is what a row of email's product adds when it is exempt.
+func (f *KeepReleaseFacts) exemptMark(email, product string) string {
+	if _, ok := f.Exempt.Exempt(email, product); ok {
+		return " · exempt"
+	}
+	return ""
 }
 
 // keepReleaseBlocks is the keep-or-release part of the report users' App
@@ -50,7 +63,7 @@ func keepReleaseBlocks(f *KeepReleaseFacts) []slack.Block {
 		if !n.Reminded.IsZero() {
 			l += ", reminded " + dayToken(n.Reminded)
 		}
-		pending = append(pending, l)
+		pending = append(pending, l+f.exemptMark(n.Email, n.ProductKey))
 	}
 	text := "Nobody is waiting to answer a nudge."
 	if len(pending) > 0 {
@@ -69,8 +82,8 @@ func keepReleaseBlocks(f *KeepReleaseFacts) []slack.Block {
 			// reminded, so "no answer" would blame them for silence.
 			by = "escalated: their Slack account was deactivated after the nudge"
 		}
-		approvals = append(approvals, fmt.Sprintf("%s · *%s* on %s · %s, %s", EscapeMrkdwn(r.Email), EscapeMrkdwn(productName(r.ProductKey)),
-			EscapeMrkdwn(seat.SiteLabel(f.Sites, r.Product)), by, dayToken(r.Created)))
+		approvals = append(approvals, fmt.Sprintf("%s · *%s* on %s · %s, %s%s", EscapeMrkdwn(r.Email), EscapeMrkdwn(productName(r.ProductKey)),
+			EscapeMrkdwn(seat.SiteLabel(f.Sites, r.Product)), by, dayToken(r.Created), f.exemptMark(r.Email, r.ProductKey)))
 	}
 	text = "No release request is waiting for an approver."
 	if len(approvals) > 0 {
@@ -79,14 +92,17 @@ func keepReleaseBlocks(f *KeepReleaseFacts) []slack.Block {
 	blocks = append(blocks, slack.NewSectionBlock(mrkdwn(text), nil, nil, slack.SectionBlockOptionBlockID("home_approvals")))
 
 	if f.DryRunMode {
-		blocks = append(blocks, dryRunBlocks(f.DryRun)...)
+		blocks = append(blocks, dryRunBlocks(f.DryRun, f)...)
+	}
+	if f.ExemptionsUnread {
+		blocks = append(blocks, slack.NewContextBlock("home_kr_exemptions", mrkdwn(":warning: "+EscapeMrkdwn(seat.ExemptionsUnreadNote))))
 	}
 	return blocks
 }
 
 // dryRunBlocks shows the last dry run: whom it would ask about what, and
 // whom it skipped and why (counts by reason, then the first rows).
-func dryRunBlocks(d *state.DryRun) []slack.Block {
+func dryRunBlocks(d *state.DryRun, f *KeepReleaseFacts) []slack.Block {
 	if d == nil {
 		return []slack.Block{slack.NewSectionBlock(mrkdwn("*Dry run* (`LASTACTIVE_NUDGE=dry-run`): no round is recorded yet. "+
 			"The next scheduled round records one, or run `lastactive nudge --dry-run`."), nil, nil, slack.SectionBlockOptionBlockID("home_dry_run"))}
@@ -98,6 +114,9 @@ func dryRunBlocks(d *state.DryRun) []slack.Block {
 			last := "never used"
 			if !it.LastActive.IsZero() {
 				last = "last active " + dayToken(it.LastActive)
+			}
+			if f.exemptMark(a.Email, it.ProductKey) != "" {
+				last += ", exempt"
 			}
 			items = append(items, fmt.Sprintf("*%s* on %s (%s)", EscapeMrkdwn(productName(it.ProductKey)), EscapeMrkdwn(it.Site), last))
 		}

@@ -142,6 +142,9 @@ type Digest struct {
 	// ExemptionsUnread: the exemptions could not be read, so exempt seats
 	// are not marked (and must not pass for none).
 	ExemptionsUnread bool
+	// ExemptionsRead: the exemptions in force were read and marked (the
+	// snapshot says so, for App Home).
+	ExemptionsRead bool
 	// Longest holds, for each product with idle seats, the people idle
 	// longest (at most MaxLongestPerProduct), in the order of Lines.
 	Longest []ProductIdlers
@@ -312,9 +315,15 @@ func (d *Digest) Snapshot() state.Snapshot {
 	// Taken when the digest was made, not when its scan finished: two
 	// digests may count one scan, and the chart needs them apart.
 	s := state.Snapshot{Taken: d.Now.UTC(), IdleDays: d.Days}
+	switch {
+	case d.ExemptionsUnread:
+		s.Exemptions = state.ExemptionsUnread
+	case d.ExemptionsRead:
+		s.Exemptions = state.ExemptionsMarked
+	}
 	for _, l := range d.Lines {
 		s.Rows = append(s.Rows, state.SnapshotRow{Product: l.Key, Site: l.Site, Seats: l.Seats, Capacity: l.Capacity,
-			Active: l.Active, Idle: l.Idle, NeverUsed: l.Never, New: l.New})
+			Active: l.Active, Idle: l.Idle, NeverUsed: l.Never, New: l.New, Exempt: l.Exempt})
 	}
 	return s
 }
@@ -376,7 +385,7 @@ func (b *Builder) build(ctx context.Context, fresh bool, waiting func()) (*Diges
 	if err != nil {
 		return nil, fmt.Errorf("digest: org report: %w", err)
 	}
-	b.markExempt(ctx, rep)
+	read := b.markExempt(ctx, rep)
 	var ws []atlassian.Workspace
 	if b.cfg.Sites != nil {
 		if ws, err = b.cfg.Sites.Workspaces(ctx); err != nil {
@@ -398,6 +407,7 @@ func (b *Builder) build(ctx context.Context, fresh bool, waiting func()) (*Diges
 	}
 	d := Make(rep, ws, earlier)
 	d.HistoryUnavailable = unread
+	d.ExemptionsRead = read
 	if b.cfg.Store != nil {
 		// Recorded as not posted: Post marks it once the channel has it.
 		if d.SnapshotID, err = b.cfg.Store.SaveSnapshot(ctx, d.Snapshot()); err != nil {
@@ -412,10 +422,10 @@ const exemptionsTimeout = 10 * time.Second
 
 // markExempt marks rep's exempt seats (seat.Report.MarkExempt), when
 // exemptions are kept; exemptions that cannot be read are said to be so
-// (ExemptionsUnread), not taken for none.
-func (b *Builder) markExempt(ctx context.Context, rep *seat.Report) {
+// (ExemptionsUnread), not taken for none. It says whether they were read.
+func (b *Builder) markExempt(ctx context.Context, rep *seat.Report) bool {
 	if b.cfg.Exemptions == nil {
-		return
+		return false
 	}
 	ctx, cancel := context.WithTimeout(ctx, exemptionsTimeout)
 	defer cancel()
@@ -423,9 +433,10 @@ func (b *Builder) markExempt(ctx context.Context, rep *seat.Report) {
 	if err != nil {
 		b.log.Warn("digest: exempt seats not marked: exemptions not read", "err", err)
 		rep.ExemptionsUnread = true
-		return
+		return false
 	}
 	rep.MarkExempt(ex)
+	return true
 }
 
 // withScanned is fresh, then the workspaces the scan found for the sites

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"lastactive/digest"
+	"lastactive/internal/state"
 	"lastactive/seat"
 )
 
@@ -79,5 +80,43 @@ func TestDigestMarksExemptSeats(t *testing.T) {
 	}
 	if !d.ExemptionsUnread || d.Total.Exempt != 0 || d.ExemptPriced != 0 {
 		t.Errorf("exemptions unreadable: unread %v, %d exempt, want unread and none", d.ExemptionsUnread, d.Total.Exempt)
+	}
+}
+
+// TestDigestSnapshotKeepsExemptSeats: App Home shows the stored snapshot,
+// not the digest, so the snapshot keeps each line's exempt unused seats
+// and whether the exemptions were read.
+func TestDigestSnapshotKeepsExemptSeats(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		ex   func(context.Context, time.Time) ([]seat.Exemption, error)
+		want state.SnapshotExemptions
+		n    int
+	}{
+		{"read", func(context.Context, time.Time) ([]seat.Exemption, error) {
+			return []seat.Exemption{{Email: "finn@example.com", Product: "jira-software"}, {Email: "hana@example.com", Product: "confluence"}}, nil
+		}, state.ExemptionsMarked, 2},
+		{"unread", func(context.Context, time.Time) ([]seat.Exemption, error) { return nil, errors.New("database down") }, state.ExemptionsUnread, 0},
+		{"not kept", nil, state.ExemptionsNotMarked, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			st := openStore(t)
+			b := digest.NewBuilder(digest.Config{Store: st, Exemptions: c.ex, Scanner: scannerFunc(func() (*seat.Report, error) { return report(), nil })})
+			if _, err := b.Build(ctx); err != nil {
+				t.Fatal(err)
+			}
+			snap, err := st.LatestSnapshot(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, r := range snap.Rows {
+				n += r.Exempt
+			}
+			if snap.Exemptions != c.want || n != c.n {
+				t.Errorf("snapshot: exemptions %v, %d exempt seats; want %v, %d", snap.Exemptions, n, c.want, c.n)
+			}
+		})
 	}
 }

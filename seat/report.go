@@ -177,14 +177,7 @@ type Exemption struct {
 // chooses the people idle longest again, exempt seats passed over
 // (chooseLongest). Marking again starts over.
 func (r *Report) MarkExempt(ex []Exemption) {
-	type personProduct struct{ email, key string }
-	until := make(map[personProduct]time.Time, len(ex))
-	for _, e := range ex {
-		if !e.Until.IsZero() && !e.Until.After(r.Now) {
-			continue
-		}
-		until[personProduct{lowerASCII(strings.TrimSpace(e.Email)), Canonical(strings.TrimSpace(e.Product))}] = e.Until
-	}
+	index := IndexExemptions(ex, r.Now)
 	type groupKey struct{ key, site string }
 	groups := make(map[groupKey]*Group, len(r.Groups))
 	for i := range r.Groups {
@@ -193,10 +186,10 @@ func (r *Report) MarkExempt(ex []Exemption) {
 	}
 	mark := func(row *Row) bool {
 		row.Exempt, row.ExemptUntil = false, time.Time{}
-		if row.Email == "" || len(until) == 0 {
+		if row.Email == "" || len(index.until) == 0 {
 			return false
 		}
-		u, ok := until[personProduct{lowerASCII(row.Email), row.Key}]
+		u, ok := index.until[personProduct{lowerASCII(row.Email), row.Key}]
 		row.Exempt, row.ExemptUntil = ok, u
 		return ok
 	}
@@ -216,6 +209,37 @@ func (r *Report) MarkExempt(ex []Exemption) {
 	// Chosen again: exempt seats are passed over for the places
 	// (chooseLongest).
 	r.Longest = chooseLongest(r.Rows)
+}
+
+// personProduct is one person's product: an address by its ASCII case
+// only, a canonical product key.
+type personProduct struct{ email, key string }
+
+// ExemptIndex is the exemptions in force at one time, by person and
+// product, matched as MarkExempt matches a report's rows: App Home marks
+// its lists of people by it. The zero value holds none.
+type ExemptIndex struct{ until map[personProduct]time.Time }
+
+// IndexExemptions indexes those of ex in force at `at`.
+func IndexExemptions(ex []Exemption, at time.Time) ExemptIndex {
+	until := make(map[personProduct]time.Time, len(ex))
+	for _, e := range ex {
+		if !e.Until.IsZero() && !e.Until.After(at) {
+			continue
+		}
+		until[personProduct{lowerASCII(strings.TrimSpace(e.Email)), Canonical(strings.TrimSpace(e.Product))}] = e.Until
+	}
+	return ExemptIndex{until: until}
+}
+
+// Exempt reports whether email's product (a key; an alias matches its
+// product) is exempt, and until when (zero: no end).
+func (x ExemptIndex) Exempt(email, product string) (until time.Time, ok bool) {
+	if email == "" {
+		return time.Time{}, false
+	}
+	until, ok = x.until[personProduct{lowerASCII(strings.TrimSpace(email)), Canonical(strings.TrimSpace(product))}]
+	return until, ok
 }
 
 // lowerASCII lower-cases the ASCII letters of an email address only, as

@@ -5,7 +5,8 @@
 //     whom, with what outcome), read by email or account ID, kept for
 //     LASTACTIVE_AUDIT_RETENTION ([ParseRetention], [Store.SweepAudit]);
 //   - the report history: per org scan, per product and site, seats, active,
-//     idle, never used and new, and whether its digest was posted
+//     idle, never used, new and exempt, whether the exemptions were read,
+//     and whether its digest was posted
 //     ([Store.SaveSnapshot], [Store.Snapshots], [Store.PostedSnapshots]);
 //   - envelope dedupe across connections and replicas ([Store.FirstDelivery]);
 //   - claims on named slots ("digest 2026-W49", "org scan") and the published

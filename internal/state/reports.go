@@ -16,7 +16,22 @@ type Snapshot struct {
 	// (MarkSnapshotPosted): the channel's change compares with those only.
 	Posted bool
 	Rows   []SnapshotRow
+	// Exemptions says whether the rows' Exempt counts were marked.
+	Exemptions SnapshotExemptions
 }
+
+// SnapshotExemptions says whether a snapshot's exempt seats were marked.
+type SnapshotExemptions int
+
+const (
+	// ExemptionsNotMarked: no exemptions were read (none are kept, or the
+	// snapshot is from before they were marked): Exempt is 0 throughout.
+	ExemptionsNotMarked SnapshotExemptions = iota
+	// ExemptionsMarked: the exemptions in force were read and counted.
+	ExemptionsMarked
+	// ExemptionsUnread: they could not be read, so none are counted.
+	ExemptionsUnread
+)
 
 // SnapshotRow holds the counts of one product on one site.
 type SnapshotRow struct {
@@ -28,6 +43,9 @@ type SnapshotRow struct {
 	Idle      int
 	NeverUsed int
 	New       int
+	// Exempt counts the unused seats (Idle, NeverUsed) exempted with
+	// /lastactive exempt: kept on purpose (Snapshot.Exemptions).
+	Exempt int
 }
 
 // SaveSnapshot stores one scan's counts and returns its ID.
@@ -41,15 +59,15 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap Snapshot) (string, error)
 		return "", s.wrap("save report snapshot", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO report_scan (id, taken_us, idle_days, posted) VALUES ($1, $2, $3, $4)`,
-		id, micros(snap.Taken), snap.IdleDays, boolInt(snap.Posted)); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO report_scan (id, taken_us, idle_days, posted, exemptions) VALUES ($1, $2, $3, $4, $5)`,
+		id, micros(snap.Taken), snap.IdleDays, boolInt(snap.Posted), int(snap.Exemptions)); err != nil {
 		return "", s.wrap("save report snapshot", err)
 	}
 	for _, r := range cleanRows(snap.Rows) {
 		if _, err := tx.ExecContext(ctx,
-			`INSERT INTO report_row (scan_id, product, site, seats, capacity, active, idle, never_used, new_seats)
-			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			id, r.Product, r.Site, r.Seats, r.Capacity, r.Active, r.Idle, r.NeverUsed, r.New); err != nil {
+			`INSERT INTO report_row (scan_id, product, site, seats, capacity, active, idle, never_used, new_seats, exempt_unused)
+			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			id, r.Product, r.Site, r.Seats, r.Capacity, r.Active, r.Idle, r.NeverUsed, r.New, r.Exempt); err != nil {
 			return "", s.wrap("save report snapshot", err)
 		}
 	}
@@ -77,6 +95,7 @@ func cleanRows(rows []SnapshotRow) []SnapshotRow {
 		}
 		o := &out[i]
 		o.Seats, o.Active, o.Idle, o.NeverUsed, o.New = o.Seats+r.Seats, o.Active+r.Active, o.Idle+r.Idle, o.NeverUsed+r.NeverUsed, o.New+r.New
+		o.Exempt += r.Exempt
 		o.Capacity = max(o.Capacity, r.Capacity)
 	}
 	return out
@@ -105,7 +124,7 @@ func (s *Store) snapshots(ctx context.Context, since time.Time, limit, minPosted
 		sinceUS = micros(since)
 	}
 	rows, err := s.db.QueryContext(ctx,
-		`SELECT id, taken_us, idle_days, posted FROM report_scan WHERE taken_us >= $1 AND posted >= $3
+		`SELECT id, taken_us, idle_days, posted, exemptions FROM report_scan WHERE taken_us >= $1 AND posted >= $3
 		 ORDER BY taken_us DESC, id DESC LIMIT $2`,
 		sinceUS, limit, minPosted)
 	if err != nil {
@@ -116,7 +135,7 @@ func (s *Store) snapshots(ctx context.Context, since time.Time, limit, minPosted
 	for rows.Next() {
 		var snap Snapshot
 		var taken, posted int64
-		if err := rows.Scan(&snap.ID, &taken, &snap.IdleDays, &posted); err != nil {
+		if err := rows.Scan(&snap.ID, &taken, &snap.IdleDays, &posted, &snap.Exemptions); err != nil {
 			rows.Close()
 			return nil, s.wrap("read report snapshots", err)
 		}
@@ -134,7 +153,7 @@ func (s *Store) snapshots(ctx context.Context, since time.Time, limit, minPosted
 	}
 	last := out[len(out)-1]
 	rows, err = s.db.QueryContext(ctx,
-		`SELECT r.scan_id, r.product, r.site, r.seats, r.capacity, r.active, r.idle, r.never_used, r.new_seats
+		`SELECT r.scan_id, r.product, r.site, r.seats, r.capacity, r.active, r.idle, r.never_used, r.new_seats, r.exempt_unused
 		 FROM report_row r JOIN report_scan s ON s.id = r.scan_id
 		 WHERE s.taken_us >= $1 AND (s.taken_us > $1 OR s.id >= $2) AND s.posted >= $3
 		 ORDER BY r.product, r.site`,
@@ -146,7 +165,7 @@ func (s *Store) snapshots(ctx context.Context, since time.Time, limit, minPosted
 	for rows.Next() {
 		var id string
 		var r SnapshotRow
-		if err := rows.Scan(&id, &r.Product, &r.Site, &r.Seats, &r.Capacity, &r.Active, &r.Idle, &r.NeverUsed, &r.New); err != nil {
+		if err := rows.Scan(&id, &r.Product, &r.Site, &r.Seats, &r.Capacity, &r.Active, &r.Idle, &r.NeverUsed, &r.New, &r.Exempt); err != nil {
 			return nil, s.wrap("read report snapshots", err)
 		}
 		if i, ok := index[id]; ok { // a scan saved meanwhile is not in out

@@ -121,6 +121,7 @@ func contract(t *testing.T, fresh fixture) {
 		{"RefusedCopiesAskedAgainAtUpgrade", testRefusedCopiesAskedAgainAtUpgrade},
 		{"Snapshots", testSnapshots},
 		{"SnapshotsSwept", testSnapshotsSwept},
+		{"SnapshotExempt", testSnapshotExempt},
 		{"ButtonKeys", testButtonKeys},
 		{"FirstDelivery", testFirstDelivery},
 		{"FirstDeliveryRace", testFirstDeliveryRace},
