@@ -4,7 +4,9 @@
 // active date means for a seat (the verdicts and the day arithmetic), the
 // org-wide idle-seat report (Build, and Scanner, which shares one scan of
 // the organisation between reports, and reports how far a scan has come),
-// its CSV (for spreadsheets: byte-order mark, CRLF, cells kept as text), the
+// the seats exempted with /lastactive exempt (MarkExempt, IndexExemptions:
+// marked, counted apart in the cost, passed over for the idle longest), its
+// CSV (for spreadsheets: byte-order mark, CRLF, cells kept as text), the
 // report's words shared by Slack and the terminal (Count for "1 seat" /
 // "2 seats", Money with the configured currency, KnownProducts), and
 // SiteBook, which names sites by their host from the workspaces (read once
