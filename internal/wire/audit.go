@@ -84,7 +84,11 @@ type AuditWriter struct {
 	d   *Durable
 	log *slog.Logger
 	m   *StoreMetrics
-	q   chan bot.AuditEvent
+	// q carries pointers: a channel of AuditEvent values holds a ring of
+	// 1,024 of them (216 B each) from the start, which the queue's going
+	// round makes resident and keeps live (issue 19), where pointers cost
+	// 8 KiB and each event only while it waits.
+	q   chan *bot.AuditEvent
 	max int // events per transaction
 	// linger is how long a batch waits for more events (auditLinger).
 	linger time.Duration
@@ -141,7 +145,7 @@ func NewAuditWriter(d *Durable, size int, log *slog.Logger, m *StoreMetrics) *Au
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &AuditWriter{d: d, log: log, m: m, q: make(chan bot.AuditEvent, size), max: DefaultAuditBatch, linger: auditLinger,
+	return &AuditWriter{d: d, log: log, m: m, q: make(chan *bot.AuditEvent, size), max: DefaultAuditBatch, linger: auditLinger,
 		hdone: make(chan struct{}), syncNow: make(chan struct{}, 1), retryNow: make(chan struct{}, 1), spilled: make(chan struct{}, 1)}
 }
 
@@ -153,7 +157,7 @@ func (w *AuditWriter) Record(e bot.AuditEvent) bool {
 	w.mu.RLock()
 	defer w.mu.RUnlock()
 	// Past the overflow's bound, the queue's room still takes it.
-	if !w.stopped && (w.spilt.Load() == 0 && w.send(e) || w.spill(e) || w.send(e)) {
+	if !w.stopped && (w.spilt.Load() == 0 && w.send(&e) || w.spill(e) || w.send(&e)) {
 		w.queued.Add(1)
 		return true
 	}
@@ -162,7 +166,7 @@ func (w *AuditWriter) Record(e bot.AuditEvent) bool {
 }
 
 // send puts e on the queue if it has room.
-func (w *AuditWriter) send(e bot.AuditEvent) bool {
+func (w *AuditWriter) send(e *bot.AuditEvent) bool {
 	select {
 	case w.q <- e:
 		return true
@@ -209,7 +213,7 @@ func (w *AuditWriter) Run(ctx context.Context) {
 	for {
 		select {
 		case e := <-w.q:
-			batch = append(batch[:0], e)
+			batch = append(batch[:0], *e)
 			if time.Since(wrote) < w.linger {
 				// Events are coming one after another: wait a little
 				// for more, so that they share a transaction.
@@ -253,7 +257,7 @@ func (w *AuditWriter) gather(ctx context.Context, batch []bot.AuditEvent) []bot.
 	for len(batch) < w.max {
 		select {
 		case e := <-w.q:
-			batch = append(batch, e)
+			batch = append(batch, *e)
 		case <-t.C:
 			return batch
 		case <-w.syncNow:
@@ -338,7 +342,7 @@ queue:
 	for len(batch) < w.max {
 		select {
 		case e := <-w.q:
-			batch = append(batch, e)
+			batch = append(batch, *e)
 		default:
 			break queue
 		}
