@@ -60,6 +60,7 @@ func startBare(ctx context.Context, bin string, sl *slacktest.Server, atl *atlas
 		p.exitErr = p.cmd.Wait()
 		close(p.exited)
 	}()
+	p.watchAnon()
 	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	ready := make(chan error, 1)

@@ -33,6 +33,7 @@ type PairFigures struct {
 	AckP99   Versus `json:"ack_p99_ms"`
 	CPU      Versus `json:"cpu_seconds_per_1000"`
 	PeakRSS  Versus `json:"peak_rss_mb"`
+	PeakAnon Versus `json:"peak_anon_rss_mb"`
 	BotFloor struct {
 		// The bot's uncached reply median over its upstream floor, and its
 		// cached reply p99 (ms): what the bare acker does not do.
@@ -101,6 +102,7 @@ func Compare(ctx context.Context, o Options, pairs int) (Comparison, error) {
 		f.AckP99 = versus(p.Bot.Ack.P99, p.Floor.Ack.P99)
 		f.CPU = versus(p.Bot.CPUPer1000, p.Floor.CPUPer1000)
 		f.PeakRSS = versus(p.Bot.PeakRSSMB, p.Floor.PeakRSSMB)
+		f.PeakAnon = versus(p.Bot.PeakAnonMB, p.Floor.PeakAnonMB)
 		f.BotFloor.ReplyToFloor, f.BotFloor.CachedP99 = p.Bot.FloorRatio, p.Bot.ReplyCached.P99
 		c.Pairs = append(c.Pairs, p)
 	}
@@ -123,6 +125,7 @@ func Compare(ctx context.Context, o Options, pairs int) (Comparison, error) {
 	m.AckP99 = medV(func(f PairFigures) Versus { return f.AckP99 })
 	m.CPU = medV(func(f PairFigures) Versus { return f.CPU })
 	m.PeakRSS = medV(func(f PairFigures) Versus { return f.PeakRSS })
+	m.PeakAnon = medV(func(f PairFigures) Versus { return f.PeakAnon })
 	m.BotFloor.ReplyToFloor = med(func(f PairFigures) float64 { return f.BotFloor.ReplyToFloor })
 	m.BotFloor.CachedP99 = med(func(f PairFigures) float64 { return f.BotFloor.CachedP99 })
 	return c, nil
@@ -162,6 +165,7 @@ func writeComparison(w io.Writer, c Comparison) error {
 		{"ack p99 (ms)", func(f PairFigures) Versus { return f.AckP99 }},
 		{"CPU s / 1,000 commands", func(f PairFigures) Versus { return f.CPU }},
 		{"peak RSS (MB)", func(f PairFigures) Versus { return f.PeakRSS }},
+		{"peak anon RSS (MB)", func(f PairFigures) Versus { return f.PeakAnon }},
 	}
 	for _, row := range rows {
 		for k, part := range []struct {

@@ -71,7 +71,7 @@ func writeTable(w io.Writer, r Result) error {
 	fmt.Fprintf(w, "cache                %d hits, %d misses: hit ratio %.3f\n", r.CacheHits, r.CacheMisses, r.CacheHitRatio)
 	fmt.Fprintf(w, "replies              %d received of %d sent; lost %d, wrong %d, late acks %d\n", r.Received, r.Sent, r.Lost, r.Wrong, r.LateAcks)
 	if r.PeakRSSMB > 0 {
-		fmt.Fprintf(w, "bot peak RSS         %.1f MB (VmHWM)\n", r.PeakRSSMB)
+		fmt.Fprintf(w, "bot peak RSS         %.1f MB (VmHWM); anonymous %.1f MB (RssAnon, sampled every 10 ms: the rest is pages of the binary)\n", r.PeakRSSMB, r.PeakAnonMB)
 	} else {
 		fmt.Fprintf(w, "bot peak RSS         n/a (in-process)\n")
 	}

@@ -202,6 +202,9 @@ type Result struct {
 	ExpectedUsersInfo int     `json:"expected_users_info_calls,omitempty"`
 	UsersInfoBad      int     `json:"slack_users_info_bad,omitempty"`
 	PeakRSSMB         float64 `json:"bot_peak_rss_mb,omitempty"` // VmHWM; subprocess mode only
+	// PeakAnonMB is the largest anonymous RSS sampled (RssAnon, every
+	// 10 ms): PeakRSSMB without the pages of the binary (subprocess only).
+	PeakAnonMB float64 `json:"bot_peak_anon_rss_mb,omitempty"`
 	// CPUPer1000 is the target's user+system CPU seconds while the
 	// commands ran, per 1,000 commands (from /proc; subprocess mode only).
 	CPUPer1000     float64 `json:"cpu_seconds_per_1000,omitempty"`
@@ -310,11 +313,11 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if o.Target == TargetBare {
 		// Only acks are awaited: a command is lost when it was not acked.
 		r.Lost, r.Received, r.Wrong = r.Sent-r.AckNoticed.N, 0, 0
-		r.PeakRSSMB = b.peakRSSMB()
+		r.PeakRSSMB, r.PeakAnonMB = b.peakRSSMB(), b.peakAnonMB()
 		return r, b.stop()
 	}
 	if o.Target == TargetReference { // no cache, no metrics
-		r.PeakRSSMB = b.peakRSSMB()
+		r.PeakRSSMB, r.PeakAnonMB = b.peakRSSMB(), b.peakAnonMB()
 		return r, b.stop()
 	}
 	if mfs, err := b.metrics(ctx); err == nil {
@@ -327,7 +330,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	} else {
 		fmt.Fprintf(o.Stderr, "lastactive-load: reading the bot's metrics: %v\n", err)
 	}
-	r.PeakRSSMB = b.peakRSSMB()
+	r.PeakRSSMB, r.PeakAnonMB = b.peakRSSMB(), b.peakAnonMB()
 	if o.MemProfile != "" {
 		if err := writeHeapProfile(o.MemProfile); err != nil {
 			fmt.Fprintf(os.Stderr, "lastactive-load: %v\n", err)

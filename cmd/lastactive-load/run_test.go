@@ -101,6 +101,11 @@ func TestSubprocess(t *testing.T) {
 		t.Errorf("mode %q, %d replies, peak RSS %v MB, one chain each %v: want subprocess, 20, > 0, true",
 			r.Mode, r.Received, r.PeakRSSMB, r.OneChainEach)
 	}
+	// The anonymous part is sampled, the whole peak is the kernel's: the
+	// first is read, and never more than the second (VmHWM counts it too).
+	if r.PeakAnonMB <= 0 || r.PeakAnonMB > r.PeakRSSMB {
+		t.Errorf("peak anon RSS %v MB, peak RSS %v MB: want 0 < anon <= RSS", r.PeakAnonMB, r.PeakRSSMB)
+	}
 	for _, secret := range []string{"xoxb-", "xapp-", "jira-token", "admin-api-key"} {
 		if strings.Contains(out.String()+errs.String(), secret) {
 			t.Errorf("output holds a secret (%s…)", secret)
@@ -158,7 +163,8 @@ func TestCompareBotAndBare(t *testing.T) {
 	if p.Bot.Received != 30 || p.Bot.Lost != 0 || p.Bot.Wrong != 0 {
 		t.Errorf("bot: %d replies, %d lost, %d wrong; want 30, 0, 0", p.Bot.Received, p.Bot.Lost, p.Bot.Wrong)
 	}
-	for name, v := range map[string]Versus{"ack p50": p.Figures.AckP50, "ack p99": p.Figures.AckP99, "peak RSS": p.Figures.PeakRSS} {
+	for name, v := range map[string]Versus{"ack p50": p.Figures.AckP50, "ack p99": p.Figures.AckP99, "peak RSS": p.Figures.PeakRSS,
+		"peak anon RSS": p.Figures.PeakAnon} {
 		if v.Bot <= 0 || v.Floor <= 0 || v.Ratio <= 0 {
 			t.Errorf("%s: bot %v, bare %v, ratio %v: want all read", name, v.Bot, v.Floor, v.Ratio)
 		}
@@ -167,7 +173,10 @@ func TestCompareBotAndBare(t *testing.T) {
 	if err := writeComparison(&out, c); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"ack p99 (ms)", "bot ÷ bare", "CPU s / 1,000 commands", "peak RSS (MB)", "median", "lost: 0"} {
+	if a, r := p.Figures.PeakAnon, p.Figures.PeakRSS; a.Bot > r.Bot || a.Floor > r.Floor {
+		t.Errorf("peak anon RSS %+v above peak RSS %+v", a, r)
+	}
+	for _, want := range []string{"ack p99 (ms)", "bot ÷ bare", "CPU s / 1,000 commands", "peak RSS (MB)", "peak anon RSS (MB)", "median", "lost: 0"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the comparison table lacks %q:\n%s", want, out.String())
 		}

@@ -232,6 +232,7 @@ type stubTarget struct {
 
 func (s *stubTarget) mode() string        { return "stub" }
 func (s *stubTarget) peakRSSMB() float64  { return 0 }
+func (s *stubTarget) peakAnonMB() float64 { return 0 }
 func (s *stubTarget) cpuSeconds() float64 { return 0 }
 func (s *stubTarget) stop() error         { s.stopped.Store(true); return nil }
 func (s *stubTarget) metrics(context.Context) ([]*dto.MetricFamily, error) {
