@@ -9,9 +9,10 @@
 //     SocketMode adapts from slack-go's client). It drains every event at
 //     once, acks every envelope before any work, drops envelopes Slack
 //     delivers twice (a Deduper shared by both sockets), hands each request
-//     to the Service in a goroutine of its own (up to MaxInFlight), posts
-//     the answer to the response_url, and on stop lets acked work finish
-//     within a deadline (abandoned commands still get a "please retry").
+//     to the Service in a goroutine of its own (up to MaxInFlight, at most
+//     MaxPerRequester of them one person's), posts the answer to the
+//     response_url, and on stop lets acked work finish within a deadline
+//     (abandoned commands still get a "please retry").
 //   - Service answers one request whatever its transport (Slack, the demo,
 //     tests), with Answer for command text and Click and Shortcut for
 //     interactions: Gate first (allow-lists, per-requester token bucket), then

@@ -59,6 +59,8 @@ type harnessOpts struct {
 	ownWorkspaceOnly bool
 	// metrics, when set, counts what the bot does (wire.Settings.Metrics).
 	metrics *bot.Metrics
+	// maxInFlight is bot.BotConfig.MaxInFlight; 0 is the default.
+	maxInFlight int
 }
 
 func startBot(t *testing.T, o harnessOpts) *harness {
@@ -99,7 +101,7 @@ func startBot(t *testing.T, o harnessOpts) *harness {
 			MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxWait: 5 * time.Second,
 		})},
 		Socket: slacksocket.Options{PingInterval: 2 * time.Second},
-		Bot:    bot.BotConfig{ShutdownTimeout: 2 * time.Second},
+		Bot:    bot.BotConfig{ShutdownTimeout: 2 * time.Second, MaxInFlight: o.maxInFlight},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -84,6 +84,11 @@ type BotConfig struct {
 	// connect before it opens anyway, so that the sockets are not opened
 	// (and later refreshed) at the same instant. Default 2 s.
 	Stagger time.Duration
+	// MaxPerRequester bounds the MaxInFlight slots one user holds at once,
+	// so that one person firing many commands (each about someone slow)
+	// cannot leave everyone else told the bot is busy; past it they are
+	// told to wait for their own. Default MaxInFlight/2, at least 1.
+	MaxPerRequester int
 }
 
 // maxBusyReplies bounds the "busy" replies being sent at once, past
@@ -111,7 +116,8 @@ type Bot struct {
 	log     *slog.Logger
 	metrics *Metrics
 
-	slots chan struct{} // one per request being answered
+	slots chan struct{}  // one per request being answered
+	mine  requesterSlots // the slots each requester holds (MaxPerRequester)
 	// busySlots: one per "busy" reply being sent
 	busySlots chan struct{}
 	// homeSlots: one per Events API envelope being handled (homeEventsFor)
@@ -126,6 +132,9 @@ type Bot struct {
 func NewBot(tr Transport, svc *Service, cfg BotConfig, log *slog.Logger, m *Metrics) *Bot {
 	if cfg.MaxInFlight <= 0 {
 		cfg.MaxInFlight = 1024
+	}
+	if cfg.MaxPerRequester <= 0 {
+		cfg.MaxPerRequester = max(1, cfg.MaxInFlight/2)
 	}
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 6 * time.Second
@@ -152,7 +161,7 @@ func NewBot(tr Transport, svc *Service, cfg BotConfig, log *slog.Logger, m *Metr
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Bot{tr: tr, svc: svc, cfg: cfg, log: log, metrics: m,
-		slots: make(chan struct{}, cfg.MaxInFlight), busySlots: make(chan struct{}, maxBusyReplies),
+		slots: make(chan struct{}, cfg.MaxInFlight), mine: requesterSlots{max: cfg.MaxPerRequester}, busySlots: make(chan struct{}, maxBusyReplies),
 		homeSlots: make(chan struct{}, homeEventsFor(cfg.MaxInFlight)), open: make([]atomic.Bool, len(tr.Sockets))}
 }
 
@@ -465,29 +474,47 @@ func (b *Bot) event(rc runCtx, i int, evt socketmode.Event, connected func()) {
 	b.dispatch(rc, j)
 }
 
-// dispatch handles j beside the event loop, or answers busy, or drops it
-// past both bounds: it never blocks the loop.
+// dispatch handles j beside the event loop, or answers busy (or, to a
+// requester holding their share of the slots, "wait for your own"), or
+// drops it past both bounds: it never blocks the loop.
 func (b *Bot) dispatch(rc runCtx, j job) {
-	select {
-	case b.slots <- struct{}{}:
-		rc.tasks.Go(func() {
-			defer func() { <-b.slots }()
-			defer b.recoverEnvelope(rc, j)
-			if b.first(rc, j.id) {
-				b.handle(rc, j)
-			}
-		})
-		return
-	default:
+	who := j.requester()
+	mine := b.mine.take(who)
+	if mine {
+		select {
+		case b.slots <- struct{}{}:
+			rc.tasks.Go(func() {
+				// Given back after the panic's apology too: deferred first.
+				defer b.mine.give(who)
+				defer func() { <-b.slots }()
+				defer b.recoverEnvelope(rc, j)
+				if b.first(rc, j.id) {
+					b.handle(rc, j)
+				}
+			})
+			return
+		default:
+			b.mine.give(who)
+		}
 	}
 	select {
 	case b.busySlots <- struct{}{}:
-		// Never block the event loop: answer "busy" beside it.
-		b.log.Warn("too many commands in flight; answering busy", "max", b.cfg.MaxInFlight)
+		// Never block the event loop: answer beside it.
+		if mine {
+			b.log.Warn("too many commands in flight; answering busy", "max", b.cfg.MaxInFlight)
+		} else {
+			b.log.Warn("one requester holds their share of the commands in flight; answering busy",
+				"requester", who, "max", b.cfg.MaxPerRequester)
+		}
 		rc.tasks.Go(func() {
 			defer func() { <-b.busySlots }()
-			if b.first(rc, j.id) {
+			if !b.first(rc, j.id) {
+				return
+			}
+			if mine {
 				b.busy(rc, j)
+			} else {
+				b.ownShare(rc, j)
 			}
 		})
 	default:
@@ -555,6 +582,89 @@ func (b *Bot) busy(rc runCtx, j job) {
 	if url := j.responseURL(); url != "" {
 		b.post(rc, url, RenderNoticeKind(NoticeBusy, "The bot is very busy right now. Please try again in a minute."), Private, time.Time{}, nil)
 	}
+}
+
+// ownShareText answers a requester who holds MaxPerRequester slots.
+const ownShareText = "You have many requests still being answered; wait for them before asking for more."
+
+// ownShare tells a requester past their share of the slots to wait for
+// their own requests. Counted as rate-limited, as the Gate's refusals are,
+// but not audited: like the "busy" answer, no lookup was made.
+func (b *Bot) ownShare(rc runCtx, j job) {
+	kind := "interaction"
+	if j.command != nil {
+		kind = "command"
+	}
+	b.metrics.Command(kind, string(OutcomeRateLimited))
+	if url := j.responseURL(); url != "" {
+		b.post(rc, url, RenderNoticeKind(NoticeBusy, ownShareText), Private, time.Time{}, nil)
+	}
+}
+
+// requester is who asked for j, "" for a job nobody is known to have
+// asked (an unreadable payload, no user ID) or with an ID no Slack ID is
+// as long as (oddIDs): those are refused without an upstream call, and
+// an odd ID must not become a key of requesterSlots.
+func (j job) requester() string {
+	if j.oddIDs || j.noRequester {
+		return ""
+	}
+	switch {
+	case j.command != nil:
+		return j.command.UserID
+	case j.action != nil:
+		return j.action.User.ID
+	}
+	return ""
+}
+
+// requesterSlots counts the slots each requester holds, up to max. An
+// entry is deleted when its count reaches 0, so the map holds only the
+// requesters with a request in flight (about MaxInFlight of them at most:
+// a take the full slots undo is given back at once).
+type requesterSlots struct {
+	max  int
+	mu   sync.Mutex
+	held map[string]int
+}
+
+// take reports whether who may hold one more slot, and counts it if so;
+// each true must be followed by one give(who). who "" is not counted.
+func (r *requesterSlots) take(who string) bool {
+	if who == "" {
+		return true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.held[who] >= r.max {
+		return false
+	}
+	if r.held == nil {
+		r.held = map[string]int{}
+	}
+	r.held[who]++
+	return true
+}
+
+// give returns a slot take counted.
+func (r *requesterSlots) give(who string) {
+	if who == "" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.held[who] <= 1 {
+		delete(r.held, who)
+		return
+	}
+	r.held[who]--
+}
+
+// holders is how many requesters hold a slot now (tests).
+func (r *requesterSlots) holders() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.held)
 }
 
 func (j job) responseURL() string {
