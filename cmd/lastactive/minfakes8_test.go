@@ -129,6 +129,11 @@ func TestMinimalFakes8CronTZ(t *testing.T) {
 			{"CRON_TZ=Europe/Berlin CRON_TZ=UTC 0 9 * * MON", 2, ""}, {"TZ=Mars/Olympus 0 9 * * MON", 2, ""},
 			{"0 9 * * MON CRON_TZ=UTC", 2, ""}, {"@every 0s", 2, ""}, {"@every -1h", 2, ""}, {"@every 1", 2, ""},
 			{"@every NaN", 2, ""}, {"@every 999999999999h", 2, ""}, {"CRON_TZ=Europe/Berlin @every 1h", 2, ""},
+			// A tab separates as a space; a line break or a non-breaking
+			// space between the zone and the fields is refused, by name.
+			{"CRON_TZ=Europe/Berlin\t0 9 * * MON", 0, ""}, {"@every\t1h", 0, ""},
+			{"@every 1d", 2, "write @every 24h"}, {"CRON_TZ=Europe/Berlin\n0 9 * * MON", 2, `a line feed (\n)`},
+			{"CRON_TZ=Europe/Berlin\u00a00 9 * * MON", 2, "a non-breaking space (U+00A0)"},
 		}, "LASTACTIVE_NUDGE=dry-run", "LASTACTIVE_NUDGE_PRODUCTS=jira-software")
 	}
 }

@@ -12,7 +12,8 @@ import (
 func FuzzPlainCronError(f *testing.F) {
 	for _, s := range []string{"0 9 * * MONX", "0 9 * * MON-", "-5 9 * * *", "0 25 * * *", "0 9 * * 5-1", "0 9-5-3 * * *",
 		"*/0 * * * *", "@fortnightly", "CRON_TZ=Mars/Olympus 0 9 * * *", "0 9 * *", "0 9 * * * * *", "a: b * * * *",
-		"0 9 * * MON/x", "1-2/3/4 * * * *", "0 99999999999999999999 * * *", "0 9 * * 7-", "0 9 * JAN-FOO *"} {
+		"0 9 * * MON/x", "1-2/3/4 * * * *", "0 99999999999999999999 * * *", "0 9 * * 7-", "0 9 * JAN-FOO *",
+		"CRON_TZ=UTC\n0 9 * * *", "@every 9999d", "@every\u00a01h", "CRON_TZ=Mars/Olympus\t0 9 * * *"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, expr string) {

@@ -12,7 +12,9 @@ import (
 // schedule whose next slot is later than the time asked about.
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"0 9 * * MON", "CRON_TZ=Europe/Berlin 0 9 * * MON-FRI", "@every 2s", "@every 1h30m",
-		"*/5 * * * *", "@daily", "0 0 31 2 *", "@every 9999999h", "TZ=UTC 0 0 * * *", "CRON_TZ=UTC", "TZ="} {
+		"*/5 * * * *", "@daily", "0 0 31 2 *", "@every 9999999h", "TZ=UTC 0 0 * * *", "CRON_TZ=UTC", "TZ=",
+		"CRON_TZ=UTC\t0 9 * * *", "CRON_TZ=UTC\r0 9 * * *", "CRON_TZ=UTC\u00a00 9 * * *", "@every\t1h", "@every 1d", "@every\r1h",
+		"CRON_TZ=\t0 9 * * *", "CRON_TZ=UTC\t@every"} {
 		f.Add(s)
 	}
 	from := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)

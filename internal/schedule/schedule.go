@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 	// The zone database, built in: a static binary runs where the host has
 	// none (a scratch image, a bare VM, Windows without Go), and there every
 	// CRON_TZ zone was "not a time zone". Go reads the host's first; this is
@@ -39,15 +41,27 @@ var parser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cr
 // Parse reads expr. @every DURATION gives slots at whole multiples of
 // DURATION since the Unix epoch, so replicas started at different moments
 // agree on them; the other forms are robfig/cron's. A duration under a
-// second is refused: the slots name a second.
+// second is refused: the slots name a second; one written with days
+// (1d) is refused naming the hours to write. A tab after CRON_TZ=Zone or
+// @every separates as a space does; a line break or a non-breaking space
+// there is refused, naming it.
 func Parse(expr string) (Schedule, error) {
 	expr = strings.TrimSpace(expr)
 	if expr == "" {
 		return nil, fmt.Errorf("%w: empty", ErrInvalid)
 	}
-	if rest, ok := strings.CutPrefix(expr, "@every "); ok {
-		d, err := time.ParseDuration(strings.TrimSpace(rest))
+	if rest, ok := strings.CutPrefix(expr, "@every"); ok && rest != "" && unicode.IsSpace(firstRune(rest)) {
+		// A tab separates as a space does; a line break or a
+		// non-breaking space is a mangled file, not a separator.
+		if bad, ok := badSeparator(rest); ok {
+			return nil, fmt.Errorf("%w: has %s after @every: separate @every and the duration with a space, e.g. @every 1h", ErrInvalid, bad)
+		}
+		rest = strings.TrimSpace(rest)
+		d, err := time.ParseDuration(rest)
 		if err != nil {
+			if hours, ok := inHours(rest); ok {
+				return nil, fmt.Errorf("%w: @every takes a Go duration, which has no days (d): write @every %s", ErrInvalid, hours)
+			}
 			return nil, fmt.Errorf("%w: @every needs a Go duration such as 1h or 30m", ErrInvalid)
 		}
 		if d < time.Second || d%time.Second != 0 {
@@ -65,29 +79,40 @@ func Parse(expr string) (Schedule, error) {
 	}
 	for _, prefix := range []string{"CRON_TZ=", "TZ="} {
 		// robfig's parser panics on a time zone with nothing after it,
-		// and it ends the zone at the first space only: a tab is not one.
+		// and it ends the zone at the first space only: a tab after the
+		// zone is made one here, and anything else refused.
 		rest, ok := strings.CutPrefix(expr, prefix)
 		if !ok {
 			continue
 		}
-		if !strings.Contains(strings.TrimSpace(rest), " ") {
+		zone, sep, after := splitZone(rest)
+		if after == "" {
 			return nil, fmt.Errorf("%w: has a time zone but no schedule after it, e.g. %sEurope/Berlin 0 9 * * MON", ErrInvalid, prefix)
+		}
+		// A carriage return or a line feed is a file saved with the wrong
+		// line ends or a value broken over lines; a non-breaking space
+		// comes from a copy out of a web page or a chat.
+		if bad, ok := badSeparator(sep); ok {
+			return nil, fmt.Errorf("%w: has %s between the time zone and the fields: separate them with a space, e.g. %s%s 0 9 * * MON",
+				ErrInvalid, bad, prefix, cmp.Or(zone, "Europe/Berlin"))
 		}
 		// Go reads an empty zone name as UTC: CRON_TZ=$ZONE with ZONE
 		// unset would run every slot in UTC without a word.
-		if strings.TrimLeft(rest, " \t") != rest {
+		if zone == "" {
 			return nil, fmt.Errorf("%w: %s names no time zone, e.g. %sEurope/Berlin 0 9 * * MON", ErrInvalid, prefix, prefix)
 		}
 		// robfig reads "@every" after a zone as its own @every, which has
 		// no zone; its refusal then said to write what was written.
-		if zone, after, _ := strings.Cut(rest, " "); strings.HasPrefix(strings.TrimSpace(after), "@every") {
-			every := strings.Join(strings.Fields(strings.TrimSpace(after)), " ")
+		if strings.HasPrefix(after, "@every") {
+			every := strings.Join(strings.Fields(after), " ")
 			if every == "@every" {
 				every = "@every DURATION"
 			}
 			return nil, fmt.Errorf("%w: @every takes no time zone (its slots are multiples of the duration since the Unix epoch, the same in every zone): write %s without %s, or 5 cron fields after the zone, e.g. %s%s 0 * * * *",
 				ErrInvalid, every, prefix, prefix, zone)
 		}
+		expr = prefix + zone + " " + after
+		break
 	}
 	s, err := parser.Parse(expr)
 	if err != nil {
@@ -109,6 +134,81 @@ func Parse(expr string) (Schedule, error) {
 		return wallClock{spec}, nil
 	}
 	return s, nil
+}
+
+// splitZone cuts what follows a CRON_TZ= (or TZ=) prefix into the zone
+// (up to the first white space of any kind), the white space after it,
+// and the rest.
+func splitZone(rest string) (zone, sep, after string) {
+	i := strings.IndexFunc(rest, unicode.IsSpace)
+	if i < 0 {
+		return rest, "", ""
+	}
+	j := strings.IndexFunc(rest[i:], func(r rune) bool { return !unicode.IsSpace(r) })
+	if j < 0 {
+		return rest[:i], rest[i:], ""
+	}
+	return rest[:i], rest[i : i+j], rest[i+j:]
+}
+
+// badSeparator names the first character of sep, white space, that is
+// neither a space nor a tab, in words that show it (the character itself
+// is invisible in a log line, or breaks it), and whether there is one.
+func badSeparator(sep string) (string, bool) {
+	for _, r := range sep {
+		switch r {
+		case ' ', '\t':
+			continue
+		case '\r':
+			return `a carriage return (\r)`, true
+		case '\n':
+			return `a line feed (\n)`, true
+		case '\u00a0':
+			return "a non-breaking space (U+00A0)", true
+		default:
+			if unicode.IsSpace(r) {
+				return fmt.Sprintf("the white space character U+%04X", r), true
+			}
+			return "", false
+		}
+	}
+	return "", false
+}
+
+// firstRune is the first character of s (utf8.RuneError when s is empty).
+func firstRune(s string) rune {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
+}
+
+// daysDuration is a duration written with days, which Go's has not:
+// "1d", "7d", "1d12h".
+var daysDuration = regexp.MustCompile(`^(\d{1,4})d(.*)$`)
+
+// inHours rewrites a duration written with days ("1d", "1d12h") as the Go
+// duration it means ("24h", "36h"), and whether it is one.
+func inHours(s string) (string, bool) {
+	m := daysDuration.FindStringSubmatch(s)
+	if m == nil {
+		return "", false
+	}
+	days, _ := strconv.Atoi(m[1]) // at most four digits
+	d := time.Duration(days) * 24 * time.Hour
+	if m[2] != "" {
+		more, err := time.ParseDuration(m[2])
+		if err != nil || more < 0 {
+			return "", false
+		}
+		d += more
+	}
+	out := d.String() // "36h0m0s"
+	if strings.HasSuffix(out, "m0s") {
+		out = strings.TrimSuffix(out, "0s")
+	}
+	if strings.HasSuffix(out, "h0m") {
+		out = strings.TrimSuffix(out, "0m")
+	}
+	return out, true
 }
 
 // zonePrefixTypo refuses a time zone prefix that robfig does not know and
@@ -308,7 +408,7 @@ func ZoneWarning(expr string) string {
 	var zone string
 	for _, prefix := range []string{"CRON_TZ=", "TZ="} {
 		if rest, ok := strings.CutPrefix(expr, prefix); ok {
-			zone, _, _ = strings.Cut(rest, " ")
+			zone, _, _ = splitZone(rest)
 			break
 		}
 	}
