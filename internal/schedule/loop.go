@@ -70,6 +70,10 @@ const MaxLate = time.Hour
 // lookback bounds how far back the first start looks for a missed slot.
 const lookback = 8 * 24 * time.Hour
 
+// lateAfter is how late a slot may run before its run is logged as late:
+// a digest at 09:47 says why.
+const lateAfter = time.Minute
+
 // Loop runs Run once per slot of Schedule, across every process sharing
 // Claims.
 type Loop struct {
@@ -162,7 +166,7 @@ func (l *Loop) Serve(ctx context.Context) error {
 // its work (a digest) will not be done.
 // atStart says slot is the one the start's look back found.
 func (l *Loop) settle(ctx context.Context, clock Clock, log *slog.Logger, slot time.Time, atStart bool) {
-	done, err := l.handle(ctx, clock, log, slot, atStart)
+	done, err := l.handle(ctx, clock, log, slot, atStart, false)
 	if done {
 		return
 	}
@@ -176,7 +180,7 @@ func (l *Loop) settle(ctx context.Context, clock Clock, log *slog.Logger, slot t
 			if clock.Sleep(ctx, RetryEvery) != nil {
 				return
 			}
-			if done, err = l.handle(ctx, clock, log, slot, atStart); done {
+			if done, err = l.handle(ctx, clock, log, slot, atStart, true); done {
 				return
 			}
 		}
@@ -191,8 +195,9 @@ func (l *Loop) settle(ctx context.Context, clock Clock, log *slog.Logger, slot t
 // something), or skipped as too late. It is not while another process
 // holds the claim, the claim could not be read, or the work did nothing
 // (ErrNotDone; the claim is then given back): err then says why, nil when
-// another process holds the claim.
-func (l *Loop) handle(ctx context.Context, clock Clock, log *slog.Logger, slot time.Time, atStart bool) (settled bool, err error) {
+// another process holds the claim. retry says an earlier try of slot
+// did not settle it.
+func (l *Loop) handle(ctx context.Context, clock Clock, log *slog.Logger, slot time.Time, atStart, retry bool) (settled bool, err error) {
 	if ctx.Err() != nil {
 		return true, nil
 	}
@@ -232,6 +237,7 @@ func (l *Loop) handle(ctx context.Context, clock Clock, log *slog.Logger, slot t
 		l.keep(ctx, log, slot, ttl)
 		return true, nil
 	}
+	l.sayLate(ctx, clock, log, slot, atStart, retry)
 	err = l.runLeased(ctx, log, slot, leased)
 	switch {
 	case err == nil:
@@ -255,6 +261,27 @@ func (l *Loop) handle(ctx context.Context, clock Clock, log *slog.Logger, slot t
 	log.Error("schedule: slot failed", "schedule", l.Name, "slot", slot.UTC(), "err", err)
 	l.keep(ctx, log, slot, ttl)
 	return true, nil
+}
+
+// sayLate logs a slot about to run lateAfter or more after its time, with
+// how late and why: a warning when the loop fell behind (the slot before
+// took longer than the gap, or the machine was suspended), at info when
+// the process started after the slot or an earlier try was given back,
+// which are said elsewhere or expected.
+func (l *Loop) sayLate(ctx context.Context, clock Clock, log *slog.Logger, slot time.Time, atStart, retry bool) {
+	late := clock.Now().Sub(slot)
+	if late < lateAfter {
+		return
+	}
+	level, reason := slog.LevelWarn, "busy or suspended"
+	switch {
+	case retry:
+		level, reason = slog.LevelInfo, "retry"
+	case atStart:
+		level, reason = slog.LevelInfo, "started after the slot"
+	}
+	log.Log(ctx, level, "schedule: slot runs late", "schedule", l.Name, "slot", slot.UTC(),
+		"late", late.Round(time.Second).String(), "reason", reason)
 }
 
 // keep turns this process's lease on slot into the long claim that
