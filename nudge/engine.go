@@ -90,6 +90,12 @@ const (
 // store) is running; this one did nothing.
 var ErrRoundRunning = errors.New("nudge: another nudge round is running; try again when it is done")
 
+// ErrNoOrgScan wraps a round's error when its org scan failed (or was
+// stopped): nobody was asked and nothing recorded, so the round may run
+// again (the scheduled slot is given back, as a digest's whose scan
+// failed).
+var ErrNoOrgScan = errors.New("nudge round: org scan")
+
 // MaxAskItems bounds the products of one nudge message: Slack takes 50
 // blocks, and each product is a line and its buttons.
 const MaxAskItems = 20
@@ -279,7 +285,7 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 	now := e.cfg.Now()
 	rep, err := e.cfg.Scans.Report(ctx, seat.Options{Days: e.cfg.IdleDays, Products: covered, Now: now}, false, nil)
 	if err != nil {
-		return sum, fmt.Errorf("nudge round: org scan: %w", err)
+		return sum, fmt.Errorf("%w: %w", ErrNoOrgScan, err)
 	}
 	var sites atlassian.Sites
 	if e.cfg.Sites != nil {

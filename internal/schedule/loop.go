@@ -19,8 +19,8 @@ type Claimer interface {
 }
 
 // ErrNotDone, wrapped in Run's error, says the slot's work is not done and
-// may safely run again: it did nothing anyone can see (a digest whose scan
-// failed or was cut short by a stop), or nothing it did would be done
+// may safely run again: it did nothing anyone can see (a digest or a nudge
+// round whose scan failed or was cut short by a stop), or nothing it did would be done
 // twice (a nudge round stopped part-way asks each person once). The claim
 // is given back, and this or another process runs the slot again while it
 // is less than MaxLate late.
