@@ -8,6 +8,7 @@
 // A round (Engine.Round, once per claimed slot of LASTACTIVE_NUDGE_SCHEDULE)
 // takes the people idle in the covered products from a fresh-enough org
 // scan (when the scan fails the round asks nobody and says ErrNoOrgScan,
+// ErrNoSlackUsers when the Slack users cannot be read before the first ask,
 // and the schedule runs the slot again) and, per person, skips with a recorded reason: exempt, asked in the
 // last 30 days, answered Keep in the last 90 (or an approver's Keep or
 // Undo of a release in the last 90), org admins, accounts an

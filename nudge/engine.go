@@ -96,6 +96,12 @@ var ErrRoundRunning = errors.New("nudge: another nudge round is running; try aga
 // failed).
 var ErrNoOrgScan = errors.New("nudge round: org scan")
 
+// ErrNoSlackUsers wraps a round's error when the Slack users could not be
+// read: they are read before the first person is asked, so nobody was, and
+// the round may run again as after a failed org scan (the history skips it
+// recorded are recorded again by the retry).
+var ErrNoSlackUsers = errors.New("nudge round: read the Slack users")
+
 // MaxAskItems bounds the products of one nudge message: Slack takes 50
 // blocks, and each product is a line and its buttons.
 const MaxAskItems = 20
@@ -519,7 +525,7 @@ func (e *Engine) slackUsers(ctx context.Context) (map[string]string, error) {
 	}
 	m, err := e.cfg.People.SlackUsers(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("nudge round: read the Slack users: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrNoSlackUsers, err)
 	}
 	out := make(map[string]string, len(m))
 	for email, id := range m {

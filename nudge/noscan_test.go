@@ -3,6 +3,7 @@ package nudge
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 
 	"lastactive/seat"
@@ -49,5 +50,51 @@ func TestRoundWithoutAnOrgScan(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// downSlack is People whose users.list fails until up is set.
+type downSlack struct {
+	slackPeople
+	err error
+	up  *atomic.Bool
+}
+
+func (d downSlack) SlackUsers(ctx context.Context) (map[string]string, error) {
+	if !d.up.Load() {
+		return nil, d.err
+	}
+	return d.slackPeople.SlackUsers(ctx)
+}
+
+// TestRoundWithoutTheSlackUsers: a round that could not read the Slack
+// users (users.list failing past its retries) has asked nobody when it
+// stops, since they are read before the first person is asked; it says so
+// with ErrNoSlackUsers, keeping the cause, so that the schedule gives the
+// slot back, as for a failed org scan. Before, the error was a plain one:
+// the slot was kept as handled and that day had no round. The next try,
+// with Slack back, asks those the first would have asked.
+func TestRoundWithoutTheSlackUsers(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, true)
+	cause := errors.New("slack: users.list: internal_error")
+	up := &atomic.Bool{}
+	cfg := h.cfg
+	cfg.People = downSlack{slackPeople: h.people, err: cause, up: up}
+	e := New(cfg)
+	sum, err := e.Round(context.Background(), "nudge 2026-12-07T10:00:00Z", false)
+	if !errors.Is(err, ErrNoSlackUsers) || !errors.Is(err, cause) {
+		t.Fatalf("Round = %v, want ErrNoSlackUsers wrapping %v", err, cause)
+	}
+	if len(sum.Asked) != 0 || len(h.msgs.sent()) != 0 {
+		t.Fatalf("asked %d, sent %d before the Slack users were read, want nobody", len(sum.Asked), len(h.msgs.sent()))
+	}
+	up.Store(true)
+	sum, err = e.Round(context.Background(), "nudge 2026-12-07T10:00:00Z", false)
+	if err != nil {
+		t.Fatalf("the retry: %v", err)
+	}
+	if len(sum.Asked) == 0 || len(h.msgs.sent()) != len(sum.Asked) {
+		t.Errorf("the retry asked %d, sent %d; want someone asked, one message each", len(sum.Asked), len(h.msgs.sent()))
 	}
 }

@@ -102,14 +102,14 @@ func (a *App) buildNudges(s Settings, client *atlassian.Client, web *bot.SlackAP
 			if dry || ctx.Err() != nil {
 				// Stopped during the round: no follow-ups now; the round is
 				// run again by the next process (retryIfStopped).
-				return retryIfNoScan(retryIfStopped(ctx, err))
+				return retryIfAskedNobody(retryIfStopped(ctx, err))
 			}
 			// Follow-ups run even when the scan failed: they do not need it,
 			// and each step is recorded once, so the retry repeats none.
 			if ferr := a.Nudge.FollowUp(ctx); ferr != nil && err == nil {
 				err = ferr
 			}
-			return retryIfNoScan(err)
+			return retryIfAskedNobody(err)
 		},
 	}
 }
@@ -179,12 +179,13 @@ func retryIfStopped(ctx context.Context, err error) error {
 	return err
 }
 
-// retryIfNoScan marks err with schedule.ErrNotDone when the round's org
-// scan failed (nudge.ErrNoOrgScan): it asked nobody, so the claim is given
-// back and the slot runs again while under an hour late, as a digest's
-// whose scan failed does (bot.ErrDigestNotMade).
-func retryIfNoScan(err error) error {
-	if errors.Is(err, nudge.ErrNoOrgScan) && !errors.Is(err, schedule.ErrNotDone) {
+// retryIfAskedNobody marks err with schedule.ErrNotDone when the round's org
+// scan failed (nudge.ErrNoOrgScan) or the Slack users could not be read
+// (nudge.ErrNoSlackUsers): it asked nobody, so the claim is given back and
+// the slot runs again while under an hour late, as a digest's whose scan
+// failed does (bot.ErrDigestNotMade).
+func retryIfAskedNobody(err error) error {
+	if (errors.Is(err, nudge.ErrNoOrgScan) || errors.Is(err, nudge.ErrNoSlackUsers)) && !errors.Is(err, schedule.ErrNotDone) {
 		return fmt.Errorf("%w: %w", schedule.ErrNotDone, err)
 	}
 	return err

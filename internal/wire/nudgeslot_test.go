@@ -3,6 +3,7 @@ package wire
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -70,5 +71,29 @@ func TestNudgeSlotWithoutAnOrgScanIsGivenBack(t *testing.T) {
 				t.Errorf("Run = %v, want schedule.ErrNotDone (the slot given back for another try)\n%s", err, logs.String())
 			}
 		})
+	}
+}
+
+// TestRetryIfAskedNobody: the round's errors that mean nobody was asked
+// give the slot back; any other is kept as the slot's end (a round that
+// failed midway may have asked some, and must not ask them twice).
+func TestRetryIfAskedNobody(t *testing.T) {
+	t.Parallel()
+	cause := errors.New("HTTP 503")
+	for _, c := range []struct {
+		name  string
+		err   error
+		retry bool
+	}{
+		{"org scan failed", fmt.Errorf("%w: %w", nudge.ErrNoOrgScan, cause), true},
+		{"Slack users unread", fmt.Errorf("%w: %w", nudge.ErrNoSlackUsers, cause), true},
+		{"already not done", fmt.Errorf("%w: %w", schedule.ErrNotDone, fmt.Errorf("%w: %w", nudge.ErrNoSlackUsers, cause)), true},
+		{"midway", fmt.Errorf("nudge round: %w", cause), false},
+		{"none", nil, false},
+	} {
+		got := retryIfAskedNobody(c.err)
+		if errors.Is(got, schedule.ErrNotDone) != c.retry || !errors.Is(got, c.err) {
+			t.Errorf("%s: retryIfAskedNobody(%v) = %v, want ErrNotDone %v, the cause kept", c.name, c.err, got, c.retry)
+		}
 	}
 }
