@@ -155,3 +155,36 @@ func commands(t *testing.T, reg *prometheus.Registry, kind, outcome string) floa
 	}
 	return 0
 }
+
+// TestBusyAnswersAreCounted: with every slot held by other people's
+// lookups, a command is told the bot is very busy, and the refusal is
+// counted (lastactive_commands_total{outcome="busy"}), so an operator
+// sees that the bot turned people away and may raise its bound or add a
+// replica. Before, the busy answer was in no metric, only a warning line.
+func TestBusyAnswersAreCounted(t *testing.T) {
+	const slots = 2
+	reg := prometheus.NewRegistry()
+	h := startBot(t, harnessOpts{gate: bot.GateConfig{PerUserBurst: 1000}, maxInFlight: slots, metrics: bot.NewMetrics(reg)})
+	release := hangAdmin(t, h.atl, atlassiantest.AdaAccountID)
+	defer release()
+	for _, u := range []string{"UONE", "UTWO"} {
+		h.send(u, "C1", "ada@example.com")
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for gauge(t, reg, "lastactive_lookups_in_flight") < slots {
+		if time.Now().After(deadline) {
+			t.Fatalf("the two lookups did not both hold a slot: %v in flight", gauge(t, reg, "lastactive_lookups_in_flight"))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	r := h.reply(h.send("UTHREE", "C1", "grace@example.com"))
+	if !isNotice(r, bot.NoticeBusy) || !strings.Contains(text(r), "very busy") {
+		t.Fatalf("a third person's command with every slot held got:\n%s", text(r))
+	}
+	if n := commands(t, reg, "command", "busy"); n != 1 {
+		t.Errorf(`lastactive_commands_total{kind="command",outcome="busy"} = %v, want 1`, n)
+	}
+	if n := commands(t, reg, "command", "rate_limited"); n != 0 {
+		t.Errorf(`lastactive_commands_total{kind="command",outcome="rate_limited"} = %v, want 0: nobody was over their share`, n)
+	}
+}

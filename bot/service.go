@@ -276,6 +276,13 @@ const (
 	OutcomeStale       Outcome = "stale"   // a button too old to trust
 	OutcomeForged      Outcome = "forged"  // a button value the bot did not sign
 	OutcomeIgnored     Outcome = "ignored" // a click that needs nothing but the ack
+	// OutcomeBusy: every in-flight slot was taken, and the command or
+	// click was told the bot is very busy (not audited: nothing was done).
+	OutcomeBusy Outcome = "busy"
+	// OutcomeDropped: past the slots and the busy replies' bound, the
+	// envelope was acked and answered by nobody (a burst): counted so that
+	// no loss is silent.
+	OutcomeDropped Outcome = "dropped"
 	// OutcomeUndelivered: the answer was made but its post to Slack failed
 	// (after the Responder's retries): audited beside the answer's own line.
 	OutcomeUndelivered Outcome = "undelivered"

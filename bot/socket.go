@@ -521,6 +521,7 @@ func (b *Bot) dispatch(rc runCtx, j job) {
 		// A burst past both bounds: a goroutine each would grow without end.
 		b.log.Warn("too many commands in flight and busy replies pending; not answered",
 			"envelope_id", j.id, "max", b.cfg.MaxInFlight, "busy_replies", maxBusyReplies)
+		b.metrics.Command(j.metricKind(), string(OutcomeDropped))
 	}
 }
 
@@ -579,6 +580,7 @@ func (b *Bot) recoverEnvelope(rc runCtx, j job) {
 }
 
 func (b *Bot) busy(rc runCtx, j job) {
+	b.metrics.Command(j.metricKind(), string(OutcomeBusy))
 	if url := j.responseURL(); url != "" {
 		b.post(rc, url, RenderNoticeKind(NoticeBusy, "The bot is very busy right now. Please try again in a minute."), Private, time.Time{}, nil)
 	}
@@ -591,14 +593,20 @@ const ownShareText = "You have many requests still being answered; wait for them
 // their own requests. Counted as rate-limited, as the Gate's refusals are,
 // but not audited: like the "busy" answer, no lookup was made.
 func (b *Bot) ownShare(rc runCtx, j job) {
-	kind := "interaction"
-	if j.command != nil {
-		kind = "command"
-	}
-	b.metrics.Command(kind, string(OutcomeRateLimited))
+	b.metrics.Command(j.metricKind(), string(OutcomeRateLimited))
 	if url := j.responseURL(); url != "" {
 		b.post(rc, url, RenderNoticeKind(NoticeBusy, ownShareText), Private, time.Time{}, nil)
 	}
+}
+
+// metricKind is j's kind label in lastactive_commands_total for the
+// answers given before a Service saw it: "command" for a slash command,
+// "interaction" for a click or shortcut.
+func (j job) metricKind() string {
+	if j.command != nil {
+		return "command"
+	}
+	return "interaction"
 }
 
 // requester is who asked for j, "" for a job nobody is known to have

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
@@ -186,7 +188,7 @@ func startUnit(t *testing.T, nSockets int, cfg BotConfig, scfg ServiceConfig) *u
 		u.sockets = append(u.sockets, s)
 		tr.Sockets = append(tr.Sockets, s)
 	}
-	u.bot = NewBot(tr, u.svc, cfg, nil, nil)
+	u.bot = NewBot(tr, u.svc, cfg, nil, scfg.Metrics)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = u.bot.Run(ctx) }()
@@ -568,6 +570,39 @@ func TestBotBusyRepliesAreBounded(t *testing.T) {
 	}
 	if n := runtime.NumGoroutine() - base; n > maxBusyReplies+50 {
 		t.Errorf("%d more goroutines after 2,000 envelopes over the limit, want at most %d", n, maxBusyReplies+50)
+	}
+}
+
+// TestBotDroppedEnvelopesAreCounted: past MaxInFlight and the busy
+// replies' bound, an acked envelope is answered by nobody; each is counted
+// (lastactive_commands_total{outcome="dropped"}), and each busy reply too
+// ({outcome="busy"}), so that the loss is not silent. Before, the drops
+// were one warning line each and in no metric.
+func TestBotDroppedEnvelopesAreCounted(t *testing.T) {
+	release := make(chan struct{})
+	m := NewMetrics(prometheus.NewRegistry())
+	u := startUnit(t, 1, BotConfig{MaxInFlight: 1, Dedupe: stalledDeduper{release: release}}, ServiceConfig{Metrics: m})
+	u.command(0, "E0", "U1", "help") // takes the one slot, and stalls
+	const burst = maxBusyReplies + 40
+	for i := range burst {
+		u.command(0, fmt.Sprintf("B%04d", i), "U2", "help")
+	}
+	count := func(outcome string) float64 {
+		return testutil.ToFloat64(m.commands.WithLabelValues("command", outcome))
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for count("dropped") < burst-maxBusyReplies && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := count("dropped"); got != burst-maxBusyReplies {
+		t.Fatalf("dropped = %v, want %d (the burst past the busy replies' bound)", got, burst-maxBusyReplies)
+	}
+	close(release)
+	for count("busy") < maxBusyReplies && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := count("busy"); got != maxBusyReplies {
+		t.Errorf("busy = %v, want %d", got, maxBusyReplies)
 	}
 }
 
