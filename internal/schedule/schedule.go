@@ -114,6 +114,16 @@ func Parse(expr string) (Schedule, error) {
 		expr = prefix + zone + " " + after
 		break
 	}
+	// robfig skips an empty item of a list: "MON," (a "MON,WED" cut
+	// short) would run on Mondays alone without a word.
+	for _, f := range strings.Fields(expr) {
+		if strings.HasPrefix(f, "CRON_TZ=") || strings.HasPrefix(f, "TZ=") {
+			continue
+		}
+		if strings.HasPrefix(f, ",") || strings.HasSuffix(f, ",") || strings.Contains(f, ",,") {
+			return nil, fmt.Errorf("%w: “%s” has an empty item in its list (a comma with nothing on one side): write the list without it, e.g. MON,WED", ErrInvalid, f)
+		}
+	}
 	s, err := parser.Parse(expr)
 	if err != nil {
 		// robfig's errors quote the expression, which is configuration,
