@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -338,24 +339,31 @@ func Period(s Schedule, t time.Time) time.Duration {
 }
 
 // cronErrors are robfig/cron's refusals, each with the operator's words
-// for it ($1, $2, $3: the refusal's submatches).
-var cronErrors = []struct {
+// for it ($1, $2, $3: the refusal's submatches). Compiled when a
+// schedule is first refused, not at every start: they are some 70 KB of
+// heap a process that reads its schedules right never needs.
+var cronErrors = sync.OnceValue(func() []cronError {
+	return []cronError{
+		{regexp.MustCompile(`^expected exactly (\d+) fields, found 1: `), "has 1 field, not $1"},
+		{regexp.MustCompile(`^expected exactly (\d+) fields, found (\d+): `), "has $2 fields, not $1"},
+		// An empty value is a range missing a side ("MON-", "-5").
+		{regexp.MustCompile(`^failed to parse int from : `), "a range such as MON-FRI lacks its first or last value"},
+		{regexp.MustCompile(`^failed to parse int from (.*?): `), "“$1” is neither a number nor a name such as MON or JAN"},
+		{regexp.MustCompile(`^provided bad location (.*?): `), "“$1” is not a time zone"},
+		{regexp.MustCompile(`^negative number \((-?\d+)\) not allowed: (.*)$`), "“$2” has a negative number"},
+		{regexp.MustCompile(`^end of range \((\d+)\) above maximum \((\d+)\): (.*)$`), "“$3” is above $2, the largest value of its field"},
+		{regexp.MustCompile(`^beginning of range \((\d+)\) below minimum \((\d+)\): (.*)$`), "“$3” is below $2, the smallest value of its field"},
+		{regexp.MustCompile(`^beginning of range \((\d+)\) beyond end of range \((\d+)\): (.*)$`), "“$3” ends before it begins"},
+		{regexp.MustCompile(`^too many (hyphens|slashes): (.*)$`), "“$2” has too many $1"},
+		{regexp.MustCompile(`^step of range should be a positive number: (.*)$`), "“$1” needs a step of at least 1 after the /"},
+		{regexp.MustCompile(`^unrecognized descriptor: (.*)$`), "“$1” is not a schedule (@hourly, @daily, @weekly, @monthly, @yearly and @every DURATION are)"},
+	}
+})
+
+// cronError is one of robfig's refusals (re) in an operator's words.
+type cronError struct {
 	re    *regexp.Regexp
 	plain string
-}{
-	{regexp.MustCompile(`^expected exactly (\d+) fields, found 1: `), "has 1 field, not $1"},
-	{regexp.MustCompile(`^expected exactly (\d+) fields, found (\d+): `), "has $2 fields, not $1"},
-	// An empty value is a range missing a side ("MON-", "-5").
-	{regexp.MustCompile(`^failed to parse int from : `), "a range such as MON-FRI lacks its first or last value"},
-	{regexp.MustCompile(`^failed to parse int from (.*?): `), "“$1” is neither a number nor a name such as MON or JAN"},
-	{regexp.MustCompile(`^provided bad location (.*?): `), "“$1” is not a time zone"},
-	{regexp.MustCompile(`^negative number \((-?\d+)\) not allowed: (.*)$`), "“$2” has a negative number"},
-	{regexp.MustCompile(`^end of range \((\d+)\) above maximum \((\d+)\): (.*)$`), "“$3” is above $2, the largest value of its field"},
-	{regexp.MustCompile(`^beginning of range \((\d+)\) below minimum \((\d+)\): (.*)$`), "“$3” is below $2, the smallest value of its field"},
-	{regexp.MustCompile(`^beginning of range \((\d+)\) beyond end of range \((\d+)\): (.*)$`), "“$3” ends before it begins"},
-	{regexp.MustCompile(`^too many (hyphens|slashes): (.*)$`), "“$2” has too many $1"},
-	{regexp.MustCompile(`^step of range should be a positive number: (.*)$`), "“$1” needs a step of at least 1 after the /"},
-	{regexp.MustCompile(`^unrecognized descriptor: (.*)$`), "“$1” is not a schedule (@hourly, @daily, @weekly, @monthly, @yearly and @every DURATION are)"},
 }
 
 var badLocation = regexp.MustCompile(`^provided bad location (.*?): `)
@@ -396,7 +404,7 @@ func plainCronError(err error) string {
 			return "“" + m[1] + "” is not a time zone: zone names are case-sensitive, did you mean " + zone + "?"
 		}
 	}
-	for _, c := range cronErrors {
+	for _, c := range cronErrors() {
 		if m := c.re.FindStringSubmatchIndex(msg); m != nil {
 			return string(c.re.ExpandString(nil, c.plain, msg, m))
 		}

@@ -2,6 +2,7 @@ package slackcode_test
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -32,4 +33,20 @@ func TestValid(t *testing.T) {
 func Example() {
 	fmt.Println(slackcode.Valid("invalid_auth"), slackcode.Valid("token=xoxb-echoed"))
 	// Output: true false
+}
+
+// shape is the regexp Valid was, kept as its oracle.
+var shape = regexp.MustCompile(`^[a-z0-9_.]{1,64}$`)
+
+// FuzzValidAgreesWithItsRegexp: Valid, written out to keep no compiled
+// regexp in the heap, says what the regexp said, byte for byte.
+func FuzzValidAgreesWithItsRegexp(f *testing.F) {
+	for _, s := range []string{"invalid_auth", "", "a", strings.Repeat("a", 64), strings.Repeat("a", 65), "ok\n", "é", "a-b", "A", "x.y_z9"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := slackcode.Valid(s), shape.MatchString(s); got != want {
+			t.Errorf("Valid(%q) = %v, the regexp %v", s, got, want)
+		}
+	})
 }
