@@ -610,6 +610,11 @@ func (c *Client) attempt(ctx context.Context, cl call, n int) (res result) {
 
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	eb := decodeErrorBody(raw)
+	if codeHoldsSecret(eb.code, c.secrets) {
+		// The code goes into Error.Code and Error(), and so into logs and
+		// Slack replies, unscrubbed: one echoing a credential is dropped.
+		eb.code = ""
+	}
 	res.code = eb.code
 	cause := &upstreamError{status: res.status, message: summarize(eb.message, c.secrets)}
 	switch s := resp.StatusCode; {

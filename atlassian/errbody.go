@@ -94,6 +94,50 @@ func plausibleCode(s string) bool {
 	return true
 }
 
+// secretOverlap is the longest run of a credential a code may share with it.
+// Atlassian's codes ("ADMIN-UAM-409-3") never share one this long with a
+// token by chance; a cut echo of a credential (a proxy that keeps the first
+// bytes) does.
+const secretOverlap = 8
+
+// maxCodeSegment is the longest run of letters and digits between '-', '_'
+// or '.' in a code we keep. Atlassian's run to a handful ("ADMIN", "404");
+// a longer run looks like a token or a key, ours or another's.
+const maxCodeSegment = 20
+
+// codeHoldsSecret reports whether an error body's code holds a credential:
+// one of secrets (the client's every credential form) or a run of
+// secretOverlap bytes of one, or a segment shaped like a token. The code is
+// shown as it is in Error.Code and Error(), unlike the message, which
+// summarize scrubs, so a hostile or broken upstream echoing our
+// Authorization header there would put a credential in a log or a reply;
+// such a code is dropped instead of scrubbed, since "[redacted]" is no code
+// and half a code could still match a branch (ADMIN-403…).
+func codeHoldsSecret(code string, secrets []string) bool {
+	if code == "" {
+		return false
+	}
+	if summarize(code, secrets) != code {
+		return true
+	}
+	for _, s := range secrets {
+		if len(s) < secretOverlap {
+			continue // whole-secret containment is summarize's check above
+		}
+		for i := 0; i+secretOverlap <= len(code); i++ {
+			if strings.Contains(s, code[i:i+secretOverlap]) {
+				return true
+			}
+		}
+	}
+	for seg := range strings.FieldsFuncSeq(code, func(r rune) bool { return r == '-' || r == '_' || r == '.' }) {
+		if len(seg) > maxCodeSegment {
+			return true
+		}
+	}
+	return false
+}
+
 // maxMessageRunes bounds the upstream text kept in an error: enough for
 // "Organization … is not with the new user management experience".
 const maxMessageRunes = 200
