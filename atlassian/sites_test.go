@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -319,5 +320,75 @@ func TestWorkspacesOddCapacityIsDropped(t *testing.T) {
 		if ws[0].Host != "one.atlassian.net" || ws[0].Capacity != c.want {
 			t.Errorf("capacity %s: host %q, capacity %d, want %d", c.capacity, ws[0].Host, ws[0].Capacity, c.want)
 		}
+	}
+}
+
+// TestWorkspacesOddEntryIsSkipped: one workspace the bot cannot use (no ID,
+// an ARI with no cloud ID, an ID past the bound, fields of another type
+// than the spec's strings) is left out; the others still name their sites.
+// Before, one such entry failed the whole read, and every reply lost the
+// names of all sites.
+func TestWorkspacesOddEntryIsSkipped(t *testing.T) {
+	t.Parallel()
+	good := `{"id":"c1","attributes":{"name":"One","hostUrl":"one.atlassian.net"}}`
+	long := fmt.Sprintf("%0300d", 1)
+	for _, c := range []struct {
+		name, entry string
+		want        []string // hosts of the workspaces kept, in order
+	}{
+		{"no id", `{"attributes":{"name":"X","hostUrl":"x.atlassian.net"}}`, []string{"one.atlassian.net"}},
+		{"empty id", `{"id":"  ","attributes":{"hostUrl":"x.atlassian.net"}}`, []string{"one.atlassian.net"}},
+		{"id null", `{"id":null,"attributes":{"hostUrl":"x.atlassian.net"}}`, []string{"one.atlassian.net"}},
+		{"ARI without a cloud ID", `{"id":"ari:cloud:jira::site/","attributes":{"hostUrl":"x.atlassian.net"}}`, []string{"one.atlassian.net"}},
+		{"id too long", `{"id":"` + long + `","attributes":{"hostUrl":"x.atlassian.net"}}`, []string{"one.atlassian.net"}},
+		{"id a number", `{"id":7,"attributes":{"hostUrl":"x.atlassian.net"}}`, []string{"one.atlassian.net"}},
+		{"entry not an object", `"c2"`, []string{"one.atlassian.net"}},
+		{"entry null", `null`, []string{"one.atlassian.net"}},
+		// Kept: the ID is what product access is matched by; a field of
+		// another type is read as empty.
+		{"name a number", `{"id":"c2","attributes":{"name":5,"hostUrl":"two.atlassian.net"}}`, []string{"one.atlassian.net", "two.atlassian.net"}},
+		{"hostUrl an object", `{"id":"c2","attributes":{"name":"Two","hostUrl":{"u":1}}}`, []string{"one.atlassian.net", ""}},
+		{"attributes a list", `{"id":"c2","attributes":[1]}`, []string{"one.atlassian.net", ""}},
+	} {
+		srv := serveHTTP(t, func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, `{"data":[%s,%s],"links":{}}`, good, c.entry)
+		})
+		cl, err := atlassian.New(atlassian.Config{AdminBaseURL: srv.URL, OrgID: "o", APIKey: "k"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws, err := cl.Workspaces(context.Background())
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		var hosts []string
+		for _, w := range ws {
+			hosts = append(hosts, w.Host)
+		}
+		if diff := cmp.Diff(c.want, hosts); diff != "" {
+			t.Errorf("%s: hosts (-want +got):\n%s", c.name, diff)
+		}
+	}
+}
+
+// TestWorkspacesNoReadableEntryIsAnError: a page whose entries all fail is
+// an answer whose shape has changed, said as a bad response, not an org
+// with no sites.
+func TestWorkspacesNoReadableEntryIsAnError(t *testing.T) {
+	t.Parallel()
+	srv := serveHTTP(t, func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"data":[{"workspaceId":"c1"},{"id":""}],"links":{}}`)
+	})
+	cl, err := atlassian.New(atlassian.Config{AdminBaseURL: srv.URL, OrgID: "o", APIKey: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := cl.Workspaces(context.Background())
+	if !errors.Is(err, atlassian.ErrBadResponse) || len(ws) != 0 {
+		t.Fatalf("Workspaces = %v, %v; want a bad response", ws, err)
+	}
+	if want := "no workspace in the page could be read (2 entries; data[0]: no id)"; !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not say %q", err, want)
 	}
 }

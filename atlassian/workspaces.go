@@ -118,32 +118,41 @@ type workspacesPage struct {
 }
 
 // The wire format (PageDataResponseV2 of WorkspaceModel). Unknown fields
-// are ignored; pointers tell a missing field from an empty one.
+// are ignored; pointers tell a missing field from an empty one. Each
+// workspace is decoded on its own, and its fields as raw JSON: one entry
+// the bot cannot read must not fail the page, and with it the name of
+// every site in every reply.
 type wireWorkspacesPage struct {
-	Data  *[]wireWorkspace `json:"data"`
+	Data  *[]json.RawMessage `json:"data"`
 	Links *struct {
 		Next *string `json:"next"`
 	} `json:"links"`
 }
 
 type wireWorkspace struct {
-	ID         string `json:"id"`
-	Attributes struct {
-		Name    string  `json:"name"`
-		Type    string  `json:"type"`
-		HostURL *string `json:"hostUrl"`
-		// Capacity is read by capacityOf: a value of another type than
-		// the spec's integer must not fail the page, and with it the
-		// name of every site.
-		Capacity json.RawMessage `json:"capacity"`
-		Status   string          `json:"status"`
-	} `json:"attributes"`
+	ID         json.RawMessage `json:"id"`
+	Attributes json.RawMessage `json:"attributes"`
 }
 
-// decodeWorkspacesPage decodes one page. The list must be there and every
-// workspace needs an ID (it is what product access is matched by); a
-// capacity that is not a positive number is dropped, a host URL that does
-// not parse leaves Host empty (the site is then shown by its ID).
+type wireWorkspaceAttributes struct {
+	Name    json.RawMessage `json:"name"`
+	Type    json.RawMessage `json:"type"`
+	HostURL json.RawMessage `json:"hostUrl"`
+	// Capacity is read by capacityOf: a value of another type than the
+	// spec's integer is dropped like any other odd field.
+	Capacity json.RawMessage `json:"capacity"`
+	Status   json.RawMessage `json:"status"`
+}
+
+// decodeWorkspacesPage decodes one page. The list must be there. A
+// workspace the bot cannot match product access by (no ID, an ARI without
+// a cloud ID, an ID past maxWorkspaceIDLen, not an object) is left out;
+// its products are then shown by their IDs, as those of a site the
+// workspaces never named. A page of entries none of which could be read is
+// an error (the answer's shape has changed, not one entry). A field of
+// another type than the spec's reads as empty; a capacity that is not a
+// positive number is dropped, a host URL that does not parse leaves Host
+// empty (the site is then shown by its ID).
 func decodeWorkspacesPage(b []byte) (workspacesPage, error) {
 	var w wireWorkspacesPage
 	if err := json.Unmarshal(b, &w); err != nil {
@@ -153,25 +162,19 @@ func decodeWorkspacesPage(b []byte) (workspacesPage, error) {
 		return workspacesPage{}, errors.New("no data in the page")
 	}
 	p := workspacesPage{workspaces: make([]Workspace, 0, len(*w.Data))}
-	for i, ww := range *w.Data {
-		id := strings.TrimSpace(ww.ID)
-		cloud := CloudID(id)
-		if id == "" || cloud == "" {
-			return workspacesPage{}, fmt.Errorf("data[%d] has no id", i)
+	var skipped error
+	for i, raw := range *w.Data {
+		ws, err := decodeWorkspace(raw)
+		if err != nil {
+			if skipped == nil {
+				skipped = fmt.Errorf("data[%d]: %w", i, err)
+			}
+			continue
 		}
-		if len(id) > maxWorkspaceIDLen {
-			return workspacesPage{}, fmt.Errorf("data[%d].id is longer than %d bytes", i, maxWorkspaceIDLen)
-		}
-		// The site book keeps every workspace for good: what a page holds
-		// beyond what a site is named by is not kept.
-		ws := Workspace{ID: id, CloudID: cloud, Name: cutName(ww.Attributes.Name),
-			Type: cut(ww.Attributes.Type, maxWorkspaceWordLen), Status: cut(ww.Attributes.Status, maxWorkspaceWordLen)}
-		if ww.Attributes.HostURL != nil && len(*ww.Attributes.HostURL) <= maxHostURLLen {
-			ws.URL = strings.TrimSpace(*ww.Attributes.HostURL)
-			ws.Host = hostOf(ws.URL)
-		}
-		ws.Capacity = capacityOf(ww.Attributes.Capacity)
 		p.workspaces = append(p.workspaces, ws)
+	}
+	if len(p.workspaces) == 0 && skipped != nil {
+		return workspacesPage{}, fmt.Errorf("no workspace in the page could be read (%d entries; %w)", len(*w.Data), skipped)
 	}
 	if w.Links != nil {
 		next, err := cursorOf(deref(w.Links.Next))
@@ -181,6 +184,37 @@ func decodeWorkspacesPage(b []byte) (workspacesPage, error) {
 		p.next = next
 	}
 	return p, nil
+}
+
+// decodeWorkspace decodes one entry of a page, or says why it cannot be
+// used.
+func decodeWorkspace(raw json.RawMessage) (Workspace, error) {
+	var ww wireWorkspace
+	if err := json.Unmarshal(raw, &ww); err != nil {
+		return Workspace{}, errors.New("not an object")
+	}
+	id := strings.TrimSpace(str(ww.ID))
+	cloud := CloudID(id)
+	if id == "" || cloud == "" {
+		return Workspace{}, errors.New("no id")
+	}
+	if len(id) > maxWorkspaceIDLen {
+		return Workspace{}, fmt.Errorf("id is longer than %d bytes", maxWorkspaceIDLen)
+	}
+	var a wireWorkspaceAttributes
+	if len(ww.Attributes) > 0 && json.Unmarshal(ww.Attributes, &a) != nil {
+		a = wireWorkspaceAttributes{} // not an object: no attributes
+	}
+	// The site book keeps every workspace for good: what a page holds
+	// beyond what a site is named by is not kept.
+	ws := Workspace{ID: id, CloudID: cloud, Name: cutName(str(a.Name)),
+		Type: cut(str(a.Type), maxWorkspaceWordLen), Status: cut(str(a.Status), maxWorkspaceWordLen)}
+	if u := str(a.HostURL); u != "" && len(u) <= maxHostURLLen {
+		ws.URL = strings.TrimSpace(u)
+		ws.Host = hostOf(ws.URL)
+	}
+	ws.Capacity = capacityOf(a.Capacity)
+	return ws, nil
 }
 
 // What one workspace may hold: an ARI or cloud ID is under 100 bytes; a
