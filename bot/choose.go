@@ -55,13 +55,59 @@ func (s *Service) Choose(ctx context.Context, req Request, sealed string) Reply 
 func (s *Service) choose(ctx context.Context, req Request, sealed string, action AuditAction) (r Reply) {
 	start := s.cfg.Now()
 	defer func() { s.auditAs(action, req, r, start) }()
+	email, accountID, r, ok := s.checkChoose(ctx, req, sealed)
+	if !ok {
+		return r
+	}
+	return s.chosen(ctx, req, email, accountID, action)
+}
+
+// chooseShare answers the Share of a chosen account (ActionChooseShare):
+// posted in the channel, once a button, clicker and channel.
+func (s *Service) chooseShare(ctx context.Context, req Request, sealed string) Response {
+	start := s.cfg.Now()
+	// The allow-lists and the seal are checked before the Share is
+	// claimed, as a plain Share's are: a claim is written to the store
+	// (ShareClaims), and one written first would let anyone in the
+	// workspace, or any forged value, cause writes that are then refused.
+	email, accountID, r, ok := s.checkChoose(ctx, req, sealed)
+	if !ok {
+		s.auditAs(AuditShare, req, r, start)
+		return Response{Reply: r, Mode: Private, Audited: AuditShare}
+	}
+	if req.NoResponseURL {
+		r := notShared([]string{email})
+		s.auditAs(AuditShare, req, r, start)
+		return Response{Reply: r, Mode: Private, Audited: AuditShare}
+	}
+	// A Share as well: one post a button, clicker and channel.
+	key, first, held := s.claimShare(ctx, req.ChannelID, req.UserID, sealed)
+	if !first {
+		r := sharedAlready([]string{email}, held)
+		s.auditAs(AuditShare, req, r, s.cfg.Now())
+		return Response{Reply: r, Mode: Private, Audited: AuditShare}
+	}
+	r = s.chosen(ctx, req, email, accountID, AuditShare)
+	s.auditAs(AuditShare, req, r, start)
+	if r.Outcome == OutcomeOK {
+		r.shareKey = key
+		return Response{Reply: r, Mode: Public, Audited: AuditShare}
+	}
+	s.unclaimShare(key)
+	return Response{Reply: r, Mode: Private, Audited: AuditShare} // nothing to share
+}
+
+// checkChoose reads the account in sealed, for a click req may make: ok
+// is false, with the refusal to give, when the allow-lists refuse req or
+// the value is stale or not the bot's.
+func (s *Service) checkChoose(ctx context.Context, req Request, sealed string) (email, accountID string, r Reply, ok bool) {
 	if !s.allowed(ctx, req) {
 		r = Reply{Kind: KindButton, Outcome: OutcomeRefused,
 			Message: RenderNoticeKind(NoticeRefused, s.notAllowed(req))}
 		if email, _, err := ParseChooseValue(s.cfg.Buttons.sealedValue(sealed)); err == nil { // whom it was about, if the bot sealed it
 			r.Targets = []string{email}
 		}
-		return r
+		return "", "", r, false
 	}
 	value, err := s.cfg.Buttons.unseal(sealed)
 	if errors.Is(err, ErrStaleButton) {
@@ -69,22 +115,26 @@ func (s *Service) choose(ctx context.Context, req Request, sealed string, action
 		if email, _, err := ParseChooseValue(s.cfg.Buttons.sealedValue(sealed)); err == nil { // too old, but the bot's
 			r.Targets = []string{email}
 		}
-		return r
+		return "", "", r, false
 	}
-	var email, accountID string
 	if err == nil {
 		email, accountID, err = ParseChooseValue(value)
 	}
 	if err != nil {
-		return Reply{Kind: KindButton, Outcome: OutcomeForged, Message: RenderNoticeKind(NoticeForged, forgedText)}
+		return "", "", Reply{Kind: KindButton, Outcome: OutcomeForged, Message: RenderNoticeKind(NoticeForged, forgedText)}, false
 	}
+	return email, accountID, Reply{}, true
+}
+
+// chosen answers for accountID, read from a value checkChoose accepted.
+func (s *Service) chosen(ctx context.Context, req Request, email, accountID string, action AuditAction) Reply {
 	if ok, wait := s.cfg.Gate.Take(req.UserID, 1); !ok {
 		// In the trail of whom it was about, as a refusal is.
 		return Reply{Kind: KindLookup, Outcome: OutcomeRateLimited, Message: RenderNoticeKind(NoticeRateLimited, tryAgain(wait)), Targets: []string{email}}
 	}
 	sites := s.sitesAsync(ctx)
 	p := s.cfg.Lookups.LookupAccount(ctx, email, accountID)
-	r = Reply{Kind: KindLookup, Outcome: OutcomeOK, People: []Person{p}, Targets: []string{email}}
+	r := Reply{Kind: KindLookup, Outcome: OutcomeOK, People: []Person{p}, Targets: []string{email}}
 	if p.Err != nil {
 		r.Outcome = OutcomeFailed
 	}

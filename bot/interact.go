@@ -59,35 +59,7 @@ func (s *Service) Click(ctx context.Context, req Request, actionID, value string
 	}
 	if IsChooseAction(actionID) {
 		if actionID == ActionChooseShare {
-			if req.NoResponseURL && s.allowed(ctx, req) { // refused by the allow-lists in choose, as any click
-				var about []string
-				if email, _, err := ParseChooseValue(s.cfg.Buttons.sealedValue(value)); err == nil {
-					about = []string{email}
-				}
-				r := notShared(about)
-				s.auditAs(AuditShare, req, r, s.cfg.Now())
-				return Response{Reply: r, Mode: Private, Audited: AuditShare}, true
-			}
-			// A Share as well: one post a button, clicker and channel.
-			key, first, held := s.claimShare(ctx, req.ChannelID, req.UserID, value)
-			if !first {
-				var about []string
-				if v, err := s.cfg.Buttons.unseal(value); err == nil {
-					if email, _, err := ParseChooseValue(v); err == nil {
-						about = []string{email}
-					}
-				}
-				r := sharedAlready(about, held)
-				s.auditAs(AuditShare, req, r, s.cfg.Now())
-				return Response{Reply: r, Mode: Private, Audited: AuditShare}, true
-			}
-			r := s.choose(ctx, req, value, AuditShare)
-			if r.Outcome == OutcomeOK {
-				r.shareKey = key
-				return Response{Reply: r, Mode: Public, Audited: AuditShare}, true
-			}
-			s.unclaimShare(key)
-			return Response{Reply: r, Mode: Private, Audited: AuditShare}, true // nothing to share
+			return s.chooseShare(ctx, req, value), true
 		}
 		action := AuditAction("")
 		if actionID == ActionChooseRefresh {
