@@ -191,7 +191,7 @@ func FuzzValidateStateAndNudge(f *testing.F) {
 			others := user + rest + retention + digestSched + nudgeSched + nudgeMode + products + approvers + currency
 			for _, secret := range []string{pw, strings.TrimSpace(writeKey)} {
 				if len(secret) >= 6 && !strings.Contains(others, secret) && strings.Contains(msg, secret) &&
-					!strings.Contains(strings.ToLower(badDatabaseURL+" must be off, dry-run or on LASTACTIVE_ placeholder"), strings.ToLower(secret)) {
+					!strings.Contains(strings.ToLower(badDatabaseURL+sqliteURLParams+" must be off, dry-run or on LASTACTIVE_ placeholder"), strings.ToLower(secret)) {
 					t.Fatalf("error %q shows the secret %q", msg, secret)
 				}
 			}

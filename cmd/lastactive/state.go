@@ -28,6 +28,10 @@ import (
 // value: it holds the database password.
 const badDatabaseURL = "LASTACTIVE_DATABASE_URL must be sqlite:PATH or postgres://USER:PASSWORD@HOST:5432/DB (a '/' or '@' in the password written %2F or %40)"
 
+// sqliteURLParams refuses sqlite:PATH?… and sqlite:PATH#…, never showing the
+// value (a parameter may hold a secret, as redact assumes).
+const sqliteURLParams = "LASTACTIVE_DATABASE_URL: sqlite:PATH takes no URI parameters (the bot sets its own pragmas), and ? or # is not allowed in the path"
+
 // validateState checks LASTACTIVE_DATABASE_URL's form and settings (the
 // store checks the rest when it opens) and parses LASTACTIVE_AUDIT_RETENTION.
 func (c *Config) validateState() []string {
@@ -36,7 +40,13 @@ func (c *Config) validateState() []string {
 	// adds (an env file's CR, quotes) does not become part of a file name;
 	// set but blank means no store.
 	c.DatabaseURL = pasted(c.DatabaseURL)
-	if !databaseURLForm(c.DatabaseURL) {
+	if path, ok := strings.CutPrefix(c.DatabaseURL, "sqlite:"); ok && strings.ContainsAny(path, "?#") {
+		// The rest of a sqlite: URL is a file path, not a URI: other SQLite
+		// front ends take sqlite:/data/la.db?_pragma=busy_timeout(5000), and
+		// the generic "must be sqlite:PATH" answered one with what the
+		// admin had just written. Say why (TestSQLiteURLWithParametersSaysWhy).
+		p = append(p, sqliteURLParams)
+	} else if !databaseURLForm(c.DatabaseURL) {
 		p = append(p, badDatabaseURL)
 	} else if err := state.CheckURL(c.DatabaseURL); err != nil {
 		// Settings the store could never connect with (sslmode=bogus): a
