@@ -118,6 +118,42 @@ var ErrAuditUnavailable = errors.New("audit trail unavailable")
 // AuditWindow is how far back `/lastactive audit EMAIL` reads.
 const AuditWindow = 90 * 24 * time.Hour
 
+// AuditKeeper is an AuditTrail that says how long it keeps its entries
+// (LASTACTIVE_AUDIT_RETENTION). A shorter retention than AuditWindow
+// shortens what the view reads and says: "last 90 days" over a trail that
+// keeps 30 would tell an auditor that nobody looked a person up for longer
+// than the bot knows.
+type AuditKeeper interface {
+	Kept() time.Duration
+}
+
+// auditWindow is how far back the view reads trail: AuditWindow, or less
+// when the trail keeps its entries for less.
+func auditWindow(trail AuditTrail) time.Duration {
+	if k, ok := trail.(AuditKeeper); ok {
+		if d := k.Kept(); d > 0 && d < AuditWindow {
+			return d
+		}
+	}
+	return AuditWindow
+}
+
+// spanWords says a span as the view's head does: whole days from two days
+// on, else whole hours, minutes or seconds (rounded down: never more than
+// the trail holds).
+func spanWords(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%d days", d/(24*time.Hour))
+	case d >= 2*time.Hour:
+		return fmt.Sprintf("%d hours", d/time.Hour)
+	case d >= 2*time.Minute:
+		return fmt.Sprintf("%d minutes", d/time.Minute)
+	default:
+		return fmt.Sprintf("%d seconds", d/time.Second)
+	}
+}
+
 // maxAuditLines bounds one audit reply (Slack allows 50 blocks).
 const maxAuditLines = 40
 
@@ -349,7 +385,8 @@ func (s *Service) auditTrail(ctx context.Context, req Request, cmd Command) Repl
 		return r
 	}
 	now := s.cfg.Now()
-	events, err := s.cfg.AuditTrail.Trail(ctx, email, now.Add(-AuditWindow))
+	window := auditWindow(s.cfg.AuditTrail)
+	events, err := s.cfg.AuditTrail.Trail(ctx, email, now.Add(-window))
 	if err != nil {
 		s.log.Warn("audit trail unavailable", "requester", req.UserID, "err", err)
 		r.Outcome = OutcomeFailed
@@ -357,14 +394,19 @@ func (s *Service) auditTrail(ctx context.Context, req Request, cmd Command) Repl
 		return r
 	}
 	r.Outcome = OutcomeOK
-	r.Message = RenderAuditTrail(email, events, now)
+	r.Message = renderAuditTrail(email, events, now, window)
 	return r
 }
 
 // RenderAuditTrail lists who looked email up, shared, refreshed or reported
 // on them, newest first, for the last AuditWindow.
 func RenderAuditTrail(email string, events []AuditEvent, now time.Time) Message {
-	head := fmt.Sprintf("*Audit trail for %s* (last %d days, newest first)", EscapeMrkdwn(email), int(AuditWindow.Hours()/24))
+	return renderAuditTrail(email, events, now, AuditWindow)
+}
+
+// renderAuditTrail is RenderAuditTrail over the last window.
+func renderAuditTrail(email string, events []AuditEvent, now time.Time, window time.Duration) Message {
+	head := fmt.Sprintf("*Audit trail for %s* (last %s, newest first)", EscapeMrkdwn(email), spanWords(window))
 	if len(events) == 0 {
 		t := head + "\nNobody looked this person up, shared or reported on them in that time, and no org-wide report ran."
 		return Message{Text: t, Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(t), nil, nil, slack.SectionBlockOptionBlockID("audit"))}}

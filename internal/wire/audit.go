@@ -519,6 +519,16 @@ type AuditTrailReader struct {
 }
 
 var _ bot.AuditTrail = AuditTrailReader{}
+var _ bot.AuditKeeper = AuditTrailReader{}
+
+// Kept implements bot.AuditKeeper: how long the store keeps entries
+// (LASTACTIVE_AUDIT_RETENTION); 0 when there is no store.
+func (r AuditTrailReader) Kept() time.Duration {
+	if r.D == nil {
+		return 0
+	}
+	return r.D.opts.Retention
+}
 
 // Trail implements bot.AuditTrail.
 func (r AuditTrailReader) Trail(ctx context.Context, email string, since time.Time) ([]bot.AuditEvent, error) {
