@@ -108,7 +108,21 @@ func RoundMoney(amount float64, currency string) float64 {
 		currency = DefaultCurrency
 	}
 	scale := math.Pow10(minorUnits(currency))
-	return math.Round(amount*scale) / scale
+	return math.Copysign(roundHalfUp(math.Abs(amount)*scale), amount) / scale
+}
+
+// roundHalfUp rounds x (not negative), in minor units, to a whole number,
+// a half up. It first drops the binary noise below float64's 15
+// significant decimal digits: a cost is a price times a count, and a
+// decimal half is often a hair below it in binary (0.145 × 100 is
+// 14.499999…, 3 × 0.175 is 0.52499999…), so that rounded as it came one
+// such half in nine went down ("1 unused seat × USD 0.145 = USD 0.14"),
+// not away from zero as Money says and an invoice rounds.
+func roundHalfUp(x float64) float64 {
+	if clean, err := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 15, 64), 64); err == nil {
+		x = clean
+	}
+	return math.Round(x)
 }
 
 // maxPriceDecimals is the most decimals UnitPrice shows of a price.
@@ -146,7 +160,7 @@ func UnitPrice(price float64, currency string) string {
 func inMinorUnits(amount float64, currency string) (sign string, whole, frac int64, decimals int) {
 	decimals = minorUnits(currency)
 	scale := int64(math.Pow10(decimals))
-	minor := int64(math.Round(math.Abs(amount) * float64(scale)))
+	minor := int64(roundHalfUp(math.Abs(amount) * float64(scale)))
 	if amount < 0 && minor > 0 {
 		sign = "-"
 	}

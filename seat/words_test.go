@@ -163,3 +163,50 @@ func TestAmountAgreesWithMoney(t *testing.T) {
 		}
 	}
 }
+
+// TestMoneyRoundsDecimalHalvesUp: a cost is a price times a count, and in
+// binary floating point a decimal half is often a hair below it (0.145 is
+// 0.14499999…, 3 × 0.175 is 0.52499999…). Rounded as it came, one such
+// half in nine went down: "1 unused seat × USD 0.145 = USD 0.14", against
+// the half-away-from-zero rounding Money promises and an invoice applies.
+func TestMoneyRoundsDecimalHalvesUp(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		price    float64
+		seats    int
+		currency string
+		want     string
+	}{
+		{0.145, 1, "USD", "USD 0.15"},
+		{0.175, 3, "USD", "USD 0.53"},
+		{0.045, 5, "USD", "USD 0.23"},
+		{1.005, 1, "USD", "USD 1.01"},
+		{8.045, 1, "EUR", "EUR 8.05"},
+		{0.0145, 1, "KWD", "KWD 0.015"},
+		{-0.145, 1, "USD", "USD -0.15"},
+		// Not halves: unchanged.
+		{8.6083, 3, "USD", "USD 25.82"},
+		{0.1449, 1, "USD", "USD 0.14"},
+		{1234.5, 5, "JPY", "JPY 6,173"},
+	} {
+		cost := float64(tt.seats) * tt.price
+		if got := Money(cost, tt.currency); got != tt.want {
+			t.Errorf("Money(%d × %v = %v, %s) = %q, want %q", tt.seats, tt.price, cost, tt.currency, got, tt.want)
+		}
+		amount := strings.ReplaceAll(strings.TrimPrefix(tt.want, tt.currency+" "), ",", "")
+		if got := Amount(cost, tt.currency); got != amount {
+			t.Errorf("Amount(%v, %s) = %q, want %q", cost, tt.currency, got, amount)
+		}
+		if got := Money(RoundMoney(cost, tt.currency), tt.currency); got != tt.want {
+			t.Errorf("Money(RoundMoney(%v, %s)) = %q, want %q", cost, tt.currency, got, tt.want)
+		}
+	}
+	// The report's total is the sum of the rounded group costs.
+	rep := &Report{Currency: "USD", Groups: []Group{
+		{Key: "confluence", Site: "a", Idle: 1, Price: 0.145, HasPrice: true},
+		{Key: "confluence", Site: "b", Idle: 3, Price: 0.175, HasPrice: true},
+	}}
+	if sum, _ := rep.MonthlyCost(); Money(sum, "USD") != "USD 0.68" {
+		t.Errorf("MonthlyCost = %v (%s), want USD 0.68 (0.15 + 0.53)", sum, Money(sum, "USD"))
+	}
+}
