@@ -89,16 +89,27 @@ func Judge(u atlassian.OrgUser, p atlassian.ProductActivity, now time.Time, idle
 	return v, ago
 }
 
-// LastDay is the UTC day of the last activity: Atlassian's date when sent,
-// else the day of the timestamp. It is zero for a product never used.
+// LastDay is the UTC day of the last activity: the later of Atlassian's
+// date and the day of its timestamp, either alone when only one is sent.
+// It is zero for a product never used. The later one, as
+// atlassian.ProductActivity.Last: the two have never been seen to fall on
+// different days, but if they do, the later is evidence of use, and a seat
+// judged on the older would be called idle, nudged and released while its
+// person uses it.
 func LastDay(p atlassian.ProductActivity) time.Time {
-	if !p.LastActive.IsZero() {
-		return p.LastActive.UTC()
-	}
+	day := p.LastActive.UTC()
 	if !p.LastActiveTimestamp.IsZero() {
-		return p.LastActiveTimestamp.UTC()
+		y, m, d := p.LastActiveTimestamp.UTC().Date()
+		if ts := time.Date(y, m, d, 0, 0, 0, 0, time.UTC); p.LastActive.IsZero() || ts.After(day) {
+			// The instant itself, as before, when it alone is sent or
+			// is on a later day: the reply shows the instant beside it.
+			return p.LastActiveTimestamp.UTC()
+		}
 	}
-	return time.Time{}
+	if p.LastActive.IsZero() {
+		return time.Time{}
+	}
+	return day
 }
 
 // DaysBetween counts whole calendar days in UTC from a to b, never below

@@ -36,7 +36,14 @@ func TestVerdictFor(t *testing.T) {
 		{"timestamp in another zone counts in UTC", atlassian.ProductActivity{LastActiveTimestamp: time.Date(2026, 11, 26, 1, 0, 0, 0, time.FixedZone("CET", 3600))}, 90, VerdictActive, 0},
 		{"future date", atlassian.ProductActivity{LastActive: day("2027-01-01")}, 90, VerdictActive, 0},
 		{"year one", atlassian.ProductActivity{LastActive: time.Date(1, 1, 2, 0, 0, 0, 0, time.UTC)}, 90, VerdictIdle, 739944},
-		{"date wins over timestamp", atlassian.ProductActivity{LastActive: day("2026-11-20"), LastActiveTimestamp: time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)}, 90, VerdictActive, 6},
+		// The later of the day and the instant is the last use (as
+		// ProductActivity.Last): a seat whose instant says it was used
+		// yesterday is not idle for an older day beside it, and a seat is
+		// never nudged or released on the older of two answers.
+		{"a later timestamp wins over the date", atlassian.ProductActivity{LastActive: day("2026-11-20"), LastActiveTimestamp: time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)}, 90, VerdictActive, 0},
+		{"a timestamp yesterday beside a day months ago is active", atlassian.ProductActivity{LastActive: day("2026-08-01"), LastActiveTimestamp: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}, 90, VerdictActive, 1},
+		{"an older timestamp does not make a used seat idle", atlassian.ProductActivity{LastActive: day("2026-11-20"), LastActiveTimestamp: time.Date(2019, 1, 1, 8, 0, 0, 0, time.UTC)}, 90, VerdictActive, 6},
+		{"a timestamp late the day before its day", atlassian.ProductActivity{LastActive: day("2026-11-20"), LastActiveTimestamp: time.Date(2026, 11, 19, 23, 0, 0, 0, time.UTC)}, 90, VerdictActive, 6},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
