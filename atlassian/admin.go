@@ -264,6 +264,32 @@ func parseInstant(s string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
+// joinLayouts are the ISO-8601 forms a join date is read in besides RFC
+// 3339: the v2 spec calls addedToOrg an "ISO-8601 date and time" without
+// saying which, and Atlassian's other APIs write offsets as +0000. A join
+// date that is not read makes a person who joined yesterday a never-used
+// seat, costed in the report and nudged, so it is read in any of them; one
+// without a zone is taken as UTC, as every Atlassian date is.
+var joinLayouts = []string{
+	"2006-01-02T15:04:05.999999999-0700",
+	"2006-01-02T15:04:05.999999999",
+	time.DateOnly,
+}
+
+// parseJoinInstant parses a v2 join date (addedToOrg): RFC 3339 or another
+// of joinLayouts. Go's zero time, in any form, is not a date.
+func parseJoinInstant(s string) (time.Time, error) {
+	if t, err := parseInstant(s); err == nil {
+		return t, nil
+	}
+	for _, layout := range joinLayouts {
+		if t, err := time.Parse(layout, s); err == nil && !zeroDay(t) {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, errors.New("not a timestamp")
+}
+
 // future is the first instant no last-active date may reach: Atlassian's
 // data lags and never leads, so a date after tomorrow (UTC; tomorrow is a
 // reader west of Greenwich's today) is not its own, and read as it comes

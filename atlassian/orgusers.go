@@ -399,7 +399,7 @@ func decodeOrgUsersPage(b []byte) (orgUsersPage, error) {
 			ClaimStatus:      cut(wu.ClaimStatus, maxStatusLen),
 		}
 		fillStatus(&u, cut(wu.Status, maxStatusLen))
-		u.AddedToOrg, _ = parseInstant(wu.AddedToOrg)
+		u.AddedToOrg, _ = parseJoinInstant(wu.AddedToOrg)
 		if wu.ProductAccess != nil {
 			withAccess++
 			u.Products = make([]ProductActivity, 0, len(wu.ProductAccess))

@@ -63,6 +63,15 @@ func TestDecodeOrgUsersPageOddValues(t *testing.T) {
 		{"all set", page(user(`,"addedToOrg":"2024-03-04T08:00:00Z","productAccess":[{"id":"s","key":"k","lastActiveTimestamp":"2026-11-02T10:00:00Z"}]`), `,"links":{"next":"c3"}`),
 			`users [a1 2024-03-04 [k 2026-11-02T10:00:00Z]] next "c3"`},
 		{"odd join date dropped", page(user(`,"addedToOrg":"soon","productAccess":[]`), ``), `users [a1 0001-01-01 []] next ""`},
+		// ISO-8601 forms other than RFC 3339 (the spec says "ISO-8601 date
+		// and time"; Atlassian's other APIs write +0000): a join date
+		// dropped makes a person who joined yesterday a never-used seat,
+		// costed in the report and nudged.
+		{"join date with +0000", page(user(`,"addedToOrg":"2026-11-30T23:30:00.000+0000","productAccess":[]`), ``), `users [a1 2026-11-30 []] next ""`},
+		{"join date with -0800 and no fraction", page(user(`,"addedToOrg":"2026-11-30T20:00:00-0800","productAccess":[]`), ``), `users [a1 2026-12-01 []] next ""`},
+		{"join date a day", page(user(`,"addedToOrg":"2026-11-30","productAccess":[]`), ``), `users [a1 2026-11-30 []] next ""`},
+		{"join date without a zone", page(user(`,"addedToOrg":"2026-11-30T10:00:00","productAccess":[]`), ``), `users [a1 2026-11-30 []] next ""`},
+		{"join date of Go's zero with +0000 dropped", page(user(`,"addedToOrg":"0001-01-01T00:00:00.000+0000","productAccess":[]`), ``), `users [a1 0001-01-01 []] next ""`},
 		{"bad product timestamp", page(user(`,"productAccess":[{"key":"k","lastActiveTimestamp":"x"}]`), ``),
 			"error: data[0].productAccess[0]: lastActiveTimestamp: not a timestamp"},
 		{"timestamp a number", page(user(`,"productAccess":[{"key":"k","lastActiveTimestamp":1}]`), ``),
