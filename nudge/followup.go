@@ -712,7 +712,12 @@ func (e *Engine) checkManual(ctx context.Context, s Store) error {
 	}
 	for _, rel := range due {
 		u, err := e.cfg.Directory.UserAccess(ctx, rel.AccountID)
-		if err != nil {
+		// Someone no longer in the organisation holds no seat: an admin
+		// removing them is one way of removing the access. Taken for a
+		// failed read, it was tried again at every follow-up for good,
+		// and the approver never heard.
+		gone := atlassian.KindOf(err) == atlassian.ErrNotFound
+		if err != nil && !gone {
 			continue // tried again at the next slot
 		}
 		won, err := s.MarkChecked(ctx, rel.ID, e.cfg.Now())
@@ -725,7 +730,16 @@ func (e *Engine) checkManual(ctx context.Context, s Store) error {
 		req, _ := s.GetRequest(ctx, rel.ID)
 		text := "checked a day later: an admin removed the access, the seat is free"
 		_, holds := product(u, rel.Product)
-		if holds {
+		// A deactivated or suspended account keeps its product entries but
+		// holds no seat, as release reads it: it read "still has the
+		// access; remove it".
+		holds = holds && !gone && u.Status == atlassian.StatusActive
+		switch {
+		case gone:
+			text = "checked a day later: the person is no longer in the organisation, the seat is free"
+		case !holds && u.Status != atlassian.StatusActive:
+			text = "checked a day later: the account is deactivated or suspended and holds no seat, the seat is free"
+		case holds:
 			text = "checked a day later: the person still has the access; remove it in Atlassian Administration"
 		}
 		e.audit(ctx, s, state.AuditEntry{Actor: req.DecidedBy, Emails: []string{rel.Email}, AccountIDs: []string{rel.AccountID},
