@@ -729,7 +729,7 @@ func (e *Engine) checkManual(ctx context.Context, s Store) error {
 		}
 		req, _ := s.GetRequest(ctx, rel.ID)
 		text := "checked a day later: an admin removed the access, the seat is free"
-		_, holds := product(u, rel.Product)
+		p, holds := product(u, rel.Product)
 		// A deactivated or suspended account keeps its product entries but
 		// holds no seat, as release reads it: it read "still has the
 		// access; remove it".
@@ -739,13 +739,22 @@ func (e *Engine) checkManual(ctx context.Context, s Store) error {
 			text = "checked a day later: the person is no longer in the organisation, the seat is free"
 		case !holds && u.Status != atlassian.StatusActive:
 			text = "checked a day later: the account is deactivated or suspended and holds no seat, the seat is free"
+		case holds && inUse(p, e.cfg.Now(), e.cfg.IdleDays):
+			// Read again before the message, as before any change:
+			// someone who used the product again keeps it, as a release
+			// with the write key keeps it. It read "remove it" of a seat
+			// in use.
+			text = "checked a day later: the person used the product again since, so it stays; nothing to remove"
 		case holds:
 			text = "checked a day later: the person still has the access; remove it in Atlassian Administration"
 		}
 		e.audit(ctx, s, state.AuditEntry{Actor: req.DecidedBy, Emails: []string{rel.Email}, AccountIDs: []string{rel.AccountID},
 			Kind: state.KindRelease, Outcome: state.OutcomeOK, Detail: e.seatName(ctx, req.ProductKey, rel.Product) + ": " + text})
-		if !holds {
+		switch {
+		case !holds:
 			e.settleAsk(ctx, s, req.NudgeID, state.SettledReleased, e.cfg.Now())
+		case inUse(p, e.cfg.Now(), e.cfg.IdleDays):
+			e.settleAsk(ctx, s, req.NudgeID, state.SettledUsed, e.cfg.Now())
 		}
 		n, _ := s.GetNudge(ctx, req.NudgeID)
 		n.Product, n.ProductKey = rel.Product, req.ProductKey
@@ -758,4 +767,11 @@ func (e *Engine) checkManual(ctx context.Context, s Store) error {
 		}
 	}
 	return nil
+}
+
+// inUse reports whether p was used within the idle period: the seat
+// is in use again.
+func inUse(p atlassian.ProductActivity, now time.Time, idleDays int) bool {
+	v, _ := seat.VerdictFor(p, now, idleDays)
+	return v == seat.VerdictActive
 }

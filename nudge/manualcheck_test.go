@@ -12,11 +12,12 @@ import (
 
 // TestManualCheckSeesHowTheSeatWentFree: a release approved without the
 // write key is checked a day later. An admin who removed the person from
-// the organisation, or deactivated the account, freed the seat. Before, a
-// person gone from the organisation was never checked (the read's "not
-// found" was taken for a failure, tried again at every follow-up for
-// good), and a deactivated account read "still has the access; remove
-// it".
+// the organisation, or deactivated the account, freed the seat; someone
+// who used the product again since keeps it. Before, a person gone from
+// the organisation was never checked (the read's "not found" was taken
+// for a failure, tried again at every follow-up for good), and a
+// deactivated account or someone active again read "still has the
+// access; remove it".
 func TestManualCheckSeesHowTheSeatWentFree(t *testing.T) {
 	cases := []struct {
 		name    string
@@ -26,6 +27,10 @@ func TestManualCheckSeesHowTheSeatWentFree(t *testing.T) {
 	}{
 		{"left the organisation", func(h *harness, u atlassiantest.User) { h.srv.RemoveUser(u.AccountID) }, "the seat is free", state.SettledReleased},
 		{"deactivated", func(h *harness, u atlassiantest.User) { u.AccountStatus = "inactive"; h.srv.SetUser(u) }, "the seat is free", state.SettledReleased},
+		{"used again", func(h *harness, u atlassiantest.User) {
+			u.Products[0].LastActive = h.clock.Now().Add(time.Hour)
+			h.srv.SetUser(u)
+		}, "used the product again", state.SettledUsed},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
