@@ -333,6 +333,16 @@ func (l *Lookups) fetch(ctx context.Context, key string, fresh bool, gen uint64)
 		ca = v.(*account)
 	} else {
 		a, via, err := l.dir.Resolve(ctx, key)
+		if ae := (*atlassian.Error)(nil); via == atlassian.ViaJira && errors.As(err, &ae) && errors.Is(err, atlassian.ErrAmbiguous) {
+			// Several Jira accounts: the reply lists them, and an inactive
+			// one must say so as a lone match does below, or the asker
+			// cannot tell the live account from a deactivated one.
+			for i, c := range ae.Candidates {
+				if c.Status == "" && !c.Active {
+					ae.Candidates[i].Status = atlassian.StatusDeactivated
+				}
+			}
+		}
 		if err != nil {
 			if errors.Is(err, atlassian.ErrNotFound) || errors.Is(err, atlassian.ErrAmbiguous) {
 				// The email no longer names that one account (a --fresh

@@ -97,8 +97,19 @@ func ambiguousText(who string, cands []atlassian.Account, total int) string {
 			name = "(no name)"
 		}
 		b.WriteString(EscapeMrkdwn(name))
-		if id := sanitize(c.AccountID, 200); len(id) > 0 {
+		// The status too, as the Slack list gives it: of two accounts
+		// with one name, the CLI's words must tell which is deactivated.
+		var st string
+		if c.Status != "" {
+			st = EscapeMrkdwn(string(c.Status))
+		}
+		switch id := sanitize(c.AccountID, 200); {
+		case len(id) > 0 && st != "":
+			fmt.Fprintf(&b, " (account …%s, %s)", EscapeMrkdwn(lastRunes(id, 6)), st)
+		case len(id) > 0:
 			fmt.Fprintf(&b, " (account …%s)", EscapeMrkdwn(lastRunes(id, 6)))
+		case st != "":
+			fmt.Fprintf(&b, " (%s)", st)
 		}
 	}
 	if more := total - len(cands); more > 0 {
