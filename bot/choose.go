@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"strings"
+
+	"lastactive/atlassian"
 )
 
 // chooseTag starts every "This one" value, so that it can never be read
@@ -156,6 +158,12 @@ func (l *Lookups) LookupAccount(ctx context.Context, email, accountID string) Pe
 	du, err := l.dir.DirectoryUser(ctx, accountID)
 	if err != nil {
 		p.Err = err
+		if errors.Is(err, atlassian.ErrNotFound) {
+			// The organisation does not hold the account chosen (it was one
+			// of several Jira found): say that of the account, not that no
+			// account uses the email, which the list before it disproved.
+			p.Account.AccountID = accountID
+		}
 		l.observe(p, false)
 		return p
 	}
