@@ -74,6 +74,18 @@ func renderDigest(d *digest.Digest, chartFileID string, chart bool) Message {
 	for _, l := range d.Lines {
 		lines = append(lines, digestLine(l, d.Currency))
 	}
+	// What the last digest had and this one has not: the total's change
+	// counts it, so it is said, or the lines' changes did not add up.
+	for _, l := range d.Gone {
+		was := "−" + seat.Count(-l.Change.Seats, "seat", "seats")
+		if l.Change.Idle < 0 {
+			was += " · −" + thousands(-l.Change.Idle) + " idle"
+		}
+		if l.Change.Never < 0 {
+			was += " · −" + thousands(-l.Change.Never) + " never used"
+		}
+		lines = append(lines, fmt.Sprintf("*%s* · %s: no seats now (%s)", EscapeMrkdwn(productName(l.Key)), EscapeMrkdwn(sanitize(l.Site, 64)), was))
+	}
 	if len(lines) == 0 {
 		lines = []string{"Nobody in the organisation has a product seat."}
 	}

@@ -128,7 +128,12 @@ type Digest struct {
 	Accounts int
 	NoSeat   int
 	Lines    []Line // sorted by product name, then site
-	Total    Line   // Key and Site empty; Change against the previous total
+	// Gone are the products and sites of the snapshot compared with that
+	// this digest no longer has (all their seats released, a site gone),
+	// sorted as Lines, each with no seats and its change to none: the
+	// total's change counts them, and the reader must see where it went.
+	Gone  []Line
+	Total Line // Key and Site empty; Change against the previous total
 	// Cost is the monthly cost of the unused seats of priced products.
 	Cost   float64
 	Priced bool
@@ -218,11 +223,13 @@ func Make(rep *seat.Report, ws []atlassian.Workspace, earlier []state.Snapshot) 
 		}
 	}
 	capacityUnknown := false
+	matched := map[[2]string]bool{} // the previous rows a line of this digest compares with
 	for _, g := range rep.Groups {
 		l := Line{Key: g.Key, Site: host(g.Site), Capacity: capacity[[2]string{g.Key, atlassian.CloudID(g.Site)}],
 			Seats: g.Seats, Active: g.Active, Idle: g.Idle, Never: g.Never, New: g.New, Price: g.Price, HasPrice: g.HasPrice,
 			Exempt: g.ExemptUnused}
 		if p, ok := prev[[2]string{l.Key, l.Site}]; ok {
+			matched[[2]string{l.Key, l.Site}] = true
 			l.Change = Change{Known: true, Seats: l.Seats - p.Seats, Active: l.Active - p.Active, Idle: l.Idle - p.Idle, Never: l.Never - p.NeverUsed}
 		}
 		d.Lines = append(d.Lines, l)
@@ -243,6 +250,18 @@ func Make(rep *seat.Report, ws []atlassian.Workspace, earlier []state.Snapshot) 
 		d.Total.Capacity = 0
 	}
 	slices.SortFunc(d.Lines, func(a, b Line) int {
+		return cmp.Or(cmp.Compare(seat.ProductName(a.Key), seat.ProductName(b.Key)), cmp.Compare(a.Key, b.Key), cmp.Compare(a.Site, b.Site))
+	})
+	// A product or site of the previous digest that this one lacks went to
+	// no seats: the total's change below counts it, so it is listed with
+	// its change, else "−10 idle" stood over lines that only went up.
+	for k, r := range prev {
+		if !matched[k] {
+			d.Gone = append(d.Gone, Line{Key: k[0], Site: k[1],
+				Change: Change{Known: true, Seats: -r.Seats, Active: -r.Active, Idle: -r.Idle, Never: -r.NeverUsed}})
+		}
+	}
+	slices.SortFunc(d.Gone, func(a, b Line) int {
 		return cmp.Or(cmp.Compare(seat.ProductName(a.Key), seat.ProductName(b.Key)), cmp.Compare(a.Key, b.Key), cmp.Compare(a.Site, b.Site))
 	})
 	if prev != nil {
