@@ -520,6 +520,16 @@ func Latest(ctx context.Context, st Store) ([]state.Snapshot, bool, error) {
 		snaps = append(newest, snaps[:min(len(snaps), MaxHistory-1)]...)
 	}
 	slices.Reverse(snaps)
+	// The store gives rows by product key and site in its own collation
+	// (PostgreSQL's may ignore the '-' of acme-eu): App Home lists them in
+	// the digest's order, by product name then site (Make), so its first
+	// lines are the digest's (Atlassian Guard, key guard, came after Focus).
+	for _, s := range snaps {
+		slices.SortStableFunc(s.Rows, func(a, b state.SnapshotRow) int {
+			return cmp.Or(cmp.Compare(seat.ProductName(a.Product), seat.ProductName(b.Product)), cmp.Compare(a.Product, b.Product),
+				cmp.Compare(a.Site, b.Site))
+		})
+	}
 	return snaps, true, nil
 }
 
