@@ -52,7 +52,11 @@ func (a *app) digest(ctx context.Context, args []string) int {
 	}
 	if !*post {
 		// Printing needs no Slack: build without it, so nothing is uploaded.
-		s.SlackAppToken, s.SlackBotToken, s.DigestChannel = "", "", ""
+		// The digest channel stays: the printed digest is the one a post
+		// would make, compared with the last posted digest only (clearing
+		// it compared with the last printed one, where the channel's first
+		// digest would say it is the first).
+		s.SlackAppToken, s.SlackBotToken = "", ""
 	}
 	app, err := wire.Build(s)
 	if err != nil {
