@@ -255,8 +255,16 @@ func Make(rep *seat.Report, ws []atlassian.Workspace, earlier []state.Snapshot) 
 	// A product or site of the previous digest that this one lacks went to
 	// no seats: the total's change below counts it, so it is listed with
 	// its change, else "−10 idle" stood over lines that only went up.
+	// A line named by its cloud ID (its site unread now) may be a previous
+	// line named by host: that product's unmatched lines are not said gone.
+	unnamed := map[string]bool{}
+	for _, l := range d.Lines {
+		if !l.Change.Known && strings.HasSuffix(l.Site, " "+seat.UnknownSite) {
+			unnamed[l.Key] = true
+		}
+	}
 	for k, r := range prev {
-		if !matched[k] {
+		if !matched[k] && !unnamed[k[0]] {
 			d.Gone = append(d.Gone, Line{Key: k[0], Site: k[1],
 				Change: Change{Known: true, Seats: -r.Seats, Active: -r.Active, Idle: -r.Idle, Never: -r.NeverUsed}})
 		}
