@@ -411,7 +411,7 @@ func (s *Service) homeView(ctx context.Context, userID string, f HomeFacts) slac
 	if err != nil {
 		s.log.Warn("app home: history not read", "err", err)
 	}
-	f.History = h
+	f.History, f.HistoryUnavailable = h, err != nil
 	f.ChartFileID = d.chart(ctx, h)
 	if s.cfg.Scanner != nil {
 		_, f.Scanning = s.cfg.Scanner.Progress()

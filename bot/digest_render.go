@@ -242,9 +242,12 @@ func instantToken(t time.Time) string { return asOfToken(t) }
 
 // HomeFacts is what the report users' App Home shows, all from the store.
 type HomeFacts struct {
-	History     []state.Snapshot // oldest first; the last is the latest summary
-	ChartFileID string
-	Scanning    bool // a scan is running now
+	History []state.Snapshot // oldest first; the last is the latest summary
+	// HistoryUnavailable: the stored summaries could not be read (the
+	// database is down), which is not that none is stored.
+	HistoryUnavailable bool
+	ChartFileID        string
+	Scanning           bool // a scan is running now
 	// ScanRefused, when not empty, says why the reader's Scan now did not
 	// run (their rate limit).
 	ScanRefused string
@@ -260,10 +263,16 @@ type HomeFacts struct {
 // "Scan now".
 func RenderHomeReport(f HomeFacts) slack.HomeTabViewRequest {
 	blocks := []slack.Block{slack.NewHeaderBlock(plain("Seats at a glance"), slack.HeaderBlockOptionBlockID("home_header"))}
-	if len(f.History) == 0 {
+	switch {
+	case len(f.History) == 0 && f.HistoryUnavailable:
+		// Not "no scan stored yet", as on a new install: the digests are
+		// stored, but cannot be read now (as the digest says of its change).
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("The last seat summary is unavailable: the bot cannot reach its database. Try again later."),
+			nil, nil, slack.SectionBlockOptionBlockID("home_empty")))
+	case len(f.History) == 0:
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("No scan of the organisation is stored yet. Press *Scan now*, or wait for the next digest."),
 			nil, nil, slack.SectionBlockOptionBlockID("home_empty")))
-	} else {
+	default:
 		last := f.History[len(f.History)-1]
 		var lines []string
 		var tot state.SnapshotRow
