@@ -27,7 +27,15 @@ func TestDigestSaysWhatIsGone(t *testing.T) {
 	}
 	// Nothing gone, nothing said.
 	earlier[0].Rows = earlier[0].Rows[:2]
-	if text := strings.Join(allTexts(t, RenderDigest(digest.Make(digestReport(), digestSites, earlier), "")), "\n"); strings.Contains(text, "no seats now") {
-		t.Errorf("a digest with nothing gone says something is:\n%s", text)
+	if text := strings.Join(allTexts(t, RenderDigest(digest.Make(digestReport(), digestSites, earlier), "")), "\n"); strings.Contains(text, "no seats now") ||
+		strings.Contains(text, "not in the last digest") {
+		t.Errorf("a digest with nothing gone or new says something is:\n%s", text)
+	}
+	// A line the last digest had not: its 3 idle seats are in the total's
+	// "+3 idle", and it says where they came from.
+	earlier[0].Rows = earlier[0].Rows[:1]
+	text = strings.Join(allTexts(t, RenderDigest(digest.Make(digestReport(), digestSites, earlier), "")), "\n")
+	if !strings.Contains(text, "*3 idle* (not in the last digest)") {
+		t.Errorf("the new line does not say it is new:\n%s", text)
 	}
 }

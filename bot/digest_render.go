@@ -186,7 +186,7 @@ func chartBlock(fileID string, history []state.Snapshot, blockID string) slack.B
 func digestLine(l digest.Line, currency string) string {
 	t := fmt.Sprintf("*%s* · %s: %s%s · %s active · *%s idle*%s · %s never used · %s new",
 		EscapeMrkdwn(productName(l.Key)), EscapeMrkdwn(sanitize(l.Site, 64)), seat.Count(l.Seats, "seat", "seats"), capacityText(l.Capacity),
-		thousands(l.Active), thousands(l.Idle), changeText(l.Change.Known, l.Change.Idle, "idle"), thousands(l.Never), thousands(l.New))
+		thousands(l.Active), thousands(l.Idle), lineChangeText(l.Change), thousands(l.Never), thousands(l.New))
 	switch {
 	case l.HasPrice && l.Unused() > 0:
 		// Each cost rounded as it is shown, as the summary adds them
@@ -204,6 +204,15 @@ func capacityText(capacity int) string {
 		return ""
 	}
 	return " of " + thousands(capacity) + " licensed"
+}
+
+// lineChangeText is a line's change of idle seats (changeText), or that
+// the last digest had no such line: the total's change counts its seats.
+func lineChangeText(c digest.Change) string {
+	if c.Added {
+		return " (not in the last digest)"
+	}
+	return changeText(c.Known, c.Idle, "idle")
 }
 
 // changeText is " (+3 idle)", " (−2 idle)" or " (no change)"; "" when the

@@ -76,7 +76,11 @@ type Store interface {
 
 // Change is the difference from the previous snapshot's row.
 type Change struct {
-	Known                      bool // the previous snapshot had this product and site
+	Known bool // the previous snapshot had this product and site
+	// Added: the previous snapshot was comparable and had no such line (a
+	// product or site new since); its counts are its change. Not set for a
+	// line that may be one of the previous ones under another name.
+	Added                      bool
 	Seats, Active, Idle, Never int
 }
 
@@ -253,14 +257,26 @@ func Make(rep *seat.Report, ws []atlassian.Workspace, earlier []state.Snapshot) 
 		return cmp.Or(cmp.Compare(seat.ProductName(a.Key), seat.ProductName(b.Key)), cmp.Compare(a.Key, b.Key), cmp.Compare(a.Site, b.Site))
 	})
 	// A product or site of the previous digest that this one lacks went to
-	// no seats: the total's change below counts it, so it is listed with
-	// its change, else "−10 idle" stood over lines that only went up.
+	// no seats, and one it lacked came from none: the total's change below
+	// counts both, so the first is listed with its change and the second
+	// said new, else "−10 idle" stood over lines that only went up.
 	// A line named by its cloud ID (its site unread now) may be a previous
-	// line named by host: that product's unmatched lines are not said gone.
+	// line named by host: for a product with both, neither is said.
+	unmatched := map[string]bool{} // products with a previous row no line matched
+	for k := range prev {
+		if !matched[k] {
+			unmatched[k[0]] = true
+		}
+	}
 	unnamed := map[string]bool{}
 	for _, l := range d.Lines {
-		if !l.Change.Known && strings.HasSuffix(l.Site, " "+seat.UnknownSite) {
+		if !l.Change.Known && unmatched[l.Key] && strings.HasSuffix(l.Site, " "+seat.UnknownSite) {
 			unnamed[l.Key] = true
+		}
+	}
+	for i := range d.Lines {
+		if l := &d.Lines[i]; prev != nil && !l.Change.Known && !unnamed[l.Key] {
+			l.Change.Added = true
 		}
 	}
 	for k, r := range prev {

@@ -55,7 +55,8 @@ func TestMake(t *testing.T) {
 	d := digest.Make(report(), workspaces, earlier)
 
 	wantLines := []digest.Line{
-		{Key: "confluence", Site: siteB + " " + seat.UnknownSite, Seats: 5, Active: 2, Idle: 3},
+		// Not in the last digest, whose every line this one has: new since.
+		{Key: "confluence", Site: siteB + " " + seat.UnknownSite, Seats: 5, Active: 2, Idle: 3, Change: digest.Change{Added: true}},
 		{Key: "confluence", Site: "acme.atlassian.net", Seats: 10, Active: 9, Idle: 1, Change: digest.Change{Known: true}},
 		{Key: "jira-software", Site: "acme.atlassian.net", Capacity: 25, Seats: 20, Active: 10, Idle: 6, Never: 3, New: 1,
 			Price: 8.6, HasPrice: true, Change: digest.Change{Known: true, Seats: 2, Active: -1, Idle: 3}},

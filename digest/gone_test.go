@@ -14,7 +14,8 @@ import (
 // out of the total's change with no line saying so: "10 idle (−4 idle)"
 // above lines that only went up (Jira +3), the 10 idle Trello seats that
 // made the difference named nowhere. What is gone is listed, with the
-// change to nothing, so the lines' changes add up to the total's.
+// change to nothing, and a line the last digest did not have is said to be
+// new to it, so the lines' changes add up to the total's.
 func TestChangeCountsWhatIsGone(t *testing.T) {
 	prev := func(days int, rows ...state.SnapshotRow) []state.Snapshot {
 		return []state.Snapshot{{Taken: now.AddDate(0, 0, -7), IdleDays: days, Posted: true, Rows: rows}}
@@ -32,16 +33,19 @@ func TestChangeCountsWhatIsGone(t *testing.T) {
 		name    string
 		earlier []state.Snapshot
 		want    []digest.Line
+		added   []string // product on site of the lines not in the last digest
 	}{
-		{"first digest", nil, nil},
-		{"nothing gone", prev(90, jira, conf, confB), nil},
-		{"a product gone", prev(90, jira, conf, confB, trello), []digest.Line{gone(trello)}},
-		{"a site gone", prev(90, jira, conf, confB, oldSite), []digest.Line{gone(oldSite)}},
-		{"another idle period compares nothing", prev(30, jira, conf, confB, trello), nil},
+		{"first digest", nil, nil, nil},
+		{"nothing gone", prev(90, jira, conf, confB), nil, nil},
+		{"a product gone", prev(90, jira, conf, confB, trello), []digest.Line{gone(trello)}, nil},
+		{"a site gone", prev(90, jira, conf, confB, oldSite), []digest.Line{gone(oldSite)}, nil},
+		{"a product added", prev(90, conf, confB), nil, []string{"jira-software on acme.atlassian.net"}},
+		{"a site added", prev(90, jira, conf), nil, []string{"confluence on " + confB.Site}},
+		{"another idle period compares nothing", prev(30, jira, conf, confB, trello), nil, nil},
 		// The sites unread now: this digest's lines are named by cloud ID,
-		// the last one's by host. Not gone: the same seats, named otherwise
-		// (and no change is given for them).
-		{"sites unread now", prev(90, jira, conf), nil},
+		// the last one's by host. Neither gone nor added: the same seats,
+		// named otherwise (and no change is given for them).
+		{"sites unread now", prev(90, jira, conf), nil, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -53,13 +57,26 @@ func TestChangeCountsWhatIsGone(t *testing.T) {
 			if diff := cmp.Diff(tc.want, d.Gone); diff != "" {
 				t.Errorf("gone (-want +got):\n%s", diff)
 			}
+			var added []string
+			for _, l := range d.Lines {
+				if l.Change.Added {
+					added = append(added, l.Key+" on "+l.Site)
+				}
+			}
+			if diff := cmp.Diff(tc.added, added); diff != "" {
+				t.Errorf("lines not in the last digest (-want +got):\n%s", diff)
+			}
 			if !d.Total.Change.Known || ws == nil {
 				return
 			}
 			var sum digest.Change
 			for _, l := range append(append([]digest.Line(nil), d.Lines...), d.Gone...) {
+				if l.Change.Added {
+					// From none: its counts are its change.
+					l.Change = digest.Change{Known: true, Seats: l.Seats, Active: l.Active, Idle: l.Idle, Never: l.Never}
+				}
 				if !l.Change.Known {
-					t.Fatalf("%s on %s: no change against a digest that had every line", l.Key, l.Site)
+					t.Fatalf("%s on %s: neither a change nor said to be new", l.Key, l.Site)
 				}
 				sum.Seats += l.Change.Seats
 				sum.Active += l.Change.Active
