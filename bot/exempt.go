@@ -225,12 +225,17 @@ func (s *Service) exempt(ctx context.Context, req Request, cmd Command) Reply {
 		if err != nil {
 			return failed(err)
 		}
-		r.Outcome, r.Message = OutcomeOK, RenderExemptions(list)
+		var shown int
+		r.Message, shown = renderExemptions(list)
+		r.Outcome = OutcomeOK
 		r.Detail = "listed " + seat.Count(len(list), "exemption", "exemptions")
 		// The list shows each person's email and reason: their trails
-		// say who saw it (at most the lines the list can show).
+		// say who saw it. Only the lines shown: the list is cut at Slack's
+		// 3,000 characters, often before maxAuditLines, and the first 40
+		// named people whose lines nobody saw
+		// (TestExemptListNamesOnlyWhomItShowed).
 		r.Targets = nil
-		for _, e := range list[:min(len(list), maxAuditLines)] {
+		for _, e := range list[:shown] {
 			if !slices.Contains(r.Targets, e.Email) {
 				r.Targets = append(r.Targets, e.Email)
 			}
@@ -318,9 +323,17 @@ var reasonQuotes = strings.NewReplacer("“", `"`, "”", `"`)
 
 // RenderExemptions lists the exemptions in force.
 func RenderExemptions(list []Exemption) Message {
+	m, _ := renderExemptions(list)
+	return m
+}
+
+// renderExemptions is RenderExemptions, with how many of list's first
+// exemptions it shows.
+func renderExemptions(list []Exemption) (Message, int) {
 	if len(list) == 0 {
-		return RenderNoticeKind(NoticeDone, "Nobody is exempt from nudges.")
+		return RenderNoticeKind(NoticeDone, "Nobody is exempt from nudges."), 0
 	}
+	shown := len(list)
 	// One exemption a line, cut between whole lines (each piece is escaped
 	// and on one line already): a cut inside a line could split an entity
 	// or a mention.
@@ -337,11 +350,12 @@ func RenderExemptions(list []Exemption) Message {
 			until, EscapeMrkdwn(reasonQuotes.Replace(e.Reason)), EscapeMrkdwn(e.By))
 		if i == maxAuditLines || len(text)+len(line)+len("\n\n… and 1000 more") > maxExemptionsText {
 			text += fmt.Sprintf("\n… and %d more", len(list)-i)
+			shown = i
 			break
 		}
 		text += "\n" + line
 	}
 	return Message{Text: "Exemptions from nudges", Blocks: []slack.Block{
 		slack.NewSectionBlock(mrkdwn(text), nil, nil, slack.SectionBlockOptionBlockID("exemptions")),
-	}}
+	}}, shown
 }
