@@ -118,8 +118,45 @@ func parseExempt(args []string, from func(i, j int) string) (Command, error) {
 	if strings.TrimSpace(reason) == "" || strings.TrimSpace(strings.Join(rest, "")) == "" {
 		return Command{}, usagef("Say why, so the next person knows: exempt %s %s on leave until March.", a.Email, a.Products[0])
 	}
+	// A token or key pasted by mistake would be kept as the reason: quoted
+	// back, written to the trail and shown by every `exempt list`. It is
+	// refused, and not repeated (TestExemptReasonWithAPastedTokenIsRefused).
+	if holdsCredential(reason) {
+		return Command{}, usagef("The reason looks like it holds a token or key pasted by mistake (not repeated here), so nothing was kept. Say why in words: exempt %s %s on leave until March.", a.Email, a.Products[0])
+	}
 	a.Reason = reason
 	return Command{Kind: CmdExempt, Exempt: a, Targets: []Target{{Email: a.Email}}}, nil
+}
+
+// credentialPrefixes start Slack's tokens and Atlassian's API tokens and
+// keys (as cmd/lastactive's flagerr knows them).
+var credentialPrefixes = []string{"xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxe", "xapp-", "ATATT", "ATCTT"}
+
+// holdsCredential reports whether s has, anywhere (after a colon, inside
+// quotes), a credential prefix followed by a token's characters,
+// minSecretRunes in all: a Slack token or an Atlassian key. Only these:
+// a reason's long words, links and IDs are a reason's.
+func holdsCredential(s string) bool {
+	tokenChar := func(c byte) bool {
+		return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.IndexByte("-_.=+/~", c) >= 0
+	}
+	for _, p := range credentialPrefixes {
+		for rest := s; ; {
+			i := strings.Index(rest, p)
+			if i < 0 {
+				break
+			}
+			j := i
+			for j < len(rest) && tokenChar(rest[j]) {
+				j++
+			}
+			if j-i >= minSecretRunes {
+				return true
+			}
+			rest = rest[i+len(p):]
+		}
+	}
+	return false
 }
 
 // dateLike reports whether word is written as a date ("2027-03-01",
