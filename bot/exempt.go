@@ -84,7 +84,7 @@ func parseExempt(args []string, from func(i, j int) string) (Command, error) {
 		if len(rest) == 1 {
 			return Command{}, usagef("until needs a date: exempt %s %s until YYYY-MM-DD REASON.", a.Email, a.Products[0])
 		}
-		d, err := time.Parse(time.DateOnly, rest[1])
+		d, err := parseExemptDate(rest[1])
 		if err != nil {
 			return Command{}, usagef("%s is not a date: write it as YYYY-MM-DD.", quote(unescapeEntities(rest[1])))
 		}
@@ -105,7 +105,7 @@ func parseExempt(args []string, from func(i, j int) string) (Command, error) {
 		if !a.Until.IsZero() {
 			return Command{}, usagef("until twice: name the date once, before the reason: exempt %s %s until YYYY-MM-DD REASON.", a.Email, a.Products[0])
 		}
-		d, err := time.Parse(time.DateOnly, rest[n-1])
+		d, err := parseExemptDate(rest[n-1])
 		if err != nil {
 			return Command{}, usagef("%s is not a date: write it as YYYY-MM-DD.", quote(unescapeEntities(rest[n-1])))
 		}
@@ -157,6 +157,14 @@ func holdsCredential(s string) bool {
 		}
 	}
 	return false
+}
+
+// parseExemptDate reads an until date, YYYY-MM-DD. Punctuation after it is
+// the sentence's ("on leave until 2027-01-31.", "until 2027-01-31: on
+// leave"), as after an address: it was refused as "“2027-01-31.” is not a
+// date" (TestExemptDateBeforePunctuation).
+func parseExemptDate(word string) (time.Time, error) {
+	return time.Parse(time.DateOnly, strings.TrimRight(word, ".,;:!?"))
 }
 
 // dateLike reports whether word is written as a date ("2027-03-01",
