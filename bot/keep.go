@@ -457,7 +457,10 @@ func (s SlackNotes) Update(ctx context.Context, ref nudge.Ref, n nudge.Note) err
 // users:read.email), one person is looked up with users.lookupByEmail.
 type SlackPeople struct{ API *SlackAPI }
 
-var _ nudge.People = SlackPeople{}
+var (
+	_ nudge.People    = SlackPeople{}
+	_ nudge.OnePerson = SlackPeople{}
+)
 
 // usersListPage is the page size of users.list: Slack recommends at most
 // 200 (https://docs.slack.dev/reference/methods/users.list).
@@ -534,7 +537,9 @@ func (s SlackPeople) SlackUserByEmail(ctx context.Context, email string) (string
 	if err != nil {
 		return "", err
 	}
-	if !reachable(*u) {
+	// An ID no Slack user has (a broken or hostile answer) is no one to
+	// send a direct message to, as in SlackUsers.
+	if !reachable(*u) || !validUserID(u.ID) {
 		return "", nudge.ErrNoSlackUser
 	}
 	return u.ID, nil

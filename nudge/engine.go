@@ -360,6 +360,12 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 	// The Slack users, read once for the round when the first person gets
 	// that far (a round that asks nobody reads nothing).
 	var slackUsers map[string]string
+	// One person to ask is looked up alone (users.lookupByEmail), as the
+	// contract has it, not through every member of the workspace.
+	var byEmail OnePerson
+	if len(order) == 1 {
+		byEmail, _ = e.cfg.People.(OnePerson)
+	}
 	for _, c := range order {
 		if ctx.Err() != nil {
 			return sum, ctx.Err()
@@ -391,12 +397,20 @@ func (e *Engine) Round(ctx context.Context, round string, dry bool) (Summary, er
 		// read of the Slack users says so before an Admin API request is
 		// spent on their account (the organisation's 200 a minute are
 		// shared with lookups).
-		if slackUsers == nil {
-			if slackUsers, err = e.slackUsers(ctx); err != nil {
+		var slackUser string
+		var ok bool
+		if byEmail != nil {
+			if slackUser, ok, err = slackUserByEmail(ctx, byEmail, c.person.Email); err != nil {
 				return sum, err
 			}
+		} else {
+			if slackUsers == nil {
+				if slackUsers, err = e.slackUsers(ctx); err != nil {
+					return sum, err
+				}
+			}
+			slackUser, ok = slackUsers[c.person.Email]
 		}
-		slackUser, ok := slackUsers[c.person.Email]
 		if !ok {
 			skipAll(SkipNoSlack)
 			continue
@@ -532,6 +546,20 @@ func (e *Engine) slackUsers(ctx context.Context) (map[string]string, error) {
 		out[state.LowerASCII(strings.TrimSpace(email))] = id
 	}
 	return out, nil
+}
+
+// slackUserByEmail finds one person's Slack user; ok is false when Slack
+// has nobody it may message at that email. A failed call fails the round
+// as a failed read of every member does.
+func slackUserByEmail(ctx context.Context, p OnePerson, email string) (string, bool, error) {
+	id, err := p.SlackUserByEmail(ctx, email)
+	switch {
+	case errors.Is(err, ErrNoSlackUser):
+		return "", false, nil
+	case err != nil:
+		return "", false, fmt.Errorf("%w: %w", ErrNoSlackUsers, err)
+	}
+	return id, true, nil
 }
 
 // history says why a person is not asked about a product now: exempt,
