@@ -287,7 +287,7 @@ func (s *Service) exempt(ctx context.Context, req Request, cmd Command) Reply {
 		}
 		return r
 	case ExemptRemove:
-		var gone []string
+		var gone, none []string
 		for _, p := range a.Products {
 			ok, err := s.cfg.Exemptions.RemoveExemption(ctx, a.Email, p)
 			if err != nil {
@@ -295,6 +295,8 @@ func (s *Service) exempt(ctx context.Context, req Request, cmd Command) Reply {
 			}
 			if ok {
 				gone = append(gone, p)
+			} else {
+				none = append(none, p)
 			}
 		}
 		r.Outcome = OutcomeOK
@@ -304,7 +306,13 @@ func (s *Service) exempt(ctx context.Context, req Request, cmd Command) Reply {
 			r.Message = RenderNoticeKind(NoticeDone, fmt.Sprintf("%s had no exemption for %s.", a.Email, productNames(a.Products)))
 			return r
 		}
-		r.Message = RenderNoticeKind(NoticeDone, fmt.Sprintf("%s may be nudged again about %s.", a.Email, productNames(gone)))
+		text := fmt.Sprintf("%s may be nudged again about %s.", a.Email, productNames(gone))
+		if len(none) > 0 {
+			// Said, or the asker takes the others for removed too.
+			r.Detail += "; none for " + strings.Join(none, ", ")
+			text += fmt.Sprintf(" They had no exemption for %s.", productNames(none))
+		}
+		r.Message = RenderNoticeKind(NoticeDone, text)
 		return r
 	}
 	if !a.Until.IsZero() && !a.Until.After(now) {
