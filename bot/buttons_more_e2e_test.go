@@ -29,7 +29,7 @@ func (h *harness) probeShortcut(s slacktest.Shortcut) slacktest.Reply {
 	return replies[0]
 }
 
-func TestProbeSMultiPersonButtons(t *testing.T) {
+func TestRefreshAndShareOfSeveralPeople(t *testing.T) {
 	h := startBot(t, harnessOpts{gate: bot.GateConfig{AllowedChannels: []string{"C1"}}})
 	first := h.ask("U0ALICE01", "C1", "email\nada@example.com\ngrace@example.com\nnobody@example.com")
 	t.Logf("first:\n%s", text(first))
@@ -86,7 +86,7 @@ func TestProbeSMultiPersonButtons(t *testing.T) {
 	})
 }
 
-func TestProbeSShortcut(t *testing.T) {
+func TestShortcutOnEveryKindOfAuthor(t *testing.T) {
 	h := startBot(t, harnessOpts{})
 	h.slack.AddUser(slacktest.User{ID: "U0BOTUSER", Name: "bot", IsBot: true})
 	h.slack.AddUser(slacktest.User{ID: "U0GONE001", Name: "gone", Email: "grace@example.com", Deleted: true})
@@ -109,10 +109,10 @@ func TestProbeSShortcut(t *testing.T) {
 	}
 }
 
-// TestProbeSButtonFromAnotherWorkspace: with LASTACTIVE_OWN_WORKSPACE_ONLY,
+// TestButtonsFromAnotherWorkspaceLookNothingUp: with LASTACTIVE_OWN_WORKSPACE_ONLY,
 // a sealed Share or Refresh clicked by someone of another workspace (a
 // Slack Connect channel) is refused and costs no upstream call.
-func TestProbeSButtonFromAnotherWorkspace(t *testing.T) {
+func TestButtonsFromAnotherWorkspaceLookNothingUp(t *testing.T) {
 	h := startBot(t, harnessOpts{ownWorkspaceOnly: true})
 	btn := buttons(t, h.ask("U0ALICE01", "C1", "ada@example.com"))
 	for _, a := range []string{bot.ActionShare, bot.ActionRefresh} {
