@@ -50,6 +50,14 @@ func (s *Service) idle(ctx context.Context, req Request, cmd Command, progress f
 		return reply
 	}
 	defer s.idleEnd(req.UserID)
+	// The token is taken after that check, as the digest, Full list and
+	// Scan now take theirs: a repeat while the report runs is told so and
+	// costs nothing. Taken first, repeats spent the tokens, were answered
+	// "rate limited" rather than "already running", and refused the
+	// requester's next report (TestIdleRepeatTakesNoToken).
+	if r, limited := s.takeReport(req, KindIdle); limited {
+		return r
+	}
 	// At most MaxReportsAtOnce in the process; a report that waits its
 	// turn says so, in place of one of its progress updates.
 	updates := maxProgressUpdates

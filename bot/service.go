@@ -569,9 +569,7 @@ func (s *Service) Answer(ctx context.Context, req Request, progress func(Message
 		if s.cfg.Scanner == nil {
 			return Reply{Kind: KindIdle, Outcome: OutcomeFailed, Message: RenderNoticeKind(NoticeNotSetUp, "Org-wide reports are not set up on this bot.")}
 		}
-		if r, limited := s.takeReport(req, KindIdle); limited {
-			return r
-		}
+		// idle takes the rate-limit token, once it knows this is no repeat.
 		return s.idle(ctx, req, cmd, progress)
 	case CmdAudit:
 		return s.auditTrail(ctx, req, cmd)
