@@ -183,10 +183,22 @@ func rowWho(r seat.Row) string {
 	return "account " + EscapeMrkdwn(sanitize(r.AccountID, 64))
 }
 
+// unconfirmedShare reports whether err is the CSV's last step,
+// files.completeUploadExternal, left unanswered (a 5xx, a timeout, a
+// dropped connection): Slack may have shared the file.
+func unconfirmedShare(err error) bool {
+	var se *SlackError
+	return errors.As(err, &se) && se.Method == "files.completeUploadExternal" && se.Kind == ErrSlackUnavailable
+}
+
 func deliveryText(d Delivery) string {
 	switch {
 	case d.Off:
 		return "The full list could not be sent: this bot is not set up to send files."
+	case unconfirmedShare(d.Err):
+		// The share is sent once (SlackFiles): unanswered, it may have
+		// been made, and "try again" sent a second copy of the report.
+		return ":warning: Slack did not confirm that it shared the full list in your direct messages; it may have arrived. Look there before asking again."
 	case d.Err != nil && !errors.Is(d.Err, ErrSlackMissingScope) && errors.As(d.Err, new(*SlackError)):
 		t, _ := slackFailureText(d.Err, "send the full list to your direct messages")
 		return ":warning: " + t
