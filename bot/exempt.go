@@ -129,8 +129,20 @@ func parseExempt(args []string, from func(i, j int) string) (Command, error) {
 }
 
 // credentialPrefixes start Slack's tokens and Atlassian's API tokens and
-// keys (as cmd/lastactive's flagerr knows them).
+// keys: the one list the bot and the command line (CredentialPrefix) read.
 var credentialPrefixes = []string{"xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxe", "xapp-", "ATATT", "ATCTT"}
+
+// CredentialPrefix reports whether w starts as a Slack token or an
+// Atlassian API token or key does. No email, product key, organisation ID
+// or flag does.
+func CredentialPrefix(w string) bool {
+	for _, p := range credentialPrefixes {
+		if strings.HasPrefix(w, p) {
+			return true
+		}
+	}
+	return false
+}
 
 // holdsCredential reports whether s has, anywhere (after a colon, inside
 // quotes), a credential prefix followed by a token's characters,

@@ -373,7 +373,7 @@ func (c *Config) validate(n need) error {
 		// (a word processor, a chat message) look right and are a 404.
 		p = append(p, "ATLASSIAN_ORG_ID has a space, a line break or a character that is not plain ASCII (such as a typographic dash) inside it: "+
 			"copy the Organization ID again from admin.atlassian.com → Settings → API keys")
-	case len(c.OrgID) > 64 || strings.Contains(c.OrgID, "=") || credentialPrefix(c.OrgID) ||
+	case len(c.OrgID) > 64 || strings.Contains(c.OrgID, "=") || bot.CredentialPrefix(c.OrgID) ||
 		slices.Contains([]string{c.APIKey, c.AdminWriteKey, c.JiraAPIToken, c.SlackAppToken, c.SlackBotToken}, c.OrgID):
 		// An Atlassian key or token (about 190 characters, an = before its
 		// checksum), usually the Admin API key copied from the same page,
@@ -596,17 +596,6 @@ func pasted(v string) string {
 		v = strings.TrimFunc(v[1:len(v)-1], unicode.IsSpace)
 	}
 	return v
-}
-
-// credentialPrefix reports whether v starts as a Slack token or an
-// Atlassian API token or key does; no organisation ID does.
-func credentialPrefix(v string) bool {
-	for _, p := range []string{"xoxb-", "xoxp-", "xoxe", "xapp-", "ATATT", "ATCTT"} {
-		if strings.HasPrefix(v, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // orgFromAdminURL takes the organisation ID out of an address of Atlassian

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"lastactive/bot"
 )
 
 // shown is the longest value still quoted: "maybe", "abc", "ninety".
@@ -171,9 +173,6 @@ func counted(w string) string {
 	return fmt.Sprintf("(%d characters, not shown)", utf8.RuneCountInString(w))
 }
 
-// credentialPrefixes start Slack's tokens and Atlassian's API tokens and keys.
-var credentialPrefixes = []string{"xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxe", "xapp-", "ATATT", "ATCTT"}
-
 // minSecret is the length from which a word of a token's characters with a
 // digit in it is taken for one: the slash command's own threshold
 // (bot.minSecretRunes). No flag, subcommand or product key is this long
@@ -187,10 +186,8 @@ const minSecret = 20
 // with a digit in it.
 func Secret(w string) bool {
 	w = strings.TrimLeft(w, "-")
-	for _, p := range credentialPrefixes {
-		if strings.HasPrefix(w, p) {
-			return true
-		}
+	if bot.CredentialPrefix(w) {
+		return true
 	}
 	if utf8.RuneCountInString(w) < minSecret {
 		return false
