@@ -253,9 +253,7 @@ func Make(rep *seat.Report, ws []atlassian.Workspace, earlier []state.Snapshot) 
 		// of them all, read "21 seats of 50 licensed": none is given.
 		d.Total.Capacity = 0
 	}
-	slices.SortFunc(d.Lines, func(a, b Line) int {
-		return cmp.Or(cmp.Compare(seat.ProductName(a.Key), seat.ProductName(b.Key)), cmp.Compare(a.Key, b.Key), cmp.Compare(a.Site, b.Site))
-	})
+	slices.SortFunc(d.Lines, func(a, b Line) int { return inDigestOrder(a.Key, a.Site, b.Key, b.Site) })
 	// A product or site of the previous digest that this one lacks went to
 	// no seats, and one it lacked came from none: the total's change below
 	// counts both, so the first is listed with its change and the second
@@ -285,9 +283,7 @@ func Make(rep *seat.Report, ws []atlassian.Workspace, earlier []state.Snapshot) 
 				Change: Change{Known: true, Seats: -r.Seats, Active: -r.Active, Idle: -r.Idle, Never: -r.NeverUsed}})
 		}
 	}
-	slices.SortFunc(d.Gone, func(a, b Line) int {
-		return cmp.Or(cmp.Compare(seat.ProductName(a.Key), seat.ProductName(b.Key)), cmp.Compare(a.Key, b.Key), cmp.Compare(a.Site, b.Site))
-	})
+	slices.SortFunc(d.Gone, func(a, b Line) int { return inDigestOrder(a.Key, a.Site, b.Key, b.Site) })
 	if prev != nil {
 		var p Line
 		for _, r := range base.Rows {
@@ -549,10 +545,7 @@ func Latest(ctx context.Context, st Store) ([]state.Snapshot, bool, error) {
 	// the digest's order, by product name then site (Make), so its first
 	// lines are the digest's (Atlassian Guard, key guard, came after Focus).
 	for _, s := range snaps {
-		slices.SortStableFunc(s.Rows, func(a, b state.SnapshotRow) int {
-			return cmp.Or(cmp.Compare(seat.ProductName(a.Product), seat.ProductName(b.Product)), cmp.Compare(a.Product, b.Product),
-				cmp.Compare(a.Site, b.Site))
-		})
+		slices.SortStableFunc(s.Rows, func(a, b state.SnapshotRow) int { return inDigestOrder(a.Product, a.Site, b.Product, b.Site) })
 	}
 	return snaps, true, nil
 }
@@ -564,4 +557,10 @@ func (b *Builder) History(ctx context.Context) ([]state.Snapshot, error) {
 	}
 	h, _, err := Latest(ctx, b.cfg.Store)
 	return h, err
+}
+
+// inDigestOrder orders a digest's lines, its gone lines and App Home's rows
+// alike: by product name, then key, then site.
+func inDigestOrder(aKey, aSite, bKey, bSite string) int {
+	return cmp.Or(cmp.Compare(seat.ProductName(aKey), seat.ProductName(bKey)), cmp.Compare(aKey, bKey), cmp.Compare(aSite, bSite))
 }
