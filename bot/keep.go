@@ -313,6 +313,8 @@ func askOutcome(it nudge.Item) string {
 		return "Your account is managed by your identity provider now: nothing to answer here."
 	case state.SettledExpired:
 		return "No approver decided in time: you keep it for now, and may be asked again later."
+	case state.SettledExempt:
+		return "Kept: you are exempt from these questions now."
 	}
 	switch {
 	case it.Answer == state.AnswerKeep:

@@ -601,6 +601,20 @@ func (e *Engine) release(ctx context.Context, s Store, req state.ReleaseRequest,
 	if v, _ := seat.VerdictFor(p, e.cfg.Now(), e.cfg.IdleDays); v == seat.VerdictActive {
 		return finish(state.ReleaseDropped, "the person used the product again, so it was kept", state.OutcomeOK, nil)
 	}
+	// An escalation is the bot's doing, not the person's: an exemption made
+	// since (on leave, say) means the bot leaves them alone, and the
+	// approver's click on the copy already sent must not take the seat.
+	// A release the person asked for themselves goes ahead.
+	if req.Requester == "" {
+		ex, err := s.Exempt(ctx, req.Email, req.ProductKey, e.cfg.Now())
+		if err != nil {
+			return finish(state.ReleaseFailed, "the exemptions could not be read, so nothing was changed", state.OutcomeFailed, nil)
+		}
+		if ex {
+			settled = state.SettledExempt
+			return finish(state.ReleaseDropped, "the person was exempted from these questions after the escalation, so nothing was changed: they keep it", state.OutcomeOK, nil)
+		}
+	}
 	if !e.cfg.Directory.HasWriteKey() {
 		return finish(state.ReleaseManual, "no write key is configured: remove the access in Atlassian Administration; the bot checks tomorrow whether it is gone",
 			state.OutcomeOK, nil)

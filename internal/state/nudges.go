@@ -46,6 +46,7 @@ const (
 	SettledOrgAdmin = "org-admin" // the person became an org admin
 	SettledSynced   = "synced"    // an identity provider manages the account now
 	SettledExpired  = "expired"   // its release request expired undecided: kept for now
+	SettledExempt   = "exempt"    // exempted after its escalation, before the release: kept
 )
 
 // Nudge is one question to one person about one product (a site ARI),
