@@ -108,6 +108,7 @@ func contract(t *testing.T, fresh fixture) {
 		{"AuditByEitherTarget", testAuditByEitherTarget},
 		{"AuditRefusesUnknownKind", testAuditRefusesUnknownKind},
 		{"AuditSweep", testAuditSweep},
+		{"AuditSweepByTwoReplicas", testAuditSweepByTwoReplicas},
 		{"AuditSinceIsInclusive", testAuditSinceIsInclusive},
 		{"ConcurrentAppendsFromTwoStores", testConcurrentAppends},
 		{"AppendBatch", testAppendBatch},
@@ -308,6 +309,68 @@ func testAuditSweep(t *testing.T, fresh fixture) {
 	}
 	if n, err := s.SweepAudit(ctx, now.Add(-DefaultAuditRetention)); err != nil || n != 0 {
 		t.Errorf("second SweepAudit = %d, %v; want 0, nil", n, err)
+	}
+}
+
+// Every replica sweeps the trail past its retention, and replicas started
+// together (a rolling update) do so at the same moment, while commands go
+// on being recorded: the two sweeps of one database, each in batches of its
+// own, must neither fail (a deadlock, a busy file) nor count an entry
+// twice, and must leave every entry written meanwhile, with its targets.
+func testAuditSweepByTwoReplicas(t *testing.T, fresh fixture) {
+	u := fresh(t)
+	a, b := open(t, u), open(t, u)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	const expired, written = 2*sweepBatch + 500, 40
+	var batch []AuditEntry
+	for i := range expired {
+		batch = append(batch, AuditEntry{At: now.AddDate(0, 0, -500).Add(time.Duration(i) * time.Second), Actor: "U1",
+			Emails: []string{fmt.Sprintf("p%d@example.com", i%50)}, AccountIDs: []string{fmt.Sprintf("acc-%d", i%50)}, Kind: KindLookup, Outcome: OutcomeOK})
+		if len(batch) == MaxBatch || i == expired-1 {
+			if err := a.AppendBatch(ctx, batch); err != nil {
+				t.Fatalf("AppendBatch: %v", err)
+			}
+			batch = nil
+		}
+	}
+	var wg sync.WaitGroup
+	swept := make([]int64, 2)
+	errs := make([]error, 3)
+	for i, s := range []*Store{a, b} {
+		wg.Go(func() { swept[i], errs[i] = s.SweepAudit(ctx, now.Add(-DefaultAuditRetention)) })
+	}
+	wg.Go(func() {
+		for i := range written {
+			e := AuditEntry{Actor: "U2", Emails: []string{fmt.Sprintf("p%d@example.com", i)}, AccountIDs: []string{fmt.Sprintf("acc-%d", i)}, Kind: KindLookup, Outcome: OutcomeOK}
+			if err := []*Store{a, b}[i%2].Append(ctx, e); err != nil {
+				errs[2] = err
+				return
+			}
+		}
+	})
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("call %d (sweep, sweep, append): %v", i, err)
+		}
+	}
+	if swept[0]+swept[1] != expired {
+		t.Errorf("the two sweeps deleted %d and %d entries, %d in all; want %d in all", swept[0], swept[1], swept[0]+swept[1], expired)
+	}
+	left, err := b.Audit(ctx, AuditQuery{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != written {
+		t.Errorf("%d entries left, want the %d written during the sweeps", len(left), written)
+	}
+	var targets int
+	if err := a.db.QueryRow(`SELECT COUNT(*) FROM audit_target`).Scan(&targets); err != nil {
+		t.Fatal(err)
+	}
+	if targets != 2*written {
+		t.Errorf("%d audit targets left, want %d (an email and an account for each entry left)", targets, 2*written)
 	}
 }
 
