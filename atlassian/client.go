@@ -420,6 +420,12 @@ func (e *upstreamError) Error() string {
 // context.Canceled) holds.
 func (c *Client) get(ctx context.Context, cl call) ([]byte, error) {
 	var waited time.Duration
+	policy := c.retry.policy()
+	if cl.paced {
+		// Bulk work may wait longer than a person at Slack would (see
+		// pacedWaitBudget).
+		policy.Budget = max(policy.Budget, pacedWaitBudget)
+	}
 	for attempt := 1; ; attempt++ {
 		if err := c.pace(ctx, cl); err != nil {
 			return nil, err
@@ -448,7 +454,7 @@ func (c *Client) get(ctx context.Context, cl call) ([]byte, error) {
 		if !hinted {
 			wait = c.retry.backoff(attempt)
 		}
-		if c.retry.policy().Exhausted(attempt, waited, wait) || !fitsDeadline(ctx, wait) {
+		if policy.Exhausted(attempt, waited, wait) || !fitsDeadline(ctx, wait) {
 			// A wait the caller's deadline cannot afford is not begun:
 			// it would end in a deadline error, later and less clear.
 			e := res.err.(*Error)
@@ -469,6 +475,16 @@ func (c *Client) get(ctx context.Context, cl call) ([]byte, error) {
 		waited += wait
 	}
 }
+
+// pacedWaitBudget is the least time bulk work (the org-wide scan, paced
+// calls) waits between the attempts of one request. The Admin API counts
+// requests per minute, and a scan sharing the organisation's quota with
+// another tool may be asked to wait most of one; with the 30-second
+// default, such a wait on page 37 of 50 failed the scan, the manager was
+// told to try again in 45 s, and the next try read every page again.
+// Three minutes is two such waits; a longer ask still fails at once, with
+// its wait in the error.
+const pacedWaitBudget = 3 * time.Minute
 
 // fitsDeadline reports whether waiting d leaves ctx alive. Deadlines are
 // wall-clock times, so this asks the system clock, not c.clock.
