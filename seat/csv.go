@@ -150,9 +150,11 @@ func formula(s string) bool {
 	return s != "" && strings.ContainsRune(formulaStart, rune(s[0])) || t != "" && strings.ContainsRune(formulaStart, rune(t[0]))
 }
 
-// CSVCell makes one value safe for a spreadsheet: valid UTF-8, line
-// breaks as \n (the CSV writer turns them into CRLF; a lone \r would be
-// dropped), and text rather than what a spreadsheet would make of it.
+// CSVCell makes one value safe for a spreadsheet: valid UTF-8 with no NUL
+// byte (each becomes U+FFFD: a NUL ends the cell, or the line, for readers
+// that keep C strings), line breaks as \n (the CSV writer turns them into
+// CRLF; a lone \r would be dropped), and text rather than what a
+// spreadsheet would make of it.
 // Names and emails come from anyone who can edit their profile, so a
 // display name like =HYPERLINK(...) must stay text; and a value Excel
 // reads as a number would lose leading zeros ("007" → 7) or digits past
@@ -160,6 +162,7 @@ func formula(s string) bool {
 // and shows what happened.
 func CSVCell(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.ReplaceAll(s, "\x00", "\uFFFD")
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
 	if formula(s) || lossyNumber(s) {
