@@ -335,7 +335,7 @@ func Run(ctx context.Context, p Params, c Config) int {
 			// reply's ("the bot may be restarting").
 			written := ""
 			if p.CSVPath != "" {
-				written = " no CSV was written;"
+				written = " " + notWritten(p.CSVPath) + ";"
 			}
 			fmt.Fprintf(c.Stderr, "lastactive report: interrupted before the report was made;%s run it again.\n", written)
 		default:
@@ -344,6 +344,9 @@ func Run(ctx context.Context, p Params, c Config) int {
 				words = seat.Explain(err)
 			}
 			fmt.Fprintf(c.Stderr, "lastactive report: %s (%v)\n", term.Clean(words), err)
+			if p.CSVPath != "" {
+				fmt.Fprintf(c.Stderr, "lastactive report: %s.\n", notWritten(p.CSVPath))
+			}
 		}
 		done(true)
 		return ExitFailed
@@ -460,6 +463,16 @@ func WriteSummary(w io.Writer, rep *seat.Report) error {
 }
 
 func days(n int) string { return seat.Count(n, "day", "days") }
+
+// notWritten says that a report that failed wrote no CSV, and, when path
+// is a file already (an earlier run's), that it is that earlier file: the
+// manager who opens it must not take last quarter's list for this one.
+func notWritten(path string) string {
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+		return "no CSV was written: " + shown(path) + " is still the earlier file"
+	}
+	return "no CSV was written"
+}
 
 // WriteCSVFile writes the CSV to path (through a symlink, to its file)
 // readable by its owner only: it lists every
