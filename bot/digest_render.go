@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -23,6 +24,14 @@ const (
 // maxDigestLines is how many product/site lines a digest or the home view
 // shows; the CSV behind "Full list" has everything.
 const maxDigestLines = 15
+
+// lineCost is what l's unused seats cost a month; 0 unpriced.
+func lineCost(l digest.Line) float64 {
+	if !l.HasPrice {
+		return 0
+	}
+	return l.Price * float64(l.Unused())
+}
 
 // RenderDigest renders a digest for a channel: counts per product and site
 // with the change since the previous digest, the cost of idle seats, the
@@ -89,8 +98,11 @@ func renderDigest(d *digest.Digest, chartFileID string, chart bool) Message {
 	if len(lines) == 0 {
 		lines = []string{"Nobody in the organisation has a product seat."}
 	}
-	blocks = append(blocks, slack.NewSectionBlock(mrkdwn(joinLines("*By product and site*", lines, maxDigestLines, maxSectionChars)),
-		nil, nil, slack.SectionBlockOptionBlockID("digest_groups")))
+	// Gone lines have no seats, so they are the first left out.
+	all := slices.Concat(d.Lines, d.Gone)
+	blocks = append(blocks, slack.NewSectionBlock(mrkdwn(joinMostUnused("*By product and site*", lines, func(i, j int) int {
+		return cmp.Or(cmp.Compare(all[j].Unused(), all[i].Unused()), cmp.Compare(lineCost(all[j]), lineCost(all[i])))
+	}, maxDigestLines, maxSectionChars)), nil, nil, slack.SectionBlockOptionBlockID("digest_groups")))
 	if longest := longestLines(d); len(longest) > 0 {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(joinLines(longestHead, longest, maxDigestLines, maxSectionChars)),
 			nil, nil, slack.SectionBlockOptionBlockID("digest_longest")))
@@ -304,8 +316,9 @@ func RenderHomeReport(f HomeFacts) slack.HomeTabViewRequest {
 			exemptNotes(tot.Exempt, last.Exemptions == state.ExemptionsUnread))
 		blocks = append(blocks,
 			slack.NewSectionBlock(mrkdwn(head), nil, nil, slack.SectionBlockOptionBlockID("home_summary")),
-			slack.NewSectionBlock(mrkdwn(joinLines("*By product and site*", lines, maxDigestLines, maxSectionChars)), nil, nil,
-				slack.SectionBlockOptionBlockID("home_groups")),
+			slack.NewSectionBlock(mrkdwn(joinMostUnused("*By product and site*", lines, func(i, j int) int {
+				return cmp.Compare(last.Rows[j].Idle+last.Rows[j].NeverUsed, last.Rows[i].Idle+last.Rows[i].NeverUsed)
+			}, maxDigestLines, maxSectionChars)), nil, nil, slack.SectionBlockOptionBlockID("home_groups")),
 			chartBlock(f.ChartFileID, f.History, "home_chart"))
 	}
 	scan := "Scan now reads every account from Atlassian (paced, shared with any scan already running) and updates this page."

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -139,58 +138,23 @@ func RenderIdleReport(rep *seat.Report, d Delivery) Message {
 	return Message{Text: fallback, Blocks: blocks}
 }
 
-// groupLines is the summary's section of product and site lines. When
-// there are more than it shows, those left out are the ones with the
-// fewest unused (idle and never used) seats, and the cheapest of equal
-// ones: the summary is where a manager looks for waste, and the lines
-// that sort last (Jira Software, after Compass and Confluence on every
-// site) were where most of it was. The lines shown keep the report's
-// order, as the CLI's table and the digest list them. shownLines keeps
-// the section under Slack's limit even when names or product keys from
-// upstream are long; the CSV has every seat.
+// groupLines is the summary's section of product and site lines; when
+// not all fit, those left out are the ones with the fewest unused (idle
+// and never used) seats, and the cheapest of equal ones
+// (joinMostUnused). The CSV has every seat.
 func groupLines(rep *seat.Report) string {
 	const head = "*By product and site*"
 	if len(rep.Groups) == 0 {
 		return head + "\nNobody has access to the products asked about."
 	}
-	show := make([]bool, len(rep.Groups))
-	if len(rep.Groups) <= maxIdleGroupLines {
-		for i := range show {
-			show[i] = true
-		}
-	} else {
-		order := make([]int, len(rep.Groups))
-		for i := range order {
-			order[i] = i
-		}
-		slices.SortStableFunc(order, func(i, j int) int {
-			a, b := &rep.Groups[i], &rep.Groups[j]
-			return cmp.Or(cmp.Compare(b.Unused(), a.Unused()), cmp.Compare(b.MonthlyCost(), a.MonthlyCost()))
-		})
-		for _, i := range order[:maxIdleGroupLines] {
-			show[i] = true
-		}
+	lines := make([]string, 0, len(rep.Groups))
+	for _, g := range rep.Groups {
+		lines = append(lines, groupLine(g, rep.Currency))
 	}
-	lines := make([]string, 0, min(len(rep.Groups), maxIdleGroupLines))
-	for i, g := range rep.Groups {
-		if show[i] {
-			lines = append(lines, groupLine(g, rep.Currency))
-		}
-	}
-	// shownLines leaves 80 characters for its own "not shown" line; this
-	// one is longer by what it adds.
-	const cutNote = "\n_…and %d more not shown, to keep within Slack's message limits: those shown have the most idle and never-used seats._"
-	shown := shownLines(head, lines, maxIdleGroupLines, maxSectionChars-(len(cutNote)-60))
-	var b strings.Builder
-	b.WriteString(head)
-	for _, l := range lines[:shown] {
-		b.WriteString("\n")
-		b.WriteString(l)
-	}
-	if cut := len(rep.Groups) - shown; cut > 0 {
-		fmt.Fprintf(&b, cutNote, cut)
-	}
-	return b.String()
+	return joinMostUnused(head, lines, func(i, j int) int {
+		a, b := &rep.Groups[i], &rep.Groups[j]
+		return cmp.Or(cmp.Compare(b.Unused(), a.Unused()), cmp.Compare(b.MonthlyCost(), a.MonthlyCost()))
+	}, maxIdleGroupLines, maxSectionChars)
 }
 
 func groupLine(g seat.Group, currency string) string {

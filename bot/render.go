@@ -776,6 +776,42 @@ func joinLines(head string, lines []string, maxLines, maxChars int) string {
 	return b.String()
 }
 
+// joinMostUnused is joinLines for lines of product and site counts: when
+// more than maxLines are given, those left out are the last in rank's
+// order (rank compares two lines' indexes, the one with more unused seats
+// first), not the last given; those shown keep their order. A summary is
+// where a manager looks for waste, and the lines that sort last (Jira
+// Software, after Compass and Confluence on every site) were where most
+// of it was.
+func joinMostUnused(head string, lines []string, rank func(i, j int) int, maxLines, maxChars int) string {
+	if len(lines) <= maxLines {
+		return joinLines(head, lines, maxLines, maxChars)
+	}
+	order := make([]int, len(lines))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, rank)
+	order = order[:maxLines]
+	slices.Sort(order)
+	kept := make([]string, 0, maxLines)
+	for _, i := range order {
+		kept = append(kept, lines[i])
+	}
+	// shownLines leaves 80 characters for its own "not shown" line; this
+	// one is longer by what it adds.
+	const cutNote = "\n_…and %d more not shown, to keep within Slack's message limits: those shown have the most idle and never-used seats._"
+	shown := shownLines(head, kept, maxLines, maxChars-(len(cutNote)-60))
+	var b strings.Builder
+	b.WriteString(head)
+	for _, l := range kept[:shown] {
+		b.WriteString("\n")
+		b.WriteString(l)
+	}
+	fmt.Fprintf(&b, cutNote, len(lines)-shown)
+	return b.String()
+}
+
 // shownLines is how many of lines, from the first, joinLines shows.
 func shownLines(head string, lines []string, maxLines, maxChars int) int {
 	const reserve = 80 // room for the "not shown" line
