@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/slack-go/slack"
 
@@ -361,11 +362,67 @@ func parseAudit(args []string) (Command, error) {
 	if len(args) != 1 {
 		return Command{}, usagef("Name one person: audit ada@example.com.")
 	}
-	t, err := parseTarget(args[0])
-	if err != nil || t.Email == "" {
+	t, ok := auditTarget(args[0])
+	if !ok {
 		return Command{}, usagef("Name one person by email: audit ada@example.com.")
 	}
 	return Command{Kind: CmdAudit, Targets: []Target{t}}, nil
+}
+
+// auditTarget reads the person of "audit EMAIL": an address the lookup
+// takes, or one Atlassian gave a person that the lookup's strict form
+// refuses (jörg@, o&connor@: DirectoryAddress), typed or auto-linked by
+// Slack. The nudge round, the digest and the org scan record people under
+// such addresses, and `lastactive audit` reads their trail; refused here,
+// an auditor in Slack could not (TestAuditReadsAddressesTheDirectoryGave).
+// Folded as the trail files it (state.LowerASCII).
+func auditTarget(w string) (Target, bool) {
+	if t, err := parseTarget(w); err == nil {
+		return t, t.Email != ""
+	}
+	for _, s := range []string{w, strings.Trim(w, sentencePunct)} {
+		addr := s
+		if len(s) >= 2 && s[0] == '<' && s[len(s)-1] == '>' {
+			link, _, _ := strings.Cut(s[1:len(s)-1], "|")
+			var ok bool
+			if addr, ok = strings.CutPrefix(link, "mailto:"); !ok {
+				continue
+			}
+		}
+		if addr = unescapeEntities(addr); DirectoryAddress(addr) {
+			return Target{Email: state.LowerASCII(strings.TrimSpace(addr))}, true
+		}
+	}
+	return Target{}, false
+}
+
+// DirectoryAddress reports whether s can be an address the audit trail
+// files a person under though the lookup's strict form (ParseEmail)
+// refuses it: one '@'; a local part with no space, control or invisible
+// format character and none of ':' '<' '>' '|'; a domain of two or more
+// labels of letters (any script), digits and '-' (so
+// "ada@example.com:TOKEN", a pasted basic-auth pair, stays refused and
+// unquoted); valid UTF-8 and at most 254 bytes, as an address is. Only
+// for reading the trail: nothing is looked up by such an address.
+func DirectoryAddress(s string) bool {
+	s = strings.TrimSpace(s)
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" || len(s) > 254 || !state.Storable(s) ||
+		strings.ContainsFunc(local, func(r rune) bool {
+			return unicode.IsSpace(r) || unicode.IsControl(r) || isFormat(r) || strings.ContainsRune(":<>|", r)
+		}) {
+		return false
+	}
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || strings.ContainsFunc(l, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' }) {
+			return false
+		}
+	}
+	return true
 }
 
 const auditRefusedText = "You are not allowed to read the audit trail: it is only for the people your admins chose. Ask an admin of this bot if you need it."

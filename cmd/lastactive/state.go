@@ -16,7 +16,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
 
 	"lastactive/bot"
 	"lastactive/cmd/lastactive/internal/flagerr"
@@ -204,7 +203,7 @@ func (a *app) audit(ctx context.Context, args []string) int {
 			// Whom an entry names by account ID only (a digest's person
 			// whose email Atlassian withholds).
 			q.Target = rest[0]
-		case directoryAddress(rest[0]):
+		case bot.DirectoryAddress(rest[0]):
 			// An address the lookup grammar's strict form refuses (jörg@,
 			// o&connor@) that Atlassian gave a person the nudge round, the
 			// digest or the org scan recorded: refused here, their trail
@@ -414,32 +413,6 @@ func writeOrgWide(w io.Writer, orgWide []state.AuditEntry, since time.Time) erro
 	_, err := fmt.Fprintf(w, "%s (idle reports and Full lists, which list everyone with a seat in the products they cover) ran%s, the latest by %s at %s UTC: lastactive audit without an email lists each.\n",
 		count, when, oneLine(who), latest.At.UTC().Format("2006-01-02 15:04:05"))
 	return err
-}
-
-// directoryAddress reports whether s can be an address the trail files a
-// person under though bot.ParseEmail refuses it: one '@'; a local part with
-// no space, control or invisible format character (term.Clean would change
-// it) and none of ':' '<' '>' '|'; a domain of two or more labels of
-// letters (any script), digits and '-' (so "ada@example.com:TOKEN", a
-// pasted basic-auth pair, stays refused and unquoted); valid UTF-8 and at
-// most 254 bytes, as an address is.
-func directoryAddress(s string) bool {
-	s = strings.TrimSpace(s)
-	local, domain, ok := strings.Cut(s, "@")
-	if !ok || local == "" || len(s) > 254 || !state.Storable(s) || clean(local) != local ||
-		strings.ContainsFunc(local, unicode.IsSpace) || strings.ContainsAny(local, ":<>|") {
-		return false
-	}
-	labels := strings.Split(domain, ".")
-	if len(labels) < 2 {
-		return false
-	}
-	for _, l := range labels {
-		if l == "" || strings.ContainsFunc(l, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' }) {
-			return false
-		}
-	}
-	return true
 }
 
 // isAccountID reports whether s can be an Atlassian account ID
