@@ -716,9 +716,27 @@ func isFresh(t string) bool {
 
 func parseIdle(args []string, fresh bool) (Command, error) {
 	cmd := Command{Kind: CmdIdle, Fresh: fresh}
+	afterDays := false // the word before was the number of days
 	for _, a := range args {
 		a = strings.ToLower(a)
+		wasDays := afterDays
+		afterDays = false
+		// "30 days", "1 day", "45 d": the unit of the number just read.
+		if dayUnit(a) && wasDays {
+			continue
+		}
+		// "30d", "30days", as --since and the retention are written.
+		if num := strings.TrimRight(a, "abcdefghijklmnopqrstuvwxyz"); num != a && isDigits(num) {
+			if !dayUnit(a[len(num):]) {
+				return Command{}, usagef("Give the idle time as a number of days, e.g. idle 90 or idle 90d: %s is not read as days.", quote(unescapeEntities(a)))
+			}
+			a = num
+		}
+		if otherUnit(a) || dayUnit(a) {
+			return Command{}, usagef("Give the idle time as a number of days, e.g. idle 90 or idle 90d: %s is not read as days.", quote(unescapeEntities(a)))
+		}
 		if isDigits(a) {
+			afterDays = true
 			if cmd.IdleDays != 0 {
 				return Command{}, usagef("Give the number of days only once (idle %d).", cmd.IdleDays)
 			}
@@ -742,6 +760,22 @@ func parseIdle(args []string, fresh bool) (Command, error) {
 		}
 	}
 	return cmd, nil
+}
+
+// dayUnit reports a word that says "days" after a number: the idle report
+// reads "idle 30d", "idle 30 days" as "idle 30"
+// (TestIdleDaysWrittenWithTheirUnit).
+func dayUnit(w string) bool { return w == "d" || w == "day" || w == "days" }
+
+// otherUnit reports a unit of time other than days: not guessed at (a
+// month of 30 or 31 days? "m" for minutes?), the reply asks for days.
+func otherUnit(w string) bool {
+	switch w {
+	case "h", "hr", "hrs", "hour", "hours", "w", "wk", "wks", "week", "weeks",
+		"m", "mo", "mos", "month", "months", "y", "yr", "yrs", "year", "years":
+		return true
+	}
+	return false
 }
 
 // DidYouMean is didYouMean for the configuration's warnings, which name a
