@@ -490,7 +490,7 @@ func (s *Service) ScanNow(ctx context.Context, userID string) error {
 	defer s.idleEnd(userID)
 	if ok, wait := s.cfg.Gate.Take(userID, 1); !ok {
 		r.Outcome = OutcomeRateLimited
-		return s.publishHome(ctx, userID, tryAgain(wait))
+		return s.publishHome(ctx, userID, reportTryAgain(wait))
 	}
 	waiting := func() { _ = s.PublishHome(ctx, userID) }
 	release, _, err := s.reportSlot(ctx, waiting)

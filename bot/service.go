@@ -841,17 +841,29 @@ func (s *Service) person(ctx context.Context, t Target, fresh bool, onSlack *ato
 // at no upstream cost once the bucket is empty. limited says it was.
 func (s *Service) takeReport(req Request, kind ReplyKind) (r Reply, limited bool) {
 	if ok, wait := s.cfg.Gate.Take(req.UserID, 1); !ok {
-		return Reply{Kind: kind, Outcome: OutcomeRateLimited, Message: RenderNoticeKind(NoticeRateLimited, tryAgain(wait))}, true
+		return Reply{Kind: kind, Outcome: OutcomeRateLimited, Message: RenderNoticeKind(NoticeRateLimited, reportTryAgain(wait))}, true
 	}
 	return Reply{}, false
 }
 
+// tryAgain is a rate-limited lookup's words.
 func tryAgain(wait time.Duration) string {
+	return "You have asked about many people in a short time. " + tryAgainIn(wait)
+}
+
+// reportTryAgain is a rate-limited report's (idle, digest, Full list,
+// Scan now): it asked about nobody, and "many people" sent its asker
+// looking for lookups they never made; a report spends the allowance
+// lookups spend (TestRateLimitedReportSaysReports).
+func reportTryAgain(wait time.Duration) string {
+	return "You have asked for many reports and lookups in a short time (they share one limit). " + tryAgainIn(wait)
+}
+
+func tryAgainIn(wait time.Duration) string {
 	if wait <= 0 || wait > 24*time.Hour {
-		return "You have asked about many people in a short time. Try again later."
+		return "Try again later."
 	}
-	secs := int(math.Ceil(wait.Seconds()))
-	return fmt.Sprintf("You have asked about many people in a short time. Try again in %d s.", secs)
+	return fmt.Sprintf("Try again in %d s.", int(math.Ceil(wait.Seconds())))
 }
 
 // audit writes the one line an auditor needs: who asked about whom, where,
