@@ -149,7 +149,10 @@ func (s SlackUsers) read(ctx context.Context, userID string) (string, error) {
 		}
 		return "", err
 	}
-	if u.Deleted || u.IsBot || u.Profile.Email == "" {
+	if u.Deleted {
+		return "", ErrSlackUserLeft
+	}
+	if u.IsBot || u.Profile.Email == "" {
 		return "", ErrSlackUserNoEmail
 	}
 	// The answer is checked as a typed address is: a profile of another

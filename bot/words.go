@@ -14,6 +14,13 @@ import (
 // the users:read.email scope), so there is nothing to look up in Atlassian.
 var ErrSlackUserNoEmail = errors.New("slack user has no email address")
 
+// ErrSlackUserLeft means a mentioned Slack user, or a message's author,
+// has left the workspace (users.info: deleted). It is an
+// ErrSlackUserNoEmail, classed and kept as one; its words say what is
+// true of the person rather than guess at why there is no email
+// (TestAuthorWhoLeftSlackIsSaidToHaveLeft).
+var ErrSlackUserLeft = fmt.Errorf("%w: the user has left the workspace", ErrSlackUserNoEmail)
+
 // An ambiguity reply names at most maxCandidates accounts, each name cut to
 // maxCandidateRunes, so that even ten of them fit one message.
 const (
@@ -51,6 +58,8 @@ func errorText(err error, who string, maxCands int) string {
 		return ""
 	case errors.As(err, &ue):
 		return EscapeMrkdwn(ue.Reason)
+	case errors.Is(err, ErrSlackUserLeft):
+		return "This person has left the Slack workspace (their Slack account is deactivated), so the bot does not look them up by their Slack account. If you know their email address, look that up instead."
 	case errors.Is(err, ErrSlackUserNoEmail):
 		return "This Slack user has no email address the bot can read (a bot, a deactivated account, or a profile without an email), so there is nothing to look up. Try their email address instead."
 	case errors.As(err, new(*SlackError)):

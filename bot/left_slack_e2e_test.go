@@ -1,0 +1,48 @@
+package bot_test
+
+import (
+	"strings"
+	"testing"
+
+	"lastactive/bot/slacktest"
+)
+
+// TestAuthorWhoLeftSlackIsSaidToHaveLeft: the shortcut used on a message
+// of someone who has left the workspace (users.info: deleted, often with
+// no email), or a mention of them, was answered "This Slack user has no
+// email address the bot can read (a bot, a deactivated account, or a
+// profile without an email)": a list of guesses, the first of them wrong.
+// The reply says what is true: they have left the Slack workspace, and
+// their email address can be looked up instead.
+func TestAuthorWhoLeftSlackIsSaidToHaveLeft(t *testing.T) {
+	h := startBot(t, harnessOpts{})
+	h.slack.AddUser(slacktest.User{ID: "U0GONE001", Name: "gone", Deleted: true})
+	h.slack.AddUser(slacktest.User{ID: "U0GONE002", Name: "gone2", Email: "grace@example.com", Deleted: true})
+	h.slack.AddUser(slacktest.User{ID: "U0NOMAIL1", Name: "nomail"})
+	for _, c := range []struct {
+		name string
+		get  func() slacktest.Reply
+		left bool
+	}{
+		{"shortcut, no email", func() slacktest.Reply {
+			return h.probeShortcut(slacktest.Shortcut{UserID: "U0ALICE01", ChannelID: "C1", MessageUserID: "U0GONE001", MessageText: "hi"})
+		}, true},
+		{"shortcut, email kept", func() slacktest.Reply {
+			return h.probeShortcut(slacktest.Shortcut{UserID: "U0ALICE01", ChannelID: "C1", MessageUserID: "U0GONE002", MessageText: "hi"})
+		}, true},
+		{"mention", func() slacktest.Reply { return h.ask("U0ALICE01", "C1", "<@U0GONE001|gone>") }, true},
+		{"member without email", func() slacktest.Reply {
+			return h.probeShortcut(slacktest.Shortcut{UserID: "U0ALICE01", ChannelID: "C1", MessageUserID: "U0NOMAIL1", MessageText: "hi"})
+		}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := text(c.get())
+			if said := strings.Contains(got, "left the Slack workspace"); said != c.left {
+				t.Errorf("says they left: %v, want %v:\n%s", said, c.left, got)
+			}
+			if c.left && (strings.Contains(got, "no email address") || !strings.Contains(got, "email address")) {
+				t.Errorf("want no guess about their email, and the advice to look up their email address:\n%s", got)
+			}
+		})
+	}
+}
