@@ -77,7 +77,13 @@ type SkippedLine struct {
 // renderers must escape it (RenderUsage does). Form, when set, is the
 // usage of the subcommand that was mistyped (mrkdwn of ours, no input), shown
 // in place of the lookup's.
-type UsageError struct{ Reason, Form string }
+type UsageError struct {
+	Reason, Form string
+	// Slash marks a Reason that names the slash command's own words (a
+	// subcommand meant by a mistyped word: commandTypo), which a terminal
+	// reading the same text as a list of emails has no use for.
+	Slash bool
+}
 
 func (e *UsageError) Error() string { return "usage: " + e.Reason }
 
@@ -168,6 +174,9 @@ func ParseCommand(text string) (Command, error) {
 	if !table || rowErr != nil {
 		var err error
 		if targets, err = parseTargets(words); err != nil {
+			if typo := commandTypo(words[0]); typo != nil && rowErr == nil {
+				return Command{}, typo
+			}
 			return Command{}, cmp.Or(rowErr, err)
 		}
 		skipped = nil
@@ -776,6 +785,52 @@ func otherUnit(w string) bool {
 		return true
 	}
 	return false
+}
+
+// subcommandNames are the words that start a subcommand, for commandTypo.
+var subcommandNames = []string{"idle", "audit", "digest", "exempt", "help"}
+
+// commandTypo is, for the first word of a command that is no lookup, the
+// refusal that names the command it was probably meant to be: a near miss
+// of a subcommand ("idel", "adit", as didYouMean judges a product key), or
+// a verb of the command line typed after the slash command ("lookup",
+// "report"); nil for any other word. "“idel” is not an email address" said
+// nothing of the command meant (TestMistypedCommandIsNamed).
+func commandTypo(first token) error {
+	if first.kind != tokWord || strings.ContainsAny(first.text, "@＠") {
+		return nil
+	}
+	w := strings.ToLower(first.text)
+	switch w {
+	case "lookup":
+		return slashOnly(usagef("There is no “lookup” word in Slack: type the addresses right after the command, e.g. /lastactive ada@example.com grace@example.com."))
+	case "report":
+		return slashOnly(usagef("The idle seats report is /lastactive idle [DAYS] [PRODUCT…] in Slack (report is the command line's word), e.g. /lastactive idle 90."))
+	}
+	n := utf8.RuneCountInString(w)
+	if n < 3 || n > 12 {
+		return nil
+	}
+	most := 1
+	if n >= 5 {
+		most = 2
+	}
+	best, bestD := "", most+1
+	for _, name := range subcommandNames {
+		if d := editDistance(w, name); d < bestD {
+			best, bestD = name, d
+		}
+	}
+	if best == "" {
+		return nil
+	}
+	return slashOnly(usagef("%s is not an email address or a command I know. Did you mean “%s”? Try /lastactive help.", quote(first.text), best))
+}
+
+// slashOnly marks err, a *UsageError, as the slash command's own words.
+func slashOnly(err error) error {
+	err.(*UsageError).Slash = true
+	return err
 }
 
 // DidYouMean is didYouMean for the configuration's warnings, which name a

@@ -154,7 +154,9 @@ func parseEmails(args []string) (out, skipped []string, err error) {
 		cmd, err := bot.ParseCommand(arg)
 		var ue *bot.UsageError
 		switch {
-		case errors.As(err, &ue) && flagerr.HasPassword(arg):
+		case errors.As(err, &ue) && (flagerr.HasPassword(arg) || ue.Slash):
+			// ue.Slash: the slash command's words for a mistyped
+			// subcommand ("idel"), which means nothing here.
 			// A connection string or URL with its password, pasted where
 			// an email belongs: the slash command's words would quote the
 			// password, and stderr often ends up in a CI or cron log.
