@@ -131,6 +131,9 @@ func ParseCommand(text string) (Command, error) {
 			cmd.Fresh = true
 			continue
 		}
+		if rest, ok := cutFresh(t.text); ok && t.kind == tokWord {
+			cmd.Fresh, t.text = true, rest
+		}
 		words = append(words, t)
 	}
 	// The help shows each example with the command's name: pasted whole
@@ -713,6 +716,32 @@ func isHelp(w string) bool {
 	return false
 }
 
+// cutFresh returns an address typed with --fresh after it and no space
+// between ("ada@example.com--fresh"), less the --fresh. The whole was
+// read as an address whose domain ends in "com--fresh", looked up and not
+// found (TestFreshAsPeopleTypeIt); no top-level domain ends so.
+func cutFresh(w string) (string, bool) {
+	for _, f := range []string{"--fresh", "—fresh", "–fresh"} {
+		if len(w) > len(f) && strings.EqualFold(w[len(w)-len(f):], f) && strings.Contains(w[:len(w)-len(f)], "@") {
+			return w[:len(w)-len(f)], true
+		}
+	}
+	return "", false
+}
+
+// freshTypo reports a word meant as --fresh: "-fresh", "fresh",
+// "--refresh", "-f", "--no-cache".
+func freshTypo(w string) bool {
+	bare := strings.TrimLeft(strings.ToLower(w), "-—–")
+	switch bare {
+	case "fresh", "refresh":
+		return true
+	case "f", "nocache", "no-cache", "force":
+		return bare != w
+	}
+	return false
+}
+
 // isFresh accepts "--fresh" and the em/en dash that phones and macOS put in
 // place of a typed "--".
 func isFresh(t string) bool {
@@ -960,6 +989,8 @@ func parseWord(w string) (Target, error) {
 		return Target{}, usagef("%s is a channel, not a person; type an email address.", quote(plain))
 	case strings.ContainsRune(plain, '＠'):
 		return Target{}, usagef("%s has a full-width ＠; type the address with a plain @.", quote(plain))
+	case freshTypo(plain):
+		return Target{}, usagef("%s is not an option I know: to look again without the cache, add --fresh (two hyphens), e.g. ada@example.com --fresh.", quote(plain))
 	default:
 		return Target{}, usagef("%s is not an email address; try /lastactive help.", quote(plain))
 	}
