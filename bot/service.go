@@ -149,7 +149,10 @@ func (s SlackUsers) read(ctx context.Context, userID string) (string, error) {
 		}
 		return "", err
 	}
-	if u.Deleted {
+	// Someone who has left but whose email Slack still holds is looked
+	// up: whether they still hold a seat is what a manager reclaiming
+	// seats asks of exactly them.
+	if u.Deleted && u.Profile.Email == "" {
 		return "", ErrSlackUserLeft
 	}
 	if u.IsBot || u.Profile.Email == "" {
