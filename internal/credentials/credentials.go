@@ -153,6 +153,9 @@ func (c *Checker) CheckSlackBot(ctx context.Context) Result {
 	ctx, cancel := c.step(ctx)
 	defer cancel()
 	a, err := c.SlackBot.AuthTestContext(ctx)
+	if stopped(ctx, err) {
+		return Interrupted(r, "Slack")
+	}
 	if err != nil {
 		return slackFailure(r, err, "SLACK_BOT_TOKEN", "reinstall the app (api.slack.com/apps → your app → Install App) and copy OAuth & Permissions → Bot User OAuth Token (xoxb-…) into SLACK_BOT_TOKEN")
 	}
@@ -238,7 +241,11 @@ func (c *Checker) CheckSlackApp(ctx context.Context) Result {
 	}
 	ctx, cancel := c.step(ctx)
 	defer cancel()
-	if _, _, err := c.SlackApp.StartSocketModeContext(ctx); err != nil {
+	_, _, err := c.SlackApp.StartSocketModeContext(ctx)
+	if stopped(ctx, err) {
+		return Interrupted(r, "Slack")
+	}
+	if err != nil {
 		return slackFailure(r, err, "SLACK_APP_TOKEN", "in api.slack.com/apps → your app → Basic Information → App-Level Tokens, create a token with the connections:write scope, turn Socket Mode on, and put the token (xapp-…) in SLACK_APP_TOKEN")
 	}
 	r.Status, r.Detail = OK, "a Socket Mode connection can be opened"
@@ -267,6 +274,9 @@ func (c *Checker) checkMyself(ctx context.Context) myself {
 			r.Status, r.Detail = OK, "a user search answered (this Jira does not serve /rest/api/3/myself)"
 			return myself{Result: r}
 		}
+	}
+	if stopped(ctx, err) {
+		return myself{Result: Interrupted(r, "Jira")}
 	}
 	if err != nil {
 		return myself{Result: atlassianFailure(r, err, jiraWords)}
@@ -297,6 +307,8 @@ func (c *Checker) CheckJira(ctx context.Context) []Result {
 	defer cancel()
 	found, err := c.Jira.FindAccount(sctx, c.JiraEmail)
 	switch {
+	case stopped(sctx, err):
+		perm = Interrupted(perm, "Jira")
 	case err == nil && found.AccountID == me.account.AccountID:
 		perm.Status, perm.Detail = OK, "a user search finds the token's owner"
 	case err == nil:
@@ -324,6 +336,9 @@ func (c *Checker) CheckAdmin(ctx context.Context) Result {
 	ctx, cancel := c.step(ctx)
 	defer cancel()
 	o, err := c.Admin.Org(ctx)
+	if stopped(ctx, err) {
+		return Interrupted(r, "the Admin API")
+	}
 	if err != nil {
 		return atlassianFailure(r, err, adminWords(c.OrgID))
 	}

@@ -90,6 +90,24 @@ func slackFailure(r Result, err error, variable, fix string) Result {
 	return r
 }
 
+// stopped reports whether a check failed because its caller stopped it
+// (Ctrl-C or SIGTERM during `lastactive check`, serve shutting down), not
+// because of its own deadline or anything upstream.
+func stopped(ctx context.Context, err error) bool {
+	return err != nil && errors.Is(ctx.Err(), context.Canceled)
+}
+
+// Interrupted words a check its caller stopped before service answered:
+// nothing was proven, and neither the service, the network nor the
+// credential is to blame (the outage words sent admins to a status page).
+// `check` words its database line so too.
+func Interrupted(r Result, service string) Result {
+	r.Status, r.Rejected = Fail, false
+	r.Detail = "interrupted before " + service + " answered: nothing was proven"
+	r.Fix = "run lastactive check again and let it finish"
+	return r
+}
+
 // slackRateLimited words a Slack rate limit: the wait Slack asked for
 // (capped at backoff.MaxHint, as every hint is) in the detail, and a fix
 // that agrees with it, as the Atlassian one does.
