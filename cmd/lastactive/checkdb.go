@@ -103,6 +103,12 @@ func checkDatabase(ctx context.Context, c Config) credentials.Result {
 			}
 		}
 	}
+	if err != nil && errors.Is(ctx.Err(), context.Canceled) {
+		// Ctrl-C: check's context was cancelled, before this check or
+		// during it. Nothing is wrong with the database, and "a new file
+		// name" would start an empty trail beside the real one.
+		return credentials.Interrupted(r, "the database")
+	}
 	if what, ok := dbNetProblem(ctx, err); ok && !strings.HasPrefix(c.DatabaseURL, "sqlite:") {
 		// Nothing was asked of the credentials: do not send the admin
 		// after a password (the API checks word a network failure so too).
