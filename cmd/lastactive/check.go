@@ -135,6 +135,12 @@ func configResults(err error) []credentials.Result {
 // credential that is not set stays nil and its check is SKIP.
 func newChecker(c Config, log *slog.Logger, hc *http.Client) (*credentials.Checker, error) {
 	ch := &credentials.Checker{JiraEmail: c.JiraEmail, OrgID: c.OrgID}
+	switch {
+	case c.OrgID != "" && c.APIKey == "":
+		ch.AdminUnset = "ATLASSIAN_API_KEY"
+	case c.OrgID == "" && c.APIKey != "":
+		ch.AdminUnset = "ATLASSIAN_ORG_ID"
+	}
 	if c.SlackBotToken != "" || c.SlackAppToken != "" {
 		shc, scopes := credentials.RecordScopes(atlassian.TraceConnections(hc))
 		ch.SlackScopes = scopes

@@ -101,6 +101,11 @@ type Checker struct {
 	JiraEmail string
 	Admin     AdminAPI
 	OrgID     string
+	// AdminUnset, when Admin is nil, names the one of ATLASSIAN_ORG_ID and
+	// ATLASSIAN_API_KEY that is not set while the other is: half the pair
+	// is a mistake (serve, lookup and report refuse to start), not Atlassian
+	// left out on purpose, so CheckAdmin fails instead of skipping.
+	AdminUnset string
 	// SlackScopes gives the bot token's scopes as Slack's last answer named
 	// them (X-OAuth-Scopes), ok false when none did (RecordScopes).
 	SlackScopes func() (scopes string, ok bool)
@@ -330,6 +335,9 @@ func (c *Checker) CheckJira(ctx context.Context) []Result {
 // GET /admin/v1/orgs/{orgId}, independently of Jira.
 func (c *Checker) CheckAdmin(ctx context.Context) Result {
 	r := Result{Name: NameAdmin, API: Admin}
+	if c.Admin == nil && c.AdminUnset != "" {
+		return halfAdmin(r, c.AdminUnset)
+	}
 	if c.Admin == nil {
 		return skip(r, "ATLASSIAN_ORG_ID and ATLASSIAN_API_KEY are not both set")
 	}

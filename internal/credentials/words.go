@@ -108,6 +108,20 @@ func Interrupted(r Result, service string) Result {
 	return r
 }
 
+// halfAdmin words an Admin API configured by half: unset is the variable
+// missing beside the other, which is set (never shown: one is a secret).
+func halfAdmin(r Result, unset string) Result {
+	r.Status = Fail
+	set := "ATLASSIAN_API_KEY"
+	r.Fix = "set ATLASSIAN_ORG_ID to the Organization ID shown next to the key (admin.atlassian.com → Settings → API keys), or unset ATLASSIAN_API_KEY to leave Atlassian out"
+	if unset == "ATLASSIAN_API_KEY" {
+		set = "ATLASSIAN_ORG_ID"
+		r.Fix = "create an Admin API key in admin.atlassian.com → Settings → API keys (an API key without scopes) and put it in ATLASSIAN_API_KEY, or unset ATLASSIAN_ORG_ID to leave Atlassian out"
+	}
+	r.Detail = set + " is set, but " + unset + " is not: nothing can be checked without both, and serve, lookup and report will not start"
+	return r
+}
+
 // slackRateLimited words a Slack rate limit: the wait Slack asked for
 // (capped at backoff.MaxHint, as every hint is) in the detail, and a fix
 // that agrees with it, as the Atlassian one does.
