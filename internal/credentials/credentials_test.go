@@ -140,6 +140,15 @@ func TestRejectedCredentials(t *testing.T) {
 		{"app token revoked", atlassiantest.OrgID,
 			func() func() { e.slack.SetAppTokenValid(false); return func() { e.slack.SetAppTokenValid(true) } },
 			"ok FAIL ok ok ok", 1, []string{"invalid_auth", "SLACK_APP_TOKEN"}, []string{"connections:write"}, nil},
+		// An app-level token made without connections:write: reinstalling
+		// the app, which the bot token's missing_scope fix says, gives
+		// the app-level token no scope (it was the fix here).
+		{"app token lacks connections:write", atlassiantest.OrgID,
+			func() func() {
+				e.slack.FailMethodDetail("apps.connections.open", 1, "missing_scope", map[string]any{"needed": "connections:write", "provided": "authorizations:read"})
+				return func() {}
+			},
+			"ok FAIL ok ok ok", 1, []string{"missing_scope", "SLACK_APP_TOKEN", "connections:write"}, []string{"App-Level Tokens", "connections:write"}, []string{"reinstall", "manifest"}},
 		{"jira token rejected", atlassiantest.OrgID,
 			func() func() {
 				e.atl.Reject(atlassiantest.Rejections{JiraToken: true})

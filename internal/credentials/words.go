@@ -54,7 +54,13 @@ func slackFailure(r Result, err error, variable, fix string) Result {
 			r.Rejected = true
 			r.Detail = fmt.Sprintf("Slack refused %s (%s)", variable, code)
 			r.Fix = fix
-			if code == "missing_scope" {
+			switch {
+			case code == "missing_scope" && variable == "SLACK_APP_TOKEN":
+				// apps.connections.open needs one scope, and an app-level
+				// token gets its scopes where it is made, not from
+				// installing the app: the app token's own fix says where.
+				r.Detail += ": the app-level token lacks connections:write"
+			case code == "missing_scope":
 				r.Fix = "the token lacks a scope: reinstall the app from its manifest (deploy/slack-app-manifest.yaml) and copy the new token into " + variable
 			}
 			return r
