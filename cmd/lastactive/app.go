@@ -288,10 +288,11 @@ ATLASSIAN_ORG_ID and ATLASSIAN_API_KEY.
 Checks the configuration and proves each configured credential against its
 API: Slack bot token (auth.test), Slack app token (apps.connections.open),
 Jira (/rest/api/3/myself, then "Browse users and groups"), Admin API key and
-organisation (GET /admin/v1/orgs/{orgId}). One line per check, ok, FAIL or
-SKIP (not configured), each failure with its fix; --json prints one JSON
-object per line instead (name, status, detail, fix). Exit 0 only when nothing
-failed.`,
+organisation (GET /admin/v1/orgs/{orgId}), the same for
+ATLASSIAN_ADMIN_WRITE_KEY when set, and the database. One line per check, ok,
+FAIL or SKIP (not configured), each failure with its fix; --json prints one
+JSON object per line instead (name, status, detail, fix). Exit 0 only when
+nothing failed.`,
 	"demo": `usage: lastactive demo [--blocks] [COMMAND TEXT]
 
 Answers a slash command text against a built-in sample organisation (no

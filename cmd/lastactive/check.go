@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -71,7 +72,20 @@ func (a *app) check(ctx context.Context, args []string) int {
 		print(configResults(err))
 		return exitFailed
 	}
-	rs := append(ch.All(ctx), checkDatabase(ctx, c))
+	// The write key is checked beside the others (a hung API costs one
+	// deadline), and shown only when set: it is optional, and unset it
+	// changes nothing that works.
+	var write credentials.Result
+	var wg sync.WaitGroup
+	if ch.AdminWrite != nil {
+		wg.Go(func() { write = ch.CheckAdminWrite(ctx) })
+	}
+	rs := ch.All(ctx)
+	wg.Wait()
+	if ch.AdminWrite != nil {
+		rs = append(rs, write)
+	}
+	rs = append(rs, checkDatabase(ctx, c))
 	rs = append(rs, scheduleResults(c, time.Now())...)
 	print(rs)
 	if credentials.Failed(rs) {
@@ -176,6 +190,17 @@ func newChecker(c Config, log *slog.Logger, hc *http.Client) (*credentials.Check
 	}
 	if admin {
 		ch.Admin = cl
+	}
+	if c.AdminWriteKey != "" && c.OrgID != "" {
+		// Its own client: Org sends the read key, and releases, the only
+		// calls that send the write key, change access.
+		wcl, err := atlassian.New(atlassian.Config{AdminBaseURL: c.AdminAPIURL, OrgID: c.OrgID, APIKey: c.AdminWriteKey},
+			atlassian.WithHTTPClient(hc), atlassian.WithLogger(log),
+			atlassian.WithRetry(atlassian.RetryPolicy{MaxAttempts: 2, MaxWait: 5 * time.Second}))
+		if err != nil {
+			return nil, err
+		}
+		ch.AdminWrite = wcl
 	}
 	return ch, nil
 }

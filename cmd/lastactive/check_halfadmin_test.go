@@ -19,7 +19,7 @@ func TestCheckHalfTheAdminPair(t *testing.T) {
 		{"ATLASSIAN_API_KEY", "ATLASSIAN_ORG_ID"},
 	} {
 		t.Run("without "+c.unset, func(t *testing.T) {
-			r := runBinary(t, f.env(c.unset), "", "check")
+			r := runBinary(t, f.env(c.unset, "ATLASSIAN_ADMIN_WRITE_KEY"), "", "check")
 			lines := checkLines(t, r.stdout)
 			if r.code != exitFailed {
 				t.Errorf("exit code %d, want %d", r.code, exitFailed)

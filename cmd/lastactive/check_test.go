@@ -43,7 +43,7 @@ func TestCheck(t *testing.T) {
 	f := startFakes(t)
 	r := runBinary(t, f.env(), "", "check")
 	lines := checkLines(t, r.stdout)
-	if r.code != 0 || statusesOf(lines) != "ok ok ok ok ok ok" {
+	if r.code != 0 || statusesOf(lines) != "ok ok ok ok ok ok ok" {
 		t.Fatalf("check against working fakes: code %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 
@@ -66,35 +66,35 @@ func TestCheck(t *testing.T) {
 		{"bot token rejected", f.env(), func() func() {
 			f.slack.SetBotTokenValid(false)
 			return func() { f.slack.SetBotTokenValid(true) }
-		}, "FAIL ok ok ok ok ok", []string{"FAIL  Slack bot token", "invalid_auth", "Fix: reinstall the app"}, nil},
+		}, "FAIL ok ok ok ok ok ok", []string{"FAIL  Slack bot token", "invalid_auth", "Fix: reinstall the app"}, nil},
 		{"bot token lacks a scope", f.env(), func() func() {
 			f.slack.SetBotScopes("commands", "users:read", "chat:write", "im:write", "files:write")
 			return func() { f.slack.SetBotScopes(credentials.BotScopes...) }
-		}, "FAIL ok ok ok ok ok", []string{"FAIL  Slack bot token", "lacks users:read.email", "reinstall the app"}, nil},
+		}, "FAIL ok ok ok ok ok ok", []string{"FAIL  Slack bot token", "lacks users:read.email", "reinstall the app"}, nil},
 		{"app token rejected", f.env(), func() func() {
 			f.slack.SetAppTokenValid(false)
 			return func() { f.slack.SetAppTokenValid(true) }
-		}, "ok FAIL ok ok ok ok", []string{"FAIL  Slack app token", "connections:write"}, nil},
+		}, "ok FAIL ok ok ok ok ok", []string{"FAIL  Slack app token", "connections:write"}, nil},
 		{"jira token rejected", f.env(), func() func() {
 			f.atl.Reject(atlassiantest.Rejections{JiraToken: true})
 			return off
-		}, "ok ok FAIL SKIP ok ok", []string{"FAIL  Jira credentials", "HTTP 401", "id.atlassian.com", "SKIP  Jira \"Browse users and groups\" permission: skipped"}, nil},
+		}, "ok ok FAIL SKIP ok ok ok", []string{"FAIL  Jira credentials", "HTTP 401", "id.atlassian.com", "SKIP  Jira \"Browse users and groups\" permission: skipped"}, nil},
 		{"admin key expired", f.env(), func() func() {
 			f.atl.Reject(atlassiantest.Rejections{APIKey: true})
 			return off
-		}, "ok ok ok ok FAIL ok", []string{"may have expired or been revoked", "admin.atlassian.com → Settings → API keys"}, []string{"not an admin"}},
+		}, "ok ok ok ok FAIL ok ok", []string{"may have expired or been revoked", "admin.atlassian.com → Settings → API keys"}, []string{"not an admin"}},
 		{"key owner not an org admin", f.env(), func() func() {
 			f.atl.Reject(atlassiantest.Rejections{KeyNotAdmin: true})
 			return off
-		}, "ok ok ok ok FAIL ok", []string{"not an admin of organisation", "ADMIN-403-3"}, []string{"expired"}},
+		}, "ok ok ok ok FAIL ok ok", []string{"not an admin of organisation", "ADMIN-403-3"}, []string{"expired"}},
 		{"wrong org ID", f.env("ATLASSIAN_ORG_ID=org-typo"), nil,
-			"ok ok ok ok FAIL ok", []string{"no organisation org-typo", "HTTP 404", "ATLASSIAN_ORG_ID"}, []string{"expired"}},
+			"ok ok ok ok FAIL FAIL ok", []string{"no organisation org-typo", "HTTP 404", "ATLASSIAN_ORG_ID"}, []string{"expired"}},
 		{"Atlassian unreachable", f.env("ATLASSIAN_API_URL=http://" + refused), nil,
-			"ok ok ok ok FAIL ok", []string{"network: could not reach " + refused + ": connection refused", "ATLASSIAN_API_URL"}, []string{"ATLASSIAN_API_KEY", "expired"}},
+			"ok ok ok ok FAIL FAIL ok", []string{"network: could not reach " + refused + ": connection refused", "ATLASSIAN_API_URL"}, []string{"ATLASSIAN_API_KEY", "expired"}},
 		{"no Slack tokens: Atlassian checks still run", f.env("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"), nil,
-			"SKIP SKIP ok ok ok ok", []string{"SKIP  Slack bot token (auth.test): SLACK_BOT_TOKEN is not set"}, nil},
+			"SKIP SKIP ok ok ok ok ok", []string{"SKIP  Slack bot token (auth.test): SLACK_BOT_TOKEN is not set"}, nil},
 		{"no Jira: Admin API still proven", f.env("JIRA_BASE_URL", "JIRA_EMAIL", "JIRA_API_TOKEN"), nil,
-			"ok ok SKIP SKIP ok ok", []string{"exact-email search"}, nil},
+			"ok ok SKIP SKIP ok ok ok", []string{"exact-email search"}, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -158,8 +158,8 @@ func TestCheckJSON(t *testing.T) {
 		t.Errorf("exit code %d, want 1", r.code)
 	}
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if len(lines) != 6 {
-		t.Fatalf("%d lines, want 6 (five credentials and the database):\n%s", len(lines), r.stdout)
+	if len(lines) != 7 {
+		t.Fatalf("%d lines, want 7 (five credentials, the write key and the database):\n%s", len(lines), r.stdout)
 	}
 	var admin map[string]string
 	for _, l := range lines {
@@ -177,7 +177,7 @@ func TestCheckJSON(t *testing.T) {
 		if _, ok := obj["fix"]; !ok {
 			t.Errorf("%q has no fix field", l)
 		}
-		if obj["api"] == "admin" {
+		if obj["name"] == credentials.NameAdmin {
 			admin = obj
 		}
 	}
@@ -229,7 +229,7 @@ func TestCheckShowsTheNextSlots(t *testing.T) {
 	rj := runBinary(t, env, "", "check", "--json")
 	after := time.Now()
 	lines := checkLines(t, r.stdout)
-	if r.code != 0 || statusesOf(lines) != "ok ok ok ok ok ok ok ok" {
+	if r.code != 0 || statusesOf(lines) != "ok ok ok ok ok ok ok ok ok" {
 		t.Fatalf("code %d, want 0 and two more ok lines:\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	for _, c := range []struct{ name, expr string }{{"Digest schedule (LASTACTIVE_DIGEST_SCHEDULE)", digestExpr}, {"Nudge schedule (LASTACTIVE_NUDGE_SCHEDULE)", nudgeExpr}} {

@@ -66,6 +66,9 @@ const (
 	NameJira       = "Jira credentials (/rest/api/3/myself)"
 	NameJiraBrowse = `Jira "Browse users and groups" permission`
 	NameAdmin      = "Admin API key and organisation (GET /admin/v1/orgs/{orgId})"
+	// NameAdminWrite is not one of All's: `check` adds it when the write
+	// key is set.
+	NameAdminWrite = "Admin API write key (ATLASSIAN_ADMIN_WRITE_KEY)"
 )
 
 // SlackBot is what the bot-token check needs (slack-go's *slack.Client).
@@ -106,6 +109,9 @@ type Checker struct {
 	// is a mistake (serve, lookup and report refuse to start), not Atlassian
 	// left out on purpose, so CheckAdmin fails instead of skipping.
 	AdminUnset string
+	// AdminWrite is the Admin API as the write key (ATLASSIAN_ADMIN_WRITE_KEY)
+	// reaches it, nil when that key is not set.
+	AdminWrite AdminAPI
 	// SlackScopes gives the bot token's scopes as Slack's last answer named
 	// them (X-OAuth-Scopes), ok false when none did (RecordScopes).
 	SlackScopes func() (scopes string, ok bool)
@@ -353,6 +359,31 @@ func (c *Checker) CheckAdmin(ctx context.Context) Result {
 	r.Status, r.Detail = OK, "the key administers organisation "+short(o.ID)
 	if o.Name != "" {
 		r.Detail = fmt.Sprintf("the key administers organisation %q (%s)", short(o.Name), short(o.ID))
+	}
+	return r
+}
+
+// CheckAdminWrite proves the write key with the organisation, as
+// CheckAdmin the read key: releases use it only after an approval, so an
+// expired or revoked one would otherwise show first in front of an
+// approver. (Whether it may change access is proven only by a change.)
+func (c *Checker) CheckAdminWrite(ctx context.Context) Result {
+	r := Result{Name: NameAdminWrite, API: Admin}
+	if c.AdminWrite == nil {
+		return skip(r, "ATLASSIAN_ADMIN_WRITE_KEY and ATLASSIAN_ORG_ID are not both set")
+	}
+	ctx, cancel := c.step(ctx)
+	defer cancel()
+	o, err := c.AdminWrite.Org(ctx)
+	if stopped(ctx, err) {
+		return Interrupted(r, "the Admin API")
+	}
+	if err != nil {
+		return atlassianFailure(r, err, writeWords(c.OrgID))
+	}
+	r.Status, r.Detail = OK, "the write key administers organisation "+short(o.ID)
+	if o.Name != "" {
+		r.Detail = fmt.Sprintf("the write key administers organisation %q (%s)", short(o.Name), short(o.ID))
 	}
 	return r
 }

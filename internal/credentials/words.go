@@ -188,6 +188,19 @@ func adminWords(orgID string) apiWords {
 	}
 }
 
+// writeWords are adminWords for ATLASSIAN_ADMIN_WRITE_KEY: the same
+// organisation, another key, whose owner must be an organisation admin.
+func writeWords(orgID string) apiWords {
+	w := adminWords(orgID)
+	w.rejected = "the Admin API rejected ATLASSIAN_ADMIN_WRITE_KEY: it may have expired or been revoked (Admin API keys expire after one week unless another date was picked), or it is not an Admin API key"
+	w.rejectedFix = "as an organisation admin, create a new key in admin.atlassian.com → Settings → API keys → Create API key (an API key without scopes; pick an expiry date up to a year ahead and note it), " +
+		"then update ATLASSIAN_ADMIN_WRITE_KEY; until then approved releases fail"
+	w.notAdmin = "the write key works, but its owner is not an admin of organisation " + short(orgID) + ": it may not change access"
+	w.notAdminFix = "create ATLASSIAN_ADMIN_WRITE_KEY as an organisation admin of this organisation (admin.atlassian.com → Settings → API keys)"
+	w.keyVar = "ATLASSIAN_ADMIN_WRITE_KEY"
+	return w
+}
+
 func atlassianFailure(r Result, err error, w apiWords) Result {
 	r.Status = Fail
 	var e *atlassian.Error
