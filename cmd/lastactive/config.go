@@ -211,6 +211,8 @@ func expected(key string) string {
 		return "must be a whole number of people between 1 and 10000"
 	case "LASTACTIVE_NUDGE_WAIT":
 		return "must be a Go duration such as 168h"
+	case "LASTACTIVE_OWN_WORKSPACE_ONLY":
+		return "must be true or false"
 	}
 	return "is malformed"
 }
