@@ -22,6 +22,7 @@ func (s *Server) chatUpdate(p url.Values) (map[string]any, error) {
 		return nil, apiError("no_text")
 	}
 	if err := checkBlocks(json.RawMessage(p.Get("blocks"))); err != nil {
+		s.logf("chat.update: invalid_blocks: %v", err)
 		return nil, apiError("invalid_blocks")
 	}
 	return map[string]any{"channel": channel, "ts": ts, "text": p.Get("text")}, nil

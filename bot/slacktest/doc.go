@@ -8,7 +8,10 @@
 //     chat.postMessage, chat.update, conversations.open and the files.getUploadURLExternal /
 //     upload URL / files.completeUploadExternal flow. Every call is recorded
 //     with its token redacted ([Server.Calls], [Server.Uploads]); failures and
-//     rate limits can be injected ([Server.FailMethod]).
+//     rate limits can be injected ([Server.FailMethod]). Blocks are held to
+//     Block Kit's limits (50 per message, 100 per Home view, 3,000
+//     characters a section, 150 a header, 75 a button…) and refused with
+//     invalid_blocks as Slack refuses them, on the response_url too.
 //   - Socket Mode: apps.connections.open hands out a one-use ticket for a
 //     WebSocket that greets with hello, pings every ping interval, delivers
 //     envelopes ([Server.SlashCommand], [Server.BlockAction],

@@ -23,7 +23,8 @@ type Message struct {
 }
 
 // viewsPublish checks a Home tab as Slack does: a user, a view of type
-// home, at most 100 blocks with unique block IDs.
+// home, at most 100 blocks with unique block IDs, each within Block Kit's
+// limits.
 func (s *Server) viewsPublish(p url.Values) (map[string]any, error) {
 	user := p.Get("user_id")
 	if user == "" {
@@ -40,10 +41,9 @@ func (s *Server) viewsPublish(p url.Values) (map[string]any, error) {
 	if err := json.Unmarshal(view.Blocks, &blocks); err != nil || len(blocks) == 0 || len(blocks) > 100 {
 		return nil, apiError("invalid_blocks")
 	}
-	if len(blocks) <= 50 {
-		if err := checkBlocks(view.Blocks); err != nil {
-			return nil, apiError("invalid_blocks")
-		}
+	if err := checkBlockLimits(blocks, maxViewBlocks); err != nil {
+		s.logf("views.publish: invalid_blocks: %v", err)
+		return nil, apiError("invalid_blocks")
 	}
 	if err := s.checkSlackFiles(blocks); err != nil {
 		return nil, err

@@ -124,6 +124,7 @@ func (s *Server) handleResponse(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := checkBlocks(msg.Blocks); err != nil {
+		s.logf("response_url %s: invalid_blocks: %v", id, err)
 		refuse(http.StatusBadRequest, "invalid_blocks")
 		return
 	}

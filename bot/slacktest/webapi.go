@@ -386,6 +386,7 @@ func (s *Server) chatPost(p url.Values, ephemeral bool) (map[string]any, error) 
 		return nil, apiError("no_text")
 	}
 	if err := checkBlocks(json.RawMessage(p.Get("blocks"))); err != nil {
+		s.logf("chat.post: invalid_blocks: %v", err)
 		return nil, apiError("invalid_blocks")
 	}
 	var blocks []map[string]any
@@ -605,33 +606,19 @@ func readParams(r *http.Request) (url.Values, error) {
 	return cloneValues(r.Form), nil
 }
 
-// checkBlocks does the structural checks Slack makes on every blocks field
-// (a JSON array of at most 50 typed blocks with unique block_ids). It does not
-// validate each block against the Block Kit schema.
+// checkBlocks does the checks Slack makes on a message's blocks field: a
+// JSON array of at most 50 typed blocks with unique block_ids, each within
+// Block Kit's limits (checkBlockLimits). It does not validate each block
+// against the whole Block Kit schema.
 func checkBlocks(raw json.RawMessage) error {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil
 	}
-	var blocks []map[string]any
-	if err := json.Unmarshal(raw, &blocks); err != nil {
+	blocks, err := decodeBlocks(raw)
+	if err != nil {
 		return err
 	}
-	if len(blocks) > 50 {
-		return errors.New("more than 50 blocks")
-	}
-	ids := map[string]bool{}
-	for i, b := range blocks {
-		if t, _ := b["type"].(string); t == "" {
-			return fmt.Errorf("block %d has no type", i)
-		}
-		if id, ok := b["block_id"].(string); ok {
-			if ids[id] {
-				return fmt.Errorf("duplicate block_id %q", id)
-			}
-			ids[id] = true
-		}
-	}
-	return nil
+	return checkBlockLimits(blocks, maxMessageBlocks)
 }
 
 func cloneValues(v url.Values) url.Values {
