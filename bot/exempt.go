@@ -315,16 +315,16 @@ func (s *Service) exempt(ctx context.Context, req Request, cmd Command) Reply {
 		r.Detail = "removed: " + strings.Join(gone, ", ")
 		if len(gone) == 0 {
 			r.Detail = "removed nothing"
-			r.Message = RenderNoticeKind(NoticeDone, fmt.Sprintf("%s had no exemption for %s.", a.Email, productNames(a.Products)))
+			r.Message = renderEscapedNotice(NoticeDone, fmt.Sprintf("%s had no exemption for %s.", EscapeMrkdwn(a.Email), productNames(a.Products)))
 			return r
 		}
-		text := fmt.Sprintf("%s may be nudged again about %s.", a.Email, productNames(gone))
+		text := fmt.Sprintf("%s may be nudged again about %s.", EscapeMrkdwn(a.Email), productNames(gone))
 		if len(none) > 0 {
 			// Said, or the asker takes the others for removed too.
 			r.Detail += "; none for " + strings.Join(none, ", ")
 			text += fmt.Sprintf(" They had no exemption for %s.", productNames(none))
 		}
-		r.Message = RenderNoticeKind(NoticeDone, text)
+		r.Message = renderEscapedNotice(NoticeDone, text)
 		return r
 	}
 	if !a.Until.IsZero() && !a.Until.After(now) {
@@ -347,11 +347,15 @@ func (s *Service) exempt(ctx context.Context, req Request, cmd Command) Reply {
 	if !a.Until.IsZero() {
 		shown += " (UTC)" // the day ends at midnight UTC, not the reader's
 	}
-	text := fmt.Sprintf("%s will not be nudged about %s %s. Reason kept: %s", a.Email, productNames(a.Products), shown, a.Reason)
+	// Each piece escaped on its own: the whole escaped at once was cut at
+	// EscapeMrkdwn's 500 characters, which a reason near its 300 passed,
+	// losing the end of the reason and the note below
+	// (TestExemptConfirmationKeepsALongReasonAndItsNote).
+	text := fmt.Sprintf("%s will not be nudged about %s %s. Reason kept: %s", EscapeMrkdwn(a.Email), productNames(a.Products), shown, EscapeMrkdwn(a.Reason))
 	if s.nobodyHas(ctx, req.UserID, a.Email) {
 		text += "\nNote: nobody in this organisation has that address now (a typo?). The exemption is kept, and holds if someone with it joins."
 	}
-	r.Message = RenderNoticeKind(NoticeDone, text)
+	r.Message = renderEscapedNotice(NoticeDone, text)
 	return r
 }
 
@@ -375,10 +379,11 @@ func (s *Service) nobodyHas(ctx context.Context, user, email string) bool {
 	return errors.Is(p.Err, atlassian.ErrNotFound)
 }
 
+// productNames names the products of keys, escaped for mrkdwn.
 func productNames(keys []string) string {
 	names := make([]string, len(keys))
 	for i, k := range keys {
-		names[i] = seat.ProductName(k)
+		names[i] = EscapeMrkdwn(seat.ProductName(k))
 	}
 	return strings.Join(names, ", ")
 }

@@ -1031,6 +1031,17 @@ func RenderNoticeKind(kind NoticeKind, text string) Message {
 	return renderNotice(noticeBlockID+"."+string(kind), text)
 }
 
+// renderEscapedNotice is RenderNoticeKind for text already safe in mrkdwn,
+// each piece from outside escaped by the caller: escaping it whole would
+// cut it at EscapeMrkdwn's 500 characters and make its line breaks spaces.
+// The caller keeps it within a section's 3,000 characters.
+func renderEscapedNotice(kind NoticeKind, text string) Message {
+	return Message{
+		Text:   text,
+		Blocks: []slack.Block{slack.NewSectionBlock(mrkdwn(text), nil, nil, slack.SectionBlockOptionBlockID(noticeBlockID+"."+string(kind)))},
+	}
+}
+
 func renderNotice(blockID, text string) Message {
 	t := EscapeMrkdwn(text)
 	if t == "" {
