@@ -40,6 +40,24 @@ func EscapeMrkdwn(s string) string {
 	return escapeRunes(s)
 }
 
+// escapeWithin is EscapeMrkdwn(s), cut with "…" before escaping so that
+// it is at most room characters once escaped: for a string from outside
+// that shares a section with others, where 500 runes of '&' (2,500
+// characters) would not leave the rest their room. "" when room has no
+// space for even one rune and its ellipsis.
+func escapeWithin(s string, room int) string {
+	for n := maxEcho; n > 0; {
+		e := EscapeMrkdwn(sanitize(s, n))
+		over := utf8.RuneCountInString(e) - room
+		if over <= 0 {
+			return e
+		}
+		// Each rune cut takes 1 to 5 characters away (5 for '&').
+		n = min(n, utf8.RuneCountInString(sanitize(s, n))) - max(1, over/5)
+	}
+	return ""
+}
+
 // mrkdwnSpecial is every character escapeRunes changes.
 const mrkdwnSpecial = "&<>*~`_"
 

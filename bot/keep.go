@@ -327,11 +327,18 @@ func askOutcome(it nudge.Item) string {
 	return ""
 }
 
-func renderApproval(a nudge.Approval, seal func(string) string) Message {
-	who := EscapeMrkdwn(a.Person.Email)
-	if a.Person.Name != "" {
-		who = EscapeMrkdwn(a.Person.Name) + " (" + who + ")"
+// noteWho names the person a release message is about: their display name
+// (anyone sets their own in Atlassian) and email cut as replies cut them.
+func noteWho(p nudge.Person) string {
+	who := EscapeMrkdwn(sanitize(p.Email, maxEmailRunes))
+	if n := EscapeMrkdwn(sanitize(p.Name, maxNameRunes)); n != "" {
+		who = n + " (" + who + ")"
 	}
+	return who
+}
+
+func renderApproval(a nudge.Approval, seal func(string) string) Message {
+	who := noteWho(a.Person)
 	why := "No answer after a nudge and a reminder."
 	switch {
 	case a.Unreachable:
@@ -342,11 +349,19 @@ func renderApproval(a nudge.Approval, seal func(string) string) Message {
 	lines := []string{"*Release request:* " + who, itemLine(a.Item)}
 	// A copy closed by the decision is rebuilt from the request, which
 	// does not keep how the access was given: nothing is said of it then.
-	if a.Grant != "" || a.DecidedBy == "" {
-		lines = append(lines, "Access given: "+EscapeMrkdwn(orDash(a.Grant)))
-	}
+	var saves string
 	if a.HasPrice {
-		lines = append(lines, "Saves "+EscapeMrkdwn(seat.Money(a.MonthlySaving, a.Currency))+" a month from the next billing cycle")
+		saves = "Saves " + EscapeMrkdwn(seat.Money(a.MonthlySaving, a.Currency)) + " a month from the next billing cycle"
+	}
+	if a.Grant != "" || a.DecidedBy == "" {
+		// The groups it came by (names set by admins) get the room the
+		// other lines leave in the section.
+		const given = "Access given: "
+		room := maxSectionChars - utf8.RuneCountInString(strings.Join(lines, "\n")+"\n"+given+"\n"+saves+"\n"+why)
+		lines = append(lines, given+escapeWithin(orDash(a.Grant), room))
+	}
+	if saves != "" {
+		lines = append(lines, saves)
 	}
 	lines = append(lines, why)
 	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(strings.Join(lines, "\n")), nil, nil, slack.SectionBlockOptionBlockID("release_request"))}
@@ -376,11 +391,10 @@ func renderApproval(a nudge.Approval, seal func(string) string) Message {
 }
 
 func renderResult(r nudge.Result, seal func(string) string) Message {
-	who := EscapeMrkdwn(r.Person.Email)
-	if r.Person.Name != "" {
-		who = EscapeMrkdwn(r.Person.Name) + " (" + who + ")"
-	}
-	text := fmt.Sprintf("*%s* on %s for %s: %s", EscapeMrkdwn(seat.ProductName(r.Item.Key)), EscapeMrkdwn(r.Item.Site), who, EscapeMrkdwn(r.Text))
+	text := fmt.Sprintf("*%s* on %s for %s: ", EscapeMrkdwn(productName(r.Item.Key)), askSite(r.Item), noteWho(r.Person))
+	// What the release did names groups (set by admins): it gets the room
+	// left in the section.
+	text += escapeWithin(r.Text, maxSectionChars-utf8.RuneCountInString(text))
 	var els []slack.BlockElement
 	if r.AdminURL != "" {
 		els = append(els, slack.NewButtonBlockElement(ActionAdmin, "", plain("Open in Admin")).WithURL(r.AdminURL))
