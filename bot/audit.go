@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -512,13 +513,25 @@ func renderAuditTrail(email string, events []AuditEvent, now time.Time, window t
 		lines = append(lines, fmt.Sprintf("Nudge rounds passed this person over %s (asked recently, exempt, active again…): `lastactive audit %s` lists each.",
 			times, EscapeMrkdwn(email)))
 	}
+	// Past some 12,000 characters of text in all Slack answers
+	// msg_blocks_too_long (messageBudget): a dry run's "would ask about"
+	// every idle product each weekday filled forty lines with twice that.
+	// The lines stop there too, and the rest is counted.
+	used := utf8.RuneCountInString(head)
+	for _, l := range lines {
+		used += utf8.RuneCountInString(l) + 1
+	}
+	const moreRoom = 200 // the "…and N more" line, and the section breaks
 	for i, e := range events {
-		if i == maxAuditLines {
-			more := fmt.Sprintf("%d", len(events)-maxAuditLines)
+		more := func() {
+			n := fmt.Sprintf("%d", len(events)-i)
 			if len(events) >= AuditTrailRead {
-				more = "at least " + more // the read stopped there
+				n = "at least " + n // the read stopped there
 			}
-			lines = append(lines, fmt.Sprintf("…and %s more: `lastactive audit %s` prints them all.", more, EscapeMrkdwn(email)))
+			lines = append(lines, fmt.Sprintf("…and %s more: `lastactive audit %s` prints them all.", n, EscapeMrkdwn(email)))
+		}
+		if i == maxAuditLines {
+			more()
 			break
 		}
 		who := auditWho(e.Actor)
@@ -540,6 +553,10 @@ func renderAuditTrail(email string, events []AuditEvent, now time.Time, window t
 		}
 		if e.Detail != "" {
 			line += " · " + auditDetail(e.Detail)
+		}
+		if used += utf8.RuneCountInString(line) + 1; used > messageBudget-moreRoom {
+			more()
+			break
 		}
 		lines = append(lines, line)
 	}
