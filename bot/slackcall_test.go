@@ -567,8 +567,13 @@ func TestSlackUserRecordsSlackGoCannotRead(t *testing.T) {
 			if err != nil || email != "person1@example.com" {
 				t.Errorf("users.info: %q, %v", email, err)
 			}
-			if _, err := (bot.SlackUsers{API: s.SlackAPI}).EmailOf(t.Context(), "U00007"); !errors.Is(err, bot.ErrSlackUserNoEmail) {
-				t.Errorf("users.info of a deleted user: %v, want no email", err)
+			// Someone who has left, whose email Slack holds, is looked up
+			// (TestAuthorWhoLeftSlackIsLookedUp); a bot has no email.
+			if email, err := (bot.SlackUsers{API: s.SlackAPI}).EmailOf(t.Context(), "U00007"); err != nil || email != "person7@example.com" {
+				t.Errorf("users.info of a deleted user: %q, %v", email, err)
+			}
+			if _, err := (bot.SlackUsers{API: s.SlackAPI}).EmailOf(t.Context(), "U00008"); !errors.Is(err, bot.ErrSlackUserNoEmail) {
+				t.Errorf("users.info of a bot: %v, want no email", err)
 			}
 			id, err := bot.SlackPeople{API: s.SlackAPI}.SlackUserByEmail(t.Context(), "person2@example.com")
 			if err != nil || id != "U00002" {
