@@ -459,15 +459,17 @@ func writeJSON(w io.Writer, people []bot.Person, now time.Time, idleDays int, si
 					// says it: the account holds no seat.
 					v = seat.VerdictNoSeat
 				}
+				// last_active is the day days_ago and the verdict count
+				// from, as the table and the Slack reply show it: the later
+				// of Atlassian's day and its instant's UTC day
+				// (seat.LastDay), whichever was sent. The instant stays as
+				// Atlassian sent it.
 				jpr := jsonProduct{Key: pr.Key, Name: seat.ProductName(pr.Key), ID: pr.ID, Site: pr.SiteID(),
-					LastActive: day(pr.LastActive), Verdict: string(v)}
+					LastActive: day(seat.LastDay(pr)), Verdict: string(v)}
 				jpr.Host, _ = sites.Host(pr.ID)
 				if !pr.LastActiveTimestamp.IsZero() {
 					s := pr.LastActiveTimestamp.UTC().Format(time.RFC3339)
 					jpr.LastActiveTimestamp = &s
-				}
-				if jpr.LastActive == nil && !pr.LastActiveTimestamp.IsZero() {
-					jpr.LastActive = day(pr.LastActiveTimestamp)
 				}
 				if pr.Used() {
 					jpr.DaysAgo = &days
