@@ -573,7 +573,9 @@ func summaryLine(p Person, v View) string {
 		b = append(b, " on "...)
 		b = append(b, siteName(v.Sites, last.ID)...)
 		b = append(b, ", "...)
-		b = appendDateToken(b, last.LastActive, last.LastActiveTimestamp)
+		// The day the count is from, as the product's own line shows it
+		// (seat.LastDay): not Atlassian's day when its instant is later.
+		b = appendDateToken(b, seat.LastDay(last), last.LastActiveTimestamp)
 		b = append(b, " ("...)
 		b = appendAgo(b, days)
 		parts = append(parts, string(append(b, ')')))
