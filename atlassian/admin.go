@@ -107,9 +107,16 @@ func (c *Client) LastActive(ctx context.Context, accountID string) (*Activity, e
 	}
 }
 
-// later reports whether a is a later record of use than b: by date, then
-// by instant. A product never used (zero dates) is never later.
+// later reports whether a is a later record of use than b: by the last use
+// as every reader judges it (Last, the later of the day and the instant, as
+// seat.MergeProducts compares), then by date, then by instant. Compared by
+// date first, an entry of an August day kept over one whose instant was of
+// yesterday beside an older day, and the seat read idle. A product never
+// used (zero dates) is never later.
 func later(a, b ProductActivity) bool {
+	if la, lb := a.Last(), b.Last(); !la.Equal(lb) {
+		return la.After(lb)
+	}
 	if !a.LastActive.Equal(b.LastActive) {
 		return a.LastActive.After(b.LastActive)
 	}
