@@ -44,7 +44,7 @@ func Explain(err error) string {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "Atlassian took too long to answer; try again in a minute."
 	case errors.Is(err, context.Canceled):
-		return "The lookup was stopped before it finished (the bot may be restarting); try again in a minute."
+		return "This was stopped before it finished (the bot may be restarting); try again in a minute."
 	case unreachable(ae) != "":
 		// About the bot's configuration or network, not the person nor an
 		// outage: waiting mends none of it. The host and the variable to
@@ -66,7 +66,7 @@ func Explain(err error) string {
 		}
 		return "Atlassian refused the request, which points to a problem in the bot's configuration (such as the organisation ID). Ask your Slack admin to check it."
 	default:
-		return "Something went wrong while looking this up; try again, and tell your Slack admin if it keeps happening."
+		return "Something went wrong while reading from Atlassian; try again, and tell your Slack admin if it keeps happening."
 	}
 }
 
