@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -54,12 +55,17 @@ type Options struct {
 	Acked func(time.Duration)
 	// Log gets the connection's own troubles; nil discards them.
 	Log *slog.Logger
+	// APIURL is the Slack Web API base URL the client's api was made
+	// with (SLACK_API_URL): a WebSocket URL on its host is dialled as
+	// Slack's own (trustedSocketURL). Default slack.APIURL.
+	APIURL string
 }
 
 // Client is one Socket Mode connection, reopened when Slack refreshes it
 // or it fails. Its zero value is not usable; call New.
 type Client struct {
 	api    *slack.Client
+	apiURL *url.URL // Options.APIURL; nil if it does not parse (only Slack's domains are then dialled)
 	opts   Options
 	events chan socketmode.Event
 	dialer websocket.Dialer
@@ -88,8 +94,16 @@ func New(api *slack.Client, o Options) *Client {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	if o.APIURL == "" {
+		o.APIURL = slack.APIURL
+	}
+	apiURL, err := url.Parse(o.APIURL)
+	if err != nil || apiURL.Host == "" {
+		apiURL = nil
+	}
 	return &Client{
 		api:    api,
+		apiURL: apiURL,
 		opts:   o,
 		events: make(chan socketmode.Event, 50),
 		dialer: websocket.Dialer{
@@ -219,6 +233,11 @@ func (c *Client) dial(ctx context.Context) (*websocket.Conn, *slack.SocketModeCo
 		// machine for the host.
 		return nil, nil, errors.New("socket mode: the WebSocket URL Slack gave has no host")
 	}
+	if u, perr := url.Parse(wsURL); perr == nil && !trustedSocketURL(c.apiURL, u) {
+		// The host and scheme only: the query is a connection ticket.
+		return nil, nil, fmt.Errorf("socket mode: the WebSocket URL Slack gave (%.16s://%.100s) is neither wss:// on Slack's domain "+
+			"nor on SLACK_API_URL's host; not dialled", u.Scheme, u.Host)
+	}
 	h := http.Header{}
 	h.Set("Origin", "https://api.slack.com")
 	conn, resp, err := c.dialer.DialContext(ctx, wsURL, h)
@@ -234,6 +253,41 @@ func (c *Client) dial(ctx context.Context) (*websocket.Conn, *slack.SocketModeCo
 		return nil, nil, fmt.Errorf("socket mode: WebSocket dial: %w", err)
 	}
 	return conn, info, nil
+}
+
+// trustedSocketURL reports whether u, the WebSocket URL apps.connections.open
+// gave, may be dialled: wss on Slack's own domains (wss-primary.slack.com;
+// slack-gov.com for GovSlack), as Slack gives it, or on the host of api, the
+// Web API base URL in use (a test's fake, an enterprise proxy), in clear text
+// only when api is itself plain http (on loopback alone, as the
+// configuration allows). The connection carries every request made of the
+// bot with its response_url, a capability to post as the app: in clear
+// text, or to a host Slack did not name, whoever is on the way reads them
+// and can forge requests. A failed check is reported and retried as any
+// dial that failed.
+func trustedSocketURL(api, u *url.URL) bool {
+	if u.User != nil {
+		return false
+	}
+	scheme := strings.ToLower(u.Scheme)
+	host := strings.ToLower(u.Hostname())
+	if api != nil && strings.EqualFold(host, api.Hostname()) {
+		switch strings.ToLower(api.Scheme) {
+		case "https":
+			return scheme == "wss"
+		case "http":
+			return scheme == "ws" || scheme == "wss"
+		}
+	}
+	if scheme != "wss" || (u.Port() != "" && u.Port() != "443") {
+		return false
+	}
+	for _, d := range []string{"slack.com", "slack-gov.com"} {
+		if strings.HasSuffix(host, "."+d) {
+			return true
+		}
+	}
+	return false
 }
 
 // serve reads conn until it fails, Slack asks for a new one, or ctx is

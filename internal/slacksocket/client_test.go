@@ -27,6 +27,7 @@ import (
 // read with result.
 func run(t *testing.T, s *slacktest.Server, o slacksocket.Options) (*slacksocket.Client, *runResult) {
 	t.Helper()
+	o.APIURL = s.APIURL()
 	c := slacksocket.New(api(t, s.APIURL()), o)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &runResult{done: make(chan struct{})}
@@ -375,7 +376,7 @@ func TestAppTokenRefused(t *testing.T) {
 // and retries with backoff; a stop ends the wait at once.
 func TestUnreachableRetries(t *testing.T) {
 	noLeaks(t)
-	c := slacksocket.New(api(t, "http://127.0.0.1:1/api/"), slacksocket.Options{})
+	c := slacksocket.New(api(t, "http://127.0.0.1:1/api/"), slacksocket.Options{APIURL: "http://127.0.0.1:1/api/"})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- c.RunContext(ctx) }()
@@ -422,7 +423,7 @@ func TestAckedMeasured(t *testing.T) {
 func TestStopClosesEverything(t *testing.T) {
 	noLeaks(t)
 	s := newServer(t)
-	c := slacksocket.New(api(t, s.APIURL()), slacksocket.Options{})
+	c := slacksocket.New(api(t, s.APIURL()), slacksocket.Options{APIURL: s.APIURL()})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- c.RunContext(ctx) }()
@@ -554,7 +555,7 @@ func firstConnectionErrorFrom(t *testing.T, answer http.HandlerFunc) string {
 	t.Helper()
 	open := httptest.NewServer(answer)
 	defer open.Close()
-	c := slacksocket.New(api(t, open.URL+"/"), slacksocket.Options{})
+	c := slacksocket.New(api(t, open.URL+"/"), slacksocket.Options{APIURL: open.URL + "/"})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- c.RunContext(ctx) }()
@@ -587,7 +588,7 @@ func TestAppTokenNeverInErrors(t *testing.T) {
 func TestAckedIsHandedOnAfterStop(t *testing.T) {
 	noLeaks(t)
 	s := newServer(t)
-	c := slacksocket.New(api(t, s.APIURL()), slacksocket.Options{})
+	c := slacksocket.New(api(t, s.APIURL()), slacksocket.Options{APIURL: s.APIURL()})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- c.RunContext(ctx) }()
@@ -882,7 +883,7 @@ func TestPingsDoNotHoldAFrameOpen(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c := slacksocket.New(api(t, srv.URL+"/"), slacksocket.Options{PingInterval: 1500 * time.Millisecond})
+	c := slacksocket.New(api(t, srv.URL+"/"), slacksocket.Options{APIURL: srv.URL + "/", PingInterval: 1500 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan error, 1)
 	go func() { stopped <- c.RunContext(ctx) }()

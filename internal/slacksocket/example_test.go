@@ -17,7 +17,9 @@ func Example() {
 	s := slacktest.NewServer()
 	defer s.Close()
 	api := slack.New(slacktest.BotToken, slack.OptionAppLevelToken(slacktest.AppToken), slack.OptionAPIURL(s.APIURL()))
-	c := slacksocket.New(api, slacksocket.Options{})
+	// APIURL: the fake serves the WebSocket on its own host, which the
+	// client dials as it would Slack's own.
+	c := slacksocket.New(api, slacksocket.Options{APIURL: s.APIURL()})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

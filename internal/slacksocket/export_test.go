@@ -1,6 +1,10 @@
 package slacksocket
 
-import "github.com/slack-go/slack/socketmode"
+import (
+	"net/url"
+
+	"github.com/slack-go/slack/socketmode"
+)
 
 // Decode is what a connection does with one frame, without the socket: the
 // envelope ID it acks ("" for none), the ack it writes, and the event it
@@ -22,3 +26,13 @@ func Decode(frame []byte) (id string, ack []byte, evt socketmode.Event) {
 
 // LeanAppHomeOpened is leanAppHomeOpened.
 var LeanAppHomeOpened = leanAppHomeOpened
+
+// TrustedSocketURL is trustedSocketURL on URLs as text.
+func TrustedSocketURL(api, ws string) bool {
+	a, err := url.Parse(api)
+	if err != nil {
+		return false
+	}
+	u, err := url.Parse(ws)
+	return err == nil && trustedSocketURL(a, u)
+}

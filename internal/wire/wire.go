@@ -70,7 +70,7 @@ type Settings struct {
 	Reports bool
 	Bot     bot.BotConfig
 	// Socket tunes the Socket Mode connections; zero fields take
-	// slacksocket's defaults, and Log, ReadLimit and Acked are set here.
+	// slacksocket's defaults, and Log, ReadLimit, Acked and APIURL are set here.
 	Socket slacksocket.Options
 	// SweepEvery is how often the lookups drop expired answers; 0: a minute.
 	SweepEvery time.Duration
@@ -278,7 +278,7 @@ func Build(s Settings) (*App, error) {
 
 	if slackOn {
 		so := s.Socket
-		so.Log, so.ReadLimit, so.Acked = s.Logger, maxFrame, s.Metrics.Acked
+		so.Log, so.ReadLimit, so.Acked, so.APIURL = s.Logger, maxFrame, s.Metrics.Acked, s.SlackAPIURL
 		n := s.Sockets
 		if n <= 0 {
 			n = 2
