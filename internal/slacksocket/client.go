@@ -314,9 +314,15 @@ func (c *Client) serve(ctx context.Context, conn *websocket.Conn) error {
 	// pushed the deadline on would hold a frame trickled a byte at a time
 	// (a hostile proxy) open until the read limit, the connection counted
 	// open and delivering nothing. A frame must end within PingInterval.
-	inFrame := false
+	// Nor does a ping before the connection's first frame: Slack says
+	// hello as soon as it has the connection, so a WebSocket pinged but
+	// never greeted (a proxy keeping its own side alive, an edge that lost
+	// the app) delivers nothing, and was held for ever, counted open. The
+	// first frame (hello, or any, for a server that sends none) must come
+	// within PingInterval of the upgrade.
+	inFrame, greeted := false, false
 	conn.SetPingHandler(func(data string) error {
-		if !inFrame {
+		if !inFrame && greeted {
 			alive(time.Now())
 		}
 		err := conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(c.opts.WriteTimeout))
@@ -341,6 +347,7 @@ func (c *Client) serve(ctx context.Context, conn *websocket.Conn) error {
 			return err
 		}
 		arrived := time.Now()
+		greeted = true
 		alive(arrived)
 		if ctx.Err() != nil {
 			// Stopping: what is not acked, Slack sends to another
