@@ -401,9 +401,10 @@ func (b *Bot) event(rc runCtx, i int, evt socketmode.Event, connected func()) {
 		b.log.Debug("socket mode: apps.connections.open answered HTTP 404", "socket", i)
 		return
 	case socketmode.EventTypeDisconnect:
-		// slack-go reconnects this socket at once; the others stay open.
+		// The socket reconnects (a refresh at once, the others with the
+		// flapping backoff); the other sockets stay open.
 		b.setOpen(i, false)
-		b.log.Info("socket mode refresh", "socket", i, "open", b.openCount())
+		b.disconnected(i, evt.Request)
 		return
 	case socketmode.EventTypeHello:
 		return
@@ -472,6 +473,34 @@ func (b *Bot) event(rc runCtx, i int, evt socketmode.Event, connected func()) {
 		return
 	}
 	b.dispatch(rc, j)
+}
+
+// disconnected logs Slack's disconnect of socket i by its reason: only
+// refresh_requested and warning are the routine refresh; Socket Mode
+// turned off for the app (link_disabled) is an error that names the fix,
+// as a refused token is, since no reconnect will deliver anything until
+// someone turns it back on.
+func (b *Bot) disconnected(i int, req *socketmode.Request) {
+	reason := ""
+	if req != nil {
+		// Slack's own text, of any length in a frame of 1 MiB.
+		reason = req.Reason
+		if c := clipRunes(reason, 64); c != reason {
+			reason = c + "…"
+		}
+	}
+	switch reason {
+	case "refresh_requested", "warning":
+		b.log.Info("socket mode refresh", "socket", i, "reason", reason, "open", b.openCount())
+	case "link_disabled":
+		b.log.Error("Slack turned Socket Mode off for this app (disconnect reason link_disabled); "+
+			"turn Socket Mode on in the app's settings (api.slack.com/apps); retrying", "socket", i, "reason", reason, "open", b.openCount())
+	case "too_many_websockets":
+		b.log.Warn("Slack closed a connection: too many open for this app token (disconnect reason too_many_websockets); "+
+			"Slack allows 10 per app, and each replica opens its own", "socket", i, "reason", reason, "open", b.openCount())
+	default:
+		b.log.Warn("Slack closed a connection (socket mode disconnect)", "socket", i, "reason", reason, "open", b.openCount())
+	}
 }
 
 // dispatch handles j beside the event loop, or answers busy (or, to a
