@@ -19,10 +19,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -240,7 +242,7 @@ func (c *Client) dial(ctx context.Context) (*websocket.Conn, *slack.SocketModeCo
 	}
 	h := http.Header{}
 	h.Set("Origin", "https://api.slack.com")
-	conn, resp, err := c.dialer.DialContext(ctx, wsURL, h)
+	conn, resp, err := c.dialWS(ctx, wsURL, h)
 	if resp != nil && resp.Body != nil {
 		_ = resp.Body.Close()
 	}
@@ -253,6 +255,39 @@ func (c *Client) dial(ctx context.Context) (*websocket.Conn, *slack.SocketModeCo
 		return nil, nil, fmt.Errorf("socket mode: WebSocket dial: %w", err)
 	}
 	return conn, info, nil
+}
+
+// dialWS is c.dialer.DialContext, ended by ctx even mid-upgrade. gorilla
+// bounds the upgrade (the TLS handshake and the HTTP answer) by the
+// context's deadline alone, not its cancellation: a stop while the upgrade
+// went unanswered waited out HandshakeTimeout, and the contract's 10 s with
+// it. Each connection the dialer makes is closed if ctx ends before the
+// dial returns.
+func (c *Client) dialWS(ctx context.Context, wsURL string, h http.Header) (*websocket.Conn, *http.Response, error) {
+	var (
+		mu    sync.Mutex
+		stops []func() bool
+	)
+	d := c.dialer
+	d.NetDialContext = func(dctx context.Context, network, addr string) (net.Conn, error) {
+		nc, err := (&net.Dialer{}).DialContext(dctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		stop := context.AfterFunc(ctx, func() { _ = nc.Close() })
+		mu.Lock()
+		stops = append(stops, stop)
+		mu.Unlock()
+		return nc, nil
+	}
+	conn, resp, err := d.DialContext(ctx, wsURL, h)
+	// Not kept for the connection's life: serve closes it on ctx itself.
+	mu.Lock()
+	for _, stop := range stops {
+		stop()
+	}
+	mu.Unlock()
+	return conn, resp, err
 }
 
 // trustedSocketURL reports whether u, the WebSocket URL apps.connections.open
