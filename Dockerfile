@@ -1,7 +1,10 @@
 # syntax=docker/dockerfile:1
 #
 # Build:  docker build --build-arg VERSION="$(git describe --tags --always)" -t lastactive .
-# Run:    docker run --rm --env-file deploy/lastactive.env -p 8080:8080 lastactive
+# Run:    docker run --rm --env-file deploy/lastactive.env -v lastactive-data:/data -p 127.0.0.1:8080:8080 --stop-timeout 15 lastactive
+#         (the named volume keeps the SQLite database, which --rm would
+#         delete with the container; the health port stays on loopback; the
+#         bot may drain for 10 s, Docker's default wait before SIGKILL)
 #
 # Credentials reach the container only at run time (--env-file, a Kubernetes
 # Secret): no ARG or ENV here carries one, so no layer or build record can leak it.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -431,5 +432,89 @@ func TestDockerfileHealthcheck(t *testing.T) {
 		if !strings.Contains(flags, want) {
 			t.Errorf("HEALTHCHECK flags %q lack %s", hc.flags, want)
 		}
+	}
+}
+
+// TestDockerfileRunLineKeepsTheDatabase: the Dockerfile's "Run:" line is
+// the one a new admin copies. It must keep what compose.yaml keeps: the
+// SQLite database on a volume (the image puts it in /data, and without a
+// volume `--rm` deletes the audit trail with the container), the health
+// port on loopback only, and more than Docker's default 10 s between
+// SIGTERM and SIGKILL, which the bot's drain of up to 10 s, plus the health
+// server's shutdown, can exceed.
+func TestDockerfileRunLineKeepsTheDatabase(t *testing.T) {
+	f := loadDockerfile(t)
+	dataDir := strings.TrimPrefix(finalEnv(f.final)["LASTACTIVE_DATABASE_URL"], "sqlite:")
+	dataDir = dataDir[:strings.LastIndex(dataDir, "/")]
+	for _, p := range checkRunLine(t, string(readFile(t, rootPath("Dockerfile"))), dataDir) {
+		t.Error(p)
+	}
+}
+
+// checkRunLine returns what is wrong with the "# Run:" line of a Dockerfile.
+func checkRunLine(t *testing.T, src, dataDir string) []string {
+	t.Helper()
+	var args []string
+	for _, line := range strings.Split(src, "\n") {
+		if rest, ok := strings.CutPrefix(line, "# Run:"); ok {
+			args = strings.Fields(rest)
+		}
+	}
+	if len(args) < 2 || args[0] != "docker" || args[1] != "run" {
+		return []string{`the Dockerfile has no "# Run:  docker run ..." line`}
+	}
+	var problems []string
+	volume, stop := false, 0
+	for i := 2; i < len(args); i++ {
+		flag, val, hasVal := strings.Cut(args[i], "=")
+		next := func() string {
+			if hasVal {
+				return val
+			}
+			if i+1 < len(args) {
+				i++
+				return args[i]
+			}
+			return ""
+		}
+		switch flag {
+		case "-v", "--volume":
+			parts := strings.Split(next(), ":")
+			// A named volume (not a host path, whose directory would
+			// belong to root), mounted where the database is.
+			volume = volume || len(parts) >= 2 && parts[1] == dataDir && !strings.ContainsAny(parts[0], "/.")
+		case "--mount":
+			m := next()
+			volume = volume || strings.Contains(m, "type=volume") && (strings.Contains(m, "target="+dataDir) || strings.Contains(m, "dst="+dataDir))
+		case "-p", "--publish":
+			if p := next(); !strings.HasPrefix(p, "127.0.0.1:") {
+				problems = append(problems, "Run: publishes "+p+" on every interface; the health and metrics port needs only loopback (as compose.yaml)")
+			}
+		case "--stop-timeout", "-t":
+			stop, _ = strconv.Atoi(next())
+		}
+	}
+	if !volume {
+		problems = append(problems, "Run: mounts no named volume at "+dataDir+": the SQLite database (audit trail, nudges, exemptions) is deleted with the container")
+	}
+	if stop <= 10 {
+		problems = append(problems, "Run: no --stop-timeout above 10 s: Docker's default SIGKILLs the bot at 10 s, while it may still be draining")
+	}
+	return problems
+}
+
+// TestCheckRunLineCatches: the check fires on the line as it was, and passes
+// a line that keeps the database.
+func TestCheckRunLineCatches(t *testing.T) {
+	bad := "# Run:    docker run --rm --env-file deploy/lastactive.env -p 8080:8080 lastactive\n"
+	if got := checkRunLine(t, bad, "/data"); len(got) != 3 {
+		t.Errorf("checkRunLine(%q) = %q, want three problems", bad, got)
+	}
+	good := "# Run:    docker run -d --env-file deploy/lastactive.env -v lastactive-data:/data -p 127.0.0.1:8080:8080 --stop-timeout 15 lastactive\n"
+	if got := checkRunLine(t, good, "/data"); len(got) != 0 {
+		t.Errorf("checkRunLine(%q) = %q, want none", good, got)
+	}
+	if got := checkRunLine(t, "# Run: docker run -v /srv/la:/data --stop-timeout=15 x\n", "/data"); len(got) != 1 {
+		t.Errorf("a host directory at /data: got %q, want one problem (its owner is root)", got)
 	}
 }
