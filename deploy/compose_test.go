@@ -220,6 +220,14 @@ func TestEnvExample(t *testing.T) {
 			t.Errorf("lastactive.env.example does not show %s", k)
 		}
 	}
+	// The env file is where credentials go (it becomes the Kubernetes
+	// Secret, or compose's env_file): every credential the bot reads is
+	// shown there, so none ends up in a ConfigMap or an overlay's literal.
+	for k := range contractEnv {
+		if _, ok := env[k]; secretLikeName.MatchString(k) && !ok && !commented[k] {
+			t.Errorf("lastactive.env.example does not show the credential %s: an admin would not know it belongs in the env file (the Secret)", k)
+		}
+	}
 }
 
 // TestNoCommittedCredentials scans the deployment files for anything shaped
