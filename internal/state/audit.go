@@ -459,13 +459,16 @@ const DetailChosen = "account chosen among several"
 // that the person's own entries pair with the email alone (a nudge, a
 // lookup of them alone): an entry naming several people does not say which
 // ID is whose, and one the asker chose among several (DetailChosen) may be
-// another person's.
+// another person's. Given an account ID, it reads the other way: the
+// entries that named only the account's email (a lookup that found no one,
+// a refusal), for the time the email was the account's (emailsSQL).
 func (s *Store) AuditPerson(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
 	out, err := s.Audit(ctx, q)
-	if err != nil || !strings.Contains(q.Target, "@") {
+	key := targetKey(q.Target)
+	if err != nil || key == "" {
 		return out, err
 	}
-	key := targetKey(q.Target)
+	byEmail := strings.Contains(key, "@")
 	limit := min(q.Limit, MaxAuditLimit+1)
 	if limit <= 0 {
 		limit = 100
@@ -483,26 +486,39 @@ func (s *Store) AuditPerson(ctx context.Context, q AuditQuery) ([]AuditEntry, er
 		}
 		pairs = append(slices.Clip(out), all...)
 	}
-	// paired[i] is the newest entry pairing ids[i] with the email.
+	// paired[i] is the newest entry pairing ids[i] (the other side of
+	// the pair: an account ID, or an email given an account) with key.
 	var ids, paired []string
 	for _, e := range pairs {
-		if len(e.Emails) != 1 || len(e.AccountIDs) != 1 || targetKey(e.Emails[0]) != key ||
-			strings.Contains(e.Detail, DetailChosen) {
+		if len(e.Emails) != 1 || len(e.AccountIDs) != 1 || strings.Contains(e.Detail, DetailChosen) {
 			continue
 		}
-		if i := slices.Index(ids, e.AccountIDs[0]); i >= 0 {
+		self, alias := targetKey(e.Emails[0]), e.AccountIDs[0]
+		if !byEmail {
+			self, alias = targetKey(e.AccountIDs[0]), targetKey(e.Emails[0])
+		}
+		if self != key || alias == "" {
+			continue
+		}
+		if i := slices.Index(ids, alias); i >= 0 {
 			paired[i] = max(paired[i], e.ID)
 		} else if len(ids) < maxAliases {
-			ids, paired = append(ids, e.AccountIDs[0]), append(paired, e.ID)
+			ids, paired = append(ids, alias), append(paired, e.ID)
 		}
 	}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	// One read of the accounts' entries together, limit at most, that do
-	// not name the email (those are in out) and are not older than what
+	// One read of the aliases' entries together, limit at most, that do
+	// not name the target (those are in out) and are not older than what
 	// out already cuts: 9 reads of limit each held 9 times the entries.
-	query, args := accountsSQL(q, key, ids, paired, limit)
+	var query string
+	var args []any
+	if byEmail {
+		query, args = accountsSQL(q, key, ids, paired, limit)
+	} else if query, args, err = s.emailsSQL(ctx, q, key, ids, paired, limit); err != nil {
+		return nil, err
+	}
 	if len(out) >= limit {
 		args[0] = max(args[0].(string), out[limit-1].ID)
 	}
@@ -553,6 +569,69 @@ func accountsSQL(q AuditQuery, key string, ids, paired []string, limit int) (str
 		   SELECT audit_id FROM (` + strings.Join(branches, " UNION ALL ") + `) u
 		    GROUP BY audit_id ORDER BY audit_id DESC LIMIT $3)
 		 ORDER BY e.id DESC`, args
+}
+
+// singlePair is the condition that entry r names one email and one
+// account ID, not chosen among several ($4 is the DetailChosen pattern):
+// a pair the directory made.
+const singlePair = `r.emails LIKE '["%"]' AND r.emails NOT LIKE '%","%'
+	AND r.account_ids LIKE '["%"]' AND r.account_ids NOT LIKE '%","%' AND r.detail NOT LIKE $4`
+
+// emailBounds finds when email was account's, as AuditPerson reads the
+// account's trail: from the account's first pair with the email after
+// another account's newest pair with it before paired (the email was
+// someone else's before: a new hire given a leaver's address), or from the
+// start when none was; up to another account's first pair with it after
+// paired, or to the end. An entry naming the email alone between two
+// owners' pairs is the earlier owner's, the last the directory named: each
+// of the email's entries is in one account's trail, never two.
+func (s *Store) emailBounds(ctx context.Context, account, email, paired string) (from, to string, err error) {
+	other := strings.ReplaceAll(singlePair, "r.", "u.")
+	err = s.db.QueryRowContext(ctx, `SELECT
+		COALESCE((SELECT s.audit_id FROM audit_target s JOIN audit_entry r ON r.id = s.audit_id
+		   WHERE s.target = $1 AND s.audit_id > $3 AND `+singlePair+`
+		     AND NOT EXISTS (SELECT 1 FROM audit_target x WHERE x.target = $2 AND x.audit_id = s.audit_id)
+		   ORDER BY s.audit_id LIMIT 1), 'g'),
+		COALESCE((SELECT s.audit_id FROM audit_target s JOIN audit_entry r ON r.id = s.audit_id
+		   WHERE s.target = $1 AND s.audit_id <= $3 AND `+singlePair+`
+		     AND EXISTS (SELECT 1 FROM audit_target x WHERE x.target = $2 AND x.audit_id = s.audit_id)
+		     AND s.audit_id > (SELECT o.audit_id FROM audit_target o JOIN audit_entry u ON u.id = o.audit_id
+		       WHERE o.target = $1 AND o.audit_id < $3 AND `+other+`
+		         AND NOT EXISTS (SELECT 1 FROM audit_target y WHERE y.target = $2 AND y.audit_id = o.audit_id)
+		       ORDER BY o.audit_id DESC LIMIT 1)
+		   ORDER BY s.audit_id LIMIT 1), '')`,
+		email, account, paired, "%"+DetailChosen+"%").Scan(&to, &from)
+	return from, to, err
+}
+
+// emailsSQL is the statement AuditPerson runs for the entries naming one
+// of emails, and not the account key, in the time each email was the
+// account's (emailBounds), as auditSQL's for one target.
+func (s *Store) emailsSQL(ctx context.Context, q AuditQuery, key string, emails, paired []string, limit int) (string, []any, error) {
+	since := ""
+	if !q.Since.IsZero() {
+		since = idFloor(q.Since)
+	}
+	args := []any{since, key, limit, string(q.Kind), string(q.NotKind)}
+	branches := make([]string, len(emails))
+	for i, email := range emails {
+		from, to, err := s.emailBounds(ctx, key, email, paired[i])
+		if err != nil {
+			return "", nil, s.wrap("read audit trail", err)
+		}
+		args = append(args, email, from, to)
+		n, f, u := "$"+strconv.Itoa(len(args)-2), "$"+strconv.Itoa(len(args)-1), "$"+strconv.Itoa(len(args))
+		branches[i] = `SELECT audit_id FROM (SELECT t.audit_id FROM audit_target t JOIN audit_entry k ON k.id = t.audit_id
+		    WHERE t.target = ` + n + ` AND t.audit_id >= $1 AND t.audit_id >= ` + f + ` AND t.audit_id < ` + u + `
+		      AND (CAST($4 AS TEXT) = '' OR k.kind = $4) AND (CAST($5 AS TEXT) = '' OR k.kind <> $5)
+		      AND NOT EXISTS (SELECT 1 FROM audit_target o WHERE o.target = $2 AND o.audit_id = t.audit_id)
+		    ORDER BY t.audit_id DESC LIMIT $3) a` + strconv.Itoa(i)
+	}
+	return `SELECT e.id, e.at_us, e.actor, e.kind, e.outcome, e.detail, e.emails, e.account_ids, e.people
+		 FROM audit_entry e WHERE e.id IN (
+		   SELECT audit_id FROM (` + strings.Join(branches, " UNION ALL ") + `) u
+		    GROUP BY audit_id ORDER BY audit_id DESC LIMIT $3)
+		 ORDER BY e.id DESC`, args, nil
 }
 
 // auditSQL is the statement Audit runs for q, and its arguments.

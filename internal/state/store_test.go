@@ -118,6 +118,7 @@ func contract(t *testing.T, fresh fixture) {
 		{"AuditPersonPairsOnlyFoundAccounts", testAuditPersonPairsOnlyFoundAccounts},
 		{"AuditPersonPairsOutsideTheWindow", testAuditPersonPairsOutsideTheWindow},
 		{"AuditPersonEmailReassigned", testAuditPersonEmailReassigned},
+		{"AuditAccountReadsItsEmail", testAuditAccountReadsItsEmail},
 		{"AuditRefoldedAtUpgrade", testAuditRefoldedAtUpgrade},
 		{"RefusedCopiesAskedAgainAtUpgrade", testRefusedCopiesAskedAgainAtUpgrade},
 		{"Snapshots", testSnapshots},
@@ -991,6 +992,64 @@ func testAuditPersonEmailReassigned(t *testing.T, fresh fixture) {
 		}
 		if strings.Join(actors, " ") != c.want {
 			t.Errorf("trail of %s (since %v, kind %q) by %v, want %s", c.q.Target, c.q.Since, c.q.Kind, actors, c.want)
+		}
+	}
+}
+
+// testAuditAccountReadsItsEmail: an account's trail takes in the entries
+// naming only its email (a lookup that found no one, a refusal, a lookup of
+// two where its email was not matched), as an email's takes in its account's.
+// "audit 712020:…" read only the entries naming the ID. The email was the
+// account's from its first pair with the email alone after another
+// account's (an email reassigned to a new hire) up to the next account's
+// pair: P had jane@ first, then A, then N; each one's trail holds only the
+// email's entries of its own time.
+func testAuditAccountReadsItsEmail(t *testing.T, fresh fixture) {
+	s := open(t, fresh(t))
+	ctx := context.Background()
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	h := func(n int) time.Time { return at.Add(time.Duration(n) * time.Hour) }
+	if err := s.AppendBatch(ctx, []AuditEntry{
+		{At: h(0), Actor: "U0", Emails: []string{"jane@example.com"}, AccountIDs: []string{"P"}, Kind: KindLookup, Outcome: OutcomeOK},
+		{At: h(1), Actor: "U1", Emails: []string{"jane@example.com"}, Kind: KindRefusal, Outcome: OutcomeRefused},
+		{At: h(2), Actor: "U2", Emails: []string{"JANE@example.com"}, AccountIDs: []string{"A"}, Kind: KindLookup, Outcome: OutcomeOK},
+		{At: h(3), Actor: "U3", Emails: []string{"jane@example.com"}, Kind: KindLookup, Outcome: "not_found"},
+		{At: h(4), Actor: "U4", Emails: []string{"jane@example.com", "bob@example.com"}, AccountIDs: []string{"Z"}, Kind: KindLookup, Outcome: "partial"},
+		{At: h(5), Actor: "U5", Emails: []string{"jane@example.com"}, AccountIDs: []string{"A"}, Kind: KindNudge, Outcome: OutcomeOK},
+		{At: h(6), Actor: "U6", Emails: []string{"jane@example.com"}, AccountIDs: []string{"C"}, Kind: KindLookup, Outcome: OutcomeOK,
+			Detail: DetailChosen},
+		{At: h(7), Actor: "U7", Emails: []string{"jane@example.com"}, Kind: KindRefusal, Outcome: OutcomeRefused},
+		{At: h(8), Actor: "U8", Emails: []string{"jane@example.com"}, AccountIDs: []string{"N"}, Kind: KindLookup, Outcome: OutcomeOK},
+		{At: h(9), Actor: "U9", Emails: []string{"jane@example.com"}, Kind: KindRefusal, Outcome: OutcomeRefused},
+		{At: h(10), Actor: "U10", AccountIDs: []string{"A", "Y"}, Kind: KindReport, Outcome: OutcomeOK, Detail: "seat digest"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		q    AuditQuery
+		want string
+	}{
+		{AuditQuery{Target: "A"}, "U10 U7 U6 U5 U4 U3 U2"},
+		{AuditQuery{Target: "A", Since: h(4)}, "U10 U7 U6 U5 U4"},
+		{AuditQuery{Target: "A", Kind: KindRefusal}, "U7"},
+		{AuditQuery{Target: "A", NotKind: KindLookup}, "U10 U7 U5"},
+		{AuditQuery{Target: "A", Limit: 3}, "U10 U7 U6"},
+		{AuditQuery{Target: "P"}, "U1 U0"},
+		{AuditQuery{Target: "N"}, "U9 U8"},
+		// Chosen among several, C's pair is not the directory's: C's
+		// trail is the entry naming it.
+		{AuditQuery{Target: "C"}, "U6"},
+	} {
+		got, err := s.AuditPerson(ctx, c.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var actors []string
+		for _, e := range got {
+			actors = append(actors, e.Actor)
+		}
+		if strings.Join(actors, " ") != c.want {
+			t.Errorf("trail of %s (since %v, kind %q, not %q, limit %d) by %v, want %s", c.q.Target, c.q.Since, c.q.Kind, c.q.NotKind, c.q.Limit, actors, c.want)
 		}
 	}
 }
