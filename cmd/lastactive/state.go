@@ -361,6 +361,7 @@ func writeAuditTable(w io.Writer, entries []state.AuditEntry, target string) err
 	}
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "WHEN (UTC)\tWHO\tWHAT\tOUTCOME\tWHOM\tDETAIL")
+	aliases := accountEmails(entries, target)
 	for _, e := range entries {
 		who := e.Actor
 		if who == "" {
@@ -369,6 +370,16 @@ func writeAuditTable(w io.Writer, entries []state.AuditEntry, target string) err
 		outcome := string(e.Outcome)
 		if p, ok := e.PersonResult(target); ok && target != "" {
 			outcome = personOutcome(p)
+		} else if !slices.Contains(e.AccountIDs, target) {
+			// An entry naming the account's email only (AuditPerson
+			// reads them for an account): the person's record is kept
+			// under the email.
+			for _, a := range aliases {
+				if p, ok := e.PersonResult(a); ok {
+					outcome = personOutcome(p)
+					break
+				}
+			}
 		}
 		whom := make([]string, 0, len(e.Emails)+len(e.AccountIDs))
 		for _, email := range e.Emails {
@@ -382,6 +393,23 @@ func writeAuditTable(w io.Writer, entries []state.AuditEntry, target string) err
 			oneLine(outcome), oneLine(strings.Join(whom, " ")), oneLine(e.Detail))
 	}
 	return tw.Flush()
+}
+
+// accountEmails is the emails entries pair with target, an account ID,
+// alone (one email, one account, not chosen among several), as
+// state.AuditPerson pairs them: nil for an email or no target.
+func accountEmails(entries []state.AuditEntry, target string) []string {
+	if target == "" || strings.Contains(target, "@") {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		if len(e.Emails) == 1 && len(e.AccountIDs) == 1 && e.AccountIDs[0] == target &&
+			!strings.Contains(e.Detail, state.DetailChosen) && !slices.Contains(out, state.LowerASCII(e.Emails[0])) {
+			out = append(out, state.LowerASCII(e.Emails[0]))
+		}
+	}
+	return out
 }
 
 // personOutcome is one person's outcome as the table prints it: the code,
