@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,6 +17,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"lastactive/bot"
 	"lastactive/cmd/lastactive/internal/flagerr"
@@ -324,7 +327,8 @@ type auditJSON struct {
 }
 
 func writeAuditJSON(w io.Writer, entries []state.AuditEntry) error {
-	enc := json.NewEncoder(w)
+	var line bytes.Buffer
+	enc := json.NewEncoder(&line)
 	for _, e := range entries {
 		j := auditJSON{At: e.At.UTC(), Actor: e.Actor, Kind: string(e.Kind), Outcome: string(e.Outcome),
 			Emails: e.Emails, AccountIDs: e.AccountIDs, Detail: e.Detail}
@@ -343,11 +347,45 @@ func writeAuditJSON(w io.Writer, entries []state.AuditEntry) error {
 		if j.AccountIDs == nil {
 			j.AccountIDs = []string{}
 		}
+		line.Reset()
 		if err := enc.Encode(j); err != nil {
+			return err
+		}
+		if _, err := w.Write(escapeControls(line.Bytes())); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// escapeControls writes, in an encoded JSON line, the runes a terminal may
+// act on that encoding/json leaves raw (C1 controls, U+009B among them,
+// a one-byte CSI; Unicode format characters, bidi overrides among them)
+// as \u escapes: upstream text in the trail (a Slack name, an Atlassian
+// answer's detail) must not recolour or reorder what the auditor reads,
+// and a script decodes the same values. Such runes can only be inside
+// the line's strings.
+func escapeControls(b []byte) []byte {
+	if !bytes.ContainsFunc(b, isTerminalControl) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if isTerminalControl(r) {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		} else {
+			out = append(out, b[:n]...)
+		}
+		b = b[n:]
+	}
+	return out
+}
+
+// isTerminalControl reports whether r is a C1 control or a format
+// character (encoding/json escapes C0 controls itself).
+func isTerminalControl(r rune) bool {
+	return r >= 0x7f && r < 0xa0 || r >= 0x80 && unicode.Is(unicode.Cf, r)
 }
 
 // writeAuditTable prints entries as a table. With target (one person's
