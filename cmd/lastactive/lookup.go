@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -479,9 +480,16 @@ func writeJSON(w io.Writer, people []bot.Person, now time.Time, idleDays int, si
 		}
 		out = append(out, jp)
 	}
-	enc := json.NewEncoder(w)
+	// Names are what their owners typed: written through escapeControls,
+	// as audit --json is, so a terminal does not act on them.
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	_, err := w.Write(escapeControls(b.Bytes()))
+	return err
 }
 
 // personErrorText is the slash command's words for a failed lookup, but
