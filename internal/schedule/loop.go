@@ -124,14 +124,25 @@ func (l *Loop) Serve(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if wait := next.Sub(clock.Now()); wait > 0 {
+		// Slept again while the clock is short of the slot: the sleep is
+		// timed on the monotonic clock, and a clock stepped back meanwhile
+		// (an NTP correction) would have the 09:00 digest posted at 08:00.
+		for said := false; ; said = true {
+			wait := next.Sub(clock.Now())
+			if wait <= 0 {
+				break
+			}
 			// Said once at start (a 29 February slot may be years away),
 			// then only at debug: an @every 1s would say it every second.
 			level := slog.LevelDebug
 			if !told {
 				level, told = slog.LevelInfo, true
 			}
-			log.Log(ctx, level, "schedule: next slot", "schedule", l.Name, "next", next.UTC(), "in", wait.Round(time.Second).String())
+			msg := "schedule: next slot"
+			if said { // rare: said at info
+				level, msg = slog.LevelInfo, "schedule: woke before the slot's time (the clock was set back); sleeping until it"
+			}
+			log.Log(ctx, level, msg, "schedule", l.Name, "next", next.UTC(), "in", wait.Round(time.Second).String())
 			if err := clock.Sleep(ctx, wait); err != nil {
 				return err
 			}
