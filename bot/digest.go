@@ -178,8 +178,9 @@ func (d *Digests) PostNamed(ctx context.Context) (emails, accountIDs []string, e
 	defer cutPost()
 	defer context.AfterFunc(ctx, func() { time.AfterFunc(postStopGrace, cutPost) })()
 	if err := d.cfg.Poster.PostMessage(pctx, d.cfg.Channel, m); err != nil {
-		if se := (*SlackError)(nil); errors.As(err, &se) && se.Kind == ErrSlackRateLimited {
-			// Slack posted nothing: the slot is given back and tried again
+		if se := (*SlackError)(nil); errors.As(err, &se) && se.Kind == ErrSlackRateLimited || neverConnected(err) {
+			// Slack posted nothing (it refused for its rate limit, or was
+			// never reached): the slot is given back and tried again
 			// within its hour, rather than the week left without a digest.
 			return emails, accountIDs, fmt.Errorf("%w: digest: post to %s: %w", ErrDigestNotMade, d.cfg.Channel, err)
 		}

@@ -276,6 +276,16 @@ func (a *SlackAPI) try(ctx context.Context, method string, safeOn5xx bool, fn fu
 	}
 }
 
+// neverConnected reports whether err is a call whose connection to Slack
+// (or to the proxy before it) was never made: refused, unroutable, its
+// name not resolved. No byte of the request left, so it was certainly not
+// done. A failure after connecting (a reset, a timeout, a 5xx) may have
+// been.
+func neverConnected(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect")
+}
+
 // fitsDeadline reports whether waiting d leaves ctx alive.
 func fitsDeadline(ctx context.Context, d time.Duration) bool {
 	dl, ok := ctx.Deadline()
