@@ -446,10 +446,14 @@ func (s SlackNotes) Post(ctx context.Context, to string, n nudge.Note) (nudge.Re
 
 // notPosted reports whether Slack's answer says a post was not made: an
 // ok:false answer with an error code (but fatal_error and the like, after
-// which part of it may have been done) or a 4xx, a 429 included. A
-// timeout, a lost connection, a 5xx or an answer nobody could read leave
+// which part of it may have been done) or a 4xx, a 429 included; or there
+// was no answer because no connection to Slack was made (neverConnected).
+// A timeout, a lost connection, a 5xx or an answer nobody could read leave
 // it unknown.
 func notPosted(err error) bool {
+	if neverConnected(err) {
+		return true
+	}
 	var se *SlackError
 	if !errors.As(err, &se) || se.Kind == ErrSlackUnavailable {
 		return false

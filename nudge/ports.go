@@ -64,8 +64,8 @@ type OnePerson interface {
 type Ref struct{ Channel, TS string }
 
 // ErrNotSent says a message was certainly not posted: Slack refused it (an
-// ok:false answer, a 4xx, a 429 past the retries), or the round stopped
-// before it went. A Messenger's Post wraps it only when nothing was posted;
+// ok:false answer, a 4xx, a 429 past the retries), no connection to it
+// was made, or the round stopped before it went. A Messenger's Post wraps it only when nothing was posted;
 // any other error (a timeout, a 5xx) leaves it unknown whether it went.
 var ErrNotSent = errors.New("message not sent")
 
