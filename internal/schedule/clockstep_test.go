@@ -80,3 +80,41 @@ func TestLoopRunsNoSlotBeforeItsTime(t *testing.T) {
 		t.Errorf("the 09:00 slot ran at %v by the clock, before its time", at.Format(time.TimeOnly))
 	}
 }
+
+// TestRealSleepFollowsTheWallClock: the real clock slept on one timer,
+// which counts the monotonic clock: a clock stepped forward meanwhile (an
+// NTP correction), or hours the machine spent suspended (which Linux's
+// monotonic clock does not count), woke the loop that much after the slot.
+// Two hours of it and the Monday digest, with the process up all along,
+// was skipped as "missed while no replica ran", more than an hour late.
+// The sleep now wakes at least once a minute to read the wall clock.
+func TestRealSleepFollowsTheWallClock(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
+	wall, slept := start, time.Duration(0)
+	const step = 2 * time.Hour
+	stepAt := 24 * time.Hour // of sleep: the clock jumps ahead then
+	now := func() time.Time { return wall }
+	after := func(d time.Duration) <-chan time.Time {
+		// The timer fires after d of monotonic time; the wall clock moves
+		// as much, and jumps once on the way.
+		if slept < stepAt && slept+d >= stepAt {
+			wall = wall.Add(step)
+		}
+		slept += d
+		wall = wall.Add(d)
+		c := make(chan time.Time, 1)
+		c <- wall
+		return c
+	}
+	want := start.Add(72 * time.Hour) // Monday 09:00
+	if err := schedule.SleepWall(context.Background(), 72*time.Hour, now, after); err != nil {
+		t.Fatal(err)
+	}
+	if late := wall.Sub(want); late > time.Minute {
+		t.Errorf("woke at %v by the clock, %v after the time slept to (%v)", wall, late, want)
+	}
+	if wall.Before(want) {
+		t.Errorf("woke at %v by the clock, before the time slept to (%v)", wall, want)
+	}
+}

@@ -8,3 +8,6 @@ func SetClaimTimeout(d time.Duration) func() {
 	claimTimeout = d
 	return func() { claimTimeout = old }
 }
+
+// SleepWall is the real clock's Sleep with its clock and timers given.
+var SleepWall = sleepWall

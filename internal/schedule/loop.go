@@ -58,7 +58,8 @@ var errLeaseLost = errors.New("the slot's claim was lost")
 // Clock is the time the loop sees; tests pass a fake that moves on Sleep.
 type Clock interface {
 	Now() time.Time
-	// Sleep waits for d or until ctx is done (then it returns ctx.Err()).
+	// Sleep waits until the clock reads d later, or until ctx is done
+	// (then it returns ctx.Err()).
 	Sleep(ctx context.Context, d time.Duration) error
 }
 
@@ -381,12 +382,33 @@ type realClock struct{}
 func (realClock) Now() time.Time { return time.Now() }
 
 func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
+	return sleepWall(ctx, d, time.Now, time.After)
+}
+
+// maxNap is the longest the real clock sleeps before it reads the wall
+// clock again.
+const maxNap = time.Minute
+
+// sleepWall waits until the wall clock reads d later than now, or until
+// ctx is done; now and after are the clock's (tests pass fakes). A timer
+// counts the monotonic clock, which a clock stepped forward (an NTP
+// correction) does not move and Linux does not run while the machine is
+// suspended: one timer to a slot days away woke that much after it (two
+// hours of it, and the slot was skipped as too late). Naps of at most
+// maxNap keep the wake within a minute of the wall clock's time.
+func sleepWall(ctx context.Context, d time.Duration, now func() time.Time, after func(time.Duration) <-chan time.Time) error {
+	// Round(0) drops the monotonic reading: the times compare by the
+	// wall clock.
+	at := now().Round(0).Add(d)
+	for {
+		left := at.Sub(now().Round(0))
+		if left <= 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-after(min(left, maxNap)):
+		}
 	}
 }
