@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"slices"
 	"sort"
@@ -67,8 +68,9 @@ const (
 	SkipRefusedStop = "not tried: the round stopped at twice LASTACTIVE_NUDGE_MAX messages tried, most refused by Slack"
 	SkipUnreadable  = "account could not be read"
 	// SkipNotSent: the nudge certainly did not reach the person (Slack
-	// refused it); the next round asks again.
-	SkipNotSent = "message not sent (Slack refused it): asked again at the next round"
+	// refused it, or no connection to Slack was made); the next round asks
+	// again.
+	SkipNotSent = "message not sent (Slack refused it or could not be reached): asked again at the next round"
 	// SkipTooMany: past MaxAskItems in one message; a later round asks.
 	SkipTooMany = "more idle products than one message holds: asked in a later round"
 	// SkipUnstorable: the account ID, email, site or Slack user holds a NUL
@@ -748,6 +750,11 @@ func (e *Engine) answeredWhilePosting(ctx context.Context, s Store, round string
 func notSentWhy(err error) string {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return "the round stopped first"
+	}
+	// No connection was made (the Messenger wraps the dial's error): the
+	// bot's network, not Slack, is where an admin should look.
+	if op := (*net.OpError)(nil); errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect") {
+		return "Slack could not be reached"
 	}
 	return "Slack refused it"
 }
