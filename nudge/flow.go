@@ -769,6 +769,25 @@ func (e *Engine) Undo(ctx context.Context, user, releaseID string) error {
 	if err != nil {
 		return err
 	}
+	// Nobody restores their own released seat: it is the Keep Decide
+	// refuses them. Whose seat it is comes from the nudge, as in Decide;
+	// a read that fails stops the Undo, and only a nudge that is gone
+	// (swept by retention) leaves the owner unknown.
+	q, err := s.GetRequest(ctx, releaseID)
+	if err != nil && !errors.Is(err, state.ErrNotFound) {
+		return fmt.Errorf("read the release request: %w", err)
+	}
+	if err == nil {
+		n, err := s.GetNudge(ctx, q.NudgeID)
+		switch {
+		case err == nil && n.SlackUser == user:
+			e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{rel.Email}, AccountIDs: []string{rel.AccountID},
+				Kind: state.KindUndo, Outcome: state.OutcomeRefused, Detail: "an approver cannot undo the release of their own seat"})
+			return &Refused{Text: "This seat is yours, so another approver decides whether to undo its release.", Audited: true}
+		case err != nil && !errors.Is(err, state.ErrNotFound):
+			return fmt.Errorf("read whose seat the release is about: %w", err)
+		}
+	}
 	now := e.cfg.Now()
 	won, err := s.ClaimUndo(ctx, releaseID, now)
 	if err != nil {
