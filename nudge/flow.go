@@ -477,6 +477,10 @@ func (e *Engine) Decide(ctx context.Context, user, requestID string, approve boo
 		return &Refused{Text: "You asked for this release, so another approver decides it.", Audited: true}
 	case errors.Is(err, state.ErrDecided) && req.Decision == state.DecisionExpired:
 		return refused("This request has expired: " + expiredText + ".")
+	case errors.Is(err, state.ErrDecided) && req.DecidedBy == user:
+		// A double click is two envelopes: the second is the clicker's
+		// own decision come back, not someone else's to look for.
+		return refused("You decided this already; nothing more was done.")
 	case errors.Is(err, state.ErrDecided):
 		return refused("Another approver decided this already: the request above says who.")
 	case errors.Is(err, state.ErrNotFound):
