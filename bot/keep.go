@@ -115,7 +115,7 @@ func (s *Service) releaseClick(ctx context.Context, req Request, actionID, value
 	id, err := kr.Seal.unseal(value)
 	switch {
 	case errors.Is(err, ErrStaleButton):
-		return refuse(OutcomeStale, NoticeStale, "This button is too old; ask an approver.", false)
+		return refuse(OutcomeStale, NoticeStale, staleReleaseText(actionID), false)
 	case err != nil || id == "":
 		return refuse(OutcomeForged, NoticeForged, forgedText, false)
 	}
@@ -148,6 +148,20 @@ func (s *Service) releaseClick(ctx context.Context, req Request, actionID, value
 	}
 	s.cfg.Metrics.Command(string(KindButton), string(OutcomeOK))
 	return Response{}, false
+}
+
+// staleReleaseText refuses a keep-or-release button past
+// ReleaseButtonMaxAge. The person nudged can ask an approver; an approver
+// told that would be told to ask themselves, so they are sent to where the
+// seat can still be changed.
+func staleReleaseText(actionID string) string {
+	switch actionID {
+	case ActionReleaseApprove, ActionReleaseKeep:
+		return "This request is too old to decide here: release or keep the seat in Atlassian Administration."
+	case ActionReleaseUndo:
+		return "This button is too old to undo the release: give the access back in Atlassian Administration if it is needed."
+	}
+	return "This button is too old; ask an approver."
 }
 
 // clickAction is the audit action of a keep-or-release button.
