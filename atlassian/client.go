@@ -358,9 +358,12 @@ func joinPath(base *url.URL, segs ...string) *url.URL {
 
 // sameHostRedirects stops at the first redirect that changes scheme or host:
 // the redirect then surfaces as an unexpected 3xx rather than a request that
-// carries our Authorization header elsewhere.
+// carries our Authorization header elsewhere. Only GETs are followed: Go
+// turns a POST or DELETE redirected by 301, 302 or 303 into a GET, whose
+// 200 would pass for a release write that was never made, and repeats it
+// on a 307 or 308 to a path we did not choose.
 func sameHostRedirects(req *http.Request, via []*http.Request) error {
-	if len(via) >= 5 {
+	if len(via) >= 5 || via[0].Method != http.MethodGet {
 		return http.ErrUseLastResponse
 	}
 	first := via[0].URL
@@ -665,6 +668,13 @@ func (c *Client) attempt(ctx context.Context, cl call, n int) (res result) {
 		res.err = c.fail(cl, ErrOrgNotFound, s, eb.code, cause)
 	case s >= 400:
 		res.err = c.fail(cl, ErrRejected, s, eb.code, cause)
+	case s >= 300 && s < 400 && cl.write:
+		// A write is never redirected (sameHostRedirects), and the server
+		// may have made the change before it redirected (303 "see other"):
+		// read back, as after a lost answer.
+		res.err = c.fail(cl, ErrWriteUnknown, s, "", errors.New("redirected; not followed"))
+	case s >= 300 && s < 400 && req.Method != http.MethodGet:
+		res.err = c.fail(cl, ErrBadResponse, s, "", errors.New("redirected; not followed"))
 	case s >= 300 && s < 400:
 		// Only a redirect to another host gets here (sameHostRedirects).
 		res.err = c.fail(cl, ErrBadResponse, s, "", errors.New("redirected to another host; not followed"))
