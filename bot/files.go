@@ -69,6 +69,12 @@ func (s SlackFiles) SendFile(ctx context.Context, userID string, f File) error {
 	var ch *slack.Channel
 	err := s.API.call(ctx, "conversations.open", true, func(ctx context.Context) (err error) {
 		ch, _, _, err = api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{userID}, ReturnIM: true})
+		if err == nil && (ch == nil || ch.ID == "") {
+			// slack-go takes {"ok":true} with no channel (a proxy's or a
+			// broken Slack's half answer) as success: a nil channel
+			// panicked below, an empty ID shared the file nowhere.
+			return errNoChannel
+		}
 		return err
 	})
 	if err != nil {

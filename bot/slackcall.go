@@ -355,6 +355,9 @@ func classifySlack(method string, err error) *SlackError {
 	case errors.Is(err, context.Canceled):
 		// Our own stop, not Slack's failure; the kind still says "no answer".
 		se.Kind = ErrSlackUnavailable
+	case errors.Is(err, errNoChannel):
+		// An answer without what it is for: no usable answer, not a refusal.
+		se.Kind = ErrSlackUnavailable
 	case errors.Is(err, ErrSlackAnswerTooLarge):
 		// A broken proxy or a hostile server, not Slack refusing.
 		se.Kind, se.Err = ErrSlackUnavailable, ErrSlackAnswerTooLarge
@@ -377,6 +380,9 @@ func classifySlack(method string, err error) *SlackError {
 	}
 	return se
 }
+
+// errNoChannel is conversations.open answered ok without a channel ID.
+var errNoChannel = errors.New("the answer names no channel")
 
 // errAnswerNotJSON words an answer that is not JSON, or was cut short: the
 // decoder's own words may quote a byte of it.
