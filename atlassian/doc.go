@@ -46,14 +46,15 @@
 //  4. SeatHeld reads the role assignments back to prove the seat is free.
 //
 // An undo after the seat went to someone else fails with ErrSeatLimit (409
-// ADMIN-UAM-409-3). Writes are never repeated after a 5xx or a lost
-// connection (ErrWriteUnknown: read back first); a 429 is waited out, since
+// ADMIN-UAM-409-3). Writes are never repeated after a 5xx, a lost
+// connection or a redirect (ErrWriteUnknown: read back first); a 429 is waited out, since
 // it says the request was not taken. See Example (Release).
 //
 // Both halves share one request loop. It gives every attempt a deadline,
 // reads bodies through a size limit, refuses redirects to another host (they
-// would carry the credentials away), retries only what is safe (429, 5xx and
-// transport failures of GETs and read-only searches) honouring Retry-After and
+// would carry the credentials away) and of anything but a GET, retries
+// only what is safe (429, 5xx and transport failures of GETs and read-only
+// searches) honouring Retry-After and
 // X-RateLimit-Reset within a bounded budget, and turns every failure into an
 // *Error whose Kind callers test with errors.Is or read with KindOf. Two
 // kinds refine coarser ones (ErrNotOrgAdmin is also ErrCredentials,

@@ -58,7 +58,7 @@ const (
 	// ErrRejected.
 	ErrConflict Kind = "conflict"
 	// ErrWriteUnknown: a change (revoke, assign, membership) got a 5xx or
-	// lost its connection after it was sent, so Atlassian may or may not
+	// a redirect, or lost its connection after it was sent, so Atlassian may or may not
 	// have made it. It is not retried: read the state back before deciding.
 	// A finer ErrUnavailable.
 	ErrWriteUnknown Kind = "outcome of the change unknown"
