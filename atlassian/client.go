@@ -675,13 +675,24 @@ func (c *Client) attempt(ctx context.Context, cl call, n int) (res result) {
 		res.err = c.fail(cl, ErrWriteUnknown, s, "", errors.New("redirected; not followed"))
 	case s >= 300 && s < 400 && req.Method != http.MethodGet:
 		res.err = c.fail(cl, ErrBadResponse, s, "", errors.New("redirected; not followed"))
+	case s >= 300 && s < 400 && sameHostLocation(resp):
+		// sameHostRedirects stopped a chain of redirects on our own host:
+		// a loop (a proxy's login page, say), not a host to look for.
+		res.err = c.fail(cl, ErrBadResponse, s, "", errors.New("too many redirects; not followed"))
 	case s >= 300 && s < 400:
-		// Only a redirect to another host gets here (sameHostRedirects).
 		res.err = c.fail(cl, ErrBadResponse, s, "", errors.New("redirected to another host; not followed"))
 	default:
 		res.err = c.fail(cl, ErrBadResponse, s, "", errors.New("unexpected status"))
 	}
 	return res
+}
+
+// sameHostLocation reports whether resp's Location stays on the scheme and
+// host of the request it answers, as sameHostRedirects allows.
+func sameHostLocation(resp *http.Response) bool {
+	loc, err := resp.Location()
+	return err == nil && resp.Request != nil && resp.Request.URL != nil &&
+		loc.Scheme == resp.Request.URL.Scheme && loc.Host == resp.Request.URL.Host
 }
 
 // errPlainToTLS is the cause of a TLS server's answer to plain HTTP.
