@@ -30,7 +30,12 @@ type Watch struct {
 	poke chan struct{} // a check wanted now (capacity 1: pokes coalesce)
 
 	mu    sync.Mutex
-	state map[API]Result // the last verdict per API: ok, rejected, or unreachable
+	state map[API]Result // the last result per API: ok, rejected, or unreachable
+	// verdict is the last result per API that got an answer (ok or
+	// rejected). Readiness follows it, as credential_ok does: an outage
+	// proves nothing, so a key refused before it stays refused (before, one
+	// failed round made a pod with an expired key ready until the next).
+	verdict map[API]Result
 }
 
 // WatchOptions configure a Watch.
@@ -44,7 +49,7 @@ type WatchOptions struct {
 // lastactive_credential_ok{api} and
 // lastactive_credential_checked_timestamp_seconds{api} with o.Registerer.
 func NewWatch(c *Checker, o WatchOptions) *Watch {
-	w := &Watch{checker: c, interval: o.Interval, log: o.Logger, state: map[API]Result{}, poke: make(chan struct{}, 1)}
+	w := &Watch{checker: c, interval: o.Interval, log: o.Logger, state: map[API]Result{}, verdict: map[API]Result{}, poke: make(chan struct{}, 1)}
 	if w.interval <= 0 {
 		w.interval = DefaultInterval
 	}
@@ -108,6 +113,10 @@ func (w *Watch) record(r Result) {
 	w.mu.Lock()
 	prev, seen := w.state[r.API]
 	w.state[r.API] = r
+	if r.Status == OK || r.Rejected {
+		w.verdict[r.API] = r
+	}
+	refused := w.verdict[r.API].Rejected
 	w.mu.Unlock()
 
 	switch {
@@ -126,6 +135,8 @@ func (w *Watch) record(r Result) {
 	switch {
 	case r.Rejected:
 		w.log.Error("credential rejected: not ready until it is fixed", "api", r.API, "check", r.Name, "reason", r.Detail, "fix", r.Fix)
+	case r.Status == Fail && refused:
+		w.log.Warn("credential could not be checked (still not ready: its last answer refused it)", "api", r.API, "check", r.Name, "reason", r.Detail, "fix", r.Fix)
 	case r.Status == Fail:
 		w.log.Warn("credential could not be checked (staying ready: an unreachable API is not a wrong credential)", "api", r.API, "check", r.Name, "reason", r.Detail, "fix", r.Fix)
 	case seen:
@@ -144,7 +155,7 @@ func (w *Watch) Problems() []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var out []string
-	for _, r := range w.state {
+	for _, r := range w.verdict {
 		if r.Rejected {
 			out = append(out, r.Name+": "+r.Detail+". Fix: "+r.Fix)
 		}
