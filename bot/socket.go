@@ -125,7 +125,11 @@ type Bot struct {
 	homeFull  atomic.Bool   // homeSlots were full since they were last empty: said once
 	homes     homeOpens     // App Home publishes paced per user
 	open      []atomic.Bool // per socket: connected now
-	conns     atomic.Int64  // successful connections so far, all sockets
+	// connErr is why the last connection attempt that gave up failed (a
+	// refused app token, a wrong SLACK_API_URL), nil once one connected:
+	// /readyz says it, not only the log.
+	connErr atomic.Pointer[error]
+	conns   atomic.Int64 // successful connections so far, all sockets
 }
 
 // NewBot returns a Bot. internal/wire builds it.
@@ -167,6 +171,21 @@ func NewBot(tr Transport, svc *Service, cfg BotConfig, log *slog.Logger, m *Metr
 
 // Ready reports whether at least one Socket Mode connection is open.
 func (b *Bot) Ready() bool { return b.openCount() > 0 }
+
+// ConnectError is why no connection is open, when the last attempt to open
+// one ended with an error no retry within the socket fixes (a refused app
+// token, apps.connections.open answering 404); nil when one is open or
+// nothing is known. It is Slack's error as slack-go gives it: word it
+// (credentials.SlackAppFailure) before showing it.
+func (b *Bot) ConnectError() error {
+	if b.Ready() {
+		return nil
+	}
+	if p := b.connErr.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
 
 func (b *Bot) openCount() int {
 	n := 0
@@ -334,6 +353,9 @@ func (b *Bot) connect(ctx context.Context, i int, s Socket) {
 		if ctx.Err() != nil {
 			return
 		}
+		if err != nil {
+			b.connErr.Store(&err)
+		}
 		if b.conns.Load() > before {
 			failures = 1 // it was up in between: start the backoff again
 		}
@@ -390,6 +412,7 @@ func (b *Bot) event(rc runCtx, i int, evt socketmode.Event, connected func()) {
 	case socketmode.EventTypeConnected:
 		n := b.conns.Add(1)
 		b.setOpen(i, true)
+		b.connErr.Store(nil)
 		b.metrics.reconnected(n > int64(len(b.tr.Sockets)))
 		connected()
 		b.log.Info("socket mode connected", "socket", i, "open", b.openCount(), "connections_so_far", n)

@@ -233,11 +233,20 @@ func readinessChecker(c Config, bot credentials.SlackBot, dir *atlassian.Client)
 // or a credential its API refused. An unreachable API is not on the list:
 // during an Atlassian or Slack outage every replica would go unready at
 // once, and a Kubernetes Service with no ready pod helps nobody.
-func notReady(connected func() bool, w *credentials.Watch) func() []string {
+//
+// cause is why the socket could not connect, when known (Bot.ConnectError):
+// a refused app token is named with its fix, as the other credentials are,
+// and not left to the log.
+func notReady(connected func() bool, cause func() error, w *credentials.Watch) func() []string {
 	return func() []string {
 		var why []string
 		if !connected() {
-			why = append(why, "not connected to Slack")
+			line := "not connected to Slack"
+			if err := cause(); err != nil {
+				r := credentials.SlackAppFailure(err)
+				line += ": " + r.Detail + ". Fix: " + r.Fix
+			}
+			why = append(why, line)
 		}
 		return append(why, w.Problems()...)
 	}

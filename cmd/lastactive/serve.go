@@ -111,7 +111,7 @@ func serveOn(ctx context.Context, c Config, a *app, ln net.Listener) error {
 	watchRef.Store(watch)
 	wctx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
-	srv := healthServer(notReady(app.Bot.Ready, watch), reg)
+	srv := healthServer(notReady(app.Bot.Ready, app.Bot.ConnectError, watch), reg)
 	var wg sync.WaitGroup
 	wg.Go(func() { watch.Run(wctx) })
 	wg.Go(func() {

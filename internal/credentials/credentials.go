@@ -257,10 +257,19 @@ func (c *Checker) CheckSlackApp(ctx context.Context) Result {
 		return Interrupted(r, "Slack")
 	}
 	if err != nil {
-		return slackFailure(r, err, "SLACK_APP_TOKEN", "in api.slack.com/apps → your app → Basic Information → App-Level Tokens, create a token with the connections:write scope, turn Socket Mode on, and put the token (xapp-…) in SLACK_APP_TOKEN")
+		return SlackAppFailure(err)
 	}
 	r.Status, r.Detail = OK, "a Socket Mode connection can be opened"
 	return r
+}
+
+// SlackAppFailure words err, apps.connections.open's failure, as the app
+// token's check does: serve's /readyz says why its socket cannot connect
+// in the same words as `check`. Nothing of err but a known Slack error
+// code reaches the result.
+func SlackAppFailure(err error) Result {
+	r := Result{Name: NameSlackApp, API: Slack}
+	return slackFailure(r, err, "SLACK_APP_TOKEN", "in api.slack.com/apps → your app → Basic Information → App-Level Tokens, create a token with the connections:write scope, turn Socket Mode on, and put the token (xapp-…) in SLACK_APP_TOKEN")
 }
 
 type myself struct {
