@@ -230,7 +230,7 @@ func readinessChecker(c Config, bot credentials.SlackBot, dir *atlassian.Client)
 }
 
 // notReady lists why serve should not take traffic: no Slack connection,
-// or a credential its API refused. An unreachable API is not on the list:
+// credentials not checked yet, or a credential its API refused. An unreachable API is not on the list:
 // during an Atlassian or Slack outage every replica would go unready at
 // once, and a Kubernetes Service with no ready pod helps nobody.
 //
@@ -247,6 +247,9 @@ func notReady(connected func() bool, cause func() error, w *credentials.Watch) f
 				line += ": " + r.Detail + ". Fix: " + r.Fix
 			}
 			why = append(why, line)
+		}
+		if !w.Checked() {
+			why = append(why, "credentials not checked yet: waiting for the first answers of Slack and Atlassian")
 		}
 		return append(why, w.Problems()...)
 	}

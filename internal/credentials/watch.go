@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,6 +29,10 @@ type Watch struct {
 	checked *prometheus.GaugeVec
 
 	poke chan struct{} // a check wanted now (capacity 1: pokes coalesce)
+
+	// checked is set once a round of checks has ended (whatever it
+	// found): until then nothing is known of the credentials.
+	roundDone atomic.Bool
 
 	mu    sync.Mutex
 	state map[API]Result // the last result per API: ok, rejected, or unreachable
@@ -104,7 +109,14 @@ func (w *Watch) Check(ctx context.Context) {
 		}
 		w.record(r)
 	}
+	w.roundDone.Store(true)
 }
+
+// Checked reports whether a round of checks has ended. A pod is not ready
+// before: one whose key is refused, but slowly, would otherwise be ready
+// from its socket's opening to the refusal, long enough for a rolling
+// update to stop the pods whose key works.
+func (w *Watch) Checked() bool { return w.roundDone.Load() }
 
 func (w *Watch) record(r Result) {
 	if r.Status == Skip {
