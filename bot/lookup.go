@@ -72,6 +72,9 @@ type Lookups struct {
 
 	genMu sync.Mutex
 	gens  map[string]*keyGen // keys with a flight upstream (see begin)
+	// forgets counts the calls of Forget: a flight that one overlapped
+	// keeps no answer (see begin).
+	forgets uint64
 }
 
 // keyGen orders the flights about one key: gen moves when a fresh flight
@@ -118,12 +121,18 @@ func NewLookups(dir Directory, opt LookupOptions) *Lookups {
 	}
 }
 
+// flightGen is what a flight's writes are checked against when it ends.
+type flightGen struct{ gen, forgets uint64 }
+
 // begin registers a flight about key and returns the generation its
 // writes belong to; end unregisters it. A fresh flight moves the
 // generation when it begins and again when it ends, so a plain flight that
 // overlapped it in any way (and may be answering from the mapping the
-// fresh one replaced) keeps nothing when it ends.
-func (l *Lookups) begin(key string, fresh bool) uint64 {
+// fresh one replaced) keeps nothing when it ends. A Forget during a
+// flight, of whomever, keeps its answer out of the cache: it may have read
+// the access the change replaced, and it may be about the same account
+// under another address than the one Forget was given.
+func (l *Lookups) begin(key string, fresh bool) flightGen {
 	l.genMu.Lock()
 	defer l.genMu.Unlock()
 	g := l.gens[key]
@@ -136,7 +145,7 @@ func (l *Lookups) begin(key string, fresh bool) uint64 {
 		g.fresh++
 		g.gen++
 	}
-	return g.gen
+	return flightGen{g.gen, l.forgets}
 }
 
 func (l *Lookups) end(key string, fresh bool) {
@@ -153,12 +162,17 @@ func (l *Lookups) end(key string, fresh bool) {
 }
 
 // keep runs w, which changes what the caches hold about key, for the
-// flight of generation gen: always for a fresh flight, for a plain one
-// only if no fresh flight has run since it began.
-func (l *Lookups) keep(key string, gen uint64, fresh bool, w func()) {
+// flight of generation fg: always for a fresh flight, for a plain one
+// only if no fresh flight has run since it began. An answer (answer) is
+// kept, besides, only if no Forget came since the flight began; what only
+// drops entries is always safe.
+func (l *Lookups) keep(key string, fg flightGen, fresh, answer bool, w func()) {
 	l.genMu.Lock()
 	defer l.genMu.Unlock()
-	if g := l.gens[key]; fresh || g.gen == gen && g.fresh == 0 {
+	if answer && l.forgets != fg.forgets {
+		return
+	}
+	if g := l.gens[key]; fresh || g.gen == fg.gen && g.fresh == 0 {
 		w()
 	}
 }
@@ -198,9 +212,9 @@ func (l *Lookups) RunSweeper(ctx context.Context, every time.Duration) {
 
 // Forget drops the answers kept about email and about accountID, which a
 // change this process made in Atlassian (a release, its undo) has made
-// wrong, and a plain lookup of the person still running keeps nothing: the
-// next lookup reads the product access again instead of showing, for up to
-// TTL, a seat that was just freed. The email → account mapping stays: the
+// wrong, and no lookup still running (plain or fresh, under any address)
+// keeps its answer: the next lookup reads the product access again instead
+// of showing, for up to TTL, a seat that was just freed. The email → account mapping stays: the
 // access changed, not the account.
 func (l *Lookups) Forget(email, accountID string) {
 	keys := []string{NormaliseEmail(email)}
@@ -215,6 +229,10 @@ func (l *Lookups) Forget(email, accountID string) {
 	}
 	l.genMu.Lock()
 	defer l.genMu.Unlock()
+	// Every flight running now keeps no answer (keep): a fresh one's
+	// writes otherwise always win, and one about this account under an
+	// address not yet among the answers is not in keys.
+	l.forgets++
 	for _, key := range keys {
 		if g := l.gens[key]; g != nil {
 			g.gen++
@@ -325,9 +343,10 @@ func (l *Lookups) observe(p Person, hit bool) {
 
 // fetch runs the upstream chain: account (possibly cached), then activity.
 // What it keeps goes through keep, for the flight of generation gen.
-func (l *Lookups) fetch(ctx context.Context, key string, fresh bool, gen uint64) Person {
+func (l *Lookups) fetch(ctx context.Context, key string, fresh bool, gen flightGen) Person {
 	p := Person{Query: key}
-	keep := func(w func()) { l.keep(key, gen, fresh, w) }
+	keep := func(w func()) { l.keep(key, gen, fresh, false, w) }
+	keepAnswer := func(w func()) { l.keep(key, gen, fresh, true, w) }
 	var ca *account
 	if v, ok := l.accounts.Get(key); ok && !fresh {
 		ca = v.(*account)
@@ -354,7 +373,7 @@ func (l *Lookups) fetch(ctx context.Context, key string, fresh bool, gen uint64)
 				})
 			}
 			p.Err = err
-			keep(func() { l.remember(key, p, nil) })
+			keepAnswer(func() { l.remember(key, p, nil) })
 			return p
 		}
 		if l.opt.Resolved != nil {
@@ -384,18 +403,16 @@ func (l *Lookups) fetch(ctx context.Context, key string, fresh bool, gen uint64)
 	act, err := l.dir.LastActive(ctx, p.Account.AccountID)
 	if err != nil {
 		p.Err = err
-		keep(func() {
-			if errors.Is(err, atlassian.ErrNotFound) {
-				// The mapping may be stale (account left the org): forget it.
-				l.accounts.Delete(key)
-			}
-			l.remember(key, p, ca)
-		})
+		if errors.Is(err, atlassian.ErrNotFound) {
+			// The mapping may be stale (account left the org): forget it.
+			keep(func() { l.accounts.Delete(key) })
+		}
+		keepAnswer(func() { l.remember(key, p, ca) })
 		return p
 	}
 	p.Activity = mergedActivity(act)
 	p.FetchedAt = l.opt.Now()
-	keep(func() { l.remember(key, p, ca) })
+	keepAnswer(func() { l.remember(key, p, ca) })
 	return p
 }
 
