@@ -152,8 +152,11 @@ func (c *ttlCache[V]) Get(k string) (any, bool) {
 func (c *ttlCache[V]) Set(k string, value any, d time.Duration) {
 	v := value.(V)
 	exp := int64(math.MaxInt64) // d <= 0: no expiry, as in go-cache
-	if d > 0 {
-		exp = time.Now().Add(d).UnixNano()
+	// A d ending past 2262 (LASTACTIVE_CACHE_TTL near the longest
+	// duration) has no Unix nanoseconds: time.Time's UnixNano wraps
+	// negative, and the entry was expired as it was set. It never expires.
+	if now := time.Now().UnixNano(); d > 0 && int64(d) <= math.MaxInt64-now {
+		exp = now + int64(d)
 	}
 	e := &ttlEntry[V]{key: k, obj: v, exp: exp}
 	c.mu.Lock()

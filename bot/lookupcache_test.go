@@ -129,6 +129,9 @@ func TestTTLCache(t *testing.T) {
 		{"expired unread, then swept", []op{{set: "a", v: 2, expired: true}, {set: "b", v: 2}, {sweep: true}}, map[string]int{"b": 2}, 2, 0},
 		{"expired unread until swept", []op{{set: "a", v: 2, expired: true}, {set: "b", v: 2}}, map[string]int{"b": 2}, 4, 0},
 		{"no expiry", []op{{set: "a", v: 2, d: -1}, {sweep: true}}, map[string]int{"a": 2}, 2, 0},
+		// LASTACTIVE_CACHE_TTL=2562047h (the longest Go duration) ends past
+		// 2262, beyond Unix nanoseconds: it must keep, not drop at once.
+		{"longest TTL", []op{{set: "a", v: 2, d: 1<<63 - 1}, {sweep: true}}, map[string]int{"a": 2}, 2, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newTTLCache(10, func(_ string, v int) int64 { return int64(v) })
