@@ -564,11 +564,17 @@ func accountsSQL(q AuditQuery, key string, ids, paired []string, limit int) (str
 		      AND NOT EXISTS (SELECT 1 FROM audit_target o WHERE o.target = $2 AND o.audit_id = t.audit_id)
 		    ORDER BY t.audit_id DESC LIMIT $3) a` + strconv.Itoa(i)
 	}
+	return unionSQL(branches), args
+}
+
+// unionSQL is the statement reading the entries the branches (each a
+// SELECT of audit_id, limited by $3) name, newest first, $3 at most.
+func unionSQL(branches []string) string {
 	return `SELECT e.id, e.at_us, e.actor, e.kind, e.outcome, e.detail, e.emails, e.account_ids, e.people
 		 FROM audit_entry e WHERE e.id IN (
 		   SELECT audit_id FROM (` + strings.Join(branches, " UNION ALL ") + `) u
 		    GROUP BY audit_id ORDER BY audit_id DESC LIMIT $3)
-		 ORDER BY e.id DESC`, args
+		 ORDER BY e.id DESC`
 }
 
 // singlePair is the condition that entry r names one email and one
@@ -627,11 +633,7 @@ func (s *Store) emailsSQL(ctx context.Context, q AuditQuery, key string, emails,
 		      AND NOT EXISTS (SELECT 1 FROM audit_target o WHERE o.target = $2 AND o.audit_id = t.audit_id)
 		    ORDER BY t.audit_id DESC LIMIT $3) a` + strconv.Itoa(i)
 	}
-	return `SELECT e.id, e.at_us, e.actor, e.kind, e.outcome, e.detail, e.emails, e.account_ids, e.people
-		 FROM audit_entry e WHERE e.id IN (
-		   SELECT audit_id FROM (` + strings.Join(branches, " UNION ALL ") + `) u
-		    GROUP BY audit_id ORDER BY audit_id DESC LIMIT $3)
-		 ORDER BY e.id DESC`, args, nil
+	return unionSQL(branches), args, nil
 }
 
 // auditSQL is the statement Audit runs for q, and its arguments.
