@@ -329,6 +329,8 @@ func askOutcome(it nudge.Item) string {
 		return "No approver decided in time: you keep it for now, and may be asked again later."
 	case state.SettledExempt:
 		return "Kept: you are exempt from these questions now."
+	case state.SettledNoApprover:
+		return "Nobody but you approves releases (LASTACTIVE_APPROVERS), and nobody decides about their own seat: remove it in Atlassian Administration if it should go."
 	}
 	switch {
 	case it.Answer == state.AnswerKeep:

@@ -254,6 +254,19 @@ func (e *Engine) settleAsk(ctx context.Context, s Store, id, settled string, at 
 // request makes the release request of nudge n (requester "" for an
 // escalation) and sends it to every approver but the requester, once.
 func (e *Engine) request(ctx context.Context, s Store, n state.Nudge, requester string) error {
+	// Nobody decides their own seat nor their own request (sendCopies): when
+	// the person is the only approver, no copy would go anywhere, and the
+	// request would wait until it expired while their message said an
+	// approver would confirm. Said at once, in the trail and their message.
+	if !e.anyApprover(requester, n.SlackUser) {
+		e.audit(ctx, s, state.AuditEntry{Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindSkip,
+			Outcome: state.OutcomeRefused, Detail: e.seatName(ctx, n.ProductKey, n.Product) +
+				": release not requested: no approver but the person themselves (LASTACTIVE_APPROVERS); remove it in Atlassian Administration if it should go"})
+		if err := s.SettleNudge(ctx, n.ID, state.SettledNoApprover, e.cfg.Now()); err != nil {
+			return err
+		}
+		return nil
+	}
 	// The facts are read again before any message: anyone a round would
 	// not ask today (active again, holding the product no longer, gone
 	// from the organisation, an org admin or a synced account now, whose
@@ -426,6 +439,12 @@ func (e *Engine) grant(ctx context.Context, u atlassian.DirectoryUser, productID
 }
 
 func (e *Engine) isApprover(user string) bool { return slices.Contains(e.cfg.Approvers, user) }
+
+// anyApprover reports whether an approver other than requester and owner
+// (the person whose seat it is) can decide a release.
+func (e *Engine) anyApprover(requester, owner string) bool {
+	return slices.ContainsFunc(e.cfg.Approvers, func(ap string) bool { return ap != requester && ap != owner })
+}
 
 // Decide records an approver's decision on a request: the first decision
 // closes it for everyone, and approving releases the seat.

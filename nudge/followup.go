@@ -531,8 +531,12 @@ func (e *Engine) remindersAndEscalations(ctx context.Context, s Store, open []st
 			if !won {
 				continue
 			}
+			to := "; sent to the approvers"
+			if !e.anyApprover("", n.SlackUser) {
+				to = "" // request says why not
+			}
 			e.audit(ctx, s, state.AuditEntry{Emails: []string{n.Email}, AccountIDs: []string{n.AccountID}, Kind: state.KindEscalation,
-				Outcome: state.OutcomeOK, Detail: e.seatName(ctx, n.ProductKey, n.Product) + ": no answer after a reminder; sent to the approvers"})
+				Outcome: state.OutcomeOK, Detail: e.seatName(ctx, n.ProductKey, n.Product) + ": no answer after a reminder" + to})
 			refresh(n)
 			if err := e.request(ctx, s, n, ""); err != nil {
 				return reminders, err

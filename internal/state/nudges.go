@@ -47,6 +47,9 @@ const (
 	SettledSynced   = "synced"    // an identity provider manages the account now
 	SettledExpired  = "expired"   // its release request expired undecided: kept for now
 	SettledExempt   = "exempt"    // exempted after its escalation, before the release: kept
+	// SettledNoApprover: the person is the only approver (LASTACTIVE_APPROVERS),
+	// so nobody may decide about their seat: nothing was requested.
+	SettledNoApprover = "no-approver"
 )
 
 // Nudge is one question to one person about one product (a site ARI),
