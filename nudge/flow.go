@@ -479,14 +479,13 @@ func (e *Engine) Decide(ctx context.Context, user, requestID string, approve boo
 	case err != nil:
 		return fmt.Errorf("read the release request: %w", err)
 	}
-	n, err := s.GetNudge(ctx, q.NudgeID)
-	switch {
-	case err == nil && n.SlackUser == user:
+	switch owner, err := seatOwner(ctx, s, q.NudgeID); {
+	case err != nil:
+		return err
+	case owner == user:
 		e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{q.Email}, AccountIDs: []string{q.AccountID},
 			Kind: state.KindApproval, Outcome: state.OutcomeRefused, Detail: "an approver cannot decide about their own seat"})
 		return &Refused{Text: "This seat is yours, so another approver decides.", Audited: true}
-	case err != nil && !errors.Is(err, state.ErrNotFound):
-		return fmt.Errorf("read whose seat the request is about: %w", err)
 	}
 	req, err := s.Decide(ctx, requestID, user, decision, e.cfg.Now())
 	switch {
@@ -535,6 +534,20 @@ func (e *Engine) Decide(ctx context.Context, user, requestID string, approve boo
 		return err // nothing changed yet: left running, for the follow-up to settle and tell
 	}
 	return e.release(ctx, s, req, rel, user)
+}
+
+// seatOwner is the Slack user asked about the seat of nudge nudgeID, read
+// by Decide and Undo, which nobody runs on their own seat; "" when the
+// nudge is gone (swept by retention) and the owner is unknown.
+func seatOwner(ctx context.Context, s Store, nudgeID string) (string, error) {
+	n, err := s.GetNudge(ctx, nudgeID)
+	switch {
+	case errors.Is(err, state.ErrNotFound):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("read whose seat it is: %w", err)
+	}
+	return n.SlackUser, nil
 }
 
 // closeCopies updates every approver's copy to say who decided.
@@ -801,14 +814,13 @@ func (e *Engine) Undo(ctx context.Context, user, releaseID string) error {
 		return fmt.Errorf("read the release request: %w", err)
 	}
 	if err == nil {
-		n, err := s.GetNudge(ctx, q.NudgeID)
-		switch {
-		case err == nil && n.SlackUser == user:
+		switch owner, err := seatOwner(ctx, s, q.NudgeID); {
+		case err != nil:
+			return err
+		case owner == user:
 			e.audit(ctx, s, state.AuditEntry{Actor: user, Emails: []string{rel.Email}, AccountIDs: []string{rel.AccountID},
 				Kind: state.KindUndo, Outcome: state.OutcomeRefused, Detail: "an approver cannot undo the release of their own seat"})
 			return &Refused{Text: "This seat is yours, so another approver decides whether to undo its release.", Audited: true}
-		case err != nil && !errors.Is(err, state.ErrNotFound):
-			return fmt.Errorf("read whose seat the release is about: %w", err)
 		}
 	}
 	now := e.cfg.Now()
