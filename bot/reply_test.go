@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"lastactive/internal/backoff/backofftest"
+
+	"lastactive/atlassian/atlassiantest"
 )
 
 func TestResponderPostsTrustedURLsOnly(t *testing.T) {
@@ -361,16 +363,11 @@ func TestResponderDoesNotPostTwiceWhenTheAnswerIsLost(t *testing.T) {
 	})
 	t.Run("connection refused is retried", func(t *testing.T) {
 		t.Parallel()
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		ln.Close() // nothing listens there now: every dial is refused
+		addr := atlassiantest.RefusedAddr(t) // every dial is refused
 		r := NewResponder(&http.Client{}, "http://"+addr+"/api/")
 		clk := &backofftest.Clock{At: time.Now()}
 		r.clock = clk
-		err = r.Post(context.Background(), "http://"+addr+"/response/1", RenderNotice("hi"), Private)
+		err := r.Post(context.Background(), "http://"+addr+"/response/1", RenderNotice("hi"), Private)
 		if err == nil || errors.Is(err, ErrReplyUnconfirmed) {
 			t.Errorf("Post = %v, want a plain failure (nothing reached Slack)", err)
 		}

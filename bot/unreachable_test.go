@@ -3,25 +3,20 @@ package bot
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/slack-go/slack"
 
+	"lastactive/atlassian/atlassiantest"
 	"lastactive/nudge"
 )
 
 // unreachableSlack is a SlackAPI whose address refuses every connection.
 func unreachableSlack(t *testing.T) *SlackAPI {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	apiURL := "http://" + ln.Addr().String() + "/api/"
-	ln.Close() // nothing listens there now: every connection is refused
+	apiURL := "http://" + atlassiantest.RefusedAddr(t) + "/api/" // every connection is refused
 	return &SlackAPI{
 		Client: slack.New("xoxb-test", slack.OptionAPIURL(apiURL), slack.OptionHTTPClient(SlackHTTP(&http.Client{Timeout: time.Minute}))),
 		URL:    apiURL,

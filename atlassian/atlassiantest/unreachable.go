@@ -35,12 +35,7 @@ type Unreachable struct {
 // NewUnreachable sets them up for t; t's cleanup closes everything.
 func NewUnreachable(t testing.TB) Unreachable {
 	t.Helper()
-	closed, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	refused := closed.Addr().String()
-	closed.Close()
+	refused := RefusedAddr(t)
 
 	silent, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,12 +46,7 @@ func TestCheck(t *testing.T) {
 		t.Fatalf("check against working fakes: code %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 
-	closed, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	refused := closed.Addr().String()
-	closed.Close()
+	refused := atlassiantest.RefusedAddr(t)
 
 	off := func() { f.atl.Reject(atlassiantest.Rejections{}) }
 	cases := []struct {
