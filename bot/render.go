@@ -468,7 +468,7 @@ func personBlocks(i int, p Person, v View, alone, choose bool, maxLines, maxChar
 		// always fits.
 		maxChars = maxSectionChars
 	default:
-		lines = append([]string{summaryLine(p, v)}, productLines(p.Activity.Products, p.Account.Status, v)...)
+		lines = append([]string{summaryLine(p, v)}, productLines(p.Activity.Products, p.Account.Status, addedDay(p.Activity), v)...)
 		if len(p.Activity.Products) == 0 {
 			lines = append(lines, ":white_circle: No recorded activity in any product. (New accounts can take up to 24 hours to show any.)")
 		}
@@ -662,7 +662,12 @@ func plainLabel(s string, n int) string {
 // productLines renders one line per product, in Atlassian's order, with
 // the site's host where the person's products span several sites. For an
 // account that holds no seat the line says so instead of a verdict.
-func productLines(products []atlassian.ProductActivity, status atlassian.AccountStatus, v View) []string {
+//
+// A product never used by someone added to the org less than the idle
+// period ago is "never used · new", as the report counts it (seat.Judge):
+// a manager reading the lookup of last week's joiner should not take the
+// seat for one to reclaim. added is zero when Atlassian gives no join date.
+func productLines(products []atlassian.ProductActivity, status atlassian.AccountStatus, added time.Time, v View) []string {
 	multi := false
 	for _, pa := range products {
 		if atlassian.CloudID(pa.ID) != atlassian.CloudID(products[0].ID) {
@@ -695,7 +700,12 @@ func productLines(products []atlassian.ProductActivity, status atlassian.Account
 		}
 		b = append(b, ": "...)
 		if verdict == seat.VerdictNever {
-			lines = append(lines, string(append(b, "never used"...)))
+			b = append(b, "never used"...)
+			if joined := seat.DaysBetween(added, v.Now); !added.IsZero() && !status.NoSeat() && joined < v.IdleDays {
+				b = append(b, " · new: added to the org "...)
+				b = appendAgo(b, joined)
+			}
+			lines = append(lines, string(b))
 			continue
 		}
 		b = appendDateToken(b, seat.LastDay(pa), pa.LastActiveTimestamp)

@@ -493,12 +493,31 @@ func TestRenderLookupContent(t *testing.T) {
 	tsOnly.Activity.AddedToOrg = time.Time{}
 	tsOnly.Activity.AddedToOrgTimestamp = time.Date(2024, 3, 4, 23, 30, 0, 0, time.UTC)
 
+	// Someone added to the org five days ago has not used Jira Service
+	// Management yet: that is not an unused seat (the report calls it new),
+	// and the line says so beside "never used". Added long ago, it is not.
+	joiner := grace()
+	joiner.Activity.AddedToOrg = now.AddDate(0, 0, -5)
+	joinerTS := grace()
+	joinerTS.Activity.AddedToOrgTimestamp = now.AddDate(0, 0, -89)
+	longAgo := grace()
+	longAgo.Activity.AddedToOrg = now.AddDate(0, 0, -90)
+
 	tests := []struct {
 		name    string
 		people  []Person
 		want    []string
 		notWant []string
 	}{
+		{"recent joiner's never used is new", []Person{joiner}, []string{
+			"*Jira Service Management*: never used · new: added to the org 5 days ago",
+		}, nil},
+		{"joiner by timestamp only", []Person{joinerTS}, []string{
+			"*Jira Service Management*: never used · new: added to the org 89 days ago",
+		}, nil},
+		{"joined the idle period ago is not new", []Person{longAgo}, []string{
+			"*Jira Service Management*: never used",
+		}, []string{"new:"}},
 		{"tutorial", []Person{ada()}, []string{
 			"*Ada Lovelace* · ada@example.com",
 			"*Jira Software*: 2023-01-19, 1407 days ago · idle",
